@@ -1,0 +1,159 @@
+// A SQL database: a pool of connections to a primary, optional read replicas, statistics.
+//
+//   auto db = store::Database::Open("sqlite:./app.db");          // or postgres://app@127.0.0.1:5433/app
+//   if (!db.ok()) return db.status();                           // InvalidArgument / Unavailable
+//   RequestContext ctx;
+//   DAIRA_ASSIGN_OR_RETURN(auto rs, (*db)->Read(ctx, "SELECT count(*) FROM users"));
+//   DAIRA_RETURN_IF_ERROR((*db)->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+//     return c.Execute("INSERT INTO hashtags (tag) VALUES (?)", {"cats"}).status();
+//   }));
+//
+// Backends are chosen by URL scheme (sqlite, postgres) through one explicit registry.
+// SQLite: one writer connection plus `readers` reader connections (WAL); Postgres: a pool of
+// pool_min..pool_max connections per endpoint. Reads (Access::kRead) may go to a replica; writes never
+// do; a replica that fails or lags more than max_replica_lag is skipped for the primary, and a context
+// that wrote reads from a replica only once that replica has replayed its write (read-your-writes).
+//
+// Thread-safety: a Database is safe to use from any number of threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daira/core/clock.h"
+#include "daira/core/request_context.h"
+#include "daira/store/connection.h"
+#include "daira/store/transaction.h"
+
+namespace daira::inline v0::store {
+
+enum class Access { kWrite, kRead };
+
+// Every field is also a URL parameter of the same name (docs/configuration.md).
+struct PoolOptions {
+  int pool_min = 10;  // connections kept open per endpoint (Postgres). SQLite: ignored.
+  int pool_max = 50;  // hard cap per endpoint (Postgres). SQLite: 1 writer + `readers`.
+  std::chrono::milliseconds acquire_timeout{5000};  // waiting longer → ResourceExhausted
+  std::chrono::milliseconds idle_timeout{60000};    // idle connections above pool_min close after this
+  std::chrono::milliseconds validate_after{5000};   // a connection idle this long is pinged before lending
+  std::chrono::milliseconds slow_statement{100};    // statements slower than this are logged and counted
+};
+
+struct DatabaseOptions {
+  std::string url = "sqlite:./daira.db";
+  PoolOptions pool;
+  // Read replicas (Postgres URLs). Also taken from repeated `replica=` URL parameters.
+  std::vector<std::string> replicas;
+  std::chrono::milliseconds max_replica_lag{1000};  // replicas lagging more are skipped
+  // SQLite only.
+  int readers = 4;                                  // reader connections besides the one writer
+  std::chrono::milliseconds busy_timeout{5000};     // wait for the write lock before SQLITE_BUSY
+  std::string synchronous = "normal";               // off | normal | full | extra
+  // Postgres only: connect_timeout for each new connection.
+  std::chrono::milliseconds connect_timeout{5000};
+  const Clock* clock = nullptr;                      // null: Clock::System(); not owned
+
+  // Options from a URL: the URL itself plus any parameters named like the fields above
+  // (pool_min, pool_max, acquire_timeout_ms, idle_timeout_ms, validate_after_ms, slow_statement_ms,
+  // replica, max_replica_lag_ms, readers, busy_timeout_ms, synchronous, connect_timeout_ms).
+  // InvalidArgument naming the parameter when one is malformed or unknown.
+  static absl::StatusOr<DatabaseOptions> FromUrl(std::string_view url);
+};
+
+struct PoolStats {
+  std::string endpoint;     // redacted URL
+  int open = 0;             // connections open now
+  int in_use = 0;           // leased now
+  int idle = 0;             // open and not leased
+  int64_t acquires = 0;     // successful leases
+  int64_t waits = 0;        // leases that had to wait for a connection
+  int64_t timeouts = 0;     // leases that gave up (ResourceExhausted)
+  int64_t created = 0;      // connections opened over the pool's life
+  int64_t discarded = 0;    // connections closed as broken, failed validation, or idle
+  int64_t statements = 0;   // statements executed through leases
+  int64_t errors = 0;       // statements that failed
+  int64_t slow_statements = 0;
+  int64_t acquire_p50_us = 0;  // lease latency percentiles over recent acquires
+  int64_t acquire_p99_us = 0;
+};
+
+class ConnectionLease;
+
+class Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const DatabaseOptions& options);
+  static absl::StatusOr<std::unique_ptr<Database>> Open(std::string_view url);
+  virtual ~Database() = default;
+
+  virtual Backend backend() const = 0;
+  const Dialect& dialect() const;
+  // The primary's URL with the password redacted.
+  virtual std::string endpoint() const = 0;
+
+  // Leases a connection: the primary for kWrite; for kRead a healthy, caught-up replica when there is
+  // one, else the primary. DeadlineExceeded if ctx's deadline passed; ResourceExhausted after
+  // acquire_timeout; Unavailable if no connection can be opened.
+  virtual absl::StatusOr<ConnectionLease> Acquire(const RequestContext& ctx, Access access = Access::kWrite) = 0;
+
+  // One statement on the primary / on a read connection.
+  absl::StatusOr<ResultSet> Execute(const RequestContext& ctx, std::string_view sql, Params params = {});
+  absl::StatusOr<ResultSet> Execute(const RequestContext& ctx, std::string_view sql,
+                                    std::initializer_list<Value> params) {
+    return Execute(ctx, sql, Params(params.begin(), params.size()));
+  }
+  absl::StatusOr<ResultSet> Read(const RequestContext& ctx, std::string_view sql, Params params = {});
+  absl::StatusOr<ResultSet> Read(const RequestContext& ctx, std::string_view sql,
+                                 std::initializer_list<Value> params) {
+    return Read(ctx, sql, Params(params.begin(), params.size()));
+  }
+
+  struct TransactionOptions {
+    IsolationLevel isolation = IsolationLevel::kDefault;
+    int max_attempts = 5;                              // Aborted is retried up to this many times in all
+    std::chrono::milliseconds initial_backoff{2};      // doubled per retry, with jitter
+  };
+  // Runs `fn` inside a transaction on the primary and commits when it returns OK; rolls back and
+  // returns its error otherwise. Aborted (serialization failure, deadlock, SQLITE_BUSY) reruns the whole
+  // function; `fn` must therefore be safe to repeat.
+  absl::Status RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn,
+                                const TransactionOptions& options);
+  absl::Status RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn) {
+    return RunInTransaction(ctx, fn, TransactionOptions{});
+  }
+
+  // Statistics per endpoint: the primary first, then replicas in configuration order.
+  virtual std::vector<PoolStats> Stats() const = 0;
+};
+
+// A leased connection, returned to its pool when destroyed. Statements run through it are counted
+// against the lease's request context and the pool, and slow ones are logged with the correlation id.
+class ConnectionLease {
+ public:
+  class Owner {  // implemented by pools
+   public:
+    virtual ~Owner() = default;
+    virtual void Release(Connection* conn) = 0;
+  };
+  ConnectionLease(Owner* owner, Connection* conn) : owner_(owner), conn_(conn) {}
+  ConnectionLease(ConnectionLease&& o) noexcept : owner_(o.owner_), conn_(o.conn_) { o.conn_ = nullptr; }
+  ConnectionLease& operator=(ConnectionLease&& o) noexcept;
+  ConnectionLease(const ConnectionLease&) = delete;
+  ~ConnectionLease() { Reset(); }
+
+  Connection* operator->() const { return conn_; }
+  Connection& operator*() const { return *conn_; }
+  Connection* get() const { return conn_; }
+  // Returns the connection to the pool now (rolling back any open transaction).
+  void Reset();
+
+ private:
+  Owner* owner_;
+  Connection* conn_;
+};
+
+}  // namespace daira::inline v0::store

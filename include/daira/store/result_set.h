@@ -1,0 +1,100 @@
+// Materialized statement results: column names plus rows of Values, read by index or by name.
+//
+//   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, conn.Execute("SELECT id, username FROM users WHERE id = ?", {id}));
+//   for (const store::Row& row : rs) {
+//     int64_t id = row.Int64(0);
+//     std::string name = row.Text("username");
+//   }
+//
+// Thread-safety: a ResultSet is a value; concurrent const use is safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daira/store/value.h"
+
+namespace daira::inline v0::store {
+
+class ResultSet;
+
+// A view of one row; valid while its ResultSet lives and is not modified.
+//
+// Accessors convert leniently where backends differ: Int64 accepts a double; Double accepts an int;
+// Text of an int/double formats it; IntArray/TextArray accept a native array or JSON array text
+// (SQLite's storage); Json accepts text. NULL reads as 0 / "" / empty. Accessing a column that does
+// not exist is a programming error (assertion); use ColumnIndex to probe.
+class Row {
+ public:
+  Row(const ResultSet* rs, size_t index) : rs_(rs), index_(index) {}
+  const Value& operator[](int col) const;
+  const Value& Get(std::string_view name) const;
+  bool IsNull(int col) const { return (*this)[col].is_null(); }
+  bool IsNull(std::string_view name) const { return Get(name).is_null(); }
+  int64_t Int64(int col) const;
+  int64_t Int64(std::string_view name) const;
+  double Double(int col) const;
+  double Double(std::string_view name) const;
+  std::string Text(int col) const;
+  std::string Text(std::string_view name) const;
+  std::string Blob(int col) const;
+  std::string Blob(std::string_view name) const;
+  std::vector<int64_t> Int64Array(int col) const;
+  std::vector<int64_t> Int64Array(std::string_view name) const;
+  std::vector<std::string> TextArray(int col) const;
+  std::vector<std::string> TextArray(std::string_view name) const;
+  std::string Json(int col) const;
+  std::string Json(std::string_view name) const;
+
+ private:
+  const ResultSet* rs_;
+  size_t index_;
+};
+
+class ResultSet {
+ public:
+  ResultSet() = default;
+  explicit ResultSet(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+
+  const std::vector<std::string>& columns() const { return columns_; }
+  int column_count() const { return static_cast<int>(columns_.size()); }
+  // Index of the column called `name` (exact match), or nullopt.
+  std::optional<int> ColumnIndex(std::string_view name) const;
+
+  size_t size() const { return columns_.empty() ? 0 : values_.size() / columns_.size(); }
+  bool empty() const { return size() == 0; }
+  Row row(size_t i) const { return Row(this, i); }
+  Row front() const { return row(0); }
+  const Value& at(size_t row, int col) const { return values_[row * columns_.size() + col]; }
+
+  // Rows changed by INSERT/UPDATE/DELETE (backend-reported); 0 for queries.
+  int64_t rows_affected() const { return rows_affected_; }
+  void set_rows_affected(int64_t n) { rows_affected_ = n; }
+
+  // For backends building a result: append one row's values (exactly column_count() of them).
+  void AppendValue(Value v) { values_.push_back(std::move(v)); }
+  void Reserve(size_t rows) { values_.reserve(rows * columns_.size()); }
+
+  class Iterator {
+   public:
+    Iterator(const ResultSet* rs, size_t i) : rs_(rs), i_(i) {}
+    Row operator*() const { return Row(rs_, i_); }
+    Iterator& operator++() { ++i_; return *this; }
+    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+   private:
+    const ResultSet* rs_;
+    size_t i_;
+  };
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size()); }
+
+ private:
+  std::vector<std::string> columns_;
+  std::vector<Value> values_;  // row-major
+  int64_t rows_affected_ = 0;
+};
+
+}  // namespace daira::inline v0::store
