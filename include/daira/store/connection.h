@@ -97,7 +97,7 @@ class Connection {
   // Replication (Postgres; SQLite returns "" / true). The primary's current write position (LSN).
   virtual absl::StatusOr<std::string> WritePosition() { return std::string(); }
   // On a replica: has it replayed up to `position`?
-  virtual absl::StatusOr<bool> HasReplayed(std::string_view position) { return true; }
+  virtual absl::StatusOr<bool> HasReplayed(std::string_view /*position*/) { return true; }
   // On a replica: replay lag in milliseconds (0 when caught up or not a replica).
   virtual absl::StatusOr<int64_t> ReplicaLagMillis() { return int64_t{0}; }
 

@@ -43,4 +43,7 @@ class Dialect {
   Backend backend_;
 };
 
+// The process-wide dialect object for `backend` (never null, never destroyed).
+const Dialect& DialectFor(Backend backend);
+
 }  // namespace daira::inline v0::store

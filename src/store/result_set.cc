@@ -1,0 +1,117 @@
+#include "daira/store/result_set.h"
+
+#include <cassert>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "daira/core/json.h"
+
+namespace daira::inline v0::store {
+
+namespace {
+const Value& NullValue() {
+  static const Value kNull;
+  return kNull;
+}
+}  // namespace
+
+std::optional<int> ResultSet::ColumnIndex(std::string_view name) const {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i] == name) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+const Value& Row::operator[](int col) const {
+  assert(col >= 0 && col < rs_->column_count());
+  if (col < 0 || col >= rs_->column_count()) return NullValue();
+  return rs_->at(index_, col);
+}
+
+const Value& Row::Get(std::string_view name) const {
+  std::optional<int> col = rs_->ColumnIndex(name);
+  assert(col.has_value() && "no such column");
+  if (!col.has_value()) return NullValue();
+  return rs_->at(index_, *col);
+}
+
+namespace {
+
+int64_t ToInt64(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kInt64: return v.int64();
+    case ValueType::kDouble: return static_cast<int64_t>(v.dbl());
+    case ValueType::kText: {
+      int64_t out = 0;
+      return absl::SimpleAtoi(v.text(), &out) ? out : 0;
+    }
+    default: return 0;
+  }
+}
+
+double ToDouble(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kInt64: return static_cast<double>(v.int64());
+    case ValueType::kDouble: return v.dbl();
+    case ValueType::kText: {
+      double out = 0;
+      return absl::SimpleAtod(v.text(), &out) ? out : 0;
+    }
+    default: return 0;
+  }
+}
+
+std::string ToText(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kInt64: return absl::StrCat(v.int64());
+    case ValueType::kDouble: return absl::StrCat(v.dbl());
+    case ValueType::kText: return v.text();
+    case ValueType::kBlob: return v.blob();
+    case ValueType::kJson: return v.json();
+    default: return std::string();
+  }
+}
+
+std::vector<int64_t> ToInt64Array(const Value& v) {
+  if (v.type() == ValueType::kInt64Array) return v.int64_array();
+  std::vector<int64_t> out;
+  if (v.type() == ValueType::kText || v.type() == ValueType::kJson) {
+    auto parsed = ParseJson(v.type() == ValueType::kText ? v.text() : v.json());
+    if (parsed.ok()) {
+      for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsInt());
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> ToTextArray(const Value& v) {
+  if (v.type() == ValueType::kTextArray) return v.text_array();
+  std::vector<std::string> out;
+  if (v.type() == ValueType::kText || v.type() == ValueType::kJson) {
+    auto parsed = ParseJson(v.type() == ValueType::kText ? v.text() : v.json());
+    if (parsed.ok()) {
+      for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsString());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int64_t Row::Int64(int col) const { return ToInt64((*this)[col]); }
+int64_t Row::Int64(std::string_view name) const { return ToInt64(Get(name)); }
+double Row::Double(int col) const { return ToDouble((*this)[col]); }
+double Row::Double(std::string_view name) const { return ToDouble(Get(name)); }
+std::string Row::Text(int col) const { return ToText((*this)[col]); }
+std::string Row::Text(std::string_view name) const { return ToText(Get(name)); }
+std::string Row::Blob(int col) const { return ToText((*this)[col]); }
+std::string Row::Blob(std::string_view name) const { return ToText(Get(name)); }
+std::vector<int64_t> Row::Int64Array(int col) const { return ToInt64Array((*this)[col]); }
+std::vector<int64_t> Row::Int64Array(std::string_view name) const { return ToInt64Array(Get(name)); }
+std::vector<std::string> Row::TextArray(int col) const { return ToTextArray((*this)[col]); }
+std::vector<std::string> Row::TextArray(std::string_view name) const { return ToTextArray(Get(name)); }
+std::string Row::Json(int col) const { return ToText((*this)[col]); }
+std::string Row::Json(std::string_view name) const { return ToText(Get(name)); }
+
+}  // namespace daira::inline v0::store
