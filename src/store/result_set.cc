@@ -17,8 +17,9 @@ const Value& NullValue() {
 }  // namespace
 
 std::optional<int> ResultSet::ColumnIndex(std::string_view name) const {
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    if (columns_[i] == name) return static_cast<int>(i);
+  const std::vector<std::string>& cols = *columns_;
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (cols[i] == name) return static_cast<int>(i);
   }
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,19 +57,23 @@ class Row {
 
 class ResultSet {
  public:
-  ResultSet() = default;
-  explicit ResultSet(std::vector<std::string> columns) : columns_(std::move(columns)) {}
+  ResultSet() : columns_(EmptyColumns()) {}
+  explicit ResultSet(std::vector<std::string> columns)
+      : columns_(std::make_shared<const std::vector<std::string>>(std::move(columns))) {}
+  // Shares a statement's column names (backends cache them per prepared statement, so building a
+  // result allocates no names).
+  explicit ResultSet(std::shared_ptr<const std::vector<std::string>> columns) : columns_(std::move(columns)) {}
 
-  const std::vector<std::string>& columns() const { return columns_; }
-  int column_count() const { return static_cast<int>(columns_.size()); }
+  const std::vector<std::string>& columns() const { return *columns_; }
+  int column_count() const { return static_cast<int>(columns_->size()); }
   // Index of the column called `name` (exact match), or nullopt.
   std::optional<int> ColumnIndex(std::string_view name) const;
 
-  size_t size() const { return columns_.empty() ? 0 : values_.size() / columns_.size(); }
+  size_t size() const { return columns_->empty() ? 0 : values_.size() / columns_->size(); }
   bool empty() const { return size() == 0; }
   Row row(size_t i) const { return Row(this, i); }
   Row front() const { return row(0); }
-  const Value& at(size_t row, int col) const { return values_[row * columns_.size() + col]; }
+  const Value& at(size_t row, int col) const { return values_[row * columns_->size() + col]; }
 
   // Rows changed by INSERT/UPDATE/DELETE (backend-reported); 0 for queries.
   int64_t rows_affected() const { return rows_affected_; }
@@ -76,7 +81,7 @@ class ResultSet {
 
   // For backends building a result: append one row's values (exactly column_count() of them).
   void AppendValue(Value v) { values_.push_back(std::move(v)); }
-  void Reserve(size_t rows) { values_.reserve(rows * columns_.size()); }
+  void Reserve(size_t rows) { values_.reserve(rows * columns_->size()); }
 
   class Iterator {
    public:
@@ -92,8 +97,13 @@ class ResultSet {
   Iterator end() const { return Iterator(this, size()); }
 
  private:
-  std::vector<std::string> columns_;
-  std::vector<Value> values_;  // row-major
+  static const std::shared_ptr<const std::vector<std::string>>& EmptyColumns() {
+    static const auto* kEmpty = new std::shared_ptr<const std::vector<std::string>>(
+        std::make_shared<const std::vector<std::string>>());
+    return *kEmpty;
+  }
+  std::shared_ptr<const std::vector<std::string>> columns_;  // never null
+  std::vector<Value> values_;                               // row-major
   int64_t rows_affected_ = 0;
 };
 
