@@ -1,0 +1,327 @@
+#include "backends/sqlite/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "backends/sqlite/sqlite_status.h"
+#include "daira/core/status.h"
+
+namespace daira::inline v0::backends::sqlite {
+
+namespace {
+
+// Arrays bind as JSON array text so `json_each(?)` (Dialect::InArray) and JSON columns work.
+std::string Int64ArrayJson(const std::vector<int64_t>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    absl::StrAppend(&out, values[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 0xf]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+std::string TextArrayJson(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(&out, values[i]);
+  }
+  out.push_back(']');
+  return out;
+}
+
+// Resets a statement and clears its bindings on every path out of Execute.
+class ResetGuard {
+ public:
+  explicit ResetGuard(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ResetGuard() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  ResetGuard(const ResetGuard&) = delete;
+  ResetGuard& operator=(const ResetGuard&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+bool OnlyWhitespace(std::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------
+// SqliteStatement
+
+SqliteStatement::SqliteStatement(SqliteConnection* conn, sqlite3_stmt* stmt, std::string sql)
+    : conn_(conn), stmt_(stmt), sql_(std::move(sql)), parameter_count_(sqlite3_bind_parameter_count(stmt)) {}
+
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+
+const std::shared_ptr<const std::vector<std::string>>& SqliteStatement::ColumnNames(int columns) {
+  // The names are cached; SQLite re-prepares a statement after a schema change (SELECT * may then
+  // yield other columns), so they are checked against the statement each time.
+  bool same = columns_ != nullptr && static_cast<int>(columns_->size()) == columns;
+  for (int c = 0; same && c < columns; ++c) {
+    const char* name = sqlite3_column_name(stmt_, c);
+    same = (*columns_)[c] == (name != nullptr ? name : "");
+  }
+  if (!same) {
+    std::vector<std::string> names;
+    names.reserve(columns);
+    for (int c = 0; c < columns; ++c) {
+      const char* name = sqlite3_column_name(stmt_, c);
+      names.emplace_back(name != nullptr ? name : "");
+    }
+    columns_ = std::make_shared<const std::vector<std::string>>(std::move(names));
+  }
+  return columns_;
+}
+
+absl::Status SqliteStatement::Bind(store::Params params) {
+  if (static_cast<int>(params.size()) != parameter_count_) {
+    return absl::InvalidArgumentError(absl::StrCat("sqlite execute: params count does not match the ",
+                                                   parameter_count_, " placeholders of \"", sql_.substr(0, 200),
+                                                   "\" (got ", params.size(), ")"));
+  }
+  for (int i = 0; i < parameter_count_; ++i) {
+    const store::Value& v = params[i];
+    const int idx = i + 1;
+    int rc = SQLITE_OK;
+    switch (v.type()) {
+      case store::ValueType::kNull:
+        rc = sqlite3_bind_null(stmt_, idx);
+        break;
+      case store::ValueType::kInt64:
+        rc = sqlite3_bind_int64(stmt_, idx, v.int64());
+        break;
+      case store::ValueType::kDouble:
+        rc = sqlite3_bind_double(stmt_, idx, v.dbl());
+        break;
+      case store::ValueType::kText:
+        // The caller's params outlive the step loop: no copy.
+        rc = sqlite3_bind_text64(stmt_, idx, v.text().data(), v.text().size(), SQLITE_STATIC, SQLITE_UTF8);
+        break;
+      case store::ValueType::kBlob:
+        // A null data pointer would bind NULL, so an empty blob is a zero-length zeroblob.
+        rc = v.blob().empty() ? sqlite3_bind_zeroblob(stmt_, idx, 0)
+                              : sqlite3_bind_blob64(stmt_, idx, v.blob().data(), v.blob().size(), SQLITE_STATIC);
+        break;
+      case store::ValueType::kJson:
+        rc = sqlite3_bind_text64(stmt_, idx, v.json().data(), v.json().size(), SQLITE_STATIC, SQLITE_UTF8);
+        break;
+      case store::ValueType::kInt64Array: {
+        std::string json = Int64ArrayJson(v.int64_array());
+        rc = sqlite3_bind_text64(stmt_, idx, json.data(), json.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+      }
+      case store::ValueType::kTextArray: {
+        std::string json = TextArrayJson(v.text_array());
+        rc = sqlite3_bind_text64(stmt_, idx, json.data(), json.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+      }
+    }
+    if (rc != SQLITE_OK) {
+      return conn_->Fail(absl::StrCat("sqlite bind parameter ", idx), sql_, rc);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// GCC 12 reports a false -Wmaybe-uninitialized when a freshly built Value (a std::variant) is moved into
+// the result set; the alternatives are always initialized.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+absl::StatusOr<store::ResultSet> SqliteStatement::Execute(store::Params params) {
+  ResetGuard guard(stmt_);
+  DAIRA_RETURN_IF_ERROR(Bind(params));
+  conn_->CountStatement();
+
+  sqlite3* db = conn_->handle();
+  const int columns = sqlite3_column_count(stmt_);
+  store::ResultSet rs(ColumnNames(columns));
+  const int64_t total_before = sqlite3_total_changes64(db);
+
+  for (;;) {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return conn_->Fail("sqlite execute", sql_);
+    for (int c = 0; c < columns; ++c) {
+      switch (sqlite3_column_type(stmt_, c)) {
+        case SQLITE_INTEGER:
+          rs.AppendValue(store::Value(static_cast<int64_t>(sqlite3_column_int64(stmt_, c))));
+          break;
+        case SQLITE_FLOAT:
+          rs.AppendValue(store::Value(sqlite3_column_double(stmt_, c)));
+          break;
+        case SQLITE_TEXT: {
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
+          const int n = sqlite3_column_bytes(stmt_, c);
+          rs.AppendValue(store::Value(std::string(p != nullptr ? p : "", p != nullptr ? n : 0)));
+          break;
+        }
+        case SQLITE_BLOB: {
+          const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
+          const int n = sqlite3_column_bytes(stmt_, c);
+          rs.AppendValue(store::Value::Blob(p != nullptr ? std::string(p, n) : std::string()));
+          break;
+        }
+        default:
+          rs.AppendValue(store::Value());
+          break;
+      }
+    }
+  }
+  // sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, so it is only this statement's
+  // when the statement changed something.
+  if (sqlite3_total_changes64(db) != total_before) rs.set_rows_affected(sqlite3_changes64(db));
+  return rs;
+}
+#pragma GCC diagnostic pop
+
+// ---------------------------------------------------------------------------------------------------
+// SqliteConnection
+
+SqliteConnection::SqliteConnection(sqlite3* db, std::string label, bool read_only)
+    : db_(db), label_(std::move(label)), read_only_(read_only) {}
+
+SqliteConnection::~SqliteConnection() {
+  cache_.clear();  // finalize every statement before closing the handle
+  sqlite3_close_v2(db_);
+}
+
+absl::Status SqliteConnection::Fail(std::string_view op, std::string_view sql, int extended_code) {
+  if (extended_code < 0) extended_code = sqlite3_extended_errcode(db_);
+  if (SqliteCodeBreaksConnection(extended_code)) broken_ = true;
+  return SqliteError(db_, op, sql, extended_code);
+}
+
+absl::StatusOr<store::Statement*> SqliteConnection::Prepare(std::string_view sql) {
+  auto it = cache_.find(ToAbsl(sql));
+  if (it != cache_.end()) return it->second.get();
+
+  if (sql.size() > static_cast<size_t>(INT32_MAX)) {
+    return absl::InvalidArgumentError(absl::StrCat("sqlite prepare: sql too long (got ", sql.size(), " bytes)"));
+  }
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                              &tail);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return Fail("sqlite prepare", sql);
+  }
+  if (stmt == nullptr) {
+    return absl::InvalidArgumentError("sqlite prepare: sql holds no statement (got only whitespace or comments)");
+  }
+  // A second statement in the text would be silently ignored: refuse it (ExecuteScript runs scripts).
+  std::string_view rest(tail, sql.data() + sql.size() - tail);
+  if (!OnlyWhitespace(rest)) {
+    sqlite3_stmt* extra = nullptr;
+    int rc2 = sqlite3_prepare_v2(db_, rest.data(), static_cast<int>(rest.size()), &extra, nullptr);
+    const bool has_extra = extra != nullptr || rc2 != SQLITE_OK;
+    sqlite3_finalize(extra);
+    if (has_extra) {
+      sqlite3_finalize(stmt);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "sqlite prepare: sql holds more than one statement; use ExecuteScript (got \"",
+          ToAbsl(sql.substr(0, 200)), "\")"));
+    }
+  }
+  auto owned = std::make_unique<SqliteStatement>(this, stmt, std::string(sql));
+  SqliteStatement* raw = owned.get();
+  cache_.emplace(std::string(sql), std::move(owned));
+  return raw;
+}
+
+absl::StatusOr<std::vector<store::ResultSet>> SqliteConnection::ExecuteBatch(
+    std::span<const store::BatchStatement> batch) {
+  std::vector<store::ResultSet> out;
+  out.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const store::BatchStatement& b = batch[i];
+    absl::StatusOr<store::ResultSet> rs = store::Connection::Execute(b.sql, store::Params(b.params));
+    if (!rs.ok()) return Annotate(rs.status(), absl::StrCat("batch statement ", i));
+    out.push_back(*std::move(rs));
+  }
+  return out;
+}
+
+absl::Status SqliteConnection::ExecuteScript(std::string_view sql) {
+  std::string text(sql);  // sqlite3_exec needs a NUL-terminated string
+  char* err = nullptr;
+  ++statements_executed_;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    int ext = sqlite3_extended_errcode(db_);
+    if (SqliteCodeBreaksConnection(ext)) broken_ = true;
+    absl::Status s = SqliteErrorFromMessage(ext, "sqlite script", err != nullptr ? err : sqlite3_errmsg(db_), sql);
+    sqlite3_free(err);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteConnection::RunSimple(std::string_view sql, std::string_view op) {
+  absl::StatusOr<store::Statement*> st = Prepare(sql);
+  if (!st.ok()) return Annotate(st.status(), op);
+  absl::StatusOr<store::ResultSet> rs = (*st)->Execute(store::Params());
+  if (!rs.ok()) return Annotate(rs.status(), op);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteConnection::Begin(store::IsolationLevel /*isolation*/, bool immediate) {
+  // SQLite transactions are always serializable, so every isolation level maps to the same BEGIN.
+  if (InTransaction()) return absl::FailedPreconditionError("begin: a transaction is already open");
+  return RunSimple(immediate && !read_only_ ? "BEGIN IMMEDIATE" : "BEGIN", "begin");
+}
+
+absl::Status SqliteConnection::Commit() {
+  if (!InTransaction()) return absl::FailedPreconditionError("commit: no transaction is open");
+  return RunSimple("COMMIT", "commit");
+}
+
+absl::Status SqliteConnection::Rollback() {
+  if (!InTransaction()) return absl::FailedPreconditionError("rollback: no transaction is open");
+  return RunSimple("ROLLBACK", "rollback");
+}
+
+bool SqliteConnection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+absl::Status SqliteConnection::Ping() { return RunSimple("SELECT 1", "ping"); }
+
+}  // namespace daira::inline v0::backends::sqlite

@@ -1,0 +1,87 @@
+// One SQLite database handle behind daira's store::Connection interface, with a per-connection cache
+// of prepared statements keyed by SQL text.
+//
+// Thread-safety: like every store::Connection, used by one thread at a time (the handle is opened
+// with SQLITE_OPEN_NOMUTEX).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "daira/store/connection.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace daira::inline v0::backends::sqlite {
+
+class SqliteConnection;
+
+class SqliteStatement final : public store::Statement {
+ public:
+  SqliteStatement(SqliteConnection* conn, sqlite3_stmt* stmt, std::string sql);
+  ~SqliteStatement() override;
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  absl::StatusOr<store::ResultSet> Execute(store::Params params) override;
+  using store::Statement::Execute;
+  int ParameterCount() const override { return parameter_count_; }
+  std::string_view sql() const override { return sql_; }
+
+ private:
+  absl::Status Bind(store::Params params);
+  const std::shared_ptr<const std::vector<std::string>>& ColumnNames(int columns);
+
+  SqliteConnection* conn_;
+  sqlite3_stmt* stmt_;
+  std::string sql_;
+  int parameter_count_;
+  std::shared_ptr<const std::vector<std::string>> columns_;  // cached result column names
+};
+
+class SqliteConnection final : public store::Connection {
+ public:
+  // Takes ownership of `db` (closed in the destructor). `label` names the database in messages.
+  SqliteConnection(sqlite3* db, std::string label, bool read_only);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  store::Backend backend() const override { return store::Backend::kSqlite; }
+  absl::StatusOr<store::Statement*> Prepare(std::string_view sql) override;
+  absl::StatusOr<std::vector<store::ResultSet>> ExecuteBatch(std::span<const store::BatchStatement> batch) override;
+  absl::Status ExecuteScript(std::string_view sql) override;
+  absl::Status Begin(store::IsolationLevel isolation, bool immediate) override;
+  absl::Status Commit() override;
+  absl::Status Rollback() override;
+  bool InTransaction() const override;
+  absl::Status Ping() override;
+  bool IsBroken() const override { return broken_; }
+  int64_t statements_executed() const override { return statements_executed_; }
+
+  sqlite3* handle() const { return db_; }
+  bool read_only() const { return read_only_; }
+  const std::string& label() const { return label_; }
+  size_t cached_statements() const { return cache_.size(); }
+
+  // For SqliteStatement: builds the status for a failed step/bind and notes fatal codes.
+  absl::Status Fail(std::string_view op, std::string_view sql, int extended_code = -1);
+  void CountStatement() { ++statements_executed_; }
+
+ private:
+  absl::Status RunSimple(std::string_view sql, std::string_view op);
+
+  sqlite3* db_;
+  std::string label_;
+  bool read_only_;
+  bool broken_ = false;
+  int64_t statements_executed_ = 0;
+  absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+};
+
+}  // namespace daira::inline v0::backends::sqlite
