@@ -14,7 +14,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
+#include "absl/status/statusor.h"
 #include "daira/core/clock.h"
 
 namespace daira::inline v0 {
@@ -39,7 +41,11 @@ struct IdParts {
 
 class IdGenerator {
  public:
+  // An out-of-range node_id (not -1 and not in [0, 1023]) is ignored here and a derived one is used
+  // instead; use Create() to have it rejected.
   explicit IdGenerator(const IdGeneratorOptions& options = {});
+  // Validates `options`: InvalidArgument when node_id is neither -1 nor in [0, 1023].
+  static absl::StatusOr<std::unique_ptr<IdGenerator>> Create(const IdGeneratorOptions& options);
   // The next id: strictly greater than every id this generator returned before.
   int64_t Next();
   int node_id() const { return node_; }

@@ -55,7 +55,10 @@ class JsonValue {
       v_;
 };
 
-// Parses UTF-8 JSON text. InvalidArgument with simdjson's reason and "json" as the field on bad input.
+// Parses UTF-8 JSON text. InvalidArgument with simdjson's reason and "json" as the field on bad input
+// (including invalid UTF-8, lone surrogates, and numbers outside both uint64 and double range).
+// Integers above INT64_MAX (up to UINT64_MAX) become the nearest double. With duplicate keys, Get()
+// returns the last one; AsObject() keeps them all.
 absl::StatusOr<JsonValue> ParseJson(std::string_view text);
 
 // Streaming writer producing compact JSON. Misuse (a value where a key is required) is a programming

@@ -26,9 +26,9 @@ namespace daira::inline v0 {
 
 struct RequestContextOptions {
   // Correlation id that tags logs, SQL comments and events. Empty: a random 16-hex-digit id.
-  std::string correlation_id;
+  std::string correlation_id{};
   // Who is calling ("user:42", "worker:transcode"); free-form, for logs and audit. Default empty.
-  std::string caller;
+  std::string caller{};
   // Time budget from construction. Zero (default) means no deadline.
   std::chrono::milliseconds timeout{0};
 };

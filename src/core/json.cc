@@ -1,0 +1,401 @@
+#include "daira/core/json.h"
+
+#include <cassert>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "daira/core/status.h"
+#include "simdjson.h"
+
+namespace daira::inline v0 {
+namespace {
+
+const std::string& EmptyString() {
+  static const std::string* const s = new std::string();
+  return *s;
+}
+const JsonValue::Array& EmptyArray() {
+  static const JsonValue::Array* const a = new JsonValue::Array();
+  return *a;
+}
+const JsonValue::Object& EmptyObject() {
+  static const JsonValue::Object* const o = new JsonValue::Object();
+  return *o;
+}
+
+void AppendInt(std::string& out, int64_t i) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), i);
+  (void)ec;
+  out.append(buf, end);
+}
+
+// Shortest text that parses back to the same double; keeps a '.' or exponent so it parses back as a
+// double, not an integer. NaN and infinities have no JSON form: null.
+void AppendDouble(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
+  (void)ec;
+  std::string_view text(buf, static_cast<size_t>(end - buf));
+  out += text;
+  if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
+}
+
+void SerializeTo(const JsonValue& v, std::string& out) {
+  switch (v.type()) {
+    case JsonValue::Type::kNull:
+      out += "null";
+      return;
+    case JsonValue::Type::kBool:
+      out += v.AsBool() ? "true" : "false";
+      return;
+    case JsonValue::Type::kInt:
+      AppendInt(out, v.AsInt());
+      return;
+    case JsonValue::Type::kDouble:
+      AppendDouble(out, v.AsDouble());
+      return;
+    case JsonValue::Type::kString:
+      AppendJsonString(out, v.AsString());
+      return;
+    case JsonValue::Type::kArray: {
+      out += '[';
+      bool first = true;
+      for (const JsonValue& e : v.AsArray()) {
+        if (!first) out += ',';
+        first = false;
+        SerializeTo(e, out);
+      }
+      out += ']';
+      return;
+    }
+    case JsonValue::Type::kObject: {
+      out += '{';
+      bool first = true;
+      for (const auto& [k, e] : v.AsObject()) {
+        if (!first) out += ',';
+        first = false;
+        AppendJsonString(out, k);
+        out += ':';
+        SerializeTo(e, out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+absl::Status JsonError(simdjson::error_code error) {
+  return InvalidField("parse_json", "json",
+                      absl::StrCat("is not valid JSON (", simdjson::error_message(error), ")"));
+}
+
+// Copies a simdjson DOM element into an owned JsonValue. Depth is bounded by the parser's maximum
+// depth (1024), so recursion is safe.
+absl::StatusOr<JsonValue> Convert(simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::NULL_VALUE:
+      return JsonValue();
+    case element_type::BOOL: {
+      bool b = false;
+      if (auto err = e.get_bool().get(b); err) return JsonError(err);
+      return JsonValue::Bool(b);
+    }
+    case element_type::INT64: {
+      int64_t i = 0;
+      if (auto err = e.get_int64().get(i); err) return JsonError(err);
+      return JsonValue::Int(i);
+    }
+    case element_type::UINT64: {
+      // Above INT64_MAX: no lossless home in JsonValue, kept as the nearest double.
+      uint64_t u = 0;
+      if (auto err = e.get_uint64().get(u); err) return JsonError(err);
+      return JsonValue::Double(static_cast<double>(u));
+    }
+    case element_type::DOUBLE: {
+      double d = 0;
+      if (auto err = e.get_double().get(d); err) return JsonError(err);
+      return JsonValue::Double(d);
+    }
+    case element_type::STRING: {
+      std::string_view s;
+      if (auto err = e.get_string().get(s); err) return JsonError(err);
+      return JsonValue::String(std::string(s));
+    }
+    case element_type::ARRAY: {
+      simdjson::dom::array arr;
+      if (auto err = e.get_array().get(arr); err) return JsonError(err);
+      JsonValue::Array out;
+      out.reserve(arr.size());
+      for (simdjson::dom::element child : arr) {
+        DAIRA_ASSIGN_OR_RETURN(JsonValue v, Convert(child));
+        out.push_back(std::move(v));
+      }
+      return JsonValue::MakeArray(std::move(out));
+    }
+    case element_type::OBJECT: {
+      simdjson::dom::object obj;
+      if (auto err = e.get_object().get(obj); err) return JsonError(err);
+      JsonValue::Object out;
+      out.reserve(obj.size());
+      for (simdjson::dom::key_value_pair field : obj) {
+        DAIRA_ASSIGN_OR_RETURN(JsonValue v, Convert(field.value));
+        out.emplace_back(std::string(field.key), std::move(v));
+      }
+      return JsonValue::MakeObject(std::move(out));
+    }
+  }
+  return InvalidField("parse_json", "json", "has a value of unknown type");
+}
+
+}  // namespace
+
+JsonValue JsonValue::Bool(bool b) {
+  JsonValue v;
+  v.v_ = b;
+  return v;
+}
+JsonValue JsonValue::Int(int64_t i) {
+  JsonValue v;
+  v.v_ = i;
+  return v;
+}
+JsonValue JsonValue::Double(double d) {
+  JsonValue v;
+  v.v_ = d;
+  return v;
+}
+JsonValue JsonValue::String(std::string s) {
+  JsonValue v;
+  v.v_ = std::move(s);
+  return v;
+}
+JsonValue JsonValue::MakeArray(Array a) {
+  JsonValue v;
+  v.v_ = std::make_shared<Array>(std::move(a));
+  return v;
+}
+JsonValue JsonValue::MakeObject(Object o) {
+  JsonValue v;
+  v.v_ = std::make_shared<Object>(std::move(o));
+  return v;
+}
+
+JsonValue::Type JsonValue::type() const {
+  switch (v_.index()) {
+    case 1:
+      return Type::kBool;
+    case 2:
+      return Type::kInt;
+    case 3:
+      return Type::kDouble;
+    case 4:
+      return Type::kString;
+    case 5:
+      return Type::kArray;
+    case 6:
+      return Type::kObject;
+    default:
+      return Type::kNull;
+  }
+}
+
+bool JsonValue::AsBool() const {
+  const bool* b = std::get_if<bool>(&v_);
+  return b != nullptr && *b;
+}
+
+int64_t JsonValue::AsInt() const {
+  if (const int64_t* i = std::get_if<int64_t>(&v_)) return *i;
+  if (const double* d = std::get_if<double>(&v_)) {
+    // Truncate, saturating instead of invoking undefined behaviour out of range.
+    if (std::isnan(*d)) return 0;
+    if (*d >= 9223372036854775807.0) return std::numeric_limits<int64_t>::max();
+    if (*d <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(*d);
+  }
+  return 0;
+}
+
+double JsonValue::AsDouble() const {
+  if (const double* d = std::get_if<double>(&v_)) return *d;
+  if (const int64_t* i = std::get_if<int64_t>(&v_)) return static_cast<double>(*i);
+  return 0;
+}
+
+const std::string& JsonValue::AsString() const {
+  const std::string* s = std::get_if<std::string>(&v_);
+  return s != nullptr ? *s : EmptyString();
+}
+
+const JsonValue::Array& JsonValue::AsArray() const {
+  const auto* a = std::get_if<std::shared_ptr<Array>>(&v_);
+  return a != nullptr && *a ? **a : EmptyArray();
+}
+
+const JsonValue::Object& JsonValue::AsObject() const {
+  const auto* o = std::get_if<std::shared_ptr<Object>>(&v_);
+  return o != nullptr && *o ? **o : EmptyObject();
+}
+
+const JsonValue* JsonValue::Get(std::string_view key) const {
+  const Object& obj = AsObject();
+  // With duplicate keys the last one wins, as in JavaScript's JSON.parse.
+  for (auto it = obj.rbegin(); it != obj.rend(); ++it) {
+    if (it->first == key) return &it->second;
+  }
+  return nullptr;
+}
+
+std::string JsonValue::Serialize() const {
+  std::string out;
+  SerializeTo(*this, out);
+  return out;
+}
+
+absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
+  // One parser per thread: its buffers are reused across calls; the DOM it returns is copied into
+  // the owned JsonValue tree before this function returns, so nothing outlives the parser.
+  thread_local simdjson::dom::parser parser;
+  simdjson::padded_string padded(text.data(), text.size());
+  simdjson::dom::element root;
+  if (auto err = parser.parse(padded).get(root); err) return JsonError(err);
+  return Convert(root);
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
+  out += '"';
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (!first_.empty()) {
+    if (!first_.back()) out_ += ',';
+    first_.back() = false;
+  }
+}
+
+JsonWriter& JsonWriter::BeginObject() {
+  Separate();
+  out_ += '{';
+  first_.push_back(true);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndObject() {
+  assert(!first_.empty() && !after_key_);
+  out_ += '}';
+  if (!first_.empty()) first_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::BeginArray() {
+  Separate();
+  out_ += '[';
+  first_.push_back(true);
+  return *this;
+}
+
+JsonWriter& JsonWriter::EndArray() {
+  assert(!first_.empty() && !after_key_);
+  out_ += ']';
+  if (!first_.empty()) first_.pop_back();
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  assert(!after_key_);
+  Separate();
+  AppendJsonString(out_, key);
+  out_ += ':';
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  Separate();
+  AppendJsonString(out_, s);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t i) {
+  Separate();
+  AppendInt(out_, i);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Double(double d) {
+  Separate();
+  AppendDouble(out_, d);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool b) {
+  Separate();
+  out_ += b ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  Separate();
+  out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Raw(std::string_view json) {
+  Separate();
+  out_ += json;
+  return *this;
+}
+
+}  // namespace daira::inline v0

@@ -1,0 +1,114 @@
+#include "daira/core/config.h"
+
+#include "../support/status_matchers.h"
+#include "daira/core/status.h"
+#include "daira/core/url.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace daira {
+namespace {
+
+using ::daira::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(ConfigTest, DefaultsAreEmbeddedAndParse) {
+  Config c;
+  for (const std::string& url : {c.database, c.cache, c.bus, c.realtime, c.blobs}) {
+    EXPECT_OK(ParseUrl(url)) << url;
+  }
+  ASSERT_OK_AND_ASSIGN(Config none, Config::FromUrls({}));
+  EXPECT_EQ(none.database, c.database);
+  EXPECT_EQ(none.cache, "memory:");
+  EXPECT_EQ(none.bus, "sqlite:");
+  EXPECT_EQ(none.realtime, "memory:");
+  EXPECT_EQ(none.blobs, c.blobs);
+}
+
+TEST(ConfigTest, Embedded) {
+  Config c = Config::Embedded("app.db");
+  EXPECT_EQ(c.database, "sqlite:app.db");
+  EXPECT_EQ(c.cache, "memory:");
+  EXPECT_EQ(c.realtime, "memory:");
+  ASSERT_OK_AND_ASSIGN(Url u, ParseUrl(c.database));
+  EXPECT_EQ(u.path, "app.db");
+  // Characters the URL parser would read as syntax survive as part of the path.
+  Config odd = Config::Embedded("/tmp/100%?x.db");
+  ASSERT_OK_AND_ASSIGN(Url o, ParseUrl(odd.database));
+  EXPECT_EQ(o.path, "/tmp/100%?x.db");
+  EXPECT_TRUE(o.params.empty());
+  ASSERT_OK_AND_ASSIGN(Url mem, ParseUrl(Config::Embedded(":memory:").database));
+  EXPECT_EQ(mem.path, ":memory:");
+}
+
+TEST(ConfigTest, FromUrlsProduction) {
+  ASSERT_OK_AND_ASSIGN(Config c, Config::FromUrls({"database=postgres://app:p%40ss@127.0.0.1:5433/app?pool_max=20",
+                                                    "cache=redis://127.0.0.1:6380/0", "bus=redis://127.0.0.1:6380/1",
+                                                    "realtime=redis://127.0.0.1:6380/2", "blobs=s3://bucket/prefix"}));
+  EXPECT_EQ(c.database, "postgres://app:p%40ss@127.0.0.1:5433/app?pool_max=20");
+  EXPECT_EQ(c.cache, "redis://127.0.0.1:6380/0");
+  EXPECT_EQ(c.bus, "redis://127.0.0.1:6380/1");
+  EXPECT_EQ(c.realtime, "redis://127.0.0.1:6380/2");
+  EXPECT_EQ(c.blobs, "s3://bucket/prefix");
+  // Partial: the rest keep their embedded defaults.
+  ASSERT_OK_AND_ASSIGN(Config p, Config::FromUrls({"database=postgresql://h/db", "bus=postgres:"}));
+  EXPECT_EQ(p.database, "postgresql://h/db");
+  EXPECT_EQ(p.bus, "postgres:");
+  EXPECT_EQ(p.cache, "memory:");
+  ASSERT_OK_AND_ASSIGN(Config m, Config::FromUrls({"database=sqlite::memory:", "bus=memory:", "blobs=file:/var/blobs"}));
+  EXPECT_EQ(m.database, "sqlite::memory:");
+  EXPECT_EQ(m.bus, "memory:");
+  EXPECT_EQ(m.blobs, "file:/var/blobs");
+}
+
+TEST(ConfigTest, SchemesAllowedPerConcern) {
+  struct Case {
+    const char* entry;
+    bool ok;
+  } cases[] = {
+      {"database=sqlite:a.db", true},     {"database=postgres://h/db", true}, {"database=POSTGRESQL://h/db", true},
+      {"database=redis://h/0", false},    {"database=mysql://h/db", false},   {"database=memory:", false},
+      {"cache=memory:", true},            {"cache=redis://h/0", true},        {"cache=sqlite:", false},
+      {"bus=sqlite:", true},              {"bus=postgres://h/db", true},      {"bus=redis://h/0", true},
+      {"bus=memory:", true},              {"bus=file:x", false},              {"realtime=memory:", true},
+      {"realtime=redis://h/0", true},     {"realtime=postgres://h/db", false}, {"blobs=file:./b", true},
+      {"blobs=s3://bucket", true},        {"blobs=sqlite:", false},
+  };
+  for (const auto& c : cases) {
+    auto cfg = Config::FromUrls({c.entry});
+    EXPECT_EQ(cfg.ok(), c.ok) << c.entry << " -> " << cfg.status();
+    if (!c.ok) {
+      EXPECT_THAT(cfg, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scheme is not supported")))
+          << c.entry;
+    }
+  }
+  EXPECT_THAT(Config::FromUrls({"database=mysql://h/db"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("config: database scheme is not supported (got \"mysql\"; expected sqlite, "
+                                 "postgres or postgresql)")));
+}
+
+TEST(ConfigTest, Errors) {
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  auto unknown = Config::FromUrls({"queue=redis://h/0"});
+  EXPECT_THAT(unknown, StatusIs(kInvalid, HasSubstr("config: queue is not a known concern (expected database, "
+                                                    "cache, bus, realtime or blobs)")));
+  EXPECT_EQ(StatusField(unknown.status()), "queue");
+  EXPECT_THAT(Config::FromUrls({"database"}), StatusIs(kInvalid, HasSubstr("entry is not concern=url")));
+  EXPECT_THAT(Config::FromUrls({"=sqlite:a.db"}), StatusIs(kInvalid, HasSubstr("entry is not concern=url")));
+  EXPECT_THAT(Config::FromUrls({"database=sqlite:a.db", "database=sqlite:b.db"}),
+              StatusIs(kInvalid, HasSubstr("database is given more than once")));
+  EXPECT_THAT(Config::FromUrls({"cache=redis://h:port/0"}),
+              StatusIs(kInvalid, HasSubstr("config: cache: url: port is not a number (got \"port\")")));
+  EXPECT_THAT(Config::FromUrls({"database="}), StatusIs(kInvalid, HasSubstr("config: database: url: url is empty")));
+  // A URL pasted without "concern=" must not be echoed (it has a password, and '=' in its query).
+  auto pasted = Config::FromUrls({"postgres://app:TopSecret@h/db?pool_max=3"});
+  EXPECT_THAT(pasted, StatusIs(kInvalid, AllOf(HasSubstr("entry is not concern=url"), Not(HasSubstr("TopSecret")))));
+  auto bad_pw = Config::FromUrls({"database=postgres://app:Top%zzSecret@h/db"});
+  EXPECT_THAT(bad_pw, StatusIs(kInvalid, AllOf(HasSubstr("config: database"), Not(HasSubstr("Secret")))));
+}
+
+}  // namespace
+}  // namespace daira
