@@ -172,13 +172,15 @@ absl::StatusOr<store::ResultSet> SqliteStatement::Execute(store::Params params) 
   conn_->CountStatement();
 
   sqlite3* db = conn_->handle();
+  const int64_t total_before = sqlite3_total_changes64(db);
+  int rc = sqlite3_step(stmt_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return conn_->Fail("sqlite execute", sql_);
+  // Columns are read after the first step: a schema change re-prepares the statement there, and
+  // `SELECT *` may then have other columns than at Prepare.
   const int columns = sqlite3_column_count(stmt_);
   store::ResultSet rs(ColumnNames(columns));
-  const int64_t total_before = sqlite3_total_changes64(db);
 
-  for (;;) {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_DONE) break;
+  for (; rc != SQLITE_DONE; rc = sqlite3_step(stmt_)) {
     if (rc != SQLITE_ROW) return conn_->Fail("sqlite execute", sql_);
     for (int c = 0; c < columns; ++c) {
       switch (sqlite3_column_type(stmt_, c)) {

@@ -1,0 +1,251 @@
+// SQLite-only checks of the driver's connection setup (pragmas, read-only readers, statement cache,
+// error mapping) that the backend-neutral conformance suite cannot see.
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "backends/sqlite/sqlite_driver.h"
+#include "daira/core/url.h"
+#include "daira/store/connection.h"
+#include "daira/store/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace daira::store {
+namespace {
+
+using ::daira::testing::IsOk;
+using ::daira::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class SqliteConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    driver_ = backends::MakeSqliteDriver();
+    auto dir = std::filesystem::temp_directory_path() / "daira-tests";
+    std::filesystem::create_directories(dir);
+    static int counter = 0;
+    file_ = (dir / absl::StrCat("sqlite_conn_", getpid(), "_", ++counter, ".db")).string();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(file_ + suffix, ec);
+  }
+
+  absl::StatusOr<std::unique_ptr<Connection>> Open(bool read_only = false, DatabaseOptions options = {}) {
+    auto url = ParseUrl("sqlite:" + file_);
+    if (!url.ok()) return url.status();
+    return driver_->Connect(*url, options, read_only);
+  }
+
+  static int64_t PragmaInt(Connection& c, const std::string& pragma) {
+    auto rs = c.Execute("PRAGMA " + pragma);
+    EXPECT_THAT(rs, IsOk());
+    if (!rs.ok() || rs->empty()) return -1;
+    return rs->front().Int64(0);
+  }
+
+  std::unique_ptr<internal::Driver> driver_;
+  std::string file_;
+};
+
+TEST_F(SqliteConnectionTest, WriterConfiguresWalForeignKeysBusyTimeoutAndSynchronous) {
+  DatabaseOptions options;
+  options.busy_timeout = std::chrono::milliseconds(1234);
+  options.synchronous = "full";
+  ASSERT_OK_AND_ASSIGN(auto conn, Open(false, options));
+  EXPECT_EQ(conn->backend(), Backend::kSqlite);
+  EXPECT_EQ(conn->dialect().name(), "sqlite");
+  ASSERT_OK_AND_ASSIGN(ResultSet mode, conn->Execute("PRAGMA journal_mode"));
+  EXPECT_EQ(mode.front().Text(0), "wal");
+  EXPECT_EQ(PragmaInt(*conn, "foreign_keys"), 1);
+  EXPECT_EQ(PragmaInt(*conn, "busy_timeout"), 1234);
+  EXPECT_EQ(PragmaInt(*conn, "synchronous"), 2);  // FULL
+}
+
+TEST_F(SqliteConnectionTest, SynchronousIsValidated) {
+  DatabaseOptions options;
+  options.synchronous = "sometimes";
+  EXPECT_THAT(Open(false, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "database url: synchronous must be one of off, normal, full, extra (got \"sometimes\")"));
+  options.synchronous = "NORMAL";
+  ASSERT_OK_AND_ASSIGN(auto conn, Open(false, options));
+  EXPECT_EQ(PragmaInt(*conn, "synchronous"), 1);
+}
+
+TEST_F(SqliteConnectionTest, ReaderSeesWriterCommitsAndCannotWrite) {
+  ASSERT_OK_AND_ASSIGN(auto writer, Open(false));
+  ASSERT_OK(writer->ExecuteScript("CREATE TABLE t (a BIGINT); INSERT INTO t VALUES (1);"));
+  ASSERT_OK_AND_ASSIGN(auto reader, Open(true));
+  EXPECT_EQ(PragmaInt(*reader, "foreign_keys"), 1);
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, reader->Execute("SELECT count(*) FROM t"));
+  EXPECT_EQ(rs.front().Int64(0), 1);
+  // WAL: a reader's open read transaction does not block the writer, and keeps its snapshot.
+  ASSERT_OK(reader->Begin(IsolationLevel::kDefault, true));
+  ASSERT_OK_AND_ASSIGN(rs, reader->Execute("SELECT count(*) FROM t"));
+  ASSERT_OK(writer->Execute("INSERT INTO t VALUES (2)").status());
+  ASSERT_OK_AND_ASSIGN(rs, reader->Execute("SELECT count(*) FROM t"));
+  EXPECT_EQ(rs.front().Int64(0), 1);
+  ASSERT_OK(reader->Commit());
+  ASSERT_OK_AND_ASSIGN(rs, reader->Execute("SELECT count(*) FROM t"));
+  EXPECT_EQ(rs.front().Int64(0), 2);
+  EXPECT_THAT(reader->Execute("INSERT INTO t VALUES (3)"), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(SqliteConnectionTest, MissingDirectoryIsUnavailableNamingThePath) {
+  auto url = ParseUrl("sqlite:/nonexistent-daira-dir/x/y.db");
+  ASSERT_OK(url.status());
+  EXPECT_THAT(driver_->Connect(*url, DatabaseOptions{}, false),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("/nonexistent-daira-dir/x/y.db")));
+  // A reader on a file that does not exist cannot create it.
+  auto reader = Open(true);
+  EXPECT_THAT(reader, StatusIs(absl::StatusCode::kUnavailable, HasSubstr(file_)));
+  EXPECT_FALSE(std::filesystem::exists(file_));
+}
+
+TEST_F(SqliteConnectionTest, NotADatabaseFails) {
+  {
+    FILE* f = std::fopen(file_.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::string junk(4096, 'x');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  auto conn = Open(false);
+  EXPECT_THAT(conn, StatusIs(absl::StatusCode::kDataLoss, HasSubstr(file_)));
+  EXPECT_EQ(StatusSqlState(conn.status()), "sqlite:26");  // SQLITE_NOTADB
+}
+
+TEST_F(SqliteConnectionTest, InMemoryDatabaseWorks) {
+  auto url = ParseUrl("sqlite::memory:");
+  ASSERT_OK(url.status());
+  ASSERT_OK_AND_ASSIGN(auto conn, driver_->Connect(*url, DatabaseOptions{}, false));
+  ASSERT_OK(conn->Execute("CREATE TABLE t (a BIGINT)").status());
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, conn->Execute("INSERT INTO t VALUES (1), (2)"));
+  EXPECT_EQ(rs.rows_affected(), 2);
+  ASSERT_OK_AND_ASSIGN(ResultSet mode, conn->Execute("PRAGMA journal_mode"));
+  EXPECT_EQ(mode.front().Text(0), "memory");
+}
+
+TEST_F(SqliteConnectionTest, EmptyPathIsInvalidArgument) {
+  Url url;
+  url.scheme = "sqlite";
+  EXPECT_THAT(driver_->Connect(url, DatabaseOptions{}, false), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(SqliteConnectionTest, StatementCacheReturnsTheSameStatementForTheSameSql) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  ASSERT_OK(conn->Execute("CREATE TABLE t (a BIGINT, b TEXT)").status());
+  ASSERT_OK_AND_ASSIGN(Statement * a, conn->Prepare("INSERT INTO t (a, b) VALUES (?, ?)"));
+  ASSERT_OK_AND_ASSIGN(Statement * b, conn->Prepare("INSERT INTO t (a, b) VALUES (?, ?)"));
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a->ParameterCount(), 2);
+  EXPECT_EQ(a->sql(), "INSERT INTO t (a, b) VALUES (?, ?)");
+  ASSERT_OK_AND_ASSIGN(Statement * other, conn->Prepare("SELECT a FROM t"));
+  EXPECT_NE(a, other);
+  const int64_t before = conn->statements_executed();
+  for (int i = 0; i < 3; ++i) ASSERT_OK(a->Execute({i, "x"}).status());
+  EXPECT_EQ(conn->statements_executed(), before + 3);
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, other->Execute({}));
+  EXPECT_EQ(rs.size(), 3u);
+}
+
+TEST_F(SqliteConnectionTest, CachedSelectStarFollowsSchemaChanges) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  ASSERT_OK(conn->ExecuteScript("CREATE TABLE t (a BIGINT); INSERT INTO t VALUES (1);"));
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, conn->Execute("SELECT * FROM t"));
+  EXPECT_EQ(rs.columns(), (std::vector<std::string>{"a"}));
+  ASSERT_OK(conn->ExecuteScript("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'z';"));
+  ASSERT_OK_AND_ASSIGN(rs, conn->Execute("SELECT * FROM t"));
+  EXPECT_EQ(rs.columns(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(rs.front().Text("b"), "z");
+}
+
+TEST_F(SqliteConnectionTest, MultipleStatementsInPrepareAreRefused) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  EXPECT_THAT(conn->Prepare("SELECT 1; SELECT 2"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than one statement")));
+  // A trailing semicolon or comment is one statement.
+  EXPECT_OK(conn->Prepare("SELECT 1; -- done").status());
+  EXPECT_THAT(conn->Prepare("  -- nothing"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(SqliteConnectionTest, ErrorsCarryExtendedCodeAndSql) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  ASSERT_OK(conn->ExecuteScript(
+      "CREATE TABLE p (id BIGINT PRIMARY KEY);"
+      "CREATE TABLE c (id BIGINT PRIMARY KEY, p BIGINT REFERENCES p(id), n TEXT NOT NULL, v BIGINT CHECK (v > 0));"));
+  ASSERT_OK(conn->Execute("INSERT INTO p VALUES (1)").status());
+  auto dup = conn->Execute("INSERT INTO p VALUES (?)", {1});
+  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("INSERT INTO p VALUES (?)")));
+  EXPECT_EQ(StatusSqlState(dup.status()), "sqlite:1555");  // SQLITE_CONSTRAINT_PRIMARYKEY
+  auto fk = conn->Execute("INSERT INTO c (id, p, n, v) VALUES (1, 9, 'x', 1)");
+  EXPECT_THAT(fk, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(StatusSqlState(fk.status()), "sqlite:787");  // SQLITE_CONSTRAINT_FOREIGNKEY
+  auto check = conn->Execute("INSERT INTO c (id, p, n, v) VALUES (1, 1, 'x', 0)");
+  EXPECT_EQ(StatusSqlState(check.status()), "sqlite:275");  // SQLITE_CONSTRAINT_CHECK
+  auto notnull = conn->Execute("INSERT INTO c (id, p, n, v) VALUES (1, 1, NULL, 1)");
+  EXPECT_EQ(StatusSqlState(notnull.status()), "sqlite:1299");  // SQLITE_CONSTRAINT_NOTNULL
+  auto syntax = conn->Execute("SELEC 1");
+  EXPECT_THAT(syntax, StatusIs(absl::StatusCode::kInternal, HasSubstr("syntax error")));
+  EXPECT_EQ(StatusSqlState(syntax.status()), "sqlite:1");
+  EXPECT_FALSE(conn->IsBroken());
+  EXPECT_OK(conn->Ping());
+}
+
+TEST_F(SqliteConnectionTest, BusyWriterIsAborted) {
+  DatabaseOptions options;
+  options.busy_timeout = std::chrono::milliseconds(0);
+  ASSERT_OK_AND_ASSIGN(auto first, Open(false, options));
+  ASSERT_OK_AND_ASSIGN(auto second, Open(false, options));
+  ASSERT_OK(first->Execute("CREATE TABLE t (a BIGINT)").status());
+  ASSERT_OK(first->Begin(IsolationLevel::kDefault, /*immediate=*/true));
+  EXPECT_TRUE(first->InTransaction());
+  absl::Status busy = second->Begin(IsolationLevel::kDefault, /*immediate=*/true);
+  EXPECT_THAT(busy, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(StatusSqlState(busy), StartsWith("sqlite:5"));  // SQLITE_BUSY
+  EXPECT_FALSE(second->InTransaction());
+  ASSERT_OK(first->Rollback());
+  EXPECT_FALSE(first->InTransaction());
+  EXPECT_OK(second->Begin(IsolationLevel::kDefault, true));
+  EXPECT_THAT(second->Begin(IsolationLevel::kDefault, true), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_OK(second->Commit());
+  EXPECT_THAT(second->Commit(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(SqliteConnectionTest, FailedStatementIsResetAndReusable) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  ASSERT_OK(conn->Execute("CREATE TABLE t (a BIGINT PRIMARY KEY)").status());
+  ASSERT_OK_AND_ASSIGN(Statement * ins, conn->Prepare("INSERT INTO t (a) VALUES (?)"));
+  ASSERT_OK(ins->Execute({1}).status());
+  EXPECT_THAT(ins->Execute({1}), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(ins->Execute({1, 2}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("got 2")));
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, ins->Execute({2}));
+  EXPECT_EQ(rs.rows_affected(), 1);
+  // DDL and queries report no affected rows, even right after DML.
+  ASSERT_OK_AND_ASSIGN(rs, conn->Execute("CREATE TABLE u (a BIGINT)"));
+  EXPECT_EQ(rs.rows_affected(), 0);
+  ASSERT_OK_AND_ASSIGN(rs, conn->Execute("SELECT a FROM t"));
+  EXPECT_EQ(rs.rows_affected(), 0);
+  EXPECT_EQ(rs.size(), 2u);
+}
+
+TEST_F(SqliteConnectionTest, ArraysBindAsJsonText) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, conn->Execute("SELECT ?, ?", {std::vector<int64_t>{1, -2},
+                                                                    std::vector<std::string>{"a\"b", "c\\d\n", "é"}}));
+  EXPECT_EQ(rs.front().Text(0), "[1,-2]");
+  EXPECT_EQ(rs.front().Text(1), "[\"a\\\"b\",\"c\\\\d\\n\",\"é\"]");
+  ASSERT_OK_AND_ASSIGN(rs, conn->Execute("SELECT value FROM json_each(?) ORDER BY key",
+                                         {std::vector<std::string>{"a\"b", std::string("x\0y", 3)}}));
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs.row(0).Text(0), "a\"b");
+}
+
+}  // namespace
+}  // namespace daira::store
