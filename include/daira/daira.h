@@ -1,0 +1,36 @@
+// The whole public API of daira in one include.
+//
+//   #include <daira/daira.h>
+//
+//   auto db = daira::store::Database::Open("sqlite:app.db");
+//   if (!db.ok()) { std::cerr << db.status() << "\n"; return 1; }
+//   daira::RequestContext ctx;
+//   auto rs = (*db)->Read(ctx, "SELECT 1");
+//
+// Including it never exposes a driver's headers (sqlite3.h, libpq-fe.h, hiredis.h, simdjson.h):
+// tests/structure/public_api_test.cc checks that.
+//
+// EVERY public header under include/daira/ must be listed here: when you add one, add its line in
+// its layer's block (the `structure.umbrella` test fails until you do).
+#pragma once
+
+#include "daira/export.h"
+#include "daira/version.h"
+
+// core
+#include "daira/core/clock.h"
+#include "daira/core/config.h"
+#include "daira/core/id.h"
+#include "daira/core/json.h"
+#include "daira/core/logging.h"
+#include "daira/core/request_context.h"
+#include "daira/core/status.h"
+#include "daira/core/url.h"
+
+// store
+#include "daira/store/connection.h"
+#include "daira/store/database.h"
+#include "daira/store/dialect.h"
+#include "daira/store/result_set.h"
+#include "daira/store/transaction.h"
+#include "daira/store/value.h"
