@@ -106,7 +106,8 @@ TEST_F(LoggingTest, ConcurrentLogAndSetSink) {
   }
   std::thread swapper([&] {
     for (int i = 0; i < 200 && !stop.load(); ++i) {
-      SetLogSink([&](const LogRecord&) { (i % 2 ? a : b).fetch_add(1); });
+      std::atomic<int>* target = i % 2 ? &a : &b;
+      SetLogSink([target](const LogRecord&) { target->fetch_add(1); });
     }
   });
   for (auto& th : loggers) th.join();
