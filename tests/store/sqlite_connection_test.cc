@@ -97,6 +97,29 @@ TEST_F(SqliteConnectionTest, ReaderSeesWriterCommitsAndCannotWrite) {
   EXPECT_THAT(reader->Execute("INSERT INTO t VALUES (3)"), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+TEST_F(SqliteConnectionTest, ReaderOpensAWalDatabaseAfterEveryWriterClosed) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto writer, Open(false));
+    ASSERT_OK(writer->ExecuteScript("CREATE TABLE t (a BIGINT); INSERT INTO t VALUES (7);"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto reader, Open(true));
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, reader->Execute("SELECT a FROM t"));
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs.front().Int64(0), 7);
+  ASSERT_OK_AND_ASSIGN(ResultSet mode, reader->Execute("PRAGMA journal_mode"));
+  EXPECT_EQ(mode.front().Text(0), "wal");
+}
+
+TEST_F(SqliteConnectionTest, ScriptErrorsMapLikeStatementErrors) {
+  ASSERT_OK_AND_ASSIGN(auto conn, Open());
+  absl::Status st = conn->ExecuteScript("CREATE TABLE t (a BIGINT UNIQUE); INSERT INTO t VALUES (1); INSERT INTO t VALUES (1);");
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("UNIQUE")));
+  EXPECT_EQ(StatusSqlState(st), "sqlite:2067");  // SQLITE_CONSTRAINT_UNIQUE
+  EXPECT_THAT(conn->ExecuteScript("CREATE TABLE (;"), StatusIs(absl::StatusCode::kInternal));
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, conn->Execute("SELECT count(*) FROM t"));
+  EXPECT_EQ(rs.front().Int64(0), 1);
+}
+
 TEST_F(SqliteConnectionTest, MissingDirectoryIsUnavailableNamingThePath) {
   auto url = ParseUrl("sqlite:/nonexistent-daira-dir/x/y.db");
   ASSERT_OK(url.status());
