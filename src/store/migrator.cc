@@ -181,7 +181,10 @@ absl::Status Migrator::Migrate(const RequestContext& ctx) {
       if (conn.backend() == Backend::kPostgres) {
         DAIRA_RETURN_IF_ERROR(Annotate(conn.Execute(kPgLock).status(), "migrate: lock"));
       }
-      DAIRA_RETURN_IF_ERROR(Annotate(conn.Execute(kCreateTable).status(), "migrate: schema_migrations"));
+      DAIRA_ASSIGN_OR_RETURN(bool exists, TableExists(conn));
+      if (!exists) {
+        DAIRA_RETURN_IF_ERROR(Annotate(conn.Execute(kCreateTable).status(), "migrate: schema_migrations"));
+      }
       DAIRA_ASSIGN_OR_RETURN(auto applied, ReadApplied(conn));
       std::set<std::string> known;
       for (const Migration& m : migrations_) {
