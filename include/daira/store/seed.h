@@ -1,0 +1,74 @@
+// A deterministic synthetic dataset for benchmarks, demos and tests: users with profiles, a power-law
+// follow graph, posts with hashtags and mentions, videos, threaded comments and likes, with every
+// denormalized counter exactly consistent with the rows it counts.
+//
+//   DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*db));
+//   DAIRA_RETURN_IF_ERROR(migrator->Migrate(ctx));
+//   store::SeedOptions options;
+//   options.users = 100000;
+//   options.posts = 1000000;
+//   DAIRA_ASSIGN_OR_RETURN(store::SeedReport report, store::Seed(*db, ctx, options));
+//   std::printf("%lld posts in %lld ms\n", (long long)report.posts, (long long)report.elapsed.count());
+//
+// Same options (including `seed`) → the same rows, byte for byte, on any machine and either backend:
+// ids and timestamps derive from `base_time` and each row's index (never from the wall clock), and
+// randomness comes from std::mt19937_64 streams with hand-written sampling (no std:: distributions,
+// whose output differs between standard libraries). Ids use daira's id layout (time-ordered): the
+// node bits hold the entity kind, so ids are unique across tables.
+//
+// Popularity is Zipf-distributed (exponent zipf_s): who gets followed, who posts, which hashtags are
+// used, which posts get comments and likes. No self-follows, no duplicate follows or likes. All
+// follows are ACTIVE and all content ACTIVE / PUBLIC, except videos (mostly PUBLISHED, some still
+// UPLOADING / PROCESSING or FAILED). Counters: followers_count / following_count (follows),
+// posts_count, videos_count (all of a user's videos), likes_received_count (likes on the user's posts,
+// videos and comments), posts/videos likes_count and comments_count (all comments, replies included),
+// comments likes_count and replies_count (direct replies), hashtags posts_count and last_used_at.
+//
+// Thread-safety: Seed may run concurrently with other work on the database, but two seeds into one
+// database conflict (same ids).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "daira/core/request_context.h"
+#include "daira/store/database.h"
+
+namespace daira::inline v0::store {
+
+struct SeedOptions {
+  int64_t users = 1000;            // users, each with a profile and a wallet
+  int64_t avg_following = 20;      // mean follows per user (each user follows 0..2×mean, capped at users-1)
+  int64_t posts = 10000;           // posts
+  int64_t videos = 1000;           // videos
+  int64_t comments = 20000;        // comments on posts and videos (about 30% are replies)
+  int64_t likes = 50000;           // likes on posts, videos and comments (fewer if targets run out)
+  int64_t hashtags = 1000;         // hashtag vocabulary size
+  uint64_t seed = 42;              // the random seed; same seed + options → same data
+  double zipf_s = 1.1;             // Zipf exponent of every popularity distribution (> 0)
+  // Start of the dataset's timeline, microseconds since the Unix epoch (default 2024-06-01T00:00:00Z).
+  // Users are created first (one per minute), then posts, videos, comments and likes (one per second).
+  int64_t base_time = 1717200000000000;
+  int64_t batch_rows = 500;        // rows per multi-row INSERT statement
+  int64_t rows_per_transaction = 50000;  // rows inserted per transaction
+};
+
+struct SeedReport {
+  int64_t users = 0;
+  int64_t follows = 0;
+  int64_t posts = 0;
+  int64_t hashtags = 0;        // hashtags used by at least one post (only these are inserted)
+  int64_t post_hashtags = 0;
+  int64_t videos = 0;
+  int64_t comments = 0;
+  int64_t likes = 0;
+  std::chrono::milliseconds elapsed{0};
+};
+
+// Seeds a migrated, empty database. InvalidArgument for a negative count, zipf_s <= 0, batch_rows
+// outside [1, 1000] or users < 2 when follows are asked for; FailedPrecondition if `users` is not empty;
+// otherwise the backend's error, prefixed "seed: <table>: ". Rows committed before an error stay.
+absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const SeedOptions& options);
+
+}  // namespace daira::inline v0::store
