@@ -224,8 +224,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& 
   absl::StatusOr<Url> url = ParseUrl(options.url);
   if (!url.ok()) return Annotate(url.status(), "database url");
   if (url->scheme == "sqlite" && url->path.empty()) {
-    return InvalidField("database url", "path",
-                        absl::StrCat("sqlite needs a file path (got \"", url->Redacted(), "\")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("database url: sqlite needs a file path (got \"", url->Redacted(), "\")"));
   }
   DAIRA_RETURN_IF_ERROR(ValidatePoolOptions(options));
   DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<internal::Driver> driver, backends::MakeSqlDriver(url->scheme));

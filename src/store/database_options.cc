@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
@@ -89,6 +90,14 @@ std::string Join(const std::string_view (&list)[N]) {
   return out;
 }
 
+// "database url: sqlite needs a file path (got ...)", with "path" as the field payload.
+absl::Status NeedsPath(std::string_view got) {
+  absl::Status s = absl::InvalidArgumentError(
+      absl::StrCat(ToAbsl(kOp), ": sqlite needs a file path (got \"", ToAbsl(got), "\")"));
+  s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("path"));
+  return s;
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -105,8 +114,7 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
       std::string_view rest = text.substr(7);
       rest = rest.substr(0, rest.find('?'));
       if (rest.empty()) {
-        return InvalidField(kOp, "path",
-                            absl::StrCat("sqlite needs a file path (got \"", ToAbsl(text), "\")"));
+        return NeedsPath(text);
       }
     }
   }
@@ -121,7 +129,7 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
                         absl::StrCat("is not a SQL backend (known: sqlite, postgres) (got \"", url.scheme, "\")"));
   }
   if (sqlite && url.path.empty()) {
-    return InvalidField(kOp, "path", absl::StrCat("sqlite needs a file path (got \"", url.Redacted(), "\")"));
+    return NeedsPath(url.Redacted());
   }
 
   for (const auto& [key, value] : url.params) {

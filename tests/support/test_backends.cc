@@ -87,7 +87,7 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(std::string_v
       t->url_ = WithParam(t->url_, "replica=" + PercentEncode(replica));
     }
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown test backend ", backend));
+    return absl::InvalidArgumentError(absl::StrCat("unknown test backend ", std::string(backend)));
   }
   auto st = t->Reopen(base);
   if (!st.ok()) return st;

@@ -1,0 +1,172 @@
+// DatabaseOptions::FromUrl: parameters parsed, validated and named in errors.
+
+#include <chrono>
+#include <string>
+
+#include "daira/core/status.h"
+#include "daira/core/url.h"
+#include "daira/store/database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace daira::store {
+namespace {
+
+using ::daira::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+TEST(DatabaseOptionsTest, SqliteDefaults) {
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o, DatabaseOptions::FromUrl("sqlite:./app.db"));
+  EXPECT_EQ(o.url, "sqlite:./app.db");
+  EXPECT_EQ(o.readers, 4);
+  EXPECT_EQ(o.pool.pool_max, 50);
+  EXPECT_EQ(o.busy_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(o.synchronous, "normal");
+  EXPECT_TRUE(o.replicas.empty());
+  EXPECT_EQ(o.clock, nullptr);
+}
+
+TEST(DatabaseOptionsTest, SqliteParameters) {
+  ASSERT_OK_AND_ASSIGN(
+      DatabaseOptions o,
+      DatabaseOptions::FromUrl("sqlite:/tmp/x.db?readers=2&busy_timeout_ms=250&synchronous=FULL&slow_statement_ms=0"
+                               "&acquire_timeout_ms=10&idle_timeout_ms=20&validate_after_ms=0"));
+  EXPECT_EQ(o.url, "sqlite:/tmp/x.db?readers=2&busy_timeout_ms=250&synchronous=FULL&slow_statement_ms=0"
+                   "&acquire_timeout_ms=10&idle_timeout_ms=20&validate_after_ms=0");
+  EXPECT_EQ(o.readers, 2);
+  EXPECT_EQ(o.busy_timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ(o.synchronous, "full");
+  EXPECT_EQ(o.pool.slow_statement, std::chrono::milliseconds(0));
+  EXPECT_EQ(o.pool.acquire_timeout, std::chrono::milliseconds(10));
+  EXPECT_EQ(o.pool.idle_timeout, std::chrono::milliseconds(20));
+  EXPECT_EQ(o.pool.validate_after, std::chrono::milliseconds(0));
+}
+
+TEST(DatabaseOptionsTest, SqliteMemoryHasNoReaders) {
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o, DatabaseOptions::FromUrl("sqlite::memory:"));
+  EXPECT_EQ(o.readers, 0);
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o2, DatabaseOptions::FromUrl("sqlite::memory:?readers=3"));
+  EXPECT_EQ(o2.readers, 0);
+}
+
+TEST(DatabaseOptionsTest, SqliteNeedsAPath) {
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("database url: sqlite needs a file path (got \"sqlite:\")")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:?readers=1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sqlite needs a file path")));
+}
+
+TEST(DatabaseOptionsTest, SqliteRejectsUnknownAndPostgresOnlyParameters) {
+  auto s = DatabaseOptions::FromUrl("sqlite:./a.db?pool_size=3");
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_size")));
+  EXPECT_EQ(StatusField(s.status()), "pool_size");
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:./a.db?sslmode=disable"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sslmode")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:./a.db?replica=postgres://h/db"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("replica")));
+}
+
+TEST(DatabaseOptionsTest, PostgresParametersAndReplicas) {
+  const std::string r1 = "postgres://app@127.0.0.1:5434/app";
+  const std::string r2 = "postgres://app@127.0.0.1:5435/app?sslmode=disable";
+  const std::string url = "postgres://app:secret@127.0.0.1:5433/app?pool_min=2&pool_max=8&max_replica_lag_ms=250"
+                          "&connect_timeout_ms=1500&replica=" + PercentEncode(r1) + "&replica=" + PercentEncode(r2) +
+                          "&options=-csearch_path%3Dfoo&sslmode=disable&application_name=daira"
+                          "&target_session_attrs=read-write&keepalives=1";
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o, DatabaseOptions::FromUrl(url));
+  EXPECT_EQ(o.url, url);  // libpq parameters stay in the URL for the driver
+  EXPECT_EQ(o.pool.pool_min, 2);
+  EXPECT_EQ(o.pool.pool_max, 8);
+  EXPECT_EQ(o.max_replica_lag, std::chrono::milliseconds(250));
+  EXPECT_EQ(o.connect_timeout, std::chrono::milliseconds(1500));
+  EXPECT_THAT(o.replicas, ::testing::ElementsAre(r1, r2));
+}
+
+TEST(DatabaseOptionsTest, PostgresqlSchemeAccepted) {
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o, DatabaseOptions::FromUrl("postgresql://u@localhost/db"));
+  EXPECT_EQ(o.url, "postgresql://u@localhost/db");
+}
+
+TEST(DatabaseOptionsTest, MalformedNumbersNameTheParameter) {
+  auto s = DatabaseOptions::FromUrl("postgres://u@h/db?pool_max=x");
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument,
+                          HasSubstr("database url: pool_max must be a positive integer (got \"x\")")));
+  EXPECT_EQ(StatusField(s.status()), "pool_max");
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?pool_max=0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_max")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?pool_min=-1"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_min")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?acquire_timeout_ms=5s"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("acquire_timeout_ms")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?idle_timeout_ms="),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("idle_timeout_ms")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?connect_timeout_ms=0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("connect_timeout_ms")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?max_replica_lag_ms=1.5"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_replica_lag_ms")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:a.db?readers=-2"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("readers")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:a.db?busy_timeout_ms=99999999999999999999"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("busy_timeout_ms")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:a.db?synchronous=sometimes"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("synchronous"), HasSubstr("(got \"sometimes\")"))));
+}
+
+TEST(DatabaseOptionsTest, PoolMinMustNotExceedPoolMax) {
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?pool_min=9&pool_max=4"),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("pool_min"), HasSubstr("pool_max"))));
+  // A small explicit pool_max lowers the default pool_min instead of failing.
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o, DatabaseOptions::FromUrl("postgres://u@h/db?pool_max=3"));
+  EXPECT_EQ(o.pool.pool_min, 3);
+  EXPECT_EQ(o.pool.pool_max, 3);
+}
+
+TEST(DatabaseOptionsTest, PostgresRejectsUnknownParameter) {
+  auto s = DatabaseOptions::FromUrl("postgres://u@h/db?poolmax=3");
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("poolmax")));
+  EXPECT_EQ(StatusField(s.status()), "poolmax");
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?readers=3"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("readers")));
+}
+
+TEST(DatabaseOptionsTest, BadReplicaUrl) {
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?replica=" + PercentEncode("redis://h:6379/0")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("replica")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?replica="),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("replica")));
+}
+
+TEST(DatabaseOptionsTest, OtherSchemesAndGarbage) {
+  EXPECT_THAT(DatabaseOptions::FromUrl("redis://127.0.0.1:6379/0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scheme")));
+  EXPECT_THAT(DatabaseOptions::FromUrl(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(DatabaseOptions::FromUrl("no scheme here"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(DatabaseOptionsTest, PasswordNeverEchoed) {
+  auto s = DatabaseOptions::FromUrl("postgres://u:hunter2@h/db?bogus=1");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), ::testing::Not(HasSubstr("hunter2")));
+  auto s2 = DatabaseOptions::FromUrl("sqlite:a.db?password=hunter2");
+  ASSERT_FALSE(s2.ok());
+  EXPECT_THAT(std::string(s2.status().message()), ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST(DatabaseOptionsTest, OpenRejectsBadOptions) {
+  DatabaseOptions o;
+  o.url = "sqlite::memory:";
+  o.pool.pool_max = 0;
+  EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_max")));
+  o.pool.pool_max = 2;
+  o.pool.pool_min = 3;
+  EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_min")));
+  EXPECT_THAT(Database::Open("sqlite:"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file path")));
+  EXPECT_THAT(Database::Open("mysql://h/db"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace daira::store
