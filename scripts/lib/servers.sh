@@ -16,11 +16,11 @@ DAIRA_CLAIMED_PORTS=()
 DAIRA_SERVER_SUMMARY=()
 
 pg_bin_dir() {
-  if [[ -n "${DAIRA_PG_BIN:-}" ]]; then echo "$DAIRA_PG_BIN"; return; fi
-  if [[ -x /usr/lib/postgresql/15/bin/postgres ]]; then echo /usr/lib/postgresql/15/bin; return; fi
+  if [[ -n "${DAIRA_PG_BIN:-}" ]]; then echo "$DAIRA_PG_BIN"; return 0; fi
+  if [[ -x /usr/lib/postgresql/15/bin/postgres ]]; then echo /usr/lib/postgresql/15/bin; return 0; fi
   local d
   d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-  [[ -n "$d" ]] && echo "$d"
+  if [[ -n "$d" ]]; then echo "$d"; fi
 }
 
 # Runs a command as the Postgres OS user.
@@ -192,6 +192,8 @@ redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == "PONG" ]
 
 # Stops every server this shell started, by PID / data dir, and removes the temp dir. Safe to call twice.
 servers_stop() {
+  local -      # errexit off inside this function only: cleanup must run to the end
+  set +e
   local bin
   bin=$(pg_bin_dir)
   if [[ -n "$DAIRA_PG_REPLICA_DIR" && -f "$DAIRA_PG_REPLICA_DIR/postmaster.pid" ]]; then
