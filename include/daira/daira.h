@@ -37,3 +37,11 @@
 #include "daira/store/seed.h"
 #include "daira/store/transaction.h"
 #include "daira/store/value.h"
+
+// query
+#include "daira/query/batch_loader.h"
+#include "daira/query/cursor.h"
+#include "daira/query/field_mask.h"
+#include "daira/query/keyset.h"
+#include "daira/query/row_mapper.h"
+#include "daira/query/statement_budget.h"

@@ -1,0 +1,240 @@
+#include "daira/query/cursor.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cassert>
+#include <mutex>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "daira/core/status.h"
+
+namespace daira::inline v0::query {
+namespace {
+
+static_assert(crypto_auth_KEYBYTES == CursorCodec::kKeyBytes, "cursor keys are crypto_auth keys");
+constexpr size_t kTagBytes = crypto_auth_BYTES;  // 32
+
+void EnsureSodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // sodium_init returns 1 if already initialized; -1 only if the platform has no entropy source,
+    // in which case randombytes would abort anyway.
+    if (sodium_init() < 0) {
+      // Nothing to do here: libsodium's randombytes aborts loudly if it truly cannot work.
+    }
+  });
+}
+
+// A short, printable excerpt of untrusted input for error messages.
+std::string Excerpt(std::string_view s) {
+  constexpr size_t kMax = 24;
+  std::string out = absl::CHexEscape(ToAbsl(s.substr(0, kMax)));
+  if (s.size() > kMax) out += "…";
+  return absl::StrCat("\"", out, "\"");
+}
+
+absl::Status Bad(std::string_view problem) { return InvalidField("cursor", "cursor", problem); }
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+// A bounds-checked reader over the decoded bytes.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  bool Byte(uint8_t& b) {
+    if (pos_ >= data_.size()) return false;
+    b = static_cast<uint8_t>(data_[pos_++]);
+    return true;
+  }
+  bool Varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; shift <= 28; shift += 7) {  // at most 5 bytes: lengths are small
+      uint8_t b;
+      if (!Byte(b)) return false;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return true;
+    }
+    return false;
+  }
+  bool Bytes(size_t n, std::string_view& out) {
+    if (n > data_.size() - pos_) return false;
+    out = data_.substr(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool AtEnd() const { return pos_ == data_.size(); }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+};
+
+absl::string_view KeyTypeName(KeyType t) { return t == KeyType::kInt64 ? "int64" : "string"; }
+
+absl::Mutex& DefaultMu() {
+  static absl::Mutex* mu = new absl::Mutex;
+  return *mu;
+}
+std::shared_ptr<const std::string>& DefaultKeySlot() {  // guarded by DefaultMu()
+  static auto* slot = new std::shared_ptr<const std::string>;
+  return *slot;
+}
+
+}  // namespace
+
+absl::StatusOr<CursorCodec> CursorCodec::Create(std::string_view key) {
+  if (key.size() != kKeyBytes) {
+    return InvalidField("cursor codec", "key", absl::StrCat("must be ", kKeyBytes, " bytes (got ", key.size(), ")"));
+  }
+  EnsureSodium();
+  return CursorCodec(std::make_shared<const std::string>(key));
+}
+
+CursorCodec CursorCodec::Random() {
+  EnsureSodium();
+  std::string key(kKeyBytes, '\0');
+  crypto_auth_keygen(reinterpret_cast<unsigned char*>(key.data()));
+  return CursorCodec(std::make_shared<const std::string>(std::move(key)));
+}
+
+CursorCodec CursorCodec::Default() {
+  absl::MutexLock lock(&DefaultMu());
+  auto& slot = DefaultKeySlot();
+  if (slot == nullptr) slot = Random().key_;
+  return CursorCodec(slot);
+}
+
+absl::Status CursorCodec::SetDefaultKey(std::string_view key) {
+  DAIRA_ASSIGN_OR_RETURN(CursorCodec codec, Create(key));
+  absl::MutexLock lock(&DefaultMu());
+  DefaultKeySlot() = codec.key_;
+  return absl::OkStatus();
+}
+
+std::string CursorCodec::Encode(const Cursor& cursor) const {
+  assert(cursor.scope.size() <= kMaxScopeBytes);
+  assert(!cursor.keys.empty() && cursor.keys.size() <= kMaxKeys);
+  std::string raw;
+  raw.reserve(64 + cursor.scope.size());
+  raw.push_back(static_cast<char>(kVersion));
+  raw.push_back(static_cast<char>(cursor.direction));
+  const std::string_view scope = std::string_view(cursor.scope).substr(0, kMaxScopeBytes);
+  PutVarint(raw, scope.size());
+  raw.append(scope);
+  const size_t n = std::min(cursor.keys.size(), kMaxKeys);
+  raw.push_back(static_cast<char>(n));
+  for (size_t i = 0; i < n; ++i) {
+    const CursorKey& k = cursor.keys[i];
+    raw.push_back(static_cast<char>(KeyTypeOf(k)));
+    if (const int64_t* v = std::get_if<int64_t>(&k)) {
+      const uint64_t u = static_cast<uint64_t>(*v);
+      for (int shift = 56; shift >= 0; shift -= 8) raw.push_back(static_cast<char>((u >> shift) & 0xff));
+    } else {
+      assert(std::get<std::string>(k).size() <= kMaxStringKeyBytes);
+      const std::string_view s = std::string_view(std::get<std::string>(k)).substr(0, kMaxStringKeyBytes);
+      PutVarint(raw, s.size());
+      raw.append(s);
+    }
+  }
+  unsigned char tag[kTagBytes];
+  crypto_auth(tag, reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+              reinterpret_cast<const unsigned char*>(key_->data()));
+  raw.append(reinterpret_cast<const char*>(tag), kTagBytes);
+
+  std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::char_traits<char>::length(out.c_str()));  // drop the terminating NUL
+  return out;
+}
+
+absl::StatusOr<Cursor> CursorCodec::Decode(std::string_view token, std::string_view scope,
+                                           std::span<const KeyType> types) const {
+  if (token.empty()) return Bad("is empty (got \"\")");
+  if (token.size() > kMaxTokenChars) {
+    return Bad(absl::StrCat("is too long (got ", token.size(), " characters, max ", kMaxTokenChars, ")"));
+  }
+  // Base64url without padding, strictly: no other characters, no whitespace.
+  std::string raw(token.size() * 3 / 4 + 3, '\0');
+  size_t raw_len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), token.data(), token.size(),
+                        /*ignore=*/nullptr, &raw_len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != token.data() + token.size()) {
+    return Bad(absl::StrCat("is not base64url (got ", Excerpt(token), ")"));
+  }
+  raw.resize(raw_len);
+  // Smallest well-formed token: version, direction, scope length, key count, one int... but check the
+  // version and the MAC first: nothing else is trusted before the MAC verifies.
+  if (raw.size() < 2 + kTagBytes) return Bad(absl::StrCat("is truncated (got ", Excerpt(token), ")"));
+  const uint8_t version = static_cast<uint8_t>(raw[0]);
+  if (version != kVersion) {
+    return Bad(absl::StrCat("has unsupported version (got ", version, ", want ", kVersion, ")"));
+  }
+  const size_t body_len = raw.size() - kTagBytes;
+  if (crypto_auth_verify(reinterpret_cast<const unsigned char*>(raw.data() + body_len),
+                         reinterpret_cast<const unsigned char*>(raw.data()), body_len,
+                         reinterpret_cast<const unsigned char*>(key_->data())) != 0) {
+    return Bad(absl::StrCat("signature does not verify; it was altered or issued under another key (got ",
+                            Excerpt(token), ")"));
+  }
+
+  // Authentic: parse defensively anyway (a bug in an older encoder must not crash a newer decoder).
+  Reader r(std::string_view(raw).substr(0, body_len));
+  Cursor c;
+  uint8_t b = 0;
+  (void)r.Byte(b);  // version, checked above
+  if (!r.Byte(b) || b > 1) return Bad(absl::StrCat("has an invalid direction (got ", int{b}, ")"));
+  c.direction = static_cast<Direction>(b);
+  uint64_t len = 0;
+  std::string_view bytes;
+  if (!r.Varint(len) || len > kMaxScopeBytes || !r.Bytes(len, bytes)) return Bad("has a malformed scope (got bytes)");
+  c.scope.assign(bytes);
+  uint8_t count = 0;
+  if (!r.Byte(count) || count == 0 || count > kMaxKeys) {
+    return Bad(absl::StrCat("has an invalid key count (got ", int{count}, ")"));
+  }
+  for (uint8_t i = 0; i < count; ++i) {
+    uint8_t t = 0;
+    if (!r.Byte(t)) return Bad("is truncated (got a partial key)");
+    if (t == static_cast<uint8_t>(KeyType::kInt64)) {
+      if (!r.Bytes(8, bytes)) return Bad("is truncated (got a partial int64 key)");
+      uint64_t u = 0;
+      for (char ch : bytes) u = (u << 8) | static_cast<uint8_t>(ch);
+      c.keys.emplace_back(static_cast<int64_t>(u));
+    } else if (t == static_cast<uint8_t>(KeyType::kString)) {
+      if (!r.Varint(len) || len > kMaxStringKeyBytes || !r.Bytes(len, bytes)) {
+        return Bad("has a malformed string key (got bytes)");
+      }
+      c.keys.emplace_back(std::string(bytes));
+    } else {
+      return Bad(absl::StrCat("has an unknown key type (got ", int{t}, ")"));
+    }
+  }
+  if (!r.AtEnd()) return Bad("has trailing bytes (got extra data after the keys)");
+
+  if (c.scope != scope) {
+    return Bad(absl::StrCat("belongs to another list (got scope ", Excerpt(c.scope), ", want ", Excerpt(scope), ")"));
+  }
+  if (c.keys.size() != types.size()) {
+    return Bad(absl::StrCat("has the wrong number of keys (got ", c.keys.size(), ", want ", types.size(), ")"));
+  }
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (KeyTypeOf(c.keys[i]) != types[i]) {
+      return Bad(absl::StrCat("key ", i, " has the wrong type (got ", KeyTypeName(KeyTypeOf(c.keys[i])), ", want ",
+                              KeyTypeName(types[i]), ")"));
+    }
+  }
+  return c;
+}
+
+}  // namespace daira::inline v0::query
