@@ -1,0 +1,122 @@
+// store::Connection over one libpq connection: a per-connection cache of server-side prepared
+// statements, batches in pipeline mode (one round trip), transactions and replication probes.
+//
+// Parameter types: int64 binds as int8, double as float8, blobs as binary bytea, int arrays as int8[],
+// text arrays as text[]; text, JSON and NULL leave the type to the server (so a text value can fill a
+// varchar/jsonb/enum column). If the server rejects the explicit types (e.g. an int bound to a BOOLEAN
+// column: SQLSTATE 42804/42883/42725) and no transaction is open, the statement is prepared again with
+// every number/array type left to the server; inside a transaction the error is returned. A cached SQL text may hold several server-side statements ("d<N>"),
+// one per distinct parameter-type signature it was executed with (NULL matches any).
+//
+// The first execution of a statement sends Parse + Bind/Execute in one pipeline (one round trip);
+// later ones reuse the prepared statement. SQL errors therefore surface at Execute, not Prepare.
+//
+// Generic plans: PostgreSQL switches a named statement to a generic plan after five executions,
+// which can lose badly on skewed data. Set the session's plan_cache_mode through the URL's libpq
+// `options` parameter where that matters, e.g.
+//   postgres://app@host/db?options=-c%20plan_cache_mode%3Dforce_custom_plan
+//
+// Thread-safety: one thread at a time (the pool guarantees it).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "daira/store/connection.h"
+
+struct pg_conn;  // libpq's PGconn, kept out of this header
+struct pg_result;
+
+namespace daira::inline v0::backends {
+
+class PostgresConnection;
+
+class PostgresStatement final : public store::Statement {
+ public:
+  PostgresStatement(PostgresConnection* conn, std::string sql, std::string pg_sql, int param_count)
+      : conn_(conn), sql_(std::move(sql)), pg_sql_(std::move(pg_sql)), param_count_(param_count) {}
+  absl::StatusOr<store::ResultSet> Execute(store::Params params) override;
+  int ParameterCount() const override { return param_count_; }
+  std::string_view sql() const override { return sql_; }
+  // Server-side statements prepared for this SQL text (one per parameter-type signature).
+  int variant_count() const { return static_cast<int>(variants_.size()); }
+
+ private:
+  friend class PostgresConnection;
+  struct Variant {
+    std::vector<unsigned int> types;          // parameter type OIDs of the values it serves (0: inferred)
+    std::vector<unsigned int> prepare_types;  // OIDs sent with Parse: `types`, or 0s after a type-mismatch retry
+    bool inferred = false;                    // retried with server-inferred types
+    std::string name;                         // server-side statement name
+    bool prepared = false;            // the server holds it
+    // Column names of its last result, shared by every ResultSet it produces.
+    std::shared_ptr<const std::vector<std::string>> columns;
+  };
+  PostgresConnection* conn_;
+  std::string sql_;     // as given, `?` placeholders
+  std::string pg_sql_;  // $1..$n
+  int param_count_;
+  std::deque<Variant> variants_;  // deque: pointers stay valid as variants are added
+};
+
+class PostgresConnection final : public store::Connection {
+ public:
+  // Takes ownership of an open connection.
+  explicit PostgresConnection(pg_conn* conn);
+  ~PostgresConnection() override;
+  PostgresConnection(const PostgresConnection&) = delete;
+  PostgresConnection& operator=(const PostgresConnection&) = delete;
+
+  store::Backend backend() const override { return store::Backend::kPostgres; }
+  absl::StatusOr<store::Statement*> Prepare(std::string_view sql) override;
+  absl::StatusOr<std::vector<store::ResultSet>> ExecuteBatch(std::span<const store::BatchStatement> batch) override;
+  absl::Status ExecuteScript(std::string_view sql) override;
+  absl::Status Begin(store::IsolationLevel isolation, bool immediate) override;
+  absl::Status Commit() override;
+  absl::Status Rollback() override;
+  bool InTransaction() const override;
+  absl::Status Ping() override;
+  bool IsBroken() const override;
+  absl::StatusOr<std::string> WritePosition() override;
+  absl::StatusOr<bool> HasReplayed(std::string_view position) override;
+  absl::StatusOr<int64_t> ReplicaLagMillis() override;
+  int64_t statements_executed() const override { return statements_executed_; }
+
+  // Instrumentation for tests and benchmarks.
+  int64_t round_trips() const { return round_trips_; }          // request/response exchanges with the server
+  int64_t statements_prepared() const { return prepares_; }     // Parse messages sent (server-side prepares)
+  int backend_pid() const;
+
+ private:
+  friend class PostgresStatement;
+  struct Bound;  // parameter arrays for one execution
+  absl::StatusOr<store::ResultSet> ExecuteStatement(PostgresStatement* st, store::Params params);
+  absl::StatusOr<std::vector<store::ResultSet>> RunPipeline(std::span<PostgresStatement* const> statements,
+                                                           std::span<const store::Params> params);
+  // Finds or adds the variant of `st` for `types`/`params`.
+  PostgresStatement::Variant* VariantFor(PostgresStatement* st, const std::vector<unsigned int>& types,
+                                         store::Params params);
+  absl::Status ExecSimple(std::string_view sql, pg_result** out = nullptr);
+  // Converts a failed result (or a failed send when `result` is null) into a Status; marks broken.
+  absl::Status ErrorFrom(const pg_result* result, std::string_view sql);
+  // `variant` (may be null) caches the column names.
+  absl::StatusOr<store::ResultSet> ToResultSet(const pg_result* result, std::string_view sql,
+                                               PostgresStatement::Variant* variant = nullptr);
+
+  pg_conn* conn_;
+  bool broken_ = false;
+  absl::flat_hash_map<std::string, std::unique_ptr<PostgresStatement>> cache_;
+  int64_t next_statement_id_ = 0;
+  int64_t statements_executed_ = 0;
+  int64_t round_trips_ = 0;
+  int64_t prepares_ = 0;
+};
+
+}  // namespace daira::inline v0::backends
