@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "daira/core/request_context.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 #include "daira/store/database.h"
@@ -166,6 +167,21 @@ TEST(DatabaseOptionsTest, OpenRejectsBadOptions) {
   EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_min")));
   EXPECT_THAT(Database::Open("sqlite:"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file path")));
   EXPECT_THAT(Database::Open("mysql://h/db"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(DatabaseOptionsTest, MemoryDatabaseReadsThroughTheWriter) {
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open("sqlite::memory:"));
+  RequestContext ctx;
+  ASSERT_OK(db->Execute(ctx, "CREATE TABLE m (a BIGINT)"));
+  ASSERT_OK(db->Execute(ctx, "INSERT INTO m (a) VALUES (?)", {int64_t{5}}));
+  // A separate reader connection would see a different (empty) in-memory database.
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, db->Read(ctx, "SELECT a FROM m"));
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs.row(0).Int64(0), 5);
+  ASSERT_EQ(db->Stats().size(), 1u);
+  EXPECT_EQ(db->Stats()[0].open, 1);
+  EXPECT_EQ(db->backend(), Backend::kSqlite);
+  EXPECT_EQ(db->dialect().name(), "sqlite");
 }
 
 }  // namespace
