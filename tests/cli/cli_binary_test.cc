@@ -1,0 +1,233 @@
+// The `daira` executable end to end: exit codes and the one-line messages for bad input, and the
+// commands on a temporary SQLite database. DAIRA_CLI_BINARY is the built binary's path (CMake).
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#ifndef DAIRA_CLI_BINARY
+#error "DAIRA_CLI_BINARY must name the daira executable"
+#endif
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q.push_back(c);
+    }
+  }
+  return q + "'";
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("daira-cli-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Runs the binary with `args` (already shell-quoted where needed) in dir_, DAIRA_DATABASE unset.
+  RunResult Run(const std::string& args) {
+    const auto out = dir_ / "stdout";
+    const auto err = dir_ / "stderr";
+    std::string cmd = "cd " + ShellQuote(dir_.string()) + " && env -u DAIRA_DATABASE " +
+                      ShellQuote(DAIRA_CLI_BINARY) + " " + args + " >" + ShellQuote(out.string()) + " 2>" +
+                      ShellQuote(err.string());
+    int status = std::system(cmd.c_str());
+    RunResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = ReadFile(out);
+    r.err = ReadFile(err);
+    return r;
+  }
+
+  std::string SqliteUrl(const std::string& file) { return "sqlite:" + (dir_ / file).string(); }
+
+  // Exactly one line, "daira: ...\n".
+  static void ExpectOneLineError(const RunResult& r) {
+    EXPECT_THAT(r.err, StartsWith("daira: "));
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.back(), '\n');
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(CliTest, HelpExitsZeroAndListsCommands) {
+  RunResult r = Run("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* cmd : {"migrate", "seed", "health", "stats", "demo", "--database"}) {
+    EXPECT_THAT(r.out, HasSubstr(cmd));
+  }
+  for (const char* cmd : {"migrate", "seed", "health", "stats", "demo"}) {
+    RunResult sub = Run(std::string(cmd) + " --help");
+    EXPECT_EQ(sub.exit_code, 0) << cmd;
+    EXPECT_THAT(sub.out, HasSubstr("Usage")) << cmd;
+  }
+}
+
+TEST_F(CliTest, NoCommandIsUsageError) {
+  RunResult r = Run("");
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneLineError(r);
+  EXPECT_THAT(r.err, HasSubstr("a command is required"));
+}
+
+TEST_F(CliTest, UnknownFlagIsUsageError) {
+  RunResult r = Run("health --bogus");
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneLineError(r);
+  EXPECT_THAT(r.err, HasSubstr("--bogus"));
+}
+
+TEST_F(CliTest, UnknownCommandIsUsageError) {
+  RunResult r = Run("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneLineError(r);
+  EXPECT_THAT(r.err, HasSubstr("frobnicate"));
+}
+
+TEST_F(CliTest, BadUrlNamesTheField) {
+  RunResult r = Run("--database 'postgres://u@127.0.0.1:x/db' health");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "daira: --database: url: port is not a number (got \"x\")\n");
+}
+
+TEST_F(CliTest, UnknownUrlParameterIsUsageError) {
+  RunResult r = Run("--database " + ShellQuote(SqliteUrl("a.db") + "?pool_maks=3") + " stats");
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneLineError(r);
+  EXPECT_THAT(r.err, HasSubstr("--database: "));
+  EXPECT_THAT(r.err, HasSubstr("pool_maks"));
+}
+
+TEST_F(CliTest, DatabaseFromEnvironment) {
+  std::string cmd_env = "DAIRA_DATABASE=" + ShellQuote("postgres://u@127.0.0.1:y/db");
+  const auto err = dir_ / "stderr";
+  std::string cmd = "cd " + ShellQuote(dir_.string()) + " && " + cmd_env + " " + ShellQuote(DAIRA_CLI_BINARY) +
+                    " health >/dev/null 2>" + ShellQuote(err.string());
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_EQ(ReadFile(err), "daira: --database: url: port is not a number (got \"y\")\n");
+}
+
+TEST_F(CliTest, NegativeCountsAreUsageErrors) {
+  for (const char* args : {"seed --users -5 --posts 10", "seed --users 5 --posts=-1", "demo --users -1"}) {
+    RunResult r = Run("--database " + ShellQuote(SqliteUrl("n.db")) + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    ExpectOneLineError(r);
+  }
+  // Nothing was created by a rejected command.
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "n.db"));
+}
+
+TEST_F(CliTest, UnreachablePostgresIsRuntimeError) {
+  // Port 1 on loopback: nothing listens there.
+  RunResult r = Run("--database 'postgres://nobody@127.0.0.1:1/x?connect_timeout_ms=2000' migrate");
+  EXPECT_EQ(r.exit_code, 1);
+  ExpectOneLineError(r);
+}
+
+TEST_F(CliTest, HealthOnUnreachablePostgresIsUnhealthy) {
+  RunResult r = Run("--database 'postgres://nobody@127.0.0.1:1/x?connect_timeout_ms=2000' health --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, StartsWith(R"({"ok":false,"components":[{"component":"primary","ok":false,)"));
+}
+
+TEST_F(CliTest, MigrateThenHealthThenStats) {
+  const std::string db = "--database " + ShellQuote(SqliteUrl("m.db"));
+  RunResult before = Run(db + " health");
+  EXPECT_EQ(before.exit_code, 1);
+  EXPECT_THAT(before.out, HasSubstr("pending"));
+  EXPECT_THAT(before.out, HasSubstr("UNHEALTHY"));
+
+  RunResult status = Run(db + " migrate --status");
+  EXPECT_EQ(status.exit_code, 0);
+  EXPECT_THAT(status.out, HasSubstr("001_users"));
+  EXPECT_THAT(status.out, HasSubstr("pending"));
+
+  RunResult migrate = Run(db + " migrate");
+  EXPECT_EQ(migrate.exit_code, 0) << migrate.err;
+  EXPECT_THAT(migrate.out, HasSubstr("applied 001_users"));
+  RunResult again = Run(db + " migrate");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, HasSubstr("nothing to apply"));
+
+  RunResult health = Run(db + " health --json");
+  EXPECT_EQ(health.exit_code, 0) << health.out;
+  EXPECT_THAT(health.out, StartsWith(R"({"ok":true,)"));
+
+  RunResult stats = Run(db + " stats");
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_THAT(stats.out, HasSubstr("users"));
+  EXPECT_THAT(stats.out, HasSubstr("schema_migrations"));
+}
+
+TEST_F(CliTest, SeedPrintsCounts) {
+  const std::string db = "--database " + ShellQuote(SqliteUrl("s.db"));
+  RunResult r = Run(db + " seed --users 50 --posts 200 --seed 7");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("users"));
+  EXPECT_THAT(r.out, HasSubstr("posts"));
+  EXPECT_THAT(r.out, HasSubstr("rows/s"));
+  RunResult stats = Run(db + " stats --json");
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  EXPECT_THAT(stats.out, HasSubstr(R"("users":50)"));
+  EXPECT_THAT(stats.out, HasSubstr(R"("posts":200)"));
+}
+
+TEST_F(CliTest, DemoOnTempPathPrintsSections) {
+  const auto path = dir_ / "demo.db";
+  { std::ofstream(path) << "not a database"; }  // the demo replaces whatever is there
+  RunResult r = Run("demo --database " + ShellQuote("sqlite:" + path.string()) + " --users 300 --posts 1500");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const char* section : {"migrate", "seed", "queries", "user by id", "100 users", "followers"}) {
+    EXPECT_THAT(r.out, HasSubstr(section));
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST_F(CliTest, DemoRejectsNonSqliteDatabase) {
+  RunResult r = Run("demo --database 'postgres://u@127.0.0.1:5432/db'");
+  EXPECT_EQ(r.exit_code, 2);
+  ExpectOneLineError(r);
+  EXPECT_THAT(r.err, HasSubstr("sqlite"));
+}
+
+}  // namespace
