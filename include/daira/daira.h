@@ -26,6 +26,8 @@
 #include "daira/core/request_context.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
+#include "daira/core/utf8.h"
+#include "daira/core/validation.h"
 
 // store
 #include "daira/store/connection.h"
@@ -45,3 +47,12 @@
 #include "daira/query/keyset.h"
 #include "daira/query/row_mapper.h"
 #include "daira/query/statement_budget.h"
+
+// services
+#include "daira/services/account_requests.h"
+#include "daira/services/content_requests.h"
+#include "daira/services/listing_requests.h"
+#include "daira/services/messaging_requests.h"
+#include "daira/services/moderation_requests.h"
+#include "daira/services/social_requests.h"
+#include "daira/services/wallet_requests.h"
