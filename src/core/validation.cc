@@ -299,7 +299,7 @@ bool Violations::OneOf(std::string_view field, std::string_view value,
   return OneOfImpl(*this, field, value, allowed.begin(), allowed.end());
 }
 
-bool Violations::OneOf(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed) {
+bool Violations::OneOf(std::string_view field, std::string_view value, std::span<const std::string_view> allowed) {
   return OneOfImpl(*this, field, value, allowed.data(), allowed.data() + allowed.size());
 }
 

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,7 +117,7 @@ class Violations {
   // `value` is one of `allowed` (exact, case-sensitive): "must be one of LIKE, LOVE, LAUGH, SAD, ANGRY
   // (got \"x\")".
   bool OneOf(std::string_view field, std::string_view value, std::initializer_list<std::string_view> allowed);
-  bool OneOf(std::string_view field, std::string_view value, const std::vector<std::string_view>& allowed);
+  bool OneOf(std::string_view field, std::string_view value, std::span<const std::string_view> allowed);
 
   // min <= value <= max: "must be between 1 and 100 (got 0)".
   bool Range(std::string_view field, int64_t value, int64_t min, int64_t max);
