@@ -94,13 +94,9 @@ SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
 
 const std::shared_ptr<const std::vector<std::string>>& SqliteStatement::ColumnNames(int columns) {
   // The names are cached; SQLite re-prepares a statement after a schema change (SELECT * may then
-  // yield other columns), so they are checked against the statement each time.
-  bool same = columns_ != nullptr && static_cast<int>(columns_->size()) == columns;
-  for (int c = 0; same && c < columns; ++c) {
-    const char* name = sqlite3_column_name(stmt_, c);
-    same = (*columns_)[c] == (name != nullptr ? name : "");
-  }
-  if (!same) {
+  // yield other columns), which SQLITE_STMTSTATUS_REPREPARE counts.
+  const int reprepared = sqlite3_stmt_status(stmt_, SQLITE_STMTSTATUS_REPREPARE, 0);
+  if (columns_ == nullptr || reprepared != reprepared_ || static_cast<int>(columns_->size()) != columns) {
     std::vector<std::string> names;
     names.reserve(columns);
     for (int c = 0; c < columns; ++c) {
@@ -108,6 +104,7 @@ const std::shared_ptr<const std::vector<std::string>>& SqliteStatement::ColumnNa
       names.emplace_back(name != nullptr ? name : "");
     }
     columns_ = std::make_shared<const std::vector<std::string>>(std::move(names));
+    reprepared_ = reprepared;
   }
   return columns_;
 }

@@ -42,6 +42,7 @@ class SqliteStatement final : public store::Statement {
   std::string sql_;
   int parameter_count_;
   std::shared_ptr<const std::vector<std::string>> columns_;  // cached result column names
+  int reprepared_ = 0;                                       // SQLITE_STMTSTATUS_REPREPARE when cached
 };
 
 class SqliteConnection final : public store::Connection {
