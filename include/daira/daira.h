@@ -48,6 +48,9 @@
 #include "daira/query/row_mapper.h"
 #include "daira/query/statement_budget.h"
 
+// model
+#include "daira/model/ids.h"
+
 // services
 #include "daira/services/account_requests.h"
 #include "daira/services/content_requests.h"
@@ -55,4 +58,5 @@
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"
 #include "daira/services/social_requests.h"
+#include "daira/services/service_deps.h"
 #include "daira/services/wallet_requests.h"

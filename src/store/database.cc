@@ -253,6 +253,9 @@ absl::StatusOr<ResultSet> Database::Read(const RequestContext& ctx, std::string_
 
 absl::Status Database::RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn,
                                         const TransactionOptions& options) {
+  // A nested call joins the request's open transaction: one BEGIN/COMMIT, and an error (including
+  // Aborted) propagates to the outermost call, which rolls back and retries the whole unit.
+  if (ctx.open_transaction() != nullptr) return fn(*static_cast<Connection*>(ctx.open_transaction()));
   const int max_attempts = std::max(1, options.max_attempts);
   thread_local std::mt19937_64 rng{std::random_device{}()};
   absl::Status last;
@@ -263,7 +266,9 @@ absl::Status Database::RunInTransaction(const RequestContext& ctx, const std::fu
       DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, Acquire(ctx, Access::kWrite));
       st = lease->Begin(options.isolation, /*immediate=*/true);
       if (st.ok()) {
+        ctx.set_open_transaction(lease.get());
         st = fn(*lease);
+        ctx.set_open_transaction(nullptr);
         if (st.ok()) {
           st = lease->Commit();
         }

@@ -54,6 +54,13 @@ class RequestContext {
   std::string last_write_position() const;
   void NoteWritePosition(std::string position) const;
 
+  // For the store layer: the connection of the transaction this request has open, or null. A nested
+  // Database::RunInTransaction with the same context joins that transaction instead of opening a
+  // second one. Opaque here (core knows nothing of connections). A request's open transaction belongs
+  // to the thread that opened it: do not share a context across threads while one is open.
+  void* open_transaction() const { return shared_->open_transaction; }
+  void set_open_transaction(void* connection) const { shared_->open_transaction = connection; }
+
  private:
   struct Shared {
     std::string correlation_id;
@@ -62,6 +69,7 @@ class RequestContext {
     std::atomic<int64_t> statements{0};
     mutable std::mutex mu;
     std::string last_write_position;  // guarded by mu
+    void* open_transaction = nullptr;  // see open_transaction()
   };
   std::shared_ptr<Shared> shared_;
 };

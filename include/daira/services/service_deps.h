@@ -1,0 +1,31 @@
+// What every domain service is built from: the database, a clock and an id generator.
+//
+//   services::ServiceDeps deps{.db = db.get()};              // clock/ids default to the process ones
+//   auto accounts = services::Accounts(deps);
+//   auto alice = accounts.Register(ctx, {.email = "a@x.io", .username = "alice", .password = pw});
+//
+// Services hold no per-request state; every operation takes a RequestContext. A service composes
+// others inside one transaction by calling Database::RunInTransaction with the same context: the
+// nested call joins the outer transaction (see store/database.h).
+//
+// Thread-safety: ServiceDeps is a plain struct of non-owning pointers; the pointees must outlive
+// every service built from it and are themselves thread-safe.
+#pragma once
+
+#include "daira/core/clock.h"
+#include "daira/core/id.h"
+#include "daira/store/database.h"
+
+namespace daira::inline v0::services {
+
+struct ServiceDeps {
+  store::Database* db = nullptr;      // required; not owned
+  const Clock* clock = nullptr;       // null: Clock::System()
+  IdGenerator* ids = nullptr;         // null: IdGenerator::Default()
+
+  const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
+  IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }
+  int64_t NowMicros() const { return ToUnixMicros(clock_or_default().Now()); }
+};
+
+}  // namespace daira::inline v0::services
