@@ -329,7 +329,29 @@ absl::StatusOr<ResultSet> PostgresConnection::ExecuteStatement(PostgresStatement
   ResultPtr result(PQexecPrepared(conn_, v->name.c_str(), static_cast<int>(params.size()), bound.values.data(),
                                   bound.lengths.data(), bound.formats.data(), /*resultFormat=*/0));
   if (result == nullptr) return ErrorFrom(nullptr, st->sql_);
-  return ToResultSet(result.get(), st->sql_, v);
+  absl::StatusOr<ResultSet> rs = ToResultSet(result.get(), st->sql_, v);
+  if (!rs.ok() && store::StatusSqlState(rs.status()) == "0A000" && !broken_ && !InTransaction()) {
+    Invalidate(st);
+    PostgresStatement* one[] = {st};
+    store::Params p[] = {params};
+    DAIRA_ASSIGN_OR_RETURN(std::vector<ResultSet> results, RunPipeline(one, p, /*retry=*/false));
+    return std::move(results[0]);
+  }
+  return rs;
+}
+
+void PostgresConnection::Invalidate(PostgresStatement* st) {
+  std::string deallocate;
+  for (PostgresStatement::Variant& v : st->variants_) {
+    if (v.prepared) absl::StrAppend(&deallocate, "DEALLOCATE ", v.name, ";");
+    v.prepared = false;
+    v.name = absl::StrCat("d", next_statement_id_++);
+    v.columns.reset();
+  }
+  if (!deallocate.empty()) {
+    ++round_trips_;
+    ResultPtr r(PQexec(conn_, deallocate.c_str()));  // best effort: a leftover only costs server memory
+  }
 }
 
 absl::StatusOr<std::vector<ResultSet>> PostgresConnection::ExecuteBatch(
@@ -348,7 +370,8 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::ExecuteBatch(
 }
 
 absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span<PostgresStatement* const> statements,
-                                                                       std::span<const store::Params> params) {
+                                                                       std::span<const store::Params> params,
+                                                                       bool retry) {
   const size_t n = statements.size();
   for (size_t i = 0; i < n; ++i) {
     if (static_cast<int>(params[i].size()) != statements[i]->param_count_) {
@@ -411,6 +434,7 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
   absl::Status first_error;
   size_t failed_index = n;
   PostgresStatement::Variant* failed_parse = nullptr;  // set when the first error is a Parse
+  bool failed_cached = false;  // the first error came from a statement prepared before this pipeline
   size_t cmd = 0;
   bool got_result = false;  // a result arrived for commands[cmd]
   int idle_nulls = 0;
@@ -454,6 +478,7 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
     } else if (first_error.ok()) {
       first_error = rs.status();
       failed_index = c.index;
+      failed_cached = !parsing.contains(c.variant);
     }
   }
   if (PQexitPipelineMode(conn_) != 1) {
@@ -461,6 +486,11 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
     if (first_error.ok()) first_error = ErrorFrom(nullptr, "");
   }
   if (first_error.ok()) return results;
+  if (retry && failed_cached && !in_transaction && !broken_ && store::StatusSqlState(first_error) == "0A000") {
+    // A schema change altered a cached statement's result columns; everything before it was rolled back.
+    Invalidate(statements[failed_index]);
+    return RunPipeline(statements, params, /*retry=*/false);
+  }
   if (failed_parse != nullptr && !failed_parse->inferred && !in_transaction && !broken_) {
     const std::string state = store::StatusSqlState(first_error);
     if (state == "42804" || state == "42883" || state == "42725") {
@@ -471,13 +501,14 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
       for (Oid& t : failed_parse->prepare_types) {
         if (t != kByteaOid) t = 0;
       }
-      return RunPipeline(statements, params);
+      return RunPipeline(statements, params, retry);
     }
   }
   // The failed implicit transaction rolled back the statements before the failure; the contract
   // says they have run, so run them again (an explicit transaction is simply left aborted).
   if (!in_transaction && !broken_ && failed_index > 0 && failed_index < n) {
-    DAIRA_RETURN_IF_ERROR(RunPipeline(statements.first(failed_index), params.first(failed_index)).status());
+    DAIRA_RETURN_IF_ERROR(
+        RunPipeline(statements.first(failed_index), params.first(failed_index), /*retry=*/false).status());
   }
   return first_error;
 }

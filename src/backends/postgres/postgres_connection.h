@@ -10,6 +10,9 @@
 //
 // The first execution of a statement sends Parse + Bind/Execute in one pipeline (one round trip);
 // later ones reuse the prepared statement. SQL errors therefore surface at Execute, not Prepare.
+// When DDL changes a cached statement's result columns (SQLSTATE 0A000, "cached plan must not change
+// result type"), the statement is prepared again and rerun — outside a transaction only, since the
+// error aborts an open one.
 //
 // Generic plans: PostgreSQL switches a named statement to a generic plan after five executions,
 // which can lose badly on skewed data. Set the session's plan_cache_mode through the URL's libpq
@@ -98,8 +101,13 @@ class PostgresConnection final : public store::Connection {
   friend class PostgresStatement;
   struct Bound;  // parameter arrays for one execution
   absl::StatusOr<store::ResultSet> ExecuteStatement(PostgresStatement* st, store::Params params);
+  // Sends every statement (Parse first for new ones) and one Sync; reads all results. `retry` allows
+  // one transparent rerun (type fallback, re-prepare after a schema change) outside transactions.
   absl::StatusOr<std::vector<store::ResultSet>> RunPipeline(std::span<PostgresStatement* const> statements,
-                                                           std::span<const store::Params> params);
+                                                           std::span<const store::Params> params,
+                                                           bool retry = true);
+  // Forgets the server-side statements of `st` (after "cached plan must not change result type").
+  void Invalidate(PostgresStatement* st);
   // Finds or adds the variant of `st` for `types`/`params`.
   PostgresStatement::Variant* VariantFor(PostgresStatement* st, const std::vector<unsigned int>& types,
                                          store::Params params);
