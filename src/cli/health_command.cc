@@ -36,13 +36,16 @@ void Print(const store::HealthReport& report, bool json) {
 int Run(const GlobalOptions& globals, const HealthArgs& args) {
   absl::Status valid = store::DatabaseOptions::FromUrl(globals.database).status();
   if (!valid.ok()) return FailStatus("--database", valid);
-  auto db = OpenDatabase(globals.database);
+  auto db = store::Database::Open(globals.database);
   if (!db.ok()) {
     // Unreachable is a health answer, not a crash: report it in the same shape.
+    std::string detail(ToStd(db.status().message()));
+    for (char& c : detail) {
+      if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    }
     store::HealthReport report;
     report.components.push_back(store::ComponentHealth{
-        .component = "primary", .ok = false, .detail = std::string(ToStd(db.status().message())),
-        .latency = std::chrono::microseconds(0)});
+        .component = "primary", .ok = false, .detail = detail, .latency = std::chrono::microseconds(0)});
     Print(report, args.json);
     return kExitRuntime;
   }

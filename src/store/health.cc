@@ -22,7 +22,21 @@ Micros Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<Micros>(std::chrono::steady_clock::now() - start);
 }
 
-std::string StatusText(const absl::Status& s) { return std::string(ToStd(s.ToString())); }
+// A status as one line (libpq messages carry newlines and tabs): the report has one line per component.
+std::string StatusText(const absl::Status& s) {
+  std::string text(ToStd(s.ToString()));
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
 
 ComponentHealth CheckPrimary(Database& db, const RequestContext& ctx) {
   ComponentHealth c{.component = "primary", .ok = false, .detail = "", .latency = Micros(0)};
