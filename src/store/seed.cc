@@ -293,6 +293,9 @@ absl::Status Validate(const SeedOptions& o) {
   if (o.batch_rows < 1 || o.batch_rows > 1000) {
     return InvalidField("seed", "batch_rows", absl::StrCat("must be in [1, 1000] (got ", o.batch_rows, ")"));
   }
+  if (o.sqlite_cache_mb < 0) {
+    return InvalidField("seed", "sqlite_cache_mb", absl::StrCat("must be >= 0 (got ", o.sqlite_cache_mb, ")"));
+  }
   if (o.rows_per_transaction < 1) {
     return InvalidField("seed", "rows_per_transaction", absl::StrCat("must be >= 1 (got ", o.rows_per_transaction, ")"));
   }
@@ -323,6 +326,36 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
     int64_t n = rs->empty() ? 0 : rs->front().Int64(0);
     if (n != 0) return absl::FailedPreconditionError(absl::StrCat("seed: users table is not empty (got ", n, " rows)"));
   }
+
+  // SQLite: a bulk load into indexed tables thrashes the default 2 MB page cache (every random index
+  // insert re-reads and re-writes pages). Give this connection a large cache for the load, then put
+  // the old size back.
+  std::optional<int64_t> old_cache_size;
+  if (conn.backend() == Backend::kSqlite && o.sqlite_cache_mb > 0) {
+    auto rs = conn.Execute("PRAGMA cache_size");
+    if (rs.ok() && !rs->empty()) old_cache_size = rs->front().Int64(0);
+    DAIRA_RETURN_IF_ERROR(
+        Annotate(conn.Execute(absl::StrCat("PRAGMA cache_size = -", o.sqlite_cache_mb * 1024)).status(), "seed"));
+  }
+  // SQLite: the rows reference each other correctly by construction (tests run PRAGMA
+  // foreign_key_check over seeded data), so per-row foreign-key lookups are skipped during the load.
+  // The pragma is a no-op inside a transaction, hence here, before the first BEGIN.
+  bool fk_was_on = false;
+  if (conn.backend() == Backend::kSqlite && o.sqlite_skip_fk_checks) {
+    auto rs = conn.Execute("PRAGMA foreign_keys");
+    fk_was_on = rs.ok() && !rs->empty() && rs->front().Int64(0) != 0;
+    if (fk_was_on) DAIRA_RETURN_IF_ERROR(Annotate(conn.Execute("PRAGMA foreign_keys = OFF").status(), "seed"));
+  }
+  struct RestoreSettings {
+    Connection& conn;
+    std::optional<int64_t>& cache_size;
+    bool& fk_was_on;
+    ~RestoreSettings() {
+      if (conn.InTransaction()) (void)conn.Rollback();
+      if (cache_size) (void)conn.Execute(absl::StrCat("PRAGMA cache_size = ", *cache_size));
+      if (fk_was_on) (void)conn.Execute("PRAGMA foreign_keys = ON");
+    }
+  } restore_settings{conn, old_cache_size, fk_was_on};
 
   // ---- Structure first (in memory): who follows whom, who wrote what, what got comments and likes,
   // so every counter is known before its row is written.

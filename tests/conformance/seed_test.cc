@@ -157,6 +157,19 @@ TEST_P(SeedTest, CountersMatchARecountOfTheRows) {
       "WHERE x.created_at <= x.prev",
   };
   for (const char* sql : kMismatches) EXPECT_EQ(Scalar(db, sql), 0) << sql;
+  // SQLite loads with foreign-key checks off: prove every reference resolves (Postgres checked each row),
+  // and that enforcement is back on afterwards.
+  if (GetParam() == "sqlite") {
+    auto lease = db.Acquire(ctx_);
+    ASSERT_TRUE(lease.ok());
+    ASSERT_OK_AND_ASSIGN(auto violations, (*lease)->Execute("PRAGMA foreign_key_check"));
+    EXPECT_EQ(violations.size(), 0u);
+    ASSERT_OK_AND_ASSIGN(auto fk, (*lease)->Execute("PRAGMA foreign_keys"));
+    EXPECT_EQ(fk.front().Int64(0), 1);
+  }
+  EXPECT_THAT(db.Execute(ctx_, "INSERT INTO follows (id, follower_id, followee_id, created_at, updated_at) "
+                               "VALUES (1, 1, 2, 0, 0)"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 
   // The shape is a power law: the most followed account has many times the mean.
   int64_t max_followers = Scalar(db, "SELECT max(followers_count) FROM user_profiles");
