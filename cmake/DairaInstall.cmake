@@ -161,3 +161,10 @@ else()
 endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/daira.pc.in ${PROJECT_BINARY_DIR}/daira.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/daira.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# A shared libdaira installed outside the system paths: installed executables find it next to them.
+if(BUILD_SHARED_LIBS AND TARGET daira_cli AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  file(RELATIVE_PATH _daira_bin_to_lib ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}
+       ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR})
+  set_target_properties(daira_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${_daira_bin_to_lib}")
+endif()
