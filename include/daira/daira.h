@@ -33,6 +33,7 @@
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
 #include "daira/store/dialect.h"
+#include "daira/store/health.h"
 #include "daira/store/migrator.h"
 #include "daira/store/result_set.h"
 #include "daira/store/schema_info.h"
