@@ -73,12 +73,14 @@ class MigratorTest : public ::testing::TestWithParam<std::string> {
 TEST_P(MigratorTest, AppliesEmbeddedMigrations) {
   ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(db()));
   ASSERT_OK_AND_ASSIGN(auto before, migrator->Status(ctx_));
-  ASSERT_EQ(before.size(), 6u);
+  const size_t n = store::EmbeddedMigrations(db().backend()).size();
+  ASSERT_GE(n, 6u);
+  ASSERT_EQ(before.size(), n);
   for (const auto& m : before) EXPECT_FALSE(m.applied) << m.name;
 
   ASSERT_OK(migrator->Migrate(ctx_));
   ASSERT_OK_AND_ASSIGN(auto after, migrator->Status(ctx_));
-  ASSERT_EQ(after.size(), 6u);
+  ASSERT_EQ(after.size(), n);
   for (const auto& m : after) {
     EXPECT_TRUE(m.applied) << m.name;
     EXPECT_FALSE(m.changed) << m.name;
@@ -109,7 +111,8 @@ TEST_P(MigratorTest, RerunIsANoOp) {
     EXPECT_EQ(first[i].applied_at, second[i].applied_at) << first[i].name;
     EXPECT_EQ(first[i].applied_at, ToUnixMicros(Clock::TimePoint{std::chrono::seconds(1700000000)}));
   }
-  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), 6);
+  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"),
+            static_cast<int64_t>(store::EmbeddedMigrations(db().backend()).size()));
 }
 
 TEST_P(MigratorTest, AppliesInNameOrderWhateverTheListOrder) {
@@ -205,8 +208,9 @@ TEST_P(MigratorTest, ConcurrentMigratorsEachApplyAMigrationOnce) {
   for (auto& t : threads) t.join();
   for (int i = 0; i < kMigrators; ++i) EXPECT_OK(results[i]) << "migrator " << i;
   // Applying any migration twice would have failed (CREATE TABLE of an existing table).
-  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), 6);
-  EXPECT_EQ(CountRows("SELECT count(DISTINCT name) FROM schema_migrations"), 6);
+  const auto n = static_cast<int64_t>(store::EmbeddedMigrations(db().backend()).size());
+  EXPECT_EQ(CountRows("SELECT count(*) FROM schema_migrations"), n);
+  EXPECT_EQ(CountRows("SELECT count(DISTINCT name) FROM schema_migrations"), n);
   EXPECT_EQ(CountRows("SELECT count(*) FROM users"), 0);
 }
 

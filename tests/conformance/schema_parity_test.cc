@@ -89,7 +89,7 @@ TEST_P(SchemaTest, FollowsTheConventions) {
       }
     }
   }
-  EXPECT_EQ(tables, 28);  // 27 domain tables + schema_migrations
+  EXPECT_GE(tables, 28);  // 27 domain tables + schema_migrations (later migrations may add more)
   const store::TableInfo* posts = schema_.FindTable("posts");
   ASSERT_NE(posts, nullptr);
   EXPECT_EQ(posts->FindColumn("media_urls")->type, store::ColumnType::kArray);
