@@ -51,13 +51,19 @@
 
 // model
 #include "daira/model/ids.h"
+#include "daira/model/user.h"
+#include "daira/model/user_profile.h"
+#include "daira/model/user_session.h"
 
 // services
 #include "daira/services/account_requests.h"
+#include "daira/services/accounts.h"
 #include "daira/services/content_requests.h"
 #include "daira/services/listing_requests.h"
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"
-#include "daira/services/social_requests.h"
+#include "daira/services/profiles.h"
 #include "daira/services/service_deps.h"
+#include "daira/services/social_requests.h"
+#include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"

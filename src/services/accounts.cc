@@ -1,0 +1,401 @@
+#include "daira/services/accounts.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "daira/core/logging.h"
+#include "daira/core/validation.h"
+#include "services/password_hasher.h"
+#include "services/token.h"
+#include "services/user_repository_internal.h"
+
+namespace daira::inline v0::services {
+
+using model::User;
+using model::UserField;
+using model::UserStatus;
+
+namespace {
+
+using internal::OptionalText;
+using internal::OptionalTime;
+
+// Session columns, aliased so they never clash with the user's columns in a join.
+constexpr std::string_view kSessionSelect =
+    "s.id AS s_id, s.user_id AS s_user_id, s.family_id AS s_family_id, s.device_type AS s_device_type, "
+    "s.device_name AS s_device_name, s.ip_address AS s_ip_address, s.user_agent AS s_user_agent, "
+    "s.created_at AS s_created_at, s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, "
+    "s.access_expires_at AS s_access_expires_at, s.revoked_at AS s_revoked_at, s.replaced_by AS s_replaced_by, "
+    "s.access_token_hash AS s_access_token_hash";
+
+// "u.id, u.username, ..." for every non-secret user column.
+const std::string& UserSelect() {
+  static const std::string* kList = [] {
+    auto* s = new std::string;
+    for (const std::string& c : UserColumns().Columns(AllUserFields())) absl::StrAppend(s, s->empty() ? "" : ", ", "u.", c);
+    return s;
+  }();
+  return *kList;
+}
+
+const std::string& SessionJoinSql(std::string_view where) {
+  // Only two shapes are used; build each once.
+  static const std::string* kById = new std::string(absl::StrCat(
+      "SELECT ", ToAbsl(kSessionSelect), ", ", UserSelect(), " FROM user_sessions s JOIN users u ON u.id = s.user_id ",
+      "WHERE s.id = ?"));
+  static const std::string* kByRefresh = new std::string(absl::StrCat(
+      "SELECT ", ToAbsl(kSessionSelect), ", ", UserSelect(), " FROM user_sessions s JOIN users u ON u.id = s.user_id ",
+      "WHERE s.refresh_token_hash = ?"));
+  return where == "id" ? *kById : *kByRefresh;
+}
+
+model::UserSession SessionFromRow(const store::Row& r) {
+  model::UserSession s;
+  s.id = SessionId{r.Int64("s_id")};
+  s.user_id = UserId{r.Int64("s_user_id")};
+  s.family_id = r.Int64("s_family_id");
+  s.device_type = OptionalText(r, "s_device_type");
+  s.device_name = OptionalText(r, "s_device_name");
+  s.ip_address = OptionalText(r, "s_ip_address");
+  s.user_agent = OptionalText(r, "s_user_agent");
+  s.created_at = FromUnixMicros(r.Int64("s_created_at"));
+  s.last_used_at = OptionalTime(r, "s_last_used_at");
+  s.expires_at = FromUnixMicros(r.Int64("s_expires_at"));
+  s.access_expires_at = FromUnixMicros(r.Int64("s_access_expires_at"));
+  s.revoked_at = OptionalTime(r, "s_revoked_at");
+  if (!r.IsNull("s_replaced_by")) s.replaced_by = SessionId{r.Int64("s_replaced_by")};
+  return s;
+}
+
+std::string_view StatusWord(UserStatus s) {
+  switch (s) {
+    case UserStatus::kSuspended: return "suspended";
+    case UserStatus::kBanned: return "banned";
+    case UserStatus::kDeleted: return "deleted";
+    case UserStatus::kActive: break;
+  }
+  return "active";
+}
+
+store::Value TextOrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
+
+// Fresh tokens for a new session row.
+struct NewTokens {
+  int64_t id = 0;
+  std::string access;
+  std::string refresh;
+};
+
+absl::StatusOr<NewTokens> MakeTokens(IdGenerator& ids) {
+  NewTokens t;
+  t.id = ids.Next();
+  DAIRA_ASSIGN_OR_RETURN(std::string secret, internal::NewTokenSecret());
+  t.access = absl::StrCat(t.id, ".", secret);
+  DAIRA_ASSIGN_OR_RETURN(t.refresh, internal::NewTokenSecret());
+  return t;
+}
+
+const absl::Status& InvalidCredentials() {
+  static const auto* kStatus = new absl::Status(absl::UnauthenticatedError("login: invalid credentials"));
+  return *kStatus;
+}
+
+}  // namespace
+
+struct Accounts::Impl {
+  explicit Impl(const AccountsOptions& o) : hasher(o.password_opslimit, o.password_memlimit) {}
+  internal::PasswordHasher hasher;
+};
+
+Accounts::Accounts(const ServiceDeps& deps, const AccountsOptions& options)
+    : deps_(deps), options_(options), users_(deps), impl_(std::make_unique<Impl>(options)) {}
+Accounts::~Accounts() = default;
+
+// ---------------------------------------------------------------------------------------------------
+// Register
+
+absl::StatusOr<User> Accounts::Register(const RequestContext& ctx, const RegisterRequest& request) const {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const std::string username = NormalizeUsername(request.username);
+  const std::optional<std::string> email =
+      request.email.has_value() ? std::optional(absl::AsciiStrToLower(*request.email)) : std::nullopt;
+  const std::optional<std::string>& phone = request.phone;
+  // Hash before the transaction: it is the slow part and the transaction may be retried.
+  DAIRA_ASSIGN_OR_RETURN(std::string password_hash, impl_->hasher.Hash(request.password));
+  const int64_t id = deps_.ids_or_default().Next();
+  const int64_t now = deps_.NowMicros();
+  auto opt = [](const std::optional<std::string>& s) { return s.has_value() ? store::Value(*s) : store::Value(); };
+
+  absl::Status st = deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    // Name the taken field precisely (the unique indexes below still guard against races).
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet taken,
+        c.Execute("SELECT username, email, phone FROM users WHERE username = ? OR email = ? OR phone = ?",
+                  {username, opt(email), opt(phone)}));
+    bool username_taken = false, email_taken = false, phone_taken = false;
+    for (const store::Row& r : taken) {
+      username_taken |= r.Text("username") == username;
+      email_taken |= email.has_value() && !r.IsNull("email") && r.Text("email") == *email;
+      phone_taken |= phone.has_value() && !r.IsNull("phone") && r.Text("phone") == *phone;
+    }
+    if (username_taken) return internal::FieldAlreadyExists("register", "username", "is already taken");
+    if (email_taken) return internal::FieldAlreadyExists("register", "email", "is already registered");
+    if (phone_taken) return internal::FieldAlreadyExists("register", "phone", "is already registered");
+
+    absl::StatusOr<store::ResultSet> ins = c.Execute(
+        "INSERT INTO users (id, username, email, phone, password_hash, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {id, username, opt(email), opt(phone), password_hash, now, now});
+    if (!ins.ok()) return internal::MapUserUniqueViolation(ins.status(), "register");
+    return c
+        .Execute("INSERT INTO user_profiles (user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                 {id, opt(request.display_name), now, now})
+        .status();
+  });
+  DAIRA_RETURN_IF_ERROR(st);
+
+  User u;
+  u.id = UserId{id};
+  u.username = username;
+  u.email = email;
+  u.phone = phone;
+  u.is_verified = false;
+  u.is_private = false;
+  u.status = UserStatus::kActive;
+  u.role = model::UserRole::kUser;
+  u.created_at = FromUnixMicros(now);
+  u.updated_at = FromUnixMicros(now);
+  return u;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Login
+
+absl::StatusOr<Session> Accounts::Login(const RequestContext& ctx, const LoginRequest& request,
+                                        const DeviceInfo& device) const {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const UserFieldMask mask = AllUserFields().With(UserField::kPasswordHash);
+  absl::StatusOr<User> found = absl::NotFoundError("login: no user");
+  switch (*ClassifyIdentifier(request.identifier)) {  // Validate() guarantees a kind
+    case IdentifierKind::kEmail: found = users_.FindByEmail(ctx, request.identifier, mask); break;
+    case IdentifierKind::kPhone: found = users_.FindByPhone(ctx, request.identifier, mask); break;
+    case IdentifierKind::kUsername: found = users_.FindByUsername(ctx, request.identifier, mask); break;
+  }
+  if (!found.ok() && found.status().code() != absl::StatusCode::kNotFound) return found.status();
+  if (!found.ok() || !found->password_hash.has_value()) {
+    // Same work as a real check, same answer.
+    (void)impl_->hasher.Verify(impl_->hasher.DummyHash(), request.password);
+    return InvalidCredentials();
+  }
+  User user = *std::move(found);
+  if (!impl_->hasher.Verify(*user.password_hash, request.password)) return InvalidCredentials();
+  if (user.status != UserStatus::kActive) {
+    return absl::PermissionDeniedError(absl::StrCat("login: account is ", ToAbsl(StatusWord(*user.status))));
+  }
+  std::optional<std::string> rehash;
+  if (impl_->hasher.NeedsRehash(*user.password_hash)) {
+    DAIRA_ASSIGN_OR_RETURN(rehash, impl_->hasher.Hash(request.password));
+  }
+  user.password_hash.reset();
+
+  DAIRA_ASSIGN_OR_RETURN(NewTokens tokens, MakeTokens(deps_.ids_or_default()));
+  const Clock::TimePoint now = deps_.clock_or_default().Now();
+  const int64_t now_us = ToUnixMicros(now);
+  const Clock::TimePoint access_exp = now + options_.access_token_ttl;
+  const Clock::TimePoint refresh_exp = now + options_.refresh_token_ttl;
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(
+        c.Execute("INSERT INTO user_sessions (id, user_id, family_id, refresh_token_hash, access_token_hash, "
+                  "device_type, device_name, ip_address, user_agent, created_at, updated_at, last_used_at, "
+                  "expires_at, access_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  {tokens.id, user.id.value, tokens.id, internal::HashToken(tokens.refresh),
+                   internal::HashToken(tokens.access), TextOrNull(device.device_type),
+                   TextOrNull(device.device_name), TextOrNull(device.ip_address), TextOrNull(device.user_agent),
+                   now_us, now_us, now_us, ToUnixMicros(refresh_exp), ToUnixMicros(access_exp)})
+            .status());
+    UserPatch patch{.password_hash = rehash, .last_login_at = now};
+    return users_.Update(ctx, user.id, patch);
+  }));
+  user.last_login_at = now;
+  user.updated_at = now;
+  Log(LogLevel::kInfo, ctx, "accounts", absl::StrCat("login: user ", user.id.value, " session ", tokens.id));
+  return Session{.access_token = std::move(tokens.access),
+                 .refresh_token = std::move(tokens.refresh),
+                 .access_expires_at = access_exp,
+                 .refresh_expires_at = refresh_exp,
+                 .session_id = SessionId{tokens.id},
+                 .user = std::move(user)};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Access tokens
+
+absl::StatusOr<Authenticated> Accounts::CheckAccessToken(const RequestContext& ctx,
+                                                         std::string_view access_token) const {
+  static constexpr std::string_view kOp = "check_access_token";
+  const size_t dot = access_token.find('.');
+  int64_t session_id = 0;
+  if (dot == std::string_view::npos || access_token.size() > kMaxRefreshTokenLength ||
+      !absl::SimpleAtoi(ToAbsl(access_token.substr(0, dot)), &session_id) || session_id <= 0) {
+    return absl::UnauthenticatedError(absl::StrCat(ToAbsl(kOp), ": access token is malformed"));
+  }
+  auto invalid = [] { return absl::UnauthenticatedError("check_access_token: access token is invalid"); };
+  return internal::WithConnection(
+      deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<Authenticated> {
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(SessionJoinSql("id"), {session_id}));
+        if (rs.empty()) return invalid();
+        const store::Row row = rs.front();
+        if (row.IsNull("s_access_token_hash") ||
+            !internal::ConstantTimeEquals(internal::HashToken(access_token), row.Text("s_access_token_hash"))) {
+          return invalid();
+        }
+        Authenticated out;
+        out.session = SessionFromRow(row);
+        DAIRA_ASSIGN_OR_RETURN(out.user, UserFromRow(row, AllUserFields()));
+        if (out.session.revoked_at.has_value()) {
+          return absl::UnauthenticatedError("check_access_token: session was revoked");
+        }
+        if (deps_.clock_or_default().Now() >= out.session.access_expires_at) {
+          return absl::UnauthenticatedError("check_access_token: access token is expired");
+        }
+        if (out.user.status != UserStatus::kActive) {
+          return absl::UnauthenticatedError(
+              absl::StrCat("check_access_token: account is ", ToAbsl(StatusWord(*out.user.status))));
+        }
+        return out;
+      });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Refresh
+
+absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const RefreshRequest& request) const {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const std::string refresh_hash = internal::HashToken(request.refresh_token);
+  DAIRA_ASSIGN_OR_RETURN(NewTokens tokens, MakeTokens(deps_.ids_or_default()));
+  const Clock::TimePoint now = deps_.clock_or_default().Now();
+  const int64_t now_us = ToUnixMicros(now);
+  const Clock::TimePoint access_exp = now + options_.access_token_ttl;
+  const Clock::TimePoint refresh_exp = now + options_.refresh_token_ttl;
+
+  // Outcomes that must commit (the family revocation) yet fail the call are carried out of the
+  // transaction in `failure`.
+  absl::Status failure;
+  User user;
+  absl::Status st = deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    failure = absl::OkStatus();
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(SessionJoinSql("refresh"), {refresh_hash}));
+    if (rs.empty()) {
+      failure = absl::UnauthenticatedError("refresh: refresh token is invalid");
+      return absl::OkStatus();
+    }
+    const store::Row row = rs.front();
+    const model::UserSession old = SessionFromRow(row);
+    DAIRA_ASSIGN_OR_RETURN(user, UserFromRow(row, AllUserFields()));
+    auto revoke_family = [&]() -> absl::Status {
+      failure = absl::UnauthenticatedError(
+          "refresh: token reuse detected; all sessions in this family were revoked");
+      Log(LogLevel::kWarning, ctx, "accounts",
+          absl::StrCat("refresh: token reuse for user ", user.id.value, " family ", old.family_id));
+      return c
+          .Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+                   {now_us, now_us, old.family_id})
+          .status();
+    };
+    if (old.revoked_at.has_value()) {
+      if (old.replaced_by.has_value()) return revoke_family();
+      failure = absl::UnauthenticatedError("refresh: session was revoked");
+      return absl::OkStatus();
+    }
+    if (now >= old.expires_at) {
+      failure = absl::UnauthenticatedError("refresh: refresh token is expired");
+      return absl::OkStatus();
+    }
+    if (user.status != UserStatus::kActive) {
+      failure = absl::PermissionDeniedError(absl::StrCat("refresh: account is ", ToAbsl(StatusWord(*user.status))));
+      return absl::OkStatus();
+    }
+    // Claim the old session; a concurrent refresh that claimed it first makes this a reuse.
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet claim,
+        c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ?, last_used_at = ? "
+                  "WHERE id = ? AND revoked_at IS NULL",
+                  {now_us, now_us, now_us, old.id.value}));
+    if (claim.rows_affected() == 0) return revoke_family();
+    DAIRA_RETURN_IF_ERROR(
+        c.Execute("INSERT INTO user_sessions (id, user_id, family_id, refresh_token_hash, access_token_hash, "
+                  "device_type, device_name, ip_address, user_agent, created_at, updated_at, last_used_at, "
+                  "expires_at, access_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  {tokens.id, user.id.value, old.family_id, internal::HashToken(tokens.refresh),
+                   internal::HashToken(tokens.access), TextOrNull(old.device_type.value_or("")),
+                   TextOrNull(old.device_name.value_or("")), TextOrNull(old.ip_address.value_or("")),
+                   TextOrNull(old.user_agent.value_or("")), now_us, now_us, now_us, ToUnixMicros(refresh_exp),
+                   ToUnixMicros(access_exp)})
+            .status());
+    return c.Execute("UPDATE user_sessions SET replaced_by = ? WHERE id = ?", {tokens.id, old.id.value}).status();
+  });
+  DAIRA_RETURN_IF_ERROR(st);
+  DAIRA_RETURN_IF_ERROR(failure);
+  return Session{.access_token = std::move(tokens.access),
+                 .refresh_token = std::move(tokens.refresh),
+                 .access_expires_at = access_exp,
+                 .refresh_expires_at = refresh_exp,
+                 .session_id = SessionId{tokens.id},
+                 .user = std::move(user)};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Logout
+
+absl::Status Accounts::Logout(const RequestContext& ctx, std::string_view token) const {
+  if (token.empty() || token.size() > kMaxRefreshTokenLength) {
+    return absl::UnauthenticatedError("logout: token is malformed");
+  }
+  // Access tokens are "<id>.<secret>"; refresh tokens are bare base64url (no '.').
+  const bool access = token.find('.') != std::string_view::npos;
+  const std::string sql = absl::StrCat("UPDATE user_sessions SET revoked_at = coalesce(revoked_at, ?), updated_at = ? WHERE ",
+                                       access ? "access_token_hash" : "refresh_token_hash", " = ?");
+  const int64_t now = deps_.NowMicros();
+  return internal::WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {now, now, internal::HashToken(token)}));
+    if (rs.rows_affected() == 0) return absl::UnauthenticatedError("logout: token matches no session");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> Accounts::LogoutEverywhere(const RequestContext& ctx, UserId user) const {
+  const int64_t now = deps_.NowMicros();
+  return internal::WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                  {now, now, user.value}));
+    return rs.rows_affected();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Passwords
+
+absl::Status Accounts::ChangePassword(const RequestContext& ctx, const ChangePasswordRequest& request) const {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const UserId id{request.user_id};
+  DAIRA_ASSIGN_OR_RETURN(User user, users_.Get(ctx, id, UserFieldMask{UserField::kStatus, UserField::kPasswordHash}));
+  if (!user.password_hash.has_value() || !impl_->hasher.Verify(*user.password_hash, request.current_password)) {
+    return absl::UnauthenticatedError("change_password: current password is wrong");
+  }
+  if (user.status != UserStatus::kActive) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("change_password: account is ", ToAbsl(StatusWord(*user.status))));
+  }
+  DAIRA_ASSIGN_OR_RETURN(std::string hash, impl_->hasher.Hash(request.new_password));
+  return deps_.db->RunInTransaction(ctx, [&](store::Connection&) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(users_.Update(ctx, id, UserPatch{.password_hash = hash}));
+    return LogoutEverywhere(ctx, id).status();
+  });
+}
+
+}  // namespace daira::inline v0::services

@@ -1,0 +1,18 @@
+// Private: session tokens — random secrets, their stored hashes, constant-time comparison.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace daira::inline v0::services::internal {
+
+// 32 random bytes (256 bits) from libsodium, base64url without padding (43 characters).
+absl::StatusOr<std::string> NewTokenSecret();
+// What is stored for a token: BLAKE2b-256 (crypto_generichash) of the whole token, 64 lower-case hex.
+std::string HashToken(std::string_view token);
+// Constant-time equality for equal-length strings (false when the lengths differ).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace daira::inline v0::services::internal

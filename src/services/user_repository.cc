@@ -1,0 +1,238 @@
+#include "daira/services/user_repository.h"
+
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "daira/core/validation.h"
+#include "services/user_repository_internal.h"
+
+namespace daira::inline v0::services {
+
+using model::User;
+using model::UserField;
+
+namespace internal {
+
+absl::Status FieldAlreadyExists(std::string_view op, std::string_view field, std::string_view what) {
+  absl::Status s = absl::AlreadyExistsError(absl::StrCat(ToAbsl(op), ": ", ToAbsl(field), " ", ToAbsl(what)));
+  s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord(ToAbsl(field)));
+  return s;
+}
+
+absl::Status MapUserUniqueViolation(const absl::Status& status, std::string_view op) {
+  if (status.code() != absl::StatusCode::kAlreadyExists) return status;
+  for (std::string_view field : {"username", "email", "phone"}) {
+    const std::string pg_index = absl::StrCat("users_", ToAbsl(field), "_uidx");
+    const std::string sqlite_column = absl::StrCat("users.", ToAbsl(field));
+    if (absl::StrContains(status.message(), pg_index) || absl::StrContains(status.message(), sqlite_column)) {
+      return FieldAlreadyExists(op, field, "is already taken");
+    }
+  }
+  return status;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::OptionalText;
+using internal::OptionalTime;
+using internal::WithConnection;
+
+std::string NotFoundMessage(UserId id) { return absl::StrCat("users: user ", id.value, " not found"); }
+
+}  // namespace
+
+const query::FieldTable<UserField>& UserColumns() {
+  static const auto* kTable = new query::FieldTable<UserField>({
+      {UserField::kId, "id", query::kPrimaryKey},
+      {UserField::kUsername, "username"},
+      {UserField::kEmail, "email"},
+      {UserField::kPhone, "phone"},
+      {UserField::kAvatarUrl, "avatar_url"},
+      {UserField::kIsVerified, "is_verified"},
+      {UserField::kIsPrivate, "is_private"},
+      {UserField::kStatus, "status"},
+      {UserField::kRole, "role"},
+      {UserField::kLastLoginAt, "last_login_at"},
+      {UserField::kCreatedAt, "created_at"},
+      {UserField::kUpdatedAt, "updated_at"},
+      {UserField::kDeletedAt, "deleted_at"},
+      {UserField::kPasswordHash, "password_hash", query::kSensitive},
+  });
+  return *kTable;
+}
+
+UserFieldMask AllUserFields() { return UserColumns().All(); }
+
+absl::StatusOr<User> UserFromRow(const store::Row& row, UserFieldMask mask) {
+  User u;
+  u.id = UserId{row.Int64("id")};
+  if (mask.Has(UserField::kUsername)) u.username = row.Text("username");
+  if (mask.Has(UserField::kEmail)) u.email = OptionalText(row, "email");
+  if (mask.Has(UserField::kPhone)) u.phone = OptionalText(row, "phone");
+  if (mask.Has(UserField::kAvatarUrl)) u.avatar_url = OptionalText(row, "avatar_url");
+  if (mask.Has(UserField::kIsVerified)) u.is_verified = row.Int64("is_verified") != 0;
+  if (mask.Has(UserField::kIsPrivate)) u.is_private = row.Int64("is_private") != 0;
+  if (mask.Has(UserField::kStatus)) {
+    auto s = model::ParseUserStatus(row.Text("status"));
+    if (!s.ok()) return absl::DataLossError(absl::StrCat("users: user ", u.id.value, " has an unknown status"));
+    u.status = *s;
+  }
+  if (mask.Has(UserField::kRole)) {
+    auto r = model::ParseUserRole(row.Text("role"));
+    if (!r.ok()) return absl::DataLossError(absl::StrCat("users: user ", u.id.value, " has an unknown role"));
+    u.role = *r;
+  }
+  if (mask.Has(UserField::kLastLoginAt)) u.last_login_at = OptionalTime(row, "last_login_at");
+  if (mask.Has(UserField::kCreatedAt)) u.created_at = OptionalTime(row, "created_at");
+  if (mask.Has(UserField::kUpdatedAt)) u.updated_at = OptionalTime(row, "updated_at");
+  if (mask.Has(UserField::kDeletedAt)) u.deleted_at = OptionalTime(row, "deleted_at");
+  if (mask.Has(UserField::kPasswordHash)) u.password_hash = OptionalText(row, "password_hash");
+  return u;
+}
+
+absl::StatusOr<User> UserRepository::Get(const RequestContext& ctx, UserId id, UserFieldMask mask) const {
+  const std::string sql = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE id = ?");
+  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {id.value}));
+    if (rs.empty()) return absl::NotFoundError(NotFoundMessage(id));
+    return UserFromRow(rs.front(), mask);
+  });
+}
+
+absl::StatusOr<UserBatch> UserRepository::GetMany(const RequestContext& ctx, std::span<const UserId> ids,
+                                                  UserFieldMask mask) const {
+  UserBatch out;
+  if (ids.empty()) return out;
+  std::vector<int64_t> raw;
+  raw.reserve(ids.size());
+  for (UserId id : ids) raw.push_back(id.value);
+  const std::string prefix = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE");
+  auto map = [mask](const store::Row& r) { return UserFromRow(r, mask); };
+  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<UserBatch> {
+    DAIRA_ASSIGN_OR_RETURN(auto loaded, query::LoadMany(c, prefix, raw, map));
+    out.users = std::move(loaded.items);
+    out.missing.reserve(loaded.missing.size());
+    for (int64_t m : loaded.missing) out.missing.push_back(UserId{m});
+    return std::move(out);
+  });
+}
+
+absl::StatusOr<User> UserRepository::FindBy(const RequestContext& ctx, std::string_view column,
+                                            std::string_view value, UserFieldMask mask) const {
+  const std::string sql = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE ",
+                                       ToAbsl(column), " = ?");
+  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {value}));
+    if (rs.empty()) {
+      return absl::NotFoundError(absl::StrCat("users: no user with ", ToAbsl(column), " ",
+                                              QuoteForMessage(value)));
+    }
+    return UserFromRow(rs.front(), mask);
+  });
+}
+
+absl::StatusOr<User> UserRepository::FindByEmail(const RequestContext& ctx, std::string_view email,
+                                                 UserFieldMask mask) const {
+  return FindBy(ctx, "email", absl::AsciiStrToLower(ToAbsl(email)), mask);
+}
+
+absl::StatusOr<User> UserRepository::FindByUsername(const RequestContext& ctx, std::string_view username,
+                                                    UserFieldMask mask) const {
+  return FindBy(ctx, "username", NormalizeUsername(username), mask);
+}
+
+absl::StatusOr<User> UserRepository::FindByPhone(const RequestContext& ctx, std::string_view phone,
+                                                 UserFieldMask mask) const {
+  return FindBy(ctx, "phone", phone, mask);
+}
+
+absl::StatusOr<bool> UserRepository::Exists(const RequestContext& ctx, UserId id) const {
+  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<bool> {
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute("SELECT 1 FROM users WHERE id = ?", {id.value}));
+    return !rs.empty();
+  });
+}
+
+absl::StatusOr<int64_t> UserRepository::Count(const RequestContext& ctx,
+                                              std::optional<model::UserStatus> status) const {
+  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
+    absl::StatusOr<store::ResultSet> rs =
+        status.has_value() ? c.Execute("SELECT count(*) FROM users WHERE status = ?", {model::ToString(*status)})
+                           : c.Execute("SELECT count(*) FROM users");
+    if (!rs.ok()) return rs.status();
+    return rs->front().Int64(0);
+  });
+}
+
+absl::Status UserRepository::Update(const RequestContext& ctx, UserId id, const UserPatch& patch) const {
+  std::vector<std::string> sets;
+  std::vector<store::Value> params;
+  auto set = [&](std::string_view column, store::Value v) {
+    sets.push_back(absl::StrCat(ToAbsl(column), " = ?"));
+    params.push_back(std::move(v));
+  };
+  auto text_or_null = [](const std::string& s) { return s.empty() ? store::Value() : store::Value(s); };
+  if (patch.username) set("username", *patch.username);
+  if (patch.email) set("email", text_or_null(*patch.email));
+  if (patch.phone) set("phone", text_or_null(*patch.phone));
+  if (patch.avatar_url) set("avatar_url", text_or_null(*patch.avatar_url));
+  if (patch.password_hash) set("password_hash", *patch.password_hash);
+  if (patch.is_verified) set("is_verified", *patch.is_verified);
+  if (patch.is_private) set("is_private", *patch.is_private);
+  if (patch.status) set("status", model::ToString(*patch.status));
+  if (patch.role) set("role", model::ToString(*patch.role));
+  if (patch.last_login_at) set("last_login_at", ToUnixMicros(*patch.last_login_at));
+  set("updated_at", deps_.NowMicros());
+  params.push_back(id.value);
+  const std::string sql = absl::StrCat("UPDATE users SET ", absl::StrJoin(sets, ", "), " WHERE id = ?");
+  return WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+    absl::StatusOr<store::ResultSet> rs = c.Execute(sql, params);
+    if (!rs.ok()) return internal::MapUserUniqueViolation(rs.status(), "update user");
+    if (rs->rows_affected() == 0) return absl::NotFoundError(NotFoundMessage(id));
+    return absl::OkStatus();
+  });
+}
+
+absl::Status UserRepository::Delete(const RequestContext& ctx, UserId id) const {
+  const int64_t now = deps_.NowMicros();
+  return WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        c.Execute("UPDATE users SET status = 'DELETED', deleted_at = coalesce(deleted_at, ?), updated_at = ? "
+                  "WHERE id = ?",
+                  {now, now, id.value}));
+    if (rs.rows_affected() == 0) return absl::NotFoundError(NotFoundMessage(id));
+    return absl::OkStatus();
+  });
+}
+
+UserLoader::UserLoader(const UserRepository& repo, const RequestContext& ctx, UserFieldMask mask)
+    : batcher_([&repo, &ctx, mask](std::span<const int64_t> keys)
+                   -> absl::StatusOr<std::vector<std::optional<User>>> {
+        std::vector<UserId> ids;
+        ids.reserve(keys.size());
+        for (int64_t k : keys) ids.push_back(UserId{k});
+        DAIRA_ASSIGN_OR_RETURN(UserBatch batch, repo.GetMany(ctx, ids, mask));
+        absl::flat_hash_map<int64_t, size_t> where;
+        for (size_t i = 0; i < batch.users.size(); ++i) where[batch.users[i].id.value] = i;
+        std::vector<std::optional<User>> out(keys.size());
+        for (size_t i = 0; i < keys.size(); ++i) {
+          auto it = where.find(keys[i]);
+          if (it != where.end()) out[i] = batch.users[it->second];
+        }
+        return out;
+      }) {}
+
+absl::StatusOr<User> UserLoader::Load(UserId id) {
+  absl::StatusOr<User> u = batcher_.Enqueue(id.value).Get();
+  if (u.status().code() == absl::StatusCode::kNotFound) return absl::NotFoundError(NotFoundMessage(id));
+  return u;
+}
+
+}  // namespace daira::inline v0::services
