@@ -50,20 +50,19 @@
 #include "daira/query/statement_budget.h"
 
 // model
+#include "daira/model/block.h"
+#include "daira/model/follow.h"
 #include "daira/model/ids.h"
-#include "daira/model/user.h"
-#include "daira/model/user_profile.h"
-#include "daira/model/user_session.h"
+#include "daira/model/mute.h"
 
 // services
 #include "daira/services/account_requests.h"
-#include "daira/services/accounts.h"
 #include "daira/services/content_requests.h"
 #include "daira/services/listing_requests.h"
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"
-#include "daira/services/profiles.h"
-#include "daira/services/service_deps.h"
+#include "daira/services/recount.h"
+#include "daira/services/social.h"
 #include "daira/services/social_requests.h"
-#include "daira/services/user_repository.h"
+#include "daira/services/service_deps.h"
 #include "daira/services/wallet_requests.h"

@@ -1,0 +1,69 @@
+// The counter recount: proves every denormalized counter against the rows it counts, and repairs
+// the ones that drifted (what `daira recount [--repair]` runs).
+//
+//   RequestContext ctx;
+//   DAIRA_ASSIGN_OR_RETURN(services::RecountReport r, services::Recount(*db, ctx, {.repair = true}));
+//   for (const auto& d : r.discrepancies) {
+//     std::printf("%s %lld %s: stored %lld, actual %lld\n", d.table.c_str(), (long long)d.id,
+//                 d.column.c_str(), (long long)d.stored, (long long)d.actual);
+//   }
+//   // r.repaired: the discrepancies were fixed in the same transaction that found them.
+//
+// What each counter counts (the same definitions store::Seed and the services maintain):
+//   user_profiles.followers_count / following_count   ACTIVE follows to / from the user
+//   user_profiles.posts_count                         the user's posts with status <> 'DELETED'
+//   user_profiles.videos_count                        the user's videos with deleted_at IS NULL
+//   user_profiles.likes_received_count                likes on the user's posts, videos and comments
+//   posts.likes_count / videos.likes_count / comments.likes_count    likes on the target
+//   posts.comments_count / videos.comments_count     its comments (replies included), status <> 'DELETED'
+//   comments.replies_count                            direct replies (parent_id = the comment), not DELETED
+//   hashtags.posts_count                              post_hashtags rows of the tag
+// Each counter is checked by one set-based statement (a correlated count per row, which the indexes
+// on the counted tables turn into index lookups) and repaired by one UPDATE of the same shape; the
+// SQL is identical on SQLite and PostgreSQL.
+//
+// Thread-safety: Recount is reentrant. Repair runs in one transaction; concurrent writers keep
+// counters exact themselves, so a repair never undoes their work (each UPDATE recomputes in place).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daira/core/request_context.h"
+#include "daira/store/database.h"
+
+namespace daira::inline v0::services {
+
+struct RecountOptions {
+  bool repair = false;  // also set every disagreeing counter to its recount (one transaction). Default false.
+};
+
+// One counter that disagrees with the rows it counts.
+struct CounterDiscrepancy {
+  std::string table;   // "user_profiles", "posts", ...
+  int64_t id = 0;      // the row's key (user_profiles.user_id, else id)
+  std::string column;  // "followers_count", ...
+  int64_t stored = 0;  // the counter's value when checked
+  int64_t actual = 0;  // the recount
+  friend bool operator==(const CounterDiscrepancy&, const CounterDiscrepancy&) = default;
+};
+
+struct RecountReport {
+  std::vector<CounterDiscrepancy> discrepancies;  // ordered by counter (as listed above), then id
+  int counters_checked = 0;                       // number of (table, column) counters checked
+  bool repaired = false;                          // true when options.repair and the repair committed
+};
+
+// The (table, column) names of every counter Recount checks, in report order.
+std::vector<std::pair<std::string, std::string>> RecountedCounters();
+
+// Checks every counter of a migrated database (and repairs them when options.repair). Returns the
+// report; database errors pass through prefixed "recount: <table>.<column>: ". With repair, the
+// discrepancies listed are exactly those the transaction fixed.
+absl::StatusOr<RecountReport> Recount(store::Database& db, const RequestContext& ctx,
+                                      const RecountOptions& options = {});
+
+}  // namespace daira::inline v0::services
