@@ -51,17 +51,23 @@
 
 // model
 #include "daira/model/block.h"
+#include "daira/model/comment.h"
 #include "daira/model/follow.h"
 #include "daira/model/ids.h"
 #include "daira/model/mute.h"
+#include "daira/model/post.h"
+#include "daira/model/reaction.h"
 #include "daira/model/user.h"
 #include "daira/model/user_profile.h"
 #include "daira/model/user_session.h"
+#include "daira/model/video.h"
 
 // services
 #include "daira/services/account_requests.h"
 #include "daira/services/accounts.h"
+#include "daira/services/content.h"
 #include "daira/services/content_requests.h"
+#include "daira/services/feed.h"
 #include "daira/services/listing_requests.h"
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"

@@ -1,0 +1,421 @@
+// Content service: shared helpers, posts and videos. Comments: content_comments.cc; reactions:
+// content_reactions.cc.
+#include "daira/services/content.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "daira/core/clock.h"
+#include "daira/core/status.h"
+#include "daira/query/batch_loader.h"
+#include "services/content_internal.h"
+#include "services/text_entities.h"
+
+namespace daira::inline v0::services {
+namespace internal {
+
+std::string PostColumns(std::string_view alias) {
+  std::string out;
+  std::string_view cols = kPostColumns;
+  while (!cols.empty()) {
+    const size_t comma = cols.find(", ");
+    std::string_view col = cols.substr(0, comma);
+    if (!out.empty()) out += ", ";
+    absl::StrAppend(&out, ToAbsl(alias), ".", ToAbsl(col));
+    if (comma == std::string_view::npos) break;
+    cols.remove_prefix(comma + 2);
+  }
+  return out;
+}
+
+namespace {
+std::optional<model::Timestamp> OptionalTime(const store::Row& row, std::string_view col) {
+  if (row.IsNull(col)) return std::nullopt;
+  return FromUnixMicros(row.Int64(col));
+}
+std::optional<std::string> OptionalText(const store::Row& row, std::string_view col) {
+  if (row.IsNull(col)) return std::nullopt;
+  return row.Text(col);
+}
+std::vector<UserId> UserIds(const std::vector<int64_t>& raw) {
+  std::vector<UserId> out;
+  out.reserve(raw.size());
+  for (int64_t v : raw) out.emplace_back(v);
+  return out;
+}
+}  // namespace
+
+model::Post PostFromRow(const store::Row& row) {
+  model::Post p;
+  p.id = PostId(row.Int64("id"));
+  p.author_id = UserId(row.Int64("author_id"));
+  p.content = row.Text("content");
+  p.media_urls = row.TextArray("media_urls");
+  p.hashtags = row.TextArray("hashtags");
+  p.mentions = UserIds(row.Int64Array("mentions"));
+  p.likes_count = row.Int64("likes_count");
+  p.comments_count = row.Int64("comments_count");
+  model::Parse(row.Text("status"), &p.status);
+  model::Parse(row.Text("visibility"), &p.visibility);
+  p.created_at = FromUnixMicros(row.Int64("created_at"));
+  p.updated_at = FromUnixMicros(row.Int64("updated_at"));
+  p.deleted_at = OptionalTime(row, "deleted_at");
+  return p;
+}
+
+model::Video VideoFromRow(const store::Row& row) {
+  model::Video v;
+  v.id = VideoId(row.Int64("id"));
+  v.author_id = UserId(row.Int64("author_id"));
+  v.title = row.Text("title");
+  v.description = row.Text("description");
+  v.hashtags = row.TextArray("hashtags");
+  v.thumbnail_url = OptionalText(row, "thumbnail_url");
+  v.hls_url = OptionalText(row, "hls_url");
+  v.duration_ms = row.Int64("duration_ms");
+  v.resolution = row.Text("resolution");
+  v.views_count = row.Int64("views_count");
+  v.likes_count = row.Int64("likes_count");
+  v.comments_count = row.Int64("comments_count");
+  model::Parse(row.Text("status"), &v.status);
+  model::Parse(row.Text("visibility"), &v.visibility);
+  v.error = OptionalText(row, "error");
+  v.created_at = FromUnixMicros(row.Int64("created_at"));
+  v.updated_at = FromUnixMicros(row.Int64("updated_at"));
+  v.published_at = OptionalTime(row, "published_at");
+  return v;
+}
+
+model::Comment CommentFromRow(const store::Row& row) {
+  model::Comment c;
+  c.id = CommentId(row.Int64("id"));
+  if (!row.IsNull("post_id")) {
+    c.target = {model::CommentTargetType::kPost, row.Int64("post_id")};
+  } else {
+    c.target = {model::CommentTargetType::kVideo, row.Int64("video_id")};
+  }
+  if (!row.IsNull("parent_id")) c.parent_id = CommentId(row.Int64("parent_id"));
+  c.author_id = UserId(row.Int64("author_id"));
+  c.content = row.Text("content");
+  c.mentions = UserIds(row.Int64Array("mentions"));
+  c.likes_count = row.Int64("likes_count");
+  c.replies_count = row.Int64("replies_count");
+  model::Parse(row.Text("status"), &c.status);
+  c.created_at = FromUnixMicros(row.Int64("created_at"));
+  c.updated_at = FromUnixMicros(row.Int64("updated_at"));
+  c.deleted_at = OptionalTime(row, "deleted_at");
+  return c;
+}
+
+absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,
+                                                              std::span<const int64_t> author_ids) {
+  auto to_author = [](const store::Row& r) {
+    return model::AuthorSummary{.id = UserId(r.Int64("id")),
+                                .username = r.Text("username"),
+                                .display_name = r.Text("display_name"),
+                                .avatar_url = r.Text("avatar_url"),
+                                .is_verified = r.Int64("is_verified") != 0};
+  };
+  DAIRA_ASSIGN_OR_RETURN(auto loaded,
+                         query::LoadMany(conn,
+                                         "SELECT u.id, u.username, u.avatar_url, u.is_verified, pr.display_name "
+                                         "FROM users u LEFT JOIN user_profiles pr ON pr.user_id = u.id WHERE",
+                                         author_ids, to_author, {.id_column = "u.id"}));
+  return std::move(loaded.items);
+}
+
+absl::StatusOr<std::vector<UserId>> ResolveMentions(store::Connection& conn, const std::vector<std::string>& names) {
+  std::vector<UserId> out;
+  if (names.empty()) return out;
+  const std::string sql = "SELECT id, username FROM users WHERE " + conn.dialect().InArray("username");
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, conn.Execute(sql, {store::Value(names)}));
+  // Keep the order of first mention.
+  for (const std::string& name : names) {
+    for (const store::Row& row : rs) {
+      if (row.Text("username") == name) {
+        out.emplace_back(row.Int64("id"));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<int64_t> RawIds(const std::vector<UserId>& ids) {
+  std::vector<int64_t> out;
+  out.reserve(ids.size());
+  for (UserId id : ids) out.push_back(id.value);
+  return out;
+}
+
+std::string_view ForUpdate(const store::Connection& conn) {
+  return conn.backend() == store::Backend::kPostgres ? " FOR UPDATE" : "";
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::ForUpdate;
+using internal::kPostColumns;
+using internal::kVideoColumns;
+using internal::PostFromRow;
+using internal::RawIds;
+using internal::ResolveMentions;
+using internal::VideoFromRow;
+
+// Sorted copy: hashtag rows are always locked in the same order, so concurrent posts sharing tags
+// cannot deadlock on Postgres.
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+std::vector<std::string> Minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const std::string& s : a) {
+    if (std::find(b.begin(), b.end(), s) == b.end()) out.push_back(s);
+  }
+  return out;
+}
+
+// hashtags: +1 posts_count per tag (inserting missing tags), then links post_hashtags. 2 statements.
+absl::Status LinkHashtags(store::Connection& c, IdGenerator& ids, int64_t post_id,
+                          const std::vector<std::string>& tags, int64_t now) {
+  if (tags.empty()) return absl::OkStatus();
+  const std::vector<std::string> sorted = Sorted(tags);
+  std::string sql = "INSERT INTO hashtags (id, tag, posts_count, last_used_at, created_at, updated_at) VALUES ";
+  std::vector<store::Value> params;
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, 1, ?, ?, ?)");
+    params.insert(params.end(), {ids.Next(), sorted[i], now, now, now});
+  }
+  sql +=
+      " ON CONFLICT (tag) DO UPDATE SET posts_count = hashtags.posts_count + 1, "
+      "last_used_at = excluded.last_used_at, updated_at = excluded.updated_at";
+  DAIRA_RETURN_IF_ERROR(c.Execute(sql, params).status());
+  const std::string link = "INSERT INTO post_hashtags (post_id, hashtag_id, created_at) SELECT ?, id, ? FROM hashtags WHERE " +
+                           c.dialect().InArray("tag");
+  return c.Execute(link, {post_id, now, store::Value(sorted)}).status();
+}
+
+// The reverse of LinkHashtags for `tags` the post was linked to. 2 statements.
+absl::Status UnlinkHashtags(store::Connection& c, int64_t post_id, const std::vector<std::string>& tags, int64_t now) {
+  if (tags.empty()) return absl::OkStatus();
+  const std::vector<std::string> sorted = Sorted(tags);
+  const std::string unlink =
+      "DELETE FROM post_hashtags WHERE post_id = ? AND hashtag_id IN (SELECT id FROM hashtags WHERE " +
+      c.dialect().InArray("tag") + ")";
+  DAIRA_RETURN_IF_ERROR(c.Execute(unlink, {post_id, store::Value(sorted)}).status());
+  const std::string dec = "UPDATE hashtags SET posts_count = posts_count - 1, updated_at = ? WHERE " +
+                          c.dialect().InArray("tag") + " AND posts_count > 0";
+  return c.Execute(dec, {now, store::Value(sorted)}).status();
+}
+
+absl::Status BumpProfile(store::Connection& c, std::string_view column, int64_t delta, int64_t user, int64_t now) {
+  const std::string sql = absl::StrCat("UPDATE user_profiles SET ", ToAbsl(column), " = ", ToAbsl(column),
+                                       delta >= 0 ? " + " : " - ", delta >= 0 ? delta : -delta,
+                                       ", updated_at = ? WHERE user_id = ?");
+  return c.Execute(sql, {now, user}).status();
+}
+
+absl::Status AuthorNotFound(std::string_view op, int64_t author) {
+  return absl::NotFoundError(absl::StrCat(ToAbsl(op), ": author_id not found (got ", author, ")"));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------- posts
+
+absl::StatusOr<model::Post> Content::CreatePost(const RequestContext& ctx, const CreatePostRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const internal::TextEntities entities = internal::ExtractEntities(request.content);
+  const int64_t id = deps_.ids_or_default().Next();
+  model::Post post;
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    const int64_t now = deps_.NowMicros();
+    DAIRA_ASSIGN_OR_RETURN(std::vector<UserId> mentions, ResolveMentions(c, entities.mentions));
+    const std::string sql = absl::StrCat(
+        "INSERT INTO posts (id, author_id, content, media_urls, hashtags, mentions, visibility, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+        kPostColumns);
+    absl::StatusOr<store::ResultSet> rs =
+        c.Execute(sql, {id, request.author_id, request.content, store::Value(request.media_urls),
+                        store::Value(entities.hashtags), store::Value(RawIds(mentions)), request.visibility, now, now});
+    if (rs.status().code() == absl::StatusCode::kFailedPrecondition) return AuthorNotFound("create_post", request.author_id);
+    if (!rs.ok()) return rs.status();
+    post = PostFromRow(rs->front());
+    DAIRA_RETURN_IF_ERROR(LinkHashtags(c, deps_.ids_or_default(), id, entities.hashtags, now));
+    return BumpProfile(c, "posts_count", +1, request.author_id, now);
+  }));
+  return post;
+}
+
+absl::StatusOr<model::Post> Content::EditPost(const RequestContext& ctx, const EditPostRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  std::optional<internal::TextEntities> entities;
+  if (request.content.has_value()) entities = internal::ExtractEntities(*request.content);
+  model::Post post;
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    const int64_t now = deps_.NowMicros();
+    const std::string lock = absl::StrCat("SELECT author_id, status, hashtags FROM posts WHERE id = ?", ToAbsl(ForUpdate(c)));
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet cur, c.Execute(lock, {request.post_id}));
+    if (cur.empty() || cur.front().Text("status") == "DELETED") {
+      return absl::NotFoundError(absl::StrCat("edit_post: post_id not found (got ", request.post_id, ")"));
+    }
+    if (cur.front().Int64("author_id") != request.editor_id) {
+      return absl::PermissionDeniedError(absl::StrCat("edit_post: editor_id is not the author of post ",
+                                                      request.post_id, " (got ", request.editor_id, ")"));
+    }
+    std::string sets = "updated_at = ?";
+    std::vector<store::Value> params = {now};
+    if (entities.has_value()) {
+      DAIRA_ASSIGN_OR_RETURN(std::vector<UserId> mentions, ResolveMentions(c, entities->mentions));
+      const std::vector<std::string> old_tags = cur.front().TextArray("hashtags");
+      DAIRA_RETURN_IF_ERROR(UnlinkHashtags(c, request.post_id, Minus(old_tags, entities->hashtags), now));
+      DAIRA_RETURN_IF_ERROR(
+          LinkHashtags(c, deps_.ids_or_default(), request.post_id, Minus(entities->hashtags, old_tags), now));
+      sets += ", content = ?, hashtags = ?, mentions = ?";
+      params.insert(params.end(),
+                    {*request.content, store::Value(entities->hashtags), store::Value(RawIds(mentions))});
+    }
+    if (request.media_urls.has_value()) {
+      sets += ", media_urls = ?";
+      params.emplace_back(*request.media_urls);
+    }
+    if (request.visibility.has_value()) {
+      sets += ", visibility = ?";
+      params.emplace_back(*request.visibility);
+    }
+    params.emplace_back(request.post_id);
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                           c.Execute(absl::StrCat("UPDATE posts SET ", sets, " WHERE id = ? RETURNING ", kPostColumns),
+                                     params));
+    post = PostFromRow(rs.front());
+    return absl::OkStatus();
+  }));
+  return post;
+}
+
+absl::Status Content::DeletePost(const RequestContext& ctx, UserId actor, PostId post) {
+  if (!actor.valid()) return InvalidField("delete_post", "actor", absl::StrCat("must be > 0 (got ", actor.value, ")"));
+  if (!post.valid()) return InvalidField("delete_post", "post_id", absl::StrCat("must be > 0 (got ", post.value, ")"));
+  return deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    const int64_t now = deps_.NowMicros();
+    // Compare-and-set on status: of two concurrent deletes exactly one sees a row come back.
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        c.Execute("UPDATE posts SET status = 'DELETED', deleted_at = ?, updated_at = ? "
+                  "WHERE id = ? AND author_id = ? AND status <> 'DELETED' RETURNING hashtags",
+                  {now, now, post.value, actor.value}));
+    if (rs.empty()) {
+      DAIRA_ASSIGN_OR_RETURN(store::ResultSet cur, c.Execute("SELECT author_id, status FROM posts WHERE id = ?", {post.value}));
+      if (cur.empty()) return absl::NotFoundError(absl::StrCat("delete_post: post_id not found (got ", post.value, ")"));
+      if (cur.front().Int64("author_id") != actor.value) {
+        return absl::PermissionDeniedError(absl::StrCat("delete_post: actor is not the author of post ", post.value,
+                                                        " (got ", actor.value, ")"));
+      }
+      return absl::OkStatus();  // already deleted
+    }
+    DAIRA_RETURN_IF_ERROR(UnlinkHashtags(c, post.value, rs.front().TextArray("hashtags"), now));
+    return BumpProfile(c, "posts_count", -1, actor.value, now);
+  });
+}
+
+absl::StatusOr<model::Post> Content::GetPost(const RequestContext& ctx, PostId post) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         deps_.db->Read(ctx, absl::StrCat("SELECT ", kPostColumns, " FROM posts WHERE id = ?"), {post.value}));
+  if (rs.empty()) return absl::NotFoundError(absl::StrCat("get_post: post_id not found (got ", post.value, ")"));
+  return PostFromRow(rs.front());
+}
+
+// --------------------------------------------------------------------------------------------- videos
+
+absl::StatusOr<model::Video> Content::CreateVideo(const RequestContext& ctx, const CreateVideoRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const std::vector<std::string> tags =
+      internal::ExtractEntities(absl::StrCat(ToAbsl(request.title), "\n", ToAbsl(request.description))).hashtags;
+  const int64_t id = deps_.ids_or_default().Next();
+  const int64_t now = deps_.NowMicros();
+  store::Value thumbnail = request.thumbnail_url.has_value() ? store::Value(*request.thumbnail_url) : store::Value();
+  absl::StatusOr<store::ResultSet> rs = deps_.db->Execute(
+      ctx,
+      absl::StrCat("INSERT INTO videos (id, author_id, title, description, hashtags, thumbnail_url, duration_ms, "
+                   "resolution, status, visibility, created_at, updated_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'UPLOADING', ?, ?, ?) RETURNING ",
+                   kVideoColumns),
+      {id, request.author_id, request.title, request.description, store::Value(tags), thumbnail, request.duration_ms,
+       request.resolution, request.visibility, now, now});
+  if (rs.status().code() == absl::StatusCode::kFailedPrecondition) return AuthorNotFound("create_video", request.author_id);
+  if (!rs.ok()) return rs.status();
+  return VideoFromRow(rs->front());
+}
+
+absl::StatusOr<model::Video> Content::TransitionVideo(const RequestContext& ctx, VideoId video, model::VideoStatus to) {
+  return TransitionVideo(ctx, UpdateVideoStatusRequest{.video_id = video.value, .status = std::string(model::ToString(to))});
+}
+
+absl::StatusOr<model::Video> Content::TransitionVideo(const RequestContext& ctx,
+                                                      const UpdateVideoStatusRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  model::VideoStatus to = model::VideoStatus::kUploading;
+  model::Parse(request.status, &to);
+  model::Video out;
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    const int64_t now = deps_.NowMicros();
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet cur,
+                           c.Execute(absl::StrCat("SELECT status FROM videos WHERE id = ?", ToAbsl(ForUpdate(c))),
+                                     {request.video_id}));
+    if (cur.empty()) {
+      return absl::NotFoundError(absl::StrCat("update_video_status: video_id not found (got ", request.video_id, ")"));
+    }
+    const std::string from_text = cur.front().Text("status");
+    model::VideoStatus from = model::VideoStatus::kUploading;
+    model::Parse(from_text, &from);
+    if (!model::CanTransition(from, to)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("video: cannot go from ", from_text, " to ", ToAbsl(request.status)));
+    }
+    std::string sets = "status = ?, updated_at = ?";
+    std::vector<store::Value> params = {request.status, now};
+    if (request.hls_url.has_value()) {
+      sets += ", hls_url = ?";
+      params.emplace_back(*request.hls_url);
+    }
+    if (to == model::VideoStatus::kFailed) {
+      sets += ", error = ?";
+      params.push_back(request.error.has_value() ? store::Value(*request.error) : store::Value());
+    }
+    if (to == model::VideoStatus::kPublished) {
+      sets += ", published_at = ?";
+      params.emplace_back(now);
+    }
+    params.insert(params.end(), {request.video_id, from_text});
+    // The status guard makes the move a compare-and-set even without a row lock (SQLite).
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        c.Execute(absl::StrCat("UPDATE videos SET ", sets, " WHERE id = ? AND status = ? RETURNING ", kVideoColumns),
+                  params));
+    if (rs.empty()) return absl::AbortedError("update_video_status: status changed concurrently; retry");
+    out = VideoFromRow(rs.front());
+    if (to == model::VideoStatus::kPublished) {
+      DAIRA_RETURN_IF_ERROR(BumpProfile(c, "videos_count", +1, out.author_id.value, now));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<model::Video> Content::GetVideo(const RequestContext& ctx, VideoId video) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, deps_.db->Read(ctx, absl::StrCat("SELECT ", kVideoColumns,
+                                                                               " FROM videos WHERE id = ?"),
+                                                            {video.value}));
+  if (rs.empty()) return absl::NotFoundError(absl::StrCat("get_video: video_id not found (got ", video.value, ")"));
+  return VideoFromRow(rs.front());
+}
+
+}  // namespace daira::inline v0::services

@@ -1,0 +1,87 @@
+// Shared pieces of the content and feed services (private to daira_services): column lists, row
+// mappers, author hydration, and small SQL helpers.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daira/core/request_context.h"
+#include "daira/model/comment.h"
+#include "daira/model/post.h"
+#include "daira/model/video.h"
+#include "daira/store/connection.h"
+#include "daira/store/database.h"
+#include "daira/store/result_set.h"
+
+namespace daira::inline v0::services::internal {
+
+// Columns of posts read into model::Post, unqualified and with a table alias ("p.id, p.author_id, ...").
+inline constexpr char kPostColumns[] =
+    "id, author_id, content, media_urls, hashtags, mentions, likes_count, comments_count, status, visibility, "
+    "created_at, updated_at, deleted_at";
+std::string PostColumns(std::string_view alias);
+model::Post PostFromRow(const store::Row& row);
+
+inline constexpr char kVideoColumns[] =
+    "id, author_id, title, description, hashtags, thumbnail_url, hls_url, duration_ms, resolution, views_count, "
+    "likes_count, comments_count, status, visibility, error, created_at, updated_at, published_at";
+model::Video VideoFromRow(const store::Row& row);
+
+inline constexpr char kCommentColumns[] =
+    "id, post_id, video_id, parent_id, author_id, content, mentions, likes_count, replies_count, status, "
+    "created_at, updated_at, deleted_at";
+model::Comment CommentFromRow(const store::Row& row);
+
+// Loads the public face of `author_ids` (deduplicated) in ONE statement on `conn`.
+absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,
+                                                              std::span<const int64_t> author_ids);
+
+// Fills `item.author` for every item (Post or Comment) from one batched statement on `conn` (none when
+// `items` is empty). Items whose author row is gone keep author empty.
+template <typename T>
+absl::Status HydrateAuthors(store::Connection& conn, std::vector<T>& items) {
+  if (items.empty()) return absl::OkStatus();
+  std::vector<int64_t> ids;
+  ids.reserve(items.size());
+  for (const T& item : items) ids.push_back(item.author_id.value);
+  absl::StatusOr<std::vector<model::AuthorSummary>> authors = LoadAuthors(conn, ids);
+  if (!authors.ok()) return authors.status();
+  for (T& item : items) {
+    for (const model::AuthorSummary& a : *authors) {
+      if (a.id == item.author_id) {
+        item.author = a;
+        break;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The same on a read connection of `db`.
+template <typename T>
+absl::Status HydrateAuthors(store::Database& db, const RequestContext& ctx, std::vector<T>& items) {
+  if (items.empty()) return absl::OkStatus();
+  absl::StatusOr<store::ConnectionLease> lease = db.Acquire(ctx, store::Access::kRead);
+  if (!lease.ok()) return lease.status();
+  return HydrateAuthors(**lease, items);
+}
+
+// Resolves lower-case usernames to ids of existing users, in the order given (unknown ones dropped):
+// one statement, none for an empty list.
+absl::StatusOr<std::vector<UserId>> ResolveMentions(store::Connection& conn, const std::vector<std::string>& names);
+
+std::vector<int64_t> RawIds(const std::vector<UserId>& ids);
+
+// " FOR UPDATE" on Postgres (row lock inside a read-committed transaction), "" on SQLite (whose
+// writers are serialized by BEGIN IMMEDIATE).
+std::string_view ForUpdate(const store::Connection& conn);
+
+// The home feed's statement (exposed for EXPLAIN in tests). Parameters, in order: viewer x4, now
+// (micros, for mute expiry), viewer, viewer, the cursor id bound, per-author fetch, total fetch.
+std::string HomeFeedSql(store::Backend backend, bool backward);
+
+}  // namespace daira::inline v0::services::internal

@@ -1,0 +1,180 @@
+// Feed service: home (pull model over posts(author_id, id DESC)), timeline and hashtag feeds.
+#include "daira/services/feed.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "daira/core/status.h"
+#include "daira/query/cursor.h"
+#include "services/content_internal.h"
+#include "services/text_entities.h"
+
+namespace daira::inline v0::services {
+namespace {
+
+using internal::PostColumns;
+using internal::PostFromRow;
+
+// Predicates a viewer applies to a post row `p` (visibility) and its author expression (blocks,
+// mutes), with their parameters appended to `params` in order.
+std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& params) {
+  if (!viewer.valid()) return "p.visibility = 'PUBLIC'";
+  const int64_t v = viewer.value;
+  params.insert(params.end(), {v, v, v, v, v, now});
+  return "(p.visibility = 'PUBLIC' OR p.author_id = ? OR (p.visibility = 'FOLLOWERS' AND EXISTS ("
+         "SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = p.author_id AND f.status = 'ACTIVE')))"
+         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)"
+         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?)"
+         " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = p.author_id"
+         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
+}
+
+absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, const RequestContext& ctx,
+                                                       const query::KeysetQuery& q, const PageRequest& page) {
+  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, db.Acquire(ctx, store::Access::kRead));
+  DAIRA_ASSIGN_OR_RETURN(
+      query::Page<model::Post> out,
+      query::FetchPage(*lease, q, query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
+                       PostFromRow));
+  DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*lease, out.items));
+  return out;
+}
+
+// Cursor scopes hold at most CursorCodec::kMaxScopeBytes: a long (multi-byte) tag is represented by a
+// prefix and its FNV-1a hash.
+std::string HashtagScope(const std::string& tag) {
+  if (tag.size() <= 200) return "hashtag:" + tag;
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : tag) h = (h ^ ch) * 1099511628211ULL;
+  return absl::StrCat("hashtag:", tag.substr(0, 100), ":", absl::Hex(h));
+}
+
+}  // namespace
+
+namespace internal {
+
+std::string HomeFeedSql(store::Backend backend, bool backward) {
+  const char* cmp = backward ? ">" : "<";
+  const char* dir = backward ? "ASC" : "DESC";
+  const std::string authors =
+      "WITH a (author_id) AS ("
+      "SELECT f.followee_id FROM follows f WHERE f.follower_id = ? AND f.status = 'ACTIVE'"
+      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
+      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
+      " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
+      " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
+      " UNION ALL SELECT ?) ";
+  // FOLLOWERS posts are visible (the viewer follows the author); PRIVATE ones only to their author.
+  // The per-author walk must use posts_author_idx (author_id, id DESC), never posts_status_idx (which
+  // walks every ACTIVE post of everyone): ordering by (author_id, id) — author_id is fixed, so the
+  // order is unchanged — is something only posts_author_idx delivers without a sort, and SQLite, which
+  // has no statistics to go by, is told so with INDEXED BY.
+  const std::string per_author = absl::StrCat(
+      "x.author_id = a.author_id AND x.status = 'ACTIVE' AND (x.visibility <> 'PRIVATE' OR x.author_id = ?) AND x.id ",
+      cmp, " ? ORDER BY ", backward ? "x.author_id DESC, x.id ASC" : "x.author_id ASC, x.id DESC", " LIMIT ?");
+  std::string sql;
+  if (backend == store::Backend::kPostgres) {
+    sql = absl::StrCat(authors, "SELECT ", PostColumns("p"), " FROM a CROSS JOIN LATERAL (SELECT ",
+                       PostColumns("x"), " FROM posts x WHERE ", per_author, ") p ORDER BY p.id ", dir, " LIMIT ?");
+  } else {
+    sql = absl::StrCat(authors, "SELECT ", PostColumns("p"),
+                       " FROM a JOIN posts p ON p.id IN (SELECT x.id FROM posts x INDEXED BY posts_author_idx WHERE ",
+                       per_author, ") ORDER BY p.id ", dir, " LIMIT ?");
+  }
+  return sql;
+}
+
+}  // namespace internal
+
+// The home feed's statement. Authors = ACTIVE followees that are neither blocked (either way) nor
+// muted, plus the viewer. For each author at most `fetch` rows are read from posts(author_id, id DESC)
+// past the cursor; the union of those is sorted and cut to `fetch`. Postgres runs the per-author walk
+// as a LATERAL subquery; SQLite as a correlated `p.id IN (SELECT ... LIMIT ?)` probe.
+absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, UserId viewer,
+                                                    const PageRequest& page) {
+  if (!viewer.valid()) return InvalidField("home_feed", "viewer", absl::StrCat("must be > 0 (got ", viewer.value, ")"));
+  DAIRA_RETURN_IF_ERROR(page.Validate());
+  const std::string scope = absl::StrCat("home:", viewer.value);
+  const query::CursorCodec codec = query::CursorCodec::Default();
+  std::optional<query::Cursor> cursor;
+  if (!page.cursor.empty()) {
+    DAIRA_ASSIGN_OR_RETURN(query::Cursor c, codec.Decode(page.cursor, scope, {query::KeyType::kInt64}));
+    cursor = std::move(c);
+  }
+  const bool backward = cursor.has_value() && cursor->direction == query::Direction::kBackward;
+  const int64_t bound = cursor.has_value() ? std::get<int64_t>(cursor->keys[0])
+                                           : std::numeric_limits<int64_t>::max();
+  const int64_t fetch = page.limit + 1;
+  const int64_t v = viewer.value;
+  const int64_t now = deps_.NowMicros();
+
+  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, deps_.db->Acquire(ctx, store::Access::kRead));
+  const std::string sql = internal::HomeFeedSql(lease->backend(), backward);
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, lease->Execute(sql, {v, v, v, v, now, v, v, bound, fetch, fetch}));
+
+  query::Page<model::Post> out;
+  const size_t n = std::min<size_t>(rs.size(), static_cast<size_t>(page.limit));
+  out.has_more = rs.size() > n;
+  out.items.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.items.push_back(PostFromRow(rs.row(i)));
+  if (backward) std::reverse(out.items.begin(), out.items.end());
+  auto cursor_at = [&](const model::Post& p, query::Direction d) {
+    return codec.Encode(query::Cursor{.scope = scope, .direction = d, .keys = {p.id.value}});
+  };
+  if (!out.items.empty()) {
+    if (backward) {
+      out.next_cursor = cursor_at(out.items.back(), query::Direction::kForward);
+      if (out.has_more) out.prev_cursor = cursor_at(out.items.front(), query::Direction::kBackward);
+    } else {
+      if (out.has_more) out.next_cursor = cursor_at(out.items.back(), query::Direction::kForward);
+      if (cursor.has_value()) out.prev_cursor = cursor_at(out.items.front(), query::Direction::kBackward);
+    }
+  }
+  DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*lease, out.items));
+  return out;
+}
+
+absl::StatusOr<query::Page<model::Post>> Feed::Timeline(const RequestContext& ctx, UserId viewer, UserId author,
+                                                        const PageRequest& page) {
+  if (!author.valid()) return InvalidField("timeline", "author", absl::StrCat("must be > 0 (got ", author.value, ")"));
+  DAIRA_RETURN_IF_ERROR(page.Validate());
+  // SQLite has no statistics: name the index that makes this an (author_id, id DESC) range walk.
+  const bool sqlite = deps_.db->backend() == store::Backend::kSqlite;
+  query::KeysetQuery q{.scope = absl::StrCat("timeline:", author.value),
+                       .select = absl::StrCat("SELECT ", PostColumns("p"), " FROM posts p",
+                                              sqlite ? " INDEXED BY posts_author_idx" : ""),
+                       .keys = {{"p.id"}},
+                       .order = query::SortOrder::kDescending};
+  q.params = {author.value};
+  q.where = "p.author_id = ? AND p.status = 'ACTIVE' AND " + ViewerFilter(viewer, deps_.NowMicros(), q.params);
+  return FetchHydrated(*deps_.db, ctx, q, page);
+}
+
+absl::StatusOr<query::Page<model::Post>> Feed::HashtagFeed(const RequestContext& ctx, UserId viewer,
+                                                           std::string_view tag, const PageRequest& page) {
+  const std::string folded = internal::NormalizeHashtag(tag);
+  if (folded.empty()) {
+    return InvalidField("hashtag_feed", "tag",
+                        absl::StrCat("is not a hashtag (got \"", ToAbsl(tag.substr(0, 120)), "\")"));
+  }
+  DAIRA_RETURN_IF_ERROR(page.Validate());
+  const bool sqlite = deps_.db->backend() == store::Backend::kSqlite;
+  query::KeysetQuery q{.scope = HashtagScope(folded),
+                       .select = absl::StrCat("SELECT ", PostColumns("p"),
+                                              " FROM post_hashtags ph",
+                                              sqlite ? " INDEXED BY post_hashtags_hashtag_idx" : "",
+                                              " JOIN posts p ON p.id = ph.post_id"),
+                       .keys = {{.column = "ph.post_id", .type = query::KeyType::kInt64, .result_column = "id"}},
+                       .order = query::SortOrder::kDescending};
+  q.params = {folded};
+  q.where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " +
+            ViewerFilter(viewer, deps_.NowMicros(), q.params);
+  return FetchHydrated(*deps_.db, ctx, q, page);
+}
+
+}  // namespace daira::inline v0::services
