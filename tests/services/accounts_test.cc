@@ -4,7 +4,10 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "absl/strings/match.h"
 
 #include "daira/core/validation.h"
 #include "daira/store/migrator.h"
@@ -389,6 +392,34 @@ TEST_P(AccountsTest, LoginRehashesPasswordsMadeWithAnotherCost) {
   EXPECT_NE(before.front().Text(0), after.front().Text(0));
   EXPECT_THAT(after.front().Text(0), HasSubstr("t=2"));
   EXPECT_OK(accounts_->Login(ctx_, {.identifier = "alice_1", .password = kPassword}));
+}
+
+TEST_P(AccountsTest, ConcurrentRefreshesOfOneTokenCountAsReuse) {
+  RegisterAlice();
+  Session s = LoginAlice();
+  absl::StatusOr<Session> results[2] = {absl::UnknownError("not run"), absl::UnknownError("not run")};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      RequestContext ctx;  // one context per thread: an open transaction belongs to its thread
+      results[i] = accounts_->Refresh(ctx, {.refresh_token = s.refresh_token});
+    });
+  }
+  for (auto& t : threads) t.join();
+  int ok = 0, reuse = 0;
+  for (const auto& r : results) {
+    if (r.ok()) ++ok;
+    if (r.status().code() == absl::StatusCode::kUnauthenticated &&
+        absl::StrContains(r.status().message(), "token reuse detected")) {
+      ++reuse;
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(reuse, 1);
+  // Whichever came second revoked the family, including the session the first one created.
+  EXPECT_EQ(Scalar("SELECT count(*) FROM user_sessions WHERE family_id = ? AND revoked_at IS NULL",
+                   {s.session_id.value}),
+            0);
 }
 
 DAIRA_INSTANTIATE_SQL_BACKENDS(AccountsTest);
