@@ -80,8 +80,8 @@ std::vector<int64_t> RawIds(const std::vector<UserId>& ids);
 // writers are serialized by BEGIN IMMEDIATE).
 std::string_view ForUpdate(const store::Connection& conn);
 
-// The home feed's statement (exposed for EXPLAIN in tests). Parameters, in order: viewer x4, now
-// (micros, for mute expiry), viewer, viewer, the cursor id bound, per-author fetch, total fetch.
-std::string HomeFeedSql(store::Backend backend, bool backward);
+// The home feed's statement fetching `fetch` rows (exposed for EXPLAIN in tests). Parameters, in
+// order: viewer x4, now (micros, for mute expiry), viewer, viewer, the cursor id bound.
+std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch);
 
 }  // namespace daira::inline v0::services::internal

@@ -260,7 +260,7 @@ TEST_P(FeedTest, HomeQueryWalksTheAuthorIndex) {
   }));
   ASSERT_OK(db().Execute(ctx_, "ANALYZE"));
   const bool pg = db().backend() == store::Backend::kPostgres;
-  const std::string sql = internal::HomeFeedSql(db().backend(), /*backward=*/false);
+  const std::string sql = internal::HomeFeedSql(db().backend(), /*backward=*/false, /*fetch=*/21);
   ASSERT_OK_AND_ASSIGN(store::ConnectionLease lease, db().Acquire(ctx_));
   if (pg) {
     ASSERT_OK(lease->Execute("SET enable_seqscan = off"));
@@ -268,13 +268,29 @@ TEST_P(FeedTest, HomeQueryWalksTheAuthorIndex) {
   ASSERT_OK_AND_ASSIGN(store::ResultSet plan,
                        lease->Execute((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + sql,
                                       {viewer, viewer, viewer, viewer, int64_t{0}, viewer, viewer,
-                                       int64_t{9000000000000000000}, int64_t{21}, int64_t{21}}));
+                                       int64_t{9000000000000000000}}));
   if (pg) {
     ASSERT_OK(lease->Execute("RESET enable_seqscan"));
   }
   std::string text;
   for (const store::Row& row : plan) text += row.Text(plan.column_count() - 1) + "\n";
   EXPECT_THAT(text, HasSubstr("posts_author_idx")) << text;
+  if (pg) {
+    // Postgres switches prepared statements to a generic plan after five executions: that plan must
+    // walk the author index too (CONVENTIONS, "Known traps").
+    const std::string pg_sql = lease->dialect().RewritePlaceholders(sql);
+    ASSERT_OK(lease->Execute("PREPARE daira_home_generic (bigint, bigint, bigint, bigint, bigint, bigint, bigint, "
+                             "bigint) AS " + pg_sql));
+    ASSERT_OK(lease->Execute("SET plan_cache_mode = force_generic_plan"));
+    auto generic = lease->Execute("EXPLAIN EXECUTE daira_home_generic (1, 1, 1, 1, 0, 1, 1, 9000000000000000000)");
+    ASSERT_OK(lease->Execute("RESET plan_cache_mode"));
+    ASSERT_OK(lease->Execute("DEALLOCATE daira_home_generic"));
+    ASSERT_OK(generic);
+    std::string gtext;
+    for (const store::Row& row : *generic) gtext += row.Text(0) + "\n";
+    EXPECT_THAT(gtext, HasSubstr("posts_author_idx")) << gtext;
+    EXPECT_THAT(gtext, ::testing::Not(HasSubstr("posts_status_idx"))) << gtext;
+  }
   if (!pg) {
     // No full scan of posts: p is probed by primary key, x walks the author index.
     EXPECT_THAT(text, ::testing::Not(HasSubstr("SCAN p\n"))) << text;
