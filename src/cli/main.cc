@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
       cli::AddMigrateCommand(app, globals), cli::AddSeedCommand(app, globals),
       cli::AddHealthCommand(app, globals),  cli::AddStatsCommand(app, globals),
       cli::AddDemoCommand(app, globals),
+      cli::AddRecountCommand(app, globals),
   };
 
   try {

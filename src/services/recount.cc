@@ -11,50 +11,77 @@
 namespace daira::inline v0::services {
 namespace {
 
-// One counter: `table.column` must equal `actual`, an SQL expression correlated with the unaliased
-// outer `table` (so the same text serves the check's SELECT and the repair's UPDATE).
+// One counter: `table.column` must equal its recount. The check joins `table` to `grouped` (one
+// GROUP BY pass over the counted rows: columns k = the counted row's key, n = the count; hash
+// aggregates on both backends, so a check costs one scan whatever the table size). The repair sets
+// just the disagreeing rows from `actual`, a count correlated with the unaliased outer `table`.
 struct CounterSpec {
   const char* table;
   const char* key;  // the row's key column
   const char* column;
   const char* actual;
+  const char* grouped;
 };
 
 // Keep in step with recount.h's table and with what the services maintain.
 constexpr CounterSpec kCounters[] = {
     {"user_profiles", "user_id", "followers_count",
-     "(SELECT count(*) FROM follows f WHERE f.followee_id = user_profiles.user_id AND f.status = 'ACTIVE')"},
+     "(SELECT count(*) FROM follows f WHERE f.followee_id = user_profiles.user_id AND f.status = 'ACTIVE')",
+     "SELECT followee_id AS k, count(*) AS n FROM follows WHERE status = 'ACTIVE' GROUP BY "
+     "followee_id"},
     {"user_profiles", "user_id", "following_count",
-     "(SELECT count(*) FROM follows f WHERE f.follower_id = user_profiles.user_id AND f.status = 'ACTIVE')"},
+     "(SELECT count(*) FROM follows f WHERE f.follower_id = user_profiles.user_id AND f.status = 'ACTIVE')",
+     "SELECT follower_id AS k, count(*) AS n FROM follows WHERE status = 'ACTIVE' GROUP BY "
+     "follower_id"},
     {"user_profiles", "user_id", "posts_count",
-     "(SELECT count(*) FROM posts x WHERE x.author_id = user_profiles.user_id AND x.status <> 'DELETED')"},
+     "(SELECT count(*) FROM posts x WHERE x.author_id = user_profiles.user_id AND x.status <> 'DELETED')",
+     "SELECT author_id AS k, count(*) AS n FROM posts WHERE status <> 'DELETED' GROUP BY author_id"},
     {"user_profiles", "user_id", "videos_count",
-     "(SELECT count(*) FROM videos x WHERE x.author_id = user_profiles.user_id AND x.deleted_at IS NULL)"},
+     "(SELECT count(*) FROM videos x WHERE x.author_id = user_profiles.user_id AND x.deleted_at IS NULL)",
+     "SELECT author_id AS k, count(*) AS n FROM videos WHERE deleted_at IS NULL GROUP BY author_id"},
     {"user_profiles", "user_id", "likes_received_count",
      "((SELECT count(*) FROM likes l JOIN posts x ON x.id = l.post_id WHERE x.author_id = user_profiles.user_id) + "
      "(SELECT count(*) FROM likes l JOIN videos x ON x.id = l.video_id WHERE x.author_id = user_profiles.user_id) + "
      "(SELECT count(*) FROM likes l JOIN comments x ON x.id = l.comment_id "
-     "WHERE x.author_id = user_profiles.user_id))"},
-    {"posts", "id", "likes_count", "(SELECT count(*) FROM likes l WHERE l.post_id = posts.id)"},
+     "WHERE x.author_id = user_profiles.user_id))",
+     "SELECT k, CAST(sum(n) AS BIGINT) AS n FROM (SELECT x.author_id AS k, count(*) AS n FROM likes l "
+     "JOIN posts x ON x.id = l.post_id GROUP BY x.author_id UNION ALL SELECT x.author_id AS k, "
+     "count(*) AS n FROM likes l JOIN videos x ON x.id = l.video_id GROUP BY x.author_id UNION ALL "
+     "SELECT x.author_id AS k, count(*) AS n FROM likes l JOIN comments x ON x.id = l.comment_id "
+     "GROUP BY x.author_id) u GROUP BY k"},
+    {"posts", "id", "likes_count", "(SELECT count(*) FROM likes l WHERE l.post_id = posts.id)",
+     "SELECT post_id AS k, count(*) AS n FROM likes WHERE post_id IS NOT NULL GROUP BY post_id"},
     {"posts", "id", "comments_count",
-     "(SELECT count(*) FROM comments c WHERE c.post_id = posts.id AND c.status <> 'DELETED')"},
-    {"videos", "id", "likes_count", "(SELECT count(*) FROM likes l WHERE l.video_id = videos.id)"},
+     "(SELECT count(*) FROM comments c WHERE c.post_id = posts.id AND c.status <> 'DELETED')",
+     "SELECT post_id AS k, count(*) AS n FROM comments WHERE post_id IS NOT NULL AND status <> "
+     "'DELETED' GROUP BY post_id"},
+    {"videos", "id", "likes_count", "(SELECT count(*) FROM likes l WHERE l.video_id = videos.id)",
+     "SELECT video_id AS k, count(*) AS n FROM likes WHERE video_id IS NOT NULL GROUP BY video_id"},
     {"videos", "id", "comments_count",
-     "(SELECT count(*) FROM comments c WHERE c.video_id = videos.id AND c.status <> 'DELETED')"},
-    {"comments", "id", "likes_count", "(SELECT count(*) FROM likes l WHERE l.comment_id = comments.id)"},
+     "(SELECT count(*) FROM comments c WHERE c.video_id = videos.id AND c.status <> 'DELETED')",
+     "SELECT video_id AS k, count(*) AS n FROM comments WHERE video_id IS NOT NULL AND status <> "
+     "'DELETED' GROUP BY video_id"},
+    {"comments", "id", "likes_count", "(SELECT count(*) FROM likes l WHERE l.comment_id = comments.id)",
+     "SELECT comment_id AS k, count(*) AS n FROM likes WHERE comment_id IS NOT NULL GROUP BY "
+     "comment_id"},
     {"comments", "id", "replies_count",
-     "(SELECT count(*) FROM comments r WHERE r.parent_id = comments.id AND r.status <> 'DELETED')"},
-    {"hashtags", "id", "posts_count", "(SELECT count(*) FROM post_hashtags ph WHERE ph.hashtag_id = hashtags.id)"},
+     "(SELECT count(*) FROM comments r WHERE r.parent_id = comments.id AND r.status <> 'DELETED')",
+     "SELECT parent_id AS k, count(*) AS n FROM comments WHERE parent_id IS NOT NULL AND status <> "
+     "'DELETED' GROUP BY parent_id"},
+    {"hashtags", "id", "posts_count", "(SELECT count(*) FROM post_hashtags ph WHERE ph.hashtag_id = hashtags.id)",
+     "SELECT hashtag_id AS k, count(*) AS n FROM post_hashtags GROUP BY hashtag_id"},
 };
 
 std::string CheckSql(const CounterSpec& s) {
-  return absl::StrCat("SELECT id, stored, actual FROM (SELECT ", s.table, ".", s.key, " AS id, ", s.table, ".",
-                      s.column, " AS stored, ", s.actual, " AS actual FROM ", s.table,
-                      ") x WHERE stored <> actual ORDER BY id");
+  return absl::StrCat("SELECT t.", s.key, " AS id, t.", s.column, " AS stored, coalesce(a.n, 0) AS actual FROM ",
+                      s.table, " t LEFT JOIN (", s.grouped, ") a ON a.k = t.", s.key, " WHERE t.", s.column,
+                      " <> coalesce(a.n, 0) ORDER BY t.", s.key);
 }
 
-std::string RepairSql(const CounterSpec& s) {
-  return absl::StrCat("UPDATE ", s.table, " SET ", s.column, " = ", s.actual, " WHERE ", s.column, " <> ", s.actual);
+// Binds the array of the disagreeing rows' keys.
+std::string RepairSql(const CounterSpec& s, const store::Dialect& d) {
+  return absl::StrCat("UPDATE ", s.table, " SET ", s.column, " = ", s.actual, " WHERE ",
+                      d.InArray(absl::StrCat(s.table, ".", s.key)));
 }
 
 absl::Status Check(store::Connection& c, RecountReport& report) {
@@ -98,10 +125,13 @@ absl::StatusOr<RecountReport> Recount(store::Database& db, const RequestContext&
         DAIRA_RETURN_IF_ERROR(Check(c, report));
         if (report.discrepancies.empty()) return absl::OkStatus();
         for (const CounterSpec& s : kCounters) {
-          bool any = false;
-          for (const auto& d : report.discrepancies) any |= d.table == s.table && d.column == s.column;
-          if (!any) continue;
-          absl::StatusOr<store::ResultSet> rs = c.Execute(RepairSql(s));
+          std::vector<int64_t> ids;
+          for (const auto& d : report.discrepancies) {
+            if (d.table == s.table && d.column == s.column) ids.push_back(d.id);
+          }
+          if (ids.empty()) continue;
+          const std::vector<store::Value> params = {store::Value(std::move(ids))};
+          absl::StatusOr<store::ResultSet> rs = c.Execute(RepairSql(s, c.dialect()), params);
           if (!rs.ok()) return Annotate(rs.status(), absl::StrCat("recount: ", s.table, ".", s.column));
         }
         return absl::OkStatus();

@@ -18,9 +18,9 @@
 //   posts.comments_count / videos.comments_count     its comments (replies included), status <> 'DELETED'
 //   comments.replies_count                            direct replies (parent_id = the comment), not DELETED
 //   hashtags.posts_count                              post_hashtags rows of the tag
-// Each counter is checked by one set-based statement (a correlated count per row, which the indexes
-// on the counted tables turn into index lookups) and repaired by one UPDATE of the same shape; the
-// SQL is identical on SQLite and PostgreSQL.
+// Each counter is checked by one set-based statement (the table LEFT JOIN one GROUP BY pass over the
+// counted rows) and repaired by one UPDATE of just the disagreeing rows (their keys bound as one
+// array, each recounted by a correlated count); the SQL is identical on SQLite and PostgreSQL.
 //
 // Thread-safety: Recount is reentrant. Repair runs in one transaction; concurrent writers keep
 // counters exact themselves, so a repair never undoes their work (each UPDATE recomputes in place).
