@@ -125,12 +125,10 @@ absl::StatusOr<User> Accounts::Register(const RequestContext& ctx, const Registe
   const std::optional<std::string>& phone = request.phone;
   // Hash before the transaction: it is the slow part and the transaction may be retried.
   DAIRA_ASSIGN_OR_RETURN(std::string password_hash, impl_->hasher.Hash(request.password));
-  const int64_t id = deps_.ids_or_default().Next();
-  const int64_t now = deps_.NowMicros();
   auto opt = [](const std::optional<std::string>& s) { return s.has_value() ? store::Value(*s) : store::Value(); };
-
-  absl::Status st = deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
-    // Name the taken field precisely (the unique indexes below still guard against races).
+  absl::StatusOr<User> created = absl::UnknownError("register: did not run");
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    // Name the taken field precisely (the unique indexes still guard against races).
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet taken,
         c.Execute("SELECT username, email, phone FROM users WHERE username = ? OR email = ? OR phone = ?",
@@ -144,31 +142,16 @@ absl::StatusOr<User> Accounts::Register(const RequestContext& ctx, const Registe
     if (username_taken) return internal::FieldAlreadyExists("register", "username", "is already taken");
     if (email_taken) return internal::FieldAlreadyExists("register", "email", "is already registered");
     if (phone_taken) return internal::FieldAlreadyExists("register", "phone", "is already registered");
-
-    absl::StatusOr<store::ResultSet> ins = c.Execute(
-        "INSERT INTO users (id, username, email, phone, password_hash, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        {id, username, opt(email), opt(phone), password_hash, now, now});
-    if (!ins.ok()) return internal::MapUserUniqueViolation(ins.status(), "register");
-    return c
-        .Execute("INSERT INTO user_profiles (user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                 {id, opt(request.display_name), now, now})
-        .status();
-  });
-  DAIRA_RETURN_IF_ERROR(st);
-
-  User u;
-  u.id = UserId{id};
-  u.username = username;
-  u.email = email;
-  u.phone = phone;
-  u.is_verified = false;
-  u.is_private = false;
-  u.status = UserStatus::kActive;
-  u.role = model::UserRole::kUser;
-  u.created_at = FromUnixMicros(now);
-  u.updated_at = FromUnixMicros(now);
-  return u;
+    created = users_.Create(ctx, {.username = username, .email = email, .phone = phone,
+                                  .password_hash = password_hash, .display_name = request.display_name});
+    if (!created.ok() && created.status().code() == absl::StatusCode::kAlreadyExists) {
+      // A concurrent registration won the race: report it as this operation's error.
+      const std::string field = StatusField(created.status());
+      if (!field.empty()) return internal::FieldAlreadyExists("register", field, "is already taken");
+    }
+    return created.status();
+  }));
+  return created;
 }
 
 // ---------------------------------------------------------------------------------------------------

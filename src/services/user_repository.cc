@@ -170,6 +170,37 @@ absl::StatusOr<int64_t> UserRepository::Count(const RequestContext& ctx,
   });
 }
 
+absl::StatusOr<User> UserRepository::Create(const RequestContext& ctx, const NewUser& nu) const {
+  const int64_t id = deps_.ids_or_default().Next();
+  const int64_t now = deps_.NowMicros();
+  auto opt = [](const std::optional<std::string>& s) { return s.has_value() ? store::Value(*s) : store::Value(); };
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    absl::StatusOr<store::ResultSet> ins = c.Execute(
+        "INSERT INTO users (id, username, email, phone, password_hash, avatar_url, role, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {id, nu.username, opt(nu.email), opt(nu.phone), opt(nu.password_hash), opt(nu.avatar_url),
+         model::ToString(nu.role), now, now});
+    if (!ins.ok()) return internal::MapUserUniqueViolation(ins.status(), "create user");
+    return c
+        .Execute("INSERT INTO user_profiles (user_id, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                 {id, opt(nu.display_name), now, now})
+        .status();
+  }));
+  User u;
+  u.id = UserId{id};
+  u.username = nu.username;
+  u.email = nu.email;
+  u.phone = nu.phone;
+  u.avatar_url = nu.avatar_url;
+  u.is_verified = false;
+  u.is_private = false;
+  u.status = model::UserStatus::kActive;
+  u.role = nu.role;
+  u.created_at = FromUnixMicros(now);
+  u.updated_at = FromUnixMicros(now);
+  return u;
+}
+
 absl::Status UserRepository::Update(const RequestContext& ctx, UserId id, const UserPatch& patch) const {
   std::vector<std::string> sets;
   std::vector<store::Value> params;

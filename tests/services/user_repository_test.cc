@@ -239,6 +239,30 @@ TEST_P(UserRepositoryTest, ReadsInsideATransactionSeeItsWrites) {
   }));
 }
 
+TEST_P(UserRepositoryTest, CreateInsertsUserAndProfileOrNothing) {
+  ASSERT_OK_AND_ASSIGN(User u, repo_->Create(ctx_, {.username = "dana", .email = "d@example.com",
+                                                   .display_name = "Dana", .role = model::UserRole::kCreator}));
+  ASSERT_OK_AND_ASSIGN(User back, repo_->Get(ctx_, u.id));
+  EXPECT_EQ(back.username, "dana");
+  EXPECT_EQ(back.email, "d@example.com");
+  EXPECT_FALSE(back.phone.has_value());
+  EXPECT_EQ(back.role, model::UserRole::kCreator);
+  EXPECT_EQ(back.status, model::UserStatus::kActive);
+  EXPECT_EQ(back.created_at, u.created_at);
+  ASSERT_OK_AND_ASSIGN(auto rs, tdb_->db().Execute(ctx_, "SELECT display_name FROM user_profiles WHERE user_id = ?",
+                                                   {u.id.value}));
+  EXPECT_EQ(rs.front().Text(0), "Dana");
+
+  auto dup = repo_->Create(ctx_, {.username = "erin", .email = "d@example.com"});
+  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(StatusField(dup.status()), "email");
+  dup = repo_->Create(ctx_, {.username = "dana"});
+  EXPECT_EQ(StatusField(dup.status()), "username");
+  EXPECT_EQ(Must(repo_->Count(ctx_)), 1);
+  ASSERT_OK_AND_ASSIGN(rs, tdb_->db().Execute(ctx_, "SELECT count(*) FROM user_profiles"));
+  EXPECT_EQ(rs.front().Int64(0), 1);
+}
+
 TEST(UserModelTest, EnumsRoundTrip) {
   for (auto s : {model::UserStatus::kActive, model::UserStatus::kSuspended, model::UserStatus::kBanned,
                  model::UserStatus::kDeleted}) {

@@ -74,6 +74,17 @@ struct UserPatch {
   std::optional<Clock::TimePoint> last_login_at{};
 };
 
+// A new user row (and its profile). Values are stored as given: normalize and validate first.
+struct NewUser {
+  std::string username;                        // normalized
+  std::optional<std::string> email{};          // lower-cased
+  std::optional<std::string> phone{};          // E.164
+  std::optional<std::string> password_hash{};  // encoded argon2id string
+  std::optional<std::string> display_name{};   // goes to user_profiles
+  std::optional<std::string> avatar_url{};
+  model::UserRole role = model::UserRole::kUser;
+};
+
 class UserRepository {
  public:
   explicit UserRepository(const ServiceDeps& deps) : deps_(deps) {}
@@ -96,6 +107,10 @@ class UserRepository {
   absl::StatusOr<bool> Exists(const RequestContext& ctx, UserId id) const;
   // Number of users, or of users with `status` when given.
   absl::StatusOr<int64_t> Count(const RequestContext& ctx, std::optional<model::UserStatus> status = {}) const;
+  // Inserts the user (id from ServiceDeps::ids, status ACTIVE, created_at = updated_at = now) and an
+  // empty profile, in one transaction (joining the request's if open). AlreadyExists naming
+  // username/email/phone when a unique key is taken; nothing is written then.
+  absl::StatusOr<model::User> Create(const RequestContext& ctx, const NewUser& user) const;
   // Writes the given fields and bumps updated_at (one UPDATE). NotFound when no such user;
   // AlreadyExists naming the field when a unique key is taken; InvalidArgument for values the schema
   // rejects.
