@@ -255,6 +255,8 @@ TEST_P(SocialTest, BlockRemovesFollowsBothWaysWithExactCounters) {
   EXPECT_EQ(StatusField(self), "blocked_id");
   absl::Status long_reason = social().Block(ctx_, a, c, std::string(501, 'x')).status();
   EXPECT_EQ(StatusField(long_reason), "reason");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM blocks"), 2) << "invalid blocks wrote nothing";
+  EXPECT_EQ(Edges(), 2);
   EXPECT_THAT(social().IsBlocked(ctx_, a, c), HasValue(false));
 
   // Unblock removes only the blocker's own block.
@@ -292,6 +294,8 @@ TEST_P(SocialTest, MutesUpsertAndHiddenAuthorsCombineBlocksAndPostMutes) {
   absl::Status missing = social().Mute(ctx_, v, UserId{55555}).status();
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(StatusField(missing), "muted_id");
+  EXPECT_EQ(StatusField(social().Mute(ctx_, UserId{-3}, v).status()), "muter_id");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM mutes"), 5) << "invalid mutes wrote nothing";
 
   ASSERT_OK(social().Unmute(ctx_, v, muted));
   EXPECT_THAT(social().Unmute(ctx_, v, muted), StatusIs(absl::StatusCode::kNotFound));
