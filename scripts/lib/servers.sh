@@ -121,7 +121,8 @@ start_postgres() {
         >"$DAIRA_SERVERS_DIR/initdb.log" 2>&1; then
     server_failed "PostgreSQL primary (initdb)" "$DAIRA_SERVERS_DIR/initdb.log"; DAIRA_PG_PRIMARY_DIR=""; return 1
   fi
-  # Test-only settings: durability off for speed, enough connections for pools in parallel tests.
+  # Test-only settings: fsync off for speed (commit and replication semantics unchanged), and enough
+  # connections for the pools of tests running in parallel.
   as_pg tee -a "$DAIRA_PG_PRIMARY_DIR/postgresql.conf" >/dev/null <<CONF
 # --- scripts/lib/servers.sh ---
 listen_addresses = '127.0.0.1'
@@ -129,7 +130,6 @@ port = $port
 unix_socket_directories = '$sock'
 max_connections = 300
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 wal_level = replica
 max_wal_senders = 10
