@@ -241,12 +241,20 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url) {
 
 const Dialect& Database::dialect() const { return DialectFor(backend()); }
 
+// Inside a request's open transaction, one-shot statements run on that transaction's connection: they
+// see its writes, roll back with it, and never wait for a second connection (SQLite has one writer).
 absl::StatusOr<ResultSet> Database::Execute(const RequestContext& ctx, std::string_view sql, Params params) {
+  if (ctx.open_transaction() != nullptr) {
+    return static_cast<Connection*>(ctx.open_transaction())->Execute(sql, params);
+  }
   DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, Acquire(ctx, Access::kWrite));
   return lease->Execute(sql, params);
 }
 
 absl::StatusOr<ResultSet> Database::Read(const RequestContext& ctx, std::string_view sql, Params params) {
+  if (ctx.open_transaction() != nullptr) {
+    return static_cast<Connection*>(ctx.open_transaction())->Execute(sql, params);
+  }
   DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, Acquire(ctx, Access::kRead));
   return lease->Execute(sql, params);
 }

@@ -74,6 +74,19 @@ TEST_P(NestedTransactionTest, InnerFailureFailsTheWholeUnit) {
   EXPECT_EQ(Count(), 0);
 }
 
+TEST_P(NestedTransactionTest, OneShotStatementsInsideATransactionUseItsConnection) {
+  // On SQLite a second connection would wait for the one writer the transaction holds: this must
+  // neither block nor escape the transaction.
+  absl::Status st = db().RunInTransaction(ctx_, [&](Connection&) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(db().Execute(ctx_, "INSERT INTO nt_items (id) VALUES (5)").status());
+    DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db().Read(ctx_, "SELECT count(*) FROM nt_items"));
+    if (rs.row(0).Int64(0) != 1) return absl::InternalError("the read did not see the transaction's write");
+    return absl::CancelledError("roll back on purpose");
+  });
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(Count(), 0);
+}
+
 TEST_P(NestedTransactionTest, SeparateContextsAreSeparateTransactions) {
   ASSERT_OK(Insert(ctx_, 1));
   RequestContext other;

@@ -100,7 +100,8 @@ class Database {
   // acquire_timeout; Unavailable if no connection can be opened.
   virtual absl::StatusOr<ConnectionLease> Acquire(const RequestContext& ctx, Access access = Access::kWrite) = 0;
 
-  // One statement on the primary / on a read connection.
+  // One statement on the primary / on a read connection. While `ctx` has a transaction open (inside
+  // RunInTransaction) both run on that transaction's connection instead.
   absl::StatusOr<ResultSet> Execute(const RequestContext& ctx, std::string_view sql, Params params = {});
   absl::StatusOr<ResultSet> Execute(const RequestContext& ctx, std::string_view sql,
                                     std::initializer_list<Value> params) {
@@ -119,7 +120,9 @@ class Database {
   };
   // Runs `fn` inside a transaction on the primary and commits when it returns OK; rolls back and
   // returns its error otherwise. Aborted (serialization failure, deadlock, SQLITE_BUSY) reruns the whole
-  // function; `fn` must therefore be safe to repeat.
+  // function; `fn` must therefore be safe to repeat. Called again with the same `ctx` from inside `fn`
+  // (services composing), it joins the open transaction: `fn` runs on the same connection and the
+  // outermost call commits, rolls back or retries the whole unit.
   absl::Status RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn,
                                 const TransactionOptions& options);
   absl::Status RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn) {
