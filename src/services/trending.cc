@@ -1,0 +1,158 @@
+// Trending service: decayed engagement scores for videos and hashtags over a time window.
+#include "daira/services/trending.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "daira/core/id.h"
+#include "daira/core/status.h"
+#include "daira/query/cursor.h"
+#include "services/content_internal.h"
+
+namespace daira::inline v0::services {
+namespace {
+
+constexpr double kMicrosPerHour = 3600.0 * 1e6;
+
+double Decay(int64_t now_us, int64_t at_us) {
+  const double age_hours = std::max<double>(0.0, static_cast<double>(now_us - at_us) / kMicrosPerHour);
+  return std::pow(age_hours + 2.0, 1.5);
+}
+
+// Scores are ≥ 0, and the bit patterns of non-negative doubles order like the doubles: the cursor
+// carries the exact score as an int64.
+int64_t ScoreKey(double score) { return std::bit_cast<int64_t>(score); }
+
+// The smallest id generated at or after `unix_micros` (ids: 41 bits of ms since kIdEpochUnixMillis,
+// then node and sequence bits).
+int64_t SmallestIdAt(int64_t unix_micros) {
+  const int64_t ms = unix_micros / 1000 - kIdEpochUnixMillis;
+  if (ms <= 0) return 0;
+  return ms << (kIdNodeBits + kIdSequenceBits);
+}
+
+}  // namespace
+
+absl::Status TrendingRequest::Validate() const {
+  if (window < std::chrono::hours(1) || window > std::chrono::hours(24 * 90)) {
+    return InvalidField("trending", "window",
+                        absl::StrCat("must be between 3600 and 7776000 seconds (got ", window.count(), ")"));
+  }
+  if (limit < 1 || limit > 100) {
+    return InvalidField("trending", "limit", absl::StrCat("must be between 1 and 100 (got ", limit, ")"));
+  }
+  if (cursor.size() > 512) {
+    return InvalidField("trending", "cursor", absl::StrCat("must be at most 512 characters (got ", cursor.size(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<query::Page<TrendingVideo>> Trending::Videos(const RequestContext& ctx, const TrendingRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  const std::string scope = absl::StrCat("trending:videos:", request.window.count());
+  const query::CursorCodec codec = query::CursorCodec::Default();
+  bool has_anchor = false;
+  int64_t anchor_score = 0, anchor_id = 0;
+  if (!request.cursor.empty()) {
+    DAIRA_ASSIGN_OR_RETURN(query::Cursor c,
+                           codec.Decode(request.cursor, scope, {query::KeyType::kInt64, query::KeyType::kInt64}));
+    if (c.direction != query::Direction::kForward) {
+      return InvalidField("trending", "cursor", "must be a next_cursor (got a backward cursor)");
+    }
+    has_anchor = true;
+    anchor_score = std::get<int64_t>(c.keys[0]);
+    anchor_id = std::get<int64_t>(c.keys[1]);
+  }
+  const int64_t now = deps_.NowMicros();
+  const int64_t since = now - std::chrono::duration_cast<std::chrono::microseconds>(request.window).count();
+  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, deps_.db->Acquire(ctx, store::Access::kRead));
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet rows,
+      lease->Execute(absl::StrCat("SELECT ", internal::kVideoColumns,
+                                  " FROM videos WHERE status = 'PUBLISHED' AND published_at >= ? AND published_at <= ?"
+                                  " AND visibility = 'PUBLIC' ORDER BY published_at DESC LIMIT ",
+                                  kTrendingVideoCandidates),
+                     {since, now}));
+  std::vector<std::tuple<int64_t, int64_t, size_t, double>> ranked;  // (score key, id, row, score)
+  ranked.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const store::Row& r = rows.row(i);
+    const double engagement = static_cast<double>(r.Int64("views_count")) + 3.0 * r.Int64("likes_count") +
+                              5.0 * r.Int64("comments_count");
+    const double score = engagement / Decay(now, r.Int64("published_at"));
+    ranked.emplace_back(ScoreKey(score), r.Int64("id"), i, score);
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(b), std::get<1>(b)) < std::tie(std::get<0>(a), std::get<1>(a));
+  });
+  query::Page<TrendingVideo> page;
+  size_t start = 0;
+  if (has_anchor) {
+    while (start < ranked.size() &&
+           std::tie(std::get<0>(ranked[start]), std::get<1>(ranked[start])) >= std::tie(anchor_score, anchor_id)) {
+      ++start;
+    }
+  }
+  const size_t end = std::min(ranked.size(), start + static_cast<size_t>(request.limit));
+  for (size_t k = start; k < end; ++k) {
+    page.items.push_back(TrendingVideo{.video = internal::VideoFromRow(rows.row(std::get<2>(ranked[k]))),
+                                       .score = std::get<3>(ranked[k])});
+  }
+  page.has_more = end < ranked.size();
+  if (page.has_more && end > start) {
+    page.next_cursor = codec.Encode(query::Cursor{
+        .scope = scope, .direction = query::Direction::kForward,
+        .keys = {std::get<0>(ranked[end - 1]), std::get<1>(ranked[end - 1])}});
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<TrendingHashtag>> Trending::Hashtags(const RequestContext& ctx,
+                                                                const TrendingRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  if (!request.cursor.empty()) {
+    return InvalidField("trending", "cursor", "must be empty for trending hashtags (a top-N list)");
+  }
+  const int64_t now = deps_.NowMicros();
+  const int64_t since = now - std::chrono::duration_cast<std::chrono::microseconds>(request.window).count();
+  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, deps_.db->Acquire(ctx, store::Access::kRead));
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet rows,
+      lease->Execute(absl::StrCat("SELECT h.id, h.tag, p.created_at FROM posts p"
+                                  " JOIN post_hashtags ph ON ph.post_id = p.id JOIN hashtags h ON h.id = ph.hashtag_id"
+                                  " WHERE p.id >= ? AND p.created_at >= ? AND p.created_at <= ?"
+                                  " AND p.status = 'ACTIVE' AND p.visibility = 'PUBLIC'"
+                                  " ORDER BY p.id DESC LIMIT ",
+                                  kTrendingHashtagCandidates),
+                     {SmallestIdAt(since), since, now}));
+  std::unordered_map<int64_t, TrendingHashtag> by_id;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const store::Row& r = rows.row(i);
+    TrendingHashtag& h = by_id[r.Int64("id")];
+    if (h.id == 0) {
+      h.id = r.Int64("id");
+      h.tag = r.Text("tag");
+    }
+    ++h.uses;
+    h.score += 1.0 / Decay(now, r.Int64("created_at"));
+  }
+  std::vector<TrendingHashtag> out;
+  out.reserve(by_id.size());
+  for (auto& [id, h] : by_id) out.push_back(std::move(h));
+  std::sort(out.begin(), out.end(), [](const TrendingHashtag& a, const TrendingHashtag& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.id < b.id;
+  });
+  if (out.size() > static_cast<size_t>(request.limit)) out.resize(static_cast<size_t>(request.limit));
+  return out;
+}
+
+}  // namespace daira::inline v0::services
