@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "daira/core/status.h"
 #include "daira/store/dialect.h"
+#include "services/search_internal.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -85,6 +86,70 @@ std::string Scope(const std::string& q) { return "search:users:" + q; }
 
 }  // namespace
 
+namespace internal {
+
+query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q) {
+  const std::vector<std::string> words = Words(q);
+  const bool postgres = backend == store::Backend::kPostgres;
+
+  std::vector<store::Value> params;
+  const int64_t qlen = Utf8Length(q);
+  // Candidates: a UNION of index-served branches (an OR across them would defeat the indexes).
+  std::vector<std::string> branches;
+  if (!q.empty()) {
+    if (postgres) {
+      // LIKE with escaped wildcards; served by users_username_uidx under the C collation, a filter
+      // otherwise (the bucket below is decided by substr either way).
+      std::string pattern;
+      for (char c : q) {
+        if (c == '%' || c == '_' || c == '!') pattern.push_back('!');
+        pattern.push_back(c);
+      }
+      branches.push_back("SELECT id FROM users WHERE username LIKE ? ESCAPE '!'");
+      params.emplace_back(pattern + "%");
+    } else {
+      // BINARY collation: [q, q + 0xFF) is exactly the strings starting with q (0xFF never occurs in
+      // UTF-8); a range scan of users_username_uidx.
+      branches.push_back("SELECT id FROM users WHERE username >= ? AND username < ?");
+      params.insert(params.end(), {q, q + "\xFF"});
+    }
+  }
+  if (!words.empty()) {
+    if (postgres) {
+      // The expressions are exactly those of users_search_idx and user_profiles_search_idx (GIN).
+      const std::string tsq = TsQuery(words);
+      branches.push_back("SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?)");
+      branches.push_back(
+          "SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
+          "to_tsquery('simple', ?)");
+      params.insert(params.end(), {tsq, tsq});
+    } else {
+      branches.push_back("SELECT rowid FROM users_fts WHERE users_fts MATCH ?");
+      params.emplace_back(Fts5Query(words));
+    }
+  }
+  if (branches.empty()) branches.push_back("SELECT id FROM users WHERE 1 = 0");
+  // bucket: 0 exact, 1 prefix, 2 full text, decided per candidate (substr: no wildcards).
+  std::vector<store::Value> all_params = {q, qlen, q};
+  all_params.insert(all_params.end(), params.begin(), params.end());
+  params = std::move(all_params);
+  const std::string inner = absl::StrCat(
+      "SELECT CAST(CASE WHEN u.username = ? THEN 0 WHEN substr(u.username, 1, CAST(? AS INTEGER)) = ? THEN 1 "
+      "ELSE 2 END AS BIGINT) AS bucket, u.id, u.username, p.display_name, u.avatar_url, u.is_verified "
+      "FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id "
+      "WHERE u.status = 'ACTIVE' AND u.id IN (",
+      absl::StrJoin(branches, " UNION "), ")");
+
+  return query::KeysetQuery{
+      .scope = Scope(q),
+      .select = absl::StrCat("SELECT bucket, id, username, display_name, avatar_url, is_verified FROM (", inner, ") s"),
+      .params = std::move(params),
+      .keys = {{"bucket"}, {"id"}},
+      .order = query::SortOrder::kAscending};
+}
+
+}  // namespace internal
+
 absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, const SearchRequest& request) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
   if (request.scope != "ALL" && request.scope != "USERS") {
@@ -94,46 +159,7 @@ absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, co
   if (!q.empty() && q.front() == '@') q.erase(0, 1);
   // Usernames are stored lower-cased (ASCII); non-ASCII bytes are left as they are.
   absl::AsciiStrToLower(&q);
-  const std::vector<std::string> words = Words(q);
-  const bool postgres = deps_.db->backend() == store::Backend::kPostgres;
-
-  std::vector<store::Value> params;
-  const int64_t qlen = Utf8Length(q);
-  // bucket: 0 exact, 1 prefix, 2 full text. Prefix uses substr (no LIKE wildcards to escape).
-  std::string inner =
-      "SELECT CAST(CASE WHEN u.username = ? THEN 0 WHEN substr(u.username, 1, CAST(? AS INTEGER)) = ? THEN 1 ELSE 2 END "
-      "AS BIGINT) AS bucket, "
-      "u.id, u.username, p.display_name, u.avatar_url, u.is_verified "
-      "FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id "
-      "WHERE u.status = 'ACTIVE' AND (";
-  params.insert(params.end(), {q, qlen, q});
-  if (q.empty()) {
-    inner += "1 = 0";
-  } else {
-    inner += "substr(u.username, 1, CAST(? AS INTEGER)) = ?";
-    params.insert(params.end(), {qlen, q});
-  }
-  if (!words.empty()) {
-    if (postgres) {
-      // The expressions are exactly those of users_search_idx and user_profiles_search_idx.
-      const std::string tsq = TsQuery(words);
-      inner +=
-          " OR to_tsvector('simple', u.username) @@ to_tsquery('simple', ?)"
-          " OR to_tsvector('simple', coalesce(p.display_name, '')) @@ to_tsquery('simple', ?)";
-      params.insert(params.end(), {tsq, tsq});
-    } else {
-      inner += " OR u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?)";
-      params.emplace_back(Fts5Query(words));
-    }
-  }
-  inner += ")";
-
-  query::KeysetQuery kq{.scope = Scope(q),
-                        .select = absl::StrCat("SELECT bucket, id, username, display_name, avatar_url, is_verified FROM (",
-                                               inner, ") s"),
-                        .params = std::move(params),
-                        .keys = {{"bucket"}, {"id"}},
-                        .order = query::SortOrder::kAscending};
+  const query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
   return query::FetchPage(*deps_.db, ctx, kq,
                           query::PageRequest{.limit = static_cast<int>(request.limit), .cursor = request.cursor},
                           HitFromRow);

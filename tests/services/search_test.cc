@@ -10,6 +10,7 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/search_internal.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -19,6 +20,7 @@ namespace {
 using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 class SearchTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -164,6 +166,33 @@ TEST_P(SearchTest, ValidationNamesTheFieldAndWritesNothing) {
   auto other = search_->Users(ctx_, {.query = "ali", .limit = 1, .cursor = page.next_cursor});
   EXPECT_EQ(StatusField(other.status()), "cursor");
   EXPECT_EQ(UserCount(), before + 3);
+}
+
+TEST_P(SearchTest, StatementUsesTheSearchIndexes) {
+  AddFixture();
+  for (int i = 0; i < 300; ++i) AddUser(1000 + i, "user" + std::to_string(i), "Person " + std::to_string(i));
+  ASSERT_OK(db().Execute(ctx_, "ANALYZE"));
+  const bool pg = db().backend() == store::Backend::kPostgres;
+  ASSERT_OK_AND_ASSIGN(query::KeysetStatement st,
+                       query::BuildKeysetStatement(internal::UserSearchQuery(db().backend(), "ali"), nullptr, 21));
+  ASSERT_OK_AND_ASSIGN(store::ConnectionLease lease, db().Acquire(ctx_));
+  if (pg) {
+    ASSERT_OK(lease->Execute("SET enable_seqscan = off"));
+  }
+  ASSERT_OK_AND_ASSIGN(store::ResultSet plan, lease->Execute((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + st.sql,
+                                                             store::Params(st.params.data(), st.params.size())));
+  if (pg) {
+    ASSERT_OK(lease->Execute("RESET enable_seqscan"));
+  }
+  std::string text;
+  for (const store::Row& row : plan) text += row.Text(plan.column_count() - 1) + "\n";
+  if (pg) {
+    EXPECT_THAT(text, HasSubstr("users_search_idx")) << text;
+    EXPECT_THAT(text, HasSubstr("user_profiles_search_idx")) << text;
+  } else {
+    EXPECT_THAT(text, HasSubstr("users_fts")) << text;
+    EXPECT_THAT(text, HasSubstr("users_username_uidx")) << text;
+  }
 }
 
 DAIRA_INSTANTIATE_SQL_BACKENDS(SearchTest);
