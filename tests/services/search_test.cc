@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daira/core/status.h"
+#include "daira/query/statement_budget.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -68,7 +69,11 @@ class SearchTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(SearchTest, ExactThenPrefixThenFullTextActiveOnly) {
   AddFixture();
-  ASSERT_OK_AND_ASSIGN(auto page, search_->Users(ctx_, {.query = "ali"}));
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto page, search_->Users(ctx, {.query = "ali"}));
+  EXPECT_OK(budget.Check("user search"));
+  EXPECT_EQ(budget.used(), 1);  // candidates, ranking and page in one statement
   EXPECT_THAT(Ids(page), ElementsAre(1, 2, 3, 4, 5));
   std::vector<int> buckets;
   for (const UserHit& h : page.items) buckets.push_back(h.rank_bucket);

@@ -11,6 +11,7 @@
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
 #include "daira/core/status.h"
+#include "daira/query/statement_budget.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -80,7 +81,11 @@ TEST_P(TrendingTest, VideosRankedByDecayedEngagementWithinTheWindow) {
   AddVideo(13, 5000, 0, 0, kNow - 8 * 24 * kHour);  // D: outside 7 days
   AddVideo(14, 9000, 0, 0, kNow, "PROCESSING");   // E: not published
   AddVideo(15, 30, 0, 0, kNow - 10 * kHour);      // F: 30 / 12^1.5 = 0.72
-  ASSERT_OK_AND_ASSIGN(auto page, trending_->Videos(ctx_, {}));
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto page, trending_->Videos(ctx, {}));
+  EXPECT_OK(budget.Check("trending videos"));
+  EXPECT_EQ(budget.used(), 1);
   EXPECT_THAT(Ids(page), ElementsAre(10, 11, 12, 15));
   ASSERT_EQ(page.items.size(), 4u);
   EXPECT_DOUBLE_EQ(page.items[0].score, Expected(100, 1));
@@ -127,7 +132,11 @@ TEST_P(TrendingTest, HashtagsByDecayedUseWithinTheWindow) {
   for (int i = 0; i < 2; ++i) AddPost(kNow, 2);                 // 2 / 2^1.5 = 0.707
   for (int i = 0; i < 10; ++i) AddPost(kNow - 8 * 24 * kHour, 3);  // outside the window
   AddPost(kNow, 4, "HIDDEN");                                   // not ACTIVE
-  ASSERT_OK_AND_ASSIGN(auto tags, trending_->Hashtags(ctx_, {.limit = 10}));
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto tags, trending_->Hashtags(ctx, {.limit = 10}));
+  EXPECT_OK(budget.Check("trending hashtags"));
+  EXPECT_EQ(budget.used(), 1);
   ASSERT_EQ(tags.size(), 2u);
   EXPECT_EQ(tags[0].tag, "nile");
   EXPECT_EQ(tags[0].uses, 2);
