@@ -1,4 +1,5 @@
 #include "daira/core/url.h"
+#include "core/hex_internal.h"
 
 #include <cstdint>
 #include <string>
@@ -22,12 +23,7 @@
 namespace daira::inline v0 {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using internal::HexValue;
 
 bool IsUnreserved(unsigned char c) {
   return absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';

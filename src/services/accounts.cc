@@ -103,6 +103,30 @@ const absl::Status& InvalidCredentials() {
   return *kStatus;
 }
 
+// One user_sessions row for freshly minted tokens (login starts a family, refresh continues one).
+absl::Status InsertSession(store::Connection& c, const NewTokens& tokens, UserId user, int64_t family_id,
+                           const DeviceInfo& device, int64_t now_us, Clock::TimePoint refresh_exp,
+                           Clock::TimePoint access_exp) {
+  return c
+      .Execute("INSERT INTO user_sessions (id, user_id, family_id, refresh_token_hash, access_token_hash, "
+               "device_type, device_name, ip_address, user_agent, created_at, updated_at, last_used_at, "
+               "expires_at, access_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               {tokens.id, user.value, family_id, internal::HashToken(tokens.refresh),
+                internal::HashToken(tokens.access), TextOrNull(device.device_type), TextOrNull(device.device_name),
+                TextOrNull(device.ip_address), TextOrNull(device.user_agent), now_us, now_us, now_us,
+                ToUnixMicros(refresh_exp), ToUnixMicros(access_exp)})
+      .status();
+}
+
+Session SessionFrom(NewTokens tokens, Clock::TimePoint access_exp, Clock::TimePoint refresh_exp, model::User user) {
+  return Session{.access_token = std::move(tokens.access),
+                 .refresh_token = std::move(tokens.refresh),
+                 .access_expires_at = access_exp,
+                 .refresh_expires_at = refresh_exp,
+                 .session_id = SessionId{tokens.id},
+                 .user = std::move(user)};
+}
+
 }  // namespace
 
 struct Accounts::Impl {
@@ -190,27 +214,14 @@ absl::StatusOr<Session> Accounts::Login(const RequestContext& ctx, const LoginRe
   const Clock::TimePoint access_exp = now + options_.access_token_ttl;
   const Clock::TimePoint refresh_exp = now + options_.refresh_token_ttl;
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
-    DAIRA_RETURN_IF_ERROR(
-        c.Execute("INSERT INTO user_sessions (id, user_id, family_id, refresh_token_hash, access_token_hash, "
-                  "device_type, device_name, ip_address, user_agent, created_at, updated_at, last_used_at, "
-                  "expires_at, access_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  {tokens.id, user.id.value, tokens.id, internal::HashToken(tokens.refresh),
-                   internal::HashToken(tokens.access), TextOrNull(device.device_type),
-                   TextOrNull(device.device_name), TextOrNull(device.ip_address), TextOrNull(device.user_agent),
-                   now_us, now_us, now_us, ToUnixMicros(refresh_exp), ToUnixMicros(access_exp)})
-            .status());
+    DAIRA_RETURN_IF_ERROR(InsertSession(c, tokens, user.id, tokens.id, device, now_us, refresh_exp, access_exp));
     UserPatch patch{.password_hash = rehash, .last_login_at = now};
     return users_.Update(ctx, user.id, patch);
   }));
   user.last_login_at = now;
   user.updated_at = now;
   Log(LogLevel::kInfo, ctx, "accounts", absl::StrCat("login: user ", user.id.value, " session ", tokens.id));
-  return Session{.access_token = std::move(tokens.access),
-                 .refresh_token = std::move(tokens.refresh),
-                 .access_expires_at = access_exp,
-                 .refresh_expires_at = refresh_exp,
-                 .session_id = SessionId{tokens.id},
-                 .user = std::move(user)};
+  return SessionFrom(std::move(tokens), access_exp, refresh_exp, std::move(user));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -226,8 +237,8 @@ absl::StatusOr<Authenticated> Accounts::CheckAccessToken(const RequestContext& c
     return absl::UnauthenticatedError(absl::StrCat(ToAbsl(kOp), ": access token is malformed"));
   }
   auto invalid = [] { return absl::UnauthenticatedError("check_access_token: access token is invalid"); };
-  return internal::WithConnection(
-      deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<Authenticated> {
+  return store::WithConnection(
+      *deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<Authenticated> {
         DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(SessionJoinSql("id"), {session_id}));
         if (rs.empty()) return invalid();
         const store::Row row = rs.front();
@@ -308,26 +319,17 @@ absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const Refre
                   "WHERE id = ? AND revoked_at IS NULL",
                   {now_us, now_us, now_us, old.id.value}));
     if (claim.rows_affected() == 0) return revoke_family();
-    DAIRA_RETURN_IF_ERROR(
-        c.Execute("INSERT INTO user_sessions (id, user_id, family_id, refresh_token_hash, access_token_hash, "
-                  "device_type, device_name, ip_address, user_agent, created_at, updated_at, last_used_at, "
-                  "expires_at, access_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  {tokens.id, user.id.value, old.family_id, internal::HashToken(tokens.refresh),
-                   internal::HashToken(tokens.access), TextOrNull(old.device_type.value_or("")),
-                   TextOrNull(old.device_name.value_or("")), TextOrNull(old.ip_address.value_or("")),
-                   TextOrNull(old.user_agent.value_or("")), now_us, now_us, now_us, ToUnixMicros(refresh_exp),
-                   ToUnixMicros(access_exp)})
-            .status());
+    DAIRA_RETURN_IF_ERROR(InsertSession(c, tokens, user.id, old.family_id,
+                                        DeviceInfo{.device_type = old.device_type.value_or(""),
+                                                   .device_name = old.device_name.value_or(""),
+                                                   .ip_address = old.ip_address.value_or(""),
+                                                   .user_agent = old.user_agent.value_or("")},
+                                        now_us, refresh_exp, access_exp));
     return c.Execute("UPDATE user_sessions SET replaced_by = ? WHERE id = ?", {tokens.id, old.id.value}).status();
   });
   DAIRA_RETURN_IF_ERROR(st);
   DAIRA_RETURN_IF_ERROR(failure);
-  return Session{.access_token = std::move(tokens.access),
-                 .refresh_token = std::move(tokens.refresh),
-                 .access_expires_at = access_exp,
-                 .refresh_expires_at = refresh_exp,
-                 .session_id = SessionId{tokens.id},
-                 .user = std::move(user)};
+  return SessionFrom(std::move(tokens), access_exp, refresh_exp, std::move(user));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -342,7 +344,7 @@ absl::Status Accounts::Logout(const RequestContext& ctx, std::string_view token)
   const std::string sql = absl::StrCat("UPDATE user_sessions SET revoked_at = coalesce(revoked_at, ?), updated_at = ? WHERE ",
                                        access ? "access_token_hash" : "refresh_token_hash", " = ?");
   const int64_t now = deps_.NowMicros();
-  return internal::WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {now, now, internal::HashToken(token)}));
     if (rs.rows_affected() == 0) return absl::UnauthenticatedError("logout: token matches no session");
     return absl::OkStatus();
@@ -351,7 +353,7 @@ absl::Status Accounts::Logout(const RequestContext& ctx, std::string_view token)
 
 absl::StatusOr<int64_t> Accounts::LogoutEverywhere(const RequestContext& ctx, UserId user) const {
   const int64_t now = deps_.NowMicros();
-  return internal::WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet rs,
         c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE user_id = ? AND revoked_at IS NULL",

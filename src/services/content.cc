@@ -13,6 +13,7 @@
 #include "daira/core/status.h"
 #include "daira/query/batch_loader.h"
 #include "services/content_internal.h"
+#include "services/row_helpers.h"
 #include "services/text_entities.h"
 
 namespace daira::inline v0::services {
@@ -33,14 +34,8 @@ std::string PostColumns(std::string_view alias) {
 }
 
 namespace {
-std::optional<model::Timestamp> OptionalTime(const store::Row& row, std::string_view col) {
-  if (row.IsNull(col)) return std::nullopt;
-  return FromUnixMicros(row.Int64(col));
-}
-std::optional<std::string> OptionalText(const store::Row& row, std::string_view col) {
-  if (row.IsNull(col)) return std::nullopt;
-  return row.Text(col);
-}
+using internal::OptionalText;
+using internal::OptionalTime;
 std::vector<UserId> UserIds(const std::vector<int64_t>& raw) {
   std::vector<UserId> out;
   out.reserve(raw.size());

@@ -17,7 +17,6 @@ namespace daira::inline v0::services {
 namespace {
 
 using internal::OptionalText;
-using internal::WithConnection;
 
 absl::Status UserNotFound(UserId id) {
   return absl::NotFoundError(absl::StrCat("profiles: user ", id.value, " not found"));
@@ -71,7 +70,7 @@ absl::StatusOr<ProfileView> GetOn(store::Connection& c, UserId id) {
 }  // namespace
 
 absl::StatusOr<ProfileView> Profiles::Get(const RequestContext& ctx, UserId user) const {
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) { return GetOn(c, user); });
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) { return GetOn(c, user); });
 }
 
 absl::StatusOr<ProfileView> Profiles::Update(const RequestContext& ctx, const UpdateProfileRequest& request) const {
@@ -135,7 +134,7 @@ absl::StatusOr<ProfileView> Profiles::Update(const RequestContext& ctx, const Up
 
 absl::Status Profiles::SetVerified(const RequestContext& ctx, UserId user, bool verified) const {
   const int64_t now = deps_.NowMicros();
-  return WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                            c.Execute("UPDATE users SET is_verified = ?, updated_at = ? WHERE id = ? AND status <> 'DELETED'",
                                      {verified, now, user.value}));
@@ -147,7 +146,7 @@ absl::Status Profiles::SetVerified(const RequestContext& ctx, UserId user, bool 
 absl::StatusOr<double> Profiles::AdjustTrustScore(const RequestContext& ctx, UserId user, double delta) const {
   if (!std::isfinite(delta)) return InvalidField("adjust_trust_score", "delta", "must be a finite number");
   const int64_t now = deps_.NowMicros();
-  return WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::StatusOr<double> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::StatusOr<double> {
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet rs,
         c.Execute("UPDATE user_profiles SET trust_score = CASE WHEN trust_score + ? > 1.0 THEN 1.0 "
@@ -201,7 +200,7 @@ absl::Status Profiles::ChangeBadges(const RequestContext& ctx, UserId user, std:
 }
 
 absl::StatusOr<model::UserStats> Profiles::Stats(const RequestContext& ctx, UserId user) const {
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<model::UserStats> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<model::UserStats> {
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet rs,
         c.Execute("SELECT p.followers_count, p.following_count, p.posts_count, p.videos_count, "

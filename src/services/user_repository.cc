@@ -41,7 +41,6 @@ namespace {
 
 using internal::OptionalText;
 using internal::OptionalTime;
-using internal::WithConnection;
 
 std::string NotFoundMessage(UserId id) { return absl::StrCat("users: user ", id.value, " not found"); }
 
@@ -98,7 +97,7 @@ absl::StatusOr<User> UserFromRow(const store::Row& row, UserFieldMask mask) {
 
 absl::StatusOr<User> UserRepository::Get(const RequestContext& ctx, UserId id, UserFieldMask mask) const {
   const std::string sql = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE id = ?");
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {id.value}));
     if (rs.empty()) return absl::NotFoundError(NotFoundMessage(id));
     return UserFromRow(rs.front(), mask);
@@ -114,7 +113,7 @@ absl::StatusOr<UserBatch> UserRepository::GetMany(const RequestContext& ctx, std
   for (UserId id : ids) raw.push_back(id.value);
   const std::string prefix = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE");
   auto map = [mask](const store::Row& r) { return UserFromRow(r, mask); };
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<UserBatch> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<UserBatch> {
     DAIRA_ASSIGN_OR_RETURN(auto loaded, query::LoadMany(c, prefix, raw, map));
     out.users = std::move(loaded.items);
     out.missing.reserve(loaded.missing.size());
@@ -127,7 +126,7 @@ absl::StatusOr<User> UserRepository::FindBy(const RequestContext& ctx, std::stri
                                             std::string_view value, UserFieldMask mask) const {
   const std::string sql = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE ",
                                        ToAbsl(column), " = ?");
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {value}));
     if (rs.empty()) {
       return absl::NotFoundError(absl::StrCat("users: no user with ", ToAbsl(column), " ",
@@ -153,7 +152,7 @@ absl::StatusOr<User> UserRepository::FindByPhone(const RequestContext& ctx, std:
 }
 
 absl::StatusOr<bool> UserRepository::Exists(const RequestContext& ctx, UserId id) const {
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<bool> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<bool> {
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute("SELECT 1 FROM users WHERE id = ?", {id.value}));
     return !rs.empty();
   });
@@ -161,7 +160,7 @@ absl::StatusOr<bool> UserRepository::Exists(const RequestContext& ctx, UserId id
 
 absl::StatusOr<int64_t> UserRepository::Count(const RequestContext& ctx,
                                               std::optional<model::UserStatus> status) const {
-  return WithConnection(deps_, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
     absl::StatusOr<store::ResultSet> rs =
         status.has_value() ? c.Execute("SELECT count(*) FROM users WHERE status = ?", {model::ToString(*status)})
                            : c.Execute("SELECT count(*) FROM users");
@@ -222,7 +221,7 @@ absl::Status UserRepository::Update(const RequestContext& ctx, UserId id, const 
   set("updated_at", deps_.NowMicros());
   params.push_back(id.value);
   const std::string sql = absl::StrCat("UPDATE users SET ", absl::StrJoin(sets, ", "), " WHERE id = ?");
-  return WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
     absl::StatusOr<store::ResultSet> rs = c.Execute(sql, params);
     if (!rs.ok()) return internal::MapUserUniqueViolation(rs.status(), "update user");
     if (rs->rows_affected() == 0) return absl::NotFoundError(NotFoundMessage(id));
@@ -232,7 +231,7 @@ absl::Status UserRepository::Update(const RequestContext& ctx, UserId id, const 
 
 absl::Status UserRepository::Delete(const RequestContext& ctx, UserId id) const {
   const int64_t now = deps_.NowMicros();
-  return WithConnection(deps_, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
+  return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet rs,
         c.Execute("UPDATE users SET status = 'DELETED', deleted_at = coalesce(deleted_at, ?), updated_at = ? "

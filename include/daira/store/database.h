@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -158,5 +159,21 @@ class ConnectionLease {
   Owner* owner_;
   Connection* conn_;
 };
+
+// Runs `fn(Connection&)` on the request's open transaction when there is one (so it sees the
+// transaction's uncommitted writes and SQLite's single writer is never asked for twice), else on a
+// connection leased for `access` and returned afterwards. Returns what `fn` returns (a Status or
+// StatusOr<T>), or the lease's error.
+//
+//   return store::WithConnection(db, ctx, store::Access::kRead, [&](store::Connection& c)
+//                                    -> absl::StatusOr<int64_t> { ... several statements ... });
+template <typename F>
+auto WithConnection(Database& db, const RequestContext& ctx, Access access, F&& fn)
+    -> decltype(fn(std::declval<Connection&>())) {
+  if (ctx.open_transaction() != nullptr) return fn(*static_cast<Connection*>(ctx.open_transaction()));
+  auto lease = db.Acquire(ctx, access);
+  if (!lease.ok()) return lease.status();
+  return fn(**lease);
+}
 
 }  // namespace daira::inline v0::store

@@ -1,4 +1,5 @@
 #include "backends/postgres/postgres_values.h"
+#include "core/hex_internal.h"
 
 #include <charconv>
 #include <cmath>
@@ -104,12 +105,7 @@ bool PgParseArrayLiteral(std::string_view text, std::vector<std::optional<std::s
 }
 
 namespace {
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using ::daira::internal::HexValue;
 }  // namespace
 
 bool PgDecodeHexBytea(std::string_view text, std::string* out) {
