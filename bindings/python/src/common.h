@@ -1,0 +1,118 @@
+// Shared plumbing of the native module daira._daira: the platform core every service wrapper holds,
+// the one path from absl::Status to a daira.<Code> exception, the GIL-releasing call helper, and
+// conversions (ids, times) between daira's C++ types and Python objects.
+//
+//   auto user = core->Call([&](Platform& p) { return p.users().Get(ctx, UserId{id}); });
+//   // runs with the GIL released under the core's shared lock; a non-OK status raises daira.NotFound, …
+//
+// Thread-safety: Core is safe from any number of Python threads. Call() takes the core's lock in shared
+// mode for the duration of one daira call; Close() takes it exclusively, so a close waits for the calls
+// in flight and every later call raises daira.FailedPrecondition("platform is closed"). The GIL is
+// released before either lock is taken, so a thread waiting for the lock never blocks the interpreter.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "daira/core/clock.h"
+#include "daira/core/request_context.h"
+#include "daira/platform/platform.h"
+
+namespace daira::python {
+
+namespace py = pybind11;
+
+// A non-OK status on its way to Python; translated into daira.<Code> by errors.cc's translator.
+class StatusError : public std::exception {
+ public:
+  explicit StatusError(absl::Status status) : status_(std::move(status)) {}
+  const absl::Status& status() const { return status_; }
+  const char* what() const noexcept override { return "daira status"; }
+
+ private:
+  absl::Status status_;
+};
+
+// Raises the daira.<Code> exception for `status` (which must not be OK).
+[[noreturn]] inline void Throw(absl::Status status) { throw StatusError(std::move(status)); }
+
+template <typename T>
+T Unwrap(absl::StatusOr<T> r) {
+  if (!r.ok()) Throw(std::move(r).status());
+  return *std::move(r);
+}
+inline void Unwrap(absl::Status s) {
+  if (!s.ok()) Throw(std::move(s));
+}
+
+// The platform behind one daira.open(): every service wrapper shares it.
+class Core {
+ public:
+  explicit Core(std::unique_ptr<Platform> platform, std::string backend)
+      : platform_(std::move(platform)), backend_(std::move(backend)) {}
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // Runs `f(Platform&)` with the GIL released and the platform guaranteed open for its duration.
+  // `f` returns absl::Status or absl::StatusOr<T>; a non-OK result raises, OK returns void / T.
+  template <typename F>
+  auto Call(F&& f) {
+    py::gil_scoped_release release;
+    std::shared_lock lock(mu_);
+    if (platform_ == nullptr) Throw(absl::FailedPreconditionError("platform is closed"));
+    return Unwrap(f(*platform_));
+  }
+
+  // Waits for the calls in flight, closes the platform and destroys it (releasing the GIL meanwhile).
+  // Idempotent.
+  void Close();
+  bool closed() const;
+  const std::string& backend() const { return backend_; }
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<Platform> platform_;  // null once closed; guarded by mu_
+  std::string backend_;
+};
+
+using CorePtr = std::shared_ptr<Core>;
+
+// The service objects Python sees (p.accounts, p.users, …): each holds the shared core, so a service
+// kept after the Platform object is gone still raises "platform is closed" cleanly once closed.
+struct AccountsApi { CorePtr core; };
+struct UsersApi { CorePtr core; };
+struct ProfilesApi { CorePtr core; };
+struct SocialApi { CorePtr core; };
+struct ContentApi { CorePtr core; };
+struct FeedApi { CorePtr core; };
+struct SearchApi { CorePtr core; };
+struct TrendingApi { CorePtr core; };
+
+// A fresh per-call request context.
+inline RequestContext Ctx() { return RequestContext(); }
+
+// Times cross as timezone-aware UTC datetime.datetime (microsecond precision).
+py::object ToDatetime(Clock::TimePoint t);
+py::object ToDatetime(const std::optional<Clock::TimePoint>& t);
+// Accepts an aware datetime (any zone) or a naive one taken as UTC.
+Clock::TimePoint FromDatetime(const py::handle& dt);
+
+// repr helpers: Python's repr() of a value, "None" for an empty optional.
+std::string Repr(const py::handle& h);
+template <typename T>
+  requires(!std::is_base_of_v<py::handle, T>)
+std::string Repr(const T& v) {
+  return Repr(py::cast(v));
+}
+
+}  // namespace daira::python

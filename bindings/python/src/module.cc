@@ -1,0 +1,19 @@
+// daira._daira: the native half of the `daira` Python package. The pure-Python package (daira/)
+// re-exports everything public from here; names starting with "_" are test/bench helpers.
+#include <pybind11/pybind11.h>
+
+#include "daira/version.h"
+#include "module.h"
+
+PYBIND11_MODULE(_daira, m) {
+  m.doc() = "Native core of the daira package (pybind11). Import `daira`, not this module.";
+  m.attr("__version__") = DAIRA_VERSION_STRING;
+  daira::python::RegisterErrors(m);
+  daira::python::RegisterModels(m);
+  daira::python::RegisterPage(m);
+  daira::python::RegisterAccounts(m);
+  daira::python::RegisterSocial(m);
+  daira::python::RegisterContent(m);
+  daira::python::RegisterDiscovery(m);
+  daira::python::RegisterPlatform(m);
+}

@@ -1,0 +1,17 @@
+// The registration functions of daira._daira, one per source file (module.cc calls them in order).
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace daira::python {
+
+void RegisterErrors(pybind11::module_& m);     // errors.cc: status → daira.<Code>, _raise_status
+void RegisterModels(pybind11::module_& m);     // models.cc: User, Post, Follow, … (read-only, repr)
+void RegisterPage(pybind11::module_& m);       // page.cc: Page and its iterators
+void RegisterPlatform(pybind11::module_& m);   // platform.cc: open(), Platform, _bench_user_get
+void RegisterAccounts(pybind11::module_& m);   // accounts.cc: Accounts, Users, Profiles
+void RegisterSocial(pybind11::module_& m);     // social.cc: Social
+void RegisterContent(pybind11::module_& m);    // content.cc: Content
+void RegisterDiscovery(pybind11::module_& m);  // discovery.cc: Feed, Search, Trending
+
+}  // namespace daira::python

@@ -1,0 +1,149 @@
+// p.social: follows (with requests for private accounts), blocks, mutes and the graph's lists.
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common.h"
+#include "daira/model/mute.h"
+#include "daira/services/social.h"
+#include "module.h"
+#include "page.h"
+
+namespace daira::python {
+namespace {
+
+using ListFn = absl::StatusOr<query::Page<services::FollowEntry>> (services::Social::*)(
+    const RequestContext&, UserId, const query::PageRequest&);
+
+PyPage GraphPage(SocialApi& s, ListFn fn, int64_t user, int limit, const std::string& cursor) {
+  auto fetch = [fn, user, limit](Platform& p, const std::string& c) {
+    query::PageRequest req{.limit = limit, .cursor = c};
+    return (p.social().*fn)(Ctx(), UserId{user}, req);
+  };
+  return FetchPage(s.core, fetch, cursor);
+}
+
+}  // namespace
+
+void RegisterSocial(py::module_& m) {
+  py::class_<SocialApi> c(m, "Social", "The social graph: follows, blocks, mutes and their lists.");
+  c.def(
+       "follow",
+       [](SocialApi& s, int64_t follower, int64_t followee) {
+         return s.core->Call([&](Platform& p) { return p.social().Follow(Ctx(), UserId{follower}, UserId{followee}); });
+       },
+       py::arg("follower_id"), py::arg("followee_id"),
+       "follower follows followee → Follow (ACTIVE, or PENDING when followee is private). AlreadyExists when\n"
+       "the edge exists; FailedPrecondition when either blocks the other; NotFound naming the missing id.")
+      .def(
+          "accept_follow",
+          [](SocialApi& s, int64_t followee, int64_t follower) {
+            return s.core->Call(
+                [&](Platform& p) { return p.social().AcceptFollow(Ctx(), UserId{followee}, UserId{follower}); });
+          },
+          py::arg("followee_id"), py::arg("follower_id"), "followee accepts follower's PENDING request.")
+      .def(
+          "reject_follow",
+          [](SocialApi& s, int64_t followee, int64_t follower) {
+            s.core->Call([&](Platform& p) { return p.social().RejectFollow(Ctx(), UserId{followee}, UserId{follower}); });
+          },
+          py::arg("followee_id"), py::arg("follower_id"), "followee rejects (deletes) follower's PENDING request.")
+      .def(
+          "unfollow",
+          [](SocialApi& s, int64_t follower, int64_t followee) {
+            s.core->Call([&](Platform& p) { return p.social().Unfollow(Ctx(), UserId{follower}, UserId{followee}); });
+          },
+          py::arg("follower_id"), py::arg("followee_id"))
+      .def(
+          "block",
+          [](SocialApi& s, int64_t blocker, int64_t blocked, std::optional<std::string> reason) {
+            return s.core->Call(
+                [&](Platform& p) { return p.social().Block(Ctx(), UserId{blocker}, UserId{blocked}, reason); });
+          },
+          py::arg("blocker_id"), py::arg("blocked_id"), py::kw_only(), py::arg("reason") = py::none(),
+          "Blocks (removing follows both ways) → Block.")
+      .def(
+          "unblock",
+          [](SocialApi& s, int64_t blocker, int64_t blocked) {
+            s.core->Call([&](Platform& p) { return p.social().Unblock(Ctx(), UserId{blocker}, UserId{blocked}); });
+          },
+          py::arg("blocker_id"), py::arg("blocked_id"))
+      .def(
+          "is_blocked",
+          [](SocialApi& s, int64_t a, int64_t b) {
+            return s.core->Call([&](Platform& p) { return p.social().IsBlocked(Ctx(), UserId{a}, UserId{b}); });
+          },
+          py::arg("a"), py::arg("b"), "Whether either user blocks the other.")
+      .def(
+          "mute",
+          [](SocialApi& s, int64_t muter, int64_t muted, const std::string& kind, py::object expires_at) {
+            model::MuteKind k = Unwrap(model::ParseMuteKind(kind));
+            std::optional<Clock::TimePoint> until;
+            if (!expires_at.is_none()) until = FromDatetime(expires_at);
+            return s.core->Call(
+                [&](Platform& p) { return p.social().Mute(Ctx(), UserId{muter}, UserId{muted}, k, until); });
+          },
+          py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("kind") = "MUTE",
+          py::arg("expires_at") = py::none(),
+          "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's kind; expires_at is a\n"
+          "datetime (naive = UTC) or None.")
+      .def(
+          "unmute",
+          [](SocialApi& s, int64_t muter, int64_t muted) {
+            s.core->Call([&](Platform& p) { return p.social().Unmute(Ctx(), UserId{muter}, UserId{muted}); });
+          },
+          py::arg("muter_id"), py::arg("muted_id"))
+      .def(
+          "followers",
+          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
+            return GraphPage(s, &services::Social::Followers, user, limit, cursor);
+          },
+          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          "ACTIVE followers, newest first → Page[FollowEntry].")
+      .def(
+          "following",
+          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
+            return GraphPage(s, &services::Social::Following, user, limit, cursor);
+          },
+          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          "Users this user follows (ACTIVE), newest first → Page[FollowEntry].")
+      .def(
+          "pending_requests",
+          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
+            return GraphPage(s, &services::Social::PendingRequests, user, limit, cursor);
+          },
+          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          "PENDING requests to follow this user → Page[FollowEntry].")
+      .def(
+          "mutual_follows",
+          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
+            return GraphPage(s, &services::Social::MutualFollows, user, limit, cursor);
+          },
+          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          "Users followed by and following this user → Page[FollowEntry].")
+      .def(
+          "follows_each",
+          [](SocialApi& s, int64_t user, const std::vector<int64_t>& others) {
+            std::vector<UserId> ids;
+            ids.reserve(others.size());
+            for (int64_t id : others) ids.emplace_back(id);
+            return s.core->Call([&](Platform& p) { return p.social().FollowsEach(Ctx(), UserId{user}, ids); });
+          },
+          py::arg("user_id"), py::arg("others"), "For each id in others, whether user follows it (one statement).")
+      .def(
+          "hidden_authors_for",
+          [](SocialApi& s, int64_t viewer) {
+            std::vector<UserId> ids =
+                s.core->Call([&](Platform& p) { return p.social().HiddenAuthorsFor(Ctx(), UserId{viewer}); });
+            std::vector<int64_t> out;
+            out.reserve(ids.size());
+            for (UserId id : ids) out.push_back(id.value);
+            return out;
+          },
+          py::arg("viewer_id"), "Authors viewer must not see in feeds (blocks both ways, MUTE/HIDE_POSTS).")
+      .def("__repr__", [](const SocialApi&) { return std::string("<daira.Social>"); });
+}
+
+}  // namespace daira::python
