@@ -1,0 +1,311 @@
+/* daira_c.h — daira's C ABI: the whole SDK behind opaque handles, JSON records in and out, and a
+ * per-call error object. It is what Go (cgo), Node (koffi) and any other FFI host load from
+ * libdaira_c.so. Plain C99: no C++ in here, no other header of daira's needed.
+ *
+ *   daira_platform_t* p = NULL;
+ *   daira_error_t* err = NULL;
+ *   const char* url = "sqlite:/tmp/app.db";
+ *   const char* opts = "{\"password_cost\":\"test\"}";
+ *   if (daira_platform_open(url, strlen(url), opts, strlen(opts), &p, &err) != DAIRA_OK) {
+ *     fprintf(stderr, "%s (field %s)\n", daira_error_message(err), daira_error_field(err));
+ *     daira_error_free(&err);
+ *     return 1;
+ *   }
+ *   const char* req = "{\"username\":\"alice\",\"email\":\"a@x.io\",\"password\":\"correct horse\"}";
+ *   char* user = NULL;                               // {"id":"1234…","username":"alice",…}
+ *   if (daira_accounts_register(p, req, strlen(req), &user, &err) == DAIRA_OK) daira_free(user);
+ *   daira_platform_close(&p, NULL);                  // p is NULL afterwards
+ *
+ * RULES (they hold for every function below unless its comment says otherwise)
+ *
+ * Codes. Every fallible call returns a daira_code; DAIRA_OK (0) is success. The values equal
+ * absl::StatusCode and gRPC's codes, so they never change meaning: DAIRA_INVALID_ARGUMENT = the
+ * caller's input, DAIRA_NOT_FOUND, DAIRA_ALREADY_EXISTS, DAIRA_FAILED_PRECONDITION = fix the state
+ * first (e.g. a closed platform), DAIRA_ABORTED = retry the transaction, DAIRA_UNAVAILABLE = retry
+ * the call, DAIRA_UNAUTHENTICATED = bad credentials or token, DAIRA_PERMISSION_DENIED, DAIRA_INTERNAL
+ * = a bug (an unexpected C++ exception is caught and reported as this, never thrown to the host).
+ *
+ * Errors. The last parameter of every fallible call is `daira_error_t** err`, a per-call error object,
+ * never thread-local or per-handle state (a goroutine may resume on another thread between calls).
+ * `err` may be NULL (the details are dropped; the code is still returned). Otherwise `*err` must be
+ * NULL or an error an earlier call returned: on failure the call frees that earlier error and stores a
+ * new one (code, message, field, violations) that the caller frees with daira_error_free(); on success
+ * it frees the earlier error and sets `*err` to NULL. So one `daira_error_t* err = NULL` can be reused
+ * across calls and freed once at the end.
+ *
+ * Strings in. Text parameters are `(const char* data, size_t len)` pairs of UTF-8 bytes; they need no
+ * NUL terminator and are only read during the call (the library keeps no pointer to them). A NULL
+ * data pointer with len 0 means "empty"; a NULL pointer with len > 0 is DAIRA_INVALID_ARGUMENT naming
+ * the parameter.
+ *
+ * Records. Service calls take one JSON object as request (fields as documented per call and in
+ * docs/bindings/c.md) and return one JSON object through `char** out_json`: NUL-terminated UTF-8,
+ * allocated by the library, owned by the caller, freed with daira_free(). `out_json` may be NULL when
+ * the caller does not want the record; on failure `*out_json` is set to NULL. A request that is not
+ * JSON, is not an object, has a field of the wrong type, or has a field the call does not know is
+ * DAIRA_INVALID_ARGUMENT naming that field ("request_json" when the text itself is malformed).
+ *   - Ids are 64-bit. On output they are JSON strings of decimal digits ("id":"93127733524480000"),
+ *     because JavaScript numbers lose integers above 2^53; on input an id may be a JSON integer or
+ *     such a string.
+ *   - Times are RFC 3339 UTC strings with milliseconds ("2026-11-29T18:04:05.123Z"); absent optional
+ *     values are JSON null.
+ *   - Pages are {"items":[…],"next_cursor":"…","has_more":true|false}; pass next_cursor back as
+ *     "cursor" (with "limit", 1–100, default 20) for the next page. "" means no further page.
+ *
+ * Handles. daira_platform_t is opaque; daira_platform_open() creates it and daira_platform_close()
+ * destroys it and sets the caller's pointer to NULL. Calls on a NULL handle are
+ * DAIRA_INVALID_ARGUMENT naming "platform"; calls after daira_platform_shutdown() are
+ * DAIRA_FAILED_PRECONDITION "… platform is closed".
+ *
+ * Threading. A platform handle may be used from any number of threads at once. daira_platform_shutdown()
+ * may run concurrently with calls: it waits for calls in flight, and later calls fail cleanly.
+ * daira_platform_close() frees the handle, so no other thread may use it during or after that call:
+ * hosts that share a handle across threads call shutdown, stop their threads, then close. Error
+ * objects and returned strings belong to the caller and may move between threads.
+ *
+ * Nothing blocks on a callback into the host and no library thread ever calls into the host.
+ * Evolution is additive only: new functions and new JSON fields may appear; existing ones keep their
+ * meaning. Only symbols starting with daira_ are exported.
+ */
+#ifndef DAIRA_C_H_
+#define DAIRA_C_H_
+
+#include <stddef.h>
+
+#if defined(_WIN32)
+#define DAIRA_C_EXPORT __declspec(dllexport)
+#elif defined(__GNUC__)
+#define DAIRA_C_EXPORT __attribute__((visibility("default")))
+#else
+#define DAIRA_C_EXPORT
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Result codes; the values equal absl::StatusCode. */
+typedef enum daira_code {
+  DAIRA_OK = 0,
+  DAIRA_CANCELLED = 1,
+  DAIRA_UNKNOWN = 2,
+  DAIRA_INVALID_ARGUMENT = 3,
+  DAIRA_DEADLINE_EXCEEDED = 4,
+  DAIRA_NOT_FOUND = 5,
+  DAIRA_ALREADY_EXISTS = 6,
+  DAIRA_PERMISSION_DENIED = 7,
+  DAIRA_RESOURCE_EXHAUSTED = 8,
+  DAIRA_FAILED_PRECONDITION = 9,
+  DAIRA_ABORTED = 10,
+  DAIRA_OUT_OF_RANGE = 11,
+  DAIRA_UNIMPLEMENTED = 12,
+  DAIRA_INTERNAL = 13,
+  DAIRA_UNAVAILABLE = 14,
+  DAIRA_DATA_LOSS = 15,
+  DAIRA_UNAUTHENTICATED = 16
+} daira_code;
+
+/* Opaque handles. */
+typedef struct daira_platform daira_platform_t;
+typedef struct daira_error daira_error_t;
+
+/* ---- library ---------------------------------------------------------------------------------- */
+
+/* The library version, e.g. "0.1.0". Static storage: never free it. */
+DAIRA_C_EXPORT const char* daira_version(void);
+
+/* The code's name as in absl ("OK", "INVALID_ARGUMENT", …; "UNKNOWN" for a value out of range).
+ * Static storage: never free it. */
+DAIRA_C_EXPORT const char* daira_code_name(daira_code code);
+
+/* Frees a string the library returned through a `char**` (out_json). NULL is a no-op. Never pass
+ * memory from another allocator, and never free library strings with free(). */
+DAIRA_C_EXPORT void daira_free(void* ptr);
+
+/* ---- errors ----------------------------------------------------------------------------------- */
+
+/* The error's code (DAIRA_OK for a NULL error). */
+DAIRA_C_EXPORT daira_code daira_error_code(const daira_error_t* err);
+/* The message, "<operation>: <field> <what is wrong> (got <value>)". Owned by `err`: valid until
+ * daira_error_free(); "" for a NULL error. */
+DAIRA_C_EXPORT const char* daira_error_message(const daira_error_t* err);
+/* The name of the field at fault ("username", "request_json", "platform"), or "" when the error names
+ * none. Owned by `err`, as the message. */
+DAIRA_C_EXPORT const char* daira_error_field(const daira_error_t* err);
+/* Every violation of a rejected request as a JSON array [{"field":"…","message":"…"},…] ("[]" when
+ * none). Owned by `err`, as the message. */
+DAIRA_C_EXPORT const char* daira_error_violations(const daira_error_t* err);
+/* Frees `*err` and sets it to NULL. NULL or a pointer to NULL is a no-op. */
+DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
+
+/* ---- platform --------------------------------------------------------------------------------- */
+
+/* Opens the database `url` names ("sqlite:/path/app.db", "sqlite::memory:", "postgres://…") and, unless
+ * options say otherwise, migrates it. `options_json` (may be NULL/0 for defaults) is an object with:
+ *   "migrate": bool            apply the embedded migrations (default true)
+ *   "password_cost": string    "interactive" (default, libsodium's INTERACTIVE argon2id preset) or
+ *                              "test" (the cheapest cost: tests and examples only, never real users)
+ *   "access_token_ttl_s": int  access token lifetime in seconds (default 900)
+ *   "refresh_token_ttl_s": int refresh token lifetime in seconds (default 2592000)
+ * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
+ * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
+ * FAILED_PRECONDITION (an applied migration changed). `out` must not be NULL. */
+DAIRA_C_EXPORT daira_code daira_platform_open(const char* url, size_t url_len, const char* options_json,
+                                              size_t options_len, daira_platform_t** out, daira_error_t** err);
+
+/* Releases the backends (every pooled connection); the handle stays valid and every later call on it
+ * fails with FAILED_PRECONDITION "platform is closed". Waits for calls in flight. Idempotent. */
+DAIRA_C_EXPORT daira_code daira_platform_shutdown(daira_platform_t* platform, daira_error_t** err);
+
+/* Shuts down (as above) and frees `*platform`, then sets `*platform` to NULL. `*platform` == NULL is a
+ * no-op (OK); `platform` == NULL is INVALID_ARGUMENT. No other thread may use the handle any more. */
+DAIRA_C_EXPORT daira_code daira_platform_close(daira_platform_t** platform, daira_error_t** err);
+
+/* One round trip to the database: OK, or the backend's error; FAILED_PRECONDITION after shutdown. */
+DAIRA_C_EXPORT daira_code daira_platform_ping(daira_platform_t* platform, daira_error_t** err);
+
+/* ---- service calls ----------------------------------------------------------------------------- *
+ * Every call below has the same shape:
+ *   daira_code daira_<service>_<verb>(daira_platform_t* platform, const char* request_json,
+ *                                     size_t request_len, char** out_json, daira_error_t** err);
+ * The comment lists the request's fields (required ones marked *) and what `*out_json` holds.
+ * Records: User {id, username, email, phone, avatar_url, is_verified, is_private, status, role,
+ * last_login_at, created_at, updated_at, deleted_at}; Post {id, author_id, content, media_urls,
+ * hashtags, mentions, likes_count, comments_count, status, visibility, created_at, updated_at,
+ * deleted_at, author}; the others are listed in docs/bindings/c.md. */
+typedef daira_code (*daira_call_fn)(daira_platform_t* platform, const char* request_json, size_t request_len,
+                                    char** out_json, daira_error_t** err);
+
+#define DAIRA_C_CALL(name)                                                                           \
+  DAIRA_C_EXPORT daira_code name(daira_platform_t* platform, const char* request_json, size_t request_len, \
+                                 char** out_json, daira_error_t** err)
+
+/* accounts */
+/* {email, phone, username*, password*, display_name} → User. INVALID_ARGUMENT listing violations;
+ * ALREADY_EXISTS naming username/email/phone. */
+DAIRA_C_CALL(daira_accounts_register);
+/* {identifier* (email | E.164 phone | username), password*, device_type, device_name, ip_address,
+ * user_agent} → Session {access_token, refresh_token, access_expires_at, refresh_expires_at,
+ * session_id, user}. UNAUTHENTICATED "login: invalid credentials"; PERMISSION_DENIED (not ACTIVE). */
+DAIRA_C_CALL(daira_accounts_login);
+/* {refresh_token*} → Session (rotated). UNAUTHENTICATED for unknown/expired/revoked/reused tokens. */
+DAIRA_C_CALL(daira_accounts_refresh);
+/* {token*} (access or refresh) → {}. UNAUTHENTICATED when it matches no session. */
+DAIRA_C_CALL(daira_accounts_logout);
+/* {user_id*} → {"revoked": n}. */
+DAIRA_C_CALL(daira_accounts_logout_everywhere);
+/* {access_token*} → {user: User, session: {id, user_id, family_id, device_type, …, expires_at}}.
+ * UNAUTHENTICATED when invalid. */
+DAIRA_C_CALL(daira_accounts_check_token);
+/* {user_id*, current_password*, new_password*} → {}. UNAUTHENTICATED when current_password is wrong. */
+DAIRA_C_CALL(daira_accounts_change_password);
+
+/* users (any status; secrets never returned) */
+/* {id*} → User. NOT_FOUND. */
+DAIRA_C_CALL(daira_users_get);
+/* {ids*: [id,…]} → {users: [User,…] (order given, duplicates once), missing: [id,…]}. */
+DAIRA_C_CALL(daira_users_get_many);
+/* {username*} → User (normalized before lookup). NOT_FOUND. */
+DAIRA_C_CALL(daira_users_find_by_username);
+/* {email*} → User. NOT_FOUND. */
+DAIRA_C_CALL(daira_users_find_by_email);
+/* {status} (optional ACTIVE|SUSPENDED|BANNED|DELETED) → {"count": n}. */
+DAIRA_C_CALL(daira_users_count);
+
+/* profiles */
+/* {user_id*} → {user: User, profile: Profile}. NOT_FOUND for unknown or deleted users. */
+DAIRA_C_CALL(daira_profiles_get);
+/* {user_id*, display_name, bio, location, avatar_url ("" removes), is_private} → {user, profile}. */
+DAIRA_C_CALL(daira_profiles_update);
+/* {user_id*} → {user_id, followers, following, posts, videos, likes_received}. */
+DAIRA_C_CALL(daira_profiles_stats);
+
+/* social */
+/* {follower_id*, followee_id*} → Follow {id, follower_id, followee_id, status (ACTIVE|PENDING),
+ * created_at, updated_at}. NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION "follow: blocked". */
+DAIRA_C_CALL(daira_social_follow);
+/* {followee_id*, follower_id*} → Follow (now ACTIVE). NOT_FOUND when no pending request. */
+DAIRA_C_CALL(daira_social_accept_follow);
+/* {followee_id*, follower_id*} → {}. */
+DAIRA_C_CALL(daira_social_reject_follow);
+/* {follower_id*, followee_id*} → {}. NOT_FOUND when there is no such edge. */
+DAIRA_C_CALL(daira_social_unfollow);
+/* {blocker_id*, blocked_id*, reason} → Block {id, blocker_id, blocked_id, reason, created_at}. */
+DAIRA_C_CALL(daira_social_block);
+/* {blocker_id*, blocked_id*} → {}. */
+DAIRA_C_CALL(daira_social_unblock);
+/* {a*, b*} → {"blocked": bool} (either direction). */
+DAIRA_C_CALL(daira_social_is_blocked);
+/* {muter_id*, muted_id*, kind (MUTE|HIDE_STORIES|HIDE_POSTS)} → Mute {id, muter_id, muted_id, kind,
+ * created_at, expires_at}. */
+DAIRA_C_CALL(daira_social_mute);
+/* {muter_id*, muted_id*} → {}. */
+DAIRA_C_CALL(daira_social_unmute);
+/* {user_id*, limit, cursor} → page of {edge: Follow, user: {id, username, display_name, avatar_url,
+ * is_verified, is_private}}: followers / following / pending requests / mutual follows. */
+DAIRA_C_CALL(daira_social_followers);
+DAIRA_C_CALL(daira_social_following);
+DAIRA_C_CALL(daira_social_pending_requests);
+DAIRA_C_CALL(daira_social_mutual_follows);
+
+/* content */
+/* {author_id*, content*, media_urls: [url,…], visibility (PUBLIC|FOLLOWERS|PRIVATE)} → Post. */
+DAIRA_C_CALL(daira_content_create_post);
+/* {post_id*} → Post (any status). NOT_FOUND. */
+DAIRA_C_CALL(daira_content_get_post);
+/* {post_id*, editor_id*, content, media_urls, visibility} → Post. PERMISSION_DENIED (not the author). */
+DAIRA_C_CALL(daira_content_edit_post);
+/* {actor_id*, post_id*} → {}. PERMISSION_DENIED (not the author). */
+DAIRA_C_CALL(daira_content_delete_post);
+/* {author_id*, post_id | video_id (exactly one), parent_id, content*} → Comment {id, target_type,
+ * target_id, parent_id, author_id, content, mentions, likes_count, replies_count, status, created_at,
+ * updated_at, deleted_at, author}. */
+DAIRA_C_CALL(daira_content_create_comment);
+/* {comment_id*} → Comment. */
+DAIRA_C_CALL(daira_content_get_comment);
+/* {actor_id*, comment_id*} → {}. */
+DAIRA_C_CALL(daira_content_delete_comment);
+/* {post_id | video_id (exactly one), parent_id, limit, cursor} → page of Comment (oldest first). */
+DAIRA_C_CALL(daira_content_list_comments);
+/* {user_id*, target_type* (POST|VIDEO|COMMENT), target_id*, reaction (LIKE|LOVE|LAUGH|SAD|ANGRY)}
+ * → {created, changed, reaction}. */
+DAIRA_C_CALL(daira_content_react);
+/* {user_id*, target_type*, target_id*} → {"removed": bool}. */
+DAIRA_C_CALL(daira_content_unreact);
+/* {target_type*, target_id*} → {target_type, target_id, total, counts: {LIKE: n, …}}. */
+DAIRA_C_CALL(daira_content_reactions_summary);
+/* {author_id*, title*, description, duration_ms*, resolution, visibility, thumbnail_url} → Video
+ * {id, author_id, title, description, hashtags, thumbnail_url, hls_url, duration_ms, resolution,
+ * views_count, likes_count, comments_count, status, visibility, error, created_at, updated_at,
+ * published_at}. */
+DAIRA_C_CALL(daira_content_create_video);
+/* {video_id*} → Video. */
+DAIRA_C_CALL(daira_content_get_video);
+/* {video_id*, status* (UPLOADING|PROCESSING|PUBLISHED|FAILED), hls_url, error} → Video.
+ * FAILED_PRECONDITION for a move the state machine forbids. */
+DAIRA_C_CALL(daira_content_transition_video);
+
+/* feed (pages of Post, each with "author": {id, username, display_name, avatar_url, is_verified}) */
+/* {viewer_id*, limit, cursor} → page of Post: followed accounts and the viewer, newest first. */
+DAIRA_C_CALL(daira_feed_home);
+/* {viewer_id*, author_id*, limit, cursor} → page of Post by one author as the viewer may see them. */
+DAIRA_C_CALL(daira_feed_timeline);
+/* {viewer_id*, tag* ("#daira" or "daira"), limit, cursor} → page of Post. */
+DAIRA_C_CALL(daira_feed_hashtag);
+
+/* search and trending */
+/* {query*, scope (ALL|USERS), limit, cursor} → page of {id, username, display_name, avatar_url,
+ * is_verified, rank_bucket}. */
+DAIRA_C_CALL(daira_search_users);
+/* {window_s (3600..7776000, default 7 days), limit, cursor} → page of {video: Video, score}. */
+DAIRA_C_CALL(daira_trending_videos);
+/* {window_s, limit} → {items: [{id, tag, uses, score},…]}. */
+DAIRA_C_CALL(daira_trending_hashtags);
+
+#undef DAIRA_C_CALL
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DAIRA_C_H_ */

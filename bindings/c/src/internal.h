@@ -1,0 +1,187 @@
+// Private to the C ABI (bindings/c/src): the handle and error structs behind the opaque types, the
+// entry-point wrapper that turns statuses and exceptions into codes, the JSON request reader and the
+// record writers. Nothing here is exported (the version script keeps only daira_*).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <new>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "daira/core/json.h"
+#include "daira/core/status.h"
+#include "daira/platform/platform.h"
+#include "daira_c.h"
+
+// The opaque handle: the platform plus the lock that makes shutdown safe against calls in flight
+// (calls hold it shared, shutdown exclusive).
+struct daira_platform {
+  std::shared_mutex mu;
+  std::unique_ptr<daira::Platform> platform;  // null once shut down
+};
+
+struct daira_error {
+  daira_code code = DAIRA_OK;
+  std::string message;
+  std::string field;
+  std::string violations = "[]";
+};
+
+namespace daira::cabi {
+
+// Stores `status` into `*err` per the header's rules (frees an earlier error; NULL on success) and
+// returns its code.
+daira_code Finish(const absl::Status& status, daira_error_t** err) noexcept;
+
+// InvalidArgument naming `field`, with the payloads bindings read back.
+absl::Status NullArgument(std::string_view op, std::string_view field);
+
+// A (data, len) text parameter as a view: NULL with len 0 is "", NULL with len > 0 is InvalidArgument.
+absl::StatusOr<std::string_view> Text(std::string_view op, std::string_view param, const char* data, size_t len);
+
+// Copies `json` into a malloc'd NUL-terminated buffer the caller frees with daira_free. Null on OOM.
+char* CopyOut(const std::string& json) noexcept;
+
+// Runs `body` (returning absl::Status) under a catch-all: nothing escapes into the host.
+template <typename F>
+daira_code Guarded(daira_error_t** err, F&& body) noexcept {
+  try {
+    return Finish(body(), err);
+  } catch (const std::bad_alloc&) {
+    return Finish(absl::ResourceExhaustedError("daira: out of memory"), err);
+  } catch (const std::exception& e) {
+    try {
+      return Finish(absl::InternalError(std::string("daira: unexpected exception: ") + e.what()), err);
+    } catch (...) {
+      return DAIRA_INTERNAL;
+    }
+  } catch (...) {
+    return Finish(absl::InternalError("daira: unexpected exception"), err);
+  }
+}
+
+// Reads a JSON request object. Getters record the first type error (InvalidArgument naming the
+// field) and return a default; Finish() then also rejects fields no getter asked for, so a typo in a
+// field name is an error rather than silently ignored.
+class Request {
+ public:
+  // Parses `text` ("" means {}): InvalidArgument naming `param` when it is not a JSON object.
+  // `param` names the parameter in that message.
+  static absl::StatusOr<Request> Parse(std::string_view op, std::string_view text,
+                                       std::string_view param = "request_json");
+
+  // An id: a JSON integer or a string of decimal digits. Absent or null: 0 (the service rejects it).
+  int64_t Id(std::string_view field);
+  std::optional<int64_t> OptId(std::string_view field);
+  std::vector<int64_t> IdList(std::string_view field);
+  int64_t Int(std::string_view field, int64_t fallback);
+  std::optional<int64_t> OptInt(std::string_view field);
+  std::string String(std::string_view field, std::string fallback = "");
+  std::optional<std::string> OptString(std::string_view field);
+  std::optional<bool> OptBool(std::string_view field);
+  std::vector<std::string> StringList(std::string_view field);
+  std::optional<std::vector<std::string>> OptStringList(std::string_view field);
+
+  // The first error recorded, else InvalidArgument naming a field no getter read, else OK.
+  absl::Status Finish() const;
+  std::string_view op() const { return op_; }
+
+ private:
+  Request(std::string_view op, JsonValue root) : op_(op), root_(std::move(root)) {}
+  const JsonValue* Lookup(std::string_view field);  // marks it read; null when absent or JSON null
+  void Fail(std::string_view field, std::string_view problem);
+  std::string op_;
+  JsonValue root_;
+  std::vector<std::string> read_;
+  absl::Status error_;
+};
+
+// The shape every service call shares: checks the handle, holds it shared, parses the request, runs
+// `body(platform, request, ctx)` (returning absl::StatusOr<std::string> of JSON) and hands the JSON
+// out. `op` names the call in messages ("social.follow").
+template <typename F>
+daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char* request_json,
+                       size_t request_len, char** out_json, daira_error_t** err, F&& body) noexcept {
+  if (out_json != nullptr) *out_json = nullptr;
+  return Guarded(err, [&]() -> absl::Status {
+    if (handle == nullptr) return NullArgument(op, "platform");
+    absl::StatusOr<std::string_view> text = Text(op, "request_json", request_json, request_len);
+    if (!text.ok()) return text.status();
+    std::shared_lock<std::shared_mutex> lock(handle->mu);
+    if (handle->platform == nullptr) {
+      return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
+    }
+    absl::StatusOr<Request> request = Request::Parse(op, *text);
+    if (!request.ok()) return request.status();
+    RequestContext ctx;
+    absl::StatusOr<std::string> json = body(*handle->platform, *request, ctx);
+    if (!json.ok()) return json.status();
+    if (out_json != nullptr) {
+      *out_json = CopyOut(*json);
+      if (*out_json == nullptr) return absl::ResourceExhaustedError(std::string(op) + ": out of memory");
+    }
+    return absl::OkStatus();
+  });
+}
+
+// Defines an exported service entry point whose body sees `p` (Platform&), `r` (Request&) and `ctx`.
+#define DAIRA_CABI_CALL(name, op)                                                                        \
+  static absl::StatusOr<std::string> name##_body(::daira::Platform& p, ::daira::cabi::Request& r,         \
+                                                 const ::daira::RequestContext& ctx);                     \
+  extern "C" daira_code name(daira_platform_t* platform, const char* request_json, size_t request_len,     \
+                             char** out_json, daira_error_t** err) {                                      \
+    return ::daira::cabi::ServiceCall(platform, op, request_json, request_len, out_json, err, name##_body); \
+  }                                                                                                      \
+  static absl::StatusOr<std::string> name##_body(::daira::Platform& p, ::daira::cabi::Request& r,         \
+                                                 const ::daira::RequestContext& ctx)
+
+// Returns from a call body with the request's first error.
+#define DAIRA_CABI_CHECK(r) DAIRA_RETURN_IF_ERROR((r).Finish())
+
+// ---- records out (json_out.cc) ----
+void WriteTime(JsonWriter& w, std::chrono::system_clock::time_point t);
+void WriteId(JsonWriter& w, int64_t id);
+void WriteUser(JsonWriter& w, const model::User& u);
+void WriteProfileView(JsonWriter& w, const services::ProfileView& v);
+void WriteStats(JsonWriter& w, const model::UserStats& s);
+void WriteSession(JsonWriter& w, const services::Session& s);
+void WriteUserSession(JsonWriter& w, const model::UserSession& s);
+void WriteFollow(JsonWriter& w, const model::Follow& f);
+void WriteFollowEntry(JsonWriter& w, const services::FollowEntry& e);
+void WriteBlock(JsonWriter& w, const model::Block& b);
+void WriteMute(JsonWriter& w, const model::Mute& m);
+void WritePost(JsonWriter& w, const model::Post& p);
+void WriteComment(JsonWriter& w, const model::Comment& c);
+void WriteVideo(JsonWriter& w, const model::Video& v);
+void WriteUserHit(JsonWriter& w, const services::UserHit& h);
+
+// {"items":[…],"next_cursor":"…","has_more":…} with `write` for each item.
+template <typename T, typename F>
+std::string PageJson(const query::Page<T>& page, F&& write) {
+  JsonWriter w;
+  w.BeginObject().Key("items").BeginArray();
+  for (const T& item : page.items) write(w, item);
+  w.EndArray().Key("next_cursor").String(page.next_cursor).Key("has_more").Bool(page.has_more).EndObject();
+  return w.Take();
+}
+
+// One record as a JSON document.
+template <typename T>
+std::string RecordJson(void (*write)(JsonWriter&, const T&), const T& value) {
+  JsonWriter w;
+  write(w, value);
+  return w.Take();
+}
+
+inline std::string EmptyJson() { return "{}"; }
+
+}  // namespace daira::cabi

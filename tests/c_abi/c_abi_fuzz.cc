@@ -1,0 +1,274 @@
+// A short, deterministic fuzz run of the C ABI's JSON entry points: for a fixed number of iterations,
+// pick an entry point and feed it a valid request for it, a mutation of one (bytes flipped, inserted,
+// deleted, truncated, values swapped for other types), or random JSON built from the calls' field
+// names. Every call must return a code in 0..16 with out_json set exactly on success (and valid JSON),
+// an error object exactly on failure (with a message), and never crash or leak (ASan build).
+//
+//   c_abi_fuzz [--iterations=N] [--seed=S] <database url>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daira/core/json.h"
+#include "daira_c.h"
+
+namespace {
+
+struct EntryPoint {
+  const char* name;
+  daira_call_fn fn;
+  std::string seed;  // a valid request; $A / $B / $P are replaced by two user ids and a post id
+};
+
+std::vector<EntryPoint> EntryPoints() {
+  return {
+      {"accounts.register", daira_accounts_register,
+       R"({"username":"fuzzer","email":"f@example.com","password":"long enough pw","display_name":"F"})"},
+      {"accounts.login", daira_accounts_login, R"({"identifier":"alice","password":"correct horse battery"})"},
+      {"accounts.refresh", daira_accounts_refresh, R"({"refresh_token":"abcdefghijklmnopqrstuvwxyz"})"},
+      {"accounts.logout", daira_accounts_logout, R"({"token":"abc.def"})"},
+      {"accounts.logout_everywhere", daira_accounts_logout_everywhere, R"({"user_id":"$B"})"},
+      {"accounts.check_token", daira_accounts_check_token, R"({"access_token":"1.abc"})"},
+      {"accounts.change_password", daira_accounts_change_password,
+       R"({"user_id":"$B","current_password":"x","new_password":"yyyyyyyyy"})"},
+      {"users.get", daira_users_get, R"({"id":"$A"})"},
+      {"users.get_many", daira_users_get_many, R"({"ids":["$A","$B",3]})"},
+      {"users.find_by_username", daira_users_find_by_username, R"({"username":"alice"})"},
+      {"users.find_by_email", daira_users_find_by_email, R"({"email":"alice@example.com"})"},
+      {"users.count", daira_users_count, R"({"status":"ACTIVE"})"},
+      {"profiles.get", daira_profiles_get, R"({"user_id":"$A"})"},
+      {"profiles.update", daira_profiles_update, R"({"user_id":"$A","bio":"hi","is_private":false})"},
+      {"profiles.stats", daira_profiles_stats, R"({"user_id":"$A"})"},
+      {"social.follow", daira_social_follow, R"({"follower_id":"$B","followee_id":"$A"})"},
+      {"social.accept_follow", daira_social_accept_follow, R"({"followee_id":"$A","follower_id":"$B"})"},
+      {"social.reject_follow", daira_social_reject_follow, R"({"followee_id":"$A","follower_id":"$B"})"},
+      {"social.unfollow", daira_social_unfollow, R"({"follower_id":"$B","followee_id":"$A"})"},
+      {"social.block", daira_social_block, R"({"blocker_id":"$B","blocked_id":"$A","reason":"r"})"},
+      {"social.unblock", daira_social_unblock, R"({"blocker_id":"$B","blocked_id":"$A"})"},
+      {"social.is_blocked", daira_social_is_blocked, R"({"a":"$A","b":"$B"})"},
+      {"social.mute", daira_social_mute, R"({"muter_id":"$B","muted_id":"$A","kind":"HIDE_POSTS"})"},
+      {"social.unmute", daira_social_unmute, R"({"muter_id":"$B","muted_id":"$A"})"},
+      {"social.followers", daira_social_followers, R"({"user_id":"$A","limit":5,"cursor":""})"},
+      {"social.following", daira_social_following, R"({"user_id":"$B","limit":5})"},
+      {"social.pending_requests", daira_social_pending_requests, R"({"user_id":"$A"})"},
+      {"social.mutual_follows", daira_social_mutual_follows, R"({"user_id":"$A"})"},
+      {"content.create_post", daira_content_create_post,
+       R"({"author_id":"$A","content":"fuzz #tag @bob","media_urls":["https://x.io/a.png"],"visibility":"PUBLIC"})"},
+      {"content.get_post", daira_content_get_post, R"({"post_id":"$P"})"},
+      {"content.edit_post", daira_content_edit_post, R"({"post_id":"$P","editor_id":"$A","content":"edited"})"},
+      {"content.delete_post", daira_content_delete_post, R"({"actor_id":"$B","post_id":"$P"})"},
+      {"content.create_comment", daira_content_create_comment, R"({"author_id":"$B","post_id":"$P","content":"c"})"},
+      {"content.get_comment", daira_content_get_comment, R"({"comment_id":"1"})"},
+      {"content.delete_comment", daira_content_delete_comment, R"({"actor_id":"$B","comment_id":"1"})"},
+      {"content.list_comments", daira_content_list_comments, R"({"post_id":"$P","limit":3})"},
+      {"content.react", daira_content_react,
+       R"({"user_id":"$B","target_type":"POST","target_id":"$P","reaction":"SAD"})"},
+      {"content.unreact", daira_content_unreact, R"({"user_id":"$B","target_type":"POST","target_id":"$P"})"},
+      {"content.reactions_summary", daira_content_reactions_summary, R"({"target_type":"POST","target_id":"$P"})"},
+      {"content.create_video", daira_content_create_video,
+       R"({"author_id":"$A","title":"t","duration_ms":1000,"resolution":"720p"})"},
+      {"content.get_video", daira_content_get_video, R"({"video_id":"1"})"},
+      {"content.transition_video", daira_content_transition_video, R"({"video_id":"1","status":"PROCESSING"})"},
+      {"feed.home", daira_feed_home, R"({"viewer_id":"$B","limit":10})"},
+      {"feed.timeline", daira_feed_timeline, R"({"viewer_id":"$B","author_id":"$A"})"},
+      {"feed.hashtag", daira_feed_hashtag, R"({"viewer_id":"$B","tag":"#tag"})"},
+      {"search.users", daira_search_users, R"({"query":"ali","scope":"USERS","limit":5})"},
+      {"trending.videos", daira_trending_videos, R"({"window_s":86400,"limit":5})"},
+      {"trending.hashtags", daira_trending_hashtags, R"({"window_s":86400,"limit":5})"},
+  };
+}
+
+const char* const kFieldNames[] = {"id", "ids", "user_id", "username", "email", "password", "identifier",
+                                   "follower_id", "followee_id", "post_id", "video_id", "parent_id",
+                                   "content", "limit", "cursor", "tag", "query", "status", "kind",
+                                   "target_type", "target_id", "media_urls", "window_s", "viewer_id"};
+
+const char* const kAtoms[] = {"null", "true", "false", "0", "-1", "1", "9223372036854775807",
+                              "-9223372036854775808", "18446744073709551615", "1e308", "-0.5", "\"\"",
+                              "\"0\"", "\"-3\"", "\"99999999999999999999\"", "\"POST\"", "\"#\"",
+                              "\"\\u0000\"", "\"\\ud800\"", "\"\xc3\xa9\"", "[]", "{}", "[[[[]]]]"};
+
+class Fuzzer {
+ public:
+  explicit Fuzzer(uint64_t seed) : rng_(seed) {}
+
+  size_t Below(size_t n) { return n == 0 ? 0 : static_cast<size_t>(rng_() % n); }
+
+  std::string RandomValue(int depth) {
+    switch (Below(depth > 2 ? 2 : 5)) {
+      case 0:
+        return kAtoms[Below(std::size(kAtoms))];
+      case 1: {
+        std::string s = "\"";
+        for (size_t i = 0, n = Below(12); i < n; ++i) {
+          char ch = static_cast<char>(32 + Below(95));
+          if (ch == '"' || ch == '\\') ch = 'q';
+          s += ch;
+        }
+        return s + "\"";
+      }
+      case 2:
+        return std::to_string(static_cast<int64_t>(rng_()));
+      case 3: {
+        std::string s = "[";
+        for (size_t i = 0, n = Below(4); i < n; ++i) s += (i ? "," : "") + RandomValue(depth + 1);
+        return s + "]";
+      }
+      default:
+        return RandomObject(depth + 1);
+    }
+  }
+
+  std::string RandomObject(int depth) {
+    std::string s = "{";
+    for (size_t i = 0, n = Below(5); i < n; ++i) {
+      s += (i ? "," : "");
+      s += "\"";
+      s += kFieldNames[Below(std::size(kFieldNames))];
+      s += "\":" + RandomValue(depth);
+    }
+    return s + "}";
+  }
+
+  std::string Mutate(std::string s) {
+    for (size_t round = 0, rounds = 1 + Below(4); round < rounds && !s.empty(); ++round) {
+      const size_t at = Below(s.size());
+      switch (Below(6)) {
+        case 0: s[at] = static_cast<char>(rng_()); break;                        // flip a byte
+        case 1: s.insert(at, 1, "{}[]\",:\\0\xff"[Below(11)]); break;             // insert a token byte
+        case 2: s.erase(at, 1 + Below(4)); break;                                 // delete bytes
+        case 3: s.resize(at); break;                                              // truncate
+        case 4: {                                                                 // swap a value's type
+          const size_t colon = s.find(':', at);
+          if (colon != std::string::npos) {
+            const size_t end = s.find_first_of(",}", colon);
+            s.replace(colon + 1, (end == std::string::npos ? s.size() : end) - colon - 1, RandomValue(1));
+          }
+          break;
+        }
+        default: s.insert(at, s.substr(at, Below(16))); break;                    // duplicate a span
+      }
+    }
+    return s;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+std::string Substitute(std::string s, const std::string& a, const std::string& b, const std::string& post) {
+  for (auto [key, value] : {std::pair<std::string, const std::string*>{"$A", &a}, {"$B", &b}, {"$P", &post}}) {
+    for (size_t at = s.find(key); at != std::string::npos; at = s.find(key, at)) s.replace(at, 2, *value);
+  }
+  return s;
+}
+
+// The "id" string of a JSON record, or "".
+std::string IdOf(const char* json) {
+  auto v = daira::ParseJson(json == nullptr ? "" : json);
+  if (!v.ok() || v->Get("id") == nullptr) return "";
+  return v->Get("id")->AsString();
+}
+
+int failures = 0;
+
+void Expect(bool ok, const EntryPoint& e, const std::string& input, const char* what) {
+  if (ok) return;
+  ++failures;
+  std::fprintf(stderr, "c_abi_fuzz: %s: %s (input %zu bytes: %.200s)\n", e.name, what, input.size(), input.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long iterations = 4000;
+  uint64_t seed = 1;
+  const char* url = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--iterations=", 13) == 0) {
+      iterations = std::strtol(argv[i] + 13, nullptr, 10);
+    } else if (std::strncmp(argv[i], "--seed=", 7) == 0) {
+      seed = std::strtoull(argv[i] + 7, nullptr, 10);
+    } else {
+      url = argv[i];
+    }
+  }
+  if (url == nullptr) {
+    std::fprintf(stderr, "usage: %s [--iterations=N] [--seed=S] <database url>\n", argv[0]);
+    return 2;
+  }
+  const std::string options = R"({"password_cost":"test"})";
+  daira_platform_t* p = nullptr;
+  daira_error_t* err = nullptr;
+  if (daira_platform_open(url, std::strlen(url), options.data(), options.size(), &p, &err) != DAIRA_OK) {
+    std::fprintf(stderr, "open: %s\n", daira_error_message(err));
+    daira_error_free(&err);
+    return 1;
+  }
+  // Two users and a post, so valid requests reach the services' deeper paths.
+  std::string ids[2];
+  const char* users[] = {R"({"username":"alice","email":"alice@example.com","password":"correct horse battery"})",
+                         R"({"username":"bob","email":"bob@example.com","password":"correct horse battery"})"};
+  for (int i = 0; i < 2; ++i) {
+    char* out = nullptr;
+    daira_accounts_register(p, users[i], std::strlen(users[i]), &out, &err);
+    ids[i] = IdOf(out);
+    daira_free(out);
+  }
+  std::string post_request = R"({"author_id":")" + ids[0] + R"(","content":"seed post #tag"})";
+  char* out = nullptr;
+  daira_content_create_post(p, post_request.data(), post_request.size(), &out, &err);
+  const std::string post = IdOf(out);
+  daira_free(out);
+  if (ids[0].empty() || ids[1].empty() || post.empty()) {
+    std::fprintf(stderr, "c_abi_fuzz: setup failed: %s\n", daira_error_message(err));
+    daira_error_free(&err);
+    daira_platform_close(&p, nullptr);
+    return 1;
+  }
+
+  const std::vector<EntryPoint> entries = EntryPoints();
+  Fuzzer fuzz(seed);
+  long codes[17] = {};
+  for (long i = 0; i < iterations; ++i) {
+    const EntryPoint& e = entries[fuzz.Below(entries.size())];
+    const std::string valid = Substitute(e.seed, ids[0], ids[1], post);
+    std::string input;
+    switch (fuzz.Below(4)) {
+      case 0: input = valid; break;
+      case 1:
+      case 2: input = fuzz.Mutate(valid); break;
+      default: input = fuzz.RandomObject(0); break;
+    }
+    // Exactly `input.size()` bytes, in a buffer of that size (ASan sees any read past the end).
+    std::vector<char> bytes(input.begin(), input.end());
+    char* result = reinterpret_cast<char*>(0x1);  // must be overwritten
+    const daira_code code = e.fn(p, bytes.data(), bytes.size(), &result, &err);
+    const int c = static_cast<int>(code);
+    Expect(c >= 0 && c <= 16, e, input, "code out of range");
+    if (c >= 0 && c <= 16) ++codes[c];
+    if (code == DAIRA_OK) {
+      Expect(err == nullptr, e, input, "error object left on success");
+      Expect(result != nullptr && daira::ParseJson(result).ok(), e, input, "success without a valid JSON record");
+      Expect(code != DAIRA_INTERNAL, e, input, "INTERNAL");
+      daira_free(result);
+    } else {
+      Expect(result == nullptr, e, input, "out_json not NULL on failure");
+      Expect(err != nullptr && daira_error_code(err) == code, e, input, "no error object matching the code");
+      Expect(err != nullptr && std::strlen(daira_error_message(err)) > 0, e, input, "empty error message");
+      Expect(code != DAIRA_INTERNAL && code != DAIRA_UNKNOWN, e, input, daira_error_message(err));
+    }
+  }
+  daira_error_free(&err);
+  daira_platform_close(&p, nullptr);
+  std::printf("c_abi_fuzz: %ld calls (seed %llu):", iterations, static_cast<unsigned long long>(seed));
+  for (int c = 0; c <= 16; ++c) {
+    if (codes[c] != 0) std::printf(" %s=%ld", daira_code_name(static_cast<daira_code>(c)), codes[c]);
+  }
+  std::printf("; %d failures\n", failures);
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,409 @@
+/* The C ABI from C99: the story (open, register, log in, follow, post, feeds, close), every status code
+ * a caller can provoke mapped to its daira_code with the field named, NULL and malformed inputs,
+ * calls after shutdown and close, and the error object's reuse rules.
+ *
+ *   c_abi_test <database url>      (tests/c_abi/c_abi_runner makes an isolated database and passes it)
+ *
+ * Exit 0 when every check passed; each failed check prints its line. Run under ASan (the sanitize
+ * build) and valgrind --leak-check=full: every string and error is freed, so both must be clean. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daira_c.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond)                                                        \
+  do {                                                                     \
+    ++checks;                                                              \
+    if (!(cond)) {                                                         \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                          \
+    }                                                                      \
+  } while (0)
+
+/* Checks that `got` == `want`, printing the error when not. */
+#define CHECK_CODE(got, want, err)                                                                  \
+  do {                                                                                              \
+    daira_code got_ = (got);                                                                        \
+    ++checks;                                                                                       \
+    if (got_ != (want)) {                                                                           \
+      fprintf(stderr, "%s:%d: got %s, want %s: %s\n", __FILE__, __LINE__, daira_code_name(got_),    \
+              daira_code_name(want), daira_error_message(err));                                     \
+      ++failures;                                                                                   \
+    }                                                                                               \
+  } while (0)
+
+#define CHECK_FIELD(err, want)                                                                        \
+  do {                                                                                                \
+    ++checks;                                                                                         \
+    if (strcmp(daira_error_field(err), (want)) != 0) {                                                \
+      fprintf(stderr, "%s:%d: field \"%s\", want \"%s\" (%s)\n", __FILE__, __LINE__, daira_error_field(err), \
+              (want), daira_error_message(err));                                                      \
+      ++failures;                                                                                     \
+    }                                                                                                 \
+  } while (0)
+
+static daira_code call(daira_call_fn fn, daira_platform_t* p, const char* request, char** out,
+                       daira_error_t** err) {
+  return fn(p, request, strlen(request), out, err);
+}
+
+/* Copies the string value of the first "key":"…" in `json` into `buf` (no escapes expected). */
+static int json_string(const char* json, const char* key, char* buf, size_t cap) {
+  char pattern[64];
+  const char* at;
+  const char* end;
+  size_t n;
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  at = json == NULL ? NULL : strstr(json, pattern);
+  if (at == NULL) return 0;
+  at += strlen(pattern);
+  end = strchr(at, '"');
+  if (end == NULL) return 0;
+  n = (size_t)(end - at);
+  if (n + 1 > cap) return 0;
+  memcpy(buf, at, n);
+  buf[n] = '\0';
+  return 1;
+}
+
+static int contains(const char* s, const char* part) { return s != NULL && strstr(s, part) != NULL; }
+
+/* Registers a user and returns its id in `id`. */
+static void register_user(daira_platform_t* p, const char* username, char* id, size_t cap) {
+  char request[256];
+  char* out = NULL;
+  daira_error_t* err = NULL;
+  snprintf(request, sizeof request,
+           "{\"username\":\"%s\",\"email\":\"%s@example.com\",\"password\":\"correct horse battery\"}", username,
+           username);
+  CHECK_CODE(call(daira_accounts_register, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "id", id, cap));
+  CHECK(contains(out, "\"status\":\"ACTIVE\""));
+  CHECK(!contains(out, "password"));
+  daira_free(out);
+  daira_error_free(&err);
+}
+
+static void test_library(void) {
+  CHECK(strlen(daira_version()) > 0);
+  CHECK(strcmp(daira_code_name(DAIRA_OK), "OK") == 0);
+  CHECK(strcmp(daira_code_name(DAIRA_INVALID_ARGUMENT), "INVALID_ARGUMENT") == 0);
+  CHECK(strcmp(daira_code_name(DAIRA_UNAUTHENTICATED), "UNAUTHENTICATED") == 0);
+  CHECK(strcmp(daira_code_name((daira_code)99), "UNKNOWN") == 0);
+  /* absl::StatusCode values. */
+  CHECK(DAIRA_INVALID_ARGUMENT == 3 && DAIRA_NOT_FOUND == 5 && DAIRA_ALREADY_EXISTS == 6);
+  CHECK(DAIRA_PERMISSION_DENIED == 7 && DAIRA_FAILED_PRECONDITION == 9 && DAIRA_ABORTED == 10);
+  CHECK(DAIRA_INTERNAL == 13 && DAIRA_UNAVAILABLE == 14 && DAIRA_UNAUTHENTICATED == 16);
+  /* NULL error objects are harmless to read and free. */
+  CHECK(daira_error_code(NULL) == DAIRA_OK);
+  CHECK(strcmp(daira_error_message(NULL), "") == 0);
+  CHECK(strcmp(daira_error_field(NULL), "") == 0);
+  CHECK(strcmp(daira_error_violations(NULL), "[]") == 0);
+  daira_error_free(NULL);
+  daira_free(NULL);
+}
+
+static void test_open_errors(const char* url) {
+  daira_platform_t* p = NULL;
+  daira_error_t* err = NULL;
+  const char* bad_cost = "{\"password_cost\":\"cheap\"}";
+  const char* bad_json = "{\"migrate\":";
+  const char* unknown = "{\"migrat\":true}";
+  const char* unreachable = "postgres://daira@127.0.0.1:1/daira";
+
+  CHECK_CODE(daira_platform_open(url, strlen(url), NULL, 0, NULL, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "out");
+  CHECK_CODE(daira_platform_open(NULL, 3, NULL, 0, &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "url");
+  CHECK(p == NULL);
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad_cost, strlen(bad_cost), &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "password_cost");
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad_json, strlen(bad_json), &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "options_json");
+  CHECK_CODE(daira_platform_open(url, strlen(url), unknown, strlen(unknown), &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "migrat");
+  CHECK_CODE(daira_platform_open(url, strlen(url), NULL, 7, &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "options_json");
+  CHECK_CODE(daira_platform_open("nosuch://x", 10, NULL, 0, &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK(p == NULL);
+  /* Nothing listens on port 1: the database cannot be reached. */
+  CHECK_CODE(daira_platform_open(unreachable, strlen(unreachable), NULL, 0, &p, &err), DAIRA_UNAVAILABLE, err);
+  CHECK(p == NULL);
+  /* Without an error object the code still comes back. */
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad_cost, strlen(bad_cost), &p, NULL), DAIRA_INVALID_ARGUMENT, err);
+  daira_error_free(&err);
+  CHECK(err == NULL);
+}
+
+static void test_story_and_codes(daira_platform_t* p) {
+  char alice[32], bob[32], carol[32], post[32], comment[32], token[512], refresh[512];
+  char request[1024];
+  char* out = NULL;
+  daira_error_t* err = NULL;
+
+  register_user(p, "alice", alice, sizeof alice);
+  register_user(p, "bob", bob, sizeof bob);
+  register_user(p, "carol", carol, sizeof carol);
+
+  /* AlreadyExists naming the field; InvalidArgument listing every violation. */
+  CHECK_CODE(call(daira_accounts_register, p, "{\"username\":\"alice\",\"email\":\"other@example.com\",\"password\":\"long enough\"}",
+                  &out, &err),
+             DAIRA_ALREADY_EXISTS, err);
+  CHECK_FIELD(err, "username");
+  CHECK(out == NULL);
+  CHECK_CODE(call(daira_accounts_register, p, "{\"username\":\"x\",\"email\":\"nope\",\"password\":\"short\"}", &out, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK(contains(daira_error_violations(err), "\"field\":\"password\""));
+  CHECK(contains(daira_error_violations(err), "\"field\":\"username\""));
+  CHECK(contains(daira_error_violations(err), "\"field\":\"email\""));
+  CHECK(strlen(daira_error_field(err)) > 0);
+
+  /* Login: Unauthenticated for a wrong password; then a session. */
+  CHECK_CODE(call(daira_accounts_login, p, "{\"identifier\":\"alice\",\"password\":\"wrong password\"}", &out, &err),
+             DAIRA_UNAUTHENTICATED, err);
+  CHECK(contains(daira_error_message(err), "invalid credentials"));
+  CHECK_CODE(call(daira_accounts_login, p, "{\"identifier\":\"alice@example.com\",\"password\":\"correct horse battery\",\"device_type\":\"c\"}",
+                  &out, &err),
+             DAIRA_OK, err);
+  CHECK(err == NULL); /* a successful call frees the earlier error and clears the pointer */
+  CHECK(json_string(out, "access_token", token, sizeof token));
+  CHECK(json_string(out, "refresh_token", refresh, sizeof refresh));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"access_token\":\"%s\"}", token);
+  CHECK_CODE(call(daira_accounts_check_token, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"username\":\"alice\""));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"refresh_token\":\"%s\"}", refresh);
+  CHECK_CODE(call(daira_accounts_refresh, p, request, &out, &err), DAIRA_OK, err);
+  daira_free(out);
+  /* The rotated refresh token presented again is reuse. */
+  CHECK_CODE(call(daira_accounts_refresh, p, request, &out, &err), DAIRA_UNAUTHENTICATED, err);
+  CHECK_CODE(call(daira_accounts_check_token, p, "{\"access_token\":\"garbage.token\"}", &out, &err),
+             DAIRA_UNAUTHENTICATED, err);
+
+  /* Users: NotFound; lookups. */
+  CHECK_CODE(call(daira_users_get, p, "{\"id\":\"999\"}", &out, &err), DAIRA_NOT_FOUND, err);
+  snprintf(request, sizeof request, "{\"id\":%s}", alice); /* ids may come as numbers too */
+  CHECK_CODE(call(daira_users_get, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"username\":\"alice\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_users_find_by_username, p, "{\"username\":\"Bob\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, bob));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"ids\":[\"%s\",\"%s\",\"12345\"]}", bob, alice);
+  CHECK_CODE(call(daira_users_get_many, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"missing\":[\"12345\"]"));
+  CHECK(strstr(out, bob) < strstr(out, alice)); /* caller's order */
+  daira_free(out);
+  CHECK_CODE(call(daira_users_count, p, "{\"status\":\"ACTIVE\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":3"));
+  daira_free(out);
+
+  /* Social: follow; AlreadyExists; self-follow InvalidArgument; FailedPrecondition when blocked. */
+  snprintf(request, sizeof request, "{\"follower_id\":\"%s\",\"followee_id\":\"%s\"}", bob, alice);
+  CHECK_CODE(call(daira_social_follow, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"status\":\"ACTIVE\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_social_follow, p, request, &out, &err), DAIRA_ALREADY_EXISTS, err);
+  snprintf(request, sizeof request, "{\"follower_id\":\"%s\",\"followee_id\":\"%s\"}", bob, bob);
+  CHECK_CODE(call(daira_social_follow, p, request, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "followee_id");
+  snprintf(request, sizeof request, "{\"blocker_id\":\"%s\",\"blocked_id\":\"%s\",\"reason\":\"spam\"}", carol, alice);
+  CHECK_CODE(call(daira_social_block, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"reason\":\"spam\""));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"follower_id\":\"%s\",\"followee_id\":\"%s\"}", alice, carol);
+  CHECK_CODE(call(daira_social_follow, p, request, &out, &err), DAIRA_FAILED_PRECONDITION, err);
+  snprintf(request, sizeof request, "{\"a\":\"%s\",\"b\":\"%s\"}", alice, carol);
+  CHECK_CODE(call(daira_social_is_blocked, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"blocked\":true"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"limit\":10}", alice);
+  CHECK_CODE(call(daira_social_followers, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"username\":\"bob\""));
+  CHECK(contains(out, "\"has_more\":false"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"limit\":0}", alice);
+  CHECK_CODE(call(daira_social_followers, p, request, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "limit");
+
+  /* Content: a post, PermissionDenied for another editor, a comment, a reaction. */
+  snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"content\":\"hello from C #daira @bob\"}", alice);
+  CHECK_CODE(call(daira_content_create_post, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "id", post, sizeof post));
+  CHECK(contains(out, "\"hashtags\":[\"daira\"]"));
+  CHECK(contains(out, bob)); /* the mention */
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"post_id\":\"%s\",\"editor_id\":\"%s\",\"content\":\"mine now\"}", post, bob);
+  CHECK_CODE(call(daira_content_edit_post, p, request, &out, &err), DAIRA_PERMISSION_DENIED, err);
+  snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"post_id\":\"%s\",\"content\":\"nice\"}", bob, post);
+  CHECK_CODE(call(daira_content_create_comment, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "id", comment, sizeof comment));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"post_id\":\"%s\"}", post);
+  CHECK_CODE(call(daira_content_list_comments, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"content\":\"nice\""));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"target_type\":\"POST\",\"target_id\":\"%s\",\"reaction\":\"LOVE\"}",
+           bob, post);
+  CHECK_CODE(call(daira_content_react, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"created\":true"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"target_type\":\"POST\",\"target_id\":\"%s\"}", post);
+  CHECK_CODE(call(daira_content_reactions_summary, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"LOVE\":1"));
+  daira_free(out);
+  CHECK_CODE(call(daira_content_get_post, p, "{\"post_id\":\"1\"}", &out, &err), DAIRA_NOT_FOUND, err);
+
+  /* Feeds: bob's home shows alice's post with its author. */
+  snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"limit\":20}", bob);
+  CHECK_CODE(call(daira_feed_home, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, post));
+  CHECK(contains(out, "\"author\":{"));
+  CHECK(contains(out, "\"username\":\"alice\""));
+  CHECK(contains(out, "\"likes_count\":1"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"tag\":\"#daira\"}", bob);
+  CHECK_CODE(call(daira_feed_hashtag, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, post));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"author_id\":\"%s\"}", bob, alice);
+  CHECK_CODE(call(daira_feed_timeline, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, post));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"cursor\":\"not a cursor\"}", bob);
+  CHECK_CODE(call(daira_feed_home, p, request, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "cursor");
+
+  /* Profiles, search, trending. */
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", alice);
+  CHECK_CODE(call(daira_profiles_stats, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"followers\":1"));
+  CHECK(contains(out, "\"posts\":1"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"bio\":\"Zo\xc3\xab \\\"quoted\\\"\"}", alice);
+  CHECK_CODE(call(daira_profiles_update, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"bio\":\"Zo\xc3\xab \\\"quoted\\\"\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_search_users, p, "{\"query\":\"ali\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"username\":\"alice\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_search_users, p, "{\"query\":\"\"}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "query");
+  CHECK_CODE(call(daira_trending_hashtags, p, "{\"limit\":5}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"tag\":\"daira\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_trending_videos, p, "{}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"items\":[]"));
+  daira_free(out);
+
+  /* A result nobody wants: out_json may be NULL. */
+  snprintf(request, sizeof request, "{\"follower_id\":\"%s\",\"followee_id\":\"%s\"}", bob, alice);
+  CHECK_CODE(call(daira_social_unfollow, p, request, NULL, &err), DAIRA_OK, err);
+  CHECK_CODE(call(daira_social_unfollow, p, request, NULL, &err), DAIRA_NOT_FOUND, err);
+  daira_error_free(&err);
+}
+
+static void test_bad_inputs(daira_platform_t* p) {
+  char* out = (char*)"untouched";
+  daira_error_t* err = NULL;
+  static const char invalid_utf8[] = "{\"username\":\"\xff\xfe\"}";
+
+  CHECK_CODE(daira_users_get(NULL, "{}", 2, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "platform");
+  CHECK(out == NULL); /* set to NULL on failure */
+  CHECK_CODE(daira_users_get(p, NULL, 5, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "request_json");
+  /* NULL with length 0 is an empty request: the service then names what is missing. */
+  CHECK_CODE(daira_social_follow(p, NULL, 0, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "follower_id");
+  CHECK_CODE(call(daira_users_get, p, "{\"id\":", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "request_json");
+  CHECK(contains(daira_error_message(err), "not valid JSON"));
+  CHECK_CODE(call(daira_users_get, p, "[1,2]", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "request_json");
+  CHECK_CODE(call(daira_users_get, p, "{\"id\":true}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "id");
+  CHECK_CODE(call(daira_users_get, p, "{\"id\":\"12x\"}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "id");
+  CHECK_CODE(call(daira_users_get, p, "{\"id\":1,\"idd\":2}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "idd");
+  CHECK_CODE(call(daira_users_get_many, p, "{\"ids\":[1,\"a\"]}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "ids[1]");
+  CHECK_CODE(call(daira_content_create_post, p, "{\"author_id\":1,\"content\":\"x\",\"media_urls\":[3]}", &out, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "media_urls[0]");
+  CHECK_CODE(call(daira_users_find_by_username, p, invalid_utf8, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "request_json");
+  /* Embedded NUL bytes: the length, not a terminator, delimits the input. */
+  CHECK_CODE(daira_users_get(p, "{\"id\":\"1\"}\0garbage", 18, &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_CODE(call(daira_content_unreact, p, "{\"user_id\":1,\"target_type\":\"BLOG\",\"target_id\":1}", &out, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "target_type");
+  CHECK_CODE(call(daira_social_mute, p, "{\"muter_id\":1,\"muted_id\":2,\"kind\":\"LOUD\"}", &out, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "kind");
+  daira_error_free(&err);
+}
+
+static void test_after_close(daira_platform_t** pp) {
+  char* out = NULL;
+  daira_error_t* err = NULL;
+  CHECK_CODE(daira_platform_ping(*pp, &err), DAIRA_OK, err);
+  CHECK_CODE(daira_platform_shutdown(*pp, &err), DAIRA_OK, err);
+  CHECK_CODE(daira_platform_shutdown(*pp, &err), DAIRA_OK, err); /* idempotent */
+  CHECK_CODE(call(daira_users_find_by_username, *pp, "{\"username\":\"alice\"}", &out, &err),
+             DAIRA_FAILED_PRECONDITION, err);
+  CHECK(contains(daira_error_message(err), "platform is closed"));
+  CHECK(out == NULL);
+  CHECK_CODE(daira_platform_ping(*pp, &err), DAIRA_FAILED_PRECONDITION, err);
+  CHECK_CODE(daira_platform_close(pp, &err), DAIRA_OK, err);
+  CHECK(*pp == NULL);
+  CHECK_CODE(daira_platform_close(pp, &err), DAIRA_OK, err); /* closing a NULL handle is a no-op */
+  CHECK_CODE(daira_platform_close(NULL, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "platform");
+  CHECK_CODE(call(daira_users_find_by_username, *pp, "{\"username\":\"alice\"}", &out, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "platform");
+  CHECK_CODE(daira_platform_ping(NULL, &err), DAIRA_INVALID_ARGUMENT, err);
+  daira_error_free(&err);
+}
+
+int main(int argc, char** argv) {
+  const char* options = "{\"password_cost\":\"test\"}";
+  daira_platform_t* p = NULL;
+  daira_error_t* err = NULL;
+  const char* url;
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s <database url>\n", argv[0]);
+    return 2;
+  }
+  url = argv[1];
+
+  test_library();
+  test_open_errors(url);
+  if (daira_platform_open(url, strlen(url), options, strlen(options), &p, &err) != DAIRA_OK) {
+    fprintf(stderr, "open failed: %s\n", daira_error_message(err));
+    daira_error_free(&err);
+    return 1;
+  }
+  test_story_and_codes(p);
+  test_bad_inputs(p);
+  test_after_close(&p);
+  /* Reopening the same database sees the data written before. */
+  CHECK_CODE(daira_platform_open(url, strlen(url), options, strlen(options), &p, &err), DAIRA_OK, err);
+  if (p != NULL) {
+    char* out = NULL;
+    CHECK_CODE(call(daira_users_find_by_username, p, "{\"username\":\"carol\"}", &out, &err), DAIRA_OK, err);
+    daira_free(out);
+    CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
+  }
+  daira_error_free(&err);
+
+  printf("c_abi_test: %d checks, %d failed\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# libdaira_c.so must export the C ABI (daira_* functions) and nothing else: no C++ symbol of daira,
+# Abseil or the C++ runtime may leak into a host process through it.
+#   check_exports.sh <path to libdaira_c.so>
+set -euo pipefail
+lib="$1"
+# Defined dynamic symbols, minus the version node the version script adds.
+symbols=$(nm -D --defined-only "$lib" | awk '$2 != "A" { print $3 }' | sed 's/@.*//')
+[[ -n "$symbols" ]] || { echo "no symbols exported by $lib" >&2; exit 1; }
+bad=$(grep -v '^daira_' <<<"$symbols" || true)
+if [[ -n "$bad" ]]; then
+  echo "$lib exports symbols outside daira_*:" >&2
+  echo "$bad" | head -20 >&2
+  exit 1
+fi
+for required in daira_version daira_free daira_error_free daira_platform_open daira_platform_close \
+    daira_accounts_register daira_social_follow daira_content_create_post daira_feed_home; do
+  grep -qx "$required" <<<"$symbols" || { echo "$lib does not export $required" >&2; exit 1; }
+done
+echo "c_abi.exports: $(wc -l <<<"$symbols") symbols, all daira_*"
