@@ -80,3 +80,6 @@
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"
+
+// platform
+#include "daira/platform/platform.h"

@@ -1,0 +1,101 @@
+// Platform: daira's front door. One object opens the backends a Config names, applies the schema, and
+// hands out every domain service, all sharing one database, clock and id generator.
+//
+//   auto platform = daira::Platform::Open(daira::Config::Embedded("app.db"));
+//   if (!platform.ok()) { std::cerr << platform.status() << "\n"; return 1; }
+//   daira::RequestContext ctx;
+//   auto alice = (*platform)->accounts().Register(ctx, {.email = "a@x.io", .username = "alice", .password = pw});
+//   (*platform)->social().Follow(ctx, bob_id, alice->id);
+//   auto page = (*platform)->feed().Home(ctx, bob_id, {.limit = 20});   // page->items, page->next_cursor
+//   (*platform)->Close();                                                 // or let the destructor do it
+//
+// What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
+// schema unless PlatformOptions::migrate is false. The other concerns (cache, bus, realtime, blobs)
+// have no backends yet: their embedded defaults are accepted and a non-default URL is refused with
+// Unimplemented naming the concern, rather than silently ignored.
+//
+// Lifetime: services returned by the accessors are owned by the Platform and live until it is
+// destroyed. Close() releases the database; after it, the accessors still return the service objects
+// but calling an operation on them is a precondition violation (bindings guard this and report
+// FailedPrecondition "platform is closed").
+//
+// Thread-safety: every accessor and every service is safe to call from any number of threads at once.
+// Close() must not run concurrently with operations (the bindings serialize it with a lock).
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "daira/core/clock.h"
+#include "daira/core/config.h"
+#include "daira/core/id.h"
+#include "daira/core/request_context.h"
+#include "daira/services/accounts.h"
+#include "daira/services/content.h"
+#include "daira/services/feed.h"
+#include "daira/services/profiles.h"
+#include "daira/services/search.h"
+#include "daira/services/social.h"
+#include "daira/services/trending.h"
+#include "daira/services/user_repository.h"
+#include "daira/store/database.h"
+
+namespace daira::inline v0 {
+
+struct PlatformOptions {
+  // Apply the embedded migrations at Open (idempotent; safe with concurrent openers). Default true.
+  bool migrate = true;
+  // Password hashing cost and token lifetimes (daira/services/accounts.h). Default: production costs.
+  services::AccountsOptions accounts{};
+  // Time source for every service; null: Clock::System(). Not owned; must outlive the Platform.
+  const Clock* clock = nullptr;
+  // Id generator for every service; null: IdGenerator::Default(). Not owned; must outlive the Platform.
+  IdGenerator* ids = nullptr;
+};
+
+class Platform {
+ public:
+  // Opens the backends `config` names and, unless options.migrate is false, migrates the database.
+  // Fails with InvalidArgument (a malformed URL or option, naming it), Unavailable (the database cannot
+  // be reached), FailedPrecondition (an applied migration changed) or Unimplemented (a concern URL whose
+  // backend does not exist yet).
+  static absl::StatusOr<std::unique_ptr<Platform>> Open(const Config& config, const PlatformOptions& options = {});
+  // Shorthand: the database URL, every other concern at its embedded default.
+  static absl::StatusOr<std::unique_ptr<Platform>> Open(std::string_view database_url,
+                                                        const PlatformOptions& options = {});
+
+  Platform(const Platform&) = delete;
+  Platform& operator=(const Platform&) = delete;
+  ~Platform();
+
+  services::Accounts& accounts();
+  services::Profiles& profiles();
+  services::UserRepository& users();
+  services::Social& social();
+  services::Content& content();
+  services::Feed& feed();
+  services::Search& search();
+  services::Trending& trending();
+
+  // The database every service uses (for transactions spanning services, health, stats).
+  store::Database& database();
+  const Config& config() const;
+  const services::ServiceDeps& deps() const;
+
+  // Checks the database with one round trip: OK, or the backend's error (Unavailable, …);
+  // FailedPrecondition after Close().
+  absl::Status Ping(const RequestContext& ctx);
+
+  // Releases the backends (closes every pooled connection). Idempotent; returns OK.
+  absl::Status Close();
+  bool closed() const;
+
+ private:
+  struct Impl;
+  explicit Platform(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace daira::inline v0

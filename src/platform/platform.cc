@@ -1,0 +1,107 @@
+#include "daira/platform/platform.h"
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "daira/core/status.h"
+#include "daira/store/migrator.h"
+
+namespace daira::inline v0 {
+
+struct Platform::Impl {
+  Config config;
+  std::unique_ptr<store::Database> db;
+  services::ServiceDeps deps;
+  std::optional<services::Accounts> accounts;
+  std::optional<services::Profiles> profiles;
+  std::optional<services::UserRepository> users;
+  std::optional<services::Social> social;
+  std::optional<services::Content> content;
+  std::optional<services::Feed> feed;
+  std::optional<services::Search> search;
+  std::optional<services::Trending> trending;
+  std::atomic<bool> closed{false};
+};
+
+namespace {
+
+// The concerns without a backend yet: their embedded default is accepted (there is nothing to wire),
+// anything else is refused so that a production URL is never silently ignored.
+absl::Status CheckNotYetWired(std::string_view concern, const std::string& url, std::string_view default_url) {
+  if (url == default_url) return absl::OkStatus();
+  const std::string scheme = url.substr(0, url.find(':'));
+  return absl::UnimplementedError("platform: open: " + std::string(concern) + " backend '" + scheme +
+                                  ":' is not available yet (only the embedded default '" +
+                                  std::string(default_url) + "' is accepted)");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
+  const Config defaults;
+  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("cache", config.cache, defaults.cache));
+  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
+  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("realtime", config.realtime, defaults.realtime));
+  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
+
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
+  if (options.clock != nullptr) db_options.clock = options.clock;
+  DAIRA_ASSIGN_OR_RETURN(impl->db, store::Database::Open(db_options));
+  if (options.migrate) {
+    RequestContext ctx({.correlation_id = "", .caller = "platform:open", .timeout = std::chrono::milliseconds(0)});
+    DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
+    DAIRA_RETURN_IF_ERROR(migrator->Migrate(ctx));
+  }
+  impl->deps = services::ServiceDeps{.db = impl->db.get(), .clock = options.clock, .ids = options.ids};
+  impl->accounts.emplace(impl->deps, options.accounts);
+  impl->profiles.emplace(impl->deps);
+  impl->users.emplace(impl->deps);
+  impl->social.emplace(impl->deps);
+  impl->content.emplace(impl->deps);
+  impl->feed.emplace(impl->deps);
+  impl->search.emplace(impl->deps);
+  impl->trending.emplace(impl->deps);
+  return std::unique_ptr<Platform>(new Platform(std::move(impl)));
+}
+
+absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(std::string_view database_url,
+                                                         const PlatformOptions& options) {
+  Config config;
+  config.database = std::string(database_url);
+  return Open(config, options);
+}
+
+Platform::Platform(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Platform::~Platform() { Close().IgnoreError(); }
+
+services::Accounts& Platform::accounts() { return *impl_->accounts; }
+services::Profiles& Platform::profiles() { return *impl_->profiles; }
+services::UserRepository& Platform::users() { return *impl_->users; }
+services::Social& Platform::social() { return *impl_->social; }
+services::Content& Platform::content() { return *impl_->content; }
+services::Feed& Platform::feed() { return *impl_->feed; }
+services::Search& Platform::search() { return *impl_->search; }
+services::Trending& Platform::trending() { return *impl_->trending; }
+store::Database& Platform::database() { return *impl_->db; }
+const Config& Platform::config() const { return impl_->config; }
+const services::ServiceDeps& Platform::deps() const { return impl_->deps; }
+bool Platform::closed() const { return impl_->closed.load(std::memory_order_acquire); }
+
+absl::Status Platform::Ping(const RequestContext& ctx) {
+  if (closed()) return absl::FailedPreconditionError("platform: ping: platform is closed");
+  return impl_->db->Read(ctx, "SELECT 1").status();
+}
+
+absl::Status Platform::Close() {
+  if (impl_ == nullptr || impl_->closed.exchange(true, std::memory_order_acq_rel)) return absl::OkStatus();
+  // Services keep a pointer to the database but no state of their own; dropping the database closes
+  // every pooled connection (a SQLite WAL file is checkpointed by its last connection).
+  impl_->db.reset();
+  return absl::OkStatus();
+}
+
+}  // namespace daira::inline v0

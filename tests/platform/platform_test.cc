@@ -1,0 +1,114 @@
+// Platform facade: opens, migrates, wires every service over one database; the story a user runs first
+// (register, follow, post, read the feed); refused concerns; close (both SQL backends).
+#include "daira/platform/platform.h"
+
+#include <memory>
+#include <string>
+
+#include "daira/store/migrator.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+#include "test_backends.h"
+
+namespace daira {
+namespace {
+
+using ::daira::testing::StatusIs;
+using ::daira::testing::TestDatabase;
+using ::testing::HasSubstr;
+
+PlatformOptions TestOptions() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
+
+class PlatformTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam())); }
+  std::unique_ptr<TestDatabase> tdb_;
+  RequestContext ctx_;
+};
+
+TEST_P(PlatformTest, OpenMigratesAndServicesShareTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(platform->database()));
+  ASSERT_OK_AND_ASSIGN(auto rows, migrator->Status(ctx_));
+  ASSERT_FALSE(rows.empty());
+  for (const auto& m : rows) EXPECT_TRUE(m.applied) << m.name;
+  EXPECT_OK(platform->Ping(ctx_));
+  EXPECT_EQ(platform->config().database, tdb_->url());
+
+  ASSERT_OK_AND_ASSIGN(model::User alice, platform->accounts().Register(
+                                              ctx_, {.email = "alice@example.com", .username = "alice",
+                                                     .password = "correct horse battery"}));
+  ASSERT_OK_AND_ASSIGN(model::User bob, platform->accounts().Register(
+                                            ctx_, {.email = "bob@example.com", .username = "bob", .password = "correct horse battery"}));
+  ASSERT_OK(platform->social().Follow(ctx_, bob.id, alice.id).status());
+  ASSERT_OK_AND_ASSIGN(model::Post post,
+                       platform->content().CreatePost(ctx_, {.author_id = alice.id.value, .content = "hello #daira"}));
+  ASSERT_OK_AND_ASSIGN(auto page, platform->feed().Home(ctx_, bob.id, {.limit = 20}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].id, post.id);
+  ASSERT_TRUE(page.items[0].author.has_value());
+  EXPECT_EQ(page.items[0].author->username, "alice");
+
+  ASSERT_OK_AND_ASSIGN(model::User found, platform->users().FindByUsername(ctx_, "alice"));
+  EXPECT_EQ(found.id, alice.id);
+  ASSERT_OK_AND_ASSIGN(auto stats, platform->profiles().Stats(ctx_, alice.id));
+  EXPECT_EQ(stats.followers, 1);
+  ASSERT_OK_AND_ASSIGN(auto hits, platform->search().Users(ctx_, {.query = "ali", .limit = 20}));
+  ASSERT_FALSE(hits.items.empty());
+  EXPECT_EQ(hits.items[0].username, "alice");
+}
+
+TEST_P(PlatformTest, ReopenIsIdempotentAndSeesTheData) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+    ASSERT_OK(platform->accounts().Register(ctx_, {.email = "carol@example.com", .username = "carol", .password = "long enough pw"}).status());
+  }
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+  EXPECT_OK(platform->users().FindByUsername(ctx_, "carol").status());
+}
+
+TEST_P(PlatformTest, WithoutMigrateTheSchemaIsLeftAlone) {
+  PlatformOptions options = TestOptions();
+  options.migrate = false;
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), options));
+  EXPECT_FALSE(platform->users().FindByUsername(ctx_, "nobody").ok());
+}
+
+TEST_P(PlatformTest, CloseIsIdempotentAndPingReportsIt) {
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+  EXPECT_FALSE(platform->closed());
+  EXPECT_OK(platform->Close());
+  EXPECT_TRUE(platform->closed());
+  EXPECT_OK(platform->Close());
+  EXPECT_THAT(platform->Ping(ctx_), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("closed")));
+}
+
+DAIRA_INSTANTIATE_SQL_BACKENDS(PlatformTest);
+
+TEST(PlatformOpenTest, RefusesConcernsWithoutABackendNamingThem) {
+  for (const char* entry : {"cache=redis://127.0.0.1:6390/0", "bus=redis://127.0.0.1:6390/0",
+                            "realtime=redis://127.0.0.1:6390", "blobs=s3://bucket"}) {
+    ASSERT_OK_AND_ASSIGN(Config config, Config::FromUrls({"database=sqlite::memory:", entry}));
+    const std::string concern = std::string(entry).substr(0, std::string(entry).find('='));
+    EXPECT_THAT(Platform::Open(config, TestOptions()).status(),
+                StatusIs(absl::StatusCode::kUnimplemented, HasSubstr(concern)))
+        << entry;
+  }
+}
+
+TEST(PlatformOpenTest, BadDatabaseUrlIsInvalidArgument) {
+  EXPECT_THAT(Platform::Open("sqlite:./x.db?readers=many", TestOptions()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("readers")));
+  EXPECT_THAT(Platform::Open("mysql://127.0.0.1/app", TestOptions()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(PlatformOpenTest, EmbeddedInMemoryDefault) {
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(Config::Embedded(":memory:"), TestOptions()));
+  RequestContext ctx;
+  EXPECT_OK(platform->Ping(ctx));
+}
+
+}  // namespace
+}  // namespace daira
