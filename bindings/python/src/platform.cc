@@ -191,6 +191,13 @@ void RegisterPlatform(py::module_& m) {
         });
       },
       py::arg("platform"), py::arg("user_id"), py::arg("n"));
+
+  // Bench support: the binding's fixed cost alone — argument conversion, GIL release/re-acquire and
+  // the close lock around a daira call that does nothing.
+  m.def(
+      "_bench_noop",
+      [](PyPlatform& p, int64_t) { p.core->Call([](Platform&) { return absl::OkStatus(); }); },
+      py::arg("platform"), py::arg("user_id"));
 }
 
 }  // namespace daira::python
