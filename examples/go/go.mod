@@ -1,0 +1,3 @@
+module daira.dev/examples/go
+
+go 1.19

@@ -1,0 +1,113 @@
+// daira from Go through the C ABI (cgo): open an embedded database, register two users, follow, post,
+// read the feed. Prints fixed lines ending with "go example: ok".
+//
+//	CGO_CFLAGS=-I<prefix>/include CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>" go run .
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"daira.dev/examples/go/daira"
+)
+
+// Records as the C ABI returns them (only the fields this story reads). Ids are decimal strings.
+type User struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
+type Post struct {
+	ID       string   `json:"id"`
+	Content  string   `json:"content"`
+	Hashtags []string `json:"hashtags"`
+	Author   *struct {
+		Username string `json:"username"`
+	} `json:"author"`
+}
+
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+	HasMore    bool   `json:"has_more"`
+}
+
+func run() error {
+	dir, err := os.MkdirTemp("", "daira-go-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	fmt.Printf("daira %s from go\n", daira.Version())
+	// password_cost "test": the cheapest argon2id cost, for examples and tests only.
+	db, err := daira.Open("sqlite:"+filepath.Join(dir, "app.db"), map[string]any{"password_cost": "test"})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var alice, bob User
+	if err := db.Call("accounts_register", map[string]any{
+		"username": "alice", "email": "alice@example.com", "password": "correct horse battery"}, &alice); err != nil {
+		return err
+	}
+	if err := db.Call("accounts_register", map[string]any{
+		"username": "bob", "email": "bob@example.com", "password": "correct horse battery"}, &bob); err != nil {
+		return err
+	}
+	fmt.Printf("registered %s and %s\n", alice.Username, bob.Username)
+
+	if err := db.Call("social_follow", map[string]any{"follower_id": bob.ID, "followee_id": alice.ID}, nil); err != nil {
+		return err
+	}
+	fmt.Println("bob follows alice")
+
+	var post Post
+	if err := db.Call("content_create_post", map[string]any{
+		"author_id": alice.ID, "content": "hello from go #daira"}, &post); err != nil {
+		return err
+	}
+	fmt.Printf("alice posted: %s (hashtags: %s)\n", post.Content, strings.Join(post.Hashtags, ","))
+
+	var feed Page[Post]
+	if err := db.Call("feed_home", map[string]any{"viewer_id": bob.ID, "limit": 20}, &feed); err != nil {
+		return err
+	}
+	fmt.Printf("bob's home feed: %d post(s)\n", len(feed.Items))
+	for _, item := range feed.Items {
+		fmt.Printf("  @%s: %s\n", item.Author.Username, item.Content)
+	}
+	if len(feed.Items) != 1 || feed.Items[0].ID != post.ID {
+		return errors.New("the feed does not hold the post")
+	}
+
+	var derr *daira.Error
+	err = db.Call("accounts_register", map[string]any{
+		"username": "alice", "email": "other@example.com", "password": "correct horse battery"}, nil)
+	if !errors.As(err, &derr) {
+		return fmt.Errorf("a second alice: got %v, want a daira error", err)
+	}
+	fmt.Printf("second alice: %s (field %s)\n", derr.Code, derr.Field)
+
+	if err := db.Close(); err != nil {
+		return err
+	}
+	err = db.Call("users_get", map[string]any{"id": alice.ID}, nil)
+	if !errors.As(err, &derr) {
+		return fmt.Errorf("a call after close: got %v, want a daira error", err)
+	}
+	fmt.Printf("after close: %s\n", derr.Code)
+	fmt.Println("go example: ok")
+	return nil
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "go example:", err)
+		os.Exit(1)
+	}
+}

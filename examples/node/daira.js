@@ -1,0 +1,119 @@
+// A thin Node wrapper over libdaira_c.so (daira's C ABI) with koffi: each call takes a plain object,
+// sends it as JSON, and returns the parsed JSON record, or throws a DairaError carrying the code, its
+// name, the field at fault and every violation. Ids come back as decimal strings (JavaScript numbers
+// lose integers above 2^53); pass them back as they are.
+//
+//   const daira = require('./daira');
+//   const db = daira.open('sqlite:/tmp/app.db', { password_cost: 'test' });
+//   const alice = db.call('accounts_register', { username: 'alice', email: 'a@x.io', password: 'pw pw pw pw' });
+//   db.close();
+//
+// Ownership: every string the library returns is copied into JS and freed with daira_free at once;
+// every error object is freed after its fields are read. Threading: calls are synchronous on the
+// calling (main) thread; the library never calls back into JS.
+'use strict';
+
+const koffi = require('koffi');
+const path = require('path');
+
+function libraryPath() {
+  if (process.env.DAIRA_C_LIB) return process.env.DAIRA_C_LIB;
+  return path.join(process.env.DAIRA_LIB_DIR || '/usr/local/lib', 'libdaira_c.so');
+}
+
+const lib = koffi.load(libraryPath());
+koffi.opaque('daira_platform_t');
+koffi.opaque('daira_error_t');
+
+const c = {
+  version: lib.func('const char *daira_version(void)'),
+  codeName: lib.func('const char *daira_code_name(int code)'),
+  free: lib.func('void daira_free(void *ptr)'),
+  errorCode: lib.func('int daira_error_code(const daira_error_t *err)'),
+  errorMessage: lib.func('const char *daira_error_message(const daira_error_t *err)'),
+  errorField: lib.func('const char *daira_error_field(const daira_error_t *err)'),
+  errorViolations: lib.func('const char *daira_error_violations(const daira_error_t *err)'),
+  errorFree: lib.func('void daira_error_free(_Inout_ daira_error_t **err)'),
+  open: lib.func('int daira_platform_open(const char *url, size_t url_len, const char *options, size_t options_len, ' +
+                 '_Out_ daira_platform_t **out, _Inout_ daira_error_t **err)'),
+  shutdown: lib.func('int daira_platform_shutdown(daira_platform_t *platform, _Inout_ daira_error_t **err)'),
+  close: lib.func('int daira_platform_close(_Inout_ daira_platform_t **platform, _Inout_ daira_error_t **err)'),
+};
+
+// The service calls all share one signature; they are bound on first use by name ("feed_home").
+const callSignature = (name) =>
+  `int daira_${name}(daira_platform_t *platform, const char *request, size_t request_len, ` +
+  '_Out_ void **out_json, _Inout_ daira_error_t **err)';
+const calls = new Map();
+function callFunction(name) {
+  if (!/^[a-z_]+$/.test(name)) throw new TypeError(`not a daira call name: ${name}`);
+  if (!calls.has(name)) calls.set(name, lib.func(callSignature(name)));
+  return calls.get(name);
+}
+
+class DairaError extends Error {
+  constructor(code, message, field, violations) {
+    super(message);
+    this.name = 'DairaError';
+    this.code = code;                  // numeric, equal to absl::StatusCode
+    this.codeName = c.codeName(code);  // "INVALID_ARGUMENT", "NOT_FOUND", …
+    this.field = field;                // "" when the error names no field
+    this.violations = violations;      // [{field, message}, …]
+  }
+}
+
+// Turns a failed call's error object into a DairaError, freeing the object.
+function takeError(code, errBox) {
+  const err = errBox[0];
+  if (!err) return new DairaError(code, c.codeName(code), '', []);
+  const e = new DairaError(code, c.errorMessage(err), c.errorField(err), JSON.parse(c.errorViolations(err)));
+  c.errorFree(errBox);
+  return e;
+}
+
+function encode(value) {
+  return value === undefined ? '' : JSON.stringify(value);
+}
+
+class Platform {
+  constructor(handle) {
+    this.handle = handle;
+  }
+
+  // Calls daira_<name> with `request` (an object) and returns the parsed record.
+  call(name, request = {}) {
+    if (this.handle === null) throw new DairaError(9, 'platform is closed', 'platform', []);
+    const fn = callFunction(name);
+    const text = encode(request);
+    const out = [null];
+    const errBox = [null];
+    const code = fn(this.handle, text, Buffer.byteLength(text), out, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+    try {
+      return JSON.parse(koffi.decode(out[0], 'char', -1));
+    } finally {
+      c.free(out[0]);
+    }
+  }
+
+  // Shuts down and frees the handle. Idempotent.
+  close() {
+    if (this.handle === null) return;
+    const box = [this.handle];
+    const errBox = [null];
+    this.handle = null;
+    const code = c.close(box, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+  }
+}
+
+function open(url, options = {}) {
+  const opts = encode(options);
+  const out = [null];
+  const errBox = [null];
+  const code = c.open(url, Buffer.byteLength(url), opts, Buffer.byteLength(opts), out, errBox);
+  if (code !== 0) throw takeError(code, errBox);
+  return new Platform(out[0]);
+}
+
+module.exports = { open, version: () => c.version(), DairaError, Platform };

@@ -1,0 +1,58 @@
+// daira from Node through the C ABI: open an embedded database, register two users, follow, post,
+// read the feed. Prints fixed lines ending with "node example: ok".
+//
+//   DAIRA_C_LIB=/path/to/libdaira_c.so node story.js
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const daira = require('./daira');
+
+function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daira-node-'));
+  try {
+    console.log(`daira ${daira.version()} from node`);
+    // password_cost "test": the cheapest argon2id cost, for examples and tests only.
+    const db = daira.open(`sqlite:${path.join(dir, 'app.db')}`, { password_cost: 'test' });
+
+    const alice = db.call('accounts_register',
+                          { username: 'alice', email: 'alice@example.com', password: 'correct horse battery' });
+    const bob = db.call('accounts_register',
+                        { username: 'bob', email: 'bob@example.com', password: 'correct horse battery' });
+    console.log(`registered ${alice.username} and ${bob.username}`);
+
+    db.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
+    console.log('bob follows alice');
+
+    const post = db.call('content_create_post', { author_id: alice.id, content: 'hello from node #daira' });
+    console.log(`alice posted: ${post.content} (hashtags: ${post.hashtags.join(',')})`);
+
+    const feed = db.call('feed_home', { viewer_id: bob.id, limit: 20 });
+    console.log(`bob's home feed: ${feed.items.length} post(s)`);
+    for (const item of feed.items) console.log(`  @${item.author.username}: ${item.content}`);
+    if (feed.items.length !== 1 || feed.items[0].id !== post.id) throw new Error('the feed does not hold the post');
+
+    try {
+      db.call('accounts_register', { username: 'alice', email: 'other@example.com', password: 'correct horse battery' });
+      throw new Error('a second alice was accepted');
+    } catch (e) {
+      if (!(e instanceof daira.DairaError)) throw e;
+      console.log(`second alice: ${e.codeName} (field ${e.field})`);
+    }
+
+    db.close();
+    try {
+      db.call('users_get', { id: alice.id });
+      throw new Error('a call after close succeeded');
+    } catch (e) {
+      if (!(e instanceof daira.DairaError)) throw e;
+      console.log(`after close: ${e.codeName}`);
+    }
+    console.log('node example: ok');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

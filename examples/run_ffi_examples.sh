@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds and runs the C ABI examples — Node (koffi, examples/node) and Go (cgo, examples/go) — against
+# a built or installed libdaira_c.so, and checks that each prints its story's fixed lines.
+#
+#   examples/run_ffi_examples.sh <build dir> <install prefix | directory holding libdaira_c.so>
+#
+# Node: `npm ci` from the committed package-lock.json into a temporary copy (the source tree gets no
+# node_modules). Go: stdlib only, GOPATH/GOCACHE in a temporary directory, no module downloads
+# (GOPROXY=off). Exit 0 when both printed what they should; DAIRA_FFI_EXAMPLES=node or =go runs one.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build_dir="${1:?usage: $0 <build dir> <install prefix | lib dir>}"
+where="${2:?usage: $0 <build dir> <install prefix | lib dir>}"
+only="${DAIRA_FFI_EXAMPLES:-node go}"
+
+die() { printf 'run_ffi_examples: %s\n' "$*" >&2; exit 1; }
+
+# The library: <prefix>/lib*/libdaira_c.so (an install), <dir>/libdaira_c.so, or the build tree's.
+lib=""
+for candidate in "$where"/lib*/libdaira_c.so "$where"/lib/*/libdaira_c.so "$where/libdaira_c.so" \
+    "$build_dir/bindings/c/libdaira_c.so"; do
+  if [[ -f "$candidate" ]]; then lib="$(cd "$(dirname "$candidate")" && pwd)/libdaira_c.so"; break; fi
+done
+[[ -n "$lib" ]] || die "libdaira_c.so not found under $where (nor in $build_dir/bindings/c)"
+lib_dir="$(dirname "$lib")"
+# The header: installed beside the library, else the source tree's.
+include_dir="$root/bindings/c/include"
+[[ -f "$where/include/daira_c.h" ]] && include_dir="$(cd "$where/include" && pwd)"
+printf 'run_ffi_examples: %s (header %s/daira_c.h)\n' "$lib" "$include_dir" >&2
+
+work="$(mktemp -d /tmp/daira-ffi.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+
+# expect <lang> <output>: the story's lines, exactly (the version line by pattern).
+expect() {
+  local lang="$1" output="$2" want got
+  want=$(cat <<EOF
+registered alice and bob
+bob follows alice
+alice posted: hello from $lang #daira (hashtags: daira)
+bob's home feed: 1 post(s)
+  @alice: hello from $lang #daira
+second alice: ALREADY_EXISTS (field username)
+after close: FAILED_PRECONDITION
+$lang example: ok
+EOF
+)
+  grep -Eq "^daira [0-9]+\.[0-9]+\.[0-9]+ from $lang\$" <<<"$(head -n 1 <<<"$output")" \
+    || die "$lang: unexpected first line: $(head -n 1 <<<"$output")"
+  got=$(tail -n +2 <<<"$output")
+  if [[ "$got" != "$want" ]]; then
+    diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") >&2 || true
+    die "$lang: the output differs from the story's (diff above: < expected, > printed)"
+  fi
+}
+
+if [[ " $only " == *" node "* ]]; then
+  command -v node >/dev/null || die "node is not installed (scripts/setup installs nodejs)"
+  command -v npm >/dev/null || die "npm is not installed"
+  mkdir -p "$work/node"
+  cp "$root/examples/node/package.json" "$root/examples/node/package-lock.json" "$root"/examples/node/*.js "$work/node/"
+  (cd "$work/node" && npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1) \
+    || { cat "$work/npm.log" >&2; die "node: npm ci failed"; }
+  out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node story.js) || { printf '%s\n' "$out" >&2; die "node: story.js failed"; }
+  printf '%s\n' "$out"
+  expect node "$out"
+fi
+
+if [[ " $only " == *" go "* ]]; then
+  command -v go >/dev/null || die "go is not installed (scripts/setup installs golang-go)"
+  export GOPATH="$work/gopath" GOCACHE="$work/gocache" GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=1
+  export CGO_CFLAGS="-I$include_dir" CGO_LDFLAGS="-L$lib_dir -Wl,-rpath,$lib_dir"
+  (cd "$root/examples/go" && go vet ./... && go build -o "$work/go-example" .) || die "go: build failed"
+  out=$("$work/go-example") || { printf '%s\n' "$out" >&2; die "go: the example failed"; }
+  printf '%s\n' "$out"
+  expect go "$out"
+fi
+
+printf 'run_ffi_examples: ok (%s)\n' "$only" >&2
