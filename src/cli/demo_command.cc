@@ -1,8 +1,10 @@
 // `daira demo [--database sqlite:PATH] [--users N --posts M --seed S]`: a fresh embedded database
 // (the file is deleted first; a temp file when --database is not given), migrated and seeded with a
-// small world, then a few sample queries with their timings. It grows as the platform does.
+// small world, then a few sample queries and the domain services (a hydrated home feed, a user
+// search, a user's stats) with their timings. It grows as the platform does.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,6 +15,10 @@
 #include "daira/core/request_context.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
+#include "daira/services/feed.h"
+#include "daira/services/profiles.h"
+#include "daira/services/search.h"
+#include "daira/services/service_deps.h"
 #include "fmt/format.h"
 
 namespace daira::inline v0::cli {
@@ -23,6 +29,7 @@ struct DemoArgs {
 };
 
 constexpr int kWarmRuns = 1000;
+constexpr int kServiceWarmRuns = 200;
 
 // Runs `fn` once cold, then kWarmRuns times; returns {first, mean of the warm runs}.
 template <typename Fn>
@@ -107,6 +114,92 @@ absl::Status SampleQueries(store::Database& db) {
   return absl::OkStatus();
 }
 
+// At most `max_bytes` of `text` on one line (newlines as spaces), cut on a UTF-8 boundary, "…" when cut.
+std::string Excerpt(std::string_view text, size_t max_bytes) {
+  std::string out;
+  for (char c : text) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  if (out.size() <= max_bytes) return out;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  out.resize(cut);
+  return out + "…";
+}
+
+// The domain services on the seeded world: a hydrated home feed, a user search and a user's stats,
+// each timed like the sample queries (a read lease per call, as an application gets them).
+absl::Status ServiceQueries(store::Database& db) {
+  RequestContext ctx({.correlation_id = "", .caller = "cli:demo", .timeout = std::chrono::milliseconds(0)});
+  const services::ServiceDeps deps{.db = &db};
+  services::Feed feed(deps);
+  services::Search search(deps);
+  services::Profiles profiles(deps);
+  fmt::print("\nservices  (daira::services, a read lease per call; warm = mean of {} runs)\n", kServiceWarmRuns);
+
+  // The people to look at: the user following the most accounts (a busy home feed) and the most
+  // followed one (a well-known name to search for and to show stats of).
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet picks,
+      db.Read(ctx,
+              "SELECT (SELECT p.user_id FROM user_profiles p ORDER BY p.following_count DESC, p.user_id LIMIT 1), "
+              "(SELECT u.username FROM user_profiles p JOIN users u ON u.id = p.user_id "
+              "ORDER BY p.followers_count DESC, p.user_id LIMIT 1), "
+              "(SELECT p.user_id FROM user_profiles p ORDER BY p.followers_count DESC, p.user_id LIMIT 1)"));
+  if (picks.empty() || picks.front().IsNull(0)) {
+    fmt::print("  (no users: nothing to show)\n");
+    return absl::OkStatus();
+  }
+  const UserId viewer{picks.front().Int64(0)};
+  const std::string star_name = picks.front().Text(1);
+  const UserId star{picks.front().Int64(2)};
+
+  // 1. Home feed: the first page of 20, every post with its author.
+  query::Page<model::Post> home;
+  DAIRA_ASSIGN_OR_RETURN(auto t1, Time([&]() -> absl::Status {
+                           DAIRA_ASSIGN_OR_RETURN(home, feed.Home(ctx, viewer, {.limit = 20}));
+                           return absl::OkStatus();
+                         }, kServiceWarmRuns));
+  DAIRA_ASSIGN_OR_RETURN(model::UserStats viewer_stats, profiles.Stats(ctx, viewer));
+  std::vector<int64_t> authors;
+  for (const model::Post& p : home.items) {
+    if (std::find(authors.begin(), authors.end(), p.author_id.value) == authors.end()) authors.push_back(p.author_id.value);
+  }
+  fmt::print("  {:<28} first {:>9}   warm {:>9}   → {} posts by {} authors for a user following {}\n",
+             "home feed (20, hydrated)", FormatDuration(t1.first), FormatDuration(t1.second), home.items.size(),
+             authors.size(), FormatCount(viewer_stats.following));
+  for (size_t i = 0; i < home.items.size() && i < 3; ++i) {
+    const model::Post& p = home.items[i];
+    fmt::print("      @{:<22} {}\n", p.author ? p.author->username : "?", Excerpt(p.content, 60));
+  }
+
+  // 2. Search: the first three letters of a well-known username, 20 hits (exact, prefix, full text).
+  const std::string q = star_name.substr(0, std::min<size_t>(3, star_name.size()));
+  query::Page<services::UserHit> hits;
+  DAIRA_ASSIGN_OR_RETURN(auto t2, Time([&]() -> absl::Status {
+                           DAIRA_ASSIGN_OR_RETURN(hits, search.Users(ctx, {.query = q, .limit = 20}));
+                           return absl::OkStatus();
+                         }, kServiceWarmRuns));
+  fmt::print("  {:<28} first {:>9}   warm {:>9}   → {} users{}\n", fmt::format("search users \"{}\" (20)", q),
+             FormatDuration(t2.first), FormatDuration(t2.second), hits.items.size(),
+             hits.has_more ? " (more on the next page)" : "");
+  for (size_t i = 0; i < hits.items.size() && i < 3; ++i) {
+    const services::UserHit& h = hits.items[i];
+    fmt::print("      @{:<22} {}{}\n", h.username, h.display_name, h.is_verified ? "  (verified)" : "");
+  }
+
+  // 3. A user's stats: the denormalized counters, one row.
+  model::UserStats stats;
+  DAIRA_ASSIGN_OR_RETURN(auto t3, Time([&]() -> absl::Status {
+                           DAIRA_ASSIGN_OR_RETURN(stats, profiles.Stats(ctx, star));
+                           return absl::OkStatus();
+                         }, kServiceWarmRuns));
+  fmt::print("  {:<28} first {:>9}   warm {:>9}   → @{}\n", "user stats", FormatDuration(t3.first),
+             FormatDuration(t3.second), star_name);
+  fmt::print("      {} followers · {} following · {} posts · {} videos · {} likes received\n",
+             FormatCount(stats.followers), FormatCount(stats.following), FormatCount(stats.posts),
+             FormatCount(stats.videos), FormatCount(stats.likes_received));
+  return absl::OkStatus();
+}
+
 int Run(const GlobalOptions& globals, const DemoArgs& args) {
   std::string url = globals.database;
   if (!globals.database_given) {
@@ -145,6 +238,8 @@ int Run(const GlobalOptions& globals, const DemoArgs& args) {
 
   absl::Status queried = SampleQueries(**db);
   if (!queried.ok()) return FailStatus("", queried);
+  absl::Status served = ServiceQueries(**db);
+  if (!served.ok()) return FailStatus("", served);
 
   fmt::print("\ndone in {}. Look around: daira --database {} stats\n", FormatDuration(total.Elapsed()), url);
   return kExitOk;
@@ -156,7 +251,7 @@ Command AddDemoCommand(CLI::App& root, const GlobalOptions& globals) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* app = root.add_subcommand(
       "demo", "a fresh embedded database (sqlite:PATH, deleted first; a temp file by default): migrate, seed a "
-              "small world, run sample queries, all timed");
+              "small world, run sample queries and the services (home feed, user search, user stats), all timed");
   AddSeedOptions(*app, args->seed);
   return {app, [&globals, args] { return Run(globals, *args); }};
 }

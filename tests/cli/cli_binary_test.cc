@@ -18,6 +18,7 @@
 
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -220,6 +221,12 @@ TEST_F(CliTest, DemoOnTempPathPrintsSections) {
   for (const char* section : {"migrate", "seed", "queries", "user by id", "100 users", "followers"}) {
     EXPECT_THAT(r.out, HasSubstr(section));
   }
+  // The services section: a hydrated feed page (posts with their authors), a search, a user's stats.
+  for (const char* section : {"services", "home feed (20, hydrated)", "→ 20 posts by", "search users \"",
+                              "user stats", "followers · ", "likes received"}) {
+    EXPECT_THAT(r.out, HasSubstr(section));
+  }
+  EXPECT_THAT(r.out, ContainsRegex("\n      @[a-z]+[0-9]+ +[^ ]"));  // a post or hit line: @author then text
   EXPECT_TRUE(std::filesystem::exists(path));
 }
 
