@@ -61,6 +61,13 @@
 #include "daira/model/user_profile.h"
 #include "daira/model/user_session.h"
 #include "daira/model/video.h"
+// model: payments and moderation
+#include "daira/model/audit_log.h"
+#include "daira/model/content_report.h"
+#include "daira/model/moderation_review.h"
+#include "daira/model/payment.h"
+#include "daira/model/wallet.h"
+#include "daira/model/wallet_transaction.h"
 
 // services
 #include "daira/services/account_requests.h"
@@ -80,6 +87,13 @@
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"
+// services: payments and moderation repositories
+#include "daira/services/audit_log_repository.h"
+#include "daira/services/moderation_review_repository.h"
+#include "daira/services/payment_repository.h"
+#include "daira/services/report_repository.h"
+#include "daira/services/transaction_repository.h"
+#include "daira/services/wallet_repository.h"
 
 // platform
 #include "daira/platform/platform.h"
