@@ -1,0 +1,204 @@
+// The C ABI's per-call overhead: one user lookup by id through libdaira_c.so (JSON request in, JSON
+// record out, daira_free) against the direct C++ call platform->users().Get(ctx, id), on the same
+// SQLite database in the same process and run.
+//
+// Fixture: a temp SQLite file (WAL) with 1,000 users registered through daira::Platform; the C ABI
+// opens its own handle on the same file. Ids come from a fixed xorshift sequence over those users.
+//
+// Cases:
+//   user_get/direct          platform->users().Get(ctx, UserId{id}) → StatusOr<model::User>
+//   user_get/direct_json     the same, then the record written as JSON (what the C ABI returns)
+//   user_get/c_abi           daira_users_get(handle, "{\"id\":\"…\"}", len, &out, &err) + daira_free(out)
+// Every case except direct also runs the direct call for the same number of iterations right after its
+// loop and reports direct_ns (direct wall ns/op), ratio_vs_direct (its wall ns/op ÷ direct's) and
+// cpu_ratio_vs_direct (the same with this thread's CPU time, the steadier figure on a busy machine).
+//
+//   ./build/<dir>/bench/c_abi_bench --benchmark_min_time=0.5
+#include <benchmark/benchmark.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "daira/core/json.h"
+#include "daira/core/request_context.h"
+#include "daira/platform/platform.h"
+#include "daira_c.h"
+
+namespace {
+
+constexpr int kUsers = 1000;
+
+struct Fixture {
+  std::filesystem::path dir;
+  std::unique_ptr<daira::Platform> platform;
+  daira_platform_t* handle = nullptr;
+  std::vector<int64_t> ids;
+  std::vector<std::string> requests;  // {"id":"…"} per id
+
+  ~Fixture() {
+    daira_platform_close(&handle, nullptr);
+    platform.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+Fixture& GetFixture() {
+  static Fixture* f = [] {
+    auto* fx = new Fixture();
+    fx->dir = std::filesystem::temp_directory_path() / absl::StrCat("daira-c-abi-bench-", ::getpid());
+    std::filesystem::create_directories(fx->dir);
+    const std::string url = "sqlite:" + (fx->dir / "bench.db").string();
+    daira::PlatformOptions options;
+    options.accounts = daira::services::AccountsOptions::ForTesting();
+    auto platform = daira::Platform::Open(url, options);
+    if (!platform.ok()) {
+      std::fprintf(stderr, "open: %s\n", std::string(platform.status().message()).c_str());
+      std::exit(1);
+    }
+    fx->platform = *std::move(platform);
+    daira::RequestContext ctx;
+    for (int i = 0; i < kUsers; ++i) {
+      daira::services::NewUser user;
+      user.username = absl::StrCat("user", i);
+      user.email = absl::StrCat("user", i, "@example.com");
+      auto created = fx->platform->users().Create(ctx, user);
+      if (!created.ok()) {
+        std::fprintf(stderr, "create: %s\n", std::string(created.status().message()).c_str());
+        std::exit(1);
+      }
+      fx->ids.push_back(created->id.value);
+      fx->requests.push_back(absl::StrCat("{\"id\":\"", created->id.value, "\"}"));
+    }
+    const std::string opts = R"({"password_cost":"test","migrate":false})";
+    daira_error_t* err = nullptr;
+    if (daira_platform_open(url.data(), url.size(), opts.data(), opts.size(), &fx->handle, &err) != DAIRA_OK) {
+      std::fprintf(stderr, "daira_platform_open: %s\n", daira_error_message(err));
+      std::exit(1);
+    }
+    return fx;
+  }();
+  return *f;
+}
+
+class IdStream {
+ public:
+  size_t Next() {
+    x_ ^= x_ << 13;
+    x_ ^= x_ >> 7;
+    x_ ^= x_ << 17;
+    return static_cast<size_t>(x_ % kUsers);
+  }
+
+ private:
+  uint64_t x_ = 0x9E3779B97F4A7C15ull;
+};
+
+double NowNs() {
+  return static_cast<double>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+std::string Rfc3339(std::chrono::system_clock::time_point t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", absl::FromChrono(t), absl::UTCTimeZone());
+}
+
+// This thread's CPU time: on a loaded machine wall time mostly measures the scheduler.
+double CpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
+struct Start {
+  double wall = NowNs();
+  double cpu = CpuNs();
+};
+
+// Runs the direct call `n` times and reports its ns/op next to the case's, as ratios.
+void Report(benchmark::State& state, Fixture& f, const Start& start) {
+  const double n = static_cast<double>(state.iterations());
+  const double wall = (NowNs() - start.wall) / n;
+  const double cpu = (CpuNs() - start.cpu) / n;
+  IdStream ids;
+  daira::RequestContext ctx;
+  const Start direct_start;
+  for (int64_t i = 0; i < state.iterations(); ++i) {
+    auto user = f.platform->users().Get(ctx, daira::UserId(f.ids[ids.Next()]));
+    benchmark::DoNotOptimize(user);
+  }
+  const double direct_wall = (NowNs() - direct_start.wall) / n;
+  const double direct_cpu = (CpuNs() - direct_start.cpu) / n;
+  state.counters["direct_ns"] = direct_wall;
+  state.counters["ratio_vs_direct"] = wall / direct_wall;
+  state.counters["cpu_ratio_vs_direct"] = cpu / direct_cpu;
+}
+
+void BM_UserGetDirect(benchmark::State& state) {
+  Fixture& f = GetFixture();
+  IdStream ids;
+  daira::RequestContext ctx;
+  for (auto _ : state) {
+    auto user = f.platform->users().Get(ctx, daira::UserId(f.ids[ids.Next()]));
+    if (!user.ok()) state.SkipWithError("users().Get failed");
+    benchmark::DoNotOptimize(user);
+  }
+}
+
+void BM_UserGetDirectJson(benchmark::State& state) {
+  Fixture& f = GetFixture();
+  IdStream ids;
+  daira::RequestContext ctx;
+  const Start start;
+  for (auto _ : state) {
+    auto user = f.platform->users().Get(ctx, daira::UserId(f.ids[ids.Next()]));
+    if (!user.ok()) state.SkipWithError("users().Get failed");
+    // The fields the C ABI writes (its writer is private to the .so; this is the same work).
+    daira::JsonWriter w;
+    w.BeginObject().Key("id").String(absl::StrCat(user->id.value)).Key("username").String(*user->username);
+    w.Key("email").String(user->email.value_or("")).Key("phone").Null().Key("avatar_url").Null();
+    w.Key("is_verified").Bool(user->is_verified.value_or(false)).Key("is_private").Bool(user->is_private.value_or(false));
+    w.Key("status").String("ACTIVE").Key("role").String("USER").Key("last_login_at").Null();
+    w.Key("created_at").String(Rfc3339(user->created_at.value_or(std::chrono::system_clock::time_point{})));
+    w.Key("updated_at").String(Rfc3339(user->updated_at.value_or(std::chrono::system_clock::time_point{})));
+    w.Key("deleted_at").Null().EndObject();
+    std::string json = w.Take();
+    benchmark::DoNotOptimize(json);
+  }
+  Report(state, f, start);
+}
+
+void BM_UserGetCAbi(benchmark::State& state) {
+  Fixture& f = GetFixture();
+  IdStream ids;
+  daira_error_t* err = nullptr;
+  const Start start;
+  for (auto _ : state) {
+    const std::string& request = f.requests[ids.Next()];
+    char* out = nullptr;
+    if (daira_users_get(f.handle, request.data(), request.size(), &out, &err) != DAIRA_OK) {
+      state.SkipWithError(daira_error_message(err));
+    }
+    benchmark::DoNotOptimize(out);
+    daira_free(out);
+  }
+  daira_error_free(&err);
+  Report(state, f, start);
+}
+
+BENCHMARK(BM_UserGetDirect)->Name("user_get/direct");
+BENCHMARK(BM_UserGetDirectJson)->Name("user_get/direct_json");
+BENCHMARK(BM_UserGetCAbi)->Name("user_get/c_abi");
+
+}  // namespace
+
+BENCHMARK_MAIN();
