@@ -80,6 +80,12 @@ std::vector<int64_t> RawIds(const std::vector<UserId>& ids);
 // writers are serialized by BEGIN IMMEDIATE).
 std::string_view ForUpdate(const store::Connection& conn);
 
+// The predicate a viewer applies to a post row aliased `p`: visibility (PUBLIC; FOLLOWERS with an
+// ACTIVE follow; PRIVATE only the author), no author blocked either way, no author muted (MUTE or
+// HIDE_POSTS, unexpired at `now` micros). UserId{} (anonymous) sees PUBLIC posts only. Its parameters
+// are appended to `params` in order. Shared by the feeds and post search.
+std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& params);
+
 // The home feed's statement fetching `fetch` rows (exposed for EXPLAIN in tests). Parameters, in
 // order: viewer x4, now (micros, for mute expiry), viewer, viewer, the cursor id bound.
 std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch);

@@ -19,20 +19,7 @@ namespace {
 
 using internal::PostColumns;
 using internal::PostFromRow;
-
-// Predicates a viewer applies to a post row `p` (visibility) and its author expression (blocks,
-// mutes), with their parameters appended to `params` in order.
-std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& params) {
-  if (!viewer.valid()) return "p.visibility = 'PUBLIC'";
-  const int64_t v = viewer.value;
-  params.insert(params.end(), {v, v, v, v, v, now});
-  return "(p.visibility = 'PUBLIC' OR p.author_id = ? OR (p.visibility = 'FOLLOWERS' AND EXISTS ("
-         "SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = p.author_id AND f.status = 'ACTIVE')))"
-         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)"
-         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?)"
-         " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = p.author_id"
-         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
-}
+using internal::ViewerFilter;
 
 absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, const RequestContext& ctx,
                                                        const query::KeysetQuery& q, const PageRequest& page) {
@@ -57,6 +44,18 @@ std::string HashtagScope(const std::string& tag) {
 }  // namespace
 
 namespace internal {
+
+std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& params) {
+  if (!viewer.valid()) return "p.visibility = 'PUBLIC'";
+  const int64_t v = viewer.value;
+  params.insert(params.end(), {v, v, v, v, v, now});
+  return "(p.visibility = 'PUBLIC' OR p.author_id = ? OR (p.visibility = 'FOLLOWERS' AND EXISTS ("
+         "SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = p.author_id AND f.status = 'ACTIVE')))"
+         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)"
+         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?)"
+         " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = p.author_id"
+         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
+}
 
 std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
   const char* cmp = backward ? ">" : "<";

@@ -1,4 +1,6 @@
-// Search service: ranked user search over the FTS5 table (SQLite) / GIN tsvector indexes (Postgres).
+// Search service: users (FTS5 / GIN tsvector + username prefix range), posts (posts_fts / GIN tsvector,
+// or one hashtag through post_hashtags) and hashtags (prefix range), each a keyset over integer keys
+// computed in SQL from the row and the query.
 #include "daira/services/search.h"
 
 #include <cstdint>
@@ -11,8 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "daira/core/status.h"
+#include "daira/core/utf8.h"
 #include "daira/store/dialect.h"
+#include "services/content_internal.h"
+#include "services/row_helpers.h"
 #include "services/search_internal.h"
+#include "services/text_entities.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -36,83 +42,192 @@ std::vector<std::string> Words(std::string_view q) {
   return out;
 }
 
-// FTS5: every word as a quoted string (double quotes doubled) with a prefix '*', implicitly ANDed.
+// FTS5: a word as a quoted string (double quotes doubled), with a prefix '*' when `prefix`.
+std::string Fts5Word(const std::string& w, bool prefix) {
+  std::string quoted = "\"";
+  for (char c : w) {
+    if (c == '"') quoted.push_back('"');
+    quoted.push_back(c);
+  }
+  quoted.push_back('"');
+  if (prefix) quoted.push_back('*');
+  return quoted;
+}
+
+// FTS5: every word as a prefix string, implicitly ANDed.
 std::string Fts5Query(const std::vector<std::string>& words) {
   std::vector<std::string> parts;
-  for (const std::string& w : words) {
-    std::string quoted = "\"";
-    for (char c : w) {
-      if (c == '"') quoted.push_back('"');
-      quoted.push_back(c);
-    }
-    parts.push_back(quoted + "\"*");
-  }
+  for (const std::string& w : words) parts.push_back(Fts5Word(w, /*prefix=*/true));
   return absl::StrJoin(parts, " ");
 }
 
-// tsquery: every word as a quoted lexeme (single quotes doubled, backslashes escaped) with :*, ANDed.
+// tsquery: a word as a quoted lexeme (single quotes doubled, backslashes escaped), with :* when `prefix`.
+std::string TsWord(const std::string& w, bool prefix) {
+  std::string quoted = "'";
+  for (char c : w) {
+    if (c == '\'' || c == '\\') quoted.push_back(c == '\'' ? '\'' : '\\');
+    quoted.push_back(c);
+  }
+  quoted.push_back('\'');
+  if (prefix) quoted += ":*";
+  return quoted;
+}
+
+// tsquery: every word as a prefix lexeme, ANDed.
 std::string TsQuery(const std::vector<std::string>& words) {
   std::vector<std::string> parts;
-  for (const std::string& w : words) {
-    std::string quoted = "'";
-    for (char c : w) {
-      if (c == '\'' || c == '\\') quoted.push_back(c == '\'' ? '\'' : '\\');
-      quoted.push_back(c);
-    }
-    parts.push_back(quoted + "':*");
-  }
+  for (const std::string& w : words) parts.push_back(TsWord(w, /*prefix=*/true));
   return absl::StrJoin(parts, " & ");
 }
 
-int64_t Utf8Length(std::string_view s) {
+int64_t CodePoints(std::string_view s) {
   int64_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
 }
 
-UserHit HitFromRow(const store::Row& r) {
+void AppendUtf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+// Cursor scopes hold at most CursorCodec::kMaxScopeBytes (256): a query of up to 100 characters can
+// take 400 bytes, so a long one is represented by a prefix and its FNV-1a hash.
+std::string Scope(std::string_view kind, std::string_view q) {
+  if (q.size() <= 200) return absl::StrCat("search:", ToAbsl(kind), ":", ToAbsl(q));
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : q) h = (h ^ ch) * 1099511628211ULL;
+  return absl::StrCat("search:", ToAbsl(kind), ":", ToAbsl(q.substr(0, 100)), ":", absl::Hex(h));
+}
+
+// The prefix-range predicate on `column` for strings starting with `prefix`, its values appended to
+// `params`. SQLite: BINARY collation, [prefix, prefix || 0xFF) (0xFF never occurs in UTF-8), served
+// by the column's ordinary index. PostgreSQL: the same range in the "C" collation (an index declared
+// COLLATE "C" serves it, also under a generic plan, unlike `LIKE $1`); the upper bound is the next
+// code point string, since Postgres rejects invalid UTF-8.
+std::string PrefixRange(store::Backend backend, std::string_view column, const std::string& prefix,
+                        std::vector<store::Value>& params) {
+  if (backend != store::Backend::kPostgres) {
+    params.insert(params.end(), {prefix, prefix + "\xFF"});
+    return absl::StrCat(ToAbsl(column), " >= ? AND ", ToAbsl(column), " < ?");
+  }
+  params.emplace_back(prefix);
+  std::string sql = absl::StrCat(ToAbsl(column), " COLLATE \"C\" >= ?");
+  if (std::optional<std::string> upper = internal::PrefixUpperBound(prefix)) {
+    absl::StrAppend(&sql, " AND ", ToAbsl(column), " COLLATE \"C\" < ?");
+    params.emplace_back(*std::move(upper));
+  }
+  return sql;
+}
+
+// Columns of the post's author, read in the same statement as the post (aliases au / ap).
+constexpr char kAuthorColumns[] =
+    "au.username AS author_username, au.avatar_url AS author_avatar_url, au.is_verified AS author_is_verified, "
+    "ap.display_name AS author_display_name";
+constexpr char kAuthorJoins[] =
+    " LEFT JOIN users au ON au.id = p.author_id LEFT JOIN user_profiles ap ON ap.user_id = p.author_id";
+
+UserHit UserHitFromRow(const store::Row& r) {
   UserHit h;
   h.rank_bucket = static_cast<int>(r.Int64("bucket"));
+  h.rank_tier = r.Int64("tier");
   h.id = r.Int64("id");
   h.username = r.Text("username");
   if (!r.IsNull("display_name")) h.display_name = r.Text("display_name");
-  if (!r.IsNull("avatar_url")) h.avatar_url = r.Text("avatar_url");
+  h.avatar_url = internal::OptionalText(r, "avatar_url");
   h.is_verified = r.Int64("is_verified") != 0;
   return h;
 }
 
-// Cursor scopes hold at most CursorCodec::kMaxScopeBytes (the query is at most 100 characters).
-std::string Scope(const std::string& q) { return "search:users:" + q; }
+PostHit PostHitFromRow(const store::Row& r) {
+  PostHit h;
+  h.post = internal::PostFromRow(r);
+  h.relevance = r.Int64("relevance");
+  if (!r.IsNull("author_username")) {
+    h.post.author = model::AuthorSummary{
+        .id = h.post.author_id,
+        .username = r.Text("author_username"),
+        .display_name = r.IsNull("author_display_name") ? "" : r.Text("author_display_name"),
+        .avatar_url = r.IsNull("author_avatar_url") ? "" : r.Text("author_avatar_url"),
+        .is_verified = r.Int64("author_is_verified") != 0};
+  }
+  return h;
+}
+
+HashtagHit HashtagHitFromRow(const store::Row& r) {
+  return HashtagHit{.id = r.Int64("id"),
+                    .tag = r.Text("tag"),
+                    .posts_count = r.Int64("posts_count"),
+                    .videos_count = r.Int64("videos_count")};
+}
+
+absl::Status CheckScope(std::string_view op, const SearchRequest& request, std::string_view own) {
+  if (request.scope == "ALL" || request.scope == own) return absl::OkStatus();
+  return InvalidField(op, "scope",
+                      absl::StrCat("must be ALL or ", ToAbsl(own), " for this search (got ", request.scope, ")"));
+}
+
+query::PageRequest KeysetPage(const SearchRequest& request) {
+  return query::PageRequest{.limit = static_cast<int>(request.limit), .cursor = request.cursor};
+}
+
+// The hashtag a caller's prefix stands for, folded as extraction folds tags ("#Cai" -> "cai"), or ""
+// when no tag can start with it. A digits-only prefix ("20") is a valid start although not a tag.
+std::string HashtagPrefix(std::string_view q) {
+  if (!q.empty() && q.front() == '#') q.remove_prefix(1);
+  if (q.empty()) return "";
+  std::string folded = internal::NormalizeHashtag(q);
+  if (!folded.empty()) return folded;
+  folded = internal::NormalizeHashtag(absl::StrCat(ToAbsl(q), "x"));
+  if (folded.empty()) return "";
+  folded.pop_back();
+  return folded;
+}
 
 }  // namespace
 
 namespace internal {
 
+std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
+  std::vector<char32_t> cps;
+  for (size_t pos = 0; pos < prefix.size();) cps.push_back(Utf8Decode(prefix, &pos));
+  while (!cps.empty()) {
+    char32_t last = cps.back();
+    cps.pop_back();
+    if (last == kUtf8Invalid || last >= 0x10FFFF) continue;
+    ++last;
+    if (last == 0xD800) last = 0xE000;  // surrogates are not characters
+    std::string out;
+    for (char32_t c : cps) AppendUtf8(out, c);
+    AppendUtf8(out, last);
+    return out;
+  }
+  return std::nullopt;
+}
+
 query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q) {
   const std::vector<std::string> words = Words(q);
   const bool postgres = backend == store::Backend::kPostgres;
 
-  std::vector<store::Value> params;
-  const int64_t qlen = Utf8Length(q);
   // Candidates: a UNION of index-served branches (an OR across them would defeat the indexes).
   std::vector<std::string> branches;
+  std::vector<store::Value> branch_params;
   if (!q.empty()) {
-    if (postgres) {
-      // LIKE with escaped wildcards; served by users_username_uidx under the C collation, a filter
-      // otherwise (the bucket below is decided by substr either way).
-      std::string pattern;
-      for (char c : q) {
-        if (c == '%' || c == '_' || c == '!') pattern.push_back('!');
-        pattern.push_back(c);
-      }
-      branches.push_back("SELECT id FROM users WHERE username LIKE ? ESCAPE '!'");
-      params.emplace_back(pattern + "%");
-    } else {
-      // BINARY collation: [q, q + 0xFF) is exactly the strings starting with q (0xFF never occurs in
-      // UTF-8); a range scan of users_username_uidx.
-      branches.push_back("SELECT id FROM users WHERE username >= ? AND username < ?");
-      params.insert(params.end(), {q, q + "\xFF"});
-    }
+    // Postgres: users_username_prefix_idx (username COLLATE "C"); SQLite: users_username_uidx.
+    branches.push_back("SELECT id FROM users WHERE " + PrefixRange(backend, "username", q, branch_params));
   }
   if (!words.empty()) {
     if (postgres) {
@@ -122,47 +237,165 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
       branches.push_back(
           "SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
           "to_tsquery('simple', ?)");
-      params.insert(params.end(), {tsq, tsq});
+      branch_params.insert(branch_params.end(), {tsq, tsq});
     } else {
       branches.push_back("SELECT rowid FROM users_fts WHERE users_fts MATCH ?");
-      params.emplace_back(Fts5Query(words));
+      branch_params.emplace_back(Fts5Query(words));
     }
   }
   if (branches.empty()) branches.push_back("SELECT id FROM users WHERE 1 = 0");
+
+  // tier of a full-text hit: the number of words that do not appear whole. One whole-word test per
+  // word, on the candidate rows only (bucket 2).
+  std::vector<store::Value> params;
+  std::string prefix_only = "0";
+  if (!words.empty()) {
+    std::vector<std::string> whole;
+    for (const std::string& w : words) {
+      if (postgres) {
+        whole.push_back(
+            "CASE WHEN (to_tsvector('simple', s.username) || to_tsvector('simple', coalesce(s.display_name, ''))) "
+            "@@ to_tsquery('simple', ?) THEN 1 ELSE 0 END");
+        params.emplace_back(TsWord(w, /*prefix=*/false));
+      } else {
+        whole.push_back("CASE WHEN s.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?) THEN 1 ELSE 0 END");
+        params.emplace_back(Fts5Word(w, /*prefix=*/false));
+      }
+    }
+    prefix_only = absl::StrCat(words.size(), " - (", absl::StrJoin(whole, " + "), ")");
+  }
   // bucket: 0 exact, 1 prefix, 2 full text, decided per candidate (substr: no wildcards).
-  std::vector<store::Value> all_params = {q, qlen, q};
-  all_params.insert(all_params.end(), params.begin(), params.end());
-  params = std::move(all_params);
+  params.insert(params.end(), {q, CodePoints(q), q});
+  params.insert(params.end(), branch_params.begin(), branch_params.end());
   const std::string inner = absl::StrCat(
       "SELECT CAST(CASE WHEN u.username = ? THEN 0 WHEN substr(u.username, 1, CAST(? AS INTEGER)) = ? THEN 1 "
       "ELSE 2 END AS BIGINT) AS bucket, u.id, u.username, p.display_name, u.avatar_url, u.is_verified "
       "FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id "
       "WHERE u.status = 'ACTIVE' AND u.id IN (",
       absl::StrJoin(branches, " UNION "), ")");
+  const std::string ranked = absl::StrCat(
+      "SELECT s.bucket, CAST(CASE s.bucket WHEN 0 THEN 0 WHEN 1 THEN length(s.username) ELSE ", prefix_only,
+      " END AS BIGINT) AS tier, s.id, s.username, s.display_name, s.avatar_url, s.is_verified FROM (", inner, ") s");
 
   return query::KeysetQuery{
-      .scope = Scope(q),
-      .select = absl::StrCat("SELECT bucket, id, username, display_name, avatar_url, is_verified FROM (", inner, ") s"),
+      .scope = Scope("users", q),
+      .select = absl::StrCat("SELECT bucket, tier, id, username, display_name, avatar_url, is_verified FROM (", ranked,
+                             ") r"),
       .params = std::move(params),
-      .keys = {{"bucket"}, {"id"}},
+      .keys = {{"bucket"}, {"tier"}, {"id"}},
       .order = query::SortOrder::kAscending};
+}
+
+query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now) {
+  const std::vector<std::string> words = Words(query);
+  const bool postgres = backend == store::Backend::kPostgres;
+  std::vector<store::Value> params;
+  // relevance: one whole-word test per word on the matching rows; Postgres computes the row's
+  // tsvector once (the OFFSET 0 keeps the LATERAL subquery from being inlined into every test).
+  std::vector<std::string> whole;
+  for (const std::string& w : words) {
+    if (postgres) {
+      whole.push_back("CASE WHEN v.tsv @@ to_tsquery('simple', ?) THEN 1 ELSE 0 END");
+      params.emplace_back(TsWord(w, /*prefix=*/false));
+    } else {
+      whole.push_back("CASE WHEN p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?) THEN 1 ELSE 0 END");
+      params.emplace_back(Fts5Word(w, /*prefix=*/false));
+    }
+  }
+  std::string sql = absl::StrCat("SELECT ", PostColumns("p"), ", ", kAuthorColumns, ", CAST(",
+                                 absl::StrJoin(whole, " + "), " AS BIGINT) AS relevance FROM posts p", kAuthorJoins);
+  if (postgres) {
+    // The match is exactly posts_content_search_idx's expression and partial predicate.
+    absl::StrAppend(&sql,
+                    " CROSS JOIN LATERAL (SELECT to_tsvector('simple', p.content) AS tsv OFFSET 0) v"
+                    " WHERE to_tsvector('simple', p.content) @@ to_tsquery('simple', ?)");
+    params.emplace_back(TsQuery(words));
+  } else {
+    absl::StrAppend(&sql, " WHERE p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)");
+    params.emplace_back(Fts5Query(words));
+  }
+  absl::StrAppend(&sql, " AND p.status = 'ACTIVE' AND ", ViewerFilter(viewer, now, params));
+  return query::KeysetQuery{.scope = Scope("posts", absl::StrJoin(words, " ")),
+                            .select = absl::StrCat("SELECT * FROM (", sql, ") s"),
+                            .params = std::move(params),
+                            .keys = {{"relevance"}, {"id"}},
+                            .order = query::SortOrder::kDescending};
+}
+
+query::KeysetQuery PostHashtagQuery(store::Backend backend, const std::string& tag, UserId viewer, int64_t now) {
+  // As Feed::HashtagFeed (a walk of post_hashtags_hashtag_idx (hashtag_id, post_id DESC)), with the
+  // author joined so that a page is one statement.
+  const bool sqlite = backend == store::Backend::kSqlite;
+  query::KeysetQuery q{
+      .scope = Scope("posts", "#" + tag),
+      .select = absl::StrCat("SELECT ", PostColumns("p"), ", ", kAuthorColumns,
+                             ", CAST(0 AS BIGINT) AS relevance FROM post_hashtags ph",
+                             sqlite ? " INDEXED BY post_hashtags_hashtag_idx" : "", " JOIN posts p ON p.id = ph.post_id",
+                             kAuthorJoins),
+      .keys = {{.column = "ph.post_id", .type = query::KeyType::kInt64, .result_column = "id"}},
+      .order = query::SortOrder::kDescending};
+  q.params = {tag};
+  q.where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " +
+            ViewerFilter(viewer, now, q.params);
+  return q;
+}
+
+query::KeysetQuery HashtagSearchQuery(store::Backend backend, const std::string& prefix) {
+  // Postgres: hashtags_tag_prefix_idx (tag COLLATE "C"); SQLite: hashtags_tag_uidx.
+  std::vector<store::Value> params = {prefix};
+  const std::string range = PrefixRange(backend, "tag", prefix, params);
+  return query::KeysetQuery{
+      .scope = Scope("tags", prefix),
+      .select = absl::StrCat(
+          "SELECT * FROM (SELECT CAST(CASE WHEN tag = ? THEN 1 ELSE 0 END AS BIGINT) AS exact, "
+          "CAST(posts_count + videos_count AS BIGINT) AS uses, id, tag, posts_count, videos_count FROM hashtags "
+          "WHERE ",
+          range, " AND posts_count + videos_count > 0) s"),
+      .params = std::move(params),
+      .keys = {{"exact"}, {"uses"}, {"id"}},
+      .order = query::SortOrder::kDescending};
 }
 
 }  // namespace internal
 
 absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, const SearchRequest& request) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
-  if (request.scope != "ALL" && request.scope != "USERS") {
-    return InvalidField("search", "scope", absl::StrCat("must be ALL or USERS for a user search (got ", request.scope, ")"));
-  }
+  DAIRA_RETURN_IF_ERROR(CheckScope("search", request, "USERS"));
   std::string q = std::string(absl::StripAsciiWhitespace(request.query));
   if (!q.empty() && q.front() == '@') q.erase(0, 1);
   // Usernames are stored lower-cased (ASCII); non-ASCII bytes are left as they are.
   absl::AsciiStrToLower(&q);
   const query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
-  return query::FetchPage(*deps_.db, ctx, kq,
-                          query::PageRequest{.limit = static_cast<int>(request.limit), .cursor = request.cursor},
-                          HitFromRow);
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), UserHitFromRow);
+}
+
+absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, UserId viewer,
+                                                   const SearchRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  DAIRA_RETURN_IF_ERROR(CheckScope("search", request, "POSTS"));
+  if (viewer.value < 0) {
+    return InvalidField("search", "viewer", absl::StrCat("must be >= 0 (got ", viewer.value, ")"));
+  }
+  const std::string_view q = TrimWhitespace(request.query);
+  const store::Backend backend = deps_.db->backend();
+  query::KeysetQuery kq;
+  if (!q.empty() && q.front() == '#' && !internal::NormalizeHashtag(q).empty()) {
+    kq = internal::PostHashtagQuery(backend, internal::NormalizeHashtag(q), viewer, deps_.NowMicros());
+  } else if (!Words(q).empty()) {
+    kq = internal::PostSearchQuery(backend, q, viewer, deps_.NowMicros());
+  } else {
+    return query::Page<PostHit>{};  // nothing searchable ("!!!"): no statement
+  }
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), PostHitFromRow);
+}
+
+absl::StatusOr<query::Page<HashtagHit>> Search::Hashtags(const RequestContext& ctx, const SearchRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  DAIRA_RETURN_IF_ERROR(CheckScope("search", request, "HASHTAGS"));
+  const std::string prefix = HashtagPrefix(TrimWhitespace(request.query));
+  if (prefix.empty()) return query::Page<HashtagHit>{};  // no tag starts like this: no statement
+  const query::KeysetQuery kq = internal::HashtagSearchQuery(deps_.db->backend(), prefix);
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), HashtagHitFromRow);
 }
 
 }  // namespace daira::inline v0::services

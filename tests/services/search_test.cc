@@ -1,13 +1,17 @@
-// Search service: ranking buckets, ACTIVE-only, keyset pagination, hostile queries, validation (both
-// SQL backends).
+// Search service: user ranking (buckets and tiers), post search (full text and the hashtag path, viewer
+// rules), hashtag prefix search, keyset pagination, hostile queries, validation, one statement per
+// page, and the plans (index use, also under Postgres generic plans) on both SQL backends.
 #include "daira/services/search.h"
 
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "daira/core/status.h"
 #include "daira/query/statement_budget.h"
+#include "daira/services/content.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -21,6 +25,7 @@ namespace {
 using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 class SearchTest : public ::testing::TestWithParam<std::string> {
@@ -30,6 +35,7 @@ class SearchTest : public ::testing::TestWithParam<std::string> {
     ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(db()));
     ASSERT_OK(migrator->Migrate(ctx_));
     search_ = std::make_unique<Search>(ServiceDeps{.db = &db()});
+    content_ = std::make_unique<Content>(ServiceDeps{.db = &db()});
   }
   store::Database& db() { return tdb_->db(); }
   void AddUser(int64_t id, const std::string& name, const std::string& display, const char* status = "ACTIVE") {
@@ -62,9 +68,104 @@ class SearchTest : public ::testing::TestWithParam<std::string> {
     return ids;
   }
 
+  std::vector<int64_t> Tiers(const query::Page<UserHit>& page) {
+    std::vector<int64_t> out;
+    for (const UserHit& h : page.items) out.push_back(h.rank_tier);
+    return out;
+  }
+  PostId Post(int64_t author, const std::string& text, const char* visibility = "PUBLIC") {
+    auto p = content_->CreatePost(ctx_, {.author_id = author, .content = text, .visibility = visibility});
+    EXPECT_OK(p);
+    return p.ok() ? p->id : PostId();
+  }
+  static std::vector<int64_t> PostIds(const query::Page<PostHit>& page) {
+    std::vector<int64_t> out;
+    for (const PostHit& h : page.items) out.push_back(h.post.id.value);
+    return out;
+  }
+  std::vector<int64_t> SearchPosts(int64_t viewer, const std::string& q) {
+    auto page = search_->Posts(ctx_, UserId(viewer), {.query = q, .limit = 100});
+    EXPECT_OK(page);
+    return page.ok() ? PostIds(*page) : std::vector<int64_t>{};
+  }
+  static std::vector<std::string> Tags(const query::Page<HashtagHit>& page) {
+    std::vector<std::string> out;
+    for (const HashtagHit& h : page.items) out.push_back(h.tag);
+    return out;
+  }
+  std::vector<std::string> SearchTags(const std::string& q) {
+    auto page = search_->Hashtags(ctx_, {.query = q, .limit = 100});
+    EXPECT_OK(page);
+    return page.ok() ? Tags(*page) : std::vector<std::string>{};
+  }
+  void Exec(const std::string& sql, std::vector<store::Value> params = {}) {
+    EXPECT_OK(db().Execute(ctx_, sql, store::Params(params.data(), params.size())));
+  }
+
+  // The plan of the first page of `kq` (EXPLAIN QUERY PLAN on SQLite; EXPLAIN with enable_seqscan off
+  // on Postgres, with `generic`: of the statement PREPAREd and run under force_generic_plan, which
+  // Postgres uses for a prepared statement after five executions).
+  std::string Plan(const query::KeysetQuery& kq, bool generic = false) {
+    auto st = query::BuildKeysetStatement(kq, nullptr, 21);
+    EXPECT_OK(st);
+    if (!st.ok()) return "";
+    auto lease = db().Acquire(ctx_);
+    EXPECT_OK(lease);
+    if (!lease.ok()) return "";
+    store::Connection& c = **lease;
+    std::string text;
+    if (c.backend() != store::Backend::kPostgres) {
+      auto plan = c.Execute("EXPLAIN QUERY PLAN " + st->sql, store::Params(st->params.data(), st->params.size()));
+      EXPECT_OK(plan);
+      if (plan.ok()) {
+        for (const store::Row& row : *plan) text += row.Text(plan->column_count() - 1) + "\n";
+      }
+      return text;
+    }
+    EXPECT_OK(c.Execute("SET enable_seqscan = off"));
+    absl::StatusOr<store::ResultSet> plan;
+    if (generic) {
+      // EXECUTE takes literals; the test's own values only (quotes doubled).
+      std::vector<std::string> args;
+      for (const store::Value& v : st->params) {
+        if (v.type() == store::ValueType::kInt64) {
+          args.push_back(std::to_string(v.int64()));
+        } else {
+          std::string lit = "'";
+          for (char ch : v.text()) lit += ch == '\'' ? std::string("''") : std::string(1, ch);
+          args.push_back(lit + "'");
+        }
+      }
+      EXPECT_OK(c.Execute("PREPARE daira_search_plan AS " + c.dialect().RewritePlaceholders(st->sql)));
+      EXPECT_OK(c.Execute("SET plan_cache_mode = force_generic_plan"));
+      plan = c.Execute("EXPLAIN EXECUTE daira_search_plan (" + absl::StrJoin(args, ", ") + ")");
+      EXPECT_OK(c.Execute("RESET plan_cache_mode"));
+      EXPECT_OK(c.Execute("DEALLOCATE daira_search_plan"));
+    } else {
+      plan = c.Execute("EXPLAIN " + st->sql, store::Params(st->params.data(), st->params.size()));
+    }
+    EXPECT_OK(c.Execute("RESET enable_seqscan"));
+    EXPECT_OK(plan);
+    if (plan.ok()) {
+      for (const store::Row& row : *plan) text += row.Text(0) + "\n";
+    }
+    return text;
+  }
+  // True when the plan reads `index` with an index condition on `column` (a range / match served by
+  // the index, not a full walk of it with a filter).
+  static bool IndexCondition(const std::string& plan, const std::string& index, const std::string& column) {
+    const size_t at = plan.find(" " + index);
+    if (at == std::string::npos) return false;
+    const size_t eol = plan.find('\n', at);
+    const size_t next = plan.find('\n', eol + 1);
+    const std::string line = plan.substr(eol + 1, next - eol - 1);
+    return line.find("Index Cond") != std::string::npos && line.find(column) != std::string::npos;
+  }
+
   RequestContext ctx_;
   std::unique_ptr<TestDatabase> tdb_;
   std::unique_ptr<Search> search_;
+  std::unique_ptr<Content> content_;
 };
 
 TEST_P(SearchTest, ExactThenPrefixThenFullTextActiveOnly) {
@@ -74,10 +175,13 @@ TEST_P(SearchTest, ExactThenPrefixThenFullTextActiveOnly) {
   ASSERT_OK_AND_ASSIGN(auto page, search_->Users(ctx, {.query = "ali"}));
   EXPECT_OK(budget.Check("user search"));
   EXPECT_EQ(budget.used(), 1);  // candidates, ranking and page in one statement
-  EXPECT_THAT(Ids(page), ElementsAre(1, 2, 3, 4, 5));
+  // Exact; prefix, shorter username first (alice 5 < alibaba 7); full text, "ali" as a whole word
+  // (bob's "Ali Khan") before "ali" only as a prefix (carol's "Alien Life").
+  EXPECT_THAT(Ids(page), ElementsAre(1, 3, 2, 4, 5));
   std::vector<int> buckets;
   for (const UserHit& h : page.items) buckets.push_back(h.rank_bucket);
   EXPECT_THAT(buckets, ElementsAre(0, 1, 1, 2, 2));
+  EXPECT_THAT(Tiers(page), ElementsAre(0, 5, 7, 0, 1));
   EXPECT_FALSE(page.has_more);
   EXPECT_EQ(page.items[0].username, "ali");
   EXPECT_EQ(page.items[0].display_name, "Somebody");
@@ -86,7 +190,7 @@ TEST_P(SearchTest, ExactThenPrefixThenFullTextActiveOnly) {
 
   // Case and a leading '@' do not matter.
   ASSERT_OK_AND_ASSIGN(auto at, search_->Users(ctx_, {.query = "  @ALI "}));
-  EXPECT_THAT(Ids(at), ElementsAre(1, 2, 3, 4, 5));
+  EXPECT_THAT(Ids(at), ElementsAre(1, 3, 2, 4, 5));
   // A display-name word only.
   ASSERT_OK_AND_ASSIGN(auto thieves, search_->Users(ctx_, {.query = "thie"}));
   EXPECT_THAT(Ids(thieves), ElementsAre(2));
@@ -119,11 +223,13 @@ TEST_P(SearchTest, PaginationWalksEveryResultOnce) {
   // Every ACTIVE user whose username starts with "al" or has a word starting with "al": 1,2,3,4,5 + 23.
   EXPECT_EQ(all.size(), 28u);
   EXPECT_EQ(unique.count(6), 0u);
-  // Buckets never go back down along the walk.
+  // The walk is in (bucket, tier, id) order, the same as one big page.
   ASSERT_OK_AND_ASSIGN(auto first, search_->Users(ctx_, {.query = "al", .limit = 100}));
   EXPECT_EQ(Ids(first), all);
   for (size_t i = 1; i < first.items.size(); ++i) {
-    EXPECT_LE(first.items[i - 1].rank_bucket, first.items[i].rank_bucket);
+    const UserHit& a = first.items[i - 1];
+    const UserHit& b = first.items[i];
+    EXPECT_LT(std::tie(a.rank_bucket, a.rank_tier, a.id), std::tie(b.rank_bucket, b.rank_tier, b.id));
   }
 }
 
@@ -176,27 +282,265 @@ TEST_P(SearchTest, ValidationNamesTheFieldAndWritesNothing) {
 TEST_P(SearchTest, StatementUsesTheSearchIndexes) {
   AddFixture();
   for (int i = 0; i < 300; ++i) AddUser(1000 + i, "user" + std::to_string(i), "Person " + std::to_string(i));
-  ASSERT_OK(db().Execute(ctx_, "ANALYZE"));
-  const bool pg = db().backend() == store::Backend::kPostgres;
-  ASSERT_OK_AND_ASSIGN(query::KeysetStatement st,
-                       query::BuildKeysetStatement(internal::UserSearchQuery(db().backend(), "ali"), nullptr, 21));
-  ASSERT_OK_AND_ASSIGN(store::ConnectionLease lease, db().Acquire(ctx_));
-  if (pg) {
-    ASSERT_OK(lease->Execute("SET enable_seqscan = off"));
-  }
-  ASSERT_OK_AND_ASSIGN(store::ResultSet plan, lease->Execute((pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + st.sql,
-                                                             store::Params(st.params.data(), st.params.size())));
-  if (pg) {
-    ASSERT_OK(lease->Execute("RESET enable_seqscan"));
-  }
-  std::string text;
-  for (const store::Row& row : plan) text += row.Text(plan.column_count() - 1) + "\n";
-  if (pg) {
-    EXPECT_THAT(text, HasSubstr("users_search_idx")) << text;
-    EXPECT_THAT(text, HasSubstr("user_profiles_search_idx")) << text;
+  Exec("ANALYZE");
+  const query::KeysetQuery kq = internal::UserSearchQuery(db().backend(), "ali");
+  const std::string text = Plan(kq);
+  if (db().backend() == store::Backend::kPostgres) {
+    // The username prefix is a range on users_username_prefix_idx (username COLLATE "C"), custom and
+    // generic plans alike; the full-text branches match the GIN expressions.
+    EXPECT_TRUE(IndexCondition(text, "users_username_prefix_idx", "username")) << text;
+    EXPECT_TRUE(IndexCondition(text, "users_search_idx", "to_tsvector")) << text;
+    EXPECT_TRUE(IndexCondition(text, "user_profiles_search_idx", "to_tsvector")) << text;
+    const std::string generic = Plan(kq, /*generic=*/true);
+    EXPECT_TRUE(IndexCondition(generic, "users_username_prefix_idx", "username")) << generic;
+    EXPECT_TRUE(IndexCondition(generic, "users_search_idx", "to_tsvector")) << generic;
+    EXPECT_TRUE(IndexCondition(generic, "user_profiles_search_idx", "to_tsvector")) << generic;
   } else {
     EXPECT_THAT(text, HasSubstr("users_fts")) << text;
-    EXPECT_THAT(text, HasSubstr("users_username_uidx")) << text;
+    EXPECT_THAT(text, HasSubstr("USING COVERING INDEX users_username_uidx (username>? AND username<?)")) << text;
+  }
+}
+
+TEST_P(SearchTest, RelevanceTiersWithinBucketsAreDerivableByHand) {
+  // Prefix bucket: shorter usernames first, whatever the ids.
+  AddUser(20, "annabelle", "");
+  AddUser(21, "annie", "");
+  AddUser(22, "ann", "");
+  AddUser(23, "anna", "");
+  // Full-text bucket for "sam lee": the number of words that match only as a prefix.
+  AddUser(30, "x1", "Samuel Leeds");   // both prefixes: tier 2
+  AddUser(31, "x2", "Sam Lee");        // both whole: tier 0
+  AddUser(32, "x3", "Samantha Lee");   // "sam" a prefix, "lee" whole: tier 1
+  AddUser(33, "x4", "Lee Sam");        // both whole: tier 0
+  AddUser(34, "x5", "Sam Smith");      // "lee" missing: no match
+  ASSERT_OK_AND_ASSIGN(auto ann, search_->Users(ctx_, {.query = "ann"}));
+  EXPECT_THAT(Ids(ann), ElementsAre(22, 23, 21, 20));
+  EXPECT_THAT(Tiers(ann), ElementsAre(0, 4, 5, 9));
+  ASSERT_OK_AND_ASSIGN(auto sam, search_->Users(ctx_, {.query = "sam lee"}));
+  EXPECT_THAT(Ids(sam), ElementsAre(31, 33, 32, 30));
+  EXPECT_THAT(Tiers(sam), ElementsAre(0, 0, 1, 2));
+  // One hit per page walks the same order, each hit once (the cursor carries bucket, tier and id).
+  std::vector<int64_t> walked;
+  std::string cursor;
+  for (int guard = 0; guard < 20; ++guard) {
+    ASSERT_OK_AND_ASSIGN(auto page, search_->Users(ctx_, {.query = "sam lee", .limit = 1, .cursor = cursor}));
+    for (const UserHit& h : page.items) walked.push_back(h.id);
+    if (!page.has_more) break;
+    cursor = page.next_cursor;
+  }
+  EXPECT_THAT(walked, ElementsAre(31, 33, 32, 30));
+}
+
+TEST(SearchPrefixTest, UpperBoundIsTheNextCodePointString) {
+  EXPECT_EQ(internal::PrefixUpperBound("ali"), "alj");
+  EXPECT_EQ(internal::PrefixUpperBound("zo\xC3\xAB"), "zo\xC3\xAC");  // zoë -> zoì
+  EXPECT_EQ(internal::PrefixUpperBound("a\xF4\x8F\xBF\xBF"), "b");    // U+10FFFF has no successor
+  EXPECT_EQ(internal::PrefixUpperBound("\xED\x9F\xBF"), "\xEE\x80\x80");  // U+D7FF -> U+E000
+  EXPECT_EQ(internal::PrefixUpperBound("\xF4\x8F\xBF\xBF"), std::nullopt);
+  EXPECT_EQ(internal::PrefixUpperBound(""), std::nullopt);
+}
+
+TEST_P(SearchTest, PostsRankWholeWordsFirstThenNewestInOneStatement) {
+  AddUser(1, "ali", "Ali A");
+  const PostId p1 = Post(1, "Cairo nights are long");   // both words whole: 2
+  const PostId p2 = Post(1, "cairos nightscape");       // both only prefixes: 0
+  const PostId p3 = Post(1, "cairo nightshade");        // "cairo" whole: 1
+  const PostId p4 = Post(1, "nights in CAIRO");         // 2
+  Post(1, "only cairo here");                           // "nights" missing
+  Post(1, "nothing to see");
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto page, search_->Posts(ctx, UserId(), {.query = "Cairo nights"}));
+  EXPECT_OK(budget.Check("post search"));
+  EXPECT_EQ(budget.used(), 1);  // matching, relevance, viewer rules and authors in one statement
+  EXPECT_THAT(PostIds(page), ElementsAre(p4.value, p1.value, p3.value, p2.value));
+  std::vector<int64_t> relevance;
+  for (const PostHit& h : page.items) relevance.push_back(h.relevance);
+  EXPECT_THAT(relevance, ElementsAre(2, 2, 1, 0));
+  ASSERT_TRUE(page.items[0].post.author.has_value());
+  EXPECT_EQ(page.items[0].post.author->username, "ali");
+  EXPECT_EQ(page.items[0].post.author->display_name, "Ali A");
+  EXPECT_EQ(page.items[0].post.author->avatar_url, "https://cdn.x/ali.png");
+  EXPECT_EQ(page.items[0].post.content, "nights in CAIRO");
+  EXPECT_FALSE(page.has_more);
+
+  // Pages of one walk the same order once.
+  std::vector<int64_t> walked;
+  std::string cursor;
+  for (int guard = 0; guard < 20; ++guard) {
+    ASSERT_OK_AND_ASSIGN(auto one, search_->Posts(ctx_, UserId(), {.query = "cairo nights", .limit = 1, .cursor = cursor}));
+    for (const PostHit& h : one.items) walked.push_back(h.post.id.value);
+    if (!one.has_more) break;
+    cursor = one.next_cursor;
+  }
+  EXPECT_THAT(walked, ElementsAre(p4.value, p1.value, p3.value, p2.value));
+}
+
+TEST_P(SearchTest, PostsFollowTheViewerRulesAndTheIndexFollowsEdits) {
+  AddUser(1, "ann", "Ann");
+  AddUser(2, "fan", "Fan");
+  AddUser(3, "stranger", "Stranger");
+  AddUser(4, "blocked", "Blocked");
+  Exec("INSERT INTO follows (id, follower_id, followee_id, status, created_at, updated_at) VALUES (90, 2, 1, 'ACTIVE', 0, 0)");
+  Exec("INSERT INTO blocks (id, blocker_id, blocked_id, created_at) VALUES (91, 1, 4, 0)");
+  const PostId pub = Post(1, "pyramids public");
+  const PostId fol = Post(1, "pyramids followers", "FOLLOWERS");
+  const PostId priv = Post(1, "pyramids private", "PRIVATE");
+  const PostId gone = Post(1, "pyramids deleted");
+  ASSERT_OK(content_->DeletePost(ctx_, UserId(1), gone));
+  EXPECT_THAT(SearchPosts(1, "pyramids"), ElementsAre(priv.value, fol.value, pub.value));
+  EXPECT_THAT(SearchPosts(2, "pyramids"), ElementsAre(fol.value, pub.value));
+  EXPECT_THAT(SearchPosts(3, "pyramids"), ElementsAre(pub.value));
+  EXPECT_THAT(SearchPosts(0, "pyramids"), ElementsAre(pub.value));
+  EXPECT_TRUE(SearchPosts(4, "pyramids").empty());
+  EXPECT_TRUE(SearchPosts(1, "deleted").empty());
+  // An edit moves the post from the old words to the new ones.
+  ASSERT_OK(content_->EditPost(ctx_, {.post_id = pub.value, .editor_id = 1, .content = "sphinx at dawn"}));
+  EXPECT_THAT(SearchPosts(3, "sphinx"), ElementsAre(pub.value));
+  EXPECT_TRUE(SearchPosts(3, "pyramids").empty());
+  // A hidden post leaves the index and comes back when it is ACTIVE again.
+  Exec("UPDATE posts SET status = 'HIDDEN' WHERE id = ?", {pub.value});
+  EXPECT_TRUE(SearchPosts(3, "sphinx").empty());
+  Exec("UPDATE posts SET status = 'ACTIVE' WHERE id = ?", {pub.value});
+  EXPECT_THAT(SearchPosts(3, "sphinx"), ElementsAre(pub.value));
+}
+
+TEST_P(SearchTest, OneHashtagQueryListsThePostsCarryingIt) {
+  AddUser(1, "ann", "Ann");
+  const PostId p1 = Post(1, "sunset #Cairo");
+  const PostId p2 = Post(1, "food #cairofood");
+  Post(1, "a word cairo without the tag");
+  const PostId p4 = Post(1, "again #cairo #nile");
+  const PostId priv = Post(1, "secret #cairo", "PRIVATE");
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto page, search_->Posts(ctx, UserId(), {.query = " #CAIRO "}));
+  EXPECT_OK(budget.Check("hashtag post search"));
+  EXPECT_THAT(PostIds(page), ElementsAre(p4.value, p1.value));
+  ASSERT_TRUE(page.items[0].post.author.has_value());
+  EXPECT_EQ(page.items[0].post.author->username, "ann");
+  EXPECT_EQ(page.items[0].relevance, 0);
+  EXPECT_THAT(SearchPosts(1, "#cairo"), ElementsAre(priv.value, p4.value, p1.value));
+  EXPECT_THAT(SearchPosts(1, "#cairofood"), ElementsAre(p2.value));
+  EXPECT_TRUE(SearchPosts(1, "#unknown").empty());
+  // Two hashtags are full text over the content (the '#' is a separator): both words must occur.
+  EXPECT_THAT(SearchPosts(0, "#cairo #nile"), ElementsAre(p4.value));
+  // A hashtag-path cursor is not a full-text cursor.
+  ASSERT_OK_AND_ASSIGN(auto first, search_->Posts(ctx_, UserId(), {.query = "#cairo", .limit = 1}));
+  ASSERT_TRUE(first.has_more);
+  ASSERT_OK_AND_ASSIGN(auto second, search_->Posts(ctx_, UserId(), {.query = "#cairo", .limit = 1, .cursor = first.next_cursor}));
+  EXPECT_THAT(PostIds(second), ElementsAre(p1.value));
+  auto mixed = search_->Posts(ctx_, UserId(), {.query = "cairo", .limit = 1, .cursor = first.next_cursor});
+  EXPECT_EQ(StatusField(mixed.status()), "cursor");
+}
+
+TEST_P(SearchTest, HashtagsByPrefixExactFirstThenUses) {
+  AddUser(1, "ann", "Ann");
+  for (int i = 0; i < 3; ++i) Post(1, "#cairo " + std::to_string(i));
+  for (int i = 0; i < 5; ++i) Post(1, "#CairoFood " + std::to_string(i));
+  Post(1, "#cairn");
+  for (int i = 0; i < 2; ++i) Post(1, "#cat " + std::to_string(i));
+  Post(1, "#2024vibes");
+  const PostId gone = Post(1, "#cairene");
+  ASSERT_OK(content_->DeletePost(ctx_, UserId(1), gone));  // no uses left: not listed
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto page, search_->Hashtags(ctx, {.query = "cai"}));
+  EXPECT_OK(budget.Check("hashtag search"));
+  EXPECT_THAT(Tags(page), ElementsAre("cairofood", "cairo", "cairn"));
+  EXPECT_EQ(page.items[0].posts_count, 5);
+  EXPECT_THAT(SearchTags("#Cairo"), ElementsAre("cairo", "cairofood"));  // exact first
+  EXPECT_THAT(SearchTags("ca"), ElementsAre("cairofood", "cairo", "cat", "cairn"));
+  EXPECT_THAT(SearchTags("20"), ElementsAre("2024vibes"));  // a digits-only start is fine
+  EXPECT_TRUE(SearchTags("cairo food").empty());             // cannot start a tag: no statement
+  EXPECT_TRUE(SearchTags("%").empty());
+  EXPECT_TRUE(SearchTags("_").empty());
+  // Pages of one.
+  std::vector<std::string> walked;
+  std::string cursor;
+  for (int guard = 0; guard < 20; ++guard) {
+    ASSERT_OK_AND_ASSIGN(auto one, search_->Hashtags(ctx_, {.query = "ca", .limit = 1, .cursor = cursor}));
+    for (const HashtagHit& h : one.items) walked.push_back(h.tag);
+    if (!one.has_more) break;
+    cursor = one.next_cursor;
+  }
+  EXPECT_THAT(walked, ElementsAre("cairofood", "cairo", "cat", "cairn"));
+}
+
+TEST_P(SearchTest, PostAndHashtagQueriesAreHarmless) {
+  AddUser(1, "ann", "Ann");
+  Post(1, "hello #world");
+  auto count = [&] {
+    auto rs = db().Execute(ctx_, "SELECT COUNT(*) AS n FROM posts", {});
+    EXPECT_OK(rs.status());
+    return rs.ok() ? rs->front().Int64("n") : -1;
+  };
+  const int64_t before = count();
+  for (const std::string q : {"\"", "*", "-", "OR", "hello OR x", "hel*", "\"hello\"", "-hello", "'; DROP TABLE posts; --",
+                              "a'b", "NEAR(hello world)", "hello:*", "hello & !x", "\\", "%", "_", "ü", "日本語", "(",
+                              "^hello", "content:hello", "{hello}", "#", "##world", "#world!", "!!!"}) {
+    SCOPED_TRACE(q);
+    ASSERT_OK(search_->Posts(ctx_, UserId(1), {.query = q}).status());
+    ASSERT_OK(search_->Hashtags(ctx_, {.query = q}).status());
+  }
+  EXPECT_EQ(count(), before);
+  EXPECT_EQ(SearchPosts(1, "\"hello\" OR"), std::vector<int64_t>{});  // "or" is a word that must occur
+  EXPECT_EQ(SearchPosts(1, "hel*").size(), 1u);
+  EXPECT_THAT(SearchTags("#world!"), ::testing::IsEmpty());
+  EXPECT_THAT(SearchTags("wor"), ElementsAre("world"));
+}
+
+TEST_P(SearchTest, PostAndHashtagValidationNamesTheField) {
+  struct Case {
+    SearchRequest req;
+    const char* field;
+  };
+  const std::vector<Case> cases = {
+      {{.query = "   "}, "query"},
+      {{.query = "x", .scope = "USERS"}, "scope"},
+      {{.query = "x", .limit = 0}, "limit"},
+      {{.query = "x", .cursor = "not-a-cursor"}, "cursor"},
+  };
+  for (const Case& c : cases) {
+    auto posts = search_->Posts(ctx_, UserId(), c.req);
+    EXPECT_EQ(StatusField(posts.status()), c.field) << posts.status();
+    auto tags = search_->Hashtags(ctx_, c.req);
+    EXPECT_EQ(StatusField(tags.status()), c.field) << tags.status();
+  }
+  EXPECT_THAT(search_->Posts(ctx_, UserId(), {.query = "x", .scope = "HASHTAGS"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_OK(search_->Posts(ctx_, UserId(), {.query = "x", .scope = "POSTS"}).status());
+  EXPECT_OK(search_->Hashtags(ctx_, {.query = "x", .scope = "HASHTAGS"}).status());
+}
+
+TEST_P(SearchTest, PostAndHashtagStatementsUseTheirIndexes) {
+  AddUser(1, "ann", "Ann");
+  for (int i = 0; i < 200; ++i) Post(1, "post number " + std::to_string(i) + " #tag" + std::to_string(i % 40));
+  Post(1, "cairo nights #cairo");
+  Exec("ANALYZE");
+  const store::Backend b = db().backend();
+  const query::KeysetQuery posts = internal::PostSearchQuery(b, "cairo nights", UserId(1), 0);
+  const query::KeysetQuery tagged = internal::PostHashtagQuery(b, "cairo", UserId(1), 0);
+  const query::KeysetQuery tags = internal::HashtagSearchQuery(b, "tag1");
+  if (b == store::Backend::kPostgres) {
+    for (bool generic : {false, true}) {
+      SCOPED_TRACE(generic ? "generic plan" : "custom plan");
+      const std::string p = Plan(posts, generic);
+      EXPECT_TRUE(IndexCondition(p, "posts_content_search_idx", "to_tsvector")) << p;
+      const std::string t = Plan(tagged, generic);
+      EXPECT_TRUE(IndexCondition(t, "post_hashtags_hashtag_idx", "hashtag_id")) << t;
+      const std::string h = Plan(tags, generic);
+      EXPECT_TRUE(IndexCondition(h, "hashtags_tag_prefix_idx", "tag")) << h;
+    }
+  } else {
+    const std::string p = Plan(posts);
+    EXPECT_THAT(p, HasSubstr("VIRTUAL TABLE INDEX")) << p;
+    EXPECT_THAT(p, HasSubstr("posts_fts")) << p;
+    EXPECT_THAT(p, ::testing::Not(HasSubstr("SCAN p\n"))) << p;
+    const std::string t = Plan(tagged);
+    EXPECT_THAT(t, HasSubstr("post_hashtags_hashtag_idx (hashtag_id=?")) << t;
+    const std::string h = Plan(tags);
+    EXPECT_THAT(h, HasSubstr("hashtags_tag_uidx (tag>? AND tag<?)")) << h;
   }
 }
 
