@@ -20,7 +20,8 @@
 // ns/op), ratio_vs_raw and cpu_ratio_vs_raw (wall and this thread's CPU), stmts_per_op (statements
 // counted on the RequestContext: on Postgres each one is a round trip) and raw_stmts_per_op.
 // Before running, each case compares daira's and the raw baseline's results on a few inputs and
-// exits with an error if they differ.
+// exits with an error if they differ. DAIRA_BENCH_PRINT_SQL=1 prints the statements; daira's
+// slow-statement log is silenced (slow_statement_ms) so that seeding does not flood stderr.
 //
 //   ./build/bench/bench/services_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
@@ -553,7 +554,7 @@ std::unique_ptr<Fixture> MakeSqliteFixture(const Scale& scale) {
   auto f = std::make_unique<Fixture>();
   f->name = "sqlite";
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto db = store::Database::Open("sqlite:" + path);
+    auto db = store::Database::Open("sqlite:" + path + "?slow_statement_ms=600000");
     if (!db.ok()) {
       std::fprintf(stderr, "services_bench: open sqlite:%s: %s\n", path.c_str(), Message(db.status()).c_str());
       return nullptr;
@@ -612,7 +613,7 @@ std::unique_ptr<Fixture> MakePostgresFixture(const std::string& url, const Scale
   const std::string scoped = StripQuery(url) + "?options=-csearch_path%3D" + kPgSchema;
   auto f = std::make_unique<Fixture>();
   f->name = "postgres";
-  auto db = store::Database::Open(scoped + "&pool_min=1&pool_max=4");
+  auto db = store::Database::Open(scoped + "&pool_min=1&pool_max=4&slow_statement_ms=600000");
   if (!db.ok()) {
     std::fprintf(stderr, "services_bench: open postgres: %s\n", Message(db.status()).c_str());
     return nullptr;
