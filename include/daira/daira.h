@@ -66,6 +66,7 @@
 #include "daira/model/content_report.h"
 #include "daira/model/moderation_review.h"
 #include "daira/model/payment.h"
+#include "daira/model/post_record.h"
 #include "daira/model/wallet.h"
 #include "daira/model/wallet_transaction.h"
 
@@ -91,6 +92,7 @@
 #include "daira/services/audit_log_repository.h"
 #include "daira/services/moderation_review_repository.h"
 #include "daira/services/payment_repository.h"
+#include "daira/services/post_repository.h"
 #include "daira/services/report_repository.h"
 #include "daira/services/transaction_repository.h"
 #include "daira/services/wallet_repository.h"

@@ -134,6 +134,10 @@ struct IsStrongId : std::false_type {};
 template <typename Tag>
 struct IsStrongId<StrongId<Tag>> : std::true_type {};
 template <typename T>
+struct IsStrongIdVector : std::false_type {};
+template <typename Tag>
+struct IsStrongIdVector<std::vector<StrongId<Tag>>> : std::true_type {};
+template <typename T>
 inline constexpr bool kAlwaysFalse = false;
 
 absl::Status UnknownEnumValue(std::string_view column, std::string_view text);
@@ -146,6 +150,13 @@ absl::Status ReadScalar(const store::Row& row, std::string_view column, V* out) 
     *out = row.Int64(column) != 0;
   } else if constexpr (std::is_same_v<V, std::string>) {
     *out = row.Text(column);
+  } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
+    *out = row.TextArray(column);
+  } else if constexpr (std::is_same_v<V, std::vector<int64_t>>) {
+    *out = row.Int64Array(column);
+  } else if constexpr (IsStrongIdVector<V>::value) {
+    out->clear();
+    for (int64_t v : row.Int64Array(column)) out->push_back(typename V::value_type{v});
   } else if constexpr (std::is_same_v<V, Clock::TimePoint>) {
     *out = FromUnixMicros(row.Int64(column));
   } else if constexpr (IsStrongId<V>::value) {
@@ -160,8 +171,9 @@ absl::Status ReadScalar(const store::Row& row, std::string_view column, V* out) 
 }
 }  // namespace internal
 
-// The reader of a model member (`&Wallet::balance`): int64, bool, string (TEXT or JSON), time point
-// (int64 microseconds), strong ids, and enums with a model::Parse(text, E*) overload; std::optional
+// The reader of a model member (`&Wallet::balance`): int64, bool, string (TEXT or JSON), text and int64
+// arrays (native on PostgreSQL, JSON text on SQLite; also of strong ids), time point (int64
+// microseconds), strong ids, and enums with a model::Parse(text, E*) overload; std::optional
 // members read NULL as nullopt. An enum spelling the model does not know → DataLoss naming the column.
 template <auto Member>
 absl::Status ReadColumn(const store::Row& row, std::string_view column,
