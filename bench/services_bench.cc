@@ -5,7 +5,7 @@
 // DAIRA_BENCH_POSTS posts (default 10 × users), users/10 videos, users comments, 5 × users likes,
 // 20 follows per user on average. SQLite: the file DAIRA_BENCH_DB (default
 // $TMPDIR/daira_services_bench_u<users>_p<posts>.db), reused when its marker row matches the options,
-// else deleted and reseeded (100k/1M takes about a minute). Postgres, when DAIRA_BENCH_PG or
+// else deleted and reseeded (100k/1M: minutes; 11 min at load average 12). Postgres, when DAIRA_BENCH_PG or
 // DAIRA_TEST_PG holds a URL: schema daira_bench_services, reused the same way (never dropped).
 //
 // Cases, per backend (<op>/<backend>/raw and <op>/<backend>/daira):
