@@ -286,12 +286,29 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
       .order = query::SortOrder::kAscending};
 }
 
-query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now) {
+query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
+                                   int64_t candidates) {
   const std::vector<std::string> words = Words(query);
   const bool postgres = backend == store::Backend::kPostgres;
   std::vector<store::Value> params;
-  // relevance: one whole-word test per word on the matching rows; Postgres computes the row's
-  // tsvector once (the OFFSET 0 keeps the LATERAL subquery from being inlined into every test).
+  // Candidates: the newest `candidates` ACTIVE posts matching every word as a prefix, found through
+  // the full-text index only. Postgres: a MATERIALIZED CTE, so that the "newest first, LIMIT" can
+  // never turn into a walk of posts_status_idx / posts_pkey testing each post's text (a full scan
+  // for a rare word); the match is exactly posts_content_search_idx's expression and predicate.
+  // SQLite: FTS5 yields rowids newest first and stops at the LIMIT.
+  std::string with;
+  std::string candidate_ids;
+  if (postgres) {
+    with = "WITH m AS MATERIALIZED (SELECT id FROM posts WHERE to_tsvector('simple', content) @@ "
+           "to_tsquery('simple', ?) AND status = 'ACTIVE') ";
+    params.emplace_back(TsQuery(words));
+    candidate_ids = absl::StrCat("SELECT id FROM m ORDER BY id DESC LIMIT ", candidates);
+  } else {
+    candidate_ids =
+        absl::StrCat("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT ", candidates);
+  }
+  // relevance: one whole-word test per word on the candidates; Postgres computes the row's tsvector
+  // once (the OFFSET 0 keeps the LATERAL subquery from being inlined into every test).
   std::vector<std::string> whole;
   for (const std::string& w : words) {
     if (postgres) {
@@ -305,18 +322,14 @@ query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view quer
   std::string sql = absl::StrCat("SELECT ", PostColumns("p"), ", ", kAuthorColumns, ", CAST(",
                                  absl::StrJoin(whole, " + "), " AS BIGINT) AS relevance FROM posts p", kAuthorJoins);
   if (postgres) {
-    // The match is exactly posts_content_search_idx's expression and partial predicate.
-    absl::StrAppend(&sql,
-                    " CROSS JOIN LATERAL (SELECT to_tsvector('simple', p.content) AS tsv OFFSET 0) v"
-                    " WHERE to_tsvector('simple', p.content) @@ to_tsquery('simple', ?)");
-    params.emplace_back(TsQuery(words));
+    absl::StrAppend(&sql, " CROSS JOIN LATERAL (SELECT to_tsvector('simple', p.content) AS tsv OFFSET 0) v");
   } else {
-    absl::StrAppend(&sql, " WHERE p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)");
     params.emplace_back(Fts5Query(words));
   }
-  absl::StrAppend(&sql, " AND p.status = 'ACTIVE' AND ", ViewerFilter(viewer, now, params));
+  absl::StrAppend(&sql, " WHERE p.id IN (", candidate_ids, ") AND p.status = 'ACTIVE' AND ",
+                  ViewerFilter(viewer, now, params));
   return query::KeysetQuery{.scope = Scope("posts", absl::StrJoin(words, " ")),
-                            .select = absl::StrCat("SELECT * FROM (", sql, ") s"),
+                            .select = absl::StrCat(with, "SELECT * FROM (", sql, ") s"),
                             .params = std::move(params),
                             .keys = {{"relevance"}, {"id"}},
                             .order = query::SortOrder::kDescending};

@@ -22,9 +22,14 @@ std::optional<std::string> PrefixUpperBound(std::string_view prefix);
 // The keyset query for a user search of `q` (already trimmed, '@' dropped, ASCII lower-cased).
 query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q);
 
+// How many matching posts, newest first, a post search ranks (see search.h).
+inline constexpr int64_t kPostSearchCandidates = 1000;
+
 // The keyset query for a full-text post search of `query` (raw; reduced to words here) as `viewer`
-// at `now` (micros, for mute expiry). Precondition: the query has at least one word.
-query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now);
+// at `now` (micros, for mute expiry), ranking the newest `candidates` matches. Precondition: the
+// query has at least one word.
+query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
+                                   int64_t candidates = kPostSearchCandidates);
 
 // The keyset query for the posts carrying hashtag `tag` (normalized) as `viewer` at `now`.
 query::KeysetQuery PostHashtagQuery(store::Backend backend, const std::string& tag, UserId viewer, int64_t now);

@@ -376,6 +376,21 @@ TEST_P(SearchTest, PostsRankWholeWordsFirstThenNewestInOneStatement) {
   EXPECT_THAT(walked, ElementsAre(p4.value, p1.value, p3.value, p2.value));
 }
 
+TEST_P(SearchTest, PostSearchRanksTheNewestMatchesOnly) {
+  AddUser(1, "ann", "Ann");
+  const PostId a = Post(1, "river boat");          // oldest: outside a window of 3
+  const PostId b = Post(1, "boats on the river");  // "boat" only as a prefix: 0
+  const PostId c = Post(1, "a boat");              // whole: 1
+  const PostId d = Post(1, "boatman");             // 0
+  Post(1, "no match here");
+  const query::KeysetQuery kq = internal::PostSearchQuery(db().backend(), "boat", UserId(), 0, /*candidates=*/3);
+  ASSERT_OK_AND_ASSIGN(auto page, query::FetchPage(db(), ctx_, kq, query::PageRequest{.limit = 10},
+                                                   [](const store::Row& r) { return r.Int64("id"); }));
+  EXPECT_THAT(page.items, ElementsAre(c.value, d.value, b.value));
+  // The service's window (1,000) holds them all.
+  EXPECT_THAT(SearchPosts(0, "boat"), ElementsAre(c.value, a.value, d.value, b.value));
+}
+
 TEST_P(SearchTest, PostsFollowTheViewerRulesAndTheIndexFollowsEdits) {
   AddUser(1, "ann", "Ann");
   AddUser(2, "fan", "Fan");

@@ -22,8 +22,10 @@
 //    to_tsquery over the GIN expressions). tier: 0 in bucket 0; the username's length in bucket 1
 //    (the fewer extra characters, the closer); in bucket 2 the number of query words that match only
 //    as a prefix, not as a whole word (0 = every word appears whole). Only ACTIVE users.
-//  - Posts (full text): (relevance, id) descending: relevance = how many query words appear as whole
-//    words of the content (every word must appear at least as a word prefix), newest first within it.
+//  - Posts (full text): the newest 1,000 matching posts (every query word must appear at least as a
+//    word prefix), ordered (relevance, id) descending: relevance = how many query words appear as
+//    whole words of the content, newest first within it. Older matches are not listed (the bound keeps
+//    a common word's page cheap).
 //    ACTIVE posts the viewer may see (the feeds' rules: visibility, blocks, mutes). A query that is
 //    exactly one hashtag ("#cairo") lists the posts carrying that tag instead, newest first
 //    (relevance 0), through post_hashtags.
