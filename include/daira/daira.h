@@ -63,6 +63,7 @@
 #include "daira/model/video.h"
 // model: payments and moderation
 #include "daira/model/audit_log.h"
+#include "daira/model/content_records.h"
 #include "daira/model/content_report.h"
 #include "daira/model/moderation_review.h"
 #include "daira/model/payment.h"
@@ -90,11 +91,13 @@
 #include "daira/services/wallet_requests.h"
 // services: payments and moderation repositories
 #include "daira/services/audit_log_repository.h"
+#include "daira/services/comment_repository.h"
 #include "daira/services/moderation_review_repository.h"
 #include "daira/services/payment_repository.h"
 #include "daira/services/post_repository.h"
 #include "daira/services/report_repository.h"
 #include "daira/services/transaction_repository.h"
+#include "daira/services/video_repository.h"
 #include "daira/services/wallet_repository.h"
 
 // platform
