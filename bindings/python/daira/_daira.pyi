@@ -166,6 +166,26 @@ class UserHit:
     @property
     def rank_bucket(self) -> int:
         """0 exact username, 1 username prefix, 2 full text."""
+    @property
+    def rank_tier(self) -> int:
+        """Within the bucket, lower is better."""
+
+class PostHit:
+    @property
+    def post(self) -> "Post": ...
+    @property
+    def relevance(self) -> int:
+        """Query words found whole in the content; 0 on the hashtag path."""
+
+class HashtagHit:
+    @property
+    def id(self) -> int: ...
+    @property
+    def tag(self) -> str: ...
+    @property
+    def posts_count(self) -> int: ...
+    @property
+    def videos_count(self) -> int: ...
 
 class Follow:
     @property
@@ -536,6 +556,8 @@ class Feed:
 
 class Search:
     def users(self, query: str, *, limit: int = 20, cursor: str = "") -> Page[UserHit]: ...
+    def posts(self, query: str, *, viewer_id: int = 0, limit: int = 20, cursor: str = "") -> Page[PostHit]: ...
+    def hashtags(self, query: str, *, limit: int = 20, cursor: str = "") -> Page[HashtagHit]: ...
 
 class Trending:
     def videos(

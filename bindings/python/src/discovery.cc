@@ -63,6 +63,31 @@ void RegisterDiscovery(py::module_& m) {
           py::arg("query"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
           "ACTIVE users matching the query: exact username, then username prefix, then full text →\n"
           "Page[UserHit].")
+      .def(
+          "posts",
+          [](SearchApi& s, std::string query, int64_t viewer, int64_t limit, const std::string& cursor) {
+            auto fetch = [query, viewer, limit](Platform& p, const std::string& c) {
+              services::SearchRequest r{.query = query, .scope = "POSTS", .limit = limit, .cursor = c};
+              return p.search().Posts(Ctx(), UserId{viewer}, r);
+            };
+            return FetchPage(s.core, fetch, cursor);
+          },
+          py::arg("query"), py::kw_only(), py::arg("viewer_id") = 0, py::arg("limit") = 20, py::arg("cursor") = "",
+          "ACTIVE posts the viewer may see (viewer_id=0: anonymous, PUBLIC only) holding every word of the\n"
+          "query, most whole-word matches then newest first; a query that is one '#tag' lists the posts\n"
+          "carrying it → Page[PostHit].")
+      .def(
+          "hashtags",
+          [](SearchApi& s, std::string query, int64_t limit, const std::string& cursor) {
+            auto fetch = [query, limit](Platform& p, const std::string& c) {
+              services::SearchRequest r{.query = query, .scope = "HASHTAGS", .limit = limit, .cursor = c};
+              return p.search().Hashtags(Ctx(), r);
+            };
+            return FetchPage(s.core, fetch, cursor);
+          },
+          py::arg("query"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          "Hashtags starting with the query ('#cai' or 'cai'), the exact tag first, then by uses →\n"
+          "Page[HashtagHit].")
       .def("__repr__", [](const SearchApi&) { return std::string("<daira.Search>"); });
 
   py::class_<TrendingApi>(m, "Trending", "What is trending in a time window (default 7 days).")

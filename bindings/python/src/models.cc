@@ -207,6 +207,7 @@ void BindUsers(py::module_& m) {
       .def_readonly("is_verified", &services::UserHit::is_verified)
       .def_readonly("rank_bucket", &services::UserHit::rank_bucket,
                     "0 exact username, 1 username prefix, 2 full text")
+      .def_readonly("rank_tier", &services::UserHit::rank_tier, "within the bucket, lower is better")
       .def("__repr__", [](const services::UserHit& h) {
         return ReprBuilder("UserHit")
             .Add("id", h.id)
@@ -400,6 +401,26 @@ void BindContent(py::module_& m) {
       .def_readonly("total", &model::ReactionSummary::total)
       .def("__repr__", [counts](const model::ReactionSummary& s) {
         return ReprBuilder("ReactionSummary").Add("total", s.total).Add("counts", counts(s)).Done();
+      });
+
+  py::class_<services::PostHit>(m, "PostHit", "A post search result: the post (author filled) and its relevance.")
+      .def_readonly("post", &services::PostHit::post)
+      .def_readonly("relevance", &services::PostHit::relevance,
+                    "query words found whole in the content; 0 on the hashtag path")
+      .def("__repr__", [](const services::PostHit& h) {
+        return ReprBuilder("PostHit").Add("post", h.post).Add("relevance", h.relevance).Done();
+      });
+  py::class_<services::HashtagHit>(m, "HashtagHit", "A hashtag search result (tag case-folded, without '#').")
+      .def_readonly("id", &services::HashtagHit::id)
+      .def_readonly("tag", &services::HashtagHit::tag)
+      .def_readonly("posts_count", &services::HashtagHit::posts_count)
+      .def_readonly("videos_count", &services::HashtagHit::videos_count)
+      .def("__repr__", [](const services::HashtagHit& h) {
+        return ReprBuilder("HashtagHit")
+            .Add("tag", h.tag)
+            .Add("posts_count", h.posts_count)
+            .Add("videos_count", h.videos_count)
+            .Done();
       });
 
   py::class_<services::TrendingVideo>(m, "TrendingVideo", "A video and its trending score.")

@@ -133,3 +133,19 @@ def test_search_and_hashtag_feed(platform):
     assert exact[0].username == "alice" and exact[0].rank_bucket == 0
     platform.content.create_post(alice.id, "sunny #Cairo")
     assert [p.content for p in platform.feed.hashtag(alice.id, "#cairo")] == ["sunny #Cairo"]
+
+
+def test_search_posts_and_hashtags(platform):
+    alice = register(platform, "alice")
+    bob = register(platform, "bob")
+    platform.content.create_post(alice.id, "cairo nights are long #cairo")
+    platform.content.create_post(alice.id, "breakfast in #cairo")
+    platform.content.create_post(alice.id, "nothing to see")
+    hits = list(platform.search.posts("cairo nights", viewer_id=bob.id))
+    assert [h.post.content for h in hits] == ["cairo nights are long #cairo"]
+    assert isinstance(hits[0], daira.PostHit) and hits[0].relevance == 2
+    tagged = platform.search.posts("#cairo", limit=1)  # anonymous viewer: PUBLIC posts
+    assert [h.post.content for h in tagged.iter_all()] == ["breakfast in #cairo", "cairo nights are long #cairo"]
+    tags = list(platform.search.hashtags("#CAI"))
+    assert [(t.tag, t.posts_count) for t in tags] == [("cairo", 2)]
+    assert isinstance(tags[0], daira.HashtagHit)
