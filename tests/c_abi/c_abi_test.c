@@ -1,11 +1,13 @@
 /* The C ABI from C99: the story (open, register, log in, follow, post, feeds, close), every status code
  * a caller can provoke mapped to its daira_code with the field named, NULL and malformed inputs,
- * calls after shutdown and close, and the error object's reuse rules.
+ * calls after shutdown and close, shutdown while other threads are calling, and the error object's
+ * reuse rules.
  *
  *   c_abi_test <database url>      (tests/c_abi/c_abi_runner makes an isolated database and passes it)
  *
  * Exit 0 when every check passed; each failed check prints its line. Run under ASan (the sanitize
  * build) and valgrind --leak-check=full: every string and error is freed, so both must be clean. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -373,6 +375,80 @@ static void test_after_close(daira_platform_t** pp) {
   daira_error_free(&err);
 }
 
+/* Shutdown while threads are calling: every call returns OK or FAILED_PRECONDITION, never anything else,
+ * and every thread sees the platform closed in the end. No sleeps: the main thread shuts down once each
+ * worker has completed a call (a condition variable), and the workers call until they see it closed. */
+#define kWorkers 4
+
+static pthread_mutex_t workers_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t workers_cv = PTHREAD_COND_INITIALIZER;
+static int workers_started = 0;
+
+struct worker {
+  daira_platform_t* platform;
+  int ok_calls;
+  int unexpected;  /* codes other than OK / FAILED_PRECONDITION */
+  int saw_closed;
+};
+
+static void* worker_main(void* arg) {
+  struct worker* w = (struct worker*)arg;
+  daira_error_t* err = NULL;
+  int announced = 0;
+  while (!w->saw_closed && w->unexpected == 0) {
+    char* out = NULL;
+    daira_code code = call(daira_users_find_by_username, w->platform, "{\"username\":\"alice\"}", &out, &err);
+    if (code == DAIRA_OK) {
+      ++w->ok_calls;
+      daira_free(out);
+    } else if (code == DAIRA_FAILED_PRECONDITION && contains(daira_error_message(err), "platform is closed")) {
+      w->saw_closed = 1;
+    } else {
+      fprintf(stderr, "worker: unexpected %s: %s\n", daira_code_name(code), daira_error_message(err));
+      ++w->unexpected;
+    }
+    if (!announced) {
+      announced = 1;
+      pthread_mutex_lock(&workers_mu);
+      ++workers_started;
+      pthread_cond_broadcast(&workers_cv);
+      pthread_mutex_unlock(&workers_mu);
+    }
+  }
+  daira_error_free(&err);
+  return NULL;
+}
+
+static void test_shutdown_during_calls(const char* url, const char* options) {
+  daira_platform_t* p = NULL;
+  daira_error_t* err = NULL;
+  pthread_t threads[kWorkers];
+  struct worker workers[kWorkers];
+  int i;
+  CHECK_CODE(daira_platform_open(url, strlen(url), options, strlen(options), &p, &err), DAIRA_OK, err);
+  if (p == NULL) return;
+  workers_started = 0;
+  for (i = 0; i < kWorkers; ++i) {
+    workers[i].platform = p;
+    workers[i].ok_calls = 0;
+    workers[i].unexpected = 0;
+    workers[i].saw_closed = 0;
+    CHECK(pthread_create(&threads[i], NULL, worker_main, &workers[i]) == 0);
+  }
+  pthread_mutex_lock(&workers_mu);
+  while (workers_started < kWorkers) pthread_cond_wait(&workers_cv, &workers_mu);
+  pthread_mutex_unlock(&workers_mu);
+  CHECK_CODE(daira_platform_shutdown(p, &err), DAIRA_OK, err);
+  for (i = 0; i < kWorkers; ++i) {
+    CHECK(pthread_join(threads[i], NULL) == 0);
+    CHECK(workers[i].unexpected == 0);
+    CHECK(workers[i].saw_closed);
+  }
+  CHECK(workers[0].ok_calls + workers[1].ok_calls + workers[2].ok_calls + workers[3].ok_calls > 0);
+  CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
+  daira_error_free(&err);
+}
+
 int main(int argc, char** argv) {
   const char* options = "{\"password_cost\":\"test\"}";
   daira_platform_t* p = NULL;
@@ -403,6 +479,7 @@ int main(int argc, char** argv) {
     CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   }
   daira_error_free(&err);
+  test_shutdown_during_calls(url, options);
 
   printf("c_abi_test: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -3,6 +3,7 @@
 // record writers. Nothing here is exported (the version script keeps only daira_*).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -23,8 +24,11 @@
 #include "daira_c.h"
 
 // The opaque handle: the platform plus the lock that makes shutdown safe against calls in flight
-// (calls hold it shared, shutdown exclusive).
+// (calls hold it shared, shutdown exclusive). glibc's rwlock prefers readers, so under a steady stream
+// of calls a writer could wait forever: shutdown first raises `closing`, which turns new calls away
+// without touching the lock, and then waits only for the calls already in flight.
 struct daira_platform {
+  std::atomic<bool> closing{false};
   std::shared_mutex mu;
   std::unique_ptr<daira::Platform> platform;  // null once shut down
 };
@@ -116,6 +120,9 @@ daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char
     if (handle == nullptr) return NullArgument(op, "platform");
     absl::StatusOr<std::string_view> text = Text(op, "request_json", request_json, request_len);
     if (!text.ok()) return text.status();
+    if (handle->closing.load(std::memory_order_acquire)) {
+      return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
+    }
     std::shared_lock<std::shared_mutex> lock(handle->mu);
     if (handle->platform == nullptr) {
       return absl::FailedPreconditionError(std::string(op) + ": platform is closed");

@@ -36,6 +36,7 @@ absl::StatusOr<PlatformOptions> ParseOptions(std::string_view text) {
 }
 
 absl::Status Shutdown(daira_platform_t* handle) {
+  handle->closing.store(true, std::memory_order_release);  // new calls fail fast from here on
   std::unique_lock<std::shared_mutex> lock(handle->mu);
   if (handle->platform == nullptr) return absl::OkStatus();
   absl::Status closed = handle->platform->Close();
@@ -91,6 +92,9 @@ daira_code daira_platform_close(daira_platform_t** platform, daira_error_t** err
 daira_code daira_platform_ping(daira_platform_t* platform, daira_error_t** err) {
   return Guarded(err, [&]() -> absl::Status {
     if (platform == nullptr) return NullArgument("platform.ping", "platform");
+    if (platform->closing.load(std::memory_order_acquire)) {
+      return absl::FailedPreconditionError("platform.ping: platform is closed");
+    }
     std::shared_lock<std::shared_mutex> lock(platform->mu);
     if (platform->platform == nullptr) return absl::FailedPreconditionError("platform.ping: platform is closed");
     daira::RequestContext ctx;
