@@ -22,6 +22,15 @@ struct Platform::Impl {
   std::optional<services::Feed> feed;
   std::optional<services::Search> search;
   std::optional<services::Trending> trending;
+  std::optional<services::WalletRepository> wallets;
+  std::optional<services::TransactionRepository> transactions;
+  std::optional<services::PaymentRepository> payments;
+  std::optional<services::ReportRepository> reports;
+  std::optional<services::ModerationReviewRepository> reviews;
+  std::optional<services::AuditLogRepository> audit_logs;
+  std::optional<services::PostRepository> posts;
+  std::optional<services::VideoRepository> videos;
+  std::optional<services::CommentRepository> comments;
   std::atomic<bool> closed{false};
 };
 
@@ -65,6 +74,15 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->feed.emplace(impl->deps);
   impl->search.emplace(impl->deps);
   impl->trending.emplace(impl->deps);
+  impl->wallets.emplace(impl->deps);
+  impl->transactions.emplace(impl->deps);
+  impl->payments.emplace(impl->deps);
+  impl->reports.emplace(impl->deps);
+  impl->reviews.emplace(impl->deps);
+  impl->audit_logs.emplace(impl->deps);
+  impl->posts.emplace(impl->deps);
+  impl->videos.emplace(impl->deps);
+  impl->comments.emplace(impl->deps);
   return std::unique_ptr<Platform>(new Platform(std::move(impl)));
 }
 
@@ -86,6 +104,15 @@ services::Content& Platform::content() { return *impl_->content; }
 services::Feed& Platform::feed() { return *impl_->feed; }
 services::Search& Platform::search() { return *impl_->search; }
 services::Trending& Platform::trending() { return *impl_->trending; }
+services::WalletRepository& Platform::wallets() { return *impl_->wallets; }
+services::TransactionRepository& Platform::transactions() { return *impl_->transactions; }
+services::PaymentRepository& Platform::payments() { return *impl_->payments; }
+services::ReportRepository& Platform::reports() { return *impl_->reports; }
+services::ModerationReviewRepository& Platform::reviews() { return *impl_->reviews; }
+services::AuditLogRepository& Platform::audit_logs() { return *impl_->audit_logs; }
+services::PostRepository& Platform::posts() { return *impl_->posts; }
+services::VideoRepository& Platform::videos() { return *impl_->videos; }
+services::CommentRepository& Platform::comments() { return *impl_->comments; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }

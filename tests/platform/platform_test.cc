@@ -59,6 +59,29 @@ TEST_P(PlatformTest, OpenMigratesAndServicesShareTheDatabase) {
   EXPECT_EQ(hits.items[0].username, "alice");
 }
 
+TEST_P(PlatformTest, RepositoriesShareTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+  ASSERT_OK_AND_ASSIGN(model::User dana, platform->accounts().Register(
+                                             ctx_, {.email = "dana@example.com", .username = "dana",
+                                                    .password = "correct horse battery"}));
+  ASSERT_OK_AND_ASSIGN(model::Wallet wallet, platform->wallets().Create(ctx_, {.user_id = dana.id, .currency = "EGP"}));
+  ASSERT_OK_AND_ASSIGN(model::Wallet found, platform->wallets().FindByUserId(ctx_, dana.id));
+  EXPECT_EQ(found.id, wallet.id);
+  EXPECT_EQ(found.currency, "EGP");
+  EXPECT_EQ(found.balance, 0);
+
+  ASSERT_OK_AND_ASSIGN(model::Post post,
+                       platform->content().CreatePost(ctx_, {.author_id = dana.id.value, .content = "via #content"}));
+  ASSERT_OK_AND_ASSIGN(model::PostRecord record, platform->posts().Get(ctx_, post.id));
+  EXPECT_EQ(record.content, "via #content");
+  ASSERT_OK_AND_ASSIGN(bool exists, platform->posts().Exists(ctx_, post.id));
+  EXPECT_TRUE(exists);
+  ASSERT_OK_AND_ASSIGN(int64_t audit_entries, platform->audit_logs().Count(ctx_));
+  EXPECT_EQ(audit_entries, 0);
+  ASSERT_OK_AND_ASSIGN(int64_t reports, platform->reports().Count(ctx_));
+  EXPECT_EQ(reports, 0);
+}
+
 TEST_P(PlatformTest, ReopenIsIdempotentAndSeesTheData) {
   {
     ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));

@@ -1,5 +1,5 @@
 // Platform: daira's front door. One object opens the backends a Config names, applies the schema, and
-// hands out every domain service, all sharing one database, clock and id generator.
+// hands out every domain service and typed repository, all sharing one database, clock and id generator.
 //
 //   auto platform = daira::Platform::Open(daira::Config::Embedded("app.db"));
 //   if (!platform.ok()) { std::cerr << platform.status() << "\n"; return 1; }
@@ -33,13 +33,22 @@
 #include "daira/core/id.h"
 #include "daira/core/request_context.h"
 #include "daira/services/accounts.h"
+#include "daira/services/audit_log_repository.h"
+#include "daira/services/comment_repository.h"
 #include "daira/services/content.h"
 #include "daira/services/feed.h"
+#include "daira/services/moderation_review_repository.h"
+#include "daira/services/payment_repository.h"
+#include "daira/services/post_repository.h"
 #include "daira/services/profiles.h"
+#include "daira/services/report_repository.h"
 #include "daira/services/search.h"
 #include "daira/services/social.h"
+#include "daira/services/transaction_repository.h"
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
+#include "daira/services/video_repository.h"
+#include "daira/services/wallet_repository.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0 {
@@ -78,6 +87,20 @@ class Platform {
   services::Feed& feed();
   services::Search& search();
   services::Trending& trending();
+
+  // Typed repositories (field masks, batch loads, keyset lists) over the same database. Payments:
+  // wallets and the transaction journal never change a balance directly (docs/services/payments.md).
+  services::WalletRepository& wallets();
+  services::TransactionRepository& transactions();
+  services::PaymentRepository& payments();
+  // Moderation: reports, reviews, and the append-only audit log (docs/services/moderation.md).
+  services::ReportRepository& reports();
+  services::ModerationReviewRepository& reviews();
+  services::AuditLogRepository& audit_logs();
+  // Content, read-only (writes go through content(), which keeps hashtags and counters in step).
+  services::PostRepository& posts();
+  services::VideoRepository& videos();
+  services::CommentRepository& comments();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();
