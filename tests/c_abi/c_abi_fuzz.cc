@@ -77,6 +77,8 @@ std::vector<EntryPoint> EntryPoints() {
       {"feed.timeline", daira_feed_timeline, R"({"viewer_id":"$B","author_id":"$A"})"},
       {"feed.hashtag", daira_feed_hashtag, R"({"viewer_id":"$B","tag":"#tag"})"},
       {"search.users", daira_search_users, R"({"query":"ali","scope":"USERS","limit":5})"},
+      {"search.posts", daira_search_posts, R"({"query":"hello world","limit":5})"},
+      {"search.hashtags", daira_search_hashtags, R"({"query":"#dai","limit":5})"},
       {"trending.videos", daira_trending_videos, R"({"window_s":86400,"limit":5})"},
       {"trending.hashtags", daira_trending_hashtags, R"({"window_s":86400,"limit":5})"},
   };

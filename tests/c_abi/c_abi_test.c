@@ -296,6 +296,16 @@ static void test_story_and_codes(daira_platform_t* p) {
   daira_free(out);
   CHECK_CODE(call(daira_search_users, p, "{\"query\":\"\"}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
   CHECK_FIELD(err, "query");
+  CHECK_CODE(call(daira_search_hashtags, p, "{\"query\":\"#dai\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"tag\":\"daira\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_search_posts, p, "{\"query\":\"#daira\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"hashtags\":[\"daira\"]"));
+  daira_free(out);
+  CHECK_CODE(call(daira_search_posts, p, "{\"query\":\"\",\"viewer_id\":\"x\"}", &out, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK_CODE(call(daira_search_hashtags, p, "{\"query\":\"dai\",\"limit\":0}", &out, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "limit");
   CHECK_CODE(call(daira_trending_hashtags, p, "{\"limit\":5}", &out, &err), DAIRA_OK, err);
   CHECK(contains(out, "\"tag\":\"daira\""));
   daira_free(out);

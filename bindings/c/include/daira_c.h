@@ -297,6 +297,12 @@ DAIRA_C_CALL(daira_feed_hashtag);
 /* {query*, scope (ALL|USERS), limit, cursor} → page of {id, username, display_name, avatar_url,
  * is_verified, rank_bucket}. */
 DAIRA_C_CALL(daira_search_users);
+/* {query* ("cairo nights", or "#cairo" for one tag's posts), viewer_id (absent: anonymous, PUBLIC posts
+ * only), limit, cursor} → page of {post: Post with author, relevance}: whole-word matches first, then newest. */
+DAIRA_C_CALL(daira_search_posts);
+/* {query* (a tag prefix, "#cai" or "cai"), limit, cursor} → page of {id, tag, posts_count, videos_count},
+ * the exact tag first, then by use count. */
+DAIRA_C_CALL(daira_search_hashtags);
 /* {window_s (3600..7776000, default 7 days), limit, cursor} → page of {video: Video, score}. */
 DAIRA_C_CALL(daira_trending_videos);
 /* {window_s, limit} → {items: [{id, tag, uses, score},…]}. */

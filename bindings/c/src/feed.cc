@@ -1,4 +1,4 @@
-// feed (home, timeline, hashtag), search (users) and trending (videos, hashtags).
+// feed (home, timeline, hashtag), search (users, posts, hashtags) and trending (videos, hashtags).
 #include "internal.h"
 
 using daira::JsonWriter;
@@ -16,6 +16,16 @@ services::PageRequest PageOf(daira::cabi::Request& r) {
 
 std::string PostsJson(const daira::query::Page<daira::model::Post>& page) {
   return daira::cabi::PageJson(page, daira::cabi::WritePost);
+}
+
+// {query*, scope, limit, cursor}: the fields every search call reads.
+services::SearchRequest SearchOf(daira::cabi::Request& r) {
+  services::SearchRequest req;
+  req.query = r.String("query");
+  req.scope = r.String("scope", "ALL");
+  req.limit = r.Int("limit", services::kDefaultPageLimit);
+  req.cursor = r.String("cursor");
+  return req;
 }
 
 services::TrendingRequest TrendingOf(daira::cabi::Request& r) {
@@ -54,14 +64,34 @@ DAIRA_CABI_CALL(daira_feed_hashtag, "feed.hashtag") {
 }
 
 DAIRA_CABI_CALL(daira_search_users, "search.users") {
-  services::SearchRequest req;
-  req.query = r.String("query");
-  req.scope = r.String("scope", "ALL");
-  req.limit = r.Int("limit", services::kDefaultPageLimit);
-  req.cursor = r.String("cursor");
+  services::SearchRequest req = SearchOf(r);
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(auto result, p.search().Users(ctx, req));
   return daira::cabi::PageJson(result, daira::cabi::WriteUserHit);
+}
+
+DAIRA_CABI_CALL(daira_search_posts, "search.posts") {
+  const UserId viewer(r.OptId("viewer_id").value_or(0));  // absent: anonymous (PUBLIC posts only)
+  services::SearchRequest req = SearchOf(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(auto result, p.search().Posts(ctx, viewer, req));
+  return daira::cabi::PageJson(result, [](JsonWriter& w, const services::PostHit& hit) {
+    w.BeginObject().Key("post");
+    daira::cabi::WritePost(w, hit.post);
+    w.Key("relevance").Int(hit.relevance).EndObject();
+  });
+}
+
+DAIRA_CABI_CALL(daira_search_hashtags, "search.hashtags") {
+  services::SearchRequest req = SearchOf(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(auto result, p.search().Hashtags(ctx, req));
+  return daira::cabi::PageJson(result, [](JsonWriter& w, const services::HashtagHit& h) {
+    w.BeginObject().Key("id");
+    daira::cabi::WriteId(w, h.id);
+    w.Key("tag").String(h.tag).Key("posts_count").Int(h.posts_count).Key("videos_count").Int(h.videos_count);
+    w.EndObject();
+  });
 }
 
 DAIRA_CABI_CALL(daira_trending_videos, "trending.videos") {
