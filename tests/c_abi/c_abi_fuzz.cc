@@ -1,7 +1,8 @@
 // A short, deterministic fuzz run of the C ABI's JSON entry points: for a fixed number of iterations,
 // pick an entry point and feed it a valid request for it, a mutation of one (bytes flipped, inserted,
 // deleted, truncated, values swapped for other types), or random JSON built from the calls' field
-// names. Every call must return a code in 0..16 with out_json set exactly on success (and valid JSON),
+// names. Record calls (the typed repositories) also get a field mask: none, a valid one, a mutation of
+// it, or random names. Every call must return a code in 0..16 with out_json set exactly on success (and valid JSON),
 // an error object exactly on failure (with a message), and never crash or leak (ASan build).
 //
 //   c_abi_fuzz [--iterations=N] [--seed=S] <database url>
@@ -20,8 +21,10 @@ namespace {
 
 struct EntryPoint {
   const char* name;
-  daira_call_fn fn;
-  std::string seed;  // a valid request; $A / $B / $P are replaced by two user ids and a post id
+  daira_call_fn fn;  // null for a record call
+  std::string seed;  // a valid request; $A / $B / $P / $W / $R: two user ids, a post, a wallet, a report
+  daira_record_fn record = nullptr;  // a record call (takes `fields`)
+  const char* fields = nullptr;      // a valid field mask for it
 };
 
 std::vector<EntryPoint> EntryPoints() {
@@ -81,13 +84,91 @@ std::vector<EntryPoint> EntryPoints() {
       {"search.hashtags", daira_search_hashtags, R"({"query":"#dai","limit":5})"},
       {"trending.videos", daira_trending_videos, R"({"window_s":86400,"limit":5})"},
       {"trending.hashtags", daira_trending_hashtags, R"({"window_s":86400,"limit":5})"},
+      // typed repositories
+      {"wallets.get", nullptr, R"({"id":"$W"})", daira_wallets_get, "id,balance,currency"},
+      {"wallets.get_many", nullptr, R"(["$W",2,"3"])", daira_wallets_get_many, "user_id"},
+      {"wallets.exists", daira_wallets_exists, R"({"id":"$W"})"},
+      {"wallets.find_by_user", nullptr, R"({"user_id":"$A"})", daira_wallets_find_by_user, "balance"},
+      {"wallets.create", daira_wallets_create, R"({"user_id":"$B","currency":"EUR"})"},
+      {"wallets.update", daira_wallets_update, R"({"id":"$W","last_payout_at":"2026-11-29T10:00:00Z"})"},
+      {"wallets.delete", daira_wallets_delete, R"({"id":"$W"})"},
+      {"transactions.get", nullptr, R"({"id":"1"})", daira_transactions_get, "amount,status"},
+      {"transactions.get_many", nullptr, R"([1,"2"])", daira_transactions_get_many, "metadata"},
+      {"transactions.exists", daira_transactions_exists, R"({"id":"1"})"},
+      {"transactions.find_by_idempotency_key", nullptr, R"({"wallet_id":"$W","idempotency_key":"fuzz-key-1"})",
+       daira_transactions_find_by_idempotency_key, "type"},
+      {"transactions.list_by_wallet", nullptr, R"({"wallet_id":"$W","limit":3})", daira_transactions_list_by_wallet,
+       "amount,created_at"},
+      {"transactions.create", daira_transactions_create,
+       R"({"wallet_id":"$W","type":"DEPOSIT","amount":100,"metadata":{"k":[1]},"idempotency_key":"fuzz-key-1"})"},
+      {"transactions.update", daira_transactions_update, R"({"id":"1","status":"COMPLETED","balance_after":100})"},
+      {"transactions.delete", daira_transactions_delete, R"({"id":"1"})"},
+      {"payments.get", nullptr, R"({"id":"1"})", daira_payments_get, "status,error"},
+      {"payments.get_many", nullptr, R"(["1"])", daira_payments_get_many, nullptr},
+      {"payments.exists", daira_payments_exists, R"({"id":"1"})"},
+      {"payments.find_by_external_id", nullptr, R"({"provider":"STRIPE","external_id":"pi_fuzz"})",
+       daira_payments_find_by_external_id, "amount"},
+      {"payments.list_by_user", nullptr, R"({"user_id":"$A","limit":2})", daira_payments_list_by_user, "provider"},
+      {"payments.create", daira_payments_create,
+       R"({"user_id":"$A","provider":"STRIPE","amount":250,"external_id":"pi_fuzz","wallet_id":"$W"})"},
+      {"payments.update", daira_payments_update, R"({"id":"1","status":"FAILED","error":"declined"})"},
+      {"payments.delete", daira_payments_delete, R"({"id":"1"})"},
+      {"reports.get", nullptr, R"({"id":"$R"})", daira_reports_get, "reason,evidence"},
+      {"reports.get_many", nullptr, R"(["$R"])", daira_reports_get_many, "status"},
+      {"reports.exists", daira_reports_exists, R"({"id":"$R"})"},
+      {"reports.find_by_reporter_and_content", nullptr,
+       R"({"reporter_id":"$B","content_type":"POST","content_id":"$P"})", daira_reports_find_by_reporter_and_content,
+       "severity"},
+      {"reports.list_by_status", nullptr, R"({"status":"PENDING","severity":"LOW","limit":4})",
+       daira_reports_list_by_status, "content_id"},
+      {"reports.create", daira_reports_create,
+       R"({"reporter_id":"$A","content_type":"USER","content_id":"$B","reason":"abuse","evidence":{}})"},
+      {"reports.update", daira_reports_update, R"({"id":"$R","status":"RESOLVED","resolved_at":"2026-11-29T10:00:00Z"})"},
+      {"reports.delete", daira_reports_delete, R"({"id":"$R"})"},
+      {"reviews.get", nullptr, R"({"id":"1"})", daira_reviews_get, "decision"},
+      {"reviews.get_many", nullptr, R"([1])", daira_reviews_get_many, "notes"},
+      {"reviews.exists", daira_reviews_exists, R"({"id":"1"})"},
+      {"reviews.list_by_report", nullptr, R"({"report_id":"$R"})", daira_reviews_list_by_report, "moderator_id"},
+      {"reviews.create", daira_reviews_create, R"({"report_id":"$R","moderator_id":"$A","decision":"BAN"})"},
+      {"reviews.update", daira_reviews_update, R"({"id":"1","notes":"n"})"},
+      {"reviews.delete", daira_reviews_delete, R"({"id":"1"})"},
+      {"audit_logs.get", nullptr, R"({"id":"1"})", daira_audit_logs_get, "action"},
+      {"audit_logs.get_many", nullptr, R"(["1",2])", daira_audit_logs_get_many, "changes"},
+      {"audit_logs.exists", daira_audit_logs_exists, R"({"id":"1"})"},
+      {"audit_logs.list_by_entity", nullptr, R"({"entity_type":"user","entity_id":"$B"})",
+       daira_audit_logs_list_by_entity, "actor_id"},
+      {"audit_logs.list_by_actor", nullptr, R"({"actor_id":"$A","limit":2})", daira_audit_logs_list_by_actor,
+       "entity_id"},
+      {"audit_logs.create", daira_audit_logs_create,
+       R"({"actor_id":"$A","action":"user.ban","entity_type":"user","entity_id":"$B","changes":{"a":1}})"},
+      {"audit_logs.update", daira_audit_logs_update, R"({"id":"1"})"},
+      {"audit_logs.delete", daira_audit_logs_delete, R"({"id":"1"})"},
+      {"posts.get", nullptr, R"({"id":"$P"})", daira_posts_get, "id,content,likes_count"},
+      {"posts.get_many", nullptr, R"(["$P",1])", daira_posts_get_many, "hashtags"},
+      {"posts.exists", daira_posts_exists, R"({"id":"$P"})"},
+      {"posts.list_by_author", nullptr, R"({"author_id":"$A","limit":2})", daira_posts_list_by_author, "status"},
+      {"videos.get", nullptr, R"({"id":"1"})", daira_videos_get, "title"},
+      {"videos.get_many", nullptr, R"([1])", daira_videos_get_many, "status"},
+      {"videos.exists", daira_videos_exists, R"({"id":"1"})"},
+      {"videos.list_by_author", nullptr, R"({"author_id":"$A"})", daira_videos_list_by_author, "views_count"},
+      {"comments.get", nullptr, R"({"id":"1"})", daira_comments_get, "content"},
+      {"comments.get_many", nullptr, R"([1,"2"])", daira_comments_get_many, "mentions"},
+      {"comments.exists", daira_comments_exists, R"({"id":"1"})"},
+      {"comments.list_by_post", nullptr, R"({"post_id":"$P"})", daira_comments_list_by_post, "parent_id"},
+      {"comments.list_by_video", nullptr, R"({"video_id":"1"})", daira_comments_list_by_video, "video_id"},
+      {"comments.list_replies", nullptr, R"({"parent_id":"1"})", daira_comments_list_replies, "replies_count"},
   };
 }
 
 const char* const kFieldNames[] = {"id", "ids", "user_id", "username", "email", "password", "identifier",
                                    "follower_id", "followee_id", "post_id", "video_id", "parent_id",
                                    "content", "limit", "cursor", "tag", "query", "status", "kind",
-                                   "target_type", "target_id", "media_urls", "window_s", "viewer_id"};
+                                   "target_type", "target_id", "media_urls", "window_s", "viewer_id",
+                                   "wallet_id", "amount", "currency", "balance", "provider", "external_id",
+                                   "metadata", "idempotency_key", "type", "reporter_id", "content_type",
+                                   "content_id", "reason", "severity", "evidence", "report_id", "moderator_id",
+                                   "decision", "notes", "action", "entity_type", "entity_id", "changes",
+                                   "author_id", "last_payout_at", "completed_at", "balance_after"};
 
 const char* const kAtoms[] = {"null", "true", "false", "0", "-1", "1", "9223372036854775807",
                               "-9223372036854775808", "18446744073709551615", "1e308", "-0.5", "\"\"",
@@ -162,8 +243,10 @@ class Fuzzer {
   std::mt19937_64 rng_;
 };
 
-std::string Substitute(std::string s, const std::string& a, const std::string& b, const std::string& post) {
-  for (auto [key, value] : {std::pair<std::string, const std::string*>{"$A", &a}, {"$B", &b}, {"$P", &post}}) {
+std::string Substitute(std::string s, const std::string& a, const std::string& b, const std::string& post,
+                       const std::string& wallet, const std::string& report) {
+  for (auto [key, value] : {std::pair<std::string, const std::string*>{"$A", &a}, {"$B", &b}, {"$P", &post},
+                            {"$W", &wallet}, {"$R", &report}}) {
     for (size_t at = s.find(key); at != std::string::npos; at = s.find(key, at)) s.replace(at, 2, *value);
   }
   return s;
@@ -226,7 +309,19 @@ int main(int argc, char** argv) {
   daira_content_create_post(p, post_request.data(), post_request.size(), &out, &err);
   const std::string post = IdOf(out);
   daira_free(out);
-  if (ids[0].empty() || ids[1].empty() || post.empty()) {
+  // A wallet and a report for the typed-repository calls.
+  std::string wallet_request = R"({"user_id":")" + ids[0] + R"("})";
+  out = nullptr;
+  daira_wallets_create(p, wallet_request.data(), wallet_request.size(), &out, &err);
+  const std::string wallet = IdOf(out);
+  daira_free(out);
+  std::string report_request =
+      R"({"reporter_id":")" + ids[1] + R"(","content_type":"POST","content_id":")" + post + R"(","reason":"spam"})";
+  out = nullptr;
+  daira_reports_create(p, report_request.data(), report_request.size(), &out, &err);
+  const std::string report = IdOf(out);
+  daira_free(out);
+  if (ids[0].empty() || ids[1].empty() || post.empty() || wallet.empty() || report.empty()) {
     std::fprintf(stderr, "c_abi_fuzz: setup failed: %s\n", daira_error_message(err));
     daira_error_free(&err);
     daira_platform_close(&p, nullptr);
@@ -238,18 +333,33 @@ int main(int argc, char** argv) {
   long codes[17] = {};
   for (long i = 0; i < iterations; ++i) {
     const EntryPoint& e = entries[fuzz.Below(entries.size())];
-    const std::string valid = Substitute(e.seed, ids[0], ids[1], post);
+    const std::string valid = Substitute(e.seed, ids[0], ids[1], post, wallet, report);
     std::string input;
     switch (fuzz.Below(4)) {
       case 0: input = valid; break;
       case 1:
       case 2: input = fuzz.Mutate(valid); break;
-      default: input = fuzz.RandomObject(0); break;
+      default: input = valid[0] == '[' ? fuzz.RandomValue(0) : fuzz.RandomObject(0); break;
     }
     // Exactly `input.size()` bytes, in a buffer of that size (ASan sees any read past the end).
     std::vector<char> bytes(input.begin(), input.end());
     char* result = reinterpret_cast<char*>(0x1);  // must be overwritten
-    const daira_code code = e.fn(p, bytes.data(), bytes.size(), &result, &err);
+    daira_code code;
+    if (e.record != nullptr) {
+      // The mask: none, the valid one, a mutation of it, or random names (NUL-terminated).
+      std::string fields = e.fields == nullptr ? "" : e.fields;
+      const size_t pick = fuzz.Below(4);
+      if (pick == 2) fields = fuzz.Mutate(fields);
+      if (pick == 3) {
+        fields.clear();
+        for (size_t k = 0, n = fuzz.Below(4); k < n; ++k) fields += std::string(k ? "," : "") + kFieldNames[fuzz.Below(std::size(kFieldNames))];
+      }
+      fields = fields.c_str();  // up to an inserted NUL
+      input += " [fields " + fields + "]";
+      code = e.record(p, bytes.data(), bytes.size(), pick == 0 ? nullptr : fields.c_str(), &result, &err);
+    } else {
+      code = e.fn(p, bytes.data(), bytes.size(), &result, &err);
+    }
     const int c = static_cast<int>(code);
     Expect(c >= 0 && c <= 16, e, input, "code out of range");
     if (c >= 0 && c <= 16) ++codes[c];

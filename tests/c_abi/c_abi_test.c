@@ -12,67 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_abi_check.h"
 #include "daira_c.h"
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    ++checks;                                                              \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                          \
-    }                                                                      \
-  } while (0)
-
-/* Checks that `got` == `want`, printing the error when not. */
-#define CHECK_CODE(got, want, err)                                                                  \
-  do {                                                                                              \
-    daira_code got_ = (got);                                                                        \
-    ++checks;                                                                                       \
-    if (got_ != (want)) {                                                                           \
-      fprintf(stderr, "%s:%d: got %s, want %s: %s\n", __FILE__, __LINE__, daira_code_name(got_),    \
-              daira_code_name(want), daira_error_message(err));                                     \
-      ++failures;                                                                                   \
-    }                                                                                               \
-  } while (0)
-
-#define CHECK_FIELD(err, want)                                                                        \
-  do {                                                                                                \
-    ++checks;                                                                                         \
-    if (strcmp(daira_error_field(err), (want)) != 0) {                                                \
-      fprintf(stderr, "%s:%d: field \"%s\", want \"%s\" (%s)\n", __FILE__, __LINE__, daira_error_field(err), \
-              (want), daira_error_message(err));                                                      \
-      ++failures;                                                                                     \
-    }                                                                                                 \
-  } while (0)
-
-static daira_code call(daira_call_fn fn, daira_platform_t* p, const char* request, char** out,
-                       daira_error_t** err) {
-  return fn(p, request, strlen(request), out, err);
-}
-
-/* Copies the string value of the first "key":"…" in `json` into `buf` (no escapes expected). */
-static int json_string(const char* json, const char* key, char* buf, size_t cap) {
-  char pattern[64];
-  const char* at;
-  const char* end;
-  size_t n;
-  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-  at = json == NULL ? NULL : strstr(json, pattern);
-  if (at == NULL) return 0;
-  at += strlen(pattern);
-  end = strchr(at, '"');
-  if (end == NULL) return 0;
-  n = (size_t)(end - at);
-  if (n + 1 > cap) return 0;
-  memcpy(buf, at, n);
-  buf[n] = '\0';
-  return 1;
-}
-
-static int contains(const char* s, const char* part) { return s != NULL && strstr(s, part) != NULL; }
 
 /* Registers a user and returns its id in `id`. */
 static void register_user(daira_platform_t* p, const char* username, char* id, size_t cap) {

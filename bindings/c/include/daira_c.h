@@ -308,6 +308,155 @@ DAIRA_C_CALL(daira_trending_videos);
 /* {window_s, limit} → {items: [{id, tag, uses, score},…]}. */
 DAIRA_C_CALL(daira_trending_hashtags);
 
+/* ---- typed repositories ------------------------------------------------------------------------ *
+ * Row-level access to wallets, transactions (the journal), payments, reports, reviews, audit_logs,
+ * posts, videos and comments, with field masks, batch loads and keyset pages (docs/bindings/c.md lists
+ * every record's fields). Reads are "record calls", with one more parameter than the service calls:
+ *   daira_code daira_<repo>_<verb>(daira_platform_t* platform, const char* request_json,
+ *                                  size_t request_len, const char* fields, char** out_json,
+ *                                  daira_error_t** err);
+ * `fields` is a NUL-terminated, comma-separated list of the record's field names ("id,balance,currency")
+ * read only during the call; NULL or "" selects every field. The record then holds exactly the selected
+ * fields (and "id", always); a selected field whose column is NULL is JSON null. An unknown name is
+ * INVALID_ARGUMENT naming "fields". Ownership of `*out_json` and `*err` is as for the service calls.
+ *
+ * For every <repo>:
+ *   daira_<repo>_get       record call; {id*} → the record. NOT_FOUND "<table>: <entity> 9 not found".
+ *   daira_<repo>_get_many  record call; request_json is a JSON ARRAY of ids ([1,"2",…], not an object)
+ *                          → {items: [record,…] (order given, duplicates once), missing: [id,…]}.
+ *                          INVALID_ARGUMENT naming "ids_json" (or "ids_json[i]") for anything else.
+ *   daira_<repo>_exists    service call; {id*} → {"exists": bool}.
+ * Writes are service calls (no `fields`): create → the stored record with every field; update
+ * ({id*, the fields to change}) → {}; delete ({id*}) → {}. Lists take {<key>*, limit, cursor} and return
+ * pages as above. Posts, videos and comments are read-only here (write through daira_content_*). */
+typedef daira_code (*daira_record_fn)(daira_platform_t* platform, const char* request_json, size_t request_len,
+                                      const char* fields, char** out_json, daira_error_t** err);
+
+#define DAIRA_C_RECORD_CALL(name)                                                                     \
+  DAIRA_C_EXPORT daira_code name(daira_platform_t* platform, const char* request_json, size_t request_len, \
+                                 const char* fields, char** out_json, daira_error_t** err)
+#define DAIRA_C_RECORD_READS(repo)                \
+  DAIRA_C_RECORD_CALL(daira_##repo##_get);        \
+  DAIRA_C_RECORD_CALL(daira_##repo##_get_many);   \
+  DAIRA_C_CALL(daira_##repo##_exists)
+
+/* wallets: Wallet {id, user_id, balance, currency, earned_total, spent_total, tips_received,
+ * last_payout_at, created_at, updated_at}; money in integer minor units. The money rule: no call writes a
+ * balance or a total (they move only with journal rows, in the wallet service's transaction). */
+DAIRA_C_RECORD_READS(wallets);
+/* record call; {user_id*} → Wallet. NOT_FOUND "wallets: no wallet with user_id 7". */
+DAIRA_C_RECORD_CALL(daira_wallets_find_by_user);
+/* {user_id*, currency (3 upper-case letters, default "USD")} → Wallet (zero balance). ALREADY_EXISTS
+ * naming user_id (one wallet per user); FAILED_PRECONDITION when the user does not exist. */
+DAIRA_C_CALL(daira_wallets_create);
+/* {id*, currency, last_payout_at (RFC 3339)} → {}. INVALID_ARGUMENT naming "patch" when neither is given,
+ * naming balance / earned_total / spent_total / tips_received when the request tries to write money;
+ * NOT_FOUND; FAILED_PRECONDITION naming "balance" when the currency changes while the balance is not 0. */
+DAIRA_C_CALL(daira_wallets_update);
+/* {id*} → {}. NOT_FOUND; FAILED_PRECONDITION while it holds money or journal rows / payments reference it. */
+DAIRA_C_CALL(daira_wallets_delete);
+
+/* transactions (the journal): Transaction {id, wallet_id, counterparty_wallet_id, type, status, amount,
+ * currency, balance_after, metadata (a JSON object), idempotency_key, created_at, updated_at,
+ * completed_at}. Appending a row does not touch the wallet's balance. */
+DAIRA_C_RECORD_READS(transactions);
+/* record call; {wallet_id*, idempotency_key*} → Transaction. NOT_FOUND naming the key. */
+DAIRA_C_RECORD_CALL(daira_transactions_find_by_idempotency_key);
+/* record call; {wallet_id*, limit, cursor} → page of Transaction, newest first. */
+DAIRA_C_RECORD_CALL(daira_transactions_list_by_wallet);
+/* {wallet_id*, counterparty_wallet_id, type (DEPOSIT|WITHDRAWAL|TIP|EARNING|REFUND, default DEPOSIT),
+ * status (PENDING|COMPLETED|FAILED, default PENDING), amount* (1..), currency, balance_after,
+ * metadata (object), idempotency_key (8–128 of [A-Za-z0-9_-])} → Transaction. ALREADY_EXISTS naming
+ * idempotency_key; FAILED_PRECONDITION when a wallet does not exist. */
+DAIRA_C_CALL(daira_transactions_create);
+/* {id*, status, completed_at, balance_after} → {}: settles a PENDING row. FAILED_PRECONDITION naming
+ * "status" once the row is COMPLETED or FAILED (final); NOT_FOUND. */
+DAIRA_C_CALL(daira_transactions_update);
+/* {id*} → {}: a PENDING or FAILED row only. FAILED_PRECONDITION naming "status" for a COMPLETED row. */
+DAIRA_C_CALL(daira_transactions_delete);
+
+/* payments: Payment {id, user_id, wallet_id, transaction_id, provider, external_id, amount, currency,
+ * status, error, metadata (a JSON object), created_at, updated_at}. */
+DAIRA_C_RECORD_READS(payments);
+/* record call; {provider* (STRIPE|PAYPAL|FAWRY|INSTAPAY), external_id*} → Payment. NOT_FOUND. */
+DAIRA_C_RECORD_CALL(daira_payments_find_by_external_id);
+/* record call; {user_id*, limit, cursor} → page of Payment, newest first. */
+DAIRA_C_RECORD_CALL(daira_payments_list_by_user);
+/* {user_id*, provider (default STRIPE), amount* (1..), currency, external_id, wallet_id, transaction_id,
+ * status (PENDING|PROCESSING|COMPLETED|FAILED|REFUNDED, default PENDING), metadata (object)} → Payment.
+ * ALREADY_EXISTS naming external_id; FAILED_PRECONDITION when the user, wallet or transaction is missing. */
+DAIRA_C_CALL(daira_payments_create);
+/* {id*, status, external_id, error ("" clears), wallet_id, transaction_id, metadata} → {}.
+ * INVALID_ARGUMENT naming "patch" when empty; NOT_FOUND; ALREADY_EXISTS naming external_id. */
+DAIRA_C_CALL(daira_payments_update);
+/* {id*} → {}: a PENDING or FAILED payment only. FAILED_PRECONDITION naming "status" otherwise. */
+DAIRA_C_CALL(daira_payments_delete);
+
+/* reports: Report {id, reporter_id, content_type, content_id, reason, description, severity, status,
+ * evidence (a JSON object), created_at, updated_at, resolved_at}. */
+DAIRA_C_RECORD_READS(reports);
+/* record call; {reporter_id*, content_type* (POST|VIDEO|COMMENT|USER), content_id*} → Report. NOT_FOUND. */
+DAIRA_C_RECORD_CALL(daira_reports_find_by_reporter_and_content);
+/* record call; {status* (PENDING|REVIEWING|RESOLVED|DISMISSED), severity (LOW|MEDIUM|HIGH|CRITICAL),
+ * limit, cursor} → page of Report, oldest first (the moderation queue). */
+DAIRA_C_RECORD_CALL(daira_reports_list_by_status);
+/* {reporter_id*, content_type (default POST), content_id*, reason* (1–64 characters), description,
+ * severity (default LOW), evidence (object)} → Report (PENDING). ALREADY_EXISTS naming content_id when the
+ * reporter already reported it; FAILED_PRECONDITION when the reporter does not exist. */
+DAIRA_C_CALL(daira_reports_create);
+/* {id*, status, severity, description ("" clears), evidence, resolved_at} → {}. NOT_FOUND. */
+DAIRA_C_CALL(daira_reports_update);
+/* {id*} → {}: the report and its reviews. NOT_FOUND. */
+DAIRA_C_CALL(daira_reports_delete);
+
+/* reviews: Review {id, report_id, moderator_id, decision, action_taken, notes, created_at}. */
+DAIRA_C_RECORD_READS(reviews);
+/* record call; {report_id*, limit, cursor} → page of Review, oldest first. */
+DAIRA_C_RECORD_CALL(daira_reviews_list_by_report);
+/* {report_id*, moderator_id*, decision (APPROVED|REJECTED|WARN|SUSPEND|BAN, default APPROVED),
+ * action_taken, notes} → Review. FAILED_PRECONDITION when the report or moderator does not exist. */
+DAIRA_C_CALL(daira_reviews_create);
+/* {id*, decision, action_taken ("" clears), notes ("" clears)} → {}. NOT_FOUND. */
+DAIRA_C_CALL(daira_reviews_update);
+/* {id*} → {}. NOT_FOUND. */
+DAIRA_C_CALL(daira_reviews_delete);
+
+/* audit_logs (append-only): AuditLog {id, actor_id, action, entity_type, entity_id, changes (a JSON
+ * object), ip_address, user_agent, correlation_id, created_at}. */
+DAIRA_C_RECORD_READS(audit_logs);
+/* record call; {entity_type*, entity_id*, limit, cursor} → page of AuditLog, newest first. */
+DAIRA_C_RECORD_CALL(daira_audit_logs_list_by_entity);
+/* record call; {actor_id*, limit, cursor} → page of AuditLog, newest first. */
+DAIRA_C_RECORD_CALL(daira_audit_logs_list_by_actor);
+/* {actor_id (none: the system), action* ("user.ban"), entity_type* ("user"), entity_id, changes (object),
+ * ip_address, user_agent, correlation_id} → AuditLog. FAILED_PRECONDITION when the actor does not exist. */
+DAIRA_C_CALL(daira_audit_logs_create);
+/* Always UNIMPLEMENTED "… the audit log is append-only …" (whatever the request holds); nothing changes. */
+DAIRA_C_CALL(daira_audit_logs_update);
+DAIRA_C_CALL(daira_audit_logs_delete);
+
+/* posts, videos, comments (read-only rows; Post/Video/Comment records as stored, without "author"):
+ * PostRecord {id, author_id, content, media_urls, hashtags, mentions, likes_count, comments_count, status,
+ * visibility, created_at, updated_at, deleted_at}; VideoRecord {id, author_id, title, description,
+ * hashtags, source_key, thumbnail_url, hls_url, duration_ms, resolution, views_count, likes_count,
+ * comments_count, status, visibility, error, created_at, updated_at, published_at, deleted_at};
+ * CommentRecord {id, post_id, video_id, parent_id, author_id, content, mentions, likes_count,
+ * replies_count, status, created_at, updated_at, deleted_at}. Every status is returned (deleted too). */
+DAIRA_C_RECORD_READS(posts);
+/* record call; {author_id*, limit, cursor} → page of PostRecord, newest first. */
+DAIRA_C_RECORD_CALL(daira_posts_list_by_author);
+DAIRA_C_RECORD_READS(videos);
+/* record call; {author_id*, limit, cursor} → page of VideoRecord, newest first. */
+DAIRA_C_RECORD_CALL(daira_videos_list_by_author);
+DAIRA_C_RECORD_READS(comments);
+/* record calls; {post_id*} / {video_id*} / {parent_id*} with limit, cursor → page of CommentRecord,
+ * oldest first: every comment of a post, of a video, or the direct replies to a comment. */
+DAIRA_C_RECORD_CALL(daira_comments_list_by_post);
+DAIRA_C_RECORD_CALL(daira_comments_list_by_video);
+DAIRA_C_RECORD_CALL(daira_comments_list_replies);
+
+#undef DAIRA_C_RECORD_READS
+#undef DAIRA_C_RECORD_CALL
 #undef DAIRA_C_CALL
 
 #ifdef __cplusplus

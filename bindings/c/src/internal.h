@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -94,6 +95,15 @@ class Request {
   std::optional<bool> OptBool(std::string_view field);
   std::vector<std::string> StringList(std::string_view field);
   std::optional<std::vector<std::string>> OptStringList(std::string_view field);
+  // An RFC 3339 time ("2026-11-29T18:04:05.123Z", any offset).
+  std::optional<std::chrono::system_clock::time_point> OptTime(std::string_view field);
+  // A JSON object, returned as its compact text ("metadata": {"k":1} → "{\"k\":1}").
+  std::optional<std::string> OptObjectText(std::string_view field);
+  // True when the request has `field` (any value); does not count as reading it.
+  bool Has(std::string_view field) const { return root_.Get(field) != nullptr; }
+
+  // Records `problem` about `field` as the request's error unless one is recorded already.
+  void Fail(std::string_view field, std::string_view problem);
 
   // The first error recorded, else InvalidArgument naming a field no getter read, else OK.
   absl::Status Finish() const;
@@ -102,19 +112,18 @@ class Request {
  private:
   Request(std::string_view op, JsonValue root) : op_(op), root_(std::move(root)) {}
   const JsonValue* Lookup(std::string_view field);  // marks it read; null when absent or JSON null
-  void Fail(std::string_view field, std::string_view problem);
   std::string op_;
   JsonValue root_;
   std::vector<std::string> read_;
   absl::Status error_;
 };
 
-// The shape every service call shares: checks the handle, holds it shared, parses the request, runs
-// `body(platform, request, ctx)` (returning absl::StatusOr<std::string> of JSON) and hands the JSON
-// out. `op` names the call in messages ("social.follow").
+// The shape every platform call shares: checks the handle, holds it shared, runs
+// `body(platform, request_text, ctx)` (returning absl::StatusOr<std::string> of JSON) and hands the
+// JSON out. `op` names the call in messages ("social.follow").
 template <typename F>
-daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char* request_json,
-                       size_t request_len, char** out_json, daira_error_t** err, F&& body) noexcept {
+daira_code PlatformCall(daira_platform_t* handle, std::string_view op, const char* request_json,
+                        size_t request_len, char** out_json, daira_error_t** err, F&& body) noexcept {
   if (out_json != nullptr) *out_json = nullptr;
   return Guarded(err, [&]() -> absl::Status {
     if (handle == nullptr) return NullArgument(op, "platform");
@@ -127,10 +136,8 @@ daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char
     if (handle->platform == nullptr) {
       return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
     }
-    absl::StatusOr<Request> request = Request::Parse(op, *text);
-    if (!request.ok()) return request.status();
     RequestContext ctx;
-    absl::StatusOr<std::string> json = body(*handle->platform, *request, ctx);
+    absl::StatusOr<std::string> json = body(*handle->platform, *text, ctx);
     if (!json.ok()) return json.status();
     if (out_json != nullptr) {
       *out_json = CopyOut(*json);
@@ -139,6 +146,24 @@ daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char
     return absl::OkStatus();
   });
 }
+
+// A service call: PlatformCall with the request text parsed as a JSON object, running
+// `body(platform, request, ctx)`.
+template <typename F>
+daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char* request_json,
+                       size_t request_len, char** out_json, daira_error_t** err, F&& body) noexcept {
+  return PlatformCall(handle, op, request_json, request_len, out_json, err,
+                      [&](Platform& p, std::string_view text, const RequestContext& ctx) -> absl::StatusOr<std::string> {
+                        absl::StatusOr<Request> request = Request::Parse(op, text);
+                        if (!request.ok()) return request.status();
+                        return body(p, *request, ctx);
+                      });
+}
+
+// A JSON array of ids (integers or strings of digits): InvalidArgument naming `param` (or
+// "<param>[i]") otherwise.
+absl::StatusOr<std::vector<int64_t>> IdArray(std::string_view op, std::string_view text,
+                                             std::string_view param = "ids_json");
 
 // Defines an exported service entry point whose body sees `p` (Platform&), `r` (Request&) and `ctx`.
 #define DAIRA_CABI_CALL(name, op)                                                                        \

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "daira/core/status.h"
 #include "internal.h"
 
@@ -143,6 +144,50 @@ std::optional<std::vector<std::string>> Request::OptStringList(std::string_view 
       return std::nullopt;
     }
     out.push_back(item.AsString());
+  }
+  return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> Request::OptTime(std::string_view field) {
+  const JsonValue* v = Lookup(field);
+  if (v == nullptr) return std::nullopt;
+  absl::Time t;
+  std::string why;
+  if (v->type() != JsonValue::Type::kString ||
+      !absl::ParseTime(absl::RFC3339_full, v->AsString(), &t, &why)) {
+    Fail(field, absl::StrCat("must be an RFC 3339 time such as \"2026-11-29T18:04:05.123Z\" (got ",
+                             TypeName(*v), ")"));
+    return std::nullopt;
+  }
+  return absl::ToChronoTime(t);
+}
+
+std::optional<std::string> Request::OptObjectText(std::string_view field) {
+  const JsonValue* v = Lookup(field);
+  if (v == nullptr) return std::nullopt;
+  if (v->type() != JsonValue::Type::kObject) {
+    Fail(field, absl::StrCat("must be a JSON object (got ", TypeName(*v), ")"));
+    return std::nullopt;
+  }
+  return v->Serialize();
+}
+
+absl::StatusOr<std::vector<int64_t>> IdArray(std::string_view op, std::string_view text, std::string_view param) {
+  absl::StatusOr<JsonValue> root = ParseJson(text);
+  if (!root.ok()) {
+    return InvalidField(op, param, absl::StrCat("is not valid JSON: ", root.status().message()));
+  }
+  if (root->type() != JsonValue::Type::kArray) {
+    return InvalidField(op, param, absl::StrCat("must be a JSON array of ids (got ", TypeName(*root), ")"));
+  }
+  std::vector<int64_t> out;
+  out.reserve(root->AsArray().size());
+  for (size_t i = 0; i < root->AsArray().size(); ++i) {
+    std::optional<int64_t> id = IdOf(root->AsArray()[i]);
+    if (!id) {
+      return InvalidField(op, absl::StrCat(ToAbsl(param), "[", i, "]"), "must be an id (an integer or a string of digits)");
+    }
+    out.push_back(*id);
   }
   return out;
 }
