@@ -6,7 +6,8 @@
 #
 # Node: `npm ci` from the committed package-lock.json into a temporary copy (the source tree gets no
 # node_modules). Go: stdlib only, GOPATH/GOCACHE in a temporary directory, no module downloads
-# (GOPROXY=off). Exit 0 when both printed what they should; DAIRA_FFI_EXAMPLES=node or =go runs one.
+# (GOPROXY=off); then `go test ./daira` (the wrapper's test). Exit 0 when both printed what they should
+# and the Go test passed; DAIRA_FFI_EXAMPLES=node or =go runs one.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -75,6 +76,10 @@ if [[ " $only " == *" go "* ]]; then
   out=$("$work/go-example") || { printf '%s\n' "$out" >&2; die "go: the example failed"; }
   printf '%s\n' "$out"
   expect go "$out"
+  # The wrapper's own test (stdlib testing, a temporary SQLite file); the header it checks the wrapper
+  # against is the one cgo compiled with.
+  (cd "$root/examples/go" && DAIRA_C_HEADER="$include_dir/daira_c.h" go test -count=1 ./daira/) \
+    || die "go: go test ./daira failed"
 fi
 
 printf 'run_ffi_examples: ok (%s)\n' "$only" >&2

@@ -1,0 +1,209 @@
+package daira
+
+// The wrapper against a real libdaira_c.so on a temporary SQLite file: service and record calls, field
+// masks, batch loads, pages, the Error type on failures, shutdown and close — and that calls.go wraps
+// every daira_* function daira_c.h declares. Run by examples/run_ffi_examples.sh (go test ./daira).
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+type user struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
+type wallet struct {
+	ID       string  `json:"id"`
+	UserID   *string `json:"user_id"`
+	Balance  *int64  `json:"balance"`
+	Currency *string `json:"currency"`
+}
+
+func open(t *testing.T) *Platform {
+	t.Helper()
+	db, err := Open("sqlite:"+filepath.Join(t.TempDir(), "go.db"), map[string]any{"password_cost": "test"})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func register(t *testing.T, db *Platform, name string) user {
+	t.Helper()
+	u, err := Decode[user](db.AccountsRegister(map[string]any{
+		"username": name, "email": name + "@example.com", "password": "correct horse battery"}))
+	if err != nil {
+		t.Fatalf("register %s: %v", name, err)
+	}
+	return u
+}
+
+// wantError checks that err is a *Error with `code` naming `field`.
+func wantError(t *testing.T, err error, code Code, field string) *Error {
+	t.Helper()
+	var derr *Error
+	if !errors.As(err, &derr) {
+		t.Fatalf("got %v, want a *daira.Error %s", err, code)
+	}
+	if derr.Code != code || derr.Field != field || derr.Message == "" {
+		t.Fatalf("got %s field %q (%q), want %s field %q", derr.Code, derr.Field, derr.Message, code, field)
+	}
+	return derr
+}
+
+func TestLibrary(t *testing.T) {
+	if !regexp.MustCompile(`^\d+\.\d+\.\d+`).MatchString(Version()) {
+		t.Errorf("Version() = %q", Version())
+	}
+	if InvalidArgument.String() != "INVALID_ARGUMENT" || Unimplemented.String() != "UNIMPLEMENTED" {
+		t.Errorf("code names: %s %s", InvalidArgument, Unimplemented)
+	}
+	if _, err := Open("nosuch:/x", nil); err == nil {
+		t.Errorf("Open(nosuch:) succeeded")
+	} else {
+		wantError(t, err, InvalidArgument, "scheme")
+	}
+}
+
+func TestServiceAndRecordCalls(t *testing.T) {
+	db := open(t)
+	if err := db.Ping(); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	alice := register(t, db, "alice")
+	bob := register(t, db, "bob")
+
+	// A service error: AlreadyExists naming the field, through the typed method and through Call.
+	_, err := db.AccountsRegister(map[string]any{"username": "alice", "email": "x@example.com", "password": "long enough pw"})
+	wantError(t, err, AlreadyExists, "username")
+	wantError(t, db.Call("users_get", map[string]any{"id": "987654321"}, nil), NotFound, "")
+	if err := db.Call("no_such_call", nil, nil); err == nil {
+		t.Errorf("Call(no_such_call) succeeded")
+	}
+
+	// Wallets: create, masked get, batch load with a missing id, exists.
+	created, err := Decode[wallet](db.WalletsCreate(map[string]any{"user_id": alice.ID}))
+	if err != nil || created.Balance == nil || *created.Balance != 0 || *created.Currency != "USD" {
+		t.Fatalf("WalletsCreate: %+v %v", created, err)
+	}
+	got, err := Decode[wallet](db.WalletsGet(map[string]any{"id": created.ID}, "balance"))
+	if err != nil || got.ID != created.ID || got.Balance == nil || got.Currency != nil || got.UserID != nil {
+		t.Fatalf("WalletsGet with a mask: %+v %v", got, err)
+	}
+	var batch struct {
+		Items   []wallet `json:"items"`
+		Missing []string `json:"missing"`
+	}
+	if err := db.Call("wallets_get_many", []string{created.ID, "42"}, &batch); err != nil {
+		t.Fatalf("wallets_get_many: %v", err)
+	}
+	if len(batch.Items) != 1 || batch.Items[0].ID != created.ID || len(batch.Missing) != 1 || batch.Missing[0] != "42" {
+		t.Fatalf("wallets_get_many: %+v", batch)
+	}
+	exists, err := Decode[struct{ Exists bool }](db.WalletsExists(map[string]any{"id": created.ID}))
+	if err != nil || !exists.Exists {
+		t.Fatalf("WalletsExists: %+v %v", exists, err)
+	}
+
+	// Record-call errors: an unknown mask field, a money write, bad JSON passed through as bytes.
+	_, err = db.WalletsGet(map[string]any{"id": created.ID}, "balance,nope")
+	wantError(t, err, InvalidArgument, "fields")
+	_, err = db.WalletsUpdate(map[string]any{"id": created.ID, "balance": 100})
+	wantError(t, err, InvalidArgument, "balance")
+	_, err = db.WalletsGetMany([]byte(`{"ids":[1]}`), "")
+	wantError(t, err, InvalidArgument, "ids_json")
+	_, err = db.PostsGet([]byte(`{"id":`), "")
+	wantError(t, err, InvalidArgument, "request_json")
+
+	// The journal, a page, and the append-only audit log.
+	if _, err := db.TransactionsCreate(map[string]any{"wallet_id": created.ID, "amount": 500, "status": "COMPLETED"}); err != nil {
+		t.Fatalf("TransactionsCreate: %v", err)
+	}
+	page, err := Decode[struct {
+		Items []struct {
+			Amount int64 `json:"amount"`
+		} `json:"items"`
+		HasMore bool `json:"has_more"`
+	}](db.TransactionsListByWallet(map[string]any{"wallet_id": created.ID, "limit": 5}, "amount"))
+	if err != nil || len(page.Items) != 1 || page.Items[0].Amount != 500 || page.HasMore {
+		t.Fatalf("TransactionsListByWallet: %+v %v", page, err)
+	}
+	entry, err := Decode[struct{ ID string }](db.AuditLogsCreate(map[string]any{
+		"actor_id": bob.ID, "action": "user.warn", "entity_type": "user", "entity_id": alice.ID}))
+	if err != nil {
+		t.Fatalf("AuditLogsCreate: %v", err)
+	}
+	_, err = db.AuditLogsUpdate(map[string]any{"id": entry.ID})
+	if derr := wantError(t, err, Unimplemented, ""); !strings.Contains(derr.Message, "append-only") {
+		t.Errorf("AuditLogsUpdate message %q", derr.Message)
+	}
+
+	// Shutdown keeps the handle; calls then fail with FailedPrecondition until Close.
+	if err := db.Shutdown(); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	_, err = db.PostsListByAuthor(map[string]any{"author_id": alice.ID}, "")
+	wantError(t, err, FailedPrecondition, "")
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	_, err = db.UsersGet(map[string]any{"id": alice.ID})
+	wantError(t, err, FailedPrecondition, "platform")
+}
+
+// Every daira_* function in daira_c.h has a Go counterpart: the calls in calls.go, and the library and
+// handle functions daira.go wraps by hand.
+func TestEveryFunctionIsWrapped(t *testing.T) {
+	header := os.Getenv("DAIRA_C_HEADER")
+	if header == "" {
+		header = filepath.Join("..", "..", "..", "bindings", "c", "include", "daira_c.h")
+	}
+	text, err := os.ReadFile(header)
+	if err != nil {
+		t.Fatalf("reading the header: %v", err)
+	}
+	declared := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_EXPORT [^;]*?\b(daira_\w+)\(`).FindAllStringSubmatch(string(text), -1) {
+		declared[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_(?:RECORD_)?CALL\((daira_\w+)\);`).FindAllStringSubmatch(string(text), -1) {
+		declared[m[1]] = true
+	}
+	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_RECORD_READS\((\w+)\);`).FindAllStringSubmatch(string(text), -1) {
+		for _, verb := range []string{"get", "get_many", "exists"} {
+			declared["daira_"+m[1]+"_"+verb] = true
+		}
+	}
+	wrapped := map[string]bool{}
+	for _, name := range []string{"version", "code_name", "free", "error_code", "error_message", "error_field",
+		"error_violations", "error_free", "platform_open", "platform_shutdown", "platform_close", "platform_ping"} {
+		wrapped["daira_"+name] = true
+	}
+	for name := range serviceCalls {
+		wrapped["daira_"+name] = true
+	}
+	for name := range recordCalls {
+		wrapped["daira_"+name] = true
+	}
+	var missing []string
+	for name := range declared {
+		if !wrapped[name] {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("not wrapped (run gen_calls.go): %s", strings.Join(missing, ", "))
+	}
+	if len(declared) < 100 {
+		t.Errorf("only %d functions found in %s", len(declared), header)
+	}
+}
