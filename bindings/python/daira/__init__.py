@@ -14,6 +14,15 @@ Every method releases the GIL while daira works, so threads calling a shared Pla
 parallel. Failures raise a subclass of :class:`daira.Error` (one per status code, see
 :mod:`daira.errors`). Lists come back as :class:`daira.Page` objects: iterate a page for its items,
 ``page.iter_all()`` to follow ``next_cursor`` through every page.
+
+The typed repositories (``p.wallets``, ``p.transactions``, ``p.payments``, ``p.reports``,
+``p.reviews``, ``p.audit_logs``, ``p.posts``, ``p.videos``, ``p.comments``, ``p.users``) read only
+the columns asked for (``fields=["id", "balance"]``; the rest read None), and every call takes
+``tx=`` to run inside one database transaction::
+
+    with p.transaction() as tx:            # commit on a normal exit, rollback on an exception
+        w = p.wallets.create(user_id=alice.id, tx=tx)
+        p.audit_logs.create(action="wallet.open", entity_type="wallet", entity_id=w.id, tx=tx)
 """
 
 from __future__ import annotations
@@ -46,10 +55,15 @@ from .errors import (  # noqa: E402
 )
 from ._daira import (  # noqa: E402
     Accounts,
+    AuditLogEntry,
+    AuditLogs,
     Authenticated,
     Author,
+    Batch,
     Block,
     Comment,
+    CommentRecord,
+    Comments,
     Content,
     Feed,
     Follow,
@@ -58,16 +72,26 @@ from ._daira import (  # noqa: E402
     HashtagHit,
     Mute,
     Page,
+    Payment,
+    Payments,
     Platform,
     Post,
     PostHit,
+    PostRecord,
+    Posts,
     Profiles,
     ProfileView,
     ReactionSummary,
     ReactOutcome,
+    Report,
+    Reports,
+    Review,
+    Reviews,
     Search,
     Session,
     Social,
+    Transaction,
+    TransactionJournal,
     Trending,
     TrendingHashtag,
     TrendingVideo,
@@ -79,6 +103,11 @@ from ._daira import (  # noqa: E402
     UserSession,
     UserStats,
     Video,
+    VideoRecord,
+    Videos,
+    Wallet,
+    Wallets,
+    WalletTransaction,
     __version__,
     open,
 )
@@ -137,5 +166,25 @@ __all__ = [
     "ReactionSummary",
     "TrendingVideo",
     "TrendingHashtag",
+    "Transaction",
+    "Wallets",
+    "TransactionJournal",
+    "Payments",
+    "Reports",
+    "Reviews",
+    "AuditLogs",
+    "Posts",
+    "Videos",
+    "Comments",
+    "Batch",
+    "Wallet",
+    "WalletTransaction",
+    "Payment",
+    "Report",
+    "Review",
+    "AuditLogEntry",
+    "PostRecord",
+    "VideoRecord",
+    "CommentRecord",
     "__version__",
 ]

@@ -12,6 +12,7 @@
 #include "daira/services/profiles.h"
 #include "daira/services/user_repository.h"
 #include "module.h"
+#include "repository.h"
 
 namespace daira::python {
 namespace {
@@ -94,59 +95,91 @@ void BindAccounts(py::module_& m) {
       .def("__repr__", [](const AccountsApi&) { return std::string("<daira.Accounts>"); });
 }
 
+// users.* `fields`: as every repository (repository.h), but the password hash is never read into Python.
+services::UserFieldMask UserFields(const py::object& fields) {
+  services::UserFieldMask mask = ParseFields(services::UserColumns(), fields);
+  if (mask.Has(model::UserField::kPasswordHash)) {
+    Throw(InvalidField("field mask", "fields", "names password_hash, which is never returned to Python"));
+  }
+  return mask;
+}
+
 void BindUsers(py::module_& m) {
   py::class_<UsersApi>(m, "Users", "Typed access to user rows (every status, including DELETED).")
       .def(
           "get",
-          [](UsersApi& u, int64_t id) {
-            return u.core->Call([&](Platform& p) { return p.users().Get(Ctx(), UserId{id}); });
+          [](UsersApi& u, int64_t id, py::object fields, TxState* tx) {
+            auto mask = UserFields(fields);
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().Get(ctx, UserId{id}, mask);
+            });
           },
-          py::arg("user_id"), "The user with this id; NotFound otherwise.")
+          py::arg("user_id"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
+          "The user with this id, reading only `fields` (None: all; the others read None); NotFound otherwise.")
       .def(
           "get_many",
-          [](UsersApi& u, const std::vector<int64_t>& ids) {
-            std::vector<UserId> typed;
-            typed.reserve(ids.size());
-            for (int64_t id : ids) typed.emplace_back(id);
-            return u.core->Call([&](Platform& p) { return p.users().GetMany(Ctx(), typed); });
+          [](UsersApi& u, const std::vector<int64_t>& ids, py::object fields, TxState* tx) {
+            auto mask = UserFields(fields);
+            std::vector<UserId> typed = IdsOf<UserId>(ids);
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().GetMany(ctx, typed, mask);
+            });
           },
-          py::arg("user_ids"), "The users with these ids in one statement, in the order given, and the ids missing.")
+          py::arg("user_ids"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
+          "The users with these ids in one statement, in the order given, and the ids missing → UserBatch\n"
+          "(.users, also as .items; .missing).")
       .def(
           "find_by_username",
-          [](UsersApi& u, std::string username) {
-            return u.core->Call([&](Platform& p) { return p.users().FindByUsername(Ctx(), username); });
+          [](UsersApi& u, std::string username, py::object fields, TxState* tx) {
+            auto mask = UserFields(fields);
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().FindByUsername(ctx, username, mask);
+            });
           },
-          py::arg("username"), "Looks up by username (normalized first); NotFound otherwise.")
+          py::arg("username"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
+          "Looks up by username (normalized first); NotFound otherwise.")
       .def(
           "find_by_email",
-          [](UsersApi& u, std::string email) {
-            return u.core->Call([&](Platform& p) { return p.users().FindByEmail(Ctx(), email); });
+          [](UsersApi& u, std::string email, py::object fields, TxState* tx) {
+            auto mask = UserFields(fields);
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().FindByEmail(ctx, email, mask);
+            });
           },
-          py::arg("email"), "Looks up by email (lower-cased first); NotFound otherwise.")
+          py::arg("email"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
+          "Looks up by email (lower-cased first); NotFound otherwise.")
       .def(
           "find_by_phone",
-          [](UsersApi& u, std::string phone) {
-            return u.core->Call([&](Platform& p) { return p.users().FindByPhone(Ctx(), phone); });
+          [](UsersApi& u, std::string phone, py::object fields, TxState* tx) {
+            auto mask = UserFields(fields);
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().FindByPhone(ctx, phone, mask);
+            });
           },
-          py::arg("phone"), "Looks up by E.164 phone; NotFound otherwise.")
+          py::arg("phone"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
+          "Looks up by E.164 phone; NotFound otherwise.")
       .def(
           "exists",
-          [](UsersApi& u, int64_t id) {
-            return u.core->Call([&](Platform& p) { return p.users().Exists(Ctx(), UserId{id}); });
+          [](UsersApi& u, int64_t id, TxState* tx) {
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.users().Exists(ctx, UserId{id}); });
           },
-          py::arg("user_id"), "Whether a user row with this id exists (any status).")
+          py::arg("user_id"), py::kw_only(), py::arg("tx") = py::none(),
+          "Whether a user row with this id exists (any status).")
       .def(
           "count",
-          [](UsersApi& u, std::optional<std::string> status) {
+          [](UsersApi& u, std::optional<std::string> status, TxState* tx) {
             std::optional<model::UserStatus> st = ParseStatusArg(status);
-            return u.core->Call([&](Platform& p) { return p.users().Count(Ctx(), st); });
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.users().Count(ctx, st); });
           },
-          py::kw_only(), py::arg("status") = py::none(),
+          py::kw_only(), py::arg("status") = py::none(), py::arg("tx") = py::none(),
           "Number of users, or of users with status ACTIVE | SUSPENDED | BANNED | DELETED.")
       .def(
           "delete",
-          [](UsersApi& u, int64_t id) { u.core->Call([&](Platform& p) { return p.users().Delete(Ctx(), UserId{id}); }); },
-          py::arg("user_id"), "Soft delete (status DELETED). NotFound when there is no such user.")
+          [](UsersApi& u, int64_t id, TxState* tx) {
+            CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.users().Delete(ctx, UserId{id}); });
+          },
+          py::arg("user_id"), py::kw_only(), py::arg("tx") = py::none(),
+          "Soft delete (status DELETED). NotFound when there is no such user.")
       .def("__repr__", [](const UsersApi&) { return std::string("<daira.Users>"); });
 }
 

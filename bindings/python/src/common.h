@@ -16,20 +16,25 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "daira/core/clock.h"
 #include "daira/core/request_context.h"
 #include "daira/platform/platform.h"
+#include "daira/store/connection.h"
 
 namespace daira::python {
 
 namespace py = pybind11;
+
+class TxState;  // an open database transaction (transaction.h)
 
 // A non-OK status on its way to Python; translated into daira.<Code> by errors.cc's translator.
 class StatusError : public std::exception {
@@ -73,14 +78,25 @@ class Core {
     return Unwrap(f(*platform_));
   }
 
-  // Waits for the calls in flight, closes the platform and destroys it (releasing the GIL meanwhile).
-  // Idempotent.
+  // Waits for the calls in flight, rolls back every transaction still open (transaction.h), closes
+  // the platform and destroys it (releasing the GIL meanwhile). Idempotent.
   void Close();
   bool closed() const;
   const std::string& backend() const { return backend_; }
 
+  // Database transactions (transaction.h/.cc): Begin leases a write connection and opens a transaction
+  // on it; End commits (or rolls back) and returns the connection. Close() rolls back any still open.
+  // Forget (from ~TxState) rolls back a transaction nobody ended and unregisters it.
+  std::shared_ptr<TxState> BeginTransaction(const std::shared_ptr<Core>& self, store::IsolationLevel isolation);
+  absl::Status EndTransaction(TxState& tx, bool commit);
+  void ForgetTransaction(TxState& tx);
+
  private:
   mutable std::shared_mutex mu_;
+  // The transactions alive on this core (each removes itself in ~TxState). Lock order: mu_, then
+  // txs_mu_, then a TxState's mutex.
+  std::mutex txs_mu_;
+  std::vector<TxState*> txs_;
   std::unique_ptr<Platform> platform_;  // null once closed; guarded by mu_
   std::string backend_;
 };
@@ -97,6 +113,16 @@ struct ContentApi { CorePtr core; };
 struct FeedApi { CorePtr core; };
 struct SearchApi { CorePtr core; };
 struct TrendingApi { CorePtr core; };
+// The typed repositories (repository.h binds their common reads once).
+struct WalletsApi { CorePtr core; };
+struct JournalApi { CorePtr core; };
+struct PaymentsApi { CorePtr core; };
+struct ReportsApi { CorePtr core; };
+struct ReviewsApi { CorePtr core; };
+struct AuditLogsApi { CorePtr core; };
+struct PostsApi { CorePtr core; };
+struct VideosApi { CorePtr core; };
+struct CommentsApi { CorePtr core; };
 
 // A fresh per-call request context.
 inline RequestContext Ctx() { return RequestContext(); }

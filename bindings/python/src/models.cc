@@ -144,6 +144,7 @@ void BindUsers(py::module_& m) {
 
   py::class_<services::UserBatch>(m, "UserBatch", "users.get_many(): the users found (in order) and the ids missing.")
       .def_readonly("users", &services::UserBatch::users)
+      .def_readonly("items", &services::UserBatch::users, "The same list as .users (as every Batch has .items).")
       .def_property_readonly("missing", [](const services::UserBatch& b) { return Ids(b.missing); })
       .def("__repr__", [](const services::UserBatch& b) {
         return ReprBuilder("UserBatch").Add("users", b.users).Add("missing", Ids(b.missing)).Done();

@@ -11,9 +11,14 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterErrors(m);
   daira::python::RegisterModels(m);
   daira::python::RegisterPage(m);
+  daira::python::RegisterRecords(m);
+  daira::python::RegisterTransaction(m);
   daira::python::RegisterAccounts(m);
   daira::python::RegisterSocial(m);
   daira::python::RegisterContent(m);
   daira::python::RegisterDiscovery(m);
+  daira::python::RegisterPaymentsRepos(m);
+  daira::python::RegisterModerationRepos(m);
+  daira::python::RegisterContentRepos(m);
   daira::python::RegisterPlatform(m);
 }

@@ -8,6 +8,11 @@ namespace daira::python {
 void RegisterErrors(pybind11::module_& m);     // errors.cc: status → daira.<Code>, _raise_status
 void RegisterModels(pybind11::module_& m);     // models.cc: User, Post, Follow, … (read-only, repr)
 void RegisterPage(pybind11::module_& m);       // page.cc: Page and its iterators
+void RegisterRecords(pybind11::module_& m);    // records.cc: Wallet, Payment, …, PostRecord, Batch
+void RegisterTransaction(pybind11::module_& m);  // transaction.cc: Transaction
+void RegisterPaymentsRepos(pybind11::module_& m);    // repos_payments.cc: Wallets, TransactionJournal, Payments
+void RegisterModerationRepos(pybind11::module_& m);  // repos_moderation.cc: Reports, Reviews, AuditLogs
+void RegisterContentRepos(pybind11::module_& m);     // repos_content.cc: Posts, Videos, Comments
 void RegisterPlatform(pybind11::module_& m);   // platform.cc: open(), Platform, _bench_user_get
 void RegisterAccounts(pybind11::module_& m);   // accounts.cc: Accounts, Users, Profiles
 void RegisterSocial(pybind11::module_& m);     // social.cc: Social

@@ -13,11 +13,13 @@
 #include <pybind11/pybind11.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
 #include "common.h"
 #include "daira/query/keyset.h"
+#include "transaction.h"
 
 namespace daira::python {
 
@@ -41,6 +43,21 @@ PyPage FetchPage(const CorePtr& core, Fetch fetch, const std::string& cursor) {
   out.prev_cursor = std::move(page.prev_cursor);
   out.has_more = page.has_more;
   out.fetch = [core, fetch](const std::string& c) { return FetchPage(core, fetch, c); };
+  return out;
+}
+
+// FetchPage for a list call that may run inside a transaction: `fetch(Platform&, const RequestContext&,
+// cursor)`; with `tx`, this page and the pages after it run inside that transaction (and raise
+// FailedPrecondition once it is over).
+template <typename Fetch>
+PyPage FetchPageIn(const CorePtr& core, const std::shared_ptr<TxState>& tx, Fetch fetch, const std::string& cursor) {
+  auto page = CallIn(core, tx.get(), [&](Platform& p, const RequestContext& ctx) { return fetch(p, ctx, cursor); });
+  PyPage out;
+  for (auto& item : page.items) out.items.append(py::cast(std::move(item)));
+  out.next_cursor = std::move(page.next_cursor);
+  out.prev_cursor = std::move(page.prev_cursor);
+  out.has_more = page.has_more;
+  out.fetch = [core, tx, fetch](const std::string& c) { return FetchPageIn(core, tx, fetch, c); };
   return out;
 }
 

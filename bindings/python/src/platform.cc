@@ -10,6 +10,7 @@
 #include "daira/core/status.h"
 #include "daira/store/database.h"
 #include "module.h"
+#include "transaction.h"
 
 namespace daira::python {
 
@@ -30,6 +31,16 @@ void Core::Close() {
   py::gil_scoped_release release;
   std::unique_lock lock(mu_);  // waits for the calls in flight (they hold it shared)
   if (platform_ == nullptr) return;
+  {
+    // Transactions still open go back to the pool rolled back, before the pool is destroyed.
+    std::lock_guard g(txs_mu_);
+    for (TxState* tx : txs_) {
+      std::lock_guard t(tx->mu());
+      if (!tx->active()) continue;
+      (void)tx->Finish(/*commit=*/false);
+      tx->MarkRolledBackByClose();
+    }
+  }
   (void)platform_->Close();
   platform_.reset();
 }
@@ -87,9 +98,20 @@ struct PyPlatform {
   FeedApi feed;
   SearchApi search;
   TrendingApi trending;
+  WalletsApi wallets;
+  JournalApi transactions;
+  PaymentsApi payments;
+  ReportsApi reports;
+  ReviewsApi reviews;
+  AuditLogsApi audit_logs;
+  PostsApi posts;
+  VideosApi videos;
+  CommentsApi comments;
 
   explicit PyPlatform(CorePtr c)
-      : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c} {}
+      : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
+        wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
+        comments{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -131,6 +153,23 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("feed", &PyPlatform::feed, "Home, timeline and hashtag feeds.")
       .def_readonly("search", &PyPlatform::search, "User search.")
       .def_readonly("trending", &PyPlatform::trending, "Trending videos and hashtags.")
+      .def_readonly("wallets", &PyPlatform::wallets, "Typed access to wallets (no balance writes).")
+      .def_readonly("transactions", &PyPlatform::transactions, "The append-only money journal.")
+      .def_readonly("payments", &PyPlatform::payments, "Charges and payouts with external providers.")
+      .def_readonly("reports", &PyPlatform::reports, "Content reports and the moderation queue.")
+      .def_readonly("reviews", &PyPlatform::reviews, "Moderators' reviews of reports.")
+      .def_readonly("audit_logs", &PyPlatform::audit_logs, "The append-only audit log.")
+      .def_readonly("posts", &PyPlatform::posts, "Read-only typed access to posts.")
+      .def_readonly("videos", &PyPlatform::videos, "Read-only typed access to videos.")
+      .def_readonly("comments", &PyPlatform::comments, "Read-only typed access to comments.")
+      .def(
+          "transaction",
+          [](PyPlatform& p, const std::string& isolation) { return BeginTransaction(p.core, isolation); },
+          py::kw_only(), py::arg("isolation") = "default",
+          "Begins a database transaction on one write connection → Transaction. Use it as\n"
+          "`with p.transaction() as tx:` and pass tx=tx to repository calls: commit on a normal exit,\n"
+          "rollback when the block raises. isolation: default | read_committed | repeatable_read |\n"
+          "serializable. On SQLite it holds the single write lock until it ends.")
       .def_property_readonly("backend", [](const PyPlatform& p) { return p.core->backend(); },
                              "'sqlite' or 'postgres'")
       .def_property_readonly("closed", [](const PyPlatform& p) { return p.core->closed(); })

@@ -91,3 +91,32 @@ def test_close_while_threads_call(db_url):
     assert set(outcomes) <= {"ok", "closed"} and outcomes
     with pytest.raises(daira.FailedPrecondition):
         p.users.get(alice.id)
+
+
+def test_parallel_repository_calls(platform):
+    # Every thread owns a user and wallet and drives the new repositories at once; each thread also
+    # runs its own transaction. Results must stay per-thread exact.
+    users = [register(platform, f"repo{i}") for i in range(THREADS)]
+    wallets = [platform.wallets.create(user_id=u.id) for u in users]
+
+    def work(i):
+        uid, wid = users[i].id, wallets[i].id
+        for j in range(PER_THREAD):
+            platform.transactions.create(wallet_id=wid, type="TIP", amount=100 * i + j + 1)
+            platform.audit_logs.create(actor_id=uid, action="t.work", entity_type="wallet", entity_id=wid)
+            post = platform.content.create_post(uid, f"post {i}.{j}")
+            assert platform.posts.get(post.id, fields=["author_id"]).author_id == uid
+            assert platform.wallets.get(wid, fields=["user_id"]).user_id == uid
+        with platform.transaction() as tx:
+            platform.payments.create(user_id=uid, amount=i + 1, wallet_id=wid, tx=tx)
+            assert platform.payments.count(user_id=uid, tx=tx) == 1
+        amounts = [t.amount for t in platform.transactions.list_by_wallet(wid, limit=2).iter_all()]
+        assert amounts == [100 * i + j + 1 for j in reversed(range(PER_THREAD))]
+        assert platform.audit_logs.count(actor_id=uid) == PER_THREAD
+        assert [p.amount for p in platform.payments.list_by_user(uid)] == [i + 1]
+        batch = platform.posts.get_many([p.id for p in platform.posts.list_by_author(uid, limit=100)])
+        assert len(batch.items) == PER_THREAD and batch.missing == []
+
+    assert run_threads(work) == []
+    assert platform.transactions.count() == THREADS * PER_THREAD
+    assert platform.payments.count() == THREADS

@@ -1,0 +1,157 @@
+"""`with p.transaction() as tx:` on every backend: commit on a normal exit, rollback on an exception
+(which propagates), FailedPrecondition once over, threads sharing one tx take turns, close() and a
+dropped tx roll back."""
+
+import gc
+import threading
+
+import pytest
+
+import daira
+from conftest import register
+
+
+def test_commit_makes_writes_visible(platform):
+    alice = register(platform, "alice")
+    with platform.transaction() as tx:
+        assert isinstance(tx, daira.Transaction) and tx.active and "active=True" in repr(tx)
+        w = platform.wallets.create(user_id=alice.id, tx=tx)
+        e = platform.audit_logs.create(action="wallet.open", entity_type="wallet", entity_id=w.id,
+                                       actor_id=alice.id, tx=tx)
+        # Inside, the transaction sees its own writes.
+        assert platform.wallets.get(w.id, tx=tx).user_id == alice.id
+        assert platform.audit_logs.count(entity_type="wallet", tx=tx) == 1
+        assert platform.users.get(alice.id, fields=["username"], tx=tx).username == "alice"
+    assert not tx.active
+    assert platform.wallets.get(w.id).user_id == alice.id
+    assert platform.audit_logs.get(e.id).entity_id == w.id
+
+
+def test_explicit_rollback_discards_writes(platform):
+    alice = register(platform, "alice")
+    with platform.transaction() as tx:
+        w = platform.wallets.create(user_id=alice.id, tx=tx)
+        assert platform.wallets.exists(w.id, tx=tx)
+        tx.rollback()
+        assert not tx.active
+    assert not platform.wallets.exists(w.id)
+    assert platform.wallets.count() == 0
+
+
+def test_exception_inside_rolls_back_and_propagates(platform):
+    alice = register(platform, "alice")
+    with pytest.raises(RuntimeError, match="boom"):
+        with platform.transaction() as tx:
+            w = platform.wallets.create(user_id=alice.id, tx=tx)
+            platform.transactions.create(wallet_id=w.id, type="DEPOSIT", amount=5, tx=tx)
+            raise RuntimeError("boom")
+    assert not tx.active
+    assert platform.wallets.count() == 0 and platform.transactions.count() == 0
+
+
+def test_daira_error_inside_rolls_back_earlier_writes(platform):
+    alice = register(platform, "alice")
+    with pytest.raises(daira.AlreadyExists):
+        with platform.transaction() as tx:
+            platform.wallets.create(user_id=alice.id, tx=tx)
+            platform.wallets.create(user_id=alice.id, tx=tx)  # one wallet per user
+    assert platform.wallets.count() == 0
+    # The connection went back to its pool in a usable state.
+    with platform.transaction() as tx:
+        platform.wallets.create(user_id=alice.id, tx=tx)
+    assert platform.wallets.count() == 1
+
+
+def test_use_after_end_is_failed_precondition(platform):
+    alice = register(platform, "alice")
+    with platform.transaction() as tx:
+        w = platform.wallets.create(user_id=alice.id, tx=tx)
+        for i in range(3):
+            platform.transactions.create(wallet_id=w.id, type="TIP", amount=1 + i, tx=tx)
+        page = platform.transactions.list_by_wallet(w.id, limit=2, tx=tx)
+        assert [r.amount for r in page] == [3, 2]
+    with pytest.raises(daira.FailedPrecondition):
+        platform.wallets.get(w.id, tx=tx)
+    with pytest.raises(daira.FailedPrecondition):
+        platform.transactions.create(wallet_id=w.id, type="TIP", amount=9, tx=tx)
+    with pytest.raises(daira.FailedPrecondition):
+        page.next_page()  # the page's successors run in the (ended) transaction too
+    with pytest.raises(daira.FailedPrecondition):
+        tx.commit()
+    with pytest.raises(daira.FailedPrecondition):
+        tx.rollback()
+    assert platform.transactions.count(wallet_id=w.id) == 3  # committed, and nothing more
+
+
+def test_commit_inside_block_then_normal_exit(platform):
+    alice = register(platform, "alice")
+    with platform.transaction(isolation="serializable") as tx:
+        w = platform.wallets.create(user_id=alice.id, tx=tx)
+        tx.commit()
+    assert platform.wallets.exists(w.id)
+
+
+def test_bad_isolation_and_foreign_tx(platform, db_url):
+    with pytest.raises(daira.InvalidArgument) as info:
+        platform.transaction(isolation="chaos")
+    assert info.value.field == "isolation"
+    alice = register(platform, "alice")
+    with daira.open(db_url, password_cost="test") as other:
+        with other.transaction() as tx:
+            with pytest.raises(daira.InvalidArgument) as info:
+                platform.users.get(alice.id, tx=tx)
+            assert info.value.field == "tx"
+
+
+def test_threads_sharing_one_tx_take_turns(platform):
+    alice = register(platform, "alice")
+    threads_n, per_thread = 6, 5
+    errors = []
+    with platform.transaction() as tx:
+        w = platform.wallets.create(user_id=alice.id, tx=tx)
+
+        def work(i):
+            try:
+                for j in range(per_thread):
+                    platform.transactions.create(wallet_id=w.id, type="TIP", amount=1 + i * per_thread + j, tx=tx)
+                    assert platform.wallets.get(w.id, fields=["balance"], tx=tx).balance == 0
+                    platform.audit_logs.count(tx=tx)
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(threads_n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert platform.transactions.count(wallet_id=w.id, tx=tx) == threads_n * per_thread
+    amounts = sorted(r.amount for r in platform.transactions.list_by_wallet(w.id, limit=100))
+    assert amounts == list(range(1, threads_n * per_thread + 1))
+
+
+def test_close_rolls_back_an_open_transaction(db_url):
+    p = daira.open(db_url, password_cost="test")
+    alice = register(p, "alice")
+    with pytest.raises(daira.FailedPrecondition):
+        with p.transaction() as tx:
+            p.wallets.create(user_id=alice.id, tx=tx)
+            p.close()
+            assert not tx.active
+            with pytest.raises(daira.FailedPrecondition):
+                p.wallets.count(tx=tx)
+            # leaving the block normally must not look like a commit: raises FailedPrecondition
+    with daira.open(db_url, password_cost="test") as again:
+        assert again.wallets.count() == 0
+
+
+def test_dropped_tx_rolls_back_and_frees_its_connection(platform):
+    alice = register(platform, "alice")
+    tx = platform.transaction()
+    platform.wallets.create(user_id=alice.id, tx=tx)
+    del tx
+    gc.collect()
+    # The write connection is free again (SQLite has one writer) and the write is gone.
+    with platform.transaction() as tx2:
+        assert platform.wallets.count(tx=tx2) == 0
+    assert platform.wallets.count() == 0
