@@ -1,25 +1,28 @@
 // The C ABI's per-call overhead: one user lookup by id through libdaira_c.so (JSON request in, JSON
 // record out, daira_free) against the direct C++ call platform->users().Get(ctx, id), on the same
-// SQLite database in the same process and run.
+// database in the same process and run — on SQLite, and on PostgreSQL when DAIRA_TEST_PG is set.
 //
-// Fixture: a temp SQLite file (WAL) with 1,000 users registered through daira::Platform; the C ABI
-// opens its own handle on the same file. Ids come from a fixed xorshift sequence over those users.
+// Fixtures: 1,000 users registered through daira::Platform in a temp SQLite file (WAL), and (with
+// DAIRA_TEST_PG) in the dedicated schema daira_bench_c_abi, dropped and re-created at start (the URL's
+// search_path points there); the C ABI opens its own handle on the same database. Ids come from a
+// fixed xorshift sequence over those users.
 //
-// Cases:
-//   user_get/direct          platform->users().Get(ctx, UserId{id}) → StatusOr<model::User>
-//   user_get/direct_json     the same, then the record written as JSON (what the C ABI returns)
-//   user_get/c_abi           daira_users_get(handle, "{\"id\":\"…\"}", len, &out, &err) + daira_free(out)
+// Cases (<backend> = sqlite | postgres):
+//   <backend>/user_get/direct       platform->users().Get(ctx, UserId{id}) → StatusOr<model::User>
+//   <backend>/user_get/direct_json  the same, then the record written as JSON (what the C ABI returns)
+//   <backend>/user_get/c_abi        daira_users_get(handle, "{\"id\":\"…\"}", len, &out, &err) + daira_free(out)
 // Every case except direct also runs the direct call for the same number of iterations right after its
 // loop and reports direct_ns (direct wall ns/op), ratio_vs_direct (its wall ns/op ÷ direct's) and
 // cpu_ratio_vs_direct (the same with this thread's CPU time, the steadier figure on a busy machine).
 //
-//   ./build/<dir>/bench/c_abi_bench --benchmark_min_time=0.5
+//   DAIRA_TEST_PG=postgres://… ./build/<dir>/bench/c_abi_bench --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -31,14 +34,17 @@
 #include "daira/core/json.h"
 #include "daira/core/request_context.h"
 #include "daira/platform/platform.h"
+#include "daira/store/database.h"
 #include "daira_c.h"
 
 namespace {
 
 constexpr int kUsers = 1000;
 
+constexpr const char* kPgSchema = "daira_bench_c_abi";
+
 struct Fixture {
-  std::filesystem::path dir;
+  std::filesystem::path dir;  // SQLite only
   std::unique_ptr<daira::Platform> platform;
   daira_platform_t* handle = nullptr;
   std::vector<int64_t> ids;
@@ -47,45 +53,70 @@ struct Fixture {
   ~Fixture() {
     daira_platform_close(&handle, nullptr);
     platform.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
   }
 };
 
-Fixture& GetFixture() {
+[[noreturn]] void Die(const char* what, const std::string& message) {
+  std::fprintf(stderr, "c_abi_bench: %s: %s\n", what, message.c_str());
+  std::exit(1);
+}
+
+// Registers the users through the platform, then opens the C ABI's handle on `url`.
+Fixture* Populate(Fixture* fx, const std::string& url) {
+  daira::PlatformOptions options;
+  options.accounts = daira::services::AccountsOptions::ForTesting();
+  auto platform = daira::Platform::Open(url, options);
+  if (!platform.ok()) Die("open", std::string(platform.status().message()));
+  fx->platform = *std::move(platform);
+  daira::RequestContext ctx;
+  for (int i = 0; i < kUsers; ++i) {
+    daira::services::NewUser user;
+    user.username = absl::StrCat("user", i);
+    user.email = absl::StrCat("user", i, "@example.com");
+    auto created = fx->platform->users().Create(ctx, user);
+    if (!created.ok()) Die("create", std::string(created.status().message()));
+    fx->ids.push_back(created->id.value);
+    fx->requests.push_back(absl::StrCat("{\"id\":\"", created->id.value, "\"}"));
+  }
+  const std::string opts = R"({"password_cost":"test","migrate":false})";
+  daira_error_t* err = nullptr;
+  if (daira_platform_open(url.data(), url.size(), opts.data(), opts.size(), &fx->handle, &err) != DAIRA_OK) {
+    Die("daira_platform_open", std::string(daira_error_message(err)));
+  }
+  return fx;
+}
+
+Fixture& SqliteFixture() {
   static Fixture* f = [] {
     auto* fx = new Fixture();
     fx->dir = std::filesystem::temp_directory_path() / absl::StrCat("daira-c-abi-bench-", ::getpid());
     std::filesystem::create_directories(fx->dir);
-    const std::string url = "sqlite:" + (fx->dir / "bench.db").string();
-    daira::PlatformOptions options;
-    options.accounts = daira::services::AccountsOptions::ForTesting();
-    auto platform = daira::Platform::Open(url, options);
-    if (!platform.ok()) {
-      std::fprintf(stderr, "open: %s\n", std::string(platform.status().message()).c_str());
-      std::exit(1);
+    return Populate(fx, "sqlite:" + (fx->dir / "bench.db").string());
+  }();
+  return *f;
+}
+
+std::string PgUrl() {
+  const char* url = std::getenv("DAIRA_TEST_PG");
+  return url == nullptr ? "" : url;
+}
+
+Fixture& PostgresFixture() {
+  static Fixture* f = [] {
+    const std::string base = PgUrl().substr(0, PgUrl().find('?'));
+    {
+      auto admin = daira::store::Database::Open(base + "?pool_min=1&pool_max=1");
+      if (!admin.ok()) Die("open postgres", std::string(admin.status().message()));
+      daira::RequestContext ctx;
+      auto dropped = (*admin)->Execute(ctx, absl::StrCat("DROP SCHEMA IF EXISTS ", kPgSchema, " CASCADE"));
+      auto created = dropped.ok() ? (*admin)->Execute(ctx, absl::StrCat("CREATE SCHEMA ", kPgSchema)) : dropped;
+      if (!created.ok()) Die("schema", std::string(created.status().message()));
     }
-    fx->platform = *std::move(platform);
-    daira::RequestContext ctx;
-    for (int i = 0; i < kUsers; ++i) {
-      daira::services::NewUser user;
-      user.username = absl::StrCat("user", i);
-      user.email = absl::StrCat("user", i, "@example.com");
-      auto created = fx->platform->users().Create(ctx, user);
-      if (!created.ok()) {
-        std::fprintf(stderr, "create: %s\n", std::string(created.status().message()).c_str());
-        std::exit(1);
-      }
-      fx->ids.push_back(created->id.value);
-      fx->requests.push_back(absl::StrCat("{\"id\":\"", created->id.value, "\"}"));
-    }
-    const std::string opts = R"({"password_cost":"test","migrate":false})";
-    daira_error_t* err = nullptr;
-    if (daira_platform_open(url.data(), url.size(), opts.data(), opts.size(), &fx->handle, &err) != DAIRA_OK) {
-      std::fprintf(stderr, "daira_platform_open: %s\n", daira_error_message(err));
-      std::exit(1);
-    }
-    return fx;
+    return Populate(new Fixture(), base + "?options=-csearch_path%3D" + kPgSchema);
   }();
   return *f;
 }
@@ -143,8 +174,8 @@ void Report(benchmark::State& state, Fixture& f, const Start& start) {
   state.counters["cpu_ratio_vs_direct"] = cpu / direct_cpu;
 }
 
-void BM_UserGetDirect(benchmark::State& state) {
-  Fixture& f = GetFixture();
+void BM_UserGetDirect(benchmark::State& state, Fixture& (*fixture)()) {
+  Fixture& f = fixture();
   IdStream ids;
   daira::RequestContext ctx;
   for (auto _ : state) {
@@ -154,8 +185,8 @@ void BM_UserGetDirect(benchmark::State& state) {
   }
 }
 
-void BM_UserGetDirectJson(benchmark::State& state) {
-  Fixture& f = GetFixture();
+void BM_UserGetDirectJson(benchmark::State& state, Fixture& (*fixture)()) {
+  Fixture& f = fixture();
   IdStream ids;
   daira::RequestContext ctx;
   const Start start;
@@ -177,8 +208,8 @@ void BM_UserGetDirectJson(benchmark::State& state) {
   Report(state, f, start);
 }
 
-void BM_UserGetCAbi(benchmark::State& state) {
-  Fixture& f = GetFixture();
+void BM_UserGetCAbi(benchmark::State& state, Fixture& (*fixture)()) {
+  Fixture& f = fixture();
   IdStream ids;
   daira_error_t* err = nullptr;
   const Start start;
@@ -195,10 +226,24 @@ void BM_UserGetCAbi(benchmark::State& state) {
   Report(state, f, start);
 }
 
-BENCHMARK(BM_UserGetDirect)->Name("user_get/direct");
-BENCHMARK(BM_UserGetDirectJson)->Name("user_get/direct_json");
-BENCHMARK(BM_UserGetCAbi)->Name("user_get/c_abi");
+void Register(const char* backend, Fixture& (*fixture)()) {
+  benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/direct").c_str(), BM_UserGetDirect, fixture);
+  benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/direct_json").c_str(), BM_UserGetDirectJson, fixture);
+  benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/c_abi").c_str(), BM_UserGetCAbi, fixture);
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  Register("sqlite", SqliteFixture);
+  if (!PgUrl().empty()) {
+    Register("postgres", PostgresFixture);
+  } else {
+    std::fprintf(stderr, "c_abi_bench: DAIRA_TEST_PG is not set: the postgres cases are NOT run\n");
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
