@@ -61,13 +61,16 @@
 #include "daira/model/user_profile.h"
 #include "daira/model/user_session.h"
 #include "daira/model/video.h"
-// model: payments and moderation
+// model: payments, moderation and field-masked records
+#include "daira/model/account_records.h"
 #include "daira/model/audit_log.h"
 #include "daira/model/content_records.h"
 #include "daira/model/content_report.h"
 #include "daira/model/moderation_review.h"
 #include "daira/model/payment.h"
 #include "daira/model/post_record.h"
+#include "daira/model/reaction_record.h"
+#include "daira/model/social_records.h"
 #include "daira/model/wallet.h"
 #include "daira/model/wallet_transaction.h"
 
@@ -89,13 +92,19 @@
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"
-// services: payments and moderation repositories
+// services: typed repositories (payments, moderation, content, social graph, sessions, profiles)
 #include "daira/services/audit_log_repository.h"
+#include "daira/services/block_repository.h"
 #include "daira/services/comment_repository.h"
+#include "daira/services/follow_repository.h"
 #include "daira/services/moderation_review_repository.h"
+#include "daira/services/mute_repository.h"
 #include "daira/services/payment_repository.h"
 #include "daira/services/post_repository.h"
+#include "daira/services/profile_repository.h"
+#include "daira/services/reaction_repository.h"
 #include "daira/services/report_repository.h"
+#include "daira/services/session_repository.h"
 #include "daira/services/transaction_repository.h"
 #include "daira/services/video_repository.h"
 #include "daira/services/wallet_repository.h"

@@ -80,6 +80,7 @@ struct TableOptions {
   std::string_view entity;               // "wallet": "wallets: wallet 7 not found"
   std::vector<UniqueKey> unique_keys{};  // mapped to AlreadyExists on insert/update
   bool has_updated_at = true;            // Update sets updated_at = now
+  std::string_view key = "id";           // the int64 primary-key column (user_profiles: "user_id")
 };
 
 // A condition an UPDATE/DELETE also requires of the row: when the row exists but fails it, the call
@@ -148,6 +149,8 @@ absl::Status ReadScalar(const store::Row& row, std::string_view column, V* out) 
     *out = row.Int64(column);
   } else if constexpr (std::is_same_v<V, bool>) {
     *out = row.Int64(column) != 0;
+  } else if constexpr (std::is_same_v<V, double>) {
+    *out = row.Double(column);
   } else if constexpr (std::is_same_v<V, std::string>) {
     *out = row.Text(column);
   } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
@@ -171,8 +174,8 @@ absl::Status ReadScalar(const store::Row& row, std::string_view column, V* out) 
 }
 }  // namespace internal
 
-// The reader of a model member (`&Wallet::balance`): int64, bool, string (TEXT or JSON), text and int64
-// arrays (native on PostgreSQL, JSON text on SQLite; also of strong ids), time point (int64
+// The reader of a model member (`&Wallet::balance`): int64, bool, double, string (TEXT or JSON), text
+// and int64 arrays (native on PostgreSQL, JSON text on SQLite; also of strong ids), time point (int64
 // microseconds), strong ids, and enums with a model::Parse(text, E*) overload; std::optional
 // members read NULL as nullopt. An enum spelling the model does not know → DataLoss naming the column.
 template <auto Member>
@@ -261,7 +264,7 @@ class Table {
   }
 
   absl::StatusOr<M> Get(store::Database& db, const RequestContext& ctx, int64_t id, FieldMask<F> mask) const {
-    const std::string sql = absl::StrCat(Select(mask), " WHERE id = ?");
+    const std::string sql = absl::StrCat(Select(mask), " WHERE ", ToAbsl(options_.key), " = ?");
     return store::WithConnection(db, ctx, store::Access::kRead,
                                  [&](store::Connection& c) -> absl::StatusOr<M> {
                                    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {id}));
@@ -270,7 +273,8 @@ class Table {
                                  });
   }
 
-  // One statement per LoadManyOptions::max_ids_per_statement distinct ids (none for no ids).
+  // One statement per LoadManyOptions::max_ids_per_statement distinct ids (none for no ids); matched
+  // on the table's key (options.id_column is ignored).
   absl::StatusOr<Found<M>> GetMany(store::Database& db, const RequestContext& ctx,
                                    std::span<const int64_t> ids, FieldMask<F> mask,
                                    const LoadManyOptions& options = {}) const {
@@ -278,9 +282,11 @@ class Table {
     if (ids.empty()) return out;
     const std::string prefix = absl::StrCat(Select(mask), " WHERE");
     auto map = [this, mask](const store::Row& r) { return FromRow(r, mask); };
+    LoadManyOptions keyed = options;
+    keyed.id_column = std::string(options_.key);
     return store::WithConnection(
         db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<Found<M>> {
-          DAIRA_ASSIGN_OR_RETURN(auto loaded, LoadMany(c, prefix, ids, map, options));
+          DAIRA_ASSIGN_OR_RETURN(auto loaded, LoadMany(c, prefix, ids, map, keyed));
           out.items = std::move(loaded.items);
           out.missing = std::move(loaded.missing);
           return std::move(out);
@@ -302,7 +308,8 @@ class Table {
   }
 
   absl::StatusOr<bool> Exists(store::Database& db, const RequestContext& ctx, int64_t id) const {
-    const std::string sql = absl::StrCat("SELECT 1 FROM ", ToAbsl(options_.table), " WHERE id = ?");
+    const std::string sql =
+        absl::StrCat("SELECT 1 FROM ", ToAbsl(options_.table), " WHERE ", ToAbsl(options_.key), " = ?");
     return store::WithConnection(db, ctx, store::Access::kRead,
                                  [&](store::Connection& c) -> absl::StatusOr<bool> {
                                    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {id}));
@@ -322,7 +329,7 @@ class Table {
                                  });
   }
 
-  // A keyset page over `where` ordered by id (newest first for kDescending: ids are time-ordered).
+  // A keyset page over `where` ordered by the key (newest first for kDescending: ids are time-ordered).
   // `scope` names the list for its cursors ("wallet:7"). InvalidArgument naming "limit" / "cursor".
   absl::StatusOr<Page<M>> List(store::Database& db, const RequestContext& ctx, std::string scope,
                                std::string_view where, std::vector<store::Value> params, SortOrder order,
@@ -331,7 +338,7 @@ class Table {
                   .select = Select(mask),
                   .where = std::string(where),
                   .params = std::move(params),
-                  .keys = {{"id"}},
+                  .keys = {{std::string(options_.key)}},
                   .order = order};
     auto map = [this, mask](const store::Row& r) { return FromRow(r, mask); };
     return store::WithConnection(
@@ -379,8 +386,8 @@ class Table {
       parts.push_back(absl::StrCat(ToAbsl(a.column), " = ?"));
       params.push_back(a.value);
     }
-    std::string sql =
-        absl::StrCat("UPDATE ", ToAbsl(options_.table), " SET ", absl::StrJoin(parts, ", "), " WHERE id = ?");
+    std::string sql = absl::StrCat("UPDATE ", ToAbsl(options_.table), " SET ", absl::StrJoin(parts, ", "),
+                                   " WHERE ", ToAbsl(options_.key), " = ?");
     params.emplace_back(id);
     AppendGuard(guard, &sql, &params);
     return store::WithConnection(db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
@@ -395,7 +402,8 @@ class Table {
   // reference (ON DELETE RESTRICT) → FailedPrecondition from the backend, annotated with `op`.
   absl::Status Delete(store::Database& db, const RequestContext& ctx, std::string_view op, int64_t id,
                       const RowGuard* guard = nullptr) const {
-    std::string sql = absl::StrCat("DELETE FROM ", ToAbsl(options_.table), " WHERE id = ?");
+    std::string sql =
+        absl::StrCat("DELETE FROM ", ToAbsl(options_.table), " WHERE ", ToAbsl(options_.key), " = ?");
     std::vector<store::Value> params = {id};
     AppendGuard(guard, &sql, &params);
     return store::WithConnection(db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
@@ -422,9 +430,9 @@ class Table {
   absl::Status WhyUnchanged(store::Connection& c, std::string_view op, int64_t id,
                             const RowGuard* guard) const {
     if (guard != nullptr) {
-      DAIRA_ASSIGN_OR_RETURN(
-          store::ResultSet rs,
-          c.Execute(absl::StrCat("SELECT 1 FROM ", ToAbsl(options_.table), " WHERE id = ?"), {id}));
+      const std::string sql =
+          absl::StrCat("SELECT 1 FROM ", ToAbsl(options_.table), " WHERE ", ToAbsl(options_.key), " = ?");
+      DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {id}));
       if (!rs.empty())
         return FieldError(absl::StatusCode::kFailedPrecondition, op, guard->field, guard->problem);
     }

@@ -5,8 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "query/table_repository.h"
+#include "services/typed_repository.h"
 
 namespace daira::inline v0::services {
 
@@ -16,10 +15,12 @@ using model::CommentRecord;
 namespace {
 
 using Column = query::ColumnSpec<CommentRecord, CommentField>;
+using internal::Conditions;
 using query::ReadColumn;
+using CommentTableType = internal::TypedTable<CommentRecord, CommentField, CommentId>;
 
-const query::Table<CommentRecord, CommentField>& CommentTable() {
-  static const auto* kTable = new query::Table<CommentRecord, CommentField>(
+const CommentTableType& CommentTable() {
+  static const auto* kTable = new CommentTableType(
       {.table = "comments", .entity = "comment"},
       std::array{
           Column{CommentField::kId, "id", &ReadColumn<&CommentRecord::id>, query::kPrimaryKey},
@@ -47,66 +48,54 @@ CommentFieldMask AllCommentFields() { return CommentColumns().All(); }
 
 absl::StatusOr<CommentRecord> CommentRepository::Get(const RequestContext& ctx, CommentId id,
                                                      CommentFieldMask mask) const {
-  return CommentTable().Get(*deps_.db, ctx, id.value, mask);
+  return CommentTable().Get(deps_, ctx, id, mask);
 }
 
 absl::StatusOr<CommentBatch> CommentRepository::GetMany(const RequestContext& ctx,
                                                         std::span<const CommentId> ids,
                                                         CommentFieldMask mask) const {
-  const std::vector<int64_t> raw = query::RawIds(ids);
-  DAIRA_ASSIGN_OR_RETURN(auto found, CommentTable().GetMany(*deps_.db, ctx, raw, mask));
-  return CommentBatch{std::move(found.items), query::TypedIds<CommentId>(found.missing)};
+  return CommentTable().GetMany<CommentBatch>(deps_, ctx, ids, mask);
 }
 
 absl::StatusOr<bool> CommentRepository::Exists(const RequestContext& ctx, CommentId id) const {
-  return CommentTable().Exists(*deps_.db, ctx, id.value);
+  return CommentTable().Exists(deps_, ctx, id);
 }
 
 absl::StatusOr<int64_t> CommentRepository::Count(const RequestContext& ctx,
                                                  const CommentFilter& filter) const {
-  std::vector<std::string> where;
-  std::vector<store::Value> params;
-  if (filter.post_id) {
-    where.push_back("post_id = ?");
-    params.emplace_back(filter.post_id->value);
-  }
-  if (filter.video_id) {
-    where.push_back("video_id = ?");
-    params.emplace_back(filter.video_id->value);
-  }
-  if (filter.author_id) {
-    where.push_back("author_id = ?");
-    params.emplace_back(filter.author_id->value);
-  }
-  if (filter.status) {
-    where.push_back("status = ?");
-    params.emplace_back(model::ToString(*filter.status));
-  }
-  return CommentTable().Count(*deps_.db, ctx, absl::StrJoin(where, " AND "), std::move(params));
+  Conditions c;
+  c.IfSet("post_id = ?", filter.post_id);
+  c.IfSet("video_id = ?", filter.video_id);
+  c.IfSet("author_id = ?", filter.author_id);
+  c.IfSet("status = ?", filter.status);
+  return CommentTable().Count(deps_, ctx, c);
 }
 
 absl::StatusOr<query::Page<CommentRecord>> CommentRepository::ListByPost(const RequestContext& ctx,
                                                                          PostId post_id,
                                                                          const query::PageRequest& page,
                                                                          CommentFieldMask mask) const {
-  return CommentTable().List(*deps_.db, ctx, absl::StrCat("post:", post_id.value), "post_id = ?",
-                             {post_id.value}, query::SortOrder::kAscending, page, mask);
+  return CommentTable().List(deps_, ctx, absl::StrCat("post:", post_id.value),
+                             Conditions().Add("post_id = ?", post_id), query::SortOrder::kAscending, page,
+                             mask);
 }
 
 absl::StatusOr<query::Page<CommentRecord>> CommentRepository::ListByVideo(const RequestContext& ctx,
                                                                           VideoId video_id,
                                                                           const query::PageRequest& page,
                                                                           CommentFieldMask mask) const {
-  return CommentTable().List(*deps_.db, ctx, absl::StrCat("video:", video_id.value), "video_id = ?",
-                             {video_id.value}, query::SortOrder::kAscending, page, mask);
+  return CommentTable().List(deps_, ctx, absl::StrCat("video:", video_id.value),
+                             Conditions().Add("video_id = ?", video_id), query::SortOrder::kAscending, page,
+                             mask);
 }
 
 absl::StatusOr<query::Page<CommentRecord>> CommentRepository::ListReplies(const RequestContext& ctx,
                                                                           CommentId parent_id,
                                                                           const query::PageRequest& page,
                                                                           CommentFieldMask mask) const {
-  return CommentTable().List(*deps_.db, ctx, absl::StrCat("replies:", parent_id.value), "parent_id = ?",
-                             {parent_id.value}, query::SortOrder::kAscending, page, mask);
+  return CommentTable().List(deps_, ctx, absl::StrCat("replies:", parent_id.value),
+                             Conditions().Add("parent_id = ?", parent_id), query::SortOrder::kAscending, page,
+                             mask);
 }
 
 }  // namespace daira::inline v0::services

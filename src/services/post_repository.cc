@@ -5,8 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "query/table_repository.h"
+#include "services/typed_repository.h"
 
 namespace daira::inline v0::services {
 
@@ -16,10 +15,12 @@ using model::PostRecord;
 namespace {
 
 using Column = query::ColumnSpec<PostRecord, PostField>;
+using internal::Conditions;
 using query::ReadColumn;
+using PostTableType = internal::TypedTable<PostRecord, PostField, PostId>;
 
-const query::Table<PostRecord, PostField>& PostTable() {
-  static const auto* kTable = new query::Table<PostRecord, PostField>(
+const PostTableType& PostTable() {
+  static const auto* kTable = new PostTableType(
       {.table = "posts", .entity = "post"},
       std::array{
           Column{PostField::kId, "id", &ReadColumn<&PostRecord::id>, query::kPrimaryKey},
@@ -47,40 +48,32 @@ PostFieldMask AllPostFields() { return PostColumns().All(); }
 
 absl::StatusOr<PostRecord> PostRepository::Get(const RequestContext& ctx, PostId id,
                                                PostFieldMask mask) const {
-  return PostTable().Get(*deps_.db, ctx, id.value, mask);
+  return PostTable().Get(deps_, ctx, id, mask);
 }
 
 absl::StatusOr<PostBatch> PostRepository::GetMany(const RequestContext& ctx, std::span<const PostId> ids,
                                                   PostFieldMask mask) const {
-  const std::vector<int64_t> raw = query::RawIds(ids);
-  DAIRA_ASSIGN_OR_RETURN(auto found, PostTable().GetMany(*deps_.db, ctx, raw, mask));
-  return PostBatch{std::move(found.items), query::TypedIds<PostId>(found.missing)};
+  return PostTable().GetMany<PostBatch>(deps_, ctx, ids, mask);
 }
 
 absl::StatusOr<bool> PostRepository::Exists(const RequestContext& ctx, PostId id) const {
-  return PostTable().Exists(*deps_.db, ctx, id.value);
+  return PostTable().Exists(deps_, ctx, id);
 }
 
 absl::StatusOr<int64_t> PostRepository::Count(const RequestContext& ctx, const PostFilter& filter) const {
-  std::vector<std::string> where;
-  std::vector<store::Value> params;
-  if (filter.author_id) {
-    where.push_back("author_id = ?");
-    params.emplace_back(filter.author_id->value);
-  }
-  if (filter.status) {
-    where.push_back("status = ?");
-    params.emplace_back(model::ToString(*filter.status));
-  }
-  return PostTable().Count(*deps_.db, ctx, absl::StrJoin(where, " AND "), std::move(params));
+  Conditions c;
+  c.IfSet("author_id = ?", filter.author_id);
+  c.IfSet("status = ?", filter.status);
+  return PostTable().Count(deps_, ctx, c);
 }
 
 absl::StatusOr<query::Page<PostRecord>> PostRepository::ListByAuthor(const RequestContext& ctx,
                                                                      UserId author_id,
                                                                      const query::PageRequest& page,
                                                                      PostFieldMask mask) const {
-  return PostTable().List(*deps_.db, ctx, absl::StrCat("author:", author_id.value), "author_id = ?",
-                          {author_id.value}, query::SortOrder::kDescending, page, mask);
+  return PostTable().List(deps_, ctx, absl::StrCat("author:", author_id.value),
+                          Conditions().Add("author_id = ?", author_id), query::SortOrder::kDescending, page,
+                          mask);
 }
 
 }  // namespace daira::inline v0::services

@@ -5,8 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "query/table_repository.h"
+#include "services/typed_repository.h"
 
 namespace daira::inline v0::services {
 
@@ -16,10 +15,12 @@ using model::VideoRecord;
 namespace {
 
 using Column = query::ColumnSpec<VideoRecord, VideoField>;
+using internal::Conditions;
 using query::ReadColumn;
+using VideoTableType = internal::TypedTable<VideoRecord, VideoField, VideoId>;
 
-const query::Table<VideoRecord, VideoField>& VideoTable() {
-  static const auto* kTable = new query::Table<VideoRecord, VideoField>(
+const VideoTableType& VideoTable() {
+  static const auto* kTable = new VideoTableType(
       {.table = "videos", .entity = "video"},
       std::array{
           Column{VideoField::kId, "id", &ReadColumn<&VideoRecord::id>, query::kPrimaryKey},
@@ -54,40 +55,32 @@ VideoFieldMask AllVideoFields() { return VideoColumns().All(); }
 
 absl::StatusOr<VideoRecord> VideoRepository::Get(const RequestContext& ctx, VideoId id,
                                                  VideoFieldMask mask) const {
-  return VideoTable().Get(*deps_.db, ctx, id.value, mask);
+  return VideoTable().Get(deps_, ctx, id, mask);
 }
 
 absl::StatusOr<VideoBatch> VideoRepository::GetMany(const RequestContext& ctx, std::span<const VideoId> ids,
                                                     VideoFieldMask mask) const {
-  const std::vector<int64_t> raw = query::RawIds(ids);
-  DAIRA_ASSIGN_OR_RETURN(auto found, VideoTable().GetMany(*deps_.db, ctx, raw, mask));
-  return VideoBatch{std::move(found.items), query::TypedIds<VideoId>(found.missing)};
+  return VideoTable().GetMany<VideoBatch>(deps_, ctx, ids, mask);
 }
 
 absl::StatusOr<bool> VideoRepository::Exists(const RequestContext& ctx, VideoId id) const {
-  return VideoTable().Exists(*deps_.db, ctx, id.value);
+  return VideoTable().Exists(deps_, ctx, id);
 }
 
 absl::StatusOr<int64_t> VideoRepository::Count(const RequestContext& ctx, const VideoFilter& filter) const {
-  std::vector<std::string> where;
-  std::vector<store::Value> params;
-  if (filter.author_id) {
-    where.push_back("author_id = ?");
-    params.emplace_back(filter.author_id->value);
-  }
-  if (filter.status) {
-    where.push_back("status = ?");
-    params.emplace_back(model::ToString(*filter.status));
-  }
-  return VideoTable().Count(*deps_.db, ctx, absl::StrJoin(where, " AND "), std::move(params));
+  Conditions c;
+  c.IfSet("author_id = ?", filter.author_id);
+  c.IfSet("status = ?", filter.status);
+  return VideoTable().Count(deps_, ctx, c);
 }
 
 absl::StatusOr<query::Page<VideoRecord>> VideoRepository::ListByAuthor(const RequestContext& ctx,
                                                                        UserId author_id,
                                                                        const query::PageRequest& page,
                                                                        VideoFieldMask mask) const {
-  return VideoTable().List(*deps_.db, ctx, absl::StrCat("author:", author_id.value), "author_id = ?",
-                           {author_id.value}, query::SortOrder::kDescending, page, mask);
+  return VideoTable().List(deps_, ctx, absl::StrCat("author:", author_id.value),
+                           Conditions().Add("author_id = ?", author_id), query::SortOrder::kDescending, page,
+                           mask);
 }
 
 }  // namespace daira::inline v0::services

@@ -34,6 +34,13 @@ inline absl::StatusOr<FollowStatus> ParseFollowStatus(std::string_view s) {
   if (s == "PENDING") return FollowStatus::kPending;
   return InvalidField("follow", "status", "must be ACTIVE or PENDING (got \"" + std::string(s) + "\")");
 }
+// For readers that report their own error (the repositories' row reader): false when `text` is
+// neither spelling, `out` untouched.
+inline bool Parse(std::string_view text, FollowStatus* out) {
+  if (text != "ACTIVE" && text != "PENDING") return false;
+  *out = text == "ACTIVE" ? FollowStatus::kActive : FollowStatus::kPending;
+  return true;
+}
 
 struct Follow {
   int64_t id = 0;                                    // follows.id (time-ordered)

@@ -42,6 +42,10 @@ using ConversationId = StrongId<struct ConversationIdTag>;
 using MessageId = StrongId<struct MessageIdTag>;
 using NotificationId = StrongId<struct NotificationIdTag>;
 using HashtagId = StrongId<struct HashtagIdTag>;
+using FollowId = StrongId<struct FollowIdTag>;
+using BlockId = StrongId<struct BlockIdTag>;
+using MuteId = StrongId<struct MuteIdTag>;
+using ReactionId = StrongId<struct ReactionIdTag>;  // a row of `likes`
 
 }  // namespace daira::inline v0
 

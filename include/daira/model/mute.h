@@ -42,6 +42,14 @@ inline absl::StatusOr<MuteKind> ParseMuteKind(std::string_view s) {
   if (s == "HIDE_POSTS") return MuteKind::kHidePosts;
   return InvalidField("mute", "kind", "must be MUTE, HIDE_STORIES or HIDE_POSTS (got \"" + std::string(s) + "\")");
 }
+// For readers that report their own error (the repositories' row reader): false when `text` is
+// none of the spellings, `out` untouched.
+inline bool Parse(std::string_view text, MuteKind* out) {
+  absl::StatusOr<MuteKind> k = ParseMuteKind(text);
+  if (!k.ok()) return false;
+  *out = *k;
+  return true;
+}
 
 struct Mute {
   int64_t id = 0;                                    // mutes.id (time-ordered)
