@@ -31,6 +31,12 @@ struct Platform::Impl {
   std::optional<services::PostRepository> posts;
   std::optional<services::VideoRepository> videos;
   std::optional<services::CommentRepository> comments;
+  std::optional<services::ReactionRepository> reactions;
+  std::optional<services::FollowRepository> follows;
+  std::optional<services::BlockRepository> blocks;
+  std::optional<services::MuteRepository> mutes;
+  std::optional<services::SessionRepository> sessions;
+  std::optional<services::ProfileRepository> user_profiles;
   std::atomic<bool> closed{false};
 };
 
@@ -83,6 +89,12 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->posts.emplace(impl->deps);
   impl->videos.emplace(impl->deps);
   impl->comments.emplace(impl->deps);
+  impl->reactions.emplace(impl->deps);
+  impl->follows.emplace(impl->deps);
+  impl->blocks.emplace(impl->deps);
+  impl->mutes.emplace(impl->deps);
+  impl->sessions.emplace(impl->deps);
+  impl->user_profiles.emplace(impl->deps);
   return std::unique_ptr<Platform>(new Platform(std::move(impl)));
 }
 
@@ -113,6 +125,12 @@ services::AuditLogRepository& Platform::audit_logs() { return *impl_->audit_logs
 services::PostRepository& Platform::posts() { return *impl_->posts; }
 services::VideoRepository& Platform::videos() { return *impl_->videos; }
 services::CommentRepository& Platform::comments() { return *impl_->comments; }
+services::ReactionRepository& Platform::reactions() { return *impl_->reactions; }
+services::FollowRepository& Platform::follows() { return *impl_->follows; }
+services::BlockRepository& Platform::blocks() { return *impl_->blocks; }
+services::MuteRepository& Platform::mutes() { return *impl_->mutes; }
+services::SessionRepository& Platform::sessions() { return *impl_->sessions; }
+services::ProfileRepository& Platform::user_profiles() { return *impl_->user_profiles; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }

@@ -82,6 +82,45 @@ TEST_P(PlatformTest, RepositoriesShareTheDatabase) {
   EXPECT_EQ(reports, 0);
 }
 
+TEST_P(PlatformTest, SocialAccountAndReactionRepositoriesSeeWhatTheServicesWrote) {
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+  const std::string pw = "correct horse battery";
+  ASSERT_OK_AND_ASSIGN(model::User erin,
+                       platform->accounts().Register(ctx_, {.email = "erin@example.com", .username = "erin",
+                                                            .password = pw, .display_name = "Erin"}));
+  ASSERT_OK_AND_ASSIGN(model::User finn, platform->accounts().Register(ctx_, {.email = "finn@x.io",
+                                                                              .username = "finn",
+                                                                              .password = pw}));
+  ASSERT_OK_AND_ASSIGN(services::Session session,
+                       platform->accounts().Login(ctx_, {.identifier = "erin", .password = pw}));
+  ASSERT_OK(platform->social().Follow(ctx_, finn.id, erin.id).status());
+  ASSERT_OK(platform->social().Mute(ctx_, erin.id, finn.id).status());
+  ASSERT_OK_AND_ASSIGN(model::Post post,
+                       platform->content().CreatePost(ctx_, {.author_id = erin.id.value, .content = "hi"}));
+  const model::ReactionTarget target{model::ReactionTargetType::kPost, post.id.value};
+  ASSERT_OK(platform->content()
+                .React(ctx_, {.user_id = finn.id.value, .target_type = "POST", .target_id = target.id})
+                .status());
+
+  ASSERT_OK_AND_ASSIGN(model::FollowRecord edge, platform->follows().FindByPair(ctx_, finn.id, erin.id));
+  EXPECT_EQ(edge.status, model::FollowStatus::kActive);
+  const services::ProfileFieldMask mask{model::UserProfileField::kDisplayName,
+                                        model::UserProfileField::kFollowersCount};
+  ASSERT_OK_AND_ASSIGN(model::UserProfileRecord profile, platform->user_profiles().Get(ctx_, erin.id, mask));
+  EXPECT_EQ(profile.display_name, "Erin");
+  EXPECT_EQ(profile.followers_count, 1);
+  ASSERT_OK_AND_ASSIGN(model::UserSessionRecord s, platform->sessions().Get(ctx_, session.session_id));
+  EXPECT_EQ(s.user_id, erin.id);
+  EXPECT_FALSE(s.refresh_token_hash.has_value());
+  ASSERT_OK_AND_ASSIGN(int64_t mutes, platform->mutes().Count(ctx_, {.muter_id = erin.id}));
+  EXPECT_EQ(mutes, 1);
+  ASSERT_OK_AND_ASSIGN(int64_t blocks, platform->blocks().Count(ctx_));
+  EXPECT_EQ(blocks, 0);
+  ASSERT_OK_AND_ASSIGN(model::ReactionRecord reaction,
+                       platform->reactions().FindByUserAndTarget(ctx_, finn.id, target));
+  EXPECT_EQ(reaction.reaction, model::Reaction::kLike);
+}
+
 TEST_P(PlatformTest, ReopenIsIdempotentAndSeesTheData) {
   {
     ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));

@@ -34,15 +34,21 @@
 #include "daira/core/request_context.h"
 #include "daira/services/accounts.h"
 #include "daira/services/audit_log_repository.h"
+#include "daira/services/block_repository.h"
 #include "daira/services/comment_repository.h"
 #include "daira/services/content.h"
 #include "daira/services/feed.h"
+#include "daira/services/follow_repository.h"
 #include "daira/services/moderation_review_repository.h"
+#include "daira/services/mute_repository.h"
 #include "daira/services/payment_repository.h"
 #include "daira/services/post_repository.h"
+#include "daira/services/profile_repository.h"
 #include "daira/services/profiles.h"
+#include "daira/services/reaction_repository.h"
 #include "daira/services/report_repository.h"
 #include "daira/services/search.h"
+#include "daira/services/session_repository.h"
 #include "daira/services/social.h"
 #include "daira/services/transaction_repository.h"
 #include "daira/services/trending.h"
@@ -101,6 +107,15 @@ class Platform {
   services::PostRepository& posts();
   services::VideoRepository& videos();
   services::CommentRepository& comments();
+  services::ReactionRepository& reactions();
+  // Social graph, read-only (writes go through social(), which keeps the follow counters in step).
+  services::FollowRepository& follows();
+  services::BlockRepository& blocks();
+  services::MuteRepository& mutes();
+  // Accounts, read-only: sessions (token hashes only when asked by name; tokens are issued and
+  // rotated by accounts()) and profile rows (validated writes go through profiles()).
+  services::SessionRepository& sessions();
+  services::ProfileRepository& user_profiles();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();
