@@ -161,7 +161,9 @@ void BindUsers(py::module_& m) {
       .def(
           "exists",
           [](UsersApi& u, int64_t id, TxState* tx) {
-            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.users().Exists(ctx, UserId{id}); });
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().Exists(ctx, UserId{id});
+            });
           },
           py::arg("user_id"), py::kw_only(), py::arg("tx") = py::none(),
           "Whether a user row with this id exists (any status).")
@@ -169,14 +171,18 @@ void BindUsers(py::module_& m) {
           "count",
           [](UsersApi& u, std::optional<std::string> status, TxState* tx) {
             std::optional<model::UserStatus> st = ParseStatusArg(status);
-            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.users().Count(ctx, st); });
+            return CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().Count(ctx, st);
+            });
           },
           py::kw_only(), py::arg("status") = py::none(), py::arg("tx") = py::none(),
           "Number of users, or of users with status ACTIVE | SUSPENDED | BANNED | DELETED.")
       .def(
           "delete",
           [](UsersApi& u, int64_t id, TxState* tx) {
-            CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.users().Delete(ctx, UserId{id}); });
+            CallIn(u.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.users().Delete(ctx, UserId{id});
+            });
           },
           py::arg("user_id"), py::kw_only(), py::arg("tx") = py::none(),
           "Soft delete (status DELETED). NotFound when there is no such user.")

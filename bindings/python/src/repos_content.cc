@@ -49,9 +49,12 @@ void BindPosts(py::module_& m) {
        [](PostsApi& a, std::optional<int64_t> author_id, std::optional<std::string> status, TxState* tx) {
          services::PostFilter f{.author_id = OptId<UserId>(author_id),
                                 .status = OptEnumArg<model::ContentStatus>("count posts", "status", status)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.posts().Count(ctx, f); });
+         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+           return p.posts().Count(ctx, f);
+         });
        },
-       py::kw_only(), py::arg("author_id") = py::none(), py::arg("status") = py::none(), py::arg("tx") = py::none(),
+       py::kw_only(), py::arg("author_id") = py::none(), py::arg("status") = py::none(),
+       py::arg("tx") = py::none(),
        "Number of posts matching every filter given (status ACTIVE | HIDDEN | DELETED).")
       .def(
           "list_by_author",
@@ -76,9 +79,12 @@ void BindVideos(py::module_& m) {
        [](VideosApi& a, std::optional<int64_t> author_id, std::optional<std::string> status, TxState* tx) {
          services::VideoFilter f{.author_id = OptId<UserId>(author_id),
                                  .status = OptEnumArg<model::VideoStatus>("count videos", "status", status)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.videos().Count(ctx, f); });
+         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+           return p.videos().Count(ctx, f);
+         });
        },
-       py::kw_only(), py::arg("author_id") = py::none(), py::arg("status") = py::none(), py::arg("tx") = py::none(),
+       py::kw_only(), py::arg("author_id") = py::none(), py::arg("status") = py::none(),
+       py::arg("tx") = py::none(),
        "Number of videos matching every filter given (status UPLOADING | PROCESSING | PUBLISHED | FAILED).")
       .def(
           "list_by_author",
@@ -106,7 +112,9 @@ void BindComments(py::module_& m) {
                                    .video_id = OptId<VideoId>(video_id),
                                    .author_id = OptId<UserId>(author_id),
                                    .status = OptEnumArg<model::ContentStatus>("count comments", "status", status)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.comments().Count(ctx, f); });
+         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+           return p.comments().Count(ctx, f);
+         });
        },
        py::kw_only(), py::arg("post_id") = py::none(), py::arg("video_id") = py::none(),
        py::arg("author_id") = py::none(), py::arg("status") = py::none(), py::arg("tx") = py::none(),

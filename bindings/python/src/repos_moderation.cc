@@ -66,7 +66,9 @@ void BindReports(py::module_& m) {
                 .severity = OptEnumArg<model::ReportSeverity>("count reports", "severity", severity),
                 .content_type = OptEnumArg<model::ReportContentType>("count reports", "content_type", content_type),
                 .content_id = content_id};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.reports().Count(ctx, f); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.reports().Count(ctx, f);
+            });
           },
           py::kw_only(), py::arg("status") = py::none(), py::arg("severity") = py::none(),
           py::arg("content_type") = py::none(), py::arg("content_id") = py::none(), py::arg("tx") = py::none(),
@@ -98,7 +100,9 @@ void BindReports(py::module_& m) {
                 .description = std::move(description),
                 .severity = EnumArg<model::ReportSeverity>("create report", "severity", severity),
                 .evidence = JsonArg(evidence)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.reports().Create(ctx, r); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.reports().Create(ctx, r);
+            });
           },
           py::kw_only(), py::arg("reporter_id"), py::arg("content_type"), py::arg("content_id"), py::arg("reason"),
           py::arg("description") = py::none(), py::arg("severity") = "LOW", py::arg("evidence") = "{}",
@@ -127,9 +131,12 @@ void BindReports(py::module_& m) {
       .def(
           "delete",
           [](ReportsApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.reports().Delete(ctx, ReportId{id}); });
+            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.reports().Delete(ctx, ReportId{id});
+            });
           },
-          py::arg("report_id"), py::kw_only(), py::arg("tx") = py::none(), "Deletes the report and its reviews; NotFound.")
+          py::arg("report_id"), py::kw_only(),
+          py::arg("tx") = py::none(), "Deletes the report and its reviews; NotFound.")
       .def("__repr__", [](const ReportsApi&) { return std::string("<daira.Reports>"); });
 }
 
@@ -144,7 +151,9 @@ void BindReviews(py::module_& m) {
              .report_id = OptId<ReportId>(report_id),
              .moderator_id = OptId<UserId>(moderator_id),
              .decision = OptEnumArg<model::ModerationDecision>("count reviews", "decision", decision)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.reviews().Count(ctx, f); });
+         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+           return p.reviews().Count(ctx, f);
+         });
        },
        py::kw_only(), py::arg("report_id") = py::none(), py::arg("moderator_id") = py::none(),
        py::arg("decision") = py::none(), py::arg("tx") = py::none(), "Number of reviews matching every filter given.")
@@ -169,7 +178,9 @@ void BindReviews(py::module_& m) {
                 .decision = EnumArg<model::ModerationDecision>("create review", "decision", decision),
                 .action_taken = std::move(action_taken),
                 .notes = std::move(notes)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.reviews().Create(ctx, r); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.reviews().Create(ctx, r);
+            });
           },
           py::kw_only(), py::arg("report_id"), py::arg("moderator_id"), py::arg("decision") = "APPROVED",
           py::arg("action_taken") = py::none(), py::arg("notes") = py::none(), py::arg("tx") = py::none(),
@@ -194,7 +205,9 @@ void BindReviews(py::module_& m) {
       .def(
           "delete",
           [](ReviewsApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.reviews().Delete(ctx, ReviewId{id}); });
+            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.reviews().Delete(ctx, ReviewId{id});
+            });
           },
           py::arg("review_id"), py::kw_only(), py::arg("tx") = py::none(), "Deletes the review; NotFound.")
       .def("__repr__", [](const ReviewsApi&) { return std::string("<daira.Reviews>"); });
@@ -213,7 +226,9 @@ void BindAuditLogs(py::module_& m) {
                                     .action = std::move(action),
                                     .entity_type = std::move(entity_type),
                                     .entity_id = entity_id};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.audit_logs().Count(ctx, f); });
+         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+           return p.audit_logs().Count(ctx, f);
+         });
        },
        py::kw_only(), py::arg("actor_id") = py::none(), py::arg("action") = py::none(),
        py::arg("entity_type") = py::none(), py::arg("entity_id") = py::none(), py::arg("tx") = py::none(),
@@ -255,7 +270,9 @@ void BindAuditLogs(py::module_& m) {
                                     .ip_address = std::move(ip_address),
                                     .user_agent = std::move(user_agent),
                                     .correlation_id = std::move(correlation_id)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.audit_logs().Create(ctx, e); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.audit_logs().Create(ctx, e);
+            });
           },
           py::kw_only(), py::arg("action"), py::arg("entity_type"), py::arg("actor_id") = py::none(),
           py::arg("entity_id") = py::none(), py::arg("changes") = "{}", py::arg("ip_address") = py::none(),

@@ -71,7 +71,9 @@ void BindWallets(py::module_& m) {
           "create",
           [](WalletsApi& a, int64_t user_id, std::string currency, TxState* tx) {
             services::NewWallet w{.user_id = UserId{user_id}, .currency = std::move(currency)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.wallets().Create(ctx, w); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.wallets().Create(ctx, w);
+            });
           },
           py::kw_only(), py::arg("user_id"), py::arg("currency") = "USD", py::arg("tx") = py::none(),
           "A new wallet at zero → Wallet. AlreadyExists (field user_id) when the user has one;\n"
@@ -92,7 +94,9 @@ void BindWallets(py::module_& m) {
       .def(
           "delete",
           [](WalletsApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.wallets().Delete(ctx, WalletId{id}); });
+            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.wallets().Delete(ctx, WalletId{id});
+            });
           },
           py::arg("wallet_id"), py::kw_only(), py::arg("tx") = py::none(),
           "Deletes an empty wallet. NotFound; FailedPrecondition while it holds money or is referenced.")
@@ -122,7 +126,9 @@ void BindJournal(py::module_& m) {
                 .wallet_id = OptId<WalletId>(wallet_id),
                 .type = OptEnumArg<model::TransactionType>("count transactions", "type", type),
                 .status = OptEnumArg<model::TransactionStatus>("count transactions", "status", status)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.transactions().Count(ctx, f); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.transactions().Count(ctx, f);
+            });
           },
           py::kw_only(), py::arg("wallet_id") = py::none(), py::arg("type") = py::none(), py::arg("status") = py::none(),
           py::arg("tx") = py::none(), "Number of rows matching every filter given.")
@@ -152,7 +158,9 @@ void BindJournal(py::module_& m) {
                 .balance_after = balance_after,
                 .metadata = JsonArg(metadata),
                 .idempotency_key = std::move(key)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.transactions().Create(ctx, row); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.transactions().Create(ctx, row);
+            });
           },
           py::kw_only(), py::arg("wallet_id"), py::arg("type"), py::arg("amount"), py::arg("currency") = "USD",
           py::arg("status") = "PENDING", py::arg("counterparty_wallet_id") = py::none(),
@@ -211,7 +219,9 @@ void BindPaymentsRepo(py::module_& m) {
                 .user_id = OptId<UserId>(user_id),
                 .provider = OptEnumArg<model::PaymentProvider>("count payments", "provider", provider),
                 .status = OptEnumArg<model::PaymentStatus>("count payments", "status", status)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.payments().Count(ctx, f); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.payments().Count(ctx, f);
+            });
           },
           py::kw_only(), py::arg("user_id") = py::none(), py::arg("provider") = py::none(),
           py::arg("status") = py::none(), py::arg("tx") = py::none(), "Number of payments matching every filter given.")
@@ -241,7 +251,9 @@ void BindPaymentsRepo(py::module_& m) {
                 .transaction_id = OptId<TransactionId>(transaction_id),
                 .status = EnumArg<model::PaymentStatus>("create payment", "status", status),
                 .metadata = JsonArg(metadata)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.payments().Create(ctx, pay); });
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.payments().Create(ctx, pay);
+            });
           },
           py::kw_only(), py::arg("user_id"), py::arg("amount"), py::arg("provider") = "STRIPE",
           py::arg("currency") = "USD", py::arg("external_id") = py::none(), py::arg("wallet_id") = py::none(),
@@ -273,7 +285,9 @@ void BindPaymentsRepo(py::module_& m) {
       .def(
           "delete",
           [](PaymentsApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.payments().Delete(ctx, PaymentId{id}); });
+            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.payments().Delete(ctx, PaymentId{id});
+            });
           },
           py::arg("payment_id"), py::kw_only(), py::arg("tx") = py::none(),
           "Deletes a PENDING or FAILED payment; FailedPrecondition (field 'status') otherwise.")

@@ -10,6 +10,7 @@
 #include "daira/services/social.h"
 #include "module.h"
 #include "page.h"
+#include "transaction.h"
 
 namespace daira::python {
 namespace {
@@ -31,70 +32,89 @@ void RegisterSocial(py::module_& m) {
   py::class_<SocialApi> c(m, "Social", "The social graph: follows, blocks, mutes and their lists.");
   c.def(
        "follow",
-       [](SocialApi& s, int64_t follower, int64_t followee) {
-         return s.core->Call([&](Platform& p) { return p.social().Follow(Ctx(), UserId{follower}, UserId{followee}); });
+       [](SocialApi& s, int64_t follower, int64_t followee, TxState* tx) {
+         return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+           return p.social().Follow(ctx, UserId{follower}, UserId{followee});
+         });
        },
-       py::arg("follower_id"), py::arg("followee_id"),
+       py::arg("follower_id"), py::arg("followee_id"), py::kw_only(), py::arg("tx") = py::none(),
        "follower follows followee → Follow (ACTIVE, or PENDING when followee is private). AlreadyExists when\n"
        "the edge exists; FailedPrecondition when either blocks the other; NotFound naming the missing id.")
       .def(
           "accept_follow",
-          [](SocialApi& s, int64_t followee, int64_t follower) {
-            return s.core->Call(
-                [&](Platform& p) { return p.social().AcceptFollow(Ctx(), UserId{followee}, UserId{follower}); });
+          [](SocialApi& s, int64_t followee, int64_t follower, TxState* tx) {
+            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().AcceptFollow(ctx, UserId{followee}, UserId{follower});
+            });
           },
-          py::arg("followee_id"), py::arg("follower_id"), "followee accepts follower's PENDING request.")
+          py::arg("followee_id"), py::arg("follower_id"), py::kw_only(),
+          py::arg("tx") = py::none(), "followee accepts follower's PENDING request.")
       .def(
           "reject_follow",
-          [](SocialApi& s, int64_t followee, int64_t follower) {
-            s.core->Call([&](Platform& p) { return p.social().RejectFollow(Ctx(), UserId{followee}, UserId{follower}); });
+          [](SocialApi& s, int64_t followee, int64_t follower, TxState* tx) {
+            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().RejectFollow(ctx, UserId{followee}, UserId{follower});
+            });
           },
-          py::arg("followee_id"), py::arg("follower_id"), "followee rejects (deletes) follower's PENDING request.")
+          py::arg("followee_id"), py::arg("follower_id"), py::kw_only(),
+          py::arg("tx") = py::none(), "followee rejects (deletes) follower's PENDING request.")
       .def(
           "unfollow",
-          [](SocialApi& s, int64_t follower, int64_t followee) {
-            s.core->Call([&](Platform& p) { return p.social().Unfollow(Ctx(), UserId{follower}, UserId{followee}); });
+          [](SocialApi& s, int64_t follower, int64_t followee, TxState* tx) {
+            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().Unfollow(ctx, UserId{follower}, UserId{followee});
+            });
           },
-          py::arg("follower_id"), py::arg("followee_id"))
+          py::arg("follower_id"), py::arg("followee_id"), py::kw_only(), py::arg("tx") = py::none())
       .def(
           "block",
-          [](SocialApi& s, int64_t blocker, int64_t blocked, std::optional<std::string> reason) {
-            return s.core->Call(
-                [&](Platform& p) { return p.social().Block(Ctx(), UserId{blocker}, UserId{blocked}, reason); });
+          [](SocialApi& s, int64_t blocker, int64_t blocked, std::optional<std::string> reason, TxState* tx) {
+            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().Block(ctx, UserId{blocker}, UserId{blocked}, reason);
+            });
           },
           py::arg("blocker_id"), py::arg("blocked_id"), py::kw_only(), py::arg("reason") = py::none(),
+          py::arg("tx") = py::none(),
           "Blocks (removing follows both ways) → Block.")
       .def(
           "unblock",
-          [](SocialApi& s, int64_t blocker, int64_t blocked) {
-            s.core->Call([&](Platform& p) { return p.social().Unblock(Ctx(), UserId{blocker}, UserId{blocked}); });
+          [](SocialApi& s, int64_t blocker, int64_t blocked, TxState* tx) {
+            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().Unblock(ctx, UserId{blocker}, UserId{blocked});
+            });
           },
-          py::arg("blocker_id"), py::arg("blocked_id"))
+          py::arg("blocker_id"), py::arg("blocked_id"), py::kw_only(), py::arg("tx") = py::none())
       .def(
           "is_blocked",
-          [](SocialApi& s, int64_t a, int64_t b) {
-            return s.core->Call([&](Platform& p) { return p.social().IsBlocked(Ctx(), UserId{a}, UserId{b}); });
+          [](SocialApi& s, int64_t a, int64_t b, TxState* tx) {
+            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().IsBlocked(ctx, UserId{a}, UserId{b});
+            });
           },
-          py::arg("a"), py::arg("b"), "Whether either user blocks the other.")
+          py::arg("a"), py::arg("b"), py::kw_only(),
+          py::arg("tx") = py::none(), "Whether either user blocks the other.")
       .def(
           "mute",
-          [](SocialApi& s, int64_t muter, int64_t muted, const std::string& kind, py::object expires_at) {
+          [](SocialApi& s, int64_t muter, int64_t muted, const std::string& kind, py::object expires_at, TxState* tx) {
             model::MuteKind k = Unwrap(model::ParseMuteKind(kind));
             std::optional<Clock::TimePoint> until;
             if (!expires_at.is_none()) until = FromDatetime(expires_at);
-            return s.core->Call(
-                [&](Platform& p) { return p.social().Mute(Ctx(), UserId{muter}, UserId{muted}, k, until); });
+            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().Mute(ctx, UserId{muter}, UserId{muted}, k, until);
+            });
           },
           py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("kind") = "MUTE",
-          py::arg("expires_at") = py::none(),
+          py::arg("expires_at") = py::none(), py::arg("tx") = py::none(),
           "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's kind; expires_at is a\n"
           "datetime (naive = UTC) or None.")
       .def(
           "unmute",
-          [](SocialApi& s, int64_t muter, int64_t muted) {
-            s.core->Call([&](Platform& p) { return p.social().Unmute(Ctx(), UserId{muter}, UserId{muted}); });
+          [](SocialApi& s, int64_t muter, int64_t muted, TxState* tx) {
+            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.social().Unmute(ctx, UserId{muter}, UserId{muted});
+            });
           },
-          py::arg("muter_id"), py::arg("muted_id"))
+          py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("tx") = py::none())
       .def(
           "followers",
           [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {

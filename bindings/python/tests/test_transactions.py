@@ -199,3 +199,31 @@ def test_close_while_threads_use_transactions(db_url):
     with daira.open(db_url, password_cost="test") as again:
         # Exactly the blocks that exited normally committed; the ones close() cut short left nothing.
         assert [again.audit_logs.count(actor_id=u.id) for u in users] == committed
+
+
+def test_content_and_social_calls_join_the_transaction(platform):
+    alice = register(platform, "alice")
+    bob = register(platform, "bob")
+    with pytest.raises(RuntimeError, match="undo"):
+        with platform.transaction() as tx:
+            post = platform.content.create_post(alice.id, "hello #tx", tx=tx)
+            platform.social.follow(bob.id, alice.id, tx=tx)
+            platform.audit_logs.create(action="post.create", entity_type="post", entity_id=post.id, tx=tx)
+            assert platform.content.get_post(post.id, tx=tx).content == "hello #tx"
+            assert platform.posts.count(tx=tx) == 1
+            raise RuntimeError("undo")
+    # The post, its hashtag, the follow, the counters and the audit entry all rolled back together.
+    assert platform.posts.count() == 0 and platform.audit_logs.count() == 0
+    assert platform.profiles.stats(alice.id).followers == 0
+    assert platform.profiles.stats(alice.id).posts == 0
+
+    with platform.transaction() as tx:
+        post = platform.content.create_post(alice.id, "kept", tx=tx)
+        platform.content.create_comment(bob.id, "hi", post_id=post.id, tx=tx)
+        platform.content.react(bob.id, "post", post.id, tx=tx)
+        platform.social.follow(bob.id, alice.id, tx=tx)
+    got = platform.posts.get(post.id, fields=["comments_count", "likes_count"])
+    assert (got.comments_count, got.likes_count) == (1, 1)
+    assert platform.profiles.stats(alice.id).followers == 1
+    with pytest.raises(daira.FailedPrecondition):
+        platform.content.create_post(alice.id, "late", tx=tx)
