@@ -9,6 +9,8 @@
 namespace daira::inline v0::query {
 namespace {
 
+constexpr std::string_view kPageMark = "{page}";
+
 std::string_view ResultColumn(const SortKey& k) {
   if (!k.result_column.empty()) return k.result_column;
   std::string_view c = k.column;
@@ -30,7 +32,25 @@ absl::Status ValidateQuery(const KeysetQuery& q) {
   for (const SortKey& k : q.keys) {
     if (k.column.empty()) return InvalidField("keyset query", "keys", "has a key with an empty column (got \"\")");
   }
+  if (!q.hydrate.empty()) {
+    const size_t at = q.hydrate.find(kPageMark);
+    if (at == std::string::npos || q.hydrate.find(kPageMark, at + 1) != std::string::npos) {
+      return InvalidField("keyset query", "hydrate", "must contain {page} exactly once");
+    }
+    if (q.hydrate.find('?') != std::string::npos) {
+      return InvalidField("keyset query", "hydrate", "must not contain parameters (`?`)");
+    }
+  }
   return absl::OkStatus();
+}
+
+// The page statement `page` (rows in `dir` order) joined by `q.hydrate`, re-ordered the same way.
+std::string Hydrated(const KeysetQuery& q, const std::string& page, const char* dir) {
+  std::string joined = q.hydrate;
+  joined.replace(joined.find(kPageMark), kPageMark.size(), absl::StrCat("(", page, ")"));
+  std::vector<std::string> order_by;
+  for (const SortKey& k : q.keys) order_by.push_back(absl::StrCat(ToAbsl(ResultColumn(k)), dir));
+  return absl::StrCat("SELECT * FROM (", joined, ") hydrated ORDER BY ", absl::StrJoin(order_by, ", "));
 }
 
 }  // namespace
@@ -86,6 +106,7 @@ absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, c
   if (!conds.empty()) absl::StrAppend(&st.sql, " WHERE ", absl::StrJoin(conds, " AND "));
   absl::StrAppend(&st.sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
   st.params.emplace_back(static_cast<int64_t>(fetch));
+  if (!query.hydrate.empty()) st.sql = Hydrated(query, st.sql, dir);
   return st;
 }
 

@@ -80,12 +80,6 @@ std::string TsQuery(const std::vector<std::string>& words) {
   return absl::StrJoin(parts, " & ");
 }
 
-int64_t CodePoints(std::string_view s) {
-  int64_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
 void AppendUtf8(std::string& out, char32_t c) {
   if (c < 0x80) {
     out.push_back(static_cast<char>(c));
@@ -222,68 +216,75 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
   const std::vector<std::string> words = Words(q);
   const bool postgres = backend == store::Backend::kPostgres;
 
-  // Candidates: a UNION of index-served branches (an OR across them would defeat the indexes).
-  std::vector<std::string> branches;
-  std::vector<store::Value> branch_params;
-  if (!q.empty()) {
-    // Postgres: users_username_prefix_idx (username COLLATE "C"); SQLite: users_username_uidx.
-    branches.push_back("SELECT id FROM users WHERE " + PrefixRange(backend, "username", q, branch_params));
-  }
-  if (!words.empty()) {
-    if (postgres) {
-      // The expressions are exactly those of users_search_idx and user_profiles_search_idx (GIN).
-      const std::string tsq = TsQuery(words);
-      branches.push_back("SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?)");
-      branches.push_back(
-          "SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
-          "to_tsquery('simple', ?)");
-      branch_params.insert(branch_params.end(), {tsq, tsq});
-    } else {
-      branches.push_back("SELECT rowid FROM users_fts WHERE users_fts MATCH ?");
-      branch_params.emplace_back(Fts5Query(words));
-    }
-  }
-  if (branches.empty()) branches.push_back("SELECT id FROM users WHERE 1 = 0");
-
-  // tier of a full-text hit: the number of words that do not appear whole. One whole-word test per
-  // word, on the candidate rows only (bucket 2).
+  // Every candidate is ranked from index columns alone — (bucket, tier, id) — and only the page's
+  // rows are joined to users and profiles (KeysetQuery::hydrate). Arms are a UNION ALL of disjoint
+  // sets, each served by an index (an OR across them would defeat the indexes).
+  std::vector<std::string> arms;
   std::vector<store::Value> params;
-  std::string prefix_only = "0";
+  if (!q.empty()) {
+    // Buckets 0 and 1 from the username alone: users_active_username_idx (partial, ACTIVE) covers
+    // username and id, so no users row is read. SQLite has no statistics to prefer it over
+    // users_status_idx (every ACTIVE user): it is told with INDEXED BY.
+    params.insert(params.end(), {q, q});
+    arms.push_back(absl::StrCat(
+        "SELECT CAST(CASE WHEN username = ? THEN 0 ELSE 1 END AS BIGINT) AS bucket, "
+        "CAST(CASE WHEN username = ? THEN 0 ELSE length(username) END AS BIGINT) AS tier, id FROM users",
+        postgres ? "" : " INDEXED BY users_active_username_idx", " WHERE status = 'ACTIVE' AND ",
+        PrefixRange(backend, "username", q, params)));
+  }
   if (!words.empty()) {
+    // Bucket 2: full-text hits whose username does not start with q (those are in bucket 1 or not
+    // ACTIVE). tier = the number of words that match only as a prefix: one whole-word index lookup
+    // per word, evaluated once as a set.
     std::vector<std::string> whole;
     for (const std::string& w : words) {
       if (postgres) {
         whole.push_back(
-            "CASE WHEN (to_tsvector('simple', s.username) || to_tsvector('simple', coalesce(s.display_name, ''))) "
-            "@@ to_tsquery('simple', ?) THEN 1 ELSE 0 END");
-        params.emplace_back(TsWord(w, /*prefix=*/false));
+            "CASE WHEN f.id IN (SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?) "
+            "UNION ALL SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
+            "to_tsquery('simple', ?)) THEN 1 ELSE 0 END");
+        const std::string tw = TsWord(w, /*prefix=*/false);
+        params.insert(params.end(), {tw, tw});
       } else {
-        whole.push_back("CASE WHEN s.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?) THEN 1 ELSE 0 END");
+        whole.push_back("CASE WHEN f.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?) THEN 1 ELSE 0 END");
         params.emplace_back(Fts5Word(w, /*prefix=*/false));
       }
     }
-    prefix_only = absl::StrCat(words.size(), " - (", absl::StrJoin(whole, " + "), ")");
+    std::string hits;
+    if (postgres) {
+      // The expressions are exactly those of users_search_idx and user_profiles_search_idx (GIN).
+      hits =
+          "SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?) UNION "
+          "SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
+          "to_tsquery('simple', ?)";
+      const std::string tsq = TsQuery(words);
+      params.insert(params.end(), {tsq, tsq});
+    } else {
+      hits = "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ?";
+      params.emplace_back(Fts5Query(words));
+    }
+    std::string arm = absl::StrCat("SELECT CAST(2 AS BIGINT) AS bucket, CAST(", words.size(), " - (",
+                                   absl::StrJoin(whole, " + "), ") AS BIGINT) AS tier, f.id FROM (", hits, ") f WHERE ");
+    if (!q.empty()) {
+      absl::StrAppend(&arm, "f.id NOT IN (SELECT id FROM users WHERE ", PrefixRange(backend, "username", q, params),
+                      ") AND ");
+    }
+    // The ACTIVE check probes users_status_idx (status, id), not the wide users row.
+    absl::StrAppend(&arm, "EXISTS (SELECT 1 FROM users a", postgres ? "" : " INDEXED BY users_status_idx",
+                    " WHERE a.status = 'ACTIVE' AND a.id = f.id)");
+    arms.push_back(std::move(arm));
   }
-  // bucket: 0 exact, 1 prefix, 2 full text, decided per candidate (substr: no wildcards).
-  params.insert(params.end(), {q, CodePoints(q), q});
-  params.insert(params.end(), branch_params.begin(), branch_params.end());
-  const std::string inner = absl::StrCat(
-      "SELECT CAST(CASE WHEN u.username = ? THEN 0 WHEN substr(u.username, 1, CAST(? AS INTEGER)) = ? THEN 1 "
-      "ELSE 2 END AS BIGINT) AS bucket, u.id, u.username, p.display_name, u.avatar_url, u.is_verified "
-      "FROM users u LEFT JOIN user_profiles p ON p.user_id = u.id "
-      "WHERE u.status = 'ACTIVE' AND u.id IN (",
-      absl::StrJoin(branches, " UNION "), ")");
-  const std::string ranked = absl::StrCat(
-      "SELECT s.bucket, CAST(CASE s.bucket WHEN 0 THEN 0 WHEN 1 THEN length(s.username) ELSE ", prefix_only,
-      " END AS BIGINT) AS tier, s.id, s.username, s.display_name, s.avatar_url, s.is_verified FROM (", inner, ") s");
-
+  if (arms.empty()) {
+    arms.push_back("SELECT CAST(0 AS BIGINT) AS bucket, CAST(0 AS BIGINT) AS tier, id FROM users WHERE 1 = 0");
+  }
   return query::KeysetQuery{
       .scope = Scope("users", q),
-      .select = absl::StrCat("SELECT bucket, tier, id, username, display_name, avatar_url, is_verified FROM (", ranked,
-                             ") r"),
+      .select = absl::StrCat("SELECT bucket, tier, id FROM (", absl::StrJoin(arms, " UNION ALL "), ") c"),
       .params = std::move(params),
       .keys = {{"bucket"}, {"tier"}, {"id"}},
-      .order = query::SortOrder::kAscending};
+      .order = query::SortOrder::kAscending,
+      .hydrate = "SELECT k.bucket, k.tier, k.id, u.username, p.display_name, u.avatar_url, u.is_verified "
+                 "FROM {page} k JOIN users u ON u.id = k.id LEFT JOIN user_profiles p ON p.user_id = k.id"};
 }
 
 query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,

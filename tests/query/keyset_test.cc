@@ -293,6 +293,45 @@ TEST_P(KeysetTest, MapperErrorsPropagate) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("row 3")));
 }
 
+// Late hydration: the page is ranked over the narrow `items` rows, and only its rows are joined to
+// the wide table; the walk is the same list as without hydration, forward and backward.
+TEST_P(KeysetTest, HydratedPagesJoinOnlyThePageAndKeepTheOrder) {
+  ASSERT_OK(CreateItems(db(), ctx_, 1000));
+  ASSERT_OK(db().Execute(ctx_, "CREATE TABLE details (item_id BIGINT PRIMARY KEY, label TEXT NOT NULL)").status());
+  ASSERT_OK(db().Execute(ctx_, "INSERT INTO details (item_id, label) SELECT id, 'label-' || name FROM items").status());
+  KeysetQuery q = ByKDesc();
+  q.hydrate = "SELECT p.id, p.k, d.label FROM {page} p JOIN details d ON d.item_id = p.id";
+
+  Cursor c{.scope = q.scope, .direction = Direction::kForward, .keys = {int64_t{5}, int64_t{17}}};
+  ASSERT_OK_AND_ASSIGN(KeysetStatement st, BuildKeysetStatement(q, &c, 21));
+  EXPECT_EQ(st.sql,
+            "SELECT * FROM (SELECT p.id, p.k, d.label FROM (SELECT id, k, name FROM items WHERE (k, id) < (?, ?) "
+            "ORDER BY k DESC, id DESC LIMIT ?) p JOIN details d ON d.item_id = p.id) hydrated ORDER BY k DESC, id DESC");
+
+  const std::vector<int64_t> expected = ExpectedKDesc(1000);
+  std::string prev;
+  EXPECT_EQ(WalkForward(q, 37, {}, &prev), expected);
+  ASSERT_OK_AND_ASSIGN(auto back, FetchPage(db(), ctx_, q, {.limit = 37, .cursor = prev}, IdOf));
+  const size_t last_page = 1000 % 37;
+  ASSERT_EQ(back.items.size(), 37u);
+  EXPECT_TRUE(std::equal(back.items.begin(), back.items.end(), expected.end() - last_page - 37));
+
+  auto label = [](const store::Row& r) { return r.Text("label"); };
+  ASSERT_OK_AND_ASSIGN(auto first, FetchPage(db(), ctx_, q, {.limit = 2}, label));
+  EXPECT_THAT(first.items, ElementsAre("label-" + NameOf(static_cast<int>(expected[0])),
+                                       "label-" + NameOf(static_cast<int>(expected[1]))));
+}
+
+TEST_P(KeysetTest, RejectsMalformedHydration) {
+  KeysetQuery q = ByKDesc();
+  q.hydrate = "SELECT * FROM items";
+  EXPECT_THAT(BuildKeysetStatement(q, nullptr, 5), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hydrate")));
+  q.hydrate = "SELECT * FROM {page} a JOIN {page} b ON a.id = b.id";
+  EXPECT_THAT(BuildKeysetStatement(q, nullptr, 5), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly once")));
+  q.hydrate = "SELECT * FROM {page} p WHERE p.id > ?";
+  EXPECT_THAT(BuildKeysetStatement(q, nullptr, 5), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("`?`")));
+}
+
 TEST_P(KeysetTest, EmptyListHasNoCursors) {
   ASSERT_OK(CreateItems(db(), ctx_, 0));
   ASSERT_OK_AND_ASSIGN(auto page, FetchPage(db(), ctx_, ByKDesc(), {.limit = 10}, IdOf));

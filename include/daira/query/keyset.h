@@ -63,6 +63,13 @@ struct KeysetQuery {
   std::vector<store::Value> params{}; // values for the `?` in `where`, in order
   std::vector<SortKey> keys;          // 1..CursorCodec::kMaxKeys; the last must be unique
   SortOrder order = SortOrder::kDescending;
+  // Optional late hydration, for lists ranked over narrow (index-only) rows whose items need wide
+  // ones: "SELECT k.bucket, k.id, u.username FROM {page} k JOIN users u ON u.id = k.id". When set,
+  // the keyset statement over `select` (bound, ORDER BY, LIMIT) becomes the derived table `{page}`
+  // and only its limit+1 rows are joined, instead of every candidate; the joined rows come back in
+  // the page's order again. It must contain `{page}` exactly once and no `?`, and must return every
+  // key's result column.
+  std::string hydrate{};
 };
 
 struct PageRequest {
