@@ -1,5 +1,5 @@
 /* The C ABI's typed-repository calls from C99: wallets, transactions, payments, reports, reviews,
- * audit_logs, posts, videos and comments — get, get_many, exists, finds, keyset lists, field masks and
+ * audit_logs, posts, videos and comments — get, get_many, exists, count, finds, keyset lists, field masks and
  * the writes — with their error paths: malformed JSON and id arrays, NULL arguments, unknown fields and
  * field-mask names, not found, the money rule (no balance writes, final journal rows, completed money
  * kept), the append-only audit log (UNIMPLEMENTED), and calls after shutdown.
@@ -148,6 +148,12 @@ static void test_wallets_and_journal(daira_platform_t* p, const char* alice, con
   snprintf(request, sizeof request, "{\"user_id\":%s,\"currency\":\"EUR\"}", bob);
   create(daira_wallets_create, p, request, wallet_b, sizeof wallet_b);
   EXPECT_CALL(daira_wallets_create, p, "{\"user_id\":987654321}", DAIRA_FAILED_PRECONDITION, "");
+  CHECK_CODE(call(daira_wallets_count, p, "{}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":2"));
+  daira_free(out);
+  CHECK_CODE(call(daira_wallets_count, p, "{\"currency\":\"EUR\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":1"));
+  daira_free(out);
   EXPECT_CALL(daira_wallets_create, p, "{\"user_id\":1,\"currency\":\"usd\"}", DAIRA_INVALID_ARGUMENT, "currency");
 
   /* Field masks: exactly the named fields plus id. */
@@ -240,6 +246,11 @@ static void test_wallets_and_journal(daira_platform_t* p, const char* alice, con
   CHECK(contains(out, t1) && contains(out, "\"type\":\"DEPOSIT\"") && contains(out, "\"has_more\":false"));
   daira_free(out);
 
+  snprintf(request, sizeof request, "{\"wallet_id\":\"%s\",\"status\":\"PENDING\"}", wallet);
+  CHECK_CODE(call(daira_transactions_count, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":1"));
+  daira_free(out);
+  EXPECT_CALL(daira_transactions_count, p, "{\"type\":\"GIFT\"}", DAIRA_INVALID_ARGUMENT, "type");
   /* The money rule on the journal: COMPLETED rows are final and never deleted; PENDING rows settle. */
   snprintf(request, sizeof request, "{\"id\":\"%s\",\"status\":\"FAILED\"}", t1);
   EXPECT_CALL(daira_transactions_update, p, request, DAIRA_FAILED_PRECONDITION, "status");
@@ -278,6 +289,10 @@ static void test_wallets_and_journal(daira_platform_t* p, const char* alice, con
   snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", alice);
   out = FETCH(daira_payments_list_by_user, p, request, "amount");
   CHECK(contains(out, pay1) && !contains(out, pay2) && contains(out, "\"amount\":2500"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"provider\":\"STRIPE\"}", alice);
+  CHECK_CODE(call(daira_payments_count, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":1"));
   daira_free(out);
   snprintf(request, sizeof request, "{\"id\":\"%s\",\"status\":\"COMPLETED\",\"transaction_id\":\"%s\"}", pay1, t1);
   CHECK_CODE(call(daira_payments_update, p, request, &out, &err), DAIRA_OK, err);
@@ -328,6 +343,10 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
   out = FETCH(daira_reports_list_by_status, p, "{\"status\":\"PENDING\",\"severity\":\"LOW\"}", NULL);
   CHECK(!contains(out, report));
   daira_free(out);
+  snprintf(request, sizeof request, "{\"content_type\":\"POST\",\"content_id\":\"%s\",\"status\":\"PENDING\"}", post);
+  CHECK_CODE(call(daira_reports_count, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":1"));
+  daira_free(out);
   EXPECT_RECORD(daira_reports_list_by_status, p, "{}", NULL, DAIRA_INVALID_ARGUMENT, "status");
   EXPECT_RECORD(daira_reports_list_by_status, p, "{\"status\":\"OPEN\"}", NULL, DAIRA_INVALID_ARGUMENT, "status");
   snprintf(request, sizeof request, "{\"id\":\"%s\",\"status\":\"REVIEWING\",\"description\":\"looks automated\"}", report);
@@ -346,6 +365,10 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
   snprintf(request, sizeof request, "{\"report_id\":\"%s\"}", report);
   out = FETCH(daira_reviews_list_by_report, p, request, "decision,notes");
   CHECK(contains(out, review) && contains(out, "\"decision\":\"WARN\"") && contains(out, "\"notes\":\"first\""));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"decision\":\"WARN\"}", report);
+  CHECK_CODE(call(daira_reviews_count, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":1"));
   daira_free(out);
   snprintf(request, sizeof request, "{\"id\":\"%s\",\"notes\":\"\",\"action_taken\":\"post hidden\"}", review);
   CHECK_CODE(call(daira_reviews_update, p, request, &out, &err), DAIRA_OK, err);
@@ -376,6 +399,9 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
   snprintf(request, sizeof request, "{\"actor_id\":\"%s\"}", bob);
   out = FETCH(daira_audit_logs_list_by_actor, p, request, NULL);
   CHECK(contains(out, entry) && contains(out, "\"ip_address\":\"203.0.113.9\"") && contains(out, "\"user_agent\":null"));
+  daira_free(out);
+  CHECK_CODE(call(daira_audit_logs_count, p, "{\"action\":\"user.warn\",\"entity_type\":\"user\"}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"count\":1"));
   daira_free(out);
   snprintf(request, sizeof request, "{\"id\":\"%s\",\"action\":\"user.ban\"}", entry);
   CHECK_CODE(call(daira_audit_logs_update, p, request, &out, &err), DAIRA_UNIMPLEMENTED, err);
@@ -429,6 +455,11 @@ static void test_content_records(daira_platform_t* p, const char* alice, const c
   CHECK(contains(out, post) && contains(out, "\"has_more\":false"));
   daira_free(out);
 
+  snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"status\":\"ACTIVE\"}", alice);
+  CHECK_CODE(call(daira_posts_count, p, request, &out, NULL), DAIRA_OK, NULL);
+  CHECK(contains(out, "\"count\":2"));
+  daira_free(out);
+  EXPECT_CALL(daira_posts_count, p, "{\"status\":\"GONE\"}", DAIRA_INVALID_ARGUMENT, "status");
   snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"title\":\"records #clip\",\"duration_ms\":4000}", bob);
   create(daira_content_create_video, p, request, video, sizeof video);
   snprintf(request, sizeof request, "{\"id\":\"%s\"}", video);
@@ -442,6 +473,10 @@ static void test_content_records(daira_platform_t* p, const char* alice, const c
   snprintf(request, sizeof request, "[\"%s\"]", video);
   out = FETCH(daira_videos_get_many, p, request, "hashtags");
   CHECK(contains(out, "\"hashtags\":[\"clip\"]"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"status\":\"UPLOADING\"}", bob);
+  CHECK_CODE(call(daira_videos_count, p, request, &out, NULL), DAIRA_OK, NULL);
+  CHECK(contains(out, "\"count\":1"));
   daira_free(out);
   snprintf(request, sizeof request, "{\"id\":\"%s\"}", video);
   CHECK_CODE(call(daira_videos_exists, p, request, &out, NULL), DAIRA_OK, NULL);
@@ -468,6 +503,10 @@ static void test_content_records(daira_platform_t* p, const char* alice, const c
   snprintf(request, sizeof request, "{\"video_id\":\"%s\"}", video);
   out = FETCH(daira_comments_list_by_video, p, request, "post_id,video_id");
   CHECK(contains(out, vcomment) && contains(out, "\"post_id\":null") && !contains(out, comment));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"post_id\":\"%s\"}", post);
+  CHECK_CODE(call(daira_comments_count, p, request, &out, NULL), DAIRA_OK, NULL);
+  CHECK(contains(out, "\"count\":2"));
   daira_free(out);
   snprintf(request, sizeof request, "[\"%s\",\"%s\"]", reply, comment);
   out = FETCH(daira_comments_get_many, p, request, "replies_count");

@@ -326,6 +326,7 @@ DAIRA_C_CALL(daira_trending_hashtags);
  *                          → {items: [record,…] (order given, duplicates once), missing: [id,…]}.
  *                          INVALID_ARGUMENT naming "ids_json" (or "ids_json[i]") for anything else.
  *   daira_<repo>_exists    service call; {id*} → {"exists": bool}.
+ *   daira_<repo>_count     service call; {the repository's filters, all optional} → {"count": n}.
  * Writes are service calls (no `fields`): create → the stored record with every field; update
  * ({id*, the fields to change}) → {}; delete ({id*}) → {}. Lists take {<key>*, limit, cursor} and return
  * pages as above. Posts, videos and comments are read-only here (write through daira_content_*). */
@@ -338,11 +339,13 @@ typedef daira_code (*daira_record_fn)(daira_platform_t* platform, const char* re
 #define DAIRA_C_RECORD_READS(repo)                \
   DAIRA_C_RECORD_CALL(daira_##repo##_get);        \
   DAIRA_C_RECORD_CALL(daira_##repo##_get_many);   \
-  DAIRA_C_CALL(daira_##repo##_exists)
+  DAIRA_C_CALL(daira_##repo##_exists);            \
+  DAIRA_C_CALL(daira_##repo##_count)
 
 /* wallets: Wallet {id, user_id, balance, currency, earned_total, spent_total, tips_received,
  * last_payout_at, created_at, updated_at}; money in integer minor units. The money rule: no call writes a
  * balance or a total (they move only with journal rows, in the wallet service's transaction). */
+/* count filters: {currency} */
 DAIRA_C_RECORD_READS(wallets);
 /* record call; {user_id*} → Wallet. NOT_FOUND "wallets: no wallet with user_id 7". */
 DAIRA_C_RECORD_CALL(daira_wallets_find_by_user);
@@ -359,6 +362,7 @@ DAIRA_C_CALL(daira_wallets_delete);
 /* transactions (the journal): Transaction {id, wallet_id, counterparty_wallet_id, type, status, amount,
  * currency, balance_after, metadata (a JSON object), idempotency_key, created_at, updated_at,
  * completed_at}. Appending a row does not touch the wallet's balance. */
+/* count filters: {wallet_id, type, status} */
 DAIRA_C_RECORD_READS(transactions);
 /* record call; {wallet_id*, idempotency_key*} → Transaction. NOT_FOUND naming the key. */
 DAIRA_C_RECORD_CALL(daira_transactions_find_by_idempotency_key);
@@ -377,6 +381,7 @@ DAIRA_C_CALL(daira_transactions_delete);
 
 /* payments: Payment {id, user_id, wallet_id, transaction_id, provider, external_id, amount, currency,
  * status, error, metadata (a JSON object), created_at, updated_at}. */
+/* count filters: {user_id, provider, status} */
 DAIRA_C_RECORD_READS(payments);
 /* record call; {provider* (STRIPE|PAYPAL|FAWRY|INSTAPAY), external_id*} → Payment. NOT_FOUND. */
 DAIRA_C_RECORD_CALL(daira_payments_find_by_external_id);
@@ -394,6 +399,7 @@ DAIRA_C_CALL(daira_payments_delete);
 
 /* reports: Report {id, reporter_id, content_type, content_id, reason, description, severity, status,
  * evidence (a JSON object), created_at, updated_at, resolved_at}. */
+/* count filters: {status, severity, content_type, content_id} */
 DAIRA_C_RECORD_READS(reports);
 /* record call; {reporter_id*, content_type* (POST|VIDEO|COMMENT|USER), content_id*} → Report. NOT_FOUND. */
 DAIRA_C_RECORD_CALL(daira_reports_find_by_reporter_and_content);
@@ -410,6 +416,7 @@ DAIRA_C_CALL(daira_reports_update);
 DAIRA_C_CALL(daira_reports_delete);
 
 /* reviews: Review {id, report_id, moderator_id, decision, action_taken, notes, created_at}. */
+/* count filters: {report_id, moderator_id, decision} */
 DAIRA_C_RECORD_READS(reviews);
 /* record call; {report_id*, limit, cursor} → page of Review, oldest first. */
 DAIRA_C_RECORD_CALL(daira_reviews_list_by_report);
@@ -423,6 +430,7 @@ DAIRA_C_CALL(daira_reviews_delete);
 
 /* audit_logs (append-only): AuditLog {id, actor_id, action, entity_type, entity_id, changes (a JSON
  * object), ip_address, user_agent, correlation_id, created_at}. */
+/* count filters: {actor_id, action, entity_type, entity_id} */
 DAIRA_C_RECORD_READS(audit_logs);
 /* record call; {entity_type*, entity_id*, limit, cursor} → page of AuditLog, newest first. */
 DAIRA_C_RECORD_CALL(daira_audit_logs_list_by_entity);
@@ -442,12 +450,15 @@ DAIRA_C_CALL(daira_audit_logs_delete);
  * comments_count, status, visibility, error, created_at, updated_at, published_at, deleted_at};
  * CommentRecord {id, post_id, video_id, parent_id, author_id, content, mentions, likes_count,
  * replies_count, status, created_at, updated_at, deleted_at}. Every status is returned (deleted too). */
+/* count filters: {author_id, status (ACTIVE|HIDDEN|DELETED)} */
 DAIRA_C_RECORD_READS(posts);
 /* record call; {author_id*, limit, cursor} → page of PostRecord, newest first. */
 DAIRA_C_RECORD_CALL(daira_posts_list_by_author);
+/* count filters: {author_id, status (UPLOADING|PROCESSING|PUBLISHED|FAILED)} */
 DAIRA_C_RECORD_READS(videos);
 /* record call; {author_id*, limit, cursor} → page of VideoRecord, newest first. */
 DAIRA_C_RECORD_CALL(daira_videos_list_by_author);
+/* count filters: {post_id, video_id, author_id, status} */
 DAIRA_C_RECORD_READS(comments);
 /* record calls; {post_id*} / {video_id*} / {parent_id*} with limit, cursor → page of CommentRecord,
  * oldest first: every comment of a post, of a video, or the direct replies to a comment. */

@@ -8,6 +8,8 @@
 namespace {
 using daira::Platform;
 using daira::cabi::MaskedWriter;
+using daira::cabi::OptEnum;
+using daira::cabi::OptIdOf;
 namespace model = daira::model;
 namespace query = daira::query;
 namespace services = daira::services;
@@ -79,6 +81,35 @@ struct CommentKind {
 DAIRA_CABI_RECORD_READS(daira_posts, PostKind, "posts")
 DAIRA_CABI_RECORD_READS(daira_videos, VideoKind, "videos")
 DAIRA_CABI_RECORD_READS(daira_comments, CommentKind, "comments")
+
+DAIRA_CABI_CALL(daira_posts_count, "posts.count") {
+  services::PostFilter filter;
+  filter.author_id = OptIdOf<daira::UserId>(r, "author_id");
+  filter.status = OptEnum<model::ContentStatus>(r, "status", model::kContentStatusNames);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.posts().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
+
+DAIRA_CABI_CALL(daira_videos_count, "videos.count") {
+  services::VideoFilter filter;
+  filter.author_id = OptIdOf<daira::UserId>(r, "author_id");
+  filter.status = OptEnum<model::VideoStatus>(r, "status", model::kVideoStatusNames);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.videos().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
+
+DAIRA_CABI_CALL(daira_comments_count, "comments.count") {
+  services::CommentFilter filter;
+  filter.post_id = OptIdOf<daira::PostId>(r, "post_id");
+  filter.video_id = OptIdOf<daira::VideoId>(r, "video_id");
+  filter.author_id = OptIdOf<daira::UserId>(r, "author_id");
+  filter.status = OptEnum<model::ContentStatus>(r, "status", model::kContentStatusNames);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.comments().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
 
 DAIRA_CABI_RECORD_CALL(daira_posts_list_by_author, "posts.list_by_author", PostKind) {
   return daira::cabi::ListBy<PostKind, daira::UserId>(p, r, mask, ctx, "author_id", &services::PostRepository::ListByAuthor);

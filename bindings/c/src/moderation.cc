@@ -75,6 +75,17 @@ struct AuditLogKind {
 DAIRA_CABI_RECORD_READS(daira_reports, ReportKind, "reports")
 DAIRA_CABI_RECORD_DELETE(daira_reports, ReportKind, "reports")
 
+DAIRA_CABI_CALL(daira_reports_count, "reports.count") {
+  services::ReportFilter filter;
+  filter.status = OptEnum<model::ReportStatus>(r, "status", model::kReportStatusNames);
+  filter.severity = OptEnum<model::ReportSeverity>(r, "severity", model::kReportSeverityNames);
+  filter.content_type = OptEnum<model::ReportContentType>(r, "content_type", model::kReportContentTypeNames);
+  filter.content_id = r.OptId("content_id");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.reports().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
+
 DAIRA_CABI_RECORD_CALL(daira_reports_find_by_reporter_and_content, "reports.find_by_reporter_and_content",
                        ReportKind) {
   const daira::UserId reporter(r.Id("reporter_id"));
@@ -133,6 +144,16 @@ DAIRA_CABI_CALL(daira_reports_update, "reports.update") {
 DAIRA_CABI_RECORD_READS(daira_reviews, ReviewKind, "reviews")
 DAIRA_CABI_RECORD_DELETE(daira_reviews, ReviewKind, "reviews")
 
+DAIRA_CABI_CALL(daira_reviews_count, "reviews.count") {
+  services::ReviewFilter filter;
+  filter.report_id = OptIdOf<daira::ReportId>(r, "report_id");
+  filter.moderator_id = OptIdOf<daira::UserId>(r, "moderator_id");
+  filter.decision = OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.reviews().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
+
 DAIRA_CABI_RECORD_CALL(daira_reviews_list_by_report, "reviews.list_by_report", ReviewKind) {
   return daira::cabi::ListBy<ReviewKind, daira::ReportId>(p, r, mask, ctx, "report_id", &services::ModerationReviewRepository::ListByReport);
 }
@@ -165,6 +186,17 @@ DAIRA_CABI_CALL(daira_reviews_update, "reviews.update") {
 
 DAIRA_CABI_RECORD_READS(daira_audit_logs, AuditLogKind, "audit_logs")
 DAIRA_CABI_RECORD_DELETE(daira_audit_logs, AuditLogKind, "audit_logs")
+
+DAIRA_CABI_CALL(daira_audit_logs_count, "audit_logs.count") {
+  services::AuditLogFilter filter;
+  filter.actor_id = OptIdOf<daira::UserId>(r, "actor_id");
+  filter.action = r.OptString("action");
+  filter.entity_type = r.OptString("entity_type");
+  filter.entity_id = r.OptId("entity_id");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.audit_logs().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
 
 DAIRA_CABI_RECORD_CALL(daira_audit_logs_list_by_entity, "audit_logs.list_by_entity", AuditLogKind) {
   const std::string entity_type = r.String("entity_type");

@@ -80,6 +80,13 @@ struct PaymentKind {
 DAIRA_CABI_RECORD_READS(daira_wallets, WalletKind, "wallets")
 DAIRA_CABI_RECORD_DELETE(daira_wallets, WalletKind, "wallets")
 
+DAIRA_CABI_CALL(daira_wallets_count, "wallets.count") {
+  const std::optional<std::string> currency = r.OptString("currency");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, currency ? p.wallets().Count(ctx, *currency) : p.wallets().Count(ctx));
+  return daira::cabi::CountJson(n);
+}
+
 DAIRA_CABI_RECORD_CALL(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind) {
   const daira::UserId user(r.Id("user_id"));
   DAIRA_CABI_CHECK(r);
@@ -117,6 +124,16 @@ DAIRA_CABI_CALL(daira_wallets_update, "wallets.update") {
 
 DAIRA_CABI_RECORD_READS(daira_transactions, TransactionKind, "transactions")
 DAIRA_CABI_RECORD_DELETE(daira_transactions, TransactionKind, "transactions")
+
+DAIRA_CABI_CALL(daira_transactions_count, "transactions.count") {
+  services::TransactionFilter filter;
+  filter.wallet_id = OptIdOf<daira::WalletId>(r, "wallet_id");
+  filter.type = OptEnum<model::TransactionType>(r, "type", model::kTransactionTypeNames);
+  filter.status = OptEnum<model::TransactionStatus>(r, "status", model::kTransactionStatusNames);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.transactions().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
 
 DAIRA_CABI_RECORD_CALL(daira_transactions_find_by_idempotency_key, "transactions.find_by_idempotency_key",
                        TransactionKind) {
@@ -162,6 +179,16 @@ DAIRA_CABI_CALL(daira_transactions_update, "transactions.update") {
 
 DAIRA_CABI_RECORD_READS(daira_payments, PaymentKind, "payments")
 DAIRA_CABI_RECORD_DELETE(daira_payments, PaymentKind, "payments")
+
+DAIRA_CABI_CALL(daira_payments_count, "payments.count") {
+  services::PaymentFilter filter;
+  filter.user_id = OptIdOf<daira::UserId>(r, "user_id");
+  filter.provider = OptEnum<model::PaymentProvider>(r, "provider", model::kPaymentProviderNames);
+  filter.status = OptEnum<model::PaymentStatus>(r, "status", model::kPaymentStatusNames);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.payments().Count(ctx, filter));
+  return daira::cabi::CountJson(n);
+}
 
 DAIRA_CABI_RECORD_CALL(daira_payments_find_by_external_id, "payments.find_by_external_id", PaymentKind) {
   const std::optional<model::PaymentProvider> provider =

@@ -245,6 +245,13 @@ absl::StatusOr<std::string> ExistsBody(Platform& p, Request& r, const RequestCon
   return w.Take();
 }
 
+// {"count": n}.
+inline std::string CountJson(int64_t n) {
+  JsonWriter w;
+  w.BeginObject().Key("count").Int(n).EndObject();
+  return w.Take();
+}
+
 // {id*} → {}.
 template <typename K>
 absl::StatusOr<std::string> DeleteBody(Platform& p, Request& r, const RequestContext& ctx) {

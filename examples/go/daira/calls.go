@@ -61,32 +61,41 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"trending_videos":            C.daira_call_fn(C.daira_trending_videos),
 	"trending_hashtags":          C.daira_call_fn(C.daira_trending_hashtags),
 	"wallets_exists":             C.daira_call_fn(C.daira_wallets_exists),
+	"wallets_count":              C.daira_call_fn(C.daira_wallets_count),
 	"wallets_create":             C.daira_call_fn(C.daira_wallets_create),
 	"wallets_update":             C.daira_call_fn(C.daira_wallets_update),
 	"wallets_delete":             C.daira_call_fn(C.daira_wallets_delete),
 	"transactions_exists":        C.daira_call_fn(C.daira_transactions_exists),
+	"transactions_count":         C.daira_call_fn(C.daira_transactions_count),
 	"transactions_create":        C.daira_call_fn(C.daira_transactions_create),
 	"transactions_update":        C.daira_call_fn(C.daira_transactions_update),
 	"transactions_delete":        C.daira_call_fn(C.daira_transactions_delete),
 	"payments_exists":            C.daira_call_fn(C.daira_payments_exists),
+	"payments_count":             C.daira_call_fn(C.daira_payments_count),
 	"payments_create":            C.daira_call_fn(C.daira_payments_create),
 	"payments_update":            C.daira_call_fn(C.daira_payments_update),
 	"payments_delete":            C.daira_call_fn(C.daira_payments_delete),
 	"reports_exists":             C.daira_call_fn(C.daira_reports_exists),
+	"reports_count":              C.daira_call_fn(C.daira_reports_count),
 	"reports_create":             C.daira_call_fn(C.daira_reports_create),
 	"reports_update":             C.daira_call_fn(C.daira_reports_update),
 	"reports_delete":             C.daira_call_fn(C.daira_reports_delete),
 	"reviews_exists":             C.daira_call_fn(C.daira_reviews_exists),
+	"reviews_count":              C.daira_call_fn(C.daira_reviews_count),
 	"reviews_create":             C.daira_call_fn(C.daira_reviews_create),
 	"reviews_update":             C.daira_call_fn(C.daira_reviews_update),
 	"reviews_delete":             C.daira_call_fn(C.daira_reviews_delete),
 	"audit_logs_exists":          C.daira_call_fn(C.daira_audit_logs_exists),
+	"audit_logs_count":           C.daira_call_fn(C.daira_audit_logs_count),
 	"audit_logs_create":          C.daira_call_fn(C.daira_audit_logs_create),
 	"audit_logs_update":          C.daira_call_fn(C.daira_audit_logs_update),
 	"audit_logs_delete":          C.daira_call_fn(C.daira_audit_logs_delete),
 	"posts_exists":               C.daira_call_fn(C.daira_posts_exists),
+	"posts_count":                C.daira_call_fn(C.daira_posts_count),
 	"videos_exists":              C.daira_call_fn(C.daira_videos_exists),
+	"videos_count":               C.daira_call_fn(C.daira_videos_count),
 	"comments_exists":            C.daira_call_fn(C.daira_comments_exists),
+	"comments_count":             C.daira_call_fn(C.daira_comments_count),
 }
 
 // recordCalls holds every record call (a service call with a field mask) by name.
@@ -381,6 +390,11 @@ func (p *Platform) WalletsExists(request any) ([]byte, error) {
 	return p.invoke("wallets_exists", C.daira_call_fn(C.daira_wallets_exists), request)
 }
 
+// WalletsCount calls daira_wallets_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) WalletsCount(request any) ([]byte, error) {
+	return p.invoke("wallets_count", C.daira_call_fn(C.daira_wallets_count), request)
+}
+
 // WalletsCreate calls daira_wallets_create with request encoded as JSON and returns the record's JSON.
 func (p *Platform) WalletsCreate(request any) ([]byte, error) {
 	return p.invoke("wallets_create", C.daira_call_fn(C.daira_wallets_create), request)
@@ -399,6 +413,11 @@ func (p *Platform) WalletsDelete(request any) ([]byte, error) {
 // TransactionsExists calls daira_transactions_exists with request encoded as JSON and returns the record's JSON.
 func (p *Platform) TransactionsExists(request any) ([]byte, error) {
 	return p.invoke("transactions_exists", C.daira_call_fn(C.daira_transactions_exists), request)
+}
+
+// TransactionsCount calls daira_transactions_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) TransactionsCount(request any) ([]byte, error) {
+	return p.invoke("transactions_count", C.daira_call_fn(C.daira_transactions_count), request)
 }
 
 // TransactionsCreate calls daira_transactions_create with request encoded as JSON and returns the record's JSON.
@@ -421,6 +440,11 @@ func (p *Platform) PaymentsExists(request any) ([]byte, error) {
 	return p.invoke("payments_exists", C.daira_call_fn(C.daira_payments_exists), request)
 }
 
+// PaymentsCount calls daira_payments_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) PaymentsCount(request any) ([]byte, error) {
+	return p.invoke("payments_count", C.daira_call_fn(C.daira_payments_count), request)
+}
+
 // PaymentsCreate calls daira_payments_create with request encoded as JSON and returns the record's JSON.
 func (p *Platform) PaymentsCreate(request any) ([]byte, error) {
 	return p.invoke("payments_create", C.daira_call_fn(C.daira_payments_create), request)
@@ -439,6 +463,11 @@ func (p *Platform) PaymentsDelete(request any) ([]byte, error) {
 // ReportsExists calls daira_reports_exists with request encoded as JSON and returns the record's JSON.
 func (p *Platform) ReportsExists(request any) ([]byte, error) {
 	return p.invoke("reports_exists", C.daira_call_fn(C.daira_reports_exists), request)
+}
+
+// ReportsCount calls daira_reports_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) ReportsCount(request any) ([]byte, error) {
+	return p.invoke("reports_count", C.daira_call_fn(C.daira_reports_count), request)
 }
 
 // ReportsCreate calls daira_reports_create with request encoded as JSON and returns the record's JSON.
@@ -461,6 +490,11 @@ func (p *Platform) ReviewsExists(request any) ([]byte, error) {
 	return p.invoke("reviews_exists", C.daira_call_fn(C.daira_reviews_exists), request)
 }
 
+// ReviewsCount calls daira_reviews_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) ReviewsCount(request any) ([]byte, error) {
+	return p.invoke("reviews_count", C.daira_call_fn(C.daira_reviews_count), request)
+}
+
 // ReviewsCreate calls daira_reviews_create with request encoded as JSON and returns the record's JSON.
 func (p *Platform) ReviewsCreate(request any) ([]byte, error) {
 	return p.invoke("reviews_create", C.daira_call_fn(C.daira_reviews_create), request)
@@ -479,6 +513,11 @@ func (p *Platform) ReviewsDelete(request any) ([]byte, error) {
 // AuditLogsExists calls daira_audit_logs_exists with request encoded as JSON and returns the record's JSON.
 func (p *Platform) AuditLogsExists(request any) ([]byte, error) {
 	return p.invoke("audit_logs_exists", C.daira_call_fn(C.daira_audit_logs_exists), request)
+}
+
+// AuditLogsCount calls daira_audit_logs_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) AuditLogsCount(request any) ([]byte, error) {
+	return p.invoke("audit_logs_count", C.daira_call_fn(C.daira_audit_logs_count), request)
 }
 
 // AuditLogsCreate calls daira_audit_logs_create with request encoded as JSON and returns the record's JSON.
@@ -501,14 +540,29 @@ func (p *Platform) PostsExists(request any) ([]byte, error) {
 	return p.invoke("posts_exists", C.daira_call_fn(C.daira_posts_exists), request)
 }
 
+// PostsCount calls daira_posts_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) PostsCount(request any) ([]byte, error) {
+	return p.invoke("posts_count", C.daira_call_fn(C.daira_posts_count), request)
+}
+
 // VideosExists calls daira_videos_exists with request encoded as JSON and returns the record's JSON.
 func (p *Platform) VideosExists(request any) ([]byte, error) {
 	return p.invoke("videos_exists", C.daira_call_fn(C.daira_videos_exists), request)
 }
 
+// VideosCount calls daira_videos_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) VideosCount(request any) ([]byte, error) {
+	return p.invoke("videos_count", C.daira_call_fn(C.daira_videos_count), request)
+}
+
 // CommentsExists calls daira_comments_exists with request encoded as JSON and returns the record's JSON.
 func (p *Platform) CommentsExists(request any) ([]byte, error) {
 	return p.invoke("comments_exists", C.daira_call_fn(C.daira_comments_exists), request)
+}
+
+// CommentsCount calls daira_comments_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) CommentsCount(request any) ([]byte, error) {
+	return p.invoke("comments_count", C.daira_call_fn(C.daira_comments_count), request)
 }
 
 // WalletsGet calls daira_wallets_get with request encoded as JSON and the field mask fields ("" for every

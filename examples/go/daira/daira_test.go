@@ -112,6 +112,10 @@ func TestServiceAndRecordCalls(t *testing.T) {
 	if err != nil || !exists.Exists {
 		t.Fatalf("WalletsExists: %+v %v", exists, err)
 	}
+	count, err := Decode[struct{ Count int64 }](db.WalletsCount(map[string]any{"currency": "USD"}))
+	if err != nil || count.Count != 1 {
+		t.Fatalf("WalletsCount: %+v %v", count, err)
+	}
 
 	// Record-call errors: an unknown mask field, a money write, bad JSON passed through as bytes.
 	_, err = db.WalletsGet(map[string]any{"id": created.ID}, "balance,nope")
@@ -178,7 +182,7 @@ func TestEveryFunctionIsWrapped(t *testing.T) {
 		declared[m[1]] = true
 	}
 	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_RECORD_READS\((\w+)\);`).FindAllStringSubmatch(string(text), -1) {
-		for _, verb := range []string{"get", "get_many", "exists"} {
+		for _, verb := range []string{"get", "get_many", "exists", "count"} {
 			declared["daira_"+m[1]+"_"+verb] = true
 		}
 	}

@@ -1,7 +1,7 @@
 //go:build ignore
 
 // gen_calls writes calls.go: one typed method per service and record call that daira_c.h declares
-// (DAIRA_C_CALL, DAIRA_C_RECORD_CALL, DAIRA_C_RECORD_READS), and the by-name tables Call uses.
+// (DAIRA_C_CALL, DAIRA_C_RECORD_CALL, and DAIRA_C_RECORD_READS: get, get_many, exists, count), and the by-name tables Call uses.
 // cgo needs every C symbol named in Go source, hence generated code. Run after the header changes:
 //
 //	cd examples/go/daira && go run gen_calls.go ../../../bindings/c/include/daira_c.h > calls.go && gofmt -w calls.go
@@ -52,7 +52,7 @@ func main() {
 			record = append(record, m[1])
 		} else if m := readsRe.FindStringSubmatch(line); m != nil {
 			record = append(record, "daira_"+m[1]+"_get", "daira_"+m[1]+"_get_many")
-			service = append(service, "daira_"+m[1]+"_exists")
+			service = append(service, "daira_"+m[1]+"_exists", "daira_"+m[1]+"_count")
 		}
 	}
 	if err := scanner.Err(); err != nil {
