@@ -19,9 +19,11 @@
 namespace daira::inline v0::services {
 namespace internal {
 
-std::string PostColumns(std::string_view alias) {
+namespace {
+
+// "a, b" with `alias` → "x.a, x.b".
+std::string Qualified(std::string_view cols, std::string_view alias) {
   std::string out;
-  std::string_view cols = kPostColumns;
   while (!cols.empty()) {
     const size_t comma = cols.find(", ");
     std::string_view col = cols.substr(0, comma);
@@ -32,6 +34,12 @@ std::string PostColumns(std::string_view alias) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string PostColumns(std::string_view alias) { return Qualified(kPostColumns, alias); }
+
+std::string VideoColumns(std::string_view alias) { return Qualified(kVideoColumns, alias); }
 
 namespace {
 using internal::OptionalText;

@@ -29,6 +29,8 @@ model::Post PostFromRow(const store::Row& row);
 inline constexpr char kVideoColumns[] =
     "id, author_id, title, description, hashtags, thumbnail_url, hls_url, duration_ms, resolution, views_count, "
     "likes_count, comments_count, status, visibility, error, created_at, updated_at, published_at";
+// kVideoColumns qualified with `alias` ("p.id, p.author_id, ...").
+std::string VideoColumns(std::string_view alias);
 model::Video VideoFromRow(const store::Row& row);
 
 inline constexpr char kCommentColumns[] =

@@ -161,6 +161,10 @@ PostHit PostHitFromRow(const store::Row& r) {
   return h;
 }
 
+VideoHit VideoHitFromRow(const store::Row& r) {
+  return VideoHit{.video = internal::VideoFromRow(r), .relevance = r.Int64("relevance")};
+}
+
 HashtagHit HashtagHitFromRow(const store::Row& r) {
   return HashtagHit{.id = r.Int64("id"),
                     .tag = r.Text("tag"),
@@ -287,53 +291,100 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
                  "FROM {page} k JOIN users u ON u.id = k.id LEFT JOIN user_profiles p ON p.user_id = k.id"};
 }
 
-query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
-                                   int64_t candidates) {
-  const std::vector<std::string> words = Words(query);
+namespace {
+
+// One full-text-searchable table: posts or videos.
+struct TextTable {
+  std::string_view scope;     // cursor scope kind
+  std::string_view table;     // "posts"
+  std::string_view fts;       // SQLite FTS5 table (external content, visible rows only)
+  std::string_view document;  // Postgres: the text its GIN expression indexes, unqualified ("content")
+  std::string_view visible;   // the predicate of the visible rows, unqualified (= the GIN index's predicate)
+  std::string_view row_document;  // `document` over alias p
+  std::string_view row_visible;   // `visible` over alias p
+  std::string columns;        // select list over alias p, with the author's columns when joined
+  std::string_view joins;     // joins after "FROM <table> p"
+};
+
+// Candidates: the newest `candidates` visible rows matching every word as a prefix, found through the
+// full-text index only. Postgres: a MATERIALIZED CTE, so that the "newest first, LIMIT" can never
+// turn into a walk of a status index or the primary key testing each row's text (a full scan for a
+// rare word); the match is exactly the GIN index's expression and predicate. SQLite: FTS5 yields
+// rowids newest first and stops at the LIMIT. relevance: one whole-word test per word on the
+// candidates; Postgres computes the row's tsvector once (the OFFSET 0 keeps the LATERAL subquery from
+// being inlined into every test).
+query::KeysetQuery TextSearchQuery(store::Backend backend, const TextTable& t, const std::vector<std::string>& words,
+                                   UserId viewer, int64_t now, int64_t candidates) {
   const bool postgres = backend == store::Backend::kPostgres;
   std::vector<store::Value> params;
-  // Candidates: the newest `candidates` ACTIVE posts matching every word as a prefix, found through
-  // the full-text index only. Postgres: a MATERIALIZED CTE, so that the "newest first, LIMIT" can
-  // never turn into a walk of posts_status_idx / posts_pkey testing each post's text (a full scan
-  // for a rare word); the match is exactly posts_content_search_idx's expression and predicate.
-  // SQLite: FTS5 yields rowids newest first and stops at the LIMIT.
   std::string with;
   std::string candidate_ids;
   if (postgres) {
-    with = "WITH m AS MATERIALIZED (SELECT id FROM posts WHERE to_tsvector('simple', content) @@ "
-           "to_tsquery('simple', ?) AND status = 'ACTIVE') ";
+    with = absl::StrCat("WITH m AS MATERIALIZED (SELECT id FROM ", ToAbsl(t.table), " WHERE to_tsvector('simple', ",
+                        ToAbsl(t.document), ") @@ to_tsquery('simple', ?) AND ", ToAbsl(t.visible), ") ");
     params.emplace_back(TsQuery(words));
     candidate_ids = absl::StrCat("SELECT id FROM m ORDER BY id DESC LIMIT ", candidates);
   } else {
-    candidate_ids =
-        absl::StrCat("SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? ORDER BY rowid DESC LIMIT ", candidates);
+    candidate_ids = absl::StrCat("SELECT rowid FROM ", ToAbsl(t.fts), " WHERE ", ToAbsl(t.fts),
+                                 " MATCH ? ORDER BY rowid DESC LIMIT ", candidates);
   }
-  // relevance: one whole-word test per word on the candidates; Postgres computes the row's tsvector
-  // once (the OFFSET 0 keeps the LATERAL subquery from being inlined into every test).
   std::vector<std::string> whole;
   for (const std::string& w : words) {
     if (postgres) {
       whole.push_back("CASE WHEN v.tsv @@ to_tsquery('simple', ?) THEN 1 ELSE 0 END");
       params.emplace_back(TsWord(w, /*prefix=*/false));
     } else {
-      whole.push_back("CASE WHEN p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?) THEN 1 ELSE 0 END");
+      whole.push_back(absl::StrCat("CASE WHEN p.id IN (SELECT rowid FROM ", ToAbsl(t.fts), " WHERE ", ToAbsl(t.fts),
+                                   " MATCH ?) THEN 1 ELSE 0 END"));
       params.emplace_back(Fts5Word(w, /*prefix=*/false));
     }
   }
-  std::string sql = absl::StrCat("SELECT ", PostColumns("p"), ", ", kAuthorColumns, ", CAST(",
-                                 absl::StrJoin(whole, " + "), " AS BIGINT) AS relevance FROM posts p", kAuthorJoins);
+  std::string sql = absl::StrCat("SELECT ", t.columns, ", CAST(", absl::StrJoin(whole, " + "),
+                                 " AS BIGINT) AS relevance FROM ", ToAbsl(t.table), " p", ToAbsl(t.joins));
   if (postgres) {
-    absl::StrAppend(&sql, " CROSS JOIN LATERAL (SELECT to_tsvector('simple', p.content) AS tsv OFFSET 0) v");
+    absl::StrAppend(&sql, " CROSS JOIN LATERAL (SELECT to_tsvector('simple', ", ToAbsl(t.row_document),
+                    ") AS tsv OFFSET 0) v");
   } else {
     params.emplace_back(Fts5Query(words));
   }
-  absl::StrAppend(&sql, " WHERE p.id IN (", candidate_ids, ") AND p.status = 'ACTIVE' AND ",
+  absl::StrAppend(&sql, " WHERE p.id IN (", candidate_ids, ") AND ", ToAbsl(t.row_visible), " AND ",
                   ViewerFilter(viewer, now, params));
-  return query::KeysetQuery{.scope = Scope("posts", absl::StrJoin(words, " ")),
+  return query::KeysetQuery{.scope = Scope(t.scope, absl::StrJoin(words, " ")),
                             .select = absl::StrCat(with, "SELECT * FROM (", sql, ") s"),
                             .params = std::move(params),
                             .keys = {{"relevance"}, {"id"}},
                             .order = query::SortOrder::kDescending};
+}
+
+}  // namespace
+
+query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
+                                   int64_t candidates) {
+  static const TextTable* kPosts = new TextTable{.scope = "posts",
+                                                 .table = "posts",
+                                                 .fts = "posts_fts",
+                                                 .document = "content",
+                                                 .visible = "status = 'ACTIVE'",
+                                                 .row_document = "p.content",
+                                                 .row_visible = "p.status = 'ACTIVE'",
+                                                 .columns = absl::StrCat(PostColumns("p"), ", ", kAuthorColumns),
+                                                 .joins = kAuthorJoins};
+  return TextSearchQuery(backend, *kPosts, Words(query), viewer, now, candidates);
+}
+
+query::KeysetQuery VideoSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
+                                    int64_t candidates) {
+  // The document is "title description": the expression of videos_text_search_idx (migration 011).
+  static const TextTable* kVideos = new TextTable{.scope = "videos",
+                                                  .table = "videos",
+                                                  .fts = "videos_fts",
+                                                  .document = "title || ' ' || description",
+                                                  .visible = "status = 'PUBLISHED'",
+                                                  .row_document = "p.title || ' ' || p.description",
+                                                  .row_visible = "p.status = 'PUBLISHED'",
+                                                  .columns = VideoColumns("p"),
+                                                  .joins = ""};
+  return TextSearchQuery(backend, *kVideos, Words(query), viewer, now, candidates);
 }
 
 query::KeysetQuery PostHashtagQuery(store::Backend backend, const std::string& tag, UserId viewer, int64_t now) {
@@ -401,6 +452,19 @@ absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, Us
     return query::Page<PostHit>{};  // nothing searchable ("!!!"): no statement
   }
   return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), PostHitFromRow);
+}
+
+absl::StatusOr<query::Page<VideoHit>> Search::Videos(const RequestContext& ctx, UserId viewer,
+                                                     const SearchRequest& request) {
+  DAIRA_RETURN_IF_ERROR(request.Validate());
+  DAIRA_RETURN_IF_ERROR(CheckScope("search", request, "VIDEOS"));
+  if (viewer.value < 0) {
+    return InvalidField("search", "viewer", absl::StrCat("must be >= 0 (got ", viewer.value, ")"));
+  }
+  const std::string_view q = TrimWhitespace(request.query);
+  if (Words(q).empty()) return query::Page<VideoHit>{};  // nothing searchable ("!!!"): no statement
+  const query::KeysetQuery kq = internal::VideoSearchQuery(deps_.db->backend(), q, viewer, deps_.NowMicros());
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), VideoHitFromRow);
 }
 
 absl::StatusOr<query::Page<HashtagHit>> Search::Hashtags(const RequestContext& ctx, const SearchRequest& request) {

@@ -31,6 +31,11 @@ inline constexpr int64_t kPostSearchCandidates = 1000;
 query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
                                    int64_t candidates = kPostSearchCandidates);
 
+// The keyset query for a full-text video search of `query` over title and description (see search.h),
+// as PostSearchQuery. Precondition: the query has at least one word.
+query::KeysetQuery VideoSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
+                                    int64_t candidates = kPostSearchCandidates);
+
 // The keyset query for the posts carrying hashtag `tag` (normalized) as `viewer` at `now`.
 query::KeysetQuery PostHashtagQuery(store::Backend backend, const std::string& tag, UserId viewer, int64_t now);
 

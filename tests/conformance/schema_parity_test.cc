@@ -26,8 +26,9 @@ using ::testing::Not;
 // and needs indexes in the "C" collation on Postgres (migration 009).
 const std::set<std::string> kPostgresOnlyIndexes = {"users_search_idx", "user_profiles_search_idx",
                                                     "posts_content_search_idx", "users_username_prefix_idx",
+                                                    "videos_text_search_idx",
                                                     "hashtags_tag_prefix_idx"};
-const std::set<std::string> kSqliteOnlyTables = {"users_fts", "posts_fts"};
+const std::set<std::string> kSqliteOnlyTables = {"users_fts", "posts_fts", "videos_fts"};
 
 absl::StatusOr<store::SchemaInfo> MigratedSchema(TestDatabase& tdb) {
   RequestContext ctx;
@@ -72,7 +73,8 @@ TEST_P(SchemaTest, FollowsTheConventions) {
   for (const auto& t : schema_.tables) {
     if (t.kind != store::TableKind::kTable) {
       EXPECT_EQ(GetParam(), "sqlite") << t.name;
-      EXPECT_TRUE(absl::StartsWith(t.name, "users_fts") || absl::StartsWith(t.name, "posts_fts")) << t.name;
+      EXPECT_TRUE(absl::StartsWith(t.name, "users_fts") || absl::StartsWith(t.name, "posts_fts") ||
+                absl::StartsWith(t.name, "videos_fts")) << t.name;
       continue;
     }
     ++tables;

@@ -570,6 +570,133 @@ TEST_P(SearchTest, PostAndHashtagStatementsUseTheirIndexes) {
   }
 }
 
+// ---- videos --------------------------------------------------------------------------------------
+
+class VideoSearchTest : public SearchTest {
+ protected:
+  // A video by `author`, moved to PUBLISHED unless `publish` is false.
+  VideoId Video(int64_t author, const std::string& title, const std::string& description = "",
+                const char* visibility = "PUBLIC", bool publish = true) {
+    auto v = content_->CreateVideo(ctx_, {.author_id = author, .title = title, .description = description,
+                                          .duration_ms = 1000, .visibility = visibility});
+    EXPECT_OK(v);
+    if (!v.ok()) return VideoId();
+    if (publish) {
+      EXPECT_OK(content_->TransitionVideo(ctx_, v->id, model::VideoStatus::kProcessing));
+      EXPECT_OK(content_->TransitionVideo(ctx_, v->id, model::VideoStatus::kPublished));
+    }
+    return v->id;
+  }
+  std::vector<int64_t> SearchVideos(int64_t viewer, const std::string& q, int limit = 100) {
+    auto page = search_->Videos(ctx_, UserId(viewer), {.query = q, .limit = limit});
+    EXPECT_OK(page);
+    std::vector<int64_t> out;
+    if (page.ok()) {
+      for (const VideoHit& h : page->items) out.push_back(h.video.id.value);
+    }
+    return out;
+  }
+};
+
+TEST_P(VideoSearchTest, MatchesTitleAndDescriptionWholeWordsFirstInOneStatement) {
+  AddUser(1, "ann", "Ann");
+  const VideoId a = Video(1, "Nile sunset", "filmed from a felucca");
+  const VideoId b = Video(1, "Sunsets over the desert");        // "sunset" only as a prefix
+  const VideoId c = Video(1, "Morning", "a nile SUNSET timelapse");  // both words whole, in the description
+  Video(1, "Nile at noon");                                      // "sunset" missing
+  Video(1, "Nile sunset draft", "", "PUBLIC", /*publish=*/false);  // not PUBLISHED
+  RequestContext ctx;
+  query::StatementBudget budget(ctx, /*max=*/1);
+  ASSERT_OK_AND_ASSIGN(auto page, search_->Videos(ctx, UserId(), {.query = "nile sunset"}));
+  EXPECT_OK(budget.Check("video search"));
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].video.id, c);  // relevance 2, newest first
+  EXPECT_EQ(page.items[0].relevance, 2);
+  EXPECT_EQ(page.items[1].video.id, a);
+  EXPECT_EQ(page.items[1].video.title, "Nile sunset");
+  EXPECT_EQ(page.items[1].video.status, model::VideoStatus::kPublished);
+  EXPECT_THAT(SearchVideos(0, "sunset"), ElementsAre(c.value, a.value, b.value));
+  EXPECT_THAT(SearchVideos(0, "#felucca"), ElementsAre(a.value));  // '#' is a separator
+  EXPECT_TRUE(SearchVideos(0, "!!!").empty());                       // no word: no statement
+  // Pages of one walk the same order, each video once.
+  std::vector<int64_t> walked;
+  std::string cursor;
+  for (int guard = 0; guard < 10; ++guard) {
+    ASSERT_OK_AND_ASSIGN(auto one, search_->Videos(ctx_, UserId(), {.query = "sunset", .limit = 1, .cursor = cursor}));
+    for (const VideoHit& h : one.items) walked.push_back(h.video.id.value);
+    if (!one.has_more) break;
+    cursor = one.next_cursor;
+  }
+  EXPECT_THAT(walked, ElementsAre(c.value, a.value, b.value));
+  // A video cursor is not a post cursor.
+  auto mixed = search_->Posts(ctx_, UserId(), {.query = "sunset", .limit = 1, .cursor = cursor});
+  EXPECT_EQ(StatusField(mixed.status()), "cursor");
+}
+
+TEST_P(VideoSearchTest, FollowsTheViewerRulesAndTheIndexFollowsTheStatusAndEdits) {
+  AddUser(1, "ann", "Ann");
+  AddUser(2, "fan", "Fan");
+  AddUser(3, "stranger", "Stranger");
+  AddUser(4, "blocked", "Blocked");
+  Exec("INSERT INTO follows (id, follower_id, followee_id, status, created_at, updated_at) VALUES (90, 2, 1, 'ACTIVE', 0, 0)");
+  Exec("INSERT INTO blocks (id, blocker_id, blocked_id, created_at) VALUES (91, 1, 4, 0)");
+  const VideoId pub = Video(1, "pyramids public");
+  const VideoId fol = Video(1, "pyramids followers", "", "FOLLOWERS");
+  const VideoId priv = Video(1, "pyramids private", "", "PRIVATE");
+  const VideoId processing = Video(1, "pyramids processing", "", "PUBLIC", /*publish=*/false);
+  EXPECT_THAT(SearchVideos(1, "pyramids"), ElementsAre(priv.value, fol.value, pub.value));
+  EXPECT_THAT(SearchVideos(2, "pyramids"), ElementsAre(fol.value, pub.value));
+  EXPECT_THAT(SearchVideos(3, "pyramids"), ElementsAre(pub.value));
+  EXPECT_THAT(SearchVideos(0, "pyramids"), ElementsAre(pub.value));
+  EXPECT_TRUE(SearchVideos(4, "pyramids").empty());
+  // Publishing adds a video to the index; a FAILED one never enters it.
+  ASSERT_OK(content_->TransitionVideo(ctx_, processing, model::VideoStatus::kProcessing));
+  EXPECT_THAT(SearchVideos(0, "processing"), ElementsAre());
+  ASSERT_OK(content_->TransitionVideo(ctx_, processing, model::VideoStatus::kPublished));
+  EXPECT_THAT(SearchVideos(0, "processing"), ElementsAre(processing.value));
+  // An edit of the text moves the video from the old words to the new ones.
+  Exec("UPDATE videos SET title = 'sphinx at dawn' WHERE id = ?", {pub.value});
+  EXPECT_THAT(SearchVideos(3, "sphinx"), ElementsAre(pub.value));
+  EXPECT_TRUE(SearchVideos(3, "public").empty());
+  // A video that leaves PUBLISHED leaves the index; a deleted row leaves it too.
+  Exec("UPDATE videos SET status = 'FAILED' WHERE id = ?", {pub.value});
+  EXPECT_TRUE(SearchVideos(3, "sphinx").empty());
+  Exec("DELETE FROM videos WHERE id = ?", {processing.value});
+  EXPECT_TRUE(SearchVideos(0, "processing").empty());
+}
+
+TEST_P(VideoSearchTest, BadRequestsNameTheField) {
+  EXPECT_EQ(StatusField(search_->Videos(ctx_, UserId(), {.query = ""}).status()), "query");
+  EXPECT_EQ(StatusField(search_->Videos(ctx_, UserId(), {.query = "x", .scope = "USERS"}).status()), "scope");
+  EXPECT_EQ(StatusField(search_->Videos(ctx_, UserId(), {.query = "x", .limit = 0}).status()), "limit");
+  EXPECT_EQ(StatusField(search_->Videos(ctx_, UserId(), {.query = "x", .cursor = "garbage"}).status()), "cursor");
+  EXPECT_EQ(StatusField(search_->Videos(ctx_, UserId(-1), {.query = "x"}).status()), "viewer");
+}
+
+TEST_P(VideoSearchTest, StatementUsesTheVideoTextIndex) {
+  AddUser(1, "ann", "Ann");
+  // 2,000 PUBLISHED videos (as many as make the statistics prefer the GIN index over the status index).
+  Exec("WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+       "INSERT INTO videos (id, author_id, title, status, created_at, updated_at, published_at) "
+       "SELECT 100000 + i, 1, 'clip number ' || i, 'PUBLISHED', i, i, i FROM n");
+  Video(1, "cairo nights");
+  Exec("ANALYZE");
+  const query::KeysetQuery kq = internal::VideoSearchQuery(db().backend(), "cairo nights", UserId(1), 0);
+  if (db().backend() == store::Backend::kPostgres) {
+    for (bool generic : {false, true}) {
+      SCOPED_TRACE(generic ? "generic plan" : "custom plan");
+      const std::string p = Plan(kq, generic);
+      EXPECT_TRUE(IndexCondition(p, "videos_text_search_idx", "to_tsvector")) << p;
+    }
+  } else {
+    const std::string p = Plan(kq);
+    EXPECT_THAT(p, HasSubstr("videos_fts VIRTUAL TABLE INDEX")) << p;
+    EXPECT_THAT(p, Not(HasSubstr("SCAN p\n"))) << p;
+  }
+}
+
+DAIRA_INSTANTIATE_SQL_BACKENDS(VideoSearchTest);
+
 DAIRA_INSTANTIATE_SQL_BACKENDS(SearchTest);
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Search: users by username / display name, posts by their text or one hashtag, hashtags by prefix;
+// Search: users by username / display name, posts by their text or one hashtag, videos by title and
+// description, hashtags by prefix;
 // ranked and keyset-paged, one statement per page.
 //
 //   services::Search search(services::ServiceDeps{.db = db.get()});
@@ -9,6 +10,7 @@
 //   }
 //   DAIRA_ASSIGN_OR_RETURN(auto posts, search.Posts(ctx, viewer, {.query = "cairo nights"}));
 //   DAIRA_ASSIGN_OR_RETURN(auto tagged, search.Posts(ctx, viewer, {.query = "#Cairo"}));  // hashtag path
+//   DAIRA_ASSIGN_OR_RETURN(auto clips, search.Videos(ctx, viewer, {.query = "nile sunset"}));
 //   DAIRA_ASSIGN_OR_RETURN(auto tags, search.Hashtags(ctx, {.query = "#cai"}));           // by use count
 //
 // Relevance and paging. Every list is a keyset over integer keys computed in SQL from the row and the
@@ -47,6 +49,7 @@
 #include "daira/core/request_context.h"
 #include "daira/model/ids.h"
 #include "daira/model/post.h"
+#include "daira/model/video.h"
 #include "daira/query/keyset.h"
 #include "daira/services/listing_requests.h"
 #include "daira/services/service_deps.h"
@@ -70,6 +73,12 @@ struct PostHit {
   int64_t relevance = 0;              // query words found whole in the content; 0 on the hashtag path
 };
 
+// One video search result.
+struct VideoHit {
+  model::Video video;
+  int64_t relevance = 0;              // query words found whole in the title or description
+};
+
 // One hashtag search result.
 struct HashtagHit {
   int64_t id = 0;
@@ -91,6 +100,15 @@ class Search {
   // the tag. Scope must be "ALL" or "POSTS". A query with no word at all gives an empty page.
   // InvalidArgument naming "query", "scope", "limit" or "cursor".
   absl::StatusOr<query::Page<PostHit>> Posts(const RequestContext& ctx, UserId viewer, const SearchRequest& request);
+
+  // PUBLISHED videos `viewer` may see (UserId{} = anonymous: PUBLIC only; the feeds' rules otherwise)
+  // whose title or description holds every word of `request.query` as a word prefix; like Posts, the
+  // newest 1,000 matches ranked (relevance, id) descending. A '#' is a separator here ("#cairo" is
+  // the word "cairo": a video's hashtags come from its text). Scope must be "ALL" or "VIDEOS". A query
+  // with no word gives an empty page. InvalidArgument naming "query", "scope", "limit", "cursor" or
+  // "viewer".
+  absl::StatusOr<query::Page<VideoHit>> Videos(const RequestContext& ctx, UserId viewer,
+                                               const SearchRequest& request);
 
   // Hashtags starting with `request.query` (one leading '#' dropped, case-folded like extraction).
   // Scope must be "ALL" or "HASHTAGS". A query that cannot start a hashtag (a space, punctuation)
