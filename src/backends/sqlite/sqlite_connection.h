@@ -42,6 +42,7 @@ class SqliteStatement final : public store::Statement {
   std::string sql_;
   int parameter_count_;
   std::shared_ptr<const std::vector<std::string>> columns_;  // cached result column names
+  size_t last_rows_ = 0;  // rows of the previous execution: the next result reserves that many
   int reprepared_ = 0;                                       // SQLITE_STMTSTATUS_REPREPARE when cached
 };
 
