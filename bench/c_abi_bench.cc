@@ -2,7 +2,7 @@
 // record out, daira_free) against the direct C++ call platform->users().Get(ctx, id), on the same
 // database in the same process and run — on SQLite, and on PostgreSQL when DAIRA_TEST_PG is set.
 //
-// Fixtures: 1,000 users registered through daira::Platform in a temp SQLite file (WAL), and (with
+// Fixtures: 1,000 users (and one post by each) registered through daira::Platform in a temp SQLite file (WAL), and (with
 // DAIRA_TEST_PG) in the dedicated schema daira_bench_c_abi, dropped and re-created at start (the URL's
 // search_path points there); the C ABI opens its own handle on the same database. Ids come from a
 // fixed xorshift sequence over those users.
@@ -11,6 +11,9 @@
 //   <backend>/user_get/direct       platform->users().Get(ctx, UserId{id}) → StatusOr<model::User>
 //   <backend>/user_get/direct_json  the same, then the record written as JSON (what the C ABI returns)
 //   <backend>/user_get/c_abi        daira_users_get(handle, "{\"id\":\"…\"}", len, &out, &err) + daira_free(out)
+//   <backend>/post_get_masked/c_abi a record call with a field mask: daira_posts_get(handle, "{\"id\":\"…\"}",
+//                                   len, "content,likes_count", &out, &err) against the direct
+//                                   platform->posts().Get(ctx, PostId{id}, {kContent, kLikesCount})
 // Every case except direct also runs the direct call for the same number of iterations right after its
 // loop and reports direct_ns (direct wall ns/op), ratio_vs_direct (its wall ns/op ÷ direct's) and
 // cpu_ratio_vs_direct (the same with this thread's CPU time, the steadier figure on a busy machine).
@@ -34,6 +37,7 @@
 #include "daira/core/json.h"
 #include "daira/core/request_context.h"
 #include "daira/platform/platform.h"
+#include "daira/services/post_repository.h"
 #include "daira/store/database.h"
 #include "daira_c.h"
 
@@ -49,6 +53,8 @@ struct Fixture {
   daira_platform_t* handle = nullptr;
   std::vector<int64_t> ids;
   std::vector<std::string> requests;  // {"id":"…"} per id
+  std::vector<int64_t> post_ids;
+  std::vector<std::string> post_requests;  // {"id":"…"} per post
 
   ~Fixture() {
     daira_platform_close(&handle, nullptr);
@@ -81,6 +87,13 @@ Fixture* Populate(Fixture* fx, const std::string& url) {
     if (!created.ok()) Die("create", std::string(created.status().message()));
     fx->ids.push_back(created->id.value);
     fx->requests.push_back(absl::StrCat("{\"id\":\"", created->id.value, "\"}"));
+    daira::services::CreatePostRequest post;
+    post.author_id = created->id.value;
+    post.content = absl::StrCat("post ", i, " #bench");
+    auto made = fx->platform->content().CreatePost(ctx, post);
+    if (!made.ok()) Die("create post", std::string(made.status().message()));
+    fx->post_ids.push_back(made->id.value);
+    fx->post_requests.push_back(absl::StrCat("{\"id\":\"", made->id.value, "\"}"));
   }
   const std::string opts = R"({"password_cost":"test","migrate":false})";
   daira_error_t* err = nullptr;
@@ -155,23 +168,65 @@ struct Start {
   double cpu = CpuNs();
 };
 
-// Runs the direct call `n` times and reports its ns/op next to the case's, as ratios.
-void Report(benchmark::State& state, Fixture& f, const Start& start) {
+// Runs `direct(id index)` as many times as the case ran and reports its ns/op next to the case's, as
+// ratios.
+template <typename Direct>
+void Report(benchmark::State& state, const Start& start, Direct direct) {
   const double n = static_cast<double>(state.iterations());
   const double wall = (NowNs() - start.wall) / n;
   const double cpu = (CpuNs() - start.cpu) / n;
   IdStream ids;
-  daira::RequestContext ctx;
   const Start direct_start;
-  for (int64_t i = 0; i < state.iterations(); ++i) {
-    auto user = f.platform->users().Get(ctx, daira::UserId(f.ids[ids.Next()]));
-    benchmark::DoNotOptimize(user);
-  }
+  for (int64_t i = 0; i < state.iterations(); ++i) direct(ids.Next());
   const double direct_wall = (NowNs() - direct_start.wall) / n;
   const double direct_cpu = (CpuNs() - direct_start.cpu) / n;
   state.counters["direct_ns"] = direct_wall;
   state.counters["ratio_vs_direct"] = wall / direct_wall;
   state.counters["cpu_ratio_vs_direct"] = cpu / direct_cpu;
+}
+
+// The direct user lookup.
+void Report(benchmark::State& state, Fixture& f, const Start& start) {
+  daira::RequestContext ctx;
+  Report(state, start, [&](size_t i) {
+    auto user = f.platform->users().Get(ctx, daira::UserId(f.ids[i]));
+    benchmark::DoNotOptimize(user);
+  });
+}
+
+const daira::services::PostFieldMask kPostMask{daira::model::PostField::kContent, daira::model::PostField::kLikesCount};
+
+void BM_PostGetMaskedDirect(benchmark::State& state, Fixture& (*fixture)()) {
+  Fixture& f = fixture();
+  IdStream ids;
+  daira::RequestContext ctx;
+  for (auto _ : state) {
+    auto post = f.platform->posts().Get(ctx, daira::PostId(f.post_ids[ids.Next()]), kPostMask);
+    if (!post.ok()) state.SkipWithError("posts().Get failed");
+    benchmark::DoNotOptimize(post);
+  }
+}
+
+void BM_PostGetMaskedCAbi(benchmark::State& state, Fixture& (*fixture)()) {
+  Fixture& f = fixture();
+  IdStream ids;
+  daira_error_t* err = nullptr;
+  const Start start;
+  for (auto _ : state) {
+    const std::string& request = f.post_requests[ids.Next()];
+    char* out = nullptr;
+    if (daira_posts_get(f.handle, request.data(), request.size(), "content,likes_count", &out, &err) != DAIRA_OK) {
+      state.SkipWithError(daira_error_message(err));
+    }
+    benchmark::DoNotOptimize(out);
+    daira_free(out);
+  }
+  daira_error_free(&err);
+  daira::RequestContext ctx;
+  Report(state, start, [&](size_t i) {
+    auto post = f.platform->posts().Get(ctx, daira::PostId(f.post_ids[i]), kPostMask);
+    benchmark::DoNotOptimize(post);
+  });
 }
 
 void BM_UserGetDirect(benchmark::State& state, Fixture& (*fixture)()) {
@@ -230,6 +285,8 @@ void Register(const char* backend, Fixture& (*fixture)()) {
   benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/direct").c_str(), BM_UserGetDirect, fixture);
   benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/direct_json").c_str(), BM_UserGetDirectJson, fixture);
   benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/c_abi").c_str(), BM_UserGetCAbi, fixture);
+  benchmark::RegisterBenchmark(absl::StrCat(backend, "/post_get_masked/direct").c_str(), BM_PostGetMaskedDirect, fixture);
+  benchmark::RegisterBenchmark(absl::StrCat(backend, "/post_get_masked/c_abi").c_str(), BM_PostGetMaskedCAbi, fixture);
 }
 
 }  // namespace
