@@ -16,7 +16,8 @@ parallel. Failures raise a subclass of :class:`daira.Error` (one per status code
 ``page.iter_all()`` to follow ``next_cursor`` through every page.
 
 The typed repositories (``p.wallets``, ``p.transactions``, ``p.payments``, ``p.reports``,
-``p.reviews``, ``p.audit_logs``, ``p.posts``, ``p.videos``, ``p.comments``, ``p.users``) read only
+``p.reviews``, ``p.audit_logs``, ``p.posts``, ``p.videos``, ``p.comments``, ``p.follows``,
+``p.blocks``, ``p.mutes``, ``p.reactions``, ``p.sessions``, ``p.user_profiles``, ``p.users``) read only
 the columns asked for (``fields=["id", "balance"]``; the rest read None), and every call takes
 ``tx=`` to run inside one database transaction::
 
@@ -61,6 +62,8 @@ from ._daira import (  # noqa: E402
     Author,
     Batch,
     Block,
+    BlockRecord,
+    Blocks,
     Comment,
     CommentRecord,
     Comments,
@@ -68,9 +71,13 @@ from ._daira import (  # noqa: E402
     Feed,
     Follow,
     FollowEntry,
+    FollowRecord,
+    Follows,
     GraphUser,
     HashtagHit,
     Mute,
+    MuteRecord,
+    Mutes,
     Page,
     Payment,
     Payments,
@@ -81,6 +88,8 @@ from ._daira import (  # noqa: E402
     Posts,
     Profiles,
     ProfileView,
+    ReactionRecord,
+    Reactions,
     ReactionSummary,
     ReactOutcome,
     Report,
@@ -89,6 +98,8 @@ from ._daira import (  # noqa: E402
     Reviews,
     Search,
     Session,
+    SessionRecord,
+    Sessions,
     Social,
     Transaction,
     TransactionJournal,
@@ -99,6 +110,8 @@ from ._daira import (  # noqa: E402
     UserBatch,
     UserHit,
     UserProfile,
+    UserProfileRecord,
+    UserProfiles,
     Users,
     UserSession,
     UserStats,
@@ -186,5 +199,17 @@ __all__ = [
     "PostRecord",
     "VideoRecord",
     "CommentRecord",
+    "Follows",
+    "Blocks",
+    "Mutes",
+    "Reactions",
+    "Sessions",
+    "UserProfiles",
+    "FollowRecord",
+    "BlockRecord",
+    "MuteRecord",
+    "ReactionRecord",
+    "SessionRecord",
+    "UserProfileRecord",
     "__version__",
 ]

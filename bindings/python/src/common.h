@@ -123,6 +123,12 @@ struct AuditLogsApi { CorePtr core; };
 struct PostsApi { CorePtr core; };
 struct VideosApi { CorePtr core; };
 struct CommentsApi { CorePtr core; };
+struct FollowsApi { CorePtr core; };
+struct BlocksApi { CorePtr core; };
+struct MutesApi { CorePtr core; };
+struct ReactionsApi { CorePtr core; };
+struct SessionsApi { CorePtr core; };
+struct UserProfilesApi { CorePtr core; };
 
 // A fresh per-call request context.
 inline RequestContext Ctx() { return RequestContext(); }

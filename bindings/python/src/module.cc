@@ -20,5 +20,6 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterPaymentsRepos(m);
   daira::python::RegisterModerationRepos(m);
   daira::python::RegisterContentRepos(m);
+  daira::python::RegisterSocialRepos(m);
   daira::python::RegisterPlatform(m);
 }

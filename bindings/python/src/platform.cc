@@ -107,11 +107,17 @@ struct PyPlatform {
   PostsApi posts;
   VideosApi videos;
   CommentsApi comments;
+  FollowsApi follows;
+  BlocksApi blocks;
+  MutesApi mutes;
+  ReactionsApi reactions;
+  SessionsApi sessions;
+  UserProfilesApi user_profiles;
 
   explicit PyPlatform(CorePtr c)
       : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
         wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
-        comments{c} {}
+        comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -162,6 +168,12 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("posts", &PyPlatform::posts, "Read-only typed access to posts.")
       .def_readonly("videos", &PyPlatform::videos, "Read-only typed access to videos.")
       .def_readonly("comments", &PyPlatform::comments, "Read-only typed access to comments.")
+      .def_readonly("follows", &PyPlatform::follows, "Read-only typed access to follow edges.")
+      .def_readonly("blocks", &PyPlatform::blocks, "Read-only typed access to blocks.")
+      .def_readonly("mutes", &PyPlatform::mutes, "Read-only typed access to mutes.")
+      .def_readonly("reactions", &PyPlatform::reactions, "Read-only typed access to reactions (likes).")
+      .def_readonly("sessions", &PyPlatform::sessions, "Read-only typed access to login sessions (no token hashes).")
+      .def_readonly("user_profiles", &PyPlatform::user_profiles, "Read-only typed access to profile rows.")
       .def(
           "transaction",
           [](PyPlatform& p, const std::string& isolation) { return BeginTransaction(p.core, isolation); },

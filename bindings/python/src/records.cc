@@ -1,5 +1,6 @@
 // The rows of the typed repositories as read-only Python classes — Wallet, WalletTransaction,
-// Payment, Report, Review, AuditLogEntry, PostRecord, VideoRecord, CommentRecord — and Batch.
+// Payment, Report, Review, AuditLogEntry, PostRecord, VideoRecord, CommentRecord, FollowRecord,
+// BlockRecord, MuteRecord, ReactionRecord, SessionRecord, UserProfileRecord — and Batch.
 //
 //   w = p.wallets.get(7, fields=["balance"])
 //   w.balance            # 0
@@ -27,6 +28,9 @@
 #include "daira/model/post_record.h"
 #include "daira/model/wallet.h"
 #include "daira/model/wallet_transaction.h"
+#include "daira/model/account_records.h"
+#include "daira/model/reaction_record.h"
+#include "daira/model/social_records.h"
 #include "module.h"
 #include "repository.h"
 
@@ -35,6 +39,7 @@ namespace {
 
 // C++ field value → Python object.
 py::object ToPy(int64_t v) { return py::int_(v); }
+py::object ToPy(double v) { return py::float_(v); }
 py::object ToPy(const std::string& s) { return py::str(s); }
 py::object ToPy(Clock::TimePoint t) { return ToDatetime(t); }
 template <typename Tag>
@@ -276,6 +281,85 @@ void BindContentRecords(py::module_& m) {
       .Done();
 }
 
+void BindSocialRecords(py::module_& m) {
+  using model::FollowRecord;
+  RecordClass<FollowRecord>(m, "FollowRecord", "A `follows` row: status ACTIVE, or PENDING for a private followee.")
+      .Member("id", &FollowRecord::id)
+      .Member("follower_id", &FollowRecord::follower_id)
+      .Member("followee_id", &FollowRecord::followee_id)
+      .Member("status", &FollowRecord::status)
+      .Member("created_at", &FollowRecord::created_at)
+      .Member("updated_at", &FollowRecord::updated_at)
+      .Done();
+
+  using model::BlockRecord;
+  RecordClass<BlockRecord>(m, "BlockRecord", "A `blocks` row.")
+      .Member("id", &BlockRecord::id)
+      .Member("blocker_id", &BlockRecord::blocker_id)
+      .Member("blocked_id", &BlockRecord::blocked_id)
+      .Member("reason", &BlockRecord::reason)
+      .Member("created_at", &BlockRecord::created_at)
+      .Done();
+
+  using model::MuteRecord;
+  RecordClass<MuteRecord>(m, "MuteRecord", "A `mutes` row: kind MUTE | HIDE_STORIES | HIDE_POSTS.")
+      .Member("id", &MuteRecord::id)
+      .Member("muter_id", &MuteRecord::muter_id)
+      .Member("muted_id", &MuteRecord::muted_id)
+      .Member("kind", &MuteRecord::kind)
+      .Member("created_at", &MuteRecord::created_at)
+      .Member("expires_at", &MuteRecord::expires_at)
+      .Done();
+
+  using model::ReactionRecord;
+  RecordClass<ReactionRecord>(m, "ReactionRecord",
+                              "A reaction row (`likes`): one of post_id / video_id / comment_id is set.")
+      .Member("id", &ReactionRecord::id)
+      .Member("user_id", &ReactionRecord::user_id)
+      .Member("post_id", &ReactionRecord::post_id)
+      .Member("video_id", &ReactionRecord::video_id)
+      .Member("comment_id", &ReactionRecord::comment_id)
+      .Member("reaction", &ReactionRecord::reaction)
+      .Member("created_at", &ReactionRecord::created_at)
+      .Done();
+
+  using model::UserSessionRecord;
+  RecordClass<UserSessionRecord>(m, "SessionRecord", "A `user_sessions` row, without its token hashes.")
+      .Member("id", &UserSessionRecord::id)
+      .Member("user_id", &UserSessionRecord::user_id)
+      .Member("family_id", &UserSessionRecord::family_id)
+      .Member("device_type", &UserSessionRecord::device_type)
+      .Member("device_name", &UserSessionRecord::device_name)
+      .Member("ip_address", &UserSessionRecord::ip_address)
+      .Member("user_agent", &UserSessionRecord::user_agent)
+      .Member("created_at", &UserSessionRecord::created_at)
+      .Member("updated_at", &UserSessionRecord::updated_at)
+      .Member("last_used_at", &UserSessionRecord::last_used_at)
+      .Member("expires_at", &UserSessionRecord::expires_at)
+      .Member("access_expires_at", &UserSessionRecord::access_expires_at)
+      .Member("revoked_at", &UserSessionRecord::revoked_at)
+      .Member("replaced_by", &UserSessionRecord::replaced_by)
+      .Done();
+
+  using model::UserProfileRecord;
+  RecordClass<UserProfileRecord>(m, "UserProfileRecord", "A `user_profiles` row (keyed by user_id).")
+      .Member("user_id", &UserProfileRecord::user_id)
+      .Member("display_name", &UserProfileRecord::display_name)
+      .Member("bio", &UserProfileRecord::bio)
+      .Member("location", &UserProfileRecord::location)
+      .Member("website", &UserProfileRecord::website)
+      .Member("followers_count", &UserProfileRecord::followers_count)
+      .Member("following_count", &UserProfileRecord::following_count)
+      .Member("posts_count", &UserProfileRecord::posts_count)
+      .Member("videos_count", &UserProfileRecord::videos_count)
+      .Member("likes_received_count", &UserProfileRecord::likes_received_count)
+      .Member("trust_score", &UserProfileRecord::trust_score)
+      .Member("badges", &UserProfileRecord::badges)
+      .Member("created_at", &UserProfileRecord::created_at)
+      .Member("updated_at", &UserProfileRecord::updated_at)
+      .Done();
+}
+
 }  // namespace
 
 std::string JsonArg(const py::object& value) {
@@ -295,6 +379,7 @@ void RegisterRecords(py::module_& m) {
   BindPayments(m);
   BindModeration(m);
   BindContentRecords(m);
+  BindSocialRecords(m);
   py::class_<PyBatch>(m, "Batch", "get_many(): the rows found (.items, in the order asked) and the ids missing.")
       .def_readonly("items", &PyBatch::items)
       .def_readonly("missing", &PyBatch::missing)
