@@ -5,6 +5,9 @@
 //   auto user = core->Call([&](Platform& p) { return p.users().Get(ctx, UserId{id}); });
 //   // runs with the GIL released under the core's shared lock; a non-OK status raises daira.NotFound, …
 //
+// Calls that take tx= go through CallIn (transaction.h) instead, which runs them in a fresh context or
+// in the open transaction's; repository.h holds what every typed repository shares.
+//
 // Thread-safety: Core is safe from any number of Python threads. Call() takes the core's lock in shared
 // mode for the duration of one daira call; Close() takes it exclusively, so a close waits for the calls
 // in flight and every later call raises daira.FailedPrecondition("platform is closed"). The GIL is
