@@ -10,6 +10,9 @@ namespace daira::inline v0::query {
 namespace {
 
 constexpr std::string_view kPageMark = "{page}";
+constexpr std::string_view kAfterMark = "{after}";
+constexpr std::string_view kFetchMark = "{fetch}";
+constexpr std::string_view kForwardMark = "{forward}";
 
 std::string_view ResultColumn(const SortKey& k) {
   if (!k.result_column.empty()) return k.result_column;
@@ -55,6 +58,83 @@ std::string Hydrated(const KeysetQuery& q, const std::string& page, const char* 
 
 }  // namespace
 
+namespace {
+
+// The keyset bound "rows after the anchor" over the keys: its SQL and values.
+struct Bound {
+  std::string sql;
+  std::vector<store::Value> params;
+};
+
+absl::StatusOr<Bound> BoundAfter(const KeysetQuery& query, const Cursor& after, const char* cmp, bool row_values) {
+  if (after.keys.size() != query.keys.size()) {
+    return InvalidField("keyset query", "cursor",
+                        absl::StrCat("has the wrong number of keys (got ", after.keys.size(), ", want ",
+                                     query.keys.size(), ")"));
+  }
+  Bound b;
+  const size_t n = query.keys.size();
+  if (row_values) {
+    std::vector<std::string> cols, marks;
+    for (const SortKey& k : query.keys) {
+      cols.push_back(k.column);
+      marks.push_back("?");
+    }
+    b.sql = absl::StrCat("(", absl::StrJoin(cols, ", "), ")", cmp, "(", absl::StrJoin(marks, ", "), ")");
+    for (const CursorKey& k : after.keys) b.params.push_back(ToValue(k));
+    return b;
+  }
+  // k1 < ? OR (k1 = ? AND k2 < ?) OR (k1 = ? AND k2 = ? AND k3 < ?) ...
+  std::vector<std::string> alts;
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<std::string> parts;
+    for (size_t j = 0; j < i; ++j) {
+      parts.push_back(absl::StrCat(query.keys[j].column, " = ?"));
+      b.params.push_back(ToValue(after.keys[j]));
+    }
+    parts.push_back(absl::StrCat(query.keys[i].column, cmp, "?"));
+    b.params.push_back(ToValue(after.keys[i]));
+    alts.push_back(parts.size() == 1 ? parts[0] : absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
+  }
+  b.sql = absl::StrCat("(", absl::StrJoin(alts, " OR "), ")");
+  return b;
+}
+
+// `select` with its marks filled in (KeysetQuery::select): {after} → the bound (its values spliced
+// into `params` where the mark stands among the `?`s), {fetch} → `fetch`, {forward} → 1 or 0.
+void FillMarks(std::string& select, std::vector<store::Value>& params, const Bound* bound, int fetch, bool forward) {
+  if (select.find('{') == std::string::npos) return;
+  std::string out;
+  std::vector<store::Value> spliced;
+  size_t next_param = 0;
+  for (size_t i = 0; i < select.size();) {
+    const std::string_view rest = std::string_view(select).substr(i);
+    if (rest.starts_with(kAfterMark)) {
+      if (bound == nullptr) {
+        out += "1 = 1";
+      } else {
+        out += bound->sql;
+        spliced.insert(spliced.end(), bound->params.begin(), bound->params.end());
+      }
+      i += kAfterMark.size();
+    } else if (rest.starts_with(kFetchMark)) {
+      absl::StrAppend(&out, fetch);
+      i += kFetchMark.size();
+    } else if (rest.starts_with(kForwardMark)) {
+      out += forward ? "1" : "0";
+      i += kForwardMark.size();
+    } else {
+      if (select[i] == '?' && next_param < params.size()) spliced.push_back(params[next_param++]);
+      out.push_back(select[i++]);
+    }
+  }
+  while (next_param < params.size()) spliced.push_back(params[next_param++]);
+  select = std::move(out);
+  params = std::move(spliced);
+}
+
+}  // namespace
+
 absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, const Cursor* after, int fetch,
                                                      bool row_values) {
   DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
@@ -64,45 +144,23 @@ absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, c
   const char* cmp = scan_desc ? " < " : " > ";
   const char* dir = scan_desc ? " DESC" : " ASC";
 
+  std::optional<Bound> bound;
+  if (after != nullptr) {
+    DAIRA_ASSIGN_OR_RETURN(bound, BoundAfter(query, *after, cmp, row_values));
+  }
   KeysetStatement st;
   st.reversed = backward;
   st.params = query.params;
+  st.sql = query.select;
+  FillMarks(st.sql, st.params, bound ? &*bound : nullptr, fetch, !backward);
   std::vector<std::string> conds;
   if (!query.where.empty()) conds.push_back(absl::StrCat("(", query.where, ")"));
-  if (after != nullptr) {
-    if (after->keys.size() != query.keys.size()) {
-      return InvalidField("keyset query", "cursor",
-                          absl::StrCat("has the wrong number of keys (got ", after->keys.size(), ", want ",
-                                       query.keys.size(), ")"));
-    }
-    const size_t n = query.keys.size();
-    if (row_values) {
-      std::vector<std::string> cols, marks;
-      for (const SortKey& k : query.keys) {
-        cols.push_back(k.column);
-        marks.push_back("?");
-      }
-      conds.push_back(absl::StrCat("(", absl::StrJoin(cols, ", "), ")", cmp, "(", absl::StrJoin(marks, ", "), ")"));
-      for (const CursorKey& k : after->keys) st.params.push_back(ToValue(k));
-    } else {
-      // k1 < ? OR (k1 = ? AND k2 < ?) OR (k1 = ? AND k2 = ? AND k3 < ?) ...
-      std::vector<std::string> alts;
-      for (size_t i = 0; i < n; ++i) {
-        std::vector<std::string> parts;
-        for (size_t j = 0; j < i; ++j) {
-          parts.push_back(absl::StrCat(query.keys[j].column, " = ?"));
-          st.params.push_back(ToValue(after->keys[j]));
-        }
-        parts.push_back(absl::StrCat(query.keys[i].column, cmp, "?"));
-        st.params.push_back(ToValue(after->keys[i]));
-        alts.push_back(parts.size() == 1 ? parts[0] : absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
-      }
-      conds.push_back(absl::StrCat("(", absl::StrJoin(alts, " OR "), ")"));
-    }
+  if (bound) {
+    conds.push_back(bound->sql);
+    st.params.insert(st.params.end(), bound->params.begin(), bound->params.end());
   }
   std::vector<std::string> order_by;
   for (const SortKey& k : query.keys) order_by.push_back(absl::StrCat(k.column, dir));
-  st.sql = query.select;
   if (!conds.empty()) absl::StrAppend(&st.sql, " WHERE ", absl::StrJoin(conds, " AND "));
   absl::StrAppend(&st.sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
   st.params.emplace_back(static_cast<int64_t>(fetch));

@@ -225,16 +225,20 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
   // sets, each served by an index (an OR across them would defeat the indexes).
   std::vector<std::string> arms;
   std::vector<store::Value> params;
+  std::string prefix_arm;
+  std::vector<store::Value> prefix_params;
   if (!q.empty()) {
     // Buckets 0 and 1 from the username alone: users_active_username_idx (partial, ACTIVE) covers
     // username and id, so no users row is read. SQLite has no statistics to prefer it over
     // users_status_idx (every ACTIVE user): it is told with INDEXED BY.
-    params.insert(params.end(), {q, q});
-    arms.push_back(absl::StrCat(
+    prefix_params = {q, q};
+    prefix_arm = absl::StrCat(
         "SELECT CAST(CASE WHEN username = ? THEN 0 ELSE 1 END AS BIGINT) AS bucket, "
         "CAST(CASE WHEN username = ? THEN 0 ELSE length(username) END AS BIGINT) AS tier, id FROM users",
         postgres ? "" : " INDEXED BY users_active_username_idx", " WHERE status = 'ACTIVE' AND ",
-        PrefixRange(backend, "username", q, params)));
+        PrefixRange(backend, "username", q, prefix_params));
+    arms.push_back(prefix_arm);
+    params = prefix_params;
   }
   if (!words.empty()) {
     // Bucket 2: full-text hits whose username does not start with q (those are in bucket 1 or not
@@ -254,21 +258,37 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
         params.emplace_back(Fts5Word(w, /*prefix=*/false));
       }
     }
-    std::string hits;
+    // Bucket 2 sorts after buckets 0 and 1: when the prefix arm alone has a page's worth of rows after
+    // the cursor (a common prefix), the page cannot reach bucket 2, and the gate — one constant
+    // subquery reading at most {fetch} index entries — skips the full-text match. A backward page
+    // (which walks toward bucket 0) always computes it. PostgreSQL runs a constant WHERE term once, as
+    // a One-Time Filter before the scans; SQLite evaluates it per row, so there the gate is a
+    // one-row table joined first (CROSS JOIN fixes the loop order) and the match never starts.
+    std::string gate = "1 = 1";
+    std::vector<store::Value> gate_params;
+    if (!q.empty()) {
+      gate = absl::StrCat("({forward} = 0 OR (SELECT count(*) FROM (SELECT 1 FROM (", prefix_arm,
+                          ") g WHERE {after} LIMIT {fetch}) n) < {fetch})");
+      gate_params = prefix_params;
+    }
+    std::string from;
     if (postgres) {
       // The expressions are exactly those of users_search_idx and user_profiles_search_idx (GIN).
-      hits =
-          "SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?) UNION "
+      from =
+          "(SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?) UNION "
           "SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
-          "to_tsquery('simple', ?)";
+          "to_tsquery('simple', ?)) f WHERE " + gate + " AND ";
       const std::string tsq = TsQuery(words);
       params.insert(params.end(), {tsq, tsq});
+      params.insert(params.end(), gate_params.begin(), gate_params.end());
     } else {
-      hits = "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ?";
+      from = "(SELECT " + gate + " AS open LIMIT 1) gate CROSS JOIN (SELECT rowid AS id FROM users_fts WHERE "
+             "users_fts MATCH ?) f WHERE gate.open AND ";
+      params.insert(params.end(), gate_params.begin(), gate_params.end());
       params.emplace_back(Fts5Query(words));
     }
     std::string arm = absl::StrCat("SELECT CAST(2 AS BIGINT) AS bucket, CAST(", words.size(), " - (",
-                                   absl::StrJoin(whole, " + "), ") AS BIGINT) AS tier, f.id FROM (", hits, ") f WHERE ");
+                                   absl::StrJoin(whole, " + "), ") AS BIGINT) AS tier, f.id FROM ", from);
     if (!q.empty()) {
       absl::StrAppend(&arm, "f.id NOT IN (SELECT id FROM users WHERE ", PrefixRange(backend, "username", q, params),
                       ") AND ");

@@ -322,6 +322,45 @@ TEST_P(KeysetTest, HydratedPagesJoinOnlyThePageAndKeepTheOrder) {
                                        "label-" + NameOf(static_cast<int>(expected[1]))));
 }
 
+// Marks let the select see the page it serves: the bound, the fetch size and the direction.
+TEST_P(KeysetTest, SelectMarksCarryTheBoundFetchAndDirection) {
+  KeysetQuery q = ByKDesc();
+  q.select = "SELECT id, k, name FROM items WHERE grp = ? AND {forward} = 1 AND "
+             "(SELECT count(*) FROM (SELECT 1 FROM items WHERE {after} LIMIT {fetch}) x) > ?";
+  q.where = "name <> ?";
+  q.params = {int64_t{1}, int64_t{0}, std::string("zzz")};
+  ASSERT_OK_AND_ASSIGN(KeysetStatement first, BuildKeysetStatement(q, nullptr, 11));
+  EXPECT_EQ(first.sql,
+            "SELECT id, k, name FROM items WHERE grp = ? AND 1 = 1 AND (SELECT count(*) FROM (SELECT 1 FROM items "
+            "WHERE 1 = 1 LIMIT 11) x) > ? WHERE (name <> ?) ORDER BY k DESC, id DESC LIMIT ?");
+  EXPECT_THAT(first.params, ElementsAre(store::Value(int64_t{1}), store::Value(int64_t{0}),
+                                        store::Value(std::string("zzz")), store::Value(int64_t{11})));
+  Cursor c{.scope = q.scope, .direction = Direction::kBackward, .keys = {int64_t{5}, int64_t{17}}};
+  ASSERT_OK_AND_ASSIGN(KeysetStatement back, BuildKeysetStatement(q, &c, 21));
+  EXPECT_EQ(back.sql,
+            "SELECT id, k, name FROM items WHERE grp = ? AND 0 = 1 AND (SELECT count(*) FROM (SELECT 1 FROM items "
+            "WHERE (k, id) > (?, ?) LIMIT 21) x) > ? WHERE (name <> ?) AND (k, id) > (?, ?) ORDER BY k ASC, id ASC LIMIT ?");
+  EXPECT_THAT(back.params,
+              ElementsAre(store::Value(int64_t{1}), store::Value(int64_t{5}), store::Value(int64_t{17}),
+                          store::Value(int64_t{0}), store::Value(std::string("zzz")), store::Value(int64_t{5}),
+                          store::Value(int64_t{17}), store::Value(int64_t{21})));
+}
+
+// A select that uses {after} walks the same list as one that does not, on the real backend.
+TEST_P(KeysetTest, WalksTheSameListWithMarksInTheSelect) {
+  ASSERT_OK(CreateItems(db(), ctx_, 500));
+  KeysetQuery q = ByKDesc();
+  q.select = "SELECT id, k, name FROM items WHERE {forward} + 0 >= 0 AND "
+             "(SELECT count(*) FROM (SELECT 1 FROM items WHERE {after} LIMIT {fetch}) x) >= 0";
+  q.select = "SELECT * FROM (" + q.select + ") s";
+  std::string prev;
+  EXPECT_EQ(WalkForward(q, 23, {}, &prev), ExpectedKDesc(500));
+  ASSERT_OK_AND_ASSIGN(auto back, FetchPage(db(), ctx_, q, {.limit = 23, .cursor = prev}, IdOf));
+  const std::vector<int64_t> expected = ExpectedKDesc(500);
+  ASSERT_EQ(back.items.size(), 23u);
+  EXPECT_TRUE(std::equal(back.items.begin(), back.items.end(), expected.end() - 500 % 23 - 23));
+}
+
 TEST_P(KeysetTest, RejectsMalformedHydration) {
   KeysetQuery q = ByKDesc();
   q.hydrate = "SELECT * FROM items";

@@ -312,6 +312,45 @@ TEST_P(SearchTest, StatementUsesTheSearchIndexes) {
   }
 }
 
+// The full-text arm is skipped when the prefix arm fills a forward page after the cursor; every page
+// size, forward and backward, still walks the one list: exact, prefixes by length, then full text.
+TEST_P(SearchTest, PagesCrossFromPrefixToFullTextWhateverTheirSize) {
+  AddUser(10, "ann", "");
+  for (int i = 0; i < 5; ++i) AddUser(11 + i, "ann" + std::string(i + 1, 'x'), "");  // bucket 1, tiers 4..8
+  AddUser(20, "zed1", "Ann Lee");                                                    // bucket 2, tier 0
+  AddUser(21, "zed2", "Annabel Lee");                                                // bucket 2, tier 1
+  AddUser(22, "zed3", "Ann Other", "SUSPENDED");                                     // not listed
+  AddUser(23, "annz", "", "BANNED");                                                 // not listed
+  const std::vector<int64_t> all = {10, 11, 12, 13, 14, 15, 20, 21};
+  ASSERT_OK_AND_ASSIGN(auto whole, search_->Users(ctx_, {.query = "ann", .limit = 100}));
+  EXPECT_EQ(Ids(whole), all);
+  for (int limit = 1; limit <= 9; ++limit) {
+    SCOPED_TRACE(limit);
+    std::vector<int64_t> forward;
+    std::string cursor, prev;
+    for (int guard = 0; guard < 20; ++guard) {
+      ASSERT_OK_AND_ASSIGN(auto page, search_->Users(ctx_, {.query = "ann", .limit = limit, .cursor = cursor}));
+      const std::vector<int64_t> ids = Ids(page);
+      forward.insert(forward.end(), ids.begin(), ids.end());
+      prev = page.prev_cursor;
+      if (!page.has_more) break;
+      cursor = page.next_cursor;
+    }
+    EXPECT_EQ(forward, all);
+    // Back from the last page to the head: everything before it, in order.
+    std::vector<std::vector<int64_t>> pages;
+    for (int guard = 0; guard < 20 && !prev.empty(); ++guard) {
+      ASSERT_OK_AND_ASSIGN(auto page, search_->Users(ctx_, {.query = "ann", .limit = limit, .cursor = prev}));
+      pages.push_back(Ids(page));
+      prev = page.has_more ? page.prev_cursor : "";
+    }
+    std::vector<int64_t> backward;
+    for (auto it = pages.rbegin(); it != pages.rend(); ++it) backward.insert(backward.end(), it->begin(), it->end());
+    const size_t last = all.size() % limit == 0 ? limit : all.size() % limit;
+    EXPECT_EQ(backward, std::vector<int64_t>(all.begin(), all.end() - static_cast<std::ptrdiff_t>(last)));
+  }
+}
+
 TEST_P(SearchTest, RelevanceTiersWithinBucketsAreDerivableByHand) {
   // Prefix bucket: shorter usernames first, whatever the ids.
   AddUser(20, "annabelle", "");

@@ -58,7 +58,13 @@ struct SortKey {
 // The list being paged. Plain data; build one per request (scope usually includes the owner's id).
 struct KeysetQuery {
   std::string scope;                  // cursor scope tag: a cursor from another list is rejected
-  std::string select;                 // "SELECT ... FROM ... [JOIN ...]" without WHERE / ORDER BY / LIMIT
+  // "SELECT ... FROM ... [JOIN ...]" without WHERE / ORDER BY / LIMIT. It may hold marks, for a
+  // select that must know the page it serves (e.g. to skip work the page cannot reach): {after} →
+  // the keyset bound "rows after the anchor" over the keys (`1 = 1` on the first page), its values
+  // spliced into `params` where the mark stands among the `?`s (so no `?` may hide in a string
+  // literal before a mark); {fetch} → the number of rows fetched (limit + 1); {forward} → 1 when the
+  // page is scanned in the list's order, 0 for a backward page.
+  std::string select;
   std::string where{};                // optional predicate with `?` placeholders, ANDed with the keyset bound
   std::vector<store::Value> params{}; // values for the `?` in `where`, in order
   std::vector<SortKey> keys;          // 1..CursorCodec::kMaxKeys; the last must be unique
