@@ -16,10 +16,7 @@ namespace daira::services {
 namespace {
 
 // This file lives at tests/services/; the migrations at src/store/migrations/<dialect>/.
-std::string MigrationsDir() {
-  std::string here = __FILE__;
-  return here.substr(0, here.rfind("tests/services/")) + "src/store/migrations/";
-}
+std::string MigrationsDir() { return std::string(DAIRA_SOURCE_DIR) + "/src/store/migrations/"; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
