@@ -166,6 +166,46 @@ std::vector<EntryPoint> EntryPoints() {
       {"comments.list_by_post", nullptr, R"({"post_id":"$P"})", daira_comments_list_by_post, "parent_id"},
       {"comments.list_by_video", nullptr, R"({"video_id":"1"})", daira_comments_list_by_video, "video_id"},
       {"comments.list_replies", nullptr, R"({"parent_id":"1"})", daira_comments_list_replies, "replies_count"},
+      {"follows.get", nullptr, R"({"id":"1"})", daira_follows_get, "status"},
+      {"follows.get_many", nullptr, R"([1,"2"])", daira_follows_get_many, "follower_id"},
+      {"follows.count", daira_follows_count, R"({"followee_id":"$B","status":"ACTIVE"})"},
+      {"follows.exists", daira_follows_exists, R"({"id":"1"})"},
+      {"follows.find_by_pair", nullptr, R"({"follower_id":"$A","followee_id":"$B"})", daira_follows_find_by_pair,
+       "created_at"},
+      {"follows.list_by_followee", nullptr, R"({"followee_id":"$B","limit":2})", daira_follows_list_by_followee,
+       "follower_id"},
+      {"follows.list_by_follower", nullptr, R"({"follower_id":"$A"})", daira_follows_list_by_follower, "status"},
+      {"blocks.get", nullptr, R"({"id":"1"})", daira_blocks_get, "reason"},
+      {"blocks.get_many", nullptr, R"([1])", daira_blocks_get_many, "blocked_id"},
+      {"blocks.count", daira_blocks_count, R"({"blocker_id":"$A"})"},
+      {"blocks.exists", daira_blocks_exists, R"({"id":"1"})"},
+      {"blocks.find_by_pair", nullptr, R"({"blocker_id":"$A","blocked_id":"$B"})", daira_blocks_find_by_pair, "id"},
+      {"blocks.list_by_blocker", nullptr, R"({"blocker_id":"$A"})", daira_blocks_list_by_blocker, "reason"},
+      {"mutes.get", nullptr, R"({"id":"1"})", daira_mutes_get, "kind"},
+      {"mutes.get_many", nullptr, R"([1])", daira_mutes_get_many, "expires_at"},
+      {"mutes.count", daira_mutes_count, R"({"muter_id":"$A","kind":"MUTE"})"},
+      {"mutes.exists", daira_mutes_exists, R"({"id":"1"})"},
+      {"mutes.find_by_pair", nullptr, R"({"muter_id":"$A","muted_id":"$B"})", daira_mutes_find_by_pair, "kind"},
+      {"mutes.list_by_muter", nullptr, R"({"muter_id":"$A","limit":3})", daira_mutes_list_by_muter, "muted_id"},
+      {"reactions.get", nullptr, R"({"id":"1"})", daira_reactions_get, "reaction"},
+      {"reactions.get_many", nullptr, R"([1,2])", daira_reactions_get_many, "post_id"},
+      {"reactions.count", daira_reactions_count, R"({"target_type":"POST","target_id":"$P","reaction":"LIKE"})"},
+      {"reactions.exists", daira_reactions_exists, R"({"id":"1"})"},
+      {"reactions.find_by_user_and_target", nullptr, R"({"user_id":"$A","target_type":"POST","target_id":"$P"})",
+       daira_reactions_find_by_user_and_target, "reaction"},
+      {"reactions.list_by_target", nullptr, R"({"target_type":"POST","target_id":"$P"})",
+       daira_reactions_list_by_target, "user_id"},
+      {"sessions.get", nullptr, R"({"id":"1"})", daira_sessions_get, "device_type,refresh_token_hash"},
+      {"sessions.get_many", nullptr, R"([1])", daira_sessions_get_many, "expires_at"},
+      {"sessions.count", daira_sessions_count, R"({"user_id":"$A","revoked":false})"},
+      {"sessions.exists", daira_sessions_exists, R"({"id":"1"})"},
+      {"sessions.list_by_user", nullptr, R"({"user_id":"$A"})", daira_sessions_list_by_user, "access_token_hash"},
+      {"sessions.list_by_family", nullptr, R"({"family_id":"1"})", daira_sessions_list_by_family, "family_id"},
+      {"user_profiles.get", nullptr, R"({"user_id":"$A"})", daira_user_profiles_get, "trust_score,badges"},
+      {"user_profiles.get_many", nullptr, R"(["$A","$B"])", daira_user_profiles_get_many, "followers_count"},
+      {"user_profiles.count", daira_user_profiles_count, R"({"min_followers_count":0,"trust_score_below":0.5})"},
+      {"user_profiles.exists", daira_user_profiles_exists, R"({"user_id":"$B"})"},
+      {"search.videos", daira_search_videos, R"({"query":"nile sunset","scope":"VIDEOS","limit":5})"},
   };
 }
 
@@ -177,7 +217,9 @@ const char* const kFieldNames[] = {"id", "ids", "user_id", "username", "email", 
                                    "metadata", "idempotency_key", "type", "reporter_id", "content_type",
                                    "content_id", "reason", "severity", "evidence", "report_id", "moderator_id",
                                    "decision", "notes", "action", "entity_type", "entity_id", "changes",
-                                   "author_id", "last_payout_at", "completed_at", "balance_after"};
+                                   "author_id", "last_payout_at", "completed_at", "balance_after", "blocker_id",
+                                   "blocked_id", "muter_id", "muted_id", "family_id", "revoked",
+                                   "min_followers_count", "trust_score_below", "scope"};
 
 const char* const kAtoms[] = {"null", "true", "false", "0", "-1", "1", "9223372036854775807",
                               "-9223372036854775808", "18446744073709551615", "1e308", "-0.5", "\"\"",
@@ -375,6 +417,7 @@ int main(int argc, char** argv) {
     if (code == DAIRA_OK) {
       Expect(err == nullptr, e, input, "error object left on success");
       Expect(result != nullptr && daira::ParseJson(result).ok(), e, input, "success without a valid JSON record");
+      Expect(result == nullptr || std::strstr(result, "token_hash") == nullptr, e, input, "a session token hash left");
       Expect(code != DAIRA_INTERNAL, e, input, "INTERNAL");
       daira_free(result);
     } else {

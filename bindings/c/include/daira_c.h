@@ -300,6 +300,10 @@ DAIRA_C_CALL(daira_search_users);
 /* {query* ("cairo nights", or "#cairo" for one tag's posts), viewer_id (absent: anonymous, PUBLIC posts
  * only), limit, cursor} → page of {post: Post with author, relevance}: whole-word matches first, then newest. */
 DAIRA_C_CALL(daira_search_posts);
+/* {query* ("nile sunset"; '#' is a separator: "#cairo" is the word "cairo"), viewer_id (absent: anonymous,
+ * PUBLIC videos only), scope ("ALL" or "VIDEOS"), limit, cursor} → page of {video: Video, relevance}: PUBLISHED
+ * videos the viewer may see whose title or description holds every word as a prefix, whole-word matches first. */
+DAIRA_C_CALL(daira_search_videos);
 /* {query* (a tag prefix, "#cai" or "cai"), limit, cursor} → page of {id, tag, posts_count, videos_count},
  * the exact tag first, then by use count. */
 DAIRA_C_CALL(daira_search_hashtags);
@@ -465,6 +469,59 @@ DAIRA_C_RECORD_READS(comments);
 DAIRA_C_RECORD_CALL(daira_comments_list_by_post);
 DAIRA_C_RECORD_CALL(daira_comments_list_by_video);
 DAIRA_C_RECORD_CALL(daira_comments_list_replies);
+
+/* follows: Follow {id, follower_id, followee_id, status ("ACTIVE" | "PENDING"), created_at, updated_at}.
+ * Read-only (write through daira_social_*). count filters: {follower_id, followee_id, status} */
+DAIRA_C_RECORD_READS(follows);
+/* record call; {follower_id*, followee_id*} → Follow. NOT_FOUND "follows: user 1 does not follow user 2". */
+DAIRA_C_RECORD_CALL(daira_follows_find_by_pair);
+/* record calls; {followee_id* | follower_id*, limit, cursor} → page of Follow, newest first. */
+DAIRA_C_RECORD_CALL(daira_follows_list_by_followee);
+DAIRA_C_RECORD_CALL(daira_follows_list_by_follower);
+
+/* blocks: Block {id, blocker_id, blocked_id, reason, created_at}. Read-only. count filters: {blocker_id,
+ * blocked_id} */
+DAIRA_C_RECORD_READS(blocks);
+/* record call; {blocker_id*, blocked_id*} → Block (not the reverse one). NOT_FOUND "blocks: user 1 does not
+ * block user 2". */
+DAIRA_C_RECORD_CALL(daira_blocks_find_by_pair);
+/* record call; {blocker_id*, limit, cursor} → page of Block, newest first. */
+DAIRA_C_RECORD_CALL(daira_blocks_list_by_blocker);
+
+/* mutes: Mute {id, muter_id, muted_id, kind ("MUTE" | "HIDE_STORIES" | "HIDE_POSTS"), created_at,
+ * expires_at}. Read-only. count filters: {muter_id, muted_id, kind} */
+DAIRA_C_RECORD_READS(mutes);
+/* record call; {muter_id*, muted_id*} → Mute. NOT_FOUND "mutes: user 1 does not mute user 2". */
+DAIRA_C_RECORD_CALL(daira_mutes_find_by_pair);
+/* record call; {muter_id*, limit, cursor} → page of Mute, newest first. */
+DAIRA_C_RECORD_CALL(daira_mutes_list_by_muter);
+
+/* reactions (rows of `likes`): Reaction {id, user_id, post_id, video_id, comment_id (one of the three
+ * set), reaction ("LIKE" | "LOVE" | "LAUGH" | "SAD" | "ANGRY"), created_at}. Read-only (write through
+ * daira_content_react). count filters: {user_id, target_type + target_id, reaction} */
+DAIRA_C_RECORD_READS(reactions);
+/* record call; {user_id*, target_type* ("POST" | "VIDEO" | "COMMENT"), target_id*} → Reaction. NOT_FOUND
+ * "likes: user 7 has no reaction to POST 42". */
+DAIRA_C_RECORD_CALL(daira_reactions_find_by_user_and_target);
+/* record call; {target_type*, target_id*, limit, cursor} → page of Reaction, newest first. */
+DAIRA_C_RECORD_CALL(daira_reactions_list_by_target);
+
+/* sessions (user_sessions): Session {id, user_id, family_id, device_type, device_name, ip_address,
+ * user_agent, created_at, updated_at, last_used_at, expires_at, access_expires_at, revoked_at, replaced_by}.
+ * Read-only. The token hashes are secret: `fields` naming refresh_token_hash or access_token_hash is
+ * INVALID_ARGUMENT naming "fields", and no record carries them. count filters: {user_id, family_id,
+ * revoked (bool)} */
+DAIRA_C_RECORD_READS(sessions);
+/* record calls; {user_id*, limit, cursor} → page of Session, newest first; {family_id*, limit, cursor} →
+ * the rotation chain of one login, oldest first. */
+DAIRA_C_RECORD_CALL(daira_sessions_list_by_user);
+DAIRA_C_RECORD_CALL(daira_sessions_list_by_family);
+
+/* user_profiles: UserProfile {user_id, display_name, bio, location, website, followers_count,
+ * following_count, posts_count, videos_count, likes_received_count, trust_score (0..1), badges, created_at,
+ * updated_at}. Keyed by the user: _get and _exists take {user_id*} (not {id}); _get_many an array of user
+ * ids. Read-only. count filters: {min_followers_count (>= 0), trust_score_below (0..1)} */
+DAIRA_C_RECORD_READS(user_profiles);
 
 #undef DAIRA_C_RECORD_READS
 #undef DAIRA_C_RECORD_CALL

@@ -82,6 +82,18 @@ DAIRA_CABI_CALL(daira_search_posts, "search.posts") {
   });
 }
 
+DAIRA_CABI_CALL(daira_search_videos, "search.videos") {
+  const UserId viewer(r.OptId("viewer_id").value_or(0));  // absent: anonymous (PUBLIC videos only)
+  services::SearchRequest req = SearchOf(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(auto result, p.search().Videos(ctx, viewer, req));
+  return daira::cabi::PageJson(result, [](JsonWriter& w, const services::VideoHit& hit) {
+    w.BeginObject().Key("video");
+    daira::cabi::WriteVideo(w, hit.video);
+    w.Key("relevance").Int(hit.relevance).EndObject();
+  });
+}
+
 DAIRA_CABI_CALL(daira_search_hashtags, "search.hashtags") {
   services::SearchRequest req = SearchOf(r);
   DAIRA_CABI_CHECK(r);

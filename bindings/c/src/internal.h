@@ -90,6 +90,8 @@ class Request {
   std::vector<int64_t> IdList(std::string_view field);
   int64_t Int(std::string_view field, int64_t fallback);
   std::optional<int64_t> OptInt(std::string_view field);
+  // A JSON number (integer or not).
+  std::optional<double> OptDouble(std::string_view field);
   std::string String(std::string_view field, std::string fallback = "");
   std::optional<std::string> OptString(std::string_view field);
   std::optional<bool> OptBool(std::string_view field);

@@ -101,6 +101,16 @@ std::optional<int64_t> Request::OptInt(std::string_view field) {
   return v->AsInt();
 }
 
+std::optional<double> Request::OptDouble(std::string_view field) {
+  const JsonValue* v = Lookup(field);
+  if (v == nullptr) return std::nullopt;
+  if (v->type() != JsonValue::Type::kInt && v->type() != JsonValue::Type::kDouble) {
+    Fail(field, absl::StrCat("must be a number (got ", TypeName(*v), ")"));
+    return std::nullopt;
+  }
+  return v->AsDouble();
+}
+
 std::string Request::String(std::string_view field, std::string fallback) {
   return OptString(field).value_or(std::move(fallback));
 }

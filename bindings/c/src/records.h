@@ -85,6 +85,7 @@ class MaskedWriter {
 
  private:
   void Value(int64_t v) { w_.Int(v); }
+  void Value(double v) { w_.Double(v); }
   void Value(const std::string& v) { w_.String(v); }
   void Value(std::chrono::system_clock::time_point t) { WriteTime(w_, t); }
   template <typename Tag>
@@ -134,12 +135,20 @@ std::string PageOf(const query::Page<typename K::Model>& page, MaskOf<K> mask) {
 }
 
 // `fields` as K's mask: NULL or "" is every (non-sensitive) field; an unknown name is InvalidArgument
-// "<op>: fields names an unknown field (got \"…\")" naming "fields".
+// "<op>: fields names an unknown field (got \"…\")" naming "fields", and so is a sensitive one
+// ("fields names a secret field").
 template <typename K>
 absl::StatusOr<MaskOf<K>> ParseFields(std::string_view op, const char* fields) {
   if (fields == nullptr) return K::Columns().All();
   absl::StatusOr<MaskOf<K>> mask = K::Columns().Parse(fields);
-  if (mask.ok()) return mask;
+  if (mask.ok()) {
+    // Sensitive columns (session token hashes) never leave through the C ABI.
+    const MaskOf<K> open = K::Columns().All() | K::Columns().PrimaryKey();
+    if (!open.Contains(*mask)) {
+      return InvalidField(op, "fields", "names a secret field (token hashes are never returned)");
+    }
+    return mask;
+  }
   std::string message(mask.status().message());
   const std::string prefix = "field mask: fields ";
   if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
@@ -191,10 +200,21 @@ daira_code RecordCall(daira_platform_t* handle, std::string_view op, const char*
                       });
 }
 
+// The request key of K's primary key: K::kIdKey when the kind names one ("user_id" for profiles),
+// else "id".
+template <typename K>
+constexpr std::string_view IdKey() {
+  if constexpr (requires { K::kIdKey; }) {
+    return K::kIdKey;
+  } else {
+    return "id";
+  }
+}
+
 // {id*} → the record.
 template <typename K>
 absl::StatusOr<std::string> GetBody(Platform& p, Request& r, MaskOf<K> mask, const RequestContext& ctx) {
-  const typename K::Id id(r.Id("id"));
+  const typename K::Id id(r.Id(IdKey<K>()));
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(typename K::Model m, K::Repo(p).Get(ctx, id, mask));
   return RecordOf<K>(m, mask);
@@ -237,7 +257,7 @@ absl::StatusOr<std::string> ListBy(Platform& p, Request& r, MaskOf<K> mask, cons
 // {id*} → {"exists": bool}.
 template <typename K>
 absl::StatusOr<std::string> ExistsBody(Platform& p, Request& r, const RequestContext& ctx) {
-  const typename K::Id id(r.Id("id"));
+  const typename K::Id id(r.Id(IdKey<K>()));
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(bool exists, K::Repo(p).Exists(ctx, id));
   JsonWriter w;

@@ -57,6 +57,7 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"feed_hashtag":               C.daira_call_fn(C.daira_feed_hashtag),
 	"search_users":               C.daira_call_fn(C.daira_search_users),
 	"search_posts":               C.daira_call_fn(C.daira_search_posts),
+	"search_videos":              C.daira_call_fn(C.daira_search_videos),
 	"search_hashtags":            C.daira_call_fn(C.daira_search_hashtags),
 	"trending_videos":            C.daira_call_fn(C.daira_trending_videos),
 	"trending_hashtags":          C.daira_call_fn(C.daira_trending_hashtags),
@@ -96,6 +97,18 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"videos_count":               C.daira_call_fn(C.daira_videos_count),
 	"comments_exists":            C.daira_call_fn(C.daira_comments_exists),
 	"comments_count":             C.daira_call_fn(C.daira_comments_count),
+	"follows_exists":             C.daira_call_fn(C.daira_follows_exists),
+	"follows_count":              C.daira_call_fn(C.daira_follows_count),
+	"blocks_exists":              C.daira_call_fn(C.daira_blocks_exists),
+	"blocks_count":               C.daira_call_fn(C.daira_blocks_count),
+	"mutes_exists":               C.daira_call_fn(C.daira_mutes_exists),
+	"mutes_count":                C.daira_call_fn(C.daira_mutes_count),
+	"reactions_exists":           C.daira_call_fn(C.daira_reactions_exists),
+	"reactions_count":            C.daira_call_fn(C.daira_reactions_count),
+	"sessions_exists":            C.daira_call_fn(C.daira_sessions_exists),
+	"sessions_count":             C.daira_call_fn(C.daira_sessions_count),
+	"user_profiles_exists":       C.daira_call_fn(C.daira_user_profiles_exists),
+	"user_profiles_count":        C.daira_call_fn(C.daira_user_profiles_count),
 }
 
 // recordCalls holds every record call (a service call with a field mask) by name.
@@ -133,6 +146,29 @@ var recordCalls = map[string]C.daira_record_fn{
 	"comments_list_by_post":                C.daira_record_fn(C.daira_comments_list_by_post),
 	"comments_list_by_video":               C.daira_record_fn(C.daira_comments_list_by_video),
 	"comments_list_replies":                C.daira_record_fn(C.daira_comments_list_replies),
+	"follows_get":                          C.daira_record_fn(C.daira_follows_get),
+	"follows_get_many":                     C.daira_record_fn(C.daira_follows_get_many),
+	"follows_find_by_pair":                 C.daira_record_fn(C.daira_follows_find_by_pair),
+	"follows_list_by_followee":             C.daira_record_fn(C.daira_follows_list_by_followee),
+	"follows_list_by_follower":             C.daira_record_fn(C.daira_follows_list_by_follower),
+	"blocks_get":                           C.daira_record_fn(C.daira_blocks_get),
+	"blocks_get_many":                      C.daira_record_fn(C.daira_blocks_get_many),
+	"blocks_find_by_pair":                  C.daira_record_fn(C.daira_blocks_find_by_pair),
+	"blocks_list_by_blocker":               C.daira_record_fn(C.daira_blocks_list_by_blocker),
+	"mutes_get":                            C.daira_record_fn(C.daira_mutes_get),
+	"mutes_get_many":                       C.daira_record_fn(C.daira_mutes_get_many),
+	"mutes_find_by_pair":                   C.daira_record_fn(C.daira_mutes_find_by_pair),
+	"mutes_list_by_muter":                  C.daira_record_fn(C.daira_mutes_list_by_muter),
+	"reactions_get":                        C.daira_record_fn(C.daira_reactions_get),
+	"reactions_get_many":                   C.daira_record_fn(C.daira_reactions_get_many),
+	"reactions_find_by_user_and_target":    C.daira_record_fn(C.daira_reactions_find_by_user_and_target),
+	"reactions_list_by_target":             C.daira_record_fn(C.daira_reactions_list_by_target),
+	"sessions_get":                         C.daira_record_fn(C.daira_sessions_get),
+	"sessions_get_many":                    C.daira_record_fn(C.daira_sessions_get_many),
+	"sessions_list_by_user":                C.daira_record_fn(C.daira_sessions_list_by_user),
+	"sessions_list_by_family":              C.daira_record_fn(C.daira_sessions_list_by_family),
+	"user_profiles_get":                    C.daira_record_fn(C.daira_user_profiles_get),
+	"user_profiles_get_many":               C.daira_record_fn(C.daira_user_profiles_get_many),
 }
 
 // AccountsRegister calls daira_accounts_register with request encoded as JSON and returns the record's JSON.
@@ -370,6 +406,11 @@ func (p *Platform) SearchPosts(request any) ([]byte, error) {
 	return p.invoke("search_posts", C.daira_call_fn(C.daira_search_posts), request)
 }
 
+// SearchVideos calls daira_search_videos with request encoded as JSON and returns the record's JSON.
+func (p *Platform) SearchVideos(request any) ([]byte, error) {
+	return p.invoke("search_videos", C.daira_call_fn(C.daira_search_videos), request)
+}
+
 // SearchHashtags calls daira_search_hashtags with request encoded as JSON and returns the record's JSON.
 func (p *Platform) SearchHashtags(request any) ([]byte, error) {
 	return p.invoke("search_hashtags", C.daira_call_fn(C.daira_search_hashtags), request)
@@ -563,6 +604,66 @@ func (p *Platform) CommentsExists(request any) ([]byte, error) {
 // CommentsCount calls daira_comments_count with request encoded as JSON and returns the record's JSON.
 func (p *Platform) CommentsCount(request any) ([]byte, error) {
 	return p.invoke("comments_count", C.daira_call_fn(C.daira_comments_count), request)
+}
+
+// FollowsExists calls daira_follows_exists with request encoded as JSON and returns the record's JSON.
+func (p *Platform) FollowsExists(request any) ([]byte, error) {
+	return p.invoke("follows_exists", C.daira_call_fn(C.daira_follows_exists), request)
+}
+
+// FollowsCount calls daira_follows_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) FollowsCount(request any) ([]byte, error) {
+	return p.invoke("follows_count", C.daira_call_fn(C.daira_follows_count), request)
+}
+
+// BlocksExists calls daira_blocks_exists with request encoded as JSON and returns the record's JSON.
+func (p *Platform) BlocksExists(request any) ([]byte, error) {
+	return p.invoke("blocks_exists", C.daira_call_fn(C.daira_blocks_exists), request)
+}
+
+// BlocksCount calls daira_blocks_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) BlocksCount(request any) ([]byte, error) {
+	return p.invoke("blocks_count", C.daira_call_fn(C.daira_blocks_count), request)
+}
+
+// MutesExists calls daira_mutes_exists with request encoded as JSON and returns the record's JSON.
+func (p *Platform) MutesExists(request any) ([]byte, error) {
+	return p.invoke("mutes_exists", C.daira_call_fn(C.daira_mutes_exists), request)
+}
+
+// MutesCount calls daira_mutes_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) MutesCount(request any) ([]byte, error) {
+	return p.invoke("mutes_count", C.daira_call_fn(C.daira_mutes_count), request)
+}
+
+// ReactionsExists calls daira_reactions_exists with request encoded as JSON and returns the record's JSON.
+func (p *Platform) ReactionsExists(request any) ([]byte, error) {
+	return p.invoke("reactions_exists", C.daira_call_fn(C.daira_reactions_exists), request)
+}
+
+// ReactionsCount calls daira_reactions_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) ReactionsCount(request any) ([]byte, error) {
+	return p.invoke("reactions_count", C.daira_call_fn(C.daira_reactions_count), request)
+}
+
+// SessionsExists calls daira_sessions_exists with request encoded as JSON and returns the record's JSON.
+func (p *Platform) SessionsExists(request any) ([]byte, error) {
+	return p.invoke("sessions_exists", C.daira_call_fn(C.daira_sessions_exists), request)
+}
+
+// SessionsCount calls daira_sessions_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) SessionsCount(request any) ([]byte, error) {
+	return p.invoke("sessions_count", C.daira_call_fn(C.daira_sessions_count), request)
+}
+
+// UserProfilesExists calls daira_user_profiles_exists with request encoded as JSON and returns the record's JSON.
+func (p *Platform) UserProfilesExists(request any) ([]byte, error) {
+	return p.invoke("user_profiles_exists", C.daira_call_fn(C.daira_user_profiles_exists), request)
+}
+
+// UserProfilesCount calls daira_user_profiles_count with request encoded as JSON and returns the record's JSON.
+func (p *Platform) UserProfilesCount(request any) ([]byte, error) {
+	return p.invoke("user_profiles_count", C.daira_call_fn(C.daira_user_profiles_count), request)
 }
 
 // WalletsGet calls daira_wallets_get with request encoded as JSON and the field mask fields ("" for every
@@ -761,4 +862,142 @@ func (p *Platform) CommentsListByVideo(request any, fields string) ([]byte, erro
 // field) and returns the record's JSON.
 func (p *Platform) CommentsListReplies(request any, fields string) ([]byte, error) {
 	return p.invokeRecord("comments_list_replies", C.daira_record_fn(C.daira_comments_list_replies), request, fields)
+}
+
+// FollowsGet calls daira_follows_get with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) FollowsGet(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("follows_get", C.daira_record_fn(C.daira_follows_get), request, fields)
+}
+
+// FollowsGetMany calls daira_follows_get_many with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) FollowsGetMany(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("follows_get_many", C.daira_record_fn(C.daira_follows_get_many), request, fields)
+}
+
+// FollowsFindByPair calls daira_follows_find_by_pair with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) FollowsFindByPair(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("follows_find_by_pair", C.daira_record_fn(C.daira_follows_find_by_pair), request, fields)
+}
+
+// FollowsListByFollowee calls daira_follows_list_by_followee with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) FollowsListByFollowee(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("follows_list_by_followee", C.daira_record_fn(C.daira_follows_list_by_followee), request, fields)
+}
+
+// FollowsListByFollower calls daira_follows_list_by_follower with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) FollowsListByFollower(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("follows_list_by_follower", C.daira_record_fn(C.daira_follows_list_by_follower), request, fields)
+}
+
+// BlocksGet calls daira_blocks_get with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) BlocksGet(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("blocks_get", C.daira_record_fn(C.daira_blocks_get), request, fields)
+}
+
+// BlocksGetMany calls daira_blocks_get_many with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) BlocksGetMany(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("blocks_get_many", C.daira_record_fn(C.daira_blocks_get_many), request, fields)
+}
+
+// BlocksFindByPair calls daira_blocks_find_by_pair with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) BlocksFindByPair(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("blocks_find_by_pair", C.daira_record_fn(C.daira_blocks_find_by_pair), request, fields)
+}
+
+// BlocksListByBlocker calls daira_blocks_list_by_blocker with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) BlocksListByBlocker(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("blocks_list_by_blocker", C.daira_record_fn(C.daira_blocks_list_by_blocker), request, fields)
+}
+
+// MutesGet calls daira_mutes_get with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) MutesGet(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("mutes_get", C.daira_record_fn(C.daira_mutes_get), request, fields)
+}
+
+// MutesGetMany calls daira_mutes_get_many with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) MutesGetMany(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("mutes_get_many", C.daira_record_fn(C.daira_mutes_get_many), request, fields)
+}
+
+// MutesFindByPair calls daira_mutes_find_by_pair with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) MutesFindByPair(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("mutes_find_by_pair", C.daira_record_fn(C.daira_mutes_find_by_pair), request, fields)
+}
+
+// MutesListByMuter calls daira_mutes_list_by_muter with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) MutesListByMuter(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("mutes_list_by_muter", C.daira_record_fn(C.daira_mutes_list_by_muter), request, fields)
+}
+
+// ReactionsGet calls daira_reactions_get with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) ReactionsGet(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("reactions_get", C.daira_record_fn(C.daira_reactions_get), request, fields)
+}
+
+// ReactionsGetMany calls daira_reactions_get_many with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) ReactionsGetMany(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("reactions_get_many", C.daira_record_fn(C.daira_reactions_get_many), request, fields)
+}
+
+// ReactionsFindByUserAndTarget calls daira_reactions_find_by_user_and_target with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) ReactionsFindByUserAndTarget(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("reactions_find_by_user_and_target", C.daira_record_fn(C.daira_reactions_find_by_user_and_target), request, fields)
+}
+
+// ReactionsListByTarget calls daira_reactions_list_by_target with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) ReactionsListByTarget(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("reactions_list_by_target", C.daira_record_fn(C.daira_reactions_list_by_target), request, fields)
+}
+
+// SessionsGet calls daira_sessions_get with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) SessionsGet(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("sessions_get", C.daira_record_fn(C.daira_sessions_get), request, fields)
+}
+
+// SessionsGetMany calls daira_sessions_get_many with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) SessionsGetMany(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("sessions_get_many", C.daira_record_fn(C.daira_sessions_get_many), request, fields)
+}
+
+// SessionsListByUser calls daira_sessions_list_by_user with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) SessionsListByUser(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("sessions_list_by_user", C.daira_record_fn(C.daira_sessions_list_by_user), request, fields)
+}
+
+// SessionsListByFamily calls daira_sessions_list_by_family with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) SessionsListByFamily(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("sessions_list_by_family", C.daira_record_fn(C.daira_sessions_list_by_family), request, fields)
+}
+
+// UserProfilesGet calls daira_user_profiles_get with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) UserProfilesGet(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("user_profiles_get", C.daira_record_fn(C.daira_user_profiles_get), request, fields)
+}
+
+// UserProfilesGetMany calls daira_user_profiles_get_many with request encoded as JSON and the field mask fields ("" for every
+// field) and returns the record's JSON.
+func (p *Platform) UserProfilesGetMany(request any, fields string) ([]byte, error) {
+	return p.invokeRecord("user_profiles_get_many", C.daira_record_fn(C.daira_user_profiles_get_many), request, fields)
 }
