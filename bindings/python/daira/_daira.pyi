@@ -194,6 +194,13 @@ class PostHit:
     def relevance(self) -> int:
         """Query words found whole in the content; 0 on the hashtag path."""
 
+class VideoHit:
+    @property
+    def video(self) -> "Video": ...
+    @property
+    def relevance(self) -> int:
+        """Query words found whole in the title or description."""
+
 class HashtagHit:
     @property
     def id(self) -> int: ...
@@ -1012,6 +1019,17 @@ class Search:
     def users(self, query: str, *, limit: int = 20, cursor: str = "") -> Page[UserHit]: ...
     def posts(self, query: str, *, viewer_id: int = 0, limit: int = 20, cursor: str = "") -> Page[PostHit]: ...
     def hashtags(self, query: str, *, limit: int = 20, cursor: str = "") -> Page[HashtagHit]: ...
+    def videos(
+        self,
+        query: str,
+        *,
+        viewer: Optional[int] = None,
+        scope: str = "ALL",
+        limit: int = 20,
+        cursor: Optional[str] = None,
+    ) -> Page[VideoHit]:
+        """PUBLISHED videos the viewer may see (None: anonymous, PUBLIC only) matching every query word
+        in the title or description; scope 'ALL' or 'VIDEOS'."""
 
 class Trending:
     def videos(

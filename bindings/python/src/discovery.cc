@@ -1,8 +1,10 @@
-// p.feed (home, timeline, hashtag), p.search (users) and p.trending (videos, hashtags).
+// p.feed (home, timeline, hashtag), p.search (users, posts, videos, hashtags) and p.trending (videos,
+// hashtags).
 #include <pybind11/chrono.h>
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "common.h"
@@ -76,6 +78,22 @@ void RegisterDiscovery(py::module_& m) {
           "ACTIVE posts the viewer may see (viewer_id=0: anonymous, PUBLIC only) holding every word of the\n"
           "query, most whole-word matches then newest first; a query that is one '#tag' lists the posts\n"
           "carrying it → Page[PostHit].")
+      .def(
+          "videos",
+          [](SearchApi& s, std::string query, std::optional<int64_t> viewer, std::string scope, int64_t limit,
+             std::optional<std::string> cursor) {
+            auto fetch = [query, viewer, scope, limit](Platform& p, const std::string& c) {
+              services::SearchRequest r{.query = query, .scope = scope, .limit = limit, .cursor = c};
+              return p.search().Videos(Ctx(), UserId{viewer.value_or(0)}, r);
+            };
+            return FetchPage(s.core, fetch, cursor.value_or(""));
+          },
+          py::arg("query"), py::kw_only(), py::arg("viewer") = py::none(), py::arg("scope") = "ALL",
+          py::arg("limit") = 20, py::arg("cursor") = py::none(),
+          "PUBLISHED videos the viewer may see (viewer=None: anonymous, PUBLIC only; a PRIVATE video only\n"
+          "to its author) whose title or description holds every word of the query as a word prefix\n"
+          "('#' is a separator), most whole-word matches then newest first; scope 'ALL' or 'VIDEOS'\n"
+          "→ Page[VideoHit]. InvalidArgument naming query, scope, limit, cursor or viewer.")
       .def(
           "hashtags",
           [](SearchApi& s, std::string query, int64_t limit, const std::string& cursor) {

@@ -411,6 +411,13 @@ void BindContent(py::module_& m) {
       .def("__repr__", [](const services::PostHit& h) {
         return ReprBuilder("PostHit").Add("post", h.post).Add("relevance", h.relevance).Done();
       });
+  py::class_<services::VideoHit>(m, "VideoHit", "A video search result: the PUBLISHED video and its relevance.")
+      .def_readonly("video", &services::VideoHit::video)
+      .def_readonly("relevance", &services::VideoHit::relevance,
+                    "query words found whole in the title or description")
+      .def("__repr__", [](const services::VideoHit& h) {
+        return ReprBuilder("VideoHit").Add("video", h.video).Add("relevance", h.relevance).Done();
+      });
   py::class_<services::HashtagHit>(m, "HashtagHit", "A hashtag search result (tag case-folded, without '#').")
       .def_readonly("id", &services::HashtagHit::id)
       .def_readonly("tag", &services::HashtagHit::tag)
