@@ -6,7 +6,8 @@
 #
 # Node: `npm ci` from the committed package-lock.json into a temporary copy (the source tree gets no
 # node_modules). Go: stdlib only, GOPATH/GOCACHE in a temporary directory, no module downloads
-# (GOPROXY=off); then `go test ./daira` (the wrapper's test). Exit 0 when both printed what they should
+# (GOPROXY=off); then `go test ./daira` (the wrapper's test). Node also runs records_check.js (the
+# wrapper's record() binding; it prints one line, not part of the story). Exit 0 when both printed what they should
 # and the Go test passed; DAIRA_FFI_EXAMPLES=node or =go runs one.
 set -euo pipefail
 
@@ -66,6 +67,10 @@ if [[ " $only " == *" node "* ]]; then
   out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node story.js) || { printf '%s\n' "$out" >&2; die "node: story.js failed"; }
   printf '%s\n' "$out"
   expect node "$out"
+  # The wrapper's record() binding (the typed-repository calls), apart from the story.
+  out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node records_check.js) \
+    || { printf '%s\n' "$out" >&2; die "node: records_check.js failed"; }
+  [[ "$out" == "node records: ok" ]] || die "node: records_check.js printed: $out"
 fi
 
 if [[ " $only " == *" go "* ]]; then

@@ -6,6 +6,7 @@
 //   const daira = require('./daira');
 //   const db = daira.open('sqlite:/tmp/app.db', { password_cost: 'test' });
 //   const alice = db.call('accounts_register', { username: 'alice', email: 'a@x.io', password: 'pw pw pw pw' });
+//   const w = db.record('wallets_get', { id: wallet.id }, 'balance,currency');   // a record call + field mask
 //   db.close();
 //
 // Ownership: every string the library returns is copied into JS and freed with daira_free at once;
@@ -51,6 +52,18 @@ function callFunction(name) {
   return calls.get(name);
 }
 
+// The record calls (typed repositories: wallets_get, follows_list_by_follower, …) take the field mask
+// too; they are bound with their own signature, in their own table, so a name is never bound both ways.
+const recordSignature = (name) =>
+  `int daira_${name}(daira_platform_t *platform, const char *request, size_t request_len, ` +
+  'const char *fields, _Out_ void **out_json, _Inout_ daira_error_t **err)';
+const records = new Map();
+function recordFunction(name) {
+  if (!/^[a-z_]+$/.test(name)) throw new TypeError(`not a daira call name: ${name}`);
+  if (!records.has(name)) records.set(name, lib.func(recordSignature(name)));
+  return records.get(name);
+}
+
 class DairaError extends Error {
   constructor(code, message, field, violations) {
     super(message);
@@ -80,14 +93,37 @@ class Platform {
     this.handle = handle;
   }
 
-  // Calls daira_<name> with `request` (an object) and returns the parsed record.
+  // Calls the service call daira_<name> with `request` (an object) and returns the parsed record.
+  // Not for record calls (their C signature has a `fields` parameter): use record().
   call(name, request = {}) {
     if (this.handle === null) throw new DairaError(9, 'platform is closed', 'platform', []);
+    if (records.has(name)) throw new TypeError(`${name} is a record call: use record(name, request, fields)`);
     const fn = callFunction(name);
     const text = encode(request);
+    return this.#run(text, (out, errBox) => fn(this.handle, text, Buffer.byteLength(text), out, errBox));
+  }
+
+  // Calls the record call daira_<name> (a typed-repository read: "wallets_get", "follows_find_by_pair",
+  // "sessions_list_by_user", …) with `request` (an object; an array of ids for *_get_many) and the field
+  // mask `fields` ("balance,currency"; null/undefined or "" = every field) and returns the parsed record
+  // or page. The exists/count calls and the writes are service calls: use call().
+  record(name, request = {}, fields = null) {
+    if (this.handle === null) throw new DairaError(9, 'platform is closed', 'platform', []);
+    if (calls.has(name)) throw new TypeError(`${name} is a service call: use call(name, request)`);
+    if (fields !== null && fields !== undefined && typeof fields !== 'string') {
+      throw new TypeError('fields must be a string of comma-separated field names, or null');
+    }
+    const fn = recordFunction(name);
+    const text = encode(request);
+    const mask = fields === undefined ? null : fields;
+    return this.#run(text, (out, errBox) => fn(this.handle, text, Buffer.byteLength(text), mask, out, errBox));
+  }
+
+  // Runs one call and returns its parsed JSON, freeing the library's string; throws a DairaError.
+  #run(text, invoke) {
     const out = [null];
     const errBox = [null];
-    const code = fn(this.handle, text, Buffer.byteLength(text), out, errBox);
+    const code = invoke(out, errBox);
     if (code !== 0) throw takeError(code, errBox);
     try {
       return JSON.parse(koffi.decode(out[0], 'char', -1));

@@ -163,6 +163,58 @@ func TestServiceAndRecordCalls(t *testing.T) {
 	wantError(t, err, FailedPrecondition, "platform")
 }
 
+// The read-only social and account repositories: a pair finder with a mask, a page, a profile keyed by
+// user_id, the session token hashes refused naming "fields", and the video search.
+func TestSocialRecordCalls(t *testing.T) {
+	db := open(t)
+	alice, bob := register(t, db, "alice"), register(t, db, "bob")
+	type follow struct {
+		ID         string  `json:"id"`
+		Status     *string `json:"status"`
+		FollowerID *string `json:"follower_id"`
+	}
+	created, err := Decode[follow](db.SocialFollow(map[string]any{"follower_id": bob.ID, "followee_id": alice.ID}))
+	if err != nil {
+		t.Fatalf("SocialFollow: %v", err)
+	}
+	got, err := Decode[follow](db.FollowsFindByPair(map[string]any{"follower_id": bob.ID, "followee_id": alice.ID}, "status"))
+	if err != nil || got.ID != created.ID || got.Status == nil || *got.Status != "ACTIVE" || got.FollowerID != nil {
+		t.Fatalf("FollowsFindByPair with a mask: %+v %v", got, err)
+	}
+	page, err := Decode[struct {
+		Items   []follow `json:"items"`
+		HasMore bool     `json:"has_more"`
+	}](db.FollowsListByFollowee(map[string]any{"followee_id": alice.ID}, "follower_id"))
+	if err != nil || len(page.Items) != 1 || page.Items[0].FollowerID == nil || *page.Items[0].FollowerID != bob.ID {
+		t.Fatalf("FollowsListByFollowee: %+v %v", page, err)
+	}
+	profile, err := Decode[struct {
+		UserID         string `json:"user_id"`
+		FollowersCount *int64 `json:"followers_count"`
+	}](db.UserProfilesGet(map[string]any{"user_id": alice.ID}, "followers_count"))
+	if err != nil || profile.UserID != alice.ID || profile.FollowersCount == nil || *profile.FollowersCount != 1 {
+		t.Fatalf("UserProfilesGet: %+v %v", profile, err)
+	}
+	login, err := Decode[struct {
+		SessionID string `json:"session_id"`
+	}](db.AccountsLogin(map[string]any{"identifier": "alice", "password": "correct horse battery"}))
+	if err != nil {
+		t.Fatalf("AccountsLogin: %v", err)
+	}
+	session, err := db.SessionsGet(map[string]any{"id": login.SessionID}, "")
+	if err != nil || strings.Contains(string(session), "token_hash") || !strings.Contains(string(session), alice.ID) {
+		t.Fatalf("SessionsGet: %s %v", session, err)
+	}
+	_, err = db.SessionsGet(map[string]any{"id": login.SessionID}, "refresh_token_hash")
+	wantError(t, err, InvalidArgument, "fields")
+	result, err := db.SearchVideos(map[string]any{"query": "nile", "scope": "VIDEOS"})
+	if err != nil || !strings.Contains(string(result), `"items":[]`) {
+		t.Fatalf("SearchVideos: %s %v", result, err)
+	}
+	_, err = db.SearchVideos(map[string]any{"query": "nile", "scope": "POSTS"})
+	wantError(t, err, InvalidArgument, "scope")
+}
+
 // Every daira_* function in daira_c.h has a Go counterpart: the calls in calls.go, and the library and
 // handle functions daira.go wraps by hand.
 func TestEveryFunctionIsWrapped(t *testing.T) {
