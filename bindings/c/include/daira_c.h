@@ -314,15 +314,17 @@ DAIRA_C_CALL(daira_trending_hashtags);
 
 /* ---- typed repositories ------------------------------------------------------------------------ *
  * Row-level access to wallets, transactions (the journal), payments, reports, reviews, audit_logs,
- * posts, videos and comments, with field masks, batch loads and keyset pages (docs/bindings/c.md lists
- * every record's fields). Reads are "record calls", with one more parameter than the service calls:
+ * posts, videos, comments, follows, blocks, mutes, reactions, sessions and user_profiles, with field
+ * masks, batch loads and keyset pages (docs/bindings/c.md lists every record's fields). Reads are
+ * "record calls", with one more parameter than the service calls:
  *   daira_code daira_<repo>_<verb>(daira_platform_t* platform, const char* request_json,
  *                                  size_t request_len, const char* fields, char** out_json,
  *                                  daira_error_t** err);
  * `fields` is a NUL-terminated, comma-separated list of the record's field names ("id,balance,currency")
  * read only during the call; NULL or "" selects every field. The record then holds exactly the selected
  * fields (and "id", always); a selected field whose column is NULL is JSON null. An unknown name is
- * INVALID_ARGUMENT naming "fields". Ownership of `*out_json` and `*err` is as for the service calls.
+ * INVALID_ARGUMENT naming "fields", and so is a secret one (a session's token hashes). Ownership of
+ * `*out_json` and `*err` is as for the service calls.
  *
  * For every <repo>:
  *   daira_<repo>_get       record call; {id*} → the record. NOT_FOUND "<table>: <entity> 9 not found".
@@ -333,7 +335,8 @@ DAIRA_C_CALL(daira_trending_hashtags);
  *   daira_<repo>_count     service call; {the repository's filters, all optional} → {"count": n}.
  * Writes are service calls (no `fields`): create → the stored record with every field; update
  * ({id*, the fields to change}) → {}; delete ({id*}) → {}. Lists take {<key>*, limit, cursor} and return
- * pages as above. Posts, videos and comments are read-only here (write through daira_content_*). */
+ * pages as above. Posts, videos, comments and the six after them are read-only here (write through
+ * daira_content_*, daira_social_*, daira_accounts_*). */
 typedef daira_code (*daira_record_fn)(daira_platform_t* platform, const char* request_json, size_t request_len,
                                       const char* fields, char** out_json, daira_error_t** err);
 
