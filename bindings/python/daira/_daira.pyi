@@ -1019,17 +1019,9 @@ class Search:
     def users(self, query: str, *, limit: int = 20, cursor: str = "") -> Page[UserHit]: ...
     def posts(self, query: str, *, viewer_id: int = 0, limit: int = 20, cursor: str = "") -> Page[PostHit]: ...
     def hashtags(self, query: str, *, limit: int = 20, cursor: str = "") -> Page[HashtagHit]: ...
-    def videos(
-        self,
-        query: str,
-        *,
-        viewer: Optional[int] = None,
-        scope: str = "ALL",
-        limit: int = 20,
-        cursor: Optional[str] = None,
-    ) -> Page[VideoHit]:
-        """PUBLISHED videos the viewer may see (None: anonymous, PUBLIC only) matching every query word
-        in the title or description; scope 'ALL' or 'VIDEOS'."""
+    def videos(self, query: str, *, viewer_id: int = 0, limit: int = 20, cursor: str = "") -> Page[VideoHit]:
+        """PUBLISHED videos the viewer may see (viewer_id=0: anonymous, PUBLIC only) matching every query
+        word in the title or description, most whole-word matches then newest first."""
 
 class Trending:
     def videos(

@@ -80,20 +80,18 @@ void RegisterDiscovery(py::module_& m) {
           "carrying it → Page[PostHit].")
       .def(
           "videos",
-          [](SearchApi& s, std::string query, std::optional<int64_t> viewer, std::string scope, int64_t limit,
-             std::optional<std::string> cursor) {
-            auto fetch = [query, viewer, scope, limit](Platform& p, const std::string& c) {
-              services::SearchRequest r{.query = query, .scope = scope, .limit = limit, .cursor = c};
-              return p.search().Videos(Ctx(), UserId{viewer.value_or(0)}, r);
+          [](SearchApi& s, std::string query, int64_t viewer, int64_t limit, const std::string& cursor) {
+            auto fetch = [query, viewer, limit](Platform& p, const std::string& c) {
+              services::SearchRequest r{.query = query, .scope = "VIDEOS", .limit = limit, .cursor = c};
+              return p.search().Videos(Ctx(), UserId{viewer}, r);
             };
-            return FetchPage(s.core, fetch, cursor.value_or(""));
+            return FetchPage(s.core, fetch, cursor);
           },
-          py::arg("query"), py::kw_only(), py::arg("viewer") = py::none(), py::arg("scope") = "ALL",
-          py::arg("limit") = 20, py::arg("cursor") = py::none(),
-          "PUBLISHED videos the viewer may see (viewer=None: anonymous, PUBLIC only; a PRIVATE video only\n"
+          py::arg("query"), py::kw_only(), py::arg("viewer_id") = 0, py::arg("limit") = 20, py::arg("cursor") = "",
+          "PUBLISHED videos the viewer may see (viewer_id=0: anonymous, PUBLIC only; a PRIVATE video only\n"
           "to its author) whose title or description holds every word of the query as a word prefix\n"
-          "('#' is a separator), most whole-word matches then newest first; scope 'ALL' or 'VIDEOS'\n"
-          "→ Page[VideoHit]. InvalidArgument naming query, scope, limit, cursor or viewer.")
+          "('#' is a separator), most whole-word matches then newest first → Page[VideoHit].\n"
+          "InvalidArgument naming query, limit, cursor or viewer.")
       .def(
           "hashtags",
           [](SearchApi& s, std::string query, int64_t limit, const std::string& cursor) {

@@ -30,8 +30,8 @@ def test_ranking_whole_words_first(platform):
     assert isinstance(hits[0].video, daira.Video)
     text = repr(hits[1])
     assert text.startswith("VideoHit(") and "Nile sunset" in text and "relevance=2" in text
-    # '#' is a separator, and scope VIDEOS is accepted like ALL.
-    tagged = platform.search.videos("#nile", scope="VIDEOS")
+    # '#' is a separator.
+    tagged = platform.search.videos("#nile")
     assert sorted(h.video.id for h in tagged) == sorted([exact.id, prefix.id, newer.id])
     assert len(platform.search.videos("...")) == 0  # no word at all: an empty page
 
@@ -42,9 +42,9 @@ def test_viewer_rules_private_only_to_author(platform):
     public = published(platform, alice.id, "harbour lights")
     private = published(platform, alice.id, "harbour at night", visibility="PRIVATE")
     assert [h.video.id for h in platform.search.videos("harbour")] == [public.id]  # anonymous
-    assert [h.video.id for h in platform.search.videos("harbour", viewer=bob.id)] == [public.id]
-    assert [h.video.id for h in platform.search.videos("harbour", viewer=alice.id)] == [private.id, public.id]
-    assert platform.search.videos("harbour", viewer=alice.id)[0].video.visibility == "PRIVATE"
+    assert [h.video.id for h in platform.search.videos("harbour", viewer_id=bob.id)] == [public.id]
+    assert [h.video.id for h in platform.search.videos("harbour", viewer_id=alice.id)] == [private.id, public.id]
+    assert platform.search.videos("harbour", viewer_id=alice.id)[0].video.visibility == "PRIVATE"
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 7])
@@ -58,7 +58,7 @@ def test_paging_walks_each_hit_once(platform, limit):
     assert not whole.has_more and sorted(h.video.id for h in whole) == sorted(ids)
     expected = [h.video.id for h in whole]
     # By hand, following next_cursor.
-    seen, cursor, pages = [], None, 0
+    seen, cursor, pages = [], "", 0
     while True:
         page = platform.search.videos("river", limit=limit, cursor=cursor)
         assert len(page) <= limit
@@ -76,9 +76,9 @@ def test_paging_walks_each_hit_once(platform, limit):
 def test_bad_input_names_the_field(platform):
     alice = register(platform, "alice")
     published(platform, alice.id, "anything")
-    with pytest.raises(daira.InvalidArgument) as bad_scope:
-        platform.search.videos("anything", scope="POSTS")
-    assert bad_scope.value.field == "scope"
+    with pytest.raises(daira.InvalidArgument) as bad_viewer:
+        platform.search.videos("anything", viewer_id=-1)
+    assert bad_viewer.value.field == "viewer"
     with pytest.raises(daira.InvalidArgument) as bad_limit:
         platform.search.videos("anything", limit=0)
     assert bad_limit.value.field == "limit"
