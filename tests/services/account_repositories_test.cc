@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "migrated_test_base.h"
 
 namespace daira::services {
 namespace {
@@ -35,19 +36,11 @@ using ::testing::Not;
 
 constexpr char kPassword[] = "correct horse battery";
 
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
-
-class AccountRepositoriesTest : public ::testing::TestWithParam<std::string> {
+class AccountRepositoriesTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     accounts_ = std::make_unique<Accounts>(deps_, AccountsOptions::ForTesting());
     sessions_ = std::make_unique<SessionRepository>(deps_);
     profiles_ = std::make_unique<ProfileRepository>(deps_);
@@ -67,10 +60,6 @@ class AccountRepositoriesTest : public ::testing::TestWithParam<std::string> {
     return s.ok() ? *s : Session{};
   }
 
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<SessionRepository> sessions_;
   std::unique_ptr<ProfileRepository> profiles_;

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "migrated_test_base.h"
 
 namespace daira::services {
 namespace {
@@ -24,19 +25,11 @@ using model::VideoField;
 using model::VideoRecord;
 using ::testing::ElementsAre;
 
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
-
-class ContentRepositoriesTest : public ::testing::TestWithParam<std::string> {
+class ContentRepositoriesTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     videos_ = std::make_unique<VideoRepository>(deps_);
     comments_ = std::make_unique<CommentRepository>(deps_);
     for (int64_t id : {1001, 1002}) {
@@ -72,10 +65,6 @@ class ContentRepositoriesTest : public ::testing::TestWithParam<std::string> {
   }
 
   static constexpr int64_t kPost = 500;
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<VideoRepository> videos_;
   std::unique_ptr<CommentRepository> comments_;
 };

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "migrated_test_base.h"
 
 namespace daira::services {
 namespace {
@@ -36,12 +37,6 @@ using model::WalletField;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
-
 // The money rule, at compile time: no patch of a wallet can name a money column.
 template <typename P>
 concept NamesBalance = requires(P p) {
@@ -57,13 +52,11 @@ static_assert(!NamesBalance<WalletPatch> && !NamesTotals<WalletPatch>,
               "wallet balances change only via the journal");
 static_assert(!NamesBalance<NewWallet> && !NamesTotals<NewWallet>, "a new wallet starts at zero");
 
-class PaymentsRepositoryTest : public ::testing::TestWithParam<std::string> {
+class PaymentsRepositoryTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     wallets_ = std::make_unique<WalletRepository>(deps_);
     journal_ = std::make_unique<TransactionRepository>(deps_);
     payments_ = std::make_unique<PaymentRepository>(deps_);
@@ -108,10 +101,6 @@ class PaymentsRepositoryTest : public ::testing::TestWithParam<std::string> {
     return rs.ok() ? rs->front().Int64(0) : -1;
   }
 
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<WalletRepository> wallets_;
   std::unique_ptr<TransactionRepository> journal_;
   std::unique_ptr<PaymentRepository> payments_;

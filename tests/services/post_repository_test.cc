@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "migrated_test_base.h"
 
 namespace daira::services {
 namespace {
@@ -23,19 +24,11 @@ using model::PostField;
 using model::PostRecord;
 using ::testing::ElementsAre;
 
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
-
-class PostRepositoryTest : public ::testing::TestWithParam<std::string> {
+class PostRepositoryTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     content_ = std::make_unique<Content>(deps_);
     posts_ = std::make_unique<PostRepository>(deps_);
     for (int64_t id : {1001, 1002}) {
@@ -54,10 +47,6 @@ class PostRepositoryTest : public ::testing::TestWithParam<std::string> {
     return p.ok() ? p->id : PostId{};
   }
 
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<Content> content_;
   std::unique_ptr<PostRepository> posts_;
 };

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "migrated_test_base.h"
 
 namespace daira::services {
 namespace {
@@ -27,19 +28,11 @@ using model::ReactionTarget;
 using model::ReactionTargetType;
 using ::testing::ElementsAre;
 
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
-
-class ReactionRepositoryTest : public ::testing::TestWithParam<std::string> {
+class ReactionRepositoryTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     content_ = std::make_unique<Content>(deps_);
     reactions_ = std::make_unique<ReactionRepository>(deps_);
     for (int i = 0; i < 8; ++i) users_.push_back(AddUser());
@@ -80,10 +73,6 @@ class ReactionRepositoryTest : public ::testing::TestWithParam<std::string> {
     return r.ok() ? r->id : ReactionId{};
   }
 
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<Content> content_;
   std::unique_ptr<ReactionRepository> reactions_;
   std::vector<UserId> users_;

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "migrated_test_base.h"
 
 namespace daira::services {
 namespace {
@@ -28,19 +29,11 @@ using model::MuteField;
 using model::MuteKind;
 using ::testing::ElementsAre;
 
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
-
-class SocialRepositoriesTest : public ::testing::TestWithParam<std::string> {
+class SocialRepositoriesTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     social_ = std::make_unique<Social>(deps_);
     follows_ = std::make_unique<FollowRepository>(deps_);
     blocks_ = std::make_unique<BlockRepository>(deps_);
@@ -66,10 +59,6 @@ class SocialRepositoriesTest : public ::testing::TestWithParam<std::string> {
   }
 
   int64_t next_user_ = 1001;
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<Social> social_;
   std::unique_ptr<FollowRepository> follows_;
   std::unique_ptr<BlockRepository> blocks_;
