@@ -35,6 +35,7 @@
 #include "daira/store/dialect.h"
 #include "daira/store/health.h"
 #include "daira/store/migrator.h"
+#include "daira/store/open_transaction.h"
 #include "daira/store/result_set.h"
 #include "daira/store/schema_info.h"
 #include "daira/store/seed.h"

@@ -54,6 +54,26 @@ absl::Status RequestContext::CheckDeadline(std::string_view op) const {
                                                   ")"));
 }
 
+absl::Status RequestContext::CheckTransactionThread(std::string_view op) const {
+  if (binding_.tx == nullptr || binding_.thread == std::this_thread::get_id()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(ToAbsl(op),
+                   ": this request context has a transaction open on another thread; give each thread "
+                   "its own copy of the context (copies run outside the transaction) (correlation id ",
+                   shared_->correlation_id, ")"));
+}
+
+RequestContext::TransactionBinding::TransactionBinding(const RequestContext& ctx, store::OpenTransaction* tx)
+    : ctx_(ctx), saved_{ctx.binding_.tx, ctx.binding_.thread} {
+  ctx.binding_.tx = tx;
+  ctx.binding_.thread = std::this_thread::get_id();
+}
+
+RequestContext::TransactionBinding::~TransactionBinding() {
+  ctx_.binding_.tx = saved_.tx;
+  ctx_.binding_.thread = saved_.thread;
+}
+
 std::string RequestContext::last_write_position() const {
   std::lock_guard<std::mutex> lock(shared_->mu);
   return shared_->last_write_position;

@@ -143,9 +143,10 @@ absl::Status Platform::Ping(const RequestContext& ctx) {
 
 absl::Status Platform::Close() {
   if (impl_ == nullptr || impl_->closed.exchange(true, std::memory_order_acq_rel)) return absl::OkStatus();
-  // Services keep a pointer to the database but no state of their own; dropping the database closes
-  // every pooled connection (a SQLite WAL file is checkpointed by its last connection).
-  impl_->db.reset();
+  // Services keep a pointer to the database: it stays alive until the Platform is destroyed, closed,
+  // so every later call fails with FailedPrecondition instead of touching freed memory. Closing its
+  // pools closes every idle connection now (a SQLite WAL file is checkpointed by its last connection).
+  impl_->db->Close();
   return absl::OkStatus();
 }
 

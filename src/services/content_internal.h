@@ -67,9 +67,8 @@ absl::Status HydrateAuthors(store::Connection& conn, std::vector<T>& items) {
 template <typename T>
 absl::Status HydrateAuthors(store::Database& db, const RequestContext& ctx, std::vector<T>& items) {
   if (items.empty()) return absl::OkStatus();
-  absl::StatusOr<store::ConnectionLease> lease = db.Acquire(ctx, store::Access::kRead);
-  if (!lease.ok()) return lease.status();
-  return HydrateAuthors(**lease, items);
+  return store::WithConnection(db, ctx, store::Access::kRead,
+                               [&](store::Connection& c) { return HydrateAuthors(c, items); });
 }
 
 // Resolves lower-case usernames to ids of existing users, in the order given (unknown ones dropped):

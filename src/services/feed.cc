@@ -23,13 +23,16 @@ using internal::ViewerFilter;
 
 absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, const RequestContext& ctx,
                                                        const query::KeysetQuery& q, const PageRequest& page) {
-  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, db.Acquire(ctx, store::Access::kRead));
-  DAIRA_ASSIGN_OR_RETURN(
-      query::Page<model::Post> out,
-      query::FetchPage(*lease, q, query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                       PostFromRow));
-  DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*lease, out.items));
-  return out;
+  return store::WithConnection(
+      db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
+        DAIRA_ASSIGN_OR_RETURN(
+            query::Page<model::Post> out,
+            query::FetchPage(c, q,
+                             query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
+                             PostFromRow));
+        DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(c, out.items));
+        return out;
+      });
 }
 
 // Cursor scopes hold at most CursorCodec::kMaxScopeBytes: a long (multi-byte) tag is represented by a
@@ -115,30 +118,35 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   const int64_t v = viewer.value;
   const int64_t now = deps_.NowMicros();
 
-  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, deps_.db->Acquire(ctx, store::Access::kRead));
-  const std::string sql = internal::HomeFeedSql(lease->backend(), backward, fetch);
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, lease->Execute(sql, {v, v, v, v, now, v, v, bound}));
+  // One connection for the page and its authors: the request's transaction when it has one.
+  return store::WithConnection(
+      *deps_.db, ctx, store::Access::kRead,
+      [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
+        const std::string sql = internal::HomeFeedSql(deps_.db->backend(), backward, fetch);
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {v, v, v, v, now, v, v, bound}));
 
-  query::Page<model::Post> out;
-  const size_t n = std::min<size_t>(rs.size(), static_cast<size_t>(page.limit));
-  out.has_more = rs.size() > n;
-  out.items.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.items.push_back(PostFromRow(rs.row(i)));
-  if (backward) std::reverse(out.items.begin(), out.items.end());
-  auto cursor_at = [&](const model::Post& p, query::Direction d) {
-    return codec.Encode(query::Cursor{.scope = scope, .direction = d, .keys = {p.id.value}});
-  };
-  if (!out.items.empty()) {
-    if (backward) {
-      out.next_cursor = cursor_at(out.items.back(), query::Direction::kForward);
-      if (out.has_more) out.prev_cursor = cursor_at(out.items.front(), query::Direction::kBackward);
-    } else {
-      if (out.has_more) out.next_cursor = cursor_at(out.items.back(), query::Direction::kForward);
-      if (cursor.has_value()) out.prev_cursor = cursor_at(out.items.front(), query::Direction::kBackward);
-    }
-  }
-  DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*lease, out.items));
-  return out;
+        query::Page<model::Post> out;
+        const size_t n = std::min<size_t>(rs.size(), static_cast<size_t>(page.limit));
+        out.has_more = rs.size() > n;
+        out.items.reserve(n);
+        for (size_t i = 0; i < n; ++i) out.items.push_back(PostFromRow(rs.row(i)));
+        if (backward) std::reverse(out.items.begin(), out.items.end());
+        auto cursor_at = [&](const model::Post& p, query::Direction d) {
+          return codec.Encode(query::Cursor{.scope = scope, .direction = d, .keys = {p.id.value}});
+        };
+        if (!out.items.empty()) {
+          if (backward) {
+            out.next_cursor = cursor_at(out.items.back(), query::Direction::kForward);
+            if (out.has_more) out.prev_cursor = cursor_at(out.items.front(), query::Direction::kBackward);
+          } else {
+            if (out.has_more) out.next_cursor = cursor_at(out.items.back(), query::Direction::kForward);
+            if (cursor.has_value())
+              out.prev_cursor = cursor_at(out.items.front(), query::Direction::kBackward);
+          }
+        }
+        DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(c, out.items));
+        return out;
+      });
 }
 
 absl::StatusOr<query::Page<model::Post>> Feed::Timeline(const RequestContext& ctx, UserId viewer, UserId author,

@@ -108,8 +108,8 @@ std::vector<std::pair<std::string, std::string>> RecountedCounters() {
 absl::StatusOr<RecountReport> Recount(store::Database& db, const RequestContext& ctx, const RecountOptions& options) {
   RecountReport report;
   if (!options.repair) {
-    DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, db.Acquire(ctx, store::Access::kRead));
-    DAIRA_RETURN_IF_ERROR(Check(*lease, report));
+    DAIRA_RETURN_IF_ERROR(store::WithConnection(db, ctx, store::Access::kRead,
+                                                [&](store::Connection& c) { return Check(c, report); }));
     return report;
   }
   // Repeatable read on Postgres: a counter bumped concurrently after our snapshot makes the repair's

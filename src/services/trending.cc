@@ -73,14 +73,15 @@ absl::StatusOr<query::Page<TrendingVideo>> Trending::Videos(const RequestContext
   }
   const int64_t now = deps_.NowMicros();
   const int64_t since = now - std::chrono::duration_cast<std::chrono::microseconds>(request.window).count();
-  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, deps_.db->Acquire(ctx, store::Access::kRead));
   DAIRA_ASSIGN_OR_RETURN(
       store::ResultSet rows,
-      lease->Execute(absl::StrCat("SELECT ", internal::kVideoColumns,
-                                  " FROM videos WHERE status = 'PUBLISHED' AND published_at >= ? AND published_at <= ?"
-                                  " AND visibility = 'PUBLIC' ORDER BY published_at DESC LIMIT ",
-                                  kTrendingVideoCandidates),
-                     {since, now}));
+      deps_.db->Read(
+          ctx,
+          absl::StrCat("SELECT ", internal::kVideoColumns,
+                       " FROM videos WHERE status = 'PUBLISHED' AND published_at >= ? AND published_at <= ?"
+                       " AND visibility = 'PUBLIC' ORDER BY published_at DESC LIMIT ",
+                       kTrendingVideoCandidates),
+          {since, now}));
   std::vector<std::tuple<int64_t, int64_t, size_t, double>> ranked;  // (score key, id, row, score)
   ranked.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -123,16 +124,17 @@ absl::StatusOr<std::vector<TrendingHashtag>> Trending::Hashtags(const RequestCon
   }
   const int64_t now = deps_.NowMicros();
   const int64_t since = now - std::chrono::duration_cast<std::chrono::microseconds>(request.window).count();
-  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, deps_.db->Acquire(ctx, store::Access::kRead));
   DAIRA_ASSIGN_OR_RETURN(
       store::ResultSet rows,
-      lease->Execute(absl::StrCat("SELECT h.id, h.tag, p.created_at FROM posts p"
-                                  " JOIN post_hashtags ph ON ph.post_id = p.id JOIN hashtags h ON h.id = ph.hashtag_id"
-                                  " WHERE p.id >= ? AND p.created_at >= ? AND p.created_at <= ?"
-                                  " AND p.status = 'ACTIVE' AND p.visibility = 'PUBLIC'"
-                                  " ORDER BY p.id DESC LIMIT ",
-                                  kTrendingHashtagCandidates),
-                     {SmallestIdAt(since), since, now}));
+      deps_.db->Read(
+          ctx,
+          absl::StrCat("SELECT h.id, h.tag, p.created_at FROM posts p"
+                       " JOIN post_hashtags ph ON ph.post_id = p.id JOIN hashtags h ON h.id = ph.hashtag_id"
+                       " WHERE p.id >= ? AND p.created_at >= ? AND p.created_at <= ?"
+                       " AND p.status = 'ACTIVE' AND p.visibility = 'PUBLIC'"
+                       " ORDER BY p.id DESC LIMIT ",
+                       kTrendingHashtagCandidates),
+          {SmallestIdAt(since), since, now}));
   std::unordered_map<int64_t, TrendingHashtag> by_id;
   for (size_t i = 0; i < rows.size(); ++i) {
     const store::Row& r = rows.row(i);

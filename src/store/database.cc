@@ -122,6 +122,9 @@ class SqlDatabase final : public Database {
   std::string endpoint() const override { return url_.Redacted(); }
 
   absl::StatusOr<ConnectionLease> Acquire(const RequestContext& ctx, Access access) override {
+    if (closed_.load(std::memory_order_acquire)) {
+      return absl::FailedPreconditionError(absl::StrCat("database: ", url_.Redacted(), " is closed"));
+    }
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline("database: acquire connection"));
     if (access == Access::kWrite) return primary_->Acquire(ctx, Access::kWrite);
     if (readers_ != nullptr) return readers_->Acquire(ctx, Access::kRead);
@@ -135,6 +138,14 @@ class SqlDatabase final : public Database {
     }
     return primary_->Acquire(ctx, Access::kRead);
   }
+
+  void Close() override {
+    if (closed_.exchange(true, std::memory_order_acq_rel)) return;
+    for (const auto& r : replicas_) r->pool->Close();
+    if (readers_ != nullptr) readers_->Close();
+    primary_->Close();  // last: SQLite's writer checkpoints the WAL when it closes
+  }
+  bool closed() const override { return closed_.load(std::memory_order_acquire); }
 
   std::vector<PoolStats> Stats() const override {
     std::vector<PoolStats> out;
@@ -202,6 +213,7 @@ class SqlDatabase final : public Database {
   std::unique_ptr<Pool> readers_;  // SQLite readers (null: reads use the writer)
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::atomic<size_t> next_replica_{0};
+  std::atomic<bool> closed_{false};
 };
 
 absl::Status ValidatePoolOptions(const DatabaseOptions& o) {
@@ -244,51 +256,70 @@ const Dialect& Database::dialect() const { return DialectFor(backend()); }
 // Inside a request's open transaction, one-shot statements run on that transaction's connection: they
 // see its writes, roll back with it, and never wait for a second connection (SQLite has one writer).
 absl::StatusOr<ResultSet> Database::Execute(const RequestContext& ctx, std::string_view sql, Params params) {
-  if (ctx.open_transaction() != nullptr) {
-    return static_cast<Connection*>(ctx.open_transaction())->Execute(sql, params);
-  }
-  DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, Acquire(ctx, Access::kWrite));
-  return lease->Execute(sql, params);
+  return WithConnection(*this, ctx, Access::kWrite, [&](Connection& c) { return c.Execute(sql, params); });
 }
 
 absl::StatusOr<ResultSet> Database::Read(const RequestContext& ctx, std::string_view sql, Params params) {
-  if (ctx.open_transaction() != nullptr) {
-    return static_cast<Connection*>(ctx.open_transaction())->Execute(sql, params);
-  }
-  DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, Acquire(ctx, Access::kRead));
-  return lease->Execute(sql, params);
+  return WithConnection(*this, ctx, Access::kRead, [&](Connection& c) { return c.Execute(sql, params); });
 }
+
+namespace {
+
+// One attempt: BEGIN on a leased primary connection, `fn` with `ctx` bound, COMMIT (or ROLLBACK), the
+// lease returned, then the after-commit hooks. A BEGIN that fails on a connection found broken (the
+// server restarted since it was pooled) is retried once on a fresh one.
+absl::Status RunOnce(Database& db, const RequestContext& ctx,
+                     const std::function<absl::Status(Connection&)>& fn, IsolationLevel isolation) {
+  std::optional<OpenTransaction> open;
+  absl::Status st;
+  {
+    std::optional<ConnectionLease> lease;
+    for (int begin_attempt = 0; begin_attempt < 2; ++begin_attempt) {
+      DAIRA_ASSIGN_OR_RETURN(ConnectionLease l, db.Acquire(ctx, Access::kWrite));
+      st = l->Begin(isolation, /*immediate=*/true);
+      if (st.ok()) {
+        lease.emplace(std::move(l));
+        break;
+      }
+      if (!l->IsBroken()) return st;
+      // `l` goes back broken and is discarded; the next Acquire opens or validates another.
+    }
+    if (!lease.has_value()) return st;
+    open.emplace(**lease);
+    {
+      RequestContext::TransactionBinding binding(ctx, &*open);
+      st = fn(**lease);
+    }
+    if (st.ok()) st = (*lease)->Commit();
+    if (!st.ok() && (*lease)->InTransaction() && !(*lease)->IsBroken()) {
+      absl::Status rb = (*lease)->Rollback();
+      if (!rb.ok()) {
+        Log(LogLevel::kWarning, ctx, "store", absl::StrCat("transaction: rollback failed: ", rb.message()));
+      }
+    }
+    // The lease goes back here (an exception from `fn` returns it too, rolled back, with `ctx` already
+    // unbound); after a commit the pool records the write position in ctx.
+  }
+  if (st.ok()) open->RunAfterCommitHooks();
+  return st;
+}
+
+}  // namespace
 
 absl::Status Database::RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn,
                                         const TransactionOptions& options) {
-  // A nested call joins the request's open transaction: one BEGIN/COMMIT, and an error (including
+  // A nested call joins the request's open transaction inside a savepoint; an error (including
   // Aborted) propagates to the outermost call, which rolls back and retries the whole unit.
-  if (ctx.open_transaction() != nullptr) return fn(*static_cast<Connection*>(ctx.open_transaction()));
+  if (OpenTransaction* open = ctx.open_transaction()) {
+    DAIRA_RETURN_IF_ERROR(ctx.CheckTransactionThread("database: transaction"));
+    return open->RunNested(fn);
+  }
   const int max_attempts = std::max(1, options.max_attempts);
   thread_local std::mt19937_64 rng{std::random_device{}()};
   absl::Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline("database: transaction"));
-    absl::Status st;
-    {
-      DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, Acquire(ctx, Access::kWrite));
-      st = lease->Begin(options.isolation, /*immediate=*/true);
-      if (st.ok()) {
-        ctx.set_open_transaction(lease.get());
-        st = fn(*lease);
-        ctx.set_open_transaction(nullptr);
-        if (st.ok()) {
-          st = lease->Commit();
-        }
-        if (!st.ok() && lease->InTransaction() && !lease->IsBroken()) {
-          absl::Status rb = lease->Rollback();
-          if (!rb.ok()) {
-            Log(LogLevel::kWarning, ctx, "store", absl::StrCat("transaction: rollback failed: ", rb.message()));
-          }
-        }
-      }
-      // The lease goes back here; after a commit the pool records the write position in ctx.
-    }
+    absl::Status st = RunOnce(*this, ctx, fn, options.isolation);
     if (st.ok()) return st;
     if (st.code() != absl::StatusCode::kAborted) return st;
     last = st;

@@ -88,12 +88,17 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
   std::deque<Conn> to_close;  // declared before the lock: closed after it is released
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
+    if (closed_) {
+      return absl::FailedPreconditionError(absl::StrCat("database: ", config_.endpoint, " is closed"));
+    }
     CollectIdleLocked(&to_close);
     if (!idle_.empty()) {
       Conn c = std::move(idle_.back());
       idle_.pop_back();
       ++in_use_;
-      const bool validate = config_.clock->SteadyNow() - c->last_used() >= config_.options.validate_after;
+      const bool validate =
+          config_.clock->SteadyNow() - c->last_used() >= config_.options.validate_after ||
+          (suspect_before_ != std::chrono::steady_clock::time_point{} && c->last_used() <= suspect_before_);
       lock.unlock();
       to_close.clear();
       if (validate && (c->IsBroken() || !c->Ping().ok())) {
@@ -155,9 +160,11 @@ void Pool::Release(Connection* conn) {
     if (pos.ok() && !pos->empty()) c->ctx()->NoteWritePosition(*pos);
   }
   c->Detach();
-  const bool discard = c->IsBroken() || c->InTransaction();
+  const bool broken = c->IsBroken() || c->InTransaction();
   std::deque<Conn> to_close;
   std::unique_lock<std::mutex> lock(mu_);
+  const bool discard = broken || closed_;
+  if (c->IsBroken()) suspect_before_ = config_.clock->SteadyNow();
   --in_use_;
   if (discard) {
     --open_;
@@ -170,6 +177,17 @@ void Pool::Release(Connection* conn) {
   }
   lock.unlock();
   cv_.notify_one();
+}
+
+void Pool::Close() {
+  std::deque<Conn> to_close;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    open_ -= static_cast<int>(idle_.size());
+    to_close.swap(idle_);
+  }
+  cv_.notify_all();  // waiters see closed_
 }
 
 PoolStats Pool::Stats() const {

@@ -60,6 +60,10 @@ class Pool final : public ConnectionLease::Owner {
   PoolStats Stats() const;
   const std::string& endpoint() const { return config_.endpoint; }
 
+  // Closes the idle connections now and every lent one when it comes back; Acquire then fails with
+  // FailedPrecondition. Idempotent.
+  void Close();
+
  private:
   using Conn = std::unique_ptr<InstrumentedConnection>;
   absl::StatusOr<Conn> Open();
@@ -76,6 +80,10 @@ class Pool final : public ConnectionLease::Owner {
   std::deque<Conn> idle_;  // back = most recently returned
   int open_ = 0;           // idle + lent + being opened
   int in_use_ = 0;         // lent + being opened/validated
+  bool closed_ = false;    // Close() ran
+  // A connection came back broken at this time (the server restarted or dropped us?): connections idle
+  // since before it are pinged before they are lent, so one failure does not become one per connection.
+  std::chrono::steady_clock::time_point suspect_before_{};
 
   std::atomic<int64_t> acquires_{0};
   std::atomic<int64_t> waits_{0};

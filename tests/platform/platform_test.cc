@@ -146,6 +146,20 @@ TEST_P(PlatformTest, CloseIsIdempotentAndPingReportsIt) {
   EXPECT_THAT(platform->Ping(ctx_), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("closed")));
 }
 
+TEST_P(PlatformTest, CallsAfterCloseFailCleanly) {
+  // Before: Close() destroyed the database the services point at (a use-after-free for a C++ caller).
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), TestOptions()));
+  services::Accounts& accounts = platform->accounts();
+  services::Feed& feed = platform->feed();
+  ASSERT_OK(platform->Close());
+  EXPECT_THAT(
+      accounts.Register(ctx_, {.email = "a@x.io", .username = "alice", .password = "correct horse 42"}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("closed")));
+  EXPECT_THAT(feed.Home(ctx_, UserId(1), {.limit = 5}), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(platform->users().Get(ctx_, UserId(1)), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(platform->database().Read(ctx_, "SELECT 1"), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 DAIRA_INSTANTIATE_SQL_BACKENDS(PlatformTest);
 
 TEST(PlatformOpenTest, RefusesConcernsWithoutABackendNamingThem) {

@@ -78,6 +78,21 @@ TEST(PoolRestartTest, RecoversAfterPrimaryRestart) {
   EXPECT_LE(unavailable, open_before);
   for (int i = 0; i < 5; ++i) EXPECT_OK(tdb->db().Execute(ctx, "SELECT 1"));
   EXPECT_EQ(tdb->db().Stats()[0].in_use, 0);
+
+  // 3. Transactions: a BEGIN on a connection that died in the pool is retried once on a fresh one, so a
+  // transaction after a restart succeeds at its first call.
+  ASSERT_OK(tdb->Reopen(lazy));
+  ASSERT_OK(tdb->db().Execute(ctx, "CREATE TABLE restart_tx (id BIGINT PRIMARY KEY)"));
+  ASSERT_EQ(fill(), 3);
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  for (int64_t i = 0; i < 6; ++i) {
+    EXPECT_OK(tdb->db().RunInTransaction(
+        ctx,
+        [&](Connection& c) { return c.Execute("INSERT INTO restart_tx (id) VALUES (?)", {i}).status(); }))
+        << "transaction " << i;
+  }
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, tdb->db().Read(ctx, "SELECT count(*) FROM restart_tx"));
+  EXPECT_EQ(rs.row(0).Int64(0), 6);
 }
 
 }  // namespace

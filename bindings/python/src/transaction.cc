@@ -41,12 +41,10 @@ absl::Status TransactionOver(std::string_view op) {
 }
 
 absl::Status TxState::Finish(bool commit) {
-  if (!lease_.has_value()) return TransactionOver(commit ? "commit" : "rollback");
-  store::Connection& conn = **lease_;
-  absl::Status st = commit ? conn.Commit() : conn.Rollback();
-  if (!st.ok() && conn.InTransaction() && !conn.IsBroken()) (void)conn.Rollback();
-  ctx_.set_open_transaction(nullptr);
-  lease_.reset();  // the connection goes back to its pool
+  if (!active()) return TransactionOver(commit ? "commit" : "rollback");
+  // A failed COMMIT rolls back; either way the connection goes back to its pool.
+  absl::Status st = commit ? tx_->Commit() : tx_->Rollback();
+  tx_.reset();
   return st;
 }
 
@@ -57,8 +55,8 @@ std::shared_ptr<TxState> Core::BeginTransaction(const CorePtr& self, store::Isol
   RequestContext ctx;
   store::ConnectionLease lease = Unwrap(platform_->database().Acquire(ctx, store::Access::kWrite));
   // BEGIN IMMEDIATE on SQLite: the write lock now, so a write later in the block never hits SQLITE_BUSY.
-  Unwrap(lease->Begin(isolation, /*immediate=*/true));
-  auto tx = std::make_shared<TxState>(self, std::move(ctx), std::move(lease));
+  // The transaction owns the lease and binds no context: each call binds the TxState's context.
+  auto tx = std::make_shared<TxState>(self, Unwrap(store::Transaction::Begin(std::move(lease), isolation)));
   std::lock_guard g(txs_mu_);
   txs_.push_back(tx.get());
   return tx;

@@ -10,9 +10,11 @@
 //     return p.wallets().Get(ctx, WalletId{id});     // ctx carries the open transaction when tx != null
 //   });
 //
-// A TxState holds the lease of the connection and a RequestContext whose open_transaction() points at
-// it: daira's services and repositories run every statement of such a context on that connection
-// (store::WithConnection, Database::RunInTransaction joins it). Once committed or rolled back the
+// A TxState holds a store::Transaction (its leased connection) and a RequestContext that each call
+// binds to it for the call's duration, on the calling thread (RequestContext::TransactionBinding):
+// daira's services and repositories run every statement of that context on the transaction's
+// connection (store::WithConnection; a nested Database::RunInTransaction joins it as a savepoint, so a
+// call that fails inside the block undoes only its own work). Once committed or rolled back the
 // connection is back in its pool and every further use raises FailedPrecondition.
 //
 // Thread-safety: a transaction is one connection, so its calls are serialized by the TxState's mutex
@@ -35,10 +37,7 @@ namespace daira::python {
 
 class TxState : public std::enable_shared_from_this<TxState> {
  public:
-  TxState(CorePtr core, RequestContext ctx, store::ConnectionLease lease)
-      : core_(std::move(core)), ctx_(std::move(ctx)), lease_(std::move(lease)) {
-    ctx_.set_open_transaction(lease_->get());
-  }
+  TxState(CorePtr core, store::Transaction tx) : core_(std::move(core)), tx_(std::move(tx)) {}
   TxState(const TxState&) = delete;
   TxState& operator=(const TxState&) = delete;
   // Rolls back a transaction nobody ended (a tx object dropped without `with`).
@@ -47,8 +46,10 @@ class TxState : public std::enable_shared_from_this<TxState> {
   // The core's lock must be held (shared or exclusive) for the calls below, and mu() for all but core().
   std::mutex& mu() { return mu_; }
   const CorePtr& core() const { return core_; }
-  bool active() const { return lease_.has_value(); }
+  bool active() const { return tx_.has_value() && tx_->active(); }
   const RequestContext& ctx() const { return ctx_; }
+  // The open transaction, to bind ctx() to for one call (active() must be true).
+  store::OpenTransaction* open_transaction() { return tx_->open_transaction(); }
   // COMMIT (or ROLLBACK), then give the connection back. A failed COMMIT rolls back. Over afterwards.
   absl::Status Finish(bool commit);
   // Platform.close() rolled it back (the `with` block then must not exit as if committed).
@@ -59,7 +60,7 @@ class TxState : public std::enable_shared_from_this<TxState> {
   std::mutex mu_;
   CorePtr core_;
   RequestContext ctx_;
-  std::optional<store::ConnectionLease> lease_;  // engaged while the transaction is open
+  std::optional<store::Transaction> tx_;  // engaged until the transaction ends
   bool rolled_back_by_close_ = false;
 };
 
@@ -68,6 +69,12 @@ std::shared_ptr<TxState> BeginTransaction(const CorePtr& core, const std::string
 
 // The FailedPrecondition a call on a finished transaction raises.
 absl::Status TransactionOver(std::string_view op);
+
+inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
 
 // Runs `f(Platform&, const RequestContext&)` like Core::Call: with a fresh context when `tx` is null,
 // else with the transaction's context under its mutex (FailedPrecondition once it is over,
@@ -82,7 +89,17 @@ auto CallIn(const CorePtr& core, TxState* tx, F&& f) {
     }
     std::lock_guard lock(tx->mu());
     if (!tx->active()) return R(TransactionOver("transaction"));
-    return f(p, tx->ctx());
+    // Bound for this call, on this thread; and a savepoint around it, so a call that fails undoes only
+    // its own writes and the block can go on (on Postgres too, where a failed statement would
+    // otherwise fail every later one).
+    RequestContext::TransactionBinding binding(tx->ctx(), tx->open_transaction());
+    std::optional<R> out;
+    absl::Status savepoint = tx->open_transaction()->RunNested([&](store::Connection&) -> absl::Status {
+      out.emplace(f(p, tx->ctx()));
+      return StatusOf(*out);
+    });
+    if (!out.has_value() || (!savepoint.ok() && StatusOf(*out).ok())) return R(savepoint);
+    return std::move(*out);
   });
 }
 

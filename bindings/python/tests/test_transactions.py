@@ -227,3 +227,19 @@ def test_content_and_social_calls_join_the_transaction(platform):
     assert platform.profiles.stats(alice.id).followers == 1
     with pytest.raises(daira.FailedPrecondition):
         platform.content.create_post(alice.id, "late", tx=tx)
+
+
+def test_a_caught_failure_undoes_only_that_call(platform):
+    # Each call with tx= is a savepoint: on Postgres the duplicate would otherwise fail every later
+    # statement of the block ("current transaction is aborted"), and on SQLite keep partial writes.
+    alice = register(platform, "alice")
+    bob = register(platform, "bob")
+    with platform.transaction() as tx:
+        w = platform.wallets.create(user_id=alice.id, tx=tx)
+        with pytest.raises(daira.AlreadyExists):
+            platform.wallets.create(user_id=alice.id, tx=tx)  # one wallet per user
+        w2 = platform.wallets.create(user_id=bob.id, tx=tx)  # the block goes on
+        platform.content.create_post(alice.id, "inside #tx", tx=tx)
+    assert platform.wallets.count() == 2
+    assert platform.wallets.exists(w.id) and platform.wallets.exists(w2.id)
+    assert platform.posts.count() == 1

@@ -7,7 +7,8 @@
 //   ctx2.statements();                                      // statements run so far for this request
 //
 // A context is cheap to copy; copies share the accounting (statement count, last write position)
-// so one request's work adds up wherever the context travels.
+// so one request's work adds up wherever the context travels. An open transaction is bound to one
+// context object only, never to its copies (see open_transaction()).
 //
 // Thread-safety: const methods are safe from any thread; the shared accounting is atomic/locked.
 #pragma once
@@ -19,10 +20,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "absl/status/status.h"
 
 namespace daira::inline v0 {
+
+namespace store {
+class OpenTransaction;  // daira/store/open_transaction.h; opaque to core
+}  // namespace store
 
 struct RequestContextOptions {
   // Correlation id that tags logs, SQL comments and events. Empty: a random 16-hex-digit id.
@@ -54,12 +60,44 @@ class RequestContext {
   std::string last_write_position() const;
   void NoteWritePosition(std::string position) const;
 
-  // For the store layer: the connection of the transaction this request has open, or null. A nested
-  // Database::RunInTransaction with the same context joins that transaction instead of opening a
-  // second one. Opaque here (core knows nothing of connections). A request's open transaction belongs
-  // to the thread that opened it: do not share a context across threads while one is open.
-  void* open_transaction() const { return shared_->open_transaction; }
-  void set_open_transaction(void* connection) const { shared_->open_transaction = connection; }
+  // The transaction bound to this context object, or null. Only the store layer binds one
+  // (Database::RunInTransaction, store::Transaction::Begin(db, ctx, …)), through a TransactionBinding
+  // that lives exactly as long as the call or transaction; while it is bound, every statement run with
+  // this context object (services, repositories, Database::Execute/Read, a nested RunInTransaction)
+  // runs inside that transaction. COPIES AND MOVES OF A CONTEXT NEVER CARRY THE BINDING: a copy handed
+  // to another thread works outside the transaction instead of racing on its connection.
+  store::OpenTransaction* open_transaction() const { return binding_.tx; }
+  // OK when no transaction is bound or it was bound on the calling thread; FailedPrecondition naming
+  // `op` when another thread uses this very object while its transaction is open.
+  absl::Status CheckTransactionThread(std::string_view op) const;
+
+  // RAII: binds `tx` to `ctx` for the binding's lifetime on the constructing thread, then restores
+  // what was bound before (bindings nest). For the store layer and host-language bindings.
+  class TransactionBinding {
+   public:
+    TransactionBinding(const RequestContext& ctx, store::OpenTransaction* tx);
+    ~TransactionBinding();
+    TransactionBinding(const TransactionBinding&) = delete;
+    TransactionBinding& operator=(const TransactionBinding&) = delete;
+
+   private:
+    const RequestContext& ctx_;
+    struct Saved {
+      store::OpenTransaction* tx;
+      std::thread::id thread;
+    } saved_;
+  };
+
+  RequestContext(const RequestContext& other) : shared_(other.shared_) {}
+  RequestContext(RequestContext&& other) noexcept : shared_(std::move(other.shared_)) {}
+  RequestContext& operator=(const RequestContext& other) {
+    shared_ = other.shared_;
+    return *this;
+  }
+  RequestContext& operator=(RequestContext&& other) noexcept {
+    shared_ = std::move(other.shared_);
+    return *this;
+  }
 
  private:
   struct Shared {
@@ -69,9 +107,13 @@ class RequestContext {
     std::atomic<int64_t> statements{0};
     mutable std::mutex mu;
     std::string last_write_position;  // guarded by mu
-    void* open_transaction = nullptr;  // see open_transaction()
+  };
+  struct Binding {
+    store::OpenTransaction* tx = nullptr;  // see open_transaction()
+    std::thread::id thread{};              // the thread that bound it
   };
   std::shared_ptr<Shared> shared_;
+  mutable Binding binding_;  // this object's own; never copied (see open_transaction())
 };
 
 }  // namespace daira::inline v0

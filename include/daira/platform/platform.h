@@ -15,12 +15,12 @@
 // Unimplemented naming the concern, rather than silently ignored.
 //
 // Lifetime: services returned by the accessors are owned by the Platform and live until it is
-// destroyed. Close() releases the database; after it, the accessors still return the service objects
-// but calling an operation on them is a precondition violation (bindings guard this and report
-// FailedPrecondition "platform is closed").
+// destroyed. Close() closes the database's connections; the database object itself lives until the
+// Platform is destroyed, so after Close() every operation on a service returns FailedPrecondition
+// ("… is closed") instead of touching freed memory.
 //
-// Thread-safety: every accessor and every service is safe to call from any number of threads at once.
-// Close() must not run concurrently with operations (the bindings serialize it with a lock).
+// Thread-safety: every accessor and every service is safe to call from any number of threads at once,
+// Close() included (operations racing with it either finish or fail with FailedPrecondition).
 #pragma once
 
 #include <memory>
@@ -126,7 +126,8 @@ class Platform {
   // FailedPrecondition after Close().
   absl::Status Ping(const RequestContext& ctx);
 
-  // Releases the backends (closes every pooled connection). Idempotent; returns OK.
+  // Closes every pooled connection (leased ones when they come back); every later operation returns
+  // FailedPrecondition. Idempotent; returns OK.
   absl::Status Close();
   bool closed() const;
 

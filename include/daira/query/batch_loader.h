@@ -100,14 +100,16 @@ absl::StatusOr<Loaded<MappedType<F>>> LoadMany(store::Connection& conn, std::str
   return out;
 }
 
-// The same on a read connection leased from `db` for `ctx` (every chunk on that one connection).
+// The same for `ctx`: inside its open transaction when it has one (seeing its uncommitted writes), else
+// on a read connection leased from `db` (every chunk on that one connection).
 template <typename F>
 absl::StatusOr<Loaded<MappedType<F>>> LoadMany(store::Database& db, const RequestContext& ctx,
                                                std::string_view sql_prefix, std::span<const int64_t> ids, F&& map,
                                                const LoadManyOptions& options = {}) {
   if (ids.empty()) return Loaded<MappedType<F>>{};
-  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, db.Acquire(ctx, store::Access::kRead));
-  return LoadMany(*lease, sql_prefix, ids, std::forward<F>(map), options);
+  return store::WithConnection(db, ctx, store::Access::kRead, [&](store::Connection& c) {
+    return LoadMany(c, sql_prefix, ids, std::forward<F>(map), options);
+  });
 }
 
 struct BatcherOptions {

@@ -143,13 +143,15 @@ absl::StatusOr<Page<MappedType<F>>> FetchPage(store::Connection& conn, const Key
   return page;
 }
 
-// The same on a read connection leased from `db` for `ctx` (may be a replica; see Database::Acquire).
+// The same for `ctx`: inside its open transaction when it has one, else on a read connection leased
+// from `db` (may be a replica; see Database::Acquire).
 template <typename F>
 absl::StatusOr<Page<MappedType<F>>> FetchPage(store::Database& db, const RequestContext& ctx,
                                               const KeysetQuery& query, const PageRequest& request, F&& map,
                                               const KeysetOptions& options = {}) {
-  DAIRA_ASSIGN_OR_RETURN(store::ConnectionLease lease, db.Acquire(ctx, store::Access::kRead));
-  return FetchPage(*lease, query, request, std::forward<F>(map), options);
+  return store::WithConnection(db, ctx, store::Access::kRead, [&](store::Connection& c) {
+    return FetchPage(c, query, request, std::forward<F>(map), options);
+  });
 }
 
 }  // namespace daira::inline v0::query

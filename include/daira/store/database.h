@@ -29,6 +29,7 @@
 #include "daira/core/clock.h"
 #include "daira/core/request_context.h"
 #include "daira/store/connection.h"
+#include "daira/store/open_transaction.h"
 #include "daira/store/transaction.h"
 
 namespace daira::inline v0::store {
@@ -121,9 +122,14 @@ class Database {
   };
   // Runs `fn` inside a transaction on the primary and commits when it returns OK; rolls back and
   // returns its error otherwise. Aborted (serialization failure, deadlock, SQLITE_BUSY) reruns the whole
-  // function; `fn` must therefore be safe to repeat. Called again with the same `ctx` from inside `fn`
-  // (services composing), it joins the open transaction: `fn` runs on the same connection and the
-  // outermost call commits, rolls back or retries the whole unit.
+  // function; `fn` must therefore be safe to repeat. While it runs, `ctx` (this object, not its copies)
+  // is bound to the transaction (see RequestContext::open_transaction), released on every exit,
+  // exceptions included. Called again with a bound `ctx` (services composing, or inside
+  // store::Transaction::Begin(db, ctx)), it joins the open transaction inside a SAVEPOINT: released when
+  // `fn` returns OK, rolled back to when it fails, so a caught inner error undoes exactly the inner
+  // work; the outermost call commits, rolls back or retries the whole unit. After the outermost COMMIT
+  // the hooks queued with store::AfterCommit run. A BEGIN that fails because the pooled connection was
+  // lost is retried once on a fresh connection. FailedPrecondition when `ctx` is bound on another thread.
   absl::Status RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn,
                                 const TransactionOptions& options);
   absl::Status RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn) {
@@ -132,6 +138,12 @@ class Database {
 
   // Statistics per endpoint: the primary first, then replicas in configuration order.
   virtual std::vector<PoolStats> Stats() const = 0;
+
+  // Closes every idle pooled connection and refuses all further work: Acquire (and so every service
+  // call) returns FailedPrecondition "database is closed". Leases still out close when returned.
+  // Idempotent. The object itself stays valid until destroyed, so holders of a Database& never dangle.
+  virtual void Close() = 0;
+  virtual bool closed() const = 0;
 };
 
 // A leased connection, returned to its pool when destroyed. Statements run through it are counted
@@ -170,7 +182,9 @@ class ConnectionLease {
 template <typename F>
 auto WithConnection(Database& db, const RequestContext& ctx, Access access, F&& fn)
     -> decltype(fn(std::declval<Connection&>())) {
-  if (ctx.open_transaction() != nullptr) return fn(*static_cast<Connection*>(ctx.open_transaction()));
+  absl::StatusOr<Connection*> bound = BoundConnection(ctx, "database");
+  if (!bound.ok()) return bound.status();
+  if (*bound != nullptr) return fn(**bound);
   auto lease = db.Acquire(ctx, access);
   if (!lease.ok()) return lease.status();
   return fn(**lease);
