@@ -4,7 +4,9 @@
 // `min` connections open, grows on demand up to `max`, makes callers wait up to acquire_timeout (capped
 // by the request deadline) when all are lent, closes connections idle longer than idle_timeout above
 // `min`, pings a connection idle at least validate_after before lending it (replacing it silently when
-// the ping fails), and discards connections that come back broken or stuck in a transaction.
+// the ping fails), discards connections that come back broken or stuck in a transaction, and closes
+// connections older than max_lifetime when they come back (or are found idle). Opening a connection
+// and validating it stop at the request's deadline.
 //
 // Thread-safety: every method is safe from any thread. The pool must outlive its leases.
 #pragma once
@@ -62,7 +64,9 @@ class Pool final : public ConnectionLease::Owner {
 
  private:
   using Conn = std::unique_ptr<InstrumentedConnection>;
-  absl::StatusOr<Conn> Open();
+  absl::StatusOr<Conn> Open(Deadline deadline);
+  // True when `conn` has outlived max_lifetime.
+  bool Expired(const InstrumentedConnection& conn) const;
   // Moves idle connections past idle_timeout (above min) into `out` to be closed outside the lock.
   void CollectIdleLocked(std::deque<Conn>* out);
   ConnectionLease Lend(Conn conn, const RequestContext& ctx, Access access,
