@@ -151,6 +151,33 @@ TEST_P(DeadlineTest, ExpiredDeadlineRunsNothing) {
   EXPECT_LT(Steady::now() - start, std::chrono::seconds(3));
 }
 
+// Waiting for a lock held by another transaction (SQLite: the write lock, within busy_timeout_ms;
+// Postgres: a row lock) ends at the request's deadline too.
+TEST_P(DeadlineTest, LockWaitStopsAtDeadline) {
+  DatabaseOptions o = OneConnection();
+  o.busy_timeout = std::chrono::milliseconds(20000);
+  ASSERT_OK_AND_ASSIGN(auto tdb, TestDatabase::Create(GetParam(), o));
+  RequestContext setup;
+  ASSERT_OK(tdb->db().Execute(setup, "CREATE TABLE t (a BIGINT)"));
+  ASSERT_OK(tdb->db().Execute(setup, "INSERT INTO t (a) VALUES (0)"));
+  DatabaseOptions other_options = o;
+  other_options.url = tdb->url();
+  ASSERT_OK_AND_ASSIGN(auto other, Database::Open(other_options));
+
+  ASSERT_OK_AND_ASSIGN(ConnectionLease holder, tdb->db().Acquire(setup));
+  ASSERT_OK(holder->Begin(IsolationLevel::kDefault, /*immediate=*/true));
+  ASSERT_OK(holder->Execute("UPDATE t SET a = 1"));
+  RequestContext ctx({.correlation_id = "waiter", .timeout = std::chrono::milliseconds(200)});
+  const auto start = Steady::now();
+  EXPECT_THAT(other->Execute(ctx, "UPDATE t SET a = 2").status(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("waiter")));
+  EXPECT_LT(Steady::now() - start, std::chrono::seconds(3));
+  ASSERT_OK(holder->Commit());
+  holder.Reset();
+  RequestContext next;
+  ASSERT_OK(other->Execute(next, "UPDATE t SET a = 3"));
+}
+
 // 1,000 distinct statements on one connection leave at most statement_cache_size prepared.
 TEST_P(DeadlineTest, PreparedStatementCacheIsBounded) {
   DatabaseOptions o = OneConnection();

@@ -249,6 +249,30 @@ SqliteConnection::SqliteConnection(sqlite3* db, std::string label, bool read_onl
     : db_(db), label_(std::move(label)), read_only_(read_only), settings_(settings) {
   settings_.statement_cache_size = std::max(1, settings_.statement_cache_size);
   sqlite3_progress_handler(db_, kProgressInstructions, &SqliteConnection::OnProgress, this);
+  sqlite3_busy_handler(db_, &SqliteConnection::OnBusy, this);
+}
+
+int SqliteConnection::OnBusy(void* self, int count) {
+  // SQLite's own sqlite3_busy_timeout schedule (ms), repeated at its last step.
+  static constexpr int kDelays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+  static constexpr int kSteps = sizeof(kDelays) / sizeof(kDelays[0]);
+  auto* c = static_cast<SqliteConnection*>(self);
+  int64_t waited = 0;
+  for (int i = 0; i < count; ++i) waited += kDelays[std::min(i, kSteps - 1)];
+  int64_t delay = kDelays[std::min(count, kSteps - 1)];
+  const int64_t budget = c->settings_.busy_timeout.count();
+  if (waited >= budget) return 0;  // SQLITE_BUSY → Aborted
+  delay = std::min(delay, budget - waited);
+  const auto now = std::chrono::steady_clock::now();
+  if (c->bound_ != std::chrono::steady_clock::time_point::max()) {
+    if (now >= c->bound_) {
+      c->timed_out_ = true;  // the statement's bound, not the lock, ends the wait
+      return 0;
+    }
+    delay = std::min<int64_t>(delay, std::chrono::ceil<std::chrono::milliseconds>(c->bound_ - now).count());
+  }
+  sqlite3_sleep(static_cast<int>(std::max<int64_t>(1, delay)));
+  return 1;
 }
 
 int SqliteConnection::OnProgress(void* self) {

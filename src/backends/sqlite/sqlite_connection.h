@@ -1,7 +1,8 @@
 // One SQLite database handle behind daira's store::Connection interface, with a per-connection cache
 // of prepared statements keyed by SQL text.
 //
-// Bounded in time: a progress handler stops a statement at the bound request's deadline or after
+// Bounded in time: waiting for the write lock (busy_timeout) ends at the bound too, and a progress
+// handler stops a statement at the bound request's deadline or after
 // statement_timeout, whichever is first (SQLITE_INTERRUPT → DeadlineExceeded naming the statement).
 // Statement cache: at most statement_cache_size SQL texts (LRU); an evicted statement is finalized at
 // once, and its object freed when the lease ends (TakeEvicted) — executed again meanwhile, it prepares
@@ -60,6 +61,7 @@ class SqliteStatement final : public store::Statement {
 
 struct SqliteSettings {
   std::chrono::milliseconds statement_timeout{30000};  // 0: none
+  std::chrono::milliseconds busy_timeout{5000};        // wait for the write lock (capped by the bound)
   int statement_cache_size = 256;
 };
 
@@ -105,6 +107,8 @@ class SqliteConnection final : public store::Connection, public store::internal:
  private:
   absl::Status RunSimple(std::string_view sql, std::string_view op);
   static int OnProgress(void* self);
+  // Busy handler: waits for a lock like sqlite3_busy_timeout, but never past the statement's bound.
+  static int OnBusy(void* self, int count);
 
   sqlite3* db_;
   std::string label_;

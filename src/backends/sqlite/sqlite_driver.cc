@@ -63,11 +63,11 @@ class SqliteDriver final : public store::internal::Driver {
       return out;
     }
     sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, static_cast<int>(std::min<int64_t>(options.busy_timeout.count(), INT32_MAX)));
 
     sqlite::SqliteSettings settings;
     settings.statement_timeout = options.statement_timeout;
     settings.statement_cache_size = options.statement_cache_size;
+    settings.busy_timeout = options.busy_timeout;
     auto conn = std::make_unique<SqliteConnection>(db, path, open_read_only, settings);
     std::string setup = absl::StrCat("PRAGMA foreign_keys = ON; PRAGMA synchronous = ", synchronous, ";");
     if (!memory && !open_read_only) {
