@@ -68,6 +68,15 @@ TEST_P(PostgresErrorsTest, ForgottenPreparedStatementIsPreparedAgain) {
   ASSERT_OK_AND_ASSIGN(ResultSet rs, db.Execute(ctx, "SELECT ? + 1", {int64_t{41}}));
   EXPECT_EQ(rs.at(0, 0).int64(), 42);
 
+  // A batch (pipeline) too.
+  ASSERT_OK(db.Execute(ctx, "DEALLOCATE ALL"));
+  {
+    ASSERT_OK_AND_ASSIGN(ConnectionLease lease, db.Acquire(ctx));
+    std::vector<BatchStatement> batch = {{"SELECT ? + 1", {int64_t{1}}}, {"SELECT ? + 1", {int64_t{2}}}};
+    ASSERT_OK_AND_ASSIGN(auto results, lease->ExecuteBatch(batch));
+    EXPECT_EQ(results[1].at(0, 0).int64(), 3);
+  }
+
   int attempts = 0;
   ASSERT_OK(db.RunInTransaction(ctx, [&](Connection& c) -> absl::Status {
     ++attempts;

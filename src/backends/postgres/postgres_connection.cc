@@ -790,6 +790,13 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
     if (first_error.ok()) first_error = ErrorFrom(nullptr, "");
   }
   if (first_error.ok()) return results;
+  if (store::StatusSqlState(first_error) == "26000" && failed_index < n) {
+    // The server forgot a cached statement (DISCARD ALL, a pooler): prepare it again; outside a
+    // transaction rerun at once (the implicit transaction rolled back), inside one Aborted retries it.
+    Forget(statements[failed_index]);
+    if (retry && !in_transaction && !broken_) return RunPipeline(statements, params, /*retry=*/false);
+    return first_error;
+  }
   if (retry && failed_cached && !in_transaction && !broken_ && store::StatusSqlState(first_error) == "0A000") {
     // A schema change altered a cached statement's result columns; everything before it was rolled back.
     Invalidate(statements[failed_index]);
