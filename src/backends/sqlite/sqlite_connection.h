@@ -93,6 +93,8 @@ class SqliteConnection final : public store::Connection, public store::internal:
   bool read_only() const { return read_only_; }
   const std::string& label() const { return label_; }
   size_t cached_statements() const { return cache_.size(); }
+  // How long a statement waits for a lock (daira's busy handler; `PRAGMA busy_timeout` reads 0).
+  std::chrono::milliseconds busy_timeout() const { return settings_.busy_timeout; }
 
   // For SqliteStatement: builds the status for a failed step/bind and notes fatal codes.
   absl::Status Fail(std::string_view op, std::string_view sql, int extended_code = -1);
