@@ -73,6 +73,31 @@ TEST(PrivatePostgresTest, FrozenServerIsDetectedWithinTheBound) {
   ASSERT_OK(db->Execute(after, "SELECT 1"));
 }
 
+// A COMMIT sent to a server that stops answering: after the bound, the outcome is unknown, and the status
+// says so (Unavailable + daira.dev/commit-unknown) instead of a plain deadline or "retry the call".
+TEST(PrivatePostgresTest, CommitToFrozenServerHasUnknownOutcome) {
+  START_PRIVATE_POSTGRES(pg, false);
+  ASSERT_OK_AND_ASSIGN(auto db, Database::Open(pg->url() + "?pool_min=1&pool_max=1&statement_timeout_ms=500"));
+  RequestContext ctx;
+  ASSERT_OK(db->Execute(ctx, "CREATE TABLE t (a BIGINT)"));
+  {
+    ASSERT_OK_AND_ASSIGN(ConnectionLease lease, db->Acquire(ctx));
+    ASSERT_OK(lease->Begin());
+    ASSERT_OK(lease->Execute("INSERT INTO t (a) VALUES (1)"));
+    ASSERT_OK(pg->Freeze());
+    const auto start = Steady::now();
+    absl::Status commit = lease->Commit();
+    EXPECT_LT(Steady::now() - start, std::chrono::seconds(4));
+    EXPECT_THAT(commit, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("outcome unknown")));
+    EXPECT_TRUE(IsCommitOutcomeUnknown(commit)) << commit;
+    EXPECT_TRUE(lease->IsBroken());
+  }
+  ASSERT_OK(pg->Thaw());
+  // The frozen transaction's COMMIT may or may not have landed; the database works either way.
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, db->Execute(ctx, "SELECT count(*) FROM t"));
+  EXPECT_LE(rs.at(0, 0).int64(), 1);
+}
+
 // After a server restart every pooled connection is dead; with no validation ping (validate_after long)
 // each costs at most one Unavailable to one caller, and is then replaced.
 TEST(PrivatePostgresTest, RestartCostsAtMostOneErrorPerPooledConnection) {
