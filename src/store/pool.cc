@@ -101,7 +101,8 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
       Conn c = std::move(idle_.back());
       idle_.pop_back();
       ++in_use_;
-      const bool validate = config_.clock->SteadyNow() - c->last_used() >= config_.options.validate_after;
+      const bool validate = config_.clock->SteadyNow() - c->last_used() >= config_.options.validate_after ||
+                            c->last_used() < suspect_before_;
       lock.unlock();
       to_close.clear();
       if (Expired(*c)) {
@@ -117,10 +118,12 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
       if (validate) {
         c->Attach(ctx, access);
         ping = c->IsBroken() ? absl::UnavailableError("database: connection is broken") : c->Ping();
-        if (ping.code() == absl::StatusCode::kDeadlineExceeded && !c->IsBroken()) {
-          // The request ran out of time, not the connection: keep it for the next caller.
+        if (ping.code() == absl::StatusCode::kDeadlineExceeded) {
+          // Out of time: the request's deadline, or a server that does not answer (then the connection
+          // is broken and Release discards it). Either way this caller has waited its bound: stop here
+          // rather than pinging the next idle connection of a frozen server.
           Release(c.release());
-          return ping;
+          return Annotate(ping, absl::StrCat("database: validate connection to ", config_.endpoint));
         }
       }
       if (!ping.ok()) {
@@ -187,6 +190,7 @@ void Pool::Release(Connection* conn) {
   std::unique_lock<std::mutex> lock(mu_);
   --in_use_;
   if (discard) {
+    if (c->IsBroken()) suspect_before_ = config_.clock->SteadyNow();
     --open_;
     discarded_.fetch_add(1, std::memory_order_relaxed);
     to_close.push_back(std::move(c));

@@ -4,7 +4,8 @@
 // `min` connections open, grows on demand up to `max`, makes callers wait up to acquire_timeout (capped
 // by the request deadline) when all are lent, closes connections idle longer than idle_timeout above
 // `min`, pings a connection idle at least validate_after before lending it (replacing it silently when
-// the ping fails), discards connections that come back broken or stuck in a transaction, and closes
+// the ping fails; after a connection comes back broken, every idle connection is pinged once before it
+// is lent), discards connections that come back broken or stuck in a transaction, and closes
 // connections older than max_lifetime when they come back (or are found idle). Opening a connection
 // and validating it stop at the request's deadline.
 //
@@ -80,6 +81,10 @@ class Pool final : public ConnectionLease::Owner {
   std::deque<Conn> idle_;  // back = most recently returned
   int open_ = 0;           // idle + lent + being opened
   int in_use_ = 0;         // lent + being opened/validated
+  // A connection came back broken at this time (server restart, failover): idle connections returned
+  // before it are pinged before they are lent, whatever validate_after says, so one caller sees the
+  // failure instead of one caller per pooled connection.
+  std::chrono::steady_clock::time_point suspect_before_{};
 
   std::atomic<int64_t> acquires_{0};
   std::atomic<int64_t> waits_{0};
