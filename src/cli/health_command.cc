@@ -1,5 +1,6 @@
 // `daira health [--json] [--timeout-ms N]`: reachable, round-trip latency, migrations current.
 // Exit 0 when healthy, 1 when not (or unreachable), 2 for bad usage.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -34,9 +35,14 @@ void Print(const store::HealthReport& report, bool json) {
 }
 
 int Run(const GlobalOptions& globals, const HealthArgs& args) {
-  absl::Status valid = store::DatabaseOptions::FromUrl(globals.database).status();
-  if (!valid.ok()) return FailStatus("--database", valid);
-  auto db = store::Database::Open(globals.database);
+  const auto start = std::chrono::steady_clock::now();
+  const std::chrono::milliseconds budget(args.timeout_ms);
+  absl::StatusOr<store::DatabaseOptions> options = store::DatabaseOptions::FromUrl(globals.database);
+  if (!options.ok()) return FailStatus("--database", options.status());
+  // --timeout-ms bounds the whole check, connecting included: one connection, opened within the budget.
+  options->connect_timeout = std::min(options->connect_timeout, budget);
+  options->pool.pool_min = 0;
+  auto db = store::Database::Open(*options);
   if (!db.ok()) {
     // Unreachable is a health answer, not a crash: report it in the same shape.
     std::string detail(ToStd(db.status().message()));
@@ -49,8 +55,9 @@ int Run(const GlobalOptions& globals, const HealthArgs& args) {
     Print(report, args.json);
     return kExitRuntime;
   }
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   RequestContext ctx({.correlation_id = "", .caller = "cli:health",
-                      .timeout = std::chrono::milliseconds(args.timeout_ms)});
+                      .timeout = std::max(std::chrono::milliseconds(1), budget - spent)});
   absl::StatusOr<store::HealthReport> report = store::CheckHealth(**db, ctx);
   if (!report.ok()) return FailStatus("health", report.status());
   Print(*report, args.json);

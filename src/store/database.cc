@@ -227,6 +227,13 @@ absl::Status ValidatePoolOptions(const DatabaseOptions& o) {
     return bad("acquire_timeout", o.pool.acquire_timeout.count(), "must not be negative");
   }
   if (o.readers < 0) return bad("readers", o.readers, "must be a non-negative integer");
+  if (o.statement_timeout.count() < 0) {
+    return bad("statement_timeout", o.statement_timeout.count(), "must not be negative (0 = none)");
+  }
+  if (o.pool.max_lifetime.count() < 0) return bad("max_lifetime", o.pool.max_lifetime.count(), "must not be negative");
+  if (o.statement_cache_size < 1) {
+    return bad("statement_cache_size", o.statement_cache_size, "must be a positive integer");
+  }
   return absl::OkStatus();
 }
 

@@ -24,6 +24,7 @@ constexpr std::string_view kOp = "database url";
 // daira's own parameters (every backend).
 constexpr std::string_view kCommonParams[] = {
     "pool_min", "pool_max", "acquire_timeout_ms", "idle_timeout_ms", "validate_after_ms", "slow_statement_ms",
+    "max_lifetime_ms", "statement_timeout_ms", "statement_cache_size",
 };
 // SQLite-only parameters.
 constexpr std::string_view kSqliteParams[] = {"readers", "busy_timeout_ms", "synchronous"};
@@ -159,6 +160,9 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
   DAIRA_RETURN_IF_ERROR(SetMillis(url, "idle_timeout_ms", false, &o.pool.idle_timeout));
   DAIRA_RETURN_IF_ERROR(SetMillis(url, "validate_after_ms", false, &o.pool.validate_after));
   DAIRA_RETURN_IF_ERROR(SetMillis(url, "slow_statement_ms", false, &o.pool.slow_statement));
+  DAIRA_RETURN_IF_ERROR(SetMillis(url, "max_lifetime_ms", false, &o.pool.max_lifetime));
+  DAIRA_RETURN_IF_ERROR(SetMillis(url, "statement_timeout_ms", false, &o.statement_timeout));
+  DAIRA_RETURN_IF_ERROR(SetInt(url, "statement_cache_size", /*positive=*/true, &o.statement_cache_size));
 
   if (sqlite) {
     DAIRA_RETURN_IF_ERROR(SetInt(url, "readers", /*positive=*/false, &o.readers));

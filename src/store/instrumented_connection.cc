@@ -78,7 +78,8 @@ class InstrumentedConnection::WrappedStatement final : public Statement {
 
 InstrumentedConnection::InstrumentedConnection(std::unique_ptr<Connection> inner, StatementCounters* counters,
                                                std::chrono::milliseconds slow_statement)
-    : inner_(std::move(inner)), counters_(counters), slow_statement_(slow_statement) {}
+    : inner_(std::move(inner)), control_(ControlOf(inner_.get())), counters_(counters),
+      slow_statement_(slow_statement) {}
 
 InstrumentedConnection::~InstrumentedConnection() {
   statements_.clear();  // wrappers point into inner_'s cache: drop them first
@@ -87,12 +88,18 @@ InstrumentedConnection::~InstrumentedConnection() {
 
 void InstrumentedConnection::Attach(const RequestContext& ctx, Access access) {
   ctx_.emplace(ctx);
+  if (control_ != nullptr) control_->BindRequest(&*ctx_);
   access_ = access;
   dirty_ = false;
   tx_dirty_ = false;
 }
 
 void InstrumentedConnection::Detach() {
+  if (control_ != nullptr) {
+    control_->BindRequest(nullptr);
+    // Nobody holds the evicted statements once the lease ends: drop their wrappers, then free them.
+    for (std::unique_ptr<Statement>& st : control_->TakeEvicted()) statements_.erase(st.get());
+  }
   ctx_.reset();
   dirty_ = false;
   tx_dirty_ = false;

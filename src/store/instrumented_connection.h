@@ -20,6 +20,7 @@
 #include "daira/core/request_context.h"
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
+#include "store/driver.h"
 
 namespace daira::inline v0::store::internal {
 
@@ -36,7 +37,8 @@ class InstrumentedConnection final : public Connection {
                          std::chrono::milliseconds slow_statement);
   ~InstrumentedConnection() override;
 
-  // Binds the connection to a lease: statements count against `ctx` until Detach().
+  // Binds the connection to a lease: statements count against `ctx` and stop at its deadline until
+  // Detach(). Detach also frees the statements the backend's cache evicted during the lease.
   void Attach(const RequestContext& ctx, Access access);
   void Detach();
   const RequestContext* ctx() const { return ctx_ ? &*ctx_ : nullptr; }
@@ -48,6 +50,9 @@ class InstrumentedConnection final : public Connection {
   // When the connection was last returned to its pool (the pool's clock).
   std::chrono::steady_clock::time_point last_used() const { return last_used_; }
   void set_last_used(std::chrono::steady_clock::time_point t) { last_used_ = t; }
+  // When the connection was opened (the pool's clock), for max_lifetime.
+  std::chrono::steady_clock::time_point created() const { return created_; }
+  void set_created(std::chrono::steady_clock::time_point t) { created_ = t; }
 
   // Connection.
   Backend backend() const override { return inner_->backend(); }
@@ -74,6 +79,7 @@ class InstrumentedConnection final : public Connection {
   class WrappedStatement;
 
   std::unique_ptr<Connection> inner_;
+  ConnectionControl* control_;  // inner_'s, or null
   StatementCounters* counters_;
   std::chrono::milliseconds slow_statement_;
   std::optional<RequestContext> ctx_;
@@ -81,6 +87,7 @@ class InstrumentedConnection final : public Connection {
   bool dirty_ = false;     // a possibly-writing statement ran outside a transaction or in a committed one
   bool tx_dirty_ = false;  // ... inside the open transaction
   std::chrono::steady_clock::time_point last_used_{};
+  std::chrono::steady_clock::time_point created_{};
   std::unordered_map<Statement*, std::unique_ptr<WrappedStatement>> statements_;
 };
 

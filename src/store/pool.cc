@@ -22,14 +22,22 @@ Pool::~Pool() {
   // Connections still lent here would be a caller bug (leases must not outlive their Database).
 }
 
-absl::StatusOr<Pool::Conn> Pool::Open() {
+absl::StatusOr<Pool::Conn> Pool::Open(Deadline deadline) {
   absl::StatusOr<std::unique_ptr<Connection>> c =
-      config_.driver->Connect(config_.url, *config_.database_options, config_.read_only);
+      config_.driver->Connect(config_.url, *config_.database_options, config_.read_only, deadline);
   if (!c.ok()) return c.status();
   created_.fetch_add(1, std::memory_order_relaxed);
   auto conn = std::make_unique<InstrumentedConnection>(std::move(*c), &counters_, config_.options.slow_statement);
   conn->set_last_used(config_.clock->SteadyNow());
+  conn->set_created(config_.clock->SteadyNow());
   return conn;
+}
+
+bool Pool::Expired(const InstrumentedConnection& conn) const {
+  // SQLite connections are not recycled: there is no server to fail over, and closing the one
+  // connection of a `:memory:` database would lose it.
+  return config_.options.max_lifetime.count() > 0 && config_.driver->backend() != Backend::kSqlite &&
+         config_.clock->SteadyNow() - conn.created() >= config_.options.max_lifetime;
 }
 
 absl::Status Pool::Fill(int count) {
@@ -39,7 +47,7 @@ absl::Status Pool::Fill(int count) {
       if (open_ >= count || open_ >= config_.max) return absl::OkStatus();
       ++open_;
     }
-    absl::StatusOr<Conn> c = Open();
+    absl::StatusOr<Conn> c = Open(std::nullopt);
     std::lock_guard<std::mutex> lock(mu_);
     if (!c.ok()) {
       --open_;
@@ -96,12 +104,32 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
       Conn c = std::move(idle_.back());
       idle_.pop_back();
       ++in_use_;
-      const bool validate =
-          config_.clock->SteadyNow() - c->last_used() >= config_.options.validate_after ||
-          (suspect_before_ != std::chrono::steady_clock::time_point{} && c->last_used() <= suspect_before_);
+      const bool validate = config_.clock->SteadyNow() - c->last_used() >= config_.options.validate_after ||
+                            c->last_used() < suspect_before_;
       lock.unlock();
       to_close.clear();
-      if (validate && (c->IsBroken() || !c->Ping().ok())) {
+      if (Expired(*c)) {
+        c.reset();
+        discarded_.fetch_add(1, std::memory_order_relaxed);
+        lock.lock();
+        --in_use_;
+        --open_;
+        continue;
+      }
+      // The validation ping is bounded by the request's deadline too.
+      absl::Status ping;
+      if (validate) {
+        c->Attach(ctx, access);
+        ping = c->IsBroken() ? absl::UnavailableError("database: connection is broken") : c->Ping();
+        if (ping.code() == absl::StatusCode::kDeadlineExceeded) {
+          // Out of time: the request's deadline, or a server that does not answer (then the connection
+          // is broken and Release discards it). Either way this caller has waited its bound: stop here
+          // rather than pinging the next idle connection of a frozen server.
+          Release(c.release());
+          return Annotate(ping, absl::StrCat("database: validate connection to ", config_.endpoint));
+        }
+      }
+      if (!ping.ok()) {
         // Dead (server restarted, idle connection killed): replace it without the caller noticing.
         c.reset();
         discarded_.fetch_add(1, std::memory_order_relaxed);
@@ -117,7 +145,7 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
       ++in_use_;
       lock.unlock();
       to_close.clear();
-      absl::StatusOr<Conn> c = Open();
+      absl::StatusOr<Conn> c = Open(ctx.deadline());
       if (!c.ok()) {
         lock.lock();
         --open_;
@@ -160,13 +188,13 @@ void Pool::Release(Connection* conn) {
     if (pos.ok() && !pos->empty()) c->ctx()->NoteWritePosition(*pos);
   }
   c->Detach();
-  const bool broken = c->IsBroken() || c->InTransaction();
+  const bool expired_or_broken = c->IsBroken() || c->InTransaction() || Expired(*c);
   std::deque<Conn> to_close;
   std::unique_lock<std::mutex> lock(mu_);
-  const bool discard = broken || closed_;
-  if (c->IsBroken()) suspect_before_ = config_.clock->SteadyNow();
+  const bool discard = expired_or_broken || closed_;
   --in_use_;
   if (discard) {
+    if (c->IsBroken()) suspect_before_ = config_.clock->SteadyNow();
     --open_;
     discarded_.fetch_add(1, std::memory_order_relaxed);
     to_close.push_back(std::move(c));

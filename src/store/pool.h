@@ -4,7 +4,10 @@
 // `min` connections open, grows on demand up to `max`, makes callers wait up to acquire_timeout (capped
 // by the request deadline) when all are lent, closes connections idle longer than idle_timeout above
 // `min`, pings a connection idle at least validate_after before lending it (replacing it silently when
-// the ping fails), and discards connections that come back broken or stuck in a transaction.
+// the ping fails; after a connection comes back broken, every idle connection is pinged once before it
+// is lent), discards connections that come back broken or stuck in a transaction, and closes
+// connections older than max_lifetime when they come back (or are found idle). Opening a connection
+// and validating it stop at the request's deadline.
 //
 // Thread-safety: every method is safe from any thread. The pool must outlive its leases.
 #pragma once
@@ -66,7 +69,9 @@ class Pool final : public ConnectionLease::Owner {
 
  private:
   using Conn = std::unique_ptr<InstrumentedConnection>;
-  absl::StatusOr<Conn> Open();
+  absl::StatusOr<Conn> Open(Deadline deadline);
+  // True when `conn` has outlived max_lifetime.
+  bool Expired(const InstrumentedConnection& conn) const;
   // Moves idle connections past idle_timeout (above min) into `out` to be closed outside the lock.
   void CollectIdleLocked(std::deque<Conn>* out);
   ConnectionLease Lend(Conn conn, const RequestContext& ctx, Access access,
@@ -81,8 +86,9 @@ class Pool final : public ConnectionLease::Owner {
   int open_ = 0;           // idle + lent + being opened
   int in_use_ = 0;         // lent + being opened/validated
   bool closed_ = false;    // Close() ran
-  // A connection came back broken at this time (the server restarted or dropped us?): connections idle
-  // since before it are pinged before they are lent, so one failure does not become one per connection.
+  // A connection came back broken at this time (server restart, failover): idle connections returned
+  // before it are pinged before they are lent, whatever validate_after says, so one caller sees the
+  // failure instead of one caller per pooled connection.
   std::chrono::steady_clock::time_point suspect_before_{};
 
   std::atomic<int64_t> acquires_{0};

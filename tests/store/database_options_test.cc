@@ -165,6 +165,15 @@ TEST(DatabaseOptionsTest, OpenRejectsBadOptions) {
   o.pool.pool_max = 2;
   o.pool.pool_min = 3;
   EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("pool_min")));
+  o.pool.pool_min = 1;
+  o.statement_timeout = std::chrono::milliseconds(-1);
+  EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("statement_timeout")));
+  o.statement_timeout = std::chrono::milliseconds(0);
+  o.pool.max_lifetime = std::chrono::milliseconds(-5);
+  EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_lifetime")));
+  o.pool.max_lifetime = std::chrono::milliseconds(0);
+  o.statement_cache_size = 0;
+  EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("statement_cache_size")));
   EXPECT_THAT(Database::Open("sqlite:"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file path")));
   EXPECT_THAT(Database::Open("mysql://h/db"), StatusIs(absl::StatusCode::kInvalidArgument));
 }

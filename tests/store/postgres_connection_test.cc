@@ -532,10 +532,12 @@ TEST_P(PostgresReplicaTest, ReplicaReplaysThePrimarysWritePosition) {
   EXPECT_FALSE(future);
   ASSERT_OK_AND_ASSIGN(int64_t lag, replica_->ReplicaLagMillis());
   EXPECT_GE(lag, 0);
-  // The replica refuses writes and has no write position of its own.
-  EXPECT_THAT(replica_->Execute("INSERT INTO r VALUES (3)"), Not(IsOk()));
+  // The replica has no write position of its own, and refuses writes: 25006 (read-only) is Unavailable
+  // and marks the connection for discard, as for the old primary after a failover.
   EXPECT_THAT(replica_->WritePosition(), Not(IsOk()));
   EXPECT_FALSE(replica_->IsBroken());
+  EXPECT_THAT(replica_->Execute("INSERT INTO r VALUES (3)"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_TRUE(replica_->IsBroken());
 }
 
 TEST_P(PostgresReplicaTest, CaughtUpReplicaReportsZeroLag) {

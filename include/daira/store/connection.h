@@ -11,7 +11,9 @@
 //
 // Errors (both backends): unique violation → AlreadyExists; foreign key → FailedPrecondition;
 // CHECK / NOT NULL / bad value → InvalidArgument; serialization failure, deadlock, SQLITE_BUSY/LOCKED
-// → Aborted; lost connection → Unavailable (and IsBroken() turns true); syntax errors → Internal.
+// → Aborted; lost connection → Unavailable (and IsBroken() turns true); syntax errors → Internal;
+// a statement still running at the request's deadline (or the statement_timeout_ms option) is stopped
+// → DeadlineExceeded; a COMMIT whose outcome is unknown → Unavailable with kCommitUnknownPayloadUrl.
 // The SQLSTATE (Postgres) or extended result code (SQLite) rides as a payload (kSqlStatePayloadUrl).
 //
 // Thread-safety: a Connection is used by one thread at a time (the pool guarantees it).
@@ -36,6 +38,18 @@ inline constexpr std::string_view kSqlStatePayloadUrl = "daira.dev/sqlstate";
 
 // The backend error code a status carries (SQLSTATE like "23505", or "sqlite:2067"), or "".
 std::string StatusSqlState(const absl::Status& status);
+
+// Payload of a COMMIT whose outcome is unknown: the connection was lost (or the server stopped
+// answering) after COMMIT was sent, so the transaction may or may not have committed. Such a status
+// is Unavailable, but it does NOT mean "retry the call": a blind retry may apply the work twice. The
+// caller must check whether the work landed (e.g. by an idempotency key) before doing it again.
+inline constexpr std::string_view kCommitUnknownPayloadUrl = "daira.dev/commit-unknown";
+
+// True when `status` carries kCommitUnknownPayloadUrl (see above).
+bool IsCommitOutcomeUnknown(const absl::Status& status);
+// `cause` turned into Unavailable "commit: outcome unknown ..." with kCommitUnknownPayloadUrl (and
+// cause's payloads kept). For backends.
+absl::Status CommitOutcomeUnknown(const absl::Status& cause);
 
 enum class IsolationLevel { kDefault, kReadCommitted, kRepeatableRead, kSerializable };
 

@@ -44,6 +44,9 @@ struct PoolOptions {
   std::chrono::milliseconds idle_timeout{60000};    // idle connections above pool_min close after this
   std::chrono::milliseconds validate_after{5000};   // a connection idle this long is pinged before lending
   std::chrono::milliseconds slow_statement{100};    // statements slower than this are logged and counted
+  // A connection open longer than this is closed when it comes back (0: no limit), so connections
+  // re-resolve hosts and rebalance after a failover. Default 30 min.
+  std::chrono::milliseconds max_lifetime{1800000};
 };
 
 struct DatabaseOptions {
@@ -58,11 +61,19 @@ struct DatabaseOptions {
   std::string synchronous = "normal";               // off | normal | full | extra
   // Postgres only: connect_timeout for each new connection.
   std::chrono::milliseconds connect_timeout{5000};
+  // Both backends: a statement still running after this stops with DeadlineExceeded (Postgres cancels
+  // it; SQLite interrupts it), as it does at the request's deadline, whichever comes first. 0: only the
+  // deadline bounds it. Default 30 s: longer is a hung server or a runaway query, not a request.
+  std::chrono::milliseconds statement_timeout{30000};
+  // Both backends: prepared statements kept per connection (least recently used evicted:
+  // sqlite3_finalize / DEALLOCATE). Default 256.
+  int statement_cache_size = 256;
   const Clock* clock = nullptr;                      // null: Clock::System(); not owned
 
   // Options from a URL: the URL itself plus any parameters named like the fields above
   // (pool_min, pool_max, acquire_timeout_ms, idle_timeout_ms, validate_after_ms, slow_statement_ms,
-  // replica, max_replica_lag_ms, readers, busy_timeout_ms, synchronous, connect_timeout_ms).
+  // replica, max_replica_lag_ms, readers, busy_timeout_ms, synchronous, connect_timeout_ms,
+  // max_lifetime_ms, statement_timeout_ms, statement_cache_size).
   // InvalidArgument naming the parameter when one is malformed or unknown.
   static absl::StatusOr<DatabaseOptions> FromUrl(std::string_view url);
 };

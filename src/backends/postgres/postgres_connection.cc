@@ -1,9 +1,15 @@
 #include "backends/postgres/postgres_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -13,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "backends/postgres/postgres_status.h"
 #include "backends/postgres/postgres_values.h"
+#include "daira/core/logging.h"
 #include "daira/core/status.h"
 #include "daira/store/dialect.h"
 
@@ -123,6 +130,78 @@ Value DecodeValue(Oid type, const char* s, int len) {
   }
 }
 
+using SteadyClock = std::chrono::steady_clock;
+constexpr SteadyClock::time_point kNoBound = SteadyClock::time_point::max();
+
+// Waits until `fd` is readable (or writable, with `write`) or `until` passes. 1 ready, 0 timed out,
+// -1 error.
+int WaitSocket(int fd, bool write, SteadyClock::time_point until) {
+  if (fd < 0) return -1;
+  while (true) {
+    int timeout_ms = -1;
+    if (until != kNoBound) {
+      const auto left = until - SteadyClock::now();
+      if (left <= SteadyClock::duration::zero()) return 0;
+      timeout_ms = static_cast<int>(std::min<int64_t>(
+          std::chrono::ceil<std::chrono::milliseconds>(left).count(), 24 * 3600 * 1000));
+    }
+    pollfd p{fd, static_cast<short>(POLLIN | (write ? POLLOUT : 0)), 0};
+    const int r = ::poll(&p, 1, timeout_ms);
+    if (r > 0) return 1;
+    if (r == 0) {
+      if (until == kNoBound) continue;
+      if (SteadyClock::now() >= until) return 0;
+      continue;
+    }
+    if (errno != EINTR) return -1;
+  }
+}
+
+// Cancel requests run on a detached helper thread: libpq 15's PQcancel blocks until the server answers,
+// and a frozen server would hold the caller past its deadline. At most this many run at once (a frozen
+// server holds them until it thaws or dies); beyond it the connection is simply abandoned.
+constexpr int kMaxCancelsInFlight = 16;
+std::atomic<int> cancels_in_flight{0};
+
+struct CancelRequest {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+};
+
+// Starts a cancel of `conn`'s running command. Null when none could be started.
+std::shared_ptr<CancelRequest> StartCancel(PGconn* conn) {
+  if (cancels_in_flight.fetch_add(1) >= kMaxCancelsInFlight) {
+    cancels_in_flight.fetch_sub(1);
+    return nullptr;
+  }
+  PGcancel* cancel = PQgetCancel(conn);
+  if (cancel == nullptr) {
+    cancels_in_flight.fetch_sub(1);
+    return nullptr;
+  }
+  auto request = std::make_shared<CancelRequest>();
+  std::thread([cancel, request] {
+    char err[256];
+    PQcancel(cancel, err, sizeof(err));
+    PQfreeCancel(cancel);
+    {
+      std::lock_guard<std::mutex> lock(request->mu);
+      request->done = true;
+    }
+    request->cv.notify_all();
+    cancels_in_flight.fetch_sub(1);
+  }).detach();
+  return request;
+}
+
+LogLevel NoticeLevel(std::string_view severity) {
+  if (severity == "DEBUG" || severity == "LOG") return LogLevel::kDebug;
+  if (severity == "INFO" || severity == "NOTICE") return LogLevel::kInfo;
+  if (severity == "WARNING") return LogLevel::kWarning;
+  return LogLevel::kError;  // ERROR, FATAL, PANIC
+}
+
 const char* IsolationSql(store::IsolationLevel level) {
   switch (level) {
     case store::IsolationLevel::kReadCommitted: return "BEGIN ISOLATION LEVEL READ COMMITTED";
@@ -134,6 +213,23 @@ const char* IsolationSql(store::IsolationLevel level) {
 }
 
 }  // namespace
+
+void PgNoticeReceiver(void* arg, const PGresult* result) {
+  const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity == nullptr) severity = PQresultErrorField(result, PG_DIAG_SEVERITY);
+  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+  std::string message = primary != nullptr ? primary : PQresultErrorMessage(result);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  const std::string_view sev = severity != nullptr ? severity : "NOTICE";
+  std::string text = absl::StrCat(ToAbsl(sev), ": ", message);
+  if (const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE)) absl::StrAppend(&text, " (SQLSTATE ", state, ")");
+  const auto* conn = static_cast<const PostgresConnection*>(arg);
+  if (conn != nullptr && conn->request() != nullptr) {
+    Log(NoticeLevel(sev), *conn->request(), "postgres", text);
+  } else {
+    Log(NoticeLevel(sev), "postgres", text);
+  }
+}
 
 // Parameter arrays for one execution. Pointers refer into `storage` (sized once, never reallocated)
 // or into the caller's Values, which outlive the call.
@@ -201,7 +297,13 @@ absl::StatusOr<ResultSet> PostgresStatement::Execute(store::Params params) {
   return conn_->ExecuteStatement(this, params);
 }
 
-PostgresConnection::PostgresConnection(pg_conn* conn) : conn_(conn) {}
+PostgresConnection::PostgresConnection(pg_conn* conn, PostgresSettings settings)
+    : conn_(conn), settings_(settings) {
+  settings_.statement_cache_size = std::max(1, settings_.statement_cache_size);
+  PQsetNoticeReceiver(conn_, &PgNoticeReceiver, this);
+  // Non-blocking sends: a server that stops reading cannot hold a caller past its deadline.
+  PQsetnonblocking(conn_, 1);
+}
 
 PostgresConnection::~PostgresConnection() {
   if (conn_ != nullptr) PQfinish(conn_);
@@ -211,13 +313,63 @@ int PostgresConnection::backend_pid() const { return PQbackendPID(conn_); }
 
 absl::StatusOr<store::Statement*> PostgresConnection::Prepare(std::string_view sql) {
   auto it = cache_.find(ToAbsl(sql));
-  if (it != cache_.end()) return it->second.get();
+  if (it != cache_.end()) {
+    PostgresStatement* st = it->second.get();
+    lru_.splice(lru_.begin(), lru_, st->lru_);
+    return st;
+  }
   static const store::Dialect kDialect(store::Backend::kPostgres);
   auto st = std::make_unique<PostgresStatement>(this, std::string(sql), kDialect.RewritePlaceholders(sql),
                                                 store::Dialect::CountPlaceholders(sql));
   PostgresStatement* raw = st.get();
+  lru_.push_front(raw);
+  raw->lru_ = lru_.begin();
   cache_.emplace(std::string(sql), std::move(st));
+  EvictOverCap();
   return raw;
+}
+
+void PostgresConnection::EvictOverCap() {
+  while (static_cast<int>(cache_.size()) > settings_.statement_cache_size && lru_.size() > 1) {
+    PostgresStatement* victim = lru_.back();
+    lru_.pop_back();
+    for (PostgresStatement::Variant& v : victim->variants_) {
+      if (v.prepared) pending_deallocate_.push_back(v.name);
+      v.prepared = false;
+      v.name = absl::StrCat("d", next_statement_id_++);
+      v.columns.reset();
+    }
+    auto node = cache_.extract(ToAbsl(victim->sql_));
+    evicted_.push_back(std::move(node.mapped()));
+  }
+  FlushDeallocations();
+}
+
+void PostgresConnection::FlushDeallocations() {
+  if (pending_deallocate_.empty() || broken_ || PQtransactionStatus(conn_) != PQTRANS_IDLE) return;
+  std::string sql;
+  for (const std::string& name : pending_deallocate_) absl::StrAppend(&sql, "DEALLOCATE ", name, ";");
+  pending_deallocate_.clear();
+  StartOperation(/*request_deadline=*/false);
+  ++round_trips_;
+  if (PQsendQuery(conn_, sql.c_str()) != 1 || !Flush("deallocate", sql).ok()) {
+    broken_ = true;
+    return;
+  }
+  absl::StatusOr<PGresult*> r = CollectResults("deallocate", sql);
+  if (r.ok()) PQclear(*r);  // best effort: a leftover only costs server memory
+}
+
+std::vector<std::unique_ptr<store::Statement>> PostgresConnection::TakeEvicted() {
+  // Evicted statements executed again after eviction prepared themselves again: forget those too.
+  for (const auto& st : evicted_) {
+    for (PostgresStatement::Variant& v : static_cast<PostgresStatement*>(st.get())->variants_) {
+      if (v.prepared) pending_deallocate_.push_back(v.name);
+      v.prepared = false;
+    }
+  }
+  FlushDeallocations();
+  return std::move(evicted_);
 }
 
 PostgresStatement::Variant* PostgresConnection::VariantFor(PostgresStatement* st, const std::vector<Oid>& types,
@@ -241,6 +393,117 @@ PostgresStatement::Variant* PostgresConnection::VariantFor(PostgresStatement* st
   return &v;
 }
 
+void PostgresConnection::StartOperation(bool request_deadline) {
+  bound_ = kNoBound;
+  bound_by_request_ = false;
+  if (settings_.statement_timeout.count() > 0) bound_ = SteadyClock::now() + settings_.statement_timeout;
+  if (request_deadline && ctx_ != nullptr && ctx_->deadline().has_value() && *ctx_->deadline() <= bound_) {
+    bound_ = *ctx_->deadline();
+    bound_by_request_ = true;
+  }
+}
+
+absl::Status PostgresConnection::DeadlineError(std::string_view op, std::string_view sql) const {
+  std::string why = bound_by_request_
+                        ? absl::StrCat("request deadline reached (correlation id ", ctx_->correlation_id(), ")")
+                        : absl::StrCat("statement_timeout_ms (", settings_.statement_timeout.count(), " ms) reached");
+  std::string text = absl::StrCat("postgres ", ToAbsl(op), ": ", why);
+  if (!sql.empty()) absl::StrAppend(&text, " in: ", ToAbsl(sql.substr(0, 200)), sql.size() > 200 ? "..." : "");
+  return absl::DeadlineExceededError(text);
+}
+
+absl::Status PostgresConnection::Flush(std::string_view op, std::string_view sql) {
+  while (true) {
+    const int r = PQflush(conn_);
+    if (r == 0) return absl::OkStatus();
+    if (r < 0) {
+      broken_ = true;
+      return ErrorFrom(nullptr, sql);
+    }
+    const int w = WaitSocket(PQsocket(conn_), /*write=*/true, bound_);
+    if (w == 0) {
+      broken_ = true;  // a message may be half sent: the session cannot be trusted any more
+      return DeadlineError(op, sql);
+    }
+    if (w < 0 || PQconsumeInput(conn_) != 1) {
+      broken_ = true;
+      return ErrorFrom(nullptr, sql);
+    }
+  }
+}
+
+absl::Status PostgresConnection::AwaitResult(std::string_view op, std::string_view sql) {
+  while (PQisBusy(conn_) == 1) {
+    const int w = WaitSocket(PQsocket(conn_), /*write=*/false, bound_);
+    if (w == 0) return Interrupt(op, sql);
+    if (w < 0 || PQconsumeInput(conn_) != 1) {
+      broken_ = true;
+      return ErrorFrom(nullptr, sql);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PostgresConnection::Interrupt(std::string_view op, std::string_view sql, bool* completed_ok) {
+  interrupted_ok_ = false;
+  std::shared_ptr<CancelRequest> cancel = StartCancel(conn_);
+  const auto grace = SteadyClock::now() + kCancelGrace;
+  bool drained = cancel != nullptr;
+  bool all_ok = true;
+  const bool pipeline = PQpipelineStatus(conn_) != PQ_PIPELINE_OFF;
+  int idle_nulls = 0;
+  while (drained) {
+    // Read until the command is over: libpq's null result (simple protocol) or the pipeline's Sync.
+    while (PQisBusy(conn_) == 1) {
+      const int w = WaitSocket(PQsocket(conn_), false, grace);
+      if (w <= 0 || PQconsumeInput(conn_) != 1) {
+        drained = false;
+        break;
+      }
+    }
+    if (!drained) break;
+    ResultPtr r(PQgetResult(conn_));
+    if (r == nullptr) {
+      if (!pipeline || ++idle_nulls > 2 || PQstatus(conn_) != CONNECTION_OK) break;
+      continue;
+    }
+    idle_nulls = 0;
+    const ExecStatusType status = PQresultStatus(r.get());
+    if (status == PGRES_PIPELINE_SYNC) break;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY &&
+        status != PGRES_PIPELINE_ABORTED) {
+      all_ok = false;
+    }
+  }
+  if (drained && pipeline && PQexitPipelineMode(conn_) != 1) drained = false;
+  if (drained) {
+    // The cancel must have reached the server before the session is reused, or it could stop the
+    // next statement instead.
+    std::unique_lock<std::mutex> lock(cancel->mu);
+    drained = cancel->cv.wait_until(lock, grace, [&] { return cancel->done; });
+  }
+  if (!drained || PQstatus(conn_) != CONNECTION_OK) broken_ = true;
+  interrupted_ok_ = drained && all_ok;
+  if (completed_ok != nullptr) *completed_ok = interrupted_ok_;
+  return DeadlineError(op, sql);
+}
+
+absl::StatusOr<PGresult*> PostgresConnection::CollectResults(std::string_view op, std::string_view sql) {
+  ResultPtr keep;
+  while (true) {
+    DAIRA_RETURN_IF_ERROR(AwaitResult(op, sql));
+    ResultPtr r(PQgetResult(conn_));
+    if (r == nullptr) break;
+    auto failed = [](const PGresult* x) {
+      const ExecStatusType status = PQresultStatus(x);
+      return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY;
+    };
+    if (keep == nullptr || !failed(keep.get())) keep = std::move(r);  // the first failure wins
+    if (PQstatus(conn_) != CONNECTION_OK) break;
+  }
+  return keep.release();
+}
+
 absl::Status PostgresConnection::ErrorFrom(const pg_result* result, std::string_view sql) {
   std::string sqlstate;
   std::string message;
@@ -254,9 +517,12 @@ absl::Status PostgresConnection::ErrorFrom(const pg_result* result, std::string_
   }
   if (message.empty()) message = PQerrorMessage(conn_);
   absl::StatusCode code = absl::StatusCode::kOk;  // from the SQLSTATE
-  if (PQstatus(conn_) != CONNECTION_OK || PgSqlStateMeansLostConnection(sqlstate)) {
+  if (PQstatus(conn_) != CONNECTION_OK || (result == nullptr && sqlstate.empty()) ||
+      PgSqlStateMeansLostConnection(sqlstate)) {
     broken_ = true;
     code = absl::StatusCode::kUnavailable;
+  } else if (PgClassifySqlState(sqlstate).discard_connection) {
+    broken_ = true;  // e.g. 25006: a read-only server (the old primary after a failover)
   }
   return PgError(sqlstate, message, sql, code);
 }
@@ -324,14 +590,36 @@ absl::StatusOr<ResultSet> PostgresConnection::ExecuteStatement(PostgresStatement
     DAIRA_ASSIGN_OR_RETURN(std::vector<ResultSet> results, RunPipeline(one, p));
     return std::move(results[0]);
   }
+  if (broken_ || PQstatus(conn_) != CONNECTION_OK) {
+    broken_ = true;
+    return absl::UnavailableError("execute: postgres connection is broken");
+  }
+  StartOperation();
+  if (bound_ <= SteadyClock::now()) return DeadlineError("execute", st->sql_);
   ++round_trips_;
   ++statements_executed_;
-  ResultPtr result(PQexecPrepared(conn_, v->name.c_str(), static_cast<int>(params.size()), bound.values.data(),
-                                  bound.lengths.data(), bound.formats.data(), /*resultFormat=*/0));
+  if (PQsendQueryPrepared(conn_, v->name.c_str(), static_cast<int>(params.size()), bound.values.data(),
+                          bound.lengths.data(), bound.formats.data(), /*resultFormat=*/0) != 1) {
+    broken_ = true;
+    return ErrorFrom(nullptr, st->sql_);
+  }
+  DAIRA_RETURN_IF_ERROR(Flush("execute", st->sql_));
+  DAIRA_ASSIGN_OR_RETURN(PGresult * raw, CollectResults("execute", st->sql_));
+  ResultPtr result(raw);
   if (result == nullptr) return ErrorFrom(nullptr, st->sql_);
   absl::StatusOr<ResultSet> rs = ToResultSet(result.get(), st->sql_, v);
-  if (!rs.ok() && store::StatusSqlState(rs.status()) == "0A000" && !broken_ && !InTransaction()) {
-    Invalidate(st);
+  const std::string state = rs.ok() ? std::string() : store::StatusSqlState(rs.status());
+  if (state == "26000" && (broken_ || InTransaction())) {
+    // The server forgot the statement (DISCARD ALL, a pooler): prepare it again next time; the
+    // transaction is aborted, so Aborted (from the SQLSTATE table) retries the whole of it.
+    Forget(st);
+  }
+  if ((state == "0A000" || state == "26000") && !broken_ && !InTransaction()) {
+    if (state == "26000") {
+      Forget(st);
+    } else {
+      Invalidate(st);
+    }
     PostgresStatement* one[] = {st};
     store::Params p[] = {params};
     DAIRA_ASSIGN_OR_RETURN(std::vector<ResultSet> results, RunPipeline(one, p, /*retry=*/false));
@@ -341,16 +629,18 @@ absl::StatusOr<ResultSet> PostgresConnection::ExecuteStatement(PostgresStatement
 }
 
 void PostgresConnection::Invalidate(PostgresStatement* st) {
-  std::string deallocate;
   for (PostgresStatement::Variant& v : st->variants_) {
-    if (v.prepared) absl::StrAppend(&deallocate, "DEALLOCATE ", v.name, ";");
+    if (v.prepared) pending_deallocate_.push_back(v.name);
+  }
+  Forget(st);
+  FlushDeallocations();
+}
+
+void PostgresConnection::Forget(PostgresStatement* st) {
+  for (PostgresStatement::Variant& v : st->variants_) {
     v.prepared = false;
     v.name = absl::StrCat("d", next_statement_id_++);
     v.columns.reset();
-  }
-  if (!deallocate.empty()) {
-    ++round_trips_;
-    ResultPtr r(PQexec(conn_, deallocate.c_str()));  // best effort: a leftover only costs server memory
   }
 }
 
@@ -387,6 +677,9 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
   }
   std::vector<Bound> bound(n);
   for (size_t i = 0; i < n; ++i) DAIRA_RETURN_IF_ERROR(bound[i].Bind(params[i]));
+  StartOperation();
+  const std::string_view op = n == 1 ? "execute" : "execute batch";
+  if (bound_ <= SteadyClock::now()) return DeadlineError(op, statements[0]->sql_);
   // Outside an explicit transaction the whole pipeline (one Sync) is one implicit transaction.
   const bool in_transaction = InTransaction();
 
@@ -429,6 +722,7 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
     return send_error;
   }
   ++round_trips_;
+  if (absl::Status flushed = Flush(op, statements[0]->sql_); !flushed.ok()) return flushed;
 
   std::vector<ResultSet> results(n);
   absl::Status first_error;
@@ -439,6 +733,16 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
   bool got_result = false;  // a result arrived for commands[cmd]
   int idle_nulls = 0;
   while (true) {
+    const std::string& current = statements[cmd < commands.size() ? commands[cmd].index : 0]->sql_;
+    if (absl::Status ready = AwaitResult(op, current); !ready.ok()) {
+      // Interrupted at the bound (the pipeline was drained and left) or the connection was lost. The
+      // statements parsed in this pipeline may or may not exist on the server: give them new names.
+      for (PostgresStatement::Variant* v : parsing) {
+        if (!v->prepared) v->name = absl::StrCat("d", next_statement_id_++);
+      }
+      if (broken_ && PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) PQexitPipelineMode(conn_);
+      return ready;
+    }
     ResultPtr r(PQgetResult(conn_));
     if (r == nullptr) {
       if (got_result) {
@@ -486,6 +790,13 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
     if (first_error.ok()) first_error = ErrorFrom(nullptr, "");
   }
   if (first_error.ok()) return results;
+  if (store::StatusSqlState(first_error) == "26000" && failed_index < n) {
+    // The server forgot a cached statement (DISCARD ALL, a pooler): prepare it again; outside a
+    // transaction rerun at once (the implicit transaction rolled back), inside one Aborted retries it.
+    Forget(statements[failed_index]);
+    if (retry && !in_transaction && !broken_) return RunPipeline(statements, params, /*retry=*/false);
+    return first_error;
+  }
   if (retry && failed_cached && !in_transaction && !broken_ && store::StatusSqlState(first_error) == "0A000") {
     // A schema change altered a cached statement's result columns; everything before it was rolled back.
     Invalidate(statements[failed_index]);
@@ -513,11 +824,27 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
   return first_error;
 }
 
-absl::Status PostgresConnection::ExecSimple(std::string_view sql, pg_result** out) {
+absl::Status PostgresConnection::ExecSimple(std::string_view sql, pg_result** out, bool request_deadline) {
+  if (broken_ || PQstatus(conn_) != CONNECTION_OK) {
+    broken_ = true;
+    return absl::UnavailableError(absl::StrCat("postgres: connection is broken (", ToAbsl(sql.substr(0, 200)), ")"));
+  }
+  StartOperation(request_deadline);
+  const std::string_view op = sql == "COMMIT"     ? "commit"
+                              : sql == "SELECT 1" ? "ping"
+                              : sql == "ROLLBACK" ? "rollback"
+                                                  : "execute";
+  if (bound_ <= SteadyClock::now()) return DeadlineError(op, sql);
   ++round_trips_;
   ++statements_executed_;
   std::string text(sql);
-  ResultPtr r(PQexec(conn_, text.c_str()));
+  if (PQsendQuery(conn_, text.c_str()) != 1) {
+    broken_ = true;
+    return ErrorFrom(nullptr, sql);
+  }
+  DAIRA_RETURN_IF_ERROR(Flush(op, sql));
+  DAIRA_ASSIGN_OR_RETURN(PGresult * raw, CollectResults(op, sql));
+  ResultPtr r(raw);
   if (r == nullptr) return ErrorFrom(nullptr, sql);
   ExecStatusType status = PQresultStatus(r.get());
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
@@ -535,7 +862,19 @@ absl::Status PostgresConnection::Begin(store::IsolationLevel isolation, bool /*i
 
 absl::Status PostgresConnection::Commit() {
   pg_result* raw = nullptr;
-  DAIRA_RETURN_IF_ERROR(ExecSimple("COMMIT", &raw));
+  interrupted_ok_ = false;
+  // A session already lost before COMMIT is sent took its transaction with it: that outcome is known.
+  const bool lost_before = broken_ || PQstatus(conn_) != CONNECTION_OK;
+  absl::Status st = ExecSimple("COMMIT", &raw);
+  if (!st.ok()) {
+    // Stopped at the deadline, but the COMMIT finished before the cancel: it committed.
+    if (st.code() == absl::StatusCode::kDeadlineExceeded && interrupted_ok_ && !broken_) return absl::OkStatus();
+    if (broken_ && !lost_before) {
+      // The session was lost while COMMIT was (or may have been) on its way: it may have committed.
+      return store::CommitOutcomeUnknown(st);
+    }
+    return st;
+  }
   ResultPtr r(raw);
   // COMMIT of a transaction that already failed succeeds with the tag ROLLBACK.
   if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0) {
@@ -545,7 +884,9 @@ absl::Status PostgresConnection::Commit() {
   return absl::OkStatus();
 }
 
-absl::Status PostgresConnection::Rollback() { return ExecSimple("ROLLBACK"); }
+// A rollback is cleanup: it runs even after the request's deadline (bounded by statement_timeout), so
+// the connection goes back to the pool clean instead of being discarded.
+absl::Status PostgresConnection::Rollback() { return ExecSimple("ROLLBACK", nullptr, /*request_deadline=*/false); }
 
 bool PostgresConnection::InTransaction() const {
   PGTransactionStatusType s = PQtransactionStatus(conn_);

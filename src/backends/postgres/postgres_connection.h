@@ -19,11 +19,27 @@
 // `options` parameter where that matters, e.g.
 //   postgres://app@host/db?options=-c%20plan_cache_mode%3Dforce_custom_plan
 //
+// Bounded in time: statements are sent non-blocking and the socket is polled until the bound request's
+// deadline or statement_timeout (whichever is first); then the statement is cancelled (PQcancel, on a
+// helper thread since libpq 15's cancel blocks), its results are drained within kCancelGrace, and
+// DeadlineExceeded names the operation. A server that does not answer within the grace (frozen,
+// unreachable) leaves the connection broken (the pool discards it). A COMMIT whose answer is lost
+// returns Unavailable with the store::kCommitUnknownPayloadUrl payload.
+//
+// Statement cache: at most statement_cache_size SQL texts (LRU); an evicted one's server-side
+// statements are DEALLOCATEd when the session is idle (outside a transaction), and the object itself is
+// freed when the lease ends (TakeEvicted), so a pointer the caller still holds stays valid.
+//
+// Notices (RAISE NOTICE, warnings, FATAL messages of a dying session) go to daira's logger with their
+// level, component "postgres", never to stderr.
+//
 // Thread-safety: one thread at a time (the pool guarantees it).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <list>
 #include <memory>
 #include <span>
 #include <string>
@@ -32,7 +48,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "daira/core/request_context.h"
 #include "daira/store/connection.h"
+#include "store/driver.h"
 
 struct pg_conn;  // libpq's PGconn, kept out of this header
 struct pg_result;
@@ -67,12 +85,25 @@ class PostgresStatement final : public store::Statement {
   std::string pg_sql_;  // $1..$n
   int param_count_;
   std::deque<Variant> variants_;  // deque: pointers stay valid as variants are added
+  std::list<PostgresStatement*>::iterator lru_;  // position in the connection's LRU (while cached)
 };
 
-class PostgresConnection final : public store::Connection {
+struct PostgresSettings {
+  std::chrono::milliseconds statement_timeout{30000};  // 0: none
+  int statement_cache_size = 256;                      // SQL texts kept prepared
+};
+
+// libpq notice receiver: logs a notice/warning/FATAL message with its level. `arg` is the
+// PostgresConnection (null while connecting).
+void PgNoticeReceiver(void* arg, const pg_result* result);
+
+class PostgresConnection final : public store::Connection, public store::internal::ConnectionControl {
  public:
-  // Takes ownership of an open connection.
-  explicit PostgresConnection(pg_conn* conn);
+  // How long a cancelled statement's results (or a frozen server) are waited for after the deadline.
+  static constexpr std::chrono::milliseconds kCancelGrace{1000};
+
+  // Takes ownership of an open connection (switched to non-blocking mode here).
+  explicit PostgresConnection(pg_conn* conn, PostgresSettings settings = {});
   ~PostgresConnection() override;
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -92,10 +123,16 @@ class PostgresConnection final : public store::Connection {
   absl::StatusOr<int64_t> ReplicaLagMillis() override;
   int64_t statements_executed() const override { return statements_executed_; }
 
+  // ConnectionControl.
+  void BindRequest(const RequestContext* ctx) override { ctx_ = ctx; }
+  std::vector<std::unique_ptr<store::Statement>> TakeEvicted() override;
+  const RequestContext* request() const { return ctx_; }
+
   // Instrumentation for tests and benchmarks.
   int64_t round_trips() const { return round_trips_; }          // request/response exchanges with the server
   int64_t statements_prepared() const { return prepares_; }     // Parse messages sent (server-side prepares)
   int backend_pid() const;
+  int cached_statements() const { return static_cast<int>(cache_.size()); }
 
  private:
   friend class PostgresStatement;
@@ -108,10 +145,35 @@ class PostgresConnection final : public store::Connection {
                                                            bool retry = true);
   // Forgets the server-side statements of `st` (after "cached plan must not change result type").
   void Invalidate(PostgresStatement* st);
+  // Marks the server-side statements of `st` as gone without telling the server (it forgot them: 26000).
+  void Forget(PostgresStatement* st);
   // Finds or adds the variant of `st` for `types`/`params`.
   PostgresStatement::Variant* VariantFor(PostgresStatement* st, const std::vector<unsigned int>& types,
                                          store::Params params);
-  absl::Status ExecSimple(std::string_view sql, pg_result** out = nullptr);
+  absl::Status ExecSimple(std::string_view sql, pg_result** out = nullptr, bool request_deadline = true);
+
+  // Time bounds. Begin() fixes the bound of one operation: the request's deadline or now +
+  // statement_timeout, whichever is first.
+  // Cleanup (ROLLBACK, DEALLOCATE) passes false: it must run even after the request's deadline, bounded
+  // by statement_timeout only.
+  void StartOperation(bool request_deadline = true);
+  // Sends what libpq buffered, waiting for the socket until the bound. On timeout the connection is
+  // broken (a message may be half sent) and DeadlineExceeded returned.
+  absl::Status Flush(std::string_view op, std::string_view sql);
+  // Waits until a result can be read without blocking; at the bound, Interrupt()s.
+  absl::Status AwaitResult(std::string_view op, std::string_view sql);
+  // Reads every result of a simple (non-pipeline) command until libpq's null; the first error result
+  // wins, else the last. Null result when none arrived.
+  absl::StatusOr<pg_result*> CollectResults(std::string_view op, std::string_view sql);
+  // Cancels the running command, drains its results within kCancelGrace (marking the connection broken
+  // when it cannot), and returns DeadlineExceeded naming `op`. `*completed_ok` (if given) is set when
+  // every drained result was a success (the command finished before the cancel took effect).
+  absl::Status Interrupt(std::string_view op, std::string_view sql, bool* completed_ok = nullptr);
+  absl::Status DeadlineError(std::string_view op, std::string_view sql) const;
+  // Sends DEALLOCATE for statements evicted from the cache, when no transaction is open.
+  void FlushDeallocations();
+  // Moves the least recently used statements past the cap out of the cache.
+  void EvictOverCap();
   // Converts a failed result (or a failed send when `result` is null) into a Status; marks broken.
   absl::Status ErrorFrom(const pg_result* result, std::string_view sql);
   // `variant` (may be null) caches the column names.
@@ -119,8 +181,16 @@ class PostgresConnection final : public store::Connection {
                                                PostgresStatement::Variant* variant = nullptr);
 
   pg_conn* conn_;
+  PostgresSettings settings_;
   bool broken_ = false;
+  const RequestContext* ctx_ = nullptr;                 // bound request (BindRequest)
+  std::chrono::steady_clock::time_point bound_{};       // the current operation's time bound
+  bool bound_by_request_ = false;                       // the bound is the request's deadline
+  bool interrupted_ok_ = false;                         // last Interrupt drained only successes
   absl::flat_hash_map<std::string, std::unique_ptr<PostgresStatement>> cache_;
+  std::list<PostgresStatement*> lru_;                   // front = most recently used
+  std::vector<std::unique_ptr<store::Statement>> evicted_;
+  std::vector<std::string> pending_deallocate_;         // server-side names to DEALLOCATE
   int64_t next_statement_id_ = 0;
   int64_t statements_executed_ = 0;
   int64_t round_trips_ = 0;

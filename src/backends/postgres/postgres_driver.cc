@@ -1,8 +1,11 @@
 #include "backends/postgres/postgres_driver.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +24,7 @@ bool IsDairaParam(std::string_view key) {
   static constexpr std::string_view kDaira[] = {
       "pool_min",           "pool_max", "acquire_timeout_ms", "idle_timeout_ms", "validate_after_ms",
       "slow_statement_ms",  "replica",  "max_replica_lag_ms", "readers",         "busy_timeout_ms",
-      "synchronous",        "connect_timeout_ms"};
+      "synchronous",        "connect_timeout_ms", "max_lifetime_ms", "statement_timeout_ms", "statement_cache_size"};
   return std::find(std::begin(kDaira), std::end(kDaira), key) != std::end(kDaira);
 }
 
@@ -49,7 +52,8 @@ class PostgresDriver final : public store::internal::Driver {
   // which override the defaults here. daira's own parameters are skipped; other unknown parameters are
   // ignored (DatabaseOptions::FromUrl validates the URL).
   absl::StatusOr<std::unique_ptr<store::Connection>> Connect(const Url& url, const store::DatabaseOptions& options,
-                                                             bool /*read_only*/) override {
+                                                             bool /*read_only*/,
+                                                             store::internal::Deadline deadline) override {
     if (url.scheme != "postgres" && url.scheme != "postgresql") {
       return absl::InvalidArgumentError(
           absl::StrCat("postgres connect: url scheme is not postgres (got ", ToAbsl(url.scheme), ")"));
@@ -73,6 +77,14 @@ class PostgresDriver final : public store::internal::Driver {
     set("connect_timeout", std::to_string(timeout_s));
     set("client_encoding", "UTF8");
     set("fallback_application_name", "daira");
+    // Dead peers are noticed without a statement running: TCP keepalives (first probe after 30 s idle,
+    // then every 10 s, 3 misses) and tcp_user_timeout (sent data unacknowledged for 30 s drops the
+    // connection). Each is a libpq parameter the URL may override.
+    set("keepalives", "1");
+    set("keepalives_idle", "30");
+    set("keepalives_interval", "10");
+    set("keepalives_count", "3");
+    set("tcp_user_timeout", "30000");
     const auto& libpq = LibpqKeywords();
     for (const auto& [key, value] : url.params) {
       if (IsDairaParam(key)) continue;
@@ -87,9 +99,38 @@ class PostgresDriver final : public store::internal::Driver {
     }
     keywords.push_back(nullptr);
     values.push_back(nullptr);
-    PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/0);
+    // Non-blocking connect, polled until connect_timeout (all hosts of a host list together) or the
+    // request's deadline, whichever is first: libpq's own connect_timeout has whole-second granularity.
+    PGconn* conn = PQconnectStartParams(keywords.data(), values.data(), /*expand_dbname=*/0);
     if (conn == nullptr) {
       return absl::UnavailableError(absl::StrCat("postgres connect: ", url.Redacted(), ": out of memory"));
+    }
+    PQsetNoticeReceiver(conn, &PgNoticeReceiver, nullptr);
+    auto until = std::chrono::steady_clock::now() + options.connect_timeout;
+    bool by_deadline = false;
+    if (deadline.has_value() && *deadline < until) {
+      until = *deadline;
+      by_deadline = true;
+    }
+    PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
+    while (PQstatus(conn) != CONNECTION_BAD && poll_status != PGRES_POLLING_OK &&
+           poll_status != PGRES_POLLING_FAILED) {
+      const auto left = until - std::chrono::steady_clock::now();
+      int ready = 0;
+      if (left > std::chrono::steady_clock::duration::zero()) {
+        pollfd p{PQsocket(conn), static_cast<short>(poll_status == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+        ready = ::poll(&p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+        if (ready < 0 && errno == EINTR) continue;
+      }
+      if (ready == 0) {
+        PQfinish(conn);
+        std::string why = by_deadline ? std::string("request deadline reached")
+                                      : absl::StrCat("no answer within connect_timeout_ms (",
+                                                     options.connect_timeout.count(), " ms)");
+        std::string text = absl::StrCat("postgres connect: ", url.Redacted(), ": ", why);
+        return by_deadline ? absl::DeadlineExceededError(text) : absl::UnavailableError(text);
+      }
+      poll_status = PQconnectPoll(conn);
     }
     if (PQstatus(conn) != CONNECTION_OK) {
       std::string message = PQerrorMessage(conn);
@@ -103,7 +144,10 @@ class PostgresDriver final : public store::internal::Driver {
       }
       return absl::UnavailableError(absl::StrCat("postgres connect: ", url.Redacted(), ": ", message));
     }
-    return std::unique_ptr<store::Connection>(new PostgresConnection(conn));
+    PostgresSettings settings;
+    settings.statement_timeout = options.statement_timeout;
+    settings.statement_cache_size = options.statement_cache_size;
+    return std::unique_ptr<store::Connection>(new PostgresConnection(conn, settings));
   }
 };
 

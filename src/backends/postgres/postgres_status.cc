@@ -18,19 +18,62 @@ std::string_view TrimMessage(std::string_view m) {
 }
 }  // namespace
 
-bool PgSqlStateMeansLostConnection(std::string_view s) {
-  return s.substr(0, 2) == "08" || s == "57P01" || s == "57P02" || s == "57P03";
+namespace {
+using absl::StatusCode;
+
+struct Entry {
+  std::string_view sqlstate;  // a full code, or a two-character class
+  PgErrorClass what;
+};
+
+// Exact codes are looked up before classes.
+constexpr Entry kExact[] = {
+    {"23505", {StatusCode::kAlreadyExists, false, false}},        // unique_violation
+    {"23503", {StatusCode::kFailedPrecondition, false, false}},   // foreign_key_violation
+    {"23514", {StatusCode::kInvalidArgument, false, false}},      // check_violation
+    {"23502", {StatusCode::kInvalidArgument, false, false}},      // not_null_violation
+    {"25P02", {StatusCode::kFailedPrecondition, false, false}},   // in_failed_sql_transaction
+    {"25001", {StatusCode::kFailedPrecondition, false, false}},   // active_sql_transaction
+    {"25006", {StatusCode::kUnavailable, true, false}},           // read_only_sql_transaction
+    {"26000", {StatusCode::kAborted, false, true}},               // invalid_sql_statement_name
+    {"40001", {StatusCode::kAborted, false, false}},              // serialization_failure
+    {"40P01", {StatusCode::kAborted, false, false}},              // deadlock_detected
+    {"53300", {StatusCode::kUnavailable, false, false}},          // too_many_connections
+    {"55P03", {StatusCode::kAborted, false, false}},              // lock_not_available
+    {"57014", {StatusCode::kDeadlineExceeded, false, false}},     // query_canceled
+    {"57P01", {StatusCode::kUnavailable, true, false}},           // admin_shutdown
+    {"57P02", {StatusCode::kUnavailable, true, false}},           // crash_shutdown
+    {"57P03", {StatusCode::kUnavailable, true, false}},           // cannot_connect_now
+    {"57P04", {StatusCode::kUnavailable, true, false}},           // database_dropped
+    {"57P05", {StatusCode::kUnavailable, true, false}},           // idle_session_timeout
+};
+constexpr Entry kClasses[] = {
+    {"08", {StatusCode::kUnavailable, true, false}},          // connection exception
+    {"22", {StatusCode::kInvalidArgument, false, false}},     // data exception
+    {"3B", {StatusCode::kFailedPrecondition, false, false}},  // savepoint exception
+    {"40", {StatusCode::kAborted, false, false}},             // transaction rollback
+    {"53", {StatusCode::kResourceExhausted, false, false}},   // insufficient resources
+};
+}  // namespace
+
+PgErrorClass PgClassifySqlState(std::string_view s) {
+  for (const Entry& e : kExact) {
+    if (e.sqlstate == s) return e.what;
+  }
+  if (s.size() == 5) {
+    for (const Entry& e : kClasses) {
+      if (s.substr(0, 2) == e.sqlstate) return e.what;
+    }
+  }
+  return PgErrorClass{};
 }
 
-absl::StatusCode PgCodeForSqlState(std::string_view s) {
-  if (s == "23505") return absl::StatusCode::kAlreadyExists;
-  if (s == "23503") return absl::StatusCode::kFailedPrecondition;
-  if (s == "23514" || s == "23502" || s.substr(0, 2) == "22") return absl::StatusCode::kInvalidArgument;
-  if (s == "40001" || s == "40P01") return absl::StatusCode::kAborted;
-  if (s == "57014") return absl::StatusCode::kDeadlineExceeded;
-  if (PgSqlStateMeansLostConnection(s)) return absl::StatusCode::kUnavailable;
-  return absl::StatusCode::kInternal;  // 42xxx (bad SQL) and everything else
+bool PgSqlStateMeansLostConnection(std::string_view s) {
+  return s.substr(0, 2) == "08" || s == "57P01" || s == "57P02" || s == "57P03" || s == "57P04" ||
+         s == "57P05";
 }
+
+absl::StatusCode PgCodeForSqlState(std::string_view s) { return PgClassifySqlState(s).code; }
 
 absl::Status PgError(std::string_view sqlstate, std::string_view message, std::string_view sql,
                      absl::StatusCode code) {

@@ -2,9 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "backends/sqlite/sqlite_status.h"
 #include "daira/core/status.h"
@@ -90,7 +92,7 @@ bool OnlyWhitespace(std::string_view s) {
 SqliteStatement::SqliteStatement(SqliteConnection* conn, sqlite3_stmt* stmt, std::string sql)
     : conn_(conn), stmt_(stmt), sql_(std::move(sql)), parameter_count_(sqlite3_bind_parameter_count(stmt)) {}
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }  // null after eviction: a no-op
 
 const std::shared_ptr<const std::vector<std::string>>& SqliteStatement::ColumnNames(int columns) {
   // The names are cached; SQLite re-prepares a statement after a schema change (SELECT * may then
@@ -164,14 +166,32 @@ absl::Status SqliteStatement::Bind(store::Params params) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 absl::StatusOr<store::ResultSet> SqliteStatement::Execute(store::Params params) {
+  if (stmt_ == nullptr) {
+    // Evicted from the cache while the caller still held it: prepare it again (finalized when freed).
+    int rc = sqlite3_prepare_v3(conn_->handle(), sql_.data(), static_cast<int>(sql_.size()), 0, &stmt_, nullptr);
+    if (rc != SQLITE_OK || stmt_ == nullptr) {
+      sqlite3_finalize(stmt_);
+      stmt_ = nullptr;
+      return conn_->Fail("sqlite prepare", sql_);
+    }
+    columns_.reset();
+  }
   ResetGuard guard(stmt_);
   DAIRA_RETURN_IF_ERROR(Bind(params));
   conn_->CountStatement();
+  conn_->StartStatement();
+  struct EndGuard {
+    SqliteConnection* c;
+    ~EndGuard() { c->EndStatement(); }
+  } end_guard{conn_};
 
   sqlite3* db = conn_->handle();
   const int64_t total_before = sqlite3_total_changes64(db);
   int rc = sqlite3_step(stmt_);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return conn_->Fail("sqlite execute", sql_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (conn_->TimedOut()) return conn_->DeadlineError(sql_);
+    return conn_->Fail("sqlite execute", sql_);
+  }
   // Columns are read after the first step: a schema change re-prepares the statement there, and
   // `SELECT *` may then have other columns than at Prepare.
   const int columns = sqlite3_column_count(stmt_);
@@ -181,7 +201,10 @@ absl::StatusOr<store::ResultSet> SqliteStatement::Execute(store::Params params) 
   if (rc == SQLITE_ROW) rs.Reserve(last_rows_);
 
   for (; rc != SQLITE_DONE; rc = sqlite3_step(stmt_)) {
-    if (rc != SQLITE_ROW) return conn_->Fail("sqlite execute", sql_);
+    if (rc != SQLITE_ROW) {
+      if (conn_->TimedOut()) return conn_->DeadlineError(sql_);
+      return conn_->Fail("sqlite execute", sql_);
+    }
     for (int c = 0; c < columns; ++c) {
       switch (sqlite3_column_type(stmt_, c)) {
         case SQLITE_INTEGER:
@@ -219,11 +242,73 @@ absl::StatusOr<store::ResultSet> SqliteStatement::Execute(store::Params params) 
 // ---------------------------------------------------------------------------------------------------
 // SqliteConnection
 
-SqliteConnection::SqliteConnection(sqlite3* db, std::string label, bool read_only)
-    : db_(db), label_(std::move(label)), read_only_(read_only) {}
+// How many SQLite VM instructions run between two looks at the clock (a few microseconds of work).
+constexpr int kProgressInstructions = 1000;
+
+SqliteConnection::SqliteConnection(sqlite3* db, std::string label, bool read_only, SqliteSettings settings)
+    : db_(db), label_(std::move(label)), read_only_(read_only), settings_(settings) {
+  settings_.statement_cache_size = std::max(1, settings_.statement_cache_size);
+  sqlite3_progress_handler(db_, kProgressInstructions, &SqliteConnection::OnProgress, this);
+  sqlite3_busy_handler(db_, &SqliteConnection::OnBusy, this);
+}
+
+int SqliteConnection::OnBusy(void* self, int count) {
+  // SQLite's own sqlite3_busy_timeout schedule (ms), repeated at its last step.
+  static constexpr int kDelays[] = {1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100};
+  static constexpr int kSteps = sizeof(kDelays) / sizeof(kDelays[0]);
+  auto* c = static_cast<SqliteConnection*>(self);
+  int64_t waited = 0;
+  for (int i = 0; i < count; ++i) waited += kDelays[std::min(i, kSteps - 1)];
+  int64_t delay = kDelays[std::min(count, kSteps - 1)];
+  const int64_t budget = c->settings_.busy_timeout.count();
+  if (waited >= budget) return 0;  // SQLITE_BUSY → Aborted
+  delay = std::min(delay, budget - waited);
+  const auto now = std::chrono::steady_clock::now();
+  if (c->bound_ != std::chrono::steady_clock::time_point::max()) {
+    if (now >= c->bound_) {
+      c->timed_out_ = true;  // the statement's bound, not the lock, ends the wait
+      return 0;
+    }
+    delay = std::min<int64_t>(delay, std::chrono::ceil<std::chrono::milliseconds>(c->bound_ - now).count());
+  }
+  sqlite3_sleep(static_cast<int>(std::max<int64_t>(1, delay)));
+  return 1;
+}
+
+int SqliteConnection::OnProgress(void* self) {
+  auto* c = static_cast<SqliteConnection*>(self);
+  if (c->bound_ == std::chrono::steady_clock::time_point::max()) return 0;
+  if (std::chrono::steady_clock::now() < c->bound_) return 0;
+  c->timed_out_ = true;
+  return 1;  // SQLITE_INTERRUPT
+}
+
+void SqliteConnection::StartStatement() {
+  timed_out_ = false;
+  bound_ = std::chrono::steady_clock::time_point::max();
+  bound_by_request_ = false;
+  if (settings_.statement_timeout.count() > 0) bound_ = std::chrono::steady_clock::now() + settings_.statement_timeout;
+  if (!cleanup_ && ctx_ != nullptr && ctx_->deadline().has_value() && *ctx_->deadline() <= bound_) {
+    bound_ = *ctx_->deadline();
+    bound_by_request_ = true;
+  }
+}
+
+absl::Status SqliteConnection::DeadlineError(std::string_view sql) const {
+  std::string why = bound_by_request_
+                        ? absl::StrCat("request deadline reached (correlation id ", ctx_->correlation_id(), ")")
+                        : absl::StrCat("statement_timeout_ms (", settings_.statement_timeout.count(), " ms) reached");
+  absl::Status s = absl::DeadlineExceededError(absl::StrCat("sqlite execute: ", why, "; statement interrupted in \"",
+                                                            ToAbsl(sql.substr(0, 200)), "\""));
+  s.SetPayload(ToAbsl(store::kSqlStatePayloadUrl), absl::Cord(absl::StrCat("sqlite:", SQLITE_INTERRUPT)));
+  return s;
+}
+
+std::vector<std::unique_ptr<store::Statement>> SqliteConnection::TakeEvicted() { return std::move(evicted_); }
 
 SqliteConnection::~SqliteConnection() {
   cache_.clear();  // finalize every statement before closing the handle
+  evicted_.clear();
   sqlite3_close_v2(db_);
 }
 
@@ -235,7 +320,11 @@ absl::Status SqliteConnection::Fail(std::string_view op, std::string_view sql, i
 
 absl::StatusOr<store::Statement*> SqliteConnection::Prepare(std::string_view sql) {
   auto it = cache_.find(ToAbsl(sql));
-  if (it != cache_.end()) return it->second.get();
+  if (it != cache_.end()) {
+    SqliteStatement* st = it->second.get();
+    if (st->lru_ != lru_.begin()) lru_.splice(lru_.begin(), lru_, st->lru_);
+    return st;
+  }
 
   if (sql.size() > static_cast<size_t>(INT32_MAX)) {
     return absl::InvalidArgumentError(absl::StrCat("sqlite prepare: sql too long (got ", sql.size(), " bytes)"));
@@ -267,7 +356,17 @@ absl::StatusOr<store::Statement*> SqliteConnection::Prepare(std::string_view sql
   }
   auto owned = std::make_unique<SqliteStatement>(this, stmt, std::string(sql));
   SqliteStatement* raw = owned.get();
+  lru_.push_front(raw);
+  raw->lru_ = lru_.begin();
   cache_.emplace(std::string(sql), std::move(owned));
+  while (static_cast<int>(cache_.size()) > settings_.statement_cache_size && lru_.size() > 1) {
+    SqliteStatement* victim = lru_.back();
+    lru_.pop_back();
+    sqlite3_finalize(victim->stmt_);
+    victim->stmt_ = nullptr;
+    auto node = cache_.extract(ToAbsl(victim->sql_));
+    evicted_.push_back(std::move(node.mapped()));
+  }
   return raw;
 }
 
@@ -288,7 +387,13 @@ absl::Status SqliteConnection::ExecuteScript(std::string_view sql) {
   std::string text(sql);  // sqlite3_exec needs a NUL-terminated string
   char* err = nullptr;
   ++statements_executed_;
+  StartStatement();
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  EndStatement();
+  if (rc != SQLITE_OK && timed_out_) {
+    sqlite3_free(err);
+    return DeadlineError(sql);
+  }
   if (rc != SQLITE_OK) {
     int ext = sqlite3_extended_errcode(db_);
     if (SqliteCodeBreaksConnection(ext)) broken_ = true;
@@ -320,7 +425,11 @@ absl::Status SqliteConnection::Commit() {
 
 absl::Status SqliteConnection::Rollback() {
   if (!InTransaction()) return absl::FailedPreconditionError("rollback: no transaction is open");
-  return RunSimple("ROLLBACK", "rollback");
+  // Cleanup runs even after the request's deadline.
+  cleanup_ = true;
+  absl::Status st = RunSimple("ROLLBACK", "rollback");
+  cleanup_ = false;
+  return st;
 }
 
 bool SqliteConnection::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }

@@ -1,18 +1,29 @@
 // One SQLite database handle behind daira's store::Connection interface, with a per-connection cache
 // of prepared statements keyed by SQL text.
 //
+// Bounded in time: waiting for the write lock (busy_timeout) ends at the bound too, and a progress
+// handler stops a statement at the bound request's deadline or after
+// statement_timeout, whichever is first (SQLITE_INTERRUPT → DeadlineExceeded naming the statement).
+// Statement cache: at most statement_cache_size SQL texts (LRU); an evicted statement is finalized at
+// once, and its object freed when the lease ends (TakeEvicted) — executed again meanwhile, it prepares
+// itself again.
+//
 // Thread-safety: like every store::Connection, used by one thread at a time (the handle is opened
 // with SQLITE_OPEN_NOMUTEX).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "daira/core/request_context.h"
 #include "daira/store/connection.h"
+#include "store/driver.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -34,6 +45,7 @@ class SqliteStatement final : public store::Statement {
   std::string_view sql() const override { return sql_; }
 
  private:
+  friend class SqliteConnection;
   absl::Status Bind(store::Params params);
   const std::shared_ptr<const std::vector<std::string>>& ColumnNames(int columns);
 
@@ -44,12 +56,19 @@ class SqliteStatement final : public store::Statement {
   std::shared_ptr<const std::vector<std::string>> columns_;  // cached result column names
   size_t last_rows_ = 0;  // rows of the previous execution: the next result reserves that many
   int reprepared_ = 0;                                       // SQLITE_STMTSTATUS_REPREPARE when cached
+  std::list<SqliteStatement*>::iterator lru_;                // position in the connection's LRU
 };
 
-class SqliteConnection final : public store::Connection {
+struct SqliteSettings {
+  std::chrono::milliseconds statement_timeout{30000};  // 0: none
+  std::chrono::milliseconds busy_timeout{5000};        // wait for the write lock (capped by the bound)
+  int statement_cache_size = 256;
+};
+
+class SqliteConnection final : public store::Connection, public store::internal::ConnectionControl {
  public:
   // Takes ownership of `db` (closed in the destructor). `label` names the database in messages.
-  SqliteConnection(sqlite3* db, std::string label, bool read_only);
+  SqliteConnection(sqlite3* db, std::string label, bool read_only, SqliteSettings settings = {});
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -66,24 +85,47 @@ class SqliteConnection final : public store::Connection {
   bool IsBroken() const override { return broken_; }
   int64_t statements_executed() const override { return statements_executed_; }
 
+  // ConnectionControl.
+  void BindRequest(const RequestContext* ctx) override { ctx_ = ctx; }
+  std::vector<std::unique_ptr<store::Statement>> TakeEvicted() override;
+
   sqlite3* handle() const { return db_; }
   bool read_only() const { return read_only_; }
   const std::string& label() const { return label_; }
   size_t cached_statements() const { return cache_.size(); }
+  // How long a statement waits for a lock (daira's busy handler; `PRAGMA busy_timeout` reads 0).
+  std::chrono::milliseconds busy_timeout() const { return settings_.busy_timeout; }
 
   // For SqliteStatement: builds the status for a failed step/bind and notes fatal codes.
   absl::Status Fail(std::string_view op, std::string_view sql, int extended_code = -1);
   void CountStatement() { ++statements_executed_; }
+  // Arms the progress handler for one statement: the request's deadline or now + statement_timeout.
+  void StartStatement();
+  void EndStatement() { bound_ = std::chrono::steady_clock::time_point::max(); }
+  // The DeadlineExceeded status when the last step was interrupted by the bound, else null.
+  bool TimedOut() const { return timed_out_; }
+  absl::Status DeadlineError(std::string_view sql) const;
 
  private:
   absl::Status RunSimple(std::string_view sql, std::string_view op);
+  static int OnProgress(void* self);
+  // Busy handler: waits for a lock like sqlite3_busy_timeout, but never past the statement's bound.
+  static int OnBusy(void* self, int count);
 
   sqlite3* db_;
   std::string label_;
   bool read_only_;
   bool broken_ = false;
   int64_t statements_executed_ = 0;
+  SqliteSettings settings_;
+  const RequestContext* ctx_ = nullptr;
+  std::chrono::steady_clock::time_point bound_ = std::chrono::steady_clock::time_point::max();
+  bool bound_by_request_ = false;
+  bool timed_out_ = false;
+  bool cleanup_ = false;  // running ROLLBACK: not bounded by the request's deadline
   absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
+  std::list<SqliteStatement*> lru_;  // front = most recently used
+  std::vector<std::unique_ptr<store::Statement>> evicted_;
 };
 
 }  // namespace daira::inline v0::backends::sqlite

@@ -30,7 +30,8 @@ class SqliteDriver final : public store::internal::Driver {
   store::Backend backend() const override { return store::Backend::kSqlite; }
 
   absl::StatusOr<std::unique_ptr<store::Connection>> Connect(const Url& url, const store::DatabaseOptions& options,
-                                                             bool read_only) override {
+                                                             bool read_only,
+                                                             store::internal::Deadline /*deadline*/) override {
     const std::string& path = url.path;
     if (path.empty()) {
       return absl::InvalidArgumentError(
@@ -62,9 +63,12 @@ class SqliteDriver final : public store::internal::Driver {
       return out;
     }
     sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, static_cast<int>(std::min<int64_t>(options.busy_timeout.count(), INT32_MAX)));
 
-    auto conn = std::make_unique<SqliteConnection>(db, path, open_read_only);
+    sqlite::SqliteSettings settings;
+    settings.statement_timeout = options.statement_timeout;
+    settings.statement_cache_size = options.statement_cache_size;
+    settings.busy_timeout = options.busy_timeout;
+    auto conn = std::make_unique<SqliteConnection>(db, path, open_read_only, settings);
     std::string setup = absl::StrCat("PRAGMA foreign_keys = ON; PRAGMA synchronous = ", synchronous, ";");
     if (!memory && !open_read_only) {
       // The writer switches the file to WAL (persistent in the file), so readers never block it.

@@ -74,8 +74,8 @@ absl::StatusCode SqliteCodeToStatusCode(int extended_code) {
     case SQLITE_FULL:
     case SQLITE_NOMEM:
       return absl::StatusCode::kResourceExhausted;
-    case SQLITE_INTERRUPT:
-      return absl::StatusCode::kCancelled;
+    case SQLITE_INTERRUPT:  // daira interrupts a statement only at its deadline (progress handler)
+      return absl::StatusCode::kDeadlineExceeded;
     default:
       return absl::StatusCode::kInternal;
   }

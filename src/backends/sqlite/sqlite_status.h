@@ -13,7 +13,7 @@ namespace daira::inline v0::backends::sqlite {
 //   CONSTRAINT_UNIQUE / _PRIMARYKEY / _ROWID → AlreadyExists; _FOREIGNKEY → FailedPrecondition;
 //   _CHECK / _NOTNULL / _DATATYPE, MISMATCH, TOOBIG, RANGE → InvalidArgument; BUSY / LOCKED / ABORT → Aborted;
 //   CANTOPEN / IOERR → Unavailable; CORRUPT / NOTADB → DataLoss; FULL / NOMEM → ResourceExhausted;
-//   READONLY, other constraints → FailedPrecondition; INTERRUPT → Cancelled; ERROR (syntax, no such table) and
+//   READONLY, other constraints → FailedPrecondition; INTERRUPT → DeadlineExceeded; ERROR (syntax, no such table) and
 //   everything else → Internal.
 absl::StatusCode SqliteCodeToStatusCode(int extended_code);
 
