@@ -92,6 +92,20 @@ class PostgresConnectionTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<store::Connection> conn_;
 };
 
+// TCP keepalives and tcp_user_timeout are on by default (a dead peer is noticed with no statement
+// running), and the URL's libpq keywords override them.
+TEST_P(PostgresConnectionTest, TcpKeepalivesAndUserTimeoutByDefault) {
+  EXPECT_EQ(pg().ConnectionOption("keepalives"), "1");
+  EXPECT_EQ(pg().ConnectionOption("keepalives_idle"), "30");
+  EXPECT_EQ(pg().ConnectionOption("keepalives_interval"), "10");
+  EXPECT_EQ(pg().ConnectionOption("keepalives_count"), "3");
+  EXPECT_EQ(pg().ConnectionOption("tcp_user_timeout"), "30000");
+  ASSERT_OK_AND_ASSIGN(auto tuned, ConnectTo(WithParam(url_, "keepalives_idle=5&tcp_user_timeout=9000")));
+  auto& t = static_cast<PostgresConnection&>(*tuned);
+  EXPECT_EQ(t.ConnectionOption("keepalives_idle"), "5");
+  EXPECT_EQ(t.ConnectionOption("tcp_user_timeout"), "9000");
+}
+
 TEST_P(PostgresConnectionTest, StatementCacheReusesOneServerSidePrepare) {
   ASSERT_OK(c().ExecuteScript("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT)"));
   const std::string sql = "INSERT INTO t (id, name) VALUES (?, ?)";

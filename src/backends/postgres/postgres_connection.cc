@@ -311,6 +311,17 @@ PostgresConnection::~PostgresConnection() {
 
 int PostgresConnection::backend_pid() const { return PQbackendPID(conn_); }
 
+std::string PostgresConnection::ConnectionOption(std::string_view keyword) const {
+  std::string out;
+  PQconninfoOption* options = PQconninfo(conn_);
+  if (options == nullptr) return out;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (keyword == o->keyword && o->val != nullptr) out = o->val;
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 absl::StatusOr<store::Statement*> PostgresConnection::Prepare(std::string_view sql) {
   auto it = cache_.find(ToAbsl(sql));
   if (it != cache_.end()) {

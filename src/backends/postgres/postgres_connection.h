@@ -133,6 +133,8 @@ class PostgresConnection final : public store::Connection, public store::interna
   int64_t statements_prepared() const { return prepares_; }     // Parse messages sent (server-side prepares)
   int backend_pid() const;
   int cached_statements() const { return static_cast<int>(cache_.size()); }
+  // The value libpq uses for a connection keyword (e.g. "keepalives_idle"), "" when unset.
+  std::string ConnectionOption(std::string_view keyword) const;
 
  private:
   friend class PostgresStatement;
