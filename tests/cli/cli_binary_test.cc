@@ -240,6 +240,31 @@ TEST_F(CliTest, DemoRejectsNonSqliteDatabase) {
   EXPECT_THAT(r.err, HasSubstr("sqlite"));
 }
 
+// Issue 9: a bad seed request is refused before the database is opened or migrated; --seed -1 does
+// not wrap to 2^64-1.
+TEST_F(CliTest, SeedValidatesBeforeMigrating) {
+  for (const char* args : {"seed --users 0", "seed --seed -1 --users 2 --posts 1", "seed --users 2 --posts 0 --comments 5"}) {
+    RunResult r = Run("--database " + ShellQuote(SqliteUrl("v.db")) + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    ExpectOneLineError(r);
+    EXPECT_THAT(r.out, Not(HasSubstr("applied"))) << args;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "v.db"));
+}
+
+// Issue 9: a second seed after `--users 0` names the table in the way and commits nothing.
+TEST_F(CliTest, SecondSeedNamesTheTableInTheWay) {
+  const std::string db = "--database " + ShellQuote(SqliteUrl("twice.db"));
+  RunResult first = Run(db + " seed --users 0 --posts 0");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  RunResult second = Run(db + " seed --users 5 --posts 0");
+  EXPECT_EQ(second.exit_code, 1);
+  ExpectOneLineError(second);
+  EXPECT_THAT(second.err, HasSubstr("table hashtags is not empty"));
+  RunResult stats = Run(db + " stats --json");
+  EXPECT_THAT(stats.out, HasSubstr(R"("users":0)"));
+}
+
 // Issue 9: a password given in userinfo, as ?password= / ?sslpassword=, or inside an encoded replica=
 // URL never reaches stdout or stderr (reports, endpoints, warning logs, errors) of any command.
 std::string Encoded(const std::string& s) {
