@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "daira/store/database.h"
+#include "daira/store/seed.h"
 
 namespace CLI {
 class App;
@@ -86,6 +87,8 @@ struct SeedArgs {
 const CLI::Validator& NonNegative();
 // Registers --users --posts --videos --comments --likes --follows --seed on `app` (counts >= 0).
 void AddSeedOptions(CLI::App& app, SeedArgs& args);
+// The store::SeedOptions the arguments ask for (derived counts filled in).
+store::SeedOptions SeedOptionsFrom(const SeedArgs& args);
 // Seeds `db` (migrated, empty) and prints the counts per table, the time and rows/s, each line
 // indented by `indent` spaces. Returns the seed's error unchanged.
 absl::Status SeedAndReport(store::Database& db, const SeedArgs& args, int indent);

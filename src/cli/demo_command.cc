@@ -217,6 +217,7 @@ int Run(const GlobalOptions& globals, const DemoArgs& args) {
   }
   absl::Status valid = store::DatabaseOptions::FromUrl(url).status();
   if (!valid.ok()) return FailStatus("--database", valid);
+  if (absl::Status seed_ok = SeedOptionsFrom(args.seed).Validate(); !seed_ok.ok()) return FailStatus("", seed_ok);
 
   Stopwatch total;
   std::error_code ec;

@@ -15,6 +15,8 @@ namespace daira::inline v0::cli {
 namespace {
 
 int Run(const GlobalOptions& globals, const SeedArgs& args) {
+  // A bad request is refused before anything is opened, created or migrated.
+  if (absl::Status valid = SeedOptionsFrom(args).Validate(); !valid.ok()) return FailStatus("", valid);
   auto db = OpenDatabase(globals.database);
   if (!db.ok()) return FailStatus("", db.status());
   Stopwatch sw;
@@ -41,11 +43,13 @@ void AddSeedOptions(CLI::App& app, SeedArgs& args) {
   app.add_option("--follows", args.avg_following, "mean follows per user (capped at users-1)")
       ->check(NonNegative())
       ->capture_default_str();
+  // NonNegative: CLI11 would otherwise wrap "-1" into 2^64-1 silently.
   app.add_option("--seed", args.seed, "random seed: the same seed and sizes give the same rows")
+      ->check(NonNegative())
       ->capture_default_str();
 }
 
-absl::Status SeedAndReport(store::Database& db, const SeedArgs& args, int indent) {
+store::SeedOptions SeedOptionsFrom(const SeedArgs& args) {
   store::SeedOptions options;
   options.users = args.users;
   options.posts = args.posts;
@@ -54,6 +58,11 @@ absl::Status SeedAndReport(store::Database& db, const SeedArgs& args, int indent
   options.likes = args.likes >= 0 ? args.likes : args.posts * 5;
   options.avg_following = args.users < 2 ? 0 : std::min(args.avg_following, args.users - 1);
   options.seed = args.seed;
+  return options;
+}
+
+absl::Status SeedAndReport(store::Database& db, const SeedArgs& args, int indent) {
+  const store::SeedOptions options = SeedOptionsFrom(args);
   RequestContext ctx({.correlation_id = "", .caller = "cli:seed", .timeout = std::chrono::milliseconds(0)});
   Stopwatch sw;
   DAIRA_ASSIGN_OR_RETURN(store::SeedReport r, store::Seed(db, ctx, options));

@@ -1,4 +1,5 @@
 #include "daira/core/json.h"
+#include "core/json_internal.h"
 
 #include <cassert>
 #include <charconv>
@@ -262,10 +263,30 @@ std::string JsonValue::Serialize() const {
   return out;
 }
 
-absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
-  // One parser per thread: its buffers are reused across calls; the DOM it returns is copied into
-  // the owned JsonValue tree before this function returns, so nothing outlives the parser.
+namespace {
+
+// One parser per thread: its buffers are reused across calls; the DOM it returns is copied into
+// the owned JsonValue tree before ParseJson returns, so nothing outlives the parser. A parser grows
+// to the largest document it has seen (several bytes of buffers per input byte) and never shrinks by
+// itself: after a document larger than kJsonParserKeepCapacity its buffers are released, so one large
+// request does not pin that memory on every thread that ever served one.
+simdjson::dom::parser& ThreadParser() {
   thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+}  // namespace
+
+size_t internal::ThreadJsonParserCapacity() { return ThreadParser().capacity(); }
+
+absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
+  simdjson::dom::parser& parser = ThreadParser();
+  struct Shrink {
+    simdjson::dom::parser& parser;
+    ~Shrink() {
+      if (parser.capacity() > internal::kJsonParserKeepCapacity) parser = simdjson::dom::parser();
+    }
+  } shrink{parser};
   simdjson::padded_string padded(text.data(), text.size());
   simdjson::dom::element root;
   if (auto err = parser.parse(padded).get(root); err) return JsonError(err);

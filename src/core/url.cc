@@ -258,7 +258,42 @@ std::vector<std::string> Url::Params(std::string_view key) const {
   return out;
 }
 
-std::string Url::Redacted() const {
+bool IsSecretParam(std::string_view key) {
+  const std::string k = absl::AsciiStrToLower(ToAbsl(key));
+  for (std::string_view word : {"password", "passwd", "pwd", "secret", "token", "apikey", "api_key",
+                                "access_key", "private_key", "credential", "auth"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return k == "pass";
+}
+
+namespace {
+
+std::string RedactedAt(const Url& url, int depth);
+
+// A parameter value as printed by Redacted(): a secret-bearing name hides its value; a value that is
+// itself a URL is redacted recursively (a replica URL with a password, in userinfo or as ?password=);
+// a value that looks like a URL but does not parse is hidden whole (it may still hold a password).
+std::string RedactedParamValue(std::string_view key, std::string_view value, int depth) {
+  if (IsSecretParam(key)) return "***";
+  const bool looks_like_url = value.find("://") != std::string_view::npos;
+  if (looks_like_url) {
+    if (depth > 4) return "***";
+    auto nested = ParseUrl(value);
+    if (!nested.ok()) return "***";
+    return Encode(RedactedAt(*nested, depth + 1), "/:@*");
+  }
+  if (value.find('@') != std::string_view::npos && value.find(':') != std::string_view::npos) {
+    // "user:pw@host" without a scheme: treat as credentials.
+    return "***";
+  }
+  return Encode(value, "/:");
+}
+
+// `depth` bounds the recursion: "k=s://h?k=s://h?…" nests once per repetition.
+std::string RedactedAt(const Url& url, int depth) {
+  const auto& [scheme, user, password, has_password, host, port, path, params] = url;
+  (void)password;
   std::string out = scheme + ":";
   const bool hierarchical = !host.empty() || !user.empty() || has_password || port != 0;
   if (hierarchical) {
@@ -284,15 +319,13 @@ std::string Url::Redacted() const {
     sep = '&';
     out += Encode(k, "");
     out += '=';
-    // A parameter holding a URL with a password (replica=postgres://u:pw@...) is redacted too.
-    auto nested = ParseUrl(v);
-    if (nested.ok() && (nested->has_password)) {
-      out += Encode(nested->Redacted(), "/:@*");
-    } else {
-      out += Encode(v, "/:");
-    }
+    out += RedactedParamValue(k, v, depth);
   }
   return out;
 }
+
+}  // namespace
+
+std::string Url::Redacted() const { return RedactedAt(*this, 0); }
 
 }  // namespace daira::inline v0

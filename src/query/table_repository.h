@@ -145,12 +145,15 @@ absl::Status UnknownEnumValue(std::string_view column, std::string_view text);
 
 template <typename V>
 absl::Status ReadScalar(const store::Row& row, std::string_view column, V* out) {
+  // Numbers through the checked accessors: a missing column is Internal, text that is not a number
+  // or a NaN/out-of-range double is DataLoss naming the column (FromRow adds the table).
   if constexpr (std::is_same_v<V, int64_t>) {
-    *out = row.Int64(column);
+    DAIRA_ASSIGN_OR_RETURN(*out, row.CheckedInt64(column));
   } else if constexpr (std::is_same_v<V, bool>) {
-    *out = row.Int64(column) != 0;
+    DAIRA_ASSIGN_OR_RETURN(int64_t v, row.CheckedInt64(column));
+    *out = v != 0;
   } else if constexpr (std::is_same_v<V, double>) {
-    *out = row.Double(column);
+    DAIRA_ASSIGN_OR_RETURN(*out, row.CheckedDouble(column));
   } else if constexpr (std::is_same_v<V, std::string>) {
     *out = row.Text(column);
   } else if constexpr (std::is_same_v<V, std::vector<std::string>>) {
@@ -161,9 +164,11 @@ absl::Status ReadScalar(const store::Row& row, std::string_view column, V* out) 
     out->clear();
     for (int64_t v : row.Int64Array(column)) out->push_back(typename V::value_type{v});
   } else if constexpr (std::is_same_v<V, Clock::TimePoint>) {
-    *out = FromUnixMicros(row.Int64(column));
+    DAIRA_ASSIGN_OR_RETURN(int64_t micros, row.CheckedInt64(column));
+    *out = FromUnixMicros(micros);
   } else if constexpr (IsStrongId<V>::value) {
-    *out = V{row.Int64(column)};
+    DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(column));
+    *out = V{id};
   } else if constexpr (std::is_enum_v<V>) {
     const std::string text = row.Text(column);
     if (!Parse(text, out)) return UnknownEnumValue(column, text);  // model::Parse, found by ADL

@@ -1,5 +1,8 @@
 #include "daira/services/account_requests.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -32,15 +35,63 @@ std::optional<IdentifierKind> ClassifyIdentifier(std::string_view identifier) {
   return std::nullopt;
 }
 
-absl::Status LoginRequest::Validate() const {
-  Violations v;
+namespace {
+
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return ::inet_pton(AF_INET, s.c_str(), buf) == 1 || ::inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// Device fields are free-form but bounded: checked in bytes first so a 50 MB value costs nothing more.
+void AddDeviceViolations(Violations& v, const DeviceInfo& d) {
+  auto text = [&v](std::string_view field, const std::string& value, size_t max) {
+    if (value.size() > 4 * max) {
+      v.Add(field, absl::StrCat("must be at most ", max, " characters (got ", value.size(), " bytes)"));
+      return;
+    }
+    v.Text(field, value, 0, max, /*multiline=*/false);
+  };
+  text("device_type", d.device_type, kMaxDeviceTypeLength);
+  text("device_name", d.device_name, kMaxDeviceNameLength);
+  text("user_agent", d.user_agent, kMaxUserAgentLength);
+  if (!d.ip_address.empty()) {
+    if (d.ip_address.size() > kMaxIpAddressLength || d.ip_address.find('\0') != std::string::npos ||
+        !IsIpAddress(d.ip_address)) {
+      v.Add("ip_address", absl::StrCat("must be an IPv4 or IPv6 address (got ",
+                                       QuoteForMessage(d.ip_address.substr(0, 64)), ")"));
+    }
+  }
+}
+
+void AddLoginViolations(Violations& v, const LoginRequest& r) {
+  const std::string& identifier = r.identifier;
   if (identifier.empty()) {
     v.Add("identifier", "must not be empty");
   } else if (!ClassifyIdentifier(identifier).has_value()) {
     v.Add("identifier", absl::StrCat("must be an email address, an E.164 phone number or a username (got ",
                                      QuoteForMessage(identifier), ")"));
   }
-  v.Length("password", password, 1, kMaxPasswordLength);
+  v.Length("password", r.password, 1, kMaxPasswordLength);
+}
+
+}  // namespace
+
+absl::Status DeviceInfo::Validate() const {
+  Violations v;
+  AddDeviceViolations(v, *this);
+  return v.ToStatus("login");
+}
+
+absl::Status LoginRequest::Validate() const {
+  Violations v;
+  AddLoginViolations(v, *this);
+  return v.ToStatus("login");
+}
+
+absl::Status LoginRequest::Validate(const DeviceInfo& device) const {
+  Violations v;
+  AddLoginViolations(v, *this);
+  AddDeviceViolations(v, device);
   return v.ToStatus("login");
 }
 

@@ -1,5 +1,6 @@
 #include "daira/services/accounts.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -29,7 +30,7 @@ constexpr std::string_view kSessionSelect =
     "s.device_name AS s_device_name, s.ip_address AS s_ip_address, s.user_agent AS s_user_agent, "
     "s.created_at AS s_created_at, s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, "
     "s.access_expires_at AS s_access_expires_at, s.revoked_at AS s_revoked_at, s.replaced_by AS s_replaced_by, "
-    "s.access_token_hash AS s_access_token_hash";
+    "s.access_token_hash AS s_access_token_hash, s.successor_sealed AS s_successor_sealed";
 
 // "u.id, u.username, ..." for every non-secret user column.
 const std::string& UserSelect() {
@@ -129,19 +130,61 @@ Session SessionFrom(NewTokens tokens, Clock::TimePoint access_exp, Clock::TimePo
 
 }  // namespace
 
+absl::Status AccountsOptions::Validate() const {
+  static constexpr std::string_view kOp = "accounts options";
+  constexpr int64_t kMaxTtl = int64_t{10} * 366 * 24 * 3600;  // ten years: far from overflowing a time_point
+  auto ttl = [&](std::string_view name, std::chrono::seconds v) -> absl::Status {
+    if (v.count() < 1 || v.count() > kMaxTtl) {
+      return InvalidField(kOp, name, absl::StrCat("must be between 1 and ", kMaxTtl, " seconds (got ", v.count(), ")"));
+    }
+    return absl::OkStatus();
+  };
+  DAIRA_RETURN_IF_ERROR(ttl("access_token_ttl_s", access_token_ttl));
+  DAIRA_RETURN_IF_ERROR(ttl("refresh_token_ttl_s", refresh_token_ttl));
+  if (password_opslimit < kPasswordOpsLimitMin || password_opslimit > 64) {
+    return InvalidField(kOp, "password_opslimit",
+                        absl::StrCat("must be between ", kPasswordOpsLimitMin, " and 64 (got ", password_opslimit, ")"));
+  }
+  if (password_memlimit < kPasswordMemLimitMin || password_memlimit > (size_t{4} << 30)) {
+    return InvalidField(kOp, "password_memlimit",
+                        absl::StrCat("must be between ", kPasswordMemLimitMin, " and 4 GiB in bytes (got ",
+                                     password_memlimit, ")"));
+  }
+  if (max_concurrent_password_hashes < 0 || max_concurrent_password_hashes > 4096) {
+    return InvalidField(kOp, "max_concurrent_password_hashes",
+                        absl::StrCat("must be between 0 (the number of hardware threads) and 4096 (got ",
+                                     max_concurrent_password_hashes, ")"));
+  }
+  if (password_hash_wait.count() < 0 || password_hash_wait > std::chrono::minutes(1)) {
+    return InvalidField(kOp, "password_hash_wait_ms",
+                        absl::StrCat("must be between 0 and 60000 ms (got ", password_hash_wait.count(), ")"));
+  }
+  if (refresh_reuse_grace.count() < 0 || refresh_reuse_grace > std::chrono::minutes(5)) {
+    return InvalidField(kOp, "refresh_reuse_grace_s",
+                        absl::StrCat("must be between 0 and 300 seconds (got ", refresh_reuse_grace.count(), ")"));
+  }
+  return absl::OkStatus();
+}
+
 struct Accounts::Impl {
-  explicit Impl(const AccountsOptions& o) : hasher(o.password_opslimit, o.password_memlimit) {}
+  explicit Impl(const AccountsOptions& o)
+      : hasher(o.password_opslimit, o.password_memlimit, o.max_concurrent_password_hashes, o.password_hash_wait) {}
   internal::PasswordHasher hasher;
 };
 
 Accounts::Accounts(const ServiceDeps& deps, const AccountsOptions& options)
-    : deps_(deps), options_(options), users_(deps), impl_(std::make_unique<Impl>(options)) {}
+    : deps_(deps),
+      options_(options),
+      options_status_(options.Validate()),
+      users_(deps),
+      impl_(std::make_unique<Impl>(options)) {}
 Accounts::~Accounts() = default;
 
 // ---------------------------------------------------------------------------------------------------
 // Register
 
 absl::StatusOr<User> Accounts::Register(const RequestContext& ctx, const RegisterRequest& request) const {
+  DAIRA_RETURN_IF_ERROR(options_status_);
   DAIRA_RETURN_IF_ERROR(request.Validate());
   const std::string username = NormalizeUsername(request.username);
   const std::optional<std::string> email =
@@ -183,7 +226,9 @@ absl::StatusOr<User> Accounts::Register(const RequestContext& ctx, const Registe
 
 absl::StatusOr<Session> Accounts::Login(const RequestContext& ctx, const LoginRequest& request,
                                         const DeviceInfo& device) const {
-  DAIRA_RETURN_IF_ERROR(request.Validate());
+  DAIRA_RETURN_IF_ERROR(options_status_);
+  // The device fields with the rest, before any hashing or SQL (they are stored on the session).
+  DAIRA_RETURN_IF_ERROR(request.Validate(device));
   const UserFieldMask mask = AllUserFields().With(UserField::kPasswordHash);
   absl::StatusOr<User> found = absl::NotFoundError("login: no user");
   switch (*ClassifyIdentifier(request.identifier)) {  // Validate() guarantees a kind
@@ -193,12 +238,16 @@ absl::StatusOr<Session> Accounts::Login(const RequestContext& ctx, const LoginRe
   }
   if (!found.ok() && found.status().code() != absl::StatusCode::kNotFound) return found.status();
   if (!found.ok() || !found->password_hash.has_value()) {
-    // Same work as a real check, same answer.
-    (void)impl_->hasher.Verify(impl_->hasher.DummyHash(), request.password);
+    // Same work as a real check, same answer; if that work cannot be done, fail rather than answer
+    // at once (an instant "invalid credentials" would tell unknown users apart).
+    DAIRA_RETURN_IF_ERROR(impl_->hasher.VerifyDummy(request.password));
     return InvalidCredentials();
   }
   User user = *std::move(found);
-  if (!impl_->hasher.Verify(*user.password_hash, request.password)) return InvalidCredentials();
+  // A hash made with older, cheaper settings is checked at the current cost too (no timing oracle);
+  // a right password then rehashes it below.
+  DAIRA_ASSIGN_OR_RETURN(bool right, impl_->hasher.VerifyAtFullCost(*user.password_hash, request.password));
+  if (!right) return InvalidCredentials();
   if (user.status != UserStatus::kActive) {
     return absl::PermissionDeniedError(absl::StrCat("login: account is ", ToAbsl(StatusWord(*user.status))));
   }
@@ -267,6 +316,7 @@ absl::StatusOr<Authenticated> Accounts::CheckAccessToken(const RequestContext& c
 // Refresh
 
 absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const RefreshRequest& request) const {
+  DAIRA_RETURN_IF_ERROR(options_status_);
   DAIRA_RETURN_IF_ERROR(request.Validate());
   const std::string refresh_hash = internal::HashToken(request.refresh_token);
   DAIRA_ASSIGN_OR_RETURN(NewTokens tokens, MakeTokens(deps_.ids_or_default()));
@@ -274,21 +324,25 @@ absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const Refre
   const int64_t now_us = ToUnixMicros(now);
   const Clock::TimePoint access_exp = now + options_.access_token_ttl;
   const Clock::TimePoint refresh_exp = now + options_.refresh_token_ttl;
+  // Sealed for the grace window before the transaction: only the presented token opens it.
+  DAIRA_ASSIGN_OR_RETURN(std::string sealed,
+                         internal::SealWithToken(request.refresh_token, absl::StrCat(tokens.access, "\n", tokens.refresh)));
 
   // Outcomes that must commit (the family revocation) yet fail the call are carried out of the
-  // transaction in `failure`.
+  // transaction in `failure`; a retry answered within the grace window in `replayed`.
   absl::Status failure;
+  std::optional<Session> replayed;
   User user;
   absl::Status st = deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     failure = absl::OkStatus();
+    replayed.reset();
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(SessionJoinSql("refresh"), {refresh_hash}));
     if (rs.empty()) {
       failure = absl::UnauthenticatedError("refresh: refresh token is invalid");
       return absl::OkStatus();
     }
-    const store::Row row = rs.front();
-    const model::UserSession old = SessionFromRow(row);
-    DAIRA_ASSIGN_OR_RETURN(user, UserFromRow(row, AllUserFields()));
+    model::UserSession old = SessionFromRow(rs.front());
+    DAIRA_ASSIGN_OR_RETURN(user, UserFromRow(rs.front(), AllUserFields()));
     auto revoke_family = [&]() -> absl::Status {
       failure = absl::UnauthenticatedError(
           "refresh: token reuse detected; all sessions in this family were revoked");
@@ -299,8 +353,39 @@ absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const Refre
                    {now_us, now_us, old.family_id})
           .status();
     };
+    // A rotated token presented again: within the grace window, and while its successor is live and
+    // not rotated itself, it is the client retrying a refresh whose answer was lost: hand back the
+    // same successor. Otherwise the token leaked: revoke the family.
+    auto reuse = [&](const store::Row& row) -> absl::Status {
+      if (options_.refresh_reuse_grace.count() > 0 && old.revoked_at.has_value() && old.replaced_by.has_value() &&
+          now - *old.revoked_at <= options_.refresh_reuse_grace && now >= *old.revoked_at &&
+          !row.IsNull("s_successor_sealed") && user.status == UserStatus::kActive) {
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet next, c.Execute(SessionJoinSql("id"), {old.replaced_by->value}));
+        absl::StatusOr<std::string> opened =
+            internal::OpenWithToken(request.refresh_token, row.Text("s_successor_sealed"));
+        if (!next.empty() && opened.ok()) {
+          const model::UserSession succ = SessionFromRow(next.front());
+          const size_t nl = opened->find('\n');
+          if (!succ.revoked_at.has_value() && !succ.replaced_by.has_value() && now < succ.expires_at &&
+              nl != std::string::npos) {
+            Log(LogLevel::kInfo, ctx, "accounts",
+                absl::StrCat("refresh: retry within the grace window for user ", user.id.value, " session ",
+                             succ.id.value));
+            DAIRA_ASSIGN_OR_RETURN(User u, UserFromRow(next.front(), AllUserFields()));
+            replayed = Session{.access_token = opened->substr(0, nl),
+                               .refresh_token = opened->substr(nl + 1),
+                               .access_expires_at = succ.access_expires_at,
+                               .refresh_expires_at = succ.expires_at,
+                               .session_id = succ.id,
+                               .user = std::move(u)};
+            return absl::OkStatus();
+          }
+        }
+      }
+      return revoke_family();
+    };
     if (old.revoked_at.has_value()) {
-      if (old.replaced_by.has_value()) return revoke_family();
+      if (old.replaced_by.has_value()) return reuse(rs.front());
       failure = absl::UnauthenticatedError("refresh: session was revoked");
       return absl::OkStatus();
     }
@@ -312,23 +397,35 @@ absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const Refre
       failure = absl::PermissionDeniedError(absl::StrCat("refresh: account is ", ToAbsl(StatusWord(*user.status))));
       return absl::OkStatus();
     }
-    // Claim the old session; a concurrent refresh that claimed it first makes this a reuse.
+    // Claim the old session; a concurrent refresh that claimed it first makes this a reuse (of a
+    // token rotated a moment ago: re-read it, the grace window applies).
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet claim,
         c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ?, last_used_at = ? "
                   "WHERE id = ? AND revoked_at IS NULL",
                   {now_us, now_us, now_us, old.id.value}));
-    if (claim.rows_affected() == 0) return revoke_family();
+    if (claim.rows_affected() == 0) {
+      DAIRA_ASSIGN_OR_RETURN(store::ResultSet again, c.Execute(SessionJoinSql("refresh"), {refresh_hash}));
+      if (again.empty()) return revoke_family();
+      old = SessionFromRow(again.front());
+      if (!old.replaced_by.has_value()) return revoke_family();
+      return reuse(again.front());
+    }
     DAIRA_RETURN_IF_ERROR(InsertSession(c, tokens, user.id, old.family_id,
                                         DeviceInfo{.device_type = old.device_type.value_or(""),
                                                    .device_name = old.device_name.value_or(""),
                                                    .ip_address = old.ip_address.value_or(""),
                                                    .user_agent = old.user_agent.value_or("")},
                                         now_us, refresh_exp, access_exp));
-    return c.Execute("UPDATE user_sessions SET replaced_by = ? WHERE id = ?", {tokens.id, old.id.value}).status();
+    return c
+        .Execute("UPDATE user_sessions SET replaced_by = ?, successor_sealed = ? WHERE id = ?",
+                 {tokens.id, options_.refresh_reuse_grace.count() > 0 ? store::Value(sealed) : store::Value(),
+                  old.id.value})
+        .status();
   });
   DAIRA_RETURN_IF_ERROR(st);
   DAIRA_RETURN_IF_ERROR(failure);
+  if (replayed.has_value()) return *std::move(replayed);
   return SessionFrom(std::move(tokens), access_exp, refresh_exp, std::move(user));
 }
 
@@ -366,12 +463,15 @@ absl::StatusOr<int64_t> Accounts::LogoutEverywhere(const RequestContext& ctx, Us
 // Passwords
 
 absl::Status Accounts::ChangePassword(const RequestContext& ctx, const ChangePasswordRequest& request) const {
+  DAIRA_RETURN_IF_ERROR(options_status_);
   DAIRA_RETURN_IF_ERROR(request.Validate());
   const UserId id{request.user_id};
   DAIRA_ASSIGN_OR_RETURN(User user, users_.Get(ctx, id, UserFieldMask{UserField::kStatus, UserField::kPasswordHash}));
-  if (!user.password_hash.has_value() || !impl_->hasher.Verify(*user.password_hash, request.current_password)) {
-    return absl::UnauthenticatedError("change_password: current password is wrong");
+  bool right = false;
+  if (user.password_hash.has_value()) {
+    DAIRA_ASSIGN_OR_RETURN(right, impl_->hasher.VerifyAtFullCost(*user.password_hash, request.current_password));
   }
+  if (!right) return absl::UnauthenticatedError("change_password: current password is wrong");
   if (user.status != UserStatus::kActive) {
     return absl::PermissionDeniedError(
         absl::StrCat("change_password: account is ", ToAbsl(StatusWord(*user.status))));

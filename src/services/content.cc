@@ -220,8 +220,12 @@ absl::Status UnlinkHashtags(store::Connection& c, int64_t post_id, const std::ve
 }
 
 absl::Status BumpProfile(store::Connection& c, std::string_view column, int64_t delta, int64_t user, int64_t now) {
-  const std::string sql = absl::StrCat("UPDATE user_profiles SET ", ToAbsl(column), " = ", ToAbsl(column),
-                                       delta >= 0 ? " + " : " - ", delta >= 0 ? delta : -delta,
+  // A decrement stops at 0 (a drifted counter is repaired by recount, not turned into a CHECK failure).
+  const std::string col(column);
+  const std::string moved =
+      delta >= 0 ? absl::StrCat(col, " + ", delta)
+                 : absl::StrCat("CASE WHEN ", col, " > ", -delta, " THEN ", col, " - ", -delta, " ELSE 0 END");
+  const std::string sql = absl::StrCat("UPDATE user_profiles SET ", col, " = ", moved,
                                        ", updated_at = ? WHERE user_id = ?");
   return c.Execute(sql, {now, user}).status();
 }

@@ -28,15 +28,21 @@ ReactionSql SqlFor(model::ReactionTargetType t) {
   return {"posts", "post_id", "status <> 'DELETED'"};
 }
 
+// `column` moved by one; a decrement stops at 0 (a counter that drifted low is repaired by recount,
+// never turned into a CHECK failure of the user's Unreact), as Social does for follower counts.
+std::string Moved(std::string_view column, int delta) {
+  if (delta > 0) return absl::StrCat(ToAbsl(column), " + 1");
+  return absl::StrCat("CASE WHEN ", ToAbsl(column), " > 0 THEN ", ToAbsl(column), " - 1 ELSE 0 END");
+}
+
 absl::Status MoveCounters(store::Connection& c, const ReactionSql& t, int64_t target_id, int64_t author_id,
                           int delta, int64_t now) {
-  const char* op = delta > 0 ? " + 1" : " - 1";
-  DAIRA_RETURN_IF_ERROR(c.Execute(absl::StrCat("UPDATE ", ToAbsl(t.table), " SET likes_count = likes_count", op,
-                                               " WHERE id = ?"),
+  DAIRA_RETURN_IF_ERROR(c.Execute(absl::StrCat("UPDATE ", ToAbsl(t.table), " SET likes_count = ",
+                                               Moved("likes_count", delta), " WHERE id = ?"),
                                   {target_id})
                             .status());
   return c
-      .Execute(absl::StrCat("UPDATE user_profiles SET likes_received_count = likes_received_count", op,
+      .Execute(absl::StrCat("UPDATE user_profiles SET likes_received_count = ", Moved("likes_received_count", delta),
                             ", updated_at = ? WHERE user_id = ?"),
                {now, author_id})
       .status();

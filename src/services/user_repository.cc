@@ -1,5 +1,7 @@
 #include "daira/services/user_repository.h"
 
+#include "daira/core/utf8.h"
+
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -124,6 +126,11 @@ absl::StatusOr<UserBatch> UserRepository::GetMany(const RequestContext& ctx, std
 
 absl::StatusOr<User> UserRepository::FindBy(const RequestContext& ctx, std::string_view column,
                                             std::string_view value, UserFieldMask mask) const {
+  // Check the value before SQL: invalid UTF-8 or a NUL is no one's name (SQLite would answer NotFound,
+  // Postgres refuse it with the statement in its message); say so the same way on both.
+  if (FindInvalidUtf8(value).has_value() || value.find('\0') != std::string_view::npos) {
+    return InvalidField("users", column, "must be valid UTF-8 without NUL bytes");
+  }
   const std::string sql = absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users WHERE ",
                                        ToAbsl(column), " = ?");
   return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {

@@ -3,6 +3,8 @@
 // The URL itself is kept verbatim in DatabaseOptions::url: drivers re-parse it (the Postgres driver
 // passes libpq's own parameters such as `options` or `sslmode` through and ignores daira's).
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -105,6 +107,21 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// Each SQLite connection holds up to three file descriptors (database, -wal, -shm). Readers beyond what
+// RLIMIT_NOFILE allows would fail later as "unable to open database file": refuse them here, naming
+// the limit. 64 descriptors are left for everything else the process has open.
+absl::Status CheckReadersFitFdLimit(int readers) {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return absl::OkStatus();
+  const int64_t limit = static_cast<int64_t>(rl.rlim_cur);
+  const int64_t max_readers = std::max<int64_t>(1, (limit - 64) / 3 - 1);
+  if (readers <= max_readers) return absl::OkStatus();
+  return InvalidField(kOp, "readers",
+                      absl::StrCat("must be at most ", max_readers, ": each reader connection holds up to 3 file "
+                                   "descriptors and the process's open-file limit (RLIMIT_NOFILE) is ", limit,
+                                   " (got ", readers, ")"));
+}
+
 }  // namespace
 
 absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) {
@@ -132,6 +149,15 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
   if (sqlite && url.path.empty()) {
     return NeedsPath(url.Redacted());
   }
+  // A NUL byte (%00) would cut the C string the driver sees: "a.db%00x" would silently open "a.db".
+  auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+  if (has_nul(url.path)) return InvalidField(kOp, "path", "must not contain a NUL byte (%00)");
+  if (has_nul(url.host)) return InvalidField(kOp, "host", "must not contain a NUL byte (%00)");
+  if (has_nul(url.user)) return InvalidField(kOp, "user", "must not contain a NUL byte (%00)");
+  if (has_nul(url.password)) return InvalidField(kOp, "password", "must not contain a NUL byte (%00)");
+  for (const auto& [key, value] : url.params) {
+    if (has_nul(key) || has_nul(value)) return InvalidField(kOp, key, "must not contain a NUL byte (%00)");
+  }
 
   for (const auto& [key, value] : url.params) {
     if (In(kCommonParams, key)) continue;
@@ -142,7 +168,8 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
     if (postgres) absl::StrAppend(&known, ", ", Join(kPostgresParams), ", or a libpq parameter");
     return InvalidField(kOp, key,
                         absl::StrCat("is not a parameter of ", url.scheme, " database urls (known: ", known,
-                                     ") (got \"", key, "=", key == "password" ? "***" : value, "\")"));
+                                     ") (got \"", key, "=", IsSecretParam(key) || value.find('@') != std::string::npos ? "***" : value,
+                                     "\")"));
   }
 
   DAIRA_RETURN_IF_ERROR(SetInt(url, "pool_min", /*positive=*/false, &o.pool.pool_min));
@@ -166,6 +193,7 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
 
   if (sqlite) {
     DAIRA_RETURN_IF_ERROR(SetInt(url, "readers", /*positive=*/false, &o.readers));
+    DAIRA_RETURN_IF_ERROR(CheckReadersFitFdLimit(o.readers));
     DAIRA_RETURN_IF_ERROR(SetMillis(url, "busy_timeout_ms", false, &o.busy_timeout));
     if (auto s = url.Param("synchronous"); s.has_value()) {
       std::string v = Lower(*s);

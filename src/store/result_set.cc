@@ -1,11 +1,14 @@
 #include "daira/store/result_set.h"
 
 #include <cassert>
+#include <cmath>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "daira/core/json.h"
+#include "daira/core/status.h"
+#include "daira/core/validation.h"
 
 namespace daira::inline v0::store {
 
@@ -39,10 +42,15 @@ const Value& Row::Get(std::string_view name) const {
 
 namespace {
 
+// 2^63 as a double: every double in [-2^63, 2^63) converts to int64 exactly (after truncation).
+constexpr double kTwo63 = 9223372036854775808.0;
+
+bool DoubleFitsInt64(double d) { return std::isfinite(d) && d >= -kTwo63 && d < kTwo63; }
+
 int64_t ToInt64(const Value& v) {
   switch (v.type()) {
     case ValueType::kInt64: return v.int64();
-    case ValueType::kDouble: return static_cast<int64_t>(v.dbl());
+    case ValueType::kDouble: return DoubleFitsInt64(v.dbl()) ? static_cast<int64_t>(v.dbl()) : 0;
     case ValueType::kText: {
       int64_t out = 0;
       return absl::SimpleAtoi(v.text(), &out) ? out : 0;
@@ -98,7 +106,59 @@ std::vector<std::string> ToTextArray(const Value& v) {
   return out;
 }
 
+std::string ValueForMessage(const Value& v) {
+  if (v.type() == ValueType::kText) return QuoteForMessage(v.text());
+  if (v.type() == ValueType::kDouble) return absl::StrCat(v.dbl());
+  return std::string(ValueTypeName(v.type()));
+}
+
 }  // namespace
+
+absl::StatusOr<int64_t> Row::CheckedInt64(std::string_view name) const {
+  std::optional<int> col = rs_->ColumnIndex(name);
+  if (!col.has_value()) {
+    return absl::InternalError(absl::StrCat("row: no column ", ToAbsl(name), " in this result"));
+  }
+  const Value& v = rs_->at(index_, *col);
+  switch (v.type()) {
+    case ValueType::kNull: return 0;
+    case ValueType::kInt64: return v.int64();
+    case ValueType::kDouble:
+      if (DoubleFitsInt64(v.dbl()) && std::trunc(v.dbl()) == v.dbl()) return static_cast<int64_t>(v.dbl());
+      break;
+    case ValueType::kText: {
+      int64_t out = 0;
+      if (absl::SimpleAtoi(v.text(), &out)) return out;
+      break;
+    }
+    default: break;
+  }
+  return absl::DataLossError(absl::StrCat("column ", ToAbsl(name), " does not hold an integer (got ",
+                                          ValueForMessage(v), ")"));
+}
+
+absl::StatusOr<double> Row::CheckedDouble(std::string_view name) const {
+  std::optional<int> col = rs_->ColumnIndex(name);
+  if (!col.has_value()) {
+    return absl::InternalError(absl::StrCat("row: no column ", ToAbsl(name), " in this result"));
+  }
+  const Value& v = rs_->at(index_, *col);
+  switch (v.type()) {
+    case ValueType::kNull: return 0.0;
+    case ValueType::kInt64: return static_cast<double>(v.int64());
+    case ValueType::kDouble:
+      if (std::isfinite(v.dbl())) return v.dbl();
+      break;
+    case ValueType::kText: {
+      double out = 0;
+      if (absl::SimpleAtod(v.text(), &out) && std::isfinite(out)) return out;
+      break;
+    }
+    default: break;
+  }
+  return absl::DataLossError(absl::StrCat("column ", ToAbsl(name), " does not hold a finite number (got ",
+                                          ValueForMessage(v), ")"));
+}
 
 int64_t Row::Int64(int col) const { return ToInt64((*this)[col]); }
 int64_t Row::Int64(std::string_view name) const { return ToInt64(Get(name)); }

@@ -220,11 +220,15 @@ class BatchInserter {
   Statement* full_ = nullptr;  // owned by the connection's statement cache
 };
 
-// Commits every `rows_per_transaction` rows so no transaction grows without bound.
+// The seed's transactions. With rows_per_transaction == 0 (the default) the whole seed is one
+// transaction: all or nothing, so a failure leaves the database as empty as it found it. A positive
+// value commits every that many rows (bounded WAL for very large loads) and gives up atomicity.
 class Batcher {
  public:
   Batcher(Connection& conn, int64_t rows_per_transaction) : conn_(conn), limit_(rows_per_transaction) {}
+  // Opens a transaction unless one is open (the single-transaction mode keeps one across tables).
   absl::Status Begin() {
+    if (tx_.has_value()) return absl::OkStatus();
     DAIRA_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn_));
     tx_.emplace(std::move(tx));
     rows_ = 0;
@@ -232,16 +236,29 @@ class Batcher {
   }
   // Call after each row; flushes `inserters` and commits when the transaction is full.
   absl::Status Tick(std::initializer_list<BatchInserter*> inserters) {
-    if (++rows_ < limit_) return absl::OkStatus();
+    if (limit_ <= 0 || ++rows_ < limit_) return absl::OkStatus();
     return Cycle(inserters, /*reopen=*/true);
   }
-  absl::Status Finish(std::initializer_list<BatchInserter*> inserters) { return Cycle(inserters, false); }
+  // End of one table: flushes `inserters`; commits only in the batched mode.
+  absl::Status Finish(std::initializer_list<BatchInserter*> inserters) {
+    if (limit_ <= 0) {
+      for (BatchInserter* in : inserters) DAIRA_RETURN_IF_ERROR(in->Flush());
+      return absl::OkStatus();
+    }
+    return Cycle(inserters, false);
+  }
+  // End of the seed: commits what is open.
+  absl::Status Commit() {
+    if (!tx_.has_value()) return absl::OkStatus();
+    DAIRA_RETURN_IF_ERROR(Annotate(tx_->Commit(), "seed: commit"));
+    tx_.reset();
+    return absl::OkStatus();
+  }
 
  private:
   absl::Status Cycle(std::initializer_list<BatchInserter*> inserters, bool reopen) {
     for (BatchInserter* in : inserters) DAIRA_RETURN_IF_ERROR(in->Flush());
-    DAIRA_RETURN_IF_ERROR(Annotate(tx_->Commit(), "seed: commit"));
-    tx_.reset();
+    DAIRA_RETURN_IF_ERROR(Commit());
     return reopen ? Begin() : absl::OkStatus();
   }
 
@@ -250,6 +267,10 @@ class Batcher {
   int64_t rows_ = 0;
   std::optional<Transaction> tx_;
 };
+
+// Every table the seed writes, in the order it writes them: each must be empty before it starts.
+constexpr std::string_view kSeedTables[] = {"users",    "user_profiles", "wallets", "hashtags", "follows",
+                                            "posts",    "post_hashtags", "videos",  "comments", "likes"};
 
 // Independent random streams, one per concern, so changing one count does not reshuffle the rest.
 enum Stream : uint64_t {
@@ -281,7 +302,7 @@ PostTags NextPostTags(Rng& rng, const Zipf& tag_zipf, int64_t hashtags, const Zi
   return t;
 }
 
-absl::Status Validate(const SeedOptions& o) {
+absl::Status ValidateOptions(const SeedOptions& o) {
   for (auto [name, v] : {std::pair<const char*, int64_t>{"users", o.users}, {"avg_following", o.avg_following},
                          {"posts", o.posts}, {"videos", o.videos}, {"comments", o.comments}, {"likes", o.likes},
                          {"hashtags", o.hashtags}}) {
@@ -296,8 +317,9 @@ absl::Status Validate(const SeedOptions& o) {
   if (o.sqlite_cache_mb < 0) {
     return InvalidField("seed", "sqlite_cache_mb", absl::StrCat("must be >= 0 (got ", o.sqlite_cache_mb, ")"));
   }
-  if (o.rows_per_transaction < 1) {
-    return InvalidField("seed", "rows_per_transaction", absl::StrCat("must be >= 1 (got ", o.rows_per_transaction, ")"));
+  if (o.rows_per_transaction < 0) {
+    return InvalidField("seed", "rows_per_transaction",
+                        absl::StrCat("must be >= 0 (0: one transaction) (got ", o.rows_per_transaction, ")"));
   }
   if (o.base_time < kIdEpochUnixMillis * 1000) {
     return InvalidField("seed", "base_time", absl::StrCat("must be after 2024-01-01 (got ", o.base_time, ")"));
@@ -313,18 +335,25 @@ absl::Status Validate(const SeedOptions& o) {
 
 }  // namespace
 
+absl::Status SeedOptions::Validate() const { return ValidateOptions(*this); }
+
 absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const SeedOptions& o) {
   auto started = std::chrono::steady_clock::now();
-  DAIRA_RETURN_IF_ERROR(Validate(o));
+  DAIRA_RETURN_IF_ERROR(ValidateOptions(o));
   const int64_t U = o.users, P = o.posts, V = o.videos, H = o.hashtags;
 
   DAIRA_ASSIGN_OR_RETURN(ConnectionLease lease, db.Acquire(ctx, Access::kWrite));
   Connection& conn = *lease;
-  {
-    auto rs = conn.Execute("SELECT count(*) FROM users");
-    if (!rs.ok()) return Annotate(rs.status(), "seed: users (is the database migrated?)");
+  // Every table it writes must be empty (not only users: a seed of 0 users still writes hashtags).
+  for (std::string_view table : kSeedTables) {
+    auto rs = conn.Execute(absl::StrCat("SELECT count(*) FROM ", ToAbsl(table)));
+    if (!rs.ok()) return Annotate(rs.status(), absl::StrCat("seed: ", ToAbsl(table), " (is the database migrated?)"));
     int64_t n = rs->empty() ? 0 : rs->front().Int64(0);
-    if (n != 0) return absl::FailedPreconditionError(absl::StrCat("seed: users table is not empty (got ", n, " rows)"));
+    if (n != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "seed: table ", ToAbsl(table), " is not empty (got ", n,
+          " rows); seed fills an empty database: use a new file or schema, or empty ", ToAbsl(table), " first"));
+    }
   }
 
   // SQLite: a bulk load into indexed tables thrashes the default 2 MB page cache (every random index
@@ -835,6 +864,7 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
     report.likes = ins.rows();
   }
 
+  DAIRA_RETURN_IF_ERROR(tx.Commit());
   report.elapsed =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return report;

@@ -3,11 +3,13 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -20,6 +22,7 @@ namespace {
 
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 struct RunResult {
@@ -235,6 +238,89 @@ TEST_F(CliTest, DemoRejectsNonSqliteDatabase) {
   EXPECT_EQ(r.exit_code, 2);
   ExpectOneLineError(r);
   EXPECT_THAT(r.err, HasSubstr("sqlite"));
+}
+
+// Issue 9: a bad seed request is refused before the database is opened or migrated; --seed -1 does
+// not wrap to 2^64-1.
+TEST_F(CliTest, SeedValidatesBeforeMigrating) {
+  for (const char* args : {"seed --users 0", "seed --seed -1 --users 2 --posts 1", "seed --users 2 --posts 0 --comments 5"}) {
+    RunResult r = Run("--database " + ShellQuote(SqliteUrl("v.db")) + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    ExpectOneLineError(r);
+    EXPECT_THAT(r.out, Not(HasSubstr("applied"))) << args;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "v.db"));
+}
+
+// Issue 9: a second seed after `--users 0` names the table in the way and commits nothing.
+TEST_F(CliTest, SecondSeedNamesTheTableInTheWay) {
+  const std::string db = "--database " + ShellQuote(SqliteUrl("twice.db"));
+  RunResult first = Run(db + " seed --users 0 --posts 0");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  RunResult second = Run(db + " seed --users 5 --posts 0");
+  EXPECT_EQ(second.exit_code, 1);
+  ExpectOneLineError(second);
+  EXPECT_THAT(second.err, HasSubstr("table hashtags is not empty"));
+  RunResult stats = Run(db + " stats --json");
+  EXPECT_THAT(stats.out, HasSubstr(R"("users":0)"));
+}
+
+// Issue 9: a password given in userinfo, as ?password= / ?sslpassword=, or inside an encoded replica=
+// URL never reaches stdout or stderr (reports, endpoints, warning logs, errors) of any command.
+std::string Encoded(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+const char* const kSecrets[] = {"UiSecret1", "PwSecret2", "SslSecret3", "RepUiSecret4", "RepPwSecret5"};
+
+void ExpectNoSecret(const std::string& what, const std::string& text) {
+  for (const char* secret : kSecrets) EXPECT_THAT(text, Not(HasSubstr(secret))) << what << ":\n" << text;
+}
+
+TEST_F(CliTest, SecretsNeverPrinted) {
+  const std::string replica =
+      "&replica=" + Encoded("postgres://rep:RepUiSecret4@127.0.0.1:1/x?password=RepPwSecret5&connect_timeout_ms=2000");
+  std::vector<std::string> urls = {
+      // Unreachable primary: the connect error and the unhealthy report.
+      "postgres://u:UiSecret1@127.0.0.1:1/x?password=PwSecret2&sslpassword=SslSecret3&connect_timeout_ms=2000" + replica,
+      // A URL rejected before connecting (unknown parameter whose value is a secret).
+      SqliteUrl("a.db") + "?password=PwSecret2&sslpassword=SslSecret3",
+      SqliteUrl("a.db") + "?pool_max=x&note=u:UiSecret1@h",
+  };
+  const char* pg = std::getenv("DAIRA_TEST_PG");
+  if (pg != nullptr && *pg != '\0') {
+    // Reachable primary with secret options (trust auth ignores them) and an unreachable replica:
+    // the replica's warning log and its health line show its endpoint.
+    const std::string base(pg);
+    urls.push_back(base + (base.find('?') == std::string::npos ? "?" : "&") +
+                   "password=PwSecret2&sslpassword=SslSecret3" + replica);
+  } else {
+    const char* ci = std::getenv("CI");
+    if (ci != nullptr && std::string(ci) == "true") ADD_FAILURE() << "DAIRA_TEST_PG is not set but CI=true";
+  }
+  for (const std::string& url : urls) {
+    for (const char* cmd : {"health", "health --json", "stats", "stats --json", "migrate --status", "seed --users 1"}) {
+      if (url.rfind("postgres", 0) == 0 && url.find(":1/x") == std::string::npos &&
+          std::string(cmd).rfind("seed", 0) == 0) {
+        continue;  // never seed the shared server
+      }
+      RunResult r = Run("--database " + ShellQuote(url) + " " + cmd);
+      ExpectNoSecret(std::string(cmd) + " stdout", r.out);
+      ExpectNoSecret(std::string(cmd) + " stderr", r.err);
+      EXPECT_NE(r.exit_code, -1);
+    }
+  }
 }
 
 }  // namespace

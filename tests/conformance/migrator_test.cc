@@ -28,6 +28,28 @@ TEST(MigrationChecksumTest, IsSha256Hex) {
             "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
 }
 
+// Issue 9: the checksum moved from a hand-written SHA-256 to libsodium's; databases store the old
+// values, so the embedded migrations must keep exactly the checksums the old code recorded.
+TEST(MigrationChecksumTest, EmbeddedChecksumsUnchangedByLibsodium) {
+  const std::pair<store::Backend, const char*> expected[] = {
+      {store::Backend::kSqlite, "e8925df4262684215b1e8b270e4594d8257a74acd3e2fd409f0aaac4ed9b9599"},
+      {store::Backend::kPostgres, "bb9412557d792358bdea057e7314b301268830ab3b14abb6a18f94d3add8cdee"},
+  };
+  for (const auto& [backend, sum] : expected) {
+    auto list = store::EmbeddedMigrations(backend);
+    ASSERT_FALSE(list.empty());
+    EXPECT_EQ(list.front().name, "001_users");
+    EXPECT_EQ(list.front().checksum, sum);
+  }
+  // Multi-block inputs across the 55/56/64-byte padding boundaries, as the old implementation hashed them.
+  EXPECT_EQ(store::MigrationChecksum(std::string(55, 'x')),
+            "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072");
+  EXPECT_EQ(store::MigrationChecksum(std::string(64, 'x')),
+            "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
+  EXPECT_EQ(store::MigrationChecksum(std::string(119, 'x')),
+            "000b48d4edf0fa7bee3c6236ecd2785baa5db4eeb8bb54341b029e0d9fa5fb0c");
+}
+
 TEST(EmbeddedMigrationsTest, BothBackendsHaveTheSameNames) {
   auto sqlite = store::EmbeddedMigrations(store::Backend::kSqlite);
   auto postgres = store::EmbeddedMigrations(store::Backend::kPostgres);

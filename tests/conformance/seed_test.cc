@@ -223,6 +223,46 @@ TEST_P(SeedTest, RefusesANonEmptyDatabaseAndBadOptions) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not empty")));
 }
 
+// Issue 9: a seed of 0 users still writes hashtags; the next seed used to check only `users`, commit
+// users and then fail on hashtags.id, leaving the file unseedable. Now every table is checked first.
+TEST_P(SeedTest, ChecksEveryTableItWritesAndNamesTheOneInTheWay) {
+  ASSERT_OK_AND_ASSIGN(auto tdb, Fresh());
+  store::SeedOptions none;
+  none.users = 0;
+  none.posts = none.videos = none.comments = none.likes = 0;
+  none.hashtags = 5;
+  ASSERT_OK(store::Seed(tdb->db(), ctx_, none).status());
+  store::SeedOptions five = none;
+  five.users = 5;
+  EXPECT_THAT(store::Seed(tdb->db(), ctx_, five),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("table hashtags is not empty (got 5 rows)")));
+  EXPECT_EQ(Scalar(tdb->db(), "SELECT count(*) FROM users"), 0);
+}
+
+// Issue 9: the seed is one transaction by default: a failure part-way leaves every table empty and the
+// database seedable.
+TEST_P(SeedTest, FailurePartWayLeavesNothingBehind) {
+  ASSERT_OK_AND_ASSIGN(auto tdb, Fresh());
+  if (GetParam() == "sqlite") {
+    ASSERT_OK(tdb->db().Execute(ctx_, "CREATE TRIGGER boom BEFORE INSERT ON comments BEGIN SELECT RAISE(ABORT, 'boom'); END"));
+  } else {
+    ASSERT_OK(tdb->db().Execute(ctx_, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
+                                      "$$ BEGIN RAISE EXCEPTION 'boom'; END $$"));
+    ASSERT_OK(tdb->db().Execute(ctx_, "CREATE TRIGGER boom BEFORE INSERT ON comments FOR EACH ROW EXECUTE FUNCTION boom()"));
+  }
+  store::SeedOptions o = Small();
+  o.rows_per_transaction = 0;  // the default
+  auto failed = store::Seed(tdb->db(), ctx_, o);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("boom"));
+  for (const auto& t : kTables) EXPECT_EQ(Scalar(tdb->db(), std::string("SELECT count(*) FROM ") + t[0]), 0) << t[0];
+  ASSERT_OK(tdb->db().Execute(ctx_, "DROP TRIGGER boom" + std::string(GetParam() == "sqlite" ? "" : " ON comments")));
+  ASSERT_OK_AND_ASSIGN(store::SeedReport r, store::Seed(tdb->db(), ctx_, o));
+  EXPECT_EQ(Scalar(tdb->db(), "SELECT count(*) FROM users"), r.users);
+  EXPECT_EQ(Scalar(tdb->db(), "SELECT count(*) FROM comments"), r.comments);
+  EXPECT_EQ(store::SeedOptions{}.rows_per_transaction, 0);
+}
+
 TEST_P(SeedTest, RefusesAnUnmigratedDatabase) {
   ASSERT_OK_AND_ASSIGN(auto tdb, TestDatabase::Create(GetParam()));
   EXPECT_FALSE(store::Seed(tdb->db(), ctx_, Small()).ok());

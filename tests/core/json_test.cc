@@ -1,4 +1,5 @@
 #include "daira/core/json.h"
+#include "core/json_internal.h"
 
 #include <atomic>
 #include <cmath>
@@ -264,6 +265,24 @@ TEST(JsonTest, ParsesConcurrently) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+// Issue 9: a large document does not leave the thread's parser holding its buffers.
+TEST(JsonTest, ParserCapacityShrinksAfterALargeDocument) {
+  ASSERT_OK(ParseJson(R"({"small":1})").status());
+  const size_t small = internal::ThreadJsonParserCapacity();
+  EXPECT_LE(small, internal::kJsonParserKeepCapacity);
+  std::string big = "{\"k\":\"" + std::string(4 << 20, 'x') + "\"}";
+  ASSERT_OK_AND_ASSIGN(JsonValue v, ParseJson(big));
+  EXPECT_EQ(v.Get("k")->AsString().size(), size_t{4} << 20);
+  EXPECT_LE(internal::ThreadJsonParserCapacity(), internal::kJsonParserKeepCapacity);
+  // Errors on a large document release it too.
+  big.pop_back();
+  EXPECT_FALSE(ParseJson(big).ok());
+  EXPECT_LE(internal::ThreadJsonParserCapacity(), internal::kJsonParserKeepCapacity);
+  // Small documents keep reusing the parser.
+  ASSERT_OK(ParseJson(R"([1,2,3])").status());
+  EXPECT_GT(internal::ThreadJsonParserCapacity(), 0u);
 }
 
 }  // namespace

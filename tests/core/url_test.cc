@@ -246,5 +246,47 @@ TEST(UrlTest, PercentEncodeDecodeRoundTrip) {
   EXPECT_THAT(PercentDecode("%g1"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not two hex")));
 }
 
+
+// Issue 9: every secret-bearing option is redacted, not only the userinfo password.
+TEST(UrlTest, RedactedHidesEverySecretBearingOption) {
+  const std::string nested_pw = PercentEncode("postgres://r@127.0.0.1:5434/db?password=NestedQ1");
+  const std::string nested_ui = PercentEncode("postgres://r:NestedU2@127.0.0.1:5434/db");
+  const std::string raw_nested = "postgres://r@h/db?sslpassword=RawNest3";
+  ASSERT_OK_AND_ASSIGN(
+      Url u, ParseUrl("postgres://user:Userinfo0@127.0.0.1:5433/db?password=Param4&sslpassword=Ssl5"
+                      "&replica=" + nested_pw + "&replica=" + nested_ui + "&PASSWORD=Upper6&api_token=Tok7"
+                      "&replica=" + PercentEncode(raw_nested) + "&replica=" + PercentEncode("postgres://bad:Bad8@h:x/db") +
+                      "&note=u:Cred9@host&pool_max=20&sslmode=require"));
+  std::string red = u.Redacted();
+  for (std::string secret : {"Userinfo0", "NestedQ1", "NestedU2", "RawNest3", "Param4", "Ssl5", "Upper6", "Tok7",
+                             "Bad8", "Cred9"}) {
+    EXPECT_THAT(red, Not(HasSubstr(secret))) << red;
+  }
+  EXPECT_THAT(red, HasSubstr("password=***"));
+  EXPECT_THAT(red, HasSubstr("sslpassword=***"));
+  EXPECT_THAT(red, HasSubstr("pool_max=20"));
+  EXPECT_THAT(red, HasSubstr("sslmode=require"));
+  // A nested replica keeps its shape, only the secret hidden.
+  ASSERT_OK_AND_ASSIGN(Url back, ParseUrl(red));
+  std::vector<std::string> replicas = back.Params("replica");
+  ASSERT_EQ(replicas.size(), 4u);
+  EXPECT_EQ(replicas[0], "postgres://r@127.0.0.1:5434/db?password=***");
+  EXPECT_EQ(replicas[1], "postgres://r:***@127.0.0.1:5434/db");
+  EXPECT_EQ(replicas[3], "***");  // does not parse: hidden whole
+
+  EXPECT_TRUE(IsSecretParam("password"));
+  EXPECT_TRUE(IsSecretParam("sslpassword"));
+  EXPECT_TRUE(IsSecretParam("Client_Secret"));
+  EXPECT_FALSE(IsSecretParam("sslmode"));
+  EXPECT_FALSE(IsSecretParam("passfile"));  // a path, not a secret
+}
+
+TEST(UrlTest, RedactedBoundsNestingDepth) {
+  std::string text = "postgres://h/db";
+  for (int i = 0; i < 2000; ++i) text += "?k=s://h/x";  // each '?' nests one URL deeper
+  ASSERT_OK_AND_ASSIGN(Url u, ParseUrl(text));
+  EXPECT_FALSE(u.Redacted().empty());
+}
+
 }  // namespace
 }  // namespace daira

@@ -8,6 +8,7 @@
 
 #include "daira/core/validation.h"
 #include "daira/services/content.h"
+#include "daira/services/recount.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -105,6 +106,33 @@ TEST_P(ReactionsTest, ReactChangeUnreact) {
   EXPECT_FALSE(removed);
   EXPECT_EQ(Scalar("SELECT likes_count FROM posts WHERE id = ?", {p.id.value}), 1);
   EXPECT_EQ(Scalar("SELECT likes_received_count FROM user_profiles WHERE user_id = ?", {alice}), 1);
+  ExpectCountersExact();
+}
+
+// Issue 9: a counter that drifted low (here set to 0 by raw SQL) stops at 0 on Unreact and on
+// DeletePost instead of failing the user's call on the CHECK constraint; recount repairs it.
+TEST_P(ReactionsTest, DriftedCountersClampAtZeroAndRecountRepairs) {
+  const int64_t alice = AddUser("alice");
+  const int64_t bob = AddUser("bob");
+  ASSERT_OK_AND_ASSIGN(model::Post p, content_->CreatePost(ctx_, {.author_id = alice, .content = "p"}));
+  ASSERT_OK(content_->React(ctx_, {.user_id = bob, .target_type = "POST", .target_id = p.id.value}));
+  ASSERT_OK(db().Execute(ctx_, "UPDATE posts SET likes_count = 0 WHERE id = ?", {p.id.value}));
+  ASSERT_OK(db().Execute(ctx_, "UPDATE user_profiles SET likes_received_count = 0, posts_count = 0 WHERE user_id = ?",
+                         {alice}));
+  const model::ReactionTarget target{model::ReactionTargetType::kPost, p.id.value};
+  ASSERT_OK_AND_ASSIGN(bool removed, content_->Unreact(ctx_, UserId(bob), target));
+  EXPECT_TRUE(removed);
+  EXPECT_EQ(Scalar("SELECT likes_count FROM posts WHERE id = ?", {p.id.value}), 0);
+  EXPECT_EQ(Scalar("SELECT likes_received_count FROM user_profiles WHERE user_id = ?", {alice}), 0);
+  ASSERT_OK(content_->DeletePost(ctx_, UserId(alice), p.id));
+  EXPECT_EQ(Scalar("SELECT posts_count FROM user_profiles WHERE user_id = ?", {alice}), 0);
+
+  // Drift the other way and let recount repair it.
+  ASSERT_OK_AND_ASSIGN(model::Post q, content_->CreatePost(ctx_, {.author_id = alice, .content = "q"}));
+  ASSERT_OK(content_->React(ctx_, {.user_id = bob, .target_type = "POST", .target_id = q.id.value}));
+  ASSERT_OK(db().Execute(ctx_, "UPDATE posts SET likes_count = 0 WHERE id = ?", {q.id.value}));
+  ASSERT_OK_AND_ASSIGN(RecountReport report, Recount(db(), ctx_, {.repair = true}));
+  EXPECT_FALSE(report.discrepancies.empty());
   ExpectCountersExact();
 }
 

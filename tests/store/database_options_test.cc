@@ -1,6 +1,9 @@
 // DatabaseOptions::FromUrl: parameters parsed, validated and named in errors.
 
+#include <sys/resource.h>
+
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "daira/core/request_context.h"
@@ -17,6 +20,7 @@ namespace {
 using ::daira::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(DatabaseOptionsTest, SqliteDefaults) {
   ASSERT_OK_AND_ASSIGN(DatabaseOptions o, DatabaseOptions::FromUrl("sqlite:./app.db"));
@@ -191,6 +195,45 @@ TEST(DatabaseOptionsTest, MemoryDatabaseReadsThroughTheWriter) {
   EXPECT_EQ(db->Stats()[0].open, 1);
   EXPECT_EQ(db->backend(), Backend::kSqlite);
   EXPECT_EQ(db->dialect().name(), "sqlite");
+}
+
+// Issue 9: "%00" would cut the path at the NUL byte and open another file.
+TEST(DatabaseOptionsTest, NulByteInAnyComponentIsRefused) {
+  const std::string dir = ::testing::TempDir();
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:" + dir + "/a.db%00evil"),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("path"), HasSubstr("NUL"))));
+  // Open refuses it too, and no file named by the truncated path appears.
+  EXPECT_THAT(Database::Open("sqlite:" + dir + "/nul-cut.db%00x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("NUL")));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/nul-cut.db"));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u:p%00w@h/db"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("password must not contain a NUL")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://h/db%00x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path")));
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://h/db?sslmode=re%00quire"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sslmode must not contain a NUL")));
+}
+
+// Issue 9: readers beyond the open-file limit used to fail later as "unable to open database file".
+TEST(DatabaseOptionsTest, ReadersBoundedByTheFileDescriptorLimit) {
+  struct rlimit rl {};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &rl), 0);
+  if (rl.rlim_cur == RLIM_INFINITY) GTEST_FAIL() << "RLIMIT_NOFILE is unlimited here; the bound cannot apply";
+  EXPECT_THAT(DatabaseOptions::FromUrl("sqlite:/tmp/x.db?readers=100000"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("readers must be at most"), HasSubstr("RLIMIT_NOFILE"),
+                             HasSubstr("(got 100000)"))));
+  EXPECT_OK(DatabaseOptions::FromUrl("sqlite:/tmp/x.db?readers=8").status());
+}
+
+// Issue 9: an unknown parameter's value is not echoed when it may be a secret.
+TEST(DatabaseOptionsTest, UnknownSecretParameterValueNeverEchoed) {
+  for (const char* url : {"sqlite:/tmp/x.db?sslpassword=Hunter2", "sqlite:/tmp/x.db?PASSWORD=Hunter2",
+                          "sqlite:/tmp/x.db?note=u:Hunter2@host"}) {
+    auto o = DatabaseOptions::FromUrl(url);
+    EXPECT_THAT(o, StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("***"), Not(HasSubstr("Hunter2")))))
+        << url;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "daira/store/result_set.h"
 
+#include <limits>
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace daira::store {
@@ -31,6 +34,46 @@ TEST(ResultSetTest, ReadsByIndexAndName) {
   EXPECT_EQ(r.Text("id"), "7");
   EXPECT_EQ(rs.ColumnIndex("score"), 4);
   EXPECT_FALSE(rs.ColumnIndex("missing").has_value());
+}
+
+// Issue 9: conversions that hide bugs as zeros are checked; the lenient ones have no UB.
+TEST(ResultSetTest, CheckedAccessorsReportWhatTheLenientOnesHide) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  ResultSet rs({"n", "text_n", "garbage", "nan", "inf", "huge", "frac", "null", "d"});
+  rs.AppendValue(int64_t{42});
+  rs.AppendValue("-17");
+  rs.AppendValue("12abc");
+  rs.AppendValue(nan);
+  rs.AppendValue(inf);
+  rs.AppendValue(1e300);
+  rs.AppendValue(2.5);
+  rs.AppendValue(nullptr);
+  rs.AppendValue(3.0);
+  Row r = rs.front();
+  EXPECT_EQ(*r.CheckedInt64("n"), 42);
+  EXPECT_EQ(*r.CheckedInt64("text_n"), -17);
+  EXPECT_EQ(*r.CheckedInt64("null"), 0);
+  EXPECT_EQ(*r.CheckedInt64("d"), 3);
+  for (const char* bad : {"garbage", "nan", "inf", "huge", "frac"}) {
+    absl::StatusOr<int64_t> v = r.CheckedInt64(bad);
+    ASSERT_FALSE(v.ok()) << bad;
+    EXPECT_EQ(v.status().code(), absl::StatusCode::kDataLoss) << bad;
+    EXPECT_NE(v.status().message().find(std::string("column ") + bad), std::string::npos) << v.status();
+  }
+  EXPECT_NE(r.CheckedInt64("garbage").status().message().find("\"12abc\""), std::string::npos);
+  absl::StatusOr<int64_t> missing = r.CheckedInt64("no_such_column");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInternal);
+  EXPECT_NE(missing.status().message().find("no_such_column"), std::string::npos);
+  EXPECT_DOUBLE_EQ(*r.CheckedDouble("frac"), 2.5);
+  EXPECT_DOUBLE_EQ(*r.CheckedDouble("text_n"), -17.0);
+  EXPECT_EQ(r.CheckedDouble("nan").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(r.CheckedDouble("garbage").status().code(), absl::StatusCode::kDataLoss);
+  // Lenient: defined results (UB before for NaN and out-of-range doubles).
+  EXPECT_EQ(r.Int64("nan"), 0);
+  EXPECT_EQ(r.Int64("inf"), 0);
+  EXPECT_EQ(r.Int64("huge"), 0);
+  EXPECT_EQ(r.Int64("frac"), 2);
 }
 
 TEST(ResultSetTest, IteratesRows) {

@@ -145,8 +145,14 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *   "migrate": bool            apply the embedded migrations (default true)
  *   "password_cost": string    "interactive" (default, libsodium's INTERACTIVE argon2id preset) or
  *                              "test" (the cheapest cost: tests and examples only, never real users)
- *   "access_token_ttl_s": int  access token lifetime in seconds (default 900)
- *   "refresh_token_ttl_s": int refresh token lifetime in seconds (default 2592000)
+ *   "access_token_ttl_s": int  access token lifetime in seconds (default 900; 1 s to 10 years)
+ *   "refresh_token_ttl_s": int refresh token lifetime in seconds (default 2592000; 1 s to 10 years)
+ *   "max_request_bytes": int   longest request_json / ids_json accepted (default 1048576); a longer
+ *                              one is INVALID_ARGUMENT (field "request_json") before it is parsed
+ *   "max_concurrent_password_hashes": int  argon2id computations at once (default 0 = hardware threads)
+ *   "password_hash_wait_ms": int           wait for a free slot, then RESOURCE_EXHAUSTED (default 1000)
+ *   "refresh_reuse_grace_s": int           a rotated refresh token retried this soon returns the same
+ *                                          successor instead of revoking the family (default 30; 0 off)
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
  * FAILED_PRECONDITION (an applied migration changed). `out` must not be NULL. */

@@ -42,6 +42,12 @@ absl::Status NullArgument(std::string_view op, std::string_view field) {
   return InvalidField(op, field, "must not be NULL");
 }
 
+absl::Status RequestTooLarge(std::string_view op, size_t size, size_t max) {
+  return InvalidField(op, "request_json",
+                      absl::StrCat("is ", size, " bytes, more than max_request_bytes allows (", max,
+                                   "; an option of daira_platform_open)"));
+}
+
 absl::StatusOr<std::string_view> Text(std::string_view op, std::string_view param, const char* data, size_t len) {
   if (data == nullptr) {
     if (len == 0) return std::string_view();

@@ -29,6 +29,8 @@
 // of calls a writer could wait forever: shutdown first raises `closing`, which turns new calls away
 // without touching the lock, and then waits only for the calls already in flight.
 struct daira_platform {
+  // Requests longer than this are refused before parsing (the "max_request_bytes" open option).
+  size_t max_request_bytes = size_t{1} << 20;
   std::atomic<bool> closing{false};
   std::shared_mutex mu;
   std::unique_ptr<daira::Platform> platform;  // null once shut down
@@ -49,6 +51,9 @@ daira_code Finish(const absl::Status& status, daira_error_t** err) noexcept;
 
 // InvalidArgument naming `field`, with the payloads bindings read back.
 absl::Status NullArgument(std::string_view op, std::string_view field);
+
+// InvalidArgument (field "request_json") for a request over the max_request_bytes open option.
+absl::Status RequestTooLarge(std::string_view op, size_t size, size_t max);
 
 // A (data, len) text parameter as a view: NULL with len 0 is "", NULL with len > 0 is InvalidArgument.
 absl::StatusOr<std::string_view> Text(std::string_view op, std::string_view param, const char* data, size_t len);
@@ -120,6 +125,10 @@ class Request {
   absl::Status error_;
 };
 
+// A page limit read as int64 and narrowed to int: a value outside int's range is reported as given
+// ("must be between 1 and 100 (got 9223372036854775807)"), not clamped to another number first.
+int IntLimit(Request& r, std::string_view field, int fallback);
+
 // The shape every platform call shares: checks the handle, holds it shared, runs
 // `body(platform, request_text, ctx)` (returning absl::StatusOr<std::string> of JSON) and hands the
 // JSON out. `op` names the call in messages ("social.follow").
@@ -131,6 +140,7 @@ daira_code PlatformCall(daira_platform_t* handle, std::string_view op, const cha
     if (handle == nullptr) return NullArgument(op, "platform");
     absl::StatusOr<std::string_view> text = Text(op, "request_json", request_json, request_len);
     if (!text.ok()) return text.status();
+    if (text->size() > handle->max_request_bytes) return RequestTooLarge(op, text->size(), handle->max_request_bytes);
     if (handle->closing.load(std::memory_order_acquire)) {
       return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
     }

@@ -1,6 +1,7 @@
 // Requests in: a JSON object read field by field, with type errors and unknown fields named.
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -37,6 +38,15 @@ std::optional<int64_t> IdOf(const JsonValue& v) {
 }
 
 }  // namespace
+
+int IntLimit(Request& r, std::string_view field, int fallback) {
+  const int64_t v = r.Int(field, fallback);
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+    r.Fail(field, absl::StrCat("must be between 1 and 100 (got ", v, ")"));
+    return fallback;
+  }
+  return static_cast<int>(v);
+}
 
 absl::StatusOr<Request> Request::Parse(std::string_view op, std::string_view text, std::string_view param) {
   if (text.empty()) return Request(op, JsonValue::MakeObject({}));

@@ -1,4 +1,5 @@
 // Platform handle: open (URL + options JSON), shutdown, close, ping.
+#include <algorithm>
 #include <mutex>
 #include <string>
 
@@ -11,28 +12,66 @@ namespace {
 
 constexpr std::string_view kOpen = "platform.open";
 
-absl::StatusOr<PlatformOptions> ParseOptions(std::string_view text) {
+constexpr size_t kMaxOptionsBytes = size_t{1} << 20;
+constexpr int64_t kMaxRequestBytesLimit = int64_t{1} << 30;
+
+struct OpenOptions {
+  PlatformOptions platform;
+  size_t max_request_bytes = size_t{1} << 20;
+};
+
+absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
+  if (text.size() > kMaxOptionsBytes) return RequestTooLarge(kOpen, text.size(), kMaxOptionsBytes);
   DAIRA_ASSIGN_OR_RETURN(Request r, Request::Parse(kOpen, text, "options_json"));
-  PlatformOptions options;
+  OpenOptions open;
+  PlatformOptions& options = open.platform;
   options.migrate = r.OptBool("migrate").value_or(true);
   const std::string cost = r.String("password_cost", "interactive");
   std::optional<int64_t> access_ttl = r.OptInt("access_token_ttl_s");
   std::optional<int64_t> refresh_ttl = r.OptInt("refresh_token_ttl_s");
+  std::optional<int64_t> max_request = r.OptInt("max_request_bytes");
+  std::optional<int64_t> max_hashes = r.OptInt("max_concurrent_password_hashes");
+  std::optional<int64_t> hash_wait = r.OptInt("password_hash_wait_ms");
+  std::optional<int64_t> grace = r.OptInt("refresh_reuse_grace_s");
   DAIRA_RETURN_IF_ERROR(r.Finish());
+  if (max_request) {
+    if (*max_request < 2 || *max_request > kMaxRequestBytesLimit) {
+      return InvalidField(kOpen, "max_request_bytes",
+                          absl::StrCat("must be between 2 and ", kMaxRequestBytesLimit, " (got ", *max_request, ")"));
+    }
+    open.max_request_bytes = static_cast<size_t>(*max_request);
+  }
   if (cost == "test") {
     options.accounts = services::AccountsOptions::ForTesting();
   } else if (cost != "interactive") {
     return InvalidField(kOpen, "password_cost", absl::StrCat("must be \"interactive\" or \"test\" (got \"", cost, "\")"));
   }
   if (access_ttl) {
-    if (*access_ttl <= 0) return InvalidField(kOpen, "access_token_ttl_s", absl::StrCat("must be > 0 (got ", *access_ttl, ")"));
     options.accounts.access_token_ttl = std::chrono::seconds(*access_ttl);
   }
   if (refresh_ttl) {
-    if (*refresh_ttl <= 0) return InvalidField(kOpen, "refresh_token_ttl_s", absl::StrCat("must be > 0 (got ", *refresh_ttl, ")"));
     options.accounts.refresh_token_ttl = std::chrono::seconds(*refresh_ttl);
   }
-  return options;
+  // Narrowed with a range check: AccountsOptions::Validate then names any value out of its bounds.
+  auto narrow = [](int64_t v) { return static_cast<int>(std::clamp<int64_t>(v, -1, 1 << 20)); };
+  if (max_hashes) options.accounts.max_concurrent_password_hashes = narrow(*max_hashes);
+  if (hash_wait) options.accounts.password_hash_wait = std::chrono::milliseconds(std::clamp<int64_t>(*hash_wait, -1, int64_t{1} << 40));
+  if (grace) options.accounts.refresh_reuse_grace = std::chrono::seconds(std::clamp<int64_t>(*grace, -1, int64_t{1} << 40));
+  if (max_hashes && (*max_hashes < 0 || *max_hashes > 4096)) {
+    return InvalidField(kOpen, "max_concurrent_password_hashes",
+                        absl::StrCat("must be between 0 and 4096 (got ", *max_hashes, ")"));
+  }
+  // Token TTLs and the rest (an INT64_MAX TTL would overflow the expiry into the past).
+  absl::Status valid = options.accounts.Validate();
+  if (!valid.ok()) {
+    const std::string field = StatusField(valid);
+    std::string message(valid.message());
+    const std::string prefix = "accounts options: ";
+    if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
+    if (!field.empty() && message.rfind(field + " ", 0) == 0) message.erase(0, field.size() + 1);
+    return InvalidField(kOpen, field.empty() ? "options_json" : field, message);
+  }
+  return open;
 }
 
 absl::Status Shutdown(daira_platform_t* handle) {
@@ -61,10 +100,11 @@ daira_code daira_platform_open(const char* url, size_t url_len, const char* opti
     if (url == nullptr) return NullArgument(kOpen, "url");
     DAIRA_ASSIGN_OR_RETURN(std::string_view options_text,
                            daira::cabi::Text(kOpen, "options_json", options_json, options_len));
-    DAIRA_ASSIGN_OR_RETURN(daira::PlatformOptions options, daira::cabi::ParseOptions(options_text));
-    auto platform = daira::Platform::Open(std::string_view(url, url_len), options);
+    DAIRA_ASSIGN_OR_RETURN(daira::cabi::OpenOptions options, daira::cabi::ParseOptions(options_text));
+    auto platform = daira::Platform::Open(std::string_view(url, url_len), options.platform);
     if (!platform.ok()) return daira::Annotate(platform.status(), kOpen);
     auto handle = std::make_unique<daira_platform>();
+    handle->max_request_bytes = options.max_request_bytes;
     handle->platform = *std::move(platform);
     *out = handle.release();
     return absl::OkStatus();

@@ -158,9 +158,8 @@ absl::StatusOr<MaskOf<K>> ParseFields(std::string_view op, const char* fields) {
 // The parsed request's "limit" and "cursor".
 inline query::PageRequest PageOfRequest(Request& r) {
   query::PageRequest page;
-  const int64_t limit = r.Int("limit", page.limit);
-  // Out-of-int range values become 0 or -1 so the repository rejects them naming "limit".
-  page.limit = (limit > 1000000 || limit < 0) ? -1 : static_cast<int>(limit);
+  // Out-of-int range values are reported as given; in-range ones by the repository's range check.
+  page.limit = IntLimit(r, "limit", page.limit);
   page.cursor = r.String("cursor");
   return page;
 }

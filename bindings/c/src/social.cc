@@ -10,9 +10,8 @@ namespace services = daira::services;
 
 daira::query::PageRequest PageOf(daira::cabi::Request& r) {
   daira::query::PageRequest page;
-  // Out-of-int range limits are clamped so the service's range check reports them.
-  const int64_t limit = r.Int("limit", services::kDefaultPageLimit);
-  page.limit = static_cast<int>(std::clamp<int64_t>(limit, -1, 1000000));
+  // Out-of-int range limits are reported as given; in-range ones by the service's range check.
+  page.limit = daira::cabi::IntLimit(r, "limit", static_cast<int>(services::kDefaultPageLimit));
   page.cursor = r.String("cursor");
   return page;
 }

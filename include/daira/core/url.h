@@ -35,9 +35,15 @@ struct Url {
   std::optional<std::string> Param(std::string_view key) const;
   // Every value of `key`, in order.
   std::vector<std::string> Params(std::string_view key) const;
-  // The URL with the password replaced by "***", for logs and errors.
+  // The URL for logs and errors, every secret replaced by "***": the userinfo password, the value of
+  // every secret-bearing parameter (IsSecretParam: password, sslpassword, …), and inside every
+  // parameter whose value is itself a URL (a replica= URL), recursively. Print nothing else.
   std::string Redacted() const;
 };
+
+// True when a URL query parameter named `key` carries a secret (password, sslpassword, passwd,
+// secret, token, api_key, …; case-insensitive): its value is never printed.
+bool IsSecretParam(std::string_view key);
 
 // Parses `text`. InvalidArgument on: empty input, missing scheme, bad port, bad percent-escape, etc.
 absl::StatusOr<Url> ParseUrl(std::string_view text);

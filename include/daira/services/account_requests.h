@@ -31,6 +31,10 @@ inline constexpr size_t kMaxBioLength = 300;
 inline constexpr size_t kMaxLocationLength = 100;
 inline constexpr size_t kMinRefreshTokenLength = 16;
 inline constexpr size_t kMaxRefreshTokenLength = 512;
+inline constexpr size_t kMaxDeviceTypeLength = 32;
+inline constexpr size_t kMaxDeviceNameLength = 100;
+inline constexpr size_t kMaxUserAgentLength = 512;
+inline constexpr size_t kMaxIpAddressLength = 45;  // the longest IPv6 text form (IPv4-mapped)
 
 // Creates an account. At least one of email and phone is required. The service stores
 // daira::NormalizeUsername(username) (trimmed, lower-cased); Validate() checks that form.
@@ -52,11 +56,23 @@ enum class IdentifierKind { kEmail, kPhone, kUsername };
 // '+' and is E.164, username if its normalized form is a valid username; std::nullopt otherwise.
 std::optional<IdentifierKind> ClassifyIdentifier(std::string_view identifier);
 
+// Where a login comes from; stored on the session. Every field optional ("" = unknown), for display
+// ("your sessions") and audit. Validated with the login request, before the password is hashed.
+struct DeviceInfo {
+  std::string device_type{};  // "ios", "android", "web", …: 0–32 characters, single line
+  std::string device_name{};  // 0–100 characters, single line
+  std::string ip_address{};   // "" or an IPv4 / IPv6 address in text form ("203.0.113.7", "2001:db8::1")
+  std::string user_agent{};   // 0–512 characters, single line
+  absl::Status Validate() const;  // op "login"
+};
+
 // Logs in with an email, a phone number or a username, and a password.
 struct LoginRequest {
   std::string identifier{};  // email | E.164 phone | username
   std::string password{};    // 1–128 characters (the length rule for new passwords is not applied)
   absl::Status Validate() const;  // op "login"
+  // The request and the device together: one InvalidArgument listing every violation of both.
+  absl::Status Validate(const DeviceInfo& device) const;
 };
 
 // Exchanges a refresh token for a new session.

@@ -64,6 +64,20 @@ struct AccountsOptions {
   std::chrono::seconds access_token_ttl{15 * 60};
   // Lifetime of a refresh token (each rotation starts a new one). Default 30 days.
   std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
+  // How many argon2id computations (hash or verify) may run at once; each holds password_memlimit
+  // bytes (64 MiB by default), so this bounds login memory. 0 (default): the number of hardware threads.
+  int max_concurrent_password_hashes = 0;
+  // How long a login/register waits for a free slot before failing with ResourceExhausted. Default 1 s.
+  std::chrono::milliseconds password_hash_wait{1000};
+  // Refresh-token reuse grace window: a rotated refresh token presented again within this time after
+  // its rotation (a client retrying a refresh whose answer it never received) gets the same successor
+  // session back instead of revoking the family. 0 disables it. Default 30 s; at most 5 minutes.
+  std::chrono::seconds refresh_reuse_grace{30};
+
+  // OK, or InvalidArgument naming the first option out of range: token TTLs 1 s to 10 years (larger
+  // values would overflow the expiry time), password_memlimit/opslimit at least libsodium's minimum,
+  // max_concurrent_password_hashes >= 0, password_hash_wait 0 to 1 min, refresh_reuse_grace 0 to 5 min.
+  absl::Status Validate() const;
 
   // The cheapest cost libsodium allows: for tests only, never for real passwords.
   static AccountsOptions ForTesting() {
@@ -72,15 +86,6 @@ struct AccountsOptions {
     o.password_memlimit = kPasswordMemLimitMin;
     return o;
   }
-};
-
-// Where a login comes from; stored on the session. Every field optional, free-form, for display
-// ("your sessions") and audit.
-struct DeviceInfo {
-  std::string device_type{};  // "ios", "android", "web", …
-  std::string device_name{};
-  std::string ip_address{};
-  std::string user_agent{};
 };
 
 // What Login and Refresh return. The tokens are secrets: hand them to the client, never log them.
@@ -143,6 +148,7 @@ class Accounts {
   struct Impl;
   ServiceDeps deps_;
   AccountsOptions options_;
+  absl::Status options_status_;  // options_.Validate(): every call fails with it when not OK
   UserRepository users_;
   std::unique_ptr<Impl> impl_;
 };

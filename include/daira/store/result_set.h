@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "daira/store/value.h"
 
 namespace daira::inline v0::store {
@@ -27,7 +28,14 @@ class ResultSet;
 // Accessors convert leniently where backends differ: Int64 accepts a double; Double accepts an int;
 // Text of an int/double formats it; IntArray/TextArray accept a native array or JSON array text
 // (SQLite's storage); Json accepts text. NULL reads as 0 / "" / empty. Accessing a column that does
-// not exist is a programming error (assertion); use ColumnIndex to probe.
+// not exist is a programming error (assertion); use ColumnIndex to probe. The lenient Int64 has no
+// undefined behaviour: a NaN, infinite or out-of-range double, or text that is not an integer, reads
+// as 0. Where such a value is a bug to report rather than a zero, use the Checked* accessors.
+//
+// Checked accessors: the exact value, or an error naming the column — Internal when the result has
+// no such column (a query/reader mismatch), DataLoss when the stored value does not convert exactly
+// (text that is not a number, a double that is NaN, infinite, fractional for Int64 or out of range).
+// NULL reads as 0, as in the lenient ones. The typed repositories read through them.
 class Row {
  public:
   Row(const ResultSet* rs, size_t index) : rs_(rs), index_(index) {}
@@ -49,6 +57,9 @@ class Row {
   std::vector<std::string> TextArray(std::string_view name) const;
   std::string Json(int col) const;
   std::string Json(std::string_view name) const;
+
+  absl::StatusOr<int64_t> CheckedInt64(std::string_view name) const;
+  absl::StatusOr<double> CheckedDouble(std::string_view name) const;
 
  private:
   const ResultSet* rs_;

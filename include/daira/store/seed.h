@@ -51,13 +51,20 @@ struct SeedOptions {
   // Users are created first (one per minute), then posts, videos, comments and likes (one per second).
   int64_t base_time = 1717200000000000;
   int64_t batch_rows = 500;        // rows per multi-row INSERT statement
-  int64_t rows_per_transaction = 200000;  // rows inserted per transaction
+  // Rows inserted per transaction. 0 (default): the whole seed is one transaction, so it is all or
+  // nothing (a failure leaves every table empty, the database still seedable). A positive value commits
+  // every that many rows (bounded WAL on huge loads) and gives up that guarantee.
+  int64_t rows_per_transaction = 0;
   // SQLite: page cache (MiB) for the seeding connection while it loads (restored afterwards); 0 keeps
   // the connection's setting. Bulk loads into indexed tables need the index pages in memory.
   int64_t sqlite_cache_mb = 1024;
   // SQLite: skip per-row foreign-key checks while loading (the generated rows are consistent by
   // construction; re-enabled afterwards).
   bool sqlite_skip_fk_checks = true;
+
+  // OK, or the InvalidArgument Seed would return for these options (check before migrating or
+  // connecting: a bad request should cost nothing).
+  absl::Status Validate() const;
 };
 
 struct SeedReport {
@@ -74,8 +81,10 @@ struct SeedReport {
 
 // Seeds a migrated, empty database. InvalidArgument for a count outside [0, 2^30], zipf_s <= 0,
 // batch_rows outside [1, 1000], base_time before 2024-01-01, content without users, or comments without
-// posts or videos; FailedPrecondition if `users` is not empty; otherwise the backend's error, prefixed
-// "seed: <table>: ". Rows committed before an error stay. With fewer than 2 users there are no follows.
+// posts or videos; FailedPrecondition naming the first table it writes that is not empty ("seed: table
+// hashtags is not empty (got 1000 rows); …"); otherwise the backend's error, prefixed "seed: <table>: ".
+// With rows_per_transaction 0 (default) nothing stays after an error; with a positive value the rows
+// committed before it do. With fewer than 2 users there are no follows.
 absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const SeedOptions& options);
 
 }  // namespace daira::inline v0::store

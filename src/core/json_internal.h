@@ -1,0 +1,15 @@
+// Private to daira: the per-thread JSON parser's memory bound (src/core/json.cc).
+#pragma once
+
+#include <cstddef>
+
+namespace daira::inline v0::internal {
+
+// A thread's parser keeps its buffers between calls while they serve documents up to this size;
+// after a larger document they are released (ParseJson), so capacity never stays above it.
+inline constexpr size_t kJsonParserKeepCapacity = size_t{64} << 10;  // 64 KiB of input
+
+// The calling thread's parser capacity in input bytes (0 before its first parse or after a release).
+size_t ThreadJsonParserCapacity();
+
+}  // namespace daira::inline v0::internal
