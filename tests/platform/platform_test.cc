@@ -173,6 +173,13 @@ TEST(PlatformOpenTest, RefusesConcernsWithoutABackendNamingThem) {
   }
 }
 
+TEST(PlatformOpenTest, BadAccountsOptionsFailAtOpenNamingTheOption) {
+  PlatformOptions options = TestOptions();
+  options.accounts.access_token_ttl = std::chrono::seconds(-1);
+  EXPECT_THAT(Platform::Open("sqlite::memory:", options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("access_token_ttl")));
+}
+
 TEST(PlatformOpenTest, BadDatabaseUrlIsInvalidArgument) {
   EXPECT_THAT(Platform::Open("sqlite:./x.db?readers=many", TestOptions()).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("readers")));
