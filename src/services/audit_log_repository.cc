@@ -98,7 +98,7 @@ absl::StatusOr<query::Page<AuditLog>> AuditLogRepository::ListByEntity(const Req
   // type names are fine (the scope is authenticated, and bound values never reach the SQL text).
   return AuditLogTable().List(*deps_.db, ctx, absl::StrCat("entity:", entity_id, ":", ToAbsl(entity_type)),
                               "entity_type = ? AND entity_id = ?", {entity_type, entity_id},
-                              query::SortOrder::kDescending, page, mask);
+                              query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<AuditLog>> AuditLogRepository::ListByActor(const RequestContext& ctx,
@@ -106,7 +106,7 @@ absl::StatusOr<query::Page<AuditLog>> AuditLogRepository::ListByActor(const Requ
                                                                       const query::PageRequest& page,
                                                                       AuditLogFieldMask mask) const {
   return AuditLogTable().List(*deps_.db, ctx, absl::StrCat("actor:", actor_id.value), "actor_id = ?",
-                              {actor_id.value}, query::SortOrder::kDescending, page, mask);
+                              {actor_id.value}, query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<AuditLog> AuditLogRepository::Create(const RequestContext& ctx, const NewAuditLog& e) const {

@@ -107,7 +107,7 @@ absl::StatusOr<query::Page<model::Comment>> Content::ListThread(const RequestCon
   DAIRA_ASSIGN_OR_RETURN(query::Page<model::Comment> out,
                          query::FetchPage(*deps_.db, ctx, q,
                                           query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                                          CommentFromRow));
+                                          CommentFromRow, {.codec = deps_.cursors}));
   DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*deps_.db, ctx, out.items));
   return out;
 }

@@ -97,7 +97,7 @@ absl::StatusOr<query::Page<ModerationReview>> ModerationReviewRepository::ListBy
     const RequestContext& ctx, ReportId report_id, const query::PageRequest& page,
     ModerationReviewFieldMask mask) const {
   return ReviewTable().List(*deps_.db, ctx, absl::StrCat("report:", report_id.value), "report_id = ?",
-                            {report_id.value}, query::SortOrder::kAscending, page, mask);
+                            {report_id.value}, query::SortOrder::kAscending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<ModerationReview> ModerationReviewRepository::Create(const RequestContext& ctx,

@@ -112,7 +112,7 @@ absl::StatusOr<query::Page<Payment>> PaymentRepository::ListByUser(const Request
                                                                    const query::PageRequest& page,
                                                                    PaymentFieldMask mask) const {
   return PaymentTable().List(*deps_.db, ctx, absl::StrCat("user:", user_id.value), "user_id = ?",
-                             {user_id.value}, query::SortOrder::kDescending, page, mask);
+                             {user_id.value}, query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<Payment> PaymentRepository::Create(const RequestContext& ctx, const NewPayment& p) const {

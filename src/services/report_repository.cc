@@ -118,13 +118,13 @@ absl::StatusOr<query::Page<ContentReport>> ReportRepository::ListByStatus(
   if (!severity.has_value()) {
     return ReportTable().List(*deps_.db, ctx, absl::StrCat("status:", ToAbsl(model::ToString(status))),
                               "status = ?", {model::ToString(status)}, query::SortOrder::kAscending, page,
-                              mask);
+                              mask, deps_.cursors);
   }
   return ReportTable().List(
       *deps_.db, ctx,
       absl::StrCat("status:", ToAbsl(model::ToString(status)), ":", ToAbsl(model::ToString(*severity))),
       "status = ? AND severity = ?", {model::ToString(status), model::ToString(*severity)},
-      query::SortOrder::kAscending, page, mask);
+      query::SortOrder::kAscending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<ContentReport> ReportRepository::Create(const RequestContext& ctx, const NewReport& r) const {

@@ -118,14 +118,15 @@ std::string ListSelect(std::string_view other) {
 
 absl::StatusOr<query::Page<FollowEntry>> FetchList(store::Database& db, const RequestContext& ctx,
                                                    std::string scope, std::string select, std::string where,
-                                                   std::vector<Value> params, const query::PageRequest& page) {
+                                                   std::vector<Value> params, const query::PageRequest& page,
+                                                   const query::CursorCodec* codec) {
   query::KeysetQuery q{.scope = std::move(scope),
                        .select = std::move(select),
                        .where = std::move(where),
                        .params = std::move(params),
                        .keys = {{.column = "f.id", .type = query::KeyType::kInt64, .result_column = "edge_id"}},
                        .order = query::SortOrder::kDescending};
-  return query::FetchPage(db, ctx, q, page, EntryFromRow);
+  return query::FetchPage(db, ctx, q, page, EntryFromRow, {.codec = codec});
 }
 
 }  // namespace
@@ -317,19 +318,19 @@ absl::Status Social::Unmute(const RequestContext& ctx, UserId muter, UserId mute
 absl::StatusOr<query::Page<FollowEntry>> Social::Followers(const RequestContext& ctx, UserId user,
                                                            const query::PageRequest& page) {
   return FetchList(*deps_.db, ctx, absl::StrCat("followers:", user.value), ListSelect("follower_id"),
-                   "f.followee_id = ? AND f.status = 'ACTIVE'", {user.value}, page);
+                   "f.followee_id = ? AND f.status = 'ACTIVE'", {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::Following(const RequestContext& ctx, UserId user,
                                                            const query::PageRequest& page) {
   return FetchList(*deps_.db, ctx, absl::StrCat("following:", user.value), ListSelect("followee_id"),
-                   "f.follower_id = ? AND f.status = 'ACTIVE'", {user.value}, page);
+                   "f.follower_id = ? AND f.status = 'ACTIVE'", {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::PendingRequests(const RequestContext& ctx, UserId user,
                                                                  const query::PageRequest& page) {
   return FetchList(*deps_.db, ctx, absl::StrCat("follow-requests:", user.value), ListSelect("follower_id"),
-                   "f.followee_id = ? AND f.status = 'PENDING'", {user.value}, page);
+                   "f.followee_id = ? AND f.status = 'PENDING'", {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::MutualFollows(const RequestContext& ctx, UserId user,
@@ -337,7 +338,7 @@ absl::StatusOr<query::Page<FollowEntry>> Social::MutualFollows(const RequestCont
   return FetchList(*deps_.db, ctx, absl::StrCat("mutual:", user.value), ListSelect("followee_id"),
                    "f.follower_id = ? AND f.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM follows b "
                    "WHERE b.follower_id = f.followee_id AND b.followee_id = f.follower_id AND b.status = 'ACTIVE')",
-                   {user.value}, page);
+                   {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<std::vector<bool>> Social::FollowsEach(const RequestContext& ctx, UserId user,

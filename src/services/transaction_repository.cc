@@ -105,7 +105,7 @@ absl::StatusOr<query::Page<Transaction>> TransactionRepository::ListByWallet(
     const RequestContext& ctx, WalletId wallet_id, const query::PageRequest& page,
     TransactionFieldMask mask) const {
   return TransactionTable().List(*deps_.db, ctx, absl::StrCat("wallet:", wallet_id.value), "wallet_id = ?",
-                                 {wallet_id.value}, query::SortOrder::kDescending, page, mask);
+                                 {wallet_id.value}, query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<Transaction> TransactionRepository::Create(const RequestContext& ctx,
