@@ -168,6 +168,7 @@ int64_t IdGenerator::Next() {
       fallback_node_ = DeriveNodeId();
       if (fallback_node_ == own) fallback_node_ = (fallback_node_ + 1) & static_cast<int>(kNodeMask);
       first = true;
+      BumpMillisecond();  // ids under the stand-in node sort after those issued under the own one
     }
     node = fallback_node_;
   }
@@ -182,13 +183,7 @@ int64_t IdGenerator::Next() {
 void IdGenerator::AssignNode(int node_id, Clock::TimePoint valid_until) {
   std::lock_guard lock(mu_);
   node_id &= static_cast<int>(kNodeMask);
-  // Ids issued from now on must sort after every id issued before, whatever the two node ids: move
-  // the logical clock to the next millisecond.
-  int64_t last = last_.load(std::memory_order_relaxed);
-  while (last >= 0) {
-    const int64_t bumped = (((last >> kIdSequenceBits) + 1) << kIdSequenceBits) - 1;
-    if (last_.compare_exchange_weak(last, bumped, std::memory_order_relaxed)) break;
-  }
+  BumpMillisecond();
   node_.store(node_id, std::memory_order_release);
   derived_.store(false, std::memory_order_relaxed);
   fork_generation_.store(ForkGeneration(), std::memory_order_relaxed);
@@ -199,7 +194,24 @@ void IdGenerator::AssignNode(int node_id, Clock::TimePoint valid_until) {
   lapse_reported_.store(false, std::memory_order_release);
 }
 
+void IdGenerator::BumpMillisecond() {
+  // Ids issued from now on must sort after every id issued before, whatever the two node ids: move
+  // the logical clock to the next millisecond.
+  int64_t last = last_.load(std::memory_order_relaxed);
+  while (last >= 0) {
+    const int64_t bumped = (((last >> kIdSequenceBits) + 1) << kIdSequenceBits) - 1;
+    if (last_.compare_exchange_weak(last, bumped, std::memory_order_relaxed)) break;
+  }
+}
+
 void IdGenerator::ExtendNode(Clock::TimePoint valid_until) {
+  {
+    std::lock_guard lock(mu_);
+    if (fallback_node_ >= 0) {  // Next() used a stand-in node meanwhile: back to the own one, in order
+      BumpMillisecond();
+      fallback_node_ = -1;
+    }
+  }
   valid_until_us_.store(ToUnixMicros(valid_until), std::memory_order_release);
   lapse_reported_.store(false, std::memory_order_release);
 }

@@ -89,6 +89,7 @@ class IdGenerator {
 
  private:
   int64_t Compose(int64_t now_ms, int node);
+  void BumpMillisecond();
   absl::Status ForkedChild();
 
   const Clock* clock_;
