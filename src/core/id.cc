@@ -180,10 +180,20 @@ int64_t IdGenerator::Next() {
   return Compose(MillisSinceEpoch(clock_), node);
 }
 
-void IdGenerator::AssignNode(int node_id, Clock::TimePoint valid_until) {
+void IdGenerator::AssignNode(int node_id, Clock::TimePoint valid_until, Clock::TimePoint not_before) {
   std::lock_guard lock(mu_);
   node_id &= static_cast<int>(kNodeMask);
   BumpMillisecond();
+  // The previous holder of this node id issued ids in milliseconds up to not_before's: start after.
+  const int64_t floor_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(not_before.time_since_epoch()).count() -
+      kIdEpochUnixMillis;
+  if (floor_ms >= 0) {
+    const int64_t floor_last = (((floor_ms & kTimeMask) + 1) << kIdSequenceBits) - 1;
+    int64_t last = last_.load(std::memory_order_relaxed);
+    while (last < floor_last && !last_.compare_exchange_weak(last, floor_last, std::memory_order_relaxed)) {
+    }
+  }
   node_.store(node_id, std::memory_order_release);
   derived_.store(false, std::memory_order_relaxed);
   fork_generation_.store(ForkGeneration(), std::memory_order_relaxed);

@@ -63,7 +63,7 @@ void InstanceKeeper::Bind() {
   // Ids stop a quarter of the TTL before the lease can expire in the database: that margin absorbs
   // clock differences between hosts and a heartbeat statement still in flight.
   const Clock::TimePoint valid_until = lease_->renewed_at() + options_.ttl - options_.ttl / 4;
-  options_.ids->AssignNode(lease_->node_id(), valid_until);
+  options_.ids->AssignNode(lease_->node_id(), valid_until, lease_->previous_expiry());
 }
 
 absl::Status InstanceKeeper::LoadKeys() {

@@ -63,16 +63,20 @@ std::string HostName() {
   return buf;
 }
 
-// Takes `node_id` for this holder unless a live lease (expires_at > now) holds it. Returns whether it
-// was taken. One statement: atomic against concurrent takers on both backends.
+// Takes `node_id` for this holder if its row is still as last seen: absent (the INSERT), or expired
+// with expires_at = the value read (the UPDATE; a concurrent take or release changes it, and this take
+// then does nothing). Returns a row when taken. One statement: atomic against concurrent takers on
+// both backends.
 constexpr std::string_view kTake =
     "INSERT INTO instance_nodes (node_id, token, source, host, pid, started_at, heartbeat_at, expires_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (node_id) DO UPDATE SET token = excluded.token, source = excluded.source, host = excluded.host, "
     "pid = excluded.pid, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, "
     "expires_at = excluded.expires_at "
-    "WHERE instance_nodes.expires_at <= ? "
+    "WHERE instance_nodes.expires_at <= ? AND instance_nodes.expires_at = ? "
     "RETURNING node_id";
+
+constexpr int64_t kNoRow = -1;  // "seen: no row" (never equal to a stored expires_at)
 
 struct Holder {
   std::string host;
@@ -113,16 +117,15 @@ absl::StatusOr<NodeLease> NodeLease::Acquire(Database& db, const RequestContext&
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     const Clock::TimePoint now = clock->Now();
     const int64_t now_us = ToUnixMicros(now);
-    DAIRA_ASSIGN_OR_RETURN(ResultSet live,
-                           db.Execute(ctx, "SELECT node_id FROM instance_nodes WHERE expires_at > ?", {now_us}));
-    std::vector<bool> taken(kNodeCount, false);
-    for (const Row& r : live) {
+    DAIRA_ASSIGN_OR_RETURN(ResultSet rows, db.Execute(ctx, "SELECT node_id, expires_at FROM instance_nodes"));
+    std::vector<int64_t> seen(kNodeCount, kNoRow);
+    for (const Row& r : rows) {
       const int64_t id = r.Int64(0);
-      if (id >= 0 && id < kNodeCount) taken[id] = true;
+      if (id >= 0 && id < kNodeCount) seen[id] = r.Int64(1);
     }
     std::vector<int> free;
     for (int i = 0; i < kNodeCount; ++i) {
-      if (!taken[i]) free.push_back(i);
+      if (seen[i] <= now_us) free.push_back(i);  // no row (kNoRow) or expired
     }
     if (free.empty()) {
       return absl::ResourceExhaustedError(absl::StrCat(
@@ -137,10 +140,11 @@ absl::StatusOr<NodeLease> NodeLease::Acquire(Database& db, const RequestContext&
     lease.token_ = RandomToken();
     lease.renewed_at_ = now;
     lease.expires_at_ = now + options.ttl;
+    if (seen[candidate] != kNoRow) lease.previous_expiry_ = FromUnixMicros(seen[candidate]);
     DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db.Execute(ctx, kTake,
                                                     {int64_t{candidate}, lease.token_, "LEASED", holder.host,
                                                      holder.pid, now_us, now_us, ToUnixMicros(lease.expires_at_),
-                                                     now_us}));
+                                                     now_us, seen[candidate]}));
     if (!rs.empty()) return lease;
   }
   return absl::AbortedError(absl::StrCat(kOp, ": lost the race for a free node id ", kMaxAttempts,
@@ -157,35 +161,38 @@ absl::StatusOr<NodeLease> NodeLease::Claim(Database& db, const RequestContext& c
   DAIRA_RETURN_IF_ERROR(RequireTable(db, ctx, kOp));
   const Clock* clock = options.clock != nullptr ? options.clock : Clock::System();
   const Holder holder = HolderOf(options);
-  const Clock::TimePoint now = clock->Now();
-  const int64_t now_us = ToUnixMicros(now);
-  NodeLease lease;
-  lease.clock_ = clock;
-  lease.ttl_ = options.ttl;
-  lease.node_id_ = node_id;
-  lease.token_ = RandomToken();
-  lease.configured_ = true;
-  lease.renewed_at_ = now;
-  lease.expires_at_ = now + options.ttl;
-  DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db.Execute(ctx, kTake,
-                                                  {int64_t{node_id}, lease.token_, "CONFIGURED", holder.host,
-                                                   holder.pid, now_us, now_us, ToUnixMicros(lease.expires_at_),
-                                                   now_us}));
-  if (!rs.empty()) return lease;
-  // Held by a live lease: say by whom (the row may have changed since; that is only a message).
-  DAIRA_ASSIGN_OR_RETURN(ResultSet who,
-                         db.Execute(ctx, "SELECT source, host, pid, expires_at FROM instance_nodes WHERE node_id = ?",
-                                    {int64_t{node_id}}));
-  std::string holder_text = "another instance";
-  if (!who.empty()) {
-    const Row r = who.front();
-    holder_text = absl::StrCat(absl::AsciiStrToLower(r.Text(0)), " by ", r.Text(1), " pid ", r.Int64(2),
-                               " until ", (r.Int64(3) - now_us) / 1000, " ms from now");
+  // Read the row, then take it if it is still as read; a concurrent change makes the take do nothing
+  // and the loop look again.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const Clock::TimePoint now = clock->Now();
+    const int64_t now_us = ToUnixMicros(now);
+    DAIRA_ASSIGN_OR_RETURN(
+        ResultSet who,
+        db.Execute(ctx, "SELECT source, host, pid, expires_at FROM instance_nodes WHERE node_id = ?", {int64_t{node_id}}));
+    const int64_t seen = who.empty() ? kNoRow : who.front().Int64(3);
+    if (seen > now_us) {
+      const Row r = who.front();
+      return absl::FailedPreconditionError(absl::StrCat(
+          kOp, ": node_id ", node_id, " is in use (", absl::AsciiStrToLower(r.Text(0)), " by ", r.Text(1), " pid ",
+          r.Int64(2), ", lease valid for ", (seen - now_us) / 1000,
+          " ms more); configure another node_id, or leave it out to lease a free one"));
+    }
+    NodeLease lease;
+    lease.clock_ = clock;
+    lease.ttl_ = options.ttl;
+    lease.node_id_ = node_id;
+    lease.token_ = RandomToken();
+    lease.configured_ = true;
+    lease.renewed_at_ = now;
+    lease.expires_at_ = now + options.ttl;
+    if (seen != kNoRow) lease.previous_expiry_ = FromUnixMicros(seen);
+    DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db.Execute(ctx, kTake,
+                                                    {int64_t{node_id}, lease.token_, "CONFIGURED", holder.host,
+                                                     holder.pid, now_us, now_us, ToUnixMicros(lease.expires_at_),
+                                                     now_us, seen}));
+    if (!rs.empty()) return lease;
   }
-  absl::Status s = absl::FailedPreconditionError(absl::StrCat(
-      kOp, ": node_id ", node_id, " is in use (", holder_text,
-      "); configure another node_id, or leave it out to lease a free one"));
-  return s;
+  return absl::AbortedError(absl::StrCat(kOp, ": node_id ", node_id, " kept changing hands while claiming it; retry"));
 }
 
 absl::StatusOr<std::vector<NodeHolder>> NodeLease::List(Database& db, const RequestContext& ctx) {
@@ -227,8 +234,13 @@ absl::Status NodeLease::Renew(Database& db, const RequestContext& ctx) {
 
 absl::Status NodeLease::Release(Database& db, const RequestContext& ctx) {
   if (node_id_ < 0) return absl::OkStatus();
-  DAIRA_RETURN_IF_ERROR(db.Execute(ctx, "DELETE FROM instance_nodes WHERE node_id = ? AND token = ?",
-                                   {int64_t{node_id_}, token_})
+  // The row stays, expired at now: the next holder of this node id issues ids only in later
+  // milliseconds than any this holder can have issued (previous_expiry()).
+  const int64_t now_us = ToUnixMicros(clock_->Now());
+  DAIRA_RETURN_IF_ERROR(db.Execute(ctx,
+                                   "UPDATE instance_nodes SET heartbeat_at = ?, expires_at = ? "
+                                   "WHERE node_id = ? AND token = ? AND expires_at > ?",
+                                   {now_us, now_us, int64_t{node_id_}, token_, now_us})
                             .status());
   node_id_ = -1;
   return absl::OkStatus();

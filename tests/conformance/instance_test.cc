@@ -94,6 +94,7 @@ TEST_P(InstanceTest, NoneFreeIsResourceExhaustedUntilOneExpires) {
   clock_.Advance(std::chrono::milliseconds(1001));
   ASSERT_OK_AND_ASSIGN(NodeLease taken, NodeLease::Acquire(db(), ctx_, Options()));
   EXPECT_EQ(taken.node_id(), 77);
+  EXPECT_EQ(taken.previous_expiry(), kStart + std::chrono::seconds(1));  // when 77's holder had to stop
   // Its former holder finds out at its next heartbeat, and cannot release the new holder's row.
   EXPECT_THAT(held[77].Renew(db(), ctx_), StatusIs(absl::StatusCode::kAborted, HasSubstr("node_id 77 was lost")));
   EXPECT_OK(held[77].Release(db(), ctx_));
@@ -113,10 +114,12 @@ TEST_P(InstanceTest, RenewKeepsALeaseAliveAndReleaseFreesIt) {
                 StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("node_id 9 is in use")));
   }
   EXPECT_EQ(a.expires_at(), clock_.Now() + std::chrono::seconds(10));
+  EXPECT_EQ(a.previous_expiry(), Clock::TimePoint{});  // never held before
   ASSERT_OK(a.Release(db(), ctx_));
   ASSERT_OK(a.Release(db(), ctx_));  // idempotent
   ASSERT_OK_AND_ASSIGN(NodeLease b, NodeLease::Claim(db(), ctx_, 9, Options()));
   EXPECT_EQ(b.node_id(), 9);
+  EXPECT_EQ(b.previous_expiry(), clock_.Now());  // released now: the new holder starts after it
 }
 
 TEST_P(InstanceTest, ClaimConflictNamesTheHolderAndValidatesTheId) {

@@ -266,6 +266,21 @@ TEST(IdTest, ANewNodeSortsAfterEverythingIssuedBeforeAndRevokeStopsIds) {
   EXPECT_EQ(DecodeId(again).node, 7);
 }
 
+TEST(IdTest, AssignNodeStartsAfterThePreviousHoldersLastMillisecond) {
+  ManualClock clock(kStart);
+  IdGenerator previous({.clock = &clock});
+  previous.AssignNode(9, clock.Now() + std::chrono::hours(1));
+  const int64_t last = previous.Next();
+  IdGenerator next({.clock = &clock});  // same millisecond, same node id, a new holder
+  next.AssignNode(9, clock.Now() + std::chrono::hours(1), /*not_before=*/clock.Now());
+  ASSERT_OK_AND_ASSIGN(int64_t first, next.TryNext());
+  EXPECT_GT(first, last);
+  EXPECT_EQ(DecodeId(first).unix_millis, DecodeId(last).unix_millis + 1);
+  clock.Advance(std::chrono::milliseconds(5));  // the wall clock catches up: no further skew
+  ASSERT_OK_AND_ASSIGN(int64_t later, next.TryNext());
+  EXPECT_EQ(DecodeId(later).unix_millis, DecodeId(last).unix_millis + 5);
+}
+
 // A fork()ed child must never issue ids under its parent's node id: a leased/configured generator
 // refuses (TryNext) or falls back to another node (Next); a derived one picks a new node.
 TEST(IdTest, ForkedChildNeverIssuesIdsUnderTheParentsNode) {

@@ -77,8 +77,9 @@ class IdGenerator {
 
   // ---- Binding to a node lease (daira::Platform's lease keeper; see store/node_lease.h) ----
   // Issues ids under `node_id` (in [0, 1023]) from now on, until `valid_until` on this generator's
-  // clock. Every id issued after the switch sorts after every id issued before it.
-  void AssignNode(int node_id, Clock::TimePoint valid_until);
+  // clock, and only in milliseconds after `not_before` (when the node id's previous holder stopped:
+  // NodeLease::previous_expiry()). Every id issued after the switch sorts after every id issued before.
+  void AssignNode(int node_id, Clock::TimePoint valid_until, Clock::TimePoint not_before = {});
   // Moves the end of the current node's validity (after a successful heartbeat).
   void ExtendNode(Clock::TimePoint valid_until);
   // Stops issuing ids under the current node: TryNext returns `why` until the next AssignNode.

@@ -72,14 +72,15 @@ class NodeLease {
   // a live lease of another instance holds it.
   static absl::StatusOr<NodeLease> Claim(Database& db, const RequestContext& ctx, int node_id,
                                          const NodeLeaseOptions& options);
-  // Every row of instance_nodes (live and expired), by node id.
+  // Every row of instance_nodes (live and expired/released: compare expires_at with now), by node id.
   static absl::StatusOr<std::vector<NodeHolder>> List(Database& db, const RequestContext& ctx);
 
   // Extends the lease to now + ttl. Aborted when the lease was lost (its row was taken over by
   // another instance after it expired, or deleted): the holder must stop issuing ids under it.
   // Backend errors (Unavailable, …) pass through; the lease is then unconfirmed, not lost.
   absl::Status Renew(Database& db, const RequestContext& ctx);
-  // Deletes the row if it still holds this lease's token (never another holder's). Idempotent.
+  // Ends the lease now if its row still holds this lease's token (never another holder's): the row
+  // stays, expired, so the next holder knows when this one stopped. Idempotent.
   absl::Status Release(Database& db, const RequestContext& ctx);
 
   int node_id() const { return node_id_; }
@@ -89,6 +90,10 @@ class NodeLease {
   // When that last successful Acquire/Claim/Renew began (before its statement was sent).
   Clock::TimePoint renewed_at() const { return renewed_at_; }
   std::chrono::milliseconds ttl() const { return ttl_; }
+  // When the previous holder's lease on this node id ended (its row's expires_at when taken over;
+  // the epoch when the node id had never been held). The previous holder issued ids only before it,
+  // so this holder must issue ids only in later milliseconds (IdGenerator::AssignNode's not_before).
+  Clock::TimePoint previous_expiry() const { return previous_expiry_; }
 
  private:
   NodeLease() = default;
@@ -99,6 +104,7 @@ class NodeLease {
   bool configured_ = false;
   Clock::TimePoint renewed_at_{};
   Clock::TimePoint expires_at_{};
+  Clock::TimePoint previous_expiry_{};
 };
 
 }  // namespace daira::inline v0::store
