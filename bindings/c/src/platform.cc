@@ -11,14 +11,32 @@ namespace {
 
 constexpr std::string_view kOpen = "platform.open";
 
-absl::StatusOr<PlatformOptions> ParseOptions(std::string_view text) {
-  DAIRA_ASSIGN_OR_RETURN(Request r, Request::Parse(kOpen, text, "options_json"));
+struct OpenOptions {
   PlatformOptions options;
+  Config config;  // the instance options (node_id, cursor_key); the URL is set by the caller
+};
+
+absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
+  DAIRA_ASSIGN_OR_RETURN(Request r, Request::Parse(kOpen, text, "options_json"));
+  OpenOptions open;
+  PlatformOptions& options = open.options;
   options.migrate = r.OptBool("migrate").value_or(true);
   const std::string cost = r.String("password_cost", "interactive");
   std::optional<int64_t> access_ttl = r.OptInt("access_token_ttl_s");
   std::optional<int64_t> refresh_ttl = r.OptInt("refresh_token_ttl_s");
+  std::optional<int64_t> node_id = r.OptInt("node_id");
+  std::optional<std::string> cursor_key = r.OptString("cursor_key");
   DAIRA_RETURN_IF_ERROR(r.Finish());
+  if (node_id) {
+    if (*node_id < 0 || *node_id > 1023) {
+      return InvalidField(kOpen, "node_id", absl::StrCat("must be in [0, 1023] (got ", *node_id, ")"));
+    }
+    open.config.node_id = static_cast<int>(*node_id);
+  }
+  if (cursor_key) {
+    if (cursor_key->empty()) return InvalidField(kOpen, "cursor_key", "must be 64 hex digits (got an empty string)");
+    open.config.cursor_key = *cursor_key;  // checked by Platform::Open (never echoed)
+  }
   if (cost == "test") {
     options.accounts = services::AccountsOptions::ForTesting();
   } else if (cost != "interactive") {
@@ -32,7 +50,7 @@ absl::StatusOr<PlatformOptions> ParseOptions(std::string_view text) {
     if (*refresh_ttl <= 0) return InvalidField(kOpen, "refresh_token_ttl_s", absl::StrCat("must be > 0 (got ", *refresh_ttl, ")"));
     options.accounts.refresh_token_ttl = std::chrono::seconds(*refresh_ttl);
   }
-  return options;
+  return open;
 }
 
 absl::Status Shutdown(daira_platform_t* handle) {
@@ -61,8 +79,9 @@ daira_code daira_platform_open(const char* url, size_t url_len, const char* opti
     if (url == nullptr) return NullArgument(kOpen, "url");
     DAIRA_ASSIGN_OR_RETURN(std::string_view options_text,
                            daira::cabi::Text(kOpen, "options_json", options_json, options_len));
-    DAIRA_ASSIGN_OR_RETURN(daira::PlatformOptions options, daira::cabi::ParseOptions(options_text));
-    auto platform = daira::Platform::Open(std::string_view(url, url_len), options);
+    DAIRA_ASSIGN_OR_RETURN(daira::cabi::OpenOptions open, daira::cabi::ParseOptions(options_text));
+    open.config.database = std::string(url, url_len);
+    auto platform = daira::Platform::Open(open.config, open.options);
     if (!platform.ok()) return daira::Annotate(platform.status(), kOpen);
     auto handle = std::make_unique<daira_platform>();
     handle->platform = *std::move(platform);
