@@ -130,8 +130,9 @@ absl::StatusOr<AuditLog> AuditLogRepository::Create(const RequestContext& ctx, c
     internal::OpaqueAscii(v, "correlation_id", *correlation_id, 1, kMaxAuditCorrelationIdLength);
   }
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return AuditLogTable().Insert(*deps_.db, ctx, kOp,
-                                {{"id", deps_.ids_or_default().Next()},
+                                {{"id", new_id},
                                  {"actor_id", query::OptionalValue(e.actor_id)},
                                  {"action", e.action},
                                  {"entity_type", e.entity_type},

@@ -110,8 +110,9 @@ absl::StatusOr<ModerationReview> ModerationReviewRepository::Create(const Reques
   if (r.action_taken) ActionTaken(v, *r.action_taken);
   if (r.notes) Notes(v, *r.notes);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return ReviewTable().Insert(*deps_.db, ctx, kOp,
-                              {{"id", deps_.ids_or_default().Next()},
+                              {{"id", new_id},
                                {"report_id", r.report_id.value},
                                {"moderator_id", r.moderator_id.value},
                                {"decision", model::ToString(r.decision)},

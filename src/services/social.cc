@@ -142,7 +142,7 @@ absl::StatusOr<model::Follow> Social::Follow(const RequestContext& ctx, UserId f
                                      {follower.value, followee.value, followee.value, follower.value}));
     if (blocked.front().Int64(0) > 0) return absl::FailedPreconditionError("follow: blocked");
     const int64_t now = deps_.NowMicros();
-    const int64_t id = deps_.ids_or_default().Next();
+    DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
     const model::FollowStatus status = pair.second_private ? model::FollowStatus::kPending
                                                            : model::FollowStatus::kActive;
     DAIRA_ASSIGN_OR_RETURN(
@@ -225,7 +225,7 @@ absl::StatusOr<model::Block> Social::Block(const RequestContext& ctx, UserId blo
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](Connection& c) -> absl::Status {
     DAIRA_RETURN_IF_ERROR(LockPair(c, "block", "blocker_id", blocker, "blocked_id", blocked).status());
     const int64_t now = deps_.NowMicros();
-    const int64_t id = deps_.ids_or_default().Next();
+    DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
     DAIRA_ASSIGN_OR_RETURN(
         ResultSet ins,
         c.Execute("INSERT INTO blocks (id, blocker_id, blocked_id, reason, created_at) VALUES (?, ?, ?, ?, ?) "
@@ -289,12 +289,13 @@ absl::StatusOr<model::Mute> Social::Mute(const RequestContext& ctx, UserId muter
     if (!muted_found) return NotFoundField("mute", "muted_id", muted.value);
     const int64_t now = deps_.NowMicros();
     const Value expires = expires_at.has_value() ? Value(ToUnixMicros(*expires_at)) : Value();
+    DAIRA_ASSIGN_OR_RETURN(const int64_t mute_id, deps_.NextId());
     DAIRA_ASSIGN_OR_RETURN(
         ResultSet rs,
         c.Execute("INSERT INTO mutes (id, muter_id, muted_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (muter_id, muted_id) DO UPDATE SET kind = excluded.kind, "
                   "expires_at = excluded.expires_at RETURNING id, created_at",
-                  {deps_.ids_or_default().Next(), muter.value, muted.value, model::ToString(kind), now, expires}));
+                  {mute_id, muter.value, muted.value, model::ToString(kind), now, expires}));
     out = model::Mute{.id = rs.front().Int64(0),
                       .muter_id = muter,
                       .muted_id = muted,

@@ -141,6 +141,8 @@ TEST_P(InstancesTest, ALostLeaseStopsIdsUnderItsNodeAndIsReplaced) {
   ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions(&clock)));
   IdGenerator& ids = *a->deps().ids;
   const int node = ids.node_id();
+  ASSERT_OK_AND_ASSIGN(model::User author, a->accounts().Register(ctx_, {.email = "p@example.com", .username = "paused",
+                                                                         .password = "correct horse battery"}));
   ASSERT_OK_AND_ASSIGN(int64_t before, ids.TryNext());
 
   clock.Advance(std::chrono::hours(2) + std::chrono::seconds(1));  // "paused": no heartbeat
@@ -150,9 +152,14 @@ TEST_P(InstancesTest, ALostLeaseStopsIdsUnderItsNodeAndIsReplaced) {
   EXPECT_EQ(b->deps().ids->node_id(), node);
   // A's ids under `node` stopped when its validity ended (before the lease could expire).
   EXPECT_THAT(ids.TryNext(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("was not renewed in time")));
+  // The services fail clearly instead of writing under a node id that may be someone else's.
+  EXPECT_THAT(a->content().CreatePost(ctx_, {.author_id = author.id.value, .content = "while paused"}).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("node_id")));
   // Its heartbeat finds the lease lost and takes another node id.
   (void)a->Heartbeat();
   ASSERT_OK(a->Heartbeat());
+  ASSERT_OK_AND_ASSIGN(model::Post post, a->content().CreatePost(ctx_, {.author_id = author.id.value, .content = "resumed"}));
+  EXPECT_EQ(DecodeId(post.id.value).node, ids.node_id());
   EXPECT_NE(ids.node_id(), node);
   ASSERT_OK_AND_ASSIGN(int64_t after, ids.TryNext());
   EXPECT_EQ(DecodeId(after).node, ids.node_id());

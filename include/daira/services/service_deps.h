@@ -29,6 +29,9 @@ struct ServiceDeps {
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }
+  // A new id, or why none may be issued now (IdGenerator::TryNext: Unavailable while the node lease
+  // is being renewed or re-taken, FailedPrecondition in a fork()ed child or after Close).
+  absl::StatusOr<int64_t> NextId() const { return ids_or_default().TryNext(); }
   // A handle on the cursor codec (copies share its keys).
   query::CursorCodec cursor_codec() const { return cursors != nullptr ? *cursors : query::CursorCodec::Default(); }
   int64_t NowMicros() const { return ToUnixMicros(clock_or_default().Now()); }
