@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("realtime", config.realtime, defaults.realtime));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
 
+  DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
@@ -82,7 +83,6 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
     DAIRA_RETURN_IF_ERROR(migrator->Migrate(ctx));
   }
-  DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   internal::InstanceKeeperOptions instance{.node_id = config.node_id,
                                            .ttl = config.node_lease_ttl,
                                            .heartbeat = config.node_heartbeat,
