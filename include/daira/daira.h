@@ -31,10 +31,12 @@
 
 // store
 #include "daira/store/connection.h"
+#include "daira/store/cursor_keys.h"
 #include "daira/store/database.h"
 #include "daira/store/dialect.h"
 #include "daira/store/health.h"
 #include "daira/store/migrator.h"
+#include "daira/store/node_lease.h"
 #include "daira/store/open_transaction.h"
 #include "daira/store/result_set.h"
 #include "daira/store/schema_info.h"

@@ -47,6 +47,7 @@ Command AddHealthCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddStatsCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddDemoCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddRecountCommand(CLI::App& root, const GlobalOptions& globals);
+Command AddKeysCommand(CLI::App& root, const GlobalOptions& globals);
 
 // Prints "daira: <message>" (one line: newlines folded) to stderr and returns `code`.
 int Fail(int code, std::string_view message);

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
       cli::AddMigrateCommand(app, globals), cli::AddSeedCommand(app, globals),
       cli::AddHealthCommand(app, globals),  cli::AddStatsCommand(app, globals),
       cli::AddDemoCommand(app, globals),
-      cli::AddRecountCommand(app, globals),
+      cli::AddRecountCommand(app, globals), cli::AddKeysCommand(app, globals),
   };
 
   try {
@@ -43,9 +43,9 @@ int main(int argc, char** argv) {
           unknown = arg;
         }
       }
-      msg = unknown.empty() ? "a command is required: migrate, seed, health, stats or demo (see daira --help)"
+      msg = unknown.empty() ? "a command is required: migrate, seed, health, stats, demo, recount or keys (see daira --help)"
                             : "unknown command \"" + unknown +
-                                  "\" (expected migrate, seed, health, stats or demo; see daira --help)";
+                                  "\" (expected migrate, seed, health, stats, demo, recount or keys; see daira --help)";
     } else {
       msg += " (see daira --help)";
     }

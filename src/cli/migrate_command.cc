@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "daira/core/request_context.h"
 #include "daira/core/status.h"
+#include "daira/store/cursor_keys.h"
 #include "daira/store/migrator.h"
 #include "fmt/format.h"
 
@@ -61,6 +62,11 @@ int Run(const GlobalOptions& globals, const MigrateArgs& args) {
   Stopwatch total;
   auto applied = ApplyMigrations(**db, /*quiet=*/false);
   if (!applied.ok()) return FailStatus("", applied.status());
+  // The first cursor key (migration 012's cursor_keys), so every instance opened later shares it.
+  {
+    RequestContext ctx = CliContext();
+    if (absl::Status keys = store::CursorKeys::Ensure(**db, ctx); !keys.ok()) return FailStatus("migrate", keys);
+  }
   if (*applied == 0) {
     fmt::print("schema is current: nothing to apply ({})\n", (*db)->endpoint());
   } else {

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "daira/core/status.h"
@@ -59,7 +61,87 @@ std::string EncodePathForUrl(std::string_view path) {
   return out;
 }
 
+constexpr int64_t kYearMs = int64_t{365} * 24 * 3600 * 1000;
+
+struct DurationOption {
+  std::string_view name;
+  std::chrono::milliseconds Config::*field;
+};
+
+const std::vector<DurationOption>& DurationOptions() {
+  static const auto* const options = new std::vector<DurationOption>{
+      {"node_lease_ttl_ms", &Config::node_lease_ttl},
+      {"node_heartbeat_ms", &Config::node_heartbeat},
+      {"cursor_key_grace_ms", &Config::cursor_key_grace},
+  };
+  return *options;
+}
+
+std::vector<std::string_view> InstanceOptionNames() {
+  std::vector<std::string_view> names = {"node_id", "cursor_key"};
+  for (const DurationOption& d : DurationOptions()) names.push_back(d.name);
+  return names;
+}
+
+// Parses one instance option into `config`. Returns false when `name` is not an instance option.
+absl::StatusOr<bool> ParseInstanceOption(std::string_view name, std::string_view value, Config& config) {
+  if (name == "node_id") {
+    int n = 0;
+    if (!absl::SimpleAtoi(ToAbsl(value), &n) || n < 0 || n > 1023) {
+      return InvalidField("config", "node_id", absl::StrCat("must be an integer in [0, 1023] (got \"",
+                                                            absl::CHexEscape(ToAbsl(value.substr(0, 32))), "\")"));
+    }
+    config.node_id = n;
+    return true;
+  }
+  if (name == "cursor_key") {
+    config.cursor_key = std::string(value);
+    return true;
+  }
+  for (const DurationOption& d : DurationOptions()) {
+    if (name != d.name) continue;
+    int64_t ms = 0;
+    if (!absl::SimpleAtoi(ToAbsl(value), &ms) || ms < 1 || ms > kYearMs) {
+      return InvalidField("config", d.name, absl::StrCat("must be an integer of milliseconds in [1, ", kYearMs,
+                                                         "] (got \"", absl::CHexEscape(ToAbsl(value.substr(0, 32))),
+                                                         "\")"));
+    }
+    config.*(d.field) = std::chrono::milliseconds(ms);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+absl::Status Config::ValidateInstanceOptions() const {
+  if (node_id < -1 || node_id > 1023) {
+    return InvalidField("config", "node_id", absl::StrCat("must be -1 or in [0, 1023] (got ", node_id, ")"));
+  }
+  if (!cursor_key.empty()) {
+    bool hex = cursor_key.size() == 64;
+    for (char c : cursor_key) hex = hex && absl::ascii_isxdigit(static_cast<unsigned char>(c));
+    if (!hex) {
+      // A secret: its length only, never its text.
+      return InvalidField("config", "cursor_key",
+                          absl::StrCat("must be 64 hex digits (32 bytes) (got ", cursor_key.size(),
+                                       " characters", cursor_key.size() == 64 ? ", not all hex digits" : "", ")"));
+    }
+  }
+  for (const DurationOption& d : DurationOptions()) {
+    const int64_t ms = (this->*(d.field)).count();
+    if (ms < 1 || ms > kYearMs) {
+      return InvalidField("config", d.name, absl::StrCat("must be in [1, ", kYearMs, "] ms (got ", ms, ")"));
+    }
+  }
+  if (node_heartbeat * 2 > node_lease_ttl) {
+    return InvalidField("config", "node_heartbeat_ms",
+                        absl::StrCat("must be at most half of node_lease_ttl_ms (", node_lease_ttl.count(),
+                                     ") so a lease is renewed before it can expire (got ", node_heartbeat.count(),
+                                     ")"));
+  }
+  return absl::OkStatus();
+}
 
 Config Config::Embedded(std::string_view path) {
   Config c;
@@ -84,10 +166,22 @@ absl::StatusOr<Config> Config::FromUrls(const std::vector<std::string>& entries)
       if (c.name == concern_name) concern = &c;
     }
     if (concern == nullptr) {
+      for (std::string_view s : seen) {
+        if (s == concern_name) return InvalidField("config", concern_name, "is given more than once");
+      }
+      DAIRA_ASSIGN_OR_RETURN(bool option,
+                             ParseInstanceOption(concern_name, std::string_view(entry).substr(eq + 1), config));
+      if (option) {
+        for (std::string_view o : InstanceOptionNames()) {
+          if (o == concern_name) seen.push_back(o);  // a view of static storage
+        }
+        continue;
+      }
       std::vector<std::string_view> names;
       for (const Concern& c : Concerns()) names.push_back(c.name);
       return InvalidField("config", concern_name,
-                          absl::StrCat("is not a known concern (expected ", ExpectedList(names), ")"));
+                          absl::StrCat("is not a known concern (expected ", ExpectedList(names),
+                                       ") or instance option (", ExpectedList(InstanceOptionNames()), ")"));
     }
     for (std::string_view s : seen) {
       if (s == concern->name) {
@@ -110,6 +204,7 @@ absl::StatusOr<Config> Config::FromUrls(const std::vector<std::string>& entries)
     }
     config.*(concern->field) = std::string(text);
   }
+  DAIRA_RETURN_IF_ERROR(config.ValidateInstanceOptions());
   return config;
 }
 

@@ -7,6 +7,7 @@
 
 #include "daira/core/status.h"
 #include "daira/store/migrator.h"
+#include "platform/instance_keeper.h"
 
 namespace daira::inline v0 {
 
@@ -38,6 +39,16 @@ struct Platform::Impl {
   std::optional<services::SessionRepository> sessions;
   std::optional<services::ProfileRepository> user_profiles;
   std::atomic<bool> closed{false};
+  // Ids and cursors shared with the other instances on the database (docs/reliability.md).
+  std::unique_ptr<IdGenerator> own_ids;               // unless PlatformOptions::ids was given
+  query::CursorCodec cursor_codec = query::CursorCodec::Random();  // re-keyed at Open
+  std::unique_ptr<internal::InstanceKeeper> keeper;   // declared last: stopped before the rest goes
+
+  // Stops the heartbeat thread and releases the node lease, while the database is still open.
+  void StopInstance() {
+    if (keeper != nullptr) keeper->Stop();
+  }
+  ~Impl() { StopInstance(); }
 };
 
 namespace {
@@ -62,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
 
+  DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
@@ -72,7 +84,33 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
     DAIRA_RETURN_IF_ERROR(migrator->Migrate(ctx));
   }
-  impl->deps = services::ServiceDeps{.db = impl->db.get(), .clock = options.clock, .ids = options.ids};
+  internal::InstanceKeeperOptions instance{.node_id = config.node_id,
+                                           .ttl = config.node_lease_ttl,
+                                           .heartbeat = config.node_heartbeat,
+                                           .grace = config.cursor_key_grace,
+                                           .clock = options.clock};
+  IdGenerator* ids = options.ids;
+  if (ids == nullptr) {
+    impl->own_ids = std::make_unique<IdGenerator>(IdGeneratorOptions{.clock = options.clock});
+    ids = impl->own_ids.get();
+    instance.ids = ids;
+  }
+  if (config.cursor_key.empty()) {
+    instance.codec = &impl->cursor_codec;
+  } else {
+    std::string key;
+    for (size_t i = 0; i + 1 < config.cursor_key.size(); i += 2) {
+      key.push_back(static_cast<char>(std::stoi(config.cursor_key.substr(i, 2), nullptr, 16)));
+    }
+    DAIRA_RETURN_IF_ERROR(impl->cursor_codec.Rekey(key, {}));
+  }
+  if (instance.ids != nullptr || instance.codec != nullptr) {
+    auto keeper = internal::InstanceKeeper::Start(*impl->db, instance);
+    if (!keeper.ok()) return Annotate(keeper.status(), "platform: open");
+    impl->keeper = *std::move(keeper);
+  }
+  impl->deps = services::ServiceDeps{
+      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);
@@ -142,8 +180,15 @@ absl::Status Platform::Ping(const RequestContext& ctx) {
   return impl_->db->Read(ctx, "SELECT 1").status();
 }
 
+absl::Status Platform::Heartbeat() {
+  if (closed()) return absl::FailedPreconditionError("platform: heartbeat: platform is closed");
+  if (impl_->keeper == nullptr) return absl::OkStatus();
+  return impl_->keeper->Beat();
+}
+
 absl::Status Platform::Close() {
   if (impl_ == nullptr || impl_->closed.exchange(true, std::memory_order_acq_rel)) return absl::OkStatus();
+  impl_->StopInstance();  // the node lease is released while the database is still open
   // Services keep a pointer to the database: it stays alive until the Platform is destroyed, closed,
   // so every later call fails with FailedPrecondition instead of touching freed memory. Closing its
   // pools closes every idle connection now (a SQLite WAL file is checkpointed by its last connection).

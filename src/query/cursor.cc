@@ -80,45 +80,77 @@ class Reader {
 
 absl::string_view KeyTypeName(KeyType t) { return t == KeyType::kInt64 ? "int64" : "string"; }
 
-absl::Mutex& DefaultMu() {
-  static absl::Mutex* mu = new absl::Mutex;
-  return *mu;
-}
-std::shared_ptr<const std::string>& DefaultKeySlot() {  // guarded by DefaultMu()
-  static auto* slot = new std::shared_ptr<const std::string>;
-  return *slot;
+// One consistent set of keys: keys[0] signs, every element verifies.
+struct KeySet {
+  std::vector<std::string> keys;
+};
+
+absl::StatusOr<std::shared_ptr<const KeySet>> MakeKeySet(std::string_view signing_key,
+                                                         const std::vector<std::string>& also_accept) {
+  if (signing_key.size() != CursorCodec::kKeyBytes) {
+    return InvalidField("cursor codec", "key",
+                        absl::StrCat("must be ", CursorCodec::kKeyBytes, " bytes (got ", signing_key.size(), ")"));
+  }
+  auto set = std::make_shared<KeySet>();
+  set->keys.emplace_back(signing_key);
+  for (const std::string& k : also_accept) {
+    if (k.size() != CursorCodec::kKeyBytes) {
+      return InvalidField("cursor codec", "also_accept",
+                          absl::StrCat("keys must be ", CursorCodec::kKeyBytes, " bytes (got ", k.size(), ")"));
+    }
+    if (std::find(set->keys.begin(), set->keys.end(), k) == set->keys.end()) set->keys.push_back(k);
+  }
+  return std::shared_ptr<const KeySet>(std::move(set));
 }
 
 }  // namespace
 
-absl::StatusOr<CursorCodec> CursorCodec::Create(std::string_view key) {
-  if (key.size() != kKeyBytes) {
-    return InvalidField("cursor codec", "key", absl::StrCat("must be ", kKeyBytes, " bytes (got ", key.size(), ")"));
+struct CursorCodec::Keyring {
+  explicit Keyring(std::shared_ptr<const KeySet> k) : keys(std::move(k)) {}
+  std::shared_ptr<const KeySet> Get() const {
+    absl::ReaderMutexLock lock(&mu);
+    return keys;
   }
+  void Set(std::shared_ptr<const KeySet> k) {
+    absl::MutexLock lock(&mu);
+    keys = std::move(k);
+  }
+  mutable absl::Mutex mu;
+  std::shared_ptr<const KeySet> keys;  // guarded by mu; never null
+};
+
+absl::StatusOr<CursorCodec> CursorCodec::Create(std::string_view key) { return Create(key, {}); }
+
+absl::StatusOr<CursorCodec> CursorCodec::Create(std::string_view signing_key,
+                                                const std::vector<std::string>& also_accept) {
+  DAIRA_ASSIGN_OR_RETURN(std::shared_ptr<const KeySet> set, MakeKeySet(signing_key, also_accept));
   EnsureSodium();
-  return CursorCodec(std::make_shared<const std::string>(key));
+  return CursorCodec(std::make_shared<Keyring>(std::move(set)));
 }
 
 CursorCodec CursorCodec::Random() {
   EnsureSodium();
   std::string key(kKeyBytes, '\0');
   crypto_auth_keygen(reinterpret_cast<unsigned char*>(key.data()));
-  return CursorCodec(std::make_shared<const std::string>(std::move(key)));
+  auto set = std::make_shared<KeySet>();
+  set->keys.push_back(std::move(key));
+  return CursorCodec(std::make_shared<Keyring>(std::move(set)));
 }
 
 CursorCodec CursorCodec::Default() {
-  absl::MutexLock lock(&DefaultMu());
-  auto& slot = DefaultKeySlot();
-  if (slot == nullptr) slot = Random().key_;
-  return CursorCodec(slot);
+  static const CursorCodec* const process_default = new CursorCodec(Random());
+  return *process_default;
 }
 
-absl::Status CursorCodec::SetDefaultKey(std::string_view key) {
-  DAIRA_ASSIGN_OR_RETURN(CursorCodec codec, Create(key));
-  absl::MutexLock lock(&DefaultMu());
-  DefaultKeySlot() = codec.key_;
+absl::Status CursorCodec::SetDefaultKey(std::string_view key) { return Default().Rekey(key, {}); }
+
+absl::Status CursorCodec::Rekey(std::string_view signing_key, const std::vector<std::string>& also_accept) {
+  DAIRA_ASSIGN_OR_RETURN(std::shared_ptr<const KeySet> set, MakeKeySet(signing_key, also_accept));
+  ring_->Set(std::move(set));
   return absl::OkStatus();
 }
+
+size_t CursorCodec::accepted_key_count() const { return ring_->Get()->keys.size(); }
 
 std::string CursorCodec::Encode(const Cursor& cursor) const {
   assert(cursor.scope.size() <= kMaxScopeBytes);
@@ -146,8 +178,9 @@ std::string CursorCodec::Encode(const Cursor& cursor) const {
     }
   }
   unsigned char tag[kTagBytes];
+  const std::shared_ptr<const KeySet> keys = ring_->Get();
   crypto_auth(tag, reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
-              reinterpret_cast<const unsigned char*>(key_->data()));
+              reinterpret_cast<const unsigned char*>(keys->keys.front().data()));
   raw.append(reinterpret_cast<const char*>(tag), kTagBytes);
 
   std::string out(sodium_base64_encoded_len(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
@@ -181,9 +214,17 @@ absl::StatusOr<Cursor> CursorCodec::Decode(std::string_view token, std::string_v
     return Bad(absl::StrCat("has unsupported version (got ", version, ", want ", kVersion, ")"));
   }
   const size_t body_len = raw.size() - kTagBytes;
-  if (crypto_auth_verify(reinterpret_cast<const unsigned char*>(raw.data() + body_len),
-                         reinterpret_cast<const unsigned char*>(raw.data()), body_len,
-                         reinterpret_cast<const unsigned char*>(key_->data())) != 0) {
+  const std::shared_ptr<const KeySet> keys = ring_->Get();
+  bool verified = false;
+  for (const std::string& key : keys->keys) {  // the signing key first: the common case costs one MAC
+    if (crypto_auth_verify(reinterpret_cast<const unsigned char*>(raw.data() + body_len),
+                           reinterpret_cast<const unsigned char*>(raw.data()), body_len,
+                           reinterpret_cast<const unsigned char*>(key.data())) == 0) {
+      verified = true;
+      break;
+    }
+  }
+  if (!verified) {
     return Bad(absl::StrCat("signature does not verify; it was altered or issued under another key (got ",
                             Excerpt(token), ")"));
   }

@@ -335,10 +335,12 @@ class Table {
   }
 
   // A keyset page over `where` ordered by the key (newest first for kDescending: ids are time-ordered).
-  // `scope` names the list for its cursors ("wallet:7"). InvalidArgument naming "limit" / "cursor".
+  // `scope` names the list for its cursors ("wallet:7"); `codec` signs them (null: CursorCodec::Default()).
+  // InvalidArgument naming "limit" / "cursor".
   absl::StatusOr<Page<M>> List(store::Database& db, const RequestContext& ctx, std::string scope,
                                std::string_view where, std::vector<store::Value> params, SortOrder order,
-                               const PageRequest& request, FieldMask<F> mask) const {
+                               const PageRequest& request, FieldMask<F> mask,
+                               const CursorCodec* codec = nullptr) const {
     KeysetQuery q{.scope = absl::StrCat(ToAbsl(options_.table), ":", scope),
                   .select = Select(mask),
                   .where = std::string(where),
@@ -348,7 +350,9 @@ class Table {
     auto map = [this, mask](const store::Row& r) { return FromRow(r, mask); };
     return store::WithConnection(
         db, ctx, store::Access::kRead,
-        [&](store::Connection& c) -> absl::StatusOr<Page<M>> { return FetchPage(c, q, request, map); });
+        [&](store::Connection& c) -> absl::StatusOr<Page<M>> {
+          return FetchPage(c, q, request, map, KeysetOptions{.codec = codec});
+        });
   }
 
   // INSERT of `values` (which must include id) RETURNING every non-sensitive column: the stored row.

@@ -92,7 +92,7 @@ struct NewTokens {
 
 absl::StatusOr<NewTokens> MakeTokens(IdGenerator& ids) {
   NewTokens t;
-  t.id = ids.Next();
+  DAIRA_ASSIGN_OR_RETURN(t.id, ids.TryNext());
   DAIRA_ASSIGN_OR_RETURN(std::string secret, internal::NewTokenSecret());
   t.access = absl::StrCat(t.id, ".", secret);
   DAIRA_ASSIGN_OR_RETURN(t.refresh, internal::NewTokenSecret());

@@ -98,7 +98,7 @@ absl::StatusOr<query::Page<AuditLog>> AuditLogRepository::ListByEntity(const Req
   // type names are fine (the scope is authenticated, and bound values never reach the SQL text).
   return AuditLogTable().List(*deps_.db, ctx, absl::StrCat("entity:", entity_id, ":", ToAbsl(entity_type)),
                               "entity_type = ? AND entity_id = ?", {entity_type, entity_id},
-                              query::SortOrder::kDescending, page, mask);
+                              query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<AuditLog>> AuditLogRepository::ListByActor(const RequestContext& ctx,
@@ -106,7 +106,7 @@ absl::StatusOr<query::Page<AuditLog>> AuditLogRepository::ListByActor(const Requ
                                                                       const query::PageRequest& page,
                                                                       AuditLogFieldMask mask) const {
   return AuditLogTable().List(*deps_.db, ctx, absl::StrCat("actor:", actor_id.value), "actor_id = ?",
-                              {actor_id.value}, query::SortOrder::kDescending, page, mask);
+                              {actor_id.value}, query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<AuditLog> AuditLogRepository::Create(const RequestContext& ctx, const NewAuditLog& e) const {
@@ -130,8 +130,9 @@ absl::StatusOr<AuditLog> AuditLogRepository::Create(const RequestContext& ctx, c
     internal::OpaqueAscii(v, "correlation_id", *correlation_id, 1, kMaxAuditCorrelationIdLength);
   }
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return AuditLogTable().Insert(*deps_.db, ctx, kOp,
-                                {{"id", deps_.ids_or_default().Next()},
+                                {{"id", new_id},
                                  {"actor_id", query::OptionalValue(e.actor_id)},
                                  {"action", e.action},
                                  {"entity_type", e.entity_type},

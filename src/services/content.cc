@@ -195,7 +195,8 @@ absl::Status LinkHashtags(store::Connection& c, IdGenerator& ids, int64_t post_i
   std::vector<store::Value> params;
   for (size_t i = 0; i < sorted.size(); ++i) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, 1, ?, ?, ?)");
-    params.insert(params.end(), {ids.Next(), sorted[i], now, now, now});
+    DAIRA_ASSIGN_OR_RETURN(const int64_t hashtag_id, ids.TryNext());
+    params.insert(params.end(), {hashtag_id, sorted[i], now, now, now});
   }
   sql +=
       " ON CONFLICT (tag) DO UPDATE SET posts_count = hashtags.posts_count + 1, "
@@ -241,7 +242,7 @@ absl::Status AuthorNotFound(std::string_view op, int64_t author) {
 absl::StatusOr<model::Post> Content::CreatePost(const RequestContext& ctx, const CreatePostRequest& request) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
   const internal::TextEntities entities = internal::ExtractEntities(request.content);
-  const int64_t id = deps_.ids_or_default().Next();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
   model::Post post;
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     const int64_t now = deps_.NowMicros();
@@ -346,7 +347,7 @@ absl::StatusOr<model::Video> Content::CreateVideo(const RequestContext& ctx, con
   DAIRA_RETURN_IF_ERROR(request.Validate());
   const std::vector<std::string> tags =
       internal::ExtractEntities(absl::StrCat(ToAbsl(request.title), "\n", ToAbsl(request.description))).hashtags;
-  const int64_t id = deps_.ids_or_default().Next();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
   const int64_t now = deps_.NowMicros();
   store::Value thumbnail = request.thumbnail_url.has_value() ? store::Value(*request.thumbnail_url) : store::Value();
   absl::StatusOr<store::ResultSet> rs = deps_.db->Execute(

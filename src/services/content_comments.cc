@@ -37,7 +37,7 @@ absl::StatusOr<model::Comment> Content::CreateComment(const RequestContext& ctx,
                                           : model::CommentTarget{model::CommentTargetType::kVideo, *request.video_id};
   const TargetSql t = SqlFor(target.type);
   const std::vector<std::string> names = internal::ExtractEntities(request.content).mentions;
-  const int64_t id = deps_.ids_or_default().Next();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
   model::Comment out;
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     const int64_t now = deps_.NowMicros();
@@ -107,7 +107,7 @@ absl::StatusOr<query::Page<model::Comment>> Content::ListThread(const RequestCon
   DAIRA_ASSIGN_OR_RETURN(query::Page<model::Comment> out,
                          query::FetchPage(*deps_.db, ctx, q,
                                           query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                                          CommentFromRow));
+                                          CommentFromRow, {.codec = deps_.cursors}));
   DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*deps_.db, ctx, out.items));
   return out;
 }

@@ -57,7 +57,7 @@ absl::StatusOr<model::ReactOutcome> Content::React(const RequestContext& ctx, co
   model::ReactOutcome out;
   model::Parse(request.reaction, &out.reaction);
   const ReactionSql t = SqlFor(type);
-  const int64_t like_id = deps_.ids_or_default().Next();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t like_id, deps_.NextId());
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.created = out.changed = false;
     const int64_t now = deps_.NowMicros();

@@ -22,14 +22,15 @@ using internal::PostFromRow;
 using internal::ViewerFilter;
 
 absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, const RequestContext& ctx,
-                                                       const query::KeysetQuery& q, const PageRequest& page) {
+                                                       const query::KeysetQuery& q, const PageRequest& page,
+                                                       const query::CursorCodec* codec) {
   return store::WithConnection(
       db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
         DAIRA_ASSIGN_OR_RETURN(
             query::Page<model::Post> out,
             query::FetchPage(c, q,
                              query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                             PostFromRow));
+                             PostFromRow, {.codec = codec}));
         DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(c, out.items));
         return out;
       });
@@ -105,7 +106,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   if (!viewer.valid()) return InvalidField("home_feed", "viewer", absl::StrCat("must be > 0 (got ", viewer.value, ")"));
   DAIRA_RETURN_IF_ERROR(page.Validate());
   const std::string scope = absl::StrCat("home:", viewer.value);
-  const query::CursorCodec codec = query::CursorCodec::Default();
+  const query::CursorCodec codec = deps_.cursor_codec();
   std::optional<query::Cursor> cursor;
   if (!page.cursor.empty()) {
     DAIRA_ASSIGN_OR_RETURN(query::Cursor c, codec.Decode(page.cursor, scope, {query::KeyType::kInt64}));
@@ -162,7 +163,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::Timeline(const RequestContext& ct
                        .order = query::SortOrder::kDescending};
   q.params = {author.value};
   q.where = "p.author_id = ? AND p.status = 'ACTIVE' AND " + ViewerFilter(viewer, deps_.NowMicros(), q.params);
-  return FetchHydrated(*deps_.db, ctx, q, page);
+  return FetchHydrated(*deps_.db, ctx, q, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<model::Post>> Feed::HashtagFeed(const RequestContext& ctx, UserId viewer,
@@ -184,7 +185,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::HashtagFeed(const RequestContext&
   q.params = {folded};
   q.where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " +
             ViewerFilter(viewer, deps_.NowMicros(), q.params);
-  return FetchHydrated(*deps_.db, ctx, q, page);
+  return FetchHydrated(*deps_.db, ctx, q, page, deps_.cursors);
 }
 
 }  // namespace daira::inline v0::services

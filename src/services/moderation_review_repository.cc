@@ -97,7 +97,7 @@ absl::StatusOr<query::Page<ModerationReview>> ModerationReviewRepository::ListBy
     const RequestContext& ctx, ReportId report_id, const query::PageRequest& page,
     ModerationReviewFieldMask mask) const {
   return ReviewTable().List(*deps_.db, ctx, absl::StrCat("report:", report_id.value), "report_id = ?",
-                            {report_id.value}, query::SortOrder::kAscending, page, mask);
+                            {report_id.value}, query::SortOrder::kAscending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<ModerationReview> ModerationReviewRepository::Create(const RequestContext& ctx,
@@ -110,8 +110,9 @@ absl::StatusOr<ModerationReview> ModerationReviewRepository::Create(const Reques
   if (r.action_taken) ActionTaken(v, *r.action_taken);
   if (r.notes) Notes(v, *r.notes);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return ReviewTable().Insert(*deps_.db, ctx, kOp,
-                              {{"id", deps_.ids_or_default().Next()},
+                              {{"id", new_id},
                                {"report_id", r.report_id.value},
                                {"moderator_id", r.moderator_id.value},
                                {"decision", model::ToString(r.decision)},

@@ -112,7 +112,7 @@ absl::StatusOr<query::Page<Payment>> PaymentRepository::ListByUser(const Request
                                                                    const query::PageRequest& page,
                                                                    PaymentFieldMask mask) const {
   return PaymentTable().List(*deps_.db, ctx, absl::StrCat("user:", user_id.value), "user_id = ?",
-                             {user_id.value}, query::SortOrder::kDescending, page, mask);
+                             {user_id.value}, query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<Payment> PaymentRepository::Create(const RequestContext& ctx, const NewPayment& p) const {
@@ -129,8 +129,9 @@ absl::StatusOr<Payment> PaymentRepository::Create(const RequestContext& ctx, con
   if (v.Length("metadata", p.metadata, 0, kMaxPaymentMetadataLength)) v.JsonObject("metadata", p.metadata);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
   const int64_t now = deps_.NowMicros();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return PaymentTable().Insert(*deps_.db, ctx, kOp,
-                               {{"id", deps_.ids_or_default().Next()},
+                               {{"id", new_id},
                                 {"user_id", p.user_id.value},
                                 {"wallet_id", query::OptionalValue(p.wallet_id)},
                                 {"transaction_id", query::OptionalValue(p.transaction_id)},

@@ -118,13 +118,13 @@ absl::StatusOr<query::Page<ContentReport>> ReportRepository::ListByStatus(
   if (!severity.has_value()) {
     return ReportTable().List(*deps_.db, ctx, absl::StrCat("status:", ToAbsl(model::ToString(status))),
                               "status = ?", {model::ToString(status)}, query::SortOrder::kAscending, page,
-                              mask);
+                              mask, deps_.cursors);
   }
   return ReportTable().List(
       *deps_.db, ctx,
       absl::StrCat("status:", ToAbsl(model::ToString(status)), ":", ToAbsl(model::ToString(*severity))),
       "status = ? AND severity = ?", {model::ToString(status), model::ToString(*severity)},
-      query::SortOrder::kAscending, page, mask);
+      query::SortOrder::kAscending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<ContentReport> ReportRepository::Create(const RequestContext& ctx, const NewReport& r) const {
@@ -142,8 +142,9 @@ absl::StatusOr<ContentReport> ReportRepository::Create(const RequestContext& ctx
   Evidence(v, r.evidence);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
   const int64_t now = deps_.NowMicros();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return ReportTable().Insert(*deps_.db, ctx, kOp,
-                              {{"id", deps_.ids_or_default().Next()},
+                              {{"id", new_id},
                                {"reporter_id", r.reporter_id.value},
                                {"content_type", model::ToString(r.content_type)},
                                {"content_id", r.content_id},

@@ -451,7 +451,7 @@ absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, co
   // Usernames are stored lower-cased (ASCII); non-ASCII bytes are left as they are.
   absl::AsciiStrToLower(&q);
   const query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), UserHitFromRow);
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), UserHitFromRow, {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, UserId viewer,
@@ -471,7 +471,7 @@ absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, Us
   } else {
     return query::Page<PostHit>{};  // nothing searchable ("!!!"): no statement
   }
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), PostHitFromRow);
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), PostHitFromRow, {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<VideoHit>> Search::Videos(const RequestContext& ctx, UserId viewer,
@@ -484,7 +484,7 @@ absl::StatusOr<query::Page<VideoHit>> Search::Videos(const RequestContext& ctx, 
   const std::string_view q = TrimWhitespace(request.query);
   if (Words(q).empty()) return query::Page<VideoHit>{};  // nothing searchable ("!!!"): no statement
   const query::KeysetQuery kq = internal::VideoSearchQuery(deps_.db->backend(), q, viewer, deps_.NowMicros());
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), VideoHitFromRow);
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), VideoHitFromRow, {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<HashtagHit>> Search::Hashtags(const RequestContext& ctx, const SearchRequest& request) {
@@ -493,7 +493,7 @@ absl::StatusOr<query::Page<HashtagHit>> Search::Hashtags(const RequestContext& c
   const std::string prefix = HashtagPrefix(TrimWhitespace(request.query));
   if (prefix.empty()) return query::Page<HashtagHit>{};  // no tag starts like this: no statement
   const query::KeysetQuery kq = internal::HashtagSearchQuery(deps_.db->backend(), prefix);
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), HashtagHitFromRow);
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), HashtagHitFromRow, {.codec = deps_.cursors});
 }
 
 }  // namespace daira::inline v0::services

@@ -118,14 +118,15 @@ std::string ListSelect(std::string_view other) {
 
 absl::StatusOr<query::Page<FollowEntry>> FetchList(store::Database& db, const RequestContext& ctx,
                                                    std::string scope, std::string select, std::string where,
-                                                   std::vector<Value> params, const query::PageRequest& page) {
+                                                   std::vector<Value> params, const query::PageRequest& page,
+                                                   const query::CursorCodec* codec) {
   query::KeysetQuery q{.scope = std::move(scope),
                        .select = std::move(select),
                        .where = std::move(where),
                        .params = std::move(params),
                        .keys = {{.column = "f.id", .type = query::KeyType::kInt64, .result_column = "edge_id"}},
                        .order = query::SortOrder::kDescending};
-  return query::FetchPage(db, ctx, q, page, EntryFromRow);
+  return query::FetchPage(db, ctx, q, page, EntryFromRow, {.codec = codec});
 }
 
 }  // namespace
@@ -141,7 +142,7 @@ absl::StatusOr<model::Follow> Social::Follow(const RequestContext& ctx, UserId f
                                      {follower.value, followee.value, followee.value, follower.value}));
     if (blocked.front().Int64(0) > 0) return absl::FailedPreconditionError("follow: blocked");
     const int64_t now = deps_.NowMicros();
-    const int64_t id = deps_.ids_or_default().Next();
+    DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
     const model::FollowStatus status = pair.second_private ? model::FollowStatus::kPending
                                                            : model::FollowStatus::kActive;
     DAIRA_ASSIGN_OR_RETURN(
@@ -224,7 +225,7 @@ absl::StatusOr<model::Block> Social::Block(const RequestContext& ctx, UserId blo
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](Connection& c) -> absl::Status {
     DAIRA_RETURN_IF_ERROR(LockPair(c, "block", "blocker_id", blocker, "blocked_id", blocked).status());
     const int64_t now = deps_.NowMicros();
-    const int64_t id = deps_.ids_or_default().Next();
+    DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
     DAIRA_ASSIGN_OR_RETURN(
         ResultSet ins,
         c.Execute("INSERT INTO blocks (id, blocker_id, blocked_id, reason, created_at) VALUES (?, ?, ?, ?, ?) "
@@ -288,12 +289,13 @@ absl::StatusOr<model::Mute> Social::Mute(const RequestContext& ctx, UserId muter
     if (!muted_found) return NotFoundField("mute", "muted_id", muted.value);
     const int64_t now = deps_.NowMicros();
     const Value expires = expires_at.has_value() ? Value(ToUnixMicros(*expires_at)) : Value();
+    DAIRA_ASSIGN_OR_RETURN(const int64_t mute_id, deps_.NextId());
     DAIRA_ASSIGN_OR_RETURN(
         ResultSet rs,
         c.Execute("INSERT INTO mutes (id, muter_id, muted_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (muter_id, muted_id) DO UPDATE SET kind = excluded.kind, "
                   "expires_at = excluded.expires_at RETURNING id, created_at",
-                  {deps_.ids_or_default().Next(), muter.value, muted.value, model::ToString(kind), now, expires}));
+                  {mute_id, muter.value, muted.value, model::ToString(kind), now, expires}));
     out = model::Mute{.id = rs.front().Int64(0),
                       .muter_id = muter,
                       .muted_id = muted,
@@ -317,19 +319,19 @@ absl::Status Social::Unmute(const RequestContext& ctx, UserId muter, UserId mute
 absl::StatusOr<query::Page<FollowEntry>> Social::Followers(const RequestContext& ctx, UserId user,
                                                            const query::PageRequest& page) {
   return FetchList(*deps_.db, ctx, absl::StrCat("followers:", user.value), ListSelect("follower_id"),
-                   "f.followee_id = ? AND f.status = 'ACTIVE'", {user.value}, page);
+                   "f.followee_id = ? AND f.status = 'ACTIVE'", {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::Following(const RequestContext& ctx, UserId user,
                                                            const query::PageRequest& page) {
   return FetchList(*deps_.db, ctx, absl::StrCat("following:", user.value), ListSelect("followee_id"),
-                   "f.follower_id = ? AND f.status = 'ACTIVE'", {user.value}, page);
+                   "f.follower_id = ? AND f.status = 'ACTIVE'", {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::PendingRequests(const RequestContext& ctx, UserId user,
                                                                  const query::PageRequest& page) {
   return FetchList(*deps_.db, ctx, absl::StrCat("follow-requests:", user.value), ListSelect("follower_id"),
-                   "f.followee_id = ? AND f.status = 'PENDING'", {user.value}, page);
+                   "f.followee_id = ? AND f.status = 'PENDING'", {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::MutualFollows(const RequestContext& ctx, UserId user,
@@ -337,7 +339,7 @@ absl::StatusOr<query::Page<FollowEntry>> Social::MutualFollows(const RequestCont
   return FetchList(*deps_.db, ctx, absl::StrCat("mutual:", user.value), ListSelect("followee_id"),
                    "f.follower_id = ? AND f.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM follows b "
                    "WHERE b.follower_id = f.followee_id AND b.followee_id = f.follower_id AND b.status = 'ACTIVE')",
-                   {user.value}, page);
+                   {user.value}, page, deps_.cursors);
 }
 
 absl::StatusOr<std::vector<bool>> Social::FollowsEach(const RequestContext& ctx, UserId user,

@@ -105,7 +105,7 @@ absl::StatusOr<query::Page<Transaction>> TransactionRepository::ListByWallet(
     const RequestContext& ctx, WalletId wallet_id, const query::PageRequest& page,
     TransactionFieldMask mask) const {
   return TransactionTable().List(*deps_.db, ctx, absl::StrCat("wallet:", wallet_id.value), "wallet_id = ?",
-                                 {wallet_id.value}, query::SortOrder::kDescending, page, mask);
+                                 {wallet_id.value}, query::SortOrder::kDescending, page, mask, deps_.cursors);
 }
 
 absl::StatusOr<Transaction> TransactionRepository::Create(const RequestContext& ctx,
@@ -131,9 +131,10 @@ absl::StatusOr<Transaction> TransactionRepository::Create(const RequestContext& 
   }
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
   const int64_t now = deps_.NowMicros();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return TransactionTable().Insert(
       *deps_.db, ctx, kOp,
-      {{"id", deps_.ids_or_default().Next()},
+      {{"id", new_id},
        {"wallet_id", t.wallet_id.value},
        {"counterparty_wallet_id", query::OptionalValue(t.counterparty_wallet_id)},
        {"type", model::ToString(t.type)},

@@ -58,7 +58,7 @@ absl::Status TrendingRequest::Validate() const {
 absl::StatusOr<query::Page<TrendingVideo>> Trending::Videos(const RequestContext& ctx, const TrendingRequest& request) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
   const std::string scope = absl::StrCat("trending:videos:", request.window.count());
-  const query::CursorCodec codec = query::CursorCodec::Default();
+  const query::CursorCodec codec = deps_.cursor_codec();
   bool has_anchor = false;
   int64_t anchor_score = 0, anchor_id = 0;
   if (!request.cursor.empty()) {

@@ -131,7 +131,8 @@ class TypedTable : public query::Table<M, F> {
   absl::StatusOr<query::Page<M>> List(const ServiceDeps& deps, const RequestContext& ctx, std::string scope,
                                       const Conditions& where, query::SortOrder order,
                                       const query::PageRequest& page, Mask mask) const {
-    return Base::List(*deps.db, ctx, std::move(scope), where.Where(), where.params(), order, page, mask);
+    return Base::List(*deps.db, ctx, std::move(scope), where.Where(), where.params(), order, page, mask,
+                      deps.cursors);
   }
 };
 

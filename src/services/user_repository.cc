@@ -177,7 +177,7 @@ absl::StatusOr<int64_t> UserRepository::Count(const RequestContext& ctx,
 }
 
 absl::StatusOr<User> UserRepository::Create(const RequestContext& ctx, const NewUser& nu) const {
-  const int64_t id = deps_.ids_or_default().Next();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
   const int64_t now = deps_.NowMicros();
   auto opt = [](const std::optional<std::string>& s) { return s.has_value() ? store::Value(*s) : store::Value(); };
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {

@@ -84,8 +84,9 @@ absl::StatusOr<Wallet> WalletRepository::Create(const RequestContext& ctx, const
   v.Currency("currency", w.currency);
   DAIRA_RETURN_IF_ERROR(v.ToStatus("create wallet"));
   const int64_t now = deps_.NowMicros();
+  DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return WalletTable().Insert(*deps_.db, ctx, "create wallet",
-                              {{"id", deps_.ids_or_default().Next()},
+                              {{"id", new_id},
                                {"user_id", w.user_id.value},
                                {"currency", w.currency},
                                {"created_at", now},

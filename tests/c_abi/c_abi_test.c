@@ -82,6 +82,58 @@ static void test_open_errors(const char* url) {
   CHECK(err == NULL);
 }
 
+/* Instances on one database: node_id / cursor_key open options; a cursor from one platform handle is
+ * accepted by another (the keys live in the database). */
+static void test_instances(const char* url) {
+  const char* node11 = "{\"password_cost\":\"test\",\"node_id\":11}";
+  const char* bad_node = "{\"password_cost\":\"test\",\"node_id\":5000}";
+  const char* bad_key = "{\"password_cost\":\"test\",\"cursor_key\":\"TopSecret\"}";
+  const char* plain = "{\"password_cost\":\"test\"}";
+  daira_platform_t* a = NULL;
+  daira_platform_t* b = NULL;
+  daira_error_t* err = NULL;
+  char* out = NULL;
+  char author[32], cursor[512], request[768];
+  int i;
+
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad_node, strlen(bad_node), &b, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "node_id");
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad_key, strlen(bad_key), &b, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "cursor_key");
+  CHECK(!contains(daira_error_message(err), "TopSecret"));
+  CHECK_CODE(daira_platform_open(url, strlen(url), node11, strlen(node11), &a, &err), DAIRA_OK, err);
+  CHECK_CODE(daira_platform_open(url, strlen(url), node11, strlen(node11), &b, &err), DAIRA_FAILED_PRECONDITION, err);
+  CHECK(contains(daira_error_message(err), "node_id 11 is in use"));
+  CHECK(b == NULL);
+  if (a == NULL) return;
+  register_user(a, "pager", author, sizeof author);
+  for (i = 0; i < 3; ++i) {
+    snprintf(request, sizeof request, "{\"author_id\":%s,\"content\":\"post %d\"}", author, i);
+    CHECK_CODE(call(daira_content_create_post, a, request, &out, &err), DAIRA_OK, err);
+    daira_free(out);
+    out = NULL;
+  }
+  snprintf(request, sizeof request, "{\"viewer_id\":%s,\"author_id\":%s,\"limit\":1}", author, author);
+  CHECK_CODE(call(daira_feed_timeline, a, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "next_cursor", cursor, sizeof cursor));
+  daira_free(out);
+  out = NULL;
+  CHECK_CODE(daira_platform_open(url, strlen(url), plain, strlen(plain), &b, &err), DAIRA_OK, err);
+  if (b != NULL) {
+    snprintf(request, sizeof request, "{\"viewer_id\":%s,\"author_id\":%s,\"limit\":1,\"cursor\":\"%s\"}", author,
+             author, cursor);
+    CHECK_CODE(call(daira_feed_timeline, b, request, &out, &err), DAIRA_OK, err);
+    CHECK(contains(out, "post 1"));
+    daira_free(out);
+    CHECK_CODE(daira_platform_close(&b, &err), DAIRA_OK, err);
+  }
+  CHECK_CODE(daira_platform_close(&a, &err), DAIRA_OK, err);
+  /* Closing released node id 11. */
+  CHECK_CODE(daira_platform_open(url, strlen(url), node11, strlen(node11), &a, &err), DAIRA_OK, err);
+  CHECK_CODE(daira_platform_close(&a, &err), DAIRA_OK, err);
+  daira_error_free(&err);
+}
+
 static void test_story_and_codes(daira_platform_t* p) {
   char alice[32], bob[32], carol[32], post[32], comment[32], token[512], refresh[512];
   char request[1024];
@@ -444,6 +496,7 @@ int main(int argc, char** argv) {
   }
   daira_error_free(&err);
   test_shutdown_during_calls(url, options);
+  test_instances(url);
 
   printf("c_abi_test: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;

@@ -203,6 +203,27 @@ TEST_F(CliTest, MigrateThenHealthThenStats) {
   EXPECT_THAT(stats.out, HasSubstr("schema_migrations"));
 }
 
+TEST_F(CliTest, KeysRotateMakesANewCurrentKeyAndListNeverPrintsKeyBytes) {
+  const std::string db = "--database " + ShellQuote(SqliteUrl("k.db"));
+  RunResult unmigrated = Run(db + " keys list");
+  EXPECT_EQ(unmigrated.exit_code, 1);
+  ExpectOneLineError(unmigrated);
+  EXPECT_THAT(unmigrated.err, HasSubstr("daira migrate"));
+  ASSERT_EQ(Run(db + " migrate").exit_code, 0);  // creates the first key
+  RunResult list = Run(db + " keys list");
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, ContainsRegex("key 1 +created .* UTC  current\n"));
+  RunResult rotate = Run(db + " keys rotate");
+  EXPECT_EQ(rotate.exit_code, 0) << rotate.err;
+  EXPECT_THAT(rotate.out, HasSubstr("cursor key 2 is now current"));
+  list = Run(db + " keys list");
+  EXPECT_THAT(list.out, ContainsRegex("key 2 +created .* UTC  current\n"));
+  EXPECT_THAT(list.out, ContainsRegex("key 1 +created .* UTC  retired .* UTC\n"));
+  RunResult bare = Run(db + " keys");
+  EXPECT_EQ(bare.exit_code, 2);
+  ExpectOneLineError(bare);
+}
+
 TEST_F(CliTest, SeedPrintsCounts) {
   const std::string db = "--database " + ShellQuote(SqliteUrl("s.db"));
   RunResult r = Run(db + " seed --users 50 --posts 200 --seed 7");

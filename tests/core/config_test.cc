@@ -110,5 +110,48 @@ TEST(ConfigTest, Errors) {
   EXPECT_THAT(bad_pw, StatusIs(kInvalid, AllOf(HasSubstr("config: database"), Not(HasSubstr("Secret")))));
 }
 
+TEST(ConfigTest, InstanceOptions) {
+  const std::string key = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+  auto config = Config::FromUrls({"database=sqlite:a.db", "node_id=7", "cursor_key=" + key, "node_lease_ttl_ms=9000",
+                                  "node_heartbeat_ms=3000", "cursor_key_grace_ms=60000"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->node_id, 7);
+  EXPECT_EQ(config->cursor_key, key);
+  EXPECT_EQ(config->node_lease_ttl, std::chrono::milliseconds(9000));
+  EXPECT_EQ(config->node_heartbeat, std::chrono::milliseconds(3000));
+  EXPECT_EQ(config->cursor_key_grace, std::chrono::milliseconds(60000));
+  // Defaults: lease a node id, keys from the database, 30 s / 10 s / 7 days.
+  const Config defaults;
+  EXPECT_EQ(defaults.node_id, -1);
+  EXPECT_TRUE(defaults.cursor_key.empty());
+  EXPECT_EQ(defaults.node_lease_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(defaults.node_heartbeat, std::chrono::seconds(10));
+  EXPECT_EQ(defaults.cursor_key_grace, std::chrono::hours(24 * 7));
+  EXPECT_TRUE(defaults.ValidateInstanceOptions().ok());
+}
+
+TEST(ConfigTest, InstanceOptionErrorsNameTheOptionAndNeverEchoTheKey) {
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  EXPECT_THAT(Config::FromUrls({"node_id=1024"}),
+              StatusIs(kInvalid, HasSubstr("config: node_id must be an integer in [0, 1023] (got \"1024\")")));
+  EXPECT_THAT(Config::FromUrls({"node_id=x"}), StatusIs(kInvalid, HasSubstr("node_id")));
+  EXPECT_THAT(Config::FromUrls({"node_id=1", "node_id=2"}), StatusIs(kInvalid, HasSubstr("node_id is given more than once")));
+  auto short_key = Config::FromUrls({"cursor_key=TopSecretKey"});
+  EXPECT_THAT(short_key, StatusIs(kInvalid, AllOf(HasSubstr("cursor_key must be 64 hex digits (32 bytes) (got 12 characters)"),
+                                                  Not(HasSubstr("TopSecret")))));
+  EXPECT_EQ(StatusField(short_key.status()), "cursor_key");
+  auto not_hex = Config::FromUrls({"cursor_key=" + std::string(63, 'a') + "z"});
+  EXPECT_THAT(not_hex, StatusIs(kInvalid, HasSubstr("not all hex digits")));
+  EXPECT_THAT(Config::FromUrls({"node_lease_ttl_ms=0"}), StatusIs(kInvalid, HasSubstr("node_lease_ttl_ms must be")));
+  EXPECT_THAT(Config::FromUrls({"node_lease_ttl_ms=10000", "node_heartbeat_ms=6000"}),
+              StatusIs(kInvalid, HasSubstr("node_heartbeat_ms must be at most half of node_lease_ttl_ms (10000)")));
+  EXPECT_THAT(Config::FromUrls({"nodeid=3"}),
+              StatusIs(kInvalid, HasSubstr("or instance option (node_id, cursor_key, node_lease_ttl_ms, "
+                                           "node_heartbeat_ms or cursor_key_grace_ms)")));
+  Config c;
+  c.node_id = 2000;
+  EXPECT_THAT(c.ValidateInstanceOptions(), StatusIs(kInvalid, HasSubstr("node_id must be -1 or in [0, 1023] (got 2000)")));
+}
+
 }  // namespace
 }  // namespace daira

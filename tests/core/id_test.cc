@@ -220,6 +220,100 @@ TEST(IdTest, ExplicitNodeIdValidation) {
   EXPECT_LE(lenient.node_id(), 1023);
 }
 
+TEST(IdTest, LeaseBoundGeneratorIssuesIdsOnlyWhileItsLeaseIsValid) {
+  ManualClock clock(kStart);
+  IdGenerator gen({.clock = &clock});
+  int lapses = 0;
+  gen.SetLapseListener([&] { ++lapses; });
+  gen.AssignNode(5, clock.Now() + std::chrono::seconds(1));
+  EXPECT_EQ(gen.node_id(), 5);
+  ASSERT_OK_AND_ASSIGN(int64_t a, gen.TryNext());
+  EXPECT_EQ(DecodeId(a).node, 5);
+  // The heartbeat did not renew in time: no more ids under node 5.
+  clock.Advance(std::chrono::seconds(1));
+  EXPECT_THAT(gen.TryNext(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("node_id 5 was not renewed")));
+  EXPECT_THAT(gen.TryNext(), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(lapses, 1);  // the keeper is nudged once per lapse
+  // Next() never fails: it falls back to another (random) node meanwhile, still increasing.
+  const int64_t b = gen.Next();
+  EXPECT_NE(DecodeId(b).node, 5);
+  EXPECT_GT(b, a);
+  // Renewed: node 5 again, and the listener fires again on the next lapse.
+  gen.ExtendNode(clock.Now() + std::chrono::seconds(1));
+  ASSERT_OK_AND_ASSIGN(int64_t c, gen.TryNext());
+  EXPECT_EQ(DecodeId(c).node, 5);
+  EXPECT_GT(c, b);
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_FALSE(gen.TryNext().ok());
+  EXPECT_EQ(lapses, 2);
+}
+
+TEST(IdTest, ANewNodeSortsAfterEverythingIssuedBeforeAndRevokeStopsIds) {
+  ManualClock clock(kStart);
+  IdGenerator gen({.clock = &clock});
+  gen.AssignNode(1023, clock.Now() + std::chrono::hours(1));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(gen.Next());  // same millisecond
+  gen.AssignNode(0, clock.Now() + std::chrono::hours(1));   // a lower node, same wall millisecond
+  ASSERT_OK_AND_ASSIGN(int64_t after, gen.TryNext());
+  EXPECT_EQ(DecodeId(after).node, 0);
+  EXPECT_GT(after, ids.back());
+  gen.RevokeNode(absl::UnavailableError("id generator: the lease on node_id 0 was lost"));
+  EXPECT_THAT(gen.TryNext(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("was lost")));
+  EXPECT_NE(DecodeId(gen.Next()).node, 0);
+  gen.AssignNode(7, clock.Now() + std::chrono::hours(1));
+  ASSERT_OK_AND_ASSIGN(int64_t again, gen.TryNext());
+  EXPECT_EQ(DecodeId(again).node, 7);
+}
+
+TEST(IdTest, AssignNodeStartsAfterThePreviousHoldersLastMillisecond) {
+  ManualClock clock(kStart);
+  IdGenerator previous({.clock = &clock});
+  previous.AssignNode(9, clock.Now() + std::chrono::hours(1));
+  const int64_t last = previous.Next();
+  IdGenerator next({.clock = &clock});  // same millisecond, same node id, a new holder
+  next.AssignNode(9, clock.Now() + std::chrono::hours(1), /*not_before=*/clock.Now());
+  ASSERT_OK_AND_ASSIGN(int64_t first, next.TryNext());
+  EXPECT_GT(first, last);
+  EXPECT_EQ(DecodeId(first).unix_millis, DecodeId(last).unix_millis + 1);
+  clock.Advance(std::chrono::milliseconds(5));  // the wall clock catches up: no further skew
+  ASSERT_OK_AND_ASSIGN(int64_t later, next.TryNext());
+  EXPECT_EQ(DecodeId(later).unix_millis, DecodeId(last).unix_millis + 5);
+}
+
+// A fork()ed child must never issue ids under its parent's node id: a leased/configured generator
+// refuses (TryNext) or falls back to another node (Next); a derived one picks a new node.
+TEST(IdTest, ForkedChildNeverIssuesIdsUnderTheParentsNode) {
+  IdGenerator leased;
+  leased.AssignNode(321, Clock::System()->Now() + std::chrono::hours(1));
+  IdGenerator configured({.node_id = 654});
+  IdGenerator derived;
+  ASSERT_OK(leased.TryNext().status());
+  ASSERT_OK(configured.TryNext().status());
+  const int derived_parent = derived.node_id();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    absl::StatusOr<int64_t> l = leased.TryNext();
+    if (l.ok() || l.status().code() != absl::StatusCode::kFailedPrecondition) _exit(10);
+    if (DecodeId(leased.Next()).node == 321) _exit(11);
+    if (configured.TryNext().ok()) _exit(12);
+    if (DecodeId(configured.Next()).node == 654) _exit(13);
+    absl::StatusOr<int64_t> d = derived.TryNext();
+    if (!d.ok()) _exit(14);
+    if (DecodeId(*d).node == derived_parent || derived.node_id() == derived_parent) _exit(15);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The parent is unaffected.
+  ASSERT_OK_AND_ASSIGN(int64_t mine, leased.TryNext());
+  EXPECT_EQ(DecodeId(mine).node, 321);
+  EXPECT_EQ(derived.node_id(), derived_parent);
+}
+
 TEST(IdTest, DefaultIsASingleton) {
   IdGenerator* a = IdGenerator::Default();
   ASSERT_NE(a, nullptr);

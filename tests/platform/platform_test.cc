@@ -133,8 +133,23 @@ TEST_P(PlatformTest, ReopenIsIdempotentAndSeesTheData) {
 TEST_P(PlatformTest, WithoutMigrateTheSchemaIsLeftAlone) {
   PlatformOptions options = TestOptions();
   options.migrate = false;
-  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(tdb_->url(), options));
+  // An unmigrated database has no instance_nodes table to lease a node id from: refused, saying how
+  // to fix it, rather than issuing ids that are unique only by chance.
+  EXPECT_THAT(Platform::Open(tdb_->url(), options).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("daira migrate")));
+  ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
+  ASSERT_OK_AND_ASSIGN(auto rows, migrator->Status(ctx_));
+  for (const auto& m : rows) EXPECT_FALSE(m.applied) << m.name;
+  // With its own id generator and a configured cursor key it needs nothing from the schema.
+  IdGenerator ids;
+  options.ids = &ids;
+  Config config;
+  config.database = tdb_->url();
+  config.cursor_key = std::string(64, 'a');
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(config, options));
   EXPECT_FALSE(platform->users().FindByUsername(ctx_, "nobody").ok());
+  ASSERT_OK_AND_ASSIGN(rows, migrator->Status(ctx_));
+  for (const auto& m : rows) EXPECT_FALSE(m.applied) << m.name;
 }
 
 TEST_P(PlatformTest, CloseIsIdempotentAndPingReportsIt) {

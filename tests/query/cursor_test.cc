@@ -192,5 +192,33 @@ TEST(CursorCodecTest, FuzzNeverCrashes) {
   EXPECT_LT(accepted, 1000);
 }
 
+TEST(CursorCodecTest, SeveralKeysVerifyOnlyTheFirstSigns) {
+  ASSERT_OK_AND_ASSIGN(CursorCodec old_only, CursorCodec::Create(kOtherKey));
+  ASSERT_OK_AND_ASSIGN(CursorCodec both, CursorCodec::Create(kKey, {kOtherKey, kKey}));
+  EXPECT_EQ(both.accepted_key_count(), 2u);  // deduplicated
+  const std::string old_token = old_only.Encode(Sample());
+  EXPECT_THAT(both.Decode(old_token, "followers:42", {KeyType::kInt64, KeyType::kInt64}), IsOk());
+  // New tokens are signed with the first key: a codec with only the old key refuses them.
+  const std::string new_token = both.Encode(Sample());
+  ExpectCursorError(old_only.Decode(new_token, "followers:42", {KeyType::kInt64, KeyType::kInt64}),
+                    "signature does not verify");
+  EXPECT_THAT(CursorCodec::Create(kKey, {"short"}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("also_accept")));
+}
+
+TEST(CursorCodecTest, RekeyIsSeenByEveryCopyAndDropsRetiredKeys) {
+  ASSERT_OK_AND_ASSIGN(CursorCodec codec, CursorCodec::Create(kOtherKey));
+  const CursorCodec copy = codec;
+  const std::string old_token = codec.Encode(Sample());
+  ASSERT_OK(codec.Rekey(kKey, {kOtherKey}));  // rotation: the old key still verifies
+  EXPECT_THAT(copy.Decode(old_token, "followers:42", {KeyType::kInt64, KeyType::kInt64}), IsOk());
+  ASSERT_OK_AND_ASSIGN(CursorCodec fresh_only, CursorCodec::Create(kKey));
+  EXPECT_THAT(fresh_only.Decode(copy.Encode(Sample()), "followers:42", {KeyType::kInt64, KeyType::kInt64}), IsOk());
+  ASSERT_OK(codec.Rekey(kKey, {}));  // the grace ended
+  ExpectCursorError(copy.Decode(old_token, "followers:42", {KeyType::kInt64, KeyType::kInt64}),
+                    "signature does not verify");
+  EXPECT_THAT(codec.Rekey("bad", {}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(codec.accepted_key_count(), 1u);  // unchanged by the failed Rekey
+}
+
 }  // namespace
 }  // namespace daira::query

@@ -153,9 +153,14 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *   "password_hash_wait_ms": int           wait for a free slot, then RESOURCE_EXHAUSTED (default 1000)
  *   "refresh_reuse_grace_s": int           a rotated refresh token retried this soon returns the same
  *                                          successor instead of revoking the family (default 30; 0 off)
+ *   "node_id": int             this instance's id node id, 0..1023 (default: lease a free one from the
+ *                              database, so instances sharing it never issue the same ids)
+ *   "cursor_key": string       the cursor signing key, 64 hex digits (default: the keys kept in the
+ *                              database, shared by every instance on it); never echoed in errors
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
- * FAILED_PRECONDITION (an applied migration changed). `out` must not be NULL. */
+ * FAILED_PRECONDITION (an applied migration changed; "node_id" held by another live instance),
+ * RESOURCE_EXHAUSTED (every node id is leased). `out` must not be NULL. */
 DAIRA_C_EXPORT daira_code daira_platform_open(const char* url, size_t url_len, const char* options_json,
                                               size_t options_len, daira_platform_t** out, daira_error_t** err);
 

@@ -17,6 +17,7 @@ constexpr int64_t kMaxRequestBytesLimit = int64_t{1} << 30;
 
 struct OpenOptions {
   PlatformOptions platform;
+  Config config;  // the instance options (node_id, cursor_key); the URL is set by the caller
   size_t max_request_bytes = size_t{1} << 20;
 };
 
@@ -33,6 +34,8 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
   std::optional<int64_t> max_hashes = r.OptInt("max_concurrent_password_hashes");
   std::optional<int64_t> hash_wait = r.OptInt("password_hash_wait_ms");
   std::optional<int64_t> grace = r.OptInt("refresh_reuse_grace_s");
+  std::optional<int64_t> node_id = r.OptInt("node_id");
+  std::optional<std::string> cursor_key = r.OptString("cursor_key");
   DAIRA_RETURN_IF_ERROR(r.Finish());
   if (max_request) {
     if (*max_request < 2 || *max_request > kMaxRequestBytesLimit) {
@@ -40,6 +43,16 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
                           absl::StrCat("must be between 2 and ", kMaxRequestBytesLimit, " (got ", *max_request, ")"));
     }
     open.max_request_bytes = static_cast<size_t>(*max_request);
+  }
+  if (node_id) {
+    if (*node_id < 0 || *node_id > 1023) {
+      return InvalidField(kOpen, "node_id", absl::StrCat("must be in [0, 1023] (got ", *node_id, ")"));
+    }
+    open.config.node_id = static_cast<int>(*node_id);
+  }
+  if (cursor_key) {
+    if (cursor_key->empty()) return InvalidField(kOpen, "cursor_key", "must be 64 hex digits (got an empty string)");
+    open.config.cursor_key = *cursor_key;  // checked by Platform::Open (never echoed)
   }
   if (cost == "test") {
     options.accounts = services::AccountsOptions::ForTesting();
@@ -101,7 +114,8 @@ daira_code daira_platform_open(const char* url, size_t url_len, const char* opti
     DAIRA_ASSIGN_OR_RETURN(std::string_view options_text,
                            daira::cabi::Text(kOpen, "options_json", options_json, options_len));
     DAIRA_ASSIGN_OR_RETURN(daira::cabi::OpenOptions options, daira::cabi::ParseOptions(options_text));
-    auto platform = daira::Platform::Open(std::string_view(url, url_len), options.platform);
+    options.config.database = std::string(url, url_len);
+    auto platform = daira::Platform::Open(options.config, options.platform);
     if (!platform.ok()) return daira::Annotate(platform.status(), kOpen);
     auto handle = std::make_unique<daira_platform>();
     handle->max_request_bytes = options.max_request_bytes;

@@ -1481,7 +1481,17 @@ class Platform:
     def __enter__(self) -> "Platform": ...
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool: ...
 
-def open(url: str, *, migrate: bool = True, password_cost: Literal["default", "test"] = "default") -> Platform: ...
+def open(
+    url: str,
+    *,
+    migrate: bool = True,
+    password_cost: Literal["default", "test"] = "default",
+    node_id: Optional[int] = None,
+    cursor_key: Optional[str] = None,
+) -> Platform:
+    """Opens a platform on a database URL. node_id: this instance's id node id in [0, 1023] (None:
+    lease a free one from the database). cursor_key: the cursor signing key as 64 hex digits (None:
+    the keys kept in the database, shared by every instance on it)."""
 
 # ---------------------------------------------------------------- test / bench helpers
 

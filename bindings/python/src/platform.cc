@@ -4,9 +4,11 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "common.h"
+#include "daira/core/config.h"
 #include "daira/core/status.h"
 #include "daira/store/database.h"
 #include "module.h"
@@ -126,7 +128,20 @@ std::string BackendOf(const std::string& url) {
   return scheme == "postgresql" ? "postgres" : scheme;
 }
 
-PyPlatform Open(const std::string& url, bool migrate, const std::string& password_cost) {
+PyPlatform Open(const std::string& url, bool migrate, const std::string& password_cost,
+                std::optional<int> node_id, std::optional<std::string> cursor_key) {
+  Config config;
+  config.database = url;
+  if (node_id.has_value()) {
+    if (*node_id < 0 || *node_id > 1023) {
+      Throw(InvalidField("open", "node_id", "must be in [0, 1023] (got " + std::to_string(*node_id) + ")"));
+    }
+    config.node_id = *node_id;
+  }
+  if (cursor_key.has_value()) {
+    if (cursor_key->empty()) Throw(InvalidField("open", "cursor_key", "must be 64 hex digits (got an empty string)"));
+    config.cursor_key = *cursor_key;
+  }
   PlatformOptions options;
   options.migrate = migrate;
   if (password_cost == "test") {
@@ -138,7 +153,7 @@ PyPlatform Open(const std::string& url, bool migrate, const std::string& passwor
   std::unique_ptr<Platform> platform;
   {
     py::gil_scoped_release release;
-    platform = Unwrap(Platform::Open(url, options));
+    platform = Unwrap(Platform::Open(config, options));
   }
   return PyPlatform(std::make_shared<Core>(std::move(platform), BackendOf(url)));
 }
@@ -205,11 +220,15 @@ void RegisterPlatform(py::module_& m) {
       });
 
   m.def("open", &Open, py::arg("url"), py::kw_only(), py::arg("migrate") = true,
-        py::arg("password_cost") = "default",
+        py::arg("password_cost") = "default", py::arg("node_id") = py::none(), py::arg("cursor_key") = py::none(),
         "Opens a platform on a database URL: 'sqlite:PATH', 'sqlite::memory:' or 'postgres://…'.\n\n"
         "migrate: apply the embedded schema (idempotent). password_cost: 'default' (argon2id\n"
-        "interactive) or 'test' (the cheapest cost; for tests only). Raises InvalidArgument for a\n"
-        "malformed URL, Unavailable when the database cannot be reached.");
+        "interactive) or 'test' (the cheapest cost; for tests only). node_id: this instance's id\n"
+        "node id in [0, 1023] (default None: lease a free one from the database). cursor_key: the\n"
+        "cursor signing key as 64 hex digits (default None: the keys kept in the database). Raises\n"
+        "InvalidArgument for a malformed URL or option, Unavailable when the database cannot be\n"
+        "reached, FailedPrecondition when node_id is held by another live instance,\n"
+        "ResourceExhausted when every node id is leased.");
 
   // Test support: one statement on a fresh single-connection database handle (e.g. CREATE SCHEMA).
   m.def(

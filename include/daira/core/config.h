@@ -4,8 +4,15 @@
 //   auto cfg2 = daira::Config::FromUrls({"database=postgres://app@127.0.0.1:5433/app",
 //                                        "cache=redis://127.0.0.1:6380/0"});
 //   if (!cfg2.ok()) { /* InvalidArgument naming the concern and what is wrong */ }
+//   auto cfg3 = daira::Config::FromUrls({"database=postgres://app@db/app", "node_id=7",
+//                                        "cursor_key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"});
+//
+// Besides the concern URLs, a few instance options are given the same way (name=value); they say how
+// this instance shares the database with others (docs/reliability.md, "Ids and cursor keys across
+// instances"; every one is listed in docs/configuration.md).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,11 +28,32 @@ struct Config {
   std::string realtime = "memory:";            // memory: | redis://...
   std::string blobs = "file:./daira-blobs";    // file:DIR | s3://...
 
+  // ---- Instance options ----
+  // node_id=N: this instance's id-generator node id, in [0, 1023], instead of leasing a free one from
+  // the database. It is still registered there (a leased instance can never take it); Platform::Open
+  // fails with FailedPrecondition while another live instance holds it. -1 (default): lease one.
+  int node_id = -1;
+  // cursor_key=HEX: the cursor signing key as 64 hex digits (32 bytes), instead of the keys kept in
+  // the database. Every instance serving the same clients must then be given the same key. A secret:
+  // never echoed in errors. "" (default): use the database's keys.
+  std::string cursor_key;
+  // node_lease_ttl_ms=: how long a node id lease lives without a heartbeat. Default 30 s.
+  std::chrono::milliseconds node_lease_ttl{30000};
+  // node_heartbeat_ms=: how often the lease is renewed (and the cursor keys re-read); at most half of
+  // node_lease_ttl. Default 10 s.
+  std::chrono::milliseconds node_heartbeat{10000};
+  // cursor_key_grace_ms=: how long a rotated-out cursor key is still accepted. Default 7 days.
+  std::chrono::milliseconds cursor_key_grace{std::chrono::hours(24 * 7)};
+
   // The embedded default on the SQLite file at `path`.
   static Config Embedded(std::string_view path);
-  // Parses "concern=url" entries (database, cache, bus, realtime, blobs); unknown concerns or
-  // malformed URLs are InvalidArgument naming the entry.
+  // Parses "concern=url" entries (database, cache, bus, realtime, blobs) and "option=value" entries
+  // (node_id, cursor_key, node_lease_ttl_ms, node_heartbeat_ms, cursor_key_grace_ms); unknown names,
+  // malformed URLs or out-of-range values are InvalidArgument naming the entry.
   static absl::StatusOr<Config> FromUrls(const std::vector<std::string>& entries);
+  // Checks the instance options (ranges, cursor_key's form, node_heartbeat <= node_lease_ttl / 2):
+  // InvalidArgument naming the option. Platform::Open calls it.
+  absl::Status ValidateInstanceOptions() const;
 };
 
 }  // namespace daira::inline v0

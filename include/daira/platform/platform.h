@@ -14,6 +14,15 @@
 // have no backends yet: their embedded defaults are accepted and a non-default URL is refused with
 // Unimplemented naming the concern, rather than silently ignored.
 //
+// Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
+// leases a free id-generator node id from the database (or registers the configured Config::node_id)
+// so no two running instances issue the same ids, and keys its cursor codec from the database's
+// cursor_keys (or Config::cursor_key) so every instance accepts every instance's cursors. A background
+// thread renews the lease and re-reads the keys every Config::node_heartbeat; Close stops it and
+// releases the lease. If the lease is lost (taken over after it expired, e.g. the process was paused
+// longer than node_lease_ttl), ids stop under that node at once and a new lease is taken. A fork()ed
+// child never issues ids under its parent's node id: it must open its own Platform.
+//
 // Lifetime: services returned by the accessors are owned by the Platform and live until it is
 // destroyed. Close() closes the database's connections; the database object itself lives until the
 // Platform is destroyed, so after Close() every operation on a service returns FailedPrecondition
@@ -66,7 +75,9 @@ struct PlatformOptions {
   services::AccountsOptions accounts{};
   // Time source for every service; null: Clock::System(). Not owned; must outlive the Platform.
   const Clock* clock = nullptr;
-  // Id generator for every service; null: IdGenerator::Default(). Not owned; must outlive the Platform.
+  // Id generator for every service; null: the platform's own, bound to a node id leased from the
+  // database (or Config::node_id). When given, no node id is leased: the caller answers for its node
+  // id's uniqueness. Not owned; must outlive the Platform.
   IdGenerator* ids = nullptr;
 };
 
@@ -74,8 +85,10 @@ class Platform {
  public:
   // Opens the backends `config` names and, unless options.migrate is false, migrates the database.
   // Fails with InvalidArgument (a malformed URL or option, naming it), Unavailable (the database cannot
-  // be reached), FailedPrecondition (an applied migration changed) or Unimplemented (a concern URL whose
-  // backend does not exist yet).
+  // be reached), FailedPrecondition (an applied migration changed; the configured node_id is held by
+  // another live instance; the database lacks migration 012 and options.migrate is false),
+  // ResourceExhausted (every node id is leased by a live instance) or Unimplemented (a concern URL
+  // whose backend does not exist yet).
   static absl::StatusOr<std::unique_ptr<Platform>> Open(const Config& config, const PlatformOptions& options = {});
   // Shorthand: the database URL, every other concern at its embedded default.
   static absl::StatusOr<std::unique_ptr<Platform>> Open(std::string_view database_url,
@@ -126,8 +139,13 @@ class Platform {
   // FailedPrecondition after Close().
   absl::Status Ping(const RequestContext& ctx);
 
-  // Closes every pooled connection (leased ones when they come back); every later operation returns
-  // FailedPrecondition. Idempotent; returns OK.
+  // One heartbeat now, as the background thread does every Config::node_heartbeat: renews the node
+  // lease (re-taking a fresh one if it was lost) and re-reads the cursor keys (after a
+  // `daira keys rotate`). Returns the first error; FailedPrecondition after Close().
+  absl::Status Heartbeat();
+
+  // Releases the node id lease, then closes every pooled connection (leased ones when they come back);
+  // every later operation returns FailedPrecondition. Idempotent; returns OK.
   absl::Status Close();
   bool closed() const;
 

@@ -17,8 +17,14 @@
 // followed by a 32-byte crypto_auth (HMAC-SHA512-256) tag over everything before it. Cursors are
 // authenticated, not encrypted: a client can read the sort keys but cannot forge or alter them.
 //
-// Thread-safety: CursorCodec is immutable after construction; Encode/Decode are safe from any thread.
-// Default()/SetDefaultKey() are safe from any thread.
+// Keys: a codec signs with one key and accepts tokens signed with that key or with any of its
+// "also accept" keys (the previous keys during a rotation's grace period). A daira::Platform owns one
+// codec whose keys come from the database (store::CursorKeys), so every instance on that database
+// accepts every instance's cursors; it re-keys the codec when the keys rotate (Rekey). Copies of a
+// codec share its keys: a Rekey is seen by every copy.
+//
+// Thread-safety: Encode/Decode/Rekey are safe from any thread, concurrently (each Encode/Decode uses
+// one consistent set of keys). Default()/SetDefaultKey() are safe from any thread.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +74,9 @@ class CursorCodec {
 
   // A codec authenticating with `key` (exactly kKeyBytes raw bytes; else InvalidArgument naming "key").
   static absl::StatusOr<CursorCodec> Create(std::string_view key);
+  // A codec signing with `signing_key` and also accepting tokens signed with any of `also_accept`
+  // (each kKeyBytes; else InvalidArgument naming "key" or "also_accept").
+  static absl::StatusOr<CursorCodec> Create(std::string_view signing_key, const std::vector<std::string>& also_accept);
   // A codec with a fresh random key (libsodium randombytes).
   static CursorCodec Random();
 
@@ -77,6 +86,13 @@ class CursorCodec {
   // Replaces the process default key (InvalidArgument naming "key" unless kKeyBytes long). Tokens
   // issued under the old key stop decoding.
   static absl::Status SetDefaultKey(std::string_view key);
+
+  // Replaces the keys of this codec and of every copy of it, atomically: later Encodes sign with
+  // `signing_key`; later Decodes accept it and `also_accept`. Same validation as Create; on error the
+  // keys are unchanged.
+  absl::Status Rekey(std::string_view signing_key, const std::vector<std::string>& also_accept);
+  // How many keys Decode accepts now (the signing key plus the also-accept keys, deduplicated).
+  size_t accepted_key_count() const;
 
   // The token for `cursor`. Preconditions (checked by assertion in debug builds, clamped otherwise):
   // scope ≤ kMaxScopeBytes, 1..kMaxKeys keys, string keys ≤ kMaxStringKeyBytes.
@@ -93,8 +109,9 @@ class CursorCodec {
   }
 
  private:
-  explicit CursorCodec(std::shared_ptr<const std::string> key) : key_(std::move(key)) {}
-  std::shared_ptr<const std::string> key_;  // kKeyBytes raw bytes; shared so copies are cheap
+  struct Keyring;  // the current keys behind a lock; shared by copies
+  explicit CursorCodec(std::shared_ptr<Keyring> ring) : ring_(std::move(ring)) {}
+  std::shared_ptr<Keyring> ring_;
 };
 
 }  // namespace daira::inline v0::query

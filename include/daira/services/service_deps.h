@@ -1,4 +1,4 @@
-// What every domain service is built from: the database, a clock and an id generator.
+// What every domain service is built from: the database, a clock, an id generator and a cursor codec.
 //
 //   services::ServiceDeps deps{.db = db.get()};              // clock/ids default to the process ones
 //   auto accounts = services::Accounts(deps);
@@ -14,6 +14,7 @@
 
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
+#include "daira/query/cursor.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0::services {
@@ -22,9 +23,17 @@ struct ServiceDeps {
   store::Database* db = nullptr;      // required; not owned
   const Clock* clock = nullptr;       // null: Clock::System()
   IdGenerator* ids = nullptr;         // null: IdGenerator::Default()
+  // Signs and checks every page cursor the services hand out; null: query::CursorCodec::Default()
+  // (a per-process random key). daira::Platform sets its own, keyed from the database.
+  const query::CursorCodec* cursors = nullptr;
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }
+  // A new id, or why none may be issued now (IdGenerator::TryNext: Unavailable while the node lease
+  // is being renewed or re-taken, FailedPrecondition in a fork()ed child or after Close).
+  absl::StatusOr<int64_t> NextId() const { return ids_or_default().TryNext(); }
+  // A handle on the cursor codec (copies share its keys).
+  query::CursorCodec cursor_codec() const { return cursors != nullptr ? *cursors : query::CursorCodec::Default(); }
   int64_t NowMicros() const { return ToUnixMicros(clock_or_default().Now()); }
 };
 
