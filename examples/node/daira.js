@@ -152,7 +152,8 @@ class Platform extends Handle {
   // Begins a transaction (daira_transaction_begin): a Transaction offers call() and record(), each run
   // inside it. `isolation`: 'default' (the backend's), 'read_committed', 'repeatable_read' or
   // 'serializable' (PostgreSQL; SQLite's transactions are always serializable). End it with commit()
-  // or rollback(); until then it holds one pooled connection (on SQLite the write lock).
+  // or rollback(); until then it holds one pooled connection (on SQLite the one writer: other
+  // transactions and the platform's writes wait for it).
   begin(isolation = 'default') {
     if (this.handle === null) throw this.closedError();
     const opts = encode({ isolation });

@@ -187,9 +187,11 @@ DAIRA_C_EXPORT daira_code daira_platform_ping(daira_platform_t* platform, daira_
  *
  * Each call inside runs as a SAVEPOINT: a call that fails (ALREADY_EXISTS, INVALID_ARGUMENT, …) undoes
  * only its own writes and the transaction stays usable — on PostgreSQL too. Calls on one transaction
- * handle are serialized (threads sharing it take turns); it holds one pooled write connection (and on
- * SQLite the database's write lock) until it ends, so keep it short and ALWAYS end it with
- * daira_transaction_commit() or daira_transaction_rollback() — which also free the handle.
+ * handle are serialized (threads sharing it take turns); it holds one pooled write connection until it
+ * ends, so keep it short and ALWAYS end it with daira_transaction_commit() or
+ * daira_transaction_rollback() — which also free the handle. SQLite has one writer connection: a second
+ * transaction, or a write on the platform handle, waits for the first to end (RESOURCE_EXHAUSTED after
+ * the pool's acquire_timeout_ms, 5 s by default).
  * daira_platform_shutdown() (and so daira_platform_close()) rolls back every transaction still open:
  * later calls on its handle are FAILED_PRECONDITION, its commit is FAILED_PRECONDITION (nothing was
  * written), its rollback OK; the handle stays valid until then even after daira_platform_close().

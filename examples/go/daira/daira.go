@@ -292,7 +292,7 @@ func (p *Platform) Close() error {
 // each runs inside the transaction, seeing its uncommitted writes. A call that fails undoes only its
 // own writes; the transaction goes on. End it with Commit or Rollback (Rollback after Commit is a
 // no-op, so `defer tx.Rollback()` is safe); until then it holds one pooled connection (on SQLite the
-// write lock). Platform.Shutdown or Close roll back a Tx still open: its calls and Commit then fail
+// one writer: other transactions and the platform's writes wait for it). Platform.Shutdown or Close roll back a Tx still open: its calls and Commit then fail
 // with FailedPrecondition.
 type Tx struct {
 	calls
