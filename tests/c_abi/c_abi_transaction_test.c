@@ -339,6 +339,50 @@ static void test_threads_share_a_transaction(daira_platform_t* p, const char* bo
   daira_error_free(&err);
 }
 
+/* Postgres: two serializable transactions in write skew (each counts the users, then registers one):
+ * one of them fails with ABORTED — at a call or at its commit — and the commit frees its handle all the
+ * same; at most one of the two users exists afterwards. SQLite runs one write transaction at a time (a
+ * second begin waits for the first), so there is nothing to conflict: declared, not run. */
+static void test_serialization_conflict(daira_platform_t* p, const char* url) {
+  daira_platform_t* t1;
+  daira_platform_t* t2;
+  daira_error_t* err = NULL;
+  char request[256];
+  daira_code codes[6];
+  int i, aborted = 0, committed = 0;
+  if (strncmp(url, "postgres", 8) != 0) {
+    printf("c_abi_transaction_test: serialization conflict: postgres only (SQLite has one writer)\n");
+    return;
+  }
+  t1 = begin(p, "{\"isolation\":\"serializable\"}");
+  t2 = begin(p, "{\"isolation\":\"serializable\"}");
+  if (t1 == NULL || t2 == NULL) {
+    daira_transaction_rollback(&t1, NULL);
+    daira_transaction_rollback(&t2, NULL);
+    return;
+  }
+  codes[0] = call(daira_users_count, t1, "{}", NULL, &err);
+  codes[1] = call(daira_users_count, t2, "{}", NULL, &err);
+  register_request("skew1", request, sizeof request);
+  codes[2] = call(daira_accounts_register, t1, request, NULL, &err);
+  register_request("skew2", request, sizeof request);
+  codes[3] = call(daira_accounts_register, t2, request, NULL, &err);
+  codes[4] = daira_transaction_commit(&t1, &err);
+  codes[5] = daira_transaction_commit(&t2, &err);
+  CHECK(t1 == NULL && t2 == NULL);
+  for (i = 0; i < 6; ++i) {
+    if (codes[i] == DAIRA_ABORTED) ++aborted;
+    CHECK(codes[i] == DAIRA_OK || codes[i] == DAIRA_ABORTED);
+  }
+  CHECK(aborted >= 1);
+  CHECK(codes[4] == DAIRA_ABORTED || codes[5] == DAIRA_ABORTED);
+  committed = (codes[4] == DAIRA_OK) + (codes[5] == DAIRA_OK);
+  CHECK(committed <= 1);
+  EXPECT_USER(p, "skew1", codes[4] == DAIRA_OK && codes[2] == DAIRA_OK);
+  EXPECT_USER(p, "skew2", codes[5] == DAIRA_OK && codes[3] == DAIRA_OK);
+  daira_error_free(&err);
+}
+
 /* Shutdown with transactions open rolls them back: their calls and commits fail, their rollbacks are
  * OK, nothing was written. Then close with transactions open: the handles stay valid until they end. */
 static void test_shutdown_and_close(const char* url) {
@@ -501,6 +545,7 @@ int main(int argc, char** argv) {
   test_failed_call_inside(p);
   test_refusals(p);
   test_threads_share_a_transaction(p, bob);
+  test_serialization_conflict(p, url);
   CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   CHECK(p == NULL);
   daira_error_free(&err);
