@@ -11,6 +11,8 @@
 // store::Transaction (owning its leased write connection, binding no context) and a RequestContext.
 // Each call binds that context to the transaction for the call's duration, on the calling thread
 // (RequestContext::TransactionBinding), and runs inside a SAVEPOINT (OpenTransaction::RunNested).
+#include "daira/store/transaction.h"
+
 #include <algorithm>
 #include <mutex>
 #include <optional>
@@ -19,7 +21,6 @@
 #include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
 #include "daira/store/database.h"
-#include "daira/store/transaction.h"
 #include "internal.h"
 
 namespace daira::cabi {
@@ -96,9 +97,11 @@ absl::Status Begin(daira_platform_t* platform, const char* options_json, size_t 
     return absl::FailedPreconditionError(absl::StrCat(ToAbsl(kBegin), ": platform is closed"));
   }
   std::shared_lock<std::shared_mutex> lock(root.mu);
-  if (root.platform == nullptr) return absl::FailedPreconditionError(absl::StrCat(ToAbsl(kBegin), ": platform is closed"));
+  if (root.platform == nullptr)
+    return absl::FailedPreconditionError(absl::StrCat(ToAbsl(kBegin), ": platform is closed"));
   RequestContext ctx;
-  absl::StatusOr<store::ConnectionLease> lease = root.platform->database().Acquire(ctx, store::Access::kWrite);
+  absl::StatusOr<store::ConnectionLease> lease =
+      root.platform->database().Acquire(ctx, store::Access::kWrite);
   if (!lease.ok()) return Annotate(lease.status(), kBegin);
   // BEGIN IMMEDIATE on SQLite: the write lock now, so a write later in the transaction never meets
   // SQLITE_BUSY half way. The transaction owns the lease and binds no context: each call binds the
@@ -127,7 +130,8 @@ absl::Status End(daira_platform_t** handle_ptr, bool commit) {
     return commit ? NullArgument(op, "tx") : absl::OkStatus();
   }
   if ((*handle_ptr)->parent == nullptr) {
-    return InvalidField(op, "tx", "is a platform handle, not a transaction (end a platform with daira_platform_close)");
+    return InvalidField(op, "tx",
+                        "is a platform handle, not a transaction (end a platform with daira_platform_close)");
   }
   std::unique_ptr<daira_platform> handle(*handle_ptr);
   *handle_ptr = nullptr;
@@ -144,7 +148,9 @@ absl::Status End(daira_platform_t** handle_ptr, bool commit) {
       } else if (commit) {
         st = absl::FailedPreconditionError(
             tx.rolled_back_by_shutdown()
-                ? absl::StrCat(ToAbsl(op), ": the transaction was rolled back when its platform shut down; nothing was written")
+                ? absl::StrCat(
+                      ToAbsl(op),
+                      ": the transaction was rolled back when its platform shut down; nothing was written")
                 : absl::StrCat(ToAbsl(op), ": the transaction is over; nothing was written"));
       }
     } catch (...) {
@@ -174,8 +180,8 @@ absl::Status RunInTransaction(daira_platform& handle, std::string_view op,
   if (!tx.active()) {
     return absl::FailedPreconditionError(
         absl::StrCat(ToAbsl(op), tx.rolled_back_by_shutdown()
-                             ? ": the transaction was rolled back when its platform shut down"
-                             : ": the transaction is over"));
+                                     ? ": the transaction was rolled back when its platform shut down"
+                                     : ": the transaction is over"));
   }
   RequestContext::TransactionBinding binding(tx.ctx(), tx.open_transaction());
   absl::Status call;
