@@ -41,6 +41,7 @@ expect() {
 registered alice and bob
 bob follows alice
 alice posted: hello from $lang #daira (hashtags: daira)
+committed: the follow and the post, in one transaction
 bob's home feed: 1 post(s)
   @alice: hello from $lang #daira
 second alice: ALREADY_EXISTS (field username)

@@ -1,5 +1,5 @@
-// daira from Go through the C ABI (cgo): open an embedded database, register two users, follow, post,
-// read the feed. Prints fixed lines ending with "go example: ok".
+// daira from Go through the C ABI (cgo): open an embedded database, register two users, follow and
+// post in one transaction, read the feed. Prints fixed lines ending with "go example: ok".
 //
 //	CGO_CFLAGS=-I<prefix>/include CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>" go run .
 package main
@@ -61,17 +61,25 @@ func run() error {
 	}
 	fmt.Printf("registered %s and %s\n", alice.Username, bob.Username)
 
-	if err := db.Call("social_follow", map[string]any{"follower_id": bob.ID, "followee_id": alice.ID}, nil); err != nil {
-		return err
-	}
-	fmt.Println("bob follows alice")
-
+	// Two writes in one transaction: bob's follow and alice's post commit together, or neither does
+	// (Transact rolls back when the function returns an error).
 	var post Post
-	if err := db.Call("content_create_post", map[string]any{
-		"author_id": alice.ID, "content": "hello from go #daira"}, &post); err != nil {
+	err = db.Transact("", func(tx *daira.Tx) error {
+		if err := tx.Call("social_follow", map[string]any{"follower_id": bob.ID, "followee_id": alice.ID}, nil); err != nil {
+			return err
+		}
+		fmt.Println("bob follows alice")
+		if err := tx.Call("content_create_post", map[string]any{
+			"author_id": alice.ID, "content": "hello from go #daira"}, &post); err != nil {
+			return err
+		}
+		fmt.Printf("alice posted: %s (hashtags: %s)\n", post.Content, strings.Join(post.Hashtags, ","))
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	fmt.Printf("alice posted: %s (hashtags: %s)\n", post.Content, strings.Join(post.Hashtags, ","))
+	fmt.Println("committed: the follow and the post, in one transaction")
 
 	var feed Page[Post]
 	if err := db.Call("feed_home", map[string]any{"viewer_id": bob.ID, "limit": 20}, &feed); err != nil {

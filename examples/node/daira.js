@@ -7,6 +7,10 @@
 //   const db = daira.open('sqlite:/tmp/app.db', { password_cost: 'test' });
 //   const alice = db.call('accounts_register', { username: 'alice', email: 'a@x.io', password: 'pw pw pw pw' });
 //   const w = db.record('wallets_get', { id: wallet.id }, 'balance,currency');   // a record call + field mask
+//   const post = db.transaction((tx) => {             // one commit for both writes; a throw rolls back
+//     tx.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
+//     return tx.call('content_create_post', { author_id: alice.id, content: 'hi' });
+//   });
 //   db.close();
 //
 // Ownership: every string the library returns is copied into JS and freed with daira_free at once;
@@ -39,6 +43,10 @@ const c = {
                  '_Out_ daira_platform_t **out, _Inout_ daira_error_t **err)'),
   shutdown: lib.func('int daira_platform_shutdown(daira_platform_t *platform, _Inout_ daira_error_t **err)'),
   close: lib.func('int daira_platform_close(_Inout_ daira_platform_t **platform, _Inout_ daira_error_t **err)'),
+  begin: lib.func('int daira_transaction_begin(daira_platform_t *platform, const char *options, size_t options_len, ' +
+                  '_Out_ daira_platform_t **out_tx, _Inout_ daira_error_t **err)'),
+  commit: lib.func('int daira_transaction_commit(_Inout_ daira_platform_t **tx, _Inout_ daira_error_t **err)'),
+  rollback: lib.func('int daira_transaction_rollback(_Inout_ daira_platform_t **tx, _Inout_ daira_error_t **err)'),
 };
 
 // The service calls all share one signature; they are bound on first use by name ("feed_home").
@@ -88,15 +96,22 @@ function encode(value) {
   return value === undefined ? '' : JSON.stringify(value);
 }
 
-class Platform {
+// What a Platform and a Transaction share: the calls, made on `handle` (a daira_platform_t*: the C ABI
+// runs a call made with a transaction handle inside that transaction).
+class Handle {
   constructor(handle) {
     this.handle = handle;
+  }
+
+  // The error a call on an ended handle throws (FAILED_PRECONDITION).
+  closedError() {
+    return new DairaError(9, 'platform is closed', 'platform', []);
   }
 
   // Calls the service call daira_<name> with `request` (an object) and returns the parsed record.
   // Not for record calls (their C signature has a `fields` parameter): use record().
   call(name, request = {}) {
-    if (this.handle === null) throw new DairaError(9, 'platform is closed', 'platform', []);
+    if (this.handle === null) throw this.closedError();
     if (records.has(name)) throw new TypeError(`${name} is a record call: use record(name, request, fields)`);
     const fn = callFunction(name);
     const text = encode(request);
@@ -108,7 +123,7 @@ class Platform {
   // mask `fields` ("balance,currency"; null/undefined or "" = every field) and returns the parsed record
   // or page. The exists/count calls and the writes are service calls: use call().
   record(name, request = {}, fields = null) {
-    if (this.handle === null) throw new DairaError(9, 'platform is closed', 'platform', []);
+    if (this.handle === null) throw this.closedError();
     if (calls.has(name)) throw new TypeError(`${name} is a service call: use call(name, request)`);
     if (fields !== null && fields !== undefined && typeof fields !== 'string') {
       throw new TypeError('fields must be a string of comma-separated field names, or null');
@@ -131,14 +146,77 @@ class Platform {
       c.free(out[0]);
     }
   }
+}
 
-  // Shuts down and frees the handle. Idempotent.
+class Platform extends Handle {
+  // Begins a transaction (daira_transaction_begin): a Transaction offers call() and record(), each run
+  // inside it. `isolation`: 'default' (the backend's), 'read_committed', 'repeatable_read' or
+  // 'serializable' (PostgreSQL; SQLite's transactions are always serializable). End it with commit()
+  // or rollback(); until then it holds one pooled connection (on SQLite the one writer: other
+  // transactions and the platform's writes wait for it).
+  begin(isolation = 'default') {
+    if (this.handle === null) throw this.closedError();
+    const opts = encode({ isolation });
+    const out = [null];
+    const errBox = [null];
+    const code = c.begin(this.handle, opts, Buffer.byteLength(opts), out, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+    return new Transaction(out[0]);
+  }
+
+  // Runs fn(tx) in a transaction and returns what it returns: commits when it returns, rolls back and
+  // rethrows when it throws. A DairaError with codeName 'ABORTED' from the commit means: run it again.
+  transaction(fn, { isolation = 'default' } = {}) {
+    const tx = this.begin(isolation);
+    let result;
+    try {
+      result = fn(tx);
+    } catch (e) {
+      tx.rollback();
+      throw e;
+    }
+    tx.commit();
+    return result;
+  }
+
+  // Shuts down and frees the handle. Idempotent. A transaction still open is rolled back (its commit()
+  // then throws FAILED_PRECONDITION).
   close() {
     if (this.handle === null) return;
     const box = [this.handle];
     const errBox = [null];
     this.handle = null;
     const code = c.close(box, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+  }
+}
+
+// One database transaction from Platform.begin(): call() and record() run inside it and see its
+// uncommitted writes; a call that fails undoes only its own writes and the transaction goes on.
+class Transaction extends Handle {
+  closedError() {
+    return new DairaError(9, 'the transaction is over', 'tx', []);
+  }
+
+  // Commits and ends the transaction whatever the outcome (a failed commit rolls back): throws a
+  // DairaError — 'ABORTED': retry the whole transaction; 'FAILED_PRECONDITION': it was over already
+  // (committed, rolled back, or its platform closed: nothing was written).
+  commit() {
+    if (this.handle === null) throw this.closedError();
+    this.#end(c.commit);
+  }
+
+  // Discards the transaction's writes and ends it. A no-op once it is over.
+  rollback() {
+    if (this.handle === null) return;
+    this.#end(c.rollback);
+  }
+
+  #end(fn) {
+    const box = [this.handle];
+    const errBox = [null];
+    this.handle = null;  // the library frees the handle in every case
+    const code = fn(box, errBox);
     if (code !== 0) throw takeError(code, errBox);
   }
 }
@@ -152,4 +230,4 @@ function open(url, options = {}) {
   return new Platform(out[0]);
 }
 
-module.exports = { open, version: () => c.version(), DairaError, Platform };
+module.exports = { open, version: () => c.version(), DairaError, Platform, Transaction };

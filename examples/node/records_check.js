@@ -1,6 +1,7 @@
 // A check of the wrapper's record() binding (the typed-repository calls, which take a field mask):
 // a masked wallet read, a get_many, a follows page, the session token hashes refused naming "fields",
-// and record()/call() refusing a name bound the other way. Prints "node records: ok"; exits 1 otherwise.
+// record calls inside a transaction (begin/commit, transaction() rolling back on a throw), and
+// record()/call() refusing a name bound the other way. Prints "node records: ok"; exits 1 otherwise.
 //
 //   DAIRA_C_LIB=/path/to/libdaira_c.so node records_check.js
 'use strict';
@@ -40,6 +41,27 @@ function main() {
                   (e) => e instanceof daira.DairaError && e.codeName === 'INVALID_ARGUMENT' && e.field === 'fields');
     assert.throws(() => db.record('wallets_get', { id: '987654321' }),
                   (e) => e instanceof daira.DairaError && e.codeName === 'NOT_FOUND');
+
+    // In a transaction: a write and a record read of it, invisible outside until commit; a throw rolls
+    // back; a failed call inside leaves the transaction usable.
+    const tx = db.begin();
+    const bobWallet = tx.call('wallets_create', { user_id: bob.id });
+    assert.deepStrictEqual(tx.record('wallets_find_by_user', { user_id: bob.id }, 'currency'),
+                           { id: bobWallet.id, currency: 'USD' });
+    assert.throws(() => db.record('wallets_find_by_user', { user_id: bob.id }),
+                  (e) => e instanceof daira.DairaError && e.codeName === 'NOT_FOUND');
+    assert.throws(() => tx.call('wallets_create', { user_id: bob.id }),
+                  (e) => e instanceof daira.DairaError && e.codeName === 'ALREADY_EXISTS' && e.field === 'user_id');
+    tx.commit();
+    assert.strictEqual(db.record('wallets_find_by_user', { user_id: bob.id }, 'id').id, bobWallet.id);
+    assert.throws(() => tx.call('users_count', {}), (e) => e instanceof daira.DairaError && e.field === 'tx');
+    assert.throws(() => db.transaction((t) => {
+      t.call('accounts_register', { username: 'carol', email: 'carol@example.com', password: 'correct horse battery' });
+      throw new Error('boom');
+    }, { isolation: 'serializable' }), /boom/);
+    assert.strictEqual(db.call('users_count', {}).count, 2);
+    assert.throws(() => db.begin('chaos'),
+                  (e) => e instanceof daira.DairaError && e.codeName === 'INVALID_ARGUMENT' && e.field === 'isolation');
 
     // A name is bound one way only: wallets_get is a record call, wallets_create a service call.
     assert.throws(() => db.call('wallets_get', { id: wallet.id }), TypeError);

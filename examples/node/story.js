@@ -1,5 +1,5 @@
-// daira from Node through the C ABI: open an embedded database, register two users, follow, post,
-// read the feed. Prints fixed lines ending with "node example: ok".
+// daira from Node through the C ABI: open an embedded database, register two users, follow and post
+// in one transaction, read the feed. Prints fixed lines ending with "node example: ok".
 //
 //   DAIRA_C_LIB=/path/to/libdaira_c.so node story.js
 'use strict';
@@ -22,11 +22,16 @@ function main() {
                         { username: 'bob', email: 'bob@example.com', password: 'correct horse battery' });
     console.log(`registered ${alice.username} and ${bob.username}`);
 
-    db.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
-    console.log('bob follows alice');
-
-    const post = db.call('content_create_post', { author_id: alice.id, content: 'hello from node #daira' });
-    console.log(`alice posted: ${post.content} (hashtags: ${post.hashtags.join(',')})`);
+    // Two writes in one transaction: bob's follow and alice's post commit together, or neither does
+    // (a throw inside rolls back).
+    const post = db.transaction((tx) => {
+      tx.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
+      console.log('bob follows alice');
+      const created = tx.call('content_create_post', { author_id: alice.id, content: 'hello from node #daira' });
+      console.log(`alice posted: ${created.content} (hashtags: ${created.hashtags.join(',')})`);
+      return created;
+    });
+    console.log('committed: the follow and the post, in one transaction');
 
     const feed = db.call('feed_home', { viewer_id: bob.id, limit: 20 });
     console.log(`bob's home feed: ${feed.items.length} post(s)`);

@@ -15,7 +15,8 @@ if [[ -n "$bad" ]]; then
 fi
 for required in daira_version daira_free daira_error_free daira_platform_open daira_platform_close \
     daira_accounts_register daira_social_follow daira_content_create_post daira_feed_home \
-    daira_follows_get daira_sessions_get daira_user_profiles_get daira_search_videos; do
+    daira_follows_get daira_sessions_get daira_user_profiles_get daira_search_videos \
+    daira_transaction_begin daira_transaction_commit daira_transaction_rollback; do
   grep -qx "$required" <<<"$symbols" || { echo "$lib does not export $required" >&2; exit 1; }
 done
 echo "c_abi.exports: $(wc -l <<<"$symbols") symbols, all daira_*"

@@ -55,7 +55,9 @@
  * Handles. daira_platform_t is opaque; daira_platform_open() creates it and daira_platform_close()
  * destroys it and sets the caller's pointer to NULL. Calls on a NULL handle are
  * DAIRA_INVALID_ARGUMENT naming "platform"; calls after daira_platform_shutdown() are
- * DAIRA_FAILED_PRECONDITION "… platform is closed".
+ * DAIRA_FAILED_PRECONDITION "… platform is closed". A transaction handle (daira_transaction_begin())
+ * is a daira_platform_t too: every call taking `platform` accepts it and then runs inside that
+ * transaction (see "transactions" below).
  *
  * Threading. A platform handle may be used from any number of threads at once. daira_platform_shutdown()
  * may run concurrently with calls: it waits for calls in flight, and later calls fail cleanly.
@@ -174,6 +176,59 @@ DAIRA_C_EXPORT daira_code daira_platform_close(daira_platform_t** platform, dair
 
 /* One round trip to the database: OK, or the backend's error; FAILED_PRECONDITION after shutdown. */
 DAIRA_C_EXPORT daira_code daira_platform_ping(daira_platform_t* platform, daira_error_t** err);
+
+/* ---- transactions ------------------------------------------------------------------------------ *
+ * Several writes in one commit. A transaction handle IS a daira_platform_t: pass it instead of the
+ * platform to any call below (service calls, record calls, get_many, ping) and the call runs inside
+ * that one database transaction, on its one connection, seeing the transaction's own uncommitted
+ * writes; the platform handle's calls see none of them until COMMIT.
+ *
+ *   daira_platform_t* tx = NULL;
+ *   if (daira_transaction_begin(p, NULL, 0, &tx, &err) != DAIRA_OK) return fail(err);
+ *   daira_code rc = daira_social_follow(tx, follow, strlen(follow), NULL, &err);
+ *   if (rc == DAIRA_OK) rc = daira_content_create_post(tx, post, strlen(post), &out, &err);
+ *   if (rc == DAIRA_OK) rc = daira_transaction_commit(&tx, &err);   // both writes, or neither
+ *   else daira_transaction_rollback(&tx, NULL);                     // tx is NULL afterwards either way
+ *
+ * Each call inside runs as a SAVEPOINT: a call that fails (ALREADY_EXISTS, INVALID_ARGUMENT, …) undoes
+ * only its own writes and the transaction stays usable — on PostgreSQL too. Calls on one transaction
+ * handle are serialized (threads sharing it take turns); it holds one pooled write connection until it
+ * ends, so keep it short and ALWAYS end it with daira_transaction_commit() or
+ * daira_transaction_rollback() — which also free the handle. SQLite has one writer connection: a second
+ * transaction, or a write on the platform handle, waits for the first to end (RESOURCE_EXHAUSTED after
+ * the pool's acquire_timeout_ms, 5 s by default).
+ * daira_platform_shutdown() (and so daira_platform_close()) rolls back every transaction still open:
+ * later calls on its handle are FAILED_PRECONDITION, its commit is FAILED_PRECONDITION (nothing was
+ * written), its rollback OK; the handle stays valid until then even after daira_platform_close().
+ * daira_platform_shutdown()/daira_platform_close() on a transaction handle and a transaction begun on a
+ * transaction handle (no nesting) are INVALID_ARGUMENT naming "platform". As with close, no other
+ * thread may use a transaction handle during or after its commit or rollback. */
+
+/* Begins a transaction on the platform handle `platform` (BEGIN; BEGIN IMMEDIATE on SQLite, taking
+ * the write lock now so no later write in it waits for another writer). `options_json` (may be
+ * NULL/0) is an object with:
+ *   "isolation": string  "default" (the backend's: SQLite is serializable, PostgreSQL read committed),
+ *                        "read_committed", "repeatable_read" or "serializable" (PostgreSQL; SQLite's
+ *                        transactions are serializable whatever is asked)
+ * On success stores the new transaction handle in `*out_tx` (end it with daira_transaction_commit()
+ * or daira_transaction_rollback()). Fails with INVALID_ARGUMENT (an unknown option or isolation,
+ * naming it; `platform` a transaction handle), FAILED_PRECONDITION (platform shut down), the pool's
+ * errors (DEADLINE_EXCEEDED / UNAVAILABLE when no connection could be had). `out_tx` must not be NULL. */
+DAIRA_C_EXPORT daira_code daira_transaction_begin(daira_platform_t* platform, const char* options_json,
+                                                  size_t options_len, daira_platform_t** out_tx,
+                                                  daira_error_t** err);
+
+/* COMMITs the transaction `*tx`, then frees the handle and sets `*tx` to NULL — in every case, failure
+ * included. A failed COMMIT rolls back: ABORTED (a serialization failure or lock conflict) means retry
+ * the whole transaction; FAILED_PRECONDITION when shutdown already rolled it back (nothing was written).
+ * `tx` == NULL or `*tx` == NULL, or `*tx` a platform handle, is INVALID_ARGUMENT naming "tx" (and the
+ * handle is left alone). */
+DAIRA_C_EXPORT daira_code daira_transaction_commit(daira_platform_t** tx, daira_error_t** err);
+
+/* ROLLs BACK the transaction `*tx`, then frees the handle and sets `*tx` to NULL. OK when shutdown
+ * already rolled it back; `*tx` == NULL is a no-op (OK), so cleanup paths need no check. `tx` == NULL or
+ * `*tx` a platform handle is INVALID_ARGUMENT naming "tx". */
+DAIRA_C_EXPORT daira_code daira_transaction_rollback(daira_platform_t** tx, daira_error_t** err);
 
 /* ---- service calls ----------------------------------------------------------------------------- *
  * Every call below has the same shape:

@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <optional>
 #include <shared_mutex>
@@ -24,16 +26,47 @@
 #include "daira/platform/platform.h"
 #include "daira_c.h"
 
-// The opaque handle: the platform plus the lock that makes shutdown safe against calls in flight
-// (calls hold it shared, shutdown exclusive). glibc's rwlock prefers readers, so under a steady stream
-// of calls a writer could wait forever: shutdown first raises `closing`, which turns new calls away
-// without touching the lock, and then waits only for the calls already in flight.
+namespace daira::cabi {
+class TxState;  // transaction.cc
+}
+
+// The opaque handle, of two kinds.
+//
+// A root (daira_platform_open; parent == null): the platform plus the lock that makes shutdown safe
+// against calls in flight (calls hold it shared, shutdown exclusive). glibc's rwlock prefers readers,
+// so under a steady stream of calls a writer could wait forever: shutdown first raises `closing`,
+// which turns new calls away without touching the lock, and then waits only for the calls already in
+// flight. A root also lists its open transaction handles, so shutdown can roll them back before the
+// pool goes away.
+//
+// A transaction (daira_transaction_begin; parent == its root): `tx` holds the open transaction; every
+// call made with the handle runs inside it (PlatformCall), under the root's lock and `closing` flag.
+// Lock order: root.mu (shared for calls, begin and commit; exclusive for shutdown), then root.txs_mu,
+// then a transaction's own mutex (TxState::mu).
 struct daira_platform {
+  // Both in transaction.cc, where TxState is complete.
+  daira_platform();
+  ~daira_platform();
+  daira_platform(const daira_platform&) = delete;
+  daira_platform& operator=(const daira_platform&) = delete;
+
   // Requests longer than this are refused before parsing (the "max_request_bytes" open option).
   size_t max_request_bytes = size_t{1} << 20;
   std::atomic<bool> closing{false};
   std::shared_mutex mu;
   std::unique_ptr<daira::Platform> platform;  // null once shut down
+
+  // ---- transactions (transaction.cc) ----
+  daira_platform* parent = nullptr;           // the root, on a transaction handle; null on a root
+  std::unique_ptr<daira::cabi::TxState> tx;   // on a transaction handle only
+  std::mutex txs_mu;                          // on a root: guards txs and released
+  std::vector<daira_platform*> txs;           // on a root: its transaction handles not yet ended
+  // On a root: daira_platform_close() ran while transaction handles were still open; the last of them
+  // to end frees the root (so they never point at freed memory).
+  bool released = false;
+
+  // The root of this handle (itself for a root).
+  daira_platform& root() { return parent == nullptr ? *this : *parent; }
 };
 
 struct daira_error {
@@ -129,27 +162,53 @@ class Request {
 // ("must be between 1 and 100 (got 9223372036854775807)"), not clamped to another number first.
 int IntLimit(Request& r, std::string_view field, int fallback);
 
-// The shape every platform call shares: checks the handle, holds it shared, runs
-// `body(platform, request_text, ctx)` (returning absl::StatusOr<std::string> of JSON) and hands the
-// JSON out. `op` names the call in messages ("social.follow").
+// Runs `fn(ctx)` inside the open transaction of the transaction handle `tx` (transaction.cc): under
+// the handle's mutex, with the handle's context bound to the transaction on this thread, inside a
+// SAVEPOINT — so a call that fails undoes only its own writes and the transaction stays usable (on
+// Postgres too, where a failed statement would otherwise fail every later one). Returns `fn`'s status,
+// else the savepoint's; FailedPrecondition naming `op` once the transaction is over. The caller holds
+// the root's lock shared.
+absl::Status RunInTransaction(daira_platform& tx, std::string_view op,
+                              const std::function<absl::Status(const RequestContext&)>& fn);
+
+// Rolls back every transaction of `root` still open (daira_platform_shutdown, which holds root.mu
+// exclusively, before it closes the platform): a later commit on their handles is FailedPrecondition.
+void RollBackTransactions(daira_platform& root);
+// daira_platform_close() on a shut-down root: true when it may be freed now; false when transaction
+// handles are still open — then the last of them to end frees it.
+bool ReleaseRoot(daira_platform& root);
+
+// The shape every platform call shares: checks the handle, holds its root shared, runs
+// `body(platform, request_text, ctx)` (returning absl::StatusOr<std::string> of JSON) — inside the
+// handle's transaction when it is a transaction handle — and hands the JSON out. `op` names the call
+// in messages ("social.follow").
 template <typename F>
 daira_code PlatformCall(daira_platform_t* handle, std::string_view op, const char* request_json,
                         size_t request_len, char** out_json, daira_error_t** err, F&& body) noexcept {
   if (out_json != nullptr) *out_json = nullptr;
   return Guarded(err, [&]() -> absl::Status {
     if (handle == nullptr) return NullArgument(op, "platform");
+    daira_platform& root = handle->root();
     absl::StatusOr<std::string_view> text = Text(op, "request_json", request_json, request_len);
     if (!text.ok()) return text.status();
-    if (text->size() > handle->max_request_bytes) return RequestTooLarge(op, text->size(), handle->max_request_bytes);
-    if (handle->closing.load(std::memory_order_acquire)) {
+    if (text->size() > root.max_request_bytes) return RequestTooLarge(op, text->size(), root.max_request_bytes);
+    if (root.closing.load(std::memory_order_acquire)) {
       return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
     }
-    std::shared_lock<std::shared_mutex> lock(handle->mu);
-    if (handle->platform == nullptr) {
+    std::shared_lock<std::shared_mutex> lock(root.mu);
+    if (root.platform == nullptr) {
       return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
     }
-    RequestContext ctx;
-    absl::StatusOr<std::string> json = body(*handle->platform, *text, ctx);
+    absl::StatusOr<std::string> json = absl::InternalError("unreachable");
+    if (handle->parent == nullptr) {
+      RequestContext ctx;
+      json = body(*root.platform, *text, ctx);
+    } else {
+      DAIRA_RETURN_IF_ERROR(RunInTransaction(*handle, op, [&](const RequestContext& ctx) -> absl::Status {
+        json = body(*root.platform, *text, ctx);
+        return json.status();
+      }));
+    }
     if (!json.ok()) return json.status();
     if (out_json != nullptr) {
       *out_json = CopyOut(*json);

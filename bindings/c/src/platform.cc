@@ -87,10 +87,16 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
   return open;
 }
 
+absl::Status TransactionHandle(std::string_view op) {
+  return InvalidField(op, "platform",
+                      "is a transaction handle: end it with daira_transaction_commit or daira_transaction_rollback");
+}
+
 absl::Status Shutdown(daira_platform_t* handle) {
   handle->closing.store(true, std::memory_order_release);  // new calls fail fast from here on
   std::unique_lock<std::shared_mutex> lock(handle->mu);
   if (handle->platform == nullptr) return absl::OkStatus();
+  RollBackTransactions(*handle);  // their connections go back before the pool closes
   absl::Status closed = handle->platform->Close();
   handle->platform.reset();
   return closed;
@@ -128,6 +134,7 @@ daira_code daira_platform_open(const char* url, size_t url_len, const char* opti
 daira_code daira_platform_shutdown(daira_platform_t* platform, daira_error_t** err) {
   return Guarded(err, [&]() -> absl::Status {
     if (platform == nullptr) return NullArgument("platform.shutdown", "platform");
+    if (platform->parent != nullptr) return daira::cabi::TransactionHandle("platform.shutdown");
     return daira::cabi::Shutdown(platform);
   });
 }
@@ -136,24 +143,23 @@ daira_code daira_platform_close(daira_platform_t** platform, daira_error_t** err
   return Guarded(err, [&]() -> absl::Status {
     if (platform == nullptr) return NullArgument("platform.close", "platform");
     if (*platform == nullptr) return absl::OkStatus();
+    if ((*platform)->parent != nullptr) return daira::cabi::TransactionHandle("platform.close");
     absl::Status closed = daira::cabi::Shutdown(*platform);
-    delete *platform;
+    // With transaction handles still open the root stays allocated until the last of them ends.
+    if (daira::cabi::ReleaseRoot(**platform)) delete *platform;
     *platform = nullptr;
     return closed;
   });
 }
 
 daira_code daira_platform_ping(daira_platform_t* platform, daira_error_t** err) {
-  return Guarded(err, [&]() -> absl::Status {
-    if (platform == nullptr) return NullArgument("platform.ping", "platform");
-    if (platform->closing.load(std::memory_order_acquire)) {
-      return absl::FailedPreconditionError("platform.ping: platform is closed");
-    }
-    std::shared_lock<std::shared_mutex> lock(platform->mu);
-    if (platform->platform == nullptr) return absl::FailedPreconditionError("platform.ping: platform is closed");
-    daira::RequestContext ctx;
-    return platform->platform->Ping(ctx);
-  });
+  // A call like any other: on a transaction handle, the round trip runs on the transaction's connection.
+  return daira::cabi::PlatformCall(
+      platform, "platform.ping", nullptr, 0, nullptr, err,
+      [](daira::Platform& p, std::string_view, const daira::RequestContext& ctx) -> absl::StatusOr<std::string> {
+        DAIRA_RETURN_IF_ERROR(p.Ping(ctx));
+        return std::string();
+      });
 }
 
 }  // extern "C"

@@ -172,832 +172,832 @@ var recordCalls = map[string]C.daira_record_fn{
 }
 
 // AccountsRegister calls daira_accounts_register with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsRegister(request any) ([]byte, error) {
-	return p.invoke("accounts_register", C.daira_call_fn(C.daira_accounts_register), request)
+func (c *calls) AccountsRegister(request any) ([]byte, error) {
+	return c.invoke("accounts_register", C.daira_call_fn(C.daira_accounts_register), request)
 }
 
 // AccountsLogin calls daira_accounts_login with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsLogin(request any) ([]byte, error) {
-	return p.invoke("accounts_login", C.daira_call_fn(C.daira_accounts_login), request)
+func (c *calls) AccountsLogin(request any) ([]byte, error) {
+	return c.invoke("accounts_login", C.daira_call_fn(C.daira_accounts_login), request)
 }
 
 // AccountsRefresh calls daira_accounts_refresh with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsRefresh(request any) ([]byte, error) {
-	return p.invoke("accounts_refresh", C.daira_call_fn(C.daira_accounts_refresh), request)
+func (c *calls) AccountsRefresh(request any) ([]byte, error) {
+	return c.invoke("accounts_refresh", C.daira_call_fn(C.daira_accounts_refresh), request)
 }
 
 // AccountsLogout calls daira_accounts_logout with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsLogout(request any) ([]byte, error) {
-	return p.invoke("accounts_logout", C.daira_call_fn(C.daira_accounts_logout), request)
+func (c *calls) AccountsLogout(request any) ([]byte, error) {
+	return c.invoke("accounts_logout", C.daira_call_fn(C.daira_accounts_logout), request)
 }
 
 // AccountsLogoutEverywhere calls daira_accounts_logout_everywhere with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsLogoutEverywhere(request any) ([]byte, error) {
-	return p.invoke("accounts_logout_everywhere", C.daira_call_fn(C.daira_accounts_logout_everywhere), request)
+func (c *calls) AccountsLogoutEverywhere(request any) ([]byte, error) {
+	return c.invoke("accounts_logout_everywhere", C.daira_call_fn(C.daira_accounts_logout_everywhere), request)
 }
 
 // AccountsCheckToken calls daira_accounts_check_token with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsCheckToken(request any) ([]byte, error) {
-	return p.invoke("accounts_check_token", C.daira_call_fn(C.daira_accounts_check_token), request)
+func (c *calls) AccountsCheckToken(request any) ([]byte, error) {
+	return c.invoke("accounts_check_token", C.daira_call_fn(C.daira_accounts_check_token), request)
 }
 
 // AccountsChangePassword calls daira_accounts_change_password with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AccountsChangePassword(request any) ([]byte, error) {
-	return p.invoke("accounts_change_password", C.daira_call_fn(C.daira_accounts_change_password), request)
+func (c *calls) AccountsChangePassword(request any) ([]byte, error) {
+	return c.invoke("accounts_change_password", C.daira_call_fn(C.daira_accounts_change_password), request)
 }
 
 // UsersGet calls daira_users_get with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UsersGet(request any) ([]byte, error) {
-	return p.invoke("users_get", C.daira_call_fn(C.daira_users_get), request)
+func (c *calls) UsersGet(request any) ([]byte, error) {
+	return c.invoke("users_get", C.daira_call_fn(C.daira_users_get), request)
 }
 
 // UsersGetMany calls daira_users_get_many with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UsersGetMany(request any) ([]byte, error) {
-	return p.invoke("users_get_many", C.daira_call_fn(C.daira_users_get_many), request)
+func (c *calls) UsersGetMany(request any) ([]byte, error) {
+	return c.invoke("users_get_many", C.daira_call_fn(C.daira_users_get_many), request)
 }
 
 // UsersFindByUsername calls daira_users_find_by_username with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UsersFindByUsername(request any) ([]byte, error) {
-	return p.invoke("users_find_by_username", C.daira_call_fn(C.daira_users_find_by_username), request)
+func (c *calls) UsersFindByUsername(request any) ([]byte, error) {
+	return c.invoke("users_find_by_username", C.daira_call_fn(C.daira_users_find_by_username), request)
 }
 
 // UsersFindByEmail calls daira_users_find_by_email with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UsersFindByEmail(request any) ([]byte, error) {
-	return p.invoke("users_find_by_email", C.daira_call_fn(C.daira_users_find_by_email), request)
+func (c *calls) UsersFindByEmail(request any) ([]byte, error) {
+	return c.invoke("users_find_by_email", C.daira_call_fn(C.daira_users_find_by_email), request)
 }
 
 // UsersCount calls daira_users_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UsersCount(request any) ([]byte, error) {
-	return p.invoke("users_count", C.daira_call_fn(C.daira_users_count), request)
+func (c *calls) UsersCount(request any) ([]byte, error) {
+	return c.invoke("users_count", C.daira_call_fn(C.daira_users_count), request)
 }
 
 // ProfilesGet calls daira_profiles_get with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ProfilesGet(request any) ([]byte, error) {
-	return p.invoke("profiles_get", C.daira_call_fn(C.daira_profiles_get), request)
+func (c *calls) ProfilesGet(request any) ([]byte, error) {
+	return c.invoke("profiles_get", C.daira_call_fn(C.daira_profiles_get), request)
 }
 
 // ProfilesUpdate calls daira_profiles_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ProfilesUpdate(request any) ([]byte, error) {
-	return p.invoke("profiles_update", C.daira_call_fn(C.daira_profiles_update), request)
+func (c *calls) ProfilesUpdate(request any) ([]byte, error) {
+	return c.invoke("profiles_update", C.daira_call_fn(C.daira_profiles_update), request)
 }
 
 // ProfilesStats calls daira_profiles_stats with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ProfilesStats(request any) ([]byte, error) {
-	return p.invoke("profiles_stats", C.daira_call_fn(C.daira_profiles_stats), request)
+func (c *calls) ProfilesStats(request any) ([]byte, error) {
+	return c.invoke("profiles_stats", C.daira_call_fn(C.daira_profiles_stats), request)
 }
 
 // SocialFollow calls daira_social_follow with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialFollow(request any) ([]byte, error) {
-	return p.invoke("social_follow", C.daira_call_fn(C.daira_social_follow), request)
+func (c *calls) SocialFollow(request any) ([]byte, error) {
+	return c.invoke("social_follow", C.daira_call_fn(C.daira_social_follow), request)
 }
 
 // SocialAcceptFollow calls daira_social_accept_follow with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialAcceptFollow(request any) ([]byte, error) {
-	return p.invoke("social_accept_follow", C.daira_call_fn(C.daira_social_accept_follow), request)
+func (c *calls) SocialAcceptFollow(request any) ([]byte, error) {
+	return c.invoke("social_accept_follow", C.daira_call_fn(C.daira_social_accept_follow), request)
 }
 
 // SocialRejectFollow calls daira_social_reject_follow with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialRejectFollow(request any) ([]byte, error) {
-	return p.invoke("social_reject_follow", C.daira_call_fn(C.daira_social_reject_follow), request)
+func (c *calls) SocialRejectFollow(request any) ([]byte, error) {
+	return c.invoke("social_reject_follow", C.daira_call_fn(C.daira_social_reject_follow), request)
 }
 
 // SocialUnfollow calls daira_social_unfollow with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialUnfollow(request any) ([]byte, error) {
-	return p.invoke("social_unfollow", C.daira_call_fn(C.daira_social_unfollow), request)
+func (c *calls) SocialUnfollow(request any) ([]byte, error) {
+	return c.invoke("social_unfollow", C.daira_call_fn(C.daira_social_unfollow), request)
 }
 
 // SocialBlock calls daira_social_block with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialBlock(request any) ([]byte, error) {
-	return p.invoke("social_block", C.daira_call_fn(C.daira_social_block), request)
+func (c *calls) SocialBlock(request any) ([]byte, error) {
+	return c.invoke("social_block", C.daira_call_fn(C.daira_social_block), request)
 }
 
 // SocialUnblock calls daira_social_unblock with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialUnblock(request any) ([]byte, error) {
-	return p.invoke("social_unblock", C.daira_call_fn(C.daira_social_unblock), request)
+func (c *calls) SocialUnblock(request any) ([]byte, error) {
+	return c.invoke("social_unblock", C.daira_call_fn(C.daira_social_unblock), request)
 }
 
 // SocialIsBlocked calls daira_social_is_blocked with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialIsBlocked(request any) ([]byte, error) {
-	return p.invoke("social_is_blocked", C.daira_call_fn(C.daira_social_is_blocked), request)
+func (c *calls) SocialIsBlocked(request any) ([]byte, error) {
+	return c.invoke("social_is_blocked", C.daira_call_fn(C.daira_social_is_blocked), request)
 }
 
 // SocialMute calls daira_social_mute with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialMute(request any) ([]byte, error) {
-	return p.invoke("social_mute", C.daira_call_fn(C.daira_social_mute), request)
+func (c *calls) SocialMute(request any) ([]byte, error) {
+	return c.invoke("social_mute", C.daira_call_fn(C.daira_social_mute), request)
 }
 
 // SocialUnmute calls daira_social_unmute with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialUnmute(request any) ([]byte, error) {
-	return p.invoke("social_unmute", C.daira_call_fn(C.daira_social_unmute), request)
+func (c *calls) SocialUnmute(request any) ([]byte, error) {
+	return c.invoke("social_unmute", C.daira_call_fn(C.daira_social_unmute), request)
 }
 
 // SocialFollowers calls daira_social_followers with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialFollowers(request any) ([]byte, error) {
-	return p.invoke("social_followers", C.daira_call_fn(C.daira_social_followers), request)
+func (c *calls) SocialFollowers(request any) ([]byte, error) {
+	return c.invoke("social_followers", C.daira_call_fn(C.daira_social_followers), request)
 }
 
 // SocialFollowing calls daira_social_following with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialFollowing(request any) ([]byte, error) {
-	return p.invoke("social_following", C.daira_call_fn(C.daira_social_following), request)
+func (c *calls) SocialFollowing(request any) ([]byte, error) {
+	return c.invoke("social_following", C.daira_call_fn(C.daira_social_following), request)
 }
 
 // SocialPendingRequests calls daira_social_pending_requests with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialPendingRequests(request any) ([]byte, error) {
-	return p.invoke("social_pending_requests", C.daira_call_fn(C.daira_social_pending_requests), request)
+func (c *calls) SocialPendingRequests(request any) ([]byte, error) {
+	return c.invoke("social_pending_requests", C.daira_call_fn(C.daira_social_pending_requests), request)
 }
 
 // SocialMutualFollows calls daira_social_mutual_follows with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SocialMutualFollows(request any) ([]byte, error) {
-	return p.invoke("social_mutual_follows", C.daira_call_fn(C.daira_social_mutual_follows), request)
+func (c *calls) SocialMutualFollows(request any) ([]byte, error) {
+	return c.invoke("social_mutual_follows", C.daira_call_fn(C.daira_social_mutual_follows), request)
 }
 
 // ContentCreatePost calls daira_content_create_post with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentCreatePost(request any) ([]byte, error) {
-	return p.invoke("content_create_post", C.daira_call_fn(C.daira_content_create_post), request)
+func (c *calls) ContentCreatePost(request any) ([]byte, error) {
+	return c.invoke("content_create_post", C.daira_call_fn(C.daira_content_create_post), request)
 }
 
 // ContentGetPost calls daira_content_get_post with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentGetPost(request any) ([]byte, error) {
-	return p.invoke("content_get_post", C.daira_call_fn(C.daira_content_get_post), request)
+func (c *calls) ContentGetPost(request any) ([]byte, error) {
+	return c.invoke("content_get_post", C.daira_call_fn(C.daira_content_get_post), request)
 }
 
 // ContentEditPost calls daira_content_edit_post with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentEditPost(request any) ([]byte, error) {
-	return p.invoke("content_edit_post", C.daira_call_fn(C.daira_content_edit_post), request)
+func (c *calls) ContentEditPost(request any) ([]byte, error) {
+	return c.invoke("content_edit_post", C.daira_call_fn(C.daira_content_edit_post), request)
 }
 
 // ContentDeletePost calls daira_content_delete_post with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentDeletePost(request any) ([]byte, error) {
-	return p.invoke("content_delete_post", C.daira_call_fn(C.daira_content_delete_post), request)
+func (c *calls) ContentDeletePost(request any) ([]byte, error) {
+	return c.invoke("content_delete_post", C.daira_call_fn(C.daira_content_delete_post), request)
 }
 
 // ContentCreateComment calls daira_content_create_comment with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentCreateComment(request any) ([]byte, error) {
-	return p.invoke("content_create_comment", C.daira_call_fn(C.daira_content_create_comment), request)
+func (c *calls) ContentCreateComment(request any) ([]byte, error) {
+	return c.invoke("content_create_comment", C.daira_call_fn(C.daira_content_create_comment), request)
 }
 
 // ContentGetComment calls daira_content_get_comment with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentGetComment(request any) ([]byte, error) {
-	return p.invoke("content_get_comment", C.daira_call_fn(C.daira_content_get_comment), request)
+func (c *calls) ContentGetComment(request any) ([]byte, error) {
+	return c.invoke("content_get_comment", C.daira_call_fn(C.daira_content_get_comment), request)
 }
 
 // ContentDeleteComment calls daira_content_delete_comment with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentDeleteComment(request any) ([]byte, error) {
-	return p.invoke("content_delete_comment", C.daira_call_fn(C.daira_content_delete_comment), request)
+func (c *calls) ContentDeleteComment(request any) ([]byte, error) {
+	return c.invoke("content_delete_comment", C.daira_call_fn(C.daira_content_delete_comment), request)
 }
 
 // ContentListComments calls daira_content_list_comments with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentListComments(request any) ([]byte, error) {
-	return p.invoke("content_list_comments", C.daira_call_fn(C.daira_content_list_comments), request)
+func (c *calls) ContentListComments(request any) ([]byte, error) {
+	return c.invoke("content_list_comments", C.daira_call_fn(C.daira_content_list_comments), request)
 }
 
 // ContentReact calls daira_content_react with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentReact(request any) ([]byte, error) {
-	return p.invoke("content_react", C.daira_call_fn(C.daira_content_react), request)
+func (c *calls) ContentReact(request any) ([]byte, error) {
+	return c.invoke("content_react", C.daira_call_fn(C.daira_content_react), request)
 }
 
 // ContentUnreact calls daira_content_unreact with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentUnreact(request any) ([]byte, error) {
-	return p.invoke("content_unreact", C.daira_call_fn(C.daira_content_unreact), request)
+func (c *calls) ContentUnreact(request any) ([]byte, error) {
+	return c.invoke("content_unreact", C.daira_call_fn(C.daira_content_unreact), request)
 }
 
 // ContentReactionsSummary calls daira_content_reactions_summary with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentReactionsSummary(request any) ([]byte, error) {
-	return p.invoke("content_reactions_summary", C.daira_call_fn(C.daira_content_reactions_summary), request)
+func (c *calls) ContentReactionsSummary(request any) ([]byte, error) {
+	return c.invoke("content_reactions_summary", C.daira_call_fn(C.daira_content_reactions_summary), request)
 }
 
 // ContentCreateVideo calls daira_content_create_video with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentCreateVideo(request any) ([]byte, error) {
-	return p.invoke("content_create_video", C.daira_call_fn(C.daira_content_create_video), request)
+func (c *calls) ContentCreateVideo(request any) ([]byte, error) {
+	return c.invoke("content_create_video", C.daira_call_fn(C.daira_content_create_video), request)
 }
 
 // ContentGetVideo calls daira_content_get_video with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentGetVideo(request any) ([]byte, error) {
-	return p.invoke("content_get_video", C.daira_call_fn(C.daira_content_get_video), request)
+func (c *calls) ContentGetVideo(request any) ([]byte, error) {
+	return c.invoke("content_get_video", C.daira_call_fn(C.daira_content_get_video), request)
 }
 
 // ContentTransitionVideo calls daira_content_transition_video with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ContentTransitionVideo(request any) ([]byte, error) {
-	return p.invoke("content_transition_video", C.daira_call_fn(C.daira_content_transition_video), request)
+func (c *calls) ContentTransitionVideo(request any) ([]byte, error) {
+	return c.invoke("content_transition_video", C.daira_call_fn(C.daira_content_transition_video), request)
 }
 
 // FeedHome calls daira_feed_home with request encoded as JSON and returns the record's JSON.
-func (p *Platform) FeedHome(request any) ([]byte, error) {
-	return p.invoke("feed_home", C.daira_call_fn(C.daira_feed_home), request)
+func (c *calls) FeedHome(request any) ([]byte, error) {
+	return c.invoke("feed_home", C.daira_call_fn(C.daira_feed_home), request)
 }
 
 // FeedTimeline calls daira_feed_timeline with request encoded as JSON and returns the record's JSON.
-func (p *Platform) FeedTimeline(request any) ([]byte, error) {
-	return p.invoke("feed_timeline", C.daira_call_fn(C.daira_feed_timeline), request)
+func (c *calls) FeedTimeline(request any) ([]byte, error) {
+	return c.invoke("feed_timeline", C.daira_call_fn(C.daira_feed_timeline), request)
 }
 
 // FeedHashtag calls daira_feed_hashtag with request encoded as JSON and returns the record's JSON.
-func (p *Platform) FeedHashtag(request any) ([]byte, error) {
-	return p.invoke("feed_hashtag", C.daira_call_fn(C.daira_feed_hashtag), request)
+func (c *calls) FeedHashtag(request any) ([]byte, error) {
+	return c.invoke("feed_hashtag", C.daira_call_fn(C.daira_feed_hashtag), request)
 }
 
 // SearchUsers calls daira_search_users with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SearchUsers(request any) ([]byte, error) {
-	return p.invoke("search_users", C.daira_call_fn(C.daira_search_users), request)
+func (c *calls) SearchUsers(request any) ([]byte, error) {
+	return c.invoke("search_users", C.daira_call_fn(C.daira_search_users), request)
 }
 
 // SearchPosts calls daira_search_posts with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SearchPosts(request any) ([]byte, error) {
-	return p.invoke("search_posts", C.daira_call_fn(C.daira_search_posts), request)
+func (c *calls) SearchPosts(request any) ([]byte, error) {
+	return c.invoke("search_posts", C.daira_call_fn(C.daira_search_posts), request)
 }
 
 // SearchVideos calls daira_search_videos with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SearchVideos(request any) ([]byte, error) {
-	return p.invoke("search_videos", C.daira_call_fn(C.daira_search_videos), request)
+func (c *calls) SearchVideos(request any) ([]byte, error) {
+	return c.invoke("search_videos", C.daira_call_fn(C.daira_search_videos), request)
 }
 
 // SearchHashtags calls daira_search_hashtags with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SearchHashtags(request any) ([]byte, error) {
-	return p.invoke("search_hashtags", C.daira_call_fn(C.daira_search_hashtags), request)
+func (c *calls) SearchHashtags(request any) ([]byte, error) {
+	return c.invoke("search_hashtags", C.daira_call_fn(C.daira_search_hashtags), request)
 }
 
 // TrendingVideos calls daira_trending_videos with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TrendingVideos(request any) ([]byte, error) {
-	return p.invoke("trending_videos", C.daira_call_fn(C.daira_trending_videos), request)
+func (c *calls) TrendingVideos(request any) ([]byte, error) {
+	return c.invoke("trending_videos", C.daira_call_fn(C.daira_trending_videos), request)
 }
 
 // TrendingHashtags calls daira_trending_hashtags with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TrendingHashtags(request any) ([]byte, error) {
-	return p.invoke("trending_hashtags", C.daira_call_fn(C.daira_trending_hashtags), request)
+func (c *calls) TrendingHashtags(request any) ([]byte, error) {
+	return c.invoke("trending_hashtags", C.daira_call_fn(C.daira_trending_hashtags), request)
 }
 
 // WalletsExists calls daira_wallets_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) WalletsExists(request any) ([]byte, error) {
-	return p.invoke("wallets_exists", C.daira_call_fn(C.daira_wallets_exists), request)
+func (c *calls) WalletsExists(request any) ([]byte, error) {
+	return c.invoke("wallets_exists", C.daira_call_fn(C.daira_wallets_exists), request)
 }
 
 // WalletsCount calls daira_wallets_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) WalletsCount(request any) ([]byte, error) {
-	return p.invoke("wallets_count", C.daira_call_fn(C.daira_wallets_count), request)
+func (c *calls) WalletsCount(request any) ([]byte, error) {
+	return c.invoke("wallets_count", C.daira_call_fn(C.daira_wallets_count), request)
 }
 
 // WalletsCreate calls daira_wallets_create with request encoded as JSON and returns the record's JSON.
-func (p *Platform) WalletsCreate(request any) ([]byte, error) {
-	return p.invoke("wallets_create", C.daira_call_fn(C.daira_wallets_create), request)
+func (c *calls) WalletsCreate(request any) ([]byte, error) {
+	return c.invoke("wallets_create", C.daira_call_fn(C.daira_wallets_create), request)
 }
 
 // WalletsUpdate calls daira_wallets_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) WalletsUpdate(request any) ([]byte, error) {
-	return p.invoke("wallets_update", C.daira_call_fn(C.daira_wallets_update), request)
+func (c *calls) WalletsUpdate(request any) ([]byte, error) {
+	return c.invoke("wallets_update", C.daira_call_fn(C.daira_wallets_update), request)
 }
 
 // WalletsDelete calls daira_wallets_delete with request encoded as JSON and returns the record's JSON.
-func (p *Platform) WalletsDelete(request any) ([]byte, error) {
-	return p.invoke("wallets_delete", C.daira_call_fn(C.daira_wallets_delete), request)
+func (c *calls) WalletsDelete(request any) ([]byte, error) {
+	return c.invoke("wallets_delete", C.daira_call_fn(C.daira_wallets_delete), request)
 }
 
 // TransactionsExists calls daira_transactions_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TransactionsExists(request any) ([]byte, error) {
-	return p.invoke("transactions_exists", C.daira_call_fn(C.daira_transactions_exists), request)
+func (c *calls) TransactionsExists(request any) ([]byte, error) {
+	return c.invoke("transactions_exists", C.daira_call_fn(C.daira_transactions_exists), request)
 }
 
 // TransactionsCount calls daira_transactions_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TransactionsCount(request any) ([]byte, error) {
-	return p.invoke("transactions_count", C.daira_call_fn(C.daira_transactions_count), request)
+func (c *calls) TransactionsCount(request any) ([]byte, error) {
+	return c.invoke("transactions_count", C.daira_call_fn(C.daira_transactions_count), request)
 }
 
 // TransactionsCreate calls daira_transactions_create with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TransactionsCreate(request any) ([]byte, error) {
-	return p.invoke("transactions_create", C.daira_call_fn(C.daira_transactions_create), request)
+func (c *calls) TransactionsCreate(request any) ([]byte, error) {
+	return c.invoke("transactions_create", C.daira_call_fn(C.daira_transactions_create), request)
 }
 
 // TransactionsUpdate calls daira_transactions_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TransactionsUpdate(request any) ([]byte, error) {
-	return p.invoke("transactions_update", C.daira_call_fn(C.daira_transactions_update), request)
+func (c *calls) TransactionsUpdate(request any) ([]byte, error) {
+	return c.invoke("transactions_update", C.daira_call_fn(C.daira_transactions_update), request)
 }
 
 // TransactionsDelete calls daira_transactions_delete with request encoded as JSON and returns the record's JSON.
-func (p *Platform) TransactionsDelete(request any) ([]byte, error) {
-	return p.invoke("transactions_delete", C.daira_call_fn(C.daira_transactions_delete), request)
+func (c *calls) TransactionsDelete(request any) ([]byte, error) {
+	return c.invoke("transactions_delete", C.daira_call_fn(C.daira_transactions_delete), request)
 }
 
 // PaymentsExists calls daira_payments_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PaymentsExists(request any) ([]byte, error) {
-	return p.invoke("payments_exists", C.daira_call_fn(C.daira_payments_exists), request)
+func (c *calls) PaymentsExists(request any) ([]byte, error) {
+	return c.invoke("payments_exists", C.daira_call_fn(C.daira_payments_exists), request)
 }
 
 // PaymentsCount calls daira_payments_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PaymentsCount(request any) ([]byte, error) {
-	return p.invoke("payments_count", C.daira_call_fn(C.daira_payments_count), request)
+func (c *calls) PaymentsCount(request any) ([]byte, error) {
+	return c.invoke("payments_count", C.daira_call_fn(C.daira_payments_count), request)
 }
 
 // PaymentsCreate calls daira_payments_create with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PaymentsCreate(request any) ([]byte, error) {
-	return p.invoke("payments_create", C.daira_call_fn(C.daira_payments_create), request)
+func (c *calls) PaymentsCreate(request any) ([]byte, error) {
+	return c.invoke("payments_create", C.daira_call_fn(C.daira_payments_create), request)
 }
 
 // PaymentsUpdate calls daira_payments_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PaymentsUpdate(request any) ([]byte, error) {
-	return p.invoke("payments_update", C.daira_call_fn(C.daira_payments_update), request)
+func (c *calls) PaymentsUpdate(request any) ([]byte, error) {
+	return c.invoke("payments_update", C.daira_call_fn(C.daira_payments_update), request)
 }
 
 // PaymentsDelete calls daira_payments_delete with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PaymentsDelete(request any) ([]byte, error) {
-	return p.invoke("payments_delete", C.daira_call_fn(C.daira_payments_delete), request)
+func (c *calls) PaymentsDelete(request any) ([]byte, error) {
+	return c.invoke("payments_delete", C.daira_call_fn(C.daira_payments_delete), request)
 }
 
 // ReportsExists calls daira_reports_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReportsExists(request any) ([]byte, error) {
-	return p.invoke("reports_exists", C.daira_call_fn(C.daira_reports_exists), request)
+func (c *calls) ReportsExists(request any) ([]byte, error) {
+	return c.invoke("reports_exists", C.daira_call_fn(C.daira_reports_exists), request)
 }
 
 // ReportsCount calls daira_reports_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReportsCount(request any) ([]byte, error) {
-	return p.invoke("reports_count", C.daira_call_fn(C.daira_reports_count), request)
+func (c *calls) ReportsCount(request any) ([]byte, error) {
+	return c.invoke("reports_count", C.daira_call_fn(C.daira_reports_count), request)
 }
 
 // ReportsCreate calls daira_reports_create with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReportsCreate(request any) ([]byte, error) {
-	return p.invoke("reports_create", C.daira_call_fn(C.daira_reports_create), request)
+func (c *calls) ReportsCreate(request any) ([]byte, error) {
+	return c.invoke("reports_create", C.daira_call_fn(C.daira_reports_create), request)
 }
 
 // ReportsUpdate calls daira_reports_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReportsUpdate(request any) ([]byte, error) {
-	return p.invoke("reports_update", C.daira_call_fn(C.daira_reports_update), request)
+func (c *calls) ReportsUpdate(request any) ([]byte, error) {
+	return c.invoke("reports_update", C.daira_call_fn(C.daira_reports_update), request)
 }
 
 // ReportsDelete calls daira_reports_delete with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReportsDelete(request any) ([]byte, error) {
-	return p.invoke("reports_delete", C.daira_call_fn(C.daira_reports_delete), request)
+func (c *calls) ReportsDelete(request any) ([]byte, error) {
+	return c.invoke("reports_delete", C.daira_call_fn(C.daira_reports_delete), request)
 }
 
 // ReviewsExists calls daira_reviews_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReviewsExists(request any) ([]byte, error) {
-	return p.invoke("reviews_exists", C.daira_call_fn(C.daira_reviews_exists), request)
+func (c *calls) ReviewsExists(request any) ([]byte, error) {
+	return c.invoke("reviews_exists", C.daira_call_fn(C.daira_reviews_exists), request)
 }
 
 // ReviewsCount calls daira_reviews_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReviewsCount(request any) ([]byte, error) {
-	return p.invoke("reviews_count", C.daira_call_fn(C.daira_reviews_count), request)
+func (c *calls) ReviewsCount(request any) ([]byte, error) {
+	return c.invoke("reviews_count", C.daira_call_fn(C.daira_reviews_count), request)
 }
 
 // ReviewsCreate calls daira_reviews_create with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReviewsCreate(request any) ([]byte, error) {
-	return p.invoke("reviews_create", C.daira_call_fn(C.daira_reviews_create), request)
+func (c *calls) ReviewsCreate(request any) ([]byte, error) {
+	return c.invoke("reviews_create", C.daira_call_fn(C.daira_reviews_create), request)
 }
 
 // ReviewsUpdate calls daira_reviews_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReviewsUpdate(request any) ([]byte, error) {
-	return p.invoke("reviews_update", C.daira_call_fn(C.daira_reviews_update), request)
+func (c *calls) ReviewsUpdate(request any) ([]byte, error) {
+	return c.invoke("reviews_update", C.daira_call_fn(C.daira_reviews_update), request)
 }
 
 // ReviewsDelete calls daira_reviews_delete with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReviewsDelete(request any) ([]byte, error) {
-	return p.invoke("reviews_delete", C.daira_call_fn(C.daira_reviews_delete), request)
+func (c *calls) ReviewsDelete(request any) ([]byte, error) {
+	return c.invoke("reviews_delete", C.daira_call_fn(C.daira_reviews_delete), request)
 }
 
 // AuditLogsExists calls daira_audit_logs_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AuditLogsExists(request any) ([]byte, error) {
-	return p.invoke("audit_logs_exists", C.daira_call_fn(C.daira_audit_logs_exists), request)
+func (c *calls) AuditLogsExists(request any) ([]byte, error) {
+	return c.invoke("audit_logs_exists", C.daira_call_fn(C.daira_audit_logs_exists), request)
 }
 
 // AuditLogsCount calls daira_audit_logs_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AuditLogsCount(request any) ([]byte, error) {
-	return p.invoke("audit_logs_count", C.daira_call_fn(C.daira_audit_logs_count), request)
+func (c *calls) AuditLogsCount(request any) ([]byte, error) {
+	return c.invoke("audit_logs_count", C.daira_call_fn(C.daira_audit_logs_count), request)
 }
 
 // AuditLogsCreate calls daira_audit_logs_create with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AuditLogsCreate(request any) ([]byte, error) {
-	return p.invoke("audit_logs_create", C.daira_call_fn(C.daira_audit_logs_create), request)
+func (c *calls) AuditLogsCreate(request any) ([]byte, error) {
+	return c.invoke("audit_logs_create", C.daira_call_fn(C.daira_audit_logs_create), request)
 }
 
 // AuditLogsUpdate calls daira_audit_logs_update with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AuditLogsUpdate(request any) ([]byte, error) {
-	return p.invoke("audit_logs_update", C.daira_call_fn(C.daira_audit_logs_update), request)
+func (c *calls) AuditLogsUpdate(request any) ([]byte, error) {
+	return c.invoke("audit_logs_update", C.daira_call_fn(C.daira_audit_logs_update), request)
 }
 
 // AuditLogsDelete calls daira_audit_logs_delete with request encoded as JSON and returns the record's JSON.
-func (p *Platform) AuditLogsDelete(request any) ([]byte, error) {
-	return p.invoke("audit_logs_delete", C.daira_call_fn(C.daira_audit_logs_delete), request)
+func (c *calls) AuditLogsDelete(request any) ([]byte, error) {
+	return c.invoke("audit_logs_delete", C.daira_call_fn(C.daira_audit_logs_delete), request)
 }
 
 // PostsExists calls daira_posts_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PostsExists(request any) ([]byte, error) {
-	return p.invoke("posts_exists", C.daira_call_fn(C.daira_posts_exists), request)
+func (c *calls) PostsExists(request any) ([]byte, error) {
+	return c.invoke("posts_exists", C.daira_call_fn(C.daira_posts_exists), request)
 }
 
 // PostsCount calls daira_posts_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) PostsCount(request any) ([]byte, error) {
-	return p.invoke("posts_count", C.daira_call_fn(C.daira_posts_count), request)
+func (c *calls) PostsCount(request any) ([]byte, error) {
+	return c.invoke("posts_count", C.daira_call_fn(C.daira_posts_count), request)
 }
 
 // VideosExists calls daira_videos_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) VideosExists(request any) ([]byte, error) {
-	return p.invoke("videos_exists", C.daira_call_fn(C.daira_videos_exists), request)
+func (c *calls) VideosExists(request any) ([]byte, error) {
+	return c.invoke("videos_exists", C.daira_call_fn(C.daira_videos_exists), request)
 }
 
 // VideosCount calls daira_videos_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) VideosCount(request any) ([]byte, error) {
-	return p.invoke("videos_count", C.daira_call_fn(C.daira_videos_count), request)
+func (c *calls) VideosCount(request any) ([]byte, error) {
+	return c.invoke("videos_count", C.daira_call_fn(C.daira_videos_count), request)
 }
 
 // CommentsExists calls daira_comments_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) CommentsExists(request any) ([]byte, error) {
-	return p.invoke("comments_exists", C.daira_call_fn(C.daira_comments_exists), request)
+func (c *calls) CommentsExists(request any) ([]byte, error) {
+	return c.invoke("comments_exists", C.daira_call_fn(C.daira_comments_exists), request)
 }
 
 // CommentsCount calls daira_comments_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) CommentsCount(request any) ([]byte, error) {
-	return p.invoke("comments_count", C.daira_call_fn(C.daira_comments_count), request)
+func (c *calls) CommentsCount(request any) ([]byte, error) {
+	return c.invoke("comments_count", C.daira_call_fn(C.daira_comments_count), request)
 }
 
 // FollowsExists calls daira_follows_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) FollowsExists(request any) ([]byte, error) {
-	return p.invoke("follows_exists", C.daira_call_fn(C.daira_follows_exists), request)
+func (c *calls) FollowsExists(request any) ([]byte, error) {
+	return c.invoke("follows_exists", C.daira_call_fn(C.daira_follows_exists), request)
 }
 
 // FollowsCount calls daira_follows_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) FollowsCount(request any) ([]byte, error) {
-	return p.invoke("follows_count", C.daira_call_fn(C.daira_follows_count), request)
+func (c *calls) FollowsCount(request any) ([]byte, error) {
+	return c.invoke("follows_count", C.daira_call_fn(C.daira_follows_count), request)
 }
 
 // BlocksExists calls daira_blocks_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) BlocksExists(request any) ([]byte, error) {
-	return p.invoke("blocks_exists", C.daira_call_fn(C.daira_blocks_exists), request)
+func (c *calls) BlocksExists(request any) ([]byte, error) {
+	return c.invoke("blocks_exists", C.daira_call_fn(C.daira_blocks_exists), request)
 }
 
 // BlocksCount calls daira_blocks_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) BlocksCount(request any) ([]byte, error) {
-	return p.invoke("blocks_count", C.daira_call_fn(C.daira_blocks_count), request)
+func (c *calls) BlocksCount(request any) ([]byte, error) {
+	return c.invoke("blocks_count", C.daira_call_fn(C.daira_blocks_count), request)
 }
 
 // MutesExists calls daira_mutes_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) MutesExists(request any) ([]byte, error) {
-	return p.invoke("mutes_exists", C.daira_call_fn(C.daira_mutes_exists), request)
+func (c *calls) MutesExists(request any) ([]byte, error) {
+	return c.invoke("mutes_exists", C.daira_call_fn(C.daira_mutes_exists), request)
 }
 
 // MutesCount calls daira_mutes_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) MutesCount(request any) ([]byte, error) {
-	return p.invoke("mutes_count", C.daira_call_fn(C.daira_mutes_count), request)
+func (c *calls) MutesCount(request any) ([]byte, error) {
+	return c.invoke("mutes_count", C.daira_call_fn(C.daira_mutes_count), request)
 }
 
 // ReactionsExists calls daira_reactions_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReactionsExists(request any) ([]byte, error) {
-	return p.invoke("reactions_exists", C.daira_call_fn(C.daira_reactions_exists), request)
+func (c *calls) ReactionsExists(request any) ([]byte, error) {
+	return c.invoke("reactions_exists", C.daira_call_fn(C.daira_reactions_exists), request)
 }
 
 // ReactionsCount calls daira_reactions_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) ReactionsCount(request any) ([]byte, error) {
-	return p.invoke("reactions_count", C.daira_call_fn(C.daira_reactions_count), request)
+func (c *calls) ReactionsCount(request any) ([]byte, error) {
+	return c.invoke("reactions_count", C.daira_call_fn(C.daira_reactions_count), request)
 }
 
 // SessionsExists calls daira_sessions_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SessionsExists(request any) ([]byte, error) {
-	return p.invoke("sessions_exists", C.daira_call_fn(C.daira_sessions_exists), request)
+func (c *calls) SessionsExists(request any) ([]byte, error) {
+	return c.invoke("sessions_exists", C.daira_call_fn(C.daira_sessions_exists), request)
 }
 
 // SessionsCount calls daira_sessions_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) SessionsCount(request any) ([]byte, error) {
-	return p.invoke("sessions_count", C.daira_call_fn(C.daira_sessions_count), request)
+func (c *calls) SessionsCount(request any) ([]byte, error) {
+	return c.invoke("sessions_count", C.daira_call_fn(C.daira_sessions_count), request)
 }
 
 // UserProfilesExists calls daira_user_profiles_exists with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UserProfilesExists(request any) ([]byte, error) {
-	return p.invoke("user_profiles_exists", C.daira_call_fn(C.daira_user_profiles_exists), request)
+func (c *calls) UserProfilesExists(request any) ([]byte, error) {
+	return c.invoke("user_profiles_exists", C.daira_call_fn(C.daira_user_profiles_exists), request)
 }
 
 // UserProfilesCount calls daira_user_profiles_count with request encoded as JSON and returns the record's JSON.
-func (p *Platform) UserProfilesCount(request any) ([]byte, error) {
-	return p.invoke("user_profiles_count", C.daira_call_fn(C.daira_user_profiles_count), request)
+func (c *calls) UserProfilesCount(request any) ([]byte, error) {
+	return c.invoke("user_profiles_count", C.daira_call_fn(C.daira_user_profiles_count), request)
 }
 
 // WalletsGet calls daira_wallets_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) WalletsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("wallets_get", C.daira_record_fn(C.daira_wallets_get), request, fields)
+func (c *calls) WalletsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("wallets_get", C.daira_record_fn(C.daira_wallets_get), request, fields)
 }
 
 // WalletsGetMany calls daira_wallets_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) WalletsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("wallets_get_many", C.daira_record_fn(C.daira_wallets_get_many), request, fields)
+func (c *calls) WalletsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("wallets_get_many", C.daira_record_fn(C.daira_wallets_get_many), request, fields)
 }
 
 // WalletsFindByUser calls daira_wallets_find_by_user with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) WalletsFindByUser(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("wallets_find_by_user", C.daira_record_fn(C.daira_wallets_find_by_user), request, fields)
+func (c *calls) WalletsFindByUser(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("wallets_find_by_user", C.daira_record_fn(C.daira_wallets_find_by_user), request, fields)
 }
 
 // TransactionsGet calls daira_transactions_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) TransactionsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("transactions_get", C.daira_record_fn(C.daira_transactions_get), request, fields)
+func (c *calls) TransactionsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("transactions_get", C.daira_record_fn(C.daira_transactions_get), request, fields)
 }
 
 // TransactionsGetMany calls daira_transactions_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) TransactionsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("transactions_get_many", C.daira_record_fn(C.daira_transactions_get_many), request, fields)
+func (c *calls) TransactionsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("transactions_get_many", C.daira_record_fn(C.daira_transactions_get_many), request, fields)
 }
 
 // TransactionsFindByIdempotencyKey calls daira_transactions_find_by_idempotency_key with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) TransactionsFindByIdempotencyKey(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("transactions_find_by_idempotency_key", C.daira_record_fn(C.daira_transactions_find_by_idempotency_key), request, fields)
+func (c *calls) TransactionsFindByIdempotencyKey(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("transactions_find_by_idempotency_key", C.daira_record_fn(C.daira_transactions_find_by_idempotency_key), request, fields)
 }
 
 // TransactionsListByWallet calls daira_transactions_list_by_wallet with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) TransactionsListByWallet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("transactions_list_by_wallet", C.daira_record_fn(C.daira_transactions_list_by_wallet), request, fields)
+func (c *calls) TransactionsListByWallet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("transactions_list_by_wallet", C.daira_record_fn(C.daira_transactions_list_by_wallet), request, fields)
 }
 
 // PaymentsGet calls daira_payments_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PaymentsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("payments_get", C.daira_record_fn(C.daira_payments_get), request, fields)
+func (c *calls) PaymentsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("payments_get", C.daira_record_fn(C.daira_payments_get), request, fields)
 }
 
 // PaymentsGetMany calls daira_payments_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PaymentsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("payments_get_many", C.daira_record_fn(C.daira_payments_get_many), request, fields)
+func (c *calls) PaymentsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("payments_get_many", C.daira_record_fn(C.daira_payments_get_many), request, fields)
 }
 
 // PaymentsFindByExternalId calls daira_payments_find_by_external_id with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PaymentsFindByExternalId(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("payments_find_by_external_id", C.daira_record_fn(C.daira_payments_find_by_external_id), request, fields)
+func (c *calls) PaymentsFindByExternalId(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("payments_find_by_external_id", C.daira_record_fn(C.daira_payments_find_by_external_id), request, fields)
 }
 
 // PaymentsListByUser calls daira_payments_list_by_user with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PaymentsListByUser(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("payments_list_by_user", C.daira_record_fn(C.daira_payments_list_by_user), request, fields)
+func (c *calls) PaymentsListByUser(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("payments_list_by_user", C.daira_record_fn(C.daira_payments_list_by_user), request, fields)
 }
 
 // ReportsGet calls daira_reports_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReportsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reports_get", C.daira_record_fn(C.daira_reports_get), request, fields)
+func (c *calls) ReportsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reports_get", C.daira_record_fn(C.daira_reports_get), request, fields)
 }
 
 // ReportsGetMany calls daira_reports_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReportsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reports_get_many", C.daira_record_fn(C.daira_reports_get_many), request, fields)
+func (c *calls) ReportsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reports_get_many", C.daira_record_fn(C.daira_reports_get_many), request, fields)
 }
 
 // ReportsFindByReporterAndContent calls daira_reports_find_by_reporter_and_content with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReportsFindByReporterAndContent(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reports_find_by_reporter_and_content", C.daira_record_fn(C.daira_reports_find_by_reporter_and_content), request, fields)
+func (c *calls) ReportsFindByReporterAndContent(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reports_find_by_reporter_and_content", C.daira_record_fn(C.daira_reports_find_by_reporter_and_content), request, fields)
 }
 
 // ReportsListByStatus calls daira_reports_list_by_status with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReportsListByStatus(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reports_list_by_status", C.daira_record_fn(C.daira_reports_list_by_status), request, fields)
+func (c *calls) ReportsListByStatus(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reports_list_by_status", C.daira_record_fn(C.daira_reports_list_by_status), request, fields)
 }
 
 // ReviewsGet calls daira_reviews_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReviewsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reviews_get", C.daira_record_fn(C.daira_reviews_get), request, fields)
+func (c *calls) ReviewsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reviews_get", C.daira_record_fn(C.daira_reviews_get), request, fields)
 }
 
 // ReviewsGetMany calls daira_reviews_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReviewsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reviews_get_many", C.daira_record_fn(C.daira_reviews_get_many), request, fields)
+func (c *calls) ReviewsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reviews_get_many", C.daira_record_fn(C.daira_reviews_get_many), request, fields)
 }
 
 // ReviewsListByReport calls daira_reviews_list_by_report with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReviewsListByReport(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reviews_list_by_report", C.daira_record_fn(C.daira_reviews_list_by_report), request, fields)
+func (c *calls) ReviewsListByReport(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reviews_list_by_report", C.daira_record_fn(C.daira_reviews_list_by_report), request, fields)
 }
 
 // AuditLogsGet calls daira_audit_logs_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) AuditLogsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("audit_logs_get", C.daira_record_fn(C.daira_audit_logs_get), request, fields)
+func (c *calls) AuditLogsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("audit_logs_get", C.daira_record_fn(C.daira_audit_logs_get), request, fields)
 }
 
 // AuditLogsGetMany calls daira_audit_logs_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) AuditLogsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("audit_logs_get_many", C.daira_record_fn(C.daira_audit_logs_get_many), request, fields)
+func (c *calls) AuditLogsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("audit_logs_get_many", C.daira_record_fn(C.daira_audit_logs_get_many), request, fields)
 }
 
 // AuditLogsListByEntity calls daira_audit_logs_list_by_entity with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) AuditLogsListByEntity(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("audit_logs_list_by_entity", C.daira_record_fn(C.daira_audit_logs_list_by_entity), request, fields)
+func (c *calls) AuditLogsListByEntity(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("audit_logs_list_by_entity", C.daira_record_fn(C.daira_audit_logs_list_by_entity), request, fields)
 }
 
 // AuditLogsListByActor calls daira_audit_logs_list_by_actor with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) AuditLogsListByActor(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("audit_logs_list_by_actor", C.daira_record_fn(C.daira_audit_logs_list_by_actor), request, fields)
+func (c *calls) AuditLogsListByActor(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("audit_logs_list_by_actor", C.daira_record_fn(C.daira_audit_logs_list_by_actor), request, fields)
 }
 
 // PostsGet calls daira_posts_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PostsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("posts_get", C.daira_record_fn(C.daira_posts_get), request, fields)
+func (c *calls) PostsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("posts_get", C.daira_record_fn(C.daira_posts_get), request, fields)
 }
 
 // PostsGetMany calls daira_posts_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PostsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("posts_get_many", C.daira_record_fn(C.daira_posts_get_many), request, fields)
+func (c *calls) PostsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("posts_get_many", C.daira_record_fn(C.daira_posts_get_many), request, fields)
 }
 
 // PostsListByAuthor calls daira_posts_list_by_author with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) PostsListByAuthor(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("posts_list_by_author", C.daira_record_fn(C.daira_posts_list_by_author), request, fields)
+func (c *calls) PostsListByAuthor(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("posts_list_by_author", C.daira_record_fn(C.daira_posts_list_by_author), request, fields)
 }
 
 // VideosGet calls daira_videos_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) VideosGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("videos_get", C.daira_record_fn(C.daira_videos_get), request, fields)
+func (c *calls) VideosGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("videos_get", C.daira_record_fn(C.daira_videos_get), request, fields)
 }
 
 // VideosGetMany calls daira_videos_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) VideosGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("videos_get_many", C.daira_record_fn(C.daira_videos_get_many), request, fields)
+func (c *calls) VideosGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("videos_get_many", C.daira_record_fn(C.daira_videos_get_many), request, fields)
 }
 
 // VideosListByAuthor calls daira_videos_list_by_author with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) VideosListByAuthor(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("videos_list_by_author", C.daira_record_fn(C.daira_videos_list_by_author), request, fields)
+func (c *calls) VideosListByAuthor(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("videos_list_by_author", C.daira_record_fn(C.daira_videos_list_by_author), request, fields)
 }
 
 // CommentsGet calls daira_comments_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) CommentsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("comments_get", C.daira_record_fn(C.daira_comments_get), request, fields)
+func (c *calls) CommentsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("comments_get", C.daira_record_fn(C.daira_comments_get), request, fields)
 }
 
 // CommentsGetMany calls daira_comments_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) CommentsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("comments_get_many", C.daira_record_fn(C.daira_comments_get_many), request, fields)
+func (c *calls) CommentsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("comments_get_many", C.daira_record_fn(C.daira_comments_get_many), request, fields)
 }
 
 // CommentsListByPost calls daira_comments_list_by_post with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) CommentsListByPost(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("comments_list_by_post", C.daira_record_fn(C.daira_comments_list_by_post), request, fields)
+func (c *calls) CommentsListByPost(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("comments_list_by_post", C.daira_record_fn(C.daira_comments_list_by_post), request, fields)
 }
 
 // CommentsListByVideo calls daira_comments_list_by_video with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) CommentsListByVideo(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("comments_list_by_video", C.daira_record_fn(C.daira_comments_list_by_video), request, fields)
+func (c *calls) CommentsListByVideo(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("comments_list_by_video", C.daira_record_fn(C.daira_comments_list_by_video), request, fields)
 }
 
 // CommentsListReplies calls daira_comments_list_replies with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) CommentsListReplies(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("comments_list_replies", C.daira_record_fn(C.daira_comments_list_replies), request, fields)
+func (c *calls) CommentsListReplies(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("comments_list_replies", C.daira_record_fn(C.daira_comments_list_replies), request, fields)
 }
 
 // FollowsGet calls daira_follows_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) FollowsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("follows_get", C.daira_record_fn(C.daira_follows_get), request, fields)
+func (c *calls) FollowsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("follows_get", C.daira_record_fn(C.daira_follows_get), request, fields)
 }
 
 // FollowsGetMany calls daira_follows_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) FollowsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("follows_get_many", C.daira_record_fn(C.daira_follows_get_many), request, fields)
+func (c *calls) FollowsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("follows_get_many", C.daira_record_fn(C.daira_follows_get_many), request, fields)
 }
 
 // FollowsFindByPair calls daira_follows_find_by_pair with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) FollowsFindByPair(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("follows_find_by_pair", C.daira_record_fn(C.daira_follows_find_by_pair), request, fields)
+func (c *calls) FollowsFindByPair(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("follows_find_by_pair", C.daira_record_fn(C.daira_follows_find_by_pair), request, fields)
 }
 
 // FollowsListByFollowee calls daira_follows_list_by_followee with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) FollowsListByFollowee(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("follows_list_by_followee", C.daira_record_fn(C.daira_follows_list_by_followee), request, fields)
+func (c *calls) FollowsListByFollowee(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("follows_list_by_followee", C.daira_record_fn(C.daira_follows_list_by_followee), request, fields)
 }
 
 // FollowsListByFollower calls daira_follows_list_by_follower with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) FollowsListByFollower(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("follows_list_by_follower", C.daira_record_fn(C.daira_follows_list_by_follower), request, fields)
+func (c *calls) FollowsListByFollower(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("follows_list_by_follower", C.daira_record_fn(C.daira_follows_list_by_follower), request, fields)
 }
 
 // BlocksGet calls daira_blocks_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) BlocksGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("blocks_get", C.daira_record_fn(C.daira_blocks_get), request, fields)
+func (c *calls) BlocksGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("blocks_get", C.daira_record_fn(C.daira_blocks_get), request, fields)
 }
 
 // BlocksGetMany calls daira_blocks_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) BlocksGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("blocks_get_many", C.daira_record_fn(C.daira_blocks_get_many), request, fields)
+func (c *calls) BlocksGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("blocks_get_many", C.daira_record_fn(C.daira_blocks_get_many), request, fields)
 }
 
 // BlocksFindByPair calls daira_blocks_find_by_pair with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) BlocksFindByPair(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("blocks_find_by_pair", C.daira_record_fn(C.daira_blocks_find_by_pair), request, fields)
+func (c *calls) BlocksFindByPair(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("blocks_find_by_pair", C.daira_record_fn(C.daira_blocks_find_by_pair), request, fields)
 }
 
 // BlocksListByBlocker calls daira_blocks_list_by_blocker with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) BlocksListByBlocker(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("blocks_list_by_blocker", C.daira_record_fn(C.daira_blocks_list_by_blocker), request, fields)
+func (c *calls) BlocksListByBlocker(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("blocks_list_by_blocker", C.daira_record_fn(C.daira_blocks_list_by_blocker), request, fields)
 }
 
 // MutesGet calls daira_mutes_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) MutesGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("mutes_get", C.daira_record_fn(C.daira_mutes_get), request, fields)
+func (c *calls) MutesGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("mutes_get", C.daira_record_fn(C.daira_mutes_get), request, fields)
 }
 
 // MutesGetMany calls daira_mutes_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) MutesGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("mutes_get_many", C.daira_record_fn(C.daira_mutes_get_many), request, fields)
+func (c *calls) MutesGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("mutes_get_many", C.daira_record_fn(C.daira_mutes_get_many), request, fields)
 }
 
 // MutesFindByPair calls daira_mutes_find_by_pair with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) MutesFindByPair(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("mutes_find_by_pair", C.daira_record_fn(C.daira_mutes_find_by_pair), request, fields)
+func (c *calls) MutesFindByPair(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("mutes_find_by_pair", C.daira_record_fn(C.daira_mutes_find_by_pair), request, fields)
 }
 
 // MutesListByMuter calls daira_mutes_list_by_muter with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) MutesListByMuter(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("mutes_list_by_muter", C.daira_record_fn(C.daira_mutes_list_by_muter), request, fields)
+func (c *calls) MutesListByMuter(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("mutes_list_by_muter", C.daira_record_fn(C.daira_mutes_list_by_muter), request, fields)
 }
 
 // ReactionsGet calls daira_reactions_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReactionsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reactions_get", C.daira_record_fn(C.daira_reactions_get), request, fields)
+func (c *calls) ReactionsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reactions_get", C.daira_record_fn(C.daira_reactions_get), request, fields)
 }
 
 // ReactionsGetMany calls daira_reactions_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReactionsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reactions_get_many", C.daira_record_fn(C.daira_reactions_get_many), request, fields)
+func (c *calls) ReactionsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reactions_get_many", C.daira_record_fn(C.daira_reactions_get_many), request, fields)
 }
 
 // ReactionsFindByUserAndTarget calls daira_reactions_find_by_user_and_target with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReactionsFindByUserAndTarget(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reactions_find_by_user_and_target", C.daira_record_fn(C.daira_reactions_find_by_user_and_target), request, fields)
+func (c *calls) ReactionsFindByUserAndTarget(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reactions_find_by_user_and_target", C.daira_record_fn(C.daira_reactions_find_by_user_and_target), request, fields)
 }
 
 // ReactionsListByTarget calls daira_reactions_list_by_target with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) ReactionsListByTarget(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("reactions_list_by_target", C.daira_record_fn(C.daira_reactions_list_by_target), request, fields)
+func (c *calls) ReactionsListByTarget(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("reactions_list_by_target", C.daira_record_fn(C.daira_reactions_list_by_target), request, fields)
 }
 
 // SessionsGet calls daira_sessions_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) SessionsGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("sessions_get", C.daira_record_fn(C.daira_sessions_get), request, fields)
+func (c *calls) SessionsGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("sessions_get", C.daira_record_fn(C.daira_sessions_get), request, fields)
 }
 
 // SessionsGetMany calls daira_sessions_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) SessionsGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("sessions_get_many", C.daira_record_fn(C.daira_sessions_get_many), request, fields)
+func (c *calls) SessionsGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("sessions_get_many", C.daira_record_fn(C.daira_sessions_get_many), request, fields)
 }
 
 // SessionsListByUser calls daira_sessions_list_by_user with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) SessionsListByUser(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("sessions_list_by_user", C.daira_record_fn(C.daira_sessions_list_by_user), request, fields)
+func (c *calls) SessionsListByUser(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("sessions_list_by_user", C.daira_record_fn(C.daira_sessions_list_by_user), request, fields)
 }
 
 // SessionsListByFamily calls daira_sessions_list_by_family with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) SessionsListByFamily(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("sessions_list_by_family", C.daira_record_fn(C.daira_sessions_list_by_family), request, fields)
+func (c *calls) SessionsListByFamily(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("sessions_list_by_family", C.daira_record_fn(C.daira_sessions_list_by_family), request, fields)
 }
 
 // UserProfilesGet calls daira_user_profiles_get with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) UserProfilesGet(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("user_profiles_get", C.daira_record_fn(C.daira_user_profiles_get), request, fields)
+func (c *calls) UserProfilesGet(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("user_profiles_get", C.daira_record_fn(C.daira_user_profiles_get), request, fields)
 }
 
 // UserProfilesGetMany calls daira_user_profiles_get_many with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) UserProfilesGetMany(request any, fields string) ([]byte, error) {
-	return p.invokeRecord("user_profiles_get_many", C.daira_record_fn(C.daira_user_profiles_get_many), request, fields)
+func (c *calls) UserProfilesGetMany(request any, fields string) ([]byte, error) {
+	return c.invokeRecord("user_profiles_get_many", C.daira_record_fn(C.daira_user_profiles_get_many), request, fields)
 }

@@ -1,14 +1,21 @@
 // Package daira calls libdaira_c.so (daira's C ABI) through cgo. Every daira_* function has a Go
 // counterpart: one typed method per service call (request in, record JSON out) and per record call
 // (request and field mask in), generated into calls.go from daira_c.h; Open, Ping, Shutdown and Close
-// for the handle; Version and Code.String for the library; errors come back as *Error (code, message,
-// field at fault, every violation). Decode turns a method's JSON into a Go value, and Call runs any
-// call by name.
+// for the handle; Begin, Commit and Rollback for transactions; Version and Code.String for the
+// library; errors come back as *Error (code, message, field at fault, every violation). Decode turns a
+// method's JSON into a Go value, and Call runs any call by name.
 //
 //	db, err := daira.Open("sqlite:/tmp/app.db", map[string]any{"password_cost": "test"})
 //	var alice struct{ ID string `json:"id"` }
 //	err = db.Call("accounts_register", map[string]any{"username": "alice", ...}, &alice)
 //	wallet, err := daira.Decode[Wallet](db.WalletsGet(map[string]any{"id": id}, "balance,currency"))
+//	err = db.Transact("", func(tx *daira.Tx) error {   // both writes commit together, or neither
+//		if _, err := tx.SocialFollow(follow); err != nil {
+//			return err
+//		}
+//		_, err := tx.ContentCreatePost(post)
+//		return err
+//	})
 //	db.Close()
 //
 // Build with CGO_CFLAGS=-I<prefix>/include and CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>".
@@ -16,7 +23,9 @@
 // Ownership: strings the library returns are copied into Go and freed with daira_free at once; error
 // objects are freed after their fields are read. Errors are per call (never thread-local), so a
 // goroutine moving between OS threads mid-call sequence is fine. A *Platform is safe for concurrent
-// use; Close waits for calls in flight (daira_platform_shutdown) before freeing the handle.
+// use; Close waits for calls in flight (daira_platform_shutdown) before freeing the handle. A *Tx is
+// safe for concurrent use too (the library runs its calls one at a time); Commit and Rollback wait for
+// its calls in flight.
 package daira
 
 /*
@@ -107,10 +116,28 @@ func bytesArg(b []byte) (*C.char, C.size_t) {
 // Version is the library's version.
 func Version() string { return C.GoString(C.daira_version()) }
 
+// calls carries the typed call methods (calls.go), Call and Ping for the two kinds of handle, Platform
+// and Tx, which embed it: `h` runs one C call on the handle.
+type calls struct {
+	h handle
+}
+
+type handle interface {
+	// run holds the handle for one call; `c` makes the C call and returns its code.
+	run(name string, c func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code) ([]byte, error)
+}
+
 // Platform is an open database and its services.
 type Platform struct {
+	calls
 	mu     sync.RWMutex // held shared by calls, exclusively by Close
 	handle *C.daira_platform_t
+}
+
+func newPlatform(h *C.daira_platform_t) *Platform {
+	p := &Platform{handle: h}
+	p.calls.h = p
+	return p
 }
 
 // Open opens the database `url` names; options is encoded as the options JSON (nil for defaults).
@@ -129,18 +156,18 @@ func Open(url string, options any) (*Platform, error) {
 	if code := C.daira_platform_open(u, ulen, o, olen, &handle, &cerr); code != 0 {
 		return nil, takeError(code, cerr)
 	}
-	return &Platform{handle: handle}, nil
+	return newPlatform(handle), nil
 }
 
 // Call runs daira_<name> (e.g. "feed_home", or a record call such as "wallets_get" with every field)
 // with `request` encoded as JSON and decodes the record into `response` (which may be nil).
-func (p *Platform) Call(name string, request any, response any) error {
+func (c *calls) Call(name string, request any, response any) error {
 	var record []byte
 	var err error
 	if fn, ok := serviceCalls[name]; ok {
-		record, err = p.invoke(name, fn, request)
+		record, err = c.invoke(name, fn, request)
 	} else if fn, ok := recordCalls[name]; ok {
-		record, err = p.invokeRecord(name, fn, request, "")
+		record, err = c.invokeRecord(name, fn, request, "")
 	} else {
 		return fmt.Errorf("daira: unknown call %q", name)
 	}
@@ -182,9 +209,14 @@ func (p *Platform) run(name string, c func(h *C.daira_platform_t, out **C.char, 
 	if p.handle == nil {
 		return nil, &Error{Code: FailedPrecondition, Message: name + ": platform is closed", Field: "platform"}
 	}
+	return runOn(p.handle, c)
+}
+
+// runOn makes one C call on `h` and copies its record out.
+func runOn(h *C.daira_platform_t, c func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code) ([]byte, error) {
 	var out *C.char
 	var cerr *C.daira_error_t
-	if code := c(p.handle, &out, &cerr); code != 0 {
+	if code := c(h, &out, &cerr); code != 0 {
 		return nil, takeError(code, cerr)
 	}
 	if out == nil {
@@ -196,19 +228,19 @@ func (p *Platform) run(name string, c func(h *C.daira_platform_t, out **C.char, 
 }
 
 // invoke runs a service call.
-func (p *Platform) invoke(name string, fn C.daira_call_fn, request any) ([]byte, error) {
+func (c *calls) invoke(name string, fn C.daira_call_fn, request any) ([]byte, error) {
 	body, err := encode(request)
 	if err != nil {
 		return nil, err
 	}
-	return p.run(name, func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code {
+	return c.h.run(name, func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code {
 		req, reqLen := bytesArg(body)
 		return C.daira_go_call(fn, h, req, reqLen, out, cerr)
 	})
 }
 
 // invokeRecord runs a record call with the field mask `fields` ("" = every field).
-func (p *Platform) invokeRecord(name string, fn C.daira_record_fn, request any, fields string) ([]byte, error) {
+func (c *calls) invokeRecord(name string, fn C.daira_record_fn, request any, fields string) ([]byte, error) {
 	body, err := encode(request)
 	if err != nil {
 		return nil, err
@@ -218,15 +250,15 @@ func (p *Platform) invokeRecord(name string, fn C.daira_record_fn, request any, 
 		cfields = C.CString(fields)
 		defer C.free(unsafe.Pointer(cfields))
 	}
-	return p.run(name, func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code {
+	return c.h.run(name, func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code {
 		req, reqLen := bytesArg(body)
 		return C.daira_go_record(fn, h, req, reqLen, cfields, out, cerr)
 	})
 }
 
-// Ping makes one round trip to the database (daira_platform_ping).
-func (p *Platform) Ping() error {
-	_, err := p.run("ping", func(h *C.daira_platform_t, _ **C.char, cerr **C.daira_error_t) C.daira_code {
+// Ping makes one round trip to the database (daira_platform_ping); on a Tx, on its connection.
+func (c *calls) Ping() error {
+	_, err := c.h.run("ping", func(h *C.daira_platform_t, _ **C.char, cerr **C.daira_error_t) C.daira_code {
 		return C.daira_platform_ping(h, cerr)
 	})
 	return err
@@ -251,6 +283,92 @@ func (p *Platform) Close() error {
 	var cerr *C.daira_error_t
 	code := C.daira_platform_close(&p.handle, &cerr)
 	if code != 0 {
+		return takeError(code, cerr)
+	}
+	return nil
+}
+
+// Tx is one database transaction (daira_transaction_begin): it offers every call a Platform does, and
+// each runs inside the transaction, seeing its uncommitted writes. A call that fails undoes only its
+// own writes; the transaction goes on. End it with Commit or Rollback (Rollback after Commit is a
+// no-op, so `defer tx.Rollback()` is safe); until then it holds one pooled connection (on SQLite the
+// one writer: other transactions and the platform's writes wait for it). Platform.Shutdown or Close roll back a Tx still open: its calls and Commit then fail
+// with FailedPrecondition.
+type Tx struct {
+	calls
+	mu     sync.RWMutex // held shared by calls, exclusively by Commit and Rollback
+	handle *C.daira_platform_t
+}
+
+// Begin starts a transaction. isolation is "" (the backend's default), "default", "read_committed",
+// "repeatable_read" or "serializable" (PostgreSQL; SQLite's transactions are always serializable).
+func (p *Platform) Begin(isolation string) (*Tx, error) {
+	var opts []byte
+	if isolation != "" {
+		opts, _ = json.Marshal(map[string]string{"isolation": isolation})
+	}
+	var txHandle *C.daira_platform_t
+	_, err := p.run("transaction_begin", func(h *C.daira_platform_t, _ **C.char, cerr **C.daira_error_t) C.daira_code {
+		o, olen := bytesArg(opts)
+		return C.daira_transaction_begin(h, o, olen, &txHandle, cerr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	tx := &Tx{handle: txHandle}
+	tx.calls.h = tx
+	return tx, nil
+}
+
+// Transact runs fn in a transaction (see Begin for isolation): it commits when fn returns nil, and
+// rolls back and returns fn's error otherwise. An Aborted commit means: run it all again.
+func (p *Platform) Transact(isolation string, fn func(tx *Tx) error) error {
+	tx, err := p.Begin(isolation)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (tx *Tx) run(name string, c func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code) ([]byte, error) {
+	tx.mu.RLock()
+	defer tx.mu.RUnlock()
+	if tx.handle == nil {
+		return nil, &Error{Code: FailedPrecondition, Message: name + ": the transaction is over", Field: "tx"}
+	}
+	return runOn(tx.handle, c)
+}
+
+// Commit commits the transaction (daira_transaction_commit) and ends it whatever the outcome: a failed
+// commit rolls back (Aborted: retry the whole transaction; FailedPrecondition: the platform shut down
+// first and nothing was written). FailedPrecondition once the transaction is over.
+func (tx *Tx) Commit() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.handle == nil {
+		return &Error{Code: FailedPrecondition, Message: "commit: the transaction is over", Field: "tx"}
+	}
+	var cerr *C.daira_error_t
+	if code := C.daira_transaction_commit(&tx.handle, &cerr); code != 0 {
+		return takeError(code, cerr)
+	}
+	return nil
+}
+
+// Rollback discards the transaction's writes (daira_transaction_rollback) and ends it; a no-op once it
+// is over.
+func (tx *Tx) Rollback() error {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	if tx.handle == nil {
+		return nil
+	}
+	var cerr *C.daira_error_t
+	if code := C.daira_transaction_rollback(&tx.handle, &cerr); code != 0 {
 		return takeError(code, cerr)
 	}
 	return nil

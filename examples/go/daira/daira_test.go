@@ -215,6 +215,111 @@ func TestSocialRecordCalls(t *testing.T) {
 	wantError(t, err, InvalidArgument, "scope")
 }
 
+// Transactions: a Tx offers the Platform's calls; its writes are invisible outside until Commit and
+// all visible after; Rollback discards them; a failed call inside leaves the Tx usable; Transact
+// commits or rolls back around a function; Shutdown rolls back a Tx still open.
+func TestTransactions(t *testing.T) {
+	db := open(t)
+	alice := register(t, db, "alice")
+	countUsers := func(c interface {
+		UsersCount(any) ([]byte, error)
+	}) int64 {
+		t.Helper()
+		n, err := Decode[struct{ Count int64 }](c.UsersCount(nil))
+		if err != nil {
+			t.Fatalf("UsersCount: %v", err)
+		}
+		return n.Count
+	}
+
+	tx, err := db.Begin("")
+	if err != nil {
+		t.Fatalf("Begin: %v", err)
+	}
+	carol, err := Decode[user](tx.AccountsRegister(map[string]any{
+		"username": "carol", "email": "carol@example.com", "password": "correct horse battery"}))
+	if err != nil {
+		t.Fatalf("AccountsRegister in a tx: %v", err)
+	}
+	if _, err := tx.SocialFollow(map[string]any{"follower_id": carol.ID, "followee_id": alice.ID}); err != nil {
+		t.Fatalf("SocialFollow in a tx: %v", err)
+	}
+	// A failed call undoes only itself.
+	_, err = tx.AccountsRegister(map[string]any{"username": "alice", "email": "a2@example.com", "password": "long enough pw"})
+	wantError(t, err, AlreadyExists, "username")
+	var post struct{ ID string }
+	if err := tx.Call("content_create_post", map[string]any{"author_id": carol.ID, "content": "in a tx"}, &post); err != nil {
+		t.Fatalf("content_create_post in a tx: %v", err)
+	}
+	if _, err := tx.PostsGet(map[string]any{"id": post.ID}, "content"); err != nil {
+		t.Fatalf("PostsGet in the tx: %v", err)
+	}
+	if err := tx.Ping(); err != nil {
+		t.Fatalf("Ping in the tx: %v", err)
+	}
+	if countUsers(tx) != 2 || countUsers(db) != 1 {
+		t.Fatalf("before commit: the tx sees %d users, the platform %d; want 2 and 1", countUsers(tx), countUsers(db))
+	}
+	_, err = db.PostsGet(map[string]any{"id": post.ID}, "")
+	wantError(t, err, NotFound, "")
+	if err := tx.Commit(); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	if countUsers(db) != 2 {
+		t.Fatalf("after commit: %d users, want 2", countUsers(db))
+	}
+	if _, err := db.FollowsFindByPair(map[string]any{"follower_id": carol.ID, "followee_id": alice.ID}, ""); err != nil {
+		t.Fatalf("the follow after commit: %v", err)
+	}
+	if _, err := db.PostsGet(map[string]any{"id": post.ID}, ""); err != nil {
+		t.Fatalf("the post after commit: %v", err)
+	}
+	// Over: calls and a second Commit fail; Rollback is a no-op.
+	_, err = tx.UsersCount(nil)
+	wantError(t, err, FailedPrecondition, "tx")
+	wantError(t, tx.Commit(), FailedPrecondition, "tx")
+	if err := tx.Rollback(); err != nil {
+		t.Fatalf("Rollback after Commit: %v", err)
+	}
+
+	// Transact: an error rolls back every write; nil commits.
+	boom := errors.New("boom")
+	err = db.Transact("read_committed", func(tx *Tx) error {
+		_, err := tx.AccountsRegister(map[string]any{"username": "dave", "email": "dave@example.com", "password": "correct horse battery"})
+		if err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || countUsers(db) != 2 {
+		t.Fatalf("Transact rolling back: %v, %d users (want boom, 2)", err, countUsers(db))
+	}
+	if err := db.Transact("", func(tx *Tx) error {
+		_, err := tx.AccountsRegister(map[string]any{"username": "erin", "email": "erin@example.com", "password": "correct horse battery"})
+		return err
+	}); err != nil || countUsers(db) != 3 {
+		t.Fatalf("Transact committing: %v, %d users (want 3)", err, countUsers(db))
+	}
+
+	_, err = db.Begin("chaos")
+	wantError(t, err, InvalidArgument, "isolation")
+
+	// Shutdown rolls back a Tx still open: nothing of it is written.
+	tx, err = db.Begin("")
+	if err != nil {
+		t.Fatalf("Begin: %v", err)
+	}
+	if _, err := tx.AccountsRegister(map[string]any{"username": "frank", "email": "frank@example.com", "password": "correct horse battery"}); err != nil {
+		t.Fatalf("AccountsRegister: %v", err)
+	}
+	if err := db.Shutdown(); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	_, err = tx.UsersCount(nil)
+	wantError(t, err, FailedPrecondition, "")
+	wantError(t, tx.Commit(), FailedPrecondition, "")
+}
+
 // Every daira_* function in daira_c.h has a Go counterpart: the calls in calls.go, and the library and
 // handle functions daira.go wraps by hand.
 func TestEveryFunctionIsWrapped(t *testing.T) {
@@ -240,7 +345,8 @@ func TestEveryFunctionIsWrapped(t *testing.T) {
 	}
 	wrapped := map[string]bool{}
 	for _, name := range []string{"version", "code_name", "free", "error_code", "error_message", "error_field",
-		"error_violations", "error_free", "platform_open", "platform_shutdown", "platform_close", "platform_ping"} {
+		"error_violations", "error_free", "platform_open", "platform_shutdown", "platform_close", "platform_ping",
+		"transaction_begin", "transaction_commit", "transaction_rollback"} {
 		wrapped["daira_"+name] = true
 	}
 	for name := range serviceCalls {

@@ -2,6 +2,7 @@
 
 // gen_calls writes calls.go: one typed method per service and record call that daira_c.h declares
 // (DAIRA_C_CALL, DAIRA_C_RECORD_CALL, and DAIRA_C_RECORD_READS: get, get_many, exists, count), and the by-name tables Call uses.
+// The methods are on `calls`, which Platform and Tx both embed, so a transaction offers every call.
 // cgo needs every C symbol named in Go source, hence generated code. Run after the header changes:
 //
 //	cd examples/go/daira && go run gen_calls.go ../../../bindings/c/include/daira_c.h > calls.go && gofmt -w calls.go
@@ -91,8 +92,8 @@ var recordCalls = map[string]C.daira_record_fn{
 		short := strings.TrimPrefix(name, "daira_")
 		fmt.Fprintf(w, `
 // %s calls %s with request encoded as JSON and returns the record's JSON.
-func (p *Platform) %s(request any) ([]byte, error) {
-	return p.invoke(%q, C.daira_call_fn(C.%s), request)
+func (c *calls) %s(request any) ([]byte, error) {
+	return c.invoke(%q, C.daira_call_fn(C.%s), request)
 }
 `, camel(name), name, camel(name), short, name)
 	}
@@ -101,8 +102,8 @@ func (p *Platform) %s(request any) ([]byte, error) {
 		fmt.Fprintf(w, `
 // %s calls %s with request encoded as JSON and the field mask fields ("" for every
 // field) and returns the record's JSON.
-func (p *Platform) %s(request any, fields string) ([]byte, error) {
-	return p.invokeRecord(%q, C.daira_record_fn(C.%s), request, fields)
+func (c *calls) %s(request any, fields string) ([]byte, error) {
+	return c.invokeRecord(%q, C.daira_record_fn(C.%s), request, fields)
 }
 `, camel(name), name, camel(name), short, name)
 	}
