@@ -31,13 +31,17 @@
 
 // store
 #include "daira/store/connection.h"
+#include "daira/store/connection_lease.h"
 #include "daira/store/cursor_keys.h"
 #include "daira/store/database.h"
+#include "daira/store/database_options.h"
 #include "daira/store/dialect.h"
 #include "daira/store/health.h"
 #include "daira/store/migrator.h"
 #include "daira/store/node_lease.h"
 #include "daira/store/open_transaction.h"
+#include "daira/store/pool_options.h"
+#include "daira/store/pool_stats.h"
 #include "daira/store/result_set.h"
 #include "daira/store/schema_info.h"
 #include "daira/store/seed.h"

@@ -37,8 +37,8 @@ absl::Status MissingTable(std::string_view op, std::string_view table) {
 }
 
 std::string RandomBytes(size_t n) {
-  static std::once_flag once;
-  std::call_once(once, [] { (void)sodium_init(); });  // < 0 only without entropy; randombytes aborts then
+  // sodium_init is < 0 only without an entropy source, and randombytes_buf aborts then.
+  [[maybe_unused]] static const int init = sodium_init();
   std::string out(n, '\0');
   randombytes_buf(out.data(), n);
   return out;

@@ -123,7 +123,7 @@ TEST_P(InstanceTest, RenewKeepsALeaseAliveAndReleaseFreesIt) {
 }
 
 TEST_P(InstanceTest, ClaimConflictNamesTheHolderAndValidatesTheId) {
-  ASSERT_OK_AND_ASSIGN(NodeLease a, NodeLease::Claim(db(), ctx_, 3, Options()));
+  ASSERT_OK_AND_ASSIGN([[maybe_unused]] NodeLease a, NodeLease::Claim(db(), ctx_, 3, Options()));
   auto conflict = NodeLease::Claim(db(), ctx_, 3, Options());
   EXPECT_THAT(conflict.status(), StatusIs(absl::StatusCode::kFailedPrecondition,
                                           HasSubstr("node_id 3 is in use (configured by test-host pid 42")));

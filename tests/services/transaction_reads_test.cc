@@ -62,7 +62,9 @@ void WriteAndReadInside(store::Database& db, const RequestContext& ctx, const Cl
     EXPECT_EQ(home.items.size(), 1u) << "Feed::Home missed the transaction's post";
     DAIRA_ASSIGN_OR_RETURN(auto timeline, feed.Timeline(ctx, UserId(102), UserId(101), {.limit = 10}));
     EXPECT_EQ(timeline.items.size(), 1u) << "Feed::Timeline missed the transaction's post";
-    if (!timeline.items.empty()) EXPECT_EQ(timeline.items[0].id, post.id);
+    if (!timeline.items.empty()) {
+      EXPECT_EQ(timeline.items[0].id, post.id);
+    }
     DAIRA_ASSIGN_OR_RETURN(auto videos, trending.Videos(ctx, {.window = std::chrono::hours(24)}));
     EXPECT_EQ(videos.items.size(), 1u) << "Trending::Videos missed the transaction's video";
 

@@ -29,73 +29,15 @@
 #include "daira/core/clock.h"
 #include "daira/core/request_context.h"
 #include "daira/store/connection.h"
+#include "daira/store/connection_lease.h"
+#include "daira/store/database_options.h"
 #include "daira/store/open_transaction.h"
+#include "daira/store/pool_stats.h"
 #include "daira/store/transaction.h"
 
 namespace daira::inline v0::store {
 
 enum class Access { kWrite, kRead };
-
-// Every field is also a URL parameter of the same name (docs/configuration.md).
-struct PoolOptions {
-  int pool_min = 10;  // connections kept open per endpoint (Postgres). SQLite: ignored.
-  int pool_max = 50;  // hard cap per endpoint (Postgres). SQLite: 1 writer + `readers`.
-  std::chrono::milliseconds acquire_timeout{5000};  // waiting longer → ResourceExhausted
-  std::chrono::milliseconds idle_timeout{60000};    // idle connections above pool_min close after this
-  std::chrono::milliseconds validate_after{5000};   // a connection idle this long is pinged before lending
-  std::chrono::milliseconds slow_statement{100};    // statements slower than this are logged and counted
-  // A connection open longer than this is closed when it comes back (0: no limit), so connections
-  // re-resolve hosts and rebalance after a failover. Default 30 min.
-  std::chrono::milliseconds max_lifetime{1800000};
-};
-
-struct DatabaseOptions {
-  std::string url = "sqlite:./daira.db";
-  PoolOptions pool;
-  // Read replicas (Postgres URLs). Also taken from repeated `replica=` URL parameters.
-  std::vector<std::string> replicas;
-  std::chrono::milliseconds max_replica_lag{1000};  // replicas lagging more are skipped
-  // SQLite only.
-  int readers = 4;                                  // reader connections besides the one writer
-  std::chrono::milliseconds busy_timeout{5000};     // wait for the write lock before SQLITE_BUSY
-  std::string synchronous = "normal";               // off | normal | full | extra
-  // Postgres only: connect_timeout for each new connection.
-  std::chrono::milliseconds connect_timeout{5000};
-  // Both backends: a statement still running after this stops with DeadlineExceeded (Postgres cancels
-  // it; SQLite interrupts it), as it does at the request's deadline, whichever comes first. 0: only the
-  // deadline bounds it. Default 30 s: longer is a hung server or a runaway query, not a request.
-  std::chrono::milliseconds statement_timeout{30000};
-  // Both backends: prepared statements kept per connection (least recently used evicted:
-  // sqlite3_finalize / DEALLOCATE). Default 256.
-  int statement_cache_size = 256;
-  const Clock* clock = nullptr;                      // null: Clock::System(); not owned
-
-  // Options from a URL: the URL itself plus any parameters named like the fields above
-  // (pool_min, pool_max, acquire_timeout_ms, idle_timeout_ms, validate_after_ms, slow_statement_ms,
-  // replica, max_replica_lag_ms, readers, busy_timeout_ms, synchronous, connect_timeout_ms,
-  // max_lifetime_ms, statement_timeout_ms, statement_cache_size).
-  // InvalidArgument naming the parameter when one is malformed or unknown.
-  static absl::StatusOr<DatabaseOptions> FromUrl(std::string_view url);
-};
-
-struct PoolStats {
-  std::string endpoint;     // redacted URL
-  int open = 0;             // connections open now
-  int in_use = 0;           // leased now
-  int idle = 0;             // open and not leased
-  int64_t acquires = 0;     // successful leases
-  int64_t waits = 0;        // leases that had to wait for a connection
-  int64_t timeouts = 0;     // leases that gave up (ResourceExhausted)
-  int64_t created = 0;      // connections opened over the pool's life
-  int64_t discarded = 0;    // connections closed as broken, failed validation, or idle
-  int64_t statements = 0;   // statements executed through leases
-  int64_t errors = 0;       // statements that failed
-  int64_t slow_statements = 0;
-  int64_t acquire_p50_us = 0;  // lease latency percentiles over recent acquires
-  int64_t acquire_p99_us = 0;
-};
-
-class ConnectionLease;
 
 class Database {
  public:
@@ -155,32 +97,6 @@ class Database {
   // Idempotent. The object itself stays valid until destroyed, so holders of a Database& never dangle.
   virtual void Close() = 0;
   virtual bool closed() const = 0;
-};
-
-// A leased connection, returned to its pool when destroyed. Statements run through it are counted
-// against the lease's request context and the pool, and slow ones are logged with the correlation id.
-class ConnectionLease {
- public:
-  class Owner {  // implemented by pools
-   public:
-    virtual ~Owner() = default;
-    virtual void Release(Connection* conn) = 0;
-  };
-  ConnectionLease(Owner* owner, Connection* conn) : owner_(owner), conn_(conn) {}
-  ConnectionLease(ConnectionLease&& o) noexcept : owner_(o.owner_), conn_(o.conn_) { o.conn_ = nullptr; }
-  ConnectionLease& operator=(ConnectionLease&& o) noexcept;
-  ConnectionLease(const ConnectionLease&) = delete;
-  ~ConnectionLease() { Reset(); }
-
-  Connection* operator->() const { return conn_; }
-  Connection& operator*() const { return *conn_; }
-  Connection* get() const { return conn_; }
-  // Returns the connection to the pool now (rolling back any open transaction).
-  void Reset();
-
- private:
-  Owner* owner_;
-  Connection* conn_;
 };
 
 // Runs `fn(Connection&)` on the request's open transaction when there is one (so it sees the

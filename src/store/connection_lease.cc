@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "daira/core/logging.h"
-#include "daira/store/database.h"
+#include "daira/store/connection_lease.h"
 
 namespace daira::inline v0::store {
 
