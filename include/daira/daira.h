@@ -53,6 +53,7 @@
 #include "daira/query/cursor.h"
 #include "daira/query/field_mask.h"
 #include "daira/query/keyset.h"
+#include "daira/query/page_request.h"
 #include "daira/query/row_mapper.h"
 #include "daira/query/statement_budget.h"
 

@@ -5,11 +5,6 @@
 
 namespace daira::inline v0::services {
 
-absl::Status PageRequest::Validate() const {
-  Violations v;
-  internal::PageRules(v, limit, cursor);
-  return v.ToStatus("page");
-}
 
 absl::Status SearchRequest::Validate() const {
   Violations v;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
 #include "daira/core/utf8.h"
+#include "daira/query/page_request.h"
 #include "daira/services/listing_requests.h"
 #include "daira/services/wallet_requests.h"
 
@@ -59,8 +60,7 @@ bool Different(Violations& v, std::string_view field, int64_t value, std::string
 }
 
 void PageRules(Violations& v, int64_t limit, std::string_view cursor) {
-  v.Range("limit", limit, 1, kMaxPageLimit);
-  if (!cursor.empty()) OpaqueAscii(v, "cursor", cursor, 1, kMaxCursorLength);
+  query::AddPageViolations(v, limit, cursor);
 }
 
 void MoneyRules(Violations& v, int64_t amount, std::string_view currency, std::string_view idempotency_key) {

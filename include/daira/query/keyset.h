@@ -39,6 +39,7 @@
 #include "daira/core/request_context.h"
 #include "daira/core/status.h"
 #include "daira/query/cursor.h"
+#include "daira/query/page_request.h"
 #include "daira/query/row_mapper.h"
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
@@ -76,11 +77,6 @@ struct KeysetQuery {
   // the page's order again. It must contain `{page}` exactly once and no `?`, and must return every
   // key's result column.
   std::string hydrate{};
-};
-
-struct PageRequest {
-  int limit = 20;                     // 1..KeysetOptions::max_limit
-  std::string cursor{};               // "" for the first page, else a next_cursor / prev_cursor
 };
 
 struct KeysetOptions {

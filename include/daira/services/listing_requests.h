@@ -19,23 +19,20 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "daira/query/page_request.h"
 
 namespace daira::inline v0::services {
 
-inline constexpr int64_t kMaxPageLimit = 100;
-inline constexpr int64_t kDefaultPageLimit = 20;
-inline constexpr size_t kMaxCursorLength = 512;
+// One page type for the whole SDK (daira/query/page_request.h).
+using query::kDefaultPageLimit;
+using query::kMaxCursorLength;
+using query::kMaxPageLimit;
+using query::PageRequest;
 inline constexpr size_t kMaxSearchQueryLength = 100;
 inline constexpr size_t kMaxNotificationIds = 500;
 
 // What a search looks for.
 inline constexpr std::array<std::string_view, 5> kSearchScopes = {"ALL", "USERS", "POSTS", "VIDEOS", "HASHTAGS"};
-
-struct PageRequest {
-  int64_t limit = kDefaultPageLimit;  // 1–100
-  std::string cursor{};                 // "" (first page) or up to 512 printable ASCII characters, no spaces
-  absl::Status Validate() const;      // op "page"
-};
 
 struct SearchRequest {
   std::string query{};                  // 1–100 characters, single line, not blank
