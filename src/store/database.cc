@@ -18,6 +18,7 @@
 #include "daira/core/url.h"
 #include "store/driver.h"
 #include "store/pool.h"
+#include "store/transaction_internal.h"
 
 namespace daira::inline v0::store {
 namespace {
@@ -297,13 +298,7 @@ absl::Status RunOnce(Database& db, const RequestContext& ctx,
       RequestContext::TransactionBinding binding(ctx, &*open);
       st = fn(**lease);
     }
-    if (st.ok()) st = (*lease)->Commit();
-    if (!st.ok() && (*lease)->InTransaction() && !(*lease)->IsBroken()) {
-      absl::Status rb = (*lease)->Rollback();
-      if (!rb.ok()) {
-        Log(LogLevel::kWarning, ctx, "store", absl::StrCat("transaction: rollback failed: ", rb.message()));
-      }
-    }
+    st = internal::EndTransaction(**lease, std::move(st));
     // The lease goes back here (an exception from `fn` returns it too, rolled back, with `ctx` already
     // unbound); after a commit the pool records the write position in ctx.
   }

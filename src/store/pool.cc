@@ -108,17 +108,11 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
                             c->last_used() < suspect_before_;
       lock.unlock();
       to_close.clear();
-      if (Expired(*c)) {
-        c.reset();
-        discarded_.fetch_add(1, std::memory_order_relaxed);
-        lock.lock();
-        --in_use_;
-        --open_;
-        continue;
-      }
       // The validation ping is bounded by the request's deadline too.
       absl::Status ping;
-      if (validate) {
+      if (Expired(*c)) {
+        ping = absl::UnavailableError("database: connection outlived max_lifetime");
+      } else if (validate) {
         c->Attach(ctx, access);
         ping = c->IsBroken() ? absl::UnavailableError("database: connection is broken") : c->Ping();
         if (ping.code() == absl::StatusCode::kDeadlineExceeded) {
@@ -130,7 +124,8 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
         }
       }
       if (!ping.ok()) {
-        // Dead (server restarted, idle connection killed): replace it without the caller noticing.
+        // Expired, or dead (server restarted, idle connection killed): replace it without the caller
+        // noticing.
         c.reset();
         discarded_.fetch_add(1, std::memory_order_relaxed);
         lock.lock();

@@ -11,6 +11,7 @@
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
 #include "daira/store/database.h"
+#include "store/transaction_internal.h"
 
 namespace daira::inline v0::store {
 
@@ -84,14 +85,7 @@ absl::Status Transaction::Finish(bool commit, const char* op) {
   state_->binding.reset();  // the context works outside the transaction from here on
   absl::Status st;
   if (commit) {
-    st = conn->Commit();
-    if (!st.ok() && conn->InTransaction() && !conn->IsBroken()) {
-      absl::Status rb = conn->Rollback();
-      if (!rb.ok()) {
-        Log(LogLevel::kWarning, "store",
-            absl::StrCat("transaction: rollback after failed commit failed: ", rb.message()));
-      }
-    }
+    st = internal::EndTransaction(*conn, absl::OkStatus());
   } else if (conn->InTransaction()) {
     st = conn->Rollback();
   }
@@ -107,5 +101,18 @@ absl::Status Transaction::Finish(bool commit, const char* op) {
 absl::Status Transaction::Commit() { return Finish(/*commit=*/true, "commit"); }
 
 absl::Status Transaction::Rollback() { return Finish(/*commit=*/false, "rollback"); }
+
+namespace internal {
+
+absl::Status EndTransaction(Connection& conn, absl::Status outcome) {
+  if (outcome.ok()) outcome = conn.Commit();
+  if (!outcome.ok() && conn.InTransaction() && !conn.IsBroken()) {
+    absl::Status rb = conn.Rollback();
+    if (!rb.ok()) Log(LogLevel::kWarning, "store", absl::StrCat("transaction: rollback failed: ", rb.message()));
+  }
+  return outcome;
+}
+
+}  // namespace internal
 
 }  // namespace daira::inline v0::store

@@ -15,6 +15,7 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "migrated_test_base.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -22,19 +23,17 @@ namespace daira::services {
 namespace {
 
 using ::daira::testing::StatusIs;
-using ::daira::testing::TestDatabase;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kPassword[] = "correct horse battery";
 
-class AccountsHostileTest : public ::testing::TestWithParam<std::string> {
+// The shared migrated fixture (migrated_test_base.h: database, ctx_, manual clock_, deps_) plus alice.
+class AccountsHostileTest : public MigratedServicesTest {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam()));
-    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(tdb_->db()));
-    ASSERT_OK(migrator->Migrate(ctx_));
-    deps_ = ServiceDeps{.db = &tdb_->db(), .clock = &clock_};
+    MigratedServicesTest::SetUp();
+    if (HasFatalFailure()) return;
     accounts_ = std::make_unique<Accounts>(deps_, AccountsOptions::ForTesting());
     ASSERT_OK(accounts_->Register(ctx_, {.email = "alice@example.com", .username = "alice", .password = kPassword})
                   .status());
@@ -53,10 +52,6 @@ class AccountsHostileTest : public ::testing::TestWithParam<std::string> {
     return s.ok() ? *s : Session{};
   }
 
-  RequestContext ctx_;
-  ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
-  std::unique_ptr<TestDatabase> tdb_;
-  ServiceDeps deps_;
   std::unique_ptr<Accounts> accounts_;
 };
 
