@@ -42,6 +42,7 @@
 #include "daira/store/open_transaction.h"
 #include "daira/store/pool_options.h"
 #include "daira/store/pool_stats.h"
+#include "daira/store/column_indexes.h"
 #include "daira/store/result_set.h"
 #include "daira/store/schema_info.h"
 #include "daira/store/seed.h"
@@ -50,6 +51,7 @@
 
 // query
 #include "daira/query/batch_loader.h"
+#include "daira/query/batcher.h"
 #include "daira/query/cursor.h"
 #include "daira/query/field_mask.h"
 #include "daira/query/keyset.h"

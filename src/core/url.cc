@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "daira/core/status.h"
 
 // Grammar accepted (a practical subset of RFC 3986 for configuration URLs):
@@ -230,7 +233,25 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
   // Without userinfo, a later '@' hints that a raw '?' in a password cut the authority short: then the
   // "port" may be part of the password and must not be echoed.
   const bool may_hold_secret = !userinfo_seen && s.find('@') != std::string_view::npos;
-  DAIRA_RETURN_IF_ERROR(ParseHostPort(hostport, may_hold_secret, url));
+  if (hostport.find(',') == std::string_view::npos) {
+    DAIRA_RETURN_IF_ERROR(ParseHostPort(hostport, may_hold_secret, url));
+  } else {
+    // libpq's multi-host authority, "h1:p1,h2:p2": the hosts become a host list and the ports a `port`
+    // parameter list (empty where a host has none: the default port), as libpq's own keywords take them.
+    std::vector<std::string> hosts, ports;
+    bool any_port = false;
+    for (absl::string_view piece : absl::StrSplit(ToAbsl(hostport), ',')) {
+      const std::string_view one = ToStd(piece);
+      Url part;
+      DAIRA_RETURN_IF_ERROR(ParseHostPort(one, may_hold_secret, part));
+      if (part.host.empty()) return InvalidField("url", "host", "has an empty entry in its host list");
+      hosts.push_back(part.host);
+      ports.push_back(part.port != 0 ? std::to_string(part.port) : "");
+      any_port = any_port || part.port != 0;
+    }
+    url.host = absl::StrJoin(hosts, ",");
+    if (any_port) url.params.emplace_back("port", absl::StrJoin(ports, ","));
+  }
   if (authority_end == std::string_view::npos) return url;
   s = s.substr(authority_end);
   size_t q = s.find('?');
@@ -240,6 +261,9 @@ absl::StatusOr<Url> ParseUrl(std::string_view text) {
     DAIRA_ASSIGN_OR_RETURN(url.path, DecodeComponent(path.substr(1), "path", false));
   }
   if (q != std::string_view::npos) DAIRA_RETURN_IF_ERROR(ParseQuery(s.substr(q + 1), url));
+  if (url.host.find(',') != std::string::npos && url.Params("port").size() > 1) {
+    return InvalidField("url", "port", "is given both in the host list (h1:p1,h2:p2) and as ?port=; give it once");
+  }
   return url;
 }
 
@@ -303,7 +327,9 @@ std::string RedactedAt(const Url& url, int depth) {
       if (has_password) out += ":***";
       out += "@";
     }
-    if (host.find(':') != std::string::npos) {
+    if (host.find(',') != std::string::npos) {
+      out += Encode(host, ",:");  // a host list (its ports are in the port parameter)
+    } else if (host.find(':') != std::string::npos) {
       out += "[" + host + "]";
     } else {
       out += Encode(host, "");

@@ -211,6 +211,16 @@ bool Violations::Utf8(std::string_view field, std::string_view value) {
   return false;
 }
 
+bool Violations::OpaqueAscii(std::string_view field, std::string_view value, size_t min, size_t max) {
+  const bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+  if (!printable) {
+    Add(field, absl::StrCat("must contain only printable ASCII characters without spaces (got ",
+                            QuoteForMessage(value), ")"));
+    return false;
+  }
+  return Length(field, value, min, max);
+}
+
 bool Violations::Length(std::string_view field, std::string_view value, size_t min, size_t max) {
   if (!Utf8(field, value)) return false;
   const size_t n = *Utf8Length(value);

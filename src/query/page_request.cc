@@ -11,14 +11,7 @@ namespace daira::inline v0::query {
 
 void AddPageViolations(Violations& v, int64_t limit, std::string_view cursor) {
   v.Range("limit", limit, 1, kMaxPageLimit);
-  if (cursor.empty()) return;
-  const bool printable = std::all_of(cursor.begin(), cursor.end(), [](char c) { return c > 0x20 && c < 0x7F; });
-  if (!printable) {
-    v.Add("cursor", absl::StrCat("must contain only printable ASCII characters without spaces (got ",
-                                 QuoteForMessage(cursor), ")"));
-    return;
-  }
-  v.Length("cursor", cursor, 1, kMaxCursorLength);
+  if (!cursor.empty()) v.OpaqueAscii("cursor", cursor, 1, kMaxCursorLength);
 }
 
 absl::Status PageRequest::Validate() const {

@@ -42,8 +42,6 @@ std::string PostColumns(std::string_view alias) { return Qualified(kPostColumns,
 std::string VideoColumns(std::string_view alias) { return Qualified(kVideoColumns, alias); }
 
 namespace {
-using internal::OptionalText;
-using internal::OptionalTime;
 std::vector<UserId> UserIds(const std::vector<int64_t>& raw) {
   std::vector<UserId> out;
   out.reserve(raw.size());
@@ -52,67 +50,131 @@ std::vector<UserId> UserIds(const std::vector<int64_t>& raw) {
 }
 }  // namespace
 
-model::Post PostFromRow(const store::Row& row) {
+namespace {
+
+// Index-based readers shared by the three content readers.
+absl::StatusOr<Clock::TimePoint> TimeAt(const store::Row& row, int col) {
+  DAIRA_ASSIGN_OR_RETURN(int64_t micros, row.CheckedInt64(col));
+  return FromUnixMicros(micros);
+}
+absl::StatusOr<std::optional<Clock::TimePoint>> OptionalTimeAt(const store::Row& row, int col) {
+  if (row.IsNull(col)) return std::optional<Clock::TimePoint>();
+  DAIRA_ASSIGN_OR_RETURN(Clock::TimePoint t, TimeAt(row, col));
+  return std::optional<Clock::TimePoint>(t);
+}
+std::optional<std::string> OptionalTextAt(const store::Row& row, int col) {
+  if (row.IsNull(col)) return std::nullopt;
+  return row.Text(col);
+}
+// The model enum spelled in `col`; DataLoss naming `table`.`column` and the row's id otherwise.
+template <typename E>
+absl::Status EnumAt(const store::Row& row, int col, std::string_view table, int64_t id, E* out) {
+  const std::string text = row.Text(col);
+  if (model::Parse(text, out)) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(ToAbsl(table), ".", row.result().columns()[col], ": unknown value \"",
+                                          text.substr(0, 64), "\" (", ToAbsl(table), " id ", id, ")"));
+}
+
+constexpr std::string_view kPostNames[] = {"id",          "author_id",      "content",    "media_urls", "hashtags",
+                                           "mentions",    "likes_count",    "comments_count", "status", "visibility",
+                                           "created_at",  "updated_at",     "deleted_at"};
+constexpr std::string_view kVideoNames[] = {
+    "id",          "author_id",   "title",          "description", "hashtags",   "thumbnail_url",
+    "hls_url",     "duration_ms", "resolution",     "views_count", "likes_count", "comments_count",
+    "status",      "visibility",  "error",          "created_at",  "updated_at",  "published_at"};
+constexpr std::string_view kCommentNames[] = {"id",         "post_id",    "video_id",    "parent_id",     "author_id",
+                                              "content",    "mentions",   "likes_count", "replies_count", "status",
+                                              "created_at", "updated_at", "deleted_at"};
+
+}  // namespace
+
+PostReader::PostReader() : cols_(kPostNames) {}
+
+absl::StatusOr<model::Post> PostReader::operator()(const store::Row& row) {
+  DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
   model::Post p;
-  p.id = PostId(row.Int64("id"));
-  p.author_id = UserId(row.Int64("author_id"));
-  p.content = row.Text("content");
-  p.media_urls = row.TextArray("media_urls");
-  p.hashtags = row.TextArray("hashtags");
-  p.mentions = UserIds(row.Int64Array("mentions"));
-  p.likes_count = row.Int64("likes_count");
-  p.comments_count = row.Int64("comments_count");
-  model::Parse(row.Text("status"), &p.status);
-  model::Parse(row.Text("visibility"), &p.visibility);
-  p.created_at = FromUnixMicros(row.Int64("created_at"));
-  p.updated_at = FromUnixMicros(row.Int64("updated_at"));
-  p.deleted_at = OptionalTime(row, "deleted_at");
+  DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(cols_[0]));
+  p.id = PostId(id);
+  DAIRA_ASSIGN_OR_RETURN(int64_t author, row.CheckedInt64(cols_[1]));
+  p.author_id = UserId(author);
+  p.content = row.Text(cols_[2]);
+  p.media_urls = row.TextArray(cols_[3]);
+  p.hashtags = row.TextArray(cols_[4]);
+  p.mentions = UserIds(row.Int64Array(cols_[5]));
+  DAIRA_ASSIGN_OR_RETURN(p.likes_count, row.CheckedInt64(cols_[6]));
+  DAIRA_ASSIGN_OR_RETURN(p.comments_count, row.CheckedInt64(cols_[7]));
+  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[8], "posts", id, &p.status));
+  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[9], "posts", id, &p.visibility));
+  DAIRA_ASSIGN_OR_RETURN(p.created_at, TimeAt(row, cols_[10]));
+  DAIRA_ASSIGN_OR_RETURN(p.updated_at, TimeAt(row, cols_[11]));
+  DAIRA_ASSIGN_OR_RETURN(p.deleted_at, OptionalTimeAt(row, cols_[12]));
   return p;
 }
 
-model::Video VideoFromRow(const store::Row& row) {
+absl::StatusOr<model::Post> PostFromRow(const store::Row& row) { return PostReader()(row); }
+
+VideoReader::VideoReader() : cols_(kVideoNames) {}
+
+absl::StatusOr<model::Video> VideoReader::operator()(const store::Row& row) {
+  DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
   model::Video v;
-  v.id = VideoId(row.Int64("id"));
-  v.author_id = UserId(row.Int64("author_id"));
-  v.title = row.Text("title");
-  v.description = row.Text("description");
-  v.hashtags = row.TextArray("hashtags");
-  v.thumbnail_url = OptionalText(row, "thumbnail_url");
-  v.hls_url = OptionalText(row, "hls_url");
-  v.duration_ms = row.Int64("duration_ms");
-  v.resolution = row.Text("resolution");
-  v.views_count = row.Int64("views_count");
-  v.likes_count = row.Int64("likes_count");
-  v.comments_count = row.Int64("comments_count");
-  model::Parse(row.Text("status"), &v.status);
-  model::Parse(row.Text("visibility"), &v.visibility);
-  v.error = OptionalText(row, "error");
-  v.created_at = FromUnixMicros(row.Int64("created_at"));
-  v.updated_at = FromUnixMicros(row.Int64("updated_at"));
-  v.published_at = OptionalTime(row, "published_at");
+  DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(cols_[0]));
+  v.id = VideoId(id);
+  DAIRA_ASSIGN_OR_RETURN(int64_t author, row.CheckedInt64(cols_[1]));
+  v.author_id = UserId(author);
+  v.title = row.Text(cols_[2]);
+  v.description = row.Text(cols_[3]);
+  v.hashtags = row.TextArray(cols_[4]);
+  v.thumbnail_url = OptionalTextAt(row, cols_[5]);
+  v.hls_url = OptionalTextAt(row, cols_[6]);
+  DAIRA_ASSIGN_OR_RETURN(v.duration_ms, row.CheckedInt64(cols_[7]));
+  v.resolution = row.Text(cols_[8]);
+  DAIRA_ASSIGN_OR_RETURN(v.views_count, row.CheckedInt64(cols_[9]));
+  DAIRA_ASSIGN_OR_RETURN(v.likes_count, row.CheckedInt64(cols_[10]));
+  DAIRA_ASSIGN_OR_RETURN(v.comments_count, row.CheckedInt64(cols_[11]));
+  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[12], "videos", id, &v.status));
+  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[13], "videos", id, &v.visibility));
+  v.error = OptionalTextAt(row, cols_[14]);
+  DAIRA_ASSIGN_OR_RETURN(v.created_at, TimeAt(row, cols_[15]));
+  DAIRA_ASSIGN_OR_RETURN(v.updated_at, TimeAt(row, cols_[16]));
+  DAIRA_ASSIGN_OR_RETURN(v.published_at, OptionalTimeAt(row, cols_[17]));
   return v;
 }
 
-model::Comment CommentFromRow(const store::Row& row) {
+absl::StatusOr<model::Video> VideoFromRow(const store::Row& row) { return VideoReader()(row); }
+
+CommentReader::CommentReader() : cols_(kCommentNames) {}
+
+absl::StatusOr<model::Comment> CommentReader::operator()(const store::Row& row) {
+  DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
   model::Comment c;
-  c.id = CommentId(row.Int64("id"));
-  if (!row.IsNull("post_id")) {
-    c.target = {model::CommentTargetType::kPost, row.Int64("post_id")};
+  DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(cols_[0]));
+  c.id = CommentId(id);
+  if (!row.IsNull(cols_[1])) {
+    DAIRA_ASSIGN_OR_RETURN(int64_t post, row.CheckedInt64(cols_[1]));
+    c.target = {model::CommentTargetType::kPost, post};
   } else {
-    c.target = {model::CommentTargetType::kVideo, row.Int64("video_id")};
+    DAIRA_ASSIGN_OR_RETURN(int64_t video, row.CheckedInt64(cols_[2]));
+    c.target = {model::CommentTargetType::kVideo, video};
   }
-  if (!row.IsNull("parent_id")) c.parent_id = CommentId(row.Int64("parent_id"));
-  c.author_id = UserId(row.Int64("author_id"));
-  c.content = row.Text("content");
-  c.mentions = UserIds(row.Int64Array("mentions"));
-  c.likes_count = row.Int64("likes_count");
-  c.replies_count = row.Int64("replies_count");
-  model::Parse(row.Text("status"), &c.status);
-  c.created_at = FromUnixMicros(row.Int64("created_at"));
-  c.updated_at = FromUnixMicros(row.Int64("updated_at"));
-  c.deleted_at = OptionalTime(row, "deleted_at");
+  if (!row.IsNull(cols_[3])) {
+    DAIRA_ASSIGN_OR_RETURN(int64_t parent, row.CheckedInt64(cols_[3]));
+    c.parent_id = CommentId(parent);
+  }
+  DAIRA_ASSIGN_OR_RETURN(int64_t author, row.CheckedInt64(cols_[4]));
+  c.author_id = UserId(author);
+  c.content = row.Text(cols_[5]);
+  c.mentions = UserIds(row.Int64Array(cols_[6]));
+  DAIRA_ASSIGN_OR_RETURN(c.likes_count, row.CheckedInt64(cols_[7]));
+  DAIRA_ASSIGN_OR_RETURN(c.replies_count, row.CheckedInt64(cols_[8]));
+  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[9], "comments", id, &c.status));
+  DAIRA_ASSIGN_OR_RETURN(c.created_at, TimeAt(row, cols_[10]));
+  DAIRA_ASSIGN_OR_RETURN(c.updated_at, TimeAt(row, cols_[11]));
+  DAIRA_ASSIGN_OR_RETURN(c.deleted_at, OptionalTimeAt(row, cols_[12]));
   return c;
 }
+
+absl::StatusOr<model::Comment> CommentFromRow(const store::Row& row) { return CommentReader()(row); }
 
 absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,
                                                               std::span<const int64_t> author_ids) {
@@ -256,7 +318,7 @@ absl::StatusOr<model::Post> Content::CreatePost(const RequestContext& ctx, const
                         store::Value(entities.hashtags), store::Value(RawIds(mentions)), request.visibility, now, now});
     if (rs.status().code() == absl::StatusCode::kFailedPrecondition) return AuthorNotFound("create_post", request.author_id);
     if (!rs.ok()) return rs.status();
-    post = PostFromRow(rs->front());
+    DAIRA_ASSIGN_OR_RETURN(post, PostFromRow(rs->front()));
     DAIRA_RETURN_IF_ERROR(LinkHashtags(c, deps_.ids_or_default(), id, entities.hashtags, now));
     return BumpProfile(c, "posts_count", +1, request.author_id, now);
   }));
@@ -303,7 +365,7 @@ absl::StatusOr<model::Post> Content::EditPost(const RequestContext& ctx, const E
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                            c.Execute(absl::StrCat("UPDATE posts SET ", sets, " WHERE id = ? RETURNING ", kPostColumns),
                                      params));
-    post = PostFromRow(rs.front());
+    DAIRA_ASSIGN_OR_RETURN(post, PostFromRow(rs.front()));
     return absl::OkStatus();
   }));
   return post;
@@ -409,7 +471,7 @@ absl::StatusOr<model::Video> Content::TransitionVideo(const RequestContext& ctx,
         c.Execute(absl::StrCat("UPDATE videos SET ", sets, " WHERE id = ? AND status = ? RETURNING ", kVideoColumns),
                   params));
     if (rs.empty()) return absl::AbortedError("update_video_status: status changed concurrently; retry");
-    out = VideoFromRow(rs.front());
+    DAIRA_ASSIGN_OR_RETURN(out, VideoFromRow(rs.front()));
     if (to == model::VideoStatus::kPublished) {
       DAIRA_RETURN_IF_ERROR(BumpProfile(c, "videos_count", +1, out.author_id.value, now));
     }

@@ -80,7 +80,7 @@ absl::StatusOr<model::Comment> Content::CreateComment(const RequestContext& ctx,
       return absl::NotFoundError(absl::StrCat("create_comment: author_id not found (got ", request.author_id, ")"));
     }
     if (!rs.ok()) return rs.status();
-    out = CommentFromRow(rs->front());
+    DAIRA_ASSIGN_OR_RETURN(out, CommentFromRow(rs->front()));
     return absl::OkStatus();
   }));
   return out;
@@ -107,7 +107,7 @@ absl::StatusOr<query::Page<model::Comment>> Content::ListThread(const RequestCon
   DAIRA_ASSIGN_OR_RETURN(query::Page<model::Comment> out,
                          query::FetchPage(*deps_.db, ctx, q,
                                           query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                                          CommentFromRow, {.codec = deps_.cursors}));
+                                          internal::CommentReader(), {.codec = deps_.cursors}));
   DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(*deps_.db, ctx, out.items));
   return out;
 }

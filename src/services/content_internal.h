@@ -13,6 +13,7 @@
 #include "daira/model/comment.h"
 #include "daira/model/post.h"
 #include "daira/model/video.h"
+#include "daira/store/column_indexes.h"
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
 #include "daira/store/result_set.h"
@@ -24,19 +25,49 @@ inline constexpr char kPostColumns[] =
     "id, author_id, content, media_urls, hashtags, mentions, likes_count, comments_count, status, visibility, "
     "created_at, updated_at, deleted_at";
 std::string PostColumns(std::string_view alias);
-model::Post PostFromRow(const store::Row& row);
+
+// Row readers for the content models: each reads rows holding its k*Columns (in any order, other columns
+// allowed) with the column indexes resolved once per result shape (store::ColumnIndexes), numbers checked
+// (DataLoss naming the column) and an unknown enum spelling a DataLoss naming table and column — never a
+// silent zero or default. A reader is a row mapper (query::FetchPage / LoadMany take it); one per call.
+class PostReader {
+ public:
+  PostReader();
+  absl::StatusOr<model::Post> operator()(const store::Row& row);
+
+ private:
+  store::ColumnIndexes cols_;
+};
+// One row (a reader used once).
+absl::StatusOr<model::Post> PostFromRow(const store::Row& row);
 
 inline constexpr char kVideoColumns[] =
     "id, author_id, title, description, hashtags, thumbnail_url, hls_url, duration_ms, resolution, views_count, "
     "likes_count, comments_count, status, visibility, error, created_at, updated_at, published_at";
 // kVideoColumns qualified with `alias` ("p.id, p.author_id, ...").
 std::string VideoColumns(std::string_view alias);
-model::Video VideoFromRow(const store::Row& row);
+class VideoReader {
+ public:
+  VideoReader();
+  absl::StatusOr<model::Video> operator()(const store::Row& row);
+
+ private:
+  store::ColumnIndexes cols_;
+};
+absl::StatusOr<model::Video> VideoFromRow(const store::Row& row);
 
 inline constexpr char kCommentColumns[] =
     "id, post_id, video_id, parent_id, author_id, content, mentions, likes_count, replies_count, status, "
     "created_at, updated_at, deleted_at";
-model::Comment CommentFromRow(const store::Row& row);
+class CommentReader {
+ public:
+  CommentReader();
+  absl::StatusOr<model::Comment> operator()(const store::Row& row);
+
+ private:
+  store::ColumnIndexes cols_;
+};
+absl::StatusOr<model::Comment> CommentFromRow(const store::Row& row);
 
 // Loads the public face of `author_ids` (deduplicated) in ONE statement on `conn`.
 absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,

@@ -18,7 +18,6 @@ namespace daira::inline v0::services {
 namespace {
 
 using internal::PostColumns;
-using internal::PostFromRow;
 using internal::ViewerFilter;
 
 absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, const RequestContext& ctx,
@@ -30,7 +29,7 @@ absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, cons
             query::Page<model::Post> out,
             query::FetchPage(c, q,
                              query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                             PostFromRow, {.codec = codec}));
+                             internal::PostReader(), {.codec = codec}));
         DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(c, out.items));
         return out;
       });
@@ -130,7 +129,11 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
         const size_t n = std::min<size_t>(rs.size(), static_cast<size_t>(page.limit));
         out.has_more = rs.size() > n;
         out.items.reserve(n);
-        for (size_t i = 0; i < n; ++i) out.items.push_back(PostFromRow(rs.row(i)));
+        internal::PostReader read_post;
+        for (size_t i = 0; i < n; ++i) {
+          DAIRA_ASSIGN_OR_RETURN(model::Post post, read_post(rs.row(i)));
+          out.items.push_back(std::move(post));
+        }
         if (backward) std::reverse(out.items.begin(), out.items.end());
         auto cursor_at = [&](const model::Post& p, query::Direction d) {
           return codec.Encode(query::Cursor{.scope = scope, .direction = d, .keys = {p.id.value}});

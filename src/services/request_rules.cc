@@ -27,13 +27,7 @@ bool BodyText(Violations& v, std::string_view field, std::string_view value, siz
 }
 
 bool OpaqueAscii(Violations& v, std::string_view field, std::string_view value, size_t min, size_t max) {
-  const bool printable = std::all_of(value.begin(), value.end(), [](char c) { return c > 0x20 && c < 0x7F; });
-  if (!printable) {
-    v.Add(field, absl::StrCat("must contain only printable ASCII characters without spaces (got ",
-                              QuoteForMessage(value), ")"));
-    return false;
-  }
-  return v.Length(field, value, min, max);
+  return v.OpaqueAscii(field, value, min, max);
 }
 
 void UrlList(Violations& v, std::string_view field, const std::vector<std::string>& urls, size_t max) {

@@ -146,9 +146,15 @@ UserHit UserHitFromRow(const store::Row& r) {
   return h;
 }
 
-PostHit PostHitFromRow(const store::Row& r) {
+// A post hit: the post through a PostReader (indexes resolved once per page), then its author columns.
+struct PostHitReader {
+  absl::StatusOr<PostHit> operator()(const store::Row& r);
+  internal::PostReader read_post;
+};
+
+absl::StatusOr<PostHit> PostHitReader::operator()(const store::Row& r) {
   PostHit h;
-  h.post = internal::PostFromRow(r);
+  DAIRA_ASSIGN_OR_RETURN(h.post, read_post(r));
   h.relevance = r.Int64("relevance");
   if (!r.IsNull("author_username")) {
     h.post.author = model::AuthorSummary{
@@ -161,9 +167,13 @@ PostHit PostHitFromRow(const store::Row& r) {
   return h;
 }
 
-VideoHit VideoHitFromRow(const store::Row& r) {
-  return VideoHit{.video = internal::VideoFromRow(r), .relevance = r.Int64("relevance")};
-}
+struct VideoHitReader {
+  absl::StatusOr<VideoHit> operator()(const store::Row& r) {
+    DAIRA_ASSIGN_OR_RETURN(model::Video video, read_video(r));
+    return VideoHit{.video = std::move(video), .relevance = r.Int64("relevance")};
+  }
+  internal::VideoReader read_video;
+};
 
 HashtagHit HashtagHitFromRow(const store::Row& r) {
   return HashtagHit{.id = r.Int64("id"),
@@ -471,7 +481,7 @@ absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, Us
   } else {
     return query::Page<PostHit>{};  // nothing searchable ("!!!"): no statement
   }
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), PostHitFromRow, {.codec = deps_.cursors});
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), PostHitReader(), {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<VideoHit>> Search::Videos(const RequestContext& ctx, UserId viewer,
@@ -484,7 +494,7 @@ absl::StatusOr<query::Page<VideoHit>> Search::Videos(const RequestContext& ctx, 
   const std::string_view q = TrimWhitespace(request.query);
   if (Words(q).empty()) return query::Page<VideoHit>{};  // nothing searchable ("!!!"): no statement
   const query::KeysetQuery kq = internal::VideoSearchQuery(deps_.db->backend(), q, viewer, deps_.NowMicros());
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), VideoHitFromRow, {.codec = deps_.cursors});
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), VideoHitReader(), {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<HashtagHit>> Search::Hashtags(const RequestContext& ctx, const SearchRequest& request) {

@@ -103,9 +103,10 @@ absl::StatusOr<query::Page<TrendingVideo>> Trending::Videos(const RequestContext
     }
   }
   const size_t end = std::min(ranked.size(), start + static_cast<size_t>(request.limit));
+  internal::VideoReader read_video;
   for (size_t k = start; k < end; ++k) {
-    page.items.push_back(TrendingVideo{.video = internal::VideoFromRow(rows.row(std::get<2>(ranked[k]))),
-                                       .score = std::get<3>(ranked[k])});
+    DAIRA_ASSIGN_OR_RETURN(model::Video video, read_video(rows.row(std::get<2>(ranked[k]))));
+    page.items.push_back(TrendingVideo{.video = std::move(video), .score = std::get<3>(ranked[k])});
   }
   page.has_more = end < ranked.size();
   if (page.has_more && end > start) {

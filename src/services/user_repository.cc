@@ -1,5 +1,8 @@
 #include "daira/services/user_repository.h"
 
+#include "absl/container/flat_hash_map.h"
+#include "daira/query/batch_loader.h"
+
 #include "daira/core/utf8.h"
 
 #include <utility>

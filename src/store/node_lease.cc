@@ -103,20 +103,42 @@ absl::Status RequireTable(Database& db, const RequestContext& ctx, std::string_v
 
 }  // namespace
 
+absl::StatusOr<std::optional<NodeLease>> NodeLease::TryTake(Database& db, const RequestContext& ctx, int node_id,
+                                                             int64_t seen_expiry, bool configured,
+                                                             const NodeLeaseOptions& options) {
+  const Clock* clock = options.clock != nullptr ? options.clock : Clock::System();
+  const Holder holder = HolderOf(options);
+  const Clock::TimePoint now = clock->Now();
+  const int64_t now_us = ToUnixMicros(now);
+  NodeLease lease;
+  lease.clock_ = clock;
+  lease.ttl_ = options.ttl;
+  lease.node_id_ = node_id;
+  lease.token_ = RandomToken();
+  lease.configured_ = configured;
+  lease.renewed_at_ = now;
+  lease.expires_at_ = now + options.ttl;
+  if (seen_expiry != kNoRow) lease.previous_expiry_ = FromUnixMicros(seen_expiry);
+  DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db.Execute(ctx, kTake,
+                                                  {int64_t{node_id}, lease.token_, configured ? "CONFIGURED" : "LEASED",
+                                                   holder.host, holder.pid, now_us, now_us,
+                                                   ToUnixMicros(lease.expires_at_), now_us, seen_expiry}));
+  if (rs.empty()) return std::optional<NodeLease>();
+  return std::optional<NodeLease>(std::move(lease));
+}
+
 absl::StatusOr<NodeLease> NodeLease::Acquire(Database& db, const RequestContext& ctx,
                                              const NodeLeaseOptions& options) {
   constexpr char kOp[] = "node lease: acquire";
   DAIRA_RETURN_IF_ERROR(CheckOptions(kOp, options));
   DAIRA_RETURN_IF_ERROR(RequireTable(db, ctx, kOp));
   const Clock* clock = options.clock != nullptr ? options.clock : Clock::System();
-  const Holder holder = HolderOf(options);
   std::mt19937_64 rng(static_cast<uint64_t>(RandomToken()));
   // Each attempt reads the live node ids and tries one free id at random; a lost race (another taker
   // got it between the read and the insert) just tries again with a fresh read.
   constexpr int kMaxAttempts = 64;
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    const Clock::TimePoint now = clock->Now();
-    const int64_t now_us = ToUnixMicros(now);
+    const int64_t now_us = ToUnixMicros(clock->Now());
     DAIRA_ASSIGN_OR_RETURN(ResultSet rows, db.Execute(ctx, "SELECT node_id, expires_at FROM instance_nodes"));
     std::vector<int64_t> seen(kNodeCount, kNoRow);
     for (const Row& r : rows) {
@@ -133,19 +155,9 @@ absl::StatusOr<NodeLease> NodeLease::Acquire(Database& db, const RequestContext&
           " of ", kNodeCount, " leased); stop an instance or wait for a crashed one's lease to expire"));
     }
     const int candidate = free[std::uniform_int_distribution<size_t>(0, free.size() - 1)(rng)];
-    NodeLease lease;
-    lease.clock_ = clock;
-    lease.ttl_ = options.ttl;
-    lease.node_id_ = candidate;
-    lease.token_ = RandomToken();
-    lease.renewed_at_ = now;
-    lease.expires_at_ = now + options.ttl;
-    if (seen[candidate] != kNoRow) lease.previous_expiry_ = FromUnixMicros(seen[candidate]);
-    DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db.Execute(ctx, kTake,
-                                                    {int64_t{candidate}, lease.token_, "LEASED", holder.host,
-                                                     holder.pid, now_us, now_us, ToUnixMicros(lease.expires_at_),
-                                                     now_us, seen[candidate]}));
-    if (!rs.empty()) return lease;
+    DAIRA_ASSIGN_OR_RETURN(std::optional<NodeLease> lease,
+                           TryTake(db, ctx, candidate, seen[candidate], /*configured=*/false, options));
+    if (lease.has_value()) return *std::move(lease);
   }
   return absl::AbortedError(absl::StrCat(kOp, ": lost the race for a free node id ", kMaxAttempts,
                                          " times in a row; retry"));
@@ -160,12 +172,10 @@ absl::StatusOr<NodeLease> NodeLease::Claim(Database& db, const RequestContext& c
   DAIRA_RETURN_IF_ERROR(CheckOptions(kOp, options));
   DAIRA_RETURN_IF_ERROR(RequireTable(db, ctx, kOp));
   const Clock* clock = options.clock != nullptr ? options.clock : Clock::System();
-  const Holder holder = HolderOf(options);
   // Read the row, then take it if it is still as read; a concurrent change makes the take do nothing
   // and the loop look again.
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const Clock::TimePoint now = clock->Now();
-    const int64_t now_us = ToUnixMicros(now);
+    const int64_t now_us = ToUnixMicros(clock->Now());
     DAIRA_ASSIGN_OR_RETURN(
         ResultSet who,
         db.Execute(ctx, "SELECT source, host, pid, expires_at FROM instance_nodes WHERE node_id = ?", {int64_t{node_id}}));
@@ -177,20 +187,9 @@ absl::StatusOr<NodeLease> NodeLease::Claim(Database& db, const RequestContext& c
           r.Int64(2), ", lease valid for ", (seen - now_us) / 1000,
           " ms more); configure another node_id, or leave it out to lease a free one"));
     }
-    NodeLease lease;
-    lease.clock_ = clock;
-    lease.ttl_ = options.ttl;
-    lease.node_id_ = node_id;
-    lease.token_ = RandomToken();
-    lease.configured_ = true;
-    lease.renewed_at_ = now;
-    lease.expires_at_ = now + options.ttl;
-    if (seen != kNoRow) lease.previous_expiry_ = FromUnixMicros(seen);
-    DAIRA_ASSIGN_OR_RETURN(ResultSet rs, db.Execute(ctx, kTake,
-                                                    {int64_t{node_id}, lease.token_, "CONFIGURED", holder.host,
-                                                     holder.pid, now_us, now_us, ToUnixMicros(lease.expires_at_),
-                                                     now_us, seen}));
-    if (!rs.empty()) return lease;
+    DAIRA_ASSIGN_OR_RETURN(std::optional<NodeLease> lease,
+                           TryTake(db, ctx, node_id, seen, /*configured=*/true, options));
+    if (lease.has_value()) return *std::move(lease);
   }
   return absl::AbortedError(absl::StrCat(kOp, ": node_id ", node_id, " kept changing hands while claiming it; retry"));
 }

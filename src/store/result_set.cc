@@ -114,12 +114,11 @@ std::string ValueForMessage(const Value& v) {
 
 }  // namespace
 
-absl::StatusOr<int64_t> Row::CheckedInt64(std::string_view name) const {
-  std::optional<int> col = rs_->ColumnIndex(name);
-  if (!col.has_value()) {
-    return absl::InternalError(absl::StrCat("row: no column ", ToAbsl(name), " in this result"));
+absl::StatusOr<int64_t> Row::CheckedInt64(int col) const {
+  if (col < 0 || col >= rs_->column_count()) {
+    return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
   }
-  const Value& v = rs_->at(index_, *col);
+  const Value& v = rs_->at(index_, col);
   switch (v.type()) {
     case ValueType::kNull: return 0;
     case ValueType::kInt64: return v.int64();
@@ -133,16 +132,15 @@ absl::StatusOr<int64_t> Row::CheckedInt64(std::string_view name) const {
     }
     default: break;
   }
-  return absl::DataLossError(absl::StrCat("column ", ToAbsl(name), " does not hold an integer (got ",
+  return absl::DataLossError(absl::StrCat("column ", rs_->columns()[col], " does not hold an integer (got ",
                                           ValueForMessage(v), ")"));
 }
 
-absl::StatusOr<double> Row::CheckedDouble(std::string_view name) const {
-  std::optional<int> col = rs_->ColumnIndex(name);
-  if (!col.has_value()) {
-    return absl::InternalError(absl::StrCat("row: no column ", ToAbsl(name), " in this result"));
+absl::StatusOr<double> Row::CheckedDouble(int col) const {
+  if (col < 0 || col >= rs_->column_count()) {
+    return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
   }
-  const Value& v = rs_->at(index_, *col);
+  const Value& v = rs_->at(index_, col);
   switch (v.type()) {
     case ValueType::kNull: return 0.0;
     case ValueType::kInt64: return static_cast<double>(v.int64());
@@ -156,8 +154,24 @@ absl::StatusOr<double> Row::CheckedDouble(std::string_view name) const {
     }
     default: break;
   }
-  return absl::DataLossError(absl::StrCat("column ", ToAbsl(name), " does not hold a finite number (got ",
+  return absl::DataLossError(absl::StrCat("column ", rs_->columns()[col], " does not hold a finite number (got ",
                                           ValueForMessage(v), ")"));
+}
+
+absl::StatusOr<int64_t> Row::CheckedInt64(std::string_view name) const {
+  std::optional<int> col = rs_->ColumnIndex(name);
+  if (!col.has_value()) {
+    return absl::InternalError(absl::StrCat("row: no column ", ToAbsl(name), " in this result"));
+  }
+  return CheckedInt64(*col);
+}
+
+absl::StatusOr<double> Row::CheckedDouble(std::string_view name) const {
+  std::optional<int> col = rs_->ColumnIndex(name);
+  if (!col.has_value()) {
+    return absl::InternalError(absl::StrCat("row: no column ", ToAbsl(name), " in this result"));
+  }
+  return CheckedDouble(*col);
 }
 
 int64_t Row::Int64(int col) const { return ToInt64((*this)[col]); }

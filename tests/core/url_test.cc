@@ -290,3 +290,34 @@ TEST(UrlTest, RedactedBoundsNestingDepth) {
 
 }  // namespace
 }  // namespace daira
+
+namespace daira {
+namespace {
+
+// libpq's multi-host authority: the hosts become a host list and the ports a port list, as libpq's own
+// keywords take them (empty = that host's default port).
+TEST(UrlMultiHostTest, AuthorityHostListBecomesHostAndPortLists) {
+  auto url = ParseUrl("postgres://app:s3cret@10.0.0.1:5432,10.0.0.2,10.0.0.3:6543/app?target_session_attrs=read-write");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->host, "10.0.0.1,10.0.0.2,10.0.0.3");
+  EXPECT_EQ(url->port, 0);
+  EXPECT_EQ(url->Param("port"), "5432,,6543");
+  EXPECT_EQ(url->path, "app");
+  EXPECT_EQ(url->Param("target_session_attrs"), "read-write");
+  EXPECT_EQ(url->Redacted().find("s3cret"), std::string::npos);
+  EXPECT_NE(url->Redacted().find("10.0.0.1,10.0.0.2,10.0.0.3"), std::string::npos);
+  auto no_ports = ParseUrl("postgres://a,b/app");
+  ASSERT_TRUE(no_ports.ok());
+  EXPECT_FALSE(no_ports->Param("port").has_value());
+}
+
+TEST(UrlMultiHostTest, RefusesAnEmptyEntryAndAPortGivenTwice) {
+  EXPECT_EQ(ParseUrl("postgres://a:1,,b:2/app").status().code(), absl::StatusCode::kInvalidArgument);
+  auto twice = ParseUrl("postgres://a:1,b:2/app?port=3,4");
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(twice.status().message()).find("port"), std::string::npos);
+  EXPECT_EQ(ParseUrl("postgres://a:1,b:x/app").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace daira

@@ -1,4 +1,5 @@
 #include "daira/query/batch_loader.h"
+#include "daira/query/batcher.h"
 
 #include <algorithm>
 #include <atomic>

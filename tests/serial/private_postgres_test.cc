@@ -135,10 +135,10 @@ TEST(PrivatePostgresTest, RestartCostsAtMostOneErrorPerPooledConnection) {
 
 TEST(PrivatePostgresTest, FailoverRestartResumesWritesOnPromotedReplica) {
   START_PRIVATE_POSTGRES(pg, true);
-  // One URL naming both servers: libpq tries them in order and keeps the one that accepts writes.
-  const std::string url = absl::StrCat("postgres://postgres@127.0.0.1/postgres?host=127.0.0.1,127.0.0.1&port=",
-                                       pg->port(), ",", pg->replica_port(),
-                                       "&target_session_attrs=read-write&pool_min=2&pool_max=2"
+  // One URL naming both servers (libpq's multi-host authority form): libpq tries them in order and keeps
+  // the one that accepts writes.
+  const std::string url = absl::StrCat("postgres://postgres@127.0.0.1:", pg->port(), ",127.0.0.1:", pg->replica_port(),
+                                       "/postgres?target_session_attrs=read-write&pool_min=2&pool_max=2"
                                        "&validate_after_ms=600000&connect_timeout_ms=3000");
   ASSERT_OK_AND_ASSIGN(auto db, Database::Open(url));
   RequestContext ctx;

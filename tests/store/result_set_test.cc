@@ -3,7 +3,10 @@
 #include <limits>
 #include <string>
 
+#include "daira/store/column_indexes.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "status_matchers.h"
 
 namespace daira::store {
 namespace {
@@ -92,6 +95,54 @@ TEST(ValueTest, TypesAndDebugString) {
   EXPECT_EQ(Value(std::vector<int64_t>{1, 2}).DebugString(), "[1,2]");
   EXPECT_EQ(Value("x"), Value(std::string("x")));
   EXPECT_FALSE(Value("x") == Value::Json("x"));
+}
+
+}  // namespace
+}  // namespace daira::store
+
+namespace daira::store {
+namespace {
+
+TEST(ColumnIndexesTest, ResolvesOncePerShapeAndNamesAMissingColumn) {
+  static constexpr std::string_view kNames[] = {"b", "a"};
+  ResultSet rs(std::vector<std::string>{"a", "b", "c"});
+  rs.AppendValue(Value(int64_t{1}));
+  rs.AppendValue(Value(int64_t{2}));
+  rs.AppendValue(Value(int64_t{3}));
+  ColumnIndexes cols(kNames);
+  ASSERT_OK(cols.Bind(rs.front()));
+  EXPECT_EQ(cols[0], 1);
+  EXPECT_EQ(cols[1], 0);
+  EXPECT_EQ(rs.front().Int64(cols[0]), 2);
+  // Another result of the same shape (a prepared statement's shared names) keeps the binding.
+  ResultSet same(rs.shared_columns());
+  same.AppendValue(Value(int64_t{7}));
+  same.AppendValue(Value(int64_t{8}));
+  same.AppendValue(Value(int64_t{9}));
+  ASSERT_OK(cols.Bind(same.front()));
+  EXPECT_EQ(same.front().Int64(cols[0]), 8);
+  // A different shape is resolved again.
+  ResultSet other(std::vector<std::string>{"b", "a"});
+  other.AppendValue(Value(int64_t{5}));
+  other.AppendValue(Value(int64_t{6}));
+  ASSERT_OK(cols.Bind(other.front()));
+  EXPECT_EQ(cols[0], 0);
+  EXPECT_EQ(other.front().Int64(cols[1]), 6);
+  ResultSet missing(std::vector<std::string>{"a"});
+  missing.AppendValue(Value(int64_t{1}));
+  EXPECT_THAT(cols.Bind(missing.front()),
+              ::daira::testing::StatusIs(absl::StatusCode::kInternal, ::testing::HasSubstr("no column b")));
+}
+
+TEST(ColumnIndexesTest, CheckedAccessorsByIndexNameTheColumn) {
+  ResultSet rs(std::vector<std::string>{"n", "x"});
+  rs.AppendValue(Value(std::string("seven")));
+  rs.AppendValue(Value(std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_THAT(rs.front().CheckedInt64(0),
+              ::daira::testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("column n")));
+  EXPECT_THAT(rs.front().CheckedDouble(1),
+              ::daira::testing::StatusIs(absl::StatusCode::kDataLoss, ::testing::HasSubstr("column x")));
+  EXPECT_THAT(rs.front().CheckedInt64(5), ::daira::testing::StatusIs(absl::StatusCode::kInternal));
 }
 
 }  // namespace

@@ -98,6 +98,9 @@ class Violations {
   // Text of `min`..`max` characters that is valid UTF-8: "must be 3 to 30 characters (got 42)",
   // "must be at most 300 characters (got 301)", "must not be empty" (min 1, got 0).
   bool Length(std::string_view field, std::string_view value, size_t min, size_t max);
+  // Printable ASCII without spaces (an opaque token: cursor, external id, IP, correlation id) of
+  // [min, max] characters: "must contain only printable ASCII characters without spaces (got "…")".
+  bool OpaqueAscii(std::string_view field, std::string_view value, size_t min, size_t max);
   // Valid UTF-8: "must be valid UTF-8 (bad byte at offset 5)".
   bool Utf8(std::string_view field, std::string_view value);
   // No control characters (see IsControlCharacter): "must not contain control characters (U+0007 at

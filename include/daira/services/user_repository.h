@@ -33,7 +33,7 @@
 #include "daira/core/request_context.h"
 #include "daira/model/ids.h"
 #include "daira/model/user.h"
-#include "daira/query/batch_loader.h"
+#include "daira/query/batcher.h"
 #include "daira/query/field_mask.h"
 #include "daira/services/service_deps.h"
 #include "daira/store/connection.h"

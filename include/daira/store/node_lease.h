@@ -23,6 +23,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -97,6 +98,11 @@ class NodeLease {
 
  private:
   NodeLease() = default;
+  // Takes `node_id` if its row is still as read (`seen_expiry`: its expiry, or no row); nullopt when
+  // another taker changed it first. Shared by Acquire and Claim.
+  static absl::StatusOr<std::optional<NodeLease>> TryTake(Database& db, const RequestContext& ctx, int node_id,
+                                                          int64_t seen_expiry, bool configured,
+                                                          const NodeLeaseOptions& options);
   const Clock* clock_ = nullptr;
   std::chrono::milliseconds ttl_{0};
   int node_id_ = -1;

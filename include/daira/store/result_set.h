@@ -60,6 +60,11 @@ class Row {
 
   absl::StatusOr<int64_t> CheckedInt64(std::string_view name) const;
   absl::StatusOr<double> CheckedDouble(std::string_view name) const;
+  absl::StatusOr<int64_t> CheckedInt64(int col) const;
+  absl::StatusOr<double> CheckedDouble(int col) const;
+
+  // The result this row belongs to.
+  const ResultSet& result() const { return *rs_; }
 
  private:
   const ResultSet* rs_;
@@ -76,6 +81,9 @@ class ResultSet {
   explicit ResultSet(std::shared_ptr<const std::vector<std::string>> columns) : columns_(std::move(columns)) {}
 
   const std::vector<std::string>& columns() const { return *columns_; }
+  // The shared column-name vector itself: one object per result shape (a prepared statement's), which
+  // ColumnIndexes uses to resolve names once per shape rather than per row.
+  const std::shared_ptr<const std::vector<std::string>>& shared_columns() const { return columns_; }
   int column_count() const { return static_cast<int>(columns_->size()); }
   // Index of the column called `name` (exact match), or nullopt.
   std::optional<int> ColumnIndex(std::string_view name) const;

@@ -44,6 +44,8 @@ absl::StatusOr<RedisUrl> RedisUrl::Parse(std::string_view text,
   if (parsed->scheme != "redis")
     return Bad(r, absl::StrCat("scheme must be redis:// (got \"", parsed->scheme, ":\")"));
   if (parsed->host.empty()) return Bad(r, "a host is required (redis://HOST[:PORT][/DB])");
+  if (parsed->host.find(',') != std::string::npos)
+    return Bad(r, "names several hosts; give one (Cluster and Sentinel are not supported)");
   url.host = parsed->host;
   if (parsed->port != 0) url.port = parsed->port;
   if (!parsed->path.empty()) {
