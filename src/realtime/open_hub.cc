@@ -3,6 +3,8 @@
 #include <string>
 
 #include "backends/memory/memory_hub.h"
+#include "backends/redis/redis_hub.h"
+#include "backends/redis/redis_url.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 #include "daira/realtime/hub.h"
@@ -45,7 +47,16 @@ absl::Status ApplyHubParams(const std::vector<std::pair<std::string, std::string
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Hub>> OpenRedisHub(std::string_view url, const HubOptions& options);
+absl::StatusOr<std::unique_ptr<Hub>> OpenRedisHub(std::string_view url, const HubOptions& options) {
+  static constexpr std::string_view kParams[] = {"history", "history_ttl_ms", "max_payload"};
+  auto parsed = backends::redis::RedisUrl::Parse(url, kParams);
+  if (!parsed.ok()) return Annotate(parsed.status(), "realtime: open");
+  HubOptions opts = options;
+  std::vector<std::pair<std::string, std::string>> params(parsed->params.begin(), parsed->params.end());
+  DAIRA_RETURN_IF_ERROR(ApplyHubParams(params, opts, true));
+  DAIRA_ASSIGN_OR_RETURN(auto hub, backends::redis::RedisHub::Open(*parsed, opts));
+  return std::unique_ptr<Hub>(std::move(hub));
+}
 
 absl::StatusOr<std::unique_ptr<Hub>> OpenHub(std::string_view url, const HubOptions& options) {
   const std::string_view scheme = url.substr(0, url.find(':'));

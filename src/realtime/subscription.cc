@@ -108,6 +108,8 @@ bool SubscriptionSink::Deliver(Message message) {
   {
     std::lock_guard lock(mu_);
     if (!status_.ok()) return false;
+    // A live message still in flight when the recovery was merged: the recovery already holds it.
+    if (floor_.has_value() && message.epoch == floor_->epoch && message.sequence <= floor_->sequence) return true;
     if (queue_.size() >= capacity_) {
       if (policy_ == SlowConsumer::kDisconnect) {
         status_ = absl::ResourceExhaustedError("realtime: subscription disconnected as a slow consumer: its queue of " +
@@ -131,6 +133,7 @@ void SubscriptionSink::PrependRecovered(std::vector<Message> recovered) {
   {
     std::lock_guard lock(mu_);
     const Position last = recovered.back().position();
+    floor_ = last;
     std::deque<Message> merged(std::make_move_iterator(recovered.begin()), std::make_move_iterator(recovered.end()));
     for (Message& m : queue_) {
       if (m.epoch == last.epoch && m.sequence <= last.sequence) continue;  // the recovery already holds it

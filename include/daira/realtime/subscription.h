@@ -120,7 +120,8 @@ class SubscriptionSink {
   // when the subscription is closed (the hub may forget this sink).
   bool Deliver(Message message);
   // Recovery merge (SubscribeOptions::resume_from): puts `recovered` (ascending sequences of one channel)
-  // before the queued live messages, dropping the live ones the recovery already holds.
+  // before the queued live messages, dropping the live ones the recovery already holds (also those
+  // delivered later: a live copy can still be in flight from the network when the merge happens).
   void PrependRecovered(std::vector<Message> recovered);
   // Closes the subscription with `why` (not OK); Next returns it once the queue is drained.
   void Close(absl::Status why);
@@ -142,6 +143,7 @@ class SubscriptionSink {
   uint64_t dropped_ = 0;
   bool signaled_ = false;
   std::optional<Position> last_;
+  std::optional<Position> floor_;  // set by PrependRecovered: live copies at or below it are dropped
 };
 
 }  // namespace daira::inline v0::realtime

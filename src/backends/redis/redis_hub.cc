@@ -421,14 +421,23 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(std::span<const rea
   DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
   // The first through Eval (loads the script when the server lacks it), the rest pipelined by SHA.
   std::vector<Position> out;
-  DAIRA_ASSIGN_OR_RETURN(Position first, Publish(messages[0].channel, messages[0].payload));
-  out.push_back(first);
+  {
+    const std::vector<std::string> keys = {core_->MetaKey(messages[0].channel), core_->StreamKey(messages[0].channel)};
+    auto reply = lease->Eval(core_->publish_script, keys, core_->PublishArgs(messages[0].channel, messages[0].payload));
+    if (!reply.ok()) return Annotate(reply.status(), "realtime: publish batch");
+    DAIRA_ASSIGN_OR_RETURN(Position first, Core::ParsePublishReply(*reply, messages[0].channel));
+    out.push_back(first);
+  }
   if (messages.size() == 1) return out;
-  DAIRA_ASSIGN_OR_RETURN(RedisReply sha, lease->Command({"SCRIPT", "LOAD", kPublishLua}));
+  std::string sha = core_->publish_script.sha();  // learned by the Eval above
+  if (sha.empty()) {
+    DAIRA_ASSIGN_OR_RETURN(RedisReply loaded, lease->Command({"SCRIPT", "LOAD", kPublishLua}));
+    sha = loaded.str;
+  }
   std::vector<std::vector<std::string>> commands;
   commands.reserve(messages.size() - 1);
   for (size_t i = 1; i < messages.size(); ++i) {
-    std::vector<std::string> cmd = {"EVALSHA", sha.str, "2", core_->MetaKey(messages[i].channel),
+    std::vector<std::string> cmd = {"EVALSHA", sha, "2", core_->MetaKey(messages[i].channel),
                                     core_->StreamKey(messages[i].channel)};
     for (auto& a : core_->PublishArgs(messages[i].channel, messages[i].payload)) cmd.push_back(std::move(a));
     commands.push_back(std::move(cmd));
