@@ -122,7 +122,9 @@
 #include "daira/realtime/dispatcher.h"
 #include "daira/realtime/hub.h"
 #include "daira/realtime/message.h"
+#include "daira/realtime/presence.h"
 #include "daira/realtime/subscription.h"
+#include "daira/realtime/typing.h"
 
 // platform
 #include "daira/platform/platform.h"
