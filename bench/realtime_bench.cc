@@ -191,7 +191,8 @@ void BM_FanOut(benchmark::State& state, std::string backend) {
       ++deliveries;
     }
   }
-  state.counters["deliveries_per_s"] = benchmark::Counter(static_cast<double>(deliveries), benchmark::Counter::kIsRate);
+  state.counters["deliveries_per_s"] =
+      benchmark::Counter(static_cast<double>(deliveries), benchmark::Counter::kIsRate);
 }
 
 void BM_PresenceGetMany(benchmark::State& state, std::string backend) {

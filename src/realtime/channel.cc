@@ -34,13 +34,13 @@ absl::Status Check(std::string_view what, std::string_view name, bool pattern) {
     if (name.substr(0, kind.prefix.size()) != kind.prefix) continue;
     std::string_view rest = name.substr(kind.prefix.size());
     if (rest.empty()) {
-      return absl::InvalidArgumentError("realtime: " + std::string(what) + " '" + Shown(name) + "' has an empty " +
-                                        (kind.prefix == "topic:" ? "name" : "id"));
+      return absl::InvalidArgumentError("realtime: " + std::string(what) + " '" + Shown(name) +
+                                        "' has an empty " + (kind.prefix == "topic:" ? "name" : "id"));
     }
     if (rest.size() > kind.max_len) {
-      return absl::InvalidArgumentError("realtime: " + std::string(what) + " '" + Shown(name) + "' is too long (at most " +
-                                        std::to_string(kind.max_len) + " characters after '" +
-                                        std::string(kind.prefix) + "')");
+      return absl::InvalidArgumentError("realtime: " + std::string(what) + " '" + Shown(name) +
+                                        "' is too long (at most " + std::to_string(kind.max_len) +
+                                        " characters after '" + std::string(kind.prefix) + "')");
     }
     bool star = false;
     for (char c : rest) {

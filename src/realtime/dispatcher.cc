@@ -25,7 +25,9 @@ struct Entry {
 
 class Worker {
  public:
-  Worker(int wake_fd, int batch) : wake_fd_(wake_fd), batch_(batch) { thread_ = std::thread([this] { Run(); }); }
+  Worker(int wake_fd, int batch) : wake_fd_(wake_fd), batch_(batch) {
+    thread_ = std::thread([this] { Run(); });
+  }
   ~Worker() {
     stop_ = true;
     Wake();
@@ -126,9 +128,10 @@ class DispatcherImpl final : public Dispatcher {
  public:
   explicit DispatcherImpl(std::vector<std::unique_ptr<Worker>> workers) : workers_(std::move(workers)) {}
 
-  absl::StatusOr<std::unique_ptr<Listener>> Listen(std::unique_ptr<Subscription> subscription, OnMessage on_message,
-                                                   OnClosed on_closed) override {
-    if (subscription == nullptr) return absl::InvalidArgumentError("realtime: dispatcher: listen: subscription is null");
+  absl::StatusOr<std::unique_ptr<Listener>> Listen(std::unique_ptr<Subscription> subscription,
+                                                   OnMessage on_message, OnClosed on_closed) override {
+    if (subscription == nullptr)
+      return absl::InvalidArgumentError("realtime: dispatcher: listen: subscription is null");
     if (!on_message) return absl::InvalidArgumentError("realtime: dispatcher: listen: on_message is empty");
     auto entry = std::make_shared<Entry>();
     entry->sub = std::move(subscription);
@@ -159,7 +162,8 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Create(const DispatcherO
   for (int i = 0; i < options.threads; ++i) {
     int fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (fd < 0) {
-      return absl::ResourceExhaustedError(std::string("realtime: dispatcher: eventfd: ") + std::strerror(errno));
+      return absl::ResourceExhaustedError(std::string("realtime: dispatcher: eventfd: ") +
+                                          std::strerror(errno));
     }
     workers.push_back(std::make_unique<Worker>(fd, options.batch));
   }

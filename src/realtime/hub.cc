@@ -13,8 +13,9 @@ absl::StatusOr<std::unique_ptr<Subscription>> Hub::Subscribe(std::string_view ta
   const bool pattern = IsPattern(target);
   DAIRA_RETURN_IF_ERROR(pattern ? ValidatePattern(target) : ValidateChannel(target));
   if (pattern && options.resume_from.has_value()) {
-    return absl::InvalidArgumentError("realtime: subscribe: resume_from applies to a channel, not to pattern '" +
-                                      std::string(target) + "'");
+    return absl::InvalidArgumentError(
+        "realtime: subscribe: resume_from applies to a channel, not to pattern '" + std::string(target) +
+        "'");
   }
   DAIRA_ASSIGN_OR_RETURN(auto live, SubscribeLive(std::string(target), pattern, options));
   if (options.resume_from.has_value()) {

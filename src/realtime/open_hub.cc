@@ -18,13 +18,14 @@ constexpr std::string_view kParams[] = {"history",         "history_ttl_ms",    
                                         "presence_ttl_ms", "presence_retention_ms", "typing_interval_ms",
                                         "typing_ttl_ms"};
 
-absl::StatusOr<uint64_t> ParseCount(std::string_view name, std::string_view value, uint64_t min, uint64_t max) {
+absl::StatusOr<uint64_t> ParseCount(std::string_view name, std::string_view value, uint64_t min,
+                                    uint64_t max) {
   uint64_t out = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
   if (ec != std::errc() || end != value.data() + value.size() || out < min || out > max) {
     return InvalidField("realtime: open", name,
-                        "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "] (got '" +
-                            std::string(value) + "')");
+                        "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                            "] (got '" + std::string(value) + "')");
   }
   return out;
 }
@@ -39,8 +40,8 @@ absl::StatusOr<RealtimeUrl> ParseRealtimeUrl(std::string_view url) {
   if (scheme == "memory") {
     DAIRA_ASSIGN_OR_RETURN(Url parsed, ParseUrl(url));
     if (!parsed.host.empty() || !parsed.path.empty()) {
-      return absl::InvalidArgumentError("realtime: open: memory: takes no path or host (got '" + parsed.Redacted() +
-                                        "')");
+      return absl::InvalidArgumentError("realtime: open: memory: takes no path or host (got '" +
+                                        parsed.Redacted() + "')");
     }
     for (const auto& [k, v] : parsed.params) {
       if (std::find(std::begin(kParams), std::end(kParams), k) == std::end(kParams)) {

@@ -36,7 +36,8 @@ struct Presence::Impl {
   }
 
   absl::Status Update(std::string_view op, UserId user, std::string_view device, int status) {
-    if (!user.valid()) return InvalidField(op, "user", "must be a positive id (got " + std::to_string(user.value) + ")");
+    if (!user.valid())
+      return InvalidField(op, "user", "must be a positive id (got " + std::to_string(user.value) + ")");
     if (device.empty() || device.size() > 128) {
       return InvalidField(op, "device", "must be 1 to 128 bytes (got " + std::to_string(device.size()) + ")");
     }
@@ -87,7 +88,8 @@ absl::StatusOr<UserPresence> Presence::Get(UserId user) {
 
 absl::StatusOr<std::vector<UserPresence>> Presence::GetMany(std::span<const UserId> users) {
   if (users.size() > 10000) {
-    return InvalidField("realtime: presence: get", "users", "at most 10000 (got " + std::to_string(users.size()) + ")");
+    return InvalidField("realtime: presence: get", "users",
+                        "at most 10000 (got " + std::to_string(users.size()) + ")");
   }
   std::vector<int64_t> ids;
   for (size_t i = 0; i < users.size(); ++i) {

@@ -9,8 +9,8 @@
 
 namespace daira::inline v0::realtime {
 
-absl::StatusOr<std::pair<std::unique_ptr<Subscription>, std::shared_ptr<SubscriptionSink>>> Subscription::Create(
-    std::string target, const SubscribeOptions& options, std::function<void()> unsubscribe) {
+absl::StatusOr<std::pair<std::unique_ptr<Subscription>, std::shared_ptr<SubscriptionSink>>>
+Subscription::Create(std::string target, const SubscribeOptions& options, std::function<void()> unsubscribe) {
   if (options.queue_size < 1 || options.queue_size > 1000000) {
     return absl::InvalidArgumentError("realtime: subscribe: queue_size must be in [1, 1000000] (got " +
                                       std::to_string(options.queue_size) + ")");
@@ -109,11 +109,13 @@ bool SubscriptionSink::Deliver(Message message) {
     std::lock_guard lock(mu_);
     if (!status_.ok()) return false;
     // A live message still in flight when the recovery was merged: the recovery already holds it.
-    if (floor_.has_value() && message.epoch == floor_->epoch && message.sequence <= floor_->sequence) return true;
+    if (floor_.has_value() && message.epoch == floor_->epoch && message.sequence <= floor_->sequence)
+      return true;
     if (queue_.size() >= capacity_) {
       if (policy_ == SlowConsumer::kDisconnect) {
-        status_ = absl::ResourceExhaustedError("realtime: subscription disconnected as a slow consumer: its queue of " +
-                                               std::to_string(capacity_) + " messages was full");
+        status_ = absl::ResourceExhaustedError(
+            "realtime: subscription disconnected as a slow consumer: its queue of " +
+            std::to_string(capacity_) + " messages was full");
         SignalLocked();
         cv_.notify_all();
         return false;
@@ -134,7 +136,8 @@ void SubscriptionSink::PrependRecovered(std::vector<Message> recovered) {
     std::lock_guard lock(mu_);
     const Position last = recovered.back().position();
     floor_ = last;
-    std::deque<Message> merged(std::make_move_iterator(recovered.begin()), std::make_move_iterator(recovered.end()));
+    std::deque<Message> merged(std::make_move_iterator(recovered.begin()),
+                               std::make_move_iterator(recovered.end()));
     for (Message& m : queue_) {
       if (m.epoch == last.epoch && m.sequence <= last.sequence) continue;  // the recovery already holds it
       merged.push_back(std::move(m));

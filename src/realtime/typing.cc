@@ -15,29 +15,34 @@ struct Typing::Impl {
 
   absl::Status Announce(int64_t conversation, int64_t user, std::string_view what) {
     const std::string payload = R"({"type":"typing","conversation":)" + std::to_string(conversation) +
-                                R"(,"user":)" + std::to_string(user) + R"(,"state":")" + std::string(what) + "\"}";
+                                R"(,"user":)" + std::to_string(user) + R"(,"state":")" + std::string(what) +
+                                "\"}";
     return hub->Publish("conversation:" + std::to_string(conversation), payload).status();
   }
 
   static absl::Status CheckIds(std::string_view op, ConversationId conversation, UserId user) {
     if (!conversation.valid()) {
-      return InvalidField(op, "conversation", "must be a positive id (got " + std::to_string(conversation.value) + ")");
+      return InvalidField(op, "conversation",
+                          "must be a positive id (got " + std::to_string(conversation.value) + ")");
     }
-    if (!user.valid()) return InvalidField(op, "user", "must be a positive id (got " + std::to_string(user.value) + ")");
+    if (!user.valid())
+      return InvalidField(op, "user", "must be a positive id (got " + std::to_string(user.value) + ")");
     return absl::OkStatus();
   }
 };
 
-absl::StatusOr<std::unique_ptr<Typing>> Typing::Open(std::string_view url, Hub& hub, const TypingOptions& options) {
+absl::StatusOr<std::unique_ptr<Typing>> Typing::Open(std::string_view url, Hub& hub,
+                                                     const TypingOptions& options) {
   DAIRA_ASSIGN_OR_RETURN(internal::RealtimeUrl parsed, internal::ParseRealtimeUrl(url));
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   DAIRA_RETURN_IF_ERROR(internal::ApplyTypingParams(parsed, impl->options));
-  if (impl->options.interval.count() < 1) return InvalidField("realtime: typing: open", "interval", "must be at least 1 ms");
+  if (impl->options.interval.count() < 1)
+    return InvalidField("realtime: typing: open", "interval", "must be at least 1 ms");
   if (impl->options.ttl < impl->options.interval) {
     return InvalidField("realtime: typing: open", "ttl",
-                        "must be at least the interval (got " + std::to_string(impl->options.ttl.count()) + " ms < " +
-                            std::to_string(impl->options.interval.count()) + " ms)");
+                        "must be at least the interval (got " + std::to_string(impl->options.ttl.count()) +
+                            " ms < " + std::to_string(impl->options.interval.count()) + " ms)");
   }
   impl->hub = &hub;
   impl->clock = options.clock != nullptr ? options.clock : Clock::System();
@@ -57,7 +62,8 @@ absl::StatusOr<bool> Typing::Start(ConversationId conversation, UserId user) {
                                            duration_cast<microseconds>(impl_->options.interval).count());
   if (!publish.ok()) return Annotate(publish.status(), "realtime: typing: start");
   if (!*publish) return false;
-  DAIRA_RETURN_IF_ERROR(Annotate(impl_->Announce(conversation.value, user.value, "start"), "realtime: typing: start"));
+  DAIRA_RETURN_IF_ERROR(
+      Annotate(impl_->Announce(conversation.value, user.value, "start"), "realtime: typing: start"));
   return true;
 }
 
@@ -66,7 +72,8 @@ absl::StatusOr<bool> Typing::Stop(ConversationId conversation, UserId user) {
   auto was = impl_->state->TypingStop(conversation.value, user.value, ToUnixMicros(impl_->clock->Now()));
   if (!was.ok()) return Annotate(was.status(), "realtime: typing: stop");
   if (!*was) return false;
-  DAIRA_RETURN_IF_ERROR(Annotate(impl_->Announce(conversation.value, user.value, "stop"), "realtime: typing: stop"));
+  DAIRA_RETURN_IF_ERROR(
+      Annotate(impl_->Announce(conversation.value, user.value, "stop"), "realtime: typing: stop"));
   return true;
 }
 

@@ -140,8 +140,10 @@ TEST_P(RealtimePresenceTest, DevicesOnTwoInstancesMakeOneUser) {
 
 TEST_P(RealtimePresenceTest, BadInputIsRefusedByField) {
   ASSERT_OK_AND_ASSIGN(auto presence, OpenPresence());
-  EXPECT_THAT(presence->Heartbeat(UserId(0), "x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
-  EXPECT_THAT(presence->Heartbeat(UserId(1), ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("device")));
+  EXPECT_THAT(presence->Heartbeat(UserId(0), "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
+  EXPECT_THAT(presence->Heartbeat(UserId(1), ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("device")));
   EXPECT_THAT(presence->Heartbeat(UserId(1), "x", PresenceStatus::kOffline),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("status")));
   EXPECT_THAT(OpenPresence({.ttl = 0ms}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ttl")));
@@ -156,8 +158,8 @@ TEST_P(RealtimePresenceTest, TypingIsThrottledPerIntervalAndStops) {
   EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(true));
   EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":1,"state":"start")"));
   clock_.Advance(1s);
-  EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(false));  // throttled
-  EXPECT_THAT(typing->Start(conv, UserId(2)), Holds(true));   // per typist
+  EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(false));                 // throttled
+  EXPECT_THAT(typing->Start(conv, UserId(2)), Holds(true));                  // per typist
   EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":2,"state":"start")"));  // the very next: 1 was throttled
   clock_.Advance(2s);
   EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(true));  // an interval after the last event
@@ -196,7 +198,8 @@ TEST_P(RealtimePresenceTest, TypingRefusesBadIdsAndOptions) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("conversation")));
   EXPECT_THAT(typing->Stop(ConversationId(1), UserId(-1)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user")));
-  EXPECT_THAT(OpenTyping({.interval = 5s, .ttl = 1s}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ttl")));
+  EXPECT_THAT(OpenTyping({.interval = 5s, .ttl = 1s}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ttl")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Hubs, RealtimePresenceTest, ::testing::ValuesIn(testing::RealtimeBackends()),

@@ -130,12 +130,14 @@ TEST_P(RealtimeTest, PatternsReceiveMatchingChannelsOnly) {
 
 TEST_P(RealtimeTest, BadNamesAndOptionsAreRefusedByName) {
   ASSERT_OK_AND_ASSIGN(auto hub, Open({.max_payload = 16}));
-  EXPECT_THAT(hub->Publish("user:bob", "x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user:bob")));
+  EXPECT_THAT(hub->Publish("user:bob", "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("user:bob")));
   EXPECT_THAT(hub->Publish("lobby", "x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lobby")));
   EXPECT_THAT(hub->Publish("user:*", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(hub->Publish("user:1", std::string(17, 'x')),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_payload")));
-  EXPECT_THAT(hub->Subscribe("topic:a b"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("topic:a b")));
+  EXPECT_THAT(hub->Subscribe("topic:a b"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("topic:a b")));
   EXPECT_THAT(hub->Subscribe("user:1", {.queue_size = 0}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue_size")));
   EXPECT_THAT(hub->Subscribe("user:*", {.resume_from = Position{1, 1}}),
@@ -198,14 +200,15 @@ TEST_P(RealtimeTest, ASlowSubscriberDropsOldestAndCountsWithoutDelayingAFastOne)
 
 TEST_P(RealtimeTest, TheDisconnectPolicyClosesOnlyTheSlowSubscription) {
   ASSERT_OK_AND_ASSIGN(auto hub, Open());
-  ASSERT_OK_AND_ASSIGN(auto slow, hub->Subscribe("topic:busy", {.queue_size = 3,
-                                                                 .slow_consumer = SlowConsumer::kDisconnect}));
+  ASSERT_OK_AND_ASSIGN(
+      auto slow, hub->Subscribe("topic:busy", {.queue_size = 3, .slow_consumer = SlowConsumer::kDisconnect}));
   ASSERT_OK_AND_ASSIGN(auto fast, hub->Subscribe("topic:busy"));
   for (int i = 1; i <= 10; ++i) ASSERT_OK(hub->Publish("topic:busy", std::to_string(i)).status());
   EXPECT_THAT(Sequences(Take(*fast, 10)), ::testing::ElementsAreArray(Range(1, 10)));
   // The three queued before the overflow stay readable, then the reason.
   EXPECT_THAT(Sequences(Take(*slow, 3)), ::testing::ElementsAre(1, 2, 3));
-  EXPECT_THAT(slow->Next(kWait / 1000), StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("slow consumer")));
+  EXPECT_THAT(slow->Next(kWait / 1000),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("slow consumer")));
   EXPECT_EQ(slow->dropped(), 0u);
 }
 
@@ -324,20 +327,19 @@ TEST_P(RealtimeTest, DispatcherRunsCallbacksInOrderOffThePublishingThread) {
   std::vector<std::thread::id> threads;
   absl::Status closed_with;
   ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("conversation:3"));
-  ASSERT_OK_AND_ASSIGN(
-      auto listener, dispatcher->Listen(
-                         std::move(sub),
-                         [&](const Message& m) {
-                           std::lock_guard lock(mu);
-                           seen.push_back(m.sequence);
-                           threads.push_back(std::this_thread::get_id());
-                           cv.notify_all();
-                         },
-                         [&](const absl::Status& why) {
-                           std::lock_guard lock(mu);
-                           closed_with = why;
-                           cv.notify_all();
-                         }));
+  ASSERT_OK_AND_ASSIGN(auto listener, dispatcher->Listen(
+                                          std::move(sub),
+                                          [&](const Message& m) {
+                                            std::lock_guard lock(mu);
+                                            seen.push_back(m.sequence);
+                                            threads.push_back(std::this_thread::get_id());
+                                            cv.notify_all();
+                                          },
+                                          [&](const absl::Status& why) {
+                                            std::lock_guard lock(mu);
+                                            closed_with = why;
+                                            cv.notify_all();
+                                          }));
   for (int i = 0; i < 50; ++i) ASSERT_OK(hub->Publish("conversation:3", "x").status());
   {
     std::unique_lock lock(mu);
@@ -357,8 +359,10 @@ TEST_P(RealtimeTest, DispatcherRunsCallbacksInOrderOffThePublishingThread) {
 
 TEST_P(RealtimeTest, OpenHubRefusesUnknownSchemesAndParameters) {
   EXPECT_THAT(OpenHub("kafka://x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("kafka")));
-  EXPECT_THAT(OpenHub("memory:?history=abc"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("history")));
-  EXPECT_THAT(OpenHub("memory:?colour=blue"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour")));
+  EXPECT_THAT(OpenHub("memory:?history=abc"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("history")));
+  EXPECT_THAT(OpenHub("memory:?colour=blue"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour")));
   ASSERT_OK_AND_ASSIGN(auto hub, OpenHub("memory:?history=2&max_payload=4"));
   EXPECT_THAT(hub->Publish("user:1", "12345"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
@@ -486,7 +490,8 @@ TEST(RealtimeRedisOpenTest, BadUrlsAreRefusedByName) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("history")));
   EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?colour=blue"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour")));
-  EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?connect_timeout_ms=200"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?connect_timeout_ms=200"),
+              StatusIs(absl::StatusCode::kUnavailable));
 }
 
 TEST(RealtimeChannelTest, NamesAndPatterns) {

@@ -76,8 +76,9 @@ TEST(PlatformRealtimeTest, TwoInstancesOnOneRedisExchangeMessagesAndPresence) {
 }
 
 TEST(PlatformRealtimeTest, AnUnreachableRealtimeRedisFailsOpenNamingTheConcern) {
-  ASSERT_OK_AND_ASSIGN(Config config, Config::FromUrls({"database=sqlite::memory:",
-                                                        "realtime=redis://127.0.0.1:1/0?connect_timeout_ms=200"}));
+  ASSERT_OK_AND_ASSIGN(Config config,
+                       Config::FromUrls({"database=sqlite::memory:",
+                                         "realtime=redis://127.0.0.1:1/0?connect_timeout_ms=200"}));
   EXPECT_THAT(Platform::Open(config, Options()).status(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("realtime")));
   ASSERT_OK_AND_ASSIGN(config, Config::FromUrls({"database=sqlite::memory:", "realtime=memory:?history=x"}));

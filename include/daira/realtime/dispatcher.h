@@ -55,7 +55,8 @@ class Dispatcher {
   // Serves `subscription`: `on_message` for each message, then `on_closed` (if given) once when the
   // subscription closes. InvalidArgument for a null subscription or callback.
   virtual absl::StatusOr<std::unique_ptr<Listener>> Listen(std::unique_ptr<Subscription> subscription,
-                                                          OnMessage on_message, OnClosed on_closed = nullptr) = 0;
+                                                           OnMessage on_message,
+                                                           OnClosed on_closed = nullptr) = 0;
 };
 
 }  // namespace daira::inline v0::realtime

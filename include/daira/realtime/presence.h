@@ -39,10 +39,10 @@ enum class PresenceStatus { kOffline = 0, kAway = 1, kOnline = 2 };
 std::string_view PresenceStatusName(PresenceStatus status);
 
 struct UserPresence {
-  UserId user;
+  UserId user{};
   PresenceStatus status = PresenceStatus::kOffline;
-  int devices = 0;                           // live devices
-  std::optional<Clock::TimePoint> last_seen;  // the last heartbeat or disconnect; none if never seen
+  int devices = 0;                              // live devices
+  std::optional<Clock::TimePoint> last_seen{};  // the last heartbeat or disconnect; none if never seen
 };
 
 struct PresenceOptions {
@@ -65,7 +65,8 @@ class Presence {
 
   // Marks `device` of `user` as `status` (kOnline or kAway) until now + ttl; publishes a change.
   // InvalidArgument for an invalid user id, an empty device (at most 128 bytes) or kOffline.
-  absl::Status Heartbeat(UserId user, std::string_view device, PresenceStatus status = PresenceStatus::kOnline);
+  absl::Status Heartbeat(UserId user, std::string_view device,
+                         PresenceStatus status = PresenceStatus::kOnline);
   // Removes `device` at once (sign-out); publishes a change.
   absl::Status Disconnect(UserId user, std::string_view device);
   // The presence of one user / of many, in the order asked (one round trip on redis://; at most 10000).

@@ -59,7 +59,7 @@ struct SubscribeOptions {
   // Exact channels only: the last message the client saw. Subscribe then first queues every message
   // after it (from the hub's history), followed by the live ones, with no duplicate and no gap, or
   // fails with OutOfRange when that is impossible (history trimmed or expired, epoch changed).
-  std::optional<Position> resume_from;
+  std::optional<Position> resume_from{};
 };
 
 class SubscriptionSink;

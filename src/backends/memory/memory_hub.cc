@@ -22,7 +22,7 @@ namespace {
 struct Channel {
   uint64_t epoch = 0;
   uint64_t sequence = 0;
-  std::deque<Message> history;                         // ascending sequences, at most options.history
+  std::deque<Message> history;                          // ascending sequences, at most options.history
   std::vector<std::shared_ptr<SubscriptionSink>> subs;  // live exact subscriptions
 };
 
@@ -125,7 +125,8 @@ absl::StatusOr<Position> MemoryHub::Publish(std::string_view channel, std::strin
   return state_->PublishLocked(channel, payload);
 }
 
-absl::StatusOr<std::vector<Position>> MemoryHub::PublishBatch(std::span<const realtime::OutgoingMessage> messages) {
+absl::StatusOr<std::vector<Position>> MemoryHub::PublishBatch(
+    std::span<const realtime::OutgoingMessage> messages) {
   for (size_t i = 0; i < messages.size(); ++i) {
     DAIRA_RETURN_IF_ERROR(state_->CheckPayload("realtime: publish batch: message " + std::to_string(i),
                                                messages[i].channel, messages[i].payload));
@@ -163,8 +164,9 @@ absl::StatusOr<std::vector<Message>> MemoryHub::Recover(std::string_view channel
   if (since.sequence == ch.sequence) return std::vector<Message>{};
   const uint64_t oldest = ch.history.empty() ? ch.sequence + 1 : ch.history.front().sequence;
   if (oldest > since.sequence + 1) {
-    return absl::OutOfRangeError("realtime: recover: channel '" + name + "' history trimmed (asked from sequence " +
-                                 std::to_string(since.sequence + 1) + ", oldest kept " + std::to_string(oldest) + ")");
+    return absl::OutOfRangeError(
+        "realtime: recover: channel '" + name + "' history trimmed (asked from sequence " +
+        std::to_string(since.sequence + 1) + ", oldest kept " + std::to_string(oldest) + ")");
   }
   std::vector<Message> out;
   for (const Message& m : ch.history) {
@@ -177,7 +179,8 @@ absl::StatusOr<std::pair<std::unique_ptr<realtime::Subscription>, std::shared_pt
 MemoryHub::SubscribeLive(const std::string& target, bool pattern, const realtime::SubscribeOptions& options) {
   std::weak_ptr<State> weak = state_;
   auto holder = std::make_shared<const SubscriptionSink*>(nullptr);
-  DAIRA_ASSIGN_OR_RETURN(auto created, realtime::Subscription::Create(target, options, [weak, target, pattern, holder] {
+  DAIRA_ASSIGN_OR_RETURN(auto created,
+                         realtime::Subscription::Create(target, options, [weak, target, pattern, holder] {
                            if (auto s = weak.lock()) s->Remove(target, pattern, *holder);
                          }));
   *holder = created.second.get();

@@ -23,11 +23,13 @@ class MemoryHub final : public realtime::Hub {
   absl::StatusOr<realtime::Position> Publish(std::string_view channel, std::string_view payload) override;
   absl::StatusOr<std::vector<realtime::Position>> PublishBatch(
       std::span<const realtime::OutgoingMessage> messages) override;
-  absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel, realtime::Position since) override;
+  absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel,
+                                                         realtime::Position since) override;
   absl::Status Close() override;
 
  protected:
-  absl::StatusOr<std::pair<std::unique_ptr<realtime::Subscription>, std::shared_ptr<realtime::SubscriptionSink>>>
+  absl::StatusOr<
+      std::pair<std::unique_ptr<realtime::Subscription>, std::shared_ptr<realtime::SubscriptionSink>>>
   SubscribeLive(const std::string& target, bool pattern, const realtime::SubscribeOptions& options) override;
 
  private:

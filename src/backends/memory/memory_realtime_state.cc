@@ -23,8 +23,9 @@ struct Typist {
 
 class MemoryRealtimeState final : public RealtimeState {
  public:
-  absl::StatusOr<PresenceChange> UpdatePresence(int64_t user, std::string_view device, int status, int64_t now_us,
-                                                int64_t expires_us, int64_t /*retention_ms*/) override {
+  absl::StatusOr<PresenceChange> UpdatePresence(int64_t user, std::string_view device, int status,
+                                                int64_t now_us, int64_t expires_us,
+                                                int64_t /*retention_ms*/) override {
     std::lock_guard lock(mu_);
     UserState& u = users_[user];
     PresenceChange c;
@@ -43,7 +44,8 @@ class MemoryRealtimeState final : public RealtimeState {
     return c;
   }
 
-  absl::StatusOr<std::vector<PresenceRow>> ReadPresence(std::span<const int64_t> users, int64_t now_us) override {
+  absl::StatusOr<std::vector<PresenceRow>> ReadPresence(std::span<const int64_t> users,
+                                                        int64_t now_us) override {
     std::lock_guard lock(mu_);
     std::vector<PresenceRow> out;
     for (int64_t id : users) {

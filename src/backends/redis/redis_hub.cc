@@ -134,7 +134,9 @@ struct RedisHub::Core {
   int wake_fd = -1;
   std::thread thread;
 
-  std::string MetaKey(std::string_view channel) const { return url.prefix + "rt:{" + std::string(channel) + "}:m"; }
+  std::string MetaKey(std::string_view channel) const {
+    return url.prefix + "rt:{" + std::string(channel) + "}:m";
+  }
   std::string StreamKey(std::string_view channel) const {
     return url.prefix + "rt:{" + std::string(channel) + "}:h";
   }
@@ -162,15 +164,15 @@ struct RedisHub::Core {
   }
 
   std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload) {
-    return {pubsub_prefix + std::string(channel), std::string(payload), std::to_string(options.history), NewEpoch(),
-            std::to_string(options.history_ttl.count())};
+    return {pubsub_prefix + std::string(channel), std::string(payload), std::to_string(options.history),
+            NewEpoch(), std::to_string(options.history_ttl.count())};
   }
 
   static absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel) {
     if (r.IsError()) return ErrorReplyStatus("realtime: publish '" + std::string(channel) + "'", r);
     uint64_t epoch = 0;
-    if (r.type != RedisReply::Type::kArray || r.elements.size() != 4 ||
-        !ParseU64(r.elements[0].str, epoch) || r.elements[1].type != RedisReply::Type::kInteger) {
+    if (r.type != RedisReply::Type::kArray || r.elements.size() != 4 || !ParseU64(r.elements[0].str, epoch) ||
+        r.elements[1].type != RedisReply::Type::kInteger) {
       return absl::InternalError("realtime: publish '" + std::string(channel) + "': unexpected script reply");
     }
     return Position{epoch, static_cast<uint64_t>(r.elements[1].integer)};
@@ -237,9 +239,10 @@ struct RedisHub::Core {
       }
       argv.push_back(url.password.data());
       lens.push_back(url.password.size());
-      ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(),
-                                                                 lens.data())));
-      if (reply == nullptr) return absl::UnavailableError("realtime: redis: subscriber AUTH failed: " + url.Redacted());
+      ReplyPtr reply(static_cast<redisReply*>(
+          redisCommandArgv(c.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
+      if (reply == nullptr)
+        return absl::UnavailableError("realtime: redis: subscriber AUTH failed: " + url.Redacted());
       if (reply->type == REDIS_REPLY_ERROR) {
         return absl::UnauthenticatedError("realtime: redis: subscriber AUTH refused by " + url.Redacted());
       }
@@ -271,7 +274,8 @@ struct RedisHub::Core {
         connection_status = connected.status();
         cv.notify_all();
         cv.wait_for(lock, backoff, [&] { return stop; });
-        backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(url.reconnect_backoff_max));
+        backoff = std::min(backoff * 2,
+                           std::chrono::duration_cast<std::chrono::milliseconds>(url.reconnect_backoff_max));
         continue;
       }
       backoff = std::chrono::milliseconds(50);
@@ -281,8 +285,8 @@ struct RedisHub::Core {
       confirmed_channels.clear();
       confirmed_patterns.clear();
       if (connection_status.ok()) {
-        connection_status = absl::UnavailableError("realtime: redis: subscriber connection to " + url.Redacted() +
-                                                   " lost; reconnecting");
+        connection_status = absl::UnavailableError("realtime: redis: subscriber connection to " +
+                                                   url.Redacted() + " lost; reconnecting");
       }
       cv.notify_all();
     }
@@ -370,7 +374,8 @@ struct RedisHub::Core {
   }
 };
 
-absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url, const realtime::HubOptions& options) {
+absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
+                                                         const realtime::HubOptions& options) {
   if (options.history > 10000000) {
     return absl::InvalidArgumentError("realtime: redis: history must be in [0, 10000000] (got " +
                                       std::to_string(options.history) + ")");
@@ -411,7 +416,8 @@ absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string
   return Core::ParsePublishReply(*reply, channel);
 }
 
-absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(std::span<const realtime::OutgoingMessage> messages) {
+absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(
+    std::span<const realtime::OutgoingMessage> messages) {
   for (size_t i = 0; i < messages.size(); ++i) {
     DAIRA_RETURN_IF_ERROR(core_->CheckPayload("realtime: publish batch: message " + std::to_string(i),
                                               messages[i].channel, messages[i].payload));
@@ -422,8 +428,10 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(std::span<const rea
   // The first through Eval (loads the script when the server lacks it), the rest pipelined by SHA.
   std::vector<Position> out;
   {
-    const std::vector<std::string> keys = {core_->MetaKey(messages[0].channel), core_->StreamKey(messages[0].channel)};
-    auto reply = lease->Eval(core_->publish_script, keys, core_->PublishArgs(messages[0].channel, messages[0].payload));
+    const std::vector<std::string> keys = {core_->MetaKey(messages[0].channel),
+                                           core_->StreamKey(messages[0].channel)};
+    auto reply = lease->Eval(core_->publish_script, keys,
+                             core_->PublishArgs(messages[0].channel, messages[0].payload));
     if (!reply.ok()) return Annotate(reply.status(), "realtime: publish batch");
     DAIRA_ASSIGN_OR_RETURN(Position first, Core::ParsePublishReply(*reply, messages[0].channel));
     out.push_back(first);
@@ -456,8 +464,9 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
   if (core_->closed) return absl::FailedPreconditionError("realtime: recover: the hub is closed");
   const std::string name(channel);
   DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-  auto replies = lease->Pipeline({{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
-                                  {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
+  auto replies = lease->Pipeline(
+      {{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
+       {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
   if (!replies.ok()) return Annotate(replies.status(), "realtime: recover '" + name + "'");
   const RedisReply& meta = (*replies)[0];
   const RedisReply& range = (*replies)[1];
@@ -509,14 +518,16 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
     ++expect;
   }
   if (since.sequence < seq && (out.empty() || out.front().sequence != since.sequence + 1)) {
-    const std::string oldest = range.elements.empty() ? std::to_string(seq + 1) : range.elements[0].elements.empty()
-                                                                                      ? "?"
-                                                                                      : range.elements[0].elements[0].str;
-    return absl::OutOfRangeError("realtime: recover: channel '" + name + "' history trimmed (asked from sequence " +
+    const std::string oldest = range.elements.empty()               ? std::to_string(seq + 1)
+                               : range.elements[0].elements.empty() ? "?"
+                                                                    : range.elements[0].elements[0].str;
+    return absl::OutOfRangeError("realtime: recover: channel '" + name +
+                                 "' history trimmed (asked from sequence " +
                                  std::to_string(since.sequence + 1) + ", oldest kept " + oldest + ")");
   }
   if (!out.empty() && out.back().sequence < seq) {
-    return absl::OutOfRangeError("realtime: recover: channel '" + name + "' history has a hole after sequence " +
+    return absl::OutOfRangeError("realtime: recover: channel '" + name +
+                                 "' history has a hole after sequence " +
                                  std::to_string(out.back().sequence));
   }
   return out;
@@ -528,7 +539,8 @@ RedisHub::SubscribeLive(const std::string& target, bool pattern, const realtime:
   const std::string key = pattern ? EscapeGlob(core_->pubsub_prefix) + target : core_->pubsub_prefix + target;
   std::weak_ptr<Core> weak = core_;
   auto holder = std::make_shared<const SubscriptionSink*>(nullptr);
-  DAIRA_ASSIGN_OR_RETURN(auto created, realtime::Subscription::Create(target, options, [weak, key, pattern, holder] {
+  DAIRA_ASSIGN_OR_RETURN(auto created,
+                         realtime::Subscription::Create(target, options, [weak, key, pattern, holder] {
                            auto core = weak.lock();
                            if (core == nullptr) return;
                            {
@@ -553,10 +565,10 @@ RedisHub::SubscribeLive(const std::string& target, bool pattern, const realtime:
     if (!ok || core_->stop) {
       std::erase(map[key], created.second);
       absl::Status why = core_->stop ? absl::FailedPreconditionError("realtime: subscribe: the hub is closed")
-                                     : core_->connection_status.ok()
-                                         ? absl::UnavailableError("realtime: subscribe '" + target +
-                                                                  "': Redis did not acknowledge within timeout_ms")
-                                         : Annotate(core_->connection_status, "realtime: subscribe '" + target + "'");
+                         : core_->connection_status.ok()
+                             ? absl::UnavailableError("realtime: subscribe '" + target +
+                                                      "': Redis did not acknowledge within timeout_ms")
+                             : Annotate(core_->connection_status, "realtime: subscribe '" + target + "'");
       lock.unlock();
       core_->Wake();
       return why;

@@ -30,18 +30,21 @@ class RedisHub final : public realtime::Hub {
  public:
   // Opens a pool on `url` (one connection at once: Unavailable / Unauthenticated when Redis cannot be
   // used) and starts the subscriber thread.
-  static absl::StatusOr<std::unique_ptr<RedisHub>> Open(const RedisUrl& url, const realtime::HubOptions& options);
+  static absl::StatusOr<std::unique_ptr<RedisHub>> Open(const RedisUrl& url,
+                                                        const realtime::HubOptions& options);
   ~RedisHub() override;
 
   std::string_view Name() const override { return "redis"; }
   absl::StatusOr<realtime::Position> Publish(std::string_view channel, std::string_view payload) override;
   absl::StatusOr<std::vector<realtime::Position>> PublishBatch(
       std::span<const realtime::OutgoingMessage> messages) override;
-  absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel, realtime::Position since) override;
+  absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel,
+                                                         realtime::Position since) override;
   absl::Status Close() override;
 
  protected:
-  absl::StatusOr<std::pair<std::unique_ptr<realtime::Subscription>, std::shared_ptr<realtime::SubscriptionSink>>>
+  absl::StatusOr<
+      std::pair<std::unique_ptr<realtime::Subscription>, std::shared_ptr<realtime::SubscriptionSink>>>
   SubscribeLive(const std::string& target, bool pattern, const realtime::SubscribeOptions& options) override;
 
  private:

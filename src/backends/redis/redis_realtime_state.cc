@@ -13,27 +13,27 @@ namespace {
 
 // Aggregate of KEYS[1]: best status, device count, earliest expiry; with `prune`, devices expired at `now`
 // are deleted and not counted.
-#define DAIRA_PRESENCE_AGG_LUA                                                      \
-  "local function agg(now, prune)\n"                                                       \
-  "  local best, n, minexp = 0, 0, nil\n"                                           \
-  "  local all = redis.call('HGETALL', KEYS[1])\n"                                  \
-  "  for i = 1, #all, 2 do\n"                                                       \
-  "    local f = all[i]\n"                                                          \
-  "    if string.sub(f, 1, 2) == 'd:' then\n"                                       \
-  "      local v = all[i + 1]\n"                                                    \
-  "      local c = string.find(v, ':', 1, true)\n"                                  \
-  "      local st = tonumber(string.sub(v, 1, c - 1))\n"                            \
-  "      local ex = tonumber(string.sub(v, c + 1))\n"                               \
-  "      if prune and ex <= now then\n"                                                       \
-  "        redis.call('HDEL', KEYS[1], f)\n"                                        \
-  "      else\n"                                                                    \
-  "        n = n + 1\n"                                                             \
-  "        if st > best then best = st end\n"                                       \
-  "        if (not minexp) or ex < minexp then minexp = ex end\n"                   \
-  "      end\n"                                                                     \
-  "    end\n"                                                                       \
-  "  end\n"                                                                         \
-  "  return best, n, minexp\n"                                                      \
+#define DAIRA_PRESENCE_AGG_LUA                                    \
+  "local function agg(now, prune)\n"                              \
+  "  local best, n, minexp = 0, 0, nil\n"                         \
+  "  local all = redis.call('HGETALL', KEYS[1])\n"                \
+  "  for i = 1, #all, 2 do\n"                                     \
+  "    local f = all[i]\n"                                        \
+  "    if string.sub(f, 1, 2) == 'd:' then\n"                     \
+  "      local v = all[i + 1]\n"                                  \
+  "      local c = string.find(v, ':', 1, true)\n"                \
+  "      local st = tonumber(string.sub(v, 1, c - 1))\n"          \
+  "      local ex = tonumber(string.sub(v, c + 1))\n"             \
+  "      if prune and ex <= now then\n"                           \
+  "        redis.call('HDEL', KEYS[1], f)\n"                      \
+  "      else\n"                                                  \
+  "        n = n + 1\n"                                           \
+  "        if st > best then best = st end\n"                     \
+  "        if (not minexp) or ex < minexp then minexp = ex end\n" \
+  "      end\n"                                                   \
+  "    end\n"                                                     \
+  "  end\n"                                                       \
+  "  return best, n, minexp\n"                                    \
   "end\n"
 
 // KEYS: user hash, expiry zset. ARGV: user, device ('' = prune only), status ('0' = remove), now_us,
@@ -107,13 +107,14 @@ class RedisRealtimeState final : public RealtimeState {
   RedisRealtimeState(std::unique_ptr<RedisPool> pool, std::string prefix)
       : pool_(std::move(pool)), prefix_(std::move(prefix)) {}
 
-  absl::StatusOr<PresenceChange> UpdatePresence(int64_t user, std::string_view device, int status, int64_t now_us,
-                                                int64_t expires_us, int64_t retention_ms) override {
+  absl::StatusOr<PresenceChange> UpdatePresence(int64_t user, std::string_view device, int status,
+                                                int64_t now_us, int64_t expires_us,
+                                                int64_t retention_ms) override {
     DAIRA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
     const std::vector<std::string> keys = {PresenceKey(user), prefix_ + "rt:presence:expiry"};
-    const std::vector<std::string> args = {std::to_string(user),      std::string(device),    std::to_string(status),
-                                           std::to_string(now_us),    std::to_string(expires_us),
-                                           std::to_string(retention_ms)};
+    const std::vector<std::string> args = {std::to_string(user),       std::string(device),
+                                           std::to_string(status),     std::to_string(now_us),
+                                           std::to_string(expires_us), std::to_string(retention_ms)};
     DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Eval(kUpdatePresence, keys, args));
     if (r.elements.size() != 3) return absl::InternalError("realtime: presence: unexpected script reply");
     return PresenceChange{.before = static_cast<int>(r.elements[0].integer),
@@ -121,7 +122,8 @@ class RedisRealtimeState final : public RealtimeState {
                           .last_seen_us = ToInt(r.elements[2].str)};
   }
 
-  absl::StatusOr<std::vector<PresenceRow>> ReadPresence(std::span<const int64_t> users, int64_t now_us) override {
+  absl::StatusOr<std::vector<PresenceRow>> ReadPresence(std::span<const int64_t> users,
+                                                        int64_t now_us) override {
     std::vector<PresenceRow> out(users.size());
     if (users.empty()) return out;
     std::vector<std::vector<std::string>> commands;
@@ -151,8 +153,8 @@ class RedisRealtimeState final : public RealtimeState {
 
   absl::StatusOr<std::vector<int64_t>> PresenceExpired(int64_t now_us) override {
     DAIRA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
-    DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Command({"ZRANGEBYSCORE", prefix_ + "rt:presence:expiry", "-inf",
-                                                          std::to_string(now_us)}));
+    DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Command({"ZRANGEBYSCORE", prefix_ + "rt:presence:expiry",
+                                                         "-inf", std::to_string(now_us)}));
     std::vector<int64_t> out;
     for (const auto& e : r.elements) out.push_back(ToInt(e.str));
     return out;
@@ -162,8 +164,9 @@ class RedisRealtimeState final : public RealtimeState {
                                    int64_t interval_us) override {
     DAIRA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
     const std::vector<std::string> keys = {TypingKey(conversation), prefix_ + "rt:typing:expiry"};
-    const std::vector<std::string> args = {std::to_string(user), std::to_string(now_us), std::to_string(expires_us),
-                                           std::to_string(interval_us), Member(conversation, user)};
+    const std::vector<std::string> args = {std::to_string(user), std::to_string(now_us),
+                                           std::to_string(expires_us), std::to_string(interval_us),
+                                           Member(conversation, user)};
     DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Eval(kTypingStart, keys, args));
     return r.integer == 1;
   }
@@ -188,8 +191,8 @@ class RedisRealtimeState final : public RealtimeState {
     std::vector<std::string> members;
     {
       DAIRA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
-      DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Command({"ZRANGEBYSCORE", prefix_ + "rt:typing:expiry", "-inf",
-                                                            std::to_string(now_us)}));
+      DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Command({"ZRANGEBYSCORE", prefix_ + "rt:typing:expiry",
+                                                           "-inf", std::to_string(now_us)}));
       for (const auto& e : r.elements) members.push_back(e.str);
     }
     std::vector<std::pair<int64_t, int64_t>> out;
@@ -204,15 +207,19 @@ class RedisRealtimeState final : public RealtimeState {
   }
 
  private:
-  std::string PresenceKey(int64_t user) const { return prefix_ + "rt:presence:{" + std::to_string(user) + "}"; }
+  std::string PresenceKey(int64_t user) const {
+    return prefix_ + "rt:presence:{" + std::to_string(user) + "}";
+  }
   std::string TypingKey(int64_t conv) const { return prefix_ + "rt:typing:{" + std::to_string(conv) + "}"; }
-  static std::string Member(int64_t conv, int64_t user) { return std::to_string(conv) + ":" + std::to_string(user); }
+  static std::string Member(int64_t conv, int64_t user) {
+    return std::to_string(conv) + ":" + std::to_string(user);
+  }
 
   absl::StatusOr<bool> Remove(int64_t conversation, int64_t user, int64_t now_us, bool only_expired) {
     DAIRA_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
     const std::vector<std::string> keys = {TypingKey(conversation), prefix_ + "rt:typing:expiry"};
-    const std::vector<std::string> args = {std::to_string(user), std::to_string(now_us), Member(conversation, user),
-                                           only_expired ? "1" : "0"};
+    const std::vector<std::string> args = {std::to_string(user), std::to_string(now_us),
+                                           Member(conversation, user), only_expired ? "1" : "0"};
     DAIRA_ASSIGN_OR_RETURN(RedisReply r, lease->Eval(kTypingRemove, keys, args));
     return r.integer == 1;
   }
