@@ -357,6 +357,36 @@ TEST_P(RealtimeTest, DispatcherRunsCallbacksInOrderOffThePublishingThread) {
   EXPECT_THAT(Dispatcher::Create({.threads = 0}), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST_P(RealtimeTest, AListenerMayDetachItselfFromItsOwnCallback) {
+  ASSERT_OK_AND_ASSIGN(auto hub, Open());
+  ASSERT_OK_AND_ASSIGN(auto dispatcher, Dispatcher::Create({.threads = 1}));
+  ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("topic:once"));
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unique_ptr<Dispatcher::Listener> listener;
+  int calls = 0;
+  bool detached = false;
+  std::unique_lock lock(mu);
+  ASSERT_OK_AND_ASSIGN(listener, dispatcher->Listen(std::move(sub), [&](const Message&) {
+    std::unique_ptr<Dispatcher::Listener> self;
+    {
+      std::lock_guard inner(mu);
+      ++calls;
+      self = std::move(listener);
+    }
+    self.reset();  // detaches from inside the callback: must not deadlock
+    std::lock_guard inner(mu);
+    detached = true;
+    cv.notify_all();
+  }));
+  lock.unlock();
+  ASSERT_OK(hub->Publish("topic:once", "1").status());
+  ASSERT_OK(hub->Publish("topic:once", "2").status());
+  lock.lock();
+  ASSERT_TRUE(cv.wait_for(lock, kWait, [&] { return detached; }));
+  EXPECT_EQ(calls, 1);  // nothing after the detach
+}
+
 TEST_P(RealtimeTest, OpenHubRefusesUnknownSchemesAndParameters) {
   EXPECT_THAT(OpenHub("kafka://x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("kafka")));
   EXPECT_THAT(OpenHub("memory:?history=abc"),

@@ -362,6 +362,12 @@ struct RedisHub::Core {
     }
   }
 
+  // The wake fd lives as long as the core: an unsubscribe racing the hub's destruction may still
+  // hold the core and wake it.
+  ~Core() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+
   void Stop() {
     {
       std::lock_guard lock(mu);
@@ -400,10 +406,7 @@ absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
 
 RedisHub::RedisHub(std::shared_ptr<Core> core) : core_(std::move(core)) {}
 
-RedisHub::~RedisHub() {
-  Close().IgnoreError();
-  if (core_->wake_fd >= 0) ::close(core_->wake_fd);
-}
+RedisHub::~RedisHub() { Close().IgnoreError(); }
 
 absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string_view payload) {
   DAIRA_RETURN_IF_ERROR(core_->CheckPayload("realtime: publish", channel, payload));
