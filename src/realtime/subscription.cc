@@ -59,6 +59,11 @@ uint64_t Subscription::dropped() const {
   return sink_->dropped_;
 }
 
+uint64_t Subscription::interruptions() const {
+  std::lock_guard lock(sink_->mu_);
+  return sink_->interruptions_;
+}
+
 absl::Status Subscription::status() const {
   std::lock_guard lock(sink_->mu_);
   return sink_->status_;
@@ -157,6 +162,11 @@ void SubscriptionSink::Close(absl::Status why) {
     SignalLocked();
   }
   cv_.notify_all();
+}
+
+void SubscriptionSink::Interrupted() {
+  std::lock_guard lock(mu_);
+  ++interruptions_;
 }
 
 bool SubscriptionSink::closed() const {

@@ -87,6 +87,7 @@ TEST_P(RealtimeTest, OrderWithinAChannelIsPublishOrderWithGaplessSequences) {
     EXPECT_NE(got[i].epoch, 0u);
   }
   EXPECT_EQ(sub->dropped(), 0u);
+  EXPECT_EQ(sub->interruptions(), 0u);
   EXPECT_EQ(sub->last_position(), published.back());
 }
 
@@ -465,6 +466,8 @@ TEST_F(RealtimeRedisRestartTest, SubscribersResubscribeAfterARestartAndRecoveryR
   ASSERT_OK(redis_->Restart());  // empty: the channel's epoch and history are gone
 
   const Position probe = WaitUntilLive(*hub, *exact, "user:1");
+  EXPECT_GE(exact->interruptions(), 1u);
+  EXPECT_GE(pattern->interruptions(), 1u);
   EXPECT_NE(probe.epoch, before.epoch);
   EXPECT_EQ(probe.sequence >= 1, true);
   ASSERT_OK_AND_ASSIGN(Position after, hub->Publish("user:1", "after"));
@@ -497,6 +500,7 @@ TEST_F(RealtimeRedisRestartTest, MessagesMissedWhileTheSubscriberWasDisconnected
   ASSERT_OK(admin->Command({"CLIENT", "KILL", "TYPE", "pubsub"}).status());
   for (int i = 2; i <= 6; ++i) ASSERT_OK(hub->Publish("conversation:5", std::to_string(i)).status());
   const Position probe = WaitUntilLive(*hub, *sub, "conversation:5");
+  EXPECT_GE(sub->interruptions(), 1u);  // the subscriber learns that live delivery was cut
   // Whatever the live stream lost is in the history, exactly once.
   ASSERT_OK_AND_ASSIGN(auto missed, hub->Recover("conversation:5", seen));
   EXPECT_THAT(Sequences(missed), ::testing::ElementsAreArray(Range(seen.sequence + 1, probe.sequence)));

@@ -93,6 +93,11 @@ class Subscription {
 
   // Messages discarded by the kDropOldest policy so far.
   uint64_t dropped() const;
+  // How many times live delivery was interrupted (redis://: the subscriber connection was lost and
+  // re-established; messages published meanwhile were not delivered). When it grows, Hub::Recover from
+  // last_position() (per channel) gets what was missed, or says it cannot. A jump in a channel's
+  // sequence, or a new epoch, tells the same per message. Always 0 for memory:.
+  uint64_t interruptions() const;
   // OK while live; why it was closed otherwise.
   absl::Status status() const;
   // Messages queued now.
@@ -125,6 +130,8 @@ class SubscriptionSink {
   void PrependRecovered(std::vector<Message> recovered);
   // Closes the subscription with `why` (not OK); Next returns it once the queue is drained.
   void Close(absl::Status why);
+  // Counts an interruption of live delivery (Subscription::interruptions()).
+  void Interrupted();
   bool closed() const;
 
  private:
@@ -141,6 +148,7 @@ class SubscriptionSink {
   std::deque<Message> queue_;
   absl::Status status_;
   uint64_t dropped_ = 0;
+  uint64_t interruptions_ = 0;
   bool signaled_ = false;
   std::optional<Position> last_;
   std::optional<Position> floor_;  // set by PrependRecovered: live copies at or below it are dropped

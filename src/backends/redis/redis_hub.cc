@@ -111,6 +111,10 @@ std::string_view Str(const redisReply* r) {
   return (r != nullptr && r->str != nullptr) ? std::string_view(r->str, r->len) : std::string_view();
 }
 
+// The subscriber connection pings after this long without traffic, and gives up on it after as long
+// again without an answer.
+constexpr std::chrono::milliseconds kPingEvery{15000};
+
 }  // namespace
 
 struct RedisHub::Core {
@@ -250,8 +254,9 @@ struct RedisHub::Core {
     return c;
   }
 
+  // `cmd` with `args`; a (P)(UN)SUBSCRIBE with no argument is not sent (it would mean "all").
   static void Append(redisContext* c, std::string_view cmd, const std::vector<std::string>& args) {
-    if (args.empty()) return;
+    if (args.empty() && cmd != "PING") return;
     std::vector<const char*> argv = {cmd.data()};
     std::vector<size_t> lens = {cmd.size()};
     for (const auto& a : args) {
@@ -284,6 +289,15 @@ struct RedisHub::Core {
       std::lock_guard lock(mu);
       confirmed_channels.clear();
       confirmed_patterns.clear();
+      if (!stop) {
+        // Live delivery stops until the resubscribe: tell every subscription (interruptions()).
+        for (auto& [k, sinks] : channels) {
+          for (auto& sink : sinks) sink->Interrupted();
+        }
+        for (auto& [k, sinks] : patterns) {
+          for (auto& sink : sinks) sink->Interrupted();
+        }
+      }
       if (connection_status.ok()) {
         connection_status = absl::UnavailableError("realtime: redis: subscriber connection to " +
                                                    url.Redacted() + " lost; reconnecting");
@@ -295,6 +309,7 @@ struct RedisHub::Core {
   // Serves one connection until it fails or the hub stops.
   void Serve(redisContext* c) {
     std::set<std::string> requested_channels, requested_patterns;  // sent on this connection
+    bool ping_outstanding = false;
     {
       std::lock_guard lock(mu);
       connection_status = absl::OkStatus();
@@ -341,9 +356,18 @@ struct RedisHub::Core {
         if (redisBufferWrite(c, &done) != REDIS_OK) return;
       }
       pollfd fds[2] = {{c->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
+      const int ready = ::poll(fds, 2, static_cast<int>(kPingEvery.count()));
+      if (ready < 0) {
         if (errno == EINTR) continue;
         return;
+      }
+      if (ready == 0) {
+        // Quiet for a whole interval: a half-open connection (no FIN, e.g. a dead host) would look just
+        // like this, so ask; no answer for another interval means the connection is gone.
+        if (ping_outstanding) return;
+        Append(c, "PING", {});
+        ping_outstanding = true;
+        continue;
       }
       if (fds[1].revents & POLLIN) {
         uint64_t v;
@@ -351,6 +375,7 @@ struct RedisHub::Core {
       }
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
         if (redisBufferRead(c) != REDIS_OK) return;  // closed by the server, or an I/O error
+        ping_outstanding = false;
         while (true) {
           void* raw = nullptr;
           if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return;
