@@ -432,9 +432,9 @@ class RealtimeRedisRestartTest : public ::testing::Test {
     env_ = std::make_unique<testing::RealtimeTestEnv>("redis", redis_->url());
   }
   // Publishes probes on `channel` until `sub` receives one (the subscriber connection is back), then
-  // returns the last probe's position. Bounded: fails after kWait of attempts.
+  // returns the last probe's position. Bounded: fails after 3 * kWait of attempts.
   Position WaitUntilLive(Hub& hub, Subscription& sub, std::string_view channel) {
-    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    const auto deadline = std::chrono::steady_clock::now() + 3 * kWait;  // reconnect backoff included
     while (std::chrono::steady_clock::now() < deadline) {
       auto p = hub.Publish(channel, "probe");
       if (!p.ok()) {
