@@ -119,5 +119,14 @@
 #include "daira/services/video_repository.h"
 #include "daira/services/wallet_repository.h"
 
+// realtime (issue 13)
+#include "daira/realtime/channel.h"
+#include "daira/realtime/dispatcher.h"
+#include "daira/realtime/hub.h"
+#include "daira/realtime/message.h"
+#include "daira/realtime/presence.h"
+#include "daira/realtime/subscription.h"
+#include "daira/realtime/typing.h"
+
 // platform
 #include "daira/platform/platform.h"

@@ -6,6 +6,9 @@
 #include <utility>
 
 #include "daira/core/status.h"
+#include "daira/realtime/hub.h"
+#include "daira/realtime/presence.h"
+#include "daira/realtime/typing.h"
 #include "daira/store/migrator.h"
 #include "platform/instance_keeper.h"
 
@@ -38,6 +41,10 @@ struct Platform::Impl {
   std::optional<services::MuteRepository> mutes;
   std::optional<services::SessionRepository> sessions;
   std::optional<services::ProfileRepository> user_profiles;
+  // Real-time (docs/realtime.md): the hub first, presence and typing publish through it.
+  std::unique_ptr<realtime::Hub> hub;
+  std::unique_ptr<realtime::Presence> presence;
+  std::unique_ptr<realtime::Typing> typing;
   std::atomic<bool> closed{false};
   // Ids and cursors shared with the other instances on the database (docs/reliability.md).
   std::unique_ptr<IdGenerator> own_ids;               // unless PlatformOptions::ids was given
@@ -69,7 +76,6 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   const Config defaults;
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("cache", config.cache, defaults.cache));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("realtime", config.realtime, defaults.realtime));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
 
@@ -108,6 +114,18 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     auto keeper = internal::InstanceKeeper::Start(*impl->db, instance);
     if (!keeper.ok()) return Annotate(keeper.status(), "platform: open");
     impl->keeper = *std::move(keeper);
+  }
+  {
+    // realtime=memory: | redis://…: the hub, then presence and typing on the same URL.
+    auto hub = realtime::OpenHub(config.realtime, {.clock = options.clock});
+    if (!hub.ok()) return Annotate(hub.status(), "platform: open: realtime");
+    impl->hub = *std::move(hub);
+    auto presence = realtime::Presence::Open(config.realtime, *impl->hub, {.clock = options.clock});
+    if (!presence.ok()) return Annotate(presence.status(), "platform: open: realtime");
+    impl->presence = *std::move(presence);
+    auto typing = realtime::Typing::Open(config.realtime, *impl->hub, {.clock = options.clock});
+    if (!typing.ok()) return Annotate(typing.status(), "platform: open: realtime");
+    impl->typing = *std::move(typing);
   }
   impl->deps = services::ServiceDeps{
       .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec};
@@ -170,6 +188,9 @@ services::BlockRepository& Platform::blocks() { return *impl_->blocks; }
 services::MuteRepository& Platform::mutes() { return *impl_->mutes; }
 services::SessionRepository& Platform::sessions() { return *impl_->sessions; }
 services::ProfileRepository& Platform::user_profiles() { return *impl_->user_profiles; }
+realtime::Hub& Platform::realtime() { return *impl_->hub; }
+realtime::Presence& Platform::presence() { return *impl_->presence; }
+realtime::Typing& Platform::typing() { return *impl_->typing; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }
@@ -193,6 +214,7 @@ absl::Status Platform::Close() {
   // so every later call fails with FailedPrecondition instead of touching freed memory. Closing its
   // pools closes every idle connection now (a SQLite WAL file is checkpointed by its last connection).
   impl_->db->Close();
+  if (impl_->hub != nullptr) impl_->hub->Close().IgnoreError();  // subscriptions end with FailedPrecondition
   return absl::OkStatus();
 }
 

@@ -10,9 +10,9 @@
 //   (*platform)->Close();                                                 // or let the destructor do it
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
-// schema unless PlatformOptions::migrate is false. The other concerns (cache, bus, realtime, blobs)
-// have no backends yet: their embedded defaults are accepted and a non-default URL is refused with
-// Unimplemented naming the concern, rather than silently ignored.
+// schema unless PlatformOptions::migrate is false, and the `realtime` concern (memory: or redis://…).
+// The other concerns (cache, bus, blobs) have no backends yet: their embedded defaults are accepted and
+// a non-default URL is refused with Unimplemented naming the concern, rather than silently ignored.
 //
 // Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
 // leases a free id-generator node id from the database (or registers the configured Config::node_id)
@@ -41,6 +41,9 @@
 #include "daira/core/config.h"
 #include "daira/core/id.h"
 #include "daira/core/request_context.h"
+#include "daira/realtime/hub.h"
+#include "daira/realtime/presence.h"
+#include "daira/realtime/typing.h"
 #include "daira/services/accounts.h"
 #include "daira/services/audit_log_repository.h"
 #include "daira/services/block_repository.h"
@@ -84,8 +87,8 @@ struct PlatformOptions {
 class Platform {
  public:
   // Opens the backends `config` names and, unless options.migrate is false, migrates the database.
-  // Fails with InvalidArgument (a malformed URL or option, naming it), Unavailable (the database cannot
-  // be reached), FailedPrecondition (an applied migration changed; the configured node_id is held by
+  // Fails with InvalidArgument (a malformed URL or option, naming it), Unavailable (the database, or the
+  // realtime Redis, cannot be reached), FailedPrecondition (an applied migration changed; the configured node_id is held by
   // another live instance; the database lacks migration 012 and options.migrate is false),
   // ResourceExhausted (every node id is leased by a live instance) or Unimplemented (a concern URL
   // whose backend does not exist yet).
@@ -129,6 +132,12 @@ class Platform {
   // rotated by accounts()) and profile rows (validated writes go through profiles()).
   services::SessionRepository& sessions();
   services::ProfileRepository& user_profiles();
+
+  // Real-time (docs/realtime.md), on the `realtime` concern (memory: or redis://…): pub/sub with
+  // recovery, presence and typing indicators. Close() closes the hub (its subscriptions end).
+  realtime::Hub& realtime();
+  realtime::Presence& presence();
+  realtime::Typing& typing();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();

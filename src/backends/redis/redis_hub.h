@@ -1,0 +1,56 @@
+// RedisHub: realtime::Hub over Redis (`redis://…`), so that several app instances act as one.
+//
+//   Publish     one Lua script per message (EVALSHA): the channel's epoch (created on first use), its
+//               sequence (HINCRBY), the message appended to the channel's history stream (XADD with
+//               exact MAXLEN `history`), both keys' TTL refreshed (`history_ttl`), and PUBLISH of the
+//               message with its epoch, sequence and Redis's time. PublishBatch pipelines the scripts.
+//   Subscribe   one dedicated subscriber connection per hub, on its own thread (hiredis 0.14 is RESP2:
+//               a subscribed connection can do nothing else). Local subscriptions share Redis
+//               subscriptions; Subscribe returns once Redis acknowledged. After a lost connection the
+//               thread reconnects with backoff and resubscribes everything by itself; what was
+//               published meanwhile is not delivered live (at-most-once) but can be recovered.
+//   Recover     HMGET of the channel's epoch/sequence and XRANGE of its stream, in one round trip.
+//
+// Keys (all under the URL's ?prefix=): `<prefix>rt:{<channel>}:m` (hash: epoch, seq) and
+// `<prefix>rt:{<channel>}:h` (stream); the pub/sub channel is `<prefix>rt:<channel>`.
+//
+// Thread-safety: as realtime::Hub.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "backends/redis/redis_url.h"
+#include "daira/realtime/hub.h"
+
+namespace daira::inline v0::backends::redis {
+
+class RedisHub final : public realtime::Hub {
+ public:
+  // Opens a pool on `url` (one connection at once: Unavailable / Unauthenticated when Redis cannot be
+  // used) and starts the subscriber thread.
+  static absl::StatusOr<std::unique_ptr<RedisHub>> Open(const RedisUrl& url,
+                                                        const realtime::HubOptions& options);
+  ~RedisHub() override;
+
+  std::string_view Name() const override { return "redis"; }
+  absl::StatusOr<realtime::Position> Publish(std::string_view channel, std::string_view payload) override;
+  absl::StatusOr<std::vector<realtime::Position>> PublishBatch(
+      std::span<const realtime::OutgoingMessage> messages) override;
+  absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel,
+                                                         realtime::Position since) override;
+  absl::Status Close() override;
+
+ protected:
+  absl::StatusOr<
+      std::pair<std::unique_ptr<realtime::Subscription>, std::shared_ptr<realtime::SubscriptionSink>>>
+  SubscribeLive(const std::string& target, bool pattern, const realtime::SubscribeOptions& options) override;
+
+ private:
+  struct Core;
+  explicit RedisHub(std::shared_ptr<Core> core);
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace daira::inline v0::backends::redis
