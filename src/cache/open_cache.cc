@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/memory/memory_cache.h"
+#include "backends/redis/redis_cache.h"
 #include "daira/core/status.h"
 
 namespace daira::inline v0::cache {
@@ -14,6 +15,10 @@ absl::StatusOr<std::unique_ptr<Cache>> OpenCache(std::string_view url, const Ope
     DAIRA_ASSIGN_OR_RETURN(backends::memory::MemoryCacheOptions o, backends::memory::MemoryCacheOptions::FromUrl(url));
     o.clock = options.clock;
     DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<backends::memory::MemoryCache> c, backends::memory::MemoryCache::Open(o));
+    return std::unique_ptr<Cache>(std::move(c));
+  }
+  if (scheme == "redis") {
+    DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<backends::redis::RedisCache> c, backends::redis::RedisCache::Open(url));
     return std::unique_ptr<Cache>(std::move(c));
   }
   return InvalidField("cache: open", "cache",

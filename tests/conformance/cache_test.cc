@@ -22,10 +22,19 @@
 #include "daira/core/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "private_redis.h"
 #include "status_matchers.h"
 
 namespace daira::cache {
 namespace {
+
+// Errors counted against namespace `ns`.
+int64_t ErrorCount(const Cache& c, std::string_view ns) {
+  for (const NamespaceStats& s : c.Stats()) {
+    if (s.ns == ns) return s.errors;
+  }
+  return 0;
+}
 
 using ::daira::testing::IsOk;
 using ::daira::testing::StatusIs;
@@ -412,6 +421,52 @@ TEST(MemoryCacheTest, ExpiredEntriesAreSweptWithoutBeingRead) {
   EXPECT_EQ(cache->entries(), 1);
   const int64_t before = cache->bytes_used();
   EXPECT_GT(before, 0);
+}
+
+// Redis only: a private server (never the shared one) for wrong passwords and a server killed mid-test.
+TEST(RedisCacheTest, AWrongPasswordIsAClearErrorThatNeverShowsIt) {
+  ASSERT_OK_AND_ASSIGN(auto redis, daira::testing::PrivateRedis::Start({.password = "right-one"}));
+  const std::string url = absl::StrCat("redis://:wrong-one@127.0.0.1:", redis->port(), "/0?prefix=t:");
+  absl::StatusOr<std::unique_ptr<Cache>> cache = OpenCache(url);
+  ASSERT_FALSE(cache.ok());
+  EXPECT_THAT(cache.status().code(), ::testing::AnyOf(absl::StatusCode::kUnauthenticated,
+                                                      absl::StatusCode::kPermissionDenied));
+  const std::string message(cache.status().message());
+  EXPECT_THAT(message, HasSubstr(absl::StrCat("127.0.0.1:", redis->port())));
+  EXPECT_THAT(message, Not(HasSubstr("wrong-one")));
+  // The right password opens it, and Describe() never shows the password either.
+  ASSERT_OK_AND_ASSIGN(auto ok, OpenCache(absl::StrCat("redis://:right-one@127.0.0.1:", redis->port(), "/0?prefix=t:")));
+  EXPECT_THAT(ok->Describe(), Not(HasSubstr("right-one")));
+  EXPECT_THAT(ok->Describe(), HasSubstr("***"));
+  ASSERT_OK(ok->Set("profile:1", "x"));
+}
+
+TEST(RedisCacheTest, AKilledServerFailsFastThenTheCacheComesBack) {
+  ASSERT_OK_AND_ASSIGN(auto redis, daira::testing::PrivateRedis::Start());
+  // A short reconnect backoff keeps the test quick; the default is 5 s.
+  ASSERT_OK_AND_ASSIGN(auto cache, OpenCache(absl::StrCat(redis->url(), "?prefix=t:&reconnect_backoff_max_ms=200"
+                                                                        "&timeout_ms=1000&warn_interval_ms=60000")));
+  ASSERT_OK(cache->Set("profile:1", "before"));
+  ASSERT_OK(redis->Kill());
+  // Every call fails with Unavailable (a broken connection, then the pool's fast refusal during backoff).
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_THAT(cache->Get("profile:1"), StatusIs(absl::StatusCode::kUnavailable)) << i;
+  }
+  EXPECT_THAT(cache->Set("profile:1", "x"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(cache->MGet(std::vector<std::string>{"profile:1", "profile:2"}),
+              StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_GE(ErrorCount(*cache, "profile"), 22);
+  ASSERT_OK(redis->Restart());
+  // The pool reconnects by itself at its next backoff slot (at most 200 ms away): poll for it.
+  absl::Status last;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < give_up) {
+    last = cache->Set("profile:1", "after");
+    if (last.ok()) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  ASSERT_OK(last);
+  EXPECT_THAT(cache->Get("profile:1"), IsOkAndHolds(std::optional<std::string>("after")));
 }
 
 }  // namespace

@@ -6,8 +6,6 @@
 //   ASSERT_OK_AND_ASSIGN(auto cache, opener.Open("redis", "ttl_profile_ms=1000", &clock));
 #pragma once
 
-#include <unistd.h>
-
 #include <atomic>
 #include <memory>
 #include <string>
@@ -19,22 +17,15 @@
 #include "cache/open_cache.h"
 #include "daira/cache/cache.h"
 #include "daira/core/clock.h"
+#include "backends/redis/redis_cache.h"
+#include "private_redis.h"
 #include "test_backends.h"
 
 namespace daira::testing {
 
-// "memory", plus "redis" when DAIRA_TEST_REDIS is set or CI=true.
-inline std::vector<std::string> CacheBackends() {
-  std::vector<std::string> out = {"memory"};
-  if (!EnvOr("DAIRA_TEST_REDIS").empty() || InCi()) out.push_back("redis");
-  return out;
-}
-
-// A key prefix no other test (or process) uses: "daira_test:<pid>:<n>:".
-inline std::string UniqueRedisPrefix() {
-  static std::atomic<int> counter{0};
-  return absl::StrCat("daira_test:", ::getpid(), ":", counter.fetch_add(1), ":");
-}
+// CacheBackends() is RedisBackends() (private_redis.h): "memory", plus "redis" when DAIRA_TEST_REDIS is
+// set or CI=true.
+inline std::vector<std::string> CacheBackends() { return RedisBackends(); }
 
 // Appends `params` ("a=1&b=2") to `url`, which may already have a query.
 inline std::string WithParams(std::string url, std::string_view params) {
@@ -59,7 +50,7 @@ class TestCacheOpener {
     if (backend == "memory") {
       return cache::OpenCache(WithParams("memory:", params), {.clock = clock});
     }
-    const std::string base = EnvOr("DAIRA_TEST_REDIS");
+    const std::string base = RedisTestUrl();
     if (base.empty()) {
       return absl::FailedPreconditionError("DAIRA_TEST_REDIS is not set (CI=true requires a Redis)");
     }
@@ -72,12 +63,15 @@ class TestCacheOpener {
   std::string RedisUrl(std::string_view params = "") {
     std::string p = UniqueRedisPrefix();
     prefixes_.push_back(p);
-    return WithParams(WithParams(EnvOr("DAIRA_TEST_REDIS"), "prefix=" + p), params);
+    return WithParams(WithParams(RedisTestUrl(), "prefix=" + p), params);
   }
 
  private:
   // Deletes every key under `prefix` on the shared test Redis (SCAN + DEL; never FLUSHDB).
-  static void DropRedisPrefix(const std::string& prefix) { (void)prefix; }
+  static void DropRedisPrefix(const std::string& prefix) {
+    auto c = backends::redis::RedisCache::Open(WithParams(RedisTestUrl(), "prefix=" + prefix));
+    if (c.ok()) (*c)->DeleteEverythingUnderPrefix().IgnoreError();
+  }
   std::vector<std::string> prefixes_;
 };
 
