@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "cache/open_cache.h"
 #include "daira/core/status.h"
 #include "daira/store/migrator.h"
 #include "platform/instance_keeper.h"
@@ -14,6 +15,7 @@ namespace daira::inline v0 {
 struct Platform::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<cache::Cache> cache;  // the cache concern (memory: or redis://)
   services::ServiceDeps deps;
   std::optional<services::Accounts> accounts;
   std::optional<services::Profiles> profiles;
@@ -67,7 +69,6 @@ absl::Status CheckNotYetWired(std::string_view concern, const std::string& url, 
 
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("cache", config.cache, defaults.cache));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("realtime", config.realtime, defaults.realtime));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
@@ -79,6 +80,11 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
   if (options.clock != nullptr) db_options.clock = options.clock;
   DAIRA_ASSIGN_OR_RETURN(impl->db, store::Database::Open(db_options));
+  {
+    auto opened = cache::OpenCache(config.cache, {.clock = options.clock});
+    if (!opened.ok()) return Annotate(opened.status(), "platform: open: cache");
+    impl->cache = *std::move(opened);
+  }
   if (options.migrate) {
     RequestContext ctx({.correlation_id = "", .caller = "platform:open", .timeout = std::chrono::milliseconds(0)});
     DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
@@ -110,7 +116,8 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     impl->keeper = *std::move(keeper);
   }
   impl->deps = services::ServiceDeps{
-      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec};
+      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
+      .cache = impl->cache.get()};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);
@@ -170,6 +177,7 @@ services::BlockRepository& Platform::blocks() { return *impl_->blocks; }
 services::MuteRepository& Platform::mutes() { return *impl_->mutes; }
 services::SessionRepository& Platform::sessions() { return *impl_->sessions; }
 services::ProfileRepository& Platform::user_profiles() { return *impl_->user_profiles; }
+cache::Cache& Platform::cache() { return *impl_->cache; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }

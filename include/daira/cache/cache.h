@@ -17,12 +17,18 @@
 // Thread-safety: every Cache is safe to call from any number of threads at once.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -93,21 +99,45 @@ class Cache {
   // backends. Lets tests prove that a batch is one round trip, and `daira stats` show the traffic.
   virtual int64_t round_trips() const { return 0; }
 
+  // Read-through with single-flight: the bytes under `key` when they are cached and `usable` accepts
+  // them (null: any bytes); otherwise `load` runs — once per key at a time in this process: concurrent
+  // callers for the same key wait for that one load and share its bytes — and its bytes are stored
+  // with `ttl`. A value loaded while the key was invalidated (Invalidate, below) is not left in the
+  // cache, so a read after a committed write in this process never sees the old value.
+  // Cache failures (Redis down) are not errors here: the load runs and its bytes are returned (storing
+  // is then skipped). Returns `load`'s error when it fails; a waiter whose leader failed loads itself.
+  absl::StatusOr<std::string> ReadThrough(std::string_view key, const std::function<absl::StatusOr<std::string>()>& load,
+                                          std::chrono::milliseconds ttl = kPolicyTtl,
+                                          const std::function<bool(std::string_view)>& usable = nullptr);
+  // Deletes `keys` and marks them invalidated for loads already in flight (see ReadThrough). Call it
+  // after the write committed (store::AfterCommit). Returns the Delete's status.
+  absl::Status Invalidate(std::span<const std::string> keys);
+  // Loads `load` ran through ReadThrough (for tests: N concurrent misses → 1 load).
+  int64_t read_through_loads() const { return loads_.load(std::memory_order_relaxed); }
+
   // Counts per namespace since the cache was opened.
   std::vector<NamespaceStats> Stats() const { return stats_.Snapshot(); }
   CacheStats& stats() { return stats_; }
   const Policy& policy() const { return policy_; }
 
  protected:
-  explicit Cache(Policy policy) : policy_(std::move(policy)) {}
+  explicit Cache(Policy policy);
   // kPolicyTtl resolved through the policy; other values as given.
   std::chrono::milliseconds ResolveTtl(std::string_view key, std::chrono::milliseconds ttl) const {
     return ttl == kPolicyTtl ? policy_.TtlFor(key) : ttl;
   }
 
  private:
+  struct Flight;  // one in-flight load (src/cache/read_through.cc)
+  static constexpr size_t kGenerationStripes = 1024;
+  std::atomic<uint64_t>& GenerationOf(std::string_view key);
+
   Policy policy_;
   CacheStats stats_;
+  std::mutex flights_mu_;
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  std::array<std::atomic<uint64_t>, kGenerationStripes> generations_{};
+  std::atomic<int64_t> loads_{0};
 };
 
 }  // namespace daira::inline v0::cache

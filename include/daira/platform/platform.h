@@ -10,9 +10,10 @@
 //   (*platform)->Close();                                                 // or let the destructor do it
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
-// schema unless PlatformOptions::migrate is false. The other concerns (cache, bus, realtime, blobs)
-// have no backends yet: their embedded defaults are accepted and a non-default URL is refused with
-// Unimplemented naming the concern, rather than silently ignored.
+// schema unless PlatformOptions::migrate is false, and the `cache` concern (memory: or redis://,
+// docs/cache.md). The other concerns (bus, realtime, blobs) have no backends yet: their embedded
+// defaults are accepted and a non-default URL is refused with Unimplemented naming the concern,
+// rather than silently ignored.
 //
 // Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
 // leases a free id-generator node id from the database (or registers the configured Config::node_id)
@@ -37,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daira/cache/cache.h"
 #include "daira/core/clock.h"
 #include "daira/core/config.h"
 #include "daira/core/id.h"
@@ -129,6 +131,10 @@ class Platform {
   // rotated by accounts()) and profile rows (validated writes go through profiles()).
   services::SessionRepository& sessions();
   services::ProfileRepository& user_profiles();
+
+  // The cache Config::cache names (`memory:` by default, or `redis://…`), shared by the services
+  // (docs/cache.md). Lives as long as the Platform.
+  cache::Cache& cache();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();
