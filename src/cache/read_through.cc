@@ -54,12 +54,21 @@ absl::StatusOr<std::string> Cache::ReadThrough(std::string_view key,
     return load();
   }
 
+  // 3. As leader, look once more: a caller that missed just before the previous leader stored its
+  //    value, and registered just after that leader left, finds the value here instead of loading again.
   const uint64_t generation = GenerationOf(key).load(std::memory_order_acquire);
-  loads_.fetch_add(1, std::memory_order_relaxed);
-  absl::StatusOr<std::string> loaded = load();
-  if (loaded.ok() && Set(key, *loaded, ttl).ok() &&
-      GenerationOf(key).load(std::memory_order_acquire) != generation) {
-    Delete(key).IgnoreError();  // invalidated while loading: never leave the older value behind
+  absl::StatusOr<std::string> loaded = absl::UnknownError("not loaded");
+  absl::StatusOr<std::optional<std::string>> again = Get(key);
+  if (again.ok()) stats_.Add(key, CacheStats::Counter::kMiss, -1);  // one read for the caller, not two
+  if (again.ok() && again->has_value() && (usable == nullptr || usable(**again))) {
+    loaded = **std::move(again);
+  } else {
+    loads_.fetch_add(1, std::memory_order_relaxed);
+    loaded = load();
+    if (loaded.ok() && Set(key, *loaded, ttl).ok() &&
+        GenerationOf(key).load(std::memory_order_acquire) != generation) {
+      Delete(key).IgnoreError();  // invalidated while loading: never leave the older value behind
+    }
   }
   {
     std::lock_guard<std::mutex> lock(flights_mu_);

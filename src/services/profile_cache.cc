@@ -68,4 +68,41 @@ absl::StatusOr<ProfileView> ReadProfileThrough(const ServiceDeps& deps, const Re
   return load();  // undecodable bytes (never expected): the database answers
 }
 
+namespace {
+constexpr std::string_view kSessionTag = "session_auth";
+constexpr int kSessionVersion = 1;  // bump when the encoding (or UserSession's codec) changes
+}  // namespace
+
+std::string SessionKey(int64_t session_id) { return absl::StrCat("session:", session_id); }
+
+std::string EncodeSessionAuth(const SessionAuth& auth) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("session").Raw(cache::Codec<model::UserSession>::Encode(auth.session))
+      .Key("access_token_hash").String(auth.access_token_hash)
+      .EndObject();
+  return cache::Frame(kSessionTag, kSessionVersion, w.Take());
+}
+
+bool IsSessionAuth(std::string_view bytes) { return cache::Unframe(kSessionTag, kSessionVersion, bytes).has_value(); }
+
+std::optional<SessionAuth> DecodeSessionAuth(std::string_view bytes) {
+  std::optional<std::string_view> body = cache::Unframe(kSessionTag, kSessionVersion, bytes);
+  if (!body.has_value()) return std::nullopt;
+  absl::StatusOr<JsonValue> v = ParseJson(*body);
+  if (!v.ok() || v->Get("session") == nullptr || v->Get("access_token_hash") == nullptr) return std::nullopt;
+  absl::StatusOr<model::UserSession> session = cache::Codec<model::UserSession>::Decode(v->Get("session")->Serialize());
+  if (!session.ok()) return std::nullopt;
+  return SessionAuth{.session = *std::move(session), .access_token_hash = v->Get("access_token_hash")->AsString()};
+}
+
+void InvalidateSessionsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, std::vector<int64_t> session_ids) {
+  if (deps.cache == nullptr || session_ids.empty()) return;
+  std::vector<std::string> keys;
+  keys.reserve(session_ids.size());
+  for (int64_t id : session_ids) keys.push_back(SessionKey(id));
+  cache::Cache* cache = deps.cache;
+  store::AfterCommit(ctx, [cache, keys = std::move(keys)] { cache->Invalidate(keys).IgnoreError(); });
+}
+
 }  // namespace daira::inline v0::services::internal

@@ -193,6 +193,53 @@ TEST_P(PlatformCacheTest, TwoInstancesSeeEachOthersInvalidations) {
   EXPECT_EQ(a.profile.followers_count, 1);
 }
 
+TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmediate) {
+  services::Accounts& accounts = platform_->accounts();
+  ASSERT_OK_AND_ASSIGN(services::Session s, accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
+  ASSERT_OK_AND_ASSIGN(services::Authenticated first, accounts.CheckAccessToken(ctx_, s.access_token));
+  EXPECT_EQ(first.user.id, alice_.id);
+  EXPECT_EQ(first.session.id, s.session_id);
+  const int64_t loads = Loads();
+  ASSERT_OK_AND_ASSIGN(services::Authenticated again, accounts.CheckAccessToken(ctx_, s.access_token));
+  EXPECT_EQ(Loads(), loads) << "a second check is served by the cache";
+  EXPECT_EQ(again.user.username, first.user.username);
+  EXPECT_EQ(again.session.access_expires_at, first.session.access_expires_at);
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> raw,
+                       platform_->cache().Get(absl::StrCat("session:", s.session_id.value)));
+  ASSERT_TRUE(raw.has_value());
+  EXPECT_THAT(*raw, Not(HasSubstr(s.access_token.substr(s.access_token.find('.') + 1)))) << "never the token";
+  // A wrong secret for a cached session is still refused.
+  const std::string forged = s.access_token.substr(0, s.access_token.find('.') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAA";
+  EXPECT_THAT(accounts.CheckAccessToken(ctx_, forged), StatusIs(absl::StatusCode::kUnauthenticated));
+
+  // A rolled-back logout changes nothing; a committed one is seen at once.
+  absl::Status rolled = platform_->database().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(accounts.Logout(ctx_, s.access_token));
+    return absl::AbortedError("test: roll back");
+  });
+  EXPECT_THAT(rolled, StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK(accounts.CheckAccessToken(ctx_, s.access_token).status());
+  ASSERT_OK(accounts.Logout(ctx_, s.access_token));
+  EXPECT_THAT(accounts.CheckAccessToken(ctx_, s.access_token),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
+
+  // Refresh rotation revokes the old access token; LogoutEverywhere revokes the new one.
+  ASSERT_OK_AND_ASSIGN(services::Session t, accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
+  ASSERT_OK(accounts.CheckAccessToken(ctx_, t.access_token).status());
+  ASSERT_OK_AND_ASSIGN(services::Session u, accounts.Refresh(ctx_, {.refresh_token = t.refresh_token}));
+  EXPECT_THAT(accounts.CheckAccessToken(ctx_, t.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+  ASSERT_OK(accounts.CheckAccessToken(ctx_, u.access_token).status());
+  ASSERT_OK_AND_ASSIGN(int64_t n, accounts.LogoutEverywhere(ctx_, alice_.id));
+  EXPECT_EQ(n, 1);
+  EXPECT_THAT(accounts.CheckAccessToken(ctx_, u.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+
+  // Suspending the user is seen at once (the user comes through the profile cache).
+  ASSERT_OK_AND_ASSIGN(services::Session v, accounts.Login(ctx_, {.identifier = "bob", .password = "correct horse 42"}));
+  ASSERT_OK(accounts.CheckAccessToken(ctx_, v.access_token).status());
+  ASSERT_OK(platform_->users().Update(ctx_, bob_.id, {.status = model::UserStatus::kSuspended}));
+  EXPECT_THAT(accounts.CheckAccessToken(ctx_, v.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
 INSTANTIATE_TEST_SUITE_P(Cache, PlatformCacheTest, ::testing::ValuesIn(Combos()), ComboName);
 
 TEST(PlatformCacheOpenTest, BadCacheUrlsFailAtOpenNamingTheCache) {
