@@ -65,6 +65,15 @@ absl::Status CheckNotYetWired(std::string_view concern, const std::string& url, 
                                   std::string(default_url) + "' is accepted)");
 }
 
+// Whether the services read profiles and sessions through `cache` (docs/cache.md, "Which caches the
+// services use"): always through Redis (shared by every instance, so invalidations reach them all);
+// through an in-process cache only on SQLite, the embedded single-process deployment. On Postgres
+// several instances are the norm, and one instance's in-process cache would never see another's
+// invalidations (a revoked session would stay valid there until its TTL).
+bool ServicesReadThrough(const store::Database& db, const cache::Cache& cache) {
+  return cache.Name() != "memory" || db.backend() == store::Backend::kSqlite;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
@@ -117,7 +126,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   }
   impl->deps = services::ServiceDeps{
       .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
-      .cache = impl->cache.get()};
+      .cache = ServicesReadThrough(*impl->db, *impl->cache) ? impl->cache.get() : nullptr};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);

@@ -132,8 +132,10 @@ class Platform {
   services::SessionRepository& sessions();
   services::ProfileRepository& user_profiles();
 
-  // The cache Config::cache names (`memory:` by default, or `redis://…`), shared by the services
-  // (docs/cache.md). Lives as long as the Platform.
+  // The cache Config::cache names (`memory:` by default, or `redis://…`). Lives as long as the
+  // Platform. The services read profiles and sessions through it when it is Redis, or when it is
+  // in-process and the database is SQLite; an in-process cache on Postgres is the application's only
+  // (instances would not see each other's invalidations). See docs/cache.md.
   cache::Cache& cache();
 
   // The database every service uses (for transactions spanning services, health, stats).
