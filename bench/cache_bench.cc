@@ -70,7 +70,8 @@ struct RawRedis {
       argv.push_back(a.data());
       lens.push_back(a.size());
     }
-    auto* reply = static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    auto* reply = static_cast<redisReply*>(
+        redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()));
     if (reply == nullptr) std::abort();
     benchmark::DoNotOptimize(reply->type);
     freeReplyObject(reply);
@@ -84,8 +85,8 @@ struct Fixtures {
   RawMap raw_map;
   std::unique_ptr<daira::cache::Cache> redis;  // null without a server
   std::unique_ptr<RawRedis> raw_redis;
-  std::vector<std::string> batch;               // kBatch keys (daira names)
-  std::vector<std::string> raw_batch;           // the same keys, prefixed, for raw MGET
+  std::vector<std::string> batch;      // kBatch keys (daira names)
+  std::vector<std::string> raw_batch;  // the same keys, prefixed, for raw MGET
 };
 
 Fixtures& F() {
@@ -102,7 +103,8 @@ Fixtures& F() {
     if (env != nullptr && *env != '\0') {
       const std::string prefix = absl::StrCat("daira-bench:", ::getpid(), ":");
       const std::string base(env);
-      auto c = daira::cache::OpenCache(base + (base.find('?') == std::string::npos ? "?" : "&") + "prefix=" + prefix);
+      auto c = daira::cache::OpenCache(base + (base.find('?') == std::string::npos ? "?" : "&") +
+                                       "prefix=" + prefix);
       auto url = daira::ParseUrl(base);
       if (c.ok() && url.ok()) {
         fx->redis = *std::move(c);
@@ -157,7 +159,8 @@ BENCHMARK(BM_MemoryGet)->Name("memory/get");
 
 void BM_MemorySet(benchmark::State& state) {
   Fixtures& f = F();
-  auto elapsed = Timed(state, [&](int i) { (void)f.memory->Set(Key(i % kKeys), kValue, daira::cache::kNoExpiry); });
+  auto elapsed =
+      Timed(state, [&](int i) { (void)f.memory->Set(Key(i % kKeys), kValue, daira::cache::kNoExpiry); });
   ReportAgainstRaw(state, elapsed, [&](int i) { f.raw_map.Set(Key(i % kKeys), kValue); });
 }
 BENCHMARK(BM_MemorySet)->Name("memory/set");
@@ -186,14 +189,17 @@ void BM_RedisGet(benchmark::State& state) {
   if (!RequireRedis(state)) return;
   Fixtures& f = F();
   auto elapsed = Timed(state, [&](int i) { benchmark::DoNotOptimize(f.redis->Get(Key(i % kKeys))); });
-  ReportAgainstRaw(state, elapsed, [&](int i) { f.raw_redis->Command({"GET", f.raw_redis->prefix + Key(i % kKeys)}); });
+  ReportAgainstRaw(state, elapsed, [&](int i) {
+    f.raw_redis->Command({"GET", f.raw_redis->prefix + Key(i % kKeys)});
+  });
 }
 BENCHMARK(BM_RedisGet)->Name("redis/get")->UseRealTime();
 
 void BM_RedisSet(benchmark::State& state) {
   if (!RequireRedis(state)) return;
   Fixtures& f = F();
-  auto elapsed = Timed(state, [&](int i) { (void)f.redis->Set(Key(i % kKeys), kValue, std::chrono::minutes(10)); });
+  auto elapsed =
+      Timed(state, [&](int i) { (void)f.redis->Set(Key(i % kKeys), kValue, std::chrono::minutes(10)); });
   ReportAgainstRaw(state, elapsed, [&](int i) {
     f.raw_redis->Command({"SET", f.raw_redis->prefix + Key(i % kKeys), kValue, "PX", "600000"});
   });

@@ -1,9 +1,9 @@
 #include "daira/cache/policy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <random>
-#include <algorithm>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -28,8 +28,8 @@ double UniformDraw() {
 }  // namespace
 
 const std::vector<std::string>& Policy::KnownNamespaces() {
-  static const std::vector<std::string>* kNames =
-      new std::vector<std::string>{"session", "feed", "profile", "vector", "ratelimit", "analytics", "custom"};
+  static const std::vector<std::string>* kNames = new std::vector<std::string>{
+      "session", "feed", "profile", "vector", "ratelimit", "analytics", "custom"};
   return *kNames;
 }
 
@@ -120,7 +120,8 @@ absl::Status Policy::ApplyParam(std::string_view name, std::string_view value, b
   }
   if (auto ns = ns_between("list_max_", "")) {
     int64_t n = 0;
-    if (!absl::SimpleAtoi(ToAbsl(value), &n) || n < 0) return BadParam(name, "must be a whole number >= 0", value);
+    if (!absl::SimpleAtoi(ToAbsl(value), &n) || n < 0)
+      return BadParam(name, "must be a whole number >= 0", value);
     NamespacePolicy row = row_for(*ns);
     row.max_list_length = n;
     DAIRA_RETURN_IF_ERROR(Set(*ns, row));
@@ -133,7 +134,8 @@ absl::Status Policy::ApplyParam(std::string_view name, std::string_view value, b
 std::vector<std::string> Policy::Describe() const {
   std::vector<std::string> out;
   auto line = [](std::string_view ns, const NamespacePolicy& r) {
-    return absl::StrCat(ToAbsl(ns), " ttl=", r.ttl.count(), "ms jitter=", r.jitter, " list_max=", r.max_list_length);
+    return absl::StrCat(ToAbsl(ns), " ttl=", r.ttl.count(), "ms jitter=", r.jitter,
+                        " list_max=", r.max_list_length);
   };
   for (const auto& [ns, row] : rows_) out.push_back(line(ns, row));
   out.push_back(line("(other)", fallback_));

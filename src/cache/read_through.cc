@@ -32,7 +32,8 @@ absl::StatusOr<std::string> Cache::ReadThrough(std::string_view key,
                                                const std::function<bool(std::string_view)>& usable) {
   // 1. The cache. A failure (Redis down) is a miss: the database answers.
   absl::StatusOr<std::optional<std::string>> cached = Get(key);
-  if (cached.ok() && cached->has_value() && (usable == nullptr || usable(**cached))) return **std::move(cached);
+  if (cached.ok() && cached->has_value() && (usable == nullptr || usable(**cached)))
+    return **std::move(cached);
   if (cached.ok() && cached->has_value()) stats_.HitWasMiss(key);  // bytes of another format version
 
   // 2. Join the load in flight for this key, or lead one.

@@ -147,7 +147,13 @@ absl::StatusOr<model::UserProfile> Codec<model::UserProfile>::Decode(std::string
 
 std::string Codec<model::UserSession>::Encode(const model::UserSession& s) {
   JsonWriter w;
-  w.BeginObject().Key("id").Int(s.id.value).Key("user_id").Int(s.user_id.value).Key("family_id").Int(s.family_id);
+  w.BeginObject()
+      .Key("id")
+      .Int(s.id.value)
+      .Key("user_id")
+      .Int(s.user_id.value)
+      .Key("family_id")
+      .Int(s.family_id);
   OptText(w, "device_type", s.device_type);
   OptText(w, "device_name", s.device_name);
   OptText(w, "ip_address", s.ip_address);

@@ -20,8 +20,10 @@ std::string ProfileKey(int64_t user_id) { return absl::StrCat("profile:", user_i
 std::string EncodeProfileView(const ProfileView& view) {
   JsonWriter w;
   w.BeginObject()
-      .Key("user").Raw(cache::Codec<model::User>::Encode(view.user))
-      .Key("profile").Raw(cache::Codec<model::UserProfile>::Encode(view.profile))
+      .Key("user")
+      .Raw(cache::Codec<model::User>::Encode(view.user))
+      .Key("profile")
+      .Raw(cache::Codec<model::UserProfile>::Encode(view.profile))
       .EndObject();
   return cache::Frame(kTag, kVersion, w.Take());
 }
@@ -32,12 +34,14 @@ std::optional<ProfileView> DecodeProfileView(std::string_view bytes) {
   absl::StatusOr<JsonValue> v = ParseJson(*body);
   if (!v.ok() || v->Get("user") == nullptr || v->Get("profile") == nullptr) return std::nullopt;
   absl::StatusOr<model::User> user = cache::Codec<model::User>::Decode(v->Get("user")->Serialize());
-  absl::StatusOr<model::UserProfile> profile = cache::Codec<model::UserProfile>::Decode(v->Get("profile")->Serialize());
+  absl::StatusOr<model::UserProfile> profile =
+      cache::Codec<model::UserProfile>::Decode(v->Get("profile")->Serialize());
   if (!user.ok() || !profile.ok()) return std::nullopt;
   return ProfileView{.user = *std::move(user), .profile = *std::move(profile)};
 }
 
-void InvalidateProfilesAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, std::vector<int64_t> user_ids) {
+void InvalidateProfilesAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                   std::vector<int64_t> user_ids) {
   if (deps.cache == nullptr || user_ids.empty()) return;
   std::vector<std::string> keys;
   keys.reserve(user_ids.size());
@@ -46,7 +50,8 @@ void InvalidateProfilesAfterCommit(const ServiceDeps& deps, const RequestContext
   store::AfterCommit(ctx, [cache, keys = std::move(keys)] { cache->Invalidate(keys).IgnoreError(); });
 }
 
-absl::StatusOr<ProfileView> ReadProfileThrough(const ServiceDeps& deps, const RequestContext& ctx, int64_t user_id,
+absl::StatusOr<ProfileView> ReadProfileThrough(const ServiceDeps& deps, const RequestContext& ctx,
+                                               int64_t user_id,
                                                const std::function<absl::StatusOr<ProfileView>()>& load) {
   if (deps.cache == nullptr) return load();
   // Inside a transaction the transaction's own view is the truth (read-your-writes): no cache.
@@ -78,25 +83,32 @@ std::string SessionKey(int64_t session_id) { return absl::StrCat("session:", ses
 std::string EncodeSessionAuth(const SessionAuth& auth) {
   JsonWriter w;
   w.BeginObject()
-      .Key("session").Raw(cache::Codec<model::UserSession>::Encode(auth.session))
-      .Key("access_token_hash").String(auth.access_token_hash)
+      .Key("session")
+      .Raw(cache::Codec<model::UserSession>::Encode(auth.session))
+      .Key("access_token_hash")
+      .String(auth.access_token_hash)
       .EndObject();
   return cache::Frame(kSessionTag, kSessionVersion, w.Take());
 }
 
-bool IsSessionAuth(std::string_view bytes) { return cache::Unframe(kSessionTag, kSessionVersion, bytes).has_value(); }
+bool IsSessionAuth(std::string_view bytes) {
+  return cache::Unframe(kSessionTag, kSessionVersion, bytes).has_value();
+}
 
 std::optional<SessionAuth> DecodeSessionAuth(std::string_view bytes) {
   std::optional<std::string_view> body = cache::Unframe(kSessionTag, kSessionVersion, bytes);
   if (!body.has_value()) return std::nullopt;
   absl::StatusOr<JsonValue> v = ParseJson(*body);
   if (!v.ok() || v->Get("session") == nullptr || v->Get("access_token_hash") == nullptr) return std::nullopt;
-  absl::StatusOr<model::UserSession> session = cache::Codec<model::UserSession>::Decode(v->Get("session")->Serialize());
+  absl::StatusOr<model::UserSession> session =
+      cache::Codec<model::UserSession>::Decode(v->Get("session")->Serialize());
   if (!session.ok()) return std::nullopt;
-  return SessionAuth{.session = *std::move(session), .access_token_hash = v->Get("access_token_hash")->AsString()};
+  return SessionAuth{.session = *std::move(session),
+                     .access_token_hash = v->Get("access_token_hash")->AsString()};
 }
 
-void InvalidateSessionsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, std::vector<int64_t> session_ids) {
+void InvalidateSessionsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                   std::vector<int64_t> session_ids) {
   if (deps.cache == nullptr || session_ids.empty()) return;
   std::vector<std::string> keys;
   keys.reserve(session_ids.size());

@@ -26,11 +26,13 @@ std::optional<ProfileView> DecodeProfileView(std::string_view bytes);
 // Queues the invalidation of these users' cached profiles to run after the request's transaction
 // commits (at once when none is bound; never after a rollback). Call it AFTER the write statement
 // succeeded. A no-op without a cache; a cache failure is logged by the cache, never returned.
-void InvalidateProfilesAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, std::vector<int64_t> user_ids);
+void InvalidateProfilesAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                   std::vector<int64_t> user_ids);
 
 // The profile of `user` through the cache: read-through with single-flight; `load` reads the database.
 // Bypasses the cache inside a transaction (read-your-writes) and without one.
-absl::StatusOr<ProfileView> ReadProfileThrough(const ServiceDeps& deps, const RequestContext& ctx, int64_t user_id,
+absl::StatusOr<ProfileView> ReadProfileThrough(const ServiceDeps& deps, const RequestContext& ctx,
+                                               int64_t user_id,
                                                const std::function<absl::StatusOr<ProfileView>()>& load);
 
 // "session:<id>": a session row and its access-token hash (never a token), framed as
@@ -45,6 +47,7 @@ std::string EncodeSessionAuth(const SessionAuth& auth);
 std::optional<SessionAuth> DecodeSessionAuth(std::string_view bytes);
 bool IsSessionAuth(std::string_view bytes);
 // As InvalidateProfilesAfterCommit, for sessions (revocation, rotation).
-void InvalidateSessionsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, std::vector<int64_t> session_ids);
+void InvalidateSessionsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                   std::vector<int64_t> session_ids);
 
 }  // namespace daira::inline v0::services::internal

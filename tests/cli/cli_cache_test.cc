@@ -32,9 +32,9 @@ std::string Slurp(const std::filesystem::path& p) {
 Result RunCli(const std::string& args) {
   const auto dir = std::filesystem::temp_directory_path() / ("daira-cli-cache-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const std::string cmd = "cd '" + dir.string() + "' && env -u DAIRA_DATABASE -u DAIRA_CACHE '" + DAIRA_CLI_BINARY +
-                          "' --database 'sqlite:" + (dir / "a.db").string() + "' " + args + " >'" +
-                          (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
+  const std::string cmd = "cd '" + dir.string() + "' && env -u DAIRA_DATABASE -u DAIRA_CACHE '" +
+                          DAIRA_CLI_BINARY + "' --database 'sqlite:" + (dir / "a.db").string() + "' " + args +
+                          " >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
   const int status = std::system(cmd.c_str());
   Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir / "out"), Slurp(dir / "err")};
   std::filesystem::remove_all(dir);

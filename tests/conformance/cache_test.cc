@@ -5,6 +5,8 @@
 // its own clock (no sleeps here), so on /redis a TTL is checked through PTTL bounds (Ttl()): a fresh key
 // written with a 1 h policy TTL and jitter 0.1 has 54 min < PTTL <= 60 min.
 
+#include "daira/cache/cache.h"
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -17,7 +19,6 @@
 #include "backends/memory/memory_cache.h"
 #include "cache/open_cache.h"
 #include "cache_test_support.h"
-#include "daira/cache/cache.h"
 #include "daira/cache/typed.h"
 #include "daira/core/clock.h"
 #include "gmock/gmock.h"
@@ -38,11 +39,11 @@ int64_t ErrorCount(const Cache& c, std::string_view ns) {
 
 using ::daira::testing::IsOk;
 using ::daira::testing::StatusIs;
+using std::chrono::hours;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using std::chrono::hours;
 
 // The value of an OK StatusOr matches `m`.
 MATCHER_P(IsOkAndHolds, m, "is OK and holds a matching value") {
@@ -287,7 +288,8 @@ TEST_P(CacheTest, EightThreadsAgree) {
         auto got = cache->Get(own);
         if (!got.ok() || *got != std::optional<std::string>(absl::StrCat(t, "/", i))) ++failures;
         if (!cache->Increment("custom:shared_counter", 1, minutes(5)).ok()) ++failures;
-        if (i % 50 == 0 && !cache->ListPush("feed:shared", std::vector<std::string>{absl::StrCat(t, "-", i)}).ok()) {
+        if (i % 50 == 0 &&
+            !cache->ListPush("feed:shared", std::vector<std::string>{absl::StrCat(t, "-", i)}).ok()) {
           ++failures;
         }
       }
@@ -347,8 +349,9 @@ TEST_P(CacheTest, ReadThroughNeverKeepsAValueLoadedBeforeAnInvalidation) {
       [](std::string_view b) { return b.substr(0, 3) == "v1:"; });
   EXPECT_THAT(v, IsOkAndHolds(std::string("v1:fresh")));
   EXPECT_THAT(cache->Get("profile:inv"), IsOkAndHolds(std::optional<std::string>("v1:fresh")));
-  EXPECT_THAT(cache->ReadThrough("profile:nf", [] { return absl::StatusOr<std::string>(absl::NotFoundError("no")); }),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      cache->ReadThrough("profile:nf", [] { return absl::StatusOr<std::string>(absl::NotFoundError("no")); }),
+      StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(cache->Get("profile:nf"), IsOkAndHolds(std::optional<std::string>()));
 }
 
@@ -390,7 +393,8 @@ TEST_P(CacheTest, TypedValuesOfAnotherVersionAreMisses) {
   ASSERT_OK_AND_ASSIGN(t, GetTyped<Thing>(*cache, "custom:thing:2"));
   EXPECT_FALSE(t.has_value());
   EXPECT_EQ(Stat(*cache, "custom", &NamespaceStats::misses), misses + 2);
-  ASSERT_OK_AND_ASSIGN(auto many, MGetTyped<Thing>(*cache, std::vector<std::string>{"custom:thing:1", "custom:x"}));
+  ASSERT_OK_AND_ASSIGN(auto many,
+                       MGetTyped<Thing>(*cache, std::vector<std::string>{"custom:thing:1", "custom:x"}));
   EXPECT_FALSE(many[0].has_value());
   EXPECT_FALSE(many[1].has_value());
 
@@ -403,7 +407,8 @@ TEST_P(CacheTest, TypedValuesOfAnotherVersionAreMisses) {
   p.badges = {"a", "b"};
   p.updated_at = FromUnixMicros(123456);
   ASSERT_OK(SetTyped(*cache, "profile:7", p));
-  ASSERT_OK_AND_ASSIGN(std::optional<model::UserProfile> back, GetTyped<model::UserProfile>(*cache, "profile:7"));
+  ASSERT_OK_AND_ASSIGN(std::optional<model::UserProfile> back,
+                       GetTyped<model::UserProfile>(*cache, "profile:7"));
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->user_id, UserId(7));
   EXPECT_EQ(back->bio, p.bio);
@@ -437,9 +442,11 @@ TEST_P(CacheTest, BadUrlsAreRefusedNamingTheirFault) {
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_bytes")));
     EXPECT_THAT(OpenCache("memory:?bogus_param=1"),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bogus_param")));
-    EXPECT_THAT(OpenCache("memory:?jitter=1.5"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("jitter")));
+    EXPECT_THAT(OpenCache("memory:?jitter=1.5"),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("jitter")));
   }
-  EXPECT_THAT(OpenCache("memcached://x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("memcached")));
+  EXPECT_THAT(OpenCache("memcached://x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("memcached")));
 }
 
 INSTANTIATE_TEST_SUITE_P(Cache, CacheTest, ::testing::ValuesIn(daira::testing::CacheBackends()),
@@ -448,7 +455,8 @@ INSTANTIATE_TEST_SUITE_P(Cache, CacheTest, ::testing::ValuesIn(daira::testing::C
 // Memory only: the byte budget and the periodic sweep are the in-process backend's own mechanisms.
 TEST(MemoryCacheTest, EvictsLeastRecentlyUsedUnderTheByteBudget) {
   ManualClock clock;
-  ASSERT_OK_AND_ASSIGN(auto o, backends::memory::MemoryCacheOptions::FromUrl("memory:?max_bytes=64KiB&shards=4"));
+  ASSERT_OK_AND_ASSIGN(auto o,
+                       backends::memory::MemoryCacheOptions::FromUrl("memory:?max_bytes=64KiB&shards=4"));
   EXPECT_EQ(o.max_bytes, 64 * 1024);
   o.clock = &clock;
   ASSERT_OK_AND_ASSIGN(auto cache, backends::memory::MemoryCache::Open(o));
@@ -472,7 +480,8 @@ TEST(MemoryCacheTest, EvictsLeastRecentlyUsedUnderTheByteBudget) {
 
 TEST(MemoryCacheTest, ExpiredEntriesAreSweptWithoutBeingRead) {
   ManualClock clock;
-  ASSERT_OK_AND_ASSIGN(auto o, backends::memory::MemoryCacheOptions::FromUrl("memory:?shards=1&sweep_interval_ms=1000"));
+  ASSERT_OK_AND_ASSIGN(
+      auto o, backends::memory::MemoryCacheOptions::FromUrl("memory:?shards=1&sweep_interval_ms=1000"));
   o.clock = &clock;
   ASSERT_OK_AND_ASSIGN(auto cache, backends::memory::MemoryCache::Open(o));
   for (int i = 0; i < 100; ++i) ASSERT_OK(cache->Set(absl::StrCat("custom:", i), "v", milliseconds(500)));
@@ -491,13 +500,14 @@ TEST(RedisCacheTest, AWrongPasswordIsAClearErrorThatNeverShowsIt) {
   const std::string url = absl::StrCat("redis://:wrong-one@127.0.0.1:", redis->port(), "/0?prefix=t:");
   absl::StatusOr<std::unique_ptr<Cache>> cache = OpenCache(url);
   ASSERT_FALSE(cache.ok());
-  EXPECT_THAT(cache.status().code(), ::testing::AnyOf(absl::StatusCode::kUnauthenticated,
-                                                      absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(cache.status().code(),
+              ::testing::AnyOf(absl::StatusCode::kUnauthenticated, absl::StatusCode::kPermissionDenied));
   const std::string message(cache.status().message());
   EXPECT_THAT(message, HasSubstr(absl::StrCat("127.0.0.1:", redis->port())));
   EXPECT_THAT(message, Not(HasSubstr("wrong-one")));
   // The right password opens it, and Describe() never shows the password either.
-  ASSERT_OK_AND_ASSIGN(auto ok, OpenCache(absl::StrCat("redis://:right-one@127.0.0.1:", redis->port(), "/0?prefix=t:")));
+  ASSERT_OK_AND_ASSIGN(
+      auto ok, OpenCache(absl::StrCat("redis://:right-one@127.0.0.1:", redis->port(), "/0?prefix=t:")));
   EXPECT_THAT(ok->Describe(), Not(HasSubstr("right-one")));
   EXPECT_THAT(ok->Describe(), HasSubstr("***"));
   ASSERT_OK(ok->Set("profile:1", "x"));
@@ -506,8 +516,9 @@ TEST(RedisCacheTest, AWrongPasswordIsAClearErrorThatNeverShowsIt) {
 TEST(RedisCacheTest, AKilledServerFailsFastThenTheCacheComesBack) {
   ASSERT_OK_AND_ASSIGN(auto redis, daira::testing::PrivateRedis::Start());
   // A short reconnect backoff keeps the test quick; the default is 5 s.
-  ASSERT_OK_AND_ASSIGN(auto cache, OpenCache(absl::StrCat(redis->url(), "?prefix=t:&reconnect_backoff_max_ms=200"
-                                                                        "&timeout_ms=1000&warn_interval_ms=60000")));
+  ASSERT_OK_AND_ASSIGN(auto cache, OpenCache(absl::StrCat(redis->url(),
+                                                          "?prefix=t:&reconnect_backoff_max_ms=200"
+                                                          "&timeout_ms=1000&warn_interval_ms=60000")));
   ASSERT_OK(cache->Set("profile:1", "before"));
   ASSERT_OK(redis->Kill());
   // Every call fails with Unavailable (a broken connection, then the pool's fast refusal during backoff).

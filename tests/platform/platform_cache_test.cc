@@ -29,8 +29,8 @@ namespace {
 
 using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
-using ::testing::HasSubstr;
 using ::testing::AllOf;
+using ::testing::HasSubstr;
 using ::testing::Not;
 
 PlatformOptions TestOptions() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
@@ -53,16 +53,18 @@ class PlatformCacheTest : public ::testing::TestWithParam<std::tuple<std::string
     cache_url_ = redis() ? opener_.RedisUrl() : "memory:";
     platform_ = OpenPlatform();
     ASSERT_NE(platform_, nullptr);
-    ASSERT_OK_AND_ASSIGN(alice_, platform_->accounts().Register(
-                                     ctx_, {.email = "a@x.io", .username = "alice", .password = "correct horse 42"}));
-    ASSERT_OK_AND_ASSIGN(bob_, platform_->accounts().Register(
-                                   ctx_, {.email = "b@x.io", .username = "bob", .password = "correct horse 42"}));
+    ASSERT_OK_AND_ASSIGN(alice_,
+                         platform_->accounts().Register(
+                             ctx_, {.email = "a@x.io", .username = "alice", .password = "correct horse 42"}));
+    ASSERT_OK_AND_ASSIGN(bob_,
+                         platform_->accounts().Register(
+                             ctx_, {.email = "b@x.io", .username = "bob", .password = "correct horse 42"}));
   }
   // Services read through an in-process cache only on SQLite (see Platform::cache()).
   bool services_use_cache() const { return redis() || sql() == "sqlite"; }
-#define DAIRA_REQUIRE_SERVICE_CACHE()                                                                 \
-  if (!services_use_cache()) {                                                                        \
-    GTEST_SKIP() << "declared: on Postgres the services do not read through an in-process cache "     \
+#define DAIRA_REQUIRE_SERVICE_CACHE()                                                                  \
+  if (!services_use_cache()) {                                                                         \
+    GTEST_SKIP() << "declared: on Postgres the services do not read through an in-process cache "      \
                     "(instances would not see each other's invalidations); /postgres_redis covers it"; \
   }
   std::unique_ptr<Platform> OpenPlatform() {
@@ -112,7 +114,8 @@ TEST_P(PlatformCacheTest, ProfileReadsGoThroughTheCache) {
   EXPECT_EQ(again.profile.user_id, alice_.id);
   EXPECT_EQ(again.profile.created_at, first.profile.created_at);
   // Readable bytes, no secrets.
-  ASSERT_OK_AND_ASSIGN(std::optional<std::string> raw, platform_->cache().Get(absl::StrCat("profile:", alice_.id.value)));
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> raw,
+                       platform_->cache().Get(absl::StrCat("profile:", alice_.id.value)));
   ASSERT_TRUE(raw.has_value());
   EXPECT_THAT(*raw, HasSubstr("profile_view:v1:"));
   EXPECT_THAT(*raw, HasSubstr("alice"));
@@ -145,7 +148,8 @@ TEST_P(PlatformCacheTest, WritesInvalidateAfterCommitAndNeverAfterARollback) {
   ASSERT_OK(platform_->profiles().Get(ctx_, alice_.id).status());
   const int64_t loads = Loads();
   absl::Status rolled = platform_->database().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
-    DAIRA_RETURN_IF_ERROR(platform_->profiles().Update(ctx_, {.user_id = alice_.id.value, .bio = "rolled back"}).status());
+    DAIRA_RETURN_IF_ERROR(
+        platform_->profiles().Update(ctx_, {.user_id = alice_.id.value, .bio = "rolled back"}).status());
     DAIRA_RETURN_IF_ERROR(platform_->social().Follow(ctx_, bob_.id, alice_.id).status());
     // Read-your-writes inside the transaction: the cache is bypassed, the transaction's view answers.
     absl::StatusOr<services::ProfileView> inside = platform_->profiles().Get(ctx_, alice_.id);
@@ -157,7 +161,8 @@ TEST_P(PlatformCacheTest, WritesInvalidateAfterCommitAndNeverAfterARollback) {
     return absl::AbortedError("test: roll back");
   });
   EXPECT_THAT(rolled, StatusIs(absl::StatusCode::kAborted));
-  ASSERT_OK_AND_ASSIGN(std::optional<std::string> raw, platform_->cache().Get(absl::StrCat("profile:", alice_.id.value)));
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> raw,
+                       platform_->cache().Get(absl::StrCat("profile:", alice_.id.value)));
   EXPECT_TRUE(raw.has_value()) << "no invalidation after a rollback";
   ASSERT_OK_AND_ASSIGN(a, platform_->profiles().Get(ctx_, alice_.id));
   EXPECT_EQ(Loads(), loads);
@@ -166,9 +171,11 @@ TEST_P(PlatformCacheTest, WritesInvalidateAfterCommitAndNeverAfterARollback) {
 
   // A committed transaction invalidates once it commits.
   ASSERT_OK(platform_->database().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
-    DAIRA_RETURN_IF_ERROR(platform_->profiles().Update(ctx_, {.user_id = alice_.id.value, .bio = "committed"}).status());
+    DAIRA_RETURN_IF_ERROR(
+        platform_->profiles().Update(ctx_, {.user_id = alice_.id.value, .bio = "committed"}).status());
     // Not yet: the hook waits for COMMIT.
-    absl::StatusOr<std::optional<std::string>> still = platform_->cache().Get(absl::StrCat("profile:", alice_.id.value));
+    absl::StatusOr<std::optional<std::string>> still =
+        platform_->cache().Get(absl::StrCat("profile:", alice_.id.value));
     EXPECT_TRUE(still.ok() && still->has_value()) << "invalidated before commit";
     return absl::OkStatus();
   }));
@@ -214,7 +221,8 @@ TEST_P(PlatformCacheTest, TwoInstancesSeeEachOthersInvalidations) {
 TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmediate) {
   DAIRA_REQUIRE_SERVICE_CACHE();
   services::Accounts& accounts = platform_->accounts();
-  ASSERT_OK_AND_ASSIGN(services::Session s, accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
+  ASSERT_OK_AND_ASSIGN(services::Session s,
+                       accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
   ASSERT_OK_AND_ASSIGN(services::Authenticated first, accounts.CheckAccessToken(ctx_, s.access_token));
   EXPECT_EQ(first.user.id, alice_.id);
   EXPECT_EQ(first.session.id, s.session_id);
@@ -228,7 +236,8 @@ TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmed
   ASSERT_TRUE(raw.has_value());
   EXPECT_THAT(*raw, Not(HasSubstr(s.access_token.substr(s.access_token.find('.') + 1)))) << "never the token";
   // A wrong secret for a cached session is still refused.
-  const std::string forged = s.access_token.substr(0, s.access_token.find('.') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAA";
+  const std::string forged =
+      s.access_token.substr(0, s.access_token.find('.') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAA";
   EXPECT_THAT(accounts.CheckAccessToken(ctx_, forged), StatusIs(absl::StatusCode::kUnauthenticated));
 
   // A rolled-back logout changes nothing; a committed one is seen at once.
@@ -243,7 +252,8 @@ TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmed
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
 
   // Refresh rotation revokes the old access token; LogoutEverywhere revokes the new one.
-  ASSERT_OK_AND_ASSIGN(services::Session t, accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
+  ASSERT_OK_AND_ASSIGN(services::Session t,
+                       accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
   ASSERT_OK(accounts.CheckAccessToken(ctx_, t.access_token).status());
   ASSERT_OK_AND_ASSIGN(services::Session u, accounts.Refresh(ctx_, {.refresh_token = t.refresh_token}));
   EXPECT_THAT(accounts.CheckAccessToken(ctx_, t.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
@@ -253,7 +263,8 @@ TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmed
   EXPECT_THAT(accounts.CheckAccessToken(ctx_, u.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
 
   // Suspending the user is seen at once (the user comes through the profile cache).
-  ASSERT_OK_AND_ASSIGN(services::Session v, accounts.Login(ctx_, {.identifier = "bob", .password = "correct horse 42"}));
+  ASSERT_OK_AND_ASSIGN(services::Session v,
+                       accounts.Login(ctx_, {.identifier = "bob", .password = "correct horse 42"}));
   ASSERT_OK(accounts.CheckAccessToken(ctx_, v.access_token).status());
   ASSERT_OK(platform_->users().Update(ctx_, bob_.id, {.status = model::UserStatus::kSuspended}));
   EXPECT_THAT(accounts.CheckAccessToken(ctx_, v.access_token), StatusIs(absl::StatusCode::kUnauthenticated));
@@ -262,11 +273,14 @@ TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmed
 INSTANTIATE_TEST_SUITE_P(Cache, PlatformCacheTest, ::testing::ValuesIn(Combos()), ComboName);
 
 TEST(PlatformCacheOpenTest, BadCacheUrlsFailAtOpenNamingTheCache) {
-  ASSERT_OK_AND_ASSIGN(Config bad_param, Config::FromUrls({"database=sqlite::memory:", "cache=memory:?max_bytes=x"}));
-  EXPECT_THAT(Platform::Open(bad_param, TestOptions()).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("cache"), HasSubstr("max_bytes"))));
+  ASSERT_OK_AND_ASSIGN(Config bad_param,
+                       Config::FromUrls({"database=sqlite::memory:", "cache=memory:?max_bytes=x"}));
+  EXPECT_THAT(
+      Platform::Open(bad_param, TestOptions()).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("cache"), HasSubstr("max_bytes"))));
   ASSERT_OK_AND_ASSIGN(Config unreachable,
-                       Config::FromUrls({"database=sqlite::memory:", "cache=redis://:pw@127.0.0.1:1/0?connect_timeout_ms=500"}));
+                       Config::FromUrls({"database=sqlite::memory:",
+                                         "cache=redis://:pw@127.0.0.1:1/0?connect_timeout_ms=500"}));
   absl::Status st = Platform::Open(unreachable, TestOptions()).status();
   EXPECT_THAT(st, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1:1")));
   EXPECT_THAT(std::string(st.message()), Not(HasSubstr(":pw@")));
@@ -277,20 +291,24 @@ TEST(PlatformCacheOpenTest, WithRedisKilledEveryRequestSucceedsThenTheCacheComes
   ASSERT_OK_AND_ASSIGN(auto tdb, TestDatabase::Create("sqlite"));
   ASSERT_OK_AND_ASSIGN(Config config,
                        Config::FromUrls({"database=" + tdb->url(),
-                                         "cache=" + redis->url() + "?prefix=t:&reconnect_backoff_max_ms=200&timeout_ms=1000"}));
+                                         "cache=" + redis->url() +
+                                             "?prefix=t:&reconnect_backoff_max_ms=200&timeout_ms=1000"}));
   ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(config, TestOptions()));
   RequestContext ctx;
-  ASSERT_OK_AND_ASSIGN(model::User alice, platform->accounts().Register(
-                                              ctx, {.email = "a@x.io", .username = "alice", .password = "correct horse 42"}));
-  ASSERT_OK_AND_ASSIGN(model::User bob, platform->accounts().Register(
-                                            ctx, {.email = "b@x.io", .username = "bob", .password = "correct horse 42"}));
+  ASSERT_OK_AND_ASSIGN(model::User alice,
+                       platform->accounts().Register(
+                           ctx, {.email = "a@x.io", .username = "alice", .password = "correct horse 42"}));
+  ASSERT_OK_AND_ASSIGN(model::User bob,
+                       platform->accounts().Register(
+                           ctx, {.email = "b@x.io", .username = "bob", .password = "correct horse 42"}));
   ASSERT_OK(platform->profiles().Get(ctx, alice.id).status());
 
   ASSERT_OK(redis->Kill());
   for (int i = 0; i < 5; ++i) {
     ASSERT_OK(platform->profiles().Get(ctx, alice.id).status()) << i;
   }
-  ASSERT_OK(platform->profiles().Update(ctx, {.user_id = alice.id.value, .bio = "while redis was down"}).status());
+  ASSERT_OK(
+      platform->profiles().Update(ctx, {.user_id = alice.id.value, .bio = "while redis was down"}).status());
   ASSERT_OK(platform->social().Follow(ctx, bob.id, alice.id).status());
   ASSERT_OK_AND_ASSIGN(services::ProfileView a, platform->profiles().Get(ctx, alice.id));
   EXPECT_EQ(a.profile.bio, std::optional<std::string>("while redis was down"));
@@ -305,7 +323,8 @@ TEST(PlatformCacheOpenTest, WithRedisKilledEveryRequestSucceedsThenTheCacheComes
   bool cached = false;
   while (!cached && std::chrono::steady_clock::now() < give_up) {
     ASSERT_OK(platform->profiles().Get(ctx, alice.id).status());
-    absl::StatusOr<std::optional<std::string>> raw = platform->cache().Get(absl::StrCat("profile:", alice.id.value));
+    absl::StatusOr<std::optional<std::string>> raw =
+        platform->cache().Get(absl::StrCat("profile:", alice.id.value));
     cached = raw.ok() && raw->has_value();
     if (!cached) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

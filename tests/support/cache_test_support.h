@@ -14,10 +14,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "backends/redis/redis_cache.h"
 #include "cache/open_cache.h"
 #include "daira/cache/cache.h"
 #include "daira/core/clock.h"
-#include "backends/redis/redis_cache.h"
 #include "private_redis.h"
 #include "test_backends.h"
 
@@ -46,7 +46,8 @@ class TestCacheOpener {
   // A cache on `backend` with extra URL parameters. On Redis a fresh prefix (returned in *prefix);
   // the memory cache runs on `clock`.
   absl::StatusOr<std::unique_ptr<cache::Cache>> Open(std::string_view backend, std::string_view params = "",
-                                                     const Clock* clock = nullptr, std::string* prefix = nullptr) {
+                                                     const Clock* clock = nullptr,
+                                                     std::string* prefix = nullptr) {
     if (backend == "memory") {
       return cache::OpenCache(WithParams("memory:", params), {.clock = clock});
     }

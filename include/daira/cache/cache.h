@@ -64,7 +64,8 @@ class Cache {
   // The value of `key`, or nullopt on a miss (absent or expired).
   virtual absl::StatusOr<std::optional<std::string>> Get(std::string_view key) = 0;
   // Stores `value` under `key`, replacing any value (or list), with `ttl` (kPolicyTtl, kNoExpiry or > 0).
-  virtual absl::Status Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl = kPolicyTtl) = 0;
+  virtual absl::Status Set(std::string_view key, std::string_view value,
+                           std::chrono::milliseconds ttl = kPolicyTtl) = 0;
   // Removes each key (value or list); returns how many existed.
   virtual absl::StatusOr<int64_t> Delete(std::span<const std::string> keys) = 0;
   absl::StatusOr<int64_t> Delete(std::string_view key) {
@@ -91,7 +92,8 @@ class Cache {
   virtual absl::Status ListTrim(std::string_view key, int64_t max_length) = 0;
   // Values from index `start` to `stop`, both inclusive; negative indexes count from the end (-1 is
   // the last), as Redis LRANGE. Empty when the list is absent.
-  virtual absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start, int64_t stop) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
+                                                             int64_t stop) = 0;
   // Removes every occurrence of `value`; returns how many were removed.
   virtual absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) = 0;
 
@@ -106,7 +108,8 @@ class Cache {
   // cache, so a read after a committed write in this process never sees the old value.
   // Cache failures (Redis down) are not errors here: the load runs and its bytes are returned (storing
   // is then skipped). Returns `load`'s error when it fails; a waiter whose leader failed loads itself.
-  absl::StatusOr<std::string> ReadThrough(std::string_view key, const std::function<absl::StatusOr<std::string>()>& load,
+  absl::StatusOr<std::string> ReadThrough(std::string_view key,
+                                          const std::function<absl::StatusOr<std::string>()>& load,
                                           std::chrono::milliseconds ttl = kPolicyTtl,
                                           const std::function<bool(std::string_view)>& usable = nullptr);
   // Deletes `keys` and marks them invalidated for loads already in flight (see ReadThrough). Call it

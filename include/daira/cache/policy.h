@@ -50,7 +50,8 @@ class Policy {
 
   // The row for `ns` (the fallback row when there is none).
   const NamespacePolicy& For(std::string_view ns) const;
-  // Replaces (or adds) the row for `ns`. InvalidArgument when jitter is outside [0, 1) or a number is negative.
+  // Replaces (or adds) the row for `ns`. InvalidArgument when jitter is outside [0, 1) or a number is
+  // negative.
   absl::Status Set(std::string_view ns, const NamespacePolicy& row);
 
   // A TTL for a new entry under `key`, jittered (thread-local random draw). 0 = no expiry.

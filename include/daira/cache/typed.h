@@ -66,7 +66,8 @@ std::optional<std::string_view> Unframe(std::string_view tag, int version, std::
 
 // Encodes `value` with Codec<T> and stores it under `key`.
 template <typename T>
-absl::Status SetTyped(Cache& cache, std::string_view key, const T& value, std::chrono::milliseconds ttl = kPolicyTtl) {
+absl::Status SetTyped(Cache& cache, std::string_view key, const T& value,
+                      std::chrono::milliseconds ttl = kPolicyTtl) {
   return cache.Set(key, Frame(Codec<T>::kTag, Codec<T>::kVersion, Codec<T>::Encode(value)), ttl);
 }
 

@@ -35,9 +35,12 @@ absl::StatusOr<int64_t> ParseByteSize(std::string_view field, std::string_view t
     std::string_view s;
     int64_t mult;
   };
-  static constexpr Suffix kSuffixes[] = {{"KiB", int64_t{1} << 10}, {"MiB", int64_t{1} << 20},
-                                         {"GiB", int64_t{1} << 30}, {"KB", 1000},
-                                         {"MB", 1000 * 1000},       {"GB", 1000 * 1000 * 1000},
+  static constexpr Suffix kSuffixes[] = {{"KiB", int64_t{1} << 10},
+                                         {"MiB", int64_t{1} << 20},
+                                         {"GiB", int64_t{1} << 30},
+                                         {"KB", 1000},
+                                         {"MB", 1000 * 1000},
+                                         {"GB", 1000 * 1000 * 1000},
                                          {"B", 1}};
   std::string_view digits = text;
   int64_t mult = 1;
@@ -50,8 +53,9 @@ absl::StatusOr<int64_t> ParseByteSize(std::string_view field, std::string_view t
   }
   int64_t n = 0;
   if (!absl::SimpleAtoi(ToAbsl(digits), &n) || n <= 0 || n > (int64_t{1} << 50) / mult) {
-    return InvalidField("memory cache: open", field,
-                        absl::StrCat("must be a positive size in bytes, KiB, MiB or GiB (got '", ToAbsl(text), "')"));
+    return InvalidField(
+        "memory cache: open", field,
+        absl::StrCat("must be a positive size in bytes, KiB, MiB or GiB (got '", ToAbsl(text), "')"));
   }
   return n * mult;
 }
@@ -59,7 +63,8 @@ absl::StatusOr<int64_t> ParseByteSize(std::string_view field, std::string_view t
 absl::StatusOr<MemoryCacheOptions> MemoryCacheOptions::FromUrl(std::string_view text) {
   DAIRA_ASSIGN_OR_RETURN(Url url, ParseUrl(text));
   if (url.scheme != "memory") {
-    return InvalidField("memory cache: open", "url", absl::StrCat("scheme must be 'memory:' (got '", url.scheme, ":')"));
+    return InvalidField("memory cache: open", "url",
+                        absl::StrCat("scheme must be 'memory:' (got '", url.scheme, ":')"));
   }
   MemoryCacheOptions o;
   o.url = std::string(text);
@@ -69,7 +74,8 @@ absl::StatusOr<MemoryCacheOptions> MemoryCacheOptions::FromUrl(std::string_view 
     } else if (name == "shards") {
       int n = 0;
       if (!absl::SimpleAtoi(value, &n) || n < 1 || n > 1024) {
-        return InvalidField("memory cache: open", "shards", absl::StrCat("must be 1..1024 (got '", value, "')"));
+        return InvalidField("memory cache: open", "shards",
+                            absl::StrCat("must be 1..1024 (got '", value, "')"));
       }
       o.shards = n;
     } else if (name == "sweep_interval_ms") {
@@ -189,7 +195,8 @@ struct MemoryCache::Shard {
   }
 };
 
-MemoryCache::MemoryCache(const MemoryCacheOptions& options) : cache::Cache(options.policy), options_(options) {
+MemoryCache::MemoryCache(const MemoryCacheOptions& options)
+    : cache::Cache(options.policy), options_(options) {
   if (options_.clock == nullptr) options_.clock = Clock::System();
   const int64_t per_shard = std::max<int64_t>(1, options_.max_bytes / options_.shards);
   for (int i = 0; i < options_.shards; ++i) {
@@ -204,7 +211,8 @@ MemoryCache::~MemoryCache() = default;
 
 absl::StatusOr<std::unique_ptr<MemoryCache>> MemoryCache::Open(const MemoryCacheOptions& options) {
   if (options.max_bytes <= 0) return InvalidField("memory cache: open", "max_bytes", "must be positive");
-  if (options.shards < 1 || options.shards > 1024) return InvalidField("memory cache: open", "shards", "must be 1..1024");
+  if (options.shards < 1 || options.shards > 1024)
+    return InvalidField("memory cache: open", "shards", "must be 1..1024");
   if (options.sweep_interval.count() < 1) {
     return InvalidField("memory cache: open", "sweep_interval_ms", "must be >= 1");
   }
@@ -290,7 +298,8 @@ absl::Status MemoryCache::MSet(std::span<const cache::CacheEntry> entries) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> MemoryCache::Increment(std::string_view key, int64_t delta, std::chrono::milliseconds ttl) {
+absl::StatusOr<int64_t> MemoryCache::Increment(std::string_view key, int64_t delta,
+                                               std::chrono::milliseconds ttl) {
   Shard& s = ShardFor(key);
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -320,7 +329,8 @@ absl::StatusOr<std::optional<std::chrono::milliseconds>> MemoryCache::Ttl(std::s
   if (it == s.lru.end()) return std::optional<std::chrono::milliseconds>();
   if (it->expires_us == 0) return std::optional<std::chrono::milliseconds>(cache::kNoExpiry);
   // Rounded up, so a live key never reports 0 (which means "no expiry").
-  return std::optional<std::chrono::milliseconds>(std::chrono::milliseconds((it->expires_us - now + 999) / 1000));
+  return std::optional<std::chrono::milliseconds>(
+      std::chrono::milliseconds((it->expires_us - now + 999) / 1000));
 }
 
 absl::Status MemoryCache::ListPush(std::string_view key, std::span<const std::string> values,
@@ -363,7 +373,8 @@ absl::Status MemoryCache::ListTrim(std::string_view key, int64_t max_length) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> MemoryCache::ListRange(std::string_view key, int64_t start, int64_t stop) {
+absl::StatusOr<std::vector<std::string>> MemoryCache::ListRange(std::string_view key, int64_t start,
+                                                                int64_t stop) {
   Shard& s = ShardFor(key);
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);

@@ -3,8 +3,8 @@
 // most once per sweep_interval, on a call into that shard — no thread the user must manage), and LRU
 // eviction per shard under a byte budget (max_bytes split evenly across the shards).
 //
-//   MemoryCacheOptions o;                         // or MemoryCacheOptions::FromUrl("memory:?max_bytes=64MiB")
-//   o.max_bytes = 64 << 20;
+//   MemoryCacheOptions o;                         // or
+//   MemoryCacheOptions::FromUrl("memory:?max_bytes=64MiB") o.max_bytes = 64 << 20;
 //   DAIRA_ASSIGN_OR_RETURN(auto cache, MemoryCache::Open(o));
 //
 // Bytes are counted as key + value sizes plus a fixed per-entry (and per-list-element) overhead, so the
@@ -62,15 +62,18 @@ class MemoryCache final : public cache::Cache {
   absl::StatusOr<int64_t> Delete(std::span<const std::string> keys) override;
   absl::StatusOr<std::vector<std::optional<std::string>>> MGet(std::span<const std::string> keys) override;
   absl::Status MSet(std::span<const cache::CacheEntry> entries) override;
-  absl::StatusOr<int64_t> Increment(std::string_view key, int64_t delta, std::chrono::milliseconds ttl) override;
+  absl::StatusOr<int64_t> Increment(std::string_view key, int64_t delta,
+                                    std::chrono::milliseconds ttl) override;
   absl::StatusOr<std::optional<std::chrono::milliseconds>> Ttl(std::string_view key) override;
   absl::Status ListPush(std::string_view key, std::span<const std::string> values,
                         std::chrono::milliseconds ttl) override;
   absl::Status ListTrim(std::string_view key, int64_t max_length) override;
-  absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start, int64_t stop) override;
+  absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
+                                                     int64_t stop) override;
   absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;
 
-  // Bytes accounted now (≤ max_bytes after every call) and entries held (expired ones not yet swept included).
+  // Bytes accounted now (≤ max_bytes after every call) and entries held (expired ones not yet swept
+  // included).
   int64_t bytes_used() const;
   int64_t entries() const;
   const MemoryCacheOptions& options() const { return options_; }

@@ -85,21 +85,26 @@ absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Open(std::string_view te
     if (name == "warn_interval_ms") {
       int64_t ms = 0;
       if (!absl::SimpleAtoi(value, &ms) || ms < 0) {
-        return InvalidField("redis cache: open", "warn_interval_ms",
-                            absl::StrCat("must be a whole number of milliseconds (got '", value, "') in ",
-                                         url.Redacted()));
+        return InvalidField(
+            "redis cache: open", "warn_interval_ms",
+            absl::StrCat("must be a whole number of milliseconds (got '", value, "') in ", url.Redacted()));
       }
       warn_interval = std::chrono::milliseconds(ms);
       continue;
     }
-    DAIRA_RETURN_IF_ERROR(Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));
+    DAIRA_RETURN_IF_ERROR(
+        Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));
   }
   DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> pool, RedisPool::Open(url));
   return std::unique_ptr<RedisCache>(new RedisCache(std::move(policy), std::move(pool), warn_interval));
 }
 
-RedisCache::RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool, std::chrono::milliseconds warn_interval)
-    : cache::Cache(std::move(policy)), pool_(std::move(pool)), prefix_(pool_->url().prefix), warn_interval_(warn_interval) {}
+RedisCache::RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool,
+                       std::chrono::milliseconds warn_interval)
+    : cache::Cache(std::move(policy)),
+      pool_(std::move(pool)),
+      prefix_(pool_->url().prefix),
+      warn_interval_(warn_interval) {}
 
 RedisCache::~RedisCache() = default;
 
@@ -109,7 +114,8 @@ std::string RedisCache::K(std::string_view key) const { return absl::StrCat(pref
 
 absl::Status RedisCache::Failed(std::string_view key, absl::Status status) {
   stats().Add(key, Counter::kError);
-  if (status.code() == absl::StatusCode::kUnavailable || status.code() == absl::StatusCode::kDeadlineExceeded) {
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
     // Losing Redis costs speed, not correctness: say so once per interval, not once per call.
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> lock(warn_mu_);
@@ -136,7 +142,8 @@ absl::StatusOr<RedisReply> RedisCache::Run(std::string_view key, std::span<const
 }
 
 absl::StatusOr<RedisReply> RedisCache::RunScript(std::string_view key, const RedisScript& script,
-                                                 std::span<const std::string> keys, std::span<const std::string> args) {
+                                                 std::span<const std::string> keys,
+                                                 std::span<const std::string> args) {
   absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
   if (!lease.ok()) return Failed(key, lease.status());
   round_trips_.fetch_add(1, std::memory_order_relaxed);
@@ -228,21 +235,23 @@ absl::Status RedisCache::MSet(std::span<const cache::CacheEntry> entries) {
   if (!replies.ok()) return Failed(entries.front().key, replies.status());
   for (size_t i = 0; i < replies->size() && i < entries.size(); ++i) {
     if ((*replies)[i].IsError()) {
-      return Failed(entries[i].key, ErrorReplyStatus(absl::StrCat("mset: set '", entries[i].key, "'"), (*replies)[i]));
+      return Failed(entries[i].key,
+                    ErrorReplyStatus(absl::StrCat("mset: set '", entries[i].key, "'"), (*replies)[i]));
     }
     stats().Add(entries[i].key, Counter::kSet);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> RedisCache::Increment(std::string_view key, int64_t delta, std::chrono::milliseconds ttl) {
+absl::StatusOr<int64_t> RedisCache::Increment(std::string_view key, int64_t delta,
+                                              std::chrono::milliseconds ttl) {
   const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
   const std::string keys[] = {K(key)};
   const std::string args[] = {absl::StrCat(delta), absl::StrCat(resolved.count())};
   absl::StatusOr<RedisReply> reply = RunScript(key, IncrementScript(), keys, args);
   if (!reply.ok()) {
-    return absl::Status(reply.status().code(),
-                        absl::StrCat("redis cache: increment: key '", ToAbsl(key), "': ", reply.status().message()));
+    return absl::Status(reply.status().code(), absl::StrCat("redis cache: increment: key '", ToAbsl(key),
+                                                            "': ", reply.status().message()));
   }
   if (reply->type != RedisReply::Type::kInteger) return Unexpected("increment", key, *reply);
   return static_cast<int64_t>(reply->integer);
@@ -256,7 +265,8 @@ absl::StatusOr<std::optional<std::chrono::milliseconds>> RedisCache::Ttl(std::st
   if (reply.integer == -2) return std::optional<std::chrono::milliseconds>();
   if (reply.integer == -1) return std::optional<std::chrono::milliseconds>(cache::kNoExpiry);
   // A key in its last millisecond reports 0; keep 0 meaning "no expiry".
-  return std::optional<std::chrono::milliseconds>(std::chrono::milliseconds(std::max<long long>(1, reply.integer)));
+  return std::optional<std::chrono::milliseconds>(
+      std::chrono::milliseconds(std::max<long long>(1, reply.integer)));
 }
 
 absl::Status RedisCache::ListPush(std::string_view key, std::span<const std::string> values,
@@ -269,8 +279,8 @@ absl::Status RedisCache::ListPush(std::string_view key, std::span<const std::str
   args.insert(args.end(), values.begin(), values.end());
   absl::StatusOr<RedisReply> reply = RunScript(key, ListPushScript(), keys, args);
   if (!reply.ok()) {
-    return absl::Status(reply.status().code(),
-                        absl::StrCat("redis cache: list push: key '", ToAbsl(key), "': ", reply.status().message()));
+    return absl::Status(reply.status().code(), absl::StrCat("redis cache: list push: key '", ToAbsl(key),
+                                                            "': ", reply.status().message()));
   }
   stats().Add(key, Counter::kSet);
   return absl::OkStatus();
@@ -288,7 +298,8 @@ absl::Status RedisCache::ListTrim(std::string_view key, int64_t max_length) {
   return Run(key, args).status();
 }
 
-absl::StatusOr<std::vector<std::string>> RedisCache::ListRange(std::string_view key, int64_t start, int64_t stop) {
+absl::StatusOr<std::vector<std::string>> RedisCache::ListRange(std::string_view key, int64_t start,
+                                                               int64_t stop) {
   const std::string k = K(key);
   const std::string a = absl::StrCat(start), b = absl::StrCat(stop);
   const std::string_view args[] = {"LRANGE", k, a, b};
@@ -319,7 +330,8 @@ absl::StatusOr<int64_t> RedisCache::DeleteEverythingUnderPrefix() {
   do {
     const std::string_view scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
     DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("", scan));
-    if (reply.type != RedisReply::Type::kArray || reply.elements.size() != 2) return Unexpected("scan", prefix_, reply);
+    if (reply.type != RedisReply::Type::kArray || reply.elements.size() != 2)
+      return Unexpected("scan", prefix_, reply);
     cursor = reply.elements[0].str;
     if (!reply.elements[1].elements.empty()) {
       std::vector<std::string_view> del = {"DEL"};

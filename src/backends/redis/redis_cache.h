@@ -48,12 +48,14 @@ class RedisCache final : public cache::Cache {
   absl::StatusOr<int64_t> Delete(std::span<const std::string> keys) override;
   absl::StatusOr<std::vector<std::optional<std::string>>> MGet(std::span<const std::string> keys) override;
   absl::Status MSet(std::span<const cache::CacheEntry> entries) override;
-  absl::StatusOr<int64_t> Increment(std::string_view key, int64_t delta, std::chrono::milliseconds ttl) override;
+  absl::StatusOr<int64_t> Increment(std::string_view key, int64_t delta,
+                                    std::chrono::milliseconds ttl) override;
   absl::StatusOr<std::optional<std::chrono::milliseconds>> Ttl(std::string_view key) override;
   absl::Status ListPush(std::string_view key, std::span<const std::string> values,
                         std::chrono::milliseconds ttl) override;
   absl::Status ListTrim(std::string_view key, int64_t max_length) override;
-  absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start, int64_t stop) override;
+  absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
+                                                     int64_t stop) override;
   absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;
   int64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
 
