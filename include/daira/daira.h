@@ -49,6 +49,12 @@
 #include "daira/store/transaction.h"
 #include "daira/store/value.h"
 
+// cache (issue 11)
+#include "daira/cache/cache.h"
+#include "daira/cache/policy.h"
+#include "daira/cache/stats.h"
+#include "daira/cache/typed.h"
+
 // query
 #include "daira/query/batch_loader.h"
 #include "daira/query/batcher.h"

@@ -1,9 +1,13 @@
-// `daira stats [--json]`: pool statistics per endpoint and row counts per table.
+// `daira stats [--json] [--cache URL]`: pool statistics per endpoint, row counts per table, and the
+// cache: its backend (URL redacted), its TTL policy and its per-namespace counts.
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <cstdlib>
+
 #include "CLI/CLI.hpp"
+#include "cache/open_cache.h"
 #include "cli/cli.h"
 #include "daira/core/json.h"
 #include "daira/core/request_context.h"
@@ -15,7 +19,35 @@ namespace {
 
 struct StatsArgs {
   bool json = false;
+  std::string cache;  // --cache / DAIRA_CACHE; default memory:
 };
+
+// The cache section. Counts are this process's (a cache keeps them in memory), so for a running
+// application read platform.cache().Stats(); here they show the backend answering (one probe read).
+void CacheJson(JsonWriter& w, cache::Cache& c) {
+  w.Key("cache").BeginObject().Key("backend").String(c.Name()).Key("url").String(c.Describe());
+  w.Key("round_trips").Int(c.round_trips()).Key("policy").BeginArray();
+  for (const std::string& line : c.policy().Describe()) w.String(line);
+  w.EndArray().Key("namespaces").BeginArray();
+  for (const cache::NamespaceStats& n : c.Stats()) {
+    w.BeginObject().Key("ns").String(n.ns).Key("hits").Int(n.hits).Key("misses").Int(n.misses)
+        .Key("sets").Int(n.sets).Key("evictions").Int(n.evictions).Key("expirations").Int(n.expirations)
+        .Key("errors").Int(n.errors).Key("hit_rate").Double(n.HitRate()).EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
+void CacheText(cache::Cache& c) {
+  fmt::print("\ncache  {} ({})\n", c.Name(), c.Describe());
+  fmt::print("  policy\n");
+  for (const std::string& line : c.policy().Describe()) fmt::print("    {}\n", line);
+  fmt::print("  counts of this process (an application reads platform.cache().Stats())\n");
+  for (const cache::NamespaceStats& n : c.Stats()) {
+    fmt::print("    {:<10} hits {}  misses {}  hit rate {:.2f}  sets {}  evictions {}  expired {}  errors {}\n", n.ns,
+               FormatCount(n.hits), FormatCount(n.misses), n.HitRate(), FormatCount(n.sets), FormatCount(n.evictions),
+               FormatCount(n.expirations), FormatCount(n.errors));
+  }
+}
 
 int Run(const GlobalOptions& globals, const StatsArgs& args) {
   auto db = OpenDatabase(globals.database);
@@ -25,6 +57,12 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
   if (!counts.ok()) return FailStatus("stats", counts.status());
   // Pool statistics last, so they include the work above.
   std::vector<store::PoolStats> pools = (*db)->Stats();
+  std::string cache_url = args.cache;
+  if (cache_url.empty() && std::getenv("DAIRA_CACHE") != nullptr) cache_url = std::getenv("DAIRA_CACHE");
+  if (cache_url.empty()) cache_url = "memory:";
+  absl::StatusOr<std::unique_ptr<cache::Cache>> cache = cache::OpenCache(cache_url);
+  if (!cache.ok()) return FailStatus("stats: cache", cache.status());
+  (*cache)->Get("custom:daira-stats-probe").IgnoreError();  // one round trip: the backend answers
 
   if (args.json) {
     JsonWriter w;
@@ -42,7 +80,9 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
     }
     w.EndArray().Key("tables").BeginObject();
     for (const auto& c : *counts) w.Key(c.table).Int(c.rows);
-    w.EndObject().EndObject();
+    w.EndObject();
+    CacheJson(w, **cache);
+    w.EndObject();
     fmt::print("{}\n", w.Take());
     return kExitOk;
   }
@@ -64,6 +104,7 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
   for (const auto& c : *counts) width = std::max(width, c.table.size());
   for (const auto& c : *counts) fmt::print("  {:<{}}  {:>12}\n", c.table, width, FormatCount(c.rows));
   if (counts->empty()) fmt::print("  (none: run `daira migrate`)\n");
+  CacheText(**cache);
   return kExitOk;
 }
 
@@ -71,8 +112,10 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
 
 Command AddStatsCommand(CLI::App& root, const GlobalOptions& globals) {
   auto args = std::make_shared<StatsArgs>();
-  CLI::App* app = root.add_subcommand("stats", "pool statistics per endpoint and row counts per table");
+  CLI::App* app = root.add_subcommand("stats", "pool statistics per endpoint, row counts per table, and the cache");
   app->add_flag("--json", args->json, "print one JSON object");
+  app->add_option("--cache", args->cache, "cache URL: memory: (default) or redis://host:port/db?prefix=... "
+                                          "(or DAIRA_CACHE); shows its backend, policy and counts");
   return {app, [&globals, args] { return Run(globals, *args); }};
 }
 

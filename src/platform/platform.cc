@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "cache/open_cache.h"
 #include "daira/core/status.h"
 #include "daira/realtime/hub.h"
 #include "daira/realtime/presence.h"
@@ -17,6 +18,7 @@ namespace daira::inline v0 {
 struct Platform::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<cache::Cache> cache;  // the cache concern (memory: or redis://)
   services::ServiceDeps deps;
   std::optional<services::Accounts> accounts;
   std::optional<services::Profiles> profiles;
@@ -70,11 +72,19 @@ absl::Status CheckNotYetWired(std::string_view concern, const std::string& url, 
                                   std::string(default_url) + "' is accepted)");
 }
 
+// Whether the services read profiles and sessions through `cache` (docs/cache.md, "Which caches the
+// services use"): always through Redis (shared by every instance, so invalidations reach them all);
+// through an in-process cache only on SQLite, the embedded single-process deployment. On Postgres
+// several instances are the norm, and one instance's in-process cache would never see another's
+// invalidations (a revoked session would stay valid there until its TTL).
+bool ServicesReadThrough(const store::Database& db, const cache::Cache& cache) {
+  return cache.Name() != "memory" || db.backend() == store::Backend::kSqlite;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("cache", config.cache, defaults.cache));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
@@ -85,6 +95,11 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
   if (options.clock != nullptr) db_options.clock = options.clock;
   DAIRA_ASSIGN_OR_RETURN(impl->db, store::Database::Open(db_options));
+  {
+    auto opened = cache::OpenCache(config.cache, {.clock = options.clock});
+    if (!opened.ok()) return Annotate(opened.status(), "platform: open: cache");
+    impl->cache = *std::move(opened);
+  }
   if (options.migrate) {
     RequestContext ctx({.correlation_id = "", .caller = "platform:open", .timeout = std::chrono::milliseconds(0)});
     DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
@@ -128,7 +143,8 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     impl->typing = *std::move(typing);
   }
   impl->deps = services::ServiceDeps{
-      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec};
+      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
+      .cache = ServicesReadThrough(*impl->db, *impl->cache) ? impl->cache.get() : nullptr};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);
@@ -191,6 +207,7 @@ services::ProfileRepository& Platform::user_profiles() { return *impl_->user_pro
 realtime::Hub& Platform::realtime() { return *impl_->hub; }
 realtime::Presence& Platform::presence() { return *impl_->presence; }
 realtime::Typing& Platform::typing() { return *impl_->typing; }
+cache::Cache& Platform::cache() { return *impl_->cache; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }

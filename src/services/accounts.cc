@@ -9,7 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "daira/core/logging.h"
 #include "daira/core/validation.h"
+#include "daira/services/profiles.h"
+#include "daira/store/open_transaction.h"
 #include "services/password_hasher.h"
+#include "services/profile_cache.h"
 #include "services/token.h"
 #include "services/user_repository_internal.h"
 
@@ -51,6 +54,12 @@ const std::string& SessionJoinSql(std::string_view where) {
       "SELECT ", ToAbsl(kSessionSelect), ", ", UserSelect(), " FROM user_sessions s JOIN users u ON u.id = s.user_id ",
       "WHERE s.refresh_token_hash = ?"));
   return where == "id" ? *kById : *kByRefresh;
+}
+
+std::vector<int64_t> Ids(const store::ResultSet& rs) {
+  std::vector<int64_t> ids;
+  for (const store::Row& r : rs) ids.push_back(r.Int64(0));
+  return ids;
 }
 
 model::UserSession SessionFromRow(const store::Row& r) {
@@ -276,6 +285,56 @@ absl::StatusOr<Session> Accounts::Login(const RequestContext& ctx, const LoginRe
 // ---------------------------------------------------------------------------------------------------
 // Access tokens
 
+namespace {
+
+// CheckAccessToken through the cache (docs/cache.md): the session row and its access-token hash from
+// "session:<id>" (read-through, single-flight, filled from the primary), the user through the profile
+// cache; the same checks as the database path. nullopt when cached bytes do not decode.
+absl::StatusOr<std::optional<Authenticated>> CheckAccessTokenCached(const ServiceDeps& deps, const RequestContext& ctx,
+                                                                    std::string_view access_token, int64_t session_id) {
+  auto invalid = [] { return absl::UnauthenticatedError("check_access_token: access token is invalid"); };
+  const store::Access access =
+      deps.db->backend() == store::Backend::kPostgres ? store::Access::kWrite : store::Access::kRead;
+  absl::StatusOr<std::string> bytes = deps.cache->ReadThrough(
+      internal::SessionKey(session_id),
+      [&]() -> absl::StatusOr<std::string> {
+        return store::WithConnection(*deps.db, ctx, access, [&](store::Connection& c) -> absl::StatusOr<std::string> {
+          DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(SessionJoinSql("id"), {session_id}));
+          if (rs.empty()) return absl::NotFoundError("check_access_token: no such session");  // not cached
+          const store::Row row = rs.front();
+          return internal::EncodeSessionAuth(
+              {.session = SessionFromRow(row),
+               .access_token_hash = row.IsNull("s_access_token_hash") ? "" : row.Text("s_access_token_hash")});
+        });
+      },
+      cache::kPolicyTtl, internal::IsSessionAuth);
+  if (bytes.status().code() == absl::StatusCode::kNotFound) return invalid();
+  if (!bytes.ok()) return bytes.status();
+  std::optional<internal::SessionAuth> auth = internal::DecodeSessionAuth(*bytes);
+  if (!auth.has_value()) return std::optional<Authenticated>();
+  if (auth->access_token_hash.empty() ||
+      !internal::ConstantTimeEquals(internal::HashToken(access_token), auth->access_token_hash)) {
+    return invalid();
+  }
+  if (auth->session.revoked_at.has_value()) return absl::UnauthenticatedError("check_access_token: session was revoked");
+  if (deps.clock_or_default().Now() >= auth->session.access_expires_at) {
+    return absl::UnauthenticatedError("check_access_token: access token is expired");
+  }
+  absl::StatusOr<ProfileView> view = Profiles(deps).Get(ctx, auth->session.user_id);
+  if (view.status().code() == absl::StatusCode::kNotFound) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("check_access_token: account is ", ToAbsl(StatusWord(UserStatus::kDeleted))));
+  }
+  if (!view.ok()) return view.status();
+  if (view->user.status != UserStatus::kActive) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("check_access_token: account is ", ToAbsl(StatusWord(*view->user.status))));
+  }
+  return std::optional<Authenticated>(Authenticated{.user = std::move(view->user), .session = std::move(auth->session)});
+}
+
+}  // namespace
+
 absl::StatusOr<Authenticated> Accounts::CheckAccessToken(const RequestContext& ctx,
                                                          std::string_view access_token) const {
   static constexpr std::string_view kOp = "check_access_token";
@@ -286,6 +345,15 @@ absl::StatusOr<Authenticated> Accounts::CheckAccessToken(const RequestContext& c
     return absl::UnauthenticatedError(absl::StrCat(ToAbsl(kOp), ": access token is malformed"));
   }
   auto invalid = [] { return absl::UnauthenticatedError("check_access_token: access token is invalid"); };
+  if (deps_.cache != nullptr) {
+    absl::StatusOr<store::Connection*> bound = store::BoundConnection(ctx, kOp);
+    if (bound.ok() && *bound == nullptr) {
+      absl::StatusOr<std::optional<Authenticated>> cached = CheckAccessTokenCached(deps_, ctx, access_token, session_id);
+      if (!cached.ok()) return cached.status();
+      if (cached->has_value()) return **std::move(cached);
+      // Bytes that did not decode (never expected): the database answers.
+    }
+  }
   return store::WithConnection(
       *deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<Authenticated> {
         DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(SessionJoinSql("id"), {session_id}));
@@ -348,10 +416,13 @@ absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const Refre
           "refresh: token reuse detected; all sessions in this family were revoked");
       Log(LogLevel::kWarning, ctx, "accounts",
           absl::StrCat("refresh: token reuse for user ", user.id.value, " family ", old.family_id));
-      return c
-          .Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-                   {now_us, now_us, old.family_id})
-          .status();
+      DAIRA_ASSIGN_OR_RETURN(
+          store::ResultSet revoked,
+          c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE family_id = ? AND revoked_at IS NULL "
+                    "RETURNING id",
+                    {now_us, now_us, old.family_id}));
+      internal::InvalidateSessionsAfterCommit(deps_, ctx, Ids(revoked));
+      return absl::OkStatus();
     };
     // A rotated token presented again: within the grace window, and while its successor is live and
     // not rotated itself, it is the client retrying a refresh whose answer was lost: hand back the
@@ -417,11 +488,13 @@ absl::StatusOr<Session> Accounts::Refresh(const RequestContext& ctx, const Refre
                                                    .ip_address = old.ip_address.value_or(""),
                                                    .user_agent = old.user_agent.value_or("")},
                                         now_us, refresh_exp, access_exp));
-    return c
-        .Execute("UPDATE user_sessions SET replaced_by = ?, successor_sealed = ? WHERE id = ?",
-                 {tokens.id, options_.refresh_reuse_grace.count() > 0 ? store::Value(sealed) : store::Value(),
-                  old.id.value})
-        .status();
+    DAIRA_RETURN_IF_ERROR(
+        c.Execute("UPDATE user_sessions SET replaced_by = ?, successor_sealed = ? WHERE id = ?",
+                  {tokens.id, options_.refresh_reuse_grace.count() > 0 ? store::Value(sealed) : store::Value(),
+                   old.id.value})
+            .status());
+    internal::InvalidateSessionsAfterCommit(deps_, ctx, {old.id.value});  // rotated: revoked
+    return absl::OkStatus();
   });
   DAIRA_RETURN_IF_ERROR(st);
   DAIRA_RETURN_IF_ERROR(failure);
@@ -439,11 +512,12 @@ absl::Status Accounts::Logout(const RequestContext& ctx, std::string_view token)
   // Access tokens are "<id>.<secret>"; refresh tokens are bare base64url (no '.').
   const bool access = token.find('.') != std::string_view::npos;
   const std::string sql = absl::StrCat("UPDATE user_sessions SET revoked_at = coalesce(revoked_at, ?), updated_at = ? WHERE ",
-                                       access ? "access_token_hash" : "refresh_token_hash", " = ?");
+                                       access ? "access_token_hash" : "refresh_token_hash", " = ? RETURNING id");
   const int64_t now = deps_.NowMicros();
   return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::Status {
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {now, now, internal::HashToken(token)}));
-    if (rs.rows_affected() == 0) return absl::UnauthenticatedError("logout: token matches no session");
+    if (rs.empty()) return absl::UnauthenticatedError("logout: token matches no session");
+    internal::InvalidateSessionsAfterCommit(deps_, ctx, Ids(rs));
     return absl::OkStatus();
   });
 }
@@ -453,9 +527,11 @@ absl::StatusOr<int64_t> Accounts::LogoutEverywhere(const RequestContext& ctx, Us
   return store::WithConnection(*deps_.db, ctx, store::Access::kWrite, [&](store::Connection& c) -> absl::StatusOr<int64_t> {
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet rs,
-        c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        c.Execute("UPDATE user_sessions SET revoked_at = ?, updated_at = ? WHERE user_id = ? AND revoked_at IS NULL "
+                  "RETURNING id",
                   {now, now, user.value}));
-    return rs.rows_affected();
+    internal::InvalidateSessionsAfterCommit(deps_, ctx, Ids(rs));
+    return static_cast<int64_t>(rs.size());
   });
 }
 

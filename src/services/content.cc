@@ -13,6 +13,7 @@
 #include "daira/core/status.h"
 #include "daira/query/batch_loader.h"
 #include "services/content_internal.h"
+#include "services/profile_cache.h"
 #include "services/row_helpers.h"
 #include "services/text_entities.h"
 
@@ -282,7 +283,8 @@ absl::Status UnlinkHashtags(store::Connection& c, int64_t post_id, const std::ve
   return c.Execute(dec, {now, store::Value(sorted)}).status();
 }
 
-absl::Status BumpProfile(store::Connection& c, std::string_view column, int64_t delta, int64_t user, int64_t now) {
+absl::Status BumpProfile(store::Connection& c, std::string_view column, int64_t delta, int64_t user, int64_t now,
+                         const ServiceDeps& deps, const RequestContext& ctx) {
   // A decrement stops at 0 (a drifted counter is repaired by recount, not turned into a CHECK failure).
   const std::string col(column);
   const std::string moved =
@@ -290,7 +292,9 @@ absl::Status BumpProfile(store::Connection& c, std::string_view column, int64_t 
                  : absl::StrCat("CASE WHEN ", col, " > ", -delta, " THEN ", col, " - ", -delta, " ELSE 0 END");
   const std::string sql = absl::StrCat("UPDATE user_profiles SET ", col, " = ", moved,
                                        ", updated_at = ? WHERE user_id = ?");
-  return c.Execute(sql, {now, user}).status();
+  DAIRA_RETURN_IF_ERROR(c.Execute(sql, {now, user}).status());
+  internal::InvalidateProfilesAfterCommit(deps, ctx, {user});  // the cached profile shows this counter
+  return absl::OkStatus();
 }
 
 absl::Status AuthorNotFound(std::string_view op, int64_t author) {
@@ -320,7 +324,7 @@ absl::StatusOr<model::Post> Content::CreatePost(const RequestContext& ctx, const
     if (!rs.ok()) return rs.status();
     DAIRA_ASSIGN_OR_RETURN(post, PostFromRow(rs->front()));
     DAIRA_RETURN_IF_ERROR(LinkHashtags(c, deps_.ids_or_default(), id, entities.hashtags, now));
-    return BumpProfile(c, "posts_count", +1, request.author_id, now);
+    return BumpProfile(c, "posts_count", +1, request.author_id, now, deps_, ctx);
   }));
   return post;
 }
@@ -392,7 +396,7 @@ absl::Status Content::DeletePost(const RequestContext& ctx, UserId actor, PostId
       return absl::OkStatus();  // already deleted
     }
     DAIRA_RETURN_IF_ERROR(UnlinkHashtags(c, post.value, rs.front().TextArray("hashtags"), now));
-    return BumpProfile(c, "posts_count", -1, actor.value, now);
+    return BumpProfile(c, "posts_count", -1, actor.value, now, deps_, ctx);
   });
 }
 
@@ -473,7 +477,7 @@ absl::StatusOr<model::Video> Content::TransitionVideo(const RequestContext& ctx,
     if (rs.empty()) return absl::AbortedError("update_video_status: status changed concurrently; retry");
     DAIRA_ASSIGN_OR_RETURN(out, VideoFromRow(rs.front()));
     if (to == model::VideoStatus::kPublished) {
-      DAIRA_RETURN_IF_ERROR(BumpProfile(c, "videos_count", +1, out.author_id.value, now));
+      DAIRA_RETURN_IF_ERROR(BumpProfile(c, "videos_count", +1, out.author_id.value, now, deps_, ctx));
     }
     return absl::OkStatus();
   }));

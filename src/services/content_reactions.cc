@@ -6,6 +6,7 @@
 #include "daira/core/status.h"
 #include "daira/services/content.h"
 #include "services/content_internal.h"
+#include "services/profile_cache.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -36,16 +37,18 @@ std::string Moved(std::string_view column, int delta) {
 }
 
 absl::Status MoveCounters(store::Connection& c, const ReactionSql& t, int64_t target_id, int64_t author_id,
-                          int delta, int64_t now) {
+                          int delta, int64_t now, const ServiceDeps& deps, const RequestContext& ctx) {
   DAIRA_RETURN_IF_ERROR(c.Execute(absl::StrCat("UPDATE ", ToAbsl(t.table), " SET likes_count = ",
                                                Moved("likes_count", delta), " WHERE id = ?"),
                                   {target_id})
                             .status());
-  return c
-      .Execute(absl::StrCat("UPDATE user_profiles SET likes_received_count = ", Moved("likes_received_count", delta),
-                            ", updated_at = ? WHERE user_id = ?"),
-               {now, author_id})
-      .status();
+  DAIRA_RETURN_IF_ERROR(
+      c.Execute(absl::StrCat("UPDATE user_profiles SET likes_received_count = ", Moved("likes_received_count", delta),
+                             ", updated_at = ? WHERE user_id = ?"),
+                {now, author_id})
+          .status());
+  internal::InvalidateProfilesAfterCommit(deps, ctx, {author_id});  // the cached profile shows this counter
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -81,7 +84,7 @@ absl::StatusOr<model::ReactOutcome> Content::React(const RequestContext& ctx, co
     if (!ins.ok()) return ins.status();
     if (ins->rows_affected() == 1) {
       out.created = true;
-      return MoveCounters(c, t, request.target_id, author_id, +1, now);
+      return MoveCounters(c, t, request.target_id, author_id, +1, now, deps_, ctx);
     }
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet upd,
                            c.Execute(absl::StrCat("UPDATE likes SET reaction = ? WHERE user_id = ? AND ",
@@ -111,7 +114,7 @@ absl::StatusOr<bool> Content::Unreact(const RequestContext& ctx, UserId user, mo
                            c.Execute(absl::StrCat("SELECT author_id FROM ", ToAbsl(t.table), " WHERE id = ?"),
                                      {target.id}));
     if (owner.empty()) return absl::OkStatus();  // the like went with its target (cascade)
-    return MoveCounters(c, t, target.id, owner.front().Int64("author_id"), -1, now);
+    return MoveCounters(c, t, target.id, owner.front().Int64("author_id"), -1, now, deps_, ctx);
   }));
   return removed;
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "daira/core/validation.h"
 #include "daira/services/user_repository.h"
+#include "services/profile_cache.h"
 #include "services/user_repository_internal.h"
 
 namespace daira::inline v0::services {
@@ -70,7 +71,14 @@ absl::StatusOr<ProfileView> GetOn(store::Connection& c, UserId id) {
 }  // namespace
 
 absl::StatusOr<ProfileView> Profiles::Get(const RequestContext& ctx, UserId user) const {
-  return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) { return GetOn(c, user); });
+  // Through the cache (docs/cache.md). A value that may go into the shared cache is read from the
+  // primary: a lagging replica must never fill it with a row older than a committed write.
+  const store::Access access = deps_.cache != nullptr && deps_.db->backend() == store::Backend::kPostgres
+                                   ? store::Access::kWrite
+                                   : store::Access::kRead;
+  return internal::ReadProfileThrough(deps_, ctx, user.value, [&] {
+    return store::WithConnection(*deps_.db, ctx, access, [&](store::Connection& c) { return GetOn(c, user); });
+  });
 }
 
 absl::StatusOr<ProfileView> Profiles::Update(const RequestContext& ctx, const UpdateProfileRequest& request) const {
@@ -126,6 +134,7 @@ absl::StatusOr<ProfileView> Profiles::Update(const RequestContext& ctx, const Up
                                       params)
                                 .status());
     }
+    internal::InvalidateProfilesAfterCommit(deps_, ctx, {id.value});
     out = GetOn(c, id);
     return out.status();
   }));
@@ -139,6 +148,7 @@ absl::Status Profiles::SetVerified(const RequestContext& ctx, UserId user, bool 
                            c.Execute("UPDATE users SET is_verified = ?, updated_at = ? WHERE id = ? AND status <> 'DELETED'",
                                      {verified, now, user.value}));
     if (rs.rows_affected() == 0) return UserNotFound(user);
+    internal::InvalidateProfilesAfterCommit(deps_, ctx, {user.value});
     return absl::OkStatus();
   });
 }
@@ -155,6 +165,7 @@ absl::StatusOr<double> Profiles::AdjustTrustScore(const RequestContext& ctx, Use
                   "RETURNING trust_score",
                   {delta, delta, delta, now, user.value, user.value}));
     if (rs.empty()) return UserNotFound(user);
+    internal::InvalidateProfilesAfterCommit(deps_, ctx, {user.value});
     return rs.front().Double(0);
   });
 }
@@ -193,9 +204,11 @@ absl::Status Profiles::ChangeBadges(const RequestContext& ctx, UserId user, std:
     } else {
       badges.erase(it);
     }
-    return c.Execute("UPDATE user_profiles SET badges = ?, updated_at = ? WHERE user_id = ?",
-                     {store::Value(std::move(badges)), now, user.value})
-        .status();
+    DAIRA_RETURN_IF_ERROR(c.Execute("UPDATE user_profiles SET badges = ?, updated_at = ? WHERE user_id = ?",
+                                    {store::Value(std::move(badges)), now, user.value})
+                              .status());
+    internal::InvalidateProfilesAfterCommit(deps_, ctx, {user.value});
+    return absl::OkStatus();
   });
 }
 

@@ -13,6 +13,7 @@
 #include "daira/services/social_requests.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "services/profile_cache.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -64,7 +65,8 @@ struct Delta {
 // Applies the deltas, one atomic UPDATE per user, in user-id order (a consistent lock order across
 // all transactions). A decrement never drives a counter below 0 (the CHECK would reject the whole
 // operation); a counter that drifted is the recount tool's business.
-absl::Status ApplyDeltas(Connection& c, const std::map<int64_t, Delta>& deltas, int64_t now) {
+absl::Status ApplyDeltas(Connection& c, const std::map<int64_t, Delta>& deltas, int64_t now, const ServiceDeps& deps,
+                         const RequestContext& ctx) {
   static constexpr std::string_view kSql =
       "UPDATE user_profiles SET "
       "followers_count = CASE WHEN followers_count + ? < 0 THEN 0 ELSE followers_count + ? END, "
@@ -75,6 +77,12 @@ absl::Status ApplyDeltas(Connection& c, const std::map<int64_t, Delta>& deltas, 
     DAIRA_RETURN_IF_ERROR(
         c.Execute(kSql, {d.followers, d.followers, d.following, d.following, now, user}).status());
   }
+  // The cached profiles show these counters: drop them once the transaction commits.
+  std::vector<int64_t> users;
+  for (const auto& [user, d] : deltas) {
+    if (d.followers != 0 || d.following != 0) users.push_back(user);
+  }
+  internal::InvalidateProfilesAfterCommit(deps, ctx, std::move(users));
   return absl::OkStatus();
 }
 
@@ -157,7 +165,7 @@ absl::StatusOr<model::Follow> Social::Follow(const RequestContext& ctx, UserId f
     if (status == model::FollowStatus::kActive) {
       std::map<int64_t, Delta> deltas;
       AddEdge(deltas, follower.value, followee.value, +1);
-      DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, deltas, now));
+      DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, deltas, now, deps_, ctx));
     }
     out = model::Follow{.id = id,
                         .follower_id = follower,
@@ -185,7 +193,7 @@ absl::StatusOr<model::Follow> Social::AcceptFollow(const RequestContext& ctx, Us
     out = FollowFromRow(rs.front());
     std::map<int64_t, Delta> deltas;
     AddEdge(deltas, follower.value, followee.value, +1);
-    return ApplyDeltas(c, deltas, now);
+    return ApplyDeltas(c, deltas, now, deps_, ctx);
   }));
   return out;
 }
@@ -213,7 +221,7 @@ absl::Status Social::Unfollow(const RequestContext& ctx, UserId follower, UserId
     if (rs.front().Text(0) != "ACTIVE") return absl::OkStatus();
     std::map<int64_t, Delta> deltas;
     AddEdge(deltas, follower.value, followee.value, -1);
-    return ApplyDeltas(c, deltas, deps_.NowMicros());
+    return ApplyDeltas(c, deltas, deps_.NowMicros(), deps_, ctx);
   });
 }
 
@@ -243,7 +251,7 @@ absl::StatusOr<model::Block> Social::Block(const RequestContext& ctx, UserId blo
     for (const store::Row& r : gone) {
       if (r.Text(2) == "ACTIVE") AddEdge(deltas, r.Int64(0), r.Int64(1), -1);
     }
-    DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, deltas, now));
+    DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, deltas, now, deps_, ctx));
     out = model::Block{
         .id = id, .blocker_id = blocker, .blocked_id = blocked, .reason = reason, .created_at = FromUnixMicros(now)};
     return absl::OkStatus();

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "daira/core/validation.h"
 #include "services/user_repository_internal.h"
+#include "services/profile_cache.h"
 
 namespace daira::inline v0::services {
 
@@ -235,6 +236,7 @@ absl::Status UserRepository::Update(const RequestContext& ctx, UserId id, const 
     absl::StatusOr<store::ResultSet> rs = c.Execute(sql, params);
     if (!rs.ok()) return internal::MapUserUniqueViolation(rs.status(), "update user");
     if (rs->rows_affected() == 0) return absl::NotFoundError(NotFoundMessage(id));
+    internal::InvalidateProfilesAfterCommit(deps_, ctx, {id.value});  // a cached profile holds the user record
     return absl::OkStatus();
   });
 }
@@ -248,6 +250,7 @@ absl::Status UserRepository::Delete(const RequestContext& ctx, UserId id) const 
                   "WHERE id = ?",
                   {now, now, id.value}));
     if (rs.rows_affected() == 0) return absl::NotFoundError(NotFoundMessage(id));
+    internal::InvalidateProfilesAfterCommit(deps_, ctx, {id.value});  // a deleted user's profile must go
     return absl::OkStatus();
   });
 }

@@ -10,9 +10,10 @@
 //   (*platform)->Close();                                                 // or let the destructor do it
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
-// schema unless PlatformOptions::migrate is false, and the `realtime` concern (memory: or redis://…).
-// The other concerns (cache, bus, blobs) have no backends yet: their embedded defaults are accepted and
-// a non-default URL is refused with Unimplemented naming the concern, rather than silently ignored.
+// schema unless PlatformOptions::migrate is false, the `cache` concern (memory: or redis://,
+// docs/cache.md) and the `realtime` concern (memory: or redis://…, docs/realtime.md). The other concerns
+// (bus, blobs) have no backends yet: their embedded defaults are accepted and a non-default URL is
+// refused with Unimplemented naming the concern, rather than silently ignored.
 //
 // Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
 // leases a free id-generator node id from the database (or registers the configured Config::node_id)
@@ -37,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daira/cache/cache.h"
 #include "daira/core/clock.h"
 #include "daira/core/config.h"
 #include "daira/core/id.h"
@@ -138,6 +140,12 @@ class Platform {
   realtime::Hub& realtime();
   realtime::Presence& presence();
   realtime::Typing& typing();
+
+  // The cache Config::cache names (`memory:` by default, or `redis://…`). Lives as long as the
+  // Platform. The services read profiles and sessions through it when it is Redis, or when it is
+  // in-process and the database is SQLite; an in-process cache on Postgres is the application's only
+  // (instances would not see each other's invalidations). See docs/cache.md.
+  cache::Cache& cache();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();

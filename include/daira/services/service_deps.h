@@ -12,6 +12,7 @@
 // every service built from it and are themselves thread-safe.
 #pragma once
 
+#include "daira/cache/cache.h"
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
 #include "daira/query/cursor.h"
@@ -26,6 +27,9 @@ struct ServiceDeps {
   // Signs and checks every page cursor the services hand out; null: query::CursorCodec::Default()
   // (a per-process random key). daira::Platform sets its own, keyed from the database.
   const query::CursorCodec* cursors = nullptr;
+  // The cache profile and session reads go through (read-through, invalidated after commit;
+  // docs/cache.md); null: no cache, every read goes to the database. Not owned.
+  cache::Cache* cache = nullptr;
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }

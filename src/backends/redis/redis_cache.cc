@@ -1,0 +1,346 @@
+#include "backends/redis/redis_cache.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "backends/redis/redis_connection.h"
+#include "backends/redis/redis_reply.h"
+#include "daira/core/logging.h"
+#include "daira/core/status.h"
+
+namespace daira::inline v0::backends::redis {
+
+namespace {
+
+using Counter = cache::CacheStats::Counter;
+
+// INCRBY, and a TTL only when this call created the key (a fixed window for counters).
+// KEYS[1] key; ARGV[1] delta; ARGV[2] ttl in ms (0 = none).
+const RedisScript& IncrementScript() {
+  static const RedisScript* s = new RedisScript(R"lua(
+local existed = redis.call('EXISTS', KEYS[1])
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if existed == 0 and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return v
+)lua");
+  return *s;
+}
+
+// LPUSH the values (in chunks: Lua's unpack has a stack limit), LTRIM to the cap, then PEXPIRE (or
+// PERSIST), atomically. KEYS[1] key; ARGV[1] max length (0 = no cap); ARGV[2] ttl in ms (0 = none);
+// ARGV[3..] values.
+const RedisScript& ListPushScript() {
+  static const RedisScript* s = new RedisScript(R"lua(
+for i = 3, #ARGV, 1000 do
+  redis.call('LPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+local cap = tonumber(ARGV[1])
+if cap > 0 then redis.call('LTRIM', KEYS[1], 0, cap - 1) end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+return 1
+)lua");
+  return *s;
+}
+
+// The parameters this layer adds to the common Redis ones.
+const std::vector<std::string>& CacheParamNames() {
+  static const std::vector<std::string>* names = [] {
+    auto* v = new std::vector<std::string>{"jitter", "warn_interval_ms"};
+    for (const std::string& ns : cache::Policy::KnownNamespaces()) {
+      v->push_back(absl::StrCat("ttl_", ns, "_ms"));
+      v->push_back(absl::StrCat("jitter_", ns));
+      v->push_back(absl::StrCat("list_max_", ns));
+    }
+    return v;
+  }();
+  return *names;
+}
+
+// "*", "?", "[", "\" escaped for SCAN MATCH.
+std::string GlobEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+absl::Status Unexpected(std::string_view op, std::string_view key, const RedisReply& reply) {
+  return absl::InternalError(absl::StrCat("redis cache: ", ToAbsl(op), ": key '", ToAbsl(key),
+                                          "': unexpected reply type ", static_cast<int>(reply.type)));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Open(std::string_view text) {
+  std::vector<std::string_view> extra;
+  for (const std::string& n : CacheParamNames()) extra.push_back(n);
+  DAIRA_ASSIGN_OR_RETURN(RedisUrl url, RedisUrl::Parse(text, extra));
+  cache::Policy policy = cache::Policy::Defaults();
+  std::chrono::milliseconds warn_interval{30000};
+  for (const auto& [name, value] : url.params) {
+    if (name == "warn_interval_ms") {
+      int64_t ms = 0;
+      if (!absl::SimpleAtoi(value, &ms) || ms < 0) {
+        return InvalidField(
+            "redis cache: open", "warn_interval_ms",
+            absl::StrCat("must be a whole number of milliseconds (got '", value, "') in ", url.Redacted()));
+      }
+      warn_interval = std::chrono::milliseconds(ms);
+      continue;
+    }
+    DAIRA_RETURN_IF_ERROR(
+        Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));
+  }
+  DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> pool, RedisPool::Open(url));
+  return std::unique_ptr<RedisCache>(new RedisCache(std::move(policy), std::move(pool), warn_interval));
+}
+
+RedisCache::RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool,
+                       std::chrono::milliseconds warn_interval)
+    : cache::Cache(std::move(policy)),
+      pool_(std::move(pool)),
+      prefix_(pool_->url().prefix),
+      warn_interval_(warn_interval) {}
+
+RedisCache::~RedisCache() = default;
+
+std::string RedisCache::Describe() const { return pool_->url().Redacted(); }
+
+std::string RedisCache::K(std::string_view key) const { return absl::StrCat(prefix_, ToAbsl(key)); }
+
+absl::Status RedisCache::Failed(std::string_view key, absl::Status status) {
+  stats().Add(key, Counter::kError);
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    // Losing Redis costs speed, not correctness: say so once per interval, not once per call.
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(warn_mu_);
+    if (last_warning_ == std::chrono::steady_clock::time_point{} || now - last_warning_ >= warn_interval_) {
+      Log(LogLevel::kWarning, "cache",
+          absl::StrCat("redis cache ", pool_->url().Redacted(), " unavailable (", suppressed_warnings_,
+                       " more failures since the last warning): ", status.message()));
+      last_warning_ = now;
+      suppressed_warnings_ = 0;
+    } else {
+      ++suppressed_warnings_;
+    }
+  }
+  return status;
+}
+
+absl::StatusOr<RedisReply> RedisCache::Run(std::string_view key, std::span<const std::string_view> args) {
+  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
+  if (!lease.ok()) return Failed(key, lease.status());
+  round_trips_.fetch_add(1, std::memory_order_relaxed);
+  absl::StatusOr<RedisReply> reply = (*lease)->Command(args);
+  if (!reply.ok()) return Failed(key, reply.status());
+  return reply;
+}
+
+absl::StatusOr<RedisReply> RedisCache::RunScript(std::string_view key, const RedisScript& script,
+                                                 std::span<const std::string> keys,
+                                                 std::span<const std::string> args) {
+  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
+  if (!lease.ok()) return Failed(key, lease.status());
+  round_trips_.fetch_add(1, std::memory_order_relaxed);
+  absl::StatusOr<RedisReply> reply = (*lease)->Eval(script, keys, args);
+  if (!reply.ok()) return Failed(key, reply.status());
+  return reply;
+}
+
+absl::StatusOr<std::optional<std::string>> RedisCache::Get(std::string_view key) {
+  const std::string k = K(key);
+  const std::string_view args[] = {"GET", k};
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(key, args));
+  if (reply.IsNil()) {
+    stats().Add(key, Counter::kMiss);
+    return std::optional<std::string>();
+  }
+  if (reply.type != RedisReply::Type::kString) return Unexpected("get", key, reply);
+  stats().Add(key, Counter::kHit);
+  return std::optional<std::string>(std::move(reply.str));
+}
+
+absl::Status RedisCache::Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
+  const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
+  const std::string k = K(key);
+  const std::string px = absl::StrCat(resolved.count());
+  std::vector<std::string_view> args = {"SET", k, value};
+  if (resolved.count() > 0) {
+    args.push_back("PX");
+    args.push_back(px);
+  }
+  DAIRA_RETURN_IF_ERROR(Run(key, args).status());
+  stats().Add(key, Counter::kSet);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RedisCache::Delete(std::span<const std::string> keys) {
+  if (keys.empty()) return int64_t{0};
+  std::vector<std::string> full;
+  full.reserve(keys.size());
+  for (const std::string& key : keys) full.push_back(K(key));
+  std::vector<std::string_view> args = {"DEL"};
+  for (const std::string& k : full) args.push_back(k);
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys.front(), args));
+  return static_cast<int64_t>(reply.integer);
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> RedisCache::MGet(std::span<const std::string> keys) {
+  std::vector<std::optional<std::string>> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<std::string> full;
+  full.reserve(keys.size());
+  for (const std::string& key : keys) full.push_back(K(key));
+  std::vector<std::string_view> args = {"MGET"};
+  for (const std::string& k : full) args.push_back(k);
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys.front(), args));
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() != keys.size()) {
+    return Unexpected("mget", keys.front(), reply);
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    RedisReply& e = reply.elements[i];
+    if (e.type == RedisReply::Type::kString) {
+      stats().Add(keys[i], Counter::kHit);
+      out[i] = std::move(e.str);
+    } else {
+      stats().Add(keys[i], Counter::kMiss);
+    }
+  }
+  return out;
+}
+
+absl::Status RedisCache::MSet(std::span<const cache::CacheEntry> entries) {
+  if (entries.empty()) return absl::OkStatus();
+  // MSET cannot carry a TTL per key: a pipeline of SET ... PX is still one round trip.
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(entries.size());
+  for (const cache::CacheEntry& e : entries) {
+    const std::chrono::milliseconds ttl = ResolveTtl(e.key, e.ttl);
+    std::vector<std::string> cmd = {"SET", K(e.key), e.value};
+    if (ttl.count() > 0) {
+      cmd.push_back("PX");
+      cmd.push_back(absl::StrCat(ttl.count()));
+    }
+    commands.push_back(std::move(cmd));
+  }
+  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
+  if (!lease.ok()) return Failed(entries.front().key, lease.status());
+  round_trips_.fetch_add(1, std::memory_order_relaxed);
+  absl::StatusOr<std::vector<RedisReply>> replies = (*lease)->Pipeline(commands);
+  if (!replies.ok()) return Failed(entries.front().key, replies.status());
+  for (size_t i = 0; i < replies->size() && i < entries.size(); ++i) {
+    if ((*replies)[i].IsError()) {
+      return Failed(entries[i].key,
+                    ErrorReplyStatus(absl::StrCat("mset: set '", entries[i].key, "'"), (*replies)[i]));
+    }
+    stats().Add(entries[i].key, Counter::kSet);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RedisCache::Increment(std::string_view key, int64_t delta,
+                                              std::chrono::milliseconds ttl) {
+  const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
+  const std::string keys[] = {K(key)};
+  const std::string args[] = {absl::StrCat(delta), absl::StrCat(resolved.count())};
+  absl::StatusOr<RedisReply> reply = RunScript(key, IncrementScript(), keys, args);
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(), absl::StrCat("redis cache: increment: key '", ToAbsl(key),
+                                                            "': ", reply.status().message()));
+  }
+  if (reply->type != RedisReply::Type::kInteger) return Unexpected("increment", key, *reply);
+  return static_cast<int64_t>(reply->integer);
+}
+
+absl::StatusOr<std::optional<std::chrono::milliseconds>> RedisCache::Ttl(std::string_view key) {
+  const std::string k = K(key);
+  const std::string_view args[] = {"PTTL", k};
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(key, args));
+  if (reply.type != RedisReply::Type::kInteger) return Unexpected("ttl", key, reply);
+  if (reply.integer == -2) return std::optional<std::chrono::milliseconds>();
+  if (reply.integer == -1) return std::optional<std::chrono::milliseconds>(cache::kNoExpiry);
+  // A key in its last millisecond reports 0; keep 0 meaning "no expiry".
+  return std::optional<std::chrono::milliseconds>(
+      std::chrono::milliseconds(std::max<long long>(1, reply.integer)));
+}
+
+absl::Status RedisCache::ListPush(std::string_view key, std::span<const std::string> values,
+                                  std::chrono::milliseconds ttl) {
+  if (values.empty()) return absl::OkStatus();
+  const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
+  const int64_t cap = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
+  const std::string keys[] = {K(key)};
+  std::vector<std::string> args = {absl::StrCat(cap), absl::StrCat(resolved.count())};
+  args.insert(args.end(), values.begin(), values.end());
+  absl::StatusOr<RedisReply> reply = RunScript(key, ListPushScript(), keys, args);
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(), absl::StrCat("redis cache: list push: key '", ToAbsl(key),
+                                                            "': ", reply.status().message()));
+  }
+  stats().Add(key, Counter::kSet);
+  return absl::OkStatus();
+}
+
+absl::Status RedisCache::ListTrim(std::string_view key, int64_t max_length) {
+  if (max_length < 0) return InvalidField("redis cache: list trim", "max_length", "must not be negative");
+  const std::string k = K(key);
+  if (max_length == 0) {
+    const std::string_view args[] = {"DEL", k};
+    return Run(key, args).status();
+  }
+  const std::string stop = absl::StrCat(max_length - 1);
+  const std::string_view args[] = {"LTRIM", k, "0", stop};
+  return Run(key, args).status();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCache::ListRange(std::string_view key, int64_t start,
+                                                               int64_t stop) {
+  const std::string k = K(key);
+  const std::string a = absl::StrCat(start), b = absl::StrCat(stop);
+  const std::string_view args[] = {"LRANGE", k, a, b};
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(key, args));
+  if (reply.type != RedisReply::Type::kArray) return Unexpected("list range", key, reply);
+  std::vector<std::string> out;
+  out.reserve(reply.elements.size());
+  for (RedisReply& e : reply.elements) out.push_back(std::move(e.str));
+  // As the memory backend: an absent (or empty) list is a miss.
+  stats().Add(key, out.empty() ? Counter::kMiss : Counter::kHit);
+  return out;
+}
+
+absl::StatusOr<int64_t> RedisCache::ListRemove(std::string_view key, std::string_view value) {
+  const std::string k = K(key);
+  const std::string_view args[] = {"LREM", k, "0", value};
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(key, args));
+  return static_cast<int64_t>(reply.integer);
+}
+
+absl::StatusOr<int64_t> RedisCache::DeleteEverythingUnderPrefix() {
+  if (prefix_.empty()) {
+    return absl::FailedPreconditionError("redis cache: delete under prefix: the cache has no ?prefix=");
+  }
+  const std::string pattern = GlobEscape(prefix_) + "*";
+  std::string cursor = "0";
+  int64_t deleted = 0;
+  do {
+    const std::string_view scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+    DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("", scan));
+    if (reply.type != RedisReply::Type::kArray || reply.elements.size() != 2)
+      return Unexpected("scan", prefix_, reply);
+    cursor = reply.elements[0].str;
+    if (!reply.elements[1].elements.empty()) {
+      std::vector<std::string_view> del = {"DEL"};
+      for (const RedisReply& k : reply.elements[1].elements) del.push_back(k.str);
+      DAIRA_ASSIGN_OR_RETURN(RedisReply n, Run("", del));
+      deleted += n.integer;
+    }
+  } while (cursor != "0");
+  return deleted;
+}
+
+}  // namespace daira::inline v0::backends::redis

@@ -1,0 +1,85 @@
+// RedisCache: the `redis://` cache backend, on the shared RedisPool (redis_pool.h). Every key is
+// stored under the URL's `?prefix=` (a deployment's namespace on a shared Redis); values are stored
+// as they are given (plain strings: readable with redis-cli); batches are one round trip (MGET, one
+// DEL, a pipeline of SETs); Increment and ListPush are Lua scripts (EVALSHA) because they must be
+// atomic (create-with-TTL; push+trim+expire).
+//
+//   DAIRA_ASSIGN_OR_RETURN(auto cache, RedisCache::Open("redis://:pw@127.0.0.1:6379/0?prefix=app1:"));
+//   cache->Describe();   // "redis://:***@127.0.0.1:6379/0?prefix=app1:"
+//
+// Failure: a call that cannot reach Redis returns Unavailable quickly (the pool fails fast between
+// reconnect attempts) and counts as an error in the stats; a warning is logged at most once per
+// warn_interval. The pool reconnects by itself when Redis returns.
+//
+// Thread-safety: safe from any number of threads (each call leases its own connection).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "backends/redis/redis_pool.h"
+#include "backends/redis/redis_script.h"
+#include "backends/redis/redis_url.h"
+#include "daira/cache/cache.h"
+
+namespace daira::inline v0::backends::redis {
+
+class RedisCache final : public cache::Cache {
+ public:
+  // Parses `url` (the common Redis parameters, plus the policy parameters ttl_<ns>_ms, jitter,
+  // jitter_<ns>, list_max_<ns> for the policy's namespaces, and warn_interval_ms) and opens the pool,
+  // connecting once: InvalidArgument for a bad URL or parameter, Unavailable when Redis is
+  // unreachable, Unauthenticated/PermissionDenied for a wrong password — each naming the redacted URL.
+  static absl::StatusOr<std::unique_ptr<RedisCache>> Open(std::string_view url);
+  ~RedisCache() override;
+
+  std::string_view Name() const override { return "redis"; }
+  std::string Describe() const override;
+
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view key) override;
+  absl::Status Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
+  using cache::Cache::Delete;
+  absl::StatusOr<int64_t> Delete(std::span<const std::string> keys) override;
+  absl::StatusOr<std::vector<std::optional<std::string>>> MGet(std::span<const std::string> keys) override;
+  absl::Status MSet(std::span<const cache::CacheEntry> entries) override;
+  absl::StatusOr<int64_t> Increment(std::string_view key, int64_t delta,
+                                    std::chrono::milliseconds ttl) override;
+  absl::StatusOr<std::optional<std::chrono::milliseconds>> Ttl(std::string_view key) override;
+  absl::Status ListPush(std::string_view key, std::span<const std::string> values,
+                        std::chrono::milliseconds ttl) override;
+  absl::Status ListTrim(std::string_view key, int64_t max_length) override;
+  absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
+                                                     int64_t stop) override;
+  absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;
+  int64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
+
+  // Deletes every key under this cache's prefix (SCAN + DEL, never FLUSHDB); FailedPrecondition when
+  // the prefix is empty. For tests and `daira` maintenance; returns how many keys went.
+  absl::StatusOr<int64_t> DeleteEverythingUnderPrefix();
+  const RedisUrl& url() const { return pool_->url(); }
+
+ private:
+  RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool, std::chrono::milliseconds warn_interval);
+  std::string K(std::string_view key) const;
+  // Leases a connection and runs one command (one round trip); failures are counted against `key`.
+  absl::StatusOr<RedisReply> Run(std::string_view key, std::span<const std::string_view> args);
+  absl::StatusOr<RedisReply> RunScript(std::string_view key, const RedisScript& script,
+                                       std::span<const std::string> keys, std::span<const std::string> args);
+  absl::Status Failed(std::string_view key, absl::Status status);
+
+  std::unique_ptr<RedisPool> pool_;
+  std::string prefix_;
+  std::atomic<int64_t> round_trips_{0};
+  std::chrono::milliseconds warn_interval_;
+  std::mutex warn_mu_;
+  std::chrono::steady_clock::time_point last_warning_{};
+  int64_t suppressed_warnings_ = 0;
+};
+
+}  // namespace daira::inline v0::backends::redis

@@ -1,0 +1,65 @@
+// `daira stats --cache URL`: the cache section (backend, redacted URL, policy, counts), and a bad or
+// unreachable cache URL as one clear line naming it. DAIRA_CLI_BINARY is the built binary (CMake).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result RunCli(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path() / ("daira-cli-cache-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string cmd = "cd '" + dir.string() + "' && env -u DAIRA_DATABASE -u DAIRA_CACHE '" +
+                          DAIRA_CLI_BINARY + "' --database 'sqlite:" + (dir / "a.db").string() + "' " + args +
+                          " >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
+  const int status = std::system(cmd.c_str());
+  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir / "out"), Slurp(dir / "err")};
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+TEST(CliCacheTest, StatsShowsTheCacheBackendAndPolicy) {
+  Result r = RunCli("stats --cache 'memory:?max_bytes=1MiB&ttl_profile_ms=600000'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("cache  memory"));
+  EXPECT_THAT(r.out, HasSubstr("profile ttl=600000ms"));
+  EXPECT_THAT(r.out, HasSubstr("custom"));  // the probe read counted as a custom miss
+  Result j = RunCli("stats --json");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_THAT(j.out, HasSubstr(R"("cache":{"backend":"memory")"));
+}
+
+TEST(CliCacheTest, ABadOrUnreachableCacheIsOneLineNamingIt) {
+  Result bad = RunCli("stats --cache 'memory:?max_bytes=lots'");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("max_bytes"));
+  Result down = RunCli("stats --cache 'redis://:hunter2@127.0.0.1:1/0?connect_timeout_ms=300'");
+  EXPECT_NE(down.exit_code, 0);
+  EXPECT_THAT(down.err, HasSubstr("127.0.0.1:1"));
+  EXPECT_THAT(down.err, Not(HasSubstr("hunter2")));
+}
+
+}  // namespace
