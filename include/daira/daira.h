@@ -48,6 +48,9 @@
 #include "daira/store/transaction.h"
 #include "daira/store/value.h"
 
+// blob (media storage)
+#include "daira/blob/store.h"
+
 // query
 #include "daira/query/batch_loader.h"
 #include "daira/query/cursor.h"
