@@ -197,7 +197,8 @@ redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == "PONG" ]
 # moto checks SigV4 signatures only once IAM auth is on, and then only for keys of IAM users it knows.
 # So: start it with auth off, create an IAM user allowed s3:* and an access key for it (boto3, which moto
 # depends on), then turn auth on (POST /moto-api/reset-auth 0): from then on every request must be
-# signed with that key, and a wrong secret is refused with SignatureDoesNotMatch.
+# signed with that key, and a wrong secret is refused with SignatureDoesNotMatch. lib/moto_server.py
+# makes moto check signatures over the request target as sent (see there), as S3, R2 and MinIO do.
 moto_python() {  # the Python interpreter moto_server runs with (its shebang; pyenv shims resolved)
   local bin
   bin="${DAIRA_MOTO_SERVER:-$(command -v moto_server 2>/dev/null || true)}"
@@ -220,7 +221,7 @@ start_moto() {
   DAIRA_CLAIMED_PORTS+=("$port")
   log="$DAIRA_SERVERS_DIR/moto.log"
   log "S3: moto_server on 127.0.0.1:$port"
-  $py -m moto.server -H 127.0.0.1 -p "$port" </dev/null >"$log" 2>&1 &
+  $py "$DAIRA_ROOT/scripts/lib/moto_server.py" -H 127.0.0.1 -p "$port" </dev/null >"$log" 2>&1 &
   DAIRA_MOTO_PID=$!
   if ! wait_until 60 moto_ready "$port"; then
     server_failed "S3 moto_server" "$log"; return 1
