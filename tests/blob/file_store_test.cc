@@ -44,9 +44,19 @@ class FileStoreTest : public ::testing::Test {
   RequestContext ctx_;
 };
 
-TEST_F(FileStoreTest, OpenCreatesTheRoot) { EXPECT_TRUE(fs::is_directory(root_)); }
+TEST_F(FileStoreTest, TheRootIsCreatedByTheFirstPut) {
+  EXPECT_FALSE(fs::exists(root_));  // opening leaves no trace
+  EXPECT_THAT(store_->Get(ctx_, "a"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("\"a\"")));
+  EXPECT_THAT(store_->Exists(ctx_, "a"), ::testing::Property(&absl::StatusOr<bool>::value, false));
+  ASSERT_OK_AND_ASSIGN(ListPage empty, store_->List(ctx_, ""));
+  EXPECT_TRUE(empty.objects.empty());
+  EXPECT_THAT(store_->Delete(ctx_, "a"), IsOk());
+  ASSERT_THAT(store_->Put(ctx_, "a", "1"), IsOk());
+  EXPECT_TRUE(fs::is_directory(root_));
+}
 
 TEST_F(FileStoreTest, ADirectorySymlinkIsRefused) {
+  fs::create_directories(root_);
   fs::create_directory_symlink(outside_, root_ / "link");
   EXPECT_THAT(store_->Get(ctx_, "link/secret.txt"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("symbolic link \"link\"")));
@@ -61,6 +71,7 @@ TEST_F(FileStoreTest, ADirectorySymlinkIsRefused) {
 }
 
 TEST_F(FileStoreTest, AFileSymlinkIsRefused) {
+  fs::create_directories(root_);
   fs::create_symlink(outside_ / "secret.txt", root_ / "s.txt");
   EXPECT_THAT(store_->Get(ctx_, "s.txt"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("symbolic link")));
@@ -101,8 +112,9 @@ TEST_F(FileStoreTest, Options) {
   EXPECT_THAT(Store::Open("file:" + (base_ / "r2").string() + "?fsync=0"), IsOk());
   EXPECT_THAT(Store::Open("file:" + (base_ / "r3").string() + "?fsync=maybe"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("fsync")));
-  EXPECT_THAT(Store::Open("file:///" + (base_ / "r4").string().substr(1)), IsOk());
-  EXPECT_TRUE(fs::is_directory(base_ / "r4"));
+  ASSERT_OK_AND_ASSIGN(auto r4, Store::Open("file:///" + (base_ / "r4").string().substr(1)));
+  ASSERT_THAT(r4->Put(ctx_, "k", "v"), IsOk());
+  EXPECT_TRUE(fs::exists(base_ / "r4" / "k"));
   EXPECT_THAT(Store::Open("ftp://host/x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file, s3")));
 }
 

@@ -273,8 +273,11 @@ class FileStore final : public blob::Store {
     const std::string_view dir_part = slash == std::string_view::npos ? "" : prefix.substr(0, slash);
     Fd dir;
     if (dir_part.empty()) {
-      dir = Fd(::open(root_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-      if (dir.get() < 0) return ErrnoStatus(errno, Cat(op, ": root ", Quoted(root_)));
+      auto opened = OpenRoot(op, /*create=*/false);
+      if (!opened.ok()) {
+        return absl::IsNotFound(opened.status()) ? absl::StatusOr<blob::ListPage>(blob::ListPage{}) : opened.status();
+      }
+      dir = std::move(*opened);
     } else {
       if (!blob::ValidateKey(op, dir_part).ok()) return blob::ListPage{};  // no valid key has this prefix
       std::string last;
@@ -327,12 +330,32 @@ class FileStore final : public blob::Store {
                                      " (refused: it could lead outside the store's root)"));
   }
 
+  // Opens the root directory; with `create`, makes it (and its parents) first when missing.
+  absl::StatusOr<Fd> OpenRoot(std::string_view op, bool create) const {
+    Fd dir(::open(root_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    if (dir.get() < 0 && errno == ENOENT && create) {
+      std::error_code ec;
+      std::filesystem::create_directories(root_, ec);
+      if (ec) return absl::FailedPreconditionError(Cat(op, ": root ", Quoted(root_), " cannot be created: ", ec.message()));
+      dir = Fd(::open(root_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+    }
+    if (dir.get() < 0) {
+      if (errno == ENOENT) return absl::NotFoundError(Cat(op, ": root ", Quoted(root_), " does not exist yet"));
+      return ErrnoStatus(errno, Cat(op, ": root ", Quoted(root_)));
+    }
+    return dir;
+  }
+
   // Opens the directory that holds `key`'s file, one segment at a time without following symlinks;
   // `name` receives the last segment. With `create`, missing directories are made.
   absl::StatusOr<Fd> OpenParent(std::string_view op, std::string_view key, bool create, std::string* name) const {
     const std::vector<std::string_view> segs = Segments(key);
-    Fd dir(::open(root_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
-    if (dir.get() < 0) return ErrnoStatus(errno, Cat(op, ": root ", Quoted(root_)));
+    auto root = OpenRoot(op, create);
+    if (!root.ok()) {
+      if (absl::IsNotFound(root.status())) return absl::NotFoundError(Cat(op, ": key ", Quoted(key), " not found"));
+      return root.status();
+    }
+    Fd dir = std::move(*root);
     for (size_t i = 0; i + 1 < segs.size(); ++i) {
       const std::string seg(segs[i]);
       for (int attempt = 0;; ++attempt) {
@@ -479,16 +502,19 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenFileStore(const FileStoreOption
   constexpr std::string_view op = "blob file: open";
   if (options.root.empty()) return InvalidField(op, "root", "is empty (expected file:DIR)");
   std::error_code ec;
-  std::filesystem::create_directories(options.root, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(
-        Cat(op, ": root ", Quoted(options.root), " cannot be created: ", ec.message()));
+  std::filesystem::path root = std::filesystem::absolute(options.root, ec).lexically_normal();
+  if (ec) return absl::FailedPreconditionError(Cat(op, ": root ", Quoted(options.root), ": ", ec.message()));
+  if (std::filesystem::exists(root, ec)) {
+    // An existing root: must be a directory; symlinks in the root's own path are the operator's choice.
+    root = std::filesystem::canonical(root, ec);
+    if (ec || !std::filesystem::is_directory(root)) {
+      return absl::FailedPreconditionError(Cat(op, ": root ", Quoted(options.root), " is not a directory"));
+    }
   }
-  std::filesystem::path root = std::filesystem::canonical(options.root, ec);
-  if (ec || !std::filesystem::is_directory(root)) {
-    return absl::FailedPreconditionError(Cat(op, ": root ", Quoted(options.root), " is not a directory"));
-  }
-  return std::make_unique<FileStore>(root.string(), options.fsync);
+  // A missing root is created by the first Put (opening a platform never litters the working directory).
+  std::string text = root.string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return std::make_unique<FileStore>(std::move(text), options.fsync);
 }
 
 absl::StatusOr<std::unique_ptr<blob::Store>> OpenFileStore(const Url& url) {
