@@ -14,6 +14,7 @@ namespace daira::inline v0 {
 struct Platform::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<blob::Store> blobs;  // Config::blobs (media storage)
   services::ServiceDeps deps;
   std::optional<services::Accounts> accounts;
   std::optional<services::Profiles> profiles;
@@ -70,12 +71,17 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("cache", config.cache, defaults.cache));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("realtime", config.realtime, defaults.realtime));
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
 
   DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  // Media storage first: a bad blobs URL fails before the database is touched.
+  {
+    auto blobs = blob::Store::Open(config.blobs);
+    if (!blobs.ok()) return Annotate(blobs.status(), "platform: open: blobs");
+    impl->blobs = *std::move(blobs);
+  }
   DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
   if (options.clock != nullptr) db_options.clock = options.clock;
   DAIRA_ASSIGN_OR_RETURN(impl->db, store::Database::Open(db_options));
@@ -170,6 +176,7 @@ services::BlockRepository& Platform::blocks() { return *impl_->blocks; }
 services::MuteRepository& Platform::mutes() { return *impl_->mutes; }
 services::SessionRepository& Platform::sessions() { return *impl_->sessions; }
 services::ProfileRepository& Platform::user_profiles() { return *impl_->user_profiles; }
+blob::Store& Platform::blobs() { return *impl_->blobs; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }

@@ -179,7 +179,7 @@ DAIRA_INSTANTIATE_SQL_BACKENDS(PlatformTest);
 
 TEST(PlatformOpenTest, RefusesConcernsWithoutABackendNamingThem) {
   for (const char* entry : {"cache=redis://127.0.0.1:6390/0", "bus=redis://127.0.0.1:6390/0",
-                            "realtime=redis://127.0.0.1:6390", "blobs=s3://bucket"}) {
+                            "realtime=redis://127.0.0.1:6390"}) {
     ASSERT_OK_AND_ASSIGN(Config config, Config::FromUrls({"database=sqlite::memory:", entry}));
     const std::string concern = std::string(entry).substr(0, std::string(entry).find('='));
     EXPECT_THAT(Platform::Open(config, TestOptions()).status(),

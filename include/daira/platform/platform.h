@@ -10,9 +10,10 @@
 //   (*platform)->Close();                                                 // or let the destructor do it
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
-// schema unless PlatformOptions::migrate is false. The other concerns (cache, bus, realtime, blobs)
-// have no backends yet: their embedded defaults are accepted and a non-default URL is refused with
-// Unimplemented naming the concern, rather than silently ignored.
+// schema unless PlatformOptions::migrate is false, and the `blobs` concern (file:DIR or s3://…,
+// blobs(); docs/storage.md). The other concerns (cache, bus, realtime) have no backends yet: their
+// embedded defaults are accepted and a non-default URL is refused with Unimplemented naming the
+// concern, rather than silently ignored.
 //
 // Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
 // leases a free id-generator node id from the database (or registers the configured Config::node_id)
@@ -37,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daira/blob/store.h"
 #include "daira/core/clock.h"
 #include "daira/core/config.h"
 #include "daira/core/id.h"
@@ -88,7 +90,8 @@ class Platform {
   // be reached), FailedPrecondition (an applied migration changed; the configured node_id is held by
   // another live instance; the database lacks migration 012 and options.migrate is false),
   // ResourceExhausted (every node id is leased by a live instance) or Unimplemented (a concern URL
-  // whose backend does not exist yet).
+  // whose backend does not exist yet). A bad blobs URL is InvalidArgument naming the option (its
+  // secret never shown); an s3 store is not contacted at Open unless it has create_bucket=1.
   static absl::StatusOr<std::unique_ptr<Platform>> Open(const Config& config, const PlatformOptions& options = {});
   // Shorthand: the database URL, every other concern at its embedded default.
   static absl::StatusOr<std::unique_ptr<Platform>> Open(std::string_view database_url,
@@ -129,6 +132,10 @@ class Platform {
   // rotated by accounts()) and profile rows (validated writes go through profiles()).
   services::SessionRepository& sessions();
   services::ProfileRepository& user_profiles();
+
+  // Media storage: the blob store Config::blobs names (file:DIR by default, or s3://…). It does not
+  // depend on the database and stays usable after Close() until the Platform is destroyed.
+  blob::Store& blobs();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();
