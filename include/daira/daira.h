@@ -92,6 +92,7 @@
 #include "daira/services/content_requests.h"
 #include "daira/services/feed.h"
 #include "daira/services/listing_requests.h"
+#include "daira/services/media_requests.h"
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"
 #include "daira/services/profiles.h"

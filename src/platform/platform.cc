@@ -116,7 +116,8 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     impl->keeper = *std::move(keeper);
   }
   impl->deps = services::ServiceDeps{
-      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec};
+      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
+      .blobs = impl->blobs.get()};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);

@@ -80,8 +80,21 @@ struct TestBlobStore {
   TestBlobStore() = default;
   TestBlobStore(TestBlobStore&& o) noexcept : url(std::move(o.url)), dir(std::move(o.dir)),
       bucket(std::move(o.bucket)), endpoint(std::move(o.endpoint)) { o.dir.clear(); }
-  TestBlobStore& operator=(TestBlobStore&&) = delete;
-  ~TestBlobStore() {
+  TestBlobStore& operator=(TestBlobStore&& o) noexcept {
+    if (this != &o) {
+      Remove();
+      url = std::move(o.url);
+      dir = std::move(o.dir);
+      bucket = std::move(o.bucket);
+      endpoint = std::move(o.endpoint);
+      o.dir.clear();
+    }
+    return *this;
+  }
+  ~TestBlobStore() { Remove(); }
+
+ private:
+  void Remove() {
     if (!dir.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);

@@ -12,6 +12,7 @@
 // every service built from it and are themselves thread-safe.
 #pragma once
 
+#include "daira/blob/store.h"
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
 #include "daira/query/cursor.h"
@@ -26,6 +27,9 @@ struct ServiceDeps {
   // Signs and checks every page cursor the services hand out; null: query::CursorCodec::Default()
   // (a per-process random key). daira::Platform sets its own, keyed from the database.
   const query::CursorCodec* cursors = nullptr;
+  // Media storage for uploads (Content::UploadVideo/UploadImage); null: uploads are refused with
+  // FailedPrecondition. daira::Platform sets it from Config::blobs. Not owned.
+  blob::Store* blobs = nullptr;
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }
