@@ -145,7 +145,8 @@ Store* S3Store(std::string* why) {
     if (endpoint.empty()) {
       error = "no S3 endpoint: set DAIRA_BENCH_S3 (+ _ACCESS_KEY, _SECRET_KEY) or DAIRA_TEST_S3";
     } else {
-      auto s = Store::Open(absl::StrCat("s3://daira-bench-", getpid(), "?endpoint=", daira::PercentEncode(endpoint),
+      auto s = Store::Open(absl::StrCat("s3://daira-bench-", getpid(),
+                                        "?endpoint=", daira::PercentEncode(endpoint),
                                         "&access_key=", daira::PercentEncode(key),
                                         "&secret_key=", daira::PercentEncode(secret), "&create_bucket=1"));
       if (s.ok()) {
@@ -197,7 +198,12 @@ void BM_S3Get(benchmark::State& state) {
 constexpr int64_t kKiB = 1024;
 constexpr int64_t kMiB = 1024 * 1024;
 
-BENCHMARK_CAPTURE(BM_FilePut, file, false)->Name("file/put")->Arg(64 * kKiB)->Arg(kMiB)->Arg(16 * kMiB)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FilePut, file, false)
+    ->Name("file/put")
+    ->Arg(64 * kKiB)
+    ->Arg(kMiB)
+    ->Arg(16 * kMiB)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_FilePut, file_fsync, true)
     ->Name("file_fsync/put")
     ->Arg(64 * kKiB)

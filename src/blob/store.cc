@@ -44,20 +44,22 @@ std::string Printable(std::string_view key) {
 
 absl::Status ValidateKey(std::string_view op, std::string_view key) {
   auto bad = [&](std::string_view problem) {
-    absl::Status s = absl::InvalidArgumentError(
-        Cat(ToAbsl(op), ": key \"", Printable(key), "\" ", ToAbsl(problem)));
+    absl::Status s =
+        absl::InvalidArgumentError(Cat(ToAbsl(op), ": key \"", Printable(key), "\" ", ToAbsl(problem)));
     s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("key"));
     return s;
   };
   if (key.empty()) return bad("is empty");
-  if (key.size() > kMaxKeyBytes) return bad(Cat("is longer than ", kMaxKeyBytes, " bytes (got ", key.size(), ")"));
+  if (key.size() > kMaxKeyBytes)
+    return bad(Cat("is longer than ", kMaxKeyBytes, " bytes (got ", key.size(), ")"));
   if (key.find('\0') != std::string_view::npos) return bad("contains a NUL byte");
   if (key.find('\\') != std::string_view::npos) return bad("contains a backslash");
   if (key.front() == '/') return bad("is an absolute path (must not start with '/')");
   size_t start = 0;
   while (true) {
     size_t slash = key.find('/', start);
-    std::string_view seg = key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view seg =
+        key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (seg == "..") return bad("has a '..' segment (keys may not leave the store)");
     if (seg == ".") return bad("has a '.' segment");
     if (seg.empty()) return bad("has an empty segment ('//' or a trailing '/')");
@@ -74,8 +76,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(std::string_view url_text) {
   DAIRA_ASSIGN_OR_RETURN(daira::Url url, ParseUrl(text));
   if (url.scheme == "file") return backends::OpenFileStore(url);
   if (url.scheme == "s3") return backends::OpenS3Store(url);
-  return absl::InvalidArgumentError(Cat("blob store: open: scheme \"", url.scheme,
-                                                 "\" is not a blob backend (known: file, s3)"));
+  return absl::InvalidArgumentError(
+      Cat("blob store: open: scheme \"", url.scheme, "\" is not a blob backend (known: file, s3)"));
 }
 
 }  // namespace daira::inline v0::blob

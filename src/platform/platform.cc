@@ -115,9 +115,11 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     if (!keeper.ok()) return Annotate(keeper.status(), "platform: open");
     impl->keeper = *std::move(keeper);
   }
-  impl->deps = services::ServiceDeps{
-      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
-      .blobs = impl->blobs.get()};
+  impl->deps = services::ServiceDeps{.db = impl->db.get(),
+                                     .clock = options.clock,
+                                     .ids = ids,
+                                     .cursors = &impl->cursor_codec,
+                                     .blobs = impl->blobs.get()};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);

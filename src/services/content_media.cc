@@ -20,8 +20,11 @@ struct MediaType {
 };
 constexpr MediaType kVideoTypes[] = {
     {"video/mp4", "mp4"}, {"video/quicktime", "mov"}, {"video/webm", "webm"}, {"video/x-matroska", "mkv"}};
-constexpr MediaType kImageTypes[] = {{"image/jpeg", "jpg"}, {"image/png", "png"}, {"image/webp", "webp"},
-                                     {"image/gif", "gif"},  {"image/avif", "avif"}};
+constexpr MediaType kImageTypes[] = {{"image/jpeg", "jpg"},
+                                     {"image/png", "png"},
+                                     {"image/webp", "webp"},
+                                     {"image/gif", "gif"},
+                                     {"image/avif", "avif"}};
 
 template <size_t N>
 std::string_view ExtFor(const MediaType (&types)[N], std::string_view content_type) {
@@ -37,8 +40,10 @@ void CheckType(Violations& v, const MediaType (&types)[N], std::string_view cont
     if (t.content_type == content_type) return;
   }
   std::string allowed;
-  for (const MediaType& t : types) absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", ToAbsl(t.content_type));
-  v.Add("content_type", absl::StrCat("must be one of ", allowed, " (got ", QuoteForMessage(content_type), ")"));
+  for (const MediaType& t : types)
+    absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", ToAbsl(t.content_type));
+  v.Add("content_type",
+        absl::StrCat("must be one of ", allowed, " (got ", QuoteForMessage(content_type), ")"));
 }
 
 absl::Status NoBlobStore(std::string_view op) {
@@ -55,9 +60,10 @@ void RemoveStored(blob::Store& blobs, const std::string& key) {
 absl::Status InsertAsset(store::Connection& c, int64_t id, int64_t owner, std::string_view kind,
                          const blob::ObjectInfo& info, std::string_view content_type, int64_t now) {
   return c
-      .Execute("INSERT INTO media_assets (id, owner_id, kind, storage_key, content_type, bytes, checksum, status, "
-               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'READY', ?, ?)",
-               {id, owner, std::string(kind), info.key, std::string(content_type), info.size, info.etag, now, now})
+      .Execute(
+          "INSERT INTO media_assets (id, owner_id, kind, storage_key, content_type, bytes, checksum, status, "
+          "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'READY', ?, ?)",
+          {id, owner, std::string(kind), info.key, std::string(content_type), info.size, info.etag, now, now})
       .status();
 }
 
@@ -74,18 +80,21 @@ absl::Status UploadVideoRequest::Validate() const {
 absl::Status UploadImageRequest::Validate() const {
   Violations v;
   v.Id("owner_id", owner_id);
-  v.Require("source_path", source_path.empty() != bytes.empty(), "exactly one of source_path and bytes must be given");
+  v.Require("source_path", source_path.empty() != bytes.empty(),
+            "exactly one of source_path and bytes must be given");
   CheckType(v, kImageTypes, content_type);
   return v.ToStatus("upload_image");
 }
 
-absl::StatusOr<UploadedVideo> Content::UploadVideo(const RequestContext& ctx, const UploadVideoRequest& request) {
+absl::StatusOr<UploadedVideo> Content::UploadVideo(const RequestContext& ctx,
+                                                   const UploadVideoRequest& request) {
   constexpr std::string_view op = "upload_video";
   DAIRA_RETURN_IF_ERROR(request.Validate());
   if (deps_.blobs == nullptr) return NoBlobStore(op);
   DAIRA_ASSIGN_OR_RETURN(const int64_t video_id, deps_.NextId());
   DAIRA_ASSIGN_OR_RETURN(const int64_t asset_id, deps_.NextId());
-  const std::string key = absl::StrCat("videos/", video_id, "/original.", ToAbsl(ExtFor(kVideoTypes, request.content_type)));
+  const std::string key =
+      absl::StrCat("videos/", video_id, "/original.", ToAbsl(ExtFor(kVideoTypes, request.content_type)));
   auto stored = deps_.blobs->PutFile(ctx, key, request.source_path, {.content_type = request.content_type});
   if (!stored.ok()) return Annotate(stored.status(), op);
   UploadedVideo out;
@@ -106,7 +115,8 @@ absl::StatusOr<UploadedVideo> Content::UploadVideo(const RequestContext& ctx, co
   return out;
 }
 
-absl::StatusOr<MediaUpload> Content::UploadImage(const RequestContext& ctx, const UploadImageRequest& request) {
+absl::StatusOr<MediaUpload> Content::UploadImage(const RequestContext& ctx,
+                                                 const UploadImageRequest& request) {
   constexpr std::string_view op = "upload_image";
   DAIRA_RETURN_IF_ERROR(request.Validate());
   if (deps_.blobs == nullptr) return NoBlobStore(op);
@@ -118,10 +128,11 @@ absl::StatusOr<MediaUpload> Content::UploadImage(const RequestContext& ctx, cons
                                             : deps_.blobs->PutFile(ctx, key, request.source_path, put);
   if (!stored.ok()) return Annotate(stored.status(), op);
   absl::Status written = deps_.db->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
-    absl::Status s = InsertAsset(c, asset_id, request.owner_id, "IMAGE", *stored, request.content_type,
-                                 deps_.NowMicros());
+    absl::Status s =
+        InsertAsset(c, asset_id, request.owner_id, "IMAGE", *stored, request.content_type, deps_.NowMicros());
     if (s.code() == absl::StatusCode::kFailedPrecondition) {  // the owner's foreign key
-      return absl::NotFoundError(absl::StrCat(ToAbsl(op), ": owner_id not found (got ", request.owner_id, ")"));
+      return absl::NotFoundError(
+          absl::StrCat(ToAbsl(op), ": owner_id not found (got ", request.owner_id, ")"));
     }
     return s;
   });

@@ -28,7 +28,8 @@ using ::testing::HasSubstr;
 class FileStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = fs::temp_directory_path() / "daira-tests" / absl::StrCat("filestore_", daira::testing::RandomBlobSuffix());
+    base_ = fs::temp_directory_path() / "daira-tests" /
+            absl::StrCat("filestore_", daira::testing::RandomBlobSuffix());
     root_ = base_ / "root";
     outside_ = base_ / "outside";
     fs::create_directories(outside_);
@@ -96,13 +97,15 @@ TEST_F(FileStoreTest, TempFilesAreInvisibleAndTheirPrefixReserved) {
 
 TEST_F(FileStoreTest, AKeyCannotBeBothObjectAndPrefix) {
   ASSERT_THAT(store_->Put(ctx_, "a/b", "1"), IsOk());
-  EXPECT_THAT(store_->Put(ctx_, "a", "2"), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("prefix")));
+  EXPECT_THAT(store_->Put(ctx_, "a", "2"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("prefix")));
   EXPECT_THAT(store_->Put(ctx_, "a/b/c", "3"), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(store_->Get(ctx_, "a/b"), ::testing::Property(&absl::StatusOr<std::string>::ok, true));
 }
 
 TEST_F(FileStoreTest, ContentTypeComesFromTheExtension) {
-  ASSERT_OK_AND_ASSIGN(ObjectInfo mp4, store_->Put(ctx_, "v/Original.MP4", "x", {.content_type = "ignored/type"}));
+  ASSERT_OK_AND_ASSIGN(ObjectInfo mp4,
+                       store_->Put(ctx_, "v/Original.MP4", "x", {.content_type = "ignored/type"}));
   EXPECT_EQ(mp4.content_type, "video/mp4");
   ASSERT_OK_AND_ASSIGN(ObjectInfo other, store_->Put(ctx_, "v/blob", "x"));
   EXPECT_EQ(other.content_type, "application/octet-stream");
@@ -115,11 +118,13 @@ TEST_F(FileStoreTest, Options) {
   ASSERT_OK_AND_ASSIGN(auto r4, Store::Open("file:///" + (base_ / "r4").string().substr(1)));
   ASSERT_THAT(r4->Put(ctx_, "k", "v"), IsOk());
   EXPECT_TRUE(fs::exists(base_ / "r4" / "k"));
-  EXPECT_THAT(Store::Open("ftp://host/x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file, s3")));
+  EXPECT_THAT(Store::Open("ftp://host/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file, s3")));
 }
 
 TEST(ValidateKeyTest, AcceptsOrdinaryKeys) {
-  for (const char* key : {"a", "a/b/c.mp4", "videos/42/hls/seg-001.ts", ".hidden", "a..b", "...", "x y/\xc3\xb1"}) {
+  for (const char* key :
+       {"a", "a/b/c.mp4", "videos/42/hls/seg-001.ts", ".hidden", "a..b", "...", "x y/\xc3\xb1"}) {
     EXPECT_THAT(ValidateKey("op", key), IsOk()) << key;
   }
   EXPECT_THAT(ValidateKey("op", std::string(kMaxKeyBytes, 'k')), IsOk());
@@ -129,8 +134,8 @@ TEST(ValidateKeyTest, RefusesNamingTheKeyAndTheField) {
   const absl::Status s = ValidateKey("blob: put", "a/../b");
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("blob: put: key \"a/../b\"")));
   EXPECT_EQ(StatusField(s), "key");
-  EXPECT_THAT(ValidateKey("op", std::string("a\0b", 3)), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                                  HasSubstr("a\\x00b")));
+  EXPECT_THAT(ValidateKey("op", std::string("a\0b", 3)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("a\\x00b")));
   EXPECT_THAT(ValidateKey("op", std::string(kMaxKeyBytes + 1, 'k')),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("longer than 1024")));
 }

@@ -16,14 +16,16 @@ using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kBase[] = "s3://media-bucket?endpoint=http://127.0.0.1:9&access_key=AK&secret_key=S3CR3T-VALUE";
+constexpr char kBase[] =
+    "s3://media-bucket?endpoint=http://127.0.0.1:9&access_key=AK&secret_key=S3CR3T-VALUE";
 
 TEST(S3OptionsTest, ValidUrlOpensWithoutTouchingTheNetwork) {
   ASSERT_OK_AND_ASSIGN(auto store, Store::Open(kBase));
   EXPECT_EQ(store->Name(), "s3");
-  EXPECT_THAT(Store::Open(std::string(kBase) + "&region=auto&timeout_ms=1000&connect_timeout_ms=500"
-                                               "&part_size=5242880&multipart_threshold=6000000&create_bucket=0"),
-              IsOk());
+  EXPECT_THAT(
+      Store::Open(std::string(kBase) + "&region=auto&timeout_ms=1000&connect_timeout_ms=500"
+                                       "&part_size=5242880&multipart_threshold=6000000&create_bucket=0"),
+      IsOk());
   EXPECT_THAT(Store::Open("s3://media-bucket/some/prefix?endpoint=https://acct.r2.cloudflarestorage.com"
                           "&region=auto&access_key=AK&secret_key=SK"),
               IsOk());
@@ -67,8 +69,14 @@ TEST(S3OptionsTest, CredentialsFromTheEnvironment) {
   setenv("AWS_ACCESS_KEY_ID", "AK", 1);
   setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
   EXPECT_THAT(Store::Open("s3://ok-bucket?endpoint=http://127.0.0.1:9"), IsOk());
-  if (id) setenv("AWS_ACCESS_KEY_ID", saved_id.c_str(), 1); else unsetenv("AWS_ACCESS_KEY_ID");
-  if (secret) setenv("AWS_SECRET_ACCESS_KEY", saved_secret.c_str(), 1); else unsetenv("AWS_SECRET_ACCESS_KEY");
+  if (id)
+    setenv("AWS_ACCESS_KEY_ID", saved_id.c_str(), 1);
+  else
+    unsetenv("AWS_ACCESS_KEY_ID");
+  if (secret)
+    setenv("AWS_SECRET_ACCESS_KEY", saved_secret.c_str(), 1);
+  else
+    unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ constexpr char kHost[] = "examplebucket.s3.amazonaws.com";
 TEST(SigV4Test, HashesAndEncoding) {
   EXPECT_EQ(Sha256Hex(""), kEmptySha256);
   // The PUT example's payload, "Welcome to Amazon S3.".
-  EXPECT_EQ(Sha256Hex("Welcome to Amazon S3."), "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  EXPECT_EQ(Sha256Hex("Welcome to Amazon S3."),
+            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
   EXPECT_EQ(UriEncode("test$file.text", false), "test%24file.text");
   EXPECT_EQ(UriEncode("a b/c~d_e-f.g", false), "a%20b/c~d_e-f.g");
   EXPECT_EQ(UriEncode("a b/c", true), "a%20b%2Fc");
@@ -108,10 +109,11 @@ TEST(SigV4Test, ListObjectsExample) {
 
 // "Authenticating Requests: Using Query Parameters": the presigned GET of test.txt for 86400 s.
 TEST(SigV4Test, PresignedUrlExample) {
-  EXPECT_EQ(PresignQuery(kExample, kDate, "us-east-1", "s3", "GET", "/test.txt", kHost, 86400),
-            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2F"
-            "aws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
-            "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  EXPECT_EQ(
+      PresignQuery(kExample, kDate, "us-east-1", "s3", "GET", "/test.txt", kHost, 86400),
+      "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2F"
+      "aws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+      "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
 }
 
 TEST(SigV4Test, HeaderValuesAreTrimmedAndNamesLowered) {

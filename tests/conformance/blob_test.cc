@@ -77,7 +77,8 @@ class BlobConformanceTest : public ::testing::TestWithParam<std::string> {
                         absl::StrCat("daira-blob-src-", getpid(), "-", temp_files_.size(), "-",
                                      daira::testing::RandomBlobSuffix()))
                            .string();
-    std::ofstream(path, std::ios::binary).write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(contents.data(), static_cast<std::streamsize>(contents.size()));
     temp_files_.push_back(path);
     return path;
   }
@@ -170,19 +171,28 @@ TEST_P(BlobConformanceTest, ListByPrefixInPages) {
   ASSERT_OK_AND_ASSIGN(ListPage first, store().List(ctx_, "p/", {.limit = 2}));
   EXPECT_THAT(Keys(first), ElementsAre("p/a", "p/b"));
   ASSERT_THAT(first.next_token, Not(IsEmpty()));
-  ASSERT_OK_AND_ASSIGN(ListPage second, store().List(ctx_, "p/", {.page_token = first.next_token, .limit = 2}));
+  ASSERT_OK_AND_ASSIGN(ListPage second,
+                       store().List(ctx_, "p/", {.page_token = first.next_token, .limit = 2}));
   EXPECT_THAT(Keys(second), ElementsAre("p/c/d"));
   EXPECT_THAT(second.next_token, IsEmpty());
 
   ASSERT_OK_AND_ASSIGN(ListPage none, store().List(ctx_, "nothing/here/"));
   EXPECT_THAT(none.objects, IsEmpty());
-  EXPECT_THAT(store().List(ctx_, "", {.limit = 0}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit")));
+  EXPECT_THAT(store().List(ctx_, "", {.limit = 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("limit")));
   EXPECT_THAT(store().List(ctx_, "", {.limit = 1001}), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_P(BlobConformanceTest, BadKeysAreRefusedNamingTheKey) {
-  const std::vector<std::string> bad = {"",        "../escape",       "a/../../escape", "/etc/passwd", "a//b",
-                                        "a/./b",   "trailing/",       "back\\slash",    std::string("nul\0x", 5),
+  const std::vector<std::string> bad = {"",
+                                        "../escape",
+                                        "a/../../escape",
+                                        "/etc/passwd",
+                                        "a//b",
+                                        "a/./b",
+                                        "trailing/",
+                                        "back\\slash",
+                                        std::string("nul\0x", 5),
                                         std::string(kMaxKeyBytes + 1, 'k')};
   for (const std::string& key : bad) {
     SCOPED_TRACE(key);
@@ -192,10 +202,12 @@ TEST_P(BlobConformanceTest, BadKeysAreRefusedNamingTheKey) {
     EXPECT_THAT(store().Stat(ctx_, key), StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(store().Exists(ctx_, key), StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(store().Delete(ctx_, key), StatusIs(absl::StatusCode::kInvalidArgument));
-    EXPECT_THAT(store().Url(ctx_, key, std::chrono::minutes(5)), StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(store().Url(ctx_, key, std::chrono::minutes(5)),
+                StatusIs(absl::StatusCode::kInvalidArgument));
   }
-  EXPECT_THAT(store().Put(ctx_, "../escape", "x"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                            HasSubstr("key \"../escape\" has a '..' segment")));
+  EXPECT_THAT(
+      store().Put(ctx_, "../escape", "x"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("key \"../escape\" has a '..' segment")));
   if (!t_->dir.empty()) {  // file: nothing was written beside the root
     EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(t_->dir).parent_path() / "escape"));
   }
@@ -204,11 +216,14 @@ TEST_P(BlobConformanceTest, BadKeysAreRefusedNamingTheKey) {
 }
 
 TEST_P(BlobConformanceTest, MissingObjectIsNotFoundNamingTheKey) {
-  EXPECT_THAT(store().Get(ctx_, "no/such/key"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("no/such/key")));
-  EXPECT_THAT(store().Stat(ctx_, "no/such/key"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("no/such/key")));
+  EXPECT_THAT(store().Get(ctx_, "no/such/key"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no/such/key")));
+  EXPECT_THAT(store().Stat(ctx_, "no/such/key"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no/such/key")));
   EXPECT_THAT(store().Exists(ctx_, "no/such/key"), HoldsValue(false));
   if (is_s3()) {
-    EXPECT_THAT(store().Get(ctx_, "no/such/key"), StatusIs(absl::StatusCode::kNotFound, HasSubstr(t_->bucket)));
+    EXPECT_THAT(store().Get(ctx_, "no/such/key"),
+                StatusIs(absl::StatusCode::kNotFound, HasSubstr(t_->bucket)));
   }
   // A prefix of stored keys is not itself an object.
   ASSERT_THAT(store().Put(ctx_, "dir/file", "x"), IsOk());
@@ -220,8 +235,8 @@ TEST_P(BlobConformanceTest, LargeStreamedPutFile) {
   // 20 MB: on s3 (5 MiB parts above 8 MiB) a 4-part multipart upload; on file: a streamed copy.
   const std::string data = Pattern(20 * 1000 * 1000);
   const std::string path = TempFile(data);
-  ASSERT_OK_AND_ASSIGN(ObjectInfo put, store().PutFile(ctx_, "videos/1/original.mp4", path,
-                                                       {.content_type = "video/mp4"}));
+  ASSERT_OK_AND_ASSIGN(ObjectInfo put,
+                       store().PutFile(ctx_, "videos/1/original.mp4", path, {.content_type = "video/mp4"}));
   EXPECT_EQ(put.size, static_cast<int64_t>(data.size()));
   ASSERT_OK_AND_ASSIGN(ObjectInfo st, store().Stat(ctx_, "videos/1/original.mp4"));
   EXPECT_EQ(st.size, static_cast<int64_t>(data.size()));
@@ -276,12 +291,14 @@ TEST_P(BlobConformanceTest, UnreachableStoreIsUnavailable) {
   if (!is_s3()) {
     // file: cannot be unreachable; a root that is a regular file is refused at open.
     const std::string file = TempFile("not a directory");
-    EXPECT_THAT(Store::Open("file:" + file), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(file)));
+    EXPECT_THAT(Store::Open("file:" + file),
+                StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr(file)));
     return;
   }
   // Port 1 on loopback: connection refused at once.
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> down,
-                       Store::Open(absl::StrCat("s3://", t_->bucket, "?endpoint=http://127.0.0.1:1&access_key=a&"
+                       Store::Open(absl::StrCat("s3://", t_->bucket,
+                                                "?endpoint=http://127.0.0.1:1&access_key=a&"
                                                 "secret_key=b&connect_timeout_ms=2000")));
   EXPECT_THAT(down->Get(ctx_, "k"), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1:1")));
 }

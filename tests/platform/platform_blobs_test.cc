@@ -29,12 +29,14 @@ TEST_P(PlatformBlobsTest, BlobsUrlIsWiredAndUsable) {
   ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(config, TestOptions()));
   EXPECT_EQ(platform->blobs().Name(), GetParam());
   RequestContext ctx;
-  ASSERT_THAT(platform->blobs().Put(ctx, "videos/1/original.mp4", "bytes", {.content_type = "video/mp4"}), IsOk());
+  ASSERT_THAT(platform->blobs().Put(ctx, "videos/1/original.mp4", "bytes", {.content_type = "video/mp4"}),
+              IsOk());
   ASSERT_OK_AND_ASSIGN(std::string back, platform->blobs().Get(ctx, "videos/1/original.mp4"));
   EXPECT_EQ(back, "bytes");
   // Media storage does not depend on the database: it outlives Close().
   ASSERT_THAT(platform->Close(), IsOk());
-  EXPECT_THAT(platform->blobs().Exists(ctx, "videos/1/original.mp4"), ::testing::Property(&absl::StatusOr<bool>::ok, true));
+  EXPECT_THAT(platform->blobs().Exists(ctx, "videos/1/original.mp4"),
+              ::testing::Property(&absl::StatusOr<bool>::ok, true));
 }
 
 INSTANTIATE_TEST_SUITE_P(Blob, PlatformBlobsTest, ::testing::ValuesIn(daira::testing::BlobBackends()),

@@ -32,11 +32,14 @@ class ContentMediaTest : public MigratedServicesTest {
     ASSERT_OK_AND_ASSIGN(blobs_, blob::Store::Open(blob_dir_.url));
     deps_.blobs = blobs_.get();
     content_ = std::make_unique<Content>(deps_);
-    ASSERT_OK(tdb_->db().Execute(ctx_, "INSERT INTO users (id, username, created_at, updated_at) VALUES (7, 'alice', 0, 0)"));
     ASSERT_OK(tdb_->db().Execute(
-        ctx_, "INSERT INTO user_profiles (user_id, display_name, created_at, updated_at) VALUES (7, 'Alice', 0, 0)"));
+        ctx_, "INSERT INTO users (id, username, created_at, updated_at) VALUES (7, 'alice', 0, 0)"));
+    ASSERT_OK(tdb_->db().Execute(ctx_,
+                                 "INSERT INTO user_profiles (user_id, display_name, created_at, updated_at) "
+                                 "VALUES (7, 'Alice', 0, 0)"));
     source_ = (std::filesystem::path(blob_dir_.dir).parent_path() /
-               absl::StrCat("src-", daira::testing::RandomBlobSuffix(), ".mp4")).string();
+               absl::StrCat("src-", daira::testing::RandomBlobSuffix(), ".mp4"))
+                  .string();
     std::ofstream(source_, std::ios::binary) << std::string(100000, 'v');
   }
   void TearDown() override { std::filesystem::remove(source_); }
@@ -71,13 +74,15 @@ TEST_P(ContentMediaTest, UploadVideoStoresTheOriginalThenTheRows) {
   EXPECT_EQ(v.title, "Sunset #nile");
   EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM media_assets WHERE id = ", up.original.asset_id,
                                " AND owner_id = 7 AND kind = 'VIDEO' AND status = 'READY' AND bytes = 100000"
-                               " AND storage_key = '", up.original.storage_key, "'")),
+                               " AND storage_key = '",
+                               up.original.storage_key, "'")),
             1);
 }
 
 TEST_P(ContentMediaTest, AFailedInsertLeavesNoRowAndNoStoredFile) {
   // Author 99 does not exist: the video's foreign key fails inside the transaction.
-  EXPECT_THAT(content_->UploadVideo(ctx_, Video(99)), StatusIs(absl::StatusCode::kNotFound, HasSubstr("author_id")));
+  EXPECT_THAT(content_->UploadVideo(ctx_, Video(99)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("author_id")));
   EXPECT_EQ(Count("SELECT count(*) FROM videos"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM media_assets"), 0);
   ASSERT_OK_AND_ASSIGN(blob::ListPage stored, blobs_->List(ctx_, "videos/"));
@@ -87,23 +92,29 @@ TEST_P(ContentMediaTest, AFailedInsertLeavesNoRowAndNoStoredFile) {
 TEST_P(ContentMediaTest, UploadVideoValidatesFirstAndWritesNothing) {
   UploadVideoRequest bad = Video();
   bad.content_type = "application/pdf";
-  EXPECT_THAT(content_->UploadVideo(ctx_, bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content_type")));
+  EXPECT_THAT(content_->UploadVideo(ctx_, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content_type")));
   bad = Video();
   bad.video.title = "";
-  EXPECT_THAT(content_->UploadVideo(ctx_, bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("title")));
+  EXPECT_THAT(content_->UploadVideo(ctx_, bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("title")));
   bad = Video();
   bad.source_path = source_ + ".missing";
-  EXPECT_THAT(content_->UploadVideo(ctx_, bad), StatusIs(absl::StatusCode::kNotFound, HasSubstr("upload_video")));
+  EXPECT_THAT(content_->UploadVideo(ctx_, bad),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("upload_video")));
   EXPECT_EQ(Count("SELECT count(*) FROM videos"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM media_assets"), 0);
 }
 
 TEST_P(ContentMediaTest, UploadImageFromBytesOrFile) {
-  ASSERT_OK_AND_ASSIGN(MediaUpload img,
-                       content_->UploadImage(ctx_, {.owner_id = 7, .bytes = "\x89PNG...", .content_type = "image/png"}));
+  ASSERT_OK_AND_ASSIGN(
+      MediaUpload img,
+      content_->UploadImage(ctx_, {.owner_id = 7, .bytes = "\x89PNG...", .content_type = "image/png"}));
   EXPECT_EQ(img.storage_key, absl::StrCat("images/7/", img.asset_id, ".png"));
-  EXPECT_THAT(blobs_->Get(ctx_, img.storage_key), ::testing::Property(&absl::StatusOr<std::string>::ok, true));
-  EXPECT_EQ(Count("SELECT count(*) FROM media_assets WHERE kind = 'IMAGE' AND content_type = 'image/png'"), 1);
+  EXPECT_THAT(blobs_->Get(ctx_, img.storage_key),
+              ::testing::Property(&absl::StatusOr<std::string>::ok, true));
+  EXPECT_EQ(Count("SELECT count(*) FROM media_assets WHERE kind = 'IMAGE' AND content_type = 'image/png'"),
+            1);
   EXPECT_THAT(content_->UploadImage(ctx_, {.owner_id = 7, .source_path = source_, .bytes = "x"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));
   EXPECT_THAT(content_->UploadImage(ctx_, {.owner_id = 99, .bytes = "x"}),
@@ -116,7 +127,8 @@ TEST_P(ContentMediaTest, WithoutABlobStoreUploadsAreRefused) {
   ServiceDeps no_blobs = deps_;
   no_blobs.blobs = nullptr;
   Content content(no_blobs);
-  EXPECT_THAT(content.UploadVideo(ctx_, Video()), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("blob store")));
+  EXPECT_THAT(content.UploadVideo(ctx_, Video()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("blob store")));
   EXPECT_THAT(content.UploadImage(ctx_, {.owner_id = 7, .bytes = "x"}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }

@@ -55,7 +55,8 @@ struct TestBlobStore {
   static absl::StatusOr<TestBlobStore> Create(std::string_view backend, std::string_view extra = "") {
     TestBlobStore t;
     if (backend == "file") {
-      auto dir = std::filesystem::temp_directory_path() / "daira-tests" / absl::StrCat("blobs_", RandomBlobSuffix());
+      auto dir =
+          std::filesystem::temp_directory_path() / "daira-tests" / absl::StrCat("blobs_", RandomBlobSuffix());
       std::filesystem::create_directories(dir);
       t.dir = dir.string();
       t.url = "file:" + t.dir;
@@ -68,9 +69,10 @@ struct TestBlobStore {
             "DAIRA_TEST_S3 is not set but CI=true requires s3: blob coverage (run ./scripts/test)");
       }
       t.bucket = absl::StrCat("daira-test-", RandomBlobSuffix());
-      t.url = absl::StrCat("s3://", t.bucket, "?endpoint=", PercentEncode(t.endpoint), "&region=us-east-1",
-                           "&access_key=", PercentEncode(EnvOr("DAIRA_TEST_S3_ACCESS_KEY")),
-                           "&secret_key=", PercentEncode(EnvOr("DAIRA_TEST_S3_SECRET_KEY")), "&create_bucket=1");
+      t.url =
+          absl::StrCat("s3://", t.bucket, "?endpoint=", PercentEncode(t.endpoint), "&region=us-east-1",
+                       "&access_key=", PercentEncode(EnvOr("DAIRA_TEST_S3_ACCESS_KEY")),
+                       "&secret_key=", PercentEncode(EnvOr("DAIRA_TEST_S3_SECRET_KEY")), "&create_bucket=1");
       if (!extra.empty()) absl::StrAppend(&t.url, "&", std::string(extra));
       return t;
     }
@@ -78,8 +80,13 @@ struct TestBlobStore {
   }
 
   TestBlobStore() = default;
-  TestBlobStore(TestBlobStore&& o) noexcept : url(std::move(o.url)), dir(std::move(o.dir)),
-      bucket(std::move(o.bucket)), endpoint(std::move(o.endpoint)) { o.dir.clear(); }
+  TestBlobStore(TestBlobStore&& o) noexcept
+      : url(std::move(o.url)),
+        dir(std::move(o.dir)),
+        bucket(std::move(o.bucket)),
+        endpoint(std::move(o.endpoint)) {
+    o.dir.clear();
+  }
   TestBlobStore& operator=(TestBlobStore&& o) noexcept {
     if (this != &o) {
       Remove();

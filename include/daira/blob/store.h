@@ -67,7 +67,7 @@ struct ListOptions {
 
 struct ListPage {
   std::vector<ObjectInfo> objects{};  // in key order (bytewise)
-  std::string next_token{};         // "" when this is the last page
+  std::string next_token{};           // "" when this is the last page
 };
 
 class Store {
@@ -85,19 +85,19 @@ class Store {
   // Stores `bytes` under `key`, replacing any object there, atomically. Returns the new object's info.
   // InvalidArgument (key), PermissionDenied/Unauthenticated (credentials), Unavailable (the store
   // cannot be reached; retry), DeadlineExceeded.
-  virtual absl::StatusOr<ObjectInfo> Put(const RequestContext& ctx, std::string_view key, std::string_view bytes,
-                                         const PutOptions& options = {}) = 0;
+  virtual absl::StatusOr<ObjectInfo> Put(const RequestContext& ctx, std::string_view key,
+                                         std::string_view bytes, const PutOptions& options = {}) = 0;
   // Stores the contents of the local file `path` under `key`, streamed (memory stays bounded by the
   // part size on S3, by a fixed buffer on file:). NotFound when `path` does not exist; else as Put.
-  virtual absl::StatusOr<ObjectInfo> PutFile(const RequestContext& ctx, std::string_view key, std::string_view path,
-                                             const PutOptions& options = {}) = 0;
+  virtual absl::StatusOr<ObjectInfo> PutFile(const RequestContext& ctx, std::string_view key,
+                                             std::string_view path, const PutOptions& options = {}) = 0;
 
   // The whole object. NotFound naming the key when it does not exist.
   virtual absl::StatusOr<std::string> Get(const RequestContext& ctx, std::string_view key) = 0;
   // Up to `length` bytes from byte `offset` (fewer at the end of the object). InvalidArgument for a
   // negative offset or a length < 1; OutOfRange when offset >= the object's size; NotFound.
-  virtual absl::StatusOr<std::string> GetRange(const RequestContext& ctx, std::string_view key, int64_t offset,
-                                               int64_t length) = 0;
+  virtual absl::StatusOr<std::string> GetRange(const RequestContext& ctx, std::string_view key,
+                                               int64_t offset, int64_t length) = 0;
   // The object's metadata without its content. NotFound.
   virtual absl::StatusOr<ObjectInfo> Stat(const RequestContext& ctx, std::string_view key) = 0;
   // True when an object is stored under `key`.

@@ -110,7 +110,8 @@ class Content {
 
  private:
   // CreateVideo's insert, with the id chosen by the caller.
-  absl::StatusOr<model::Video> InsertVideo(const RequestContext& ctx, const CreateVideoRequest& request, int64_t id);
+  absl::StatusOr<model::Video> InsertVideo(const RequestContext& ctx, const CreateVideoRequest& request,
+                                           int64_t id);
 
   ServiceDeps deps_;
 };

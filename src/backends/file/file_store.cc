@@ -104,15 +104,15 @@ std::string ContentTypeFor(std::string_view key) {
   }
   const std::string ext = absl::AsciiStrToLower(ToAbsl(key.substr(dot + 1)));
   static const std::pair<const char*, const char*> kTypes[] = {
-      {"jpg", "image/jpeg"},        {"jpeg", "image/jpeg"},      {"png", "image/png"},
-      {"gif", "image/gif"},         {"webp", "image/webp"},      {"avif", "image/avif"},
-      {"heic", "image/heic"},       {"svg", "image/svg+xml"},    {"mp4", "video/mp4"},
-      {"m4v", "video/mp4"},         {"mov", "video/quicktime"},  {"webm", "video/webm"},
-      {"mkv", "video/x-matroska"},  {"ts", "video/mp2t"},        {"m3u8", "application/vnd.apple.mpegurl"},
-      {"mp3", "audio/mpeg"},        {"m4a", "audio/mp4"},        {"aac", "audio/aac"},
-      {"ogg", "audio/ogg"},         {"wav", "audio/wav"},        {"json", "application/json"},
-      {"txt", "text/plain"},        {"html", "text/html"},       {"css", "text/css"},
-      {"js", "text/javascript"},    {"pdf", "application/pdf"},  {"vtt", "text/vtt"},
+      {"jpg", "image/jpeg"},       {"jpeg", "image/jpeg"},     {"png", "image/png"},
+      {"gif", "image/gif"},        {"webp", "image/webp"},     {"avif", "image/avif"},
+      {"heic", "image/heic"},      {"svg", "image/svg+xml"},   {"mp4", "video/mp4"},
+      {"m4v", "video/mp4"},        {"mov", "video/quicktime"}, {"webm", "video/webm"},
+      {"mkv", "video/x-matroska"}, {"ts", "video/mp2t"},       {"m3u8", "application/vnd.apple.mpegurl"},
+      {"mp3", "audio/mpeg"},       {"m4a", "audio/mp4"},       {"aac", "audio/aac"},
+      {"ogg", "audio/ogg"},        {"wav", "audio/wav"},       {"json", "application/json"},
+      {"txt", "text/plain"},       {"html", "text/html"},      {"css", "text/css"},
+      {"js", "text/javascript"},   {"pdf", "application/pdf"}, {"vtt", "text/vtt"},
   };
   for (const auto& [e, type] : kTypes) {
     if (ext == e) return type;
@@ -137,7 +137,8 @@ std::vector<std::string_view> Segments(std::string_view key) {
   size_t start = 0;
   while (true) {
     size_t slash = key.find('/', start);
-    out.push_back(key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+    out.push_back(
+        key.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -168,14 +169,15 @@ class FileStore final : public blob::Store {
 
   std::string_view Name() const override { return "file"; }
 
-  absl::StatusOr<blob::ObjectInfo> Put(const RequestContext& ctx, std::string_view key, std::string_view bytes,
-                                       const blob::PutOptions& /*options*/) override {
+  absl::StatusOr<blob::ObjectInfo> Put(const RequestContext& ctx, std::string_view key,
+                                       std::string_view bytes, const blob::PutOptions& /*options*/) override {
     return WriteAtomic(ctx, "blob file: put", key, [&](int fd) {
       return WriteAll(fd, bytes, Cat("blob file: put: write ", Quoted(key)));
     });
   }
 
-  absl::StatusOr<blob::ObjectInfo> PutFile(const RequestContext& ctx, std::string_view key, std::string_view path,
+  absl::StatusOr<blob::ObjectInfo> PutFile(const RequestContext& ctx, std::string_view key,
+                                           std::string_view path,
                                            const blob::PutOptions& /*options*/) override {
     constexpr std::string_view op = "blob file: put file";
     DAIRA_RETURN_IF_ERROR(CheckKey(op, key));
@@ -217,7 +219,7 @@ class FileStore final : public blob::Store {
     DAIRA_ASSIGN_OR_RETURN(Fd fd, OpenObject(op, key, &st));
     if (offset >= st.st_size) {
       return absl::OutOfRangeError(Cat(op, ": offset ", offset, " is at or past the end of key ", Quoted(key),
-                                                " (size ", st.st_size, ")"));
+                                       " (size ", st.st_size, ")"));
     }
     const int64_t n = std::min<int64_t>(length, st.st_size - offset);
     std::string out(static_cast<size_t>(n), '\0');
@@ -275,15 +277,17 @@ class FileStore final : public blob::Store {
     if (dir_part.empty()) {
       auto opened = OpenRoot(op, /*create=*/false);
       if (!opened.ok()) {
-        return absl::IsNotFound(opened.status()) ? absl::StatusOr<blob::ListPage>(blob::ListPage{}) : opened.status();
+        return absl::IsNotFound(opened.status()) ? absl::StatusOr<blob::ListPage>(blob::ListPage{})
+                                                 : opened.status();
       }
       dir = std::move(*opened);
     } else {
       if (!blob::ValidateKey(op, dir_part).ok()) return blob::ListPage{};  // no valid key has this prefix
       std::string last;
       auto parent = OpenParent(op, Cat(ToAbsl(dir_part), "/x"), /*create=*/false, &last);
-      if (!parent.ok()) return absl::IsNotFound(parent.status()) ? absl::StatusOr<blob::ListPage>(blob::ListPage{})
-                                                                 : parent.status();
+      if (!parent.ok())
+        return absl::IsNotFound(parent.status()) ? absl::StatusOr<blob::ListPage>(blob::ListPage{})
+                                                 : parent.status();
       dir = std::move(*parent);
     }
     std::vector<blob::ObjectInfo> found;
@@ -327,7 +331,7 @@ class FileStore final : public blob::Store {
   static absl::Status SymlinkRefused(std::string_view op, std::string_view key, std::string_view seg) {
     return InvalidField(op, "key",
                         Cat(Quoted(key), " passes through the symbolic link ", Quoted(seg),
-                                     " (refused: it could lead outside the store's root)"));
+                            " (refused: it could lead outside the store's root)"));
   }
 
   // Opens the root directory; with `create`, makes it (and its parents) first when missing.
@@ -336,11 +340,14 @@ class FileStore final : public blob::Store {
     if (dir.get() < 0 && errno == ENOENT && create) {
       std::error_code ec;
       std::filesystem::create_directories(root_, ec);
-      if (ec) return absl::FailedPreconditionError(Cat(op, ": root ", Quoted(root_), " cannot be created: ", ec.message()));
+      if (ec)
+        return absl::FailedPreconditionError(
+            Cat(op, ": root ", Quoted(root_), " cannot be created: ", ec.message()));
       dir = Fd(::open(root_.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC));
     }
     if (dir.get() < 0) {
-      if (errno == ENOENT) return absl::NotFoundError(Cat(op, ": root ", Quoted(root_), " does not exist yet"));
+      if (errno == ENOENT)
+        return absl::NotFoundError(Cat(op, ": root ", Quoted(root_), " does not exist yet"));
       return ErrnoStatus(errno, Cat(op, ": root ", Quoted(root_)));
     }
     return dir;
@@ -348,11 +355,13 @@ class FileStore final : public blob::Store {
 
   // Opens the directory that holds `key`'s file, one segment at a time without following symlinks;
   // `name` receives the last segment. With `create`, missing directories are made.
-  absl::StatusOr<Fd> OpenParent(std::string_view op, std::string_view key, bool create, std::string* name) const {
+  absl::StatusOr<Fd> OpenParent(std::string_view op, std::string_view key, bool create,
+                                std::string* name) const {
     const std::vector<std::string_view> segs = Segments(key);
     auto root = OpenRoot(op, create);
     if (!root.ok()) {
-      if (absl::IsNotFound(root.status())) return absl::NotFoundError(Cat(op, ": key ", Quoted(key), " not found"));
+      if (absl::IsNotFound(root.status()))
+        return absl::NotFoundError(Cat(op, ": key ", Quoted(key), " not found"));
       return root.status();
     }
     Fd dir = std::move(*root);
@@ -371,7 +380,7 @@ class FileStore final : public blob::Store {
           if (!S_ISDIR(st.st_mode)) {
             if (!create) return absl::NotFoundError(Cat(op, ": key ", Quoted(key), " not found"));
             return absl::FailedPreconditionError(Cat(op, ": key ", Quoted(key), ": ", Quoted(seg),
-                                                              " is an object, so it cannot also be a prefix"));
+                                                     " is an object, so it cannot also be a prefix"));
           }
         }
         if (err == ENOENT && create && attempt == 0) {
@@ -406,8 +415,8 @@ class FileStore final : public blob::Store {
     return fd;
   }
 
-  static absl::StatusOr<size_t> ReadAt(std::string_view op, std::string_view key, int fd, int64_t offset, char* buf,
-                                       size_t n) {
+  static absl::StatusOr<size_t> ReadAt(std::string_view op, std::string_view key, int fd, int64_t offset,
+                                       char* buf, size_t n) {
     size_t got = 0;
     while (got < n) {
       ssize_t r = ::pread(fd, buf + got, n - got, offset + static_cast<int64_t>(got));
@@ -422,7 +431,8 @@ class FileStore final : public blob::Store {
   }
 
   // Temp file + (fsync) + rename + (directory fsync): the object is replaced all at once.
-  absl::StatusOr<blob::ObjectInfo> WriteAtomic(const RequestContext& ctx, std::string_view op, std::string_view key,
+  absl::StatusOr<blob::ObjectInfo> WriteAtomic(const RequestContext& ctx, std::string_view op,
+                                               std::string_view key,
                                                const std::function<absl::Status(int)>& write_body) {
     DAIRA_RETURN_IF_ERROR(CheckKey(op, key));
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(op));
@@ -479,7 +489,8 @@ class FileStore final : public blob::Store {
       if (S_ISDIR(st.st_mode)) {
         const std::string sub = key + "/";
         // Descend only where keys can still match the prefix.
-        if (!absl::StartsWith(ToAbsl(sub), ToAbsl(prefix)) && !absl::StartsWith(ToAbsl(prefix), sub)) continue;
+        if (!absl::StartsWith(ToAbsl(sub), ToAbsl(prefix)) && !absl::StartsWith(ToAbsl(prefix), sub))
+          continue;
         Fd child(::openat(dirfd, n.c_str(), O_DIRECTORY | O_NOFOLLOW | O_RDONLY | O_CLOEXEC));
         if (child.get() < 0) continue;
         DAIRA_RETURN_IF_ERROR(Walk(ctx, child.get(), sub, prefix, after, out));

@@ -97,11 +97,16 @@ std::string XmlUnescape(std::string_view s) {
       continue;
     }
     std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out.push_back('&');
-    else if (ent == "lt") out.push_back('<');
-    else if (ent == "gt") out.push_back('>');
-    else if (ent == "quot") out.push_back('"');
-    else if (ent == "apos") out.push_back('\'');
+    if (ent == "amp")
+      out.push_back('&');
+    else if (ent == "lt")
+      out.push_back('<');
+    else if (ent == "gt")
+      out.push_back('>');
+    else if (ent == "quot")
+      out.push_back('"');
+    else if (ent == "apos")
+      out.push_back('\'');
     else if (!ent.empty() && ent[0] == '#') {
       unsigned long cp = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
                              ? std::strtoul(std::string(ent.substr(2)).c_str(), nullptr, 16)
@@ -133,11 +138,20 @@ std::string XmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -166,8 +180,8 @@ std::chrono::system_clock::time_point FromTm(std::tm tm) {
 // "2024-05-01T12:00:00.000Z" (listings).
 std::chrono::system_clock::time_point ParseIso8601(const std::string& s) {
   std::tm tm{};
-  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                  &tm.tm_sec) != 6) {
+  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec) != 6) {
     return {};
   }
   tm.tm_year -= 1900;
@@ -199,7 +213,9 @@ absl::StatusOr<int64_t> ParseInt(std::string_view name, std::string_view v) {
 class S3Store final : public blob::Store {
  public:
   S3Store(S3StoreOptions options, std::string base_url, std::string host)
-      : o_(std::move(options)), base_url_(std::move(base_url)), host_(std::move(host)),
+      : o_(std::move(options)),
+        base_url_(std::move(base_url)),
+        host_(std::move(host)),
         creds_{o_.access_key, o_.secret_key} {}
 
   ~S3Store() override {
@@ -217,7 +233,8 @@ class S3Store final : public blob::Store {
           "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>",
           XmlEscape(o_.region), "</LocationConstraint></CreateBucketConfiguration>");
     }
-    DAIRA_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, op, {.method = "PUT", .bucket_only = true, .body = body}));
+    DAIRA_ASSIGN_OR_RETURN(HttpResponse r,
+                           Send(ctx, op, {.method = "PUT", .bucket_only = true, .body = body}));
     if (r.status == 200) return absl::OkStatus();
     if (r.status == 409) {  // it exists: fine if it is ours
       DAIRA_ASSIGN_OR_RETURN(HttpResponse h, Send(ctx, op, {.method = "HEAD", .bucket_only = true}));
@@ -226,8 +243,8 @@ class S3Store final : public blob::Store {
     return ErrorFor(op, "", r);
   }
 
-  absl::StatusOr<blob::ObjectInfo> Put(const RequestContext& ctx, std::string_view key, std::string_view bytes,
-                                       const blob::PutOptions& options) override {
+  absl::StatusOr<blob::ObjectInfo> Put(const RequestContext& ctx, std::string_view key,
+                                       std::string_view bytes, const blob::PutOptions& options) override {
     constexpr std::string_view op = "blob s3: put";
     DAIRA_RETURN_IF_ERROR(blob::ValidateKey(op, key));
     if (static_cast<int64_t>(bytes.size()) >= o_.multipart_threshold) {
@@ -240,8 +257,8 @@ class S3Store final : public blob::Store {
     return PutSingle(ctx, op, key, bytes, options);
   }
 
-  absl::StatusOr<blob::ObjectInfo> PutFile(const RequestContext& ctx, std::string_view key, std::string_view path,
-                                           const blob::PutOptions& options) override {
+  absl::StatusOr<blob::ObjectInfo> PutFile(const RequestContext& ctx, std::string_view key,
+                                           std::string_view path, const blob::PutOptions& options) override {
     constexpr std::string_view op = "blob s3: put file";
     DAIRA_RETURN_IF_ERROR(blob::ValidateKey(op, key));
     const int fd = ::open(std::string(path).c_str(), O_RDONLY | O_CLOEXEC);
@@ -325,7 +342,8 @@ class S3Store final : public blob::Store {
   absl::StatusOr<bool> Exists(const RequestContext& ctx, std::string_view key) override {
     auto info = Stat(ctx, key);
     if (info.ok()) return true;
-    if (absl::IsNotFound(info.status()) && !absl::StrContains(info.status().message(), "bucket \"" + o_.bucket + "\" does not exist")) {
+    if (absl::IsNotFound(info.status()) &&
+        !absl::StrContains(info.status().message(), "bucket \"" + o_.bucket + "\" does not exist")) {
       return false;
     }
     return info.status();
@@ -348,9 +366,8 @@ class S3Store final : public blob::Store {
     }
     if (prefix.find('\0') != std::string_view::npos) return InvalidField(op, "prefix", "contains a NUL byte");
     Request req{.method = "GET", .bucket_only = true};
-    req.query = {{"list-type", "2"},
-                 {"max-keys", Cat(options.limit)},
-                 {"prefix", Cat(o_.prefix, ToAbsl(prefix))}};
+    req.query = {
+        {"list-type", "2"}, {"max-keys", Cat(options.limit)}, {"prefix", Cat(o_.prefix, ToAbsl(prefix))}};
     if (!options.page_token.empty()) req.query.emplace_back("start-after", o_.prefix + options.page_token);
     DAIRA_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, op, req));
     if (r.status != 200) return ErrorFor(op, "", r);
@@ -371,7 +388,8 @@ class S3Store final : public blob::Store {
       page.objects.push_back(std::move(info));
       pos = end;
     }
-    if (XmlValue(r.body, "IsTruncated") == "true" && !page.objects.empty()) page.next_token = page.objects.back().key;
+    if (XmlValue(r.body, "IsTruncated") == "true" && !page.objects.empty())
+      page.next_token = page.objects.back().key;
     return page;
   }
 
@@ -380,13 +398,13 @@ class S3Store final : public blob::Store {
     constexpr std::string_view op = "blob s3: url";
     DAIRA_RETURN_IF_ERROR(blob::ValidateKey(op, key));
     if (expiry.count() < 1 || expiry.count() > kMaxPresignSeconds) {
-      return InvalidField(op, "expiry",
-                          Cat("must be 1 s..7 days (", kMaxPresignSeconds, " s) (got ", expiry.count(), " s)"));
+      return InvalidField(
+          op, "expiry", Cat("must be 1 s..7 days (", kMaxPresignSeconds, " s) (got ", expiry.count(), " s)"));
     }
     const std::string path = ObjectPath(key);
     return Cat(base_url_, path, "?",
-                        s3::PresignQuery(creds_, s3::AmzDate(std::chrono::system_clock::now()), o_.region, "s3", "GET",
-                                         path, host_, expiry.count()));
+               s3::PresignQuery(creds_, s3::AmzDate(std::chrono::system_clock::now()), o_.region, "s3", "GET",
+                                path, host_, expiry.count()));
   }
 
  private:
@@ -425,17 +443,20 @@ class S3Store final : public blob::Store {
     if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "InvalidToken" ||
         code == "ExpiredToken" || code == "AuthorizationHeaderMalformed" || code == "InvalidClientTokenId") {
       return absl::UnauthenticatedError(Cat(op, ": ", What(key), ": the store refused the credentials (",
-                                                     detail, "): check access_key and secret_key"));
+                                            detail, "): check access_key and secret_key"));
     }
     if (r.status == 403) {
-      return absl::PermissionDeniedError(Cat(
-          op, ": ", What(key), ": access denied (", detail,
-          code.empty() ? "; a HEAD answer has no body: wrong credentials look the same)" : ")"));
+      return absl::PermissionDeniedError(
+          Cat(op, ": ", What(key), ": access denied (", detail,
+              code.empty() ? "; a HEAD answer has no body: wrong credentials look the same)" : ")"));
     }
     if (r.status == 416) return absl::OutOfRangeError(Cat(op, ": ", What(key), ": range not satisfiable"));
-    if (r.status == 409) return absl::FailedPreconditionError(Cat(op, ": ", What(key), ": conflict (", detail, ")"));
-    if (r.status == 400) return absl::InvalidArgumentError(Cat(op, ": ", What(key), ": refused (", detail, ")"));
-    if (r.status >= 500) return absl::UnavailableError(Cat(op, ": ", What(key), ": the store failed (", detail, ")"));
+    if (r.status == 409)
+      return absl::FailedPreconditionError(Cat(op, ": ", What(key), ": conflict (", detail, ")"));
+    if (r.status == 400)
+      return absl::InvalidArgumentError(Cat(op, ": ", What(key), ": refused (", detail, ")"));
+    if (r.status >= 500)
+      return absl::UnavailableError(Cat(op, ": ", What(key), ": the store failed (", detail, ")"));
     return absl::UnknownError(Cat(op, ": ", What(key), ": unexpected answer (", detail, ")"));
   }
 
@@ -465,8 +486,10 @@ class S3Store final : public blob::Store {
     // Time left: the store's per-request limit, cut by the request's deadline.
     auto limit = o_.timeout;
     if (auto deadline = ctx.deadline()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return absl::DeadlineExceededError(Cat(op, ": ", What(key), ": deadline passed"));
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        return absl::DeadlineExceededError(Cat(op, ": ", What(key), ": deadline passed"));
       limit = std::min(limit, left);
     }
     const std::string path = req.bucket_only ? Cat("/", s3::UriEncode(o_.bucket, true)) : ObjectPath(key);
@@ -526,8 +549,8 @@ class S3Store final : public blob::Store {
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
     Release(c);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return absl::DeadlineExceededError(Cat(op, ": ", What(key), ": no answer from ", base_url_, " within ",
-                                                      limit.count(), " ms"));
+      return absl::DeadlineExceededError(
+          Cat(op, ": ", What(key), ": no answer from ", base_url_, " within ", limit.count(), " ms"));
     }
     if (rc != CURLE_OK) {
       return absl::UnavailableError(
@@ -536,8 +559,9 @@ class S3Store final : public blob::Store {
     return resp;
   }
 
-  absl::StatusOr<blob::ObjectInfo> PutSingle(const RequestContext& ctx, std::string_view op, std::string_view key,
-                                             std::string_view bytes, const blob::PutOptions& options) {
+  absl::StatusOr<blob::ObjectInfo> PutSingle(const RequestContext& ctx, std::string_view op,
+                                             std::string_view key, std::string_view bytes,
+                                             const blob::PutOptions& options) {
     DAIRA_ASSIGN_OR_RETURN(HttpResponse r, Send(ctx, op,
                                                 {.method = "PUT",
                                                  .key = std::string(key),
@@ -551,11 +575,13 @@ class S3Store final : public blob::Store {
                             .modified = std::chrono::system_clock::now()};
   }
 
-  using ChunkReader = std::function<absl::StatusOr<std::string_view>(int64_t offset, int64_t n, std::string& buf)>;
+  using ChunkReader =
+      std::function<absl::StatusOr<std::string_view>(int64_t offset, int64_t n, std::string& buf)>;
 
   // Create, upload every part, complete; abort on any failure so no parts linger (and bill).
-  absl::StatusOr<blob::ObjectInfo> Multipart(const RequestContext& ctx, std::string_view op, std::string_view key,
-                                             const blob::PutOptions& options, int64_t total, const ChunkReader& read) {
+  absl::StatusOr<blob::ObjectInfo> Multipart(const RequestContext& ctx, std::string_view op,
+                                             std::string_view key, const blob::PutOptions& options,
+                                             int64_t total, const ChunkReader& read) {
     int64_t part_size = o_.part_size;
     while ((total + part_size - 1) / part_size > kMaxParts) part_size *= 2;
     DAIRA_ASSIGN_OR_RETURN(HttpResponse created, Send(ctx, op,
@@ -566,11 +592,13 @@ class S3Store final : public blob::Store {
     if (created.status != 200) return ErrorFor(op, key, created);
     const std::string upload_id = XmlValue(created.body, "UploadId");
     if (upload_id.empty()) {
-      return absl::UnknownError(Cat(op, ": ", What(key), ": the store started a multipart upload without an UploadId"));
+      return absl::UnknownError(
+          Cat(op, ": ", What(key), ": the store started a multipart upload without an UploadId"));
     }
     auto abort = [&](absl::Status s) {
       RequestContext cleanup;  // not the caller's (possibly expired) deadline; the store's timeout bounds it
-      (void)Send(cleanup, op, {.method = "DELETE", .key = std::string(key), .query = {{"uploadId", upload_id}}});
+      (void)Send(cleanup, op,
+                 {.method = "DELETE", .key = std::string(key), .query = {{"uploadId", upload_id}}});
       return s;
     };
     std::string complete = "<CompleteMultipartUpload>";
@@ -587,8 +615,8 @@ class S3Store final : public blob::Store {
                      .body = *chunk});
       if (!r.ok()) return abort(r.status());
       if (r->status != 200) return abort(ErrorFor(op, key, *r));
-      absl::StrAppend(&complete, "<Part><PartNumber>", part, "</PartNumber><ETag>", XmlEscape(r->Header("etag")),
-                      "</ETag></Part>");
+      absl::StrAppend(&complete, "<Part><PartNumber>", part, "</PartNumber><ETag>",
+                      XmlEscape(r->Header("etag")), "</ETag></Part>");
     }
     complete += "</CompleteMultipartUpload>";
     auto done = Send(ctx, op,
@@ -599,7 +627,8 @@ class S3Store final : public blob::Store {
                       .body = complete});
     if (!done.ok()) return abort(done.status());
     // S3 may answer 200 and still report an error in the body.
-    if (done->status != 200 || done->body.find("<Error>") != std::string::npos) return abort(ErrorFor(op, key, *done));
+    if (done->status != 200 || done->body.find("<Error>") != std::string::npos)
+      return abort(ErrorFor(op, key, *done));
     return blob::ObjectInfo{.key = std::string(key),
                             .size = total,
                             .content_type = options.content_type,
@@ -626,8 +655,8 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const S3StoreOptions& o
     return InvalidField(op, "bucket", Cat("must be 3..63 characters (got ", Quoted(o.bucket), ")"));
   }
   for (char c : o.bucket) {
-    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) || absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.')) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
       return InvalidField(op, "bucket",
                           Cat("may hold only a-z, 0-9, '-' and '.' (got ", Quoted(o.bucket), ")"));
     }
@@ -635,16 +664,18 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const S3StoreOptions& o
   if (!o.prefix.empty() && o.prefix.back() != '/') o.prefix.push_back('/');
   if (o.region.empty()) return InvalidField(op, "region", "is empty");
   if (o.access_key.empty() != o.secret_key.empty()) {
-    return InvalidField(op, o.access_key.empty() ? "access_key" : "secret_key",
-                        "is missing (give both access_key and secret_key, or neither to use the environment)");
+    return InvalidField(
+        op, o.access_key.empty() ? "access_key" : "secret_key",
+        "is missing (give both access_key and secret_key, or neither to use the environment)");
   }
   if (o.access_key.empty()) {
     const char* id = std::getenv("AWS_ACCESS_KEY_ID");
     const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
     if (id == nullptr || secret == nullptr || *id == '\0' || *secret == '\0') {
-      return InvalidField(op, "access_key",
-                          "no credentials: set access_key and secret_key in the URL, or AWS_ACCESS_KEY_ID and "
-                          "AWS_SECRET_ACCESS_KEY in the environment");
+      return InvalidField(
+          op, "access_key",
+          "no credentials: set access_key and secret_key in the URL, or AWS_ACCESS_KEY_ID and "
+          "AWS_SECRET_ACCESS_KEY in the environment");
     }
     o.access_key = id;
     o.secret_key = secret;
@@ -661,8 +692,7 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const S3StoreOptions& o
   if (o.endpoint.empty()) o.endpoint = Cat("https://s3.", o.region, ".amazonaws.com");
   auto ep = ParseUrl(o.endpoint);
   if (!ep.ok() || (ep->scheme != "http" && ep->scheme != "https") || ep->host.empty()) {
-    return InvalidField(op, "endpoint",
-                        Cat("must be http(s)://host[:port] (got ", Quoted(o.endpoint), ")"));
+    return InvalidField(op, "endpoint", Cat("must be http(s)://host[:port] (got ", Quoted(o.endpoint), ")"));
   }
   if (!ep->path.empty() || !ep->params.empty() || !ep->user.empty()) {
     return InvalidField(op, "endpoint",

@@ -58,7 +58,8 @@ std::string UriEncode(std::string_view s, bool encode_slash) {
   std::string out;
   out.reserve(s.size() * 3 / 2);
   for (unsigned char c : s) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encode_slash)) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (c == '/' && !encode_slash)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -126,14 +127,15 @@ std::string CanonicalRequest(const SigningRequest& r, std::string* signed_header
   }
   if (signed_headers != nullptr) *signed_headers = names;
   return Cat(r.method, "\n", r.canonical_uri, "\n", CanonicalQuery(r.query), "\n", canonical_headers, "\n",
-                      names, "\n", r.payload_hash);
+             names, "\n", r.payload_hash);
 }
 
 std::string Scope(std::string_view amz_date, std::string_view region, std::string_view service) {
   return Cat(amz_date.substr(0, 8), "/", region, "/", service, "/aws4_request");
 }
 
-std::string StringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request) {
+std::string StringToSign(std::string_view amz_date, std::string_view scope,
+                         std::string_view canonical_request) {
   return Cat("AWS4-HMAC-SHA256\n", amz_date, "\n", scope, "\n", Sha256Hex(canonical_request));
 }
 
@@ -158,7 +160,7 @@ std::string AuthorizationHeader(const Credentials& creds, std::string_view amz_d
       Signature(SigningKey(creds.secret_key, amz_date.substr(0, 8), region, service),
                 StringToSign(amz_date, scope, canonical));
   return Cat("AWS4-HMAC-SHA256 Credential=", creds.access_key, "/", scope, ",SignedHeaders=", signed_headers,
-                      ",Signature=", signature);
+             ",Signature=", signature);
 }
 
 std::string PresignQuery(const Credentials& creds, std::string_view amz_date, std::string_view region,
@@ -178,8 +180,9 @@ std::string PresignQuery(const Credentials& creds, std::string_view amz_date, st
   r.headers = {{"host", std::string(host)}};
   r.payload_hash = std::string(kUnsignedPayload);
   const std::string canonical = CanonicalRequest(r, nullptr);
-  const std::string signature = Signature(SigningKey(creds.secret_key, amz_date.substr(0, 8), region, service),
-                                          StringToSign(amz_date, scope, canonical));
+  const std::string signature =
+      Signature(SigningKey(creds.secret_key, amz_date.substr(0, 8), region, service),
+                StringToSign(amz_date, scope, canonical));
   return Cat(CanonicalQuery(r.query), "&X-Amz-Signature=", signature);
 }
 

@@ -23,7 +23,8 @@
 namespace daira::inline v0::backends::s3 {
 
 // SHA-256 of the empty string, hex: the payload hash of a request without a body.
-inline constexpr std::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+inline constexpr std::string_view kEmptySha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 
 struct Credentials {
@@ -59,7 +60,8 @@ std::string CanonicalRequest(const SigningRequest& r, std::string* signed_header
 // "<yyyymmdd>/<region>/<service>/aws4_request".
 std::string Scope(std::string_view amz_date, std::string_view region, std::string_view service);
 // "AWS4-HMAC-SHA256\n<amz_date>\n<scope>\n<hex sha256 of the canonical request>".
-std::string StringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request);
+std::string StringToSign(std::string_view amz_date, std::string_view scope,
+                         std::string_view canonical_request);
 // The raw signing key: HMAC chain over "AWS4"+secret, date, region, service, "aws4_request".
 std::string SigningKey(std::string_view secret, std::string_view date, std::string_view region,
                        std::string_view service);
