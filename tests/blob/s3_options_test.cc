@@ -1,7 +1,15 @@
 // s3: URL options, checked at open without a server: every option refused by name, the secret never
 // echoed, credentials from the environment when the URL has none.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
+
+#include "absl/strings/str_cat.h"
+#include "daira/core/request_context.h"
 
 #include "daira/blob/store.h"
 #include "gmock/gmock.h"
@@ -77,6 +85,47 @@ TEST(S3OptionsTest, CredentialsFromTheEnvironment) {
     setenv("AWS_SECRET_ACCESS_KEY", saved_secret.c_str(), 1);
   else
     unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+
+// A loopback listener that never accepts: the kernel completes the TCP handshake, then no answer
+// ever comes, so only a time limit can end a request to it.
+class SilentServer {
+ public:
+  SilentServer() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 16), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentServer() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(S3TimeoutTest, AStoreThatNeverAnswersIsDeadlineExceeded) {
+  SilentServer server;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(absl::StrCat("s3://quiet-bucket?endpoint=http://127.0.0.1:",
+                                                            server.port(), "&access_key=a&secret_key=b&timeout_ms=200")));
+  RequestContext ctx;
+  EXPECT_THAT(store->Get(ctx, "k"),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("within 200 ms")));
+}
+
+TEST(S3TimeoutTest, TheRequestDeadlineCutsTheStoreTimeout) {
+  SilentServer server;
+  ASSERT_OK_AND_ASSIGN(auto store, Store::Open(absl::StrCat("s3://quiet-bucket?endpoint=http://127.0.0.1:",
+                                                            server.port(), "&access_key=a&secret_key=b")));
+  RequestContext ctx({.timeout = std::chrono::milliseconds(150)});  // the store's own limit is 30 s
+  EXPECT_THAT(store->Put(ctx, "k", "v"), StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("\"k\"")));
 }
 
 }  // namespace
