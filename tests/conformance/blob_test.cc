@@ -323,6 +323,25 @@ TEST_P(BlobConformanceTest, UrlForAnObject) {
   }
 }
 
+// file:DIR/media and s3://bucket/media: a store rooted below another sees only its own keys.
+TEST_P(BlobConformanceTest, AStoreWithAPrefixSeesOnlyItsKeys) {
+  std::string sub_url = t_->url;
+  if (is_s3()) {
+    sub_url.insert(sub_url.find('?'), "/media");
+  } else {
+    sub_url += "/media";
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> sub, Store::Open(sub_url));
+  ASSERT_THAT(store().Put(ctx_, "outside", "o"), IsOk());
+  ASSERT_THAT(sub->Put(ctx_, "v/a.mp4", "a"), IsOk());
+  EXPECT_THAT(store().Get(ctx_, "media/v/a.mp4"), HoldsValue("a"));
+  ASSERT_OK_AND_ASSIGN(ListPage mine, sub->List(ctx_, ""));
+  EXPECT_THAT(Keys(mine), ElementsAre("v/a.mp4"));
+  ASSERT_OK_AND_ASSIGN(ListPage all, store().List(ctx_, ""));
+  EXPECT_THAT(Keys(all), ElementsAre("media/v/a.mp4", "outside"));
+  EXPECT_THAT(sub->Exists(ctx_, "outside"), HoldsValue(false));
+}
+
 TEST_P(BlobConformanceTest, UnknownOptionIsRefusedNamingIt) {
   const std::string url = t_->url + (is_s3() ? "&colour=blue" : "?colour=blue");
   EXPECT_THAT(Store::Open(url), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour")));
