@@ -8,13 +8,13 @@
 #   check_layering.sh all                     self-test, then layering
 #
 # Layer ranks (an include may point at the same or a lower rank):
-#   core 0 · model, store, backends 1 · cache, bus, realtime, ratelimit, resilience 2 · query 3 ·
+#   core 0 · model, store, backends 1 · cache, bus, realtime, ratelimit, resilience, blob 2 · query 3 ·
 #   services 4 · platform 5 · cli, bindings 6
 # Between the two rank-1 neighbours: backends may include public daira/store/* headers and the private
 # store/driver.h; src/store may include backends/registry.h only. Backends implement the pluggable
 # interfaces, so they may also include the public headers of the rank-2 layers (daira/cache/*, …).
 # Driver headers: sqlite3.h only in src/backends/sqlite/, libpq-fe.h only in src/backends/postgres/,
-# hiredis only in src/backends/redis/, simdjson.h only in src/core/json.cc; bench/baselines/ and
+# hiredis only in src/backends/redis/, curl only in src/backends/s3/, simdjson.h only in src/core/json.cc; bench/baselines/ and
 # bench/*_bench.cc may use the raw drivers (they are the baselines).
 set -euo pipefail
 
@@ -26,7 +26,7 @@ rank_of() {  # layer name → rank, or empty when unknown
   case "$1" in
     core) echo 0 ;;
     model|store|backends) echo 1 ;;
-    cache|bus|realtime|ratelimit|resilience) echo 2 ;;
+    cache|bus|realtime|ratelimit|resilience|blob) echo 2 ;;
     query) echo 3 ;;
     services) echo 4 ;;
     platform) echo 5 ;;
@@ -108,6 +108,9 @@ layering_violations() {
       hiredis.h|hiredis/*|*/hiredis.h)
         [[ "$file" == src/backends/redis/* ]] || bench_raw_ok "$file" \
           || echo "$where: hiredis outside src/backends/redis/" ;;
+      curl/*)
+        [[ "$file" == src/backends/s3/* ]] || bench_raw_ok "$file" \
+          || echo "$where: curl outside src/backends/s3/" ;;
       simdjson.h|simdjson/*)
         [[ "$file" == src/core/json.cc ]] || echo "$where: simdjson outside src/core/json.cc" ;;
     esac
@@ -182,6 +185,8 @@ self_test() {
   put src/backends/postgres/ok.cc '#include <libpq-fe.h>'
   put src/backends/redis/ok.cc '#include <hiredis/hiredis.h>' '#include "daira/cache/cache.h"'
   put src/core/json.cc '#include "simdjson.h"'
+  put src/backends/s3/ok.cc '#include <curl/curl.h>' '#include "daira/blob/store.h"'
+  put src/blob/ok.cc '#include "backends/file/file_store.h"' '#include "daira/core/ok.h"'
   put src/store/ok.cc '#include "backends/registry.h"' '#include "daira/core/ok.h"'
   put src/services/ok.cc '#include "daira/store/ok.h"' '#include "daira/query/loader.h"'
   put src/cli/ok.cc '#include "daira/daira.h"'
@@ -201,11 +206,13 @@ self_test() {
   put src/backends/sqlite/bad_private.cc '#include "store/pool_internal.h"'
   put src/backends/memory/bad_query.cc '#include "daira/query/loader.h"'
   put src/query/bad_up.cc '#include "daira/platform/platform.h"'
+  put src/blob/bad_curl.cc '#include <curl/curl.h>'
+  put src/blob/bad_up.cc '#include "daira/query/loader.h"'
   local expected actual
   expected=$(printf '%s\n' src/core/bad_sqlite.cc src/store/bad_libpq.cc src/cache/bad_hiredis.cc \
     src/core/bad_simdjson.cc tests/core/bad_test.cc bench/sub/bad_bench.cc include/daira/core/bad_nonstd.h \
     include/daira/core/bad_up.h src/store/bad_up.cc src/store/bad_backend.cc src/backends/sqlite/bad_private.cc \
-    src/backends/memory/bad_query.cc src/query/bad_up.cc | sort)
+    src/backends/memory/bad_query.cc src/query/bad_up.cc src/blob/bad_curl.cc src/blob/bad_up.cc | sort)
   actual=$("$0" --root "$tree" layering | grep -v ' check: ' | cut -d: -f1 | sort -u || true)
   if [[ "$actual" != "$expected" ]]; then
     echo "self-test FAILED: the layering check reported:"; "$0" --root "$tree" layering || true
@@ -217,7 +224,7 @@ self_test() {
   if [[ "$actual" != $'include/daira/core/bad_nonstd.h\ninclude/daira/core/bad_up.h' ]]; then
     echo "self-test FAILED: the umbrella check reported: $actual"; return 1
   fi
-  echo "self-test: OK (13 planted layering violations and 2 missing umbrella entries caught, allowed includes passed)"
+  echo "self-test: OK (15 planted layering violations and 2 missing umbrella entries caught, allowed includes passed)"
 }
 
 case "$mode" in

@@ -25,7 +25,15 @@ int main() {
     std::cerr << "daira consumer: read failed: " << rs.status() << "\n";
     return 1;
   }
+  // Media storage: opening an s3: store (no request is made) links the libcurl a static daira carries.
+  auto blobs =
+      daira::blob::Store::Open("s3://consumer-check?endpoint=http://127.0.0.1:9&access_key=a&secret_key=b");
+  if (!blobs.ok()) {
+    std::cerr << "daira consumer: blob store failed: " << blobs.status() << "\n";
+    return 1;
+  }
   std::cout << "daira consumer: ok (daira " << daira::Version() << ", " << (*db)->endpoint() << ", "
-            << rs->front().Text("text") << " x" << rs->front().Int64("n") << ")\n";
+            << rs->front().Text("text") << " x" << rs->front().Int64("n") << ", blobs " << (*blobs)->Name()
+            << ")\n";
   return 0;
 }

@@ -54,6 +54,8 @@
 #include "daira/cache/policy.h"
 #include "daira/cache/stats.h"
 #include "daira/cache/typed.h"
+// blob (media storage)
+#include "daira/blob/store.h"
 
 // query
 #include "daira/query/batch_loader.h"
@@ -97,6 +99,7 @@
 #include "daira/services/content_requests.h"
 #include "daira/services/feed.h"
 #include "daira/services/listing_requests.h"
+#include "daira/services/media_requests.h"
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"
 #include "daira/services/profiles.h"

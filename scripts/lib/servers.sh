@@ -1,7 +1,8 @@
-# Private test servers: a PostgreSQL 15 primary, a streaming replica and Redis 7, each on a free
-# 127.0.0.1 port with its data in one temp dir. Source after lib/common.sh, then:
+# Private test servers: a PostgreSQL 15 primary, a streaming replica, Redis 7 and an S3-compatible
+# moto_server, each on a free 127.0.0.1 port with its data in one temp dir. Source after lib/common.sh, then:
 #
-#   servers_start        # exports DAIRA_TEST_PG, DAIRA_TEST_PG_REPLICA, DAIRA_TEST_REDIS, DAIRA_TEST_PG_RESTART_CMD
+#   servers_start        # exports DAIRA_TEST_PG, DAIRA_TEST_PG_REPLICA, DAIRA_TEST_REDIS, DAIRA_TEST_PG_RESTART_CMD,
+#                        # DAIRA_TEST_S3 (+ DAIRA_TEST_S3_ACCESS_KEY, DAIRA_TEST_S3_SECRET_KEY)
 #   trap servers_stop EXIT
 #
 # With CI=true a server that fails to start is fatal; otherwise it is reported and its variable left
@@ -10,6 +11,7 @@
 
 DAIRA_SERVERS_DIR=""
 DAIRA_REDIS_PID=""
+DAIRA_MOTO_PID=""
 DAIRA_PG_PRIMARY_DIR=""
 DAIRA_PG_REPLICA_DIR=""
 DAIRA_CLAIMED_PORTS=()
@@ -96,6 +98,7 @@ servers_start() {
   if [[ $(id -u) -eq 0 ]]; then chown postgres: "$DAIRA_SERVERS_DIR" 2>/dev/null || true; fi
   start_postgres || true
   start_redis || true
+  start_moto || true
 }
 
 start_postgres() {
@@ -190,6 +193,62 @@ start_redis() {
 
 redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == "PONG" ]]; }
 
+# --- S3 (blob store tests): moto_server (Python moto 5) -------------------------------------------
+# moto checks SigV4 signatures only once IAM auth is on, and then only for keys of IAM users it knows.
+# So: start it with auth off, create an IAM user allowed s3:* and an access key for it (boto3, which moto
+# depends on), then turn auth on (POST /moto-api/reset-auth 0): from then on every request must be
+# signed with that key, and a wrong secret is refused with SignatureDoesNotMatch. lib/moto_server.py
+# makes moto check signatures over the request target as sent (see there), as S3, R2 and MinIO do.
+moto_python() {  # the Python interpreter moto_server runs with (its shebang; pyenv shims resolved)
+  local bin
+  bin="${DAIRA_MOTO_SERVER:-$(command -v moto_server 2>/dev/null || true)}"
+  [[ -n "$bin" ]] || return 1
+  if grep -q 'pyenv' "$bin" 2>/dev/null && command -v pyenv >/dev/null 2>&1; then
+    bin=$(pyenv which moto_server 2>/dev/null) || return 1
+  fi
+  head -n 1 "$bin" | sed -n 's/^#![[:space:]]*//p'
+}
+
+moto_ready() { [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/moto-api/data.json") == "200" ]]; }
+
+start_moto() {
+  local py port log creds
+  py=$(moto_python) || true
+  if [[ -z "$py" ]] || ! $py -c 'import moto, boto3' >/dev/null 2>&1; then
+    server_failed "S3 (moto_server not installed: pip install 'moto[server]')"; return 1
+  fi
+  port=$(free_port) || { server_failed "S3 moto_server (no free port)"; return 1; }
+  DAIRA_CLAIMED_PORTS+=("$port")
+  log="$DAIRA_SERVERS_DIR/moto.log"
+  log "S3: moto_server on 127.0.0.1:$port"
+  $py "$DAIRA_ROOT/scripts/lib/moto_server.py" -H 127.0.0.1 -p "$port" </dev/null >"$log" 2>&1 &
+  DAIRA_MOTO_PID=$!
+  if ! wait_until 60 moto_ready "$port"; then
+    server_failed "S3 moto_server" "$log"; return 1
+  fi
+  if ! creds=$($py - "http://127.0.0.1:$port" 2>>"$log" <<'PY'
+import json, sys, urllib.request
+import boto3
+endpoint = sys.argv[1]
+iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="setup", aws_secret_access_key="setup")
+iam.create_user(UserName="daira-test")
+iam.put_user_policy(UserName="daira-test", PolicyName="s3-all", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+key = iam.create_access_key(UserName="daira-test")["AccessKey"]
+urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset-auth", data=b"0", method="POST",
+                                              headers={"Content-Type": "text/plain"}))
+print(key["AccessKeyId"], key["SecretAccessKey"])
+PY
+  ); then
+    server_failed "S3 moto_server (IAM user setup)" "$log"; return 1
+  fi
+  export DAIRA_TEST_S3="http://127.0.0.1:$port"
+  export DAIRA_TEST_S3_ACCESS_KEY="${creds%% *}"
+  export DAIRA_TEST_S3_SECRET_KEY="${creds#* }"
+  DAIRA_SERVER_SUMMARY+=("S3 (moto, SigV4 checked): $DAIRA_TEST_S3")
+}
+
 # Stops every server this shell started, by PID / data dir, and removes the temp dir. Safe to call twice.
 servers_stop() {
   local -      # errexit off inside this function only: cleanup must run to the end
@@ -209,7 +268,11 @@ servers_stop() {
     kill "$DAIRA_REDIS_PID" 2>/dev/null || true
     wait "$DAIRA_REDIS_PID" 2>/dev/null || true
   fi
-  DAIRA_PG_REPLICA_DIR="" DAIRA_PG_PRIMARY_DIR="" DAIRA_REDIS_PID=""
+  if [[ -n "$DAIRA_MOTO_PID" ]] && kill -0 "$DAIRA_MOTO_PID" 2>/dev/null; then
+    kill "$DAIRA_MOTO_PID" 2>/dev/null || true
+    wait "$DAIRA_MOTO_PID" 2>/dev/null || true
+  fi
+  DAIRA_PG_REPLICA_DIR="" DAIRA_PG_PRIMARY_DIR="" DAIRA_REDIS_PID="" DAIRA_MOTO_PID=""
   if [[ -n "$DAIRA_SERVERS_DIR" && -d "$DAIRA_SERVERS_DIR" ]]; then
     rm -rf "$DAIRA_SERVERS_DIR"
   fi

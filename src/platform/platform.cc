@@ -19,6 +19,7 @@ struct Platform::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<cache::Cache> cache;  // the cache concern (memory: or redis://)
+  std::unique_ptr<blob::Store> blobs;  // Config::blobs (media storage)
   services::ServiceDeps deps;
   std::optional<services::Accounts> accounts;
   std::optional<services::Profiles> profiles;
@@ -86,12 +87,17 @@ bool ServicesReadThrough(const store::Database& db, const cache::Cache& cache) {
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
 
   DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  // Media storage first: a bad blobs URL fails before the database is touched.
+  {
+    auto blobs = blob::Store::Open(config.blobs);
+    if (!blobs.ok()) return Annotate(blobs.status(), "platform: open: blobs");
+    impl->blobs = *std::move(blobs);
+  }
   DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions db_options, store::DatabaseOptions::FromUrl(config.database));
   if (options.clock != nullptr) db_options.clock = options.clock;
   DAIRA_ASSIGN_OR_RETURN(impl->db, store::Database::Open(db_options));
@@ -144,7 +150,8 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   }
   impl->deps = services::ServiceDeps{
       .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
-      .cache = ServicesReadThrough(*impl->db, *impl->cache) ? impl->cache.get() : nullptr};
+      .cache = ServicesReadThrough(*impl->db, *impl->cache) ? impl->cache.get() : nullptr,
+      .blobs = impl->blobs.get()};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);
@@ -208,6 +215,7 @@ realtime::Hub& Platform::realtime() { return *impl_->hub; }
 realtime::Presence& Platform::presence() { return *impl_->presence; }
 realtime::Typing& Platform::typing() { return *impl_->typing; }
 cache::Cache& Platform::cache() { return *impl_->cache; }
+blob::Store& Platform::blobs() { return *impl_->blobs; }
 store::Database& Platform::database() { return *impl_->db; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }

@@ -411,9 +411,15 @@ absl::StatusOr<model::Post> Content::GetPost(const RequestContext& ctx, PostId p
 
 absl::StatusOr<model::Video> Content::CreateVideo(const RequestContext& ctx, const CreateVideoRequest& request) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
-  const std::vector<std::string> tags =
-      internal::ExtractEntities(absl::StrCat(ToAbsl(request.title), "\n", ToAbsl(request.description))).hashtags;
   DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
+  return InsertVideo(ctx, request, id);
+}
+
+absl::StatusOr<model::Video> Content::InsertVideo(const RequestContext& ctx,
+                                                  const CreateVideoRequest& request, int64_t id) {
+  const std::vector<std::string> tags =
+      internal::ExtractEntities(absl::StrCat(ToAbsl(request.title), "\n", ToAbsl(request.description)))
+          .hashtags;
   const int64_t now = deps_.NowMicros();
   store::Value thumbnail = request.thumbnail_url.has_value() ? store::Value(*request.thumbnail_url) : store::Value();
   absl::StatusOr<store::ResultSet> rs = deps_.db->Execute(

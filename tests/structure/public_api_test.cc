@@ -26,6 +26,9 @@
 #ifdef SIMDJSON_VERSION
 #error "daira/daira.h exposes simdjson.h (SIMDJSON_VERSION is defined)"
 #endif
+#ifdef LIBCURL_VERSION
+#error "daira/daira.h exposes curl/curl.h (LIBCURL_VERSION is defined)"
+#endif
 #ifdef FMT_VERSION
 #error "daira/daira.h exposes fmt (FMT_VERSION is defined)"
 #endif

@@ -11,9 +11,9 @@
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
 // schema unless PlatformOptions::migrate is false, the `cache` concern (memory: or redis://,
-// docs/cache.md) and the `realtime` concern (memory: or redis://…, docs/realtime.md). The other concerns
-// (bus, blobs) have no backends yet: their embedded defaults are accepted and a non-default URL is
-// refused with Unimplemented naming the concern, rather than silently ignored.
+// docs/cache.md), the `realtime` concern (memory: or redis://…, docs/realtime.md) and the `blobs` concern
+// (file:DIR or s3://…, docs/storage.md). The bus has no backend yet: its embedded default is accepted and
+// a non-default URL is refused with Unimplemented naming the concern, rather than silently ignored.
 //
 // Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
 // leases a free id-generator node id from the database (or registers the configured Config::node_id)
@@ -39,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "daira/cache/cache.h"
+#include "daira/blob/store.h"
 #include "daira/core/clock.h"
 #include "daira/core/config.h"
 #include "daira/core/id.h"
@@ -93,7 +94,8 @@ class Platform {
   // realtime Redis, cannot be reached), FailedPrecondition (an applied migration changed; the configured node_id is held by
   // another live instance; the database lacks migration 012 and options.migrate is false),
   // ResourceExhausted (every node id is leased by a live instance) or Unimplemented (a concern URL
-  // whose backend does not exist yet).
+  // whose backend does not exist yet). A bad blobs URL is InvalidArgument naming the option (its
+  // secret never shown); an s3 store is not contacted at Open unless it has create_bucket=1.
   static absl::StatusOr<std::unique_ptr<Platform>> Open(const Config& config, const PlatformOptions& options = {});
   // Shorthand: the database URL, every other concern at its embedded default.
   static absl::StatusOr<std::unique_ptr<Platform>> Open(std::string_view database_url,
@@ -146,6 +148,10 @@ class Platform {
   // in-process and the database is SQLite; an in-process cache on Postgres is the application's only
   // (instances would not see each other's invalidations). See docs/cache.md.
   cache::Cache& cache();
+
+  // Media storage: the blob store Config::blobs names (file:DIR by default, or s3://…). It does not
+  // depend on the database and stays usable after Close() until the Platform is destroyed.
+  blob::Store& blobs();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();

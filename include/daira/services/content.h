@@ -31,6 +31,7 @@
 #include "daira/query/keyset.h"
 #include "daira/services/content_requests.h"
 #include "daira/services/listing_requests.h"
+#include "daira/services/media_requests.h"
 #include "daira/services/service_deps.h"
 #include "daira/services/social_requests.h"
 
@@ -96,7 +97,22 @@ class Content {
   // Counts per reaction type on a target, in one statement (all zero for an unknown target).
   absl::StatusOr<model::ReactionSummary> ReactionsSummary(const RequestContext& ctx, model::ReactionTarget target);
 
+  // ---- media uploads through the blob store (ServiceDeps::blobs; docs/storage.md) ----
+  // Stores the original at "videos/<video id>/original.<ext>" (streamed from request.source_path), then
+  // inserts the video (UPLOADING, as CreateVideo) and a READY media_assets row for the original in one
+  // transaction; if that transaction fails the stored file is deleted again. InvalidArgument
+  // (validation); NotFound (source_path, or the author); FailedPrecondition (no blob store configured);
+  // the blob store's errors (Unavailable, Unauthenticated, …) annotated "upload_video".
+  absl::StatusOr<UploadedVideo> UploadVideo(const RequestContext& ctx, const UploadVideoRequest& request);
+  // Stores an image at "images/<owner id>/<asset id>.<ext>" and records it in media_assets (READY).
+  // Errors as UploadVideo (op "upload_image"); NotFound when the owner does not exist.
+  absl::StatusOr<MediaUpload> UploadImage(const RequestContext& ctx, const UploadImageRequest& request);
+
  private:
+  // CreateVideo's insert, with the id chosen by the caller.
+  absl::StatusOr<model::Video> InsertVideo(const RequestContext& ctx, const CreateVideoRequest& request,
+                                           int64_t id);
+
   ServiceDeps deps_;
 };
 

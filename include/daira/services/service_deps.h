@@ -13,6 +13,7 @@
 #pragma once
 
 #include "daira/cache/cache.h"
+#include "daira/blob/store.h"
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
 #include "daira/query/cursor.h"
@@ -30,6 +31,9 @@ struct ServiceDeps {
   // The cache profile and session reads go through (read-through, invalidated after commit;
   // docs/cache.md); null: no cache, every read goes to the database. Not owned.
   cache::Cache* cache = nullptr;
+  // Media storage for uploads (Content::UploadVideo/UploadImage); null: uploads are refused with
+  // FailedPrecondition. daira::Platform sets it from Config::blobs. Not owned.
+  blob::Store* blobs = nullptr;
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }
