@@ -125,8 +125,10 @@ TEST_P(RealtimePresenceTest, ManyUsersInOneCallInTheOrderAsked) {
   EXPECT_THAT(presence->GetMany(bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("users[1]")));
 }
 
-TEST_P(RealtimePresenceTest, DevicesOnTwoInstancesMakeOneUser) {
-  if (GetParam() != "redis") GTEST_SKIP() << "memory: presence is per process (declared)";
+// Presence across instances: only shared backends claim it (memory: presence is per process, declared).
+class RealtimeSharedPresenceTest : public RealtimePresenceTest {};
+
+TEST_P(RealtimeSharedPresenceTest, DevicesOnTwoInstancesMakeOneUser) {
   ASSERT_OK_AND_ASSIGN(auto a, OpenPresence());
   ASSERT_OK_AND_ASSIGN(auto b, OpenPresence());
   ASSERT_OK(a->Heartbeat(UserId(5), "phone"));
@@ -204,6 +206,9 @@ TEST_P(RealtimePresenceTest, TypingRefusesBadIdsAndOptions) {
 
 INSTANTIATE_TEST_SUITE_P(Hubs, RealtimePresenceTest, ::testing::ValuesIn(testing::RealtimeBackends()),
                          testing::BackendName());
+INSTANTIATE_TEST_SUITE_P(Hubs, RealtimeSharedPresenceTest, ::testing::ValuesIn(testing::SharedRealtimeBackends()),
+                         testing::BackendName());
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RealtimeSharedPresenceTest);
 
 }  // namespace
 }  // namespace daira::realtime

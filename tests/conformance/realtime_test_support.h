@@ -17,6 +17,14 @@
 namespace daira::testing {
 
 inline std::vector<std::string> RealtimeBackends() { return RedisBackends(); }
+// The backends shared by several hubs/instances (those claiming cross-instance behaviour): redis.
+inline std::vector<std::string> SharedRealtimeBackends() {
+  std::vector<std::string> out;
+  for (std::string& b : RedisBackends()) {
+    if (b != "memory") out.push_back(std::move(b));
+  }
+  return out;
+}
 
 class RealtimeTestEnv {
  public:

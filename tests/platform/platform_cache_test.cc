@@ -62,11 +62,6 @@ class PlatformCacheTest : public ::testing::TestWithParam<std::tuple<std::string
   }
   // Services read through an in-process cache only on SQLite (see Platform::cache()).
   bool services_use_cache() const { return redis() || sql() == "sqlite"; }
-#define DAIRA_REQUIRE_SERVICE_CACHE()                                                                  \
-  if (!services_use_cache()) {                                                                         \
-    GTEST_SKIP() << "declared: on Postgres the services do not read through an in-process cache "      \
-                    "(instances would not see each other's invalidations); /postgres_redis covers it"; \
-  }
   std::unique_ptr<Platform> OpenPlatform() {
     absl::StatusOr<Config> config = Config::FromUrls({"database=" + tdb_->url(), "cache=" + cache_url_});
     EXPECT_THAT(config, daira::testing::IsOk());
@@ -89,6 +84,26 @@ std::string ComboName(const ::testing::TestParamInfo<std::tuple<std::string, std
   return std::get<0>(info.param) + "_" + std::get<1>(info.param);
 }
 
+// The combinations where the services read through the cache (Redis, or in-process on SQLite); on Postgres
+// an in-process cache is not read through (declared; TheConfiguredCacheIsWiredIntoTheServices checks it).
+class PlatformReadThroughTest : public PlatformCacheTest {};
+std::vector<std::tuple<std::string, std::string>> ReadThroughCombos() {
+  std::vector<std::tuple<std::string, std::string>> out;
+  for (auto& c : Combos()) {
+    if (std::get<1>(c) == "redis" || std::get<0>(c) == "sqlite") out.push_back(c);
+  }
+  return out;
+}
+// The combinations shared by several instances (a Redis cache); an in-process cache is per process.
+class PlatformSharedCacheTest : public PlatformCacheTest {};
+std::vector<std::tuple<std::string, std::string>> SharedCombos() {
+  std::vector<std::tuple<std::string, std::string>> out;
+  for (auto& c : Combos()) {
+    if (std::get<1>(c) == "redis") out.push_back(c);
+  }
+  return out;
+}
+
 TEST_P(PlatformCacheTest, TheConfiguredCacheIsWiredIntoTheServices) {
   EXPECT_EQ(platform_->cache().Name(), redis() ? "redis" : "memory");
   EXPECT_EQ(platform_->deps().cache, services_use_cache() ? &platform_->cache() : nullptr);
@@ -102,8 +117,7 @@ TEST_P(PlatformCacheTest, TheConfiguredCacheIsWiredIntoTheServices) {
   }
 }
 
-TEST_P(PlatformCacheTest, ProfileReadsGoThroughTheCache) {
-  DAIRA_REQUIRE_SERVICE_CACHE();
+TEST_P(PlatformReadThroughTest, ProfileReadsGoThroughTheCache) {
   const int64_t before = Loads();
   ASSERT_OK_AND_ASSIGN(services::ProfileView first, platform_->profiles().Get(ctx_, alice_.id));
   EXPECT_EQ(Loads(), before + 1);
@@ -124,8 +138,7 @@ TEST_P(PlatformCacheTest, ProfileReadsGoThroughTheCache) {
   EXPECT_THAT(platform_->profiles().Get(ctx_, UserId(999999)), StatusIs(absl::StatusCode::kNotFound));
 }
 
-TEST_P(PlatformCacheTest, WritesInvalidateAfterCommitAndNeverAfterARollback) {
-  DAIRA_REQUIRE_SERVICE_CACHE();
+TEST_P(PlatformReadThroughTest, WritesInvalidateAfterCommitAndNeverAfterARollback) {
   ASSERT_OK(platform_->profiles().Get(ctx_, alice_.id).status());
   ASSERT_OK(platform_->profiles().Get(ctx_, bob_.id).status());
   // Profile update: the next read sees it.
@@ -183,8 +196,7 @@ TEST_P(PlatformCacheTest, WritesInvalidateAfterCommitAndNeverAfterARollback) {
   EXPECT_EQ(a.profile.bio, std::optional<std::string>("committed"));
 }
 
-TEST_P(PlatformCacheTest, AHundredConcurrentMissesCauseOneLoad) {
-  DAIRA_REQUIRE_SERVICE_CACHE();
+TEST_P(PlatformReadThroughTest, AHundredConcurrentMissesCauseOneLoad) {
   ASSERT_OK(platform_->cache().Delete(absl::StrCat("profile:", alice_.id.value)).status());
   const int64_t before = Loads();
   constexpr int kThreads = 100;
@@ -202,11 +214,7 @@ TEST_P(PlatformCacheTest, AHundredConcurrentMissesCauseOneLoad) {
   EXPECT_EQ(Loads() - before, 1);
 }
 
-TEST_P(PlatformCacheTest, TwoInstancesSeeEachOthersInvalidations) {
-  if (!redis()) {
-    GTEST_SKIP() << "declared: instances share invalidations through a shared Redis (covered by /*_redis); "
-                    "an in-process cache is per process by design";
-  }
+TEST_P(PlatformSharedCacheTest, TwoInstancesSeeEachOthersInvalidations) {
   std::unique_ptr<Platform> other = OpenPlatform();
   ASSERT_NE(other, nullptr);
   ASSERT_OK(platform_->profiles().Get(ctx_, alice_.id).status());  // cached by instance 1
@@ -218,8 +226,7 @@ TEST_P(PlatformCacheTest, TwoInstancesSeeEachOthersInvalidations) {
   EXPECT_EQ(a.profile.followers_count, 1);
 }
 
-TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmediate) {
-  DAIRA_REQUIRE_SERVICE_CACHE();
+TEST_P(PlatformReadThroughTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmediate) {
   services::Accounts& accounts = platform_->accounts();
   ASSERT_OK_AND_ASSIGN(services::Session s,
                        accounts.Login(ctx_, {.identifier = "alice", .password = "correct horse 42"}));
@@ -271,6 +278,9 @@ TEST_P(PlatformCacheTest, AccessTokenChecksGoThroughTheCacheAndRevocationIsImmed
 }
 
 INSTANTIATE_TEST_SUITE_P(Cache, PlatformCacheTest, ::testing::ValuesIn(Combos()), ComboName);
+INSTANTIATE_TEST_SUITE_P(Cache, PlatformReadThroughTest, ::testing::ValuesIn(ReadThroughCombos()), ComboName);
+INSTANTIATE_TEST_SUITE_P(Cache, PlatformSharedCacheTest, ::testing::ValuesIn(SharedCombos()), ComboName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PlatformSharedCacheTest);  // no Redis outside CI: banner says so
 
 TEST(PlatformCacheOpenTest, BadCacheUrlsFailAtOpenNamingTheCache) {
   ASSERT_OK_AND_ASSIGN(Config bad_param,
