@@ -48,6 +48,12 @@
 #include "daira/store/transaction.h"
 #include "daira/store/value.h"
 
+// bus
+#include "daira/bus/job.h"
+#include "daira/bus/queue.h"
+#include "daira/bus/queue_settings.h"
+#include "daira/bus/worker_pool.h"
+
 // query
 #include "daira/query/batch_loader.h"
 #include "daira/query/cursor.h"
