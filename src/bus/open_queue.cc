@@ -33,6 +33,19 @@ absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Da
       DAIRA_RETURN_IF_ERROR(ApplyQueueOverride(options.queues, key, value));
     }
   }
+  if (scheme == "redis" || scheme == "rediss") {
+    return absl::UnimplementedError(
+        "bus: open: the redis:// bus is not available yet (use memory:, sqlite: or postgres:)");
+  }
+  const std::string_view rest =
+      url.substr(colon + 1, q == std::string_view::npos ? std::string_view::npos : q - colon - 1);
+  if (!rest.empty()) {
+    return InvalidField(kOp, "bus",
+                        "'" + scheme +
+                            ":' takes no location: it is the process (memory:) or the platform's own "
+                            "database (got '" +
+                            std::string(url) + "')");
+  }
   if (scheme == "memory") return backends::MemoryQueue::Open(std::move(options));
   if (scheme == "sqlite" || scheme == "postgres" || scheme == "postgresql") {
     const bool want_pg = scheme != "sqlite";
@@ -44,9 +57,6 @@ absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Da
                               ": or bus=memory:)");
     }
     return internal::SqlQueue::Open(*db, std::string(database_url), std::move(options));
-  }
-  if (scheme == "redis" || scheme == "rediss") {
-    return absl::UnimplementedError("bus: open: the redis:// bus is not available yet (use memory:, sqlite: or postgres:)");
   }
   return InvalidField(kOp, "bus", "has an unknown scheme '" + scheme + ":' (memory, sqlite, postgres)");
 }

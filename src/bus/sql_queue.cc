@@ -128,14 +128,6 @@ absl::StatusOr<std::unique_ptr<Queue>> SqlQueue::Open(store::Database& db, std::
                                                       BusOptions options) {
   for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(ValidateQueueSettings(q));
   std::unique_ptr<SqlQueue> q(new SqlQueue(db, std::move(database_url), std::move(options)));
-  // The schema must have migration 015 (a clear error rather than failing at the first enqueue).
-  RequestContext ctx;
-  auto probe = db.Read(ctx, "SELECT queue FROM bus_queues WHERE queue = ?", {std::string("")});
-  if (!probe.ok()) {
-    return absl::FailedPreconditionError("bus: open: the database lacks the bus tables (migration 015; run "
-                                         "`daira migrate`): " +
-                                         std::string(probe.status().message()));
-  }
   if (q->pg_) {
     if (pipe2(q->wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
       return absl::InternalError("bus: open: cannot create the listener's wake pipe");

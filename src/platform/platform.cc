@@ -14,6 +14,7 @@ namespace daira::inline v0 {
 struct Platform::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<bus::Queue> bus;  // the event bus (docs/bus.md); destroyed before the database
   services::ServiceDeps deps;
   std::optional<services::Accounts> accounts;
   std::optional<services::Profiles> profiles;
@@ -68,7 +69,6 @@ absl::Status CheckNotYetWired(std::string_view concern, const std::string& url, 
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("cache", config.cache, defaults.cache));
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("realtime", config.realtime, defaults.realtime));
   DAIRA_RETURN_IF_ERROR(CheckNotYetWired("blobs", config.blobs, defaults.blobs));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
@@ -83,6 +83,16 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     RequestContext ctx({.correlation_id = "", .caller = "platform:open", .timeout = std::chrono::milliseconds(0)});
     DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
     DAIRA_RETURN_IF_ERROR(migrator->Migrate(ctx));
+  }
+  {
+    // The event bus. The default `sqlite:` means "in the database": on a Postgres database, postgres:.
+    std::string bus_url = config.bus;
+    if (bus_url == defaults.bus && impl->db->backend() == store::Backend::kPostgres) bus_url = "postgres:";
+    bus::BusOptions bus_options = options.bus;
+    if (bus_options.clock == nullptr) bus_options.clock = options.clock;
+    auto opened = bus::OpenQueue(bus_url, impl->db.get(), config.database, std::move(bus_options));
+    if (!opened.ok()) return Annotate(opened.status(), "platform: open");
+    impl->bus = *std::move(opened);
   }
   internal::InstanceKeeperOptions instance{.node_id = config.node_id,
                                            .ttl = config.node_lease_ttl,
@@ -171,6 +181,7 @@ services::MuteRepository& Platform::mutes() { return *impl_->mutes; }
 services::SessionRepository& Platform::sessions() { return *impl_->sessions; }
 services::ProfileRepository& Platform::user_profiles() { return *impl_->user_profiles; }
 store::Database& Platform::database() { return *impl_->db; }
+bus::Queue& Platform::bus() { return *impl_->bus; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }
 bool Platform::closed() const { return impl_->closed.load(std::memory_order_acquire); }
@@ -192,6 +203,7 @@ absl::Status Platform::Close() {
   // Services keep a pointer to the database: it stays alive until the Platform is destroyed, closed,
   // so every later call fails with FailedPrecondition instead of touching freed memory. Closing its
   // pools closes every idle connection now (a SQLite WAL file is checkpointed by its last connection).
+  if (impl_->bus != nullptr) impl_->bus->Close();  // wakes blocked Next calls; refuses new ones
   impl_->db->Close();
   return absl::OkStatus();
 }

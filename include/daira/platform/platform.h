@@ -4,13 +4,15 @@
 //   auto platform = daira::Platform::Open(daira::Config::Embedded("app.db"));
 //   if (!platform.ok()) { std::cerr << platform.status() << "\n"; return 1; }
 //   daira::RequestContext ctx;
-//   auto alice = (*platform)->accounts().Register(ctx, {.email = "a@x.io", .username = "alice", .password = pw});
+//   auto alice = (*platform)->accounts().Register(ctx, {.email = "a@x.io", .username = "alice", .password =
+//   pw});
 //   (*platform)->social().Follow(ctx, bob_id, alice->id);
 //   auto page = (*platform)->feed().Home(ctx, bob_id, {.limit = 20});   // page->items, page->next_cursor
 //   (*platform)->Close();                                                 // or let the destructor do it
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
-// schema unless PlatformOptions::migrate is false. The other concerns (cache, bus, realtime, blobs)
+// schema unless PlatformOptions::migrate is false, and the `bus` concern (memory:, sqlite:, postgres:;
+// the default sqlite: means the database's own backend). The other concerns (cache, realtime, blobs)
 // have no backends yet: their embedded defaults are accepted and a non-default URL is refused with
 // Unimplemented naming the concern, rather than silently ignored.
 //
@@ -37,6 +39,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daira/bus/queue.h"
 #include "daira/core/clock.h"
 #include "daira/core/config.h"
 #include "daira/core/id.h"
@@ -79,6 +82,9 @@ struct PlatformOptions {
   // database (or Config::node_id). When given, no node id is leased: the caller answers for its node
   // id's uniqueness. Not owned; must outlive the Platform.
   IdGenerator* ids = nullptr;
+  // Event bus queues and their settings (daira/bus/queue.h); `bus=` URL parameters override them.
+  // Its clock, when null, is `clock` above.
+  bus::BusOptions bus{};
 };
 
 class Platform {
@@ -129,6 +135,10 @@ class Platform {
   // rotated by accounts()) and profile rows (validated writes go through profiles()).
   services::SessionRepository& sessions();
   services::ProfileRepository& user_profiles();
+
+  // The event bus the `bus=` URL names (memory:, sqlite: / postgres: in the same database): enqueue
+  // with a request context to join its transaction; bus::Worker / bus::WorkerPool consume.
+  bus::Queue& bus();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();
