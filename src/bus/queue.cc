@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <random>
 #include <string>
@@ -33,6 +34,14 @@ struct Queue::State {
     int64_t t = 0;
     while (t == 0) t = static_cast<int64_t>(rng() >> 1);
     return t;
+  }
+  std::map<std::string, Clock::TimePoint, std::less<>> next_recovery;  // guarded by mu
+  bool RecoveryDue(std::string_view queue, Clock::TimePoint now) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = next_recovery.find(queue);
+    if (it != next_recovery.end() && now < it->second) return false;
+    next_recovery[std::string(queue)] = now + std::chrono::seconds(1);
+    return true;
   }
   double Random01() {
     std::lock_guard<std::mutex> lock(mu);
@@ -114,7 +123,9 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
   const uint64_t interrupts = state_->interrupts.load();
   while (true) {
     const uint64_t seen = WakeCounter();
-    DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
+    // Stalled-job recovery: at most once per second (queue clock) per queue and Queue object.
+    if (state_->RecoveryDue(s->name, clock_->Now()))
+      DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
     DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
     if (job.has_value()) return job;
     const auto steady_now = std::chrono::steady_clock::now();
