@@ -45,7 +45,12 @@ std::vector<std::string> BusBackends() {
 }
 
 bus::EnqueueRequest Req(std::string payload = "{}", int priority = 0) {
-  return bus::EnqueueRequest{.queue = kQ, .name = "t", .payload = std::move(payload), .priority = priority};
+  bus::EnqueueRequest r;
+  r.queue = kQ;
+  r.name = "t";
+  r.payload = std::move(payload);
+  r.priority = priority;
+  return r;
 }
 
 class BusTest : public ::testing::TestWithParam<std::string> {
@@ -412,12 +417,6 @@ TEST_P(BusTest, EnqueueJoinsTheRequestTransaction) {
     EXPECT_FALSE(inner.ok());
     return absl::OkStatus();
   }));
-  if (GetParam() == "memory") {
-    // memory: enqueues are published after the outermost commit; a failed savepoint does not drop its
-    // own (declared in docs/bus.md: after-commit, not savepoint-aware).
-    GTEST_SUCCEED() << "memory: the inner enqueue of a rolled-back savepoint is published at the outer commit";
-    return;
-  }
   EXPECT_EQ(MustNext().id, kept);
   ExpectNone();
 }
@@ -637,6 +636,56 @@ TEST_P(BusTest, TwoWorkerProcessesNeverRunOneJob) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
+
+}  // namespace
+}  // namespace daira
+
+namespace daira {
+namespace {
+
+TEST(BusSettingsTest, TheEighteenQueuesAreDistinctAndValid) {
+  const std::vector<bus::QueueSettings> queues = bus::DefaultQueues();
+  ASSERT_EQ(queues.size(), 18u);
+  std::set<std::string> names;
+  for (const auto& q : queues) {
+    EXPECT_OK(bus::ValidateQueueSettings(q)) << q.name;
+    names.insert(q.name);
+  }
+  EXPECT_EQ(names.size(), 18u);
+  for (const char* name :
+       {"video.transcode", "video.thumbnail", "feed.fanout", "notification.push", "notification.email",
+        "analytics.ingest", "embeddings.generate", "search.index", "counters.recount", "moderation.scan",
+        "payments.settle", "payments.webhook", "media.cleanup", "audit.write", "trending.refresh",
+        "recommendations.refresh", "realtime.broadcast", "webhooks.deliver"}) {
+    EXPECT_NE(bus::FindQueue(queues, name), nullptr) << name;
+  }
+}
+
+TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
+  std::vector<bus::QueueSettings> queues = bus::DefaultQueues();
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.concurrency", "6"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.backoff", "fixed"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.jitter", "0.5"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.timeout_ms", "1000"));
+  const bus::QueueSettings* q = bus::FindQueue(queues, "video.transcode");
+  EXPECT_EQ(q->concurrency, 6);
+  EXPECT_EQ(q->backoff, bus::Backoff::kFixed);
+  EXPECT_EQ(q->jitter, 0.5);
+  EXPECT_EQ(q->timeout, std::chrono::milliseconds(1000));
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"no.such.queue.concurrency", "1"},
+                                                        {"video.transcode.colour", "1"},
+                                                        {"video.transcode.concurrency", "0"},
+                                                        {"video.transcode.max_attempts", "many"},
+                                                        {"video.transcode.backoff", "linear"},
+                                                        {"video.transcode.jitter", "2"},
+                                                        {"video.transcode.timeout_ms", "0"},
+                                                        {"video.transcode.backoff_max_ms", "1"}}) {
+    absl::Status s = bus::ApplyQueueOverride(queues, key, value);
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << key << "=" << value;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(key.substr(0, key.rfind('.')))) << s;
+  }
+}
 
 }  // namespace
 }  // namespace daira
