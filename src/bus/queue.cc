@@ -119,6 +119,12 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
   DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, queue));
   if (closed()) return absl::FailedPreconditionError("bus: next: the queue is closed");
   if (timeout.count() < 0) return InvalidField(kOp, "timeout", "must not be negative");
+  if (ctx.open_transaction() != nullptr) {
+    // A claim must commit by itself: inside the caller's transaction it would be invisible to other
+    // workers' fencing until then, and undone by a rollback after the work was done.
+    return absl::FailedPreconditionError(
+        "bus: next: called with a context bound to a transaction (claim outside it)");
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const uint64_t interrupts = state_->interrupts.load();
   while (true) {

@@ -278,6 +278,25 @@ TEST_P(BusTest, DedupByIdempotencyKeyWithinTheWindow) {
   EXPECT_EQ(c.waiting, 3);
 }
 
+TEST_P(BusTest, ConcurrentEnqueuesOfOneKeyMakeOneJob) {
+  bus::EnqueueRequest r = Req();
+  r.idempotency_key = "tip:42";
+  std::vector<int64_t> ids(8, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      auto res = q().Enqueue(ctx, r);
+      ASSERT_OK(res.status());
+      ids[t] = res->id;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int64_t id : ids) EXPECT_EQ(id, ids[0]);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, 1);
+}
+
 TEST_P(BusTest, PauseStopsClaimsUntilResume) {
   const int64_t id = Enq(Req());
   ASSERT_OK(q().Pause(ctx_, kQ));
@@ -419,13 +438,18 @@ TEST_P(BusTest, EnqueueJoinsTheRequestTransaction) {
   }));
   EXPECT_EQ(MustNext().id, kept);
   ExpectNone();
+  // Claims commit by themselves: Next refuses a context bound to a transaction.
+  ASSERT_OK(db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+    EXPECT_THAT(q().Next(ctx_, kQ, "w", milliseconds(0)).status(),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+    return absl::OkStatus();
+  }));
 }
 
 TEST_P(BusTest, ABlockedNextIsWokenByAnEnqueue) {
   std::optional<bus::Job> got;
   std::thread waiter([&] {
-    auto job = q().Next(ctx_.correlation_id().empty() ? RequestContext() : RequestContext(), kQ, "w",
-                        seconds(60));
+    auto job = q().Next(RequestContext(), kQ, "w", seconds(60));
     ASSERT_OK(job.status());
     got = *job;
   });

@@ -68,7 +68,7 @@ struct Job {
   int64_t id = 0;
   std::string queue;
   std::string name;
-  std::string payload;             // JSON text
+  std::string payload;  // JSON text, as the backend stores it (Postgres jsonb normalizes spacing)
   int priority = 0;
   JobState state = JobState::kWaiting;
   Clock::TimePoint run_at{};       // due time of the next attempt

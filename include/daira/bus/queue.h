@@ -96,7 +96,9 @@ class Queue {
   // `worker_id`, with a lease of the queue's timeout; waits up to `timeout` for one (0: do not wait).
   // Jobs whose lease expired are recovered first (another attempt, or the dead-letter state once
   // max_attempts were spent). Returns nullopt when none became available in time, or when the queue is
-  // paused. InvalidArgument for an unknown queue.
+  // paused. InvalidArgument for an unknown queue; FailedPrecondition after Close() or when `ctx` is
+  // bound to a transaction (a claim commits by itself). Complete/Fail/Progress may run inside the
+  // caller's transaction on SQL buses: the job's outcome then commits or rolls back with the work.
   absl::StatusOr<std::optional<Job>> Next(const RequestContext& ctx, std::string_view queue,
                                           std::string_view worker_id, std::chrono::milliseconds timeout);
   // Finishes a claimed job with `result_json` (JSON text; "" stores nothing). FailedPrecondition
