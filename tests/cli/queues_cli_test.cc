@@ -99,5 +99,41 @@ TEST_F(QueuesCliTest, CountsStuckDeadLettersAndReplay) {
   EXPECT_THAT(unknown.err, HasSubstr("queue"));
 }
 
+TEST_F(QueuesCliTest, WorkerDrainRunsTheCommandPerJobAndCompletesOrFails) {
+  ASSERT_EQ(Run("migrate").code, 0);
+  int64_t ok_id = 0, bad_id = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
+    ASSERT_OK_AND_ASSIGN(auto q, bus::OpenQueue("sqlite:", db.get(), url_));
+    RequestContext ctx;
+    bus::EnqueueRequest r;
+    r.queue = "webhooks.deliver";
+    r.max_attempts = 1;
+    r.payload = R"({"n":1})";
+    ASSERT_OK_AND_ASSIGN(auto a, q->Enqueue(ctx, r));
+    ok_id = a.id;
+    r.payload = R"({"fail":true})";
+    ASSERT_OK_AND_ASSIGN(auto b, q->Enqueue(ctx, r));
+    bad_id = b.id;
+  }
+  Ran w =
+      Run("worker webhooks.deliver --drain --exec "
+          "'if grep -q fail; then echo bad receiver >&2; exit 3; fi; echo \"{\\\"seen\\\":$DAIRA_JOB_ID}\"'");
+  ASSERT_EQ(w.code, 0) << w.err;
+  EXPECT_THAT(w.out, HasSubstr("completed 1  failed 1"));
+  ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
+  ASSERT_OK_AND_ASSIGN(auto q, bus::OpenQueue("sqlite:", db.get(), url_));
+  RequestContext ctx;
+  ASSERT_OK_AND_ASSIGN(bus::Job ok, q->Get(ctx, ok_id));
+  EXPECT_EQ(ok.state, bus::JobState::kCompleted);
+  EXPECT_THAT(ok.result, HasSubstr("\"seen\":" + std::to_string(ok_id)));
+  ASSERT_OK_AND_ASSIGN(bus::Job bad, q->Get(ctx, bad_id));
+  EXPECT_EQ(bad.state, bus::JobState::kDead);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].message, "exit 3: bad receiver");
+  Ran unknown = Run("worker no.such.queue --drain --exec true");
+  EXPECT_EQ(unknown.code, 2);
+}
+
 }  // namespace
 }  // namespace daira
