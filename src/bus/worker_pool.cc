@@ -32,10 +32,20 @@ struct WorkerPool::Impl {
   std::map<int64_t, Job> in_flight;     // job id -> claimed job; guarded by mu
   std::map<int64_t, bool> given_back;   // released at shutdown; guarded by mu
 
-  void Run(const Entry& e, const std::string& worker_id) {
+  void Run(const Entry& e, const std::string& worker_id, bool cleaner) {
     Worker worker(*queue, e.queue, worker_id);
     RequestContext admin({.correlation_id = "", .caller = "worker:" + e.queue});
+    const Clock* clock = queue->options().clock != nullptr ? queue->options().clock : Clock::System();
+    Clock::TimePoint next_clean{};
     while (!stopping.load()) {
+      if (cleaner && options.clean_interval.count() > 0 && clock->Now() >= next_clean) {
+        next_clean = clock->Now() + options.clean_interval;
+        auto cleaned = queue->Clean(admin, e.queue);
+        if (!cleaned.ok()) {
+          Log(LogLevel::kWarning, admin, "bus",
+              "worker " + worker_id + ": clean: " + std::string(cleaned.status().message()));
+        }
+      }
       auto next = worker.Next(admin, options.wait);
       if (!next.ok()) {
         if (queue->closed()) break;
@@ -122,7 +132,7 @@ absl::Status WorkerPool::Start() {
         ++impl_->running_threads;
       }
       std::string id = prefix + e.queue + ":" + std::to_string(i);
-      impl_->threads.emplace_back([this, &e, id] { impl_->Run(e, id); });
+      impl_->threads.emplace_back([this, &e, id, i] { impl_->Run(e, id, /*cleaner=*/i == 0); });
     }
   }
   return absl::OkStatus();

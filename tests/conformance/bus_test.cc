@@ -559,6 +559,23 @@ TEST_P(BusTest, WorkerPoolRunsHandlersAndShutsDownGracefully) {
   EXPECT_TRUE(b.result.empty());
 }
 
+TEST_P(BusTest, WorkerPoolAppliesRetention) {
+  const int64_t old_job = Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  clock_.Advance(std::chrono::hours(25));  // past feed.fanout's retain_completed (24 h)
+  bus::WorkerPool pool(q(),
+                       {.worker_id_prefix = "cleaner", .wait = seconds(30), .clean_interval = seconds(60)});
+  ASSERT_OK(pool.Handle(
+      kQ, [](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> { return std::string(); },
+      1));
+  ASSERT_OK(pool.Start());  // cleans at once
+  // Wait for the condition (bounded, so a regression fails instead of hanging).
+  const auto give_up = std::chrono::steady_clock::now() + seconds(60);
+  while (q().Get(ctx_, old_job).ok() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_THAT(q().Get(ctx_, old_job).status(), StatusIs(absl::StatusCode::kNotFound));
+  pool.Shutdown(seconds(5));
+}
+
 // ---- Worker processes (fork+exec tests/conformance/bus_worker.cc) ----
 
 struct Child {
