@@ -98,6 +98,16 @@ absl::Status ApplyQueueOverride(std::vector<QueueSettings>& queues, std::string_
     }
     return ValidateQueueSettings(*q);
   }
+  if (field == "round_robin_groups") {
+    if (value == "true" || value == "1") {
+      q->round_robin_groups = true;
+    } else if (value == "false" || value == "0") {
+      q->round_robin_groups = false;
+    } else {
+      return InvalidField(kOp, key, "must be true or false" + got);
+    }
+    return absl::OkStatus();
+  }
   if (field == "jitter") {
     try {
       size_t used = 0;
@@ -115,6 +125,8 @@ absl::Status ApplyQueueOverride(std::vector<QueueSettings>& queues, std::string_
     q->concurrency = static_cast<int>(std::clamp<int64_t>(n, -1, 1 << 20));
   } else if (field == "max_attempts") {
     q->max_attempts = static_cast<int>(std::clamp<int64_t>(n, -1, 1 << 20));
+  } else if (field == "group_concurrency") {
+    q->group_concurrency = static_cast<int>(std::clamp<int64_t>(n, -1, 1 << 20));
   } else if (field == "backoff_base_ms") {
     q->backoff_base = milliseconds(n);
   } else if (field == "backoff_max_ms") {
@@ -148,6 +160,8 @@ absl::Status ValidateQueueSettings(const QueueSettings& s) {
   if (s.dedup_window.count() < 0) return bad("dedup_window_ms", "must not be negative");
   if (s.retain_completed.count() < 0) return bad("retain_completed_ms", "must not be negative");
   if (s.retain_dead.count() < 0) return bad("retain_dead_ms", "must not be negative");
+  if (s.group_concurrency < 0 || s.group_concurrency > 1024)
+    return bad("group_concurrency", "must be in [0, 1024]");
   return absl::OkStatus();
 }
 

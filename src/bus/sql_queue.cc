@@ -260,19 +260,48 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
 absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, const QueueSettings& s,
                                                      std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
-  const std::string sql = std::string(
-                              "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, "
-                              "lease_token = ?, lease_expires_at = ?, updated_at = ? "
-                              "WHERE status = 'WAITING' AND id = (SELECT id FROM jobs WHERE queue = ? AND "
-                              "status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM bus_queues b "
-                              "WHERE b.queue = ? AND b.paused = 1) ORDER BY priority DESC, run_at, id LIMIT 1") +
-                          (pg_ ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kCols;
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         db_.Execute(ctx, sql,
-                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), s.name, Us(now),
-                                      s.name}));
+  const std::string set =
+      "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+      "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND id = (";
+  const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
+  std::string sql;
+  std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now)};
+  if (!s.round_robin_groups) {
+    sql = set + "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND " +
+          not_paused + " ORDER BY priority DESC, run_at, id LIMIT 1" +
+          (pg_ ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kCols;
+    params.insert(params.end(), {s.name, Us(now), s.name});
+  } else {
+    // Round-robin: the group served longest ago first (bus_groups.served_seq), within the top priority;
+    // a group at its concurrency limit is skipped.
+    sql = set +
+          "SELECT j.id FROM jobs j LEFT JOIN bus_groups g ON g.queue = j.queue AND "
+          "g.group_key = COALESCE(j.group_key, '') WHERE j.queue = ? AND j.status = 'WAITING' AND j.run_at "
+          "<= ? "
+          "AND " +
+          not_paused +
+          " AND (? = 0 OR (SELECT COUNT(*) FROM jobs a WHERE a.queue = j.queue AND a.status = 'ACTIVE' AND "
+          "COALESCE(a.group_key, '') = COALESCE(j.group_key, '')) < ?) "
+          "ORDER BY j.priority DESC, COALESCE(g.served_seq, 0), j.run_at, j.id LIMIT 1" +
+          (pg_ ? " FOR UPDATE OF j SKIP LOCKED" : "") + ") RETURNING " + kCols;
+    params.insert(params.end(),
+                  {s.name, Us(now), s.name, int64_t{s.group_concurrency}, int64_t{s.group_concurrency}});
+  }
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, sql, params));
   if (rs.empty()) return std::optional<Job>();
-  return std::optional<Job>(ToJob(rs.front()));
+  Job job = ToJob(rs.front());
+  if (s.round_robin_groups) {
+    DAIRA_RETURN_IF_ERROR(
+        db_.Execute(
+               ctx,
+               "INSERT INTO bus_groups (queue, group_key, served_seq) VALUES (?, ?, (SELECT COALESCE(MAX("
+               "served_seq), 0) + 1 FROM bus_groups WHERE queue = ?)) ON CONFLICT (queue, group_key) DO "
+               "UPDATE "
+               "SET served_seq = excluded.served_seq",
+               {s.name, job.group_key, s.name})
+            .status());
+  }
+  return std::optional<Job>(std::move(job));
 }
 
 void SqlQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::steady_clock::time_point until) {

@@ -297,6 +297,52 @@ TEST_P(BusTest, ConcurrentEnqueuesOfOneKeyMakeOneJob) {
   EXPECT_EQ(c.waiting, 1);
 }
 
+TEST_P(BusTest, GroupsAreServedRoundRobinWithAPerGroupLimit) {
+  ASSERT_OK_AND_ASSIGN(auto grouped, Open(&clock_, "?feed.fanout.round_robin_groups=true"));
+  auto enq = [&](const std::string& group, bus::Queue* into = nullptr) {
+    bus::EnqueueRequest r = Req("{\"g\":\"" + group + "\"}");
+    r.group_key = group;
+    auto res = (into != nullptr ? into : grouped.get())->Enqueue(ctx_, r);
+    EXPECT_OK(res.status());
+    return res.ok() ? res->id : 0;
+  };
+  // A busy tenant enqueues first; the others still get their turn.
+  for (int i = 0; i < 3; ++i) enq("busy");
+  enq("quiet-1");
+  enq("quiet-2");
+  std::vector<std::string> order;
+  std::vector<bus::Job> claimed;
+  for (int i = 0; i < 5; ++i) {
+    auto job = grouped->Next(ctx_, kQ, "w", milliseconds(0));
+    ASSERT_OK(job.status());
+    ASSERT_TRUE(job->has_value());
+    order.push_back((*job)->group_key);
+    claimed.push_back(**job);
+  }
+  EXPECT_THAT(order, ElementsAre("busy", "quiet-1", "quiet-2", "busy", "busy"));
+  for (const auto& j : claimed) ASSERT_OK(grouped->Complete(ctx_, j));
+
+  // At most group_concurrency active jobs per group.
+  ASSERT_OK_AND_ASSIGN(auto limited,
+                       Open(&clock_, "?feed.fanout.round_robin_groups=true&feed.fanout.group_concurrency=1"));
+  enq("busy", limited.get());
+  enq("busy", limited.get());
+  const int64_t other = enq("quiet-1", limited.get());
+  ASSERT_OK_AND_ASSIGN(auto first, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_TRUE(first.has_value());
+  ASSERT_OK_AND_ASSIGN(auto second, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(first->group_key, second->group_key);
+  ASSERT_OK_AND_ASSIGN(auto none, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  EXPECT_FALSE(none.has_value()) << "a second job of a group at its limit was claimed";
+  const bus::Job& busy = first->group_key == "busy" ? *first : *second;
+  ASSERT_OK(limited->Complete(ctx_, busy));
+  ASSERT_OK_AND_ASSIGN(auto third, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->group_key, "busy");
+  EXPECT_TRUE(first->id == other || second->id == other);
+}
+
 TEST_P(BusTest, PauseStopsClaimsUntilResume) {
   const int64_t id = Enq(Req());
   ASSERT_OK(q().Pause(ctx_, kQ));
@@ -708,11 +754,15 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.backoff", "fixed"));
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.jitter", "0.5"));
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.timeout_ms", "1000"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.round_robin_groups", "true"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.group_concurrency", "2"));
   const bus::QueueSettings* q = bus::FindQueue(queues, "video.transcode");
   EXPECT_EQ(q->concurrency, 6);
   EXPECT_EQ(q->backoff, bus::Backoff::kFixed);
   EXPECT_EQ(q->jitter, 0.5);
   EXPECT_EQ(q->timeout, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(q->round_robin_groups);
+  EXPECT_EQ(q->group_concurrency, 2);
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, std::string>>{{"no.such.queue.concurrency", "1"},
                                                         {"video.transcode.colour", "1"},
@@ -721,7 +771,9 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
                                                         {"video.transcode.backoff", "linear"},
                                                         {"video.transcode.jitter", "2"},
                                                         {"video.transcode.timeout_ms", "0"},
-                                                        {"video.transcode.backoff_max_ms", "1"}}) {
+                                                        {"video.transcode.backoff_max_ms", "1"},
+                                                        {"video.transcode.round_robin_groups", "maybe"},
+                                                        {"video.transcode.group_concurrency", "-1"}}) {
     absl::Status s = bus::ApplyQueueOverride(queues, key, value);
     EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << key << "=" << value;
     EXPECT_THAT(std::string(s.message()), HasSubstr(key.substr(0, key.rfind('.')))) << s;

@@ -52,7 +52,8 @@ struct EnqueueRequest {
   // Dedup: a second enqueue with the same key on the same queue within the queue's dedup_window
   // returns the first job's id (EnqueueResult::deduplicated) and enqueues nothing. "" = no dedup.
   std::string idempotency_key;
-  std::string group_key;              // tenant / group, stored for group scheduling (round-robin: not yet)
+  std::string group_key;              // tenant / group: served round-robin when the queue's
+                                      // round_robin_groups is on ("" = the ungrouped jobs' group)
   std::string correlation_id;         // "" = the request context's correlation id
 };
 

@@ -34,6 +34,13 @@ struct QueueSettings {
   std::chrono::milliseconds dedup_window{std::chrono::hours(24)};        // idempotency key window
   std::chrono::milliseconds retain_completed{std::chrono::hours(24)};    // completed jobs kept this long
   std::chrono::milliseconds retain_dead{std::chrono::hours(24 * 7)};     // dead jobs kept this long
+  // Groups (EnqueueRequest::group_key; jobs without one form one group): when on, among the due jobs
+  // of the highest priority the group served longest ago goes first (one busy tenant cannot starve the
+  // others), and at most group_concurrency jobs of one group are active at once (0: no limit; on
+  // Postgres exact for one claimer at a time, best effort under concurrent claimers). Off (default):
+  // group keys are only stored. On costs a scan of the queue's due jobs per claim.
+  bool round_robin_groups = false;
+  int group_concurrency = 0;
 };
 
 // The 18 queues with their defaults (docs/bus.md has the table).
@@ -43,7 +50,8 @@ QueueSettings* FindQueue(std::vector<QueueSettings>& queues, std::string_view na
 const QueueSettings* FindQueue(const std::vector<QueueSettings>& queues, std::string_view name);
 // Applies "<queue>.<field>" = value (fields: concurrency, max_attempts, backoff (fixed|exponential),
 // backoff_base_ms, backoff_max_ms, jitter, timeout_ms, dedup_window_ms, retain_completed_ms,
-// retain_dead_ms). InvalidArgument naming the key for an unknown queue/field or a bad value.
+// retain_dead_ms, round_robin_groups (true|false), group_concurrency). InvalidArgument naming the key for an
+// unknown queue/field or a bad value.
 absl::Status ApplyQueueOverride(std::vector<QueueSettings>& queues, std::string_view key, std::string_view value);
 // OK, or InvalidArgument naming the first field out of range.
 absl::Status ValidateQueueSettings(const QueueSettings& settings);

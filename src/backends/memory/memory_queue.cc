@@ -118,8 +118,31 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
     q.ready.emplace(-jobs_.at(id).priority, at, id);
   }
   if (q.ready.empty()) return std::optional<bus::Job>();
-  const int64_t id = std::get<2>(*q.ready.begin());
-  q.ready.erase(q.ready.begin());
+  auto pick = q.ready.begin();
+  if (s.round_robin_groups) {
+    // Among the top priority's due jobs: the group served longest ago, skipping groups at their limit.
+    std::map<std::string, int> active;
+    if (s.group_concurrency > 0) {
+      for (const auto& [at, aid] : q.active) ++active[jobs_.at(aid).group_key];
+    }
+    pick = q.ready.end();
+    int64_t best_seq = 0;
+    for (auto it = q.ready.begin(); it != q.ready.end(); ++it) {
+      if (pick != q.ready.end() && std::get<0>(*it) != std::get<0>(*pick)) break;
+      const std::string& group = jobs_.at(std::get<2>(*it)).group_key;
+      if (s.group_concurrency > 0 && active[group] >= s.group_concurrency) continue;
+      auto served = q.served.find(group);
+      const int64_t seq = served == q.served.end() ? 0 : served->second;
+      if (pick == q.ready.end() || seq < best_seq) {
+        pick = it;
+        best_seq = seq;
+      }
+    }
+    if (pick == q.ready.end()) return std::optional<bus::Job>();
+    q.served[jobs_.at(std::get<2>(*pick)).group_key] = ++q.serve_seq;
+  }
+  const int64_t id = std::get<2>(*pick);
+  q.ready.erase(pick);
   bus::Job& j = jobs_.at(id);
   j.state = bus::JobState::kActive;
   j.attempt += 1;

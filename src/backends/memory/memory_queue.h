@@ -58,6 +58,8 @@ class MemoryQueue final : public bus::Queue {
     std::set<TimeKey> delayed;    // waiting, by run_at
     std::set<TimeKey> active;     // by lease expiry
     std::map<std::string, int64_t> keys;  // idempotency key -> newest job id
+    std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
+    int64_t serve_seq = 0;
     bool paused = false;
   };
   // All under mu_.

@@ -42,3 +42,13 @@ CREATE TABLE bus_queues (
   paused     INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
   updated_at INTEGER NOT NULL
 );
+
+-- Groups served round-robin (QueueSettings::round_robin_groups): when each group was last served.
+CREATE TABLE bus_groups (
+  queue      TEXT    NOT NULL,
+  group_key  TEXT    NOT NULL,
+  served_seq INTEGER NOT NULL,
+  PRIMARY KEY (queue, group_key)
+);
+-- The per-group concurrency limit counts a group's active jobs.
+CREATE INDEX jobs_group_active_idx ON jobs (queue, group_key) WHERE status = 'ACTIVE';
