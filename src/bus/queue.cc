@@ -276,8 +276,9 @@ void Queue::InterruptWaiters() {
 }
 
 void Queue::Close() {
-  state_->closed.store(true);
+  if (state_->closed.exchange(true)) return;
   WakeAll();
+  OnClose();
 }
 
 bool Queue::closed() const { return state_->closed.load(); }

@@ -139,15 +139,20 @@ absl::StatusOr<std::unique_ptr<Queue>> SqlQueue::Open(store::Database& db, std::
 
 SqlQueue::~SqlQueue() {
   Close();
+  OnClose();  // when Close() already ran: a no-op
+  for (int fd : wake_pipe_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void SqlQueue::OnClose() {
+  std::lock_guard<std::mutex> lock(close_mu_);
   stop_.store(true);
   if (wake_pipe_[1] >= 0) {
     const char c = 1;
     [[maybe_unused]] ssize_t n = write(wake_pipe_[1], &c, 1);
   }
   if (listener_.joinable()) listener_.join();
-  for (int fd : wake_pipe_) {
-    if (fd >= 0) close(fd);
-  }
 }
 
 void SqlQueue::Listen() {

@@ -44,6 +44,7 @@ class SqlQueue final : public Queue {
   void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) override;
   uint64_t WakeCounter() const override;
   void WakeAll() override;
+  void OnClose() override;  // stops the listener thread and closes its LISTEN connection
   absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
                                                             const QueueSettings& queue) override;
   absl::Status DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) override;
@@ -74,6 +75,7 @@ class SqlQueue final : public Queue {
   std::atomic<bool> stop_{false};
   int wake_pipe_[2] = {-1, -1};
   std::thread listener_;
+  std::mutex close_mu_;  // serializes OnClose (Close and the destructor)
 };
 
 }  // namespace daira::inline v0::bus::internal

@@ -144,8 +144,9 @@ class Queue {
   // Makes every Next blocked now return nullopt at once (a WorkerPool shutting down). Later calls wait
   // as usual.
   void InterruptWaiters();
-  // Wakes every blocked Next (which then returns nullopt) and refuses further Next calls with
-  // FailedPrecondition. Idempotent.
+  // Wakes every blocked Next (which then returns nullopt), refuses further Next calls with
+  // FailedPrecondition, and releases the backend's own resources (the Postgres LISTEN connection and
+  // its thread; Platform::Close calls it). Idempotent.
   void Close();
   bool closed() const;
 
@@ -171,6 +172,9 @@ class Queue {
   virtual void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) = 0;
   virtual uint64_t WakeCounter() const = 0;
   virtual void WakeAll() = 0;
+  // Called once by Close() after WakeAll: release what the backend holds besides the database (e.g. a
+  // LISTEN connection). Default: nothing.
+  virtual void OnClose() {}
   // When the next waiting job of `queue` becomes due or the next lease expires, if any.
   virtual absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
                                                                     const QueueSettings& queue) = 0;
