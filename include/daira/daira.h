@@ -56,6 +56,11 @@
 #include "daira/cache/typed.h"
 // blob (media storage)
 #include "daira/blob/store.h"
+// bus
+#include "daira/bus/job.h"
+#include "daira/bus/queue.h"
+#include "daira/bus/queue_settings.h"
+#include "daira/bus/worker_pool.h"
 
 // query
 #include "daira/query/batch_loader.h"

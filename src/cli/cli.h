@@ -48,6 +48,8 @@ Command AddStatsCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddDemoCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddRecountCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddKeysCommand(CLI::App& root, const GlobalOptions& globals);
+Command AddQueuesCommand(CLI::App& root, const GlobalOptions& globals);  // the event bus (queues_command.cc)
+Command AddWorkerCommand(CLI::App& root, const GlobalOptions& globals);  // the event bus (worker_command.cc)
 
 // Prints "daira: <message>" (one line: newlines folded) to stderr and returns `code`.
 int Fail(int code, std::string_view message);

@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
   std::vector<cli::Command> commands = {
       cli::AddMigrateCommand(app, globals), cli::AddSeedCommand(app, globals),
       cli::AddHealthCommand(app, globals),  cli::AddStatsCommand(app, globals),
-      cli::AddDemoCommand(app, globals),
-      cli::AddRecountCommand(app, globals), cli::AddKeysCommand(app, globals),
+      cli::AddDemoCommand(app, globals),    cli::AddRecountCommand(app, globals),
+      cli::AddKeysCommand(app, globals),    cli::AddQueuesCommand(app, globals),
+      cli::AddWorkerCommand(app, globals),
   };
 
   try {
@@ -43,9 +44,11 @@ int main(int argc, char** argv) {
           unknown = arg;
         }
       }
-      msg = unknown.empty() ? "a command is required: migrate, seed, health, stats, demo, recount or keys (see daira --help)"
+      msg = unknown.empty() ? "a command is required: migrate, seed, health, stats, demo, recount, keys, "
+                              "queues or worker (see daira --help)"
                             : "unknown command \"" + unknown +
-                                  "\" (expected migrate, seed, health, stats, demo, recount or keys; see daira --help)";
+                                  "\" (expected migrate, seed, health, stats, demo, recount, keys, queues "
+                                  "or worker; see daira --help)";
     } else {
       msg += " (see daira --help)";
     }

@@ -20,6 +20,7 @@ struct Platform::Impl {
   std::unique_ptr<store::Database> db;
   std::unique_ptr<cache::Cache> cache;  // the cache concern (memory: or redis://)
   std::unique_ptr<blob::Store> blobs;  // Config::blobs (media storage)
+  std::unique_ptr<bus::Queue> bus;  // the event bus (docs/bus.md); destroyed before the database
   services::ServiceDeps deps;
   std::optional<services::Accounts> accounts;
   std::optional<services::Profiles> profiles;
@@ -63,16 +64,6 @@ struct Platform::Impl {
 
 namespace {
 
-// The concerns without a backend yet: their embedded default is accepted (there is nothing to wire),
-// anything else is refused so that a production URL is never silently ignored.
-absl::Status CheckNotYetWired(std::string_view concern, const std::string& url, std::string_view default_url) {
-  if (url == default_url) return absl::OkStatus();
-  const std::string scheme = url.substr(0, url.find(':'));
-  return absl::UnimplementedError("platform: open: " + std::string(concern) + " backend '" + scheme +
-                                  ":' is not available yet (only the embedded default '" +
-                                  std::string(default_url) + "' is accepted)");
-}
-
 // Whether the services read profiles and sessions through `cache` (docs/cache.md, "Which caches the
 // services use"): always through Redis (shared by every instance, so invalidations reach them all);
 // through an in-process cache only on SQLite, the embedded single-process deployment. On Postgres
@@ -86,7 +77,6 @@ bool ServicesReadThrough(const store::Database& db, const cache::Cache& cache) {
 
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
-  DAIRA_RETURN_IF_ERROR(CheckNotYetWired("bus", config.bus, defaults.bus));
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
 
   DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
@@ -110,6 +100,16 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     RequestContext ctx({.correlation_id = "", .caller = "platform:open", .timeout = std::chrono::milliseconds(0)});
     DAIRA_ASSIGN_OR_RETURN(auto migrator, store::Migrator::Create(*impl->db));
     DAIRA_RETURN_IF_ERROR(migrator->Migrate(ctx));
+  }
+  {
+    // The event bus. The default `sqlite:` means "in the database": on a Postgres database, postgres:.
+    std::string bus_url = config.bus;
+    if (bus_url == defaults.bus && impl->db->backend() == store::Backend::kPostgres) bus_url = "postgres:";
+    bus::BusOptions bus_options = options.bus;
+    if (bus_options.clock == nullptr) bus_options.clock = options.clock;
+    auto opened = bus::OpenQueue(bus_url, impl->db.get(), config.database, std::move(bus_options));
+    if (!opened.ok()) return Annotate(opened.status(), "platform: open");
+    impl->bus = *std::move(opened);
   }
   internal::InstanceKeeperOptions instance{.node_id = config.node_id,
                                            .ttl = config.node_lease_ttl,
@@ -217,6 +217,7 @@ realtime::Typing& Platform::typing() { return *impl_->typing; }
 cache::Cache& Platform::cache() { return *impl_->cache; }
 blob::Store& Platform::blobs() { return *impl_->blobs; }
 store::Database& Platform::database() { return *impl_->db; }
+bus::Queue& Platform::bus() { return *impl_->bus; }
 const Config& Platform::config() const { return impl_->config; }
 const services::ServiceDeps& Platform::deps() const { return impl_->deps; }
 bool Platform::closed() const { return impl_->closed.load(std::memory_order_acquire); }
@@ -238,6 +239,7 @@ absl::Status Platform::Close() {
   // Services keep a pointer to the database: it stays alive until the Platform is destroyed, closed,
   // so every later call fails with FailedPrecondition instead of touching freed memory. Closing its
   // pools closes every idle connection now (a SQLite WAL file is checkpointed by its last connection).
+  if (impl_->bus != nullptr) impl_->bus->Close();  // wakes blocked Next calls; refuses new ones
   impl_->db->Close();
   if (impl_->hub != nullptr) impl_->hub->Close().IgnoreError();  // subscriptions end with FailedPrecondition
   return absl::OkStatus();

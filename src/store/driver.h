@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -50,6 +51,17 @@ class ConnectionControl {
   // still hold a pointer to one until they give the connection back (an evicted statement prepares
   // itself again if executed), so the owner frees them only when the lease ends.
   virtual std::vector<std::unique_ptr<Statement>> TakeEvicted() = 0;
+};
+
+// Implemented by connections that can receive server notifications (Postgres LISTEN/NOTIFY), for the
+// event bus's wake-ups. The connection is dedicated to listening (never pooled).
+class NotificationSource {
+ public:
+  virtual ~NotificationSource() = default;
+  // Waits until a notification arrives, `wake_fd` (if >= 0) becomes readable, or `timeout` passes;
+  // returns the payloads received (possibly none). Unavailable when the connection is lost.
+  virtual absl::StatusOr<std::vector<std::string>> WaitForNotifications(std::chrono::milliseconds timeout,
+                                                                        int wake_fd) = 0;
 };
 
 // The backend's control interface of `conn`, or null for a connection that has none (test doubles).

@@ -4,16 +4,18 @@
 //   auto platform = daira::Platform::Open(daira::Config::Embedded("app.db"));
 //   if (!platform.ok()) { std::cerr << platform.status() << "\n"; return 1; }
 //   daira::RequestContext ctx;
-//   auto alice = (*platform)->accounts().Register(ctx, {.email = "a@x.io", .username = "alice", .password = pw});
+//   auto alice = (*platform)->accounts().Register(ctx, {.email = "a@x.io", .username = "alice", .password =
+//   pw});
 //   (*platform)->social().Follow(ctx, bob_id, alice->id);
 //   auto page = (*platform)->feed().Home(ctx, bob_id, {.limit = 20});   // page->items, page->next_cursor
 //   (*platform)->Close();                                                 // or let the destructor do it
 //
 // What Open wires today: the `database` concern (sqlite: or postgres://), migrated to the embedded
-// schema unless PlatformOptions::migrate is false, the `cache` concern (memory: or redis://,
-// docs/cache.md), the `realtime` concern (memory: or redis://…, docs/realtime.md) and the `blobs` concern
-// (file:DIR or s3://…, docs/storage.md). The bus has no backend yet: its embedded default is accepted and
-// a non-default URL is refused with Unimplemented naming the concern, rather than silently ignored.
+// schema unless PlatformOptions::migrate is false, and every other concern: `cache` (memory: or
+// redis://, docs/cache.md), `bus` (memory:, sqlite:, postgres:; the default sqlite: means the database's
+// own backend, docs/bus.md), `realtime` (memory: or redis://…, docs/realtime.md) and `blobs` (file:DIR or
+// s3://…, docs/storage.md). A URL a concern cannot serve yet (bus=redis://) is refused with
+// Unimplemented naming the concern, never silently ignored.
 //
 // Many instances, one database (docs/reliability.md, "Ids and cursor keys across instances"): Open
 // leases a free id-generator node id from the database (or registers the configured Config::node_id)
@@ -40,6 +42,7 @@
 #include "absl/status/statusor.h"
 #include "daira/cache/cache.h"
 #include "daira/blob/store.h"
+#include "daira/bus/queue.h"
 #include "daira/core/clock.h"
 #include "daira/core/config.h"
 #include "daira/core/id.h"
@@ -85,6 +88,9 @@ struct PlatformOptions {
   // database (or Config::node_id). When given, no node id is leased: the caller answers for its node
   // id's uniqueness. Not owned; must outlive the Platform.
   IdGenerator* ids = nullptr;
+  // Event bus queues and their settings (daira/bus/queue.h); `bus=` URL parameters override them.
+  // Its clock, when null, is `clock` above.
+  bus::BusOptions bus{};
 };
 
 class Platform {
@@ -152,6 +158,10 @@ class Platform {
   // Media storage: the blob store Config::blobs names (file:DIR by default, or s3://…). It does not
   // depend on the database and stays usable after Close() until the Platform is destroyed.
   blob::Store& blobs();
+
+  // The event bus the `bus=` URL names (memory:, sqlite: / postgres: in the same database): enqueue
+  // with a request context to join its transaction; bus::Worker / bus::WorkerPool consume.
+  bus::Queue& bus();
 
   // The database every service uses (for transactions spanning services, health, stats).
   store::Database& database();

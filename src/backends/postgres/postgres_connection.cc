@@ -311,6 +311,34 @@ PostgresConnection::~PostgresConnection() {
 
 int PostgresConnection::backend_pid() const { return PQbackendPID(conn_); }
 
+absl::StatusOr<std::vector<std::string>> PostgresConnection::WaitForNotifications(std::chrono::milliseconds timeout,
+                                                                                 int wake_fd) {
+  std::vector<std::string> out;
+  auto drain = [&] {
+    while (PGnotify* n = PQnotifies(conn_)) {
+      out.emplace_back(n->extra != nullptr ? n->extra : "");
+      PQfreemem(n);
+    }
+  };
+  drain();
+  if (!out.empty()) return out;
+  if (broken_ || PQstatus(conn_) != CONNECTION_OK) {
+    broken_ = true;
+    return absl::UnavailableError("postgres: listen: the connection is lost");
+  }
+  pollfd fds[2] = {{PQsocket(conn_), POLLIN, 0}, {wake_fd, POLLIN, 0}};
+  const int n = poll(fds, wake_fd >= 0 ? 2 : 1, static_cast<int>(std::max<int64_t>(0, timeout.count())));
+  if (n < 0 && errno != EINTR) return absl::UnavailableError("postgres: listen: poll failed");
+  if (n > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+    if (PQconsumeInput(conn_) == 0) {
+      broken_ = true;
+      return absl::UnavailableError(absl::StrCat("postgres: listen: ", PQerrorMessage(conn_)));
+    }
+    drain();
+  }
+  return out;
+}
+
 std::string PostgresConnection::ConnectionOption(std::string_view keyword) const {
   std::string out;
   PQconninfoOption* options = PQconninfo(conn_);

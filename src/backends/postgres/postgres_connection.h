@@ -97,7 +97,9 @@ struct PostgresSettings {
 // PostgresConnection (null while connecting).
 void PgNoticeReceiver(void* arg, const pg_result* result);
 
-class PostgresConnection final : public store::Connection, public store::internal::ConnectionControl {
+class PostgresConnection final : public store::Connection,
+                                 public store::internal::ConnectionControl,
+                                 public store::internal::NotificationSource {
  public:
   // How long a cancelled statement's results (or a frozen server) are waited for after the deadline.
   static constexpr std::chrono::milliseconds kCancelGrace{1000};
@@ -127,6 +129,10 @@ class PostgresConnection final : public store::Connection, public store::interna
   void BindRequest(const RequestContext* ctx) override { ctx_ = ctx; }
   std::vector<std::unique_ptr<store::Statement>> TakeEvicted() override;
   const RequestContext* request() const { return ctx_; }
+
+  // NotificationSource (LISTEN/NOTIFY; run `LISTEN channel` first with ExecuteScript).
+  absl::StatusOr<std::vector<std::string>> WaitForNotifications(std::chrono::milliseconds timeout,
+                                                                int wake_fd) override;
 
   // Instrumentation for tests and benchmarks.
   int64_t round_trips() const { return round_trips_; }          // request/response exchanges with the server

@@ -1,0 +1,319 @@
+// The event bus (docs/bus.md) per backend against raw-driver queue loops in the same run.
+//
+// Cases (items/s = jobs/s):
+//   BM_Enqueue/<bus>          one Enqueue per job (each its own transaction on SQL buses)
+//   BM_EnqueueBulk/<bus>      EnqueueMany of 1,000 jobs (one INSERT statement per 500)
+//   BM_EndToEnd/<bus>         1,000 jobs bulk-enqueued, then one worker claims + completes each
+//   BM_RawSqliteQueue         plain sqlite3: INSERT 1,000 rows in one transaction, then per job
+//                             UPDATE … RETURNING claim + DELETE (autocommit), on the same file settings
+//   BM_RawPgSkipLocked        plain libpq: INSERT 1,000 rows in one statement, then per job
+//                             UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING + DELETE
+// Labels say whether a job is durable when Enqueue returns (memory: no; sqlite: WAL, synchronous=normal:
+// survives a process crash, not a power cut; postgres: yes). Postgres cases run when DAIRA_BENCH_PG or
+// DAIRA_TEST_PG holds a URL (schema daira_bus_bench, dropped afterwards).
+//
+//   ./build/release/bench/bus_bench --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daira/bus/queue.h"
+#include "daira/core/request_context.h"
+#include "daira/store/database.h"
+#include "daira/store/migrator.h"
+
+namespace {
+
+namespace bus = daira::bus;
+namespace store = daira::store;
+using daira::RequestContext;
+
+constexpr int kBatch = 1000;
+constexpr char kQueue[] = "analytics.ingest";
+
+struct Backend {
+  std::string name;
+  std::string db_url;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<bus::Queue> queue;
+  const char* durable;
+};
+
+std::string g_sqlite_file;
+std::string g_pg_url;  // scoped to the bench schema
+std::vector<std::unique_ptr<Backend>> g_backends;
+
+bus::EnqueueRequest Req() {
+  bus::EnqueueRequest r;
+  r.queue = kQueue;
+  r.name = "event";
+  r.payload = R"({"user":42,"kind":"view"})";
+  return r;
+}
+
+void Drain(Backend& b) {
+  RequestContext ctx;
+  while (true) {
+    auto job = b.queue->Next(ctx, kQueue, "bench", std::chrono::milliseconds(0));
+    if (!job.ok() || !job->has_value()) return;
+    (void)b.queue->Complete(ctx, **job);
+  }
+}
+
+void Clean(Backend& b) {
+  if (b.db != nullptr) (void)b.db->Execute(RequestContext(), "DELETE FROM jobs");
+}
+
+// Every case starts from an empty queue (what the previous one left is consumed first, untimed).
+void Reset(Backend& b) {
+  Drain(b);
+  Clean(b);
+}
+
+void BM_Enqueue(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  RequestContext ctx;
+  const bus::EnqueueRequest r = Req();
+  for (auto _ : state) {
+    auto res = b->queue->Enqueue(ctx, r);
+    if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+void BM_EnqueueBulk(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  RequestContext ctx;
+  const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
+  for (auto _ : state) {
+    auto res = b->queue->EnqueueMany(ctx, batch);
+    if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+void BM_EndToEnd(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  RequestContext ctx;
+  const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
+  bus::Worker worker(*b->queue, kQueue, "bench");
+  for (auto _ : state) {
+    auto res = b->queue->EnqueueMany(ctx, batch);
+    if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+    for (int i = 0; i < kBatch; ++i) {
+      auto job = worker.Next(ctx, std::chrono::milliseconds(0));
+      if (!job.ok() || !job->has_value()) {
+        state.SkipWithError("no job");
+        break;
+      }
+      if (!worker.Complete(ctx, **job).ok()) state.SkipWithError("complete failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+// ---- Raw baselines ----
+
+bool SqliteExec(sqlite3* db, const char* sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+void BM_RawSqliteQueue(benchmark::State& state) {
+  const std::string path = g_sqlite_file + ".raw";
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    state.SkipWithError("sqlite3_open");
+    return;
+  }
+  SqliteExec(db, "PRAGMA journal_mode=WAL");
+  SqliteExec(db, "PRAGMA synchronous=NORMAL");
+  SqliteExec(db,
+             "CREATE TABLE IF NOT EXISTS q (id INTEGER PRIMARY KEY, payload TEXT NOT NULL, status INTEGER "
+             "NOT NULL)");
+  sqlite3_stmt* ins = nullptr;
+  sqlite3_stmt* claim = nullptr;
+  sqlite3_stmt* del = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO q (payload, status) VALUES (?, 0)", -1, &ins, nullptr);
+  sqlite3_prepare_v2(
+      db,
+      "UPDATE q SET status = 1 WHERE id = (SELECT id FROM q WHERE status = 0 ORDER BY id LIMIT 1) "
+      "RETURNING id, payload",
+      -1, &claim, nullptr);
+  sqlite3_prepare_v2(db, "DELETE FROM q WHERE id = ?", -1, &del, nullptr);
+  const std::string payload = Req().payload;
+  for (auto _ : state) {
+    SqliteExec(db, "BEGIN IMMEDIATE");
+    for (int i = 0; i < kBatch; ++i) {
+      sqlite3_bind_text(ins, 1, payload.data(), static_cast<int>(payload.size()), SQLITE_STATIC);
+      sqlite3_step(ins);
+      sqlite3_reset(ins);
+    }
+    SqliteExec(db, "COMMIT");
+    for (int i = 0; i < kBatch; ++i) {
+      if (sqlite3_step(claim) != SQLITE_ROW) {
+        state.SkipWithError("raw claim found nothing");
+        break;
+      }
+      const int64_t id = sqlite3_column_int64(claim, 0);
+      sqlite3_reset(claim);
+      sqlite3_bind_int64(del, 1, id);
+      sqlite3_step(del);
+      sqlite3_reset(del);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel("durable at return: process crash (WAL, synchronous=normal)");
+  sqlite3_finalize(ins);
+  sqlite3_finalize(claim);
+  sqlite3_finalize(del);
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+}
+
+bool PgOk(PGresult* r) {
+  const bool ok =
+      r != nullptr && (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+  PQclear(r);
+  return ok;
+}
+
+void BM_RawPgSkipLocked(benchmark::State& state) {
+  PGconn* conn = PQconnectdb(g_pg_url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    state.SkipWithError("PQconnectdb");
+    PQfinish(conn);
+    return;
+  }
+  PgOk(PQexec(conn,
+              "CREATE TABLE IF NOT EXISTS raw_q (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+              "payload JSONB NOT NULL, status SMALLINT NOT NULL)"));
+  PgOk(PQprepare(conn, "ins",
+                 "INSERT INTO raw_q (payload, status) SELECT $1::jsonb, 0 FROM generate_series(1, $2::int)",
+                 2, nullptr));
+  PgOk(PQprepare(
+      conn, "claim",
+      "UPDATE raw_q SET status = 1 WHERE id = (SELECT id FROM raw_q WHERE status = 0 ORDER BY id LIMIT 1 "
+      "FOR UPDATE SKIP LOCKED) RETURNING id, payload",
+      0, nullptr));
+  PgOk(PQprepare(conn, "del", "DELETE FROM raw_q WHERE id = $1", 1, nullptr));
+  const std::string payload = Req().payload;
+  const std::string batch = std::to_string(kBatch);
+  for (auto _ : state) {
+    const char* ins_params[2] = {payload.c_str(), batch.c_str()};
+    if (!PgOk(PQexecPrepared(conn, "ins", 2, ins_params, nullptr, nullptr, 0)))
+      state.SkipWithError("raw insert");
+    for (int i = 0; i < kBatch; ++i) {
+      PGresult* r = PQexecPrepared(conn, "claim", 0, nullptr, nullptr, nullptr, 0);
+      if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        PQclear(r);
+        state.SkipWithError("raw claim found nothing");
+        break;
+      }
+      const std::string id = PQgetvalue(r, 0, 0);
+      PQclear(r);
+      const char* del_params[1] = {id.c_str()};
+      PgOk(PQexecPrepared(conn, "del", 1, del_params, nullptr, nullptr, 0));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel("durable at return: yes");
+  PQfinish(conn);
+}
+
+std::string WithParam(const std::string& url, const std::string& param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+bool SetUpPostgres(const std::string& admin_url) {
+  PGconn* conn = PQconnectdb(admin_url.c_str());
+  const bool ok = PQstatus(conn) == CONNECTION_OK &&
+                  PgOk(PQexec(conn, "DROP SCHEMA IF EXISTS daira_bus_bench CASCADE")) &&
+                  PgOk(PQexec(conn, "CREATE SCHEMA daira_bus_bench"));
+  PQfinish(conn);
+  if (ok) g_pg_url = WithParam(admin_url, "options=-csearch_path%3Ddaira_bus_bench");
+  return ok;
+}
+
+void TearDownPostgres(const std::string& admin_url) {
+  PGconn* conn = PQconnectdb(admin_url.c_str());
+  if (PQstatus(conn) == CONNECTION_OK) PgOk(PQexec(conn, "DROP SCHEMA IF EXISTS daira_bus_bench CASCADE"));
+  PQfinish(conn);
+}
+
+std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url, const char* durable) {
+  auto b = std::make_unique<Backend>();
+  b->name = name;
+  b->db_url = db_url;
+  b->durable = durable;
+  if (!db_url.empty()) {
+    auto db = store::Database::Open(db_url);
+    if (!db.ok()) {
+      std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(db.status().message()).c_str());
+      return nullptr;
+    }
+    b->db = *std::move(db);
+    RequestContext ctx;
+    auto migrator = store::Migrator::Create(*b->db);
+    if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return nullptr;
+  }
+  auto q = bus::OpenQueue(name + ":", b->db.get(), db_url);
+  if (!q.ok()) {
+    std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(q.status().message()).c_str());
+    return nullptr;
+  }
+  b->queue = *std::move(q);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  g_sqlite_file =
+      (std::filesystem::temp_directory_path() / ("daira-bus-bench-" + std::to_string(getpid()) + ".db"))
+          .string();
+  std::string pg_admin;
+  for (const char* name : {"DAIRA_BENCH_PG", "DAIRA_TEST_PG"}) {
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
+      pg_admin = v;
+      break;
+    }
+  }
+  if (auto m = Open("memory", "", "no (in-process)")) g_backends.push_back(std::move(m));
+  if (auto s = Open("sqlite", "sqlite:" + g_sqlite_file, "process crash (WAL, synchronous=normal)")) {
+    g_backends.push_back(std::move(s));
+  }
+  if (!pg_admin.empty() && SetUpPostgres(pg_admin)) {
+    if (auto p = Open("postgres", g_pg_url, "yes")) g_backends.push_back(std::move(p));
+  } else {
+    std::fprintf(stderr, "bus_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
+  }
+  for (auto& b : g_backends) {
+    benchmark::RegisterBenchmark(("BM_Enqueue/" + b->name).c_str(), BM_Enqueue, b.get())->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_EnqueueBulk/" + b->name).c_str(), BM_EnqueueBulk, b.get())
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get())->UseRealTime();
+  }
+  benchmark::RegisterBenchmark("BM_RawSqliteQueue", BM_RawSqliteQueue)->UseRealTime();
+  if (!g_pg_url.empty())
+    benchmark::RegisterBenchmark("BM_RawPgSkipLocked", BM_RawPgSkipLocked)->UseRealTime();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  g_backends.clear();
+  if (!pg_admin.empty()) TearDownPostgres(pg_admin);
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(g_sqlite_file + suffix);
+  return 0;
+}

@@ -1,0 +1,260 @@
+// The event bus: durable job queues with priorities, delays, retries, dead letters, dedup and leases.
+//
+//   // Producer: joins the request's open transaction on SQL backends, so the job exists iff it commits.
+//   DAIRA_RETURN_IF_ERROR(db.RunInTransaction(ctx, [&](store::Connection&) -> absl::Status {
+//     DAIRA_RETURN_IF_ERROR(platform.content().CreatePost(ctx, ...).status());
+//     return queue.Enqueue(ctx, {.queue = "feed.fanout", .payload = R"({"post":1})"}).status();
+//   }));
+//   // Consumer (pull): claim, work, complete or fail — see bus::Worker below and bus::WorkerPool.
+//   bus::Worker worker(queue, "feed.fanout", "host-1:pid-7:w0");
+//   DAIRA_ASSIGN_OR_RETURN(std::optional<bus::Job> job, worker.Next(ctx, std::chrono::seconds(5)));
+//   if (job) DAIRA_RETURN_IF_ERROR(worker.Complete(ctx, *job, R"({"ok":true})"));
+//
+// Backends (bus=URL): `memory:` (in-process, not durable), `sqlite:` (the database file), `postgres:`
+// (the database; FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups). docs/bus.md states what each promises.
+// Delivery is at-least-once: a job whose worker died or overran its lease runs again, and the old
+// worker's late Complete/Fail is refused (fencing by lease token). Handlers must be idempotent.
+//
+// Thread-safety: a Queue is safe to use from any number of threads; Next may block (up to its timeout)
+// in many threads at once. Close() wakes every blocked Next.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daira/bus/job.h"
+#include "daira/bus/queue_settings.h"
+#include "daira/core/clock.h"
+#include "daira/core/request_context.h"
+
+namespace daira::inline v0::store {
+class Database;
+}  // namespace daira::inline v0::store
+
+namespace daira::inline v0::bus {
+
+struct BusOptions {
+  std::vector<QueueSettings> queues = DefaultQueues();  // the queues that exist; others are refused
+  const Clock* clock = nullptr;                         // null: Clock::System(); not owned
+  // Longest a blocked Next sleeps before looking again when nothing woke it (a job enqueued by another
+  // process on SQLite, a delayed job becoming due is computed exactly). Default 1 s.
+  std::chrono::milliseconds idle_recheck{1000};
+};
+
+// Counts of one queue's jobs by state (kWaiting split into ready now / delayed).
+struct QueueCounts {
+  std::string queue;
+  int64_t waiting = 0;    // due now
+  int64_t delayed = 0;    // waiting with run_at in the future (retries in backoff included)
+  int64_t active = 0;
+  int64_t completed = 0;
+  int64_t dead = 0;
+  int64_t cancelled = 0;
+  bool paused = false;
+};
+
+// What a backend promises (docs/bus.md).
+struct QueueTraits {
+  bool durable = false;               // an enqueued job survives a process crash
+  bool transactional_enqueue = false; // in the caller's SQL transaction: exists iff it commits (memory:
+                                      // enqueued after the commit, never after a rollback, but not durable)
+  bool cross_process = false;         // several processes may produce and consume the same queues
+};
+
+class Queue {
+ public:
+  virtual ~Queue();
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  // "memory", "sqlite", "postgres".
+  virtual std::string_view Name() const = 0;
+  virtual QueueTraits traits() const = 0;
+  const BusOptions& options() const { return options_; }
+  // The settings of `queue`, or null when no such queue is configured.
+  const QueueSettings* Settings(std::string_view queue) const;
+
+  // ---- Producer ----
+  // Enqueues one job. On SQL backends it runs inside the transaction bound to `ctx` when there is one
+  // (joined as a savepoint), so the job exists iff that transaction commits. InvalidArgument naming the
+  // field (queue, payload, delay, max_attempts) enqueues nothing; else the store's errors.
+  absl::StatusOr<EnqueueResult> Enqueue(const RequestContext& ctx, const EnqueueRequest& request);
+  // Enqueues all or none (one transaction; one INSERT statement per batch on SQL backends when no
+  // request carries an idempotency key). Any invalid request fails the whole batch with InvalidArgument
+  // naming `requests[i].field`. Results are in request order.
+  absl::StatusOr<std::vector<EnqueueResult>> EnqueueMany(const RequestContext& ctx,
+                                                         const std::vector<EnqueueRequest>& requests);
+
+  // ---- Consumer (pull; bus::Worker wraps these for one queue) ----
+  // Claims the next due job of `queue` (highest priority, then oldest run_at, then oldest id) for
+  // `worker_id`, with a lease of the queue's timeout; waits up to `timeout` for one (0: do not wait).
+  // Jobs whose lease expired are recovered first (another attempt, or the dead-letter state once
+  // max_attempts were spent). Returns nullopt when none became available in time, or when the queue is
+  // paused. InvalidArgument for an unknown queue; FailedPrecondition after Close() or when `ctx` is
+  // bound to a transaction (a claim commits by itself). Complete/Fail/Progress may run inside the
+  // caller's transaction on SQL buses: the job's outcome then commits or rolls back with the work.
+  absl::StatusOr<std::optional<Job>> Next(const RequestContext& ctx, std::string_view queue,
+                                          std::string_view worker_id, std::chrono::milliseconds timeout);
+  // Finishes a claimed job with `result_json` (JSON text; "" stores nothing). FailedPrecondition
+  // "lease lost" when the lease expired or the job was taken over (fencing): nothing changes then.
+  absl::Status Complete(const RequestContext& ctx, const Job& job, std::string_view result_json = "");
+  // Records a failed attempt (message appended to the error history): the job waits RetryDelay(...)
+  // for its next attempt, or goes to the dead-letter state after max_attempts. FailedPrecondition when
+  // the lease was lost.
+  absl::Status Fail(const RequestContext& ctx, const Job& job, std::string_view message);
+  // Stores progress (JSON text) on a claimed job. FailedPrecondition when the lease was lost.
+  absl::Status Progress(const RequestContext& ctx, const Job& job, std::string_view progress_json);
+  // Extends the lease to now + `extension` (> 0); returns the new expiry. FailedPrecondition when the
+  // lease was already lost (it cannot be revived).
+  absl::StatusOr<Clock::TimePoint> ExtendLease(const RequestContext& ctx, const Job& job,
+                                               std::chrono::milliseconds extension);
+  // Gives a claimed job back unrun (graceful shutdown): waiting again at once, the attempt not counted.
+  // FailedPrecondition when the lease was lost.
+  absl::Status Release(const RequestContext& ctx, const Job& job);
+
+  // ---- Administration ----
+  // NotFound naming the id.
+  absl::StatusOr<Job> Get(const RequestContext& ctx, int64_t id);
+  // Cancels a waiting (or delayed) job. NotFound; FailedPrecondition when it is not waiting (a running
+  // job is not interrupted here).
+  absl::Status Cancel(const RequestContext& ctx, int64_t id);
+  // Paused: Next returns nothing for the queue (jobs still enqueue). Persistent on SQL backends and
+  // seen by every process.
+  absl::Status Pause(const RequestContext& ctx, std::string_view queue);
+  absl::Status Resume(const RequestContext& ctx, std::string_view queue);
+  absl::StatusOr<QueueCounts> Counts(const RequestContext& ctx, std::string_view queue);
+  // Jobs by state, oldest first, at most `limit` (1..10000).
+  absl::StatusOr<std::vector<Job>> List(const RequestContext& ctx, std::string_view queue, JobState state,
+                                        int limit = 100);
+  // Moves dead jobs of `queue` back to waiting with a fresh attempt budget (their error history kept);
+  // `ids` empty: every dead job of the queue. Returns how many moved (ids not dead are ignored).
+  absl::StatusOr<int64_t> Replay(const RequestContext& ctx, std::string_view queue,
+                                 const std::vector<int64_t>& ids = {});
+  // Recovers the jobs of `queue` whose lease expired (Next does this itself); returns how many.
+  absl::StatusOr<int64_t> RecoverStalled(const RequestContext& ctx, std::string_view queue);
+  // Deletes completed/cancelled and dead jobs older than the queue's retention; returns how many.
+  absl::StatusOr<int64_t> Clean(const RequestContext& ctx, std::string_view queue);
+
+  // Makes every Next blocked now return nullopt at once (a WorkerPool shutting down). Later calls wait
+  // as usual.
+  void InterruptWaiters();
+  // Wakes every blocked Next (which then returns nullopt), refuses further Next calls with
+  // FailedPrecondition, and releases the backend's own resources (the Postgres LISTEN connection and
+  // its thread; Platform::Close calls it). Idempotent.
+  void Close();
+  bool closed() const;
+
+ protected:
+  explicit Queue(BusOptions options);
+  const Clock& clock() const { return *clock_; }
+
+  // A validated request with its derived fields resolved (max_attempts, correlation id, run_at).
+  struct NewJob {
+    const EnqueueRequest* request;
+    int max_attempts;
+    std::string correlation_id;
+    Clock::TimePoint run_at;
+  };
+  // Backends implement these; arguments are validated and the queue exists.
+  virtual absl::StatusOr<std::vector<EnqueueResult>> DoEnqueue(const RequestContext& ctx,
+                                                               const std::vector<NewJob>& jobs) = 0;
+  // Claims at most one due job (no waiting): nullopt if none.
+  virtual absl::StatusOr<std::optional<Job>> DoClaim(const RequestContext& ctx, const QueueSettings& queue,
+                                                     std::string_view worker_id, int64_t token) = 0;
+  // Blocks until something may have changed for `queue`, `until` passes, or Close(). Returns at once
+  // when the queue was notified since `seen` (a counter from WakeCounter).
+  virtual void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) = 0;
+  virtual uint64_t WakeCounter() const = 0;
+  virtual void WakeAll() = 0;
+  // Called once by Close() after WakeAll: release what the backend holds besides the database (e.g. a
+  // LISTEN connection). Default: nothing.
+  virtual void OnClose() {}
+  // When the next waiting job of `queue` becomes due or the next lease expires, if any.
+  virtual absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
+                                                                    const QueueSettings& queue) = 0;
+  // The fenced transitions: apply only while `job.lease_token` still holds the lease and it has not
+  // expired at `now`; FailedPrecondition "lease lost" otherwise.
+  enum class Outcome { kComplete, kRetry, kDead, kRelease, kProgress, kExtend };
+  struct Transition {
+    Outcome outcome;
+    Clock::TimePoint now;
+    std::string text;                   // result / progress JSON, or the error message
+    Clock::TimePoint when{};            // kRetry: next run_at; kExtend: new expiry
+    std::string worker;                 // kRetry/kDead: who failed it
+  };
+  virtual absl::Status DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) = 0;
+  // FailedPrecondition "bus: <op>: job N lease lost (...)": what DoTransition returns when fenced off.
+  static absl::Status LeaseLost(Outcome outcome, int64_t job_id);
+  virtual absl::StatusOr<Job> DoGet(const RequestContext& ctx, int64_t id) = 0;
+  virtual absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) = 0;
+  virtual absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) = 0;
+  virtual absl::StatusOr<QueueCounts> DoCounts(const RequestContext& ctx, const QueueSettings& queue) = 0;
+  virtual absl::StatusOr<std::vector<Job>> DoList(const RequestContext& ctx, const QueueSettings& queue,
+                                                  JobState state, int limit) = 0;
+  virtual absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const QueueSettings& queue,
+                                           const std::vector<int64_t>& ids) = 0;
+  virtual absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const QueueSettings& queue) = 0;
+  virtual absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const QueueSettings& queue) = 0;
+
+ private:
+  absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;
+  absl::StatusOr<NewJob> Validate(const RequestContext& ctx, const EnqueueRequest& request,
+                                  std::string_view field_prefix) const;
+  absl::Status Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,
+                      std::string text);
+  BusOptions options_;
+  const Clock* clock_;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The pull API for one queue and one worker identity: a thin, copyable view over a Queue.
+// Thread-safety: as Queue; use one Worker (one worker id) per thread for readable lease owners.
+class Worker {
+ public:
+  // `queue` must outlive the Worker. `worker_id` names the lease owner ("" = "host:pid:<n>").
+  Worker(Queue& queue, std::string queue_name, std::string worker_id = "");
+  const std::string& queue_name() const { return queue_name_; }
+  const std::string& worker_id() const { return worker_id_; }
+  absl::StatusOr<std::optional<Job>> Next(const RequestContext& ctx, std::chrono::milliseconds timeout) {
+    return queue_->Next(ctx, queue_name_, worker_id_, timeout);
+  }
+  absl::Status Complete(const RequestContext& ctx, const Job& job, std::string_view result_json = "") {
+    return queue_->Complete(ctx, job, result_json);
+  }
+  absl::Status Fail(const RequestContext& ctx, const Job& job, std::string_view message) {
+    return queue_->Fail(ctx, job, message);
+  }
+  absl::Status Progress(const RequestContext& ctx, const Job& job, std::string_view progress_json) {
+    return queue_->Progress(ctx, job, progress_json);
+  }
+  absl::StatusOr<Clock::TimePoint> ExtendLease(const RequestContext& ctx, const Job& job,
+                                               std::chrono::milliseconds extension) {
+    return queue_->ExtendLease(ctx, job, extension);
+  }
+  absl::Status Release(const RequestContext& ctx, const Job& job) { return queue_->Release(ctx, job); }
+
+ private:
+  Queue* queue_;
+  std::string queue_name_;
+  std::string worker_id_;
+};
+
+// A worker id for this process: "<host>:<pid>:<suffix>".
+std::string DefaultWorkerId(std::string_view suffix);
+
+// Opens the bus a `bus=` URL names: "memory:", "sqlite:" (on `db`, which must be SQLite), "postgres:"
+// (on `db`, which must be Postgres; `database_url` is its URL, used to open the LISTEN connection).
+// URL parameters "<queue>.<field>=<value>" override queue settings (ApplyQueueOverride). `db` must
+// outlive the queue. InvalidArgument for an unknown scheme, a backend that does not match `db`, or a
+// bad parameter; Unimplemented for redis:// (not yet).
+absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Database* db,
+                                                 std::string_view database_url, BusOptions options = {});
+
+}  // namespace daira::inline v0::bus

@@ -1,0 +1,71 @@
+// A pool of worker threads per queue running C++ handlers, on top of the pull API (bus::Queue::Next).
+//
+//   bus::WorkerPool pool(queue);
+//   DAIRA_RETURN_IF_ERROR(pool.Handle("video.transcode",
+//       [&](const RequestContext& ctx, const bus::Job& job) -> absl::StatusOr<std::string> {
+//         DAIRA_RETURN_IF_ERROR(Transcode(ctx, job.payload));     // an error → Fail (retry / dead letter)
+//         return std::string(R"({"ok":true})");                    // → Complete with this result
+//       }));
+//   DAIRA_RETURN_IF_ERROR(pool.Start());                          // QueueSettings::concurrency threads
+//   ...
+//   pool.Shutdown(std::chrono::seconds(10));                      // graceful
+//
+// Handlers run on the pool's threads with a context carrying the job's correlation id (caller
+// "worker:<queue>"). Host languages should prefer the pull API (Worker) over handlers on these threads.
+//
+// Thread-safety: Handle before Start; Start and Shutdown from one thread; processed()/failed() any time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "daira/bus/queue.h"
+
+namespace daira::inline v0::bus {
+
+// Returns the result JSON ("" for none) to complete the job, or an error to fail this attempt.
+using Handler = std::function<absl::StatusOr<std::string>(const RequestContext& ctx, const Job& job)>;
+
+struct WorkerPoolOptions {
+  std::string worker_id_prefix;              // "" = "<host>:<pid>"; threads append ":<queue>:<n>"
+  std::chrono::milliseconds wait{5000};      // how long one Next blocks before looking again
+  // Retention: one thread per handled queue runs Queue::Clean this often (by the queue's clock), first
+  // at Start. 0: never (call Clean yourself). Default 1 min.
+  std::chrono::milliseconds clean_interval{60000};
+};
+
+class WorkerPool {
+ public:
+  // `queue` must outlive the pool.
+  explicit WorkerPool(Queue& queue, WorkerPoolOptions options = {});
+  ~WorkerPool();  // Shutdown(0) if still running
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Registers the handler of `queue` with `concurrency` threads (0: the queue's setting).
+  // InvalidArgument for an unknown queue or concurrency < 0; FailedPrecondition after Start or when the
+  // queue already has a handler.
+  absl::Status Handle(std::string_view queue, Handler handler, int concurrency = 0);
+  // Starts the threads. FailedPrecondition when already started.
+  absl::Status Start();
+  // Stops claiming at once; waits up to `deadline` for the jobs in flight to finish; releases those
+  // still running then (they wait again, another worker may take them, and their handler's late
+  // completion is refused), then waits for their handlers to return and joins every thread.
+  // Idempotent.
+  void Shutdown(std::chrono::milliseconds deadline);
+
+  int64_t processed() const;  // jobs completed by this pool
+  int64_t failed() const;     // attempts failed by this pool (handler errors)
+  int64_t released() const;   // jobs released at shutdown
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace daira::inline v0::bus

@@ -1,0 +1,364 @@
+#include "backends/memory/memory_queue.h"
+
+#include <algorithm>
+
+#include "daira/core/status.h"
+#include "daira/store/open_transaction.h"
+
+namespace daira::inline v0::backends {
+
+namespace {
+
+int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<bus::Queue>> MemoryQueue::Open(bus::BusOptions options) {
+  for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(bus::ValidateQueueSettings(q));
+  return std::unique_ptr<bus::Queue>(new MemoryQueue(std::move(options)));
+}
+
+void MemoryQueue::Notify() {
+  ++wakes_;
+  cv_.notify_all();
+}
+
+void MemoryQueue::InsertLocked(bus::Job job) {
+  const int64_t id = job.id;
+  auto [it, inserted] = jobs_.emplace(id, std::move(job));
+  if (!inserted) return;
+  bus::Job& j = it->second;
+  PerQueue& q = Q(j.queue);
+  if (!j.idempotency_key.empty()) q.keys[j.idempotency_key] = id;
+  q.delayed.emplace(Us(j.run_at), id);
+}
+
+void MemoryQueue::MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at) {
+  job.state = bus::JobState::kWaiting;
+  job.run_at = run_at;
+  job.lease_owner.clear();
+  job.lease_token = 0;
+  job.lease_expires_at = {};
+  Q(job.queue).delayed.emplace(Us(run_at), job.id);
+}
+
+void MemoryQueue::RemoveFromIndexesLocked(const bus::Job& job) {
+  PerQueue& q = Q(job.queue);
+  if (job.state == bus::JobState::kWaiting) {
+    q.delayed.erase({Us(job.run_at), job.id});
+    q.ready.erase({-job.priority, Us(job.run_at), job.id});
+  } else if (job.state == bus::JobState::kActive) {
+    q.active.erase({Us(job.lease_expires_at), job.id});
+  }
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const RequestContext& ctx,
+                                                                       const std::vector<NewJob>& jobs) {
+  const Clock::TimePoint now = clock().Now();
+  std::vector<bus::EnqueueResult> out;
+  std::vector<bus::Job> fresh;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
+    for (const NewJob& nj : jobs) {
+      const bus::EnqueueRequest& r = *nj.request;
+      if (!r.idempotency_key.empty()) {
+        auto b = batch_keys.find({r.queue, r.idempotency_key});
+        if (b != batch_keys.end()) {
+          out.push_back({.id = b->second, .deduplicated = true});
+          continue;
+        }
+        PerQueue& q = Q(r.queue);
+        auto k = q.keys.find(r.idempotency_key);
+        if (k != q.keys.end()) {
+          auto j = jobs_.find(k->second);
+          if (j != jobs_.end() && j->second.created_at > now - Settings(r.queue)->dedup_window) {
+            out.push_back({.id = j->first, .deduplicated = true});
+            continue;
+          }
+        }
+      }
+      bus::Job job;
+      job.id = next_id_++;
+      job.queue = r.queue;
+      job.name = r.name;
+      job.payload = r.payload;
+      job.priority = r.priority;
+      job.run_at = nj.run_at;
+      job.max_attempts = nj.max_attempts;
+      job.idempotency_key = r.idempotency_key;
+      job.group_key = r.group_key;
+      job.correlation_id = nj.correlation_id;
+      job.created_at = job.updated_at = now;
+      if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = job.id;
+      out.push_back({.id = job.id, .deduplicated = false});
+      fresh.push_back(std::move(job));
+    }
+  }
+  if (fresh.empty()) return out;
+  auto publish = [this, fresh = std::move(fresh)]() mutable {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& j : fresh) InsertLocked(std::move(j));
+    Notify();
+  };
+  // In a bound transaction the jobs appear only once it commits (dropped on rollback).
+  store::AfterCommit(ctx, std::move(publish));
+  return out;
+}
+
+absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContext&, const bus::QueueSettings& s,
+                                                            std::string_view worker_id, int64_t token) {
+  const Clock::TimePoint now = clock().Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  PerQueue& q = Q(s.name);
+  if (q.paused) return std::optional<bus::Job>();
+  while (!q.delayed.empty() && q.delayed.begin()->first <= Us(now)) {
+    const auto [at, id] = *q.delayed.begin();
+    q.delayed.erase(q.delayed.begin());
+    q.ready.emplace(-jobs_.at(id).priority, at, id);
+  }
+  if (q.ready.empty()) return std::optional<bus::Job>();
+  auto pick = q.ready.begin();
+  if (s.round_robin_groups) {
+    // Among the top priority's due jobs: the group served longest ago, skipping groups at their limit.
+    std::map<std::string, int> active;
+    if (s.group_concurrency > 0) {
+      for (const auto& [at, aid] : q.active) ++active[jobs_.at(aid).group_key];
+    }
+    pick = q.ready.end();
+    int64_t best_seq = 0;
+    for (auto it = q.ready.begin(); it != q.ready.end(); ++it) {
+      if (pick != q.ready.end() && std::get<0>(*it) != std::get<0>(*pick)) break;
+      const std::string& group = jobs_.at(std::get<2>(*it)).group_key;
+      if (s.group_concurrency > 0 && active[group] >= s.group_concurrency) continue;
+      auto served = q.served.find(group);
+      const int64_t seq = served == q.served.end() ? 0 : served->second;
+      if (pick == q.ready.end() || seq < best_seq) {
+        pick = it;
+        best_seq = seq;
+      }
+    }
+    if (pick == q.ready.end()) return std::optional<bus::Job>();
+    q.served[jobs_.at(std::get<2>(*pick)).group_key] = ++q.serve_seq;
+  }
+  const int64_t id = std::get<2>(*pick);
+  q.ready.erase(pick);
+  bus::Job& j = jobs_.at(id);
+  j.state = bus::JobState::kActive;
+  j.attempt += 1;
+  j.lease_owner = std::string(worker_id);
+  j.lease_token = token;
+  j.lease_expires_at = now + s.timeout;
+  j.updated_at = now;
+  q.active.emplace(Us(j.lease_expires_at), id);
+  return std::optional<bus::Job>(j);
+}
+
+void MemoryQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::steady_clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, until, [&] { return wakes_ != seen || closed(); });
+}
+
+uint64_t MemoryQueue::WakeCounter() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wakes_;
+}
+
+void MemoryQueue::WakeAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Notify();
+}
+
+absl::StatusOr<std::optional<Clock::TimePoint>> MemoryQueue::DoNextDue(const RequestContext&,
+                                                                       const bus::QueueSettings& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PerQueue& q = Q(s.name);
+  std::optional<int64_t> best;
+  if (!q.delayed.empty()) best = q.delayed.begin()->first;
+  if (!q.active.empty()) best = std::min(best.value_or(INT64_MAX), q.active.begin()->first);
+  if (!best.has_value()) return std::optional<Clock::TimePoint>();
+  return std::optional<Clock::TimePoint>(FromUnixMicros(*best));
+}
+
+absl::Status MemoryQueue::DoTransition(const RequestContext&, const bus::Job& claimed, const Transition& t) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(claimed.id);
+  if (it == jobs_.end()) return LeaseLost(t.outcome, claimed.id);
+  bus::Job& j = it->second;
+  if (j.state != bus::JobState::kActive || j.lease_token != claimed.lease_token || j.lease_expires_at <= t.now) {
+    return LeaseLost(t.outcome, claimed.id);
+  }
+  PerQueue& q = Q(j.queue);
+  j.updated_at = t.now;
+  switch (t.outcome) {
+    case Outcome::kProgress:
+      j.progress = t.text;
+      return absl::OkStatus();
+    case Outcome::kExtend:
+      q.active.erase({Us(j.lease_expires_at), j.id});
+      j.lease_expires_at = t.when;
+      q.active.emplace(Us(j.lease_expires_at), j.id);
+      return absl::OkStatus();
+    default:
+      break;
+  }
+  q.active.erase({Us(j.lease_expires_at), j.id});
+  switch (t.outcome) {
+    case Outcome::kComplete:
+      j.state = bus::JobState::kCompleted;
+      j.result = t.text;
+      j.finished_at = t.now;
+      j.lease_token = 0;
+      j.lease_expires_at = {};
+      break;
+    case Outcome::kRetry:
+      j.errors.push_back({.attempt = j.attempt, .at = t.now, .worker = t.worker, .message = t.text});
+      MakeWaitingLocked(j, t.when);
+      break;
+    case Outcome::kDead:
+      j.errors.push_back({.attempt = j.attempt, .at = t.now, .worker = t.worker, .message = t.text});
+      j.state = bus::JobState::kDead;
+      j.finished_at = t.now;
+      j.lease_token = 0;
+      j.lease_expires_at = {};
+      break;
+    case Outcome::kRelease:
+      j.attempt = std::max(0, j.attempt - 1);
+      MakeWaitingLocked(j, t.now);
+      break;
+    default:
+      break;
+  }
+  Notify();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bus::Job> MemoryQueue::DoGet(const RequestContext&, int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return absl::NotFoundError("bus: get: job " + std::to_string(id) + " not found");
+  return it->second;
+}
+
+absl::Status MemoryQueue::DoCancel(const RequestContext&, int64_t id, Clock::TimePoint now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
+  bus::Job& j = it->second;
+  if (j.state != bus::JobState::kWaiting) {
+    return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " +
+                                         std::string(bus::JobStateName(j.state)) + ", not WAITING");
+  }
+  RemoveFromIndexesLocked(j);
+  j.state = bus::JobState::kCancelled;
+  j.finished_at = j.updated_at = now;
+  return absl::OkStatus();
+}
+
+absl::Status MemoryQueue::DoSetPaused(const RequestContext&, const bus::QueueSettings& s, bool paused) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Q(s.name).paused = paused;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bus::QueueCounts> MemoryQueue::DoCounts(const RequestContext&, const bus::QueueSettings& s) {
+  const int64_t now = Us(clock().Now());
+  std::lock_guard<std::mutex> lock(mu_);
+  bus::QueueCounts c;
+  c.queue = s.name;
+  c.paused = Q(s.name).paused;
+  for (const auto& [id, j] : jobs_) {
+    if (j.queue != s.name) continue;
+    switch (j.state) {
+      case bus::JobState::kWaiting: (Us(j.run_at) <= now ? c.waiting : c.delayed)++; break;
+      case bus::JobState::kActive: c.active++; break;
+      case bus::JobState::kCompleted: c.completed++; break;
+      case bus::JobState::kDead: c.dead++; break;
+      case bus::JobState::kCancelled: c.cancelled++; break;
+    }
+  }
+  return c;
+}
+
+absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoList(const RequestContext&, const bus::QueueSettings& s,
+                                                         bus::JobState state, int limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<bus::Job> out;
+  for (const auto& [id, j] : jobs_) {
+    if (j.queue == s.name && j.state == state) out.push_back(j);
+    if (static_cast<int>(out.size()) >= limit) break;
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> MemoryQueue::DoReplay(const RequestContext&, const bus::QueueSettings& s,
+                                             const std::vector<int64_t>& ids) {
+  const Clock::TimePoint now = clock().Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t n = 0;
+  auto replay = [&](bus::Job& j) {
+    if (j.queue != s.name || j.state != bus::JobState::kDead) return;
+    j.attempt = 0;
+    j.finished_at = {};
+    j.updated_at = now;
+    MakeWaitingLocked(j, now);
+    ++n;
+  };
+  if (ids.empty()) {
+    for (auto& [id, j] : jobs_) replay(j);
+  } else {
+    for (int64_t id : ids) {
+      auto it = jobs_.find(id);
+      if (it != jobs_.end()) replay(it->second);
+    }
+  }
+  if (n > 0) Notify();
+  return n;
+}
+
+absl::StatusOr<int64_t> MemoryQueue::DoRecoverStalled(const RequestContext&, const bus::QueueSettings& s) {
+  const Clock::TimePoint now = clock().Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  PerQueue& q = Q(s.name);
+  int64_t n = 0;
+  while (!q.active.empty() && q.active.begin()->first <= Us(now)) {
+    const int64_t id = q.active.begin()->second;
+    q.active.erase(q.active.begin());
+    bus::Job& j = jobs_.at(id);
+    j.errors.push_back({.attempt = j.attempt, .at = now, .worker = j.lease_owner, .message = "lease expired"});
+    j.updated_at = now;
+    if (j.attempt >= j.max_attempts) {
+      j.state = bus::JobState::kDead;
+      j.finished_at = now;
+      j.lease_token = 0;
+      j.lease_expires_at = {};
+    } else {
+      MakeWaitingLocked(j, now);
+    }
+    ++n;
+  }
+  return n;
+}
+
+absl::StatusOr<int64_t> MemoryQueue::DoClean(const RequestContext&, const bus::QueueSettings& s) {
+  const Clock::TimePoint now = clock().Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t n = 0;
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    const bus::Job& j = it->second;
+    const bool done = j.state == bus::JobState::kCompleted || j.state == bus::JobState::kCancelled;
+    if (j.queue == s.name && ((done && j.finished_at <= now - s.retain_completed) ||
+                              (j.state == bus::JobState::kDead && j.finished_at <= now - s.retain_dead))) {
+      PerQueue& q = Q(j.queue);
+      auto k = q.keys.find(j.idempotency_key);
+      if (k != q.keys.end() && k->second == j.id) q.keys.erase(k);
+      it = jobs_.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+}  // namespace daira::inline v0::backends

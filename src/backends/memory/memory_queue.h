@@ -1,0 +1,80 @@
+// bus::Queue in process memory: fast, not durable, one process. Enqueue inside a bound SQL
+// transaction is deferred to after its commit (store::AfterCommit), so a rolled-back transaction never
+// leaves a job; the job is lost if the process dies before it runs.
+//
+// Thread-safety: every method is safe from any thread (one mutex; Next waits on a condition variable).
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "daira/bus/queue.h"
+
+namespace daira::inline v0::backends {
+
+class MemoryQueue final : public bus::Queue {
+ public:
+  static absl::StatusOr<std::unique_ptr<bus::Queue>> Open(bus::BusOptions options);
+
+  std::string_view Name() const override { return "memory"; }
+  bus::QueueTraits traits() const override {
+    return {.durable = false, .transactional_enqueue = true, .cross_process = false};
+  }
+
+ protected:
+  absl::StatusOr<std::vector<bus::EnqueueResult>> DoEnqueue(const RequestContext& ctx,
+                                                            const std::vector<NewJob>& jobs) override;
+  absl::StatusOr<std::optional<bus::Job>> DoClaim(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                                  std::string_view worker_id, int64_t token) override;
+  void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) override;
+  uint64_t WakeCounter() const override;
+  void WakeAll() override;
+  absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
+                                                            const bus::QueueSettings& queue) override;
+  absl::Status DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) override;
+  absl::StatusOr<bus::Job> DoGet(const RequestContext& ctx, int64_t id) override;
+  absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
+  absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
+  absl::StatusOr<bus::QueueCounts> DoCounts(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+  absl::StatusOr<std::vector<bus::Job>> DoList(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                               bus::JobState state, int limit) override;
+  absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                   const std::vector<int64_t>& ids) override;
+  absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+  absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+
+ private:
+  explicit MemoryQueue(bus::BusOptions options) : bus::Queue(std::move(options)) {}
+  using ReadyKey = std::tuple<int, int64_t, int64_t>;  // -priority, run_at µs, id
+  using TimeKey = std::pair<int64_t, int64_t>;         // time µs, id
+  struct PerQueue {
+    std::set<ReadyKey> ready;     // due (promoted from delayed when their time came)
+    std::set<TimeKey> delayed;    // waiting, by run_at
+    std::set<TimeKey> active;     // by lease expiry
+    std::map<std::string, int64_t> keys;  // idempotency key -> newest job id
+    std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
+    int64_t serve_seq = 0;
+    bool paused = false;
+  };
+  // All under mu_.
+  void InsertLocked(bus::Job job);
+  void MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at);
+  void RemoveFromIndexesLocked(const bus::Job& job);
+  PerQueue& Q(const std::string& name) { return queues_[name]; }
+  void Notify();
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t wakes_ = 0;      // guarded by mu_
+  int64_t next_id_ = 1;     // guarded by mu_
+  std::map<int64_t, bus::Job> jobs_;
+  std::map<std::string, PerQueue, std::less<>> queues_;
+};
+
+}  // namespace daira::inline v0::backends

@@ -1,0 +1,297 @@
+#include "daira/bus/queue.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "daira/core/json.h"
+#include "daira/core/status.h"
+
+namespace daira::inline v0::bus {
+
+std::string_view JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kWaiting: return "WAITING";
+    case JobState::kActive: return "ACTIVE";
+    case JobState::kCompleted: return "COMPLETED";
+    case JobState::kDead: return "DEAD";
+    case JobState::kCancelled: return "CANCELLED";
+  }
+  return "WAITING";
+}
+
+struct Queue::State {
+  std::atomic<bool> closed{false};
+  std::atomic<uint64_t> interrupts{0};
+  std::mutex mu;
+  std::mt19937_64 rng{std::random_device{}()};  // guarded by mu
+  int64_t NextToken() {
+    std::lock_guard<std::mutex> lock(mu);
+    int64_t t = 0;
+    while (t == 0) t = static_cast<int64_t>(rng() >> 1);
+    return t;
+  }
+  std::map<std::string, Clock::TimePoint, std::less<>> next_recovery;  // guarded by mu
+  bool RecoveryDue(std::string_view queue, Clock::TimePoint now) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = next_recovery.find(queue);
+    if (it != next_recovery.end() && now < it->second) return false;
+    next_recovery[std::string(queue)] = now + std::chrono::seconds(1);
+    return true;
+  }
+  double Random01() {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  }
+};
+
+Queue::Queue(BusOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? options_.clock : Clock::System()),
+      state_(std::make_unique<State>()) {}
+
+Queue::~Queue() = default;
+
+const QueueSettings* Queue::Settings(std::string_view queue) const { return FindQueue(options_.queues, queue); }
+
+absl::StatusOr<const QueueSettings*> Queue::Resolve(std::string_view op, std::string_view queue) const {
+  const QueueSettings* s = Settings(queue);
+  if (s == nullptr) {
+    return InvalidField(op, "queue", "is not a configured queue (got '" + std::string(queue) + "')");
+  }
+  return s;
+}
+
+absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const EnqueueRequest& r,
+                                              std::string_view prefix) const {
+  constexpr std::string_view kOp = "bus: enqueue";
+  const std::string p(prefix);
+  const QueueSettings* s = Settings(r.queue);
+  if (s == nullptr) {
+    return InvalidField(kOp, p + "queue", "is not a configured queue (got '" + r.queue + "')");
+  }
+  auto parsed = ParseJson(r.payload);
+  if (!parsed.ok()) {
+    return InvalidField(kOp, p + "payload", "is not JSON (" + std::string(parsed.status().message()) + ")");
+  }
+  if (r.delay.count() < 0) {
+    return InvalidField(kOp, p + "delay", "must not be negative (got " + std::to_string(r.delay.count()) + " ms)");
+  }
+  if (r.max_attempts < 0 || r.max_attempts > 1000) {
+    return InvalidField(kOp, p + "max_attempts",
+                        "must be 0 (the queue's) or in [1, 1000] (got " + std::to_string(r.max_attempts) + ")");
+  }
+  if (r.name.size() > 200) return InvalidField(kOp, p + "name", "is longer than 200 bytes");
+  if (r.idempotency_key.size() > 500) return InvalidField(kOp, p + "idempotency_key", "is longer than 500 bytes");
+  if (r.group_key.size() > 200) return InvalidField(kOp, p + "group_key", "is longer than 200 bytes");
+  NewJob job{.request = &r,
+             .max_attempts = r.max_attempts > 0 ? r.max_attempts : s->max_attempts,
+             .correlation_id = r.correlation_id.empty() ? ctx.correlation_id() : r.correlation_id,
+             .run_at = clock_->Now() + r.delay};
+  return job;
+}
+
+absl::StatusOr<EnqueueResult> Queue::Enqueue(const RequestContext& ctx, const EnqueueRequest& request) {
+  DAIRA_ASSIGN_OR_RETURN(NewJob job, Validate(ctx, request, ""));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<EnqueueResult> out, DoEnqueue(ctx, {job}));
+  return out.at(0);
+}
+
+absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestContext& ctx,
+                                                              const std::vector<EnqueueRequest>& requests) {
+  std::vector<NewJob> jobs;
+  jobs.reserve(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    DAIRA_ASSIGN_OR_RETURN(NewJob job, Validate(ctx, requests[i], "requests[" + std::to_string(i) + "]."));
+    jobs.push_back(std::move(job));
+  }
+  if (jobs.empty()) return std::vector<EnqueueResult>{};
+  return DoEnqueue(ctx, jobs);
+}
+
+absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::string_view queue,
+                                               std::string_view worker_id, std::chrono::milliseconds timeout) {
+  constexpr std::string_view kOp = "bus: next";
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, queue));
+  if (closed()) return absl::FailedPreconditionError("bus: next: the queue is closed");
+  if (timeout.count() < 0) return InvalidField(kOp, "timeout", "must not be negative");
+  if (ctx.open_transaction() != nullptr) {
+    // A claim must commit by itself: inside the caller's transaction it would be invisible to other
+    // workers' fencing until then, and undone by a rollback after the work was done.
+    return absl::FailedPreconditionError(
+        "bus: next: called with a context bound to a transaction (claim outside it)");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const uint64_t interrupts = state_->interrupts.load();
+  while (true) {
+    const uint64_t seen = WakeCounter();
+    // Stalled-job recovery: at most once per second (queue clock) per queue and Queue object.
+    if (state_->RecoveryDue(s->name, clock_->Now()))
+      DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
+    DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
+    if (job.has_value()) return job;
+    const auto steady_now = std::chrono::steady_clock::now();
+    if (closed() || steady_now >= deadline || state_->interrupts.load() != interrupts) return std::optional<Job>();
+    DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(kOp));
+    auto until = std::min(deadline, steady_now + options_.idle_recheck);
+    DAIRA_ASSIGN_OR_RETURN(std::optional<Clock::TimePoint> due, DoNextDue(ctx, *s));
+    if (due.has_value()) {
+      const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(*due - clock_->Now());
+      until = std::min(until, steady_now + std::max(wait, std::chrono::steady_clock::duration(0)));
+    }
+    if (until > steady_now) WaitForWork(queue, seen, until);
+  }
+}
+
+absl::Status Queue::Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,
+                               std::string text) {
+  if (job.lease_token == 0 || job.id == 0) {
+    return absl::FailedPreconditionError("bus: " + std::string(op) + ": job " + std::to_string(job.id) +
+                                         " was not claimed by Next (no lease)");
+  }
+  Queue::Transition t{.outcome = outcome, .now = clock_->Now(), .text = std::move(text), .worker = job.lease_owner};
+  return DoTransition(ctx, job, t);
+}
+
+namespace {
+absl::Status CheckJsonText(std::string_view op, std::string_view field, std::string_view text) {
+  if (text.empty()) return absl::OkStatus();
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) return InvalidField(op, field, "is not JSON (" + std::string(parsed.status().message()) + ")");
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::Status Queue::Complete(const RequestContext& ctx, const Job& job, std::string_view result_json) {
+  DAIRA_RETURN_IF_ERROR(CheckJsonText("bus: complete", "result", result_json));
+  return Fenced("complete", ctx, job, Outcome::kComplete, std::string(result_json));
+}
+
+absl::Status Queue::Fail(const RequestContext& ctx, const Job& job, std::string_view message) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: fail", job.queue));
+  if (job.lease_token == 0) return Fenced("fail", ctx, job, Outcome::kDead, "");
+  Queue::Transition t{.outcome = Outcome::kDead,
+                      .now = clock_->Now(),
+                      .text = std::string(message.substr(0, 4000)),
+                      .worker = job.lease_owner};
+  if (job.attempt < job.max_attempts) {
+    t.outcome = Outcome::kRetry;
+    t.when = t.now + RetryDelay(*s, job.attempt, state_->Random01());
+  }
+  return DoTransition(ctx, job, t);
+}
+
+absl::Status Queue::Progress(const RequestContext& ctx, const Job& job, std::string_view progress_json) {
+  DAIRA_RETURN_IF_ERROR(CheckJsonText("bus: progress", "progress", progress_json));
+  return Fenced("progress", ctx, job, Outcome::kProgress, std::string(progress_json));
+}
+
+absl::StatusOr<Clock::TimePoint> Queue::ExtendLease(const RequestContext& ctx, const Job& job,
+                                                    std::chrono::milliseconds extension) {
+  if (extension.count() <= 0) return InvalidField("bus: extend lease", "extension", "must be positive");
+  if (job.lease_token == 0) return Fenced("extend lease", ctx, job, Outcome::kExtend, "");
+  Queue::Transition t{.outcome = Outcome::kExtend, .now = clock_->Now(), .text = "", .worker = job.lease_owner};
+  t.when = t.now + extension;
+  DAIRA_RETURN_IF_ERROR(DoTransition(ctx, job, t));
+  return t.when;
+}
+
+absl::Status Queue::Release(const RequestContext& ctx, const Job& job) {
+  return Fenced("release", ctx, job, Outcome::kRelease, "");
+}
+
+absl::Status Queue::LeaseLost(Outcome outcome, int64_t job_id) {
+  std::string_view op = "transition";
+  switch (outcome) {
+    case Outcome::kComplete: op = "complete"; break;
+    case Outcome::kRetry:
+    case Outcome::kDead: op = "fail"; break;
+    case Outcome::kRelease: op = "release"; break;
+    case Outcome::kProgress: op = "progress"; break;
+    case Outcome::kExtend: op = "extend lease"; break;
+  }
+  return absl::FailedPreconditionError("bus: " + std::string(op) + ": job " + std::to_string(job_id) +
+                                       " lease lost (expired, or taken over by another worker)");
+}
+
+absl::StatusOr<Job> Queue::Get(const RequestContext& ctx, int64_t id) { return DoGet(ctx, id); }
+
+absl::Status Queue::Cancel(const RequestContext& ctx, int64_t id) {
+  absl::Status s = DoCancel(ctx, id, clock_->Now());
+  if (s.ok()) WakeAll();
+  return s;
+}
+
+absl::Status Queue::Pause(const RequestContext& ctx, std::string_view queue) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: pause", queue));
+  return DoSetPaused(ctx, *s, true);
+}
+
+absl::Status Queue::Resume(const RequestContext& ctx, std::string_view queue) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: resume", queue));
+  DAIRA_RETURN_IF_ERROR(DoSetPaused(ctx, *s, false));
+  WakeAll();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<QueueCounts> Queue::Counts(const RequestContext& ctx, std::string_view queue) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: counts", queue));
+  return DoCounts(ctx, *s);
+}
+
+absl::StatusOr<std::vector<Job>> Queue::List(const RequestContext& ctx, std::string_view queue, JobState state,
+                                             int limit) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: list", queue));
+  if (limit < 1 || limit > 10000) {
+    return InvalidField("bus: list", "limit", "must be in [1, 10000] (got " + std::to_string(limit) + ")");
+  }
+  return DoList(ctx, *s, state, limit);
+}
+
+absl::StatusOr<int64_t> Queue::Replay(const RequestContext& ctx, std::string_view queue,
+                                      const std::vector<int64_t>& ids) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: replay", queue));
+  DAIRA_ASSIGN_OR_RETURN(int64_t n, DoReplay(ctx, *s, ids));
+  if (n > 0) WakeAll();
+  return n;
+}
+
+absl::StatusOr<int64_t> Queue::RecoverStalled(const RequestContext& ctx, std::string_view queue) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: recover stalled", queue));
+  return DoRecoverStalled(ctx, *s);
+}
+
+absl::StatusOr<int64_t> Queue::Clean(const RequestContext& ctx, std::string_view queue) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: clean", queue));
+  return DoClean(ctx, *s);
+}
+
+void Queue::InterruptWaiters() {
+  state_->interrupts.fetch_add(1);
+  WakeAll();
+}
+
+void Queue::Close() {
+  if (state_->closed.exchange(true)) return;
+  WakeAll();
+  OnClose();
+}
+
+bool Queue::closed() const { return state_->closed.load(); }
+
+Worker::Worker(Queue& queue, std::string queue_name, std::string worker_id)
+    : queue_(&queue),
+      queue_name_(std::move(queue_name)),
+      worker_id_(worker_id.empty() ? DefaultWorkerId("w") : std::move(worker_id)) {}
+
+std::string DefaultWorkerId(std::string_view suffix) {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + std::string(suffix);
+}
+
+}  // namespace daira::inline v0::bus

@@ -1,0 +1,528 @@
+#include "bus/sql_queue.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <set>
+#include <utility>
+
+#include "backends/registry.h"
+#include "daira/core/json.h"
+#include "daira/core/logging.h"
+#include "daira/core/status.h"
+#include "daira/core/url.h"
+#include "daira/store/open_transaction.h"
+#include "store/driver.h"
+
+namespace daira::inline v0::bus::internal {
+
+namespace {
+
+using store::Value;
+
+constexpr std::string_view kChannel = "daira_bus";
+constexpr char kCols[] =
+    "id, queue, name, payload, status, priority, run_at, attempts, max_attempts, idempotency_key, group_key, "
+    "correlation_id, lease_owner, lease_token, lease_expires_at, progress, result, errors, created_at, "
+    "updated_at, finished_at";
+constexpr size_t kInsertColumns = 12;
+constexpr size_t kRowsPerInsert = 500;
+
+int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
+
+Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
+
+JobState StateFromName(const std::string& s) {
+  if (s == "ACTIVE") return JobState::kActive;
+  if (s == "COMPLETED") return JobState::kCompleted;
+  if (s == "DEAD") return JobState::kDead;
+  if (s == "CANCELLED") return JobState::kCancelled;
+  return JobState::kWaiting;
+}
+
+std::vector<JobError> ParseErrors(const std::string& text) {
+  std::vector<JobError> out;
+  auto v = ParseJson(text);
+  if (!v.ok()) return out;
+  for (const JsonValue& e : v->AsArray()) {
+    JobError je;
+    if (const JsonValue* x = e.Get("attempt")) je.attempt = static_cast<int>(x->AsInt());
+    if (const JsonValue* x = e.Get("at")) je.at = FromUnixMicros(x->AsInt());
+    if (const JsonValue* x = e.Get("worker")) je.worker = x->AsString();
+    if (const JsonValue* x = e.Get("message")) je.message = x->AsString();
+    out.push_back(std::move(je));
+  }
+  return out;
+}
+
+std::string SerializeErrors(const std::vector<JobError>& errors) {
+  JsonWriter w;
+  w.BeginArray();
+  for (const JobError& e : errors) {
+    w.BeginObject().Key("attempt").Int(e.attempt).Key("at").Int(Us(e.at)).Key("worker").String(e.worker);
+    w.Key("message").String(e.message).EndObject();
+  }
+  w.EndArray();
+  return w.Take();
+}
+
+Job ToJob(const store::Row& r) {
+  Job j;
+  j.id = r.Int64("id");
+  j.queue = r.Text("queue");
+  j.name = r.Text("name");
+  j.payload = r.Json("payload");
+  j.state = StateFromName(r.Text("status"));
+  j.priority = static_cast<int>(r.Int64("priority"));
+  j.run_at = FromUnixMicros(r.Int64("run_at"));
+  j.attempt = static_cast<int>(r.Int64("attempts"));
+  j.max_attempts = static_cast<int>(r.Int64("max_attempts"));
+  j.idempotency_key = r.Text("idempotency_key");
+  j.group_key = r.Text("group_key");
+  j.correlation_id = r.Text("correlation_id");
+  j.lease_owner = r.Text("lease_owner");
+  j.lease_token = r.Int64("lease_token");
+  j.lease_expires_at = FromUnixMicros(r.Int64("lease_expires_at"));
+  if (!r.IsNull("progress")) j.progress = r.Json("progress");
+  if (!r.IsNull("result")) j.result = r.Json("result");
+  j.errors = ParseErrors(r.Json("errors"));
+  j.created_at = FromUnixMicros(r.Int64("created_at"));
+  j.updated_at = FromUnixMicros(r.Int64("updated_at"));
+  j.finished_at = FromUnixMicros(r.Int64("finished_at"));
+  return j;
+}
+
+void AppendInsertRow(std::vector<Value>& params, const EnqueueRequest& r, int max_attempts,
+                     const std::string& correlation_id, Clock::TimePoint run_at, int64_t now) {
+  params.insert(params.end(), {Value(r.queue), Value(r.name), Value::Json(r.payload), Value(int64_t{r.priority}),
+                               Value(Us(run_at)), Value(int64_t{max_attempts}), OrNull(r.idempotency_key),
+                               OrNull(r.group_key), OrNull(correlation_id), Value::Json("[]"), Value(now),
+                               Value(now)});
+}
+
+std::string InsertSql(size_t rows, bool on_conflict_do_nothing) {
+  std::string sql =
+      "INSERT INTO jobs (queue, name, payload, status, priority, run_at, max_attempts, idempotency_key, group_key, "
+      "correlation_id, errors, created_at, updated_at) VALUES ";
+  for (size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ", ";
+    sql += "(?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  }
+  if (on_conflict_do_nothing) {
+    sql += " ON CONFLICT (queue, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
+  }
+  sql += " RETURNING id";
+  return sql;
+}
+
+}  // namespace
+
+SqlQueue::SqlQueue(store::Database& db, std::string database_url, BusOptions options)
+    : Queue(std::move(options)),
+      db_(db),
+      pg_(db.backend() == store::Backend::kPostgres),
+      database_url_(std::move(database_url)) {}
+
+absl::StatusOr<std::unique_ptr<Queue>> SqlQueue::Open(store::Database& db, std::string database_url,
+                                                      BusOptions options) {
+  for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(ValidateQueueSettings(q));
+  std::unique_ptr<SqlQueue> q(new SqlQueue(db, std::move(database_url), std::move(options)));
+  if (q->pg_) {
+    if (pipe2(q->wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) {
+      return absl::InternalError("bus: open: cannot create the listener's wake pipe");
+    }
+    q->listener_ = std::thread([raw = q.get()] { raw->Listen(); });
+  }
+  return std::unique_ptr<Queue>(std::move(q));
+}
+
+SqlQueue::~SqlQueue() {
+  Close();
+  OnClose();  // when Close() already ran: a no-op
+  for (int fd : wake_pipe_) {
+    if (fd >= 0) close(fd);
+  }
+}
+
+void SqlQueue::OnClose() {
+  std::lock_guard<std::mutex> lock(close_mu_);
+  stop_.store(true);
+  if (wake_pipe_[1] >= 0) {
+    const char c = 1;
+    [[maybe_unused]] ssize_t n = write(wake_pipe_[1], &c, 1);
+  }
+  if (listener_.joinable()) listener_.join();
+}
+
+void SqlQueue::Listen() {
+  std::unique_ptr<store::Connection> conn;
+  while (!stop_.load()) {
+    if (conn == nullptr) {
+      auto opened = [&]() -> absl::StatusOr<std::unique_ptr<store::Connection>> {
+        DAIRA_ASSIGN_OR_RETURN(store::DatabaseOptions options, store::DatabaseOptions::FromUrl(database_url_));
+        DAIRA_ASSIGN_OR_RETURN(Url url, ParseUrl(options.url));
+        DAIRA_ASSIGN_OR_RETURN(auto driver, backends::MakeSqlDriver(url.scheme));
+        DAIRA_ASSIGN_OR_RETURN(auto c, driver->Connect(url, options, /*read_only=*/false));
+        DAIRA_RETURN_IF_ERROR(c->ExecuteScript("LISTEN " + std::string(kChannel)));
+        return c;
+      }();
+      if (opened.ok() && dynamic_cast<store::internal::NotificationSource*>(opened->get()) != nullptr) {
+        conn = *std::move(opened);
+        WakeAll();  // notifications may have been missed while not listening
+      } else {
+        if (!opened.ok()) {
+          Log(LogLevel::kWarning, "bus",
+              "listener: cannot LISTEN (retrying in 1 s): " + std::string(opened.status().message()));
+        }
+        pollfd p{wake_pipe_[0], POLLIN, 0};
+        poll(&p, 1, 1000);
+        continue;
+      }
+    }
+    auto* source = dynamic_cast<store::internal::NotificationSource*>(conn.get());
+    auto got = source->WaitForNotifications(std::chrono::milliseconds(5000), wake_pipe_[0]);
+    if (!got.ok()) {
+      conn.reset();
+      continue;
+    }
+    if (!got->empty()) WakeAll();
+  }
+}
+
+absl::Status SqlQueue::Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue) {
+  if (pg_) DAIRA_RETURN_IF_ERROR(c.Execute("SELECT pg_notify(?, ?)", {std::string(kChannel), std::string(queue)}).status());
+  store::AfterCommit(ctx, [this] { WakeAll(); });
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestContext& ctx,
+                                                               const std::vector<NewJob>& jobs) {
+  const int64_t now = Us(clock().Now());
+  bool any_key = false;
+  std::set<std::string> queues;
+  for (const NewJob& nj : jobs) {
+    any_key = any_key || !nj.request->idempotency_key.empty();
+    queues.insert(nj.request->queue);
+  }
+  std::vector<EnqueueResult> out;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    out.clear();
+    if (!any_key) {
+      // Bulk: one INSERT per kRowsPerInsert jobs.
+      for (size_t start = 0; start < jobs.size(); start += kRowsPerInsert) {
+        const size_t n = std::min(kRowsPerInsert, jobs.size() - start);
+        std::vector<Value> params;
+        params.reserve(n * kInsertColumns);
+        for (size_t i = 0; i < n; ++i) {
+          const NewJob& nj = jobs[start + i];
+          AppendInsertRow(params, *nj.request, nj.max_attempts, nj.correlation_id, nj.run_at, now);
+        }
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(InsertSql(n, false), params));
+        for (const store::Row& row : rs) out.push_back({.id = row.Int64(0), .deduplicated = false});
+      }
+    } else {
+      for (const NewJob& nj : jobs) {
+        const EnqueueRequest& r = *nj.request;
+        if (!r.idempotency_key.empty()) {
+          DAIRA_ASSIGN_OR_RETURN(store::ResultSet existing,
+                                 c.Execute("SELECT id, created_at FROM jobs WHERE queue = ? AND idempotency_key = ?",
+                                           {r.queue, r.idempotency_key}));
+          if (!existing.empty()) {
+            const int64_t window_start = now - std::chrono::duration_cast<std::chrono::microseconds>(
+                                                   Settings(r.queue)->dedup_window).count();
+            if (existing.front().Int64("created_at") > window_start) {
+              out.push_back({.id = existing.front().Int64("id"), .deduplicated = true});
+              continue;
+            }
+            // Outside the window: the old job gives up its key.
+            DAIRA_RETURN_IF_ERROR(c.Execute("UPDATE jobs SET idempotency_key = NULL WHERE id = ?",
+                                            {existing.front().Int64("id")})
+                                      .status());
+          }
+        }
+        std::vector<Value> params;
+        AppendInsertRow(params, r, nj.max_attempts, nj.correlation_id, nj.run_at, now);
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(InsertSql(1, !r.idempotency_key.empty()), params));
+        if (!rs.empty()) {
+          out.push_back({.id = rs.front().Int64(0), .deduplicated = false});
+          continue;
+        }
+        // A concurrent enqueue with the same key won: its job is ours.
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet winner,
+                               c.Execute("SELECT id FROM jobs WHERE queue = ? AND idempotency_key = ?",
+                                         {r.queue, r.idempotency_key}));
+        if (winner.empty()) return absl::AbortedError("bus: enqueue: idempotency key raced; retry");
+        out.push_back({.id = winner.front().Int64(0), .deduplicated = true});
+      }
+    }
+    for (const std::string& q : queues) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, q));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, const QueueSettings& s,
+                                                     std::string_view worker_id, int64_t token) {
+  const Clock::TimePoint now = clock().Now();
+  const std::string set =
+      "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+      "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND id = (";
+  const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
+  std::string sql;
+  std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now)};
+  if (!s.round_robin_groups) {
+    sql = set + "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND " +
+          not_paused + " ORDER BY priority DESC, run_at, id LIMIT 1" +
+          (pg_ ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kCols;
+    params.insert(params.end(), {s.name, Us(now), s.name});
+  } else {
+    // Round-robin: the group served longest ago first (bus_groups.served_seq), within the top priority;
+    // a group at its concurrency limit is skipped.
+    sql = set +
+          "SELECT j.id FROM jobs j LEFT JOIN bus_groups g ON g.queue = j.queue AND "
+          "g.group_key = COALESCE(j.group_key, '') WHERE j.queue = ? AND j.status = 'WAITING' AND j.run_at "
+          "<= ? "
+          "AND " +
+          not_paused +
+          " AND (? = 0 OR (SELECT COUNT(*) FROM jobs a WHERE a.queue = j.queue AND a.status = 'ACTIVE' AND "
+          "COALESCE(a.group_key, '') = COALESCE(j.group_key, '')) < ?) "
+          "ORDER BY j.priority DESC, COALESCE(g.served_seq, 0), j.run_at, j.id LIMIT 1" +
+          (pg_ ? " FOR UPDATE OF j SKIP LOCKED" : "") + ") RETURNING " + kCols;
+    params.insert(params.end(),
+                  {s.name, Us(now), s.name, int64_t{s.group_concurrency}, int64_t{s.group_concurrency}});
+  }
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, sql, params));
+  if (rs.empty()) return std::optional<Job>();
+  Job job = ToJob(rs.front());
+  if (s.round_robin_groups) {
+    DAIRA_RETURN_IF_ERROR(
+        db_.Execute(
+               ctx,
+               "INSERT INTO bus_groups (queue, group_key, served_seq) VALUES (?, ?, (SELECT COALESCE(MAX("
+               "served_seq), 0) + 1 FROM bus_groups WHERE queue = ?)) ON CONFLICT (queue, group_key) DO "
+               "UPDATE "
+               "SET served_seq = excluded.served_seq",
+               {s.name, job.group_key, s.name})
+            .status());
+  }
+  return std::optional<Job>(std::move(job));
+}
+
+void SqlQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::steady_clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, until, [&] { return wakes_ != seen || closed(); });
+}
+
+uint64_t SqlQueue::WakeCounter() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wakes_;
+}
+
+void SqlQueue::WakeAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++wakes_;
+  cv_.notify_all();
+}
+
+absl::StatusOr<std::optional<Clock::TimePoint>> SqlQueue::DoNextDue(const RequestContext& ctx,
+                                                                    const QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet rs,
+      db_.Read(ctx,
+               "SELECT (SELECT MIN(run_at) FROM jobs WHERE queue = ? AND status = 'WAITING') AS due, "
+               "(SELECT MIN(lease_expires_at) FROM jobs WHERE queue = ? AND status = 'ACTIVE') AS lease",
+               {s.name, s.name}));
+  std::optional<Clock::TimePoint> out;
+  for (const char* col : {"due", "lease"}) {
+    if (rs.empty() || rs.front().IsNull(col)) continue;
+    const Clock::TimePoint t = FromUnixMicros(rs.front().Int64(col));
+    if (!out.has_value() || t < *out) out = t;
+  }
+  return out;
+}
+
+absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) {
+  const int64_t now = Us(t.now);
+  std::string set;
+  std::vector<Value> params;
+  auto with_error = [&] {
+    std::vector<JobError> errors = job.errors;
+    errors.push_back({.attempt = job.attempt, .at = t.now, .worker = t.worker, .message = t.text});
+    return Value::Json(SerializeErrors(errors));
+  };
+  switch (t.outcome) {
+    case Outcome::kComplete:
+      set = "status = 'COMPLETED', result = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL";
+      params = {t.text.empty() ? Value() : Value::Json(t.text), now};
+      break;
+    case Outcome::kRetry:
+      set = "status = 'WAITING', run_at = ?, errors = ?, lease_owner = NULL, lease_token = NULL, "
+            "lease_expires_at = NULL";
+      params = {Us(t.when), with_error()};
+      break;
+    case Outcome::kDead:
+      set = "status = 'DEAD', errors = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL";
+      params = {with_error(), now};
+      break;
+    case Outcome::kRelease:
+      set = "status = 'WAITING', run_at = ?, attempts = attempts - 1, lease_owner = NULL, lease_token = NULL, "
+            "lease_expires_at = NULL";
+      params = {now};
+      break;
+    case Outcome::kProgress:
+      set = "progress = ?";
+      params = {t.text.empty() ? Value() : Value::Json(t.text)};
+      break;
+    case Outcome::kExtend:
+      set = "lease_expires_at = ?";
+      params = {Us(t.when)};
+      break;
+  }
+  params.insert(params.end(), {now, job.id, job.lease_token, now});
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Execute(ctx,
+                                     "UPDATE jobs SET " + set +
+                                         ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'ACTIVE' "
+                                         "AND lease_expires_at > ?",
+                                     params));
+  if (rs.rows_affected() == 0) return LeaseLost(t.outcome, job.id);
+  if (t.outcome == Outcome::kRetry || t.outcome == Outcome::kRelease) {
+    if (pg_) {
+      DAIRA_RETURN_IF_ERROR(
+          db_.Execute(ctx, "SELECT pg_notify(?, ?)", {std::string(kChannel), job.queue}).status());
+    }
+    store::AfterCommit(ctx, [this] { WakeAll(); });
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Job> SqlQueue::DoGet(const RequestContext& ctx, int64_t id) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Read(ctx, std::string("SELECT ") + kCols + " FROM jobs WHERE id = ?", {id}));
+  if (rs.empty()) return absl::NotFoundError("bus: get: job " + std::to_string(id) + " not found");
+  return ToJob(rs.front());
+}
+
+absl::Status SqlQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Execute(ctx,
+                                     "UPDATE jobs SET status = 'CANCELLED', finished_at = ?, updated_at = ? "
+                                     "WHERE id = ? AND status = 'WAITING'",
+                                     {Us(now), Us(now), id}));
+  if (rs.rows_affected() > 0) return absl::OkStatus();
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet st, db_.Execute(ctx, "SELECT status FROM jobs WHERE id = ?", {id}));
+  if (st.empty()) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
+  return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " + st.front().Text(0) +
+                                       ", not WAITING");
+}
+
+absl::Status SqlQueue::DoSetPaused(const RequestContext& ctx, const QueueSettings& s, bool paused) {
+  return db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(c.Execute("INSERT INTO bus_queues (queue, paused, updated_at) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (queue) DO UPDATE SET paused = excluded.paused, "
+                                    "updated_at = excluded.updated_at",
+                                    {s.name, int64_t{paused ? 1 : 0}, Us(clock().Now())})
+                              .status());
+    if (!paused) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<QueueCounts> SqlQueue::DoCounts(const RequestContext& ctx, const QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Read(ctx,
+                                  "SELECT status, due, COUNT(*) AS n FROM (SELECT status, CASE WHEN run_at <= ? "
+                                  "THEN 1 ELSE 0 END AS due FROM jobs WHERE queue = ?) t GROUP BY status, due",
+                                  {Us(clock().Now()), s.name}));
+  QueueCounts c;
+  c.queue = s.name;
+  for (const store::Row& row : rs) {
+    const int64_t n = row.Int64("n");
+    switch (StateFromName(row.Text("status"))) {
+      case JobState::kWaiting: (row.Int64("due") == 1 ? c.waiting : c.delayed) += n; break;
+      case JobState::kActive: c.active += n; break;
+      case JobState::kCompleted: c.completed += n; break;
+      case JobState::kDead: c.dead += n; break;
+      case JobState::kCancelled: c.cancelled += n; break;
+    }
+  }
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet p, db_.Read(ctx, "SELECT paused FROM bus_queues WHERE queue = ?", {s.name}));
+  c.paused = !p.empty() && p.front().Int64(0) == 1;
+  return c;
+}
+
+absl::StatusOr<std::vector<Job>> SqlQueue::DoList(const RequestContext& ctx, const QueueSettings& s, JobState state,
+                                                  int limit) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Read(ctx,
+                                  std::string("SELECT ") + kCols +
+                                      " FROM jobs WHERE queue = ? AND status = ? ORDER BY id LIMIT ?",
+                                  {s.name, std::string(JobStateName(state)), int64_t{limit}}));
+  std::vector<Job> out;
+  out.reserve(rs.size());
+  for (const store::Row& row : rs) out.push_back(ToJob(row));
+  return out;
+}
+
+absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const QueueSettings& s,
+                                           const std::vector<int64_t>& ids) {
+  const int64_t now = Us(clock().Now());
+  int64_t n = 0;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    std::string sql =
+        "UPDATE jobs SET status = 'WAITING', attempts = 0, run_at = ?, finished_at = NULL, lease_owner = NULL, "
+        "updated_at = ? WHERE queue = ? AND status = 'DEAD'";
+    std::vector<Value> params = {now, now, s.name};
+    if (!ids.empty()) {
+      sql += " AND " + c.dialect().InArray("id");
+      params.emplace_back(ids);
+    }
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
+    n = rs.rows_affected();
+    if (n > 0) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name));
+    return absl::OkStatus();
+  }));
+  return n;
+}
+
+absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, const QueueSettings& s) {
+  const Clock::TimePoint now = clock().Now();
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Execute(ctx,
+                                     "SELECT id, attempts, max_attempts, lease_owner, lease_token, errors FROM jobs "
+                                     "WHERE queue = ? AND status = 'ACTIVE' AND lease_expires_at <= ? "
+                                     "ORDER BY lease_expires_at LIMIT 100",
+                                     {s.name, Us(now)}));
+  int64_t n = 0;
+  for (const store::Row& row : rs) {
+    const int attempt = static_cast<int>(row.Int64("attempts"));
+    std::vector<JobError> errors = ParseErrors(row.Json("errors"));
+    errors.push_back({.attempt = attempt, .at = now, .worker = row.Text("lease_owner"), .message = "lease expired"});
+    const bool dead = attempt >= row.Int64("max_attempts");
+    // Fenced by the token read above: a concurrent recoverer (or a late Complete) wins, never both.
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet up,
+        db_.Execute(ctx,
+                    "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
+                    "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
+                    "WHERE id = ? AND status = 'ACTIVE' AND lease_token = ?",
+                    {std::string(dead ? "DEAD" : "WAITING"), Value::Json(SerializeErrors(errors)), Us(now),
+                     dead ? Value(Us(now)) : Value(), Us(now), row.Int64("id"), row.Int64("lease_token")}));
+    n += up.rows_affected();
+  }
+  return n;
+}
+
+absl::StatusOr<int64_t> SqlQueue::DoClean(const RequestContext& ctx, const QueueSettings& s) {
+  const Clock::TimePoint now = clock().Now();
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet rs,
+      db_.Execute(ctx,
+                  "DELETE FROM jobs WHERE queue = ? AND ((status IN ('COMPLETED', 'CANCELLED') AND finished_at <= ?) "
+                  "OR (status = 'DEAD' AND finished_at <= ?))",
+                  {s.name, Us(now - s.retain_completed), Us(now - s.retain_dead)}));
+  return rs.rows_affected();
+}
+
+}  // namespace daira::inline v0::bus::internal

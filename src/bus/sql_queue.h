@@ -1,0 +1,81 @@
+// bus::Queue over a store::Database: the `sqlite:` and `postgres:` buses (one implementation, the
+// dialect differences inline). Jobs live in the database's `jobs` table (migration 015), so an
+// enqueue made with a context bound to a transaction commits or rolls back with it.
+//
+// Claims: one UPDATE … WHERE id = (SELECT … ORDER BY priority DESC, run_at, id LIMIT 1) RETURNING;
+// Postgres adds FOR UPDATE SKIP LOCKED to the inner select so concurrent workers never wait on each
+// other. Wake-ups: enqueue (and replay/resume) notify waiting Next calls of this process after the
+// commit; on Postgres it also sends NOTIFY daira_bus inside the transaction (delivered at commit) and a
+// listener thread on a dedicated LISTEN connection wakes this process's waiters. SQLite has no
+// cross-process signal: another process's jobs are seen within BusOptions::idle_recheck.
+//
+// Thread-safety: as bus::Queue.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "daira/bus/queue.h"
+#include "daira/store/database.h"
+
+namespace daira::inline v0::bus::internal {
+
+class SqlQueue final : public Queue {
+ public:
+  // `db` must outlive the queue. `database_url` (Postgres) opens the LISTEN connection.
+  static absl::StatusOr<std::unique_ptr<Queue>> Open(store::Database& db, std::string database_url,
+                                                     BusOptions options);
+  ~SqlQueue() override;
+
+  std::string_view Name() const override { return pg_ ? "postgres" : "sqlite"; }
+  QueueTraits traits() const override {
+    return {.durable = true, .transactional_enqueue = true, .cross_process = true};
+  }
+
+ protected:
+  absl::StatusOr<std::vector<EnqueueResult>> DoEnqueue(const RequestContext& ctx,
+                                                       const std::vector<NewJob>& jobs) override;
+  absl::StatusOr<std::optional<Job>> DoClaim(const RequestContext& ctx, const QueueSettings& queue,
+                                             std::string_view worker_id, int64_t token) override;
+  void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) override;
+  uint64_t WakeCounter() const override;
+  void WakeAll() override;
+  void OnClose() override;  // stops the listener thread and closes its LISTEN connection
+  absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
+                                                            const QueueSettings& queue) override;
+  absl::Status DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) override;
+  absl::StatusOr<Job> DoGet(const RequestContext& ctx, int64_t id) override;
+  absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
+  absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) override;
+  absl::StatusOr<QueueCounts> DoCounts(const RequestContext& ctx, const QueueSettings& queue) override;
+  absl::StatusOr<std::vector<Job>> DoList(const RequestContext& ctx, const QueueSettings& queue, JobState state,
+                                          int limit) override;
+  absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const QueueSettings& queue,
+                                   const std::vector<int64_t>& ids) override;
+  absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const QueueSettings& queue) override;
+  absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const QueueSettings& queue) override;
+
+ private:
+  SqlQueue(store::Database& db, std::string database_url, BusOptions options);
+  void Listen();  // the Postgres listener thread
+  // Wakes this process's waiters after the bound transaction commits (at once without one) and, on
+  // Postgres, sends NOTIFY in it.
+  absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue);
+
+  store::Database& db_;
+  const bool pg_;
+  const std::string database_url_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t wakes_ = 0;  // guarded by mu_
+  std::atomic<bool> stop_{false};
+  int wake_pipe_[2] = {-1, -1};
+  std::thread listener_;
+  std::mutex close_mu_;  // serializes OnClose (Close and the destructor)
+};
+
+}  // namespace daira::inline v0::bus::internal

@@ -1,0 +1,146 @@
+// `daira queues`: the event bus's queues (docs/bus.md).
+//   daira queues [--json]              counts per queue (waiting, delayed, active, completed, dead, ...)
+//   daira queues --stuck               every active job: lease owner and expiry ("EXPIRED" when past)
+//   daira queues dlq QUEUE [--limit N] dead jobs: id, attempts, last error
+//   daira queues replay QUEUE [ID...]  dead jobs back to waiting (all of the queue's without ids)
+// The bus is the database's own (sqlite: / postgres:); --bus URL may add queue overrides.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "cli/cli.h"
+#include "daira/bus/queue.h"
+#include "daira/core/json.h"
+#include "daira/core/request_context.h"
+#include "fmt/format.h"
+
+namespace daira::inline v0::cli {
+namespace {
+
+struct QueuesArgs {
+  std::string bus;  // "" = the database's own backend
+  bool json = false;
+  bool stuck = false;
+  std::string queue;
+  int limit = 50;
+  std::vector<int64_t> ids;
+  CLI::App* dlq = nullptr;
+  CLI::App* replay = nullptr;
+};
+
+std::string Iso(Clock::TimePoint t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int Run(const GlobalOptions& globals, const QueuesArgs& args) {
+  auto db = OpenDatabase(globals.database);
+  if (!db.ok()) return FailStatus("", db.status());
+  const std::string url = args.bus.empty() ? std::string((*db)->dialect().name()) + ":" : args.bus;
+  auto queue = bus::OpenQueue(url, db->get(), globals.database);
+  if (!queue.ok()) return FailStatus("--bus", queue.status());
+  bus::Queue& q = **queue;
+  RequestContext ctx({.correlation_id = "", .caller = "cli:queues", .timeout = std::chrono::milliseconds(0)});
+
+  if (args.dlq != nullptr && args.dlq->parsed()) {
+    auto dead = q.List(ctx, args.queue, bus::JobState::kDead, args.limit);
+    if (!dead.ok()) return FailStatus("queues dlq", dead.status());
+    if (args.json) {
+      JsonWriter w;
+      w.BeginArray();
+      for (const auto& j : *dead) {
+        w.BeginObject().Key("id").Int(j.id).Key("name").String(j.name).Key("attempts").Int(j.attempt);
+        w.Key("payload").Raw(j.payload).Key("errors").BeginArray();
+        for (const auto& e : j.errors) {
+          w.BeginObject().Key("attempt").Int(e.attempt).Key("at").String(Iso(e.at)).Key("worker").String(
+              e.worker);
+          w.Key("message").String(e.message).EndObject();
+        }
+        w.EndArray().EndObject();
+      }
+      fmt::print("{}\n", w.EndArray().Take());
+      return kExitOk;
+    }
+    fmt::print("{} dead job(s) in {}\n", dead->size(), args.queue);
+    for (const auto& j : *dead) {
+      const std::string last = j.errors.empty() ? "" : j.errors.back().message;
+      fmt::print("  {}  {}  attempts {}  died {}  last error: {}\n", j.id, j.name.empty() ? "-" : j.name,
+                 j.attempt, Iso(j.finished_at), last);
+    }
+    return kExitOk;
+  }
+  if (args.replay != nullptr && args.replay->parsed()) {
+    auto n = q.Replay(ctx, args.queue, args.ids);
+    if (!n.ok()) return FailStatus("queues replay", n.status());
+    fmt::print("replayed {} job(s) in {}\n", *n, args.queue);
+    return kExitOk;
+  }
+  if (args.stuck) {
+    const Clock::TimePoint now = Clock::System()->Now();
+    int64_t total = 0;
+    for (const auto& s : q.options().queues) {
+      auto active = q.List(ctx, s.name, bus::JobState::kActive, 10000);
+      if (!active.ok()) return FailStatus("queues --stuck", active.status());
+      for (const auto& j : *active) {
+        fmt::print("{}  {}  owner {}  lease until {}{}  attempt {}/{}\n", s.name, j.id, j.lease_owner,
+                   Iso(j.lease_expires_at), j.lease_expires_at <= now ? " (EXPIRED)" : "", j.attempt,
+                   j.max_attempts);
+        ++total;
+      }
+    }
+    if (total == 0) fmt::print("no active jobs\n");
+    return kExitOk;
+  }
+  std::vector<bus::QueueCounts> all;
+  for (const auto& s : q.options().queues) {
+    auto c = q.Counts(ctx, s.name);
+    if (!c.ok()) return FailStatus("queues", c.status());
+    all.push_back(*c);
+  }
+  if (args.json) {
+    JsonWriter w;
+    w.BeginObject().Key("bus").String(q.Name()).Key("queues").BeginArray();
+    for (const auto& c : all) {
+      w.BeginObject().Key("queue").String(c.queue).Key("waiting").Int(c.waiting).Key("delayed").Int(
+          c.delayed);
+      w.Key("active").Int(c.active).Key("completed").Int(c.completed).Key("dead").Int(c.dead);
+      w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused).EndObject();
+    }
+    fmt::print("{}\n", w.EndArray().EndObject().Take());
+    return kExitOk;
+  }
+  fmt::print("bus  {}\n\n", q.Name());
+  fmt::print("{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10}\n", "queue", "waiting", "delayed", "active",
+             "completed", "dead", "cancelled");
+  for (const auto& c : all) {
+    fmt::print("{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10}{}\n", c.queue, FormatCount(c.waiting),
+               FormatCount(c.delayed), FormatCount(c.active), FormatCount(c.completed), FormatCount(c.dead),
+               FormatCount(c.cancelled), c.paused ? "  (paused)" : "");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command AddQueuesCommand(CLI::App& root, const GlobalOptions& globals) {
+  auto args = std::make_shared<QueuesArgs>();
+  CLI::App* app = root.add_subcommand("queues", "event bus queues: counts, stuck jobs, dead letters, replay");
+  app->add_option("--bus", args->bus, "bus URL (default: the database's own, sqlite: or postgres:)");
+  app->add_flag("--json", args->json, "print JSON");
+  app->add_flag("--stuck", args->stuck, "list every active job with its lease owner and expiry");
+  args->dlq = app->add_subcommand("dlq", "list the dead jobs of a queue");
+  args->dlq->add_option("queue", args->queue, "queue name")->required();
+  args->dlq->add_option("--limit", args->limit, "at most this many (1..10000)")->capture_default_str();
+  args->dlq->add_flag("--json", args->json, "print JSON");
+  args->replay = app->add_subcommand("replay", "move dead jobs back to waiting");
+  args->replay->add_option("queue", args->queue, "queue name")->required();
+  args->replay->add_option("ids", args->ids, "job ids (default: every dead job of the queue)");
+  return {app, [&globals, args] { return Run(globals, *args); }};
+}
+
+}  // namespace daira::inline v0::cli

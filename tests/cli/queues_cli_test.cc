@@ -1,0 +1,139 @@
+// `daira queues` end to end on a temporary SQLite database: counts, --stuck, dlq, replay (docs/cli.md).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "daira/bus/queue.h"
+#include "daira/store/database.h"
+#include "daira/store/migrator.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace daira {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+class QueuesCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("daira-queues-cli-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    url_ = "sqlite:" + (dir_ / "q.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  Ran Run(const std::string& args) {
+    const std::string cmd = "env -u DAIRA_DATABASE '" + std::string(DAIRA_CLI_BINARY) + "' --database '" +
+                            url_ + "' " + args + " >'" + (dir_ / "out").string() + "' 2>'" +
+                            (dir_ / "err").string() + "'";
+    const int status = std::system(cmd.c_str());
+    Ran r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::stringstream o, e;
+    o << std::ifstream(dir_ / "out").rdbuf();
+    e << std::ifstream(dir_ / "err").rdbuf();
+    r.out = o.str();
+    r.err = e.str();
+    return r;
+  }
+  std::filesystem::path dir_;
+  std::string url_;
+};
+
+TEST_F(QueuesCliTest, CountsStuckDeadLettersAndReplay) {
+  ASSERT_EQ(Run("migrate").code, 0);
+  int64_t dead_id = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
+    ASSERT_OK_AND_ASSIGN(auto q, bus::OpenQueue("sqlite:", db.get(), url_));
+    RequestContext ctx;
+    bus::EnqueueRequest r;
+    r.queue = "webhooks.deliver";
+    r.max_attempts = 1;
+    ASSERT_OK_AND_ASSIGN(auto first, q->Enqueue(ctx, r));
+    dead_id = first.id;
+    ASSERT_OK(q->Enqueue(ctx, r).status());
+    ASSERT_OK(q->Enqueue(ctx, r).status());
+    ASSERT_OK_AND_ASSIGN(auto job,
+                         q->Next(ctx, "webhooks.deliver", "cli-test-worker", std::chrono::milliseconds(0)));
+    ASSERT_TRUE(job.has_value());
+    ASSERT_OK(q->Fail(ctx, *job, "HTTP 500 from the receiver"));
+    ASSERT_OK_AND_ASSIGN(auto held,
+                         q->Next(ctx, "webhooks.deliver", "cli-test-worker", std::chrono::milliseconds(0)));
+    ASSERT_TRUE(held.has_value());  // stays active: listed by --stuck
+  }
+  Ran counts = Run("queues");
+  ASSERT_EQ(counts.code, 0) << counts.err;
+  EXPECT_THAT(counts.out, HasSubstr("bus  sqlite"));
+  EXPECT_THAT(counts.out, HasSubstr("video.transcode"));
+  EXPECT_THAT(counts.out, ::testing::ContainsRegex("webhooks.deliver +1 +0 +1 +0 +1"));
+  Ran json = Run("queues --json");
+  EXPECT_THAT(
+      json.out,
+      HasSubstr(R"("queue":"webhooks.deliver","waiting":1,"delayed":0,"active":1,"completed":0,"dead":1)"));
+  Ran stuck = Run("queues --stuck");
+  EXPECT_EQ(stuck.code, 0);
+  EXPECT_THAT(stuck.out, HasSubstr("owner cli-test-worker"));
+  Ran dlq = Run("queues dlq webhooks.deliver");
+  EXPECT_EQ(dlq.code, 0);
+  EXPECT_THAT(dlq.out, HasSubstr(std::to_string(dead_id)));
+  EXPECT_THAT(dlq.out, HasSubstr("HTTP 500 from the receiver"));
+  Ran replay = Run("queues replay webhooks.deliver " + std::to_string(dead_id));
+  EXPECT_EQ(replay.code, 0);
+  EXPECT_THAT(replay.out, HasSubstr("replayed 1 job(s)"));
+  EXPECT_THAT(Run("queues dlq webhooks.deliver").out, HasSubstr("0 dead job(s)"));
+  Ran unknown = Run("queues dlq no.such.queue");
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("queue"));
+}
+
+TEST_F(QueuesCliTest, WorkerDrainRunsTheCommandPerJobAndCompletesOrFails) {
+  ASSERT_EQ(Run("migrate").code, 0);
+  int64_t ok_id = 0, bad_id = 0;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
+    ASSERT_OK_AND_ASSIGN(auto q, bus::OpenQueue("sqlite:", db.get(), url_));
+    RequestContext ctx;
+    bus::EnqueueRequest r;
+    r.queue = "webhooks.deliver";
+    r.max_attempts = 1;
+    r.payload = R"({"n":1})";
+    ASSERT_OK_AND_ASSIGN(auto a, q->Enqueue(ctx, r));
+    ok_id = a.id;
+    r.payload = R"({"fail":true})";
+    ASSERT_OK_AND_ASSIGN(auto b, q->Enqueue(ctx, r));
+    bad_id = b.id;
+  }
+  Ran w =
+      Run("worker webhooks.deliver --drain --exec "
+          "'if grep -q fail; then echo bad receiver >&2; exit 3; fi; echo \"{\\\"seen\\\":$DAIRA_JOB_ID}\"'");
+  ASSERT_EQ(w.code, 0) << w.err;
+  EXPECT_THAT(w.out, HasSubstr("completed 1  failed 1"));
+  ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
+  ASSERT_OK_AND_ASSIGN(auto q, bus::OpenQueue("sqlite:", db.get(), url_));
+  RequestContext ctx;
+  ASSERT_OK_AND_ASSIGN(bus::Job ok, q->Get(ctx, ok_id));
+  EXPECT_EQ(ok.state, bus::JobState::kCompleted);
+  EXPECT_THAT(ok.result, HasSubstr("\"seen\":" + std::to_string(ok_id)));
+  ASSERT_OK_AND_ASSIGN(bus::Job bad, q->Get(ctx, bad_id));
+  EXPECT_EQ(bad.state, bus::JobState::kDead);
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].message, "exit 3: bad receiver");
+  Ran unknown = Run("worker no.such.queue --drain --exec true");
+  EXPECT_EQ(unknown.code, 2);
+}
+
+}  // namespace
+}  // namespace daira

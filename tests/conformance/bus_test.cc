@@ -1,0 +1,784 @@
+// The event bus (docs/bus.md), one suite for every backend: /memory, /sqlite, /postgres. Time moves
+// only by a manual clock (delays, backoff, leases); nothing sleeps. A backend that cannot do something
+// says so through bus::QueueTraits and the case reports it.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daira/bus/queue.h"
+#include "daira/bus/worker_pool.h"
+#include "daira/core/clock.h"
+#include "daira/core/status.h"
+#include "daira/store/migrator.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+#include "test_backends.h"
+
+namespace daira {
+namespace {
+
+using ::daira::testing::IsOk;
+using ::daira::testing::StatusIs;
+using ::daira::testing::TestDatabase;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr char kQ[] = "feed.fanout";  // max_attempts 5, exponential from 1 s, lease 60 s
+
+std::vector<std::string> BusBackends() {
+  std::vector<std::string> out = {"memory"};
+  for (const std::string& b : testing::SqlBackends()) out.push_back(b);
+  return out;
+}
+
+bus::EnqueueRequest Req(std::string payload = "{}", int priority = 0) {
+  bus::EnqueueRequest r;
+  r.queue = kQ;
+  r.name = "t";
+  r.payload = std::move(payload);
+  r.priority = priority;
+  return r;
+}
+
+class BusTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam() == "memory" ? "sqlite" : GetParam()));
+    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(db()));
+    ASSERT_OK(migrator->Migrate(ctx_));
+    ASSERT_OK_AND_ASSIGN(queue_, Open(&clock_));
+  }
+  absl::StatusOr<std::unique_ptr<bus::Queue>> Open(const Clock* clock, const std::string& params = "",
+                                                   store::Database* database = nullptr) {
+    bus::BusOptions options;
+    options.clock = clock;
+    for (auto& q : options.queues) q.jitter = 0;  // exact backoff schedule
+    return bus::OpenQueue(GetParam() + ":" + params, database != nullptr ? database : &db(), tdb_->url(),
+                          options);
+  }
+  store::Database& db() { return tdb_->db(); }
+  bus::Queue& q() { return *queue_; }
+  absl::StatusOr<std::optional<bus::Job>> Next(std::string_view worker = "w1") {
+    return q().Next(ctx_, kQ, worker, milliseconds(0));
+  }
+  bus::Job MustNext(std::string_view worker = "w1") {
+    auto job = Next(worker);
+    EXPECT_OK(job.status());
+    if (!job.ok() || !job->has_value()) {
+      ADD_FAILURE() << "no job";
+      return {};
+    }
+    return **job;
+  }
+  void ExpectNone() {
+    auto job = Next();
+    ASSERT_OK(job.status());
+    EXPECT_FALSE(job->has_value()) << "unexpected job " << (*job)->id;
+  }
+  int64_t Enq(bus::EnqueueRequest r) {
+    auto res = q().Enqueue(ctx_, r);
+    EXPECT_OK(res.status());
+    return res.ok() ? res->id : 0;
+  }
+
+  ManualClock clock_{Clock::TimePoint{seconds(1700000000)}};
+  RequestContext ctx_;
+  std::unique_ptr<TestDatabase> tdb_;
+  std::unique_ptr<bus::Queue> queue_;
+};
+
+TEST_P(BusTest, HigherPriorityFirstFifoWithin) {
+  const int64_t a = Enq(Req(R"({"n":1})", 0));
+  const int64_t b = Enq(Req(R"({"n":2})", 5));
+  const int64_t c = Enq(Req(R"({"n":3})", 0));
+  const int64_t d = Enq(Req(R"({"n":4})", 5));
+  std::vector<int64_t> order;
+  for (int i = 0; i < 4; ++i) order.push_back(MustNext().id);
+  EXPECT_THAT(order, ElementsAre(b, d, a, c));
+  ExpectNone();
+}
+
+TEST_P(BusTest, AClaimedJobCarriesItsFieldsAndLease) {
+  bus::EnqueueRequest r = Req(R"({"video_id":42})", 3);
+  r.group_key = "tenant-1";
+  r.correlation_id = "req-7";
+  const int64_t id = Enq(r);
+  bus::Job job = MustNext("worker-a");
+  EXPECT_EQ(job.id, id);
+  EXPECT_EQ(job.queue, kQ);
+  EXPECT_EQ(job.name, "t");
+  EXPECT_THAT(job.payload, HasSubstr("42"));
+  EXPECT_EQ(job.priority, 3);
+  EXPECT_EQ(job.state, bus::JobState::kActive);
+  EXPECT_EQ(job.attempt, 1);
+  EXPECT_EQ(job.max_attempts, 5);
+  EXPECT_EQ(job.group_key, "tenant-1");
+  EXPECT_EQ(job.correlation_id, "req-7");
+  EXPECT_EQ(job.lease_owner, "worker-a");
+  EXPECT_NE(job.lease_token, 0);
+  EXPECT_EQ(job.lease_expires_at, clock_.Now() + seconds(60));
+  ASSERT_OK(q().Progress(ctx_, job, R"({"pct":50})"));
+  ASSERT_OK(q().Complete(ctx_, job, R"({"ok":true})"));
+  ASSERT_OK_AND_ASSIGN(bus::Job done, q().Get(ctx_, id));
+  EXPECT_EQ(done.state, bus::JobState::kCompleted);
+  EXPECT_THAT(done.progress, HasSubstr("50"));
+  EXPECT_THAT(done.result, HasSubstr("true"));
+  EXPECT_EQ(done.finished_at, clock_.Now());
+  // The correlation id defaults to the request's.
+  RequestContext traced({.correlation_id = "trace-9"});
+  ASSERT_OK_AND_ASSIGN(auto r2, q().Enqueue(traced, Req()));
+  ASSERT_OK_AND_ASSIGN(bus::Job j2, q().Get(ctx_, r2.id));
+  EXPECT_EQ(j2.correlation_id, "trace-9");
+}
+
+TEST_P(BusTest, BadInputIsInvalidArgumentNamingTheFieldAndEnqueuesNothing) {
+  bus::EnqueueRequest unknown = Req();
+  unknown.queue = "no.such.queue";
+  EXPECT_THAT(q().Enqueue(ctx_, unknown).status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
+  EXPECT_EQ(StatusField(q().Enqueue(ctx_, unknown).status()), "queue");
+  EXPECT_EQ(StatusField(q().Enqueue(ctx_, Req("{not json")).status()), "payload");
+  bus::EnqueueRequest negative = Req();
+  negative.delay = milliseconds(-5);
+  EXPECT_THAT(q().Enqueue(ctx_, negative).status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("delay")));
+  bus::EnqueueRequest attempts = Req();
+  attempts.max_attempts = -1;
+  EXPECT_EQ(StatusField(q().Enqueue(ctx_, attempts).status()), "max_attempts");
+  // A bad request anywhere in a batch fails the whole batch, naming it.
+  auto batch = q().EnqueueMany(ctx_, {Req(), Req(), Req("nope")});
+  EXPECT_EQ(StatusField(batch.status()), "requests[2].payload");
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting + c.delayed, 0);
+  EXPECT_THAT(q().Next(ctx_, "nope", "w", milliseconds(0)).status(), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(BusTest, DelayedJobsRunOnlyOnceDue) {
+  bus::EnqueueRequest later = Req(R"({"n":"later"})");
+  later.delay = seconds(30);
+  const int64_t delayed = Enq(later);
+  const int64_t now = Enq(Req(R"({"n":"now"})"));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, 1);
+  EXPECT_EQ(c.delayed, 1);
+  EXPECT_EQ(MustNext().id, now);
+  ExpectNone();
+  clock_.Advance(seconds(29));
+  ExpectNone();
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(MustNext().id, delayed);
+}
+
+TEST_P(BusTest, FailedAttemptsRetryOnTheBackoffScheduleThenDeadLetterWithHistoryThenReplay) {
+  bus::EnqueueRequest r = Req();
+  r.max_attempts = 3;
+  const int64_t id = Enq(r);
+  // Attempt 1 fails: exponential backoff from 1 s → due 1 s later.
+  bus::Job a1 = MustNext("w-a");
+  ASSERT_OK(q().Fail(ctx_, a1, "boom 1"));
+  ExpectNone();
+  clock_.Advance(milliseconds(999));
+  ExpectNone();
+  clock_.Advance(milliseconds(1));
+  bus::Job a2 = MustNext("w-b");
+  EXPECT_EQ(a2.id, id);
+  EXPECT_EQ(a2.attempt, 2);
+  ASSERT_EQ(a2.errors.size(), 1u);
+  EXPECT_EQ(a2.errors[0].message, "boom 1");
+  EXPECT_EQ(a2.errors[0].worker, "w-a");
+  EXPECT_EQ(a2.errors[0].attempt, 1);
+  // Attempt 2 fails: 2 s.
+  ASSERT_OK(q().Fail(ctx_, a2, "boom 2"));
+  clock_.Advance(milliseconds(1999));
+  ExpectNone();
+  clock_.Advance(milliseconds(1));
+  bus::Job a3 = MustNext("w-c");
+  EXPECT_EQ(a3.attempt, 3);
+  // Attempt 3 of 3 fails: dead letter, with the whole history.
+  ASSERT_OK(q().Fail(ctx_, a3, "boom 3"));
+  clock_.Advance(seconds(3600));
+  ExpectNone();
+  ASSERT_OK_AND_ASSIGN(bus::Job dead, q().Get(ctx_, id));
+  EXPECT_EQ(dead.state, bus::JobState::kDead);
+  ASSERT_EQ(dead.errors.size(), 3u);
+  EXPECT_EQ(dead.errors[2].message, "boom 3");
+  EXPECT_EQ(dead.errors[2].worker, "w-c");
+  ASSERT_OK_AND_ASSIGN(auto listed, q().List(ctx_, kQ, bus::JobState::kDead));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, id);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.dead, 1);
+  // Replay: waiting again with a fresh attempt budget, history kept.
+  ASSERT_OK_AND_ASSIGN(int64_t replayed, q().Replay(ctx_, kQ, {id}));
+  EXPECT_EQ(replayed, 1);
+  bus::Job again = MustNext();
+  EXPECT_EQ(again.id, id);
+  EXPECT_EQ(again.attempt, 1);
+  EXPECT_EQ(again.errors.size(), 3u);
+  ASSERT_OK(q().Complete(ctx_, again));
+  ASSERT_OK_AND_ASSIGN(int64_t none, q().Replay(ctx_, kQ));
+  EXPECT_EQ(none, 0);
+}
+
+TEST_P(BusTest, RetryDelayIsFixedOrExponentialCappedWithJitterInBounds) {
+  bus::QueueSettings s;
+  s.backoff = bus::Backoff::kExponential;
+  s.backoff_base = milliseconds(100);
+  s.backoff_max = milliseconds(1000);
+  s.jitter = 0;
+  EXPECT_EQ(bus::RetryDelay(s, 1, 0.5), milliseconds(100));
+  EXPECT_EQ(bus::RetryDelay(s, 3, 0.5), milliseconds(400));
+  EXPECT_EQ(bus::RetryDelay(s, 10, 0.5), milliseconds(1000));
+  s.jitter = 0.5;
+  EXPECT_EQ(bus::RetryDelay(s, 1, 0.0), milliseconds(50));
+  EXPECT_EQ(bus::RetryDelay(s, 1, 1.0), milliseconds(150));
+  s.backoff = bus::Backoff::kFixed;
+  s.jitter = 0;
+  EXPECT_EQ(bus::RetryDelay(s, 7, 0.3), milliseconds(100));
+}
+
+TEST_P(BusTest, DedupByIdempotencyKeyWithinTheWindow) {
+  bus::EnqueueRequest r = Req();
+  r.idempotency_key = "post:1";
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult first, q().Enqueue(ctx_, r));
+  EXPECT_FALSE(first.deduplicated);
+  clock_.Advance(std::chrono::hours(23));
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult second, q().Enqueue(ctx_, r));
+  EXPECT_TRUE(second.deduplicated);
+  EXPECT_EQ(second.id, first.id);
+  // Another queue's key space is separate.
+  bus::EnqueueRequest other = r;
+  other.queue = "search.index";
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult elsewhere, q().Enqueue(ctx_, other));
+  EXPECT_FALSE(elsewhere.deduplicated);
+  // After the window (24 h for feed.fanout) the key enqueues a new job.
+  clock_.Advance(std::chrono::hours(2));
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult third, q().Enqueue(ctx_, r));
+  EXPECT_FALSE(third.deduplicated);
+  EXPECT_NE(third.id, first.id);
+  // Within one batch too.
+  r.idempotency_key = "post:2";
+  ASSERT_OK_AND_ASSIGN(auto batch, q().EnqueueMany(ctx_, {r, r}));
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_FALSE(batch[0].deduplicated);
+  EXPECT_TRUE(batch[1].deduplicated);
+  EXPECT_EQ(batch[0].id, batch[1].id);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, 3);
+}
+
+TEST_P(BusTest, ConcurrentEnqueuesOfOneKeyMakeOneJob) {
+  bus::EnqueueRequest r = Req();
+  r.idempotency_key = "tip:42";
+  std::vector<int64_t> ids(8, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      auto res = q().Enqueue(ctx, r);
+      ASSERT_OK(res.status());
+      ids[t] = res->id;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int64_t id : ids) EXPECT_EQ(id, ids[0]);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, 1);
+}
+
+TEST_P(BusTest, GroupsAreServedRoundRobinWithAPerGroupLimit) {
+  ASSERT_OK_AND_ASSIGN(auto grouped, Open(&clock_, "?feed.fanout.round_robin_groups=true"));
+  auto enq = [&](const std::string& group, bus::Queue* into = nullptr) {
+    bus::EnqueueRequest r = Req("{\"g\":\"" + group + "\"}");
+    r.group_key = group;
+    auto res = (into != nullptr ? into : grouped.get())->Enqueue(ctx_, r);
+    EXPECT_OK(res.status());
+    return res.ok() ? res->id : 0;
+  };
+  // A busy tenant enqueues first; the others still get their turn.
+  for (int i = 0; i < 3; ++i) enq("busy");
+  enq("quiet-1");
+  enq("quiet-2");
+  std::vector<std::string> order;
+  std::vector<bus::Job> claimed;
+  for (int i = 0; i < 5; ++i) {
+    auto job = grouped->Next(ctx_, kQ, "w", milliseconds(0));
+    ASSERT_OK(job.status());
+    ASSERT_TRUE(job->has_value());
+    order.push_back((*job)->group_key);
+    claimed.push_back(**job);
+  }
+  EXPECT_THAT(order, ElementsAre("busy", "quiet-1", "quiet-2", "busy", "busy"));
+  for (const auto& j : claimed) ASSERT_OK(grouped->Complete(ctx_, j));
+
+  // At most group_concurrency active jobs per group.
+  ASSERT_OK_AND_ASSIGN(auto limited,
+                       Open(&clock_, "?feed.fanout.round_robin_groups=true&feed.fanout.group_concurrency=1"));
+  enq("busy", limited.get());
+  enq("busy", limited.get());
+  const int64_t other = enq("quiet-1", limited.get());
+  ASSERT_OK_AND_ASSIGN(auto first, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_TRUE(first.has_value());
+  ASSERT_OK_AND_ASSIGN(auto second, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(first->group_key, second->group_key);
+  ASSERT_OK_AND_ASSIGN(auto none, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  EXPECT_FALSE(none.has_value()) << "a second job of a group at its limit was claimed";
+  const bus::Job& busy = first->group_key == "busy" ? *first : *second;
+  ASSERT_OK(limited->Complete(ctx_, busy));
+  ASSERT_OK_AND_ASSIGN(auto third, limited->Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(third->group_key, "busy");
+  EXPECT_TRUE(first->id == other || second->id == other);
+}
+
+TEST_P(BusTest, PauseStopsClaimsUntilResume) {
+  const int64_t id = Enq(Req());
+  ASSERT_OK(q().Pause(ctx_, kQ));
+  ExpectNone();
+  Enq(Req());  // enqueue still works while paused
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_TRUE(c.paused);
+  EXPECT_EQ(c.waiting, 2);
+  ASSERT_OK(q().Resume(ctx_, kQ));
+  EXPECT_EQ(MustNext().id, id);
+  EXPECT_THAT(q().Pause(ctx_, "nope"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(BusTest, CancelTakesOutAWaitingJobOnly) {
+  const int64_t a = Enq(Req());
+  bus::EnqueueRequest later = Req();
+  later.delay = seconds(10);
+  const int64_t b = Enq(later);
+  ASSERT_OK(q().Cancel(ctx_, b));
+  bus::Job running = MustNext();
+  EXPECT_EQ(running.id, a);
+  EXPECT_THAT(q().Cancel(ctx_, a), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("ACTIVE")));
+  EXPECT_THAT(q().Cancel(ctx_, 987654321), StatusIs(absl::StatusCode::kNotFound));
+  clock_.Advance(seconds(60 * 60));
+  ASSERT_OK_AND_ASSIGN(bus::Job cancelled, q().Get(ctx_, b));
+  EXPECT_EQ(cancelled.state, bus::JobState::kCancelled);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.cancelled, 1);
+}
+
+TEST_P(BusTest, BulkEnqueueKeepsOrderAndIds) {
+  std::vector<bus::EnqueueRequest> batch;
+  for (int i = 0; i < 1200; ++i) batch.push_back(Req("{\"i\":" + std::to_string(i) + "}"));
+  ASSERT_OK_AND_ASSIGN(auto results, q().EnqueueMany(ctx_, batch));
+  ASSERT_EQ(results.size(), batch.size());
+  for (size_t i = 0; i < 5; ++i) {
+    bus::Job job = MustNext();
+    EXPECT_EQ(job.id, results[i].id);
+    EXPECT_THAT(job.payload, HasSubstr(std::to_string(i)));
+  }
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, 1195);
+  EXPECT_EQ(c.active, 5);
+}
+
+TEST_P(BusTest, StalledJobRunsAgainAndTheOldWorkersLateCallsAreRefused) {
+  const int64_t id = Enq(Req());
+  bus::Job stale = MustNext("slow");
+  clock_.Advance(seconds(59));
+  ASSERT_OK_AND_ASSIGN(Clock::TimePoint until, q().ExtendLease(ctx_, stale, seconds(30)));
+  EXPECT_EQ(until, clock_.Now() + seconds(30));
+  clock_.Advance(seconds(30));  // lease lapses
+  // Expired, not yet taken over: already refused (fencing).
+  EXPECT_THAT(q().Complete(ctx_, stale), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  bus::Job fresh = MustNext("fast");
+  EXPECT_EQ(fresh.id, id);
+  EXPECT_EQ(fresh.attempt, 2);
+  EXPECT_NE(fresh.lease_token, stale.lease_token);
+  ASSERT_EQ(fresh.errors.size(), 1u);
+  EXPECT_EQ(fresh.errors[0].message, "lease expired");
+  EXPECT_EQ(fresh.errors[0].worker, "slow");
+  for (const absl::Status& s : {q().Complete(ctx_, stale), q().Fail(ctx_, stale, "late"),
+                                q().Progress(ctx_, stale, "{}"), q().ExtendLease(ctx_, stale, seconds(5)).status(),
+                                q().Release(ctx_, stale)}) {
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition)) << s;
+  }
+  ASSERT_OK(q().Complete(ctx_, fresh, R"({"by":"fast"})"));
+  ASSERT_OK_AND_ASSIGN(bus::Job done, q().Get(ctx_, id));
+  EXPECT_EQ(done.state, bus::JobState::kCompleted);
+  EXPECT_THAT(done.result, HasSubstr("fast"));
+}
+
+TEST_P(BusTest, AStalledJobOnItsLastAttemptGoesToTheDeadLetters) {
+  bus::EnqueueRequest r = Req();
+  r.max_attempts = 1;
+  const int64_t id = Enq(r);
+  MustNext();
+  clock_.Advance(seconds(61));
+  ASSERT_OK_AND_ASSIGN(int64_t recovered, q().RecoverStalled(ctx_, kQ));
+  EXPECT_EQ(recovered, 1);
+  ASSERT_OK_AND_ASSIGN(bus::Job dead, q().Get(ctx_, id));
+  EXPECT_EQ(dead.state, bus::JobState::kDead);
+  ASSERT_EQ(dead.errors.size(), 1u);
+  EXPECT_EQ(dead.errors[0].message, "lease expired");
+}
+
+TEST_P(BusTest, ReleaseGivesTheJobBackWithoutSpendingAnAttempt) {
+  const int64_t id = Enq(Req());
+  bus::Job job = MustNext();
+  ASSERT_OK(q().Release(ctx_, job));
+  bus::Job again = MustNext();
+  EXPECT_EQ(again.id, id);
+  EXPECT_EQ(again.attempt, 1);
+}
+
+TEST_P(BusTest, CleanDeletesFinishedJobsPastRetention) {
+  const int64_t a = Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  clock_.Advance(std::chrono::hours(25));
+  const int64_t b = Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  ASSERT_OK_AND_ASSIGN(int64_t n, q().Clean(ctx_, kQ));
+  EXPECT_EQ(n, 1);
+  EXPECT_THAT(q().Get(ctx_, a).status(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(q().Get(ctx_, b).status());
+}
+
+TEST_P(BusTest, EnqueueJoinsTheRequestTransaction) {
+  ASSERT_TRUE(q().traits().transactional_enqueue);
+  int64_t rolled_back = 0;
+  absl::Status s = db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, Req(R"({"tx":"rollback"})")));
+    rolled_back = r.id;
+    return absl::AbortedError("the caller gives up");
+  }, {.max_attempts = 1});
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted));
+  ExpectNone();
+  EXPECT_THAT(q().Get(ctx_, rolled_back).status(), StatusIs(absl::StatusCode::kNotFound));
+
+  int64_t committed = 0;
+  ASSERT_OK(db().RunInTransaction(ctx_, [&](store::Connection& c) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, Req(R"({"tx":"commit"})")));
+    committed = r.id;
+    return c.Execute("SELECT 1").status();
+  }));
+  EXPECT_EQ(MustNext().id, committed);
+
+  // A caught inner failure (savepoint) undoes only its own enqueue.
+  int64_t kept = 0;
+  ASSERT_OK(db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, Req(R"({"tx":"kept"})")));
+    kept = r.id;
+    absl::Status inner = db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+      DAIRA_RETURN_IF_ERROR(q().Enqueue(ctx_, Req(R"({"tx":"inner"})")).status());
+      return absl::InvalidArgumentError("inner fails");
+    });
+    EXPECT_FALSE(inner.ok());
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(MustNext().id, kept);
+  ExpectNone();
+  // Claims commit by themselves: Next refuses a context bound to a transaction.
+  ASSERT_OK(db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+    EXPECT_THAT(q().Next(ctx_, kQ, "w", milliseconds(0)).status(),
+                StatusIs(absl::StatusCode::kFailedPrecondition));
+    return absl::OkStatus();
+  }));
+}
+
+TEST_P(BusTest, ABlockedNextIsWokenByAnEnqueue) {
+  std::optional<bus::Job> got;
+  std::thread waiter([&] {
+    auto job = q().Next(RequestContext(), kQ, "w", seconds(60));
+    ASSERT_OK(job.status());
+    got = *job;
+  });
+  const int64_t id = Enq(Req());
+  waiter.join();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->id, id);
+}
+
+TEST_P(BusTest, AnotherInstanceIsWokenAcrossConnections) {
+  if (GetParam() != "postgres") {
+    GTEST_SKIP() << GetParam()
+                 << ": no cross-instance wake-up signal; another instance sees new jobs within idle_recheck "
+                    "(docs/bus.md)";
+  }
+  // A second database pool and queue, as in another process, that would never look again by itself.
+  ASSERT_OK_AND_ASSIGN(auto db2, store::Database::Open(tdb_->url()));
+  ASSERT_OK_AND_ASSIGN(auto other, Open(&clock_, "?idle_recheck_ms=3600000", db2.get()));
+  std::optional<bus::Job> got;
+  std::thread waiter([&] {
+    auto job = other->Next(RequestContext(), kQ, "w", seconds(120));
+    ASSERT_OK(job.status());
+    got = *job;
+  });
+  const int64_t id = Enq(Req());
+  waiter.join();
+  ASSERT_TRUE(got.has_value()) << "NOTIFY did not wake the other instance";
+  EXPECT_EQ(got->id, id);
+}
+
+TEST_P(BusTest, ConcurrentWorkersNeverClaimTheSameJob) {
+  std::vector<bus::EnqueueRequest> batch(300, Req());
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  std::mutex mu;
+  std::vector<int64_t> seen;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      while (true) {
+        auto job = q().Next(ctx, kQ, "t" + std::to_string(t), milliseconds(0));
+        ASSERT_OK(job.status());
+        if (!job->has_value()) return;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          seen.push_back((*job)->id);
+        }
+        ASSERT_OK(q().Complete(ctx, **job));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> unique(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), 300u);
+  EXPECT_EQ(unique.size(), 300u);
+}
+
+TEST_P(BusTest, WorkerPoolRunsHandlersAndShutsDownGracefully) {
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "pool", .wait = seconds(30)});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool block_started = false, unblock = false;
+  std::atomic<int> ok_runs{0};
+  ASSERT_OK(pool.Handle(kQ, [&](const RequestContext& ctx, const bus::Job& job) -> absl::StatusOr<std::string> {
+    EXPECT_EQ(ctx.correlation_id(), job.correlation_id);
+    if (job.payload.find("block") != std::string::npos) {
+      std::unique_lock<std::mutex> lock(mu);
+      block_started = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return unblock; });
+      return std::string(R"({"late":true})");
+    }
+    if (job.payload.find("fail") != std::string::npos) return absl::InternalError("handler failed");
+    ok_runs.fetch_add(1);
+    return std::string("");
+  }, 2));
+  EXPECT_THAT(pool.Handle("nope", nullptr), StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(pool.Start());
+  const int64_t failing = Enq(Req(R"({"fail":1})"));
+  for (int i = 0; i < 10; ++i) Enq(Req(R"({"n":1})"));
+  // Wait (not sleep) until the pool has done the ten and failed the one.
+  while (pool.processed() < 10 || pool.failed() < 1) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(ok_runs.load(), 10);
+  ASSERT_OK_AND_ASSIGN(bus::Job f, q().Get(ctx_, failing));
+  EXPECT_EQ(f.state, bus::JobState::kWaiting);  // retry after its backoff (manual clock: not yet due)
+  ASSERT_EQ(f.errors.size(), 1u);
+  EXPECT_THAT(f.errors[0].message, HasSubstr("handler failed"));
+  // One job still running at shutdown: released at the deadline, its late completion refused.
+  const int64_t blocking = Enq(Req(R"({"block":1})"));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return block_started; });
+  }
+  std::thread stopper([&] { pool.Shutdown(milliseconds(0)); });
+  while (pool.released() < 1) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    unblock = true;
+    cv.notify_all();
+  }
+  stopper.join();
+  ASSERT_OK_AND_ASSIGN(bus::Job b, q().Get(ctx_, blocking));
+  EXPECT_EQ(b.state, bus::JobState::kWaiting);
+  EXPECT_EQ(b.attempt, 0);
+  EXPECT_TRUE(b.result.empty());
+}
+
+TEST_P(BusTest, WorkerPoolAppliesRetention) {
+  const int64_t old_job = Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  clock_.Advance(std::chrono::hours(25));  // past feed.fanout's retain_completed (24 h)
+  bus::WorkerPool pool(q(),
+                       {.worker_id_prefix = "cleaner", .wait = seconds(30), .clean_interval = seconds(60)});
+  ASSERT_OK(pool.Handle(
+      kQ, [](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> { return std::string(); },
+      1));
+  ASSERT_OK(pool.Start());  // cleans at once
+  // Wait for the condition (bounded, so a regression fails instead of hanging).
+  const auto give_up = std::chrono::steady_clock::now() + seconds(60);
+  while (q().Get(ctx_, old_job).ok() && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_THAT(q().Get(ctx_, old_job).status(), StatusIs(absl::StatusCode::kNotFound));
+  pool.Shutdown(seconds(5));
+}
+
+// ---- Worker processes (fork+exec tests/conformance/bus_worker.cc) ----
+
+struct Child {
+  pid_t pid = -1;
+  int out = -1;
+};
+
+Child Spawn(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {DAIRA_BUS_WORKER};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  return {pid, fds[0]};
+}
+
+std::string ReadLine(int fd) {
+  std::string line;
+  char c;
+  while (read(fd, &c, 1) == 1 && c != '\n') line.push_back(c);
+  return line;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_P(BusTest, AWorkerProcessKilledMidJobIsRedoneAndItsLateCompletionRefused) {
+  if (!q().traits().cross_process) GTEST_SKIP() << GetParam() << ": in-process only (QueueTraits::cross_process)";
+  const int64_t id = Enq(Req(R"({"k":"kill"})"));
+  Child child = Spawn({"hang", tdb_->url(), GetParam() + ":", kQ});
+  ASSERT_GT(child.pid, 0);
+  const std::string line = ReadLine(child.out);
+  close(child.out);
+  long long claimed = 0, token = 0;
+  ASSERT_EQ(std::sscanf(line.c_str(), "claimed %lld %lld", &claimed, &token), 2) << line;
+  EXPECT_EQ(claimed, id);
+  ASSERT_EQ(kill(child.pid, SIGKILL), 0);
+  EXPECT_EQ(Wait(child.pid), 128 + SIGKILL);
+  // The child leased with the system clock; this instance's clock is past its lease.
+  ManualClock later(Clock::System()->Now() + std::chrono::hours(24));
+  ASSERT_OK_AND_ASSIGN(auto q2, Open(&later));
+  auto redo = q2->Next(ctx_, kQ, "survivor", milliseconds(0));
+  ASSERT_OK(redo.status());
+  ASSERT_TRUE(redo->has_value());
+  EXPECT_EQ((*redo)->id, id);
+  EXPECT_EQ((*redo)->attempt, 2);
+  ASSERT_EQ((*redo)->errors.size(), 1u);
+  EXPECT_THAT((*redo)->errors[0].worker, HasSubstr("child:"));
+  // The killed worker's completion, had it arrived late, is refused.
+  bus::Job ghost = **redo;
+  ghost.lease_token = token;
+  EXPECT_THAT(q2->Complete(ctx_, ghost), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK(q2->Complete(ctx_, **redo));
+  ASSERT_OK_AND_ASSIGN(bus::Job done, q2->Get(ctx_, id));
+  EXPECT_EQ(done.state, bus::JobState::kCompleted);
+}
+
+TEST_P(BusTest, TwoWorkerProcessesNeverRunOneJob) {
+  if (!q().traits().cross_process) GTEST_SKIP() << GetParam() << ": in-process only (QueueTraits::cross_process)";
+  std::vector<bus::EnqueueRequest> batch(400, Req());
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  const std::string dir = ::testing::TempDir();
+  const std::string out1 = dir + "/bus_drain_1_" + std::to_string(getpid());
+  const std::string out2 = dir + "/bus_drain_2_" + std::to_string(getpid());
+  // The children use the system clock: this queue's jobs are due (run_at is in 2023 by the manual clock).
+  Child a = Spawn({"drain", tdb_->url(), GetParam() + ":", kQ, out1});
+  Child b = Spawn({"drain", tdb_->url(), GetParam() + ":", kQ, out2});
+  close(a.out);
+  close(b.out);
+  EXPECT_EQ(Wait(a.pid), 0);
+  EXPECT_EQ(Wait(b.pid), 0);
+  std::vector<int64_t> ids;
+  size_t from_a = 0;
+  for (const std::string& path : {out1, out2}) {
+    std::ifstream in(path);
+    int64_t id;
+    while (in >> id) ids.push_back(id);
+    if (path == out1) from_a = ids.size();
+    std::remove(path.c_str());
+  }
+  std::set<int64_t> unique(ids.begin(), ids.end());
+  EXPECT_EQ(ids.size(), 400u);
+  EXPECT_EQ(unique.size(), 400u) << "a job ran in both processes";
+  RecordProperty("jobs_by_first_process", static_cast<int>(from_a));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.completed, 400);
+}
+
+INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
+
+}  // namespace
+}  // namespace daira
+
+namespace daira {
+namespace {
+
+TEST(BusSettingsTest, TheEighteenQueuesAreDistinctAndValid) {
+  const std::vector<bus::QueueSettings> queues = bus::DefaultQueues();
+  ASSERT_EQ(queues.size(), 18u);
+  std::set<std::string> names;
+  for (const auto& q : queues) {
+    EXPECT_OK(bus::ValidateQueueSettings(q)) << q.name;
+    names.insert(q.name);
+  }
+  EXPECT_EQ(names.size(), 18u);
+  for (const char* name :
+       {"video.transcode", "video.thumbnail", "feed.fanout", "notification.push", "notification.email",
+        "analytics.ingest", "embeddings.generate", "search.index", "counters.recount", "moderation.scan",
+        "payments.settle", "payments.webhook", "media.cleanup", "audit.write", "trending.refresh",
+        "recommendations.refresh", "realtime.broadcast", "webhooks.deliver"}) {
+    EXPECT_NE(bus::FindQueue(queues, name), nullptr) << name;
+  }
+}
+
+TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
+  std::vector<bus::QueueSettings> queues = bus::DefaultQueues();
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.concurrency", "6"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.backoff", "fixed"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.jitter", "0.5"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.timeout_ms", "1000"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.round_robin_groups", "true"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.group_concurrency", "2"));
+  const bus::QueueSettings* q = bus::FindQueue(queues, "video.transcode");
+  EXPECT_EQ(q->concurrency, 6);
+  EXPECT_EQ(q->backoff, bus::Backoff::kFixed);
+  EXPECT_EQ(q->jitter, 0.5);
+  EXPECT_EQ(q->timeout, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(q->round_robin_groups);
+  EXPECT_EQ(q->group_concurrency, 2);
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"no.such.queue.concurrency", "1"},
+                                                        {"video.transcode.colour", "1"},
+                                                        {"video.transcode.concurrency", "0"},
+                                                        {"video.transcode.max_attempts", "many"},
+                                                        {"video.transcode.backoff", "linear"},
+                                                        {"video.transcode.jitter", "2"},
+                                                        {"video.transcode.timeout_ms", "0"},
+                                                        {"video.transcode.backoff_max_ms", "1"},
+                                                        {"video.transcode.round_robin_groups", "maybe"},
+                                                        {"video.transcode.group_concurrency", "-1"}}) {
+    absl::Status s = bus::ApplyQueueOverride(queues, key, value);
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << key << "=" << value;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(key.substr(0, key.rfind('.')))) << s;
+  }
+}
+
+}  // namespace
+}  // namespace daira
