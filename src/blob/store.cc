@@ -6,25 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "backends/file/file_store.h"
 #include "backends/s3/s3_store.h"
+#include "core/cat_internal.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 
 namespace daira::inline v0::blob {
 namespace {
 
-// absl::StrCat over std::string_view too (Debian's absl::string_view is a different type).
-template <typename T>
-decltype(auto) Av(const T& v) {
-  if constexpr (std::is_same_v<T, std::string_view>) {
-    return ToAbsl(v);
-  } else {
-    return (v);
-  }
-}
-template <typename... T>
-std::string Cat(const T&... v) {
-  return absl::StrCat(Av(v)...);
-}
 
 // A key as printed in messages: control bytes escaped, long keys cut.
 std::string Printable(std::string_view key) {

@@ -21,24 +21,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "backends/s3/sigv4.h"
+#include "core/cat_internal.h"
 #include "daira/core/status.h"
 
 namespace daira::inline v0::backends {
 namespace {
 
-// absl::StrCat over std::string_view too (Debian's absl::string_view is a different type).
-template <typename T>
-decltype(auto) Av(const T& v) {
-  if constexpr (std::is_same_v<T, std::string_view>) {
-    return ToAbsl(v);
-  } else {
-    return (v);
-  }
-}
-template <typename... T>
-std::string Cat(const T&... v) {
-  return absl::StrCat(Av(v)...);
-}
 
 // Temp files live beside their target under this reserved name prefix; keys may not use it.
 constexpr std::string_view kTempPrefix = ".daira-tmp-";
