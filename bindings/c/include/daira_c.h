@@ -704,6 +704,44 @@ DAIRA_C_EXPORT int daira_subscription_fd(const daira_subscription_t* subscriptio
  * FAILED_PRECONDITION). */
 DAIRA_C_EXPORT daira_code daira_subscription_close(daira_subscription_t** subscription, daira_error_t** err);
 
+/* ---- cache (docs/cache.md) ----------------------------------------------------------------------- *
+ * The platform's "cache" concern (memory: in this process, redis://… shared by instances). Values are
+ * strings (store JSON as its text). Not transactional: on a transaction handle the call happens at once.
+ * A key the cache refuses is INVALID_ARGUMENT. */
+/* {key*} → {value: string | null (a miss: absent or expired)}. */
+DAIRA_C_CALL(daira_cache_get);
+/* {key*, value* (string), ttl_ms (absent: the key namespace's policy TTL; 0: no expiry; > 0)} → {}. */
+DAIRA_C_CALL(daira_cache_set);
+/* {keys*: [key,…]} → {deleted: n} (how many existed). */
+DAIRA_C_CALL(daira_cache_delete);
+/* {keys*: [key,…]} → {values: [string | null,…]} in order (one round trip on Redis). */
+DAIRA_C_CALL(daira_cache_mget);
+
+/* ---- blobs (docs/storage.md) ---------------------------------------------------------------------- *
+ * The platform's "blobs" concern (file:DIR, s3://…). ObjectInfo {key, size, content_type, etag, modified}.
+ * Not transactional. Put and get carry the bytes beside the JSON request. */
+/* Stores `data_len` bytes at `data` (NULL with 0: empty) under {key*, content_type (default
+ * application/octet-stream)}, replacing any object, atomically → ObjectInfo. */
+DAIRA_C_EXPORT daira_code daira_blob_put(daira_platform_t* platform, const char* request_json, size_t request_len,
+                                         const void* data, size_t data_len, char** out_json, daira_error_t** err);
+/* {key*, offset, length (either given: that range; OUT_OF_RANGE when offset >= size)} → the bytes in
+ * `*out_data` (library-allocated, NUL-appended for convenience, freed with daira_free) and their count in
+ * `*out_len`. NOT_FOUND naming the key. `out_data` and `out_len` must not be NULL. */
+DAIRA_C_EXPORT daira_code daira_blob_get(daira_platform_t* platform, const char* request_json, size_t request_len,
+                                         char** out_data, size_t* out_len, daira_error_t** err);
+/* {key*} → {} (OK when there was none). */
+DAIRA_C_CALL(daira_blob_delete);
+/* {key*} → {exists: bool}. */
+DAIRA_C_CALL(daira_blob_exists);
+/* {key*} → ObjectInfo. NOT_FOUND. */
+DAIRA_C_CALL(daira_blob_stat);
+/* {prefix, page_token, limit (1..1000, default 1000)} → {items: [ObjectInfo,…] (key order), next_token
+ * ("" on the last page)}. */
+DAIRA_C_CALL(daira_blob_list);
+/* {key*, expiry_s (default 3600; S3: 1 s..7 days)} → {url}: a presigned GET on S3 (the object need not
+ * exist), a file:// URL on file:. */
+DAIRA_C_CALL(daira_blob_url);
+
 #undef DAIRA_C_RECORD_READS
 #undef DAIRA_C_RECORD_CALL
 #undef DAIRA_C_CALL
