@@ -182,6 +182,9 @@ static void test_enqueue_many_and_dedup(daira_platform_t* p) {
   EXPECT_ERROR(daira_bus_enqueue_many, p, "{\"jobs\":[{\"queue\":\"search.index\"},7]}",
                DAIRA_INVALID_ARGUMENT, "jobs[1]");
   EXPECT_ERROR(daira_bus_enqueue_many, p, "{}", DAIRA_INVALID_ARGUMENT, "jobs");
+  EXPECT_ERROR(daira_bus_enqueue_many, p,
+               "{\"jobs\":[{\"queue\":\"search.index\"},{\"queue\":\"no.such.queue\"}]}",
+               DAIRA_INVALID_ARGUMENT, "jobs[1].queue");
   EXPECT_COUNT(p, "search.index", "\"waiting\":3"); /* nothing of the refused batches */
 
   /* Paused: no job until resumed. */

@@ -147,7 +147,21 @@ DAIRA_CABI_CALL(daira_bus_enqueue_many, "bus.enqueue_many") {
       return daira::InvalidField(r.op(), absl::StrCat("jobs[", i, "].", field), problem);
     }
   }
-  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::EnqueueResult> results, p.bus().EnqueueMany(ctx, requests));
+  absl::StatusOr<std::vector<bus::EnqueueResult>> enqueued = p.bus().EnqueueMany(ctx, requests);
+  if (!enqueued.ok()) {
+    // The queue names a bad request "requests[i].<field>"; here the array is "jobs".
+    const std::string field = daira::StatusField(enqueued.status());
+    if (absl::IsInvalidArgument(enqueued.status()) && field.rfind("requests[", 0) == 0) {
+      std::string message(enqueued.status().message().data(), enqueued.status().message().size());
+      for (size_t at = message.find("requests["); at != std::string::npos;
+           at = message.find("requests[", at)) {
+        message.replace(at, 8, "jobs");
+      }
+      return daira::InvalidField(r.op(), "jobs" + field.substr(8), message);
+    }
+    return enqueued.status();
+  }
+  const std::vector<bus::EnqueueResult>& results = *enqueued;
   JsonWriter w;
   w.BeginObject().Key("results").BeginArray();
   for (const bus::EnqueueResult& result : results) WriteResult(w, result);
