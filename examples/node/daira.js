@@ -11,6 +11,9 @@
 //     tx.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
 //     return tx.call('content_create_post', { author_id: alice.id, content: 'hi' });
 //   });
+//   const sub = db.subscribe({ target: 'topic:jobs' });   // real-time: pulled, never called back
+//   const m = sub.next(500);                               // {channel, epoch, sequence, payload, time} or null
+//   sub.close();
 //   db.close();
 //
 // Ownership: every string the library returns is copied into JS and freed with daira_free at once;
