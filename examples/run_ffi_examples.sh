@@ -7,7 +7,8 @@
 # Node: `npm ci` from the committed package-lock.json into a temporary copy (the source tree gets no
 # node_modules). Go: stdlib only, GOPATH/GOCACHE in a temporary directory, no module downloads
 # (GOPROXY=off); then `go test ./daira` (the wrapper's test). Node also runs records_check.js (the
-# wrapper's record() binding; it prints one line, not part of the story). Exit 0 when both printed what they should
+# wrapper's record() binding; it prints one line, not part of the story) and bus_check.js (bus and
+# real-time, a second process producing the job). Exit 0 when both printed what they should
 # and the Go test passed; DAIRA_FFI_EXAMPLES=node or =go runs one.
 set -euo pipefail
 
@@ -72,6 +73,10 @@ if [[ " $only " == *" node "* ]]; then
   out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node records_check.js) \
     || { printf '%s\n' "$out" >&2; die "node: records_check.js failed"; }
   [[ "$out" == "node records: ok" ]] || die "node: records_check.js printed: $out"
+  # The bus and real-time calls, with a second process producing the job.
+  out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node bus_check.js) \
+    || { printf '%s\n' "$out" >&2; die "node: bus_check.js failed"; }
+  [[ "$out" == "node bus: ok" ]] || die "node: bus_check.js printed: $out"
 fi
 
 if [[ " $only " == *" go "* ]]; then

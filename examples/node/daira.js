@@ -11,6 +11,9 @@
 //     tx.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
 //     return tx.call('content_create_post', { author_id: alice.id, content: 'hi' });
 //   });
+//   const sub = db.subscribe({ target: 'topic:jobs' });   // real-time: pulled, never called back
+//   const m = sub.next(500);                               // {channel, epoch, sequence, payload, time} or null
+//   sub.close();
 //   db.close();
 //
 // Ownership: every string the library returns is copied into JS and freed with daira_free at once;
@@ -29,6 +32,7 @@ function libraryPath() {
 const lib = koffi.load(libraryPath());
 koffi.opaque('daira_platform_t');
 koffi.opaque('daira_error_t');
+koffi.opaque('daira_subscription_t');
 
 const c = {
   version: lib.func('const char *daira_version(void)'),
@@ -47,6 +51,12 @@ const c = {
                   '_Out_ daira_platform_t **out_tx, _Inout_ daira_error_t **err)'),
   commit: lib.func('int daira_transaction_commit(_Inout_ daira_platform_t **tx, _Inout_ daira_error_t **err)'),
   rollback: lib.func('int daira_transaction_rollback(_Inout_ daira_platform_t **tx, _Inout_ daira_error_t **err)'),
+  subscribe: lib.func('int daira_realtime_subscribe(daira_platform_t *platform, const char *request, ' +
+                      'size_t request_len, _Out_ daira_subscription_t **out, _Inout_ daira_error_t **err)'),
+  subNext: lib.func('int daira_subscription_next(daira_subscription_t *sub, int timeout_ms, _Out_ void **out_json, ' +
+                    '_Inout_ daira_error_t **err)'),
+  subFd: lib.func('int daira_subscription_fd(const daira_subscription_t *sub)'),
+  subClose: lib.func('int daira_subscription_close(_Inout_ daira_subscription_t **sub, _Inout_ daira_error_t **err)'),
 };
 
 // The service calls all share one signature; they are bound on first use by name ("feed_home").
@@ -148,7 +158,56 @@ class Handle {
   }
 }
 
+// A real-time subscription (Platform.subscribe): pull messages with next(); no callbacks.
+class Subscription {
+  constructor(handle) {
+    this.handle = handle;
+  }
+
+  // The next message ({channel, epoch, sequence, payload, time}), waiting at most timeoutMs
+  // (0..60000), or null when none came in time. Throws a DairaError once the subscription is closed.
+  next(timeoutMs = 0) {
+    if (this.handle === null) throw new DairaError(3, 'the subscription is closed', 'subscription', []);
+    const out = [null];
+    const errBox = [null];
+    const code = c.subNext(this.handle, timeoutMs, out, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+    try {
+      return JSON.parse(koffi.decode(out[0], 'char', -1)).message;
+    } finally {
+      c.free(out[0]);
+    }
+  }
+
+  // A file descriptor that polls readable while a message is queued (for event loops).
+  fd() {
+    return this.handle === null ? -1 : c.subFd(this.handle);
+  }
+
+  // Unsubscribes and frees the handle. Idempotent.
+  close() {
+    if (this.handle === null) return;
+    const box = [this.handle];
+    const errBox = [null];
+    this.handle = null;
+    const code = c.subClose(box, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+  }
+}
+
 class Platform extends Handle {
+  // Subscribes to a real-time channel or pattern: request {target, queue_size, slow_consumer,
+  // resume_from} (daira_realtime_subscribe). Close the Subscription when done.
+  subscribe(request) {
+    if (this.handle === null) throw this.closedError();
+    const text = encode(request);
+    const out = [null];
+    const errBox = [null];
+    const code = c.subscribe(this.handle, text, Buffer.byteLength(text), out, errBox);
+    if (code !== 0) throw takeError(code, errBox);
+    return new Subscription(out[0]);
+  }
+
   // Begins a transaction (daira_transaction_begin): a Transaction offers call() and record(), each run
   // inside it. `isolation`: 'default' (the backend's), 'read_committed', 'repeatable_read' or
   // 'serializable' (PostgreSQL; SQLite's transactions are always serializable). End it with commit()
@@ -230,4 +289,4 @@ function open(url, options = {}) {
   return new Platform(out[0]);
 }
 
-module.exports = { open, version: () => c.version(), DairaError, Platform, Transaction };
+module.exports = { open, version: () => c.version(), DairaError, Platform, Transaction, Subscription };

@@ -110,6 +110,8 @@ typedef enum daira_code {
 /* Opaque handles. */
 typedef struct daira_platform daira_platform_t;
 typedef struct daira_error daira_error_t;
+/* A real-time subscription (daira_realtime_subscribe); see "real-time" below. */
+typedef struct daira_subscription daira_subscription_t;
 
 /* ---- library ---------------------------------------------------------------------------------- */
 
@@ -159,6 +161,12 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *                              database, so instances sharing it never issue the same ids)
  *   "cursor_key": string       the cursor signing key, 64 hex digits (default: the keys kept in the
  *                              database, shared by every instance on it); never echoed in errors
+ *   "cache": string            the cache URL: "memory:" (default) or "redis://…" (docs/cache.md)
+ *   "bus": string              the event bus URL: "sqlite:" (default: the database's own backend, so
+ *                              "postgres:" on a Postgres database), "memory:" (docs/bus.md)
+ *   "realtime": string         the real-time URL: "memory:" (default) or "redis://…" (docs/realtime.md)
+ *   "blobs": string            the blob store URL: "file:DIR" (default "file:./daira-blobs") or
+ *                              "s3://…" (docs/storage.md)
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
  * FAILED_PRECONDITION (an applied migration changed; "node_id" held by another live instance),
@@ -591,6 +599,148 @@ DAIRA_C_RECORD_CALL(daira_sessions_list_by_family);
  * updated_at}. Keyed by the user: _get and _exists take {user_id*} (not {id}); _get_many an array of user
  * ids. Read-only. count filters: {min_followers_count (>= 0), trust_score_below (0..1)} */
 DAIRA_C_RECORD_READS(user_profiles);
+
+/* ---- event bus (docs/bus.md) -------------------------------------------------------------------- *
+ * Durable job queues: producers enqueue, workers pull with daira_bus_next (there are no callbacks),
+ * then complete, fail or report progress, fenced by the claim's lease_token. The queues are the
+ * platform's configured ones (by default "video.transcode", "feed.fanout", "notification.push", … —
+ * docs/bus.md lists them); another name is INVALID_ARGUMENT naming "queue".
+ * Job {id, queue, name, payload, priority, state (WAITING|ACTIVE|COMPLETED|DEAD|CANCELLED), run_at,
+ * attempt, max_attempts, idempotency_key, group_key, correlation_id, lease_owner, lease_expires_at,
+ * lease_token (a string of digits), progress, result (compact JSON), errors: [{attempt, at, worker, message}],
+ * created_at, updated_at, finished_at}; payload/progress/result are JSON values (null when unset). */
+/* {queue*, name, payload (object, default {}), priority (higher first), delay_ms, max_attempts (0 = the
+ * queue's), idempotency_key (an equal key within the queue's window returns the earlier job),
+ * group_key (round-robin between groups when the queue is grouped), correlation_id} → {id,
+ * deduplicated}. On a transaction handle (bus "sqlite:"/"postgres:") the job exists iff the
+ * transaction commits. */
+DAIRA_C_CALL(daira_bus_enqueue);
+/* {jobs*: [enqueue request,…]} → {results: [{id, deduplicated},…]} in order; all or none. A bad field
+ * of one is INVALID_ARGUMENT naming "jobs[i].<field>". */
+DAIRA_C_CALL(daira_bus_enqueue_many);
+/* {queue*, worker* (a stable id of this worker), timeout_ms (0..60000, default 0: do not wait)} →
+ * {job: Job | null}: claims the next due job (its lease_token fences the calls below), waiting up to
+ * timeout_ms for one (woken by an enqueue, also from another process on sqlite:/postgres:). The call
+ * holds the platform meanwhile: daira_platform_shutdown() waits for it to return. */
+DAIRA_C_CALL(daira_bus_next);
+/* {id*, lease_token*, result (object)} → {}. FAILED_PRECONDITION when the lease was lost (expired and
+ * claimed again, or the job cancelled): the outcome is not recorded. */
+DAIRA_C_CALL(daira_bus_complete);
+/* {id*, lease_token*, message} → Job as it is now: waiting again (retry after backoff) or dead (its
+ * last attempt). FAILED_PRECONDITION when the lease was lost. */
+DAIRA_C_CALL(daira_bus_fail);
+/* {id*, lease_token*, progress* (object)} → {}. FAILED_PRECONDITION when the lease was lost. */
+DAIRA_C_CALL(daira_bus_progress);
+/* {id*} → Job. NOT_FOUND. */
+DAIRA_C_CALL(daira_bus_get);
+/* {queue*} → {queue, waiting, delayed, active, completed, dead, cancelled, paused}. */
+DAIRA_C_CALL(daira_bus_counts);
+/* {queue*} → {}: daira_bus_next returns no job from a paused queue until it is resumed (enqueue still
+ * works). */
+DAIRA_C_CALL(daira_bus_pause);
+DAIRA_C_CALL(daira_bus_resume);
+/* {queue*, limit (1..10000, default 100)} → {items: [Job,…]}: the dead letters (jobs that failed
+ * max_attempts times). */
+DAIRA_C_CALL(daira_bus_dead_letters);
+/* {queue*, ids ([id,…]; absent or empty: every dead job of the queue)} → {replayed: n}: dead jobs
+ * waiting again with a fresh attempt count. */
+DAIRA_C_CALL(daira_bus_replay);
+
+/* ---- real-time (docs/realtime.md) ---------------------------------------------------------------- *
+ * Channels with per-channel sequence numbers, subscriptions the host PULLS from (no callbacks: no
+ * library thread calls into the host), recovery of missed messages, presence and typing. The hub is the
+ * platform's "realtime" concern (memory: in this process, redis://… across instances). None of these
+ * joins a transaction: on a transaction handle a publish happens at once, whatever the commit does.
+ * Message {channel, epoch, sequence, payload, time}: epoch and sequence are strings of digits (64-bit
+ * unsigned; (epoch, sequence) identifies a message, sequences are 1, 2, 3… per channel and epoch);
+ * payload is the published string. A Position is {epoch, sequence} (integers or strings of digits). */
+/* {channel*, payload* (string)} → {channel, epoch, sequence}. INVALID_ARGUMENT for a bad channel name or
+ * an oversized payload; UNAVAILABLE when the backend cannot be reached (nothing published). */
+DAIRA_C_CALL(daira_realtime_publish);
+/* {channel*, since (Position; absent: the whole current epoch)} → {messages: [Message,…]}: exactly the
+ * messages after `since`, oldest first. OUT_OF_RANGE when that is impossible (history trimmed or
+ * expired, epoch changed): reload from the database instead. */
+DAIRA_C_CALL(daira_realtime_recover);
+/* {user_id*, device* (≤ 128 bytes), status ("online" default | "away")} → {}: the device is live until
+ * now + the presence TTL (default 60 s). */
+DAIRA_C_CALL(daira_presence_heartbeat);
+/* {user_id*, device*} → {}: signs the device out at once. */
+DAIRA_C_CALL(daira_presence_disconnect);
+/* {user_ids*: [id,…] (at most 10000)} → {users: [{user_id, status (online|away|offline), devices,
+ * last_seen (time or null)},…]} in the order asked. */
+DAIRA_C_CALL(daira_presence_get_many);
+/* {conversation_id*, user_id*} → {published: bool}: publishes a "start" typing event on the user's
+ * conversation channel unless one was published within the throttle interval. */
+DAIRA_C_CALL(daira_typing_start);
+/* {conversation_id*, user_id*} → {published: bool}: publishes "stop" when the user was typing. */
+DAIRA_C_CALL(daira_typing_stop);
+
+/* Subscribes to a channel, or to a pattern when `target` contains '*'. request_json: {target*,
+ * queue_size (1..1000000, default 1024), slow_consumer ("drop_oldest" default: a full queue drops its
+ * oldest message and counts it | "disconnect": a full queue closes the subscription,
+ * RESOURCE_EXHAUSTED), resume_from (Position; exact channels only: first every message after it, then
+ * the live ones, no duplicate and no gap, or OUT_OF_RANGE)}. Returns once the subscription is live:
+ * every message published after that is delivered (at most once). On success stores the handle in
+ * `*out` (the caller closes it: daira_subscription_close()); `out` must not be NULL. */
+DAIRA_C_EXPORT daira_code daira_realtime_subscribe(daira_platform_t* platform, const char* request_json,
+                                                   size_t request_len, daira_subscription_t** out,
+                                                   daira_error_t** err);
+/* The next message, waiting at most `timeout_ms` (0..60000; 0: only what is queued now). `*out_json` is
+ * {message: Message | null (none in time), dropped: n, interruptions: n} (messages dropped by the
+ * drop_oldest policy so far; times live delivery was interrupted, redis:// reconnects — recover from the
+ * last position seen when it grows). Once the subscription is closed and drained: FAILED_PRECONDITION
+ * (the platform shut down) or RESOURCE_EXHAUSTED (a disconnected slow consumer). NULL subscription:
+ * INVALID_ARGUMENT naming "subscription". One subscription may be read from several threads (each
+ * message goes to one of them). */
+DAIRA_C_EXPORT daira_code daira_subscription_next(daira_subscription_t* subscription, int timeout_ms,
+                                                  char** out_json, daira_error_t** err);
+/* A file descriptor that polls readable (POLLIN) while a message is queued or the subscription is
+ * closed: event loops poll it, then drain with daira_subscription_next(sub, 0, …). Owned by the
+ * subscription: never read or close it. -1 for NULL. */
+DAIRA_C_EXPORT int daira_subscription_fd(const daira_subscription_t* subscription);
+/* Unsubscribes, frees `*subscription` and sets it to NULL (`*subscription` == NULL: a no-op, OK;
+ * `subscription` == NULL: INVALID_ARGUMENT). No other thread may use it during or after the call. A
+ * subscription may be closed after its platform (it is then closed already: next returns
+ * FAILED_PRECONDITION). */
+DAIRA_C_EXPORT daira_code daira_subscription_close(daira_subscription_t** subscription, daira_error_t** err);
+
+/* ---- cache (docs/cache.md) ----------------------------------------------------------------------- *
+ * The platform's "cache" concern (memory: in this process, redis://… shared by instances). Values are
+ * strings (store JSON as its text). Not transactional: on a transaction handle the call happens at once.
+ * A key the cache refuses is INVALID_ARGUMENT. */
+/* {key*} → {value: string | null (a miss: absent or expired)}. */
+DAIRA_C_CALL(daira_cache_get);
+/* {key*, value* (string), ttl_ms (absent: the key namespace's policy TTL; 0: no expiry; > 0)} → {}. */
+DAIRA_C_CALL(daira_cache_set);
+/* {keys*: [key,…]} → {deleted: n} (how many existed). */
+DAIRA_C_CALL(daira_cache_delete);
+/* {keys*: [key,…]} → {values: [string | null,…]} in order (one round trip on Redis). */
+DAIRA_C_CALL(daira_cache_mget);
+
+/* ---- blobs (docs/storage.md) ---------------------------------------------------------------------- *
+ * The platform's "blobs" concern (file:DIR, s3://…). ObjectInfo {key, size, content_type, etag, modified}.
+ * Not transactional. Put and get carry the bytes beside the JSON request. */
+/* Stores `data_len` bytes at `data` (NULL with 0: empty) under {key*, content_type (default
+ * application/octet-stream)}, replacing any object, atomically → ObjectInfo. */
+DAIRA_C_EXPORT daira_code daira_blob_put(daira_platform_t* platform, const char* request_json, size_t request_len,
+                                         const void* data, size_t data_len, char** out_json, daira_error_t** err);
+/* {key*, offset, length (either given: that range; OUT_OF_RANGE when offset >= size)} → the bytes in
+ * `*out_data` (library-allocated, NUL-appended for convenience, freed with daira_free) and their count in
+ * `*out_len`. NOT_FOUND naming the key. `out_data` and `out_len` must not be NULL. */
+DAIRA_C_EXPORT daira_code daira_blob_get(daira_platform_t* platform, const char* request_json, size_t request_len,
+                                         char** out_data, size_t* out_len, daira_error_t** err);
+/* {key*} → {} (OK when there was none). */
+DAIRA_C_CALL(daira_blob_delete);
+/* {key*} → {exists: bool}. */
+DAIRA_C_CALL(daira_blob_exists);
+/* {key*} → ObjectInfo. NOT_FOUND. */
+DAIRA_C_CALL(daira_blob_stat);
+/* {prefix, page_token, limit (1..1000, default 1000)} → {items: [ObjectInfo,…] (key order), next_token
+ * ("" on the last page)}. */
+DAIRA_C_CALL(daira_blob_list);
+/* {key*, expiry_s (default 3600; S3: 1 s..7 days)} → {url}: a presigned GET on S3 (the object need not
+ * exist), a file:// URL on file:. */
+DAIRA_C_CALL(daira_blob_url);
 
 #undef DAIRA_C_RECORD_READS
 #undef DAIRA_C_RECORD_CALL

@@ -139,6 +139,8 @@ class Request {
   std::optional<std::chrono::system_clock::time_point> OptTime(std::string_view field);
   // A JSON object, returned as its compact text ("metadata": {"k":1} → "{\"k\":1}").
   std::optional<std::string> OptObjectText(std::string_view field);
+  // An array of JSON objects, each returned as its compact text (bus.enqueue_many's "jobs").
+  std::optional<std::vector<std::string>> OptObjectListTexts(std::string_view field);
   // True when the request has `field` (any value); does not count as reading it.
   bool Has(std::string_view field) const { return root_.Get(field) != nullptr; }
 

@@ -192,6 +192,26 @@ std::optional<std::string> Request::OptObjectText(std::string_view field) {
   return v->Serialize();
 }
 
+std::optional<std::vector<std::string>> Request::OptObjectListTexts(std::string_view field) {
+  const JsonValue* v = Lookup(field);
+  if (v == nullptr) return std::nullopt;
+  if (v->type() != JsonValue::Type::kArray) {
+    Fail(field, absl::StrCat("must be an array of JSON objects (got ", TypeName(*v), ")"));
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  out.reserve(v->AsArray().size());
+  for (size_t i = 0; i < v->AsArray().size(); ++i) {
+    const JsonValue& item = v->AsArray()[i];
+    if (item.type() != JsonValue::Type::kObject) {
+      Fail(std::string(field) + "[" + std::to_string(i) + "]", absl::StrCat("must be a JSON object (got ", TypeName(item), ")"));
+      return std::nullopt;
+    }
+    out.push_back(item.Serialize());
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<int64_t>> IdArray(std::string_view op, std::string_view text, std::string_view param) {
   absl::StatusOr<JsonValue> root = ParseJson(text);
   if (!root.ok()) {

@@ -36,6 +36,11 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
   std::optional<int64_t> grace = r.OptInt("refresh_reuse_grace_s");
   std::optional<int64_t> node_id = r.OptInt("node_id");
   std::optional<std::string> cursor_key = r.OptString("cursor_key");
+  // The other concerns' URLs (Config; each defaults as in Platform::Open).
+  std::optional<std::string> cache_url = r.OptString("cache");
+  std::optional<std::string> bus_url = r.OptString("bus");
+  std::optional<std::string> realtime_url = r.OptString("realtime");
+  std::optional<std::string> blobs_url = r.OptString("blobs");
   DAIRA_RETURN_IF_ERROR(r.Finish());
   if (max_request) {
     if (*max_request < 2 || *max_request > kMaxRequestBytesLimit) {
@@ -50,6 +55,10 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
     }
     open.config.node_id = static_cast<int>(*node_id);
   }
+  if (cache_url) open.config.cache = *cache_url;
+  if (bus_url) open.config.bus = *bus_url;
+  if (realtime_url) open.config.realtime = *realtime_url;
+  if (blobs_url) open.config.blobs = *blobs_url;
   if (cursor_key) {
     if (cursor_key->empty()) return InvalidField(kOpen, "cursor_key", "must be 64 hex digits (got an empty string)");
     open.config.cursor_key = *cursor_key;  // checked by Platform::Open (never echoed)

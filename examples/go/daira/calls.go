@@ -109,6 +109,34 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"sessions_count":             C.daira_call_fn(C.daira_sessions_count),
 	"user_profiles_exists":       C.daira_call_fn(C.daira_user_profiles_exists),
 	"user_profiles_count":        C.daira_call_fn(C.daira_user_profiles_count),
+	"bus_enqueue":                C.daira_call_fn(C.daira_bus_enqueue),
+	"bus_enqueue_many":           C.daira_call_fn(C.daira_bus_enqueue_many),
+	"bus_next":                   C.daira_call_fn(C.daira_bus_next),
+	"bus_complete":               C.daira_call_fn(C.daira_bus_complete),
+	"bus_fail":                   C.daira_call_fn(C.daira_bus_fail),
+	"bus_progress":               C.daira_call_fn(C.daira_bus_progress),
+	"bus_get":                    C.daira_call_fn(C.daira_bus_get),
+	"bus_counts":                 C.daira_call_fn(C.daira_bus_counts),
+	"bus_pause":                  C.daira_call_fn(C.daira_bus_pause),
+	"bus_resume":                 C.daira_call_fn(C.daira_bus_resume),
+	"bus_dead_letters":           C.daira_call_fn(C.daira_bus_dead_letters),
+	"bus_replay":                 C.daira_call_fn(C.daira_bus_replay),
+	"realtime_publish":           C.daira_call_fn(C.daira_realtime_publish),
+	"realtime_recover":           C.daira_call_fn(C.daira_realtime_recover),
+	"presence_heartbeat":         C.daira_call_fn(C.daira_presence_heartbeat),
+	"presence_disconnect":        C.daira_call_fn(C.daira_presence_disconnect),
+	"presence_get_many":          C.daira_call_fn(C.daira_presence_get_many),
+	"typing_start":               C.daira_call_fn(C.daira_typing_start),
+	"typing_stop":                C.daira_call_fn(C.daira_typing_stop),
+	"cache_get":                  C.daira_call_fn(C.daira_cache_get),
+	"cache_set":                  C.daira_call_fn(C.daira_cache_set),
+	"cache_delete":               C.daira_call_fn(C.daira_cache_delete),
+	"cache_mget":                 C.daira_call_fn(C.daira_cache_mget),
+	"blob_delete":                C.daira_call_fn(C.daira_blob_delete),
+	"blob_exists":                C.daira_call_fn(C.daira_blob_exists),
+	"blob_stat":                  C.daira_call_fn(C.daira_blob_stat),
+	"blob_list":                  C.daira_call_fn(C.daira_blob_list),
+	"blob_url":                   C.daira_call_fn(C.daira_blob_url),
 }
 
 // recordCalls holds every record call (a service call with a field mask) by name.
@@ -664,6 +692,146 @@ func (c *calls) UserProfilesExists(request any) ([]byte, error) {
 // UserProfilesCount calls daira_user_profiles_count with request encoded as JSON and returns the record's JSON.
 func (c *calls) UserProfilesCount(request any) ([]byte, error) {
 	return c.invoke("user_profiles_count", C.daira_call_fn(C.daira_user_profiles_count), request)
+}
+
+// BusEnqueue calls daira_bus_enqueue with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusEnqueue(request any) ([]byte, error) {
+	return c.invoke("bus_enqueue", C.daira_call_fn(C.daira_bus_enqueue), request)
+}
+
+// BusEnqueueMany calls daira_bus_enqueue_many with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusEnqueueMany(request any) ([]byte, error) {
+	return c.invoke("bus_enqueue_many", C.daira_call_fn(C.daira_bus_enqueue_many), request)
+}
+
+// BusNext calls daira_bus_next with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusNext(request any) ([]byte, error) {
+	return c.invoke("bus_next", C.daira_call_fn(C.daira_bus_next), request)
+}
+
+// BusComplete calls daira_bus_complete with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusComplete(request any) ([]byte, error) {
+	return c.invoke("bus_complete", C.daira_call_fn(C.daira_bus_complete), request)
+}
+
+// BusFail calls daira_bus_fail with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusFail(request any) ([]byte, error) {
+	return c.invoke("bus_fail", C.daira_call_fn(C.daira_bus_fail), request)
+}
+
+// BusProgress calls daira_bus_progress with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusProgress(request any) ([]byte, error) {
+	return c.invoke("bus_progress", C.daira_call_fn(C.daira_bus_progress), request)
+}
+
+// BusGet calls daira_bus_get with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusGet(request any) ([]byte, error) {
+	return c.invoke("bus_get", C.daira_call_fn(C.daira_bus_get), request)
+}
+
+// BusCounts calls daira_bus_counts with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusCounts(request any) ([]byte, error) {
+	return c.invoke("bus_counts", C.daira_call_fn(C.daira_bus_counts), request)
+}
+
+// BusPause calls daira_bus_pause with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusPause(request any) ([]byte, error) {
+	return c.invoke("bus_pause", C.daira_call_fn(C.daira_bus_pause), request)
+}
+
+// BusResume calls daira_bus_resume with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusResume(request any) ([]byte, error) {
+	return c.invoke("bus_resume", C.daira_call_fn(C.daira_bus_resume), request)
+}
+
+// BusDeadLetters calls daira_bus_dead_letters with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusDeadLetters(request any) ([]byte, error) {
+	return c.invoke("bus_dead_letters", C.daira_call_fn(C.daira_bus_dead_letters), request)
+}
+
+// BusReplay calls daira_bus_replay with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusReplay(request any) ([]byte, error) {
+	return c.invoke("bus_replay", C.daira_call_fn(C.daira_bus_replay), request)
+}
+
+// RealtimePublish calls daira_realtime_publish with request encoded as JSON and returns the record's JSON.
+func (c *calls) RealtimePublish(request any) ([]byte, error) {
+	return c.invoke("realtime_publish", C.daira_call_fn(C.daira_realtime_publish), request)
+}
+
+// RealtimeRecover calls daira_realtime_recover with request encoded as JSON and returns the record's JSON.
+func (c *calls) RealtimeRecover(request any) ([]byte, error) {
+	return c.invoke("realtime_recover", C.daira_call_fn(C.daira_realtime_recover), request)
+}
+
+// PresenceHeartbeat calls daira_presence_heartbeat with request encoded as JSON and returns the record's JSON.
+func (c *calls) PresenceHeartbeat(request any) ([]byte, error) {
+	return c.invoke("presence_heartbeat", C.daira_call_fn(C.daira_presence_heartbeat), request)
+}
+
+// PresenceDisconnect calls daira_presence_disconnect with request encoded as JSON and returns the record's JSON.
+func (c *calls) PresenceDisconnect(request any) ([]byte, error) {
+	return c.invoke("presence_disconnect", C.daira_call_fn(C.daira_presence_disconnect), request)
+}
+
+// PresenceGetMany calls daira_presence_get_many with request encoded as JSON and returns the record's JSON.
+func (c *calls) PresenceGetMany(request any) ([]byte, error) {
+	return c.invoke("presence_get_many", C.daira_call_fn(C.daira_presence_get_many), request)
+}
+
+// TypingStart calls daira_typing_start with request encoded as JSON and returns the record's JSON.
+func (c *calls) TypingStart(request any) ([]byte, error) {
+	return c.invoke("typing_start", C.daira_call_fn(C.daira_typing_start), request)
+}
+
+// TypingStop calls daira_typing_stop with request encoded as JSON and returns the record's JSON.
+func (c *calls) TypingStop(request any) ([]byte, error) {
+	return c.invoke("typing_stop", C.daira_call_fn(C.daira_typing_stop), request)
+}
+
+// CacheGet calls daira_cache_get with request encoded as JSON and returns the record's JSON.
+func (c *calls) CacheGet(request any) ([]byte, error) {
+	return c.invoke("cache_get", C.daira_call_fn(C.daira_cache_get), request)
+}
+
+// CacheSet calls daira_cache_set with request encoded as JSON and returns the record's JSON.
+func (c *calls) CacheSet(request any) ([]byte, error) {
+	return c.invoke("cache_set", C.daira_call_fn(C.daira_cache_set), request)
+}
+
+// CacheDelete calls daira_cache_delete with request encoded as JSON and returns the record's JSON.
+func (c *calls) CacheDelete(request any) ([]byte, error) {
+	return c.invoke("cache_delete", C.daira_call_fn(C.daira_cache_delete), request)
+}
+
+// CacheMget calls daira_cache_mget with request encoded as JSON and returns the record's JSON.
+func (c *calls) CacheMget(request any) ([]byte, error) {
+	return c.invoke("cache_mget", C.daira_call_fn(C.daira_cache_mget), request)
+}
+
+// BlobDelete calls daira_blob_delete with request encoded as JSON and returns the record's JSON.
+func (c *calls) BlobDelete(request any) ([]byte, error) {
+	return c.invoke("blob_delete", C.daira_call_fn(C.daira_blob_delete), request)
+}
+
+// BlobExists calls daira_blob_exists with request encoded as JSON and returns the record's JSON.
+func (c *calls) BlobExists(request any) ([]byte, error) {
+	return c.invoke("blob_exists", C.daira_call_fn(C.daira_blob_exists), request)
+}
+
+// BlobStat calls daira_blob_stat with request encoded as JSON and returns the record's JSON.
+func (c *calls) BlobStat(request any) ([]byte, error) {
+	return c.invoke("blob_stat", C.daira_call_fn(C.daira_blob_stat), request)
+}
+
+// BlobList calls daira_blob_list with request encoded as JSON and returns the record's JSON.
+func (c *calls) BlobList(request any) ([]byte, error) {
+	return c.invoke("blob_list", C.daira_call_fn(C.daira_blob_list), request)
+}
+
+// BlobUrl calls daira_blob_url with request encoded as JSON and returns the record's JSON.
+func (c *calls) BlobUrl(request any) ([]byte, error) {
+	return c.invoke("blob_url", C.daira_call_fn(C.daira_blob_url), request)
 }
 
 // WalletsGet calls daira_wallets_get with request encoded as JSON and the field mask fields ("" for every

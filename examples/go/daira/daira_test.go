@@ -5,6 +5,7 @@ package daira
 // every daira_* function daira_c.h declares. Run by examples/run_ffi_examples.sh (go test ./daira).
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -322,6 +323,74 @@ func TestTransactions(t *testing.T) {
 
 // Every daira_* function in daira_c.h has a Go counterpart: the calls in calls.go, and the library and
 // handle functions daira.go wraps by hand.
+// The bus, real-time and blob calls: enqueue, claim, a message through a subscription, complete;
+// bytes through BlobPut/BlobGet.
+func TestBusRealtimeBlobs(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open("sqlite:"+filepath.Join(dir, "go.db"),
+		map[string]any{"password_cost": "test", "blobs": "file:" + filepath.Join(dir, "blobs")})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	sub, err := db.Subscribe(map[string]any{"target": "topic:jobs"})
+	if err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	defer sub.Close()
+	if sub.Fd() < 0 {
+		t.Errorf("Fd: %d", sub.Fd())
+	}
+	if _, err := db.BusEnqueue(map[string]any{"queue": "notification.push", "name": "n", "payload": map[string]any{"k": 1}}); err != nil {
+		t.Fatalf("BusEnqueue: %v", err)
+	}
+	var next struct {
+		Job *struct {
+			ID         string `json:"id"`
+			LeaseToken string `json:"lease_token"`
+		} `json:"job"`
+	}
+	if err := db.Call("bus_next", map[string]any{"queue": "notification.push", "worker": "go-1"}, &next); err != nil || next.Job == nil {
+		t.Fatalf("bus_next: %v %+v", err, next)
+	}
+	if _, err := db.RealtimePublish(map[string]any{"channel": "topic:jobs", "payload": next.Job.ID}); err != nil {
+		t.Fatalf("RealtimePublish: %v", err)
+	}
+	var got struct {
+		Message *struct {
+			Payload string `json:"payload"`
+		} `json:"message"`
+	}
+	msg, err := sub.Next(1000)
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	if err := json.Unmarshal(msg, &got); err != nil || got.Message == nil || got.Message.Payload != next.Job.ID {
+		t.Fatalf("Next: %s", msg)
+	}
+	if _, err := db.BusComplete(map[string]any{"id": next.Job.ID, "lease_token": next.Job.LeaseToken}); err != nil {
+		t.Fatalf("BusComplete: %v", err)
+	}
+	if _, err := db.BusComplete(map[string]any{"id": next.Job.ID, "lease_token": next.Job.LeaseToken}); err == nil || err.(*Error).Code != FailedPrecondition {
+		t.Errorf("second BusComplete: %v", err)
+	}
+	if err := sub.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := sub.Next(0); err == nil {
+		t.Errorf("Next after Close: no error")
+	}
+
+	bytes := []byte{'a', 0, 0xff}
+	if _, err := db.BlobPut(map[string]any{"key": "go/a.bin"}, bytes); err != nil {
+		t.Fatalf("BlobPut: %v", err)
+	}
+	data, err := db.BlobGet(map[string]any{"key": "go/a.bin"})
+	if err != nil || string(data) != string(bytes) {
+		t.Fatalf("BlobGet: %v %q", err, data)
+	}
+}
+
 func TestEveryFunctionIsWrapped(t *testing.T) {
 	header := os.Getenv("DAIRA_C_HEADER")
 	if header == "" {
@@ -346,7 +415,8 @@ func TestEveryFunctionIsWrapped(t *testing.T) {
 	wrapped := map[string]bool{}
 	for _, name := range []string{"version", "code_name", "free", "error_code", "error_message", "error_field",
 		"error_violations", "error_free", "platform_open", "platform_shutdown", "platform_close", "platform_ping",
-		"transaction_begin", "transaction_commit", "transaction_rollback"} {
+		"transaction_begin", "transaction_commit", "transaction_rollback", "realtime_subscribe", "subscription_next",
+		"subscription_fd", "subscription_close", "blob_put", "blob_get"} {
 		wrapped["daira_"+name] = true
 	}
 	for name := range serviceCalls {

@@ -1,0 +1,283 @@
+// The event bus (docs/bus.md) behind JSON calls: enqueue (one or many; inside a transaction handle's
+// transaction when given one), next (claim with a lease), complete / fail / progress (fenced by the
+// lease token), counts, pause / resume, dead letters and replay. Pull only: no callbacks.
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "daira/bus/queue.h"
+#include "internal.h"
+
+using daira::JsonWriter;
+
+namespace {
+namespace bus = daira::bus;
+using daira::cabi::Request;
+
+// The longest wait daira_bus_next accepts: the call holds the platform, so shutdown waits for it.
+constexpr int64_t kMaxTimeoutMs = 60'000;
+
+// {queue*, name, payload (object), priority, delay_ms, max_attempts, idempotency_key, group_key,
+// correlation_id} as an EnqueueRequest (the queue validates the values).
+bus::EnqueueRequest EnqueueOf(Request& r) {
+  bus::EnqueueRequest req;
+  req.queue = r.String("queue");
+  req.name = r.String("name");
+  req.payload = r.OptObjectText("payload").value_or("{}");
+  const int64_t priority = r.Int("priority", 0);
+  req.priority = static_cast<int>(std::clamp<int64_t>(priority, -(int64_t{1} << 30), int64_t{1} << 30));
+  if (priority != req.priority)
+    r.Fail("priority", absl::StrCat("must be within +-2^30 (got ", priority, ")"));
+  req.delay = std::chrono::milliseconds(r.Int("delay_ms", 0));
+  const int64_t attempts = r.Int("max_attempts", 0);
+  req.max_attempts = static_cast<int>(std::clamp<int64_t>(attempts, -1, 1 << 20));
+  req.idempotency_key = r.String("idempotency_key");
+  req.group_key = r.String("group_key");
+  req.correlation_id = r.String("correlation_id");
+  return req;
+}
+
+void WriteResult(JsonWriter& w, const bus::EnqueueResult& result) {
+  w.BeginObject();
+  w.Key("id");
+  daira::cabi::WriteId(w, result.id);
+  w.Key("deduplicated").Bool(result.deduplicated).EndObject();
+}
+
+void OptTime(JsonWriter& w, std::string_view key, daira::Clock::TimePoint t) {
+  w.Key(key);
+  if (t == daira::Clock::TimePoint{}) {
+    w.Null();
+  } else {
+    daira::cabi::WriteTime(w, t);
+  }
+}
+
+// JSON text as a compact value (Postgres' jsonb spaces it out), or null when empty.
+void RawOrNull(JsonWriter& w, std::string_view key, const std::string& json) {
+  w.Key(key);
+  if (json.empty()) {
+    w.Null();
+    return;
+  }
+  absl::StatusOr<daira::JsonValue> value = daira::ParseJson(json);
+  w.Raw(value.ok() ? value->Serialize() : json);
+}
+
+void WriteJob(JsonWriter& w, const bus::Job& job) {
+  w.BeginObject();
+  w.Key("id");
+  daira::cabi::WriteId(w, job.id);
+  w.Key("queue").String(job.queue).Key("name").String(job.name);
+  RawOrNull(w, "payload", job.payload);
+  w.Key("priority").Int(job.priority).Key("state").String(bus::JobStateName(job.state));
+  OptTime(w, "run_at", job.run_at);
+  w.Key("attempt").Int(job.attempt).Key("max_attempts").Int(job.max_attempts);
+  w.Key("idempotency_key").String(job.idempotency_key).Key("group_key").String(job.group_key);
+  w.Key("correlation_id").String(job.correlation_id).Key("lease_owner").String(job.lease_owner);
+  OptTime(w, "lease_expires_at", job.lease_expires_at);
+  // A string like every other 64-bit number hosts must hand back exactly.
+  w.Key("lease_token").String(absl::StrCat(job.lease_token));
+  RawOrNull(w, "progress", job.progress);
+  RawOrNull(w, "result", job.result);
+  w.Key("errors").BeginArray();
+  for (const bus::JobError& e : job.errors) {
+    w.BeginObject().Key("attempt").Int(e.attempt);
+    OptTime(w, "at", e.at);
+    w.Key("worker").String(e.worker).Key("message").String(e.message).EndObject();
+  }
+  w.EndArray();
+  OptTime(w, "created_at", job.created_at);
+  OptTime(w, "updated_at", job.updated_at);
+  OptTime(w, "finished_at", job.finished_at);
+  w.EndObject();
+}
+
+// The job {id*, lease_token*} names, as the queue has it, carrying the caller's lease token: the queue
+// then fences the call (a token that is not the current claim's is FAILED_PRECONDITION).
+absl::StatusOr<bus::Job> LeasedJob(daira::Platform& p, const daira::RequestContext& ctx, int64_t id,
+                                   int64_t token) {
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, p.bus().Get(ctx, id));
+  job.lease_token = token;
+  return job;
+}
+
+// {id*, lease_token*} of a claimed job, both required.
+bool ReadLease(Request& r, int64_t& id, int64_t& token) {
+  id = r.Id("id");
+  token = r.Id("lease_token");
+  if (id <= 0) r.Fail("id", "is required (the job's id from daira_bus_next)");
+  if (token <= 0) r.Fail("lease_token", "is required (the lease_token from daira_bus_next)");
+  return id > 0 && token > 0;
+}
+
+std::string RequiredQueue(Request& r) {
+  std::string queue = r.String("queue");
+  if (queue.empty()) r.Fail("queue", "is required");
+  return queue;
+}
+
+}  // namespace
+
+DAIRA_CABI_CALL(daira_bus_enqueue, "bus.enqueue") {
+  bus::EnqueueRequest req = EnqueueOf(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult result, p.bus().Enqueue(ctx, req));
+  JsonWriter w;
+  WriteResult(w, result);
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_enqueue_many, "bus.enqueue_many") {
+  std::optional<std::vector<std::string>> texts = r.OptObjectListTexts("jobs");
+  if (r.Finish().ok() && !texts) r.Fail("jobs", "is required (an array of enqueue requests)");
+  DAIRA_CABI_CHECK(r);
+  std::vector<bus::EnqueueRequest> requests;
+  requests.reserve(texts->size());
+  for (size_t i = 0; i < texts->size(); ++i) {
+    DAIRA_ASSIGN_OR_RETURN(Request item, Request::Parse(r.op(), (*texts)[i]));
+    requests.push_back(EnqueueOf(item));
+    absl::Status valid = item.Finish();
+    if (!valid.ok()) {
+      // "<op>: <field> <problem>" → the same problem about "jobs[i].<field>".
+      const std::string field = daira::StatusField(valid);
+      std::string problem(valid.message().data(), valid.message().size());
+      const std::string prefix = std::string(r.op()) + ": " + field + " ";
+      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
+      return daira::InvalidField(r.op(), absl::StrCat("jobs[", i, "].", field), problem);
+    }
+  }
+  absl::StatusOr<std::vector<bus::EnqueueResult>> enqueued = p.bus().EnqueueMany(ctx, requests);
+  if (!enqueued.ok()) {
+    // The queue names a bad request "requests[i].<field>"; here the array is "jobs".
+    const std::string field = daira::StatusField(enqueued.status());
+    if (absl::IsInvalidArgument(enqueued.status()) && field.rfind("requests[", 0) == 0) {
+      std::string message(enqueued.status().message().data(), enqueued.status().message().size());
+      for (size_t at = message.find("requests["); at != std::string::npos;
+           at = message.find("requests[", at)) {
+        message.replace(at, 8, "jobs");
+      }
+      return daira::InvalidField(r.op(), "jobs" + field.substr(8), message);
+    }
+    return enqueued.status();
+  }
+  const std::vector<bus::EnqueueResult>& results = *enqueued;
+  JsonWriter w;
+  w.BeginObject().Key("results").BeginArray();
+  for (const bus::EnqueueResult& result : results) WriteResult(w, result);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_next, "bus.next") {
+  const std::string queue = RequiredQueue(r);
+  const std::string worker = r.String("worker");
+  const int64_t timeout = r.Int("timeout_ms", 0);
+  if (timeout < 0 || timeout > kMaxTimeoutMs) {
+    r.Fail("timeout_ms", absl::StrCat("must be between 0 and ", kMaxTimeoutMs, " (got ", timeout, ")"));
+  }
+  if (worker.empty()) r.Fail("worker", "is required (a stable id of this worker)");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(std::optional<bus::Job> job,
+                         p.bus().Next(ctx, queue, worker, std::chrono::milliseconds(timeout)));
+  JsonWriter w;
+  w.BeginObject().Key("job");
+  if (job) {
+    WriteJob(w, *job);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_complete, "bus.complete") {
+  int64_t id = 0, token = 0;
+  ReadLease(r, id, token);
+  const std::string result = r.OptObjectText("result").value_or("");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, LeasedJob(p, ctx, id, token));
+  DAIRA_RETURN_IF_ERROR(p.bus().Complete(ctx, job, result));
+  return daira::cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_bus_fail, "bus.fail") {
+  int64_t id = 0, token = 0;
+  ReadLease(r, id, token);
+  const std::string message = r.String("message");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, LeasedJob(p, ctx, id, token));
+  DAIRA_RETURN_IF_ERROR(p.bus().Fail(ctx, job, message));
+  // The job as it is now: waiting again (a retry, with run_at) or dead.
+  DAIRA_ASSIGN_OR_RETURN(bus::Job after, p.bus().Get(ctx, id));
+  JsonWriter w;
+  WriteJob(w, after);
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_progress, "bus.progress") {
+  int64_t id = 0, token = 0;
+  ReadLease(r, id, token);
+  std::optional<std::string> progress = r.OptObjectText("progress");
+  if (!progress) r.Fail("progress", "is required (a JSON object)");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, LeasedJob(p, ctx, id, token));
+  DAIRA_RETURN_IF_ERROR(p.bus().Progress(ctx, job, *progress));
+  return daira::cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_bus_get, "bus.get") {
+  const int64_t id = r.Id("id");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, p.bus().Get(ctx, id));
+  JsonWriter w;
+  WriteJob(w, job);
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_counts, "bus.counts") {
+  const std::string queue = RequiredQueue(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::QueueCounts c, p.bus().Counts(ctx, queue));
+  JsonWriter w;
+  w.BeginObject().Key("queue").String(c.queue).Key("waiting").Int(c.waiting).Key("delayed").Int(c.delayed);
+  w.Key("active").Int(c.active).Key("completed").Int(c.completed).Key("dead").Int(c.dead);
+  w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused).EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_pause, "bus.pause") {
+  const std::string queue = RequiredQueue(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.bus().Pause(ctx, queue));
+  return daira::cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_bus_resume, "bus.resume") {
+  const std::string queue = RequiredQueue(r);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.bus().Resume(ctx, queue));
+  return daira::cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_bus_dead_letters, "bus.dead_letters") {
+  const std::string queue = RequiredQueue(r);
+  const int limit = daira::cabi::IntLimit(r, "limit", 100);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Job> jobs, p.bus().List(ctx, queue, bus::JobState::kDead, limit));
+  JsonWriter w;
+  w.BeginObject().Key("items").BeginArray();
+  for (const bus::Job& job : jobs) WriteJob(w, job);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_replay, "bus.replay") {
+  const std::string queue = RequiredQueue(r);
+  const std::vector<int64_t> ids = r.IdList("ids");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(int64_t replayed, p.bus().Replay(ctx, queue, ids));
+  JsonWriter w;
+  w.BeginObject().Key("replayed").Int(replayed).EndObject();
+  return w.Take();
+}

@@ -1,0 +1,255 @@
+/* The C ABI's event bus and concern URLs from C99: daira_platform_open's "cache"/"bus"/"realtime"/
+ * "blobs" options (accepted, and a bad one refused naming it); daira_bus_enqueue (payload, priority,
+ * idempotency key), _enqueue_many (all in order; a bad field named "jobs[i].<field>"), _next (a job
+ * with its lease token, or null), _progress, _complete (fenced: a second complete with the same token
+ * is FAILED_PRECONDITION), _fail (max_attempts 1: dead), _dead_letters, _replay, _counts,
+ * _pause/_resume, _get; enqueue on a transaction handle (rolled back: no job; committed: the job), and
+ * the request errors naming their field.
+ *
+ *   c_abi_bus_test <database url>   (tests/c_abi/c_abi_runner makes an isolated database)
+ *
+ * Exit 0 when every check passed; each failed check prints its line. Runs under valgrind
+ * --leak-check=full too: every handle, string and error is freed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "c_abi_check.h"
+#include "daira_c.h"
+
+/* Runs `fn(p, request)`, expecting `want`; returns the output (caller frees) or NULL. */
+static char* run(daira_call_fn fn, daira_platform_t* p, const char* request, daira_code want,
+                 const char* field, int line) {
+  char* out = NULL;
+  daira_error_t* err = NULL;
+  daira_code got = call(fn, p, request, &out, &err);
+  ++checks;
+  if (got != want) {
+    fprintf(stderr, "line %d: %s: got %s (%s), want %s\n", line, request, daira_code_name(got),
+            daira_error_message(err), daira_code_name(want));
+    ++failures;
+  } else if (field != NULL && strcmp(daira_error_field(err), field) != 0) {
+    fprintf(stderr, "line %d: %s: field \"%s\", want \"%s\" (%s)\n", line, request, daira_error_field(err),
+            field, daira_error_message(err));
+    ++failures;
+  }
+  daira_error_free(&err);
+  return out;
+}
+#define RUN(fn, p, request) run(fn, p, request, DAIRA_OK, NULL, __LINE__)
+#define EXPECT_ERROR(fn, p, request, want, field) daira_free(run(fn, p, request, want, field, __LINE__))
+
+/* Expects `json` to contain `part`. */
+static void expect_contains(const char* json, const char* part, int line) {
+  ++checks;
+  if (!contains(json, part)) {
+    fprintf(stderr, "line %d: %s does not contain %s\n", line, json == NULL ? "(null)" : json, part);
+    ++failures;
+  }
+}
+#define EXPECT_CONTAINS(json, part) expect_contains(json, part, __LINE__)
+
+/* Claims the next job of `queue` as `worker`: stores its id and lease token; 0 when there was none. */
+static int next_job(daira_platform_t* p, const char* queue, const char* worker, char* id, char* token) {
+  char request[256];
+  char* out;
+  int got;
+  snprintf(request, sizeof request, "{\"queue\":\"%s\",\"worker\":\"%s\",\"timeout_ms\":0}", queue, worker);
+  out = RUN(daira_bus_next, p, request);
+  got = out != NULL && !contains(out, "\"job\":null");
+  if (got) {
+    CHECK(json_string(out, "id", id, 32));
+    CHECK(json_string(out, "lease_token", token, 32));
+    EXPECT_CONTAINS(out, "\"state\":\"ACTIVE\"");
+  }
+  daira_free(out);
+  return got;
+}
+
+static void expect_count(daira_platform_t* p, const char* queue, const char* part, int line) {
+  char request[128];
+  char* out;
+  snprintf(request, sizeof request, "{\"queue\":\"%s\"}", queue);
+  out = RUN(daira_bus_counts, p, request);
+  expect_contains(out, part, line);
+  daira_free(out);
+}
+#define EXPECT_COUNT(p, queue, part) expect_count(p, queue, part, __LINE__)
+
+static void test_open_options(const char* url) {
+  daira_platform_t* q = NULL;
+  daira_error_t* err = NULL;
+  const char* bad = "{\"password_cost\":\"test\",\"cache\":\"bogus:\"}";
+  const char* redis_bus = "{\"password_cost\":\"test\",\"bus\":\"redis://127.0.0.1:1\"}";
+  const char* not_string = "{\"password_cost\":\"test\",\"realtime\":5}";
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad, strlen(bad), &q, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK(q == NULL);
+  CHECK(contains(daira_error_message(err), "cache"));
+  CHECK_CODE(daira_platform_open(url, strlen(url), redis_bus, strlen(redis_bus), &q, &err),
+             DAIRA_UNIMPLEMENTED, err);
+  CHECK(contains(daira_error_message(err), "bus"));
+  CHECK_CODE(daira_platform_open(url, strlen(url), not_string, strlen(not_string), &q, &err),
+             DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "realtime");
+  CHECK(q == NULL);
+  daira_error_free(&err);
+}
+
+static void test_lifecycle(daira_platform_t* p) {
+  char id[32], token[32], request[256];
+  char* out;
+  out = RUN(daira_bus_enqueue, p,
+            "{\"queue\":\"notification.push\",\"name\":\"welcome\",\"payload\":{\"user\":\"alice\",\"n\":1},"
+            "\"priority\":5,\"correlation_id\":\"c-1\"}");
+  EXPECT_CONTAINS(out, "\"deduplicated\":false");
+  daira_free(out);
+  EXPECT_COUNT(p, "notification.push", "\"waiting\":1");
+
+  CHECK(next_job(p, "notification.push", "w1", id, token));
+  EXPECT_COUNT(p, "notification.push", "\"active\":1");
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", id);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"name\":\"welcome\"");
+  EXPECT_CONTAINS(out, "\"user\":\"alice\"");
+  EXPECT_CONTAINS(out, "\"lease_owner\":\"w1\"");
+  EXPECT_CONTAINS(out, "\"correlation_id\":\"c-1\"");
+  daira_free(out);
+
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\",\"progress\":{\"pct\":50}}", id,
+           token);
+  daira_free(RUN(daira_bus_progress, p, request));
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\",\"result\":{\"sent\":true}}", id,
+           token);
+  daira_free(RUN(daira_bus_complete, p, request));
+  /* The lease ended with the completion: the same token is fenced off. */
+  EXPECT_ERROR(daira_bus_complete, p, request, DAIRA_FAILED_PRECONDITION, NULL);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", id);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"COMPLETED\"");
+  EXPECT_CONTAINS(out, "\"sent\":true");
+  daira_free(out);
+  EXPECT_COUNT(p, "notification.push", "\"completed\":1");
+
+  /* Nothing left: next returns {"job":null} without waiting. */
+  CHECK(!next_job(p, "notification.push", "w1", id, token));
+}
+
+static void test_dead_letters(daira_platform_t* p) {
+  char id[32], token[32], request[256];
+  char* out;
+  daira_free(RUN(daira_bus_enqueue, p, "{\"queue\":\"feed.fanout\",\"name\":\"fan\",\"max_attempts\":1}"));
+  CHECK(next_job(p, "feed.fanout", "w2", id, token));
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\",\"message\":\"boom\"}", id, token);
+  out = RUN(daira_bus_fail, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"DEAD\"");
+  EXPECT_CONTAINS(out, "\"message\":\"boom\"");
+  daira_free(out);
+  out = RUN(daira_bus_dead_letters, p, "{\"queue\":\"feed.fanout\"}");
+  EXPECT_CONTAINS(out, id);
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"queue\":\"feed.fanout\",\"ids\":[\"%s\"]}", id);
+  out = RUN(daira_bus_replay, p, request);
+  EXPECT_CONTAINS(out, "\"replayed\":1");
+  daira_free(out);
+  EXPECT_COUNT(p, "feed.fanout", "\"dead\":0");
+  CHECK(next_job(p, "feed.fanout", "w2", id, token));
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\"}", id, token);
+  daira_free(RUN(daira_bus_complete, p, request));
+}
+
+static void test_enqueue_many_and_dedup(daira_platform_t* p) {
+  char first[32], second[32], id[32], token[32];
+  char* out;
+  out = RUN(daira_bus_enqueue, p, "{\"queue\":\"search.index\",\"name\":\"ix\",\"idempotency_key\":\"k1\"}");
+  CHECK(json_string(out, "id", first, sizeof first));
+  daira_free(out);
+  out = RUN(daira_bus_enqueue, p, "{\"queue\":\"search.index\",\"name\":\"ix\",\"idempotency_key\":\"k1\"}");
+  CHECK(json_string(out, "id", second, sizeof second));
+  EXPECT_CONTAINS(out, "\"deduplicated\":true");
+  CHECK(strcmp(first, second) == 0);
+  daira_free(out);
+
+  out =
+      RUN(daira_bus_enqueue_many, p,
+          "{\"jobs\":[{\"queue\":\"search.index\",\"name\":\"a\"},{\"queue\":\"search.index\",\"name\":\"b\","
+          "\"group_key\":\"t1\"}]}");
+  EXPECT_CONTAINS(out, "\"results\":[{\"id\":");
+  daira_free(out);
+  EXPECT_COUNT(p, "search.index", "\"waiting\":3");
+  EXPECT_ERROR(daira_bus_enqueue_many, p,
+               "{\"jobs\":[{\"queue\":\"search.index\"},{\"queue\":\"search.index\",\"bogus\":1}]}",
+               DAIRA_INVALID_ARGUMENT, "jobs[1].bogus");
+  EXPECT_ERROR(daira_bus_enqueue_many, p, "{\"jobs\":[{\"queue\":\"search.index\"},7]}",
+               DAIRA_INVALID_ARGUMENT, "jobs[1]");
+  EXPECT_ERROR(daira_bus_enqueue_many, p, "{}", DAIRA_INVALID_ARGUMENT, "jobs");
+  EXPECT_ERROR(daira_bus_enqueue_many, p,
+               "{\"jobs\":[{\"queue\":\"search.index\"},{\"queue\":\"no.such.queue\"}]}",
+               DAIRA_INVALID_ARGUMENT, "jobs[1].queue");
+  EXPECT_COUNT(p, "search.index", "\"waiting\":3"); /* nothing of the refused batches */
+
+  /* Paused: no job until resumed. */
+  daira_free(RUN(daira_bus_pause, p, "{\"queue\":\"search.index\"}"));
+  EXPECT_COUNT(p, "search.index", "\"paused\":true");
+  CHECK(!next_job(p, "search.index", "w3", id, token));
+  daira_free(RUN(daira_bus_resume, p, "{\"queue\":\"search.index\"}"));
+  CHECK(next_job(p, "search.index", "w3", id, token));
+}
+
+static void test_transaction(daira_platform_t* p) {
+  daira_platform_t* tx = NULL;
+  daira_error_t* err = NULL;
+  CHECK_CODE(daira_transaction_begin(p, NULL, 0, &tx, &err), DAIRA_OK, err);
+  daira_free(RUN(daira_bus_enqueue, tx, "{\"queue\":\"analytics.ingest\",\"name\":\"rolled back\"}"));
+  CHECK_CODE(daira_transaction_rollback(&tx, &err), DAIRA_OK, err);
+  EXPECT_COUNT(p, "analytics.ingest", "\"waiting\":0");
+
+  CHECK_CODE(daira_transaction_begin(p, NULL, 0, &tx, &err), DAIRA_OK, err);
+  daira_free(RUN(daira_bus_enqueue, tx, "{\"queue\":\"analytics.ingest\",\"name\":\"committed\"}"));
+  CHECK_CODE(daira_transaction_commit(&tx, &err), DAIRA_OK, err);
+  EXPECT_COUNT(p, "analytics.ingest", "\"waiting\":1");
+  daira_error_free(&err);
+}
+
+static void test_errors(daira_platform_t* p) {
+  EXPECT_ERROR(daira_bus_enqueue, p, "{\"queue\":\"no.such.queue\",\"name\":\"x\"}", DAIRA_INVALID_ARGUMENT,
+               "queue");
+  EXPECT_ERROR(daira_bus_enqueue, p, "{\"queue\":\"feed.fanout\",\"payload\":[1]}", DAIRA_INVALID_ARGUMENT,
+               "payload");
+  EXPECT_ERROR(daira_bus_enqueue, p, "{\"queue\":\"feed.fanout\",\"delay\":5}", DAIRA_INVALID_ARGUMENT,
+               "delay");
+  EXPECT_ERROR(daira_bus_next, p, "{\"queue\":\"feed.fanout\"}", DAIRA_INVALID_ARGUMENT, "worker");
+  EXPECT_ERROR(daira_bus_next, p, "{\"queue\":\"feed.fanout\",\"worker\":\"w\",\"timeout_ms\":70000}",
+               DAIRA_INVALID_ARGUMENT, "timeout_ms");
+  EXPECT_ERROR(daira_bus_complete, p, "{\"id\":\"1\"}", DAIRA_INVALID_ARGUMENT, "lease_token");
+  EXPECT_ERROR(daira_bus_progress, p, "{\"id\":\"1\",\"lease_token\":\"1\"}", DAIRA_INVALID_ARGUMENT,
+               "progress");
+  EXPECT_ERROR(daira_bus_counts, p, "{}", DAIRA_INVALID_ARGUMENT, "queue");
+  EXPECT_ERROR(daira_bus_get, p, "{\"id\":\"999999\"}", DAIRA_NOT_FOUND, NULL);
+  EXPECT_ERROR(daira_bus_counts, NULL, "{\"queue\":\"feed.fanout\"}", DAIRA_INVALID_ARGUMENT, "platform");
+}
+
+int main(int argc, char** argv) {
+  daira_platform_t* p = NULL;
+  daira_error_t* err = NULL;
+  const char* options = "{\"password_cost\":\"test\",\"cache\":\"memory:\",\"realtime\":\"memory:\"}";
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s <database url>\n", argv[0]);
+    return 2;
+  }
+  test_open_options(argv[1]);
+  CHECK_CODE(daira_platform_open(argv[1], strlen(argv[1]), options, strlen(options), &p, &err), DAIRA_OK,
+             err);
+  if (p == NULL) {
+    daira_error_free(&err);
+    return 1;
+  }
+  test_lifecycle(p);
+  test_dead_letters(p);
+  test_enqueue_many_and_dedup(p);
+  test_transaction(p);
+  test_errors(p);
+  CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
+  daira_error_free(&err);
+  printf("c_abi_bus_test: %d checks, %d failed\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
