@@ -23,5 +23,6 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterSocialRepos(m);
   daira::python::RegisterBus(m);
   daira::python::RegisterCache(m);
+  daira::python::RegisterRealtime(m);
   daira::python::RegisterPlatform(m);
 }

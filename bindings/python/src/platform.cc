@@ -117,11 +117,15 @@ struct PyPlatform {
   UserProfilesApi user_profiles;
   BusApi bus;
   CacheApi cache;
+  RealtimeApi realtime;
+  PresenceApi presence;
+  TypingApi typing;
 
   explicit PyPlatform(CorePtr c)
       : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
         wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
-        comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c}, bus{c}, cache{c} {}
+        comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c}, bus{c}, cache{c},
+        realtime{c}, presence{c}, typing{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -200,6 +204,9 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("user_profiles", &PyPlatform::user_profiles, "Read-only typed access to profile rows.")
       .def_readonly("bus", &PyPlatform::bus, "The event bus (bus= URL): enqueue, workers, dead letters.")
       .def_readonly("cache", &PyPlatform::cache, "The cache (cache= URL): get/set/delete/mget with TTLs.")
+      .def_readonly("realtime", &PyPlatform::realtime, "Pub/sub with recovery (realtime= URL).")
+      .def_readonly("presence", &PyPlatform::presence, "Online presence: heartbeat, get, get_many.")
+      .def_readonly("typing", &PyPlatform::typing, "Typing indicators: start, stop, typists.")
       .def(
           "transaction",
           [](PyPlatform& p, const std::string& isolation) { return BeginTransaction(p.core, isolation); },
