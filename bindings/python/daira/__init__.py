@@ -61,6 +61,7 @@ from ._daira import (  # noqa: E402
     Authenticated,
     Author,
     Batch,
+    Blobs,
     Block,
     BlockRecord,
     Bus,
@@ -231,5 +232,6 @@ __all__ = [
     "Message",
     "Presence",
     "Typing",
+    "Blobs",
     "__version__",
 ]

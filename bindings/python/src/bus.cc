@@ -82,7 +82,8 @@ std::optional<PyJob> NextJob(const CorePtr& core, const std::string& queue, cons
       if (left.count() < 0) left = std::chrono::milliseconds(0);
       slice = std::min(slice, left);
     }
-    std::optional<bus::Job> job = core->Call([&](Platform& p) { return p.bus().Next(Ctx(), queue, worker, slice); });
+    std::optional<bus::Job> job =
+        core->Call([&](Platform& p) { return p.bus().Next(Ctx(), queue, worker, slice); });
     if (job.has_value()) return PyJob{core, *std::move(job)};
     if (until.has_value() && Steady::now() >= *until) return std::nullopt;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
@@ -142,11 +143,13 @@ void RegisterBus(py::module_& m) {
       .def_property_readonly("id", [](const PyJob& j) { return j.job.id; })
       .def_property_readonly("queue", [](const PyJob& j) { return j.job.queue; })
       .def_property_readonly("name", [](const PyJob& j) { return j.job.name; })
-      .def_property_readonly("payload", [](const PyJob& j) { return FromJson(j.job.payload); },
-                             "The payload, decoded from JSON.")
+      .def_property_readonly(
+          "payload", [](const PyJob& j) { return FromJson(j.job.payload); },
+          "The payload, decoded from JSON.")
       .def_property_readonly("priority", [](const PyJob& j) { return j.job.priority; })
-      .def_property_readonly("state", [](const PyJob& j) { return StateName(j.job.state); },
-                             "'waiting', 'active', 'completed', 'dead' or 'cancelled'.")
+      .def_property_readonly(
+          "state", [](const PyJob& j) { return StateName(j.job.state); },
+          "'waiting', 'active', 'completed', 'dead' or 'cancelled'.")
       .def_property_readonly("attempt", [](const PyJob& j) { return j.job.attempt; })
       .def_property_readonly("max_attempts", [](const PyJob& j) { return j.job.max_attempts; })
       .def_property_readonly("key", [](const PyJob& j) { return j.job.idempotency_key; })
@@ -154,8 +157,9 @@ void RegisterBus(py::module_& m) {
       .def_property_readonly("correlation_id", [](const PyJob& j) { return j.job.correlation_id; })
       .def_property_readonly("worker", [](const PyJob& j) { return j.job.lease_owner; })
       .def_property_readonly("run_at", [](const PyJob& j) { return ToDatetime(j.job.run_at); })
-      .def_property_readonly("progress_value", [](const PyJob& j) { return FromJson(j.job.progress); },
-                             "The last progress() value (decoded), None if never set.")
+      .def_property_readonly(
+          "progress_value", [](const PyJob& j) { return FromJson(j.job.progress); },
+          "The last progress() value (decoded), None if never set.")
       .def_property_readonly("result", [](const PyJob& j) { return FromJson(j.job.result); })
       .def_property_readonly(
           "errors",
@@ -184,7 +188,8 @@ void RegisterBus(py::module_& m) {
           [](PyJob& j, const std::string& message) {
             j.core->Call([&](Platform& p) { return p.bus().Fail(Ctx(), j.job, message); });
           },
-          py::arg("message"), "Fails this attempt: retried after the queue's backoff, or dead after max_attempts.")
+          py::arg("message"),
+          "Fails this attempt: retried after the queue's backoff, or dead after max_attempts.")
       .def(
           "progress",
           [](PyJob& j, py::object value) {
@@ -203,7 +208,9 @@ void RegisterBus(py::module_& m) {
       });
 
   py::class_<JobIterator>(m, "JobIterator", "Yields claimed Jobs; ends after `timeout` seconds with none.")
-      .def("__iter__", [](JobIterator& it) -> JobIterator& { return it; }, py::return_value_policy::reference_internal)
+      .def(
+          "__iter__", [](JobIterator& it) -> JobIterator& { return it; },
+          py::return_value_policy::reference_internal)
       .def("__next__", [](JobIterator& it) {
         std::optional<PyJob> j = NextJob(it.core, it.queue, it.worker, it.timeout);
         if (!j.has_value()) throw py::stop_iteration();
@@ -211,17 +218,20 @@ void RegisterBus(py::module_& m) {
       });
 
   py::class_<BusApi>(m, "Bus", "The event bus (docs/bus.md): named queues, workers, retries, dead letters.")
-      .def_property_readonly("backend", [](BusApi& a) {
-        return a.core->Call([](Platform& p) { return absl::StatusOr<std::string>(std::string(p.bus().Name())); });
-      })
+      .def_property_readonly("backend",
+                             [](BusApi& a) {
+                               return a.core->Call([](Platform& p) {
+                                 return absl::StatusOr<std::string>(std::string(p.bus().Name()));
+                               });
+                             })
       .def(
           "enqueue",
           [](BusApi& a, const std::string& queue, const std::string& name, py::object payload, double delay,
              int priority, const std::string& key, const std::string& group, int max_attempts, TxState* tx) {
-            bus::EnqueueRequest r = MakeRequest(queue, name, payload, delay, priority, key, group, max_attempts);
-            bus::EnqueueResult res = CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.bus().Enqueue(ctx, r);
-            });
+            bus::EnqueueRequest r =
+                MakeRequest(queue, name, payload, delay, priority, key, group, max_attempts);
+            bus::EnqueueResult res = CallIn(
+                a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.bus().Enqueue(ctx, r); });
             return res.id;
           },
           py::arg("queue"), py::arg("name") = "", py::arg("payload") = py::none(), py::kw_only(),
@@ -239,17 +249,18 @@ void RegisterBus(py::module_& m) {
               auto get = [&](const char* k, py::object dflt) {
                 return d.contains(k) ? py::reinterpret_borrow<py::object>(d[k]) : dflt;
               };
-              if (!d.contains("queue")) Throw(InvalidField("bus.enqueue_many", "queue", "is required in every job"));
-              reqs.push_back(MakeRequest(py::cast<std::string>(d["queue"]), py::cast<std::string>(get("name", py::str(""))),
-                                         get("payload", py::none()), py::cast<double>(get("delay", py::float_(0.0))),
-                                         py::cast<int>(get("priority", py::int_(0))),
-                                         py::cast<std::string>(get("key", py::str(""))),
-                                         py::cast<std::string>(get("group", py::str(""))),
-                                         py::cast<int>(get("max_attempts", py::int_(0)))));
+              if (!d.contains("queue"))
+                Throw(InvalidField("bus.enqueue_many", "queue", "is required in every job"));
+              reqs.push_back(MakeRequest(
+                  py::cast<std::string>(d["queue"]), py::cast<std::string>(get("name", py::str(""))),
+                  get("payload", py::none()), py::cast<double>(get("delay", py::float_(0.0))),
+                  py::cast<int>(get("priority", py::int_(0))), py::cast<std::string>(get("key", py::str(""))),
+                  py::cast<std::string>(get("group", py::str(""))),
+                  py::cast<int>(get("max_attempts", py::int_(0)))));
             }
-            std::vector<bus::EnqueueResult> res = CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.bus().EnqueueMany(ctx, reqs);
-            });
+            std::vector<bus::EnqueueResult> res = CallIn(
+                a.core, tx,
+                [&](Platform& p, const RequestContext& ctx) { return p.bus().EnqueueMany(ctx, reqs); });
             std::vector<int64_t> ids;
             for (const bus::EnqueueResult& r : res) ids.push_back(r.id);
             return ids;
@@ -263,7 +274,8 @@ void RegisterBus(py::module_& m) {
             return j.has_value() ? py::cast(*std::move(j)) : py::object(py::none());
           },
           py::arg("queue"), py::kw_only(), py::arg("worker") = "", py::arg("timeout") = 0.0,
-          "Claims the next due job of `queue`, waiting up to `timeout` seconds (None: forever) → Job or None.")
+          "Claims the next due job of `queue`, waiting up to `timeout` seconds (None: forever) → Job or "
+          "None.")
       .def(
           "jobs",
           [](BusApi& a, const std::string& queue, const std::string& worker, std::optional<double> timeout) {
@@ -273,17 +285,22 @@ void RegisterBus(py::module_& m) {
           "Iterator of claimed Jobs of `queue` as worker `worker`; it ends once `timeout` seconds pass\n"
           "with no job (None: never). Each Job must be completed or failed by the loop body.")
       .def(
-          "get", [](BusApi& a, int64_t id) { return PyJob{a.core, a.core->Call([&](Platform& p) { return p.bus().Get(Ctx(), id); })}; },
+          "get",
+          [](BusApi& a, int64_t id) {
+            return PyJob{a.core, a.core->Call([&](Platform& p) { return p.bus().Get(Ctx(), id); })};
+          },
           py::arg("id"), "The job with `id` (NotFound when there is none).")
       .def(
-          "cancel", [](BusApi& a, int64_t id) { a.core->Call([&](Platform& p) { return p.bus().Cancel(Ctx(), id); }); },
+          "cancel",
+          [](BusApi& a, int64_t id) { a.core->Call([&](Platform& p) { return p.bus().Cancel(Ctx(), id); }); },
           py::arg("id"), "Takes a waiting job out before it runs.")
       .def(
           "counts",
           [](BusApi& a, const std::string& queue) {
             return CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), queue); }));
           },
-          py::arg("queue"), "Counts of `queue`: waiting, delayed, active, completed, dead, cancelled, paused.")
+          py::arg("queue"),
+          "Counts of `queue`: waiting, delayed, active, completed, dead, cancelled, paused.")
       .def(
           "stats",
           [](BusApi& a) {
@@ -292,16 +309,23 @@ void RegisterBus(py::module_& m) {
               return absl::StatusOr<std::vector<bus::QueueSettings>>(p.bus().options().queues);
             });
             for (const bus::QueueSettings& q : queues) {
-              out.append(CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), q.name); })));
+              out.append(
+                  CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), q.name); })));
             }
             return out;
           },
           "counts() of every configured queue.")
       .def(
-          "pause", [](BusApi& a, const std::string& q) { a.core->Call([&](Platform& p) { return p.bus().Pause(Ctx(), q); }); },
+          "pause",
+          [](BusApi& a, const std::string& q) {
+            a.core->Call([&](Platform& p) { return p.bus().Pause(Ctx(), q); });
+          },
           py::arg("queue"), "Stops claims from `queue` (enqueue still works).")
       .def(
-          "resume", [](BusApi& a, const std::string& q) { a.core->Call([&](Platform& p) { return p.bus().Resume(Ctx(), q); }); },
+          "resume",
+          [](BusApi& a, const std::string& q) {
+            a.core->Call([&](Platform& p) { return p.bus().Resume(Ctx(), q); });
+          },
           py::arg("queue"))
       .def(
           "list",
@@ -314,7 +338,9 @@ void RegisterBus(py::module_& m) {
       .def(
           "dead",
           [](BusApi& a, const std::string& q, int limit) {
-            return Wrap(a.core, a.core->Call([&](Platform& p) { return p.bus().List(Ctx(), q, bus::JobState::kDead, limit); }));
+            return Wrap(a.core, a.core->Call([&](Platform& p) {
+              return p.bus().List(Ctx(), q, bus::JobState::kDead, limit);
+            }));
           },
           py::arg("queue"), py::kw_only(), py::arg("limit") = 100, "The dead letters of `queue`.")
       .def(

@@ -4,6 +4,8 @@
 //   p.cache.set("greeting", "hi", ttl=60)
 //   p.cache.get("greeting")            # b"hi" (None on a miss)
 //   p.cache.mget(["a", "b"])           # [b"..." | None, ...]
+#include "daira/cache/cache.h"
+
 #include <pybind11/stl.h>
 
 #include <chrono>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "common.h"
-#include "daira/cache/cache.h"
 #include "daira/core/status.h"
 #include "module.h"
 
@@ -24,9 +25,11 @@ namespace {
 std::chrono::milliseconds Ttl(std::optional<double> ttl) {
   if (!ttl.has_value()) return cache::kPolicyTtl;
   if (!std::isfinite(*ttl) || *ttl <= 0) {
-    Throw(InvalidField("cache.set", "ttl", "must be a number of seconds > 0 (got " + std::to_string(*ttl) + ")"));
+    Throw(InvalidField("cache.set", "ttl",
+                       "must be a number of seconds > 0 (got " + std::to_string(*ttl) + ")"));
   }
-  return std::max(std::chrono::milliseconds(1), std::chrono::milliseconds(static_cast<int64_t>(std::llround(*ttl * 1000.0))));
+  return std::max(std::chrono::milliseconds(1),
+                  std::chrono::milliseconds(static_cast<int64_t>(std::llround(*ttl * 1000.0))));
 }
 
 std::string Bytes(const py::handle& v) {
@@ -43,9 +46,12 @@ py::object ToPy(const std::optional<std::string>& v) {
 
 void RegisterCache(py::module_& m) {
   py::class_<CacheApi>(m, "Cache", "The platform's cache (memory: or redis://): bytes values with TTLs.")
-      .def_property_readonly("backend", [](CacheApi& a) {
-        return a.core->Call([](Platform& p) { return absl::StatusOr<std::string>(std::string(p.cache().Name())); });
-      })
+      .def_property_readonly("backend",
+                             [](CacheApi& a) {
+                               return a.core->Call([](Platform& p) {
+                                 return absl::StatusOr<std::string>(std::string(p.cache().Name()));
+                               });
+                             })
       .def(
           "get",
           [](CacheApi& a, const std::string& key) {
@@ -70,7 +76,8 @@ void RegisterCache(py::module_& m) {
             } else {
               ks = py::cast<std::vector<std::string>>(keys);
             }
-            return a.core->Call([&](Platform& p) { return p.cache().Delete(std::span<const std::string>(ks)); });
+            return a.core->Call(
+                [&](Platform& p) { return p.cache().Delete(std::span<const std::string>(ks)); });
           },
           py::arg("keys"), "Removes a key (or a list of keys) → how many existed.")
       .def(
@@ -91,11 +98,13 @@ void RegisterCache(py::module_& m) {
             for (auto [k, v] : entries) es.push_back({py::cast<std::string>(k), Bytes(v), t});
             a.core->Call([&](Platform& p) { return p.cache().MSet(std::span<const cache::CacheEntry>(es)); });
           },
-          py::arg("entries"), py::kw_only(), py::arg("ttl") = py::none(), "Stores every key → value of the dict.")
+          py::arg("entries"), py::kw_only(), py::arg("ttl") = py::none(),
+          "Stores every key → value of the dict.")
       .def(
           "ttl",
           [](CacheApi& a, const std::string& key) -> py::object {
-            std::optional<std::chrono::milliseconds> t = a.core->Call([&](Platform& p) { return p.cache().Ttl(key); });
+            std::optional<std::chrono::milliseconds> t =
+                a.core->Call([&](Platform& p) { return p.cache().Ttl(key); });
             if (!t.has_value() || *t == cache::kNoExpiry) return py::none();
             return py::float_(static_cast<double>(t->count()) / 1000.0);
           },

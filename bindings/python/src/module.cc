@@ -24,5 +24,6 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterBus(m);
   daira::python::RegisterCache(m);
   daira::python::RegisterRealtime(m);
+  daira::python::RegisterBlobs(m);
   daira::python::RegisterPlatform(m);
 }

@@ -132,11 +132,13 @@ void RegisterRealtime(py::module_& m) {
           "position", [](const realtime::Message& msg) { return std::make_pair(msg.epoch, msg.sequence); },
           "(epoch, sequence): pass it to recover(since=) or subscribe(resume_from=).")
       .def(
-          "json", [](const realtime::Message& msg) { return py::module_::import("json").attr("loads")(msg.payload); },
+          "json",
+          [](const realtime::Message& msg) { return py::module_::import("json").attr("loads")(msg.payload); },
           "The payload decoded as JSON.")
       .def("__repr__", [](const realtime::Message& msg) {
-        return "Message(channel=" + Repr(py::str(msg.channel)) + ", sequence=" + std::to_string(msg.sequence) +
-               ", payload=" + Repr(py::bytes(msg.payload)) + ")";
+        return "Message(channel=" + Repr(py::str(msg.channel)) +
+               ", sequence=" + std::to_string(msg.sequence) + ", payload=" + Repr(py::bytes(msg.payload)) +
+               ")";
       });
 
   py::class_<PySubscription, std::shared_ptr<PySubscription>>(
@@ -153,20 +155,20 @@ void RegisterRealtime(py::module_& m) {
             return sub->TryNext();
           },
           "The next queued message without waiting, or None.")
-      .def("fileno", [](PySubscription& s) { return s.get()->fd(); },
-           "An fd that polls readable while a message is queued or the subscription closed (do not read it).")
+      .def(
+          "fileno", [](PySubscription& s) { return s.get()->fd(); },
+          "An fd that polls readable while a message is queued or the subscription closed (do not read it).")
       .def_property_readonly("target", [](PySubscription& s) { return s.get()->target(); })
       .def_property_readonly("dropped", [](PySubscription& s) { return s.get()->dropped(); })
       .def_property_readonly("interruptions", [](PySubscription& s) { return s.get()->interruptions(); })
       .def_property_readonly("queued", [](PySubscription& s) { return s.get()->queued(); })
       .def_property_readonly("closed", &PySubscription::closed)
-      .def_property_readonly(
-          "last_position",
-          [](PySubscription& s) -> std::optional<std::pair<uint64_t, uint64_t>> {
-            std::optional<realtime::Position> p = s.get()->last_position();
-            if (!p.has_value()) return std::nullopt;
-            return std::make_pair(p->epoch, p->sequence);
-          })
+      .def_property_readonly("last_position",
+                             [](PySubscription& s) -> std::optional<std::pair<uint64_t, uint64_t>> {
+                               std::optional<realtime::Position> p = s.get()->last_position();
+                               if (!p.has_value()) return std::nullopt;
+                               return std::make_pair(p->epoch, p->sequence);
+                             })
       .def("close", &PySubscription::close, "Unsubscribes. Idempotent.")
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__",
@@ -185,14 +187,18 @@ void RegisterRealtime(py::module_& m) {
           py::arg("exc_type"), py::arg("exc"), py::arg("tb"));
 
   py::class_<RealtimeApi>(m, "Realtime", "Pub/sub with recovery (realtime= URL: memory: or redis://).")
-      .def_property_readonly("backend", [](RealtimeApi& a) {
-        return a.core->Call([](Platform& p) { return absl::StatusOr<std::string>(std::string(p.realtime().Name())); });
-      })
+      .def_property_readonly("backend",
+                             [](RealtimeApi& a) {
+                               return a.core->Call([](Platform& p) {
+                                 return absl::StatusOr<std::string>(std::string(p.realtime().Name()));
+                               });
+                             })
       .def(
           "publish",
           [](RealtimeApi& a, const std::string& channel, py::object payload) {
             std::string body = Payload(payload);
-            realtime::Position pos = a.core->Call([&](Platform& p) { return p.realtime().Publish(channel, body); });
+            realtime::Position pos =
+                a.core->Call([&](Platform& p) { return p.realtime().Publish(channel, body); });
             return std::make_pair(pos.epoch, pos.sequence);
           },
           py::arg("channel"), py::arg("payload"),
@@ -203,7 +209,8 @@ void RegisterRealtime(py::module_& m) {
              std::optional<std::pair<uint64_t, uint64_t>> resume_from) {
             realtime::SubscribeOptions o;
             o.queue_size = queue_size;
-            o.slow_consumer = drop_oldest ? realtime::SlowConsumer::kDropOldest : realtime::SlowConsumer::kDisconnect;
+            o.slow_consumer =
+                drop_oldest ? realtime::SlowConsumer::kDropOldest : realtime::SlowConsumer::kDisconnect;
             if (resume_from.has_value()) o.resume_from = ToPosition(*resume_from);
             std::unique_ptr<realtime::Subscription> sub =
                 a.core->Call([&](Platform& p) { return p.realtime().Subscribe(target, o); });
@@ -217,7 +224,8 @@ void RegisterRealtime(py::module_& m) {
       .def(
           "recover",
           [](RealtimeApi& a, const std::string& channel, std::pair<uint64_t, uint64_t> since) {
-            return a.core->Call([&](Platform& p) { return p.realtime().Recover(channel, ToPosition(since)); });
+            return a.core->Call(
+                [&](Platform& p) { return p.realtime().Recover(channel, ToPosition(since)); });
           },
           py::arg("channel"), py::arg("since") = std::make_pair(uint64_t{0}, uint64_t{0}),
           "The messages on `channel` after `since` (oldest first); OutOfRange when the history no longer\n"
