@@ -132,6 +132,12 @@ struct MutesApi { CorePtr core; };
 struct ReactionsApi { CorePtr core; };
 struct SessionsApi { CorePtr core; };
 struct UserProfilesApi { CorePtr core; };
+// The concerns beside the database (bus.cc, cache.cc).
+struct BusApi { CorePtr core; };
+struct CacheApi { CorePtr core; };
+struct RealtimeApi { CorePtr core; };  // realtime.cc
+struct PresenceApi { CorePtr core; };
+struct TypingApi { CorePtr core; };
 
 // A fresh per-call request context.
 inline RequestContext Ctx() { return RequestContext(); }

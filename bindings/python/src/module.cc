@@ -21,5 +21,9 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterModerationRepos(m);
   daira::python::RegisterContentRepos(m);
   daira::python::RegisterSocialRepos(m);
+  daira::python::RegisterBus(m);
+  daira::python::RegisterCache(m);
+  daira::python::RegisterRealtime(m);
+  daira::python::RegisterBlobs(m);
   daira::python::RegisterPlatform(m);
 }

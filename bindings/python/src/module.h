@@ -14,6 +14,10 @@ void RegisterPaymentsRepos(pybind11::module_& m);    // repos_payments.cc: Walle
 void RegisterModerationRepos(pybind11::module_& m);  // repos_moderation.cc: Reports, Reviews, AuditLogs
 void RegisterContentRepos(pybind11::module_& m);     // repos_content.cc: Posts, Videos, Comments
 void RegisterSocialRepos(pybind11::module_& m);  // repos_social.cc: Follows, Blocks, Mutes, Reactions, …
+void RegisterBus(pybind11::module_& m);       // bus.cc: Bus, Job, JobIterator
+void RegisterCache(pybind11::module_& m);     // cache.cc: Cache
+void RegisterRealtime(pybind11::module_& m);  // realtime.cc: Realtime, Subscription, Message, Presence, Typing
+void RegisterBlobs(pybind11::module_& m);     // blobs.cc: Blobs
 void RegisterPlatform(pybind11::module_& m);   // platform.cc: open(), Platform, _bench_user_get
 void RegisterAccounts(pybind11::module_& m);   // accounts.cc: Accounts, Users, Profiles
 void RegisterSocial(pybind11::module_& m);     // social.cc: Social

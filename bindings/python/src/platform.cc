@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "blobs.h"
 #include "common.h"
 #include "daira/core/config.h"
 #include "daira/core/status.h"
@@ -115,11 +116,18 @@ struct PyPlatform {
   ReactionsApi reactions;
   SessionsApi sessions;
   UserProfilesApi user_profiles;
+  BusApi bus;
+  CacheApi cache;
+  RealtimeApi realtime;
+  PresenceApi presence;
+  TypingApi typing;
+  BlobsApi blobs;
 
   explicit PyPlatform(CorePtr c)
       : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
         wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
-        comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c} {}
+        comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c}, bus{c}, cache{c},
+        realtime{c}, presence{c}, typing{c}, blobs{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -129,9 +137,16 @@ std::string BackendOf(const std::string& url) {
 }
 
 PyPlatform Open(const std::string& url, bool migrate, const std::string& password_cost,
-                std::optional<int> node_id, std::optional<std::string> cursor_key) {
+                std::optional<int> node_id, std::optional<std::string> cursor_key, std::optional<std::string> cache,
+                std::optional<std::string> bus, std::optional<std::string> realtime,
+                std::optional<std::string> blobs) {
   Config config;
   config.database = url;
+  // Every other concern's URL; None keeps Config's embedded default (docs/configuration.md).
+  if (cache.has_value()) config.cache = *cache;
+  if (bus.has_value()) config.bus = *bus;
+  if (realtime.has_value()) config.realtime = *realtime;
+  if (blobs.has_value()) config.blobs = *blobs;
   if (node_id.has_value()) {
     if (*node_id < 0 || *node_id > 1023) {
       Throw(InvalidField("open", "node_id", "must be in [0, 1023] (got " + std::to_string(*node_id) + ")"));
@@ -189,6 +204,12 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("reactions", &PyPlatform::reactions, "Read-only typed access to reactions (likes).")
       .def_readonly("sessions", &PyPlatform::sessions, "Read-only typed access to login sessions (no token hashes).")
       .def_readonly("user_profiles", &PyPlatform::user_profiles, "Read-only typed access to profile rows.")
+      .def_readonly("bus", &PyPlatform::bus, "The event bus (bus= URL): enqueue, workers, dead letters.")
+      .def_readonly("cache", &PyPlatform::cache, "The cache (cache= URL): get/set/delete/mget with TTLs.")
+      .def_readonly("realtime", &PyPlatform::realtime, "Pub/sub with recovery (realtime= URL).")
+      .def_readonly("presence", &PyPlatform::presence, "Online presence: heartbeat, get, get_many.")
+      .def_readonly("typing", &PyPlatform::typing, "Typing indicators: start, stop, typists.")
+      .def_readonly("blobs", &PyPlatform::blobs, "The blob store (blobs= URL): put/get/list/url.")
       .def(
           "transaction",
           [](PyPlatform& p, const std::string& isolation) { return BeginTransaction(p.core, isolation); },
@@ -221,6 +242,8 @@ void RegisterPlatform(py::module_& m) {
 
   m.def("open", &Open, py::arg("url"), py::kw_only(), py::arg("migrate") = true,
         py::arg("password_cost") = "default", py::arg("node_id") = py::none(), py::arg("cursor_key") = py::none(),
+        py::arg("cache") = py::none(), py::arg("bus") = py::none(), py::arg("realtime") = py::none(),
+        py::arg("blobs") = py::none(),
         "Opens a platform on a database URL: 'sqlite:PATH', 'sqlite::memory:' or 'postgres://…'.\n\n"
         "migrate: apply the embedded schema (idempotent). password_cost: 'default' (argon2id\n"
         "interactive) or 'test' (the cheapest cost; for tests only). node_id: this instance's id\n"
@@ -228,7 +251,11 @@ void RegisterPlatform(py::module_& m) {
         "cursor signing key as 64 hex digits (default None: the keys kept in the database). Raises\n"
         "InvalidArgument for a malformed URL or option, Unavailable when the database cannot be\n"
         "reached, FailedPrecondition when node_id is held by another live instance,\n"
-        "ResourceExhausted when every node id is leased.");
+        "ResourceExhausted when every node id is leased.\n\n"
+        "cache, bus, realtime, blobs: each concern's URL (None: the embedded default — cache 'memory:',\n"
+        "bus 'sqlite:' = the database's own backend, realtime 'memory:', blobs 'file:./daira-blobs');\n"
+        "e.g. cache='redis://127.0.0.1:6379/0', bus='postgres:', blobs='s3://…'. A URL a concern\n"
+        "cannot serve raises Unimplemented naming it.");
 
   // Test support: one statement on a fresh single-connection database handle (e.g. CREATE SCHEMA).
   m.def(

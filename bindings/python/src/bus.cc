@@ -1,0 +1,355 @@
+// p.bus: the event bus (docs/bus.md) from Python — enqueue (optionally inside the open transaction,
+// tx=), a pull-first worker iterator yielding Job objects, counts, pause/resume, dead letters, replay.
+//
+//   p.bus.enqueue("video.transcode", "transcode", {"video_id": 42}, key="video:42")
+//   for job in p.bus.jobs("video.transcode", worker="w1", timeout=1.0):   # ends after 1 s with no job
+//       job.progress(50)
+//       job.complete({"ok": True})                                         # or job.fail("message")
+//
+// Thin: payloads, results and progress cross as JSON text (json.dumps / json.loads on the Python side
+// of the call); every daira call runs with the GIL released (Core::Call / CallIn). A blocking wait for a
+// job is cut into short slices so Platform.close() never waits long for it and Ctrl-C is seen between
+// slices. Nothing of daira's calls back into Python.
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common.h"
+#include "daira/bus/job.h"
+#include "daira/bus/queue.h"
+#include "daira/core/status.h"
+#include "module.h"
+#include "transaction.h"
+
+namespace daira::python {
+
+namespace {
+
+// One slice of a blocking wait for a job (bounds how long close() waits for an idle worker).
+constexpr std::chrono::milliseconds kWaitSlice{200};
+
+std::string ToJson(const py::handle& v) {
+  return py::cast<std::string>(py::module_::import("json").attr("dumps")(v));
+}
+py::object FromJson(const std::string& s) {
+  if (s.empty()) return py::none();
+  return py::module_::import("json").attr("loads")(s);
+}
+
+std::chrono::milliseconds Seconds(const char* op, const char* field, double s) {
+  if (!std::isfinite(s) || s < 0) {
+    Throw(InvalidField(op, field, "must be a finite number of seconds >= 0 (got " + std::to_string(s) + ")"));
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(s * 1000.0)));
+}
+
+// A claimed (or listed) job; the claim's lease token fences complete/fail/progress.
+struct PyJob {
+  CorePtr core;
+  bus::Job job;
+};
+
+bus::EnqueueRequest MakeRequest(const std::string& queue, const std::string& name, const py::handle& payload,
+                                double delay, int priority, const std::string& key, const std::string& group,
+                                int max_attempts) {
+  bus::EnqueueRequest r;
+  r.queue = queue;
+  r.name = name;
+  r.payload = payload.is_none() ? "{}" : ToJson(payload);
+  r.priority = priority;
+  r.delay = Seconds("bus.enqueue", "delay", delay);
+  r.max_attempts = max_attempts;
+  r.idempotency_key = key;
+  r.group_key = group;
+  return r;
+}
+
+// Waits up to `timeout` (nullopt: forever) for the next job of `queue`, in slices; nullopt on timeout.
+std::optional<PyJob> NextJob(const CorePtr& core, const std::string& queue, const std::string& worker,
+                             std::optional<double> timeout) {
+  using Steady = std::chrono::steady_clock;
+  std::optional<Steady::time_point> until;
+  if (timeout.has_value()) until = Steady::now() + Seconds("bus.jobs", "timeout", *timeout);
+  for (;;) {
+    std::chrono::milliseconds slice = kWaitSlice;
+    if (until.has_value()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Steady::now());
+      if (left.count() < 0) left = std::chrono::milliseconds(0);
+      slice = std::min(slice, left);
+    }
+    std::optional<bus::Job> job =
+        core->Call([&](Platform& p) { return p.bus().Next(Ctx(), queue, worker, slice); });
+    if (job.has_value()) return PyJob{core, *std::move(job)};
+    if (until.has_value() && Steady::now() >= *until) return std::nullopt;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
+}
+
+struct JobIterator {
+  CorePtr core;
+  std::string queue;
+  std::string worker;
+  std::optional<double> timeout;
+};
+
+py::dict CountsDict(const bus::QueueCounts& c) {
+  py::dict d;
+  d["queue"] = c.queue;
+  d["waiting"] = c.waiting;
+  d["delayed"] = c.delayed;
+  d["active"] = c.active;
+  d["completed"] = c.completed;
+  d["dead"] = c.dead;
+  d["cancelled"] = c.cancelled;
+  d["paused"] = c.paused;
+  return d;
+}
+
+std::string StateName(bus::JobState s) {
+  std::string out(bus::JobStateName(s));
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+bus::JobState ParseState(const std::string& s) {
+  if (s == "waiting") return bus::JobState::kWaiting;
+  if (s == "active") return bus::JobState::kActive;
+  if (s == "completed") return bus::JobState::kCompleted;
+  if (s == "dead") return bus::JobState::kDead;
+  if (s == "cancelled") return bus::JobState::kCancelled;
+  Throw(InvalidField("bus.list", "state",
+                     "must be waiting, active, completed, dead or cancelled (got \"" + s + "\")"));
+}
+
+std::vector<PyJob> Wrap(const CorePtr& core, std::vector<bus::Job> jobs) {
+  std::vector<PyJob> out;
+  out.reserve(jobs.size());
+  for (bus::Job& j : jobs) out.push_back(PyJob{core, std::move(j)});
+  return out;
+}
+
+}  // namespace
+
+void RegisterBus(py::module_& m) {
+  py::class_<PyJob>(m, "Job",
+                    "A job on the event bus. One yielded by Bus.jobs() holds a lease: finish it with\n"
+                    "complete(result) or fail(message). Once the lease expired or another worker took the\n"
+                    "job over, these raise daira.FailedPrecondition ('lease lost') and change nothing.")
+      .def_property_readonly("id", [](const PyJob& j) { return j.job.id; })
+      .def_property_readonly("queue", [](const PyJob& j) { return j.job.queue; })
+      .def_property_readonly("name", [](const PyJob& j) { return j.job.name; })
+      .def_property_readonly(
+          "payload", [](const PyJob& j) { return FromJson(j.job.payload); },
+          "The payload, decoded from JSON.")
+      .def_property_readonly("priority", [](const PyJob& j) { return j.job.priority; })
+      .def_property_readonly(
+          "state", [](const PyJob& j) { return StateName(j.job.state); },
+          "'waiting', 'active', 'completed', 'dead' or 'cancelled'.")
+      .def_property_readonly("attempt", [](const PyJob& j) { return j.job.attempt; })
+      .def_property_readonly("max_attempts", [](const PyJob& j) { return j.job.max_attempts; })
+      .def_property_readonly("key", [](const PyJob& j) { return j.job.idempotency_key; })
+      .def_property_readonly("group", [](const PyJob& j) { return j.job.group_key; })
+      .def_property_readonly("correlation_id", [](const PyJob& j) { return j.job.correlation_id; })
+      .def_property_readonly("worker", [](const PyJob& j) { return j.job.lease_owner; })
+      .def_property_readonly("run_at", [](const PyJob& j) { return ToDatetime(j.job.run_at); })
+      .def_property_readonly(
+          "progress_value", [](const PyJob& j) { return FromJson(j.job.progress); },
+          "The last progress() value (decoded), None if never set.")
+      .def_property_readonly("result", [](const PyJob& j) { return FromJson(j.job.result); })
+      .def_property_readonly(
+          "errors",
+          [](const PyJob& j) {
+            py::list out;
+            for (const bus::JobError& e : j.job.errors) {
+              py::dict d;
+              d["attempt"] = e.attempt;
+              d["at"] = ToDatetime(e.at);
+              d["worker"] = e.worker;
+              d["message"] = e.message;
+              out.append(d);
+            }
+            return out;
+          },
+          "One dict per failed attempt (attempt, at, worker, message), oldest first.")
+      .def(
+          "complete",
+          [](PyJob& j, py::object result) {
+            std::string json = result.is_none() ? "" : ToJson(result);
+            j.core->Call([&](Platform& p) { return p.bus().Complete(Ctx(), j.job, json); });
+          },
+          py::arg("result") = py::none(), "Completes the job; result (JSON-serializable) is stored with it.")
+      .def(
+          "fail",
+          [](PyJob& j, const std::string& message) {
+            j.core->Call([&](Platform& p) { return p.bus().Fail(Ctx(), j.job, message); });
+          },
+          py::arg("message"),
+          "Fails this attempt: retried after the queue's backoff, or dead after max_attempts.")
+      .def(
+          "progress",
+          [](PyJob& j, py::object value) {
+            std::string json = ToJson(value);
+            j.core->Call([&](Platform& p) { return p.bus().Progress(Ctx(), j.job, json); });
+          },
+          py::arg("value"), "Records progress (any JSON-serializable value, e.g. a percentage).")
+      .def(
+          "release",
+          [](PyJob& j) { j.core->Call([&](Platform& p) { return p.bus().Release(Ctx(), j.job); }); },
+          "Gives the job back unrun, without spending an attempt.")
+      .def("__repr__", [](const PyJob& j) {
+        return "Job(id=" + std::to_string(j.job.id) + ", queue=" + Repr(py::str(j.job.queue)) +
+               ", name=" + Repr(py::str(j.job.name)) + ", state=" + Repr(py::str(StateName(j.job.state))) +
+               ", attempt=" + std::to_string(j.job.attempt) + ")";
+      });
+
+  py::class_<JobIterator>(m, "JobIterator", "Yields claimed Jobs; ends after `timeout` seconds with none.")
+      .def(
+          "__iter__", [](JobIterator& it) -> JobIterator& { return it; },
+          py::return_value_policy::reference_internal)
+      .def("__next__", [](JobIterator& it) {
+        std::optional<PyJob> j = NextJob(it.core, it.queue, it.worker, it.timeout);
+        if (!j.has_value()) throw py::stop_iteration();
+        return *std::move(j);
+      });
+
+  py::class_<BusApi>(m, "Bus", "The event bus (docs/bus.md): named queues, workers, retries, dead letters.")
+      .def_property_readonly("backend",
+                             [](BusApi& a) {
+                               return a.core->Call([](Platform& p) {
+                                 return absl::StatusOr<std::string>(std::string(p.bus().Name()));
+                               });
+                             })
+      .def(
+          "enqueue",
+          [](BusApi& a, const std::string& queue, const std::string& name, py::object payload, double delay,
+             int priority, const std::string& key, const std::string& group, int max_attempts, TxState* tx) {
+            bus::EnqueueRequest r =
+                MakeRequest(queue, name, payload, delay, priority, key, group, max_attempts);
+            bus::EnqueueResult res = CallIn(
+                a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.bus().Enqueue(ctx, r); });
+            return res.id;
+          },
+          py::arg("queue"), py::arg("name") = "", py::arg("payload") = py::none(), py::kw_only(),
+          py::arg("delay") = 0.0, py::arg("priority") = 0, py::arg("key") = "", py::arg("group") = "",
+          py::arg("max_attempts") = 0, py::arg("tx") = py::none(),
+          "Enqueues one job → its id (the earlier job's id when `key` deduplicates it). payload: any\n"
+          "JSON-serializable value. delay: seconds. max_attempts: 0 = the queue's. tx: enqueue inside that\n"
+          "open transaction (the job exists iff it commits; sqlite:/postgres: buses).")
+      .def(
+          "enqueue_many",
+          [](BusApi& a, const py::list& jobs, TxState* tx) {
+            std::vector<bus::EnqueueRequest> reqs;
+            for (const py::handle& h : jobs) {
+              py::dict d = py::cast<py::dict>(h);
+              auto get = [&](const char* k, py::object dflt) {
+                return d.contains(k) ? py::reinterpret_borrow<py::object>(d[k]) : dflt;
+              };
+              if (!d.contains("queue"))
+                Throw(InvalidField("bus.enqueue_many", "queue", "is required in every job"));
+              reqs.push_back(MakeRequest(
+                  py::cast<std::string>(d["queue"]), py::cast<std::string>(get("name", py::str(""))),
+                  get("payload", py::none()), py::cast<double>(get("delay", py::float_(0.0))),
+                  py::cast<int>(get("priority", py::int_(0))), py::cast<std::string>(get("key", py::str(""))),
+                  py::cast<std::string>(get("group", py::str(""))),
+                  py::cast<int>(get("max_attempts", py::int_(0)))));
+            }
+            std::vector<bus::EnqueueResult> res = CallIn(
+                a.core, tx,
+                [&](Platform& p, const RequestContext& ctx) { return p.bus().EnqueueMany(ctx, reqs); });
+            std::vector<int64_t> ids;
+            for (const bus::EnqueueResult& r : res) ids.push_back(r.id);
+            return ids;
+          },
+          py::arg("jobs"), py::kw_only(), py::arg("tx") = py::none(),
+          "Enqueues every job (dicts with enqueue()'s argument names) atomically → their ids.")
+      .def(
+          "next",
+          [](BusApi& a, const std::string& queue, const std::string& worker, std::optional<double> timeout) {
+            std::optional<PyJob> j = NextJob(a.core, queue, worker, timeout);
+            return j.has_value() ? py::cast(*std::move(j)) : py::object(py::none());
+          },
+          py::arg("queue"), py::kw_only(), py::arg("worker") = "", py::arg("timeout") = 0.0,
+          "Claims the next due job of `queue`, waiting up to `timeout` seconds (None: forever) → Job or "
+          "None.")
+      .def(
+          "jobs",
+          [](BusApi& a, const std::string& queue, const std::string& worker, std::optional<double> timeout) {
+            return JobIterator{a.core, queue, worker, timeout};
+          },
+          py::arg("queue"), py::kw_only(), py::arg("worker") = "", py::arg("timeout") = py::none(),
+          "Iterator of claimed Jobs of `queue` as worker `worker`; it ends once `timeout` seconds pass\n"
+          "with no job (None: never). Each Job must be completed or failed by the loop body.")
+      .def(
+          "get",
+          [](BusApi& a, int64_t id) {
+            return PyJob{a.core, a.core->Call([&](Platform& p) { return p.bus().Get(Ctx(), id); })};
+          },
+          py::arg("id"), "The job with `id` (NotFound when there is none).")
+      .def(
+          "cancel",
+          [](BusApi& a, int64_t id) { a.core->Call([&](Platform& p) { return p.bus().Cancel(Ctx(), id); }); },
+          py::arg("id"), "Takes a waiting job out before it runs.")
+      .def(
+          "counts",
+          [](BusApi& a, const std::string& queue) {
+            return CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), queue); }));
+          },
+          py::arg("queue"),
+          "Counts of `queue`: waiting, delayed, active, completed, dead, cancelled, paused.")
+      .def(
+          "stats",
+          [](BusApi& a) {
+            py::list out;
+            std::vector<bus::QueueSettings> queues = a.core->Call([](Platform& p) {
+              return absl::StatusOr<std::vector<bus::QueueSettings>>(p.bus().options().queues);
+            });
+            for (const bus::QueueSettings& q : queues) {
+              out.append(
+                  CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), q.name); })));
+            }
+            return out;
+          },
+          "counts() of every configured queue.")
+      .def(
+          "pause",
+          [](BusApi& a, const std::string& q) {
+            a.core->Call([&](Platform& p) { return p.bus().Pause(Ctx(), q); });
+          },
+          py::arg("queue"), "Stops claims from `queue` (enqueue still works).")
+      .def(
+          "resume",
+          [](BusApi& a, const std::string& q) {
+            a.core->Call([&](Platform& p) { return p.bus().Resume(Ctx(), q); });
+          },
+          py::arg("queue"))
+      .def(
+          "list",
+          [](BusApi& a, const std::string& q, const std::string& state, int limit) {
+            bus::JobState s = ParseState(state);
+            return Wrap(a.core, a.core->Call([&](Platform& p) { return p.bus().List(Ctx(), q, s, limit); }));
+          },
+          py::arg("queue"), py::kw_only(), py::arg("state") = "waiting", py::arg("limit") = 100,
+          "Jobs of `queue` in `state` (waiting | active | completed | dead | cancelled).")
+      .def(
+          "dead",
+          [](BusApi& a, const std::string& q, int limit) {
+            return Wrap(a.core, a.core->Call([&](Platform& p) {
+              return p.bus().List(Ctx(), q, bus::JobState::kDead, limit);
+            }));
+          },
+          py::arg("queue"), py::kw_only(), py::arg("limit") = 100, "The dead letters of `queue`.")
+      .def(
+          "replay",
+          [](BusApi& a, const std::string& q, std::vector<int64_t> ids) {
+            return a.core->Call([&](Platform& p) { return p.bus().Replay(Ctx(), q, ids); });
+          },
+          py::arg("queue"), py::arg("ids") = std::vector<int64_t>{},
+          "Makes dead jobs of `queue` (all, or `ids`) waiting again with a fresh attempt budget → how many.");
+}
+
+}  // namespace daira::python

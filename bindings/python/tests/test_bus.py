@@ -1,0 +1,123 @@
+"""p.bus on the platform's own database (sqlite: and postgres: buses) and on memory:."""
+
+from __future__ import annotations
+
+import pytest
+
+import daira
+
+from conftest import _with_param
+
+QUEUE = "webhooks.deliver"
+
+
+def bus_url(backend: str, *params: str) -> str:
+    url = "sqlite:" if backend == "sqlite" else "postgres:"
+    for kv in params:
+        url = _with_param(url, kv)
+    return url
+
+
+def test_enqueue_then_a_worker_completes_it(platform):
+    job_id = platform.bus.enqueue(QUEUE, "deliver", {"url": "https://example.com", "n": 1}, priority=3)
+    assert platform.bus.counts(QUEUE)["waiting"] == 1
+    seen = []
+    for job in platform.bus.jobs(QUEUE, worker="w1", timeout=0.5):
+        assert job.id == job_id
+        assert job.payload == {"url": "https://example.com", "n": 1}
+        assert (job.name, job.priority, job.attempt, job.worker, job.state) == ("deliver", 3, 1, "w1", "active")
+        job.progress(50)
+        job.complete({"status": 200})
+        seen.append(job.id)
+    assert seen == [job_id]
+    done = platform.bus.get(job_id)
+    assert (done.state, done.result, done.progress_value) == ("completed", {"status": 200}, 50)
+    counts = platform.bus.counts(QUEUE)
+    assert (counts["waiting"], counts["active"], counts["completed"]) == (0, 0, 1)
+    assert QUEUE in [c["queue"] for c in platform.bus.stats()]
+
+
+def test_enqueue_joins_the_transaction(platform):
+    with pytest.raises(RuntimeError):
+        with platform.transaction() as tx:
+            platform.bus.enqueue(QUEUE, "deliver", [1, 2], tx=tx)
+            raise RuntimeError("roll back")
+    assert platform.bus.counts(QUEUE)["waiting"] == 0
+    assert platform.bus.next(QUEUE, worker="w1") is None
+    with platform.transaction() as tx:
+        kept = platform.bus.enqueue(QUEUE, "deliver", "text", tx=tx)
+    assert platform.bus.next(QUEUE, worker="w1").id == kept
+
+
+def test_enqueue_many_dedup_pause_and_resume(platform):
+    ids = platform.bus.enqueue_many(
+        [{"queue": QUEUE, "name": "a", "payload": {"i": 1}}, {"queue": QUEUE, "name": "b", "key": "k1"}]
+    )
+    assert len(ids) == 2
+    assert platform.bus.enqueue(QUEUE, "b", key="k1") == ids[1]  # deduplicated
+    platform.bus.pause(QUEUE)
+    assert platform.bus.counts(QUEUE)["paused"] is True
+    assert platform.bus.next(QUEUE, worker="w1") is None
+    platform.bus.resume(QUEUE)
+    assert platform.bus.next(QUEUE, worker="w1") is not None
+
+
+def test_failed_attempts_retry_then_dead_letter_then_replay(backend, db_url):
+    url = bus_url(backend, f"{QUEUE}.backoff=fixed", f"{QUEUE}.backoff_base_ms=0", f"{QUEUE}.jitter=0")
+    with daira.open(db_url, password_cost="test", bus=url) as p:
+        job_id = p.bus.enqueue(QUEUE, "deliver", {}, max_attempts=2)
+        first = p.bus.next(QUEUE, worker="w1", timeout=5)
+        first.fail("boom 1")
+        second = p.bus.next(QUEUE, worker="w1", timeout=5)
+        assert (second.id, second.attempt) == (job_id, 2)
+        second.fail("boom 2")
+        assert p.bus.next(QUEUE, worker="w1") is None
+        dead = p.bus.dead(QUEUE)
+        assert [j.id for j in dead] == [job_id]
+        assert [(e["attempt"], e["worker"], e["message"]) for e in dead[0].errors] == [
+            (1, "w1", "boom 1"),
+            (2, "w1", "boom 2"),
+        ]
+        assert p.bus.counts(QUEUE)["dead"] == 1
+        assert p.bus.replay(QUEUE) == 1
+        again = p.bus.next(QUEUE, worker="w1", timeout=5)
+        assert again.id == job_id
+        again.complete()
+
+
+def test_a_late_completion_after_takeover_is_fenced(backend, db_url):
+    url = bus_url(backend, f"{QUEUE}.timeout_ms=50")
+    with daira.open(db_url, password_cost="test", bus=url) as p:
+        p.bus.enqueue(QUEUE, "deliver", {})
+        slow = p.bus.next(QUEUE, worker="w1", timeout=5)
+        # w2 waits until w1's lease expires, then takes the job over.
+        taken = p.bus.next(QUEUE, worker="w2", timeout=10)
+        assert taken is not None and taken.id == slow.id and taken.worker == "w2"
+        with pytest.raises(daira.FailedPrecondition):
+            slow.complete()
+        with pytest.raises(daira.FailedPrecondition):
+            slow.fail("late")
+        taken.complete()
+        assert p.bus.get(slow.id).state == "completed"
+
+
+def test_memory_bus_and_errors(tmp_path):
+    with daira.open(f"sqlite:{tmp_path / 'd.db'}", password_cost="test", bus="memory:") as p:
+        assert p.bus.backend == "memory"
+        job_id = p.bus.enqueue(QUEUE, "x", {"a": 1})
+        job = next(iter(p.bus.jobs(QUEUE, worker="w", timeout=0.5)))
+        assert job.id == job_id
+        job.complete()
+        with pytest.raises(daira.InvalidArgument):
+            p.bus.enqueue("no.such.queue", "x")
+        with pytest.raises(daira.InvalidArgument):
+            p.bus.enqueue(QUEUE, "x", delay=-1)
+        with pytest.raises(daira.NotFound):
+            p.bus.get(987654321)
+    with pytest.raises(daira.FailedPrecondition):
+        p.bus.counts(QUEUE)
+
+
+def test_open_refuses_a_bus_url_it_cannot_serve(tmp_path):
+    with pytest.raises(daira.Unimplemented):
+        daira.open(f"sqlite:{tmp_path / 'd.db'}", password_cost="test", bus="redis://127.0.0.1:1/0")
