@@ -54,6 +54,9 @@
 #include "daira/cache/policy.h"
 #include "daira/cache/stats.h"
 #include "daira/cache/typed.h"
+#include "daira/ratelimit/decision.h"
+#include "daira/ratelimit/limit.h"
+#include "daira/ratelimit/rate_limiter.h"
 // blob (media storage)
 #include "daira/blob/store.h"
 // bus
