@@ -57,6 +57,8 @@
 #include "daira/ratelimit/decision.h"
 #include "daira/ratelimit/limit.h"
 #include "daira/ratelimit/rate_limiter.h"
+#include "daira/resilience/circuit_breaker.h"
+#include "daira/resilience/retry.h"
 // blob (media storage)
 #include "daira/blob/store.h"
 // bus
