@@ -55,6 +55,7 @@
 #include "daira/cache/stats.h"
 #include "daira/cache/typed.h"
 #include "daira/ratelimit/decision.h"
+#include "daira/ratelimit/enforce.h"
 #include "daira/ratelimit/limit.h"
 #include "daira/ratelimit/rate_limiter.h"
 #include "daira/resilience/circuit_breaker.h"

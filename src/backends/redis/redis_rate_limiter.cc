@@ -88,8 +88,13 @@ absl::StatusOr<std::unique_ptr<RedisRateLimiter>> RedisRateLimiter::Open(
     std::string_view text, ratelimit::RateLimiterOptions options, RedisRateLimiterOptions redis) {
   absl::StatusOr<RedisUrl> url = RedisUrl::Parse(text);
   if (!url.ok()) return url.status();
+  return Open(*url, std::move(options), redis);
+}
+
+absl::StatusOr<std::unique_ptr<RedisRateLimiter>> RedisRateLimiter::Open(
+    const RedisUrl& url, ratelimit::RateLimiterOptions options, RedisRateLimiterOptions redis) {
   if (absl::Status s = ratelimit::RateLimiter::ValidateLimits(options); !s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<RedisPool>> pool = RedisPool::Open(*url);
+  absl::StatusOr<std::unique_ptr<RedisPool>> pool = RedisPool::Open(url);
   if (!pool.ok()) return pool.status();
   return std::unique_ptr<RedisRateLimiter>(new RedisRateLimiter(std::move(options), redis, *std::move(pool)));
 }

@@ -45,6 +45,10 @@ class RedisRateLimiter final : public ratelimit::RateLimiter {
   static absl::StatusOr<std::unique_ptr<RedisRateLimiter>> Open(std::string_view url,
                                                                 ratelimit::RateLimiterOptions options,
                                                                 RedisRateLimiterOptions redis = {});
+  // The same, on an already parsed URL (the platform passes its Redis cache's).
+  static absl::StatusOr<std::unique_ptr<RedisRateLimiter>> Open(const RedisUrl& url,
+                                                                ratelimit::RateLimiterOptions options,
+                                                                RedisRateLimiterOptions redis = {});
   ~RedisRateLimiter() override;
 
   std::string_view Name() const override { return "redis"; }
