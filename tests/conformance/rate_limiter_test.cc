@@ -307,6 +307,19 @@ TEST_F(RedisRateLimiterTest, RedisDownFailsOpenByDefaultAndClosedWhenAsked) {
     EXPECT_THAT((*closed)->Check("k", "e"), StatusIs(absl::StatusCode::kUnavailable));
   }
   EXPECT_EQ((*open)->failed_open(), 3);
+  // Two more failures open the breaker (5 in a row): checks then skip Redis and follow the policy.
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE((*open)->Check("k", "e").ok());
+  EXPECT_EQ((*open)->breaker().state(), resilience::BreakerState::kOpen);
+  const int64_t failures = (*open)->breaker().counts().failures;
+  absl::StatusOr<Decision> d = (*open)->Check("k", "e");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(d->degraded);
+  EXPECT_EQ((*open)->breaker().counts().failures, failures);  // Redis was not called
+  EXPECT_EQ((*open)->breaker().counts().rejected, 1);
+  EXPECT_THAT((*closed)->Check("k", "e"), StatusIs(absl::StatusCode::kUnavailable));
+  for (int i = 0; i < 2; ++i) (void)(*closed)->Check("k", "e");
+  EXPECT_THAT((*closed)->Check("k", "e"), StatusIs(absl::StatusCode::kUnavailable,
+                                                   HasSubstr("circuit breaker redis rate limiter is open")));
   // Bad input is still refused while Redis is down.
   EXPECT_THAT((*open)->Check("", "e"), StatusIs(absl::StatusCode::kInvalidArgument));
 }

@@ -101,7 +101,11 @@ absl::StatusOr<std::unique_ptr<RedisRateLimiter>> RedisRateLimiter::Open(
 
 RedisRateLimiter::RedisRateLimiter(ratelimit::RateLimiterOptions options, RedisRateLimiterOptions redis,
                                    std::unique_ptr<RedisPool> pool)
-    : RateLimiter(std::move(options)), redis_(redis), pool_(std::move(pool)) {}
+    : RateLimiter(std::move(options)), redis_(std::move(redis)), pool_(std::move(pool)) {
+  resilience::CircuitBreakerOptions b = redis_.breaker;
+  if (b.clock == nullptr) b.clock = &clock();
+  breaker_ = std::make_unique<resilience::CircuitBreaker>(std::move(b));
+}
 
 RedisRateLimiter::~RedisRateLimiter() = default;
 
@@ -147,9 +151,14 @@ absl::StatusOr<Decision> RedisRateLimiter::Check(std::string_view key, std::stri
       redis_.use_server_time ? std::string() : absl::StrCat(ToUnixMicros(clock().Now()) / 1000),
       absl::StrCat(limit->count), absl::StrCat(limit->window.count()), absl::StrCat(cost),
       limit->algorithm == ratelimit::Algorithm::kGcra ? "g" : "s"};
+  if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) return Failed(*limit, cost, allowed);
   absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
-  if (!lease.ok()) return Failed(*limit, cost, lease.status());
+  if (!lease.ok()) {
+    breaker_->Record(lease.status());
+    return Failed(*limit, cost, lease.status());
+  }
   absl::StatusOr<RedisReply> reply = (*lease)->Eval(CheckScript(), keys, args);
+  breaker_->Record(reply.status());
   if (!reply.ok()) return Failed(*limit, cost, reply.status());
   if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 4) {
     return absl::InternalError(

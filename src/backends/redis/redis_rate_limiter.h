@@ -13,8 +13,12 @@
 // exact at the edges. With use_server_time the script reads the server's TIME instead (one clock for
 // every instance; options.clock is then unused).
 //
-// Failure (Redis unreachable, a timeout): options.on_failure — fail open (allowed, Decision::degraded,
-// a warning at most once per options.warn_interval) or fail closed (the Unavailable/DeadlineExceeded).
+// A circuit breaker (RedisRateLimiterOptions::breaker, default: open after 5 consecutive failures, probe
+// after 5 s) guards the Redis calls, so a dead server costs no waiting while it is open.
+//
+// Failure (Redis unreachable, a timeout, the breaker open): options.on_failure — fail open (allowed,
+// Decision::degraded, a warning at most once per options.warn_interval) or fail closed (the
+// Unavailable/DeadlineExceeded).
 //
 // Thread-safety: safe from any number of threads (a connection pool underneath).
 #pragma once
@@ -30,12 +34,16 @@
 #include "absl/status/statusor.h"
 #include "backends/redis/redis_pool.h"
 #include "daira/ratelimit/rate_limiter.h"
+#include "daira/resilience/circuit_breaker.h"
 
 namespace daira::inline v0::backends::redis {
 
 struct RedisRateLimiterOptions {
   // Read the time from the server's TIME inside the script instead of sending options.clock's.
   bool use_server_time = false;
+  // The breaker around the Redis calls: while it is open a check does not wait on Redis but goes
+  // straight to options.on_failure. Its clock, when null, is options.clock.
+  resilience::CircuitBreakerOptions breaker{.name = "redis rate limiter"};
 };
 
 class RedisRateLimiter final : public ratelimit::RateLimiter {
@@ -57,6 +65,8 @@ class RedisRateLimiter final : public ratelimit::RateLimiter {
 
   // The Redis key of `key` on `endpoint` (with the URL prefix).
   std::string RedisKey(std::string_view key, std::string_view endpoint) const;
+  // The breaker around the Redis calls (state and counts).
+  const resilience::CircuitBreaker& breaker() const { return *breaker_; }
   // Checks that failed open since Open.
   int64_t failed_open() const { return failed_open_.load(std::memory_order_relaxed); }
 
@@ -68,6 +78,7 @@ class RedisRateLimiter final : public ratelimit::RateLimiter {
 
   RedisRateLimiterOptions redis_;
   std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<resilience::CircuitBreaker> breaker_;
   std::atomic<int64_t> failed_open_{0};
   std::mutex warn_mu_;
   std::chrono::steady_clock::time_point last_warning_{};
