@@ -54,6 +54,12 @@
 #include "daira/cache/policy.h"
 #include "daira/cache/stats.h"
 #include "daira/cache/typed.h"
+#include "daira/ratelimit/decision.h"
+#include "daira/ratelimit/enforce.h"
+#include "daira/ratelimit/limit.h"
+#include "daira/ratelimit/rate_limiter.h"
+#include "daira/resilience/circuit_breaker.h"
+#include "daira/resilience/retry.h"
 // blob (media storage)
 #include "daira/blob/store.h"
 // bus

@@ -5,7 +5,11 @@
 #include <string>
 #include <utility>
 
+#include "backends/memory/memory_rate_limiter.h"
+#include "backends/redis/redis_cache.h"
+#include "backends/redis/redis_rate_limiter.h"
 #include "cache/open_cache.h"
+#include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
 #include "daira/realtime/hub.h"
 #include "daira/realtime/presence.h"
@@ -19,6 +23,7 @@ struct Platform::Impl {
   Config config;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<cache::Cache> cache;  // the cache concern (memory: or redis://)
+  std::unique_ptr<ratelimit::RateLimiter> rate_limiter;  // follows the cache (PlatformRateLimitOptions)
   std::unique_ptr<blob::Store> blobs;  // Config::blobs (media storage)
   std::unique_ptr<bus::Queue> bus;  // the event bus (docs/bus.md); destroyed before the database
   services::ServiceDeps deps;
@@ -73,6 +78,38 @@ bool ServicesReadThrough(const store::Database& db, const cache::Cache& cache) {
   return cache.Name() != "memory" || db.backend() == store::Backend::kSqlite;
 }
 
+// The rate limiter PlatformRateLimitOptions and the cache call for.
+absl::StatusOr<std::unique_ptr<ratelimit::RateLimiter>> OpenRateLimiter(const PlatformRateLimitOptions& o,
+                                                                        const Clock* clock,
+                                                                        cache::Cache& cache) {
+  if (o.backend != "" && o.backend != "memory" && o.backend != "off") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "platform: open: rate_limits.backend must be \"\", \"memory\" or \"off\", not \"", o.backend, "\""));
+  }
+  ratelimit::RateLimiterOptions limiter = o.limiter;
+  if (limiter.clock == nullptr) limiter.clock = clock;
+  limiter.limits.erase("login");
+  limiter.limits.erase("post.create");
+  if (o.backend == "off") {
+    limiter.limits.clear();
+    limiter.default_limit.reset();
+  } else {
+    if (o.login.count > 0) limiter.limits["login"] = o.login;
+    if (o.post_create.count > 0) limiter.limits["post.create"] = o.post_create;
+  }
+  if (o.backend == "" && cache.Name() == "redis") {
+    auto* redis = dynamic_cast<backends::redis::RedisCache*>(&cache);
+    if (redis != nullptr) {
+      auto opened = backends::redis::RedisRateLimiter::Open(redis->url(), std::move(limiter));
+      if (!opened.ok()) return opened.status();
+      return std::unique_ptr<ratelimit::RateLimiter>(*std::move(opened));
+    }
+  }
+  auto opened = backends::memory::MemoryRateLimiter::Open(std::move(limiter));
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<ratelimit::RateLimiter>(*std::move(opened));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
@@ -95,6 +132,11 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     auto opened = cache::OpenCache(config.cache, {.clock = options.clock});
     if (!opened.ok()) return Annotate(opened.status(), "platform: open: cache");
     impl->cache = *std::move(opened);
+  }
+  {
+    auto limiter = OpenRateLimiter(options.rate_limits, options.clock, *impl->cache);
+    if (!limiter.ok()) return Annotate(limiter.status(), "platform: open: rate limits");
+    impl->rate_limiter = *std::move(limiter);
   }
   if (options.migrate) {
     RequestContext ctx({.correlation_id = "", .caller = "platform:open", .timeout = std::chrono::milliseconds(0)});
@@ -151,7 +193,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->deps = services::ServiceDeps{
       .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
       .cache = ServicesReadThrough(*impl->db, *impl->cache) ? impl->cache.get() : nullptr,
-      .blobs = impl->blobs.get()};
+      .blobs = impl->blobs.get(), .rate_limiter = impl->rate_limiter.get()};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);
@@ -215,6 +257,7 @@ realtime::Hub& Platform::realtime() { return *impl_->hub; }
 realtime::Presence& Platform::presence() { return *impl_->presence; }
 realtime::Typing& Platform::typing() { return *impl_->typing; }
 cache::Cache& Platform::cache() { return *impl_->cache; }
+ratelimit::RateLimiter& Platform::rate_limits() { return *impl_->rate_limiter; }
 blob::Store& Platform::blobs() { return *impl_->blobs; }
 store::Database& Platform::database() { return *impl_->db; }
 bus::Queue& Platform::bus() { return *impl_->bus; }

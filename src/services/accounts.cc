@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "daira/core/logging.h"
 #include "daira/core/validation.h"
+#include "daira/ratelimit/enforce.h"
 #include "daira/services/profiles.h"
 #include "daira/store/open_transaction.h"
 #include "services/password_hasher.h"
@@ -238,6 +239,8 @@ absl::StatusOr<Session> Accounts::Login(const RequestContext& ctx, const LoginRe
   DAIRA_RETURN_IF_ERROR(options_status_);
   // The device fields with the rest, before any hashing or SQL (they are stored on the session).
   DAIRA_RETURN_IF_ERROR(request.Validate(device));
+  DAIRA_RETURN_IF_ERROR(ratelimit::Enforce(deps_.rate_limiter, "login",
+                                           absl::StrCat(request.identifier, "|", device.ip_address)));
   const UserFieldMask mask = AllUserFields().With(UserField::kPasswordHash);
   absl::StatusOr<User> found = absl::NotFoundError("login: no user");
   switch (*ClassifyIdentifier(request.identifier)) {  // Validate() guarantees a kind

@@ -12,6 +12,7 @@
 #include "daira/core/clock.h"
 #include "daira/core/status.h"
 #include "daira/query/batch_loader.h"
+#include "daira/ratelimit/enforce.h"
 #include "services/content_internal.h"
 #include "services/profile_cache.h"
 #include "services/row_helpers.h"
@@ -307,6 +308,8 @@ absl::Status AuthorNotFound(std::string_view op, int64_t author) {
 
 absl::StatusOr<model::Post> Content::CreatePost(const RequestContext& ctx, const CreatePostRequest& request) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
+  DAIRA_RETURN_IF_ERROR(
+      ratelimit::Enforce(deps_.rate_limiter, "post.create", absl::StrCat(request.author_id)));
   const internal::TextEntities entities = internal::ExtractEntities(request.content);
   DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps_.NextId());
   model::Post post;

@@ -41,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "daira/cache/cache.h"
+#include "daira/ratelimit/rate_limiter.h"
 #include "daira/blob/store.h"
 #include "daira/bus/queue.h"
 #include "daira/core/clock.h"
@@ -77,6 +78,21 @@
 
 namespace daira::inline v0 {
 
+// Rate limits the platform applies (docs/ratelimit.md). The limiter follows the cache: `memory:` → the
+// in-process limiter, `redis://…` → the Redis limiter on the same server and prefix (exact across
+// instances), unless `backend` says otherwise.
+struct PlatformRateLimitOptions {
+  // "" (derive from the cache), "memory" (in-process even with a Redis cache) or "off" (no limits).
+  std::string backend{};
+  // Login attempts per "<identifier>|<ip>" (count 0 = not limited).
+  ratelimit::Limit login{.count = 10, .window = std::chrono::minutes(1)};
+  // Posts created per author (count 0 = not limited).
+  ratelimit::Limit post_create{.count = 30, .window = std::chrono::minutes(1)};
+  // Further endpoints for the application's own checks, the failure policy (default fail open) and the
+  // clock (null: PlatformOptions::clock). "login" / "post.create" here are replaced by the two above.
+  ratelimit::RateLimiterOptions limiter{};
+};
+
 struct PlatformOptions {
   // Apply the embedded migrations at Open (idempotent; safe with concurrent openers). Default true.
   bool migrate = true;
@@ -91,6 +107,8 @@ struct PlatformOptions {
   // Event bus queues and their settings (daira/bus/queue.h); `bus=` URL parameters override them.
   // Its clock, when null, is `clock` above.
   bus::BusOptions bus{};
+  // Rate limits (login attempts, post creation, the application's own endpoints).
+  PlatformRateLimitOptions rate_limits{};
 };
 
 class Platform {
@@ -154,6 +172,10 @@ class Platform {
   // in-process and the database is SQLite; an in-process cache on Postgres is the application's only
   // (instances would not see each other's invalidations). See docs/cache.md.
   cache::Cache& cache();
+
+  // The rate limiter (PlatformRateLimitOptions; docs/ratelimit.md): in-process with a memory: cache,
+  // on the cache's Redis with a redis:// one. With backend "off" an in-process limiter with no limits.
+  ratelimit::RateLimiter& rate_limits();
 
   // Media storage: the blob store Config::blobs names (file:DIR by default, or s3://…). It does not
   // depend on the database and stays usable after Close() until the Platform is destroyed.

@@ -17,6 +17,7 @@
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
 #include "daira/query/cursor.h"
+#include "daira/ratelimit/rate_limiter.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0::services {
@@ -34,6 +35,10 @@ struct ServiceDeps {
   // Media storage for uploads (Content::UploadVideo/UploadImage); null: uploads are refused with
   // FailedPrecondition. daira::Platform sets it from Config::blobs. Not owned.
   blob::Store* blobs = nullptr;
+  // Rate limits (docs/ratelimit.md): Accounts::Login checks endpoint "login" with key
+  // "<identifier>|<ip>", Content::CreatePost "post.create" with the author id — each only when the
+  // limiter has a limit for it; refused → ResourceExhausted with a retry-after payload. null: none.
+  ratelimit::RateLimiter* rate_limiter = nullptr;
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }
