@@ -47,7 +47,7 @@ struct CircuitBreakerOptions {
   // Time source (steady clock used); null = Clock::System(). Not owned.
   const Clock* clock = nullptr;
   // Which statuses count as a failure of the dependency; null = the default set above.
-  std::function<bool(const absl::Status&)> is_failure;
+  std::function<bool(const absl::Status&)> is_failure{};
 };
 
 struct BreakerCounts {
