@@ -17,37 +17,6 @@
 #include "c_abi_check.h"
 #include "daira_c.h"
 
-/* Runs `fn(p, request)`, expecting `want`; returns the output (caller frees) or NULL. */
-static char* run(daira_call_fn fn, daira_platform_t* p, const char* request, daira_code want,
-                 const char* field, int line) {
-  char* out = NULL;
-  daira_error_t* err = NULL;
-  daira_code got = call(fn, p, request, &out, &err);
-  ++checks;
-  if (got != want) {
-    fprintf(stderr, "line %d: %s: got %s (%s), want %s\n", line, request, daira_code_name(got),
-            daira_error_message(err), daira_code_name(want));
-    ++failures;
-  } else if (field != NULL && strcmp(daira_error_field(err), field) != 0) {
-    fprintf(stderr, "line %d: %s: field \"%s\", want \"%s\" (%s)\n", line, request, daira_error_field(err),
-            field, daira_error_message(err));
-    ++failures;
-  }
-  daira_error_free(&err);
-  return out;
-}
-#define RUN(fn, p, request) run(fn, p, request, DAIRA_OK, NULL, __LINE__)
-#define EXPECT_ERROR(fn, p, request, want, field) daira_free(run(fn, p, request, want, field, __LINE__))
-
-/* Expects `json` to contain `part`. */
-static void expect_contains(const char* json, const char* part, int line) {
-  ++checks;
-  if (!contains(json, part)) {
-    fprintf(stderr, "line %d: %s does not contain %s\n", line, json == NULL ? "(null)" : json, part);
-    ++failures;
-  }
-}
-#define EXPECT_CONTAINS(json, part) expect_contains(json, part, __LINE__)
 
 /* Claims the next job of `queue` as `worker`: stores its id and lease token; 0 when there was none. */
 static int next_job(daira_platform_t* p, const char* queue, const char* worker, char* id, char* token) {
