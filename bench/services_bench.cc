@@ -15,6 +15,11 @@
 //   batch_100_users     UserRepository::GetMany of 100 distinct ids
 //   user_stats          Profiles::Stats
 //   trending_videos_20  Trending::Videos, top 20 of the last 24 h (the clock is pinned to the data)
+//   home_feed_20_warm   Feed::Home through the feed cache (docs/cache.md, "Feed cache"), every reader's
+//                       list already built; the raw baseline is today's uncached home feed statement
+//   home_feed_20_cold   the same with the reader's list dropped before each call (rebuild + read)
+// The feed cache is in-process (memory:) on SQLite; on Postgres it is Redis when DAIRA_BENCH_REDIS or
+// DAIRA_TEST_REDIS names one (keys under the prefix daira_bench_feed:), else in-process.
 // Inputs rotate over fixed pseudo-random sets, the same sequence for daira and raw. Every daira case
 // also runs the raw baseline (half before, half after its own loop) and reports raw_ns (raw wall
 // ns/op), ratio_vs_raw and cpu_ratio_vs_raw (wall and this thread's CPU), stmts_per_op (statements
@@ -44,6 +49,7 @@
 #include "baselines/services_pg_baseline.h"
 #include "baselines/services_raw.h"
 #include "baselines/services_sqlite_baseline.h"
+#include "cache/open_cache.h"
 #include "daira/core/clock.h"
 #include "daira/core/request_context.h"
 #include "daira/query/keyset.h"
@@ -101,7 +107,9 @@ struct Scale {
   }
 };
 
-enum class Op { kUserLookup, kSearch, kHomeFeed, kBatch, kStats, kTrending };
+enum class Op { kUserLookup, kSearch, kHomeFeed, kBatch, kStats, kTrending, kHomeFeedWarm, kHomeFeedCold };
+constexpr Op kAllOps[] = {Op::kUserLookup, Op::kSearch,   Op::kHomeFeed,     Op::kBatch,
+                          Op::kStats,      Op::kTrending, Op::kHomeFeedWarm, Op::kHomeFeedCold};
 
 struct Inputs {
   std::vector<int64_t> users;                 // lookups and stats
@@ -120,6 +128,8 @@ struct Fixture {
   std::unique_ptr<services::UserRepository> users;
   std::unique_ptr<services::Search> search;
   std::unique_ptr<services::Feed> feed;
+  std::unique_ptr<cache::Cache> cache;             // the feed cache's (memory:, or Redis on Postgres)
+  std::unique_ptr<services::Feed> cached_feed;     // Feed::Home through it
   std::unique_ptr<services::Profiles> profiles;
   std::unique_ptr<services::Trending> trending;
   std::unique_ptr<RawServices> raw;
@@ -151,7 +161,9 @@ int64_t RunRaw(Fixture& f, Op op, int64_t i, RawScratch& s) {
   switch (op) {
     case Op::kUserLookup: return f.raw->GetUser(Pick(f.in.users, i), &s.user) ? 1 : -1;
     case Op::kSearch: return f.raw->SearchUsers(Pick(f.in.queries, i), kPage, &s.hits);
-    case Op::kHomeFeed: return f.raw->HomeFeed(Pick(f.in.viewers, i), f.in.now, kPage, &s.posts);
+    case Op::kHomeFeed:
+    case Op::kHomeFeedWarm:
+    case Op::kHomeFeedCold: return f.raw->HomeFeed(Pick(f.in.viewers, i), f.in.now, kPage, &s.posts);
     case Op::kBatch: return f.raw->GetUsers(Pick(f.in.batches, i), &s.users);
     case Op::kStats: return f.raw->Stats(Pick(f.in.users, i), &s.stats) ? 1 : -1;
     case Op::kTrending:
@@ -193,8 +205,16 @@ int64_t RunDaira(Fixture& f, const RequestContext& ctx, Op op, int64_t i, std::s
       }
       return static_cast<int64_t>(page->items.size());
     }
-    case Op::kHomeFeed: {
-      auto page = f.feed->Home(ctx, UserId{Pick(f.in.viewers, i)}, {.limit = kPage});
+    case Op::kHomeFeed:
+    case Op::kHomeFeedWarm:
+    case Op::kHomeFeedCold: {
+      const int64_t viewer = Pick(f.in.viewers, i);
+      if (op == Op::kHomeFeedCold) {
+        const std::string key[] = {absl::StrCat("feed:", viewer)};
+        if (absl::Status st = f.cache->Invalidate(key); !st.ok()) return fail(st);
+      }
+      services::Feed& feed = op == Op::kHomeFeed ? *f.feed : *f.cached_feed;
+      auto page = feed.Home(ctx, UserId{viewer}, {.limit = kPage});
       if (!page.ok()) return fail(page.status());
       benchmark::DoNotOptimize(*page);
       if (keep) {
@@ -242,6 +262,8 @@ DairaResult RawResult(Op op, const RawScratch& s) {
       for (const auto& h : s.hits) r.ids.push_back(h.id), r.names.push_back(h.username);
       break;
     case Op::kHomeFeed:
+    case Op::kHomeFeedWarm:
+    case Op::kHomeFeedCold:
       for (const auto& p : s.posts) r.ids.push_back(p.id), r.names.push_back(p.author.username);
       break;
     case Op::kBatch:
@@ -265,6 +287,8 @@ const char* OpName(Op op) {
     case Op::kBatch: return "batch_100_users";
     case Op::kStats: return "user_stats";
     case Op::kTrending: return "trending_videos_20";
+    case Op::kHomeFeedWarm: return "home_feed_20_warm";
+    case Op::kHomeFeedCold: return "home_feed_20_cold";
   }
   return "?";
 }
@@ -273,7 +297,7 @@ const char* OpName(Op op) {
 // service whose SQL changed without the baseline following).
 bool CrossCheck(Fixture& f) {
   bool ok = true;
-  for (Op op : {Op::kUserLookup, Op::kSearch, Op::kHomeFeed, Op::kBatch, Op::kStats, Op::kTrending}) {
+  for (Op op : kAllOps) {
     for (int64_t i = 0; i < 4; ++i) {
       RequestContext ctx;
       DairaResult d;
@@ -538,6 +562,34 @@ bool WireServices(Fixture& f, const Scale& scale) {
   f.users = std::make_unique<services::UserRepository>(f.deps);
   f.search = std::make_unique<services::Search>(f.deps);
   f.feed = std::make_unique<services::Feed>(f.deps);
+  std::string cache_url = "memory:";
+  if (f.name == "postgres") {
+    for (const char* name : {"DAIRA_BENCH_REDIS", "DAIRA_TEST_REDIS"}) {
+      const char* v = std::getenv(name);
+      if (v != nullptr && *v != '\0') {
+        cache_url = absl::StrCat(v, std::string_view(v).find('?') == std::string_view::npos ? "?" : "&",
+                                 "prefix=daira_bench_feed:");
+        break;
+      }
+    }
+  }
+  auto cache = cache::OpenCache(cache_url);
+  if (!cache.ok()) {
+    std::fprintf(stderr, "services_bench: feed cache %s: %s\n", cache_url.c_str(), Message(cache.status()).c_str());
+    return false;
+  }
+  f.cache = *std::move(cache);
+  // Lists left by an earlier run (on Redis) may describe another seed: start every reader cold.
+  std::vector<std::string> keys;
+  for (int64_t viewer : f.in.viewers) keys.push_back(absl::StrCat("feed:", viewer));
+  if (absl::Status st = f.cache->Invalidate(keys); !st.ok()) {
+    std::fprintf(stderr, "services_bench: feed cache %s: %s\n", cache_url.c_str(), Message(st).c_str());
+    return false;
+  }
+  services::ServiceDeps cached = f.deps;
+  cached.cache = f.cache.get();
+  f.cached_feed = std::make_unique<services::Feed>(cached);
+  benchmark::AddCustomContext(absl::StrCat("feed_cache_", f.name), f.cache->Describe());
   f.profiles = std::make_unique<services::Profiles>(f.deps);
   f.trending = std::make_unique<services::Trending>(f.deps);
   return true;
@@ -635,7 +687,7 @@ std::unique_ptr<Fixture> MakePostgresFixture(const std::string& url, const Scale
 int64_t FixedIterations() { return EnvInt("DAIRA_BENCH_ITERATIONS", 0); }
 
 void Register(Fixture* f) {
-  for (Op op : {Op::kUserLookup, Op::kSearch, Op::kHomeFeed, Op::kBatch, Op::kStats, Op::kTrending}) {
+  for (Op op : kAllOps) {
     const std::string base = absl::StrCat(OpName(op), "/", f->name, "/");
     auto* raw = benchmark::RegisterBenchmark((base + "raw").c_str(), BM_Raw, f, op);
     auto* daira = benchmark::RegisterBenchmark((base + "daira").c_str(), BM_Daira, f, op);

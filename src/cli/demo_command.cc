@@ -12,6 +12,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/cli.h"
+#include "cli/demo_cache.h"
 #include "daira/core/request_context.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
@@ -241,6 +242,8 @@ int Run(const GlobalOptions& globals, const DemoArgs& args) {
   if (!queried.ok()) return FailStatus("", queried);
   absl::Status served = ServiceQueries(**db);
   if (!served.ok()) return FailStatus("", served);
+  absl::Status cached = CachedFeedDemo(**db);
+  if (!cached.ok()) return FailStatus("", cached);
 
   fmt::print("\ndone in {}. Look around: daira --database {} stats\n", FormatDuration(total.Elapsed()), url);
   return kExitOk;

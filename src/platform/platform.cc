@@ -112,6 +112,27 @@ absl::StatusOr<std::unique_ptr<ratelimit::RateLimiter>> OpenRateLimiter(const Pl
 
 }  // namespace
 
+absl::Status PlatformRateLimitOptions::Set(std::string_view endpoint, ratelimit::Limit limit) {
+  constexpr std::string_view kOp = "rate limits";
+  if (endpoint.empty()) return InvalidField(kOp, "endpoint", "is empty");
+  const bool builtin = endpoint == "login" || endpoint == "post.create";
+  if (limit.count < 0 || (!builtin && limit.count == 0)) {
+    return InvalidField(kOp, endpoint,
+                        absl::StrCat("count must be ", builtin ? ">= 0 (0 = off)" : "> 0", " (got ", limit.count, ")"));
+  }
+  if (limit.window < std::chrono::milliseconds(1)) {
+    return InvalidField(kOp, endpoint, absl::StrCat("window must be >= 1 ms (got ", limit.window.count(), " ms)"));
+  }
+  if (endpoint == "login") {
+    login = limit;
+  } else if (endpoint == "post.create") {
+    post_create = limit;
+  } else {
+    limiter.limits[std::string(endpoint)] = limit;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));

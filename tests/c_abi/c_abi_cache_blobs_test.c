@@ -1,7 +1,9 @@
 /* The C ABI's cache and blob calls from C99: daira_cache_set/get (a miss is null; ttl_ms 0 never
  * expires), mget in order with nulls, delete counting what existed; daira_blob_put/get (binary bytes with
  * a NUL inside, a range), stat, exists, list with a prefix and pages, url, delete (idempotent), on a
- * file: store in a fresh temporary directory; request errors name their field.
+ * file: store in a fresh temporary directory; daira_rate_limit_check against the "rate_limits" open
+ * option (allowed, then refused with a retry-after; bad options and requests name their field);
+ * request errors name their field.
  *
  *   c_abi_cache_blobs_test <database url>   (tests/c_abi/c_abi_runner makes an isolated database)
  *
@@ -119,6 +121,41 @@ static void test_blobs(daira_platform_t* p) {
   daira_error_free(&err);
 }
 
+static void test_rate_limits(const char* url) {
+  daira_platform_t* p = NULL;
+  daira_error_t* err = NULL;
+  char* out;
+  const char* bad =
+      "{\"password_cost\":\"test\",\"rate_limits\":[{\"endpoint\":\"api.search\",\"count\":0,\"window_ms\":1000}]}";
+  const char* options =
+      "{\"password_cost\":\"test\",\"rate_limits\":[{\"endpoint\":\"api.search\",\"count\":2,"
+      "\"window_ms\":60000},{\"endpoint\":\"login\",\"count\":0,\"window_ms\":1000}]}";
+  CHECK_CODE(daira_platform_open(url, strlen(url), bad, strlen(bad), &p, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "rate_limits[0]");
+  CHECK(p == NULL);
+  CHECK_CODE(daira_platform_open(url, strlen(url), options, strlen(options), &p, &err), DAIRA_OK, err);
+  if (p == NULL) return;
+  out = RUN(daira_rate_limit_check, p, "{\"key\":\"alice\",\"endpoint\":\"api.search\"}");
+  EXPECT_CONTAINS(out, "\"allowed\":true");
+  EXPECT_CONTAINS(out, "\"remaining\":1");
+  EXPECT_CONTAINS(out, "\"limit\":2");
+  daira_free(out);
+  daira_free(RUN(daira_rate_limit_check, p, "{\"key\":\"alice\",\"endpoint\":\"api.search\"}"));
+  out = RUN(daira_rate_limit_check, p, "{\"key\":\"alice\",\"endpoint\":\"api.search\"}");
+  EXPECT_CONTAINS(out, "\"allowed\":false");
+  EXPECT_CONTAINS(out, "\"remaining\":0");
+  CHECK(!contains(out, "\"retry_after_ms\":0,"));
+  daira_free(out);
+  out = RUN(daira_rate_limit_check, p, "{\"key\":\"bob\",\"endpoint\":\"api.search\",\"cost\":2}");
+  EXPECT_CONTAINS(out, "\"allowed\":true");
+  daira_free(out);
+  EXPECT_ERROR(daira_rate_limit_check, p, "{\"endpoint\":\"api.search\"}", DAIRA_INVALID_ARGUMENT, "key");
+  EXPECT_ERROR(daira_rate_limit_check, p, "{\"key\":\"a\"}", DAIRA_INVALID_ARGUMENT, "endpoint");
+  EXPECT_ERROR(daira_rate_limit_check, p, "{\"key\":\"a\",\"endpoint\":\"nowhere\"}", DAIRA_INVALID_ARGUMENT, NULL);
+  CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
+  daira_error_free(&err);
+}
+
 int main(int argc, char** argv) {
   daira_platform_t* p = NULL;
   daira_error_t* err = NULL;
@@ -144,6 +181,7 @@ int main(int argc, char** argv) {
   test_cache(p);
   test_blobs(p);
   CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
+  test_rate_limits(argv[1]);
   daira_error_free(&err);
   {
     /* The file: store leaves its (now empty) prefix directories behind. */

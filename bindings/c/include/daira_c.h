@@ -167,6 +167,10 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *   "realtime": string         the real-time URL: "memory:" (default) or "redis://…" (docs/realtime.md)
  *   "blobs": string            the blob store URL: "file:DIR" (default "file:./daira-blobs") or
  *                              "s3://…" (docs/storage.md)
+ *   "rate_limits": array       endpoint limits (docs/ratelimit.md): [{"endpoint": "api.search",
+ *                              "count": 100, "window_ms": 60000, "algorithm": "sliding_window" | "gcra"}];
+ *                              "login" / "post.create" replace the defaults (10 / 30 per minute;
+ *                              count 0 turns one off)
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
  * FAILED_PRECONDITION (an applied migration changed; "node_id" held by another live instance),
@@ -716,6 +720,14 @@ DAIRA_C_CALL(daira_cache_set);
 DAIRA_C_CALL(daira_cache_delete);
 /* {keys*: [key,…]} → {values: [string | null,…]} in order (one round trip on Redis). */
 DAIRA_C_CALL(daira_cache_mget);
+
+/* ---- rate limits (docs/ratelimit.md) -------------------------------------------------------------- *
+ * The platform's rate limiter (in-process with a memory: cache, on the cache's Redis with redis://…,
+ * exact across instances). Endpoints come from the open option "rate_limits". */
+/* {key*, endpoint*, cost (default 1)} → {allowed, remaining, limit, retry_after_ms, reset_after_ms,
+ * degraded (the backend failed and the check was let through uncounted)}. A refused check is OK with
+ * allowed false (nothing counted). An endpoint with no limit is INVALID_ARGUMENT naming it. */
+DAIRA_C_CALL(daira_rate_limit_check);
 
 /* ---- blobs (docs/storage.md) ---------------------------------------------------------------------- *
  * The platform's "blobs" concern (file:DIR, s3://…). ObjectInfo {key, size, content_type, etag, modified}.

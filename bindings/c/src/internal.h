@@ -233,6 +233,10 @@ daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char
                       });
 }
 
+// The open option "rate_limits": [{endpoint*, count*, window_ms*, algorithm}] into `out`
+// (rate_limits.cc); InvalidArgument naming "rate_limits[i].<field>".
+absl::Status ParseRateLimits(std::string_view op, Request& r, PlatformRateLimitOptions& out);
+
 // A JSON array of ids (integers or strings of digits): InvalidArgument naming `param` (or
 // "<param>[i]") otherwise.
 absl::StatusOr<std::vector<int64_t>> IdArray(std::string_view op, std::string_view text,

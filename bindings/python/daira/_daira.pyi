@@ -1510,6 +1510,12 @@ class Cache:
     def ttl(self, key: str) -> Optional[float]: ...
     def stats(self) -> dict[str, Any]: ...
 
+class RateLimits:
+    """The platform's rate limiter; endpoints come from daira.open(rate_limits=)."""
+    @property
+    def backend(self) -> str: ...
+    def check(self, key: str, endpoint: str, *, cost: int = 1) -> dict[str, Any]: ...
+
 # ---------------------------------------------------------------- real-time (realtime.cc)
 
 Position = tuple[int, int]  # (epoch, sequence)
@@ -1641,6 +1647,8 @@ class Platform:
     @property
     def cache(self) -> Cache: ...
     @property
+    def rate_limits(self) -> RateLimits: ...
+    @property
     def realtime(self) -> Realtime: ...
     @property
     def presence(self) -> Presence: ...
@@ -1671,6 +1679,7 @@ def open(
     bus: Optional[str] = None,
     realtime: Optional[str] = None,
     blobs: Optional[str] = None,
+    rate_limits: Optional[dict[str, tuple[int, float] | tuple[int, float, str]]] = None,
 ) -> Platform:
     """Opens a platform on a database URL. node_id: this instance's id node id in [0, 1023] (None:
     lease a free one from the database). cursor_key: the cursor signing key as 64 hex digits (None:

@@ -135,6 +135,9 @@ struct UserProfilesApi { CorePtr core; };
 // The concerns beside the database (bus.cc, cache.cc).
 struct BusApi { CorePtr core; };
 struct CacheApi { CorePtr core; };
+struct RateLimitsApi { CorePtr core; };  // rate_limits.cc
+// daira.open(rate_limits={endpoint: (count, window_seconds[, algorithm])}) into `out` (rate_limits.cc).
+void ApplyRateLimits(const py::dict& limits, PlatformRateLimitOptions& out);
 struct RealtimeApi { CorePtr core; };  // realtime.cc
 struct PresenceApi { CorePtr core; };
 struct TypingApi { CorePtr core; };

@@ -23,6 +23,7 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterSocialRepos(m);
   daira::python::RegisterBus(m);
   daira::python::RegisterCache(m);
+  daira::python::RegisterRateLimits(m);
   daira::python::RegisterRealtime(m);
   daira::python::RegisterBlobs(m);
   daira::python::RegisterPlatform(m);

@@ -16,6 +16,7 @@ void RegisterContentRepos(pybind11::module_& m);     // repos_content.cc: Posts,
 void RegisterSocialRepos(pybind11::module_& m);  // repos_social.cc: Follows, Blocks, Mutes, Reactions, …
 void RegisterBus(pybind11::module_& m);       // bus.cc: Bus, Job, JobIterator
 void RegisterCache(pybind11::module_& m);     // cache.cc: Cache
+void RegisterRateLimits(pybind11::module_& m);  // rate_limits.cc: RateLimits
 void RegisterRealtime(pybind11::module_& m);  // realtime.cc: Realtime, Subscription, Message, Presence, Typing
 void RegisterBlobs(pybind11::module_& m);     // blobs.cc: Blobs
 void RegisterPlatform(pybind11::module_& m);   // platform.cc: open(), Platform, _bench_user_get

@@ -118,6 +118,7 @@ struct PyPlatform {
   UserProfilesApi user_profiles;
   BusApi bus;
   CacheApi cache;
+  RateLimitsApi rate_limits;
   RealtimeApi realtime;
   PresenceApi presence;
   TypingApi typing;
@@ -127,7 +128,7 @@ struct PyPlatform {
       : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
         wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
         comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c}, bus{c}, cache{c},
-        realtime{c}, presence{c}, typing{c}, blobs{c} {}
+        rate_limits{c}, realtime{c}, presence{c}, typing{c}, blobs{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -139,7 +140,7 @@ std::string BackendOf(const std::string& url) {
 PyPlatform Open(const std::string& url, bool migrate, const std::string& password_cost,
                 std::optional<int> node_id, std::optional<std::string> cursor_key, std::optional<std::string> cache,
                 std::optional<std::string> bus, std::optional<std::string> realtime,
-                std::optional<std::string> blobs) {
+                std::optional<std::string> blobs, std::optional<py::dict> rate_limits) {
   Config config;
   config.database = url;
   // Every other concern's URL; None keeps Config's embedded default (docs/configuration.md).
@@ -159,6 +160,7 @@ PyPlatform Open(const std::string& url, bool migrate, const std::string& passwor
   }
   PlatformOptions options;
   options.migrate = migrate;
+  if (rate_limits.has_value()) ApplyRateLimits(*rate_limits, options.rate_limits);
   if (password_cost == "test") {
     options.accounts = services::AccountsOptions::ForTesting();
   } else if (password_cost != "default") {
@@ -206,6 +208,7 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("user_profiles", &PyPlatform::user_profiles, "Read-only typed access to profile rows.")
       .def_readonly("bus", &PyPlatform::bus, "The event bus (bus= URL): enqueue, workers, dead letters.")
       .def_readonly("cache", &PyPlatform::cache, "The cache (cache= URL): get/set/delete/mget with TTLs.")
+      .def_readonly("rate_limits", &PyPlatform::rate_limits, "The rate limiter: check(key, endpoint).")
       .def_readonly("realtime", &PyPlatform::realtime, "Pub/sub with recovery (realtime= URL).")
       .def_readonly("presence", &PyPlatform::presence, "Online presence: heartbeat, get, get_many.")
       .def_readonly("typing", &PyPlatform::typing, "Typing indicators: start, stop, typists.")
@@ -243,7 +246,7 @@ void RegisterPlatform(py::module_& m) {
   m.def("open", &Open, py::arg("url"), py::kw_only(), py::arg("migrate") = true,
         py::arg("password_cost") = "default", py::arg("node_id") = py::none(), py::arg("cursor_key") = py::none(),
         py::arg("cache") = py::none(), py::arg("bus") = py::none(), py::arg("realtime") = py::none(),
-        py::arg("blobs") = py::none(),
+        py::arg("blobs") = py::none(), py::arg("rate_limits") = py::none(),
         "Opens a platform on a database URL: 'sqlite:PATH', 'sqlite::memory:' or 'postgres://…'.\n\n"
         "migrate: apply the embedded schema (idempotent). password_cost: 'default' (argon2id\n"
         "interactive) or 'test' (the cheapest cost; for tests only). node_id: this instance's id\n"
@@ -255,7 +258,10 @@ void RegisterPlatform(py::module_& m) {
         "cache, bus, realtime, blobs: each concern's URL (None: the embedded default — cache 'memory:',\n"
         "bus 'sqlite:' = the database's own backend, realtime 'memory:', blobs 'file:./daira-blobs');\n"
         "e.g. cache='redis://127.0.0.1:6379/0', bus='postgres:', blobs='s3://…'. A URL a concern\n"
-        "cannot serve raises Unimplemented naming it.");
+        "cannot serve raises Unimplemented naming it.\n\n"
+        "rate_limits: {endpoint: (count, window_seconds[, 'sliding_window' | 'gcra'])} for\n"
+        "p.rate_limits.check(); 'login' and 'post.create' replace the defaults (10 and 30 per minute;\n"
+        "count 0 turns one off).");
 
   // Test support: one statement on a fresh single-connection database handle (e.g. CREATE SCHEMA).
   m.def(

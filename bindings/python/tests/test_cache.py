@@ -49,3 +49,27 @@ def test_get_set_delete_mget_ttl(cached):
         p.cache.set(k + "a", "v", ttl=-1)
     with pytest.raises(TypeError):
         p.cache.set(k + "a", 5)
+
+
+def test_rate_limits_from_open_options(tmp_path):
+    p = daira.open(f"sqlite:{tmp_path / 'r.db'}", password_cost="test",
+                   rate_limits={"api.search": (2, 60.0), "api.burst": (1, 1.0, "gcra"), "login": (0, 60.0)})
+    try:
+        assert p.rate_limits.backend == "memory"
+        first = p.rate_limits.check("alice", "api.search")
+        assert first["allowed"] and first["remaining"] == 1 and first["limit"] == 2
+        assert p.rate_limits.check("alice", "api.search")["allowed"]
+        refused = p.rate_limits.check("alice", "api.search")
+        assert not refused["allowed"] and refused["remaining"] == 0 and 0 < refused["retry_after"] <= 60
+        assert p.rate_limits.check("bob", "api.search", cost=2)["allowed"]
+        assert p.rate_limits.check("carol", "api.burst")["allowed"]
+        assert not p.rate_limits.check("carol", "api.burst")["allowed"]
+        with pytest.raises(daira.InvalidArgument, match="nowhere"):
+            p.rate_limits.check("alice", "nowhere")
+        with pytest.raises(daira.InvalidArgument):
+            p.rate_limits.check("", "api.search")
+    finally:
+        p.close()
+    for bad in ({"api.x": (0, 60.0)}, {"api.x": (1, 0)}, {"api.x": (1, 1.0, "leaky")}, {"api.x": 5}, {"": (1, 1.0)}):
+        with pytest.raises(daira.InvalidArgument, match=r"rate_limits"):
+            daira.open(f"sqlite:{tmp_path / 'bad.db'}", password_cost="test", rate_limits=bad)

@@ -91,6 +91,12 @@ struct PlatformRateLimitOptions {
   // Further endpoints for the application's own checks, the failure policy (default fail open) and the
   // clock (null: PlatformOptions::clock). "login" / "post.create" here are replaced by the two above.
   ratelimit::RateLimiterOptions limiter{};
+
+  // Sets the limit of `endpoint`: "login" and "post.create" set the two fields above (count 0 turns
+  // the limit off), any other name an entry of limiter.limits. InvalidArgument naming the endpoint
+  // when it is empty, the count is negative (or 0 for an application endpoint) or the window is
+  // shorter than 1 ms. The bindings' open options use it.
+  absl::Status Set(std::string_view endpoint, ratelimit::Limit limit);
 };
 
 struct PlatformOptions {
