@@ -12,9 +12,12 @@ ALTER TABLE conversation_members ADD COLUMN visible_until_message_id BIGINT;
 
 -- Grouping: rows with the same group_key (kind + target) for a user, created within the window, fold
 -- into one row; actor_count counts the distinct actors folded in, latest_actors (JSON array of ids,
--- newest first) names the latest few.
+-- newest first) names the latest few; updated_at is the last fold.
 ALTER TABLE notifications ADD COLUMN group_key TEXT;
 ALTER TABLE notifications ADD COLUMN actor_count BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE notifications ADD COLUMN latest_actors TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE notifications ADD COLUMN updated_at BIGINT;
 CREATE INDEX notifications_group_idx ON notifications (user_id, group_key, id);
+-- Lists are newest activity first: a row that folds in a new actor moves to the top.
+UPDATE notifications SET updated_at = created_at WHERE updated_at IS NULL;
+CREATE INDEX notifications_activity_idx ON notifications (user_id, updated_at, id);
