@@ -109,7 +109,7 @@ absl::Status ChatDemo(store::Database& db) {
                                 return sent.status();
                               }));
   fmt::print("      @{}'s client: chat.message #{} \"{}\" (already in the database: unread {})\n", bob.name,
-             got.Get("message")->Get("id")->AsInt(), got.Get("message")->Get("body")->AsString(),
+             got.Get("message")->Get("id")->AsString(), got.Get("message")->Get("body")->AsString(),
              chat.UnreadCount(ctx, bob.id, conv.id).value_or(-1));
   DAIRA_RETURN_IF_ERROR(Show(fmt::format("@{} reads it", bob.name), fmt::format("@{} sees: read", alice.name),
                              *alice_view, "chat.read",

@@ -69,11 +69,11 @@ std::string AttachmentsJson(const std::vector<std::string>& attachments) {
 }
 
 void WriteMessage(JsonWriter& w, const ChatMessage& m) {
-  w.BeginObject().Key("id").Int(m.id.value).Key("conversation_id").Int(m.conversation_id.value);
-  w.Key("sender_id").Int(m.sender_id.value);
+  w.BeginObject().Key("id").String(absl::StrCat(m.id.value)).Key("conversation_id").String(absl::StrCat(m.conversation_id.value));
+  w.Key("sender_id").String(absl::StrCat(m.sender_id.value));
   w.Key("reply_to_id");
   if (m.reply_to_id)
-    w.Int(m.reply_to_id->value);
+    w.String(absl::StrCat(m.reply_to_id->value));
   else
     w.Null();
   w.Key("body").String(m.body).Key("attachments").Raw(AttachmentsJson(m.attachments));
@@ -90,7 +90,7 @@ void WriteMessage(JsonWriter& w, const ChatMessage& m) {
 template <typename F>
 std::string Event(std::string_view type, ConversationId id, F&& extra) {
   JsonWriter w;
-  w.BeginObject().Key("type").String(type).Key("conversation_id").Int(id.value);
+  w.BeginObject().Key("type").String(type).Key("conversation_id").String(absl::StrCat(id.value));
   extra(w);
   w.EndObject();
   return w.Take();
@@ -280,7 +280,7 @@ absl::StatusOr<Conversation> Chat::CreateConversation(const RequestContext& ctx,
     members.insert(members.begin(), request.creator_id);
     internal::PublishAfterCommit(
         hub_, ctx, Fanout(out.id, members, Event("chat.created", out.id, [&](JsonWriter& w) {
-                            w.Key("kind").String(out.kind).Key("created_by").Int(request.creator_id);
+                            w.Key("kind").String(out.kind).Key("created_by").String(absl::StrCat(request.creator_id));
                           })));
     return absl::OkStatus();
   }));
@@ -378,7 +378,7 @@ absl::Status Chat::AddMember(const RequestContext& ctx, UserId actor, Conversati
     members.push_back(user.value);
     internal::PublishAfterCommit(hub_, ctx,
                                  Fanout(id, members, Event("chat.member_added", id, [&](JsonWriter& w) {
-                                          w.Key("user_id").Int(user.value).Key("role").String(ToString(role));
+                                          w.Key("user_id").String(absl::StrCat(user.value)).Key("role").String(ToString(role));
                                         })));
     return absl::OkStatus();
   });
@@ -397,7 +397,7 @@ absl::Status LeaveLocked(Connection& c, realtime::Hub* hub, const RequestContext
   members.push_back(user.value);  // the one who left hears of it, and nothing after
   internal::PublishAfterCommit(
       hub, ctx, Fanout(conv.id, members, Event("chat.member_left", conv.id, [&](JsonWriter& w) {
-                         w.Key("user_id").Int(user.value).Key("visible_until_message_id").Int(visible);
+                         w.Key("user_id").String(absl::StrCat(user.value)).Key("visible_until_message_id").String(absl::StrCat(visible));
                        })));
   return absl::OkStatus();
 }
@@ -578,7 +578,7 @@ absl::Status Chat::Delete(const RequestContext& ctx, UserId user, MessageId id) 
     const ConversationId conv = own.first.conversation_id;
     internal::PublishAfterCommit(hub_, ctx,
                                  Fanout(conv, own.second, Event("chat.deleted", conv, [&](JsonWriter& w) {
-                                          w.Key("message_id").Int(id.value);
+                                          w.Key("message_id").String(absl::StrCat(id.value));
                                         })));
     return absl::OkStatus();
   });
@@ -678,7 +678,7 @@ absl::Status Chat::MarkRead(const RequestContext& ctx, UserId user, Conversation
     DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> members, CurrentMembers(c, id));
     internal::PublishAfterCommit(hub_, ctx,
                                  Fanout(id, members, Event("chat.read", id, [&](JsonWriter& w) {
-                                          w.Key("user_id").Int(user.value).Key("message_id").Int(up_to.value);
+                                          w.Key("user_id").String(absl::StrCat(user.value)).Key("message_id").String(absl::StrCat(up_to.value));
                                         })));
     return absl::OkStatus();
   });

@@ -64,10 +64,10 @@ Notification FromRow(const store::Row& r) {
 std::string NotificationJson(const Notification& n) {
   JsonWriter w;
   w.BeginObject().Key("type").String("notification").Key("notification").BeginObject();
-  w.Key("id").Int(n.id.value).Key("user_id").Int(n.user_id.value).Key("kind").String(n.kind);
+  w.Key("id").String(absl::StrCat(n.id.value)).Key("user_id").String(absl::StrCat(n.user_id.value)).Key("kind").String(n.kind);
   w.Key("actor_id");
   if (n.actor_id)
-    w.Int(n.actor_id->value);
+    w.String(absl::StrCat(n.actor_id->value));
   else
     w.Null();
   w.Key("target_type");
@@ -77,11 +77,11 @@ std::string NotificationJson(const Notification& n) {
     w.Null();
   w.Key("target_id");
   if (n.target_id)
-    w.Int(*n.target_id);
+    w.String(absl::StrCat(*n.target_id));
   else
     w.Null();
   w.Key("actor_count").Int(n.actor_count).Key("latest_actors").BeginArray();
-  for (UserId a : n.latest_actors) w.Int(a.value);
+  for (UserId a : n.latest_actors) w.String(absl::StrCat(a.value));
   w.EndArray();
   w.Key("payload");
   if (ParseJson(n.payload).ok())
@@ -105,7 +105,7 @@ std::string ReadEvent(std::optional<NotificationId> id, int64_t unread) {
   JsonWriter w;
   w.BeginObject().Key("type").String("notification.read");
   if (id)
-    w.Key("id").Int(id->value);
+    w.Key("id").String(absl::StrCat(id->value));
   else
     w.Key("all").Bool(true);
   w.Key("unread").Int(unread).EndObject();

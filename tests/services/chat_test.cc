@@ -324,7 +324,7 @@ TEST_P(ChatTest, DeliveredAfterCommitAndNeverForARollback) {
   EXPECT_EQ(Type(got), "chat.message");
   auto payload = ParseJson(got.payload);
   ASSERT_OK(payload.status());
-  EXPECT_EQ(payload->Get("message")->Get("id")->AsInt(), m.id.value);
+  EXPECT_EQ(payload->Get("message")->Get("id")->AsString(), absl::StrCat(m.id.value));  // ids: strings
   EXPECT_EQ(payload->Get("message")->Get("body")->AsString(), "hello");
   ASSERT_OK_AND_ASSIGN(realtime::Message inbox, bob_inbox->Next(std::chrono::seconds(5)));
   EXPECT_EQ(inbox.payload, got.payload);

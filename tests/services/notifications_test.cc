@@ -191,7 +191,7 @@ TEST_P(NotificationsTest, PushedAfterCommitAndNeverForARollback) {
   auto v = ParseJson(m.payload);
   ASSERT_OK(v.status());
   EXPECT_EQ(v->Get("type")->AsString(), "notification");
-  EXPECT_EQ(v->Get("notification")->Get("id")->AsInt(), n.id.value);
+  EXPECT_EQ(v->Get("notification")->Get("id")->AsString(), absl::StrCat(n.id.value));  // ids: strings
   Like(owner, users_[3], 5);  // folded: pushed again with the new count
   ASSERT_OK_AND_ASSIGN(m, inbox->Next(std::chrono::seconds(5)));
   EXPECT_EQ(ParseJson(m.payload)->Get("notification")->Get("actor_count")->AsInt(), 2);

@@ -30,7 +30,7 @@ def test_direct_conversation_messages_and_history(platform):
     with platform.realtime.subscribe(platform.chat.user_channel(bob.id)) as inbox:
         sent = [platform.chat.send(conv.id, alice.id, f"m{i}") for i in range(7)]
         e = event(inbox, "chat.message")
-        assert e["message"]["id"] == sent[0].id and e["message"]["body"] == "m0"
+        assert e["message"]["id"] == str(sent[0].id) and e["message"]["body"] == "m0"
     page = platform.chat.history(bob.id, conv.id, limit=3)
     assert [m.body for m in page] == ["m6", "m5", "m4"]
     assert [m.body for m in page.iter_all()] == [f"m{i}" for i in reversed(range(7))]
@@ -73,7 +73,7 @@ def test_notifications_group_list_and_mark_read(platform):
     owner, a, b, c = (register(platform, n) for n in ("owner", "anna", "bert", "cleo"))
     with platform.realtime.subscribe(platform.notifications.channel(owner.id)) as inbox:
         first = platform.notifications.notify(owner.id, "LIKE", actor_id=a.id, target_type="POST", target_id=7)
-        assert event(inbox, "notification")["notification"]["id"] == first.id
+        assert event(inbox, "notification")["notification"]["id"] == str(first.id)  # ids: strings
         platform.notifications.notify(owner.id, "LIKE", actor_id=b.id, target_type="POST", target_id=7)
         grouped = platform.notifications.notify(owner.id, "LIKE", actor_id=c.id, target_type="POST", target_id=7)
         assert grouped.id == first.id and grouped.actor_count == 3
