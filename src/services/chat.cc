@@ -69,7 +69,11 @@ std::string AttachmentsJson(const std::vector<std::string>& attachments) {
 }
 
 void WriteMessage(JsonWriter& w, const ChatMessage& m) {
-  w.BeginObject().Key("id").String(absl::StrCat(m.id.value)).Key("conversation_id").String(absl::StrCat(m.conversation_id.value));
+  w.BeginObject()
+      .Key("id")
+      .String(absl::StrCat(m.id.value))
+      .Key("conversation_id")
+      .String(absl::StrCat(m.conversation_id.value));
   w.Key("sender_id").String(absl::StrCat(m.sender_id.value));
   w.Key("reply_to_id");
   if (m.reply_to_id)
@@ -279,9 +283,10 @@ absl::StatusOr<Conversation> Chat::CreateConversation(const RequestContext& ctx,
     std::vector<int64_t> members = request.member_ids;
     members.insert(members.begin(), request.creator_id);
     internal::PublishAfterCommit(
-        hub_, ctx, Fanout(out.id, members, Event("chat.created", out.id, [&](JsonWriter& w) {
-                            w.Key("kind").String(out.kind).Key("created_by").String(absl::StrCat(request.creator_id));
-                          })));
+        hub_, ctx,
+        Fanout(out.id, members, Event("chat.created", out.id, [&](JsonWriter& w) {
+                 w.Key("kind").String(out.kind).Key("created_by").String(absl::StrCat(request.creator_id));
+               })));
     return absl::OkStatus();
   }));
   return out;
@@ -376,10 +381,11 @@ absl::Status Chat::AddMember(const RequestContext& ctx, UserId actor, Conversati
               .status());
     }
     members.push_back(user.value);
-    internal::PublishAfterCommit(hub_, ctx,
-                                 Fanout(id, members, Event("chat.member_added", id, [&](JsonWriter& w) {
-                                          w.Key("user_id").String(absl::StrCat(user.value)).Key("role").String(ToString(role));
-                                        })));
+    internal::PublishAfterCommit(
+        hub_, ctx,
+        Fanout(id, members, Event("chat.member_added", id, [&](JsonWriter& w) {
+                 w.Key("user_id").String(absl::StrCat(user.value)).Key("role").String(ToString(role));
+               })));
     return absl::OkStatus();
   });
 }
@@ -397,7 +403,10 @@ absl::Status LeaveLocked(Connection& c, realtime::Hub* hub, const RequestContext
   members.push_back(user.value);  // the one who left hears of it, and nothing after
   internal::PublishAfterCommit(
       hub, ctx, Fanout(conv.id, members, Event("chat.member_left", conv.id, [&](JsonWriter& w) {
-                         w.Key("user_id").String(absl::StrCat(user.value)).Key("visible_until_message_id").String(absl::StrCat(visible));
+                         w.Key("user_id")
+                             .String(absl::StrCat(user.value))
+                             .Key("visible_until_message_id")
+                             .String(absl::StrCat(visible));
                        })));
   return absl::OkStatus();
 }
@@ -676,10 +685,12 @@ absl::Status Chat::MarkRead(const RequestContext& ctx, UserId user, Conversation
                   {up_to.value, id.value, user.value, up_to.value}));
     if (upd.empty()) return absl::OkStatus();
     DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> members, CurrentMembers(c, id));
-    internal::PublishAfterCommit(hub_, ctx,
-                                 Fanout(id, members, Event("chat.read", id, [&](JsonWriter& w) {
-                                          w.Key("user_id").String(absl::StrCat(user.value)).Key("message_id").String(absl::StrCat(up_to.value));
-                                        })));
+    internal::PublishAfterCommit(hub_, ctx, Fanout(id, members, Event("chat.read", id, [&](JsonWriter& w) {
+                                                     w.Key("user_id")
+                                                         .String(absl::StrCat(user.value))
+                                                         .Key("message_id")
+                                                         .String(absl::StrCat(up_to.value));
+                                                   })));
     return absl::OkStatus();
   });
 }

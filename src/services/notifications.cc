@@ -64,7 +64,12 @@ Notification FromRow(const store::Row& r) {
 std::string NotificationJson(const Notification& n) {
   JsonWriter w;
   w.BeginObject().Key("type").String("notification").Key("notification").BeginObject();
-  w.Key("id").String(absl::StrCat(n.id.value)).Key("user_id").String(absl::StrCat(n.user_id.value)).Key("kind").String(n.kind);
+  w.Key("id")
+      .String(absl::StrCat(n.id.value))
+      .Key("user_id")
+      .String(absl::StrCat(n.user_id.value))
+      .Key("kind")
+      .String(n.kind);
   w.Key("actor_id");
   if (n.actor_id)
     w.String(absl::StrCat(n.actor_id->value));
