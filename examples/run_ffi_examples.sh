@@ -77,6 +77,10 @@ if [[ " $only " == *" node "* ]]; then
   out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node bus_check.js) \
     || { printf '%s\n' "$out" >&2; die "node: bus_check.js failed"; }
   [[ "$out" == "node bus: ok" ]] || die "node: bus_check.js printed: $out"
+  # Chat and notifications, with a second process sending the message (received live over Redis).
+  out=$(cd "$work/node" && DAIRA_C_LIB="$lib" node chat_check.js) \
+    || { printf '%s\n' "$out" >&2; die "node: chat_check.js failed"; }
+  [[ "$out" == "node chat: ok" ]] || die "node: chat_check.js printed: $out"
 fi
 
 if [[ " $only " == *" go "* ]]; then

@@ -139,6 +139,9 @@
 #include "daira/services/transaction_repository.h"
 #include "daira/services/video_repository.h"
 #include "daira/services/wallet_repository.h"
+// Chat and notifications over the real-time hub (docs/realtime.md).
+#include "daira/services/chat.h"
+#include "daira/services/notifications.h"
 
 // realtime (issue 13)
 #include "daira/realtime/channel.h"

@@ -1,7 +1,8 @@
 // `daira demo [--database sqlite:PATH] [--users N --posts M --seed S]`: a fresh embedded database
 // (the file is deleted first; a temp file when --database is not given), migrated and seeded with a
 // small world, then a few sample queries and the domain services (a hydrated home feed, a user
-// search, a user's stats) with their timings. It grows as the platform does.
+// search, a user's stats) with their timings, and two users chatting (demo_chat.cc). It grows as the
+// platform does.
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "fmt/format.h"
 
 namespace daira::inline v0::cli {
+absl::Status ChatDemo(store::Database& db);  // demo_chat.cc: two users chatting, typing, presence, a notification
 namespace {
 
 struct DemoArgs {
@@ -244,6 +246,7 @@ int Run(const GlobalOptions& globals, const DemoArgs& args) {
   if (!served.ok()) return FailStatus("", served);
   absl::Status cached = CachedFeedDemo(**db);
   if (!cached.ok()) return FailStatus("", cached);
+  if (absl::Status chatted = ChatDemo(**db); !chatted.ok()) return FailStatus("", chatted);  // demo_chat.cc
 
   fmt::print("\ndone in {}. Look around: daira --database {} stats\n", FormatDuration(total.Elapsed()), url);
   return kExitOk;
@@ -255,7 +258,8 @@ Command AddDemoCommand(CLI::App& root, const GlobalOptions& globals) {
   auto args = std::make_shared<DemoArgs>();
   CLI::App* app = root.add_subcommand(
       "demo", "a fresh embedded database (sqlite:PATH, deleted first; a temp file by default): migrate, seed a "
-              "small world, run sample queries and the services (home feed, user search, user stats), all timed");
+              "small world, run sample queries and the services (home feed, user search, user stats), then two users "
+              "chat (presence, typing, a notification), all timed");
   AddSeedOptions(*app, args->seed);
   return {app, [&globals, args] { return Run(globals, *args); }};
 }

@@ -1,6 +1,8 @@
 #include "daira/platform/platform.h"
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
@@ -54,6 +56,9 @@ struct Platform::Impl {
   std::unique_ptr<realtime::Hub> hub;
   std::unique_ptr<realtime::Presence> presence;
   std::unique_ptr<realtime::Typing> typing;
+  // Chat and notifications: on the database, publishing through the hub.
+  std::optional<services::Chat> chat;
+  std::optional<services::Notifications> notifications;
   std::atomic<bool> closed{false};
   // Ids and cursors shared with the other instances on the database (docs/reliability.md).
   std::unique_ptr<IdGenerator> own_ids;               // unless PlatformOptions::ids was given
@@ -108,6 +113,44 @@ absl::StatusOr<std::unique_ptr<ratelimit::RateLimiter>> OpenRateLimiter(const Pl
   auto opened = backends::memory::MemoryRateLimiter::Open(std::move(limiter));
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<ratelimit::RateLimiter>(*std::move(opened));
+}
+
+// Chat and notifications: the realtime URL's notify_* parameters (docs/configuration.md, "Chat and
+// notifications") applied to `options`, and the URL without them (for the hub, presence and typing,
+// which refuse parameters they do not know).
+absl::StatusOr<std::string> TakeNotificationParams(const std::string& url, services::NotificationsOptions& options) {
+  const size_t q = url.find('?');
+  if (q == std::string::npos) return url;
+  std::string kept = url.substr(0, q);
+  char sep = '?';
+  size_t start = q + 1;
+  while (start <= url.size()) {
+    size_t end = url.find('&', start);
+    if (end == std::string::npos) end = url.size();
+    const std::string param = url.substr(start, end - start);
+    const size_t eq = param.find('=');
+    const std::string key = param.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : param.substr(eq + 1);
+    if (key == "notify_group_window_ms" || key == "notify_latest_actors") {
+      char* parse_end = nullptr;
+      const long long n = std::strtoll(value.c_str(), &parse_end, 10);
+      if (value.empty() || *parse_end != '\0' || n < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("platform: open: realtime: ", key, " must be a non-negative integer (got \"", value, "\")"));
+      }
+      if (key == "notify_group_window_ms") {
+        options.group_window = std::chrono::milliseconds(n);
+      } else {
+        options.latest_actors = static_cast<size_t>(n);
+      }
+    } else if (!param.empty()) {
+      kept += sep;
+      kept += param;
+      sep = '&';
+    }
+    start = end + 1;
+  }
+  return kept;
 }
 
 }  // namespace
@@ -200,15 +243,19 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     if (!keeper.ok()) return Annotate(keeper.status(), "platform: open");
     impl->keeper = *std::move(keeper);
   }
+  services::NotificationsOptions notification_options = options.notifications;
+  DAIRA_ASSIGN_OR_RETURN(const std::string realtime_url,
+                         TakeNotificationParams(config.realtime, notification_options));
+  DAIRA_RETURN_IF_ERROR(Annotate(notification_options.Validate(), "platform: open: realtime"));
   {
     // realtime=memory: | redis://…: the hub, then presence and typing on the same URL.
-    auto hub = realtime::OpenHub(config.realtime, {.clock = options.clock});
+    auto hub = realtime::OpenHub(realtime_url, {.clock = options.clock});
     if (!hub.ok()) return Annotate(hub.status(), "platform: open: realtime");
     impl->hub = *std::move(hub);
-    auto presence = realtime::Presence::Open(config.realtime, *impl->hub, {.clock = options.clock});
+    auto presence = realtime::Presence::Open(realtime_url, *impl->hub, {.clock = options.clock});
     if (!presence.ok()) return Annotate(presence.status(), "platform: open: realtime");
     impl->presence = *std::move(presence);
-    auto typing = realtime::Typing::Open(config.realtime, *impl->hub, {.clock = options.clock});
+    auto typing = realtime::Typing::Open(realtime_url, *impl->hub, {.clock = options.clock});
     if (!typing.ok()) return Annotate(typing.status(), "platform: open: realtime");
     impl->typing = *std::move(typing);
   }
@@ -244,6 +291,8 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->mutes.emplace(impl->deps);
   impl->sessions.emplace(impl->deps);
   impl->user_profiles.emplace(impl->deps);
+  impl->chat.emplace(impl->deps, impl->hub.get());
+  impl->notifications.emplace(impl->deps, impl->hub.get(), notification_options);
   return std::unique_ptr<Platform>(new Platform(std::move(impl)));
 }
 
@@ -283,6 +332,8 @@ services::ProfileRepository& Platform::user_profiles() { return *impl_->user_pro
 realtime::Hub& Platform::realtime() { return *impl_->hub; }
 realtime::Presence& Platform::presence() { return *impl_->presence; }
 realtime::Typing& Platform::typing() { return *impl_->typing; }
+services::Chat& Platform::chat() { return *impl_->chat; }
+services::Notifications& Platform::notifications() { return *impl_->notifications; }
 cache::Cache& Platform::cache() { return *impl_->cache; }
 ratelimit::RateLimiter& Platform::rate_limits() { return *impl_->rate_limiter; }
 blob::Store& Platform::blobs() { return *impl_->blobs; }

@@ -251,6 +251,11 @@ TEST_F(CliTest, DemoOnTempPathPrintsSections) {
     EXPECT_THAT(r.out, HasSubstr(section));
   }
   EXPECT_THAT(r.out, ContainsRegex("\n      @[a-z]+[0-9]+ +[^ ]"));  // a post or hit line: @author then text
+  // The chat section (demo_chat.cc): presence, typing, a message, a read receipt, a grouped notification.
+  for (const char* section : {"\nchat  (", "sees: online", "sees: typing", "gets the message", "sees: read",
+                              "gets a notification", "and 1 other liked your post", "history (newest first)"}) {
+    EXPECT_THAT(r.out, HasSubstr(section));
+  }
   EXPECT_TRUE(std::filesystem::exists(path));
 }
 

@@ -708,6 +708,44 @@ DAIRA_C_EXPORT int daira_subscription_fd(const daira_subscription_t* subscriptio
  * FAILED_PRECONDITION). */
 DAIRA_C_EXPORT daira_code daira_subscription_close(daira_subscription_t** subscription, daira_error_t** err);
 
+/* ---- chat and notifications (docs/realtime.md, "Chat", "Notifications") ---------------------------- *
+ * Persisted in the database, then published after commit on the platform's hub: chat events on
+ * "conversation:{id}" and on "user:{id}" of every member, notifications on "user:{id}" (subscribe with
+ * daira_realtime_subscribe; payloads are JSON with a "type"). On a transaction handle the writes join it
+ * and the events follow its commit (none after a rollback). Ids in outputs are strings of digits.
+ * Conversation {id, kind, title, created_by, last_message_id, created_at}; ChatMessage {id,
+ * conversation_id, sender_id, reply_to_id, body, attachments, created_at, edited_at, deleted};
+ * Notification {id, user_id, kind, actor_id, target_type, target_id, actor_count, latest_actors,
+ * payload (object), read, created_at, updated_at}. */
+/* {creator_id*, member_ids*: [id,…], kind ("DIRECT" default | "GROUP"), title} → Conversation. DIRECT:
+ * one per pair (asking again returns it). PERMISSION_DENIED across a block; NOT_FOUND naming member_ids. */
+DAIRA_C_CALL(daira_chat_create_conversation);
+/* {conversation_id*, sender_id*, body, attachments: [url,…], reply_to_id} → ChatMessage. NOT_FOUND naming
+ * conversation_id (not a member); FAILED_PRECONDITION (the sender left); PERMISSION_DENIED (a block). */
+DAIRA_C_CALL(daira_chat_send);
+/* {viewer_id*, conversation_id*, limit (1..100, default 50), cursor} → {items: [ChatMessage,…] newest
+ * first, next_cursor, has_more}. A member who left sees up to when they left. */
+DAIRA_C_CALL(daira_chat_history);
+/* {user_id*, conversation_id*, message_id*} → {}: read receipt (never moves back). */
+DAIRA_C_CALL(daira_chat_mark_read);
+/* {user_id*, conversation_id*} → {unread: n}: messages from others after the receipt, not deleted. */
+DAIRA_C_CALL(daira_chat_unread_count);
+/* {user_id*, conversation_id*} → {}: leaves (history up to now stays readable, nothing after). */
+DAIRA_C_CALL(daira_chat_leave);
+/* {user_id*, kind* (FOLLOW|FOLLOW_REQUEST|LIKE|COMMENT|REPLY|MENTION|TIP|VIDEO_PUBLISHED|MESSAGE|SYSTEM),
+ * actor_id, target_type ([A-Z_]{1,32}), target_id, payload (object)} → Notification: a new row, or the
+ * unread group of the same kind and target (within the platform's grouping window) it folded into. */
+DAIRA_C_CALL(daira_notifications_notify);
+/* {user_id*, limit (1..100, default 20), cursor, unread_only (bool)} → {items: [Notification,…] newest
+ * activity first, next_cursor, has_more}. */
+DAIRA_C_CALL(daira_notifications_list);
+/* {user_id*} → {unread: n} (a group counts once). */
+DAIRA_C_CALL(daira_notifications_unread_count);
+/* {user_id*, notification_id*} → {}. NOT_FOUND naming notification_id when it is not the user's. */
+DAIRA_C_CALL(daira_notifications_mark_read);
+/* {user_id*} → {changed: n}. */
+DAIRA_C_CALL(daira_notifications_mark_all_read);
+
 /* ---- cache (docs/cache.md) ----------------------------------------------------------------------- *
  * The platform's "cache" concern (memory: in this process, redis://… shared by instances). Values are
  * strings (store JSON as its text). Not transactional: on a transaction handle the call happens at once.

@@ -141,6 +141,8 @@ void ApplyRateLimits(const py::dict& limits, PlatformRateLimitOptions& out);
 struct RealtimeApi { CorePtr core; };  // realtime.cc
 struct PresenceApi { CorePtr core; };
 struct TypingApi { CorePtr core; };
+struct ChatApi { CorePtr core; };           // chat.cc
+struct NotificationsApi { CorePtr core; };  // chat.cc
 
 // A fresh per-call request context.
 inline RequestContext Ctx() { return RequestContext(); }

@@ -122,13 +122,15 @@ struct PyPlatform {
   RealtimeApi realtime;
   PresenceApi presence;
   TypingApi typing;
+  ChatApi chat;
+  NotificationsApi notifications;
   BlobsApi blobs;
 
   explicit PyPlatform(CorePtr c)
       : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
         wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
         comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c}, bus{c}, cache{c},
-        rate_limits{c}, realtime{c}, presence{c}, typing{c}, blobs{c} {}
+        rate_limits{c}, realtime{c}, presence{c}, typing{c}, chat{c}, notifications{c}, blobs{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -212,6 +214,8 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("realtime", &PyPlatform::realtime, "Pub/sub with recovery (realtime= URL).")
       .def_readonly("presence", &PyPlatform::presence, "Online presence: heartbeat, get, get_many.")
       .def_readonly("typing", &PyPlatform::typing, "Typing indicators: start, stop, typists.")
+      .def_readonly("chat", &PyPlatform::chat, "Conversations, messages, read receipts (events on user:{id}).")
+      .def_readonly("notifications", &PyPlatform::notifications, "Notifications, grouped; pushed on user:{id}.")
       .def_readonly("blobs", &PyPlatform::blobs, "The blob store (blobs= URL): put/get/list/url.")
       .def(
           "transaction",

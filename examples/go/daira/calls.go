@@ -10,133 +10,144 @@ import "C"
 // serviceCalls holds every service call (daira_<service>_<verb>(platform, request, len, out, err)) by
 // name without the daira_ prefix.
 var serviceCalls = map[string]C.daira_call_fn{
-	"accounts_register":          C.daira_call_fn(C.daira_accounts_register),
-	"accounts_login":             C.daira_call_fn(C.daira_accounts_login),
-	"accounts_refresh":           C.daira_call_fn(C.daira_accounts_refresh),
-	"accounts_logout":            C.daira_call_fn(C.daira_accounts_logout),
-	"accounts_logout_everywhere": C.daira_call_fn(C.daira_accounts_logout_everywhere),
-	"accounts_check_token":       C.daira_call_fn(C.daira_accounts_check_token),
-	"accounts_change_password":   C.daira_call_fn(C.daira_accounts_change_password),
-	"users_get":                  C.daira_call_fn(C.daira_users_get),
-	"users_get_many":             C.daira_call_fn(C.daira_users_get_many),
-	"users_find_by_username":     C.daira_call_fn(C.daira_users_find_by_username),
-	"users_find_by_email":        C.daira_call_fn(C.daira_users_find_by_email),
-	"users_count":                C.daira_call_fn(C.daira_users_count),
-	"profiles_get":               C.daira_call_fn(C.daira_profiles_get),
-	"profiles_update":            C.daira_call_fn(C.daira_profiles_update),
-	"profiles_stats":             C.daira_call_fn(C.daira_profiles_stats),
-	"social_follow":              C.daira_call_fn(C.daira_social_follow),
-	"social_accept_follow":       C.daira_call_fn(C.daira_social_accept_follow),
-	"social_reject_follow":       C.daira_call_fn(C.daira_social_reject_follow),
-	"social_unfollow":            C.daira_call_fn(C.daira_social_unfollow),
-	"social_block":               C.daira_call_fn(C.daira_social_block),
-	"social_unblock":             C.daira_call_fn(C.daira_social_unblock),
-	"social_is_blocked":          C.daira_call_fn(C.daira_social_is_blocked),
-	"social_mute":                C.daira_call_fn(C.daira_social_mute),
-	"social_unmute":              C.daira_call_fn(C.daira_social_unmute),
-	"social_followers":           C.daira_call_fn(C.daira_social_followers),
-	"social_following":           C.daira_call_fn(C.daira_social_following),
-	"social_pending_requests":    C.daira_call_fn(C.daira_social_pending_requests),
-	"social_mutual_follows":      C.daira_call_fn(C.daira_social_mutual_follows),
-	"content_create_post":        C.daira_call_fn(C.daira_content_create_post),
-	"content_get_post":           C.daira_call_fn(C.daira_content_get_post),
-	"content_edit_post":          C.daira_call_fn(C.daira_content_edit_post),
-	"content_delete_post":        C.daira_call_fn(C.daira_content_delete_post),
-	"content_create_comment":     C.daira_call_fn(C.daira_content_create_comment),
-	"content_get_comment":        C.daira_call_fn(C.daira_content_get_comment),
-	"content_delete_comment":     C.daira_call_fn(C.daira_content_delete_comment),
-	"content_list_comments":      C.daira_call_fn(C.daira_content_list_comments),
-	"content_react":              C.daira_call_fn(C.daira_content_react),
-	"content_unreact":            C.daira_call_fn(C.daira_content_unreact),
-	"content_reactions_summary":  C.daira_call_fn(C.daira_content_reactions_summary),
-	"content_create_video":       C.daira_call_fn(C.daira_content_create_video),
-	"content_get_video":          C.daira_call_fn(C.daira_content_get_video),
-	"content_transition_video":   C.daira_call_fn(C.daira_content_transition_video),
-	"feed_home":                  C.daira_call_fn(C.daira_feed_home),
-	"feed_timeline":              C.daira_call_fn(C.daira_feed_timeline),
-	"feed_hashtag":               C.daira_call_fn(C.daira_feed_hashtag),
-	"search_users":               C.daira_call_fn(C.daira_search_users),
-	"search_posts":               C.daira_call_fn(C.daira_search_posts),
-	"search_videos":              C.daira_call_fn(C.daira_search_videos),
-	"search_hashtags":            C.daira_call_fn(C.daira_search_hashtags),
-	"trending_videos":            C.daira_call_fn(C.daira_trending_videos),
-	"trending_hashtags":          C.daira_call_fn(C.daira_trending_hashtags),
-	"wallets_exists":             C.daira_call_fn(C.daira_wallets_exists),
-	"wallets_count":              C.daira_call_fn(C.daira_wallets_count),
-	"wallets_create":             C.daira_call_fn(C.daira_wallets_create),
-	"wallets_update":             C.daira_call_fn(C.daira_wallets_update),
-	"wallets_delete":             C.daira_call_fn(C.daira_wallets_delete),
-	"transactions_exists":        C.daira_call_fn(C.daira_transactions_exists),
-	"transactions_count":         C.daira_call_fn(C.daira_transactions_count),
-	"transactions_create":        C.daira_call_fn(C.daira_transactions_create),
-	"transactions_update":        C.daira_call_fn(C.daira_transactions_update),
-	"transactions_delete":        C.daira_call_fn(C.daira_transactions_delete),
-	"payments_exists":            C.daira_call_fn(C.daira_payments_exists),
-	"payments_count":             C.daira_call_fn(C.daira_payments_count),
-	"payments_create":            C.daira_call_fn(C.daira_payments_create),
-	"payments_update":            C.daira_call_fn(C.daira_payments_update),
-	"payments_delete":            C.daira_call_fn(C.daira_payments_delete),
-	"reports_exists":             C.daira_call_fn(C.daira_reports_exists),
-	"reports_count":              C.daira_call_fn(C.daira_reports_count),
-	"reports_create":             C.daira_call_fn(C.daira_reports_create),
-	"reports_update":             C.daira_call_fn(C.daira_reports_update),
-	"reports_delete":             C.daira_call_fn(C.daira_reports_delete),
-	"reviews_exists":             C.daira_call_fn(C.daira_reviews_exists),
-	"reviews_count":              C.daira_call_fn(C.daira_reviews_count),
-	"reviews_create":             C.daira_call_fn(C.daira_reviews_create),
-	"reviews_update":             C.daira_call_fn(C.daira_reviews_update),
-	"reviews_delete":             C.daira_call_fn(C.daira_reviews_delete),
-	"audit_logs_exists":          C.daira_call_fn(C.daira_audit_logs_exists),
-	"audit_logs_count":           C.daira_call_fn(C.daira_audit_logs_count),
-	"audit_logs_create":          C.daira_call_fn(C.daira_audit_logs_create),
-	"audit_logs_update":          C.daira_call_fn(C.daira_audit_logs_update),
-	"audit_logs_delete":          C.daira_call_fn(C.daira_audit_logs_delete),
-	"posts_exists":               C.daira_call_fn(C.daira_posts_exists),
-	"posts_count":                C.daira_call_fn(C.daira_posts_count),
-	"videos_exists":              C.daira_call_fn(C.daira_videos_exists),
-	"videos_count":               C.daira_call_fn(C.daira_videos_count),
-	"comments_exists":            C.daira_call_fn(C.daira_comments_exists),
-	"comments_count":             C.daira_call_fn(C.daira_comments_count),
-	"follows_exists":             C.daira_call_fn(C.daira_follows_exists),
-	"follows_count":              C.daira_call_fn(C.daira_follows_count),
-	"blocks_exists":              C.daira_call_fn(C.daira_blocks_exists),
-	"blocks_count":               C.daira_call_fn(C.daira_blocks_count),
-	"mutes_exists":               C.daira_call_fn(C.daira_mutes_exists),
-	"mutes_count":                C.daira_call_fn(C.daira_mutes_count),
-	"reactions_exists":           C.daira_call_fn(C.daira_reactions_exists),
-	"reactions_count":            C.daira_call_fn(C.daira_reactions_count),
-	"sessions_exists":            C.daira_call_fn(C.daira_sessions_exists),
-	"sessions_count":             C.daira_call_fn(C.daira_sessions_count),
-	"user_profiles_exists":       C.daira_call_fn(C.daira_user_profiles_exists),
-	"user_profiles_count":        C.daira_call_fn(C.daira_user_profiles_count),
-	"bus_enqueue":                C.daira_call_fn(C.daira_bus_enqueue),
-	"bus_enqueue_many":           C.daira_call_fn(C.daira_bus_enqueue_many),
-	"bus_next":                   C.daira_call_fn(C.daira_bus_next),
-	"bus_complete":               C.daira_call_fn(C.daira_bus_complete),
-	"bus_fail":                   C.daira_call_fn(C.daira_bus_fail),
-	"bus_progress":               C.daira_call_fn(C.daira_bus_progress),
-	"bus_get":                    C.daira_call_fn(C.daira_bus_get),
-	"bus_counts":                 C.daira_call_fn(C.daira_bus_counts),
-	"bus_pause":                  C.daira_call_fn(C.daira_bus_pause),
-	"bus_resume":                 C.daira_call_fn(C.daira_bus_resume),
-	"bus_dead_letters":           C.daira_call_fn(C.daira_bus_dead_letters),
-	"bus_replay":                 C.daira_call_fn(C.daira_bus_replay),
-	"realtime_publish":           C.daira_call_fn(C.daira_realtime_publish),
-	"realtime_recover":           C.daira_call_fn(C.daira_realtime_recover),
-	"presence_heartbeat":         C.daira_call_fn(C.daira_presence_heartbeat),
-	"presence_disconnect":        C.daira_call_fn(C.daira_presence_disconnect),
-	"presence_get_many":          C.daira_call_fn(C.daira_presence_get_many),
-	"typing_start":               C.daira_call_fn(C.daira_typing_start),
-	"typing_stop":                C.daira_call_fn(C.daira_typing_stop),
-	"cache_get":                  C.daira_call_fn(C.daira_cache_get),
-	"cache_set":                  C.daira_call_fn(C.daira_cache_set),
-	"cache_delete":               C.daira_call_fn(C.daira_cache_delete),
-	"cache_mget":                 C.daira_call_fn(C.daira_cache_mget),
-	"blob_delete":                C.daira_call_fn(C.daira_blob_delete),
-	"blob_exists":                C.daira_call_fn(C.daira_blob_exists),
-	"blob_stat":                  C.daira_call_fn(C.daira_blob_stat),
-	"blob_list":                  C.daira_call_fn(C.daira_blob_list),
-	"blob_url":                   C.daira_call_fn(C.daira_blob_url),
+	"accounts_register":           C.daira_call_fn(C.daira_accounts_register),
+	"accounts_login":              C.daira_call_fn(C.daira_accounts_login),
+	"accounts_refresh":            C.daira_call_fn(C.daira_accounts_refresh),
+	"accounts_logout":             C.daira_call_fn(C.daira_accounts_logout),
+	"accounts_logout_everywhere":  C.daira_call_fn(C.daira_accounts_logout_everywhere),
+	"accounts_check_token":        C.daira_call_fn(C.daira_accounts_check_token),
+	"accounts_change_password":    C.daira_call_fn(C.daira_accounts_change_password),
+	"users_get":                   C.daira_call_fn(C.daira_users_get),
+	"users_get_many":              C.daira_call_fn(C.daira_users_get_many),
+	"users_find_by_username":      C.daira_call_fn(C.daira_users_find_by_username),
+	"users_find_by_email":         C.daira_call_fn(C.daira_users_find_by_email),
+	"users_count":                 C.daira_call_fn(C.daira_users_count),
+	"profiles_get":                C.daira_call_fn(C.daira_profiles_get),
+	"profiles_update":             C.daira_call_fn(C.daira_profiles_update),
+	"profiles_stats":              C.daira_call_fn(C.daira_profiles_stats),
+	"social_follow":               C.daira_call_fn(C.daira_social_follow),
+	"social_accept_follow":        C.daira_call_fn(C.daira_social_accept_follow),
+	"social_reject_follow":        C.daira_call_fn(C.daira_social_reject_follow),
+	"social_unfollow":             C.daira_call_fn(C.daira_social_unfollow),
+	"social_block":                C.daira_call_fn(C.daira_social_block),
+	"social_unblock":              C.daira_call_fn(C.daira_social_unblock),
+	"social_is_blocked":           C.daira_call_fn(C.daira_social_is_blocked),
+	"social_mute":                 C.daira_call_fn(C.daira_social_mute),
+	"social_unmute":               C.daira_call_fn(C.daira_social_unmute),
+	"social_followers":            C.daira_call_fn(C.daira_social_followers),
+	"social_following":            C.daira_call_fn(C.daira_social_following),
+	"social_pending_requests":     C.daira_call_fn(C.daira_social_pending_requests),
+	"social_mutual_follows":       C.daira_call_fn(C.daira_social_mutual_follows),
+	"content_create_post":         C.daira_call_fn(C.daira_content_create_post),
+	"content_get_post":            C.daira_call_fn(C.daira_content_get_post),
+	"content_edit_post":           C.daira_call_fn(C.daira_content_edit_post),
+	"content_delete_post":         C.daira_call_fn(C.daira_content_delete_post),
+	"content_create_comment":      C.daira_call_fn(C.daira_content_create_comment),
+	"content_get_comment":         C.daira_call_fn(C.daira_content_get_comment),
+	"content_delete_comment":      C.daira_call_fn(C.daira_content_delete_comment),
+	"content_list_comments":       C.daira_call_fn(C.daira_content_list_comments),
+	"content_react":               C.daira_call_fn(C.daira_content_react),
+	"content_unreact":             C.daira_call_fn(C.daira_content_unreact),
+	"content_reactions_summary":   C.daira_call_fn(C.daira_content_reactions_summary),
+	"content_create_video":        C.daira_call_fn(C.daira_content_create_video),
+	"content_get_video":           C.daira_call_fn(C.daira_content_get_video),
+	"content_transition_video":    C.daira_call_fn(C.daira_content_transition_video),
+	"feed_home":                   C.daira_call_fn(C.daira_feed_home),
+	"feed_timeline":               C.daira_call_fn(C.daira_feed_timeline),
+	"feed_hashtag":                C.daira_call_fn(C.daira_feed_hashtag),
+	"search_users":                C.daira_call_fn(C.daira_search_users),
+	"search_posts":                C.daira_call_fn(C.daira_search_posts),
+	"search_videos":               C.daira_call_fn(C.daira_search_videos),
+	"search_hashtags":             C.daira_call_fn(C.daira_search_hashtags),
+	"trending_videos":             C.daira_call_fn(C.daira_trending_videos),
+	"trending_hashtags":           C.daira_call_fn(C.daira_trending_hashtags),
+	"wallets_exists":              C.daira_call_fn(C.daira_wallets_exists),
+	"wallets_count":               C.daira_call_fn(C.daira_wallets_count),
+	"wallets_create":              C.daira_call_fn(C.daira_wallets_create),
+	"wallets_update":              C.daira_call_fn(C.daira_wallets_update),
+	"wallets_delete":              C.daira_call_fn(C.daira_wallets_delete),
+	"transactions_exists":         C.daira_call_fn(C.daira_transactions_exists),
+	"transactions_count":          C.daira_call_fn(C.daira_transactions_count),
+	"transactions_create":         C.daira_call_fn(C.daira_transactions_create),
+	"transactions_update":         C.daira_call_fn(C.daira_transactions_update),
+	"transactions_delete":         C.daira_call_fn(C.daira_transactions_delete),
+	"payments_exists":             C.daira_call_fn(C.daira_payments_exists),
+	"payments_count":              C.daira_call_fn(C.daira_payments_count),
+	"payments_create":             C.daira_call_fn(C.daira_payments_create),
+	"payments_update":             C.daira_call_fn(C.daira_payments_update),
+	"payments_delete":             C.daira_call_fn(C.daira_payments_delete),
+	"reports_exists":              C.daira_call_fn(C.daira_reports_exists),
+	"reports_count":               C.daira_call_fn(C.daira_reports_count),
+	"reports_create":              C.daira_call_fn(C.daira_reports_create),
+	"reports_update":              C.daira_call_fn(C.daira_reports_update),
+	"reports_delete":              C.daira_call_fn(C.daira_reports_delete),
+	"reviews_exists":              C.daira_call_fn(C.daira_reviews_exists),
+	"reviews_count":               C.daira_call_fn(C.daira_reviews_count),
+	"reviews_create":              C.daira_call_fn(C.daira_reviews_create),
+	"reviews_update":              C.daira_call_fn(C.daira_reviews_update),
+	"reviews_delete":              C.daira_call_fn(C.daira_reviews_delete),
+	"audit_logs_exists":           C.daira_call_fn(C.daira_audit_logs_exists),
+	"audit_logs_count":            C.daira_call_fn(C.daira_audit_logs_count),
+	"audit_logs_create":           C.daira_call_fn(C.daira_audit_logs_create),
+	"audit_logs_update":           C.daira_call_fn(C.daira_audit_logs_update),
+	"audit_logs_delete":           C.daira_call_fn(C.daira_audit_logs_delete),
+	"posts_exists":                C.daira_call_fn(C.daira_posts_exists),
+	"posts_count":                 C.daira_call_fn(C.daira_posts_count),
+	"videos_exists":               C.daira_call_fn(C.daira_videos_exists),
+	"videos_count":                C.daira_call_fn(C.daira_videos_count),
+	"comments_exists":             C.daira_call_fn(C.daira_comments_exists),
+	"comments_count":              C.daira_call_fn(C.daira_comments_count),
+	"follows_exists":              C.daira_call_fn(C.daira_follows_exists),
+	"follows_count":               C.daira_call_fn(C.daira_follows_count),
+	"blocks_exists":               C.daira_call_fn(C.daira_blocks_exists),
+	"blocks_count":                C.daira_call_fn(C.daira_blocks_count),
+	"mutes_exists":                C.daira_call_fn(C.daira_mutes_exists),
+	"mutes_count":                 C.daira_call_fn(C.daira_mutes_count),
+	"reactions_exists":            C.daira_call_fn(C.daira_reactions_exists),
+	"reactions_count":             C.daira_call_fn(C.daira_reactions_count),
+	"sessions_exists":             C.daira_call_fn(C.daira_sessions_exists),
+	"sessions_count":              C.daira_call_fn(C.daira_sessions_count),
+	"user_profiles_exists":        C.daira_call_fn(C.daira_user_profiles_exists),
+	"user_profiles_count":         C.daira_call_fn(C.daira_user_profiles_count),
+	"bus_enqueue":                 C.daira_call_fn(C.daira_bus_enqueue),
+	"bus_enqueue_many":            C.daira_call_fn(C.daira_bus_enqueue_many),
+	"bus_next":                    C.daira_call_fn(C.daira_bus_next),
+	"bus_complete":                C.daira_call_fn(C.daira_bus_complete),
+	"bus_fail":                    C.daira_call_fn(C.daira_bus_fail),
+	"bus_progress":                C.daira_call_fn(C.daira_bus_progress),
+	"bus_get":                     C.daira_call_fn(C.daira_bus_get),
+	"bus_counts":                  C.daira_call_fn(C.daira_bus_counts),
+	"bus_pause":                   C.daira_call_fn(C.daira_bus_pause),
+	"bus_resume":                  C.daira_call_fn(C.daira_bus_resume),
+	"bus_dead_letters":            C.daira_call_fn(C.daira_bus_dead_letters),
+	"bus_replay":                  C.daira_call_fn(C.daira_bus_replay),
+	"realtime_publish":            C.daira_call_fn(C.daira_realtime_publish),
+	"realtime_recover":            C.daira_call_fn(C.daira_realtime_recover),
+	"presence_heartbeat":          C.daira_call_fn(C.daira_presence_heartbeat),
+	"presence_disconnect":         C.daira_call_fn(C.daira_presence_disconnect),
+	"presence_get_many":           C.daira_call_fn(C.daira_presence_get_many),
+	"typing_start":                C.daira_call_fn(C.daira_typing_start),
+	"typing_stop":                 C.daira_call_fn(C.daira_typing_stop),
+	"chat_create_conversation":    C.daira_call_fn(C.daira_chat_create_conversation),
+	"chat_send":                   C.daira_call_fn(C.daira_chat_send),
+	"chat_history":                C.daira_call_fn(C.daira_chat_history),
+	"chat_mark_read":              C.daira_call_fn(C.daira_chat_mark_read),
+	"chat_unread_count":           C.daira_call_fn(C.daira_chat_unread_count),
+	"chat_leave":                  C.daira_call_fn(C.daira_chat_leave),
+	"notifications_notify":        C.daira_call_fn(C.daira_notifications_notify),
+	"notifications_list":          C.daira_call_fn(C.daira_notifications_list),
+	"notifications_unread_count":  C.daira_call_fn(C.daira_notifications_unread_count),
+	"notifications_mark_read":     C.daira_call_fn(C.daira_notifications_mark_read),
+	"notifications_mark_all_read": C.daira_call_fn(C.daira_notifications_mark_all_read),
+	"cache_get":                   C.daira_call_fn(C.daira_cache_get),
+	"cache_set":                   C.daira_call_fn(C.daira_cache_set),
+	"cache_delete":                C.daira_call_fn(C.daira_cache_delete),
+	"cache_mget":                  C.daira_call_fn(C.daira_cache_mget),
+	"blob_delete":                 C.daira_call_fn(C.daira_blob_delete),
+	"blob_exists":                 C.daira_call_fn(C.daira_blob_exists),
+	"blob_stat":                   C.daira_call_fn(C.daira_blob_stat),
+	"blob_list":                   C.daira_call_fn(C.daira_blob_list),
+	"blob_url":                    C.daira_call_fn(C.daira_blob_url),
 }
 
 // recordCalls holds every record call (a service call with a field mask) by name.
@@ -787,6 +798,61 @@ func (c *calls) TypingStart(request any) ([]byte, error) {
 // TypingStop calls daira_typing_stop with request encoded as JSON and returns the record's JSON.
 func (c *calls) TypingStop(request any) ([]byte, error) {
 	return c.invoke("typing_stop", C.daira_call_fn(C.daira_typing_stop), request)
+}
+
+// ChatCreateConversation calls daira_chat_create_conversation with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatCreateConversation(request any) ([]byte, error) {
+	return c.invoke("chat_create_conversation", C.daira_call_fn(C.daira_chat_create_conversation), request)
+}
+
+// ChatSend calls daira_chat_send with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatSend(request any) ([]byte, error) {
+	return c.invoke("chat_send", C.daira_call_fn(C.daira_chat_send), request)
+}
+
+// ChatHistory calls daira_chat_history with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatHistory(request any) ([]byte, error) {
+	return c.invoke("chat_history", C.daira_call_fn(C.daira_chat_history), request)
+}
+
+// ChatMarkRead calls daira_chat_mark_read with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatMarkRead(request any) ([]byte, error) {
+	return c.invoke("chat_mark_read", C.daira_call_fn(C.daira_chat_mark_read), request)
+}
+
+// ChatUnreadCount calls daira_chat_unread_count with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatUnreadCount(request any) ([]byte, error) {
+	return c.invoke("chat_unread_count", C.daira_call_fn(C.daira_chat_unread_count), request)
+}
+
+// ChatLeave calls daira_chat_leave with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatLeave(request any) ([]byte, error) {
+	return c.invoke("chat_leave", C.daira_call_fn(C.daira_chat_leave), request)
+}
+
+// NotificationsNotify calls daira_notifications_notify with request encoded as JSON and returns the record's JSON.
+func (c *calls) NotificationsNotify(request any) ([]byte, error) {
+	return c.invoke("notifications_notify", C.daira_call_fn(C.daira_notifications_notify), request)
+}
+
+// NotificationsList calls daira_notifications_list with request encoded as JSON and returns the record's JSON.
+func (c *calls) NotificationsList(request any) ([]byte, error) {
+	return c.invoke("notifications_list", C.daira_call_fn(C.daira_notifications_list), request)
+}
+
+// NotificationsUnreadCount calls daira_notifications_unread_count with request encoded as JSON and returns the record's JSON.
+func (c *calls) NotificationsUnreadCount(request any) ([]byte, error) {
+	return c.invoke("notifications_unread_count", C.daira_call_fn(C.daira_notifications_unread_count), request)
+}
+
+// NotificationsMarkRead calls daira_notifications_mark_read with request encoded as JSON and returns the record's JSON.
+func (c *calls) NotificationsMarkRead(request any) ([]byte, error) {
+	return c.invoke("notifications_mark_read", C.daira_call_fn(C.daira_notifications_mark_read), request)
+}
+
+// NotificationsMarkAllRead calls daira_notifications_mark_all_read with request encoded as JSON and returns the record's JSON.
+func (c *calls) NotificationsMarkAllRead(request any) ([]byte, error) {
+	return c.invoke("notifications_mark_all_read", C.daira_call_fn(C.daira_notifications_mark_all_read), request)
 }
 
 // CacheGet calls daira_cache_get with request encoded as JSON and returns the record's JSON.

@@ -54,12 +54,14 @@
 #include "daira/services/accounts.h"
 #include "daira/services/audit_log_repository.h"
 #include "daira/services/block_repository.h"
+#include "daira/services/chat.h"
 #include "daira/services/comment_repository.h"
 #include "daira/services/content.h"
 #include "daira/services/feed.h"
 #include "daira/services/follow_repository.h"
 #include "daira/services/moderation_review_repository.h"
 #include "daira/services/mute_repository.h"
+#include "daira/services/notifications.h"
 #include "daira/services/payment_repository.h"
 #include "daira/services/post_repository.h"
 #include "daira/services/profile_repository.h"
@@ -118,6 +120,9 @@ struct PlatformOptions {
   // The home feed's cache: fan-out on write, the large-account threshold, the rebuild depth
   // (docs/cache.md, "Feed cache"). InvalidArgument at Open naming a field out of range.
   services::FeedCacheOptions feed_cache{};
+  // Chat and notifications (docs/realtime.md, "Notifications"): grouping window and actors kept. The
+  // realtime URL's notify_group_window_ms= / notify_latest_actors= override them.
+  services::NotificationsOptions notifications{};
 };
 
 class Platform {
@@ -175,6 +180,11 @@ class Platform {
   realtime::Hub& realtime();
   realtime::Presence& presence();
   realtime::Typing& typing();
+  // Chat and notifications (docs/realtime.md) on the database, delivering in real time through
+  // realtime() after commit: chat events on `conversation:{id}` and each member's `user:{id}`,
+  // notifications on `user:{id}`.
+  services::Chat& chat();
+  services::Notifications& notifications();
 
   // The cache Config::cache names (`memory:` by default, or `redis://…`). Lives as long as the
   // Platform. The services read profiles and sessions through it when it is Redis, or when it is
