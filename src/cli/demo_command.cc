@@ -241,6 +241,7 @@ int Run(const GlobalOptions& globals, const DemoArgs& args) {
   if (!queried.ok()) return FailStatus("", queried);
   absl::Status served = ServiceQueries(**db);
   if (!served.ok()) return FailStatus("", served);
+  if (absl::Status moderated = DemoModeration(**db); !moderated.ok()) return FailStatus("", moderated);
 
   fmt::print("\ndone in {}. Look around: daira --database {} stats\n", FormatDuration(total.Elapsed()), url);
   return kExitOk;

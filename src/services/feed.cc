@@ -57,7 +57,7 @@ std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& 
          " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)"
          " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?)"
          " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = p.author_id"
-         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
+         " AND m.mute_type IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
 }
 
 std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
@@ -69,7 +69,7 @@ std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
       " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
       " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
       " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
-      " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
+      " AND m.mute_type IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
       " UNION ALL SELECT ?) ";
   // FOLLOWERS posts are visible (the viewer follows the author); PRIVATE ones only to their author.
   // The per-author walk must use posts_author_idx (author_id, id DESC), never posts_status_idx (which

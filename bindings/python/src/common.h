@@ -138,6 +138,9 @@ struct CacheApi { CorePtr core; };
 struct RealtimeApi { CorePtr core; };  // realtime.cc
 struct PresenceApi { CorePtr core; };
 struct TypingApi { CorePtr core; };
+// Moderation and the audit log as services (moderation_service.cc).
+struct ModerationServiceApi { CorePtr core; };
+struct AuditApi { CorePtr core; };
 
 // A fresh per-call request context.
 inline RequestContext Ctx() { return RequestContext(); }

@@ -52,7 +52,9 @@
 #include "daira/realtime/presence.h"
 #include "daira/realtime/typing.h"
 #include "daira/services/accounts.h"
+#include "daira/services/audit_log.h"
 #include "daira/services/audit_log_repository.h"
+#include "daira/services/moderation.h"
 #include "daira/services/block_repository.h"
 #include "daira/services/comment_repository.h"
 #include "daira/services/content.h"
@@ -109,6 +111,9 @@ struct PlatformOptions {
   bus::BusOptions bus{};
   // Rate limits (login attempts, post creation, the application's own endpoints).
   PlatformRateLimitOptions rate_limits{};
+  // --- moderation (docs/moderation.md) ---
+  // The auto-hide threshold of moderation(); Open fails with InvalidArgument when it is invalid.
+  services::ModerationOptions moderation{};
 };
 
 class Platform {
@@ -147,6 +152,11 @@ class Platform {
   services::ReportRepository& reports();
   services::ModerationReviewRepository& reviews();
   services::AuditLogRepository& audit_logs();
+  // --- moderation (docs/moderation.md) ---
+  // Reports, the review queue and decisions that take effect; the hash-chained audit log (append,
+  // verify). Both write through the same database and the request's transaction.
+  services::Moderation& moderation();
+  services::AuditLog& audit();
   // Content, read-only (writes go through content(), which keeps hashtags and counters in step).
   services::PostRepository& posts();
   services::VideoRepository& videos();
