@@ -258,10 +258,12 @@ absl::StatusOr<ModerationDecisionResult> Moderation::Decide(const RequestContext
         actions.push_back(absl::StrCat("user ", *responsible, " warned"));
         add_change(absl::StrCat(R"("warned_user":)", *responsible));
       } else {
-        const std::string status = decision == model::ModerationDecision::kBan ? "BANNED" : "SUSPENDED";
         DAIRA_ASSIGN_OR_RETURN(store::ResultSet before,
                                c.Execute("SELECT status FROM users WHERE id = ?", {*responsible}));
         const std::string old_status = before.empty() ? std::string("?") : before.front().Text(0);
+        // Never a step down: a SUSPEND leaves a BANNED account banned; a DELETED account stays deleted.
+        std::string status = decision == model::ModerationDecision::kBan ? "BANNED" : "SUSPENDED";
+        if (old_status == "DELETED" || (old_status == "BANNED" && status == "SUSPENDED")) status = old_status;
         DAIRA_RETURN_IF_ERROR(
             c.Execute("UPDATE users SET status = ?, updated_at = ? WHERE id = ?", {status, now, *responsible})
                 .status());

@@ -224,6 +224,17 @@ TEST_P(ModerationTest, BanBansTheAuthorOfReportedContent) {
               StatusIs(absl::StatusCode::kPermissionDenied, "login: account is banned"));
 }
 
+TEST_P(ModerationTest, ASuspendNeverLiftsABan) {
+  model::ContentReport first = ReportUser(bob_, alice_);
+  ASSERT_OK(
+      moderation_->Decide(ctx_, {.report_id = first.id.value, .reviewer_id = mod_, .decision = "BAN"}).status());
+  const int64_t carol = Register("carol");
+  model::ContentReport second = ReportUser(carol, alice_);
+  ASSERT_OK(
+      moderation_->Decide(ctx_, {.report_id = second.id.value, .reviewer_id = mod_, .decision = "SUSPEND"}).status());
+  EXPECT_EQ(UserStatus(alice_), "BANNED");
+}
+
 TEST_P(ModerationTest, AReviewerCannotReviewAReportAboutThemselvesAndNothingIsWritten) {
   const int64_t post = Post(mod_);
   model::ContentReport about_post = ReportPost(bob_, post);

@@ -91,6 +91,11 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"audit_logs_create":          C.daira_call_fn(C.daira_audit_logs_create),
 	"audit_logs_update":          C.daira_call_fn(C.daira_audit_logs_update),
 	"audit_logs_delete":          C.daira_call_fn(C.daira_audit_logs_delete),
+	"moderation_report":          C.daira_call_fn(C.daira_moderation_report),
+	"moderation_queue":           C.daira_call_fn(C.daira_moderation_queue),
+	"moderation_decide":          C.daira_call_fn(C.daira_moderation_decide),
+	"audit_append":               C.daira_call_fn(C.daira_audit_append),
+	"audit_verify":               C.daira_call_fn(C.daira_audit_verify),
 	"posts_exists":               C.daira_call_fn(C.daira_posts_exists),
 	"posts_count":                C.daira_call_fn(C.daira_posts_count),
 	"videos_exists":              C.daira_call_fn(C.daira_videos_exists),
@@ -602,6 +607,31 @@ func (c *calls) AuditLogsUpdate(request any) ([]byte, error) {
 // AuditLogsDelete calls daira_audit_logs_delete with request encoded as JSON and returns the record's JSON.
 func (c *calls) AuditLogsDelete(request any) ([]byte, error) {
 	return c.invoke("audit_logs_delete", C.daira_call_fn(C.daira_audit_logs_delete), request)
+}
+
+// ModerationReport calls daira_moderation_report with request encoded as JSON and returns the record's JSON.
+func (c *calls) ModerationReport(request any) ([]byte, error) {
+	return c.invoke("moderation_report", C.daira_call_fn(C.daira_moderation_report), request)
+}
+
+// ModerationQueue calls daira_moderation_queue with request encoded as JSON and returns the record's JSON.
+func (c *calls) ModerationQueue(request any) ([]byte, error) {
+	return c.invoke("moderation_queue", C.daira_call_fn(C.daira_moderation_queue), request)
+}
+
+// ModerationDecide calls daira_moderation_decide with request encoded as JSON and returns the record's JSON.
+func (c *calls) ModerationDecide(request any) ([]byte, error) {
+	return c.invoke("moderation_decide", C.daira_call_fn(C.daira_moderation_decide), request)
+}
+
+// AuditAppend calls daira_audit_append with request encoded as JSON and returns the record's JSON.
+func (c *calls) AuditAppend(request any) ([]byte, error) {
+	return c.invoke("audit_append", C.daira_call_fn(C.daira_audit_append), request)
+}
+
+// AuditVerify calls daira_audit_verify with request encoded as JSON and returns the record's JSON.
+func (c *calls) AuditVerify(request any) ([]byte, error) {
+	return c.invoke("audit_verify", C.daira_call_fn(C.daira_audit_verify), request)
 }
 
 // PostsExists calls daira_posts_exists with request encoded as JSON and returns the record's JSON.
