@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daira/services/accounts.h"
@@ -226,12 +227,13 @@ TEST_P(ModerationTest, BanBansTheAuthorOfReportedContent) {
 
 TEST_P(ModerationTest, ASuspendNeverLiftsABan) {
   model::ContentReport first = ReportUser(bob_, alice_);
-  ASSERT_OK(
-      moderation_->Decide(ctx_, {.report_id = first.id.value, .reviewer_id = mod_, .decision = "BAN"}).status());
+  ASSERT_OK(moderation_->Decide(ctx_, {.report_id = first.id.value, .reviewer_id = mod_, .decision = "BAN"})
+                .status());
   const int64_t carol = Register("carol");
   model::ContentReport second = ReportUser(carol, alice_);
   ASSERT_OK(
-      moderation_->Decide(ctx_, {.report_id = second.id.value, .reviewer_id = mod_, .decision = "SUSPEND"}).status());
+      moderation_->Decide(ctx_, {.report_id = second.id.value, .reviewer_id = mod_, .decision = "SUSPEND"})
+          .status());
   EXPECT_EQ(UserStatus(alice_), "BANNED");
 }
 
@@ -261,6 +263,36 @@ TEST_P(ModerationTest, OneDecisionPerReport) {
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(moderation_->Decide(ctx_, {.report_id = r.id.value, .reviewer_id = mod_, .decision = "MAYBE"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(ModerationTest, ConcurrentDecisionsOnOneReportLeaveExactlyOneReview) {
+  model::ContentReport r = ReportPost(bob_, Post(alice_));
+  constexpr int kThreads = 4;
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;  // one per thread
+      results[t] = moderation_
+                       ->Decide(ctx, {.report_id = r.id.value,
+                                      .reviewer_id = mod_,
+                                      .decision = t % 2 == 0 ? "APPROVED" : "REJECTED"})
+                       .status();
+    });
+  }
+  for (auto& th : threads) th.join();
+  int ok = 0;
+  for (const absl::Status& s : results) {
+    if (s.ok()) {
+      ++ok;
+    } else {
+      EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already decided")));
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM moderation_reviews WHERE report_id = ?", {r.id.value}), 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM audit_logs WHERE resource_id = ?", {r.id.value}), 1);
+  ExpectChainHolds();
 }
 
 TEST_P(ModerationTest, AFailedDecisionRollsBackItsEffects) {
