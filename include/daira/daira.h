@@ -124,10 +124,12 @@
 #include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"
 // services: typed repositories (payments, moderation, content, social graph, sessions, profiles)
+#include "daira/services/audit_log.h"  // moderation: the hash-chained audit log
 #include "daira/services/audit_log_repository.h"
 #include "daira/services/block_repository.h"
 #include "daira/services/comment_repository.h"
 #include "daira/services/follow_repository.h"
+#include "daira/services/moderation.h"  // moderation: reports, queue, decisions
 #include "daira/services/moderation_review_repository.h"
 #include "daira/services/mute_repository.h"
 #include "daira/services/payment_repository.h"

@@ -50,6 +50,9 @@ Command AddRecountCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddKeysCommand(CLI::App& root, const GlobalOptions& globals);
 Command AddQueuesCommand(CLI::App& root, const GlobalOptions& globals);  // the event bus (queues_command.cc)
 Command AddWorkerCommand(CLI::App& root, const GlobalOptions& globals);  // the event bus (worker_command.cc)
+Command AddAuditCommand(CLI::App& root, const GlobalOptions& globals);   // the audit log (audit_command.cc)
+// `daira demo`'s moderation section (demo_moderation.cc): a report, a SUSPEND taking effect, the chain verified.
+absl::Status DemoModeration(store::Database& db);
 
 // Prints "daira: <message>" (one line: newlines folded) to stderr and returns `code`.
 int Fail(int code, std::string_view message);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
       cli::AddDemoCommand(app, globals),    cli::AddRecountCommand(app, globals),
       cli::AddKeysCommand(app, globals),    cli::AddQueuesCommand(app, globals),
       cli::AddWorkerCommand(app, globals),
+      cli::AddAuditCommand(app, globals),  // the audit log (audit_command.cc)
   };
 
   try {
@@ -45,10 +46,10 @@ int main(int argc, char** argv) {
         }
       }
       msg = unknown.empty() ? "a command is required: migrate, seed, health, stats, demo, recount, keys, "
-                              "queues or worker (see daira --help)"
+                              "queues, worker or audit (see daira --help)"
                             : "unknown command \"" + unknown +
-                                  "\" (expected migrate, seed, health, stats, demo, recount, keys, queues "
-                                  "or worker; see daira --help)";
+                                  "\" (expected migrate, seed, health, stats, demo, recount, keys, queues, "
+                                  "worker or audit; see daira --help)";
     } else {
       msg += " (see daira --help)";
     }

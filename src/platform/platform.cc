@@ -43,6 +43,9 @@ struct Platform::Impl {
   std::optional<services::ReportRepository> reports;
   std::optional<services::ModerationReviewRepository> reviews;
   std::optional<services::AuditLogRepository> audit_logs;
+  // --- moderation ---
+  std::optional<services::Moderation> moderation;
+  std::optional<services::AuditLog> audit;
   std::optional<services::PostRepository> posts;
   std::optional<services::VideoRepository> videos;
   std::optional<services::CommentRepository> comments;
@@ -282,6 +285,10 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->reports.emplace(impl->deps);
   impl->reviews.emplace(impl->deps);
   impl->audit_logs.emplace(impl->deps);
+  // --- moderation ---
+  DAIRA_RETURN_IF_ERROR(options.moderation.Validate());
+  impl->moderation.emplace(impl->deps, options.moderation);
+  impl->audit.emplace(impl->deps);
   impl->posts.emplace(impl->deps);
   impl->videos.emplace(impl->deps);
   impl->comments.emplace(impl->deps);
@@ -320,6 +327,9 @@ services::PaymentRepository& Platform::payments() { return *impl_->payments; }
 services::ReportRepository& Platform::reports() { return *impl_->reports; }
 services::ModerationReviewRepository& Platform::reviews() { return *impl_->reviews; }
 services::AuditLogRepository& Platform::audit_logs() { return *impl_->audit_logs; }
+// --- moderation ---
+services::Moderation& Platform::moderation() { return *impl_->moderation; }
+services::AuditLog& Platform::audit() { return *impl_->audit; }
 services::PostRepository& Platform::posts() { return *impl_->posts; }
 services::VideoRepository& Platform::videos() { return *impl_->videos; }
 services::CommentRepository& Platform::comments() { return *impl_->comments; }

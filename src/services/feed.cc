@@ -59,7 +59,7 @@ std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& 
          " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = p.author_id)"
          " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = p.author_id AND b.blocked_id = ?)"
          " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = p.author_id"
-         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
+         " AND m.mute_type IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
 }
 
 std::string HomeAuthorsCte() {
@@ -68,7 +68,7 @@ std::string HomeAuthorsCte() {
          " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
          " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
          " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
-         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
+         " AND m.mute_type IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
          " UNION ALL SELECT ?) ";
 }
 

@@ -30,12 +30,12 @@ absl::Status ReportRequest::Validate() const {
 absl::Status ReviewReportRequest::Validate() const {
   Violations v;
   v.Id("report_id", report_id);
-  v.Id("moderator_id", moderator_id);
+  v.Id("reviewer_id", reviewer_id);
   v.OneOf("decision", decision, kReviewDecisions);
   if (action_taken.has_value()) {
     BodyText(v, "action_taken", *action_taken, kMaxActionTakenLength, /*multiline=*/false, /*required=*/false);
   }
-  if (notes.has_value()) BodyText(v, "notes", *notes, kMaxReviewNotesLength, /*multiline=*/true, /*required=*/false);
+  if (reason.has_value()) BodyText(v, "reason", *reason, kMaxReviewNotesLength, /*multiline=*/true, /*required=*/false);
   return v.ToStatus("review_report");
 }
 

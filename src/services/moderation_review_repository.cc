@@ -27,12 +27,12 @@ const query::Table<ModerationReview, ModerationReviewField>& ReviewTable() {
       std::array{
           Column{ModerationReviewField::kId, "id", &ReadColumn<&ModerationReview::id>, query::kPrimaryKey},
           Column{ModerationReviewField::kReportId, "report_id", &ReadColumn<&ModerationReview::report_id>},
-          Column{ModerationReviewField::kModeratorId, "moderator_id",
-                 &ReadColumn<&ModerationReview::moderator_id>},
+          Column{ModerationReviewField::kReviewerId, "reviewer_id",
+                 &ReadColumn<&ModerationReview::reviewer_id>},
           Column{ModerationReviewField::kDecision, "decision", &ReadColumn<&ModerationReview::decision>},
           Column{ModerationReviewField::kActionTaken, "action_taken",
                  &ReadColumn<&ModerationReview::action_taken>},
-          Column{ModerationReviewField::kNotes, "notes", &ReadColumn<&ModerationReview::notes>},
+          Column{ModerationReviewField::kReason, "reason", &ReadColumn<&ModerationReview::reason>},
           Column{ModerationReviewField::kCreatedAt, "created_at", &ReadColumn<&ModerationReview::created_at>},
       });
   return *kTable;
@@ -47,7 +47,7 @@ void ActionTaken(Violations& v, const std::string& s) {
   internal::BodyText(v, "action_taken", s, kMaxActionTakenLength, /*multiline=*/false, /*required=*/false);
 }
 void Notes(Violations& v, const std::string& s) {
-  internal::BodyText(v, "notes", s, kMaxReviewNotesLength, /*multiline=*/true, /*required=*/false);
+  internal::BodyText(v, "reason", s, kMaxReviewNotesLength, /*multiline=*/true, /*required=*/false);
 }
 store::Value TextOrNull(const std::string& s) { return s.empty() ? store::Value() : store::Value(s); }
 
@@ -82,9 +82,9 @@ absl::StatusOr<int64_t> ModerationReviewRepository::Count(const RequestContext& 
     where.push_back("report_id = ?");
     params.emplace_back(filter.report_id->value);
   }
-  if (filter.moderator_id) {
-    where.push_back("moderator_id = ?");
-    params.emplace_back(filter.moderator_id->value);
+  if (filter.reviewer_id) {
+    where.push_back("reviewer_id = ?");
+    params.emplace_back(filter.reviewer_id->value);
   }
   if (filter.decision) {
     where.push_back("decision = ?");
@@ -105,19 +105,19 @@ absl::StatusOr<ModerationReview> ModerationReviewRepository::Create(const Reques
   constexpr std::string_view kOp = "create review";
   Violations v;
   v.Id("report_id", r.report_id.value);
-  v.Id("moderator_id", r.moderator_id.value);
+  v.Id("reviewer_id", r.reviewer_id.value);
   DecisionRule(v, r.decision);
   if (r.action_taken) ActionTaken(v, *r.action_taken);
-  if (r.notes) Notes(v, *r.notes);
+  if (r.reason) Notes(v, *r.reason);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
   DAIRA_ASSIGN_OR_RETURN(const int64_t new_id, deps_.NextId());
   return ReviewTable().Insert(*deps_.db, ctx, kOp,
                               {{"id", new_id},
                                {"report_id", r.report_id.value},
-                               {"moderator_id", r.moderator_id.value},
+                               {"reviewer_id", r.reviewer_id.value},
                                {"decision", model::ToString(r.decision)},
                                {"action_taken", query::OptionalValue(r.action_taken)},
-                               {"notes", query::OptionalValue(r.notes)},
+                               {"reason", query::OptionalValue(r.reason)},
                                {"created_at", deps_.NowMicros()}});
 }
 
@@ -127,12 +127,12 @@ absl::Status ModerationReviewRepository::Update(const RequestContext& ctx, Revie
   Violations v;
   if (patch.decision) DecisionRule(v, *patch.decision);
   if (patch.action_taken) ActionTaken(v, *patch.action_taken);
-  if (patch.notes) Notes(v, *patch.notes);
+  if (patch.reason) Notes(v, *patch.reason);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kOp));
   std::vector<query::Assignment> sets;
   if (patch.decision) sets.push_back({"decision", model::ToString(*patch.decision)});
   if (patch.action_taken) sets.push_back({"action_taken", TextOrNull(*patch.action_taken)});
-  if (patch.notes) sets.push_back({"notes", TextOrNull(*patch.notes)});
+  if (patch.reason) sets.push_back({"reason", TextOrNull(*patch.reason)});
   return ReviewTable().Update(*deps_.db, ctx, kOp, id.value, std::move(sets), deps_.NowMicros());
 }
 

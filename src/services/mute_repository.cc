@@ -27,7 +27,7 @@ const MuteTableType& MuteTable() {
                             Column{MuteField::kId, "id", &ReadColumn<&MuteRecord::id>, query::kPrimaryKey},
                             Column{MuteField::kMuterId, "muter_id", &ReadColumn<&MuteRecord::muter_id>},
                             Column{MuteField::kMutedId, "muted_id", &ReadColumn<&MuteRecord::muted_id>},
-                            Column{MuteField::kKind, "kind", &ReadColumn<&MuteRecord::kind>},
+                            Column{MuteField::kMuteType, "mute_type", &ReadColumn<&MuteRecord::mute_type>},
                             Column{MuteField::kCreatedAt, "created_at", &ReadColumn<&MuteRecord::created_at>},
                             Column{MuteField::kExpiresAt, "expires_at", &ReadColumn<&MuteRecord::expires_at>},
                         });
@@ -72,7 +72,7 @@ absl::StatusOr<int64_t> MuteRepository::Count(const RequestContext& ctx, const M
   Conditions c;
   c.IfSet("muter_id = ?", filter.muter_id);
   c.IfSet("muted_id = ?", filter.muted_id);
-  c.IfSet("kind = ?", filter.kind);
+  c.IfSet("mute_type = ?", filter.mute_type);
   return MuteTable().Count(deps_, ctx, c);
 }
 

@@ -1,5 +1,6 @@
 #include "daira/services/report_repository.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -52,6 +53,7 @@ void EnumRule(Violations& v, std::string_view field, std::string_view spelled, s
 
 constexpr std::string_view kContentTypes = "POST, VIDEO, COMMENT, USER";
 constexpr std::string_view kSeverities = "LOW, MEDIUM, HIGH, CRITICAL";
+constexpr std::string_view kReasons = "SPAM, HARASSMENT, HATE_SPEECH, VIOLENCE, OTHER";
 constexpr std::string_view kStatuses = "PENDING, REVIEWING, RESOLVED, DISMISSED";
 
 void Evidence(Violations& v, const std::string& evidence) {
@@ -133,7 +135,9 @@ absl::StatusOr<ContentReport> ReportRepository::Create(const RequestContext& ctx
   v.Id("reporter_id", r.reporter_id.value);
   EnumRule(v, "content_type", model::ToString(r.content_type), kContentTypes);
   v.Id("content_id", r.content_id);
-  internal::NonBlankText(v, "reason", r.reason, kMaxReportReasonLength, /*multiline=*/false);
+  v.Require("reason",
+            std::find(kReportReasons.begin(), kReportReasons.end(), r.reason) != kReportReasons.end(),
+            absl::StrCat("must be one of ", ToAbsl(kReasons), " (got \"", r.reason.substr(0, 64), "\")"));
   if (r.description) {
     internal::BodyText(v, "description", *r.description, kMaxReportDescriptionLength, /*multiline=*/true,
                        /*required=*/false);

@@ -286,11 +286,11 @@ absl::StatusOr<bool> Social::IsBlocked(const RequestContext& ctx, UserId a, User
   return rs.front().Int64(0) > 0;
 }
 
-absl::StatusOr<model::Mute> Social::Mute(const RequestContext& ctx, UserId muter, UserId muted, model::MuteKind kind,
+absl::StatusOr<model::Mute> Social::Mute(const RequestContext& ctx, UserId muter, UserId muted, model::MuteKind mute_type,
                                          std::optional<std::chrono::system_clock::time_point> expires_at) {
   DAIRA_RETURN_IF_ERROR((MuteRequest{.muter_id = muter.value,
                                      .muted_id = muted.value,
-                                     .kind = std::string(model::ToString(kind))}
+                                     .mute_type = std::string(model::ToString(mute_type))}
                              .Validate()));
   model::Mute out;
   DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](Connection& c) -> absl::Status {
@@ -309,14 +309,14 @@ absl::StatusOr<model::Mute> Social::Mute(const RequestContext& ctx, UserId muter
     DAIRA_ASSIGN_OR_RETURN(const int64_t mute_id, deps_.NextId());
     DAIRA_ASSIGN_OR_RETURN(
         ResultSet rs,
-        c.Execute("INSERT INTO mutes (id, muter_id, muted_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT (muter_id, muted_id) DO UPDATE SET kind = excluded.kind, "
+        c.Execute("INSERT INTO mutes (id, muter_id, muted_id, mute_type, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (muter_id, muted_id) DO UPDATE SET mute_type = excluded.mute_type, "
                   "expires_at = excluded.expires_at RETURNING id, created_at",
-                  {mute_id, muter.value, muted.value, model::ToString(kind), now, expires}));
+                  {mute_id, muter.value, muted.value, model::ToString(mute_type), now, expires}));
     out = model::Mute{.id = rs.front().Int64(0),
                       .muter_id = muter,
                       .muted_id = muted,
-                      .kind = kind,
+                      .mute_type = mute_type,
                       .created_at = FromUnixMicros(rs.front().Int64(1)),
                       .expires_at = expires_at};
     return absl::OkStatus();
@@ -387,7 +387,7 @@ absl::StatusOr<std::vector<UserId>> Social::HiddenAuthorsFor(const RequestContex
       deps_.db->Read(ctx,
                      "SELECT blocked_id AS uid FROM blocks WHERE blocker_id = ? "
                      "UNION SELECT blocker_id FROM blocks WHERE blocked_id = ? "
-                     "UNION SELECT muted_id FROM mutes WHERE muter_id = ? AND kind IN ('MUTE', 'HIDE_POSTS') "
+                     "UNION SELECT muted_id FROM mutes WHERE muter_id = ? AND mute_type IN ('MUTE', 'HIDE_POSTS') "
                      "AND (expires_at IS NULL OR expires_at > ?) ORDER BY 1",
                      {viewer.value, viewer.value, viewer.value, deps_.NowMicros()}));
   std::vector<UserId> out;

@@ -40,7 +40,7 @@ absl::Status MuteRequest::Validate() const {
   v.Id("muter_id", muter_id);
   v.Id("muted_id", muted_id);
   Different(v, "muter_id", muter_id, "muted_id", muted_id);
-  v.OneOf("kind", kind, kMuteKinds);
+  v.OneOf("mute_type", mute_type, kMuteKinds);
   return v.ToStatus("mute");
 }
 

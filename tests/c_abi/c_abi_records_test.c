@@ -250,12 +250,12 @@ static void test_wallets_and_journal(daira_platform_t* p, const char* alice, con
 }
 
 static void test_moderation(daira_platform_t* p, const char* alice, const char* bob, const char* post) {
-  char report[32], review[32], entry[32], request[512];
+  char report[32], review[32], entry[32], svc_report[32], request[512];
   char* out = NULL;
   daira_error_t* err = NULL;
 
   snprintf(request, sizeof request,
-           "{\"reporter_id\":\"%s\",\"content_type\":\"POST\",\"content_id\":\"%s\",\"reason\":\"spam\","
+           "{\"reporter_id\":\"%s\",\"content_type\":\"POST\",\"content_id\":\"%s\",\"reason\":\"SPAM\","
            "\"severity\":\"HIGH\",\"evidence\":{\"links\":2}}",
            alice, post);
   create(daira_reports_create, p, request, report, sizeof report);
@@ -287,27 +287,27 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
   EXPECT_CALL(daira_reports_update, p, "{\"id\":987654321,\"status\":\"RESOLVED\"}", DAIRA_NOT_FOUND, "");
 
   /* Reviews of the report. */
-  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"moderator_id\":\"%s\",\"decision\":\"WARN\",\"notes\":\"first\"}",
+  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"reviewer_id\":\"%s\",\"decision\":\"WARN\",\"reason\":\"first\"}",
            report, bob);
   create(daira_reviews_create, p, request, review, sizeof review);
-  snprintf(request, sizeof request, "{\"report_id\":987654321,\"moderator_id\":\"%s\"}", bob);
+  snprintf(request, sizeof request, "{\"report_id\":987654321,\"reviewer_id\":\"%s\"}", bob);
   EXPECT_CALL(daira_reviews_create, p, request, DAIRA_FAILED_PRECONDITION, "");
-  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"moderator_id\":\"%s\",\"decision\":\"MAYBE\"}", report, bob);
+  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"reviewer_id\":\"%s\",\"decision\":\"MAYBE\"}", report, bob);
   EXPECT_CALL(daira_reviews_create, p, request, DAIRA_INVALID_ARGUMENT, "decision");
   snprintf(request, sizeof request, "{\"report_id\":\"%s\"}", report);
-  out = FETCH(daira_reviews_list_by_report, p, request, "decision,notes");
-  CHECK(contains(out, review) && contains(out, "\"decision\":\"WARN\"") && contains(out, "\"notes\":\"first\""));
+  out = FETCH(daira_reviews_list_by_report, p, request, "decision,reason");
+  CHECK(contains(out, review) && contains(out, "\"decision\":\"WARN\"") && contains(out, "\"reason\":\"first\""));
   daira_free(out);
   snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"decision\":\"WARN\"}", report);
   CHECK_CODE(call(daira_reviews_count, p, request, &out, &err), DAIRA_OK, err);
   CHECK(contains(out, "\"count\":1"));
   daira_free(out);
-  snprintf(request, sizeof request, "{\"id\":\"%s\",\"notes\":\"\",\"action_taken\":\"post hidden\"}", review);
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"reason\":\"\",\"action_taken\":\"post hidden\"}", review);
   CHECK_CODE(call(daira_reviews_update, p, request, &out, &err), DAIRA_OK, err);
   daira_free(out);
   snprintf(request, sizeof request, "[\"%s\"]", review);
   out = FETCH(daira_reviews_get_many, p, request, NULL);
-  CHECK(contains(out, "\"notes\":null") && contains(out, "\"action_taken\":\"post hidden\""));
+  CHECK(contains(out, "\"reason\":null") && contains(out, "\"action_taken\":\"post hidden\""));
   daira_free(out);
   snprintf(request, sizeof request, "{\"id\":\"%s\"}", review);
   EXPECT_CALL(daira_reviews_update, p, request, DAIRA_INVALID_ARGUMENT, "patch");
@@ -317,14 +317,14 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
 
   /* The audit log: appended, listed, never changed. */
   snprintf(request, sizeof request,
-           "{\"actor_id\":\"%s\",\"action\":\"user.warn\",\"entity_type\":\"user\",\"entity_id\":\"%s\","
+           "{\"actor_id\":\"%s\",\"action\":\"user.warn\",\"resource_type\":\"user\",\"resource_id\":\"%s\","
            "\"changes\":{\"warnings\":[0,1]},\"ip_address\":\"203.0.113.9\"}",
            bob, alice);
   create(daira_audit_logs_create, p, request, entry, sizeof entry);
-  EXPECT_CALL(daira_audit_logs_create, p, "{\"action\":\"\",\"entity_type\":\"user\"}", DAIRA_INVALID_ARGUMENT, "action");
-  EXPECT_CALL(daira_audit_logs_create, p, "{\"actor_id\":987654321,\"action\":\"x\",\"entity_type\":\"user\"}",
+  EXPECT_CALL(daira_audit_logs_create, p, "{\"action\":\"\",\"resource_type\":\"user\"}", DAIRA_INVALID_ARGUMENT, "action");
+  EXPECT_CALL(daira_audit_logs_create, p, "{\"actor_id\":987654321,\"action\":\"x\",\"resource_type\":\"user\"}",
               DAIRA_FAILED_PRECONDITION, "");
-  snprintf(request, sizeof request, "{\"entity_type\":\"user\",\"entity_id\":%s}", alice);
+  snprintf(request, sizeof request, "{\"resource_type\":\"user\",\"resource_id\":%s}", alice);
   out = FETCH(daira_audit_logs_list_by_entity, p, request, "action,changes");
   CHECK(contains(out, entry) && contains(out, "\"changes\":{\"warnings\":[0,1]}") && !contains(out, "ip_address"));
   daira_free(out);
@@ -332,7 +332,7 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
   out = FETCH(daira_audit_logs_list_by_actor, p, request, NULL);
   CHECK(contains(out, entry) && contains(out, "\"ip_address\":\"203.0.113.9\"") && contains(out, "\"user_agent\":null"));
   daira_free(out);
-  CHECK_CODE(call(daira_audit_logs_count, p, "{\"action\":\"user.warn\",\"entity_type\":\"user\"}", &out, &err), DAIRA_OK, err);
+  CHECK_CODE(call(daira_audit_logs_count, p, "{\"action\":\"user.warn\",\"resource_type\":\"user\"}", &out, &err), DAIRA_OK, err);
   CHECK(contains(out, "\"count\":1"));
   daira_free(out);
   snprintf(request, sizeof request, "{\"id\":\"%s\",\"action\":\"user.ban\"}", entry);
@@ -346,8 +346,37 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
   CHECK(contains(out, "\"action\":\"user.warn\""));
   daira_free(out);
   snprintf(request, sizeof request, "[\"%s\",\"%s\"]", entry, entry);
-  out = FETCH(daira_audit_logs_get_many, p, request, "entity_id");
+  out = FETCH(daira_audit_logs_get_many, p, request, "resource_id");
   CHECK(contains(out, entry) && strstr(strstr(out, entry) + 1, entry) == NULL); /* duplicates once */
+  daira_free(out);
+
+  /* The moderation service: report, queue, decide (the effect in one transaction), verify the chain. */
+  snprintf(request, sizeof request,
+           "{\"reporter_id\":\"%s\",\"content_type\":\"USER\",\"content_id\":\"%s\",\"reason\":\"HARASSMENT\","
+           "\"severity\":\"CRITICAL\"}",
+           bob, alice);
+  create(daira_moderation_report, p, request, svc_report, sizeof svc_report);
+  snprintf(request, sizeof request, "{\"reporter_id\":\"%s\",\"content_type\":\"USER\",\"content_id\":\"%s\",\"reason\":\"NUDITY\"}",
+           alice, bob);
+  EXPECT_CALL(daira_moderation_report, p, request, DAIRA_INVALID_ARGUMENT, "reason");
+  CHECK_CODE(call(daira_moderation_queue, p, "{\"limit\":1}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, svc_report) && contains(out, "\"severity\":\"CRITICAL\""));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"reviewer_id\":\"%s\",\"decision\":\"BAN\"}", svc_report, alice);
+  EXPECT_CALL(daira_moderation_decide, p, request, DAIRA_PERMISSION_DENIED, "");
+  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"reviewer_id\":\"%s\",\"decision\":\"WARN\",\"reason\":\"be kind\"}",
+           svc_report, bob);
+  CHECK_CODE(call(daira_moderation_decide, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"decision\":\"WARN\"") && contains(out, "\"action\":\"moderation.warn\"") &&
+        contains(out, "\"status\":\"RESOLVED\"") && contains(out, "\"sessions_revoked\":0"));
+  daira_free(out);
+  EXPECT_CALL(daira_moderation_decide, p, request, DAIRA_FAILED_PRECONDITION, "");
+  CHECK_CODE(call(daira_audit_append, p, "{\"action\":\"admin.note\",\"resource_type\":\"user\",\"reason\":\"x\"}", &out, &err),
+             DAIRA_OK, err);
+  CHECK(contains(out, "\"seq\":") && contains(out, "\"hash\":\""));
+  daira_free(out);
+  CHECK_CODE(call(daira_audit_verify, p, "{}", &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"ok\":true") && contains(out, "\"checked\":3"));
   daira_free(out);
 
   /* Deleting the report takes its reviews along. */

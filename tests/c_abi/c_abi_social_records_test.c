@@ -58,7 +58,7 @@ static void test_errors(daira_platform_t* p) {
   EXPECT_RECORD(daira_mutes_list_by_muter, p, "{\"muter_id\":1,\"cursor\":\"garbage\"}", NULL, DAIRA_INVALID_ARGUMENT,
                 "cursor");
   EXPECT_CALL(daira_follows_count, p, "{\"status\":\"active\"}", DAIRA_INVALID_ARGUMENT, "status");
-  EXPECT_CALL(daira_mutes_count, p, "{\"kind\":\"SNOOZE\"}", DAIRA_INVALID_ARGUMENT, "kind");
+  EXPECT_CALL(daira_mutes_count, p, "{\"mute_type\":\"SNOOZE\"}", DAIRA_INVALID_ARGUMENT, "mute_type");
   EXPECT_CALL(daira_reactions_count, p, "{\"reaction\":\"MEH\"}", DAIRA_INVALID_ARGUMENT, "reaction");
   EXPECT_CALL(daira_sessions_count, p, "{\"revoked\":\"no\"}", DAIRA_INVALID_ARGUMENT, "revoked");
   EXPECT_CALL(daira_user_profiles_count, p, "{\"trust_score_below\":2}", DAIRA_INVALID_ARGUMENT, "trust_score_below");
@@ -139,18 +139,18 @@ static void test_social(daira_platform_t* p, const char* alice, const char* bob,
   CHECK(contains(out, "\"blocker_id\":\"") && contains(out, "\"created_at\":\""));
   daira_free(out);
 
-  snprintf(request, sizeof request, "{\"muter_id\":\"%s\",\"muted_id\":\"%s\",\"kind\":\"HIDE_POSTS\"}", alice, carol);
+  snprintf(request, sizeof request, "{\"muter_id\":\"%s\",\"muted_id\":\"%s\",\"mute_type\":\"HIDE_POSTS\"}", alice, carol);
   create(daira_social_mute, p, request, mute, sizeof mute);
   snprintf(request, sizeof request, "{\"muter_id\":\"%s\",\"muted_id\":\"%s\"}", alice, carol);
-  out = FETCH(daira_mutes_find_by_pair, p, request, "kind,expires_at");
-  CHECK(contains(out, mute) && contains(out, "\"kind\":\"HIDE_POSTS\"") && contains(out, "\"expires_at\":null"));
+  out = FETCH(daira_mutes_find_by_pair, p, request, "mute_type,expires_at");
+  CHECK(contains(out, mute) && contains(out, "\"mute_type\":\"HIDE_POSTS\"") && contains(out, "\"expires_at\":null"));
   daira_free(out);
   snprintf(request, sizeof request, "{\"muter_id\":\"%s\",\"limit\":5}", alice);
   out = FETCH(daira_mutes_list_by_muter, p, request, NULL);
   CHECK(contains(out, mute) && contains(out, "\"muted_id\":\""));
   daira_free(out);
-  COUNT_IS(daira_mutes_count, p, "{\"kind\":\"HIDE_POSTS\"}", "\"count\":1");
-  COUNT_IS(daira_mutes_count, p, "{\"kind\":\"MUTE\"}", "\"count\":0");
+  COUNT_IS(daira_mutes_count, p, "{\"mute_type\":\"HIDE_POSTS\"}", "\"count\":1");
+  COUNT_IS(daira_mutes_count, p, "{\"mute_type\":\"MUTE\"}", "\"count\":0");
   snprintf(request, sizeof request, "[\"%s\"]", mute);
   out = FETCH(daira_mutes_get_many, p, request, "muter_id");
   CHECK(contains(out, alice) && contains(out, "\"missing\":[]"));

@@ -362,9 +362,9 @@ static void test_bad_inputs(daira_platform_t* p) {
   CHECK_CODE(call(daira_content_unreact, p, "{\"user_id\":1,\"target_type\":\"BLOG\",\"target_id\":1}", &out, &err),
              DAIRA_INVALID_ARGUMENT, err);
   CHECK_FIELD(err, "target_type");
-  CHECK_CODE(call(daira_social_mute, p, "{\"muter_id\":1,\"muted_id\":2,\"kind\":\"LOUD\"}", &out, &err),
+  CHECK_CODE(call(daira_social_mute, p, "{\"muter_id\":1,\"muted_id\":2,\"mute_type\":\"LOUD\"}", &out, &err),
              DAIRA_INVALID_ARGUMENT, err);
-  CHECK_FIELD(err, "kind");
+  CHECK_FIELD(err, "mute_type");
   daira_error_free(&err);
 }
 

@@ -59,10 +59,10 @@ class FeedTest : public ::testing::TestWithParam<std::string> {
     EXPECT_OK(db().Execute(ctx_, "INSERT INTO blocks (id, blocker_id, blocked_id, created_at) VALUES (?, ?, ?, 0)",
                            {++next_id_, a, b}));
   }
-  void Mute(int64_t a, int64_t b, const char* kind, std::optional<int64_t> expires_at = std::nullopt) {
+  void Mute(int64_t a, int64_t b, const char* mute_type, std::optional<int64_t> expires_at = std::nullopt) {
     EXPECT_OK(db().Execute(ctx_,
-                           "INSERT INTO mutes (id, muter_id, muted_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?)",
-                           {++next_id_, a, b, kind, expires_at.has_value() ? store::Value(*expires_at) : store::Value()}));
+                           "INSERT INTO mutes (id, muter_id, muted_id, mute_type, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?)",
+                           {++next_id_, a, b, mute_type, expires_at.has_value() ? store::Value(*expires_at) : store::Value()}));
   }
   PostId Post(int64_t author, const std::string& text, const char* visibility = "PUBLIC") {
     auto p = content_->CreatePost(ctx_, {.author_id = author, .content = text, .visibility = visibility});

@@ -165,7 +165,7 @@ TEST_P(ModerationRepositoryTest, ReportOncePerReporterAndTarget) {
   MakeReport(u[0], 42);
   auto dup = reports_->Create(
       ctx_,
-      {.reporter_id = u[0], .content_type = ReportContentType::kPost, .content_id = 42, .reason = "SCAM"});
+      {.reporter_id = u[0], .content_type = ReportContentType::kPost, .content_id = 42, .reason = "HARASSMENT"});
   EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists,
                             "create report: content_id is already reported by this reporter"));
   EXPECT_EQ(StatusField(dup.status()), "content_id");
@@ -225,11 +225,11 @@ TEST_P(ModerationRepositoryTest, ReportTextRoundTripsAndUpdateWritesOnlyTheGiven
   for (const std::string& text : HostileTexts()) {
     ASSERT_OK_AND_ASSIGN(ContentReport r, reports_->Create(ctx_, {.reporter_id = u[0],
                                                                   .content_id = content++,
-                                                                  .reason = text,
+                                                                  .reason = "OTHER",
                                                                   .description = text + "\n" + text,
                                                                   .evidence = JsonObjectWith("note", text)}));
     ASSERT_OK_AND_ASSIGN(ContentReport back, reports_->Get(ctx_, r.id));
-    EXPECT_EQ(back.reason, text);
+    EXPECT_EQ(back.reason, "OTHER");  // a closed list since migration 017; hostile text in the free fields
     EXPECT_EQ(back.description, text + "\n" + text);
     EXPECT_EQ(JsonField(*back.evidence, "note"), text);
   }
@@ -321,7 +321,7 @@ TEST_P(ModerationRepositoryTest, ReportQueueByStatusGetManyAndDeleteWithReviews)
   EXPECT_THAT(batch.missing, ElementsAre(ReportId{1}));
 
   // Deleting a report deletes its reviews.
-  ASSERT_OK(reviews_->Create(ctx_, {.report_id = made[0].id, .moderator_id = u[0]}).status());
+  ASSERT_OK(reviews_->Create(ctx_, {.report_id = made[0].id, .reviewer_id = u[0]}).status());
   ASSERT_OK(reports_->Delete(ctx_, made[0].id));
   EXPECT_EQ(Must(reports_->Exists(ctx_, made[0].id)), false);
   EXPECT_EQ(Rows("moderation_reviews"), 0);
@@ -334,47 +334,47 @@ TEST_P(ModerationRepositoryTest, ReviewLifecycle) {
   std::vector<UserId> u = MakeUsers(2);
   ContentReport report = MakeReport(u[0], 7);
   ASSERT_OK_AND_ASSIGN(ModerationReview r, reviews_->Create(ctx_, {.report_id = report.id,
-                                                                   .moderator_id = u[1],
+                                                                   .reviewer_id = u[1],
                                                                    .decision = ModerationDecision::kWarn,
                                                                    .action_taken = "warning sent",
-                                                                   .notes = "first offence\nwatch"}));
+                                                                   .reason = "first offence\nwatch"}));
   EXPECT_EQ(r.decision, ModerationDecision::kWarn);
   EXPECT_EQ(r.report_id, report.id);
-  EXPECT_EQ(r.moderator_id, u[1]);
+  EXPECT_EQ(r.reviewer_id, u[1]);
   EXPECT_EQ(r.created_at, clock_.Now());
   ASSERT_OK_AND_ASSIGN(
       ModerationReview got,
       reviews_->Get(ctx_, r.id, ModerationReviewFieldMask{ModerationReviewField::kDecision}));
   EXPECT_EQ(got.decision, ModerationDecision::kWarn);
-  EXPECT_FALSE(got.notes.has_value());
+  EXPECT_FALSE(got.reason.has_value());
   EXPECT_FALSE(got.report_id.has_value());
 
   for (const std::string& text : HostileTexts()) {
-    ASSERT_OK(reviews_->Update(ctx_, r.id, {.action_taken = text, .notes = text + "\r\n\t" + text}));
+    ASSERT_OK(reviews_->Update(ctx_, r.id, {.action_taken = text, .reason = text + "\r\n\t" + text}));
     ASSERT_OK_AND_ASSIGN(got, reviews_->Get(ctx_, r.id));
     EXPECT_EQ(got.action_taken, text);
-    EXPECT_EQ(got.notes, text + "\r\n\t" + text);
+    EXPECT_EQ(got.reason, text + "\r\n\t" + text);
     EXPECT_EQ(got.decision, ModerationDecision::kWarn);
   }
-  ASSERT_OK(reviews_->Update(ctx_, r.id, {.decision = ModerationDecision::kBan, .notes = ""}));
+  ASSERT_OK(reviews_->Update(ctx_, r.id, {.decision = ModerationDecision::kBan, .reason = ""}));
   ASSERT_OK_AND_ASSIGN(got, reviews_->Get(ctx_, r.id));
   EXPECT_EQ(got.decision, ModerationDecision::kBan);
-  EXPECT_FALSE(got.notes.has_value());
+  EXPECT_FALSE(got.reason.has_value());
   EXPECT_EQ(got.action_taken, HostileTexts().back());
 
   EXPECT_EQ(StatusField(reviews_->Update(ctx_, r.id, {})), "patch");
   EXPECT_EQ(StatusField(reviews_->Update(ctx_, r.id, {.action_taken = "a\nb"})), "action_taken");
-  EXPECT_EQ(StatusField(reviews_->Update(ctx_, r.id, {.notes = std::string(1001, 'n')})), "notes");
+  EXPECT_EQ(StatusField(reviews_->Update(ctx_, r.id, {.reason = std::string(1001, 'n')})), "reason");
   EXPECT_THAT(reviews_->Update(ctx_, ReviewId{4}, {.decision = ModerationDecision::kApproved}),
               StatusIs(absl::StatusCode::kNotFound, "moderation_reviews: review 4 not found"));
 
   const std::vector<std::pair<NewReview, std::string>> bad = {
-      {{.report_id = ReportId{0}, .moderator_id = u[1]}, "report_id"},
-      {{.report_id = report.id, .moderator_id = UserId{-1}}, "moderator_id"},
-      {{.report_id = report.id, .moderator_id = u[1], .decision = static_cast<ModerationDecision>(5)},
+      {{.report_id = ReportId{0}, .reviewer_id = u[1]}, "report_id"},
+      {{.report_id = report.id, .reviewer_id = UserId{-1}}, "reviewer_id"},
+      {{.report_id = report.id, .reviewer_id = u[1], .decision = static_cast<ModerationDecision>(5)},
        "decision"},
-      {{.report_id = report.id, .moderator_id = u[1], .action_taken = std::string(201, 'a')}, "action_taken"},
-      {{.report_id = report.id, .moderator_id = u[1], .notes = "\x01"}, "notes"},
+      {{.report_id = report.id, .reviewer_id = u[1], .action_taken = std::string(201, 'a')}, "action_taken"},
+      {{.report_id = report.id, .reviewer_id = u[1], .reason = "\x01"}, "reason"},
   };
   for (const auto& [row, field] : bad) {
     auto s = reviews_->Create(ctx_, row);
@@ -382,14 +382,14 @@ TEST_P(ModerationRepositoryTest, ReviewLifecycle) {
     EXPECT_EQ(StatusField(s.status()), field);
   }
   EXPECT_EQ(Rows("moderation_reviews"), 1);
-  EXPECT_THAT(reviews_->Create(ctx_, {.report_id = ReportId{123}, .moderator_id = u[1]}),
+  EXPECT_THAT(reviews_->Create(ctx_, {.report_id = ReportId{123}, .reviewer_id = u[1]}),
               StatusIs(absl::StatusCode::kFailedPrecondition));
 
   // A second opinion, a page of the report's reviews (oldest first), counts, batch load, delete.
   ASSERT_OK_AND_ASSIGN(
       ModerationReview second,
       reviews_->Create(
-          ctx_, {.report_id = report.id, .moderator_id = u[0], .decision = ModerationDecision::kRejected}));
+          ctx_, {.report_id = report.id, .reviewer_id = u[0], .decision = ModerationDecision::kRejected}));
   ASSERT_OK_AND_ASSIGN(auto page, reviews_->ListByReport(ctx_, report.id, {.limit = 1}));
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].id, r.id);
@@ -398,7 +398,7 @@ TEST_P(ModerationRepositoryTest, ReviewLifecycle) {
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].id, second.id);
   EXPECT_EQ(Must(reviews_->Count(ctx_, {.report_id = report.id})), 2);
-  EXPECT_EQ(Must(reviews_->Count(ctx_, {.moderator_id = u[1], .decision = ModerationDecision::kBan})), 1);
+  EXPECT_EQ(Must(reviews_->Count(ctx_, {.reviewer_id = u[1], .decision = ModerationDecision::kBan})), 1);
   std::vector<ReviewId> ask = {second.id, ReviewId{9}, r.id};
   query::StatementBudget budget(ctx_);
   ASSERT_OK_AND_ASSIGN(ReviewBatch batch, reviews_->GetMany(ctx_, ask));
@@ -418,8 +418,8 @@ TEST_P(ModerationRepositoryTest, AuditLogAppendsReadsAndNeverChanges) {
   ASSERT_OK_AND_ASSIGN(AuditLog e,
                        audit_->Create(ctx_, {.actor_id = u[0],
                                              .action = "user.ban",
-                                             .entity_type = "user",
-                                             .entity_id = u[1].value,
+                                             .resource_type = "user",
+                                             .resource_id = u[1].value,
                                              .changes = R"({"status":"BANNED"})",
                                              .ip_address = "2001:db8::1",
                                              .user_agent = "Mozilla/5.0 (X11; Linux) «ünïcode»"}));
@@ -444,8 +444,8 @@ TEST_P(ModerationRepositoryTest, AuditLogAppendsReadsAndNeverChanges) {
   // A system entry (no actor), explicit correlation id, hostile text.
   for (const std::string& text : HostileTexts()) {
     ASSERT_OK_AND_ASSIGN(AuditLog s, audit_->Create(ctx_, {.action = text,
-                                                           .entity_type = "post",
-                                                           .entity_id = 5,
+                                                           .resource_type = "post",
+                                                           .resource_id = 5,
                                                            .changes = JsonObjectWith("note", text),
                                                            .user_agent = text,
                                                            .correlation_id = "job-1"}));
@@ -458,15 +458,15 @@ TEST_P(ModerationRepositoryTest, AuditLogAppendsReadsAndNeverChanges) {
   }
 
   const std::vector<std::pair<NewAuditLog, std::string>> bad = {
-      {{.actor_id = UserId{0}, .action = "a", .entity_type = "user"}, "actor_id"},
-      {{.action = "", .entity_type = "user"}, "action"},
-      {{.action = "a\tb", .entity_type = "user"}, "action"},
-      {{.action = "a", .entity_type = std::string(65, 't')}, "entity_type"},
-      {{.action = "a", .entity_type = "user", .entity_id = 0}, "entity_id"},
-      {{.action = "a", .entity_type = "user", .changes = "\"text\""}, "changes"},
-      {{.action = "a", .entity_type = "user", .ip_address = "10.0.0.1 "}, "ip_address"},
-      {{.action = "a", .entity_type = "user", .user_agent = "x\ny"}, "user_agent"},
-      {{.action = "a", .entity_type = "user", .correlation_id = "has space"}, "correlation_id"},
+      {{.actor_id = UserId{0}, .action = "a", .resource_type = "user"}, "actor_id"},
+      {{.action = "", .resource_type = "user"}, "action"},
+      {{.action = "a\tb", .resource_type = "user"}, "action"},
+      {{.action = "a", .resource_type = std::string(65, 't')}, "resource_type"},
+      {{.action = "a", .resource_type = "user", .resource_id = 0}, "resource_id"},
+      {{.action = "a", .resource_type = "user", .changes = "\"text\""}, "changes"},
+      {{.action = "a", .resource_type = "user", .ip_address = "10.0.0.1 "}, "ip_address"},
+      {{.action = "a", .resource_type = "user", .user_agent = "x\ny"}, "user_agent"},
+      {{.action = "a", .resource_type = "user", .correlation_id = "has space"}, "correlation_id"},
   };
   for (const auto& [row, field] : bad) {
     auto s = audit_->Create(ctx_, row);
@@ -483,14 +483,14 @@ TEST_P(ModerationRepositoryTest, AuditLogListsByEntityAndActorNewestFirst) {
     ASSERT_OK_AND_ASSIGN(
         AuditLog e,
         audit_->Create(
-            ctx_, {.actor_id = u[i % 2], .action = "post.edit", .entity_type = "post", .entity_id = 77}));
+            ctx_, {.actor_id = u[i % 2], .action = "post.edit", .resource_type = "post", .resource_id = 77}));
     about_post.push_back(e.id);
   }
   ASSERT_OK(
-      audit_->Create(ctx_, {.actor_id = u[0], .action = "post.edit", .entity_type = "post", .entity_id = 78})
+      audit_->Create(ctx_, {.actor_id = u[0], .action = "post.edit", .resource_type = "post", .resource_id = 78})
           .status());
   ASSERT_OK(
-      audit_->Create(ctx_, {.actor_id = u[0], .action = "user.edit", .entity_type = "user", .entity_id = 77})
+      audit_->Create(ctx_, {.actor_id = u[0], .action = "user.edit", .resource_type = "user", .resource_id = 77})
           .status());
 
   std::vector<AuditLogId> seen;
@@ -516,7 +516,7 @@ TEST_P(ModerationRepositoryTest, AuditLogListsByEntityAndActorNewestFirst) {
   EXPECT_TRUE(mine.next_cursor.empty());
 
   EXPECT_EQ(Must(audit_->Count(ctx_)), 11);
-  EXPECT_EQ(Must(audit_->Count(ctx_, {.entity_type = "post", .entity_id = 77})), 9);
+  EXPECT_EQ(Must(audit_->Count(ctx_, {.resource_type = "post", .resource_id = 77})), 9);
   EXPECT_EQ(Must(audit_->Count(ctx_, {.actor_id = u[0], .action = "post.edit"})), 6);
   std::vector<AuditLogId> ask = {about_post[3], AuditLogId{2}, about_post[3], about_post[0]};
   query::StatementBudget budget(ctx_);

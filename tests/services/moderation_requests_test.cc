@@ -70,18 +70,18 @@ TEST(ReportRequestTest, EvidenceMustBeAnObject) {
 
 TEST(ReviewReportRequestTest, Rules) {
   for (std::string_view d : kReviewDecisions) {
-    EXPECT_THAT((ReviewReportRequest{.report_id = 1, .moderator_id = 2, .decision = std::string(d)}.Validate()), IsOk());
+    EXPECT_THAT((ReviewReportRequest{.report_id = 1, .reviewer_id = 2, .decision = std::string(d)}.Validate()), IsOk());
   }
-  EXPECT_THAT((ReviewReportRequest{.report_id = 1, .moderator_id = 2, .decision = "BAN",
-                                   .action_taken = "account banned", .notes = Repeat(testing::kCjk, 1000)}
+  EXPECT_THAT((ReviewReportRequest{.report_id = 1, .reviewer_id = 2, .decision = "BAN",
+                                   .action_taken = "account banned", .reason = Repeat(testing::kCjk, 1000)}
                    .Validate()),
               IsOk());
-  absl::Status s = ReviewReportRequest{.report_id = 0, .moderator_id = 0, .decision = "approved",
-                                       .action_taken = Repeat("a", 201), .notes = Repeat("n", 1001)}
+  absl::Status s = ReviewReportRequest{.report_id = 0, .reviewer_id = 0, .decision = "approved",
+                                       .action_taken = Repeat("a", 201), .reason = Repeat("n", 1001)}
                        .Validate();
-  EXPECT_THAT(Fields(s), ElementsAre("report_id", "moderator_id", "decision", "action_taken", "notes"));
+  EXPECT_THAT(Fields(s), ElementsAre("report_id", "reviewer_id", "decision", "action_taken", "reason"));
   EXPECT_EQ(MessageFor(s, "decision"), "must be one of APPROVED, REJECTED, WARN, SUSPEND, BAN (got \"approved\")");
-  EXPECT_EQ(MessageFor(s, "notes"), "must be at most 1000 characters (got 1001)");
+  EXPECT_EQ(MessageFor(s, "reason"), "must be at most 1000 characters (got 1001)");
 }
 
 }  // namespace

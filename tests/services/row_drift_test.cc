@@ -42,10 +42,10 @@ class RowDriftTest : public MigratedServicesTest {
 };
 
 TEST_P(RowDriftTest, UnknownEnumSpellingIsDataLossNamingTableAndColumn) {
-  ASSERT_OK(tdb_->db().Execute(ctx_, "UPDATE mutes SET kind = 'SNOOZE' WHERE id = 10"));
+  ASSERT_OK(tdb_->db().Execute(ctx_, "UPDATE mutes SET mute_type = 'SNOOZE' WHERE id = 10"));
   MuteRepository mutes(deps_);
   EXPECT_THAT(mutes.Get(ctx_, MuteId{10}),
-              StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr("mutes"), HasSubstr("column kind"),
+              StatusIs(absl::StatusCode::kDataLoss, AllOf(HasSubstr("mutes"), HasSubstr("column mute_type"),
                                                           HasSubstr("SNOOZE"))));
 }
 

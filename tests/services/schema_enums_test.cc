@@ -48,6 +48,18 @@ class SchemaEnumsTest : public ::testing::TestWithParam<const char*> {
   }
 };
 
+// content_reports.reason is constrained by 017 (a CHECK on PostgreSQL, triggers on SQLite): the list
+// the request layer accepts is the list the database enforces.
+TEST_P(SchemaEnumsTest, ReportReasonsMatchMigration017) {
+  const std::string path = MigrationsDir() + GetParam() + "/017_moderation.sql";
+  const std::string sql = ReadFile(path);
+  ASSERT_FALSE(sql.empty()) << "cannot read " << path;
+  const std::string list = CheckClause("x", kReportReasons).substr(std::string("x IN ").size());
+  EXPECT_THAT(sql, ::testing::HasSubstr("reason " + std::string(GetParam() == std::string("sqlite") ? "NOT IN " : "IN ") +
+                                        list))
+      << path;
+}
+
 TEST_P(SchemaEnumsTest, RequestEnumsMatchCheckConstraints) {
   ExpectCheck("002_content.sql", "visibility", kVisibilities);
   ExpectCheck("002_content.sql", "status", kVideoStatuses);

@@ -237,25 +237,25 @@ TEST_P(SocialRepositoriesTest, MuteMaskPairCountAndPages) {
   for (int i = 0; i < 4; ++i) {
     muted.push_back(NewUser());
     clock_.Advance(std::chrono::seconds(1));
-    const MuteKind kind = i % 2 == 0 ? MuteKind::kHidePosts : MuteKind::kMute;
+    const MuteKind mute_type = i % 2 == 0 ? MuteKind::kHidePosts : MuteKind::kMute;
     ASSERT_OK_AND_ASSIGN(model::Mute m,
-                         social_->Mute(ctx_, alice, muted.back(), kind,
+                         social_->Mute(ctx_, alice, muted.back(), mute_type,
                                        i == 0 ? std::optional<Clock::TimePoint>(until) : std::nullopt));
     made.push_back(MuteId{m.id});
   }
 
-  const MuteFieldMask mask{MuteField::kKind, MuteField::kExpiresAt};
-  EXPECT_EQ(MuteColumns().SelectList(mask), "id, kind, expires_at");
+  const MuteFieldMask mask{MuteField::kMuteType, MuteField::kExpiresAt};
+  EXPECT_EQ(MuteColumns().SelectList(mask), "id, mute_type, expires_at");
   ASSERT_OK_AND_ASSIGN(model::MuteRecord m, mutes_->FindByPair(ctx_, alice, muted[0], mask));
   EXPECT_EQ(m.id, made[0]);
-  EXPECT_EQ(m.kind, MuteKind::kHidePosts);
+  EXPECT_EQ(m.mute_type, MuteKind::kHidePosts);
   EXPECT_EQ(m.expires_at, until);
   EXPECT_FALSE(m.muter_id.has_value());
   EXPECT_FALSE(m.created_at.has_value());
   ASSERT_OK_AND_ASSIGN(m, mutes_->Get(ctx_, made[1]));
   EXPECT_EQ(m.muter_id, alice);
   EXPECT_EQ(m.muted_id, muted[1]);
-  EXPECT_EQ(m.kind, MuteKind::kMute);
+  EXPECT_EQ(m.mute_type, MuteKind::kMute);
   EXPECT_FALSE(m.expires_at.has_value());  // NULL: until unmuted
   EXPECT_THAT(mutes_->FindByPair(ctx_, muted[0], alice), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_EQ(StatusField(mutes_->FindByPair(ctx_, alice, UserId{0}).status()), "muted_id");
@@ -270,7 +270,7 @@ TEST_P(SocialRepositoriesTest, MuteMaskPairCountAndPages) {
   EXPECT_THAT(batch.missing, ElementsAre(MuteId{9}));
 
   EXPECT_EQ(Must(mutes_->Count(ctx_, {.muter_id = alice})), 4);
-  EXPECT_EQ(Must(mutes_->Count(ctx_, {.muter_id = alice, .kind = MuteKind::kHidePosts})), 2);
+  EXPECT_EQ(Must(mutes_->Count(ctx_, {.muter_id = alice, .mute_type = MuteKind::kHidePosts})), 2);
   EXPECT_EQ(Must(mutes_->Count(ctx_, {.muted_id = muted[2]})), 1);
   EXPECT_EQ(Must(mutes_->Exists(ctx_, made[2])), true);
 

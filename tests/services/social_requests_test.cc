@@ -50,12 +50,12 @@ TEST(BlockRequestTest, Rules) {
 }
 
 TEST(MuteRequestTest, Rules) {
-  for (std::string_view kind : kMuteKinds) {
-    EXPECT_THAT((MuteRequest{.muter_id = 1, .muted_id = 2, .kind = std::string(kind)}.Validate()), IsOk());
+  for (std::string_view mute_type : kMuteKinds) {
+    EXPECT_THAT((MuteRequest{.muter_id = 1, .muted_id = 2, .mute_type = std::string(mute_type)}.Validate()), IsOk());
   }
-  absl::Status s = MuteRequest{.muter_id = 4, .muted_id = 4, .kind = "SILENCE"}.Validate();
-  EXPECT_THAT(Fields(s), ElementsAre("muted_id", "kind"));
-  EXPECT_EQ(MessageFor(s, "kind"), "must be one of MUTE, HIDE_STORIES, HIDE_POSTS (got \"SILENCE\")");
+  absl::Status s = MuteRequest{.muter_id = 4, .muted_id = 4, .mute_type = "SILENCE"}.Validate();
+  EXPECT_THAT(Fields(s), ElementsAre("muted_id", "mute_type"));
+  EXPECT_EQ(MessageFor(s, "mute_type"), "must be one of MUTE, HIDE_STORIES, HIDE_POSTS (got \"SILENCE\")");
   EXPECT_THAT(Fields((MuteRequest{.muter_id = 0, .muted_id = 1}.Validate())), ElementsAre("muter_id"));
 }
 

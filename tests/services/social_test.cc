@@ -271,7 +271,7 @@ TEST_P(SocialTest, MutesUpsertAndHiddenAuthorsCombineBlocksAndPostMutes) {
          blocked = NewUser("blocked"), blocker = NewUser("blocker"), expired = NewUser("expired"),
          fine = NewUser("fine");
   ASSERT_OK_AND_ASSIGN(model::Mute m, social().Mute(ctx_, v, muted));
-  EXPECT_EQ(m.kind, MuteKind::kMute);
+  EXPECT_EQ(m.mute_type, MuteKind::kMute);
   ASSERT_OK(social().Mute(ctx_, v, stories, MuteKind::kHideStories));
   ASSERT_OK(social().Mute(ctx_, v, posts, MuteKind::kHideStories));
   ASSERT_OK_AND_ASSIGN(model::Mute up, social().Mute(ctx_, v, posts, MuteKind::kHidePosts));  // upsert
@@ -424,7 +424,7 @@ TEST(SocialModelTest, EnumsRoundTripAndRejectUnknownSpellings) {
   }
   absl::Status bad = model::ParseMuteKind("mute").status();
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_EQ(StatusField(bad), "kind");
+  EXPECT_EQ(StatusField(bad), "mute_type");
   EXPECT_EQ(StatusField(model::ParseFollowStatus("").status()), "status");
 }
 

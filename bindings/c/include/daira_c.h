@@ -314,7 +314,7 @@ DAIRA_C_CALL(daira_social_block);
 DAIRA_C_CALL(daira_social_unblock);
 /* {a*, b*} → {"blocked": bool} (either direction). */
 DAIRA_C_CALL(daira_social_is_blocked);
-/* {muter_id*, muted_id*, kind (MUTE|HIDE_STORIES|HIDE_POSTS)} → Mute {id, muter_id, muted_id, kind,
+/* {muter_id*, muted_id*, mute_type (MUTE|HIDE_STORIES|HIDE_POSTS)} → Mute {id, muter_id, muted_id, mute_type,
  * created_at, expires_at}. */
 DAIRA_C_CALL(daira_social_mute);
 /* {muter_id*, muted_id*} → {}. */
@@ -500,33 +500,54 @@ DAIRA_C_CALL(daira_reports_update);
 /* {id*} → {}: the report and its reviews. NOT_FOUND. */
 DAIRA_C_CALL(daira_reports_delete);
 
-/* reviews: Review {id, report_id, moderator_id, decision, action_taken, notes, created_at}. */
-/* count filters: {report_id, moderator_id, decision} */
+/* reviews: Review {id, report_id, reviewer_id, decision, action_taken, reason, created_at}. */
+/* count filters: {report_id, reviewer_id, decision} */
 DAIRA_C_RECORD_READS(reviews);
 /* record call; {report_id*, limit, cursor} → page of Review, oldest first. */
 DAIRA_C_RECORD_CALL(daira_reviews_list_by_report);
-/* {report_id*, moderator_id*, decision (APPROVED|REJECTED|WARN|SUSPEND|BAN, default APPROVED),
- * action_taken, notes} → Review. FAILED_PRECONDITION when the report or moderator does not exist. */
+/* {report_id*, reviewer_id*, decision (APPROVED|REJECTED|WARN|SUSPEND|BAN, default APPROVED),
+ * action_taken, reason} → Review. FAILED_PRECONDITION when the report or moderator does not exist. */
 DAIRA_C_CALL(daira_reviews_create);
-/* {id*, decision, action_taken ("" clears), notes ("" clears)} → {}. NOT_FOUND. */
+/* {id*, decision, action_taken ("" clears), reason ("" clears)} → {}. NOT_FOUND. */
 DAIRA_C_CALL(daira_reviews_update);
 /* {id*} → {}. NOT_FOUND. */
 DAIRA_C_CALL(daira_reviews_delete);
 
-/* audit_logs (append-only): AuditLog {id, actor_id, action, entity_type, entity_id, changes (a JSON
- * object), ip_address, user_agent, correlation_id, created_at}. */
-/* count filters: {actor_id, action, entity_type, entity_id} */
+/* audit_logs (append-only, hash-chained; docs/moderation.md): AuditLog {id, actor_id, action, resource_type,
+ * resource_id, changes (a JSON object), ip_address, user_agent, correlation_id, created_at, reason, seq,
+ * prev_hash, hash}. */
+/* count filters: {actor_id, action, resource_type, resource_id} */
 DAIRA_C_RECORD_READS(audit_logs);
-/* record call; {entity_type*, entity_id*, limit, cursor} → page of AuditLog, newest first. */
+/* record call; {resource_type*, resource_id*, limit, cursor} → page of AuditLog, newest first. */
 DAIRA_C_RECORD_CALL(daira_audit_logs_list_by_entity);
 /* record call; {actor_id*, limit, cursor} → page of AuditLog, newest first. */
 DAIRA_C_RECORD_CALL(daira_audit_logs_list_by_actor);
-/* {actor_id (none: the system), action* ("user.ban"), entity_type* ("user"), entity_id, changes (object),
- * ip_address, user_agent, correlation_id} → AuditLog. FAILED_PRECONDITION when the actor does not exist. */
+/* {actor_id (none: the system), action* ("user.ban"), resource_type* ("user"), resource_id, changes (object),
+ * ip_address, user_agent, correlation_id, reason} → AuditLog (appended to the hash chain). FAILED_PRECONDITION when the actor does not exist. */
 DAIRA_C_CALL(daira_audit_logs_create);
 /* Always UNIMPLEMENTED "… the audit log is append-only …" (whatever the request holds); nothing changes. */
 DAIRA_C_CALL(daira_audit_logs_update);
 DAIRA_C_CALL(daira_audit_logs_delete);
+
+/* ---- moderation, the service (docs/moderation.md) ---- */
+/* {reporter_id*, content_type* (POST|VIDEO|COMMENT|USER), content_id*, reason* (SPAM|HARASSMENT|HATE_SPEECH|
+ * VIOLENCE|OTHER), description, severity (LOW|MEDIUM|HIGH|CRITICAL, default LOW), evidence (object)} → Report
+ * (PENDING). NOT_FOUND (content_id, reporter_id); ALREADY_EXISTS (content_id). May hide the target (the
+ * auto-hide threshold) in the same transaction. */
+DAIRA_C_CALL(daira_moderation_report);
+/* {limit, cursor} → page of Report: the open reports, most severe first, then oldest. */
+DAIRA_C_CALL(daira_moderation_queue);
+/* {report_id*, reviewer_id*, decision* (APPROVED|REJECTED|WARN|SUSPEND|BAN), reason, action_taken} →
+ * {report, review, audit, content_changed, sessions_revoked}: the effect, the review, the resolved report
+ * and the audit entry in one transaction. PERMISSION_DENIED when the report is about the reviewer;
+ * FAILED_PRECONDITION when it was already decided. */
+DAIRA_C_CALL(daira_moderation_decide);
+/* {actor_id, action*, resource_type*, resource_id, changes (object), reason} → AuditLog, appended to the
+ * hash chain. */
+DAIRA_C_CALL(daira_audit_append);
+/* {batch (rows per statement, default 1000)} → {ok, checked, unchained[, first_bad_id, first_bad_seq,
+ * problem]}: recomputes the audit log's hash chain; ok false names the first row that does not match. */
+DAIRA_C_CALL(daira_audit_verify);
 
 /* posts, videos, comments (read-only rows; Post/Video/Comment records as stored, without "author"):
  * PostRecord {id, author_id, content, media_urls, hashtags, mentions, likes_count, comments_count, status,
@@ -569,8 +590,8 @@ DAIRA_C_RECORD_CALL(daira_blocks_find_by_pair);
 /* record call; {blocker_id*, limit, cursor} → page of Block, newest first. */
 DAIRA_C_RECORD_CALL(daira_blocks_list_by_blocker);
 
-/* mutes: Mute {id, muter_id, muted_id, kind ("MUTE" | "HIDE_STORIES" | "HIDE_POSTS"), created_at,
- * expires_at}. Read-only. count filters: {muter_id, muted_id, kind} */
+/* mutes: Mute {id, muter_id, muted_id, mute_type ("MUTE" | "HIDE_STORIES" | "HIDE_POSTS"), created_at,
+ * expires_at}. Read-only. count filters: {muter_id, muted_id, mute_type} */
 DAIRA_C_RECORD_READS(mutes);
 /* record call; {muter_id*, muted_id*} → Mute. NOT_FOUND "mutes: user 1 does not mute user 2". */
 DAIRA_C_RECORD_CALL(daira_mutes_find_by_pair);

@@ -208,7 +208,7 @@ void WriteMute(JsonWriter& w, const model::Mute& m) {
   WriteId(w, m.muter_id.value);
   w.Key("muted_id");
   WriteId(w, m.muted_id.value);
-  w.Key("kind").String(model::ToString(m.kind)).Key("created_at");
+  w.Key("mute_type").String(model::ToString(m.mute_type)).Key("created_at");
   WriteTime(w, m.created_at);
   OptTime(w, "expires_at", m.expires_at);
   w.EndObject();

@@ -3,6 +3,7 @@
 #include "daira/services/audit_log_repository.h"
 #include "daira/services/moderation_review_repository.h"
 #include "daira/services/report_repository.h"
+#include "moderation_kinds.h"
 #include "records.h"
 
 namespace {
@@ -15,58 +16,9 @@ namespace model = daira::model;
 namespace query = daira::query;
 namespace services = daira::services;
 
-struct ReportKind {
-  using Model = model::ContentReport;
-  using Field = model::ContentReportField;
-  using Id = daira::ReportId;
-  using Batch = services::ReportBatch;
-  static constexpr auto kItems = &Batch::reports;
-  static services::ReportRepository& Repo(Platform& p) { return p.reports(); }
-  static const query::FieldTable<Field>& Columns() { return services::ContentReportColumns(); }
-  static void Write(MaskedWriter<Field>& w, const Model& m) {
-    w.Field(Field::kId, "id", m.id).Field(Field::kReporterId, "reporter_id", m.reporter_id);
-    w.Field(Field::kContentType, "content_type", m.content_type).Field(Field::kContentId, "content_id", m.content_id);
-    w.Field(Field::kReason, "reason", m.reason).Field(Field::kDescription, "description", m.description);
-    w.Field(Field::kSeverity, "severity", m.severity).Field(Field::kStatus, "status", m.status);
-    w.Object(Field::kEvidence, "evidence", m.evidence);
-    w.Field(Field::kCreatedAt, "created_at", m.created_at).Field(Field::kUpdatedAt, "updated_at", m.updated_at);
-    w.Field(Field::kResolvedAt, "resolved_at", m.resolved_at);
-  }
-};
-
-struct ReviewKind {
-  using Model = model::ModerationReview;
-  using Field = model::ModerationReviewField;
-  using Id = daira::ReviewId;
-  using Batch = services::ReviewBatch;
-  static constexpr auto kItems = &Batch::reviews;
-  static services::ModerationReviewRepository& Repo(Platform& p) { return p.reviews(); }
-  static const query::FieldTable<Field>& Columns() { return services::ModerationReviewColumns(); }
-  static void Write(MaskedWriter<Field>& w, const Model& m) {
-    w.Field(Field::kId, "id", m.id).Field(Field::kReportId, "report_id", m.report_id);
-    w.Field(Field::kModeratorId, "moderator_id", m.moderator_id).Field(Field::kDecision, "decision", m.decision);
-    w.Field(Field::kActionTaken, "action_taken", m.action_taken).Field(Field::kNotes, "notes", m.notes);
-    w.Field(Field::kCreatedAt, "created_at", m.created_at);
-  }
-};
-
-struct AuditLogKind {
-  using Model = model::AuditLog;
-  using Field = model::AuditLogField;
-  using Id = daira::AuditLogId;
-  using Batch = services::AuditLogBatch;
-  static constexpr auto kItems = &Batch::entries;
-  static services::AuditLogRepository& Repo(Platform& p) { return p.audit_logs(); }
-  static const query::FieldTable<Field>& Columns() { return services::AuditLogColumns(); }
-  static void Write(MaskedWriter<Field>& w, const Model& m) {
-    w.Field(Field::kId, "id", m.id).Field(Field::kActorId, "actor_id", m.actor_id);
-    w.Field(Field::kAction, "action", m.action).Field(Field::kEntityType, "entity_type", m.entity_type);
-    w.Field(Field::kEntityId, "entity_id", m.entity_id).Object(Field::kChanges, "changes", m.changes);
-    w.Field(Field::kIpAddress, "ip_address", m.ip_address).Field(Field::kUserAgent, "user_agent", m.user_agent);
-    w.Field(Field::kCorrelationId, "correlation_id", m.correlation_id);
-    w.Field(Field::kCreatedAt, "created_at", m.created_at);
-  }
-};
+using daira::cabi::moderation_kinds::AuditLogKind;
+using daira::cabi::moderation_kinds::ReportKind;
+using daira::cabi::moderation_kinds::ReviewKind;
 
 }  // namespace
 
@@ -147,7 +99,7 @@ DAIRA_CABI_RECORD_DELETE(daira_reviews, ReviewKind, "reviews")
 DAIRA_CABI_CALL(daira_reviews_count, "reviews.count") {
   services::ReviewFilter filter;
   filter.report_id = OptIdOf<daira::ReportId>(r, "report_id");
-  filter.moderator_id = OptIdOf<daira::UserId>(r, "moderator_id");
+  filter.reviewer_id = OptIdOf<daira::UserId>(r, "reviewer_id");
   filter.decision = OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames);
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(int64_t n, p.reviews().Count(ctx, filter));
@@ -161,11 +113,11 @@ DAIRA_CABI_RECORD_CALL(daira_reviews_list_by_report, "reviews.list_by_report", R
 DAIRA_CABI_CALL(daira_reviews_create, "reviews.create") {
   services::NewReview review;
   review.report_id = daira::ReportId(r.Id("report_id"));
-  review.moderator_id = daira::UserId(r.Id("moderator_id"));
+  review.reviewer_id = daira::UserId(r.Id("reviewer_id"));
   review.decision =
       OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames).value_or(review.decision);
   review.action_taken = r.OptString("action_taken");
-  review.notes = r.OptString("notes");
+  review.reason = r.OptString("reason");
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(model::ModerationReview created, p.reviews().Create(ctx, review));
   return RecordOf<ReviewKind>(created, ReviewKind::Columns().All());
@@ -176,7 +128,7 @@ DAIRA_CABI_CALL(daira_reviews_update, "reviews.update") {
   services::ReviewPatch patch;
   patch.decision = OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames);
   patch.action_taken = r.OptString("action_taken");
-  patch.notes = r.OptString("notes");
+  patch.reason = r.OptString("reason");
   DAIRA_CABI_CHECK(r);
   DAIRA_RETURN_IF_ERROR(p.reviews().Update(ctx, id, patch));
   return daira::cabi::EmptyJson();
@@ -191,19 +143,19 @@ DAIRA_CABI_CALL(daira_audit_logs_count, "audit_logs.count") {
   services::AuditLogFilter filter;
   filter.actor_id = OptIdOf<daira::UserId>(r, "actor_id");
   filter.action = r.OptString("action");
-  filter.entity_type = r.OptString("entity_type");
-  filter.entity_id = r.OptId("entity_id");
+  filter.resource_type = r.OptString("resource_type");
+  filter.resource_id = r.OptId("resource_id");
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(int64_t n, p.audit_logs().Count(ctx, filter));
   return daira::cabi::CountJson(n);
 }
 
 DAIRA_CABI_RECORD_CALL(daira_audit_logs_list_by_entity, "audit_logs.list_by_entity", AuditLogKind) {
-  const std::string entity_type = r.String("entity_type");
-  const int64_t entity_id = r.Id("entity_id");
+  const std::string resource_type = r.String("resource_type");
+  const int64_t resource_id = r.Id("resource_id");
   const query::PageRequest page = daira::cabi::PageOfRequest(r);
   DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(auto result, p.audit_logs().ListByEntity(ctx, entity_type, entity_id, page, mask));
+  DAIRA_ASSIGN_OR_RETURN(auto result, p.audit_logs().ListByEntity(ctx, resource_type, resource_id, page, mask));
   return daira::cabi::PageOf<AuditLogKind>(result, mask);
 }
 
@@ -215,12 +167,13 @@ DAIRA_CABI_CALL(daira_audit_logs_create, "audit_logs.create") {
   services::NewAuditLog entry;
   entry.actor_id = OptIdOf<daira::UserId>(r, "actor_id");
   entry.action = r.String("action");
-  entry.entity_type = r.String("entity_type");
-  entry.entity_id = r.OptId("entity_id");
+  entry.resource_type = r.String("resource_type");
+  entry.resource_id = r.OptId("resource_id");
   entry.changes = r.OptObjectText("changes").value_or("{}");
   entry.ip_address = r.OptString("ip_address");
   entry.user_agent = r.OptString("user_agent");
   entry.correlation_id = r.OptString("correlation_id");
+  entry.reason = r.OptString("reason");
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(model::AuditLog created, p.audit_logs().Create(ctx, entry));
   return RecordOf<AuditLogKind>(created, AuditLogKind::Columns().All());

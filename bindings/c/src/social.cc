@@ -84,10 +84,10 @@ DAIRA_CABI_CALL(daira_social_is_blocked, "social.is_blocked") {
 DAIRA_CABI_CALL(daira_social_mute, "social.mute") {
   const UserId muter(r.Id("muter_id"));
   const UserId muted(r.Id("muted_id"));
-  const std::string kind_text = r.String("kind", "MUTE");
+  const std::string kind_text = r.String("mute_type", "MUTE");
   DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(daira::model::MuteKind kind, daira::model::ParseMuteKind(kind_text));
-  DAIRA_ASSIGN_OR_RETURN(daira::model::Mute m, p.social().Mute(ctx, muter, muted, kind));
+  DAIRA_ASSIGN_OR_RETURN(daira::model::MuteKind mute_type, daira::model::ParseMuteKind(kind_text));
+  DAIRA_ASSIGN_OR_RETURN(daira::model::Mute m, p.social().Mute(ctx, muter, muted, mute_type));
   return RecordJson(daira::cabi::WriteMute, m);
 }
 

@@ -56,7 +56,7 @@ struct MuteKind {
   static const query::FieldTable<Field>& Columns() { return services::MuteColumns(); }
   static void Write(MaskedWriter<Field>& w, const Model& m) {
     w.Field(Field::kId, "id", m.id).Field(Field::kMuterId, "muter_id", m.muter_id);
-    w.Field(Field::kMutedId, "muted_id", m.muted_id).Field(Field::kKind, "kind", m.kind);
+    w.Field(Field::kMutedId, "muted_id", m.muted_id).Field(Field::kMuteType, "mute_type", m.mute_type);
     w.Field(Field::kCreatedAt, "created_at", m.created_at).Field(Field::kExpiresAt, "expires_at", m.expires_at);
   }
 };
@@ -132,7 +132,7 @@ DAIRA_CABI_CALL(daira_mutes_count, "mutes.count") {
   services::MuteFilter filter;
   filter.muter_id = OptIdOf<UserId>(r, "muter_id");
   filter.muted_id = OptIdOf<UserId>(r, "muted_id");
-  filter.kind = OptSpelled<model::MuteKind>(r, "kind", "MUTE, HIDE_STORIES or HIDE_POSTS");
+  filter.mute_type = OptSpelled<model::MuteKind>(r, "mute_type", "MUTE, HIDE_STORIES or HIDE_POSTS");
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(int64_t n, p.mutes().Count(ctx, filter));
   return daira::cabi::CountJson(n);

@@ -23,7 +23,7 @@ the columns asked for (``fields=["id", "balance"]``; the rest read None), and ev
 
     with p.transaction() as tx:            # commit on a normal exit, rollback on an exception
         w = p.wallets.create(user_id=alice.id, tx=tx)
-        p.audit_logs.create(action="wallet.open", entity_type="wallet", entity_id=w.id, tx=tx)
+        p.audit_logs.create(action="wallet.open", resource_type="wallet", resource_id=w.id, tx=tx)
 """
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ from .errors import (  # noqa: E402
 )
 from ._daira import (  # noqa: E402
     Accounts,
+    AuditLog,
     AuditLogEntry,
     AuditLogs,
+    AuditVerification,
     Authenticated,
     Author,
     Batch,
@@ -81,6 +83,8 @@ from ._daira import (  # noqa: E402
     Job,
     JobIterator,
     Message,
+    Moderation,
+    ModerationDecision,
     Mute,
     MuteRecord,
     Mutes,
@@ -166,6 +170,10 @@ __all__ = [
     "Feed",
     "Search",
     "Trending",
+    "Moderation",
+    "ModerationDecision",
+    "AuditLog",
+    "AuditVerification",
     "User",
     "UserSession",
     "Session",

@@ -265,7 +265,7 @@ class Mute:
     @property
     def muted_id(self) -> int: ...
     @property
-    def kind(self) -> MuteKind: ...
+    def mute_type(self) -> MuteKind: ...
     @property
     def created_at(self) -> datetime.datetime: ...
     @property
@@ -563,18 +563,18 @@ class Review:
     @property
     def report_id(self) -> Optional[int]: ...
     @property
-    def moderator_id(self) -> Optional[int]: ...
+    def reviewer_id(self) -> Optional[int]: ...
     @property
     def decision(self) -> Optional[ModerationDecision]: ...
     @property
     def action_taken(self) -> Optional[str]: ...
     @property
-    def notes(self) -> Optional[str]: ...
+    def reason(self) -> Optional[str]: ...
     @property
     def created_at(self) -> Optional[datetime.datetime]: ...
 
 class AuditLogEntry:
-    """An entry of the append-only audit log."""
+    """An entry of the append-only, hash-chained audit log."""
     FIELDS: tuple[str, ...]
     @property
     def id(self) -> int: ...
@@ -583,9 +583,9 @@ class AuditLogEntry:
     @property
     def action(self) -> Optional[str]: ...
     @property
-    def entity_type(self) -> Optional[str]: ...
+    def resource_type(self) -> Optional[str]: ...
     @property
-    def entity_id(self) -> Optional[int]: ...
+    def resource_id(self) -> Optional[int]: ...
     @property
     def changes(self) -> Optional[str]: ...
     @property
@@ -596,6 +596,14 @@ class AuditLogEntry:
     def correlation_id(self) -> Optional[str]: ...
     @property
     def created_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def reason(self) -> Optional[str]: ...
+    @property
+    def seq(self) -> Optional[int]: ...
+    @property
+    def prev_hash(self) -> Optional[str]: ...
+    @property
+    def hash(self) -> Optional[str]: ...
 
 class PostRecord:
     """A `posts` row as p.posts reads it (every status)."""
@@ -741,7 +749,7 @@ class MuteRecord:
     @property
     def muted_id(self) -> Optional[int]: ...
     @property
-    def kind(self) -> Optional[MuteKind]: ...
+    def mute_type(self) -> Optional[MuteKind]: ...
     @property
     def created_at(self) -> Optional[datetime.datetime]: ...
     @property
@@ -920,7 +928,7 @@ class Social:
         muter_id: int,
         muted_id: int,
         *,
-        kind: MuteKind = "MUTE",
+        mute_type: MuteKind = "MUTE",
         expires_at: Optional[datetime.datetime] = None,
         tx: Optional[Transaction] = None,
     ) -> Mute: ...
@@ -1206,7 +1214,7 @@ class Reviews:
         self,
         *,
         report_id: Optional[int] = None,
-        moderator_id: Optional[int] = None,
+        reviewer_id: Optional[int] = None,
         decision: Optional[ModerationDecision] = None,
         tx: Optional[Transaction] = None,
     ) -> int: ...
@@ -1217,10 +1225,10 @@ class Reviews:
         self,
         *,
         report_id: int,
-        moderator_id: int,
+        reviewer_id: int,
         decision: ModerationDecision = "APPROVED",
         action_taken: Optional[str] = None,
-        notes: Optional[str] = None,
+        reason: Optional[str] = None,
         tx: Optional[Transaction] = None,
     ) -> Review: ...
     def update(
@@ -1229,7 +1237,7 @@ class Reviews:
         *,
         decision: Optional[ModerationDecision] = None,
         action_taken: Optional[str] = None,
-        notes: Optional[str] = None,
+        reason: Optional[str] = None,
         tx: Optional[Transaction] = None,
     ) -> None: ...
     def delete(self, review_id: int, *, tx: Optional[Transaction] = None) -> None: ...
@@ -1246,14 +1254,14 @@ class AuditLogs:
         *,
         actor_id: Optional[int] = None,
         action: Optional[str] = None,
-        entity_type: Optional[str] = None,
-        entity_id: Optional[int] = None,
+        resource_type: Optional[str] = None,
+        resource_id: Optional[int] = None,
         tx: Optional[Transaction] = None,
     ) -> int: ...
     def list_by_entity(
         self,
-        entity_type: str,
-        entity_id: int,
+        resource_type: str,
+        resource_id: int,
         *,
         limit: int = 20,
         cursor: str = "",
@@ -1267,13 +1275,14 @@ class AuditLogs:
         self,
         *,
         action: str,
-        entity_type: str,
+        resource_type: str,
         actor_id: Optional[int] = None,
-        entity_id: Optional[int] = None,
+        resource_id: Optional[int] = None,
         changes: JsonObject = "{}",
         ip_address: Optional[str] = None,
         user_agent: Optional[str] = None,
         correlation_id: Optional[str] = None,
+        reason: Optional[str] = None,
         tx: Optional[Transaction] = None,
     ) -> AuditLogEntry: ...
     def update(self, entry_id: int, *, tx: Optional[Transaction] = None, **fields: Any) -> NoReturn: ...
@@ -1364,7 +1373,7 @@ class Mutes:
     def exists(self, mute_id: int, *, tx: Optional[Transaction] = None) -> bool: ...
     def find_by_pair(self, muter_id: int, muted_id: int, *, fields: Fields = None, tx: Optional[Transaction] = None) -> MuteRecord: ...
     def count(
-        self, *, muter_id: Optional[int] = None, muted_id: Optional[int] = None, kind: Optional[MuteKind] = None, tx: Optional[Transaction] = None
+        self, *, muter_id: Optional[int] = None, muted_id: Optional[int] = None, mute_type: Optional[MuteKind] = None, tx: Optional[Transaction] = None
     ) -> int: ...
     def list_by_muter(
         self, muter_id: int, *, limit: int = 20, cursor: str = "", fields: Fields = None, tx: Optional[Transaction] = None
@@ -1735,6 +1744,76 @@ class Blobs:
     def list(self, prefix: str = "") -> list[dict[str, Any]]: ...
     def url(self, key: str, *, expires: float = 3600.0) -> str: ...
 
+class ModerationDecision:
+    """What Moderation.decide did, all in one transaction."""
+    @property
+    def report(self) -> Report: ...
+    @property
+    def review(self) -> Review: ...
+    @property
+    def audit(self) -> AuditLogEntry: ...
+    @property
+    def content_changed(self) -> bool: ...
+    @property
+    def sessions_revoked(self) -> int: ...
+
+class AuditVerification:
+    """What AuditLog.verify found; falsy at the first row that does not match."""
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def checked(self) -> int: ...
+    @property
+    def unchained(self) -> int: ...
+    @property
+    def first_bad_id(self) -> Optional[int]: ...
+    @property
+    def first_bad_seq(self) -> Optional[int]: ...
+    @property
+    def problem(self) -> str: ...
+    def __bool__(self) -> bool: ...
+
+class Moderation:
+    """Reports, the review queue and decisions that take effect (docs/moderation.md)."""
+    def report(
+        self,
+        *,
+        reporter_id: int,
+        content_type: str,
+        content_id: int,
+        reason: str,
+        description: Optional[str] = None,
+        severity: str = "LOW",
+        evidence: JsonObject = "{}",
+        tx: Optional[Transaction] = None,
+    ) -> Report: ...
+    def queue(self, *, limit: int = 20, cursor: str = "") -> Page[Report]: ...
+    def decide(
+        self,
+        report_id: int,
+        *,
+        reviewer_id: int,
+        decision: str,
+        reason: Optional[str] = None,
+        action_taken: Optional[str] = None,
+        tx: Optional[Transaction] = None,
+    ) -> ModerationDecision: ...
+
+class AuditLog:
+    """The tamper-evident audit log: append, verify the hash chain."""
+    def append(
+        self,
+        *,
+        action: str,
+        resource_type: str,
+        actor_id: Optional[int] = None,
+        resource_id: Optional[int] = None,
+        changes: JsonObject = "{}",
+        reason: Optional[str] = None,
+        tx: Optional[Transaction] = None,
+    ) -> AuditLogEntry: ...
+    def verify(self, *, batch: int = 1000) -> AuditVerification: ...
+
 class Platform:
     """An open platform. Thread-safe; close() waits for calls in flight; later calls raise
     daira.FailedPrecondition('platform is closed')."""
@@ -1766,6 +1845,10 @@ class Platform:
     def reviews(self) -> Reviews: ...
     @property
     def audit_logs(self) -> AuditLogs: ...
+    @property
+    def moderation(self) -> Moderation: ...
+    @property
+    def audit(self) -> AuditLog: ...
     @property
     def posts(self) -> Posts: ...
     @property

@@ -143,6 +143,9 @@ struct PresenceApi { CorePtr core; };
 struct TypingApi { CorePtr core; };
 struct ChatApi { CorePtr core; };           // chat.cc
 struct NotificationsApi { CorePtr core; };  // chat.cc
+// Moderation and the audit log as services (moderation_service.cc).
+struct ModerationServiceApi { CorePtr core; };
+struct AuditApi { CorePtr core; };
 
 // A fresh per-call request context.
 inline RequestContext Ctx() { return RequestContext(); }

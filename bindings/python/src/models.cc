@@ -267,14 +267,14 @@ void BindSocial(py::module_& m) {
       .def_readonly("id", &model::Mute::id)
       .def_property_readonly("muter_id", [](const model::Mute& x) { return x.muter_id.value; })
       .def_property_readonly("muted_id", [](const model::Mute& x) { return x.muted_id.value; })
-      .def_property_readonly("kind", [](const model::Mute& x) { return std::string(model::ToString(x.kind)); })
+      .def_property_readonly("mute_type", [](const model::Mute& x) { return std::string(model::ToString(x.mute_type)); })
       .def_property_readonly("created_at", [](const model::Mute& x) { return ToDatetime(x.created_at); })
       .def_property_readonly("expires_at", [](const model::Mute& x) { return ToDatetime(x.expires_at); })
       .def("__repr__", [](const model::Mute& x) {
         return ReprBuilder("Mute")
             .Add("muter_id", x.muter_id.value)
             .Add("muted_id", x.muted_id.value)
-            .Add("kind", std::string(model::ToString(x.kind)))
+            .Add("mute_type", std::string(model::ToString(x.mute_type)))
             .Done();
       });
 }

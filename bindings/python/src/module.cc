@@ -19,6 +19,7 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterDiscovery(m);
   daira::python::RegisterPaymentsRepos(m);
   daira::python::RegisterModerationRepos(m);
+  daira::python::RegisterModerationService(m);
   daira::python::RegisterContentRepos(m);
   daira::python::RegisterSocialRepos(m);
   daira::python::RegisterBus(m);

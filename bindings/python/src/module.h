@@ -12,6 +12,7 @@ void RegisterRecords(pybind11::module_& m);    // records.cc: Wallet, Payment, â
 void RegisterTransaction(pybind11::module_& m);  // transaction.cc: Transaction
 void RegisterPaymentsRepos(pybind11::module_& m);    // repos_payments.cc: Wallets, TransactionJournal, Payments
 void RegisterModerationRepos(pybind11::module_& m);  // repos_moderation.cc: Reports, Reviews, AuditLogs
+void RegisterModerationService(pybind11::module_& m);  // moderation_service.cc: Moderation, AuditLog
 void RegisterContentRepos(pybind11::module_& m);     // repos_content.cc: Posts, Videos, Comments
 void RegisterSocialRepos(pybind11::module_& m);  // repos_social.cc: Follows, Blocks, Mutes, Reactions, â€¦
 void RegisterBus(pybind11::module_& m);       // bus.cc: Bus, Job, JobIterator

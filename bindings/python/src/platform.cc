@@ -199,6 +199,13 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("reports", &PyPlatform::reports, "Content reports and the moderation queue.")
       .def_readonly("reviews", &PyPlatform::reviews, "Moderators' reviews of reports.")
       .def_readonly("audit_logs", &PyPlatform::audit_logs, "The append-only audit log.")
+      // --- moderation (moderation_service.cc) ---
+      .def_property_readonly(
+          "moderation", [](const PyPlatform& p) { return ModerationServiceApi{p.core}; },
+          "Reports, the review queue and decisions that take effect.")
+      .def_property_readonly(
+          "audit", [](const PyPlatform& p) { return AuditApi{p.core}; },
+          "The tamper-evident audit log: append, verify.")
       .def_readonly("posts", &PyPlatform::posts, "Read-only typed access to posts.")
       .def_readonly("videos", &PyPlatform::videos, "Read-only typed access to videos.")
       .def_readonly("comments", &PyPlatform::comments, "Read-only typed access to comments.")

@@ -198,25 +198,29 @@ void BindModeration(py::module_& m) {
                                 "A moderator's review of a report: decision APPROVED | REJECTED | WARN | SUSPEND | BAN.")
       .Member("id", &ModerationReview::id)
       .Member("report_id", &ModerationReview::report_id)
-      .Member("moderator_id", &ModerationReview::moderator_id)
+      .Member("reviewer_id", &ModerationReview::reviewer_id)
       .Member("decision", &ModerationReview::decision)
       .Member("action_taken", &ModerationReview::action_taken)
-      .Member("notes", &ModerationReview::notes)
+      .Member("reason", &ModerationReview::reason)
       .Member("created_at", &ModerationReview::created_at)
       .Done();
 
   using model::AuditLog;
-  RecordClass<AuditLog>(m, "AuditLogEntry", "An entry of the append-only audit log.")
+  RecordClass<AuditLog>(m, "AuditLogEntry", "An entry of the append-only, hash-chained audit log.")
       .Member("id", &AuditLog::id)
       .Member("actor_id", &AuditLog::actor_id)
       .Member("action", &AuditLog::action)
-      .Member("entity_type", &AuditLog::entity_type)
-      .Member("entity_id", &AuditLog::entity_id)
+      .Member("resource_type", &AuditLog::resource_type)
+      .Member("resource_id", &AuditLog::resource_id)
       .Member("changes", &AuditLog::changes)
       .Member("ip_address", &AuditLog::ip_address)
       .Member("user_agent", &AuditLog::user_agent)
       .Member("correlation_id", &AuditLog::correlation_id)
       .Member("created_at", &AuditLog::created_at)
+      .Member("reason", &AuditLog::reason)
+      .Member("seq", &AuditLog::seq)
+      .Member("prev_hash", &AuditLog::prev_hash)
+      .Member("hash", &AuditLog::hash)
       .Done();
 }
 
@@ -302,11 +306,11 @@ void BindSocialRecords(py::module_& m) {
       .Done();
 
   using model::MuteRecord;
-  RecordClass<MuteRecord>(m, "MuteRecord", "A `mutes` row: kind MUTE | HIDE_STORIES | HIDE_POSTS.")
+  RecordClass<MuteRecord>(m, "MuteRecord", "A `mutes` row: mute_type MUTE | HIDE_STORIES | HIDE_POSTS.")
       .Member("id", &MuteRecord::id)
       .Member("muter_id", &MuteRecord::muter_id)
       .Member("muted_id", &MuteRecord::muted_id)
-      .Member("kind", &MuteRecord::kind)
+      .Member("mute_type", &MuteRecord::mute_type)
       .Member("created_at", &MuteRecord::created_at)
       .Member("expires_at", &MuteRecord::expires_at)
       .Done();

@@ -145,17 +145,17 @@ void BindReviews(py::module_& m) {
   BindReads<ReviewsTraits>(c);
   c.def(
        "count",
-       [](ReviewsApi& a, std::optional<int64_t> report_id, std::optional<int64_t> moderator_id,
+       [](ReviewsApi& a, std::optional<int64_t> report_id, std::optional<int64_t> reviewer_id,
           std::optional<std::string> decision, TxState* tx) {
          services::ReviewFilter f{
              .report_id = OptId<ReportId>(report_id),
-             .moderator_id = OptId<UserId>(moderator_id),
+             .reviewer_id = OptId<UserId>(reviewer_id),
              .decision = OptEnumArg<model::ModerationDecision>("count reviews", "decision", decision)};
          return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
            return p.reviews().Count(ctx, f);
          });
        },
-       py::kw_only(), py::arg("report_id") = py::none(), py::arg("moderator_id") = py::none(),
+       py::kw_only(), py::arg("report_id") = py::none(), py::arg("reviewer_id") = py::none(),
        py::arg("decision") = py::none(), py::arg("tx") = py::none(), "Number of reviews matching every filter given.")
       .def(
           "list_by_report",
@@ -170,37 +170,37 @@ void BindReviews(py::module_& m) {
           py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the report's reviews, oldest first.")
       .def(
           "create",
-          [](ReviewsApi& a, int64_t report_id, int64_t moderator_id, std::string decision,
-             std::optional<std::string> action_taken, std::optional<std::string> notes, TxState* tx) {
+          [](ReviewsApi& a, int64_t report_id, int64_t reviewer_id, std::string decision,
+             std::optional<std::string> action_taken, std::optional<std::string> reason, TxState* tx) {
             services::NewReview r{
                 .report_id = ReportId{report_id},
-                .moderator_id = UserId{moderator_id},
+                .reviewer_id = UserId{reviewer_id},
                 .decision = EnumArg<model::ModerationDecision>("create review", "decision", decision),
                 .action_taken = std::move(action_taken),
-                .notes = std::move(notes)};
+                .reason = std::move(reason)};
             return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
               return p.reviews().Create(ctx, r);
             });
           },
-          py::kw_only(), py::arg("report_id"), py::arg("moderator_id"), py::arg("decision") = "APPROVED",
-          py::arg("action_taken") = py::none(), py::arg("notes") = py::none(), py::arg("tx") = py::none(),
+          py::kw_only(), py::arg("report_id"), py::arg("reviewer_id"), py::arg("decision") = "APPROVED",
+          py::arg("action_taken") = py::none(), py::arg("reason") = py::none(), py::arg("tx") = py::none(),
           "Records a review → Review (decision APPROVED | REJECTED | WARN | SUSPEND | BAN).\n"
           "FailedPrecondition when the report or moderator does not exist.")
       .def(
           "update",
           [](ReviewsApi& a, int64_t id, std::optional<std::string> decision, std::optional<std::string> action_taken,
-             std::optional<std::string> notes, TxState* tx) {
+             std::optional<std::string> reason, TxState* tx) {
             services::ReviewPatch patch{
                 .decision = OptEnumArg<model::ModerationDecision>("update review", "decision", decision),
                 .action_taken = std::move(action_taken),
-                .notes = std::move(notes)};
+                .reason = std::move(reason)};
             CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
               return p.reviews().Update(ctx, ReviewId{id}, patch);
             });
           },
           py::arg("review_id"), py::kw_only(), py::arg("decision") = py::none(), py::arg("action_taken") = py::none(),
-          py::arg("notes") = py::none(), py::arg("tx") = py::none(),
-          "Writes only the fields given ('' clears action_taken / notes). InvalidArgument (field 'patch')\n"
+          py::arg("reason") = py::none(), py::arg("tx") = py::none(),
+          "Writes only the fields given ('' clears action_taken / reason). InvalidArgument (field 'patch')\n"
           "when none is; NotFound.")
       .def(
           "delete",
@@ -221,30 +221,30 @@ void BindAuditLogs(py::module_& m) {
   c.def(
        "count",
        [](AuditLogsApi& a, std::optional<int64_t> actor_id, std::optional<std::string> action,
-          std::optional<std::string> entity_type, std::optional<int64_t> entity_id, TxState* tx) {
+          std::optional<std::string> resource_type, std::optional<int64_t> resource_id, TxState* tx) {
          services::AuditLogFilter f{.actor_id = OptId<UserId>(actor_id),
                                     .action = std::move(action),
-                                    .entity_type = std::move(entity_type),
-                                    .entity_id = entity_id};
+                                    .resource_type = std::move(resource_type),
+                                    .resource_id = resource_id};
          return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
            return p.audit_logs().Count(ctx, f);
          });
        },
        py::kw_only(), py::arg("actor_id") = py::none(), py::arg("action") = py::none(),
-       py::arg("entity_type") = py::none(), py::arg("entity_id") = py::none(), py::arg("tx") = py::none(),
+       py::arg("resource_type") = py::none(), py::arg("resource_id") = py::none(), py::arg("tx") = py::none(),
        "Number of entries matching every filter given.")
       .def(
           "list_by_entity",
-          [](AuditLogsApi& a, std::string entity_type, int64_t entity_id, int limit, std::string cursor,
+          [](AuditLogsApi& a, std::string resource_type, int64_t resource_id, int limit, std::string cursor,
              py::object fields, TxState* tx) {
             auto mask = ParseFields(services::AuditLogColumns(), fields);
             return ListPage(a.core, tx, limit, cursor,
-                            [entity_type, entity_id, mask](Platform& p, const RequestContext& ctx,
+                            [resource_type, resource_id, mask](Platform& p, const RequestContext& ctx,
                                                            const query::PageRequest& r) {
-                              return p.audit_logs().ListByEntity(ctx, entity_type, entity_id, r, mask);
+                              return p.audit_logs().ListByEntity(ctx, resource_type, resource_id, r, mask);
                             });
           },
-          py::arg("entity_type"), py::arg("entity_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          py::arg("resource_type"), py::arg("resource_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
           py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the entity's entries, newest first.")
       .def(
           "list_by_actor",
@@ -259,25 +259,28 @@ void BindAuditLogs(py::module_& m) {
           py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the actor's entries, newest first.")
       .def(
           "create",
-          [](AuditLogsApi& a, std::string action, std::string entity_type, std::optional<int64_t> actor_id,
-             std::optional<int64_t> entity_id, py::object changes, std::optional<std::string> ip_address,
-             std::optional<std::string> user_agent, std::optional<std::string> correlation_id, TxState* tx) {
+          [](AuditLogsApi& a, std::string action, std::string resource_type, std::optional<int64_t> actor_id,
+             std::optional<int64_t> resource_id, py::object changes, std::optional<std::string> ip_address,
+             std::optional<std::string> user_agent, std::optional<std::string> correlation_id,
+             std::optional<std::string> reason, TxState* tx) {
             services::NewAuditLog e{.actor_id = OptId<UserId>(actor_id),
                                     .action = std::move(action),
-                                    .entity_type = std::move(entity_type),
-                                    .entity_id = entity_id,
+                                    .resource_type = std::move(resource_type),
+                                    .resource_id = resource_id,
                                     .changes = JsonArg(changes),
                                     .ip_address = std::move(ip_address),
                                     .user_agent = std::move(user_agent),
-                                    .correlation_id = std::move(correlation_id)};
+                                    .correlation_id = std::move(correlation_id),
+                                    .reason = std::move(reason)};
             return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
               return p.audit_logs().Create(ctx, e);
             });
           },
-          py::kw_only(), py::arg("action"), py::arg("entity_type"), py::arg("actor_id") = py::none(),
-          py::arg("entity_id") = py::none(), py::arg("changes") = "{}", py::arg("ip_address") = py::none(),
-          py::arg("user_agent") = py::none(), py::arg("correlation_id") = py::none(), py::arg("tx") = py::none(),
-          "Appends an entry → AuditLogEntry. changes: a JSON object (str or dict). FailedPrecondition when\n"
+          py::kw_only(), py::arg("action"), py::arg("resource_type"), py::arg("actor_id") = py::none(),
+          py::arg("resource_id") = py::none(), py::arg("changes") = "{}", py::arg("ip_address") = py::none(),
+          py::arg("user_agent") = py::none(), py::arg("correlation_id") = py::none(),
+          py::arg("reason") = py::none(), py::arg("tx") = py::none(),
+          "Appends an entry at the end of the hash chain → AuditLogEntry. changes: a JSON object (str or dict). FailedPrecondition when\n"
           "the actor does not exist; InvalidArgument naming the field.")
       .def(
           "update",

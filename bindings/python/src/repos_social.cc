@@ -168,13 +168,13 @@ void BindMutes(py::module_& m) {
   c.def(
        "count",
        [](MutesApi& a, std::optional<int64_t> muter_id, std::optional<int64_t> muted_id,
-          std::optional<std::string> kind, TxState* tx) {
+          std::optional<std::string> mute_type, TxState* tx) {
          services::MuteFilter f{.muter_id = OptId<UserId>(muter_id),
                                 .muted_id = OptId<UserId>(muted_id),
-                                .kind = OptEnumArg<model::MuteKind>("count mutes", "kind", kind)};
+                                .mute_type = OptEnumArg<model::MuteKind>("count mutes", "mute_type", mute_type)};
          return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.mutes().Count(ctx, f); });
        },
-       py::kw_only(), py::arg("muter_id") = py::none(), py::arg("muted_id") = py::none(), py::arg("kind") = py::none(),
+       py::kw_only(), py::arg("muter_id") = py::none(), py::arg("muted_id") = py::none(), py::arg("mute_type") = py::none(),
        py::arg("tx") = py::none(), "Number of mutes matching every filter given.")
       .def(
           "list_by_muter",

@@ -95,17 +95,17 @@ void RegisterSocial(py::module_& m) {
           py::arg("tx") = py::none(), "Whether either user blocks the other.")
       .def(
           "mute",
-          [](SocialApi& s, int64_t muter, int64_t muted, const std::string& kind, py::object expires_at, TxState* tx) {
-            model::MuteKind k = Unwrap(model::ParseMuteKind(kind));
+          [](SocialApi& s, int64_t muter, int64_t muted, const std::string& mute_type, py::object expires_at, TxState* tx) {
+            model::MuteKind k = Unwrap(model::ParseMuteKind(mute_type));
             std::optional<Clock::TimePoint> until;
             if (!expires_at.is_none()) until = FromDatetime(expires_at);
             return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
               return p.social().Mute(ctx, UserId{muter}, UserId{muted}, k, until);
             });
           },
-          py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("kind") = "MUTE",
+          py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("mute_type") = "MUTE",
           py::arg("expires_at") = py::none(), py::arg("tx") = py::none(),
-          "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's kind; expires_at is a\n"
+          "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's mute_type; expires_at is a\n"
           "datetime (naive = UTC) or None.")
       .def(
           "unmute",

@@ -3,7 +3,7 @@
 //
 //   with p.transaction() as tx:                       # BEGIN on one leased write connection
 //       w = p.wallets.create(user_id=7, tx=tx)        # runs on that connection, inside the transaction
-//       p.audit_logs.create(action="wallet.open", entity_type="wallet", entity_id=w.id, tx=tx)
+//       p.audit_logs.create(action="wallet.open", resource_type="wallet", resource_id=w.id, tx=tx)
 //   # COMMIT on a normal exit; ROLLBACK (and the exception propagates) when the block raises
 //
 //   auto w = CallIn(api.core, tx, [&](Platform& p, const RequestContext& ctx) {

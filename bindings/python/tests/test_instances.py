@@ -8,8 +8,8 @@ import daira
 from conftest import register
 
 
-def node_of(entity_id: int) -> int:
-    return (entity_id >> 12) & 1023  # the id layout: 41 bits ms | 10 bits node | 12 bits sequence
+def node_of(row_id: int) -> int:
+    return (row_id >> 12) & 1023  # the id layout: 41 bits ms | 10 bits node | 12 bits sequence
 
 
 def test_two_platforms_on_one_database_lease_distinct_node_ids(db_url):

@@ -182,17 +182,17 @@ def test_reports_and_reviews(platform):
     assert [x.id for x in queue] == [r.id]
     assert platform.reports.count(status="PENDING") == 1
 
-    rv = platform.reviews.create(report_id=r.id, moderator_id=mod.id, decision="REJECTED", notes="looks fine")
-    assert (rv.decision, rv.notes, rv.action_taken) == ("REJECTED", "looks fine", None)
+    rv = platform.reviews.create(report_id=r.id, reviewer_id=mod.id, decision="REJECTED", reason="looks fine")
+    assert (rv.decision, rv.reason, rv.action_taken) == ("REJECTED", "looks fine", None)
     platform.reviews.update(rv.id, action_taken="none")
     got = platform.reviews.get(rv.id)
-    assert (got.action_taken, got.notes) == ("none", "looks fine")
+    assert (got.action_taken, got.reason) == ("none", "looks fine")
     assert [x.id for x in platform.reviews.list_by_report(r.id)] == [rv.id]
     assert platform.reviews.count(report_id=r.id) == 1
     with pytest.raises(daira.FailedPrecondition):
-        platform.reviews.create(report_id=r.id + 1000, moderator_id=mod.id)
+        platform.reviews.create(report_id=r.id + 1000, reviewer_id=mod.id)
     with pytest.raises(daira.InvalidArgument) as info:
-        platform.reviews.create(report_id=r.id, moderator_id=mod.id, decision="MAYBE")
+        platform.reviews.create(report_id=r.id, reviewer_id=mod.id, decision="MAYBE")
     assert info.value.field == "decision"
 
     resolved = datetime.datetime(2026, 2, 2, tzinfo=datetime.timezone.utc)
@@ -207,10 +207,10 @@ def test_reports_and_reviews(platform):
 
 def test_audit_log_is_append_only(platform):
     admin = register(platform, "admin")
-    e = platform.audit_logs.create(actor_id=admin.id, action="user.ban", entity_type="user", entity_id=7,
+    e = platform.audit_logs.create(actor_id=admin.id, action="user.ban", resource_type="user", resource_id=7,
                                    changes={"status": ["ACTIVE", "BANNED"]}, ip_address="203.0.113.9")
     assert isinstance(e, daira.AuditLogEntry)
-    assert (e.action, e.entity_type, e.entity_id, e.ip_address) == ("user.ban", "user", 7, "203.0.113.9")
+    assert (e.action, e.resource_type, e.resource_id, e.ip_address) == ("user.ban", "user", 7, "203.0.113.9")
     assert e.correlation_id  # taken from the request context
     with pytest.raises(daira.Unimplemented) as info:
         platform.audit_logs.update(e.id, action="user.unban")
@@ -218,13 +218,13 @@ def test_audit_log_is_append_only(platform):
     with pytest.raises(NotImplementedError):
         platform.audit_logs.delete(e.id)
     assert platform.audit_logs.get(e.id).action == "user.ban"  # untouched
-    e2 = platform.audit_logs.create(action="system.tick", entity_type="user", entity_id=7)
+    e2 = platform.audit_logs.create(action="system.tick", resource_type="user", resource_id=7)
     assert e2.actor_id is None
     assert [x.id for x in platform.audit_logs.list_by_entity("user", 7)] == [e2.id, e.id]
     assert [x.id for x in platform.audit_logs.list_by_actor(admin.id, fields=["action"])] == [e.id]
-    assert platform.audit_logs.count(entity_type="user", entity_id=7) == 2
+    assert platform.audit_logs.count(resource_type="user", resource_id=7) == 2
     with pytest.raises(daira.InvalidArgument) as info:
-        platform.audit_logs.create(action="", entity_type="user")
+        platform.audit_logs.create(action="", resource_type="user")
     assert info.value.field == "action"
 
 

@@ -52,14 +52,14 @@ def test_social_graph(platform):
     assert not platform.social.is_blocked(alice.id, bob.id)
 
     until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
-    mute = platform.social.mute(alice.id, carol.id, kind="HIDE_POSTS", expires_at=until)
-    assert mute.kind == "HIDE_POSTS" and abs((mute.expires_at - until).total_seconds()) < 1
+    mute = platform.social.mute(alice.id, carol.id, mute_type="HIDE_POSTS", expires_at=until)
+    assert mute.mute_type == "HIDE_POSTS" and abs((mute.expires_at - until).total_seconds()) < 1
     assert platform.social.hidden_authors_for(alice.id) == [carol.id]
     platform.social.unmute(alice.id, carol.id)
     assert platform.social.hidden_authors_for(alice.id) == []
     with pytest.raises(daira.InvalidArgument) as info:
-        platform.social.mute(alice.id, carol.id, kind="LOUD")
-    assert info.value.field == "kind"
+        platform.social.mute(alice.id, carol.id, mute_type="LOUD")
+    assert info.value.field == "mute_type"
     with pytest.raises(daira.NotFound):
         platform.social.unfollow(alice.id, bob.id)
 

@@ -31,14 +31,14 @@ def test_follows_blocks_mutes(platform):
     assert [x.id for x in platform.blocks.list_by_blocker(carol.id)] == [br.id]
     assert platform.blocks.count(blocker_id=carol.id) == 1 and platform.blocks.get_many([br.id]).missing == []
 
-    platform.social.mute(alice.id, carol.id, kind="HIDE_POSTS")
-    mr = platform.mutes.find_by_pair(alice.id, carol.id, fields="kind,expires_at")
-    assert isinstance(mr, daira.MuteRecord) and (mr.kind, mr.expires_at, mr.muter_id) == ("HIDE_POSTS", None, None)
+    platform.social.mute(alice.id, carol.id, mute_type="HIDE_POSTS")
+    mr = platform.mutes.find_by_pair(alice.id, carol.id, fields="mute_type,expires_at")
+    assert isinstance(mr, daira.MuteRecord) and (mr.mute_type, mr.expires_at, mr.muter_id) == ("HIDE_POSTS", None, None)
     assert [x.muted_id for x in platform.mutes.list_by_muter(alice.id)] == [carol.id]
-    assert platform.mutes.count(kind="HIDE_POSTS") == 1
+    assert platform.mutes.count(mute_type="HIDE_POSTS") == 1
     with pytest.raises(daira.InvalidArgument) as info:
-        platform.mutes.count(kind="SHUSH")
-    assert info.value.field == "kind"
+        platform.mutes.count(mute_type="SHUSH")
+    assert info.value.field == "mute_type"
 
 
 def test_reactions(platform):

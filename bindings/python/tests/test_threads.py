@@ -103,7 +103,7 @@ def test_parallel_repository_calls(platform):
         uid, wid = users[i].id, wallets[i].id
         for j in range(PER_THREAD):
             platform.transactions.create(wallet_id=wid, type="TIP", amount=100 * i + j + 1)
-            platform.audit_logs.create(actor_id=uid, action="t.work", entity_type="wallet", entity_id=wid)
+            platform.audit_logs.create(actor_id=uid, action="t.work", resource_type="wallet", resource_id=wid)
             post = platform.content.create_post(uid, f"post {i}.{j}")
             assert platform.posts.get(post.id, fields=["author_id"]).author_id == uid
             assert platform.wallets.get(wid, fields=["user_id"]).user_id == uid

@@ -16,15 +16,15 @@ def test_commit_makes_writes_visible(platform):
     with platform.transaction() as tx:
         assert isinstance(tx, daira.Transaction) and tx.active and "active=True" in repr(tx)
         w = platform.wallets.create(user_id=alice.id, tx=tx)
-        e = platform.audit_logs.create(action="wallet.open", entity_type="wallet", entity_id=w.id,
+        e = platform.audit_logs.create(action="wallet.open", resource_type="wallet", resource_id=w.id,
                                        actor_id=alice.id, tx=tx)
         # Inside, the transaction sees its own writes.
         assert platform.wallets.get(w.id, tx=tx).user_id == alice.id
-        assert platform.audit_logs.count(entity_type="wallet", tx=tx) == 1
+        assert platform.audit_logs.count(resource_type="wallet", tx=tx) == 1
         assert platform.users.get(alice.id, fields=["username"], tx=tx).username == "alice"
     assert not tx.active
     assert platform.wallets.get(w.id).user_id == alice.id
-    assert platform.audit_logs.get(e.id).entity_id == w.id
+    assert platform.audit_logs.get(e.id).resource_id == w.id
 
 
 def test_explicit_rollback_discards_writes(platform):
@@ -174,7 +174,7 @@ def test_close_while_threads_use_transactions(db_url):
             for _ in range(200):
                 try:
                     with p.transaction() as tx:
-                        e = p.audit_logs.create(action="t.tx", entity_type="user", entity_id=users[i].id,
+                        e = p.audit_logs.create(action="t.tx", resource_type="user", resource_id=users[i].id,
                                                 actor_id=users[i].id, tx=tx)
                         assert p.audit_logs.get(e.id, fields=["action"], tx=tx).action == "t.tx"
                     committed[i] += 1  # the block exited normally: COMMIT succeeded
@@ -208,7 +208,7 @@ def test_content_and_social_calls_join_the_transaction(platform):
         with platform.transaction() as tx:
             post = platform.content.create_post(alice.id, "hello #tx", tx=tx)
             platform.social.follow(bob.id, alice.id, tx=tx)
-            platform.audit_logs.create(action="post.create", entity_type="post", entity_id=post.id, tx=tx)
+            platform.audit_logs.create(action="post.create", resource_type="post", resource_id=post.id, tx=tx)
             assert platform.content.get_post(post.id, tx=tx).content == "hello #tx"
             assert platform.posts.count(tx=tx) == 1
             raise RuntimeError("undo")

@@ -91,6 +91,11 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"audit_logs_create":           C.daira_call_fn(C.daira_audit_logs_create),
 	"audit_logs_update":           C.daira_call_fn(C.daira_audit_logs_update),
 	"audit_logs_delete":           C.daira_call_fn(C.daira_audit_logs_delete),
+	"moderation_report":           C.daira_call_fn(C.daira_moderation_report),
+	"moderation_queue":            C.daira_call_fn(C.daira_moderation_queue),
+	"moderation_decide":           C.daira_call_fn(C.daira_moderation_decide),
+	"audit_append":                C.daira_call_fn(C.daira_audit_append),
+	"audit_verify":                C.daira_call_fn(C.daira_audit_verify),
 	"posts_exists":                C.daira_call_fn(C.daira_posts_exists),
 	"posts_count":                 C.daira_call_fn(C.daira_posts_count),
 	"videos_exists":               C.daira_call_fn(C.daira_videos_exists),
@@ -143,6 +148,7 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"cache_set":                   C.daira_call_fn(C.daira_cache_set),
 	"cache_delete":                C.daira_call_fn(C.daira_cache_delete),
 	"cache_mget":                  C.daira_call_fn(C.daira_cache_mget),
+	"rate_limit_check":            C.daira_call_fn(C.daira_rate_limit_check),
 	"blob_delete":                 C.daira_call_fn(C.daira_blob_delete),
 	"blob_exists":                 C.daira_call_fn(C.daira_blob_exists),
 	"blob_stat":                   C.daira_call_fn(C.daira_blob_stat),
@@ -615,6 +621,31 @@ func (c *calls) AuditLogsDelete(request any) ([]byte, error) {
 	return c.invoke("audit_logs_delete", C.daira_call_fn(C.daira_audit_logs_delete), request)
 }
 
+// ModerationReport calls daira_moderation_report with request encoded as JSON and returns the record's JSON.
+func (c *calls) ModerationReport(request any) ([]byte, error) {
+	return c.invoke("moderation_report", C.daira_call_fn(C.daira_moderation_report), request)
+}
+
+// ModerationQueue calls daira_moderation_queue with request encoded as JSON and returns the record's JSON.
+func (c *calls) ModerationQueue(request any) ([]byte, error) {
+	return c.invoke("moderation_queue", C.daira_call_fn(C.daira_moderation_queue), request)
+}
+
+// ModerationDecide calls daira_moderation_decide with request encoded as JSON and returns the record's JSON.
+func (c *calls) ModerationDecide(request any) ([]byte, error) {
+	return c.invoke("moderation_decide", C.daira_call_fn(C.daira_moderation_decide), request)
+}
+
+// AuditAppend calls daira_audit_append with request encoded as JSON and returns the record's JSON.
+func (c *calls) AuditAppend(request any) ([]byte, error) {
+	return c.invoke("audit_append", C.daira_call_fn(C.daira_audit_append), request)
+}
+
+// AuditVerify calls daira_audit_verify with request encoded as JSON and returns the record's JSON.
+func (c *calls) AuditVerify(request any) ([]byte, error) {
+	return c.invoke("audit_verify", C.daira_call_fn(C.daira_audit_verify), request)
+}
+
 // PostsExists calls daira_posts_exists with request encoded as JSON and returns the record's JSON.
 func (c *calls) PostsExists(request any) ([]byte, error) {
 	return c.invoke("posts_exists", C.daira_call_fn(C.daira_posts_exists), request)
@@ -873,6 +904,11 @@ func (c *calls) CacheDelete(request any) ([]byte, error) {
 // CacheMget calls daira_cache_mget with request encoded as JSON and returns the record's JSON.
 func (c *calls) CacheMget(request any) ([]byte, error) {
 	return c.invoke("cache_mget", C.daira_call_fn(C.daira_cache_mget), request)
+}
+
+// RateLimitCheck calls daira_rate_limit_check with request encoded as JSON and returns the record's JSON.
+func (c *calls) RateLimitCheck(request any) ([]byte, error) {
+	return c.invoke("rate_limit_check", C.daira_call_fn(C.daira_rate_limit_check), request)
 }
 
 // BlobDelete calls daira_blob_delete with request encoded as JSON and returns the record's JSON.

@@ -142,7 +142,7 @@ func TestServiceAndRecordCalls(t *testing.T) {
 		t.Fatalf("TransactionsListByWallet: %+v %v", page, err)
 	}
 	entry, err := Decode[struct{ ID string }](db.AuditLogsCreate(map[string]any{
-		"actor_id": bob.ID, "action": "user.warn", "entity_type": "user", "entity_id": alice.ID}))
+		"actor_id": bob.ID, "action": "user.warn", "resource_type": "user", "resource_id": alice.ID}))
 	if err != nil {
 		t.Fatalf("AuditLogsCreate: %v", err)
 	}

@@ -1,7 +1,7 @@
 // ModerationReview: a moderator's decision on a content report, and what was done about it.
 //
 //   DAIRA_ASSIGN_OR_RETURN(model::ModerationReview r,
-//                          reviews.Create(ctx, {.report_id = ReportId{9}, .moderator_id = UserId{2},
+//                          reviews.Create(ctx, {.report_id = ReportId{9}, .reviewer_id = UserId{2},
 //                                               .decision = model::ModerationDecision::kWarn}));
 //   model::ToString(r.decision.value());                                  // "WARN"
 //   absl::StatusOr<model::ModerationDecision> d = model::ParseModerationDecision("BAN");
@@ -60,20 +60,20 @@ inline absl::StatusOr<ModerationDecision> ParseModerationDecision(std::string_vi
 enum class ModerationReviewField {
   kId,
   kReportId,
-  kModeratorId,
+  kReviewerId,
   kDecision,
   kActionTaken,
-  kNotes,
+  kReason,
   kCreatedAt,
 };
 
 struct ModerationReview {
   ReviewId id;  // always set
   std::optional<ReportId> report_id;
-  std::optional<UserId> moderator_id;  // nullopt also when the moderator's account is gone (NULL)
+  std::optional<UserId> reviewer_id;  // nullopt also when the moderator's account is gone (NULL)
   std::optional<ModerationDecision> decision;
   std::optional<std::string> action_taken;  // nullopt also when NULL
-  std::optional<std::string> notes;         // nullopt also when NULL
+  std::optional<std::string> reason;         // nullopt also when NULL
   std::optional<Clock::TimePoint> created_at;
 };
 

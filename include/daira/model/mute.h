@@ -1,8 +1,8 @@
 // A mute: `muter_id` hides (some of) `muted_id`'s content from themselves, without the other knowing.
 //
-//   model::Mute m{.muter_id = UserId{1}, .muted_id = UserId{2}, .kind = model::MuteKind::kHidePosts};
-//   std::string_view k = model::ToString(m.kind);                      // "HIDE_POSTS"
-//   absl::StatusOr<model::MuteKind> kind = model::ParseMuteKind("MUTE");
+//   model::Mute m{.muter_id = UserId{1}, .muted_id = UserId{2}, .mute_type = model::MuteKind::kHidePosts};
+//   std::string_view k = model::ToString(m.mute_type);                      // "HIDE_POSTS"
+//   absl::StatusOr<model::MuteKind> mute_type = model::ParseMuteKind("MUTE");
 //
 // MUTE hides everything, HIDE_POSTS hides posts from feeds, HIDE_STORIES hides stories only.
 // Spellings match the CHECK constraint in 003_social (and services::kMuteKinds).
@@ -35,12 +35,12 @@ constexpr std::string_view ToString(MuteKind k) {
   return "MUTE";
 }
 
-// The kind spelled `s` (exact, upper case); InvalidArgument naming "kind" otherwise.
+// The mute_type spelled `s` (exact, upper case); InvalidArgument naming "mute_type" otherwise.
 inline absl::StatusOr<MuteKind> ParseMuteKind(std::string_view s) {
   if (s == "MUTE") return MuteKind::kMute;
   if (s == "HIDE_STORIES") return MuteKind::kHideStories;
   if (s == "HIDE_POSTS") return MuteKind::kHidePosts;
-  return InvalidField("mute", "kind", "must be MUTE, HIDE_STORIES or HIDE_POSTS (got \"" + std::string(s) + "\")");
+  return InvalidField("mute", "mute_type", "must be MUTE, HIDE_STORIES or HIDE_POSTS (got \"" + std::string(s) + "\")");
 }
 // For readers that report their own error (the repositories' row reader): false when `text` is
 // none of the spellings, `out` untouched.
@@ -55,7 +55,7 @@ struct Mute {
   int64_t id = 0;                                    // mutes.id (time-ordered)
   UserId muter_id;
   UserId muted_id;
-  MuteKind kind = MuteKind::kMute;
+  MuteKind mute_type = MuteKind::kMute;
   std::chrono::system_clock::time_point created_at{};
   std::optional<std::chrono::system_clock::time_point> expires_at{};  // nullopt: until unmuted
 };

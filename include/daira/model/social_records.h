@@ -46,13 +46,13 @@ struct BlockRecord {
 };
 
 // The columns of `mutes`, for field masks.
-enum class MuteField { kId, kMuterId, kMutedId, kKind, kCreatedAt, kExpiresAt };
+enum class MuteField { kId, kMuterId, kMutedId, kMuteType, kCreatedAt, kExpiresAt };
 
 struct MuteRecord {
   MuteId id;  // always set
   std::optional<UserId> muter_id;
   std::optional<UserId> muted_id;
-  std::optional<MuteKind> kind;
+  std::optional<MuteKind> mute_type;
   std::optional<Clock::TimePoint> created_at;
   std::optional<Clock::TimePoint> expires_at;  // nullopt also for a mute until unmuted
 };

@@ -52,7 +52,9 @@
 #include "daira/realtime/presence.h"
 #include "daira/realtime/typing.h"
 #include "daira/services/accounts.h"
+#include "daira/services/audit_log.h"
 #include "daira/services/audit_log_repository.h"
+#include "daira/services/moderation.h"
 #include "daira/services/block_repository.h"
 #include "daira/services/chat.h"
 #include "daira/services/comment_repository.h"
@@ -123,6 +125,9 @@ struct PlatformOptions {
   // Chat and notifications (docs/realtime.md, "Notifications"): grouping window and actors kept. The
   // realtime URL's notify_group_window_ms= / notify_latest_actors= override them.
   services::NotificationsOptions notifications{};
+  // --- moderation (docs/moderation.md) ---
+  // The auto-hide threshold of moderation(); Open fails with InvalidArgument when it is invalid.
+  services::ModerationOptions moderation{};
 };
 
 class Platform {
@@ -161,6 +166,11 @@ class Platform {
   services::ReportRepository& reports();
   services::ModerationReviewRepository& reviews();
   services::AuditLogRepository& audit_logs();
+  // --- moderation (docs/moderation.md) ---
+  // Reports, the review queue and decisions that take effect; the hash-chained audit log (append,
+  // verify). Both write through the same database and the request's transaction.
+  services::Moderation& moderation();
+  services::AuditLog& audit();
   // Content, read-only (writes go through content(), which keeps hashtags and counters in step).
   services::PostRepository& posts();
   services::VideoRepository& videos();

@@ -3,15 +3,17 @@
 //
 //   services::AuditLogRepository audit(deps);
 //   DAIRA_ASSIGN_OR_RETURN(model::AuditLog e, audit.Create(ctx, {
-//       .actor_id = UserId{2}, .action = "user.ban", .entity_type = "user", .entity_id = 7,
+//       .actor_id = UserId{2}, .action = "user.ban", .resource_type = "user", .resource_id = 7,
 //       .changes = R"({"status":["ACTIVE","BANNED"]})", .ip_address = "203.0.113.9"}));
 //   DAIRA_ASSIGN_OR_RETURN(auto page, audit.ListByEntity(ctx, "user", 7, {.limit = 20}));   // newest first
 //   audit.Delete(ctx, e.id);   // Unimplemented: the audit log is append-only
 //
 // Append-only: an entry is written once and never changed or removed. Update and Delete exist so the
 // surface matches the other repositories, and always fail with Unimplemented ("the audit log is
-// append-only") without touching the database. (Entries whose actor's account is deleted stay, with
-// actor_id NULL.) Create takes the correlation id from the request context when the entry names none.
+// append-only") without touching the database; the database itself refuses UPDATE and DELETE on
+// audit_logs (triggers, migration 017). Each entry is hash-chained to the previous one
+// (services/audit_log.h verifies the chain). Create takes the correlation id from the request context
+// when the entry names none.
 //
 // Every method runs inside the request's open transaction when `ctx` has one — so an audited change and
 // its entry commit together — else on a connection of its own (reads on a read connection, which may be
@@ -43,11 +45,12 @@ using AuditLogFieldMask = query::FieldMask<model::AuditLogField>;
 
 // Limits of the audit columns, in characters.
 inline constexpr size_t kMaxAuditActionLength = 100;
-inline constexpr size_t kMaxAuditEntityTypeLength = 64;
+inline constexpr size_t kMaxAuditResourceTypeLength = 64;
 inline constexpr size_t kMaxAuditIpAddressLength = 45;  // an IPv6 address in text form
 inline constexpr size_t kMaxAuditUserAgentLength = 512;
 inline constexpr size_t kMaxAuditCorrelationIdLength = 128;
 inline constexpr size_t kMaxAuditChangesLength = 65536;
+inline constexpr size_t kMaxAuditReasonLength = 1000;
 
 // The column table of `audit_logs` (id is the primary key).
 const query::FieldTable<model::AuditLogField>& AuditLogColumns();
@@ -62,20 +65,21 @@ struct AuditLogBatch {
 struct NewAuditLog {
   std::optional<UserId> actor_id{};             // > 0; none for the system
   std::string action;                           // 1–100 characters, single line ("user.ban")
-  std::string entity_type;                      // 1–64 characters, single line ("user")
-  std::optional<int64_t> entity_id{};           // > 0
+  std::string resource_type;                      // 1–64 characters, single line ("user")
+  std::optional<int64_t> resource_id{};           // > 0
   std::string changes = "{}";                   // a JSON object, at most 65536 characters
   std::optional<std::string> ip_address{};      // 1–45 printable ASCII characters, no spaces
   std::optional<std::string> user_agent{};      // 0–512 characters, single line
   std::optional<std::string> correlation_id{};  // 1–128 printable ASCII; none: the request context's
+  std::optional<std::string> reason{};          // 0–1000 characters (line breaks allowed)
 };
 
 // Count filters (all given ones must match).
 struct AuditLogFilter {
   std::optional<UserId> actor_id{};
   std::optional<std::string> action{};
-  std::optional<std::string> entity_type{};
-  std::optional<int64_t> entity_id{};
+  std::optional<std::string> resource_type{};
+  std::optional<int64_t> resource_id{};
 };
 
 class AuditLogRepository {
@@ -94,14 +98,18 @@ class AuditLogRepository {
   absl::StatusOr<int64_t> Count(const RequestContext& ctx, const AuditLogFilter& filter = {}) const;
   // A page of the entries about one entity, newest first (keyset over id; one statement).
   absl::StatusOr<query::Page<model::AuditLog>> ListByEntity(
-      const RequestContext& ctx, std::string_view entity_type, int64_t entity_id,
+      const RequestContext& ctx, std::string_view resource_type, int64_t resource_id,
       const query::PageRequest& page = {}, AuditLogFieldMask mask = AllAuditLogFields()) const;
   // A page of one actor's entries, newest first (keyset over id; one statement).
   absl::StatusOr<query::Page<model::AuditLog>> ListByActor(
       const RequestContext& ctx, UserId actor_id, const query::PageRequest& page = {},
       AuditLogFieldMask mask = AllAuditLogFields()) const;
-  // Appends the entry (id from ServiceDeps::ids, created_at = now) and returns it as stored.
-  // InvalidArgument naming the field; FailedPrecondition when the actor does not exist.
+  // Appends the entry (id from ServiceDeps::ids, created_at = now) at the end of the hash chain and
+  // returns it as stored (with seq, prev_hash and hash): inside the request's transaction when `ctx`
+  // has one, else in a transaction of its own. Appenders are serialized (PostgreSQL: a transaction-scoped
+  // advisory lock; SQLite: its single writer), so the chain never forks. InvalidArgument naming the field;
+  // FailedPrecondition when actor_id names no user.
+  // (actor_id is not a foreign key: an entry keeps its actor's id after the account is deleted.)
   absl::StatusOr<model::AuditLog> Create(const RequestContext& ctx, const NewAuditLog& entry) const;
   // Always Unimplemented "update audit log: the audit log is append-only; entry 9 is never changed".
   absl::Status Update(const RequestContext& ctx, AuditLogId id) const;

@@ -6,8 +6,8 @@
 //   r.reason = "OTHER";
 //   r.Validate();  // InvalidArgument "report: description is required when reason is OTHER"
 //
-// Enum spellings match the CHECK constraints in src/store/migrations (005_moderation); the reason list
-// is daira's (content_reports.reason is free text). Rule tables: docs/validation.md.
+// Enum spellings match the CHECK constraints in src/store/migrations (005_moderation, and 017 for
+// content_reports.reason). Rule tables: docs/validation.md.
 //
 // Thread-safety: requests are plain values; Validate() is const and touches nothing else.
 #pragma once
@@ -30,10 +30,9 @@ inline constexpr size_t kMaxActionTakenLength = 200;
 
 // content_reports.content_type
 inline constexpr std::array<std::string_view, 4> kReportContentTypes = {"POST", "VIDEO", "COMMENT", "USER"};
-// content_reports.reason (daira's list; the column is free text)
-inline constexpr std::array<std::string_view, 11> kReportReasons = {
-    "SPAM",           "HARASSMENT", "HATE_SPEECH", "VIOLENCE",  "NUDITY", "MISINFORMATION",
-    "SCAM",           "COPYRIGHT",  "SELF_HARM",   "IMPERSONATION", "OTHER"};
+// content_reports.reason (the seed's list; a CHECK on PostgreSQL, triggers on SQLite, migration 017)
+inline constexpr std::array<std::string_view, 5> kReportReasons = {"SPAM", "HARASSMENT", "HATE_SPEECH", "VIOLENCE",
+                                                                   "OTHER"};
 // content_reports.severity
 inline constexpr std::array<std::string_view, 4> kReportSeverities = {"LOW", "MEDIUM", "HIGH", "CRITICAL"};
 // moderation_reviews.decision
@@ -53,10 +52,10 @@ struct ReportRequest {
 
 struct ReviewReportRequest {
   int64_t report_id = 0;                    // > 0
-  int64_t moderator_id = 0;                 // > 0
+  int64_t reviewer_id = 0;                 // > 0
   std::string decision{};                     // APPROVED | REJECTED | WARN | SUSPEND | BAN
   std::optional<std::string> action_taken{};  // 0–200 characters, single line
-  std::optional<std::string> notes{};         // 0–1000 characters
+  std::optional<std::string> reason{};         // 0–1000 characters
   absl::Status Validate() const;            // op "review_report"
 };
 

@@ -3,8 +3,8 @@
 //
 //   services::ModerationReviewRepository reviews(deps);
 //   DAIRA_ASSIGN_OR_RETURN(model::ModerationReview r, reviews.Create(ctx, {
-//       .report_id = ReportId{9}, .moderator_id = UserId{2}, .decision = model::ModerationDecision::kWarn,
-//       .action_taken = "warning sent", .notes = "first offence"}));
+//       .report_id = ReportId{9}, .reviewer_id = UserId{2}, .decision = model::ModerationDecision::kWarn,
+//       .action_taken = "warning sent", .reason = "first offence"}));
 //   DAIRA_ASSIGN_OR_RETURN(auto page, reviews.ListByReport(ctx, ReportId{9}, {.limit = 20}));  // oldest 1st
 //
 // A report may have several reviews (appeals, second opinions); reviews go when their report is
@@ -48,23 +48,23 @@ struct ReviewBatch {
 
 struct NewReview {
   ReportId report_id;   // > 0
-  UserId moderator_id;  // > 0
+  UserId reviewer_id;  // > 0
   model::ModerationDecision decision = model::ModerationDecision::kApproved;
   std::optional<std::string> action_taken{};  // 0–200 characters, single line
-  std::optional<std::string> notes{};         // 0–1000 characters (line breaks allowed)
+  std::optional<std::string> reason{};         // 0–1000 characters (line breaks allowed)
 };
 
 // Only the given fields are written.
 struct ReviewPatch {
   std::optional<model::ModerationDecision> decision{};
   std::optional<std::string> action_taken{};  // 0–200 characters, single line; "" clears it
-  std::optional<std::string> notes{};         // 0–1000 characters; "" clears it
+  std::optional<std::string> reason{};         // 0–1000 characters; "" clears it
 };
 
 // Count filters (all given ones must match).
 struct ReviewFilter {
   std::optional<ReportId> report_id{};
-  std::optional<UserId> moderator_id{};
+  std::optional<UserId> reviewer_id{};
   std::optional<model::ModerationDecision> decision{};
 };
 

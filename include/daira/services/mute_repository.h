@@ -2,13 +2,13 @@
 // exists, count, and a user's mutes newest first.
 //
 //   services::MuteRepository mutes(deps);
-//   auto mask = services::MuteFieldMask{model::MuteField::kKind, model::MuteField::kExpiresAt};
+//   auto mask = services::MuteFieldMask{model::MuteField::kMuteType, model::MuteField::kExpiresAt};
 //   DAIRA_ASSIGN_OR_RETURN(model::MuteRecord m, mutes.FindByPair(ctx, UserId{1}, UserId{2}, mask));
 //   DAIRA_ASSIGN_OR_RETURN(int64_t n, mutes.Count(ctx, {.muter_id = UserId{1},
-//                                                      .kind = model::MuteKind::kHidePosts}));
+//                                                      .mute_type = model::MuteKind::kHidePosts}));
 //
 // Read-only: mutes are written through services::Social::Mute / Unmute (services/social.h), which
-// check that both users exist and upsert the kind — one place for the rule. Expired mutes are rows
+// check that both users exist and upsert the mute_type — one place for the rule. Expired mutes are rows
 // like any other here (expires_at tells); Social::HiddenAuthorsFor applies the expiry.
 //
 // Every method runs inside the request's open transaction when `ctx` has one, else on a read
@@ -49,7 +49,7 @@ struct MuteBatch {
 struct MuteFilter {
   std::optional<UserId> muter_id{};
   std::optional<UserId> muted_id{};
-  std::optional<model::MuteKind> kind{};
+  std::optional<model::MuteKind> mute_type{};
 };
 
 class MuteRepository {

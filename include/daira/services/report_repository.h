@@ -12,7 +12,7 @@
 //
 // One report per reporter and target: a second report of the same content by the same user is
 // AlreadyExists naming "content_id" (a report whose reporter's account is gone no longer counts).
-// `reason` is stored as given (the request layer restricts it to kReportReasons). Deleting a report
+// `reason` is one of kReportReasons (the database refuses anything else too, migration 017). Deleting a report
 // deletes its reviews (ON DELETE CASCADE).
 //
 // Every method runs inside the request's open transaction when `ctx` has one, else on a connection of
@@ -62,7 +62,7 @@ struct NewReport {
   UserId reporter_id;  // > 0
   model::ReportContentType content_type = model::ReportContentType::kPost;
   int64_t content_id = 0;                    // > 0
-  std::string reason;                        // 1–64 characters, single line, not blank
+  std::string reason;                        // SPAM | HARASSMENT | HATE_SPEECH | VIOLENCE | OTHER
   std::optional<std::string> description{};  // 0–1000 characters (line breaks allowed)
   model::ReportSeverity severity = model::ReportSeverity::kLow;
   std::string evidence = "{}";  // a JSON object, at most 16384 characters

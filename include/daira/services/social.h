@@ -92,11 +92,11 @@ class Social {
   // True when either user blocks the other. One statement.
   absl::StatusOr<bool> IsBlocked(const RequestContext& ctx, UserId a, UserId b);
 
-  // `muter` mutes `muted` with `kind`, replacing the kind of an existing mute (upsert); `expires_at`
+  // `muter` mutes `muted` with `mute_type`, replacing the mute_type of an existing mute (upsert); `expires_at`
   // (optional) ends it automatically for HiddenAuthorsFor. InvalidArgument (ids, self-mute);
   // NotFound naming muted_id / muter_id.
   absl::StatusOr<model::Mute> Mute(const RequestContext& ctx, UserId muter, UserId muted,
-                                   model::MuteKind kind = model::MuteKind::kMute,
+                                   model::MuteKind mute_type = model::MuteKind::kMute,
                                    std::optional<std::chrono::system_clock::time_point> expires_at = std::nullopt);
   // Removes the mute. NotFound when there is none.
   absl::Status Unmute(const RequestContext& ctx, UserId muter, UserId muted);

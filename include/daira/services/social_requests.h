@@ -28,7 +28,7 @@ inline constexpr size_t kMaxBlockReasonLength = 500;
 inline constexpr std::array<std::string_view, 3> kReactionTargets = {"POST", "VIDEO", "COMMENT"};
 // likes.reaction
 inline constexpr std::array<std::string_view, 5> kReactions = {"LIKE", "LOVE", "LAUGH", "SAD", "ANGRY"};
-// mutes.kind
+// mutes.mute_type
 inline constexpr std::array<std::string_view, 3> kMuteKinds = {"MUTE", "HIDE_STORIES", "HIDE_POSTS"};
 
 struct ReactRequest {
@@ -55,7 +55,7 @@ struct BlockRequest {
 struct MuteRequest {
   int64_t muter_id = 0;      // > 0
   int64_t muted_id = 0;      // > 0, != muter_id
-  std::string kind = "MUTE";  // MUTE | HIDE_STORIES | HIDE_POSTS
+  std::string mute_type = "MUTE";  // MUTE | HIDE_STORIES | HIDE_POSTS
   absl::Status Validate() const;  // op "mute"
 };
 

@@ -31,6 +31,7 @@ constexpr Entry kExact[] = {
     {"23505", {StatusCode::kAlreadyExists, false, false}},        // unique_violation
     {"23503", {StatusCode::kFailedPrecondition, false, false}},   // foreign_key_violation
     {"23514", {StatusCode::kInvalidArgument, false, false}},      // check_violation
+    {"23001", {StatusCode::kFailedPrecondition, false, false}},   // restrict_violation (audit_logs is append-only)
     {"23502", {StatusCode::kInvalidArgument, false, false}},      // not_null_violation
     {"25P02", {StatusCode::kFailedPrecondition, false, false}},   // in_failed_sql_transaction
     {"25001", {StatusCode::kFailedPrecondition, false, false}},   // active_sql_transaction

@@ -1,0 +1,128 @@
+// p.moderation (report, queue, decide) and p.audit (append, verify): services::Moderation and
+// services::AuditLog (docs/moderation.md). Results are the record classes of repos_moderation.cc
+// (Report, Review, AuditLogEntry) plus ModerationDecision and AuditVerification below.
+#include <pybind11/stl.h>
+
+#include <optional>
+#include <string>
+
+#include "common.h"
+#include "daira/services/audit_log.h"
+#include "daira/services/moderation.h"
+#include "module.h"
+#include "page.h"
+#include "repository.h"
+#include "transaction.h"
+
+namespace daira::python {
+
+void RegisterModerationService(py::module_& m) {
+  py::class_<services::ModerationDecisionResult>(m, "ModerationDecision",
+                                                 "What Moderation.decide did, all in one transaction.")
+      .def_readonly("report", &services::ModerationDecisionResult::report, "The report as resolved.")
+      .def_readonly("review", &services::ModerationDecisionResult::review, "The report's one review.")
+      .def_readonly("audit", &services::ModerationDecisionResult::audit, "The decision's audit entry.")
+      .def_readonly("content_changed", &services::ModerationDecisionResult::content_changed,
+                    "True when a post or comment was hidden or restored.")
+      .def_readonly("sessions_revoked", &services::ModerationDecisionResult::sessions_revoked,
+                    "Sessions revoked by SUSPEND / BAN.");
+
+  py::class_<services::AuditVerification>(m, "AuditVerification", "What AuditLog.verify found.")
+      .def_property_readonly("ok", &services::AuditVerification::ok)
+      .def_readonly("checked", &services::AuditVerification::checked)
+      .def_readonly("unchained", &services::AuditVerification::unchained)
+      .def_property_readonly("first_bad_id",
+                             [](const services::AuditVerification& v) -> std::optional<int64_t> {
+                               if (!v.first_bad_id) return std::nullopt;
+                               return v.first_bad_id->value;
+                             })
+      .def_readonly("first_bad_seq", &services::AuditVerification::first_bad_seq)
+      .def_readonly("problem", &services::AuditVerification::problem)
+      .def("__bool__", &services::AuditVerification::ok)
+      .def("__repr__", [](const services::AuditVerification& v) {
+        return v.ok() ? "AuditVerification(ok, checked=" + std::to_string(v.checked) + ")"
+                      : "AuditVerification(bad row " + std::to_string(v.first_bad_id ? v.first_bad_id->value : 0) +
+                            ": " + v.problem + ")";
+      });
+
+  py::class_<ModerationServiceApi>(m, "Moderation", "Reports, the review queue and decisions that take effect.")
+      .def(
+          "report",
+          [](ModerationServiceApi& a, int64_t reporter_id, std::string content_type, int64_t content_id,
+             std::string reason, std::optional<std::string> description, std::string severity, py::object evidence,
+             TxState* tx) {
+            services::ReportRequest r{.reporter_id = reporter_id,
+                                      .content_type = std::move(content_type),
+                                      .content_id = content_id,
+                                      .reason = std::move(reason),
+                                      .description = std::move(description),
+                                      .severity = std::move(severity),
+                                      .evidence = JsonArg(evidence)};
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.moderation().Report(ctx, r);
+            });
+          },
+          py::kw_only(), py::arg("reporter_id"), py::arg("content_type"), py::arg("content_id"), py::arg("reason"),
+          py::arg("description") = py::none(), py::arg("severity") = "LOW", py::arg("evidence") = "{}",
+          py::arg("tx") = py::none(),
+          "Files a PENDING report → Report (reason SPAM | HARASSMENT | HATE_SPEECH | VIOLENCE | OTHER). NotFound\n"
+          "(content_id, reporter_id); AlreadyExists (content_id) for a second report of the same target. May\n"
+          "hide the target (the auto-hide threshold), in the same transaction.")
+      .def(
+          "queue",
+          [](ModerationServiceApi& a, int limit, const std::string& cursor) {
+            auto fetch = [limit](Platform& p, const std::string& c) {
+              return p.moderation().Queue(Ctx(), {.limit = limit, .cursor = c});
+            };
+            return FetchPage(a.core, fetch, cursor);
+          },
+          py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+          "A Page of the open reports, most severe first, then oldest.")
+      .def(
+          "decide",
+          [](ModerationServiceApi& a, int64_t report_id, int64_t reviewer_id, std::string decision,
+             std::optional<std::string> reason, std::optional<std::string> action_taken, TxState* tx) {
+            services::ReviewReportRequest r{.report_id = report_id,
+                                            .reviewer_id = reviewer_id,
+                                            .decision = std::move(decision),
+                                            .action_taken = std::move(action_taken),
+                                            .reason = std::move(reason)};
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.moderation().Decide(ctx, r);
+            });
+          },
+          py::arg("report_id"), py::kw_only(), py::arg("reviewer_id"), py::arg("decision"),
+          py::arg("reason") = py::none(), py::arg("action_taken") = py::none(), py::arg("tx") = py::none(),
+          "Decides the report (APPROVED | REJECTED | WARN | SUSPEND | BAN) → ModerationDecision; the effect,\n"
+          "review, resolved report and audit entry in one transaction. PermissionDenied when the report is\n"
+          "about the reviewer; FailedPrecondition when already decided.");
+
+  py::class_<AuditApi>(m, "AuditLog", "The tamper-evident audit log: append, verify the hash chain.")
+      .def(
+          "append",
+          [](AuditApi& a, std::string action, std::string resource_type, std::optional<int64_t> actor_id,
+             std::optional<int64_t> resource_id, py::object changes, std::optional<std::string> reason,
+             TxState* tx) {
+            services::NewAuditLog e{.actor_id = actor_id ? std::optional<UserId>(UserId{*actor_id}) : std::nullopt,
+                                    .action = std::move(action),
+                                    .resource_type = std::move(resource_type),
+                                    .resource_id = resource_id,
+                                    .changes = JsonArg(changes),
+                                    .reason = std::move(reason)};
+            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
+              return p.audit().Append(ctx, e);
+            });
+          },
+          py::kw_only(), py::arg("action"), py::arg("resource_type"), py::arg("actor_id") = py::none(),
+          py::arg("resource_id") = py::none(), py::arg("changes") = "{}", py::arg("reason") = py::none(),
+          py::arg("tx") = py::none(), "Appends an entry at the end of the hash chain → AuditLogEntry.")
+      .def(
+          "verify",
+          [](AuditApi& a, int batch) {
+            return a.core->Call([&](Platform& p) { return p.audit().Verify(Ctx(), batch); });
+          },
+          py::kw_only(), py::arg("batch") = 1000,
+          "Recomputes the hash chain → AuditVerification (falsy at the first row that does not match).");
+}
+
+}  // namespace daira::python
