@@ -11,7 +11,8 @@
 //   if (job) DAIRA_RETURN_IF_ERROR(worker.Complete(ctx, *job, R"({"ok":true})"));
 //
 // Backends (bus=URL): `memory:` (in-process, not durable), `sqlite:` (the database file), `postgres:`
-// (the database; FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups). docs/bus.md states what each promises.
+// (the database; FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups), `redis://`
+// (Lua scripts, BLPOP wake-ups). docs/bus.md states what each promises.
 // Delivery is at-least-once: a job whose worker died or overran its lease runs again, and the old
 // worker's late Complete/Fail is refused (fencing by lease token). Handlers must be idempotent.
 //
@@ -73,7 +74,7 @@ class Queue {
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 
-  // "memory", "sqlite", "postgres".
+  // "memory", "sqlite", "postgres", "redis".
   virtual std::string_view Name() const = 0;
   virtual QueueTraits traits() const = 0;
   const BusOptions& options() const { return options_; }
@@ -253,7 +254,9 @@ std::string DefaultWorkerId(std::string_view suffix);
 // (on `db`, which must be Postgres; `database_url` is its URL, used to open the LISTEN connection).
 // URL parameters "<queue>.<field>=<value>" override queue settings (ApplyQueueOverride). `db` must
 // outlive the queue. InvalidArgument for an unknown scheme, a backend that does not match `db`, or a
-// bad parameter; Unimplemented for redis:// (not yet).
+// bad parameter. "redis://host:port/db?prefix=..." keeps jobs in Redis (db may be null; the Redis
+// parameters of docs/configuration.md plus allow_eviction=1); FailedPrecondition when the server's
+// maxmemory-policy may evict keys.
 absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Database* db,
                                                  std::string_view database_url, BusOptions options = {});
 
