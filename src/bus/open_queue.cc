@@ -50,7 +50,7 @@ absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Da
         sep = '&';
       }
     }
-    return backends::redis::RedisQueue::Open(redis_url, std::move(options));
+    return backends::redis::RedisQueue::Open(redis_url, std::move(options), db);
   }
   const std::string_view rest =
       url.substr(colon + 1, q == std::string_view::npos ? std::string_view::npos : q - colon - 1);

@@ -142,6 +142,15 @@ class Queue {
   // Deletes completed/cancelled and dead jobs older than the queue's retention; returns how many.
   absl::StatusOr<int64_t> Clean(const RequestContext& ctx, std::string_view queue);
 
+  // ---- Outbox relay (redis:// on a SQL database; docs/bus.md "Outbox relay") ----
+  // On a redis:// bus opened with a database, Enqueue inside a bound transaction writes an `outbox` row
+  // in that transaction instead of touching Redis; after the commit the row is relayed at once, and
+  // whatever is left (Redis was down, the process died) is relayed by the queue's relay thread or by
+  // this call. Moves at most `limit` (1..10000) committed rows to Redis and deletes them once Redis
+  // acknowledged the jobs; a row sent twice makes one job (the job id is the row id). Returns how many
+  // rows it handled. 0 on every other backend (nothing to relay).
+  absl::StatusOr<int64_t> RelayOutbox(const RequestContext& ctx, int limit = 500);
+
   // Makes every Next blocked now return nullopt at once (a WorkerPool shutting down). Later calls wait
   // as usual.
   void InterruptWaiters();
@@ -202,6 +211,7 @@ class Queue {
                                            const std::vector<int64_t>& ids) = 0;
   virtual absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const QueueSettings& queue) = 0;
   virtual absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const QueueSettings& queue) = 0;
+  virtual absl::StatusOr<int64_t> DoRelayOutbox(const RequestContext& ctx, int limit);
 
  private:
   absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;

@@ -11,8 +11,10 @@
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "backends/redis/redis_script.h"
+#include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
+#include "daira/store/database.h"
 #include "daira/store/open_transaction.h"
 
 namespace daira::inline v0::backends::redis {
@@ -31,7 +33,10 @@ local SEP = '\31'
 local function S(n) return string.format('%d', n) end
 local function QK(q, s) return B .. 'q:' .. q .. ':' .. s end
 local function JK(id) return B .. 'job:' .. id end
-local function RM(run_at, id) return string.format('%017d:%016d', run_at, id) end
+-- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
+local function RM(run_at, id) return string.format('%017d:', run_at) .. string.rep('0', 20 - #id) .. id end
+local function ID(member) return (string.gsub(string.sub(member, 19), '^0+', '')) end
+local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
 local function load(id)
   local h = redis.call('HGETALL', JK(id))
   if #h == 0 then return false end
@@ -80,7 +85,8 @@ local woke = {}
 for i = 2, #ARGV, 11 do
   local id, q, ikey = ARGV[i], ARGV[i + 1], ARGV[i + 7]
   local dup = nil
-  if ikey ~= '' then
+  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then dup = id end  -- a re-sent outbox row
+  if not dup and ikey ~= '' then
     local v = redis.call('HGET', QK(q, 'keys'), ikey)
     if v then
       local sep = string.find(v, ':', 1, true)
@@ -92,7 +98,7 @@ for i = 2, #ARGV, 11 do
     end
   end
   if dup then
-    out[#out + 1] = tonumber(dup)
+    out[#out + 1] = dup
     out[#out + 1] = 1
   else
     if id == '' then id = S(redis.call('INCR', B .. 'id')) end
@@ -103,7 +109,7 @@ for i = 2, #ARGV, 11 do
                'created', ARGV[1], 'updated', ARGV[1], 'finished', '0')
     redis.call('ZADD', QK(q, 'delayed'), ARGV[i + 5], id)
     if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. ARGV[1]) end
-    out[#out + 1] = tonumber(id)
+    out[#out + 1] = id
     out[#out + 1] = 0
     woke[q] = (woke[q] or 0) + 1
   end
@@ -120,7 +126,7 @@ if redis.call('EXISTS', QK(q, 'paused')) == 1 then return false end
 local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
   local h = redis.call('HMGET', JK(id), 'priority', 'run_at')
-  redis.call('ZADD', QK(q, 'ready'), S(-tonumber(h[1])), RM(tonumber(h[2]), tonumber(id)))
+  redis.call('ZADD', QK(q, 'ready'), S(-tonumber(h[1])), RM(tonumber(h[2]), id))
   redis.call('ZREM', QK(q, 'delayed'), id)
 end
 local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
@@ -133,7 +139,7 @@ if ARGV[6] == '1' then
   local best = nil
   pick = nil
   for _, m in ipairs(members) do
-    local g = redis.call('HGET', JK(tostring(tonumber(string.sub(m, 19)))), 'group') or ''
+    local g = redis.call('HGET', JK(ID(m)), 'group') or ''
     if not seen[g] then
       seen[g] = true
       if limit <= 0 or tonumber(redis.call('HGET', QK(q, 'gactive'), g) or '0') < limit then
@@ -147,7 +153,7 @@ if ARGV[6] == '1' then
   end
   if pick == nil then return false end
 end
-local id = tostring(tonumber(string.sub(pick, 19)))
+local id = ID(pick)
 redis.call('ZREM', QK(q, 'ready'), pick)
 local group = redis.call('HGET', JK(id), 'group') or ''
 if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
@@ -224,7 +230,7 @@ local h = redis.call('HMGET', JK(id), 'state', 'queue', 'run_at')
 if not h[1] then return 'missing' end
 if h[1] ~= 'WAITING' then return h[1] end
 redis.call('ZREM', QK(h[2], 'delayed'), id)
-redis.call('ZREM', QK(h[2], 'ready'), RM(tonumber(h[3]), tonumber(id)))
+redis.call('ZREM', QK(h[2], 'ready'), RM(tonumber(h[3]), id))
 finish(id, h[2], 'CANCELLED', now)
 return 'ok'
 )lua";
@@ -248,15 +254,15 @@ constexpr std::string_view kList = R"lua(
 local q, state, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local ids = {}
 if state == 'WAITING' then
-  for _, m in ipairs(redis.call('ZRANGE', QK(q, 'ready'), 0, -1)) do ids[#ids + 1] = tonumber(string.sub(m, 19)) end
-  for _, id in ipairs(redis.call('ZRANGE', QK(q, 'delayed'), 0, -1)) do ids[#ids + 1] = tonumber(id) end
+  for _, m in ipairs(redis.call('ZRANGE', QK(q, 'ready'), 0, -1)) do ids[#ids + 1] = ID(m) end
+  for _, id in ipairs(redis.call('ZRANGE', QK(q, 'delayed'), 0, -1)) do ids[#ids + 1] = id end
 else
   local key = state == 'ACTIVE' and QK(q, 'active') or QK(q, state)
-  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do ids[#ids + 1] = tonumber(id) end
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do ids[#ids + 1] = id end
 end
-table.sort(ids)
+table.sort(ids, IDLESS)
 local out = {}
-for i = 1, math.min(limit, #ids) do out[#out + 1] = load(S(ids[i])) end
+for i = 1, math.min(limit, #ids) do out[#out + 1] = load(ids[i]) end
 return out
 )lua";
 
@@ -375,10 +381,12 @@ std::string_view OutcomeName(int outcome) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view text, bus::BusOptions options) {
+absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view text, bus::BusOptions options,
+                                                             store::Database* db) {
   constexpr std::string_view kOp = "bus: open";
   for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(bus::ValidateQueueSettings(q));
-  static constexpr std::array<std::string_view, 1> kExtra = {"allow_eviction"};
+  static constexpr std::array<std::string_view, 3> kExtra = {"allow_eviction", "relay_interval_ms",
+                                                             "relay_batch"};
   DAIRA_ASSIGN_OR_RETURN(RedisUrl url, RedisUrl::Parse(text, kExtra));
   bool allow_eviction = false;
   if (auto it = url.params.find("allow_eviction"); it != url.params.end()) {
@@ -387,6 +395,21 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
     }
     allow_eviction = it->second == "1";
   }
+  auto int_param = [&](std::string_view name, int64_t lo, int64_t hi,
+                       int64_t fallback) -> absl::StatusOr<int64_t> {
+    auto it = url.params.find(name);
+    if (it == url.params.end()) return fallback;
+    char* end = nullptr;
+    const long long v = std::strtoll(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || v < lo || v > hi) {
+      return InvalidField(kOp, name,
+                          "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                              "] (got '" + it->second + "')");
+    }
+    return static_cast<int64_t>(v);
+  };
+  DAIRA_ASSIGN_OR_RETURN(int64_t relay_interval, int_param("relay_interval_ms", 0, 3600000, 1000));
+  DAIRA_ASSIGN_OR_RETURN(int64_t relay_batch, int_param("relay_batch", 1, 10000, 500));
   DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> pool, RedisPool::Open(url));
   {
     // Jobs are state, not cache: a server allowed to evict keys would drop jobs silently.
@@ -406,8 +429,135 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   RedisUrl blocking_url = url;
   blocking_url.pool_size = std::max(url.pool_size, 64);
   DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> blocking, RedisPool::Open(blocking_url));
-  return std::unique_ptr<bus::Queue>(
-      new RedisQueue(std::move(options), std::move(pool), std::move(blocking)));
+  auto queue =
+      std::unique_ptr<RedisQueue>(new RedisQueue(std::move(options), std::move(pool), std::move(blocking)));
+  queue->db_ = db;
+  queue->relay_interval_ = milliseconds(relay_interval);
+  queue->relay_batch_ = static_cast<int>(relay_batch);
+  if (db != nullptr && relay_interval > 0)
+    queue->relay_thread_ = std::thread([q = queue.get()] { q->RelayLoop(); });
+  return std::unique_ptr<bus::Queue>(std::move(queue));
+}
+
+RedisQueue::~RedisQueue() { StopRelay(); }
+
+void RedisQueue::OnClose() { StopRelay(); }
+
+void RedisQueue::StopRelay() {
+  {
+    std::lock_guard<std::mutex> lock(relay_mu_);
+    relay_stop_ = true;
+  }
+  relay_cv_.notify_all();
+  if (relay_thread_.joinable()) relay_thread_.join();
+}
+
+void RedisQueue::RelayLoop() {
+  bool failing = false;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(relay_mu_);
+      relay_cv_.wait_for(lock, relay_interval_, [&] { return relay_stop_; });
+      if (relay_stop_) return;
+    }
+    RequestContext ctx({.correlation_id = "", .caller = "bus:relay", .timeout = milliseconds(0)});
+    for (int round = 0; round < 100; ++round) {
+      absl::StatusOr<int64_t> n = DoRelayOutbox(ctx, relay_batch_);
+      if (!n.ok()) {
+        if (!failing) {
+          Log(LogLevel::kWarning, "bus",
+              "outbox relay failed (the rows stay and are retried every " +
+                  std::to_string(relay_interval_.count()) + " ms): " + std::string(n.status().message()));
+        }
+        failing = true;
+        break;
+      }
+      failing = false;
+      if (*n < relay_batch_) break;
+    }
+  }
+}
+
+absl::StatusOr<int64_t> RedisQueue::DoRelayOutbox(const RequestContext& ctx, int limit) {
+  if (db_ == nullptr) return int64_t{0};
+  const bool pg = db_->backend() == store::Backend::kPostgres;
+  int64_t handled = 0;
+  DAIRA_RETURN_IF_ERROR(db_->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    handled = 0;
+    std::string sql =
+        "SELECT id, payload, correlation_id FROM outbox WHERE published_at IS NULL AND topic LIKE 'bus:%' "
+        "ORDER BY id LIMIT ?";
+    if (pg) sql += " FOR UPDATE SKIP LOCKED";
+    const store::Value limit_value(int64_t{limit});
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, store::Params(&limit_value, 1)));
+    if (rs.empty()) return absl::OkStatus();
+    std::vector<bus::EnqueueRequest> requests;
+    requests.reserve(rs.size());
+    std::vector<NewJob> jobs;
+    std::vector<int64_t> ids, rejected;
+    for (size_t i = 0; i < rs.size(); ++i) {
+      const store::Row row = rs.row(i);
+      const int64_t id = row.Int64("id");
+      absl::StatusOr<JsonValue> v = ParseJson(row.Json("payload"));
+      const JsonValue* queue = v.ok() ? v->Get("queue") : nullptr;
+      if (queue == nullptr || Settings(queue->AsString()) == nullptr) {
+        Log(LogLevel::kError, "bus",
+            "outbox row " + std::to_string(id) +
+                " is not a job of a configured queue: set aside (published_at = 0), not relayed");
+        rejected.push_back(id);
+        continue;
+      }
+      auto text = [&](std::string_view key) {
+        const JsonValue* f = v->Get(key);
+        return f == nullptr ? std::string() : f->AsString();
+      };
+      auto integer = [&](std::string_view key) {
+        const JsonValue* f = v->Get(key);
+        return f == nullptr ? int64_t{0} : f->AsInt();
+      };
+      bus::EnqueueRequest r;
+      r.queue = queue->AsString();
+      r.name = text("name");
+      r.payload = text("payload");
+      r.priority = static_cast<int>(integer("priority"));
+      r.idempotency_key = text("idempotency_key");
+      r.group_key = text("group_key");
+      requests.push_back(std::move(r));
+      jobs.push_back({.request = nullptr,
+                      .max_attempts = static_cast<int>(integer("max_attempts")),
+                      .correlation_id = row.Text("correlation_id"),
+                      .run_at = FromUnixMicros(integer("run_at"))});
+      ids.push_back(id);
+    }
+    for (size_t i = 0; i < jobs.size(); ++i) jobs[i].request = &requests[i];
+    // Redis first: a row is deleted only once Redis acknowledged its job (the script returned).
+    if (!jobs.empty()) DAIRA_RETURN_IF_ERROR(EnqueueNow(&ctx, jobs, ids).status());
+    if (relay_fault_) DAIRA_RETURN_IF_ERROR(relay_fault_());
+    auto in_list = [](const std::vector<int64_t>& list, std::vector<store::Value>& params) {
+      std::string marks;
+      for (int64_t id : list) {
+        marks += marks.empty() ? "?" : ", ?";
+        params.emplace_back(id);
+      }
+      return marks;
+    };
+    if (!ids.empty()) {
+      std::vector<store::Value> params;
+      const std::string marks = in_list(ids, params);
+      DAIRA_RETURN_IF_ERROR(c.Execute("DELETE FROM outbox WHERE id IN (" + marks + ")", params).status());
+    }
+    if (!rejected.empty()) {
+      std::vector<store::Value> params;
+      const std::string marks = in_list(rejected, params);
+      DAIRA_RETURN_IF_ERROR(
+          c.Execute("UPDATE outbox SET published_at = 0, attempts = attempts + 1 WHERE id IN (" + marks + ")",
+                    params)
+              .status());
+    }
+    handled = static_cast<int64_t>(rs.size());
+    return absl::OkStatus();
+  }));
+  return handled;
 }
 
 RedisQueue::RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool,
@@ -456,8 +606,10 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(const Req
   }
   std::vector<bus::EnqueueResult> out;
   for (size_t i = 0; i < jobs.size(); ++i) {
+    const RedisReply& id = reply.elements[2 * i];
     out.push_back(
-        {.id = reply.elements[2 * i].integer, .deduplicated = reply.elements[2 * i + 1].integer == 1});
+        {.id = id.type == RedisReply::Type::kInteger ? static_cast<int64_t>(id.integer) : ToInt(id.str),
+         .deduplicated = reply.elements[2 * i + 1].integer == 1});
   }
   wakes_.fetch_add(1);
   cv_.notify_all();
@@ -467,6 +619,82 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(const Req
 absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::DoEnqueue(const RequestContext& ctx,
                                                                       const std::vector<NewJob>& jobs) {
   if (ctx.open_transaction() == nullptr) return EnqueueNow(&ctx, jobs, {});
+  if (db_ != nullptr) return WriteOutbox(ctx, jobs);
+  return EnqueueAfterCommit(ctx, jobs);
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::WriteOutbox(const RequestContext& ctx,
+                                                                        const std::vector<NewJob>& jobs) {
+  // One outbox row per job, in the caller's transaction; the row id is the job id. Duplicates within
+  // this call are folded here; a duplicate of a job already in Redis is folded when relayed.
+  constexpr size_t kRowsPerInsert = 200;
+  const int64_t now = Us(clock().Now());
+  std::vector<bus::EnqueueResult> out(jobs.size());
+  std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
+  std::vector<store::Value> params;
+  size_t rows = 0;
+  auto flush = [&]() -> absl::Status {
+    if (rows == 0) return absl::OkStatus();
+    std::string sql = "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) VALUES ";
+    for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?, ?, ?, 0, ?)" : ", (?, ?, ?, ?, 0, ?)";
+    absl::Status s = db_->Execute(ctx, sql, params).status();
+    params.clear();
+    rows = 0;
+    return s;
+  };
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const NewJob& nj = jobs[i];
+    const bus::EnqueueRequest& r = *nj.request;
+    if (!r.idempotency_key.empty()) {
+      auto b = batch_keys.find({r.queue, r.idempotency_key});
+      if (b != batch_keys.end()) {
+        out[i] = {.id = b->second, .deduplicated = true};
+        continue;
+      }
+    }
+    const int64_t id = ids_.Next();
+    if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = id;
+    out[i] = {.id = id, .deduplicated = false};
+    JsonWriter w;
+    w.BeginObject()
+        .Key("queue")
+        .String(r.queue)
+        .Key("name")
+        .String(r.name)
+        .Key("payload")
+        .String(r.payload)
+        .Key("priority")
+        .Int(r.priority)
+        .Key("run_at")
+        .Int(Us(nj.run_at))
+        .Key("max_attempts")
+        .Int(nj.max_attempts)
+        .Key("idempotency_key")
+        .String(r.idempotency_key)
+        .Key("group_key")
+        .String(r.group_key)
+        .EndObject();
+    params.insert(params.end(),
+                  {store::Value(id), store::Value("bus:" + r.queue), store::Value::Json(w.Take()),
+                   store::Value(nj.correlation_id), store::Value(now)});
+    if (++rows == kRowsPerInsert) DAIRA_RETURN_IF_ERROR(flush());
+  }
+  DAIRA_RETURN_IF_ERROR(flush());
+  // After the commit: relay at once (the relay thread or RelayOutbox retries whatever this misses).
+  store::AfterCommit(ctx, [this, correlation = ctx.correlation_id()] {
+    RequestContext fresh({.correlation_id = correlation, .caller = "bus:relay", .timeout = milliseconds(0)});
+    absl::StatusOr<int64_t> n = DoRelayOutbox(fresh, relay_batch_);
+    if (!n.ok()) {
+      Log(LogLevel::kWarning, fresh, "bus",
+          "outbox relay after commit failed (the relay retries): " + std::string(n.status().message()));
+    }
+    WakeAll();
+  });
+  return out;
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueAfterCommit(
+    const RequestContext& ctx, const std::vector<NewJob>& jobs) {
   // Inside a SQL transaction: decide ids (and dedup against what Redis holds now) at once, write the
   // jobs after the commit. A rollback drops them; so does a Redis failure at commit time (logged).
   const int64_t now = Us(clock().Now());

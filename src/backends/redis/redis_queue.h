@@ -17,18 +17,30 @@
 //   wake:<queue>                list of wake tokens a blocked worker BLPOPs
 // Times are the queue's clock (BusOptions::clock) in µs since the epoch, sent by the client.
 //
+// Outbox (when opened with a SQL database): Enqueue inside a bound transaction inserts `outbox` rows
+// (topic "bus:<queue>", id = the job id, from an IdGenerator) in that transaction; after the commit
+// they are relayed at once, and a relay thread (every relay_interval_ms) moves what is left. Without a
+// database, such an enqueue is written to Redis after the commit (AfterCommit), not atomically with it.
+//
 // Thread-safe: a pool of connections for commands, a second one for blocking waits.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "backends/redis/redis_pool.h"
 #include "backends/redis/redis_url.h"
 #include "daira/bus/queue.h"
+#include "daira/core/id.h"
+
+namespace daira::inline v0::store {
+class Database;
+}  // namespace daira::inline v0::store
 
 namespace daira::inline v0::backends::redis {
 
@@ -37,7 +49,11 @@ class RedisQueue final : public bus::Queue {
   // `text` is a redis:// URL whose parameters are the common Redis ones (redis_url.h) plus
   // allow_eviction=1. Refuses (FailedPrecondition naming maxmemory-policy) a server whose
   // maxmemory-policy may evict keys, unless allow_eviction=1.
-  static absl::StatusOr<std::unique_ptr<bus::Queue>> Open(std::string_view text, bus::BusOptions options);
+  // `db` (may be null; must outlive the queue) holds the outbox. URL parameters of the relay:
+  // relay_interval_ms (default 1000; 0 = no relay thread in this process) and relay_batch (default 500).
+  static absl::StatusOr<std::unique_ptr<bus::Queue>> Open(std::string_view text, bus::BusOptions options,
+                                                          store::Database* db = nullptr);
+  ~RedisQueue() override;
 
   std::string_view Name() const override { return "redis"; }
   bus::QueueTraits traits() const override {
@@ -47,6 +63,9 @@ class RedisQueue final : public bus::Queue {
   }
   // The key prefix every key of this queue starts with ("<prefix>{bus}:").
   const std::string& base() const { return base_; }
+  // Test hook: runs after a relay batch reached Redis and before its rows are deleted; an error aborts
+  // the relay there (the rows stay, as if the relaying process had died at that point).
+  void set_relay_fault_for_testing(std::function<absl::Status()> fault) { relay_fault_ = std::move(fault); }
 
  protected:
   absl::StatusOr<std::vector<bus::EnqueueResult>> DoEnqueue(const RequestContext& ctx,
@@ -72,6 +91,8 @@ class RedisQueue final : public bus::Queue {
   absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx,
                                            const bus::QueueSettings& queue) override;
   absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+  absl::StatusOr<int64_t> DoRelayOutbox(const RequestContext& ctx, int limit) override;
+  void OnClose() override;
 
  private:
   RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool, std::unique_ptr<RedisPool> blocking);
@@ -82,12 +103,29 @@ class RedisQueue final : public bus::Queue {
                                                              const std::vector<NewJob>& jobs,
                                                              const std::vector<int64_t>& ids);
 
+  absl::StatusOr<std::vector<bus::EnqueueResult>> WriteOutbox(const RequestContext& ctx,
+                                                              const std::vector<NewJob>& jobs);
+  absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueAfterCommit(const RequestContext& ctx,
+                                                                     const std::vector<NewJob>& jobs);
+  void RelayLoop();
+  void StopRelay();
+
   std::unique_ptr<RedisPool> pool_;
   std::unique_ptr<RedisPool> blocking_;  // BLPOP on wake lists (kept apart so waiters never starve commands)
   std::string base_;
   std::atomic<uint64_t> wakes_{0};
   std::mutex mu_;
   std::condition_variable cv_;
+  // Outbox (db_ non-null).
+  store::Database* db_ = nullptr;
+  IdGenerator ids_;
+  std::chrono::milliseconds relay_interval_{1000};
+  int relay_batch_ = 500;
+  std::function<absl::Status()> relay_fault_;
+  std::mutex relay_mu_;
+  std::condition_variable relay_cv_;
+  bool relay_stop_ = false;  // guarded by relay_mu_
+  std::thread relay_thread_;
 };
 
 }  // namespace daira::inline v0::backends::redis
