@@ -482,81 +482,86 @@ absl::StatusOr<int64_t> RedisQueue::DoRelayOutbox(const RequestContext& ctx, int
   if (db_ == nullptr) return int64_t{0};
   const bool pg = db_->backend() == store::Backend::kPostgres;
   int64_t handled = 0;
-  DAIRA_RETURN_IF_ERROR(db_->RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
-    handled = 0;
-    std::string sql =
-        "SELECT id, payload, correlation_id FROM outbox WHERE published_at IS NULL AND topic LIKE 'bus:%' "
-        "ORDER BY id LIMIT ?";
-    if (pg) sql += " FOR UPDATE SKIP LOCKED";
-    const store::Value limit_value(int64_t{limit});
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, store::Params(&limit_value, 1)));
-    if (rs.empty()) return absl::OkStatus();
-    std::vector<bus::EnqueueRequest> requests;
-    requests.reserve(rs.size());
-    std::vector<NewJob> jobs;
-    std::vector<int64_t> ids, rejected;
-    for (size_t i = 0; i < rs.size(); ++i) {
-      const store::Row row = rs.row(i);
-      const int64_t id = row.Int64("id");
-      absl::StatusOr<JsonValue> v = ParseJson(row.Json("payload"));
-      const JsonValue* queue = v.ok() ? v->Get("queue") : nullptr;
-      if (queue == nullptr || Settings(queue->AsString()) == nullptr) {
-        Log(LogLevel::kError, "bus",
-            "outbox row " + std::to_string(id) +
-                " is not a job of a configured queue: set aside (published_at = 0), not relayed");
-        rejected.push_back(id);
-        continue;
-      }
-      auto text = [&](std::string_view key) {
-        const JsonValue* f = v->Get(key);
-        return f == nullptr ? std::string() : f->AsString();
-      };
-      auto integer = [&](std::string_view key) {
-        const JsonValue* f = v->Get(key);
-        return f == nullptr ? int64_t{0} : f->AsInt();
-      };
-      bus::EnqueueRequest r;
-      r.queue = queue->AsString();
-      r.name = text("name");
-      r.payload = text("payload");
-      r.priority = static_cast<int>(integer("priority"));
-      r.idempotency_key = text("idempotency_key");
-      r.group_key = text("group_key");
-      requests.push_back(std::move(r));
-      jobs.push_back({.request = nullptr,
-                      .max_attempts = static_cast<int>(integer("max_attempts")),
-                      .correlation_id = row.Text("correlation_id"),
-                      .run_at = FromUnixMicros(integer("run_at"))});
-      ids.push_back(id);
-    }
-    for (size_t i = 0; i < jobs.size(); ++i) jobs[i].request = &requests[i];
-    // Redis first: a row is deleted only once Redis acknowledged its job (the script returned).
-    if (!jobs.empty()) DAIRA_RETURN_IF_ERROR(EnqueueNow(&ctx, jobs, ids).status());
-    if (relay_fault_) DAIRA_RETURN_IF_ERROR(relay_fault_());
-    auto in_list = [](const std::vector<int64_t>& list, std::vector<store::Value>& params) {
-      std::string marks;
-      for (int64_t id : list) {
-        marks += marks.empty() ? "?" : ", ?";
-        params.emplace_back(id);
-      }
-      return marks;
-    };
-    if (!ids.empty()) {
-      std::vector<store::Value> params;
-      const std::string marks = in_list(ids, params);
-      DAIRA_RETURN_IF_ERROR(c.Execute("DELETE FROM outbox WHERE id IN (" + marks + ")", params).status());
-    }
-    if (!rejected.empty()) {
-      std::vector<store::Value> params;
-      const std::string marks = in_list(rejected, params);
-      DAIRA_RETURN_IF_ERROR(
-          c.Execute("UPDATE outbox SET published_at = 0, attempts = attempts + 1 WHERE id IN (" + marks + ")",
-                    params)
-              .status());
-    }
-    handled = static_cast<int64_t>(rs.size());
-    return absl::OkStatus();
-  }));
+  DAIRA_RETURN_IF_ERROR(db_->RunInTransaction(
+      ctx,
+      [&](store::Connection& c) -> absl::Status {
+        handled = 0;
+        std::string sql =
+            "SELECT id, payload, correlation_id FROM outbox WHERE published_at IS NULL AND topic LIKE "
+            "'bus:%' "
+            "ORDER BY id LIMIT ?";
+        if (pg) sql += " FOR UPDATE SKIP LOCKED";
+        const store::Value limit_value(int64_t{limit});
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, store::Params(&limit_value, 1)));
+        if (rs.empty()) return absl::OkStatus();
+        std::vector<bus::EnqueueRequest> requests;
+        requests.reserve(rs.size());
+        std::vector<NewJob> jobs;
+        std::vector<int64_t> ids, rejected;
+        for (size_t i = 0; i < rs.size(); ++i) {
+          const store::Row row = rs.row(i);
+          const int64_t id = row.Int64("id");
+          absl::StatusOr<JsonValue> v = ParseJson(row.Json("payload"));
+          const JsonValue* queue = v.ok() ? v->Get("queue") : nullptr;
+          if (queue == nullptr || Settings(queue->AsString()) == nullptr) {
+            Log(LogLevel::kError, "bus",
+                "outbox row " + std::to_string(id) +
+                    " is not a job of a configured queue: set aside (published_at = 0), not relayed");
+            rejected.push_back(id);
+            continue;
+          }
+          auto text = [&](std::string_view key) {
+            const JsonValue* f = v->Get(key);
+            return f == nullptr ? std::string() : f->AsString();
+          };
+          auto integer = [&](std::string_view key) {
+            const JsonValue* f = v->Get(key);
+            return f == nullptr ? int64_t{0} : f->AsInt();
+          };
+          bus::EnqueueRequest r;
+          r.queue = queue->AsString();
+          r.name = text("name");
+          r.payload = text("payload");
+          r.priority = static_cast<int>(integer("priority"));
+          r.idempotency_key = text("idempotency_key");
+          r.group_key = text("group_key");
+          requests.push_back(std::move(r));
+          jobs.push_back({.request = nullptr,
+                          .max_attempts = static_cast<int>(integer("max_attempts")),
+                          .correlation_id = row.Text("correlation_id"),
+                          .run_at = FromUnixMicros(integer("run_at"))});
+          ids.push_back(id);
+        }
+        for (size_t i = 0; i < jobs.size(); ++i) jobs[i].request = &requests[i];
+        // Redis first: a row is deleted only once Redis acknowledged its job (the script returned).
+        if (!jobs.empty()) DAIRA_RETURN_IF_ERROR(EnqueueNow(&ctx, jobs, ids).status());
+        if (relay_fault_) DAIRA_RETURN_IF_ERROR(relay_fault_());
+        auto in_list = [](const std::vector<int64_t>& list, std::vector<store::Value>& params) {
+          std::string marks;
+          for (int64_t id : list) {
+            marks += marks.empty() ? "?" : ", ?";
+            params.emplace_back(id);
+          }
+          return marks;
+        };
+        if (!ids.empty()) {
+          std::vector<store::Value> params;
+          const std::string marks = in_list(ids, params);
+          DAIRA_RETURN_IF_ERROR(c.Execute("DELETE FROM outbox WHERE id IN (" + marks + ")", params).status());
+        }
+        if (!rejected.empty()) {
+          std::vector<store::Value> params;
+          const std::string marks = in_list(rejected, params);
+          DAIRA_RETURN_IF_ERROR(
+              c.Execute(
+                   "UPDATE outbox SET published_at = 0, attempts = attempts + 1 WHERE id IN (" + marks + ")",
+                   params)
+                  .status());
+        }
+        handled = static_cast<int64_t>(rs.size());
+        return absl::OkStatus();
+      },
+      {.max_attempts = 1}));  // no in-place retry: the relay thread / the next call tries again
   return handled;
 }
 
