@@ -387,7 +387,12 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(bus::ValidateQueueSettings(q));
   static constexpr std::array<std::string_view, 3> kExtra = {"allow_eviction", "relay_interval_ms",
                                                              "relay_batch"};
-  DAIRA_ASSIGN_OR_RETURN(RedisUrl url, RedisUrl::Parse(text, kExtra));
+  auto named = [&](const absl::Status& s) {
+    return absl::Status(s.code(), "bus: open: " + std::string(s.message()));
+  };
+  absl::StatusOr<RedisUrl> parsed = RedisUrl::Parse(text, kExtra);
+  if (!parsed.ok()) return named(parsed.status());
+  RedisUrl url = *std::move(parsed);
   bool allow_eviction = false;
   if (auto it = url.params.find("allow_eviction"); it != url.params.end()) {
     if (it->second != "0" && it->second != "1") {
@@ -410,7 +415,9 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   };
   DAIRA_ASSIGN_OR_RETURN(int64_t relay_interval, int_param("relay_interval_ms", 0, 3600000, 1000));
   DAIRA_ASSIGN_OR_RETURN(int64_t relay_batch, int_param("relay_batch", 1, 10000, 500));
-  DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> pool, RedisPool::Open(url));
+  absl::StatusOr<std::unique_ptr<RedisPool>> opened = RedisPool::Open(url);
+  if (!opened.ok()) return named(opened.status());
+  std::unique_ptr<RedisPool> pool = *std::move(opened);
   {
     // Jobs are state, not cache: a server allowed to evict keys would drop jobs silently.
     DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool->Acquire());
