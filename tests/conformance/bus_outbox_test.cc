@@ -4,6 +4,7 @@
 // relay runs after each commit and when the test calls RelayOutbox, nothing in the background.
 
 #include <string>
+#include <thread>
 
 #include "backends/redis/redis_queue.h"
 #include "daira/bus/queue.h"
@@ -160,6 +161,25 @@ TEST_P(BusOutboxTest, ARedisRestartedEmptyLosesNoCommittedJobItHadNotAcknowledge
   // What Redis acknowledged and then lost is gone: durability after the acknowledgement is Redis's
   // persistence (appendonly), as docs/bus.md says.
   EXPECT_THAT(q().Get(ctx_, acknowledged).status(), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_P(BusOutboxTest, TheRelayThreadDeliversWhatTheCommitCouldNot) {
+  ASSERT_OK(redis_->Kill());
+  const int64_t id = EnqueueCommitted(R"({"n":"while down"})");
+  EXPECT_EQ(OutboxRows(), 1);
+  ASSERT_OK(redis_->Restart());
+  // Another process's bus on the same database, with its relay thread on (every 20 ms).
+  bus::BusOptions options;
+  options.clock = &clock_;
+  ASSERT_OK_AND_ASSIGN(auto threaded, bus::OpenQueue(redis_->url() + "?prefix=outbox:&relay_interval_ms=20",
+                                                     &db(), tdb_->url(), options));
+  // Wait for the condition (bounded, so a regression fails instead of hanging).
+  const auto give_up = std::chrono::steady_clock::now() + seconds(30);
+  while (OutboxRows() != 0 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_EQ(OutboxRows(), 0);
+  ASSERT_OK_AND_ASSIGN(bus::Job job, threaded->Get(ctx_, id));
+  EXPECT_THAT(job.payload, HasSubstr("while down"));
+  threaded->Close();  // stops the relay thread
 }
 
 TEST_P(BusOutboxTest, ARowOfAnUnknownQueueIsSetAsideNotRelayedForever) {
