@@ -109,6 +109,7 @@
 #include "daira/services/content.h"
 #include "daira/services/content_requests.h"
 #include "daira/services/feed.h"
+#include "daira/services/feed_options.h"
 #include "daira/services/listing_requests.h"
 #include "daira/services/media_requests.h"
 #include "daira/services/messaging_requests.h"

@@ -115,6 +115,7 @@ absl::StatusOr<std::unique_ptr<ratelimit::RateLimiter>> OpenRateLimiter(const Pl
 absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, const PlatformOptions& options) {
   const Config defaults;
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
+  DAIRA_RETURN_IF_ERROR(Annotate(options.feed_cache.Validate(), "platform: open"));
 
   DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   auto impl = std::make_unique<Impl>();
@@ -191,9 +192,14 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     impl->typing = *std::move(typing);
   }
   impl->deps = services::ServiceDeps{
-      .db = impl->db.get(), .clock = options.clock, .ids = ids, .cursors = &impl->cursor_codec,
+      .db = impl->db.get(),
+      .clock = options.clock,
+      .ids = ids,
+      .cursors = &impl->cursor_codec,
       .cache = ServicesReadThrough(*impl->db, *impl->cache) ? impl->cache.get() : nullptr,
-      .blobs = impl->blobs.get(), .rate_limiter = impl->rate_limiter.get()};
+      .blobs = impl->blobs.get(),
+      .rate_limiter = impl->rate_limiter.get(),
+      .feed_cache = options.feed_cache};
   impl->accounts.emplace(impl->deps, options.accounts);
   impl->profiles.emplace(impl->deps);
   impl->users.emplace(impl->deps);

@@ -14,6 +14,7 @@
 #include "daira/query/batch_loader.h"
 #include "daira/ratelimit/enforce.h"
 #include "services/content_internal.h"
+#include "services/feed_cache.h"
 #include "services/profile_cache.h"
 #include "services/row_helpers.h"
 #include "services/text_entities.h"
@@ -327,6 +328,7 @@ absl::StatusOr<model::Post> Content::CreatePost(const RequestContext& ctx, const
     if (!rs.ok()) return rs.status();
     DAIRA_ASSIGN_OR_RETURN(post, PostFromRow(rs->front()));
     DAIRA_RETURN_IF_ERROR(LinkHashtags(c, deps_.ids_or_default(), id, entities.hashtags, now));
+    internal::FanOutAfterCommit(deps_, ctx, request.author_id, id);  // the followers' cached feeds
     return BumpProfile(c, "posts_count", +1, request.author_id, now, deps_, ctx);
   }));
   return post;

@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
 #include "daira/query/cursor.h"
+#include "daira/store/open_transaction.h"
 #include "services/content_internal.h"
+#include "services/feed_cache.h"
 #include "services/text_entities.h"
 
 namespace daira::inline v0::services {
@@ -60,17 +62,18 @@ std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& 
          " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))";
 }
 
-std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
+std::string HomeAuthorsCte() {
+  return "WITH a (author_id) AS ("
+         "SELECT f.followee_id FROM follows f WHERE f.follower_id = ? AND f.status = 'ACTIVE'"
+         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
+         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
+         " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
+         " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
+         " UNION ALL SELECT ?) ";
+}
+
+std::string HomeAuthorWalk(store::Backend backend, std::string_view authors, bool backward, int64_t fetch) {
   const char* cmp = backward ? ">" : "<";
-  const char* dir = backward ? "ASC" : "DESC";
-  const std::string authors =
-      "WITH a (author_id) AS ("
-      "SELECT f.followee_id FROM follows f WHERE f.follower_id = ? AND f.status = 'ACTIVE'"
-      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
-      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
-      " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
-      " AND m.kind IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
-      " UNION ALL SELECT ?) ";
   // FOLLOWERS posts are visible (the viewer follows the author); PRIVATE ones only to their author.
   // The per-author walk must use posts_author_idx (author_id, id DESC), never posts_status_idx (which
   // walks every ACTIVE post of everyone): ordering by (author_id, id) — author_id is fixed, so the
@@ -80,18 +83,23 @@ std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
   // executions of a prepared statement) guesses a tiny limit and walks posts_pkey backward filtering
   // by author -- the skewed-data trap; with the literal it keeps the author index (tested).
   const std::string per_author = absl::StrCat(
-      "x.author_id = a.author_id AND x.status = 'ACTIVE' AND (x.visibility <> 'PRIVATE' OR x.author_id = ?) AND x.id ",
-      cmp, " ? ORDER BY ", backward ? "x.author_id DESC, x.id ASC" : "x.author_id ASC, x.id DESC", " LIMIT ", fetch);
-  std::string sql;
+      "x.author_id = a.author_id AND x.status = 'ACTIVE' AND (x.visibility <> 'PRIVATE' OR x.author_id = ?) "
+      "AND x.id ",
+      cmp, " ? ORDER BY ", backward ? "x.author_id DESC, x.id ASC" : "x.author_id ASC, x.id DESC", " LIMIT ",
+      fetch);
   if (backend == store::Backend::kPostgres) {
-    sql = absl::StrCat(authors, "SELECT ", PostColumns("p"), " FROM a CROSS JOIN LATERAL (SELECT ",
-                       PostColumns("x"), " FROM posts x WHERE ", per_author, ") p ORDER BY p.id ", dir, " LIMIT ", fetch);
-  } else {
-    sql = absl::StrCat(authors, "SELECT ", PostColumns("p"),
-                       " FROM a JOIN posts p ON p.id IN (SELECT x.id FROM posts x INDEXED BY posts_author_idx WHERE ",
-                       per_author, ") ORDER BY p.id ", dir, " LIMIT ", fetch);
+    return absl::StrCat("SELECT ", PostColumns("p"), " FROM ", ToAbsl(authors),
+                        " CROSS JOIN LATERAL (SELECT ", PostColumns("x"), " FROM posts x WHERE ", per_author,
+                        ") p");
   }
-  return sql;
+  return absl::StrCat("SELECT ", PostColumns("p"), " FROM ", ToAbsl(authors),
+                      " JOIN posts p ON p.id IN (SELECT x.id FROM posts x INDEXED BY posts_author_idx WHERE ",
+                      per_author, ")");
+}
+
+std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
+  return absl::StrCat(HomeAuthorsCte(), HomeAuthorWalk(backend, "a", backward, fetch), " ORDER BY p.id ",
+                      backward ? "ASC" : "DESC", " LIMIT ", fetch);
 }
 
 }  // namespace internal
@@ -118,12 +126,32 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   const int64_t v = viewer.value;
   const int64_t now = deps_.NowMicros();
 
+  // The cached list of candidate ids (docs/cache.md, "Feed cache"): outside a transaction (whose own
+  // view is the truth), for pages walking older. nullopt: the database path answers.
+  std::optional<internal::FeedList> list;
+  if (!backward && internal::FeedCacheOn(deps_)) {
+    absl::StatusOr<store::Connection*> bound_tx = store::BoundConnection(ctx, "home_feed");
+    if (bound_tx.ok() && *bound_tx == nullptr) {
+      DAIRA_ASSIGN_OR_RETURN(list, internal::LoadFeedList(deps_, v));
+    }
+  }
+
   // One connection for the page and its authors: the request's transaction when it has one.
   return store::WithConnection(
       *deps_.db, ctx, store::Access::kRead,
       [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
-        const std::string sql = internal::HomeFeedSql(deps_.db->backend(), backward, fetch);
-        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {v, v, v, v, now, v, v, bound}));
+        std::optional<store::ResultSet> listed;
+        if (list.has_value()) {
+          DAIRA_ASSIGN_OR_RETURN(listed, internal::ListedHomeRows(c, deps_, *list, v, now, bound, fetch));
+        }
+        if (list.has_value() || (!backward && internal::FeedCacheOn(deps_))) {
+          internal::CountFeedPage(listed.has_value());
+        }
+        if (!listed.has_value()) {
+          const std::string sql = internal::HomeFeedSql(deps_.db->backend(), backward, fetch);
+          DAIRA_ASSIGN_OR_RETURN(listed, c.Execute(sql, {v, v, v, v, now, v, v, bound}));
+        }
+        const store::ResultSet& rs = *listed;
 
         query::Page<model::Post> out;
         const size_t n = std::min<size_t>(rs.size(), static_cast<size_t>(page.limit));

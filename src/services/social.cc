@@ -13,6 +13,7 @@
 #include "daira/services/social_requests.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "services/feed_cache.h"
 #include "services/profile_cache.h"
 
 namespace daira::inline v0::services {
@@ -71,18 +72,26 @@ absl::Status ApplyDeltas(Connection& c, const std::map<int64_t, Delta>& deltas, 
       "UPDATE user_profiles SET "
       "followers_count = CASE WHEN followers_count + ? < 0 THEN 0 ELSE followers_count + ? END, "
       "following_count = CASE WHEN following_count + ? < 0 THEN 0 ELSE following_count + ? END, "
-      "updated_at = ? WHERE user_id = ?";
+      "updated_at = ? WHERE user_id = ? RETURNING followers_count";
+  std::vector<int64_t> users;             // cached profiles show these counters
+  std::vector<int64_t> readers;           // their followees changed: their cached feeds are stale
+  std::vector<int64_t> fell_below;        // now under the fan-out threshold (their readers' lists lack posts)
   for (const auto& [user, d] : deltas) {  // std::map: ascending user id
     if (d.followers == 0 && d.following == 0) continue;
-    DAIRA_RETURN_IF_ERROR(
-        c.Execute(kSql, {d.followers, d.followers, d.following, d.following, now, user}).status());
+    DAIRA_ASSIGN_OR_RETURN(ResultSet rs,
+                           c.Execute(kSql, {d.followers, d.followers, d.following, d.following, now, user}));
+    users.push_back(user);
+    if (d.following != 0) readers.push_back(user);
+    const int64_t threshold = deps.feed_cache.fanout_max_followers;
+    if (d.followers < 0 && !rs.empty() && rs.front().Int64(0) < threshold &&
+        rs.front().Int64(0) - d.followers >= threshold) {
+      fell_below.push_back(user);
+    }
   }
-  // The cached profiles show these counters: drop them once the transaction commits.
-  std::vector<int64_t> users;
-  for (const auto& [user, d] : deltas) {
-    if (d.followers != 0 || d.following != 0) users.push_back(user);
-  }
+  // All after the transaction commits.
   internal::InvalidateProfilesAfterCommit(deps, ctx, std::move(users));
+  internal::InvalidateFeedsAfterCommit(deps, ctx, std::move(readers));
+  internal::InvalidateFollowerFeedsAfterCommit(deps, ctx, std::move(fell_below));
   return absl::OkStatus();
 }
 

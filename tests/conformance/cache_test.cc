@@ -273,6 +273,41 @@ TEST_P(CacheTest, ListsPushRangeTrimRemove) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+TEST_P(CacheTest, ListPushExistingReachesOnlyExistingListsInOneRoundTrip) {
+  auto cache = Open();
+  ASSERT_NE(cache, nullptr);
+  ASSERT_OK(cache->ListPush("feed:10", std::vector<std::string>{"1"}));
+  ASSERT_OK(cache->ListPush("feed:12", std::vector<std::string>{"2"}));
+  ASSERT_OK_AND_ASSIGN(std::optional<milliseconds> ttl_before, cache->Ttl("feed:10"));
+  const std::vector<std::string> keys = {"feed:10", "feed:11", "feed:12"};
+  const int64_t before = cache->round_trips();
+  EXPECT_THAT(cache->ListPushExisting(keys, "9"), IsOkAndHolds(2));
+  EXPECT_EQ(cache->round_trips() - before, redis() ? 1 : 0);
+  EXPECT_THAT(cache->ListRange("feed:10", 0, -1), IsOkAndHolds(ElementsAre("9", "1")));
+  EXPECT_THAT(cache->ListRange("feed:12", 0, -1), IsOkAndHolds(ElementsAre("9", "2")));
+  // An absent list stays absent (fan-out reaches only cached readers) and TTLs are untouched.
+  EXPECT_THAT(cache->Get("feed:11"), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT(cache->ListRange("feed:11", 0, -1), IsOkAndHolds(ElementsAre()));
+  ASSERT_OK_AND_ASSIGN(std::optional<milliseconds> ttl_after, cache->Ttl("feed:10"));
+  ASSERT_TRUE(ttl_before.has_value() && ttl_after.has_value());
+  EXPECT_LE(*ttl_after, *ttl_before);
+  // The namespace's cap holds.
+  std::vector<std::string> many;
+  for (int i = 0; i < 1000; ++i) many.push_back(absl::StrCat(i));
+  ASSERT_OK(cache->ListPush("feed:13", many));
+  const std::vector<std::string> one = {"feed:13"};
+  EXPECT_THAT(cache->ListPushExisting(one, "new"), IsOkAndHolds(1));
+  ASSERT_OK_AND_ASSIGN(auto capped, cache->ListRange("feed:13", 0, -1));
+  ASSERT_EQ(capped.size(), 1000u);
+  EXPECT_EQ(capped.front(), "new");
+  EXPECT_EQ(capped.back(), "1");
+  // A plain value under one of the keys: FailedPrecondition naming it.
+  ASSERT_OK(cache->Set("feed:14", "x", minutes(1)));
+  const std::vector<std::string> clash = {"feed:14"};
+  EXPECT_THAT(cache->ListPushExisting(clash, "1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("feed:14")));
+}
+
 TEST_P(CacheTest, EightThreadsAgree) {
   auto cache = Open();
   ASSERT_NE(cache, nullptr);

@@ -96,6 +96,11 @@ class Cache {
                                                              int64_t stop) = 0;
   // Removes every occurrence of `value`; returns how many were removed.
   virtual absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) = 0;
+  // Prepends `value` to each list of `keys` that EXISTS (an absent key stays absent: fan-out reaches
+  // only readers whose list is cached) and trims it to the namespace's max_list_length; TTLs are left
+  // as they are. One round trip on Redis (a pipeline of LPUSHX + LTRIM). Returns how many lists took it.
+  virtual absl::StatusOr<int64_t> ListPushExisting(std::span<const std::string> keys,
+                                                   std::string_view value) = 0;
 
   // Network round trips made so far (each command, pipeline or script call is one); 0 for in-process
   // backends. Lets tests prove that a batch is one round trip, and `daira stats` show the traffic.
@@ -115,6 +120,14 @@ class Cache {
   // Deletes `keys` and marks them invalidated for loads already in flight (see ReadThrough). Call it
   // after the write committed (store::AfterCommit). Returns the Delete's status.
   absl::Status Invalidate(std::span<const std::string> keys);
+  // The in-process write generation of `key` (one of 1,024 stripes). A caller that fills a key from
+  // the database reads it before its load and compares after storing: when it moved, a write raced
+  // the load (BumpGeneration or Invalidate ran) and the filled value must be deleted.
+  uint64_t Generation(std::string_view key) { return GenerationOf(key).load(std::memory_order_acquire); }
+  // Marks a write to `keys` that does not delete them (a list push), for Generation's readers.
+  void BumpGeneration(std::span<const std::string> keys) {
+    for (const std::string& key : keys) GenerationOf(key).fetch_add(1, std::memory_order_acq_rel);
+  }
   // Loads `load` ran through ReadThrough (for tests: N concurrent misses → 1 load).
   int64_t read_through_loads() const { return loads_.load(std::memory_order_relaxed); }
 

@@ -109,6 +109,9 @@ struct PlatformOptions {
   bus::BusOptions bus{};
   // Rate limits (login attempts, post creation, the application's own endpoints).
   PlatformRateLimitOptions rate_limits{};
+  // The home feed's cache: fan-out on write, the large-account threshold, the rebuild depth
+  // (docs/cache.md, "Feed cache"). InvalidArgument at Open naming a field out of range.
+  services::FeedCacheOptions feed_cache{};
 };
 
 class Platform {

@@ -17,7 +17,9 @@
 //
 // The home feed is a pull-model query (see docs/services/feed.md for its shape): for each followee it
 // walks posts(author_id, id DESC) for at most limit+1 rows and merges, so its cost grows with the
-// number of followees, not with their post counts. A cache layer with fan-out on write sits above it.
+// number of followees, not with their post counts. With a cache (ServiceDeps::cache) Home reads through
+// a per-reader list of candidate ids kept by fan-out on write, and returns exactly what the database
+// path returns (docs/cache.md, "Feed cache"; options in daira/services/feed_options.h).
 //
 // Thread-safety: a Feed object is stateless beyond its ServiceDeps; safe from any number of threads.
 #pragma once

@@ -12,12 +12,13 @@
 // every service built from it and are themselves thread-safe.
 #pragma once
 
-#include "daira/cache/cache.h"
 #include "daira/blob/store.h"
+#include "daira/cache/cache.h"
 #include "daira/core/clock.h"
 #include "daira/core/id.h"
 #include "daira/query/cursor.h"
 #include "daira/ratelimit/rate_limiter.h"
+#include "daira/services/feed_options.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0::services {
@@ -39,6 +40,8 @@ struct ServiceDeps {
   // "<identifier>|<ip>", Content::CreatePost "post.create" with the author id — each only when the
   // limiter has a limit for it; refused → ResourceExhausted with a retry-after payload. null: none.
   ratelimit::RateLimiter* rate_limiter = nullptr;
+  // The home feed's use of `cache` (fan-out on write, rebuild depth, the large-account threshold).
+  FeedCacheOptions feed_cache{};
 
   const Clock& clock_or_default() const { return clock != nullptr ? *clock : *Clock::System(); }
   IdGenerator& ids_or_default() const { return ids != nullptr ? *ids : *IdGenerator::Default(); }

@@ -413,6 +413,26 @@ absl::StatusOr<int64_t> MemoryCache::ListRemove(std::string_view key, std::strin
   return removed;
 }
 
+absl::StatusOr<int64_t> MemoryCache::ListPushExisting(std::span<const std::string> keys,
+                                                      std::string_view value) {
+  int64_t pushed = 0;
+  const int64_t now = NowMicros();
+  for (const std::string& key : keys) {
+    const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.Find(key, now);
+    if (it == s.lru.end()) continue;
+    if (!it->is_list) return WrongType("list push existing", key, "list");
+    it->list.emplace_front(value);
+    if (max_len > 0 && static_cast<int64_t>(it->list.size()) > max_len) it->list.resize(max_len);
+    stats().Add(key, Counter::kSet);
+    s.Resize(it);
+    ++pushed;
+  }
+  return pushed;
+}
+
 int64_t MemoryCache::bytes_used() const {
   int64_t total = 0;
   for (const auto& s : shards_) {

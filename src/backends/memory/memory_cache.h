@@ -68,6 +68,8 @@ class MemoryCache final : public cache::Cache {
   absl::Status ListPush(std::string_view key, std::span<const std::string> values,
                         std::chrono::milliseconds ttl) override;
   absl::Status ListTrim(std::string_view key, int64_t max_length) override;
+  absl::StatusOr<int64_t> ListPushExisting(std::span<const std::string> keys,
+                                           std::string_view value) override;
   absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
                                                      int64_t stop) override;
   absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;

@@ -320,6 +320,37 @@ absl::StatusOr<int64_t> RedisCache::ListRemove(std::string_view key, std::string
   return static_cast<int64_t>(reply.integer);
 }
 
+absl::StatusOr<int64_t> RedisCache::ListPushExisting(std::span<const std::string> keys,
+                                                     std::string_view value) {
+  if (keys.empty()) return int64_t{0};
+  const int64_t cap = policy().For(cache::Policy::NamespaceOf(keys.front())).max_list_length;
+  // LPUSHX creates nothing; the LTRIM of an absent key is a no-op. One pipeline: one round trip.
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(keys.size() * 2);
+  for (const std::string& key : keys) {
+    commands.push_back({"LPUSHX", K(key), std::string(value)});
+    if (cap > 0) commands.push_back({"LTRIM", K(key), "0", absl::StrCat(cap - 1)});
+  }
+  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
+  if (!lease.ok()) return Failed(keys.front(), lease.status());
+  round_trips_.fetch_add(1, std::memory_order_relaxed);
+  absl::StatusOr<std::vector<RedisReply>> replies = (*lease)->Pipeline(commands);
+  if (!replies.ok()) return Failed(keys.front(), replies.status());
+  const size_t per_key = cap > 0 ? 2 : 1;
+  int64_t pushed = 0;
+  for (size_t i = 0; i < keys.size() && i * per_key < replies->size(); ++i) {
+    const RedisReply& r = (*replies)[i * per_key];
+    if (r.IsError()) {
+      return Failed(keys[i], ErrorReplyStatus(absl::StrCat("list push existing: key '", keys[i], "'"), r));
+    }
+    if (r.integer > 0) {
+      ++pushed;
+      stats().Add(keys[i], Counter::kSet);
+    }
+  }
+  return pushed;
+}
+
 absl::StatusOr<int64_t> RedisCache::DeleteEverythingUnderPrefix() {
   if (prefix_.empty()) {
     return absl::FailedPreconditionError("redis cache: delete under prefix: the cache has no ?prefix=");

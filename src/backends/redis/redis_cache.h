@@ -57,6 +57,8 @@ class RedisCache final : public cache::Cache {
   absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
                                                      int64_t stop) override;
   absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;
+  absl::StatusOr<int64_t> ListPushExisting(std::span<const std::string> keys,
+                                           std::string_view value) override;
   int64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
 
   // Deletes every key under this cache's prefix (SCAN + DEL, never FLUSHDB); FailedPrecondition when

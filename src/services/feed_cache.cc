@@ -1,0 +1,275 @@
+// The home feed's cache: per-reader lists of candidate post ids, fan-out on write, certified reads.
+#include "services/feed_cache.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "daira/core/logging.h"
+#include "daira/core/status.h"
+#include "daira/store/open_transaction.h"
+#include "services/content_internal.h"
+
+namespace daira::inline v0::services::internal {
+namespace {
+
+// Cache fills read the primary on Postgres: a lagging replica must not leave a committed post out of
+// a list that fan-out will never revisit. SQLite has one file (and a read must not take the writer).
+store::Access FillAccess(const ServiceDeps& deps) {
+  return deps.db->backend() == store::Backend::kPostgres ? store::Access::kWrite : store::Access::kRead;
+}
+
+std::optional<int64_t> ParseId(std::string_view text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end || v < 0) return std::nullopt;
+  return v;
+}
+
+// Up to `depth` newest posts by the reader's ACTIVE followees and the reader, whatever their status,
+// visibility, blocks or mutes (those are applied at read time, so a later unmute, unblock, restore or
+// visibility change needs no rebuild).
+std::string RebuildSql(store::Backend backend, int64_t depth) {
+  const std::string authors =
+      "WITH a (author_id) AS (SELECT f.followee_id FROM follows f WHERE f.follower_id = ? AND f.status = "
+      "'ACTIVE'"
+      " UNION ALL SELECT ?) ";
+  const std::string walk =
+      absl::StrCat("x.author_id = a.author_id ORDER BY x.author_id ASC, x.id DESC LIMIT ", depth);
+  if (backend == store::Backend::kPostgres) {
+    return absl::StrCat(authors, "SELECT p.id FROM a CROSS JOIN LATERAL (SELECT x.id FROM posts x WHERE ",
+                        walk, ") p ORDER BY p.id DESC LIMIT ", depth);
+  }
+  return absl::StrCat(authors,
+                      "SELECT p.id FROM a JOIN posts p ON p.id IN (SELECT x.id FROM posts x INDEXED BY "
+                      "posts_author_idx WHERE ",
+                      walk, ") ORDER BY p.id DESC LIMIT ", depth);
+}
+
+// The listed ids (padded to `slots` with 0, which is no post's id) that are visible on the viewer's
+// home feed now, merged with the walk of the large followees (never fanned out); newest first.
+// Parameters: HomeAuthorsCte's, the ids, bound, viewer, fanout_max_followers, HomeAuthorWalk's.
+std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch) {
+  std::string in;
+  in.reserve(slots * 2);
+  for (size_t i = 0; i < slots; ++i) absl::StrAppend(&in, i == 0 ? "?" : ",?");
+  return absl::StrCat(
+      HomeAuthorsCte(), "SELECT ", PostColumns("p"), " FROM posts p WHERE p.id IN (", in,
+      ") AND p.id < ? AND p.author_id IN (SELECT author_id FROM a) AND p.status = 'ACTIVE'"
+      " AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) UNION ",
+      HomeAuthorWalk(backend,
+                     "a JOIN user_profiles big ON big.user_id = a.author_id AND big.followers_count >= ?",
+                     /*backward=*/false, fetch),
+      " ORDER BY id DESC LIMIT ", fetch);
+}
+
+// Statement shapes are bucketed (8, 16, 32, ...) so prepared statements are reused.
+size_t Slots(size_t n) {
+  size_t s = 8;
+  while (s < n) s *= 2;
+  return s;
+}
+
+void Invalidate(cache::Cache* cache, std::vector<std::string> keys) {
+  if (keys.empty()) return;
+  absl::Status st = cache->Invalidate(keys);
+  if (!st.ok()) Log(LogLevel::kDebug, "feed", absl::StrCat("feed invalidation failed: ", st.message()));
+}
+
+std::atomic<int64_t> served_from_list{0};
+std::atomic<int64_t> fell_back{0};
+
+}  // namespace
+
+FeedCacheCounts FeedCacheCounters() {
+  return {.served_from_list = served_from_list.load(std::memory_order_relaxed),
+          .fell_back = fell_back.load(std::memory_order_relaxed)};
+}
+
+void CountFeedPage(bool from_list) {
+  (from_list ? served_from_list : fell_back).fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string FeedKey(int64_t user_id) { return absl::StrCat("feed:", user_id); }
+
+bool FeedCacheOn(const ServiceDeps& deps) { return deps.cache != nullptr && deps.feed_cache.enabled; }
+
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries) {
+  FeedList out;
+  bool sentinel = false;
+  out.ids.reserve(entries.size());
+  for (const std::string& e : entries) {
+    if (!e.empty() && e.front() == 'f') {
+      std::optional<int64_t> floor = ParseId(std::string_view(e).substr(1));
+      if (!floor) return std::nullopt;
+      out.floor = sentinel ? std::max(out.floor, *floor) : *floor;
+      sentinel = true;
+      continue;
+    }
+    std::optional<int64_t> id = ParseId(e);
+    if (!id) return std::nullopt;
+    out.ids.push_back(*id);
+  }
+  std::sort(out.ids.begin(), out.ids.end(), std::greater<>());
+  out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
+  // Without its sentinel (trimmed off by the list cap) a list is whole down to its oldest id.
+  if (!sentinel) out.floor = out.ids.empty() ? 0 : out.ids.back();
+  return out;
+}
+
+absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, int64_t viewer) {
+  cache::Cache& cache = *deps.cache;
+  const std::string key = FeedKey(viewer);
+  absl::StatusOr<std::vector<std::string>> cached = cache.ListRange(key, 0, -1);
+  if (!cached.ok()) return std::optional<FeedList>();  // the cache is down: the database answers
+  if (!cached->empty()) {
+    if (std::optional<FeedList> list = ParseFeedList(*cached)) return list;
+    Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' does not parse; rebuilding it"));
+  }
+
+  // Rebuild. A fan-out or invalidation of this key while we read bumps its generation: then the list
+  // we stored may lack that post, so it is dropped and this read goes to the database.
+  const uint64_t generation = cache.Generation(key);
+  const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
+  RequestContext fresh;
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+                           return c.Execute(RebuildSql(deps.db->backend(), depth), {viewer, viewer});
+                         }));
+  FeedList list;
+  list.ids.reserve(rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) list.ids.push_back(rs.row(i).Int64(0));
+  list.floor = static_cast<int64_t>(list.ids.size()) < depth || list.ids.empty() ? 0 : list.ids.back();
+  // Pushed oldest first, so the newest ends up first and the sentinel last.
+  std::vector<std::string> values;
+  values.reserve(list.ids.size() + 1);
+  values.push_back(absl::StrCat("f", list.floor));
+  for (auto it = list.ids.rbegin(); it != list.ids.rend(); ++it) values.push_back(absl::StrCat(*it));
+  const std::string keys[] = {key};
+  if (!cache.Delete(keys).ok() || !cache.ListPush(key, values).ok()) return std::optional<FeedList>();
+  if (cache.Generation(key) != generation) {
+    cache.Delete(keys).IgnoreError();
+    return std::optional<FeedList>();
+  }
+  return std::optional<FeedList>(std::move(list));
+}
+
+absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
+                                                               const FeedList& list, int64_t viewer,
+                                                               int64_t now, int64_t bound, int64_t fetch) {
+  // The listed ids below the page's bound, newest first.
+  const auto first = std::upper_bound(list.ids.begin(), list.ids.end(), bound, std::greater<>());
+  const size_t available = static_cast<size_t>(list.ids.end() - first);
+  const size_t small = std::min<size_t>(available, std::max<size_t>(static_cast<size_t>(fetch) * 4, 64));
+  for (size_t n : {small, available}) {
+    // Every listed post in [covered_low, bound) is among the n ids sent; the large accounts' walk is
+    // whole below `bound`. So the first `fetch` rows are the home feed's when they stay at or above it.
+    const int64_t covered_low = n == available ? list.floor : std::max(list.floor, *(first + (n - 1)));
+    const size_t slots = Slots(n);
+    std::vector<store::Value> params = {viewer, viewer, viewer, viewer, now, viewer};
+    params.reserve(params.size() + slots + 5);
+    for (size_t i = 0; i < slots; ++i) params.emplace_back(i < n ? *(first + i) : int64_t{0});
+    params.insert(params.end(), {bound, viewer, deps.feed_cache.fanout_max_followers, viewer, bound});
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                           c.Execute(ListedPageSql(deps.db->backend(), slots, fetch), params));
+    const size_t got = rs.size();
+    if (got == static_cast<size_t>(fetch) && rs.row(got - 1).Int64("id") >= covered_low) return rs;
+    if (got < static_cast<size_t>(fetch) && covered_low == 0) return rs;
+    if (n == available) break;
+  }
+  return std::optional<store::ResultSet>();
+}
+
+void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64_t author_id,
+                       int64_t post_id) {
+  if (!FeedCacheOn(deps)) return;
+  store::AfterCommit(ctx, [deps, author_id, post_id] {
+    RequestContext fresh;
+    absl::StatusOr<std::vector<std::string>> keys = store::WithConnection(
+        *deps.db, fresh, FillAccess(deps),
+        [&](store::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+          DAIRA_ASSIGN_OR_RETURN(
+              store::ResultSet count,
+              c.Execute("SELECT followers_count FROM user_profiles WHERE user_id = ?", {author_id}));
+          std::vector<std::string> out;
+          // A large account: its readers merge its posts at read time.
+          if (!count.empty() && count.front().Int64(0) >= deps.feed_cache.fanout_max_followers) return out;
+          DAIRA_ASSIGN_OR_RETURN(
+              store::ResultSet followers,
+              c.Execute("SELECT follower_id FROM follows WHERE followee_id = ? AND status = 'ACTIVE'",
+                        {author_id}));
+          out.reserve(followers.size() + 1);
+          out.push_back(FeedKey(author_id));
+          for (size_t i = 0; i < followers.size(); ++i) out.push_back(FeedKey(followers.row(i).Int64(0)));
+          return out;
+        });
+    if (!keys.ok()) {
+      Log(LogLevel::kWarning, "feed",
+          absl::StrCat("fan-out of post ", post_id, " could not read the followers of ", author_id,
+                       "; their cached feeds may lack it until they expire: ", keys.status().message()));
+      return;
+    }
+    if (keys->empty()) return;
+    deps.cache->BumpGeneration(*keys);
+    absl::StatusOr<int64_t> pushed = deps.cache->ListPushExisting(*keys, absl::StrCat(post_id));
+    if (!pushed.ok()) Invalidate(deps.cache, *std::move(keys));  // best effort: a missing list is rebuilt
+  });
+}
+
+void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                std::vector<int64_t> readers) {
+  if (!FeedCacheOn(deps) || readers.empty()) return;
+  std::vector<std::string> keys;
+  keys.reserve(readers.size());
+  for (int64_t r : readers) keys.push_back(FeedKey(r));
+  cache::Cache* cache = deps.cache;
+  store::AfterCommit(ctx, [cache, keys = std::move(keys)]() mutable { Invalidate(cache, std::move(keys)); });
+}
+
+void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                        std::vector<int64_t> authors) {
+  if (!FeedCacheOn(deps) || authors.empty()) return;
+  store::AfterCommit(ctx, [deps, authors = std::move(authors)] {
+    RequestContext fresh;
+    std::vector<std::string> keys;
+    for (int64_t author : authors) {
+      keys.push_back(FeedKey(author));
+      absl::StatusOr<store::ResultSet> followers =
+          store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+            return c.Execute("SELECT follower_id FROM follows WHERE followee_id = ? AND status = 'ACTIVE'",
+                             {author});
+          });
+      if (!followers.ok()) {
+        Log(LogLevel::kWarning, "feed",
+            absl::StrCat("could not read the followers of ", author,
+                         " to drop their cached feeds: ", followers.status().message()));
+        continue;
+      }
+      for (size_t i = 0; i < followers->size(); ++i) keys.push_back(FeedKey(followers->row(i).Int64(0)));
+    }
+    Invalidate(deps.cache, std::move(keys));
+  });
+}
+
+}  // namespace daira::inline v0::services::internal
+
+namespace daira::inline v0::services {
+
+absl::Status FeedCacheOptions::Validate() const {
+  if (fanout_max_followers <= 0) {
+    return InvalidField("feed cache options", "fanout_max_followers",
+                        absl::StrCat("must be > 0 (got ", fanout_max_followers, ")"));
+  }
+  if (rebuild_depth < 1 || rebuild_depth > 1000) {
+    return InvalidField("feed cache options", "rebuild_depth",
+                        absl::StrCat("must be in 1..1000 (got ", rebuild_depth, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace daira::inline v0::services

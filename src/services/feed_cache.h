@@ -1,0 +1,72 @@
+// The home feed's cache (internal to services; docs/cache.md, "Feed cache"): each reader's `feed:{id}`
+// list of candidate post ids, filled from the database on first read, pushed to by fan-out on write
+// after a post commits, and read back through ONE statement that applies today's visibility rules to
+// the listed ids and merges the recent posts of large accounts (never fanned out).
+//
+// The list's contract: every post by a followee (or the reader) that is not a large account, with an
+// id at or above the list's floor, is in it. Entries are ids (newest first) and one sentinel "f<floor>"
+// at the tail (floor 0: the list holds everything). A page whose rows cannot be certified from the
+// list (it reaches below the floor) is read from the database, so the cached answer always equals the
+// database path's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "daira/core/request_context.h"
+#include "daira/services/service_deps.h"
+#include "daira/store/connection.h"
+#include "daira/store/result_set.h"
+
+namespace daira::inline v0::services::internal {
+
+// "feed:<id>".
+std::string FeedKey(int64_t user_id);
+// Whether the home feed uses the cache (a cache is wired and FeedCacheOptions::enabled).
+bool FeedCacheOn(const ServiceDeps& deps);
+
+struct FeedList {
+  std::vector<int64_t> ids;  // newest first, unique
+  int64_t floor = 0;         // posts with id >= floor are all listed (0: everything is)
+};
+// Parses a list as the cache holds it; nullopt when an entry is not an id or a sentinel.
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries);
+
+// The reader's list: from the cache, or rebuilt from the database (primary on Postgres) and stored.
+// nullopt when the cache cannot serve it now (unreachable, or a write raced the rebuild): the caller
+// reads the database.
+absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, int64_t viewer);
+
+// The rows (PostColumns, newest first, at most `fetch`) of the home page below `bound` served from
+// `list`, or nullopt when they cannot be certified from it (the caller runs HomeFeedSql instead).
+absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
+                                                               const FeedList& list, int64_t viewer,
+                                                               int64_t now, int64_t bound, int64_t fetch);
+
+// Home pages served from a list, and pages that fell back to the database (the list could not certify
+// them, or the cache could not serve a list), since the process started.
+struct FeedCacheCounts {
+  int64_t served_from_list = 0;
+  int64_t fell_back = 0;
+};
+FeedCacheCounts FeedCacheCounters();
+void CountFeedPage(bool served_from_list);
+
+// After the request's transaction commits (at once without one; never after a rollback):
+// pushes `post_id` onto the cached lists of `author`'s ACTIVE followers and the author's own, unless
+// the author has at least fanout_max_followers followers. A no-op without the feed cache.
+void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64_t author_id,
+                       int64_t post_id);
+// Drops these readers' lists after commit (their followees changed: a new followee's older posts are
+// in no list).
+void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                std::vector<int64_t> readers);
+// Drops the lists of every ACTIVE follower of these authors, and their own, after commit: the authors
+// fell below fanout_max_followers, so posts they wrote above it are in no list.
+void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                        std::vector<int64_t> authors);
+
+}  // namespace daira::inline v0::services::internal
