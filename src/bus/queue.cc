@@ -272,7 +272,8 @@ absl::StatusOr<int64_t> Queue::Clean(const RequestContext& ctx, std::string_view
 
 absl::StatusOr<int64_t> Queue::RelayOutbox(const RequestContext& ctx, int limit) {
   if (limit < 1 || limit > 10000) {
-    return InvalidField("bus: relay outbox", "limit", "must be in [1, 10000] (got " + std::to_string(limit) + ")");
+    return InvalidField("bus: relay outbox", "limit",
+                        "must be in [1, 10000] (got " + std::to_string(limit) + ")");
   }
   return DoRelayOutbox(ctx, limit);
 }

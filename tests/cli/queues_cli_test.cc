@@ -147,15 +147,16 @@ TEST_F(QueuesCliTest, WorkerDrainRelaysTheOutboxOfARedisBusFirst) {
   // A committed outbox row no relay has moved yet (its process died after the commit).
   RequestContext ctx;
   ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
-  ASSERT_OK(db->Execute(ctx,
-                        "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) "
-                        "VALUES (?, ?, ?, ?, 0, ?)",
-                        {int64_t{7}, std::string("bus:webhooks.deliver"),
-                         store::Value::Json(R"({"queue":"webhooks.deliver","name":"hook","payload":"{\"n\":1}",)"
-                                            R"("priority":0,"run_at":0,"max_attempts":1,"idempotency_key":"",)"
-                                            R"("group_key":""})"),
-                         std::string("req-1"), int64_t{1}})
-                .status());
+  ASSERT_OK(
+      db->Execute(ctx,
+                  "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) "
+                  "VALUES (?, ?, ?, ?, 0, ?)",
+                  {int64_t{7}, std::string("bus:webhooks.deliver"),
+                   store::Value::Json(R"({"queue":"webhooks.deliver","name":"hook","payload":"{\"n\":1}",)"
+                                      R"("priority":0,"run_at":0,"max_attempts":1,"idempotency_key":"",)"
+                                      R"("group_key":""})"),
+                   std::string("req-1"), int64_t{1}})
+          .status());
   Ran w = Run("worker webhooks.deliver --drain --bus '" + bus_url + "' --exec 'cat >/dev/null'");
   ASSERT_EQ(w.code, 0) << w.err;
   EXPECT_THAT(w.out, HasSubstr("completed 1  failed 0"));

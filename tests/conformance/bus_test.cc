@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "backends/redis/redis_connection.h"
+#include "cache_test_support.h"
 #include "daira/bus/queue.h"
 #include "daira/bus/worker_pool.h"
 #include "daira/core/clock.h"
@@ -22,8 +24,6 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "backends/redis/redis_connection.h"
-#include "cache_test_support.h"
 #include "private_redis.h"
 #include "status_matchers.h"
 #include "test_backends.h"
@@ -67,7 +67,8 @@ class BusTest : public ::testing::TestWithParam<std::string> {
     const bool own_store = GetParam() == "memory" || GetParam() == "redis";
     ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(own_store ? "sqlite" : GetParam()));
     if (GetParam() == "redis") {
-      ASSERT_FALSE(testing::RedisTestUrl().empty()) << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
+      ASSERT_FALSE(testing::RedisTestUrl().empty())
+          << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
       redis_url_ = redis_prefixes_.RedisUrl();  // a fresh key prefix, every key under it deleted afterwards
     }
     ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(db()));
@@ -524,8 +525,8 @@ TEST_P(BusTest, ABlockedNextIsWokenByAnEnqueue) {
   EXPECT_EQ(got->id, id);
 }
 
-// Backends with a cross-instance wake-up signal (Postgres NOTIFY, Redis wake lists) claim this; the others see another
-// instance's jobs within idle_recheck (docs/bus.md), so the suite is instantiated for them alone.
+// Backends with a cross-instance wake-up signal (Postgres NOTIFY, Redis wake lists) claim this; the others
+// see another instance's jobs within idle_recheck (docs/bus.md), so the suite is instantiated for them alone.
 class BusWakeTest : public BusTest {};
 
 TEST_P(BusWakeTest, AnotherInstanceIsWokenAcrossConnections) {
@@ -678,8 +679,8 @@ int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Durable backends shared by processes (QueueTraits::cross_process: sqlite, postgres, redis) claim these; memory:
-// is in-process only by design, so the suite is instantiated for the others alone.
+// Durable backends shared by processes (QueueTraits::cross_process: sqlite, postgres, redis) claim these;
+// memory: is in-process only by design, so the suite is instantiated for the others alone.
 class BusCrossProcessTest : public BusTest {};
 
 TEST_P(BusCrossProcessTest, AWorkerProcessKilledMidJobIsRedoneAndItsLateCompletionRefused) {
@@ -796,7 +797,8 @@ TEST_F(BusRedisRestartTest, AKilledWorkerIsRedoneAfterARedisRestartAndItsLateCom
   EXPECT_THAT((*redo)->errors[0].worker, HasSubstr("child:"));
   bus::Job ghost = **redo;
   ghost.lease_token = token;
-  EXPECT_THAT(q2->Complete(ctx_, ghost), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  EXPECT_THAT(q2->Complete(ctx_, ghost),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
   ASSERT_OK(q2->Complete(ctx_, **redo));
   ASSERT_OK_AND_ASSIGN(bus::Job done, q2->Get(ctx_, job.id));
   EXPECT_EQ(done.state, bus::JobState::kCompleted);
@@ -871,8 +873,9 @@ std::vector<std::string> BackendsWhere(bool (*keep)(const std::string&)) {
 INSTANTIATE_TEST_SUITE_P(Bus, BusCrossProcessTest,
                          ::testing::ValuesIn(BackendsWhere([](const std::string& b) { return b != "memory"; })),
                          testing::BackendName());
-INSTANTIATE_TEST_SUITE_P(Bus, BusWakeTest,
-                         ::testing::ValuesIn(BackendsWhere([](const std::string& b) { return b == "postgres" || b == "redis"; })),
+INSTANTIATE_TEST_SUITE_P(Bus, BusWakeTest, ::testing::ValuesIn(BackendsWhere([](const std::string& b) {
+                           return b == "postgres" || b == "redis";
+                         })),
                          testing::BackendName());
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BusWakeTest);  // no Postgres outside CI: the banner says so
 

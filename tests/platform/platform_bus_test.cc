@@ -3,10 +3,10 @@
 
 #include <string>
 
+#include "cache_test_support.h"
 #include "daira/platform/platform.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "cache_test_support.h"
 #include "private_redis.h"
 #include "status_matchers.h"
 #include "test_backends.h"
@@ -89,9 +89,9 @@ TEST_P(PlatformBusTest, ARedisBusEnqueuesThroughTheDatabasesOutbox) {
   EXPECT_EQ(platform->bus().Name(), "redis");
   int64_t job_id = 0;
   ASSERT_OK(platform->database().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
-    DAIRA_ASSIGN_OR_RETURN(
-        auto user, platform->accounts().Register(
-                       ctx_, {.email = "b@x.io", .username = "bob", .password = "correct horse 42"}));
+    DAIRA_ASSIGN_OR_RETURN(auto user,
+                           platform->accounts().Register(
+                               ctx_, {.email = "b@x.io", .username = "bob", .password = "correct horse 42"}));
     bus::EnqueueRequest r;
     r.queue = "notification.email";
     r.payload = "{\"user\":" + std::to_string(user.id.value) + "}";
@@ -102,7 +102,8 @@ TEST_P(PlatformBusTest, ARedisBusEnqueuesThroughTheDatabasesOutbox) {
   // Relayed after the commit: the job is in Redis under the id Enqueue returned; the outbox is empty.
   ASSERT_OK_AND_ASSIGN(bus::Job job, platform->bus().Get(ctx_, job_id));
   EXPECT_EQ(job.queue, "notification.email");
-  ASSERT_OK_AND_ASSIGN(store::ResultSet rs, platform->database().Execute(ctx_, "SELECT COUNT(*) FROM outbox"));
+  ASSERT_OK_AND_ASSIGN(store::ResultSet rs,
+                       platform->database().Execute(ctx_, "SELECT COUNT(*) FROM outbox"));
   EXPECT_EQ(rs.front().Int64(0), 0);
   ASSERT_OK(platform->Close());
 }
