@@ -182,6 +182,26 @@ TEST_P(BusOutboxTest, TheRelayThreadDeliversWhatTheCommitCouldNot) {
   threaded->Close();  // stops the relay thread
 }
 
+TEST_P(BusOutboxTest, ARowWhoseIdAnotherJobTookIsEnqueuedUnderAFreshIdNotDropped) {
+  const int64_t first = EnqueueCommitted(R"({"n":"first"})");  // relayed, its row deleted
+  // Another process's row with the same id (two id generators that met), so another nonce.
+  ASSERT_OK(
+      db().Execute(ctx_,
+                   "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) "
+                   "VALUES (?, ?, ?, ?, 0, ?)",
+                   {first, std::string("bus:feed.fanout"),
+                    store::Value::Json(R"({"queue":"feed.fanout","name":"x","payload":"{\"n\":\"second\"}",)"
+                                       R"("priority":0,"run_at":0,"max_attempts":1,"idempotency_key":"",)"
+                                       R"("group_key":"","nonce":"12345"})"),
+                    std::string(""), int64_t{1}})
+          .status());
+  ASSERT_OK_AND_ASSIGN(int64_t relayed, q().RelayOutbox(ctx_));
+  EXPECT_EQ(relayed, 1);
+  EXPECT_EQ(Waiting(), 2);  // not taken for a re-send of the first
+  ASSERT_OK_AND_ASSIGN(bus::Job kept, q().Get(ctx_, first));
+  EXPECT_THAT(kept.payload, HasSubstr("first"));
+}
+
 TEST_P(BusOutboxTest, ARowOfAnUnknownQueueIsSetAsideNotRelayedForever) {
   ASSERT_OK(db().Execute(ctx_,
                          "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) "

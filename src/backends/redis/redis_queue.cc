@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -76,16 +77,25 @@ const RedisScript& Script(std::string_view body) {
   return *s;
 }
 
-// ARGV: now, then per job (11 fields): id ("" = assign), queue, name, payload, priority, run_at,
-// max_attempts, idempotency key, group, correlation id, dedup window µs. Returns {id, deduplicated}...
+// ARGV: now, then per job (12 fields): id ("" = assign), queue, name, payload, priority, run_at,
+// max_attempts, idempotency key, group, correlation id, dedup window µs, nonce. Returns {id, deduplicated}...
+// A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
+// the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
+// gets a fresh id instead of being dropped.
 constexpr std::string_view kEnqueue = R"lua(
 local now = tonumber(ARGV[1])
 local out = {}
 local woke = {}
-for i = 2, #ARGV, 11 do
-  local id, q, ikey = ARGV[i], ARGV[i + 1], ARGV[i + 7]
+for i = 2, #ARGV, 12 do
+  local id, q, ikey, nonce = ARGV[i], ARGV[i + 1], ARGV[i + 7], ARGV[i + 11]
   local dup = nil
-  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then dup = id end  -- a re-sent outbox row
+  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
+    if nonce ~= '' and redis.call('HGET', JK(id), 'nonce') == nonce then
+      dup = id  -- a re-sent outbox row
+    else
+      id = ''
+    end
+  end
   if not dup and ikey ~= '' then
     local v = redis.call('HGET', QK(q, 'keys'), ikey)
     if v then
@@ -106,7 +116,7 @@ for i = 2, #ARGV, 11 do
                'priority', ARGV[i + 4], 'state', 'WAITING', 'run_at', ARGV[i + 5], 'attempt', '0',
                'max_attempts', ARGV[i + 6], 'ikey', ikey, 'group', ARGV[i + 8], 'corr', ARGV[i + 9],
                'owner', '', 'lease_exp', '0', 'token', '0', 'progress', '', 'result', '',
-               'created', ARGV[1], 'updated', ARGV[1], 'finished', '0')
+               'created', ARGV[1], 'updated', ARGV[1], 'finished', '0', 'nonce', nonce)
     redis.call('ZADD', QK(q, 'delayed'), ARGV[i + 5], id)
     if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. ARGV[1]) end
     out[#out + 1] = id
@@ -313,6 +323,12 @@ return n
 )lua";
 
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
+
+// A random tag telling a re-sent outbox row (same tag) from another job that got the same id.
+std::string Nonce() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::to_string(rng() >> 1);
+}
 int64_t UsOf(milliseconds d) { return d.count() * 1000; }
 
 absl::Status Unexpected(std::string_view op, const RedisReply& r) {
@@ -505,6 +521,7 @@ absl::StatusOr<int64_t> RedisQueue::DoRelayOutbox(const RequestContext& ctx, int
         requests.reserve(rs.size());
         std::vector<NewJob> jobs;
         std::vector<int64_t> ids, rejected;
+        std::vector<std::string> nonces;
         for (size_t i = 0; i < rs.size(); ++i) {
           const store::Row row = rs.row(i);
           const int64_t id = row.Int64("id");
@@ -532,6 +549,7 @@ absl::StatusOr<int64_t> RedisQueue::DoRelayOutbox(const RequestContext& ctx, int
           r.priority = static_cast<int>(integer("priority"));
           r.idempotency_key = text("idempotency_key");
           r.group_key = text("group_key");
+          nonces.push_back(text("nonce"));
           requests.push_back(std::move(r));
           jobs.push_back({.request = nullptr,
                           .max_attempts = static_cast<int>(integer("max_attempts")),
@@ -541,7 +559,7 @@ absl::StatusOr<int64_t> RedisQueue::DoRelayOutbox(const RequestContext& ctx, int
         }
         for (size_t i = 0; i < jobs.size(); ++i) jobs[i].request = &requests[i];
         // Redis first: a row is deleted only once Redis acknowledged its job (the script returned).
-        if (!jobs.empty()) DAIRA_RETURN_IF_ERROR(EnqueueNow(&ctx, jobs, ids).status());
+        if (!jobs.empty()) DAIRA_RETURN_IF_ERROR(EnqueueNow(&ctx, jobs, ids, nonces).status());
         if (relay_fault_) DAIRA_RETURN_IF_ERROR(relay_fault_());
         auto in_list = [](const std::vector<int64_t>& list, std::vector<store::Value>& params) {
           std::string marks;
@@ -591,11 +609,11 @@ absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestCon
   return r;
 }
 
-absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(const RequestContext* ctx,
-                                                                       const std::vector<NewJob>& jobs,
-                                                                       const std::vector<int64_t>& ids) {
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
+    const RequestContext* ctx, const std::vector<NewJob>& jobs, const std::vector<int64_t>& ids,
+    const std::vector<std::string>& nonces) {
   std::vector<std::string> args;
-  args.reserve(1 + jobs.size() * 11);
+  args.reserve(1 + jobs.size() * 12);
   args.push_back(std::to_string(Us(clock().Now())));
   for (size_t i = 0; i < jobs.size(); ++i) {
     const NewJob& nj = jobs[i];
@@ -611,6 +629,7 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(const Req
     args.push_back(r.group_key);
     args.push_back(nj.correlation_id);
     args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
+    args.push_back(nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
   if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
@@ -622,6 +641,11 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(const Req
     out.push_back(
         {.id = id.type == RedisReply::Type::kInteger ? static_cast<int64_t>(id.integer) : ToInt(id.str),
          .deduplicated = reply.elements[2 * i + 1].integer == 1});
+    if (!ids.empty() && out.back().id != ids[i]) {
+      Log(LogLevel::kWarning, "bus",
+          "redis bus: job id " + std::to_string(ids[i]) + " was taken by another job; enqueued as " +
+              std::to_string(out.back().id));
+    }
   }
   wakes_.fetch_add(1);
   cv_.notify_all();
@@ -685,6 +709,8 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::WriteOutbox(const Re
         .String(r.idempotency_key)
         .Key("group_key")
         .String(r.group_key)
+        .Key("nonce")
+        .String(Nonce())
         .EndObject();
     params.insert(params.end(),
                   {store::Value(id), store::Value("bus:" + r.queue), store::Value::Json(w.Take()),

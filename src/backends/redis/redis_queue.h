@@ -101,7 +101,8 @@ class RedisQueue final : public bus::Queue {
                                  const std::vector<std::string>& args);
   absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
                                                              const std::vector<NewJob>& jobs,
-                                                             const std::vector<int64_t>& ids);
+                                                             const std::vector<int64_t>& ids,
+                                                             const std::vector<std::string>& nonces = {});
 
   absl::StatusOr<std::vector<bus::EnqueueResult>> WriteOutbox(const RequestContext& ctx,
                                                               const std::vector<NewJob>& jobs);
