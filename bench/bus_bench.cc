@@ -8,12 +8,17 @@
 //                             UPDATE … RETURNING claim + DELETE (autocommit), on the same file settings
 //   BM_RawPgSkipLocked        plain libpq: INSERT 1,000 rows in one statement, then per job
 //                             UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING + DELETE
+//   BM_EndToEndWorkers/<bus>/4  as BM_EndToEnd with 4 worker threads claiming at once
+//   BM_RawRedisLpushBrpop     plain hiredis: one LPUSH of 1,000 payloads, then one BRPOP per job
+// Redis cases (bus=redis://, the Lua-script bus; no database, so no outbox) run when DAIRA_BENCH_REDIS or
+// DAIRA_TEST_REDIS holds a URL (keys under the prefix daira-bus-bench:<pid>:, deleted afterwards).
 // Labels say whether a job is durable when Enqueue returns (memory: no; sqlite: WAL, synchronous=normal:
 // survives a process crash, not a power cut; postgres: yes). Postgres cases run when DAIRA_BENCH_PG or
 // DAIRA_TEST_PG holds a URL (schema daira_bus_bench, dropped afterwards).
 //
 //   ./build/release/bench/bus_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
+#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -23,6 +28,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daira/bus/queue.h"
@@ -50,6 +56,9 @@ struct Backend {
 std::string g_sqlite_file;
 std::string g_pg_url;  // scoped to the bench schema
 std::vector<std::unique_ptr<Backend>> g_backends;
+std::string g_redis_host;  // the Redis cases' server ("" = not run)
+int g_redis_port = 0;
+std::string g_redis_prefix;
 
 bus::EnqueueRequest Req() {
   bus::EnqueueRequest r;
@@ -68,8 +77,44 @@ void Drain(Backend& b) {
   }
 }
 
+redisContext* RedisConnect() {
+  redisContext* c = redisConnect(g_redis_host.c_str(), g_redis_port);
+  if (c != nullptr && c->err != 0) {
+    redisFree(c);
+    return nullptr;
+  }
+  return c;
+}
+
+// Deletes every key under the bench prefix (SCAN + DEL, never FLUSHDB).
+void DropRedisPrefix() {
+  redisContext* c = RedisConnect();
+  if (c == nullptr) return;
+  const std::string pattern = g_redis_prefix + "*";
+  std::string cursor = "0";
+  do {
+    const char* argv[] = {"SCAN", cursor.c_str(), "MATCH", pattern.c_str(), "COUNT", "1000"};
+    auto* r = static_cast<redisReply*>(redisCommandArgv(c, 6, argv, nullptr));
+    if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+      if (r != nullptr) freeReplyObject(r);
+      break;
+    }
+    cursor = r->element[0]->str;
+    std::vector<const char*> del = {"DEL"};
+    for (size_t i = 0; i < r->element[1]->elements; ++i) del.push_back(r->element[1]->element[i]->str);
+    if (del.size() > 1) {
+      auto* d =
+          static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(del.size()), del.data(), nullptr));
+      if (d != nullptr) freeReplyObject(d);
+    }
+    freeReplyObject(r);
+  } while (cursor != "0");
+  redisFree(c);
+}
+
 void Clean(Backend& b) {
   if (b.db != nullptr) (void)b.db->Execute(RequestContext(), "DELETE FROM jobs");
+  if (b.name == "redis") DropRedisPrefix();
 }
 
 // Every case starts from an empty queue (what the previous one left is consumed first, untimed).
@@ -123,7 +168,67 @@ void BM_EndToEnd(benchmark::State& state, Backend* b) {
   state.SetLabel(std::string("durable at return: ") + b->durable);
 }
 
+void BM_EndToEndWorkers(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  RequestContext ctx;
+  const int workers = static_cast<int>(state.range(0));
+  const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
+  for (auto _ : state) {
+    auto res = b->queue->EnqueueMany(ctx, batch);
+    if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w) {
+      threads.emplace_back([b, w] {
+        RequestContext wctx;
+        bus::Worker worker(*b->queue, kQueue, "bench-" + std::to_string(w));
+        while (true) {
+          auto job = worker.Next(wctx, std::chrono::milliseconds(0));
+          if (!job.ok() || !job->has_value()) return;  // every job was enqueued before: none left
+          (void)worker.Complete(wctx, **job);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
 // ---- Raw baselines ----
+
+void BM_RawRedisLpushBrpop(benchmark::State& state) {
+  redisContext* c = RedisConnect();
+  if (c == nullptr) {
+    state.SkipWithError("redisConnect");
+    return;
+  }
+  const std::string key = g_redis_prefix + "raw";
+  const std::string payload = Req().payload;
+  std::vector<const char*> lpush = {"LPUSH", key.c_str()};
+  for (int i = 0; i < kBatch; ++i) lpush.push_back(payload.c_str());
+  for (auto _ : state) {
+    auto* r =
+        static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(lpush.size()), lpush.data(), nullptr));
+    if (r == nullptr) {
+      state.SkipWithError("LPUSH");
+      break;
+    }
+    freeReplyObject(r);
+    for (int i = 0; i < kBatch; ++i) {
+      const char* brpop[] = {"BRPOP", key.c_str(), "1"};
+      auto* p = static_cast<redisReply*>(redisCommandArgv(c, 3, brpop, nullptr));
+      const bool got = p != nullptr && p->type == REDIS_REPLY_ARRAY;
+      if (p != nullptr) freeReplyObject(p);
+      if (!got) {
+        state.SkipWithError("raw BRPOP found nothing");
+        break;
+      }
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel("durable at return: as the server's persistence (list, no lease, no retry)");
+  redisFree(c);
+}
 
 bool SqliteExec(sqlite3* db, const char* sql) {
   return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
@@ -253,7 +358,8 @@ void TearDownPostgres(const std::string& admin_url) {
   PQfinish(conn);
 }
 
-std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url, const char* durable) {
+std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url, const char* durable,
+                              std::string bus_url = "") {
   auto b = std::make_unique<Backend>();
   b->name = name;
   b->db_url = db_url;
@@ -269,7 +375,7 @@ std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url
     auto migrator = store::Migrator::Create(*b->db);
     if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return nullptr;
   }
-  auto q = bus::OpenQueue(name + ":", b->db.get(), db_url);
+  auto q = bus::OpenQueue(bus_url.empty() ? name + ":" : bus_url, b->db.get(), db_url);
   if (!q.ok()) {
     std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(q.status().message()).c_str());
     return nullptr;
@@ -301,18 +407,47 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "bus_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
   }
+  std::string redis_url;
+  for (const char* name : {"DAIRA_BENCH_REDIS", "DAIRA_TEST_REDIS"}) {
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
+      redis_url = v;
+      break;
+    }
+  }
+  if (!redis_url.empty()) {
+    // redis://host:port[/db]: the raw baseline connects to the same host and port (db 0).
+    std::string rest = redis_url.substr(redis_url.find("://") + 3);
+    rest = rest.substr(rest.find('@') == std::string::npos ? 0 : rest.find('@') + 1);
+    rest = rest.substr(0, rest.find_first_of("/?"));
+    g_redis_host = rest.substr(0, rest.find(':'));
+    g_redis_port =
+        rest.find(':') == std::string::npos ? 6379 : std::atoi(rest.substr(rest.find(':') + 1).c_str());
+    g_redis_prefix = "daira-bus-bench:" + std::to_string(getpid()) + ":";
+    if (auto r = Open("redis", "", "as the Redis server's persistence (appendonly)",
+                      WithParam(redis_url, "prefix=" + g_redis_prefix))) {
+      g_backends.push_back(std::move(r));
+    }
+  } else {
+    std::fprintf(stderr, "bus_bench: DAIRA_BENCH_REDIS / DAIRA_TEST_REDIS not set: Redis cases NOT run\n");
+  }
   for (auto& b : g_backends) {
     benchmark::RegisterBenchmark(("BM_Enqueue/" + b->name).c_str(), BM_Enqueue, b.get())->UseRealTime();
     benchmark::RegisterBenchmark(("BM_EnqueueBulk/" + b->name).c_str(), BM_EnqueueBulk, b.get())
         ->UseRealTime();
     benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get())->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get())
+        ->Arg(4)
+        ->UseRealTime();
   }
   benchmark::RegisterBenchmark("BM_RawSqliteQueue", BM_RawSqliteQueue)->UseRealTime();
   if (!g_pg_url.empty())
     benchmark::RegisterBenchmark("BM_RawPgSkipLocked", BM_RawPgSkipLocked)->UseRealTime();
+  if (!g_redis_host.empty())
+    benchmark::RegisterBenchmark("BM_RawRedisLpushBrpop", BM_RawRedisLpushBrpop)->UseRealTime();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   g_backends.clear();
+  if (!g_redis_host.empty()) DropRedisPrefix();
   if (!pg_admin.empty()) TearDownPostgres(pg_admin);
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(g_sqlite_file + suffix);
   return 0;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_split.h"
 #include "backends/memory/memory_queue.h"
+#include "backends/redis/redis_queue.h"
 #include "bus/sql_queue.h"
 #include "daira/bus/queue.h"
 #include "daira/core/status.h"
@@ -30,12 +31,26 @@ absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Da
         options.idle_recheck = std::chrono::milliseconds(ms);
         continue;
       }
+      // On redis:// a key without a dot is the Redis endpoint's own (prefix, timeout_ms, ...).
+      if ((scheme == "redis" || scheme == "rediss") && key.find('.') == std::string::npos) continue;
       DAIRA_RETURN_IF_ERROR(ApplyQueueOverride(options.queues, key, value));
     }
   }
   if (scheme == "redis" || scheme == "rediss") {
-    return absl::UnimplementedError(
-        "bus: open: the redis:// bus is not available yet (use memory:, sqlite: or postgres:)");
+    // The queue overrides (<queue>.<field>) and idle_recheck_ms were applied above; the rest of the
+    // URL is the Redis endpoint with its own parameters (redis_url.h, allow_eviction).
+    std::string redis_url(url.substr(0, q));
+    char sep = '?';
+    if (q != std::string_view::npos) {
+      for (absl::string_view part : absl::StrSplit(ToAbsl(url.substr(q + 1)), '&', absl::SkipEmpty())) {
+        const absl::string_view key = part.substr(0, part.find('='));
+        if (key == "idle_recheck_ms" || key.find('.') != absl::string_view::npos) continue;
+        redis_url.push_back(sep);
+        redis_url.append(part.data(), part.size());
+        sep = '&';
+      }
+    }
+    return backends::redis::RedisQueue::Open(redis_url, std::move(options), db);
   }
   const std::string_view rest =
       url.substr(colon + 1, q == std::string_view::npos ? std::string_view::npos : q - colon - 1);

@@ -270,6 +270,16 @@ absl::StatusOr<int64_t> Queue::Clean(const RequestContext& ctx, std::string_view
   return DoClean(ctx, *s);
 }
 
+absl::StatusOr<int64_t> Queue::RelayOutbox(const RequestContext& ctx, int limit) {
+  if (limit < 1 || limit > 10000) {
+    return InvalidField("bus: relay outbox", "limit",
+                        "must be in [1, 10000] (got " + std::to_string(limit) + ")");
+  }
+  return DoRelayOutbox(ctx, limit);
+}
+
+absl::StatusOr<int64_t> Queue::DoRelayOutbox(const RequestContext&, int) { return int64_t{0}; }
+
 void Queue::InterruptWaiters() {
   state_->interrupts.fetch_add(1);
   WakeAll();

@@ -3,7 +3,8 @@
 // DAIRA_JOB_NAME, DAIRA_JOB_ATTEMPT, DAIRA_CORRELATION_ID in its environment. Exit 0 completes the job
 // (stdout becomes its result when it is JSON); anything else fails the attempt with the exit status and
 // the end of stderr (retry with backoff, then the dead letters).
-//   --drain                 run jobs until none is due on any named queue, then exit (one at a time)
+//   --drain                 relay the outbox (redis:// bus), then run jobs until none is due on any
+//                           named queue, then exit (one at a time)
 //   otherwise               bus::WorkerPool with each queue's concurrency (or --concurrency) until
 //                           SIGINT/SIGTERM, then a graceful shutdown within --shutdown-timeout-ms
 #include <fcntl.h>
@@ -114,6 +115,12 @@ int Run(const GlobalOptions& globals, const WorkerArgs& args) {
     int64_t done = 0, failed = 0;
     RequestContext ctx(
         {.correlation_id = "", .caller = "cli:worker", .timeout = std::chrono::milliseconds(0)});
+    // A redis:// bus on the database: move the committed outbox rows to Redis first (docs/bus.md).
+    while (true) {
+      auto relayed = q.RelayOutbox(ctx);
+      if (!relayed.ok()) return FailStatus("worker", relayed.status());
+      if (*relayed < 500) break;
+    }
     bool any = true;
     while (any) {
       any = false;

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "cache_test_support.h"
 #include "daira/bus/queue.h"
 #include "daira/store/database.h"
 #include "daira/store/migrator.h"
@@ -133,6 +134,38 @@ TEST_F(QueuesCliTest, WorkerDrainRunsTheCommandPerJobAndCompletesOrFails) {
   EXPECT_EQ(bad.errors[0].message, "exit 3: bad receiver");
   Ran unknown = Run("worker no.such.queue --drain --exec true");
   EXPECT_EQ(unknown.code, 2);
+}
+
+TEST_F(QueuesCliTest, WorkerDrainRelaysTheOutboxOfARedisBusFirst) {
+  if (testing::RedisTestUrl().empty()) {
+    if (testing::InCi()) FAIL() << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
+    GTEST_SKIP() << "DAIRA_TEST_REDIS is not set: worker --drain on a Redis bus is NOT covered";
+  }
+  ASSERT_EQ(Run("migrate").code, 0);
+  testing::TestCacheOpener prefixes;  // a fresh key prefix, every key under it deleted afterwards
+  const std::string bus_url = prefixes.RedisUrl("relay_interval_ms=0");
+  // A committed outbox row no relay has moved yet (its process died after the commit).
+  RequestContext ctx;
+  ASSERT_OK_AND_ASSIGN(auto db, store::Database::Open(url_));
+  ASSERT_OK(
+      db->Execute(ctx,
+                  "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) "
+                  "VALUES (?, ?, ?, ?, 0, ?)",
+                  {int64_t{7}, std::string("bus:webhooks.deliver"),
+                   store::Value::Json(R"({"queue":"webhooks.deliver","name":"hook","payload":"{\"n\":1}",)"
+                                      R"("priority":0,"run_at":0,"max_attempts":1,"idempotency_key":"",)"
+                                      R"("group_key":""})"),
+                   std::string("req-1"), int64_t{1}})
+          .status());
+  Ran w = Run("worker webhooks.deliver --drain --bus '" + bus_url + "' --exec 'cat >/dev/null'");
+  ASSERT_EQ(w.code, 0) << w.err;
+  EXPECT_THAT(w.out, HasSubstr("completed 1  failed 0"));
+  ASSERT_OK_AND_ASSIGN(store::ResultSet rows, db->Execute(ctx, "SELECT COUNT(*) FROM outbox"));
+  EXPECT_EQ(rows.front().Int64(0), 0);
+  ASSERT_OK_AND_ASSIGN(auto q, bus::OpenQueue(bus_url, db.get(), url_));
+  ASSERT_OK_AND_ASSIGN(bus::Job job, q->Get(ctx, 7));
+  EXPECT_EQ(job.state, bus::JobState::kCompleted);
+  EXPECT_EQ(job.correlation_id, "req-1");
 }
 
 }  // namespace

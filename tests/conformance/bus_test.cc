@@ -1,4 +1,4 @@
-// The event bus (docs/bus.md), one suite for every backend: /memory, /sqlite, /postgres. Time moves
+// The event bus (docs/bus.md), one suite for every backend: /memory, /sqlite, /postgres, /redis. Time moves
 // only by a manual clock (delays, backoff, leases); nothing sleeps. A backend that cannot do something
 // says so through bus::QueueTraits and the case reports it.
 
@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "backends/redis/redis_connection.h"
+#include "cache_test_support.h"
 #include "daira/bus/queue.h"
 #include "daira/bus/worker_pool.h"
 #include "daira/core/clock.h"
@@ -22,6 +24,7 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "private_redis.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -41,6 +44,10 @@ constexpr char kQ[] = "feed.fanout";  // max_attempts 5, exponential from 1 s, l
 std::vector<std::string> BusBackends() {
   std::vector<std::string> out = {"memory"};
   for (const std::string& b : testing::SqlBackends()) out.push_back(b);
+  // Redis when DAIRA_TEST_REDIS is set or CI=true (then a missing server fails every /redis case).
+  for (const std::string& b : testing::RedisBackends()) {
+    if (b == "redis") out.push_back(b);
+  }
   return out;
 }
 
@@ -56,7 +63,14 @@ bus::EnqueueRequest Req(std::string payload = "{}", int priority = 0) {
 class BusTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam() == "memory" ? "sqlite" : GetParam()));
+    // memory: and redis:// keep jobs outside the database; the transaction cases run on SQLite then.
+    const bool own_store = GetParam() == "memory" || GetParam() == "redis";
+    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(own_store ? "sqlite" : GetParam()));
+    if (GetParam() == "redis") {
+      ASSERT_FALSE(testing::RedisTestUrl().empty())
+          << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
+      redis_url_ = redis_prefixes_.RedisUrl();  // a fresh key prefix, every key under it deleted afterwards
+    }
     ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(db()));
     ASSERT_OK(migrator->Migrate(ctx_));
     ASSERT_OK_AND_ASSIGN(queue_, Open(&clock_));
@@ -66,8 +80,12 @@ class BusTest : public ::testing::TestWithParam<std::string> {
     bus::BusOptions options;
     options.clock = clock;
     for (auto& q : options.queues) q.jitter = 0;  // exact backoff schedule
-    return bus::OpenQueue(GetParam() + ":" + params, database != nullptr ? database : &db(), tdb_->url(),
-                          options);
+    return bus::OpenQueue(BusUrl(params), database != nullptr ? database : &db(), tdb_->url(), options);
+  }
+  // The bus= URL of this test's backend with `params` ("?a=1&b=2" or "").
+  std::string BusUrl(const std::string& params = "") const {
+    if (GetParam() != "redis") return GetParam() + ":" + params;
+    return testing::WithParams(redis_url_, params.empty() ? "" : params.substr(1));
   }
   store::Database& db() { return tdb_->db(); }
   bus::Queue& q() { return *queue_; }
@@ -97,6 +115,8 @@ class BusTest : public ::testing::TestWithParam<std::string> {
   ManualClock clock_{Clock::TimePoint{seconds(1700000000)}};
   RequestContext ctx_;
   std::unique_ptr<TestDatabase> tdb_;
+  testing::TestCacheOpener redis_prefixes_;  // declared before queue_: the keys go after the queue
+  std::string redis_url_;
   std::unique_ptr<bus::Queue> queue_;
 };
 
@@ -505,8 +525,8 @@ TEST_P(BusTest, ABlockedNextIsWokenByAnEnqueue) {
   EXPECT_EQ(got->id, id);
 }
 
-// Backends with a cross-instance wake-up signal (Postgres NOTIFY) claim this; the others see another
-// instance's jobs within idle_recheck (docs/bus.md), so the suite is instantiated for them alone.
+// Backends with a cross-instance wake-up signal (Postgres NOTIFY, Redis wake lists) claim this; the others
+// see another instance's jobs within idle_recheck (docs/bus.md), so the suite is instantiated for them alone.
 class BusWakeTest : public BusTest {};
 
 TEST_P(BusWakeTest, AnotherInstanceIsWokenAcrossConnections) {
@@ -659,14 +679,14 @@ int Wait(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Durable backends shared by processes (QueueTraits::cross_process: sqlite, postgres) claim these; memory:
-// is in-process only by design, so the suite is instantiated for the others alone.
+// Durable backends shared by processes (QueueTraits::cross_process: sqlite, postgres, redis) claim these;
+// memory: is in-process only by design, so the suite is instantiated for the others alone.
 class BusCrossProcessTest : public BusTest {};
 
 TEST_P(BusCrossProcessTest, AWorkerProcessKilledMidJobIsRedoneAndItsLateCompletionRefused) {
   ASSERT_TRUE(q().traits().cross_process);
   const int64_t id = Enq(Req(R"({"k":"kill"})"));
-  Child child = Spawn({"hang", tdb_->url(), GetParam() + ":", kQ});
+  Child child = Spawn({"hang", tdb_->url(), BusUrl(), kQ});
   ASSERT_GT(child.pid, 0);
   const std::string line = ReadLine(child.out);
   close(child.out);
@@ -702,8 +722,8 @@ TEST_P(BusCrossProcessTest, TwoWorkerProcessesNeverRunOneJob) {
   const std::string out1 = dir + "/bus_drain_1_" + std::to_string(getpid());
   const std::string out2 = dir + "/bus_drain_2_" + std::to_string(getpid());
   // The children use the system clock: this queue's jobs are due (run_at is in 2023 by the manual clock).
-  Child a = Spawn({"drain", tdb_->url(), GetParam() + ":", kQ, out1});
-  Child b = Spawn({"drain", tdb_->url(), GetParam() + ":", kQ, out2});
+  Child a = Spawn({"drain", tdb_->url(), BusUrl(), kQ, out1});
+  Child b = Spawn({"drain", tdb_->url(), BusUrl(), kQ, out2});
   close(a.out);
   close(b.out);
   EXPECT_EQ(Wait(a.pid), 0);
@@ -725,6 +745,123 @@ TEST_P(BusCrossProcessTest, TwoWorkerProcessesNeverRunOneJob) {
   EXPECT_EQ(c.completed, 400);
 }
 
+// ---- redis:// on a private server it may kill and restart (the shared test Redis is never disturbed) ----
+
+class BusRedisRestartTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::PrivateRedisAvailable()) {
+      if (testing::InCi()) FAIL() << "redis-server is not installed (CI=true)";
+      GTEST_SKIP() << "redis-server is not installed: the redis:// restart cases are NOT covered";
+    }
+    // appendonly (fsync always): what was acknowledged before the restart is still there after it.
+    ASSERT_OK_AND_ASSIGN(redis_, testing::PrivateRedis::Start({.password = "", .appendonly = true}));
+    ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create("sqlite"));
+    url_ = redis_->url() + "?prefix=bus-restart:&reconnect_backoff_max_ms=200";
+  }
+  absl::StatusOr<std::unique_ptr<bus::Queue>> Open(const Clock* clock, const std::string& params = "") {
+    bus::BusOptions options;
+    options.clock = clock;
+    return bus::OpenQueue(url_ + params, nullptr, "", options);
+  }
+  std::unique_ptr<testing::PrivateRedis> redis_;
+  std::unique_ptr<TestDatabase> tdb_;
+  std::string url_;
+  RequestContext ctx_;
+};
+
+TEST_F(BusRedisRestartTest, AKilledWorkerIsRedoneAfterARedisRestartAndItsLateCompletionRefused) {
+  ASSERT_OK_AND_ASSIGN(auto q, Open(Clock::System()));
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult job, q->Enqueue(ctx_, Req(R"({"k":"kill"})")));
+  // A worker process claims the job and is SIGKILLed mid-job.
+  Child child = Spawn({"hang", tdb_->url(), url_, kQ});
+  ASSERT_GT(child.pid, 0);
+  const std::string line = ReadLine(child.out);
+  close(child.out);
+  long long claimed = 0, token = 0;
+  ASSERT_EQ(std::sscanf(line.c_str(), "claimed %lld %lld", &claimed, &token), 2) << line;
+  EXPECT_EQ(claimed, job.id);
+  ASSERT_EQ(kill(child.pid, SIGKILL), 0);
+  EXPECT_EQ(Wait(child.pid), 128 + SIGKILL);
+  // Redis goes down and comes back (same port, its append-only file): the active job is still leased.
+  ASSERT_OK(redis_->Restart());
+  // A surviving worker past the lease recovers it: attempt 2, the killed worker named in the history.
+  ManualClock later(Clock::System()->Now() + std::chrono::hours(24));
+  ASSERT_OK_AND_ASSIGN(auto q2, Open(&later));
+  auto redo = q2->Next(ctx_, kQ, "survivor", milliseconds(0));
+  ASSERT_OK(redo.status());
+  ASSERT_TRUE(redo->has_value());
+  EXPECT_EQ((*redo)->id, job.id);
+  EXPECT_EQ((*redo)->attempt, 2);
+  ASSERT_EQ((*redo)->errors.size(), 1u);
+  EXPECT_THAT((*redo)->errors[0].worker, HasSubstr("child:"));
+  bus::Job ghost = **redo;
+  ghost.lease_token = token;
+  EXPECT_THAT(q2->Complete(ctx_, ghost),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  ASSERT_OK(q2->Complete(ctx_, **redo));
+  ASSERT_OK_AND_ASSIGN(bus::Job done, q2->Get(ctx_, job.id));
+  EXPECT_EQ(done.state, bus::JobState::kCompleted);
+}
+
+TEST_F(BusRedisRestartTest, BlockedWorkersReconnectAndResumeAfterARedisRestart) {
+  ASSERT_OK_AND_ASSIGN(auto q, Open(Clock::System()));
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult before, q->Enqueue(ctx_, Req(R"({"n":"before"})")));
+  ASSERT_OK(redis_->Kill());
+  // While Redis is down, Next fails fast with Unavailable (the pool's reconnect backoff), never hangs.
+  EXPECT_THAT(q->Next(ctx_, kQ, "w", milliseconds(0)).status(), StatusIs(absl::StatusCode::kUnavailable));
+  // Two workers keep asking (bounded) while the server is restarted under them.
+  std::mutex mu;
+  std::vector<int64_t> got;
+  std::vector<std::thread> workers;
+  const auto give_up = std::chrono::steady_clock::now() + seconds(60);
+  for (int w = 0; w < 2; ++w) {
+    workers.emplace_back([&, w] {
+      RequestContext ctx;
+      while (std::chrono::steady_clock::now() < give_up) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          if (got.size() >= 2) return;
+        }
+        auto job = q->Next(ctx, kQ, "w" + std::to_string(w), milliseconds(500));
+        if (!job.ok()) {
+          // Unavailable while the pool's backoff runs: ask again (Next itself waited on nothing).
+          EXPECT_THAT(job.status(), StatusIs(absl::StatusCode::kUnavailable));
+          std::this_thread::yield();
+          continue;
+        }
+        if (!job->has_value()) continue;
+        ASSERT_OK(q->Complete(ctx, **job));
+        std::lock_guard<std::mutex> lock(mu);
+        got.push_back((*job)->id);
+      }
+    });
+  }
+  ASSERT_OK(redis_->Restart());
+  // The producer's pool comes back by itself too.
+  absl::StatusOr<bus::EnqueueResult> after;
+  do {
+    after = q->Enqueue(ctx_, Req(R"({"n":"after"})"));
+  } while (!after.ok() && std::chrono::steady_clock::now() < give_up);
+  ASSERT_OK(after.status());
+  for (auto& t : workers) t.join();
+  std::sort(got.begin(), got.end());
+  EXPECT_THAT(got, ElementsAre(before.id, after->id));
+}
+
+TEST_F(BusRedisRestartTest, AServerThatMayEvictKeysIsRefusedUnlessAllowed) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(redis_->url()));
+    ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(url));
+    ASSERT_OK(conn->Command({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}).status());
+  }
+  EXPECT_THAT(Open(Clock::System()).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("maxmemory-policy")));
+  EXPECT_OK(Open(Clock::System(), "&allow_eviction=1").status());
+  EXPECT_THAT(Open(Clock::System(), "&allow_eviction=yes").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("allow_eviction")));
+}
+
 INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
 std::vector<std::string> BackendsWhere(bool (*keep)(const std::string&)) {
   std::vector<std::string> out;
@@ -736,8 +873,9 @@ std::vector<std::string> BackendsWhere(bool (*keep)(const std::string&)) {
 INSTANTIATE_TEST_SUITE_P(Bus, BusCrossProcessTest,
                          ::testing::ValuesIn(BackendsWhere([](const std::string& b) { return b != "memory"; })),
                          testing::BackendName());
-INSTANTIATE_TEST_SUITE_P(Bus, BusWakeTest,
-                         ::testing::ValuesIn(BackendsWhere([](const std::string& b) { return b == "postgres"; })),
+INSTANTIATE_TEST_SUITE_P(Bus, BusWakeTest, ::testing::ValuesIn(BackendsWhere([](const std::string& b) {
+                           return b == "postgres" || b == "redis";
+                         })),
                          testing::BackendName());
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BusWakeTest);  // no Postgres outside CI: the banner says so
 

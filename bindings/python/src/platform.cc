@@ -268,8 +268,8 @@ void RegisterPlatform(py::module_& m) {
         "ResourceExhausted when every node id is leased.\n\n"
         "cache, bus, realtime, blobs: each concern's URL (None: the embedded default — cache 'memory:',\n"
         "bus 'sqlite:' = the database's own backend, realtime 'memory:', blobs 'file:./daira-blobs');\n"
-        "e.g. cache='redis://127.0.0.1:6379/0', bus='postgres:', blobs='s3://…'. A URL a concern\n"
-        "cannot serve raises Unimplemented naming it.\n\n"
+        "e.g. cache='redis://127.0.0.1:6379/0', bus='postgres:', blobs='s3://…'. A malformed URL\n"
+        "raises InvalidArgument and an unreachable Redis Unavailable, naming the concern.\n\n"
         "rate_limits: {endpoint: (count, window_seconds[, 'sliding_window' | 'gcra'])} for\n"
         "p.rate_limits.check(); 'login' and 'post.create' replace the defaults (10 and 30 per minute;\n"
         "count 0 turns one off).");

@@ -11,7 +11,8 @@
 //   if (job) DAIRA_RETURN_IF_ERROR(worker.Complete(ctx, *job, R"({"ok":true})"));
 //
 // Backends (bus=URL): `memory:` (in-process, not durable), `sqlite:` (the database file), `postgres:`
-// (the database; FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups). docs/bus.md states what each promises.
+// (the database; FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups), `redis://`
+// (Lua scripts, BLPOP wake-ups). docs/bus.md states what each promises.
 // Delivery is at-least-once: a job whose worker died or overran its lease runs again, and the old
 // worker's late Complete/Fail is refused (fencing by lease token). Handlers must be idempotent.
 //
@@ -73,7 +74,7 @@ class Queue {
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
 
-  // "memory", "sqlite", "postgres".
+  // "memory", "sqlite", "postgres", "redis".
   virtual std::string_view Name() const = 0;
   virtual QueueTraits traits() const = 0;
   const BusOptions& options() const { return options_; }
@@ -141,6 +142,15 @@ class Queue {
   // Deletes completed/cancelled and dead jobs older than the queue's retention; returns how many.
   absl::StatusOr<int64_t> Clean(const RequestContext& ctx, std::string_view queue);
 
+  // ---- Outbox relay (redis:// on a SQL database; docs/bus.md "Outbox relay") ----
+  // On a redis:// bus opened with a database, Enqueue inside a bound transaction writes an `outbox` row
+  // in that transaction instead of touching Redis; after the commit the row is relayed at once, and
+  // whatever is left (Redis was down, the process died) is relayed by the queue's relay thread or by
+  // this call. Moves at most `limit` (1..10000) committed rows to Redis and deletes them once Redis
+  // acknowledged the jobs; a row sent twice makes one job (the job id is the row id). Returns how many
+  // rows it handled. 0 on every other backend (nothing to relay).
+  absl::StatusOr<int64_t> RelayOutbox(const RequestContext& ctx, int limit = 500);
+
   // Makes every Next blocked now return nullopt at once (a WorkerPool shutting down). Later calls wait
   // as usual.
   void InterruptWaiters();
@@ -201,6 +211,7 @@ class Queue {
                                            const std::vector<int64_t>& ids) = 0;
   virtual absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const QueueSettings& queue) = 0;
   virtual absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const QueueSettings& queue) = 0;
+  virtual absl::StatusOr<int64_t> DoRelayOutbox(const RequestContext& ctx, int limit);
 
  private:
   absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;
@@ -253,7 +264,9 @@ std::string DefaultWorkerId(std::string_view suffix);
 // (on `db`, which must be Postgres; `database_url` is its URL, used to open the LISTEN connection).
 // URL parameters "<queue>.<field>=<value>" override queue settings (ApplyQueueOverride). `db` must
 // outlive the queue. InvalidArgument for an unknown scheme, a backend that does not match `db`, or a
-// bad parameter; Unimplemented for redis:// (not yet).
+// bad parameter. "redis://host:port/db?prefix=..." keeps jobs in Redis (db may be null; the Redis
+// parameters of docs/configuration.md plus allow_eviction=1); FailedPrecondition when the server's
+// maxmemory-policy may evict keys.
 absl::StatusOr<std::unique_ptr<Queue>> OpenQueue(std::string_view url, store::Database* db,
                                                  std::string_view database_url, BusOptions options = {});
 

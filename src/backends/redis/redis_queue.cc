@@ -1,0 +1,968 @@
+#include "backends/redis/redis_queue.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "backends/redis/redis_connection.h"
+#include "backends/redis/redis_reply.h"
+#include "backends/redis/redis_script.h"
+#include "daira/core/json.h"
+#include "daira/core/logging.h"
+#include "daira/core/status.h"
+#include "daira/store/database.h"
+#include "daira/store/open_transaction.h"
+
+namespace daira::inline v0::backends::redis {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP worker SEP message
+
+// Shared by every script: key names, number formatting (a Lua number handed to redis.call would be
+// printed with 14 digits), loading a job, wake tokens, and the state moves used by several scripts.
+constexpr std::string_view kPrelude = R"lua(
+local B = KEYS[1]
+local SEP = '\31'
+local function S(n) return string.format('%d', n) end
+local function QK(q, s) return B .. 'q:' .. q .. ':' .. s end
+local function JK(id) return B .. 'job:' .. id end
+-- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
+local function RM(run_at, id) return string.format('%017d:', run_at) .. string.rep('0', 20 - #id) .. id end
+local function ID(member) return (string.gsub(string.sub(member, 19), '^0+', '')) end
+local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
+local function load(id)
+  local h = redis.call('HGETALL', JK(id))
+  if #h == 0 then return false end
+  return {h, redis.call('LRANGE', JK(id) .. ':err', 0, -1)}
+end
+local function wake(q, n)
+  local w = B .. 'wake:' .. q
+  for i = 1, math.min(n, 64) do redis.call('LPUSH', w, '1') end
+  redis.call('LTRIM', w, 0, 63)
+end
+local function make_waiting(id, q, run_at, now)
+  redis.call('HSET', JK(id), 'state', 'WAITING', 'run_at', S(run_at), 'owner', '', 'token', '0',
+             'lease_exp', '0', 'updated', S(now))
+  redis.call('ZADD', QK(q, 'delayed'), S(run_at), id)
+end
+local function leave_active(id, q, group)
+  redis.call('ZREM', QK(q, 'active'), id)
+  if redis.call('HINCRBY', QK(q, 'gactive'), group, -1) <= 0 then redis.call('HDEL', QK(q, 'gactive'), group) end
+end
+local function add_error(id, attempt, now, worker, message)
+  redis.call('RPUSH', JK(id) .. ':err', attempt .. SEP .. S(now) .. SEP .. worker .. SEP .. message)
+end
+local function finish(id, q, state, now)
+  redis.call('HSET', JK(id), 'state', state, 'finished', S(now), 'updated', S(now), 'token', '0', 'lease_exp', '0')
+  redis.call('ZADD', QK(q, state), S(now), id)
+end
+)lua";
+
+const RedisScript& Script(std::string_view body) {
+  // One RedisScript per body, built once (the body pointers are the static literals below).
+  static std::mutex mu;
+  static std::map<const char*, std::unique_ptr<RedisScript>>* scripts =
+      new std::map<const char*, std::unique_ptr<RedisScript>>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto& s = (*scripts)[body.data()];
+  if (!s) s = std::make_unique<RedisScript>(std::string(kPrelude) + std::string(body));
+  return *s;
+}
+
+// ARGV: now, then per job (12 fields): id ("" = assign), queue, name, payload, priority, run_at,
+// max_attempts, idempotency key, group, correlation id, dedup window µs, nonce. Returns {id, deduplicated}...
+// A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
+// the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
+// gets a fresh id instead of being dropped.
+constexpr std::string_view kEnqueue = R"lua(
+local now = tonumber(ARGV[1])
+local out = {}
+local woke = {}
+for i = 2, #ARGV, 12 do
+  local id, q, ikey, nonce = ARGV[i], ARGV[i + 1], ARGV[i + 7], ARGV[i + 11]
+  local dup = nil
+  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
+    if nonce ~= '' and redis.call('HGET', JK(id), 'nonce') == nonce then
+      dup = id  -- a re-sent outbox row
+    else
+      id = ''
+    end
+  end
+  if not dup and ikey ~= '' then
+    local v = redis.call('HGET', QK(q, 'keys'), ikey)
+    if v then
+      local sep = string.find(v, ':', 1, true)
+      local did = string.sub(v, 1, sep - 1)
+      if tonumber(string.sub(v, sep + 1)) > now - tonumber(ARGV[i + 10]) and
+         redis.call('EXISTS', JK(did)) == 1 then
+        dup = did
+      end
+    end
+  end
+  if dup then
+    out[#out + 1] = dup
+    out[#out + 1] = 1
+  else
+    if id == '' then id = S(redis.call('INCR', B .. 'id')) end
+    redis.call('HSET', JK(id), 'id', id, 'queue', q, 'name', ARGV[i + 2], 'payload', ARGV[i + 3],
+               'priority', ARGV[i + 4], 'state', 'WAITING', 'run_at', ARGV[i + 5], 'attempt', '0',
+               'max_attempts', ARGV[i + 6], 'ikey', ikey, 'group', ARGV[i + 8], 'corr', ARGV[i + 9],
+               'owner', '', 'lease_exp', '0', 'token', '0', 'progress', '', 'result', '',
+               'created', ARGV[1], 'updated', ARGV[1], 'finished', '0', 'nonce', nonce)
+    redis.call('ZADD', QK(q, 'delayed'), ARGV[i + 5], id)
+    if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. ARGV[1]) end
+    out[#out + 1] = id
+    out[#out + 1] = 0
+    woke[q] = (woke[q] or 0) + 1
+  end
+end
+for q, n in pairs(woke) do wake(q, n) end
+return out
+)lua";
+
+// ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit. Returns the job or nil.
+constexpr std::string_view kClaim = R"lua(
+local now = tonumber(ARGV[1])
+local q = ARGV[2]
+if redis.call('EXISTS', QK(q, 'paused')) == 1 then return false end
+local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
+for _, id in ipairs(due) do
+  local h = redis.call('HMGET', JK(id), 'priority', 'run_at')
+  redis.call('ZADD', QK(q, 'ready'), S(-tonumber(h[1])), RM(tonumber(h[2]), id))
+  redis.call('ZREM', QK(q, 'delayed'), id)
+end
+local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
+if #top == 0 then return false end
+local pick = top[1]
+if ARGV[6] == '1' then
+  local limit = tonumber(ARGV[7])
+  local members = redis.call('ZRANGEBYSCORE', QK(q, 'ready'), top[2], top[2])
+  local seen = {}
+  local best = nil
+  pick = nil
+  for _, m in ipairs(members) do
+    local g = redis.call('HGET', JK(ID(m)), 'group') or ''
+    if not seen[g] then
+      seen[g] = true
+      if limit <= 0 or tonumber(redis.call('HGET', QK(q, 'gactive'), g) or '0') < limit then
+        local seq = tonumber(redis.call('HGET', QK(q, 'served'), g) or '0')
+        if pick == nil or seq < best then
+          pick = m
+          best = seq
+        end
+      end
+    end
+  end
+  if pick == nil then return false end
+end
+local id = ID(pick)
+redis.call('ZREM', QK(q, 'ready'), pick)
+local group = redis.call('HGET', JK(id), 'group') or ''
+if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
+local exp = now + tonumber(ARGV[5])
+redis.call('HINCRBY', JK(id), 'attempt', 1)
+redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
+           'updated', ARGV[1])
+redis.call('ZADD', QK(q, 'active'), S(exp), id)
+redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
+return load(id)
+)lua";
+
+// ARGV: now, id, token, outcome, text, when, worker. Returns 1, or 0 when the lease was lost.
+constexpr std::string_view kTransition = R"lua(
+local now = tonumber(ARGV[1])
+local id = ARGV[2]
+local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt')
+if h[1] ~= 'ACTIVE' or h[2] ~= ARGV[3] or tonumber(h[3]) <= now then return 0 end
+local q = h[4]
+local o = ARGV[4]
+redis.call('HSET', JK(id), 'updated', ARGV[1])
+if o == 'progress' then
+  redis.call('HSET', JK(id), 'progress', ARGV[5])
+  return 1
+end
+if o == 'extend' then
+  redis.call('HSET', JK(id), 'lease_exp', ARGV[6])
+  redis.call('ZADD', QK(q, 'active'), ARGV[6], id)
+  return 1
+end
+leave_active(id, q, h[5] or '')
+if o == 'complete' then
+  redis.call('HSET', JK(id), 'result', ARGV[5])
+  finish(id, q, 'COMPLETED', now)
+elseif o == 'retry' then
+  add_error(id, h[6], now, ARGV[7], ARGV[5])
+  make_waiting(id, q, tonumber(ARGV[6]), now)
+  wake(q, 1)
+elseif o == 'dead' then
+  add_error(id, h[6], now, ARGV[7], ARGV[5])
+  finish(id, q, 'DEAD', now)
+elseif o == 'release' then
+  redis.call('HSET', JK(id), 'attempt', S(math.max(0, tonumber(h[6]) - 1)))
+  make_waiting(id, q, now, now)
+  wake(q, 1)
+end
+return 1
+)lua";
+
+// ARGV: now, queue. Returns how many expired leases were recovered.
+constexpr std::string_view kRecover = R"lua(
+local now = tonumber(ARGV[1])
+local q = ARGV[2]
+local ids = redis.call('ZRANGEBYSCORE', QK(q, 'active'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
+for _, id in ipairs(ids) do
+  local h = redis.call('HMGET', JK(id), 'attempt', 'max_attempts', 'owner', 'group')
+  leave_active(id, q, h[4] or '')
+  add_error(id, h[1], now, h[3] or '', 'lease expired')
+  if tonumber(h[1]) >= tonumber(h[2]) then
+    finish(id, q, 'DEAD', now)
+  else
+    make_waiting(id, q, now, now)
+  end
+end
+if #ids > 0 then wake(q, #ids) end
+return #ids
+)lua";
+
+// ARGV: now, id. Returns 'ok', 'missing', or the job's state.
+constexpr std::string_view kCancel = R"lua(
+local now = tonumber(ARGV[1])
+local id = ARGV[2]
+local h = redis.call('HMGET', JK(id), 'state', 'queue', 'run_at')
+if not h[1] then return 'missing' end
+if h[1] ~= 'WAITING' then return h[1] end
+redis.call('ZREM', QK(h[2], 'delayed'), id)
+redis.call('ZREM', QK(h[2], 'ready'), RM(tonumber(h[3]), id))
+finish(id, h[2], 'CANCELLED', now)
+return 'ok'
+)lua";
+
+constexpr std::string_view kGet = R"lua(
+return load(ARGV[1])
+)lua";
+
+// ARGV: now, queue. Returns {waiting, delayed, active, completed, dead, cancelled, paused}.
+constexpr std::string_view kCounts = R"lua(
+local q = ARGV[2]
+local due = redis.call('ZCOUNT', QK(q, 'delayed'), '-inf', ARGV[1])
+local all = redis.call('ZCARD', QK(q, 'delayed'))
+return {redis.call('ZCARD', QK(q, 'ready')) + due, all - due, redis.call('ZCARD', QK(q, 'active')),
+        redis.call('ZCARD', QK(q, 'COMPLETED')), redis.call('ZCARD', QK(q, 'DEAD')),
+        redis.call('ZCARD', QK(q, 'CANCELLED')), redis.call('EXISTS', QK(q, 'paused'))}
+)lua";
+
+// ARGV: queue, state, limit. Returns the jobs, lowest id first.
+constexpr std::string_view kList = R"lua(
+local q, state, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local ids = {}
+if state == 'WAITING' then
+  for _, m in ipairs(redis.call('ZRANGE', QK(q, 'ready'), 0, -1)) do ids[#ids + 1] = ID(m) end
+  for _, id in ipairs(redis.call('ZRANGE', QK(q, 'delayed'), 0, -1)) do ids[#ids + 1] = id end
+else
+  local key = state == 'ACTIVE' and QK(q, 'active') or QK(q, state)
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do ids[#ids + 1] = id end
+end
+table.sort(ids, IDLESS)
+local out = {}
+for i = 1, math.min(limit, #ids) do out[#out + 1] = load(ids[i]) end
+return out
+)lua";
+
+// ARGV: now, queue, ids... (none: every dead job). Returns how many moved.
+constexpr std::string_view kReplay = R"lua(
+local now = tonumber(ARGV[1])
+local q = ARGV[2]
+local ids = {}
+if #ARGV > 2 then
+  for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+else
+  ids = redis.call('ZRANGE', QK(q, 'DEAD'), 0, -1)
+end
+local n = 0
+for _, id in ipairs(ids) do
+  if redis.call('ZREM', QK(q, 'DEAD'), id) == 1 then
+    redis.call('HSET', JK(id), 'attempt', '0', 'finished', '0')
+    make_waiting(id, q, now, now)
+    n = n + 1
+  end
+end
+if n > 0 then wake(q, n) end
+return n
+)lua";
+
+// ARGV: now, queue, retain completed µs, retain dead µs. Returns how many jobs were deleted.
+constexpr std::string_view kClean = R"lua(
+local now = tonumber(ARGV[1])
+local q = ARGV[2]
+local n = 0
+local function sweep(state, retain)
+  local ids = redis.call('ZRANGEBYSCORE', QK(q, state), '-inf', S(now - retain), 'LIMIT', 0, 5000)
+  for _, id in ipairs(ids) do
+    local ikey = redis.call('HGET', JK(id), 'ikey')
+    if ikey and ikey ~= '' then
+      local v = redis.call('HGET', QK(q, 'keys'), ikey)
+      if v and string.sub(v, 1, #id + 1) == id .. ':' then redis.call('HDEL', QK(q, 'keys'), ikey) end
+    end
+    redis.call('DEL', JK(id), JK(id) .. ':err')
+    redis.call('ZREM', QK(q, state), id)
+    n = n + 1
+  end
+end
+sweep('COMPLETED', tonumber(ARGV[3]))
+sweep('CANCELLED', tonumber(ARGV[3]))
+sweep('DEAD', tonumber(ARGV[4]))
+return n
+)lua";
+
+int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
+
+// A random tag telling a re-sent outbox row (same tag) from another job that got the same id.
+std::string Nonce() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::to_string(rng() >> 1);
+}
+int64_t UsOf(milliseconds d) { return d.count() * 1000; }
+
+absl::Status Unexpected(std::string_view op, const RedisReply& r) {
+  return absl::InternalError("bus: " + std::string(op) + ": unexpected reply from Redis (type " +
+                             std::to_string(static_cast<int>(r.type)) + ")");
+}
+
+int64_t ToInt(const std::string& s) { return s.empty() ? 0 : std::strtoll(s.c_str(), nullptr, 10); }
+
+bus::JobState StateOf(const std::string& s) {
+  if (s == "ACTIVE") return bus::JobState::kActive;
+  if (s == "COMPLETED") return bus::JobState::kCompleted;
+  if (s == "DEAD") return bus::JobState::kDead;
+  if (s == "CANCELLED") return bus::JobState::kCancelled;
+  return bus::JobState::kWaiting;
+}
+
+Clock::TimePoint TimeOf(const std::string& s) {
+  const int64_t us = ToInt(s);
+  return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
+}
+
+// {HGETALL pairs, LRANGE errors} → Job.
+absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != 2) return Unexpected(op, r);
+  std::map<std::string, std::string, std::less<>> f;
+  const auto& h = r.elements[0].elements;
+  for (size_t i = 0; i + 1 < h.size(); i += 2) f[h[i].str] = h[i + 1].str;
+  bus::Job j;
+  j.id = ToInt(f["id"]);
+  j.queue = f["queue"];
+  j.name = f["name"];
+  j.payload = f["payload"];
+  j.priority = static_cast<int>(ToInt(f["priority"]));
+  j.state = StateOf(f["state"]);
+  j.run_at = TimeOf(f["run_at"]);
+  j.attempt = static_cast<int>(ToInt(f["attempt"]));
+  j.max_attempts = static_cast<int>(ToInt(f["max_attempts"]));
+  j.idempotency_key = f["ikey"];
+  j.group_key = f["group"];
+  j.correlation_id = f["corr"];
+  j.lease_owner = f["owner"];
+  j.lease_expires_at = TimeOf(f["lease_exp"]);
+  j.lease_token = ToInt(f["token"]);
+  j.progress = f["progress"];
+  j.result = f["result"];
+  j.created_at = TimeOf(f["created"]);
+  j.updated_at = TimeOf(f["updated"]);
+  j.finished_at = TimeOf(f["finished"]);
+  for (const RedisReply& e : r.elements[1].elements) {
+    std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
+    parts.resize(4);
+    j.errors.push_back({.attempt = static_cast<int>(ToInt(parts[0])),
+                        .at = TimeOf(parts[1]),
+                        .worker = parts[2],
+                        .message = parts[3]});
+  }
+  return j;
+}
+
+std::string_view OutcomeName(int outcome) {
+  static constexpr std::array<std::string_view, 6> kNames = {"complete", "retry",    "dead",
+                                                             "release",  "progress", "extend"};
+  return kNames.at(static_cast<size_t>(outcome));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view text, bus::BusOptions options,
+                                                             store::Database* db) {
+  constexpr std::string_view kOp = "bus: open";
+  for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(bus::ValidateQueueSettings(q));
+  static constexpr std::array<std::string_view, 3> kExtra = {"allow_eviction", "relay_interval_ms",
+                                                             "relay_batch"};
+  auto named = [&](const absl::Status& s) {
+    return absl::Status(s.code(), "bus: open: " + std::string(s.message()));
+  };
+  absl::StatusOr<RedisUrl> parsed = RedisUrl::Parse(text, kExtra);
+  if (!parsed.ok()) return named(parsed.status());
+  RedisUrl url = *std::move(parsed);
+  bool allow_eviction = false;
+  if (auto it = url.params.find("allow_eviction"); it != url.params.end()) {
+    if (it->second != "0" && it->second != "1") {
+      return InvalidField(kOp, "allow_eviction", "must be 0 or 1 (got '" + it->second + "')");
+    }
+    allow_eviction = it->second == "1";
+  }
+  auto int_param = [&](std::string_view name, int64_t lo, int64_t hi,
+                       int64_t fallback) -> absl::StatusOr<int64_t> {
+    auto it = url.params.find(name);
+    if (it == url.params.end()) return fallback;
+    char* end = nullptr;
+    const long long v = std::strtoll(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || v < lo || v > hi) {
+      return InvalidField(kOp, name,
+                          "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                              "] (got '" + it->second + "')");
+    }
+    return static_cast<int64_t>(v);
+  };
+  DAIRA_ASSIGN_OR_RETURN(int64_t relay_interval, int_param("relay_interval_ms", 0, 3600000, 1000));
+  DAIRA_ASSIGN_OR_RETURN(int64_t relay_batch, int_param("relay_batch", 1, 10000, 500));
+  absl::StatusOr<std::unique_ptr<RedisPool>> opened = RedisPool::Open(url);
+  if (!opened.ok()) return named(opened.status());
+  std::unique_ptr<RedisPool> pool = *std::move(opened);
+  {
+    // Jobs are state, not cache: a server allowed to evict keys would drop jobs silently.
+    DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool->Acquire());
+    DAIRA_ASSIGN_OR_RETURN(RedisReply info, conn->Command({"INFO", "memory"}));
+    std::string policy;
+    for (absl::string_view line : absl::StrSplit(info.str, absl::ByAnyChar("\r\n"), absl::SkipEmpty())) {
+      if (absl::ConsumePrefix(&line, "maxmemory_policy:")) policy = std::string(line);
+    }
+    if (!policy.empty() && policy != "noeviction" && !allow_eviction) {
+      return absl::FailedPreconditionError(
+          "bus: open: " + url.Redacted() + " has maxmemory-policy '" + policy +
+          "', which may evict job keys: set maxmemory-policy noeviction on the server, or add "
+          "?allow_eviction=1 to the bus URL to accept losing jobs under memory pressure");
+    }
+  }
+  RedisUrl blocking_url = url;
+  blocking_url.pool_size = std::max(url.pool_size, 64);
+  DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> blocking, RedisPool::Open(blocking_url));
+  auto queue =
+      std::unique_ptr<RedisQueue>(new RedisQueue(std::move(options), std::move(pool), std::move(blocking)));
+  queue->db_ = db;
+  queue->relay_interval_ = milliseconds(relay_interval);
+  queue->relay_batch_ = static_cast<int>(relay_batch);
+  if (db != nullptr && relay_interval > 0)
+    queue->relay_thread_ = std::thread([q = queue.get()] { q->RelayLoop(); });
+  return std::unique_ptr<bus::Queue>(std::move(queue));
+}
+
+RedisQueue::~RedisQueue() { StopRelay(); }
+
+void RedisQueue::OnClose() { StopRelay(); }
+
+void RedisQueue::StopRelay() {
+  {
+    std::lock_guard<std::mutex> lock(relay_mu_);
+    relay_stop_ = true;
+  }
+  relay_cv_.notify_all();
+  if (relay_thread_.joinable()) relay_thread_.join();
+}
+
+void RedisQueue::RelayLoop() {
+  bool failing = false;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(relay_mu_);
+      relay_cv_.wait_for(lock, relay_interval_, [&] { return relay_stop_; });
+      if (relay_stop_) return;
+    }
+    RequestContext ctx({.correlation_id = "", .caller = "bus:relay", .timeout = milliseconds(0)});
+    for (int round = 0; round < 100; ++round) {
+      absl::StatusOr<int64_t> n = DoRelayOutbox(ctx, relay_batch_);
+      if (!n.ok()) {
+        if (!failing) {
+          Log(LogLevel::kWarning, "bus",
+              "outbox relay failed (the rows stay and are retried every " +
+                  std::to_string(relay_interval_.count()) + " ms): " + std::string(n.status().message()));
+        }
+        failing = true;
+        break;
+      }
+      failing = false;
+      if (*n < relay_batch_) break;
+    }
+  }
+}
+
+absl::StatusOr<int64_t> RedisQueue::DoRelayOutbox(const RequestContext& ctx, int limit) {
+  if (db_ == nullptr) return int64_t{0};
+  const bool pg = db_->backend() == store::Backend::kPostgres;
+  int64_t handled = 0;
+  DAIRA_RETURN_IF_ERROR(db_->RunInTransaction(
+      ctx,
+      [&](store::Connection& c) -> absl::Status {
+        handled = 0;
+        std::string sql =
+            "SELECT id, payload, correlation_id FROM outbox WHERE published_at IS NULL AND topic LIKE "
+            "'bus:%' "
+            "ORDER BY id LIMIT ?";
+        if (pg) sql += " FOR UPDATE SKIP LOCKED";
+        const store::Value limit_value(int64_t{limit});
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, store::Params(&limit_value, 1)));
+        if (rs.empty()) return absl::OkStatus();
+        std::vector<bus::EnqueueRequest> requests;
+        requests.reserve(rs.size());
+        std::vector<NewJob> jobs;
+        std::vector<int64_t> ids, rejected;
+        std::vector<std::string> nonces;
+        for (size_t i = 0; i < rs.size(); ++i) {
+          const store::Row row = rs.row(i);
+          const int64_t id = row.Int64("id");
+          absl::StatusOr<JsonValue> v = ParseJson(row.Json("payload"));
+          const JsonValue* queue = v.ok() ? v->Get("queue") : nullptr;
+          if (queue == nullptr || Settings(queue->AsString()) == nullptr) {
+            Log(LogLevel::kError, "bus",
+                "outbox row " + std::to_string(id) +
+                    " is not a job of a configured queue: set aside (published_at = 0), not relayed");
+            rejected.push_back(id);
+            continue;
+          }
+          auto text = [&](std::string_view key) {
+            const JsonValue* f = v->Get(key);
+            return f == nullptr ? std::string() : f->AsString();
+          };
+          auto integer = [&](std::string_view key) {
+            const JsonValue* f = v->Get(key);
+            return f == nullptr ? int64_t{0} : f->AsInt();
+          };
+          bus::EnqueueRequest r;
+          r.queue = queue->AsString();
+          r.name = text("name");
+          r.payload = text("payload");
+          r.priority = static_cast<int>(integer("priority"));
+          r.idempotency_key = text("idempotency_key");
+          r.group_key = text("group_key");
+          nonces.push_back(text("nonce"));
+          requests.push_back(std::move(r));
+          jobs.push_back({.request = nullptr,
+                          .max_attempts = static_cast<int>(integer("max_attempts")),
+                          .correlation_id = row.Text("correlation_id"),
+                          .run_at = FromUnixMicros(integer("run_at"))});
+          ids.push_back(id);
+        }
+        for (size_t i = 0; i < jobs.size(); ++i) jobs[i].request = &requests[i];
+        // Redis first: a row is deleted only once Redis acknowledged its job (the script returned).
+        if (!jobs.empty()) DAIRA_RETURN_IF_ERROR(EnqueueNow(&ctx, jobs, ids, nonces).status());
+        if (relay_fault_) DAIRA_RETURN_IF_ERROR(relay_fault_());
+        auto in_list = [](const std::vector<int64_t>& list, std::vector<store::Value>& params) {
+          std::string marks;
+          for (int64_t id : list) {
+            marks += marks.empty() ? "?" : ", ?";
+            params.emplace_back(id);
+          }
+          return marks;
+        };
+        if (!ids.empty()) {
+          std::vector<store::Value> params;
+          const std::string marks = in_list(ids, params);
+          DAIRA_RETURN_IF_ERROR(c.Execute("DELETE FROM outbox WHERE id IN (" + marks + ")", params).status());
+        }
+        if (!rejected.empty()) {
+          std::vector<store::Value> params;
+          const std::string marks = in_list(rejected, params);
+          DAIRA_RETURN_IF_ERROR(
+              c.Execute(
+                   "UPDATE outbox SET published_at = 0, attempts = attempts + 1 WHERE id IN (" + marks + ")",
+                   params)
+                  .status());
+        }
+        handled = static_cast<int64_t>(rs.size());
+        return absl::OkStatus();
+      },
+      {.max_attempts = 1}));  // no in-place retry: the relay thread / the next call tries again
+  return handled;
+}
+
+RedisQueue::RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool,
+                       std::unique_ptr<RedisPool> blocking)
+    : bus::Queue(std::move(options)),
+      pool_(std::move(pool)),
+      blocking_(std::move(blocking)),
+      base_(pool_->url().prefix + "{bus}:") {}
+
+absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestContext* ctx,
+                                           const RedisScript& script, const std::vector<std::string>& args) {
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(ctx));
+  const std::string keys[] = {base_};
+  absl::StatusOr<RedisReply> r = conn->Eval(script, keys, args);
+  if (!r.ok()) {
+    return absl::Status(r.status().code(),
+                        "bus: " + std::string(op) + ": " + std::string(r.status().message()));
+  }
+  return r;
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
+    const RequestContext* ctx, const std::vector<NewJob>& jobs, const std::vector<int64_t>& ids,
+    const std::vector<std::string>& nonces) {
+  std::vector<std::string> args;
+  args.reserve(1 + jobs.size() * 12);
+  args.push_back(std::to_string(Us(clock().Now())));
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const NewJob& nj = jobs[i];
+    const bus::EnqueueRequest& r = *nj.request;
+    args.push_back(ids.empty() ? "" : std::to_string(ids[i]));
+    args.push_back(r.queue);
+    args.push_back(r.name);
+    args.push_back(r.payload);
+    args.push_back(std::to_string(r.priority));
+    args.push_back(std::to_string(Us(nj.run_at)));
+    args.push_back(std::to_string(nj.max_attempts));
+    args.push_back(r.idempotency_key);
+    args.push_back(r.group_key);
+    args.push_back(nj.correlation_id);
+    args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
+    args.push_back(nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
+  }
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
+    return Unexpected("enqueue", reply);
+  }
+  std::vector<bus::EnqueueResult> out;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const RedisReply& id = reply.elements[2 * i];
+    out.push_back(
+        {.id = id.type == RedisReply::Type::kInteger ? static_cast<int64_t>(id.integer) : ToInt(id.str),
+         .deduplicated = reply.elements[2 * i + 1].integer == 1});
+    if (!ids.empty() && out.back().id != ids[i]) {
+      Log(LogLevel::kWarning, "bus",
+          "redis bus: job id " + std::to_string(ids[i]) + " was taken by another job; enqueued as " +
+              std::to_string(out.back().id));
+    }
+  }
+  wakes_.fetch_add(1);
+  cv_.notify_all();
+  return out;
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::DoEnqueue(const RequestContext& ctx,
+                                                                      const std::vector<NewJob>& jobs) {
+  if (ctx.open_transaction() == nullptr) return EnqueueNow(&ctx, jobs, {});
+  if (db_ != nullptr) return WriteOutbox(ctx, jobs);
+  return EnqueueAfterCommit(ctx, jobs);
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::WriteOutbox(const RequestContext& ctx,
+                                                                        const std::vector<NewJob>& jobs) {
+  // One outbox row per job, in the caller's transaction; the row id is the job id. Duplicates within
+  // this call are folded here; a duplicate of a job already in Redis is folded when relayed.
+  constexpr size_t kRowsPerInsert = 200;
+  const int64_t now = Us(clock().Now());
+  std::vector<bus::EnqueueResult> out(jobs.size());
+  std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
+  std::vector<store::Value> params;
+  size_t rows = 0;
+  auto flush = [&]() -> absl::Status {
+    if (rows == 0) return absl::OkStatus();
+    std::string sql = "INSERT INTO outbox (id, topic, payload, correlation_id, attempts, created_at) VALUES ";
+    for (size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?, ?, ?, ?, 0, ?)" : ", (?, ?, ?, ?, 0, ?)";
+    absl::Status s = db_->Execute(ctx, sql, params).status();
+    params.clear();
+    rows = 0;
+    return s;
+  };
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const NewJob& nj = jobs[i];
+    const bus::EnqueueRequest& r = *nj.request;
+    if (!r.idempotency_key.empty()) {
+      auto b = batch_keys.find({r.queue, r.idempotency_key});
+      if (b != batch_keys.end()) {
+        out[i] = {.id = b->second, .deduplicated = true};
+        continue;
+      }
+    }
+    const int64_t id = ids_.Next();
+    if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = id;
+    out[i] = {.id = id, .deduplicated = false};
+    JsonWriter w;
+    w.BeginObject()
+        .Key("queue")
+        .String(r.queue)
+        .Key("name")
+        .String(r.name)
+        .Key("payload")
+        .String(r.payload)
+        .Key("priority")
+        .Int(r.priority)
+        .Key("run_at")
+        .Int(Us(nj.run_at))
+        .Key("max_attempts")
+        .Int(nj.max_attempts)
+        .Key("idempotency_key")
+        .String(r.idempotency_key)
+        .Key("group_key")
+        .String(r.group_key)
+        .Key("nonce")
+        .String(Nonce())
+        .EndObject();
+    params.insert(params.end(),
+                  {store::Value(id), store::Value("bus:" + r.queue), store::Value::Json(w.Take()),
+                   store::Value(nj.correlation_id), store::Value(now)});
+    if (++rows == kRowsPerInsert) DAIRA_RETURN_IF_ERROR(flush());
+  }
+  DAIRA_RETURN_IF_ERROR(flush());
+  // After the commit: relay at once (the relay thread or RelayOutbox retries whatever this misses).
+  store::AfterCommit(ctx, [this, correlation = ctx.correlation_id()] {
+    RequestContext fresh({.correlation_id = correlation, .caller = "bus:relay", .timeout = milliseconds(0)});
+    absl::StatusOr<int64_t> n = DoRelayOutbox(fresh, relay_batch_);
+    if (!n.ok()) {
+      Log(LogLevel::kWarning, fresh, "bus",
+          "outbox relay after commit failed (the relay retries): " + std::string(n.status().message()));
+    }
+    WakeAll();
+  });
+  return out;
+}
+
+absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueAfterCommit(
+    const RequestContext& ctx, const std::vector<NewJob>& jobs) {
+  // Inside a SQL transaction: decide ids (and dedup against what Redis holds now) at once, write the
+  // jobs after the commit. A rollback drops them; so does a Redis failure at commit time (logged).
+  const int64_t now = Us(clock().Now());
+  std::vector<bus::EnqueueResult> out(jobs.size());
+  std::vector<NewJob> fresh;
+  std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
+  std::vector<size_t> keyed;
+  std::vector<std::vector<std::string>> commands;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const bus::EnqueueRequest& r = *jobs[i].request;
+    if (!r.idempotency_key.empty()) {
+      keyed.push_back(i);
+      commands.push_back({"HGET", base_ + "q:" + r.queue + ":keys", r.idempotency_key});
+    }
+  }
+  commands.push_back({"INCRBY", base_ + "id", std::to_string(jobs.size())});
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, conn->Pipeline(commands));
+  for (const RedisReply& r : replies) {
+    if (r.IsError()) return ErrorReplyStatus("bus: enqueue", r);
+  }
+  int64_t next_id = replies.back().integer - static_cast<int64_t>(jobs.size()) + 1;
+  std::map<size_t, int64_t> existing;
+  for (size_t k = 0; k < keyed.size(); ++k) {
+    const RedisReply& v = replies[k];
+    if (v.IsNil()) continue;
+    const size_t colon = v.str.find(':');
+    const bus::EnqueueRequest& r = *jobs[keyed[k]].request;
+    if (colon != std::string::npos &&
+        ToInt(v.str.substr(colon + 1)) > now - UsOf(Settings(r.queue)->dedup_window)) {
+      existing[keyed[k]] = ToInt(v.str.substr(0, colon));
+    }
+  }
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const bus::EnqueueRequest& r = *jobs[i].request;
+    if (auto e = existing.find(i); e != existing.end()) {
+      out[i] = {.id = e->second, .deduplicated = true};
+      continue;
+    }
+    if (!r.idempotency_key.empty()) {
+      auto b = batch_keys.find({r.queue, r.idempotency_key});
+      if (b != batch_keys.end()) {
+        out[i] = {.id = b->second, .deduplicated = true};
+        continue;
+      }
+    }
+    const int64_t id = next_id++;
+    if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = id;
+    out[i] = {.id = id, .deduplicated = false};
+    fresh.push_back(jobs[i]);
+    ids.push_back(id);
+  }
+  if (fresh.empty()) return out;
+  // The hook outlives this call: copy the requests it points into.
+  auto requests = std::make_shared<std::vector<bus::EnqueueRequest>>();
+  requests->reserve(fresh.size());
+  for (NewJob& nj : fresh) requests->push_back(*nj.request);
+  for (size_t i = 0; i < fresh.size(); ++i) fresh[i].request = &(*requests)[i];
+  store::AfterCommit(ctx, [this, requests, fresh = std::move(fresh), ids = std::move(ids)] {
+    absl::StatusOr<std::vector<bus::EnqueueResult>> r = EnqueueNow(nullptr, fresh, ids);
+    if (!r.ok()) {
+      Log(LogLevel::kError, "bus",
+          "redis bus: " + std::to_string(fresh.size()) +
+              " job(s) enqueued in a committed transaction were lost: " + std::string(r.status().message()));
+    }
+  });
+  return out;
+}
+
+absl::StatusOr<std::optional<bus::Job>> RedisQueue::DoClaim(const RequestContext& ctx,
+                                                            const bus::QueueSettings& s,
+                                                            std::string_view worker_id, int64_t token) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("next", &ctx, Script(kClaim),
+                             {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
+                              std::to_string(token), std::to_string(UsOf(s.timeout)),
+                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency)}));
+  if (r.IsNil()) return std::optional<bus::Job>();
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", r));
+  return std::optional<bus::Job>(std::move(job));
+}
+
+void RedisQueue::WaitForWork(std::string_view queue, uint64_t seen,
+                             std::chrono::steady_clock::time_point until) {
+  // Blocks in BLPOP on the queue's wake list (an enqueue, retry, release, replay or resume in any process
+  // pushes a token), in slices of at most 250 ms so a local WakeAll / Close is seen promptly.
+  const std::string key = base_ + "wake:" + std::string(queue);
+  const auto slice_max = std::min(milliseconds(250), blocking_->url().command_timeout / 2);
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (wakes_.load() != seen || closed() || now >= until) return;
+    const auto slice =
+        std::min(std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1), slice_max);
+    absl::StatusOr<RedisPool::Lease> conn = blocking_->Acquire();
+    if (conn.ok()) {
+      char secs[32];
+      std::snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(slice.count()) / 1000.0);
+      absl::StatusOr<RedisReply> r = (*conn)->Command({"BLPOP", key, secs});
+      if (r.ok() && r->type == RedisReply::Type::kArray) return;  // a token
+      if (r.ok()) continue;                                       // the slice ran out
+    }
+    // Redis unreachable: wait out the slice locally (the pool reconnects with backoff).
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, slice, [&] { return wakes_.load() != seen || closed(); });
+  }
+}
+
+void RedisQueue::WakeAll() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wakes_.fetch_add(1);
+  }
+  cv_.notify_all();
+}
+
+absl::StatusOr<std::optional<Clock::TimePoint>> RedisQueue::DoNextDue(const RequestContext& ctx,
+                                                                      const bus::QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
+  DAIRA_ASSIGN_OR_RETURN(
+      std::vector<RedisReply> replies,
+      conn->Pipeline({{"ZRANGE", base_ + "q:" + s.name + ":delayed", "0", "0", "WITHSCORES"},
+                      {"ZRANGE", base_ + "q:" + s.name + ":active", "0", "0", "WITHSCORES"}}));
+  std::optional<int64_t> best;
+  for (const RedisReply& r : replies) {
+    if (r.IsError()) return ErrorReplyStatus("bus: next due", r);
+    if (r.elements.size() == 2) {
+      const int64_t at = static_cast<int64_t>(std::strtod(r.elements[1].str.c_str(), nullptr));
+      best = std::min(best.value_or(INT64_MAX), at);
+    }
+  }
+  if (!best.has_value()) return std::optional<Clock::TimePoint>();
+  return std::optional<Clock::TimePoint>(FromUnixMicros(*best));
+}
+
+absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) {
+  DAIRA_ASSIGN_OR_RETURN(
+      RedisReply r, Run(OutcomeName(static_cast<int>(t.outcome)), &ctx, Script(kTransition),
+                        {std::to_string(Us(t.now)), std::to_string(job.id), std::to_string(job.lease_token),
+                         std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
+                         std::to_string(Us(t.when)), t.worker}));
+  if (r.type != RedisReply::Type::kInteger) return Unexpected("transition", r);
+  if (r.integer != 1) return LeaseLost(t.outcome, job.id);
+  if (t.outcome != Outcome::kProgress && t.outcome != Outcome::kExtend) WakeAll();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bus::Job> RedisQueue::DoGet(const RequestContext& ctx, int64_t id) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("get", &ctx, Script(kGet), {std::to_string(id)}));
+  if (r.IsNil()) return absl::NotFoundError("bus: get: job " + std::to_string(id) + " not found");
+  return ParseJob("get", r);
+}
+
+absl::Status RedisQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("cancel", &ctx, Script(kCancel), {std::to_string(Us(now)), std::to_string(id)}));
+  if (r.str == "ok") return absl::OkStatus();
+  if (r.str == "missing") return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
+  return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " + r.str +
+                                       ", not WAITING");
+}
+
+absl::Status RedisQueue::DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& s, bool paused) {
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
+  const std::string key = base_ + "q:" + s.name + ":paused";
+  if (paused) return conn->Command({"SET", key, "1"}).status();
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         conn->Pipeline({{"DEL", key},
+                                         {"LPUSH", base_ + "wake:" + s.name, "1"},
+                                         {"LTRIM", base_ + "wake:" + s.name, "0", "63"}}));
+  for (const RedisReply& r : replies) {
+    if (r.IsError()) return ErrorReplyStatus("bus: resume", r);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bus::QueueCounts> RedisQueue::DoCounts(const RequestContext& ctx,
+                                                      const bus::QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("counts", &ctx, Script(kCounts), {std::to_string(Us(clock().Now())), s.name}));
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != 7) return Unexpected("counts", r);
+  bus::QueueCounts c;
+  c.queue = s.name;
+  c.waiting = r.elements[0].integer;
+  c.delayed = r.elements[1].integer;
+  c.active = r.elements[2].integer;
+  c.completed = r.elements[3].integer;
+  c.dead = r.elements[4].integer;
+  c.cancelled = r.elements[5].integer;
+  c.paused = r.elements[6].integer == 1;
+  return c;
+}
+
+absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoList(const RequestContext& ctx,
+                                                         const bus::QueueSettings& s, bus::JobState state,
+                                                         int limit) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("list", &ctx, Script(kList),
+                             {s.name, std::string(bus::JobStateName(state)), std::to_string(limit)}));
+  std::vector<bus::Job> out;
+  for (const RedisReply& e : r.elements) {
+    if (e.IsNil()) continue;
+    DAIRA_ASSIGN_OR_RETURN(bus::Job j, ParseJob("list", e));
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> RedisQueue::DoReplay(const RequestContext& ctx, const bus::QueueSettings& s,
+                                             const std::vector<int64_t>& ids) {
+  std::vector<std::string> args = {std::to_string(Us(clock().Now())), s.name};
+  for (int64_t id : ids) args.push_back(std::to_string(id));
+  if (!ids.empty() && args.size() == 2) return 0;
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("replay", &ctx, Script(kReplay), args));
+  return static_cast<int64_t>(r.integer);
+}
+
+absl::StatusOr<int64_t> RedisQueue::DoRecoverStalled(const RequestContext& ctx, const bus::QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("recover stalled", &ctx, Script(kRecover),
+                                           {std::to_string(Us(clock().Now())), s.name}));
+  if (r.integer > 0) WakeAll();
+  return static_cast<int64_t>(r.integer);
+}
+
+absl::StatusOr<int64_t> RedisQueue::DoClean(const RequestContext& ctx, const bus::QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(
+      RedisReply r, Run("clean", &ctx, Script(kClean),
+                        {std::to_string(Us(clock().Now())), s.name, std::to_string(UsOf(s.retain_completed)),
+                         std::to_string(UsOf(s.retain_dead))}));
+  return static_cast<int64_t>(r.integer);
+}
+
+}  // namespace daira::inline v0::backends::redis

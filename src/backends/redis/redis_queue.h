@@ -1,0 +1,132 @@
+// bus::Queue on Redis (`bus=redis://host:port/db?prefix=...`): every state move is one Lua script
+// (EVALSHA) over hashes, sorted sets and lists, so claims, fencing, retries, dedup and groups are atomic
+// on the server and shared by every process on the same Redis and prefix. docs/bus.md ("Redis").
+//
+//   DAIRA_ASSIGN_OR_RETURN(auto q, RedisQueue::Open("redis://127.0.0.1:6379/0?prefix=app1:", options));
+//
+// Keys (all under `<prefix>{bus}:`, one hash tag, so one cluster slot):
+//   id                          INCR counter of job ids
+//   job:<id>                    hash: the job's fields;  job:<id>:err  list: its error history
+//   q:<queue>:delayed           zset id by run_at µs (every waiting job until it is due)
+//   q:<queue>:ready             zset "<run_at>:<id>" by -priority (due jobs: priority, then FIFO)
+//   q:<queue>:active            zset id by lease expiry µs
+//   q:<queue>:COMPLETED|DEAD|CANCELLED  zset id by finished µs (List, Counts, Clean)
+//   q:<queue>:keys              hash idempotency key -> "<id>:<created µs>"
+//   q:<queue>:paused            "1" while paused
+//   q:<queue>:served / :seq / :gactive  round-robin groups: last served sequence, active per group
+//   wake:<queue>                list of wake tokens a blocked worker BLPOPs
+// Times are the queue's clock (BusOptions::clock) in µs since the epoch, sent by the client.
+//
+// Outbox (when opened with a SQL database): Enqueue inside a bound transaction inserts `outbox` rows
+// (topic "bus:<queue>", id = the job id, from an IdGenerator) in that transaction; after the commit
+// they are relayed at once, and a relay thread (every relay_interval_ms) moves what is left. Without a
+// database, such an enqueue is written to Redis after the commit (AfterCommit), not atomically with it.
+//
+// Thread-safe: a pool of connections for commands, a second one for blocking waits.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "backends/redis/redis_pool.h"
+#include "backends/redis/redis_url.h"
+#include "daira/bus/queue.h"
+#include "daira/core/id.h"
+
+namespace daira::inline v0::store {
+class Database;
+}  // namespace daira::inline v0::store
+
+namespace daira::inline v0::backends::redis {
+
+class RedisQueue final : public bus::Queue {
+ public:
+  // `text` is a redis:// URL whose parameters are the common Redis ones (redis_url.h) plus
+  // allow_eviction=1. Refuses (FailedPrecondition naming maxmemory-policy) a server whose
+  // maxmemory-policy may evict keys, unless allow_eviction=1.
+  // `db` (may be null; must outlive the queue) holds the outbox. URL parameters of the relay:
+  // relay_interval_ms (default 1000; 0 = no relay thread in this process) and relay_batch (default 500).
+  static absl::StatusOr<std::unique_ptr<bus::Queue>> Open(std::string_view text, bus::BusOptions options,
+                                                          store::Database* db = nullptr);
+  ~RedisQueue() override;
+
+  std::string_view Name() const override { return "redis"; }
+  bus::QueueTraits traits() const override {
+    // transactional_enqueue: in a bound SQL transaction the job is written to Redis after the commit
+    // (never after a rollback); a Redis failure at that moment loses it (docs/bus.md).
+    return {.durable = true, .transactional_enqueue = true, .cross_process = true};
+  }
+  // The key prefix every key of this queue starts with ("<prefix>{bus}:").
+  const std::string& base() const { return base_; }
+  // Test hook: runs after a relay batch reached Redis and before its rows are deleted; an error aborts
+  // the relay there (the rows stay, as if the relaying process had died at that point).
+  void set_relay_fault_for_testing(std::function<absl::Status()> fault) { relay_fault_ = std::move(fault); }
+
+ protected:
+  absl::StatusOr<std::vector<bus::EnqueueResult>> DoEnqueue(const RequestContext& ctx,
+                                                            const std::vector<NewJob>& jobs) override;
+  absl::StatusOr<std::optional<bus::Job>> DoClaim(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                                  std::string_view worker_id, int64_t token) override;
+  void WaitForWork(std::string_view queue, uint64_t seen,
+                   std::chrono::steady_clock::time_point until) override;
+  uint64_t WakeCounter() const override { return wakes_.load(); }
+  void WakeAll() override;
+  absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
+                                                            const bus::QueueSettings& queue) override;
+  absl::Status DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) override;
+  absl::StatusOr<bus::Job> DoGet(const RequestContext& ctx, int64_t id) override;
+  absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
+  absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
+  absl::StatusOr<bus::QueueCounts> DoCounts(const RequestContext& ctx,
+                                            const bus::QueueSettings& queue) override;
+  absl::StatusOr<std::vector<bus::Job>> DoList(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                               bus::JobState state, int limit) override;
+  absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                   const std::vector<int64_t>& ids) override;
+  absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx,
+                                           const bus::QueueSettings& queue) override;
+  absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+  absl::StatusOr<int64_t> DoRelayOutbox(const RequestContext& ctx, int limit) override;
+  void OnClose() override;
+
+ private:
+  RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool, std::unique_ptr<RedisPool> blocking);
+  // Runs `script` with KEYS = {base_} on a pooled connection.
+  absl::StatusOr<RedisReply> Run(std::string_view op, const RequestContext* ctx, const RedisScript& script,
+                                 const std::vector<std::string>& args);
+  absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
+                                                             const std::vector<NewJob>& jobs,
+                                                             const std::vector<int64_t>& ids,
+                                                             const std::vector<std::string>& nonces = {});
+
+  absl::StatusOr<std::vector<bus::EnqueueResult>> WriteOutbox(const RequestContext& ctx,
+                                                              const std::vector<NewJob>& jobs);
+  absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueAfterCommit(const RequestContext& ctx,
+                                                                     const std::vector<NewJob>& jobs);
+  void RelayLoop();
+  void StopRelay();
+
+  std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<RedisPool> blocking_;  // BLPOP on wake lists (kept apart so waiters never starve commands)
+  std::string base_;
+  std::atomic<uint64_t> wakes_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // Outbox (db_ non-null).
+  store::Database* db_ = nullptr;
+  IdGenerator ids_;
+  std::chrono::milliseconds relay_interval_{1000};
+  int relay_batch_ = 500;
+  std::function<absl::Status()> relay_fault_;
+  std::mutex relay_mu_;
+  std::condition_variable relay_cv_;
+  bool relay_stop_ = false;  // guarded by relay_mu_
+  std::thread relay_thread_;
+};
+
+}  // namespace daira::inline v0::backends::redis
