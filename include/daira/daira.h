@@ -122,6 +122,8 @@
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"
+// services: money (docs/money.md)
+#include "daira/services/wallets.h"
 // services: typed repositories (payments, moderation, content, social graph, sessions, profiles)
 #include "daira/services/audit_log_repository.h"
 #include "daira/services/block_repository.h"
