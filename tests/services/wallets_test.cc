@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "daira/services/recount.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "migrated_test_base.h"
@@ -428,6 +429,24 @@ TEST_P(WalletsTest, StatementPagesNewestFirst) {
   EXPECT_TRUE(none.items.empty());
   EXPECT_THAT(wallets_->Statement(ctx_, UserId{users[0]}, "usd", {}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_P(WalletsTest, RecountReportsAWalletThatDisagreesWithItsLinesAndNeverRewritesIt) {
+  const int64_t u = MakeUsers(1)[0];
+  Fund(u, 700);
+  ASSERT_OK_AND_ASSIGN(RecountReport clean, Recount(tdb_->db(), ctx_));
+  EXPECT_TRUE(clean.discrepancies.empty());
+  const int64_t wallet = Must(wallets_->Balance(ctx_, UserId{u}, "USD")).wallet_id.value;
+  // A balance changed behind the ledger's back (raw SQL).
+  ASSERT_OK(tdb_->db().Execute(ctx_, "UPDATE wallets SET balance = 900 WHERE id = ?", {wallet}).status());
+  ASSERT_OK_AND_ASSIGN(RecountReport found, Recount(tdb_->db(), ctx_, {.repair = true}));
+  EXPECT_THAT(found.discrepancies,
+              ::testing::ElementsAre(CounterDiscrepancy{
+                  .table = "wallets", .id = wallet, .column = "balance", .stored = 900, .actual = 700}));
+  EXPECT_EQ(BalanceOf(u), 900);  // reported, not overwritten
+  ASSERT_OK_AND_ASSIGN(Wallets::LedgerReport r, wallets_->CheckLedger(ctx_));
+  ASSERT_EQ(r.wallets.size(), 1u);
+  EXPECT_EQ(r.wallets[0].lines_sum, 700);
 }
 
 int64_t EnvInt(const char* name, int64_t fallback) {
