@@ -25,5 +25,6 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterCache(m);
   daira::python::RegisterRealtime(m);
   daira::python::RegisterBlobs(m);
+  daira::python::RegisterMoney(m);
   daira::python::RegisterPlatform(m);
 }

@@ -17,6 +17,7 @@ void RegisterSocialRepos(pybind11::module_& m);  // repos_social.cc: Follows, Bl
 void RegisterBus(pybind11::module_& m);       // bus.cc: Bus, Job, JobIterator
 void RegisterCache(pybind11::module_& m);     // cache.cc: Cache
 void RegisterRealtime(pybind11::module_& m);  // realtime.cc: Realtime, Subscription, Message, Presence, Typing
+void RegisterMoney(pybind11::module_& m);     // money.cc: Money, WalletBalance, StatementLine
 void RegisterBlobs(pybind11::module_& m);     // blobs.cc: Blobs
 void RegisterPlatform(pybind11::module_& m);   // platform.cc: open(), Platform, _bench_user_get
 void RegisterAccounts(pybind11::module_& m);   // accounts.cc: Accounts, Users, Profiles
