@@ -65,7 +65,7 @@ absl::StatusOr<WalletBatch> WalletRepository::GetMany(const RequestContext& ctx,
 
 absl::StatusOr<Wallet> WalletRepository::FindByUserId(const RequestContext& ctx, UserId user_id,
                                                       WalletFieldMask mask) const {
-  return WalletTable().FindOne(*deps_.db, ctx, "user_id = ?", {user_id.value}, mask,
+  return WalletTable().FindOne(*deps_.db, ctx, "user_id = ? ORDER BY id LIMIT 1", {user_id.value}, mask,
                                absl::StrCat("no wallet with user_id ", user_id.value));
 }
 
