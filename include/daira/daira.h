@@ -123,6 +123,9 @@
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
 #include "daira/services/wallet_requests.h"
+// services: money (docs/money.md)
+#include "daira/services/payments.h"
+#include "daira/services/wallets.h"
 // services: typed repositories (payments, moderation, content, social graph, sessions, profiles)
 #include "daira/services/audit_log.h"  // moderation: the hash-chained audit log
 #include "daira/services/audit_log_repository.h"

@@ -2,6 +2,7 @@
 // (services::Recount) and, with --repair, fixes the ones that disagree in one transaction.
 // Exit 0 when every counter is exact (or was repaired), 1 when counters disagree and --repair was not
 // given (so scripts and CI can use it as a check), 1 on database errors.
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,14 @@ int Run(const GlobalOptions& globals, const RecountArgs& args) {
     }
     fmt::print("{} counters checked, {} disagree{}  ({})\n", report->counters_checked, FormatCount(found.size()),
                report->repaired && !found.empty() ? ", repaired" : "", FormatDuration(watch.Elapsed()));
+  }
+  // Wallet balances are never repaired (services/recount.h): a difference from the ledger always fails.
+  const auto money = std::count_if(found.begin(), found.end(),
+                                   [](const auto& d) { return d.table == "wallets" && d.column == "balance"; });
+  if (money > 0) {
+    return Fail(kExitRuntime, fmt::format("recount: {} wallet balances disagree with their ledger lines (never "
+                                          "repaired automatically; see docs/money.md)",
+                                          money));
   }
   if (!found.empty() && !report->repaired) {
     return Fail(kExitRuntime, fmt::format("recount: {} counters disagree with their rows (run `daira recount "

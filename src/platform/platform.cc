@@ -38,6 +38,9 @@ struct Platform::Impl {
   std::optional<services::Search> search;
   std::optional<services::Trending> trending;
   std::optional<services::WalletRepository> wallets;
+  // money (docs/money.md)
+  std::optional<services::Wallets> wallet_service;
+  std::optional<services::Payments> payment_service;
   std::optional<services::TransactionRepository> transactions;
   std::optional<services::PaymentRepository> payments;
   std::optional<services::ReportRepository> reports;
@@ -280,6 +283,8 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->search.emplace(impl->deps);
   impl->trending.emplace(impl->deps);
   impl->wallets.emplace(impl->deps);
+  impl->wallet_service.emplace(impl->deps, options.money);                               // money
+  impl->payment_service.emplace(impl->deps, *impl->wallet_service, options.payments);    // money
   impl->transactions.emplace(impl->deps);
   impl->payments.emplace(impl->deps);
   impl->reports.emplace(impl->deps);
@@ -322,6 +327,8 @@ services::Feed& Platform::feed() { return *impl_->feed; }
 services::Search& Platform::search() { return *impl_->search; }
 services::Trending& Platform::trending() { return *impl_->trending; }
 services::WalletRepository& Platform::wallets() { return *impl_->wallets; }
+services::Wallets& Platform::wallet_service() { return *impl_->wallet_service; }
+services::Payments& Platform::payment_service() { return *impl_->payment_service; }
 services::TransactionRepository& Platform::transactions() { return *impl_->transactions; }
 services::PaymentRepository& Platform::payments() { return *impl_->payments; }
 services::ReportRepository& Platform::reports() { return *impl_->reports; }

@@ -45,6 +45,7 @@ const query::Table<Transaction, TransactionField>& TransactionTable() {
           Column{TransactionField::kCreatedAt, "created_at", &ReadColumn<&Transaction::created_at>},
           Column{TransactionField::kUpdatedAt, "updated_at", &ReadColumn<&Transaction::updated_at>},
           Column{TransactionField::kCompletedAt, "completed_at", &ReadColumn<&Transaction::completed_at>},
+          Column{TransactionField::kDescription, "description", &ReadColumn<&Transaction::description>},
       });
   return *kTable;
 }
@@ -126,6 +127,7 @@ absl::StatusOr<Transaction> TransactionRepository::Create(const RequestContext& 
   v.Currency("currency", t.currency);
   if (t.balance_after) v.Range("balance_after", *t.balance_after, 0, std::numeric_limits<int64_t>::max());
   if (v.Length("metadata", t.metadata, 0, kMaxPaymentMetadataLength)) v.JsonObject("metadata", t.metadata);
+  if (t.description) v.Length("description", *t.description, 0, kMaxTransactionDescriptionLength);
   if (t.idempotency_key) {
     v.Token("idempotency_key", *t.idempotency_key, kMinIdempotencyKeyLength, kMaxIdempotencyKeyLength);
   }
@@ -146,7 +148,8 @@ absl::StatusOr<Transaction> TransactionRepository::Create(const RequestContext& 
        {"idempotency_key", query::OptionalValue(t.idempotency_key)},
        {"created_at", now},
        {"updated_at", now},
-       {"completed_at", t.status == TransactionStatus::kCompleted ? store::Value(now) : store::Value()}});
+       {"completed_at", t.status == TransactionStatus::kCompleted ? store::Value(now) : store::Value()},
+       {"description", query::OptionalValue(t.description)}});
 }
 
 absl::Status TransactionRepository::Update(const RequestContext& ctx, TransactionId id,

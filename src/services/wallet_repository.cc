@@ -22,7 +22,8 @@ const query::Table<Wallet, WalletField>& WalletTable() {
   static const auto* kTable = new query::Table<Wallet, WalletField>(
       {.table = "wallets",
        .entity = "wallet",
-       .unique_keys = {{"wallets_user_uidx", "wallets.user_id", "user_id", "already has a wallet"}}},
+       .unique_keys = {{"wallets_user_uidx", "wallets.user_id, wallets.currency", "user_id",
+                        "already has a wallet in this currency"}}},
       std::array{
           Column{WalletField::kId, "id", &ReadColumn<&Wallet::id>, query::kPrimaryKey},
           Column{WalletField::kUserId, "user_id", &ReadColumn<&Wallet::user_id>},
@@ -64,7 +65,7 @@ absl::StatusOr<WalletBatch> WalletRepository::GetMany(const RequestContext& ctx,
 
 absl::StatusOr<Wallet> WalletRepository::FindByUserId(const RequestContext& ctx, UserId user_id,
                                                       WalletFieldMask mask) const {
-  return WalletTable().FindOne(*deps_.db, ctx, "user_id = ?", {user_id.value}, mask,
+  return WalletTable().FindOne(*deps_.db, ctx, "user_id = ? ORDER BY id LIMIT 1", {user_id.value}, mask,
                                absl::StrCat("no wallet with user_id ", user_id.value));
 }
 

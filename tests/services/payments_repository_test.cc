@@ -198,8 +198,9 @@ TEST_P(PaymentsRepositoryTest, WalletCreateRejectsBadInputAndDuplicatesWritingNo
   ASSERT_OK_AND_ASSIGN(Wallet w, wallets_->Create(ctx_, {.user_id = u, .currency = "JPY"}));
   EXPECT_EQ(w.balance, 0);
   EXPECT_EQ(w.currency, "JPY");
-  auto dup = wallets_->Create(ctx_, {.user_id = u});
-  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists, "create wallet: user_id already has a wallet"));
+  auto dup = wallets_->Create(ctx_, {.user_id = u, .currency = "JPY"});
+  EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists,
+                            "create wallet: user_id already has a wallet in this currency"));
   EXPECT_EQ(StatusField(dup.status()), "user_id");
   // No such user: the foreign key refuses it.
   EXPECT_THAT(wallets_->Create(ctx_, {.user_id = UserId{999999}}),

@@ -61,12 +61,12 @@ TEST_P(RecountTest, FreshlySeededDatabaseHasNoDiscrepancy) {
   ASSERT_OK_AND_ASSIGN(RecountReport report, Recount(db(), ctx_));
   EXPECT_TRUE(report.discrepancies.empty());
   EXPECT_EQ(report.counters_checked, static_cast<int>(RecountedCounters().size()));
-  EXPECT_EQ(report.counters_checked, 12);
+  EXPECT_EQ(report.counters_checked, 13);
   EXPECT_FALSE(report.repaired);
   // One statement per counter: set-based, not per row.
   query::StatementBudget budget(ctx_);
   ASSERT_OK(Recount(db(), ctx_));
-  EXPECT_EQ(budget.used(), 12);
+  EXPECT_EQ(budget.used(), 13);
 }
 
 TEST_P(RecountTest, FindsExactlyTheCorruptedCountersAndRepairsThem) {

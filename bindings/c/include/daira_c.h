@@ -813,6 +813,40 @@ DAIRA_C_CALL(daira_blob_list);
  * exist), a file:// URL on file:. */
 DAIRA_C_CALL(daira_blob_url);
 
+/* money (docs/money.md; bindings/c/src/money.cc): wallets over the double-entry ledger. A movement is
+ * {id, type (DEPOSIT|WITHDRAWAL|TIP|EARNING|REFUND), status (PENDING|COMPLETED|FAILED), user_id, wallet_id,
+ * counterparty_wallet_id (or null), amount, fee, currency, balance_after, refund_of (or null), description
+ * (or null), created_at}; ids are strings of digits, amounts integers in minor units. Every call that moves
+ * money takes idempotency_key* (8-128 of [A-Za-z0-9_-]): the same key with the same request returns the
+ * first movement and moves nothing; with another request FAILED_PRECONDITION naming "idempotency_key".
+ * A refused call (INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION naming the field) writes nothing. */
+/* {user_id*, amount*, currency (default "USD"), provider* (STRIPE|PAYPAL|FAWRY|INSTAPAY), idempotency_key*}
+ * → movement (PENDING). */
+DAIRA_C_CALL(daira_money_deposit);
+/* {transaction_id*} → movement (COMPLETED, the wallet credited; again → the same). FAILED_PRECONDITION
+ * naming "status" on a FAILED deposit. */
+DAIRA_C_CALL(daira_money_confirm_deposit);
+/* {transaction_id*} → movement (FAILED). FAILED_PRECONDITION on a COMPLETED deposit. */
+DAIRA_C_CALL(daira_money_fail_deposit);
+/* {user_id*, amount*, currency, provider*, idempotency_key*} → movement (PENDING: the amount held at once).
+ * FAILED_PRECONDITION naming "amount" when the balance is short. */
+DAIRA_C_CALL(daira_money_withdraw);
+/* {transaction_id*} → movement (COMPLETED: paid out). */
+DAIRA_C_CALL(daira_money_complete_withdrawal);
+/* {transaction_id*} → movement (FAILED: the hold released). */
+DAIRA_C_CALL(daira_money_fail_withdrawal);
+/* {sender_id*, receiver_id*, amount*, currency, idempotency_key*, note} → movement (COMPLETED; fee = the
+ * platform's part). */
+DAIRA_C_CALL(daira_money_tip);
+/* {transaction_id*, amount*, idempotency_key*, reason} → refund movement. FAILED_PRECONDITION naming
+ * "amount" (more than remains) or "transaction_id" (not refundable, already fully refunded). */
+DAIRA_C_CALL(daira_money_refund);
+/* {user_id*, currency} → {wallet_id, currency, balance, earned_total, spent_total, tips_received}. */
+DAIRA_C_CALL(daira_money_balance);
+/* {user_id*, currency, limit, cursor} → {items: [{line_id, transaction_id, type, status, amount (signed),
+ * currency, description, created_at}], next_cursor, prev_cursor, has_more}, newest first. */
+DAIRA_C_CALL(daira_money_statement);
+
 #undef DAIRA_C_RECORD_READS
 #undef DAIRA_C_RECORD_CALL
 #undef DAIRA_C_CALL

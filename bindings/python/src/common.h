@@ -120,6 +120,7 @@ struct TrendingApi { CorePtr core; };
 struct WalletsApi { CorePtr core; };
 struct JournalApi { CorePtr core; };
 struct PaymentsApi { CorePtr core; };
+struct MoneyApi { CorePtr core; };  // p.money (money.cc)
 struct ReportsApi { CorePtr core; };
 struct ReviewsApi { CorePtr core; };
 struct AuditLogsApi { CorePtr core; };

@@ -28,5 +28,6 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterRealtime(m);
   daira::python::RegisterChat(m);
   daira::python::RegisterBlobs(m);
+  daira::python::RegisterMoney(m);
   daira::python::RegisterPlatform(m);
 }

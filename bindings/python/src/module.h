@@ -20,6 +20,7 @@ void RegisterCache(pybind11::module_& m);     // cache.cc: Cache
 void RegisterRateLimits(pybind11::module_& m);  // rate_limits.cc: RateLimits
 void RegisterRealtime(pybind11::module_& m);  // realtime.cc: Realtime, Subscription, Message, Presence, Typing
 void RegisterChat(pybind11::module_& m);      // chat.cc: Chat, Notifications, Conversation, ChatMessage, …
+void RegisterMoney(pybind11::module_& m);     // money.cc: Money, WalletBalance, StatementLine
 void RegisterBlobs(pybind11::module_& m);     // blobs.cc: Blobs
 void RegisterPlatform(pybind11::module_& m);   // platform.cc: open(), Platform, _bench_user_get
 void RegisterAccounts(pybind11::module_& m);   // accounts.cc: Accounts, Users, Profiles

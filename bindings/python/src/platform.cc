@@ -125,12 +125,13 @@ struct PyPlatform {
   ChatApi chat;
   NotificationsApi notifications;
   BlobsApi blobs;
+  MoneyApi money;  // money.cc
 
   explicit PyPlatform(CorePtr c)
       : core(c), accounts{c}, users{c}, profiles{c}, social{c}, content{c}, feed{c}, search{c}, trending{c},
         wallets{c}, transactions{c}, payments{c}, reports{c}, reviews{c}, audit_logs{c}, posts{c}, videos{c},
         comments{c}, follows{c}, blocks{c}, mutes{c}, reactions{c}, sessions{c}, user_profiles{c}, bus{c}, cache{c},
-        rate_limits{c}, realtime{c}, presence{c}, typing{c}, chat{c}, notifications{c}, blobs{c} {}
+        rate_limits{c}, realtime{c}, presence{c}, typing{c}, chat{c}, notifications{c}, blobs{c}, money{c} {}
 };
 
 std::string BackendOf(const std::string& url) {
@@ -224,6 +225,7 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("chat", &PyPlatform::chat, "Conversations, messages, read receipts (events on user:{id}).")
       .def_readonly("notifications", &PyPlatform::notifications, "Notifications, grouped; pushed on user:{id}.")
       .def_readonly("blobs", &PyPlatform::blobs, "The blob store (blobs= URL): put/get/list/url.")
+      .def_readonly("money", &PyPlatform::money, "Wallets over the double-entry ledger (docs/money.md).")
       .def(
           "transaction",
           [](PyPlatform& p, const std::string& isolation) { return BeginTransaction(p.core, isolation); },

@@ -154,6 +154,16 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"blob_stat":                   C.daira_call_fn(C.daira_blob_stat),
 	"blob_list":                   C.daira_call_fn(C.daira_blob_list),
 	"blob_url":                    C.daira_call_fn(C.daira_blob_url),
+	"money_deposit":               C.daira_call_fn(C.daira_money_deposit),
+	"money_confirm_deposit":       C.daira_call_fn(C.daira_money_confirm_deposit),
+	"money_fail_deposit":          C.daira_call_fn(C.daira_money_fail_deposit),
+	"money_withdraw":              C.daira_call_fn(C.daira_money_withdraw),
+	"money_complete_withdrawal":   C.daira_call_fn(C.daira_money_complete_withdrawal),
+	"money_fail_withdrawal":       C.daira_call_fn(C.daira_money_fail_withdrawal),
+	"money_tip":                   C.daira_call_fn(C.daira_money_tip),
+	"money_refund":                C.daira_call_fn(C.daira_money_refund),
+	"money_balance":               C.daira_call_fn(C.daira_money_balance),
+	"money_statement":             C.daira_call_fn(C.daira_money_statement),
 }
 
 // recordCalls holds every record call (a service call with a field mask) by name.
@@ -934,6 +944,56 @@ func (c *calls) BlobList(request any) ([]byte, error) {
 // BlobUrl calls daira_blob_url with request encoded as JSON and returns the record's JSON.
 func (c *calls) BlobUrl(request any) ([]byte, error) {
 	return c.invoke("blob_url", C.daira_call_fn(C.daira_blob_url), request)
+}
+
+// MoneyDeposit calls daira_money_deposit with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyDeposit(request any) ([]byte, error) {
+	return c.invoke("money_deposit", C.daira_call_fn(C.daira_money_deposit), request)
+}
+
+// MoneyConfirmDeposit calls daira_money_confirm_deposit with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyConfirmDeposit(request any) ([]byte, error) {
+	return c.invoke("money_confirm_deposit", C.daira_call_fn(C.daira_money_confirm_deposit), request)
+}
+
+// MoneyFailDeposit calls daira_money_fail_deposit with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyFailDeposit(request any) ([]byte, error) {
+	return c.invoke("money_fail_deposit", C.daira_call_fn(C.daira_money_fail_deposit), request)
+}
+
+// MoneyWithdraw calls daira_money_withdraw with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyWithdraw(request any) ([]byte, error) {
+	return c.invoke("money_withdraw", C.daira_call_fn(C.daira_money_withdraw), request)
+}
+
+// MoneyCompleteWithdrawal calls daira_money_complete_withdrawal with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyCompleteWithdrawal(request any) ([]byte, error) {
+	return c.invoke("money_complete_withdrawal", C.daira_call_fn(C.daira_money_complete_withdrawal), request)
+}
+
+// MoneyFailWithdrawal calls daira_money_fail_withdrawal with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyFailWithdrawal(request any) ([]byte, error) {
+	return c.invoke("money_fail_withdrawal", C.daira_call_fn(C.daira_money_fail_withdrawal), request)
+}
+
+// MoneyTip calls daira_money_tip with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyTip(request any) ([]byte, error) {
+	return c.invoke("money_tip", C.daira_call_fn(C.daira_money_tip), request)
+}
+
+// MoneyRefund calls daira_money_refund with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyRefund(request any) ([]byte, error) {
+	return c.invoke("money_refund", C.daira_call_fn(C.daira_money_refund), request)
+}
+
+// MoneyBalance calls daira_money_balance with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyBalance(request any) ([]byte, error) {
+	return c.invoke("money_balance", C.daira_call_fn(C.daira_money_balance), request)
+}
+
+// MoneyStatement calls daira_money_statement with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyStatement(request any) ([]byte, error) {
+	return c.invoke("money_statement", C.daira_call_fn(C.daira_money_statement), request)
 }
 
 // WalletsGet calls daira_wallets_get with request encoded as JSON and the field mask fields ("" for every

@@ -97,6 +97,7 @@ enum class TransactionField {
   kCreatedAt,
   kUpdatedAt,
   kCompletedAt,
+  kDescription,  // migration 016
 };
 
 struct Transaction {
@@ -113,6 +114,7 @@ struct Transaction {
   std::optional<Clock::TimePoint> created_at;
   std::optional<Clock::TimePoint> updated_at;
   std::optional<Clock::TimePoint> completed_at;  // nullopt also while not completed
+  std::optional<std::string> description;        // free text, at most 500 characters; nullopt also when NULL
 };
 
 }  // namespace daira::inline v0::model

@@ -78,6 +78,9 @@
 #include "daira/services/user_repository.h"
 #include "daira/services/video_repository.h"
 #include "daira/services/wallet_repository.h"
+// money (docs/money.md)
+#include "daira/services/payments.h"
+#include "daira/services/wallets.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0 {
@@ -128,6 +131,12 @@ struct PlatformOptions {
   // --- moderation (docs/moderation.md) ---
   // The auto-hide threshold of moderation(); Open fails with InvalidArgument when it is invalid.
   services::ModerationOptions moderation{};
+  // Money (docs/money.md): tip fee, idempotency-key retention, retries. Default: no fee, 24 h.
+  services::WalletsOptions money{};
+  // Payment providers and webhook event retention (docs/money.md). Default: none, so deposits through
+  // payment_service() are refused until the application configures one (e.g. a services::LocalProvider
+  // for embedded use and tests). The providers are not owned and must outlive the Platform.
+  services::PaymentsOptions payments{};
 };
 
 class Platform {
@@ -162,6 +171,10 @@ class Platform {
   services::WalletRepository& wallets();
   services::TransactionRepository& transactions();
   services::PaymentRepository& payments();
+  // Money that moves (docs/money.md): wallets over the double-entry ledger, and provider payments /
+  // webhooks. Built from PlatformOptions::money and ::payments.
+  services::Wallets& wallet_service();
+  services::Payments& payment_service();
   // Moderation: reports, reviews, and the append-only audit log (docs/services/moderation.md).
   services::ReportRepository& reports();
   services::ModerationReviewRepository& reviews();

@@ -18,6 +18,9 @@
 //   posts.comments_count / videos.comments_count     its comments (replies included), status <> 'DELETED'
 //   comments.replies_count                            direct replies (parent_id = the comment), not DELETED
 //   hashtags.posts_count                              post_hashtags rows of the tag
+//   wallets.balance                                   the sum of the wallet's ledger lines (migration 016);
+//                                                     reported only, never repaired (money is investigated,
+//                                                     not overwritten; docs/money.md)
 // Each counter is checked by one set-based statement (the table LEFT JOIN one GROUP BY pass over the
 // counted rows) and repaired by one UPDATE of just the disagreeing rows (their keys bound as one
 // array, each recounted by a correlated count); the SQL is identical on SQLite and PostgreSQL.
@@ -62,7 +65,8 @@ std::vector<std::pair<std::string, std::string>> RecountedCounters();
 
 // Checks every counter of a migrated database (and repairs them when options.repair). Returns the
 // report; database errors pass through prefixed "recount: <table>.<column>: ". With repair, the
-// discrepancies listed are exactly those the transaction fixed.
+// discrepancies listed are exactly those the transaction fixed, except wallets.balance (reported, never
+// fixed).
 absl::StatusOr<RecountReport> Recount(store::Database& db, const RequestContext& ctx,
                                       const RecountOptions& options = {});
 

@@ -67,6 +67,7 @@ struct NewTransaction {
   std::optional<int64_t> balance_after{};        // >= 0
   std::string metadata = "{}";                   // a JSON object, at most 16384 characters
   std::optional<std::string> idempotency_key{};  // 8–128 of [A-Za-z0-9_-]; unique per wallet
+  std::optional<std::string> description{};      // free text, 0–500 characters (migration 016)
 };
 
 // Settling a PENDING row: only these fields ever change.

@@ -59,7 +59,7 @@ struct WalletBatch {
 
 // A new wallet: zero balance and totals.
 struct NewWallet {
-  UserId user_id;                // > 0; one wallet per user
+  UserId user_id;                // > 0; one wallet per user per currency (migration 016)
   std::string currency = "USD";  // 3 upper-case letters
 };
 
@@ -81,7 +81,8 @@ class WalletRepository {
   // ids with no row are listed in `missing`. No ids: no statement.
   absl::StatusOr<WalletBatch> GetMany(const RequestContext& ctx, std::span<const WalletId> ids,
                                       WalletFieldMask mask = AllWalletFields()) const;
-  // The wallet of `user_id` (unique). NotFound "wallets: no wallet with user_id 7".
+  // The wallet of `user_id`: since migration 016 a user has one per currency, and this is the oldest
+  // (services::Wallets::Balance takes the currency). NotFound "wallets: no wallet with user_id 7".
   absl::StatusOr<model::Wallet> FindByUserId(const RequestContext& ctx, UserId user_id,
                                              WalletFieldMask mask = AllWalletFields()) const;
   // Whether a wallet with `id` exists.
@@ -91,7 +92,7 @@ class WalletRepository {
                                 std::optional<std::string_view> currency = {}) const;
   // Inserts a wallet with zero balance and totals (id from ServiceDeps::ids, created_at = updated_at =
   // now) and returns it as stored. InvalidArgument naming user_id / currency; AlreadyExists naming
-  // user_id when the user has a wallet; FailedPrecondition when the user does not exist.
+  // user_id when the user has a wallet in that currency; FailedPrecondition when the user does not exist.
   absl::StatusOr<model::Wallet> Create(const RequestContext& ctx, const NewWallet& wallet) const;
   // Writes the given fields and bumps updated_at (one UPDATE). InvalidArgument naming "patch" when it
   // names no field, or the field at fault; NotFound when no such wallet; FailedPrecondition naming

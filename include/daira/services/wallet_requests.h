@@ -31,6 +31,8 @@ inline constexpr int64_t kMaxTransferAmount = 100'000'000;
 inline constexpr size_t kMinIdempotencyKeyLength = 8;
 inline constexpr size_t kMaxIdempotencyKeyLength = 128;
 inline constexpr size_t kMaxTipNoteLength = 200;
+// transactions.description (migration 016).
+inline constexpr size_t kMaxTransactionDescriptionLength = 500;
 inline constexpr size_t kMaxExternalIdLength = 255;
 inline constexpr size_t kMaxPaymentMetadataLength = 16384;
 

@@ -1,0 +1,280 @@
+// Tips per second (docs/money.md) per SQL backend against a raw hand-written SQL transaction doing the
+// same writes in the same run.
+//
+// Cases (items/s = tips/s):
+//   BM_Tip/<backend>        services::Wallets::Tip: idempotency key claimed and stored, users and
+//                           blocks checked, both wallets updated (in id order), the journal row and the
+//                           ledger lines (with a 5% platform fee) written, one transaction
+//   BM_RawTip/<backend>     plain sqlite3 / libpq: BEGIN; conditional debit UPDATE; credit UPDATE;
+//                           INSERT transactions; INSERT ledger_lines (3 rows); COMMIT — the same money
+//                           writes, without the key, the user/block checks or validation
+// The ratio daira/raw is the overhead of those checks plus the library (goal ≤ 1.3× is the issue's).
+// Postgres cases run when DAIRA_BENCH_PG or DAIRA_TEST_PG holds a URL (schema daira_money_bench,
+// dropped afterwards).
+//
+//   ./build/release/bench/money_bench --benchmark_min_time=0.2
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daira/core/request_context.h"
+#include "daira/services/wallets.h"
+#include "daira/store/database.h"
+#include "daira/store/migrator.h"
+
+namespace {
+
+namespace store = daira::store;
+namespace services = daira::services;
+using daira::RequestContext;
+
+constexpr int64_t kSender = 101;
+constexpr int64_t kReceiver = 102;
+
+struct Backend {
+  std::string name;
+  std::string url;      // daira URL
+  std::string raw_url;  // sqlite file path or libpq conninfo
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<services::Wallets> wallets;
+  int64_t sender_wallet = 0;
+  int64_t receiver_wallet = 0;
+};
+
+std::vector<std::unique_ptr<Backend>> g_backends;
+std::atomic<int64_t> g_seq{1};
+std::atomic<int64_t> g_raw_id{int64_t{1} << 60};  // ids for the raw baseline, far from daira's
+
+void BM_Tip(benchmark::State& state, Backend* b) {
+  RequestContext ctx;
+  for (auto _ : state) {
+    auto m = b->wallets->Tip(ctx, {.sender_id = kSender,
+                                   .receiver_id = kReceiver,
+                                   .amount = 20,
+                                   .currency = "USD",
+                                   .idempotency_key = "bench-tip-" + std::to_string(g_seq.fetch_add(1))});
+    if (!m.ok()) {
+      state.SkipWithError(std::string(m.status().message()).c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+constexpr const char* kDebit =
+    "UPDATE wallets SET balance = balance - $1, spent_total = spent_total + $1, updated_at = $3 "
+    "WHERE id = $2 AND balance >= $1";
+constexpr const char* kCredit =
+    "UPDATE wallets SET balance = balance + $1, earned_total = earned_total + $1, "
+    "tips_received = tips_received + $1, updated_at = $3 WHERE id = $2";
+constexpr const char* kJournal =
+    "INSERT INTO transactions (id, wallet_id, counterparty_wallet_id, type, status, amount, currency, fee, "
+    "created_at, updated_at, completed_at) VALUES ($1, $2, $3, 'TIP', 'COMPLETED', $4, 'USD', $5, $6, $6, "
+    "$6)";
+constexpr const char* kLines =
+    "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, currency, created_at) VALUES "
+    "($1, $2, 'WALLET', $3, $4, 'USD', $8), ($5, $2, 'WALLET', $6, $7, 'USD', $8), "
+    "($9, $2, 'PLATFORM', NULL, $10, 'USD', $8)";
+
+void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(b->raw_url.c_str(), &db) != SQLITE_OK) {
+    state.SkipWithError("sqlite3_open");
+    return;
+  }
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000", nullptr,
+               nullptr, nullptr);
+  auto prep = [&](const char* pg_sql) {
+    std::string sql(pg_sql);  // $N → ?N: SQLite's numbered parameters
+    for (char& ch : sql) {
+      if (ch == '$') ch = '?';
+    }
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+      std::fprintf(stderr, "%s\n", sqlite3_errmsg(db));
+    return s;
+  };
+  sqlite3_stmt* debit = prep(kDebit);
+  sqlite3_stmt* credit = prep(kCredit);
+  sqlite3_stmt* journal = prep(kJournal);
+  sqlite3_stmt* lines = prep(kLines);
+  const int64_t amount = 20, fee = 1, net = 19;
+  for (auto _ : state) {
+    const int64_t now = g_seq.fetch_add(1);
+    const int64_t txn = g_raw_id.fetch_add(4);
+    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    // Wallet-id order, as daira does.
+    const bool sender_first = b->sender_wallet < b->receiver_wallet;
+    for (int i = 0; i < 2; ++i) {
+      if ((i == 0) == sender_first) {
+        sqlite3_bind_int64(debit, 1, amount);
+        sqlite3_bind_int64(debit, 2, b->sender_wallet);
+        sqlite3_bind_int64(debit, 3, now);
+        sqlite3_step(debit);
+        sqlite3_reset(debit);
+      } else {
+        sqlite3_bind_int64(credit, 1, net);
+        sqlite3_bind_int64(credit, 2, b->receiver_wallet);
+        sqlite3_bind_int64(credit, 3, now);
+        sqlite3_step(credit);
+        sqlite3_reset(credit);
+      }
+    }
+    const int64_t jv[] = {txn, b->sender_wallet, b->receiver_wallet, amount, fee, now};
+    for (int i = 0; i < 6; ++i) sqlite3_bind_int64(journal, i + 1, jv[i]);
+    sqlite3_step(journal);
+    sqlite3_reset(journal);
+    const int64_t lv[] = {txn + 1, txn, b->sender_wallet, -amount, txn + 2, b->receiver_wallet,
+                          net,     now, txn + 3,          fee};
+    for (int i = 0; i < 10; ++i) sqlite3_bind_int64(lines, i + 1, lv[i]);
+    if (sqlite3_step(lines) != SQLITE_DONE) {
+      state.SkipWithError(sqlite3_errmsg(db));
+      break;
+    }
+    sqlite3_reset(lines);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  for (sqlite3_stmt* s : {debit, credit, journal, lines}) sqlite3_finalize(s);
+  sqlite3_close(db);
+  state.SetItemsProcessed(state.iterations());
+}
+
+bool PgOk(PGresult* r) {
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  if (!ok) std::fprintf(stderr, "money_bench: %s", PQresultErrorMessage(r));
+  PQclear(r);
+  return ok;
+}
+
+void BM_RawPgTip(benchmark::State& state, Backend* b) {
+  PGconn* conn = PQconnectdb(b->raw_url.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    state.SkipWithError("PQconnectdb");
+    PQfinish(conn);
+    return;
+  }
+  bool ok = PgOk(PQprepare(conn, "debit", kDebit, 0, nullptr)) &&
+            PgOk(PQprepare(conn, "credit", kCredit, 0, nullptr)) &&
+            PgOk(PQprepare(conn, "journal", kJournal, 0, nullptr)) &&
+            PgOk(PQprepare(conn, "lines", kLines, 0, nullptr));
+  auto exec = [&](const char* name, std::vector<std::string> v) {
+    std::vector<const char*> p;
+    for (const auto& s : v) p.push_back(s.c_str());
+    return PgOk(PQexecPrepared(conn, name, static_cast<int>(p.size()), p.data(), nullptr, nullptr, 0));
+  };
+  const std::string sw = std::to_string(b->sender_wallet), rw = std::to_string(b->receiver_wallet);
+  for (auto _ : state) {
+    if (!ok) break;
+    const std::string now = std::to_string(g_seq.fetch_add(1));
+    const int64_t txn = g_raw_id.fetch_add(4);
+    const std::string t = std::to_string(txn);
+    ok = PgOk(PQexec(conn, "BEGIN"));
+    const bool sender_first = b->sender_wallet < b->receiver_wallet;
+    for (int i = 0; i < 2 && ok; ++i) {
+      ok = (i == 0) == sender_first ? exec("debit", {"20", sw, now}) : exec("credit", {"19", rw, now});
+    }
+    ok = ok && exec("journal", {t, sw, rw, "20", "1", now}) &&
+         exec("lines", {std::to_string(txn + 1), t, sw, "-20", std::to_string(txn + 2), rw, "19", now,
+                        std::to_string(txn + 3), "1"}) &&
+         PgOk(PQexec(conn, "COMMIT"));
+  }
+  if (!ok) state.SkipWithError("raw postgres tip failed");
+  PQfinish(conn);
+  state.SetItemsProcessed(state.iterations());
+}
+
+std::string WithParam(const std::string& url, const std::string& param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+bool AdminExec(const std::string& admin_url, const char* sql) {
+  PGconn* conn = PQconnectdb(admin_url.c_str());
+  const bool ok = PQstatus(conn) == CONNECTION_OK && PgOk(PQexec(conn, sql));
+  PQfinish(conn);
+  return ok;
+}
+
+// Opens, migrates, creates the two users and funds the sender (untimed).
+std::unique_ptr<Backend> Open(const std::string& name, const std::string& url, const std::string& raw_url) {
+  auto b = std::make_unique<Backend>();
+  b->name = name;
+  b->url = url;
+  b->raw_url = raw_url;
+  auto db = store::Database::Open(url);
+  if (!db.ok()) {
+    std::fprintf(stderr, "money_bench: %s: %s\n", name.c_str(), std::string(db.status().message()).c_str());
+    return nullptr;
+  }
+  b->db = *std::move(db);
+  RequestContext ctx;
+  auto migrator = store::Migrator::Create(*b->db);
+  if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return nullptr;
+  for (int64_t u : {kSender, kReceiver}) {
+    if (!b->db
+             ->Execute(ctx, "INSERT INTO users (id, username, created_at, updated_at) VALUES (?, ?, 0, 0)",
+                       {u, "bench" + std::to_string(u)})
+             .ok()) {
+      return nullptr;
+    }
+  }
+  b->wallets = std::make_unique<services::Wallets>(services::ServiceDeps{.db = b->db.get()},
+                                                   services::WalletsOptions{.tip_fee_bps = 500});
+  for (int i = 0; i < 50; ++i) {  // 50 × 1,000,000.00: enough for any run
+    auto e = b->wallets->Earn(ctx, {.user_id = kSender,
+                                    .amount = services::kMaxTransferAmount,
+                                    .idempotency_key = "bench-fund-" + std::to_string(i)});
+    if (!e.ok()) return nullptr;
+  }
+  auto tip = b->wallets->Tip(
+      ctx,
+      {.sender_id = kSender, .receiver_id = kReceiver, .amount = 20, .idempotency_key = "bench-first-tip"});
+  if (!tip.ok()) return nullptr;
+  b->sender_wallet = tip->wallet_id.value;
+  b->receiver_wallet = tip->counterparty_wallet_id->value;
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  const std::string sqlite_file =
+      (std::filesystem::temp_directory_path() / ("daira-money-bench-" + std::to_string(getpid()) + ".db"))
+          .string();
+  std::string pg_admin;
+  for (const char* name : {"DAIRA_BENCH_PG", "DAIRA_TEST_PG"}) {
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
+      pg_admin = v;
+      break;
+    }
+  }
+  if (auto s = Open("sqlite", "sqlite:" + sqlite_file, sqlite_file)) g_backends.push_back(std::move(s));
+  if (!pg_admin.empty() && AdminExec(pg_admin, "DROP SCHEMA IF EXISTS daira_money_bench CASCADE") &&
+      AdminExec(pg_admin, "CREATE SCHEMA daira_money_bench")) {
+    const std::string url = WithParam(pg_admin, "options=-csearch_path%3Ddaira_money_bench");
+    if (auto p = Open("postgres", url, url)) g_backends.push_back(std::move(p));
+  } else {
+    std::fprintf(stderr, "money_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
+  }
+  for (auto& b : g_backends) {
+    benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get())->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_RawTip/" + b->name).c_str(),
+                                 b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
+        ->UseRealTime();
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  g_backends.clear();
+  if (!pg_admin.empty()) AdminExec(pg_admin, "DROP SCHEMA IF EXISTS daira_money_bench CASCADE");
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite_file + suffix);
+  return 0;
+}

@@ -1,0 +1,184 @@
+// Payments: money entering wallets through a payment provider — a provider interface (create an
+// intent, refund, parse and verify a webhook), a Stripe-style signed-webhook verifier, a built-in
+// local provider for embedded use and tests, and the webhook handler that settles deposits exactly once.
+//
+//   services::LocalProvider local({.provider = model::PaymentProvider::kStripe, .secret = "whsec_test"});
+//   services::Payments payments(deps, wallets, {.providers = {&local}});
+//   DAIRA_ASSIGN_OR_RETURN(services::PaymentStart s, payments.StartDeposit(ctx, {.user_id = 1, .amount =
+//   2500,
+//       .currency = "USD", .provider = "STRIPE", .idempotency_key = "dep-7f3a9c21"}));   // PENDING
+//   // ... the provider calls back; with the local one, the test or app asks it to:
+//   services::SignedWebhook hook = local.Settle(s.payment.external_id.value(), /*succeeded=*/true);
+//   DAIRA_ASSIGN_OR_RETURN(services::WebhookResult r,
+//                          payments.HandleWebhook(ctx, model::PaymentProvider::kStripe, hook.payload,
+//                          hook.signature));
+//
+// Webhooks: the signature header is Stripe's `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>`
+// (several v1 entries allowed, for key rotation), compared in constant time (libsodium), and refused when
+// `t` is further than `tolerance` from now (replay). Each event is handled once by its provider event id
+// (kept in idempotency_keys, scope "webhook:<PROVIDER>"): delivered twice, money moves once. A "failed"
+// event for a payment that already succeeded is recorded and ignored (never takes money back; refund
+// instead), so out-of-order delivery cannot corrupt state.
+//
+// The provider's CreateIntent runs inside the deposit's database transaction so that a retried
+// StartDeposit (same idempotency key) finds the intent already recorded and never creates a second one.
+//
+// Thread-safety: Payments, WebhookVerifier and LocalProvider are safe from any number of threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "daira/core/clock.h"
+#include "daira/core/request_context.h"
+#include "daira/model/payment.h"
+#include "daira/services/service_deps.h"
+#include "daira/services/wallet_requests.h"
+#include "daira/services/wallets.h"
+
+namespace daira::inline v0::services {
+
+// What a provider returns for a new payment.
+struct PaymentIntent {
+  std::string external_id;    // the provider's reference (1–255 printable ASCII, no spaces)
+  std::string client_secret;  // for the client SDK, if the provider has one ("" otherwise); never stored
+};
+
+// A parsed, verified webhook event.
+struct WebhookEvent {
+  enum class Kind { kSucceeded, kFailed, kOther };
+  std::string event_id;  // the provider's event id (what makes delivery idempotent)
+  Kind kind = Kind::kOther;
+  std::string external_id;  // the payment it is about
+  std::string error;        // kFailed: the provider's reason, if any
+};
+
+// A payment provider. Implementations must be thread-safe.
+class PaymentProvider {
+ public:
+  virtual ~PaymentProvider() = default;
+  // Which of the seed's providers this is (payments.provider).
+  virtual model::PaymentProvider provider() const = 0;
+  // Creates a payment intent for `amount` minor units. `reference` is daira's movement id (for the
+  // provider's metadata). Unavailable when the provider cannot be reached.
+  virtual absl::StatusOr<PaymentIntent> CreateIntent(const RequestContext& ctx, int64_t amount,
+                                                     std::string_view currency,
+                                                     std::string_view reference) = 0;
+  // Refunds `amount` of the payment `external_id` at the provider.
+  virtual absl::Status Refund(const RequestContext& ctx, std::string_view external_id, int64_t amount) = 0;
+  // Verifies `signature` over `payload` and parses it. Unauthenticated for a bad or stale signature;
+  // InvalidArgument naming "payload" / "signature" for malformed input.
+  virtual absl::StatusOr<WebhookEvent> ParseWebhook(std::string_view payload,
+                                                    std::string_view signature) const = 0;
+};
+
+// Stripe-style webhook signatures: HMAC-SHA256 over "<timestamp>.<payload>".
+class WebhookVerifier {
+ public:
+  // `secret`: the endpoint's signing secret (not empty). `tolerance`: how far the header's timestamp
+  // may be from clock's now (default 5 minutes). `clock`: null → Clock::System(); not owned.
+  WebhookVerifier(std::string secret, std::chrono::seconds tolerance = std::chrono::minutes(5),
+                  const Clock* clock = nullptr);
+  // OK when one v1 signature of `header` matches and its timestamp is within tolerance.
+  // InvalidArgument naming "signature" for a malformed header; Unauthenticated "signature does not
+  // match" / "timestamp outside the tolerance window (replay?)".
+  absl::Status Verify(std::string_view payload, std::string_view header) const;
+  // The header a sender would attach at `timestamp` (for the local provider and tests).
+  std::string Sign(std::string_view payload, Clock::TimePoint timestamp) const;
+
+ private:
+  std::string secret_;
+  std::chrono::seconds tolerance_;
+  const Clock* clock_;
+};
+
+// A signed webhook delivery, as the provider would POST it.
+struct SignedWebhook {
+  std::string
+      payload;  // JSON: {"id":"evt_…","type":"payment_intent.succeeded"|"payment_intent.payment_failed",
+                //        "data":{"object":{"id":"<external_id>","last_payment_error":…}}}
+  std::string signature;  // the Stripe-Signature header value
+};
+
+struct LocalProviderOptions {
+  model::PaymentProvider provider = model::PaymentProvider::kStripe;  // the value recorded in payments
+  std::string secret = "whsec_local";                                 // webhook signing secret
+  std::chrono::seconds tolerance = std::chrono::minutes(5);
+  const Clock* clock = nullptr;  // null → Clock::System(); not owned
+};
+
+// A provider that moves no real money: intents are "local_<n>", and Settle() produces the signed
+// webhook a real provider would send, so embedded apps and tests settle through the same path.
+class LocalProvider final : public PaymentProvider {
+ public:
+  explicit LocalProvider(LocalProviderOptions options = {});
+  model::PaymentProvider provider() const override { return options_.provider; }
+  absl::StatusOr<PaymentIntent> CreateIntent(const RequestContext& ctx, int64_t amount,
+                                             std::string_view currency, std::string_view reference) override;
+  absl::Status Refund(const RequestContext& ctx, std::string_view external_id, int64_t amount) override;
+  absl::StatusOr<WebhookEvent> ParseWebhook(std::string_view payload,
+                                            std::string_view signature) const override;
+  // The signed "succeeded" / "failed" event for `external_id`, with a fresh event id.
+  SignedWebhook Settle(std::string_view external_id, bool succeeded);
+  const WebhookVerifier& verifier() const { return verifier_; }
+
+ private:
+  LocalProviderOptions options_;
+  WebhookVerifier verifier_;
+  std::atomic<int64_t> next_{1};
+};
+
+// Parses a Stripe-shaped event (see SignedWebhook) after the signature was verified. InvalidArgument
+// naming "payload".
+absl::StatusOr<WebhookEvent> ParseStripeEvent(std::string_view payload);
+
+struct PaymentsOptions {
+  // The providers webhooks and deposits may name (at most one per model::PaymentProvider). Not owned.
+  std::vector<PaymentProvider*> providers{};
+  // How long a handled webhook event id is remembered (at least 24 h).
+  std::chrono::seconds event_retention = std::chrono::hours(72);
+};
+
+struct PaymentStart {
+  Movement movement;          // the PENDING deposit
+  model::Payment payment;     // the payments row (external_id = the provider's intent)
+  std::string client_secret;  // from the provider's intent ("" on a replay: it is never stored)
+};
+
+struct WebhookResult {
+  enum class Outcome { kApplied, kDuplicate, kIgnored };
+  Outcome outcome = Outcome::kApplied;  // kDuplicate: the event id was handled before; kIgnored: a
+                                        // late/unknown-kind event that changed nothing
+  std::optional<Movement> movement{};   // the deposit, when the event was about one
+};
+
+class Payments {
+ public:
+  // `deps` and `wallets` must outlive this object.
+  Payments(const ServiceDeps& deps, Wallets& wallets, PaymentsOptions options = {});
+
+  // Starts a deposit through request.provider: the PENDING movement (Wallets::Deposit, same key
+  // rules), the provider's intent and a PENDING payments row, in one transaction. FailedPrecondition
+  // naming "provider" when no provider is configured for it.
+  absl::StatusOr<PaymentStart> StartDeposit(const RequestContext& ctx, const DepositRequest& request);
+  // Verifies and applies a webhook from `provider`: "succeeded" confirms the deposit and completes the
+  // payment; "failed" fails both (unless already completed: kIgnored). Unauthenticated for a bad or
+  // stale signature (nothing written); NotFound naming "external_id" for an unknown payment.
+  absl::StatusOr<WebhookResult> HandleWebhook(const RequestContext& ctx, model::PaymentProvider provider,
+                                              std::string_view payload, std::string_view signature);
+
+ private:
+  PaymentProvider* Find(model::PaymentProvider p) const;
+  ServiceDeps deps_;
+  Wallets& wallets_;
+  PaymentsOptions options_;
+};
+
+}  // namespace daira::inline v0::services
