@@ -128,7 +128,7 @@ struct Fixture {
   std::unique_ptr<services::UserRepository> users;
   std::unique_ptr<services::Search> search;
   std::unique_ptr<services::Feed> feed;
-  std::unique_ptr<cache::Cache> cache;             // the feed cache's (memory:, or Redis on Postgres)
+  std::unique_ptr<daira::cache::Cache> cache;      // the feed cache's (memory:, or Redis on Postgres)
   std::unique_ptr<services::Feed> cached_feed;     // Feed::Home through it
   std::unique_ptr<services::Profiles> profiles;
   std::unique_ptr<services::Trending> trending;
@@ -573,7 +573,7 @@ bool WireServices(Fixture& f, const Scale& scale) {
       }
     }
   }
-  auto cache = cache::OpenCache(cache_url);
+  auto cache = daira::cache::OpenCache(cache_url);
   if (!cache.ok()) {
     std::fprintf(stderr, "services_bench: feed cache %s: %s\n", cache_url.c_str(), Message(cache.status()).c_str());
     return false;

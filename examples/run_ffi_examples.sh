@@ -45,6 +45,7 @@ alice posted: hello from $lang #daira (hashtags: daira)
 committed: the follow and the post, in one transaction
 bob's home feed: 1 post(s)
   @alice: hello from $lang #daira
+bob tipped alice 250 cents; alice's balance: 250
 second alice: ALREADY_EXISTS (field username)
 after close: FAILED_PRECONDITION
 $lang example: ok

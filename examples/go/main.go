@@ -1,5 +1,5 @@
 // daira from Go through the C ABI (cgo): open an embedded database, register two users, follow and
-// post in one transaction, read the feed. Prints fixed lines ending with "go example: ok".
+// post in one transaction, read the feed, tip. Prints fixed lines ending with "go example: ok".
 //
 //	CGO_CFLAGS=-I<prefix>/include CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>" go run .
 package main
@@ -27,6 +27,16 @@ type Post struct {
 	Author   *struct {
 		Username string `json:"username"`
 	} `json:"author"`
+}
+
+// A money movement and a wallet balance (docs/money.md), the fields this story reads.
+type Movement struct {
+	ID     string `json:"id"`
+	Amount int64  `json:"amount"`
+}
+
+type Balance struct {
+	Balance int64 `json:"balance"`
 }
 
 type Page[T any] struct {
@@ -92,6 +102,25 @@ func run() error {
 	if len(feed.Items) != 1 || feed.Items[0].ID != post.ID {
 		return errors.New("the feed does not hold the post")
 	}
+
+	// Money: bob deposits 10.00 USD (the provider confirms it), then tips alice 2.50 USD.
+	var dep, tip Movement
+	if err := db.Call("money_deposit", map[string]any{"user_id": bob.ID, "amount": 1000, "provider": "STRIPE",
+		"idempotency_key": "story-deposit-1"}, &dep); err != nil {
+		return err
+	}
+	if err := db.Call("money_confirm_deposit", map[string]any{"transaction_id": dep.ID}, nil); err != nil {
+		return err
+	}
+	if err := db.Call("money_tip", map[string]any{"sender_id": bob.ID, "receiver_id": alice.ID, "amount": 250,
+		"idempotency_key": "story-tip-1"}, &tip); err != nil {
+		return err
+	}
+	var balance Balance
+	if err := db.Call("money_balance", map[string]any{"user_id": alice.ID}, &balance); err != nil {
+		return err
+	}
+	fmt.Printf("bob tipped alice %d cents; alice's balance: %d\n", tip.Amount, balance.Balance)
 
 	var derr *daira.Error
 	err = db.Call("accounts_register", map[string]any{

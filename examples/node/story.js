@@ -1,5 +1,5 @@
 // daira from Node through the C ABI: open an embedded database, register two users, follow and post
-// in one transaction, read the feed. Prints fixed lines ending with "node example: ok".
+// in one transaction, read the feed, tip. Prints fixed lines ending with "node example: ok".
 //
 //   DAIRA_C_LIB=/path/to/libdaira_c.so node story.js
 'use strict';
@@ -37,6 +37,15 @@ function main() {
     console.log(`bob's home feed: ${feed.items.length} post(s)`);
     for (const item of feed.items) console.log(`  @${item.author.username}: ${item.content}`);
     if (feed.items.length !== 1 || feed.items[0].id !== post.id) throw new Error('the feed does not hold the post');
+
+    // Money: bob deposits 10.00 USD (the provider confirms it), then tips alice 2.50 USD.
+    const dep = db.call('money_deposit',
+                        { user_id: bob.id, amount: 1000, provider: 'STRIPE', idempotency_key: 'story-deposit-1' });
+    db.call('money_confirm_deposit', { transaction_id: dep.id });
+    const tip = db.call('money_tip',
+                        { sender_id: bob.id, receiver_id: alice.id, amount: 250, idempotency_key: 'story-tip-1' });
+    const balance = db.call('money_balance', { user_id: alice.id });
+    console.log(`bob tipped alice ${tip.amount} cents; alice's balance: ${balance.balance}`);
 
     try {
       db.call('accounts_register', { username: 'alice', email: 'other@example.com', password: 'correct horse battery' });

@@ -53,6 +53,8 @@ Command AddWorkerCommand(CLI::App& root, const GlobalOptions& globals);  // the 
 Command AddAuditCommand(CLI::App& root, const GlobalOptions& globals);   // the audit log (audit_command.cc)
 // `daira demo`'s moderation section (demo_moderation.cc): a report, a SUSPEND taking effect, the chain verified.
 absl::Status DemoModeration(store::Database& db);
+// The money part of `daira demo` (demo_money.cc): an earning, a tip with a fee, a retried tip, the ledger.
+absl::Status DemoMoney(store::Database& db);
 
 // Prints "daira: <message>" (one line: newlines folded) to stderr and returns `code`.
 int Fail(int code, std::string_view message);

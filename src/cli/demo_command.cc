@@ -247,6 +247,7 @@ int Run(const GlobalOptions& globals, const DemoArgs& args) {
   absl::Status cached = CachedFeedDemo(**db);
   if (!cached.ok()) return FailStatus("", cached);
   if (absl::Status chatted = ChatDemo(**db); !chatted.ok()) return FailStatus("", chatted);  // demo_chat.cc
+  if (absl::Status paid = DemoMoney(**db); !paid.ok()) return FailStatus("", paid);  // demo_money.cc
   if (absl::Status moderated = DemoModeration(**db); !moderated.ok()) return FailStatus("", moderated);
 
   fmt::print("\ndone in {}. Look around: daira --database {} stats\n", FormatDuration(total.Elapsed()), url);

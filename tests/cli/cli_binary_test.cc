@@ -256,6 +256,17 @@ TEST_F(CliTest, DemoOnTempPathPrintsSections) {
                               "gets a notification", "and 1 other liked your post", "history (newest first)"}) {
     EXPECT_THAT(r.out, HasSubstr(section));
   }
+  // The cache section (demo_cache.cc): the cached home feed cold and warm, and the hit rates.
+  EXPECT_THAT(r.out, HasSubstr("\ncache  (cache=memory:"));
+  EXPECT_THAT(r.out, ContainsRegex("home feed \\(20, hydrated\\) +cold .* warm .*\\(database path "));
+  EXPECT_THAT(r.out, ContainsRegex("feed +hit rate +[0-9.]+%"));
+  EXPECT_THAT(r.out, ContainsRegex("profile +hit rate +[0-9.]+%"));
+  // The money section (demo_money.cc): an earning, a tip with its fee, the retry moving nothing, the ledger.
+  for (const char* section : {"\nmoney  (", "earning", "5.00 USD (platform fee 0.25 USD)",
+                              "retried with its key: the same movement, no money moved",
+                              "ledger: 0 wallet differences, 0 unbalanced movements"}) {
+    EXPECT_THAT(r.out, HasSubstr(section));
+  }
   EXPECT_TRUE(std::filesystem::exists(path));
 }
 

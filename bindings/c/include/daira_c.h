@@ -838,7 +838,8 @@ DAIRA_C_CALL(daira_money_fail_withdrawal);
 /* {sender_id*, receiver_id*, amount*, currency, idempotency_key*, note} → movement (COMPLETED; fee = the
  * platform's part). */
 DAIRA_C_CALL(daira_money_tip);
-/* {transaction_id*, amount*, idempotency_key*, reason} → refund movement. FAILED_PRECONDITION naming
+/* {transaction_id*, amount*, idempotency_key*, reason, actor_id (the admin named in the refund's audit
+ * row; absent: the system)} → refund movement. FAILED_PRECONDITION naming
  * "amount" (more than remains) or "transaction_id" (not refundable, already fully refunded). */
 DAIRA_C_CALL(daira_money_refund);
 /* {user_id*, currency} → {wallet_id, currency, balance, earned_total, spent_total, tips_received}. */

@@ -130,7 +130,8 @@ DAIRA_CABI_CALL(daira_money_refund, "money.refund") {
   services::RefundRequest req{.transaction_id = r.Id("transaction_id"),
                               .amount = r.Int("amount", 0),
                               .idempotency_key = r.String("idempotency_key"),
-                              .reason = r.OptString("reason")};
+                              .reason = r.OptString("reason"),
+                              .actor_id = r.OptId("actor_id")};
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Refund(ctx, req));
   return MovementJson(m);

@@ -166,15 +166,19 @@ void RegisterMoney(py::module_& m) {
       .def(
           "refund",
           [](MoneyApi& a, int64_t id, int64_t amount, const std::string& key,
-             std::optional<std::string> reason, TxState* tx) {
+             std::optional<std::string> reason, std::optional<int64_t> actor_id, TxState* tx) {
             return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().Refund(
-                  ctx, {.transaction_id = id, .amount = amount, .idempotency_key = key, .reason = reason});
+              return p.wallet_service().Refund(ctx, {.transaction_id = id,
+                                                     .amount = amount,
+                                                     .idempotency_key = key,
+                                                     .reason = reason,
+                                                     .actor_id = actor_id});
             }));
           },
           py::arg("transaction_id"), py::kw_only(), py::arg("amount"), py::arg("idempotency_key"),
-          py::arg("reason") = py::none(), py::arg("tx") = py::none(),
-          "Refunds part of a COMPLETED deposit, tip or earning (never more than remains).")
+          py::arg("reason") = py::none(), py::arg("actor_id") = py::none(), py::arg("tx") = py::none(),
+          "Refunds part of a COMPLETED deposit, tip or earning (never more than remains); its audit row\n"
+          "names actor_id (an admin; None: the system).")
       .def(
           "balance",
           [](MoneyApi& a, int64_t user, const std::string& currency, TxState* tx) {

@@ -34,7 +34,7 @@ ratelimit::Limit LimitOf(const std::string& endpoint, const py::handle& spec) {
   limit.count = py::cast<int64_t>(t[0]);
   const double window = py::cast<double>(t[1]);
   if (!std::isfinite(window) || window <= 0 || window > 1e9) {
-    Throw(InvalidField("open", field, "window_seconds must be a number > 0 (got " + Repr(t[1]) + ")"));
+    Throw(InvalidField("open", field, "window_seconds must be a number > 0 (got " + Repr(py::object(t[1])) + ")"));
   }
   limit.window = std::chrono::milliseconds(static_cast<int64_t>(std::llround(window * 1000.0)));
   if (py::len(t) == 3) {

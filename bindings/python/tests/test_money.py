@@ -26,8 +26,11 @@ def test_deposit_tip_refund_balance_statement(platform):
         m.tip(alice.id, bob.id, amount=501, idempotency_key="tip-py-0001")
     assert e.value.field == "idempotency_key"
 
-    ref = m.refund(tip["id"], amount=200, idempotency_key="ref-py-0001", reason="partial")
+    ref = m.refund(tip["id"], amount=200, idempotency_key="ref-py-0001", reason="partial", actor_id=bob.id)
     assert ref["refund_of"] == tip["id"]
+    # The refund's audit row names the admin, on a chain that verifies.
+    assert platform.audit_logs.count(action="wallet.refund", resource_id=ref["id"], actor_id=bob.id) == 1
+    assert platform.audit.verify().ok
     assert m.balance(alice.id).balance == 2200
     with pytest.raises(daira.FailedPrecondition) as e:
         m.refund(tip["id"], amount=301, idempotency_key="ref-py-0002")
