@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
 #include "daira/store/open_transaction.h"
@@ -33,12 +34,14 @@ std::optional<int64_t> ParseId(std::string_view text) {
 
 // Up to `depth` newest posts by the reader's ACTIVE followees and the reader, whatever their status,
 // visibility, blocks or mutes (those are applied at read time, so a later unmute, unblock, restore or
-// visibility change needs no rebuild).
+// visibility change needs no rebuild). Postgres: one id per row (a LATERAL index walk per author).
+// SQLite: one row per author with its newest ids as "id,id,..." from the covering posts_author_idx —
+// never touching the posts rows (14x faster at 1M posts than joining posts by id: 0.38 vs 5.3 ms for
+// 200 ids of 20 authors); the caller merges them.
 std::string RebuildSql(store::Backend backend, int64_t depth) {
   const std::string authors =
       "WITH a (author_id) AS (SELECT f.followee_id FROM follows f WHERE f.follower_id = ? AND f.status = "
-      "'ACTIVE'"
-      " UNION ALL SELECT ?) ";
+      "'ACTIVE' UNION ALL SELECT ?) ";
   const std::string walk =
       absl::StrCat("x.author_id = a.author_id ORDER BY x.author_id ASC, x.id DESC LIMIT ", depth);
   if (backend == store::Backend::kPostgres) {
@@ -46,9 +49,33 @@ std::string RebuildSql(store::Backend backend, int64_t depth) {
                         walk, ") p ORDER BY p.id DESC LIMIT ", depth);
   }
   return absl::StrCat(authors,
-                      "SELECT p.id FROM a JOIN posts p ON p.id IN (SELECT x.id FROM posts x INDEXED BY "
+                      "SELECT (SELECT group_concat(id) FROM (SELECT x.id FROM posts x INDEXED BY "
                       "posts_author_idx WHERE ",
-                      walk, ") ORDER BY p.id DESC LIMIT ", depth);
+                      walk, ")) FROM a");
+}
+
+// The rebuild's rows as ids, newest first, at most `depth` (see RebuildSql for the two shapes).
+absl::StatusOr<std::vector<int64_t>> RebuiltIds(const store::ResultSet& rs, store::Backend backend,
+                                                int64_t depth) {
+  std::vector<int64_t> ids;
+  if (backend == store::Backend::kPostgres) {
+    ids.reserve(rs.size());
+    for (size_t i = 0; i < rs.size(); ++i) ids.push_back(rs.row(i).Int64(0));
+    return ids;
+  }
+  for (size_t i = 0; i < rs.size(); ++i) {
+    if (rs.row(i).IsNull(0)) continue;  // an author without posts
+    const std::string joined = rs.row(i).Text(0);
+    for (absl::string_view part : absl::StrSplit(joined, ',')) {
+      std::optional<int64_t> id = ParseId(ToStd(part));
+      if (!id) return absl::DataLossError(absl::StrCat("feed rebuild: not a post id: \"", part, "\""));
+      ids.push_back(*id);
+    }
+  }
+  std::sort(ids.begin(), ids.end(), std::greater<>());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (static_cast<int64_t>(ids.size()) > depth) ids.resize(static_cast<size_t>(depth));
+  return ids;
 }
 
 // The listed ids (padded to `slots` with 0, which is no post's id) that are visible on the viewer's
@@ -58,8 +85,12 @@ std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch) {
   std::string in;
   in.reserve(slots * 2);
   for (size_t i = 0; i < slots; ++i) absl::StrAppend(&in, i == 0 ? "?" : ",?");
+  // SQLite: NOT INDEXED leaves only the rowid lookups of the listed ids; without it the planner walks
+  // posts_status_idx (every ACTIVE post below the bound) to feed the UNION's merge — 5x slower than
+  // the uncached feed at 1M posts (services_bench home_feed_20_warm).
+  const char* posts = backend == store::Backend::kSqlite ? "posts p NOT INDEXED" : "posts p";
   return absl::StrCat(
-      HomeAuthorsCte(), "SELECT ", PostColumns("p"), " FROM posts p WHERE p.id IN (", in,
+      HomeAuthorsCte(), "SELECT ", PostColumns("p"), " FROM ", posts, " WHERE p.id IN (", in,
       ") AND p.id < ? AND p.author_id IN (SELECT author_id FROM a) AND p.status = 'ACTIVE'"
       " AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) UNION ",
       HomeAuthorWalk(backend,
@@ -142,8 +173,7 @@ absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, in
                            return c.Execute(RebuildSql(deps.db->backend(), depth), {viewer, viewer});
                          }));
   FeedList list;
-  list.ids.reserve(rs.size());
-  for (size_t i = 0; i < rs.size(); ++i) list.ids.push_back(rs.row(i).Int64(0));
+  DAIRA_ASSIGN_OR_RETURN(list.ids, RebuiltIds(rs, deps.db->backend(), depth));
   list.floor = static_cast<int64_t>(list.ids.size()) < depth || list.ids.empty() ? 0 : list.ids.back();
   // Pushed oldest first, so the newest ends up first and the sentinel last.
   std::vector<std::string> values;
