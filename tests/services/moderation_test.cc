@@ -109,6 +109,19 @@ TEST_P(ModerationTest, ReportIsPendingOncePerReporterAndTargetAndNeedsATarget) {
   EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(StatusField(bad.status()), "reason");
   EXPECT_EQ(Int("SELECT count(*) FROM content_reports"), 1);
+  // One OPEN report per reporter and target (migration 019): once decided, the target can be reported again.
+  ASSERT_OK(moderation_->Decide(ctx_, {.report_id = r.id.value, .reviewer_id = mod_, .decision = "REJECTED"})
+                .status());
+  ASSERT_OK_AND_ASSIGN(model::ContentReport again,
+                       moderation_->Report(ctx_, {.reporter_id = bob_,
+                                                  .content_type = "POST",
+                                                  .content_id = post,
+                                                  .reason = "VIOLENCE"}));
+  EXPECT_EQ(again.status, ReportStatus::kPending);
+  EXPECT_THAT(moderation_->Report(
+                  ctx_, {.reporter_id = bob_, .content_type = "POST", .content_id = post, .reason = "SPAM"}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(Int("SELECT count(*) FROM content_reports"), 2);
 }
 
 TEST_P(ModerationTest, QueueIsMostSevereFirstThenOldestAndPages) {
