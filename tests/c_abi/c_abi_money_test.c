@@ -103,6 +103,22 @@ int main(int argc, char** argv) {
   EXPECT_CONTAINS(out, "\"next_cursor\":\"");
   daira_free(out);
 
+  /* An earning, paid by the platform account; the same key again moves nothing. */
+  snprintf(request, sizeof request,
+           "{\"user_id\":\"%s\",\"amount\":300,\"idempotency_key\":\"earn-c-0001\",\"description\":\"bonus\"}",
+           alice);
+  out = RUN(daira_money_earn, p, request);
+  EXPECT_CONTAINS(out, "\"type\":\"EARNING\"");
+  EXPECT_CONTAINS(out, "\"balance_after\":2800");
+  daira_free(out);
+  daira_free(RUN(daira_money_earn, p, request));
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", alice);
+  out = RUN(daira_money_balance, p, request);
+  EXPECT_CONTAINS(out, "\"balance\":2800");
+  daira_free(out);
+  EXPECT_ERROR(daira_money_earn, p, "{\"amount\":1,\"idempotency_key\":\"earn-c-0002\"}", DAIRA_INVALID_ARGUMENT,
+               "user_id");
+
   snprintf(request, sizeof request,
            "{\"sender_id\":\"%s\",\"receiver_id\":\"%s\",\"amount\":1,\"idempotency_key\":\"tip-c-self\"}",
            alice, alice);

@@ -838,6 +838,9 @@ DAIRA_C_CALL(daira_money_fail_withdrawal);
 /* {sender_id*, receiver_id*, amount*, currency, idempotency_key*, note} → movement (COMPLETED; fee = the
  * platform's part). */
 DAIRA_C_CALL(daira_money_tip);
+/* {user_id*, amount*, currency, idempotency_key*, description} → movement (EARNING, COMPLETED: paid by the
+ * platform account, e.g. a creator payout or a referral bonus). */
+DAIRA_C_CALL(daira_money_earn);
 /* {transaction_id*, amount*, idempotency_key*, reason, actor_id (the admin named in the refund's audit
  * row; absent: the system)} → refund movement. FAILED_PRECONDITION naming
  * "amount" (more than remains) or "transaction_id" (not refundable, already fully refunded). */

@@ -126,6 +126,17 @@ DAIRA_CABI_CALL(daira_money_tip, "money.tip") {
   return MovementJson(m);
 }
 
+DAIRA_CABI_CALL(daira_money_earn, "money.earn") {
+  services::EarningRequest req{.user_id = r.Id("user_id"),
+                               .amount = r.Int("amount", 0),
+                               .currency = r.String("currency", "USD"),
+                               .idempotency_key = r.String("idempotency_key"),
+                               .description = r.OptString("description")};
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Earn(ctx, req));
+  return MovementJson(m);
+}
+
 DAIRA_CABI_CALL(daira_money_refund, "money.refund") {
   services::RefundRequest req{.transaction_id = r.Id("transaction_id"),
                               .amount = r.Int("amount", 0),

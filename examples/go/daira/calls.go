@@ -161,6 +161,7 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"money_complete_withdrawal":   C.daira_call_fn(C.daira_money_complete_withdrawal),
 	"money_fail_withdrawal":       C.daira_call_fn(C.daira_money_fail_withdrawal),
 	"money_tip":                   C.daira_call_fn(C.daira_money_tip),
+	"money_earn":                  C.daira_call_fn(C.daira_money_earn),
 	"money_refund":                C.daira_call_fn(C.daira_money_refund),
 	"money_balance":               C.daira_call_fn(C.daira_money_balance),
 	"money_statement":             C.daira_call_fn(C.daira_money_statement),
@@ -979,6 +980,11 @@ func (c *calls) MoneyFailWithdrawal(request any) ([]byte, error) {
 // MoneyTip calls daira_money_tip with request encoded as JSON and returns the record's JSON.
 func (c *calls) MoneyTip(request any) ([]byte, error) {
 	return c.invoke("money_tip", C.daira_call_fn(C.daira_money_tip), request)
+}
+
+// MoneyEarn calls daira_money_earn with request encoded as JSON and returns the record's JSON.
+func (c *calls) MoneyEarn(request any) ([]byte, error) {
+	return c.invoke("money_earn", C.daira_call_fn(C.daira_money_earn), request)
 }
 
 // MoneyRefund calls daira_money_refund with request encoded as JSON and returns the record's JSON.
