@@ -122,13 +122,13 @@ absl::StatusOr<Membership> LoadMembership(Connection& c, ConversationId conv, Us
   return m;
 }
 
-// The conversation row, locked for the rest of the transaction (Postgres: FOR NO KEY UPDATE; SQLite's
-// writer lock already serializes). Every write to a conversation's messages or members takes it
-// first, so they run one at a time per conversation.
-absl::StatusOr<Conversation> LockConversation(Connection& c, std::string_view op, ConversationId id) {
+// The conversation row; `lock`: locked for the rest of the transaction (Postgres: FOR NO KEY UPDATE;
+// SQLite's writer lock already serializes). Every write to a conversation's messages or members locks
+// it first, so they run one at a time per conversation.
+absl::StatusOr<Conversation> LoadConversation(Connection& c, std::string_view op, ConversationId id, bool lock) {
   std::string sql =
       "SELECT id, kind, title, created_by, last_message_id, created_at FROM conversations WHERE id = ?";
-  if (c.backend() == store::Backend::kPostgres) sql += " FOR NO KEY UPDATE";
+  if (lock && c.backend() == store::Backend::kPostgres) sql += " FOR NO KEY UPDATE";
   DAIRA_ASSIGN_OR_RETURN(ResultSet rs, c.Execute(sql, {id.value}));
   if (rs.empty()) return NoConversation(op, id);
   const store::Row& r = rs.front();
@@ -142,22 +142,8 @@ absl::StatusOr<Conversation> LockConversation(Connection& c, std::string_view op
   return out;
 }
 
-absl::StatusOr<Conversation> ReadConversation(Connection& c, std::string_view op, ConversationId id) {
-  DAIRA_ASSIGN_OR_RETURN(
-      ResultSet rs,
-      c.Execute(
-          "SELECT id, kind, title, created_by, last_message_id, created_at FROM conversations WHERE id = ?",
-          {id.value}));
-  if (rs.empty()) return NoConversation(op, id);
-  const store::Row& r = rs.front();
-  Conversation out;
-  out.id = ConversationId{r.Int64("id")};
-  out.kind = r.Text("kind");
-  if (!r.IsNull("title")) out.title = r.Text("title");
-  out.created_by = UserId{r.IsNull("created_by") ? 0 : r.Int64("created_by")};
-  if (auto v = OptInt(r, "last_message_id")) out.last_message_id = MessageId{*v};
-  out.created_at = FromUnixMicros(r.Int64("created_at"));
-  return out;
+absl::StatusOr<Conversation> LockConversation(Connection& c, std::string_view op, ConversationId id) {
+  return LoadConversation(c, op, id, /*lock=*/true);
 }
 
 absl::StatusOr<std::vector<int64_t>> CurrentMembers(Connection& c, ConversationId id) {
@@ -297,7 +283,7 @@ absl::StatusOr<Conversation> Chat::Get(const RequestContext& ctx, UserId viewer,
                                [&](Connection& c) -> absl::StatusOr<Conversation> {
                                  DAIRA_ASSIGN_OR_RETURN(Membership m, LoadMembership(c, id, viewer));
                                  if (!m.found || m.left) return NoConversation("get_conversation", id);
-                                 return ReadConversation(c, "get_conversation", id);
+                                 return LoadConversation(c, "get_conversation", id, /*lock=*/false);
                                });
 }
 
