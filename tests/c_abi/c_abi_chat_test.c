@@ -96,6 +96,68 @@ int main(int argc, char** argv) {
   EXPECT_ERROR(daira_chat_send, p, request, DAIRA_NOT_FOUND, "conversation_id");
   snprintf(request, sizeof request, "{\"conversation_id\":\"%s\",\"sender_id\":\"%s\",\"body\":\"\"}", conv, alice);
   EXPECT_ERROR(daira_chat_send, p, request, DAIRA_INVALID_ARGUMENT, "body");
+  /* Edit and delete one's own message; around a message; the members. */
+  snprintf(request, sizeof request, "{\"editor_id\":\"%s\",\"message_id\":\"%s\",\"body\":\"hi bob!\"}", alice, msg);
+  out = RUN(daira_chat_edit, p, request);
+  EXPECT_CONTAINS(out, "\"body\":\"hi bob!\"");
+  CHECK(!contains(out, "\"edited_at\":null"));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"editor_id\":\"%s\",\"message_id\":\"%s\",\"body\":\"mine\"}", bob, msg);
+  EXPECT_ERROR(daira_chat_edit, p, request, DAIRA_PERMISSION_DENIED, "sender_id");
+  snprintf(request, sizeof request,
+           "{\"viewer_id\":\"%s\",\"conversation_id\":\"%s\",\"message_id\":\"%s\",\"before\":1,\"after\":1}", bob,
+           conv, msg);
+  out = RUN(daira_chat_around, p, request);
+  EXPECT_CONTAINS(out, "\"body\":\"hi bob!\"");
+  EXPECT_CONTAINS(out, "\"body\":\"second\"");
+  daira_free(out);
+  snprintf(request, sizeof request,
+           "{\"viewer_id\":\"%s\",\"conversation_id\":\"%s\",\"message_id\":\"%s\",\"before\":101}", bob, conv,
+           msg);
+  EXPECT_ERROR(daira_chat_around, p, request, DAIRA_INVALID_ARGUMENT, "before");
+  snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"conversation_id\":\"%s\"}", bob, conv);
+  out = RUN(daira_chat_members, p, request);
+  EXPECT_CONTAINS(out, "\"role\":\"OWNER\"");
+  EXPECT_CONTAINS(out, "\"role\":\"MEMBER\"");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"message_id\":\"%s\"}", alice, msg);
+  daira_free(RUN(daira_chat_delete, p, request));
+  daira_free(RUN(daira_chat_delete, p, request)); /* idempotent */
+  snprintf(request, sizeof request,
+           "{\"viewer_id\":\"%s\",\"conversation_id\":\"%s\",\"message_id\":\"%s\",\"before\":0,\"after\":0}", bob,
+           conv, msg);
+  out = RUN(daira_chat_around, p, request);
+  EXPECT_CONTAINS(out, "\"deleted\":true");
+  daira_free(out);
+  /* A group: the owner adds and removes a member; a direct conversation takes no one else. */
+  {
+    char group[32];
+    snprintf(request, sizeof request,
+             "{\"creator_id\":\"%s\",\"member_ids\":[\"%s\"],\"kind\":\"GROUP\",\"title\":\"team\"}", alice, bob);
+    out = RUN(daira_chat_create_conversation, p, request);
+    CHECK(json_string(out, "id", group, sizeof group));
+    daira_free(out);
+    snprintf(request, sizeof request, "{\"actor_id\":\"%s\",\"conversation_id\":\"%s\",\"user_id\":\"%s\"}", alice,
+             group, carol);
+    daira_free(RUN(daira_chat_add_member, p, request));
+    snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"conversation_id\":\"%s\"}", carol, group);
+    out = RUN(daira_chat_members, p, request);
+    EXPECT_CONTAINS(out, carol);
+    daira_free(out);
+    snprintf(request, sizeof request, "{\"actor_id\":\"%s\",\"conversation_id\":\"%s\",\"user_id\":\"%s\"}", alice,
+             group, carol);
+    daira_free(RUN(daira_chat_remove_member, p, request));
+    snprintf(request, sizeof request, "{\"viewer_id\":\"%s\",\"conversation_id\":\"%s\"}", carol, group);
+    EXPECT_ERROR(daira_chat_members, p, request, DAIRA_NOT_FOUND, "conversation_id");
+    snprintf(request, sizeof request,
+             "{\"actor_id\":\"%s\",\"conversation_id\":\"%s\",\"user_id\":\"%s\",\"role\":\"BOSS\"}", alice, group,
+             carol);
+    EXPECT_ERROR(daira_chat_add_member, p, request, DAIRA_INVALID_ARGUMENT, "role");
+    snprintf(request, sizeof request, "{\"actor_id\":\"%s\",\"conversation_id\":\"%s\",\"user_id\":\"%s\"}", alice,
+             conv, carol);
+    EXPECT_ERROR(daira_chat_add_member, p, request, DAIRA_FAILED_PRECONDITION, NULL);
+  }
+
   /* Leaving: sends refused. */
   snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"conversation_id\":\"%s\"}", bob, conv);
   daira_free(RUN(daira_chat_leave, p, request));

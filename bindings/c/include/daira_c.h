@@ -753,6 +753,22 @@ DAIRA_C_CALL(daira_chat_mark_read);
 DAIRA_C_CALL(daira_chat_unread_count);
 /* {user_id*, conversation_id*} → {}: leaves (history up to now stays readable, nothing after). */
 DAIRA_C_CALL(daira_chat_leave);
+/* {editor_id*, message_id*, body*} → message: the sender edits their own message (PERMISSION_DENIED
+ * naming sender_id for someone else's; FAILED_PRECONDITION for a deleted one). */
+DAIRA_C_CALL(daira_chat_edit);
+/* {user_id*, message_id*} → {}: the sender deletes their own message (it reads as deleted). Idempotent. */
+DAIRA_C_CALL(daira_chat_delete);
+/* {viewer_id*, conversation_id*, message_id*, before (0..100, default 10), after (0..100, default 10)}
+ * → {items: [message,…]} oldest first, around the message. */
+DAIRA_C_CALL(daira_chat_around);
+/* {viewer_id*, conversation_id*} → {items: [{user_id, role, last_read_message_id, joined_at},…]}: the
+ * current members, by join order. */
+DAIRA_C_CALL(daira_chat_members);
+/* {actor_id*, conversation_id*, user_id*, role ("MEMBER" default | "ADMIN")} → {}: GROUP only; the actor
+ * is its OWNER or an ADMIN (only the OWNER adds an ADMIN). */
+DAIRA_C_CALL(daira_chat_add_member);
+/* {actor_id*, conversation_id*, user_id*} → {}: the OWNER removes anyone, an ADMIN removes MEMBERs. */
+DAIRA_C_CALL(daira_chat_remove_member);
 /* {user_id*, kind* (FOLLOW|FOLLOW_REQUEST|LIKE|COMMENT|REPLY|MENTION|TIP|VIDEO_PUBLISHED|MESSAGE|SYSTEM),
  * actor_id, target_type ([A-Z_]{1,32}), target_id, payload (object)} → Notification: a new row, or the
  * unread group of the same kind and target (within the platform's grouping window) it folded into. */

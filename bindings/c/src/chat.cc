@@ -158,6 +158,86 @@ DAIRA_CABI_CALL(daira_chat_leave, "chat.leave") {
   return cabi::EmptyJson();
 }
 
+DAIRA_CABI_CALL(daira_chat_edit, "chat.edit") {
+  const UserId editor(r.Id("editor_id"));
+  const MessageId message(r.Id("message_id"));
+  const std::string body = r.String("body");
+  if (!r.Has("body")) r.Fail("body", "is required");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(services::ChatMessage m, p.chat().Edit(ctx, editor, message, body));
+  return cabi::RecordJson(WriteMessage, m);
+}
+
+DAIRA_CABI_CALL(daira_chat_delete, "chat.delete") {
+  const UserId user(r.Id("user_id"));
+  const MessageId message(r.Id("message_id"));
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.chat().Delete(ctx, user, message));
+  return cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_chat_around, "chat.around") {
+  const UserId viewer(r.Id("viewer_id"));
+  const ConversationId conv(r.Id("conversation_id"));
+  const MessageId around(r.Id("message_id"));
+  const int64_t before = r.Int("before", 10);
+  const int64_t after = r.Int("after", 10);
+  if (before < 0 || before > 100) r.Fail("before", "must be in [0, 100]");
+  if (after < 0 || after > 100) r.Fail("after", "must be in [0, 100]");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(
+      std::vector<services::ChatMessage> got,
+      p.chat().Around(ctx, viewer, conv, around, static_cast<int>(before), static_cast<int>(after)));
+  JsonWriter w;
+  w.BeginObject().Key("items").BeginArray();
+  for (const services::ChatMessage& m : got) WriteMessage(w, m);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_chat_members, "chat.members") {
+  const UserId viewer(r.Id("viewer_id"));
+  const ConversationId conv(r.Id("conversation_id"));
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(std::vector<services::ChatMember> members, p.chat().Members(ctx, viewer, conv));
+  JsonWriter w;
+  w.BeginObject().Key("items").BeginArray();
+  for (const services::ChatMember& m : members) {
+    w.BeginObject().Key("user_id");
+    cabi::WriteId(w, m.user_id.value);
+    w.Key("role").String(services::ToString(m.role));
+    OptIdOrNull(
+        w, "last_read_message_id",
+        m.last_read_message_id ? std::optional<int64_t>(m.last_read_message_id->value) : std::nullopt);
+    w.Key("joined_at");
+    cabi::WriteTime(w, m.joined_at);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_chat_add_member, "chat.add_member") {
+  const UserId actor(r.Id("actor_id"));
+  const ConversationId conv(r.Id("conversation_id"));
+  const UserId user(r.Id("user_id"));
+  const std::string role = r.String("role", "MEMBER");
+  if (role != "MEMBER" && role != "ADMIN") r.Fail("role", "must be \"MEMBER\" or \"ADMIN\"");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.chat().AddMember(
+      ctx, actor, conv, user, role == "ADMIN" ? services::ChatRole::kAdmin : services::ChatRole::kMember));
+  return cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_chat_remove_member, "chat.remove_member") {
+  const UserId actor(r.Id("actor_id"));
+  const ConversationId conv(r.Id("conversation_id"));
+  const UserId user(r.Id("user_id"));
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.chat().RemoveMember(ctx, actor, conv, user));
+  return cabi::EmptyJson();
+}
+
 DAIRA_CABI_CALL(daira_notifications_notify, "notifications.notify") {
   services::NotifyRequest req;
   req.user_id = r.Id("user_id");

@@ -139,6 +139,12 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"chat_mark_read":              C.daira_call_fn(C.daira_chat_mark_read),
 	"chat_unread_count":           C.daira_call_fn(C.daira_chat_unread_count),
 	"chat_leave":                  C.daira_call_fn(C.daira_chat_leave),
+	"chat_edit":                   C.daira_call_fn(C.daira_chat_edit),
+	"chat_delete":                 C.daira_call_fn(C.daira_chat_delete),
+	"chat_around":                 C.daira_call_fn(C.daira_chat_around),
+	"chat_members":                C.daira_call_fn(C.daira_chat_members),
+	"chat_add_member":             C.daira_call_fn(C.daira_chat_add_member),
+	"chat_remove_member":          C.daira_call_fn(C.daira_chat_remove_member),
 	"notifications_notify":        C.daira_call_fn(C.daira_notifications_notify),
 	"notifications_list":          C.daira_call_fn(C.daira_notifications_list),
 	"notifications_unread_count":  C.daira_call_fn(C.daira_notifications_unread_count),
@@ -870,6 +876,36 @@ func (c *calls) ChatUnreadCount(request any) ([]byte, error) {
 // ChatLeave calls daira_chat_leave with request encoded as JSON and returns the record's JSON.
 func (c *calls) ChatLeave(request any) ([]byte, error) {
 	return c.invoke("chat_leave", C.daira_call_fn(C.daira_chat_leave), request)
+}
+
+// ChatEdit calls daira_chat_edit with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatEdit(request any) ([]byte, error) {
+	return c.invoke("chat_edit", C.daira_call_fn(C.daira_chat_edit), request)
+}
+
+// ChatDelete calls daira_chat_delete with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatDelete(request any) ([]byte, error) {
+	return c.invoke("chat_delete", C.daira_call_fn(C.daira_chat_delete), request)
+}
+
+// ChatAround calls daira_chat_around with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatAround(request any) ([]byte, error) {
+	return c.invoke("chat_around", C.daira_call_fn(C.daira_chat_around), request)
+}
+
+// ChatMembers calls daira_chat_members with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatMembers(request any) ([]byte, error) {
+	return c.invoke("chat_members", C.daira_call_fn(C.daira_chat_members), request)
+}
+
+// ChatAddMember calls daira_chat_add_member with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatAddMember(request any) ([]byte, error) {
+	return c.invoke("chat_add_member", C.daira_call_fn(C.daira_chat_add_member), request)
+}
+
+// ChatRemoveMember calls daira_chat_remove_member with request encoded as JSON and returns the record's JSON.
+func (c *calls) ChatRemoveMember(request any) ([]byte, error) {
+	return c.invoke("chat_remove_member", C.daira_call_fn(C.daira_chat_remove_member), request)
 }
 
 // NotificationsNotify calls daira_notifications_notify with request encoded as JSON and returns the record's JSON.
