@@ -8,10 +8,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "daira/core/status.h"
 #include "daira/store/database.h"
 #include "daira/store/seed.h"
 
@@ -111,5 +113,18 @@ class Stopwatch {
  private:
   std::chrono::steady_clock::time_point start_;
 };
+
+// Runs `fn` once cold, then `warm_runs` times; returns {first, mean of the warm runs} (the demo's timings).
+inline constexpr int kDemoWarmRuns = 1000;
+template <typename Fn>
+absl::StatusOr<std::pair<std::chrono::nanoseconds, std::chrono::nanoseconds>> Time(Fn fn,
+                                                                                   int warm_runs = kDemoWarmRuns) {
+  Stopwatch sw;
+  DAIRA_RETURN_IF_ERROR(fn());
+  const auto first = sw.Elapsed();
+  sw.Restart();
+  for (int i = 0; i < warm_runs; ++i) DAIRA_RETURN_IF_ERROR(fn());
+  return std::make_pair(first, sw.Elapsed() / warm_runs);
+}
 
 }  // namespace daira::inline v0::cli

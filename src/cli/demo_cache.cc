@@ -13,19 +13,8 @@
 #include "fmt/format.h"
 
 namespace daira::inline v0::cli {
-namespace {
 
 constexpr int kRuns = 200;
-
-// Mean time of `runs` calls of `fn`.
-template <typename Fn>
-absl::StatusOr<std::chrono::nanoseconds> Mean(Fn fn, int runs) {
-  Stopwatch sw;
-  for (int i = 0; i < runs; ++i) DAIRA_RETURN_IF_ERROR(fn());
-  return sw.Elapsed() / runs;
-}
-
-}  // namespace
 
 absl::Status CachedFeedDemo(store::Database& db) {
   RequestContext ctx({.correlation_id = "", .caller = "cli:demo", .timeout = std::chrono::milliseconds(0)});
@@ -42,16 +31,15 @@ absl::Status CachedFeedDemo(store::Database& db) {
   services::Profiles profiles(cached);
   fmt::print("\ncache  (cache=memory:, the embedded default; warm = mean of {} runs)\n", kRuns);
 
-  auto home = [&](services::Feed& feed) -> absl::Status {
-    return feed.Home(ctx, viewer, {.limit = 20}).status();
+  auto home = [&ctx, viewer](services::Feed* feed) {
+    return [&ctx, viewer, feed] { return feed->Home(ctx, viewer, {.limit = 20}).status(); };
   };
-  DAIRA_ASSIGN_OR_RETURN(auto database, Mean([&] { return home(plain_feed); }, kRuns));
-  Stopwatch cold_sw;
-  DAIRA_RETURN_IF_ERROR(home(cached_feed));  // builds the reader's feed: list from the database
-  const auto cold = cold_sw.Elapsed();
-  DAIRA_ASSIGN_OR_RETURN(auto warm, Mean([&] { return home(cached_feed); }, kRuns));
+  DAIRA_ASSIGN_OR_RETURN(auto database, Time(home(&plain_feed), kRuns));
+  // The first cached read builds the reader's feed: list from the database; the others are warm.
+  DAIRA_ASSIGN_OR_RETURN(auto cached_times, Time(home(&cached_feed), kRuns));
+  const auto [cold, warm] = cached_times;
   fmt::print("  {:<28} cold {:>9}   warm {:>9}   (database path {})\n", "home feed (20, hydrated)",
-             FormatDuration(cold), FormatDuration(warm), FormatDuration(database));
+             FormatDuration(cold), FormatDuration(warm), FormatDuration(database.second));
 
   // The page's authors' profiles, read through the cache (the first read of each fills it).
   DAIRA_ASSIGN_OR_RETURN(query::Page<model::Post> page, cached_feed.Home(ctx, viewer, {.limit = 20}));

@@ -31,19 +31,9 @@ struct DemoArgs {
   SeedArgs seed{.users = 2000, .posts = 20000, .videos = 1000, .comments = 10000, .likes = 20000};
 };
 
-constexpr int kWarmRuns = 1000;
+constexpr int kWarmRuns = kDemoWarmRuns;
 constexpr int kServiceWarmRuns = 200;
 
-// Runs `fn` once cold, then kWarmRuns times; returns {first, mean of the warm runs}.
-template <typename Fn>
-absl::StatusOr<std::pair<std::chrono::nanoseconds, std::chrono::nanoseconds>> Time(Fn fn, int warm_runs = kWarmRuns) {
-  Stopwatch sw;
-  DAIRA_RETURN_IF_ERROR(fn());
-  const auto first = sw.Elapsed();
-  sw.Restart();
-  for (int i = 0; i < warm_runs; ++i) DAIRA_RETURN_IF_ERROR(fn());
-  return std::make_pair(first, sw.Elapsed() / warm_runs);
-}
 
 absl::Status SampleQueries(store::Database& db) {
   RequestContext ctx({.correlation_id = "", .caller = "cli:demo", .timeout = std::chrono::milliseconds(0)});

@@ -129,10 +129,12 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   // The cached list of candidate ids (docs/cache.md, "Feed cache"): outside a transaction (whose own
   // view is the truth), for pages walking older. nullopt: the database path answers.
   std::optional<internal::FeedList> list;
+  bool cache_consulted = false;
   if (!backward && internal::FeedCacheOn(deps_)) {
     absl::StatusOr<store::Connection*> bound_tx = store::BoundConnection(ctx, "home_feed");
     if (bound_tx.ok() && *bound_tx == nullptr) {
       DAIRA_ASSIGN_OR_RETURN(list, internal::LoadFeedList(deps_, v));
+      cache_consulted = true;
     }
   }
 
@@ -144,9 +146,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
         if (list.has_value()) {
           DAIRA_ASSIGN_OR_RETURN(listed, internal::ListedHomeRows(c, deps_, *list, v, now, bound, fetch));
         }
-        if (list.has_value() || (!backward && internal::FeedCacheOn(deps_))) {
-          internal::CountFeedPage(listed.has_value());
-        }
+        if (cache_consulted) internal::CountFeedPage(listed.has_value());
         if (!listed.has_value()) {
           const std::string sql = internal::HomeFeedSql(deps_.db->backend(), backward, fetch);
           DAIRA_ASSIGN_OR_RETURN(listed, c.Execute(sql, {v, v, v, v, now, v, v, bound}));

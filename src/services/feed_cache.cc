@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,6 +111,21 @@ void Invalidate(cache::Cache* cache, std::vector<std::string> keys) {
   if (keys.empty()) return;
   absl::Status st = cache->Invalidate(keys);
   if (!st.ok()) Log(LogLevel::kDebug, "feed", absl::StrCat("feed invalidation failed: ", st.message()));
+}
+
+// The `feed:` keys of `author` and of its ACTIVE followers — none when the author has at least
+// `below` followers (one statement; a missing profile row counts as 0 followers).
+absl::StatusOr<std::vector<std::string>> ReaderKeys(store::Connection& c, int64_t author, int64_t below) {
+  static constexpr std::string_view kSql =
+      "SELECT u.id FROM users u WHERE u.id = ? AND COALESCE((SELECT p.followers_count FROM user_profiles p "
+      "WHERE p.user_id = u.id), 0) < ? "
+      "UNION ALL SELECT f.follower_id FROM follows f WHERE f.followee_id = ? AND f.status = 'ACTIVE' AND "
+      "COALESCE((SELECT p.followers_count FROM user_profiles p WHERE p.user_id = f.followee_id), 0) < ?";
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(kSql, {author, below, author, below}));
+  std::vector<std::string> keys;
+  keys.reserve(rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) keys.push_back(FeedKey(rs.row(i).Int64(0)));
+  return keys;
 }
 
 std::atomic<int64_t> served_from_list{0};
@@ -220,24 +236,10 @@ void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64
   if (!FeedCacheOn(deps)) return;
   store::AfterCommit(ctx, [deps, author_id, post_id] {
     RequestContext fresh;
+    // No keys for a large account: its readers merge its posts at read time.
     absl::StatusOr<std::vector<std::string>> keys = store::WithConnection(
         *deps.db, fresh, FillAccess(deps),
-        [&](store::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
-          DAIRA_ASSIGN_OR_RETURN(
-              store::ResultSet count,
-              c.Execute("SELECT followers_count FROM user_profiles WHERE user_id = ?", {author_id}));
-          std::vector<std::string> out;
-          // A large account: its readers merge its posts at read time.
-          if (!count.empty() && count.front().Int64(0) >= deps.feed_cache.fanout_max_followers) return out;
-          DAIRA_ASSIGN_OR_RETURN(
-              store::ResultSet followers,
-              c.Execute("SELECT follower_id FROM follows WHERE followee_id = ? AND status = 'ACTIVE'",
-                        {author_id}));
-          out.reserve(followers.size() + 1);
-          out.push_back(FeedKey(author_id));
-          for (size_t i = 0; i < followers.size(); ++i) out.push_back(FeedKey(followers.row(i).Int64(0)));
-          return out;
-        });
+        [&](store::Connection& c) { return ReaderKeys(c, author_id, deps.feed_cache.fanout_max_followers); });
     if (!keys.ok()) {
       Log(LogLevel::kWarning, "feed",
           absl::StrCat("fan-out of post ", post_id, " could not read the followers of ", author_id,
@@ -266,23 +268,26 @@ void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestCo
   if (!FeedCacheOn(deps) || authors.empty()) return;
   store::AfterCommit(ctx, [deps, authors = std::move(authors)] {
     RequestContext fresh;
-    std::vector<std::string> keys;
-    for (int64_t author : authors) {
-      keys.push_back(FeedKey(author));
-      absl::StatusOr<store::ResultSet> followers =
-          store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
-            return c.Execute("SELECT follower_id FROM follows WHERE followee_id = ? AND status = 'ACTIVE'",
-                             {author});
-          });
-      if (!followers.ok()) {
-        Log(LogLevel::kWarning, "feed",
-            absl::StrCat("could not read the followers of ", author,
-                         " to drop their cached feeds: ", followers.status().message()));
-        continue;
-      }
-      for (size_t i = 0; i < followers->size(); ++i) keys.push_back(FeedKey(followers->row(i).Int64(0)));
+    absl::StatusOr<std::vector<std::string>> keys = store::WithConnection(
+        *deps.db, fresh, FillAccess(deps),
+        [&](store::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+          std::vector<std::string> all;
+          for (int64_t author : authors) {
+            DAIRA_ASSIGN_OR_RETURN(std::vector<std::string> some,
+                                   ReaderKeys(c, author, std::numeric_limits<int64_t>::max()));
+            all.insert(all.end(), some.begin(), some.end());
+          }
+          return all;
+        });
+    if (!keys.ok()) {
+      Log(LogLevel::kWarning, "feed",
+          absl::StrCat(
+              "could not read the followers of authors that fell below the fan-out threshold to drop "
+              "their cached feeds (they expire with their TTL): ",
+              keys.status().message()));
+      return;
     }
-    Invalidate(deps.cache, std::move(keys));
+    Invalidate(deps.cache, *std::move(keys));
   });
 }
 

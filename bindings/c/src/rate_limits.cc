@@ -24,14 +24,13 @@ absl::Status ParseRateLimits(std::string_view op, Request& r, PlatformRateLimitO
     DAIRA_RETURN_IF_ERROR(item.Finish());
     if (!count) return InvalidField(op, at + ".count", "is required (units per window)");
     if (!window_ms) return InvalidField(op, at + ".window_ms", "is required (milliseconds)");
-    if (algorithm != "sliding_window" && algorithm != "gcra") {
+    const std::optional<ratelimit::Algorithm> parsed = ratelimit::ParseAlgorithm(algorithm);
+    if (!parsed) {
       return InvalidField(op, at + ".algorithm",
                           absl::StrCat("must be \"sliding_window\" or \"gcra\" (got \"", algorithm, "\")"));
     }
-    const ratelimit::Limit limit{.count = *count,
-                                 .window = std::chrono::milliseconds(*window_ms),
-                                 .algorithm = algorithm == "gcra" ? ratelimit::Algorithm::kGcra
-                                                                  : ratelimit::Algorithm::kSlidingWindow};
+    const ratelimit::Limit limit{
+        .count = *count, .window = std::chrono::milliseconds(*window_ms), .algorithm = *parsed};
     absl::Status set = out.Set(endpoint, limit);
     if (!set.ok()) return InvalidField(op, at, std::string(set.message()));
   }

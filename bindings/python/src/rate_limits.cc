@@ -39,12 +39,11 @@ ratelimit::Limit LimitOf(const std::string& endpoint, const py::handle& spec) {
   limit.window = std::chrono::milliseconds(static_cast<int64_t>(std::llround(window * 1000.0)));
   if (py::len(t) == 3) {
     const std::string algorithm = py::cast<std::string>(t[2]);
-    if (algorithm == "gcra") {
-      limit.algorithm = ratelimit::Algorithm::kGcra;
-    } else if (algorithm != "sliding_window") {
-      Throw(InvalidField("open", field,
-                         "algorithm must be 'sliding_window' or 'gcra' (got '" + algorithm + "')"));
+    const std::optional<ratelimit::Algorithm> parsed = ratelimit::ParseAlgorithm(algorithm);
+    if (!parsed) {
+      Throw(InvalidField("open", field, "algorithm must be 'sliding_window' or 'gcra' (got '" + algorithm + "')"));
     }
+    limit.algorithm = *parsed;
   }
   return limit;
 }

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace daira::inline v0::ratelimit {
@@ -24,6 +25,13 @@ enum class Algorithm { kSlidingWindow, kGcra };
 
 inline std::string_view AlgorithmName(Algorithm a) {
   return a == Algorithm::kGcra ? "gcra" : "sliding_window";
+}
+
+// The algorithm AlgorithmName spells `name`, or nullopt for any other text.
+inline std::optional<Algorithm> ParseAlgorithm(std::string_view name) {
+  if (name == "gcra") return Algorithm::kGcra;
+  if (name == "sliding_window") return Algorithm::kSlidingWindow;
+  return std::nullopt;
 }
 
 struct Limit {
