@@ -10,6 +10,11 @@
 //                             UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING + DELETE
 //   BM_EndToEndWorkers/<bus>/4  as BM_EndToEnd with 4 worker threads claiming at once
 //   BM_RawRedisLpushBrpop     plain hiredis: one LPUSH of 1,000 payloads, then one BRPOP per job
+//   BM_Latency/<bus>/0        enqueue → handler start at an idle queue: a WorkerPool (1 thread, blocking
+//                             waits) runs; one job is enqueued, the next once the previous started.
+//                             Counters p50_us / p99_us (from just before Enqueue to the handler's first line)
+//   BM_Latency/<bus>/5000     the same at a steady 5,000 jobs/s (enqueued on a fixed schedule, 1,000
+//                             per iteration); also achieved_per_s
 // Redis cases (bus=redis://, the Lua-script bus; no database, so no outbox) run when DAIRA_BENCH_REDIS or
 // DAIRA_TEST_REDIS holds a URL (keys under the prefix daira-bus-bench:<pid>:, deleted afterwards).
 // Labels say whether a job is durable when Enqueue returns (memory: no; sqlite: WAL, synchronous=normal:
@@ -23,15 +28,20 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "daira/bus/queue.h"
+#include "daira/bus/worker_pool.h"
 #include "daira/core/request_context.h"
 #include "daira/store/database.h"
 #include "daira/store/migrator.h"
@@ -191,6 +201,79 @@ void BM_EndToEndWorkers(benchmark::State& state, Backend* b) {
     for (auto& t : threads) t.join();
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+void BM_Latency(benchmark::State& state, Backend* b) {
+  using SteadyClock = std::chrono::steady_clock;
+  Reset(*b);
+  const int64_t rate = state.range(0);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<double> us;
+  int64_t started = 0;
+  bus::WorkerPool pool(*b->queue, {.worker_id_prefix = "bench-latency",
+                                   .wait = std::chrono::milliseconds(1000),
+                                   .clean_interval = std::chrono::milliseconds(0)});
+  absl::Status handled = pool.Handle(
+      kQueue,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        const int64_t now = SteadyClock::now().time_since_epoch().count();
+        const size_t colon = job.payload.find(':');
+        const int64_t t0 = std::strtoll(job.payload.c_str() + colon + 1, nullptr, 10);
+        {
+          std::lock_guard lock(mu);
+          us.push_back(static_cast<double>(now - t0) / 1000.0);
+          ++started;
+        }
+        cv.notify_all();
+        return std::string();
+      },
+      1);
+  if (!handled.ok() || !pool.Start().ok()) {
+    state.SkipWithError("worker pool");
+    return;
+  }
+  RequestContext ctx;
+  bus::EnqueueRequest r = Req();
+  auto enqueue = [&] {
+    r.payload = "{\"t\":" + std::to_string(SteadyClock::now().time_since_epoch().count()) + "}";
+    return b->queue->Enqueue(ctx, r).ok();
+  };
+  int64_t expected = 0;
+  for (auto _ : state) {
+    const int64_t jobs = rate == 0 ? 1 : 1000;
+    auto next = SteadyClock::now();
+    const auto period = std::chrono::nanoseconds(rate == 0 ? 0 : 1000000000 / rate);
+    for (int64_t i = 0; i < jobs; ++i) {
+      std::this_thread::sleep_until(next);
+      if (!enqueue()) {
+        state.SkipWithError("enqueue failed");
+        break;
+      }
+      next += period;
+    }
+    expected += jobs;
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return started >= expected; })) {
+      state.SkipWithError("jobs did not start within 10 s");
+      break;
+    }
+  }
+  pool.Shutdown(std::chrono::milliseconds(1000));
+  std::lock_guard lock(mu);
+  state.counters["p50_us"] = Percentile(us, 0.50);
+  state.counters["p99_us"] = Percentile(us, 0.99);
+  if (rate > 0) {
+    state.counters["achieved_per_s"] =
+        benchmark::Counter(static_cast<double>(started), benchmark::Counter::kIsRate);
+  }
   state.SetLabel(std::string("durable at return: ") + b->durable);
 }
 
@@ -437,6 +520,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get())->UseRealTime();
     benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get())
         ->Arg(4)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_Latency/" + b->name).c_str(), BM_Latency, b.get())
+        ->Arg(0)
+        ->Arg(5000)
         ->UseRealTime();
   }
   benchmark::RegisterBenchmark("BM_RawSqliteQueue", BM_RawSqliteQueue)->UseRealTime();

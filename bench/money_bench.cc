@@ -8,7 +8,12 @@
 //   BM_RawTip/<backend>     plain sqlite3 / libpq: BEGIN; conditional debit UPDATE; credit UPDATE;
 //                           INSERT transactions; INSERT ledger_lines (3 rows); COMMIT — the same money
 //                           writes, without the key, the user/block checks or validation
-// The ratio daira/raw is the overhead of those checks plus the library (goal ≤ 1.3× is the issue's).
+//   BM_RawTipKeyed/<backend> the same plus, hand-written, what a correct tip also needs and daira does:
+//                           claim the idempotency key (INSERT … ON CONFLICT DO NOTHING), read both users'
+//                           status, the blocks and both wallet ids (one SELECT, daira's), and store the
+//                           response under the key — the same statements daira runs, without the library
+// The ratio daira/raw-keyed is the library's overhead (goal ≤ 1.3× is the issue's); daira/raw is that
+// plus the cost of the key and the checks.
 // Postgres cases run when DAIRA_BENCH_PG or DAIRA_TEST_PG holds a URL (schema daira_money_bench,
 // dropped afterwards).
 //
@@ -85,7 +90,30 @@ constexpr const char* kLines =
     "($1, $2, 'WALLET', $3, $4, 'USD', $8), ($5, $2, 'WALLET', $6, $7, 'USD', $8), "
     "($9, $2, 'PLATFORM', NULL, $10, 'USD', $8)";
 
+// What BM_RawTipKeyed adds (the same SQL as daira's ClaimKey, Tip's check and FinishKey).
+constexpr const char* kKeyClaim =
+    "INSERT INTO idempotency_keys (scope, key, user_id, request_hash, status, created_at, expires_at) "
+    "VALUES ('money:tip:101', $1, 101, $2, 'IN_PROGRESS', $3, $4) ON CONFLICT (scope, key) DO NOTHING "
+    "RETURNING key";
+constexpr const char* kChecks =
+    "SELECT (SELECT status FROM users WHERE id = $1), (SELECT status FROM users WHERE id = $2), "
+    "(SELECT count(*) FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND "
+    "blocked_id = $1)), (SELECT id FROM wallets WHERE user_id = $1 AND currency = 'USD'), "
+    "(SELECT id FROM wallets WHERE user_id = $2 AND currency = 'USD')";
+constexpr const char* kKeyFinish =
+    "UPDATE idempotency_keys SET status = 'COMPLETED', response_code = 0, response = $1 "
+    "WHERE scope = 'money:tip:101' AND key = $2";
+// A response of the size daira stores (its encoded movement).
+std::string RawResponse(int64_t txn) {
+  return "{\"id\":\"" + std::to_string(txn) +
+         "\",\"type\":\"TIP\",\"status\":\"COMPLETED\",\"amount\":20,\"fee\":1,\"currency\":\"USD\","
+         "\"wallet_id\":\"1\",\"counterparty_wallet_id\":\"2\",\"user_id\":\"101\",\"balance_after\":1,"
+         "\"created_at\":1,\"completed_at\":1}";
+}
+const std::string kRawHash(64, 'a');  // daira hashes the request (SHA-256, hex); the raw side does not
+
 void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
+  const bool keyed = state.range(0) == 1;
   sqlite3* db = nullptr;
   if (sqlite3_open(b->raw_url.c_str(), &db) != SQLITE_OK) {
     state.SkipWithError("sqlite3_open");
@@ -107,11 +135,36 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
   sqlite3_stmt* credit = prep(kCredit);
   sqlite3_stmt* journal = prep(kJournal);
   sqlite3_stmt* lines = prep(kLines);
+  sqlite3_stmt* claim = prep(kKeyClaim);
+  sqlite3_stmt* checks = prep(kChecks);
+  sqlite3_stmt* finish = prep(kKeyFinish);
+  auto text = [](sqlite3_stmt* st, int i, const std::string& v) {
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  };
   const int64_t amount = 20, fee = 1, net = 19;
   for (auto _ : state) {
     const int64_t now = g_seq.fetch_add(1);
     const int64_t txn = g_raw_id.fetch_add(4);
+    const std::string key = "raw-tip-" + std::to_string(txn);
     sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (keyed) {
+      text(claim, 1, key);
+      text(claim, 2, kRawHash);
+      sqlite3_bind_int64(claim, 3, now);
+      sqlite3_bind_int64(claim, 4, now + 86400000000);
+      if (sqlite3_step(claim) != SQLITE_ROW) {
+        state.SkipWithError("raw key claim");
+        break;
+      }
+      sqlite3_reset(claim);
+      sqlite3_bind_int64(checks, 1, kSender);
+      sqlite3_bind_int64(checks, 2, kReceiver);
+      if (sqlite3_step(checks) != SQLITE_ROW || sqlite3_column_int64(checks, 2) != 0) {
+        state.SkipWithError("raw checks");
+        break;
+      }
+      sqlite3_reset(checks);
+    }
     // Wallet-id order, as daira does.
     const bool sender_first = b->sender_wallet < b->receiver_wallet;
     for (int i = 0; i < 2; ++i) {
@@ -141,9 +194,15 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
       break;
     }
     sqlite3_reset(lines);
+    if (keyed) {
+      text(finish, 1, RawResponse(txn));
+      text(finish, 2, key);
+      sqlite3_step(finish);
+      sqlite3_reset(finish);
+    }
     sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   }
-  for (sqlite3_stmt* s : {debit, credit, journal, lines}) sqlite3_finalize(s);
+  for (sqlite3_stmt* s : {debit, credit, journal, lines, claim, checks, finish}) sqlite3_finalize(s);
   sqlite3_close(db);
   state.SetItemsProcessed(state.iterations());
 }
@@ -156,6 +215,7 @@ bool PgOk(PGresult* r) {
 }
 
 void BM_RawPgTip(benchmark::State& state, Backend* b) {
+  const bool keyed = state.range(0) == 1;
   PGconn* conn = PQconnectdb(b->raw_url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     state.SkipWithError("PQconnectdb");
@@ -165,7 +225,10 @@ void BM_RawPgTip(benchmark::State& state, Backend* b) {
   bool ok = PgOk(PQprepare(conn, "debit", kDebit, 0, nullptr)) &&
             PgOk(PQprepare(conn, "credit", kCredit, 0, nullptr)) &&
             PgOk(PQprepare(conn, "journal", kJournal, 0, nullptr)) &&
-            PgOk(PQprepare(conn, "lines", kLines, 0, nullptr));
+            PgOk(PQprepare(conn, "lines", kLines, 0, nullptr)) &&
+            PgOk(PQprepare(conn, "claim", kKeyClaim, 0, nullptr)) &&
+            PgOk(PQprepare(conn, "checks", kChecks, 0, nullptr)) &&
+            PgOk(PQprepare(conn, "finish", kKeyFinish, 0, nullptr));
   auto exec = [&](const char* name, std::vector<std::string> v) {
     std::vector<const char*> p;
     for (const auto& s : v) p.push_back(s.c_str());
@@ -177,7 +240,12 @@ void BM_RawPgTip(benchmark::State& state, Backend* b) {
     const std::string now = std::to_string(g_seq.fetch_add(1));
     const int64_t txn = g_raw_id.fetch_add(4);
     const std::string t = std::to_string(txn);
+    const std::string key = "raw-tip-" + t;
     ok = PgOk(PQexec(conn, "BEGIN"));
+    if (keyed) {
+      ok = ok && exec("claim", {key, kRawHash, now, std::to_string(g_seq.load() + 86400000000)}) &&
+           exec("checks", {std::to_string(kSender), std::to_string(kReceiver)});
+    }
     const bool sender_first = b->sender_wallet < b->receiver_wallet;
     for (int i = 0; i < 2 && ok; ++i) {
       ok = (i == 0) == sender_first ? exec("debit", {"20", sw, now}) : exec("credit", {"19", rw, now});
@@ -185,7 +253,7 @@ void BM_RawPgTip(benchmark::State& state, Backend* b) {
     ok = ok && exec("journal", {t, sw, rw, "20", "1", now}) &&
          exec("lines", {std::to_string(txn + 1), t, sw, "-20", std::to_string(txn + 2), rw, "19", now,
                         std::to_string(txn + 3), "1"}) &&
-         PgOk(PQexec(conn, "COMMIT"));
+         (!keyed || exec("finish", {RawResponse(txn), key})) && PgOk(PQexec(conn, "COMMIT"));
   }
   if (!ok) state.SkipWithError("raw postgres tip failed");
   PQfinish(conn);
@@ -267,9 +335,13 @@ int main(int argc, char** argv) {
   }
   for (auto& b : g_backends) {
     benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get())->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_RawTip/" + b->name).c_str(),
-                                 b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
-        ->UseRealTime();
+    for (const auto& [label, keyed] :
+         {std::pair<const char*, int>{"BM_RawTip/", 0}, {"BM_RawTipKeyed/", 1}}) {
+      benchmark::RegisterBenchmark((label + b->name).c_str(),
+                                   b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
+          ->Arg(keyed)
+          ->UseRealTime();
+    }
   }
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

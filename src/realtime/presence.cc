@@ -29,7 +29,8 @@ struct Presence::Impl {
   // the subscribers were not told (they read Get() on reconnect).
   absl::Status Announce(int64_t user, const backends::RealtimeState::PresenceChange& c) {
     if (c.before == c.after) return absl::OkStatus();
-    const std::string payload = R"({"type":"presence","user":)" + std::to_string(user) + R"(,"status":")" +
+    const std::string payload = R"({"type":"presence","user_id":")" + std::to_string(user) +
+                                R"(","status":")" +
                                 std::string(PresenceStatusName(static_cast<PresenceStatus>(c.after))) +
                                 R"(","last_seen":)" + std::to_string(c.last_seen_us) + "}";
     return hub->Publish("user:" + std::to_string(user), payload).status();

@@ -14,9 +14,9 @@ struct Typing::Impl {
   std::unique_ptr<backends::RealtimeState> state;
 
   absl::Status Announce(int64_t conversation, int64_t user, std::string_view what) {
-    const std::string payload = R"({"type":"typing","conversation":)" + std::to_string(conversation) +
-                                R"(,"user":)" + std::to_string(user) + R"(,"state":")" + std::string(what) +
-                                "\"}";
+    const std::string payload = R"({"type":"typing","conversation_id":")" + std::to_string(conversation) +
+                                R"(","user_id":")" + std::to_string(user) + R"(","state":")" +
+                                std::string(what) + "\"}";
     return hub->Publish("conversation:" + std::to_string(conversation), payload).status();
   }
 

@@ -150,15 +150,37 @@ void AppendWords(std::string& out, Rng& rng, int64_t n) {
   }
 }
 
+// Counts inserted rows for SeedOptions::on_progress.
+class Progress {
+ public:
+  Progress(const SeedOptions& o, std::chrono::steady_clock::time_point started) : o_(o), started_(started) {}
+  void set_total(int64_t total) { total_ = total; }
+  void Add(std::string_view table, int64_t rows) {
+    written_ += rows;
+    if (o_.on_progress) {
+      o_.on_progress({.table = table,
+                      .rows_written = written_,
+                      .rows_total = total_,
+                      .elapsed = std::chrono::steady_clock::now() - started_});
+    }
+  }
+
+ private:
+  const SeedOptions& o_;
+  const std::chrono::steady_clock::time_point started_;
+  int64_t written_ = 0;
+  int64_t total_ = 0;
+};
+
 // Rows are inserted through multi-row INSERT statements of `batch_rows` rows, prepared once and reused;
 // only the last statement of a table may be shorter.
 class BatchInserter {
  public:
   // With `auto_flush` false, rows wait until FlushFull/Flush is called (for rows whose parents are
   // still pending in another inserter).
-  BatchInserter(Connection& conn, std::string table, std::vector<std::string> columns, int64_t batch_rows,
-                bool auto_flush = true)
-      : conn_(conn), table_(std::move(table)), columns_(std::move(columns)), batch_rows_(batch_rows),
+  BatchInserter(Connection& conn, Progress& progress, std::string table, std::vector<std::string> columns,
+                int64_t batch_rows, bool auto_flush = true)
+      : conn_(conn), progress_(progress), table_(std::move(table)), columns_(std::move(columns)), batch_rows_(batch_rows),
         auto_flush_(auto_flush) {
     params_.reserve(static_cast<size_t>(batch_rows_) * columns_.size());
   }
@@ -196,6 +218,7 @@ class BatchInserter {
     params_.erase(params_.begin(), params_.begin() + static_cast<std::ptrdiff_t>(count));
     rows_ += n;
     pending_ -= n;
+    progress_.Add(table_, n);
     return absl::OkStatus();
   }
   std::string Sql(int64_t rows) const {
@@ -210,6 +233,7 @@ class BatchInserter {
   }
 
   Connection& conn_;
+  Progress& progress_;
   std::string table_;
   std::vector<std::string> columns_;
   int64_t batch_rows_;
@@ -541,6 +565,12 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
 
   // ---- Rows.
   SeedReport report;
+  Progress progress(o, started);
+  {
+    int64_t links = 0;
+    for (int64_t n : tag_posts) links += n;
+    progress.set_total(3 * U + H + F + P + links + V + C + L);  // users, profiles and wallets: 3 per user
+  }
   Batcher tx(conn, o.rows_per_transaction);
   const int64_t B = o.batch_rows;
   auto user_id = [&](int64_t u) { return IdAt(kUser, t_users + u * 60 * kSecond); };
@@ -555,16 +585,16 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
     Rng rng(o.seed, kStreamUsers);
     std::vector<int32_t> rank_of(U);
     for (int64_t r = 0; r < U; ++r) rank_of[popular[r]] = static_cast<int32_t>(r);
-    BatchInserter users(conn, "users",
+    BatchInserter users(conn, progress, "users",
                         {"id", "username", "email", "phone", "password_hash", "avatar_url", "is_verified",
                          "is_private", "status", "role", "last_login_at", "created_at", "updated_at"},
                         B);
-    BatchInserter profiles(conn, "user_profiles",
+    BatchInserter profiles(conn, progress, "user_profiles",
                            {"user_id", "display_name", "bio", "location", "website", "followers_count",
                             "following_count", "posts_count", "videos_count", "likes_received_count", "trust_score",
                             "badges", "created_at", "updated_at"},
                            B);
-    BatchInserter wallets(conn, "wallets", {"id", "user_id", "balance", "currency", "created_at", "updated_at"}, B);
+    BatchInserter wallets(conn, progress, "wallets", {"id", "user_id", "balance", "currency", "created_at", "updated_at"}, B);
     DAIRA_RETURN_IF_ERROR(tx.Begin());
     const int64_t top = std::max<int64_t>(1, U / 100);
     for (int64_t u = 0; u < U; ++u) {
@@ -643,7 +673,7 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
 
   // Hashtags (every word of the vocabulary, with final counts).
   {
-    BatchInserter tags(conn, "hashtags",
+    BatchInserter tags(conn, progress, "hashtags",
                        {"id", "tag", "posts_count", "videos_count", "last_used_at", "created_at", "updated_at"}, B);
     DAIRA_RETURN_IF_ERROR(tx.Begin());
     for (int64_t h = 0; h < H; ++h) {
@@ -665,7 +695,7 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
 
   // Follows.
   {
-    BatchInserter ins(conn, "follows", {"id", "follower_id", "followee_id", "status", "created_at", "updated_at"}, B);
+    BatchInserter ins(conn, progress, "follows", {"id", "follower_id", "followee_id", "status", "created_at", "updated_at"}, B);
     DAIRA_RETURN_IF_ERROR(tx.Begin());
     for (int64_t f = 0; f < F; ++f) {
       const int64_t t = t_follows + f * kSecond;
@@ -689,12 +719,12 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
   {
     Rng tag_rng(o.seed, kStreamPostTags);  // replays the counting pass exactly
     Rng rng(o.seed, kStreamPostText);
-    BatchInserter ins(conn, "posts",
+    BatchInserter ins(conn, progress, "posts",
                       {"id", "author_id", "content", "media_urls", "hashtags", "mentions", "likes_count",
                        "comments_count", "status", "visibility", "created_at", "updated_at"},
                       B);
     // Links wait until the posts they point at are inserted (flushed when the posts flush).
-    BatchInserter links(conn, "post_hashtags", {"post_id", "hashtag_id", "created_at"}, B, /*auto_flush=*/false);
+    BatchInserter links(conn, progress, "post_hashtags", {"post_id", "hashtag_id", "created_at"}, B, /*auto_flush=*/false);
     DAIRA_RETURN_IF_ERROR(tx.Begin());
     std::string content;
     for (int64_t p = 0; p < P; ++p) {
@@ -750,7 +780,7 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
   // Videos.
   {
     Rng rng(o.seed ^ 0x5bd1e995, kStreamVideos);
-    BatchInserter ins(conn, "videos",
+    BatchInserter ins(conn, progress, "videos",
                       {"id", "author_id", "title", "description", "thumbnail_url", "hls_url", "duration_ms",
                        "resolution", "views_count", "likes_count", "comments_count", "status", "error", "embedding",
                        "created_at", "updated_at", "published_at"},
@@ -805,7 +835,7 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
   // Comments (a parent always precedes its replies: parents have smaller indexes).
   {
     Rng rng(o.seed, kStreamCommentText);
-    BatchInserter ins(conn, "comments",
+    BatchInserter ins(conn, progress, "comments",
                       {"id", "post_id", "video_id", "parent_id", "author_id", "content", "mentions", "likes_count",
                        "replies_count", "status", "created_at", "updated_at"},
                       B);
@@ -843,7 +873,7 @@ absl::StatusOr<SeedReport> Seed(Database& db, const RequestContext& ctx, const S
 
   // Likes.
   {
-    BatchInserter ins(conn, "likes", {"id", "user_id", "post_id", "video_id", "comment_id", "reaction", "created_at"},
+    BatchInserter ins(conn, progress, "likes", {"id", "user_id", "post_id", "video_id", "comment_id", "reaction", "created_at"},
                       B);
     DAIRA_RETURN_IF_ERROR(tx.Begin());
     for (int64_t i = 0; i < L; ++i) {

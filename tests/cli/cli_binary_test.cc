@@ -279,6 +279,27 @@ TEST_F(CliTest, DemoRejectsNonSqliteDatabase) {
 
 // Issue 9: a bad seed request is refused before the database is opened or migrated; --seed -1 does
 // not wrap to 2^64-1.
+TEST_F(CliTest, SeedShowsProgressOnATerminalOnly) {
+  // Not a terminal (files): the report only, no progress line.
+  RunResult piped = Run("--database " + ShellQuote(SqliteUrl("p.db")) + " seed --users 300 --posts 3000");
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_THAT(piped.err + piped.out, Not(HasSubstr("seeding ")));
+  // A terminal: script(1) gives the command a pseudo-terminal and copies what it draws to a file.
+  const auto typescript = dir_ / "typescript";
+  const std::string inner = "env -u DAIRA_DATABASE " + ShellQuote(DAIRA_CLI_BINARY) + " --database " +
+                            ShellQuote(SqliteUrl("t.db")) + " seed --users 300 --posts 3000";
+  const std::string cmd = "cd " + ShellQuote(dir_.string()) + " && script -qefc " + ShellQuote(inner) + " " +
+                          ShellQuote(typescript.string()) + " >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << ReadFile(typescript);
+  const std::string tty = ReadFile(typescript);
+  // rows written, of the total, rows/s and time left; then the line is cleared for the report.
+  EXPECT_THAT(
+      tty, ContainsRegex("seeding [a-z_]+: [0-9.,kM]+ / [0-9.,kM]+ rows \\([0-9]+%\\), .* rows/s, .* left"));
+  EXPECT_THAT(tty, HasSubstr("100%"));
+  EXPECT_THAT(tty, HasSubstr("seeded "));
+}
+
 TEST_F(CliTest, SeedValidatesBeforeMigrating) {
   for (const char* args : {"seed --users 0", "seed --seed -1 --users 2 --posts 1", "seed --users 2 --posts 0 --comments 5"}) {
     RunResult r = Run("--database " + ShellQuote(SqliteUrl("v.db")) + " " + args);

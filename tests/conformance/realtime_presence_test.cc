@@ -158,18 +158,18 @@ TEST_P(RealtimePresenceTest, TypingIsThrottledPerIntervalAndStops) {
   ASSERT_OK_AND_ASSIGN(auto sub, hub_->Subscribe("conversation:7"));
   const ConversationId conv(7);
   EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(true));
-  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":1,"state":"start")"));
+  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user_id":"1","state":"start")"));
   clock_.Advance(1s);
   EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(false));                 // throttled
   EXPECT_THAT(typing->Start(conv, UserId(2)), Holds(true));                  // per typist
-  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":2,"state":"start")"));  // the very next: 1 was throttled
+  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user_id":"2","state":"start")"));  // the very next: 1 was throttled
   clock_.Advance(2s);
   EXPECT_THAT(typing->Start(conv, UserId(1)), Holds(true));  // an interval after the last event
-  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":1,"state":"start")"));
+  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user_id":"1","state":"start")"));
   ASSERT_OK_AND_ASSIGN(auto typists, typing->Typists(conv));
   EXPECT_THAT(typists, ::testing::ElementsAre(UserId(1), UserId(2)));
   EXPECT_THAT(typing->Stop(conv, UserId(1)), Holds(true));
-  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":1,"state":"stop")"));
+  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user_id":"1","state":"stop")"));
   EXPECT_THAT(typing->Stop(conv, UserId(1)), Holds(false));
   ASSERT_OK_AND_ASSIGN(typists, typing->Typists(conv));
   EXPECT_THAT(typists, ::testing::ElementsAre(UserId(2)));
@@ -187,7 +187,7 @@ TEST_P(RealtimePresenceTest, TypingExpiresByItself) {
   ASSERT_OK_AND_ASSIGN(auto typists, typing->Typists(conv));
   EXPECT_TRUE(typists.empty());
   EXPECT_THAT(typing->Sweep(), Holds(1));
-  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user":3,"state":"stop")"));
+  EXPECT_THAT(NextPayload(*sub), HasSubstr(R"("user_id":"3","state":"stop")"));
   EXPECT_THAT(typing->Sweep(), Holds(0));
   EXPECT_THAT(typing->Stop(conv, UserId(3)), Holds(false));  // already stopped
   // Typing again after expiry is a new start, whatever the interval.

@@ -3,6 +3,9 @@
 #include "daira/store/seed.h"
 
 #include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -180,6 +183,39 @@ TEST_P(SeedTest, CountersMatchARecountOfTheRows) {
                        "WHERE p.parent_id IS NOT NULL"),
             0);
   EXPECT_GT(Scalar(db, "SELECT count(*) FROM videos WHERE status = 'PUBLISHED'"), 120 / 2);
+}
+
+TEST_P(SeedTest, ProgressCountsEveryRowOnceAndEndsAtTheTotal) {
+  ASSERT_OK_AND_ASSIGN(auto tdb, Fresh());
+  store::SeedOptions o = Small();
+  std::vector<store::SeedProgress> seen;
+  std::map<std::string, int64_t> per_table;
+  o.on_progress = [&](const store::SeedProgress& p) {
+    per_table[std::string(p.table)] += p.rows_written - (seen.empty() ? 0 : seen.back().rows_written);
+    seen.push_back(p);
+    seen.back().table = {};  // valid during the call only
+  };
+  ASSERT_OK_AND_ASSIGN(store::SeedReport r, store::Seed(tdb->db(), ctx_, o));
+  ASSERT_FALSE(seen.empty());
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_GT(seen[i].rows_written, seen[i - 1].rows_written) << i;
+    EXPECT_EQ(seen[i].rows_total, seen[0].rows_total) << i;
+    EXPECT_GE(seen[i].elapsed, seen[i - 1].elapsed) << i;
+  }
+  // Every row of every table, counted once; the total known from the first report on.
+  const int64_t rows = 3 * r.users + r.follows + r.posts + r.hashtags + r.post_hashtags + r.videos +
+                       r.comments + r.likes;  // users, profiles and wallets: one each per user
+  EXPECT_EQ(seen.back().rows_written, rows);
+  EXPECT_EQ(seen.front().rows_total, rows);
+  for (const auto& [table, n] : std::map<std::string, int64_t>{{"users", r.users},
+                                                               {"user_profiles", r.users},
+                                                               {"wallets", r.users},
+                                                               {"follows", r.follows},
+                                                               {"posts", r.posts},
+                                                               {"post_hashtags", r.post_hashtags},
+                                                               {"likes", r.likes}}) {
+    EXPECT_EQ(per_table[table], n) << table;
+  }
 }
 
 TEST_P(SeedTest, SameSeedSameDataOtherSeedOtherData) {

@@ -67,7 +67,7 @@ TEST(PlatformRealtimeTest, TwoInstancesOnOneRedisExchangeMessagesAndPresence) {
   ASSERT_OK(a->presence().Heartbeat(UserId(9), "phone"));
   m = on_b->Next(10000ms);
   ASSERT_OK(m.status());
-  EXPECT_THAT(m->payload, HasSubstr(R"("user":9,"status":"online")"));
+  EXPECT_THAT(m->payload, HasSubstr(R"("user_id":"9","status":"online")"));
   ASSERT_OK_AND_ASSIGN(auto seen_by_b, b->presence().Get(UserId(9)));
   EXPECT_EQ(seen_by_b.status, realtime::PresenceStatus::kOnline);
   a.reset();

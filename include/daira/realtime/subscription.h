@@ -26,6 +26,7 @@
 // exactly one caller). SubscriptionSink is the hub-side end, safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -149,7 +150,9 @@ class SubscriptionSink {
   absl::Status status_;
   uint64_t dropped_ = 0;
   uint64_t interruptions_ = 0;
-  bool signaled_ = false;
+  // Queue non-empty or subscription closed (the eventfd is readable). Written under mu_; read without
+  // it by Next's short spin before it sleeps.
+  std::atomic<bool> signaled_{false};
   std::optional<Position> last_;
   std::optional<Position> floor_;  // set by PrependRecovered: live copies at or below it are dropped
 };

@@ -30,12 +30,22 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "daira/core/request_context.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0::store {
+
+// How far a running Seed is, reported after every multi-row INSERT (SeedOptions::on_progress).
+struct SeedProgress {
+  std::string_view table;          // the table the last batch went to (valid during the call only)
+  int64_t rows_written = 0;        // rows inserted so far, every table (profiles and wallets included)
+  int64_t rows_total = 0;          // rows the whole seed inserts (exact: the structure is drawn first)
+  std::chrono::steady_clock::duration elapsed{};  // since Seed started
+};
 
 struct SeedOptions {
   int64_t users = 1000;            // users, each with a profile and a wallet
@@ -61,6 +71,9 @@ struct SeedOptions {
   // SQLite: skip per-row foreign-key checks while loading (the generated rows are consistent by
   // construction; re-enabled afterwards).
   bool sqlite_skip_fk_checks = true;
+  // Called on the seeding thread after every batch (every `batch_rows` rows of a table); keep it cheap
+  // (the CLI redraws a progress line at most every 200 ms). Empty: no reports.
+  std::function<void(const SeedProgress&)> on_progress;
 
   // OK, or the InvalidArgument Seed would return for these options (check before migrating or
   // connecting: a bad request should cost nothing).

@@ -136,6 +136,9 @@ struct RedisHub::Core {
   absl::Status connection_status = absl::UnavailableError("realtime: redis: subscriber not connected yet");
   bool stop = false;
   int wake_fd = -1;
+  // Set whenever the local subscriptions may differ from the connection's (a Wake, a sink dropped on
+  // delivery): the thread compares the two only then, not once per message.
+  std::atomic<bool> membership_changed{true};
   std::thread thread;
 
   std::string MetaKey(std::string_view channel) const {
@@ -152,6 +155,7 @@ struct RedisHub::Core {
   }
 
   void Wake() {
+    membership_changed.store(true);
     uint64_t one = 1;
     while (::write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
     }
@@ -189,6 +193,7 @@ struct RedisHub::Core {
         ++i;
       } else {
         sinks.erase(sinks.begin() + static_cast<std::ptrdiff_t>(i));
+        membership_changed.store(true);
       }
     }
   }
@@ -314,10 +319,12 @@ struct RedisHub::Core {
       std::lock_guard lock(mu);
       connection_status = absl::OkStatus();
     }
+    membership_changed.store(true);  // a new connection has no subscriptions yet
     while (true) {
-      // Bring the connection's subscriptions in line with the local ones.
+      // Bring the connection's subscriptions in line with the local ones (only when they may differ:
+      // the scan is over every channel this hub serves).
       std::vector<std::string> sub, unsub, psub, punsub;
-      {
+      if (membership_changed.exchange(false)) {
         std::lock_guard lock(mu);
         if (stop) return;
         for (const auto& [ch, sinks] : channels) {
