@@ -22,10 +22,10 @@ absl::Status NameItem(std::string_view op, std::string_view at, std::string_view
                       const absl::Status& s) {
   std::string field = StatusField(s);
   std::string message(s.message());
-  const std::string prefix = absl::StrCat(from, ": ", field, " ");
+  const std::string prefix = absl::StrCat(ToAbsl(from), ": ", field, " ");
   if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
   if (field == "tolerance") field = "tolerance_s";
-  return InvalidField(op, absl::StrCat(at, ".", field), message);
+  return InvalidField(op, absl::StrCat(ToAbsl(at), ".", field), message);
 }
 
 }  // namespace
