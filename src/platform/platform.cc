@@ -186,6 +186,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   const Config defaults;
   DAIRA_RETURN_IF_ERROR(Annotate(options.accounts.Validate(), "platform: open: accounts options"));
   DAIRA_RETURN_IF_ERROR(Annotate(options.feed_cache.Validate(), "platform: open"));
+  DAIRA_RETURN_IF_ERROR(Annotate(options.payments.Validate(), "platform: open"));
 
   DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
   auto impl = std::make_unique<Impl>();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -175,22 +177,105 @@ SignedWebhook LocalProvider::Settle(std::string_view external_id, bool succeeded
   return out;
 }
 
+// ---- PaymentsOptions ----
+
+absl::StatusOr<model::PaymentProvider> ParseProviderName(std::string_view op, std::string_view text) {
+  model::PaymentProvider p;
+  if (model::Parse(text, &p)) return p;
+  return InvalidField(
+      op, "provider",
+      absl::StrCat("must be one of STRIPE, PAYPAL, FAWRY, INSTAPAY (got \"", ToAbsl(text), "\")"));
+}
+
+absl::Status PaymentsOptions::SetLocal(std::string_view provider, std::string secret,
+                                       std::chrono::seconds tolerance) {
+  constexpr std::string_view kOp = "payments";
+  DAIRA_ASSIGN_OR_RETURN(model::PaymentProvider which, ParseProviderName(kOp, provider));
+  if (secret.empty()) return InvalidField(kOp, "secret", "is empty (the webhook signing secret)");
+  if (tolerance < std::chrono::seconds(1) || tolerance > std::chrono::hours(24)) {
+    return InvalidField(kOp, "tolerance",
+                        absl::StrCat("must be between 1 s and 1 day (got ", tolerance.count(), " s)"));
+  }
+  LocalProviderOptions o{.provider = which, .secret = std::move(secret), .tolerance = tolerance};
+  for (LocalProviderOptions& existing : local) {
+    if (existing.provider == which) {
+      existing = std::move(o);
+      return absl::OkStatus();
+    }
+  }
+  local.push_back(std::move(o));
+  return absl::OkStatus();
+}
+
+absl::Status PaymentsOptions::Validate() const {
+  std::vector<model::PaymentProvider> seen;
+  auto claim = [&](model::PaymentProvider p) -> absl::Status {
+    if (std::find(seen.begin(), seen.end(), p) != seen.end()) {
+      return InvalidField("payments options", "payments",
+                          absl::StrCat("configure provider ", ToAbsl(model::ToString(p)), " more than once"));
+    }
+    seen.push_back(p);
+    return absl::OkStatus();
+  };
+  for (const PaymentProvider* p : providers) {
+    if (p == nullptr) return InvalidField("payments options", "payments", "providers has a null entry");
+    DAIRA_RETURN_IF_ERROR(claim(p->provider()));
+  }
+  for (const LocalProviderOptions& o : local) {
+    if (o.secret.empty()) {
+      return InvalidField(
+          "payments options", "payments",
+          absl::StrCat("local provider ", ToAbsl(model::ToString(o.provider)), " has no secret"));
+    }
+    DAIRA_RETURN_IF_ERROR(claim(o.provider));
+  }
+  return absl::OkStatus();
+}
+
 // ---- Payments ----
 
 Payments::Payments(const ServiceDeps& deps, Wallets& wallets, PaymentsOptions options)
     : deps_(deps), wallets_(wallets), options_(std::move(options)) {
   if (options_.event_retention < std::chrono::hours(24)) options_.event_retention = std::chrono::hours(24);
+  for (LocalProviderOptions o : options_.local) {
+    if (o.clock == nullptr) o.clock = &deps_.clock_or_default();
+    owned_.push_back(std::make_unique<LocalProvider>(std::move(o)));
+  }
 }
 
 PaymentProvider* Payments::Find(model::PaymentProvider p) const {
   for (PaymentProvider* candidate : options_.providers) {
     if (candidate != nullptr && candidate->provider() == p) return candidate;
   }
+  for (const std::unique_ptr<LocalProvider>& candidate : owned_) {
+    if (candidate->provider() == p) return candidate.get();
+  }
   return nullptr;
+}
+
+LocalProvider* Payments::local(model::PaymentProvider provider) const {
+  return dynamic_cast<LocalProvider*>(Find(provider));
 }
 
 absl::StatusOr<PaymentStart> Payments::StartDeposit(const RequestContext& ctx,
                                                     const DepositRequest& request) {
+  return Start(ctx, request, std::nullopt);
+}
+
+absl::StatusOr<PaymentStart> Payments::RecordDeposit(const RequestContext& ctx, const DepositRequest& request,
+                                                     std::string_view external_id) {
+  const bool printable =
+      std::all_of(external_id.begin(), external_id.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
+  if (external_id.empty() || external_id.size() > 255 || !printable) {
+    return InvalidField("deposit", "external_id",
+                        absl::StrCat("must be 1-255 printable ASCII characters without spaces (got ",
+                                     external_id.size(), " bytes)"));
+  }
+  return Start(ctx, request, external_id);
+}
+
+absl::StatusOr<PaymentStart> Payments::Start(const RequestContext& ctx, const DepositRequest& request,
+                                             std::optional<std::string_view> external_id) {
   DAIRA_RETURN_IF_ERROR(request.Validate());
   DAIRA_ASSIGN_OR_RETURN(model::PaymentProvider which, model::ParsePaymentProvider(request.provider));
   PaymentProvider* provider = Find(which);
@@ -209,10 +294,22 @@ absl::StatusOr<PaymentStart> Payments::StartDeposit(const RequestContext& ctx,
                                                          {out.movement.id.value}));
     if (!existing.empty()) {  // a replay: the intent was created by the first call
       DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Get(ctx, PaymentId{existing.front().Int64(0)}));
+      if (external_id && out.payment.external_id != std::string(*external_id)) {
+        absl::Status s = absl::FailedPreconditionError(absl::StrCat(
+            "deposit: external_id differs from the one recorded under this idempotency_key (got \"",
+            ToAbsl(*external_id), "\")"));
+        s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("external_id"));
+        return s;
+      }
       return absl::OkStatus();
     }
-    DAIRA_ASSIGN_OR_RETURN(PaymentIntent intent, provider->CreateIntent(ctx, request.amount, request.currency,
-                                                                        absl::StrCat(out.movement.id.value)));
+    PaymentIntent intent;
+    if (external_id) {
+      intent.external_id = std::string(*external_id);  // created by the application at the provider
+    } else {
+      DAIRA_ASSIGN_OR_RETURN(intent, provider->CreateIntent(ctx, request.amount, request.currency,
+                                                            absl::StrCat(out.movement.id.value)));
+    }
     out.client_secret = intent.client_secret;
     DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Create(ctx, {.user_id = out.movement.user_id,
                                                               .provider = which,
@@ -230,8 +327,10 @@ absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx,
                                                       std::string_view payload, std::string_view signature) {
   PaymentProvider* provider = Find(which);
   if (provider == nullptr) {
-    return absl::FailedPreconditionError(
+    absl::Status s = absl::FailedPreconditionError(
         absl::StrCat("webhook: provider ", ToAbsl(model::ToString(which)), " is not configured"));
+    s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("provider"));
+    return s;
   }
   DAIRA_ASSIGN_OR_RETURN(WebhookEvent event, provider->ParseWebhook(payload, signature));
   const std::string scope = absl::StrCat("webhook:", ToAbsl(model::ToString(which)));
@@ -265,6 +364,7 @@ absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx,
       }
       return p.status();
     }
+    out.payment = *p;
     if (event.kind == WebhookEvent::Kind::kOther || !p->transaction_id) {
       out.outcome = WebhookResult::Outcome::kIgnored;
       return absl::OkStatus();
@@ -275,12 +375,14 @@ absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx,
         // record it for a human (the payment's error) rather than move money twice or silently.
         DAIRA_RETURN_IF_ERROR(payments.Update(
             ctx, p->id, {.error = "provider reported success after failure; reconcile manually"}));
+        DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Get(ctx, p->id));
         out.outcome = WebhookResult::Outcome::kIgnored;
         return absl::OkStatus();
       }
       DAIRA_ASSIGN_OR_RETURN(Movement m, wallets_.ConfirmDeposit(ctx, *p->transaction_id));
       if (p->status != model::PaymentStatus::kCompleted) {
         DAIRA_RETURN_IF_ERROR(payments.Update(ctx, p->id, {.status = model::PaymentStatus::kCompleted}));
+        DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Get(ctx, p->id));
       }
       out.movement = std::move(m);
       return absl::OkStatus();
@@ -294,6 +396,7 @@ absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx,
     DAIRA_RETURN_IF_ERROR(payments.Update(
         ctx, p->id,
         {.status = model::PaymentStatus::kFailed, .error = event.error.empty() ? "failed" : event.error}));
+    DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Get(ctx, p->id));
     out.movement = std::move(m);
     return absl::OkStatus();
   }));

@@ -112,6 +112,13 @@ std::vector<EntryPoint> EntryPoints() {
       {"chat.remove_member", daira_chat_remove_member, R"({"actor_id":"$A","conversation_id":"7","user_id":"$B"})"},
       {"rate_limits.check", daira_rate_limit_check, R"({"key":"$A","endpoint":"login","cost":1})"},
       {"money.earn", daira_money_earn, R"({"user_id":"$A","amount":5,"idempotency_key":"fuzz-earn-1"})"},
+      {"payment_service.start_deposit", daira_payment_service_start_deposit,
+       R"({"user_id":"$A","amount":5,"provider":"STRIPE","idempotency_key":"fuzz-dep-1","external_id":"pi_f"})"},
+      {"payment_service.handle_webhook", daira_payment_service_handle_webhook,
+       R"({"provider":"STRIPE","payload":"{\"id\":\"evt_f\",\"type\":\"payment_intent.succeeded\",)"
+       R"(\"data\":{\"object\":{\"id\":\"pi_f\"}}}","signature":"t=1700000000,v1=00"})"},
+      {"payment_service.settle", daira_payment_service_settle,
+       R"({"external_id":"pi_f","succeeded":false,"provider":"STRIPE"})"},
       {"notifications.notify", daira_notifications_notify,
        R"({"user_id":"$A","kind":"LIKE","actor_id":"$B","target_type":"POST","target_id":"7","payload":{"k":1}})"},
       {"notifications.list", daira_notifications_list, R"({"user_id":"$A","limit":5,"unread_only":true})"},
@@ -394,7 +401,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s [--iterations=N] [--seed=S] <database url>\n", argv[0]);
     return 2;
   }
-  const std::string options = R"({"password_cost":"test"})";
+  // A local payment provider, so the payment service's calls get past "not configured".
+  const std::string options =
+      R"({"password_cost":"test","payments":[{"provider":"STRIPE","secret":"whsec_fuzz"}]})";
   daira_platform_t* p = nullptr;
   daira_error_t* err = nullptr;
   if (daira_platform_open(url, std::strlen(url), options.data(), options.size(), &p, &err) != DAIRA_OK) {

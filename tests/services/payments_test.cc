@@ -172,6 +172,87 @@ TEST_P(PaymentsTest, BadStaleOrUnknownWebhooksWriteNothing) {
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("provider FAWRY")));
 }
 
+// What the bindings configure by name: local providers Payments owns (SetLocal), found by local(), whose
+// verifier accepts a webhook signed by anyone holding the secret; and RecordDeposit for an intent the
+// application created itself at the provider.
+TEST_P(PaymentsTest, OwnedLocalProvidersAndRecordedIntentsSettleThroughSignedWebhooks) {
+  PaymentsOptions o;
+  EXPECT_THAT(o.SetLocal("VISA", "whsec_x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("(got \"VISA\")")));
+  EXPECT_EQ(StatusField(o.SetLocal("PAYPAL", "")), "secret");
+  EXPECT_EQ(StatusField(o.SetLocal("PAYPAL", "whsec_x", std::chrono::seconds(0))), "tolerance");
+  EXPECT_TRUE(o.local.empty());
+  ASSERT_OK(o.SetLocal("PAYPAL", "whsec_first"));
+  ASSERT_OK(o.SetLocal("PAYPAL", "whsec_paypal"));  // replaces, never two for one provider
+  ASSERT_EQ(o.local.size(), 1u);
+  EXPECT_OK(o.Validate());
+  PaymentsOptions twice = o;
+  LocalProvider other({.provider = model::PaymentProvider::kPaypal});
+  twice.providers = {&other};
+  EXPECT_THAT(twice.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("PAYPAL")));
+
+  Payments payments(deps_, *wallets_, o);
+  EXPECT_EQ(payments.local(model::PaymentProvider::kStripe), nullptr);
+  LocalProvider* paypal = payments.local(model::PaymentProvider::kPaypal);
+  ASSERT_NE(paypal, nullptr);
+  ASSERT_OK_AND_ASSIGN(PaymentStart s, payments.RecordDeposit(ctx_,
+                                                              {.user_id = user_,
+                                                               .amount = 700,
+                                                               .currency = "USD",
+                                                               .provider = "PAYPAL",
+                                                               .idempotency_key = "dep-pay-rec1"},
+                                                              "PAYID-123"));
+  EXPECT_EQ(s.payment.external_id, "PAYID-123");
+  EXPECT_EQ(s.payment.provider, model::PaymentProvider::kPaypal);
+  // Retried with the same key: the first result; with another external id: refused, nothing written.
+  ASSERT_OK_AND_ASSIGN(PaymentStart again, payments.RecordDeposit(ctx_,
+                                                                  {.user_id = user_,
+                                                                   .amount = 700,
+                                                                   .currency = "USD",
+                                                                   .provider = "PAYPAL",
+                                                                   .idempotency_key = "dep-pay-rec1"},
+                                                                  "PAYID-123"));
+  EXPECT_EQ(again.payment.id, s.payment.id);
+  auto moved = payments.RecordDeposit(ctx_,
+                                      {.user_id = user_,
+                                       .amount = 700,
+                                       .currency = "USD",
+                                       .provider = "PAYPAL",
+                                       .idempotency_key = "dep-pay-rec1"},
+                                      "PAYID-999");
+  EXPECT_THAT(moved, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(StatusField(moved.status()), "external_id");
+  auto bad = payments.RecordDeposit(ctx_,
+                                    {.user_id = user_,
+                                     .amount = 5,
+                                     .currency = "USD",
+                                     .provider = "PAYPAL",
+                                     .idempotency_key = "dep-pay-rec2"},
+                                    "has space");
+  EXPECT_EQ(StatusField(bad.status()), "external_id");
+  EXPECT_EQ(Rows("payments"), 1);
+
+  // A webhook signed elsewhere with the same secret (here: a verifier holding it, on the test clock).
+  const std::string payload = absl::StrCat(
+      R"({"id":"evt_ext_1","type":"payment_intent.succeeded","data":{"object":{"id":"PAYID-123"}}})");
+  WebhookVerifier sender("whsec_paypal", std::chrono::minutes(5), &clock_);
+  ASSERT_OK_AND_ASSIGN(WebhookResult r, payments.HandleWebhook(ctx_, model::PaymentProvider::kPaypal, payload,
+                                                               sender.Sign(payload, clock_.Now())));
+  EXPECT_EQ(r.outcome, WebhookResult::Outcome::kApplied);
+  ASSERT_TRUE(r.payment.has_value());
+  EXPECT_EQ(r.payment->status, model::PaymentStatus::kCompleted);
+  EXPECT_EQ(Balance(), 700);
+  // The owned provider signs on the service's clock: its Settle() is accepted now, refused 10 min later.
+  SignedWebhook late = paypal->Settle("PAYID-123", false);
+  clock_.Advance(std::chrono::minutes(10));
+  EXPECT_THAT(payments.HandleWebhook(ctx_, model::PaymentProvider::kPaypal, late.payload, late.signature),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("tolerance")));
+  auto unconfigured = payments.HandleWebhook(ctx_, model::PaymentProvider::kFawry, payload, "t=1,v1=00");
+  EXPECT_EQ(StatusField(unconfigured.status()), "provider");
+  EXPECT_THAT(ParseProviderName("webhook", "BITCOIN"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("(got \"BITCOIN\")")));
+}
+
 DAIRA_INSTANTIATE_SQL_BACKENDS(PaymentsTest);
 
 }  // namespace

@@ -171,6 +171,11 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *                              "count": 100, "window_ms": 60000, "algorithm": "sliding_window" | "gcra"}];
  *                              "login" / "post.create" replace the defaults (10 / 30 per minute;
  *                              count 0 turns one off)
+ *   "payments": array          built-in local payment providers the platform owns (docs/money.md):
+ *                              [{"provider": "STRIPE" | "PAYPAL" | "FAWRY" | "INSTAPAY", "secret":
+ *                              "whsec_…" (webhook signing secret), "tolerance_s": 300 (replay window,
+ *                              1..86400)}]; webhooks signed with the secret by anyone (the real provider
+ *                              too) are accepted by daira_payment_service_handle_webhook
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
  * FAILED_PRECONDITION (an applied migration changed; "node_id" held by another live instance),
@@ -866,6 +871,29 @@ DAIRA_C_CALL(daira_money_balance);
 /* {user_id*, currency, limit, cursor} → {items: [{line_id, transaction_id, type, status, amount (signed),
  * currency, description, created_at}], next_cursor, prev_cursor, has_more}, newest first. */
 DAIRA_C_CALL(daira_money_statement);
+
+/* payment service (docs/money.md "Payments"; bindings/c/src/payment_service.cc): deposits through a
+ * payment provider and its signed webhooks. Providers come from the open option "payments" (the
+ * row-level daira_payments_* calls above are the repository). A payment is the daira_payments_get
+ * record. */
+/* {user_id*, amount*, currency (default "USD"), provider*, idempotency_key*, external_id (an intent the
+ * application created itself at the provider; absent: the provider creates one)} → {movement (PENDING),
+ * payment (PENDING), client_secret ("" on a replay or with external_id)}. FAILED_PRECONDITION naming
+ * "provider" when none is configured for it; the same key with another external_id
+ * FAILED_PRECONDITION naming "external_id". */
+DAIRA_C_CALL(daira_payment_service_start_deposit);
+/* {provider*, payload* (the request body exactly as received, as a JSON string), signature* (the
+ * Stripe-Signature header: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>)} → {outcome
+ * ("applied" | "duplicate": the event id was handled before, nothing moved | "ignored": a late or
+ * unknown event that changed nothing), movement (or null), payment (or null)}. UNAUTHENTICATED naming
+ * "signature" (bad signature, or a timestamp outside the replay window; nothing written);
+ * INVALID_ARGUMENT naming "provider" (unknown name) or "signature" (malformed header); NOT_FOUND
+ * naming "external_id"; FAILED_PRECONDITION naming "provider" when it is not configured. */
+DAIRA_C_CALL(daira_payment_service_handle_webhook);
+/* {external_id*, succeeded (default true), provider (default "STRIPE")} → {payload, signature}: the
+ * webhook the local provider would POST for that payment (moves nothing by itself; pass it to
+ * daira_payment_service_handle_webhook). FAILED_PRECONDITION naming "provider" without a local one. */
+DAIRA_C_CALL(daira_payment_service_settle);
 
 #undef DAIRA_C_RECORD_READS
 #undef DAIRA_C_RECORD_CALL

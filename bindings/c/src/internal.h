@@ -237,6 +237,14 @@ daira_code ServiceCall(daira_platform_t* handle, std::string_view op, const char
 // (rate_limits.cc); InvalidArgument naming "rate_limits[i].<field>".
 absl::Status ParseRateLimits(std::string_view op, Request& r, PlatformRateLimitOptions& out);
 
+// The open option "payments": [{provider*, secret*, tolerance_s}] into `out`: local providers the
+// platform owns (payment_service.cc); InvalidArgument naming "payments[i].<field>".
+absl::Status ParsePayments(std::string_view op, Request& r, services::PaymentsOptions& out);
+
+// A wallet movement (money.cc) and a full payments row (payments.cc) as JSON objects.
+std::string MovementJson(const services::Movement& m);
+std::string PaymentJson(const model::Payment& payment);
+
 // A JSON array of ids (integers or strings of digits): InvalidArgument naming `param` (or
 // "<param>[i]") otherwise.
 absl::StatusOr<std::vector<int64_t>> IdArray(std::string_view op, std::string_view text,

@@ -21,7 +21,10 @@ void OptId(JsonWriter& w, const char* key, const std::optional<int64_t>& id) {
     w.Null();
 }
 
-std::string MovementJson(const services::Movement& m) {
+}  // namespace
+
+// Shared with payment_service.cc (internal.h).
+std::string daira::cabi::MovementJson(const services::Movement& m) {
   JsonWriter w;
   w.BeginObject().Key("id");
   WriteId(w, m.id.value);
@@ -45,6 +48,9 @@ std::string MovementJson(const services::Movement& m) {
   w.EndObject();
   return w.Take();
 }
+
+namespace {
+using daira::cabi::MovementJson;
 
 void WriteLine(JsonWriter& w, const services::StatementLine& l) {
   w.BeginObject().Key("line_id");

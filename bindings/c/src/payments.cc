@@ -75,6 +75,10 @@ struct PaymentKind {
 
 }  // namespace
 
+std::string daira::cabi::PaymentJson(const model::Payment& payment) {
+  return RecordOf<PaymentKind>(payment, PaymentKind::Columns().All());
+}
+
 // ---- wallets ----
 
 DAIRA_CABI_RECORD_READS(daira_wallets, WalletKind, "wallets")

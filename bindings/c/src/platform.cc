@@ -42,6 +42,7 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
   std::optional<std::string> realtime_url = r.OptString("realtime");
   std::optional<std::string> blobs_url = r.OptString("blobs");
   DAIRA_RETURN_IF_ERROR(ParseRateLimits(kOpen, r, options.rate_limits));
+  DAIRA_RETURN_IF_ERROR(ParsePayments(kOpen, r, options.payments));
   DAIRA_RETURN_IF_ERROR(r.Finish());
   if (max_request) {
     if (*max_request < 2 || *max_request > kMaxRequestBytesLimit) {

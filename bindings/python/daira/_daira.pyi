@@ -1148,6 +1148,24 @@ class Payments:
         tx: Optional[Transaction] = None,
     ) -> None: ...
     def delete(self, payment_id: int, *, tx: Optional[Transaction] = None) -> None: ...
+    # The provider flow (docs/money.md, "Payments"); providers come from daira.open(payments=...).
+    def start_deposit(
+        self,
+        *,
+        user_id: int,
+        amount: int,
+        currency: str = "USD",
+        provider: PaymentProvider,
+        idempotency_key: str,
+        external_id: Optional[str] = None,
+    ) -> dict[str, Any]:
+        """{'movement': dict (PENDING), 'payment': Payment, 'client_secret': str}."""
+    def handle_webhook(self, provider: PaymentProvider, payload: bytes | str, signature: str) -> dict[str, Any]:
+        """{'outcome': 'applied' | 'duplicate' | 'ignored', 'movement': dict | None, 'payment': Payment | None}."""
+    def settle(
+        self, external_id: str, *, succeeded: bool = True, provider: PaymentProvider = "STRIPE"
+    ) -> tuple[str, str]:
+        """(payload, signature): the webhook the local provider would send."""
 
 class Reports:
     def get(self, report_id: int, *, fields: Fields = None, tx: Optional[Transaction] = None) -> Report: ...
@@ -1961,6 +1979,7 @@ def open(
     realtime: Optional[str] = None,
     blobs: Optional[str] = None,
     rate_limits: Optional[dict[str, tuple[int, float] | tuple[int, float, str]]] = None,
+    payments: Optional[dict[PaymentProvider, str | dict[str, Any]]] = None,
 ) -> Platform:
     """Opens a platform on a database URL. node_id: this instance's id node id in [0, 1023] (None:
     lease a free one from the database). cursor_key: the cursor signing key as 64 hex digits (None:

@@ -121,6 +121,14 @@ struct WalletsApi { CorePtr core; };
 struct JournalApi { CorePtr core; };
 struct PaymentsApi { CorePtr core; };
 struct MoneyApi { CorePtr core; };  // p.money (money.cc)
+// A wallet movement as the dict p.money returns (money.cc; payments_service.cc uses it too).
+py::dict MovementDict(const services::Movement& m);
+// daira.open(payments={provider: secret | {"secret": …, "tolerance": seconds}}) into `out`: owned
+// local providers (payments_service.cc). InvalidArgument naming payments[<provider>].
+void ApplyPayments(const py::dict& providers, services::PaymentsOptions& out);
+// p.payments' provider flow (start_deposit, handle_webhook, settle) on the repository's class
+// (payments_service.cc; called from repos_payments.cc).
+void AddPaymentFlow(py::class_<PaymentsApi>& c);
 struct ReportsApi { CorePtr core; };
 struct ReviewsApi { CorePtr core; };
 struct AuditLogsApi { CorePtr core; };

@@ -13,7 +13,6 @@
 #include "transaction.h"
 
 namespace daira::python {
-namespace {
 
 py::dict MovementDict(const services::Movement& m) {
   py::dict d;
@@ -34,8 +33,6 @@ py::dict MovementDict(const services::Movement& m) {
   d["created_at"] = ToDatetime(m.created_at);
   return d;
 }
-
-}  // namespace
 
 void RegisterMoney(py::module_& m) {
   py::class_<services::WalletBalance>(m, "WalletBalance",

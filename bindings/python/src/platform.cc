@@ -143,7 +143,8 @@ std::string BackendOf(const std::string& url) {
 PyPlatform Open(const std::string& url, bool migrate, const std::string& password_cost,
                 std::optional<int> node_id, std::optional<std::string> cursor_key, std::optional<std::string> cache,
                 std::optional<std::string> bus, std::optional<std::string> realtime,
-                std::optional<std::string> blobs, std::optional<py::dict> rate_limits) {
+                std::optional<std::string> blobs, std::optional<py::dict> rate_limits,
+                std::optional<py::dict> payments) {
   Config config;
   config.database = url;
   // Every other concern's URL; None keeps Config's embedded default (docs/configuration.md).
@@ -164,6 +165,7 @@ PyPlatform Open(const std::string& url, bool migrate, const std::string& passwor
   PlatformOptions options;
   options.migrate = migrate;
   if (rate_limits.has_value()) ApplyRateLimits(*rate_limits, options.rate_limits);
+  if (payments.has_value()) ApplyPayments(*payments, options.payments);
   if (password_cost == "test") {
     options.accounts = services::AccountsOptions::ForTesting();
   } else if (password_cost != "default") {
@@ -196,7 +198,7 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("trending", &PyPlatform::trending, "Trending videos and hashtags.")
       .def_readonly("wallets", &PyPlatform::wallets, "Typed access to wallets (no balance writes).")
       .def_readonly("transactions", &PyPlatform::transactions, "The append-only money journal.")
-      .def_readonly("payments", &PyPlatform::payments, "Charges and payouts with external providers.")
+      .def_readonly("payments", &PyPlatform::payments, "Payments with providers: rows, start_deposit, handle_webhook, settle.")
       .def_readonly("reports", &PyPlatform::reports, "Content reports and the moderation queue.")
       .def_readonly("reviews", &PyPlatform::reviews, "Moderators' reviews of reports.")
       .def_readonly("audit_logs", &PyPlatform::audit_logs, "The append-only audit log.")
@@ -259,7 +261,7 @@ void RegisterPlatform(py::module_& m) {
   m.def("open", &Open, py::arg("url"), py::kw_only(), py::arg("migrate") = true,
         py::arg("password_cost") = "default", py::arg("node_id") = py::none(), py::arg("cursor_key") = py::none(),
         py::arg("cache") = py::none(), py::arg("bus") = py::none(), py::arg("realtime") = py::none(),
-        py::arg("blobs") = py::none(), py::arg("rate_limits") = py::none(),
+        py::arg("blobs") = py::none(), py::arg("rate_limits") = py::none(), py::arg("payments") = py::none(),
         "Opens a platform on a database URL: 'sqlite:PATH', 'sqlite::memory:' or 'postgres://…'.\n\n"
         "migrate: apply the embedded schema (idempotent). password_cost: 'default' (argon2id\n"
         "interactive) or 'test' (the cheapest cost; for tests only). node_id: this instance's id\n"
@@ -274,7 +276,11 @@ void RegisterPlatform(py::module_& m) {
         "raises InvalidArgument and an unreachable Redis Unavailable, naming the concern.\n\n"
         "rate_limits: {endpoint: (count, window_seconds[, 'sliding_window' | 'gcra'])} for\n"
         "p.rate_limits.check(); 'login' and 'post.create' replace the defaults (10 and 30 per minute;\n"
-        "count 0 turns one off).");
+        "count 0 turns one off).\n\n"
+        "payments: {provider: secret | {'secret': str, 'tolerance': seconds}} — a built-in local\n"
+        "provider per name ('STRIPE' | 'PAYPAL' | 'FAWRY' | 'INSTAPAY') for p.payments: its webhooks are\n"
+        "verified with `secret` (HMAC-SHA256, replay window `tolerance`, default 300 s), so a webhook\n"
+        "the real provider signs with that endpoint secret is accepted too.");
 
   // Test support: one statement on a fresh single-connection database handle (e.g. CREATE SCHEMA).
   m.def(

@@ -292,6 +292,7 @@ void BindPaymentsRepo(py::module_& m) {
           py::arg("payment_id"), py::kw_only(), py::arg("tx") = py::none(),
           "Deletes a PENDING or FAILED payment; FailedPrecondition (field 'status') otherwise.")
       .def("__repr__", [](const PaymentsApi&) { return std::string("<daira.Payments>"); });
+  AddPaymentFlow(c);  // start_deposit, handle_webhook, settle (payments_service.cc)
 }
 
 }  // namespace

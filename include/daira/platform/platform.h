@@ -135,7 +135,9 @@ struct PlatformOptions {
   services::WalletsOptions money{};
   // Payment providers and webhook event retention (docs/money.md). Default: none, so deposits through
   // payment_service() are refused until the application configures one (e.g. a services::LocalProvider
-  // for embedded use and tests). The providers are not owned and must outlive the Platform.
+  // for embedded use and tests). The providers are not owned and must outlive the Platform; the local
+  // ones of payments.local (what the bindings configure by name, SetLocal) are created and owned by
+  // payment_service(). Open fails with InvalidArgument when two claim one provider (Validate).
   services::PaymentsOptions payments{};
 };
 

@@ -23,12 +23,16 @@
 // The provider's CreateIntent runs inside the deposit's database transaction so that a retried
 // StartDeposit (same idempotency key) finds the intent already recorded and never creates a second one.
 //
+// Bindings (which cannot pass a C++ provider) configure owned local providers by name through
+// PaymentsOptions::local / SetLocal; RecordDeposit records an intent the application created itself.
+//
 // Thread-safety: Payments, WebhookVerifier and LocalProvider are safe from any number of threads.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -139,11 +143,32 @@ class LocalProvider final : public PaymentProvider {
 // naming "payload".
 absl::StatusOr<WebhookEvent> ParseStripeEvent(std::string_view payload);
 
+// The provider named `text` ("STRIPE" | "PAYPAL" | "FAWRY" | "INSTAPAY", exact spelling), for callers
+// that route webhooks by name (the bindings). InvalidArgument "<op>: provider must be one of … (got
+// "<text>")" naming "provider".
+absl::StatusOr<model::PaymentProvider> ParseProviderName(std::string_view op, std::string_view text);
+
 struct PaymentsOptions {
   // The providers webhooks and deposits may name (at most one per model::PaymentProvider). Not owned.
   std::vector<PaymentProvider*> providers{};
+  // Built-in local providers that Payments creates and owns — what the bindings' `payments` open
+  // option configures, since a binding cannot hand over a C++ object. Each creates "local_<n>"
+  // intents, signs Settle() webhooks and verifies incoming ones with its secret, so a webhook signed
+  // by anyone holding that secret (Stripe itself, for an endpoint whose signing secret it is) is
+  // accepted. A null clock is the service's (ServiceDeps::clock).
+  std::vector<LocalProviderOptions> local{};
   // How long a handled webhook event id is remembered (at least 24 h).
   std::chrono::seconds event_retention = std::chrono::hours(72);
+
+  // Adds the local provider of `provider` ("STRIPE" | …), or replaces the one `local` already has for
+  // it, with its webhook signing secret and replay window. InvalidArgument naming "provider" (an
+  // unknown name), "secret" (empty) or "tolerance" (under 1 s or over 1 day); nothing changes then.
+  absl::Status SetLocal(std::string_view provider, std::string secret,
+                        std::chrono::seconds tolerance = std::chrono::minutes(5));
+  // OK when every model::PaymentProvider has at most one provider across `providers` and `local`, no
+  // entry of `providers` is null and every local secret is set; InvalidArgument naming "payments"
+  // otherwise. Platform::Open checks it.
+  absl::Status Validate() const;
 };
 
 struct PaymentStart {
@@ -154,9 +179,10 @@ struct PaymentStart {
 
 struct WebhookResult {
   enum class Outcome { kApplied, kDuplicate, kIgnored };
-  Outcome outcome = Outcome::kApplied;  // kDuplicate: the event id was handled before; kIgnored: a
-                                        // late/unknown-kind event that changed nothing
-  std::optional<Movement> movement{};   // the deposit, when the event was about one
+  Outcome outcome = Outcome::kApplied;      // kDuplicate: the event id was handled before; kIgnored: a
+                                            // late/unknown-kind event that changed nothing
+  std::optional<Movement> movement{};       // the deposit, when the event was about one
+  std::optional<model::Payment> payment{};  // the payments row as the event left it (none for kDuplicate)
 };
 
 class Payments {
@@ -168,17 +194,34 @@ class Payments {
   // rules), the provider's intent and a PENDING payments row, in one transaction. FailedPrecondition
   // naming "provider" when no provider is configured for it.
   absl::StatusOr<PaymentStart> StartDeposit(const RequestContext& ctx, const DepositRequest& request);
+  // StartDeposit for an intent the application created itself at the provider (e.g. with Stripe's
+  // own SDK): records `external_id` (1–255 printable ASCII, no spaces) on the payments row instead of
+  // calling the provider's CreateIntent; the configured provider still verifies the webhooks that
+  // settle it. A retry with the same key returns the first result; with the same key but another
+  // external_id it is FailedPrecondition naming "external_id". InvalidArgument naming "external_id"
+  // for a malformed one.
+  absl::StatusOr<PaymentStart> RecordDeposit(const RequestContext& ctx, const DepositRequest& request,
+                                             std::string_view external_id);
   // Verifies and applies a webhook from `provider`: "succeeded" confirms the deposit and completes the
   // payment; "failed" fails both (unless already completed: kIgnored). Unauthenticated for a bad or
   // stale signature (nothing written); NotFound naming "external_id" for an unknown payment.
+  // FailedPrecondition naming "provider" when no provider is configured for `provider`.
   absl::StatusOr<WebhookResult> HandleWebhook(const RequestContext& ctx, model::PaymentProvider provider,
                                               std::string_view payload, std::string_view signature);
 
+  // The local provider configured for `provider` (one of PaymentsOptions::local, or an entry of
+  // PaymentsOptions::providers that is a LocalProvider); null when there is none. Lives as long as
+  // this object (or, for one of `providers`, as long as its owner keeps it).
+  LocalProvider* local(model::PaymentProvider provider) const;
+
  private:
   PaymentProvider* Find(model::PaymentProvider p) const;
+  absl::StatusOr<PaymentStart> Start(const RequestContext& ctx, const DepositRequest& request,
+                                     std::optional<std::string_view> external_id);
   ServiceDeps deps_;
   Wallets& wallets_;
   PaymentsOptions options_;
+  std::vector<std::unique_ptr<LocalProvider>> owned_;  // from options_.local
 };
 
 }  // namespace daira::inline v0::services
