@@ -205,7 +205,20 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     impl->cache = *std::move(opened);
   }
   {
-    auto limiter = OpenRateLimiter(options.rate_limits, options.clock, *impl->cache);
+    // The config's `ratelimit=` entries over the code's limits (as the URLs' parameters over the code's
+    // options elsewhere).
+    PlatformRateLimitOptions rate_limits = options.rate_limits;
+    for (const Config::RateLimitEntry& e : config.rate_limits) {
+      const std::optional<ratelimit::Algorithm> algorithm = ratelimit::ParseAlgorithm(e.algorithm);
+      if (!algorithm.has_value()) {
+        return InvalidField("platform: open: config ratelimit", e.endpoint,
+                            absl::StrCat("algorithm must be sliding_window or gcra (got \"", e.algorithm, "\")"));
+      }
+      DAIRA_RETURN_IF_ERROR(
+          Annotate(rate_limits.Set(e.endpoint, {.count = e.count, .window = e.window, .algorithm = *algorithm}),
+                   "platform: open: config ratelimit"));
+    }
+    auto limiter = OpenRateLimiter(rate_limits, options.clock, *impl->cache);
     if (!limiter.ok()) return Annotate(limiter.status(), "platform: open: rate limits");
     impl->rate_limiter = *std::move(limiter);
   }
