@@ -37,6 +37,7 @@ struct Platform::Impl {
   std::optional<services::Feed> feed;
   std::optional<services::Search> search;
   std::optional<services::Trending> trending;
+  std::optional<services::Vectors> vectors;
   std::optional<services::WalletRepository> wallets;
   // money (docs/money.md)
   std::optional<services::Wallets> wallet_service;
@@ -295,6 +296,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->feed.emplace(impl->deps);
   impl->search.emplace(impl->deps);
   impl->trending.emplace(impl->deps);
+  impl->vectors.emplace(impl->deps);
   impl->wallets.emplace(impl->deps);
   impl->wallet_service.emplace(impl->deps, options.money);                               // money
   impl->payment_service.emplace(impl->deps, *impl->wallet_service, options.payments);    // money
@@ -333,6 +335,7 @@ Platform::~Platform() { Close().IgnoreError(); }
 
 services::Accounts& Platform::accounts() { return *impl_->accounts; }
 services::Profiles& Platform::profiles() { return *impl_->profiles; }
+services::Vectors& Platform::vectors() { return *impl_->vectors; }
 services::UserRepository& Platform::users() { return *impl_->users; }
 services::Social& Platform::social() { return *impl_->social; }
 services::Content& Platform::content() { return *impl_->content; }

@@ -310,6 +310,19 @@ absl::StatusOr<std::optional<std::string>> RedisCache::Get(std::string_view key)
 
 absl::Status RedisCache::Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
   const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
+  if (near_ == nullptr || !near_->Covers(key)) {
+    // No near tier to tell: one plain command, the value not copied.
+    const std::string k = K(key);
+    const std::string px = absl::StrCat(resolved.count());
+    std::vector<std::string_view> args = {"SET", k, value};
+    if (resolved.count() > 0) {
+      args.push_back("PX");
+      args.push_back(px);
+    }
+    DAIRA_RETURN_IF_ERROR(Run(key, args).status());
+    stats().Add(key, Counter::kSet);
+    return absl::OkStatus();
+  }
   std::vector<std::string> cmd = {"SET", K(key), std::string(value)};
   if (resolved.count() > 0) {
     cmd.push_back("PX");
@@ -327,6 +340,15 @@ absl::Status RedisCache::Set(std::string_view key, std::string_view value, std::
 
 absl::StatusOr<int64_t> RedisCache::Delete(std::span<const std::string> keys) {
   if (keys.empty()) return int64_t{0};
+  if (std::vector<std::string> near_keys = NearKeys(keys); near_keys.empty()) {
+    std::vector<std::string> full;
+    full.reserve(keys.size());
+    for (const std::string& key : keys) full.push_back(K(key));
+    std::vector<std::string_view> args = {"DEL"};
+    for (const std::string& k : full) args.push_back(k);
+    DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys.front(), args));
+    return static_cast<int64_t>(reply.integer);
+  }
   std::vector<std::string> del = {"DEL"};
   del.reserve(keys.size() + 1);
   for (const std::string& key : keys) del.push_back(K(key));

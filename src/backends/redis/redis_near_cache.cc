@@ -76,10 +76,7 @@ bool NearCache::Covers(std::string_view key) const {
   return false;
 }
 
-NearCache::Shard& NearCache::ShardOf(std::string_view key) {
-  return shards_[std::hash<std::string_view>{}(key) % kShards];
-}
-const NearCache::Shard& NearCache::ShardOf(std::string_view key) const {
+NearCache::Shard& NearCache::ShardOf(std::string_view key) const {
   return shards_[std::hash<std::string_view>{}(key) % kShards];
 }
 
@@ -117,8 +114,8 @@ NearCache::Ticket NearCache::Take(std::string_view key) const {
   Ticket t;
   // The epoch first: a loss of the subscription after this read moves it, and Fill refuses.
   t.epoch = epoch_.load(std::memory_order_acquire);
-  const Shard& shard = ShardOf(key);
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(shard.mu));
+  Shard& shard = ShardOf(key);
+  std::lock_guard<std::mutex> lock(shard.mu);
   t.shard_generation = shard.generation;
   return t;
 }
@@ -195,8 +192,8 @@ cache::NearCacheStats NearCache::Stats() const {
   s.usable = usable();
   s.max_bytes = options_.max_bytes;
   s.ttl_ms = options_.ttl.count();
-  for (const Shard& shard : shards_) {
-    std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(shard.mu));
+  for (Shard& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard.mu);
     s.bytes += shard.bytes;
     s.entries += static_cast<int64_t>(shard.lru.size());
   }

@@ -120,8 +120,7 @@ class NearCache {
   };
 
   NearCache(const RedisUrl& url, Options options);
-  Shard& ShardOf(std::string_view key);
-  const Shard& ShardOf(std::string_view key) const;
+  Shard& ShardOf(std::string_view key) const;
   void EraseLocked(Shard& shard, std::list<Entry>::iterator it);
   // Unusable and emptied (the subscription is lost or not yet acknowledged).
   void Disable();
@@ -138,7 +137,7 @@ class NearCache {
   std::string connection_name_;
   const Clock* clock_;
   int64_t shard_budget_;
-  std::array<Shard, kShards> shards_;
+  mutable std::array<Shard, kShards> shards_;  // mutable: const readers lock their mutexes
   std::atomic<bool> usable_{false};
   std::atomic<uint64_t> epoch_{0};
 
