@@ -236,7 +236,7 @@ TEST_F(NearCacheTest, AnotherInstanceServesAStaleEntryOnlyUntilTheMessageArrives
   RecordProperty("stale_window_max_us", static_cast<int>(delays_us.back()));
 
   // A write that publishes nothing (redis-cli, another program): served until the near TTL, no longer.
-  ASSERT_OK(b->Set("profile:10", "before"));
+  WriteAndWait(a->near(), 1, [&] { return b->Set("profile:10", "before"); });
   EXPECT_THAT(a->Get("profile:10"), IsOkAndHolds(V("before")));
   EXPECT_THAT(a->Get("profile:10"), IsOkAndHolds(V("before")));  // near
   auto raw = Raw(url);

@@ -334,7 +334,8 @@ TEST(PlatformCacheOpenTest, WithRedisKilledEveryRequestSucceedsThenTheCacheComes
   ASSERT_OK_AND_ASSIGN(Config config,
                        Config::FromUrls({"database=" + tdb->url(),
                                          "cache=" + redis->url() +
-                                             "?prefix=t:&reconnect_backoff_max_ms=200&timeout_ms=1000"}));
+                                             "?prefix=t:&reconnect_backoff_max_ms=200&timeout_ms=1000"
+                                             "&breaker_cool_down_ms=200"}));
   ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open(config, TestOptions()));
   RequestContext ctx;
   ASSERT_OK_AND_ASSIGN(model::User alice,
