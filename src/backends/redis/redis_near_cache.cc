@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -22,14 +23,17 @@ namespace daira::inline v0::backends::redis {
 
 namespace {
 
-// CLIENT SETNAME refuses spaces and newlines; keep the name readable and valid.
+// "daira-near:<prefix>:<pid>.<n>": unique per near cache (several instances share a prefix), so one
+// can be found in CLIENT LIST. CLIENT SETNAME refuses spaces and newlines: other bytes become '_'.
 std::string ConnectionName(std::string_view prefix) {
+  static std::atomic<uint64_t> counter{0};
   std::string name = "daira-near:";
   for (char c : prefix) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' ||
                     c == '-' || c == '_' || c == '.';
     name.push_back(ok ? c : '_');
   }
+  absl::StrAppend(&name, name.back() == ':' ? "" : ":", ::getpid(), ".", counter.fetch_add(1));
   return name;
 }
 

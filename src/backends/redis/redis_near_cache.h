@@ -69,7 +69,8 @@ class NearCache {
     uint64_t epoch = 0;
   };
 
-  // Starts the subscriber on `url` (its own connection, named "daira-near:<prefix>" in CLIENT LIST)
+  // Starts the subscriber on `url` (its own connection, named "daira-near:<prefix>:<pid>.<n>" in
+  // CLIENT LIST)
   // and waits up to the URL's connect timeout for the first SUBSCRIBE to be acknowledged; when that
   // does not happen in time the tier starts unusable and becomes usable once it does.
   static absl::StatusOr<std::unique_ptr<NearCache>> Start(const RedisUrl& url, Options options);
