@@ -79,8 +79,9 @@ const std::vector<DurationOption>& DurationOptions() {
 }
 
 std::vector<std::string_view> InstanceOptionNames() {
-  std::vector<std::string_view> names = {"node_id", "cursor_key", "ratelimit"};
+  std::vector<std::string_view> names = {"node_id", "cursor_key"};
   for (const DurationOption& d : DurationOptions()) names.push_back(d.name);
+  names.push_back("ratelimit");
   return names;
 }
 

@@ -147,7 +147,7 @@ TEST(ConfigTest, InstanceOptionErrorsNameTheOptionAndNeverEchoTheKey) {
               StatusIs(kInvalid, HasSubstr("node_heartbeat_ms must be at most half of node_lease_ttl_ms (10000)")));
   EXPECT_THAT(Config::FromUrls({"nodeid=3"}),
               StatusIs(kInvalid, HasSubstr("or instance option (node_id, cursor_key, node_lease_ttl_ms, "
-                                           "node_heartbeat_ms or cursor_key_grace_ms)")));
+                                           "node_heartbeat_ms, cursor_key_grace_ms or ratelimit)")));
   Config c;
   c.node_id = 2000;
   EXPECT_THAT(c.ValidateInstanceOptions(), StatusIs(kInvalid, HasSubstr("node_id must be -1 or in [0, 1023] (got 2000)")));
