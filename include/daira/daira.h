@@ -122,6 +122,7 @@
 #include "daira/services/social_requests.h"
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
+#include "daira/services/vectors.h"
 #include "daira/services/wallet_requests.h"
 // services: money (docs/money.md)
 #include "daira/services/payments.h"

@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<Cache>> OpenCache(std::string_view url, const Ope
   }
   if (scheme == "redis") {
     DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<backends::redis::RedisCache> c,
-                           backends::redis::RedisCache::Open(url));
+                           backends::redis::RedisCache::Open(url, options.clock));
     return std::unique_ptr<Cache>(std::move(c));
   }
   return InvalidField("cache: open", "cache",

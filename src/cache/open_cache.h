@@ -12,7 +12,8 @@
 namespace daira::inline v0::cache {
 
 struct OpenCacheOptions {
-  // Time source of the memory backend's TTLs (Redis keeps its own clock); null = Clock::System().
+  // Time source of the memory backend's TTLs, of the Redis cache's breaker and near entries (Redis keeps its
+  // own clock for its TTLs); null = Clock::System().
   const Clock* clock = nullptr;
 };
 

@@ -34,7 +34,21 @@ void CacheJson(JsonWriter& w, cache::Cache& c) {
         .Key("sets").Int(n.sets).Key("evictions").Int(n.evictions).Key("expirations").Int(n.expirations)
         .Key("errors").Int(n.errors).Key("hit_rate").Double(n.HitRate()).EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray();
+  if (const resilience::CircuitBreaker* b = c.breaker()) {
+    const resilience::BreakerCounts k = b->counts();
+    w.Key("breaker").BeginObject().Key("state").String(resilience::BreakerStateName(b->state()))
+        .Key("successes").Int(k.successes).Key("failures").Int(k.failures).Key("rejected").Int(k.rejected)
+        .Key("opened").Int(k.opened).Key("consecutive_failures").Int(k.consecutive_failures).EndObject();
+  }
+  if (std::optional<cache::NearCacheStats> n = c.near_stats()) {
+    w.Key("near").BeginObject().Key("usable").Bool(n->usable).Key("max_bytes").Int(n->max_bytes)
+        .Key("ttl_ms").Int(n->ttl_ms).Key("bytes").Int(n->bytes).Key("entries").Int(n->entries)
+        .Key("hits").Int(n->hits).Key("misses").Int(n->misses).Key("fills").Int(n->fills)
+        .Key("evictions").Int(n->evictions).Key("invalidations").Int(n->invalidations)
+        .Key("clears").Int(n->clears).Key("resubscribes").Int(n->resubscribes).EndObject();
+  }
+  w.EndObject();
 }
 
 void CacheText(cache::Cache& c) {
@@ -46,6 +60,19 @@ void CacheText(cache::Cache& c) {
     fmt::print("    {:<10} hits {}  misses {}  hit rate {:.2f}  sets {}  evictions {}  expired {}  errors {}\n", n.ns,
                FormatCount(n.hits), FormatCount(n.misses), n.HitRate(), FormatCount(n.sets), FormatCount(n.evictions),
                FormatCount(n.expirations), FormatCount(n.errors));
+  }
+  if (const resilience::CircuitBreaker* b = c.breaker()) {
+    const resilience::BreakerCounts k = b->counts();
+    fmt::print("  breaker    {}  successes {}  failures {}  rejected {}  opened {}\n",
+               resilience::BreakerStateName(b->state()), FormatCount(k.successes), FormatCount(k.failures),
+               FormatCount(k.rejected), FormatCount(k.opened));
+  }
+  if (std::optional<cache::NearCacheStats> n = c.near_stats()) {
+    fmt::print("  near       {}  {} of {} bytes  {} entries  ttl {}ms  hits {}  misses {}  invalidations {}  "
+               "clears {}\n",
+               n->usable ? "subscribed" : "unsubscribed (not served)", FormatCount(n->bytes),
+               FormatCount(n->max_bytes), FormatCount(n->entries), n->ttl_ms, FormatCount(n->hits),
+               FormatCount(n->misses), FormatCount(n->invalidations), FormatCount(n->clears));
   }
 }
 

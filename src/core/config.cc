@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 
@@ -80,6 +81,7 @@ const std::vector<DurationOption>& DurationOptions() {
 std::vector<std::string_view> InstanceOptionNames() {
   std::vector<std::string_view> names = {"node_id", "cursor_key"};
   for (const DurationOption& d : DurationOptions()) names.push_back(d.name);
+  names.push_back("ratelimit");
   return names;
 }
 
@@ -96,6 +98,10 @@ absl::StatusOr<bool> ParseInstanceOption(std::string_view name, std::string_view
   }
   if (name == "cursor_key") {
     config.cursor_key = std::string(value);
+    return true;
+  }
+  if (name == "ratelimit") {
+    DAIRA_ASSIGN_OR_RETURN(config.rate_limits, Config::ParseRateLimits(value));
     return true;
   }
   for (const DurationOption& d : DurationOptions()) {
@@ -141,6 +147,77 @@ absl::Status Config::ValidateInstanceOptions() const {
                                      ")"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Config::RateLimitEntry>> Config::ParseRateLimits(std::string_view text) {
+  std::vector<RateLimitEntry> out;
+  if (text.empty()) {
+    return InvalidField("config", "ratelimit",
+                        "is empty (expected ENDPOINT:COUNT/WINDOW[:ALGORITHM],..., e.g. login:5/15m)");
+  }
+  size_t index = 0;
+  for (absl::string_view part : absl::StrSplit(ToAbsl(text), ',')) {
+    ++index;
+    const std::string shown = absl::CHexEscape(part.substr(0, 64));
+    auto bad = [&](std::string_view what) {
+      return InvalidField("config", "ratelimit",
+                          absl::StrCat("limit ", index, " (\"", shown, "\"): ", ToAbsl(what),
+                                       " (expected ENDPOINT:COUNT/WINDOW[:ALGORITHM], e.g. api.search:100/60s)"));
+    };
+    const std::vector<absl::string_view> fields = absl::StrSplit(part, ':');
+    if (fields.size() < 2 || fields.size() > 3) return bad("needs 2 or 3 ':'-separated parts");
+    RateLimitEntry e;
+    e.endpoint = std::string(fields[0]);
+    if (e.endpoint.empty() || e.endpoint.size() > 128) return bad("the endpoint must be 1 to 128 characters");
+    for (char c : e.endpoint) {
+      if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) {
+        return bad("the endpoint may hold only letters, digits, '.', '_' and '-'");
+      }
+    }
+    for (const RateLimitEntry& other : out) {
+      if (other.endpoint == e.endpoint) return bad("the endpoint is given more than once");
+    }
+    const size_t slash = fields[1].find('/');
+    if (slash == absl::string_view::npos) return bad("COUNT/WINDOW has no '/'");
+    if (!absl::SimpleAtoi(fields[1].substr(0, slash), &e.count) || e.count < 0 || e.count > 1000000000000) {
+      return bad("the count must be a whole number in [0, 10^12]");
+    }
+    if (e.count == 0 && e.endpoint != "login" && e.endpoint != "post.create") {
+      return bad("a count of 0 (off) is only for login and post.create");
+    }
+    absl::string_view window = fields[1].substr(slash + 1);
+    size_t digits = 0;
+    while (digits < window.size() && absl::ascii_isdigit(static_cast<unsigned char>(window[digits]))) ++digits;
+    const absl::string_view unit = window.substr(digits);
+    int64_t n = 0;
+    if (digits == 0 || !absl::SimpleAtoi(window.substr(0, digits), &n) || n < 1) {
+      return bad("the window must be a whole number >= 1 with a unit (ms, s, m, h or d)");
+    }
+    int64_t unit_ms = 0;
+    if (unit == "ms") {
+      unit_ms = 1;
+    } else if (unit == "s") {
+      unit_ms = 1000;
+    } else if (unit == "m") {
+      unit_ms = 60 * 1000;
+    } else if (unit == "h") {
+      unit_ms = 3600 * 1000;
+    } else if (unit == "d") {
+      unit_ms = 24 * 3600 * 1000;
+    } else {
+      return bad("the window's unit must be ms, s, m, h or d");
+    }
+    if (n > kYearMs / unit_ms) return bad("the window must be at most 365 days");
+    e.window = std::chrono::milliseconds(n * unit_ms);
+    if (fields.size() == 3) {
+      if (fields[2] != "sliding_window" && fields[2] != "gcra") {
+        return bad("the algorithm must be sliding_window or gcra");
+      }
+      e.algorithm = std::string(fields[2]);
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 Config Config::Embedded(std::string_view path) {

@@ -37,6 +37,7 @@ struct Platform::Impl {
   std::optional<services::Feed> feed;
   std::optional<services::Search> search;
   std::optional<services::Trending> trending;
+  std::optional<services::Vectors> vectors;
   std::optional<services::WalletRepository> wallets;
   // money (docs/money.md)
   std::optional<services::Wallets> wallet_service;
@@ -206,7 +207,20 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
     impl->cache = *std::move(opened);
   }
   {
-    auto limiter = OpenRateLimiter(options.rate_limits, options.clock, *impl->cache);
+    // The config's `ratelimit=` entries over the code's limits (as the URLs' parameters over the code's
+    // options elsewhere).
+    PlatformRateLimitOptions rate_limits = options.rate_limits;
+    for (const Config::RateLimitEntry& e : config.rate_limits) {
+      const std::optional<ratelimit::Algorithm> algorithm = ratelimit::ParseAlgorithm(e.algorithm);
+      if (!algorithm.has_value()) {
+        return InvalidField("platform: open: config ratelimit", e.endpoint,
+                            absl::StrCat("algorithm must be sliding_window or gcra (got \"", e.algorithm, "\")"));
+      }
+      DAIRA_RETURN_IF_ERROR(
+          Annotate(rate_limits.Set(e.endpoint, {.count = e.count, .window = e.window, .algorithm = *algorithm}),
+                   "platform: open: config ratelimit"));
+    }
+    auto limiter = OpenRateLimiter(rate_limits, options.clock, *impl->cache);
     if (!limiter.ok()) return Annotate(limiter.status(), "platform: open: rate limits");
     impl->rate_limiter = *std::move(limiter);
   }
@@ -283,6 +297,7 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->feed.emplace(impl->deps);
   impl->search.emplace(impl->deps);
   impl->trending.emplace(impl->deps);
+  impl->vectors.emplace(impl->deps);
   impl->wallets.emplace(impl->deps);
   impl->wallet_service.emplace(impl->deps, options.money);                               // money
   impl->payment_service.emplace(impl->deps, *impl->wallet_service, options.payments);    // money
@@ -321,6 +336,7 @@ Platform::~Platform() { Close().IgnoreError(); }
 
 services::Accounts& Platform::accounts() { return *impl_->accounts; }
 services::Profiles& Platform::profiles() { return *impl_->profiles; }
+services::Vectors& Platform::vectors() { return *impl_->vectors; }
 services::UserRepository& Platform::users() { return *impl_->users; }
 services::Social& Platform::social() { return *impl_->social; }
 services::Content& Platform::content() { return *impl_->content; }

@@ -9,8 +9,10 @@
 #include <sstream>
 #include <string>
 
+#include "cache_test_support.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_backends.h"
 
 namespace {
 
@@ -50,6 +52,28 @@ TEST(CliCacheTest, StatsShowsTheCacheBackendAndPolicy) {
   Result j = RunCli("stats --json");
   ASSERT_EQ(j.exit_code, 0) << j.err;
   EXPECT_THAT(j.out, HasSubstr(R"("cache":{"backend":"memory")"));
+}
+
+TEST(CliCacheTest, StatsShowsTheRedisBreakerAndTheNearCache) {
+  if (daira::testing::RedisTestUrl().empty()) {
+    if (daira::testing::InCi()) FAIL() << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
+    GTEST_SKIP() << "DAIRA_TEST_REDIS is not set: the Redis cache's stats are NOT covered";
+  }
+  daira::testing::TestCacheOpener prefixes;  // a fresh key prefix, dropped afterwards
+  const std::string url = prefixes.RedisUrl("near_max_bytes=1MiB&near_ttl_ms=1500");
+  Result j = RunCli("stats --json --cache '" + url + "'");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_THAT(j.out, HasSubstr(R"("breaker":{"state":"closed","successes":1,)"));
+  EXPECT_THAT(j.out, HasSubstr(R"("near":{"usable":true,"max_bytes":1048576,"ttl_ms":1500,)"));
+  Result t = RunCli("stats --cache '" + url + "'");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_THAT(t.out, HasSubstr("breaker    closed"));
+  EXPECT_THAT(t.out, HasSubstr("near       subscribed"));
+  // Without near_max_bytes there is no near cache (off by default), the breaker is always there.
+  Result plain = RunCli("stats --json --cache '" + prefixes.RedisUrl() + "'");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_THAT(plain.out, HasSubstr(R"("breaker":{"state":"closed")"));
+  EXPECT_THAT(plain.out, Not(HasSubstr(R"("near":)")));
 }
 
 TEST(CliCacheTest, ABadOrUnreachableCacheIsOneLineNamingIt) {

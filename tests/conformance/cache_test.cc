@@ -56,12 +56,26 @@ MATCHER_P(IsOkAndHolds, m, "is OK and holds a matching value") {
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 
+// The backends, plus "redis_near" (Redis with the near cache in front: every case must hold with it
+// too) wherever "redis" is.
+std::vector<std::string> CacheTestBackends() {
+  std::vector<std::string> out;
+  for (const std::string& b : daira::testing::CacheBackends()) {
+    out.push_back(b);
+    if (b == "redis") out.push_back("redis_near");
+  }
+  return out;
+}
+
 class CacheTest : public ::testing::TestWithParam<std::string> {
  protected:
-  bool redis() const { return GetParam() == "redis"; }
+  bool redis() const { return GetParam() != "memory"; }
   // A fresh cache on the backend under test, with extra URL parameters (policy overrides, ...).
   std::unique_ptr<Cache> Open(std::string_view params = "") {
-    absl::StatusOr<std::unique_ptr<Cache>> c = opener_.Open(GetParam(), params, &clock_);
+    std::string all(params);
+    if (GetParam() == "redis_near") all = all.empty() ? "near_max_bytes=1MiB" : "near_max_bytes=1MiB&" + all;
+    absl::StatusOr<std::unique_ptr<Cache>> c =
+        opener_.Open(redis() ? "redis" : GetParam(), all, &clock_);
     EXPECT_THAT(c, IsOk());
     return c.ok() ? *std::move(c) : nullptr;
   }
@@ -484,7 +498,7 @@ TEST_P(CacheTest, BadUrlsAreRefusedNamingTheirFault) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("memcached")));
 }
 
-INSTANTIATE_TEST_SUITE_P(Cache, CacheTest, ::testing::ValuesIn(daira::testing::CacheBackends()),
+INSTANTIATE_TEST_SUITE_P(Cache, CacheTest, ::testing::ValuesIn(CacheTestBackends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // Memory only: the byte budget and the periodic sweep are the in-process backend's own mechanisms.
@@ -551,9 +565,11 @@ TEST(RedisCacheTest, AWrongPasswordIsAClearErrorThatNeverShowsIt) {
 TEST(RedisCacheTest, AKilledServerFailsFastThenTheCacheComesBack) {
   ASSERT_OK_AND_ASSIGN(auto redis, daira::testing::PrivateRedis::Start());
   // A short reconnect backoff keeps the test quick; the default is 5 s.
+  // A short breaker cool-down too: after 5 failures the breaker opens for it (default 5 s).
   ASSERT_OK_AND_ASSIGN(auto cache, OpenCache(absl::StrCat(redis->url(),
                                                           "?prefix=t:&reconnect_backoff_max_ms=200"
-                                                          "&timeout_ms=1000&warn_interval_ms=60000")));
+                                                          "&timeout_ms=1000&warn_interval_ms=60000"
+                                                          "&breaker_cool_down_ms=200")));
   ASSERT_OK(cache->Set("profile:1", "before"));
   ASSERT_OK(redis->Kill());
   // Every call fails with Unavailable (a broken connection, then the pool's fast refusal during backoff).

@@ -147,10 +147,72 @@ TEST(ConfigTest, InstanceOptionErrorsNameTheOptionAndNeverEchoTheKey) {
               StatusIs(kInvalid, HasSubstr("node_heartbeat_ms must be at most half of node_lease_ttl_ms (10000)")));
   EXPECT_THAT(Config::FromUrls({"nodeid=3"}),
               StatusIs(kInvalid, HasSubstr("or instance option (node_id, cursor_key, node_lease_ttl_ms, "
-                                           "node_heartbeat_ms or cursor_key_grace_ms)")));
+                                           "node_heartbeat_ms, cursor_key_grace_ms or ratelimit)")));
   Config c;
   c.node_id = 2000;
   EXPECT_THAT(c.ValidateInstanceOptions(), StatusIs(kInvalid, HasSubstr("node_id must be -1 or in [0, 1023] (got 2000)")));
+}
+
+}  // namespace
+}  // namespace daira
+
+namespace daira {
+namespace {
+
+TEST(ConfigRateLimitTest, RateLimitEntriesParseEndpointCountWindowAndAlgorithm) {
+  ASSERT_OK_AND_ASSIGN(Config c, Config::FromUrls({"database=sqlite::memory:",
+                                                   "ratelimit=login:5/15m,api.search:100/60s:gcra,"
+                                                   "post.create:0/1s,feed_read-2:7/250ms:sliding_window,x:1/2h,"
+                                                   "y:3/1d"}));
+  ASSERT_EQ(c.rate_limits.size(), 6u);
+  EXPECT_EQ(c.rate_limits[0].endpoint, "login");
+  EXPECT_EQ(c.rate_limits[0].count, 5);
+  EXPECT_EQ(c.rate_limits[0].window, std::chrono::minutes(15));
+  EXPECT_EQ(c.rate_limits[0].algorithm, "sliding_window");
+  EXPECT_EQ(c.rate_limits[1].endpoint, "api.search");
+  EXPECT_EQ(c.rate_limits[1].window, std::chrono::seconds(60));
+  EXPECT_EQ(c.rate_limits[1].algorithm, "gcra");
+  EXPECT_EQ(c.rate_limits[2].count, 0) << "0 turns login / post.create off";
+  EXPECT_EQ(c.rate_limits[3].endpoint, "feed_read-2");
+  EXPECT_EQ(c.rate_limits[3].window, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.rate_limits[4].window, std::chrono::hours(2));
+  EXPECT_EQ(c.rate_limits[5].window, std::chrono::hours(24));
+  ASSERT_OK_AND_ASSIGN(Config none, Config::FromUrls({"database=sqlite::memory:"}));
+  EXPECT_TRUE(none.rate_limits.empty());
+}
+
+TEST(ConfigRateLimitTest, BadRateLimitEntriesAreRefusedNamingTheEntryAndTheLimit) {
+  struct Case {
+    std::string entry;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"ratelimit=", "is empty"},
+      {"ratelimit=login", "limit 1 (\"login\"): needs 2 or 3"},
+      {"ratelimit=login:5/15m,search", "limit 2 (\"search\")"},
+      {"ratelimit=login:5/15m:gcra:x", "needs 2 or 3"},
+      {"ratelimit=:5/15m", "endpoint must be 1 to 128"},
+      {"ratelimit=a b:5/15m", "only letters, digits"},
+      {"ratelimit=login:5", "has no '/'"},
+      {"ratelimit=login:x/15m", "count must be a whole number"},
+      {"ratelimit=login:-1/15m", "count must be a whole number"},
+      {"ratelimit=search:0/15m", "only for login and post.create"},
+      {"ratelimit=login:5/m", "window must be a whole number"},
+      {"ratelimit=login:5/0s", "window must be a whole number"},
+      {"ratelimit=login:5/15", "unit must be ms, s, m, h or d"},
+      {"ratelimit=login:5/15w", "unit must be ms, s, m, h or d"},
+      {"ratelimit=login:5/400d", "at most 365 days"},
+      {"ratelimit=login:5/15m:token_bucket", "sliding_window or gcra"},
+      {"ratelimit=login:5/15m,login:6/1m", "given more than once"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Config> got = Config::FromUrls({"database=sqlite::memory:", c.entry});
+    EXPECT_THAT(got.status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       AllOf(HasSubstr("ratelimit"), HasSubstr(c.says))))
+        << c.entry;
+  }
+  EXPECT_THAT(Config::FromUrls({"ratelimit=login:5/15m", "ratelimit=post.create:1/1m"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("more than once")));
 }
 
 }  // namespace

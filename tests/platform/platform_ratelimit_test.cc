@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cache_test_support.h"
+#include "daira/core/config.h"
 #include "daira/platform/platform.h"
 #include "daira/ratelimit/enforce.h"
 #include "gmock/gmock.h"
@@ -19,6 +20,7 @@ namespace {
 using ::daira::testing::StatusIs;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 class PlatformRateLimitTest : public ::testing::Test {
@@ -91,6 +93,48 @@ TEST_F(PlatformRateLimitTest, LimitsCanBeTurnedOff) {
   EXPECT_TRUE(q->rate_limits().options().limits.empty());
   for (int i = 0; i < 15; ++i)
     EXPECT_THAT(Login(*q, "203.0.113.7"), StatusIs(absl::StatusCode::kUnauthenticated));
+}
+
+TEST_F(PlatformRateLimitTest, RateLimitEntriesOfTheConfigApplyOverTheCodesLimits) {
+  PlatformOptions o = Options();
+  o.rate_limits.post_create = {.count = 30, .window = minutes(1)};
+  ASSERT_OK_AND_ASSIGN(Config config,
+                       Config::FromUrls({"database=sqlite::memory:",
+                                         "ratelimit=post.create:2/1m,login:0/1m,api.search:3/10s:gcra"}));
+  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(config, o));
+  const auto& limits = p->rate_limits().options().limits;
+  ASSERT_TRUE(limits.contains("post.create"));
+  EXPECT_EQ(limits.at("post.create").count, 2);
+  EXPECT_FALSE(limits.contains("login")) << "login:0/1m turns the login limit off";
+  ASSERT_TRUE(limits.contains("api.search"));
+  EXPECT_EQ(limits.at("api.search").algorithm, ratelimit::Algorithm::kGcra);
+  EXPECT_EQ(limits.at("api.search").window, std::chrono::seconds(10));
+
+  ASSERT_OK_AND_ASSIGN(
+      model::User alice,
+      p->accounts().Register(
+          ctx_, {.email = "a@example.com", .username = "alice", .password = "correct horse battery"}));
+  ASSERT_OK(p->content().CreatePost(ctx_, {.author_id = alice.id.value, .content = "one"}).status());
+  ASSERT_OK(p->content().CreatePost(ctx_, {.author_id = alice.id.value, .content = "two"}).status());
+  EXPECT_THAT(p->content().CreatePost(ctx_, {.author_id = alice.id.value, .content = "three"}).status(),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("post.create")));
+  for (int i = 0; i < 15; ++i)
+    EXPECT_THAT(Login(*p, "203.0.113.7"), StatusIs(absl::StatusCode::kUnauthenticated)) << i;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(ratelimit::Decision d, p->rate_limits().Check("alice", "api.search"));
+    EXPECT_TRUE(d.allowed) << i;
+  }
+  ASSERT_OK_AND_ASSIGN(ratelimit::Decision d, p->rate_limits().Check("alice", "api.search"));
+  EXPECT_FALSE(d.allowed);
+
+  // An entry the platform refuses (a bad algorithm set in code, past FromUrls) names it at Open.
+  Config coded = Config::Embedded(":memory:");
+  coded.rate_limits.push_back({.endpoint = "api.search", .count = 3, .window = minutes(1), .algorithm = "fifo"});
+  EXPECT_THAT(Platform::Open(coded, Options()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api.search")));
+  coded.rate_limits = {{.endpoint = "api.search", .count = 0, .window = minutes(1)}};
+  EXPECT_THAT(Platform::Open(coded, Options()).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("api.search"), HasSubstr("count"))));
 }
 
 TEST_F(PlatformRateLimitTest, BadOptionsFailAtOpenNamingThem) {

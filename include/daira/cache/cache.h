@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "daira/cache/policy.h"
 #include "daira/cache/stats.h"
+#include "daira/resilience/circuit_breaker.h"
 
 namespace daira::inline v0::cache {
 
@@ -105,6 +106,12 @@ class Cache {
   // Network round trips made so far (each command, pipeline or script call is one); 0 for in-process
   // backends. Lets tests prove that a batch is one round trip, and `daira stats` show the traffic.
   virtual int64_t round_trips() const { return 0; }
+  // The circuit breaker around the backend's network calls (Redis), for its state and counts; null
+  // for in-process backends. Lives as long as the cache.
+  virtual const resilience::CircuitBreaker* breaker() const { return nullptr; }
+  // The in-process near cache in front of the backend (Redis with near_max_bytes > 0); nullopt when
+  // there is none.
+  virtual std::optional<NearCacheStats> near_stats() const { return std::nullopt; }
 
   // Read-through with single-flight: the bytes under `key` when they are cached and `usable` accepts
   // them (null: any bytes); otherwise `load` runs — once per key at a time in this process: concurrent

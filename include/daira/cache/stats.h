@@ -37,6 +37,23 @@ struct NamespaceStats {
   }
 };
 
+// The near cache's state and counts (a `redis://` cache with near_max_bytes > 0; docs/cache.md,
+// "Near cache"). Counts are since the cache was opened, in this process.
+struct NearCacheStats {
+  bool usable = false;            // subscribed to the invalidation channel: near entries are served
+  int64_t max_bytes = 0;          // the byte bound (near_max_bytes)
+  int64_t ttl_ms = 0;             // an entry's lifetime (near_ttl_ms)
+  int64_t bytes = 0;              // bytes held now (key + value + a fixed overhead per entry)
+  int64_t entries = 0;            // entries held now (expired ones not yet dropped included)
+  int64_t hits = 0;               // reads answered in-process (no Redis round trip)
+  int64_t misses = 0;             // reads of a near namespace that went to Redis
+  int64_t fills = 0;              // values kept after a Redis read
+  int64_t evictions = 0;          // entries dropped to stay under max_bytes
+  int64_t invalidations = 0;      // invalidation messages received (this instance's own included)
+  int64_t clears = 0;             // times the near cache was emptied because the subscription was lost
+  int64_t resubscribes = 0;       // subscriptions acknowledged (the first one included)
+};
+
 class CacheStats {
  public:
   enum class Counter { kHit, kMiss, kSet, kEviction, kExpiration, kError };

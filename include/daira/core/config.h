@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,15 +46,32 @@ struct Config {
   // cursor_key_grace_ms=: how long a rotated-out cursor key is still accepted. Default 7 days.
   std::chrono::milliseconds cursor_key_grace{std::chrono::hours(24 * 7)};
 
+  // ---- Rate limits (docs/ratelimit.md, "Limits in the configuration") ----
+  // One limit of `ratelimit=ENDPOINT:COUNT/WINDOW[:ALGORITHM],...`, e.g. "api.search:100/60s" or
+  // "login:5/15m:gcra". Plain data (core knows nothing of the limiter): Platform::Open applies each
+  // entry with PlatformRateLimitOptions::Set, over what the code set.
+  struct RateLimitEntry {
+    std::string endpoint;                // [A-Za-z0-9._-]+; "login" and "post.create" are the platform's
+    int64_t count = 0;                   // units per window; 0 turns "login" / "post.create" off
+    std::chrono::milliseconds window{0};  // COUNT/WINDOW: a whole number with ms, s, m, h or d (>= 1 ms)
+    std::string algorithm = "sliding_window";  // "sliding_window" (default) or "gcra"
+  };
+  // ratelimit=: the limits, in the order given (an endpoint given twice is InvalidArgument).
+  std::vector<RateLimitEntry> rate_limits;
+
   // The embedded default on the SQLite file at `path`.
   static Config Embedded(std::string_view path);
   // Parses "concern=url" entries (database, cache, bus, realtime, blobs) and "option=value" entries
-  // (node_id, cursor_key, node_lease_ttl_ms, node_heartbeat_ms, cursor_key_grace_ms); unknown names,
+  // (node_id, cursor_key, node_lease_ttl_ms, node_heartbeat_ms, cursor_key_grace_ms, ratelimit); unknown names,
   // malformed URLs or out-of-range values are InvalidArgument naming the entry.
   static absl::StatusOr<Config> FromUrls(const std::vector<std::string>& entries);
   // Checks the instance options (ranges, cursor_key's form, node_heartbeat <= node_lease_ttl / 2):
   // InvalidArgument naming the option. Platform::Open calls it.
   absl::Status ValidateInstanceOptions() const;
+  // Parses the value of a `ratelimit=` entry (above): InvalidArgument naming the entry ("ratelimit")
+  // and the limit at fault (a missing part, a bad count, window, unit, algorithm or endpoint name, an
+  // endpoint given twice). Writes nothing on failure.
+  static absl::StatusOr<std::vector<RateLimitEntry>> ParseRateLimits(std::string_view text);
 };
 
 }  // namespace daira::inline v0

@@ -76,6 +76,7 @@
 #include "daira/services/transaction_repository.h"
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
+#include "daira/services/vectors.h"
 #include "daira/services/video_repository.h"
 #include "daira/services/wallet_repository.h"
 // money (docs/money.md)
@@ -167,6 +168,8 @@ class Platform {
   services::Feed& feed();
   services::Search& search();
   services::Trending& trending();
+  // Users' recommendation embeddings, read through the cache as vector:{user} (docs/cache.md).
+  services::Vectors& vectors();
 
   // Typed repositories (field masks, batch loads, keyset lists) over the same database. Payments:
   // wallets and the transaction journal never change a balance directly (docs/services/payments.md).

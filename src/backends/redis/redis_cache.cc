@@ -1,9 +1,11 @@
 #include "backends/redis/redis_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "daira/core/logging.h"
@@ -47,7 +49,10 @@ return 1
 // The parameters this layer adds to the common Redis ones.
 const std::vector<std::string>& CacheParamNames() {
   static const std::vector<std::string>* names = [] {
-    auto* v = new std::vector<std::string>{"jitter", "warn_interval_ms"};
+    auto* v = new std::vector<std::string>{"jitter",          "warn_interval_ms",     "near_max_bytes",
+                                           "near_ttl_ms",     "near_namespaces",      "breaker_failures",
+                                           "breaker_failure_rate", "breaker_min_calls", "breaker_window_ms",
+                                           "breaker_cool_down_ms"};
     for (const std::string& ns : cache::Policy::KnownNamespaces()) {
       v->push_back(absl::StrCat("ttl_", ns, "_ms"));
       v->push_back(absl::StrCat("jitter_", ns));
@@ -68,6 +73,46 @@ std::string GlobEscape(std::string_view s) {
   return out;
 }
 
+// "0", "1000", "64KiB", "64MiB", "1GiB" (also KB/MB/GB = 10^3...). InvalidArgument naming `field`.
+absl::StatusOr<int64_t> ParseSize(std::string_view field, std::string_view text, const RedisUrl& url) {
+  struct Suffix {
+    std::string_view s;
+    int64_t mult;
+  };
+  static constexpr Suffix kSuffixes[] = {{"KiB", int64_t{1} << 10}, {"MiB", int64_t{1} << 20},
+                                         {"GiB", int64_t{1} << 30}, {"KB", 1000},
+                                         {"MB", 1000 * 1000},       {"GB", 1000 * 1000 * 1000},
+                                         {"B", 1}};
+  std::string_view digits = text;
+  int64_t mult = 1;
+  for (const Suffix& s : kSuffixes) {
+    if (text.size() > s.s.size() && text.substr(text.size() - s.s.size()) == s.s) {
+      digits = text.substr(0, text.size() - s.s.size());
+      mult = s.mult;
+      break;
+    }
+  }
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(ToAbsl(digits), &n) || n < 0 || n > (int64_t{1} << 50) / mult) {
+    return InvalidField("redis cache: open", field,
+                        absl::StrCat("must be a size in bytes, KiB, MiB or GiB, 0 = off (got '", ToAbsl(text),
+                                     "') in ", url.Redacted()));
+  }
+  return n * mult;
+}
+
+// A whole number in [lo, hi]. InvalidArgument naming `field`.
+absl::StatusOr<int64_t> ParseInt(std::string_view field, std::string_view text, int64_t lo, int64_t hi,
+                                 std::string_view unit, const RedisUrl& url) {
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(ToAbsl(text), &n) || n < lo || n > hi) {
+    return InvalidField("redis cache: open", field,
+                        absl::StrCat("must be a whole number", ToAbsl(unit), " in [", lo, ", ", hi, "] (got '",
+                                     ToAbsl(text), "') in ", url.Redacted()));
+  }
+  return n;
+}
+
 absl::Status Unexpected(std::string_view op, std::string_view key, const RedisReply& reply) {
   return absl::InternalError(absl::StrCat("redis cache: ", ToAbsl(op), ": key '", ToAbsl(key),
                                           "': unexpected reply type ", static_cast<int>(reply.type)));
@@ -75,38 +120,88 @@ absl::Status Unexpected(std::string_view op, std::string_view key, const RedisRe
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Open(std::string_view text) {
+absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Open(std::string_view text, const Clock* clock) {
   std::vector<std::string_view> extra;
   for (const std::string& n : CacheParamNames()) extra.push_back(n);
   DAIRA_ASSIGN_OR_RETURN(RedisUrl url, RedisUrl::Parse(text, extra));
   cache::Policy policy = cache::Policy::Defaults();
   std::chrono::milliseconds warn_interval{30000};
+  resilience::CircuitBreakerOptions breaker{.name = "redis cache", .clock = clock};
+  NearCache::Options near{.clock = clock};
+  constexpr int64_t kMaxMs = int64_t{1} << 40;
   for (const auto& [name, value] : url.params) {
     if (name == "warn_interval_ms") {
-      int64_t ms = 0;
-      if (!absl::SimpleAtoi(value, &ms) || ms < 0) {
-        return InvalidField(
-            "redis cache: open", "warn_interval_ms",
-            absl::StrCat("must be a whole number of milliseconds (got '", value, "') in ", url.Redacted()));
-      }
+      DAIRA_ASSIGN_OR_RETURN(int64_t ms, ParseInt(name, value, 0, kMaxMs, " of milliseconds", url));
       warn_interval = std::chrono::milliseconds(ms);
-      continue;
+    } else if (name == "near_max_bytes") {
+      DAIRA_ASSIGN_OR_RETURN(near.max_bytes, ParseSize(name, value, url));
+    } else if (name == "near_ttl_ms") {
+      DAIRA_ASSIGN_OR_RETURN(int64_t ms, ParseInt(name, value, 1, kMaxMs, " of milliseconds", url));
+      near.ttl = std::chrono::milliseconds(ms);
+    } else if (name == "near_namespaces") {
+      near.namespaces.clear();
+      for (absl::string_view part : absl::StrSplit(ToAbsl(value), ',')) {
+        const std::string ns(part);
+        bool known = false;
+        for (const std::string& k : cache::Policy::KnownNamespaces()) known = known || k == ns;
+        if (!known || ns == "feed") {
+          return InvalidField("redis cache: open", "near_namespaces",
+                              absl::StrCat("names '", ns,
+                                           "', not a namespace that can be kept near (session, profile, vector, "
+                                           "analytics, custom; never feed: its values are lists) in ",
+                                           url.Redacted()));
+        }
+        near.namespaces.push_back(ns);
+      }
+    } else if (name == "breaker_failures") {
+      DAIRA_ASSIGN_OR_RETURN(int64_t n, ParseInt(name, value, 0, 1000000, "", url));
+      breaker.consecutive_failures = static_cast<int>(n);
+    } else if (name == "breaker_failure_rate") {
+      double rate = 0;
+      if (!absl::SimpleAtod(value, &rate) || !(rate >= 0 && rate <= 1)) {
+        return InvalidField("redis cache: open", "breaker_failure_rate",
+                            absl::StrCat("must be in [0, 1], 0 = off (got '", value, "') in ", url.Redacted()));
+      }
+      breaker.failure_rate = rate;
+    } else if (name == "breaker_min_calls") {
+      DAIRA_ASSIGN_OR_RETURN(int64_t n, ParseInt(name, value, 1, 1000000000, "", url));
+      breaker.min_calls = static_cast<int>(n);
+    } else if (name == "breaker_window_ms") {
+      DAIRA_ASSIGN_OR_RETURN(int64_t ms, ParseInt(name, value, 1, kMaxMs, " of milliseconds", url));
+      breaker.window = std::chrono::milliseconds(ms);
+    } else if (name == "breaker_cool_down_ms") {
+      DAIRA_ASSIGN_OR_RETURN(int64_t ms, ParseInt(name, value, 1, kMaxMs, " of milliseconds", url));
+      breaker.cool_down = std::chrono::milliseconds(ms);
+    } else {
+      DAIRA_RETURN_IF_ERROR(
+          Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));
     }
-    DAIRA_RETURN_IF_ERROR(
-        Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));
   }
   DAIRA_ASSIGN_OR_RETURN(std::unique_ptr<RedisPool> pool, RedisPool::Open(url));
-  return std::unique_ptr<RedisCache>(new RedisCache(std::move(policy), std::move(pool), warn_interval));
+  std::unique_ptr<NearCache> near_cache;
+  if (near.max_bytes > 0) {
+    DAIRA_ASSIGN_OR_RETURN(near_cache, NearCache::Start(url, std::move(near)));
+  }
+  return std::unique_ptr<RedisCache>(new RedisCache(std::move(policy), std::move(pool), warn_interval,
+                                                    std::move(breaker), std::move(near_cache)));
 }
 
 RedisCache::RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool,
-                       std::chrono::milliseconds warn_interval)
+                       std::chrono::milliseconds warn_interval, resilience::CircuitBreakerOptions breaker,
+                       std::unique_ptr<NearCache> near)
     : cache::Cache(std::move(policy)),
       pool_(std::move(pool)),
+      breaker_(std::make_unique<resilience::CircuitBreaker>(std::move(breaker))),
+      near_(std::move(near)),
       prefix_(pool_->url().prefix),
       warn_interval_(warn_interval) {}
 
 RedisCache::~RedisCache() = default;
+
+std::optional<cache::NearCacheStats> RedisCache::near_stats() const {
+  if (near_ == nullptr) return std::nullopt;
+  return near_->Stats();
+}
 
 std::string RedisCache::Describe() const { return pool_->url().Redacted(); }
 
@@ -132,11 +227,22 @@ absl::Status RedisCache::Failed(std::string_view key, absl::Status status) {
   return status;
 }
 
-absl::StatusOr<RedisReply> RedisCache::Run(std::string_view key, std::span<const std::string_view> args) {
+absl::StatusOr<RedisPool::Lease> RedisCache::Acquire(std::string_view key) {
+  // The breaker first: while it is open no connection is even attempted.
+  if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) return Failed(key, allowed);
   absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
-  if (!lease.ok()) return Failed(key, lease.status());
+  if (!lease.ok()) {
+    breaker_->Record(lease.status());
+    return Failed(key, lease.status());
+  }
   round_trips_.fetch_add(1, std::memory_order_relaxed);
-  absl::StatusOr<RedisReply> reply = (*lease)->Command(args);
+  return lease;
+}
+
+absl::StatusOr<RedisReply> RedisCache::Run(std::string_view key, std::span<const std::string_view> args) {
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease lease, Acquire(key));
+  absl::StatusOr<RedisReply> reply = lease->Command(args);
+  breaker_->Record(reply.status());
   if (!reply.ok()) return Failed(key, reply.status());
   return reply;
 }
@@ -144,15 +250,51 @@ absl::StatusOr<RedisReply> RedisCache::Run(std::string_view key, std::span<const
 absl::StatusOr<RedisReply> RedisCache::RunScript(std::string_view key, const RedisScript& script,
                                                  std::span<const std::string> keys,
                                                  std::span<const std::string> args) {
-  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
-  if (!lease.ok()) return Failed(key, lease.status());
-  round_trips_.fetch_add(1, std::memory_order_relaxed);
-  absl::StatusOr<RedisReply> reply = (*lease)->Eval(script, keys, args);
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease lease, Acquire(key));
+  absl::StatusOr<RedisReply> reply = lease->Eval(script, keys, args);
+  breaker_->Record(reply.status());
   if (!reply.ok()) return Failed(key, reply.status());
   return reply;
 }
 
+std::vector<std::string> RedisCache::NearKeys(std::span<const std::string> keys) const {
+  std::vector<std::string> out;
+  if (near_ == nullptr) return out;
+  for (const std::string& key : keys) {
+    if (near_->Covers(key)) out.push_back(key);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisCache::WriteAndPublish(
+    std::string_view key, std::vector<std::vector<std::string>> commands,
+    const std::vector<std::string>& near_keys) {
+  const size_t writes = commands.size();
+  // This instance never serves its own stale entry: dropped before the write (and its shards marked,
+  // so a read in flight fills nothing), and again after it (a read that started in between).
+  if (near_ != nullptr) near_->Drop(near_keys);
+  for (const std::string& k : near_keys) commands.push_back({"PUBLISH", near_->channel(), k});
+  absl::StatusOr<RedisPool::Lease> lease = Acquire(key);
+  absl::StatusOr<std::vector<RedisReply>> replies =
+      lease.ok() ? (*lease)->Pipeline(commands) : absl::StatusOr<std::vector<RedisReply>>(lease.status());
+  if (lease.ok()) breaker_->Record(replies.status());
+  if (near_ != nullptr) near_->Drop(near_keys);
+  if (!lease.ok()) return lease.status();  // counted by Acquire
+  if (!replies.ok()) return Failed(key, replies.status());
+  replies->resize(std::min(writes, replies->size()));
+  return replies;
+}
+
 absl::StatusOr<std::optional<std::string>> RedisCache::Get(std::string_view key) {
+  const bool near = near_ != nullptr && near_->Covers(key);
+  NearCache::Ticket ticket;
+  if (near) {
+    if (std::optional<std::string> v = near_->Get(key)) {
+      stats().Add(key, Counter::kHit);
+      return v;  // in-process: no round trip
+    }
+    ticket = near_->Take(key);
+  }
   const std::string k = K(key);
   const std::string_view args[] = {"GET", k};
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(key, args));
@@ -162,50 +304,99 @@ absl::StatusOr<std::optional<std::string>> RedisCache::Get(std::string_view key)
   }
   if (reply.type != RedisReply::Type::kString) return Unexpected("get", key, reply);
   stats().Add(key, Counter::kHit);
+  if (near) near_->Fill(key, reply.str, ticket);
   return std::optional<std::string>(std::move(reply.str));
 }
 
 absl::Status RedisCache::Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) {
   const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
-  const std::string k = K(key);
-  const std::string px = absl::StrCat(resolved.count());
-  std::vector<std::string_view> args = {"SET", k, value};
-  if (resolved.count() > 0) {
-    args.push_back("PX");
-    args.push_back(px);
+  if (near_ == nullptr || !near_->Covers(key)) {
+    // No near tier to tell: one plain command, the value not copied.
+    const std::string k = K(key);
+    const std::string px = absl::StrCat(resolved.count());
+    std::vector<std::string_view> args = {"SET", k, value};
+    if (resolved.count() > 0) {
+      args.push_back("PX");
+      args.push_back(px);
+    }
+    DAIRA_RETURN_IF_ERROR(Run(key, args).status());
+    stats().Add(key, Counter::kSet);
+    return absl::OkStatus();
   }
-  DAIRA_RETURN_IF_ERROR(Run(key, args).status());
+  std::vector<std::string> cmd = {"SET", K(key), std::string(value)};
+  if (resolved.count() > 0) {
+    cmd.push_back("PX");
+    cmd.push_back(absl::StrCat(resolved.count()));
+  }
+  const std::string one(key);
+  const std::vector<std::string> near_keys = NearKeys(std::span<const std::string>(&one, 1));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, WriteAndPublish(key, {std::move(cmd)}, near_keys));
+  if (!replies.empty() && replies[0].IsError()) {
+    return Failed(key, ErrorReplyStatus(absl::StrCat("set '", ToAbsl(key), "'"), replies[0]));
+  }
   stats().Add(key, Counter::kSet);
   return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> RedisCache::Delete(std::span<const std::string> keys) {
   if (keys.empty()) return int64_t{0};
-  std::vector<std::string> full;
-  full.reserve(keys.size());
-  for (const std::string& key : keys) full.push_back(K(key));
-  std::vector<std::string_view> args = {"DEL"};
-  for (const std::string& k : full) args.push_back(k);
-  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys.front(), args));
-  return static_cast<int64_t>(reply.integer);
+  if (std::vector<std::string> near_keys = NearKeys(keys); near_keys.empty()) {
+    std::vector<std::string> full;
+    full.reserve(keys.size());
+    for (const std::string& key : keys) full.push_back(K(key));
+    std::vector<std::string_view> args = {"DEL"};
+    for (const std::string& k : full) args.push_back(k);
+    DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys.front(), args));
+    return static_cast<int64_t>(reply.integer);
+  }
+  std::vector<std::string> del = {"DEL"};
+  del.reserve(keys.size() + 1);
+  for (const std::string& key : keys) del.push_back(K(key));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         WriteAndPublish(keys.front(), {std::move(del)}, NearKeys(keys)));
+  if (replies.empty() || replies[0].type != RedisReply::Type::kInteger) {
+    return replies.empty() ? absl::InternalError("redis cache: delete: no reply")
+                           : Unexpected("delete", keys.front(), replies[0]);
+  }
+  return static_cast<int64_t>(replies[0].integer);
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> RedisCache::MGet(std::span<const std::string> keys) {
   std::vector<std::optional<std::string>> out(keys.size());
   if (keys.empty()) return out;
+  // Near hits answer in-process; the rest (all of them without a near tier) is one MGET.
+  std::vector<size_t> remote;
+  std::vector<NearCache::Ticket> tickets(keys.size());
+  std::vector<bool> near(keys.size(), false);
+  remote.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (near_ != nullptr && near_->Covers(keys[i])) {
+      near[i] = true;
+      if (std::optional<std::string> v = near_->Get(keys[i])) {
+        stats().Add(keys[i], Counter::kHit);
+        out[i] = std::move(v);
+        continue;
+      }
+      tickets[i] = near_->Take(keys[i]);
+    }
+    remote.push_back(i);
+  }
+  if (remote.empty()) return out;
   std::vector<std::string> full;
-  full.reserve(keys.size());
-  for (const std::string& key : keys) full.push_back(K(key));
+  full.reserve(remote.size());
+  for (size_t i : remote) full.push_back(K(keys[i]));
   std::vector<std::string_view> args = {"MGET"};
   for (const std::string& k : full) args.push_back(k);
-  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys.front(), args));
-  if (reply.type != RedisReply::Type::kArray || reply.elements.size() != keys.size()) {
-    return Unexpected("mget", keys.front(), reply);
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(keys[remote.front()], args));
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() != remote.size()) {
+    return Unexpected("mget", keys[remote.front()], reply);
   }
-  for (size_t i = 0; i < keys.size(); ++i) {
-    RedisReply& e = reply.elements[i];
+  for (size_t j = 0; j < remote.size(); ++j) {
+    const size_t i = remote[j];
+    RedisReply& e = reply.elements[j];
     if (e.type == RedisReply::Type::kString) {
       stats().Add(keys[i], Counter::kHit);
+      if (near[i]) near_->Fill(keys[i], e.str, tickets[i]);
       out[i] = std::move(e.str);
     } else {
       stats().Add(keys[i], Counter::kMiss);
@@ -219,6 +410,8 @@ absl::Status RedisCache::MSet(std::span<const cache::CacheEntry> entries) {
   // MSET cannot carry a TTL per key: a pipeline of SET ... PX is still one round trip.
   std::vector<std::vector<std::string>> commands;
   commands.reserve(entries.size());
+  std::vector<std::string> keys;
+  keys.reserve(entries.size());
   for (const cache::CacheEntry& e : entries) {
     const std::chrono::milliseconds ttl = ResolveTtl(e.key, e.ttl);
     std::vector<std::string> cmd = {"SET", K(e.key), e.value};
@@ -227,16 +420,14 @@ absl::Status RedisCache::MSet(std::span<const cache::CacheEntry> entries) {
       cmd.push_back(absl::StrCat(ttl.count()));
     }
     commands.push_back(std::move(cmd));
+    keys.push_back(e.key);
   }
-  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
-  if (!lease.ok()) return Failed(entries.front().key, lease.status());
-  round_trips_.fetch_add(1, std::memory_order_relaxed);
-  absl::StatusOr<std::vector<RedisReply>> replies = (*lease)->Pipeline(commands);
-  if (!replies.ok()) return Failed(entries.front().key, replies.status());
-  for (size_t i = 0; i < replies->size() && i < entries.size(); ++i) {
-    if ((*replies)[i].IsError()) {
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
+                         WriteAndPublish(entries.front().key, std::move(commands), NearKeys(keys)));
+  for (size_t i = 0; i < replies.size() && i < entries.size(); ++i) {
+    if (replies[i].IsError()) {
       return Failed(entries[i].key,
-                    ErrorReplyStatus(absl::StrCat("mset: set '", entries[i].key, "'"), (*replies)[i]));
+                    ErrorReplyStatus(absl::StrCat("mset: set '", entries[i].key, "'"), replies[i]));
     }
     stats().Add(entries[i].key, Counter::kSet);
   }
@@ -248,7 +439,17 @@ absl::StatusOr<int64_t> RedisCache::Increment(std::string_view key, int64_t delt
   const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
   const std::string keys[] = {K(key)};
   const std::string args[] = {absl::StrCat(delta), absl::StrCat(resolved.count())};
+  const std::string one(key);
+  const std::vector<std::string> near_keys = NearKeys(std::span<const std::string>(&one, 1));
+  if (!near_keys.empty()) near_->Drop(near_keys);
   absl::StatusOr<RedisReply> reply = RunScript(key, IncrementScript(), keys, args);
+  if (!near_keys.empty()) {
+    // A counter in a near namespace (rare): the value changed without a Set, so say so (a second
+    // round trip, after the script), and drop this instance's entry again.
+    const std::string_view publish[] = {"PUBLISH", near_->channel(), one};
+    Run(key, publish).IgnoreError();
+    near_->Drop(near_keys);
+  }
   if (!reply.ok()) {
     return absl::Status(reply.status().code(), absl::StrCat("redis cache: increment: key '", ToAbsl(key),
                                                             "': ", reply.status().message()));
@@ -289,10 +490,7 @@ absl::Status RedisCache::ListPush(std::string_view key, std::span<const std::str
 absl::Status RedisCache::ListTrim(std::string_view key, int64_t max_length) {
   if (max_length < 0) return InvalidField("redis cache: list trim", "max_length", "must not be negative");
   const std::string k = K(key);
-  if (max_length == 0) {
-    const std::string_view args[] = {"DEL", k};
-    return Run(key, args).status();
-  }
+  if (max_length == 0) return Delete(key).status();  // a DEL: publishes when the key is kept near
   const std::string stop = absl::StrCat(max_length - 1);
   const std::string_view args[] = {"LTRIM", k, "0", stop};
   return Run(key, args).status();
@@ -331,10 +529,9 @@ absl::StatusOr<int64_t> RedisCache::ListPushExisting(std::span<const std::string
     commands.push_back({"LPUSHX", K(key), std::string(value)});
     if (cap > 0) commands.push_back({"LTRIM", K(key), "0", absl::StrCat(cap - 1)});
   }
-  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire();
-  if (!lease.ok()) return Failed(keys.front(), lease.status());
-  round_trips_.fetch_add(1, std::memory_order_relaxed);
-  absl::StatusOr<std::vector<RedisReply>> replies = (*lease)->Pipeline(commands);
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease lease, Acquire(keys.front()));
+  absl::StatusOr<std::vector<RedisReply>> replies = lease->Pipeline(commands);
+  breaker_->Record(replies.status());
   if (!replies.ok()) return Failed(keys.front(), replies.status());
   const size_t per_key = cap > 0 ? 2 : 1;
   int64_t pushed = 0;

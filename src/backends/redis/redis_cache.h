@@ -9,7 +9,15 @@
 //
 // Failure: a call that cannot reach Redis returns Unavailable quickly (the pool fails fast between
 // reconnect attempts) and counts as an error in the stats; a warning is logged at most once per
-// warn_interval. The pool reconnects by itself when Redis returns.
+// warn_interval. The pool reconnects by itself when Redis returns. A circuit breaker guards every call
+// (breaker_* URL parameters; default: open after 5 consecutive failures, probe after 5 s): while it is
+// open a call costs no Redis attempt at all and is Unavailable "circuit breaker redis cache is open".
+//
+// Near cache (near_max_bytes > 0; off by default): an in-process tier for the near_namespaces
+// (profile, session) in front of Redis, invalidated across instances over pub/sub
+// (redis_near_cache.h). A near hit makes no round trip. Every write of a near key (Set, MSet, Delete,
+// Invalidate, Increment, a list trim to 0) drops this instance's entry before and after the Redis
+// write and publishes the key to the channel in the same round trip, after the write.
 //
 // Thread-safety: safe from any number of threads (each call leases its own connection).
 #pragma once
@@ -23,6 +31,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "backends/redis/redis_near_cache.h"
 #include "backends/redis/redis_pool.h"
 #include "backends/redis/redis_script.h"
 #include "backends/redis/redis_url.h"
@@ -36,23 +45,26 @@ class RedisCache final : public cache::Cache {
   // jitter_<ns>, list_max_<ns> for the policy's namespaces, and warn_interval_ms) and opens the pool,
   // connecting once: InvalidArgument for a bad URL or parameter, Unavailable when Redis is
   // unreachable, Unauthenticated/PermissionDenied for a wrong password — each naming the redacted URL.
-  static absl::StatusOr<std::unique_ptr<RedisCache>> Open(std::string_view url);
+  // `clock` (null: Clock::System()) times the breaker and the near entries' TTL; Redis keeps its own.
+  static absl::StatusOr<std::unique_ptr<RedisCache>> Open(std::string_view url, const Clock* clock = nullptr);
   ~RedisCache() override;
 
   std::string_view Name() const override { return "redis"; }
   std::string Describe() const override;
 
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key) override;
-  absl::Status Set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
+  // (The defaults repeat cache::Cache's, for callers holding a RedisCache.)
+  absl::Status Set(std::string_view key, std::string_view value,
+                   std::chrono::milliseconds ttl = cache::kPolicyTtl) override;
   using cache::Cache::Delete;
   absl::StatusOr<int64_t> Delete(std::span<const std::string> keys) override;
   absl::StatusOr<std::vector<std::optional<std::string>>> MGet(std::span<const std::string> keys) override;
   absl::Status MSet(std::span<const cache::CacheEntry> entries) override;
   absl::StatusOr<int64_t> Increment(std::string_view key, int64_t delta,
-                                    std::chrono::milliseconds ttl) override;
+                                    std::chrono::milliseconds ttl = cache::kPolicyTtl) override;
   absl::StatusOr<std::optional<std::chrono::milliseconds>> Ttl(std::string_view key) override;
   absl::Status ListPush(std::string_view key, std::span<const std::string> values,
-                        std::chrono::milliseconds ttl) override;
+                        std::chrono::milliseconds ttl = cache::kPolicyTtl) override;
   absl::Status ListTrim(std::string_view key, int64_t max_length) override;
   absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
                                                      int64_t stop) override;
@@ -60,6 +72,10 @@ class RedisCache final : public cache::Cache {
   absl::StatusOr<int64_t> ListPushExisting(std::span<const std::string> keys,
                                            std::string_view value) override;
   int64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
+  const resilience::CircuitBreaker* breaker() const override { return breaker_.get(); }
+  std::optional<cache::NearCacheStats> near_stats() const override;
+  // The near tier, or null when near_max_bytes is 0 (tests wait on it).
+  NearCache* near() const { return near_.get(); }
 
   // Deletes every key under this cache's prefix (SCAN + DEL, never FLUSHDB); FailedPrecondition when
   // the prefix is empty. For tests and `daira` maintenance; returns how many keys went.
@@ -67,8 +83,19 @@ class RedisCache final : public cache::Cache {
   const RedisUrl& url() const { return pool_->url(); }
 
  private:
-  RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool, std::chrono::milliseconds warn_interval);
+  RedisCache(cache::Policy policy, std::unique_ptr<RedisPool> pool, std::chrono::milliseconds warn_interval,
+             resilience::CircuitBreakerOptions breaker, std::unique_ptr<NearCache> near);
   std::string K(std::string_view key) const;
+  // The breaker's permission and a connection: one round trip's worth. Failures are counted against
+  // `key` (and, for the connection, recorded by the breaker).
+  absl::StatusOr<RedisPool::Lease> Acquire(std::string_view key);
+  // The near keys among `keys` (empty without a near tier).
+  std::vector<std::string> NearKeys(std::span<const std::string> keys) const;
+  // A pipeline of `commands` then one PUBLISH per near key: the writes first, the invalidations after
+  // them, in one round trip. The near keys are dropped here before and after. Replies of `commands`.
+  absl::StatusOr<std::vector<RedisReply>> WriteAndPublish(std::string_view key,
+                                                          std::vector<std::vector<std::string>> commands,
+                                                          const std::vector<std::string>& near_keys);
   // Leases a connection and runs one command (one round trip); failures are counted against `key`.
   absl::StatusOr<RedisReply> Run(std::string_view key, std::span<const std::string_view> args);
   absl::StatusOr<RedisReply> RunScript(std::string_view key, const RedisScript& script,
@@ -76,6 +103,8 @@ class RedisCache final : public cache::Cache {
   absl::Status Failed(std::string_view key, absl::Status status);
 
   std::unique_ptr<RedisPool> pool_;
+  std::unique_ptr<resilience::CircuitBreaker> breaker_;
+  std::unique_ptr<NearCache> near_;
   std::string prefix_;
   std::atomic<int64_t> round_trips_{0};
   std::chrono::milliseconds warn_interval_;
