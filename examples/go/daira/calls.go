@@ -126,6 +126,11 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"bus_resume":                  C.daira_call_fn(C.daira_bus_resume),
 	"bus_dead_letters":            C.daira_call_fn(C.daira_bus_dead_letters),
 	"bus_replay":                  C.daira_call_fn(C.daira_bus_replay),
+	"bus_cancel":                  C.daira_call_fn(C.daira_bus_cancel),
+	"bus_cancel_requested":        C.daira_call_fn(C.daira_bus_cancel_requested),
+	"bus_repeatable_add":          C.daira_call_fn(C.daira_bus_repeatable_add),
+	"bus_repeatable_list":         C.daira_call_fn(C.daira_bus_repeatable_list),
+	"bus_repeatable_remove":       C.daira_call_fn(C.daira_bus_repeatable_remove),
 	"realtime_publish":            C.daira_call_fn(C.daira_realtime_publish),
 	"realtime_recover":            C.daira_call_fn(C.daira_realtime_recover),
 	"presence_heartbeat":          C.daira_call_fn(C.daira_presence_heartbeat),
@@ -811,6 +816,31 @@ func (c *calls) BusDeadLetters(request any) ([]byte, error) {
 // BusReplay calls daira_bus_replay with request encoded as JSON and returns the record's JSON.
 func (c *calls) BusReplay(request any) ([]byte, error) {
 	return c.invoke("bus_replay", C.daira_call_fn(C.daira_bus_replay), request)
+}
+
+// BusCancel calls daira_bus_cancel with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusCancel(request any) ([]byte, error) {
+	return c.invoke("bus_cancel", C.daira_call_fn(C.daira_bus_cancel), request)
+}
+
+// BusCancelRequested calls daira_bus_cancel_requested with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusCancelRequested(request any) ([]byte, error) {
+	return c.invoke("bus_cancel_requested", C.daira_call_fn(C.daira_bus_cancel_requested), request)
+}
+
+// BusRepeatableAdd calls daira_bus_repeatable_add with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusRepeatableAdd(request any) ([]byte, error) {
+	return c.invoke("bus_repeatable_add", C.daira_call_fn(C.daira_bus_repeatable_add), request)
+}
+
+// BusRepeatableList calls daira_bus_repeatable_list with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusRepeatableList(request any) ([]byte, error) {
+	return c.invoke("bus_repeatable_list", C.daira_call_fn(C.daira_bus_repeatable_list), request)
+}
+
+// BusRepeatableRemove calls daira_bus_repeatable_remove with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusRepeatableRemove(request any) ([]byte, error) {
+	return c.invoke("bus_repeatable_remove", C.daira_call_fn(C.daira_bus_repeatable_remove), request)
 }
 
 // RealtimePublish calls daira_realtime_publish with request encoded as JSON and returns the record's JSON.
