@@ -174,6 +174,11 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(kOp));
     auto until = std::min(deadline, steady_now + options_.idle_recheck);
     DAIRA_ASSIGN_OR_RETURN(std::optional<Clock::TimePoint> due, DoNextDue(ctx, *s));
+    if (s->rate_limit > 0 && due.has_value() && *due <= clock_->Now()) {
+      // Due jobs but no claim: the window's budget may be spent; look again when the next one opens.
+      const int64_t w = std::chrono::duration_cast<std::chrono::microseconds>(s->rate_window).count();
+      due = FromUnixMicros((ToUnixMicros(clock_->Now()) / w + 1) * w);
+    }
     if (std::optional<Clock::TimePoint> rep = state_->RepeatNext(s->name); rep.has_value()) {
       due = due.has_value() ? std::min(*due, *rep) : *rep;
     }

@@ -286,6 +286,37 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
 
 absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, const QueueSettings& s,
                                                      std::string_view worker_id, int64_t token) {
+  if (s.rate_limit <= 0) return ClaimOne(ctx, s, worker_id, token);
+  // Rate limit: reserve a start in the queue's current window (bus_queues.rate_window/rate_started, one
+  // conditional upsert: the row lock serializes concurrent claimers of this queue), then claim; no job →
+  // give the reservation back. One transaction, so a crash in between reserves nothing.
+  const int64_t window = Us(clock().Now()) / (s.rate_window.count() * 1000);
+  std::optional<Job> out;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    out.reset();
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet reserved,
+        c.Execute("INSERT INTO bus_queues (queue, paused, updated_at, rate_window, rate_started) VALUES (?, 0, ?, ?, 1) "
+                  "ON CONFLICT (queue) DO UPDATE SET rate_started = CASE WHEN bus_queues.rate_window = "
+                  "excluded.rate_window THEN bus_queues.rate_started + 1 ELSE 1 END, rate_window = "
+                  "excluded.rate_window WHERE bus_queues.rate_window <> excluded.rate_window OR "
+                  "bus_queues.rate_started < ? RETURNING rate_started",
+                  {s.name, Us(clock().Now()), window, int64_t{s.rate_limit}}));
+    if (reserved.empty()) return absl::OkStatus();  // this window's budget is spent
+    DAIRA_ASSIGN_OR_RETURN(out, ClaimOne(ctx, s, worker_id, token));
+    if (!out.has_value()) {
+      DAIRA_RETURN_IF_ERROR(c.Execute("UPDATE bus_queues SET rate_started = rate_started - 1 WHERE queue = ? AND "
+                                      "rate_window = ?",
+                                      {s.name, window})
+                                .status());
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx, const QueueSettings& s,
+                                                      std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
   const std::string set =
       "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "

@@ -71,6 +71,9 @@ class SqlQueue final : public Queue {
  private:
   SqlQueue(store::Database& db, std::string database_url, BusOptions options);
   void Listen();  // the Postgres listener thread
+  // The claim statement(s) without the rate limit (DoClaim wraps them when the queue has one).
+  absl::StatusOr<std::optional<Job>> ClaimOne(const RequestContext& ctx, const QueueSettings& queue,
+                                              std::string_view worker_id, int64_t token);
   // Wakes this process's waiters after the bound transaction commits (at once without one) and, on
   // Postgres, sends NOTIFY in it.
   absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue);

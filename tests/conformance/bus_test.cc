@@ -452,6 +452,62 @@ TEST_P(BusTest, CancelOfARunningJobIsACooperativeSignalAndEndsItCancelled) {
   EXPECT_EQ(c.waiting + c.delayed + c.active, 0);
 }
 
+TEST_P(BusTest, ARateLimitCapsJobsStartedPerWindowAcrossWorkersAndInstances) {
+  // feed.fanout: at most 3 starts per 10 s window (t0 = 1700000000 s is a window boundary), counted
+  // across two Queue objects on one store (memory: one process, the same object twice).
+  const std::string params = "?feed.fanout.rate_limit=3&feed.fanout.rate_window_ms=10000";
+  ASSERT_OK_AND_ASSIGN(auto limited, Open(&clock_, params));
+  std::unique_ptr<bus::Queue> other;
+  if (q().traits().cross_process) {
+    ASSERT_OK_AND_ASSIGN(other, Open(&clock_, params));
+  }
+  bus::Queue* instances[2] = {limited.get(), other ? other.get() : limited.get()};
+  std::vector<bus::EnqueueRequest> batch(10, Req());
+  ASSERT_OK(limited->EnqueueMany(ctx_, batch).status());
+  auto claim = [&](int i) -> bool {
+    auto job = instances[i % 2]->Next(ctx_, kQ, "w" + std::to_string(i % 2), milliseconds(0));
+    EXPECT_OK(job.status());
+    if (!job.ok() || !job->has_value()) return false;
+    EXPECT_OK(instances[i % 2]->Complete(ctx_, **job));  // finishing does not give the start back
+    return true;
+  };
+  int started = 0;
+  for (int i = 0; i < 6; ++i) started += claim(i) ? 1 : 0;
+  EXPECT_EQ(started, 3);
+  clock_.Advance(seconds(9));  // still the same window
+  EXPECT_FALSE(claim(0));
+  EXPECT_FALSE(claim(1));
+  clock_.Advance(seconds(1));  // the next window
+  started = 0;
+  for (int i = 0; i < 6; ++i) started += claim(i) ? 1 : 0;
+  EXPECT_EQ(started, 3);
+  // Concurrent claimers never exceed the budget either.
+  clock_.Advance(seconds(10));
+  std::atomic<int> concurrent{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      for (int k = 0; k < 3; ++k) {
+        auto job = instances[t % 2]->Next(ctx, kQ, "t" + std::to_string(t), milliseconds(0));
+        if (!job.ok()) {
+          ADD_FAILURE() << job.status();
+          return;
+        }
+        if (job->has_value()) concurrent.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(concurrent.load(), 3);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, limited->Counts(ctx_, kQ));
+  EXPECT_EQ(c.completed, 6);
+  EXPECT_EQ(c.active, 3);
+  EXPECT_EQ(c.waiting, 1);
+  // The unlimited queue object on the same store is not limited by settings it does not have.
+  EXPECT_TRUE(MustNext().id != 0);
+}
+
 TEST_P(BusTest, BulkEnqueueKeepsOrderAndIds) {
   std::vector<bus::EnqueueRequest> batch;
   for (int i = 0; i < 1200; ++i) batch.push_back(Req("{\"i\":" + std::to_string(i) + "}"));
@@ -1223,6 +1279,8 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.timeout_ms", "1000"));
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.round_robin_groups", "true"));
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.group_concurrency", "2"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.rate_limit", "100"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.rate_window_ms", "60000"));
   const bus::QueueSettings* q = bus::FindQueue(queues, "video.transcode");
   EXPECT_EQ(q->concurrency, 6);
   EXPECT_EQ(q->backoff, bus::Backoff::kFixed);
@@ -1230,6 +1288,8 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
   EXPECT_EQ(q->timeout, std::chrono::milliseconds(1000));
   EXPECT_TRUE(q->round_robin_groups);
   EXPECT_EQ(q->group_concurrency, 2);
+  EXPECT_EQ(q->rate_limit, 100);
+  EXPECT_EQ(q->rate_window, std::chrono::milliseconds(60000));
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, std::string>>{{"no.such.queue.concurrency", "1"},
                                                         {"video.transcode.colour", "1"},
@@ -1240,7 +1300,9 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
                                                         {"video.transcode.timeout_ms", "0"},
                                                         {"video.transcode.backoff_max_ms", "1"},
                                                         {"video.transcode.round_robin_groups", "maybe"},
-                                                        {"video.transcode.group_concurrency", "-1"}}) {
+                                                        {"video.transcode.group_concurrency", "-1"},
+                                                        {"video.transcode.rate_limit", "-1"},
+                                                        {"video.transcode.rate_window_ms", "0"}}) {
     absl::Status s = bus::ApplyQueueOverride(queues, key, value);
     EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << key << "=" << value;
     EXPECT_THAT(std::string(s.message()), HasSubstr(key.substr(0, key.rfind('.')))) << s;

@@ -118,6 +118,14 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
     q.ready.emplace(-jobs_.at(id).priority, at, id);
   }
   if (q.ready.empty()) return std::optional<bus::Job>();
+  if (s.rate_limit > 0) {
+    const int64_t window = Us(now) / (s.rate_window.count() * 1000);
+    if (q.rate_window != window) {
+      q.rate_window = window;
+      q.rate_started = 0;
+    }
+    if (q.rate_started >= s.rate_limit) return std::optional<bus::Job>();
+  }
   auto pick = q.ready.begin();
   if (s.round_robin_groups) {
     // Among the top priority's due jobs: the group served longest ago, skipping groups at their limit.
@@ -143,6 +151,7 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
   }
   const int64_t id = std::get<2>(*pick);
   q.ready.erase(pick);
+  if (s.rate_limit > 0) ++q.rate_started;
   bus::Job& j = jobs_.at(id);
   j.state = bus::JobState::kActive;
   j.attempt += 1;

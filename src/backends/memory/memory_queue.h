@@ -70,6 +70,8 @@ class MemoryQueue final : public bus::Queue {
     std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
     int64_t serve_seq = 0;
     bool paused = false;
+    int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
+    int rate_started = 0;
   };
   // All under mu_.
   void InsertLocked(bus::Job job);

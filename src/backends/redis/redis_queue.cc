@@ -187,11 +187,19 @@ return 1
 )lua";
 
 
-// ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit. Returns the job or nil.
+// ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate
+// window µs. Returns the job or nil. The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 if redis.call('EXISTS', QK(q, 'paused')) == 1 then return false end
+local rate_limit = tonumber(ARGV[8])
+local rate_key = nil
+if rate_limit > 0 then
+  local win = tonumber(ARGV[9])
+  rate_key = QK(q, 'rate:' .. S(math.floor(now / win)))
+  if tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then return false end
+end
 local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
   local h = redis.call('HMGET', JK(id), 'priority', 'run_at')
@@ -224,6 +232,10 @@ if ARGV[6] == '1' then
 end
 local id = ID(pick)
 redis.call('ZREM', QK(q, 'ready'), pick)
+if rate_key then
+  redis.call('INCR', rate_key)
+  redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
+end
 local group = redis.call('HGET', JK(id), 'group') or ''
 if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
 local exp = now + tonumber(ARGV[5])
@@ -914,7 +926,8 @@ absl::StatusOr<std::optional<bus::Job>> RedisQueue::DoClaim(const RequestContext
                          Run("next", &ctx, Script(kClaim),
                              {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
                               std::to_string(token), std::to_string(UsOf(s.timeout)),
-                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency)}));
+                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency),
+                              std::to_string(s.rate_limit), std::to_string(UsOf(s.rate_window))}));
   if (r.IsNil()) return std::optional<bus::Job>();
   DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", r));
   return std::optional<bus::Job>(std::move(job));

@@ -2,7 +2,8 @@
 -- jobs"). A scheduler tick enqueues the due occurrence and moves next_run_at in one transaction, by
 -- UPDATE ... WHERE next_run_at = <the value it read>, so concurrent schedulers enqueue it once.
 -- Also the cooperative cancel of a running job: jobs.cancel_requested, set by Cancel on an ACTIVE job and
--- read by its worker with the lease renewal.
+-- read by its worker with the lease renewal; and the per-queue rate limit (bus_queues.rate_window,
+-- rate_started).
 
 CREATE TABLE bus_repeatables (
   queue        TEXT    NOT NULL,
@@ -23,3 +24,8 @@ CREATE INDEX bus_repeatables_due_idx ON bus_repeatables (queue, next_run_at);
 
 -- Cancel of a running job (a cooperative signal): 1 once Cancel was called while it was ACTIVE.
 ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0 CHECK (cancel_requested IN (0, 1));
+
+-- Per-queue rate limit (QueueSettings::rate_limit): the current fixed window's index and how many jobs it
+-- started; a claim reserves a start with one conditional upsert of this row.
+ALTER TABLE bus_queues ADD COLUMN rate_window INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bus_queues ADD COLUMN rate_started INTEGER NOT NULL DEFAULT 0;
