@@ -416,8 +416,7 @@ absl::StatusOr<int64_t> Queue::RunRepeatables(const RequestContext& ctx, std::st
   for (const Repeatable& def : defs) {
     Clock::TimePoint next = def.next_run_at;
     if (def.next_run_at <= now) {
-      RepeatableRequest spec{.every = def.every, .cron = def.cron};
-      auto due = internal::DueOccurrence(internal::ScheduleText(spec), def.next_run_at, now);
+      auto due = internal::DueOccurrence(internal::ScheduleText(def.every, def.cron), def.next_run_at, now);
       if (!due.ok()) {
         Log(LogLevel::kError, "bus",
             "repeatable " + s->name + "/" + def.key + " has a bad schedule: " + std::string(due.status().message()));

@@ -174,9 +174,11 @@ std::string RepeatJobKey(std::string_view key, Clock::TimePoint occurrence) {
 
 namespace internal {
 
-std::string ScheduleText(const RepeatableRequest& r) {
-  if (r.every.count() > 0) return "every:" + std::to_string(r.every.count());
-  return "cron:" + r.cron;
+std::string ScheduleText(const RepeatableRequest& r) { return ScheduleText(r.every, r.cron); }
+
+std::string ScheduleText(std::chrono::milliseconds every, std::string_view cron) {
+  if (every.count() > 0) return "every:" + std::to_string(every.count());
+  return "cron:" + std::string(cron);
 }
 
 absl::Status ParseScheduleText(std::string_view text, Repeatable& r) {

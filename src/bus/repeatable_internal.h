@@ -15,6 +15,7 @@ namespace daira::inline v0::bus::internal {
 
 // "every:<ms>" or "cron:<expression>" (the `schedule` column / hash field).
 std::string ScheduleText(const RepeatableRequest& r);
+std::string ScheduleText(std::chrono::milliseconds every, std::string_view cron);
 // Fills r.every / r.cron from ScheduleText's output; InvalidArgument when it does not parse.
 absl::Status ParseScheduleText(std::string_view text, Repeatable& r);
 

@@ -504,8 +504,6 @@ TEST_P(BusTest, ARateLimitCapsJobsStartedPerWindowAcrossWorkersAndInstances) {
   EXPECT_EQ(c.completed, 6);
   EXPECT_EQ(c.active, 3);
   EXPECT_EQ(c.waiting, 1);
-  // The unlimited queue object on the same store is not limited by settings it does not have.
-  EXPECT_TRUE(MustNext().id != 0);
 }
 
 TEST_P(BusTest, BulkEnqueueKeepsOrderAndIds) {
@@ -1056,6 +1054,7 @@ TEST_P(BusTest, RepeatableCronCrossesADayAndAMonthBoundary) {
   clock_.Advance(std::chrono::minutes(5));  // 23:55
   bus::Job j1 = MustNext();
   EXPECT_EQ(j1.idempotency_key, bus::RepeatJobKey("late", Utc(2026, 1, 31, 23, 55)));
+  ASSERT_OK(q().Complete(ctx_, j1));  // (a job left running would come back once its 60 s lease lapsed)
   ExpectNone();
   clock_.Advance(std::chrono::minutes(4));  // 23:59
   ExpectNone();

@@ -141,16 +141,16 @@ return out
 constexpr std::string_view kAddRepeat = R"lua(
 local q, key = ARGV[1], ARGV[2]
 local k = RK(q, key)
-local next = ARGV[8]
+local nxt = ARGV[8]
 local created = ARGV[9]
 local old = redis.call('HMGET', k, 'schedule', 'next', 'created')
 if old[1] then
   created = old[3]
-  if old[1] == ARGV[5] then next = old[2] end
+  if old[1] == ARGV[5] then nxt = old[2] end
 end
 redis.call('HSET', k, 'queue', q, 'key', key, 'name', ARGV[3], 'payload', ARGV[4], 'schedule', ARGV[5],
-           'priority', ARGV[6], 'max_attempts', ARGV[7], 'next', next, 'created', created, 'updated', ARGV[9])
-redis.call('ZADD', B .. 'rep:' .. q, next, key)
+           'priority', ARGV[6], 'max_attempts', ARGV[7], 'next', nxt, 'created', created, 'updated', ARGV[9])
+redis.call('ZADD', B .. 'rep:' .. q, nxt, key)
 return load_repeat(q, key)
 )lua";
 
