@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <random>
 #include <string>
 
+#include "bus/repeatable_internal.h"
 #include "daira/core/json.h"
+#include "daira/core/logging.h"
 #include "daira/core/status.h"
 
 namespace daira::inline v0::bus {
@@ -42,6 +45,37 @@ struct Queue::State {
     if (it != next_recovery.end() && now < it->second) return false;
     next_recovery[std::string(queue)] = now + std::chrono::seconds(1);
     return true;
+  }
+  // Repeatables: when each queue's next occurrence is due (as last seen) and when the next forced tick
+  // is (once per second of the queue clock, for definitions added by other processes).
+  std::map<std::string, Clock::TimePoint, std::less<>> repeat_next;  // guarded by mu
+  std::map<std::string, Clock::TimePoint, std::less<>> repeat_tick;  // guarded by mu
+  bool RepeatDue(std::string_view queue, Clock::TimePoint now) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto n = repeat_next.find(queue);
+    if (n != repeat_next.end() && n->second <= now) return true;
+    auto t = repeat_tick.find(queue);
+    return t == repeat_tick.end() || t->second <= now;
+  }
+  void RepeatSeen(std::string_view queue, Clock::TimePoint now, std::optional<Clock::TimePoint> next) {
+    std::lock_guard<std::mutex> lock(mu);
+    repeat_tick[std::string(queue)] = now + std::chrono::seconds(1);
+    if (next.has_value()) {
+      repeat_next[std::string(queue)] = *next;
+    } else {
+      repeat_next.erase(std::string(queue));
+    }
+  }
+  void RepeatAdded(std::string_view queue, Clock::TimePoint next) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto [it, inserted] = repeat_next.emplace(std::string(queue), next);
+    if (!inserted && next < it->second) it->second = next;
+  }
+  std::optional<Clock::TimePoint> RepeatNext(std::string_view queue) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto n = repeat_next.find(queue);
+    if (n == repeat_next.end()) return std::nullopt;
+    return n->second;
   }
   double Random01() {
     std::lock_guard<std::mutex> lock(mu);
@@ -132,6 +166,7 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
     // Stalled-job recovery: at most once per second (queue clock) per queue and Queue object.
     if (state_->RecoveryDue(s->name, clock_->Now()))
       DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
+    if (state_->RepeatDue(s->name, clock_->Now())) DAIRA_RETURN_IF_ERROR(RunRepeatables(ctx, s->name).status());
     DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
     if (job.has_value()) return job;
     const auto steady_now = std::chrono::steady_clock::now();
@@ -139,6 +174,14 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(kOp));
     auto until = std::min(deadline, steady_now + options_.idle_recheck);
     DAIRA_ASSIGN_OR_RETURN(std::optional<Clock::TimePoint> due, DoNextDue(ctx, *s));
+    if (s->rate_limit > 0 && due.has_value() && *due <= clock_->Now()) {
+      // Due jobs but no claim: the window's budget may be spent; look again when the next one opens.
+      const int64_t w = std::chrono::duration_cast<std::chrono::microseconds>(s->rate_window).count();
+      due = FromUnixMicros((ToUnixMicros(clock_->Now()) / w + 1) * w);
+    }
+    if (std::optional<Clock::TimePoint> rep = state_->RepeatNext(s->name); rep.has_value()) {
+      due = due.has_value() ? std::min(*due, *rep) : *rep;
+    }
     if (due.has_value()) {
       const auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(*due - clock_->Now());
       until = std::min(until, steady_now + std::max(wait, std::chrono::steady_clock::duration(0)));
@@ -213,9 +256,22 @@ absl::Status Queue::LeaseLost(Outcome outcome, int64_t job_id) {
     case Outcome::kRelease: op = "release"; break;
     case Outcome::kProgress: op = "progress"; break;
     case Outcome::kExtend: op = "extend lease"; break;
+    case Outcome::kCheck: op = "cancel requested"; break;
   }
   return absl::FailedPreconditionError("bus: " + std::string(op) + ": job " + std::to_string(job_id) +
                                        " lease lost (expired, or taken over by another worker)");
+}
+
+absl::StatusOr<bool> Queue::CancelRequested(const RequestContext& ctx, const Job& job) {
+  absl::Status s = Fenced("cancel requested", ctx, job, Outcome::kCheck, "");
+  if (absl::IsCancelled(s)) return true;
+  DAIRA_RETURN_IF_ERROR(s);
+  return false;
+}
+
+absl::Status Queue::CancelRequestedError(int64_t job_id) {
+  return absl::CancelledError("bus: job " + std::to_string(job_id) +
+                              ": cancel requested (stop, then Fail or Release: the job ends CANCELLED)");
 }
 
 absl::StatusOr<Job> Queue::Get(const RequestContext& ctx, int64_t id) { return DoGet(ctx, id); }
@@ -268,6 +324,121 @@ absl::StatusOr<int64_t> Queue::RecoverStalled(const RequestContext& ctx, std::st
 absl::StatusOr<int64_t> Queue::Clean(const RequestContext& ctx, std::string_view queue) {
   DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: clean", queue));
   return DoClean(ctx, *s);
+}
+
+absl::StatusOr<Repeatable> Queue::AddRepeatable(const RequestContext& ctx, const RepeatableRequest& r) {
+  constexpr std::string_view kOp = "bus: add repeatable";
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, r.queue));
+  if (r.key.empty() || r.key.size() > 200) {
+    return InvalidField(kOp, "key", "must be 1 to 200 bytes (got " + std::to_string(r.key.size()) + ")");
+  }
+  if (r.name.size() > 200) return InvalidField(kOp, "name", "is longer than 200 bytes");
+  auto parsed = ParseJson(r.payload);
+  if (!parsed.ok()) {
+    return InvalidField(kOp, "payload", "is not JSON (" + std::string(parsed.status().message()) + ")");
+  }
+  if (r.max_attempts < 0 || r.max_attempts > 1000) {
+    return InvalidField(kOp, "max_attempts",
+                        "must be 0 (the queue's) or in [1, 1000] (got " + std::to_string(r.max_attempts) + ")");
+  }
+  if ((r.every.count() != 0) == !r.cron.empty()) {
+    return InvalidField(kOp, r.cron.empty() ? "every" : "cron", "exactly one of every and cron must be set");
+  }
+  if (r.cron.empty() && r.every < std::chrono::seconds(1)) {
+    return InvalidField(kOp, "every",
+                        "must be at least 1000 ms (got " + std::to_string(r.every.count()) + " ms)");
+  }
+  const Clock::TimePoint now = clock_->Now();
+  if (!r.cron.empty()) {
+    auto cron = CronSchedule::Parse(r.cron);
+    if (!cron.ok()) return Annotate(cron.status(), kOp);
+    if (cron->Next(now) == Clock::TimePoint::max()) {
+      return InvalidField(kOp, "cron", "never matches a date (got '" + r.cron + "')");
+    }
+  }
+  const std::string schedule = internal::ScheduleText(r);
+  DAIRA_ASSIGN_OR_RETURN(Clock::TimePoint first, internal::FirstAfter(schedule, now));
+  Repeatable def{.queue = s->name,
+                 .key = r.key,
+                 .name = r.name,
+                 .payload = r.payload,
+                 .every = r.cron.empty() ? r.every : std::chrono::milliseconds(0),
+                 .cron = r.cron,
+                 .priority = r.priority,
+                 .max_attempts = r.max_attempts,
+                 .next_run_at = first,
+                 .last_run_at = {},
+                 .created_at = now,
+                 .updated_at = now};
+  DAIRA_ASSIGN_OR_RETURN(Repeatable stored, DoAddRepeatable(ctx, def, schedule));
+  state_->RepeatAdded(s->name, stored.next_run_at);
+  WakeAll();  // a blocked Next recomputes how long to sleep
+  return stored;
+}
+
+absl::StatusOr<std::vector<Repeatable>> Queue::ListRepeatables(const RequestContext& ctx, std::string_view queue) {
+  std::vector<Repeatable> out;
+  if (!queue.empty()) {
+    DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: list repeatables", queue));
+    return DoListRepeatables(ctx, *s);
+  }
+  std::vector<const QueueSettings*> queues;
+  for (const QueueSettings& s : options_.queues) queues.push_back(&s);
+  std::sort(queues.begin(), queues.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const QueueSettings* s : queues) {
+    DAIRA_ASSIGN_OR_RETURN(std::vector<Repeatable> some, DoListRepeatables(ctx, *s));
+    for (Repeatable& r : some) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+absl::Status Queue::RemoveRepeatable(const RequestContext& ctx, std::string_view queue, std::string_view key) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: remove repeatable", queue));
+  DAIRA_ASSIGN_OR_RETURN(bool removed, DoRemoveRepeatable(ctx, *s, key));
+  if (!removed) {
+    return absl::NotFoundError("bus: remove repeatable: key '" + std::string(key) + "' is not a repeatable of " +
+                               s->name);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Queue::RunRepeatables(const RequestContext& ctx, std::string_view queue) {
+  constexpr std::string_view kOp = "bus: run repeatables";
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, queue));
+  if (ctx.open_transaction() != nullptr) {
+    return absl::FailedPreconditionError(
+        "bus: run repeatables: called with a context bound to a transaction (each occurrence commits by itself)");
+  }
+  const Clock::TimePoint now = clock_->Now();
+  DAIRA_ASSIGN_OR_RETURN(std::vector<Repeatable> defs, DoListRepeatables(ctx, *s));
+  int64_t fired = 0;
+  std::optional<Clock::TimePoint> earliest;
+  for (const Repeatable& def : defs) {
+    Clock::TimePoint next = def.next_run_at;
+    if (def.next_run_at <= now) {
+      auto due = internal::DueOccurrence(internal::ScheduleText(def.every, def.cron), def.next_run_at, now);
+      if (!due.ok()) {
+        Log(LogLevel::kError, "bus",
+            "repeatable " + s->name + "/" + def.key + " has a bad schedule: " + std::string(due.status().message()));
+        continue;
+      }
+      EnqueueRequest request;
+      request.queue = s->name;
+      request.name = def.name;
+      request.payload = def.payload;
+      request.priority = def.priority;
+      request.max_attempts = def.max_attempts;
+      request.idempotency_key = RepeatJobKey(def.key, due->occurrence);
+      DAIRA_ASSIGN_OR_RETURN(NewJob job, Validate(ctx, request, ""));
+      DAIRA_ASSIGN_OR_RETURN(bool did,
+                             DoFireRepeatable(ctx, *s, def.key, def.next_run_at, due->occurrence, due->next, job));
+      if (did) ++fired;
+      next = due->next;  // (or later, if another scheduler moved it: the next tick sees it)
+    }
+    if (!earliest.has_value() || next < *earliest) earliest = next;
+  }
+  state_->RepeatSeen(s->name, now, earliest);
+  return fired;
 }
 
 absl::StatusOr<int64_t> Queue::RelayOutbox(const RequestContext& ctx, int limit) {

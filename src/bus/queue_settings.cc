@@ -139,6 +139,10 @@ absl::Status ApplyQueueOverride(std::vector<QueueSettings>& queues, std::string_
     q->retain_completed = milliseconds(n);
   } else if (field == "retain_dead_ms") {
     q->retain_dead = milliseconds(n);
+  } else if (field == "rate_limit") {
+    q->rate_limit = static_cast<int>(std::clamp<int64_t>(n, -1, 1 << 30));
+  } else if (field == "rate_window_ms") {
+    q->rate_window = milliseconds(n);
   } else {
     return InvalidField(kOp, key, "names no queue field");
   }
@@ -162,6 +166,9 @@ absl::Status ValidateQueueSettings(const QueueSettings& s) {
   if (s.retain_dead.count() < 0) return bad("retain_dead_ms", "must not be negative");
   if (s.group_concurrency < 0 || s.group_concurrency > 1024)
     return bad("group_concurrency", "must be in [0, 1024]");
+  if (s.rate_limit < 0 || s.rate_limit > 1000000) return bad("rate_limit", "must be in [0, 1000000]");
+  if (s.rate_window.count() < 1 || s.rate_window > std::chrono::hours(24))
+    return bad("rate_window_ms", "must be in [1, 86400000]");
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "backends/registry.h"
+#include "bus/repeatable_internal.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
@@ -25,7 +26,7 @@ constexpr std::string_view kChannel = "daira_bus";
 constexpr char kCols[] =
     "id, queue, name, payload, status, priority, run_at, attempts, max_attempts, idempotency_key, group_key, "
     "correlation_id, lease_owner, lease_token, lease_expires_at, progress, result, errors, created_at, "
-    "updated_at, finished_at";
+    "updated_at, finished_at, cancel_requested";
 constexpr size_t kInsertColumns = 12;
 constexpr size_t kRowsPerInsert = 500;
 
@@ -90,6 +91,7 @@ Job ToJob(const store::Row& r) {
   j.created_at = FromUnixMicros(r.Int64("created_at"));
   j.updated_at = FromUnixMicros(r.Int64("updated_at"));
   j.finished_at = FromUnixMicros(r.Int64("finished_at"));
+  j.cancel_requested = r.Int64("cancel_requested") == 1;
   return j;
 }
 
@@ -114,6 +116,26 @@ std::string InsertSql(size_t rows, bool on_conflict_do_nothing) {
   }
   sql += " RETURNING id";
   return sql;
+}
+
+constexpr char kRepeatCols[] =
+    "queue, repeat_key, name, payload, schedule, priority, max_attempts, next_run_at, last_run_at, created_at, "
+    "updated_at";
+
+absl::StatusOr<Repeatable> ToRepeatable(const store::Row& r) {
+  Repeatable d;
+  d.queue = r.Text("queue");
+  d.key = r.Text("repeat_key");
+  d.name = r.Text("name");
+  d.payload = r.Json("payload");
+  DAIRA_RETURN_IF_ERROR(ParseScheduleText(r.Text("schedule"), d));
+  d.priority = static_cast<int>(r.Int64("priority"));
+  d.max_attempts = static_cast<int>(r.Int64("max_attempts"));
+  d.next_run_at = FromUnixMicros(r.Int64("next_run_at"));
+  if (!r.IsNull("last_run_at")) d.last_run_at = FromUnixMicros(r.Int64("last_run_at"));
+  d.created_at = FromUnixMicros(r.Int64("created_at"));
+  d.updated_at = FromUnixMicros(r.Int64("updated_at"));
+  return d;
 }
 
 }  // namespace
@@ -264,6 +286,37 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
 
 absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, const QueueSettings& s,
                                                      std::string_view worker_id, int64_t token) {
+  if (s.rate_limit <= 0) return ClaimOne(ctx, s, worker_id, token);
+  // Rate limit: reserve a start in the queue's current window (bus_queues.rate_window/rate_started, one
+  // conditional upsert: the row lock serializes concurrent claimers of this queue), then claim; no job →
+  // give the reservation back. One transaction, so a crash in between reserves nothing.
+  const int64_t window = Us(clock().Now()) / (s.rate_window.count() * 1000);
+  std::optional<Job> out;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    out.reset();
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet reserved,
+        c.Execute("INSERT INTO bus_queues (queue, paused, updated_at, rate_window, rate_started) VALUES (?, 0, ?, ?, 1) "
+                  "ON CONFLICT (queue) DO UPDATE SET rate_started = CASE WHEN bus_queues.rate_window = "
+                  "excluded.rate_window THEN bus_queues.rate_started + 1 ELSE 1 END, rate_window = "
+                  "excluded.rate_window WHERE bus_queues.rate_window <> excluded.rate_window OR "
+                  "bus_queues.rate_started < ? RETURNING rate_started",
+                  {s.name, Us(clock().Now()), window, int64_t{s.rate_limit}}));
+    if (reserved.empty()) return absl::OkStatus();  // this window's budget is spent
+    DAIRA_ASSIGN_OR_RETURN(out, ClaimOne(ctx, s, worker_id, token));
+    if (!out.has_value()) {
+      DAIRA_RETURN_IF_ERROR(c.Execute("UPDATE bus_queues SET rate_started = rate_started - 1 WHERE queue = ? AND "
+                                      "rate_window = ?",
+                                      {s.name, window})
+                                .status());
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx, const QueueSettings& s,
+                                                      std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
   const std::string set =
       "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
@@ -351,24 +404,29 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
     errors.push_back({.attempt = job.attempt, .at = t.now, .worker = t.worker, .message = t.text});
     return Value::Json(SerializeErrors(errors));
   };
+  // A job whose cancel was requested ends CANCELLED where it would wait or die.
+  constexpr char kOrCancelled[] = "CASE WHEN cancel_requested = 1 THEN 'CANCELLED' ELSE ";
   switch (t.outcome) {
     case Outcome::kComplete:
       set = "status = 'COMPLETED', result = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL";
       params = {t.text.empty() ? Value() : Value::Json(t.text), now};
       break;
     case Outcome::kRetry:
-      set = "status = 'WAITING', run_at = ?, errors = ?, lease_owner = NULL, lease_token = NULL, "
-            "lease_expires_at = NULL";
-      params = {Us(t.when), with_error()};
+      set = std::string("status = ") + kOrCancelled +
+            "'WAITING' END, finished_at = CASE WHEN cancel_requested = 1 THEN ? ELSE NULL END, run_at = ?, "
+            "errors = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL";
+      params = {now, Us(t.when), with_error()};
       break;
     case Outcome::kDead:
-      set = "status = 'DEAD', errors = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL";
+      set = std::string("status = ") + kOrCancelled +
+            "'DEAD' END, errors = ?, finished_at = ?, lease_token = NULL, lease_expires_at = NULL";
       params = {with_error(), now};
       break;
     case Outcome::kRelease:
-      set = "status = 'WAITING', run_at = ?, attempts = attempts - 1, lease_owner = NULL, lease_token = NULL, "
-            "lease_expires_at = NULL";
-      params = {now};
+      set = std::string("status = ") + kOrCancelled +
+            "'WAITING' END, finished_at = CASE WHEN cancel_requested = 1 THEN ? ELSE NULL END, run_at = ?, "
+            "attempts = attempts - 1, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL";
+      params = {now, now};
       break;
     case Outcome::kProgress:
       set = "progress = ?";
@@ -378,15 +436,23 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
       set = "lease_expires_at = ?";
       params = {Us(t.when)};
       break;
+    case Outcome::kCheck:
+      set = "cancel_requested = cancel_requested";
+      break;
   }
   params.insert(params.end(), {now, job.id, job.lease_token, now});
+  // RETURNING the signal: the heartbeat (kExtend) and kCheck read it with the fenced update.
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx,
                                      "UPDATE jobs SET " + set +
                                          ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'ACTIVE' "
-                                         "AND lease_expires_at > ?",
+                                         "AND lease_expires_at > ? RETURNING cancel_requested",
                                      params));
-  if (rs.rows_affected() == 0) return LeaseLost(t.outcome, job.id);
+  if (rs.empty()) return LeaseLost(t.outcome, job.id);
+  const bool cancel_requested = rs.front().Int64(0) == 1;
+  if ((t.outcome == Outcome::kExtend || t.outcome == Outcome::kCheck) && cancel_requested) {
+    return CancelRequestedError(job.id);
+  }
   if (t.outcome == Outcome::kRetry || t.outcome == Outcome::kRelease) {
     if (pg_) {
       DAIRA_RETURN_IF_ERROR(
@@ -411,10 +477,17 @@ absl::Status SqlQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::Ti
                                      "WHERE id = ? AND status = 'WAITING'",
                                      {Us(now), Us(now), id}));
   if (rs.rows_affected() > 0) return absl::OkStatus();
+  // Running: the cooperative signal (its worker reads it with its heartbeat).
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet active,
+                         db_.Execute(ctx,
+                                     "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND "
+                                     "status = 'ACTIVE'",
+                                     {Us(now), id}));
+  if (active.rows_affected() > 0) return absl::OkStatus();
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet st, db_.Execute(ctx, "SELECT status FROM jobs WHERE id = ?", {id}));
   if (st.empty()) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
   return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " + st.front().Text(0) +
-                                       ", not WAITING");
+                                       ", not WAITING or ACTIVE");
 }
 
 absl::Status SqlQueue::DoSetPaused(const RequestContext& ctx, const QueueSettings& s, bool paused) {
@@ -490,7 +563,7 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
   const Clock::TimePoint now = clock().Now();
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx,
-                                     "SELECT id, attempts, max_attempts, lease_owner, lease_token, errors FROM jobs "
+                                     "SELECT id, attempts, max_attempts, lease_owner, lease_token, errors, cancel_requested FROM jobs "
                                      "WHERE queue = ? AND status = 'ACTIVE' AND lease_expires_at <= ? "
                                      "ORDER BY lease_expires_at LIMIT 100",
                                      {s.name, Us(now)}));
@@ -499,7 +572,8 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
     const int attempt = static_cast<int>(row.Int64("attempts"));
     std::vector<JobError> errors = ParseErrors(row.Json("errors"));
     errors.push_back({.attempt = attempt, .at = now, .worker = row.Text("lease_owner"), .message = "lease expired"});
-    const bool dead = attempt >= row.Int64("max_attempts");
+    const bool cancelled = row.Int64("cancel_requested") == 1;  // not rerun: its cancel was requested
+    const bool dead = cancelled || attempt >= row.Int64("max_attempts");
     // Fenced by the token read above: a concurrent recoverer (or a late Complete) wins, never both.
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet up,
@@ -507,7 +581,7 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
                     "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
                     "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
                     "WHERE id = ? AND status = 'ACTIVE' AND lease_token = ?",
-                    {std::string(dead ? "DEAD" : "WAITING"), Value::Json(SerializeErrors(errors)), Us(now),
+                    {std::string(cancelled ? "CANCELLED" : dead ? "DEAD" : "WAITING"), Value::Json(SerializeErrors(errors)), Us(now),
                      dead ? Value(Us(now)) : Value(), Us(now), row.Int64("id"), row.Int64("lease_token")}));
     n += up.rows_affected();
   }
@@ -523,6 +597,72 @@ absl::StatusOr<int64_t> SqlQueue::DoClean(const RequestContext& ctx, const Queue
                   "OR (status = 'DEAD' AND finished_at <= ?))",
                   {s.name, Us(now - s.retain_completed), Us(now - s.retain_dead)}));
   return rs.rows_affected();
+}
+
+absl::StatusOr<Repeatable> SqlQueue::DoAddRepeatable(const RequestContext& ctx, const Repeatable& d,
+                                                     const std::string& schedule) {
+  // Same schedule: the pending occurrence (next_run_at) is kept, so re-adding at every start-up
+  // neither skips nor repeats one.
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet rs,
+      db_.Execute(ctx,
+                  std::string("INSERT INTO bus_repeatables (queue, repeat_key, name, payload, schedule, priority, "
+                              "max_attempts, next_run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                              "ON CONFLICT (queue, repeat_key) DO UPDATE SET name = excluded.name, payload = "
+                              "excluded.payload, priority = excluded.priority, max_attempts = excluded.max_attempts, "
+                              "next_run_at = CASE WHEN bus_repeatables.schedule = excluded.schedule THEN "
+                              "bus_repeatables.next_run_at ELSE excluded.next_run_at END, schedule = "
+                              "excluded.schedule, updated_at = excluded.updated_at RETURNING ") +
+                      kRepeatCols,
+                  {d.queue, d.key, d.name, Value::Json(d.payload), schedule, int64_t{d.priority},
+                   int64_t{d.max_attempts}, Us(d.next_run_at), Us(d.created_at), Us(d.updated_at)}));
+  if (rs.empty()) return absl::InternalError("bus: add repeatable: the upsert returned no row");
+  return ToRepeatable(rs.front());
+}
+
+absl::StatusOr<std::vector<Repeatable>> SqlQueue::DoListRepeatables(const RequestContext& ctx,
+                                                                    const QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Read(ctx,
+                                  std::string("SELECT ") + kRepeatCols +
+                                      " FROM bus_repeatables WHERE queue = ? ORDER BY repeat_key",
+                                  {s.name}));
+  std::vector<Repeatable> out;
+  for (const store::Row& row : rs) {
+    DAIRA_ASSIGN_OR_RETURN(Repeatable d, ToRepeatable(row));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<bool> SqlQueue::DoRemoveRepeatable(const RequestContext& ctx, const QueueSettings& s,
+                                                  std::string_view key) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Execute(ctx, "DELETE FROM bus_repeatables WHERE queue = ? AND repeat_key = ?",
+                                     {s.name, std::string(key)}));
+  return rs.rows_affected() > 0;
+}
+
+absl::StatusOr<bool> SqlQueue::DoFireRepeatable(const RequestContext& ctx, const QueueSettings& s,
+                                                std::string_view key, Clock::TimePoint expected,
+                                                Clock::TimePoint occurrence, Clock::TimePoint next,
+                                                const NewJob& job) {
+  bool fired = false;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    fired = false;
+    // The claim of this occurrence: only the scheduler whose UPDATE still sees the old next_run_at wins
+    // (on Postgres the row lock makes a concurrent one wait, then see the new value and match nothing).
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                           c.Execute("UPDATE bus_repeatables SET next_run_at = ?, last_run_at = ?, updated_at = ? "
+                                     "WHERE queue = ? AND repeat_key = ? AND next_run_at = ?",
+                                     {Us(next), Us(occurrence), Us(clock().Now()), s.name, std::string(key),
+                                      Us(expected)}));
+    if (rs.rows_affected() == 0) return absl::OkStatus();
+    DAIRA_RETURN_IF_ERROR(DoEnqueue(ctx, {job}).status());
+    fired = true;
+    return absl::OkStatus();
+  }));
+  return fired;
 }
 
 }  // namespace daira::inline v0::bus::internal

@@ -58,10 +58,22 @@ class SqlQueue final : public Queue {
                                    const std::vector<int64_t>& ids) override;
   absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const QueueSettings& queue) override;
   absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const QueueSettings& queue) override;
+  absl::StatusOr<Repeatable> DoAddRepeatable(const RequestContext& ctx, const Repeatable& def,
+                                             const std::string& schedule) override;
+  absl::StatusOr<std::vector<Repeatable>> DoListRepeatables(const RequestContext& ctx,
+                                                            const QueueSettings& queue) override;
+  absl::StatusOr<bool> DoRemoveRepeatable(const RequestContext& ctx, const QueueSettings& queue,
+                                          std::string_view key) override;
+  absl::StatusOr<bool> DoFireRepeatable(const RequestContext& ctx, const QueueSettings& queue, std::string_view key,
+                                        Clock::TimePoint expected, Clock::TimePoint occurrence,
+                                        Clock::TimePoint next, const NewJob& job) override;
 
  private:
   SqlQueue(store::Database& db, std::string database_url, BusOptions options);
   void Listen();  // the Postgres listener thread
+  // The claim statement(s) without the rate limit (DoClaim wraps them when the queue has one).
+  absl::StatusOr<std::optional<Job>> ClaimOne(const RequestContext& ctx, const QueueSettings& queue,
+                                              std::string_view worker_id, int64_t token);
   // Wakes this process's waiters after the bound transaction commits (at once without one) and, on
   // Postgres, sends NOTIFY in it.
   absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue);

@@ -3,6 +3,7 @@
 //   daira queues --stuck               every active job: lease owner and expiry ("EXPIRED" when past)
 //   daira queues dlq QUEUE [--limit N] dead jobs: id, attempts, last error
 //   daira queues replay QUEUE [ID...]  dead jobs back to waiting (all of the queue's without ids)
+// The counts are followed by the repeatable job definitions (schedule, next and last occurrence).
 // The bus is the database's own (sqlite: / postgres:); --bus URL may add queue overrides.
 #include <memory>
 #include <string>
@@ -96,6 +97,11 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
     if (total == 0) fmt::print("no active jobs\n");
     return kExitOk;
   }
+  auto repeatables = q.ListRepeatables(ctx);
+  if (!repeatables.ok()) return FailStatus("queues", repeatables.status());
+  auto schedule = [](const bus::Repeatable& r) {
+    return r.cron.empty() ? "every " + std::to_string(r.every.count()) + " ms" : "cron " + r.cron;
+  };
   std::vector<bus::QueueCounts> all;
   for (const auto& s : q.options().queues) {
     auto c = q.Counts(ctx, s.name);
@@ -111,6 +117,12 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
       w.Key("active").Int(c.active).Key("completed").Int(c.completed).Key("dead").Int(c.dead);
       w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused).EndObject();
     }
+    w.EndArray().Key("repeatables").BeginArray();
+    for (const auto& r : *repeatables) {
+      w.BeginObject().Key("queue").String(r.queue).Key("key").String(r.key).Key("name").String(r.name);
+      w.Key("schedule").String(schedule(r)).Key("next_run_at").String(Iso(r.next_run_at));
+      w.Key("last_run_at").String(r.last_run_at == Clock::TimePoint{} ? "" : Iso(r.last_run_at)).EndObject();
+    }
     fmt::print("{}\n", w.EndArray().EndObject().Take());
     return kExitOk;
   }
@@ -121,6 +133,11 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
     fmt::print("{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10}{}\n", c.queue, FormatCount(c.waiting),
                FormatCount(c.delayed), FormatCount(c.active), FormatCount(c.completed), FormatCount(c.dead),
                FormatCount(c.cancelled), c.paused ? "  (paused)" : "");
+  }
+  fmt::print("\n{} repeatable job(s)\n", repeatables->size());
+  for (const auto& r : *repeatables) {
+    fmt::print("  {}  {}  {}  next {}  last {}\n", r.queue, r.key, schedule(r), Iso(r.next_run_at),
+               r.last_run_at == Clock::TimePoint{} ? "-" : Iso(r.last_run_at));
   }
   return kExitOk;
 }

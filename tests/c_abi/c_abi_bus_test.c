@@ -3,7 +3,8 @@
  * idempotency key), _enqueue_many (all in order; a bad field named "jobs[i].<field>"), _next (a job
  * with its lease token, or null), _progress, _complete (fenced: a second complete with the same token
  * is FAILED_PRECONDITION), _fail (max_attempts 1: dead), _dead_letters, _replay, _counts,
- * _pause/_resume, _get; enqueue on a transaction handle (rolled back: no job; committed: the job), and
+ * _pause/_resume, _get, _repeatable_add/_list/_remove, _cancel (a running job:
+ * _cancel_requested, then CANCELLED on fail); enqueue on a transaction handle (rolled back: no job; committed: the job), and
  * the request errors naming their field.
  *
  *   c_abi_bus_test <database url>   (tests/c_abi/c_abi_runner makes an isolated database)
@@ -198,6 +199,73 @@ static void test_errors(daira_platform_t* p) {
   EXPECT_ERROR(daira_bus_counts, NULL, "{\"queue\":\"feed.fanout\"}", DAIRA_INVALID_ARGUMENT, "platform");
 }
 
+/* Cancel: a running job gets the signal (daira_bus_cancel_requested), then its failed attempt ends
+ * CANCELLED, not retried; a finished job cannot be cancelled. */
+static void test_cancel(daira_platform_t* p) {
+  char id[32], token[32], request[256];
+  char* out;
+  out = RUN(daira_bus_enqueue, p, "{\"queue\":\"media.cleanup\",\"name\":\"c\"}");
+  daira_free(out);
+  CHECK(next_job(p, "media.cleanup", "wc", id, token));
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\"}", id, token);
+  out = RUN(daira_bus_cancel_requested, p, request);
+  EXPECT_CONTAINS(out, "\"cancel_requested\":false");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", id);
+  daira_free(RUN(daira_bus_cancel, p, request));
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\"}", id, token);
+  out = RUN(daira_bus_cancel_requested, p, request);
+  EXPECT_CONTAINS(out, "\"cancel_requested\":true");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\",\"lease_token\":\"%s\",\"message\":\"stopped\"}", id, token);
+  out = RUN(daira_bus_fail, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"CANCELLED\"");
+  EXPECT_CONTAINS(out, "\"cancel_requested\":true");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", id);
+  EXPECT_ERROR(daira_bus_cancel, p, request, DAIRA_FAILED_PRECONDITION, NULL);
+  EXPECT_ERROR(daira_bus_cancel, p, "{}", DAIRA_INVALID_ARGUMENT, "id");
+  EXPECT_COUNT(p, "media.cleanup", "\"cancelled\":1");
+}
+
+/* Repeatables: add (every_ms and cron), list, replace, remove; a bad cron field named; NOT_FOUND after
+ * removal. (The scheduling itself is proved by conformance_test with a manual clock.) */
+static void test_repeatables(daira_platform_t* p) {
+  char* out;
+  out = RUN(daira_bus_repeatable_add, p,
+            "{\"queue\":\"trending.refresh\",\"key\":\"nightly\",\"name\":\"refresh\",\"cron\":\"30 2 * * *\","
+            "\"payload\":{\"scope\":\"all\"}}");
+  EXPECT_CONTAINS(out, "\"key\":\"nightly\"");
+  EXPECT_CONTAINS(out, "\"cron\":\"30 2 * * *\"");
+  EXPECT_CONTAINS(out, "\"every_ms\":0");
+  EXPECT_CONTAINS(out, "\"payload\":{\"scope\":\"all\"}");
+  EXPECT_CONTAINS(out, "\"last_run_at\":null");
+  daira_free(out);
+  out = RUN(daira_bus_repeatable_add, p, "{\"queue\":\"analytics.ingest\",\"key\":\"tick\",\"every_ms\":30000}");
+  EXPECT_CONTAINS(out, "\"every_ms\":30000");
+  daira_free(out);
+  out = RUN(daira_bus_repeatable_list, p, "{}");
+  EXPECT_CONTAINS(out, "\"key\":\"tick\"");
+  EXPECT_CONTAINS(out, "\"key\":\"nightly\"");
+  daira_free(out);
+  out = RUN(daira_bus_repeatable_list, p, "{\"queue\":\"analytics.ingest\"}");
+  EXPECT_CONTAINS(out, "\"key\":\"tick\"");
+  CHECK(!contains(out, "nightly"));
+  daira_free(out);
+  daira_free(RUN(daira_bus_repeatable_remove, p, "{\"queue\":\"analytics.ingest\",\"key\":\"tick\"}"));
+  EXPECT_ERROR(daira_bus_repeatable_remove, p, "{\"queue\":\"analytics.ingest\",\"key\":\"tick\"}",
+               DAIRA_NOT_FOUND, NULL);
+  out = RUN(daira_bus_repeatable_list, p, "{\"queue\":\"analytics.ingest\"}");
+  EXPECT_CONTAINS(out, "\"items\":[]");
+  daira_free(out);
+  EXPECT_ERROR(daira_bus_repeatable_add, p, "{\"queue\":\"trending.refresh\",\"key\":\"k\",\"cron\":\"0 24 * * *\"}",
+               DAIRA_INVALID_ARGUMENT, "cron.hour");
+  EXPECT_ERROR(daira_bus_repeatable_add, p, "{\"queue\":\"trending.refresh\",\"key\":\"k\"}",
+               DAIRA_INVALID_ARGUMENT, "every");
+  EXPECT_ERROR(daira_bus_repeatable_remove, p, "{\"queue\":\"trending.refresh\"}", DAIRA_INVALID_ARGUMENT, "key");
+  daira_free(RUN(daira_bus_repeatable_remove, p, "{\"queue\":\"trending.refresh\",\"key\":\"nightly\"}"));
+}
+
 int main(int argc, char** argv) {
   daira_platform_t* p = NULL;
   daira_error_t* err = NULL;
@@ -218,6 +286,8 @@ int main(int argc, char** argv) {
   test_enqueue_many_and_dedup(p);
   test_transaction(p);
   test_errors(p);
+  test_repeatables(p);
+  test_cancel(p);
   CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   daira_error_free(&err);
   printf("c_abi_bus_test: %d checks, %d failed\n", checks, failures);

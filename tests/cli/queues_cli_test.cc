@@ -74,6 +74,11 @@ TEST_F(QueuesCliTest, CountsStuckDeadLettersAndReplay) {
     ASSERT_OK_AND_ASSIGN(auto held,
                          q->Next(ctx, "webhooks.deliver", "cli-test-worker", std::chrono::milliseconds(0)));
     ASSERT_TRUE(held.has_value());  // stays active: listed by --stuck
+    bus::RepeatableRequest nightly;
+    nightly.queue = "trending.refresh";
+    nightly.key = "nightly";
+    nightly.cron = "30 2 * * *";
+    ASSERT_OK(q->AddRepeatable(ctx, nightly).status());
   }
   Ran counts = Run("queues");
   ASSERT_EQ(counts.code, 0) << counts.err;
@@ -84,6 +89,9 @@ TEST_F(QueuesCliTest, CountsStuckDeadLettersAndReplay) {
   EXPECT_THAT(
       json.out,
       HasSubstr(R"("queue":"webhooks.deliver","waiting":1,"delayed":0,"active":1,"completed":0,"dead":1)"));
+  EXPECT_THAT(counts.out, HasSubstr("1 repeatable job(s)"));
+  EXPECT_THAT(counts.out, ::testing::ContainsRegex("trending.refresh  nightly  cron 30 2 \\* \\* \\*  next [0-9-]+T02:30:00Z  last -"));
+  EXPECT_THAT(json.out, HasSubstr(R"("repeatables":[{"queue":"trending.refresh","key":"nightly","name":"","schedule":"cron 30 2 * * *")"));
   Ran stuck = Run("queues --stuck");
   EXPECT_EQ(stuck.code, 0);
   EXPECT_THAT(stuck.out, HasSubstr("owner cli-test-worker"));

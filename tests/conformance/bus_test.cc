@@ -384,13 +384,126 @@ TEST_P(BusTest, CancelTakesOutAWaitingJobOnly) {
   ASSERT_OK(q().Cancel(ctx_, b));
   bus::Job running = MustNext();
   EXPECT_EQ(running.id, a);
-  EXPECT_THAT(q().Cancel(ctx_, a), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("ACTIVE")));
+  ASSERT_OK(q().Complete(ctx_, running));
+  EXPECT_THAT(q().Cancel(ctx_, a), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("COMPLETED")));
   EXPECT_THAT(q().Cancel(ctx_, 987654321), StatusIs(absl::StatusCode::kNotFound));
   clock_.Advance(seconds(60 * 60));
   ASSERT_OK_AND_ASSIGN(bus::Job cancelled, q().Get(ctx_, b));
   EXPECT_EQ(cancelled.state, bus::JobState::kCancelled);
   ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
   EXPECT_EQ(c.cancelled, 1);
+}
+
+TEST_P(BusTest, CancelOfARunningJobIsACooperativeSignalAndEndsItCancelled) {
+  const int64_t id = Enq(Req());
+  bus::Job job = MustNext();
+  ASSERT_OK_AND_ASSIGN(bool requested, q().CancelRequested(ctx_, job));
+  EXPECT_FALSE(requested);
+  ASSERT_OK(q().Cancel(ctx_, id));  // running: a signal, not an interruption
+  ASSERT_OK_AND_ASSIGN(requested, q().CancelRequested(ctx_, job));
+  EXPECT_TRUE(requested);
+  // The heartbeat carries it too (the lease is still extended so the handler can wind down).
+  EXPECT_THAT(q().ExtendLease(ctx_, job, seconds(120)).status(),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancel requested")));
+  ASSERT_OK_AND_ASSIGN(bus::Job seen, q().Get(ctx_, id));
+  EXPECT_EQ(seen.state, bus::JobState::kActive);
+  EXPECT_TRUE(seen.cancel_requested);
+  EXPECT_EQ(seen.lease_expires_at, clock_.Now() + seconds(120));
+  ASSERT_OK(q().Cancel(ctx_, id));  // asking twice is harmless
+  // The handler stops and fails the attempt: CANCELLED, not retried (its message kept).
+  ASSERT_OK(q().Fail(ctx_, job, "stopped on request"));
+  ASSERT_OK_AND_ASSIGN(bus::Job cancelled, q().Get(ctx_, id));
+  EXPECT_EQ(cancelled.state, bus::JobState::kCancelled);
+  EXPECT_EQ(cancelled.finished_at, clock_.Now());
+  ASSERT_EQ(cancelled.errors.size(), 1u);
+  EXPECT_EQ(cancelled.errors[0].message, "stopped on request");
+  clock_.Advance(std::chrono::hours(2));  // past every backoff: nothing comes back
+  ExpectNone();
+  EXPECT_THAT(q().Cancel(ctx_, id), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("CANCELLED")));
+  EXPECT_THAT(q().CancelRequested(ctx_, job).status(), StatusIs(absl::StatusCode::kFailedPrecondition));
+
+  // Released after the signal: CANCELLED too.
+  const int64_t released = Enq(Req());
+  bus::Job r = MustNext();
+  ASSERT_OK(q().Cancel(ctx_, released));
+  ASSERT_OK(q().Release(ctx_, r));
+  ASSERT_OK_AND_ASSIGN(bus::Job rj, q().Get(ctx_, released));
+  EXPECT_EQ(rj.state, bus::JobState::kCancelled);
+  // A worker that died after the signal (its lease expires): CANCELLED, not run again.
+  const int64_t stalled = Enq(Req());
+  MustNext();
+  ASSERT_OK(q().Cancel(ctx_, stalled));
+  clock_.Advance(seconds(61));
+  ASSERT_OK_AND_ASSIGN(int64_t recovered, q().RecoverStalled(ctx_, kQ));
+  EXPECT_EQ(recovered, 1);
+  ASSERT_OK_AND_ASSIGN(bus::Job sj, q().Get(ctx_, stalled));
+  EXPECT_EQ(sj.state, bus::JobState::kCancelled);
+  ExpectNone();
+  // A handler that finished the work anyway completes it.
+  const int64_t finished = Enq(Req());
+  bus::Job f = MustNext();
+  ASSERT_OK(q().Cancel(ctx_, finished));
+  ASSERT_OK(q().Complete(ctx_, f, R"({"done":true})"));
+  ASSERT_OK_AND_ASSIGN(bus::Job fj, q().Get(ctx_, finished));
+  EXPECT_EQ(fj.state, bus::JobState::kCompleted);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.cancelled, 3);
+  EXPECT_EQ(c.completed, 1);
+  EXPECT_EQ(c.waiting + c.delayed + c.active, 0);
+}
+
+TEST_P(BusTest, ARateLimitCapsJobsStartedPerWindowAcrossWorkersAndInstances) {
+  // feed.fanout: at most 3 starts per 10 s window (t0 = 1700000000 s is a window boundary), counted
+  // across two Queue objects on one store (memory: one process, the same object twice).
+  const std::string params = "?feed.fanout.rate_limit=3&feed.fanout.rate_window_ms=10000";
+  ASSERT_OK_AND_ASSIGN(auto limited, Open(&clock_, params));
+  std::unique_ptr<bus::Queue> other;
+  if (q().traits().cross_process) {
+    ASSERT_OK_AND_ASSIGN(other, Open(&clock_, params));
+  }
+  bus::Queue* instances[2] = {limited.get(), other ? other.get() : limited.get()};
+  std::vector<bus::EnqueueRequest> batch(10, Req());
+  ASSERT_OK(limited->EnqueueMany(ctx_, batch).status());
+  auto claim = [&](int i) -> bool {
+    auto job = instances[i % 2]->Next(ctx_, kQ, "w" + std::to_string(i % 2), milliseconds(0));
+    EXPECT_OK(job.status());
+    if (!job.ok() || !job->has_value()) return false;
+    EXPECT_OK(instances[i % 2]->Complete(ctx_, **job));  // finishing does not give the start back
+    return true;
+  };
+  int started = 0;
+  for (int i = 0; i < 6; ++i) started += claim(i) ? 1 : 0;
+  EXPECT_EQ(started, 3);
+  clock_.Advance(seconds(9));  // still the same window
+  EXPECT_FALSE(claim(0));
+  EXPECT_FALSE(claim(1));
+  clock_.Advance(seconds(1));  // the next window
+  started = 0;
+  for (int i = 0; i < 6; ++i) started += claim(i) ? 1 : 0;
+  EXPECT_EQ(started, 3);
+  // Concurrent claimers never exceed the budget either.
+  clock_.Advance(seconds(10));
+  std::atomic<int> concurrent{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      for (int k = 0; k < 3; ++k) {
+        auto job = instances[t % 2]->Next(ctx, kQ, "t" + std::to_string(t), milliseconds(0));
+        if (!job.ok()) {
+          ADD_FAILURE() << job.status();
+          return;
+        }
+        if (job->has_value()) concurrent.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(concurrent.load(), 3);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, limited->Counts(ctx_, kQ));
+  EXPECT_EQ(c.completed, 6);
+  EXPECT_EQ(c.active, 3);
+  EXPECT_EQ(c.waiting, 1);
 }
 
 TEST_P(BusTest, BulkEnqueueKeepsOrderAndIds) {
@@ -862,6 +975,224 @@ TEST_F(BusRedisRestartTest, AServerThatMayEvictKeysIsRefusedUnlessAllowed) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("allow_eviction")));
 }
 
+// ---- Repeatable jobs (docs/bus.md "Repeatable jobs") ----
+
+Clock::TimePoint Utc(int y, unsigned mo, unsigned d, int h = 0, int mi = 0) {
+  const std::chrono::sys_days day{std::chrono::year(y) / std::chrono::month(mo) / std::chrono::day(d)};
+  return Clock::TimePoint(day) + std::chrono::hours(h) + std::chrono::minutes(mi);
+}
+
+bus::RepeatableRequest Every(std::string key, std::chrono::milliseconds every) {
+  bus::RepeatableRequest r;
+  r.queue = kQ;
+  r.key = std::move(key);
+  r.name = "tick";
+  r.payload = R"({"repeat":true})";
+  r.every = every;
+  return r;
+}
+
+bus::RepeatableRequest Cron(std::string key, std::string expr) {
+  bus::RepeatableRequest r;
+  r.queue = kQ;
+  r.key = std::move(key);
+  r.name = "cron";
+  r.cron = std::move(expr);
+  return r;
+}
+
+TEST_P(BusTest, RepeatableEveryNEnqueuesEachOccurrenceOnce) {
+  const Clock::TimePoint t0 = clock_.Now();  // 1700000000 s: a multiple of 10 s
+  ASSERT_OK_AND_ASSIGN(bus::Repeatable added, q().AddRepeatable(ctx_, Every("tick", seconds(10))));
+  EXPECT_EQ(added.next_run_at, t0 + seconds(10));
+  EXPECT_EQ(added.last_run_at, Clock::TimePoint{});
+  ExpectNone();  // not due yet
+  clock_.Advance(seconds(10));
+  // Next runs the scheduler itself: the occurrence is enqueued and claimed in one call.
+  bus::Job first = MustNext();
+  EXPECT_EQ(first.name, "tick");
+  EXPECT_THAT(first.payload, HasSubstr("repeat"));
+  EXPECT_EQ(first.idempotency_key, bus::RepeatJobKey("tick", t0 + seconds(10)));
+  ASSERT_OK(q().Complete(ctx_, first));
+  // The same occurrence is never enqueued twice, however often the scheduler ticks.
+  ASSERT_OK_AND_ASSIGN(int64_t again, q().RunRepeatables(ctx_, kQ));
+  EXPECT_EQ(again, 0);
+  ExpectNone();
+  clock_.Advance(seconds(10));
+  ASSERT_OK_AND_ASSIGN(int64_t second, q().RunRepeatables(ctx_, kQ));
+  EXPECT_EQ(second, 1);
+  EXPECT_EQ(MustNext().idempotency_key, bus::RepeatJobKey("tick", t0 + seconds(20)));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Repeatable> listed, q().ListRepeatables(ctx_, kQ));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].key, "tick");
+  EXPECT_EQ(listed[0].every, seconds(10));
+  EXPECT_EQ(listed[0].next_run_at, t0 + seconds(30));
+  EXPECT_EQ(listed[0].last_run_at, t0 + seconds(20));
+  // Re-adding the same definition (every start-up does) keeps the pending occurrence; a new schedule
+  // replaces it.
+  clock_.Advance(seconds(15));  // t0 + 35: the t0 + 30 occurrence is pending
+  ASSERT_OK_AND_ASSIGN(bus::Repeatable same, q().AddRepeatable(ctx_, Every("tick", seconds(10))));
+  EXPECT_EQ(same.next_run_at, t0 + seconds(30));
+  ASSERT_OK_AND_ASSIGN(int64_t pending, q().RunRepeatables(ctx_, kQ));
+  EXPECT_EQ(pending, 1);
+  ASSERT_OK_AND_ASSIGN(bus::Repeatable changed, q().AddRepeatable(ctx_, Every("tick", seconds(60))));
+  EXPECT_EQ(changed.every, seconds(60));
+  EXPECT_EQ(changed.next_run_at, t0 + seconds(40));  // aligned to multiples of 60 s (t0 is hh:13:20)
+  ASSERT_OK_AND_ASSIGN(listed, q().ListRepeatables(ctx_));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].queue, kQ);
+}
+
+TEST_P(BusTest, RepeatableCronCrossesADayAndAMonthBoundary) {
+  clock_.Set(Utc(2026, 1, 31, 23, 50));
+  ASSERT_OK_AND_ASSIGN(bus::Repeatable monthly, q().AddRepeatable(ctx_, Cron("monthly", "0 0 1 * *")));
+  EXPECT_EQ(monthly.cron, "0 0 1 * *");
+  EXPECT_EQ(monthly.every, milliseconds(0));
+  EXPECT_EQ(monthly.next_run_at, Utc(2026, 2, 1));
+  ASSERT_OK_AND_ASSIGN(bus::Repeatable late, q().AddRepeatable(ctx_, Cron("late", "55 23 * * *")));
+  EXPECT_EQ(late.next_run_at, Utc(2026, 1, 31, 23, 55));
+  clock_.Advance(std::chrono::minutes(5));  // 23:55
+  bus::Job j1 = MustNext();
+  EXPECT_EQ(j1.idempotency_key, bus::RepeatJobKey("late", Utc(2026, 1, 31, 23, 55)));
+  ASSERT_OK(q().Complete(ctx_, j1));  // (a job left running would come back once its 60 s lease lapsed)
+  ExpectNone();
+  clock_.Advance(std::chrono::minutes(4));  // 23:59
+  ExpectNone();
+  clock_.Advance(std::chrono::minutes(1));  // 00:00 on Feb 1: across the day and the month
+  bus::Job j2 = MustNext();
+  EXPECT_EQ(j2.idempotency_key, bus::RepeatJobKey("monthly", Utc(2026, 2, 1)));
+  ExpectNone();
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Repeatable> listed, q().ListRepeatables(ctx_, kQ));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].key, "late");
+  EXPECT_EQ(listed[0].next_run_at, Utc(2026, 2, 1, 23, 55));
+  EXPECT_EQ(listed[1].key, "monthly");
+  EXPECT_EQ(listed[1].next_run_at, Utc(2026, 3, 1));
+  EXPECT_EQ(listed[1].last_run_at, Utc(2026, 2, 1));
+}
+
+TEST_P(BusTest, TwoSchedulersEnqueueOneJobPerOccurrence) {
+  // Two Queue objects on one store (memory: one process, so the same object twice), four threads
+  // ticking at every occurrence.
+  std::unique_ptr<bus::Queue> other;
+  if (q().traits().cross_process) {
+    ASSERT_OK_AND_ASSIGN(other, Open(&clock_));
+  }
+  bus::Queue* schedulers[2] = {&q(), other ? other.get() : &q()};
+  ASSERT_OK(schedulers[0]->AddRepeatable(ctx_, Every("tick", seconds(10))).status());
+  ASSERT_OK(schedulers[1]->AddRepeatable(ctx_, Cron("minutely", "* * * * *")).status());
+  constexpr int kOccurrences = 6;
+  for (int i = 0; i < kOccurrences; ++i) {
+    clock_.Advance(seconds(10));
+    std::atomic<int64_t> fired{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        RequestContext ctx;
+        auto n = schedulers[t % 2]->RunRepeatables(ctx, kQ);
+        if (n.ok()) {
+          fired.fetch_add(*n);
+        } else {
+          errors.fetch_add(1);
+          ADD_FAILURE() << n.status();
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(errors.load(), 0);
+    // Every 10 s fires each round; the minutely cron once every six rounds (at the full minute).
+    const bool full_minute = (i + 1) % 6 == 4;  // 1700000000 s is hh:13:20: the minute turns at +40 s
+    EXPECT_EQ(fired.load(), full_minute ? 2 : 1) << "round " << i;
+  }
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, kOccurrences + 1);
+  std::set<std::string> keys;
+  for (int i = 0; i < kOccurrences + 1; ++i) keys.insert(MustNext().idempotency_key);
+  EXPECT_EQ(keys.size(), static_cast<size_t>(kOccurrences + 1));  // one job per occurrence
+}
+
+TEST_P(BusTest, ARemovedRepeatableStopsEnqueueing) {
+  ASSERT_OK(q().AddRepeatable(ctx_, Every("tick", seconds(10))).status());
+  clock_.Advance(seconds(10));
+  ASSERT_OK_AND_ASSIGN(int64_t n, q().RunRepeatables(ctx_, kQ));
+  EXPECT_EQ(n, 1);
+  ASSERT_OK(q().RemoveRepeatable(ctx_, kQ, "tick"));
+  EXPECT_THAT(q().RemoveRepeatable(ctx_, kQ, "tick"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("tick")));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Repeatable> listed, q().ListRepeatables(ctx_, kQ));
+  EXPECT_TRUE(listed.empty());
+  clock_.Advance(seconds(60));
+  ASSERT_OK_AND_ASSIGN(n, q().RunRepeatables(ctx_, kQ));
+  EXPECT_EQ(n, 0);
+  MustNext();  // the job enqueued before the removal stays
+  ExpectNone();
+}
+
+TEST_P(BusTest, AfterDowntimeOnlyTheLatestMissedOccurrenceIsEnqueued) {
+  const Clock::TimePoint t0 = clock_.Now();
+  ASSERT_OK(q().AddRepeatable(ctx_, Every("tick", seconds(10))).status());
+  ASSERT_OK(q().AddRepeatable(ctx_, Cron("five", "*/5 * * * *")).status());
+  clock_.Advance(std::chrono::hours(3) + seconds(95));  // no scheduler ran for three hours
+  ASSERT_OK_AND_ASSIGN(int64_t n, q().RunRepeatables(ctx_, kQ));
+  EXPECT_EQ(n, 2);  // one per definition, not one per missed occurrence
+  std::set<std::string> keys = {MustNext().idempotency_key, MustNext().idempotency_key};
+  ExpectNone();
+  // t0 = 22:13:20 UTC; now = 01:14:55 → the latest "every 10 s" is 01:14:50, the latest "*/5" 01:10.
+  const Clock::TimePoint now = clock_.Now();
+  EXPECT_EQ(now, Utc(2023, 11, 15, 1, 14) + seconds(55));
+  EXPECT_THAT(keys, ::testing::UnorderedElementsAre(bus::RepeatJobKey("tick", now - seconds(5)),
+                                                    bus::RepeatJobKey("five", Utc(2023, 11, 15, 1, 10))));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Repeatable> listed, q().ListRepeatables(ctx_, kQ));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].key, "five");
+  EXPECT_EQ(listed[0].next_run_at, Utc(2023, 11, 15, 1, 15));
+  EXPECT_EQ(listed[1].next_run_at, now + seconds(5));
+  (void)t0;
+}
+
+TEST_P(BusTest, RepeatableBadInputIsInvalidArgumentNamingTheFieldAndStoresNothing) {
+  const std::vector<std::pair<std::string, std::string>> bad_cron = {
+      {"* * * *", "cron"},
+      {"* * * * * *", "cron"},
+      {"60 * * * *", "cron.minute"},
+      {"x * * * *", "cron.minute"},
+      {"*/0 * * * *", "cron.minute"},
+      {"0 24 * * *", "cron.hour"},
+      {"0 5-3 * * *", "cron.hour"},
+      {"0 0 0 * *", "cron.day_of_month"},
+      {"0 0 32 * *", "cron.day_of_month"},
+      {"0 0 * 13 *", "cron.month"},
+      {"0 0 * 1,,2 *", "cron.month"},
+      {"0 0 * * 8", "cron.day_of_week"},
+      {"0 0 * * MON", "cron.day_of_week"},
+      {"0 0 31 2 *", "cron"},  // never matches
+  };
+  for (const auto& [expr, field] : bad_cron) {
+    absl::Status s = q().AddRepeatable(ctx_, Cron("k", expr)).status();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << expr;
+    EXPECT_EQ(StatusField(s), field) << expr << ": " << s;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(expr)) << s;
+  }
+  bus::RepeatableRequest both = Every("k", seconds(10));
+  both.cron = "* * * * *";
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, both).status()), "cron");
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, Every("k", milliseconds(0))).status()), "every");
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, Every("k", milliseconds(500))).status()), "every");
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, Every("", seconds(10))).status()), "key");
+  bus::RepeatableRequest unknown = Every("k", seconds(10));
+  unknown.queue = "no.such.queue";
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, unknown).status()), "queue");
+  bus::RepeatableRequest payload = Every("k", seconds(10));
+  payload.payload = "{nope";
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, payload).status()), "payload");
+  bus::RepeatableRequest attempts = Every("k", seconds(10));
+  attempts.max_attempts = 1001;
+  EXPECT_EQ(StatusField(q().AddRepeatable(ctx_, attempts).status()), "max_attempts");
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Repeatable> listed, q().ListRepeatables(ctx_));
+  EXPECT_TRUE(listed.empty());
+  EXPECT_THAT(q().RemoveRepeatable(ctx_, "no.such.queue", "k"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
 std::vector<std::string> BackendsWhere(bool (*keep)(const std::string&)) {
   std::vector<std::string> out;
@@ -884,6 +1215,42 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BusWakeTest);  // no Postgres outs
 
 namespace daira {
 namespace {
+
+Clock::TimePoint At(int y, unsigned mo, unsigned d, int h = 0, int mi = 0) {
+  const std::chrono::sys_days day{std::chrono::year(y) / std::chrono::month(mo) / std::chrono::day(d)};
+  return Clock::TimePoint(day) + std::chrono::hours(h) + std::chrono::minutes(mi);
+}
+
+TEST(BusCronTest, NextFindsTheFirstMatchingMinuteStrictlyAfter) {
+  auto next = [](std::string_view expr, Clock::TimePoint after) {
+    auto c = bus::CronSchedule::Parse(expr);
+    EXPECT_OK(c.status()) << expr;
+    return c.ok() ? c->Next(after) : Clock::TimePoint{};
+  };
+  // Strictly after, seconds dropped.
+  EXPECT_EQ(next("* * * * *", At(2026, 3, 4, 10, 0)), At(2026, 3, 4, 10, 1));
+  EXPECT_EQ(next("* * * * *", At(2026, 3, 4, 10, 0) + std::chrono::seconds(59)), At(2026, 3, 4, 10, 1));
+  // Steps, ranges and lists; year end.
+  EXPECT_EQ(next("*/15 9-17 * * *", At(2026, 3, 4, 17, 45)), At(2026, 3, 5, 9, 0));
+  EXPECT_EQ(next("5,35 */6 * * *", At(2026, 12, 31, 18, 35)), At(2027, 1, 1, 0, 5));
+  EXPECT_EQ(next("10-20/5 3 * * *", At(2026, 3, 4, 3, 16)), At(2026, 3, 4, 3, 20));
+  EXPECT_EQ(next("30/10 0 * * *", At(2026, 3, 4, 0, 51)), At(2026, 3, 5, 0, 30));
+  // Leap day: the next February 29th.
+  EXPECT_EQ(next("0 0 29 2 *", At(2025, 3, 1)), At(2028, 2, 29));
+  // Day of week (0 and 7 are Sunday): 2026-03-04 is a Wednesday.
+  EXPECT_EQ(next("0 12 * * 0", At(2026, 3, 4)), At(2026, 3, 8, 12, 0));
+  EXPECT_EQ(next("0 12 * * 7", At(2026, 3, 4)), At(2026, 3, 8, 12, 0));
+  EXPECT_EQ(next("0 9 * * 1-5", At(2026, 3, 6, 9, 0)), At(2026, 3, 9, 9, 0));  // Friday → Monday
+  // Both day fields restricted: either matches (the 13th, or a Friday).
+  EXPECT_EQ(next("0 0 13 * 5", At(2026, 3, 4)), At(2026, 3, 6));
+  EXPECT_EQ(next("0 0 13 * 5", At(2026, 3, 10)), At(2026, 3, 13));
+  // Month restriction across a year.
+  EXPECT_EQ(next("0 0 1 1,7 *", At(2026, 7, 1)), At(2027, 1, 1));
+  // Never: "February 31st".
+  ASSERT_OK_AND_ASSIGN(bus::CronSchedule never, bus::CronSchedule::Parse("0 0 31 2 *"));
+  EXPECT_EQ(never.Next(At(2026, 1, 1)), Clock::TimePoint::max());
+  EXPECT_EQ(never.expression(), "0 0 31 2 *");
+}
 
 TEST(BusSettingsTest, TheEighteenQueuesAreDistinctAndValid) {
   const std::vector<bus::QueueSettings> queues = bus::DefaultQueues();
@@ -911,6 +1278,8 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.timeout_ms", "1000"));
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.round_robin_groups", "true"));
   ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.group_concurrency", "2"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.rate_limit", "100"));
+  ASSERT_OK(bus::ApplyQueueOverride(queues, "video.transcode.rate_window_ms", "60000"));
   const bus::QueueSettings* q = bus::FindQueue(queues, "video.transcode");
   EXPECT_EQ(q->concurrency, 6);
   EXPECT_EQ(q->backoff, bus::Backoff::kFixed);
@@ -918,6 +1287,8 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
   EXPECT_EQ(q->timeout, std::chrono::milliseconds(1000));
   EXPECT_TRUE(q->round_robin_groups);
   EXPECT_EQ(q->group_concurrency, 2);
+  EXPECT_EQ(q->rate_limit, 100);
+  EXPECT_EQ(q->rate_window, std::chrono::milliseconds(60000));
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, std::string>>{{"no.such.queue.concurrency", "1"},
                                                         {"video.transcode.colour", "1"},
@@ -928,7 +1299,9 @@ TEST(BusSettingsTest, OverridesByNameAndTheirErrors) {
                                                         {"video.transcode.timeout_ms", "0"},
                                                         {"video.transcode.backoff_max_ms", "1"},
                                                         {"video.transcode.round_robin_groups", "maybe"},
-                                                        {"video.transcode.group_concurrency", "-1"}}) {
+                                                        {"video.transcode.group_concurrency", "-1"},
+                                                        {"video.transcode.rate_limit", "-1"},
+                                                        {"video.transcode.rate_window_ms", "0"}}) {
     absl::Status s = bus::ApplyQueueOverride(queues, key, value);
     EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument)) << key << "=" << value;
     EXPECT_THAT(std::string(s.message()), HasSubstr(key.substr(0, key.rfind('.')))) << s;

@@ -638,7 +638,8 @@ DAIRA_C_RECORD_READS(user_profiles);
  * Job {id, queue, name, payload, priority, state (WAITING|ACTIVE|COMPLETED|DEAD|CANCELLED), run_at,
  * attempt, max_attempts, idempotency_key, group_key, correlation_id, lease_owner, lease_expires_at,
  * lease_token (a string of digits), progress, result (compact JSON), errors: [{attempt, at, worker, message}],
- * created_at, updated_at, finished_at}; payload/progress/result are JSON values (null when unset). */
+ * created_at, updated_at, finished_at, cancel_requested}; payload/progress/result are JSON values (null
+ * when unset). */
 /* {queue*, name, payload (object, default {}), priority (higher first), delay_ms, max_attempts (0 = the
  * queue's), idempotency_key (an equal key within the queue's window returns the earlier job),
  * group_key (round-robin between groups when the queue is grouped), correlation_id} → {id,
@@ -675,6 +676,25 @@ DAIRA_C_CALL(daira_bus_dead_letters);
 /* {queue*, ids ([id,…]; absent or empty: every dead job of the queue)} → {replayed: n}: dead jobs
  * waiting again with a fresh attempt count. */
 DAIRA_C_CALL(daira_bus_replay);
+/* {id*} → {}: a waiting job is CANCELLED at once; on a running one it sets cancel_requested, a signal its
+ * worker reads with daira_bus_cancel_requested — the worker then stops and calls daira_bus_fail, and the
+ * job ends CANCELLED (not retried). FAILED_PRECONDITION when the job is finished; NOT_FOUND. */
+DAIRA_C_CALL(daira_bus_cancel);
+/* {id*, lease_token*} → {cancel_requested: bool}: whether daira_bus_cancel was called on this running
+ * job. FAILED_PRECONDITION when the lease was lost. */
+DAIRA_C_CALL(daira_bus_cancel_requested);
+/* Repeatable jobs (docs/bus.md "Repeatable jobs"): a definition enqueued on a schedule, each occurrence
+ * exactly once across processes (any daira_bus_next on the queue runs the scheduler). Repeatable {queue,
+ * key, name, payload, every_ms (0 for cron), cron ("" for every_ms), priority, max_attempts, next_run_at,
+ * last_run_at (null: none yet), created_at, updated_at}. */
+/* {queue*, key* (1..200 bytes; an existing key is replaced), name, payload (object), every_ms (>= 1000)
+ * | cron ("min hour day-of-month month day-of-week", UTC; exactly one of the two), priority, max_attempts}
+ * → Repeatable. A bad cron field is INVALID_ARGUMENT naming "cron.minute", "cron.hour", … */
+DAIRA_C_CALL(daira_bus_repeatable_add);
+/* {queue (absent: every queue)} → {items: [Repeatable,…]} by queue, then key. */
+DAIRA_C_CALL(daira_bus_repeatable_list);
+/* {queue*, key*} → {}: no further occurrences. NOT_FOUND naming the key. */
+DAIRA_C_CALL(daira_bus_repeatable_remove);
 
 /* ---- real-time (docs/realtime.md) ---------------------------------------------------------------- *
  * Channels with per-channel sequence numbers, subscriptions the host PULLS from (no callbacks: no

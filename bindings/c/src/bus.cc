@@ -90,6 +90,7 @@ void WriteJob(JsonWriter& w, const bus::Job& job) {
   OptTime(w, "created_at", job.created_at);
   OptTime(w, "updated_at", job.updated_at);
   OptTime(w, "finished_at", job.finished_at);
+  w.Key("cancel_requested").Bool(job.cancel_requested);
   w.EndObject();
 }
 
@@ -279,5 +280,80 @@ DAIRA_CABI_CALL(daira_bus_replay, "bus.replay") {
   DAIRA_ASSIGN_OR_RETURN(int64_t replayed, p.bus().Replay(ctx, queue, ids));
   JsonWriter w;
   w.BeginObject().Key("replayed").Int(replayed).EndObject();
+  return w.Take();
+}
+
+namespace {
+
+void WriteRepeatable(JsonWriter& w, const bus::Repeatable& d) {
+  w.BeginObject().Key("queue").String(d.queue).Key("key").String(d.key).Key("name").String(d.name);
+  RawOrNull(w, "payload", d.payload);
+  w.Key("every_ms").Int(d.every.count()).Key("cron").String(d.cron);
+  w.Key("priority").Int(d.priority).Key("max_attempts").Int(d.max_attempts);
+  OptTime(w, "next_run_at", d.next_run_at);
+  OptTime(w, "last_run_at", d.last_run_at);
+  OptTime(w, "created_at", d.created_at);
+  OptTime(w, "updated_at", d.updated_at);
+  w.EndObject();
+}
+
+}  // namespace
+
+DAIRA_CABI_CALL(daira_bus_repeatable_add, "bus.repeatable_add") {
+  bus::RepeatableRequest req;
+  req.queue = RequiredQueue(r);
+  req.key = r.String("key");
+  req.name = r.String("name");
+  req.payload = r.OptObjectText("payload").value_or("{}");
+  req.every = std::chrono::milliseconds(r.Int("every_ms", 0));
+  req.cron = r.String("cron");
+  const int64_t priority = r.Int("priority", 0);
+  req.priority = static_cast<int>(std::clamp<int64_t>(priority, -(int64_t{1} << 30), int64_t{1} << 30));
+  if (priority != req.priority)
+    r.Fail("priority", absl::StrCat("must be within +-2^30 (got ", priority, ")"));
+  req.max_attempts = static_cast<int>(std::clamp<int64_t>(r.Int("max_attempts", 0), -1, 1 << 20));
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::Repeatable stored, p.bus().AddRepeatable(ctx, req));
+  JsonWriter w;
+  WriteRepeatable(w, stored);
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_repeatable_list, "bus.repeatable_list") {
+  const std::string queue = r.String("queue");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Repeatable> defs, p.bus().ListRepeatables(ctx, queue));
+  JsonWriter w;
+  w.BeginObject().Key("items").BeginArray();
+  for (const bus::Repeatable& d : defs) WriteRepeatable(w, d);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_repeatable_remove, "bus.repeatable_remove") {
+  const std::string queue = RequiredQueue(r);
+  const std::string key = r.String("key");
+  if (key.empty()) r.Fail("key", "is required");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.bus().RemoveRepeatable(ctx, queue, key));
+  return daira::cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_bus_cancel, "bus.cancel") {
+  const int64_t id = r.Id("id");
+  if (id <= 0) r.Fail("id", "is required");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_RETURN_IF_ERROR(p.bus().Cancel(ctx, id));
+  return daira::cabi::EmptyJson();
+}
+
+DAIRA_CABI_CALL(daira_bus_cancel_requested, "bus.cancel_requested") {
+  int64_t id = 0, token = 0;
+  ReadLease(r, id, token);
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(bus::Job job, LeasedJob(p, ctx, id, token));
+  DAIRA_ASSIGN_OR_RETURN(bool requested, p.bus().CancelRequested(ctx, job));
+  JsonWriter w;
+  w.BeginObject().Key("cancel_requested").Bool(requested).EndObject();
   return w.Take();
 }

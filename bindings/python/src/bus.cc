@@ -9,7 +9,8 @@
 // Thin: payloads, results and progress cross as JSON text (json.dumps / json.loads on the Python side
 // of the call); every daira call runs with the GIL released (Core::Call / CallIn). A blocking wait for a
 // job is cut into short slices so Platform.close() never waits long for it and Ctrl-C is seen between
-// slices. Nothing of daira's calls back into Python.
+// slices. Nothing of daira's calls back into Python. Repeatable jobs: add_repeatable / repeatables /
+// remove_repeatable.
 #include <pybind11/stl.h>
 
 #include <chrono>
@@ -46,6 +47,23 @@ std::chrono::milliseconds Seconds(const char* op, const char* field, double s) {
     Throw(InvalidField(op, field, "must be a finite number of seconds >= 0 (got " + std::to_string(s) + ")"));
   }
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(s * 1000.0)));
+}
+
+// A repeatable definition as a dict (every in seconds or None; cron or None).
+py::dict RepeatableDict(const bus::Repeatable& d) {
+  py::dict out;
+  out["queue"] = d.queue;
+  out["key"] = d.key;
+  out["name"] = d.name;
+  out["payload"] = FromJson(d.payload);
+  out["every"] = d.cron.empty() ? py::object(py::float_(static_cast<double>(d.every.count()) / 1000.0))
+                                : py::object(py::none());
+  out["cron"] = d.cron.empty() ? py::object(py::none()) : py::object(py::str(d.cron));
+  out["priority"] = d.priority;
+  out["max_attempts"] = d.max_attempts;
+  out["next_run_at"] = ToDatetime(d.next_run_at);
+  out["last_run_at"] = d.last_run_at == Clock::TimePoint{} ? py::object(py::none()) : ToDatetime(d.last_run_at);
+  return out;
 }
 
 // A claimed (or listed) job; the claim's lease token fences complete/fail/progress.
@@ -198,6 +216,12 @@ void RegisterBus(py::module_& m) {
           },
           py::arg("value"), "Records progress (any JSON-serializable value, e.g. a percentage).")
       .def(
+          "cancel_requested",
+          [](PyJob& j) {
+            return j.core->Call([&](Platform& p) { return p.bus().CancelRequested(Ctx(), j.job); });
+          },
+          "True once bus.cancel() was called on this running job: stop, then fail() (it ends cancelled).")
+      .def(
           "release",
           [](PyJob& j) { j.core->Call([&](Platform& p) { return p.bus().Release(Ctx(), j.job); }); },
           "Gives the job back unrun, without spending an attempt.")
@@ -293,7 +317,9 @@ void RegisterBus(py::module_& m) {
       .def(
           "cancel",
           [](BusApi& a, int64_t id) { a.core->Call([&](Platform& p) { return p.bus().Cancel(Ctx(), id); }); },
-          py::arg("id"), "Takes a waiting job out before it runs.")
+          py::arg("id"),
+          "Cancels a job: a waiting one at once; a running one gets a signal (Job.cancel_requested()),\n"
+          "and ends 'cancelled' (not retried) when its worker then fails or releases it.")
       .def(
           "counts",
           [](BusApi& a, const std::string& queue) {
@@ -349,7 +375,46 @@ void RegisterBus(py::module_& m) {
             return a.core->Call([&](Platform& p) { return p.bus().Replay(Ctx(), q, ids); });
           },
           py::arg("queue"), py::arg("ids") = std::vector<int64_t>{},
-          "Makes dead jobs of `queue` (all, or `ids`) waiting again with a fresh attempt budget → how many.");
+          "Makes dead jobs of `queue` (all, or `ids`) waiting again with a fresh attempt budget → how many.")
+      .def(
+          "add_repeatable",
+          [](BusApi& a, const std::string& queue, const std::string& key, std::optional<double> every,
+             const std::string& cron, const std::string& name, const py::object& payload, int priority,
+             int max_attempts) {
+            bus::RepeatableRequest r;
+            r.queue = queue;
+            r.key = key;
+            r.name = name;
+            r.payload = payload.is_none() ? "{}" : ToJson(payload);
+            if (every.has_value()) r.every = Seconds("bus.add_repeatable", "every", *every);
+            r.cron = cron;
+            r.priority = priority;
+            r.max_attempts = max_attempts;
+            return RepeatableDict(a.core->Call([&](Platform& p) { return p.bus().AddRepeatable(Ctx(), r); }));
+          },
+          py::arg("queue"), py::arg("key"), py::kw_only(), py::arg("every") = py::none(), py::arg("cron") = "",
+          py::arg("name") = "", py::arg("payload") = py::none(), py::arg("priority") = 0,
+          py::arg("max_attempts") = 0,
+          "Stores (or replaces) the repeatable job `key` of `queue` → its definition as a dict. Exactly one\n"
+          "of every (seconds, >= 1) and cron ('min hour day-of-month month day-of-week', UTC). Each\n"
+          "occurrence is enqueued once across processes by any worker's next() on the queue.")
+      .def(
+          "repeatables",
+          [](BusApi& a, const std::string& queue) {
+            py::list out;
+            for (const bus::Repeatable& d :
+                 a.core->Call([&](Platform& p) { return p.bus().ListRepeatables(Ctx(), queue); })) {
+              out.append(RepeatableDict(d));
+            }
+            return out;
+          },
+          py::arg("queue") = "", "The repeatable job definitions of `queue` ('' = every queue).")
+      .def(
+          "remove_repeatable",
+          [](BusApi& a, const std::string& queue, const std::string& key) {
+            a.core->Call([&](Platform& p) { return p.bus().RemoveRepeatable(Ctx(), queue, key); });
+          },
+          py::arg("queue"), py::arg("key"), "Stops the repeatable job `key` of `queue` (NotFound if none).");
 }
 
 }  // namespace daira::python

@@ -122,3 +122,46 @@ def test_open_fails_on_a_bus_it_cannot_reach(tmp_path):
     # redis:// is a bus backend; nothing listens on port 1, so the open fails naming the concern.
     with pytest.raises(daira.Unavailable, match="bus"):
         daira.open(f"sqlite:{tmp_path / 'd.db'}", password_cost="test", bus="redis://127.0.0.1:1/0")
+
+
+def test_repeatables_add_list_replace_remove_and_errors(platform):
+    nightly = platform.bus.add_repeatable(
+        "trending.refresh", "nightly", cron="30 2 * * *", name="refresh", payload={"scope": "all"}
+    )
+    assert (nightly["key"], nightly["cron"], nightly["every"], nightly["payload"]) == (
+        "nightly", "30 2 * * *", None, {"scope": "all"})
+    assert nightly["last_run_at"] is None
+    assert (nightly["next_run_at"].hour, nightly["next_run_at"].minute) == (2, 30)
+    tick = platform.bus.add_repeatable("analytics.ingest", "tick", every=30)
+    assert (tick["every"], tick["cron"]) == (30.0, None)
+    assert [(r["queue"], r["key"]) for r in platform.bus.repeatables()] == [
+        ("analytics.ingest", "tick"), ("trending.refresh", "nightly")]
+    # Replacing the definition by its key.
+    platform.bus.add_repeatable("analytics.ingest", "tick", every=60, name="renamed")
+    [only] = platform.bus.repeatables("analytics.ingest")
+    assert (only["every"], only["name"]) == (60.0, "renamed")
+    platform.bus.remove_repeatable("analytics.ingest", "tick")
+    assert platform.bus.repeatables("analytics.ingest") == []
+    with pytest.raises(daira.NotFound):
+        platform.bus.remove_repeatable("analytics.ingest", "tick")
+    with pytest.raises(daira.InvalidArgument, match="cron.hour"):
+        platform.bus.add_repeatable("trending.refresh", "bad", cron="0 24 * * *")
+    with pytest.raises(daira.InvalidArgument, match="every"):
+        platform.bus.add_repeatable("trending.refresh", "bad")
+    with pytest.raises(daira.InvalidArgument, match="queue"):
+        platform.bus.add_repeatable("no.such.queue", "bad", every=10)
+    assert [r["key"] for r in platform.bus.repeatables()] == ["nightly"]
+
+
+def test_cancel_of_a_running_job_is_a_signal_and_ends_it_cancelled(platform):
+    job_id = platform.bus.enqueue("media.cleanup", "c")
+    job = platform.bus.next("media.cleanup", worker="w1")
+    assert job.id == job_id
+    assert job.cancel_requested() is False
+    platform.bus.cancel(job_id)
+    assert job.cancel_requested() is True
+    job.fail("stopped on request")
+    assert platform.bus.get(job_id).state == "cancelled"
+    assert platform.bus.next("media.cleanup", worker="w1") is None
+    with pytest.raises(daira.FailedPrecondition):
+        platform.bus.cancel(job_id)

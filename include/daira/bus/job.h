@@ -28,7 +28,7 @@ enum class JobState {
   kActive,     // claimed: a worker holds its lease until lease_expires_at
   kCompleted,  // Complete() accepted (kept for the queue's retain_completed)
   kDead,       // failed max_attempts times (or cancelled while its lease lapsed): the dead-letter state
-  kCancelled,  // Cancel() took it out before it ran
+  kCancelled,  // Cancel() took it out before it ran, or its worker stopped after a cancel request
 };
 // "WAITING", "ACTIVE", "COMPLETED", "DEAD", "CANCELLED" (the SQL status column's values).
 std::string_view JobStateName(JobState state);
@@ -84,6 +84,9 @@ struct Job {
   std::string progress;                    // JSON text set by Progress(), "" if never set
   std::string result;                      // JSON text given to Complete(), "" otherwise
   std::vector<JobError> errors;            // one entry per failed attempt, oldest first
+  // Cancel() was called while the job ran: a cooperative signal (Queue::CancelRequested, ExtendLease).
+  // The attempt then ends CANCELLED (not retried) on Fail, Release or an expired lease.
+  bool cancel_requested = false;
   Clock::TimePoint created_at{};
   Clock::TimePoint updated_at{};
   Clock::TimePoint finished_at{};          // completed / dead / cancelled time; epoch otherwise

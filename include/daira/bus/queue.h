@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "daira/bus/job.h"
 #include "daira/bus/queue_settings.h"
+#include "daira/bus/repeatable.h"
 #include "daira/core/clock.h"
 #include "daira/core/request_context.h"
 
@@ -111,8 +112,10 @@ class Queue {
   absl::Status Fail(const RequestContext& ctx, const Job& job, std::string_view message);
   // Stores progress (JSON text) on a claimed job. FailedPrecondition when the lease was lost.
   absl::Status Progress(const RequestContext& ctx, const Job& job, std::string_view progress_json);
-  // Extends the lease to now + `extension` (> 0); returns the new expiry. FailedPrecondition when the
-  // lease was already lost (it cannot be revived).
+  // Extends the lease to now + `extension` (> 0) — the worker's heartbeat; returns the new expiry.
+  // FailedPrecondition when the lease was already lost (it cannot be revived). Cancelled ("cancel
+  // requested") when Cancel was called on the running job: the lease was still extended, and the
+  // handler should stop and call Fail or Release (the job then ends CANCELLED).
   absl::StatusOr<Clock::TimePoint> ExtendLease(const RequestContext& ctx, const Job& job,
                                                std::chrono::milliseconds extension);
   // Gives a claimed job back unrun (graceful shutdown): waiting again at once, the attempt not counted.
@@ -122,9 +125,15 @@ class Queue {
   // ---- Administration ----
   // NotFound naming the id.
   absl::StatusOr<Job> Get(const RequestContext& ctx, int64_t id);
-  // Cancels a waiting (or delayed) job. NotFound; FailedPrecondition when it is not waiting (a running
-  // job is not interrupted here).
+  // Cancels a job. A waiting (or delayed) one is CANCELLED at once. A running one gets a cooperative
+  // signal: cancel_requested is set, which its worker sees through CancelRequested and ExtendLease
+  // (Cancelled); when the worker then calls Fail or Release, or its lease expires, the job ends
+  // CANCELLED instead of being retried (a Complete still completes it: the work was done). NotFound;
+  // FailedPrecondition when it is already finished (COMPLETED, DEAD, CANCELLED).
   absl::Status Cancel(const RequestContext& ctx, int64_t id);
+  // The cooperative cancel signal of a claimed job: true once Cancel was called on it. Fenced like
+  // Complete (FailedPrecondition "lease lost"); changes nothing.
+  absl::StatusOr<bool> CancelRequested(const RequestContext& ctx, const Job& job);
   // Paused: Next returns nothing for the queue (jobs still enqueue). Persistent on SQL backends and
   // seen by every process.
   absl::Status Pause(const RequestContext& ctx, std::string_view queue);
@@ -141,6 +150,26 @@ class Queue {
   absl::StatusOr<int64_t> RecoverStalled(const RequestContext& ctx, std::string_view queue);
   // Deletes completed/cancelled and dead jobs older than the queue's retention; returns how many.
   absl::StatusOr<int64_t> Clean(const RequestContext& ctx, std::string_view queue);
+
+  // ---- Repeatable jobs (daira/bus/repeatable.h; docs/bus.md "Repeatable jobs") ----
+  // Stores (or replaces, by queue + key) a repeatable job definition, durably on sqlite/postgres/redis
+  // (in process on memory). Its first occurrence is the first schedule time after now; re-adding a key
+  // with the same schedule keeps its pending occurrence. InvalidArgument naming the field (queue, key,
+  // payload, every, cron.<field>, max_attempts; both or neither of every/cron) stores nothing.
+  absl::StatusOr<Repeatable> AddRepeatable(const RequestContext& ctx, const RepeatableRequest& request);
+  // The definitions of `queue` ("" = every configured queue), by queue then key.
+  absl::StatusOr<std::vector<Repeatable>> ListRepeatables(const RequestContext& ctx, std::string_view queue = "");
+  // Removes a definition: no further occurrences (jobs already enqueued stay). NotFound naming the key.
+  absl::Status RemoveRepeatable(const RequestContext& ctx, std::string_view queue, std::string_view key);
+  // The scheduler tick for `queue`: for each definition whose next occurrence is due, enqueues ONE job
+  // — for the latest occurrence at or before now; occurrences missed while no scheduler ran are skipped
+  // — and moves next_run_at past now. Each occurrence is enqueued exactly once however many processes
+  // tick at once (SQL: a conditional UPDATE of next_run_at in the enqueue's transaction; Redis: one
+  // Lua script; memory: under the queue's mutex); the job's idempotency key is RepeatJobKey(key,
+  // occurrence). Next runs this itself (when an occurrence is due, and at least once per second of the
+  // queue clock). Returns how many jobs it enqueued. FailedPrecondition when `ctx` is bound to a
+  // transaction.
+  absl::StatusOr<int64_t> RunRepeatables(const RequestContext& ctx, std::string_view queue);
 
   // ---- Outbox relay (redis:// on a SQL database; docs/bus.md "Outbox relay") ----
   // On a redis:// bus opened with a database, Enqueue inside a bound transaction writes an `outbox` row
@@ -190,7 +219,9 @@ class Queue {
                                                                     const QueueSettings& queue) = 0;
   // The fenced transitions: apply only while `job.lease_token` still holds the lease and it has not
   // expired at `now`; FailedPrecondition "lease lost" otherwise.
-  enum class Outcome { kComplete, kRetry, kDead, kRelease, kProgress, kExtend };
+  // kRetry, kDead and kRelease end CANCELLED instead when the job's cancel was requested; kExtend and
+  // kCheck (changes nothing) return absl::CancelledError after applying when it was.
+  enum class Outcome { kComplete, kRetry, kDead, kRelease, kProgress, kExtend, kCheck };
   struct Transition {
     Outcome outcome;
     Clock::TimePoint now;
@@ -201,7 +232,10 @@ class Queue {
   virtual absl::Status DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) = 0;
   // FailedPrecondition "bus: <op>: job N lease lost (...)": what DoTransition returns when fenced off.
   static absl::Status LeaseLost(Outcome outcome, int64_t job_id);
+  // absl::CancelledError "cancel requested": what kExtend / kCheck return on a cancel-requested job.
+  static absl::Status CancelRequestedError(int64_t job_id);
   virtual absl::StatusOr<Job> DoGet(const RequestContext& ctx, int64_t id) = 0;
+  // A waiting job → CANCELLED; an active one → cancel_requested set.
   virtual absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) = 0;
   virtual absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) = 0;
   virtual absl::StatusOr<QueueCounts> DoCounts(const RequestContext& ctx, const QueueSettings& queue) = 0;
@@ -212,6 +246,23 @@ class Queue {
   virtual absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const QueueSettings& queue) = 0;
   virtual absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const QueueSettings& queue) = 0;
   virtual absl::StatusOr<int64_t> DoRelayOutbox(const RequestContext& ctx, int limit);
+  // Repeatables. `schedule` is internal::ScheduleText's form ("every:<ms>" / "cron:<expr>").
+  // DoAddRepeatable upserts (keeping next_run_at when the stored schedule equals `schedule`) and
+  // returns the stored definition.
+  virtual absl::StatusOr<Repeatable> DoAddRepeatable(const RequestContext& ctx, const Repeatable& def,
+                                                     const std::string& schedule) = 0;
+  virtual absl::StatusOr<std::vector<Repeatable>> DoListRepeatables(const RequestContext& ctx,
+                                                                    const QueueSettings& queue) = 0;
+  // False when there was no such definition.
+  virtual absl::StatusOr<bool> DoRemoveRepeatable(const RequestContext& ctx, const QueueSettings& queue,
+                                                  std::string_view key) = 0;
+  // Atomically: if the definition's next_run_at still equals `expected`, sets it to `next` (last_run_at
+  // to `occurrence`) and enqueues `job`; returns whether this call did (false: another scheduler did,
+  // or the definition changed or was removed).
+  virtual absl::StatusOr<bool> DoFireRepeatable(const RequestContext& ctx, const QueueSettings& queue,
+                                                std::string_view key, Clock::TimePoint expected,
+                                                Clock::TimePoint occurrence, Clock::TimePoint next,
+                                                const NewJob& job) = 0;
 
  private:
   absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;

@@ -41,6 +41,12 @@ struct QueueSettings {
   // group keys are only stored. On costs a scan of the queue's due jobs per claim.
   bool round_robin_groups = false;
   int group_concurrency = 0;
+  // Rate limit: at most rate_limit jobs of this queue are started (claimed by Next) per rate_window,
+  // counted across every worker and process sharing the bus, in fixed windows aligned to multiples of
+  // rate_window since the Unix epoch (queue clock). A job claimed again after a retry or a lapsed lease
+  // counts again. 0 (default): no limit.
+  int rate_limit = 0;
+  std::chrono::milliseconds rate_window{1000};
 };
 
 // The 18 queues with their defaults (docs/bus.md has the table).
@@ -50,7 +56,7 @@ QueueSettings* FindQueue(std::vector<QueueSettings>& queues, std::string_view na
 const QueueSettings* FindQueue(const std::vector<QueueSettings>& queues, std::string_view name);
 // Applies "<queue>.<field>" = value (fields: concurrency, max_attempts, backoff (fixed|exponential),
 // backoff_base_ms, backoff_max_ms, jitter, timeout_ms, dedup_window_ms, retain_completed_ms,
-// retain_dead_ms, round_robin_groups (true|false), group_concurrency). InvalidArgument naming the key for an
+// retain_dead_ms, round_robin_groups (true|false), group_concurrency, rate_limit, rate_window_ms). InvalidArgument naming the key for an
 // unknown queue/field or a bad value.
 absl::Status ApplyQueueOverride(std::vector<QueueSettings>& queues, std::string_view key, std::string_view value);
 // OK, or InvalidArgument naming the first field out of range.

@@ -118,6 +118,14 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
     q.ready.emplace(-jobs_.at(id).priority, at, id);
   }
   if (q.ready.empty()) return std::optional<bus::Job>();
+  if (s.rate_limit > 0) {
+    const int64_t window = Us(now) / (s.rate_window.count() * 1000);
+    if (q.rate_window != window) {
+      q.rate_window = window;
+      q.rate_started = 0;
+    }
+    if (q.rate_started >= s.rate_limit) return std::optional<bus::Job>();
+  }
   auto pick = q.ready.begin();
   if (s.round_robin_groups) {
     // Among the top priority's due jobs: the group served longest ago, skipping groups at their limit.
@@ -143,6 +151,7 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
   }
   const int64_t id = std::get<2>(*pick);
   q.ready.erase(pick);
+  if (s.rate_limit > 0) ++q.rate_started;
   bus::Job& j = jobs_.at(id);
   j.state = bus::JobState::kActive;
   j.attempt += 1;
@@ -198,11 +207,25 @@ absl::Status MemoryQueue::DoTransition(const RequestContext&, const bus::Job& cl
       q.active.erase({Us(j.lease_expires_at), j.id});
       j.lease_expires_at = t.when;
       q.active.emplace(Us(j.lease_expires_at), j.id);
-      return absl::OkStatus();
+      return j.cancel_requested ? CancelRequestedError(j.id) : absl::OkStatus();
+    case Outcome::kCheck:
+      return j.cancel_requested ? CancelRequestedError(j.id) : absl::OkStatus();
     default:
       break;
   }
   q.active.erase({Us(j.lease_expires_at), j.id});
+  if (j.cancel_requested && t.outcome != Outcome::kComplete) {
+    // The worker stopped after a cancel request: CANCELLED, not retried.
+    if (t.outcome != Outcome::kRelease) {
+      j.errors.push_back({.attempt = j.attempt, .at = t.now, .worker = t.worker, .message = t.text});
+    }
+    j.state = bus::JobState::kCancelled;
+    j.finished_at = t.now;
+    j.lease_token = 0;
+    j.lease_expires_at = {};
+    Notify();
+    return absl::OkStatus();
+  }
   switch (t.outcome) {
     case Outcome::kComplete:
       j.state = bus::JobState::kCompleted;
@@ -245,9 +268,14 @@ absl::Status MemoryQueue::DoCancel(const RequestContext&, int64_t id, Clock::Tim
   auto it = jobs_.find(id);
   if (it == jobs_.end()) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
   bus::Job& j = it->second;
+  if (j.state == bus::JobState::kActive) {
+    j.cancel_requested = true;  // the cooperative signal: its worker stops and fails or releases it
+    j.updated_at = now;
+    return absl::OkStatus();
+  }
   if (j.state != bus::JobState::kWaiting) {
     return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " +
-                                         std::string(bus::JobStateName(j.state)) + ", not WAITING");
+                                         std::string(bus::JobStateName(j.state)) + ", not WAITING or ACTIVE");
   }
   RemoveFromIndexesLocked(j);
   j.state = bus::JobState::kCancelled;
@@ -327,8 +355,8 @@ absl::StatusOr<int64_t> MemoryQueue::DoRecoverStalled(const RequestContext&, con
     bus::Job& j = jobs_.at(id);
     j.errors.push_back({.attempt = j.attempt, .at = now, .worker = j.lease_owner, .message = "lease expired"});
     j.updated_at = now;
-    if (j.attempt >= j.max_attempts) {
-      j.state = bus::JobState::kDead;
+    if (j.cancel_requested || j.attempt >= j.max_attempts) {
+      j.state = j.cancel_requested ? bus::JobState::kCancelled : bus::JobState::kDead;
       j.finished_at = now;
       j.lease_token = 0;
       j.lease_expires_at = {};
@@ -359,6 +387,55 @@ absl::StatusOr<int64_t> MemoryQueue::DoClean(const RequestContext&, const bus::Q
     }
   }
   return n;
+}
+
+absl::StatusOr<bus::Repeatable> MemoryQueue::DoAddRepeatable(const RequestContext&, const bus::Repeatable& def,
+                                                             const std::string& schedule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto [it, inserted] = repeatables_.try_emplace({def.queue, def.key}, def, schedule);
+  if (!inserted) {
+    auto& [stored, stored_schedule] = it->second;
+    bus::Repeatable updated = def;
+    updated.created_at = stored.created_at;
+    updated.last_run_at = stored.last_run_at;
+    if (stored_schedule == schedule) updated.next_run_at = stored.next_run_at;  // keep the pending occurrence
+    it->second = {updated, schedule};
+  }
+  return it->second.first;
+}
+
+absl::StatusOr<std::vector<bus::Repeatable>> MemoryQueue::DoListRepeatables(const RequestContext&,
+                                                                          const bus::QueueSettings& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<bus::Repeatable> out;
+  for (auto it = repeatables_.lower_bound({s.name, ""}); it != repeatables_.end() && it->first.first == s.name;
+       ++it) {
+    out.push_back(it->second.first);
+  }
+  return out;
+}
+
+absl::StatusOr<bool> MemoryQueue::DoRemoveRepeatable(const RequestContext&, const bus::QueueSettings& s,
+                                                     std::string_view key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return repeatables_.erase({s.name, std::string(key)}) > 0;
+}
+
+absl::StatusOr<bool> MemoryQueue::DoFireRepeatable(const RequestContext& ctx, const bus::QueueSettings& s,
+                                                   std::string_view key, Clock::TimePoint expected,
+                                                   Clock::TimePoint occurrence, Clock::TimePoint next,
+                                                   const NewJob& job) {
+  {
+    // The claim of this occurrence, under the mutex: one caller moves next_run_at on.
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = repeatables_.find({s.name, std::string(key)});
+    if (it == repeatables_.end() || it->second.first.next_run_at != expected) return false;
+    it->second.first.next_run_at = next;
+    it->second.first.last_run_at = occurrence;
+    it->second.first.updated_at = clock().Now();
+  }
+  DAIRA_RETURN_IF_ERROR(DoEnqueue(ctx, {job}).status());
+  return true;
 }
 
 }  // namespace daira::inline v0::backends

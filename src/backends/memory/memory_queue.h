@@ -48,6 +48,15 @@ class MemoryQueue final : public bus::Queue {
                                    const std::vector<int64_t>& ids) override;
   absl::StatusOr<int64_t> DoRecoverStalled(const RequestContext& ctx, const bus::QueueSettings& queue) override;
   absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+  absl::StatusOr<bus::Repeatable> DoAddRepeatable(const RequestContext& ctx, const bus::Repeatable& def,
+                                                  const std::string& schedule) override;
+  absl::StatusOr<std::vector<bus::Repeatable>> DoListRepeatables(const RequestContext& ctx,
+                                                                 const bus::QueueSettings& queue) override;
+  absl::StatusOr<bool> DoRemoveRepeatable(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                          std::string_view key) override;
+  absl::StatusOr<bool> DoFireRepeatable(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                        std::string_view key, Clock::TimePoint expected, Clock::TimePoint occurrence,
+                                        Clock::TimePoint next, const NewJob& job) override;
 
  private:
   explicit MemoryQueue(bus::BusOptions options) : bus::Queue(std::move(options)) {}
@@ -61,6 +70,8 @@ class MemoryQueue final : public bus::Queue {
     std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
     int64_t serve_seq = 0;
     bool paused = false;
+    int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
+    int rate_started = 0;
   };
   // All under mu_.
   void InsertLocked(bus::Job job);
@@ -75,6 +86,8 @@ class MemoryQueue final : public bus::Queue {
   int64_t next_id_ = 1;     // guarded by mu_
   std::map<int64_t, bus::Job> jobs_;
   std::map<std::string, PerQueue, std::less<>> queues_;
+  // Repeatable definitions by (queue, key), with their schedule text.
+  std::map<std::pair<std::string, std::string>, std::pair<bus::Repeatable, std::string>> repeatables_;
 };
 
 }  // namespace daira::inline v0::backends

@@ -12,6 +12,7 @@
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "backends/redis/redis_script.h"
+#include "bus/repeatable_internal.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
@@ -64,6 +65,44 @@ local function finish(id, q, state, now)
   redis.call('HSET', JK(id), 'state', state, 'finished', S(now), 'updated', S(now), 'token', '0', 'lease_exp', '0')
   redis.call('ZADD', QK(q, state), S(now), id)
 end
+-- One job of an enqueue batch: a[i..i+11] = id ("" = assign), queue, name, payload, priority, run_at,
+-- max_attempts, idempotency key, group, correlation id, dedup window µs, nonce. Returns id, 1|0 (dedup).
+-- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
+-- the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
+-- gets a fresh id instead of being dropped.
+local function enqueue_job(now_s, a, i)
+  local now = tonumber(now_s)
+  local id, q, ikey, nonce = a[i], a[i + 1], a[i + 7], a[i + 11]
+  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
+    if nonce ~= '' and redis.call('HGET', JK(id), 'nonce') == nonce then return id, 1 end
+    id = ''
+  end
+  if ikey ~= '' then
+    local v = redis.call('HGET', QK(q, 'keys'), ikey)
+    if v then
+      local sep = string.find(v, ':', 1, true)
+      local did = string.sub(v, 1, sep - 1)
+      if tonumber(string.sub(v, sep + 1)) > now - tonumber(a[i + 10]) and redis.call('EXISTS', JK(did)) == 1 then
+        return did, 1
+      end
+    end
+  end
+  if id == '' then id = S(redis.call('INCR', B .. 'id')) end
+  redis.call('HSET', JK(id), 'id', id, 'queue', q, 'name', a[i + 2], 'payload', a[i + 3],
+             'priority', a[i + 4], 'state', 'WAITING', 'run_at', a[i + 5], 'attempt', '0',
+             'max_attempts', a[i + 6], 'ikey', ikey, 'group', a[i + 8], 'corr', a[i + 9],
+             'owner', '', 'lease_exp', '0', 'token', '0', 'progress', '', 'result', '',
+             'created', now_s, 'updated', now_s, 'finished', '0', 'nonce', nonce)
+  redis.call('ZADD', QK(q, 'delayed'), a[i + 5], id)
+  if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. now_s) end
+  return id, 0
+end
+local function RK(q, key) return B .. 'rep:' .. q .. ':' .. key end
+local function load_repeat(q, key)
+  local h = redis.call('HGETALL', RK(q, key))
+  if #h == 0 then return false end
+  return h
+end
 )lua";
 
 const RedisScript& Script(std::string_view body) {
@@ -83,56 +122,84 @@ const RedisScript& Script(std::string_view body) {
 // the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 // gets a fresh id instead of being dropped.
 constexpr std::string_view kEnqueue = R"lua(
-local now = tonumber(ARGV[1])
 local out = {}
 local woke = {}
 for i = 2, #ARGV, 12 do
-  local id, q, ikey, nonce = ARGV[i], ARGV[i + 1], ARGV[i + 7], ARGV[i + 11]
-  local dup = nil
-  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
-    if nonce ~= '' and redis.call('HGET', JK(id), 'nonce') == nonce then
-      dup = id  -- a re-sent outbox row
-    else
-      id = ''
-    end
-  end
-  if not dup and ikey ~= '' then
-    local v = redis.call('HGET', QK(q, 'keys'), ikey)
-    if v then
-      local sep = string.find(v, ':', 1, true)
-      local did = string.sub(v, 1, sep - 1)
-      if tonumber(string.sub(v, sep + 1)) > now - tonumber(ARGV[i + 10]) and
-         redis.call('EXISTS', JK(did)) == 1 then
-        dup = did
-      end
-    end
-  end
-  if dup then
-    out[#out + 1] = dup
-    out[#out + 1] = 1
-  else
-    if id == '' then id = S(redis.call('INCR', B .. 'id')) end
-    redis.call('HSET', JK(id), 'id', id, 'queue', q, 'name', ARGV[i + 2], 'payload', ARGV[i + 3],
-               'priority', ARGV[i + 4], 'state', 'WAITING', 'run_at', ARGV[i + 5], 'attempt', '0',
-               'max_attempts', ARGV[i + 6], 'ikey', ikey, 'group', ARGV[i + 8], 'corr', ARGV[i + 9],
-               'owner', '', 'lease_exp', '0', 'token', '0', 'progress', '', 'result', '',
-               'created', ARGV[1], 'updated', ARGV[1], 'finished', '0', 'nonce', nonce)
-    redis.call('ZADD', QK(q, 'delayed'), ARGV[i + 5], id)
-    if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. ARGV[1]) end
-    out[#out + 1] = id
-    out[#out + 1] = 0
-    woke[q] = (woke[q] or 0) + 1
-  end
+  local id, dup = enqueue_job(ARGV[1], ARGV, i)
+  out[#out + 1] = id
+  out[#out + 1] = dup
+  if dup == 0 then woke[ARGV[i + 1]] = (woke[ARGV[i + 1]] or 0) + 1 end
 end
 for q, n in pairs(woke) do wake(q, n) end
 return out
 )lua";
 
-// ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit. Returns the job or nil.
+// Repeatables: hash rep:<queue>:<key> (name, payload, schedule, priority, max_attempts, next, last,
+// created, updated) and zset rep:<queue> (key by next µs).
+// ARGV: queue, key, name, payload, schedule, priority, max_attempts, next µs, now µs. Upserts; the
+// pending next is kept when the schedule is unchanged. Returns the stored hash.
+constexpr std::string_view kAddRepeat = R"lua(
+local q, key = ARGV[1], ARGV[2]
+local k = RK(q, key)
+local nxt = ARGV[8]
+local created = ARGV[9]
+local old = redis.call('HMGET', k, 'schedule', 'next', 'created')
+if old[1] then
+  created = old[3]
+  if old[1] == ARGV[5] then nxt = old[2] end
+end
+redis.call('HSET', k, 'queue', q, 'key', key, 'name', ARGV[3], 'payload', ARGV[4], 'schedule', ARGV[5],
+           'priority', ARGV[6], 'max_attempts', ARGV[7], 'next', nxt, 'created', created, 'updated', ARGV[9])
+redis.call('ZADD', B .. 'rep:' .. q, nxt, key)
+return load_repeat(q, key)
+)lua";
+
+// ARGV: queue. Returns the definitions' hashes by key.
+constexpr std::string_view kListRepeat = R"lua(
+local q = ARGV[1]
+local keys = redis.call('ZRANGE', B .. 'rep:' .. q, 0, -1)
+table.sort(keys)
+local out = {}
+for _, key in ipairs(keys) do
+  local h = load_repeat(q, key)
+  if h then out[#out + 1] = h end
+end
+return out
+)lua";
+
+// ARGV: queue, key. Returns 1 when it existed.
+constexpr std::string_view kRemoveRepeat = R"lua(
+redis.call('ZREM', B .. 'rep:' .. ARGV[1], ARGV[2])
+return redis.call('DEL', RK(ARGV[1], ARGV[2]))
+)lua";
+
+// ARGV: queue, key, expected next µs, new next µs, occurrence µs, now µs, then one enqueue_job record
+// (12 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
+constexpr std::string_view kFireRepeat = R"lua(
+local q, key = ARGV[1], ARGV[2]
+local k = RK(q, key)
+if redis.call('HGET', k, 'next') ~= ARGV[3] then return 0 end
+redis.call('HSET', k, 'next', ARGV[4], 'last', ARGV[5], 'updated', ARGV[6])
+redis.call('ZADD', B .. 'rep:' .. q, ARGV[4], key)
+local id, dup = enqueue_job(ARGV[6], ARGV, 7)
+if dup == 0 then wake(q, 1) end
+return 1
+)lua";
+
+
+// ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate
+// window µs. Returns the job or nil. The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 if redis.call('EXISTS', QK(q, 'paused')) == 1 then return false end
+local rate_limit = tonumber(ARGV[8])
+local rate_key = nil
+if rate_limit > 0 then
+  local win = tonumber(ARGV[9])
+  rate_key = QK(q, 'rate:' .. S(math.floor(now / win)))
+  if tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then return false end
+end
 local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
   local h = redis.call('HMGET', JK(id), 'priority', 'run_at')
@@ -165,6 +232,10 @@ if ARGV[6] == '1' then
 end
 local id = ID(pick)
 redis.call('ZREM', QK(q, 'ready'), pick)
+if rate_key then
+  redis.call('INCR', rate_key)
+  redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
+end
 local group = redis.call('HGET', JK(id), 'group') or ''
 if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
 local exp = now + tonumber(ARGV[5])
@@ -176,14 +247,20 @@ redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
 return load(id)
 )lua";
 
-// ARGV: now, id, token, outcome, text, when, worker. Returns 1, or 0 when the lease was lost.
+// ARGV: now, id, token, outcome, text, when, worker. Returns 1, or 0 when the lease was lost, or 2
+// (extend, check) when applied and the job's cancel was requested (the 'cancel' field the heartbeat reads).
 constexpr std::string_view kTransition = R"lua(
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
-local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt')
+local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel')
 if h[1] ~= 'ACTIVE' or h[2] ~= ARGV[3] or tonumber(h[3]) <= now then return 0 end
 local q = h[4]
 local o = ARGV[4]
+local cancel = h[7] == '1'
+if o == 'check' then
+  if cancel then return 2 end
+  return 1
+end
 redis.call('HSET', JK(id), 'updated', ARGV[1])
 if o == 'progress' then
   redis.call('HSET', JK(id), 'progress', ARGV[5])
@@ -192,9 +269,16 @@ end
 if o == 'extend' then
   redis.call('HSET', JK(id), 'lease_exp', ARGV[6])
   redis.call('ZADD', QK(q, 'active'), ARGV[6], id)
+  if cancel then return 2 end
   return 1
 end
 leave_active(id, q, h[5] or '')
+if cancel and o ~= 'complete' then
+  -- The worker stopped after a cancel request: CANCELLED, not retried.
+  if o ~= 'release' then add_error(id, h[6], now, ARGV[7], ARGV[5]) end
+  finish(id, q, 'CANCELLED', now)
+  return 1
+end
 if o == 'complete' then
   redis.call('HSET', JK(id), 'result', ARGV[5])
   finish(id, q, 'COMPLETED', now)
@@ -219,10 +303,12 @@ local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local ids = redis.call('ZRANGEBYSCORE', QK(q, 'active'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', JK(id), 'attempt', 'max_attempts', 'owner', 'group')
+  local h = redis.call('HMGET', JK(id), 'attempt', 'max_attempts', 'owner', 'group', 'cancel')
   leave_active(id, q, h[4] or '')
   add_error(id, h[1], now, h[3] or '', 'lease expired')
-  if tonumber(h[1]) >= tonumber(h[2]) then
+  if h[5] == '1' then
+    finish(id, q, 'CANCELLED', now)  -- its cancel was requested: not rerun
+  elseif tonumber(h[1]) >= tonumber(h[2]) then
     finish(id, q, 'DEAD', now)
   else
     make_waiting(id, q, now, now)
@@ -238,6 +324,10 @@ local now = tonumber(ARGV[1])
 local id = ARGV[2]
 local h = redis.call('HMGET', JK(id), 'state', 'queue', 'run_at')
 if not h[1] then return 'missing' end
+if h[1] == 'ACTIVE' then
+  redis.call('HSET', JK(id), 'cancel', '1', 'updated', ARGV[1])  -- the cooperative signal
+  return 'ok'
+end
 if h[1] ~= 'WAITING' then return h[1] end
 redis.call('ZREM', QK(h[2], 'delayed'), id)
 redis.call('ZREM', QK(h[2], 'ready'), RM(tonumber(h[3]), id))
@@ -378,6 +468,7 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   j.created_at = TimeOf(f["created"]);
   j.updated_at = TimeOf(f["updated"]);
   j.finished_at = TimeOf(f["finished"]);
+  j.cancel_requested = f["cancel"] == "1";
   for (const RedisReply& e : r.elements[1].elements) {
     std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
     parts.resize(4);
@@ -389,9 +480,29 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   return j;
 }
 
+// A repeatable's HGETALL pairs → Repeatable.
+absl::StatusOr<bus::Repeatable> ParseRepeatable(std::string_view op, const RedisReply& r) {
+  if (r.type != RedisReply::Type::kArray) return Unexpected(op, r);
+  std::map<std::string, std::string, std::less<>> f;
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) f[r.elements[i].str] = r.elements[i + 1].str;
+  bus::Repeatable d;
+  d.queue = f["queue"];
+  d.key = f["key"];
+  d.name = f["name"];
+  d.payload = f["payload"];
+  DAIRA_RETURN_IF_ERROR(bus::internal::ParseScheduleText(f["schedule"], d));
+  d.priority = static_cast<int>(ToInt(f["priority"]));
+  d.max_attempts = static_cast<int>(ToInt(f["max_attempts"]));
+  d.next_run_at = TimeOf(f["next"]);
+  d.last_run_at = TimeOf(f["last"]);
+  d.created_at = TimeOf(f["created"]);
+  d.updated_at = TimeOf(f["updated"]);
+  return d;
+}
+
 std::string_view OutcomeName(int outcome) {
-  static constexpr std::array<std::string_view, 6> kNames = {"complete", "retry",    "dead",
-                                                             "release",  "progress", "extend"};
+  static constexpr std::array<std::string_view, 7> kNames = {"complete", "retry",  "dead", "release",
+                                                             "progress", "extend", "check"};
   return kNames.at(static_cast<size_t>(outcome));
 }
 
@@ -609,6 +720,23 @@ absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestCon
   return r;
 }
 
+void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, std::string id,
+                               std::string nonce) const {
+  const bus::EnqueueRequest& r = *nj.request;
+  args.push_back(std::move(id));
+  args.push_back(r.queue);
+  args.push_back(r.name);
+  args.push_back(r.payload);
+  args.push_back(std::to_string(r.priority));
+  args.push_back(std::to_string(Us(nj.run_at)));
+  args.push_back(std::to_string(nj.max_attempts));
+  args.push_back(r.idempotency_key);
+  args.push_back(r.group_key);
+  args.push_back(nj.correlation_id);
+  args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
+  args.push_back(std::move(nonce));
+}
+
 absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
     const RequestContext* ctx, const std::vector<NewJob>& jobs, const std::vector<int64_t>& ids,
     const std::vector<std::string>& nonces) {
@@ -616,20 +744,8 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
   args.reserve(1 + jobs.size() * 12);
   args.push_back(std::to_string(Us(clock().Now())));
   for (size_t i = 0; i < jobs.size(); ++i) {
-    const NewJob& nj = jobs[i];
-    const bus::EnqueueRequest& r = *nj.request;
-    args.push_back(ids.empty() ? "" : std::to_string(ids[i]));
-    args.push_back(r.queue);
-    args.push_back(r.name);
-    args.push_back(r.payload);
-    args.push_back(std::to_string(r.priority));
-    args.push_back(std::to_string(Us(nj.run_at)));
-    args.push_back(std::to_string(nj.max_attempts));
-    args.push_back(r.idempotency_key);
-    args.push_back(r.group_key);
-    args.push_back(nj.correlation_id);
-    args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
-    args.push_back(nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
+    AppendJobArgs(args, jobs[i], ids.empty() ? "" : std::to_string(ids[i]),
+                  nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
   if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
@@ -810,7 +926,8 @@ absl::StatusOr<std::optional<bus::Job>> RedisQueue::DoClaim(const RequestContext
                          Run("next", &ctx, Script(kClaim),
                              {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
                               std::to_string(token), std::to_string(UsOf(s.timeout)),
-                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency)}));
+                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency),
+                              std::to_string(s.rate_limit), std::to_string(UsOf(s.rate_window))}));
   if (r.IsNil()) return std::optional<bus::Job>();
   DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", r));
   return std::optional<bus::Job>(std::move(job));
@@ -875,8 +992,9 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
                          std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
                          std::to_string(Us(t.when)), t.worker}));
   if (r.type != RedisReply::Type::kInteger) return Unexpected("transition", r);
-  if (r.integer != 1) return LeaseLost(t.outcome, job.id);
-  if (t.outcome != Outcome::kProgress && t.outcome != Outcome::kExtend) WakeAll();
+  if (r.integer == 0) return LeaseLost(t.outcome, job.id);
+  if (t.outcome != Outcome::kProgress && t.outcome != Outcome::kExtend && t.outcome != Outcome::kCheck) WakeAll();
+  if (r.integer == 2) return CancelRequestedError(job.id);
   return absl::OkStatus();
 }
 
@@ -892,7 +1010,7 @@ absl::Status RedisQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::
   if (r.str == "ok") return absl::OkStatus();
   if (r.str == "missing") return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
   return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " + r.str +
-                                       ", not WAITING");
+                                       ", not WAITING or ACTIVE");
 }
 
 absl::Status RedisQueue::DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& s, bool paused) {
@@ -963,6 +1081,51 @@ absl::StatusOr<int64_t> RedisQueue::DoClean(const RequestContext& ctx, const bus
                         {std::to_string(Us(clock().Now())), s.name, std::to_string(UsOf(s.retain_completed)),
                          std::to_string(UsOf(s.retain_dead))}));
   return static_cast<int64_t>(r.integer);
+}
+
+absl::StatusOr<bus::Repeatable> RedisQueue::DoAddRepeatable(const RequestContext& ctx, const bus::Repeatable& d,
+                                                            const std::string& schedule) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("add repeatable", &ctx, Script(kAddRepeat),
+                                           {d.queue, d.key, d.name, d.payload, schedule, std::to_string(d.priority),
+                                            std::to_string(d.max_attempts), std::to_string(Us(d.next_run_at)),
+                                            std::to_string(Us(d.created_at))}));
+  return ParseRepeatable("add repeatable", r);
+}
+
+absl::StatusOr<std::vector<bus::Repeatable>> RedisQueue::DoListRepeatables(const RequestContext& ctx,
+                                                                         const bus::QueueSettings& s) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("list repeatables", &ctx, Script(kListRepeat), {s.name}));
+  if (r.type != RedisReply::Type::kArray) return Unexpected("list repeatables", r);
+  std::vector<bus::Repeatable> out;
+  for (const RedisReply& e : r.elements) {
+    DAIRA_ASSIGN_OR_RETURN(bus::Repeatable d, ParseRepeatable("list repeatables", e));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+absl::StatusOr<bool> RedisQueue::DoRemoveRepeatable(const RequestContext& ctx, const bus::QueueSettings& s,
+                                                    std::string_view key) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("remove repeatable", &ctx, Script(kRemoveRepeat), {s.name, std::string(key)}));
+  return r.integer > 0;
+}
+
+absl::StatusOr<bool> RedisQueue::DoFireRepeatable(const RequestContext& ctx, const bus::QueueSettings& s,
+                                                  std::string_view key, Clock::TimePoint expected,
+                                                  Clock::TimePoint occurrence, Clock::TimePoint next,
+                                                  const NewJob& job) {
+  std::vector<std::string> args = {s.name,
+                                   std::string(key),
+                                   std::to_string(Us(expected)),
+                                   std::to_string(Us(next)),
+                                   std::to_string(Us(occurrence)),
+                                   std::to_string(Us(clock().Now()))};
+  AppendJobArgs(args, job, "", "");
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("run repeatables", &ctx, Script(kFireRepeat), args));
+  if (r.type != RedisReply::Type::kInteger) return Unexpected("run repeatables", r);
+  if (r.integer == 1) WakeAll();
+  return r.integer == 1;
 }
 
 }  // namespace daira::inline v0::backends::redis

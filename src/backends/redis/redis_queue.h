@@ -92,6 +92,15 @@ class RedisQueue final : public bus::Queue {
                                            const bus::QueueSettings& queue) override;
   absl::StatusOr<int64_t> DoClean(const RequestContext& ctx, const bus::QueueSettings& queue) override;
   absl::StatusOr<int64_t> DoRelayOutbox(const RequestContext& ctx, int limit) override;
+  absl::StatusOr<bus::Repeatable> DoAddRepeatable(const RequestContext& ctx, const bus::Repeatable& def,
+                                                  const std::string& schedule) override;
+  absl::StatusOr<std::vector<bus::Repeatable>> DoListRepeatables(const RequestContext& ctx,
+                                                                 const bus::QueueSettings& queue) override;
+  absl::StatusOr<bool> DoRemoveRepeatable(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                          std::string_view key) override;
+  absl::StatusOr<bool> DoFireRepeatable(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                        std::string_view key, Clock::TimePoint expected, Clock::TimePoint occurrence,
+                                        Clock::TimePoint next, const NewJob& job) override;
   void OnClose() override;
 
  private:
@@ -99,6 +108,8 @@ class RedisQueue final : public bus::Queue {
   // Runs `script` with KEYS = {base_} on a pooled connection.
   absl::StatusOr<RedisReply> Run(std::string_view op, const RequestContext* ctx, const RedisScript& script,
                                  const std::vector<std::string>& args);
+  // One enqueue_job record (12 arguments) of the Lua scripts.
+  void AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, std::string id, std::string nonce) const;
   absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
                                                              const std::vector<NewJob>& jobs,
                                                              const std::vector<int64_t>& ids,
