@@ -171,6 +171,10 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *                              "count": 100, "window_ms": 60000, "algorithm": "sliding_window" | "gcra"}];
  *                              "login" / "post.create" replace the defaults (10 / 30 per minute;
  *                              count 0 turns one off)
+ *   "moderation_auto_hide_threshold": int  distinct reporters whose open reports hide content (default 3;
+ *                              0 never); "tip_fee_bps": int (0..9999, default 0);
+ *                              "money_idempotency_retention_s": int (>= 86400, default 86400);
+ *                              "money_max_attempts": int (1..1000, default 10) — docs/configuration.md
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
  * FAILED_PRECONDITION (an applied migration changed; "node_id" held by another live instance),
@@ -538,8 +542,9 @@ DAIRA_C_CALL(daira_moderation_report);
 /* {limit, cursor} → page of Report: the open reports, most severe first, then oldest. */
 DAIRA_C_CALL(daira_moderation_queue);
 /* {report_id*, reviewer_id*, decision* (APPROVED|REJECTED|WARN|SUSPEND|BAN), reason, action_taken} →
- * {report, review, audit, content_changed, sessions_revoked}: the effect, the review, the resolved report
- * and the audit entry in one transaction. PERMISSION_DENIED when the report is about the reviewer;
+ * {report, review, audit, content_changed, sessions_revoked, notification_id}: the effect, the review,
+ * the resolved report and the audit entry in one transaction; notification_id: the MODERATION
+ * notification a WARN / SUSPEND / BAN sends the user it is about (null otherwise). PERMISSION_DENIED when the report is about the reviewer;
  * FAILED_PRECONDITION when it was already decided. */
 DAIRA_C_CALL(daira_moderation_decide);
 /* {actor_id, action*, resource_type*, resource_id, changes (object), reason} → AuditLog, appended to the
@@ -769,7 +774,7 @@ DAIRA_C_CALL(daira_chat_members);
 DAIRA_C_CALL(daira_chat_add_member);
 /* {actor_id*, conversation_id*, user_id*} → {}: the OWNER removes anyone, an ADMIN removes MEMBERs. */
 DAIRA_C_CALL(daira_chat_remove_member);
-/* {user_id*, kind* (FOLLOW|FOLLOW_REQUEST|LIKE|COMMENT|REPLY|MENTION|TIP|VIDEO_PUBLISHED|MESSAGE|SYSTEM),
+/* {user_id*, kind* (FOLLOW|FOLLOW_REQUEST|LIKE|COMMENT|REPLY|MENTION|TIP|VIDEO_PUBLISHED|MESSAGE|SYSTEM|MODERATION),
  * actor_id, target_type ([A-Z_]{1,32}), target_id, payload (object)} → Notification: a new row, or the
  * unread group of the same kind and target (within the platform's grouping window) it folded into. */
 DAIRA_C_CALL(daira_notifications_notify);
