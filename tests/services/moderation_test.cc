@@ -22,10 +22,12 @@
 #include "daira/services/report_repository.h"
 #include "daira/services/search.h"
 #include "daira/services/trending.h"
+#include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "migrated_test_base.h"
 #include "status_matchers.h"
+#include "test_backends.h"
 
 namespace daira::services {
 namespace {
@@ -509,7 +511,66 @@ TEST_P(ModerationTest, UpheldVideoReportsRemoveTheVideoAndActOnItsAuthor) {
   ExpectChainHolds();
 }
 
+// Migration 020 on a database holding rows written before it: notifications (SQLite rebuilds the
+// table) and videos keep every column; MODERATION becomes a valid kind, others stay refused.
+class Migration020Test : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Migration020Test, KeepsNotificationsAndVideosAndAllowsModerationNotifications) {
+  RequestContext ctx;
+  ASSERT_OK_AND_ASSIGN(auto tdb, ::daira::testing::TestDatabase::Create(GetParam()));
+  store::Database& db = tdb->db();
+  std::vector<store::Migration> before;
+  for (auto& m : store::EmbeddedMigrations(db.backend())) {
+    if (m.name < "020") before.push_back(m);
+  }
+  ASSERT_OK_AND_ASSIGN(auto old, store::Migrator::Create(db, {.migrations = before}));
+  ASSERT_OK(old->Migrate(ctx));
+  auto exec = [&](const std::string& sql) { return db.Execute(ctx, sql).status(); };
+  ASSERT_OK(exec("INSERT INTO users (id, username, created_at, updated_at) VALUES (1, 'a', 0, 0), (2, 'b', 0, 0)"));
+  ASSERT_OK(exec(
+      "INSERT INTO notifications (id, user_id, kind, actor_id, entity_type, entity_id, payload, read_at, "
+      "created_at, group_key, actor_count, latest_actors, updated_at) "
+      "VALUES (10, 1, 'LIKE', 2, 'POST', 7, '{\"x\":1}', 5, 3, 'LIKE:POST:7', 2, '[2,3]', 4)"));
+  EXPECT_FALSE(exec("INSERT INTO notifications (id, user_id, kind, created_at) VALUES (11, 1, 'MODERATION', 0)").ok());
+  ASSERT_OK(exec("INSERT INTO videos (id, author_id, title, status, created_at, updated_at) "
+                 "VALUES (20, 1, 'clip', 'PUBLISHED', 0, 0)"));
+
+  ASSERT_OK_AND_ASSIGN(auto all, store::Migrator::Create(db));
+  ASSERT_OK(all->Migrate(ctx));
+  auto text = [&](const std::string& sql) -> std::string {
+    auto rs = db.Execute(ctx, sql);
+    EXPECT_TRUE(rs.ok()) << rs.status();
+    if (!rs.ok() || rs->empty()) return "<none>";
+    std::string out;
+    for (int c = 0; c < rs->column_count(); ++c) {
+      if (c > 0) out += "|";
+      out += rs->front().IsNull(c) ? "NULL" : rs->front().Text(c);
+    }
+    return out;
+  };
+  EXPECT_EQ(text("SELECT CAST(user_id AS TEXT), kind, CAST(actor_id AS TEXT), entity_type, CAST(entity_id AS TEXT), "
+                 "CAST(read_at AS TEXT), CAST(created_at AS TEXT), group_key, CAST(actor_count AS TEXT), "
+                 "latest_actors, CAST(updated_at AS TEXT) FROM notifications WHERE id = 10"),
+            "1|LIKE|2|POST|7|5|3|LIKE:POST:7|2|[2,3]|4");
+  EXPECT_THAT(text("SELECT CAST(payload AS TEXT) FROM notifications WHERE id = 10"), HasSubstr("\"x\""));
+  EXPECT_EQ(text("SELECT status, CAST(hidden_at AS TEXT) FROM videos WHERE id = 20"), "PUBLISHED|NULL");
+  ASSERT_OK(exec("INSERT INTO notifications (id, user_id, kind, created_at) VALUES (11, 1, 'MODERATION', 0)"));
+  EXPECT_FALSE(exec("INSERT INTO notifications (id, user_id, kind, created_at) VALUES (12, 1, 'WARNING', 0)").ok());
+  // The indexes are back (SQLite rebuilt the table).
+  const std::string indexes =
+      GetParam() == "sqlite"
+          ? "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'notifications' "
+            "AND name LIKE 'notifications_%_idx'"
+          : "SELECT count(*) FROM pg_indexes WHERE tablename = 'notifications' AND indexname LIKE "
+            "'notifications_%_idx' AND schemaname = current_schema()";
+  EXPECT_EQ(text(indexes), "4");
+  // Deleting a user still cascades to their notifications.
+  ASSERT_OK(exec("DELETE FROM users WHERE id = 1"));
+  EXPECT_EQ(text("SELECT count(*) FROM notifications"), "0");
+}
+
 DAIRA_INSTANTIATE_SQL_BACKENDS(ModerationTest);
+DAIRA_INSTANTIATE_SQL_BACKENDS(Migration020Test);
 
 }  // namespace
 }  // namespace daira::services
