@@ -154,7 +154,7 @@ TEST(SigV4Test, PresignedUrlWithASessionTokenSignsTheToken) {
   creds.session_token = kSuiteToken;
   const std::string q = PresignQuery(creds, kDate, "us-east-1", "s3", "GET", "/test.txt", kHost, 86400);
   EXPECT_THAT(q, HasSubstr("&X-Amz-Security-Token=AQoDYXdzEPT%2F%2F%2F%2F%2F%2F%2F%2F%2F%2FwEXAMPLEtc764"));
-  EXPECT_THAT(q, HasSubstr("pUL64lIZbqBAz%2BscqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR%2FoLxBA%3D%3D&"));
+  EXPECT_THAT(q, HasSubstr("PkUL64lIZbqBAz%2BscqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR%2FoLxBA%3D%3D&"));
   EXPECT_THAT(q, ::testing::EndsWith(
                      "&X-Amz-Signature=888f6935ee956d644d5b57b03f961f04f25a777c8870a52d69045f2c49c7e716"));
 }

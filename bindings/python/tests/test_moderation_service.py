@@ -1,6 +1,8 @@
 """p.moderation and p.audit on both SQL backends: a report, the queue, a SUSPEND that locks the account,
 the self-review refusal, and the audit chain verified."""
 
+import json
+
 import pytest
 
 import daira
@@ -60,7 +62,7 @@ def test_open_options_set_the_threshold_and_tip_fee_and_a_warn_notifies(db_url):
         [n] = list(p.notifications.list(alice.id))
         assert d.notification is not None and d.notification.id == n.id
         assert (n.kind, n.target_type, n.target_id, n.actor_id) == ("MODERATION", "VIDEO", video.id, None)
-        assert '"decision":"WARN"' in n.payload
+        assert json.loads(n.payload)["decision"] == "WARN"
         # tip_fee_bps=1000: a 500 tip leaves 450 with bob.
         m = p.money
         dep = m.deposit(bob.id, amount=1000, provider="STRIPE", idempotency_key="dep-opt-0001")
