@@ -198,7 +198,9 @@ redis_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == "PONG" ]
 # So: start it with auth off, create an IAM user allowed s3:* and an access key for it (boto3, which moto
 # depends on), then turn auth on (POST /moto-api/reset-auth 0): from then on every request must be
 # signed with that key, and a wrong secret is refused with SignatureDoesNotMatch. lib/moto_server.py
-# makes moto check signatures over the request target as sent (see there), as S3, R2 and MinIO do.
+# makes moto check signatures over the request target as sent (see there), as S3, R2 and MinIO do, and
+# verify presigned URLs (moto alone fails them with HTTP 500). A role and temporary credentials for it
+# (STS AssumeRole) are made too, for the session-token tests (DAIRA_TEST_S3_STS_*).
 moto_python() {  # the Python interpreter moto_server runs with (its shebang; pyenv shims resolved)
   local bin
   bin="${DAIRA_MOTO_SERVER:-$(command -v moto_server 2>/dev/null || true)}"
@@ -236,16 +238,33 @@ iam.create_user(UserName="daira-test")
 iam.put_user_policy(UserName="daira-test", PolicyName="s3-all", PolicyDocument=json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
 key = iam.create_access_key(UserName="daira-test")["AccessKey"]
+# Temporary credentials (STS AssumeRole, 12 h) for the session-token tests: a role allowed s3:*.
+iam.create_role(RoleName="daira-test-role", AssumeRolePolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                             "Action": "sts:AssumeRole"}]}))
+iam.put_role_policy(RoleName="daira-test-role", PolicyName="s3-all", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="setup", aws_secret_access_key="setup")
+temp = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/daira-test-role", RoleSessionName="daira-test",
+                       DurationSeconds=43200)["Credentials"]
 urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset-auth", data=b"0", method="POST",
                                               headers={"Content-Type": "text/plain"}))
-print(key["AccessKeyId"], key["SecretAccessKey"])
+print(key["AccessKeyId"], key["SecretAccessKey"], temp["AccessKeyId"], temp["SecretAccessKey"],
+      temp["SessionToken"])
 PY
   ); then
     server_failed "S3 moto_server (IAM user setup)" "$log"; return 1
   fi
   export DAIRA_TEST_S3="http://127.0.0.1:$port"
-  export DAIRA_TEST_S3_ACCESS_KEY="${creds%% *}"
-  export DAIRA_TEST_S3_SECRET_KEY="${creds#* }"
+  local -a c
+  read -r -a c <<<"$creds"
+  export DAIRA_TEST_S3_ACCESS_KEY="${c[0]}"
+  export DAIRA_TEST_S3_SECRET_KEY="${c[1]}"
+  # Temporary credentials of the role daira-test-role (tests/blob/s3_live_test.cc, session tokens).
+  export DAIRA_TEST_S3_STS_ACCESS_KEY="${c[2]}"
+  export DAIRA_TEST_S3_STS_SECRET_KEY="${c[3]}"
+  export DAIRA_TEST_S3_STS_SESSION_TOKEN="${c[4]}"
   DAIRA_SERVER_SUMMARY+=("S3 (moto, SigV4 checked): $DAIRA_TEST_S3")
 }
 

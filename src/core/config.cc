@@ -78,10 +78,29 @@ const std::vector<DurationOption>& DurationOptions() {
   return *options;
 }
 
+// Service options: integers in [min, max] that override a PlatformOptions field; -1 = not set.
+struct IntegerOption {
+  std::string_view name;
+  int64_t Config::*field;
+  int64_t min;
+  int64_t max;
+};
+
+const std::vector<IntegerOption>& IntegerOptions() {
+  static const auto* const options = new std::vector<IntegerOption>{
+      {"moderation_auto_hide_threshold", &Config::moderation_auto_hide_threshold, 0, 1000000},
+      {"tip_fee_bps", &Config::tip_fee_bps, 0, 9999},
+      {"money_idempotency_retention_s", &Config::money_idempotency_retention_s, 86400, int64_t{10} * 365 * 86400},
+      {"money_max_attempts", &Config::money_max_attempts, 1, 1000},
+  };
+  return *options;
+}
+
 std::vector<std::string_view> InstanceOptionNames() {
   std::vector<std::string_view> names = {"node_id", "cursor_key"};
   for (const DurationOption& d : DurationOptions()) names.push_back(d.name);
   names.push_back("ratelimit");
+  for (const IntegerOption& o : IntegerOptions()) names.push_back(o.name);
   return names;
 }
 
@@ -115,6 +134,16 @@ absl::StatusOr<bool> ParseInstanceOption(std::string_view name, std::string_view
     config.*(d.field) = std::chrono::milliseconds(ms);
     return true;
   }
+  for (const IntegerOption& o : IntegerOptions()) {
+    if (name != o.name) continue;
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(ToAbsl(value), &n) || n < o.min || n > o.max) {
+      return InvalidField("config", o.name, absl::StrCat("must be an integer in [", o.min, ", ", o.max, "] (got \"",
+                                                         absl::CHexEscape(ToAbsl(value.substr(0, 32))), "\")"));
+    }
+    config.*(o.field) = n;
+    return true;
+  }
   return false;
 }
 
@@ -138,6 +167,13 @@ absl::Status Config::ValidateInstanceOptions() const {
     const int64_t ms = (this->*(d.field)).count();
     if (ms < 1 || ms > kYearMs) {
       return InvalidField("config", d.name, absl::StrCat("must be in [1, ", kYearMs, "] ms (got ", ms, ")"));
+    }
+  }
+  for (const IntegerOption& o : IntegerOptions()) {
+    const int64_t n = this->*(o.field);
+    if (n != -1 && (n < o.min || n > o.max)) {
+      return InvalidField("config", o.name,
+                          absl::StrCat("must be in [", o.min, ", ", o.max, "] (got ", n, ")"));
     }
   }
   if (node_heartbeat * 2 > node_lease_ttl) {

@@ -190,6 +190,17 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   DAIRA_RETURN_IF_ERROR(Annotate(options.payments.Validate(), "platform: open"));
 
   DAIRA_RETURN_IF_ERROR(Annotate(config.ValidateInstanceOptions(), "platform: open"));
+  // Service options given as Config entries win over PlatformOptions (docs/configuration.md).
+  services::ModerationOptions moderation_options = options.moderation;
+  if (config.moderation_auto_hide_threshold >= 0) {
+    moderation_options.auto_hide_threshold = static_cast<int>(config.moderation_auto_hide_threshold);
+  }
+  services::WalletsOptions money_options = options.money;
+  if (config.tip_fee_bps >= 0) money_options.tip_fee_bps = config.tip_fee_bps;
+  if (config.money_idempotency_retention_s >= 0) {
+    money_options.idempotency_retention = std::chrono::seconds(config.money_idempotency_retention_s);
+  }
+  if (config.money_max_attempts >= 0) money_options.max_attempts = static_cast<int>(config.money_max_attempts);
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   // Media storage first: a bad blobs URL fails before the database is touched.
@@ -299,16 +310,17 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->trending.emplace(impl->deps);
   impl->vectors.emplace(impl->deps);
   impl->wallets.emplace(impl->deps);
-  impl->wallet_service.emplace(impl->deps, options.money);                               // money
+  impl->wallet_service.emplace(impl->deps, money_options);                               // money
   impl->payment_service.emplace(impl->deps, *impl->wallet_service, options.payments);    // money
   impl->transactions.emplace(impl->deps);
   impl->payments.emplace(impl->deps);
   impl->reports.emplace(impl->deps);
   impl->reviews.emplace(impl->deps);
   impl->audit_logs.emplace(impl->deps);
-  // --- moderation ---
-  DAIRA_RETURN_IF_ERROR(options.moderation.Validate());
-  impl->moderation.emplace(impl->deps, options.moderation);
+  // --- moderation (after notifications: a WARN / SUSPEND / BAN notifies the user) ---
+  impl->notifications.emplace(impl->deps, impl->hub.get(), notification_options);
+  DAIRA_RETURN_IF_ERROR(moderation_options.Validate());
+  impl->moderation.emplace(impl->deps, moderation_options, &*impl->notifications);
   impl->audit.emplace(impl->deps);
   impl->posts.emplace(impl->deps);
   impl->videos.emplace(impl->deps);
@@ -320,7 +332,6 @@ absl::StatusOr<std::unique_ptr<Platform>> Platform::Open(const Config& config, c
   impl->sessions.emplace(impl->deps);
   impl->user_profiles.emplace(impl->deps);
   impl->chat.emplace(impl->deps, impl->hub.get());
-  impl->notifications.emplace(impl->deps, impl->hub.get(), notification_options);
   return std::unique_ptr<Platform>(new Platform(std::move(impl)));
 }
 

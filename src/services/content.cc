@@ -84,7 +84,7 @@ constexpr std::string_view kPostNames[] = {"id",          "author_id",      "con
 constexpr std::string_view kVideoNames[] = {
     "id",          "author_id",   "title",          "description", "hashtags",   "thumbnail_url",
     "hls_url",     "duration_ms", "resolution",     "views_count", "likes_count", "comments_count",
-    "status",      "visibility",  "error",          "created_at",  "updated_at",  "published_at"};
+    "status",      "visibility",  "error",          "created_at",  "updated_at",  "published_at", "hidden_at"};
 constexpr std::string_view kCommentNames[] = {"id",         "post_id",    "video_id",    "parent_id",     "author_id",
                                               "content",    "mentions",   "likes_count", "replies_count", "status",
                                               "created_at", "updated_at", "deleted_at"};
@@ -141,6 +141,7 @@ absl::StatusOr<model::Video> VideoReader::operator()(const store::Row& row) {
   DAIRA_ASSIGN_OR_RETURN(v.created_at, TimeAt(row, cols_[15]));
   DAIRA_ASSIGN_OR_RETURN(v.updated_at, TimeAt(row, cols_[16]));
   DAIRA_ASSIGN_OR_RETURN(v.published_at, OptionalTimeAt(row, cols_[17]));
+  DAIRA_ASSIGN_OR_RETURN(v.hidden_at, OptionalTimeAt(row, cols_[18]));
   return v;
 }
 

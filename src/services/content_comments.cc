@@ -25,7 +25,8 @@ struct TargetSql {
 
 TargetSql SqlFor(model::CommentTargetType t) {
   if (t == model::CommentTargetType::kPost) return {"posts", "post_id", "status = 'ACTIVE'", "post_id"};
-  return {"videos", "video_id", "deleted_at IS NULL", "video_id"};
+  // A video hidden by moderation takes no comments, as a HIDDEN post takes none.
+  return {"videos", "video_id", "deleted_at IS NULL AND hidden_at IS NULL", "video_id"};
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ absl::StatusOr<model::Post> PostFromRow(const store::Row& row);
 
 inline constexpr char kVideoColumns[] =
     "id, author_id, title, description, hashtags, thumbnail_url, hls_url, duration_ms, resolution, views_count, "
-    "likes_count, comments_count, status, visibility, error, created_at, updated_at, published_at";
+    "likes_count, comments_count, status, visibility, error, created_at, updated_at, published_at, hidden_at";
 // kVideoColumns qualified with `alias` ("p.id, p.author_id, ...").
 std::string VideoColumns(std::string_view alias);
 class VideoReader {

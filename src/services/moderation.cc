@@ -9,6 +9,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "daira/core/json.h"
 #include "daira/core/status.h"
 #include "daira/services/audit_log.h"
 #include "daira/services/moderation_review_repository.h"
@@ -36,9 +37,15 @@ std::string_view ContentTable(model::ReportContentType t) {
       return "";
   }
 }
-// Posts and comments can be hidden (status HIDDEN); videos have no such state in the schema.
+// Posts and comments are hidden through their status (ACTIVE <-> HIDDEN); videos through hidden_at
+// (migration 020), because their status is the upload pipeline and must survive a restore.
 bool Hideable(model::ReportContentType t) {
-  return t == model::ReportContentType::kPost || t == model::ReportContentType::kComment;
+  return t == model::ReportContentType::kPost || t == model::ReportContentType::kComment ||
+         t == model::ReportContentType::kVideo;
+}
+// How the audit row spells the visible state ("content_status":[visible, "HIDDEN"]).
+std::string_view VisibleState(model::ReportContentType t) {
+  return t == model::ReportContentType::kVideo ? "VISIBLE" : "ACTIVE";
 }
 
 // The user responsible for the target: the reported user, or the content's author. nullopt when the
@@ -58,15 +65,30 @@ absl::StatusOr<std::optional<int64_t>> ResponsibleUser(store::Connection& c, mod
   return std::optional<int64_t>(rs.front().Int64(0));
 }
 
-// Sets a post's or comment's status from `from` to `to`; true when a row changed.
-absl::StatusOr<bool> SetContentStatus(store::Connection& c, model::ReportContentType type, int64_t id,
-                                      std::string_view from, std::string_view to, int64_t now) {
+// Hides (`hide`) or restores a post, comment or video; true when a row changed. Posts and comments
+// move between ACTIVE and HIDDEN (a DELETED one is left alone); a video gets or loses hidden_at (a
+// deleted one is left alone), whatever its pipeline status.
+absl::StatusOr<bool> SetContentHidden(store::Connection& c, model::ReportContentType type, int64_t id,
+                                      bool hide, int64_t now) {
   if (!Hideable(type)) return false;
+  if (type == model::ReportContentType::kVideo) {
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        hide ? c.Execute("UPDATE videos SET hidden_at = ?, updated_at = ? "
+                         "WHERE id = ? AND hidden_at IS NULL AND deleted_at IS NULL RETURNING id",
+                         {now, now, id})
+             : c.Execute("UPDATE videos SET hidden_at = NULL, updated_at = ? "
+                         "WHERE id = ? AND hidden_at IS NOT NULL AND deleted_at IS NULL RETURNING id",
+                         {now, id}));
+    return !rs.empty();
+  }
+  const std::string from = hide ? "ACTIVE" : "HIDDEN";
+  const std::string to = hide ? "HIDDEN" : "ACTIVE";
   DAIRA_ASSIGN_OR_RETURN(
       store::ResultSet rs,
       c.Execute(absl::StrCat("UPDATE ", ToAbsl(ContentTable(type)),
                              " SET status = ?, updated_at = ? WHERE id = ? AND status = ? RETURNING id"),
-                {std::string(to), now, id, std::string(from)}));
+                {to, now, id, from}));
   return !rs.empty();
 }
 
@@ -84,8 +106,9 @@ absl::Status ModerationOptions::Validate() const {
   return absl::OkStatus();
 }
 
-Moderation::Moderation(const ServiceDeps& deps, const ModerationOptions& options)
-    : deps_(deps), options_(options), options_status_(options.Validate()) {}
+Moderation::Moderation(const ServiceDeps& deps, const ModerationOptions& options,
+                       Notifications* notifications)
+    : deps_(deps), options_(options), options_status_(options.Validate()), notifications_(notifications) {}
 
 absl::StatusOr<model::ContentReport> Moderation::Report(const RequestContext& ctx,
                                                         const ReportRequest& request) const {
@@ -124,18 +147,19 @@ absl::StatusOr<model::ContentReport> Moderation::Report(const RequestContext& ct
                                      "AND status IN ('PENDING', 'REVIEWING')",
                                      {std::string(model::ToString(type)), request.content_id}));
     if (n.front().Int64(0) < options_.auto_hide_threshold) return absl::OkStatus();
-    DAIRA_ASSIGN_OR_RETURN(
-        bool hidden, SetContentStatus(c, type, request.content_id, "ACTIVE", "HIDDEN", deps_.NowMicros()));
+    DAIRA_ASSIGN_OR_RETURN(bool hidden,
+                           SetContentHidden(c, type, request.content_id, /*hide=*/true, deps_.NowMicros()));
     if (!hidden) return absl::OkStatus();
     return audit
-        .Append(ctx, {.action = "content.auto_hide",
-                      .resource_type = std::string(model::ToString(type)),
-                      .resource_id = request.content_id,
-                      .changes = absl::StrCat(R"({"status":["ACTIVE","HIDDEN"],"distinct_reporters":)",
-                                              n.front().Int64(0), "}"),
-                      .reason = absl::StrCat("reports from ", n.front().Int64(0),
-                                             " distinct reporters reached the threshold ",
-                                             options_.auto_hide_threshold)})
+        .Append(ctx,
+                {.action = "content.auto_hide",
+                 .resource_type = std::string(model::ToString(type)),
+                 .resource_id = request.content_id,
+                 .changes = absl::StrCat(R"({"status":[")", ToAbsl(VisibleState(type)),
+                                         R"(","HIDDEN"],"distinct_reporters":)", n.front().Int64(0), "}"),
+                 .reason = absl::StrCat("reports from ", n.front().Int64(0),
+                                        " distinct reporters reached the threshold ",
+                                        options_.auto_hide_threshold)})
         .status();
   }));
   return *std::move(out);
@@ -234,18 +258,17 @@ absl::StatusOr<ModerationDecisionResult> Moderation::Decide(const RequestContext
       const bool others_over =
           options_.auto_hide_threshold > 0 && open.front().Int64(0) >= options_.auto_hide_threshold;
       if (!others_over) {
-        DAIRA_ASSIGN_OR_RETURN(out.content_changed,
-                               SetContentStatus(c, type, target, "HIDDEN", "ACTIVE", now));
+        DAIRA_ASSIGN_OR_RETURN(out.content_changed, SetContentHidden(c, type, target, /*hide=*/false, now));
         if (out.content_changed) {
           actions.push_back("content restored");
-          add_change(R"("content_status":["HIDDEN","ACTIVE"])");
+          add_change(absl::StrCat(R"("content_status":["HIDDEN",")", ToAbsl(VisibleState(type)), R"("])"));
         }
       }
     } else {
-      DAIRA_ASSIGN_OR_RETURN(out.content_changed, SetContentStatus(c, type, target, "ACTIVE", "HIDDEN", now));
+      DAIRA_ASSIGN_OR_RETURN(out.content_changed, SetContentHidden(c, type, target, /*hide=*/true, now));
       if (out.content_changed) {  // (already HIDDEN by the auto-hide threshold: it stays hidden)
         actions.push_back("content removed");
-        add_change(R"("content_status":["ACTIVE","HIDDEN"])");
+        add_change(absl::StrCat(R"("content_status":[")", ToAbsl(VisibleState(type)), R"(","HIDDEN"])"));
       }
     }
     if (decision == model::ModerationDecision::kWarn || decision == model::ModerationDecision::kSuspend ||
@@ -283,6 +306,29 @@ absl::StatusOr<ModerationDecisionResult> Moderation::Decide(const RequestContext
         add_change(absl::StrCat(R"("user":)", *responsible, R"(,"user_status":[")", old_status, R"(",")",
                                 status, R"("],"sessions_revoked":)", session_ids.size()));
       }
+    }
+    // The user it is about hears of a WARN, SUSPEND or BAN: a MODERATION notification written in this
+    // transaction (pushed on "user:{id}" after commit; a rollback sends nothing).
+    if (notifications_ != nullptr && responsible.has_value() &&
+        (decision == model::ModerationDecision::kWarn || decision == model::ModerationDecision::kSuspend ||
+         decision == model::ModerationDecision::kBan)) {
+      std::string payload = absl::StrCat(R"({"decision":")", ToAbsl(model::ToString(decision)),
+                                         R"(","report_id":)", request.report_id, R"(,"report_reason":)");
+      AppendJsonString(payload, report->reason.value_or(""));
+      payload += R"(,"content_removed":)";
+      payload += out.content_changed ? "true" : "false";
+      if (request.reason.has_value()) {
+        payload += R"(,"reason":)";
+        AppendJsonString(payload, *request.reason);
+      }
+      payload += "}";
+      DAIRA_ASSIGN_OR_RETURN(out.notification,
+                             notifications_->Notify(ctx, {.user_id = *responsible,
+                                                          .kind = "MODERATION",
+                                                          .target_type = std::string(model::ToString(type)),
+                                                          .target_id = target,
+                                                          .payload = std::move(payload)}));
+      add_change(absl::StrCat(R"("notified_user":)", *responsible));
     }
     add_change(absl::StrCat(R"("report_status":["OPEN",")", ToAbsl(model::ToString(final_status)), R"("])"));
     changes += "}";

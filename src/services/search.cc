@@ -409,9 +409,10 @@ query::KeysetQuery VideoSearchQuery(store::Backend backend, std::string_view que
                                                   .table = "videos",
                                                   .fts = "videos_fts",
                                                   .document = "title || ' ' || description",
-                                                  .visible = "status = 'PUBLISHED'",
+                                                  // hidden_at: not hidden by moderation (migration 020)
+                                                  .visible = "status = 'PUBLISHED' AND hidden_at IS NULL",
                                                   .row_document = "p.title || ' ' || p.description",
-                                                  .row_visible = "p.status = 'PUBLISHED'",
+                                                  .row_visible = "p.status = 'PUBLISHED' AND p.hidden_at IS NULL",
                                                   .columns = VideoColumns("p"),
                                                   .joins = ""};
   return TextSearchQuery(backend, *kVideos, Words(query), viewer, now, candidates);

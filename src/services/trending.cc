@@ -79,7 +79,7 @@ absl::StatusOr<query::Page<TrendingVideo>> Trending::Videos(const RequestContext
           ctx,
           absl::StrCat("SELECT ", internal::kVideoColumns,
                        " FROM videos WHERE status = 'PUBLISHED' AND published_at >= ? AND published_at <= ?"
-                       " AND visibility = 'PUBLIC' ORDER BY published_at DESC LIMIT ",
+                       " AND visibility = 'PUBLIC' AND hidden_at IS NULL ORDER BY published_at DESC LIMIT ",
                        kTrendingVideoCandidates),
           {since, now}));
   std::vector<std::tuple<int64_t, int64_t, size_t, double>> ranked;  // (score key, id, row, score)

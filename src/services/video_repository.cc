@@ -43,6 +43,7 @@ const VideoTableType& VideoTable() {
           Column{VideoField::kUpdatedAt, "updated_at", &ReadColumn<&VideoRecord::updated_at>},
           Column{VideoField::kPublishedAt, "published_at", &ReadColumn<&VideoRecord::published_at>},
           Column{VideoField::kDeletedAt, "deleted_at", &ReadColumn<&VideoRecord::deleted_at>},
+          Column{VideoField::kHiddenAt, "hidden_at", &ReadColumn<&VideoRecord::hidden_at>},
       });
   return *kTable;
 }

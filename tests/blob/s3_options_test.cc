@@ -87,6 +87,54 @@ TEST(S3OptionsTest, CredentialsFromTheEnvironment) {
     unsetenv("AWS_SECRET_ACCESS_KEY");
 }
 
+// Temporary credentials: session_token in the URL (with the keys) or AWS_SESSION_TOKEN (with keys from
+// the environment) goes into presigned URLs as X-Amz-Security-Token; a token without keys is refused.
+// (Signed requests carrying it are proven against the live server: s3_live_test.cc.)
+TEST(S3OptionsTest, SessionTokenFromTheUrlOrTheEnvironment) {
+  RequestContext ctx;
+  ASSERT_OK_AND_ASSIGN(auto with_token, Store::Open(std::string(kBase) + "&session_token=T0KEN%2Bx%2F%3D"));
+  ASSERT_OK_AND_ASSIGN(std::string url, with_token->Url(ctx, "k", std::chrono::minutes(1)));
+  EXPECT_THAT(url, HasSubstr("&X-Amz-Security-Token=T0KEN%2Bx%2F%3D&"));
+  ASSERT_OK_AND_ASSIGN(auto without, Store::Open(kBase));
+  ASSERT_OK_AND_ASSIGN(url, without->Url(ctx, "k", std::chrono::minutes(1)));
+  EXPECT_THAT(url, Not(HasSubstr("X-Amz-Security-Token")));
+  auto alone = Store::Open("s3://ok-bucket?endpoint=http://127.0.0.1:9&session_token=S3SSION-VALUE");
+  EXPECT_THAT(alone,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("session_token needs access_key")));
+  EXPECT_THAT(alone.status().message(), Not(HasSubstr("S3SSION-VALUE")));
+  EXPECT_THAT(Store::Open(std::string(kBase) + "&session_token="),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("session_token is empty")));
+
+  const char* names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"};
+  std::string saved[3];
+  bool was_set[3];
+  for (int i = 0; i < 3; ++i) {
+    const char* v = std::getenv(names[i]);
+    was_set[i] = v != nullptr;
+    saved[i] = v ? v : "";
+  }
+  setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
+  setenv("AWS_SESSION_TOKEN", "ENV-TOKEN", 1);
+  auto env_store = Store::Open("s3://ok-bucket?endpoint=http://127.0.0.1:9");
+  // Keys in the URL: the environment's token is not theirs and is not used.
+  auto url_keys = Store::Open(kBase);
+  for (int i = 0; i < 3; ++i) {
+    if (was_set[i]) {
+      setenv(names[i], saved[i].c_str(), 1);
+    } else {
+      unsetenv(names[i]);
+    }
+  }
+  ASSERT_OK(env_store.status());
+  ASSERT_OK_AND_ASSIGN(url, (*env_store)->Url(ctx, "k", std::chrono::minutes(1)));
+  EXPECT_THAT(url, HasSubstr("X-Amz-Credential=ASIAEXAMPLE%2F"));
+  EXPECT_THAT(url, HasSubstr("&X-Amz-Security-Token=ENV-TOKEN&"));
+  ASSERT_OK(url_keys.status());
+  ASSERT_OK_AND_ASSIGN(url, (*url_keys)->Url(ctx, "k", std::chrono::minutes(1)));
+  EXPECT_THAT(url, Not(HasSubstr("X-Amz-Security-Token")));
+}
+
 // A loopback listener that never accepts: the kernel completes the TCP handshake, then no answer
 // ever comes, so only a time limit can end a request to it.
 class SilentServer {

@@ -35,6 +35,12 @@ static void test_open_options(const char* url) {
       {"{\"password_cost\":\"test\",\"refresh_token_ttl_s\":0}", "refresh_token_ttl_s"},
       {"{\"password_cost\":\"test\",\"refresh_reuse_grace_s\":100000}", "refresh_reuse_grace_s"},
       {"{\"password_cost\":\"test\",\"max_concurrent_password_hashes\":-3}", "max_concurrent_password_hashes"},
+      /* the service options (Config entries of the same names) */
+      {"{\"password_cost\":\"test\",\"moderation_auto_hide_threshold\":-1}", "moderation_auto_hide_threshold"},
+      {"{\"password_cost\":\"test\",\"moderation_auto_hide_threshold\":\"3\"}", "moderation_auto_hide_threshold"},
+      {"{\"password_cost\":\"test\",\"tip_fee_bps\":10000}", "tip_fee_bps"},
+      {"{\"password_cost\":\"test\",\"money_idempotency_retention_s\":3600}", "money_idempotency_retention_s"},
+      {"{\"password_cost\":\"test\",\"money_max_attempts\":0}", "money_max_attempts"},
   };
   size_t i;
   for (i = 0; i < sizeof bad / sizeof bad[0]; ++i) {
@@ -42,6 +48,13 @@ static void test_open_options(const char* url) {
                err);
     CHECK(p == NULL);
     CHECK_FIELD(err, bad[i][1]);
+  }
+  {
+    const char* good =
+        "{\"password_cost\":\"test\",\"moderation_auto_hide_threshold\":0,\"tip_fee_bps\":9999,"
+        "\"money_idempotency_retention_s\":86400,\"money_max_attempts\":1}";
+    CHECK_CODE(daira_platform_open(url, strlen(url), good, strlen(good), &p, &err), DAIRA_OK, err);
+    if (p != NULL) CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   }
   daira_error_free(&err);
 }

@@ -368,8 +368,16 @@ static void test_moderation(daira_platform_t* p, const char* alice, const char* 
            svc_report, bob);
   CHECK_CODE(call(daira_moderation_decide, p, request, &out, &err), DAIRA_OK, err);
   CHECK(contains(out, "\"decision\":\"WARN\"") && contains(out, "\"action\":\"moderation.warn\"") &&
-        contains(out, "\"status\":\"RESOLVED\"") && contains(out, "\"sessions_revoked\":0"));
+        contains(out, "\"status\":\"RESOLVED\"") && contains(out, "\"sessions_revoked\":0") &&
+        contains(out, "\"notification_id\":\""));
   daira_free(out);
+  /* The WARN reached alice (the reported user) as a MODERATION notification. */
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", alice);
+  CHECK_CODE(call(daira_notifications_list, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(contains(out, "\"kind\":\"MODERATION\"") && contains(out, "\"target_type\":\"USER\""));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"report_id\":\"%s\",\"reviewer_id\":\"%s\",\"decision\":\"WARN\",\"reason\":\"be kind\"}",
+           svc_report, bob);
   EXPECT_CALL(daira_moderation_decide, p, request, DAIRA_FAILED_PRECONDITION, "");
   CHECK_CODE(call(daira_audit_append, p, "{\"action\":\"admin.note\",\"resource_type\":\"user\",\"reason\":\"x\"}", &out, &err),
              DAIRA_OK, err);

@@ -311,9 +311,8 @@ TEST_P(BlobConformanceTest, UrlForAnObject) {
     EXPECT_THAT(url, HasSubstr("X-Amz-Expires=600"));
     EXPECT_THAT(url, HasSubstr("X-Amz-Signature="));
     EXPECT_THAT(url, Not(HasSubstr(::daira::testing::EnvOr("DAIRA_TEST_S3_SECRET_KEY"))));
-    // Not fetched here: moto with signature checking on cannot serve a query-string-signed request
-    // (it requires an Authorization header and fails with HTTP 500). The signature itself is proven by
-    // tests/blob/sigv4_test.cc (SigV4Test.PresignedUrlExample, AWS's published presigned-URL example).
+    // Fetched for real (and tampered with) in tests/blob/s3_live_test.cc; the signature is also proven
+    // by tests/blob/sigv4_test.cc (SigV4Test.PresignedUrlExample, AWS's published presigned-URL example).
     EXPECT_THAT(store().Url(ctx_, "u/a b.txt", std::chrono::seconds(0)),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expiry")));
     EXPECT_THAT(store().Url(ctx_, "u/a b.txt", std::chrono::hours(24 * 8)),

@@ -147,10 +147,55 @@ TEST(ConfigTest, InstanceOptionErrorsNameTheOptionAndNeverEchoTheKey) {
               StatusIs(kInvalid, HasSubstr("node_heartbeat_ms must be at most half of node_lease_ttl_ms (10000)")));
   EXPECT_THAT(Config::FromUrls({"nodeid=3"}),
               StatusIs(kInvalid, HasSubstr("or instance option (node_id, cursor_key, node_lease_ttl_ms, "
-                                           "node_heartbeat_ms, cursor_key_grace_ms or ratelimit)")));
+                                           "node_heartbeat_ms, cursor_key_grace_ms, ratelimit, "
+                                           "moderation_auto_hide_threshold, tip_fee_bps, "
+                                           "money_idempotency_retention_s or money_max_attempts)")));
   Config c;
   c.node_id = 2000;
   EXPECT_THAT(c.ValidateInstanceOptions(), StatusIs(kInvalid, HasSubstr("node_id must be -1 or in [0, 1023] (got 2000)")));
+}
+
+TEST(ConfigTest, ServiceOptionsAreEntriesToo) {
+  auto config = Config::FromUrls({"database=sqlite:a.db", "moderation_auto_hide_threshold=5", "tip_fee_bps=250",
+                                  "money_idempotency_retention_s=172800", "money_max_attempts=3"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->moderation_auto_hide_threshold, 5);
+  EXPECT_EQ(config->tip_fee_bps, 250);
+  EXPECT_EQ(config->money_idempotency_retention_s, 172800);
+  EXPECT_EQ(config->money_max_attempts, 3);
+  EXPECT_TRUE(config->ValidateInstanceOptions().ok());
+  // 0 is a value (never auto-hide; no fee), not "unset".
+  auto zero = Config::FromUrls({"moderation_auto_hide_threshold=0", "tip_fee_bps=0"});
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_EQ(zero->moderation_auto_hide_threshold, 0);
+  EXPECT_EQ(zero->tip_fee_bps, 0);
+  // Unset: -1, PlatformOptions' values stand.
+  const Config defaults;
+  EXPECT_EQ(defaults.moderation_auto_hide_threshold, -1);
+  EXPECT_EQ(defaults.tip_fee_bps, -1);
+  EXPECT_EQ(defaults.money_idempotency_retention_s, -1);
+  EXPECT_EQ(defaults.money_max_attempts, -1);
+}
+
+TEST(ConfigTest, ServiceOptionErrorsNameTheEntry) {
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  auto negative = Config::FromUrls({"moderation_auto_hide_threshold=-1"});
+  EXPECT_THAT(negative, StatusIs(kInvalid, HasSubstr("config: moderation_auto_hide_threshold must be an integer in "
+                                                     "[0, 1000000] (got \"-1\")")));
+  EXPECT_EQ(StatusField(negative.status()), "moderation_auto_hide_threshold");
+  auto fee = Config::FromUrls({"tip_fee_bps=10000"});
+  EXPECT_THAT(fee, StatusIs(kInvalid, HasSubstr("config: tip_fee_bps must be an integer in [0, 9999] (got \"10000\")")));
+  EXPECT_EQ(StatusField(fee.status()), "tip_fee_bps");
+  EXPECT_THAT(Config::FromUrls({"tip_fee_bps=5%"}), StatusIs(kInvalid, HasSubstr("tip_fee_bps")));
+  EXPECT_THAT(Config::FromUrls({"money_idempotency_retention_s=3600"}),
+              StatusIs(kInvalid, HasSubstr("money_idempotency_retention_s must be an integer in [86400, ")));
+  EXPECT_THAT(Config::FromUrls({"money_max_attempts=0"}), StatusIs(kInvalid, HasSubstr("money_max_attempts")));
+  EXPECT_THAT(Config::FromUrls({"tip_fee_bps=1", "tip_fee_bps=2"}),
+              StatusIs(kInvalid, HasSubstr("tip_fee_bps is given more than once")));
+  Config c;
+  c.tip_fee_bps = 20000;
+  EXPECT_THAT(c.ValidateInstanceOptions(),
+              StatusIs(kInvalid, HasSubstr("tip_fee_bps must be in [0, 9999] (got 20000)")));
 }
 
 }  // namespace

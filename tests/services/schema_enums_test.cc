@@ -7,6 +7,7 @@
 #include "daira/services/content_requests.h"
 #include "daira/services/messaging_requests.h"
 #include "daira/services/moderation_requests.h"
+#include "daira/services/notifications.h"
 #include "daira/services/social_requests.h"
 #include "daira/services/wallet_requests.h"
 #include "gmock/gmock.h"
@@ -70,6 +71,8 @@ TEST_P(SchemaEnumsTest, RequestEnumsMatchCheckConstraints) {
   ExpectCheck("005_moderation.sql", "severity", kReportSeverities);
   ExpectCheck("005_moderation.sql", "decision", kReviewDecisions);
   ExpectCheck("006_supporting.sql", "kind", kConversationKinds);
+  // notifications.kind: 006's list, replaced by 020 (MODERATION added).
+  ExpectCheck("020_moderation_effects.sql", "kind", kNotificationKinds);
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, SchemaEnumsTest, ::testing::Values("sqlite", "postgres"),

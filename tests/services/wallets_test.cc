@@ -5,6 +5,7 @@
 #include "daira/services/audit_log.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -473,11 +474,17 @@ int64_t EnvInt(const char* name, int64_t fallback) {
 // idempotency keys. Afterwards: sum of balances + the platform account == confirmed deposits − their
 // refunds − completed withdrawals; no balance negative; every movement's lines sum to zero; every
 // wallet equals its lines. The sizes (8 threads × 10,000 ops × 1,000 wallets) through
-// DAIRA_MONEY_PROPERTY_THREADS / _OPS / _WALLETS; the default is smaller so the suite stays quick.
+// DAIRA_MONEY_PROPERTY_THREADS / _OPS / _WALLETS; the ctest default is smaller so the suite stays quick, and
+// scripts/test runs the full size once on both backends (docs/money.md).
 TEST_P(WalletsTest, PropertyMoneyIsConservedUnderConcurrency) {
   const int threads = static_cast<int>(EnvInt("DAIRA_MONEY_PROPERTY_THREADS", 8));
   const int ops = static_cast<int>(EnvInt("DAIRA_MONEY_PROPERTY_OPS", 1000));
   const int n_users = static_cast<int>(EnvInt("DAIRA_MONEY_PROPERTY_WALLETS", 200));
+  // Says the size in the log, so a run can be told apart from the default (scripts/test runs the full size).
+  std::printf("money property test: %d threads x %d ops x %d wallets\n", threads, ops, n_users);
+  RecordProperty("threads", threads);
+  RecordProperty("ops", ops);
+  RecordProperty("wallets", n_users);
   const std::vector<int64_t> users = MakeUsers(n_users);
   std::atomic<int64_t> deposits{0}, withdrawals{0}, replays{0}, refused{0}, moved{0};
   std::atomic<bool> mismatch{false};

@@ -176,6 +176,10 @@ DAIRA_C_EXPORT void daira_error_free(daira_error_t** err);
  *                              "whsec_…" (webhook signing secret), "tolerance_s": 300 (replay window,
  *                              1..86400)}]; webhooks signed with the secret by anyone (the real provider
  *                              too) are accepted by daira_payment_service_handle_webhook
+ *   "moderation_auto_hide_threshold": int  distinct reporters whose open reports hide content (default 3;
+ *                              0 never); "tip_fee_bps": int (0..9999, default 0);
+ *                              "money_idempotency_retention_s": int (>= 86400, default 86400);
+ *                              "money_max_attempts": int (1..1000, default 10) — docs/configuration.md
  * On success stores a new handle in `*out` (the caller owns it: daira_platform_close()). Fails with
  * INVALID_ARGUMENT (bad URL or option, naming it), UNAVAILABLE (database unreachable),
  * FAILED_PRECONDITION (an applied migration changed; "node_id" held by another live instance),
@@ -543,8 +547,9 @@ DAIRA_C_CALL(daira_moderation_report);
 /* {limit, cursor} → page of Report: the open reports, most severe first, then oldest. */
 DAIRA_C_CALL(daira_moderation_queue);
 /* {report_id*, reviewer_id*, decision* (APPROVED|REJECTED|WARN|SUSPEND|BAN), reason, action_taken} →
- * {report, review, audit, content_changed, sessions_revoked}: the effect, the review, the resolved report
- * and the audit entry in one transaction. PERMISSION_DENIED when the report is about the reviewer;
+ * {report, review, audit, content_changed, sessions_revoked, notification_id}: the effect, the review,
+ * the resolved report and the audit entry in one transaction; notification_id: the MODERATION
+ * notification a WARN / SUSPEND / BAN sends the user it is about (null otherwise). PERMISSION_DENIED when the report is about the reviewer;
  * FAILED_PRECONDITION when it was already decided. */
 DAIRA_C_CALL(daira_moderation_decide);
 /* {actor_id, action*, resource_type*, resource_id, changes (object), reason} → AuditLog, appended to the
@@ -794,7 +799,7 @@ DAIRA_C_CALL(daira_chat_members);
 DAIRA_C_CALL(daira_chat_add_member);
 /* {actor_id*, conversation_id*, user_id*} → {}: the OWNER removes anyone, an ADMIN removes MEMBERs. */
 DAIRA_C_CALL(daira_chat_remove_member);
-/* {user_id*, kind* (FOLLOW|FOLLOW_REQUEST|LIKE|COMMENT|REPLY|MENTION|TIP|VIDEO_PUBLISHED|MESSAGE|SYSTEM),
+/* {user_id*, kind* (FOLLOW|FOLLOW_REQUEST|LIKE|COMMENT|REPLY|MENTION|TIP|VIDEO_PUBLISHED|MESSAGE|SYSTEM|MODERATION),
  * actor_id, target_type ([A-Z_]{1,32}), target_id, payload (object)} → Notification: a new row, or the
  * unread group of the same kind and target (within the platform's grouping window) it folded into. */
 DAIRA_C_CALL(daira_notifications_notify);

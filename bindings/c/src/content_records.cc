@@ -54,6 +54,7 @@ struct VideoKind {
     w.Field(Field::kError, "error", m.error);
     w.Field(Field::kCreatedAt, "created_at", m.created_at).Field(Field::kUpdatedAt, "updated_at", m.updated_at);
     w.Field(Field::kPublishedAt, "published_at", m.published_at).Field(Field::kDeletedAt, "deleted_at", m.deleted_at);
+    w.Field(Field::kHiddenAt, "hidden_at", m.hidden_at);
   }
 };
 

@@ -278,6 +278,7 @@ void WriteVideo(JsonWriter& w, const model::Video& v) {
   w.Key("updated_at");
   WriteTime(w, v.updated_at);
   OptTime(w, "published_at", v.published_at);
+  OptTime(w, "hidden_at", v.hidden_at);
   w.EndObject();
 }
 

@@ -51,6 +51,12 @@ DAIRA_CABI_CALL(daira_moderation_decide, "moderation.decide") {
   w.Key("review").Raw(RecordOf<ReviewKind>(d.review, ReviewKind::Columns().All()));
   w.Key("audit").Raw(RecordOf<AuditLogKind>(d.audit, AuditLogKind::Columns().All()));
   w.Key("content_changed").Bool(d.content_changed).Key("sessions_revoked").Int(d.sessions_revoked);
+  w.Key("notification_id");  // the MODERATION notification sent by WARN / SUSPEND / BAN, else null
+  if (d.notification.has_value()) {
+    daira::cabi::WriteId(w, d.notification->id.value);
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return w.Take();
 }

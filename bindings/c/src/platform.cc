@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
@@ -36,6 +37,14 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
   std::optional<int64_t> grace = r.OptInt("refresh_reuse_grace_s");
   std::optional<int64_t> node_id = r.OptInt("node_id");
   std::optional<std::string> cursor_key = r.OptString("cursor_key");
+  // Service options (the Config entries of the same names; upper bounds checked by Platform::Open).
+  const std::tuple<const char*, std::optional<int64_t>, int64_t Config::*> service_options[] = {
+      {"moderation_auto_hide_threshold", r.OptInt("moderation_auto_hide_threshold"),
+       &Config::moderation_auto_hide_threshold},
+      {"tip_fee_bps", r.OptInt("tip_fee_bps"), &Config::tip_fee_bps},
+      {"money_idempotency_retention_s", r.OptInt("money_idempotency_retention_s"),
+       &Config::money_idempotency_retention_s},
+      {"money_max_attempts", r.OptInt("money_max_attempts"), &Config::money_max_attempts}};
   // The other concerns' URLs (Config; each defaults as in Platform::Open).
   std::optional<std::string> cache_url = r.OptString("cache");
   std::optional<std::string> bus_url = r.OptString("bus");
@@ -56,6 +65,11 @@ absl::StatusOr<OpenOptions> ParseOptions(std::string_view text) {
       return InvalidField(kOpen, "node_id", absl::StrCat("must be in [0, 1023] (got ", *node_id, ")"));
     }
     open.config.node_id = static_cast<int>(*node_id);
+  }
+  for (const auto& [name, value, field] : service_options) {
+    if (!value) continue;
+    if (*value < 0) return InvalidField(kOpen, name, absl::StrCat("must be >= 0 (got ", *value, ")"));
+    open.config.*field = *value;
   }
   if (cache_url) open.config.cache = *cache_url;
   if (bus_url) open.config.bus = *bus_url;

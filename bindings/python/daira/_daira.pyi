@@ -351,6 +351,8 @@ class Video:
     def updated_at(self) -> datetime.datetime: ...
     @property
     def published_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def hidden_at(self) -> Optional[datetime.datetime]: ...
 
 class Comment:
     @property
@@ -678,6 +680,8 @@ class VideoRecord:
     def published_at(self) -> Optional[datetime.datetime]: ...
     @property
     def deleted_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def hidden_at(self) -> Optional[datetime.datetime]: ...
 
 class CommentRecord:
     """A `comments` row as p.comments reads it (every status)."""
@@ -1829,6 +1833,8 @@ class ModerationDecision:
     def content_changed(self) -> bool: ...
     @property
     def sessions_revoked(self) -> int: ...
+    @property
+    def notification(self) -> Optional[Notification]: ...
 
 class AuditVerification:
     """What AuditLog.verify found; falsy at the first row that does not match."""
@@ -1985,10 +1991,16 @@ def open(
     blobs: Optional[str] = None,
     rate_limits: Optional[dict[str, tuple[int, float] | tuple[int, float, str]]] = None,
     payments: Optional[dict[PaymentProvider, str | dict[str, Any]]] = None,
+    moderation_auto_hide_threshold: Optional[int] = None,
+    tip_fee_bps: Optional[int] = None,
+    money_idempotency_retention_s: Optional[int] = None,
+    money_max_attempts: Optional[int] = None,
 ) -> Platform:
     """Opens a platform on a database URL. node_id: this instance's id node id in [0, 1023] (None:
     lease a free one from the database). cursor_key: the cursor signing key as 64 hex digits (None:
-    the keys kept in the database, shared by every instance on it)."""
+    the keys kept in the database, shared by every instance on it). moderation_auto_hide_threshold,
+    tip_fee_bps, money_idempotency_retention_s, money_max_attempts: the service options of the same
+    names (docs/configuration.md); None keeps the default."""
 
 # ---------------------------------------------------------------- test / bench helpers
 

@@ -336,6 +336,8 @@ void BindContent(py::module_& m) {
       .def_property_readonly("created_at", [](const model::Video& v) { return ToDatetime(v.created_at); })
       .def_property_readonly("updated_at", [](const model::Video& v) { return ToDatetime(v.updated_at); })
       .def_property_readonly("published_at", [](const model::Video& v) { return ToDatetime(v.published_at); })
+      .def_property_readonly("hidden_at", [](const model::Video& v) { return ToDatetime(v.hidden_at); },
+                             "Set while moderation hides the video (docs/moderation.md); None otherwise.")
       .def("__repr__", [](const model::Video& v) {
         return ReprBuilder("Video")
             .Add("id", v.id.value)

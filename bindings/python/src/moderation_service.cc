@@ -25,7 +25,9 @@ void RegisterModerationService(py::module_& m) {
       .def_readonly("content_changed", &services::ModerationDecisionResult::content_changed,
                     "True when a post or comment was hidden or restored.")
       .def_readonly("sessions_revoked", &services::ModerationDecisionResult::sessions_revoked,
-                    "Sessions revoked by SUSPEND / BAN.");
+                    "Sessions revoked by SUSPEND / BAN.")
+      .def_readonly("notification", &services::ModerationDecisionResult::notification,
+                    "The MODERATION notification a WARN / SUSPEND / BAN sent the user it is about, else None.");
 
   py::class_<services::AuditVerification>(m, "AuditVerification", "What AuditLog.verify found.")
       .def_property_readonly("ok", &services::AuditVerification::ok)

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "blobs.h"
 #include "common.h"
@@ -144,8 +145,22 @@ PyPlatform Open(const std::string& url, bool migrate, const std::string& passwor
                 std::optional<int> node_id, std::optional<std::string> cursor_key, std::optional<std::string> cache,
                 std::optional<std::string> bus, std::optional<std::string> realtime,
                 std::optional<std::string> blobs, std::optional<py::dict> rate_limits,
-                std::optional<py::dict> payments) {
+                std::optional<py::dict> payments,
+                std::optional<int64_t> moderation_auto_hide_threshold, std::optional<int64_t> tip_fee_bps,
+                std::optional<int64_t> money_idempotency_retention_s, std::optional<int64_t> money_max_attempts) {
   Config config;
+  // Service options (Config entries; upper bounds checked by Platform::Open, naming the option).
+  for (auto [name, value, field] :
+       {std::tuple{"moderation_auto_hide_threshold", moderation_auto_hide_threshold,
+                   &Config::moderation_auto_hide_threshold},
+        std::tuple{"tip_fee_bps", tip_fee_bps, &Config::tip_fee_bps},
+        std::tuple{"money_idempotency_retention_s", money_idempotency_retention_s,
+                   &Config::money_idempotency_retention_s},
+        std::tuple{"money_max_attempts", money_max_attempts, &Config::money_max_attempts}}) {
+    if (!value.has_value()) continue;
+    if (*value < 0) Throw(InvalidField("open", name, "must be >= 0 (got " + std::to_string(*value) + ")"));
+    config.*field = *value;
+  }
   config.database = url;
   // Every other concern's URL; None keeps Config's embedded default (docs/configuration.md).
   if (cache.has_value()) config.cache = *cache;
@@ -262,6 +277,8 @@ void RegisterPlatform(py::module_& m) {
         py::arg("password_cost") = "default", py::arg("node_id") = py::none(), py::arg("cursor_key") = py::none(),
         py::arg("cache") = py::none(), py::arg("bus") = py::none(), py::arg("realtime") = py::none(),
         py::arg("blobs") = py::none(), py::arg("rate_limits") = py::none(), py::arg("payments") = py::none(),
+        py::arg("moderation_auto_hide_threshold") = py::none(), py::arg("tip_fee_bps") = py::none(),
+        py::arg("money_idempotency_retention_s") = py::none(), py::arg("money_max_attempts") = py::none(),
         "Opens a platform on a database URL: 'sqlite:PATH', 'sqlite::memory:' or 'postgres://…'.\n\n"
         "migrate: apply the embedded schema (idempotent). password_cost: 'default' (argon2id\n"
         "interactive) or 'test' (the cheapest cost; for tests only). node_id: this instance's id\n"
@@ -280,7 +297,11 @@ void RegisterPlatform(py::module_& m) {
         "payments: {provider: secret | {'secret': str, 'tolerance': seconds}} — a built-in local\n"
         "provider per name ('STRIPE' | 'PAYPAL' | 'FAWRY' | 'INSTAPAY') for p.payments: its webhooks are\n"
         "verified with `secret` (HMAC-SHA256, replay window `tolerance`, default 300 s), so a webhook\n"
-        "the real provider signs with that endpoint secret is accepted too.");
+        "the real provider signs with that endpoint secret is accepted too.\n"
+        "moderation_auto_hide_threshold (0 = never, default 3), tip_fee_bps (0-9999, default 0),\n"
+        "money_idempotency_retention_s (>= 86400), money_max_attempts (1-1000): the Config entries of\n"
+        "the same names (docs/configuration.md, \"Service options\"); None keeps the default. Out of\n"
+        "range: InvalidArgument naming the option.");
 
   // Test support: one statement on a fresh single-connection database handle (e.g. CREATE SCHEMA).
   m.def(

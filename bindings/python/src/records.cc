@@ -264,6 +264,7 @@ void BindContentRecords(py::module_& m) {
       .Member("updated_at", &VideoRecord::updated_at)
       .Member("published_at", &VideoRecord::published_at)
       .Member("deleted_at", &VideoRecord::deleted_at)
+      .Member("hidden_at", &VideoRecord::hidden_at)
       .Done();
 
   using model::CommentRecord;

@@ -58,15 +58,27 @@ struct Config {
   };
   // ratelimit=: the limits, in the order given (an endpoint given twice is InvalidArgument).
   std::vector<RateLimitEntry> rate_limits;
+  // ---- Service options (docs/configuration.md, "Service options") ----
+  // Each overrides the matching PlatformOptions field when set (>= 0); -1 (default): PlatformOptions'
+  // value stands. So a deployment can tune them in its configuration, next to the URLs.
+  // moderation_auto_hide_threshold=N: ModerationOptions::auto_hide_threshold, in [0, 1000000] (0: never).
+  int64_t moderation_auto_hide_threshold = -1;
+  // tip_fee_bps=N: WalletsOptions::tip_fee_bps (PlatformOptions::money), in [0, 9999].
+  int64_t tip_fee_bps = -1;
+  // money_idempotency_retention_s=N: WalletsOptions::idempotency_retention in seconds, in [86400, 10 years].
+  int64_t money_idempotency_retention_s = -1;
+  // money_max_attempts=N: WalletsOptions::max_attempts, in [1, 1000].
+  int64_t money_max_attempts = -1;
 
   // The embedded default on the SQLite file at `path`.
   static Config Embedded(std::string_view path);
   // Parses "concern=url" entries (database, cache, bus, realtime, blobs) and "option=value" entries
-  // (node_id, cursor_key, node_lease_ttl_ms, node_heartbeat_ms, cursor_key_grace_ms, ratelimit); unknown names,
-  // malformed URLs or out-of-range values are InvalidArgument naming the entry.
+  // (node_id, cursor_key, node_lease_ttl_ms, node_heartbeat_ms, cursor_key_grace_ms, ratelimit, and the
+  // service options above); unknown names, malformed URLs or out-of-range values are InvalidArgument
+  // naming the entry.
   static absl::StatusOr<Config> FromUrls(const std::vector<std::string>& entries);
-  // Checks the instance options (ranges, cursor_key's form, node_heartbeat <= node_lease_ttl / 2):
-  // InvalidArgument naming the option. Platform::Open calls it.
+  // Checks the instance and service options (ranges, cursor_key's form, node_heartbeat <=
+  // node_lease_ttl / 2): InvalidArgument naming the option. Platform::Open calls it.
   absl::Status ValidateInstanceOptions() const;
   // Parses the value of a `ratelimit=` entry (above): InvalidArgument naming the entry ("ratelimit")
   // and the limit at fault (a missing part, a bad count, window, unit, algorithm or endpoint name, an

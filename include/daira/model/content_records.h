@@ -45,6 +45,7 @@ enum class VideoField {
   kUpdatedAt,
   kPublishedAt,
   kDeletedAt,
+  kHiddenAt,  // since migration 020
 };
 
 struct VideoRecord {
@@ -68,6 +69,7 @@ struct VideoRecord {
   std::optional<Clock::TimePoint> updated_at;
   std::optional<Clock::TimePoint> published_at;  // nullopt also while not published
   std::optional<Clock::TimePoint> deleted_at;    // nullopt also while not deleted
+  std::optional<Clock::TimePoint> hidden_at;     // set while moderation hides the video
 };
 
 // The columns of `comments`, for field masks.

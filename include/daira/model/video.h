@@ -64,6 +64,9 @@ struct Video {
   Timestamp created_at;
   Timestamp updated_at;
   std::optional<Timestamp> published_at;  // set on the transition to PUBLISHED
+  // Set while moderation hides the video (auto-hide threshold or an upheld report; docs/moderation.md):
+  // search and trending leave it out. Independent of status, which a restore gives back unchanged.
+  std::optional<Timestamp> hidden_at;
 };
 
 }  // namespace daira::inline v0::model

@@ -51,10 +51,11 @@
 
 namespace daira::inline v0::services {
 
-// notifications.kind (the CHECK constraint in 006_supporting).
-inline constexpr std::array<std::string_view, 10> kNotificationKinds = {
-    "FOLLOW", "FOLLOW_REQUEST",  "LIKE",    "COMMENT", "REPLY", "MENTION",
-    "TIP",    "VIDEO_PUBLISHED", "MESSAGE", "SYSTEM"};
+// notifications.kind (the CHECK constraint in 006_supporting; MODERATION since 020: a WARN, SUSPEND
+// or BAN decision sent to the user it is about, services/moderation.h).
+inline constexpr std::array<std::string_view, 11> kNotificationKinds = {
+    "FOLLOW", "FOLLOW_REQUEST",  "LIKE",    "COMMENT", "REPLY",     "MENTION",
+    "TIP",    "VIDEO_PUBLISHED", "MESSAGE", "SYSTEM",  "MODERATION"};
 
 // Every field is also a Platform URL parameter of the realtime concern (docs/configuration.md,
 // "Chat and notifications").
@@ -95,8 +96,8 @@ struct NotifyRequest {
 
 class Notifications {
  public:
-  // `deps.db` must be migrated (018_chat) and outlive this object; `hub` (not owned, may be null: no
-  // live push) too. `options` must be valid (NotificationsOptions::Validate; Platform checks it).
+  // `deps.db` must be migrated (018_chat; 020 for MODERATION) and outlive this object; `hub` (not owned, may
+  // be null: no live push) too. `options` must be valid (NotificationsOptions::Validate; Platform checks it).
   Notifications(const ServiceDeps& deps, realtime::Hub* hub, const NotificationsOptions& options = {})
       : deps_(deps), hub_(hub), options_(options) {}
 

@@ -204,7 +204,7 @@ class S3Store final : public blob::Store {
       : o_(std::move(options)),
         base_url_(std::move(base_url)),
         host_(std::move(host)),
-        creds_{o_.access_key, o_.secret_key} {}
+        creds_{o_.access_key, o_.secret_key, o_.session_token} {}
 
   ~S3Store() override {
     for (CURL* c : idle_) curl_easy_cleanup(c);
@@ -431,7 +431,8 @@ class S3Store final : public blob::Store {
     if (code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" || code == "InvalidToken" ||
         code == "ExpiredToken" || code == "AuthorizationHeaderMalformed" || code == "InvalidClientTokenId") {
       return absl::UnauthenticatedError(Cat(op, ": ", What(key), ": the store refused the credentials (",
-                                            detail, "): check access_key and secret_key"));
+                                            detail, "): check access_key and secret_key",
+                                            creds_.session_token.empty() ? "" : " (and session_token)"));
     }
     if (r.status == 403) {
       return absl::PermissionDeniedError(
@@ -488,6 +489,7 @@ class S3Store final : public blob::Store {
     sr.query = req.query;
     sr.payload_hash = s3::Sha256Hex(req.body);
     sr.headers = {{"host", host_}, {"x-amz-content-sha256", sr.payload_hash}, {"x-amz-date", amz_date}};
+    if (!creds_.session_token.empty()) sr.headers.emplace_back("x-amz-security-token", creds_.session_token);
     for (const auto& h : req.headers) sr.headers.push_back(h);
     const std::string authorization = s3::AuthorizationHeader(creds_, amz_date, o_.region, "s3", sr);
 
@@ -656,6 +658,11 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const S3StoreOptions& o
         op, o.access_key.empty() ? "access_key" : "secret_key",
         "is missing (give both access_key and secret_key, or neither to use the environment)");
   }
+  if (o.access_key.empty() && !o.session_token.empty()) {
+    return InvalidField(op, "session_token",
+                        "needs access_key and secret_key in the URL too (with keys from the environment, "
+                        "set AWS_SESSION_TOKEN instead)");
+  }
   if (o.access_key.empty()) {
     const char* id = std::getenv("AWS_ACCESS_KEY_ID");
     const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
@@ -667,6 +674,8 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const S3StoreOptions& o
     }
     o.access_key = id;
     o.secret_key = secret;
+    const char* token = std::getenv("AWS_SESSION_TOKEN");
+    if (token != nullptr) o.session_token = token;  // temporary credentials (STS)
   }
   if (o.part_size < kMinPartSize || o.part_size > kMaxPartSize) {
     return InvalidField(op, "part_size", Cat("must be 5 MiB..5 GiB (got ", o.part_size, ")"));
@@ -710,6 +719,9 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const Url& url) {
       o.access_key = v;
     } else if (k == "secret_key") {
       o.secret_key = v;
+    } else if (k == "session_token") {
+      if (v.empty()) return InvalidField(op, "session_token", "is empty");
+      o.session_token = v;
     } else if (k == "timeout_ms") {
       DAIRA_ASSIGN_OR_RETURN(int64_t n, ParseInt(k, v));
       o.timeout = std::chrono::milliseconds(n);
@@ -724,7 +736,7 @@ absl::StatusOr<std::unique_ptr<blob::Store>> OpenS3Store(const Url& url) {
       DAIRA_ASSIGN_OR_RETURN(o.create_bucket, ParseBool(k, v));
     } else {
       return InvalidField(op, k,
-                          "is not an s3 option (known: endpoint, region, access_key, secret_key, timeout_ms, "
+                          "is not an s3 option (known: endpoint, region, access_key, secret_key, session_token, timeout_ms, "
                           "connect_timeout_ms, multipart_threshold, part_size, create_bucket)");
     }
   }

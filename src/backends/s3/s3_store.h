@@ -6,8 +6,9 @@
 //   auto store = OpenS3Store(*ParseUrl("s3://media?endpoint=http://127.0.0.1:9000&region=us-east-1"
 //                                      "&access_key=…&secret_key=…"));
 //
-// Credentials come from the URL (access_key + secret_key) or, when the URL has neither, from the
-// environment (AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY). The secret is never printed.
+// Credentials come from the URL (access_key + secret_key, and session_token for temporary credentials)
+// or, when the URL has neither key, from the environment (AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY,
+// and AWS_SESSION_TOKEN when set). The secret and the token are never printed.
 //
 // Thread-safety: the store is safe to use from any number of threads at once (each request takes a
 // curl handle from a small pool, so connections are reused).
@@ -36,6 +37,11 @@ struct S3StoreOptions {
   // Credentials (URL `access_key` and `secret_key`, else env AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
   std::string access_key;
   std::string secret_key;
+  // Temporary credentials' session token (URL `session_token`, which needs access_key and secret_key in
+  // the URL too; else env AWS_SESSION_TOKEN when the keys come from the environment). Sent as the
+  // x-amz-security-token header on every signed request and as X-Amz-Security-Token in presigned
+  // URLs. Default "" (long-term keys).
+  std::string session_token;
   // Whole-request time limit (URL `timeout_ms`), further cut by the request's deadline. Default 30 s.
   std::chrono::milliseconds timeout{30000};
   // TCP/TLS connect time limit (URL `connect_timeout_ms`). Default 5 s.

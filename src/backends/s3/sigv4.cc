@@ -165,6 +165,7 @@ std::string PresignQuery(const Credentials& creds, std::string_view amz_date, st
   r.query.emplace_back("X-Amz-Date", std::string(amz_date));
   r.query.emplace_back("X-Amz-Expires", Cat(expires_seconds));
   r.query.emplace_back("X-Amz-SignedHeaders", "host");
+  if (!creds.session_token.empty()) r.query.emplace_back("X-Amz-Security-Token", creds.session_token);
   r.headers = {{"host", std::string(host)}};
   r.payload_hash = std::string(kUnsignedPayload);
   const std::string canonical = CanonicalRequest(r, nullptr);

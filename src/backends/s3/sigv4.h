@@ -30,6 +30,11 @@ inline constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 struct Credentials {
   std::string access_key;
   std::string secret_key;
+  // Temporary credentials (AWS STS): the session token, sent as the x-amz-security-token header of a
+  // signed request (the caller adds it to SigningRequest::headers, so it is signed) and as the
+  // X-Amz-Security-Token parameter of a presigned URL (PresignQuery signs it, as S3 requires). "" for
+  // long-term keys.
+  std::string session_token{};
 };
 
 // One request as SigV4 sees it. Query values and header values are raw (not yet encoded).
@@ -75,6 +80,7 @@ std::string AuthorizationHeader(const Credentials& creds, std::string_view amz_d
 // The query string of a presigned URL (X-Amz-Algorithm … X-Amz-Signature) for `method` on
 // `canonical_uri` at `host`, valid for `expires_seconds` from `amz_date`; `extra_query` (e.g. a
 // response-content-type) is signed along. Only the host header is signed; the payload is UNSIGNED-PAYLOAD.
+// With a session token, X-Amz-Security-Token is one of the signed query parameters.
 std::string PresignQuery(const Credentials& creds, std::string_view amz_date, std::string_view region,
                          std::string_view service, std::string_view method, std::string_view canonical_uri,
                          std::string_view host, int64_t expires_seconds,
