@@ -67,6 +67,7 @@
 #include "daira/bus/queue.h"
 #include "daira/bus/queue_settings.h"
 #include "daira/bus/repeatable.h"
+#include "daira/bus/repeatable_schedule.h"
 #include "daira/bus/worker_pool.h"
 
 // query

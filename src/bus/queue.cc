@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "bus/repeatable_internal.h"
+#include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
-#include "bus/repeatable_internal.h"
+#include "daira/bus/repeatable_schedule.h"
 #include "daira/core/status.h"
 
 namespace daira::inline v0::bus {

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "backends/registry.h"
-#include "bus/repeatable_internal.h"
+#include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"

@@ -12,7 +12,7 @@
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "backends/redis/redis_script.h"
-#include "bus/repeatable_internal.h"
+#include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"

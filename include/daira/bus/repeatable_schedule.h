@@ -1,8 +1,18 @@
+// bus::internal scheduling arithmetic shared by every bus backend's repeatable jobs (memory and SQL in
+// src/bus, Redis in src/backends/redis: a public header so each computes occurrences identically;
+// not a stable API — use bus::Queue's repeatable calls). Example:
+//
+//   auto due = bus::internal::DueOccurrence("cron:*/5 * * * *", next_run_at, now);
+//   // due->occurrence: the latest occurrence at or before now; due->next: the first one after it
+//
+// Thread-safety: pure functions.
+//
 // Scheduling arithmetic shared by every bus backend's repeatable jobs (docs/bus.md "Repeatable jobs"):
 // the stored schedule text, the first occurrence after a time, and which occurrence a late scheduler
 // tick enqueues (only the latest one missed).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
