@@ -23,42 +23,45 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ "${1:-}" == "--root" ]]; then root="$2"; shift 2; fi
 mode="${1:-layering}"
 
-rank_of() {  # layer name → rank, or empty when unknown
+# These helpers set a variable instead of printing: the check calls them for every #include line, and a
+# command substitution per call (a fork) made the whole check take over a minute.
+rank_of() {  # layer name → RANK (empty when unknown)
   case "$1" in
-    core) echo 0 ;;
-    model|store|backends) echo 1 ;;
-    cache|bus|realtime|ratelimit|resilience|blob) echo 2 ;;
-    query) echo 3 ;;
-    services) echo 4 ;;
-    platform) echo 5 ;;
-    cli|bindings) echo 6 ;;
-    *) echo "" ;;
+    core) RANK=0 ;;
+    model|store|backends) RANK=1 ;;
+    cache|bus|realtime|ratelimit|resilience|blob) RANK=2 ;;
+    query) RANK=3 ;;
+    services) RANK=4 ;;
+    platform) RANK=5 ;;
+    cli|bindings) RANK=6 ;;
+    *) RANK="" ;;
   esac
 }
 
-# Layer of a source file, by path ("" for files outside the layered tree: tests, bench, examples).
+# Layer of a source file, by path → FL ("" for files outside the layered tree: tests, bench, examples).
 file_layer() {
   local f="$1"
   case "$f" in
-    include/daira/daira.h) echo "" ;;                 # the umbrella includes everything
-    include/daira/*/*) f="${f#include/daira/}"; echo "${f%%/*}" ;;
-    include/daira/*) echo core ;;                      # version.h, export.h
-    src/*/*) f="${f#src/}"; echo "${f%%/*}" ;;
-    bindings/*) echo bindings ;;
-    *) echo "" ;;
+    include/daira/daira.h) FL="" ;;                    # the umbrella includes everything
+    include/daira/*/*) f="${f#include/daira/}"; FL="${f%%/*}" ;;
+    include/daira/*) FL=core ;;                         # version.h, export.h
+    src/*/*) f="${f#src/}"; FL="${f%%/*}" ;;
+    bindings/*) FL=bindings ;;
+    *) FL="" ;;
   esac
 }
 
-# Layer an include target points at, and whether it is public ("pub") or private ("priv").
+# Layer an include target points at → TL, and whether it is public ("pub") or private ("priv") → TKIND.
 target_layer() {
   local t="$1" first
+  TL=""; TKIND=""
   case "$t" in
-    daira/daira.h) echo "platform pub" ;;               # pulls in everything up to platform
-    daira/version.h|daira/export.h) echo "core pub" ;;
-    daira/*/*) t="${t#daira/}"; echo "${t%%/*} pub" ;;
+    daira/daira.h) TL=platform; TKIND=pub ;;            # pulls in everything up to platform
+    daira/version.h|daira/export.h) TL=core; TKIND=pub ;;
+    daira/*/*) t="${t#daira/}"; TL="${t%%/*}"; TKIND=pub ;;
     */*) first="${t%%/*}"
-         if [[ -n "$(rank_of "$first")" ]]; then echo "$first priv"; else echo ""; fi ;;
-    *) echo "" ;;
+         rank_of "$first"
+         if [[ -n "$RANK" ]]; then TL="$first"; TKIND=priv; fi ;;
   esac
 }
 
@@ -124,11 +127,11 @@ layering_violations() {
     fi
     # 3. no include pointing up the layer stack
     local fl tl tkind fr tr
-    fl=$(file_layer "$file")
+    file_layer "$file"; fl="$FL"
     [[ -z "$fl" ]] && continue
-    read -r tl tkind <<<"$(target_layer "$target")" || true
-    [[ -z "${tl:-}" || "$tl" == "$fl" ]] && continue
-    fr=$(rank_of "$fl"); tr=$(rank_of "$tl")
+    target_layer "$target"; tl="$TL"; tkind="$TKIND"
+    [[ -z "$tl" || "$tl" == "$fl" ]] && continue
+    rank_of "$fl"; fr="$RANK"; rank_of "$tl"; tr="$RANK"
     [[ -z "$fr" || -z "$tr" ]] && continue
     if [[ "$fl" == backends && "$tl" == store ]]; then
       [[ "$tkind" == pub || "$target" == store/driver.h ]] \
