@@ -67,7 +67,10 @@ std::optional<Message> Subscription::TryNext() {
   return *sink_->PopLocked();
 }
 
-int Subscription::fd() const { return sink_->event_fd_; }
+int Subscription::fd() const {
+  sink_->ArmFd();
+  return sink_->event_fd_;
+}
 
 uint64_t Subscription::dropped() const {
   std::lock_guard lock(sink_->mu_);
@@ -99,21 +102,33 @@ SubscriptionSink::SubscriptionSink(size_t capacity, SlowConsumer policy, int eve
 
 SubscriptionSink::~SubscriptionSink() { ::close(event_fd_); }
 
+// The eventfd costs a write and a read (two system calls) per message that finds the queue empty; it
+// is kept in step only once someone polls it (ArmFd), so Next/TryNext consumers never pay for it.
 void SubscriptionSink::SignalLocked() {
-  if (signaled_) return;
+  signaled_.store(true, std::memory_order_release);
+  if (!fd_armed_ || fd_readable_) return;
   uint64_t one = 1;
   // The counter cannot overflow (at most one unread increment), so the write never fails but EINTR.
   while (::write(event_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
   }
-  signaled_ = true;
+  fd_readable_ = true;
 }
 
 void SubscriptionSink::UnsignalLocked() {
-  if (!signaled_ || !queue_.empty() || !status_.ok()) return;
+  if (!queue_.empty() || !status_.ok()) return;
+  signaled_.store(false, std::memory_order_release);
+  if (!fd_readable_) return;
   uint64_t value;
   while (::read(event_fd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  signaled_ = false;
+  fd_readable_ = false;
+}
+
+void SubscriptionSink::ArmFd() {
+  std::lock_guard lock(mu_);
+  if (fd_armed_) return;
+  fd_armed_ = true;
+  if (signaled_.load(std::memory_order_relaxed)) SignalLocked();
 }
 
 absl::StatusOr<Message> SubscriptionSink::PopLocked() {

@@ -177,6 +177,27 @@ TEST_P(RealtimeTest, FdPollsReadableExactlyWhileAMessageIsQueued) {
   EXPECT_THAT(sub->Next(1ms), StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
+// The eventfd is kept in step only once fd() has been asked for: a message queued before that must
+// still make the first poll readable, and reading it with Next must make it unreadable again.
+TEST_P(RealtimeTest, FdAskedForAfterAMessageQueuedPollsReadable) {
+  ASSERT_OK_AND_ASSIGN(auto hub, Open());
+  ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("topic:fd-late"));
+  ASSERT_OK(hub->Publish("topic:fd-late", "early").status());
+  ASSERT_OK_AND_ASSIGN(Message first, sub->Next(kWait));  // consumed without the fd
+  EXPECT_EQ(first.payload, "early");
+  ASSERT_OK(hub->Publish("topic:fd-late", "queued").status());
+  const auto until = std::chrono::steady_clock::now() + kWait;
+  while (sub->queued() == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  ASSERT_EQ(sub->queued(), 1u);
+  pollfd p{sub->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 0), 1);
+  EXPECT_TRUE(p.revents & POLLIN);
+  ASSERT_OK_AND_ASSIGN(Message second, sub->Next(kWait));
+  EXPECT_EQ(second.payload, "queued");
+  p.revents = 0;
+  EXPECT_EQ(::poll(&p, 1, 0), 0);
+}
+
 TEST_P(RealtimeTest, ASlowSubscriberDropsOldestAndCountsWithoutDelayingAFastOne) {
   ASSERT_OK_AND_ASSIGN(auto hub, Open());
   ASSERT_OK_AND_ASSIGN(auto slow, hub->Subscribe("topic:busy", {.queue_size = 4}));

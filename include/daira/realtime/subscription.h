@@ -89,7 +89,9 @@ class Subscription {
   std::optional<Message> TryNext();
 
   // A file descriptor (eventfd) that polls readable (POLLIN) while a message is queued or the
-  // subscription is closed. Owned by the subscription; do not read or close it.
+  // subscription is closed. Owned by the subscription; do not read or close it. The eventfd is kept
+  // in step only from the first call of fd() on: a subscription consumed with Next/TryNext alone pays
+  // no system call per message.
   int fd() const;
 
   // Messages discarded by the kDropOldest policy so far.
@@ -140,6 +142,7 @@ class SubscriptionSink {
   void SignalLocked();
   void UnsignalLocked();
   absl::StatusOr<Message> PopLocked();
+  void ArmFd();  // Subscription::fd(): from now on the eventfd follows signaled_
 
   const size_t capacity_;
   const SlowConsumer policy_;
@@ -150,9 +153,11 @@ class SubscriptionSink {
   absl::Status status_;
   uint64_t dropped_ = 0;
   uint64_t interruptions_ = 0;
-  // Queue non-empty or subscription closed (the eventfd is readable). Written under mu_; read without
-  // it by Next's short spin before it sleeps.
+  // Queue non-empty or subscription closed. Written under mu_; read without it by Next's short spin
+  // before it sleeps.
   std::atomic<bool> signaled_{false};
+  bool fd_armed_ = false;     // fd() was called: keep the eventfd readable exactly while signaled_
+  bool fd_readable_ = false;  // the eventfd's counter is non-zero
   std::optional<Position> last_;
   std::optional<Position> floor_;  // set by PrependRecovered: live copies at or below it are dropped
 };

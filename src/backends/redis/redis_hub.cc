@@ -412,6 +412,8 @@ struct RedisHub::Core {
   }
 };
 
+std::string_view RedisHubPublishScript() { return kPublishLua; }
+
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
                                                          const realtime::HubOptions& options) {
   if (options.history > 10000000) {

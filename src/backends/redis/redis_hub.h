@@ -26,6 +26,11 @@
 
 namespace daira::inline v0::backends::redis {
 
+// The Lua script behind every publish (sequence, history entry and PUBLISH in one EVALSHA). KEYS: the
+// channel's meta hash and history stream; ARGV: pub/sub channel, payload, history length (0: none),
+// candidate epoch, TTL in ms. Exposed for realtime_bench's raw baseline that runs the same script.
+std::string_view RedisHubPublishScript();
+
 class RedisHub final : public realtime::Hub {
  public:
   // Opens a pool on `url` (one connection at once: Unavailable / Unauthenticated when Redis cannot be
