@@ -17,6 +17,7 @@
 #include "daira/services/audit_log.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "services/wallet_internal.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -625,7 +626,14 @@ absl::StatusOr<Movement> Wallets::Earn(const RequestContext& ctx, const EarningR
       });
 }
 
-absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const RefundRequest& r) {
+namespace {
+
+// A refund, immediate (Wallets::Refund: COMPLETED, its lines at once) or through the provider
+// (`ask` set: a deposit only; the amount is held, PENDING until the provider's webhook). Both share the
+// rules (what may be refunded, how much remains, the balance), the key scope and the audit row.
+absl::StatusOr<Movement> DoRefund(const ServiceDeps& deps, const WalletsOptions& options,
+                                  const RequestContext& ctx, const RefundRequest& r,
+                                  const internal::AskProvider* ask) {
   Violations v;
   v.Id("transaction_id", r.transaction_id);
   v.Amount("amount", r.amount, kMaxTransferAmount);
@@ -633,15 +641,24 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
   if (r.reason) v.Text("reason", *r.reason, 0, kMaxTransactionDescriptionLength, false);
   if (r.actor_id) v.Id("actor_id", *r.actor_id);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kRefund));
-  const IdemKey key{"money:refund", r.idempotency_key,
-                    RequestHash(absl::StrCat("refund|", r.transaction_id, "|", r.amount, "|",
-                                             r.reason.has_value() ? "1" : "0", r.reason.value_or(""))),
-                    0};
+  // One scope for both kinds: a key used for a wallet refund is "a different request" for a provider
+  // refund, and the other way round.
+  const IdemKey key{
+      "money:refund", r.idempotency_key,
+      RequestHash(absl::StrCat(ask != nullptr ? "provider-refund|" : "refund|", r.transaction_id, "|",
+                               r.amount, "|", r.reason.has_value() ? "1" : "0", r.reason.value_or(""))),
+      0};
   return RunKeyed(
-      deps_, options_, ctx, kRefund, key,
+      deps, options, ctx, kRefund, key,
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
         // The original first (locked): concurrent refunds of one movement serialize here.
         DAIRA_ASSIGN_OR_RETURN(Movement orig, LoadMovement(c, kRefund, r.transaction_id, /*lock=*/true));
+        if (ask != nullptr && orig.type != TransactionType::kDeposit) {
+          return Precondition(
+              kRefund, "transaction_id",
+              absl::StrCat("is a ", ToAbsl(model::ToString(orig.type)),
+                           "; only a DEPOSIT is refunded through its provider (got ", r.transaction_id, ")"));
+        }
         if (orig.type != TransactionType::kDeposit && orig.type != TransactionType::kTip &&
             orig.type != TransactionType::kEarning) {
           return Precondition(
@@ -654,10 +671,11 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
                               absl::StrCat("is ", ToAbsl(model::ToString(orig.status)),
                                            ", not COMPLETED (got ", r.transaction_id, ")"));
         }
+        // A provider refund still PENDING counts: its amount is promised (and held) already.
         DAIRA_ASSIGN_OR_RETURN(
             ResultSet done,
             c.Execute("SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(fee), 0) FROM transactions "
-                      "WHERE refund_of = ? AND status = 'COMPLETED'",
+                      "WHERE refund_of = ? AND status <> 'FAILED'",
                       {r.transaction_id}));
         const int64_t refunded = done.front().Int64(0);
         const int64_t refunded_fee = done.front().Int64(1);
@@ -678,7 +696,8 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
         switch (orig.type) {
           case TransactionType::kDeposit:
             deltas.push_back({.wallet_id = w, .balance = -r.amount});
-            lines = {{"WALLET", w, -r.amount}, {"EXTERNAL", 0, r.amount}};
+            // Through the provider the money waits in HOLD until it confirms (SettleProviderRefund).
+            lines = {{"WALLET", w, -r.amount}, {ask != nullptr ? "HOLD" : "EXTERNAL", 0, r.amount}};
             break;
           case TransactionType::kEarning:
             deltas.push_back({.wallet_id = w, .balance = -r.amount, .earned = -r.amount});
@@ -698,7 +717,7 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
         }
         DAIRA_ASSIGN_OR_RETURN(auto balances, ApplyDeltas(c, kRefund, std::move(deltas), now));
         NewMovement n{.type = TransactionType::kRefund,
-                      .status = TransactionStatus::kCompleted,
+                      .status = ask != nullptr ? TransactionStatus::kPending : TransactionStatus::kCompleted,
                       .wallet_id = w,
                       .counterparty = orig.counterparty_wallet_id ? orig.counterparty_wallet_id->value : 0,
                       .amount = r.amount,
@@ -707,8 +726,13 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
                       .balance_after = BalanceOf(balances, w),
                       .refund_of = r.transaction_id,
                       .description = r.reason};
-        DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps_, n, now));
-        DAIRA_RETURN_IF_ERROR(PostLines(writes, deps_, id, orig.currency, lines, now));
+        // Last, once every rule passed and the money is held: the provider is asked only for a refund
+        // daira will record (an error from it rolls the hold back).
+        if (ask != nullptr) {
+          DAIRA_ASSIGN_OR_RETURN(n.metadata, (*ask)(orig, r.amount));
+        }
+        DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps, n, now));
+        DAIRA_RETURN_IF_ERROR(PostLines(writes, deps, id, orig.currency, lines, now));
         // The refund's audit row, in the same transaction (docs/moderation.md: a tamper-evident chain).
         JsonWriter changes;
         changes.BeginObject()
@@ -719,13 +743,14 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
             .Key("currency")
             .String(orig.currency)
             .Key("fee_returned")
-            .Int(fee_back)
-            .EndObject();
+            .Int(fee_back);
+        if (ask != nullptr) changes.Key("status").String("PENDING").Key("provider").Raw(n.metadata);
+        changes.EndObject();
         DAIRA_RETURN_IF_ERROR(
-            AuditLog(deps_)
+            AuditLog(deps)
                 .Append(ctx,
                         {.actor_id = r.actor_id ? std::optional<UserId>(UserId{*r.actor_id}) : std::nullopt,
-                         .action = "wallet.refund",
+                         .action = ask != nullptr ? "payment.refund" : "wallet.refund",
                          .resource_type = "transaction",
                          .resource_id = id,
                          .changes = changes.Take(),
@@ -735,9 +760,22 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
       });
 }
 
+}  // namespace
+
+absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const RefundRequest& r) {
+  return DoRefund(deps_, options_, ctx, r, nullptr);
+}
+
+absl::StatusOr<Movement> internal::RefundThroughProvider(const ServiceDeps& deps,
+                                                         const WalletsOptions& options,
+                                                         const RequestContext& ctx, const RefundRequest& r,
+                                                         const AskProvider& ask) {
+  return DoRefund(deps, options, ctx, r, &ask);
+}
+
 namespace {
 
-// Settles a PENDING deposit or withdrawal to `target`, idempotently by state.
+// Settles a PENDING deposit, withdrawal or provider refund to `target`, idempotently by state.
 absl::StatusOr<Movement> Settle(const ServiceDeps& deps, const WalletsOptions& options,
                                 const RequestContext& ctx, std::string_view op, TransactionId id,
                                 TransactionType type, TransactionStatus target) {
@@ -775,7 +813,10 @@ absl::StatusOr<Movement> Settle(const ServiceDeps& deps, const WalletsOptions& o
         } else if (type == TransactionType::kWithdrawal && target == TransactionStatus::kCompleted) {
           DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, op, {{.wallet_id = w, .payout = true}}, now).status());
           lines = {{"HOLD", 0, -m.amount}, {"EXTERNAL", 0, m.amount}};
-        } else if (type == TransactionType::kWithdrawal) {  // failed: release the hold
+        } else if (type == TransactionType::kRefund && target == TransactionStatus::kCompleted) {
+          lines = {{"HOLD", 0, -m.amount}, {"EXTERNAL", 0, m.amount}};  // the provider paid it back
+        } else if (type == TransactionType::kWithdrawal || type == TransactionType::kRefund) {
+          // Failed: release the hold.
           DAIRA_ASSIGN_OR_RETURN(auto b, ApplyDeltas(c, op, {{.wallet_id = w, .balance = m.amount}}, now));
           balance_after = BalanceOf(b, w);
           lines = {{"HOLD", 0, -m.amount}, {"WALLET", w, m.amount}};
@@ -810,6 +851,15 @@ absl::StatusOr<Movement> Wallets::CompleteWithdrawal(const RequestContext& ctx, 
 absl::StatusOr<Movement> Wallets::FailWithdrawal(const RequestContext& ctx, TransactionId id) {
   return Settle(deps_, options_, ctx, "fail withdrawal", id, TransactionType::kWithdrawal,
                 TransactionStatus::kFailed);
+}
+
+absl::StatusOr<Movement> internal::SettleProviderRefund(const ServiceDeps& deps,
+                                                        const WalletsOptions& options,
+                                                        const RequestContext& ctx, TransactionId id,
+                                                        bool succeeded) {
+  return Settle(deps, options, ctx, succeeded ? "complete refund" : "fail refund", id,
+                TransactionType::kRefund,
+                succeeded ? TransactionStatus::kCompleted : TransactionStatus::kFailed);
 }
 
 absl::StatusOr<Movement> Wallets::Get(const RequestContext& ctx, TransactionId id) {
