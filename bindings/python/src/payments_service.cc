@@ -169,8 +169,8 @@ void AddPaymentFlow(py::class_<PaymentsApi>& c) {
                                         .idempotency_key = key,
                                         .reason = std::move(reason),
                                         .actor_id = actor_id};
-            return RefundDict(a.core->Call(
-                [&](Platform& p) { return p.payment_service().Refund(RequestContext(), req); }));
+            return RefundDict(
+                a.core->Call([&](Platform& p) { return p.payment_service().Refund(RequestContext(), req); }));
           },
           py::arg("transaction_id"), py::kw_only(), py::arg("amount"), py::arg("idempotency_key"),
           py::arg("reason") = py::none(), py::arg("actor_id") = py::none(),

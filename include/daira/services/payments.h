@@ -145,8 +145,8 @@ class LocalProvider final : public PaymentProvider {
   absl::StatusOr<PaymentIntent> CreateIntent(const RequestContext& ctx, int64_t amount,
                                              std::string_view currency, std::string_view reference) override;
   // Accepts every refund: refund_id "local_re_<n>", the same one for a retried idempotency_key.
-  absl::StatusOr<ProviderRefund> Refund(const RequestContext& ctx, std::string_view external_id, int64_t amount,
-                                        std::string_view idempotency_key) override;
+  absl::StatusOr<ProviderRefund> Refund(const RequestContext& ctx, std::string_view external_id,
+                                        int64_t amount, std::string_view idempotency_key) override;
   absl::StatusOr<WebhookEvent> ParseWebhook(std::string_view payload,
                                             std::string_view signature) const override;
   // The signed "succeeded" / "failed" event for `external_id`, with a fresh event id.
