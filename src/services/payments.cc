@@ -16,8 +16,11 @@
 #include "absl/strings/str_split.h"
 #include "daira/core/json.h"
 #include "daira/core/status.h"
+#include "daira/services/audit_log.h"
 #include "daira/services/payment_repository.h"
 #include "daira/store/connection.h"
+#include "daira/store/database.h"
+#include "services/wallet_internal.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -122,6 +125,27 @@ absl::StatusOr<WebhookEvent> ParseStripeEvent(std::string_view payload) {
   e.event_id = id->AsString();
   e.external_id = ext->AsString();
   const std::string& t = type->AsString();
+  const JsonValue* object_kind = object->Get("object");
+  if ((object_kind != nullptr && object_kind->AsString() == "refund") || t.rfind("refund.", 0) == 0 ||
+      t.rfind("charge.refund.", 0) == 0) {
+    // A refund object: its own id, the payment it refunds, and where it stands.
+    const JsonValue* intent = object->Get("payment_intent");
+    if (intent == nullptr || intent->AsString().empty()) {
+      return InvalidField("webhook", "payload", "a refund event must have data.object.payment_intent");
+    }
+    e.refund_id = e.external_id;
+    e.external_id = intent->AsString();
+    const JsonValue* status = object->Get("status");
+    const std::string state = status != nullptr ? status->AsString() : "";
+    if (state == "succeeded") {
+      e.kind = WebhookEvent::Kind::kRefundSucceeded;
+    } else if (state == "failed" || state == "canceled") {
+      e.kind = WebhookEvent::Kind::kRefundFailed;
+      const JsonValue* reason = object->Get("failure_reason");
+      e.error = reason != nullptr && !reason->AsString().empty() ? reason->AsString().substr(0, 1000) : state;
+    }
+    return e;
+  }
   if (t == "payment_intent.succeeded") {
     e.kind = WebhookEvent::Kind::kSucceeded;
   } else if (t == "payment_intent.payment_failed") {
@@ -144,8 +168,14 @@ absl::StatusOr<PaymentIntent> LocalProvider::CreateIntent(const RequestContext&,
                        .client_secret = absl::StrCat("local_secret_", ToAbsl(reference))};
 }
 
-absl::Status LocalProvider::Refund(const RequestContext&, std::string_view, int64_t) {
-  return absl::OkStatus();
+absl::StatusOr<ProviderRefund> LocalProvider::Refund(const RequestContext&, std::string_view, int64_t,
+                                                     std::string_view idempotency_key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = refunds_.find(idempotency_key);
+  if (it == refunds_.end()) {
+    it = refunds_.emplace(std::string(idempotency_key), absl::StrCat("local_re_", next_.fetch_add(1))).first;
+  }
+  return ProviderRefund{.refund_id = it->second};
 }
 
 absl::StatusOr<WebhookEvent> LocalProvider::ParseWebhook(std::string_view payload,
@@ -170,8 +200,37 @@ SignedWebhook LocalProvider::Settle(std::string_view external_id, bool succeeded
   if (!succeeded)
     w.Key("last_payment_error").BeginObject().Key("message").String("declined (local)").EndObject();
   w.EndObject().EndObject().EndObject();
+  return Sign(w.Take());
+}
+
+SignedWebhook LocalProvider::SettleRefund(std::string_view external_id, std::string_view refund_id,
+                                          bool succeeded) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("id")
+      .String(absl::StrCat("evt_local_", next_.fetch_add(1), "_", ToAbsl(refund_id)))
+      .Key("type")
+      .String("refund.updated")
+      .Key("data")
+      .BeginObject()
+      .Key("object")
+      .BeginObject()
+      .Key("id")
+      .String(refund_id)
+      .Key("object")
+      .String("refund")
+      .Key("payment_intent")
+      .String(external_id)
+      .Key("status")
+      .String(succeeded ? "succeeded" : "failed");
+  if (!succeeded) w.Key("failure_reason").String("declined (local)");
+  w.EndObject().EndObject().EndObject();
+  return Sign(w.Take());
+}
+
+SignedWebhook LocalProvider::Sign(std::string payload) {
   SignedWebhook out;
-  out.payload = w.Take();
+  out.payload = std::move(payload);
   const Clock* clock = options_.clock != nullptr ? options_.clock : Clock::System();
   out.signature = verifier_.Sign(out.payload, clock->Now());
   return out;
@@ -323,6 +382,142 @@ absl::StatusOr<PaymentStart> Payments::Start(const RequestContext& ctx, const De
   return out;
 }
 
+namespace {
+
+// The provider-refund facts kept in a REFUND movement's metadata (written by Payments::Refund).
+struct RefundFacts {
+  model::PaymentProvider provider = model::PaymentProvider::kStripe;
+  int64_t payment_id = 0;
+  std::string external_id;
+  std::string refund_id;
+  std::optional<std::string> error;
+};
+
+std::string EncodeRefundFacts(const RefundFacts& f) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("provider")
+      .String(model::ToString(f.provider))
+      .Key("payment_id")
+      .Int(f.payment_id)
+      .Key("external_id")
+      .String(f.external_id)
+      .Key("refund_id")
+      .String(f.refund_id);
+  if (f.error) w.Key("error").String(*f.error);
+  w.EndObject();
+  return w.Take();
+}
+
+// nullopt when `metadata` is not a provider refund's.
+std::optional<RefundFacts> DecodeRefundFacts(std::string_view metadata) {
+  absl::StatusOr<JsonValue> v = ParseJson(metadata);
+  if (!v.ok()) return std::nullopt;
+  const JsonValue* provider = v->Get("provider");
+  const JsonValue* refund_id = v->Get("refund_id");
+  const JsonValue* external_id = v->Get("external_id");
+  const JsonValue* payment_id = v->Get("payment_id");
+  RefundFacts f;
+  if (provider == nullptr || !model::Parse(provider->AsString(), &f.provider) || refund_id == nullptr ||
+      refund_id->AsString().empty() || external_id == nullptr) {
+    return std::nullopt;
+  }
+  f.refund_id = refund_id->AsString();
+  f.external_id = external_id->AsString();
+  f.payment_id = payment_id != nullptr ? payment_id->AsInt() : 0;
+  if (const JsonValue* error = v->Get("error"); error != nullptr && !error->is_null())
+    f.error = error->AsString();
+  return f;
+}
+
+absl::Status RefundNotFound(std::string_view op, std::string_view field, std::string_view what) {
+  absl::Status s = absl::NotFoundError(absl::StrCat(ToAbsl(op), ": ", ToAbsl(field), " ", ToAbsl(what)));
+  s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord(ToAbsl(field)));
+  return s;
+}
+
+// The provider facts of refund movement `id` (NotFound naming transaction_id when it is none).
+absl::StatusOr<RefundFacts> LoadRefundFacts(Connection& c, int64_t id) {
+  DAIRA_ASSIGN_OR_RETURN(
+      ResultSet rs, c.Execute("SELECT metadata FROM transactions WHERE id = ? AND type = 'REFUND'", {id}));
+  std::optional<RefundFacts> f;
+  if (!rs.empty() && !rs.front().IsNull(0)) f = DecodeRefundFacts(rs.front().Text(0));
+  if (!f) {
+    return RefundNotFound("refund", "transaction_id",
+                          absl::StrCat("is no refund through a provider (got ", id, ")"));
+  }
+  return *std::move(f);
+}
+
+PaymentRefund MakeRefund(Movement m, RefundFacts f) {
+  return PaymentRefund{.movement = std::move(m),
+                       .provider = f.provider,
+                       .external_id = std::move(f.external_id),
+                       .refund_id = std::move(f.refund_id),
+                       .error = std::move(f.error)};
+}
+
+}  // namespace
+
+absl::StatusOr<PaymentRefund> Payments::Refund(const RequestContext& ctx, const RefundRequest& request) {
+  PaymentRepository payments(deps_);
+  // Asked once the refund rules passed and the amount is held, inside the refund's transaction.
+  auto ask = [&](const Movement& deposit, int64_t amount) -> absl::StatusOr<std::string> {
+    DAIRA_ASSIGN_OR_RETURN(
+        ResultSet rs,
+        deps_.db->Execute(ctx, "SELECT id FROM payments WHERE transaction_id = ?", {deposit.id.value}));
+    if (rs.empty()) {
+      absl::Status s = absl::FailedPreconditionError(
+          absl::StrCat("refund: transaction_id was not paid through a provider; use the wallet refund (got ",
+                       deposit.id.value, ")"));
+      s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("transaction_id"));
+      return s;
+    }
+    DAIRA_ASSIGN_OR_RETURN(model::Payment payment, payments.Get(ctx, PaymentId{rs.front().Int64(0)}));
+    PaymentProvider* provider = payment.provider ? Find(*payment.provider) : nullptr;
+    if (provider == nullptr || !payment.external_id) {
+      absl::Status s = absl::FailedPreconditionError(absl::StrCat(
+          "refund: provider ", ToAbsl(model::ToString(payment.provider.value_or(model::PaymentProvider{}))),
+          " is not configured"));
+      s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("provider"));
+      return s;
+    }
+    DAIRA_ASSIGN_OR_RETURN(ProviderRefund refund,
+                           provider->Refund(ctx, *payment.external_id, amount,
+                                            absl::StrCat("daira-refund-", request.idempotency_key)));
+    if (refund.refund_id.empty() || refund.refund_id.size() > kMaxExternalIdLength) {
+      return absl::InternalError(absl::StrCat("refund: the provider returned a refund id of ",
+                                              refund.refund_id.size(), " bytes (want 1-255)"));
+    }
+    return EncodeRefundFacts({.provider = *payment.provider,
+                              .payment_id = payment.id.value,
+                              .external_id = *payment.external_id,
+                              .refund_id = refund.refund_id,
+                              .error = std::nullopt});
+  };
+  PaymentRefund out;
+  DAIRA_RETURN_IF_ERROR(deps_.db->RunInTransaction(ctx, [&](Connection& c) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(Movement m,
+                           internal::RefundThroughProvider(deps_, wallets_.options(), ctx, request, ask));
+    DAIRA_ASSIGN_OR_RETURN(RefundFacts facts, LoadRefundFacts(c, m.id.value));
+    facts.error.reset();  // the first result (a replay returns it too): PENDING, no error yet
+    out = MakeRefund(std::move(m), std::move(facts));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<PaymentRefund> Payments::GetRefund(const RequestContext& ctx, TransactionId id) {
+  if (id.value <= 0) {
+    return InvalidField("get refund", "transaction_id", absl::StrCat("must be > 0 (got ", id.value, ")"));
+  }
+  DAIRA_ASSIGN_OR_RETURN(RefundFacts facts,
+                         store::WithConnection(*deps_.db, ctx, store::Access::kRead,
+                                               [&](Connection& c) { return LoadRefundFacts(c, id.value); }));
+  DAIRA_ASSIGN_OR_RETURN(Movement m, wallets_.Get(ctx, id));
+  return MakeRefund(std::move(m), std::move(facts));
+}
+
 absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx, model::PaymentProvider which,
                                                       std::string_view payload, std::string_view signature) {
   PaymentProvider* provider = Find(which);
@@ -369,6 +564,75 @@ absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx,
       out.outcome = WebhookResult::Outcome::kIgnored;
       return absl::OkStatus();
     }
+    if (event.kind == WebhookEvent::Kind::kRefundSucceeded ||
+        event.kind == WebhookEvent::Kind::kRefundFailed) {
+      // The refund movement that asked for this refund id (few per deposit: matched here).
+      DAIRA_ASSIGN_OR_RETURN(
+          ResultSet refunds,
+          c.Execute(
+              "SELECT id, metadata FROM transactions WHERE refund_of = ? AND type = 'REFUND' ORDER BY id",
+              {p->transaction_id->value}));
+      int64_t refund = 0;
+      std::optional<RefundFacts> facts;
+      for (const store::Row& row : refunds) {
+        if (row.IsNull(1)) continue;
+        facts = DecodeRefundFacts(row.Text(1));
+        if (facts && facts->refund_id == event.refund_id) {
+          refund = row.Int64(0);
+          break;
+        }
+      }
+      if (refund == 0) {
+        return RefundNotFound("webhook", "refund_id",
+                              absl::StrCat("not found for payment \"", event.external_id, "\" (got \"",
+                                           event.refund_id, "\")"));
+      }
+      const bool succeeded = event.kind == WebhookEvent::Kind::kRefundSucceeded;
+      DAIRA_ASSIGN_OR_RETURN(Movement m, wallets_.Get(ctx, TransactionId{refund}));
+      if (m.status != model::TransactionStatus::kPending) {
+        // Settled already (a second event about it, or "failed" after "succeeded"): changes nothing.
+        out.outcome = WebhookResult::Outcome::kIgnored;
+      } else {
+        DAIRA_ASSIGN_OR_RETURN(m, internal::SettleProviderRefund(deps_, wallets_.options(), ctx,
+                                                                 TransactionId{refund}, succeeded));
+        if (!succeeded) {
+          facts->error = event.error.empty() ? "failed" : event.error;
+          DAIRA_RETURN_IF_ERROR(c.Execute("UPDATE transactions SET metadata = ? WHERE id = ?",
+                                          {Value::Json(EncodeRefundFacts(*facts)), refund})
+                                    .status());
+        } else {
+          DAIRA_ASSIGN_OR_RETURN(ResultSet done,
+                                 c.Execute("SELECT COALESCE(SUM(amount), 0) FROM transactions "
+                                           "WHERE refund_of = ? AND status = 'COMPLETED'",
+                                           {p->transaction_id->value}));
+          if (p->amount && done.front().Int64(0) >= *p->amount) {
+            DAIRA_RETURN_IF_ERROR(payments.Update(ctx, p->id, {.status = model::PaymentStatus::kRefunded}));
+            DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Get(ctx, p->id));
+          }
+        }
+        JsonWriter changes;
+        changes.BeginObject()
+            .Key("refund_id")
+            .String(event.refund_id)
+            .Key("event_id")
+            .String(event.event_id)
+            .Key("status")
+            .String(model::ToString(m.status));
+        if (facts->error) changes.Key("error").String(*facts->error);
+        changes.EndObject();
+        DAIRA_RETURN_IF_ERROR(
+            AuditLog(deps_)
+                .Append(ctx, {.action = succeeded ? "payment.refund.succeeded" : "payment.refund.failed",
+                              .resource_type = "transaction",
+                              .resource_id = refund,
+                              .changes = changes.Take(),
+                              .reason = facts->error})
+                .status());
+      }
+      out.refund = MakeRefund(m, *facts);
+      out.movement = std::move(m);
+      return absl::OkStatus();
+    }
     if (event.kind == WebhookEvent::Kind::kSucceeded) {
       if (p->status == model::PaymentStatus::kFailed) {
         // Succeeded after failed: the provider changed its mind. The deposit is FAILED and final, so
@@ -380,7 +644,8 @@ absl::StatusOr<WebhookResult> Payments::HandleWebhook(const RequestContext& ctx,
         return absl::OkStatus();
       }
       DAIRA_ASSIGN_OR_RETURN(Movement m, wallets_.ConfirmDeposit(ctx, *p->transaction_id));
-      if (p->status != model::PaymentStatus::kCompleted) {
+      // A late "succeeded" never turns a REFUNDED payment back into COMPLETED.
+      if (p->status != model::PaymentStatus::kCompleted && p->status != model::PaymentStatus::kRefunded) {
         DAIRA_RETURN_IF_ERROR(payments.Update(ctx, p->id, {.status = model::PaymentStatus::kCompleted}));
         DAIRA_ASSIGN_OR_RETURN(out.payment, payments.Get(ctx, p->id));
       }

@@ -3,9 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <limits>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -17,6 +17,7 @@
 #include "daira/services/audit_log.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "services/wallet_internal.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -131,11 +132,38 @@ struct IdemKey {
 // completed, nullopt when this call is the first (the row is then written, and Finish stores the
 // result in the same transaction, so a failed call leaves no key behind). A first call costs one
 // statement (the insert); only a key that exists already is read (and, once expired, replaced).
+//
+// On SQLite the transaction already holds the database's only write lock (BEGIN IMMEDIATE), so no other
+// call can claim the key meanwhile: the key is only looked up here (`*insert_at_finish` set), and
+// FinishKey inserts it COMPLETED with its result — one row write instead of an insert and an update.
 absl::StatusOr<std::optional<Movement>> ClaimKey(Connection& c, std::string_view op, const IdemKey& k,
-                                                 int64_t now, int64_t expires_at) {
+                                                 int64_t now, int64_t expires_at, bool* insert_at_finish) {
   const std::string select =
       "SELECT request_hash, status, response, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?" +
       ForUpdate(c);
+  *insert_at_finish = false;
+  if (!IsPostgres(c)) {
+    DAIRA_ASSIGN_OR_RETURN(ResultSet rs, c.Execute(select, {k.scope, k.key}));
+    if (!rs.empty() && rs.front().Int64(3) <= now) {
+      DAIRA_RETURN_IF_ERROR(
+          c.Execute("DELETE FROM idempotency_keys WHERE scope = ? AND key = ?", {k.scope, k.key}).status());
+      rs = ResultSet();
+    }
+    if (rs.empty()) {
+      *insert_at_finish = true;
+      return std::optional<Movement>();
+    }
+    const store::Row& r = rs.front();
+    if (r.Text(0) != k.hash) {
+      return Precondition(op, "idempotency_key",
+                          absl::StrCat("was already used for a different request (got \"", k.key, "\")"));
+    }
+    if (r.Text(1) != "COMPLETED" || r.IsNull(2)) {
+      return absl::AbortedError(absl::StrCat(ToAbsl(op), ": idempotency_key is in progress, retry"));
+    }
+    DAIRA_ASSIGN_OR_RETURN(Movement m, DecodeMovement(r.Text(2)));
+    return std::optional<Movement>(std::move(m));
+  }
   for (int round = 0; round < 2; ++round) {
     // On Postgres a concurrent first call's uncommitted row makes this wait for it, then DO NOTHING.
     DAIRA_ASSIGN_OR_RETURN(
@@ -183,7 +211,16 @@ struct Writes {
   }
 };
 
-void FinishKey(Writes& w, const IdemKey& k, const Movement& m) {
+void FinishKey(Writes& w, const IdemKey& k, const Movement& m, int64_t now, int64_t expires_at,
+               bool insert) {
+  if (insert) {
+    w.Add(
+        "INSERT INTO idempotency_keys (scope, key, user_id, request_hash, status, response_code, response, "
+        "created_at, expires_at) VALUES (?, ?, ?, ?, 'COMPLETED', 0, ?, ?, ?)",
+        {k.scope, k.key, k.user_id > 0 ? Value(k.user_id) : Value(), k.hash, Value::Json(EncodeMovement(m)),
+         now, expires_at});
+    return;
+  }
   w.Add(
       "UPDATE idempotency_keys SET status = 'COMPLETED', response_code = 0, response = ? "
       "WHERE scope = ? AND key = ?",
@@ -191,23 +228,6 @@ void FinishKey(Writes& w, const IdemKey& k, const Movement& m) {
 }
 
 // ---- users and wallets ----
-
-// The user's status, NotFound naming `field` when there is no such user.
-absl::StatusOr<std::string> UserStatus(Connection& c, std::string_view op, std::string_view field,
-                                       int64_t user) {
-  DAIRA_ASSIGN_OR_RETURN(ResultSet rs, c.Execute("SELECT status FROM users WHERE id = ?", {user}));
-  if (rs.empty()) return NotFoundField(op, field, user);
-  return rs.front().Text(0);
-}
-
-// Money may reach or leave any user who still exists and is not banned.
-absl::Status RequireHolder(Connection& c, std::string_view op, std::string_view field, int64_t user) {
-  DAIRA_ASSIGN_OR_RETURN(std::string status, UserStatus(c, op, field, user));
-  if (status == "DELETED" || status == "BANNED") {
-    return Precondition(op, field, absl::StrCat("is ", status, " (got ", user, ")"));
-  }
-  return absl::OkStatus();
-}
 
 // The wallet ids of `users` in `currency` (aligned), creating the missing ones (zero balance).
 absl::StatusOr<std::vector<int64_t>> EnsureWallets(Connection& c, const ServiceDeps& deps,
@@ -246,6 +266,68 @@ absl::StatusOr<std::vector<int64_t>> EnsureWallets(Connection& c, const ServiceD
     if (out[i] == 0) return absl::AbortedError("wallets: wallet creation raced, retry");
   }
   return out;
+}
+
+// What a user taking part in a money call must be.
+enum class Standing {
+  kActive,  // a tip's sender and receiver: ACTIVE (not suspended, banned or deleted)
+  kHolder,  // deposit, withdraw, earning (and the payment paths over them): exists, not DELETED/BANNED
+};
+struct Party {
+  std::string_view field;  // the request field naming the user (for errors)
+  int64_t user_id = 0;
+  Standing standing = Standing::kHolder;
+};
+
+// The one check-and-locate step of every money call that names users: each party's status against
+// its standing (NotFound naming its field when there is no such user; FailedPrecondition "is
+// <STATUS>"), with two parties that neither blocks the other (FailedPrecondition naming the second's
+// field), then their wallet ids in `currency`, aligned with `parties` and created when missing. One
+// statement when the wallets exist (the hot path of a tip); the rules live here only.
+absl::StatusOr<std::vector<int64_t>> CheckAndLocate(Connection& c, const ServiceDeps& deps,
+                                                    std::string_view op, std::initializer_list<Party> parties,
+                                                    std::string_view currency, int64_t now) {
+  const std::vector<Party> ps(parties);
+  const bool pair = ps.size() == 2;
+  // Fixed statement texts (one per arity) so the connection's statement cache keeps them prepared.
+  static constexpr std::string_view kOne =
+      "SELECT (SELECT status FROM users WHERE id = ?), (SELECT id FROM wallets WHERE user_id = ? AND "
+      "currency = ?)";
+  static constexpr std::string_view kTwo =
+      "SELECT (SELECT status FROM users WHERE id = ?), (SELECT id FROM wallets WHERE user_id = ? AND "
+      "currency = ?), "
+      "(SELECT status FROM users WHERE id = ?), (SELECT id FROM wallets WHERE user_id = ? AND currency = ?), "
+      "(SELECT count(*) FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND "
+      "blocked_id = ?))";
+  if (ps.empty() || ps.size() > 2)
+    return absl::InternalError("wallets: CheckAndLocate takes one or two users");
+  absl::StatusOr<ResultSet> pre =
+      pair ? c.Execute(kTwo, {ps[0].user_id, ps[0].user_id, currency, ps[1].user_id, ps[1].user_id, currency,
+                              ps[0].user_id, ps[1].user_id, ps[1].user_id, ps[0].user_id})
+           : c.Execute(kOne, {ps[0].user_id, ps[0].user_id, currency});
+  DAIRA_RETURN_IF_ERROR(pre.status());
+  const store::Row& row = pre->front();
+  std::vector<int64_t> wallets(ps.size(), 0);
+  bool missing = false;
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const int status_column = static_cast<int>(2 * i);
+    if (row.IsNull(status_column)) return NotFoundField(op, ps[i].field, ps[i].user_id);
+    const std::string_view status = row.Text(status_column);
+    const bool allowed =
+        ps[i].standing == Standing::kActive ? status == "ACTIVE" : status != "DELETED" && status != "BANNED";
+    if (!allowed) {
+      return Precondition(op, ps[i].field, absl::StrCat("is ", ToAbsl(status), " (got ", ps[i].user_id, ")"));
+    }
+    wallets[i] = row.IsNull(status_column + 1) ? 0 : row.Int64(status_column + 1);
+    missing = missing || wallets[i] == 0;
+  }
+  if (pair && row.Int64(4) > 0) {
+    return Precondition(op, ps[1].field, absl::StrCat("is blocked (got ", ps[1].user_id, ")"));
+  }
+  if (!missing) return wallets;
+  std::vector<int64_t> users;
+  for (const Party& p : ps) users.push_back(p.user_id);
+  return EnsureWallets(c, deps, std::move(users), currency, now);
 }
 
 // A change to one wallet row.
@@ -456,14 +538,16 @@ absl::StatusOr<Movement> RunKeyed(const ServiceDeps& deps, const WalletsOptions&
         const int64_t expires =
             now +
             std::chrono::duration_cast<std::chrono::microseconds>(options.idempotency_retention).count();
-        DAIRA_ASSIGN_OR_RETURN(std::optional<Movement> stored, ClaimKey(c, op, key, now, expires));
+        bool insert_at_finish = false;
+        DAIRA_ASSIGN_OR_RETURN(std::optional<Movement> stored,
+                               ClaimKey(c, op, key, now, expires, &insert_at_finish));
         if (stored) {
           out = *std::move(stored);
           return absl::OkStatus();
         }
         Writes writes;
         DAIRA_ASSIGN_OR_RETURN(out, body(c, now, writes));
-        FinishKey(writes, key, out);
+        FinishKey(writes, key, out, now, expires, insert_at_finish);
         return writes.Flush(c);
       },
       topts));
@@ -480,9 +564,9 @@ absl::StatusOr<Movement> Wallets::Deposit(const RequestContext& ctx, const Depos
       r.user_id};
   return RunKeyed(deps_, options_, ctx, kDeposit, key,
                   [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
-                    DAIRA_RETURN_IF_ERROR(RequireHolder(c, kDeposit, "user_id", r.user_id));
-                    DAIRA_ASSIGN_OR_RETURN(auto wallets,
-                                           EnsureWallets(c, deps_, {r.user_id}, r.currency, now));
+                    DAIRA_ASSIGN_OR_RETURN(
+                        auto wallets,
+                        CheckAndLocate(c, deps_, kDeposit, {{"user_id", r.user_id}}, r.currency, now));
                     DAIRA_ASSIGN_OR_RETURN(const int64_t balance, CurrentBalance(c, wallets[0]));
                     JsonWriter meta;
                     meta.BeginObject().Key("provider").String(r.provider).EndObject();
@@ -507,8 +591,8 @@ absl::StatusOr<Movement> Wallets::Withdraw(const RequestContext& ctx, const With
   return RunKeyed(
       deps_, options_, ctx, kWithdraw, key,
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
-        DAIRA_RETURN_IF_ERROR(RequireHolder(c, kWithdraw, "user_id", r.user_id));
-        DAIRA_ASSIGN_OR_RETURN(auto wallets, EnsureWallets(c, deps_, {r.user_id}, r.currency, now));
+        DAIRA_ASSIGN_OR_RETURN(
+            auto wallets, CheckAndLocate(c, deps_, kWithdraw, {{"user_id", r.user_id}}, r.currency, now));
         DAIRA_ASSIGN_OR_RETURN(
             auto balances, ApplyDeltas(c, kWithdraw, {{.wallet_id = wallets[0], .balance = -r.amount}}, now));
         JsonWriter meta;
@@ -537,34 +621,11 @@ absl::StatusOr<Movement> Wallets::Tip(const RequestContext& ctx, const TipReques
   return RunKeyed(
       deps_, options_, ctx, kTip, key,
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
-        // Both users' status, the block check and both wallets in one statement (a tip is hot).
-        DAIRA_ASSIGN_OR_RETURN(
-            ResultSet pre,
-            c.Execute(
-                "SELECT (SELECT status FROM users WHERE id = ?), (SELECT status FROM users WHERE id = ?), "
-                "(SELECT count(*) FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) "
-                "OR (blocker_id = ? AND blocked_id = ?)), "
-                "(SELECT id FROM wallets WHERE user_id = ? AND currency = ?), "
-                "(SELECT id FROM wallets WHERE user_id = ? AND currency = ?)",
-                {r.sender_id, r.receiver_id, r.sender_id, r.receiver_id, r.receiver_id, r.sender_id,
-                 r.sender_id, r.currency, r.receiver_id, r.currency}));
-        const store::Row& row = pre.front();
-        for (const auto& [field, user, column] :
-             {std::tuple<std::string_view, int64_t, int>{"sender_id", r.sender_id, 0},
-              std::tuple<std::string_view, int64_t, int>{"receiver_id", r.receiver_id, 1}}) {
-          if (row.IsNull(column)) return NotFoundField(kTip, field, user);
-          if (row.Text(column) != "ACTIVE")
-            return Precondition(kTip, field,
-                                absl::StrCat("is ", std::string(row.Text(column)), " (got ", user, ")"));
-        }
-        if (row.Int64(2) > 0) {
-          return Precondition(kTip, "receiver_id", absl::StrCat("is blocked (got ", r.receiver_id, ")"));
-        }
-        std::vector<int64_t> wallets = {row.IsNull(3) ? 0 : row.Int64(3), row.IsNull(4) ? 0 : row.Int64(4)};
-        if (wallets[0] == 0 || wallets[1] == 0) {
-          DAIRA_ASSIGN_OR_RETURN(wallets,
-                                 EnsureWallets(c, deps_, {r.sender_id, r.receiver_id}, r.currency, now));
-        }
+        DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> wallets,
+                               CheckAndLocate(c, deps_, kTip,
+                                              {{"sender_id", r.sender_id, Standing::kActive},
+                                               {"receiver_id", r.receiver_id, Standing::kActive}},
+                                              r.currency, now));
         const int64_t fee = r.amount * options_.tip_fee_bps / 10000;
         const int64_t net = r.amount - fee;
         DAIRA_ASSIGN_OR_RETURN(
@@ -606,8 +667,8 @@ absl::StatusOr<Movement> Wallets::Earn(const RequestContext& ctx, const EarningR
   return RunKeyed(
       deps_, options_, ctx, kEarn, key,
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
-        DAIRA_RETURN_IF_ERROR(RequireHolder(c, kEarn, "user_id", r.user_id));
-        DAIRA_ASSIGN_OR_RETURN(auto wallets, EnsureWallets(c, deps_, {r.user_id}, r.currency, now));
+        DAIRA_ASSIGN_OR_RETURN(auto wallets,
+                               CheckAndLocate(c, deps_, kEarn, {{"user_id", r.user_id}}, r.currency, now));
         DAIRA_ASSIGN_OR_RETURN(
             auto balances,
             ApplyDeltas(c, kEarn, {{.wallet_id = wallets[0], .balance = r.amount, .earned = r.amount}}, now));
@@ -625,7 +686,14 @@ absl::StatusOr<Movement> Wallets::Earn(const RequestContext& ctx, const EarningR
       });
 }
 
-absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const RefundRequest& r) {
+namespace {
+
+// A refund, immediate (Wallets::Refund: COMPLETED, its lines at once) or through the provider
+// (`ask` set: a deposit only; the amount is held, PENDING until the provider's webhook). Both share the
+// rules (what may be refunded, how much remains, the balance), the key scope and the audit row.
+absl::StatusOr<Movement> DoRefund(const ServiceDeps& deps, const WalletsOptions& options,
+                                  const RequestContext& ctx, const RefundRequest& r,
+                                  const internal::AskProvider* ask) {
   Violations v;
   v.Id("transaction_id", r.transaction_id);
   v.Amount("amount", r.amount, kMaxTransferAmount);
@@ -633,15 +701,24 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
   if (r.reason) v.Text("reason", *r.reason, 0, kMaxTransactionDescriptionLength, false);
   if (r.actor_id) v.Id("actor_id", *r.actor_id);
   DAIRA_RETURN_IF_ERROR(v.ToStatus(kRefund));
-  const IdemKey key{"money:refund", r.idempotency_key,
-                    RequestHash(absl::StrCat("refund|", r.transaction_id, "|", r.amount, "|",
-                                             r.reason.has_value() ? "1" : "0", r.reason.value_or(""))),
-                    0};
+  // One scope for both kinds: a key used for a wallet refund is "a different request" for a provider
+  // refund, and the other way round.
+  const IdemKey key{
+      "money:refund", r.idempotency_key,
+      RequestHash(absl::StrCat(ask != nullptr ? "provider-refund|" : "refund|", r.transaction_id, "|",
+                               r.amount, "|", r.reason.has_value() ? "1" : "0", r.reason.value_or(""))),
+      0};
   return RunKeyed(
-      deps_, options_, ctx, kRefund, key,
+      deps, options, ctx, kRefund, key,
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
         // The original first (locked): concurrent refunds of one movement serialize here.
         DAIRA_ASSIGN_OR_RETURN(Movement orig, LoadMovement(c, kRefund, r.transaction_id, /*lock=*/true));
+        if (ask != nullptr && orig.type != TransactionType::kDeposit) {
+          return Precondition(
+              kRefund, "transaction_id",
+              absl::StrCat("is a ", ToAbsl(model::ToString(orig.type)),
+                           "; only a DEPOSIT is refunded through its provider (got ", r.transaction_id, ")"));
+        }
         if (orig.type != TransactionType::kDeposit && orig.type != TransactionType::kTip &&
             orig.type != TransactionType::kEarning) {
           return Precondition(
@@ -654,10 +731,11 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
                               absl::StrCat("is ", ToAbsl(model::ToString(orig.status)),
                                            ", not COMPLETED (got ", r.transaction_id, ")"));
         }
+        // A provider refund still PENDING counts: its amount is promised (and held) already.
         DAIRA_ASSIGN_OR_RETURN(
             ResultSet done,
             c.Execute("SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(fee), 0) FROM transactions "
-                      "WHERE refund_of = ? AND status = 'COMPLETED'",
+                      "WHERE refund_of = ? AND status <> 'FAILED'",
                       {r.transaction_id}));
         const int64_t refunded = done.front().Int64(0);
         const int64_t refunded_fee = done.front().Int64(1);
@@ -678,7 +756,8 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
         switch (orig.type) {
           case TransactionType::kDeposit:
             deltas.push_back({.wallet_id = w, .balance = -r.amount});
-            lines = {{"WALLET", w, -r.amount}, {"EXTERNAL", 0, r.amount}};
+            // Through the provider the money waits in HOLD until it confirms (SettleProviderRefund).
+            lines = {{"WALLET", w, -r.amount}, {ask != nullptr ? "HOLD" : "EXTERNAL", 0, r.amount}};
             break;
           case TransactionType::kEarning:
             deltas.push_back({.wallet_id = w, .balance = -r.amount, .earned = -r.amount});
@@ -698,7 +777,7 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
         }
         DAIRA_ASSIGN_OR_RETURN(auto balances, ApplyDeltas(c, kRefund, std::move(deltas), now));
         NewMovement n{.type = TransactionType::kRefund,
-                      .status = TransactionStatus::kCompleted,
+                      .status = ask != nullptr ? TransactionStatus::kPending : TransactionStatus::kCompleted,
                       .wallet_id = w,
                       .counterparty = orig.counterparty_wallet_id ? orig.counterparty_wallet_id->value : 0,
                       .amount = r.amount,
@@ -707,8 +786,13 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
                       .balance_after = BalanceOf(balances, w),
                       .refund_of = r.transaction_id,
                       .description = r.reason};
-        DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps_, n, now));
-        DAIRA_RETURN_IF_ERROR(PostLines(writes, deps_, id, orig.currency, lines, now));
+        // Last, once every rule passed and the money is held: the provider is asked only for a refund
+        // daira will record (an error from it rolls the hold back).
+        if (ask != nullptr) {
+          DAIRA_ASSIGN_OR_RETURN(n.metadata, (*ask)(orig, r.amount));
+        }
+        DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps, n, now));
+        DAIRA_RETURN_IF_ERROR(PostLines(writes, deps, id, orig.currency, lines, now));
         // The refund's audit row, in the same transaction (docs/moderation.md: a tamper-evident chain).
         JsonWriter changes;
         changes.BeginObject()
@@ -719,13 +803,14 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
             .Key("currency")
             .String(orig.currency)
             .Key("fee_returned")
-            .Int(fee_back)
-            .EndObject();
+            .Int(fee_back);
+        if (ask != nullptr) changes.Key("status").String("PENDING").Key("provider").Raw(n.metadata);
+        changes.EndObject();
         DAIRA_RETURN_IF_ERROR(
-            AuditLog(deps_)
+            AuditLog(deps)
                 .Append(ctx,
                         {.actor_id = r.actor_id ? std::optional<UserId>(UserId{*r.actor_id}) : std::nullopt,
-                         .action = "wallet.refund",
+                         .action = ask != nullptr ? "payment.refund" : "wallet.refund",
                          .resource_type = "transaction",
                          .resource_id = id,
                          .changes = changes.Take(),
@@ -735,9 +820,22 @@ absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const Refund
       });
 }
 
+}  // namespace
+
+absl::StatusOr<Movement> Wallets::Refund(const RequestContext& ctx, const RefundRequest& r) {
+  return DoRefund(deps_, options_, ctx, r, nullptr);
+}
+
+absl::StatusOr<Movement> internal::RefundThroughProvider(const ServiceDeps& deps,
+                                                         const WalletsOptions& options,
+                                                         const RequestContext& ctx, const RefundRequest& r,
+                                                         const AskProvider& ask) {
+  return DoRefund(deps, options, ctx, r, &ask);
+}
+
 namespace {
 
-// Settles a PENDING deposit or withdrawal to `target`, idempotently by state.
+// Settles a PENDING deposit, withdrawal or provider refund to `target`, idempotently by state.
 absl::StatusOr<Movement> Settle(const ServiceDeps& deps, const WalletsOptions& options,
                                 const RequestContext& ctx, std::string_view op, TransactionId id,
                                 TransactionType type, TransactionStatus target) {
@@ -775,7 +873,10 @@ absl::StatusOr<Movement> Settle(const ServiceDeps& deps, const WalletsOptions& o
         } else if (type == TransactionType::kWithdrawal && target == TransactionStatus::kCompleted) {
           DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, op, {{.wallet_id = w, .payout = true}}, now).status());
           lines = {{"HOLD", 0, -m.amount}, {"EXTERNAL", 0, m.amount}};
-        } else if (type == TransactionType::kWithdrawal) {  // failed: release the hold
+        } else if (type == TransactionType::kRefund && target == TransactionStatus::kCompleted) {
+          lines = {{"HOLD", 0, -m.amount}, {"EXTERNAL", 0, m.amount}};  // the provider paid it back
+        } else if (type == TransactionType::kWithdrawal || type == TransactionType::kRefund) {
+          // Failed: release the hold.
           DAIRA_ASSIGN_OR_RETURN(auto b, ApplyDeltas(c, op, {{.wallet_id = w, .balance = m.amount}}, now));
           balance_after = BalanceOf(b, w);
           lines = {{"HOLD", 0, -m.amount}, {"WALLET", w, m.amount}};
@@ -810,6 +911,15 @@ absl::StatusOr<Movement> Wallets::CompleteWithdrawal(const RequestContext& ctx, 
 absl::StatusOr<Movement> Wallets::FailWithdrawal(const RequestContext& ctx, TransactionId id) {
   return Settle(deps_, options_, ctx, "fail withdrawal", id, TransactionType::kWithdrawal,
                 TransactionStatus::kFailed);
+}
+
+absl::StatusOr<Movement> internal::SettleProviderRefund(const ServiceDeps& deps,
+                                                        const WalletsOptions& options,
+                                                        const RequestContext& ctx, TransactionId id,
+                                                        bool succeeded) {
+  return Settle(deps, options, ctx, succeeded ? "complete refund" : "fail refund", id,
+                TransactionType::kRefund,
+                succeeded ? TransactionStatus::kCompleted : TransactionStatus::kFailed);
 }
 
 absl::StatusOr<Movement> Wallets::Get(const RequestContext& ctx, TransactionId id) {

@@ -2,8 +2,10 @@
  * open option "payments"; daira_payment_service_start_deposit, _settle and _handle_webhook (applied once,
  * a second delivery "duplicate", a late failure "ignored"); a webhook for an intent the application
  * recorded (external_id), signed by this test with libsodium's HMAC-SHA256 as the real provider would;
- * forged, stale and malformed signatures, unknown and unconfigured providers; bad open options — each
- * refused call naming its field.
+ * forged, stale and malformed signatures, unknown and unconfigured providers; bad open options; refunds
+ * through the provider (daira_payment_service_refund: held, settled once by the signed refund webhook,
+ * a failed one released with its reason, over-refunds and reused keys refused, a forged refund webhook
+ * writing nothing, daira_payment_service_get_refund) — each refused call naming its field.
  *
  *   c_abi_payments_test <database url>   (tests/c_abi/c_abi_runner makes an isolated database)
  *
@@ -103,7 +105,8 @@ int main(int argc, char** argv) {
       "{\"provider\":\"STRIPE\",\"secret\":\"" SECRET
       "\"},"
       "{\"provider\":\"PAYPAL\",\"secret\":\"whsec_c_paypal\",\"tolerance_s\":60}]}";
-  char alice[32] = "", ext[64] = "", payload[1024] = "", signature[160] = "", header[160] = "";
+  char alice[32] = "", dep[32] = "", refund[64] = "", refund2[64] = "", refund2_id[32] = "";
+  char ext[64] = "", payload[1024] = "", signature[160] = "", header[160] = "";
   char request[2048], body[512];
   char *out, *settled;
   long long now = (long long)time(NULL);
@@ -143,6 +146,7 @@ int main(int argc, char** argv) {
   EXPECT_CONTAINS(out, "\"provider\":\"STRIPE\"");
   EXPECT_CONTAINS(out, "\"client_secret\":\"local_secret_");
   CHECK(json_string(out, "external_id", ext, sizeof ext));
+  CHECK(json_string(out, "id", dep, sizeof dep)); /* the movement's id comes first */
   daira_free(out);
   out = RUN(daira_payment_service_start_deposit, p, request); /* a replay: the same payment */
   EXPECT_CONTAINS(out, ext);
@@ -225,6 +229,88 @@ int main(int argc, char** argv) {
   out = RUN(daira_payment_service_handle_webhook, p, request);
   EXPECT_CONTAINS(out, "\"outcome\":\"applied\"");
   EXPECT_CONTAINS(out, "\"balance_after\":3200");
+  daira_free(out);
+
+  /* A refund through the provider: held at once (3200 → 2200), settled once by its signed webhook. */
+  snprintf(request, sizeof request,
+           "{\"transaction_id\":\"%s\",\"amount\":1000,\"idempotency_key\":\"ref-cp-0001\",\"reason\":\"returned\"}",
+           dep);
+  out = RUN(daira_payment_service_refund, p, request);
+  EXPECT_CONTAINS(out, "\"type\":\"REFUND\"");
+  EXPECT_CONTAINS(out, "\"status\":\"PENDING\"");
+  EXPECT_CONTAINS(out, "\"balance_after\":2200");
+  EXPECT_CONTAINS(out, "\"refund_id\":\"local_re_");
+  EXPECT_CONTAINS(out, "\"error\":null");
+  CHECK(json_string(out, "refund_id", refund, sizeof refund));
+  daira_free(out);
+  out = RUN(daira_payment_service_refund, p, request); /* the same key: the first result */
+  EXPECT_CONTAINS(out, refund);
+  EXPECT_CONTAINS(out, "\"status\":\"PENDING\"");
+  daira_free(out);
+  snprintf(request, sizeof request,
+           "{\"transaction_id\":\"%s\",\"amount\":999,\"idempotency_key\":\"ref-cp-0001\"}", dep);
+  EXPECT_ERROR(daira_payment_service_refund, p, request, DAIRA_FAILED_PRECONDITION, "idempotency_key");
+  snprintf(request, sizeof request,
+           "{\"transaction_id\":\"%s\",\"amount\":1501,\"idempotency_key\":\"ref-cp-0002\"}", dep);
+  EXPECT_ERROR(daira_payment_service_refund, p, request, DAIRA_FAILED_PRECONDITION, "amount");
+  EXPECT_ERROR(daira_payment_service_refund, p, "{\"amount\":5,\"idempotency_key\":\"ref-cp-0003\"}",
+               DAIRA_INVALID_ARGUMENT, "transaction_id");
+
+  /* A forged refund webhook (signed with another secret) writes nothing. */
+  snprintf(body, sizeof body,
+           "{\"id\":\"evt_c_r1\",\"type\":\"refund.updated\",\"data\":{\"object\":{\"id\":\"%s\","
+           "\"object\":\"refund\",\"payment_intent\":\"%s\",\"status\":\"succeeded\"}}}",
+           refund, ext);
+  sign("whsec_wrong", now, body, header, sizeof header);
+  webhook_request("STRIPE", body, header, request, sizeof request);
+  EXPECT_ERROR(daira_payment_service_handle_webhook, p, request, DAIRA_UNAUTHENTICATED, "signature");
+
+  snprintf(request, sizeof request, "{\"external_id\":\"%s\",\"refund_id\":\"%s\"}", ext, refund);
+  settled = RUN(daira_payment_service_settle, p, request);
+  CHECK(json_string_token(settled, "payload", payload, sizeof payload));
+  CHECK(json_string_token(settled, "signature", signature, sizeof signature));
+  daira_free(settled);
+  snprintf(request, sizeof request, "{\"provider\":\"STRIPE\",\"payload\":%s,\"signature\":%s}", payload,
+           signature);
+  out = RUN(daira_payment_service_handle_webhook, p, request);
+  EXPECT_CONTAINS(out, "\"outcome\":\"applied\"");
+  EXPECT_CONTAINS(out, "\"refund\":{\"movement\":{");
+  EXPECT_CONTAINS(out, "\"status\":\"COMPLETED\"");
+  daira_free(out);
+  out = RUN(daira_payment_service_handle_webhook, p, request); /* delivered twice */
+  EXPECT_CONTAINS(out, "\"outcome\":\"duplicate\"");
+  daira_free(out);
+
+  /* A second refund that the provider declines: the hold is released and the refund says why. */
+  snprintf(request, sizeof request,
+           "{\"transaction_id\":\"%s\",\"amount\":500,\"idempotency_key\":\"ref-cp-0004\"}", dep);
+  out = RUN(daira_payment_service_refund, p, request);
+  EXPECT_CONTAINS(out, "\"balance_after\":1700");
+  CHECK(json_string(out, "refund_id", refund2, sizeof refund2));
+  CHECK(json_string(out, "id", refund2_id, sizeof refund2_id));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"external_id\":\"%s\",\"refund_id\":\"%s\",\"succeeded\":false}",
+           ext, refund2);
+  settled = RUN(daira_payment_service_settle, p, request);
+  CHECK(json_string_token(settled, "payload", payload, sizeof payload));
+  CHECK(json_string_token(settled, "signature", signature, sizeof signature));
+  daira_free(settled);
+  snprintf(request, sizeof request, "{\"provider\":\"STRIPE\",\"payload\":%s,\"signature\":%s}", payload,
+           signature);
+  out = RUN(daira_payment_service_handle_webhook, p, request);
+  EXPECT_CONTAINS(out, "\"outcome\":\"applied\"");
+  EXPECT_CONTAINS(out, "\"error\":\"declined (local)\"");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"transaction_id\":\"%s\"}", refund2_id);
+  out = RUN(daira_payment_service_get_refund, p, request);
+  EXPECT_CONTAINS(out, "\"status\":\"FAILED\"");
+  EXPECT_CONTAINS(out, "\"error\":\"declined (local)\"");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"transaction_id\":\"%s\"}", dep);
+  EXPECT_ERROR(daira_payment_service_get_refund, p, request, DAIRA_NOT_FOUND, "transaction_id");
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", alice);
+  out = RUN(daira_money_balance, p, request);
+  EXPECT_CONTAINS(out, "\"balance\":2200");
   daira_free(out);
 
   /* settle needs a local provider; start_deposit a configured one. */

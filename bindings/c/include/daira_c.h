@@ -910,15 +910,28 @@ DAIRA_C_CALL(daira_payment_service_start_deposit);
 /* {provider*, payload* (the request body exactly as received, as a JSON string), signature* (the
  * Stripe-Signature header: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<payload>")>)} → {outcome
  * ("applied" | "duplicate": the event id was handled before, nothing moved | "ignored": a late or
- * unknown event that changed nothing), movement (or null), payment (or null)}. UNAUTHENTICATED naming
+ * unknown event that changed nothing), movement (or null), payment (or null), refund (refund events:
+ * as daira_payment_service_refund returns it, or null)}. UNAUTHENTICATED naming
  * "signature" (bad signature, or a timestamp outside the replay window; nothing written);
  * INVALID_ARGUMENT naming "provider" (unknown name) or "signature" (malformed header); NOT_FOUND
  * naming "external_id"; FAILED_PRECONDITION naming "provider" when it is not configured. */
 DAIRA_C_CALL(daira_payment_service_handle_webhook);
-/* {external_id*, succeeded (default true), provider (default "STRIPE")} → {payload, signature}: the
- * webhook the local provider would POST for that payment (moves nothing by itself; pass it to
- * daira_payment_service_handle_webhook). FAILED_PRECONDITION naming "provider" without a local one. */
+/* {external_id*, succeeded (default true), provider (default "STRIPE"), refund_id (that refund's event
+ * instead of the payment's)} → {payload, signature}: the webhook the local provider would POST for that
+ * payment or refund (moves nothing by itself; pass it to daira_payment_service_handle_webhook).
+ * FAILED_PRECONDITION naming "provider" without a local one. */
 DAIRA_C_CALL(daira_payment_service_settle);
+/* {transaction_id* (a COMPLETED deposit started through a provider), amount*, idempotency_key*, reason,
+ * actor_id (for the audit row "payment.refund")} → {movement (REFUND, PENDING: the amount is held),
+ * provider, external_id, refund_id, error (null)}. The provider's signed refund webhook (settle with
+ * refund_id) completes it once (outcome "applied", then "duplicate"/"ignored") or fails it (the hold is
+ * released; error says why); handle_webhook's output then carries "refund". Never more than remains,
+ * never twice; the same key returns the first output. FAILED_PRECONDITION naming "transaction_id",
+ * "amount", "idempotency_key" or "provider"; nothing written on any error. */
+DAIRA_C_CALL(daira_payment_service_refund);
+/* {transaction_id*} → the refund as daira_payment_service_refund returns it, as it stands now (error
+ * set once FAILED). NOT_FOUND naming "transaction_id" when it is no provider refund. */
+DAIRA_C_CALL(daira_payment_service_get_refund);
 
 #undef DAIRA_C_RECORD_READS
 #undef DAIRA_C_RECORD_CALL

@@ -1,6 +1,6 @@
 // daira_payment_service_*: services::Payments over JSON (docs/money.md "Payments", include/daira_c.h
-// "payment service") — a deposit started through a provider, its signed webhooks, and the local
-// provider's settle — plus the open option "payments" that configures the local providers by name.
+// "payment service") — a deposit started through a provider, its refunds, their signed webhooks, and
+// the local provider's settle — plus the open option "payments" that configures the local providers by name.
 #include <chrono>
 #include <string>
 
@@ -74,7 +74,39 @@ std::optional<daira::model::PaymentProvider> ProviderOf(daira::cabi::Request& r,
   return *parsed;
 }
 
+std::string RefundJson(const services::PaymentRefund& f) {
+  JsonWriter w;
+  w.BeginObject().Key("movement").Raw(MovementJson(f.movement));
+  w.Key("provider").String(daira::model::ToString(f.provider)).Key("external_id").String(f.external_id);
+  w.Key("refund_id").String(f.refund_id).Key("error");
+  if (f.error) {
+    w.String(*f.error);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
 }  // namespace
+
+DAIRA_CABI_CALL(daira_payment_service_refund, "payment_service.refund") {
+  services::RefundRequest req{.transaction_id = r.Id("transaction_id"),
+                              .amount = r.Int("amount", 0),
+                              .idempotency_key = r.String("idempotency_key"),
+                              .reason = r.OptString("reason"),
+                              .actor_id = r.OptId("actor_id")};
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(services::PaymentRefund f, p.payment_service().Refund(ctx, req));
+  return RefundJson(f);
+}
+
+DAIRA_CABI_CALL(daira_payment_service_get_refund, "payment_service.get_refund") {
+  const daira::TransactionId id(r.Id("transaction_id"));
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(services::PaymentRefund f, p.payment_service().GetRefund(ctx, id));
+  return RefundJson(f);
+}
 
 DAIRA_CABI_CALL(daira_payment_service_start_deposit, "payment_service.start_deposit") {
   services::DepositRequest req{.user_id = r.Id("user_id"),
@@ -115,6 +147,12 @@ DAIRA_CABI_CALL(daira_payment_service_handle_webhook, "payment_service.handle_we
   } else {
     w.Null();
   }
+  w.Key("refund");
+  if (result.refund) {
+    w.Raw(RefundJson(*result.refund));
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return w.Take();
 }
@@ -124,6 +162,7 @@ DAIRA_CABI_CALL(daira_payment_service_settle, "payment_service.settle") {
   const std::string external_id = r.String("external_id");
   if (!r.Has("external_id")) r.Fail("external_id", "is required");
   const bool succeeded = r.OptBool("succeeded").value_or(true);
+  const std::optional<std::string> refund_id = r.OptString("refund_id");
   DAIRA_CABI_CHECK(r);
   (void)ctx;
   services::LocalProvider* local = p.payment_service().local(*provider);
@@ -134,7 +173,8 @@ DAIRA_CABI_CALL(daira_payment_service_settle, "payment_service.settle") {
     s.SetPayload(daira::ToAbsl(daira::kFieldPayloadUrl), absl::Cord("provider"));
     return s;
   }
-  const services::SignedWebhook hook = local->Settle(external_id, succeeded);
+  const services::SignedWebhook hook = refund_id ? local->SettleRefund(external_id, *refund_id, succeeded)
+                                                 : local->Settle(external_id, succeeded);
   JsonWriter w;
   w.BeginObject().Key("payload").String(hook.payload).Key("signature").String(hook.signature).EndObject();
   return w.Take();

@@ -1165,11 +1165,28 @@ class Payments:
     ) -> dict[str, Any]:
         """{'movement': dict (PENDING), 'payment': Payment, 'client_secret': str}."""
     def handle_webhook(self, provider: PaymentProvider, payload: bytes | str, signature: str) -> dict[str, Any]:
-        """{'outcome': 'applied' | 'duplicate' | 'ignored', 'movement': dict | None, 'payment': Payment | None}."""
+        """{'outcome': 'applied' | 'duplicate' | 'ignored', 'movement': dict | None, 'payment': Payment | None, 'refund': dict | None}."""
+    def refund(
+        self,
+        transaction_id: int,
+        *,
+        amount: int,
+        idempotency_key: str,
+        reason: Optional[str] = None,
+        actor_id: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """Refund of a provider deposit: {'movement': dict (REFUND, PENDING), 'provider', 'external_id', 'refund_id', 'error'}."""
+    def get_refund(self, transaction_id: int) -> dict[str, Any]:
+        """The provider refund as it stands now (the refund() dict; 'error' once FAILED)."""
     def settle(
-        self, external_id: str, *, succeeded: bool = True, provider: PaymentProvider = "STRIPE"
+        self,
+        external_id: str,
+        *,
+        succeeded: bool = True,
+        provider: PaymentProvider = "STRIPE",
+        refund_id: Optional[str] = None,
     ) -> tuple[str, str]:
-        """(payload, signature): the webhook the local provider would send."""
+        """(payload, signature): the webhook the local provider would send (for refund_id: that refund's)."""
 
 class Reports:
     def get(self, report_id: int, *, fields: Fields = None, tx: Optional[Transaction] = None) -> Report: ...

@@ -7,6 +7,8 @@
 //   s = p.payments.start_deposit(user_id=alice.id, amount=2500, provider="STRIPE", idempotency_key="dep-1")
 //   payload, signature = p.payments.settle(s["payment"].external_id)      # local provider only
 //   r = p.payments.handle_webhook("STRIPE", payload, signature)          # r["outcome"] == "applied"
+//   f = p.payments.refund(s["movement"]["id"], amount=500, idempotency_key="ref-1")   # PENDING, held
+//   p.payments.handle_webhook("STRIPE", *p.payments.settle(f["external_id"], refund_id=f["refund_id"]))
 #include <pybind11/stl.h>
 
 #include <chrono>
@@ -80,11 +82,22 @@ py::dict StartDict(const services::PaymentStart& s) {
   return d;
 }
 
+py::dict RefundDict(const services::PaymentRefund& r) {
+  py::dict d;
+  d["movement"] = MovementDict(r.movement);
+  d["provider"] = std::string(model::ToString(r.provider));
+  d["external_id"] = r.external_id;
+  d["refund_id"] = r.refund_id;
+  d["error"] = r.error ? py::object(py::str(*r.error)) : py::object(py::none());
+  return d;
+}
+
 py::dict WebhookDict(const services::WebhookResult& r) {
   py::dict d;
   d["outcome"] = std::string(kOutcomeNames[static_cast<size_t>(r.outcome)]);
   d["movement"] = r.movement ? py::object(MovementDict(*r.movement)) : py::object(py::none());
   d["payment"] = r.payment ? py::cast(*r.payment) : py::object(py::none());
+  d["refund"] = r.refund ? py::object(RefundDict(*r.refund)) : py::object(py::none());
   return d;
 }
 
@@ -148,8 +161,39 @@ void AddPaymentFlow(py::class_<PaymentsApi>& c) {
           "InvalidArgument (field 'provider') for an unknown provider name, FailedPrecondition for one\n"
           "not configured.")
       .def(
+          "refund",
+          [](PaymentsApi& a, int64_t transaction_id, int64_t amount, const std::string& key,
+             std::optional<std::string> reason, std::optional<int64_t> actor_id) {
+            services::RefundRequest req{.transaction_id = transaction_id,
+                                        .amount = amount,
+                                        .idempotency_key = key,
+                                        .reason = std::move(reason),
+                                        .actor_id = actor_id};
+            return RefundDict(
+                a.core->Call([&](Platform& p) { return p.payment_service().Refund(RequestContext(), req); }));
+          },
+          py::arg("transaction_id"), py::kw_only(), py::arg("amount"), py::arg("idempotency_key"),
+          py::arg("reason") = py::none(), py::arg("actor_id") = py::none(),
+          "Refunds amount of a COMPLETED deposit made through a provider → {'movement': dict (REFUND,\n"
+          "PENDING: the amount is held), 'provider', 'external_id', 'refund_id', 'error': None}. The\n"
+          "provider's signed refund webhook (settle(external_id, refund_id=...)) completes it (the money\n"
+          "leaves, once) or fails it (the hold is released, 'error' says why). Never more than remains,\n"
+          "never twice; the same idempotency_key returns the first result. FailedPrecondition naming\n"
+          "'transaction_id', 'amount' or 'idempotency_key'; an audit row 'payment.refund' (actor_id).")
+      .def(
+          "get_refund",
+          [](PaymentsApi& a, int64_t transaction_id) {
+            return RefundDict(a.core->Call([&](Platform& p) {
+              return p.payment_service().GetRefund(RequestContext(), TransactionId{transaction_id});
+            }));
+          },
+          py::arg("transaction_id"),
+          "The provider refund whose movement is transaction_id, as it stands now (the refund() dict,\n"
+          "'error' set once it FAILED). NotFound (field 'transaction_id') for anything else.")
+      .def(
           "settle",
-          [](PaymentsApi& a, const std::string& external_id, bool succeeded, const std::string& provider) {
+          [](PaymentsApi& a, const std::string& external_id, bool succeeded, const std::string& provider,
+             std::optional<std::string> refund_id) {
             const model::PaymentProvider which = ProviderArg("settle", provider);
             services::SignedWebhook hook =
                 a.core->Call([&](Platform& p) -> absl::StatusOr<services::SignedWebhook> {
@@ -161,14 +205,17 @@ void AddPaymentFlow(py::class_<PaymentsApi>& c) {
                     s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("provider"));
                     return s;
                   }
-                  return local->Settle(external_id, succeeded);
+                  return refund_id ? local->SettleRefund(external_id, *refund_id, succeeded)
+                                   : local->Settle(external_id, succeeded);
                 });
             return py::make_tuple(hook.payload, hook.signature);
           },
           py::arg("external_id"), py::kw_only(), py::arg("succeeded") = true, py::arg("provider") = "STRIPE",
-          "With a local provider: the signed webhook it would send for the payment external_id →\n"
-          "(payload: str, signature: str), to pass to handle_webhook as a real provider's POST would.\n"
-          "Moves no money by itself. FailedPrecondition (field 'provider') without a local provider.");
+          py::arg("refund_id") = py::none(),
+          "With a local provider: the signed webhook it would send for the payment external_id (or, with\n"
+          "refund_id, for that refund of it) → (payload: str, signature: str), to pass to handle_webhook\n"
+          "as a real provider's POST would. Moves no money by itself. FailedPrecondition (field\n"
+          "'provider') without a local provider.");
 }
 
 }  // namespace daira::python

@@ -179,3 +179,93 @@ def test_without_the_option_no_provider_is_configured(platform):
     with pytest.raises(daira.FailedPrecondition) as e:
         platform.payments.start_deposit(user_id=alice.id, amount=5, provider="STRIPE", idempotency_key="dep-pp-0007")
     assert e.value.field == "provider"
+
+
+def test_refund_through_the_provider_is_held_and_settled_once_by_its_webhook(pay):
+    alice = register(pay, "alice")
+    s = start(pay, alice, "dep-pp-ref1", amount=2000)
+    pay.payments.handle_webhook("STRIPE", *pay.payments.settle(s["payment"].external_id))
+    dep_id = s["movement"]["id"]
+
+    f = pay.payments.refund(dep_id, amount=1500, idempotency_key="ref-pp-0001", reason="returned", actor_id=alice.id)
+    assert f["movement"]["type"] == "REFUND" and f["movement"]["status"] == "PENDING"
+    assert f["movement"]["refund_of"] == dep_id
+    assert f["provider"] == "STRIPE" and f["external_id"] == s["payment"].external_id
+    assert f["refund_id"].startswith("local_re_") and f["error"] is None
+    assert pay.money.balance(alice.id).balance == 500  # held while the provider works
+    assert pay.audit_logs.count(action="payment.refund", resource_id=f["movement"]["id"], actor_id=alice.id) == 1
+    # The same key: the first result; another request with it: refused naming the key.
+    assert pay.payments.refund(dep_id, amount=1500, idempotency_key="ref-pp-0001", reason="returned",
+                               actor_id=alice.id) == f
+    with pytest.raises(daira.FailedPrecondition) as e:
+        pay.payments.refund(dep_id, amount=1400, idempotency_key="ref-pp-0001")
+    assert e.value.field == "idempotency_key"
+    with pytest.raises(daira.FailedPrecondition) as e:  # 500 remain
+        pay.payments.refund(dep_id, amount=501, idempotency_key="ref-pp-0002")
+    assert e.value.field == "amount"
+
+    ok = pay.payments.settle(f["external_id"], refund_id=f["refund_id"])
+    assert json.loads(ok[0])["type"] == "refund.updated"
+    r = pay.payments.handle_webhook("STRIPE", *ok)
+    assert r["outcome"] == "applied" and r["movement"]["status"] == "COMPLETED"
+    assert r["refund"]["refund_id"] == f["refund_id"] and r["payment"].status == "COMPLETED"  # 500 not refunded
+    assert pay.payments.handle_webhook("STRIPE", *ok)["outcome"] == "duplicate"
+    assert pay.money.balance(alice.id).balance == 500
+
+    # The rest, declined by the provider: the hold comes back and the refund says why.
+    g = pay.payments.refund(dep_id, amount=500, idempotency_key="ref-pp-0003")
+    assert pay.money.balance(alice.id).balance == 0
+    r = pay.payments.handle_webhook("STRIPE", *pay.payments.settle(g["external_id"], refund_id=g["refund_id"],
+                                                                   succeeded=False))
+    assert r["outcome"] == "applied" and r["movement"]["status"] == "FAILED"
+    assert r["refund"]["error"] == "declined (local)"
+    assert pay.money.balance(alice.id).balance == 500
+    now = pay.payments.get_refund(g["movement"]["id"])
+    assert now["movement"]["status"] == "FAILED" and now["error"] == "declined (local)"
+    # A late success of the declined refund moves nothing; a new refund of the rest completes the payment.
+    late = pay.payments.handle_webhook("STRIPE", *pay.payments.settle(g["external_id"], refund_id=g["refund_id"]))
+    assert late["outcome"] == "ignored" and pay.money.balance(alice.id).balance == 500
+    h = pay.payments.refund(dep_id, amount=500, idempotency_key="ref-pp-0004")
+    r = pay.payments.handle_webhook("STRIPE", *pay.payments.settle(h["external_id"], refund_id=h["refund_id"]))
+    assert r["payment"].status == "REFUNDED" and pay.money.balance(alice.id).balance == 0
+    with pytest.raises(daira.FailedPrecondition) as e:
+        pay.payments.refund(dep_id, amount=1, idempotency_key="ref-pp-0005")
+    assert e.value.field == "transaction_id"
+    assert pay.audit.verify().ok
+
+
+def test_forged_refund_webhooks_and_refused_refunds_write_nothing(pay):
+    alice = register(pay, "alice")
+    s = start(pay, alice, "dep-pp-ref2", amount=800)
+    pay.payments.handle_webhook("STRIPE", *pay.payments.settle(s["payment"].external_id))
+    f = pay.payments.refund(s["movement"]["id"], amount=800, idempotency_key="ref-pp-0101")
+    body = json.dumps({"id": "evt_r_forged", "type": "refund.updated",
+                       "data": {"object": {"id": f["refund_id"], "object": "refund",
+                                           "payment_intent": f["external_id"], "status": "succeeded"}}})
+    with pytest.raises(daira.Unauthenticated) as e:
+        pay.payments.handle_webhook("STRIPE", body, stripe_signature(body, int(time.time()), secret="whsec_wrong"))
+    assert e.value.field == "signature"
+    unknown = json.dumps({"id": "evt_r_unknown", "type": "refund.updated",
+                          "data": {"object": {"id": "re_nobody", "object": "refund",
+                                              "payment_intent": f["external_id"], "status": "succeeded"}}})
+    with pytest.raises(daira.NotFound) as e:
+        pay.payments.handle_webhook("STRIPE", unknown, stripe_signature(unknown, int(time.time())))
+    assert e.value.field == "refund_id"
+    assert pay.payments.get_refund(f["movement"]["id"])["movement"]["status"] == "PENDING"
+    # Signed by the provider's secret (as Stripe would): the real delivery settles it.
+    r = pay.payments.handle_webhook("STRIPE", body, stripe_signature(body, int(time.time())))
+    assert r["outcome"] == "applied" and r["payment"].status == "REFUNDED"
+
+    # A deposit confirmed by hand (no provider) is refunded by p.money.refund, not through a provider.
+    d = pay.money.deposit(alice.id, amount=100, provider="STRIPE", idempotency_key="dep-pp-plain")
+    pay.money.confirm_deposit(d["id"])
+    with pytest.raises(daira.FailedPrecondition) as e:
+        pay.payments.refund(d["id"], amount=10, idempotency_key="ref-pp-0102")
+    assert e.value.field == "transaction_id"
+    with pytest.raises(daira.InvalidArgument) as e:
+        pay.payments.refund(d["id"], amount=0, idempotency_key="ref-pp-0103")
+    assert e.value.field == "amount"
+    with pytest.raises(daira.NotFound) as e:
+        pay.payments.get_refund(d["id"])
+    assert e.value.field == "transaction_id"
+    assert pay.money.balance(alice.id).balance == 100

@@ -179,6 +179,8 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"payment_service_start_deposit":  C.daira_call_fn(C.daira_payment_service_start_deposit),
 	"payment_service_handle_webhook": C.daira_call_fn(C.daira_payment_service_handle_webhook),
 	"payment_service_settle":         C.daira_call_fn(C.daira_payment_service_settle),
+	"payment_service_refund":         C.daira_call_fn(C.daira_payment_service_refund),
+	"payment_service_get_refund":     C.daira_call_fn(C.daira_payment_service_get_refund),
 }
 
 // recordCalls holds every record call (a service call with a field mask) by name.
@@ -1084,6 +1086,16 @@ func (c *calls) PaymentServiceHandleWebhook(request any) ([]byte, error) {
 // PaymentServiceSettle calls daira_payment_service_settle with request encoded as JSON and returns the record's JSON.
 func (c *calls) PaymentServiceSettle(request any) ([]byte, error) {
 	return c.invoke("payment_service_settle", C.daira_call_fn(C.daira_payment_service_settle), request)
+}
+
+// PaymentServiceRefund calls daira_payment_service_refund with request encoded as JSON and returns the record's JSON.
+func (c *calls) PaymentServiceRefund(request any) ([]byte, error) {
+	return c.invoke("payment_service_refund", C.daira_call_fn(C.daira_payment_service_refund), request)
+}
+
+// PaymentServiceGetRefund calls daira_payment_service_get_refund with request encoded as JSON and returns the record's JSON.
+func (c *calls) PaymentServiceGetRefund(request any) ([]byte, error) {
+	return c.invoke("payment_service_get_refund", C.daira_call_fn(C.daira_payment_service_get_refund), request)
 }
 
 // WalletsGet calls daira_wallets_get with request encoded as JSON and the field mask fields ("" for every

@@ -20,6 +20,9 @@
 // event for a payment that already succeeded is recorded and ignored (never takes money back; refund
 // instead), so out-of-order delivery cannot corrupt state.
 //
+// Refunds: Payments::Refund holds the amount and asks the provider; the provider's signed refund webhook
+// completes the refund (the money leaves to EXTERNAL, once) or fails it (the hold is released).
+//
 // The provider's CreateIntent runs inside the deposit's database transaction so that a retried
 // StartDeposit (same idempotency key) finds the intent already recorded and never creates a second one.
 //
@@ -32,7 +35,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,13 +61,21 @@ struct PaymentIntent {
   std::string client_secret;  // for the client SDK, if the provider has one ("" otherwise); never stored
 };
 
+// What a provider returns for a refund it accepted (the money moves when its webhook confirms it).
+struct ProviderRefund {
+  std::string refund_id;  // the provider's refund reference (1–255 printable ASCII, no spaces), what its
+                          // refund webhooks name
+};
+
 // A parsed, verified webhook event.
 struct WebhookEvent {
-  enum class Kind { kSucceeded, kFailed, kOther };
+  // kSucceeded / kFailed: a payment; kRefundSucceeded / kRefundFailed: a refund of one (refund_id).
+  enum class Kind { kSucceeded, kFailed, kOther, kRefundSucceeded, kRefundFailed };
   std::string event_id;  // the provider's event id (what makes delivery idempotent)
   Kind kind = Kind::kOther;
   std::string external_id;  // the payment it is about
-  std::string error;        // kFailed: the provider's reason, if any
+  std::string error;        // kFailed / kRefundFailed: the provider's reason, if any
+  std::string refund_id;    // refund events: the provider's refund reference
 };
 
 // A payment provider. Implementations must be thread-safe.
@@ -75,8 +89,12 @@ class PaymentProvider {
   virtual absl::StatusOr<PaymentIntent> CreateIntent(const RequestContext& ctx, int64_t amount,
                                                      std::string_view currency,
                                                      std::string_view reference) = 0;
-  // Refunds `amount` of the payment `external_id` at the provider.
-  virtual absl::Status Refund(const RequestContext& ctx, std::string_view external_id, int64_t amount) = 0;
+  // Asks the provider to refund `amount` of the payment `external_id`; the outcome arrives later as a
+  // refund webhook naming the returned refund_id. `idempotency_key` is the same for every retry of one
+  // daira refund (pass it as the provider API's idempotency key: a retry must not refund twice).
+  // Unavailable when the provider cannot be reached; any error leaves daira's state unchanged.
+  virtual absl::StatusOr<ProviderRefund> Refund(const RequestContext& ctx, std::string_view external_id,
+                                                int64_t amount, std::string_view idempotency_key) = 0;
   // Verifies `signature` over `payload` and parses it. Unauthenticated for a bad or stale signature;
   // InvalidArgument naming "payload" / "signature" for malformed input.
   virtual absl::StatusOr<WebhookEvent> ParseWebhook(std::string_view payload,
@@ -126,21 +144,31 @@ class LocalProvider final : public PaymentProvider {
   model::PaymentProvider provider() const override { return options_.provider; }
   absl::StatusOr<PaymentIntent> CreateIntent(const RequestContext& ctx, int64_t amount,
                                              std::string_view currency, std::string_view reference) override;
-  absl::Status Refund(const RequestContext& ctx, std::string_view external_id, int64_t amount) override;
+  // Accepts every refund: refund_id "local_re_<n>", the same one for a retried idempotency_key.
+  absl::StatusOr<ProviderRefund> Refund(const RequestContext& ctx, std::string_view external_id,
+                                        int64_t amount, std::string_view idempotency_key) override;
   absl::StatusOr<WebhookEvent> ParseWebhook(std::string_view payload,
                                             std::string_view signature) const override;
   // The signed "succeeded" / "failed" event for `external_id`, with a fresh event id.
   SignedWebhook Settle(std::string_view external_id, bool succeeded);
+  // The signed refund event ("refund.updated", status "succeeded" / "failed") for the refund
+  // `refund_id` of the payment `external_id`, with a fresh event id.
+  SignedWebhook SettleRefund(std::string_view external_id, std::string_view refund_id, bool succeeded);
   const WebhookVerifier& verifier() const { return verifier_; }
 
  private:
+  SignedWebhook Sign(std::string payload);
   LocalProviderOptions options_;
   WebhookVerifier verifier_;
   std::atomic<int64_t> next_{1};
+  std::mutex mu_;
+  std::map<std::string, std::string, std::less<>> refunds_;  // idempotency key → refund id
 };
 
-// Parses a Stripe-shaped event (see SignedWebhook) after the signature was verified. InvalidArgument
-// naming "payload".
+// Parses a Stripe-shaped event (see SignedWebhook) after the signature was verified: payment_intent.*
+// events, and refund events (type "refund.*" or "charge.refund.*" whose data.object is a refund:
+// {"object":"refund","id":"<refund_id>","payment_intent":"<external_id>","status":"succeeded"|"failed"|
+// "canceled"|"pending","failure_reason":…}; pending → kOther). InvalidArgument naming "payload".
 absl::StatusOr<WebhookEvent> ParseStripeEvent(std::string_view payload);
 
 // The provider named `text` ("STRIPE" | "PAYPAL" | "FAWRY" | "INSTAPAY", exact spelling), for callers
@@ -177,12 +205,23 @@ struct PaymentStart {
   std::string client_secret;  // from the provider's intent ("" on a replay: it is never stored)
 };
 
+// A refund through the provider (Payments::Refund / GetRefund).
+struct PaymentRefund {
+  Movement movement;  // the REFUND movement: PENDING (its amount held) until the provider's webhook,
+                      // then COMPLETED or FAILED (the hold released)
+  model::PaymentProvider provider = model::PaymentProvider::kStripe;
+  std::string external_id;           // the payment refunded
+  std::string refund_id;             // the provider's refund reference (what its webhooks name)
+  std::optional<std::string> error;  // FAILED: why (the provider's reason)
+};
+
 struct WebhookResult {
   enum class Outcome { kApplied, kDuplicate, kIgnored };
   Outcome outcome = Outcome::kApplied;      // kDuplicate: the event id was handled before; kIgnored: a
                                             // late/unknown-kind event that changed nothing
-  std::optional<Movement> movement{};       // the deposit, when the event was about one
+  std::optional<Movement> movement{};       // the deposit or refund movement the event was about
   std::optional<model::Payment> payment{};  // the payments row as the event left it (none for kDuplicate)
+  std::optional<PaymentRefund> refund{};    // refund events: the refund as the event left it
 };
 
 class Payments {
@@ -208,6 +247,23 @@ class Payments {
   // FailedPrecondition naming "provider" when no provider is configured for `provider`.
   absl::StatusOr<WebhookResult> HandleWebhook(const RequestContext& ctx, model::PaymentProvider provider,
                                               std::string_view payload, std::string_view signature);
+
+  // Refunds `request.amount` of a COMPLETED deposit made through a provider (StartDeposit /
+  // RecordDeposit), under Wallets::Refund's rules: never more than what remains (refunds still PENDING
+  // count), never twice, and the wallet's balance must cover it — the amount is held at once (wallet −a,
+  // HOLD +a). The provider is asked for the refund and the REFUND movement is PENDING with an audit row
+  // "payment.refund", in one transaction; the provider's signed refund webhook settles it in
+  // HandleWebhook (succeeded: HOLD → EXTERNAL, COMPLETED, the payment REFUNDED once nothing remains;
+  // failed: the hold is released, FAILED with the provider's reason in `error`). The same key and
+  // request returns the first result without asking the provider again; the same key with another
+  // request is FailedPrecondition naming "idempotency_key". FailedPrecondition naming "transaction_id"
+  // (not a COMPLETED deposit paid through a provider; fully refunded), "amount" (more than remains; the
+  // balance is short) or "provider" (not configured); the provider's own error passes through (nothing
+  // written).
+  absl::StatusOr<PaymentRefund> Refund(const RequestContext& ctx, const RefundRequest& request);
+  // The provider refund whose movement is `id`, as it stands now. NotFound naming "transaction_id" when
+  // `id` is no refund through a provider.
+  absl::StatusOr<PaymentRefund> GetRefund(const RequestContext& ctx, TransactionId id);
 
   // The local provider configured for `provider` (one of PaymentsOptions::local, or an entry of
   // PaymentsOptions::providers that is a LocalProvider); null when there is none. Lives as long as
