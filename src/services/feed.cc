@@ -129,11 +129,16 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   // The cached list of candidate ids (docs/cache.md, "Feed cache"): outside a transaction (whose own
   // view is the truth), for pages walking older. nullopt: the database path answers.
   std::optional<internal::FeedList> list;
+  std::optional<std::vector<internal::FeedList>> large;  // the large accounts' lists, merged in memory
   bool cache_consulted = false;
   if (!backward && internal::FeedCacheOn(deps_)) {
     absl::StatusOr<store::Connection*> bound_tx = store::BoundConnection(ctx, "home_feed");
     if (bound_tx.ok() && *bound_tx == nullptr) {
       DAIRA_ASSIGN_OR_RETURN(list, internal::LoadFeedList(deps_, v));
+      if (list.has_value()) {
+        DAIRA_ASSIGN_OR_RETURN(large, internal::LoadLargeAuthorLists(deps_, ctx, v));
+        if (!large.has_value()) list.reset();
+      }
       cache_consulted = true;
     }
   }
@@ -144,7 +149,8 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
       [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
         std::optional<store::ResultSet> listed;
         if (list.has_value()) {
-          DAIRA_ASSIGN_OR_RETURN(listed, internal::ListedHomeRows(c, deps_, *list, v, now, bound, fetch));
+          DAIRA_ASSIGN_OR_RETURN(listed,
+                                 internal::ListedHomeRows(c, deps_, *list, *large, v, now, bound, fetch));
         }
         if (cache_consulted) internal::CountFeedPage(listed.has_value());
         if (!listed.has_value()) {

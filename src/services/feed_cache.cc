@@ -79,25 +79,57 @@ absl::StatusOr<std::vector<int64_t>> RebuiltIds(const store::ResultSet& rs, stor
   return ids;
 }
 
-// The listed ids (padded to `slots` with 0, which is no post's id) that are visible on the viewer's
-// home feed now, merged with the walk of the large followees (never fanned out); newest first.
-// Parameters: HomeAuthorsCte's, the ids, bound, viewer, fanout_max_followers, HomeAuthorWalk's.
+// The candidate ids (padded to `slots` with 0, which is no post's id) that are visible on the viewer's
+// home feed now, newest first. Parameters: HomeAuthorsCte's, the ids, bound, viewer.
 std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch) {
   std::string in;
   in.reserve(slots * 2);
   for (size_t i = 0; i < slots; ++i) absl::StrAppend(&in, i == 0 ? "?" : ",?");
   // SQLite: NOT INDEXED leaves only the rowid lookups of the listed ids. Without it the planner may
-  // pick posts_status_idx (every ACTIVE post below the bound) to feed the UNION's merge; on the 1M-post
-  // bench file both plans took ~0.27 ms, but the index walk's cost grows with the posts below the bound.
+  // pick posts_status_idx (every ACTIVE post below the bound) to deliver the order; its cost grows with
+  // the posts below the bound.
   const char* posts = backend == store::Backend::kSqlite ? "posts p NOT INDEXED" : "posts p";
-  return absl::StrCat(
-      HomeAuthorsCte(), "SELECT ", PostColumns("p"), " FROM ", posts, " WHERE p.id IN (", in,
-      ") AND p.id < ? AND p.author_id IN (SELECT author_id FROM a) AND p.status = 'ACTIVE'"
-      " AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) UNION ",
-      HomeAuthorWalk(backend,
-                     "a JOIN user_profiles big ON big.user_id = a.author_id AND big.followers_count >= ?",
-                     /*backward=*/false, fetch),
-      " ORDER BY id DESC LIMIT ", fetch);
+  return absl::StrCat(HomeAuthorsCte(), "SELECT ", PostColumns("p"), " FROM ", posts, " WHERE p.id IN (", in,
+                      ") AND p.id < ? AND p.author_id IN (SELECT author_id FROM a) AND p.status = 'ACTIVE'"
+                      " AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) ORDER BY p.id DESC LIMIT ",
+                      fetch);
+}
+
+// The newest `depth` post ids of one author (any status or visibility), from posts_author_idx alone
+// (the id is in the index: no posts row is read). Parameter: the author.
+std::string AuthorRebuildSql(store::Backend backend, int64_t depth) {
+  return absl::StrCat("SELECT x.id FROM posts x",
+                      backend == store::Backend::kSqlite ? " INDEXED BY posts_author_idx" : "",
+                      " WHERE x.author_id = ? ORDER BY x.author_id ASC, x.id DESC LIMIT ", depth);
+}
+
+// The viewer and the viewer's ACTIVE followees that have at least `?` followers (the large accounts,
+// never fanned out). Parameters: threshold, viewer, viewer, threshold.
+constexpr std::string_view kLargeAuthorsSql =
+    "SELECT f.followee_id FROM follows f JOIN user_profiles big ON big.user_id = f.followee_id AND "
+    "big.followers_count >= ? WHERE f.follower_id = ? AND f.status = 'ACTIVE' "
+    "UNION ALL SELECT big.user_id FROM user_profiles big WHERE big.user_id = ? AND big.followers_count >= ?";
+
+// Stores `ids` (newest first) as the list `key` with its floor sentinel: floor 0 when fewer than
+// `depth` ids exist (the list holds everything). nullopt when the cache refused it, or a fan-out or
+// invalidation of the key ran since `generation` was read (the list may lack that post: dropped).
+std::optional<FeedList> StoreList(cache::Cache& cache, const std::string& key, std::vector<int64_t> ids,
+                                  int64_t depth, uint64_t generation) {
+  FeedList list;
+  list.ids = std::move(ids);
+  list.floor = static_cast<int64_t>(list.ids.size()) < depth || list.ids.empty() ? 0 : list.ids.back();
+  // Pushed oldest first, so the newest ends up first and the sentinel last.
+  std::vector<std::string> values;
+  values.reserve(list.ids.size() + 1);
+  values.push_back(absl::StrCat("f", list.floor));
+  for (auto it = list.ids.rbegin(); it != list.ids.rend(); ++it) values.push_back(absl::StrCat(*it));
+  const std::string keys[] = {key};
+  if (!cache.Delete(keys).ok() || !cache.ListPush(key, values).ok()) return std::nullopt;
+  if (cache.Generation(key) != generation) {
+    cache.Delete(keys).IgnoreError();
+    return std::nullopt;
+  }
+  return list;
 }
 
 // Statement shapes are bucketed (8, 16, 32, ...) so prepared statements are reused.
@@ -144,6 +176,8 @@ void CountFeedPage(bool from_list) {
 
 std::string FeedKey(int64_t user_id) { return absl::StrCat("feed:", user_id); }
 
+std::string AuthorPostsKey(int64_t author_id) { return absl::StrCat("feed:author:", author_id); }
+
 bool FeedCacheOn(const ServiceDeps& deps) { return deps.cache != nullptr && deps.feed_cache.enabled; }
 
 std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries) {
@@ -188,39 +222,98 @@ absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, in
                          store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
                            return c.Execute(RebuildSql(deps.db->backend(), depth), {viewer, viewer});
                          }));
-  FeedList list;
-  DAIRA_ASSIGN_OR_RETURN(list.ids, RebuiltIds(rs, deps.db->backend(), depth));
-  list.floor = static_cast<int64_t>(list.ids.size()) < depth || list.ids.empty() ? 0 : list.ids.back();
-  // Pushed oldest first, so the newest ends up first and the sentinel last.
-  std::vector<std::string> values;
-  values.reserve(list.ids.size() + 1);
-  values.push_back(absl::StrCat("f", list.floor));
-  for (auto it = list.ids.rbegin(); it != list.ids.rend(); ++it) values.push_back(absl::StrCat(*it));
-  const std::string keys[] = {key};
-  if (!cache.Delete(keys).ok() || !cache.ListPush(key, values).ok()) return std::optional<FeedList>();
-  if (cache.Generation(key) != generation) {
-    cache.Delete(keys).IgnoreError();
-    return std::optional<FeedList>();
+  DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> ids, RebuiltIds(rs, deps.db->backend(), depth));
+  return StoreList(cache, key, std::move(ids), depth, generation);
+}
+
+absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const ServiceDeps& deps,
+                                                                          const RequestContext& ctx,
+                                                                          int64_t viewer) {
+  const int64_t threshold = deps.feed_cache.fanout_max_followers;
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet authors,
+      store::WithConnection(*deps.db, ctx, store::Access::kRead, [&](store::Connection& c) {
+        return c.Execute(kLargeAuthorsSql, {threshold, viewer, viewer, threshold});
+      }));
+  std::vector<FeedList> lists;
+  if (authors.empty()) return std::optional<std::vector<FeedList>>(std::move(lists));
+  cache::Cache& cache = *deps.cache;
+  const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
+  lists.reserve(authors.size());
+  for (size_t i = 0; i < authors.size(); ++i) {
+    const int64_t author = authors.row(i).Int64(0);
+    const std::string key = AuthorPostsKey(author);
+    absl::StatusOr<std::vector<std::string>> cached = cache.ListRange(key, 0, -1);
+    if (!cached.ok()) return std::optional<std::vector<FeedList>>();  // the cache is down
+    if (!cached->empty()) {
+      if (std::optional<FeedList> list = ParseFeedList(*cached)) {
+        lists.push_back(*std::move(list));
+        continue;
+      }
+      Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' does not parse; rebuilding it"));
+    }
+    // Rebuilt like a reader's list (the generation detects a fan-out racing the rebuild).
+    const uint64_t generation = cache.Generation(key);
+    RequestContext fresh;
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+          return c.Execute(AuthorRebuildSql(deps.db->backend(), depth), {author});
+        }));
+    std::vector<int64_t> ids;
+    ids.reserve(rs.size());
+    for (size_t r = 0; r < rs.size(); ++r) ids.push_back(rs.row(r).Int64(0));
+    std::optional<FeedList> list = StoreList(cache, key, std::move(ids), depth, generation);
+    if (!list.has_value()) return std::optional<std::vector<FeedList>>();
+    lists.push_back(*std::move(list));
   }
-  return std::optional<FeedList>(std::move(list));
+  return std::optional<std::vector<FeedList>>(std::move(lists));
 }
 
 absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
-                                                               const FeedList& list, int64_t viewer,
-                                                               int64_t now, int64_t bound, int64_t fetch) {
-  // The listed ids below the page's bound, newest first.
-  const auto first = std::upper_bound(list.ids.begin(), list.ids.end(), bound, std::greater<>());
-  const size_t available = static_cast<size_t>(list.ids.end() - first);
-  const size_t small = std::min<size_t>(available, std::max<size_t>(static_cast<size_t>(fetch) * 4, 64));
-  for (size_t n : {small, available}) {
-    // Every listed post in [covered_low, bound) is among the n ids sent; the large accounts' walk is
-    // whole below `bound`. So the first `fetch` rows are the home feed's when they stay at or above it.
-    const int64_t covered_low = n == available ? list.floor : std::max(list.floor, *(first + (n - 1)));
+                                                               const FeedList& list,
+                                                               const std::vector<FeedList>& large,
+                                                               int64_t viewer, int64_t now, int64_t bound,
+                                                               int64_t fetch) {
+  // The candidates below the page's bound, newest first: the reader's list merged in memory with the
+  // large accounts' lists. Every post that may be on the home feed with an id at or above `floor` is
+  // among them (each list vouches for its own floor).
+  int64_t floor = list.floor;
+  std::vector<int64_t> ids;
+  auto below = [bound](const FeedList& l) {
+    return std::upper_bound(l.ids.begin(), l.ids.end(), bound, std::greater<>());
+  };
+  if (large.empty()) {
+    ids.assign(below(list), list.ids.end());
+  } else {
+    size_t total = static_cast<size_t>(list.ids.end() - below(list));
+    for (const FeedList& l : large) total += static_cast<size_t>(l.ids.end() - below(l));
+    ids.reserve(total);
+    ids.assign(below(list), list.ids.end());
+    for (const FeedList& l : large) {
+      floor = std::max(floor, l.floor);
+      ids.insert(ids.end(), below(l), l.ids.end());
+    }
+    // Nothing under the highest floor is vouched for by every list: leave it to the database path.
+    ids.erase(std::remove_if(ids.begin(), ids.end(), [floor](int64_t id) { return id < floor; }), ids.end());
+    std::sort(ids.begin(), ids.end(), std::greater<>());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
+  const size_t available = ids.size();
+  // Most candidates are visible: send a few more than a page first (one statement shape per bucket),
+  // then four times that, then all of them.
+  const size_t first_try =
+      std::min(available, Slots(static_cast<size_t>(fetch) + static_cast<size_t>(fetch) / 2));
+  const size_t second_try = std::min(available, first_try * 4);
+  for (size_t n : {first_try, second_try, available}) {
+    // Every candidate post in [covered_low, bound) is among the n ids sent. So the first `fetch` rows
+    // are the home feed's when they stay at or above it.
+    const int64_t covered_low = n == available ? floor : std::max(floor, ids[n - 1]);
     const size_t slots = Slots(n);
     std::vector<store::Value> params = {viewer, viewer, viewer, viewer, now, viewer};
-    params.reserve(params.size() + slots + 5);
-    for (size_t i = 0; i < slots; ++i) params.emplace_back(i < n ? *(first + i) : int64_t{0});
-    params.insert(params.end(), {bound, viewer, deps.feed_cache.fanout_max_followers, viewer, bound});
+    params.reserve(params.size() + slots + 2);
+    for (size_t i = 0; i < slots; ++i) params.emplace_back(i < n ? ids[i] : int64_t{0});
+    params.insert(params.end(), {bound, viewer});
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                            c.Execute(ListedPageSql(deps.db->backend(), slots, fetch), params));
     const size_t got = rs.size();
@@ -244,9 +337,12 @@ void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64
       Log(LogLevel::kWarning, "feed",
           absl::StrCat("fan-out of post ", post_id, " could not read the followers of ", author_id,
                        "; their cached feeds may lack it until they expire: ", keys.status().message()));
+      // The author's own list needs no database read: drop it (rebuilt on its next use).
+      Invalidate(deps.cache, {AuthorPostsKey(author_id)});
       return;
     }
-    if (keys->empty()) return;
+    // The author's own posts list (read when the author is a large account) takes every post.
+    keys->push_back(AuthorPostsKey(author_id));
     deps.cache->BumpGeneration(*keys);
     absl::StatusOr<int64_t> pushed = deps.cache->ListPushExisting(*keys, absl::StrCat(post_id));
     if (!pushed.ok()) Invalidate(deps.cache, *std::move(keys));  // best effort: a missing list is rebuilt

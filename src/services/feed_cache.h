@@ -35,16 +35,31 @@ struct FeedList {
 // Parses a list as the cache holds it; nullopt when an entry is not an id or a sentinel.
 std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries);
 
+// "feed:author:<id>": the newest post ids of one author (the large accounts' side of the hybrid).
+std::string AuthorPostsKey(int64_t author_id);
+
 // The reader's list: from the cache, or rebuilt from the database (primary on Postgres) and stored.
 // nullopt when the cache cannot serve it now (unreachable, or a write raced the rebuild): the caller
 // reads the database.
 absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, int64_t viewer);
 
+// The lists (AuthorPostsKey) of the viewer's large accounts: the viewer and the ACTIVE followees with
+// at least fanout_max_followers followers (blocks and mutes are applied by ListedHomeRows). Each is
+// read from the cache or rebuilt from posts_author_idx (primary on Postgres) with the same contract as
+// a reader's list: every post of that author at or above its floor, whatever its status or
+// visibility. nullopt when the cache cannot serve one now.
+absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const ServiceDeps& deps,
+                                                                          const RequestContext& ctx,
+                                                                          int64_t viewer);
+
 // The rows (PostColumns, newest first, at most `fetch`) of the home page below `bound` served from
-// `list`, or nullopt when they cannot be certified from it (the caller runs HomeFeedSql instead).
+// `list` merged with `large` (the large accounts' lists), or nullopt when they cannot be certified
+// from them (the caller runs HomeFeedSql instead).
 absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
-                                                               const FeedList& list, int64_t viewer,
-                                                               int64_t now, int64_t bound, int64_t fetch);
+                                                               const FeedList& list,
+                                                               const std::vector<FeedList>& large,
+                                                               int64_t viewer, int64_t now, int64_t bound,
+                                                               int64_t fetch);
 
 // Home pages served from a list, and pages that fell back to the database (the list could not certify
 // them, or the cache could not serve a list), since the process started.
@@ -56,8 +71,9 @@ FeedCacheCounts FeedCacheCounters();
 void CountFeedPage(bool served_from_list);
 
 // After the request's transaction commits (at once without one; never after a rollback):
-// pushes `post_id` onto the cached lists of `author`'s ACTIVE followers and the author's own, unless
-// the author has at least fanout_max_followers followers. A no-op without the feed cache.
+// pushes `post_id` onto the author's own posts list (AuthorPostsKey) and onto the cached lists of
+// `author`'s ACTIVE followers and the author's own, unless the author has at least
+// fanout_max_followers followers. Only lists that exist take it. A no-op without the feed cache.
 void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64_t author_id,
                        int64_t post_id);
 // Drops these readers' lists after commit (their followees changed: a new followee's older posts are

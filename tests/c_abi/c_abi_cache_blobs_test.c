@@ -3,6 +3,8 @@
  * a NUL inside, a range), stat, exists, list with a prefix and pages, url, delete (idempotent), on a
  * file: store in a fresh temporary directory; daira_rate_limit_check against the "rate_limits" open
  * option (allowed, then refused with a retry-after; bad options and requests name their field);
+ * daira_vectors_put/get/delete (float32 values read back in their shortest form, replaced, written in a
+ * transaction: rolled back → unchanged, committed → seen outside it; bad embeddings name their field);
  * request errors name their field.
  *
  *   c_abi_cache_blobs_test <database url>   (tests/c_abi/c_abi_runner makes an isolated database)
@@ -44,6 +46,106 @@ static void test_cache(daira_platform_t* p) {
                DAIRA_INVALID_ARGUMENT, "ttl_ms");
   EXPECT_ERROR(daira_cache_mget, p, "{\"keys\":[1]}", DAIRA_INVALID_ARGUMENT, NULL);
   EXPECT_ERROR(daira_cache_delete, p, "{}", DAIRA_INVALID_ARGUMENT, "keys");
+}
+
+static void test_vectors(daira_platform_t* p) {
+  char id[32];
+  char request[256];
+  char* out = NULL;
+  char* big;
+  size_t at;
+  int i;
+  daira_error_t* err = NULL;
+  daira_platform_t* tx = NULL;
+  CHECK_CODE(call(daira_accounts_register, p,
+                  "{\"username\":\"vec\",\"email\":\"vec@example.com\",\"password\":\"correct horse battery\"}",
+                  &out, &err),
+             DAIRA_OK, err);
+  CHECK(json_string(out, "id", id, sizeof id));
+  daira_free(out);
+  daira_error_free(&err);
+
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", id);
+  out = RUN(daira_vectors_get, p, request);
+  EXPECT_CONTAINS(out, "{\"embedding\":null}");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":[0.1,-2.5,3e-05,1,0,16777217]}", id);
+  daira_free(RUN(daira_vectors_put, p, request));
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", id);
+  out = RUN(daira_vectors_get, p, request); /* 16777217 is not a float32: its nearest one is 16777216 */
+  EXPECT_CONTAINS(out, "{\"embedding\":[0.1,-2.5,3e-05,1,0,16777216]}");
+  daira_free(out);
+  out = RUN(daira_vectors_get, p, request); /* again: from the cache on SQLite, the same answer */
+  EXPECT_CONTAINS(out, "{\"embedding\":[0.1,-2.5,3e-05,1,0,16777216]}");
+  daira_free(out);
+
+  /* In a transaction: rolled back → unchanged; committed → seen by the next read outside it. */
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":[7]}", id);
+  CHECK_CODE(daira_transaction_begin(p, NULL, 0, &tx, &err), DAIRA_OK, err);
+  if (tx != NULL) {
+    daira_free(RUN(daira_vectors_put, tx, request));
+    CHECK_CODE(daira_transaction_rollback(&tx, &err), DAIRA_OK, err);
+  }
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", id);
+  out = RUN(daira_vectors_get, p, request);
+  EXPECT_CONTAINS(out, "{\"embedding\":[0.1,-2.5,3e-05,1,0,16777216]}");
+  daira_free(out);
+  CHECK_CODE(daira_transaction_begin(p, NULL, 0, &tx, &err), DAIRA_OK, err);
+  if (tx != NULL) {
+    snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":[-4.75,2]}", id);
+    daira_free(RUN(daira_vectors_put, tx, request));
+    snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", id);
+    out = RUN(daira_vectors_get, tx, request); /* the transaction sees its own write */
+    EXPECT_CONTAINS(out, "{\"embedding\":[-4.75,2]}");
+    daira_free(out);
+    CHECK_CODE(daira_transaction_commit(&tx, &err), DAIRA_OK, err);
+  }
+  out = RUN(daira_vectors_get, p, request);
+  EXPECT_CONTAINS(out, "{\"embedding\":[-4.75,2]}");
+  daira_free(out);
+
+  /* Bad requests name their field and write nothing. */
+  EXPECT_ERROR(daira_vectors_get, p, "{}", DAIRA_INVALID_ARGUMENT, "user_id");
+  EXPECT_ERROR(daira_vectors_put, p, "{\"embedding\":[1]}", DAIRA_INVALID_ARGUMENT, "user_id");
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", id);
+  EXPECT_ERROR(daira_vectors_put, p, request, DAIRA_INVALID_ARGUMENT, "embedding");
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":[]}", id);
+  EXPECT_ERROR(daira_vectors_put, p, request, DAIRA_INVALID_ARGUMENT, "embedding");
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":\"1,2\"}", id);
+  EXPECT_ERROR(daira_vectors_put, p, request, DAIRA_INVALID_ARGUMENT, "embedding");
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":[1,\"2\"]}", id);
+  EXPECT_ERROR(daira_vectors_put, p, request, DAIRA_INVALID_ARGUMENT, "embedding[1]");
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"embedding\":[1,1e39]}", id);
+  EXPECT_ERROR(daira_vectors_put, p, request, DAIRA_INVALID_ARGUMENT, "embedding[1]");
+  big = malloc(4097 * 2 + 64);
+  CHECK(big != NULL);
+  if (big != NULL) {
+    at = (size_t)sprintf(big, "{\"user_id\":\"%s\",\"embedding\":[", id);
+    for (i = 0; i < 4097; ++i) {
+      if (i > 0) big[at++] = ',';
+      big[at++] = '1';
+    }
+    strcpy(big + at, "]}");
+    EXPECT_ERROR(daira_vectors_put, p, big, DAIRA_INVALID_ARGUMENT, "embedding");
+    free(big);
+  }
+  EXPECT_ERROR(daira_vectors_put, p, "{\"user_id\":\"987654321\",\"embedding\":[1]}", DAIRA_NOT_FOUND, NULL);
+  EXPECT_ERROR(daira_vectors_get, p, "{\"user_id\":\"987654321\"}", DAIRA_NOT_FOUND, NULL);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\"}", id);
+  out = RUN(daira_vectors_get, p, request);
+  EXPECT_CONTAINS(out, "{\"embedding\":[-4.75,2]}");
+  daira_free(out);
+
+  out = RUN(daira_vectors_delete, p, request);
+  EXPECT_CONTAINS(out, "{\"deleted\":true}");
+  daira_free(out);
+  out = RUN(daira_vectors_delete, p, request);
+  EXPECT_CONTAINS(out, "{\"deleted\":false}");
+  daira_free(out);
+  out = RUN(daira_vectors_get, p, request);
+  EXPECT_CONTAINS(out, "{\"embedding\":null}");
+  daira_free(out);
+  daira_error_free(&err);
 }
 
 static void test_blobs(daira_platform_t* p) {
@@ -180,6 +282,7 @@ int main(int argc, char** argv) {
   }
   test_cache(p);
   test_blobs(p);
+  test_vectors(p);
   CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   test_rate_limits(argv[1]);
   daira_error_free(&err);

@@ -21,6 +21,7 @@ for required in daira_version daira_free daira_error_free daira_platform_open da
     daira_realtime_subscribe daira_subscription_next daira_subscription_fd daira_subscription_close \
     daira_realtime_publish daira_presence_get_many daira_typing_start \
     daira_cache_get daira_cache_set daira_cache_delete daira_cache_mget daira_rate_limit_check \
+    daira_vectors_get daira_vectors_put daira_vectors_delete \
     daira_blob_put daira_blob_get daira_blob_delete daira_blob_exists daira_blob_list daira_blob_url; do
   grep -qx "$required" <<<"$symbols" || { echo "$lib does not export $required" >&2; exit 1; }
 done

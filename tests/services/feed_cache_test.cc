@@ -2,8 +2,8 @@
 // returns exactly what the database path returns, under random follows, unfollows, accepts, blocks,
 // mutes (with expiry), posts, edits, hides and deletes — page by page. Plus the mechanics: a list is
 // built on first read, fan-out reaches it after commit (never after a rollback), a follow drops it,
-// large accounts are merged at read time, and an account falling below the threshold drops its
-// followers' lists.
+// large accounts are merged at read time from their own posts lists (kept by fan-out), and an account
+// falling below the threshold drops its followers' lists.
 //
 // Instantiated per SQL backend × cache backend: /sqlite_memory, /sqlite_redis, /postgres_memory,
 // /postgres_redis (with CI=true a missing server fails, as tests/support says).
@@ -117,6 +117,12 @@ class FeedCacheTest : public ::testing::TestWithParam<std::tuple<std::string, st
   }
   std::vector<std::string> List(int64_t user) {
     absl::StatusOr<std::vector<std::string>> l = cache_->ListRange(absl::StrCat("feed:", user), 0, -1);
+    EXPECT_OK(l.status());
+    return l.ok() ? *l : std::vector<std::string>{};
+  }
+  // A large account's own posts list.
+  std::vector<std::string> AuthorList(int64_t author) {
+    absl::StatusOr<std::vector<std::string>> l = cache_->ListRange(internal::AuthorPostsKey(author), 0, -1);
     EXPECT_OK(l.status());
     return l.ok() ? *l : std::vector<std::string>{};
   }
@@ -256,12 +262,28 @@ TEST_P(FeedCacheTest, LargeAccountsAreMergedAtReadTimeAndFallingBelowDropsTheirR
   ASSERT_OK_AND_ASSIGN(auto page, cached_feed_->Home(ctx_, UserId{fans[0]}, {.limit = 5}));
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].id.value, big_post);
-  // One unfollow takes the star below the threshold: the other fans' lists (which lack the post) go.
+  // The star's own posts list was built on that read; the star's next post reaches it (and still no
+  // reader's list), and a warm page merges it in memory.
+  EXPECT_THAT(AuthorList(star), ElementsAre(absl::StrCat(big_post), "f0"));
+  const int64_t big_post2 = Post(star);
+  EXPECT_THAT(AuthorList(star), ElementsAre(absl::StrCat(big_post2), absl::StrCat(big_post), "f0"));
+  EXPECT_THAT(List(fans[0]), ElementsAre("f0"));
+  const int64_t served = internal::FeedCacheCounters().served_from_list;
+  ASSERT_OK_AND_ASSIGN(auto warm, cached_feed_->Home(ctx_, UserId{fans[0]}, {.limit = 5}));
+  EXPECT_EQ(internal::FeedCacheCounters().served_from_list, served + 1);
+  ASSERT_EQ(warm.items.size(), 2u);
+  EXPECT_EQ(warm.items[0].id.value, big_post2);
+  ExpectSameFeed(fans[0], 5, "a large account's second post");
+  // A hidden post of the large account leaves the page at once (its status is read at read time).
+  ASSERT_OK(db().Execute(ctx_, "UPDATE posts SET status = 'HIDDEN' WHERE id = ?", {big_post2}));
+  ExpectSameFeed(fans[0], 5, "a large account's post hidden");
+  ASSERT_OK(db().Execute(ctx_, "UPDATE posts SET status = 'ACTIVE' WHERE id = ?", {big_post2}));
+  // One unfollow takes the star below the threshold: the other fans' lists (which lack the posts) go.
   ExpectSameFeed(fans[1], 5, "before the unfollow");
   ASSERT_OK(social_->Unfollow(ctx_, UserId{fans[0]}, UserId{star}));
   EXPECT_THAT(List(fans[1]), ElementsAre());
   ExpectSameFeed(fans[1], 5, "after falling below the threshold");
-  EXPECT_THAT(List(fans[1]), ElementsAre(absl::StrCat(big_post), "f0"));
+  EXPECT_THAT(List(fans[1]), ElementsAre(absl::StrCat(big_post2), absl::StrCat(big_post), "f0"));
 }
 
 TEST_P(FeedCacheTest, PagesPastTheListComeFromTheDatabase) {

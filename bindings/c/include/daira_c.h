@@ -834,6 +834,20 @@ DAIRA_C_CALL(daira_cache_mget);
  * allowed false (nothing counted). An endpoint with no limit is INVALID_ARGUMENT naming it. */
 DAIRA_C_CALL(daira_rate_limit_check);
 
+/* ---- vectors (docs/cache.md) ---------------------------------------------------------------------- *
+ * Users' recommendation embeddings: float32 vectors in the database (user_embeddings), read through the
+ * cache's vector:{user} (30 days) and invalidated after commit. Transactional: on a transaction handle
+ * the call runs inside it (reads bypass the cache; the invalidation waits for the commit, and a rollback
+ * leaves the cache as it was). Values cross as JSON numbers; each read-back value is the shortest text
+ * that parses to the same float32. NOT_FOUND naming the user for an unknown or deleted user. */
+/* {user_id*} → {embedding: [number,…] | null (none stored)}. */
+DAIRA_C_CALL(daira_vectors_get);
+/* {user_id*, embedding*: [number,…] (1..4096 finite values, each within float32's range)} → {}: stores
+ * (replaces) it. INVALID_ARGUMENT naming embedding (or embedding[i]); nothing is written then. */
+DAIRA_C_CALL(daira_vectors_put);
+/* {user_id*} → {deleted: bool} (whether there was one). */
+DAIRA_C_CALL(daira_vectors_delete);
+
 /* ---- blobs (docs/storage.md) ---------------------------------------------------------------------- *
  * The platform's "blobs" concern (file:DIR, s3://…). ObjectInfo {key, size, content_type, etag, modified}.
  * Not transactional. Put and get carry the bytes beside the JSON request. */

@@ -130,6 +130,8 @@ class Request {
   std::optional<int64_t> OptInt(std::string_view field);
   // A JSON number (integer or not).
   std::optional<double> OptDouble(std::string_view field);
+  // An array of JSON numbers (vectors.put's "embedding").
+  std::optional<std::vector<double>> OptDoubleList(std::string_view field);
   std::string String(std::string_view field, std::string fallback = "");
   std::optional<std::string> OptString(std::string_view field);
   std::optional<bool> OptBool(std::string_view field);

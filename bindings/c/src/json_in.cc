@@ -121,6 +121,27 @@ std::optional<double> Request::OptDouble(std::string_view field) {
   return v->AsDouble();
 }
 
+std::optional<std::vector<double>> Request::OptDoubleList(std::string_view field) {
+  const JsonValue* v = Lookup(field);
+  if (v == nullptr) return std::nullopt;
+  if (v->type() != JsonValue::Type::kArray) {
+    Fail(field, absl::StrCat("must be an array of numbers (got ", TypeName(*v), ")"));
+    return std::nullopt;
+  }
+  std::vector<double> out;
+  out.reserve(v->AsArray().size());
+  for (size_t i = 0; i < v->AsArray().size(); ++i) {
+    const JsonValue& item = v->AsArray()[i];
+    if (item.type() != JsonValue::Type::kInt && item.type() != JsonValue::Type::kDouble) {
+      Fail(absl::StrCat(std::string(field), "[", i, "]"),
+           absl::StrCat("must be a number (got ", TypeName(item), ")"));
+      return std::nullopt;
+    }
+    out.push_back(item.AsDouble());
+  }
+  return out;
+}
+
 std::string Request::String(std::string_view field, std::string fallback) {
   return OptString(field).value_or(std::move(fallback));
 }

@@ -145,6 +145,7 @@ struct UserProfilesApi { CorePtr core; };
 struct BusApi { CorePtr core; };
 struct CacheApi { CorePtr core; };
 struct RateLimitsApi { CorePtr core; };  // rate_limits.cc
+struct VectorsApi { CorePtr core; };     // vectors.cc: p.vectors
 // daira.open(rate_limits={endpoint: (count, window_seconds[, algorithm])}) into `out` (rate_limits.cc).
 void ApplyRateLimits(const py::dict& limits, PlatformRateLimitOptions& out);
 struct RealtimeApi { CorePtr core; };  // realtime.cc

@@ -25,6 +25,7 @@ PYBIND11_MODULE(_daira, m) {
   daira::python::RegisterBus(m);
   daira::python::RegisterCache(m);
   daira::python::RegisterRateLimits(m);
+  daira::python::RegisterVectors(m);
   daira::python::RegisterRealtime(m);
   daira::python::RegisterChat(m);
   daira::python::RegisterBlobs(m);

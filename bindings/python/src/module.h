@@ -18,6 +18,7 @@ void RegisterSocialRepos(pybind11::module_& m);  // repos_social.cc: Follows, Bl
 void RegisterBus(pybind11::module_& m);       // bus.cc: Bus, Job, JobIterator
 void RegisterCache(pybind11::module_& m);     // cache.cc: Cache
 void RegisterRateLimits(pybind11::module_& m);  // rate_limits.cc: RateLimits
+void RegisterVectors(pybind11::module_& m);     // vectors.cc: Vectors
 void RegisterRealtime(pybind11::module_& m);  // realtime.cc: Realtime, Subscription, Message, Presence, Typing
 void RegisterChat(pybind11::module_& m);      // chat.cc: Chat, Notifications, Conversation, ChatMessage, …
 void RegisterMoney(pybind11::module_& m);     // money.cc: Money, WalletBalance, StatementLine

@@ -236,6 +236,9 @@ void RegisterPlatform(py::module_& m) {
       .def_readonly("bus", &PyPlatform::bus, "The event bus (bus= URL): enqueue, workers, dead letters.")
       .def_readonly("cache", &PyPlatform::cache, "The cache (cache= URL): get/set/delete/mget with TTLs.")
       .def_readonly("rate_limits", &PyPlatform::rate_limits, "The rate limiter: check(key, endpoint).")
+      .def_property_readonly(
+          "vectors", [](const PyPlatform& p) { return VectorsApi{p.core}; },
+          "Users' recommendation embeddings (float32), read through the cache: get, put, delete.")
       .def_readonly("realtime", &PyPlatform::realtime, "Pub/sub with recovery (realtime= URL).")
       .def_readonly("presence", &PyPlatform::presence, "Online presence: heartbeat, get, get_many.")
       .def_readonly("typing", &PyPlatform::typing, "Typing indicators: start, stop, typists.")

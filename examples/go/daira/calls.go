@@ -160,6 +160,9 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"cache_delete":                   C.daira_call_fn(C.daira_cache_delete),
 	"cache_mget":                     C.daira_call_fn(C.daira_cache_mget),
 	"rate_limit_check":               C.daira_call_fn(C.daira_rate_limit_check),
+	"vectors_get":                    C.daira_call_fn(C.daira_vectors_get),
+	"vectors_put":                    C.daira_call_fn(C.daira_vectors_put),
+	"vectors_delete":                 C.daira_call_fn(C.daira_vectors_delete),
 	"blob_delete":                    C.daira_call_fn(C.daira_blob_delete),
 	"blob_exists":                    C.daira_call_fn(C.daira_blob_exists),
 	"blob_stat":                      C.daira_call_fn(C.daira_blob_stat),
@@ -991,6 +994,21 @@ func (c *calls) CacheMget(request any) ([]byte, error) {
 // RateLimitCheck calls daira_rate_limit_check with request encoded as JSON and returns the record's JSON.
 func (c *calls) RateLimitCheck(request any) ([]byte, error) {
 	return c.invoke("rate_limit_check", C.daira_call_fn(C.daira_rate_limit_check), request)
+}
+
+// VectorsGet calls daira_vectors_get with request encoded as JSON and returns the record's JSON.
+func (c *calls) VectorsGet(request any) ([]byte, error) {
+	return c.invoke("vectors_get", C.daira_call_fn(C.daira_vectors_get), request)
+}
+
+// VectorsPut calls daira_vectors_put with request encoded as JSON and returns the record's JSON.
+func (c *calls) VectorsPut(request any) ([]byte, error) {
+	return c.invoke("vectors_put", C.daira_call_fn(C.daira_vectors_put), request)
+}
+
+// VectorsDelete calls daira_vectors_delete with request encoded as JSON and returns the record's JSON.
+func (c *calls) VectorsDelete(request any) ([]byte, error) {
+	return c.invoke("vectors_delete", C.daira_call_fn(C.daira_vectors_delete), request)
 }
 
 // BlobDelete calls daira_blob_delete with request encoded as JSON and returns the record's JSON.
