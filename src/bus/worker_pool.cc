@@ -45,6 +45,7 @@ struct WorkerPool::Impl {
   std::condition_variable ack_cv;
   std::vector<Pending> acks;  // guarded by ack_mu
   bool ack_stop = false;      // guarded by ack_mu
+  bool ack_now = false;       // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
   std::thread acker;
 
   void Counted(const absl::Status& done, bool failed_attempt, const Job& job, const std::string& worker_id) {
@@ -84,9 +85,11 @@ struct WorkerPool::Impl {
       if (acks.empty()) break;  // stopping, nothing left
       // Gather for up to ack_flush (or until ack_batch wait): one store round trip for all of them.
       if (!ack_stop) {
-        ack_cv.wait_for(lock, options.ack_flush,
-                        [&] { return ack_stop || static_cast<int>(acks.size()) >= options.ack_batch; });
+        ack_cv.wait_for(lock, options.ack_flush, [&] {
+          return ack_stop || ack_now || static_cast<int>(acks.size()) >= options.ack_batch;
+        });
       }
+      ack_now = false;
       std::vector<Pending> batch;
       batch.swap(acks);
       lock.unlock();
@@ -99,6 +102,15 @@ struct WorkerPool::Impl {
     std::lock_guard<std::mutex> lock(ack_mu);
     acks.push_back({std::move(job), failed_attempt, std::move(text), worker_id});
     if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
+  }
+
+  // A thread finished its prefetched batch: its acks need not wait for more (the acker gathers what the
+  // other threads finished meanwhile and stores them together).
+  void Nudge() {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    if (acks.empty()) return;
+    ack_now = true;
+    ack_cv.notify_all();
   }
 
   void Run(const Entry& e, const std::string& worker_id, bool cleaner) {
@@ -185,6 +197,7 @@ struct WorkerPool::Impl {
       if (options.ack_flush.count() > 0) {
         const bool failed_attempt = !result.ok();
         Ack(job, failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result), worker_id);
+        if (prefetched.empty()) Nudge();
         continue;
       }
       absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)
