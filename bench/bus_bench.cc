@@ -254,7 +254,8 @@ void BM_EndToEndPool(benchmark::State& state, Backend* b) {
   }
   bus::WorkerPool pool(*b->queue, options);
   absl::Status handled = pool.Handle(
-      kQueue, [](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> { return std::string(); },
+      kQueue,
+      [](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> { return std::string(); },
       threads);
   if (!handled.ok() || !pool.Start().ok()) {
     state.SkipWithError("worker pool");

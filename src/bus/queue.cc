@@ -174,7 +174,8 @@ absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const 
   if (ctx.open_transaction() != nullptr) {
     // A claim must commit by itself: inside the caller's transaction it would be invisible to other
     // workers' fencing until then, and undone by a rollback after the work was done.
-    return absl::FailedPreconditionError(kOp + ": called with a context bound to a transaction (claim outside it)");
+    return absl::FailedPreconditionError(kOp +
+                                         ": called with a context bound to a transaction (claim outside it)");
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const uint64_t interrupts = state_->interrupts.load();
@@ -188,11 +189,13 @@ absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const 
       DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
       if (job.has_value()) return std::vector<Job>{std::move(*job)};
     } else {
-      DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs, DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));
+      DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs,
+                             DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));
       if (!jobs.empty()) return jobs;
     }
     const auto steady_now = std::chrono::steady_clock::now();
-    if (closed() || steady_now >= deadline || state_->interrupts.load() != interrupts) return std::vector<Job>();
+    if (closed() || steady_now >= deadline || state_->interrupts.load() != interrupts)
+      return std::vector<Job>();
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(kOp));
     auto until = std::min(deadline, steady_now + options_.idle_recheck);
     DAIRA_ASSIGN_OR_RETURN(std::optional<Clock::TimePoint> due, DoNextDue(ctx, *s));
@@ -223,9 +226,9 @@ absl::StatusOr<std::vector<Job>> Queue::DoClaimMany(const RequestContext& ctx, c
   return out;
 }
 
-absl::StatusOr<std::vector<absl::Status>> Queue::DoTransitionMany(const RequestContext& ctx,
-                                                                  const std::vector<const Job*>& jobs,
-                                                                  const std::vector<Transition>& transitions) {
+absl::StatusOr<std::vector<absl::Status>> Queue::DoTransitionMany(
+    const RequestContext& ctx, const std::vector<const Job*>& jobs,
+    const std::vector<Transition>& transitions) {
   std::vector<absl::Status> out;
   out.reserve(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) out.push_back(DoTransition(ctx, *jobs[i], transitions[i]));

@@ -365,7 +365,8 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
 }
 
 absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx, const QueueSettings& s,
-                                                       std::string_view worker_id, int64_t token, int max_jobs) {
+                                                       std::string_view worker_id, int64_t token,
+                                                       int max_jobs) {
   std::vector<Job> out;
   if (s.rate_limit > 0 || s.round_robin_groups) {
     // Groups (served order, per-group limit) and the rate limit's reservation are decided claim by claim:
@@ -388,17 +389,19 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   // claim more than LIMIT rows.
   const Clock::TimePoint now = clock().Now();
   const std::string pick =
-      "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
+      "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 "
+      "FROM "
       "bus_queues b WHERE b.queue = ? AND b.paused = 1) ORDER BY priority DESC, run_at, id LIMIT ?";
   const std::string sql =
-      std::string("UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
-                  "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND ") +
-      (pg_ ? "id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED))" : "id IN (" + pick + ")") + " RETURNING " +
-      kCols;
+      std::string(
+          "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+          "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND ") +
+      (pg_ ? "id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED))" : "id IN (" + pick + ")") +
+      " RETURNING " + kCols;
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx, sql,
-                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), s.name, Us(now),
-                                      s.name, int64_t{max_jobs}}));
+                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), s.name,
+                                      Us(now), s.name, int64_t{max_jobs}}));
   out.reserve(rs.size());
   for (const store::Row& row : rs) out.push_back(ToJob(row));
   // RETURNING has no order: put the batch back in claim order.
@@ -511,9 +514,9 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(const RequestContext& ctx,
-                                                                     const std::vector<const Job*>& jobs,
-                                                                     const std::vector<Transition>& transitions) {
+absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
+    const RequestContext& ctx, const std::vector<const Job*>& jobs,
+    const std::vector<Transition>& transitions) {
   std::vector<absl::Status> out;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.assign(jobs.size(), absl::OkStatus());
@@ -551,7 +554,8 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(const Reque
         for (const store::Row& row : rs) done.insert(row.Int64(0));
         for (size_t k = 0; k < n; ++k) {
           const size_t i = indexes[start + k];
-          out[i] = done.count(jobs[i]->id) > 0 ? absl::OkStatus() : LeaseLost(Outcome::kComplete, jobs[i]->id);
+          out[i] =
+              done.count(jobs[i]->id) > 0 ? absl::OkStatus() : LeaseLost(Outcome::kComplete, jobs[i]->id);
         }
       }
     }

@@ -68,13 +68,14 @@ struct WorkerPool::Impl {
     for (const Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = p.text});
     absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
     if (done.ok()) {
-      for (size_t i = 0; i < batch.size(); ++i) Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].worker_id);
+      for (size_t i = 0; i < batch.size(); ++i)
+        Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].worker_id);
       return;
     }
     for (const Pending& p : batch) {
       RequestContext jctx({.correlation_id = p.job.correlation_id, .caller = "worker:" + p.job.queue});
-      Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed, p.job,
-              p.worker_id);
+      Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed,
+              p.job, p.worker_id);
     }
   }
 
@@ -155,7 +156,8 @@ struct WorkerPool::Impl {
         }
         if (!claimed.ok()) {
           if (queue->closed()) break;
-          Log(LogLevel::kWarning, admin, "bus", "worker " + worker_id + ": next: " + std::string(claimed.message()));
+          Log(LogLevel::kWarning, admin, "bus",
+              "worker " + worker_id + ": next: " + std::string(claimed.message()));
           std::unique_lock<std::mutex> lock(mu);
           cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load(); });
           continue;
@@ -247,7 +249,8 @@ absl::Status WorkerPool::Start() {
     return InvalidField(kOp, "ack_batch", "must be in [1, 10000] (got " + std::to_string(o.ack_batch) + ")");
   }
   if (o.ack_flush.count() < 0) {
-    return InvalidField(kOp, "ack_flush", "must not be negative (got " + std::to_string(o.ack_flush.count()) + " ms)");
+    return InvalidField(kOp, "ack_flush",
+                        "must not be negative (got " + std::to_string(o.ack_flush.count()) + " ms)");
   }
   impl_->started = true;
   if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });

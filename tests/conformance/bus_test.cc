@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <mutex>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -838,7 +838,8 @@ TEST_P(BusTest, BatchClaimServesGroupsRoundRobinWithinTheirConcurrencyLimit) {
 }
 
 TEST_P(BusTest, BatchClaimRespectsTheRateLimit) {
-  ASSERT_OK_AND_ASSIGN(auto limited, Open(&clock_, "?feed.fanout.rate_limit=3&feed.fanout.rate_window_ms=10000"));
+  ASSERT_OK_AND_ASSIGN(auto limited,
+                       Open(&clock_, "?feed.fanout.rate_limit=3&feed.fanout.rate_window_ms=10000"));
   std::vector<bus::EnqueueRequest> batch(5, Req());
   ASSERT_OK(limited->EnqueueMany(ctx_, batch).status());
   ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> got, limited->NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
@@ -907,11 +908,14 @@ TEST_P(BusTest, BatchedCompletionIsAllOrNothing) {
   const bool sql = q().Name() == "sqlite" || q().Name() == "postgres";
   if (sql) {
     // Inside the caller's transaction: the whole batch rolls back with it.
-    absl::Status s = db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
-      DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> r, q().FinishMany(ctx_, all));
-      for (const absl::Status& one : r) DAIRA_RETURN_IF_ERROR(one);
-      return absl::AbortedError("the caller gives up");
-    }, {.max_attempts = 1});
+    absl::Status s = db().RunInTransaction(ctx_,
+                                           [&](store::Connection&) -> absl::Status {
+                                             DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> r,
+                                                                    q().FinishMany(ctx_, all));
+                                             for (const absl::Status& one : r) DAIRA_RETURN_IF_ERROR(one);
+                                             return absl::AbortedError("the caller gives up");
+                                           },
+                                           {.max_attempts = 1});
     EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted));
     ASSERT_OK_AND_ASSIGN(bus::QueueCounts rolled, q().Counts(ctx_, kQ));
     EXPECT_EQ(rolled.active, 3);
@@ -935,13 +939,16 @@ TEST_P(BusTest, WorkerPoolReleasesPrefetchedJobsAtShutdown) {
   std::mutex mu;
   std::condition_variable cv;
   bool started = false, unblock = false;
-  ASSERT_OK(pool.Handle(kQ, [&](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> {
-    std::unique_lock<std::mutex> lock(mu);
-    started = true;
-    cv.notify_all();
-    cv.wait(lock, [&] { return unblock; });
-    return std::string();
-  }, 1));
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> {
+        std::unique_lock<std::mutex> lock(mu);
+        started = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return unblock; });
+        return std::string();
+      },
+      1));
   ASSERT_OK(pool.Start());
   {
     std::unique_lock<std::mutex> lock(mu);
@@ -967,16 +974,22 @@ TEST_P(BusTest, WorkerPoolReleasesPrefetchedJobsAtShutdown) {
 }
 
 TEST_P(BusTest, WorkerPoolWithPrefetchAndBatchedAcksRunsEveryJobOnce) {
-  bus::WorkerPool pool(q(), {.worker_id_prefix = "batched", .wait = seconds(30), .prefetch = 8,
-                             .ack_flush = milliseconds(2), .ack_batch = 16});
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "batched",
+                             .wait = seconds(30),
+                             .prefetch = 8,
+                             .ack_flush = milliseconds(2),
+                             .ack_batch = 16});
   std::mutex mu;
   std::multiset<std::string> seen;
-  ASSERT_OK(pool.Handle(kQ, [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
-    std::lock_guard<std::mutex> lock(mu);
-    seen.insert(job.payload);
-    if (job.payload.find("fail") != std::string::npos) return absl::InternalError("handler failed");
-    return std::string(R"({"done":true})");
-  }, 2));
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.insert(job.payload);
+        if (job.payload.find("fail") != std::string::npos) return absl::InternalError("handler failed");
+        return std::string(R"({"done":true})");
+      },
+      2));
   ASSERT_OK(pool.Start());
   std::vector<bus::EnqueueRequest> batch;
   for (int i = 0; i < 100; ++i) batch.push_back(Req("{\"n\":" + std::to_string(i) + "}"));

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   if (mode == "hang" && argc == 5) return Run(mode, argv[2], argv[3], argv[4], "");
   if (mode == "hang-batch" && argc == 6) return Run(mode, argv[2], argv[3], argv[4], argv[5]);
   if (mode == "drain" && argc == 6) return Run(mode, argv[2], argv[3], argv[4], argv[5]);
-  std::cerr << "usage: bus_test_worker hang DB_URL BUS_URL QUEUE | hang-batch DB_URL BUS_URL QUEUE N | drain DB_URL BUS_URL QUEUE OUT\n";
+  std::cerr << "usage: bus_test_worker hang DB_URL BUS_URL QUEUE | hang-batch DB_URL BUS_URL QUEUE N | drain "
+               "DB_URL BUS_URL QUEUE OUT\n";
   return 2;
 }

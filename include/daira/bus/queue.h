@@ -239,7 +239,8 @@ class Queue {
   // by job id and token together). Default: DoClaim in a loop until it finds none. Backends override it
   // with one statement / script.
   virtual absl::StatusOr<std::vector<Job>> DoClaimMany(const RequestContext& ctx, const QueueSettings& queue,
-                                                       std::string_view worker_id, int64_t token, int max_jobs);
+                                                       std::string_view worker_id, int64_t token,
+                                                       int max_jobs);
   // Blocks until something may have changed for `queue`, `until` passes, or Close(). Returns at once
   // when the queue was notified since `seen` (a counter from WakeCounter).
   virtual void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) = 0;
@@ -268,9 +269,9 @@ class Queue {
   // result holds each job's status (OkStatus or LeaseLost). An outer error means nothing was applied
   // (SQL: the transaction rolled back). Default: DoTransition in a loop (per job; an error other than
   // a lease lost is returned as that job's status).
-  virtual absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(const RequestContext& ctx,
-                                                                     const std::vector<const Job*>& jobs,
-                                                                     const std::vector<Transition>& transitions);
+  virtual absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
+      const RequestContext& ctx, const std::vector<const Job*>& jobs,
+      const std::vector<Transition>& transitions);
   // FailedPrecondition "bus: <op>: job N lease lost (...)": what DoTransition returns when fenced off.
   static absl::Status LeaseLost(Outcome outcome, int64_t job_id);
   // absl::CancelledError "cancel requested": what kExtend / kCheck return on a cancel-requested job.
@@ -309,8 +310,8 @@ class Queue {
   absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;
   // Next (max_jobs 0: DoClaim) and NextBatch (DoClaimMany): recovery, repeatables, claim, wait, again.
   absl::StatusOr<std::vector<Job>> ClaimWaiting(std::string_view op, const RequestContext& ctx,
-                                                std::string_view queue, std::string_view worker_id, int max_jobs,
-                                                std::chrono::milliseconds timeout);
+                                                std::string_view queue, std::string_view worker_id,
+                                                int max_jobs, std::chrono::milliseconds timeout);
   absl::StatusOr<NewJob> Validate(const RequestContext& ctx, const EnqueueRequest& request,
                                   std::string_view field_prefix) const;
   absl::Status Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,

@@ -113,9 +113,10 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
   return ClaimLocked(s, worker_id, token, now);
 }
 
-absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestContext&, const bus::QueueSettings& s,
-                                                              std::string_view worker_id, int64_t token,
-                                                              int max_jobs) {
+absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestContext&,
+                                                               const bus::QueueSettings& s,
+                                                               std::string_view worker_id, int64_t token,
+                                                               int max_jobs) {
   const Clock::TimePoint now = clock().Now();
   std::vector<bus::Job> out;
   std::lock_guard<std::mutex> lock(mu_);
@@ -213,9 +214,9 @@ absl::Status MemoryQueue::DoTransition(const RequestContext&, const bus::Job& cl
   return TransitionLocked(claimed, t);
 }
 
-absl::StatusOr<std::vector<absl::Status>> MemoryQueue::DoTransitionMany(const RequestContext&,
-                                                                        const std::vector<const bus::Job*>& jobs,
-                                                                        const std::vector<Transition>& transitions) {
+absl::StatusOr<std::vector<absl::Status>> MemoryQueue::DoTransitionMany(
+    const RequestContext&, const std::vector<const bus::Job*>& jobs,
+    const std::vector<Transition>& transitions) {
   std::vector<absl::Status> out;
   out.reserve(jobs.size());
   std::lock_guard<std::mutex> lock(mu_);

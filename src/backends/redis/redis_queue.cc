@@ -186,7 +186,6 @@ if dup == 0 then wake(q, 1) end
 return 1
 )lua";
 
-
 // ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate
 // window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
 // in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
@@ -306,8 +305,9 @@ end
 
 // ARGV: now, id, token, outcome, text, when, worker. Returns transition's answer.
 const std::string& TransitionScript() {
-  static const std::string* body = new std::string(
-      std::string(kTransitionFn) + "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n");
+  static const std::string* body =
+      new std::string(std::string(kTransitionFn) +
+                      "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n");
   return *body;
 }
 
@@ -955,16 +955,15 @@ absl::StatusOr<std::optional<bus::Job>> RedisQueue::DoClaim(const RequestContext
 }
 
 absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestContext& ctx,
-                                                             const bus::QueueSettings& s,
-                                                             std::string_view worker_id, int64_t token,
-                                                             int max_jobs) {
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
-                         Run("next", &ctx, Script(kClaim),
-                             {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
-                              std::to_string(token), std::to_string(UsOf(s.timeout)),
-                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency),
-                              std::to_string(s.rate_limit), std::to_string(UsOf(s.rate_window)),
-                              std::to_string(max_jobs)}));
+                                                              const bus::QueueSettings& s,
+                                                              std::string_view worker_id, int64_t token,
+                                                              int max_jobs) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("next", &ctx, Script(kClaim),
+                                           {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
+                                            std::to_string(token), std::to_string(UsOf(s.timeout)),
+                                            s.round_robin_groups ? "1" : "0",
+                                            std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
+                                            std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
   std::vector<bus::Job> out;
   if (r.IsNil()) return out;
   if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
@@ -1042,7 +1041,8 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
 }
 
 absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
-    const RequestContext& ctx, const std::vector<const bus::Job*>& jobs, const std::vector<Transition>& transitions) {
+    const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
+    const std::vector<Transition>& transitions) {
   std::vector<std::string> args;
   args.reserve(1 + 6 * jobs.size());
   args.push_back(std::to_string(Us(transitions.front().now)));
@@ -1058,11 +1058,13 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
     wakes = wakes || t.outcome != Outcome::kComplete;
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("finish many", &ctx, Script(TransitionManyScript()), args));
-  if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size()) return Unexpected("finish many", r);
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size())
+    return Unexpected("finish many", r);
   std::vector<absl::Status> out;
   out.reserve(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
-    out.push_back(r.elements[i].integer == 0 ? LeaseLost(transitions[i].outcome, jobs[i]->id) : absl::OkStatus());
+    out.push_back(r.elements[i].integer == 0 ? LeaseLost(transitions[i].outcome, jobs[i]->id)
+                                             : absl::OkStatus());
   }
   if (wakes) WakeAll();
   return out;
