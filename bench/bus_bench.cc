@@ -8,7 +8,11 @@
 //                             UPDATE … RETURNING claim + DELETE (autocommit), on the same file settings
 //   BM_RawPgSkipLocked        plain libpq: INSERT 1,000 rows in one statement, then per job
 //                             UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING + DELETE
-//   BM_EndToEndWorkers/<bus>/4  as BM_EndToEnd with 4 worker threads claiming at once
+//   BM_EndToEndWorkers/<bus>/4  as BM_EndToEnd with 4 worker threads claiming at once (one claim + one
+//                             complete per job: the one-at-a-time comparison)
+//   BM_EndToEndBatch/<bus>    one thread: NextBatch of 64, then one FinishMany per batch
+//   BM_EndToEndPool/<bus>/threads:N/batched:1  a WorkerPool of N threads with its defaults (prefetch 16,
+//                             acks batched every 2 ms across threads); batched:0 = prefetch 1, ack_flush 0
 //   BM_RawRedisLpushBrpop     plain hiredis: one LPUSH of 1,000 payloads, then one BRPOP per job
 //   BM_Latency/<bus>/0        enqueue → handler start at an idle queue: a WorkerPool (1 thread, blocking
 //                             waits) runs; one job is enqueued, the next once the previous started.
@@ -202,6 +206,83 @@ void BM_EndToEndWorkers(benchmark::State& state, Backend* b) {
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+// The batch path by hand: one thread, NextBatch of 64 + one FinishMany per batch.
+void BM_EndToEndBatch(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  RequestContext ctx;
+  const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
+  bus::Worker worker(*b->queue, kQueue, "bench-batch");
+  for (auto _ : state) {
+    auto res = b->queue->EnqueueMany(ctx, batch);
+    if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+    int done = 0;
+    while (done < kBatch) {
+      auto jobs = worker.NextBatch(ctx, 64, std::chrono::milliseconds(0));
+      if (!jobs.ok() || jobs->empty()) {
+        state.SkipWithError("no job");
+        break;
+      }
+      std::vector<bus::Queue::JobOutcome> outcomes;
+      for (const bus::Job& j : *jobs) outcomes.push_back({.job = &j});
+      auto finished = worker.FinishMany(ctx, outcomes);
+      if (!finished.ok()) state.SkipWithError("finish failed");
+      done += static_cast<int>(jobs->size());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+// What an application runs: a WorkerPool of N threads with its defaults (prefetch 16, acks batched
+// every 2 ms across threads), or with prefetch=1 and ack_flush=0 (one claim + one ack per job) when
+// the second argument is 0. The pool runs across iterations; each iteration bulk-enqueues 10 x 1,000
+// jobs and waits until the pool has acked them (stored: committed on SQL buses).
+constexpr int kPoolRounds = 10;
+
+void BM_EndToEndPool(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  const int threads = static_cast<int>(state.range(0));
+  const bool batched = state.range(1) != 0;
+  bus::WorkerPoolOptions options{.worker_id_prefix = "bench-pool",
+                                 .wait = std::chrono::milliseconds(1000),
+                                 .clean_interval = std::chrono::milliseconds(0)};
+  if (!batched) {
+    options.prefetch = 1;
+    options.ack_flush = std::chrono::milliseconds(0);
+  }
+  bus::WorkerPool pool(*b->queue, options);
+  absl::Status handled = pool.Handle(
+      kQueue,
+      [](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> { return std::string(); },
+      threads);
+  if (!handled.ok() || !pool.Start().ok()) {
+    state.SkipWithError("worker pool");
+    return;
+  }
+  RequestContext ctx;
+  const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
+  int64_t expected = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kPoolRounds; ++i) {
+      auto res = b->queue->EnqueueMany(ctx, batch);
+      if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+    }
+    expected += kPoolRounds * kBatch;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (pool.processed() < expected && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (pool.processed() < expected) {
+      state.SkipWithError("the pool did not finish 10,000 jobs within 30 s");
+      break;
+    }
+  }
+  pool.Shutdown(std::chrono::milliseconds(1000));
+  state.SetItemsProcessed(state.iterations() * kPoolRounds * kBatch);
+  state.SetLabel(std::string(batched ? "prefetch 16, acks batched; " : "one claim + one ack per job; ") +
+                 "durable at return: " + b->durable);
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -520,6 +601,14 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get())->UseRealTime();
     benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get())
         ->Arg(4)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_EndToEndBatch/" + b->name).c_str(), BM_EndToEndBatch, b.get())
+        ->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_EndToEndPool/" + b->name).c_str(), BM_EndToEndPool, b.get())
+        ->Args({1, 1})
+        ->Args({4, 1})
+        ->Args({4, 0})
+        ->ArgNames({"threads", "batched"})
         ->UseRealTime();
     benchmark::RegisterBenchmark(("BM_Latency/" + b->name).c_str(), BM_Latency, b.get())
         ->Arg(0)

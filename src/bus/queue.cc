@@ -149,15 +149,33 @@ absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestConte
 
 absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::string_view queue,
                                                std::string_view worker_id, std::chrono::milliseconds timeout) {
-  constexpr std::string_view kOp = "bus: next";
+  DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs, ClaimWaiting("bus: next", ctx, queue, worker_id, 0, timeout));
+  if (jobs.empty()) return std::optional<Job>();
+  return std::optional<Job>(std::move(jobs.front()));
+}
+
+absl::StatusOr<std::vector<Job>> Queue::NextBatch(const RequestContext& ctx, std::string_view queue,
+                                                  std::string_view worker_id, int max_jobs,
+                                                  std::chrono::milliseconds timeout) {
+  if (max_jobs < 1 || max_jobs > 1000) {
+    return InvalidField("bus: next batch", "max_jobs",
+                        "must be in [1, 1000] (got " + std::to_string(max_jobs) + ")");
+  }
+  return ClaimWaiting("bus: next batch", ctx, queue, worker_id, max_jobs, timeout);
+}
+
+absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const RequestContext& ctx,
+                                                     std::string_view queue, std::string_view worker_id,
+                                                     int max_jobs, std::chrono::milliseconds timeout) {
+  const std::string kOp(op);
   DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, queue));
-  if (closed()) return absl::FailedPreconditionError("bus: next: the queue is closed");
+  if (closed()) return absl::FailedPreconditionError(kOp + ": the queue is closed");
   if (timeout.count() < 0) return InvalidField(kOp, "timeout", "must not be negative");
   if (ctx.open_transaction() != nullptr) {
     // A claim must commit by itself: inside the caller's transaction it would be invisible to other
     // workers' fencing until then, and undone by a rollback after the work was done.
-    return absl::FailedPreconditionError(
-        "bus: next: called with a context bound to a transaction (claim outside it)");
+    return absl::FailedPreconditionError(kOp +
+                                         ": called with a context bound to a transaction (claim outside it)");
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const uint64_t interrupts = state_->interrupts.load();
@@ -167,10 +185,17 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
     if (state_->RecoveryDue(s->name, clock_->Now()))
       DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
     if (state_->RepeatDue(s->name, clock_->Now())) DAIRA_RETURN_IF_ERROR(RunRepeatables(ctx, s->name).status());
-    DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
-    if (job.has_value()) return job;
+    if (max_jobs == 0) {  // Next: the single-claim path
+      DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
+      if (job.has_value()) return std::vector<Job>{std::move(*job)};
+    } else {
+      DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs,
+                             DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));
+      if (!jobs.empty()) return jobs;
+    }
     const auto steady_now = std::chrono::steady_clock::now();
-    if (closed() || steady_now >= deadline || state_->interrupts.load() != interrupts) return std::optional<Job>();
+    if (closed() || steady_now >= deadline || state_->interrupts.load() != interrupts)
+      return std::vector<Job>();
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(kOp));
     auto until = std::min(deadline, steady_now + options_.idle_recheck);
     DAIRA_ASSIGN_OR_RETURN(std::optional<Clock::TimePoint> due, DoNextDue(ctx, *s));
@@ -188,6 +213,26 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
     }
     if (until > steady_now) WaitForWork(queue, seen, until);
   }
+}
+
+absl::StatusOr<std::vector<Job>> Queue::DoClaimMany(const RequestContext& ctx, const QueueSettings& queue,
+                                                    std::string_view worker_id, int64_t token, int max_jobs) {
+  std::vector<Job> out;
+  while (static_cast<int>(out.size()) < max_jobs) {
+    DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, queue, worker_id, token));
+    if (!job.has_value()) break;
+    out.push_back(std::move(*job));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<absl::Status>> Queue::DoTransitionMany(
+    const RequestContext& ctx, const std::vector<const Job*>& jobs,
+    const std::vector<Transition>& transitions) {
+  std::vector<absl::Status> out;
+  out.reserve(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) out.push_back(DoTransition(ctx, *jobs[i], transitions[i]));
+  return out;
 }
 
 absl::Status Queue::Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,
@@ -226,6 +271,41 @@ absl::Status Queue::Fail(const RequestContext& ctx, const Job& job, std::string_
     t.when = t.now + RetryDelay(*s, job.attempt, state_->Random01());
   }
   return DoTransition(ctx, job, t);
+}
+
+absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext& ctx,
+                                                            const std::vector<JobOutcome>& outcomes) {
+  constexpr std::string_view kOp = "bus: finish many";
+  std::vector<const Job*> jobs;
+  std::vector<Transition> transitions;
+  jobs.reserve(outcomes.size());
+  transitions.reserve(outcomes.size());
+  const Clock::TimePoint now = clock_->Now();
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const JobOutcome& o = outcomes[i];
+    const std::string field = "outcomes[" + std::to_string(i) + "].";
+    if (o.job == nullptr) return InvalidField(kOp, field + "job", "is null");
+    if (o.job->lease_token == 0 || o.job->id == 0) {
+      return InvalidField(kOp, field + "job",
+                          "was not claimed by Next (no lease; got job " + std::to_string(o.job->id) + ")");
+    }
+    Transition t{.outcome = Outcome::kComplete, .now = now, .text = o.text, .worker = o.job->lease_owner};
+    if (!o.failed) {
+      DAIRA_RETURN_IF_ERROR(CheckJsonText(kOp, field + "result", o.text));
+    } else {
+      DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, o.job->queue));
+      t.text = o.text.substr(0, 4000);
+      t.outcome = Outcome::kDead;
+      if (o.job->attempt < o.job->max_attempts) {
+        t.outcome = Outcome::kRetry;
+        t.when = now + RetryDelay(*s, o.job->attempt, state_->Random01());
+      }
+    }
+    jobs.push_back(o.job);
+    transitions.push_back(std::move(t));
+  }
+  if (jobs.empty()) return std::vector<absl::Status>{};
+  return DoTransitionMany(ctx, jobs, transitions);
 }
 
 absl::Status Queue::Progress(const RequestContext& ctx, const Job& job, std::string_view progress_json) {

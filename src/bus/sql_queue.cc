@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -362,6 +364,55 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
   return std::optional<Job>(std::move(job));
 }
 
+absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx, const QueueSettings& s,
+                                                       std::string_view worker_id, int64_t token,
+                                                       int max_jobs) {
+  std::vector<Job> out;
+  if (s.rate_limit > 0 || s.round_robin_groups) {
+    // Groups (served order, per-group limit) and the rate limit's reservation are decided claim by claim:
+    // the single-claim statements in one transaction (one commit for the batch, and the order and
+    // limits exactly as single claims would make them).
+    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection&) -> absl::Status {
+      out.clear();
+      while (static_cast<int>(out.size()) < max_jobs) {
+        DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, s, worker_id, token));
+        if (!job.has_value()) break;
+        out.push_back(std::move(*job));
+      }
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+  // One statement: the first `max_jobs` due jobs in claim order (SKIP LOCKED on Postgres: rows another
+  // claimer holds are passed over, never waited for). On Postgres the pick is an ARRAY(...) so it runs
+  // exactly once: as `id IN (subquery)` the planner may re-run a SKIP LOCKED subquery per outer row and
+  // claim more than LIMIT rows.
+  const Clock::TimePoint now = clock().Now();
+  const std::string pick =
+      "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 "
+      "FROM "
+      "bus_queues b WHERE b.queue = ? AND b.paused = 1) ORDER BY priority DESC, run_at, id LIMIT ?";
+  const std::string sql =
+      std::string(
+          "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+          "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND ") +
+      (pg_ ? "id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED))" : "id IN (" + pick + ")") +
+      " RETURNING " + kCols;
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Execute(ctx, sql,
+                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), s.name,
+                                      Us(now), s.name, int64_t{max_jobs}}));
+  out.reserve(rs.size());
+  for (const store::Row& row : rs) out.push_back(ToJob(row));
+  // RETURNING has no order: put the batch back in claim order.
+  std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.run_at != b.run_at) return a.run_at < b.run_at;
+    return a.id < b.id;
+  });
+  return out;
+}
+
 void SqlQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::steady_clock::time_point until) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_until(lock, until, [&] { return wakes_ != seen || closed(); });
@@ -461,6 +512,56 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
     store::AfterCommit(ctx, [this] { WakeAll(); });
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
+    const RequestContext& ctx, const std::vector<const Job*>& jobs,
+    const std::vector<Transition>& transitions) {
+  std::vector<absl::Status> out;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    out.assign(jobs.size(), absl::OkStatus());
+    // Completions with the same result: one fenced UPDATE per kCompleteChunk jobs. Failures (their error
+    // histories differ job by job): one fenced UPDATE each, in the same transaction.
+    std::map<std::string, std::vector<size_t>> completes;
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (transitions[i].outcome == Outcome::kComplete) {
+        completes[transitions[i].text].push_back(i);
+        continue;
+      }
+      absl::Status st = DoTransition(ctx, *jobs[i], transitions[i]);
+      if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;  // a store error: roll the batch back
+      out[i] = std::move(st);
+    }
+    constexpr size_t kCompleteChunk = 200;
+    for (const auto& [text, indexes] : completes) {
+      for (size_t start = 0; start < indexes.size(); start += kCompleteChunk) {
+        const size_t n = std::min(kCompleteChunk, indexes.size() - start);
+        const int64_t now = Us(transitions[indexes[start]].now);
+        std::string sql =
+            "UPDATE jobs SET status = 'COMPLETED', result = ?, finished_at = ?, lease_token = NULL, "
+            "lease_expires_at = NULL, updated_at = ? WHERE status = 'ACTIVE' AND lease_expires_at > ? AND (";
+        std::vector<Value> params = {text.empty() ? Value() : Value::Json(text), now, now, now};
+        params.reserve(4 + 2 * n);
+        for (size_t k = 0; k < n; ++k) {
+          const Job& job = *jobs[indexes[start + k]];
+          sql += k == 0 ? "(id = ? AND lease_token = ?)" : " OR (id = ? AND lease_token = ?)";
+          params.push_back(job.id);
+          params.push_back(job.lease_token);
+        }
+        sql += ") RETURNING id";
+        DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
+        std::set<int64_t> done;
+        for (const store::Row& row : rs) done.insert(row.Int64(0));
+        for (size_t k = 0; k < n; ++k) {
+          const size_t i = indexes[start + k];
+          out[i] =
+              done.count(jobs[i]->id) > 0 ? absl::OkStatus() : LeaseLost(Outcome::kComplete, jobs[i]->id);
+        }
+      }
+    }
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<Job> SqlQueue::DoGet(const RequestContext& ctx, int64_t id) {

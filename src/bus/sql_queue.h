@@ -48,6 +48,12 @@ class SqlQueue final : public Queue {
   absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
                                                             const QueueSettings& queue) override;
   absl::Status DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) override;
+  absl::StatusOr<std::vector<Job>> DoClaimMany(const RequestContext& ctx, const QueueSettings& queue,
+                                               std::string_view worker_id, int64_t token,
+                                               int max_jobs) override;
+  absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
+      const RequestContext& ctx, const std::vector<const Job*>& jobs,
+      const std::vector<Transition>& transitions) override;
   absl::StatusOr<Job> DoGet(const RequestContext& ctx, int64_t id) override;
   absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
   absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) override;

@@ -1,6 +1,8 @@
 #include "daira/bus/worker_pool.h"
 
+#include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -32,11 +34,98 @@ struct WorkerPool::Impl {
   std::map<int64_t, Job> in_flight;     // job id -> claimed job; guarded by mu
   std::map<int64_t, bool> given_back;   // released at shutdown; guarded by mu
 
+  // Batched acks (options.ack_flush > 0): finished jobs wait here for the acker thread.
+  struct Pending {
+    Job job;
+    bool failed;
+    std::string text;
+    std::string worker_id;
+  };
+  std::mutex ack_mu;
+  std::condition_variable ack_cv;
+  std::vector<Pending> acks;  // guarded by ack_mu
+  bool ack_stop = false;      // guarded by ack_mu
+  bool ack_now = false;       // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
+  std::thread acker;
+
+  void Counted(const absl::Status& done, bool failed_attempt, const Job& job, const std::string& worker_id) {
+    if (done.ok()) {
+      (failed_attempt ? failed : processed).fetch_add(1);
+    } else {
+      RequestContext ctx({.correlation_id = job.correlation_id, .caller = "worker:" + job.queue});
+      Log(LogLevel::kWarning, ctx, "bus",
+          "worker " + worker_id + ": job " + std::to_string(job.id) + ": " + std::string(done.message()));
+    }
+  }
+
+  // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs). When the
+  // batch as a whole is refused (a result that is not JSON, a store error), each job is acked alone so
+  // one bad ack cannot hold back the others.
+  void Flush(std::vector<Pending>& batch) {
+    RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
+    std::vector<Queue::JobOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    for (const Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = p.text});
+    absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
+    if (done.ok()) {
+      for (size_t i = 0; i < batch.size(); ++i)
+        Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].worker_id);
+      return;
+    }
+    for (const Pending& p : batch) {
+      RequestContext jctx({.correlation_id = p.job.correlation_id, .caller = "worker:" + p.job.queue});
+      Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed,
+              p.job, p.worker_id);
+    }
+  }
+
+  void AckLoop() {
+    std::unique_lock<std::mutex> lock(ack_mu);
+    while (true) {
+      ack_cv.wait(lock, [&] { return ack_stop || !acks.empty(); });
+      if (acks.empty()) break;  // stopping, nothing left
+      // Gather for up to ack_flush (or until ack_batch wait): one store round trip for all of them.
+      if (!ack_stop) {
+        ack_cv.wait_for(lock, options.ack_flush, [&] {
+          return ack_stop || ack_now || static_cast<int>(acks.size()) >= options.ack_batch;
+        });
+      }
+      ack_now = false;
+      std::vector<Pending> batch;
+      batch.swap(acks);
+      lock.unlock();
+      Flush(batch);
+      lock.lock();
+    }
+  }
+
+  void Ack(Job job, bool failed_attempt, std::string text, const std::string& worker_id) {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    acks.push_back({std::move(job), failed_attempt, std::move(text), worker_id});
+    if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
+  }
+
+  // A thread finished its prefetched batch: its acks need not wait for more (the acker gathers what the
+  // other threads finished meanwhile and stores them together).
+  void Nudge() {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    if (acks.empty()) return;
+    ack_now = true;
+    ack_cv.notify_all();
+  }
+
   void Run(const Entry& e, const std::string& worker_id, bool cleaner) {
     Worker worker(*queue, e.queue, worker_id);
     RequestContext admin({.correlation_id = "", .caller = "worker:" + e.queue});
     const Clock* clock = queue->options().clock != nullptr ? queue->options().clock : Clock::System();
+    const std::chrono::microseconds lease =
+        std::chrono::duration_cast<std::chrono::microseconds>(queue->Settings(e.queue)->timeout);
     Clock::TimePoint next_clean{};
+    std::deque<Job> prefetched;  // claimed, not started yet
+    double handler_us = 0;       // moving average of this thread's handler time
+    auto release = [&](const Job& job) {
+      if (worker.Release(admin, job).ok()) released.fetch_add(1);
+    };
     while (!stopping.load()) {
       if (cleaner && options.clean_interval.count() > 0 && clock->Now() >= next_clean) {
         next_clean = clock->Now() + options.clean_interval;
@@ -46,19 +135,42 @@ struct WorkerPool::Impl {
               "worker " + worker_id + ": clean: " + std::string(cleaned.status().message()));
         }
       }
-      auto next = worker.Next(admin, options.wait);
-      if (!next.ok()) {
-        if (queue->closed()) break;
-        Log(LogLevel::kWarning, admin, "bus", "worker " + worker_id + ": next: " + std::string(next.status().message()));
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load(); });
-        continue;
+      if (prefetched.empty()) {
+        absl::Status claimed;
+        if (options.prefetch <= 1) {
+          auto next = worker.Next(admin, options.wait);
+          claimed = next.status();
+          if (next.ok() && next->has_value()) prefetched.push_back(std::move(**next));
+        } else {
+          // No more than this thread can start within half a lease at its measured pace.
+          int want = options.prefetch;
+          if (handler_us > 0) {
+            const double fit = static_cast<double>(lease.count()) / 2.0 / handler_us;
+            want = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(options.prefetch)));
+          }
+          auto next = worker.NextBatch(admin, want, options.wait);
+          claimed = next.status();
+          if (next.ok()) {
+            for (Job& j : *next) prefetched.push_back(std::move(j));
+          }
+        }
+        if (!claimed.ok()) {
+          if (queue->closed()) break;
+          Log(LogLevel::kWarning, admin, "bus",
+              "worker " + worker_id + ": next: " + std::string(claimed.message()));
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load(); });
+          continue;
+        }
+        if (prefetched.empty()) continue;
       }
-      if (!next->has_value()) continue;
-      const Job job = std::move(**next);
-      if (stopping.load()) {  // claimed while shutting down: give it back unrun
-        (void)worker.Release(admin, job);
-        break;
+      if (stopping.load()) break;  // claimed while shutting down: given back unrun below
+      const Job job = std::move(prefetched.front());
+      prefetched.pop_front();
+      if (job.lease_expires_at - clock->Now() < lease / 2) {
+        // Its turn came too late: too little lease left to run it safely. Another worker takes it.
+        release(job);
+        continue;
       }
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -66,12 +178,16 @@ struct WorkerPool::Impl {
       }
       RequestContext ctx({.correlation_id = job.correlation_id, .caller = "worker:" + e.queue});
       absl::StatusOr<std::string> result = absl::InternalError("handler threw");
+      const auto started = std::chrono::steady_clock::now();
       try {
         result = e.handler(ctx, job);
       } catch (const std::exception& ex) {
         result = absl::InternalError(std::string("handler threw: ") + ex.what());
       } catch (...) {
       }
+      const double took =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      handler_us = handler_us == 0 ? took : 0.8 * handler_us + 0.2 * took;
       bool was_released = false;
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -80,15 +196,17 @@ struct WorkerPool::Impl {
         cv.notify_all();
       }
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
+      if (options.ack_flush.count() > 0) {
+        const bool failed_attempt = !result.ok();
+        Ack(job, failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result), worker_id);
+        if (prefetched.empty()) Nudge();
+        continue;
+      }
       absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)
                                       : worker.Fail(ctx, job, result.status().ToString());
-      if (done.ok()) {
-        (result.ok() ? processed : failed).fetch_add(1);
-      } else {
-        Log(LogLevel::kWarning, ctx, "bus",
-            "worker " + worker_id + ": job " + std::to_string(job.id) + ": " + std::string(done.message()));
-      }
+      Counted(done, !result.ok(), job, worker_id);
     }
+    for (const Job& job : prefetched) release(job);  // prefetched, never started
     std::lock_guard<std::mutex> lock(mu);
     --running_threads;
     cv.notify_all();
@@ -121,8 +239,21 @@ absl::Status WorkerPool::Handle(std::string_view queue, Handler handler, int con
 }
 
 absl::Status WorkerPool::Start() {
+  constexpr std::string_view kOp = "bus: worker pool: start";
   if (impl_->started) return absl::FailedPreconditionError("bus: worker pool: start: already started");
+  const WorkerPoolOptions& o = impl_->options;
+  if (o.prefetch < 1 || o.prefetch > 1000) {
+    return InvalidField(kOp, "prefetch", "must be in [1, 1000] (got " + std::to_string(o.prefetch) + ")");
+  }
+  if (o.ack_batch < 1 || o.ack_batch > 10000) {
+    return InvalidField(kOp, "ack_batch", "must be in [1, 10000] (got " + std::to_string(o.ack_batch) + ")");
+  }
+  if (o.ack_flush.count() < 0) {
+    return InvalidField(kOp, "ack_flush",
+                        "must not be negative (got " + std::to_string(o.ack_flush.count()) + " ms)");
+  }
   impl_->started = true;
+  if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });
   const std::string prefix =
       impl_->options.worker_id_prefix.empty() ? DefaultWorkerId("") : impl_->options.worker_id_prefix + ":";
   for (const auto& e : impl_->entries) {
@@ -170,6 +301,15 @@ void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
   }
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  // The acks the threads left: stored before Shutdown returns.
+  if (impl_->acker.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(impl_->ack_mu);
+      impl_->ack_stop = true;
+    }
+    impl_->ack_cv.notify_all();
+    impl_->acker.join();
+  }
 }
 
 int64_t WorkerPool::processed() const { return impl_->processed.load(); }

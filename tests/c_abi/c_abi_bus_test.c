@@ -4,7 +4,7 @@
  * with its lease token, or null), _progress, _complete (fenced: a second complete with the same token
  * is FAILED_PRECONDITION), _fail (max_attempts 1: dead), _dead_letters, _replay, _counts,
  * _pause/_resume, _get, _repeatable_add/_list/_remove, _cancel (a running job:
- * _cancel_requested, then CANCELLED on fail); enqueue on a transaction handle (rolled back: no job; committed: the job), and
+ * _cancel_requested, then CANCELLED on fail), _next_batch and _finish_many (fenced per entry); enqueue on a transaction handle (rolled back: no job; committed: the job), and
  * the request errors naming their field.
  *
  *   c_abi_bus_test <database url>   (tests/c_abi/c_abi_runner makes an isolated database)
@@ -266,6 +266,88 @@ static void test_repeatables(daira_platform_t* p) {
   daira_free(RUN(daira_bus_repeatable_remove, p, "{\"queue\":\"trending.refresh\",\"key\":\"nightly\"}"));
 }
 
+/* Counts the occurrences of `part` in `s`. */
+static int count_of(const char* s, const char* part) {
+  int n = 0;
+  for (const char* at = s == NULL ? NULL : strstr(s, part); at != NULL; at = strstr(at + 1, part)) ++n;
+  return n;
+}
+
+/* The `n`th (0-based) string value of `key` in `json`, into buf; 0 when there are fewer. */
+static int nth_string(const char* json, const char* key, int n, char* buf, size_t cap) {
+  char pattern[64];
+  const char* at = json;
+  snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+  for (int i = 0; at != NULL; ++i) {
+    at = strstr(at, pattern);
+    if (at == NULL) return 0;
+    at += strlen(pattern);
+    if (i == n) {
+      size_t len = 0;
+      while (at[len] != '\0' && at[len] != '"' && len + 1 < cap) ++len;
+      memcpy(buf, at, len);
+      buf[len] = '\0';
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Batch consume and batched completion: three jobs claimed by one daira_bus_next_batch (max 5), then one
+ * daira_bus_finish_many completing two and failing one, with a stale token among them refused alone. */
+static void test_batch(daira_platform_t* p) {
+  char ids[3][32], tokens[3][32], request[1024];
+  char* out;
+  daira_free(RUN(daira_bus_enqueue_many, p,
+                 "{\"jobs\":[{\"queue\":\"webhooks.deliver\",\"payload\":{\"n\":1}},"
+                 "{\"queue\":\"webhooks.deliver\",\"payload\":{\"n\":2}},"
+                 "{\"queue\":\"webhooks.deliver\",\"payload\":{\"n\":3}}]}"));
+  out = RUN(daira_bus_next_batch, p, "{\"queue\":\"webhooks.deliver\",\"worker\":\"wb\",\"max_jobs\":5}");
+  CHECK(count_of(out, "\"state\":\"ACTIVE\"") == 3);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(nth_string(out, "id", i, ids[i], sizeof ids[i]));
+    CHECK(nth_string(out, "lease_token", i, tokens[i], sizeof tokens[i]));
+  }
+  daira_free(out);
+  /* Nothing left: an empty batch. */
+  out = RUN(daira_bus_next_batch, p, "{\"queue\":\"webhooks.deliver\",\"worker\":\"wb\",\"max_jobs\":5}");
+  EXPECT_CONTAINS(out, "\"jobs\":[]");
+  daira_free(out);
+  /* The second entry carries a wrong token: refused alone (FAILED_PRECONDITION = 9), the others finish. */
+  snprintf(request, sizeof request,
+           "{\"outcomes\":[{\"id\":\"%s\",\"lease_token\":\"%s\",\"result\":{\"ok\":true}},"
+           "{\"id\":\"%s\",\"lease_token\":\"1\"},"
+           "{\"id\":\"%s\",\"lease_token\":\"%s\",\"failed\":true,\"message\":\"boom\"}]}",
+           ids[0], tokens[0], ids[1], ids[2], tokens[2]);
+  out = RUN(daira_bus_finish_many, p, request);
+  CHECK(count_of(out, "\"ok\":true") == 2);
+  EXPECT_CONTAINS(out, "\"ok\":false,\"code\":9");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", ids[0]);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"COMPLETED\"");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", ids[1]);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"ACTIVE\"");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", ids[2]);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "boom");
+  daira_free(out);
+  /* The stale one, now with its real token. */
+  snprintf(request, sizeof request, "{\"outcomes\":[{\"id\":\"%s\",\"lease_token\":\"%s\"}]}", ids[1],
+           tokens[1]);
+  out = RUN(daira_bus_finish_many, p, request);
+  EXPECT_CONTAINS(out, "\"ok\":true");
+  daira_free(out);
+  EXPECT_ERROR(daira_bus_next_batch, p, "{\"queue\":\"webhooks.deliver\",\"worker\":\"wb\",\"max_jobs\":0}",
+               DAIRA_INVALID_ARGUMENT, "max_jobs");
+  EXPECT_ERROR(daira_bus_finish_many, p, "{}", DAIRA_INVALID_ARGUMENT, "outcomes");
+  EXPECT_ERROR(daira_bus_finish_many, p, "{\"outcomes\":[{\"id\":\"1\"}]}", DAIRA_INVALID_ARGUMENT,
+               "outcomes[0].lease_token");
+}
+
 int main(int argc, char** argv) {
   daira_platform_t* p = NULL;
   daira_error_t* err = NULL;
@@ -288,6 +370,7 @@ int main(int argc, char** argv) {
   test_errors(p);
   test_repeatables(p);
   test_cancel(p);
+  test_batch(p);
   CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   daira_error_free(&err);
   printf("c_abi_bus_test: %d checks, %d failed\n", checks, failures);

@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -754,6 +757,261 @@ TEST_P(BusTest, WorkerPoolAppliesRetention) {
   pool.Shutdown(seconds(5));
 }
 
+// ---- Batch consume (NextBatch) and batched completion (FinishMany) ----
+
+std::vector<int64_t> Ids(const std::vector<bus::Job>& jobs) {
+  std::vector<int64_t> out;
+  for (const bus::Job& j : jobs) out.push_back(j.id);
+  return out;
+}
+
+TEST_P(BusTest, BatchClaimKeepsPriorityThenFifoOrderAndGivesEachJobItsLease) {
+  const int64_t a = Enq(Req(R"({"n":1})", 0));
+  const int64_t b = Enq(Req(R"({"n":2})", 5));
+  const int64_t c = Enq(Req(R"({"n":3})", 0));
+  const int64_t d = Enq(Req(R"({"n":4})", 5));
+  const int64_t e = Enq(Req(R"({"n":5})", 9));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, q().NextBatch(ctx_, kQ, "batcher", 3, milliseconds(0)));
+  EXPECT_THAT(Ids(first), ElementsAre(e, b, d));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> rest, q().NextBatch(ctx_, kQ, "batcher", 3, milliseconds(0)));
+  EXPECT_THAT(Ids(rest), ElementsAre(a, c));
+  for (const bus::Job& j : first) {
+    EXPECT_EQ(j.state, bus::JobState::kActive);
+    EXPECT_EQ(j.attempt, 1);
+    EXPECT_EQ(j.lease_owner, "batcher");
+    EXPECT_NE(j.lease_token, 0);
+    EXPECT_EQ(j.lease_expires_at, clock_.Now() + seconds(60));
+  }
+  ExpectNone();
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q().Counts(ctx_, kQ));
+  EXPECT_EQ(counts.active, 5);
+  EXPECT_THAT(q().NextBatch(ctx_, kQ, "w", 0, milliseconds(0)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_jobs")));
+  EXPECT_THAT(q().NextBatch(ctx_, "no.such.queue", "w", 2, milliseconds(0)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
+}
+
+TEST_P(BusTest, ABatchLargerThanWhatIsReadyTakesOnlyTheDueJobsAndNothingWhilePaused) {
+  const int64_t a = Enq(Req());
+  const int64_t b = Enq(Req());
+  bus::EnqueueRequest later = Req();
+  later.delay = seconds(30);
+  const int64_t delayed = Enq(later);
+  ASSERT_OK(q().Pause(ctx_, kQ));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> none, q().NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  EXPECT_TRUE(none.empty()) << "a paused queue gave jobs";
+  ASSERT_OK(q().Resume(ctx_, kQ));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> got, q().NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  EXPECT_THAT(Ids(got), ElementsAre(a, b));
+  clock_.Advance(seconds(30));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> due, q().NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  EXPECT_THAT(Ids(due), ElementsAre(delayed));
+}
+
+TEST_P(BusTest, BatchClaimServesGroupsRoundRobinWithinTheirConcurrencyLimit) {
+  ASSERT_OK_AND_ASSIGN(auto grouped, Open(&clock_, "?feed.fanout.round_robin_groups=true"));
+  auto enq = [&](bus::Queue& into, const std::string& group) {
+    bus::EnqueueRequest r = Req();
+    r.group_key = group;
+    auto res = into.Enqueue(ctx_, r);
+    EXPECT_OK(res.status());
+  };
+  for (int i = 0; i < 3; ++i) enq(*grouped, "busy");
+  enq(*grouped, "quiet-1");
+  enq(*grouped, "quiet-2");
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> batch, grouped->NextBatch(ctx_, kQ, "w", 5, milliseconds(0)));
+  std::vector<std::string> order;
+  for (const bus::Job& j : batch) order.push_back(j.group_key);
+  EXPECT_THAT(order, ElementsAre("busy", "quiet-1", "quiet-2", "busy", "busy"));
+  std::vector<bus::Queue::JobOutcome> done;
+  for (const bus::Job& j : batch) done.push_back({.job = &j});
+  ASSERT_OK(grouped->FinishMany(ctx_, done).status());
+
+  ASSERT_OK_AND_ASSIGN(auto limited,
+                       Open(&clock_, "?feed.fanout.round_robin_groups=true&feed.fanout.group_concurrency=1"));
+  enq(*limited, "busy");
+  enq(*limited, "busy");
+  enq(*limited, "quiet-1");
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> capped, limited->NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  ASSERT_EQ(capped.size(), 2u) << "a second job of a group at its limit was claimed in the batch";
+  EXPECT_NE(capped[0].group_key, capped[1].group_key);
+}
+
+TEST_P(BusTest, BatchClaimRespectsTheRateLimit) {
+  ASSERT_OK_AND_ASSIGN(auto limited,
+                       Open(&clock_, "?feed.fanout.rate_limit=3&feed.fanout.rate_window_ms=10000"));
+  std::vector<bus::EnqueueRequest> batch(5, Req());
+  ASSERT_OK(limited->EnqueueMany(ctx_, batch).status());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> got, limited->NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  EXPECT_EQ(got.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> none, limited->NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  EXPECT_TRUE(none.empty());
+  clock_.Advance(seconds(10));  // the next window
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> more, limited->NextBatch(ctx_, kQ, "w", 10, milliseconds(0)));
+  EXPECT_EQ(more.size(), 2u);
+}
+
+TEST_P(BusTest, FencingInsideABatchRefusesOnlyTheJobWhoseLeaseWasLost) {
+  const int64_t a = Enq(Req());
+  const int64_t b = Enq(Req());
+  const int64_t c = Enq(Req());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> jobs, q().NextBatch(ctx_, kQ, "w", 3, milliseconds(0)));
+  ASSERT_THAT(Ids(jobs), ElementsAre(a, b, c));
+  // a and c keep their leases by heartbeat; b's lapses.
+  clock_.Advance(seconds(50));
+  ASSERT_OK(q().ExtendLease(ctx_, jobs[0], seconds(60)).status());
+  ASSERT_OK(q().ExtendLease(ctx_, jobs[2], seconds(60)).status());
+  clock_.Advance(seconds(20));
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> results,
+                       q().FinishMany(ctx_, {{.job = &jobs[0], .text = R"({"r":"a"})"},
+                                             {.job = &jobs[1], .text = R"({"r":"b"})"},
+                                             {.job = &jobs[2], .failed = true, .text = "c broke"}}));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_OK(results[0]);
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  EXPECT_OK(results[2]);
+  ASSERT_OK_AND_ASSIGN(bus::Job ja, q().Get(ctx_, a));
+  EXPECT_EQ(ja.state, bus::JobState::kCompleted);
+  EXPECT_THAT(ja.result, HasSubstr("a"));
+  ASSERT_OK_AND_ASSIGN(bus::Job jc, q().Get(ctx_, c));
+  EXPECT_EQ(jc.state, bus::JobState::kWaiting);  // retried after its backoff
+  ASSERT_EQ(jc.errors.size(), 1u);
+  EXPECT_EQ(jc.errors[0].message, "c broke");
+  // b was not touched: recovery gives it another attempt.
+  ASSERT_OK_AND_ASSIGN(bus::Job jb, q().Get(ctx_, b));
+  EXPECT_EQ(jb.state, bus::JobState::kActive);
+  EXPECT_TRUE(jb.result.empty());
+  ASSERT_OK_AND_ASSIGN(int64_t recovered, q().RecoverStalled(ctx_, kQ));
+  EXPECT_EQ(recovered, 1);
+  bus::Job again = MustNext();
+  EXPECT_EQ(again.id, b);
+  EXPECT_EQ(again.attempt, 2);
+}
+
+TEST_P(BusTest, BatchedCompletionIsAllOrNothing) {
+  for (int i = 0; i < 3; ++i) Enq(Req());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> jobs, q().NextBatch(ctx_, kQ, "w", 3, milliseconds(0)));
+  ASSERT_EQ(jobs.size(), 3u);
+  // One bad outcome refuses the whole batch, naming it; nothing changes.
+  absl::StatusOr<std::vector<absl::Status>> bad =
+      q().FinishMany(ctx_, {{.job = &jobs[0]}, {.job = &jobs[1], .text = "not json"}, {.job = &jobs[2]}});
+  EXPECT_THAT(bad.status(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outcomes[1].result")));
+  bus::Job unclaimed = jobs[2];
+  unclaimed.lease_token = 0;
+  EXPECT_THAT(q().FinishMany(ctx_, {{.job = &jobs[0]}, {.job = &unclaimed}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outcomes[1].job")));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts before, q().Counts(ctx_, kQ));
+  EXPECT_EQ(before.active, 3);
+  EXPECT_EQ(before.completed, 0);
+  std::vector<bus::Queue::JobOutcome> all;
+  for (const bus::Job& j : jobs) all.push_back({.job = &j, .text = R"({"ok":true})"});
+  const bool sql = q().Name() == "sqlite" || q().Name() == "postgres";
+  if (sql) {
+    // Inside the caller's transaction: the whole batch rolls back with it.
+    absl::Status s = db().RunInTransaction(ctx_,
+                                           [&](store::Connection&) -> absl::Status {
+                                             DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> r,
+                                                                    q().FinishMany(ctx_, all));
+                                             for (const absl::Status& one : r) DAIRA_RETURN_IF_ERROR(one);
+                                             return absl::AbortedError("the caller gives up");
+                                           },
+                                           {.max_attempts = 1});
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kAborted));
+    ASSERT_OK_AND_ASSIGN(bus::QueueCounts rolled, q().Counts(ctx_, kQ));
+    EXPECT_EQ(rolled.active, 3);
+    EXPECT_EQ(rolled.completed, 0);
+  } else {
+    // memory: and redis:// finish outside SQL transactions (one lock / one Lua script): declared here.
+    RecordProperty("finish_many_in_sql_transaction", "not applicable on " + std::string(q().Name()));
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> results, q().FinishMany(ctx_, all));
+  for (const absl::Status& r : results) EXPECT_OK(r);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts after, q().Counts(ctx_, kQ));
+  EXPECT_EQ(after.active, 0);
+  EXPECT_EQ(after.completed, 3);
+}
+
+TEST_P(BusTest, WorkerPoolReleasesPrefetchedJobsAtShutdown) {
+  // Four jobs wait before the pool starts: its one thread prefetches all four in one batch.
+  std::vector<bus::EnqueueRequest> batch(4, Req());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> ids, q().EnqueueMany(ctx_, batch));
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "prefetch", .wait = seconds(30), .prefetch = 8});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false, unblock = false;
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> {
+        std::unique_lock<std::mutex> lock(mu);
+        started = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return unblock; });
+        return std::string();
+      },
+      1));
+  ASSERT_OK(pool.Start());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return started; });
+  }
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts during, q().Counts(ctx_, kQ));
+  EXPECT_EQ(during.active, 4) << "the thread did not prefetch the batch";
+  std::thread stopper([&] { pool.Shutdown(milliseconds(0)); });
+  while (pool.released() < 1) std::this_thread::yield();  // the running one, at the deadline
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    unblock = true;
+    cv.notify_all();
+  }
+  stopper.join();
+  EXPECT_EQ(pool.released(), 4);
+  EXPECT_EQ(pool.processed(), 0);
+  for (const bus::EnqueueResult& r : ids) {
+    ASSERT_OK_AND_ASSIGN(bus::Job j, q().Get(ctx_, r.id));
+    EXPECT_EQ(j.state, bus::JobState::kWaiting) << r.id;
+    EXPECT_EQ(j.attempt, 0) << r.id;
+  }
+}
+
+TEST_P(BusTest, WorkerPoolWithPrefetchAndBatchedAcksRunsEveryJobOnce) {
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "batched",
+                             .wait = seconds(30),
+                             .prefetch = 8,
+                             .ack_flush = milliseconds(2),
+                             .ack_batch = 16});
+  std::mutex mu;
+  std::multiset<std::string> seen;
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.insert(job.payload);
+        if (job.payload.find("fail") != std::string::npos) return absl::InternalError("handler failed");
+        return std::string(R"({"done":true})");
+      },
+      2));
+  ASSERT_OK(pool.Start());
+  std::vector<bus::EnqueueRequest> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Req("{\"n\":" + std::to_string(i) + "}"));
+  batch.push_back(Req(R"({"fail":1})"));
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  while (pool.processed() < 100 || pool.failed() < 1) std::this_thread::yield();
+  pool.Shutdown(seconds(5));
+  EXPECT_EQ(pool.processed(), 100);
+  EXPECT_EQ(pool.failed(), 1);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(seen.size(), 101u);
+    EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 101u) << "a job ran twice";
+  }
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.completed, 100);
+  EXPECT_EQ(c.active, 0);
+  EXPECT_EQ(c.delayed, 1);  // the failed one, in its backoff (manual clock)
+  bus::WorkerPool bad(q(), {.prefetch = 0});
+  EXPECT_THAT(bad.Start(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("prefetch")));
+}
+
 // ---- Worker processes (fork+exec tests/conformance/bus_worker.cc) ----
 
 struct Child {
@@ -856,6 +1114,42 @@ TEST_P(BusCrossProcessTest, TwoWorkerProcessesNeverRunOneJob) {
   RecordProperty("jobs_by_first_process", static_cast<int>(from_a));
   ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
   EXPECT_EQ(c.completed, 400);
+}
+
+TEST_P(BusCrossProcessTest, AWorkerProcessKilledWithAPrefetchedBatchHasThoseJobsRunAgain) {
+  ASSERT_TRUE(q().traits().cross_process);
+  std::vector<bus::EnqueueRequest> batch(5, Req(R"({"k":"batch"})"));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> enqueued, q().EnqueueMany(ctx_, batch));
+  Child child = Spawn({"hang-batch", tdb_->url(), BusUrl(), kQ, "5"});
+  ASSERT_GT(child.pid, 0);
+  const std::string line = ReadLine(child.out);
+  close(child.out);
+  ASSERT_EQ(line.rfind("claimed", 0), 0u) << line;
+  std::istringstream in(line.substr(7));
+  std::set<int64_t> claimed;
+  int64_t id;
+  while (in >> id) claimed.insert(id);
+  EXPECT_EQ(claimed.size(), 5u) << line;
+  ASSERT_EQ(kill(child.pid, SIGKILL), 0);
+  EXPECT_EQ(Wait(child.pid), 128 + SIGKILL);
+  // The child leased with the system clock; this instance's clock is past its leases.
+  ManualClock later(Clock::System()->Now() + std::chrono::hours(24));
+  ASSERT_OK_AND_ASSIGN(auto q2, Open(&later));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> redo, q2->NextBatch(ctx_, kQ, "survivor", 10, milliseconds(0)));
+  std::set<int64_t> again;
+  for (const bus::Job& j : redo) {
+    again.insert(j.id);
+    EXPECT_EQ(j.attempt, 2);
+    ASSERT_EQ(j.errors.size(), 1u);
+    EXPECT_EQ(j.errors[0].message, "lease expired");
+  }
+  EXPECT_EQ(again, claimed) << "a prefetched job of the killed worker was lost";
+  std::vector<bus::Queue::JobOutcome> done;
+  for (const bus::Job& j : redo) done.push_back({.job = &j});
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> results, q2->FinishMany(ctx_, done));
+  for (const absl::Status& r : results) EXPECT_OK(r);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q2->Counts(ctx_, kQ));
+  EXPECT_EQ(c.completed, 5);
 }
 
 // ---- redis:// on a private server it may kill and restart (the shared test Redis is never disturbed) ----

@@ -2,6 +2,8 @@
 //
 //   bus_test_worker hang  DB_URL BUS_URL QUEUE       claims one job, prints "claimed <id> <token>", then
 //                                                    blocks forever (the test SIGKILLs it mid-job)
+//   bus_test_worker hang-batch DB_URL BUS_URL QUEUE N  claims a batch of up to N jobs at once (NextBatch),
+//                                                    prints "claimed <id> <id> ...", then blocks forever
 //   bus_test_worker drain DB_URL BUS_URL QUEUE OUT   claims and completes jobs until none is left,
 //                                                    writing "<id>" lines to OUT
 // Exit codes: 0 done, 1 an error (on stderr), 2 usage.
@@ -38,6 +40,16 @@ int Run(const std::string& mode, const std::string& db_url, const std::string& b
     std::fflush(stdout);
     while (true) ::pause();
   }
+  if (mode == "hang-batch") {
+    auto jobs = worker.NextBatch(ctx, std::stoi(out_path), std::chrono::seconds(60));
+    if (!jobs.ok()) return Fail(jobs.status());
+    if (jobs->empty()) return Fail(absl::NotFoundError("no job within 60 s"));
+    std::printf("claimed");
+    for (const auto& j : *jobs) std::printf(" %lld", static_cast<long long>(j.id));
+    std::printf("\n");
+    std::fflush(stdout);
+    while (true) ::pause();
+  }
   FILE* out = std::fopen(out_path.c_str(), "w");
   if (out == nullptr) return 1;
   while (true) {
@@ -58,7 +70,9 @@ int Run(const std::string& mode, const std::string& db_url, const std::string& b
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "hang" && argc == 5) return Run(mode, argv[2], argv[3], argv[4], "");
+  if (mode == "hang-batch" && argc == 6) return Run(mode, argv[2], argv[3], argv[4], argv[5]);
   if (mode == "drain" && argc == 6) return Run(mode, argv[2], argv[3], argv[4], argv[5]);
-  std::cerr << "usage: bus_test_worker hang DB_URL BUS_URL QUEUE | drain DB_URL BUS_URL QUEUE OUT\n";
+  std::cerr << "usage: bus_test_worker hang DB_URL BUS_URL QUEUE | hang-batch DB_URL BUS_URL QUEUE N | drain "
+               "DB_URL BUS_URL QUEUE OUT\n";
   return 2;
 }

@@ -659,6 +659,17 @@ DAIRA_C_CALL(daira_bus_enqueue_many);
  * timeout_ms for one (woken by an enqueue, also from another process on sqlite:/postgres:). The call
  * holds the platform meanwhile: daira_platform_shutdown() waits for it to return. */
 DAIRA_C_CALL(daira_bus_next);
+/* Batch consume: {queue*, worker*, max_jobs (1..1000, default 10), timeout_ms (as daira_bus_next)} →
+ * {jobs: [Job,…]}: claims up to max_jobs due jobs in one round trip, in the order daira_bus_next would
+ * (priority, FIFO, groups round-robin, limits), each with its own lease_token; waits up to timeout_ms
+ * for at least one; [] when none. */
+DAIRA_C_CALL(daira_bus_next_batch);
+/* Batched completion: {outcomes*: [{id*, lease_token*, result (object)} | {id*, lease_token*, failed:
+ * true, message},…]} → {results: [{id, ok, code, message},…]} in order: one transaction (sqlite,
+ * postgres) or one script (redis) for the batch, fenced per job — an entry whose lease was lost gets
+ * ok=false, code 9 (FAILED_PRECONDITION), and the others still finish (code is a daira_code). A bad
+ * field is INVALID_ARGUMENT naming "outcomes[i].<field>" and finishes nothing. */
+DAIRA_C_CALL(daira_bus_finish_many);
 /* {id*, lease_token*, result (object)} → {}. FAILED_PRECONDITION when the lease was lost (expired and
  * claimed again, or the job cancelled): the outcome is not recorded. */
 DAIRA_C_CALL(daira_bus_complete);

@@ -192,6 +192,87 @@ DAIRA_CABI_CALL(daira_bus_next, "bus.next") {
   return w.Take();
 }
 
+DAIRA_CABI_CALL(daira_bus_next_batch, "bus.next_batch") {
+  const std::string queue = RequiredQueue(r);
+  const std::string worker = r.String("worker");
+  const int64_t max_jobs = r.Int("max_jobs", 10);
+  const int64_t timeout = r.Int("timeout_ms", 0);
+  if (timeout < 0 || timeout > kMaxTimeoutMs) {
+    r.Fail("timeout_ms", absl::StrCat("must be between 0 and ", kMaxTimeoutMs, " (got ", timeout, ")"));
+  }
+  if (max_jobs < 1 || max_jobs > 1000)
+    r.Fail("max_jobs", absl::StrCat("must be in [1, 1000] (got ", max_jobs, ")"));
+  if (worker.empty()) r.Fail("worker", "is required (a stable id of this worker)");
+  DAIRA_CABI_CHECK(r);
+  DAIRA_ASSIGN_OR_RETURN(
+      std::vector<bus::Job> jobs,
+      p.bus().NextBatch(ctx, queue, worker, static_cast<int>(max_jobs), std::chrono::milliseconds(timeout)));
+  JsonWriter w;
+  w.BeginObject().Key("jobs").BeginArray();
+  for (const bus::Job& job : jobs) WriteJob(w, job);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_finish_many, "bus.finish_many") {
+  std::optional<std::vector<std::string>> texts = r.OptObjectListTexts("outcomes");
+  if (r.Finish().ok() && !texts) r.Fail("outcomes", "is required (an array of {id, lease_token, ...})");
+  DAIRA_CABI_CHECK(r);
+  const size_t n = texts->size();
+  std::vector<bus::Job> jobs(n);
+  std::vector<int64_t> ids(n);
+  std::vector<absl::Status> early(n);  // an entry's own error found before the batch (a failed job not found)
+  std::vector<bus::Queue::JobOutcome> outcomes;
+  std::vector<size_t> batch_index;
+  for (size_t i = 0; i < n; ++i) {
+    DAIRA_ASSIGN_OR_RETURN(Request item, Request::Parse(r.op(), (*texts)[i]));
+    int64_t id = 0, token = 0;
+    ReadLease(item, id, token);
+    ids[i] = id;
+    const bool failed = item.OptBool("failed").value_or(false);
+    std::string text = failed ? item.String("message") : item.OptObjectText("result").value_or("");
+    absl::Status valid = item.Finish();
+    if (!valid.ok()) {
+      const std::string field = daira::StatusField(valid);
+      std::string problem(valid.message().data(), valid.message().size());
+      const std::string prefix = std::string(r.op()) + ": " + field + " ";
+      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
+      return daira::InvalidField(r.op(), absl::StrCat("outcomes[", i, "].", field), problem);
+    }
+    if (failed) {
+      // A failure records the attempt in the job's error history: the job as the queue has it.
+      absl::StatusOr<bus::Job> leased = LeasedJob(p, ctx, id, token);
+      if (!leased.ok()) {
+        early[i] = leased.status();
+        continue;
+      }
+      jobs[i] = *std::move(leased);
+    } else {
+      // A completion is fenced by id and token alone (an unknown id is "lease lost").
+      jobs[i].id = id;
+      jobs[i].lease_token = token;
+    }
+    outcomes.push_back({.job = &jobs[i], .failed = failed, .text = std::move(text)});
+    batch_index.push_back(i);
+  }
+  std::vector<absl::Status> results = std::move(early);
+  if (!outcomes.empty()) {
+    DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> done, p.bus().FinishMany(ctx, outcomes));
+    for (size_t k = 0; k < done.size(); ++k) results[batch_index[k]] = std::move(done[k]);
+  }
+  JsonWriter w;
+  w.BeginObject().Key("results").BeginArray();
+  for (size_t i = 0; i < n; ++i) {
+    w.BeginObject().Key("id").String(std::to_string(ids[i]));
+    w.Key("ok").Bool(results[i].ok());
+    w.Key("code").Int(static_cast<int64_t>(results[i].code()));
+    w.Key("message").String(std::string(results[i].message()));
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
 DAIRA_CABI_CALL(daira_bus_complete, "bus.complete") {
   int64_t id = 0, token = 0;
   ReadLease(r, id, token);

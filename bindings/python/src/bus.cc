@@ -108,6 +108,35 @@ std::optional<PyJob> NextJob(const CorePtr& core, const std::string& queue, cons
   }
 }
 
+// NextJob for a batch: up to `max_jobs` claimed at once (bus::Queue::NextBatch); [] on timeout.
+std::vector<PyJob> NextJobs(const CorePtr& core, const std::string& queue, const std::string& worker,
+                            int max_jobs, std::optional<double> timeout) {
+  using Steady = std::chrono::steady_clock;
+  if (max_jobs < 1 || max_jobs > 1000) {
+    Throw(InvalidField("bus.next_batch", "max_jobs",
+                       "must be in [1, 1000] (got " + std::to_string(max_jobs) + ")"));
+  }
+  std::optional<Steady::time_point> until;
+  if (timeout.has_value()) until = Steady::now() + Seconds("bus.next_batch", "timeout", *timeout);
+  for (;;) {
+    std::chrono::milliseconds slice = kWaitSlice;
+    if (until.has_value()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Steady::now());
+      if (left.count() < 0) left = std::chrono::milliseconds(0);
+      slice = std::min(slice, left);
+    }
+    std::vector<bus::Job> jobs =
+        core->Call([&](Platform& p) { return p.bus().NextBatch(Ctx(), queue, worker, max_jobs, slice); });
+    if (!jobs.empty() || (until.has_value() && Steady::now() >= *until)) {
+      std::vector<PyJob> out;
+      out.reserve(jobs.size());
+      for (bus::Job& j : jobs) out.push_back(PyJob{core, std::move(j)});
+      return out;
+    }
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  }
+}
+
 struct JobIterator {
   CorePtr core;
   std::string queue;
@@ -301,6 +330,54 @@ void RegisterBus(py::module_& m) {
           "Claims the next due job of `queue`, waiting up to `timeout` seconds (None: forever) → Job or "
           "None.")
       .def(
+          "next_batch",
+          [](BusApi& a, const std::string& queue, int max_jobs, const std::string& worker,
+             std::optional<double> timeout) { return NextJobs(a.core, queue, worker, max_jobs, timeout); },
+          py::arg("queue"), py::kw_only(), py::arg("max_jobs") = 10, py::arg("worker") = "",
+          py::arg("timeout") = 0.0,
+          "Batch consume: claims up to `max_jobs` (1..1000) due jobs of `queue` in one round trip, in\n"
+          "next()'s order, each with its own lease; waits up to `timeout` seconds (None: forever) for at\n"
+          "least one → list of Jobs ([] on timeout).")
+      .def(
+          "finish_many",
+          [](BusApi& a, const py::list& items) {
+            std::vector<PyJob> held;
+            held.reserve(items.size());
+            std::vector<bus::Queue::JobOutcome> outcomes;
+            outcomes.reserve(items.size());
+            std::vector<std::pair<bool, std::string>> parsed;
+            for (size_t i = 0; i < items.size(); ++i) {
+              py::dict d = py::cast<py::dict>(items[i]);
+              const std::string field = "outcomes[" + std::to_string(i) + "]";
+              if (!d.contains("job")) Throw(InvalidField("bus.finish_many", field + ".job", "is required"));
+              held.push_back(py::cast<PyJob>(d["job"]));
+              if (d.contains("error")) {
+                parsed.emplace_back(true, py::cast<std::string>(d["error"]));
+              } else {
+                py::object result = d.contains("result") ? py::reinterpret_borrow<py::object>(d["result"])
+                                                         : py::object(py::none());
+                parsed.emplace_back(false, result.is_none() ? "" : ToJson(result));
+              }
+            }
+            for (size_t i = 0; i < held.size(); ++i) {
+              outcomes.push_back({.job = &held[i].job, .failed = parsed[i].first, .text = parsed[i].second});
+            }
+            std::vector<absl::Status> done =
+                a.core->Call([&](Platform& p) { return p.bus().FinishMany(Ctx(), outcomes); });
+            std::vector<bool> out;
+            out.reserve(done.size());
+            for (absl::Status& st : done) {
+              if (!st.ok() && !absl::IsFailedPrecondition(st)) Throw(std::move(st));
+              out.push_back(st.ok());
+            }
+            return out;
+          },
+          py::arg("outcomes"),
+          "Batched completion: finishes many claimed jobs in one transaction / script. Each outcome is a\n"
+          "dict {'job': Job, 'result': value} (complete) or {'job': Job, 'error': message} (fail this\n"
+          "attempt) → one bool per outcome, False when that job's lease was lost (fencing is per job: the\n"
+          "others still finish). A result that is not JSON-serializable finishes nothing.")
+      .def(
           "jobs",
           [](BusApi& a, const std::string& queue, const std::string& worker, std::optional<double> timeout) {
             return JobIterator{a.core, queue, worker, timeout};
@@ -392,9 +469,9 @@ void RegisterBus(py::module_& m) {
             r.max_attempts = max_attempts;
             return RepeatableDict(a.core->Call([&](Platform& p) { return p.bus().AddRepeatable(Ctx(), r); }));
           },
-          py::arg("queue"), py::arg("key"), py::kw_only(), py::arg("every") = py::none(), py::arg("cron") = "",
-          py::arg("name") = "", py::arg("payload") = py::none(), py::arg("priority") = 0,
-          py::arg("max_attempts") = 0,
+          py::arg("queue"), py::arg("key"), py::kw_only(), py::arg("every") = py::none(),
+          py::arg("cron") = "", py::arg("name") = "", py::arg("payload") = py::none(),
+          py::arg("priority") = 0, py::arg("max_attempts") = 0,
           "Stores (or replaces) the repeatable job `key` of `queue` → its definition as a dict. Exactly one\n"
           "of every (seconds, >= 1) and cron ('min hour day-of-month month day-of-week', UTC). Each\n"
           "occurrence is enqueued once across processes by any worker's next() on the queue.")

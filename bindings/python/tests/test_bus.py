@@ -165,3 +165,31 @@ def test_cancel_of_a_running_job_is_a_signal_and_ends_it_cancelled(platform):
     assert platform.bus.next("media.cleanup", worker="w1") is None
     with pytest.raises(daira.FailedPrecondition):
         platform.bus.cancel(job_id)
+
+
+def test_next_batch_claims_in_order_and_finish_many_fences_each_job(platform):
+    low = platform.bus.enqueue(QUEUE, "deliver", {"n": 1})
+    high = platform.bus.enqueue(QUEUE, "deliver", {"n": 2}, priority=5)
+    other = platform.bus.enqueue(QUEUE, "deliver", {"n": 3})
+    batch = platform.bus.next_batch(QUEUE, max_jobs=2, worker="wb", timeout=5)
+    assert [j.id for j in batch] == [high, low]
+    assert all(j.state == "active" and j.worker == "wb" for j in batch)
+    rest = platform.bus.next_batch(QUEUE, max_jobs=10, worker="wb", timeout=0)
+    assert [j.id for j in rest] == [other]
+    assert platform.bus.next_batch(QUEUE, max_jobs=10, worker="wb", timeout=0) == []
+    # `other` is finished on its own first: its lease is over, so the batch refuses it alone.
+    rest[0].complete()
+    done = platform.bus.finish_many(
+        [
+            {"job": batch[0], "result": {"ok": True}},
+            {"job": rest[0], "result": {"again": True}},
+            {"job": batch[1], "error": "boom"},
+        ]
+    )
+    assert done == [True, False, True]
+    assert platform.bus.get(high).state == "completed"
+    assert platform.bus.get(high).result == {"ok": True}
+    assert platform.bus.get(low).errors[-1]["message"] == "boom"
+    assert platform.bus.get(other).result is None
+    with pytest.raises(daira.InvalidArgument, match="max_jobs"):
+        platform.bus.next_batch(QUEUE, max_jobs=0)

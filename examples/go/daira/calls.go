@@ -117,6 +117,8 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"bus_enqueue":                    C.daira_call_fn(C.daira_bus_enqueue),
 	"bus_enqueue_many":               C.daira_call_fn(C.daira_bus_enqueue_many),
 	"bus_next":                       C.daira_call_fn(C.daira_bus_next),
+	"bus_next_batch":                 C.daira_call_fn(C.daira_bus_next_batch),
+	"bus_finish_many":                C.daira_call_fn(C.daira_bus_finish_many),
 	"bus_complete":                   C.daira_call_fn(C.daira_bus_complete),
 	"bus_fail":                       C.daira_call_fn(C.daira_bus_fail),
 	"bus_progress":                   C.daira_call_fn(C.daira_bus_progress),
@@ -779,6 +781,16 @@ func (c *calls) BusEnqueueMany(request any) ([]byte, error) {
 // BusNext calls daira_bus_next with request encoded as JSON and returns the record's JSON.
 func (c *calls) BusNext(request any) ([]byte, error) {
 	return c.invoke("bus_next", C.daira_call_fn(C.daira_bus_next), request)
+}
+
+// BusNextBatch calls daira_bus_next_batch with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusNextBatch(request any) ([]byte, error) {
+	return c.invoke("bus_next_batch", C.daira_call_fn(C.daira_bus_next_batch), request)
+}
+
+// BusFinishMany calls daira_bus_finish_many with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusFinishMany(request any) ([]byte, error) {
+	return c.invoke("bus_finish_many", C.daira_call_fn(C.daira_bus_finish_many), request)
 }
 
 // BusComplete calls daira_bus_complete with request encoded as JSON and returns the record's JSON.

@@ -9,6 +9,8 @@
 //   bus::Worker worker(queue, "feed.fanout", "host-1:pid-7:w0");
 //   DAIRA_ASSIGN_OR_RETURN(std::optional<bus::Job> job, worker.Next(ctx, std::chrono::seconds(5)));
 //   if (job) DAIRA_RETURN_IF_ERROR(worker.Complete(ctx, *job, R"({"ok":true})"));
+//   // Batch consume: up to 32 jobs claimed at once, finished in one call (fencing per job).
+//   DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Job> jobs, worker.NextBatch(ctx, 32, std::chrono::seconds(5)));
 //
 // Backends (bus=URL): `memory:` (in-process, not durable), `sqlite:` (the database file), `postgres:`
 // (the database; FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups), `redis://`
@@ -103,6 +105,33 @@ class Queue {
   // caller's transaction on SQL buses: the job's outcome then commits or rolls back with the work.
   absl::StatusOr<std::optional<Job>> Next(const RequestContext& ctx, std::string_view queue,
                                           std::string_view worker_id, std::chrono::milliseconds timeout);
+  // The batch consume: claims up to `max_jobs` (1..1000) due jobs of `queue` at once for `worker_id` —
+  // one statement on SQL buses (one transaction when the queue has round-robin groups or a rate limit),
+  // one Lua script on Redis, one lock on memory — in the order Next would have claimed them one by one
+  // (priority, FIFO within one, groups round-robin with their concurrency limit, the rate limit, pause,
+  // delayed jobs). Every job gets its own lease (the queue's timeout) and fencing token, exactly as from
+  // Next. Waits up to `timeout` for at least one job, then returns what was ready (fewer than
+  // `max_jobs` when fewer were ready; empty when none became available in time or the queue is
+  // paused). The errors of Next, plus InvalidArgument naming `max_jobs`.
+  absl::StatusOr<std::vector<Job>> NextBatch(const RequestContext& ctx, std::string_view queue,
+                                             std::string_view worker_id, int max_jobs,
+                                             std::chrono::milliseconds timeout);
+  // Finishes many claimed jobs in one call — one transaction on SQL buses (completions with the same
+  // result share one UPDATE), one Lua script on Redis, one lock on memory: each outcome is Complete
+  // (failed = false; `text` the result JSON) or Fail (failed = true; `text` the message). Fencing is per
+  // job: the returned vector holds, in outcome order, OkStatus or that job's own error
+  // (FailedPrecondition "lease lost" for a job whose lease expired or was taken over; nothing changes for
+  // it, the others still finish). The outer status is an error only when nothing was applied:
+  // InvalidArgument naming `outcomes[i].<field>` (a result that is not JSON, a job not claimed by Next),
+  // or a store / Redis error (on SQL buses the batch's transaction rolled back). Inside the caller's
+  // transaction on SQL buses, the batch commits or rolls back with it.
+  struct JobOutcome {
+    const Job* job = nullptr;  // claimed by Next / NextBatch; not owned, must outlive the call
+    bool failed = false;       // false: complete; true: fail this attempt (retry or dead letter)
+    std::string text;          // the result JSON ("" none) or the failure message
+  };
+  absl::StatusOr<std::vector<absl::Status>> FinishMany(const RequestContext& ctx,
+                                                       const std::vector<JobOutcome>& outcomes);
   // Finishes a claimed job with `result_json` (JSON text; "" stores nothing). FailedPrecondition
   // "lease lost" when the lease expired or the job was taken over (fencing): nothing changes then.
   absl::Status Complete(const RequestContext& ctx, const Job& job, std::string_view result_json = "");
@@ -206,6 +235,12 @@ class Queue {
   // Claims at most one due job (no waiting): nullopt if none.
   virtual absl::StatusOr<std::optional<Job>> DoClaim(const RequestContext& ctx, const QueueSettings& queue,
                                                      std::string_view worker_id, int64_t token) = 0;
+  // Claims at most `max_jobs` (>= 1) due jobs in claim order, all with lease token `token` (fencing is
+  // by job id and token together). Default: DoClaim in a loop until it finds none. Backends override it
+  // with one statement / script.
+  virtual absl::StatusOr<std::vector<Job>> DoClaimMany(const RequestContext& ctx, const QueueSettings& queue,
+                                                       std::string_view worker_id, int64_t token,
+                                                       int max_jobs);
   // Blocks until something may have changed for `queue`, `until` passes, or Close(). Returns at once
   // when the queue was notified since `seen` (a counter from WakeCounter).
   virtual void WaitForWork(std::string_view queue, uint64_t seen, std::chrono::steady_clock::time_point until) = 0;
@@ -230,6 +265,13 @@ class Queue {
     std::string worker;                 // kRetry/kDead: who failed it
   };
   virtual absl::Status DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) = 0;
+  // Applies `transitions[i]` to `*jobs[i]` (kComplete, kRetry, kDead only), each fenced on its own; the
+  // result holds each job's status (OkStatus or LeaseLost). An outer error means nothing was applied
+  // (SQL: the transaction rolled back). Default: DoTransition in a loop (per job; an error other than
+  // a lease lost is returned as that job's status).
+  virtual absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
+      const RequestContext& ctx, const std::vector<const Job*>& jobs,
+      const std::vector<Transition>& transitions);
   // FailedPrecondition "bus: <op>: job N lease lost (...)": what DoTransition returns when fenced off.
   static absl::Status LeaseLost(Outcome outcome, int64_t job_id);
   // absl::CancelledError "cancel requested": what kExtend / kCheck return on a cancel-requested job.
@@ -266,6 +308,10 @@ class Queue {
 
  private:
   absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;
+  // Next (max_jobs 0: DoClaim) and NextBatch (DoClaimMany): recovery, repeatables, claim, wait, again.
+  absl::StatusOr<std::vector<Job>> ClaimWaiting(std::string_view op, const RequestContext& ctx,
+                                                std::string_view queue, std::string_view worker_id,
+                                                int max_jobs, std::chrono::milliseconds timeout);
   absl::StatusOr<NewJob> Validate(const RequestContext& ctx, const EnqueueRequest& request,
                                   std::string_view field_prefix) const;
   absl::Status Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,
@@ -286,6 +332,14 @@ class Worker {
   const std::string& worker_id() const { return worker_id_; }
   absl::StatusOr<std::optional<Job>> Next(const RequestContext& ctx, std::chrono::milliseconds timeout) {
     return queue_->Next(ctx, queue_name_, worker_id_, timeout);
+  }
+  absl::StatusOr<std::vector<Job>> NextBatch(const RequestContext& ctx, int max_jobs,
+                                             std::chrono::milliseconds timeout) {
+    return queue_->NextBatch(ctx, queue_name_, worker_id_, max_jobs, timeout);
+  }
+  absl::StatusOr<std::vector<absl::Status>> FinishMany(const RequestContext& ctx,
+                                                       const std::vector<Queue::JobOutcome>& outcomes) {
+    return queue_->FinishMany(ctx, outcomes);
   }
   absl::Status Complete(const RequestContext& ctx, const Job& job, std::string_view result_json = "") {
     return queue_->Complete(ctx, job, result_json);

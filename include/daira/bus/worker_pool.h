@@ -10,6 +10,8 @@
 //   ...
 //   pool.Shutdown(std::chrono::seconds(10));                      // graceful
 //
+// Each thread prefetches a small batch of jobs (WorkerPoolOptions::prefetch) and the pool acks finished
+// jobs in batches (ack_flush / ack_batch); docs/bus.md "Worker pool" says what a crash costs then.
 // Handlers run on the pool's threads with a context carrying the job's correlation id (caller
 // "worker:<queue>"). Host languages should prefer the pull API (Worker) over handlers on these threads.
 //
@@ -37,6 +39,21 @@ struct WorkerPoolOptions {
   // Retention: one thread per handled queue runs Queue::Clean this often (by the queue's clock), first
   // at Start. 0: never (call Clean yourself). Default 1 min.
   std::chrono::milliseconds clean_interval{60000};
+  // Prefetch: each thread claims up to this many jobs at once (Queue::NextBatch) and runs them one
+  // after another; 1 = one Queue::Next per job. Bounded further by the lease: a thread claims no more
+  // than it can start within half the queue's timeout at its measured handler time, and a prefetched
+  // job with less than half its lease left when its turn comes is released unrun (another worker
+  // takes it). Jobs prefetched but not started are released at Shutdown. A crash of the process
+  // costs the prefetched jobs one lease timeout, then they run again (at-least-once). Default 16;
+  // 1..1000.
+  int prefetch = 16;
+  // Batched acknowledgement: finished jobs are acked (Queue::FinishMany: one transaction / script for
+  // all of the pool's threads) by one acker thread, at least this often, or as soon as `ack_batch` are
+  // pending. processed()/failed() count a job once its ack is stored (committed on SQL buses), so a
+  // completion reported there is durable. 0 = each thread acks each job at once (Complete / Fail).
+  // Default 2 ms.
+  std::chrono::milliseconds ack_flush{2};
+  int ack_batch = 256;  // flush as soon as this many acks wait (1..10000). Default 256.
 };
 
 class WorkerPool {
@@ -51,7 +68,8 @@ class WorkerPool {
   // InvalidArgument for an unknown queue or concurrency < 0; FailedPrecondition after Start or when the
   // queue already has a handler.
   absl::Status Handle(std::string_view queue, Handler handler, int concurrency = 0);
-  // Starts the threads. FailedPrecondition when already started.
+  // Starts the threads. FailedPrecondition when already started; InvalidArgument naming prefetch or
+  // ack_batch when out of range.
   absl::Status Start();
   // Stops claiming at once; waits up to `deadline` for the jobs in flight to finish; releases those
   // still running then (they wait again, another worker may take them, and their handler's late
@@ -61,7 +79,8 @@ class WorkerPool {
 
   int64_t processed() const;  // jobs completed by this pool
   int64_t failed() const;     // attempts failed by this pool (handler errors)
-  int64_t released() const;   // jobs released at shutdown
+  int64_t released() const;   // jobs released unrun: at shutdown (running or prefetched), or a
+                              // prefetched job whose lease ran too short before its turn
 
  private:
   struct Impl;

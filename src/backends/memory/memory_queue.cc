@@ -110,6 +110,26 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
                                                             std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
   std::lock_guard<std::mutex> lock(mu_);
+  return ClaimLocked(s, worker_id, token, now);
+}
+
+absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestContext&,
+                                                               const bus::QueueSettings& s,
+                                                               std::string_view worker_id, int64_t token,
+                                                               int max_jobs) {
+  const Clock::TimePoint now = clock().Now();
+  std::vector<bus::Job> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  while (static_cast<int>(out.size()) < max_jobs) {
+    std::optional<bus::Job> job = ClaimLocked(s, worker_id, token, now);
+    if (!job.has_value()) break;
+    out.push_back(std::move(*job));
+  }
+  return out;
+}
+
+std::optional<bus::Job> MemoryQueue::ClaimLocked(const bus::QueueSettings& s, std::string_view worker_id,
+                                                 int64_t token, Clock::TimePoint now) {
   PerQueue& q = Q(s.name);
   if (q.paused) return std::optional<bus::Job>();
   while (!q.delayed.empty() && q.delayed.begin()->first <= Us(now)) {
@@ -191,6 +211,20 @@ absl::StatusOr<std::optional<Clock::TimePoint>> MemoryQueue::DoNextDue(const Req
 
 absl::Status MemoryQueue::DoTransition(const RequestContext&, const bus::Job& claimed, const Transition& t) {
   std::lock_guard<std::mutex> lock(mu_);
+  return TransitionLocked(claimed, t);
+}
+
+absl::StatusOr<std::vector<absl::Status>> MemoryQueue::DoTransitionMany(
+    const RequestContext&, const std::vector<const bus::Job*>& jobs,
+    const std::vector<Transition>& transitions) {
+  std::vector<absl::Status> out;
+  out.reserve(jobs.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < jobs.size(); ++i) out.push_back(TransitionLocked(*jobs[i], transitions[i]));
+  return out;
+}
+
+absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transition& t) {
   auto it = jobs_.find(claimed.id);
   if (it == jobs_.end()) return LeaseLost(t.outcome, claimed.id);
   bus::Job& j = it->second;

@@ -38,6 +38,13 @@ class MemoryQueue final : public bus::Queue {
   absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
                                                             const bus::QueueSettings& queue) override;
   absl::Status DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) override;
+  absl::StatusOr<std::vector<bus::Job>> DoClaimMany(const RequestContext& ctx,
+                                                    const bus::QueueSettings& queue,
+                                                    std::string_view worker_id, int64_t token,
+                                                    int max_jobs) override;
+  absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
+      const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
+      const std::vector<Transition>& transitions) override;
   absl::StatusOr<bus::Job> DoGet(const RequestContext& ctx, int64_t id) override;
   absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
   absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
@@ -60,6 +67,10 @@ class MemoryQueue final : public bus::Queue {
 
  private:
   explicit MemoryQueue(bus::BusOptions options) : bus::Queue(std::move(options)) {}
+  // DoClaim / DoTransition with mu_ held (the batch forms take it once).
+  std::optional<bus::Job> ClaimLocked(const bus::QueueSettings& s, std::string_view worker_id, int64_t token,
+                                      Clock::TimePoint now);
+  absl::Status TransitionLocked(const bus::Job& claimed, const Transition& t);
   using ReadyKey = std::tuple<int, int64_t, int64_t>;  // -priority, run_at µs, id
   using TimeKey = std::pair<int64_t, int64_t>;         // time µs, id
   struct PerQueue {

@@ -186,19 +186,20 @@ if dup == 0 then wake(q, 1) end
 return 1
 )lua";
 
-
 // ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate
-// window µs. Returns the job or nil. The rate limit counts claims in q:<queue>:rate:<window index>.
+// window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
+// in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
-if redis.call('EXISTS', QK(q, 'paused')) == 1 then return false end
+local max = tonumber(ARGV[10])
+local out = {}
+if redis.call('EXISTS', QK(q, 'paused')) == 1 then return out end
 local rate_limit = tonumber(ARGV[8])
 local rate_key = nil
 if rate_limit > 0 then
   local win = tonumber(ARGV[9])
   rate_key = QK(q, 'rate:' .. S(math.floor(now / win)))
-  if tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then return false end
 end
 local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
@@ -206,96 +207,122 @@ for _, id in ipairs(due) do
   redis.call('ZADD', QK(q, 'ready'), S(-tonumber(h[1])), RM(tonumber(h[2]), id))
   redis.call('ZREM', QK(q, 'delayed'), id)
 end
-local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
-if #top == 0 then return false end
-local pick = top[1]
-if ARGV[6] == '1' then
-  local limit = tonumber(ARGV[7])
-  local members = redis.call('ZRANGEBYSCORE', QK(q, 'ready'), top[2], top[2])
-  local seen = {}
-  local best = nil
-  pick = nil
-  for _, m in ipairs(members) do
-    local g = redis.call('HGET', JK(ID(m)), 'group') or ''
-    if not seen[g] then
-      seen[g] = true
-      if limit <= 0 or tonumber(redis.call('HGET', QK(q, 'gactive'), g) or '0') < limit then
-        local seq = tonumber(redis.call('HGET', QK(q, 'served'), g) or '0')
-        if pick == nil or seq < best then
-          pick = m
-          best = seq
+local exp = now + tonumber(ARGV[5])
+while #out < max do
+  if rate_key and tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then break end
+  local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
+  if #top == 0 then break end
+  local pick = top[1]
+  if ARGV[6] == '1' then
+    local limit = tonumber(ARGV[7])
+    local members = redis.call('ZRANGEBYSCORE', QK(q, 'ready'), top[2], top[2])
+    local seen = {}
+    local best = nil
+    pick = nil
+    for _, m in ipairs(members) do
+      local g = redis.call('HGET', JK(ID(m)), 'group') or ''
+      if not seen[g] then
+        seen[g] = true
+        if limit <= 0 or tonumber(redis.call('HGET', QK(q, 'gactive'), g) or '0') < limit then
+          local seq = tonumber(redis.call('HGET', QK(q, 'served'), g) or '0')
+          if pick == nil or seq < best then
+            pick = m
+            best = seq
+          end
         end
       end
     end
+    if pick == nil then break end
   end
-  if pick == nil then return false end
+  local id = ID(pick)
+  redis.call('ZREM', QK(q, 'ready'), pick)
+  if rate_key then
+    redis.call('INCR', rate_key)
+    redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
+  end
+  local group = redis.call('HGET', JK(id), 'group') or ''
+  if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
+  redis.call('HINCRBY', JK(id), 'attempt', 1)
+  redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
+             'updated', ARGV[1])
+  redis.call('ZADD', QK(q, 'active'), S(exp), id)
+  redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
+  out[#out + 1] = load(id)
 end
-local id = ID(pick)
-redis.call('ZREM', QK(q, 'ready'), pick)
-if rate_key then
-  redis.call('INCR', rate_key)
-  redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
-end
-local group = redis.call('HGET', JK(id), 'group') or ''
-if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
-local exp = now + tonumber(ARGV[5])
-redis.call('HINCRBY', JK(id), 'attempt', 1)
-redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
-           'updated', ARGV[1])
-redis.call('ZADD', QK(q, 'active'), S(exp), id)
-redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
-return load(id)
+return out
 )lua";
 
-// ARGV: now, id, token, outcome, text, when, worker. Returns 1, or 0 when the lease was lost, or 2
-// (extend, check) when applied and the job's cancel was requested (the 'cancel' field the heartbeat reads).
-constexpr std::string_view kTransition = R"lua(
-local now = tonumber(ARGV[1])
-local id = ARGV[2]
-local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel')
-if h[1] ~= 'ACTIVE' or h[2] ~= ARGV[3] or tonumber(h[3]) <= now then return 0 end
-local q = h[4]
-local o = ARGV[4]
-local cancel = h[7] == '1'
-if o == 'check' then
-  if cancel then return 2 end
+// transition(now, id, token, outcome, text, when, worker): the fenced move of one claimed job. Returns
+// 1, or 0 when the lease was lost, or 2 (extend, check) when applied and the job's cancel was requested
+// (the 'cancel' field the heartbeat reads).
+constexpr std::string_view kTransitionFn = R"lua(
+local function transition(now_s, id, token, o, text, when, worker)
+  local now = tonumber(now_s)
+  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel')
+  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
+  local q = h[4]
+  local cancel = h[7] == '1'
+  if o == 'check' then
+    if cancel then return 2 end
+    return 1
+  end
+  redis.call('HSET', JK(id), 'updated', now_s)
+  if o == 'progress' then
+    redis.call('HSET', JK(id), 'progress', text)
+    return 1
+  end
+  if o == 'extend' then
+    redis.call('HSET', JK(id), 'lease_exp', when)
+    redis.call('ZADD', QK(q, 'active'), when, id)
+    if cancel then return 2 end
+    return 1
+  end
+  leave_active(id, q, h[5] or '')
+  if cancel and o ~= 'complete' then
+    -- The worker stopped after a cancel request: CANCELLED, not retried.
+    if o ~= 'release' then add_error(id, h[6], now, worker, text) end
+    finish(id, q, 'CANCELLED', now)
+    return 1
+  end
+  if o == 'complete' then
+    redis.call('HSET', JK(id), 'result', text)
+    finish(id, q, 'COMPLETED', now)
+  elseif o == 'retry' then
+    add_error(id, h[6], now, worker, text)
+    make_waiting(id, q, tonumber(when), now)
+    wake(q, 1)
+  elseif o == 'dead' then
+    add_error(id, h[6], now, worker, text)
+    finish(id, q, 'DEAD', now)
+  elseif o == 'release' then
+    redis.call('HSET', JK(id), 'attempt', S(math.max(0, tonumber(h[6]) - 1)))
+    make_waiting(id, q, now, now)
+    wake(q, 1)
+  end
   return 1
 end
-redis.call('HSET', JK(id), 'updated', ARGV[1])
-if o == 'progress' then
-  redis.call('HSET', JK(id), 'progress', ARGV[5])
-  return 1
-end
-if o == 'extend' then
-  redis.call('HSET', JK(id), 'lease_exp', ARGV[6])
-  redis.call('ZADD', QK(q, 'active'), ARGV[6], id)
-  if cancel then return 2 end
-  return 1
-end
-leave_active(id, q, h[5] or '')
-if cancel and o ~= 'complete' then
-  -- The worker stopped after a cancel request: CANCELLED, not retried.
-  if o ~= 'release' then add_error(id, h[6], now, ARGV[7], ARGV[5]) end
-  finish(id, q, 'CANCELLED', now)
-  return 1
-end
-if o == 'complete' then
-  redis.call('HSET', JK(id), 'result', ARGV[5])
-  finish(id, q, 'COMPLETED', now)
-elseif o == 'retry' then
-  add_error(id, h[6], now, ARGV[7], ARGV[5])
-  make_waiting(id, q, tonumber(ARGV[6]), now)
-  wake(q, 1)
-elseif o == 'dead' then
-  add_error(id, h[6], now, ARGV[7], ARGV[5])
-  finish(id, q, 'DEAD', now)
-elseif o == 'release' then
-  redis.call('HSET', JK(id), 'attempt', S(math.max(0, tonumber(h[6]) - 1)))
-  make_waiting(id, q, now, now)
-  wake(q, 1)
-end
-return 1
 )lua";
+
+// ARGV: now, id, token, outcome, text, when, worker. Returns transition's answer.
+const std::string& TransitionScript() {
+  static const std::string* body =
+      new std::string(std::string(kTransitionFn) +
+                      "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n");
+  return *body;
+}
+
+// ARGV: now, then per job (6 fields): id, token, outcome, text, when, worker. Returns one answer per job
+// (the batched completion: every job fenced on its own, all in one script).
+const std::string& TransitionManyScript() {
+  static const std::string* body = new std::string(std::string(kTransitionFn) + R"lua(
+local out = {}
+for i = 2, #ARGV, 6 do
+  out[#out + 1] = transition(ARGV[1], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+end
+return out
+)lua");
+  return *body;
+}
 
 // ARGV: now, queue. Returns how many expired leases were recovered.
 constexpr std::string_view kRecover = R"lua(
@@ -922,15 +949,30 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueAfterCommit(
 absl::StatusOr<std::optional<bus::Job>> RedisQueue::DoClaim(const RequestContext& ctx,
                                                             const bus::QueueSettings& s,
                                                             std::string_view worker_id, int64_t token) {
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
-                         Run("next", &ctx, Script(kClaim),
-                             {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
-                              std::to_string(token), std::to_string(UsOf(s.timeout)),
-                              s.round_robin_groups ? "1" : "0", std::to_string(s.group_concurrency),
-                              std::to_string(s.rate_limit), std::to_string(UsOf(s.rate_window))}));
-  if (r.IsNil()) return std::optional<bus::Job>();
-  DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", r));
-  return std::optional<bus::Job>(std::move(job));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Job> jobs, DoClaimMany(ctx, s, worker_id, token, 1));
+  if (jobs.empty()) return std::optional<bus::Job>();
+  return std::optional<bus::Job>(std::move(jobs.front()));
+}
+
+absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestContext& ctx,
+                                                              const bus::QueueSettings& s,
+                                                              std::string_view worker_id, int64_t token,
+                                                              int max_jobs) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("next", &ctx, Script(kClaim),
+                                           {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
+                                            std::to_string(token), std::to_string(UsOf(s.timeout)),
+                                            s.round_robin_groups ? "1" : "0",
+                                            std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
+                                            std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
+  std::vector<bus::Job> out;
+  if (r.IsNil()) return out;
+  if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
+  out.reserve(r.elements.size());
+  for (const RedisReply& e : r.elements) {
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", e));
+    out.push_back(std::move(job));
+  }
+  return out;
 }
 
 void RedisQueue::WaitForWork(std::string_view queue, uint64_t seen,
@@ -987,7 +1029,7 @@ absl::StatusOr<std::optional<Clock::TimePoint>> RedisQueue::DoNextDue(const Requ
 
 absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) {
   DAIRA_ASSIGN_OR_RETURN(
-      RedisReply r, Run(OutcomeName(static_cast<int>(t.outcome)), &ctx, Script(kTransition),
+      RedisReply r, Run(OutcomeName(static_cast<int>(t.outcome)), &ctx, Script(TransitionScript()),
                         {std::to_string(Us(t.now)), std::to_string(job.id), std::to_string(job.lease_token),
                          std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
                          std::to_string(Us(t.when)), t.worker}));
@@ -996,6 +1038,36 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
   if (t.outcome != Outcome::kProgress && t.outcome != Outcome::kExtend && t.outcome != Outcome::kCheck) WakeAll();
   if (r.integer == 2) return CancelRequestedError(job.id);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
+    const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
+    const std::vector<Transition>& transitions) {
+  std::vector<std::string> args;
+  args.reserve(1 + 6 * jobs.size());
+  args.push_back(std::to_string(Us(transitions.front().now)));
+  bool wakes = false;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Transition& t = transitions[i];
+    args.push_back(std::to_string(jobs[i]->id));
+    args.push_back(std::to_string(jobs[i]->lease_token));
+    args.push_back(std::string(OutcomeName(static_cast<int>(t.outcome))));
+    args.push_back(t.text);
+    args.push_back(std::to_string(Us(t.when)));
+    args.push_back(t.worker);
+    wakes = wakes || t.outcome != Outcome::kComplete;
+  }
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("finish many", &ctx, Script(TransitionManyScript()), args));
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size())
+    return Unexpected("finish many", r);
+  std::vector<absl::Status> out;
+  out.reserve(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    out.push_back(r.elements[i].integer == 0 ? LeaseLost(transitions[i].outcome, jobs[i]->id)
+                                             : absl::OkStatus());
+  }
+  if (wakes) WakeAll();
+  return out;
 }
 
 absl::StatusOr<bus::Job> RedisQueue::DoGet(const RequestContext& ctx, int64_t id) {

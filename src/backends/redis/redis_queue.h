@@ -79,6 +79,13 @@ class RedisQueue final : public bus::Queue {
   absl::StatusOr<std::optional<Clock::TimePoint>> DoNextDue(const RequestContext& ctx,
                                                             const bus::QueueSettings& queue) override;
   absl::Status DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) override;
+  absl::StatusOr<std::vector<bus::Job>> DoClaimMany(const RequestContext& ctx,
+                                                    const bus::QueueSettings& queue,
+                                                    std::string_view worker_id, int64_t token,
+                                                    int max_jobs) override;
+  absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
+      const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
+      const std::vector<Transition>& transitions) override;
   absl::StatusOr<bus::Job> DoGet(const RequestContext& ctx, int64_t id) override;
   absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
   absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
