@@ -61,7 +61,8 @@ std::string Sha256Hex(std::string_view text) {
 
 WebhookVerifier::WebhookVerifier(std::string secret, std::chrono::seconds tolerance, const Clock* clock)
     : secret_(std::move(secret)), tolerance_(tolerance), clock_(clock != nullptr ? clock : Clock::System()) {
-  (void)sodium_init();
+  // < 0 only without an entropy source; the MAC itself needs no init (this picks CPU features once).
+  [[maybe_unused]] static const int init = sodium_init();
 }
 
 std::string WebhookVerifier::Sign(std::string_view payload, Clock::TimePoint timestamp) const {

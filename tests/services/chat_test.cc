@@ -278,7 +278,9 @@ TEST_P(ChatTest, ReadReceiptsAndUnreadCountsExactUnderConcurrency) {
         EXPECT_OK(m.status());
         if (m.ok()) last_ids[t] = m->id.value;
         // Bob reads concurrently on another device: receipts never move back.
-        if (i % 5 == 0 && m.ok()) EXPECT_OK(chat_->MarkRead(ctx, bob_, c.id, m->id));
+        if (i % 5 == 0 && m.ok()) {
+          EXPECT_OK(chat_->MarkRead(ctx, bob_, c.id, m->id));
+        }
       }
     });
   }

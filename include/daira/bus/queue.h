@@ -128,7 +128,7 @@ class Queue {
   struct JobOutcome {
     const Job* job = nullptr;  // claimed by Next / NextBatch; not owned, must outlive the call
     bool failed = false;       // false: complete; true: fail this attempt (retry or dead letter)
-    std::string text;          // the result JSON ("" none) or the failure message
+    std::string text{};        // the result JSON ("" none) or the failure message
   };
   absl::StatusOr<std::vector<absl::Status>> FinishMany(const RequestContext& ctx,
                                                        const std::vector<JobOutcome>& outcomes);

@@ -34,7 +34,7 @@ namespace daira::inline v0::bus {
 using Handler = std::function<absl::StatusOr<std::string>(const RequestContext& ctx, const Job& job)>;
 
 struct WorkerPoolOptions {
-  std::string worker_id_prefix;              // "" = "<host>:<pid>"; threads append ":<queue>:<n>"
+  std::string worker_id_prefix{};            // "" = "<host>:<pid>"; threads append ":<queue>:<n>"
   std::chrono::milliseconds wait{5000};      // how long one Next blocks before looking again
   // Retention: one thread per handled queue runs Queue::Clean this often (by the queue's clock), first
   // at Start. 0: never (call Clean yourself). Default 1 min.
