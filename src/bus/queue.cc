@@ -259,18 +259,23 @@ absl::Status Queue::Complete(const RequestContext& ctx, const Job& job, std::str
   return Fenced("complete", ctx, job, Outcome::kComplete, std::string(result_json));
 }
 
+Queue::Transition Queue::FailureTransition(const QueueSettings& s, const Job& job, std::string_view message,
+                                           Clock::TimePoint now) {
+  Transition t{.outcome = Outcome::kDead,
+               .now = now,
+               .text = std::string(message.substr(0, 4000)),
+               .worker = job.lease_owner};
+  if (job.attempt < job.max_attempts) {
+    t.outcome = Outcome::kRetry;
+    t.when = now + RetryDelay(s, job.attempt, state_->Random01());
+  }
+  return t;
+}
+
 absl::Status Queue::Fail(const RequestContext& ctx, const Job& job, std::string_view message) {
   DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: fail", job.queue));
   if (job.lease_token == 0) return Fenced("fail", ctx, job, Outcome::kDead, "");
-  Queue::Transition t{.outcome = Outcome::kDead,
-                      .now = clock_->Now(),
-                      .text = std::string(message.substr(0, 4000)),
-                      .worker = job.lease_owner};
-  if (job.attempt < job.max_attempts) {
-    t.outcome = Outcome::kRetry;
-    t.when = t.now + RetryDelay(*s, job.attempt, state_->Random01());
-  }
-  return DoTransition(ctx, job, t);
+  return DoTransition(ctx, job, FailureTransition(*s, job, message, clock_->Now()));
 }
 
 absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext& ctx,
@@ -283,26 +288,23 @@ absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext
   const Clock::TimePoint now = clock_->Now();
   for (size_t i = 0; i < outcomes.size(); ++i) {
     const JobOutcome& o = outcomes[i];
-    const std::string field = "outcomes[" + std::to_string(i) + "].";
-    if (o.job == nullptr) return InvalidField(kOp, field + "job", "is null");
+    auto field = [i](std::string_view name) {
+      return "outcomes[" + std::to_string(i) + "]." + std::string(name);
+    };
+    if (o.job == nullptr) return InvalidField(kOp, field("job"), "is null");
     if (o.job->lease_token == 0 || o.job->id == 0) {
-      return InvalidField(kOp, field + "job",
+      return InvalidField(kOp, field("job"),
                           "was not claimed by Next (no lease; got job " + std::to_string(o.job->id) + ")");
     }
-    Transition t{.outcome = Outcome::kComplete, .now = now, .text = o.text, .worker = o.job->lease_owner};
     if (!o.failed) {
-      DAIRA_RETURN_IF_ERROR(CheckJsonText(kOp, field + "result", o.text));
+      DAIRA_RETURN_IF_ERROR(CheckJsonText(kOp, field("result"), o.text));
+      transitions.push_back(
+          {.outcome = Outcome::kComplete, .now = now, .text = o.text, .worker = o.job->lease_owner});
     } else {
       DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, o.job->queue));
-      t.text = o.text.substr(0, 4000);
-      t.outcome = Outcome::kDead;
-      if (o.job->attempt < o.job->max_attempts) {
-        t.outcome = Outcome::kRetry;
-        t.when = now + RetryDelay(*s, o.job->attempt, state_->Random01());
-      }
+      transitions.push_back(FailureTransition(*s, *o.job, o.text, now));
     }
     jobs.push_back(o.job);
-    transitions.push_back(std::move(t));
   }
   if (jobs.empty()) return std::vector<absl::Status>{};
   return DoTransitionMany(ctx, jobs, transitions);

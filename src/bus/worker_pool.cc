@@ -165,7 +165,7 @@ struct WorkerPool::Impl {
         if (prefetched.empty()) continue;
       }
       if (stopping.load()) break;  // claimed while shutting down: given back unrun below
-      const Job job = std::move(prefetched.front());
+      Job job = std::move(prefetched.front());
       prefetched.pop_front();
       if (job.lease_expires_at - clock->Now() < lease / 2) {
         // Its turn came too late: too little lease left to run it safely. Another worker takes it.
@@ -198,7 +198,8 @@ struct WorkerPool::Impl {
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
       if (options.ack_flush.count() > 0) {
         const bool failed_attempt = !result.ok();
-        Ack(job, failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result), worker_id);
+        Ack(std::move(job), failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result),
+            worker_id);
         if (prefetched.empty()) Nudge();
         continue;
       }

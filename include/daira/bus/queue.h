@@ -314,6 +314,10 @@ class Queue {
                                                 int max_jobs, std::chrono::milliseconds timeout);
   absl::StatusOr<NewJob> Validate(const RequestContext& ctx, const EnqueueRequest& request,
                                   std::string_view field_prefix) const;
+  // A failed attempt of `job` at `now` (Fail and FinishMany): kRetry after RetryDelay while attempts
+  // remain, kDead after the last; the message is kept up to 4,000 bytes.
+  Transition FailureTransition(const QueueSettings& s, const Job& job, std::string_view message,
+                               Clock::TimePoint now);
   absl::Status Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,
                       std::string text);
   BusOptions options_;
