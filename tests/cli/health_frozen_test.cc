@@ -14,6 +14,7 @@
 #include "private_postgres.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "test_paths.h"  // generated: DAIRA_SOURCE_DIR, DAIRA_*_WORKER, DAIRA_CLI_BINARY
 
 #ifndef DAIRA_CLI_BINARY
 #error "DAIRA_CLI_BINARY must name the daira executable"

@@ -30,6 +30,7 @@
 #include "private_redis.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "test_paths.h"  // generated: DAIRA_SOURCE_DIR, DAIRA_*_WORKER, DAIRA_CLI_BINARY
 
 namespace daira {
 namespace {

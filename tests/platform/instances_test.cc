@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 #include "test_backends.h"
+#include "test_paths.h"  // generated: DAIRA_SOURCE_DIR, DAIRA_*_WORKER, DAIRA_CLI_BINARY
 
 extern char** environ;
 

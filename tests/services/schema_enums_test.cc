@@ -12,6 +12,7 @@
 #include "daira/services/wallet_requests.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "test_paths.h"  // generated: DAIRA_SOURCE_DIR, DAIRA_*_WORKER, DAIRA_CLI_BINARY
 
 namespace daira::services {
 namespace {

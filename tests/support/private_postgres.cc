@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "test_paths.h"  // generated: DAIRA_SOURCE_DIR, DAIRA_*_WORKER, DAIRA_CLI_BINARY
 
 #ifndef DAIRA_SOURCE_DIR
 #error "DAIRA_SOURCE_DIR must name the source tree (tests/CMakeLists.txt)"
