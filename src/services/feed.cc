@@ -136,7 +136,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
     if (bound_tx.ok() && *bound_tx == nullptr) {
       DAIRA_ASSIGN_OR_RETURN(list, internal::LoadFeedList(deps_, v));
       if (list.has_value()) {
-        DAIRA_ASSIGN_OR_RETURN(large, internal::LoadLargeAuthorLists(deps_, ctx, v));
+        DAIRA_ASSIGN_OR_RETURN(large, internal::LoadLargeAuthorLists(deps_, v));
         if (!large.has_value()) list.reset();
       }
       cache_consulted = true;

@@ -145,19 +145,38 @@ void Invalidate(cache::Cache* cache, std::vector<std::string> keys) {
   if (!st.ok()) Log(LogLevel::kDebug, "feed", absl::StrCat("feed invalidation failed: ", st.message()));
 }
 
-// The `feed:` keys of `author` and of its ACTIVE followers — none when the author has at least
-// `below` followers (one statement; a missing profile row counts as 0 followers).
-absl::StatusOr<std::vector<std::string>> ReaderKeys(store::Connection& c, int64_t author, int64_t below) {
+// `author` and its ACTIVE followers — none when the author has at least `below` followers (one
+// statement; a missing profile row counts as 0 followers).
+absl::StatusOr<std::vector<int64_t>> Readers(store::Connection& c, int64_t author, int64_t below) {
   static constexpr std::string_view kSql =
       "SELECT u.id FROM users u WHERE u.id = ? AND COALESCE((SELECT p.followers_count FROM user_profiles p "
       "WHERE p.user_id = u.id), 0) < ? "
       "UNION ALL SELECT f.follower_id FROM follows f WHERE f.followee_id = ? AND f.status = 'ACTIVE' AND "
       "COALESCE((SELECT p.followers_count FROM user_profiles p WHERE p.user_id = f.followee_id), 0) < ?";
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(kSql, {author, below, author, below}));
-  std::vector<std::string> keys;
-  keys.reserve(rs.size());
-  for (size_t i = 0; i < rs.size(); ++i) keys.push_back(FeedKey(rs.row(i).Int64(0)));
-  return keys;
+  std::vector<int64_t> ids;
+  ids.reserve(rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) ids.push_back(rs.row(i).Int64(0));
+  return ids;
+}
+
+// The cached large-account set: "L" then the ids, comma-separated ("L" alone: none).
+std::string EncodeLargeAuthors(const store::ResultSet& rs) {
+  std::string out = "L";
+  for (size_t i = 0; i < rs.size(); ++i) absl::StrAppend(&out, i == 0 ? "" : ",", rs.row(i).Int64(0));
+  return out;
+}
+std::optional<std::vector<int64_t>> DecodeLargeAuthors(std::string_view v) {
+  if (v.empty() || v.front() != 'L') return std::nullopt;
+  std::vector<int64_t> ids;
+  v.remove_prefix(1);
+  if (v.empty()) return ids;
+  for (absl::string_view part : absl::StrSplit(ToAbsl(v), ',')) {
+    std::optional<int64_t> id = ParseId(ToStd(part));
+    if (!id) return std::nullopt;
+    ids.push_back(*id);
+  }
+  return ids;
 }
 
 std::atomic<int64_t> served_from_list{0};
@@ -177,6 +196,8 @@ void CountFeedPage(bool from_list) {
 std::string FeedKey(int64_t user_id) { return absl::StrCat("feed:", user_id); }
 
 std::string AuthorPostsKey(int64_t author_id) { return absl::StrCat("feed:author:", author_id); }
+
+std::string LargeAuthorsKey(int64_t viewer) { return absl::StrCat("feed:large:", viewer); }
 
 bool FeedCacheOn(const ServiceDeps& deps) { return deps.cache != nullptr && deps.feed_cache.enabled; }
 
@@ -227,21 +248,33 @@ absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, in
 }
 
 absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const ServiceDeps& deps,
-                                                                          const RequestContext& ctx,
                                                                           int64_t viewer) {
   const int64_t threshold = deps.feed_cache.fanout_max_followers;
-  DAIRA_ASSIGN_OR_RETURN(
-      store::ResultSet authors,
-      store::WithConnection(*deps.db, ctx, store::Access::kRead, [&](store::Connection& c) {
-        return c.Execute(kLargeAuthorsSql, {threshold, viewer, viewer, threshold});
-      }));
-  std::vector<FeedList> lists;
-  if (authors.empty()) return std::optional<std::vector<FeedList>>(std::move(lists));
   cache::Cache& cache = *deps.cache;
+  // Which followees are large accounts: one statement, cached per viewer (`feed:large:{viewer}`, the feed
+  // namespace's TTL) with single-flight, and dropped with the viewer's list whenever the viewer's
+  // followees change or a followee crosses the threshold either way (social.cc, after commit).
+  // Filled like a list: from the primary on Postgres (a lagging replica's answer would stay cached).
+  auto load = [&]() -> absl::StatusOr<std::string> {
+    RequestContext fresh;
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+          return c.Execute(kLargeAuthorsSql, {threshold, viewer, viewer, threshold});
+        }));
+    return EncodeLargeAuthors(rs);
+  };
+  DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(LargeAuthorsKey(viewer), load,
+                                                                cache::kPolicyTtl, [](std::string_view v) {
+                                                                  return DecodeLargeAuthors(v).has_value();
+                                                                }));
+  std::optional<std::vector<int64_t>> authors = DecodeLargeAuthors(encoded);
+  if (!authors.has_value()) return absl::InternalError("feed: large-account set does not decode");
+  std::vector<FeedList> lists;
+  if (authors->empty()) return std::optional<std::vector<FeedList>>(std::move(lists));
   const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
-  lists.reserve(authors.size());
-  for (size_t i = 0; i < authors.size(); ++i) {
-    const int64_t author = authors.row(i).Int64(0);
+  lists.reserve(authors->size());
+  for (const int64_t author : *authors) {
     const std::string key = AuthorPostsKey(author);
     absl::StatusOr<std::vector<std::string>> cached = cache.ListRange(key, 0, -1);
     if (!cached.ok()) return std::optional<std::vector<FeedList>>();  // the cache is down
@@ -330,22 +363,25 @@ void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64
   store::AfterCommit(ctx, [deps, author_id, post_id] {
     RequestContext fresh;
     // No keys for a large account: its readers merge its posts at read time.
-    absl::StatusOr<std::vector<std::string>> keys = store::WithConnection(
+    absl::StatusOr<std::vector<int64_t>> readers = store::WithConnection(
         *deps.db, fresh, FillAccess(deps),
-        [&](store::Connection& c) { return ReaderKeys(c, author_id, deps.feed_cache.fanout_max_followers); });
-    if (!keys.ok()) {
+        [&](store::Connection& c) { return Readers(c, author_id, deps.feed_cache.fanout_max_followers); });
+    if (!readers.ok()) {
       Log(LogLevel::kWarning, "feed",
           absl::StrCat("fan-out of post ", post_id, " could not read the followers of ", author_id,
-                       "; their cached feeds may lack it until they expire: ", keys.status().message()));
+                       "; their cached feeds may lack it until they expire: ", readers.status().message()));
       // The author's own list needs no database read: drop it (rebuilt on its next use).
       Invalidate(deps.cache, {AuthorPostsKey(author_id)});
       return;
     }
+    std::vector<std::string> keys;
+    keys.reserve(readers->size() + 1);
+    for (int64_t r : *readers) keys.push_back(FeedKey(r));
     // The author's own posts list (read when the author is a large account) takes every post.
-    keys->push_back(AuthorPostsKey(author_id));
-    deps.cache->BumpGeneration(*keys);
-    absl::StatusOr<int64_t> pushed = deps.cache->ListPushExisting(*keys, absl::StrCat(post_id));
-    if (!pushed.ok()) Invalidate(deps.cache, *std::move(keys));  // best effort: a missing list is rebuilt
+    keys.push_back(AuthorPostsKey(author_id));
+    deps.cache->BumpGeneration(keys);
+    absl::StatusOr<int64_t> pushed = deps.cache->ListPushExisting(keys, absl::StrCat(post_id));
+    if (!pushed.ok()) Invalidate(deps.cache, std::move(keys));  // best effort: a missing list is rebuilt
   });
 }
 
@@ -353,34 +389,43 @@ void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& c
                                 std::vector<int64_t> readers) {
   if (!FeedCacheOn(deps) || readers.empty()) return;
   std::vector<std::string> keys;
-  keys.reserve(readers.size());
-  for (int64_t r : readers) keys.push_back(FeedKey(r));
+  keys.reserve(readers.size() * 2);
+  for (int64_t r : readers) {
+    keys.push_back(FeedKey(r));
+    keys.push_back(LargeAuthorsKey(r));
+  }
   cache::Cache* cache = deps.cache;
   store::AfterCommit(ctx, [cache, keys = std::move(keys)]() mutable { Invalidate(cache, std::move(keys)); });
 }
 
 void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
-                                        std::vector<int64_t> authors) {
-  if (!FeedCacheOn(deps) || authors.empty()) return;
-  store::AfterCommit(ctx, [deps, authors = std::move(authors)] {
+                                        std::vector<int64_t> fell_below, std::vector<int64_t> rose_above) {
+  if (!FeedCacheOn(deps) || (fell_below.empty() && rose_above.empty())) return;
+  store::AfterCommit(ctx, [deps, fell_below = std::move(fell_below), rose_above = std::move(rose_above)] {
     RequestContext fresh;
     absl::StatusOr<std::vector<std::string>> keys = store::WithConnection(
         *deps.db, fresh, FillAccess(deps),
         [&](store::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
           std::vector<std::string> all;
-          for (int64_t author : authors) {
-            DAIRA_ASSIGN_OR_RETURN(std::vector<std::string> some,
-                                   ReaderKeys(c, author, std::numeric_limits<int64_t>::max()));
-            all.insert(all.end(), some.begin(), some.end());
+          for (const bool below : {true, false}) {
+            for (int64_t author : below ? fell_below : rose_above) {
+              DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> readers,
+                                     Readers(c, author, std::numeric_limits<int64_t>::max()));
+              for (int64_t r : readers) {
+                // Fell below: posts written above the threshold are in no list. Rose above: the
+                // readers' large-account sets lack the author (its new posts are not fanned out).
+                if (below) all.push_back(FeedKey(r));
+                all.push_back(LargeAuthorsKey(r));
+              }
+            }
           }
           return all;
         });
     if (!keys.ok()) {
       Log(LogLevel::kWarning, "feed",
-          absl::StrCat(
-              "could not read the followers of authors that fell below the fan-out threshold to drop "
-              "their cached feeds (they expire with their TTL): ",
-              keys.status().message()));
+          absl::StrCat("could not read the followers of authors that crossed the fan-out threshold to drop "
+                       "their cached feeds (they expire with their TTL): ",
+                       keys.status().message()));
       return;
     }
     Invalidate(deps.cache, *std::move(keys));

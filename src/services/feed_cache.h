@@ -37,6 +37,10 @@ std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries);
 
 // "feed:author:<id>": the newest post ids of one author (the large accounts' side of the hybrid).
 std::string AuthorPostsKey(int64_t author_id);
+// "feed:large:<viewer>": the viewer's large accounts (itself and ACTIVE followees at or above
+// fanout_max_followers), cached so that a warm read runs no statement to find them. Dropped with the
+// viewer's list (InvalidateFeedsAfterCommit) and when a followee crosses the threshold.
+std::string LargeAuthorsKey(int64_t viewer);
 
 // The reader's list: from the cache, or rebuilt from the database (primary on Postgres) and stored.
 // nullopt when the cache cannot serve it now (unreachable, or a write raced the rebuild): the caller
@@ -44,12 +48,12 @@ std::string AuthorPostsKey(int64_t author_id);
 absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, int64_t viewer);
 
 // The lists (AuthorPostsKey) of the viewer's large accounts: the viewer and the ACTIVE followees with
-// at least fanout_max_followers followers (blocks and mutes are applied by ListedHomeRows). Each is
+// at least fanout_max_followers followers (blocks and mutes are applied by ListedHomeRows), the set
+// itself read through LargeAuthorsKey. Each is
 // read from the cache or rebuilt from posts_author_idx (primary on Postgres) with the same contract as
 // a reader's list: every post of that author at or above its floor, whatever its status or
 // visibility. nullopt when the cache cannot serve one now.
 absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const ServiceDeps& deps,
-                                                                          const RequestContext& ctx,
                                                                           int64_t viewer);
 
 // The rows (PostColumns, newest first, at most `fetch`) of the home page below `bound` served from
@@ -80,9 +84,11 @@ void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64
 // in no list).
 void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
                                 std::vector<int64_t> readers);
-// Drops the lists of every ACTIVE follower of these authors, and their own, after commit: the authors
-// fell below fanout_max_followers, so posts they wrote above it are in no list.
+// After commit, for every ACTIVE follower of these authors and the authors themselves: authors that
+// fell below fanout_max_followers drop the readers' lists (posts they wrote above it are in no list)
+// and large-account sets; authors that rose to it drop the readers' large-account sets (LargeAuthorsKey:
+// from now on their posts are merged at read time, not fanned out).
 void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
-                                        std::vector<int64_t> authors);
+                                        std::vector<int64_t> fell_below, std::vector<int64_t> rose_above);
 
 }  // namespace daira::inline v0::services::internal

@@ -76,6 +76,7 @@ absl::Status ApplyDeltas(Connection& c, const std::map<int64_t, Delta>& deltas, 
   std::vector<int64_t> users;             // cached profiles show these counters
   std::vector<int64_t> readers;           // their followees changed: their cached feeds are stale
   std::vector<int64_t> fell_below;        // now under the fan-out threshold (their readers' lists lack posts)
+  std::vector<int64_t> rose_above;        // now at it (their readers' large-account sets lack them)
   for (const auto& [user, d] : deltas) {  // std::map: ascending user id
     if (d.followers == 0 && d.following == 0) continue;
     DAIRA_ASSIGN_OR_RETURN(ResultSet rs,
@@ -87,11 +88,15 @@ absl::Status ApplyDeltas(Connection& c, const std::map<int64_t, Delta>& deltas, 
         rs.front().Int64(0) - d.followers >= threshold) {
       fell_below.push_back(user);
     }
+    if (d.followers > 0 && !rs.empty() && rs.front().Int64(0) >= threshold &&
+        rs.front().Int64(0) - d.followers < threshold) {
+      rose_above.push_back(user);
+    }
   }
   // All after the transaction commits.
   internal::InvalidateProfilesAfterCommit(deps, ctx, std::move(users));
   internal::InvalidateFeedsAfterCommit(deps, ctx, std::move(readers));
-  internal::InvalidateFollowerFeedsAfterCommit(deps, ctx, std::move(fell_below));
+  internal::InvalidateFollowerFeedsAfterCommit(deps, ctx, std::move(fell_below), std::move(rose_above));
   return absl::OkStatus();
 }
 

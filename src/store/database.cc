@@ -235,6 +235,8 @@ absl::Status ValidatePoolOptions(const DatabaseOptions& o) {
   if (o.statement_cache_size < 1) {
     return bad("statement_cache_size", o.statement_cache_size, "must be a positive integer");
   }
+  if (o.mmap_size < 0) return bad("mmap_size", o.mmap_size, "must not be negative (0 = no memory map)");
+  if (o.cache_size < 0) return bad("cache_size", o.cache_size, "must not be negative (0 = SQLite's default)");
   return absl::OkStatus();
 }
 

@@ -14,6 +14,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "core/byte_size_internal.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 #include "daira/store/database.h"
@@ -29,7 +30,8 @@ constexpr std::string_view kCommonParams[] = {
     "max_lifetime_ms", "statement_timeout_ms", "statement_cache_size",
 };
 // SQLite-only parameters.
-constexpr std::string_view kSqliteParams[] = {"readers", "busy_timeout_ms", "synchronous"};
+constexpr std::string_view kSqliteParams[] = {"readers", "busy_timeout_ms", "synchronous", "mmap_size",
+                                              "cache_size"};
 // Postgres-only daira parameters.
 constexpr std::string_view kPostgresParams[] = {"replica", "max_replica_lag_ms", "connect_timeout_ms"};
 // libpq connection keywords passed through to the driver untouched.
@@ -201,6 +203,15 @@ absl::StatusOr<DatabaseOptions> DatabaseOptions::FromUrl(std::string_view text) 
         return Bad("synchronous", "must be one of off, normal, full, extra", *s);
       }
       o.synchronous = v;
+    }
+    // Sizes: "2GiB", "64MiB", "0" (mmap off / SQLite's default page cache), plain bytes.
+    if (auto v = url.Param("mmap_size"); v.has_value()) {
+      DAIRA_ASSIGN_OR_RETURN(o.mmap_size,
+                             daira::internal::ParseByteSize(kOp, "mmap_size", *v, /*allow_zero=*/true));
+    }
+    if (auto v = url.Param("cache_size"); v.has_value()) {
+      DAIRA_ASSIGN_OR_RETURN(o.cache_size,
+                             daira::internal::ParseByteSize(kOp, "cache_size", *v, /*allow_zero=*/true));
     }
     // An in-memory database exists only inside its one connection: reads share the writer.
     if (url.path == ":memory:") o.readers = 0;

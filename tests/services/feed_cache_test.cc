@@ -286,6 +286,46 @@ TEST_P(FeedCacheTest, LargeAccountsAreMergedAtReadTimeAndFallingBelowDropsTheirR
   EXPECT_THAT(List(fans[1]), ElementsAre(absl::StrCat(big_post2), absl::StrCat(big_post), "f0"));
 }
 
+// A warm read finds the viewer's large accounts in the cache (no statement); a followee rising to the
+// threshold drops that cached set, or its next post (no longer fanned out) would be missing.
+TEST_P(FeedCacheTest, RisingToTheThresholdDropsTheReadersCachedLargeAccountSets) {
+  const int64_t star = AddUser();
+  std::vector<int64_t> fans;
+  for (int i = 0; i < 2; ++i) {
+    fans.push_back(AddUser());
+    ASSERT_OK(social_->Follow(ctx_, UserId{fans.back()}, UserId{star}).status());
+  }
+  const int64_t small_post = Post(star);
+  for (int64_t f : fans) ExpectSameFeed(f, 5, "lists and large-account sets built");
+  const std::string large_key = internal::LargeAuthorsKey(fans[0]);
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> cached_set, cache_->Get(large_key));
+  EXPECT_EQ(cached_set, std::optional<std::string>("L"));  // star has 2 followers: not large yet
+  // A warm page reads no statement to find the large accounts: the page's and the authors' hydration only.
+  RequestContext counted;
+  ASSERT_OK_AND_ASSIGN(auto warm, cached_feed_->Home(counted, UserId{fans[0]}, {.limit = 5}));
+  ASSERT_EQ(warm.items.size(), 1u);
+  EXPECT_EQ(counted.statements(), 2);
+  // A third follower: star reaches the threshold, its readers' sets are dropped after commit.
+  const int64_t third = AddUser();
+  ASSERT_OK(social_->Follow(ctx_, UserId{third}, UserId{star}).status());
+  ASSERT_OK_AND_ASSIGN(cached_set, cache_->Get(large_key));
+  EXPECT_EQ(cached_set, std::nullopt);
+  EXPECT_THAT(List(fans[0]), ElementsAre(absl::StrCat(small_post), "f0"));  // the list itself stays
+  const int64_t big_post = Post(star);                                      // not fanned out any more
+  EXPECT_THAT(List(fans[0]), ElementsAre(absl::StrCat(small_post), "f0"));
+  ExpectSameFeed(fans[0], 5, "after rising to the threshold");
+  ASSERT_OK_AND_ASSIGN(auto page, cached_feed_->Home(ctx_, UserId{fans[0]}, {.limit = 5}));
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].id.value, big_post);
+  ASSERT_OK_AND_ASSIGN(cached_set, cache_->Get(large_key));
+  EXPECT_EQ(cached_set, std::optional<std::string>(absl::StrCat("L", star)));
+  // The reader's own follows change: the set goes with the list.
+  ASSERT_OK(social_->Unfollow(ctx_, UserId{fans[0]}, UserId{star}));
+  ASSERT_OK_AND_ASSIGN(cached_set, cache_->Get(large_key));
+  EXPECT_EQ(cached_set, std::nullopt);
+  ExpectSameFeed(fans[0], 5, "after the reader's unfollow");
+}
+
 TEST_P(FeedCacheTest, PagesPastTheListComeFromTheDatabase) {
   const int64_t alice = AddUser(), bob = AddUser();
   ASSERT_OK(social_->Follow(ctx_, UserId{bob}, UserId{alice}).status());

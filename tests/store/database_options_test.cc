@@ -1,6 +1,7 @@
 // DatabaseOptions::FromUrl: parameters parsed, validated and named in errors.
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -180,6 +181,58 @@ TEST(DatabaseOptionsTest, OpenRejectsBadOptions) {
   EXPECT_THAT(Database::Open(o), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("statement_cache_size")));
   EXPECT_THAT(Database::Open("sqlite:"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("file path")));
   EXPECT_THAT(Database::Open("mysql://h/db"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(DatabaseOptionsTest, SqliteMemoryMapAndPageCacheSizes) {
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions d, DatabaseOptions::FromUrl("sqlite:a.db"));
+  EXPECT_EQ(d.mmap_size, int64_t{0x7fff0000});  // SQLite's ceiling on Debian: the whole of most files
+  EXPECT_EQ(d.cache_size, 0);                   // SQLite's own default
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions o,
+                       DatabaseOptions::FromUrl("sqlite:a.db?mmap_size=64MiB&cache_size=8MiB"));
+  EXPECT_EQ(o.mmap_size, int64_t{64} << 20);
+  EXPECT_EQ(o.cache_size, int64_t{8} << 20);
+  ASSERT_OK_AND_ASSIGN(DatabaseOptions off,
+                       DatabaseOptions::FromUrl("sqlite:a.db?mmap_size=0&cache_size=1000000"));
+  EXPECT_EQ(off.mmap_size, 0);
+  EXPECT_EQ(off.cache_size, 1000000);
+  for (const char* bad :
+       {"mmap_size=-1", "mmap_size=lots", "cache_size=1.5MiB", "cache_size=", "mmap_size=9GiBs"}) {
+    auto s = DatabaseOptions::FromUrl(std::string("sqlite:a.db?") + bad);
+    const std::string field = std::string(bad).substr(0, std::string(bad).find('='));
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(field))) << bad;
+    EXPECT_EQ(StatusField(s.status()), field) << bad;
+  }
+  // SQLite knobs: not parameters of a Postgres URL.
+  EXPECT_THAT(DatabaseOptions::FromUrl("postgres://u@h/db?mmap_size=1GiB"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mmap_size")));
+  DatabaseOptions neg;
+  neg.url = "sqlite::memory:";
+  neg.mmap_size = -1;
+  EXPECT_THAT(Database::Open(neg), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mmap_size")));
+}
+
+// The sizes reach every connection: the writer and each reader report them back.
+TEST(DatabaseOptionsTest, SqliteConnectionsRunTheMemoryMapAndPageCachePragmas) {
+  const std::string file =
+      (std::filesystem::temp_directory_path() / ("daira-mmap-" + std::to_string(::getpid()) + ".db"))
+          .string();
+  {
+    ASSERT_OK_AND_ASSIGN(auto db,
+                         Database::Open("sqlite:" + file + "?mmap_size=64MiB&cache_size=8MiB&readers=1"));
+    RequestContext ctx;
+    ASSERT_OK_AND_ASSIGN(ResultSet w_mmap, db->Execute(ctx, "PRAGMA mmap_size"));
+    ASSERT_OK_AND_ASSIGN(ResultSet w_cache, db->Execute(ctx, "PRAGMA cache_size"));
+    ASSERT_OK_AND_ASSIGN(ResultSet r_mmap, db->Read(ctx, "PRAGMA mmap_size"));
+    ASSERT_OK_AND_ASSIGN(ResultSet r_cache, db->Read(ctx, "PRAGMA cache_size"));
+    EXPECT_EQ(w_mmap.row(0).Int64(0), int64_t{64} << 20);
+    EXPECT_EQ(r_mmap.row(0).Int64(0), int64_t{64} << 20);
+    EXPECT_EQ(w_cache.row(0).Int64(0), -8192);  // negative: KiB
+    EXPECT_EQ(r_cache.row(0).Int64(0), -8192);
+    ASSERT_OK_AND_ASSIGN(auto dflt, Database::Open("sqlite:" + file));
+    ASSERT_OK_AND_ASSIGN(ResultSet d_mmap, dflt->Read(ctx, "PRAGMA mmap_size"));
+    EXPECT_EQ(d_mmap.row(0).Int64(0), int64_t{0x7fff0000});
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
 }
 
 TEST(DatabaseOptionsTest, MemoryDatabaseReadsThroughTheWriter) {

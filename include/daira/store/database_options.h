@@ -30,6 +30,13 @@ struct DatabaseOptions {
   int readers = 4;                                  // reader connections besides the one writer
   std::chrono::milliseconds busy_timeout{5000};     // wait for the write lock before SQLITE_BUSY
   std::string synchronous = "normal";               // off | normal | full | extra
+  // Bytes of the file each connection reads through a shared memory map (PRAGMA mmap_size; 0 = none,
+  // every page read with pread into the connection's own cache). Default: SQLite's ceiling on Debian
+  // (SQLITE_MAX_MMAP_SIZE, 2 GiB - 64 KiB; larger values are clamped to it). docs/store.md, "SQLite
+  // defaults".
+  int64_t mmap_size = int64_t{0x7fff0000};
+  // Bytes of page cache per connection (PRAGMA cache_size = -KiB). 0 = SQLite's default (2,000 KiB).
+  int64_t cache_size = 0;
   // Postgres only: connect_timeout for each new connection.
   std::chrono::milliseconds connect_timeout{5000};
   // Both backends: a statement still running after this stops with DeadlineExceeded (Postgres cancels
@@ -43,9 +50,9 @@ struct DatabaseOptions {
 
   // Options from a URL: the URL itself plus any parameters named like the fields above
   // (pool_min, pool_max, acquire_timeout_ms, idle_timeout_ms, validate_after_ms, slow_statement_ms,
-  // replica, max_replica_lag_ms, readers, busy_timeout_ms, synchronous, connect_timeout_ms,
-  // max_lifetime_ms, statement_timeout_ms, statement_cache_size).
-  // InvalidArgument naming the parameter when one is malformed or unknown.
+  // replica, max_replica_lag_ms, readers, busy_timeout_ms, synchronous, mmap_size, cache_size,
+  // connect_timeout_ms, max_lifetime_ms, statement_timeout_ms, statement_cache_size). InvalidArgument naming
+  // the parameter when one is malformed or unknown.
   static absl::StatusOr<DatabaseOptions> FromUrl(std::string_view url);
 };
 

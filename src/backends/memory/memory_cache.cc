@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/byte_size_internal.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 
@@ -30,36 +31,6 @@ absl::Status WrongType(std::string_view op, std::string_view key, std::string_vi
 
 }  // namespace
 
-absl::StatusOr<int64_t> ParseByteSize(std::string_view field, std::string_view text) {
-  struct Suffix {
-    std::string_view s;
-    int64_t mult;
-  };
-  static constexpr Suffix kSuffixes[] = {{"KiB", int64_t{1} << 10},
-                                         {"MiB", int64_t{1} << 20},
-                                         {"GiB", int64_t{1} << 30},
-                                         {"KB", 1000},
-                                         {"MB", 1000 * 1000},
-                                         {"GB", 1000 * 1000 * 1000},
-                                         {"B", 1}};
-  std::string_view digits = text;
-  int64_t mult = 1;
-  for (const Suffix& s : kSuffixes) {
-    if (text.size() > s.s.size() && text.substr(text.size() - s.s.size()) == s.s) {
-      digits = text.substr(0, text.size() - s.s.size());
-      mult = s.mult;
-      break;
-    }
-  }
-  int64_t n = 0;
-  if (!absl::SimpleAtoi(ToAbsl(digits), &n) || n <= 0 || n > (int64_t{1} << 50) / mult) {
-    return InvalidField(
-        "memory cache: open", field,
-        absl::StrCat("must be a positive size in bytes, KiB, MiB or GiB (got '", ToAbsl(text), "')"));
-  }
-  return n * mult;
-}
-
 absl::StatusOr<MemoryCacheOptions> MemoryCacheOptions::FromUrl(std::string_view text) {
   DAIRA_ASSIGN_OR_RETURN(Url url, ParseUrl(text));
   if (url.scheme != "memory") {
@@ -70,7 +41,8 @@ absl::StatusOr<MemoryCacheOptions> MemoryCacheOptions::FromUrl(std::string_view 
   o.url = std::string(text);
   for (const auto& [name, value] : url.params) {
     if (name == "max_bytes") {
-      DAIRA_ASSIGN_OR_RETURN(o.max_bytes, ParseByteSize("max_bytes", value));
+      DAIRA_ASSIGN_OR_RETURN(o.max_bytes,
+                             daira::internal::ParseByteSize("memory cache: open", "max_bytes", value));
     } else if (name == "shards") {
       int n = 0;
       if (!absl::SimpleAtoi(value, &n) || n < 1 || n > 1024) {

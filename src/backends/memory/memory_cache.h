@@ -45,9 +45,6 @@ struct MemoryCacheOptions {
   std::string url = "memory:";
 };
 
-// Parses "256MiB", "64KiB", "1GiB", "1000" (bytes), "10MB" (10^6). InvalidArgument naming `field`.
-absl::StatusOr<int64_t> ParseByteSize(std::string_view field, std::string_view text);
-
 class MemoryCache final : public cache::Cache {
  public:
   static absl::StatusOr<std::unique_ptr<MemoryCache>> Open(const MemoryCacheOptions& options);

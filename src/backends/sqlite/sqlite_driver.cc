@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -13,9 +14,6 @@
 namespace daira::inline v0::backends {
 
 namespace {
-
-// Bytes of the database file each connection reads through a memory map (docs/store.md, "SQLite defaults").
-constexpr int64_t kMmapSize = int64_t{256} << 20;
 
 using sqlite::SqliteConnection;
 
@@ -73,12 +71,16 @@ class SqliteDriver final : public store::internal::Driver {
     settings.busy_timeout = options.busy_timeout;
     auto conn = std::make_unique<SqliteConnection>(db, path, open_read_only, settings);
     // mmap_size: pages are read through a shared memory map of the file instead of a pread() into each
-    // connection's own 2 MiB page cache. On a 1 GB file (100k users / 1M posts) the warm home feed spent
-    // 37% of its time in the kernel copying pages for pread (perf); with the map a page already in the
-    // OS cache costs no system call and no copy, for every connection at once. Reads only: writes still
-    // go through the WAL. (SQLite's own ceiling, SQLITE_MAX_MMAP_SIZE, still applies.)
+    // connection's own page cache. On a 1 GB file (100k users / 1M posts) the warm home feed spent 37% of
+    // its time in the kernel copying pages for pread (perf) with a 256 MiB map, most of it for pages past
+    // the map; with the map a page already in the OS cache costs no system call and no copy, for every
+    // connection at once. Reads only: writes still go through the WAL. docs/store.md, "SQLite defaults".
     std::string setup = absl::StrCat("PRAGMA foreign_keys = ON; PRAGMA synchronous = ", synchronous,
-                                     "; PRAGMA mmap_size = ", kMmapSize, ";");
+                                     "; PRAGMA mmap_size = ", options.mmap_size, ";");
+    if (options.cache_size > 0) {
+      // Negative: KiB rather than pages.
+      absl::StrAppend(&setup, " PRAGMA cache_size = -", std::max<int64_t>(1, options.cache_size / 1024), ";");
+    }
     if (!memory && !open_read_only) {
       // The writer switches the file to WAL (persistent in the file), so readers never block it.
       setup = absl::StrCat("PRAGMA journal_mode = WAL; ", setup);
