@@ -18,6 +18,7 @@
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
 #include "services/wallet_internal.h"
+#include "store/group_commit.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -521,18 +522,31 @@ Wallets::Wallets(const ServiceDeps& deps, WalletsOptions options)
 
 namespace {
 
+// Whether a money call may share its COMMIT with concurrent ones (SQLite group commit,
+// store/group_commit.h). Not when it calls out of daira inside its transaction (a provider refund):
+// the others of its group would wait for the provider.
+enum class Grouping { kGrouped, kAlone };
+
 // Runs one money call: validates nothing (callers did), claims the key, runs `body` and stores its
 // result under the key, all in one transaction retried on Aborted. `body` adds the writes nobody reads
-// back to its Writes; they go out with the key's result in one batch after it returns.
+// back to its Writes; they go out with the key's result in one batch after it returns. On SQLite,
+// concurrent calls are grouped (each in its own savepoint, one COMMIT) unless `grouping` says alone or
+// ctx has a transaction open (the call joins it).
 template <typename Body>
 absl::StatusOr<Movement> RunKeyed(const ServiceDeps& deps, const WalletsOptions& options,
                                   const RequestContext& ctx, std::string_view op, const IdemKey& key,
-                                  Body&& body) {
+                                  Body&& body, Grouping grouping = Grouping::kGrouped) {
   Movement out;
   store::Database::TransactionOptions topts;
   topts.max_attempts = options.max_attempts;
-  DAIRA_RETURN_IF_ERROR(deps.db->RunInTransaction(
-      ctx,
+  const auto run = grouping == Grouping::kGrouped ? &store::internal::RunGrouped
+                                                  : +[](store::Database& db, const RequestContext& c,
+                                                        const std::function<absl::Status(Connection&)>& fn,
+                                                        const store::Database::TransactionOptions& o) {
+                                                      return db.RunInTransaction(c, fn, o);
+                                                    };
+  DAIRA_RETURN_IF_ERROR(run(
+      *deps.db, ctx,
       [&](Connection& c) -> absl::Status {
         const int64_t now = deps.NowMicros();
         const int64_t expires =
@@ -817,7 +831,8 @@ absl::StatusOr<Movement> DoRefund(const ServiceDeps& deps, const WalletsOptions&
                          .reason = r.reason})
                 .status());
         return MakeMovement(id, n, orig.user_id.value, now);
-      });
+      },
+      ask != nullptr ? Grouping::kAlone : Grouping::kGrouped);
 }
 
 }  // namespace
