@@ -7,15 +7,16 @@
 //
 // Leader/follower, as databases do it: a caller queues its request; the first queued caller while no
 // group runs becomes the leader, leases the writer, BEGIN IMMEDIATE, then takes what is queued at that
-// moment (itself first, at most kMaxGroupSize) and runs each request's `fn` on its own thread inside
+// moment (itself first, at most kMaxGroupSize) and runs each request's `fn` on the leader's thread inside
 // SAVEPOINT daira_group with the request's context bound (so nested calls, statement deadlines and
 // after-commit hooks are the request's). A request that fails is rolled back to its savepoint and
 // returns its own error; the others commit together. Every caller returns only after the shared COMMIT
 // answered: if it fails, every request of the group that had succeeded gets that error (nothing is
 // reported done that was not committed). A lone caller never waits for company: a group of one runs
-// without a savepoint, exactly as Database::RunInTransaction. Each caller's after-commit hooks run on
-// its own thread after the COMMIT. Aborted (SQLITE_BUSY from another process) is retried per request
-// as RunInTransaction does.
+// without a savepoint, exactly as Database::RunInTransaction. The leader then leads what queued
+// meanwhile, up to kMaxGroupsPerLeader groups, before the next oldest caller takes over. Each caller's
+// after-commit hooks run on its own thread after the COMMIT. Aborted (SQLITE_BUSY from another process) is
+// retried per request as RunInTransaction does.
 //
 // Not grouped (RunInTransaction as before): a context with an open transaction (the call joins it), a
 // database other than SqlDatabase on SQLite (Postgres has many writers and no single lock to share),
@@ -39,6 +40,9 @@ namespace daira::inline v0::store::internal {
 
 // At most this many requests share one COMMIT; the rest wait for the next group.
 inline constexpr size_t kMaxGroupSize = 64;
+// A leader runs at most this many groups back to back (what queued while it ran the previous one)
+// before handing over; its own call returns after them.
+inline constexpr size_t kMaxGroupsPerLeader = 4;
 
 // Database::RunInTransaction, grouped on SQLite (see above). Same codes, retries and binding rules.
 absl::Status RunGrouped(Database& db, const RequestContext& ctx,
