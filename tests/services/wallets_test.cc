@@ -490,6 +490,39 @@ TEST_P(WalletsTest, AMoneyCallInsideAnOpenTransactionJoinsItAndIsNeverGrouped) {
   EXPECT_EQ(store::internal::GroupCommitStatsOf(tdb_->db()).requests, stats_before.requests);
 }
 
+// Migration 024 rewrote SQLite's CHECK IN lists of transactions and ledger_lines as OR chains (no
+// ephemeral index per insert): the same values are still refused on both backends.
+TEST_P(WalletsTest, LedgerCheckConstraintsStillRefuseUnknownValues) {
+  const auto users = MakeUsers(1);
+  Fund(users[0], 100);
+  const int64_t wallet = Must(wallets_->Balance(ctx_, UserId{users[0]}, "USD")).wallet_id.value;
+  auto insert_movement = [&](std::string_view type, std::string_view status) {
+    return tdb_->db()
+        .Execute(ctx_,
+                 "INSERT INTO transactions (id, wallet_id, type, status, amount, currency, balance_after, "
+                 "metadata, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 'USD', 0, '{}', 0, 0)",
+                 {Must(deps_.NextId()), wallet, type, status})
+        .status();
+  };
+  const auto check_failed = ::testing::AnyOf(HasSubstr("CHECK"), HasSubstr("check"));
+  EXPECT_THAT(insert_movement("BRIBE", "COMPLETED").message(), check_failed);
+  EXPECT_THAT(insert_movement("TIP", "LOST").message(), check_failed);
+  EXPECT_OK(insert_movement("TIP", "FAILED"));
+  auto line = tdb_->db().Execute(ctx_,
+                                 "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, "
+                                 "currency, created_at) SELECT ?, id, 'BOGUS', NULL, 1, 'USD', 0 FROM "
+                                 "transactions LIMIT 1",
+                                 {Must(deps_.NextId())});
+  EXPECT_THAT(line.status().message(), check_failed);
+  if (tdb_->db().backend() == store::Backend::kSqlite) {
+    auto rs = tdb_->db().Execute(ctx_,
+                                 "SELECT count(*) FROM sqlite_schema WHERE name IN ('transactions', "
+                                 "'ledger_lines') AND sql LIKE '% IN (''%'");
+    ASSERT_OK(rs.status());
+    EXPECT_EQ(rs->front().Int64(0), 0);
+  }
+}
+
 TEST_P(WalletsTest, RefundsNeverExceedTheOriginalNorHappenTwice) {
   const auto users = MakeUsers(2);
   Fund(users[0], 10'000);
