@@ -34,6 +34,9 @@ struct GroupCommitter::Request {
   absl::Status status;
   std::exception_ptr exception;  // `fn` threw: rethrown on the caller's thread
   bool done = false;             // guarded by mu_
+  // Its caller waits here (with mu_): woken when done, or when it is the oldest and may lead. One per
+  // request, so a finished group wakes only its own callers, not every waiting thread.
+  std::condition_variable cv;
 };
 
 bool GroupCommitter::Leading() { return t_leading; }
@@ -69,10 +72,10 @@ absl::Status GroupCommitter::RunOnce(const RequestContext& ctx,
         }
         lock.lock();
         leading_ = false;
-        cv_.notify_all();  // the next oldest leads
+        if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next oldest leads
         break;
       }
-      cv_.wait(lock);
+      req.cv.wait(lock);
     }
   }
   // On the caller's own thread, after the group's COMMIT answered (or the rollback).
@@ -91,8 +94,10 @@ void GroupCommitter::Finish(const std::vector<Request*>& group) {
   std::lock_guard<std::mutex> lock(mu_);
   ++groups_;
   requests_ += static_cast<int64_t>(group.size());
-  for (Request* r : group) r->done = true;
-  cv_.notify_all();
+  for (Request* r : group) {
+    r->done = true;
+    r->cv.notify_one();  // under mu_: the caller cannot see done (and return) before this
+  }
 }
 
 void GroupCommitter::Lead(Request& self, IsolationLevel isolation) {

@@ -81,7 +81,6 @@ class GroupCommitter {
 
   Database& db_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Request*> queue_;  // guarded by mu_; front = oldest
   bool leading_ = false;        // guarded by mu_: a group is being run
   int64_t groups_ = 0;          // guarded by mu_

@@ -7,7 +7,7 @@
 -- A CHECK constraint is not part of the stored rows, so only the table's CREATE text changes (SQLite's
 -- documented writable_schema procedure for constraint changes that leave the file format alone; no
 -- table rebuild, no foreign key touched). Creating and dropping the check table below bumps the
--- schema cookie, so every open connection reloads the schema; its insert fails (and the migration with
+-- schema cookie, so every other open connection reloads the schema; its insert fails (and the migration with
 -- it) if a table still holds an IN list, e.g. because its text was not the one 004/016 wrote.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
@@ -22,7 +22,9 @@ UPDATE sqlite_schema
          'CHECK (account IN (''WALLET'', ''PLATFORM'', ''EXTERNAL'', ''HOLD''))',
          'CHECK (account = ''WALLET'' OR account = ''PLATFORM'' OR account = ''EXTERNAL'' OR account = ''HOLD'')')
  WHERE type = 'table' AND name = 'ledger_lines';
-PRAGMA writable_schema = OFF;
+-- RESET (SQLite ≥ 3.33; older ones read it as OFF): also reloads this connection's schema, so the
+-- connection that migrates uses the new CHECK text at once, not after it reconnects.
+PRAGMA writable_schema = RESET;
 CREATE TABLE daira_migration_024_check (ok INTEGER NOT NULL CHECK (ok = 1));
 INSERT INTO daira_migration_024_check (ok)
   SELECT count(*) = 0 FROM sqlite_schema
