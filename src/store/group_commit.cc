@@ -192,11 +192,18 @@ void GroupCommitter::Lead(Request& self, IsolationLevel isolation) {
 
   absl::Status commit = EndTransaction(conn, fatal);
   if (!commit.ok()) {
-    // Nothing of the group is committed: every call that had succeeded (or had not run) reports why.
+    // Nothing of the group is committed: every call that had succeeded (or had not run) reports it.
+    // When the transaction was lost with another call (e.g. its statement interrupted at its own
+    // deadline, which rolls back the whole SQLite transaction), theirs did nothing wrong: Aborted, so
+    // RunGrouped runs them again. A failed COMMIT is theirs too (BUSY is Aborted already).
     for (Request* r : group) {
-      if (r->status.ok()) {
-        r->status = Annotate(commit, "database: group commit");
-      }
+      if (!r->status.ok()) continue;
+      r->status = fatal.ok()
+                      ? Annotate(commit, "database: group commit")
+                      : absl::AbortedError(absl::StrCat(
+                            "database: group commit: the shared transaction was lost with another call, "
+                            "retry (",
+                            fatal.message(), ")"));
     }
   }
   lease.reset();  // back to the pool before the callers run their hooks (they may use the database)
