@@ -7,6 +7,8 @@
 //                           ledger lines (with a 5% platform fee) written, one transaction; with
 //                           threads/4 and threads/8 concurrent tips (on SQLite they share COMMITs: group
 //                           commit, docs/money.md)
+//   BM_TipUngrouped/sqlite  the same tip inside its own RunInTransaction: never grouped, one COMMIT per
+//                           tip (what group commit is compared against)
 //   BM_RawTip/<backend>     plain sqlite3 / libpq: BEGIN; conditional debit UPDATE; credit UPDATE;
 //                           INSERT transactions; INSERT ledger_lines (3 rows); COMMIT — the same money
 //                           writes, without the key, the user/block checks or validation
@@ -93,6 +95,30 @@ void BM_Tip(benchmark::State& state, Backend* b) {
             ? static_cast<double>(after.requests - groups_before.requests) / static_cast<double>(groups)
             : 0;
   }
+}
+
+// BM_Tip without group commit, for comparison: each tip inside its own RunInTransaction (the call
+// joins it, in a savepoint, and is never grouped) — one BEGIN IMMEDIATE … COMMIT per tip, as before
+// group commit. SQLite only (on Postgres nothing is grouped anyway).
+void BM_TipUngrouped(benchmark::State& state, Backend* b) {
+  RequestContext ctx;
+  const int t = state.thread_index();
+  for (auto _ : state) {
+    absl::Status st = b->db->RunInTransaction(ctx, [&](store::Connection&) {
+      return b->wallets
+          ->Tip(ctx, {.sender_id = SenderOf(t),
+                      .receiver_id = ReceiverOf(t),
+                      .amount = 20,
+                      .currency = "USD",
+                      .idempotency_key = "bench-tip-" + std::to_string(g_seq.fetch_add(1))})
+          .status();
+    });
+    if (!st.ok()) {
+      state.SkipWithError(std::string(st.message()).c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
 }
 
 constexpr const char* kDebit =
@@ -371,6 +397,13 @@ int main(int argc, char** argv) {
         ->Threads(4)
         ->Threads(kMaxThreads)
         ->UseRealTime();
+    if (b->name == "sqlite") {
+      benchmark::RegisterBenchmark(("BM_TipUngrouped/" + b->name).c_str(), BM_TipUngrouped, b.get())
+          ->Threads(1)
+          ->Threads(4)
+          ->Threads(kMaxThreads)
+          ->UseRealTime();
+    }
     for (const auto& [label, keyed] :
          {std::pair<const char*, int>{"BM_RawTip/", 0}, {"BM_RawTipKeyed/", 1}}) {
       benchmark::RegisterBenchmark((label + b->name).c_str(),
