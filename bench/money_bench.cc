@@ -4,7 +4,11 @@
 // Cases (items/s = tips/s):
 //   BM_Tip/<backend>        services::Wallets::Tip: idempotency key claimed and stored, users and
 //                           blocks checked, both wallets updated (in id order), the journal row and the
-//                           ledger lines (with a 5% platform fee) written, one transaction
+//                           ledger lines (with a 5% platform fee) written, one transaction; with
+//                           threads/4 and threads/8 concurrent tips (on SQLite they share COMMITs: group
+//                           commit, docs/money.md)
+//   BM_TipUngrouped/sqlite  the same tip inside its own RunInTransaction: never grouped, one COMMIT per
+//                           tip (what group commit is compared against)
 //   BM_RawTip/<backend>     plain sqlite3 / libpq: BEGIN; conditional debit UPDATE; credit UPDATE;
 //                           INSERT transactions; INSERT ledger_lines (3 rows); COMMIT — the same money
 //                           writes, without the key, the user/block checks or validation
@@ -13,7 +17,9 @@
 //                           status, the blocks and both wallet ids (one SELECT, daira's), and store the
 //                           response under the key — the same statements daira runs, without the library
 // The ratio daira/raw-keyed is the library's overhead (goal ≤ 1.3× is the issue's); daira/raw is that
-// plus the cost of the key and the checks.
+// plus the cost of the key and the checks. Every case runs with 1, 4 and 8 threads (…/threads:N); thread
+// i tips between its own pair of users (funded in setup), so threads do not all queue on two rows; each
+// raw thread has its own connection (SQLite: BEGIN IMMEDIATE with a busy timeout, retried on BUSY).
 // Postgres cases run when DAIRA_BENCH_PG or DAIRA_TEST_PG holds a URL (schema daira_money_bench,
 // dropped afterwards).
 //
@@ -35,6 +41,7 @@
 #include "daira/services/wallets.h"
 #include "daira/store/database.h"
 #include "daira/store/migrator.h"
+#include "store/group_commit.h"
 
 namespace {
 
@@ -42,8 +49,12 @@ namespace store = daira::store;
 namespace services = daira::services;
 using daira::RequestContext;
 
+constexpr int kMaxThreads = 8;
+// Thread t tips from kSender + 2t to kReceiver + 2t.
 constexpr int64_t kSender = 101;
 constexpr int64_t kReceiver = 102;
+int64_t SenderOf(int t) { return kSender + 2 * t; }
+int64_t ReceiverOf(int t) { return kReceiver + 2 * t; }
 
 struct Backend {
   std::string name;
@@ -51,8 +62,8 @@ struct Backend {
   std::string raw_url;  // sqlite file path or libpq conninfo
   std::unique_ptr<store::Database> db;
   std::unique_ptr<services::Wallets> wallets;
-  int64_t sender_wallet = 0;
-  int64_t receiver_wallet = 0;
+  std::vector<int64_t> sender_wallet;    // by thread
+  std::vector<int64_t> receiver_wallet;  // by thread
 };
 
 std::vector<std::unique_ptr<Backend>> g_backends;
@@ -61,14 +72,49 @@ std::atomic<int64_t> g_raw_id{int64_t{1} << 60};  // ids for the raw baseline, f
 
 void BM_Tip(benchmark::State& state, Backend* b) {
   RequestContext ctx;
+  const int t = state.thread_index();
+  const auto groups_before = store::internal::GroupCommitStatsOf(*b->db);
   for (auto _ : state) {
-    auto m = b->wallets->Tip(ctx, {.sender_id = kSender,
-                                   .receiver_id = kReceiver,
+    auto m = b->wallets->Tip(ctx, {.sender_id = SenderOf(t),
+                                   .receiver_id = ReceiverOf(t),
                                    .amount = 20,
                                    .currency = "USD",
                                    .idempotency_key = "bench-tip-" + std::to_string(g_seq.fetch_add(1))});
     if (!m.ok()) {
       state.SkipWithError(std::string(m.status().message()).c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (t == 0) {
+    // SQLite: tips per COMMIT while thread 0 ran (group commit; 1 when alone, 0 on Postgres).
+    const auto after = store::internal::GroupCommitStatsOf(*b->db);
+    const int64_t groups = after.groups - groups_before.groups;
+    state.counters["tips_per_commit"] =
+        groups > 0
+            ? static_cast<double>(after.requests - groups_before.requests) / static_cast<double>(groups)
+            : 0;
+  }
+}
+
+// BM_Tip without group commit, for comparison: each tip inside its own RunInTransaction (the call
+// joins it, in a savepoint, and is never grouped) — one BEGIN IMMEDIATE … COMMIT per tip, as before
+// group commit. SQLite only (on Postgres nothing is grouped anyway).
+void BM_TipUngrouped(benchmark::State& state, Backend* b) {
+  RequestContext ctx;
+  const int t = state.thread_index();
+  for (auto _ : state) {
+    absl::Status st = b->db->RunInTransaction(ctx, [&](store::Connection&) {
+      return b->wallets
+          ->Tip(ctx, {.sender_id = SenderOf(t),
+                      .receiver_id = ReceiverOf(t),
+                      .amount = 20,
+                      .currency = "USD",
+                      .idempotency_key = "bench-tip-" + std::to_string(g_seq.fetch_add(1))})
+          .status();
+    });
+    if (!st.ok()) {
+      state.SkipWithError(std::string(st.message()).c_str());
       return;
     }
   }
@@ -121,6 +167,8 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
   }
   sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000", nullptr,
                nullptr, nullptr);
+  const int t = state.thread_index();
+  const int64_t sender_wallet = b->sender_wallet[t], receiver_wallet = b->receiver_wallet[t];
   auto prep = [&](const char* pg_sql) {
     std::string sql(pg_sql);  // $N → ?N: SQLite's numbered parameters
     for (char& ch : sql) {
@@ -146,7 +194,9 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
     const int64_t now = g_seq.fetch_add(1);
     const int64_t txn = g_raw_id.fetch_add(4);
     const std::string key = "raw-tip-" + std::to_string(txn);
-    sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    // Another thread's writer may hold the lock past the busy timeout's first waits: retry on BUSY.
+    while (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_BUSY) {
+    }
     if (keyed) {
       text(claim, 1, key);
       text(claim, 2, kRawHash);
@@ -157,8 +207,8 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
         break;
       }
       sqlite3_reset(claim);
-      sqlite3_bind_int64(checks, 1, kSender);
-      sqlite3_bind_int64(checks, 2, kReceiver);
+      sqlite3_bind_int64(checks, 1, SenderOf(t));
+      sqlite3_bind_int64(checks, 2, ReceiverOf(t));
       if (sqlite3_step(checks) != SQLITE_ROW || sqlite3_column_int64(checks, 2) != 0) {
         state.SkipWithError("raw checks");
         break;
@@ -166,28 +216,28 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
       sqlite3_reset(checks);
     }
     // Wallet-id order, as daira does.
-    const bool sender_first = b->sender_wallet < b->receiver_wallet;
+    const bool sender_first = sender_wallet < receiver_wallet;
     for (int i = 0; i < 2; ++i) {
       if ((i == 0) == sender_first) {
         sqlite3_bind_int64(debit, 1, amount);
-        sqlite3_bind_int64(debit, 2, b->sender_wallet);
+        sqlite3_bind_int64(debit, 2, sender_wallet);
         sqlite3_bind_int64(debit, 3, now);
         sqlite3_step(debit);
         sqlite3_reset(debit);
       } else {
         sqlite3_bind_int64(credit, 1, net);
-        sqlite3_bind_int64(credit, 2, b->receiver_wallet);
+        sqlite3_bind_int64(credit, 2, receiver_wallet);
         sqlite3_bind_int64(credit, 3, now);
         sqlite3_step(credit);
         sqlite3_reset(credit);
       }
     }
-    const int64_t jv[] = {txn, b->sender_wallet, b->receiver_wallet, amount, fee, now};
+    const int64_t jv[] = {txn, sender_wallet, receiver_wallet, amount, fee, now};
     for (int i = 0; i < 6; ++i) sqlite3_bind_int64(journal, i + 1, jv[i]);
     sqlite3_step(journal);
     sqlite3_reset(journal);
-    const int64_t lv[] = {txn + 1, txn, b->sender_wallet, -amount, txn + 2, b->receiver_wallet,
-                          net,     now, txn + 3,          fee};
+    const int64_t lv[] = {txn + 1,         txn, sender_wallet, -amount, txn + 2,
+                          receiver_wallet, net, now,           txn + 3, fee};
     for (int i = 0; i < 10; ++i) sqlite3_bind_int64(lines, i + 1, lv[i]);
     if (sqlite3_step(lines) != SQLITE_DONE) {
       state.SkipWithError(sqlite3_errmsg(db));
@@ -200,7 +250,10 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
       sqlite3_step(finish);
       sqlite3_reset(finish);
     }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      state.SkipWithError(sqlite3_errmsg(db));
+      break;
+    }
   }
   for (sqlite3_stmt* s : {debit, credit, journal, lines, claim, checks, finish}) sqlite3_finalize(s);
   sqlite3_close(db);
@@ -234,7 +287,8 @@ void BM_RawPgTip(benchmark::State& state, Backend* b) {
     for (const auto& s : v) p.push_back(s.c_str());
     return PgOk(PQexecPrepared(conn, name, static_cast<int>(p.size()), p.data(), nullptr, nullptr, 0));
   };
-  const std::string sw = std::to_string(b->sender_wallet), rw = std::to_string(b->receiver_wallet);
+  const int ti = state.thread_index();
+  const std::string sw = std::to_string(b->sender_wallet[ti]), rw = std::to_string(b->receiver_wallet[ti]);
   for (auto _ : state) {
     if (!ok) break;
     const std::string now = std::to_string(g_seq.fetch_add(1));
@@ -244,9 +298,9 @@ void BM_RawPgTip(benchmark::State& state, Backend* b) {
     ok = PgOk(PQexec(conn, "BEGIN"));
     if (keyed) {
       ok = ok && exec("claim", {key, kRawHash, now, std::to_string(g_seq.load() + 86400000000)}) &&
-           exec("checks", {std::to_string(kSender), std::to_string(kReceiver)});
+           exec("checks", {std::to_string(SenderOf(ti)), std::to_string(ReceiverOf(ti))});
     }
-    const bool sender_first = b->sender_wallet < b->receiver_wallet;
+    const bool sender_first = b->sender_wallet[ti] < b->receiver_wallet[ti];
     for (int i = 0; i < 2 && ok; ++i) {
       ok = (i == 0) == sender_first ? exec("debit", {"20", sw, now}) : exec("credit", {"19", rw, now});
     }
@@ -271,7 +325,7 @@ bool AdminExec(const std::string& admin_url, const char* sql) {
   return ok;
 }
 
-// Opens, migrates, creates the two users and funds the sender (untimed).
+// Opens, migrates, creates a sender and a receiver per thread and funds the senders (untimed).
 std::unique_ptr<Backend> Open(const std::string& name, const std::string& url, const std::string& raw_url) {
   auto b = std::make_unique<Backend>();
   b->name = name;
@@ -286,7 +340,7 @@ std::unique_ptr<Backend> Open(const std::string& name, const std::string& url, c
   RequestContext ctx;
   auto migrator = store::Migrator::Create(*b->db);
   if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return nullptr;
-  for (int64_t u : {kSender, kReceiver}) {
+  for (int64_t u = kSender; u <= ReceiverOf(kMaxThreads - 1); ++u) {
     if (!b->db
              ->Execute(ctx, "INSERT INTO users (id, username, created_at, updated_at) VALUES (?, ?, 0, 0)",
                        {u, "bench" + std::to_string(u)})
@@ -296,18 +350,22 @@ std::unique_ptr<Backend> Open(const std::string& name, const std::string& url, c
   }
   b->wallets = std::make_unique<services::Wallets>(services::ServiceDeps{.db = b->db.get()},
                                                    services::WalletsOptions{.tip_fee_bps = 500});
-  for (int i = 0; i < 50; ++i) {  // 50 × 1,000,000.00: enough for any run
-    auto e = b->wallets->Earn(ctx, {.user_id = kSender,
-                                    .amount = services::kMaxTransferAmount,
-                                    .idempotency_key = "bench-fund-" + std::to_string(i)});
-    if (!e.ok()) return nullptr;
+  for (int t = 0; t < kMaxThreads; ++t) {
+    for (int i = 0; i < 10; ++i) {  // 10 × 1,000,000.00 per sender: enough for any run
+      auto e = b->wallets->Earn(
+          ctx, {.user_id = SenderOf(t),
+                .amount = services::kMaxTransferAmount,
+                .idempotency_key = "bench-fund-" + std::to_string(t) + "-" + std::to_string(i)});
+      if (!e.ok()) return nullptr;
+    }
+    auto tip = b->wallets->Tip(ctx, {.sender_id = SenderOf(t),
+                                     .receiver_id = ReceiverOf(t),
+                                     .amount = 20,
+                                     .idempotency_key = "bench-first-tip-" + std::to_string(t)});
+    if (!tip.ok()) return nullptr;
+    b->sender_wallet.push_back(tip->wallet_id.value);
+    b->receiver_wallet.push_back(tip->counterparty_wallet_id->value);
   }
-  auto tip = b->wallets->Tip(
-      ctx,
-      {.sender_id = kSender, .receiver_id = kReceiver, .amount = 20, .idempotency_key = "bench-first-tip"});
-  if (!tip.ok()) return nullptr;
-  b->sender_wallet = tip->wallet_id.value;
-  b->receiver_wallet = tip->counterparty_wallet_id->value;
   return b;
 }
 
@@ -334,12 +392,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "money_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
   }
   for (auto& b : g_backends) {
-    benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get())->UseRealTime();
+    benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get())
+        ->Threads(1)
+        ->Threads(4)
+        ->Threads(kMaxThreads)
+        ->UseRealTime();
+    if (b->name == "sqlite") {
+      benchmark::RegisterBenchmark(("BM_TipUngrouped/" + b->name).c_str(), BM_TipUngrouped, b.get())
+          ->Threads(1)
+          ->Threads(4)
+          ->Threads(kMaxThreads)
+          ->UseRealTime();
+    }
     for (const auto& [label, keyed] :
          {std::pair<const char*, int>{"BM_RawTip/", 0}, {"BM_RawTipKeyed/", 1}}) {
       benchmark::RegisterBenchmark((label + b->name).c_str(),
                                    b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
           ->Arg(keyed)
+          ->Threads(1)
+          ->Threads(4)
+          ->Threads(kMaxThreads)
           ->UseRealTime();
     }
   }

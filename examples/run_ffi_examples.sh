@@ -46,6 +46,8 @@ committed: the follow and the post, in one transaction
 bob's home feed: 1 post(s)
   @alice: hello from $lang #daira
 bob tipped alice 250 cents; alice's balance: 250
+refunded 100 cents of the tip; alice's balance: 150
+refund of 200 more: FAILED_PRECONDITION (field amount)
 second alice: ALREADY_EXISTS (field username)
 after close: FAILED_PRECONDITION
 $lang example: ok

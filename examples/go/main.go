@@ -1,5 +1,6 @@
 // daira from Go through the C ABI (cgo): open an embedded database, register two users, follow and
-// post in one transaction, read the feed, tip. Prints fixed lines ending with "go example: ok".
+// post in one transaction, read the feed, tip, refund part of the tip (replayed by its key, an
+// over-refund refused). Prints fixed lines ending with "go example: ok".
 //
 //	CGO_CFLAGS=-I<prefix>/include CGO_LDFLAGS="-L<libdir> -Wl,-rpath,<libdir>" go run .
 package main
@@ -31,8 +32,10 @@ type Post struct {
 
 // A money movement and a wallet balance (docs/money.md), the fields this story reads.
 type Movement struct {
-	ID     string `json:"id"`
-	Amount int64  `json:"amount"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Amount   int64  `json:"amount"`
+	RefundOf string `json:"refund_of"`
 }
 
 type Balance struct {
@@ -121,6 +124,34 @@ func run() error {
 		return err
 	}
 	fmt.Printf("bob tipped alice %d cents; alice's balance: %d\n", tip.Amount, balance.Balance)
+
+	// Refund 1.00 USD of the tip: alice gives it back; the same key again returns the same refund.
+	refundReq := map[string]any{"transaction_id": tip.ID, "amount": 100, "idempotency_key": "story-refund-1",
+		"reason": "changed my mind"}
+	var refund, again Movement
+	if err := db.Call("money_refund", refundReq, &refund); err != nil {
+		return err
+	}
+	if refund.Type != "REFUND" || refund.Amount != 100 || refund.RefundOf != tip.ID {
+		return fmt.Errorf("refund: got %+v, want a REFUND of 100 of %s", refund, tip.ID)
+	}
+	if err := db.Call("money_refund", refundReq, &again); err != nil {
+		return err
+	}
+	if again.ID != refund.ID {
+		return fmt.Errorf("refund replayed with its key: got movement %s, want %s", again.ID, refund.ID)
+	}
+	if err := db.Call("money_balance", map[string]any{"user_id": alice.ID}, &balance); err != nil {
+		return err
+	}
+	fmt.Printf("refunded %d cents of the tip; alice's balance: %d\n", refund.Amount, balance.Balance)
+	var rerr *daira.Error
+	err = db.Call("money_refund", map[string]any{"transaction_id": tip.ID, "amount": 200,
+		"idempotency_key": "story-refund-2"}, nil)
+	if !errors.As(err, &rerr) {
+		return fmt.Errorf("refunding more than remains: got %v, want a daira error", err)
+	}
+	fmt.Printf("refund of 200 more: %s (field %s)\n", rerr.Code, rerr.Field)
 
 	var derr *daira.Error
 	err = db.Call("accounts_register", map[string]any{

@@ -1,5 +1,6 @@
 // daira from Node through the C ABI: open an embedded database, register two users, follow and post
-// in one transaction, read the feed, tip. Prints fixed lines ending with "node example: ok".
+// in one transaction, read the feed, tip, refund part of the tip (replayed by its key, an over-refund
+// refused). Prints fixed lines ending with "node example: ok".
 //
 //   DAIRA_C_LIB=/path/to/libdaira_c.so node story.js
 'use strict';
@@ -46,6 +47,24 @@ function main() {
                         { sender_id: bob.id, receiver_id: alice.id, amount: 250, idempotency_key: 'story-tip-1' });
     const balance = db.call('money_balance', { user_id: alice.id });
     console.log(`bob tipped alice ${tip.amount} cents; alice's balance: ${balance.balance}`);
+
+    // Refund 1.00 USD of the tip: alice gives it back; the same key again returns the same refund.
+    const refundReq = { transaction_id: tip.id, amount: 100, idempotency_key: 'story-refund-1', reason: 'changed my mind' };
+    const refund = db.call('money_refund', refundReq);
+    if (refund.type !== 'REFUND' || refund.amount !== 100 || refund.refund_of !== tip.id) {
+      throw new Error(`refund: got ${JSON.stringify(refund)}, want a REFUND of 100 of ${tip.id}`);
+    }
+    const again = db.call('money_refund', refundReq);
+    if (again.id !== refund.id) throw new Error(`refund replayed with its key: got ${again.id}, want ${refund.id}`);
+    const after = db.call('money_balance', { user_id: alice.id });
+    console.log(`refunded ${refund.amount} cents of the tip; alice's balance: ${after.balance}`);
+    try {
+      db.call('money_refund', { transaction_id: tip.id, amount: 200, idempotency_key: 'story-refund-2' });
+      throw new Error('refunding more than remains was accepted');
+    } catch (e) {
+      if (!(e instanceof daira.DairaError)) throw e;
+      console.log(`refund of 200 more: ${e.codeName} (field ${e.field})`);
+    }
 
     try {
       db.call('accounts_register', { username: 'alice', email: 'other@example.com', password: 'correct horse battery' });

@@ -17,6 +17,7 @@
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 #include "store/driver.h"
+#include "store/group_commit.h"
 #include "store/pool.h"
 #include "store/transaction_internal.h"
 
@@ -68,6 +69,7 @@ class SqlDatabase final : public Database {
       w.min = w.max = 1;
       primary_ = std::make_unique<Pool>(std::move(w));
       DAIRA_RETURN_IF_ERROR(primary_->Fill(1));
+      group_ = std::make_unique<internal::GroupCommitter>(*this);
       if (options_.readers > 0 && url_.path != ":memory:") {
         PoolConfig r = base;
         r.endpoint = absl::StrCat(url_.Redacted(), " (readers)");
@@ -148,6 +150,9 @@ class SqlDatabase final : public Database {
   }
   bool closed() const override { return closed_.load(std::memory_order_acquire); }
 
+  // SQLite only: the writer's group commit queue (store/group_commit.h); null on Postgres.
+  internal::GroupCommitter* group_committer() const { return group_.get(); }
+
   std::vector<PoolStats> Stats() const override {
     std::vector<PoolStats> out;
     out.push_back(primary_->Stats());
@@ -215,6 +220,7 @@ class SqlDatabase final : public Database {
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::atomic<size_t> next_replica_{0};
   std::atomic<bool> closed_{false};
+  std::unique_ptr<internal::GroupCommitter> group_;  // SQLite only
 };
 
 absl::Status ValidatePoolOptions(const DatabaseOptions& o) {
@@ -310,20 +316,18 @@ absl::Status RunOnce(Database& db, const RequestContext& ctx,
 
 }  // namespace
 
-absl::Status Database::RunInTransaction(const RequestContext& ctx, const std::function<absl::Status(Connection&)>& fn,
-                                        const TransactionOptions& options) {
-  // A nested call joins the request's open transaction inside a savepoint; an error (including
-  // Aborted) propagates to the outermost call, which rolls back and retries the whole unit.
-  if (OpenTransaction* open = ctx.open_transaction()) {
-    DAIRA_RETURN_IF_ERROR(ctx.CheckTransactionThread("database: transaction"));
-    return open->RunNested(fn);
-  }
+namespace {
+
+// Runs `attempt` until it succeeds, fails with something other than Aborted, or max_attempts ran,
+// within the request deadline; exponential backoff with full jitter between attempts.
+absl::Status RetryAborted(const RequestContext& ctx, const Database::TransactionOptions& options,
+                          const std::function<absl::Status()>& attempt_fn) {
   const int max_attempts = std::max(1, options.max_attempts);
   thread_local std::mt19937_64 rng{std::random_device{}()};
   absl::Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline("database: transaction"));
-    absl::Status st = RunOnce(*this, ctx, fn, options.isolation);
+    absl::Status st = attempt_fn();
     if (st.ok()) return st;
     if (st.code() != absl::StatusCode::kAborted) return st;
     last = st;
@@ -339,5 +343,43 @@ absl::Status Database::RunInTransaction(const RequestContext& ctx, const std::fu
   }
   return Annotate(last, absl::StrCat("database: transaction aborted after ", max_attempts, " attempts"));
 }
+
+}  // namespace
+
+absl::Status Database::RunInTransaction(const RequestContext& ctx,
+                                        const std::function<absl::Status(Connection&)>& fn,
+                                        const TransactionOptions& options) {
+  // A nested call joins the request's open transaction inside a savepoint; an error (including
+  // Aborted) propagates to the outermost call, which rolls back and retries the whole unit.
+  if (OpenTransaction* open = ctx.open_transaction()) {
+    DAIRA_RETURN_IF_ERROR(ctx.CheckTransactionThread("database: transaction"));
+    return open->RunNested(fn);
+  }
+  return RetryAborted(ctx, options, [&] { return RunOnce(*this, ctx, fn, options.isolation); });
+}
+
+namespace internal {
+
+absl::Status RunGrouped(Database& db, const RequestContext& ctx,
+                        const std::function<absl::Status(Connection&)>& fn,
+                        const Database::TransactionOptions& options) {
+  auto* sql = dynamic_cast<SqlDatabase*>(&db);
+  GroupCommitter* group = sql != nullptr ? sql->group_committer() : nullptr;
+  if (group == nullptr || ctx.open_transaction() != nullptr || GroupCommitter::Leading()) {
+    return db.RunInTransaction(ctx, fn, options);
+  }
+  if (db.closed()) {
+    return absl::FailedPreconditionError(absl::StrCat("database: ", db.endpoint(), " is closed"));
+  }
+  return RetryAborted(ctx, options, [&] { return group->RunOnce(ctx, fn, options.isolation); });
+}
+
+GroupCommitStats GroupCommitStatsOf(Database& db) {
+  auto* sql = dynamic_cast<SqlDatabase*>(&db);
+  GroupCommitter* group = sql != nullptr ? sql->group_committer() : nullptr;
+  return group != nullptr ? group->Stats() : GroupCommitStats{};
+}
+
+}  // namespace internal
 
 }  // namespace daira::inline v0::store

@@ -94,6 +94,11 @@ void InstrumentedConnection::Attach(const RequestContext& ctx, Access access) {
   tx_dirty_ = false;
 }
 
+void InstrumentedConnection::Rebind(const RequestContext& ctx) {
+  ctx_.emplace(ctx);
+  if (control_ != nullptr) control_->BindRequest(&*ctx_);
+}
+
 void InstrumentedConnection::Detach() {
   if (control_ != nullptr) {
     control_->BindRequest(nullptr);

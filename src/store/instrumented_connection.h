@@ -41,6 +41,9 @@ class InstrumentedConnection final : public Connection {
   // Detach(). Detach also frees the statements the backend's cache evicted during the lease.
   void Attach(const RequestContext& ctx, Access access);
   void Detach();
+  // Statements count against `ctx` and stop at its deadline from here on (a group commit runs several
+  // requests on one lease, each under its own context); Attach's access and dirty flags stay.
+  void Rebind(const RequestContext& ctx);
   const RequestContext* ctx() const { return ctx_ ? &*ctx_ : nullptr; }
   Access access() const { return access_; }
   // True when a statement that may have written ran (and was not rolled back) during this lease.

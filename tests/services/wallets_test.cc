@@ -2,11 +2,11 @@
 // over the double-entry ledger; every error writes nothing; idempotency keys; statement pages; and the
 // property test (threads of random movements conserve money).
 #include "daira/services/wallets.h"
-#include "daira/services/audit_log.h"
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -14,11 +14,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "daira/services/audit_log.h"
 #include "daira/services/recount.h"
+#include "daira/store/transaction.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "migrated_test_base.h"
 #include "status_matchers.h"
+#include "store/group_commit.h"
 #include "test_backends.h"
 
 namespace daira::services {
@@ -83,6 +86,39 @@ class WalletsTest : public MigratedServicesTest {
     ASSERT_OK_AND_ASSIGN(Wallets::LedgerReport r, wallets_->CheckLedger(ctx_));
     EXPECT_TRUE(r.wallets.empty()) << r.wallets.size() << " wallets differ from their lines";
     EXPECT_TRUE(r.unbalanced.empty()) << r.unbalanced.size() << " movements do not sum to zero";
+  }
+
+  // Runs calls[i] on thread i, concurrently. On SQLite they are made to share one group commit
+  // (store/group_commit.h): the writer is held by another transaction until every call is queued, and
+  // the test checks they ran as one group. Postgres has no groups: the calls just run concurrently.
+  void RunTogether(const std::vector<std::function<void()>>& calls) {
+    store::Database& db = tdb_->db();
+    const bool sqlite = db.backend() == store::Backend::kSqlite;
+    const auto before = store::internal::GroupCommitStatsOf(db);
+    RequestContext holder;
+    std::optional<store::Transaction> hold;
+    if (sqlite) {
+      auto t = store::Transaction::Begin(db, holder);
+      ASSERT_OK(t.status());
+      hold.emplace(*std::move(t));
+    }
+    std::vector<std::thread> threads;
+    for (const auto& call : calls) threads.emplace_back(call);
+    if (sqlite) {
+      const auto n = static_cast<int64_t>(calls.size());
+      // Waits for the condition (every call queued), polling.
+      for (int spin = 0; spin < 200000 && store::internal::GroupCommitStatsOf(db).queued < n; ++spin) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
+      EXPECT_EQ(store::internal::GroupCommitStatsOf(db).queued, n);
+      EXPECT_OK(hold->Rollback());
+    }
+    for (std::thread& t : threads) t.join();
+    if (sqlite) {
+      const auto after = store::internal::GroupCommitStatsOf(db);
+      EXPECT_EQ(after.groups - before.groups, 1) << "the calls did not share one COMMIT";
+      EXPECT_EQ(after.requests - before.requests, static_cast<int64_t>(calls.size()));
+    }
   }
 
   std::unique_ptr<Wallets> wallets_;
@@ -324,6 +360,167 @@ TEST_P(WalletsTest, IdempotencyKeyReplaysTheFirstResultAndRefusesADifferentReque
   ASSERT_OK_AND_ASSIGN(Movement later, wallets_->Tip(ctx_, tip));
   EXPECT_NE(later.id, first.id);
   ExpectLedgerHealthy();
+}
+
+// Group commit (SQLite; on Postgres the same calls run concurrently): tips that fail in a group — a
+// short balance, a blocked receiver, the second of two tips one balance cannot cover —
+// return their own error and write nothing; the others commit together, exactly once each.
+TEST_P(WalletsTest, GroupedTipsThatFailWriteNothingAndTheOthersCommit) {
+  const auto users = MakeUsers(9);
+  const int64_t receiver = users[8];
+  for (int i = 0; i < 6; ++i) Fund(users[i], 100);
+  Fund(users[7], 100);
+  ASSERT_OK(tdb_->db()
+                .Execute(ctx_,
+                         "INSERT INTO blocks (id, blocker_id, blocked_id, created_at) VALUES (?, ?, ?, ?)",
+                         {int64_t{91}, receiver, users[7], deps_.NowMicros()})
+                .status());
+  const int64_t keys_before = Rows("idempotency_keys");
+  const int64_t tips_before =
+      Must(tdb_->db().Execute(ctx_, "SELECT count(*) FROM transactions WHERE type = 'TIP'")).front().Int64(0);
+  struct Call {
+    TipRequest tip;
+    absl::StatusOr<Movement> out = absl::UnknownError("not run");
+  };
+  std::vector<Call> calls;
+  for (int i = 0; i < 6; ++i) {  // funded: all go through
+    calls.push_back({{.sender_id = users[i],
+                      .receiver_id = receiver,
+                      .amount = 60,
+                      .idempotency_key = absl::StrCat("grp-ok-", i)}});
+  }
+  calls.push_back({{.sender_id = users[0],
+                    .receiver_id = receiver,
+                    .amount = 60,  // 100 covers one of two
+                    .idempotency_key = "grp-second-0"}});
+  calls.push_back({{.sender_id = users[6],
+                    .receiver_id = receiver,
+                    .amount = 60,  // never funded
+                    .idempotency_key = "grp-short-6"}});
+  calls.push_back({{.sender_id = users[7],
+                    .receiver_id = receiver,
+                    .amount = 60,  // blocked by the receiver
+                    .idempotency_key = "grp-blocked-7"}});
+  std::vector<RequestContext> ctxs(calls.size());
+  std::vector<std::function<void()>> fns;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    fns.push_back([&, i] { calls[i].out = wallets_->Tip(ctxs[i], calls[i].tip); });
+  }
+  RunTogether(fns);
+
+  // users[0]: exactly one of its two tips went through; the other was refused for the amount.
+  const bool first_won = calls[0].out.ok();
+  EXPECT_NE(calls[0].out.ok(), calls[6].out.ok());
+  const absl::Status& lost = first_won ? calls[6].out.status() : calls[0].out.status();
+  EXPECT_THAT(lost, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(StatusField(lost), "amount");
+  for (int i = 1; i < 6; ++i) EXPECT_OK(calls[i].out.status()) << i;
+  EXPECT_THAT(calls[7].out, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(StatusField(calls[7].out.status()), "amount");
+  EXPECT_THAT(calls[8].out, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("blocked")));
+  EXPECT_EQ(StatusField(calls[8].out.status()), "receiver_id");
+
+  // Six tips committed, each once, with their keys; the refused ones left no row and no key.
+  EXPECT_EQ(
+      Must(tdb_->db().Execute(ctx_, "SELECT count(*) FROM transactions WHERE type = 'TIP'")).front().Int64(0),
+      tips_before + 6);
+  EXPECT_EQ(Rows("idempotency_keys"), keys_before + 6);
+  for (const char* refused : {"grp-short-6", "grp-blocked-7"}) {
+    EXPECT_EQ(Must(tdb_->db().Execute(ctx_, "SELECT count(*) FROM idempotency_keys WHERE key = ?", {refused}))
+                  .front()
+                  .Int64(0),
+              0)
+        << refused;
+  }
+  EXPECT_EQ(BalanceOf(receiver), 6 * 57);  // 60 less the 5 % fee, six times
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(BalanceOf(users[i]), 40) << i;
+  EXPECT_EQ(BalanceOf(users[6]), 0);
+  EXPECT_EQ(BalanceOf(users[7]), 100);
+  // Each committed tip reads back as its caller was told.
+  for (const Call& c : calls) {
+    if (c.out.ok()) {
+      EXPECT_EQ(Must(wallets_->Get(ctx_, c.out->id)), *c.out);
+    }
+  }
+  ExpectLedgerHealthy();
+}
+
+// The same key and request sent by many threads at once (one group on SQLite): money moves once and
+// every caller gets the first result, field by field.
+TEST_P(WalletsTest, TheSameKeySentConcurrentlyMovesMoneyOnce) {
+  const auto users = MakeUsers(2);
+  Fund(users[0], 1000);
+  const TipRequest tip{
+      .sender_id = users[0], .receiver_id = users[1], .amount = 100, .idempotency_key = "grp-same-key-1"};
+  constexpr int kThreads = 8;
+  std::vector<absl::StatusOr<Movement>> out(kThreads, absl::UnknownError("not run"));
+  std::vector<RequestContext> ctxs(kThreads);
+  std::vector<std::function<void()>> fns;
+  for (int i = 0; i < kThreads; ++i) fns.push_back([&, i] { out[i] = wallets_->Tip(ctxs[i], tip); });
+  RunTogether(fns);
+  for (int i = 0; i < kThreads; ++i) {
+    ASSERT_OK(out[i].status()) << i;
+    EXPECT_EQ(*out[i], *out[0]) << i;
+  }
+  EXPECT_EQ(BalanceOf(users[0]), 900);
+  EXPECT_EQ(BalanceOf(users[1]), 95);
+  EXPECT_EQ(
+      Must(tdb_->db().Execute(ctx_, "SELECT count(*) FROM transactions WHERE type = 'TIP'")).front().Int64(0),
+      1);
+  ExpectLedgerHealthy();
+}
+
+// A money call inside the caller's own transaction joins it (never a group): it rolls back with it.
+TEST_P(WalletsTest, AMoneyCallInsideAnOpenTransactionJoinsItAndIsNeverGrouped) {
+  const auto users = MakeUsers(2);
+  Fund(users[0], 1000);
+  const std::string before = Footprint();
+  const auto stats_before = store::internal::GroupCommitStatsOf(tdb_->db());
+  absl::Status st = tdb_->db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(wallets_
+                              ->Tip(ctx_, {.sender_id = users[0],
+                                           .receiver_id = users[1],
+                                           .amount = 100,
+                                           .idempotency_key = "grp-joined-1"})
+                              .status());
+    return absl::CancelledError("the caller gives up");
+  });
+  EXPECT_THAT(st, StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(Footprint(), before);
+  EXPECT_EQ(store::internal::GroupCommitStatsOf(tdb_->db()).requests, stats_before.requests);
+}
+
+// Migration 024 rewrote SQLite's CHECK IN lists of transactions and ledger_lines as OR chains (no
+// ephemeral index per insert): the same values are still refused on both backends.
+TEST_P(WalletsTest, LedgerCheckConstraintsStillRefuseUnknownValues) {
+  const auto users = MakeUsers(1);
+  Fund(users[0], 100);
+  const int64_t wallet = Must(wallets_->Balance(ctx_, UserId{users[0]}, "USD")).wallet_id.value;
+  auto insert_movement = [&](std::string_view type, std::string_view status) {
+    return tdb_->db()
+        .Execute(ctx_,
+                 "INSERT INTO transactions (id, wallet_id, type, status, amount, currency, balance_after, "
+                 "metadata, created_at, updated_at) VALUES (?, ?, ?, ?, 1, 'USD', 0, '{}', 0, 0)",
+                 {Must(deps_.NextId()), wallet, type, status})
+        .status();
+  };
+  const auto check_failed = ::testing::AnyOf(HasSubstr("CHECK"), HasSubstr("check"));
+  EXPECT_THAT(insert_movement("BRIBE", "COMPLETED").message(), check_failed);
+  EXPECT_THAT(insert_movement("TIP", "LOST").message(), check_failed);
+  EXPECT_OK(insert_movement("TIP", "FAILED"));
+  auto line = tdb_->db().Execute(ctx_,
+                                 "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, "
+                                 "currency, created_at) SELECT ?, id, 'BOGUS', NULL, 1, 'USD', 0 FROM "
+                                 "transactions LIMIT 1",
+                                 {Must(deps_.NextId())});
+  EXPECT_THAT(line.status().message(), check_failed);
+  if (tdb_->db().backend() == store::Backend::kSqlite) {
+    auto rs = tdb_->db().Execute(ctx_,
+                                 "SELECT count(*) FROM sqlite_schema WHERE name IN ('transactions', "
+                                 "'ledger_lines') AND sql LIKE '% IN (''%'");
+    ASSERT_OK(rs.status());
+    EXPECT_EQ(rs->front().Int64(0), 0);
+  }
 }
 
 TEST_P(WalletsTest, RefundsNeverExceedTheOriginalNorHappenTwice) {
