@@ -305,6 +305,12 @@ absl::Status ParsePayments(std::string_view op, Request& r, services::PaymentsOp
 
 // A wallet movement (money.cc) and a full payments row (payments.cc) as JSON objects.
 std::string MovementJson(const services::Movement& m);
+// The refund request of money.refund and payment_service.refund (money.cc): {transaction_id*, amount*,
+// idempotency_key*, reason, actor_id}.
+services::RefundRequest ReadRefundRequest(Request& r);
+// The deposit request of money.deposit and payment_service.start_deposit (money.cc): {user_id*, amount*,
+// currency (USD), provider*, idempotency_key*}.
+services::DepositRequest ReadDepositRequest(Request& r);
 std::string PaymentJson(const model::Payment& payment);
 
 // A JSON array of ids (integers or strings of digits): InvalidArgument naming `param` (or
