@@ -12,11 +12,14 @@
 //
 // The file must be seeded by `daira seed` (bench/node/run.sh does it). Ops (inputs rotate through the
 // same deterministic sequences on both sides; results are compared on several inputs before timing):
-//   user_get        daira_users_get {id}                      raw: SELECT <user columns> FROM users WHERE id = ?
+//   user_get        daira_users_get_by_id_into (db.byId: the id as int64, the record into a reused Buffer)
+//                                                              raw: SELECT <user columns> FROM users WHERE id = ?
 //   users_get_100   daira_users_get_many {ids: 100 ids}       raw: … WHERE id IN (SELECT value FROM json_each(?))
 //   author_page_20  daira_posts_list_by_author {author_id, limit: 20}  (a record call, every field)
 //                                                              raw: … FROM posts WHERE (author_id = ?) ORDER BY id DESC LIMIT 21
-//   user_stats      daira_profiles_stats {user_id}            raw: the counters of user_profiles JOIN users
+//   user_stats      daira_profiles_stats_by_id_into (db.byId)  raw: the counters of user_profiles JOIN users
+//   user_get_json, user_stats_json   the same two through the JSON calls (db.call: daira_users_get {id},
+//                   daira_profiles_stats {user_id}), for comparison; raw as above
 // Each round runs every op n times on each side (the order of the two sides alternates by round) and
 // takes wall time (process.hrtime) and process CPU time (process.cpuUsage: user + system, every thread
 // of the process: V8's GC helpers, and daira's own threads, which idle here). The median of the rounds
@@ -162,12 +165,18 @@ const rawNumOps = rawOpsFor(false);
 const url = `sqlite:${path.resolve(args.db)}`;
 const db = daira.open(url, { migrate: false });
 const dairaOps = {
-  user_get: (i) => db.call('users_get', { id: lookupStrings[i % lookups.length] }),
+  user_get: (i) => db.byId('users_get', lookups[i % lookups.length]),
+  user_get_json: (i) => db.call('users_get', { id: lookupStrings[i % lookups.length] }),
   users_get_100: (i) => db.call('users_get_many', { ids: batchStrings[i % batches.length] }),
   author_page_20: (i) =>
     db.record('posts_list_by_author', { author_id: pageAuthorStrings[i % pageAuthors.length], limit: 20 }),
-  user_stats: (i) => db.call('profiles_stats', { user_id: lookupStrings[i % lookups.length] }),
+  user_stats: (i) => db.byId('profiles_stats', lookups[i % lookups.length]),
+  user_stats_json: (i) => db.call('profiles_stats', { user_id: lookupStrings[i % lookups.length] }),
 };
+for (const ops of [rawOps, rawNumOps]) {
+  ops.user_get_json = ops.user_get;
+  ops.user_stats_json = ops.user_stats;
+}
 
 // ---- agreement before timing ----
 function check(op, ok, what) {
@@ -179,6 +188,7 @@ for (let i = 0; i < 8; ++i) {
   const rn = rawNumOps.user_get(i);
   check('user_get', u.id === String(r.id) && u.username === r.username && u.email === r.email, `user ${u.id}`);
   check('user_get', rn.username === u.username, `user ${u.id} (numbers)`);
+  check('user_get', JSON.stringify(dairaOps.user_get_json(i)) === JSON.stringify(u), `user ${u.id} (JSON call)`);
   const m = dairaOps.users_get_100(i);
   const rm = rawOps.users_get_100(i);
   const rmn = rawNumOps.users_get_100(i);
@@ -193,6 +203,7 @@ for (let i = 0; i < 8; ++i) {
   }
   check('author_page_20', p.items.map((x) => x.id).join() === rawOps.author_page_20(i).items.map((x) => String(x.id)).join(), 'post ids');
   const s = dairaOps.user_stats(i);
+  check('user_stats', JSON.stringify(dairaOps.user_stats_json(i)) === JSON.stringify(s), 'stats (JSON call)');
   for (const rs of [rawOps.user_stats(i), rawNumOps.user_stats(i)]) {
     check('user_stats', s.followers === Number(rs.followers_count) && s.following === Number(rs.following_count) &&
       s.posts === Number(rs.posts_count) && s.likes_received === Number(rs.likes_received_count), `stats ${s.user_id}`);
@@ -200,8 +211,15 @@ for (let i = 0; i < 8; ++i) {
 }
 
 // ---- timing ----
-const ops = ['user_get', 'users_get_100', 'author_page_20', 'user_stats'];
-const perRound = { user_get: 4000, users_get_100: 150, author_page_20: 800, user_stats: 4000 };
+const ops = ['user_get', 'users_get_100', 'author_page_20', 'user_stats', 'user_get_json', 'user_stats_json'];
+const perRound = {
+  user_get: 4000,
+  users_get_100: 150,
+  author_page_20: 800,
+  user_stats: 4000,
+  user_get_json: 4000,
+  user_stats_json: 4000,
+};
 for (const op of ops) perRound[op] = Math.max(1, Math.round(perRound[op] * args.scale));
 const sides = { daira: dairaOps, raw: rawOps, rawnum: rawNumOps };
 

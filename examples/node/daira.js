@@ -7,6 +7,7 @@
 //   const db = daira.open('sqlite:/tmp/app.db', { password_cost: 'test' });
 //   const alice = db.call('accounts_register', { username: 'alice', email: 'a@x.io', password: 'pw pw pw pw' });
 //   const w = db.record('wallets_get', { id: wallet.id }, 'balance,currency');   // a record call + field mask
+//   const u = db.byId('users_get', alice.id);         // a typed single-id call: no request JSON
 //   const post = db.transaction((tx) => {             // one commit for both writes; a throw rolls back
 //     tx.call('social_follow', { follower_id: bob.id, followee_id: alice.id });
 //     return tx.call('content_create_post', { author_id: alice.id, content: 'hi' });
@@ -16,7 +17,8 @@
 //   sub.close();
 //   db.close();
 //
-// Ownership: every string the library returns is copied into JS and freed with daira_free at once;
+// Ownership: every string the library returns is copied into JS and freed with daira_free at once
+// (byId's records are written into one Buffer the wrapper owns and reuses, so nothing is freed);
 // every error object is freed after its fields are read. Threading: calls are synchronous on the
 // calling (main) thread; the library never calls back into JS.
 'use strict';
@@ -82,6 +84,36 @@ function recordFunction(name) {
   return records.get(name);
 }
 
+// The typed single-id calls (daira_<name>_by_id_into: users_get, profiles_get, profiles_stats,
+// content_get_post, content_get_comment, content_get_video), bound on first use. They take the id as an
+// int64 and write the record into a caller-owned buffer: no request JSON to build and parse, no library
+// allocation to copy and free. `len` is a size_t out-parameter passed as a reused typed array.
+const idSignature = (name) =>
+  `int daira_${name}_by_id_into(daira_platform_t *platform, int64_t id, void *buf, size_t cap, void *len, ` +
+  '_Inout_ daira_error_t **err)';
+const idCalls = new Map();
+function idFunction(name) {
+  if (!/^[a-z_]+$/.test(name)) throw new TypeError(`not a daira call name: ${name}`);
+  if (!idCalls.has(name)) idCalls.set(name, lib.func(idSignature(name)));
+  return idCalls.get(name);
+}
+// Shared by every byId call (calls are synchronous on one thread): the record buffer, grown when a
+// record needs more; the length (a size_t: two 32-bit halves, little-endian as on every platform koffi
+// runs daira on); the error box.
+let idBuffer = Buffer.allocUnsafe(16384);
+const idLength = new Uint32Array(2);
+const idErrBox = [null];
+const kResourceExhausted = 8;
+
+// An id as koffi's int64 argument: a BigInt, a safe integer Number, or a string of decimal digits (as
+// daira's records carry them).
+function idArgument(id) {
+  if (typeof id === 'bigint') return id;
+  if (typeof id === 'string' && /^-?[0-9]{1,19}$/.test(id)) return BigInt(id);
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
+  throw new TypeError(`an id must be a BigInt, a safe integer or a string of digits (got ${typeof id} ${id})`);
+}
+
 class DairaError extends Error {
   constructor(code, message, field, violations) {
     super(message);
@@ -142,6 +174,23 @@ class Handle {
     const text = encode(request);
     const mask = fields === undefined ? null : fields;
     return this.#run(text, (out, errBox) => fn(this.handle, text, Buffer.byteLength(text), mask, out, errBox));
+  }
+
+  // Calls the typed single-id call daira_<name>_by_id_into ("users_get", "profiles_stats",
+  // "content_get_post", …: the JSON call's name) with `id` (a string of digits, a BigInt or a safe
+  // integer) and returns the parsed record — the same record as call(name, {<its id field>: id}).
+  byId(name, id) {
+    if (this.handle === null) throw this.closedError();
+    const fn = idFunction(name);
+    const arg = idArgument(id);
+    for (;;) {
+      const code = fn(this.handle, arg, idBuffer, idBuffer.length, idLength, idErrBox);
+      const len = idLength[0] + idLength[1] * 4294967296;
+      if (code === 0) return JSON.parse(idBuffer.toString('utf8', 0, len));
+      if (code !== kResourceExhausted || len <= idBuffer.length) throw takeError(code, idErrBox);
+      c.errorFree(idErrBox);  // too small: grow to the size reported and call again
+      idBuffer = Buffer.allocUnsafe(Math.max(len, 2 * idBuffer.length));
+    }
   }
 
   // Runs one call and returns its parsed JSON, freeing the library's string; throws a DairaError.

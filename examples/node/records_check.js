@@ -1,7 +1,8 @@
 // A check of the wrapper's record() binding (the typed-repository calls, which take a field mask):
 // a masked wallet read, a get_many, a follows page, the session token hashes refused naming "fields",
 // record calls inside a transaction (begin/commit, transaction() rolling back on a throw), and
-// record()/call() refusing a name bound the other way. Prints "node records: ok"; exits 1 otherwise.
+// record()/call() refusing a name bound the other way; the typed single-id calls (byId) against their
+// JSON calls, a record larger than the reused buffer, NOT_FOUND and a bad id. Prints "node records: ok"; exits 1 otherwise.
 //
 //   DAIRA_C_LIB=/path/to/libdaira_c.so node records_check.js
 'use strict';
@@ -62,6 +63,18 @@ function main() {
     assert.strictEqual(db.call('users_count', {}).count, 2);
     assert.throws(() => db.begin('chaos'),
                   (e) => e instanceof daira.DairaError && e.codeName === 'INVALID_ARGUMENT' && e.field === 'isolation');
+
+    // byId: the JSON call's record (ids as strings, BigInts or safe Numbers); a post larger than the
+    // wrapper's first buffer (it grows and calls again); NOT_FOUND; a bad id is a TypeError.
+    assert.deepStrictEqual(db.byId('users_get', alice.id), db.call('users_get', { id: alice.id }));
+    assert.deepStrictEqual(db.byId('profiles_stats', BigInt(bob.id)), db.call('profiles_stats', { user_id: bob.id }));
+    assert.deepStrictEqual(db.byId('profiles_get', alice.id), db.call('profiles_get', { user_id: alice.id }));
+    const long = db.call('content_create_post', { author_id: alice.id, content: '\u{1F600}'.repeat(5000) });  // 20 kB
+    assert.deepStrictEqual(db.byId('content_get_post', long.id), db.call('content_get_post', { post_id: long.id }));
+    assert.throws(() => db.byId('users_get', 987654321),
+                  (e) => e instanceof daira.DairaError && e.codeName === 'NOT_FOUND');
+    assert.throws(() => db.byId('users_get', 'alice'), TypeError);
+    assert.strictEqual(db.byId('users_get', alice.id).username, 'alice');  // the error box was freed and reused
 
     // A name is bound one way only: wallets_get is a record call, wallets_create a service call.
     assert.throws(() => db.call('wallets_get', { id: wallet.id }), TypeError);

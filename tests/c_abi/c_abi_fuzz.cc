@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <string_view>
@@ -379,6 +380,25 @@ std::string Substitute(std::string s, const std::string& a, const std::string& b
   return s;
 }
 
+// The typed single-id calls (daira_<call>_by_id and _by_id_into): fuzzed with ids (valid, 0, negative,
+// random) and buffers (NULL, too small, exact, large) after the JSON entry points, with their own
+// count, so the JSON run's sequence stays what it was.
+struct IdEntryPoint {
+  const char* name;
+  daira_id_call_fn by_id;
+  daira_id_into_fn into;
+  char id;  // which seeded id is valid for it: 'A', 'B' (users) or 'P' (a post); 0 for none
+};
+
+const IdEntryPoint kIdEntryPoints[] = {
+    {"users.get_by_id", daira_users_get_by_id, daira_users_get_by_id_into, 'A'},
+    {"profiles.get_by_id", daira_profiles_get_by_id, daira_profiles_get_by_id_into, 'B'},
+    {"profiles.stats_by_id", daira_profiles_stats_by_id, daira_profiles_stats_by_id_into, 'A'},
+    {"content.get_post_by_id", daira_content_get_post_by_id, daira_content_get_post_by_id_into, 'P'},
+    {"content.get_comment_by_id", daira_content_get_comment_by_id, daira_content_get_comment_by_id_into, 0},
+    {"content.get_video_by_id", daira_content_get_video_by_id, daira_content_get_video_by_id_into, 0},
+};
+
 // The "id" string of a JSON record, or "".
 std::string IdOf(const char* json) {
   auto v = daira::ParseJson(json == nullptr ? "" : json);
@@ -388,10 +408,67 @@ std::string IdOf(const char* json) {
 
 int failures = 0;
 
-void Expect(bool ok, const EntryPoint& e, const std::string& input, const char* what) {
+void Expect(bool ok, const char* name, const std::string& input, const char* what) {
   if (ok) return;
   ++failures;
-  std::fprintf(stderr, "c_abi_fuzz: %s: %s (input %zu bytes: %.200s)\n", e.name, what, input.size(), input.c_str());
+  std::fprintf(stderr, "c_abi_fuzz: %s: %s (input %zu bytes: %.200s)\n", name, what, input.size(),
+               input.c_str());
+}
+void Expect(bool ok, const EntryPoint& e, const std::string& input, const char* what) {
+  Expect(ok, e.name, input, what);
+}
+
+// One typed single-id call: a code in range; on success no error and the record (valid JSON) of the
+// length reported, within cap; RESOURCE_EXHAUSTED for a record longer than cap, with its length; any
+// other failure an error object and length 0. Nothing written past cap (guard bytes after it).
+void FuzzIdCall(daira_platform_t* p, const IdEntryPoint& e, int64_t id, Fuzzer& fuzz, long codes[17]) {
+  daira_error_t* err = nullptr;
+  const std::string input = "id " + std::to_string(id);
+  const int c = static_cast<int>(fuzz.Below(2));
+  daira_code code;
+  if (c == 0) {
+    char* out = reinterpret_cast<char*>(0x1);  // must be overwritten
+    size_t len = 12345;
+    code = e.by_id(p, id, &out, &len, &err);
+    if (code == DAIRA_OK) {
+      Expect(out != nullptr && std::strlen(out) == len, e.name, input, "out_json and out_len disagree");
+      Expect(out != nullptr && daira::ParseJson(out).ok(), e.name, input,
+             "success without a valid JSON record");
+      daira_free(out);
+    } else {
+      Expect(out == nullptr && len == 0, e.name, input, "out_json / out_len set on failure");
+    }
+  } else {
+    static const size_t kCaps[] = {0, 1, 16, 64, 200, 4096};
+    const size_t cap = kCaps[fuzz.Below(std::size(kCaps))];
+    const bool null_buf = cap == 0 && fuzz.Below(2) == 0;
+    std::vector<char> buf(cap + 64, '#');
+    size_t len = 12345;
+    code = e.into(p, id, null_buf ? nullptr : buf.data(), cap, &len, &err);
+    bool guard = true;
+    for (size_t i = cap; i < buf.size(); ++i) guard &= buf[i] == '#';
+    Expect(guard, e.name, input + " cap " + std::to_string(cap), "written past cap");
+    if (code == DAIRA_OK) {
+      Expect(len <= cap && daira::ParseJson(std::string(buf.data(), len)).ok(), e.name, input,
+             "success without a valid JSON record");
+    } else if (code == DAIRA_RESOURCE_EXHAUSTED) {
+      Expect(len > cap, e.name, input, "RESOURCE_EXHAUSTED without the size needed");
+    } else {
+      Expect(len == 0, e.name, input, "len set on failure");
+    }
+  }
+  const int k = static_cast<int>(code);
+  Expect(k >= 0 && k <= 16, e.name, input, "code out of range");
+  if (k >= 0 && k <= 16) ++codes[k];
+  if (code == DAIRA_OK) {
+    Expect(err == nullptr, e.name, input, "error object left on success");
+  } else {
+    Expect(err != nullptr && daira_error_code(err) == code, e.name, input,
+           "no error object matching the code");
+    Expect(err != nullptr && std::strlen(daira_error_message(err)) > 0, e.name, input, "empty error message");
+    Expect(code != DAIRA_INTERNAL && code != DAIRA_UNKNOWN, e.name, input, daira_error_message(err));
+  }
+  daira_error_free(&err);
 }
 
 }  // namespace
@@ -505,9 +582,31 @@ int main(int argc, char** argv) {
       Expect(code != DAIRA_INTERNAL && code != DAIRA_UNKNOWN, e, input, daira_error_message(err));
     }
   }
+  // The typed single-id calls, a quarter as many.
+  const long id_calls = iterations / 4;
+  for (long i = 0; i < id_calls; ++i) {
+    const IdEntryPoint& e = kIdEntryPoints[fuzz.Below(std::size(kIdEntryPoints))];
+    int64_t id = 0;
+    switch (fuzz.Below(4)) {
+      case 0:
+        id = std::strtoll((e.id == 'P' ? post : ids[e.id == 'B' ? 1 : 0]).c_str(), nullptr, 10);
+        break;
+      case 1:
+        id = static_cast<int64_t>(fuzz.Below(3)) - 1;
+        break;  // -1, 0, 1
+      case 2:
+        id = fuzz.Below(2) ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+        break;
+      default:
+        id = static_cast<int64_t>(fuzz.Below(size_t{1} << 62)) * (fuzz.Below(2) ? 1 : -1);
+        break;
+    }
+    FuzzIdCall(p, e, id, fuzz, codes);
+  }
   daira_error_free(&err);
   daira_platform_close(&p, nullptr);
-  std::printf("c_abi_fuzz: %ld calls (seed %llu):", iterations, static_cast<unsigned long long>(seed));
+  std::printf("c_abi_fuzz: %ld calls + %ld typed id calls", iterations, id_calls);
+  std::printf(" (seed %llu):", static_cast<unsigned long long>(seed));
   for (int c = 0; c <= 16; ++c) {
     if (codes[c] != 0) std::printf(" %s=%ld", daira_code_name(static_cast<daira_code>(c)), codes[c]);
   }

@@ -326,6 +326,167 @@ static void test_story_and_codes(daira_platform_t* p) {
   daira_error_free(&err);
 }
 
+/* The typed single-id calls (daira_<call>_by_id, daira_<call>_by_id_into) against their JSON calls:
+ * the same record byte for byte, its length, NOT_FOUND, a buffer too small (the size needed, nothing
+ * written, then success with a buffer that large), the size query, NULL arguments naming their
+ * parameter, and a call on a transaction handle. */
+struct id_call {
+  const char* name;
+  daira_call_fn json;
+  const char* field;
+  daira_id_call_fn by_id;
+  daira_id_into_fn into;
+  char id[32];
+};
+
+static void check_id_call(daira_platform_t* p, const struct id_call* c) {
+  char request[128];
+  char* want = NULL;
+  char* out = NULL;
+  size_t len = 99;
+  char buf[4096];
+  size_t want_len;
+  size_t i;
+  int untouched = 1;
+  daira_error_t* err = NULL;
+  const int64_t id = (int64_t)strtoll(c->id, NULL, 10);
+
+  snprintf(request, sizeof request, "{\"%s\":\"%s\"}", c->field, c->id);
+  CHECK_CODE(call(c->json, p, request, &want, &err), DAIRA_OK, err);
+  if (want == NULL) {
+    fprintf(stderr, "%s: the JSON call failed\n", c->name);
+    daira_error_free(&err);
+    return;
+  }
+  want_len = strlen(want);
+  CHECK(contains(want, c->id));
+
+  /* _by_id: the same record, with its length. */
+  CHECK_CODE(c->by_id(p, id, &out, &len, &err), DAIRA_OK, err);
+  CHECK(err == NULL);
+  CHECK(out != NULL && strcmp(out, want) == 0);
+  CHECK(len == want_len);
+  daira_free(out);
+  CHECK_CODE(c->by_id(p, id, NULL, &len, &err), DAIRA_OK, err); /* the record not wanted: only its length */
+  CHECK(len == want_len);
+  CHECK_CODE(c->by_id(p, id, &out, NULL, &err), DAIRA_OK, err); /* the length not wanted */
+  CHECK(out != NULL && strcmp(out, want) == 0);
+  daira_free(out);
+
+  /* _by_id_into: the same bytes, no NUL added. */
+  memset(buf, '#', sizeof buf);
+  CHECK_CODE(c->into(p, id, buf, sizeof buf, &len, &err), DAIRA_OK, err);
+  CHECK(len == want_len && memcmp(buf, want, want_len) == 0);
+  CHECK(len < sizeof buf && buf[len] == '#');
+  /* Exactly the size needed fits. */
+  memset(buf, '#', sizeof buf);
+  CHECK_CODE(c->into(p, id, buf, want_len, &len, &err), DAIRA_OK, err);
+  CHECK(len == want_len && memcmp(buf, want, want_len) == 0 && buf[want_len] == '#');
+  /* One byte short: RESOURCE_EXHAUSTED naming buf, the size needed in len, nothing written. */
+  memset(buf, '#', sizeof buf);
+  len = 0;
+  CHECK_CODE(c->into(p, id, buf, want_len - 1, &len, &err), DAIRA_RESOURCE_EXHAUSTED, err);
+  CHECK_FIELD(err, "buf");
+  CHECK(contains(daira_error_message(err), "too small"));
+  CHECK(len == want_len);
+  for (i = 0; i < sizeof buf; ++i) untouched &= buf[i] == '#';
+  CHECK(untouched);
+  /* The size query: NULL with cap 0. */
+  len = 0;
+  CHECK_CODE(c->into(p, id, NULL, 0, &len, &err), DAIRA_RESOURCE_EXHAUSTED, err);
+  CHECK(len == want_len);
+
+  /* Not found: the JSON call's code; nothing out. */
+  snprintf(request, sizeof request, "{\"%s\":\"999\"}", c->field);
+  CHECK_CODE(call(c->json, p, request, &out, &err), DAIRA_NOT_FOUND, err);
+  out = (char*)"untouched";
+  len = 7;
+  CHECK_CODE(c->by_id(p, 999, &out, &len, &err), DAIRA_NOT_FOUND, err);
+  CHECK(out == NULL && len == 0);
+  len = 7;
+  CHECK_CODE(c->into(p, 999, buf, sizeof buf, &len, &err), DAIRA_NOT_FOUND, err);
+  CHECK(len == 0);
+
+  /* NULL arguments name their parameter. */
+  CHECK_CODE(c->by_id(NULL, id, &out, &len, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "platform");
+  CHECK(out == NULL);
+  CHECK_CODE(c->into(NULL, id, buf, sizeof buf, &len, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "platform");
+  CHECK_CODE(c->into(p, id, buf, sizeof buf, NULL, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "len");
+  len = 7;
+  CHECK_CODE(c->into(p, id, NULL, 16, &len, &err), DAIRA_INVALID_ARGUMENT, err);
+  CHECK_FIELD(err, "buf");
+  CHECK(len == 0);
+  CHECK_CODE(c->into(p, id, buf, sizeof buf, &len, NULL), DAIRA_OK, NULL); /* err may be NULL */
+
+  daira_free(want);
+  daira_error_free(&err);
+}
+
+static void test_id_calls(daira_platform_t* p) {
+  struct id_call calls[] = {
+      {"users.get", daira_users_get, "id", daira_users_get_by_id, daira_users_get_by_id_into, ""},
+      {"profiles.get", daira_profiles_get, "user_id", daira_profiles_get_by_id, daira_profiles_get_by_id_into,
+       ""},
+      {"profiles.stats", daira_profiles_stats, "user_id", daira_profiles_stats_by_id,
+       daira_profiles_stats_by_id_into, ""},
+      {"content.get_post", daira_content_get_post, "post_id", daira_content_get_post_by_id,
+       daira_content_get_post_by_id_into, ""},
+      {"content.get_comment", daira_content_get_comment, "comment_id", daira_content_get_comment_by_id,
+       daira_content_get_comment_by_id_into, ""},
+      {"content.get_video", daira_content_get_video, "video_id", daira_content_get_video_by_id,
+       daira_content_get_video_by_id_into, ""},
+  };
+  char user[32], request[256];
+  char* out = NULL;
+  char buf[2048];
+  size_t len = 0;
+  size_t i;
+  daira_platform_t* tx = NULL;
+  daira_error_t* err = NULL;
+
+  register_user(p, "dana", user, sizeof user);
+  snprintf(calls[0].id, sizeof calls[0].id, "%s", user);
+  snprintf(calls[1].id, sizeof calls[1].id, "%s", user);
+  snprintf(calls[2].id, sizeof calls[2].id, "%s", user);
+  snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"content\":\"typed \\\"ids\\\" #daira\"}", user);
+  CHECK_CODE(call(daira_content_create_post, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "id", calls[3].id, sizeof calls[3].id));
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"author_id\":\"%s\",\"post_id\":\"%s\",\"content\":\"a comment\"}",
+           user, calls[3].id);
+  CHECK_CODE(call(daira_content_create_comment, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "id", calls[4].id, sizeof calls[4].id));
+  daira_free(out);
+  snprintf(request, sizeof request,
+           "{\"author_id\":\"%s\",\"title\":\"t\",\"duration_ms\":1000,\"resolution\":\"720p\"}", user);
+  CHECK_CODE(call(daira_content_create_video, p, request, &out, &err), DAIRA_OK, err);
+  CHECK(json_string(out, "id", calls[5].id, sizeof calls[5].id));
+  daira_free(out);
+
+  for (i = 0; i < sizeof calls / sizeof calls[0]; ++i) check_id_call(p, &calls[i]);
+
+  /* On a transaction handle the call runs inside the transaction: it sees the transaction's writes. */
+  CHECK_CODE(daira_transaction_begin(p, NULL, 0, &tx, &err), DAIRA_OK, err);
+  snprintf(request, sizeof request, "{\"user_id\":\"%s\",\"bio\":\"in a transaction\"}", user);
+  CHECK_CODE(call(daira_profiles_update, tx, request, &out, &err), DAIRA_OK, err);
+  daira_free(out);
+  CHECK_CODE(
+      daira_profiles_get_by_id_into(tx, (int64_t)strtoll(user, NULL, 10), buf, sizeof buf - 1, &len, &err),
+      DAIRA_OK, err);
+  buf[len] = '\0';
+  CHECK(contains(buf, "\"bio\":\"in a transaction\""));
+  CHECK_CODE(daira_transaction_rollback(&tx, &err), DAIRA_OK, err);
+  CHECK_CODE(
+      daira_profiles_get_by_id_into(p, (int64_t)strtoll(user, NULL, 10), buf, sizeof buf - 1, &len, &err),
+      DAIRA_OK, err);
+  buf[len] = '\0';
+  CHECK(!contains(buf, "in a transaction"));
+  daira_error_free(&err);
+}
+
 static void test_bad_inputs(daira_platform_t* p) {
   char* out = (char*)"untouched";
   daira_error_t* err = NULL;
@@ -484,6 +645,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   test_story_and_codes(p);
+  test_id_calls(p);
   test_bad_inputs(p);
   test_after_close(&p);
   /* Reopening the same database sees the data written before. */

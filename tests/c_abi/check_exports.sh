@@ -23,7 +23,8 @@ for required in daira_version daira_free daira_error_free daira_platform_open da
     daira_realtime_publish daira_presence_get_many daira_typing_start \
     daira_cache_get daira_cache_set daira_cache_delete daira_cache_mget daira_rate_limit_check \
     daira_vectors_get daira_vectors_put daira_vectors_delete \
-    daira_blob_put daira_blob_get daira_blob_delete daira_blob_exists daira_blob_list daira_blob_url; do
+    daira_blob_put daira_blob_get daira_blob_delete daira_blob_exists daira_blob_list daira_blob_url \
+    daira_users_get_by_id daira_users_get_by_id_into daira_profiles_stats_by_id daira_profiles_stats_by_id_into; do
   grep -qx "$required" <<<"$symbols" || { echo "$lib does not export $required" >&2; exit 1; }
 done
 echo "c_abi.exports: $(wc -l <<<"$symbols") symbols, all daira_*"

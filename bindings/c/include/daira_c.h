@@ -73,6 +73,7 @@
 #define DAIRA_C_H_
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(_WIN32)
 #define DAIRA_C_EXPORT __declspec(dllexport)
@@ -398,6 +399,53 @@ DAIRA_C_CALL(daira_search_hashtags);
 DAIRA_C_CALL(daira_trending_videos);
 /* {window_s, limit} → {items: [{id, tag, uses, score},…]}. */
 DAIRA_C_CALL(daira_trending_hashtags);
+
+/* ---- typed single-id calls ---------------------------------------------------------------------- *
+ * The single-record gets again, for hosts where the request JSON and the result allocation are the
+ * cost (Node, Go): the id as an int64_t instead of a request to write and parse, and the record's
+ * length returned. Each comes in two forms beside its JSON call (same service call, same record, same
+ * errors: NOT_FOUND for an unknown id, INVALID_ARGUMENT from the service for an id it rejects):
+ *
+ *   daira_<call>_by_id(platform, id, &out_json, &out_len, &err)
+ *     `*out_json` as the JSON call's (library-allocated, NUL-terminated, daira_free(); may be NULL when
+ *     the record is not wanted) and its length without the NUL in `*out_len` (may be NULL).
+ *   daira_<call>_by_id_into(platform, id, buf, cap, &len, &err)
+ *     the record written into the caller's `buf` of `cap` bytes, WITHOUT a NUL terminator, and its
+ *     length in `*len` (required: INVALID_ARGUMENT naming "len" when NULL). When it does not fit
+ *     (length > cap): DAIRA_RESOURCE_EXHAUSTED naming "buf", `*len` = the size needed, nothing
+ *     written — call again with a buffer that large. `buf` may be NULL only with `cap` 0 (a size
+ *     query); NULL with cap > 0 is INVALID_ARGUMENT naming "buf". Nothing is ever written past `cap`.
+ *     On any other failure `*len` is 0. A host keeps one buffer per thread and allocates nothing per call.
+ *
+ *   char buf[1024];
+ *   size_t len = 0;
+ *   if (daira_users_get_by_id_into(p, 385499981165711360, buf, sizeof buf, &len, &err) == DAIRA_OK)
+ *     printf("%.*s\n", (int)len, buf);                        // {"id":"385499981165711360",…}
+ *
+ * On a transaction handle they run inside the transaction, like every call. */
+typedef daira_code (*daira_id_call_fn)(daira_platform_t* platform, int64_t id, char** out_json,
+                                       size_t* out_len, daira_error_t** err);
+typedef daira_code (*daira_id_into_fn)(daira_platform_t* platform, int64_t id, char* buf, size_t cap,
+                                       size_t* len, daira_error_t** err);
+
+#define DAIRA_C_ID_CALL(name)                                                                                \
+  DAIRA_C_EXPORT daira_code name##_by_id(daira_platform_t* platform, int64_t id, char** out_json,            \
+                                         size_t* out_len, daira_error_t** err);                              \
+  DAIRA_C_EXPORT daira_code name##_by_id_into(daira_platform_t* platform, int64_t id, char* buf, size_t cap, \
+                                              size_t* len, daira_error_t** err)
+
+/* daira_users_get_by_id(_into): daira_users_get {id} → User. */
+DAIRA_C_ID_CALL(daira_users_get);
+/* daira_profiles_get_by_id(_into): daira_profiles_get {user_id} → {user, profile}. */
+DAIRA_C_ID_CALL(daira_profiles_get);
+/* daira_profiles_stats_by_id(_into): daira_profiles_stats {user_id} → the counters. */
+DAIRA_C_ID_CALL(daira_profiles_stats);
+/* daira_content_get_post_by_id(_into): daira_content_get_post {post_id} → Post. */
+DAIRA_C_ID_CALL(daira_content_get_post);
+/* daira_content_get_comment_by_id(_into): daira_content_get_comment {comment_id} → Comment. */
+DAIRA_C_ID_CALL(daira_content_get_comment);
+/* daira_content_get_video_by_id(_into): daira_content_get_video {video_id} → Video. */
+DAIRA_C_ID_CALL(daira_content_get_video);
 
 /* ---- typed repositories ------------------------------------------------------------------------ *
  * Row-level access to wallets, transactions (the journal), payments, reports, reviews, audit_logs,

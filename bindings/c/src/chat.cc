@@ -4,6 +4,7 @@
 
 #include "daira/services/notifications.h"
 #include "internal.h"
+#include "service_call.h"
 
 using daira::JsonWriter;
 
@@ -14,13 +15,6 @@ using daira::NotificationId;
 using daira::UserId;
 namespace services = daira::services;
 namespace cabi = daira::cabi;
-
-daira::query::PageRequest PageOf(cabi::Request& r, int fallback) {
-  daira::query::PageRequest page;
-  page.limit = cabi::IntLimit(r, "limit", fallback);
-  page.cursor = r.String("cursor");
-  return page;
-}
 
 void OptIdOrNull(JsonWriter& w, std::string_view key, std::optional<int64_t> id) {
   w.Key(key);
@@ -93,88 +87,76 @@ void WriteNotification(JsonWriter& w, const services::Notification& n) {
   w.EndObject();
 }
 
-std::string CountJson(std::string_view key, int64_t n) {
+// chat.members' result: {"items":[{user_id, role, last_read_message_id, joined_at}, …]}.
+std::string MembersJson(const std::vector<services::ChatMember>& members) {
   JsonWriter w;
-  w.BeginObject().Key(key).Int(n).EndObject();
+  w.BeginObject().Key("items").BeginArray();
+  for (const services::ChatMember& m : members) {
+    w.BeginObject().Key("user_id");
+    cabi::WriteId(w, m.user_id.value);
+    w.Key("role").String(services::ToString(m.role));
+    OptIdOrNull(
+        w, "last_read_message_id",
+        m.last_read_message_id ? std::optional<int64_t>(m.last_read_message_id->value) : std::nullopt);
+    w.Key("joined_at");
+    cabi::WriteTime(w, m.joined_at);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
   return w.Take();
 }
 
+// chat.add_member's "role": MEMBER (default) or ADMIN.
+services::ChatRole RoleOf(cabi::Request& r) {
+  const std::string role = r.String("role", "MEMBER");
+  if (role != "MEMBER" && role != "ADMIN") r.Fail("role", "must be \"MEMBER\" or \"ADMIN\"");
+  return role == "ADMIN" ? services::ChatRole::kAdmin : services::ChatRole::kMember;
+}
+
+constexpr auto kChat = &daira::Platform::chat;
+constexpr auto kNotifications = &daira::Platform::notifications;
+using namespace cabi::fields;  // NOLINT: the readers and encoders of the descriptions below
+
 }  // namespace
 
-DAIRA_CABI_CALL(daira_chat_create_conversation, "chat.create_conversation") {
-  services::CreateConversationRequest req;
-  req.creator_id = r.Id("creator_id");
-  req.member_ids = r.IdList("member_ids");
-  req.kind = r.String("kind", "DIRECT");
-  req.title = r.OptString("title");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Conversation c, p.chat().CreateConversation(ctx, req));
-  return cabi::RecordJson(WriteConversation, c);
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_create_conversation, "chat.create_conversation", kChat,
+                        &services::Chat::CreateConversation,
+                        Record<services::Conversation>{WriteConversation},
+                        Struct<services::CreateConversationRequest>(
+                            Set{&services::CreateConversationRequest::creator_id, Id{"creator_id"}},
+                            Set{&services::CreateConversationRequest::member_ids, IdList{"member_ids"}},
+                            Set{&services::CreateConversationRequest::kind, Str{"kind", "DIRECT"}},
+                            Set{&services::CreateConversationRequest::title, OptStr{"title"}}))
 
-DAIRA_CABI_CALL(daira_chat_send, "chat.send") {
-  services::SendMessageRequest req;
-  req.conversation_id = r.Id("conversation_id");
-  req.sender_id = r.Id("sender_id");
-  req.body = r.String("body");
-  req.attachments = r.OptStringList("attachments").value_or(std::vector<std::string>{});
-  req.reply_to_id = r.OptId("reply_to_id");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::ChatMessage m, p.chat().Send(ctx, req));
-  return cabi::RecordJson(WriteMessage, m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_send, "chat.send", kChat, &services::Chat::Send,
+                        Record<services::ChatMessage>{WriteMessage},
+                        Struct<services::SendMessageRequest>(
+                            Set{&services::SendMessageRequest::conversation_id, Id{"conversation_id"}},
+                            Set{&services::SendMessageRequest::sender_id, Id{"sender_id"}},
+                            Set{&services::SendMessageRequest::body, Str{"body"}},
+                            Set{&services::SendMessageRequest::attachments, StrListOrEmpty{"attachments"}},
+                            Set{&services::SendMessageRequest::reply_to_id, OptId{"reply_to_id"}}))
 
-DAIRA_CABI_CALL(daira_chat_history, "chat.history") {
-  const UserId viewer(r.Id("viewer_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  const daira::query::PageRequest page = PageOf(r, 50);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(auto got, p.chat().History(ctx, viewer, conv, page));
-  return cabi::PageJson(got, WriteMessage);
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_history, "chat.history", kChat, &services::Chat::History,
+                        PageOf<services::ChatMessage>{WriteMessage}, IdAs<UserId>{"viewer_id"},
+                        IdAs<ConversationId>{"conversation_id"}, Page{50})
 
-DAIRA_CABI_CALL(daira_chat_mark_read, "chat.mark_read") {
-  const UserId user(r.Id("user_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  const MessageId message(r.Id("message_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.chat().MarkRead(ctx, user, conv, message));
-  return cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_mark_read, "chat.mark_read", kChat, &services::Chat::MarkRead, Empty{},
+                        IdAs<UserId>{"user_id"}, IdAs<ConversationId>{"conversation_id"},
+                        IdAs<MessageId>{"message_id"})
 
-DAIRA_CABI_CALL(daira_chat_unread_count, "chat.unread_count") {
-  const UserId user(r.Id("user_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.chat().UnreadCount(ctx, user, conv));
-  return CountJson("unread", n);
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_unread_count, "chat.unread_count", kChat, &services::Chat::UnreadCount,
+                        Count{"unread"}, IdAs<UserId>{"user_id"}, IdAs<ConversationId>{"conversation_id"})
 
-DAIRA_CABI_CALL(daira_chat_leave, "chat.leave") {
-  const UserId user(r.Id("user_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.chat().Leave(ctx, user, conv));
-  return cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_leave, "chat.leave", kChat, &services::Chat::Leave, Empty{},
+                        IdAs<UserId>{"user_id"}, IdAs<ConversationId>{"conversation_id"})
 
-DAIRA_CABI_CALL(daira_chat_edit, "chat.edit") {
-  const UserId editor(r.Id("editor_id"));
-  const MessageId message(r.Id("message_id"));
-  const std::string body = r.String("body");
-  if (!r.Has("body")) r.Fail("body", "is required");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::ChatMessage m, p.chat().Edit(ctx, editor, message, body));
-  return cabi::RecordJson(WriteMessage, m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_edit, "chat.edit", kChat, &services::Chat::Edit,
+                        Record<services::ChatMessage>{WriteMessage}, IdAs<UserId>{"editor_id"},
+                        IdAs<MessageId>{"message_id"}, RequiredStr{"body"})
 
-DAIRA_CABI_CALL(daira_chat_delete, "chat.delete") {
-  const UserId user(r.Id("user_id"));
-  const MessageId message(r.Id("message_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.chat().Delete(ctx, user, message));
-  return cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_delete, "chat.delete", kChat, &services::Chat::Delete, Empty{},
+                        IdAs<UserId>{"user_id"}, IdAs<MessageId>{"message_id"})
 
 DAIRA_CABI_CALL(daira_chat_around, "chat.around") {
   const UserId viewer(r.Id("viewer_id"));
@@ -195,89 +177,42 @@ DAIRA_CABI_CALL(daira_chat_around, "chat.around") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_chat_members, "chat.members") {
-  const UserId viewer(r.Id("viewer_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(std::vector<services::ChatMember> members, p.chat().Members(ctx, viewer, conv));
-  JsonWriter w;
-  w.BeginObject().Key("items").BeginArray();
-  for (const services::ChatMember& m : members) {
-    w.BeginObject().Key("user_id");
-    cabi::WriteId(w, m.user_id.value);
-    w.Key("role").String(services::ToString(m.role));
-    OptIdOrNull(
-        w, "last_read_message_id",
-        m.last_read_message_id ? std::optional<int64_t>(m.last_read_message_id->value) : std::nullopt);
-    w.Key("joined_at");
-    cabi::WriteTime(w, m.joined_at);
-    w.EndObject();
-  }
-  w.EndArray().EndObject();
-  return w.Take();
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_members, "chat.members", kChat, &services::Chat::Members, MembersJson,
+                        IdAs<UserId>{"viewer_id"}, IdAs<ConversationId>{"conversation_id"})
 
-DAIRA_CABI_CALL(daira_chat_add_member, "chat.add_member") {
-  const UserId actor(r.Id("actor_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  const UserId user(r.Id("user_id"));
-  const std::string role = r.String("role", "MEMBER");
-  if (role != "MEMBER" && role != "ADMIN") r.Fail("role", "must be \"MEMBER\" or \"ADMIN\"");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.chat().AddMember(
-      ctx, actor, conv, user, role == "ADMIN" ? services::ChatRole::kAdmin : services::ChatRole::kMember));
-  return cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_add_member, "chat.add_member", kChat, &services::Chat::AddMember, Empty{},
+                        IdAs<UserId>{"actor_id"}, IdAs<ConversationId>{"conversation_id"},
+                        IdAs<UserId>{"user_id"}, RoleOf)
 
-DAIRA_CABI_CALL(daira_chat_remove_member, "chat.remove_member") {
-  const UserId actor(r.Id("actor_id"));
-  const ConversationId conv(r.Id("conversation_id"));
-  const UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.chat().RemoveMember(ctx, actor, conv, user));
-  return cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_chat_remove_member, "chat.remove_member", kChat, &services::Chat::RemoveMember,
+                        Empty{}, IdAs<UserId>{"actor_id"}, IdAs<ConversationId>{"conversation_id"},
+                        IdAs<UserId>{"user_id"})
 
-DAIRA_CABI_CALL(daira_notifications_notify, "notifications.notify") {
-  services::NotifyRequest req;
-  req.user_id = r.Id("user_id");
-  req.kind = r.String("kind");
-  req.actor_id = r.OptId("actor_id");
-  req.target_type = r.OptString("target_type");
-  req.target_id = r.OptId("target_id");
-  req.payload = r.OptObjectText("payload").value_or("{}");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Notification n, p.notifications().Notify(ctx, req));
-  return cabi::RecordJson(WriteNotification, n);
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_notifications_notify, "notifications.notify", kNotifications, &services::Notifications::Notify,
+    Record<services::Notification>{WriteNotification},
+    Struct<services::NotifyRequest>(Set{&services::NotifyRequest::user_id, Id{"user_id"}},
+                                    Set{&services::NotifyRequest::kind, Str{"kind"}},
+                                    Set{&services::NotifyRequest::actor_id, OptId{"actor_id"}},
+                                    Set{&services::NotifyRequest::target_type, OptStr{"target_type"}},
+                                    Set{&services::NotifyRequest::target_id, OptId{"target_id"}},
+                                    Set{&services::NotifyRequest::payload, ObjectTextOr{"payload"}}))
 
 DAIRA_CABI_CALL(daira_notifications_list, "notifications.list") {
   const UserId user(r.Id("user_id"));
   const bool unread_only = r.OptBool("unread_only").value_or(false);
-  const daira::query::PageRequest page = PageOf(r, 20);
+  const daira::query::PageRequest page = cabi::fields::Page{20}(r);
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(auto got, p.notifications().List(ctx, user, page, unread_only));
   return cabi::PageJson(got, WriteNotification);
 }
 
-DAIRA_CABI_CALL(daira_notifications_unread_count, "notifications.unread_count") {
-  const UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.notifications().UnreadCount(ctx, user));
-  return CountJson("unread", n);
-}
+DAIRA_CABI_SERVICE_CALL(daira_notifications_unread_count, "notifications.unread_count", kNotifications,
+                        &services::Notifications::UnreadCount, Count{"unread"}, IdAs<UserId>{"user_id"})
 
-DAIRA_CABI_CALL(daira_notifications_mark_read, "notifications.mark_read") {
-  const UserId user(r.Id("user_id"));
-  const NotificationId id(r.Id("notification_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.notifications().MarkRead(ctx, user, id));
-  return cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_notifications_mark_read, "notifications.mark_read", kNotifications,
+                        &services::Notifications::MarkRead, Empty{}, IdAs<UserId>{"user_id"},
+                        IdAs<NotificationId>{"notification_id"})
 
-DAIRA_CABI_CALL(daira_notifications_mark_all_read, "notifications.mark_all_read") {
-  const UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.notifications().MarkAllRead(ctx, user));
-  return CountJson("changed", n);
-}
+DAIRA_CABI_SERVICE_CALL(daira_notifications_mark_all_read, "notifications.mark_all_read", kNotifications,
+                        &services::Notifications::MarkAllRead, Count{"changed"}, IdAs<UserId>{"user_id"})

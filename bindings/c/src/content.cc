@@ -22,6 +22,22 @@ absl::StatusOr<model::ReactionTarget> ReactionTargetOf(daira::cabi::Request& r) 
   return target;
 }
 
+// The single-id calls: each is a JSON call and a typed one (DAIRA_CABI_ID_CALLS).
+absl::StatusOr<std::string> GetPost(daira::Platform& p, int64_t id, const daira::RequestContext& ctx) {
+  DAIRA_ASSIGN_OR_RETURN(model::Post post, p.content().GetPost(ctx, daira::PostId(id)));
+  return RecordJson(daira::cabi::WritePost, post);
+}
+
+absl::StatusOr<std::string> GetComment(daira::Platform& p, int64_t id, const daira::RequestContext& ctx) {
+  DAIRA_ASSIGN_OR_RETURN(model::Comment comment, p.content().GetComment(ctx, daira::CommentId(id)));
+  return RecordJson(daira::cabi::WriteComment, comment);
+}
+
+absl::StatusOr<std::string> GetVideo(daira::Platform& p, int64_t id, const daira::RequestContext& ctx) {
+  DAIRA_ASSIGN_OR_RETURN(model::Video video, p.content().GetVideo(ctx, daira::VideoId(id)));
+  return RecordJson(daira::cabi::WriteVideo, video);
+}
+
 }  // namespace
 
 DAIRA_CABI_CALL(daira_content_create_post, "content.create_post") {
@@ -35,12 +51,7 @@ DAIRA_CABI_CALL(daira_content_create_post, "content.create_post") {
   return RecordJson(daira::cabi::WritePost, post);
 }
 
-DAIRA_CABI_CALL(daira_content_get_post, "content.get_post") {
-  const daira::PostId id(r.Id("post_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Post post, p.content().GetPost(ctx, id));
-  return RecordJson(daira::cabi::WritePost, post);
-}
+DAIRA_CABI_ID_CALLS(daira_content_get_post, "content.get_post", "post_id", GetPost)
 
 DAIRA_CABI_CALL(daira_content_edit_post, "content.edit_post") {
   services::EditPostRequest req;
@@ -74,12 +85,7 @@ DAIRA_CABI_CALL(daira_content_create_comment, "content.create_comment") {
   return RecordJson(daira::cabi::WriteComment, comment);
 }
 
-DAIRA_CABI_CALL(daira_content_get_comment, "content.get_comment") {
-  const daira::CommentId id(r.Id("comment_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Comment comment, p.content().GetComment(ctx, id));
-  return RecordJson(daira::cabi::WriteComment, comment);
-}
+DAIRA_CABI_ID_CALLS(daira_content_get_comment, "content.get_comment", "comment_id", GetComment)
 
 DAIRA_CABI_CALL(daira_content_delete_comment, "content.delete_comment") {
   const UserId actor(r.Id("actor_id"));
@@ -158,12 +164,7 @@ DAIRA_CABI_CALL(daira_content_create_video, "content.create_video") {
   return RecordJson(daira::cabi::WriteVideo, video);
 }
 
-DAIRA_CABI_CALL(daira_content_get_video, "content.get_video") {
-  const daira::VideoId id(r.Id("video_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Video video, p.content().GetVideo(ctx, id));
-  return RecordJson(daira::cabi::WriteVideo, video);
-}
+DAIRA_CABI_ID_CALLS(daira_content_get_video, "content.get_video", "video_id", GetVideo)
 
 DAIRA_CABI_CALL(daira_content_transition_video, "content.transition_video") {
   services::UpdateVideoStatusRequest req;

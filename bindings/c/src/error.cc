@@ -48,6 +48,19 @@ absl::Status RequestTooLarge(std::string_view op, size_t size, size_t max) {
                                    "; an option of daira_platform_open)"));
 }
 
+absl::Status BufferTooSmall(std::string_view op, size_t cap, size_t needed) {
+  absl::Status s = absl::ResourceExhaustedError(
+      absl::StrCat(ToAbsl(op), ": buf is too small for the record (got cap ", cap, "; it needs ", needed,
+                   " bytes, the size len now holds: call again with a buffer that large)"));
+  s.SetPayload(ToAbsl(kFieldPayloadUrl), absl::Cord("buf"));
+  return s;
+}
+
+absl::Status NullBuffer(std::string_view op, size_t cap) {
+  return InvalidField(
+      op, "buf", absl::StrCat("must not be NULL when cap is ", cap, " (NULL with cap 0 asks for the size)"));
+}
+
 absl::StatusOr<std::string_view> Text(std::string_view op, std::string_view param, const char* data, size_t len) {
   if (data == nullptr) {
     if (len == 0) return std::string_view();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -182,10 +183,34 @@ void RollBackTransactions(daira_platform& root);
 // handles are still open — then the last of them to end frees it.
 bool ReleaseRoot(daira_platform& root);
 
-// The shape every platform call shares: checks the handle, holds its root shared, runs
-// `body(platform, request_text, ctx)` (returning absl::StatusOr<std::string> of JSON) — inside the
-// handle's transaction when it is a transaction handle — and hands the JSON out. `op` names the call
-// in messages ("social.follow").
+// Runs `body(platform, ctx)` (returning absl::StatusOr<std::string> of JSON) on a non-null handle:
+// FailedPrecondition once it is closing or shut down, else under its root's lock held shared — and
+// inside the handle's transaction when it is a transaction handle. `op` names the call in messages.
+template <typename F>
+absl::StatusOr<std::string> RunOnPlatform(daira_platform& handle, std::string_view op, F&& body) {
+  daira_platform& root = handle.root();
+  if (root.closing.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
+  }
+  std::shared_lock<std::shared_mutex> lock(root.mu);
+  if (root.platform == nullptr) {
+    return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
+  }
+  if (handle.parent == nullptr) {
+    RequestContext ctx;
+    return body(*root.platform, ctx);
+  }
+  absl::StatusOr<std::string> json = absl::InternalError("unreachable");
+  DAIRA_RETURN_IF_ERROR(RunInTransaction(handle, op, [&](const RequestContext& ctx) -> absl::Status {
+    json = body(*root.platform, ctx);
+    return json.status();
+  }));
+  return json;
+}
+
+// The shape every platform call shares: checks the handle and the request text, runs
+// `body(platform, request_text, ctx)` (returning absl::StatusOr<std::string> of JSON) through
+// RunOnPlatform, and hands the JSON out. `op` names the call in messages ("social.follow").
 template <typename F>
 daira_code PlatformCall(daira_platform_t* handle, std::string_view op, const char* request_json,
                         size_t request_len, char** out_json, daira_error_t** err, F&& body) noexcept {
@@ -195,29 +220,64 @@ daira_code PlatformCall(daira_platform_t* handle, std::string_view op, const cha
     daira_platform& root = handle->root();
     absl::StatusOr<std::string_view> text = Text(op, "request_json", request_json, request_len);
     if (!text.ok()) return text.status();
-    if (text->size() > root.max_request_bytes) return RequestTooLarge(op, text->size(), root.max_request_bytes);
-    if (root.closing.load(std::memory_order_acquire)) {
-      return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
-    }
-    std::shared_lock<std::shared_mutex> lock(root.mu);
-    if (root.platform == nullptr) {
-      return absl::FailedPreconditionError(std::string(op) + ": platform is closed");
-    }
-    absl::StatusOr<std::string> json = absl::InternalError("unreachable");
-    if (handle->parent == nullptr) {
-      RequestContext ctx;
-      json = body(*root.platform, *text, ctx);
-    } else {
-      DAIRA_RETURN_IF_ERROR(RunInTransaction(*handle, op, [&](const RequestContext& ctx) -> absl::Status {
-        json = body(*root.platform, *text, ctx);
-        return json.status();
-      }));
-    }
+    if (text->size() > root.max_request_bytes)
+      return RequestTooLarge(op, text->size(), root.max_request_bytes);
+    absl::StatusOr<std::string> json = RunOnPlatform(
+        *handle, op, [&](Platform& p, const RequestContext& ctx) { return body(p, *text, ctx); });
     if (!json.ok()) return json.status();
     if (out_json != nullptr) {
       *out_json = CopyOut(*json);
       if (*out_json == nullptr) return absl::ResourceExhaustedError(std::string(op) + ": out of memory");
     }
+    return absl::OkStatus();
+  });
+}
+
+// ---- typed single-id calls (daira_<call>_by_id, daira_<call>_by_id_into) ----
+
+// ResourceExhausted naming "buf": the record (`needed` bytes) does not fit in `cap`.
+absl::Status BufferTooSmall(std::string_view op, size_t cap, size_t needed);
+// InvalidArgument naming "buf": a NULL buffer with a capacity above 0.
+absl::Status NullBuffer(std::string_view op, size_t cap);
+
+// daira_<call>_by_id: `body(platform, id, ctx)` with no request to parse; the record in a
+// library-allocated `*out_json` (may be NULL: not wanted) and its length in `*out_len` (may be NULL).
+template <typename F>
+daira_code IdCall(daira_platform_t* handle, std::string_view op, int64_t id, char** out_json, size_t* out_len,
+                  daira_error_t** err, F&& body) noexcept {
+  if (out_json != nullptr) *out_json = nullptr;
+  if (out_len != nullptr) *out_len = 0;
+  return Guarded(err, [&]() -> absl::Status {
+    if (handle == nullptr) return NullArgument(op, "platform");
+    absl::StatusOr<std::string> json =
+        RunOnPlatform(*handle, op, [&](Platform& p, const RequestContext& ctx) { return body(p, id, ctx); });
+    if (!json.ok()) return json.status();
+    if (out_json != nullptr) {
+      *out_json = CopyOut(*json);
+      if (*out_json == nullptr) return absl::ResourceExhaustedError(std::string(op) + ": out of memory");
+    }
+    if (out_len != nullptr) *out_len = json->size();
+    return absl::OkStatus();
+  });
+}
+
+// daira_<call>_by_id_into: as IdCall, with the record written into the caller's `buf` of `cap` bytes
+// (no NUL added) and its length in `*len`. When it does not fit: ResourceExhausted naming "buf",
+// `*len` the size needed and nothing written. `len` is required; `buf` may be NULL only with `cap` 0.
+template <typename F>
+daira_code IdCallInto(daira_platform_t* handle, std::string_view op, int64_t id, char* buf, size_t cap,
+                      size_t* len, daira_error_t** err, F&& body) noexcept {
+  if (len != nullptr) *len = 0;
+  return Guarded(err, [&]() -> absl::Status {
+    if (handle == nullptr) return NullArgument(op, "platform");
+    if (len == nullptr) return NullArgument(op, "len");
+    if (buf == nullptr && cap > 0) return NullBuffer(op, cap);
+    absl::StatusOr<std::string> json =
+        RunOnPlatform(*handle, op, [&](Platform& p, const RequestContext& ctx) { return body(p, id, ctx); });
+    if (!json.ok()) return json.status();
+    *len = json->size();
+    if (json->size() > cap) return BufferTooSmall(op, cap, json->size());
+    if (!json->empty()) std::memcpy(buf, json->data(), json->size());
     return absl::OkStatus();
   });
 }
@@ -245,6 +305,12 @@ absl::Status ParsePayments(std::string_view op, Request& r, services::PaymentsOp
 
 // A wallet movement (money.cc) and a full payments row (payments.cc) as JSON objects.
 std::string MovementJson(const services::Movement& m);
+// The refund request of money.refund and payment_service.refund (money.cc): {transaction_id*, amount*,
+// idempotency_key*, reason, actor_id}.
+services::RefundRequest ReadRefundRequest(Request& r);
+// The deposit request of money.deposit and payment_service.start_deposit (money.cc): {user_id*, amount*,
+// currency (USD), provider*, idempotency_key*}.
+services::DepositRequest ReadDepositRequest(Request& r);
 std::string PaymentJson(const model::Payment& payment);
 
 // A JSON array of ids (integers or strings of digits): InvalidArgument naming `param` (or
@@ -262,6 +328,24 @@ absl::StatusOr<std::vector<int64_t>> IdArray(std::string_view op, std::string_vi
   }                                                                                                      \
   static absl::StatusOr<std::string> name##_body(::daira::Platform& p, ::daira::cabi::Request& r,         \
                                                  const ::daira::RequestContext& ctx)
+
+// A single-id call in its three forms from one description: `fn(platform, id, ctx)` (returning
+// absl::StatusOr<std::string> of JSON) behind the JSON call `name` (request {`field`*}), and the typed
+// `name##_by_id` and `name##_by_id_into` (daira_c.h, DAIRA_C_ID_CALL), so the three cannot drift apart.
+#define DAIRA_CABI_ID_CALLS(name, op, field, fn)                                                         \
+  DAIRA_CABI_CALL(name, op) {                                                                            \
+    const int64_t id = r.Id(field);                                                                      \
+    DAIRA_CABI_CHECK(r);                                                                                 \
+    return fn(p, id, ctx);                                                                               \
+  }                                                                                                      \
+  extern "C" daira_code name##_by_id(daira_platform_t* platform, int64_t id, char** out_json,            \
+                                     size_t* out_len, daira_error_t** err) {                             \
+    return ::daira::cabi::IdCall(platform, op "_by_id", id, out_json, out_len, err, fn);                 \
+  }                                                                                                      \
+  extern "C" daira_code name##_by_id_into(daira_platform_t* platform, int64_t id, char* buf, size_t cap, \
+                                          size_t* len, daira_error_t** err) {                            \
+    return ::daira::cabi::IdCallInto(platform, op "_by_id_into", id, buf, cap, len, err, fn);            \
+  }
 
 // Returns from a call body with the request's first error.
 #define DAIRA_CABI_CHECK(r) DAIRA_RETURN_IF_ERROR((r).Finish())

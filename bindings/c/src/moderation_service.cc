@@ -5,36 +5,40 @@
 #include "daira/services/moderation.h"
 #include "moderation_kinds.h"
 #include "records.h"
+#include "service_call.h"
 
 namespace {
-using daira::cabi::OptIdOf;
 using daira::cabi::RecordOf;
 using daira::cabi::moderation_kinds::AuditLogKind;
 using daira::cabi::moderation_kinds::ReportKind;
 using daira::cabi::moderation_kinds::ReviewKind;
 namespace services = daira::services;
+using namespace daira::cabi::fields;  // NOLINT: the readers of the descriptions below
+
+// Every field of a record, and a page of them (the service calls return whole records).
+template <typename K>
+std::string FullRecord(const typename K::Model& m) {
+  return RecordOf<K>(m, K::Columns().All());
+}
+template <typename K>
+std::string FullPage(const daira::query::Page<typename K::Model>& page) {
+  return daira::cabi::PageOf<K>(page, K::Columns().All());
+}
 }  // namespace
 
-DAIRA_CABI_CALL(daira_moderation_report, "moderation.report") {
-  services::ReportRequest req;
-  req.reporter_id = r.Id("reporter_id");
-  req.content_type = r.String("content_type");
-  req.content_id = r.Id("content_id");
-  req.reason = r.String("reason");
-  req.description = r.OptString("description");
-  req.severity = r.String("severity", "LOW");
-  req.evidence = r.OptObjectText("evidence").value_or("{}");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(daira::model::ContentReport report, p.moderation().Report(ctx, req));
-  return RecordOf<ReportKind>(report, ReportKind::Columns().All());
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_moderation_report, "moderation.report", &daira::Platform::moderation, &services::Moderation::Report,
+    FullRecord<ReportKind>,
+    Struct<services::ReportRequest>(Set{&services::ReportRequest::reporter_id, Id{"reporter_id"}},
+                                    Set{&services::ReportRequest::content_type, Str{"content_type"}},
+                                    Set{&services::ReportRequest::content_id, Id{"content_id"}},
+                                    Set{&services::ReportRequest::reason, Str{"reason"}},
+                                    Set{&services::ReportRequest::description, OptStr{"description"}},
+                                    Set{&services::ReportRequest::severity, Str{"severity", "LOW"}},
+                                    Set{&services::ReportRequest::evidence, ObjectTextOr{"evidence"}}))
 
-DAIRA_CABI_CALL(daira_moderation_queue, "moderation.queue") {
-  const daira::query::PageRequest page = daira::cabi::PageOfRequest(r);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(auto result, p.moderation().Queue(ctx, page));
-  return daira::cabi::PageOf<ReportKind>(result, ReportKind::Columns().All());
-}
+DAIRA_CABI_SERVICE_CALL(daira_moderation_queue, "moderation.queue", &daira::Platform::moderation,
+                        &services::Moderation::Queue, FullPage<ReportKind>, daira::cabi::PageOfRequest)
 
 DAIRA_CABI_CALL(daira_moderation_decide, "moderation.decide") {
   services::ReviewReportRequest req;
@@ -61,18 +65,15 @@ DAIRA_CABI_CALL(daira_moderation_decide, "moderation.decide") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_audit_append, "audit.append") {
-  services::NewAuditLog entry;
-  entry.actor_id = OptIdOf<daira::UserId>(r, "actor_id");
-  entry.action = r.String("action");
-  entry.resource_type = r.String("resource_type");
-  entry.resource_id = r.OptId("resource_id");
-  entry.changes = r.OptObjectText("changes").value_or("{}");
-  entry.reason = r.OptString("reason");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(daira::model::AuditLog created, p.audit().Append(ctx, entry));
-  return RecordOf<AuditLogKind>(created, AuditLogKind::Columns().All());
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_audit_append, "audit.append", &daira::Platform::audit, &services::AuditLog::Append,
+    FullRecord<AuditLogKind>,
+    Struct<services::NewAuditLog>(Set{&services::NewAuditLog::actor_id, OptIdAs<daira::UserId>{"actor_id"}},
+                                  Set{&services::NewAuditLog::action, Str{"action"}},
+                                  Set{&services::NewAuditLog::resource_type, Str{"resource_type"}},
+                                  Set{&services::NewAuditLog::resource_id, OptId{"resource_id"}},
+                                  Set{&services::NewAuditLog::changes, ObjectTextOr{"changes"}},
+                                  Set{&services::NewAuditLog::reason, OptStr{"reason"}}))
 
 DAIRA_CABI_CALL(daira_audit_verify, "audit.verify") {
   const int64_t batch = r.Int("batch", 1000);

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "daira/services/wallets.h"
 #include "internal.h"
+#include "service_call.h"
 
 using daira::JsonWriter;
 
@@ -13,7 +14,7 @@ using daira::cabi::Request;
 using daira::cabi::WriteId;
 using daira::cabi::WriteTime;
 
-void OptId(JsonWriter& w, const char* key, const std::optional<int64_t>& id) {
+void WriteOptId(JsonWriter& w, const char* key, const std::optional<int64_t>& id) {
   w.Key(key);
   if (id)
     WriteId(w, *id);
@@ -33,11 +34,12 @@ std::string daira::cabi::MovementJson(const services::Movement& m) {
   WriteId(w, m.user_id.value);
   w.Key("wallet_id");
   WriteId(w, m.wallet_id.value);
-  OptId(w, "counterparty_wallet_id",
-        m.counterparty_wallet_id ? std::optional<int64_t>(m.counterparty_wallet_id->value) : std::nullopt);
+  WriteOptId(
+      w, "counterparty_wallet_id",
+      m.counterparty_wallet_id ? std::optional<int64_t>(m.counterparty_wallet_id->value) : std::nullopt);
   w.Key("amount").Int(m.amount).Key("fee").Int(m.fee).Key("currency").String(m.currency);
   w.Key("balance_after").Int(m.balance_after);
-  OptId(w, "refund_of", m.refund_of ? std::optional<int64_t>(m.refund_of->value) : std::nullopt);
+  WriteOptId(w, "refund_of", m.refund_of ? std::optional<int64_t>(m.refund_of->value) : std::nullopt);
   w.Key("description");
   if (m.description)
     w.String(*m.description);
@@ -70,89 +72,79 @@ void WriteLine(JsonWriter& w, const services::StatementLine& l) {
 
 }  // namespace
 
-DAIRA_CABI_CALL(daira_money_deposit, "money.deposit") {
-  services::DepositRequest req{.user_id = r.Id("user_id"),
-                               .amount = r.Int("amount", 0),
-                               .currency = r.String("currency", "USD"),
-                               .provider = r.String("provider"),
-                               .idempotency_key = r.String("idempotency_key")};
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Deposit(ctx, req));
-  return MovementJson(m);
+namespace {
+using daira::TransactionId;
+using namespace daira::cabi::fields;  // NOLINT: the readers and encoders of the descriptions below
+
+constexpr auto kWallets = &daira::Platform::wallet_service;
+}  // namespace
+
+services::DepositRequest daira::cabi::ReadDepositRequest(Request& r) {
+  static const auto kRead = Struct<services::DepositRequest>(
+      Set{&services::DepositRequest::user_id, Id{"user_id"}},
+      Set{&services::DepositRequest::amount, Int{"amount"}},
+      Set{&services::DepositRequest::currency, Str{"currency", "USD"}},
+      Set{&services::DepositRequest::provider, Str{"provider"}},
+      Set{&services::DepositRequest::idempotency_key, Str{"idempotency_key"}});
+  return kRead(r);
 }
 
-DAIRA_CABI_CALL(daira_money_confirm_deposit, "money.confirm_deposit") {
-  const daira::TransactionId id(r.Id("transaction_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().ConfirmDeposit(ctx, id));
-  return MovementJson(m);
+services::RefundRequest daira::cabi::ReadRefundRequest(Request& r) {
+  static const auto kRead =
+      Struct<services::RefundRequest>(Set{&services::RefundRequest::transaction_id, Id{"transaction_id"}},
+                                      Set{&services::RefundRequest::amount, Int{"amount"}},
+                                      Set{&services::RefundRequest::idempotency_key, Str{"idempotency_key"}},
+                                      Set{&services::RefundRequest::reason, OptStr{"reason"}},
+                                      Set{&services::RefundRequest::actor_id, OptId{"actor_id"}});
+  return kRead(r);
 }
 
-DAIRA_CABI_CALL(daira_money_fail_deposit, "money.fail_deposit") {
-  const daira::TransactionId id(r.Id("transaction_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().FailDeposit(ctx, id));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_money_deposit, "money.deposit", kWallets, &services::Wallets::Deposit,
+                        MovementJson, daira::cabi::ReadDepositRequest)
 
-DAIRA_CABI_CALL(daira_money_withdraw, "money.withdraw") {
-  services::WithdrawRequest req{.user_id = r.Id("user_id"),
-                                .amount = r.Int("amount", 0),
-                                .currency = r.String("currency", "USD"),
-                                .provider = r.String("provider"),
-                                .idempotency_key = r.String("idempotency_key")};
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Withdraw(ctx, req));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_money_confirm_deposit, "money.confirm_deposit", kWallets,
+                        &services::Wallets::ConfirmDeposit, MovementJson,
+                        IdAs<TransactionId>{"transaction_id"})
 
-DAIRA_CABI_CALL(daira_money_complete_withdrawal, "money.complete_withdrawal") {
-  const daira::TransactionId id(r.Id("transaction_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().CompleteWithdrawal(ctx, id));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_money_fail_deposit, "money.fail_deposit", kWallets,
+                        &services::Wallets::FailDeposit, MovementJson, IdAs<TransactionId>{"transaction_id"})
 
-DAIRA_CABI_CALL(daira_money_fail_withdrawal, "money.fail_withdrawal") {
-  const daira::TransactionId id(r.Id("transaction_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().FailWithdrawal(ctx, id));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_money_withdraw, "money.withdraw", kWallets, &services::Wallets::Withdraw,
+                        MovementJson,
+                        Struct<services::WithdrawRequest>(
+                            Set{&services::WithdrawRequest::user_id, Id{"user_id"}},
+                            Set{&services::WithdrawRequest::amount, Int{"amount"}},
+                            Set{&services::WithdrawRequest::currency, Str{"currency", "USD"}},
+                            Set{&services::WithdrawRequest::provider, Str{"provider"}},
+                            Set{&services::WithdrawRequest::idempotency_key, Str{"idempotency_key"}}))
 
-DAIRA_CABI_CALL(daira_money_tip, "money.tip") {
-  services::TipRequest req{.sender_id = r.Id("sender_id"),
-                           .receiver_id = r.Id("receiver_id"),
-                           .amount = r.Int("amount", 0),
-                           .currency = r.String("currency", "USD"),
-                           .idempotency_key = r.String("idempotency_key"),
-                           .note = r.OptString("note")};
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Tip(ctx, req));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_money_complete_withdrawal, "money.complete_withdrawal", kWallets,
+                        &services::Wallets::CompleteWithdrawal, MovementJson,
+                        IdAs<TransactionId>{"transaction_id"})
 
-DAIRA_CABI_CALL(daira_money_earn, "money.earn") {
-  services::EarningRequest req{.user_id = r.Id("user_id"),
-                               .amount = r.Int("amount", 0),
-                               .currency = r.String("currency", "USD"),
-                               .idempotency_key = r.String("idempotency_key"),
-                               .description = r.OptString("description")};
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Earn(ctx, req));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(daira_money_fail_withdrawal, "money.fail_withdrawal", kWallets,
+                        &services::Wallets::FailWithdrawal, MovementJson,
+                        IdAs<TransactionId>{"transaction_id"})
 
-DAIRA_CABI_CALL(daira_money_refund, "money.refund") {
-  services::RefundRequest req{.transaction_id = r.Id("transaction_id"),
-                              .amount = r.Int("amount", 0),
-                              .idempotency_key = r.String("idempotency_key"),
-                              .reason = r.OptString("reason"),
-                              .actor_id = r.OptId("actor_id")};
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Movement m, p.wallet_service().Refund(ctx, req));
-  return MovementJson(m);
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_money_tip, "money.tip", kWallets, &services::Wallets::Tip, MovementJson,
+    Struct<services::TipRequest>(Set{&services::TipRequest::sender_id, Id{"sender_id"}},
+                                 Set{&services::TipRequest::receiver_id, Id{"receiver_id"}},
+                                 Set{&services::TipRequest::amount, Int{"amount"}},
+                                 Set{&services::TipRequest::currency, Str{"currency", "USD"}},
+                                 Set{&services::TipRequest::idempotency_key, Str{"idempotency_key"}},
+                                 Set{&services::TipRequest::note, OptStr{"note"}}))
+
+DAIRA_CABI_SERVICE_CALL(
+    daira_money_earn, "money.earn", kWallets, &services::Wallets::Earn, MovementJson,
+    Struct<services::EarningRequest>(Set{&services::EarningRequest::user_id, Id{"user_id"}},
+                                     Set{&services::EarningRequest::amount, Int{"amount"}},
+                                     Set{&services::EarningRequest::currency, Str{"currency", "USD"}},
+                                     Set{&services::EarningRequest::idempotency_key, Str{"idempotency_key"}},
+                                     Set{&services::EarningRequest::description, OptStr{"description"}}))
+
+DAIRA_CABI_SERVICE_CALL(daira_money_refund, "money.refund", kWallets, &services::Wallets::Refund,
+                        MovementJson, daira::cabi::ReadRefundRequest)
 
 DAIRA_CABI_CALL(daira_money_balance, "money.balance") {
   const daira::UserId user(r.Id("user_id"));

@@ -9,6 +9,7 @@
 #include "daira/core/status.h"
 #include "daira/services/payments.h"
 #include "internal.h"
+#include "service_call.h"
 
 using daira::JsonWriter;
 
@@ -90,30 +91,16 @@ std::string RefundJson(const services::PaymentRefund& f) {
 
 }  // namespace
 
-DAIRA_CABI_CALL(daira_payment_service_refund, "payment_service.refund") {
-  services::RefundRequest req{.transaction_id = r.Id("transaction_id"),
-                              .amount = r.Int("amount", 0),
-                              .idempotency_key = r.String("idempotency_key"),
-                              .reason = r.OptString("reason"),
-                              .actor_id = r.OptId("actor_id")};
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::PaymentRefund f, p.payment_service().Refund(ctx, req));
-  return RefundJson(f);
-}
+DAIRA_CABI_SERVICE_CALL(daira_payment_service_refund, "payment_service.refund",
+                        &daira::Platform::payment_service, &services::Payments::Refund, RefundJson,
+                        daira::cabi::ReadRefundRequest)
 
-DAIRA_CABI_CALL(daira_payment_service_get_refund, "payment_service.get_refund") {
-  const daira::TransactionId id(r.Id("transaction_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::PaymentRefund f, p.payment_service().GetRefund(ctx, id));
-  return RefundJson(f);
-}
+DAIRA_CABI_SERVICE_CALL(daira_payment_service_get_refund, "payment_service.get_refund",
+                        &daira::Platform::payment_service, &services::Payments::GetRefund, RefundJson,
+                        daira::cabi::fields::IdAs<daira::TransactionId>{"transaction_id"})
 
 DAIRA_CABI_CALL(daira_payment_service_start_deposit, "payment_service.start_deposit") {
-  services::DepositRequest req{.user_id = r.Id("user_id"),
-                               .amount = r.Int("amount", 0),
-                               .currency = r.String("currency", "USD"),
-                               .provider = r.String("provider"),
-                               .idempotency_key = r.String("idempotency_key")};
+  const services::DepositRequest req = daira::cabi::ReadDepositRequest(r);
   const std::optional<std::string> external_id = r.OptString("external_id");
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(services::PaymentStart s,

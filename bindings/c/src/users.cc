@@ -7,14 +7,25 @@ using daira::cabi::RecordJson;
 namespace {
 using daira::UserId;
 namespace services = daira::services;
-}  // namespace
 
-DAIRA_CABI_CALL(daira_users_get, "users.get") {
-  const UserId id(r.Id("id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(daira::model::User user, p.users().Get(ctx, id));
+// The single-id calls: each is a JSON call and a typed one (DAIRA_CABI_ID_CALLS).
+absl::StatusOr<std::string> GetUser(daira::Platform& p, int64_t id, const daira::RequestContext& ctx) {
+  DAIRA_ASSIGN_OR_RETURN(daira::model::User user, p.users().Get(ctx, UserId(id)));
   return RecordJson(daira::cabi::WriteUser, user);
 }
+
+absl::StatusOr<std::string> GetProfile(daira::Platform& p, int64_t id, const daira::RequestContext& ctx) {
+  DAIRA_ASSIGN_OR_RETURN(services::ProfileView view, p.profiles().Get(ctx, UserId(id)));
+  return RecordJson(daira::cabi::WriteProfileView, view);
+}
+
+absl::StatusOr<std::string> GetStats(daira::Platform& p, int64_t id, const daira::RequestContext& ctx) {
+  DAIRA_ASSIGN_OR_RETURN(daira::model::UserStats stats, p.profiles().Stats(ctx, UserId(id)));
+  return RecordJson(daira::cabi::WriteStats, stats);
+}
+}  // namespace
+
+DAIRA_CABI_ID_CALLS(daira_users_get, "users.get", "id", GetUser)
 
 DAIRA_CABI_CALL(daira_users_get_many, "users.get_many") {
   std::vector<UserId> ids;
@@ -57,12 +68,7 @@ DAIRA_CABI_CALL(daira_users_count, "users.count") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_profiles_get, "profiles.get") {
-  const UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::ProfileView view, p.profiles().Get(ctx, user));
-  return RecordJson(daira::cabi::WriteProfileView, view);
-}
+DAIRA_CABI_ID_CALLS(daira_profiles_get, "profiles.get", "user_id", GetProfile)
 
 DAIRA_CABI_CALL(daira_profiles_update, "profiles.update") {
   services::UpdateProfileRequest req;
@@ -77,9 +83,4 @@ DAIRA_CABI_CALL(daira_profiles_update, "profiles.update") {
   return RecordJson(daira::cabi::WriteProfileView, view);
 }
 
-DAIRA_CABI_CALL(daira_profiles_stats, "profiles.stats") {
-  const UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(daira::model::UserStats stats, p.profiles().Stats(ctx, user));
-  return RecordJson(daira::cabi::WriteStats, stats);
-}
+DAIRA_CABI_ID_CALLS(daira_profiles_stats, "profiles.stats", "user_id", GetStats)

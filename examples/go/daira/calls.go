@@ -248,6 +248,52 @@ var recordCalls = map[string]C.daira_record_fn{
 	"user_profiles_get_many":               C.daira_record_fn(C.daira_user_profiles_get_many),
 }
 
+// idCalls holds both forms of every typed single-id call by the JSON call's name ("users_get").
+var idCalls = map[string]idCall{
+	"users_get":           {C.daira_id_call_fn(C.daira_users_get_by_id), C.daira_id_into_fn(C.daira_users_get_by_id_into)},
+	"profiles_get":        {C.daira_id_call_fn(C.daira_profiles_get_by_id), C.daira_id_into_fn(C.daira_profiles_get_by_id_into)},
+	"profiles_stats":      {C.daira_id_call_fn(C.daira_profiles_stats_by_id), C.daira_id_into_fn(C.daira_profiles_stats_by_id_into)},
+	"content_get_post":    {C.daira_id_call_fn(C.daira_content_get_post_by_id), C.daira_id_into_fn(C.daira_content_get_post_by_id_into)},
+	"content_get_comment": {C.daira_id_call_fn(C.daira_content_get_comment_by_id), C.daira_id_into_fn(C.daira_content_get_comment_by_id_into)},
+	"content_get_video":   {C.daira_id_call_fn(C.daira_content_get_video_by_id), C.daira_id_into_fn(C.daira_content_get_video_by_id_into)},
+}
+
+// UsersGetByID calls daira_users_get_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as UsersGet.
+func (c *calls) UsersGetByID(id int64) ([]byte, error) {
+	return c.invokeByID("users_get_by_id", C.daira_id_into_fn(C.daira_users_get_by_id_into), id)
+}
+
+// ProfilesGetByID calls daira_profiles_get_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as ProfilesGet.
+func (c *calls) ProfilesGetByID(id int64) ([]byte, error) {
+	return c.invokeByID("profiles_get_by_id", C.daira_id_into_fn(C.daira_profiles_get_by_id_into), id)
+}
+
+// ProfilesStatsByID calls daira_profiles_stats_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as ProfilesStats.
+func (c *calls) ProfilesStatsByID(id int64) ([]byte, error) {
+	return c.invokeByID("profiles_stats_by_id", C.daira_id_into_fn(C.daira_profiles_stats_by_id_into), id)
+}
+
+// ContentGetPostByID calls daira_content_get_post_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as ContentGetPost.
+func (c *calls) ContentGetPostByID(id int64) ([]byte, error) {
+	return c.invokeByID("content_get_post_by_id", C.daira_id_into_fn(C.daira_content_get_post_by_id_into), id)
+}
+
+// ContentGetCommentByID calls daira_content_get_comment_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as ContentGetComment.
+func (c *calls) ContentGetCommentByID(id int64) ([]byte, error) {
+	return c.invokeByID("content_get_comment_by_id", C.daira_id_into_fn(C.daira_content_get_comment_by_id_into), id)
+}
+
+// ContentGetVideoByID calls daira_content_get_video_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as ContentGetVideo.
+func (c *calls) ContentGetVideoByID(id int64) ([]byte, error) {
+	return c.invokeByID("content_get_video_by_id", C.daira_id_into_fn(C.daira_content_get_video_by_id_into), id)
+}
+
 // AccountsRegister calls daira_accounts_register with request encoded as JSON and returns the record's JSON.
 func (c *calls) AccountsRegister(request any) ([]byte, error) {
 	return c.invoke("accounts_register", C.daira_call_fn(C.daira_accounts_register), request)

@@ -3,7 +3,9 @@
 // (request and field mask in), generated into calls.go from daira_c.h; Open, Ping, Shutdown and Close
 // for the handle; Begin, Commit and Rollback for transactions; Version and Code.String for the
 // library; errors come back as *Error (code, message, field at fault, every violation). Decode turns a
-// method's JSON into a Go value, and Call runs any call by name.
+// method's JSON into a Go value, and Call runs any call by name. The single-record gets also come as
+// <Call>ByID(id int64) methods (UsersGetByID, ProfilesStatsByID, …): no request JSON, the record read
+// straight into a Go buffer.
 //
 //	db, err := daira.Open("sqlite:/tmp/app.db", map[string]any{"password_cost": "test"})
 //	var alice struct{ ID string `json:"id"` }
@@ -41,6 +43,10 @@ static daira_code daira_go_call(daira_call_fn fn, daira_platform_t* p, const cha
 static daira_code daira_go_record(daira_record_fn fn, daira_platform_t* p, const char* req, size_t len,
                                   const char* fields, char** out, daira_error_t** err) {
   return fn(p, req, len, fields, out, err);
+}
+static daira_code daira_go_into(daira_id_into_fn fn, daira_platform_t* p, int64_t id, char* buf, size_t cap,
+                                size_t* len, daira_error_t** err) {
+  return fn(p, id, buf, cap, len, err);
 }
 */
 import "C"
@@ -125,6 +131,14 @@ type calls struct {
 type handle interface {
 	// run holds the handle for one call; `c` makes the C call and returns its code.
 	run(name string, c func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code) ([]byte, error)
+	// use holds the handle while `f` makes its C calls; an *Error when the handle is closed.
+	use(name string, f func(h *C.daira_platform_t)) error
+}
+
+// idCall is a typed single-id call's two C forms (daira_c.h, DAIRA_C_ID_CALL).
+type idCall struct {
+	byID C.daira_id_call_fn
+	into C.daira_id_into_fn
 }
 
 // Platform is an open database and its services.
@@ -212,6 +226,17 @@ func (p *Platform) run(name string, c func(h *C.daira_platform_t, out **C.char, 
 	return runOn(p.handle, c)
 }
 
+// use holds the handle shared while `f` runs.
+func (p *Platform) use(name string, f func(h *C.daira_platform_t)) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.handle == nil {
+		return &Error{Code: FailedPrecondition, Message: name + ": platform is closed", Field: "platform"}
+	}
+	f(p.handle)
+	return nil
+}
+
 // runOn makes one C call on `h` and copies its record out.
 func runOn(h *C.daira_platform_t, c func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code) ([]byte, error) {
 	var out *C.char
@@ -237,6 +262,35 @@ func (c *calls) invoke(name string, fn C.daira_call_fn, request any) ([]byte, er
 		req, reqLen := bytesArg(body)
 		return C.daira_go_call(fn, h, req, reqLen, out, cerr)
 	})
+}
+
+// idBufferSize is the first buffer a typed single-id call gets: most records fit, a larger one is read
+// again into a buffer of the size the library reports.
+const idBufferSize = 1024
+
+// invokeByID runs a typed single-id call's _by_id_into form into a Go buffer: no request JSON to encode
+// and parse, no C allocation to copy and free.
+func (c *calls) invokeByID(name string, fn C.daira_id_into_fn, id int64) ([]byte, error) {
+	buf := make([]byte, idBufferSize)
+	var code C.daira_code
+	var n C.size_t
+	var cerr *C.daira_error_t
+	err := c.h.use(name, func(h *C.daira_platform_t) {
+		for {
+			code = C.daira_go_into(fn, h, C.int64_t(id), (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n, &cerr)
+			if code != C.DAIRA_RESOURCE_EXHAUSTED || int(n) <= len(buf) {
+				return
+			}
+			buf = make([]byte, int(n)) // too small: the size it needs is in n
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if code != 0 {
+		return nil, takeError(code, cerr)
+	}
+	return buf[:n], nil
 }
 
 // invokeRecord runs a record call with the field mask `fields` ("" = every field).
@@ -332,6 +386,16 @@ func (p *Platform) Transact(isolation string, fn func(tx *Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+func (tx *Tx) use(name string, f func(h *C.daira_platform_t)) error {
+	tx.mu.RLock()
+	defer tx.mu.RUnlock()
+	if tx.handle == nil {
+		return &Error{Code: FailedPrecondition, Message: name + ": the transaction is over", Field: "tx"}
+	}
+	f(tx.handle)
+	return nil
 }
 
 func (tx *Tx) run(name string, c func(h *C.daira_platform_t, out **C.char, cerr **C.daira_error_t) C.daira_code) ([]byte, error) {

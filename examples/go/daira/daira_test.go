@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -161,6 +162,50 @@ func TestServiceAndRecordCalls(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	_, err = db.UsersGet(map[string]any{"id": alice.ID})
+	wantError(t, err, FailedPrecondition, "platform")
+}
+
+// The typed single-id methods (daira_<call>_by_id_into into a Go buffer) return the JSON call's record
+// byte for byte, also one larger than the first buffer (read again at the size reported); NotFound for
+// an unknown id; FailedPrecondition once the platform is closed.
+func TestByIDCalls(t *testing.T) {
+	db := open(t)
+	alice := register(t, db, "alice")
+	id, err := strconv.ParseInt(alice.ID, 10, 64)
+	if err != nil {
+		t.Fatalf("id %q: %v", alice.ID, err)
+	}
+	same := func(what string, got []byte, gotErr error, want []byte, wantErr error) {
+		t.Helper()
+		if gotErr != nil || wantErr != nil || string(got) != string(want) {
+			t.Errorf("%s: got %s (%v), want %s (%v)", what, got, gotErr, want, wantErr)
+		}
+	}
+	got, gotErr := db.UsersGetByID(id)
+	want, wantErr := db.UsersGet(map[string]any{"id": alice.ID})
+	same("UsersGetByID", got, gotErr, want, wantErr)
+	got, gotErr = db.ProfilesStatsByID(id)
+	want, wantErr = db.ProfilesStats(map[string]any{"user_id": alice.ID})
+	same("ProfilesStatsByID", got, gotErr, want, wantErr)
+	post, err := Decode[struct {
+		ID string `json:"id"`
+	}](db.ContentCreatePost(map[string]any{"author_id": alice.ID, "content": strings.Repeat("long post ", 300)}))
+	if err != nil {
+		t.Fatalf("ContentCreatePost: %v", err)
+	}
+	postID, _ := strconv.ParseInt(post.ID, 10, 64)
+	got, gotErr = db.ContentGetPostByID(postID)
+	want, wantErr = db.ContentGetPost(map[string]any{"post_id": post.ID})
+	same("ContentGetPostByID", got, gotErr, want, wantErr)
+	if len(got) <= idBufferSize {
+		t.Errorf("the post's record is %d bytes: not larger than the first buffer (%d)", len(got), idBufferSize)
+	}
+	_, err = db.UsersGetByID(987654321)
+	wantError(t, err, NotFound, "")
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	_, err = db.UsersGetByID(id)
 	wantError(t, err, FailedPrecondition, "platform")
 }
 
@@ -407,6 +452,10 @@ func TestEveryFunctionIsWrapped(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_(?:RECORD_)?CALL\((daira_\w+)\);`).FindAllStringSubmatch(string(text), -1) {
 		declared[m[1]] = true
 	}
+	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_ID_CALL\((daira_\w+)\);`).FindAllStringSubmatch(string(text), -1) {
+		declared[m[1]+"_by_id"] = true
+		declared[m[1]+"_by_id_into"] = true
+	}
 	for _, m := range regexp.MustCompile(`(?m)^DAIRA_C_RECORD_READS\((\w+)\);`).FindAllStringSubmatch(string(text), -1) {
 		for _, verb := range []string{"get", "get_many", "exists", "count"} {
 			declared["daira_"+m[1]+"_"+verb] = true
@@ -424,6 +473,14 @@ func TestEveryFunctionIsWrapped(t *testing.T) {
 	}
 	for name := range recordCalls {
 		wrapped["daira_"+name] = true
+	}
+	for name, c := range idCalls {
+		if c.byID != nil {
+			wrapped["daira_"+name+"_by_id"] = true
+		}
+		if c.into != nil {
+			wrapped["daira_"+name+"_by_id_into"] = true
+		}
 	}
 	var missing []string
 	for name := range declared {

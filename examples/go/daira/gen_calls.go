@@ -1,7 +1,9 @@
 //go:build ignore
 
 // gen_calls writes calls.go: one typed method per service and record call that daira_c.h declares
-// (DAIRA_C_CALL, DAIRA_C_RECORD_CALL, and DAIRA_C_RECORD_READS: get, get_many, exists, count), and the by-name tables Call uses.
+// (DAIRA_C_CALL, DAIRA_C_RECORD_CALL, and DAIRA_C_RECORD_READS: get, get_many, exists, count), one
+// <Call>ByID(id) method per typed single-id call (DAIRA_C_ID_CALL: the _by_id_into form into a Go
+// buffer), and the by-name tables Call uses.
 // The methods are on `calls`, which Platform and Tx both embed, so a transaction offers every call.
 // cgo needs every C symbol named in Go source, hence generated code. Run after the header changes:
 //
@@ -22,6 +24,7 @@ var (
 	serviceRe = regexp.MustCompile(`^DAIRA_C_CALL\((daira_\w+)\);`)
 	recordRe  = regexp.MustCompile(`^DAIRA_C_RECORD_CALL\((daira_\w+)\);`)
 	readsRe   = regexp.MustCompile(`^DAIRA_C_RECORD_READS\((\w+)\);`)
+	idRe      = regexp.MustCompile(`^DAIRA_C_ID_CALL\((daira_\w+)\);`)
 )
 
 func camel(name string) string {
@@ -43,7 +46,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer f.Close()
-	var service, record []string
+	var service, record, byID []string
 	scanner := bufio.NewScanner(f)
 	for scanner.Scan() {
 		line := strings.TrimSpace(scanner.Text())
@@ -51,6 +54,8 @@ func main() {
 			service = append(service, m[1])
 		} else if m := recordRe.FindStringSubmatch(line); m != nil {
 			record = append(record, m[1])
+		} else if m := idRe.FindStringSubmatch(line); m != nil {
+			byID = append(byID, m[1])
 		} else if m := readsRe.FindStringSubmatch(line); m != nil {
 			record = append(record, "daira_"+m[1]+"_get", "daira_"+m[1]+"_get_many")
 			service = append(service, "daira_"+m[1]+"_exists", "daira_"+m[1]+"_count")
@@ -87,7 +92,26 @@ var recordCalls = map[string]C.daira_record_fn{
 	for _, name := range record {
 		fmt.Fprintf(w, "\t%q: C.daira_record_fn(C.%s),\n", strings.TrimPrefix(name, "daira_"), name)
 	}
+	fmt.Fprint(w, `}
+
+// idCalls holds both forms of every typed single-id call by the JSON call's name ("users_get").
+var idCalls = map[string]idCall{
+`)
+	for _, name := range byID {
+		fmt.Fprintf(w, "\t%q: {C.daira_id_call_fn(C.%s_by_id), C.daira_id_into_fn(C.%s_by_id_into)},\n",
+			strings.TrimPrefix(name, "daira_"), name, name)
+	}
 	fmt.Fprint(w, "}\n")
+	for _, name := range byID {
+		short := strings.TrimPrefix(name, "daira_")
+		fmt.Fprintf(w, `
+// %sByID calls %s_by_id_into with id (no request JSON) and returns the record's JSON:
+// the same record as %s.
+func (c *calls) %sByID(id int64) ([]byte, error) {
+	return c.invokeByID(%q, C.daira_id_into_fn(C.%s_by_id_into), id)
+}
+`, camel(name), name, camel(name), camel(name), short+"_by_id", name)
+	}
 	for _, name := range service {
 		short := strings.TrimPrefix(name, "daira_")
 		fmt.Fprintf(w, `
