@@ -35,24 +35,39 @@ using realtime::SubscriptionSink;
 namespace {
 
 // KEYS: meta hash, history stream. ARGV: pub/sub channel, payload, history (0: none), candidate epoch,
-// ttl ms. Returns {epoch, seq, seconds, microseconds}.
+// ttl ms, time ("seconds:micros", the publisher's clock). Returns {epoch, seq}.
+//
+// Kept cheap because it is on every message's path (docs/realtime.md, "Publish cost"): no TIME call
+// (the publisher sends its time), the TTLs refreshed only when they have run down by 1/64 (one PTTL
+// instead of two PEXPIREs per message; a key is still never older than `ttl` after its last publish
+// minus that slack), and approximate trimming (MAXLEN ~) once the history is at least a stream node
+// (100 entries), exact below so that a small history stays exact. The wire format is unchanged
+// ("epoch:seq:seconds:micros:payload"; stream fields p and t), so hubs of an older build on the same
+// Redis still read what this one writes.
 constexpr char kPublishLua[] = R"lua(
 local meta, stream = KEYS[1], KEYS[2]
+local history, ttl = tonumber(ARGV[3]), tonumber(ARGV[5])
 local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
+local fresh = not epoch
+if fresh then
   epoch = ARGV[4]
   redis.call('DEL', stream)
   redis.call('HSET', meta, 'epoch', epoch)
 end
 local seq = redis.call('HINCRBY', meta, 'seq', 1)
-local t = redis.call('TIME')
-if tonumber(ARGV[3]) > 0 then
-  redis.call('XADD', stream, 'MAXLEN', ARGV[3], seq .. '-0', 'p', ARGV[2], 't', t[1] .. ':' .. t[2])
-  redis.call('PEXPIRE', stream, ARGV[5])
+if history > 0 then
+  if history >= 100 then
+    redis.call('XADD', stream, 'MAXLEN', '~', history, seq .. '-0', 'p', ARGV[2], 't', ARGV[6])
+  else
+    redis.call('XADD', stream, 'MAXLEN', history, seq .. '-0', 'p', ARGV[2], 't', ARGV[6])
+  end
 end
-redis.call('PEXPIRE', meta, ARGV[5])
-redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. t[1] .. ':' .. t[2] .. ':' .. ARGV[2])
-return {epoch, seq, t[1], t[2]}
+if fresh or redis.call('PTTL', meta) < ttl - math.floor(ttl / 64) then
+  redis.call('PEXPIRE', meta, ttl)
+  if history > 0 then redis.call('PEXPIRE', stream, ttl) end
+end
+redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. ARGV[6] .. ':' .. ARGV[2])
+return {epoch, seq}
 )lua";
 
 bool ParseU64(std::string_view s, uint64_t& out) {
@@ -122,6 +137,8 @@ struct RedisHub::Core {
   realtime::HubOptions options;
   std::unique_ptr<RedisPool> pool;
   RedisScript publish_script{kPublishLua};
+  const Clock* clock = nullptr;      // message times (options.clock or the system clock)
+  std::string history_arg, ttl_arg;  // options.history, options.history_ttl in ms, as script arguments
   std::string pubsub_prefix;  // <prefix>rt:
   std::atomic<bool> closed{false};
   std::mt19937_64 random{std::random_device{}()};
@@ -130,8 +147,10 @@ struct RedisHub::Core {
   // ---- subscriber state (guarded by mu) ----
   std::mutex mu;
   std::condition_variable cv;
-  std::map<std::string, std::vector<std::shared_ptr<SubscriptionSink>>> channels;  // by Redis channel
-  std::map<std::string, std::vector<std::shared_ptr<SubscriptionSink>>> patterns;  // by Redis pattern
+  // By Redis channel / pattern; transparent so that a delivery looks its channel up without a copy.
+  using SinkMap = std::map<std::string, std::vector<std::shared_ptr<SubscriptionSink>>, std::less<>>;
+  SinkMap channels;
+  SinkMap patterns;
   std::set<std::string> confirmed_channels, confirmed_patterns;  // acknowledged on the current connection
   absl::Status connection_status = absl::UnavailableError("realtime: redis: subscriber not connected yet");
   bool stop = false;
@@ -171,15 +190,27 @@ struct RedisHub::Core {
     return absl::OkStatus();
   }
 
+  // The message's time is the publisher's clock ("seconds:micros"): asking Redis (TIME) cost a call
+  // inside the script on every message.
+  std::string NowArg() const {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(clock->Now().time_since_epoch()).count();
+    return std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
+  }
+
   std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload) {
-    return {pubsub_prefix + std::string(channel), std::string(payload), std::to_string(options.history),
-            NewEpoch(), std::to_string(options.history_ttl.count())};
+    return {pubsub_prefix + std::string(channel),
+            std::string(payload),
+            history_arg,
+            NewEpoch(),
+            ttl_arg,
+            NowArg()};
   }
 
   static absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel) {
     if (r.IsError()) return ErrorReplyStatus("realtime: publish '" + std::string(channel) + "'", r);
     uint64_t epoch = 0;
-    if (r.type != RedisReply::Type::kArray || r.elements.size() != 4 || !ParseU64(r.elements[0].str, epoch) ||
+    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 || !ParseU64(r.elements[0].str, epoch) ||
         r.elements[1].type != RedisReply::Type::kInteger) {
       return absl::InternalError("realtime: publish '" + std::string(channel) + "': unexpected script reply");
     }
@@ -187,9 +218,10 @@ struct RedisHub::Core {
   }
 
   // ---- the subscriber thread ----
-  void Deliver(std::vector<std::shared_ptr<SubscriptionSink>>& sinks, const Message& m) {
+  // Each sink gets a copy but the last, which gets `m` itself (one subscription: no copy at all).
+  void Deliver(std::vector<std::shared_ptr<SubscriptionSink>>& sinks, Message& m) {
     for (size_t i = 0; i < sinks.size();) {
-      if (sinks[i]->Deliver(m)) {
+      if (i + 1 == sinks.size() ? sinks[i]->Deliver(std::move(m)) : sinks[i]->Deliver(m)) {
         ++i;
       } else {
         sinks.erase(sinks.begin() + static_cast<std::ptrdiff_t>(i));
@@ -215,11 +247,11 @@ struct RedisHub::Core {
     const std::string_view kind = Str(r->element[0]);
     std::lock_guard lock(mu);
     if (kind == "message") {
-      auto it = channels.find(std::string(Str(r->element[1])));
+      auto it = channels.find(Str(r->element[1]));
       Message m;
       if (it != channels.end() && Decode(Str(r->element[1]), Str(r->element[2]), m)) Deliver(it->second, m);
     } else if (kind == "pmessage" && r->elements >= 4) {
-      auto it = patterns.find(std::string(Str(r->element[1])));
+      auto it = patterns.find(Str(r->element[1]));
       Message m;
       if (it != patterns.end() && Decode(Str(r->element[2]), Str(r->element[3]), m)) Deliver(it->second, m);
     } else if (kind == "subscribe") {
@@ -427,6 +459,9 @@ absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
   core->url = url;
   core->options = options;
   core->pubsub_prefix = url.prefix + "rt:";
+  core->clock = options.clock != nullptr ? options.clock : Clock::System();
+  core->history_arg = std::to_string(options.history);
+  core->ttl_arg = std::to_string(options.history_ttl.count());
   auto pool = RedisPool::Open(url);
   if (!pool.ok()) return Annotate(pool.status(), "realtime: open");
   core->pool = *std::move(pool);

@@ -2,8 +2,9 @@
 //
 //   Publish     one Lua script per message (EVALSHA): the channel's epoch (created on first use), its
 //               sequence (HINCRBY), the message appended to the channel's history stream (XADD with
-//               exact MAXLEN `history`), both keys' TTL refreshed (`history_ttl`), and PUBLISH of the
-//               message with its epoch, sequence and Redis's time. PublishBatch pipelines the scripts.
+//               MAXLEN `history`, approximate from 100 on), both keys' TTL refreshed (`history_ttl`)
+//               when it has run down by 1/64, and PUBLISH of the message with its epoch, sequence and
+//               the publisher's time. PublishBatch pipelines the scripts.
 //   Subscribe   one dedicated subscriber connection per hub, on its own thread (hiredis 0.14 is RESP2:
 //               a subscribed connection can do nothing else). Local subscriptions share Redis
 //               subscriptions; Subscribe returns once Redis acknowledged. After a lost connection the
@@ -28,7 +29,8 @@ namespace daira::inline v0::backends::redis {
 
 // The Lua script behind every publish (sequence, history entry and PUBLISH in one EVALSHA). KEYS: the
 // channel's meta hash and history stream; ARGV: pub/sub channel, payload, history length (0: none),
-// candidate epoch, TTL in ms. Exposed for realtime_bench's raw baseline that runs the same script.
+// candidate epoch, TTL in ms, time ("seconds:micros"). Exposed for realtime_bench's raw baseline that runs
+// the same script.
 std::string_view RedisHubPublishScript();
 
 class RedisHub final : public realtime::Hub {
