@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_pool.h"
 #include "backends/redis/redis_reply.h"
@@ -136,6 +137,10 @@ struct RedisHub::Core {
   RedisUrl url;
   realtime::HubOptions options;
   std::unique_ptr<RedisPool> pool;
+  // Around every call on the pool (publish, recover; presence and typing share it): while open, calls
+  // fail at once with Unavailable and Redis is not touched. Not around the subscriber connection, which
+  // reconnects by itself.
+  std::shared_ptr<resilience::CircuitBreaker> breaker;
   RedisScript publish_script{kPublishLua};
   const Clock* clock = nullptr;      // message times (options.clock or the system clock)
   std::string history_arg, ttl_arg;  // options.history, options.history_ttl in ms, as script arguments
@@ -188,6 +193,16 @@ struct RedisHub::Core {
                                         std::to_string(options.max_payload) + ")");
     }
     return absl::OkStatus();
+  }
+
+  // `call` (a lease and its commands) through the breaker: rejected at once while it is open, its
+  // result recorded otherwise (answers such as OutOfRange do not count as failures).
+  template <typename F>
+  auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
+    if (absl::Status allowed = breaker->Allow(); !allowed.ok()) return Annotate(allowed, op);
+    auto result = call();
+    breaker->Record(result.status());
+    return result;
   }
 
   // The message's time is the publisher's clock ("seconds:micros"): asking Redis (TIME) cost a call
@@ -462,6 +477,11 @@ absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
   core->clock = options.clock != nullptr ? options.clock : Clock::System();
   core->history_arg = std::to_string(options.history);
   core->ttl_arg = std::to_string(options.history_ttl.count());
+  resilience::CircuitBreakerOptions breaker{.name = "redis realtime", .clock = options.clock};
+  for (const auto& [name, value] : url.params) {
+    DAIRA_RETURN_IF_ERROR(ApplyBreakerParam("realtime: open", name, value, breaker).status());
+  }
+  core->breaker = std::make_shared<resilience::CircuitBreaker>(std::move(breaker));
   auto pool = RedisPool::Open(url);
   if (!pool.ok()) return Annotate(pool.status(), "realtime: open");
   core->pool = *std::move(pool);
@@ -480,12 +500,15 @@ RedisHub::~RedisHub() { Close().IgnoreError(); }
 absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string_view payload) {
   DAIRA_RETURN_IF_ERROR(core_->CheckPayload("realtime: publish", channel, payload));
   if (core_->closed) return absl::FailedPreconditionError("realtime: publish: the hub is closed");
-  DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-  const std::vector<std::string> keys = {core_->MetaKey(channel), core_->StreamKey(channel)};
-  const std::vector<std::string> args = core_->PublishArgs(channel, payload);
-  auto reply = lease->Eval(core_->publish_script, keys, args);
-  if (!reply.ok()) return Annotate(reply.status(), "realtime: publish '" + std::string(channel) + "'");
-  return Core::ParsePublishReply(*reply, channel);
+  const std::string op = "realtime: publish '" + std::string(channel) + "'";
+  return core_->Guarded(op, [&]() -> absl::StatusOr<Position> {
+    DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
+    const std::vector<std::string> keys = {core_->MetaKey(channel), core_->StreamKey(channel)};
+    const std::vector<std::string> args = core_->PublishArgs(channel, payload);
+    auto reply = lease->Eval(core_->publish_script, keys, args);
+    if (!reply.ok()) return Annotate(reply.status(), op);
+    return Core::ParsePublishReply(*reply, channel);
+  });
 }
 
 absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(
@@ -496,6 +519,11 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(
   }
   if (core_->closed) return absl::FailedPreconditionError("realtime: publish batch: the hub is closed");
   if (messages.empty()) return std::vector<Position>{};
+  return core_->Guarded("realtime: publish batch", [&] { return PublishBatchUnguarded(messages); });
+}
+
+absl::StatusOr<std::vector<Position>> RedisHub::PublishBatchUnguarded(
+    std::span<const realtime::OutgoingMessage> messages) {
   DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
   // The first through Eval (loads the script when the server lacks it), the rest pipelined by SHA.
   std::vector<Position> out;
@@ -535,10 +563,13 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
   DAIRA_RETURN_IF_ERROR(Annotate(realtime::ValidateChannel(channel), "realtime: recover"));
   if (core_->closed) return absl::FailedPreconditionError("realtime: recover: the hub is closed");
   const std::string name(channel);
-  DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-  auto replies = lease->Pipeline(
-      {{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
-       {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
+  auto replies =
+      core_->Guarded("realtime: recover '" + name + "'", [&]() -> absl::StatusOr<std::vector<RedisReply>> {
+        DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
+        return lease->Pipeline(
+            {{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
+             {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
+      });
   if (!replies.ok()) return Annotate(replies.status(), "realtime: recover '" + name + "'");
   const RedisReply& meta = (*replies)[0];
   const RedisReply& range = (*replies)[1];
@@ -648,6 +679,10 @@ RedisHub::SubscribeLive(const std::string& target, bool pattern, const realtime:
   }
   return created;
 }
+
+const resilience::CircuitBreaker* RedisHub::breaker() const { return core_->breaker.get(); }
+
+std::shared_ptr<resilience::CircuitBreaker> RedisHub::shared_breaker() const { return core_->breaker; }
 
 absl::Status RedisHub::Close() {
   if (core_->closed.exchange(true)) return absl::OkStatus();

@@ -11,6 +11,9 @@
 //               thread reconnects with backoff and resubscribes everything by itself; what was
 //               published meanwhile is not delivered live (at-most-once) but can be recovered.
 //   Recover     HMGET of the channel's epoch/sequence and XRANGE of its stream, in one round trip.
+//   Breaker     a resilience::CircuitBreaker (breaker_* URL parameters, as the Redis cache's) around
+//               publish and recover, shared with presence and typing: while open they fail at once with
+//               Unavailable without touching Redis; after the cool-down one call probes.
 //
 // Keys (all under the URL's ?prefix=): `<prefix>rt:{<channel>}:m` (hash: epoch, seq) and
 // `<prefix>rt:{<channel>}:h` (stream); the pub/sub channel is `<prefix>rt:<channel>`.
@@ -48,6 +51,9 @@ class RedisHub final : public realtime::Hub {
   absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel,
                                                          realtime::Position since) override;
   absl::Status Close() override;
+  const resilience::CircuitBreaker* breaker() const override;
+  // The same breaker, for the presence and typing state on this hub's Redis (one breaker per hub).
+  std::shared_ptr<resilience::CircuitBreaker> shared_breaker() const;
 
  protected:
   absl::StatusOr<
@@ -57,6 +63,8 @@ class RedisHub final : public realtime::Hub {
  private:
   struct Core;
   explicit RedisHub(std::shared_ptr<Core> core);
+  absl::StatusOr<std::vector<realtime::Position>> PublishBatchUnguarded(
+      std::span<const realtime::OutgoingMessage> messages);
   std::shared_ptr<Core> core_;
 };
 
