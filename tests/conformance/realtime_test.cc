@@ -180,6 +180,49 @@ TEST_P(RealtimeTest, FdPollsReadableExactlyWhileAMessageIsQueued) {
   EXPECT_THAT(sub->Next(1ms), StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
+// Several threads waiting in Next on subscriptions of one hub (on redis:// one of them reads the
+// connection for all, the others follow), next to a subscription consumed only through its fd (served
+// by the hub's thread): each gets exactly its own messages, in order.
+TEST_P(RealtimeTest, ConsumersWaitingInNextOnSeveralThreadsAndAPolledOneEachGetTheirOwn) {
+  ASSERT_OK_AND_ASSIGN(auto hub, Open());
+  constexpr int kThreads = 3, kMessages = 200;
+  std::vector<std::unique_ptr<Subscription>> subs;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("topic:lf" + std::to_string(t)));
+    subs.push_back(std::move(sub));
+  }
+  ASSERT_OK_AND_ASSIGN(auto polled, hub->Subscribe("topic:lf-polled", {.queue_size = kMessages}));
+  std::vector<std::vector<std::string>> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kMessages; ++i) {
+        auto m = subs[t]->Next(kWait);
+        if (!m.ok()) return;
+        got[t].push_back(m->payload);
+      }
+    });
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < kMessages; ++i) {
+    expected.push_back(std::to_string(i));
+    for (int t = 0; t < kThreads; ++t)
+      ASSERT_OK(hub->Publish("topic:lf" + std::to_string(t), expected.back()).status());
+    ASSERT_OK(hub->Publish("topic:lf-polled", expected.back()).status());
+  }
+  std::vector<std::string> polled_got;
+  const auto until = std::chrono::steady_clock::now() + kWait;
+  while (polled_got.size() < static_cast<size_t>(kMessages) && std::chrono::steady_clock::now() < until) {
+    pollfd p{polled->fd(), POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    while (auto m = polled->TryNext()) polled_got.push_back(m->payload);
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], expected) << "thread " << t;
+  EXPECT_EQ(polled_got, expected);
+  EXPECT_EQ(polled->dropped(), 0u);
+}
+
 // The eventfd is kept in step only once fd() has been asked for: a message queued before that must
 // still make the first poll readable, and reading it with Next must make it unreadable again.
 TEST_P(RealtimeTest, FdAskedForAfterAMessageQueuedPollsReadable) {

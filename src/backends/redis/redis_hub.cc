@@ -133,7 +133,7 @@ constexpr std::chrono::milliseconds kPingEvery{15000};
 
 }  // namespace
 
-struct RedisHub::Core {
+struct RedisHub::Core final : realtime::DeliveryPump {
   RedisUrl url;
   realtime::HubOptions options;
   std::unique_ptr<RedisPool> pool;
@@ -178,11 +178,14 @@ struct RedisHub::Core {
     return std::to_string((random() >> 11) | 1);
   }
 
+  // Subscriptions changed: the current reader applies it (its poll returns), or the hub's thread
+  // comes back to (when nobody reads).
   void Wake() {
     membership_changed.store(true);
     uint64_t one = 1;
     while (::write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
     }
+    hub_cv.notify_all();
   }
 
   absl::Status CheckPayload(std::string_view op, std::string_view channel, std::string_view payload) const {
@@ -358,86 +361,214 @@ struct RedisHub::Core {
     }
   }
 
-  // Serves one connection until it fails or the hub stops.
+  // ---- who reads the subscriber connection: leader/follower ----
+  //
+  // Either the hub's thread or one consumer waiting in Subscription::Next (the leader) reads the
+  // connection and queues what arrives for every subscription; other waiting consumers follow (wait
+  // until their message is queued or the connection is free). The hub's thread hands the connection
+  // over when a consumer asks, and after a leader left it stays away for kLeaderHold: the next Next is
+  // usually that close, and a consumer reading its own message is one thread wakeup per message where
+  // the hub's thread reading it and waking the consumer is two. The hub's thread alone connects,
+  // reconnects and resubscribes; any reader applies subscription changes and pings.
+  enum class Reader { kNone, kHub, kLeader };
+  std::mutex io_mu;
+  std::condition_variable io_cv;   // consumers: the reader changed, or a follower's message arrived
+  std::condition_variable hub_cv;  // the hub's thread: a leader left or the connection failed
+  Reader reader = Reader::kNone;   // guarded by io_mu
+  redisContext* conn = nullptr;    // the live connection (owned by Run), null while reconnecting
+  bool conn_failed = false;        // a reader saw it fail: the hub's thread reconnects
+  int want_lead = 0;               // consumers waiting for the hub's thread to hand the connection over
+  int followers = 0;               // consumers waiting while a leader reads
+  std::atomic<int> followers_hint{0};
+  std::atomic<bool> stopping{false};
+  std::chrono::steady_clock::time_point last_led{};
+  // Connection state, touched only by the current reader.
+  std::set<std::string> requested_channels, requested_patterns;  // sent on this connection
+  bool ping_outstanding = false;
+  std::chrono::steady_clock::time_point last_traffic{}, ping_sent{};
+
+  // How long the hub's thread leaves the connection to consumers after a leader left.
+  static constexpr std::chrono::milliseconds kLeaderHold{1};
+
+  // Makes the current reader's poll return (eventfd).
+  void Interrupt() {
+    uint64_t one = 1;
+    while (::write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
+    }
+  }
+
+  // One turn of the current reader: applies subscription changes, pings when quiet, waits up to
+  // `max_wait` for traffic and handles what arrived. False when the connection failed or the hub stops.
+  bool ServeOnce(redisContext* c, std::chrono::milliseconds max_wait) {
+    // Bring the connection's subscriptions in line with the local ones (only when they may differ:
+    // the scan is over every channel this hub serves).
+    std::vector<std::string> sub, unsub, psub, punsub;
+    if (membership_changed.exchange(false)) {
+      std::lock_guard lock(mu);
+      if (stop) return false;
+      for (const auto& [ch, sinks] : channels) {
+        if (!sinks.empty() && !requested_channels.contains(ch)) sub.push_back(ch);
+      }
+      for (const auto& ch : requested_channels) {
+        auto it = channels.find(ch);
+        if (it == channels.end() || it->second.empty()) unsub.push_back(ch);
+      }
+      for (const auto& [p, sinks] : patterns) {
+        if (!sinks.empty() && !requested_patterns.contains(p)) psub.push_back(p);
+      }
+      for (const auto& p : requested_patterns) {
+        auto it = patterns.find(p);
+        if (it == patterns.end() || it->second.empty()) punsub.push_back(p);
+      }
+      for (const auto& ch : unsub) {
+        confirmed_channels.erase(ch);
+        if (auto it = channels.find(ch); it != channels.end()) channels.erase(it);
+      }
+      for (const auto& p : punsub) {
+        confirmed_patterns.erase(p);
+        if (auto it = patterns.find(p); it != patterns.end()) patterns.erase(it);
+      }
+    }
+    for (const auto& ch : sub) requested_channels.insert(ch);
+    for (const auto& ch : unsub) requested_channels.erase(ch);
+    for (const auto& p : psub) requested_patterns.insert(p);
+    for (const auto& p : punsub) requested_patterns.erase(p);
+    Append(c, "SUBSCRIBE", sub);
+    Append(c, "UNSUBSCRIBE", unsub);
+    Append(c, "PSUBSCRIBE", psub);
+    Append(c, "PUNSUBSCRIBE", punsub);
+    // Quiet for a whole interval: a half-open connection (no FIN, e.g. a dead host) would look just
+    // like this, so ask; no answer for another interval means the connection is gone.
+    auto now = std::chrono::steady_clock::now();
+    if (ping_outstanding && now - ping_sent >= kPingEvery) return false;
+    if (!ping_outstanding && now - last_traffic >= kPingEvery) {
+      Append(c, "PING", {});
+      ping_outstanding = true;
+      ping_sent = now;
+    }
+    int done = 0;
+    while (!done) {
+      if (redisBufferWrite(c, &done) != REDIS_OK) return false;
+    }
+    const auto until_ping = kPingEvery - (now - (ping_outstanding ? ping_sent : last_traffic));
+    const auto wait = std::max(std::chrono::milliseconds(0),
+                               std::min(max_wait, std::chrono::ceil<std::chrono::milliseconds>(until_ping)));
+    pollfd fds[2] = {{c->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, static_cast<int>(wait.count()));
+    if (ready < 0) return errno == EINTR;
+    if (fds[1].revents & POLLIN) {
+      uint64_t v;
+      [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof(v));
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (redisBufferRead(c) != REDIS_OK) return false;  // closed by the server, or an I/O error
+      ping_outstanding = false;
+      last_traffic = std::chrono::steady_clock::now();
+      while (true) {
+        void* raw = nullptr;
+        if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return false;
+        if (raw == nullptr) break;
+        ReplyPtr reply(static_cast<redisReply*>(raw));
+        HandleReply(reply.get());
+      }
+    }
+    return !stopping.load();
+  }
+
+  // DeliveryPump (Subscription::Next on a consumer's thread): lead, or follow, until `waiting` is
+  // signaled or the deadline passes.
+  void Pump(const SubscriptionSink& waiting, std::chrono::steady_clock::time_point deadline) override {
+    std::unique_lock io(io_mu);
+    while (!waiting.signaled()) {
+      if (stopping.load() || conn == nullptr || conn_failed) return;  // the hub's thread delivers later
+      if (std::chrono::steady_clock::now() >= deadline) return;
+      if (reader == Reader::kNone) {
+        Lead(io, waiting, deadline);
+        return;
+      }
+      if (reader == Reader::kHub) {
+        ++want_lead;
+        Interrupt();
+        io_cv.wait_until(io, deadline, [&] {
+          return reader != Reader::kHub || stopping.load() || conn_failed || waiting.signaled();
+        });
+        --want_lead;
+        continue;
+      }
+      ++followers;
+      followers_hint.store(followers);
+      io_cv.wait_until(io, deadline, [&] {
+        return waiting.signaled() || reader == Reader::kNone || stopping.load() || conn_failed;
+      });
+      --followers;
+      followers_hint.store(followers);
+    }
+  }
+
+  // Under io (locked on entry, unlocked on return): reads as the leader.
+  void Lead(std::unique_lock<std::mutex>& io, const SubscriptionSink& waiting,
+            std::chrono::steady_clock::time_point deadline) {
+    reader = Reader::kLeader;
+    redisContext* c = conn;
+    io.unlock();
+    bool ok = true;
+    while (ok && !waiting.signaled()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      ok = ServeOnce(c, std::min(std::chrono::ceil<std::chrono::milliseconds>(deadline - now), kPingEvery));
+      if (followers_hint.load() > 0) {
+        std::lock_guard wake(io_mu);  // a follower checks its queue under io_mu: no lost wakeup
+        io_cv.notify_all();
+      }
+    }
+    io.lock();
+    reader = Reader::kNone;
+    last_led = std::chrono::steady_clock::now();
+    if (!ok && !stopping.load()) conn_failed = true;
+    if (conn_failed || stopping.load() || membership_changed.load()) hub_cv.notify_all();
+    if (followers > 0 || want_lead > 0) io_cv.notify_all();
+    io.unlock();
+  }
+
+  // The hub's thread on one connection, until it fails or the hub stops.
   void Serve(redisContext* c) {
-    std::set<std::string> requested_channels, requested_patterns;  // sent on this connection
-    bool ping_outstanding = false;
     {
       std::lock_guard lock(mu);
       connection_status = absl::OkStatus();
     }
     membership_changed.store(true);  // a new connection has no subscriptions yet
+    std::unique_lock io(io_mu);
+    requested_channels.clear();
+    requested_patterns.clear();
+    ping_outstanding = false;
+    last_traffic = std::chrono::steady_clock::now();
+    conn = c;
+    conn_failed = false;
     while (true) {
-      // Bring the connection's subscriptions in line with the local ones (only when they may differ:
-      // the scan is over every channel this hub serves).
-      std::vector<std::string> sub, unsub, psub, punsub;
-      if (membership_changed.exchange(false)) {
-        std::lock_guard lock(mu);
-        if (stop) return;
-        for (const auto& [ch, sinks] : channels) {
-          if (!sinks.empty() && !requested_channels.contains(ch)) sub.push_back(ch);
-        }
-        for (const auto& ch : requested_channels) {
-          auto it = channels.find(ch);
-          if (it == channels.end() || it->second.empty()) unsub.push_back(ch);
-        }
-        for (const auto& [p, sinks] : patterns) {
-          if (!sinks.empty() && !requested_patterns.contains(p)) psub.push_back(p);
-        }
-        for (const auto& p : requested_patterns) {
-          auto it = patterns.find(p);
-          if (it == patterns.end() || it->second.empty()) punsub.push_back(p);
-        }
-        for (const auto& ch : unsub) {
-          confirmed_channels.erase(ch);
-          if (auto it = channels.find(ch); it != channels.end()) channels.erase(it);
-        }
-        for (const auto& p : punsub) {
-          confirmed_patterns.erase(p);
-          if (auto it = patterns.find(p); it != patterns.end()) patterns.erase(it);
+      // Stay away while a consumer reads, when one asks for the connection, and for kLeaderHold after
+      // a leader left; come back for subscription changes (Wake) at once.
+      while (!stopping.load() && !conn_failed) {
+        if (reader == Reader::kNone && want_lead == 0) {
+          const auto since = std::chrono::steady_clock::now() - last_led;
+          if (membership_changed.load() || since >= kLeaderHold) break;
+          hub_cv.wait_for(io, kLeaderHold - since);
+        } else {
+          if (reader == Reader::kNone) io_cv.notify_all();  // a consumer is waiting to lead
+          hub_cv.wait_for(io, kLeaderHold);
         }
       }
-      for (const auto& ch : sub) requested_channels.insert(ch);
-      for (const auto& ch : unsub) requested_channels.erase(ch);
-      for (const auto& p : psub) requested_patterns.insert(p);
-      for (const auto& p : punsub) requested_patterns.erase(p);
-      Append(c, "SUBSCRIBE", sub);
-      Append(c, "UNSUBSCRIBE", unsub);
-      Append(c, "PSUBSCRIBE", psub);
-      Append(c, "PUNSUBSCRIBE", punsub);
-      int done = 0;
-      while (!done) {
-        if (redisBufferWrite(c, &done) != REDIS_OK) return;
-      }
-      pollfd fds[2] = {{c->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-      const int ready = ::poll(fds, 2, static_cast<int>(kPingEvery.count()));
-      if (ready < 0) {
-        if (errno == EINTR) continue;
+      if (stopping.load() || conn_failed) {
+        hub_cv.wait(io, [&] { return reader != Reader::kLeader; });  // a leader still reading
+        conn = nullptr;
         return;
       }
-      if (ready == 0) {
-        // Quiet for a whole interval: a half-open connection (no FIN, e.g. a dead host) would look just
-        // like this, so ask; no answer for another interval means the connection is gone.
-        if (ping_outstanding) return;
-        Append(c, "PING", {});
-        ping_outstanding = true;
-        continue;
-      }
-      if (fds[1].revents & POLLIN) {
-        uint64_t v;
-        [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof(v));
-      }
-      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-        if (redisBufferRead(c) != REDIS_OK) return;  // closed by the server, or an I/O error
-        ping_outstanding = false;
-        while (true) {
-          void* raw = nullptr;
-          if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return;
-          if (raw == nullptr) break;
-          ReplyPtr reply(static_cast<redisReply*>(raw));
-          HandleReply(reply.get());
-        }
-      }
+      reader = Reader::kHub;
+      io.unlock();
+      const bool ok = ServeOnce(c, kPingEvery);
+      io.lock();
+      reader = Reader::kNone;
+      if (!ok) conn_failed = true;
+      if (want_lead > 0 || followers > 0) io_cv.notify_all();
     }
   }
 
@@ -454,7 +585,13 @@ struct RedisHub::Core {
       stop = true;
       cv.notify_all();
     }
+    stopping.store(true);
     Wake();
+    {
+      std::lock_guard io(io_mu);
+      hub_cv.notify_all();
+      io_cv.notify_all();
+    }
     if (thread.joinable()) thread.join();
   }
 };
@@ -657,6 +794,7 @@ RedisHub::SubscribeLive(const std::string& target, bool pattern, const realtime:
                            core->Wake();  // the thread unsubscribes from Redis
                          }));
   *holder = created.second.get();
+  created.second->SetPump(std::weak_ptr<realtime::DeliveryPump>(core_));
   std::unique_lock lock(core_->mu);
   auto& map = pattern ? core_->patterns : core_->channels;
   auto& confirmed = pattern ? core_->confirmed_patterns : core_->confirmed_channels;

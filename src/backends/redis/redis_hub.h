@@ -5,8 +5,9 @@
 //               MAXLEN `history`, approximate from 100 on), both keys' TTL refreshed (`history_ttl`)
 //               when it has run down by 1/64, and PUBLISH of the message with its epoch, sequence and
 //               the publisher's time. PublishBatch pipelines the scripts.
-//   Subscribe   one dedicated subscriber connection per hub, on its own thread (hiredis 0.14 is RESP2:
-//               a subscribed connection can do nothing else). Local subscriptions share Redis
+//   Subscribe   one dedicated subscriber connection per hub, read by its own thread or, leader/follower,
+//               by a consumer waiting in Subscription::Next (hiredis 0.14 is RESP2: a subscribed
+//               connection can do nothing else). Local subscriptions share Redis
 //               subscriptions; Subscribe returns once Redis acknowledged. After a lost connection the
 //               thread reconnects with backoff and resubscribes everything by itself; what was
 //               published meanwhile is not delivered live (at-most-once) but can be recovered.
