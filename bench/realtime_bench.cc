@@ -68,11 +68,10 @@ double Percentile(std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-// Raw baseline: one hiredis connection publishes, another subscribed one reads; µs per message.
 // Raw baseline: one hiredis connection publishes, another subscribed one reads; µs per message. With
 // `script`, each message is published the way daira's hub does it on the server — EVALSHA of the hub's
 // own publish script (sequence, history stream entry, PUBLISH) — so the difference to daira is what
-// daira adds on the client (argument building, the pool, the subscriber thread's hop, decoding).
+// daira adds on the client (argument building, the pool, handing the message to the consumer, decoding).
 std::vector<double> RawPublishReceive(const std::string& url, int64_t n, const std::string& payload,
                                       bool script) {
   std::string host;

@@ -381,7 +381,9 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   int followers = 0;               // consumers waiting while a leader reads
   std::atomic<int> followers_hint{0};
   std::atomic<bool> stopping{false};
-  std::chrono::steady_clock::time_point last_led{};
+  std::chrono::steady_clock::time_point last_led{};    // when the last leader left
+  std::chrono::steady_clock::time_point lead_began{};  // when the current leader began
+  bool hub_waits_for_leader = false;  // the hub's thread sleeps until the leader leaves (a long lead)
   // Connection state, touched only by the current reader.
   std::set<std::string> requested_channels, requested_patterns;  // sent on this connection
   bool ping_outstanding = false;
@@ -389,6 +391,9 @@ struct RedisHub::Core final : realtime::DeliveryPump {
 
   // How long the hub's thread leaves the connection to consumers after a leader left.
   static constexpr std::chrono::milliseconds kLeaderHold{1};
+  // A lead this long is not on a hot path (a consumer idling in Next): the hub's thread then sleeps
+  // until the leader leaves, instead of looking every kLeaderHold, and the leader wakes it on leaving.
+  static constexpr std::chrono::milliseconds kLongLead{20};
 
   // Makes the current reader's poll return (eventfd).
   void Interrupt() {
@@ -509,6 +514,7 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   void Lead(std::unique_lock<std::mutex>& io, const SubscriptionSink& waiting,
             std::chrono::steady_clock::time_point deadline) {
     reader = Reader::kLeader;
+    lead_began = std::chrono::steady_clock::now();
     redisContext* c = conn;
     io.unlock();
     bool ok = true;
@@ -525,7 +531,8 @@ struct RedisHub::Core final : realtime::DeliveryPump {
     reader = Reader::kNone;
     last_led = std::chrono::steady_clock::now();
     if (!ok && !stopping.load()) conn_failed = true;
-    if (conn_failed || stopping.load() || membership_changed.load()) hub_cv.notify_all();
+    if (conn_failed || stopping.load() || membership_changed.load() || hub_waits_for_leader)
+      hub_cv.notify_all();
     if (followers > 0 || want_lead > 0) io_cv.notify_all();
     io.unlock();
   }
@@ -552,6 +559,10 @@ struct RedisHub::Core final : realtime::DeliveryPump {
           const auto since = std::chrono::steady_clock::now() - last_led;
           if (membership_changed.load() || since >= kLeaderHold) break;
           hub_cv.wait_for(io, kLeaderHold - since);
+        } else if (reader == Reader::kLeader && std::chrono::steady_clock::now() - lead_began >= kLongLead) {
+          hub_waits_for_leader = true;
+          hub_cv.wait(io, [&] { return reader != Reader::kLeader || stopping.load() || conn_failed; });
+          hub_waits_for_leader = false;
         } else {
           if (reader == Reader::kNone) io_cv.notify_all();  // a consumer is waiting to lead
           hub_cv.wait_for(io, kLeaderHold);
