@@ -68,11 +68,10 @@ double Percentile(std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-// Raw baseline: one hiredis connection publishes, another subscribed one reads; µs per message.
 // Raw baseline: one hiredis connection publishes, another subscribed one reads; µs per message. With
 // `script`, each message is published the way daira's hub does it on the server — EVALSHA of the hub's
 // own publish script (sequence, history stream entry, PUBLISH) — so the difference to daira is what
-// daira adds on the client (argument building, the pool, the subscriber thread's hop, decoding).
+// daira adds on the client (argument building, the pool, handing the message to the consumer, decoding).
 std::vector<double> RawPublishReceive(const std::string& url, int64_t n, const std::string& payload,
                                       bool script) {
   std::string host;
@@ -98,11 +97,17 @@ std::vector<double> RawPublishReceive(const std::string& url, int64_t n, const s
   const std::string meta = channel + ":meta", stream = channel + ":history";
   for (int64_t i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
-    if (script) {  // KEYS meta, stream; ARGV channel, payload, history, candidate epoch, ttl ms
-      const char* argv[] = {"EVALSHA", sha.c_str(), "2", meta.c_str(), stream.c_str(), channel.c_str(),
-                            payload.data(), "1000", "1", "86400000"};  // the hub's defaults
-      const size_t lens[] = {7, sha.size(), 1, meta.size(), stream.size(), channel.size(), payload.size(), 4, 1, 8};
-      freeReplyObject(redisCommandArgv(pub, 10, argv, lens));
+    if (script) {  // KEYS meta, stream; ARGV channel, payload, history, candidate epoch, ttl ms, time
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      const std::string now = std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
+      const char* argv[] = {
+          "EVALSHA",      sha.c_str(), "2", meta.c_str(), stream.c_str(), channel.c_str(),
+          payload.data(), "1000",      "1", "86400000",   now.c_str()};  // the hub's defaults
+      const size_t lens[] = {7, sha.size(), 1, meta.size(), stream.size(), channel.size(), payload.size(),
+                             4, 1,          8, now.size()};
+      freeReplyObject(redisCommandArgv(pub, 11, argv, lens));
     } else {
       const char* argv[] = {"PUBLISH", channel.c_str(), payload.data()};
       const size_t lens[] = {7, channel.size(), payload.size()};

@@ -1,16 +1,17 @@
-// `daira stats [--json] [--cache URL]`: pool statistics per endpoint, row counts per table, and the
-// cache: its backend (URL redacted), its TTL policy and its per-namespace counts.
+// `daira stats [--json] [--cache URL] [--realtime URL]`: pool statistics per endpoint, row counts per
+// table, the cache (its backend, URL redacted, TTL policy, per-namespace counts, circuit breaker) and,
+// when a real-time URL is given, the hub (its backend and circuit breaker).
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <cstdlib>
 
 #include "CLI/CLI.hpp"
 #include "cache/open_cache.h"
 #include "cli/cli.h"
 #include "daira/core/json.h"
 #include "daira/core/request_context.h"
+#include "daira/realtime/hub.h"
 #include "daira/store/schema_info.h"
 #include "fmt/format.h"
 
@@ -19,8 +20,35 @@ namespace {
 
 struct StatsArgs {
   bool json = false;
-  std::string cache;  // --cache / DAIRA_CACHE; default memory:
+  std::string cache;     // --cache / DAIRA_CACHE; default memory:
+  std::string realtime;  // --realtime / DAIRA_REALTIME; default none (no real-time section)
 };
+
+void BreakerJson(JsonWriter& w, const resilience::CircuitBreaker& b) {
+  const resilience::BreakerCounts k = b.counts();
+  w.Key("breaker")
+      .BeginObject()
+      .Key("state")
+      .String(resilience::BreakerStateName(b.state()))
+      .Key("successes")
+      .Int(k.successes)
+      .Key("failures")
+      .Int(k.failures)
+      .Key("rejected")
+      .Int(k.rejected)
+      .Key("opened")
+      .Int(k.opened)
+      .Key("consecutive_failures")
+      .Int(k.consecutive_failures)
+      .EndObject();
+}
+
+void BreakerText(const resilience::CircuitBreaker& b) {
+  const resilience::BreakerCounts k = b.counts();
+  fmt::print("  breaker    {}  successes {}  failures {}  rejected {}  opened {}\n",
+             resilience::BreakerStateName(b.state()), FormatCount(k.successes), FormatCount(k.failures),
+             FormatCount(k.rejected), FormatCount(k.opened));
+}
 
 // The cache section. Counts are this process's (a cache keeps them in memory), so for a running
 // application read platform.cache().Stats(); here they show the backend answering (one probe read).
@@ -35,12 +63,7 @@ void CacheJson(JsonWriter& w, cache::Cache& c) {
         .Key("errors").Int(n.errors).Key("hit_rate").Double(n.HitRate()).EndObject();
   }
   w.EndArray();
-  if (const resilience::CircuitBreaker* b = c.breaker()) {
-    const resilience::BreakerCounts k = b->counts();
-    w.Key("breaker").BeginObject().Key("state").String(resilience::BreakerStateName(b->state()))
-        .Key("successes").Int(k.successes).Key("failures").Int(k.failures).Key("rejected").Int(k.rejected)
-        .Key("opened").Int(k.opened).Key("consecutive_failures").Int(k.consecutive_failures).EndObject();
-  }
+  if (const resilience::CircuitBreaker* b = c.breaker()) BreakerJson(w, *b);
   if (std::optional<cache::NearCacheStats> n = c.near_stats()) {
     w.Key("near").BeginObject().Key("usable").Bool(n->usable).Key("max_bytes").Int(n->max_bytes)
         .Key("ttl_ms").Int(n->ttl_ms).Key("bytes").Int(n->bytes).Key("entries").Int(n->entries)
@@ -61,12 +84,7 @@ void CacheText(cache::Cache& c) {
                FormatCount(n.hits), FormatCount(n.misses), n.HitRate(), FormatCount(n.sets), FormatCount(n.evictions),
                FormatCount(n.expirations), FormatCount(n.errors));
   }
-  if (const resilience::CircuitBreaker* b = c.breaker()) {
-    const resilience::BreakerCounts k = b->counts();
-    fmt::print("  breaker    {}  successes {}  failures {}  rejected {}  opened {}\n",
-               resilience::BreakerStateName(b->state()), FormatCount(k.successes), FormatCount(k.failures),
-               FormatCount(k.rejected), FormatCount(k.opened));
-  }
+  if (const resilience::CircuitBreaker* b = c.breaker()) BreakerText(*b);
   if (std::optional<cache::NearCacheStats> n = c.near_stats()) {
     fmt::print("  near       {}  {} of {} bytes  {} entries  ttl {}ms  hits {}  misses {}  invalidations {}  "
                "clears {}\n",
@@ -90,6 +108,17 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
   absl::StatusOr<std::unique_ptr<cache::Cache>> cache = cache::OpenCache(cache_url);
   if (!cache.ok()) return FailStatus("stats: cache", cache.status());
   (*cache)->Get("custom:daira-stats-probe").IgnoreError();  // one round trip: the backend answers
+  std::string realtime_url = args.realtime;
+  if (realtime_url.empty() && std::getenv("DAIRA_REALTIME") != nullptr)
+    realtime_url = std::getenv("DAIRA_REALTIME");
+  std::unique_ptr<realtime::Hub> hub;
+  if (!realtime_url.empty()) {
+    absl::StatusOr<std::unique_ptr<realtime::Hub>> opened = realtime::OpenHub(realtime_url);
+    if (!opened.ok()) return FailStatus("stats: realtime", opened.status());
+    hub = *std::move(opened);
+    // One round trip through the breaker: the backend answers (a channel nobody uses: empty history).
+    hub->Recover("topic:daira-stats-probe", {}).IgnoreError();
+  }
 
   if (args.json) {
     JsonWriter w;
@@ -109,6 +138,11 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
     for (const auto& c : *counts) w.Key(c.table).Int(c.rows);
     w.EndObject();
     CacheJson(w, **cache);
+    if (hub != nullptr) {
+      w.Key("realtime").BeginObject().Key("backend").String(hub->Name());
+      if (const resilience::CircuitBreaker* b = hub->breaker()) BreakerJson(w, *b);
+      w.EndObject();
+    }
     w.EndObject();
     fmt::print("{}\n", w.Take());
     return kExitOk;
@@ -132,6 +166,10 @@ int Run(const GlobalOptions& globals, const StatsArgs& args) {
   for (const auto& c : *counts) fmt::print("  {:<{}}  {:>12}\n", c.table, width, FormatCount(c.rows));
   if (counts->empty()) fmt::print("  (none: run `daira migrate`)\n");
   CacheText(**cache);
+  if (hub != nullptr) {
+    fmt::print("\nrealtime  {}\n", hub->Name());
+    if (const resilience::CircuitBreaker* b = hub->breaker()) BreakerText(*b);
+  }
   return kExitOk;
 }
 
@@ -143,6 +181,9 @@ Command AddStatsCommand(CLI::App& root, const GlobalOptions& globals) {
   app->add_flag("--json", args->json, "print one JSON object");
   app->add_option("--cache", args->cache, "cache URL: memory: (default) or redis://host:port/db?prefix=... "
                                           "(or DAIRA_CACHE); shows its backend, policy and counts");
+  app->add_option("--realtime", args->realtime,
+                  "real-time URL: memory: or redis://host:port/db?prefix=... (or DAIRA_REALTIME); shows the "
+                  "hub's backend and circuit breaker");
   return {app, [&globals, args] { return Run(globals, *args); }};
 }
 

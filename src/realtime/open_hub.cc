@@ -4,6 +4,7 @@
 
 #include "backends/memory/memory_hub.h"
 #include "backends/memory/memory_realtime_state.h"
+#include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_hub.h"
 #include "backends/redis/redis_realtime_state.h"
 #include "daira/core/status.h"
@@ -32,6 +33,62 @@ absl::StatusOr<uint64_t> ParseCount(std::string_view name, std::string_view valu
 
 constexpr uint64_t kMaxMs = uint64_t{1} << 40;
 
+bool IsParam(std::string_view name) {
+  return std::find(std::begin(kParams), std::end(kParams), name) != std::end(kParams) ||
+         std::find(std::begin(backends::redis::kBreakerParams), std::end(backends::redis::kBreakerParams),
+                   name) != std::end(backends::redis::kBreakerParams);
+}
+
+// Presence and typing state behind a circuit breaker: while it is open every call fails at once with
+// Unavailable (the breaker's message) without reaching the state's backend.
+class RealtimeStateBreakerWrapper final : public backends::RealtimeState {
+ public:
+  RealtimeStateBreakerWrapper(std::unique_ptr<backends::RealtimeState> inner,
+                              std::shared_ptr<resilience::CircuitBreaker> breaker)
+      : inner_(std::move(inner)), breaker_(std::move(breaker)) {}
+
+  absl::StatusOr<PresenceChange> UpdatePresence(int64_t user, std::string_view device, int status,
+                                                int64_t now_us, int64_t expires_us,
+                                                int64_t retention_ms) override {
+    return Guarded("realtime: presence: update", [&] {
+      return inner_->UpdatePresence(user, device, status, now_us, expires_us, retention_ms);
+    });
+  }
+  absl::StatusOr<std::vector<PresenceRow>> ReadPresence(std::span<const int64_t> users,
+                                                        int64_t now_us) override {
+    return Guarded("realtime: presence: read", [&] { return inner_->ReadPresence(users, now_us); });
+  }
+  absl::StatusOr<std::vector<int64_t>> PresenceExpired(int64_t now_us) override {
+    return Guarded("realtime: presence: sweep", [&] { return inner_->PresenceExpired(now_us); });
+  }
+  absl::StatusOr<bool> TypingStart(int64_t conversation, int64_t user, int64_t now_us, int64_t expires_us,
+                                   int64_t interval_us) override {
+    return Guarded("realtime: typing: start",
+                   [&] { return inner_->TypingStart(conversation, user, now_us, expires_us, interval_us); });
+  }
+  absl::StatusOr<bool> TypingStop(int64_t conversation, int64_t user, int64_t now_us) override {
+    return Guarded("realtime: typing: stop", [&] { return inner_->TypingStop(conversation, user, now_us); });
+  }
+  absl::StatusOr<std::vector<int64_t>> Typists(int64_t conversation, int64_t now_us) override {
+    return Guarded("realtime: typing: typists", [&] { return inner_->Typists(conversation, now_us); });
+  }
+  absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> TypingExpired(int64_t now_us) override {
+    return Guarded("realtime: typing: sweep", [&] { return inner_->TypingExpired(now_us); });
+  }
+
+ private:
+  template <typename F>
+  auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
+    if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) return Annotate(allowed, op);
+    auto result = call();
+    breaker_->Record(result.status());
+    return result;
+  }
+
+  std::unique_ptr<backends::RealtimeState> inner_;
+  std::shared_ptr<resilience::CircuitBreaker> breaker_;
+};
+
 }  // namespace
 
 absl::StatusOr<RealtimeUrl> ParseRealtimeUrl(std::string_view url) {
@@ -44,7 +101,7 @@ absl::StatusOr<RealtimeUrl> ParseRealtimeUrl(std::string_view url) {
                                         parsed.Redacted() + "')");
     }
     for (const auto& [k, v] : parsed.params) {
-      if (std::find(std::begin(kParams), std::end(kParams), k) == std::end(kParams)) {
+      if (!IsParam(k)) {
         return InvalidField("realtime: open", k,
                             "is not a parameter of memory: (known: history, max_payload, presence_ttl_ms, "
                             "typing_interval_ms, typing_ttl_ms)");
@@ -54,7 +111,10 @@ absl::StatusOr<RealtimeUrl> ParseRealtimeUrl(std::string_view url) {
     return out;
   }
   if (scheme == "redis") {
-    auto parsed = backends::redis::RedisUrl::Parse(url, kParams);
+    std::vector<std::string_view> names(std::begin(kParams), std::end(kParams));
+    names.insert(names.end(), std::begin(backends::redis::kBreakerParams),
+                 std::end(backends::redis::kBreakerParams));
+    auto parsed = backends::redis::RedisUrl::Parse(url, names);
     if (!parsed.ok()) return Annotate(parsed.status(), "realtime: open");
     out.redis = true;
     out.params.assign(parsed->params.begin(), parsed->params.end());
@@ -105,9 +165,21 @@ absl::Status ApplyTypingParams(const RealtimeUrl& url, TypingOptions& options) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<backends::RealtimeState>> OpenState(const RealtimeUrl& url) {
-  if (url.redis) return backends::redis::OpenRedisRealtimeState(*url.redis_url);
-  return backends::memory::NewMemoryRealtimeState();
+absl::StatusOr<std::unique_ptr<backends::RealtimeState>> OpenState(const RealtimeUrl& url, Hub& hub) {
+  if (!url.redis) return backends::memory::NewMemoryRealtimeState();
+  std::shared_ptr<resilience::CircuitBreaker> breaker;
+  if (auto* redis_hub = dynamic_cast<backends::redis::RedisHub*>(&hub)) breaker = redis_hub->shared_breaker();
+  if (breaker == nullptr) {
+    resilience::CircuitBreakerOptions options{.name = "redis realtime state"};
+    for (const auto& [name, value] : url.params) {
+      DAIRA_RETURN_IF_ERROR(
+          backends::redis::ApplyBreakerParam("realtime: open", name, value, options).status());
+    }
+    breaker = std::make_shared<resilience::CircuitBreaker>(std::move(options));
+  }
+  DAIRA_ASSIGN_OR_RETURN(auto state, backends::redis::OpenRedisRealtimeState(*url.redis_url));
+  return std::unique_ptr<backends::RealtimeState>(
+      new RealtimeStateBreakerWrapper(std::move(state), std::move(breaker)));
 }
 
 }  // namespace internal

@@ -64,7 +64,7 @@ absl::StatusOr<std::unique_ptr<Presence>> Presence::Open(std::string_view url, H
   }
   impl->hub = &hub;
   impl->clock = options.clock != nullptr ? options.clock : Clock::System();
-  DAIRA_ASSIGN_OR_RETURN(impl->state, internal::OpenState(parsed));
+  DAIRA_ASSIGN_OR_RETURN(impl->state, internal::OpenState(parsed, hub));
   return std::unique_ptr<Presence>(new Presence(std::move(impl)));
 }
 

@@ -29,7 +29,8 @@ absl::StatusOr<RealtimeUrl> ParseRealtimeUrl(std::string_view url);
 absl::Status ApplyHubParams(const RealtimeUrl& url, HubOptions& options);
 absl::Status ApplyPresenceParams(const RealtimeUrl& url, PresenceOptions& options);
 absl::Status ApplyTypingParams(const RealtimeUrl& url, TypingOptions& options);
-// The presence/typing state the URL names.
-absl::StatusOr<std::unique_ptr<backends::RealtimeState>> OpenState(const RealtimeUrl& url);
+// The presence/typing state the URL names. On redis:// every call goes through `hub`'s circuit breaker
+// when `hub` is a Redis hub (one breaker per hub), else through its own made from the URL's breaker_*.
+absl::StatusOr<std::unique_ptr<backends::RealtimeState>> OpenState(const RealtimeUrl& url, Hub& hub);
 
 }  // namespace daira::inline v0::realtime::internal

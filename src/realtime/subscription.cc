@@ -42,17 +42,21 @@ Subscription::~Subscription() {
 const std::string& Subscription::target() const { return target_; }
 
 absl::StatusOr<Message> Subscription::Next(std::chrono::milliseconds timeout) {
-  // A message is usually a few microseconds away when Next is called (the publish that caused it has
-  // just returned, the hub's thread is decoding it): look for it briefly, yielding the core, before
-  // paying for a sleep and a second thread wakeup. Bounded by kSpinBeforeSleep and by the timeout.
-  if (!sink_->signaled_.load(std::memory_order_acquire) && timeout.count() > 0) {
-    const auto until = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-    while (!sink_->signaled_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < until) {
-      std::this_thread::yield();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!sink_->signaled() && timeout.count() > 0) {
+    if (std::shared_ptr<DeliveryPump> pump = sink_->pump_.lock()) {
+      // redis://: read the connection on this thread (or wait while another thread does).
+      pump->Pump(*sink_, deadline);
+    } else {
+      // A message is usually a few microseconds away when Next is called (the publish that caused it
+      // has just returned, the hub's thread is queueing it): look for it briefly, yielding the core,
+      // before paying for a sleep and a second thread wakeup. Bounded by kSpinBeforeSleep and the timeout.
+      const auto until = std::min(deadline, std::chrono::steady_clock::now() + kSpinBeforeSleep);
+      while (!sink_->signaled() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
     }
   }
   std::unique_lock lock(sink_->mu_);
-  sink_->cv_.wait_for(lock, timeout, [&] { return !sink_->queue_.empty() || !sink_->status_.ok(); });
+  sink_->cv_.wait_until(lock, deadline, [&] { return !sink_->queue_.empty() || !sink_->status_.ok(); });
   if (sink_->queue_.empty()) {
     if (!sink_->status_.ok()) return sink_->status_;
     return absl::DeadlineExceededError("realtime: no message on '" + target_ + "' within " +

@@ -46,7 +46,7 @@ absl::StatusOr<std::unique_ptr<Typing>> Typing::Open(std::string_view url, Hub& 
   }
   impl->hub = &hub;
   impl->clock = options.clock != nullptr ? options.clock : Clock::System();
-  DAIRA_ASSIGN_OR_RETURN(impl->state, internal::OpenState(parsed));
+  DAIRA_ASSIGN_OR_RETURN(impl->state, internal::OpenState(parsed, hub));
   return std::unique_ptr<Typing>(new Typing(std::move(impl)));
 }
 

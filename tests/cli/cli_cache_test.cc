@@ -77,6 +77,33 @@ TEST(CliCacheTest, StatsShowsTheRedisBreakerAndTheNearCache) {
   EXPECT_THAT(plain.out, Not(HasSubstr(R"("near":)")));
 }
 
+TEST(CliCacheTest, StatsShowsTheRealtimeHubsBreaker) {
+  if (daira::testing::RedisTestUrl().empty()) {
+    if (daira::testing::InCi()) FAIL() << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
+    GTEST_SKIP() << "DAIRA_TEST_REDIS is not set: the Redis hub's stats are NOT covered";
+  }
+  daira::testing::TestCacheOpener prefixes;  // a fresh key prefix, dropped afterwards
+  const std::string url = prefixes.RedisUrl("breaker_failures=3");
+  Result j = RunCli("stats --json --realtime '" + url + "'");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  // The probe (one history read of an unused channel) went through the breaker.
+  EXPECT_THAT(j.out,
+              HasSubstr(R"("realtime":{"backend":"redis","breaker":{"state":"closed","successes":1,)"));
+  Result t = RunCli("stats --realtime '" + url + "'");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_THAT(t.out, HasSubstr("realtime  redis\n  breaker    closed"));
+  // memory: has no breaker; without --realtime there is no section.
+  Result m = RunCli("stats --json --realtime memory:");
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_THAT(m.out, HasSubstr(R"("realtime":{"backend":"memory"})"));
+  Result none = RunCli("stats --json");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_THAT(none.out, Not(HasSubstr(R"("realtime":)")));
+  Result bad = RunCli("stats --realtime '" + prefixes.RedisUrl("breaker_cool_down_ms=0") + "'");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("breaker_cool_down_ms"));
+}
+
 TEST(CliCacheTest, ABadOrUnreachableCacheIsOneLineNamingIt) {
   Result bad = RunCli("stats --cache 'memory:?max_bytes=lots'");
   EXPECT_NE(bad.exit_code, 0);

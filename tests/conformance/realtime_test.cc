@@ -14,6 +14,8 @@
 #include "daira/realtime/channel.h"
 #include "daira/realtime/dispatcher.h"
 #include "daira/realtime/hub.h"
+#include "daira/realtime/presence.h"
+#include "daira/realtime/typing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "private_redis.h"
@@ -25,6 +27,7 @@ namespace {
 
 using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using namespace std::chrono_literals;
 
 // Generous: only reached when something is broken (no timing assertions; waits end on arrival).
@@ -175,6 +178,49 @@ TEST_P(RealtimeTest, FdPollsReadableExactlyWhileAMessageIsQueued) {
   EXPECT_EQ(::poll(&p, 1, 0), 0);
   EXPECT_FALSE(sub->TryNext().has_value());
   EXPECT_THAT(sub->Next(1ms), StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
+// Several threads waiting in Next on subscriptions of one hub (on redis:// one of them reads the
+// connection for all, the others follow), next to a subscription consumed only through its fd (served
+// by the hub's thread): each gets exactly its own messages, in order.
+TEST_P(RealtimeTest, ConsumersWaitingInNextOnSeveralThreadsAndAPolledOneEachGetTheirOwn) {
+  ASSERT_OK_AND_ASSIGN(auto hub, Open());
+  constexpr int kThreads = 3, kMessages = 200;
+  std::vector<std::unique_ptr<Subscription>> subs;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("topic:lf" + std::to_string(t)));
+    subs.push_back(std::move(sub));
+  }
+  ASSERT_OK_AND_ASSIGN(auto polled, hub->Subscribe("topic:lf-polled", {.queue_size = kMessages}));
+  std::vector<std::vector<std::string>> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kMessages; ++i) {
+        auto m = subs[t]->Next(kWait);
+        if (!m.ok()) return;
+        got[t].push_back(m->payload);
+      }
+    });
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < kMessages; ++i) {
+    expected.push_back(std::to_string(i));
+    for (int t = 0; t < kThreads; ++t)
+      ASSERT_OK(hub->Publish("topic:lf" + std::to_string(t), expected.back()).status());
+    ASSERT_OK(hub->Publish("topic:lf-polled", expected.back()).status());
+  }
+  std::vector<std::string> polled_got;
+  const auto until = std::chrono::steady_clock::now() + kWait;
+  while (polled_got.size() < static_cast<size_t>(kMessages) && std::chrono::steady_clock::now() < until) {
+    pollfd p{polled->fd(), POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    while (auto m = polled->TryNext()) polled_got.push_back(m->payload);
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(got[t], expected) << "thread " << t;
+  EXPECT_EQ(polled_got, expected);
+  EXPECT_EQ(polled->dropped(), 0u);
 }
 
 // The eventfd is kept in step only once fd() has been asked for: a message queued before that must
@@ -543,11 +589,97 @@ TEST_F(RealtimeRedisRestartTest, PublishIsUnavailableWhileRedisIsDownAndSubscrib
   ASSERT_OK(hub->Subscribe("topic:other").status());
 }
 
+// The circuit breaker around the hub's Redis calls (publish, history reads, presence, typing), on a
+// manual clock: it opens after breaker_failures, rejects every call without touching Redis, lets one
+// probe through after the cool-down (open again when it fails, closed when it succeeds), and the
+// subscriber connection — which the breaker does not guard — resubscribes by itself meanwhile.
+TEST_F(RealtimeRedisRestartTest, TheBreakerOpensRejectsWithoutRedisProbesAndCloses) {
+  using resilience::BreakerState;
+  ManualClock clock{Clock::TimePoint{std::chrono::seconds(1700000000)}};
+  const std::string url = env_->HubUrl("breaker_failures=2&breaker_failure_rate=0&breaker_cool_down_ms=5000");
+  ASSERT_OK_AND_ASSIGN(auto hub, OpenHub(url, {.clock = &clock}));
+  ASSERT_OK_AND_ASSIGN(auto presence, Presence::Open(url, *hub, {.clock = &clock}));
+  ASSERT_OK_AND_ASSIGN(auto typing, Typing::Open(url, *hub, {.clock = &clock}));
+  ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("topic:breaker"));
+  ASSERT_OK(hub->Publish("topic:breaker", "1").status());
+  ASSERT_OK(presence->Heartbeat(UserId(1), "phone"));
+  Take(*sub, 1);
+  const Position seen = *sub->last_position();
+  const resilience::CircuitBreaker* breaker = hub->breaker();
+  ASSERT_NE(breaker, nullptr);
+  EXPECT_EQ(breaker->state(), BreakerState::kClosed);
+  // The publish, the heartbeat's state update and its announcement on user:1: one breaker per hub.
+  EXPECT_EQ(breaker->counts().successes, 3);
+
+  ASSERT_OK(redis_->Kill());
+  EXPECT_THAT(hub->Publish("topic:breaker", "x"), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(hub->Recover("topic:breaker", seen), StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_EQ(breaker->state(), BreakerState::kOpen);
+  EXPECT_EQ(breaker->counts().opened, 1);
+  const int64_t failures = breaker->counts().failures;
+  EXPECT_EQ(failures, 2);
+  // Open: every call fails at once, naming the breaker; none is counted as a Redis failure.
+  const auto rejected =
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker redis realtime is open"));
+  EXPECT_THAT(hub->Publish("topic:breaker", "x"), rejected);
+  const OutgoingMessage batch[] = {{.channel = "topic:breaker", .payload = "y"}};
+  EXPECT_THAT(hub->PublishBatch(batch), rejected);
+  EXPECT_THAT(hub->Recover("topic:breaker", seen), rejected);
+  EXPECT_THAT(presence->Heartbeat(UserId(1), "phone"), rejected);
+  EXPECT_THAT(presence->Get(UserId(1)), rejected);
+  EXPECT_THAT(typing->Start(ConversationId(1), UserId(1)), rejected);
+  EXPECT_EQ(breaker->counts().failures, failures);
+  EXPECT_EQ(breaker->counts().rejected, 6);
+
+  // After the cool-down one call probes; Redis is still down, so it fails and the breaker opens again.
+  clock.Advance(std::chrono::seconds(5));
+  EXPECT_THAT(hub->Publish("topic:breaker", "x"),
+              StatusIs(absl::StatusCode::kUnavailable, Not(HasSubstr("circuit breaker"))));
+  EXPECT_EQ(breaker->state(), BreakerState::kOpen);
+  EXPECT_EQ(breaker->counts().opened, 2);
+
+  // Redis is back, but the breaker is open until its cool-down passes: the calls never reach Redis.
+  ASSERT_OK(redis_->Restart());
+  EXPECT_THAT(hub->Publish("topic:breaker", "x"), rejected);
+  EXPECT_THAT(presence->Heartbeat(UserId(1), "phone"), rejected);
+  ASSERT_OK_AND_ASSIGN(auto admin_url, backends::redis::RedisUrl::Parse(redis_->url()));
+  ASSERT_OK_AND_ASSIGN(auto admin, backends::redis::RedisConnection::Connect(admin_url));
+  ASSERT_OK_AND_ASSIGN(auto stats, admin->Command({"INFO", "commandstats"}));
+  EXPECT_THAT(stats.str, Not(HasSubstr("cmdstat_evalsha")));
+  EXPECT_THAT(stats.str, Not(HasSubstr("cmdstat_eval:")));
+
+  // A probe that reaches Redis closes it. The pool reconnects with its own backoff (real time), so a
+  // probe may still fail fast: then the breaker opens again and the next cool-down brings another one.
+  absl::Status probe;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    clock.Advance(std::chrono::seconds(5));
+    probe = hub->Publish("topic:breaker", "probe").status();
+    if (probe.ok()) break;
+    EXPECT_THAT(std::string(probe.message()), Not(HasSubstr("circuit breaker")));  // a probe, not a rejection
+    sub->Next(50ms).IgnoreError();                                                 // pace the attempts
+  }
+  ASSERT_OK(probe);
+  EXPECT_EQ(breaker->state(), BreakerState::kClosed);
+  // The subscription resubscribed by itself (the breaker does not guard it) and receives again.
+  WaitUntilLive(*hub, *sub, "topic:breaker");
+  EXPECT_GE(sub->interruptions(), 1u);
+  // Presence and typing each have their own pool, whose connection from before the restart fails
+  // once when it is next used (one failure: below breaker_failures); then they work again.
+  if (!presence->Heartbeat(UserId(1), "phone").ok()) ASSERT_OK(presence->Heartbeat(UserId(1), "phone"));
+  if (!typing->Start(ConversationId(1), UserId(1)).ok())
+    ASSERT_OK(typing->Start(ConversationId(1), UserId(1)).status());
+  EXPECT_EQ(breaker->state(), BreakerState::kClosed);
+}
+
 TEST(RealtimeRedisOpenTest, BadUrlsAreRefusedByName) {
   EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?history=x"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("history")));
   EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?colour=blue"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour")));
+  EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?breaker_cool_down_ms=0"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("breaker_cool_down_ms")));
+  EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?breaker_failure_rate=2"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("breaker_failure_rate")));
   EXPECT_THAT(OpenHub("redis://127.0.0.1:1/0?connect_timeout_ms=200"),
               StatusIs(absl::StatusCode::kUnavailable));
 }

@@ -29,6 +29,7 @@
 #include "daira/core/clock.h"
 #include "daira/realtime/message.h"
 #include "daira/realtime/subscription.h"
+#include "daira/resilience/circuit_breaker.h"
 
 namespace daira::inline v0::realtime {
 
@@ -41,7 +42,8 @@ struct HubOptions {
   std::chrono::milliseconds history_ttl{std::chrono::hours(24)};
   // max_payload=: largest payload accepted, in bytes. Default 1 MiB.
   size_t max_payload = 1 << 20;
-  // Time source for message times (memory:). Null: Clock::System(). Not owned.
+  // Time source for message times (the publishing instance's clock, also for redis://) and for the
+  // redis:// circuit breaker's cool-down. Null: Clock::System(). Not owned.
   const Clock* clock = nullptr;
 };
 
@@ -77,6 +79,11 @@ class Hub {
   // Closes every subscription (FailedPrecondition) and releases connections; later calls fail with
   // FailedPrecondition. Idempotent.
   virtual absl::Status Close() = 0;
+
+  // The circuit breaker around the backend's calls (redis://: publish, history reads, presence and
+  // typing; the breaker_* URL parameters), for stats; null when the backend has none (memory:). Owned
+  // by the hub.
+  virtual const resilience::CircuitBreaker* breaker() const { return nullptr; }
 
  protected:
   // A live subscription to a validated target (pattern when `pattern`).

@@ -33,7 +33,7 @@ struct Message {
   uint64_t epoch = 0;       // the channel's epoch when it was published
   uint64_t sequence = 0;    // 1-based, per channel and epoch, gapless
   std::string payload{};    // opaque bytes, as published
-  Clock::TimePoint time{};  // when the hub accepted it (the publishing hub's clock; Redis's for redis://)
+  Clock::TimePoint time{};  // when the hub accepted it (the publishing hub's clock, HubOptions::clock)
 
   Position position() const { return Position{epoch, sequence}; }
 };

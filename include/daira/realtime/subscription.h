@@ -65,6 +65,19 @@ struct SubscribeOptions {
 
 class SubscriptionSink;
 
+// Backend side: a hub whose network connection a consumer waiting in Subscription::Next may read on its
+// own thread (redis://, leader/follower): the message then reaches the consumer without a second thread
+// being woken to hand it over. Only daira's code runs there (reading, decoding, queueing); never host code.
+class DeliveryPump {
+ public:
+  virtual ~DeliveryPump() = default;
+  // Called by Next while `waiting` has nothing queued: reads the connection on the calling thread,
+  // queueing what arrives for every subscription, until `waiting` is signaled or `deadline` passes —
+  // or waits while another thread reads. May return earlier (no connection, hub closing); Next then
+  // waits for its queue as usual.
+  virtual void Pump(const SubscriptionSink& waiting, std::chrono::steady_clock::time_point deadline) = 0;
+};
+
 class Subscription {
  public:
   // Backend side: a new subscription to `target` (a channel or pattern) and the sink the hub delivers
@@ -136,6 +149,10 @@ class SubscriptionSink {
   // Counts an interruption of live delivery (Subscription::interruptions()).
   void Interrupted();
   bool closed() const;
+  // A message is queued or the subscription is closed (lock-free).
+  bool signaled() const { return signaled_.load(std::memory_order_acquire); }
+  // The hub whose connection Next may read itself (set before the subscription is handed out).
+  void SetPump(std::weak_ptr<DeliveryPump> pump) { pump_ = std::move(pump); }
 
  private:
   friend class Subscription;
@@ -160,6 +177,7 @@ class SubscriptionSink {
   bool fd_readable_ = false;  // the eventfd's counter is non-zero
   std::optional<Position> last_;
   std::optional<Position> floor_;  // set by PrependRecovered: live copies at or below it are dropped
+  std::weak_ptr<DeliveryPump> pump_;
 };
 
 }  // namespace daira::inline v0::realtime

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "daira/core/logging.h"
@@ -153,25 +154,12 @@ absl::StatusOr<std::unique_ptr<RedisCache>> RedisCache::Open(std::string_view te
         }
         near.namespaces.push_back(ns);
       }
-    } else if (name == "breaker_failures") {
-      DAIRA_ASSIGN_OR_RETURN(int64_t n, ParseInt(name, value, 0, 1000000, "", url));
-      breaker.consecutive_failures = static_cast<int>(n);
-    } else if (name == "breaker_failure_rate") {
-      double rate = 0;
-      if (!absl::SimpleAtod(value, &rate) || !(rate >= 0 && rate <= 1)) {
-        return InvalidField("redis cache: open", "breaker_failure_rate",
-                            absl::StrCat("must be in [0, 1], 0 = off (got '", value, "') in ", url.Redacted()));
+    } else if (name.starts_with("breaker_")) {
+      DAIRA_ASSIGN_OR_RETURN(bool known, ApplyBreakerParam("redis cache: open", name, value, breaker));
+      if (!known) {
+        DAIRA_RETURN_IF_ERROR(
+            Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));
       }
-      breaker.failure_rate = rate;
-    } else if (name == "breaker_min_calls") {
-      DAIRA_ASSIGN_OR_RETURN(int64_t n, ParseInt(name, value, 1, 1000000000, "", url));
-      breaker.min_calls = static_cast<int>(n);
-    } else if (name == "breaker_window_ms") {
-      DAIRA_ASSIGN_OR_RETURN(int64_t ms, ParseInt(name, value, 1, kMaxMs, " of milliseconds", url));
-      breaker.window = std::chrono::milliseconds(ms);
-    } else if (name == "breaker_cool_down_ms") {
-      DAIRA_ASSIGN_OR_RETURN(int64_t ms, ParseInt(name, value, 1, kMaxMs, " of milliseconds", url));
-      breaker.cool_down = std::chrono::milliseconds(ms);
     } else {
       DAIRA_RETURN_IF_ERROR(
           Annotate(policy.ApplyParam(name, value), absl::StrCat("redis cache: open ", url.Redacted())));

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_pool.h"
 #include "backends/redis/redis_reply.h"
@@ -35,24 +36,39 @@ using realtime::SubscriptionSink;
 namespace {
 
 // KEYS: meta hash, history stream. ARGV: pub/sub channel, payload, history (0: none), candidate epoch,
-// ttl ms. Returns {epoch, seq, seconds, microseconds}.
+// ttl ms, time ("seconds:micros", the publisher's clock). Returns {epoch, seq}.
+//
+// Kept cheap because it is on every message's path (docs/realtime.md, "Publish cost"): no TIME call
+// (the publisher sends its time), the TTLs refreshed only when they have run down by 1/64 (one PTTL
+// instead of two PEXPIREs per message; a key is still never older than `ttl` after its last publish
+// minus that slack), and approximate trimming (MAXLEN ~) once the history is at least a stream node
+// (100 entries), exact below so that a small history stays exact. The wire format is unchanged
+// ("epoch:seq:seconds:micros:payload"; stream fields p and t), so hubs of an older build on the same
+// Redis still read what this one writes.
 constexpr char kPublishLua[] = R"lua(
 local meta, stream = KEYS[1], KEYS[2]
+local history, ttl = tonumber(ARGV[3]), tonumber(ARGV[5])
 local epoch = redis.call('HGET', meta, 'epoch')
-if not epoch then
+local fresh = not epoch
+if fresh then
   epoch = ARGV[4]
   redis.call('DEL', stream)
   redis.call('HSET', meta, 'epoch', epoch)
 end
 local seq = redis.call('HINCRBY', meta, 'seq', 1)
-local t = redis.call('TIME')
-if tonumber(ARGV[3]) > 0 then
-  redis.call('XADD', stream, 'MAXLEN', ARGV[3], seq .. '-0', 'p', ARGV[2], 't', t[1] .. ':' .. t[2])
-  redis.call('PEXPIRE', stream, ARGV[5])
+if history > 0 then
+  if history >= 100 then
+    redis.call('XADD', stream, 'MAXLEN', '~', history, seq .. '-0', 'p', ARGV[2], 't', ARGV[6])
+  else
+    redis.call('XADD', stream, 'MAXLEN', history, seq .. '-0', 'p', ARGV[2], 't', ARGV[6])
+  end
 end
-redis.call('PEXPIRE', meta, ARGV[5])
-redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. t[1] .. ':' .. t[2] .. ':' .. ARGV[2])
-return {epoch, seq, t[1], t[2]}
+if fresh or redis.call('PTTL', meta) < ttl - math.floor(ttl / 64) then
+  redis.call('PEXPIRE', meta, ttl)
+  if history > 0 then redis.call('PEXPIRE', stream, ttl) end
+end
+redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. ARGV[6] .. ':' .. ARGV[2])
+return {epoch, seq}
 )lua";
 
 bool ParseU64(std::string_view s, uint64_t& out) {
@@ -117,11 +133,17 @@ constexpr std::chrono::milliseconds kPingEvery{15000};
 
 }  // namespace
 
-struct RedisHub::Core {
+struct RedisHub::Core final : realtime::DeliveryPump {
   RedisUrl url;
   realtime::HubOptions options;
   std::unique_ptr<RedisPool> pool;
+  // Around every call on the pool (publish, recover; presence and typing share it): while open, calls
+  // fail at once with Unavailable and Redis is not touched. Not around the subscriber connection, which
+  // reconnects by itself.
+  std::shared_ptr<resilience::CircuitBreaker> breaker;
   RedisScript publish_script{kPublishLua};
+  const Clock* clock = nullptr;      // message times (options.clock or the system clock)
+  std::string history_arg, ttl_arg;  // options.history, options.history_ttl in ms, as script arguments
   std::string pubsub_prefix;  // <prefix>rt:
   std::atomic<bool> closed{false};
   std::mt19937_64 random{std::random_device{}()};
@@ -130,8 +152,10 @@ struct RedisHub::Core {
   // ---- subscriber state (guarded by mu) ----
   std::mutex mu;
   std::condition_variable cv;
-  std::map<std::string, std::vector<std::shared_ptr<SubscriptionSink>>> channels;  // by Redis channel
-  std::map<std::string, std::vector<std::shared_ptr<SubscriptionSink>>> patterns;  // by Redis pattern
+  // By Redis channel / pattern; transparent so that a delivery looks its channel up without a copy.
+  using SinkMap = std::map<std::string, std::vector<std::shared_ptr<SubscriptionSink>>, std::less<>>;
+  SinkMap channels;
+  SinkMap patterns;
   std::set<std::string> confirmed_channels, confirmed_patterns;  // acknowledged on the current connection
   absl::Status connection_status = absl::UnavailableError("realtime: redis: subscriber not connected yet");
   bool stop = false;
@@ -154,11 +178,14 @@ struct RedisHub::Core {
     return std::to_string((random() >> 11) | 1);
   }
 
+  // Subscriptions changed: the current reader applies it (its poll returns), or the hub's thread
+  // comes back to (when nobody reads).
   void Wake() {
     membership_changed.store(true);
     uint64_t one = 1;
     while (::write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
     }
+    hub_cv.notify_all();
   }
 
   absl::Status CheckPayload(std::string_view op, std::string_view channel, std::string_view payload) const {
@@ -171,15 +198,37 @@ struct RedisHub::Core {
     return absl::OkStatus();
   }
 
+  // `call` (a lease and its commands) through the breaker: rejected at once while it is open, its
+  // result recorded otherwise (answers such as OutOfRange do not count as failures).
+  template <typename F>
+  auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
+    if (absl::Status allowed = breaker->Allow(); !allowed.ok()) return Annotate(allowed, op);
+    auto result = call();
+    breaker->Record(result.status());
+    return result;
+  }
+
+  // The message's time is the publisher's clock ("seconds:micros"): asking Redis (TIME) cost a call
+  // inside the script on every message.
+  std::string NowArg() const {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(clock->Now().time_since_epoch()).count();
+    return std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
+  }
+
   std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload) {
-    return {pubsub_prefix + std::string(channel), std::string(payload), std::to_string(options.history),
-            NewEpoch(), std::to_string(options.history_ttl.count())};
+    return {pubsub_prefix + std::string(channel),
+            std::string(payload),
+            history_arg,
+            NewEpoch(),
+            ttl_arg,
+            NowArg()};
   }
 
   static absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel) {
     if (r.IsError()) return ErrorReplyStatus("realtime: publish '" + std::string(channel) + "'", r);
     uint64_t epoch = 0;
-    if (r.type != RedisReply::Type::kArray || r.elements.size() != 4 || !ParseU64(r.elements[0].str, epoch) ||
+    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 || !ParseU64(r.elements[0].str, epoch) ||
         r.elements[1].type != RedisReply::Type::kInteger) {
       return absl::InternalError("realtime: publish '" + std::string(channel) + "': unexpected script reply");
     }
@@ -187,9 +236,10 @@ struct RedisHub::Core {
   }
 
   // ---- the subscriber thread ----
-  void Deliver(std::vector<std::shared_ptr<SubscriptionSink>>& sinks, const Message& m) {
+  // Each sink gets a copy but the last, which gets `m` itself (one subscription: no copy at all).
+  void Deliver(std::vector<std::shared_ptr<SubscriptionSink>>& sinks, Message& m) {
     for (size_t i = 0; i < sinks.size();) {
-      if (sinks[i]->Deliver(m)) {
+      if (i + 1 == sinks.size() ? sinks[i]->Deliver(std::move(m)) : sinks[i]->Deliver(m)) {
         ++i;
       } else {
         sinks.erase(sinks.begin() + static_cast<std::ptrdiff_t>(i));
@@ -215,11 +265,11 @@ struct RedisHub::Core {
     const std::string_view kind = Str(r->element[0]);
     std::lock_guard lock(mu);
     if (kind == "message") {
-      auto it = channels.find(std::string(Str(r->element[1])));
+      auto it = channels.find(Str(r->element[1]));
       Message m;
       if (it != channels.end() && Decode(Str(r->element[1]), Str(r->element[2]), m)) Deliver(it->second, m);
     } else if (kind == "pmessage" && r->elements >= 4) {
-      auto it = patterns.find(std::string(Str(r->element[1])));
+      auto it = patterns.find(Str(r->element[1]));
       Message m;
       if (it != patterns.end() && Decode(Str(r->element[2]), Str(r->element[3]), m)) Deliver(it->second, m);
     } else if (kind == "subscribe") {
@@ -311,86 +361,225 @@ struct RedisHub::Core {
     }
   }
 
-  // Serves one connection until it fails or the hub stops.
+  // ---- who reads the subscriber connection: leader/follower ----
+  //
+  // Either the hub's thread or one consumer waiting in Subscription::Next (the leader) reads the
+  // connection and queues what arrives for every subscription; other waiting consumers follow (wait
+  // until their message is queued or the connection is free). The hub's thread hands the connection
+  // over when a consumer asks, and after a leader left it stays away for kLeaderHold: the next Next is
+  // usually that close, and a consumer reading its own message is one thread wakeup per message where
+  // the hub's thread reading it and waking the consumer is two. The hub's thread alone connects,
+  // reconnects and resubscribes; any reader applies subscription changes and pings.
+  enum class Reader { kNone, kHub, kLeader };
+  std::mutex io_mu;
+  std::condition_variable io_cv;   // consumers: the reader changed, or a follower's message arrived
+  std::condition_variable hub_cv;  // the hub's thread: a leader left or the connection failed
+  Reader reader = Reader::kNone;   // guarded by io_mu
+  redisContext* conn = nullptr;    // the live connection (owned by Run), null while reconnecting
+  bool conn_failed = false;        // a reader saw it fail: the hub's thread reconnects
+  int want_lead = 0;               // consumers waiting for the hub's thread to hand the connection over
+  int followers = 0;               // consumers waiting while a leader reads
+  std::atomic<int> followers_hint{0};
+  std::atomic<bool> stopping{false};
+  std::chrono::steady_clock::time_point last_led{};    // when the last leader left
+  std::chrono::steady_clock::time_point lead_began{};  // when the current leader began
+  bool hub_waits_for_leader = false;  // the hub's thread sleeps until the leader leaves (a long lead)
+  // Connection state, touched only by the current reader.
+  std::set<std::string> requested_channels, requested_patterns;  // sent on this connection
+  bool ping_outstanding = false;
+  std::chrono::steady_clock::time_point last_traffic{}, ping_sent{};
+
+  // How long the hub's thread leaves the connection to consumers after a leader left.
+  static constexpr std::chrono::milliseconds kLeaderHold{1};
+  // A lead this long is not on a hot path (a consumer idling in Next): the hub's thread then sleeps
+  // until the leader leaves, instead of looking every kLeaderHold, and the leader wakes it on leaving.
+  static constexpr std::chrono::milliseconds kLongLead{20};
+
+  // Makes the current reader's poll return (eventfd).
+  void Interrupt() {
+    uint64_t one = 1;
+    while (::write(wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
+    }
+  }
+
+  // One turn of the current reader: applies subscription changes, pings when quiet, waits up to
+  // `max_wait` for traffic and handles what arrived. False when the connection failed or the hub stops.
+  bool ServeOnce(redisContext* c, std::chrono::milliseconds max_wait) {
+    // Bring the connection's subscriptions in line with the local ones (only when they may differ:
+    // the scan is over every channel this hub serves).
+    std::vector<std::string> sub, unsub, psub, punsub;
+    if (membership_changed.exchange(false)) {
+      std::lock_guard lock(mu);
+      if (stop) return false;
+      for (const auto& [ch, sinks] : channels) {
+        if (!sinks.empty() && !requested_channels.contains(ch)) sub.push_back(ch);
+      }
+      for (const auto& ch : requested_channels) {
+        auto it = channels.find(ch);
+        if (it == channels.end() || it->second.empty()) unsub.push_back(ch);
+      }
+      for (const auto& [p, sinks] : patterns) {
+        if (!sinks.empty() && !requested_patterns.contains(p)) psub.push_back(p);
+      }
+      for (const auto& p : requested_patterns) {
+        auto it = patterns.find(p);
+        if (it == patterns.end() || it->second.empty()) punsub.push_back(p);
+      }
+      for (const auto& ch : unsub) {
+        confirmed_channels.erase(ch);
+        if (auto it = channels.find(ch); it != channels.end()) channels.erase(it);
+      }
+      for (const auto& p : punsub) {
+        confirmed_patterns.erase(p);
+        if (auto it = patterns.find(p); it != patterns.end()) patterns.erase(it);
+      }
+    }
+    for (const auto& ch : sub) requested_channels.insert(ch);
+    for (const auto& ch : unsub) requested_channels.erase(ch);
+    for (const auto& p : psub) requested_patterns.insert(p);
+    for (const auto& p : punsub) requested_patterns.erase(p);
+    Append(c, "SUBSCRIBE", sub);
+    Append(c, "UNSUBSCRIBE", unsub);
+    Append(c, "PSUBSCRIBE", psub);
+    Append(c, "PUNSUBSCRIBE", punsub);
+    // Quiet for a whole interval: a half-open connection (no FIN, e.g. a dead host) would look just
+    // like this, so ask; no answer for another interval means the connection is gone.
+    auto now = std::chrono::steady_clock::now();
+    if (ping_outstanding && now - ping_sent >= kPingEvery) return false;
+    if (!ping_outstanding && now - last_traffic >= kPingEvery) {
+      Append(c, "PING", {});
+      ping_outstanding = true;
+      ping_sent = now;
+    }
+    int done = 0;
+    while (!done) {
+      if (redisBufferWrite(c, &done) != REDIS_OK) return false;
+    }
+    const auto until_ping = kPingEvery - (now - (ping_outstanding ? ping_sent : last_traffic));
+    const auto wait = std::max(std::chrono::milliseconds(0),
+                               std::min(max_wait, std::chrono::ceil<std::chrono::milliseconds>(until_ping)));
+    pollfd fds[2] = {{c->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const int ready = ::poll(fds, 2, static_cast<int>(wait.count()));
+    if (ready < 0) return errno == EINTR;
+    if (fds[1].revents & POLLIN) {
+      uint64_t v;
+      [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof(v));
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (redisBufferRead(c) != REDIS_OK) return false;  // closed by the server, or an I/O error
+      ping_outstanding = false;
+      last_traffic = std::chrono::steady_clock::now();
+      while (true) {
+        void* raw = nullptr;
+        if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return false;
+        if (raw == nullptr) break;
+        ReplyPtr reply(static_cast<redisReply*>(raw));
+        HandleReply(reply.get());
+      }
+    }
+    return !stopping.load();
+  }
+
+  // DeliveryPump (Subscription::Next on a consumer's thread): lead, or follow, until `waiting` is
+  // signaled or the deadline passes.
+  void Pump(const SubscriptionSink& waiting, std::chrono::steady_clock::time_point deadline) override {
+    std::unique_lock io(io_mu);
+    while (!waiting.signaled()) {
+      if (stopping.load() || conn == nullptr || conn_failed) return;  // the hub's thread delivers later
+      if (std::chrono::steady_clock::now() >= deadline) return;
+      if (reader == Reader::kNone) {
+        Lead(io, waiting, deadline);
+        return;
+      }
+      if (reader == Reader::kHub) {
+        ++want_lead;
+        Interrupt();
+        io_cv.wait_until(io, deadline, [&] {
+          return reader != Reader::kHub || stopping.load() || conn_failed || waiting.signaled();
+        });
+        --want_lead;
+        continue;
+      }
+      ++followers;
+      followers_hint.store(followers);
+      io_cv.wait_until(io, deadline, [&] {
+        return waiting.signaled() || reader == Reader::kNone || stopping.load() || conn_failed;
+      });
+      --followers;
+      followers_hint.store(followers);
+    }
+  }
+
+  // Under io (locked on entry, unlocked on return): reads as the leader.
+  void Lead(std::unique_lock<std::mutex>& io, const SubscriptionSink& waiting,
+            std::chrono::steady_clock::time_point deadline) {
+    reader = Reader::kLeader;
+    lead_began = std::chrono::steady_clock::now();
+    redisContext* c = conn;
+    io.unlock();
+    bool ok = true;
+    while (ok && !waiting.signaled()) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) break;
+      ok = ServeOnce(c, std::min(std::chrono::ceil<std::chrono::milliseconds>(deadline - now), kPingEvery));
+      if (followers_hint.load() > 0) {
+        std::lock_guard wake(io_mu);  // a follower checks its queue under io_mu: no lost wakeup
+        io_cv.notify_all();
+      }
+    }
+    io.lock();
+    reader = Reader::kNone;
+    last_led = std::chrono::steady_clock::now();
+    if (!ok && !stopping.load()) conn_failed = true;
+    if (conn_failed || stopping.load() || membership_changed.load() || hub_waits_for_leader)
+      hub_cv.notify_all();
+    if (followers > 0 || want_lead > 0) io_cv.notify_all();
+    io.unlock();
+  }
+
+  // The hub's thread on one connection, until it fails or the hub stops.
   void Serve(redisContext* c) {
-    std::set<std::string> requested_channels, requested_patterns;  // sent on this connection
-    bool ping_outstanding = false;
     {
       std::lock_guard lock(mu);
       connection_status = absl::OkStatus();
     }
     membership_changed.store(true);  // a new connection has no subscriptions yet
+    std::unique_lock io(io_mu);
+    requested_channels.clear();
+    requested_patterns.clear();
+    ping_outstanding = false;
+    last_traffic = std::chrono::steady_clock::now();
+    conn = c;
+    conn_failed = false;
     while (true) {
-      // Bring the connection's subscriptions in line with the local ones (only when they may differ:
-      // the scan is over every channel this hub serves).
-      std::vector<std::string> sub, unsub, psub, punsub;
-      if (membership_changed.exchange(false)) {
-        std::lock_guard lock(mu);
-        if (stop) return;
-        for (const auto& [ch, sinks] : channels) {
-          if (!sinks.empty() && !requested_channels.contains(ch)) sub.push_back(ch);
-        }
-        for (const auto& ch : requested_channels) {
-          auto it = channels.find(ch);
-          if (it == channels.end() || it->second.empty()) unsub.push_back(ch);
-        }
-        for (const auto& [p, sinks] : patterns) {
-          if (!sinks.empty() && !requested_patterns.contains(p)) psub.push_back(p);
-        }
-        for (const auto& p : requested_patterns) {
-          auto it = patterns.find(p);
-          if (it == patterns.end() || it->second.empty()) punsub.push_back(p);
-        }
-        for (const auto& ch : unsub) {
-          confirmed_channels.erase(ch);
-          if (auto it = channels.find(ch); it != channels.end()) channels.erase(it);
-        }
-        for (const auto& p : punsub) {
-          confirmed_patterns.erase(p);
-          if (auto it = patterns.find(p); it != patterns.end()) patterns.erase(it);
+      // Stay away while a consumer reads, when one asks for the connection, and for kLeaderHold after
+      // a leader left; come back for subscription changes (Wake) at once.
+      while (!stopping.load() && !conn_failed) {
+        if (reader == Reader::kNone && want_lead == 0) {
+          const auto since = std::chrono::steady_clock::now() - last_led;
+          if (membership_changed.load() || since >= kLeaderHold) break;
+          hub_cv.wait_for(io, kLeaderHold - since);
+        } else if (reader == Reader::kLeader && std::chrono::steady_clock::now() - lead_began >= kLongLead) {
+          hub_waits_for_leader = true;
+          hub_cv.wait(io, [&] { return reader != Reader::kLeader || stopping.load() || conn_failed; });
+          hub_waits_for_leader = false;
+        } else {
+          if (reader == Reader::kNone) io_cv.notify_all();  // a consumer is waiting to lead
+          hub_cv.wait_for(io, kLeaderHold);
         }
       }
-      for (const auto& ch : sub) requested_channels.insert(ch);
-      for (const auto& ch : unsub) requested_channels.erase(ch);
-      for (const auto& p : psub) requested_patterns.insert(p);
-      for (const auto& p : punsub) requested_patterns.erase(p);
-      Append(c, "SUBSCRIBE", sub);
-      Append(c, "UNSUBSCRIBE", unsub);
-      Append(c, "PSUBSCRIBE", psub);
-      Append(c, "PUNSUBSCRIBE", punsub);
-      int done = 0;
-      while (!done) {
-        if (redisBufferWrite(c, &done) != REDIS_OK) return;
-      }
-      pollfd fds[2] = {{c->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
-      const int ready = ::poll(fds, 2, static_cast<int>(kPingEvery.count()));
-      if (ready < 0) {
-        if (errno == EINTR) continue;
+      if (stopping.load() || conn_failed) {
+        hub_cv.wait(io, [&] { return reader != Reader::kLeader; });  // a leader still reading
+        conn = nullptr;
         return;
       }
-      if (ready == 0) {
-        // Quiet for a whole interval: a half-open connection (no FIN, e.g. a dead host) would look just
-        // like this, so ask; no answer for another interval means the connection is gone.
-        if (ping_outstanding) return;
-        Append(c, "PING", {});
-        ping_outstanding = true;
-        continue;
-      }
-      if (fds[1].revents & POLLIN) {
-        uint64_t v;
-        [[maybe_unused]] auto n = ::read(wake_fd, &v, sizeof(v));
-      }
-      if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-        if (redisBufferRead(c) != REDIS_OK) return;  // closed by the server, or an I/O error
-        ping_outstanding = false;
-        while (true) {
-          void* raw = nullptr;
-          if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return;
-          if (raw == nullptr) break;
-          ReplyPtr reply(static_cast<redisReply*>(raw));
-          HandleReply(reply.get());
-        }
-      }
+      reader = Reader::kHub;
+      io.unlock();
+      const bool ok = ServeOnce(c, kPingEvery);
+      io.lock();
+      reader = Reader::kNone;
+      if (!ok) conn_failed = true;
+      if (want_lead > 0 || followers > 0) io_cv.notify_all();
     }
   }
 
@@ -407,7 +596,13 @@ struct RedisHub::Core {
       stop = true;
       cv.notify_all();
     }
+    stopping.store(true);
     Wake();
+    {
+      std::lock_guard io(io_mu);
+      hub_cv.notify_all();
+      io_cv.notify_all();
+    }
     if (thread.joinable()) thread.join();
   }
 };
@@ -427,6 +622,14 @@ absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
   core->url = url;
   core->options = options;
   core->pubsub_prefix = url.prefix + "rt:";
+  core->clock = options.clock != nullptr ? options.clock : Clock::System();
+  core->history_arg = std::to_string(options.history);
+  core->ttl_arg = std::to_string(options.history_ttl.count());
+  resilience::CircuitBreakerOptions breaker{.name = "redis realtime", .clock = options.clock};
+  for (const auto& [name, value] : url.params) {
+    DAIRA_RETURN_IF_ERROR(ApplyBreakerParam("realtime: open", name, value, breaker).status());
+  }
+  core->breaker = std::make_shared<resilience::CircuitBreaker>(std::move(breaker));
   auto pool = RedisPool::Open(url);
   if (!pool.ok()) return Annotate(pool.status(), "realtime: open");
   core->pool = *std::move(pool);
@@ -445,12 +648,15 @@ RedisHub::~RedisHub() { Close().IgnoreError(); }
 absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string_view payload) {
   DAIRA_RETURN_IF_ERROR(core_->CheckPayload("realtime: publish", channel, payload));
   if (core_->closed) return absl::FailedPreconditionError("realtime: publish: the hub is closed");
-  DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-  const std::vector<std::string> keys = {core_->MetaKey(channel), core_->StreamKey(channel)};
-  const std::vector<std::string> args = core_->PublishArgs(channel, payload);
-  auto reply = lease->Eval(core_->publish_script, keys, args);
-  if (!reply.ok()) return Annotate(reply.status(), "realtime: publish '" + std::string(channel) + "'");
-  return Core::ParsePublishReply(*reply, channel);
+  const std::string op = "realtime: publish '" + std::string(channel) + "'";
+  return core_->Guarded(op, [&]() -> absl::StatusOr<Position> {
+    DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
+    const std::vector<std::string> keys = {core_->MetaKey(channel), core_->StreamKey(channel)};
+    const std::vector<std::string> args = core_->PublishArgs(channel, payload);
+    auto reply = lease->Eval(core_->publish_script, keys, args);
+    if (!reply.ok()) return Annotate(reply.status(), op);
+    return Core::ParsePublishReply(*reply, channel);
+  });
 }
 
 absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(
@@ -461,6 +667,11 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatch(
   }
   if (core_->closed) return absl::FailedPreconditionError("realtime: publish batch: the hub is closed");
   if (messages.empty()) return std::vector<Position>{};
+  return core_->Guarded("realtime: publish batch", [&] { return PublishBatchUnguarded(messages); });
+}
+
+absl::StatusOr<std::vector<Position>> RedisHub::PublishBatchUnguarded(
+    std::span<const realtime::OutgoingMessage> messages) {
   DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
   // The first through Eval (loads the script when the server lacks it), the rest pipelined by SHA.
   std::vector<Position> out;
@@ -500,10 +711,13 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
   DAIRA_RETURN_IF_ERROR(Annotate(realtime::ValidateChannel(channel), "realtime: recover"));
   if (core_->closed) return absl::FailedPreconditionError("realtime: recover: the hub is closed");
   const std::string name(channel);
-  DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-  auto replies = lease->Pipeline(
-      {{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
-       {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
+  auto replies =
+      core_->Guarded("realtime: recover '" + name + "'", [&]() -> absl::StatusOr<std::vector<RedisReply>> {
+        DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
+        return lease->Pipeline(
+            {{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
+             {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
+      });
   if (!replies.ok()) return Annotate(replies.status(), "realtime: recover '" + name + "'");
   const RedisReply& meta = (*replies)[0];
   const RedisReply& range = (*replies)[1];
@@ -591,6 +805,7 @@ RedisHub::SubscribeLive(const std::string& target, bool pattern, const realtime:
                            core->Wake();  // the thread unsubscribes from Redis
                          }));
   *holder = created.second.get();
+  created.second->SetPump(std::weak_ptr<realtime::DeliveryPump>(core_));
   std::unique_lock lock(core_->mu);
   auto& map = pattern ? core_->patterns : core_->channels;
   auto& confirmed = pattern ? core_->confirmed_patterns : core_->confirmed_channels;
@@ -613,6 +828,10 @@ RedisHub::SubscribeLive(const std::string& target, bool pattern, const realtime:
   }
   return created;
 }
+
+const resilience::CircuitBreaker* RedisHub::breaker() const { return core_->breaker.get(); }
+
+std::shared_ptr<resilience::CircuitBreaker> RedisHub::shared_breaker() const { return core_->breaker; }
 
 absl::Status RedisHub::Close() {
   if (core_->closed.exchange(true)) return absl::OkStatus();

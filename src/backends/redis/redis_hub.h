@@ -2,14 +2,19 @@
 //
 //   Publish     one Lua script per message (EVALSHA): the channel's epoch (created on first use), its
 //               sequence (HINCRBY), the message appended to the channel's history stream (XADD with
-//               exact MAXLEN `history`), both keys' TTL refreshed (`history_ttl`), and PUBLISH of the
-//               message with its epoch, sequence and Redis's time. PublishBatch pipelines the scripts.
-//   Subscribe   one dedicated subscriber connection per hub, on its own thread (hiredis 0.14 is RESP2:
-//               a subscribed connection can do nothing else). Local subscriptions share Redis
+//               MAXLEN `history`, approximate from 100 on), both keys' TTL refreshed (`history_ttl`)
+//               when it has run down by 1/64, and PUBLISH of the message with its epoch, sequence and
+//               the publisher's time. PublishBatch pipelines the scripts.
+//   Subscribe   one dedicated subscriber connection per hub, read by its own thread or, leader/follower,
+//               by a consumer waiting in Subscription::Next (hiredis 0.14 is RESP2: a subscribed
+//               connection can do nothing else). Local subscriptions share Redis
 //               subscriptions; Subscribe returns once Redis acknowledged. After a lost connection the
 //               thread reconnects with backoff and resubscribes everything by itself; what was
 //               published meanwhile is not delivered live (at-most-once) but can be recovered.
 //   Recover     HMGET of the channel's epoch/sequence and XRANGE of its stream, in one round trip.
+//   Breaker     a resilience::CircuitBreaker (breaker_* URL parameters, as the Redis cache's) around
+//               publish and recover, shared with presence and typing: while open they fail at once with
+//               Unavailable without touching Redis; after the cool-down one call probes.
 //
 // Keys (all under the URL's ?prefix=): `<prefix>rt:{<channel>}:m` (hash: epoch, seq) and
 // `<prefix>rt:{<channel>}:h` (stream); the pub/sub channel is `<prefix>rt:<channel>`.
@@ -28,7 +33,8 @@ namespace daira::inline v0::backends::redis {
 
 // The Lua script behind every publish (sequence, history entry and PUBLISH in one EVALSHA). KEYS: the
 // channel's meta hash and history stream; ARGV: pub/sub channel, payload, history length (0: none),
-// candidate epoch, TTL in ms. Exposed for realtime_bench's raw baseline that runs the same script.
+// candidate epoch, TTL in ms, time ("seconds:micros"). Exposed for realtime_bench's raw baseline that runs
+// the same script.
 std::string_view RedisHubPublishScript();
 
 class RedisHub final : public realtime::Hub {
@@ -46,6 +52,9 @@ class RedisHub final : public realtime::Hub {
   absl::StatusOr<std::vector<realtime::Message>> Recover(std::string_view channel,
                                                          realtime::Position since) override;
   absl::Status Close() override;
+  const resilience::CircuitBreaker* breaker() const override;
+  // The same breaker, for the presence and typing state on this hub's Redis (one breaker per hub).
+  std::shared_ptr<resilience::CircuitBreaker> shared_breaker() const;
 
  protected:
   absl::StatusOr<
@@ -55,6 +64,8 @@ class RedisHub final : public realtime::Hub {
  private:
   struct Core;
   explicit RedisHub(std::shared_ptr<Core> core);
+  absl::StatusOr<std::vector<realtime::Position>> PublishBatchUnguarded(
+      std::span<const realtime::OutgoingMessage> messages);
   std::shared_ptr<Core> core_;
 };
 

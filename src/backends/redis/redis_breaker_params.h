@@ -1,0 +1,24 @@
+// The breaker_* parameters of the Redis URLs (docs/configuration.md) for every Redis client that puts a
+// resilience::CircuitBreaker around its calls (the cache, the real-time hub): one parser, so the same
+// parameter means the same thing and is refused with the same message everywhere.
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "daira/resilience/circuit_breaker.h"
+
+namespace daira::inline v0::backends::redis {
+
+// breaker_failures, breaker_failure_rate, breaker_min_calls, breaker_window_ms, breaker_cool_down_ms.
+inline constexpr std::string_view kBreakerParams[] = {"breaker_failures", "breaker_failure_rate",
+                                                      "breaker_min_calls", "breaker_window_ms",
+                                                      "breaker_cool_down_ms"};
+
+// Applies `name`=`value` to `options` when `name` is one of kBreakerParams: true when it was one, false
+// when it is another parameter (left to the caller). InvalidArgument naming the parameter (prefixed by
+// `op`) for a value out of range.
+absl::StatusOr<bool> ApplyBreakerParam(std::string_view op, std::string_view name, std::string_view value,
+                                       resilience::CircuitBreakerOptions& options);
+
+}  // namespace daira::inline v0::backends::redis
