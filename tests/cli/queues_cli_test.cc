@@ -90,6 +90,19 @@ TEST_F(QueuesCliTest, CountsStuckDeadLettersAndReplay) {
   EXPECT_THAT(
       json.out,
       HasSubstr(R"("queue":"webhooks.deliver","waiting":1,"delayed":0,"active":1,"completed":0,"dead":1)"));
+  // The bus's own metrics: the failed attempt above (no completion), with its latencies measured.
+  EXPECT_THAT(counts.out, HasSubstr("jobs/s 1m  jobs/s 5m  wait p50  wait p99   run p50   run p99"));
+  EXPECT_THAT(counts.out,
+              ::testing::ContainsRegex(
+                  "webhooks.deliver +0 +1 +[0-9.e+-]+ +[0-9.e+-]+ +[0-9.]+(us|ms|s) +[0-9.]+(us|ms|s) "
+                  "+[0-9.]+(us|ms|s) +[0-9.]+(us|ms|s)"));
+  EXPECT_THAT(counts.out, ::testing::ContainsRegex("video.transcode +0 +0 +0 +0 +- +- +- +-"));
+  EXPECT_THAT(json.out,
+              ::testing::ContainsRegex(
+                  R"("queue":"webhooks.deliver",[^{]*"last_1m":\{"span_s":[0-9]+,"completed":0,"failed":1,)"
+                  R"("throughput":[0-9.e-]+,"wait":\{"samples":1,"p50_us":[0-9]+,"p99_us":[0-9]+\},)"
+                  R"("run":\{"samples":1,)"));
+  EXPECT_THAT(json.out, HasSubstr(R"("last_5m":{"span_s":)"));
   EXPECT_THAT(counts.out, HasSubstr("1 repeatable job(s)"));
   EXPECT_THAT(counts.out, ::testing::ContainsRegex("trending.refresh  nightly  cron 30 2 \\* \\* \\*  next [0-9-]+T02:30:00Z  last -"));
   EXPECT_THAT(json.out, HasSubstr(R"("repeatables":[{"queue":"trending.refresh","key":"nightly","name":"","schedule":"cron 30 2 * * *")"));

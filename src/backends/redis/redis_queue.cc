@@ -12,6 +12,7 @@
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "backends/redis/redis_script.h"
+#include "bus/queue_metrics_internal.h"
 #include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
@@ -244,7 +245,7 @@ while #out < max do
   if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
   redis.call('HINCRBY', JK(id), 'attempt', 1)
   redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
-             'updated', ARGV[1])
+             'updated', ARGV[1], 'started', ARGV[1])
   redis.call('ZADD', QK(q, 'active'), S(exp), id)
   redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
   out[#out + 1] = load(id)
@@ -258,10 +259,16 @@ return out
 constexpr std::string_view kTransitionFn = R"lua(
 local function transition(now_s, id, token, o, text, when, worker)
   local now = tonumber(now_s)
-  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel')
+  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel',
+                       'run_at', 'started')
   if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
   local q = h[4]
   local cancel = h[7] == '1'
+  if o == 'complete' or o == 'retry' or o == 'dead' then
+    local series = 'f'
+    if o == 'complete' then series = 'c' end
+    metric(q, now, tonumber(h[8] or '0') or 0, tonumber(h[9] or '0') or 0, series)
+  end
   if o == 'check' then
     if cancel then return 2 end
     return 1
@@ -304,9 +311,39 @@ end
 )lua";
 
 // ARGV: now, id, token, outcome, text, when, worker. Returns transition's answer.
+// The run-time metrics of a finished attempt (bus/queue_metrics_internal.h): HINCRBY on the queue's hash
+// for the minute it ended, q:<queue>:m:<minute>, fields w<bucket> (due → start) and c<bucket> / f<bucket>
+// (start → finish, completed / failed), expiring after kMetricsKeepMinutes. The bucket bounds are the
+// C++ ones, compared as integers.
+const std::string& MetricsFn() {
+  static const std::string* body =
+      new std::string("local LB = " + bus::internal::LatencyBoundsLua() + "\n" + R"lua(
+local function LBUCKET(us)
+  local lo, hi = 0, #LB
+  while lo < hi do
+    local mid = math.floor((lo + hi + 1) / 2)
+    if us >= LB[mid] then lo = mid else hi = mid - 1 end
+  end
+  return lo
+end
+local function metric(q, now, run_at, started, series)
+  local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))
+  if started > 0 then
+    if run_at > 0 then redis.call('HINCRBY', mk, 'w' .. S(LBUCKET(math.max(0, started - run_at))), 1) end
+    redis.call('HINCRBY', mk, series .. S(LBUCKET(math.max(0, now - started))), 1)
+  else
+    redis.call('HINCRBY', mk, series .. '0', 1)  -- claimed before starts were recorded: run time unknown
+  end
+  redis.call('EXPIRE', mk, )lua" +
+                      std::to_string(bus::internal::kMetricsKeepMinutes * 60) + R"lua()
+end
+)lua");
+  return *body;
+}
+
 const std::string& TransitionScript() {
   static const std::string* body =
-      new std::string(std::string(kTransitionFn) +
+      new std::string(MetricsFn() + std::string(kTransitionFn) +
                       "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n");
   return *body;
 }
@@ -314,7 +351,7 @@ const std::string& TransitionScript() {
 // ARGV: now, then per job (6 fields): id, token, outcome, text, when, worker. Returns one answer per job
 // (the batched completion: every job fenced on its own, all in one script).
 const std::string& TransitionManyScript() {
-  static const std::string* body = new std::string(std::string(kTransitionFn) + R"lua(
+  static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
 local out = {}
 for i = 2, #ARGV, 6 do
   out[#out + 1] = transition(ARGV[1], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
@@ -374,6 +411,29 @@ local all = redis.call('ZCARD', QK(q, 'delayed'))
 return {redis.call('ZCARD', QK(q, 'ready')) + due, all - due, redis.call('ZCARD', QK(q, 'active')),
         redis.call('ZCARD', QK(q, 'COMPLETED')), redis.call('ZCARD', QK(q, 'DEAD')),
         redis.call('ZCARD', QK(q, 'CANCELLED')), redis.call('EXISTS', QK(q, 'paused'))}
+)lua";
+
+// ARGV: queue, first minute, last minute. Returns the metric fields summed over those minutes' hashes
+// (field, count, field, count, ...).
+constexpr std::string_view kMetrics = R"lua(
+local acc = {}
+local names = {}
+for m = tonumber(ARGV[2]), tonumber(ARGV[3]) do
+  local h = redis.call('HGETALL', QK(ARGV[1], 'm:' .. S(m)))
+  for i = 1, #h, 2 do
+    if acc[h[i]] == nil then
+      acc[h[i]] = 0
+      names[#names + 1] = h[i]
+    end
+    acc[h[i]] = acc[h[i]] + tonumber(h[i + 1])
+  end
+end
+local out = {}
+for _, k in ipairs(names) do
+  out[#out + 1] = k
+  out[#out + 1] = S(acc[k])
+end
+return out
 )lua";
 
 // ARGV: queue, state, limit. Returns the jobs, lowest id first.
@@ -496,6 +556,7 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   j.updated_at = TimeOf(f["updated"]);
   j.finished_at = TimeOf(f["finished"]);
   j.cancel_requested = f["cancel"] == "1";
+  j.started_at = TimeOf(f["started"]);
   for (const RedisReply& e : r.elements[1].elements) {
     std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
     parts.resize(4);
@@ -1114,6 +1175,23 @@ absl::StatusOr<bus::QueueCounts> RedisQueue::DoCounts(const RequestContext& ctx,
   c.cancelled = r.elements[5].integer;
   c.paused = r.elements[6].integer == 1;
   return c;
+}
+
+absl::StatusOr<bus::MetricHistograms> RedisQueue::DoMetrics(const RequestContext& ctx,
+                                                            const bus::QueueSettings& s, int64_t first_minute,
+                                                            int64_t last_minute) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("metrics", &ctx, Script(kMetrics),
+                             {s.name, std::to_string(first_minute), std::to_string(last_minute)}));
+  if (r.type != RedisReply::Type::kArray) return Unexpected("metrics", r);
+  bus::MetricHistograms h = bus::internal::EmptyHistograms();
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& field = r.elements[i].str;
+    if (field.size() < 2) continue;
+    bus::internal::AddToHistograms(h, field[0], static_cast<int>(ToInt(field.substr(1))),
+                                   ToInt(r.elements[i + 1].str));
+  }
+  return h;
 }
 
 absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoList(const RequestContext& ctx,

@@ -91,6 +91,8 @@ class RedisQueue final : public bus::Queue {
   absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
   absl::StatusOr<bus::QueueCounts> DoCounts(const RequestContext& ctx,
                                             const bus::QueueSettings& queue) override;
+  absl::StatusOr<bus::MetricHistograms> DoMetrics(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                                  int64_t first_minute, int64_t last_minute) override;
   absl::StatusOr<std::vector<bus::Job>> DoList(const RequestContext& ctx, const bus::QueueSettings& queue,
                                                bus::JobState state, int limit) override;
   absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const bus::QueueSettings& queue,
