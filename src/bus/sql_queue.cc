@@ -464,7 +464,7 @@ int64_t MetricsWriter() {
 }
 }  // namespace
 
-absl::Status SqlQueue::RecordMetrics(store::Connection& c, const MetricsDelta& delta) {
+absl::Status SqlQueue::RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta) {
   constexpr size_t kRowsPerUpsert = 100;
   const auto& counts = delta.counts();
   auto it = counts.begin();
@@ -489,11 +489,12 @@ void SqlQueue::MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now
   // Outside the caller's transaction only (an old row deleted there would stay locked until it ends),
   // at most once per minute per queue object.
   if (ctx.open_transaction() != nullptr) return;
-  const int64_t minute = MetricsMinute(now);
+  const int64_t minute = backends::MetricsMinute(now);
   int64_t seen = metrics_pruned_.load();
   if (seen == minute || !metrics_pruned_.compare_exchange_strong(seen, minute)) return;
   absl::Status st =
-      db_.Execute(ctx, "DELETE FROM bus_metrics WHERE minute < ?", {minute - kMetricsKeepMinutes}).status();
+      db_.Execute(ctx, "DELETE FROM bus_metrics WHERE minute < ?", {minute - backends::kMetricsKeepMinutes})
+          .status();
   if (!st.ok())
     Log(LogLevel::kWarning, "bus", "metrics: cannot delete old minutes: " + std::string(st.message()));
 }
@@ -502,7 +503,7 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
   if (!Finishes(t.outcome)) return TransitionIn(ctx, job, t, nullptr);
   // A finished attempt and its metric samples in one transaction.
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
-    MetricsDelta delta;
+    backends::MetricsDelta delta;
     DAIRA_RETURN_IF_ERROR(TransitionIn(ctx, job, t, &delta));
     return RecordMetrics(c, delta);
   }));
@@ -511,7 +512,7 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
 }
 
 absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
-                                    MetricsDelta* delta) {
+                                    backends::MetricsDelta* delta) {
   const int64_t now = Us(t.now);
   std::string set;
   std::vector<Value> params;
@@ -596,7 +597,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
   std::vector<absl::Status> out;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.assign(jobs.size(), absl::OkStatus());
-    MetricsDelta delta;  // one metrics upsert for the whole batch
+    backends::MetricsDelta delta;  // one metrics upsert for the whole batch
     // Completions with the same result: one fenced UPDATE per kCompleteChunk jobs. Failures (their error
     // histories differ job by job): one fenced UPDATE each, in the same transaction.
     std::map<std::string, std::vector<size_t>> completes;
@@ -654,11 +655,11 @@ absl::StatusOr<MetricHistograms> SqlQueue::DoMetrics(const RequestContext& ctx, 
                                   "SELECT series, bucket, CAST(SUM(n) AS BIGINT) AS n FROM bus_metrics WHERE "
                                   "queue = ? AND minute >= ? AND minute <= ? GROUP BY series, bucket",
                                   {s.name, first_minute, last_minute}));
-  MetricHistograms h = EmptyHistograms();
+  MetricHistograms h = backends::EmptyHistograms();
   for (const store::Row& row : rs) {
     const std::string series = row.Text("series");
     if (series.size() != 1) continue;
-    AddToHistograms(h, series[0], static_cast<int>(row.Int64("bucket")), row.Int64("n"));
+    backends::AddToHistograms(h, series[0], static_cast<int>(row.Int64("bucket")), row.Int64("n"));
   }
   return h;
 }

@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "bus/queue_metrics_internal.h"
+#include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
 #include "daira/store/database.h"
 
@@ -90,9 +90,9 @@ class SqlQueue final : public Queue {
   // DoTransition's fenced UPDATE (in the bound transaction, if any); a finished attempt (kComplete,
   // kRetry, kDead) adds its metric samples to `delta` when it is not null.
   absl::Status TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
-                            MetricsDelta* delta);
+                            backends::MetricsDelta* delta);
   // Adds `delta` to bus_metrics (one upsert per 100 rows) on `c`, inside the finishing transaction.
-  absl::Status RecordMetrics(store::Connection& c, const MetricsDelta& delta);
+  absl::Status RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta);
   // Deletes bus_metrics minutes older than kMetricsKeepMinutes (once per minute, never inside a bound
   // transaction); a failure is logged, not returned.
   void MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now);

@@ -18,6 +18,7 @@
 #include "daira/bus/queue.h"
 #include "daira/core/json.h"
 #include "daira/core/request_context.h"
+#include "daira/resilience/circuit_breaker.h"
 #include "fmt/format.h"
 
 namespace daira::inline v0::cli {
@@ -143,7 +144,14 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
   }
   if (args.json) {
     JsonWriter w;
-    w.BeginObject().Key("bus").String(q.Name()).Key("queues").BeginArray();
+    w.BeginObject().Key("bus").String(q.Name());
+    if (const resilience::CircuitBreaker* b = q.breaker()) {
+      const resilience::BreakerCounts n = b->counts();
+      w.Key("breaker").BeginObject().Key("state").String(resilience::BreakerStateName(b->state()));
+      w.Key("successes").Int(n.successes).Key("failures").Int(n.failures).Key("rejected").Int(n.rejected);
+      w.Key("opened").Int(n.opened).EndObject();
+    }
+    w.Key("queues").BeginArray();
     for (size_t i = 0; i < all.size(); ++i) {
       const bus::QueueCounts& c = all[i];
       w.BeginObject().Key("queue").String(c.queue).Key("waiting").Int(c.waiting).Key("delayed").Int(
@@ -163,7 +171,14 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
     fmt::print("{}\n", w.EndArray().EndObject().Take());
     return kExitOk;
   }
-  fmt::print("bus  {}\n\n", q.Name());
+  fmt::print("bus  {}\n", q.Name());
+  if (const resilience::CircuitBreaker* b = q.breaker()) {
+    // This process's breaker (its calls above): open means Redis failed and was not asked again.
+    const resilience::BreakerCounts n = b->counts();
+    fmt::print("breaker  {}  successes {}  failures {}  rejected {}  opened {}\n",
+               resilience::BreakerStateName(b->state()), n.successes, n.failures, n.rejected, n.opened);
+  }
+  fmt::print("\n");
   fmt::print("{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10}\n", "queue", "waiting", "delayed", "active",
              "completed", "dead", "cancelled");
   for (const auto& c : all) {

@@ -188,6 +188,17 @@ TEST_F(QueuesCliTest, WorkerDrainRelaysTheOutboxOfARedisBusFirst) {
   ASSERT_OK_AND_ASSIGN(bus::Job job, q->Get(ctx, 7));
   EXPECT_EQ(job.state, bus::JobState::kCompleted);
   EXPECT_EQ(job.correlation_id, "req-1");
+  // `daira queues` on the Redis bus shows its circuit breaker and the completed attempt's metrics.
+  Ran queues = Run("queues --bus '" + bus_url + "'");
+  ASSERT_EQ(queues.code, 0) << queues.err;
+  EXPECT_THAT(queues.out, ::testing::ContainsRegex("breaker  closed  successes [1-9][0-9]*  failures [0-9]+  "
+                                                   "rejected 0  opened 0"));
+  EXPECT_THAT(queues.out, ::testing::ContainsRegex("webhooks.deliver +1 +0 "));
+  Ran json = Run("queues --json --bus '" + bus_url + "'");
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out,
+              ::testing::ContainsRegex(R"("bus":"redis","breaker":\{"state":"closed","successes":[0-9]+,)"
+                                       R"("failures":[0-9]+,"rejected":0,"opened":0\})"));
 }
 
 }  // namespace

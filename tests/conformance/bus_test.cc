@@ -24,6 +24,7 @@
 #include "daira/bus/worker_pool.h"
 #include "daira/core/clock.h"
 #include "daira/core/status.h"
+#include "daira/resilience/circuit_breaker.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -1292,6 +1293,64 @@ TEST_F(BusRedisRestartTest, BlockedWorkersReconnectAndResumeAfterARedisRestart) 
   for (auto& t : workers) t.join();
   std::sort(got.begin(), got.end());
   EXPECT_THAT(got, ElementsAre(before.id, after->id));
+}
+
+TEST_F(BusRedisRestartTest, TheBreakerOpensRejectsWithoutRedisProbesAfterTheCoolDownAndClosesLosingNothing) {
+  ManualClock clock(Clock::System()->Now());
+  ASSERT_OK_AND_ASSIGN(auto q, Open(&clock, "&breaker_failures=2&breaker_cool_down_ms=5000"));
+  ASSERT_NE(q->breaker(), nullptr);
+  EXPECT_EQ(q->breaker()->state(), resilience::BreakerState::kClosed);
+  // Acknowledged before the outage (appendonly: it survives the restart).
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult acked, q->Enqueue(ctx_, Req(R"({"n":"acked"})")));
+  ASSERT_OK(redis_->Kill());
+  // Two failed calls in a row open it.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(q->Next(ctx_, kQ, "w", milliseconds(0)).status(), StatusIs(absl::StatusCode::kUnavailable));
+  }
+  EXPECT_EQ(q->breaker()->state(), resilience::BreakerState::kOpen);
+  const resilience::BreakerCounts opened = q->breaker()->counts();
+  EXPECT_EQ(opened.opened, 1);
+  EXPECT_EQ(opened.failures, 2);
+  // Open: every call is Unavailable at once, naming the breaker, and never reaches Redis — not even once
+  // the server is back (no failure recorded, only rejections), until the cool-down has passed.
+  ASSERT_OK(redis_->Restart());
+  EXPECT_THAT(q->Next(ctx_, kQ, "w", milliseconds(0)).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker redis bus is open")));
+  EXPECT_THAT(q->Enqueue(ctx_, Req(R"({"n":"refused"})")).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker redis bus is open")));
+  EXPECT_THAT(q->Counts(ctx_, kQ).status(), StatusIs(absl::StatusCode::kUnavailable));
+  clock.Advance(milliseconds(4999));
+  EXPECT_THAT(q->Get(ctx_, acked.id).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker")));
+  const resilience::BreakerCounts rejecting = q->breaker()->counts();
+  EXPECT_EQ(rejecting.rejected, 4);
+  EXPECT_EQ(rejecting.failures, 2);
+  EXPECT_EQ(rejecting.successes, opened.successes);
+  // After the cool-down one call probes; Redis answers, the breaker closes. (The pool may still be in its
+  // reconnect backoff, 200 ms at most here: then the probe fails and the next cool-down probes again.)
+  std::optional<bus::Job> job;
+  const auto give_up = std::chrono::steady_clock::now() + seconds(30);
+  while (std::chrono::steady_clock::now() < give_up) {
+    clock.Advance(milliseconds(5000));
+    auto next = q->Next(ctx_, kQ, "w", milliseconds(0));
+    if (next.ok()) {
+      job = *next;
+      break;
+    }
+    EXPECT_THAT(next.status(), StatusIs(absl::StatusCode::kUnavailable));
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(q->breaker()->state(), resilience::BreakerState::kClosed);
+  // Nothing acknowledged was lost: the job enqueued before the outage runs; the refused one never existed.
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->id, acked.id);
+  ASSERT_OK(q->Complete(ctx_, *job));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q->Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 1);
+  EXPECT_EQ(counts.waiting + counts.delayed + counts.active, 0);
+  // Bad breaker parameters are refused naming the field.
+  EXPECT_THAT(Open(&clock, "&breaker_failure_rate=2").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("breaker_failure_rate")));
 }
 
 TEST_F(BusRedisRestartTest, AServerThatMayEvictKeysIsRefusedUnlessAllowed) {

@@ -329,7 +329,7 @@ class Queue {
   virtual absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) = 0;
   virtual absl::StatusOr<QueueCounts> DoCounts(const RequestContext& ctx, const QueueSettings& queue) = 0;
   // The metric histograms of `queue` summed over the minutes [first_minute, last_minute] (minutes since
-  // the Unix epoch): src/bus/queue_metrics_internal.h says how a finished attempt is recorded.
+  // the Unix epoch): src/backends/bus_metrics.h says how a finished attempt is recorded.
   virtual absl::StatusOr<MetricHistograms> DoMetrics(const RequestContext& ctx, const QueueSettings& queue,
                                                      int64_t first_minute, int64_t last_minute) = 0;
   virtual absl::StatusOr<std::vector<Job>> DoList(const RequestContext& ctx, const QueueSettings& queue,

@@ -295,30 +295,30 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
 }
 
 void MemoryQueue::RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed) {
-  const int64_t minute = bus::internal::MetricsMinute(now);
+  const int64_t minute = backends::MetricsMinute(now);
   auto it = q.metrics.find(minute);
   if (it == q.metrics.end()) {
     it = q.metrics.emplace(minute, PerQueue::MinuteMetrics{}).first;
-    q.metrics.erase(q.metrics.begin(), q.metrics.lower_bound(minute - bus::internal::kMetricsKeepMinutes));
+    q.metrics.erase(q.metrics.begin(), q.metrics.lower_bound(minute - backends::kMetricsKeepMinutes));
   }
   auto& series = failed ? it->second.failed : it->second.completed;
   if (j.started_at == Clock::TimePoint{}) {
     ++series[0];
     return;
   }
-  ++it->second.wait[bus::internal::LatencyBucket(Us(j.started_at) - Us(j.run_at))];
-  ++series[bus::internal::LatencyBucket(Us(now) - Us(j.started_at))];
+  ++it->second.wait[backends::LatencyBucket(Us(j.started_at) - Us(j.run_at))];
+  ++series[backends::LatencyBucket(Us(now) - Us(j.started_at))];
 }
 
 absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContext&,
                                                              const bus::QueueSettings& s,
                                                              int64_t first_minute, int64_t last_minute) {
-  bus::MetricHistograms h = bus::internal::EmptyHistograms();
+  bus::MetricHistograms h = backends::EmptyHistograms();
   std::lock_guard<std::mutex> lock(mu_);
   PerQueue& q = Q(s.name);
   for (auto it = q.metrics.lower_bound(first_minute); it != q.metrics.end() && it->first <= last_minute;
        ++it) {
-    for (int b = 0; b < bus::internal::kLatencyBuckets; ++b) {
+    for (int b = 0; b < backends::kLatencyBuckets; ++b) {
       h.wait[b] += it->second.wait[b];
       h.completed[b] += it->second.completed[b];
       h.failed[b] += it->second.failed[b];

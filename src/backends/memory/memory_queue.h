@@ -15,7 +15,7 @@
 #include <tuple>
 #include <utility>
 
-#include "bus/queue_metrics_internal.h"
+#include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
 
 namespace daira::inline v0::backends {
@@ -87,9 +87,9 @@ class MemoryQueue final : public bus::Queue {
     bool paused = false;
     int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
     int rate_started = 0;
-    // Run-time metrics by minute (bus/queue_metrics_internal.h), the last kMetricsKeepMinutes kept.
+    // Run-time metrics by minute (backends/bus_metrics.h), the last kMetricsKeepMinutes kept.
     struct MinuteMetrics {
-      std::array<int64_t, bus::internal::kLatencyBuckets> wait{}, completed{}, failed{};
+      std::array<int64_t, backends::kLatencyBuckets> wait{}, completed{}, failed{};
     };
     std::map<int64_t, MinuteMetrics> metrics;
   };

@@ -9,10 +9,11 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "backends/bus_metrics.h"
+#include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "backends/redis/redis_script.h"
-#include "bus/queue_metrics_internal.h"
 #include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
@@ -311,13 +312,13 @@ end
 )lua";
 
 // ARGV: now, id, token, outcome, text, when, worker. Returns transition's answer.
-// The run-time metrics of a finished attempt (bus/queue_metrics_internal.h): HINCRBY on the queue's hash
+// The run-time metrics of a finished attempt (backends/bus_metrics.h): HINCRBY on the queue's hash
 // for the minute it ended, q:<queue>:m:<minute>, fields w<bucket> (due → start) and c<bucket> / f<bucket>
 // (start → finish, completed / failed), expiring after kMetricsKeepMinutes. The bucket bounds are the
 // C++ ones, compared as integers.
 const std::string& MetricsFn() {
   static const std::string* body =
-      new std::string("local LB = " + bus::internal::LatencyBoundsLua() + "\n" + R"lua(
+      new std::string("local LB = " + backends::LatencyBoundsLua() + "\n" + R"lua(
 local function LBUCKET(us)
   local lo, hi = 0, #LB
   while lo < hi do
@@ -335,7 +336,7 @@ local function metric(q, now, run_at, started, series)
     redis.call('HINCRBY', mk, series .. '0', 1)  -- claimed before starts were recorded: run time unknown
   end
   redis.call('EXPIRE', mk, )lua" +
-                      std::to_string(bus::internal::kMetricsKeepMinutes * 60) + R"lua()
+                      std::to_string(backends::kMetricsKeepMinutes * 60) + R"lua()
 end
 )lua");
   return *body;
@@ -600,12 +601,12 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
                                                              store::Database* db) {
   constexpr std::string_view kOp = "bus: open";
   for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(bus::ValidateQueueSettings(q));
-  static constexpr std::array<std::string_view, 3> kExtra = {"allow_eviction", "relay_interval_ms",
-                                                             "relay_batch"};
+  std::vector<std::string_view> extra = {"allow_eviction", "relay_interval_ms", "relay_batch"};
+  extra.insert(extra.end(), kBreakerParamNames.begin(), kBreakerParamNames.end());
   auto named = [&](const absl::Status& s) {
     return absl::Status(s.code(), "bus: open: " + std::string(s.message()));
   };
-  absl::StatusOr<RedisUrl> parsed = RedisUrl::Parse(text, kExtra);
+  absl::StatusOr<RedisUrl> parsed = RedisUrl::Parse(text, extra);
   if (!parsed.ok()) return named(parsed.status());
   RedisUrl url = *std::move(parsed);
   bool allow_eviction = false;
@@ -630,6 +631,8 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   };
   DAIRA_ASSIGN_OR_RETURN(int64_t relay_interval, int_param("relay_interval_ms", 0, 3600000, 1000));
   DAIRA_ASSIGN_OR_RETURN(int64_t relay_batch, int_param("relay_batch", 1, 10000, 500));
+  resilience::CircuitBreakerOptions breaker{.name = "redis bus", .clock = options.clock};
+  DAIRA_RETURN_IF_ERROR(ApplyBreakerParams(kOp, url, breaker));
   absl::StatusOr<std::unique_ptr<RedisPool>> opened = RedisPool::Open(url);
   if (!opened.ok()) return named(opened.status());
   std::unique_ptr<RedisPool> pool = *std::move(opened);
@@ -654,6 +657,7 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   auto queue =
       std::unique_ptr<RedisQueue>(new RedisQueue(std::move(options), std::move(pool), std::move(blocking)));
   queue->db_ = db;
+  queue->breaker_ = std::make_unique<resilience::CircuitBreaker>(std::move(breaker));
   queue->relay_interval_ = milliseconds(relay_interval);
   queue->relay_batch_ = static_cast<int>(relay_batch);
   if (db != nullptr && relay_interval > 0)
@@ -796,11 +800,21 @@ RedisQueue::RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool,
       blocking_(std::move(blocking)),
       base_(pool_->url().prefix + "{bus}:") {}
 
+absl::StatusOr<RedisPool::Lease> RedisQueue::Admit(std::string_view op, const RequestContext* ctx) {
+  if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) {
+    return absl::Status(allowed.code(), "bus: " + std::string(op) + ": " + std::string(allowed.message()));
+  }
+  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire(ctx);
+  if (!lease.ok()) breaker_->Record(lease.status());
+  return lease;
+}
+
 absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestContext* ctx,
                                            const RedisScript& script, const std::vector<std::string>& args) {
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(ctx));
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit(op, ctx));
   const std::string keys[] = {base_};
   absl::StatusOr<RedisReply> r = conn->Eval(script, keys, args);
+  breaker_->Record(r.status());
   if (!r.ok()) {
     return absl::Status(r.status().code(),
                         "bus: " + std::string(op) + ": " + std::string(r.status().message()));
@@ -953,8 +967,10 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueAfterCommit(
     }
   }
   commands.push_back({"INCRBY", base_ + "id", std::to_string(jobs.size())});
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
-  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, conn->Pipeline(commands));
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit("enqueue", &ctx));
+  absl::StatusOr<std::vector<RedisReply>> piped = conn->Pipeline(commands);
+  breaker_->Record(piped.status());
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   for (const RedisReply& r : replies) {
     if (r.IsError()) return ErrorReplyStatus("bus: enqueue", r);
   }
@@ -1047,7 +1063,11 @@ void RedisQueue::WaitForWork(std::string_view queue, uint64_t seen,
     if (wakes_.load() != seen || closed() || now >= until) return;
     const auto slice =
         std::min(std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1), slice_max);
-    absl::StatusOr<RedisPool::Lease> conn = blocking_->Acquire();
+    // While the breaker is open Redis is not even asked: the wait is local (the next claim probes).
+    const bool open = breaker_->state() != resilience::BreakerState::kClosed;
+    absl::StatusOr<RedisPool::Lease> conn =
+        open ? absl::StatusOr<RedisPool::Lease>(absl::UnavailableError("breaker open"))
+             : blocking_->Acquire();
     if (conn.ok()) {
       char secs[32];
       std::snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(slice.count()) / 1000.0);
@@ -1071,11 +1091,12 @@ void RedisQueue::WakeAll() {
 
 absl::StatusOr<std::optional<Clock::TimePoint>> RedisQueue::DoNextDue(const RequestContext& ctx,
                                                                       const bus::QueueSettings& s) {
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
-  DAIRA_ASSIGN_OR_RETURN(
-      std::vector<RedisReply> replies,
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit("next due", &ctx));
+  absl::StatusOr<std::vector<RedisReply>> piped =
       conn->Pipeline({{"ZRANGE", base_ + "q:" + s.name + ":delayed", "0", "0", "WITHSCORES"},
-                      {"ZRANGE", base_ + "q:" + s.name + ":active", "0", "0", "WITHSCORES"}}));
+                      {"ZRANGE", base_ + "q:" + s.name + ":active", "0", "0", "WITHSCORES"}});
+  breaker_->Record(piped.status());
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   std::optional<int64_t> best;
   for (const RedisReply& r : replies) {
     if (r.IsError()) return ErrorReplyStatus("bus: next due", r);
@@ -1147,13 +1168,19 @@ absl::Status RedisQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::
 }
 
 absl::Status RedisQueue::DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& s, bool paused) {
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit(paused ? "pause" : "resume", &ctx));
   const std::string key = base_ + "q:" + s.name + ":paused";
-  if (paused) return conn->Command({"SET", key, "1"}).status();
-  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
-                         conn->Pipeline({{"DEL", key},
-                                         {"LPUSH", base_ + "wake:" + s.name, "1"},
-                                         {"LTRIM", base_ + "wake:" + s.name, "0", "63"}}));
+  if (paused) {
+    absl::Status set = conn->Command({"SET", key, "1"}).status();
+    breaker_->Record(set);
+    return set;
+  }
+  absl::StatusOr<std::vector<RedisReply>> piped =
+      conn->Pipeline({{"DEL", key},
+                      {"LPUSH", base_ + "wake:" + s.name, "1"},
+                      {"LTRIM", base_ + "wake:" + s.name, "0", "63"}});
+  breaker_->Record(piped.status());
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   for (const RedisReply& r : replies) {
     if (r.IsError()) return ErrorReplyStatus("bus: resume", r);
   }
@@ -1184,12 +1211,12 @@ absl::StatusOr<bus::MetricHistograms> RedisQueue::DoMetrics(const RequestContext
                          Run("metrics", &ctx, Script(kMetrics),
                              {s.name, std::to_string(first_minute), std::to_string(last_minute)}));
   if (r.type != RedisReply::Type::kArray) return Unexpected("metrics", r);
-  bus::MetricHistograms h = bus::internal::EmptyHistograms();
+  bus::MetricHistograms h = backends::EmptyHistograms();
   for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
     const std::string& field = r.elements[i].str;
     if (field.size() < 2) continue;
-    bus::internal::AddToHistograms(h, field[0], static_cast<int>(ToInt(field.substr(1))),
-                                   ToInt(r.elements[i + 1].str));
+    backends::AddToHistograms(h, field[0], static_cast<int>(ToInt(field.substr(1))),
+                              ToInt(r.elements[i + 1].str));
   }
   return h;
 }

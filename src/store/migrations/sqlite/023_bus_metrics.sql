@@ -4,7 +4,7 @@
 -- bus_metrics: per queue, minute (unix µs / 60e6, the minute an attempt ended) and writer (one per
 -- thread, so concurrent finishing transactions never wait on each other's rows), a counter per series
 -- ('w' due → start, 'c' start → finish of a completed attempt, 'f' of a failed one) and latency bucket
--- (src/bus/queue_metrics_internal.h: 0 under 100 µs, then half-octaves). Upserted in the transaction
+-- (src/backends/bus_metrics.h: 0 under 100 µs, then half-octaves). Upserted in the transaction
 -- that finishes the attempts; minutes older than 62 are deleted by the bus.
 
 ALTER TABLE jobs ADD COLUMN started_at INTEGER;

@@ -1,10 +1,10 @@
+#include "backends/bus_metrics.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-#include "bus/queue_metrics_internal.h"
-
-namespace daira::inline v0::bus::internal {
+namespace daira::inline v0::backends {
 
 namespace {
 
@@ -51,15 +51,15 @@ void MetricsDelta::Add(const std::string& queue, Clock::TimePoint run_at, Clock:
   ++counts_[{queue, minute, series, LatencyBucket(ToUnixMicros(finished) - ToUnixMicros(started))}];
 }
 
-MetricHistograms EmptyHistograms() {
-  MetricHistograms h;
+bus::MetricHistograms EmptyHistograms() {
+  bus::MetricHistograms h;
   h.wait.assign(kLatencyBuckets, 0);
   h.completed.assign(kLatencyBuckets, 0);
   h.failed.assign(kLatencyBuckets, 0);
   return h;
 }
 
-void AddToHistograms(MetricHistograms& h, char series, int bucket, int64_t n) {
+void AddToHistograms(bus::MetricHistograms& h, char series, int bucket, int64_t n) {
   if (bucket < 0 || bucket >= kLatencyBuckets) return;
   std::vector<int64_t>* v = series == 'w'   ? &h.wait
                             : series == 'c' ? &h.completed
@@ -88,4 +88,4 @@ std::chrono::microseconds Percentile(const std::vector<int64_t>& buckets, double
   return std::chrono::microseconds(LatencyBucketLow(kLatencyBuckets - 1));
 }
 
-}  // namespace daira::inline v0::bus::internal
+}  // namespace daira::inline v0::backends

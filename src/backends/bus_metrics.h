@@ -1,5 +1,6 @@
 // The bus's run-time metrics (bus::Queue::Metrics, docs/bus.md "Metrics"): how a finished attempt is
-// turned into histogram samples, shared by every backend so they all bucket alike.
+// turned into histogram samples, shared by every bus backend (memory, SQL in src/bus, Redis) so they
+// all bucket alike. Here, under the bus layer, so the backends may include it.
 //
 // Per queue and per minute of the queue clock (minute = unix µs / 60e6, the minute the attempt ended),
 // three series of kLatencyBuckets counters:
@@ -24,7 +25,7 @@
 #include "daira/bus/queue.h"
 #include "daira/core/clock.h"
 
-namespace daira::inline v0::bus::internal {
+namespace daira::inline v0::backends {
 
 inline constexpr int kLatencyBuckets = 52;
 // Minutes of metrics a backend keeps (Queue::Metrics accepts windows up to kMetricsMaxWindow).
@@ -57,11 +58,11 @@ class MetricsDelta {
 };
 
 // Adds one (series, bucket, n) to `h` (series 'w', 'c' or 'f'; anything else is ignored).
-void AddToHistograms(MetricHistograms& h, char series, int bucket, int64_t n);
-MetricHistograms EmptyHistograms();
+void AddToHistograms(bus::MetricHistograms& h, char series, int bucket, int64_t n);
+bus::MetricHistograms EmptyHistograms();
 
 // The percentile `p` (0 < p ≤ 1) of a histogram as its bucket's upper bound (the lower bound for the
 // open last bucket); 0 when it is empty.
 std::chrono::microseconds Percentile(const std::vector<int64_t>& buckets, double p);
 
-}  // namespace daira::inline v0::bus::internal
+}  // namespace daira::inline v0::backends
