@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "backends/bus_metrics.h"
 #include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
@@ -379,6 +380,40 @@ absl::Status Queue::Resume(const RequestContext& ctx, std::string_view queue) {
 absl::StatusOr<QueueCounts> Queue::Counts(const RequestContext& ctx, std::string_view queue) {
   DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: counts", queue));
   return DoCounts(ctx, *s);
+}
+
+absl::StatusOr<QueueMetrics> Queue::Metrics(const RequestContext& ctx, std::string_view queue,
+                                            std::chrono::minutes window) {
+  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve("bus: metrics", queue));
+  if (window.count() < 1 || window.count() > backends::kMetricsMaxWindow) {
+    return InvalidField("bus: metrics", "window",
+                        "must be 1 to " + std::to_string(backends::kMetricsMaxWindow) + " minutes (got " +
+                            std::to_string(window.count()) + ")");
+  }
+  const Clock::TimePoint now = clock_->Now();
+  const int64_t current = backends::MetricsMinute(now);
+  const int64_t first = current - window.count();
+  DAIRA_ASSIGN_OR_RETURN(MetricHistograms h, DoMetrics(ctx, *s, first, current));
+  QueueMetrics m;
+  m.queue = s->name;
+  // The whole minutes before the current one, plus the current one so far (at least one second).
+  const int64_t into = ToUnixMicros(now) - current * 60000000;
+  m.span = std::chrono::seconds(window.count() * 60 + std::max<int64_t>(1, into / 1000000));
+  for (int64_t n : h.completed) m.completed += n;
+  for (int64_t n : h.failed) m.failed += n;
+  m.throughput = static_cast<double>(m.completed + m.failed) / static_cast<double>(m.span.count());
+  for (int64_t n : h.wait) m.wait.samples += n;
+  m.wait.p50 = backends::Percentile(h.wait, 0.5);
+  m.wait.p99 = backends::Percentile(h.wait, 0.99);
+  std::vector<int64_t> run(backends::kLatencyBuckets, 0);
+  for (size_t b = 0; b < run.size(); ++b) {
+    if (b < h.completed.size()) run[b] += h.completed[b];
+    if (b < h.failed.size()) run[b] += h.failed[b];
+  }
+  m.run.samples = m.completed + m.failed;
+  m.run.p50 = backends::Percentile(run, 0.5);
+  m.run.p99 = backends::Percentile(run, 0.99);
+  return m;
 }
 
 absl::StatusOr<std::vector<Job>> Queue::List(const RequestContext& ctx, std::string_view queue, JobState state,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 #include <utility>
 
@@ -28,7 +29,7 @@ constexpr std::string_view kChannel = "daira_bus";
 constexpr char kCols[] =
     "id, queue, name, payload, status, priority, run_at, attempts, max_attempts, idempotency_key, group_key, "
     "correlation_id, lease_owner, lease_token, lease_expires_at, progress, result, errors, created_at, "
-    "updated_at, finished_at, cancel_requested";
+    "updated_at, finished_at, cancel_requested, started_at";
 constexpr size_t kInsertColumns = 12;
 constexpr size_t kRowsPerInsert = 500;
 
@@ -94,6 +95,7 @@ Job ToJob(const store::Row& r) {
   j.updated_at = FromUnixMicros(r.Int64("updated_at"));
   j.finished_at = FromUnixMicros(r.Int64("finished_at"));
   j.cancel_requested = r.Int64("cancel_requested") == 1;
+  if (!r.IsNull("started_at")) j.started_at = FromUnixMicros(r.Int64("started_at"));
   return j;
 }
 
@@ -322,10 +324,10 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
   const Clock::TimePoint now = clock().Now();
   const std::string set =
       "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
-      "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND id = (";
+      "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE status = 'WAITING' AND id = (";
   const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
   std::string sql;
-  std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now)};
+  std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now)};
   if (!s.round_robin_groups) {
     sql = set + "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND " +
           not_paused + " ORDER BY priority DESC, run_at, id LIMIT 1" +
@@ -395,13 +397,13 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   const std::string sql =
       std::string(
           "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
-          "lease_expires_at = ?, updated_at = ? WHERE status = 'WAITING' AND ") +
+          "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE status = 'WAITING' AND ") +
       (pg_ ? "id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED))" : "id IN (" + pick + ")") +
       " RETURNING " + kCols;
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx, sql,
-                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), s.name,
-                                      Us(now), s.name, int64_t{max_jobs}}));
+                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now),
+                                      s.name, Us(now), s.name, int64_t{max_jobs}}));
   out.reserve(rs.size());
   for (const store::Row& row : rs) out.push_back(ToJob(row));
   // RETURNING has no order: put the batch back in claim order.
@@ -446,7 +448,71 @@ absl::StatusOr<std::optional<Clock::TimePoint>> SqlQueue::DoNextDue(const Reques
   return out;
 }
 
+bool SqlQueue::Finishes(Outcome o) {
+  return o == Outcome::kComplete || o == Outcome::kRetry || o == Outcome::kDead;
+}
+
+namespace {
+// One writer per thread in bus_metrics (its key's `writer`): a transaction only ever locks its own
+// thread's rows, so a completion inside a caller's long transaction never makes other workers wait.
+int64_t MetricsWriter() {
+  thread_local const int64_t writer = [] {
+    std::random_device rd;
+    return static_cast<int64_t>(((uint64_t{rd()} << 32) | rd()) >> 1);
+  }();
+  return writer;
+}
+}  // namespace
+
+absl::Status SqlQueue::RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta) {
+  constexpr size_t kRowsPerUpsert = 100;
+  const auto& counts = delta.counts();
+  auto it = counts.begin();
+  while (it != counts.end()) {
+    std::string sql = "INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) VALUES ";
+    std::vector<Value> params;
+    size_t rows = 0;
+    for (; it != counts.end() && rows < kRowsPerUpsert; ++it, ++rows) {
+      const auto& [queue, minute, series, bucket] = it->first;
+      sql += rows == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      params.insert(params.end(), {Value(queue), Value(minute), Value(MetricsWriter()),
+                                   Value(std::string(1, series)), Value(int64_t{bucket}), Value(it->second)});
+    }
+    sql +=
+        " ON CONFLICT (queue, minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n";
+    DAIRA_RETURN_IF_ERROR(c.Execute(sql, params).status());
+  }
+  return absl::OkStatus();
+}
+
+void SqlQueue::MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now) {
+  // Outside the caller's transaction only (an old row deleted there would stay locked until it ends),
+  // at most once per minute per queue object.
+  if (ctx.open_transaction() != nullptr) return;
+  const int64_t minute = backends::MetricsMinute(now);
+  int64_t seen = metrics_pruned_.load();
+  if (seen == minute || !metrics_pruned_.compare_exchange_strong(seen, minute)) return;
+  absl::Status st =
+      db_.Execute(ctx, "DELETE FROM bus_metrics WHERE minute < ?", {minute - backends::kMetricsKeepMinutes})
+          .status();
+  if (!st.ok())
+    Log(LogLevel::kWarning, "bus", "metrics: cannot delete old minutes: " + std::string(st.message()));
+}
+
 absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) {
+  if (!Finishes(t.outcome)) return TransitionIn(ctx, job, t, nullptr);
+  // A finished attempt and its metric samples in one transaction.
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    backends::MetricsDelta delta;
+    DAIRA_RETURN_IF_ERROR(TransitionIn(ctx, job, t, &delta));
+    return RecordMetrics(c, delta);
+  }));
+  MaybePruneMetrics(ctx, t.now);
+  return absl::OkStatus();
+}
+
+absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
+                                    backends::MetricsDelta* delta) {
   const int64_t now = Us(t.now);
   std::string set;
   std::vector<Value> params;
@@ -493,14 +559,25 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
   }
   params.insert(params.end(), {now, job.id, job.lease_token, now});
   // RETURNING the signal: the heartbeat (kExtend) and kCheck read it with the fenced update.
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         db_.Execute(ctx,
-                                     "UPDATE jobs SET " + set +
-                                         ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'ACTIVE' "
-                                         "AND lease_expires_at > ? RETURNING cancel_requested",
-                                     params));
+  DAIRA_ASSIGN_OR_RETURN(
+      store::ResultSet rs,
+      db_.Execute(ctx,
+                  "UPDATE jobs SET " + set +
+                      ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'ACTIVE' "
+                      "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, "
+                      "started_at",
+                  params));
   if (rs.empty()) return LeaseLost(t.outcome, job.id);
   const bool cancel_requested = rs.front().Int64(0) == 1;
+  if (delta != nullptr && Finishes(t.outcome)) {
+    // run_at as it was during the attempt: a retry just moved it (the caller's copy has the claim's).
+    const store::Row& row = rs.front();
+    const Clock::TimePoint run_at =
+        t.outcome == Outcome::kRetry ? job.run_at : FromUnixMicros(row.Int64("run_at"));
+    const Clock::TimePoint started =
+        row.IsNull("started_at") ? Clock::TimePoint{} : FromUnixMicros(row.Int64("started_at"));
+    delta->Add(row.Text("queue"), run_at, started, t.now, t.outcome != Outcome::kComplete);
+  }
   if ((t.outcome == Outcome::kExtend || t.outcome == Outcome::kCheck) && cancel_requested) {
     return CancelRequestedError(job.id);
   }
@@ -520,6 +597,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
   std::vector<absl::Status> out;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.assign(jobs.size(), absl::OkStatus());
+    backends::MetricsDelta delta;  // one metrics upsert for the whole batch
     // Completions with the same result: one fenced UPDATE per kCompleteChunk jobs. Failures (their error
     // histories differ job by job): one fenced UPDATE each, in the same transaction.
     std::map<std::string, std::vector<size_t>> completes;
@@ -528,7 +606,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
         completes[transitions[i].text].push_back(i);
         continue;
       }
-      absl::Status st = DoTransition(ctx, *jobs[i], transitions[i]);
+      absl::Status st = TransitionIn(ctx, *jobs[i], transitions[i], &delta);
       if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;  // a store error: roll the batch back
       out[i] = std::move(st);
     }
@@ -548,10 +626,15 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
           params.push_back(job.id);
           params.push_back(job.lease_token);
         }
-        sql += ") RETURNING id";
+        sql += ") RETURNING id, queue, run_at, started_at";
         DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
         std::set<int64_t> done;
-        for (const store::Row& row : rs) done.insert(row.Int64(0));
+        for (const store::Row& row : rs) {
+          done.insert(row.Int64(0));
+          delta.Add(row.Text("queue"), FromUnixMicros(row.Int64("run_at")),
+                    row.IsNull("started_at") ? Clock::TimePoint{} : FromUnixMicros(row.Int64("started_at")),
+                    transitions[indexes[start]].now, /*failed=*/false);
+        }
         for (size_t k = 0; k < n; ++k) {
           const size_t i = indexes[start + k];
           out[i] =
@@ -559,9 +642,26 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
         }
       }
     }
-    return absl::OkStatus();
+    return RecordMetrics(c, delta);
   }));
+  if (!transitions.empty()) MaybePruneMetrics(ctx, transitions.front().now);
   return out;
+}
+
+absl::StatusOr<MetricHistograms> SqlQueue::DoMetrics(const RequestContext& ctx, const QueueSettings& s,
+                                                     int64_t first_minute, int64_t last_minute) {
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Read(ctx,
+                                  "SELECT series, bucket, CAST(SUM(n) AS BIGINT) AS n FROM bus_metrics WHERE "
+                                  "queue = ? AND minute >= ? AND minute <= ? GROUP BY series, bucket",
+                                  {s.name, first_minute, last_minute}));
+  MetricHistograms h = backends::EmptyHistograms();
+  for (const store::Row& row : rs) {
+    const std::string series = row.Text("series");
+    if (series.size() != 1) continue;
+    backends::AddToHistograms(h, series[0], static_cast<int>(row.Int64("bucket")), row.Int64("n"));
+  }
+  return h;
 }
 
 absl::StatusOr<Job> SqlQueue::DoGet(const RequestContext& ctx, int64_t id) {
@@ -697,6 +797,7 @@ absl::StatusOr<int64_t> SqlQueue::DoClean(const RequestContext& ctx, const Queue
                   "DELETE FROM jobs WHERE queue = ? AND ((status IN ('COMPLETED', 'CANCELLED') AND finished_at <= ?) "
                   "OR (status = 'DEAD' AND finished_at <= ?))",
                   {s.name, Us(now - s.retain_completed), Us(now - s.retain_dead)}));
+  MaybePruneMetrics(ctx, now);
   return rs.rows_affected();
 }
 

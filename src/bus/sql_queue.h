@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
 #include "daira/store/database.h"
 
@@ -58,6 +59,8 @@ class SqlQueue final : public Queue {
   absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
   absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) override;
   absl::StatusOr<QueueCounts> DoCounts(const RequestContext& ctx, const QueueSettings& queue) override;
+  absl::StatusOr<MetricHistograms> DoMetrics(const RequestContext& ctx, const QueueSettings& queue,
+                                             int64_t first_minute, int64_t last_minute) override;
   absl::StatusOr<std::vector<Job>> DoList(const RequestContext& ctx, const QueueSettings& queue, JobState state,
                                           int limit) override;
   absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const QueueSettings& queue,
@@ -83,6 +86,16 @@ class SqlQueue final : public Queue {
   // Wakes this process's waiters after the bound transaction commits (at once without one) and, on
   // Postgres, sends NOTIFY in it.
   absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue);
+  static bool Finishes(Outcome o);  // kComplete, kRetry, kDead: an attempt ends (and is measured)
+  // DoTransition's fenced UPDATE (in the bound transaction, if any); a finished attempt (kComplete,
+  // kRetry, kDead) adds its metric samples to `delta` when it is not null.
+  absl::Status TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
+                            backends::MetricsDelta* delta);
+  // Adds `delta` to bus_metrics (one upsert per 100 rows) on `c`, inside the finishing transaction.
+  absl::Status RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta);
+  // Deletes bus_metrics minutes older than kMetricsKeepMinutes (once per minute, never inside a bound
+  // transaction); a failure is logged, not returned.
+  void MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now);
 
   store::Database& db_;
   const bool pg_;
@@ -94,6 +107,7 @@ class SqlQueue final : public Queue {
   int wake_pipe_[2] = {-1, -1};
   std::thread listener_;
   std::mutex close_mu_;  // serializes OnClose (Close and the destructor)
+  std::atomic<int64_t> metrics_pruned_{0};  // the minute of the last MaybePruneMetrics
 };
 
 }  // namespace daira::inline v0::bus::internal

@@ -3,10 +3,14 @@
 //   daira queues --stuck               every active job: lease owner and expiry ("EXPIRED" when past)
 //   daira queues dlq QUEUE [--limit N] dead jobs: id, attempts, last error
 //   daira queues replay QUEUE [ID...]  dead jobs back to waiting (all of the queue's without ids)
-// The counts are followed by the repeatable job definitions (schedule, next and last occurrence).
+// The counts are followed by the run-time metrics the bus keeps (bus::Queue::Metrics: completed and
+// failed attempts, jobs/s, due → start and start → finish p50/p99 over the last 1 and 5 minutes) and
+// the repeatable job definitions (schedule, next and last occurrence).
 // The bus is the database's own (sqlite: / postgres:); --bus URL may add queue overrides.
+#include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -14,6 +18,7 @@
 #include "daira/bus/queue.h"
 #include "daira/core/json.h"
 #include "daira/core/request_context.h"
+#include "daira/resilience/circuit_breaker.h"
 #include "fmt/format.h"
 
 namespace daira::inline v0::cli {
@@ -37,6 +42,29 @@ std::string Iso(Clock::TimePoint t) {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// "850us", "3.2ms", "1.4s", "2.5min"; "-" with no sample.
+std::string FormatMicros(const bus::LatencyPercentiles& l, std::chrono::microseconds v) {
+  if (l.samples == 0) return "-";
+  const double us = static_cast<double>(v.count());
+  if (us < 1000) return fmt::format("{:.0f}us", us);
+  if (us < 1e6) return fmt::format("{:.3g}ms", us / 1e3);
+  if (us < 60e6) return fmt::format("{:.3g}s", us / 1e6);
+  return fmt::format("{:.3g}min", us / 60e6);
+}
+
+void WriteLatency(JsonWriter& w, std::string_view key, const bus::LatencyPercentiles& l) {
+  w.Key(key).BeginObject().Key("samples").Int(l.samples).Key("p50_us").Int(l.p50.count());
+  w.Key("p99_us").Int(l.p99.count()).EndObject();
+}
+
+void WriteMetrics(JsonWriter& w, std::string_view key, const bus::QueueMetrics& m) {
+  w.Key(key).BeginObject().Key("span_s").Int(m.span.count()).Key("completed").Int(m.completed);
+  w.Key("failed").Int(m.failed).Key("throughput").Double(m.throughput);
+  WriteLatency(w, "wait", m.wait);
+  WriteLatency(w, "run", m.run);
+  w.EndObject();
 }
 
 int Run(const GlobalOptions& globals, const QueuesArgs& args) {
@@ -103,19 +131,36 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
     return r.cron.empty() ? "every " + std::to_string(r.every.count()) + " ms" : "cron " + r.cron;
   };
   std::vector<bus::QueueCounts> all;
+  std::vector<std::pair<bus::QueueMetrics, bus::QueueMetrics>> metrics;  // last 1 min, last 5 min
   for (const auto& s : q.options().queues) {
     auto c = q.Counts(ctx, s.name);
     if (!c.ok()) return FailStatus("queues", c.status());
     all.push_back(*c);
+    auto one = q.Metrics(ctx, s.name, std::chrono::minutes(1));
+    if (!one.ok()) return FailStatus("queues", one.status());
+    auto five = q.Metrics(ctx, s.name, std::chrono::minutes(5));
+    if (!five.ok()) return FailStatus("queues", five.status());
+    metrics.emplace_back(*std::move(one), *std::move(five));
   }
   if (args.json) {
     JsonWriter w;
-    w.BeginObject().Key("bus").String(q.Name()).Key("queues").BeginArray();
-    for (const auto& c : all) {
+    w.BeginObject().Key("bus").String(q.Name());
+    if (const resilience::CircuitBreaker* b = q.breaker()) {
+      const resilience::BreakerCounts n = b->counts();
+      w.Key("breaker").BeginObject().Key("state").String(resilience::BreakerStateName(b->state()));
+      w.Key("successes").Int(n.successes).Key("failures").Int(n.failures).Key("rejected").Int(n.rejected);
+      w.Key("opened").Int(n.opened).EndObject();
+    }
+    w.Key("queues").BeginArray();
+    for (size_t i = 0; i < all.size(); ++i) {
+      const bus::QueueCounts& c = all[i];
       w.BeginObject().Key("queue").String(c.queue).Key("waiting").Int(c.waiting).Key("delayed").Int(
           c.delayed);
       w.Key("active").Int(c.active).Key("completed").Int(c.completed).Key("dead").Int(c.dead);
-      w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused).EndObject();
+      w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused);
+      WriteMetrics(w, "last_1m", metrics[i].first);
+      WriteMetrics(w, "last_5m", metrics[i].second);
+      w.EndObject();
     }
     w.EndArray().Key("repeatables").BeginArray();
     for (const auto& r : *repeatables) {
@@ -126,13 +171,31 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
     fmt::print("{}\n", w.EndArray().EndObject().Take());
     return kExitOk;
   }
-  fmt::print("bus  {}\n\n", q.Name());
+  fmt::print("bus  {}\n", q.Name());
+  if (const resilience::CircuitBreaker* b = q.breaker()) {
+    // This process's breaker (its calls above): open means Redis failed and was not asked again.
+    const resilience::BreakerCounts n = b->counts();
+    fmt::print("breaker  {}  successes {}  failures {}  rejected {}  opened {}\n",
+               resilience::BreakerStateName(b->state()), n.successes, n.failures, n.rejected, n.opened);
+  }
+  fmt::print("\n");
   fmt::print("{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10}\n", "queue", "waiting", "delayed", "active",
              "completed", "dead", "cancelled");
   for (const auto& c : all) {
     fmt::print("{:<24} {:>9} {:>9} {:>9} {:>11} {:>9} {:>10}{}\n", c.queue, FormatCount(c.waiting),
                FormatCount(c.delayed), FormatCount(c.active), FormatCount(c.completed), FormatCount(c.dead),
                FormatCount(c.cancelled), c.paused ? "  (paused)" : "");
+  }
+  fmt::print(
+      "\nmetrics: attempts finished and latency over the last 5 min (jobs/s also over 1 min); p50/p99 "
+      "are bucket upper bounds (at most 41% high)\n");
+  fmt::print("{:<24} {:>9} {:>7} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9}\n", "queue", "completed", "failed",
+             "jobs/s 1m", "jobs/s 5m", "wait p50", "wait p99", "run p50", "run p99");
+  for (const auto& [one, five] : metrics) {
+    fmt::print("{:<24} {:>9} {:>7} {:>10.4g} {:>10.4g} {:>9} {:>9} {:>9} {:>9}\n", five.queue,
+               FormatCount(five.completed), FormatCount(five.failed), one.throughput, five.throughput,
+               FormatMicros(five.wait, five.wait.p50), FormatMicros(five.wait, five.wait.p99),
+               FormatMicros(five.run, five.run.p50), FormatMicros(five.run, five.run.p99));
   }
   fmt::print("\n{} repeatable job(s)\n", repeatables->size());
   for (const auto& r : *repeatables) {

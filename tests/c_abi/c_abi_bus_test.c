@@ -100,6 +100,11 @@ static void test_lifecycle(daira_platform_t* p) {
   EXPECT_CONTAINS(out, "\"sent\":true");
   daira_free(out);
   EXPECT_COUNT(p, "notification.push", "\"completed\":1");
+  /* The bus's own metrics ride with the counts: one attempt completed in the last minute. */
+  EXPECT_COUNT(p, "notification.push", "\"last_1m\":{\"span_s\":");
+  EXPECT_COUNT(p, "notification.push", "\"completed\":1,\"failed\":0,\"throughput\":");
+  EXPECT_COUNT(p, "notification.push", "\"wait\":{\"samples\":1,");
+  EXPECT_COUNT(p, "notification.push", "\"last_5m\":{");
 
   /* Nothing left: next returns {"job":null} without waiting. */
   CHECK(!next_job(p, "notification.push", "w1", id, token));

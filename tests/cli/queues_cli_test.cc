@@ -90,6 +90,19 @@ TEST_F(QueuesCliTest, CountsStuckDeadLettersAndReplay) {
   EXPECT_THAT(
       json.out,
       HasSubstr(R"("queue":"webhooks.deliver","waiting":1,"delayed":0,"active":1,"completed":0,"dead":1)"));
+  // The bus's own metrics: the failed attempt above (no completion), with its latencies measured.
+  EXPECT_THAT(counts.out, HasSubstr("jobs/s 1m  jobs/s 5m  wait p50  wait p99   run p50   run p99"));
+  EXPECT_THAT(counts.out,
+              ::testing::ContainsRegex(
+                  "webhooks.deliver +0 +1 +[0-9.e+-]+ +[0-9.e+-]+ +[0-9.]+(us|ms|s) +[0-9.]+(us|ms|s) "
+                  "+[0-9.]+(us|ms|s) +[0-9.]+(us|ms|s)"));
+  EXPECT_THAT(counts.out, ::testing::ContainsRegex("video.transcode +0 +0 +0 +0 +- +- +- +-"));
+  EXPECT_THAT(json.out,
+              ::testing::ContainsRegex(
+                  R"("queue":"webhooks.deliver",[^{]*"last_1m":\{"span_s":[0-9]+,"completed":0,"failed":1,)"
+                  R"("throughput":[0-9.e-]+,"wait":\{"samples":1,"p50_us":[0-9]+,"p99_us":[0-9]+\},)"
+                  R"("run":\{"samples":1,)"));
+  EXPECT_THAT(json.out, HasSubstr(R"("last_5m":{"span_s":)"));
   EXPECT_THAT(counts.out, HasSubstr("1 repeatable job(s)"));
   EXPECT_THAT(counts.out, ::testing::ContainsRegex("trending.refresh  nightly  cron 30 2 \\* \\* \\*  next [0-9-]+T02:30:00Z  last -"));
   EXPECT_THAT(json.out, HasSubstr(R"("repeatables":[{"queue":"trending.refresh","key":"nightly","name":"","schedule":"cron 30 2 * * *")"));
@@ -175,6 +188,17 @@ TEST_F(QueuesCliTest, WorkerDrainRelaysTheOutboxOfARedisBusFirst) {
   ASSERT_OK_AND_ASSIGN(bus::Job job, q->Get(ctx, 7));
   EXPECT_EQ(job.state, bus::JobState::kCompleted);
   EXPECT_EQ(job.correlation_id, "req-1");
+  // `daira queues` on the Redis bus shows its circuit breaker and the completed attempt's metrics.
+  Ran queues = Run("queues --bus '" + bus_url + "'");
+  ASSERT_EQ(queues.code, 0) << queues.err;
+  EXPECT_THAT(queues.out, ::testing::ContainsRegex("breaker  closed  successes [1-9][0-9]*  failures [0-9]+  "
+                                                   "rejected 0  opened 0"));
+  EXPECT_THAT(queues.out, ::testing::ContainsRegex("webhooks.deliver +1 +0 "));
+  Ran json = Run("queues --json --bus '" + bus_url + "'");
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out,
+              ::testing::ContainsRegex(R"("bus":"redis","breaker":\{"state":"closed","successes":[0-9]+,)"
+                                       R"("failures":[0-9]+,"rejected":0,"opened":0\})"));
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "daira/bus/worker_pool.h"
 #include "daira/core/clock.h"
 #include "daira/core/status.h"
+#include "daira/resilience/circuit_breaker.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -644,6 +645,43 @@ TEST_P(BusTest, ABlockedNextIsWokenByAnEnqueue) {
 
 // Backends with a cross-instance wake-up signal (Postgres NOTIFY, Redis wake lists) claim this; the others
 // see another instance's jobs within idle_recheck (docs/bus.md), so the suite is instantiated for them alone.
+TEST_P(BusTest, AnEnqueueCommittedInsideATransactionWakesAWaitingWorkerAtOnceAndARollbackDeliversNothing) {
+  // idle_recheck of an hour: only the after-commit wake-up can end the wait before the Next timeout.
+  ASSERT_OK_AND_ASSIGN(auto quiet, Open(&clock_, "?idle_recheck_ms=3600000"));
+  auto enqueue_in_transaction = [&](bool commit) {
+    return db().RunInTransaction(
+        ctx_,
+        [&](store::Connection&) -> absl::Status {
+          DAIRA_RETURN_IF_ERROR(quiet->Enqueue(ctx_, Req(R"({"tx":true})")).status());
+          return commit ? absl::OkStatus() : absl::AbortedError("rolled back by the caller");
+        },
+        {.max_attempts = 1});
+  };
+  // Rolled back: the waiter gets nothing (its Next ends at its own timeout) and no job exists.
+  std::optional<bus::Job> none;
+  std::thread idle([&] {
+    auto job = quiet->Next(RequestContext(), kQ, "w", milliseconds(300));
+    ASSERT_OK(job.status());
+    none = *job;
+  });
+  EXPECT_THAT(enqueue_in_transaction(false), StatusIs(absl::StatusCode::kAborted));
+  idle.join();
+  EXPECT_FALSE(none.has_value());
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, quiet->Counts(ctx_, kQ));
+  EXPECT_EQ(counts.waiting + counts.active, 0);
+  // Committed: the waiter blocked for up to 2 minutes (with an hour between looks) gets it.
+  std::optional<bus::Job> got;
+  std::thread waiter([&] {
+    auto job = quiet->Next(RequestContext(), kQ, "w", seconds(120));
+    ASSERT_OK(job.status());
+    got = *job;
+  });
+  ASSERT_OK(enqueue_in_transaction(true));
+  waiter.join();
+  ASSERT_TRUE(got.has_value()) << "the commit did not wake the waiting worker";
+  EXPECT_THAT(got->payload, HasSubstr("\"tx\""));
+}
+
 class BusWakeTest : public BusTest {};
 
 TEST_P(BusWakeTest, AnotherInstanceIsWokenAcrossConnections) {
@@ -1257,6 +1295,64 @@ TEST_F(BusRedisRestartTest, BlockedWorkersReconnectAndResumeAfterARedisRestart) 
   EXPECT_THAT(got, ElementsAre(before.id, after->id));
 }
 
+TEST_F(BusRedisRestartTest, TheBreakerOpensRejectsWithoutRedisProbesAfterTheCoolDownAndClosesLosingNothing) {
+  ManualClock clock(Clock::System()->Now());
+  ASSERT_OK_AND_ASSIGN(auto q, Open(&clock, "&breaker_failures=2&breaker_cool_down_ms=5000"));
+  ASSERT_NE(q->breaker(), nullptr);
+  EXPECT_EQ(q->breaker()->state(), resilience::BreakerState::kClosed);
+  // Acknowledged before the outage (appendonly: it survives the restart).
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult acked, q->Enqueue(ctx_, Req(R"({"n":"acked"})")));
+  ASSERT_OK(redis_->Kill());
+  // Two failed calls in a row open it.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THAT(q->Next(ctx_, kQ, "w", milliseconds(0)).status(), StatusIs(absl::StatusCode::kUnavailable));
+  }
+  EXPECT_EQ(q->breaker()->state(), resilience::BreakerState::kOpen);
+  const resilience::BreakerCounts opened = q->breaker()->counts();
+  EXPECT_EQ(opened.opened, 1);
+  EXPECT_EQ(opened.failures, 2);
+  // Open: every call is Unavailable at once, naming the breaker, and never reaches Redis — not even once
+  // the server is back (no failure recorded, only rejections), until the cool-down has passed.
+  ASSERT_OK(redis_->Restart());
+  EXPECT_THAT(q->Next(ctx_, kQ, "w", milliseconds(0)).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker redis bus is open")));
+  EXPECT_THAT(q->Enqueue(ctx_, Req(R"({"n":"refused"})")).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker redis bus is open")));
+  EXPECT_THAT(q->Counts(ctx_, kQ).status(), StatusIs(absl::StatusCode::kUnavailable));
+  clock.Advance(milliseconds(4999));
+  EXPECT_THAT(q->Get(ctx_, acked.id).status(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("circuit breaker")));
+  const resilience::BreakerCounts rejecting = q->breaker()->counts();
+  EXPECT_EQ(rejecting.rejected, 4);
+  EXPECT_EQ(rejecting.failures, 2);
+  EXPECT_EQ(rejecting.successes, opened.successes);
+  // After the cool-down one call probes; Redis answers, the breaker closes. (The pool may still be in its
+  // reconnect backoff, 200 ms at most here: then the probe fails and the next cool-down probes again.)
+  std::optional<bus::Job> job;
+  const auto give_up = std::chrono::steady_clock::now() + seconds(30);
+  while (std::chrono::steady_clock::now() < give_up) {
+    clock.Advance(milliseconds(5000));
+    auto next = q->Next(ctx_, kQ, "w", milliseconds(0));
+    if (next.ok()) {
+      job = *next;
+      break;
+    }
+    EXPECT_THAT(next.status(), StatusIs(absl::StatusCode::kUnavailable));
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(q->breaker()->state(), resilience::BreakerState::kClosed);
+  // Nothing acknowledged was lost: the job enqueued before the outage runs; the refused one never existed.
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->id, acked.id);
+  ASSERT_OK(q->Complete(ctx_, *job));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q->Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 1);
+  EXPECT_EQ(counts.waiting + counts.delayed + counts.active, 0);
+  // Bad breaker parameters are refused naming the field.
+  EXPECT_THAT(Open(&clock, "&breaker_failure_rate=2").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("breaker_failure_rate")));
+}
+
 TEST_F(BusRedisRestartTest, AServerThatMayEvictKeysIsRefusedUnlessAllowed) {
   {
     ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(redis_->url()));
@@ -1486,6 +1582,146 @@ TEST_P(BusTest, RepeatableBadInputIsInvalidArgumentNamingTheFieldAndStoresNothin
   ASSERT_OK_AND_ASSIGN(std::vector<bus::Repeatable> listed, q().ListRepeatables(ctx_));
   EXPECT_TRUE(listed.empty());
   EXPECT_THAT(q().RemoveRepeatable(ctx_, "no.such.queue", "k"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A percentile reported from the bus's histograms is the upper bound of the half-octave bucket the true
+// value falls in: true <= reported < true * sqrt(2) (+1 µs of rounding).
+void ExpectBucketOf(std::chrono::microseconds reported, std::chrono::microseconds truth, const char* what) {
+  EXPECT_GE(reported.count(), truth.count()) << what;
+  EXPECT_LE(reported.count(), static_cast<int64_t>(static_cast<double>(truth.count()) * 1.4143) + 1) << what;
+}
+
+TEST_P(BusTest, MetricsCountAttemptsAndPlaceLatenciesInTheirBucketsOverAMovingWindow) {
+  // Completed jobs are deleted at once (retain_completed 0): the metrics are the bus's own, not a scan.
+  ASSERT_OK_AND_ASSIGN(queue_, Open(&clock_, "?feed.fanout.retain_completed_ms=0"));
+  const Clock::TimePoint t0 = clock_.Now();  // 20 s into a minute
+  std::vector<bus::EnqueueRequest> reqs(100, Req());
+  ASSERT_OK(q().EnqueueMany(ctx_, reqs).status());
+  clock_.Advance(milliseconds(2));  // due → start: 2 ms for all 100
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> jobs, q().NextBatch(ctx_, kQ, "w", 100, milliseconds(0)));
+  ASSERT_EQ(jobs.size(), 100u);
+  for (const bus::Job& j : jobs) EXPECT_EQ(j.started_at, clock_.Now());
+  clock_.Advance(milliseconds(5));  // start → finish: 5 ms for 98 of them
+  std::vector<bus::Queue::JobOutcome> fast;
+  for (size_t i = 0; i < 98; ++i) fast.push_back({.job = &jobs[i], .text = ""});
+  ASSERT_OK(q().FinishMany(ctx_, fast).status());
+  ASSERT_OK(q().Clean(ctx_, kQ).status());
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q().Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 0);  // retention took them; the metrics below did not need them
+  ASSERT_OK_AND_ASSIGN(bus::QueueMetrics m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.queue, kQ);
+  EXPECT_EQ(m.completed, 98);
+  EXPECT_EQ(m.failed, 0);
+  EXPECT_EQ(m.wait.samples, 98);
+  ExpectBucketOf(m.wait.p50, milliseconds(2), "wait p50");
+  ExpectBucketOf(m.wait.p99, milliseconds(2), "wait p99");
+  ExpectBucketOf(m.run.p50, milliseconds(5), "run p50");
+  ExpectBucketOf(m.run.p99, milliseconds(5), "run p99");
+
+  // The last two after 1 s more: one completed, one FAILED — a failed attempt's start → finish counts in
+  // `run` (and `failed`), its due → start in `wait`, like a completed one.
+  clock_.Advance(milliseconds(995));
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> each,
+                       q().FinishMany(ctx_, {{.job = &jobs[98], .failed = false, .text = ""},
+                                             {.job = &jobs[99], .failed = true, .text = "boom"}}));
+  ASSERT_OK(each[0]);
+  ASSERT_OK(each[1]);
+  ASSERT_OK_AND_ASSIGN(m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed, 99);
+  EXPECT_EQ(m.failed, 1);
+  EXPECT_EQ(m.run.samples, 100);
+  EXPECT_EQ(m.wait.samples, 100);
+  ExpectBucketOf(m.run.p50, milliseconds(5), "run p50");
+  ExpectBucketOf(m.run.p99, milliseconds(1000), "run p99");  // the 99th of 100 is one of the two slow
+  // The span: the last whole minute plus the current one so far (21 s into it).
+  EXPECT_EQ(m.span, seconds(60 + 21));
+  EXPECT_DOUBLE_EQ(m.throughput, 100.0 / 81.0);
+
+  // Another instance (another process on sqlite/postgres/redis) reads the same minutes.
+  if (q().traits().cross_process) {
+    ASSERT_OK_AND_ASSIGN(auto other, Open(&clock_));
+    ASSERT_OK_AND_ASSIGN(bus::QueueMetrics seen, other->Metrics(ctx_, kQ));
+    EXPECT_EQ(seen.completed, 99);
+    EXPECT_EQ(seen.failed, 1);
+    EXPECT_EQ(seen.run.p99, m.run.p99);
+  }
+
+  // Two minutes later the 1-minute window no longer holds that minute; the 5-minute one does.
+  clock_.Advance(seconds(120));
+  ASSERT_OK_AND_ASSIGN(m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed + m.failed, 0);
+  EXPECT_EQ(m.run.samples, 0);
+  EXPECT_EQ(m.wait.p50.count(), 0);
+  EXPECT_EQ(m.throughput, 0);
+  ASSERT_OK_AND_ASSIGN(bus::QueueMetrics five, q().Metrics(ctx_, kQ, std::chrono::minutes(5)));
+  EXPECT_EQ(five.completed, 99);
+  EXPECT_EQ(five.failed, 1);
+  EXPECT_EQ(five.span, seconds(5 * 60 + 21));
+
+  // The failed job's retry was due 1 s after its failure (t0 + 2.002 s) and starts now: its wait is
+  // counted from that due time (119 s), through the single-job Complete.
+  bus::Job retry = MustNext();
+  EXPECT_EQ(retry.id, jobs[99].id);
+  EXPECT_EQ(retry.attempt, 2);
+  clock_.Advance(milliseconds(10));
+  ASSERT_OK(q().Complete(ctx_, retry));
+  // And a fresh job claimed at once and failed by the single-job Fail after 250 ms.
+  Enq(Req());
+  bus::Job quick = MustNext();
+  clock_.Advance(milliseconds(250));
+  ASSERT_OK(q().Fail(ctx_, quick, "slow"));
+  ASSERT_OK_AND_ASSIGN(m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed, 1);
+  EXPECT_EQ(m.failed, 1);
+  ExpectBucketOf(m.wait.p99, seconds(119), "retry wait");
+  EXPECT_EQ(m.wait.p50, std::chrono::microseconds(100));  // the job claimed at once: under 100 µs
+  ExpectBucketOf(m.run.p99, milliseconds(250), "failed run");
+  ExpectBucketOf(m.run.p50, milliseconds(10), "retry run");
+  EXPECT_EQ(clock_.Now() - t0, milliseconds(1002 + 120000 + 260));
+
+  // A lease lost finishes nothing and counts nothing; a released job is not counted either.
+  Enq(Req());
+  bus::Job released = MustNext();
+  ASSERT_OK(q().Release(ctx_, released));
+  ASSERT_OK_AND_ASSIGN(bus::QueueMetrics after, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(after.completed + after.failed, 2);
+
+  // Bad input names the field.
+  EXPECT_THAT(q().Metrics(ctx_, kQ, std::chrono::minutes(0)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("window")));
+  EXPECT_THAT(q().Metrics(ctx_, kQ, std::chrono::minutes(61)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("window")));
+  EXPECT_THAT(q().Metrics(ctx_, "no.such.queue").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
+}
+
+TEST_P(BusTest, AFinishRolledBackWithTheCallersTransactionCountsNoMetrics) {
+  Enq(Req());
+  bus::Job job = MustNext();
+  clock_.Advance(milliseconds(3));
+  const bool sql = q().Name() == "sqlite" || q().Name() == "postgres";
+  if (sql) {
+    // The samples are written in the finishing transaction: a rollback takes them back with the job.
+    absl::Status rolled = db().RunInTransaction(ctx_,
+                                                [&](store::Connection&) -> absl::Status {
+                                                  DAIRA_RETURN_IF_ERROR(q().Complete(ctx_, job));
+                                                  return absl::AbortedError("the caller's work failed");
+                                                },
+                                                {.max_attempts = 1});
+    EXPECT_THAT(rolled, StatusIs(absl::StatusCode::kAborted));
+    ASSERT_OK_AND_ASSIGN(bus::QueueMetrics none, q().Metrics(ctx_, kQ));
+    EXPECT_EQ(none.completed, 0);
+    EXPECT_EQ(none.run.samples, 0);
+    ASSERT_OK(db().RunInTransaction(
+        ctx_, [&](store::Connection&) -> absl::Status { return q().Complete(ctx_, job); }));
+  } else {
+    // memory: and redis:// finish outside SQL transactions (one lock / one Lua script): declared here.
+    RecordProperty("metrics_in_sql_transaction", "not applicable on " + std::string(q().Name()));
+    ASSERT_OK(q().Complete(ctx_, job));
+  }
+  ASSERT_OK_AND_ASSIGN(bus::QueueMetrics m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed, 1);
+  ExpectBucketOf(m.run.p50, milliseconds(3), "run");
 }
 
 INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());

@@ -3,6 +3,7 @@
 // lease token), counts, pause / resume, dead letters and replay. Pull only: no callbacks.
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "daira/bus/queue.h"
@@ -90,6 +91,7 @@ void WriteJob(JsonWriter& w, const bus::Job& job) {
   OptTime(w, "created_at", job.created_at);
   OptTime(w, "updated_at", job.updated_at);
   OptTime(w, "finished_at", job.finished_at);
+  OptTime(w, "started_at", job.started_at);
   w.Key("cancel_requested").Bool(job.cancel_requested);
   w.EndObject();
 }
@@ -321,10 +323,23 @@ DAIRA_CABI_CALL(daira_bus_counts, "bus.counts") {
   const std::string queue = RequiredQueue(r);
   DAIRA_CABI_CHECK(r);
   DAIRA_ASSIGN_OR_RETURN(bus::QueueCounts c, p.bus().Counts(ctx, queue));
+  DAIRA_ASSIGN_OR_RETURN(bus::QueueMetrics one, p.bus().Metrics(ctx, queue, std::chrono::minutes(1)));
+  DAIRA_ASSIGN_OR_RETURN(bus::QueueMetrics five, p.bus().Metrics(ctx, queue, std::chrono::minutes(5)));
   JsonWriter w;
   w.BeginObject().Key("queue").String(c.queue).Key("waiting").Int(c.waiting).Key("delayed").Int(c.delayed);
   w.Key("active").Int(c.active).Key("completed").Int(c.completed).Key("dead").Int(c.dead);
-  w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused).EndObject();
+  w.Key("cancelled").Int(c.cancelled).Key("paused").Bool(c.paused);
+  // The bus's run-time metrics (bus::Queue::Metrics) over the last 1 and 5 minutes.
+  for (const bus::QueueMetrics* m : {&one, &five}) {
+    w.Key(m == &one ? "last_1m" : "last_5m").BeginObject().Key("span_s").Int(m->span.count());
+    w.Key("completed").Int(m->completed).Key("failed").Int(m->failed).Key("throughput").Double(m->throughput);
+    for (const auto& [name, l] : {std::pair{"wait", &m->wait}, std::pair{"run", &m->run}}) {
+      w.Key(name).BeginObject().Key("samples").Int(l->samples).Key("p50_us").Int(l->p50.count());
+      w.Key("p99_us").Int(l->p99.count()).EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndObject();
   return w.Take();
 }
 

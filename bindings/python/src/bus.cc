@@ -157,6 +157,26 @@ py::dict CountsDict(const bus::QueueCounts& c) {
   return d;
 }
 
+py::dict LatencyDict(const bus::LatencyPercentiles& l) {
+  py::dict d;
+  d["samples"] = l.samples;
+  d["p50_us"] = l.p50.count();
+  d["p99_us"] = l.p99.count();
+  return d;
+}
+
+py::dict MetricsDict(const bus::QueueMetrics& m) {
+  py::dict d;
+  d["queue"] = m.queue;
+  d["span_s"] = m.span.count();
+  d["completed"] = m.completed;
+  d["failed"] = m.failed;
+  d["throughput"] = m.throughput;
+  d["wait"] = LatencyDict(m.wait);
+  d["run"] = LatencyDict(m.run);
+  return d;
+}
+
 std::string StateName(bus::JobState s) {
   std::string out(bus::JobStateName(s));
   for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -412,12 +432,31 @@ void RegisterBus(py::module_& m) {
               return absl::StatusOr<std::vector<bus::QueueSettings>>(p.bus().options().queues);
             });
             for (const bus::QueueSettings& q : queues) {
-              out.append(
-                  CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), q.name); })));
+              py::dict d =
+                  CountsDict(a.core->Call([&](Platform& p) { return p.bus().Counts(Ctx(), q.name); }));
+              for (int minutes : {1, 5}) {
+                d[minutes == 1 ? "last_1m" : "last_5m"] = MetricsDict(a.core->Call([&](Platform& p) {
+                  return p.bus().Metrics(Ctx(), q.name, std::chrono::minutes(minutes));
+                }));
+              }
+              out.append(std::move(d));
             }
             return out;
           },
-          "counts() of every configured queue.")
+          "counts() of every configured queue, each with its metrics() over the last 1 and 5 minutes\n"
+          "('last_1m', 'last_5m').")
+      .def(
+          "metrics",
+          [](BusApi& a, const std::string& queue, int window_minutes) {
+            return MetricsDict(a.core->Call([&](Platform& p) {
+              return p.bus().Metrics(Ctx(), queue, std::chrono::minutes(window_minutes));
+            }));
+          },
+          py::arg("queue"), py::kw_only(), py::arg("window_minutes") = 1,
+          "Run-time metrics of `queue` kept by the bus (every process sees them): attempts completed and\n"
+          "failed over the last `window_minutes` (1..60) plus the current minute so far ('span_s'),\n"
+          "'throughput' (attempts/s), and 'wait' (due -> start) and 'run' (start -> finish) as\n"
+          "{samples, p50_us, p99_us}: bucket upper bounds, at most 41% above the true value.")
       .def(
           "pause",
           [](BusApi& a, const std::string& q) {

@@ -193,3 +193,23 @@ def test_next_batch_claims_in_order_and_finish_many_fences_each_job(platform):
     assert platform.bus.get(other).result is None
     with pytest.raises(daira.InvalidArgument, match="max_jobs"):
         platform.bus.next_batch(QUEUE, max_jobs=0)
+
+
+def test_metrics_count_finished_attempts_with_their_latencies(platform):
+    platform.bus.enqueue(QUEUE, "ok")
+    platform.bus.enqueue(QUEUE, "bad")
+    for job in platform.bus.jobs(QUEUE, worker="w1", timeout=0.2):
+        if job.name == "ok":
+            job.complete()
+        else:
+            job.fail("HTTP 500")
+    m = platform.bus.metrics(QUEUE)
+    assert (m["queue"], m["completed"], m["failed"]) == (QUEUE, 1, 1)
+    assert m["span_s"] >= 60 and m["throughput"] == pytest.approx(2 / m["span_s"])
+    assert m["wait"]["samples"] == 2 and m["run"]["samples"] == 2
+    assert 100 <= m["run"]["p50_us"] <= m["run"]["p99_us"]
+    assert platform.bus.metrics(QUEUE, window_minutes=5)["completed"] == 1
+    entry = next(c for c in platform.bus.stats() if c["queue"] == QUEUE)
+    assert entry["last_1m"]["failed"] == 1 and entry["last_5m"]["completed"] == 1
+    with pytest.raises(daira.InvalidArgument, match="window"):
+        platform.bus.metrics(QUEUE, window_minutes=0)

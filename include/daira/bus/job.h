@@ -90,6 +90,9 @@ struct Job {
   Clock::TimePoint created_at{};
   Clock::TimePoint updated_at{};
   Clock::TimePoint finished_at{};          // completed / dead / cancelled time; epoch otherwise
+  // When the current (or last) attempt was claimed; epoch when never claimed. The bus's run-time
+  // metrics (Queue::Metrics) measure run_at → started_at (wait) and started_at → finish (run).
+  Clock::TimePoint started_at{};
 };
 
 }  // namespace daira::inline v0::bus

@@ -40,6 +40,9 @@
 namespace daira::inline v0::store {
 class Database;
 }  // namespace daira::inline v0::store
+namespace daira::inline v0::resilience {
+class CircuitBreaker;
+}  // namespace daira::inline v0::resilience
 
 namespace daira::inline v0::bus {
 
@@ -63,6 +66,40 @@ struct QueueCounts {
   bool paused = false;
 };
 
+// Latency percentiles of one kind of interval over a Queue::Metrics window. The bus keeps them as
+// log-scale histograms (52 buckets: under 100 µs, then half-octaves from 100 µs to about 56 min, then
+// one open bucket above): a percentile is reported as the upper bound of the bucket it falls in, so it
+// is at most √2 (41%) above the true value — the lower bound (100 µs·2^((b-1)/2)) for the open bucket.
+struct LatencyPercentiles {
+  int64_t samples = 0;  // attempts measured; 0: p50 and p99 are 0
+  std::chrono::microseconds p50{0};
+  std::chrono::microseconds p99{0};
+};
+
+// Run-time metrics of one queue, kept by the bus itself (per queue and minute, written with each
+// completion or failure, so they need no completed job to be retained and are seen by every process).
+struct QueueMetrics {
+  std::string queue;
+  // The span covered: the last `window` whole minutes of the queue clock plus the current minute so far.
+  std::chrono::seconds span{0};
+  int64_t completed = 0;  // attempts completed (Complete / FinishMany) in the span
+  int64_t failed = 0;     // attempts failed (Fail / FinishMany: retried, dead, or ending a cancelled job)
+  double throughput = 0;  // (completed + failed) per second over `span`
+  // Due → start of those attempts: from run_at (the enqueue for a job without delay; the retry time or
+  // the delay's end otherwise) to the claim.
+  LatencyPercentiles wait;
+  // Start → finish of those attempts: from the claim to Complete or Fail.
+  LatencyPercentiles run;
+};
+
+// The histograms behind QueueMetrics, as backends store them (one counter per latency bucket; the
+// bucket bounds are those LatencyPercentiles describes).
+struct MetricHistograms {
+  std::vector<int64_t> wait;       // due → start
+  std::vector<int64_t> completed;  // start → finish of completed attempts
+  std::vector<int64_t> failed;     // start → finish of failed attempts
+};
+
 // What a backend promises (docs/bus.md).
 struct QueueTraits {
   bool durable = false;               // an enqueued job survives a process crash
@@ -80,6 +117,9 @@ class Queue {
   // "memory", "sqlite", "postgres", "redis".
   virtual std::string_view Name() const = 0;
   virtual QueueTraits traits() const = 0;
+  // The circuit breaker guarding the backend's server calls (redis://: the breaker_* URL parameters,
+  // docs/bus.md), or null when the backend has none. Owned by the queue.
+  virtual const resilience::CircuitBreaker* breaker() const { return nullptr; }
   const BusOptions& options() const { return options_; }
   // The settings of `queue`, or null when no such queue is configured.
   const QueueSettings* Settings(std::string_view queue) const;
@@ -168,6 +208,13 @@ class Queue {
   absl::Status Pause(const RequestContext& ctx, std::string_view queue);
   absl::Status Resume(const RequestContext& ctx, std::string_view queue);
   absl::StatusOr<QueueCounts> Counts(const RequestContext& ctx, std::string_view queue);
+  // Throughput and latency percentiles of `queue` over the last `window` minutes (1..60) plus the
+  // current one so far (QueueMetrics). An attempt counts once it ends by Complete or Fail, in the
+  // minute it ended; a released job, or one whose lease lapsed, is not counted. The minutes are stored
+  // by the backend (SQL: bus_metrics; Redis: a hash per minute; memory: in process) and kept 61 minutes.
+  // InvalidArgument naming `queue` or `window`.
+  absl::StatusOr<QueueMetrics> Metrics(const RequestContext& ctx, std::string_view queue,
+                                       std::chrono::minutes window = std::chrono::minutes(1));
   // Jobs by state, oldest first, at most `limit` (1..10000).
   absl::StatusOr<std::vector<Job>> List(const RequestContext& ctx, std::string_view queue, JobState state,
                                         int limit = 100);
@@ -281,6 +328,10 @@ class Queue {
   virtual absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) = 0;
   virtual absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) = 0;
   virtual absl::StatusOr<QueueCounts> DoCounts(const RequestContext& ctx, const QueueSettings& queue) = 0;
+  // The metric histograms of `queue` summed over the minutes [first_minute, last_minute] (minutes since
+  // the Unix epoch): src/backends/bus_metrics.h says how a finished attempt is recorded.
+  virtual absl::StatusOr<MetricHistograms> DoMetrics(const RequestContext& ctx, const QueueSettings& queue,
+                                                     int64_t first_minute, int64_t last_minute) = 0;
   virtual absl::StatusOr<std::vector<Job>> DoList(const RequestContext& ctx, const QueueSettings& queue,
                                                   JobState state, int limit) = 0;
   virtual absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const QueueSettings& queue,

@@ -179,6 +179,7 @@ std::optional<bus::Job> MemoryQueue::ClaimLocked(const bus::QueueSettings& s, st
   j.lease_token = token;
   j.lease_expires_at = now + s.timeout;
   j.updated_at = now;
+  j.started_at = now;
   q.active.emplace(Us(j.lease_expires_at), id);
   return std::optional<bus::Job>(j);
 }
@@ -248,6 +249,9 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
       break;
   }
   q.active.erase({Us(j.lease_expires_at), j.id});
+  if (t.outcome == Outcome::kComplete || t.outcome == Outcome::kRetry || t.outcome == Outcome::kDead) {
+    RecordFinishLocked(q, j, t.now, t.outcome != Outcome::kComplete);
+  }
   if (j.cancel_requested && t.outcome != Outcome::kComplete) {
     // The worker stopped after a cancel request: CANCELLED, not retried.
     if (t.outcome != Outcome::kRelease) {
@@ -288,6 +292,39 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
   }
   Notify();
   return absl::OkStatus();
+}
+
+void MemoryQueue::RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed) {
+  const int64_t minute = backends::MetricsMinute(now);
+  auto it = q.metrics.find(minute);
+  if (it == q.metrics.end()) {
+    it = q.metrics.emplace(minute, PerQueue::MinuteMetrics{}).first;
+    q.metrics.erase(q.metrics.begin(), q.metrics.lower_bound(minute - backends::kMetricsKeepMinutes));
+  }
+  auto& series = failed ? it->second.failed : it->second.completed;
+  if (j.started_at == Clock::TimePoint{}) {
+    ++series[0];
+    return;
+  }
+  ++it->second.wait[backends::LatencyBucket(Us(j.started_at) - Us(j.run_at))];
+  ++series[backends::LatencyBucket(Us(now) - Us(j.started_at))];
+}
+
+absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContext&,
+                                                             const bus::QueueSettings& s,
+                                                             int64_t first_minute, int64_t last_minute) {
+  bus::MetricHistograms h = backends::EmptyHistograms();
+  std::lock_guard<std::mutex> lock(mu_);
+  PerQueue& q = Q(s.name);
+  for (auto it = q.metrics.lower_bound(first_minute); it != q.metrics.end() && it->first <= last_minute;
+       ++it) {
+    for (int b = 0; b < backends::kLatencyBuckets; ++b) {
+      h.wait[b] += it->second.wait[b];
+      h.completed[b] += it->second.completed[b];
+      h.failed[b] += it->second.failed[b];
+    }
+  }
+  return h;
 }
 
 absl::StatusOr<bus::Job> MemoryQueue::DoGet(const RequestContext&, int64_t id) {

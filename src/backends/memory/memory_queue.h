@@ -5,6 +5,7 @@
 // Thread-safety: every method is safe from any thread (one mutex; Next waits on a condition variable).
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <tuple>
 #include <utility>
 
+#include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
 
 namespace daira::inline v0::backends {
@@ -49,6 +51,8 @@ class MemoryQueue final : public bus::Queue {
   absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
   absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
   absl::StatusOr<bus::QueueCounts> DoCounts(const RequestContext& ctx, const bus::QueueSettings& queue) override;
+  absl::StatusOr<bus::MetricHistograms> DoMetrics(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                                  int64_t first_minute, int64_t last_minute) override;
   absl::StatusOr<std::vector<bus::Job>> DoList(const RequestContext& ctx, const bus::QueueSettings& queue,
                                                bus::JobState state, int limit) override;
   absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const bus::QueueSettings& queue,
@@ -83,11 +87,18 @@ class MemoryQueue final : public bus::Queue {
     bool paused = false;
     int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
     int rate_started = 0;
+    // Run-time metrics by minute (backends/bus_metrics.h), the last kMetricsKeepMinutes kept.
+    struct MinuteMetrics {
+      std::array<int64_t, backends::kLatencyBuckets> wait{}, completed{}, failed{};
+    };
+    std::map<int64_t, MinuteMetrics> metrics;
   };
   // All under mu_.
   void InsertLocked(bus::Job job);
   void MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at);
   void RemoveFromIndexesLocked(const bus::Job& job);
+  // Records the attempt of `j` (still ACTIVE, its run_at that of the attempt) ending at `now`.
+  void RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed);
   PerQueue& Q(const std::string& name) { return queues_[name]; }
   void Notify();
 

@@ -1,5 +1,5 @@
 // The breaker_* parameters of the Redis URLs (docs/configuration.md) for every Redis client that puts a
-// resilience::CircuitBreaker around its calls (the cache, the real-time hub): one parser, so the same
+// resilience::CircuitBreaker around its calls (the cache, the real-time hub, the bus): one parser, so the same
 // parameter means the same thing and is refused with the same message everywhere.
 #pragma once
 

@@ -1,6 +1,7 @@
 #include "backends/redis/redis_queue.h"
 
 #include <algorithm>
+#include <iterator>
 #include <array>
 #include <map>
 #include <random>
@@ -9,6 +10,8 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "backends/bus_metrics.h"
+#include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
 #include "backends/redis/redis_script.h"
@@ -244,7 +247,7 @@ while #out < max do
   if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
   redis.call('HINCRBY', JK(id), 'attempt', 1)
   redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
-             'updated', ARGV[1])
+             'updated', ARGV[1], 'started', ARGV[1])
   redis.call('ZADD', QK(q, 'active'), S(exp), id)
   redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
   out[#out + 1] = load(id)
@@ -258,10 +261,16 @@ return out
 constexpr std::string_view kTransitionFn = R"lua(
 local function transition(now_s, id, token, o, text, when, worker)
   local now = tonumber(now_s)
-  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel')
+  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel',
+                       'run_at', 'started')
   if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
   local q = h[4]
   local cancel = h[7] == '1'
+  if o == 'complete' or o == 'retry' or o == 'dead' then
+    local series = 'f'
+    if o == 'complete' then series = 'c' end
+    metric(q, now, tonumber(h[8] or '0') or 0, tonumber(h[9] or '0') or 0, series)
+  end
   if o == 'check' then
     if cancel then return 2 end
     return 1
@@ -304,9 +313,39 @@ end
 )lua";
 
 // ARGV: now, id, token, outcome, text, when, worker. Returns transition's answer.
+// The run-time metrics of a finished attempt (backends/bus_metrics.h): HINCRBY on the queue's hash
+// for the minute it ended, q:<queue>:m:<minute>, fields w<bucket> (due → start) and c<bucket> / f<bucket>
+// (start → finish, completed / failed), expiring after kMetricsKeepMinutes. The bucket bounds are the
+// C++ ones, compared as integers.
+const std::string& MetricsFn() {
+  static const std::string* body =
+      new std::string("local LB = " + backends::LatencyBoundsLua() + "\n" + R"lua(
+local function LBUCKET(us)
+  local lo, hi = 0, #LB
+  while lo < hi do
+    local mid = math.floor((lo + hi + 1) / 2)
+    if us >= LB[mid] then lo = mid else hi = mid - 1 end
+  end
+  return lo
+end
+local function metric(q, now, run_at, started, series)
+  local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))
+  if started > 0 then
+    if run_at > 0 then redis.call('HINCRBY', mk, 'w' .. S(LBUCKET(math.max(0, started - run_at))), 1) end
+    redis.call('HINCRBY', mk, series .. S(LBUCKET(math.max(0, now - started))), 1)
+  else
+    redis.call('HINCRBY', mk, series .. '0', 1)  -- claimed before starts were recorded: run time unknown
+  end
+  redis.call('EXPIRE', mk, )lua" +
+                      std::to_string(backends::kMetricsKeepMinutes * 60) + R"lua()
+end
+)lua");
+  return *body;
+}
+
 const std::string& TransitionScript() {
   static const std::string* body =
-      new std::string(std::string(kTransitionFn) +
+      new std::string(MetricsFn() + std::string(kTransitionFn) +
                       "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n");
   return *body;
 }
@@ -314,7 +353,7 @@ const std::string& TransitionScript() {
 // ARGV: now, then per job (6 fields): id, token, outcome, text, when, worker. Returns one answer per job
 // (the batched completion: every job fenced on its own, all in one script).
 const std::string& TransitionManyScript() {
-  static const std::string* body = new std::string(std::string(kTransitionFn) + R"lua(
+  static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
 local out = {}
 for i = 2, #ARGV, 6 do
   out[#out + 1] = transition(ARGV[1], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
@@ -374,6 +413,29 @@ local all = redis.call('ZCARD', QK(q, 'delayed'))
 return {redis.call('ZCARD', QK(q, 'ready')) + due, all - due, redis.call('ZCARD', QK(q, 'active')),
         redis.call('ZCARD', QK(q, 'COMPLETED')), redis.call('ZCARD', QK(q, 'DEAD')),
         redis.call('ZCARD', QK(q, 'CANCELLED')), redis.call('EXISTS', QK(q, 'paused'))}
+)lua";
+
+// ARGV: queue, first minute, last minute. Returns the metric fields summed over those minutes' hashes
+// (field, count, field, count, ...).
+constexpr std::string_view kMetrics = R"lua(
+local acc = {}
+local names = {}
+for m = tonumber(ARGV[2]), tonumber(ARGV[3]) do
+  local h = redis.call('HGETALL', QK(ARGV[1], 'm:' .. S(m)))
+  for i = 1, #h, 2 do
+    if acc[h[i]] == nil then
+      acc[h[i]] = 0
+      names[#names + 1] = h[i]
+    end
+    acc[h[i]] = acc[h[i]] + tonumber(h[i + 1])
+  end
+end
+local out = {}
+for _, k in ipairs(names) do
+  out[#out + 1] = k
+  out[#out + 1] = S(acc[k])
+end
+return out
 )lua";
 
 // ARGV: queue, state, limit. Returns the jobs, lowest id first.
@@ -496,6 +558,7 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   j.updated_at = TimeOf(f["updated"]);
   j.finished_at = TimeOf(f["finished"]);
   j.cancel_requested = f["cancel"] == "1";
+  j.started_at = TimeOf(f["started"]);
   for (const RedisReply& e : r.elements[1].elements) {
     std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
     parts.resize(4);
@@ -539,12 +602,12 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
                                                              store::Database* db) {
   constexpr std::string_view kOp = "bus: open";
   for (const auto& q : options.queues) DAIRA_RETURN_IF_ERROR(bus::ValidateQueueSettings(q));
-  static constexpr std::array<std::string_view, 3> kExtra = {"allow_eviction", "relay_interval_ms",
-                                                             "relay_batch"};
+  std::vector<std::string_view> extra = {"allow_eviction", "relay_interval_ms", "relay_batch"};
+  extra.insert(extra.end(), std::begin(kBreakerParams), std::end(kBreakerParams));
   auto named = [&](const absl::Status& s) {
     return absl::Status(s.code(), "bus: open: " + std::string(s.message()));
   };
-  absl::StatusOr<RedisUrl> parsed = RedisUrl::Parse(text, kExtra);
+  absl::StatusOr<RedisUrl> parsed = RedisUrl::Parse(text, extra);
   if (!parsed.ok()) return named(parsed.status());
   RedisUrl url = *std::move(parsed);
   bool allow_eviction = false;
@@ -569,6 +632,8 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   };
   DAIRA_ASSIGN_OR_RETURN(int64_t relay_interval, int_param("relay_interval_ms", 0, 3600000, 1000));
   DAIRA_ASSIGN_OR_RETURN(int64_t relay_batch, int_param("relay_batch", 1, 10000, 500));
+  resilience::CircuitBreakerOptions breaker{.name = "redis bus", .clock = options.clock};
+  for (const auto& [name, value] : url.params) DAIRA_RETURN_IF_ERROR(ApplyBreakerParam(kOp, name, value, breaker).status());
   absl::StatusOr<std::unique_ptr<RedisPool>> opened = RedisPool::Open(url);
   if (!opened.ok()) return named(opened.status());
   std::unique_ptr<RedisPool> pool = *std::move(opened);
@@ -593,6 +658,7 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
   auto queue =
       std::unique_ptr<RedisQueue>(new RedisQueue(std::move(options), std::move(pool), std::move(blocking)));
   queue->db_ = db;
+  queue->breaker_ = std::make_unique<resilience::CircuitBreaker>(std::move(breaker));
   queue->relay_interval_ = milliseconds(relay_interval);
   queue->relay_batch_ = static_cast<int>(relay_batch);
   if (db != nullptr && relay_interval > 0)
@@ -735,11 +801,21 @@ RedisQueue::RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool,
       blocking_(std::move(blocking)),
       base_(pool_->url().prefix + "{bus}:") {}
 
+absl::StatusOr<RedisPool::Lease> RedisQueue::Admit(std::string_view op, const RequestContext* ctx) {
+  if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) {
+    return absl::Status(allowed.code(), "bus: " + std::string(op) + ": " + std::string(allowed.message()));
+  }
+  absl::StatusOr<RedisPool::Lease> lease = pool_->Acquire(ctx);
+  if (!lease.ok()) breaker_->Record(lease.status());
+  return lease;
+}
+
 absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestContext* ctx,
                                            const RedisScript& script, const std::vector<std::string>& args) {
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(ctx));
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit(op, ctx));
   const std::string keys[] = {base_};
   absl::StatusOr<RedisReply> r = conn->Eval(script, keys, args);
+  breaker_->Record(r.status());
   if (!r.ok()) {
     return absl::Status(r.status().code(),
                         "bus: " + std::string(op) + ": " + std::string(r.status().message()));
@@ -892,8 +968,10 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueAfterCommit(
     }
   }
   commands.push_back({"INCRBY", base_ + "id", std::to_string(jobs.size())});
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
-  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, conn->Pipeline(commands));
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit("enqueue", &ctx));
+  absl::StatusOr<std::vector<RedisReply>> piped = conn->Pipeline(commands);
+  breaker_->Record(piped.status());
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   for (const RedisReply& r : replies) {
     if (r.IsError()) return ErrorReplyStatus("bus: enqueue", r);
   }
@@ -986,7 +1064,11 @@ void RedisQueue::WaitForWork(std::string_view queue, uint64_t seen,
     if (wakes_.load() != seen || closed() || now >= until) return;
     const auto slice =
         std::min(std::chrono::duration_cast<milliseconds>(until - now) + milliseconds(1), slice_max);
-    absl::StatusOr<RedisPool::Lease> conn = blocking_->Acquire();
+    // While the breaker is open Redis is not even asked: the wait is local (the next claim probes).
+    const bool open = breaker_->state() != resilience::BreakerState::kClosed;
+    absl::StatusOr<RedisPool::Lease> conn =
+        open ? absl::StatusOr<RedisPool::Lease>(absl::UnavailableError("breaker open"))
+             : blocking_->Acquire();
     if (conn.ok()) {
       char secs[32];
       std::snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(slice.count()) / 1000.0);
@@ -1010,11 +1092,12 @@ void RedisQueue::WakeAll() {
 
 absl::StatusOr<std::optional<Clock::TimePoint>> RedisQueue::DoNextDue(const RequestContext& ctx,
                                                                       const bus::QueueSettings& s) {
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
-  DAIRA_ASSIGN_OR_RETURN(
-      std::vector<RedisReply> replies,
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit("next due", &ctx));
+  absl::StatusOr<std::vector<RedisReply>> piped =
       conn->Pipeline({{"ZRANGE", base_ + "q:" + s.name + ":delayed", "0", "0", "WITHSCORES"},
-                      {"ZRANGE", base_ + "q:" + s.name + ":active", "0", "0", "WITHSCORES"}}));
+                      {"ZRANGE", base_ + "q:" + s.name + ":active", "0", "0", "WITHSCORES"}});
+  breaker_->Record(piped.status());
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   std::optional<int64_t> best;
   for (const RedisReply& r : replies) {
     if (r.IsError()) return ErrorReplyStatus("bus: next due", r);
@@ -1086,13 +1169,19 @@ absl::Status RedisQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::
 }
 
 absl::Status RedisQueue::DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& s, bool paused) {
-  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, pool_->Acquire(&ctx));
+  DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit(paused ? "pause" : "resume", &ctx));
   const std::string key = base_ + "q:" + s.name + ":paused";
-  if (paused) return conn->Command({"SET", key, "1"}).status();
-  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies,
-                         conn->Pipeline({{"DEL", key},
-                                         {"LPUSH", base_ + "wake:" + s.name, "1"},
-                                         {"LTRIM", base_ + "wake:" + s.name, "0", "63"}}));
+  if (paused) {
+    absl::Status set = conn->Command({"SET", key, "1"}).status();
+    breaker_->Record(set);
+    return set;
+  }
+  absl::StatusOr<std::vector<RedisReply>> piped =
+      conn->Pipeline({{"DEL", key},
+                      {"LPUSH", base_ + "wake:" + s.name, "1"},
+                      {"LTRIM", base_ + "wake:" + s.name, "0", "63"}});
+  breaker_->Record(piped.status());
+  DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   for (const RedisReply& r : replies) {
     if (r.IsError()) return ErrorReplyStatus("bus: resume", r);
   }
@@ -1114,6 +1203,23 @@ absl::StatusOr<bus::QueueCounts> RedisQueue::DoCounts(const RequestContext& ctx,
   c.cancelled = r.elements[5].integer;
   c.paused = r.elements[6].integer == 1;
   return c;
+}
+
+absl::StatusOr<bus::MetricHistograms> RedisQueue::DoMetrics(const RequestContext& ctx,
+                                                            const bus::QueueSettings& s, int64_t first_minute,
+                                                            int64_t last_minute) {
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("metrics", &ctx, Script(kMetrics),
+                             {s.name, std::to_string(first_minute), std::to_string(last_minute)}));
+  if (r.type != RedisReply::Type::kArray) return Unexpected("metrics", r);
+  bus::MetricHistograms h = backends::EmptyHistograms();
+  for (size_t i = 0; i + 1 < r.elements.size(); i += 2) {
+    const std::string& field = r.elements[i].str;
+    if (field.size() < 2) continue;
+    backends::AddToHistograms(h, field[0], static_cast<int>(ToInt(field.substr(1))),
+                              ToInt(r.elements[i + 1].str));
+  }
+  return h;
 }
 
 absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoList(const RequestContext& ctx,

@@ -37,6 +37,7 @@
 #include "backends/redis/redis_url.h"
 #include "daira/bus/queue.h"
 #include "daira/core/id.h"
+#include "daira/resilience/circuit_breaker.h"
 
 namespace daira::inline v0::store {
 class Database;
@@ -61,6 +62,7 @@ class RedisQueue final : public bus::Queue {
     // (never after a rollback); a Redis failure at that moment loses it (docs/bus.md).
     return {.durable = true, .transactional_enqueue = true, .cross_process = true};
   }
+  const resilience::CircuitBreaker* breaker() const override { return breaker_.get(); }
   // The key prefix every key of this queue starts with ("<prefix>{bus}:").
   const std::string& base() const { return base_; }
   // Test hook: runs after a relay batch reached Redis and before its rows are deleted; an error aborts
@@ -91,6 +93,8 @@ class RedisQueue final : public bus::Queue {
   absl::Status DoSetPaused(const RequestContext& ctx, const bus::QueueSettings& queue, bool paused) override;
   absl::StatusOr<bus::QueueCounts> DoCounts(const RequestContext& ctx,
                                             const bus::QueueSettings& queue) override;
+  absl::StatusOr<bus::MetricHistograms> DoMetrics(const RequestContext& ctx, const bus::QueueSettings& queue,
+                                                  int64_t first_minute, int64_t last_minute) override;
   absl::StatusOr<std::vector<bus::Job>> DoList(const RequestContext& ctx, const bus::QueueSettings& queue,
                                                bus::JobState state, int limit) override;
   absl::StatusOr<int64_t> DoReplay(const RequestContext& ctx, const bus::QueueSettings& queue,
@@ -112,7 +116,11 @@ class RedisQueue final : public bus::Queue {
 
  private:
   RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool, std::unique_ptr<RedisPool> blocking);
-  // Runs `script` with KEYS = {base_} on a pooled connection.
+  // The circuit breaker's permission, then a pooled connection (a failure to connect is recorded).
+  // Unavailable "bus: <op>: circuit breaker redis bus is open" without touching Redis while it is
+  // open. The caller records its call's result with breaker_->Record.
+  absl::StatusOr<RedisPool::Lease> Admit(std::string_view op, const RequestContext* ctx);
+  // Runs `script` with KEYS = {base_} on a pooled connection, through the breaker.
   absl::StatusOr<RedisReply> Run(std::string_view op, const RequestContext* ctx, const RedisScript& script,
                                  const std::vector<std::string>& args);
   // One enqueue_job record (12 arguments) of the Lua scripts.
@@ -130,6 +138,8 @@ class RedisQueue final : public bus::Queue {
   void StopRelay();
 
   std::unique_ptr<RedisPool> pool_;
+  // Guards every command call (not the blocking BLPOP waits, which skip Redis while it is open).
+  std::unique_ptr<resilience::CircuitBreaker> breaker_;
   std::unique_ptr<RedisPool> blocking_;  // BLPOP on wake lists (kept apart so waiters never starve commands)
   std::string base_;
   std::atomic<uint64_t> wakes_{0};
