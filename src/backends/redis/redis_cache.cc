@@ -9,6 +9,7 @@
 #include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_reply.h"
+#include "core/byte_size_internal.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
 
@@ -74,32 +75,16 @@ std::string GlobEscape(std::string_view s) {
   return out;
 }
 
-// "0", "1000", "64KiB", "64MiB", "1GiB" (also KB/MB/GB = 10^3...). InvalidArgument naming `field`.
+// "0", "1000", "64KiB", "64MiB", "1GiB" (also KB/MB/GB = 10^3...). InvalidArgument naming `field` and
+// the (redacted) URL.
 absl::StatusOr<int64_t> ParseSize(std::string_view field, std::string_view text, const RedisUrl& url) {
-  struct Suffix {
-    std::string_view s;
-    int64_t mult;
-  };
-  static constexpr Suffix kSuffixes[] = {{"KiB", int64_t{1} << 10}, {"MiB", int64_t{1} << 20},
-                                         {"GiB", int64_t{1} << 30}, {"KB", 1000},
-                                         {"MB", 1000 * 1000},       {"GB", 1000 * 1000 * 1000},
-                                         {"B", 1}};
-  std::string_view digits = text;
-  int64_t mult = 1;
-  for (const Suffix& s : kSuffixes) {
-    if (text.size() > s.s.size() && text.substr(text.size() - s.s.size()) == s.s) {
-      digits = text.substr(0, text.size() - s.s.size());
-      mult = s.mult;
-      break;
-    }
-  }
-  int64_t n = 0;
-  if (!absl::SimpleAtoi(ToAbsl(digits), &n) || n < 0 || n > (int64_t{1} << 50) / mult) {
+  absl::StatusOr<int64_t> n = daira::internal::ParseByteSize("redis cache: open", field, text, /*allow_zero=*/true);
+  if (!n.ok()) {
     return InvalidField("redis cache: open", field,
                         absl::StrCat("must be a size in bytes, KiB, MiB or GiB, 0 = off (got '", ToAbsl(text),
                                      "') in ", url.Redacted()));
   }
-  return n * mult;
+  return n;
 }
 
 // A whole number in [lo, hi]. InvalidArgument naming `field`.
