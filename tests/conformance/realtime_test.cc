@@ -665,9 +665,12 @@ TEST_F(RealtimeRedisRestartTest, TheBreakerOpensRejectsWithoutRedisProbesAndClos
   EXPECT_GE(sub->interruptions(), 1u);
   // Presence and typing each have their own pool, whose connection from before the restart fails
   // once when it is next used (one failure: below breaker_failures); then they work again.
-  if (!presence->Heartbeat(UserId(1), "phone").ok()) ASSERT_OK(presence->Heartbeat(UserId(1), "phone"));
-  if (!typing->Start(ConversationId(1), UserId(1)).ok())
+  if (!presence->Heartbeat(UserId(1), "phone").ok()) {
+    ASSERT_OK(presence->Heartbeat(UserId(1), "phone"));
+  }
+  if (!typing->Start(ConversationId(1), UserId(1)).ok()) {
     ASSERT_OK(typing->Start(ConversationId(1), UserId(1)).status());
+  }
   EXPECT_EQ(breaker->state(), BreakerState::kClosed);
 }
 
