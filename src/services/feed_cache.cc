@@ -217,7 +217,10 @@ std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries) {
     if (!id) return std::nullopt;
     out.ids.push_back(*id);
   }
-  std::sort(out.ids.begin(), out.ids.end(), std::greater<>());
+  // Lists are newest first unless posts committed out of id order: sort only then.
+  if (!std::is_sorted(out.ids.begin(), out.ids.end(), std::greater<>())) {
+    std::sort(out.ids.begin(), out.ids.end(), std::greater<>());
+  }
   out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
   // Without its sentinel (trimmed off by the list cap) a list is whole down to its oldest id.
   if (!sentinel) out.floor = out.ids.empty() ? 0 : out.ids.back();

@@ -363,6 +363,7 @@ absl::StatusOr<std::vector<std::string>> MemoryCache::ListRange(std::string_view
   if (stop < 0) stop += n;
   start = std::max<int64_t>(start, 0);
   stop = std::min<int64_t>(stop, n - 1);
+  if (stop >= start) out.reserve(static_cast<size_t>(stop - start + 1));
   for (int64_t i = start; i <= stop; ++i) out.push_back(it->list[static_cast<size_t>(i)]);
   return out;
 }
