@@ -79,10 +79,7 @@ class RealtimeStateBreakerWrapper final : public backends::RealtimeState {
  private:
   template <typename F>
   auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
-    if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) return Annotate(allowed, op);
-    auto result = call();
-    breaker_->Record(result.status());
-    return result;
+    return backends::redis::Guarded(*breaker_, op, std::forward<F>(call));
   }
 
   std::unique_ptr<backends::RealtimeState> inner_;

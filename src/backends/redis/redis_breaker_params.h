@@ -4,8 +4,10 @@
 #pragma once
 
 #include <string_view>
+#include <type_traits>
 
 #include "absl/status/statusor.h"
+#include "daira/core/status.h"
 #include "daira/resilience/circuit_breaker.h"
 
 namespace daira::inline v0::backends::redis {
@@ -20,5 +22,19 @@ inline constexpr std::string_view kBreakerParams[] = {"breaker_failures", "break
 // `op`) for a value out of range.
 absl::StatusOr<bool> ApplyBreakerParam(std::string_view op, std::string_view name, std::string_view value,
                                        resilience::CircuitBreakerOptions& options);
+
+// `call` (returning a Status or StatusOr) through `breaker`: rejected at once, annotated with `op`, while
+// it is open; its result recorded otherwise (CircuitBreaker::Call's rule, for calls that return a value).
+template <typename F>
+auto Guarded(resilience::CircuitBreaker& breaker, std::string_view op, F&& call) -> decltype(call()) {
+  if (absl::Status allowed = breaker.Allow(); !allowed.ok()) return Annotate(allowed, op);
+  auto result = call();
+  if constexpr (std::is_same_v<decltype(result), absl::Status>) {
+    breaker.Record(result);
+  } else {
+    breaker.Record(result.status());
+  }
+  return result;
+}
 
 }  // namespace daira::inline v0::backends::redis

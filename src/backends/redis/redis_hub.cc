@@ -198,14 +198,11 @@ struct RedisHub::Core final : realtime::DeliveryPump {
     return absl::OkStatus();
   }
 
-  // `call` (a lease and its commands) through the breaker: rejected at once while it is open, its
-  // result recorded otherwise (answers such as OutOfRange do not count as failures).
+  // `call` (a lease and its commands) through the breaker (answers such as OutOfRange do not count as
+  // failures).
   template <typename F>
   auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
-    if (absl::Status allowed = breaker->Allow(); !allowed.ok()) return Annotate(allowed, op);
-    auto result = call();
-    breaker->Record(result.status());
-    return result;
+    return redis::Guarded(*breaker, op, std::forward<F>(call));
   }
 
   // The message's time is the publisher's clock ("seconds:micros"): asking Redis (TIME) cost a call
