@@ -1,10 +1,14 @@
 #include "daira/query/keyset.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <memory>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 
 namespace daira::inline v0::query {
 namespace {
@@ -60,40 +64,50 @@ std::string Hydrated(const KeysetQuery& q, const std::string& page, const char* 
 
 namespace {
 
-// The keyset bound "rows after the anchor" over the keys: its SQL and values.
-struct Bound {
+// Where a statement parameter's value comes from. The text of a keyset statement and the order of its
+// parameters depend only on the query's shape (select, where, keys, hydrate, direction, whether there
+// is an anchor, the number of `params`), never on the values: a plan is built once per shape and
+// cached (building it scans and copies the whole select text, ~60k instructions for the 2 kB user
+// search; a cached plan costs a hash of the shape).
+enum class ParamFrom : uint8_t { kQuery, kCursor, kFetch };
+struct ParamRef {
+  ParamFrom from;
+  uint32_t index;
+};
+struct StatementPlan {
   std::string sql;
-  std::vector<store::Value> params;
+  std::vector<ParamRef> params;
 };
 
-absl::StatusOr<Bound> BoundAfter(const KeysetQuery& query, const Cursor& after, const char* cmp, bool row_values) {
-  if (after.keys.size() != query.keys.size()) {
-    return InvalidField("keyset query", "cursor",
-                        absl::StrCat("has the wrong number of keys (got ", after.keys.size(), ", want ",
-                                     query.keys.size(), ")"));
-  }
+// The keyset bound "rows after the anchor" over the keys: its SQL and the cursor keys it binds.
+struct Bound {
+  std::string sql;
+  std::vector<ParamRef> params;
+};
+
+Bound BoundAfter(const KeysetQuery& query, const char* cmp, bool row_values) {
   Bound b;
   const size_t n = query.keys.size();
   if (row_values) {
     std::vector<std::string> cols, marks;
-    for (const SortKey& k : query.keys) {
-      cols.push_back(k.column);
+    for (uint32_t i = 0; i < n; ++i) {
+      cols.push_back(query.keys[i].column);
       marks.push_back("?");
+      b.params.push_back({ParamFrom::kCursor, i});
     }
     b.sql = absl::StrCat("(", absl::StrJoin(cols, ", "), ")", cmp, "(", absl::StrJoin(marks, ", "), ")");
-    for (const CursorKey& k : after.keys) b.params.push_back(ToValue(k));
     return b;
   }
   // k1 < ? OR (k1 = ? AND k2 < ?) OR (k1 = ? AND k2 = ? AND k3 < ?) ...
   std::vector<std::string> alts;
-  for (size_t i = 0; i < n; ++i) {
+  for (uint32_t i = 0; i < n; ++i) {
     std::vector<std::string> parts;
-    for (size_t j = 0; j < i; ++j) {
+    for (uint32_t j = 0; j < i; ++j) {
       parts.push_back(absl::StrCat(query.keys[j].column, " = ?"));
-      b.params.push_back(ToValue(after.keys[j]));
+      b.params.push_back({ParamFrom::kCursor, j});
     }
     parts.push_back(absl::StrCat(query.keys[i].column, cmp, "?"));
-    b.params.push_back(ToValue(after.keys[i]));
+    b.params.push_back({ParamFrom::kCursor, i});
     alts.push_back(parts.size() == 1 ? parts[0] : absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
   }
   b.sql = absl::StrCat("(", absl::StrJoin(alts, " OR "), ")");
@@ -102,10 +116,11 @@ absl::StatusOr<Bound> BoundAfter(const KeysetQuery& query, const Cursor& after, 
 
 // `select` with its marks filled in (KeysetQuery::select): {after} → the bound (its values spliced
 // into `params` where the mark stands among the `?`s), {fetch} → `fetch`, {forward} → 1 or 0.
-void FillMarks(std::string& select, std::vector<store::Value>& params, const Bound* bound, int fetch, bool forward) {
+void FillMarks(std::string& select, std::vector<ParamRef>& params, const Bound* bound, int fetch,
+               bool forward) {
   if (select.find('{') == std::string::npos) return;
   std::string out;
-  std::vector<store::Value> spliced;
+  std::vector<ParamRef> spliced;
   size_t next_param = 0;
   for (size_t i = 0; i < select.size();) {
     const std::string_view rest = std::string_view(select).substr(i);
@@ -133,38 +148,94 @@ void FillMarks(std::string& select, std::vector<store::Value>& params, const Bou
   params = std::move(spliced);
 }
 
-}  // namespace
-
-absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, const Cursor* after, int fetch,
-                                                     bool row_values) {
-  DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
-  const bool backward = after != nullptr && after->direction == Direction::kBackward;
+StatementPlan BuildPlan(const KeysetQuery& query, bool anchored, bool backward, int fetch, bool row_values) {
   // The list's own order is DESC or ASC; a backward page scans the opposite way from the anchor.
   const bool scan_desc = (query.order == SortOrder::kDescending) != backward;
   const char* cmp = scan_desc ? " < " : " > ";
   const char* dir = scan_desc ? " DESC" : " ASC";
 
   std::optional<Bound> bound;
-  if (after != nullptr) {
-    DAIRA_ASSIGN_OR_RETURN(bound, BoundAfter(query, *after, cmp, row_values));
-  }
-  KeysetStatement st;
-  st.reversed = backward;
-  st.params = query.params;
-  st.sql = query.select;
-  FillMarks(st.sql, st.params, bound ? &*bound : nullptr, fetch, !backward);
+  if (anchored) bound = BoundAfter(query, cmp, row_values);
+  StatementPlan plan;
+  for (uint32_t i = 0; i < query.params.size(); ++i) plan.params.push_back({ParamFrom::kQuery, i});
+  plan.sql = query.select;
+  FillMarks(plan.sql, plan.params, bound ? &*bound : nullptr, fetch, !backward);
   std::vector<std::string> conds;
   if (!query.where.empty()) conds.push_back(absl::StrCat("(", query.where, ")"));
   if (bound) {
     conds.push_back(bound->sql);
-    st.params.insert(st.params.end(), bound->params.begin(), bound->params.end());
+    plan.params.insert(plan.params.end(), bound->params.begin(), bound->params.end());
   }
   std::vector<std::string> order_by;
   for (const SortKey& k : query.keys) order_by.push_back(absl::StrCat(k.column, dir));
-  if (!conds.empty()) absl::StrAppend(&st.sql, " WHERE ", absl::StrJoin(conds, " AND "));
-  absl::StrAppend(&st.sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
-  st.params.emplace_back(static_cast<int64_t>(fetch));
-  if (!query.hydrate.empty()) st.sql = Hydrated(query, st.sql, dir);
+  if (!conds.empty()) absl::StrAppend(&plan.sql, " WHERE ", absl::StrJoin(conds, " AND "));
+  absl::StrAppend(&plan.sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
+  plan.params.push_back({ParamFrom::kFetch, 0});
+  if (!query.hydrate.empty()) plan.sql = Hydrated(query, plan.sql, dir);
+  return plan;
+}
+
+// Everything BuildPlan reads, as one string (the cache key).
+std::string ShapeKey(const KeysetQuery& query, bool anchored, bool backward, int fetch, bool row_values) {
+  std::string key =
+      absl::StrCat(query.select, "\x1f", query.where, "\x1f", query.hydrate, "\x1f",
+                   query.order == SortOrder::kDescending ? "d" : "a", anchored ? "1" : "0",
+                   backward ? "1" : "0", row_values ? "1" : "0", "\x1f", fetch, "\x1f", query.params.size());
+  for (const SortKey& k : query.keys) absl::StrAppend(&key, "\x1f", k.column, "\x1e", k.result_column);
+  return key;
+}
+
+// Plans by shape. An application has a few dozen shapes; the cap only guards against a caller that
+// builds its select text from values (then every call is a new shape and the cache starts over).
+constexpr size_t kMaxCachedPlans = 1024;
+
+std::shared_ptr<const StatementPlan> CachedPlan(const KeysetQuery& query, bool anchored, bool backward,
+                                                int fetch, bool row_values) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* plans = new absl::flat_hash_map<std::string, std::shared_ptr<const StatementPlan>>();
+  std::string key = ShapeKey(query, anchored, backward, fetch, row_values);
+  {
+    absl::ReaderMutexLock lock(&mu);
+    auto it = plans->find(key);
+    if (it != plans->end()) return it->second;
+  }
+  auto plan = std::make_shared<const StatementPlan>(BuildPlan(query, anchored, backward, fetch, row_values));
+  absl::MutexLock lock(&mu);
+  if (plans->size() >= kMaxCachedPlans) plans->clear();
+  plans->emplace(std::move(key), plan);
+  return plan;
+}
+
+}  // namespace
+
+absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, const Cursor* after, int fetch,
+                                                     bool row_values) {
+  DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
+  if (after != nullptr && after->keys.size() != query.keys.size()) {
+    return InvalidField("keyset query", "cursor",
+                        absl::StrCat("has the wrong number of keys (got ", after->keys.size(), ", want ",
+                                     query.keys.size(), ")"));
+  }
+  const bool backward = after != nullptr && after->direction == Direction::kBackward;
+  const std::shared_ptr<const StatementPlan> plan =
+      CachedPlan(query, after != nullptr, backward, fetch, row_values);
+  KeysetStatement st;
+  st.reversed = backward;
+  st.sql = plan->sql;
+  st.params.reserve(plan->params.size());
+  for (const ParamRef& p : plan->params) {
+    switch (p.from) {
+      case ParamFrom::kQuery:
+        st.params.push_back(query.params[p.index]);
+        break;
+      case ParamFrom::kCursor:
+        st.params.push_back(ToValue(after->keys[p.index]));
+        break;
+      case ParamFrom::kFetch:
+        st.params.emplace_back(static_cast<int64_t>(fetch));
+        break;
+    }
+  }
   return st;
 }
 

@@ -14,9 +14,9 @@
 #include "absl/strings/str_join.h"
 #include "daira/core/status.h"
 #include "daira/core/utf8.h"
+#include "daira/store/column_indexes.h"
 #include "daira/store/dialect.h"
 #include "services/content_internal.h"
-#include "services/row_helpers.h"
 #include "services/search_internal.h"
 #include "services/text_entities.h"
 
@@ -134,17 +134,27 @@ constexpr char kAuthorColumns[] =
 constexpr char kAuthorJoins[] =
     " LEFT JOIN users au ON au.id = p.author_id LEFT JOIN user_profiles ap ON ap.user_id = p.author_id";
 
-UserHit UserHitFromRow(const store::Row& r) {
-  UserHit h;
-  h.rank_bucket = static_cast<int>(r.Int64("bucket"));
-  h.rank_tier = r.Int64("tier");
-  h.id = r.Int64("id");
-  h.username = r.Text("username");
-  if (!r.IsNull("display_name")) h.display_name = r.Text("display_name");
-  h.avatar_url = internal::OptionalText(r, "avatar_url");
-  h.is_verified = r.Int64("is_verified") != 0;
-  return h;
-}
+// A user hit, with the column indexes resolved once per page (store::ColumnIndexes).
+class UserHitReader {
+ public:
+  absl::StatusOr<UserHit> operator()(const store::Row& r) {
+    DAIRA_RETURN_IF_ERROR(cols_.Bind(r));
+    UserHit h;
+    h.rank_bucket = static_cast<int>(r.Int64(cols_[0]));
+    h.rank_tier = r.Int64(cols_[1]);
+    h.id = r.Int64(cols_[2]);
+    h.username = r.Text(cols_[3]);
+    if (!r.IsNull(cols_[4])) h.display_name = r.Text(cols_[4]);
+    if (!r.IsNull(cols_[5])) h.avatar_url = r.Text(cols_[5]);
+    h.is_verified = r.Int64(cols_[6]) != 0;
+    return h;
+  }
+
+ private:
+  static constexpr std::string_view kNames[] = {"bucket",       "tier",       "id",         "username",
+                                                "display_name", "avatar_url", "is_verified"};
+  store::ColumnIndexes cols_{kNames};
+};
 
 // A post hit: the post through a PostReader (indexes resolved once per page), then its author columns.
 struct PostHitReader {
@@ -462,7 +472,7 @@ absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, co
   // Usernames are stored lower-cased (ASCII); non-ASCII bytes are left as they are.
   absl::AsciiStrToLower(&q);
   const query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), UserHitFromRow, {.codec = deps_.cursors});
+  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), UserHitReader(), {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, UserId viewer,
