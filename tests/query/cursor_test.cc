@@ -58,6 +58,19 @@ TEST(CursorCodecTest, RoundTripIntsAndStrings) {
   EXPECT_EQ(b2, b);
 }
 
+// The token format and its tag are stable: a cursor a client holds across an upgrade still decodes.
+// The tag is HMAC-SHA512-256 (crypto_auth) of the body under kKey; this token's tag was checked
+// independently with Python's hmac/hashlib.
+TEST(CursorCodecTest, TokensAreStableAcrossReleases) {
+  const std::string kIssued =
+      "AQAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1Vp8Uo50z-wXp3l-fZ39uu4NmdtVeN8ZfYhvyhpTk5Rj";
+  ASSERT_OK_AND_ASSIGN(CursorCodec codec, CursorCodec::Create(kKey));
+  EXPECT_EQ(codec.Encode(Sample()), kIssued);
+  ASSERT_OK_AND_ASSIGN(Cursor back,
+                       codec.Decode(kIssued, "followers:42", {KeyType::kInt64, KeyType::kInt64}));
+  EXPECT_EQ(back, Sample());
+}
+
 TEST(CursorCodecTest, SameKeyDecodesAcrossInstancesOtherKeyDoesNot) {
   ASSERT_OK_AND_ASSIGN(CursorCodec one, CursorCodec::Create(kKey));
   ASSERT_OK_AND_ASSIGN(CursorCodec two, CursorCodec::Create(kKey));
