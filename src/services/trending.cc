@@ -15,6 +15,7 @@
 #include "daira/core/id.h"
 #include "daira/core/status.h"
 #include "daira/query/cursor.h"
+#include "daira/store/column_indexes.h"
 #include "services/content_internal.h"
 
 namespace daira::inline v0::services {
@@ -84,12 +85,18 @@ absl::StatusOr<query::Page<TrendingVideo>> Trending::Videos(const RequestContext
           {since, now}));
   std::vector<std::tuple<int64_t, int64_t, size_t, double>> ranked;  // (score key, id, row, score)
   ranked.reserve(rows.size());
+  // The scoring columns' indexes, resolved once for the 1,000 candidates (by name, each access
+  // compared up to 19 column names: 0.95M of a call's 14M instructions).
+  static constexpr std::string_view kScoring[] = {"views_count", "likes_count", "comments_count",
+                                                  "published_at", "id"};
+  store::ColumnIndexes col(kScoring);
   for (size_t i = 0; i < rows.size(); ++i) {
     const store::Row& r = rows.row(i);
-    const double engagement = static_cast<double>(r.Int64("views_count")) + 3.0 * r.Int64("likes_count") +
-                              5.0 * r.Int64("comments_count");
-    const double score = engagement / Decay(now, r.Int64("published_at"));
-    ranked.emplace_back(ScoreKey(score), r.Int64("id"), i, score);
+    DAIRA_RETURN_IF_ERROR(col.Bind(r));
+    const double engagement =
+        static_cast<double>(r.Int64(col[0])) + 3.0 * r.Int64(col[1]) + 5.0 * r.Int64(col[2]);
+    const double score = engagement / Decay(now, r.Int64(col[3]));
+    ranked.emplace_back(ScoreKey(score), r.Int64(col[4]), i, score);
   }
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return std::tie(std::get<0>(b), std::get<1>(b)) < std::tie(std::get<0>(a), std::get<1>(a));
