@@ -24,6 +24,11 @@
 // dropped afterwards).
 //
 //   ./build/release/bench/money_bench --benchmark_min_time=0.2
+//
+// DAIRA_BENCH_ITERATIONS=N fixes every case's iteration count (per thread), for instruction counts under
+// callgrind, e.g. (instructions per tip = the toggled function's inclusive count / N):
+//   DAIRA_BENCH_ITERATIONS=2000 valgrind --tool=callgrind --toggle-collect='*BM_Tip*'
+//     ./build/release/bench/money_bench --benchmark_filter='BM_Tip/sqlite/.*threads:1$'
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -369,6 +374,12 @@ std::unique_ptr<Backend> Open(const std::string& name, const std::string& url, c
   return b;
 }
 
+// See the header comment; 0 (unset) keeps benchmark's time-based count.
+int64_t FixedIterations() {
+  const char* v = std::getenv("DAIRA_BENCH_ITERATIONS");
+  return v == nullptr ? 0 : std::strtoll(v, nullptr, 10);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -391,28 +402,21 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "money_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
   }
+  // Every case with 1, 4 and 8 threads, in real time; a fixed iteration count when asked.
+  auto threads = [](benchmark::internal::Benchmark* bm) {
+    bm->Threads(1)->Threads(4)->Threads(kMaxThreads)->UseRealTime();
+    if (FixedIterations() > 0) bm->Iterations(FixedIterations());
+  };
   for (auto& b : g_backends) {
-    benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get())
-        ->Threads(1)
-        ->Threads(4)
-        ->Threads(kMaxThreads)
-        ->UseRealTime();
+    threads(benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get()));
     if (b->name == "sqlite") {
-      benchmark::RegisterBenchmark(("BM_TipUngrouped/" + b->name).c_str(), BM_TipUngrouped, b.get())
-          ->Threads(1)
-          ->Threads(4)
-          ->Threads(kMaxThreads)
-          ->UseRealTime();
+      threads(benchmark::RegisterBenchmark(("BM_TipUngrouped/" + b->name).c_str(), BM_TipUngrouped, b.get()));
     }
     for (const auto& [label, keyed] :
          {std::pair<const char*, int>{"BM_RawTip/", 0}, {"BM_RawTipKeyed/", 1}}) {
-      benchmark::RegisterBenchmark((label + b->name).c_str(),
-                                   b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
-          ->Arg(keyed)
-          ->Threads(1)
-          ->Threads(4)
-          ->Threads(kMaxThreads)
-          ->UseRealTime();
+      threads(benchmark::RegisterBenchmark((label + b->name).c_str(),
+                                           b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
+                  ->Arg(keyed));
     }
   }
   benchmark::RunSpecifiedBenchmarks();
