@@ -285,9 +285,11 @@ struct Party {
 // A party's wallet, as CheckAndLocate found it.
 struct Located {
   int64_t id = 0;
-  // Its balance when read under the transaction's write lock (SQLite: BEGIN IMMEDIATE holds the
-  // database's only writer, so nothing changes it before this call's own update); -1 when not read
-  // (Postgres, where the update returns the new balance instead).
+  // Its balance, read in this transaction on SQLite: a grouped or lone call holds the database's only
+  // writer from BEGIN IMMEDIATE, so nothing changes the row before this call's own update (in a joined
+  // deferred transaction, a write on a snapshot another connection has since changed fails with
+  // SQLITE_BUSY_SNAPSHOT instead of succeeding). -1 when not read (Postgres, where the update returns
+  // the new balance instead).
   int64_t balance = -1;
 };
 
@@ -434,12 +436,12 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ApplyDeltas(Connection&
   // temporary b-tree, allocated and zeroed on every execution).
   for (size_t i = 0; i < deltas.size(); ++i) {
     const WalletDelta& d = deltas[i];
-    const bool repeated = i > 0 && deltas[i - 1].wallet_id == d.wallet_id;
-    if (d.before >= 0 && !repeated && (i + 1 == deltas.size() || deltas[i + 1].wallet_id != d.wallet_id)) {
+    if (i > 0 && deltas[i - 1].wallet_id == d.wallet_id) continue;  // read with its first delta
+    const bool once = i + 1 == deltas.size() || deltas[i + 1].wallet_id != d.wallet_id;
+    if (once && d.before >= 0) {
       balances.emplace_back(d.wallet_id, d.before + d.balance);
       continue;
     }
-    if (repeated) continue;
     DAIRA_ASSIGN_OR_RETURN(const int64_t balance, CurrentBalance(c, d.wallet_id));
     balances.emplace_back(d.wallet_id, balance);
   }
@@ -462,24 +464,40 @@ struct Line {
 // Adds a movement's lines (one statement) to `w`. They must sum to zero: checked here, before writing.
 absl::Status PostLines(Writes& w, const ServiceDeps& deps, int64_t txn, std::string_view currency,
                        const std::vector<Line>& lines, int64_t now) {
+  // The statement text for 1..kCached rows, built once (a movement has 2 or 3 lines).
+  static constexpr size_t kCached = 4;
+  static const std::vector<std::string> kTexts = [] {
+    std::vector<std::string> texts(kCached + 1);
+    for (size_t n = 1; n <= kCached; ++n) {
+      texts[n] =
+          "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, currency, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)";
+      for (size_t i = 1; i < n; ++i) texts[n] += ", (?, ?, ?, ?, ?, ?, ?)";
+    }
+    return texts;
+  }();
   int64_t sum = 0;
-  std::string sql =
-      "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, currency, created_at) "
-      "VALUES ";
+  size_t rows = 0;
   std::vector<Value> params;
-  bool first = true;
+  params.reserve(7 * lines.size());
   for (const Line& l : lines) {
     sum += l.amount;
     if (l.amount == 0) continue;
     DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps.NextId());
-    absl::StrAppend(&sql, first ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?)");
-    first = false;
-    params.insert(params.end(), {Value(id), Value(txn), Value(l.account),
-                                 l.account == "WALLET" ? Value(l.wallet_id) : Value(), Value(l.amount),
-                                 Value(currency), Value(now)});
+    ++rows;
+    params.emplace_back(id);
+    params.emplace_back(txn);
+    params.emplace_back(l.account);
+    params.push_back(l.account == "WALLET" ? Value(l.wallet_id) : Value());
+    params.emplace_back(l.amount);
+    params.emplace_back(currency);
+    params.emplace_back(now);
   }
   if (sum != 0) return absl::InternalError(absl::StrCat("wallets: movement ", txn, " lines sum to ", sum));
-  if (!first) w.Add(std::move(sql), std::move(params));
+  if (rows == 0) return absl::OkStatus();
+  std::string sql = kTexts[std::min(rows, kCached)];
+  for (size_t i = kCached; i < rows; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?)";
+  w.Add(std::move(sql), std::move(params));
   return absl::OkStatus();
 }
 
