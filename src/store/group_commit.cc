@@ -88,9 +88,12 @@ absl::Status GroupCommitter::RunOnce(const RequestContext& ctx,
     } else {
       req.open->DropAfterCommitHooks();
     }
+    // Whatever the call left in it goes here, on its caller's thread, not where the leader drops its
+    // share of the Request.
+    req.open.reset();
   }
-  if (req.exception != nullptr) std::rethrow_exception(req.exception);
-  return req.status;
+  if (req.exception != nullptr) std::rethrow_exception(std::exchange(req.exception, nullptr));
+  return std::move(req.status);
 }
 
 void GroupCommitter::Finish(const std::vector<std::shared_ptr<Request>>& group) {
