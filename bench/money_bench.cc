@@ -16,14 +16,22 @@
 //                           claim the idempotency key (INSERT … ON CONFLICT DO NOTHING), read both users'
 //                           status, the blocks and both wallet ids (one SELECT, daira's), and store the
 //                           response under the key — the same statements daira runs, without the library
+//   BM_RawTipKeyedFk/sqlite BM_RawTipKeyed on a connection set up as daira sets up its own
+//                           (PRAGMA foreign_keys = ON, so every insert checks its references, and
+//                           daira's default mmap_size): the same statements under the same rules
 // The ratio daira/raw-keyed is the library's overhead (goal ≤ 1.3× is the issue's); daira/raw is that
-// plus the cost of the key and the checks. Every case runs with 1, 4 and 8 threads (…/threads:N); thread
-// i tips between its own pair of users (funded in setup), so threads do not all queue on two rows; each
-// raw thread has its own connection (SQLite: BEGIN IMMEDIATE with a busy timeout, retried on BUSY).
-// Postgres cases run when DAIRA_BENCH_PG or DAIRA_TEST_PG holds a URL (schema daira_money_bench,
-// dropped afterwards).
+// plus the cost of the key and the checks; daira/raw-keyed-fk leaves only the library's own code. Every case
+// runs with 1, 4 and 8 threads (…/threads:N); thread i tips between its own pair of users (funded in setup),
+// so threads do not all queue on two rows; each raw thread has its own connection (SQLite: BEGIN IMMEDIATE
+// with a busy timeout, retried on BUSY). Postgres cases run when DAIRA_BENCH_PG or DAIRA_TEST_PG holds a URL
+// (schema daira_money_bench, dropped afterwards).
 //
 //   ./build/release/bench/money_bench --benchmark_min_time=0.2
+//
+// DAIRA_BENCH_ITERATIONS=N fixes every case's iteration count (per thread), for instruction counts under
+// callgrind, e.g. (instructions per tip = the toggled function's inclusive count / N):
+//   DAIRA_BENCH_ITERATIONS=2000 valgrind --tool=callgrind --toggle-collect='*BM_Tip*'
+//     ./build/release/bench/money_bench --benchmark_filter='BM_Tip/sqlite/.*threads:1$'
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -159,7 +167,8 @@ std::string RawResponse(int64_t txn) {
 const std::string kRawHash(64, 'a');  // daira hashes the request (SHA-256, hex); the raw side does not
 
 void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
-  const bool keyed = state.range(0) == 1;
+  const bool keyed = state.range(0) >= 1;
+  const bool like_daira = state.range(0) == 2;  // daira's connection setup (see BM_RawTipKeyedFk)
   sqlite3* db = nullptr;
   if (sqlite3_open(b->raw_url.c_str(), &db) != SQLITE_OK) {
     state.SkipWithError("sqlite3_open");
@@ -167,6 +176,9 @@ void BM_RawSqliteTip(benchmark::State& state, Backend* b) {
   }
   sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000", nullptr,
                nullptr, nullptr);
+  if (like_daira) {
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA mmap_size = 2147418112", nullptr, nullptr, nullptr);
+  }
   const int t = state.thread_index();
   const int64_t sender_wallet = b->sender_wallet[t], receiver_wallet = b->receiver_wallet[t];
   auto prep = [&](const char* pg_sql) {
@@ -369,6 +381,12 @@ std::unique_ptr<Backend> Open(const std::string& name, const std::string& url, c
   return b;
 }
 
+// See the header comment; 0 (unset) keeps benchmark's time-based count.
+int64_t FixedIterations() {
+  const char* v = std::getenv("DAIRA_BENCH_ITERATIONS");
+  return v == nullptr ? 0 : std::strtoll(v, nullptr, 10);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -391,28 +409,24 @@ int main(int argc, char** argv) {
   } else {
     std::fprintf(stderr, "money_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
   }
+  // Every case with 1, 4 and 8 threads, in real time; a fixed iteration count when asked.
+  auto threads = [](benchmark::internal::Benchmark* bm) {
+    bm->Threads(1)->Threads(4)->Threads(kMaxThreads)->UseRealTime();
+    if (FixedIterations() > 0) bm->Iterations(FixedIterations());
+  };
   for (auto& b : g_backends) {
-    benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get())
-        ->Threads(1)
-        ->Threads(4)
-        ->Threads(kMaxThreads)
-        ->UseRealTime();
+    threads(benchmark::RegisterBenchmark(("BM_Tip/" + b->name).c_str(), BM_Tip, b.get()));
     if (b->name == "sqlite") {
-      benchmark::RegisterBenchmark(("BM_TipUngrouped/" + b->name).c_str(), BM_TipUngrouped, b.get())
-          ->Threads(1)
-          ->Threads(4)
-          ->Threads(kMaxThreads)
-          ->UseRealTime();
+      threads(benchmark::RegisterBenchmark(("BM_TipUngrouped/" + b->name).c_str(), BM_TipUngrouped, b.get()));
     }
     for (const auto& [label, keyed] :
          {std::pair<const char*, int>{"BM_RawTip/", 0}, {"BM_RawTipKeyed/", 1}}) {
-      benchmark::RegisterBenchmark((label + b->name).c_str(),
-                                   b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
-          ->Arg(keyed)
-          ->Threads(1)
-          ->Threads(4)
-          ->Threads(kMaxThreads)
-          ->UseRealTime();
+      threads(benchmark::RegisterBenchmark((label + b->name).c_str(),
+                                           b->name == "sqlite" ? BM_RawSqliteTip : BM_RawPgTip, b.get())
+                  ->Arg(keyed));
+    }
+    if (b->name == "sqlite") {
+      threads(benchmark::RegisterBenchmark("BM_RawTipKeyedFk/sqlite", BM_RawSqliteTip, b.get())->Arg(2));
     }
   }
   benchmark::RunSpecifiedBenchmarks();

@@ -63,36 +63,38 @@ std::string RequestHash(std::string_view canonical) {
 
 // ---- Movement <-> JSON (the stored response of an idempotency key) ----
 
+// The same bytes JsonWriter would write for these keys in this order (stored keys written before stay
+// valid), appended directly: it runs for every keyed call, inside its transaction.
 std::string EncodeMovement(const Movement& m) {
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("id").Int(m.id.value);
-  w.Key("type").String(model::ToString(m.type));
-  w.Key("status").String(model::ToString(m.status));
-  w.Key("user_id").Int(m.user_id.value);
-  w.Key("wallet_id").Int(m.wallet_id.value);
-  w.Key("counterparty_wallet_id");
-  if (m.counterparty_wallet_id)
-    w.Int(m.counterparty_wallet_id->value);
-  else
-    w.Null();
-  w.Key("amount").Int(m.amount);
-  w.Key("fee").Int(m.fee);
-  w.Key("currency").String(m.currency);
-  w.Key("balance_after").Int(m.balance_after);
-  w.Key("refund_of");
-  if (m.refund_of)
-    w.Int(m.refund_of->value);
-  else
-    w.Null();
-  w.Key("description");
-  if (m.description)
-    w.String(*m.description);
-  else
-    w.Null();
-  w.Key("created_at").Int(ToUnixMicros(m.created_at));
-  w.EndObject();
-  return w.Take();
+  std::string out;
+  out.reserve(256 + (m.description ? m.description->size() : 0));
+  auto optional_int = [&](std::string_view key, int64_t v, bool present) {
+    absl::StrAppend(&out, ToAbsl(key));
+    if (present) {
+      absl::StrAppend(&out, v);
+    } else {
+      out += "null";
+    }
+  };
+  absl::StrAppend(&out, "{\"id\":", m.id.value, ",\"type\":");
+  AppendJsonString(out, model::ToString(m.type));
+  out += ",\"status\":";
+  AppendJsonString(out, model::ToString(m.status));
+  absl::StrAppend(&out, ",\"user_id\":", m.user_id.value, ",\"wallet_id\":", m.wallet_id.value);
+  optional_int(",\"counterparty_wallet_id\":", m.counterparty_wallet_id ? m.counterparty_wallet_id->value : 0,
+               m.counterparty_wallet_id.has_value());
+  absl::StrAppend(&out, ",\"amount\":", m.amount, ",\"fee\":", m.fee, ",\"currency\":");
+  AppendJsonString(out, m.currency);
+  absl::StrAppend(&out, ",\"balance_after\":", m.balance_after);
+  optional_int(",\"refund_of\":", m.refund_of ? m.refund_of->value : 0, m.refund_of.has_value());
+  out += ",\"description\":";
+  if (m.description) {
+    AppendJsonString(out, *m.description);
+  } else {
+    out += "null";
+  }
+  absl::StrAppend(&out, ",\"created_at\":", ToUnixMicros(m.created_at), "}");
+  return out;
 }
 
 absl::StatusOr<Movement> DecodeMovement(std::string_view text) {
@@ -280,17 +282,32 @@ struct Party {
   Standing standing = Standing::kHolder;
 };
 
+// A party's wallet, as CheckAndLocate found it.
+struct Located {
+  int64_t id = 0;
+  // Its balance, read in this transaction on SQLite: a grouped or lone call holds the database's only
+  // writer from BEGIN IMMEDIATE, so nothing changes the row before this call's own update (in a joined
+  // deferred transaction, a write on a snapshot another connection has since changed fails with
+  // SQLITE_BUSY_SNAPSHOT instead of succeeding). -1 when not read (Postgres, where the update returns
+  // the new balance instead).
+  int64_t balance = -1;
+};
+
 // The one check-and-locate step of every money call that names users: each party's status against
 // its standing (NotFound naming its field when there is no such user; FailedPrecondition "is
 // <STATUS>"), with two parties that neither blocks the other (FailedPrecondition naming the second's
-// field), then their wallet ids in `currency`, aligned with `parties` and created when missing. One
-// statement when the wallets exist (the hot path of a tip); the rules live here only.
-absl::StatusOr<std::vector<int64_t>> CheckAndLocate(Connection& c, const ServiceDeps& deps,
+// field), then their wallets in `currency`, aligned with `parties` and created when missing. One
+// statement when the wallets exist (the hot path of a tip); the rules live here only. On SQLite the
+// same statement reads the balances too, so ApplyDeltas needs no SELECT after its updates.
+absl::StatusOr<std::vector<Located>> CheckAndLocate(Connection& c, const ServiceDeps& deps,
                                                     std::string_view op, std::initializer_list<Party> parties,
                                                     std::string_view currency, int64_t now) {
   const std::vector<Party> ps(parties);
   const bool pair = ps.size() == 2;
-  // Fixed statement texts (one per arity) so the connection's statement cache keeps them prepared.
+  const bool balances = !IsPostgres(c);
+  // Fixed statement texts (one per arity and backend) so the connection's statement cache keeps them
+  // prepared. Columns: status and wallet id per party, the block count (pairs), then (SQLite) the
+  // balance per party.
   static constexpr std::string_view kOne =
       "SELECT (SELECT status FROM users WHERE id = ?), (SELECT id FROM wallets WHERE user_id = ? AND "
       "currency = ?)";
@@ -300,15 +317,29 @@ absl::StatusOr<std::vector<int64_t>> CheckAndLocate(Connection& c, const Service
       "(SELECT status FROM users WHERE id = ?), (SELECT id FROM wallets WHERE user_id = ? AND currency = ?), "
       "(SELECT count(*) FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND "
       "blocked_id = ?))";
+  // SQLite, with the balances: LEFT JOINs on the keys, so one wallet index seek and one row read give
+  // both the id and the balance (two scalar subqueries would seek the index twice).
+  static constexpr std::string_view kOneBalance =
+      "SELECT u0.status, w0.id, w0.balance FROM (SELECT 1) LEFT JOIN users u0 ON u0.id = ?1 "
+      "LEFT JOIN wallets w0 ON w0.user_id = ?1 AND w0.currency = ?2";
+  static constexpr std::string_view kTwoBalances =
+      "SELECT u0.status, w0.id, u1.status, w1.id, "
+      "(SELECT count(*) FROM blocks WHERE (blocker_id = ?1 AND blocked_id = ?2) OR (blocker_id = ?2 AND "
+      "blocked_id = ?1)), w0.balance, w1.balance FROM (SELECT 1) LEFT JOIN users u0 ON u0.id = ?1 "
+      "LEFT JOIN wallets w0 ON w0.user_id = ?1 AND w0.currency = ?3 LEFT JOIN users u1 ON u1.id = ?2 "
+      "LEFT JOIN wallets w1 ON w1.user_id = ?2 AND w1.currency = ?3";
   if (ps.empty() || ps.size() > 2)
     return absl::InternalError("wallets: CheckAndLocate takes one or two users");
+  const int64_t u0 = ps[0].user_id;
+  const int64_t u1 = pair ? ps[1].user_id : 0;
   absl::StatusOr<ResultSet> pre =
-      pair ? c.Execute(kTwo, {ps[0].user_id, ps[0].user_id, currency, ps[1].user_id, ps[1].user_id, currency,
-                              ps[0].user_id, ps[1].user_id, ps[1].user_id, ps[0].user_id})
-           : c.Execute(kOne, {ps[0].user_id, ps[0].user_id, currency});
+      pair ? (balances ? c.Execute(kTwoBalances, {u0, u1, currency})
+                       : c.Execute(kTwo, {u0, u0, currency, u1, u1, currency, u0, u1, u1, u0}))
+           : (balances ? c.Execute(kOneBalance, {u0, currency}) : c.Execute(kOne, {u0, u0, currency}));
   DAIRA_RETURN_IF_ERROR(pre.status());
   const store::Row& row = pre->front();
-  std::vector<int64_t> wallets(ps.size(), 0);
+  const int first_balance = pair ? 5 : 2;
+  std::vector<Located> wallets(ps.size());
   bool missing = false;
   for (size_t i = 0; i < ps.size(); ++i) {
     const int status_column = static_cast<int>(2 * i);
@@ -319,8 +350,11 @@ absl::StatusOr<std::vector<int64_t>> CheckAndLocate(Connection& c, const Service
     if (!allowed) {
       return Precondition(op, ps[i].field, absl::StrCat("is ", ToAbsl(status), " (got ", ps[i].user_id, ")"));
     }
-    wallets[i] = row.IsNull(status_column + 1) ? 0 : row.Int64(status_column + 1);
-    missing = missing || wallets[i] == 0;
+    if (!row.IsNull(status_column + 1)) {
+      wallets[i].id = row.Int64(status_column + 1);
+      if (balances) wallets[i].balance = row.Int64(first_balance + static_cast<int>(i));
+    }
+    missing = missing || wallets[i].id == 0;
   }
   if (pair && row.Int64(4) > 0) {
     return Precondition(op, ps[1].field, absl::StrCat("is blocked (got ", ps[1].user_id, ")"));
@@ -328,7 +362,12 @@ absl::StatusOr<std::vector<int64_t>> CheckAndLocate(Connection& c, const Service
   if (!missing) return wallets;
   std::vector<int64_t> users;
   for (const Party& p : ps) users.push_back(p.user_id);
-  return EnsureWallets(c, deps, std::move(users), currency, now);
+  DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> ids, EnsureWallets(c, deps, std::move(users), currency, now));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    // A wallet created just now holds 0; one another call created meanwhile (Postgres) is read back.
+    if (wallets[i].id == 0) wallets[i] = {.id = ids[i], .balance = -1};
+  }
+  return wallets;
 }
 
 // A change to one wallet row.
@@ -339,7 +378,15 @@ struct WalletDelta {
   int64_t spent = 0;
   int64_t tips = 0;
   bool payout = false;  // set last_payout_at = now
+  // The wallet's balance before, when the caller read it in this transaction under SQLite's write
+  // lock (Located::balance); -1 = unknown (read back after the update).
+  int64_t before = -1;
 };
+
+absl::StatusOr<int64_t> CurrentBalance(Connection& c, int64_t wallet) {
+  DAIRA_ASSIGN_OR_RETURN(ResultSet rs, c.Execute("SELECT balance FROM wallets WHERE id = ?", {wallet}));
+  return rs.empty() ? 0 : rs.front().Int64(0);
+}
 
 // Applies the deltas in wallet-id order (the lock order every money call shares) and returns the new
 // balances by wallet id. A debit that would leave a balance negative → FailedPrecondition naming
@@ -383,16 +430,20 @@ absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> ApplyDeltas(Connection&
     if (returning) balances.emplace_back(d.wallet_id, results[i].front().Int64(0));
   }
   if (returning) return balances;
-  // Two fixed texts, kept prepared (an IN list of more than two constants would build an ephemeral
-  // index again).
-  static constexpr std::string_view kOne = "SELECT id, balance FROM wallets WHERE id = ?";
-  static constexpr std::string_view kTwo = "SELECT id, balance FROM wallets WHERE id = ? OR id = ?";
-  for (size_t i = 0; i < deltas.size(); i += 2) {
-    absl::StatusOr<ResultSet> rs = i + 1 < deltas.size()
-                                       ? c.Execute(kTwo, {deltas[i].wallet_id, deltas[i + 1].wallet_id})
-                                       : c.Execute(kOne, {deltas[i].wallet_id});
-    DAIRA_RETURN_IF_ERROR(rs.status());
-    for (const store::Row& r : *rs) balances.emplace_back(r.Int64(0), r.Int64(1));
+  // SQLite: the update succeeded, so a balance read before it in this transaction plus the delta is
+  // the new one (nothing else writes meanwhile). The others are read back one by one, with a fixed
+  // point SELECT kept prepared: `id = ? OR id = ?` or an IN list would build an ephemeral index (a
+  // temporary b-tree, allocated and zeroed on every execution).
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    const WalletDelta& d = deltas[i];
+    if (i > 0 && deltas[i - 1].wallet_id == d.wallet_id) continue;  // read with its first delta
+    const bool once = i + 1 == deltas.size() || deltas[i + 1].wallet_id != d.wallet_id;
+    if (once && d.before >= 0) {
+      balances.emplace_back(d.wallet_id, d.before + d.balance);
+      continue;
+    }
+    DAIRA_ASSIGN_OR_RETURN(const int64_t balance, CurrentBalance(c, d.wallet_id));
+    balances.emplace_back(d.wallet_id, balance);
   }
   return balances;
 }
@@ -404,11 +455,6 @@ int64_t BalanceOf(const std::vector<std::pair<int64_t, int64_t>>& balances, int6
   return 0;
 }
 
-absl::StatusOr<int64_t> CurrentBalance(Connection& c, int64_t wallet) {
-  DAIRA_ASSIGN_OR_RETURN(ResultSet rs, c.Execute("SELECT balance FROM wallets WHERE id = ?", {wallet}));
-  return rs.empty() ? 0 : rs.front().Int64(0);
-}
-
 struct Line {
   std::string_view account;  // WALLET | PLATFORM | EXTERNAL | HOLD
   int64_t wallet_id = 0;     // WALLET only
@@ -418,24 +464,40 @@ struct Line {
 // Adds a movement's lines (one statement) to `w`. They must sum to zero: checked here, before writing.
 absl::Status PostLines(Writes& w, const ServiceDeps& deps, int64_t txn, std::string_view currency,
                        const std::vector<Line>& lines, int64_t now) {
+  // The statement text for 1..kCached rows, built once (a movement has 2 or 3 lines).
+  static constexpr size_t kCached = 4;
+  static const std::vector<std::string> kTexts = [] {
+    std::vector<std::string> texts(kCached + 1);
+    for (size_t n = 1; n <= kCached; ++n) {
+      texts[n] =
+          "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, currency, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)";
+      for (size_t i = 1; i < n; ++i) texts[n] += ", (?, ?, ?, ?, ?, ?, ?)";
+    }
+    return texts;
+  }();
   int64_t sum = 0;
-  std::string sql =
-      "INSERT INTO ledger_lines (id, transaction_id, account, wallet_id, amount, currency, created_at) "
-      "VALUES ";
+  size_t rows = 0;
   std::vector<Value> params;
-  bool first = true;
+  params.reserve(7 * lines.size());
   for (const Line& l : lines) {
     sum += l.amount;
     if (l.amount == 0) continue;
     DAIRA_ASSIGN_OR_RETURN(const int64_t id, deps.NextId());
-    absl::StrAppend(&sql, first ? "" : ", ", "(?, ?, ?, ?, ?, ?, ?)");
-    first = false;
-    params.insert(params.end(), {Value(id), Value(txn), Value(l.account),
-                                 l.account == "WALLET" ? Value(l.wallet_id) : Value(), Value(l.amount),
-                                 Value(currency), Value(now)});
+    ++rows;
+    params.emplace_back(id);
+    params.emplace_back(txn);
+    params.emplace_back(l.account);
+    params.push_back(l.account == "WALLET" ? Value(l.wallet_id) : Value());
+    params.emplace_back(l.amount);
+    params.emplace_back(currency);
+    params.emplace_back(now);
   }
   if (sum != 0) return absl::InternalError(absl::StrCat("wallets: movement ", txn, " lines sum to ", sum));
-  if (!first) w.Add(std::move(sql), std::move(params));
+  if (rows == 0) return absl::OkStatus();
+  std::string sql = kTexts[std::min(rows, kCached)];
+  for (size_t i = kCached; i < rows; ++i) sql += ", (?, ?, ?, ?, ?, ?, ?)";
+  w.Add(std::move(sql), std::move(params));
   return absl::OkStatus();
 }
 
@@ -600,12 +662,15 @@ absl::StatusOr<Movement> Wallets::Deposit(const RequestContext& ctx, const Depos
                     DAIRA_ASSIGN_OR_RETURN(
                         auto wallets,
                         CheckAndLocate(c, deps_, kDeposit, {{"user_id", r.user_id}}, r.currency, now));
-                    DAIRA_ASSIGN_OR_RETURN(const int64_t balance, CurrentBalance(c, wallets[0]));
+                    int64_t balance = wallets[0].balance;
+                    if (balance < 0) {
+                      DAIRA_ASSIGN_OR_RETURN(balance, CurrentBalance(c, wallets[0].id));
+                    }
                     JsonWriter meta;
                     meta.BeginObject().Key("provider").String(r.provider).EndObject();
                     NewMovement n{.type = TransactionType::kDeposit,
                                   .status = TransactionStatus::kPending,
-                                  .wallet_id = wallets[0],
+                                  .wallet_id = wallets[0].id,
                                   .amount = r.amount,
                                   .currency = r.currency,
                                   .balance_after = balance,
@@ -627,19 +692,22 @@ absl::StatusOr<Movement> Wallets::Withdraw(const RequestContext& ctx, const With
         DAIRA_ASSIGN_OR_RETURN(
             auto wallets, CheckAndLocate(c, deps_, kWithdraw, {{"user_id", r.user_id}}, r.currency, now));
         DAIRA_ASSIGN_OR_RETURN(
-            auto balances, ApplyDeltas(c, kWithdraw, {{.wallet_id = wallets[0], .balance = -r.amount}}, now));
+            auto balances,
+            ApplyDeltas(c, kWithdraw,
+                        {{.wallet_id = wallets[0].id, .balance = -r.amount, .before = wallets[0].balance}},
+                        now));
         JsonWriter meta;
         meta.BeginObject().Key("provider").String(r.provider).EndObject();
         NewMovement n{.type = TransactionType::kWithdrawal,
                       .status = TransactionStatus::kPending,
-                      .wallet_id = wallets[0],
+                      .wallet_id = wallets[0].id,
                       .amount = r.amount,
                       .currency = r.currency,
-                      .balance_after = BalanceOf(balances, wallets[0]),
+                      .balance_after = BalanceOf(balances, wallets[0].id),
                       .metadata = meta.Take()};
         DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps_, n, now));
         DAIRA_RETURN_IF_ERROR(PostLines(writes, deps_, id, r.currency,
-                                        {{"WALLET", wallets[0], -r.amount}, {"HOLD", 0, r.amount}}, now));
+                                        {{"WALLET", wallets[0].id, -r.amount}, {"HOLD", 0, r.amount}}, now));
         return MakeMovement(id, n, r.user_id, now);
       });
 }
@@ -654,32 +722,38 @@ absl::StatusOr<Movement> Wallets::Tip(const RequestContext& ctx, const TipReques
   return RunKeyed(
       deps_, options_, ctx, kTip, key,
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
-        DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> wallets,
+        DAIRA_ASSIGN_OR_RETURN(std::vector<Located> wallets,
                                CheckAndLocate(c, deps_, kTip,
                                               {{"sender_id", r.sender_id, Standing::kActive},
                                                {"receiver_id", r.receiver_id, Standing::kActive}},
                                               r.currency, now));
         const int64_t fee = r.amount * options_.tip_fee_bps / 10000;
         const int64_t net = r.amount - fee;
-        DAIRA_ASSIGN_OR_RETURN(
-            auto balances,
-            ApplyDeltas(c, kTip,
-                        {{.wallet_id = wallets[0], .balance = -r.amount, .spent = r.amount},
-                         {.wallet_id = wallets[1], .balance = net, .earned = net, .tips = net}},
-                        now));
+        DAIRA_ASSIGN_OR_RETURN(auto balances, ApplyDeltas(c, kTip,
+                                                          {{.wallet_id = wallets[0].id,
+                                                            .balance = -r.amount,
+                                                            .spent = r.amount,
+                                                            .before = wallets[0].balance},
+                                                           {.wallet_id = wallets[1].id,
+                                                            .balance = net,
+                                                            .earned = net,
+                                                            .tips = net,
+                                                            .before = wallets[1].balance}},
+                                                          now));
         NewMovement n{.type = TransactionType::kTip,
                       .status = TransactionStatus::kCompleted,
-                      .wallet_id = wallets[0],
-                      .counterparty = wallets[1],
+                      .wallet_id = wallets[0].id,
+                      .counterparty = wallets[1].id,
                       .amount = r.amount,
                       .fee = fee,
                       .currency = r.currency,
-                      .balance_after = BalanceOf(balances, wallets[0]),
+                      .balance_after = BalanceOf(balances, wallets[0].id),
                       .description = r.note};
         DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps_, n, now));
         DAIRA_RETURN_IF_ERROR(PostLines(
             writes, deps_, id, r.currency,
-            {{"WALLET", wallets[0], -r.amount}, {"WALLET", wallets[1], net}, {"PLATFORM", 0, fee}}, now));
+            {{"WALLET", wallets[0].id, -r.amount}, {"WALLET", wallets[1].id, net}, {"PLATFORM", 0, fee}},
+            now));
         return MakeMovement(id, n, r.sender_id, now);
       });
 }
@@ -702,19 +776,23 @@ absl::StatusOr<Movement> Wallets::Earn(const RequestContext& ctx, const EarningR
       [&](Connection& c, int64_t now, Writes& writes) -> absl::StatusOr<Movement> {
         DAIRA_ASSIGN_OR_RETURN(auto wallets,
                                CheckAndLocate(c, deps_, kEarn, {{"user_id", r.user_id}}, r.currency, now));
-        DAIRA_ASSIGN_OR_RETURN(
-            auto balances,
-            ApplyDeltas(c, kEarn, {{.wallet_id = wallets[0], .balance = r.amount, .earned = r.amount}}, now));
+        DAIRA_ASSIGN_OR_RETURN(auto balances, ApplyDeltas(c, kEarn,
+                                                          {{.wallet_id = wallets[0].id,
+                                                            .balance = r.amount,
+                                                            .earned = r.amount,
+                                                            .before = wallets[0].balance}},
+                                                          now));
         NewMovement n{.type = TransactionType::kEarning,
                       .status = TransactionStatus::kCompleted,
-                      .wallet_id = wallets[0],
+                      .wallet_id = wallets[0].id,
                       .amount = r.amount,
                       .currency = r.currency,
-                      .balance_after = BalanceOf(balances, wallets[0]),
+                      .balance_after = BalanceOf(balances, wallets[0].id),
                       .description = r.description};
         DAIRA_ASSIGN_OR_RETURN(const int64_t id, InsertMovement(writes, deps_, n, now));
         DAIRA_RETURN_IF_ERROR(PostLines(writes, deps_, id, r.currency,
-                                        {{"WALLET", wallets[0], r.amount}, {"PLATFORM", 0, -r.amount}}, now));
+                                        {{"WALLET", wallets[0].id, r.amount}, {"PLATFORM", 0, -r.amount}},
+                                        now));
         return MakeMovement(id, n, r.user_id, now);
       });
 }

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 
 #include "absl/status/status.h"
@@ -77,11 +78,11 @@ class GroupCommitter {
   // Leads one group whose first request is `self` (at the queue's front).
   void Lead(Request& self, IsolationLevel isolation);
   // Marks `group` done and wakes its callers.
-  void Finish(const std::vector<Request*>& group);
+  void Finish(const std::vector<std::shared_ptr<Request>>& group);
 
   Database& db_;
   mutable std::mutex mu_;
-  std::deque<Request*> queue_;  // guarded by mu_; front = oldest
+  std::deque<std::shared_ptr<Request>> queue_;  // guarded by mu_; front = oldest
   bool leading_ = false;        // guarded by mu_: a group is being run
   int64_t groups_ = 0;          // guarded by mu_
   int64_t requests_ = 0;        // guarded by mu_

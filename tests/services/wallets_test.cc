@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "daira/core/json.h"
 #include "daira/services/audit_log.h"
 #include "daira/services/recount.h"
 #include "daira/store/transaction.h"
@@ -238,6 +239,98 @@ TEST_P(WalletsTest, TipMovesMoneyAtomicallyWithThePlatformFee) {
                                   .idempotency_key = "tip-00000002"});
   EXPECT_THAT(eur, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(Footprint(), before);
+}
+
+// The response stored under a key is the Movement in the bytes JsonWriter writes (keys stored by
+// earlier versions replay the same), and every balance_after matches the wallet right after the call
+// (on SQLite computed from the balance read in the call's check, not read back).
+TEST_P(WalletsTest, StoredResponseIsTheJsonWriterEncodingAndBalancesAfterAreExact) {
+  const auto users = MakeUsers(2);
+  ASSERT_OK_AND_ASSIGN(
+      Movement earned,
+      wallets_->Earn(ctx_, {.user_id = users[0], .amount = 5000, .idempotency_key = "earn-json-1"}));
+  EXPECT_EQ(earned.balance_after, 5000);
+  ASSERT_OK_AND_ASSIGN(Movement tip, wallets_->Tip(ctx_, {.sender_id = users[0],
+                                                          .receiver_id = users[1],
+                                                          .amount = 1000,
+                                                          .idempotency_key = "tip-json-1",
+                                                          .note = "a \"quoted\" \\ note, </script> and é"}));
+  EXPECT_EQ(tip.balance_after, 4000);
+  ASSERT_OK_AND_ASSIGN(Movement back, wallets_->Tip(ctx_, {.sender_id = users[1],
+                                                           .receiver_id = users[0],
+                                                           .amount = 100,
+                                                           .idempotency_key = "tip-json-2"}));
+  EXPECT_EQ(back.balance_after, 850);  // 950 received, 100 sent
+  EXPECT_EQ(BalanceOf(users[1]), 850);
+  ASSERT_OK_AND_ASSIGN(Movement out, wallets_->Withdraw(ctx_, {.user_id = users[0],
+                                                               .amount = 95,
+                                                               .provider = "STRIPE",
+                                                               .idempotency_key = "withdraw-json-1"}));
+  EXPECT_EQ(out.balance_after, 4000 + 95 - 95);
+  EXPECT_EQ(BalanceOf(users[0]), 4000);
+  ASSERT_OK_AND_ASSIGN(Movement dep, wallets_->Deposit(ctx_, {.user_id = users[0],
+                                                              .amount = 10,
+                                                              .provider = "STRIPE",
+                                                              .idempotency_key = "deposit-json-1"}));
+  EXPECT_EQ(dep.balance_after, 4000);  // pending: the balance it will add to
+  for (const auto& [key, m] : {std::pair<std::string, Movement>{"tip-json-1", tip},
+                               {"tip-json-2", back},
+                               {"earn-json-1", earned},
+                               {"withdraw-json-1", out}}) {
+    JsonWriter w;
+    w.BeginObject();
+    w.Key("id").Int(m.id.value);
+    w.Key("type").String(model::ToString(m.type));
+    w.Key("status").String(model::ToString(m.status));
+    w.Key("user_id").Int(m.user_id.value);
+    w.Key("wallet_id").Int(m.wallet_id.value);
+    w.Key("counterparty_wallet_id");
+    if (m.counterparty_wallet_id) {
+      w.Int(m.counterparty_wallet_id->value);
+    } else {
+      w.Null();
+    }
+    w.Key("amount").Int(m.amount);
+    w.Key("fee").Int(m.fee);
+    w.Key("currency").String(m.currency);
+    w.Key("balance_after").Int(m.balance_after);
+    w.Key("refund_of");
+    if (m.refund_of) {
+      w.Int(m.refund_of->value);
+    } else {
+      w.Null();
+    }
+    w.Key("description");
+    if (m.description) {
+      w.String(*m.description);
+    } else {
+      w.Null();
+    }
+    w.Key("created_at").Int(ToUnixMicros(m.created_at));
+    w.EndObject();
+    if (tdb_->db().backend() == store::Backend::kSqlite) {  // stored as the text written
+      ASSERT_OK_AND_ASSIGN(
+          auto rs, tdb_->db().Execute(ctx_, "SELECT response FROM idempotency_keys WHERE key = ?", {key}));
+      ASSERT_EQ(rs.size(), 1u) << key;
+      EXPECT_EQ(rs.front().Text(0), w.str()) << key;
+    } else {  // jsonb: the same value
+      ASSERT_OK_AND_ASSIGN(auto rs,
+                           tdb_->db().Execute(ctx_,
+                                              "SELECT count(*) FROM idempotency_keys WHERE key = ? AND "
+                                              "response = CAST(? AS jsonb)",
+                                              {key, w.str()}));
+      EXPECT_EQ(rs.front().Int64(0), 1) << key;
+    }
+  }
+  // And the replay decodes it back to the same Movement.
+  ASSERT_OK_AND_ASSIGN(Movement again,
+                       wallets_->Tip(ctx_, {.sender_id = users[0],
+                                            .receiver_id = users[1],
+                                            .amount = 1000,
+                                            .idempotency_key = "tip-json-1",
+                                            .note = "a \"quoted\" \\ note, </script> and é"}));
+  EXPECT_EQ(again, tip);
+  ExpectLedgerHealthy();
 }
 
 TEST_P(WalletsTest, EveryRefusedCallNamesTheFieldAndWritesNothing) {
