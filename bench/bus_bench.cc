@@ -571,7 +571,7 @@ int main(int argc, char** argv) {
     }
   }
   if (auto m = Open("memory", "", "no (in-process)")) g_backends.push_back(std::move(m));
-  if (auto s = Open("sqlite", "sqlite:" + g_sqlite_file + (std::getenv("BF_SQLITE_PARAMS") ? std::getenv("BF_SQLITE_PARAMS") : ""), "process crash (WAL, synchronous=normal)")) {
+  if (auto s = Open("sqlite", "sqlite:" + g_sqlite_file, "process crash (WAL, synchronous=normal)")) {
     g_backends.push_back(std::move(s));
   }
   if (!pg_admin.empty() && SetUpPostgres(pg_admin)) {
