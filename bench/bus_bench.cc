@@ -603,11 +603,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bus_bench: DAIRA_BENCH_REDIS / DAIRA_TEST_REDIS not set: Redis cases NOT run\n");
   }
   for (auto& b : g_backends) {
-    Fixed(benchmark::RegisterBenchmark(("BM_Enqueue/" + b->name).c_str(), BM_Enqueue, b.get()))->UseRealTime();
+    Fixed(benchmark::RegisterBenchmark(("BM_Enqueue/" + b->name).c_str(), BM_Enqueue, b.get()))
+        ->UseRealTime();
     Fixed(benchmark::RegisterBenchmark(("BM_EnqueueBulk/" + b->name).c_str(), BM_EnqueueBulk, b.get()))
         ->UseRealTime();
-    Fixed(benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get()))->UseRealTime();
-    Fixed(benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get()))
+    Fixed(benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get()))
+        ->UseRealTime();
+    Fixed(
+        benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get()))
         ->Arg(4)
         ->UseRealTime();
     Fixed(benchmark::RegisterBenchmark(("BM_EndToEndBatch/" + b->name).c_str(), BM_EndToEndBatch, b.get()))

@@ -601,13 +601,15 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
     const std::string bounds = "'" + backends::LatencyBoundsLua() + "'::bigint[]";
     return new std::string(
         "WITH v AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS v(id, token, result)), "
-        "done AS (UPDATE jobs j SET status = 'COMPLETED', result = NULLIF(v.result, '')::jsonb, finished_at = ?, "
-        "lease_token = NULL, lease_expires_at = NULL, updated_at = ? FROM v WHERE j.id = v.id AND "
-        "j.lease_token = v.token AND j.status = 'ACTIVE' AND j.lease_expires_at > ? "
+        "done AS (UPDATE jobs j SET status = 'COMPLETED', result = NULLIF(v.result, '')::jsonb, "
+        "finished_at = ?, lease_token = NULL, lease_expires_at = NULL, updated_at = ? FROM v "
+        "WHERE j.id = v.id AND j.lease_token = v.token AND j.status = 'ACTIVE' AND j.lease_expires_at > ? "
         "RETURNING j.id, j.queue, j.run_at, j.started_at), "
-        "samples AS (SELECT queue, 'c' AS series, CASE WHEN started_at IS NULL THEN 0 ELSE width_bucket(?::bigint - "
-        "started_at, " + bounds + ") END AS bucket FROM done UNION ALL SELECT queue, 'w', width_bucket(started_at - "
-        "run_at, " + bounds + ") FROM done WHERE started_at IS NOT NULL AND run_at <> 0), "
+        "samples AS (SELECT queue, 'c' AS series, CASE WHEN started_at IS NULL THEN 0 "
+        "ELSE width_bucket(?::bigint - started_at, " +
+        bounds + ") END AS bucket FROM done UNION ALL SELECT queue, 'w', width_bucket(started_at - run_at, " +
+        bounds +
+        ") FROM done WHERE started_at IS NOT NULL AND run_at <> 0), "
         "m AS (INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) SELECT queue, ?::bigint, "
         "?::bigint, series, bucket, COUNT(*) FROM samples GROUP BY queue, series, bucket ON CONFLICT (queue, "
         "minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n) "
@@ -632,8 +634,8 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
   const int64_t now = Us(now_tp);
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx, *kSql,
-                                     {std::move(ids), std::move(tokens), std::move(results), now, now, now, now,
-                                      backends::MetricsMinute(now_tp), MetricsWriter()}));
+                                     {std::move(ids), std::move(tokens), std::move(results), now, now, now,
+                                      now, backends::MetricsMinute(now_tp), MetricsWriter()}));
   std::set<int64_t> done;
   for (const store::Row& row : rs) done.insert(row.Int64(0));
   for (size_t i : indexes) {
@@ -674,7 +676,8 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
       if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;  // a store error: roll the batch back
       out[i] = std::move(st);
     }
-    if (pg_ && !completes.empty()) DAIRA_RETURN_IF_ERROR(CompleteManyPg(ctx, jobs, transitions, completes, out));
+    if (pg_ && !completes.empty())
+      DAIRA_RETURN_IF_ERROR(CompleteManyPg(ctx, jobs, transitions, completes, out));
     constexpr size_t kCompleteChunk = 200;
     for (const auto& [text, indexes] : by_result) {
       for (size_t start = 0; start < indexes.size(); start += kCompleteChunk) {

@@ -33,9 +33,9 @@ struct WorkerPool::Impl {
   int running_threads = 0;              // guarded by mu
   // The job each thread's handler is running (null: none), indexed by the thread's slot; the job lives
   // in that thread's Run until it clears its slot under mu, so Shutdown may release it meanwhile.
-  std::vector<const Job*> in_flight;    // guarded by mu
-  int in_flight_count = 0;              // non-null slots; guarded by mu
-  std::set<int64_t> given_back;         // released at shutdown; guarded by mu
+  std::vector<const Job*> in_flight;  // guarded by mu
+  int in_flight_count = 0;            // non-null slots; guarded by mu
+  std::set<int64_t> given_back;       // released at shutdown; guarded by mu
 
   // Batched acks (options.ack_flush > 0): finished jobs wait here for the acker thread.
   struct Pending {

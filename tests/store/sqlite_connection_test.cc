@@ -67,7 +67,8 @@ TEST_F(SqliteConnectionTest, BackgroundCheckpointsKeepTheWalBounded) {
   for (int i = 0; i < 8000; ++i) {
     ASSERT_THAT(c->Execute("INSERT INTO t (b) VALUES (?)", {Value::Blob(blob)}).status(), IsOk());
     std::error_code ec;
-    largest = std::max<int64_t>(largest, static_cast<int64_t>(std::filesystem::file_size(file_ + "-wal", ec)));
+    largest =
+        std::max<int64_t>(largest, static_cast<int64_t>(std::filesystem::file_size(file_ + "-wal", ec)));
   }
   // Unchecked, the WAL would hold every page written (~25,000); checkpointed it is reused from its start.
   EXPECT_LT(largest / page, 16000) << "WAL pages at most: " << largest / page;

@@ -54,6 +54,15 @@ local function wake(q, n)
   redis.call('LPUSH', w, unpack(ones))
   redis.call('LTRIM', w, 0, 63)
 end
+-- t[key], created empty when missing.
+local function slot(t, key)
+  local v = t[key]
+  if v == nil then
+    v = {}
+    t[key] = v
+  end
+  return v
+end
 -- Batched sorted-set writes: add_index / rem_index collect (score, member) / members per key in `idx`
 -- (nil: written at once); flush_index sends one ZADD / ZREM per key and 500 members.
 local function add_index(idx, key, score, member)
@@ -61,20 +70,12 @@ local function add_index(idx, key, score, member)
     redis.call('ZADD', key, score, member)
     return
   end
-  local t = idx.add[key]
-  if t == nil then
-    t = {}
-    idx.add[key] = t
-  end
+  local t = slot(idx.add, key)
   t[#t + 1] = score
   t[#t + 1] = member
 end
 local function rem_index(idx, key, member)
-  local t = idx.rem[key]
-  if t == nil then
-    t = {}
-    idx.rem[key] = t
-  end
+  local t = slot(idx.rem, key)
   t[#t + 1] = member
 end
 local function new_index() return {add = {}, rem = {}} end
@@ -449,11 +450,7 @@ local idx = new_index()
 local gleft = {}    -- q:<queue>:gactive key -> group -> completions
 local metrics = {}  -- metric hash key -> field -> count
 local function count(t, key, field)
-  local f = t[key]
-  if f == nil then
-    f = {}
-    t[key] = f
-  end
+  local f = slot(t, key)
   f[field] = (f[field] or 0) + 1
 end
 local function complete(id, token, text)
@@ -491,7 +488,8 @@ for key, groups in pairs(gleft) do
 end
 for mk, fields in pairs(metrics) do
   for field, n in pairs(fields) do redis.call('HINCRBY', mk, field, n) end
-  redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) + R"lua()
+  redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
+                                                   R"lua()
 end
 return out
 )lua");
@@ -671,6 +669,7 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   // Field by field straight into the job (a missing field keeps its default; unknown ones are ignored).
   bus::Job j;
   const auto& h = r.elements[0].elements;
+  // clang-format off
   for (size_t i = 0; i + 1 < h.size(); i += 2) {
     const std::string& k = h[i].str;
     const std::string& v = h[i + 1].str;
@@ -697,6 +696,7 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
     else if (k == "cancel") j.cancel_requested = v == "1";
     else if (k == "started") j.started_at = TimeOf(v);
   }
+  // clang-format on
   for (const RedisReply& e : r.elements[1].elements) {
     std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
     parts.resize(4);

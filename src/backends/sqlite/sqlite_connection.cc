@@ -288,7 +288,8 @@ void WalCheckpointer::Loop() {
     // (A read first: a connection learns that the file is in WAL mode only once it has read it; before,
     // a checkpoint on it does nothing.)
     if (db == nullptr &&
-        (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+        (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+             SQLITE_OK ||
          sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr) != SQLITE_OK)) {
       Log(LogLevel::kWarning, "store",
           absl::StrCat("sqlite: background checkpoint: cannot open \"", path_, "\": ", sqlite3_errmsg(db)));
