@@ -502,6 +502,14 @@ void BM_RawPgSkipLocked(benchmark::State& state) {
   PQfinish(conn);
 }
 
+// DAIRA_BENCH_ITERATIONS=N fixes every case's iteration count (for profiling under callgrind/perf,
+// where the time-based default would run a handful of iterations).
+benchmark::internal::Benchmark* Fixed(benchmark::internal::Benchmark* b) {
+  const char* v = std::getenv("DAIRA_BENCH_ITERATIONS");
+  const int64_t n = v == nullptr ? 0 : std::strtoll(v, nullptr, 10);
+  return n > 0 ? b->Iterations(n) : b;
+}
+
 std::string WithParam(const std::string& url, const std::string& param) {
   return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
 }
@@ -595,22 +603,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bus_bench: DAIRA_BENCH_REDIS / DAIRA_TEST_REDIS not set: Redis cases NOT run\n");
   }
   for (auto& b : g_backends) {
-    benchmark::RegisterBenchmark(("BM_Enqueue/" + b->name).c_str(), BM_Enqueue, b.get())->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_EnqueueBulk/" + b->name).c_str(), BM_EnqueueBulk, b.get())
+    Fixed(benchmark::RegisterBenchmark(("BM_Enqueue/" + b->name).c_str(), BM_Enqueue, b.get()))
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get())->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get())
+    Fixed(benchmark::RegisterBenchmark(("BM_EnqueueBulk/" + b->name).c_str(), BM_EnqueueBulk, b.get()))
+        ->UseRealTime();
+    Fixed(benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get()))
+        ->UseRealTime();
+    Fixed(
+        benchmark::RegisterBenchmark(("BM_EndToEndWorkers/" + b->name).c_str(), BM_EndToEndWorkers, b.get()))
         ->Arg(4)
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_EndToEndBatch/" + b->name).c_str(), BM_EndToEndBatch, b.get())
+    Fixed(benchmark::RegisterBenchmark(("BM_EndToEndBatch/" + b->name).c_str(), BM_EndToEndBatch, b.get()))
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_EndToEndPool/" + b->name).c_str(), BM_EndToEndPool, b.get())
+    Fixed(benchmark::RegisterBenchmark(("BM_EndToEndPool/" + b->name).c_str(), BM_EndToEndPool, b.get()))
         ->Args({1, 1})
         ->Args({4, 1})
         ->Args({4, 0})
         ->ArgNames({"threads", "batched"})
         ->UseRealTime();
-    benchmark::RegisterBenchmark(("BM_Latency/" + b->name).c_str(), BM_Latency, b.get())
+    Fixed(benchmark::RegisterBenchmark(("BM_Latency/" + b->name).c_str(), BM_Latency, b.get()))
         ->Arg(0)
         ->Arg(5000)
         ->UseRealTime();

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "backends/bus_metrics.h"
+#include "core/json_internal.h"
 #include "daira/bus/repeatable_schedule.h"
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
@@ -109,9 +110,8 @@ absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const E
   if (s == nullptr) {
     return InvalidField(kOp, p + "queue", "is not a configured queue (got '" + r.queue + "')");
   }
-  auto parsed = ParseJson(r.payload);
-  if (!parsed.ok()) {
-    return InvalidField(kOp, p + "payload", "is not JSON (" + std::string(parsed.status().message()) + ")");
+  if (absl::Status json = daira::internal::ValidateJson(r.payload); !json.ok()) {
+    return InvalidField(kOp, p + "payload", "is not JSON (" + std::string(json.message()) + ")");
   }
   if (r.delay.count() < 0) {
     return InvalidField(kOp, p + "delay", "must not be negative (got " + std::to_string(r.delay.count()) + " ms)");
@@ -249,8 +249,8 @@ absl::Status Queue::Fenced(std::string_view op, const RequestContext& ctx, const
 namespace {
 absl::Status CheckJsonText(std::string_view op, std::string_view field, std::string_view text) {
   if (text.empty()) return absl::OkStatus();
-  auto parsed = ParseJson(text);
-  if (!parsed.ok()) return InvalidField(op, field, "is not JSON (" + std::string(parsed.status().message()) + ")");
+  absl::Status json = daira::internal::ValidateJson(text);
+  if (!json.ok()) return InvalidField(op, field, "is not JSON (" + std::string(json.message()) + ")");
   return absl::OkStatus();
 }
 }  // namespace

@@ -591,27 +591,95 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
   return absl::OkStatus();
 }
 
+absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
+                                      const std::vector<Transition>& transitions,
+                                      const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
+  // Every completion of the batch, its fencing (id and token, ACTIVE, lease not expired) and its metric
+  // samples (bucketed in SQL by width_bucket over the same bounds as backends::LatencyBucket) in ONE
+  // statement: one round trip, autocommit when no transaction is bound (the CTEs apply all or nothing).
+  static const std::string* const kSql = [] {
+    const std::string bounds = "'" + backends::LatencyBoundsLua() + "'::bigint[]";
+    return new std::string(
+        "WITH v AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS v(id, token, result)), "
+        "done AS (UPDATE jobs j SET status = 'COMPLETED', result = NULLIF(v.result, '')::jsonb, "
+        "finished_at = ?, lease_token = NULL, lease_expires_at = NULL, updated_at = ? FROM v "
+        "WHERE j.id = v.id AND j.lease_token = v.token AND j.status = 'ACTIVE' AND j.lease_expires_at > ? "
+        "RETURNING j.id, j.queue, j.run_at, j.started_at), "
+        "samples AS (SELECT queue, 'c' AS series, CASE WHEN started_at IS NULL THEN 0 "
+        "ELSE width_bucket(?::bigint - started_at, " +
+        bounds + ") END AS bucket FROM done UNION ALL SELECT queue, 'w', width_bucket(started_at - run_at, " +
+        bounds +
+        ") FROM done WHERE started_at IS NOT NULL AND run_at <> 0), "
+        "m AS (INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) SELECT queue, ?::bigint, "
+        "?::bigint, series, bucket, COUNT(*) FROM samples GROUP BY queue, series, bucket ON CONFLICT (queue, "
+        "minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n) "
+        "SELECT id FROM done");
+  }();
+  std::vector<int64_t> ids, tokens;
+  std::vector<std::string> results;
+  ids.reserve(indexes.size());
+  tokens.reserve(indexes.size());
+  results.reserve(indexes.size());
+  std::set<int64_t> sent;
+  for (size_t i : indexes) {
+    if (!sent.insert(jobs[i]->id).second) {
+      out[i] = LeaseLost(Outcome::kComplete, jobs[i]->id);  // the same job twice: the first finishes it
+      continue;
+    }
+    ids.push_back(jobs[i]->id);
+    tokens.push_back(jobs[i]->lease_token);
+    results.push_back(transitions[i].text);
+  }
+  const Clock::TimePoint now_tp = transitions[indexes.front()].now;
+  const int64_t now = Us(now_tp);
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         db_.Execute(ctx, *kSql,
+                                     {std::move(ids), std::move(tokens), std::move(results), now, now, now,
+                                      now, backends::MetricsMinute(now_tp), MetricsWriter()}));
+  std::set<int64_t> done;
+  for (const store::Row& row : rs) done.insert(row.Int64(0));
+  for (size_t i : indexes) {
+    if (out[i].ok()) {
+      out[i] = done.count(jobs[i]->id) > 0 ? absl::OkStatus() : LeaseLost(Outcome::kComplete, jobs[i]->id);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
     const RequestContext& ctx, const std::vector<const Job*>& jobs,
     const std::vector<Transition>& transitions) {
-  std::vector<absl::Status> out;
+  std::vector<absl::Status> out(jobs.size(), absl::OkStatus());
+  std::vector<size_t> completes;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (transitions[i].outcome == Outcome::kComplete) completes.push_back(i);
+  }
+  if (pg_ && completes.size() == jobs.size()) {
+    // Only completions: one statement, no BEGIN/COMMIT round trips.
+    DAIRA_RETURN_IF_ERROR(CompleteManyPg(ctx, jobs, transitions, completes, out));
+    MaybePruneMetrics(ctx, transitions.front().now);
+    return out;
+  }
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.assign(jobs.size(), absl::OkStatus());
     backends::MetricsDelta delta;  // one metrics upsert for the whole batch
-    // Completions with the same result: one fenced UPDATE per kCompleteChunk jobs. Failures (their error
-    // histories differ job by job): one fenced UPDATE each, in the same transaction.
-    std::map<std::string, std::vector<size_t>> completes;
+    // Failures (their error histories differ job by job): one fenced UPDATE each. Completions: on
+    // Postgres one statement for all of them (CompleteManyPg); on SQLite one fenced UPDATE per
+    // kCompleteChunk jobs with the same result.
+    std::map<std::string, std::vector<size_t>> by_result;
     for (size_t i = 0; i < jobs.size(); ++i) {
       if (transitions[i].outcome == Outcome::kComplete) {
-        completes[transitions[i].text].push_back(i);
+        if (!pg_) by_result[transitions[i].text].push_back(i);
         continue;
       }
       absl::Status st = TransitionIn(ctx, *jobs[i], transitions[i], &delta);
       if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;  // a store error: roll the batch back
       out[i] = std::move(st);
     }
+    if (pg_ && !completes.empty())
+      DAIRA_RETURN_IF_ERROR(CompleteManyPg(ctx, jobs, transitions, completes, out));
     constexpr size_t kCompleteChunk = 200;
-    for (const auto& [text, indexes] : completes) {
+    for (const auto& [text, indexes] : by_result) {
       for (size_t start = 0; start < indexes.size(); start += kCompleteChunk) {
         const size_t n = std::min(kCompleteChunk, indexes.size() - start);
         const int64_t now = Us(transitions[indexes[start]].now);

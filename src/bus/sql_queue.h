@@ -91,6 +91,11 @@ class SqlQueue final : public Queue {
   // kRetry, kDead) adds its metric samples to `delta` when it is not null.
   absl::Status TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
                             backends::MetricsDelta* delta);
+  // Postgres: completes the jobs at `indexes` (all kComplete) and records their metric samples in one
+  // statement (in the bound transaction, if any); sets out[i] to OK or LeaseLost. An error: nothing done.
+  absl::Status CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
+                              const std::vector<Transition>& transitions, const std::vector<size_t>& indexes,
+                              std::vector<absl::Status>& out);
   // Adds `delta` to bus_metrics (one upsert per 100 rows) on `c`, inside the finishing transaction.
   absl::Status RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta);
   // Deletes bus_metrics minutes older than kMetricsKeepMinutes (once per minute, never inside a bound

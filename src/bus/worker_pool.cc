@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -31,15 +31,17 @@ struct WorkerPool::Impl {
   std::mutex mu;
   std::condition_variable cv;
   int running_threads = 0;              // guarded by mu
-  std::map<int64_t, Job> in_flight;     // job id -> claimed job; guarded by mu
-  std::map<int64_t, bool> given_back;   // released at shutdown; guarded by mu
+  // The job each thread's handler is running (null: none), indexed by the thread's slot; the job lives
+  // in that thread's Run until it clears its slot under mu, so Shutdown may release it meanwhile.
+  std::vector<const Job*> in_flight;  // guarded by mu
+  int in_flight_count = 0;            // non-null slots; guarded by mu
+  std::set<int64_t> given_back;       // released at shutdown; guarded by mu
 
   // Batched acks (options.ack_flush > 0): finished jobs wait here for the acker thread.
   struct Pending {
     Job job;
     bool failed;
-    std::string text;
-    std::string worker_id;
+    std::string text;  // (the worker is job.lease_owner)
   };
   std::mutex ack_mu;
   std::condition_variable ack_cv;
@@ -69,13 +71,13 @@ struct WorkerPool::Impl {
     absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
     if (done.ok()) {
       for (size_t i = 0; i < batch.size(); ++i)
-        Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].worker_id);
+        Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].job.lease_owner);
       return;
     }
     for (const Pending& p : batch) {
       RequestContext jctx({.correlation_id = p.job.correlation_id, .caller = "worker:" + p.job.queue});
       Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed,
-              p.job, p.worker_id);
+              p.job, p.job.lease_owner);
     }
   }
 
@@ -91,17 +93,18 @@ struct WorkerPool::Impl {
         });
       }
       ack_now = false;
-      std::vector<Pending> batch;
       batch.swap(acks);
       lock.unlock();
       Flush(batch);
+      batch.clear();  // keeps its capacity: the next swap hands it back to `acks`
       lock.lock();
     }
   }
+  std::vector<Pending> batch;  // the acker's own
 
-  void Ack(Job job, bool failed_attempt, std::string text, const std::string& worker_id) {
+  void Ack(Job&& job, bool failed_attempt, std::string text) {
     std::lock_guard<std::mutex> lock(ack_mu);
-    acks.push_back({std::move(job), failed_attempt, std::move(text), worker_id});
+    acks.push_back({std::move(job), failed_attempt, std::move(text)});
     if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
   }
 
@@ -114,14 +117,17 @@ struct WorkerPool::Impl {
     ack_cv.notify_all();
   }
 
-  void Run(const Entry& e, const std::string& worker_id, bool cleaner) {
+  void Run(const Entry& e, const std::string& worker_id, bool cleaner, size_t slot) {
     Worker worker(*queue, e.queue, worker_id);
-    RequestContext admin({.correlation_id = "", .caller = "worker:" + e.queue});
+    const std::string caller = "worker:" + e.queue;
+    RequestContext admin({.correlation_id = "", .caller = caller});
     const Clock* clock = queue->options().clock != nullptr ? queue->options().clock : Clock::System();
     const std::chrono::microseconds lease =
         std::chrono::duration_cast<std::chrono::microseconds>(queue->Settings(e.queue)->timeout);
     Clock::TimePoint next_clean{};
-    std::deque<Job> prefetched;  // claimed, not started yet
+    // Claimed, not started yet: prefetched[next...] (a batch is used in place, never moved job by job).
+    std::vector<Job> prefetched;
+    size_t next_job = 0;
     double handler_us = 0;       // moving average of this thread's handler time
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
@@ -135,7 +141,9 @@ struct WorkerPool::Impl {
               "worker " + worker_id + ": clean: " + std::string(cleaned.status().message()));
         }
       }
-      if (prefetched.empty()) {
+      if (next_job == prefetched.size()) {
+        prefetched.clear();
+        next_job = 0;
         absl::Status claimed;
         if (options.prefetch <= 1) {
           auto next = worker.Next(admin, options.wait);
@@ -150,9 +158,7 @@ struct WorkerPool::Impl {
           }
           auto next = worker.NextBatch(admin, want, options.wait);
           claimed = next.status();
-          if (next.ok()) {
-            for (Job& j : *next) prefetched.push_back(std::move(j));
-          }
+          if (next.ok()) prefetched = *std::move(next);
         }
         if (!claimed.ok()) {
           if (queue->closed()) break;
@@ -165,8 +171,7 @@ struct WorkerPool::Impl {
         if (prefetched.empty()) continue;
       }
       if (stopping.load()) break;  // claimed while shutting down: given back unrun below
-      Job job = std::move(prefetched.front());
-      prefetched.pop_front();
+      Job& job = prefetched[next_job++];
       if (job.lease_expires_at - clock->Now() < lease / 2) {
         // Its turn came too late: too little lease left to run it safely. Another worker takes it.
         release(job);
@@ -174,9 +179,10 @@ struct WorkerPool::Impl {
       }
       {
         std::lock_guard<std::mutex> lock(mu);
-        in_flight.emplace(job.id, job);
+        in_flight[slot] = &job;
+        ++in_flight_count;
       }
-      RequestContext ctx({.correlation_id = job.correlation_id, .caller = "worker:" + e.queue});
+      RequestContext ctx({.correlation_id = job.correlation_id, .caller = caller});
       absl::StatusOr<std::string> result = absl::InternalError("handler threw");
       const auto started = std::chrono::steady_clock::now();
       try {
@@ -191,23 +197,23 @@ struct WorkerPool::Impl {
       bool was_released = false;
       {
         std::lock_guard<std::mutex> lock(mu);
-        in_flight.erase(job.id);
-        was_released = given_back.erase(job.id) > 0;
-        cv.notify_all();
+        in_flight[slot] = nullptr;
+        --in_flight_count;
+        was_released = !given_back.empty() && given_back.erase(job.id) > 0;
+        if (stopping.load()) cv.notify_all();  // Shutdown waits for in_flight_count to drop
       }
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
       if (options.ack_flush.count() > 0) {
         const bool failed_attempt = !result.ok();
-        Ack(std::move(job), failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result),
-            worker_id);
-        if (prefetched.empty()) Nudge();
+        Ack(std::move(job), failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result));
+        if (next_job == prefetched.size()) Nudge();
         continue;
       }
       absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)
                                       : worker.Fail(ctx, job, result.status().ToString());
       Counted(done, !result.ok(), job, worker_id);
     }
-    for (const Job& job : prefetched) release(job);  // prefetched, never started
+    for (; next_job < prefetched.size(); ++next_job) release(prefetched[next_job]);  // never started
     std::lock_guard<std::mutex> lock(mu);
     --running_threads;
     cv.notify_all();
@@ -254,6 +260,12 @@ absl::Status WorkerPool::Start() {
                         "must not be negative (got " + std::to_string(o.ack_flush.count()) + " ms)");
   }
   impl_->started = true;
+  {
+    size_t threads = 0;
+    for (const auto& e : impl_->entries) threads += static_cast<size_t>(e.concurrency);
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->in_flight.assign(threads, nullptr);
+  }
   if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });
   const std::string prefix =
       impl_->options.worker_id_prefix.empty() ? DefaultWorkerId("") : impl_->options.worker_id_prefix + ":";
@@ -264,7 +276,8 @@ absl::Status WorkerPool::Start() {
         ++impl_->running_threads;
       }
       std::string id = prefix + e.queue + ":" + std::to_string(i);
-      impl_->threads.emplace_back([this, &e, id, i] { impl_->Run(e, id, /*cleaner=*/i == 0); });
+      const size_t slot = impl_->threads.size();
+      impl_->threads.emplace_back([this, &e, id, i, slot] { impl_->Run(e, id, /*cleaner=*/i == 0, slot); });
     }
   }
   return absl::OkStatus();
@@ -279,18 +292,18 @@ void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
     std::unique_lock<std::mutex> lock(impl_->mu);
     // Interrupt blocked Next calls (again and again: a thread may enter Next just after one).
     while (std::chrono::steady_clock::now() < until && impl_->running_threads > 0 &&
-           impl_->running_threads > static_cast<int>(impl_->in_flight.size())) {
+           impl_->running_threads > impl_->in_flight_count) {
       lock.unlock();
       impl_->queue->InterruptWaiters();
       lock.lock();
       impl_->cv.wait_for(lock, std::chrono::milliseconds(20));
     }
-    impl_->cv.wait_until(lock, until, [&] { return impl_->in_flight.empty(); });
+    impl_->cv.wait_until(lock, until, [&] { return impl_->in_flight_count == 0; });
     // Still running at the deadline: give the jobs back so another worker may take them now.
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:shutdown"});
-    for (const auto& [id, job] : impl_->in_flight) {
-      if (impl_->queue->Release(ctx, job).ok()) {
-        impl_->given_back[id] = true;
+    for (const Job* job : impl_->in_flight) {
+      if (job != nullptr && impl_->queue->Release(ctx, *job).ok()) {
+        impl_->given_back.insert(job->id);
         impl_->released.fetch_add(1);
       }
     }

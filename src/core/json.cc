@@ -287,7 +287,11 @@ std::string& ThreadPaddedInput() {
 
 size_t internal::ThreadJsonParserCapacity() { return ThreadParser().capacity(); }
 
-absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
+namespace {
+
+// Parses `text` with the calling thread's parser and hands the root to `use` (which must not keep it).
+template <typename Use>
+auto WithParsed(std::string_view text, Use use) -> decltype(use(simdjson::dom::element())) {
   simdjson::dom::parser& parser = ThreadParser();
   std::string& input = ThreadPaddedInput();
   struct Shrink {
@@ -306,7 +310,17 @@ absl::StatusOr<JsonValue> ParseJson(std::string_view text) {
   if (auto err = parser.parse(input.data(), text.size(), /*realloc_if_needed=*/false).get(root); err) {
     return JsonError(err);
   }
-  return Convert(root);
+  return use(root);
+}
+
+}  // namespace
+
+absl::StatusOr<JsonValue> ParseJson(std::string_view text) { return WithParsed(text, Convert); }
+
+// Convert fails only where the parse already did (each element is read as the type simdjson gave it),
+// so a successful parse is the whole check.
+absl::Status internal::ValidateJson(std::string_view text) {
+  return WithParsed(text, [](simdjson::dom::element) { return absl::OkStatus(); });
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {

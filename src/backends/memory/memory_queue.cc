@@ -23,23 +23,34 @@ void MemoryQueue::Notify() {
   cv_.notify_all();
 }
 
-void MemoryQueue::InsertLocked(bus::Job job) {
-  const int64_t id = job.id;
-  auto [it, inserted] = jobs_.emplace(id, std::move(job));
+void MemoryQueue::InsertLocked(std::unique_ptr<bus::Job> job, Clock::TimePoint now) {
+  const int64_t id = job->id;
+  bus::Job& j = *job;
+  auto [it, inserted] = jobs_.try_emplace(id, std::move(job));
   if (!inserted) return;
-  bus::Job& j = it->second;
   PerQueue& q = Q(j.queue);
   if (!j.idempotency_key.empty()) q.keys[j.idempotency_key] = id;
-  q.delayed.emplace(Us(j.run_at), id);
+  IndexWaitingLocked(q, j, now);
 }
 
-void MemoryQueue::MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at) {
+void MemoryQueue::IndexWaitingLocked(PerQueue& q, const bus::Job& job, Clock::TimePoint now) {
+  // A job due already goes straight to `ready` (where ClaimLocked would promote it from `delayed`
+  // anyway, under the same key): one index insert instead of two plus an erase.
+  const int64_t at = Us(job.run_at);
+  if (at <= Us(now)) {
+    q.ready.emplace(-job.priority, at, job.id);
+  } else {
+    q.delayed.emplace(at, job.id);
+  }
+}
+
+void MemoryQueue::MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at, Clock::TimePoint now) {
   job.state = bus::JobState::kWaiting;
   job.run_at = run_at;
   job.lease_owner.clear();
   job.lease_token = 0;
   job.lease_expires_at = {};
-  Q(job.queue).delayed.emplace(Us(run_at), job.id);
+  IndexWaitingLocked(Q(job.queue), job, now);
 }
 
 void MemoryQueue::RemoveFromIndexesLocked(const bus::Job& job) {
@@ -55,11 +66,16 @@ void MemoryQueue::RemoveFromIndexesLocked(const bus::Job& job) {
 absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const RequestContext& ctx,
                                                                        const std::vector<NewJob>& jobs) {
   const Clock::TimePoint now = clock().Now();
+  // In a bound transaction the jobs appear only once it commits (dropped on rollback); without one
+  // they are stored here, under the same lock that assigned their ids.
+  const bool deferred = ctx.open_transaction() != nullptr;
   std::vector<bus::EnqueueResult> out;
-  std::vector<bus::Job> fresh;
+  out.reserve(jobs.size());
+  std::vector<std::unique_ptr<bus::Job>> fresh;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
+    bool inserted = false;
     for (const NewJob& nj : jobs) {
       const bus::EnqueueRequest& r = *nj.request;
       if (!r.idempotency_key.empty()) {
@@ -71,38 +87,44 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
         PerQueue& q = Q(r.queue);
         auto k = q.keys.find(r.idempotency_key);
         if (k != q.keys.end()) {
-          auto j = jobs_.find(k->second);
-          if (j != jobs_.end() && j->second.created_at > now - Settings(r.queue)->dedup_window) {
-            out.push_back({.id = j->first, .deduplicated = true});
+          const bus::Job* j = FindLocked(k->second);
+          if (j != nullptr && j->created_at > now - Settings(r.queue)->dedup_window) {
+            out.push_back({.id = j->id, .deduplicated = true});
             continue;
           }
         }
       }
-      bus::Job job;
-      job.id = next_id_++;
-      job.queue = r.queue;
-      job.name = r.name;
-      job.payload = r.payload;
-      job.priority = r.priority;
-      job.run_at = nj.run_at;
-      job.max_attempts = nj.max_attempts;
-      job.idempotency_key = r.idempotency_key;
-      job.group_key = r.group_key;
-      job.correlation_id = nj.correlation_id;
-      job.created_at = job.updated_at = now;
-      if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = job.id;
-      out.push_back({.id = job.id, .deduplicated = false});
-      fresh.push_back(std::move(job));
+      auto job = std::make_unique<bus::Job>();
+      job->id = next_id_++;
+      job->queue = r.queue;
+      job->name = r.name;
+      job->payload = r.payload;
+      job->priority = r.priority;
+      job->run_at = nj.run_at;
+      job->max_attempts = nj.max_attempts;
+      job->idempotency_key = r.idempotency_key;
+      job->group_key = r.group_key;
+      job->correlation_id = nj.correlation_id;
+      job->created_at = job->updated_at = now;
+      if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = job->id;
+      out.push_back({.id = job->id, .deduplicated = false});
+      if (deferred) {
+        fresh.push_back(std::move(job));
+      } else {
+        InsertLocked(std::move(job), now);
+        inserted = true;
+      }
     }
+    if (inserted) Notify();
   }
   if (fresh.empty()) return out;
-  auto publish = [this, fresh = std::move(fresh)]() mutable {
+  auto held = std::make_shared<std::vector<std::unique_ptr<bus::Job>>>(std::move(fresh));
+  store::AfterCommit(ctx, [this, held] {
+    const Clock::TimePoint at = clock().Now();
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& j : fresh) InsertLocked(std::move(j));
+    for (auto& j : *held) InsertLocked(std::move(j), at);
     Notify();
-  };
-  // In a bound transaction the jobs appear only once it commits (dropped on rollback).
-  store::AfterCommit(ctx, std::move(publish));
+  });
   return out;
 }
 
@@ -110,7 +132,9 @@ absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContex
                                                             std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
   std::lock_guard<std::mutex> lock(mu_);
-  return ClaimLocked(s, worker_id, token, now);
+  const bus::Job* j = ClaimLocked(Q(s.name), s, worker_id, token, now);
+  if (j == nullptr) return std::optional<bus::Job>();
+  return std::optional<bus::Job>(*j);
 }
 
 absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestContext&,
@@ -120,44 +144,45 @@ absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestCont
   const Clock::TimePoint now = clock().Now();
   std::vector<bus::Job> out;
   std::lock_guard<std::mutex> lock(mu_);
+  PerQueue& q = Q(s.name);
+  out.reserve(std::min<size_t>(max_jobs, q.ready.size() + q.delayed.size()));
   while (static_cast<int>(out.size()) < max_jobs) {
-    std::optional<bus::Job> job = ClaimLocked(s, worker_id, token, now);
-    if (!job.has_value()) break;
-    out.push_back(std::move(*job));
+    const bus::Job* j = ClaimLocked(q, s, worker_id, token, now);
+    if (j == nullptr) break;
+    out.push_back(*j);
   }
   return out;
 }
 
-std::optional<bus::Job> MemoryQueue::ClaimLocked(const bus::QueueSettings& s, std::string_view worker_id,
-                                                 int64_t token, Clock::TimePoint now) {
-  PerQueue& q = Q(s.name);
-  if (q.paused) return std::optional<bus::Job>();
+bus::Job* MemoryQueue::ClaimLocked(PerQueue& q, const bus::QueueSettings& s, std::string_view worker_id,
+                                   int64_t token, Clock::TimePoint now) {
+  if (q.paused) return nullptr;
   while (!q.delayed.empty() && q.delayed.begin()->first <= Us(now)) {
     const auto [at, id] = *q.delayed.begin();
     q.delayed.erase(q.delayed.begin());
-    q.ready.emplace(-jobs_.at(id).priority, at, id);
+    q.ready.emplace(-FindLocked(id)->priority, at, id);
   }
-  if (q.ready.empty()) return std::optional<bus::Job>();
+  if (q.ready.empty()) return nullptr;
   if (s.rate_limit > 0) {
     const int64_t window = Us(now) / (s.rate_window.count() * 1000);
     if (q.rate_window != window) {
       q.rate_window = window;
       q.rate_started = 0;
     }
-    if (q.rate_started >= s.rate_limit) return std::optional<bus::Job>();
+    if (q.rate_started >= s.rate_limit) return nullptr;
   }
   auto pick = q.ready.begin();
   if (s.round_robin_groups) {
     // Among the top priority's due jobs: the group served longest ago, skipping groups at their limit.
     std::map<std::string, int> active;
     if (s.group_concurrency > 0) {
-      for (const auto& [at, aid] : q.active) ++active[jobs_.at(aid).group_key];
+      for (const auto& [at, aid] : q.active) ++active[FindLocked(aid)->group_key];
     }
     pick = q.ready.end();
     int64_t best_seq = 0;
     for (auto it = q.ready.begin(); it != q.ready.end(); ++it) {
       if (pick != q.ready.end() && std::get<0>(*it) != std::get<0>(*pick)) break;
-      const std::string& group = jobs_.at(std::get<2>(*it)).group_key;
+      const std::string& group = FindLocked(std::get<2>(*it))->group_key;
       if (s.group_concurrency > 0 && active[group] >= s.group_concurrency) continue;
       auto served = q.served.find(group);
       const int64_t seq = served == q.served.end() ? 0 : served->second;
@@ -166,22 +191,22 @@ std::optional<bus::Job> MemoryQueue::ClaimLocked(const bus::QueueSettings& s, st
         best_seq = seq;
       }
     }
-    if (pick == q.ready.end()) return std::optional<bus::Job>();
-    q.served[jobs_.at(std::get<2>(*pick)).group_key] = ++q.serve_seq;
+    if (pick == q.ready.end()) return nullptr;
+    q.served[FindLocked(std::get<2>(*pick))->group_key] = ++q.serve_seq;
   }
   const int64_t id = std::get<2>(*pick);
   q.ready.erase(pick);
   if (s.rate_limit > 0) ++q.rate_started;
-  bus::Job& j = jobs_.at(id);
+  bus::Job& j = *FindLocked(id);
   j.state = bus::JobState::kActive;
   j.attempt += 1;
-  j.lease_owner = std::string(worker_id);
+  j.lease_owner.assign(worker_id.data(), worker_id.size());
   j.lease_token = token;
   j.lease_expires_at = now + s.timeout;
   j.updated_at = now;
   j.started_at = now;
   q.active.emplace(Us(j.lease_expires_at), id);
-  return std::optional<bus::Job>(j);
+  return &j;
 }
 
 void MemoryQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::steady_clock::time_point until) {
@@ -212,7 +237,10 @@ absl::StatusOr<std::optional<Clock::TimePoint>> MemoryQueue::DoNextDue(const Req
 
 absl::Status MemoryQueue::DoTransition(const RequestContext&, const bus::Job& claimed, const Transition& t) {
   std::lock_guard<std::mutex> lock(mu_);
-  return TransitionLocked(claimed, t);
+  bool changed = false;
+  absl::Status st = TransitionLocked(claimed, t, changed);
+  if (changed) Notify();
+  return st;
 }
 
 absl::StatusOr<std::vector<absl::Status>> MemoryQueue::DoTransitionMany(
@@ -221,14 +249,16 @@ absl::StatusOr<std::vector<absl::Status>> MemoryQueue::DoTransitionMany(
   std::vector<absl::Status> out;
   out.reserve(jobs.size());
   std::lock_guard<std::mutex> lock(mu_);
-  for (size_t i = 0; i < jobs.size(); ++i) out.push_back(TransitionLocked(*jobs[i], transitions[i]));
+  bool changed = false;
+  for (size_t i = 0; i < jobs.size(); ++i) out.push_back(TransitionLocked(*jobs[i], transitions[i], changed));
+  if (changed) Notify();  // once for the batch
   return out;
 }
 
-absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transition& t) {
-  auto it = jobs_.find(claimed.id);
-  if (it == jobs_.end()) return LeaseLost(t.outcome, claimed.id);
-  bus::Job& j = it->second;
+absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transition& t, bool& changed) {
+  bus::Job* found = FindLocked(claimed.id);
+  if (found == nullptr) return LeaseLost(t.outcome, claimed.id);
+  bus::Job& j = *found;
   if (j.state != bus::JobState::kActive || j.lease_token != claimed.lease_token || j.lease_expires_at <= t.now) {
     return LeaseLost(t.outcome, claimed.id);
   }
@@ -261,7 +291,7 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
     j.finished_at = t.now;
     j.lease_token = 0;
     j.lease_expires_at = {};
-    Notify();
+    if (FinishFreesSlotLocked(q, j.queue)) changed = true;
     return absl::OkStatus();
   }
   switch (t.outcome) {
@@ -274,7 +304,7 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
       break;
     case Outcome::kRetry:
       j.errors.push_back({.attempt = j.attempt, .at = t.now, .worker = t.worker, .message = t.text});
-      MakeWaitingLocked(j, t.when);
+      MakeWaitingLocked(j, t.when, t.now);
       break;
     case Outcome::kDead:
       j.errors.push_back({.attempt = j.attempt, .at = t.now, .worker = t.worker, .message = t.text});
@@ -285,18 +315,30 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
       break;
     case Outcome::kRelease:
       j.attempt = std::max(0, j.attempt - 1);
-      MakeWaitingLocked(j, t.now);
+      MakeWaitingLocked(j, t.now, t.now);
       break;
     default:
       break;
   }
-  Notify();
+  // A retried or released job waits again (a waiter may claim it, or must recompute when it is due);
+  // a completed or dead one frees a place only under a per-group limit.
+  if (j.state == bus::JobState::kWaiting || FinishFreesSlotLocked(q, j.queue)) changed = true;
   return absl::OkStatus();
+}
+
+bool MemoryQueue::FinishFreesSlotLocked(PerQueue& q, const std::string& name) {
+  if (q.group_limited < 0) {
+    const bus::QueueSettings* s = Settings(name);
+    q.group_limited = s != nullptr && s->round_robin_groups && s->group_concurrency > 0 ? 1 : 0;
+  }
+  return q.group_limited == 1;
 }
 
 void MemoryQueue::RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed) {
   const int64_t minute = backends::MetricsMinute(now);
-  auto it = q.metrics.find(minute);
+  // Nearly always the newest minute: checked before the lookup.
+  auto it = !q.metrics.empty() && q.metrics.rbegin()->first == minute ? std::prev(q.metrics.end())
+                                                                      : q.metrics.find(minute);
   if (it == q.metrics.end()) {
     it = q.metrics.emplace(minute, PerQueue::MinuteMetrics{}).first;
     q.metrics.erase(q.metrics.begin(), q.metrics.lower_bound(minute - backends::kMetricsKeepMinutes));
@@ -329,16 +371,16 @@ absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContex
 
 absl::StatusOr<bus::Job> MemoryQueue::DoGet(const RequestContext&, int64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(id);
-  if (it == jobs_.end()) return absl::NotFoundError("bus: get: job " + std::to_string(id) + " not found");
-  return it->second;
+  const bus::Job* j = FindLocked(id);
+  if (j == nullptr) return absl::NotFoundError("bus: get: job " + std::to_string(id) + " not found");
+  return *j;
 }
 
 absl::Status MemoryQueue::DoCancel(const RequestContext&, int64_t id, Clock::TimePoint now) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = jobs_.find(id);
-  if (it == jobs_.end()) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
-  bus::Job& j = it->second;
+  bus::Job* found = FindLocked(id);
+  if (found == nullptr) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
+  bus::Job& j = *found;
   if (j.state == bus::JobState::kActive) {
     j.cancel_requested = true;  // the cooperative signal: its worker stops and fails or releases it
     j.updated_at = now;
@@ -366,7 +408,8 @@ absl::StatusOr<bus::QueueCounts> MemoryQueue::DoCounts(const RequestContext&, co
   bus::QueueCounts c;
   c.queue = s.name;
   c.paused = Q(s.name).paused;
-  for (const auto& [id, j] : jobs_) {
+  for (const auto& [id, job] : jobs_) {
+    const bus::Job& j = *job;
     if (j.queue != s.name) continue;
     switch (j.state) {
       case bus::JobState::kWaiting: (Us(j.run_at) <= now ? c.waiting : c.delayed)++; break;
@@ -382,11 +425,17 @@ absl::StatusOr<bus::QueueCounts> MemoryQueue::DoCounts(const RequestContext&, co
 absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoList(const RequestContext&, const bus::QueueSettings& s,
                                                          bus::JobState state, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<bus::Job> out;
+  // Oldest (lowest id) first: the map is unordered, so the matches are sorted.
+  std::vector<const bus::Job*> matches;
   for (const auto& [id, j] : jobs_) {
-    if (j.queue == s.name && j.state == state) out.push_back(j);
-    if (static_cast<int>(out.size()) >= limit) break;
+    if (j->queue == s.name && j->state == state) matches.push_back(j.get());
   }
+  const size_t n = std::min(matches.size(), static_cast<size_t>(limit));
+  std::partial_sort(matches.begin(), matches.begin() + n, matches.end(),
+                    [](const bus::Job* a, const bus::Job* b) { return a->id < b->id; });
+  std::vector<bus::Job> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(*matches[i]);
   return out;
 }
 
@@ -400,15 +449,14 @@ absl::StatusOr<int64_t> MemoryQueue::DoReplay(const RequestContext&, const bus::
     j.attempt = 0;
     j.finished_at = {};
     j.updated_at = now;
-    MakeWaitingLocked(j, now);
+    MakeWaitingLocked(j, now, now);
     ++n;
   };
   if (ids.empty()) {
-    for (auto& [id, j] : jobs_) replay(j);
+    for (auto& [id, j] : jobs_) replay(*j);
   } else {
     for (int64_t id : ids) {
-      auto it = jobs_.find(id);
-      if (it != jobs_.end()) replay(it->second);
+      if (bus::Job* j = FindLocked(id)) replay(*j);
     }
   }
   if (n > 0) Notify();
@@ -423,7 +471,7 @@ absl::StatusOr<int64_t> MemoryQueue::DoRecoverStalled(const RequestContext&, con
   while (!q.active.empty() && q.active.begin()->first <= Us(now)) {
     const int64_t id = q.active.begin()->second;
     q.active.erase(q.active.begin());
-    bus::Job& j = jobs_.at(id);
+    bus::Job& j = *FindLocked(id);
     j.errors.push_back({.attempt = j.attempt, .at = now, .worker = j.lease_owner, .message = "lease expired"});
     j.updated_at = now;
     if (j.cancel_requested || j.attempt >= j.max_attempts) {
@@ -432,7 +480,7 @@ absl::StatusOr<int64_t> MemoryQueue::DoRecoverStalled(const RequestContext&, con
       j.lease_token = 0;
       j.lease_expires_at = {};
     } else {
-      MakeWaitingLocked(j, now);
+      MakeWaitingLocked(j, now, now);
     }
     ++n;
   }
@@ -444,14 +492,14 @@ absl::StatusOr<int64_t> MemoryQueue::DoClean(const RequestContext&, const bus::Q
   std::lock_guard<std::mutex> lock(mu_);
   int64_t n = 0;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
-    const bus::Job& j = it->second;
+    const bus::Job& j = *it->second;
     const bool done = j.state == bus::JobState::kCompleted || j.state == bus::JobState::kCancelled;
     if (j.queue == s.name && ((done && j.finished_at <= now - s.retain_completed) ||
                               (j.state == bus::JobState::kDead && j.finished_at <= now - s.retain_dead))) {
       PerQueue& q = Q(j.queue);
       auto k = q.keys.find(j.idempotency_key);
       if (k != q.keys.end() && k->second == j.id) q.keys.erase(k);
-      it = jobs_.erase(it);
+      jobs_.erase(it++);  // erasing leaves the other iterators valid
       ++n;
     } else {
       ++it;

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
 
@@ -71,10 +72,13 @@ class MemoryQueue final : public bus::Queue {
 
  private:
   explicit MemoryQueue(bus::BusOptions options) : bus::Queue(std::move(options)) {}
-  // DoClaim / DoTransition with mu_ held (the batch forms take it once).
-  std::optional<bus::Job> ClaimLocked(const bus::QueueSettings& s, std::string_view worker_id, int64_t token,
-                                      Clock::TimePoint now);
-  absl::Status TransitionLocked(const bus::Job& claimed, const Transition& t);
+  struct PerQueue;
+  // DoClaim / DoTransition with mu_ held (the batch forms take it once). ClaimLocked returns the stored
+  // job it claimed (the caller copies it out), or null when none is due. TransitionLocked sets
+  // `changed` when the job left ACTIVE (waiters must be notified: Notify once per call or batch).
+  bus::Job* ClaimLocked(PerQueue& q, const bus::QueueSettings& s, std::string_view worker_id, int64_t token,
+                        Clock::TimePoint now);
+  absl::Status TransitionLocked(const bus::Job& claimed, const Transition& t, bool& changed);
   using ReadyKey = std::tuple<int, int64_t, int64_t>;  // -priority, run_at µs, id
   using TimeKey = std::pair<int64_t, int64_t>;         // time µs, id
   struct PerQueue {
@@ -85,6 +89,8 @@ class MemoryQueue final : public bus::Queue {
     std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
     int64_t serve_seq = 0;
     bool paused = false;
+    // Set on first use: whether a finished job frees a place a waiter may claim (a per-group limit).
+    int group_limited = -1;
     int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
     int rate_started = 0;
     // Run-time metrics by minute (backends/bus_metrics.h), the last kMetricsKeepMinutes kept.
@@ -94,19 +100,30 @@ class MemoryQueue final : public bus::Queue {
     std::map<int64_t, MinuteMetrics> metrics;
   };
   // All under mu_.
-  void InsertLocked(bus::Job job);
-  void MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at);
+  bus::Job* FindLocked(int64_t id) {
+    auto it = jobs_.find(id);
+    return it == jobs_.end() ? nullptr : it->second.get();
+  }
+  // Stores a new WAITING job and indexes it (ready at once when due at `now`).
+  void InsertLocked(std::unique_ptr<bus::Job> job, Clock::TimePoint now);
+  // Indexes a WAITING job: in `ready` when due at `now`, else in `delayed` (promoted by ClaimLocked).
+  void IndexWaitingLocked(PerQueue& q, const bus::Job& job, Clock::TimePoint now);
+  void MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at, Clock::TimePoint now);
   void RemoveFromIndexesLocked(const bus::Job& job);
   // Records the attempt of `j` (still ACTIVE, its run_at that of the attempt) ending at `now`.
   void RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed);
   PerQueue& Q(const std::string& name) { return queues_[name]; }
+  // Whether finishing one of `q`'s jobs can make another claimable (round_robin_groups with a
+  // group_concurrency limit): only then do completions wake waiters.
+  bool FinishFreesSlotLocked(PerQueue& q, const std::string& name);
   void Notify();
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
   uint64_t wakes_ = 0;      // guarded by mu_
   int64_t next_id_ = 1;     // guarded by mu_
-  std::map<int64_t, bus::Job> jobs_;
+  // Every job by id (O(1) lookups however many finished jobs retention keeps; pointers are stable).
+  absl::flat_hash_map<int64_t, std::unique_ptr<bus::Job>> jobs_;
   std::map<std::string, PerQueue, std::less<>> queues_;
   // Repeatable definitions by (queue, key), with their schedule text.
   std::map<std::pair<std::string, std::string>, std::pair<bus::Repeatable, std::string>> repeatables_;

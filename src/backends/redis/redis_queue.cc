@@ -49,8 +49,43 @@ local function load(id)
 end
 local function wake(q, n)
   local w = B .. 'wake:' .. q
-  for i = 1, math.min(n, 64) do redis.call('LPUSH', w, '1') end
+  local ones = {}
+  for i = 1, math.min(n, 64) do ones[i] = '1' end
+  redis.call('LPUSH', w, unpack(ones))
   redis.call('LTRIM', w, 0, 63)
+end
+-- t[key], created empty when missing.
+local function slot(t, key)
+  local v = t[key]
+  if v == nil then
+    v = {}
+    t[key] = v
+  end
+  return v
+end
+-- Batched sorted-set writes: add_index / rem_index collect (score, member) / members per key in `idx`
+-- (nil: written at once); flush_index sends one ZADD / ZREM per key and 500 members.
+local function add_index(idx, key, score, member)
+  if idx == nil then
+    redis.call('ZADD', key, score, member)
+    return
+  end
+  local t = slot(idx.add, key)
+  t[#t + 1] = score
+  t[#t + 1] = member
+end
+local function rem_index(idx, key, member)
+  local t = slot(idx.rem, key)
+  t[#t + 1] = member
+end
+local function new_index() return {add = {}, rem = {}} end
+local function flush_index(idx)
+  for key, t in pairs(idx.rem) do
+    for j = 1, #t, 500 do redis.call('ZREM', key, unpack(t, j, math.min(j + 499, #t))) end
+  end
+  for key, t in pairs(idx.add) do
+    for j = 1, #t, 1000 do redis.call('ZADD', key, unpack(t, j, math.min(j + 999, #t))) end
+  end
 end
 local function make_waiting(id, q, run_at, now)
   redis.call('HSET', JK(id), 'state', 'WAITING', 'run_at', S(run_at), 'owner', '', 'token', '0',
@@ -70,10 +105,12 @@ local function finish(id, q, state, now)
 end
 -- One job of an enqueue batch: a[i..i+11] = id ("" = assign), queue, name, payload, priority, run_at,
 -- max_attempts, idempotency key, group, correlation id, dedup window µs, nonce. Returns id, 1|0 (dedup).
+-- A job due at once is indexed straight into q:<queue>:ready (where a claim would promote it from
+-- delayed); `idx` (optional) batches the index writes (flush_index).
 -- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
 -- the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 -- gets a fresh id instead of being dropped.
-local function enqueue_job(now_s, a, i)
+local function enqueue_job(now_s, a, i, idx)
   local now = tonumber(now_s)
   local id, q, ikey, nonce = a[i], a[i + 1], a[i + 7], a[i + 11]
   if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
@@ -91,12 +128,22 @@ local function enqueue_job(now_s, a, i)
     end
   end
   if id == '' then id = S(redis.call('INCR', B .. 'id')) end
-  redis.call('HSET', JK(id), 'id', id, 'queue', q, 'name', a[i + 2], 'payload', a[i + 3],
-             'priority', a[i + 4], 'state', 'WAITING', 'run_at', a[i + 5], 'attempt', '0',
-             'max_attempts', a[i + 6], 'ikey', ikey, 'group', a[i + 8], 'corr', a[i + 9],
-             'owner', '', 'lease_exp', '0', 'token', '0', 'progress', '', 'result', '',
-             'created', now_s, 'updated', now_s, 'finished', '0', 'nonce', nonce)
-  redis.call('ZADD', QK(q, 'delayed'), a[i + 5], id)
+  -- Fields at their defaults ('' / '0': attempt, owner, lease_exp, token, progress, result, finished, and
+  -- empty keys) are left out: every reader takes a missing field as its default, and a hash half the
+  -- size is about half the server's work to write (a listpack is scanned and grown field by field).
+  local f = {'id', id, 'queue', q, 'name', a[i + 2], 'payload', a[i + 3], 'priority', a[i + 4], 'state', 'WAITING',
+             'run_at', a[i + 5], 'max_attempts', a[i + 6], 'created', now_s, 'updated', now_s}
+  if ikey ~= '' then f[#f + 1] = 'ikey' f[#f + 1] = ikey end
+  if a[i + 8] ~= '' then f[#f + 1] = 'group' f[#f + 1] = a[i + 8] end
+  if a[i + 9] ~= '' then f[#f + 1] = 'corr' f[#f + 1] = a[i + 9] end
+  if nonce ~= '' then f[#f + 1] = 'nonce' f[#f + 1] = nonce end
+  redis.call('HSET', JK(id), unpack(f))
+  local run_at = tonumber(a[i + 5])
+  if run_at <= now then
+    add_index(idx, QK(q, 'ready'), S(-tonumber(a[i + 4])), RM(run_at, id))
+  else
+    add_index(idx, QK(q, 'delayed'), a[i + 5], id)
+  end
   if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. now_s) end
   return id, 0
 end
@@ -127,12 +174,14 @@ const RedisScript& Script(std::string_view body) {
 constexpr std::string_view kEnqueue = R"lua(
 local out = {}
 local woke = {}
+local idx = new_index()
 for i = 2, #ARGV, 12 do
-  local id, dup = enqueue_job(ARGV[1], ARGV, i)
+  local id, dup = enqueue_job(ARGV[1], ARGV, i, idx)
   out[#out + 1] = id
   out[#out + 1] = dup
   if dup == 0 then woke[ARGV[i + 1]] = (woke[ARGV[i + 1]] or 0) + 1 end
 end
+flush_index(idx)
 for q, n in pairs(woke) do wake(q, n) end
 return out
 )lua";
@@ -211,6 +260,44 @@ for _, id in ipairs(due) do
   redis.call('ZREM', QK(q, 'delayed'), id)
 end
 local exp = now + tonumber(ARGV[5])
+if ARGV[6] ~= '1' then
+  -- No groups to take turns: the first `max` ready members are the claim order. O(batch): one ZRANGE,
+  -- one ZREM, one ZADD for the batch; per job the attempt, the lease, and the job read back.
+  local n = max
+  if rate_key then n = math.min(n, rate_limit - tonumber(redis.call('GET', rate_key) or '0')) end
+  if n <= 0 then return out end
+  local top = redis.call('ZRANGE', QK(q, 'ready'), 0, n - 1)
+  if #top == 0 then return out end
+  redis.call('ZREM', QK(q, 'ready'), unpack(top))
+  if rate_key then
+    redis.call('INCRBY', rate_key, #top)
+    redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
+  end
+  local exp_s = S(exp)
+  local idx = new_index()
+  local groups = {}
+  for _, m in ipairs(top) do
+    local id = ID(m)
+    redis.call('HINCRBY', JK(id), 'attempt', 1)
+    redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', exp_s,
+               'updated', ARGV[1], 'started', ARGV[1])
+    local job = load(id)
+    local h = job[1]
+    local group = ''
+    for k = 1, #h, 2 do
+      if h[k] == 'group' then
+        group = h[k + 1]
+        break
+      end
+    end
+    groups[group] = (groups[group] or 0) + 1
+    add_index(idx, QK(q, 'active'), exp_s, id)
+    out[#out + 1] = job
+  end
+  flush_index(idx)
+  for g, c in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), g, c) end
+  return out
+end
 while #out < max do
   if rate_key and tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then break end
   local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
@@ -352,11 +439,57 @@ const std::string& TransitionScript() {
 
 // ARGV: now, then per job (6 fields): id, token, outcome, text, when, worker. Returns one answer per job
 // (the batched completion: every job fenced on its own, all in one script).
+// A completion is fenced and written at once (one HMGET, one HSET), while its index moves (active →
+// COMPLETED), its group's active count and its metric samples are gathered and written once per batch:
+// O(batch) work, about two commands per job. Other outcomes go through transition().
 const std::string& TransitionManyScript() {
   static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
+local now_s = ARGV[1]
+local now = tonumber(now_s)
+local idx = new_index()
+local gleft = {}    -- q:<queue>:gactive key -> group -> completions
+local metrics = {}  -- metric hash key -> field -> count
+local function count(t, key, field)
+  local f = slot(t, key)
+  f[field] = (f[field] or 0) + 1
+end
+local function complete(id, token, text)
+  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'run_at', 'started')
+  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
+  local q = h[4]
+  local run_at, started = tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0
+  local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))
+  if started > 0 then
+    if run_at > 0 then count(metrics, mk, 'w' .. S(LBUCKET(math.max(0, started - run_at)))) end
+    count(metrics, mk, 'c' .. S(LBUCKET(math.max(0, now - started))))
+  else
+    count(metrics, mk, 'c0')
+  end
+  redis.call('HSET', JK(id), 'result', text, 'state', 'COMPLETED', 'finished', now_s, 'updated', now_s,
+             'token', '0', 'lease_exp', '0')
+  rem_index(idx, QK(q, 'active'), id)
+  add_index(idx, QK(q, 'COMPLETED'), now_s, id)
+  count(gleft, QK(q, 'gactive'), h[5] or '')
+  return 1
+end
 local out = {}
 for i = 2, #ARGV, 6 do
-  out[#out + 1] = transition(ARGV[1], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+  if ARGV[i + 2] == 'complete' then
+    out[#out + 1] = complete(ARGV[i], ARGV[i + 1], ARGV[i + 3])
+  else
+    out[#out + 1] = transition(now_s, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+  end
+end
+flush_index(idx)
+for key, groups in pairs(gleft) do
+  for g, n in pairs(groups) do
+    if redis.call('HINCRBY', key, g, -n) <= 0 then redis.call('HDEL', key, g) end
+  end
+end
+for mk, fields in pairs(metrics) do
+  for field, n in pairs(fields) do redis.call('HINCRBY', mk, field, n) end
+  redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
+                                                   R"lua()
 end
 return out
 )lua");
@@ -533,32 +666,37 @@ Clock::TimePoint TimeOf(const std::string& s) {
 // {HGETALL pairs, LRANGE errors} → Job.
 absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   if (r.type != RedisReply::Type::kArray || r.elements.size() != 2) return Unexpected(op, r);
-  std::map<std::string, std::string, std::less<>> f;
-  const auto& h = r.elements[0].elements;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) f[h[i].str] = h[i + 1].str;
+  // Field by field straight into the job (a missing field keeps its default; unknown ones are ignored).
   bus::Job j;
-  j.id = ToInt(f["id"]);
-  j.queue = f["queue"];
-  j.name = f["name"];
-  j.payload = f["payload"];
-  j.priority = static_cast<int>(ToInt(f["priority"]));
-  j.state = StateOf(f["state"]);
-  j.run_at = TimeOf(f["run_at"]);
-  j.attempt = static_cast<int>(ToInt(f["attempt"]));
-  j.max_attempts = static_cast<int>(ToInt(f["max_attempts"]));
-  j.idempotency_key = f["ikey"];
-  j.group_key = f["group"];
-  j.correlation_id = f["corr"];
-  j.lease_owner = f["owner"];
-  j.lease_expires_at = TimeOf(f["lease_exp"]);
-  j.lease_token = ToInt(f["token"]);
-  j.progress = f["progress"];
-  j.result = f["result"];
-  j.created_at = TimeOf(f["created"]);
-  j.updated_at = TimeOf(f["updated"]);
-  j.finished_at = TimeOf(f["finished"]);
-  j.cancel_requested = f["cancel"] == "1";
-  j.started_at = TimeOf(f["started"]);
+  const auto& h = r.elements[0].elements;
+  // clang-format off
+  for (size_t i = 0; i + 1 < h.size(); i += 2) {
+    const std::string& k = h[i].str;
+    const std::string& v = h[i + 1].str;
+    if (k == "id") j.id = ToInt(v);
+    else if (k == "queue") j.queue = v;
+    else if (k == "name") j.name = v;
+    else if (k == "payload") j.payload = v;
+    else if (k == "priority") j.priority = static_cast<int>(ToInt(v));
+    else if (k == "state") j.state = StateOf(v);
+    else if (k == "run_at") j.run_at = TimeOf(v);
+    else if (k == "attempt") j.attempt = static_cast<int>(ToInt(v));
+    else if (k == "max_attempts") j.max_attempts = static_cast<int>(ToInt(v));
+    else if (k == "ikey") j.idempotency_key = v;
+    else if (k == "group") j.group_key = v;
+    else if (k == "corr") j.correlation_id = v;
+    else if (k == "owner") j.lease_owner = v;
+    else if (k == "lease_exp") j.lease_expires_at = TimeOf(v);
+    else if (k == "token") j.lease_token = ToInt(v);
+    else if (k == "progress") j.progress = v;
+    else if (k == "result") j.result = v;
+    else if (k == "created") j.created_at = TimeOf(v);
+    else if (k == "updated") j.updated_at = TimeOf(v);
+    else if (k == "finished") j.finished_at = TimeOf(v);
+    else if (k == "cancel") j.cancel_requested = v == "1";
+    else if (k == "started") j.started_at = TimeOf(v);
+  }
+  // clang-format on
   for (const RedisReply& e : r.elements[1].elements) {
     std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
     parts.resize(4);
