@@ -87,6 +87,15 @@ struct BoolOr {
   bool fallback = false;
   bool operator()(Request& r) const { return r.OptBool(name).value_or(fallback); }
 };
+// A list of strings, required.
+struct StrList {
+  std::string_view name;
+  std::vector<std::string> operator()(Request& r) const { return r.StringList(name); }
+};
+struct OptStrList {
+  std::string_view name;
+  std::optional<std::vector<std::string>> operator()(Request& r) const { return r.OptStringList(name); }
+};
 // A list of strings, empty when absent.
 struct StrListOrEmpty {
   std::string_view name;
@@ -106,6 +115,16 @@ struct Page {
   query::PageRequest operator()(Request& r) const {
     query::PageRequest page;
     page.limit = IntLimit(r, "limit", fallback_limit);
+    page.cursor = r.String("cursor");
+    return page;
+  }
+};
+// "limit" and "cursor" as the feed and content calls have always read them: the limit as any integer,
+// the service's range check reporting it.
+struct PageOfAnyLimit {
+  query::PageRequest operator()(Request& r) const {
+    query::PageRequest page;
+    page.limit = r.Int("limit", query::kDefaultPageLimit);
     page.cursor = r.String("cursor");
     return page;
   }
