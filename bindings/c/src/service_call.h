@@ -16,6 +16,7 @@
 // records) keep a DAIRA_CABI_CALL body.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,21 @@ struct RequiredStr {
 struct OptStr {
   std::string_view name;
   std::optional<std::string> operator()(Request& r) const { return r.OptString(name); }
+};
+struct OptInt {
+  std::string_view name;
+  std::optional<int64_t> operator()(Request& r) const { return r.OptInt(name); }
+};
+struct OptTime {
+  std::string_view name;
+  std::optional<std::chrono::system_clock::time_point> operator()(Request& r) const {
+    return r.OptTime(name);
+  }
+};
+// A JSON object as its compact text, absent as nullopt.
+struct OptObjectText {
+  std::string_view name;
+  std::optional<std::string> operator()(Request& r) const { return r.OptObjectText(name); }
 };
 struct BoolOr {
   std::string_view name;
@@ -187,7 +203,8 @@ struct PageOf {
 
 namespace daira::cabi {
 
-// Runs a described service call: the readers' values, read from `r` in order (a braced list is
+// Runs a described service call (the service is a Platform accessor, &Platform::social, or a function
+// of Platform&, a record kind's Repo): the readers' values, read from `r` in order (a braced list is
 // evaluated left to right, so the first error recorded is the first field's), then the request's
 // check, then `((p.*service)().*method)(ctx, values...)`, then `encode` of its result.
 template <typename Service, typename Method, typename Encode, typename... Readers>
@@ -197,7 +214,7 @@ absl::StatusOr<std::string> InvokeService(Platform& p, Request& r, const Request
   DAIRA_CABI_CHECK(r);
   return std::apply(
       [&](auto&... values) -> absl::StatusOr<std::string> {
-        auto result = ((p.*service)().*method)(ctx, values...);
+        auto result = (std::invoke(service, p).*method)(ctx, values...);
         if constexpr (std::is_same_v<decltype(result), absl::Status>) {
           DAIRA_RETURN_IF_ERROR(result);
           return encode();
