@@ -11,9 +11,10 @@
 //     static void Write(MaskedWriter<Field>& w, const Model& m);   // one call per member
 //   };
 //   DAIRA_CABI_RECORD_READS(daira_wallets, WalletKind, "wallets")    // _get, _get_many, _exists
-//   DAIRA_CABI_RECORD_CALL(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind) {
-//     … return RecordOf<WalletKind>(wallet, mask);
-//   }
+//   DAIRA_CABI_RECORD_METHOD(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind,
+//                            &services::WalletRepository::FindByUserId, IdAs<UserId>{"user_id"})
+//   DAIRA_CABI_RECORD_CALL(name, op, WalletKind) { … return RecordOf<WalletKind>(wallet, mask); }  // odd
+//   shapes
 //
 // Record calls take a field mask as `fields`, a NUL-terminated list of column names ("id,balance";
 // NULL or "" = every field) parsed by the kind's column table: an unknown name is InvalidArgument
@@ -240,18 +241,6 @@ daira_code GetManyCall(daira_platform_t* handle, std::string_view op, const char
                         w.EndArray().EndObject();
                         return w.Take();
                       });
-}
-
-// {<key>*, limit, cursor} → a page of `(repo.*list)(ctx, parent, page, mask)` — the lists keyed by one
-// id (a wallet's journal, an author's posts, a report's reviews, …).
-template <typename K, typename ParentId, typename List>
-absl::StatusOr<std::string> ListBy(Platform& p, Request& r, MaskOf<K> mask, const RequestContext& ctx,
-                                   std::string_view key, List list) {
-  const ParentId parent(r.Id(key));
-  const query::PageRequest page = PageOfRequest(r);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(auto result, (K::Repo(p).*list)(ctx, parent, page, mask));
-  return PageOf<K>(result, mask);
 }
 
 // {id*} → {"exists": bool}.
