@@ -2,18 +2,25 @@
 // record out, daira_free) against the direct C++ call platform->users().Get(ctx, id), on the same
 // database in the same process and run — on SQLite, and on PostgreSQL when DAIRA_TEST_PG is set.
 //
-// Fixtures: 1,000 users (and one post by each) registered through daira::Platform in a temp SQLite file (WAL), and (with
-// DAIRA_TEST_PG) in the dedicated schema daira_bench_c_abi, dropped and re-created at start (the URL's
-// search_path points there); the C ABI opens its own handle on the same database. Ids come from a
+// Fixtures: 1,000 users (and one post by each) registered through daira::Platform in a temp SQLite file
+// (WAL), and (with DAIRA_TEST_PG) in the dedicated schema daira_bench_c_abi, dropped and re-created at start
+// (the URL's search_path points there); the C ABI opens its own handle on the same database. Ids come from a
 // fixed xorshift sequence over those users.
 //
 // Cases (<backend> = sqlite | postgres):
 //   <backend>/user_get/direct       platform->users().Get(ctx, UserId{id}) → StatusOr<model::User>
 //   <backend>/user_get/direct_json  the same, then the record written as JSON (what the C ABI returns)
-//   <backend>/user_get/c_abi        daira_users_get(handle, "{\"id\":\"…\"}", len, &out, &err) + daira_free(out)
-//   <backend>/post_get_masked/c_abi a record call with a field mask: daira_posts_get(handle, "{\"id\":\"…\"}",
+//   <backend>/user_get/c_abi        daira_users_get(handle, "{\"id\":\"…\"}", len, &out, &err) +
+//   daira_free(out) <backend>/post_get_masked/c_abi a record call with a field mask: daira_posts_get(handle,
+//   "{\"id\":\"…\"}",
 //                                   len, "content,likes_count", &out, &err) against the direct
 //                                   platform->posts().Get(ctx, PostId{id}, {kContent, kLikesCount})
+//   <backend>/<call>/json | by_id | by_id_into
+//                                   the typed single-id calls (users_get, profiles_get, profiles_stats,
+//                                   content_get_post): the JSON call with its {"<key>":"<id>"} request,
+//                                   daira_<call>_by_id (library-allocated record) and _by_id_into (the
+//                                   record into the caller's buffer), each against the direct C++ call
+//                                   (users().Get, profiles().Get, profiles().Stats, content().GetPost)
 // Every case except direct also runs the direct call for the same number of iterations right after its
 // loop and reports direct_ns (direct wall ns/op), ratio_vs_direct (its wall ns/op ÷ direct's) and
 // cpu_ratio_vs_direct (the same with this thread's CPU time, the steadier figure on a busy machine).
@@ -283,7 +290,88 @@ void BM_UserGetCAbi(benchmark::State& state, Fixture& (*fixture)()) {
   Report(state, f, start);
 }
 
+// ---- the typed by-id calls next to their JSON calls ----
+
+// One single-id call: its JSON form (request {"<key>":"<id>"}), its typed forms, and the direct C++
+// call it wraps. `posts` picks the fixture's post ids instead of its user ids.
+struct IdCall {
+  const char* name;
+  daira_code (*json)(daira_platform_t*, const char*, size_t, char**, daira_error_t**);
+  const char* key;
+  daira_id_call_fn by_id;
+  daira_id_into_fn by_id_into;
+  bool posts;
+  void (*direct)(Fixture& f, const daira::RequestContext& ctx, int64_t id);
+};
+
+const IdCall kIdCalls[] = {
+    {"users_get", daira_users_get, "id", daira_users_get_by_id, daira_users_get_by_id_into, false,
+     [](Fixture& f, const daira::RequestContext& ctx, int64_t id) {
+       auto v = f.platform->users().Get(ctx, daira::UserId(id));
+       benchmark::DoNotOptimize(v);
+     }},
+    {"profiles_get", daira_profiles_get, "user_id", daira_profiles_get_by_id, daira_profiles_get_by_id_into,
+     false,
+     [](Fixture& f, const daira::RequestContext& ctx, int64_t id) {
+       auto v = f.platform->profiles().Get(ctx, daira::UserId(id));
+       benchmark::DoNotOptimize(v);
+     }},
+    {"profiles_stats", daira_profiles_stats, "user_id", daira_profiles_stats_by_id,
+     daira_profiles_stats_by_id_into, false,
+     [](Fixture& f, const daira::RequestContext& ctx, int64_t id) {
+       auto v = f.platform->profiles().Stats(ctx, daira::UserId(id));
+       benchmark::DoNotOptimize(v);
+     }},
+    {"content_get_post", daira_content_get_post, "post_id", daira_content_get_post_by_id,
+     daira_content_get_post_by_id_into, true,
+     [](Fixture& f, const daira::RequestContext& ctx, int64_t id) {
+       auto v = f.platform->content().GetPost(ctx, daira::PostId(id));
+       benchmark::DoNotOptimize(v);
+     }},
+};
+
+enum class IdForm { kJson, kById, kByIdInto };
+
+// One form of an IdCall, then its direct call for as many iterations (the ratios, as in Report).
+void BM_IdCall(benchmark::State& state, Fixture& (*fixture)(), const IdCall* call, IdForm form) {
+  Fixture& f = fixture();
+  const std::vector<int64_t>& ids = call->posts ? f.post_ids : f.ids;
+  std::vector<std::string> requests;
+  for (int64_t id : ids) requests.push_back(absl::StrCat("{\"", call->key, "\":\"", id, "\"}"));
+  std::vector<char> buf(64 * 1024);
+  IdStream stream;
+  daira_error_t* err = nullptr;
+  const Start start;
+  for (auto _ : state) {
+    const size_t i = stream.Next();
+    daira_code code = DAIRA_OK;
+    if (form == IdForm::kByIdInto) {
+      size_t len = 0;
+      code = call->by_id_into(f.handle, ids[i], buf.data(), buf.size(), &len, &err);
+      benchmark::DoNotOptimize(len);
+    } else {
+      char* out = nullptr;
+      code = form == IdForm::kJson ? call->json(f.handle, requests[i].data(), requests[i].size(), &out, &err)
+                                   : call->by_id(f.handle, ids[i], &out, nullptr, &err);
+      benchmark::DoNotOptimize(out);
+      daira_free(out);
+    }
+    if (code != DAIRA_OK) state.SkipWithError(daira_error_message(err));
+  }
+  daira_error_free(&err);
+  daira::RequestContext ctx;
+  Report(state, start, [&](size_t i) { call->direct(f, ctx, ids[i]); });
+}
+
 void Register(const char* backend, Fixture& (*fixture)()) {
+  for (const IdCall& call : kIdCalls) {
+    benchmark::RegisterBenchmark(absl::StrCat(backend, "/", call.name, "/json").c_str(), BM_IdCall, fixture,
+                                 &call, IdForm::kJson);
+    benchmark::RegisterBenchmark(absl::StrCat(backend, "/", call.name, "/by_id").c_str(), BM_IdCall, fixture,
+                                 &call, IdForm::kById);
+    benchmark::RegisterBenchmark(absl::StrCat(backend, "/", call.name, "/by_id_into").c_str(), BM_IdCall,
+                                 fixture, &call, IdForm::kByIdInto);
+  }
   benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/direct").c_str(), BM_UserGetDirect, fixture);
   benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/direct_json").c_str(), BM_UserGetDirectJson, fixture);
   benchmark::RegisterBenchmark(absl::StrCat(backend, "/user_get/c_abi").c_str(), BM_UserGetCAbi, fixture);

@@ -6,6 +6,7 @@
 #include "records.h"
 
 namespace {
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers of the tables
 using daira::Platform;
 using daira::UserId;
 using daira::cabi::MaskedWriter;
@@ -80,11 +81,8 @@ DAIRA_CABI_CALL(daira_user_profiles_count, "user_profiles.count") {
   return daira::cabi::CountJson(n);
 }
 
-DAIRA_CABI_RECORD_CALL(daira_sessions_list_by_user, "sessions.list_by_user", SessionKind) {
-  return daira::cabi::ListBy<SessionKind, UserId>(p, r, mask, ctx, "user_id", &services::SessionRepository::ListByUser);
-}
+DAIRA_CABI_RECORD_METHOD(daira_sessions_list_by_user, "sessions.list_by_user", SessionKind,
+                         &services::SessionRepository::ListByUser, IdAs<UserId>{"user_id"}, Page{})
 
-DAIRA_CABI_RECORD_CALL(daira_sessions_list_by_family, "sessions.list_by_family", SessionKind) {
-  return daira::cabi::ListBy<SessionKind, int64_t>(p, r, mask, ctx, "family_id",
-                                                   &services::SessionRepository::ListByFamily);
-}
+DAIRA_CABI_RECORD_METHOD(daira_sessions_list_by_family, "sessions.list_by_family", SessionKind,
+                         &services::SessionRepository::ListByFamily, Id{"family_id"}, Page{})

@@ -1,6 +1,8 @@
-// content: posts, comments, reactions, videos.
+// content: posts, comments, reactions, videos — the calls of one shape described by their service method
+// and fields (service_call.h); list_comments, unreact and reactions_summary keep their bodies.
 #include "absl/strings/str_cat.h"
 #include "internal.h"
+#include "service_call.h"
 
 using daira::JsonWriter;
 using daira::cabi::RecordJson;
@@ -38,70 +40,66 @@ absl::StatusOr<std::string> GetVideo(daira::Platform& p, int64_t id, const daira
   return RecordJson(daira::cabi::WriteVideo, video);
 }
 
+// {"created", "changed", "reaction"} of a react call.
+std::string ReactJson(const model::ReactOutcome& outcome) {
+  JsonWriter w;
+  w.BeginObject().Key("created").Bool(outcome.created).Key("changed").Bool(outcome.changed);
+  w.Key("reaction").String(model::ToString(outcome.reaction)).EndObject();
+  return w.Take();
+}
+
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers and encoders of the tables
+using services::Content;
+constexpr auto kContent = &daira::Platform::content;
+const Record<model::Post> kPostJson{daira::cabi::WritePost};
+const Record<model::Comment> kCommentJson{daira::cabi::WriteComment};
+const Record<model::Video> kVideoJson{daira::cabi::WriteVideo};
+
 }  // namespace
 
-DAIRA_CABI_CALL(daira_content_create_post, "content.create_post") {
-  services::CreatePostRequest req;
-  req.author_id = r.Id("author_id");
-  req.content = r.String("content");
-  req.media_urls = r.StringList("media_urls");
-  req.visibility = r.String("visibility", "PUBLIC");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Post post, p.content().CreatePost(ctx, req));
-  return RecordJson(daira::cabi::WritePost, post);
-}
+using services::CreatePostRequest;
+DAIRA_CABI_SERVICE_CALL(daira_content_create_post, "content.create_post", kContent, &Content::CreatePost,
+                        kPostJson,
+                        Struct<CreatePostRequest>(Set{&CreatePostRequest::author_id, Id{"author_id"}},
+                                                  Set{&CreatePostRequest::content, Str{"content"}},
+                                                  Set{&CreatePostRequest::media_urls, StrList{"media_urls"}},
+                                                  Set{&CreatePostRequest::visibility,
+                                                      Str{"visibility", "PUBLIC"}}))
 
 DAIRA_CABI_ID_CALLS(daira_content_get_post, "content.get_post", "post_id", GetPost)
 
-DAIRA_CABI_CALL(daira_content_edit_post, "content.edit_post") {
-  services::EditPostRequest req;
-  req.post_id = r.Id("post_id");
-  req.editor_id = r.Id("editor_id");
-  req.content = r.OptString("content");
-  req.media_urls = r.OptStringList("media_urls");
-  req.visibility = r.OptString("visibility");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Post post, p.content().EditPost(ctx, req));
-  return RecordJson(daira::cabi::WritePost, post);
-}
+using services::EditPostRequest;
+DAIRA_CABI_SERVICE_CALL(daira_content_edit_post, "content.edit_post", kContent, &Content::EditPost, kPostJson,
+                        Struct<EditPostRequest>(Set{&EditPostRequest::post_id, Id{"post_id"}},
+                                                Set{&EditPostRequest::editor_id, Id{"editor_id"}},
+                                                Set{&EditPostRequest::content, OptStr{"content"}},
+                                                Set{&EditPostRequest::media_urls, OptStrList{"media_urls"}},
+                                                Set{&EditPostRequest::visibility, OptStr{"visibility"}}))
 
-DAIRA_CABI_CALL(daira_content_delete_post, "content.delete_post") {
-  const UserId actor(r.Id("actor_id"));
-  const daira::PostId post(r.Id("post_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.content().DeletePost(ctx, actor, post));
-  return daira::cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_content_delete_post, "content.delete_post", kContent, &Content::DeletePost,
+                        Empty{}, IdAs<UserId>{"actor_id"}, IdAs<daira::PostId>{"post_id"})
 
-DAIRA_CABI_CALL(daira_content_create_comment, "content.create_comment") {
-  services::CreateCommentRequest req;
-  req.author_id = r.Id("author_id");
-  req.post_id = r.OptId("post_id");
-  req.video_id = r.OptId("video_id");
-  req.parent_id = r.OptId("parent_id");
-  req.content = r.String("content");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Comment comment, p.content().CreateComment(ctx, req));
-  return RecordJson(daira::cabi::WriteComment, comment);
-}
+using services::CreateCommentRequest;
+DAIRA_CABI_SERVICE_CALL(daira_content_create_comment, "content.create_comment", kContent,
+                        &Content::CreateComment, kCommentJson,
+                        Struct<CreateCommentRequest>(Set{&CreateCommentRequest::author_id, Id{"author_id"}},
+                                                     Set{&CreateCommentRequest::post_id, OptId{"post_id"}},
+                                                     Set{&CreateCommentRequest::video_id, OptId{"video_id"}},
+                                                     Set{&CreateCommentRequest::parent_id,
+                                                         OptId{"parent_id"}},
+                                                     Set{&CreateCommentRequest::content, Str{"content"}}))
 
 DAIRA_CABI_ID_CALLS(daira_content_get_comment, "content.get_comment", "comment_id", GetComment)
 
-DAIRA_CABI_CALL(daira_content_delete_comment, "content.delete_comment") {
-  const UserId actor(r.Id("actor_id"));
-  const daira::CommentId comment(r.Id("comment_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.content().DeleteComment(ctx, actor, comment));
-  return daira::cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_content_delete_comment, "content.delete_comment", kContent,
+                        &Content::DeleteComment, Empty{}, IdAs<UserId>{"actor_id"},
+                        IdAs<daira::CommentId>{"comment_id"})
 
 DAIRA_CABI_CALL(daira_content_list_comments, "content.list_comments") {
   std::optional<int64_t> post = r.OptId("post_id");
   std::optional<int64_t> video = r.OptId("video_id");
   std::optional<int64_t> parent = r.OptId("parent_id");
-  services::PageRequest page;
-  page.limit = r.Int("limit", services::kDefaultPageLimit);
-  page.cursor = r.String("cursor");
+  services::PageRequest page = PageOfAnyLimit{}(r);
   DAIRA_CABI_CHECK(r);
   if (post.has_value() == video.has_value()) {
     return daira::InvalidField(r.op(), "post_id", "exactly one of post_id and video_id must be given");
@@ -115,19 +113,12 @@ DAIRA_CABI_CALL(daira_content_list_comments, "content.list_comments") {
   return daira::cabi::PageJson(result, daira::cabi::WriteComment);
 }
 
-DAIRA_CABI_CALL(daira_content_react, "content.react") {
-  services::ReactRequest req;
-  req.user_id = r.Id("user_id");
-  req.target_type = r.String("target_type");
-  req.target_id = r.Id("target_id");
-  req.reaction = r.String("reaction", "LIKE");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::ReactOutcome outcome, p.content().React(ctx, req));
-  JsonWriter w;
-  w.BeginObject().Key("created").Bool(outcome.created).Key("changed").Bool(outcome.changed);
-  w.Key("reaction").String(model::ToString(outcome.reaction)).EndObject();
-  return w.Take();
-}
+using services::ReactRequest;
+DAIRA_CABI_SERVICE_CALL(daira_content_react, "content.react", kContent, &Content::React, ReactJson,
+                        Struct<ReactRequest>(Set{&ReactRequest::user_id, Id{"user_id"}},
+                                             Set{&ReactRequest::target_type, Str{"target_type"}},
+                                             Set{&ReactRequest::target_id, Id{"target_id"}},
+                                             Set{&ReactRequest::reaction, Str{"reaction", "LIKE"}}))
 
 DAIRA_CABI_CALL(daira_content_unreact, "content.unreact") {
   const UserId user(r.Id("user_id"));
@@ -150,29 +141,26 @@ DAIRA_CABI_CALL(daira_content_reactions_summary, "content.reactions_summary") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_content_create_video, "content.create_video") {
-  services::CreateVideoRequest req;
-  req.author_id = r.Id("author_id");
-  req.title = r.String("title");
-  req.description = r.String("description");
-  req.duration_ms = r.Int("duration_ms", 0);
-  req.resolution = r.String("resolution", "1080p");
-  req.visibility = r.String("visibility", "PUBLIC");
-  req.thumbnail_url = r.OptString("thumbnail_url");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Video video, p.content().CreateVideo(ctx, req));
-  return RecordJson(daira::cabi::WriteVideo, video);
-}
+using services::CreateVideoRequest;
+DAIRA_CABI_SERVICE_CALL(
+    daira_content_create_video, "content.create_video", kContent, &Content::CreateVideo, kVideoJson,
+    Struct<CreateVideoRequest>(Set{&CreateVideoRequest::author_id, Id{"author_id"}},
+                               Set{&CreateVideoRequest::title, Str{"title"}},
+                               Set{&CreateVideoRequest::description, Str{"description"}},
+                               Set{&CreateVideoRequest::duration_ms, Int{"duration_ms"}},
+                               Set{&CreateVideoRequest::resolution, Str{"resolution", "1080p"}},
+                               Set{&CreateVideoRequest::visibility, Str{"visibility", "PUBLIC"}},
+                               Set{&CreateVideoRequest::thumbnail_url, OptStr{"thumbnail_url"}}))
 
 DAIRA_CABI_ID_CALLS(daira_content_get_video, "content.get_video", "video_id", GetVideo)
 
-DAIRA_CABI_CALL(daira_content_transition_video, "content.transition_video") {
-  services::UpdateVideoStatusRequest req;
-  req.video_id = r.Id("video_id");
-  req.status = r.String("status");
-  req.hls_url = r.OptString("hls_url");
-  req.error = r.OptString("error");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Video video, p.content().TransitionVideo(ctx, req));
-  return RecordJson(daira::cabi::WriteVideo, video);
-}
+using services::UpdateVideoStatusRequest;
+// TransitionVideo's overload that takes the request.
+constexpr absl::StatusOr<model::Video> (Content::*kTransitionVideo)(
+    const daira::RequestContext&, const UpdateVideoStatusRequest&) = &Content::TransitionVideo;
+DAIRA_CABI_SERVICE_CALL(
+    daira_content_transition_video, "content.transition_video", kContent, kTransitionVideo, kVideoJson,
+    Struct<UpdateVideoStatusRequest>(Set{&UpdateVideoStatusRequest::video_id, Id{"video_id"}},
+                                     Set{&UpdateVideoStatusRequest::status, Str{"status"}},
+                                     Set{&UpdateVideoStatusRequest::hls_url, OptStr{"hls_url"}},
+                                     Set{&UpdateVideoStatusRequest::error, OptStr{"error"}}))

@@ -6,6 +6,7 @@
 #include "records.h"
 
 namespace {
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers of the tables
 using daira::Platform;
 using daira::cabi::MaskedWriter;
 using daira::cabi::OptEnum;
@@ -112,23 +113,18 @@ DAIRA_CABI_CALL(daira_comments_count, "comments.count") {
   return daira::cabi::CountJson(n);
 }
 
-DAIRA_CABI_RECORD_CALL(daira_posts_list_by_author, "posts.list_by_author", PostKind) {
-  return daira::cabi::ListBy<PostKind, daira::UserId>(p, r, mask, ctx, "author_id", &services::PostRepository::ListByAuthor);
-}
+DAIRA_CABI_RECORD_METHOD(daira_posts_list_by_author, "posts.list_by_author", PostKind,
+                         &services::PostRepository::ListByAuthor, IdAs<daira::UserId>{"author_id"}, Page{})
 
-DAIRA_CABI_RECORD_CALL(daira_videos_list_by_author, "videos.list_by_author", VideoKind) {
-  return daira::cabi::ListBy<VideoKind, daira::UserId>(p, r, mask, ctx, "author_id", &services::VideoRepository::ListByAuthor);
-}
+DAIRA_CABI_RECORD_METHOD(daira_videos_list_by_author, "videos.list_by_author", VideoKind,
+                         &services::VideoRepository::ListByAuthor, IdAs<daira::UserId>{"author_id"}, Page{})
 
-DAIRA_CABI_RECORD_CALL(daira_comments_list_by_post, "comments.list_by_post", CommentKind) {
-  return daira::cabi::ListBy<CommentKind, daira::PostId>(p, r, mask, ctx, "post_id", &services::CommentRepository::ListByPost);
-}
+DAIRA_CABI_RECORD_METHOD(daira_comments_list_by_post, "comments.list_by_post", CommentKind,
+                         &services::CommentRepository::ListByPost, IdAs<daira::PostId>{"post_id"}, Page{})
 
-DAIRA_CABI_RECORD_CALL(daira_comments_list_by_video, "comments.list_by_video", CommentKind) {
-  return daira::cabi::ListBy<CommentKind, daira::VideoId>(p, r, mask, ctx, "video_id", &services::CommentRepository::ListByVideo);
-}
+DAIRA_CABI_RECORD_METHOD(daira_comments_list_by_video, "comments.list_by_video", CommentKind,
+                         &services::CommentRepository::ListByVideo, IdAs<daira::VideoId>{"video_id"}, Page{})
 
-DAIRA_CABI_RECORD_CALL(daira_comments_list_replies, "comments.list_replies", CommentKind) {
-  return daira::cabi::ListBy<CommentKind, daira::CommentId>(p, r, mask, ctx, "parent_id",
-                                               &services::CommentRepository::ListReplies);
-}
+DAIRA_CABI_RECORD_METHOD(daira_comments_list_replies, "comments.list_replies", CommentKind,
+                         &services::CommentRepository::ListReplies, IdAs<daira::CommentId>{"parent_id"},
+                         Page{})

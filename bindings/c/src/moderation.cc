@@ -8,6 +8,7 @@
 
 namespace {
 using daira::Platform;
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers and encoders of the tables
 using daira::cabi::MaskedWriter;
 using daira::cabi::OptEnum;
 using daira::cabi::OptIdOf;
@@ -27,16 +28,16 @@ using daira::cabi::moderation_kinds::ReviewKind;
 DAIRA_CABI_RECORD_READS(daira_reports, ReportKind, "reports")
 DAIRA_CABI_RECORD_DELETE(daira_reports, ReportKind, "reports")
 
-DAIRA_CABI_CALL(daira_reports_count, "reports.count") {
-  services::ReportFilter filter;
-  filter.status = OptEnum<model::ReportStatus>(r, "status", model::kReportStatusNames);
-  filter.severity = OptEnum<model::ReportSeverity>(r, "severity", model::kReportSeverityNames);
-  filter.content_type = OptEnum<model::ReportContentType>(r, "content_type", model::kReportContentTypeNames);
-  filter.content_id = r.OptId("content_id");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.reports().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::ReportFilter;
+DAIRA_CABI_SERVICE_CALL(
+    daira_reports_count, "reports.count", &ReportKind::Repo, &services::ReportRepository::Count,
+    Count{"count"},
+    Struct<ReportFilter>(
+        Set{&ReportFilter::status, Enum<model::ReportStatus>("status", model::kReportStatusNames)},
+        Set{&ReportFilter::severity, Enum<model::ReportSeverity>("severity", model::kReportSeverityNames)},
+        Set{&ReportFilter::content_type,
+            Enum<model::ReportContentType>("content_type", model::kReportContentTypeNames)},
+        Set{&ReportFilter::content_id, OptId{"content_id"}}))
 
 DAIRA_CABI_RECORD_CALL(daira_reports_find_by_reporter_and_content, "reports.find_by_reporter_and_content",
                        ReportKind) {
@@ -63,121 +64,101 @@ DAIRA_CABI_RECORD_CALL(daira_reports_list_by_status, "reports.list_by_status", R
   return daira::cabi::PageOf<ReportKind>(result, mask);
 }
 
-DAIRA_CABI_CALL(daira_reports_create, "reports.create") {
-  services::NewReport report;
-  report.reporter_id = daira::UserId(r.Id("reporter_id"));
-  report.content_type =
-      OptEnum<model::ReportContentType>(r, "content_type", model::kReportContentTypeNames).value_or(report.content_type);
-  report.content_id = r.Id("content_id");
-  report.reason = r.String("reason");
-  report.description = r.OptString("description");
-  report.severity = OptEnum<model::ReportSeverity>(r, "severity", model::kReportSeverityNames).value_or(report.severity);
-  report.evidence = r.OptObjectText("evidence").value_or("{}");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::ContentReport created, p.reports().Create(ctx, report));
-  return RecordOf<ReportKind>(created, ReportKind::Columns().All());
-}
+using services::NewReport;
+DAIRA_CABI_SERVICE_CALL(
+    daira_reports_create, "reports.create", &ReportKind::Repo, &services::ReportRepository::Create,
+    FullRecord<ReportKind>,
+    Struct<NewReport>(Set{&NewReport::reporter_id, IdAs<daira::UserId>{"reporter_id"}},
+                      Set{&NewReport::content_type, EnumOr("content_type", model::kReportContentTypeNames,
+                                                           model::ReportContentType::kPost)},
+                      Set{&NewReport::content_id, Id{"content_id"}}, Set{&NewReport::reason, Str{"reason"}},
+                      Set{&NewReport::description, OptStr{"description"}},
+                      Set{&NewReport::severity,
+                          EnumOr("severity", model::kReportSeverityNames, model::ReportSeverity::kLow)},
+                      Set{&NewReport::evidence, ObjectTextOr{"evidence"}}))
 
-DAIRA_CABI_CALL(daira_reports_update, "reports.update") {
-  const daira::ReportId id(r.Id("id"));
-  services::ReportPatch patch;
-  patch.status = OptEnum<model::ReportStatus>(r, "status", model::kReportStatusNames);
-  patch.severity = OptEnum<model::ReportSeverity>(r, "severity", model::kReportSeverityNames);
-  patch.description = r.OptString("description");
-  patch.evidence = r.OptObjectText("evidence");
-  patch.resolved_at = r.OptTime("resolved_at");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.reports().Update(ctx, id, patch));
-  return daira::cabi::EmptyJson();
-}
+using services::ReportPatch;
+DAIRA_CABI_SERVICE_CALL(
+    daira_reports_update, "reports.update", &ReportKind::Repo, &services::ReportRepository::Update, Empty{},
+    IdAs<daira::ReportId>{"id"},
+    Struct<ReportPatch>(
+        Set{&ReportPatch::status, Enum<model::ReportStatus>("status", model::kReportStatusNames)},
+        Set{&ReportPatch::severity, Enum<model::ReportSeverity>("severity", model::kReportSeverityNames)},
+        Set{&ReportPatch::description, OptStr{"description"}},
+        Set{&ReportPatch::evidence, OptObjectText{"evidence"}},
+        Set{&ReportPatch::resolved_at, OptTime{"resolved_at"}}))
 
 // ---- reviews ----
 
 DAIRA_CABI_RECORD_READS(daira_reviews, ReviewKind, "reviews")
 DAIRA_CABI_RECORD_DELETE(daira_reviews, ReviewKind, "reviews")
 
-DAIRA_CABI_CALL(daira_reviews_count, "reviews.count") {
-  services::ReviewFilter filter;
-  filter.report_id = OptIdOf<daira::ReportId>(r, "report_id");
-  filter.reviewer_id = OptIdOf<daira::UserId>(r, "reviewer_id");
-  filter.decision = OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.reviews().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::ModerationReviewRepository;
+using services::ReviewFilter;
+DAIRA_CABI_SERVICE_CALL(
+    daira_reviews_count, "reviews.count", &ReviewKind::Repo, &ModerationReviewRepository::Count,
+    Count{"count"},
+    Struct<ReviewFilter>(Set{&ReviewFilter::report_id, OptIdAs<daira::ReportId>{"report_id"}},
+                         Set{&ReviewFilter::reviewer_id, OptIdAs<daira::UserId>{"reviewer_id"}},
+                         Set{&ReviewFilter::decision,
+                             Enum<model::ModerationDecision>("decision", model::kModerationDecisionNames)}))
 
-DAIRA_CABI_RECORD_CALL(daira_reviews_list_by_report, "reviews.list_by_report", ReviewKind) {
-  return daira::cabi::ListBy<ReviewKind, daira::ReportId>(p, r, mask, ctx, "report_id", &services::ModerationReviewRepository::ListByReport);
-}
+DAIRA_CABI_RECORD_METHOD(daira_reviews_list_by_report, "reviews.list_by_report", ReviewKind,
+                         &ModerationReviewRepository::ListByReport, IdAs<daira::ReportId>{"report_id"},
+                         Page{})
 
-DAIRA_CABI_CALL(daira_reviews_create, "reviews.create") {
-  services::NewReview review;
-  review.report_id = daira::ReportId(r.Id("report_id"));
-  review.reviewer_id = daira::UserId(r.Id("reviewer_id"));
-  review.decision =
-      OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames).value_or(review.decision);
-  review.action_taken = r.OptString("action_taken");
-  review.reason = r.OptString("reason");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::ModerationReview created, p.reviews().Create(ctx, review));
-  return RecordOf<ReviewKind>(created, ReviewKind::Columns().All());
-}
+using services::NewReview;
+DAIRA_CABI_SERVICE_CALL(daira_reviews_create, "reviews.create", &ReviewKind::Repo,
+                        &ModerationReviewRepository::Create, FullRecord<ReviewKind>,
+                        Struct<NewReview>(Set{&NewReview::report_id, IdAs<daira::ReportId>{"report_id"}},
+                                          Set{&NewReview::reviewer_id, IdAs<daira::UserId>{"reviewer_id"}},
+                                          Set{&NewReview::decision,
+                                              EnumOr("decision", model::kModerationDecisionNames,
+                                                     model::ModerationDecision::kApproved)},
+                                          Set{&NewReview::action_taken, OptStr{"action_taken"}},
+                                          Set{&NewReview::reason, OptStr{"reason"}}))
 
-DAIRA_CABI_CALL(daira_reviews_update, "reviews.update") {
-  const daira::ReviewId id(r.Id("id"));
-  services::ReviewPatch patch;
-  patch.decision = OptEnum<model::ModerationDecision>(r, "decision", model::kModerationDecisionNames);
-  patch.action_taken = r.OptString("action_taken");
-  patch.reason = r.OptString("reason");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.reviews().Update(ctx, id, patch));
-  return daira::cabi::EmptyJson();
-}
+using services::ReviewPatch;
+DAIRA_CABI_SERVICE_CALL(
+    daira_reviews_update, "reviews.update", &ReviewKind::Repo, &ModerationReviewRepository::Update, Empty{},
+    IdAs<daira::ReviewId>{"id"},
+    Struct<ReviewPatch>(Set{&ReviewPatch::decision,
+                            Enum<model::ModerationDecision>("decision", model::kModerationDecisionNames)},
+                        Set{&ReviewPatch::action_taken, OptStr{"action_taken"}},
+                        Set{&ReviewPatch::reason, OptStr{"reason"}}))
 
 // ---- audit_logs ----
 
 DAIRA_CABI_RECORD_READS(daira_audit_logs, AuditLogKind, "audit_logs")
 DAIRA_CABI_RECORD_DELETE(daira_audit_logs, AuditLogKind, "audit_logs")
 
-DAIRA_CABI_CALL(daira_audit_logs_count, "audit_logs.count") {
-  services::AuditLogFilter filter;
-  filter.actor_id = OptIdOf<daira::UserId>(r, "actor_id");
-  filter.action = r.OptString("action");
-  filter.resource_type = r.OptString("resource_type");
-  filter.resource_id = r.OptId("resource_id");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.audit_logs().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::AuditLogFilter;
+using services::AuditLogRepository;
+DAIRA_CABI_SERVICE_CALL(daira_audit_logs_count, "audit_logs.count", &AuditLogKind::Repo,
+                        &AuditLogRepository::Count, Count{"count"},
+                        Struct<AuditLogFilter>(Set{&AuditLogFilter::actor_id,
+                                                   OptIdAs<daira::UserId>{"actor_id"}},
+                                               Set{&AuditLogFilter::action, OptStr{"action"}},
+                                               Set{&AuditLogFilter::resource_type, OptStr{"resource_type"}},
+                                               Set{&AuditLogFilter::resource_id, OptId{"resource_id"}}))
 
-DAIRA_CABI_RECORD_CALL(daira_audit_logs_list_by_entity, "audit_logs.list_by_entity", AuditLogKind) {
-  const std::string resource_type = r.String("resource_type");
-  const int64_t resource_id = r.Id("resource_id");
-  const query::PageRequest page = daira::cabi::PageOfRequest(r);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(auto result, p.audit_logs().ListByEntity(ctx, resource_type, resource_id, page, mask));
-  return daira::cabi::PageOf<AuditLogKind>(result, mask);
-}
+DAIRA_CABI_RECORD_METHOD(daira_audit_logs_list_by_entity, "audit_logs.list_by_entity", AuditLogKind,
+                         &AuditLogRepository::ListByEntity, Str{"resource_type"}, Id{"resource_id"}, Page{})
+DAIRA_CABI_RECORD_METHOD(daira_audit_logs_list_by_actor, "audit_logs.list_by_actor", AuditLogKind,
+                         &AuditLogRepository::ListByActor, IdAs<daira::UserId>{"actor_id"}, Page{})
 
-DAIRA_CABI_RECORD_CALL(daira_audit_logs_list_by_actor, "audit_logs.list_by_actor", AuditLogKind) {
-  return daira::cabi::ListBy<AuditLogKind, daira::UserId>(p, r, mask, ctx, "actor_id", &services::AuditLogRepository::ListByActor);
-}
-
-DAIRA_CABI_CALL(daira_audit_logs_create, "audit_logs.create") {
-  services::NewAuditLog entry;
-  entry.actor_id = OptIdOf<daira::UserId>(r, "actor_id");
-  entry.action = r.String("action");
-  entry.resource_type = r.String("resource_type");
-  entry.resource_id = r.OptId("resource_id");
-  entry.changes = r.OptObjectText("changes").value_or("{}");
-  entry.ip_address = r.OptString("ip_address");
-  entry.user_agent = r.OptString("user_agent");
-  entry.correlation_id = r.OptString("correlation_id");
-  entry.reason = r.OptString("reason");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::AuditLog created, p.audit_logs().Create(ctx, entry));
-  return RecordOf<AuditLogKind>(created, AuditLogKind::Columns().All());
-}
+using services::NewAuditLog;
+DAIRA_CABI_SERVICE_CALL(daira_audit_logs_create, "audit_logs.create", &AuditLogKind::Repo,
+                        &AuditLogRepository::Create, FullRecord<AuditLogKind>,
+                        Struct<NewAuditLog>(Set{&NewAuditLog::actor_id, OptIdAs<daira::UserId>{"actor_id"}},
+                                            Set{&NewAuditLog::action, Str{"action"}},
+                                            Set{&NewAuditLog::resource_type, Str{"resource_type"}},
+                                            Set{&NewAuditLog::resource_id, OptId{"resource_id"}},
+                                            Set{&NewAuditLog::changes, ObjectTextOr{"changes"}},
+                                            Set{&NewAuditLog::ip_address, OptStr{"ip_address"}},
+                                            Set{&NewAuditLog::user_agent, OptStr{"user_agent"}},
+                                            Set{&NewAuditLog::correlation_id, OptStr{"correlation_id"}},
+                                            Set{&NewAuditLog::reason, OptStr{"reason"}}))
 
 // {id*, …} → always UNIMPLEMENTED (the audit log is append-only); any other field is accepted and
 // ignored so that the answer is the same whatever a host tries to change.

@@ -14,16 +14,6 @@ using daira::cabi::moderation_kinds::ReportKind;
 using daira::cabi::moderation_kinds::ReviewKind;
 namespace services = daira::services;
 using namespace daira::cabi::fields;  // NOLINT: the readers of the descriptions below
-
-// Every field of a record, and a page of them (the service calls return whole records).
-template <typename K>
-std::string FullRecord(const typename K::Model& m) {
-  return RecordOf<K>(m, K::Columns().All());
-}
-template <typename K>
-std::string FullPage(const daira::query::Page<typename K::Model>& page) {
-  return daira::cabi::PageOf<K>(page, K::Columns().All());
-}
 }  // namespace
 
 DAIRA_CABI_SERVICE_CALL(

@@ -8,6 +8,7 @@
 
 namespace {
 using daira::Platform;
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers and encoders of the tables
 using daira::cabi::MaskedWriter;
 using daira::cabi::OptEnum;
 using daira::cabi::OptIdOf;
@@ -84,28 +85,15 @@ std::string daira::cabi::PaymentJson(const model::Payment& payment) {
 DAIRA_CABI_RECORD_READS(daira_wallets, WalletKind, "wallets")
 DAIRA_CABI_RECORD_DELETE(daira_wallets, WalletKind, "wallets")
 
-DAIRA_CABI_CALL(daira_wallets_count, "wallets.count") {
-  const std::optional<std::string> currency = r.OptString("currency");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, currency ? p.wallets().Count(ctx, *currency) : p.wallets().Count(ctx));
-  return daira::cabi::CountJson(n);
-}
-
-DAIRA_CABI_RECORD_CALL(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind) {
-  const daira::UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Wallet wallet, p.wallets().FindByUserId(ctx, user, mask));
-  return RecordOf<WalletKind>(wallet, mask);
-}
-
-DAIRA_CABI_CALL(daira_wallets_create, "wallets.create") {
-  services::NewWallet wallet;
-  wallet.user_id = daira::UserId(r.Id("user_id"));
-  wallet.currency = r.String("currency", "USD");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Wallet created, p.wallets().Create(ctx, wallet));
-  return RecordOf<WalletKind>(created, WalletKind::Columns().All());
-}
+DAIRA_CABI_SERVICE_CALL(daira_wallets_count, "wallets.count", &WalletKind::Repo,
+                        &services::WalletRepository::Count, Count{"count"}, OptStr{"currency"})
+DAIRA_CABI_RECORD_METHOD(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind,
+                         &services::WalletRepository::FindByUserId, IdAs<daira::UserId>{"user_id"})
+DAIRA_CABI_SERVICE_CALL(
+    daira_wallets_create, "wallets.create", &WalletKind::Repo, &services::WalletRepository::Create,
+    FullRecord<WalletKind>,
+    Struct<services::NewWallet>(Set{&services::NewWallet::user_id, IdAs<daira::UserId>{"user_id"}},
+                                Set{&services::NewWallet::currency, Str{"currency", "USD"}}))
 
 DAIRA_CABI_CALL(daira_wallets_update, "wallets.update") {
   // The money rule: balances and totals change only with journal rows, never through an update.
@@ -129,70 +117,63 @@ DAIRA_CABI_CALL(daira_wallets_update, "wallets.update") {
 DAIRA_CABI_RECORD_READS(daira_transactions, TransactionKind, "transactions")
 DAIRA_CABI_RECORD_DELETE(daira_transactions, TransactionKind, "transactions")
 
-DAIRA_CABI_CALL(daira_transactions_count, "transactions.count") {
-  services::TransactionFilter filter;
-  filter.wallet_id = OptIdOf<daira::WalletId>(r, "wallet_id");
-  filter.type = OptEnum<model::TransactionType>(r, "type", model::kTransactionTypeNames);
-  filter.status = OptEnum<model::TransactionStatus>(r, "status", model::kTransactionStatusNames);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.transactions().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::NewTransaction;
+using services::PaymentPatch;
+using services::TransactionFilter;
+using services::TransactionPatch;
+using services::TransactionRepository;
 
-DAIRA_CABI_RECORD_CALL(daira_transactions_find_by_idempotency_key, "transactions.find_by_idempotency_key",
-                       TransactionKind) {
-  const daira::WalletId wallet(r.Id("wallet_id"));
-  const std::string key = r.String("idempotency_key");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Transaction row, p.transactions().FindByIdempotencyKey(ctx, wallet, key, mask));
-  return RecordOf<TransactionKind>(row, mask);
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_transactions_count, "transactions.count", &TransactionKind::Repo, &TransactionRepository::Count,
+    Count{"count"},
+    Struct<TransactionFilter>(Set{&TransactionFilter::wallet_id, OptIdAs<daira::WalletId>{"wallet_id"}},
+                              Set{&TransactionFilter::type,
+                                  Enum<model::TransactionType>("type", model::kTransactionTypeNames)},
+                              Set{&TransactionFilter::status,
+                                  Enum<model::TransactionStatus>("status", model::kTransactionStatusNames)}))
 
-DAIRA_CABI_RECORD_CALL(daira_transactions_list_by_wallet, "transactions.list_by_wallet", TransactionKind) {
-  return daira::cabi::ListBy<TransactionKind, daira::WalletId>(p, r, mask, ctx, "wallet_id", &services::TransactionRepository::ListByWallet);
-}
+DAIRA_CABI_RECORD_METHOD(daira_transactions_find_by_idempotency_key, "transactions.find_by_idempotency_key",
+                         TransactionKind, &TransactionRepository::FindByIdempotencyKey,
+                         IdAs<daira::WalletId>{"wallet_id"}, Str{"idempotency_key"})
+DAIRA_CABI_RECORD_METHOD(daira_transactions_list_by_wallet, "transactions.list_by_wallet", TransactionKind,
+                         &TransactionRepository::ListByWallet, IdAs<daira::WalletId>{"wallet_id"}, Page{})
 
-DAIRA_CABI_CALL(daira_transactions_create, "transactions.create") {
-  services::NewTransaction row;
-  row.wallet_id = daira::WalletId(r.Id("wallet_id"));
-  row.counterparty_wallet_id = OptIdOf<daira::WalletId>(r, "counterparty_wallet_id");
-  row.type = OptEnum<model::TransactionType>(r, "type", model::kTransactionTypeNames).value_or(row.type);
-  row.status = OptEnum<model::TransactionStatus>(r, "status", model::kTransactionStatusNames).value_or(row.status);
-  row.amount = r.Int("amount", 0);
-  row.currency = r.String("currency", "USD");
-  row.balance_after = r.OptInt("balance_after");
-  row.metadata = r.OptObjectText("metadata").value_or("{}");
-  row.idempotency_key = r.OptString("idempotency_key");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Transaction created, p.transactions().Create(ctx, row));
-  return RecordOf<TransactionKind>(created, TransactionKind::Columns().All());
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_transactions_create, "transactions.create", &TransactionKind::Repo, &TransactionRepository::Create,
+    FullRecord<TransactionKind>,
+    Struct<NewTransaction>(
+        Set{&NewTransaction::wallet_id, IdAs<daira::WalletId>{"wallet_id"}},
+        Set{&NewTransaction::counterparty_wallet_id, OptIdAs<daira::WalletId>{"counterparty_wallet_id"}},
+        Set{&NewTransaction::type,
+            EnumOr("type", model::kTransactionTypeNames, model::TransactionType::kDeposit)},
+        Set{&NewTransaction::status,
+            EnumOr("status", model::kTransactionStatusNames, model::TransactionStatus::kPending)},
+        Set{&NewTransaction::amount, Int{"amount"}}, Set{&NewTransaction::currency, Str{"currency", "USD"}},
+        Set{&NewTransaction::balance_after, OptInt{"balance_after"}},
+        Set{&NewTransaction::metadata, ObjectTextOr{"metadata"}},
+        Set{&NewTransaction::idempotency_key, OptStr{"idempotency_key"}}))
 
-DAIRA_CABI_CALL(daira_transactions_update, "transactions.update") {
-  const daira::TransactionId id(r.Id("id"));
-  services::TransactionPatch patch;
-  patch.status = OptEnum<model::TransactionStatus>(r, "status", model::kTransactionStatusNames);
-  patch.completed_at = r.OptTime("completed_at");
-  patch.balance_after = r.OptInt("balance_after");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.transactions().Update(ctx, id, patch));
-  return daira::cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_transactions_update, "transactions.update", &TransactionKind::Repo, &TransactionRepository::Update,
+    Empty{}, IdAs<daira::TransactionId>{"id"},
+    Struct<TransactionPatch>(Set{&TransactionPatch::status,
+                                 Enum<model::TransactionStatus>("status", model::kTransactionStatusNames)},
+                             Set{&TransactionPatch::completed_at, OptTime{"completed_at"}},
+                             Set{&TransactionPatch::balance_after, OptInt{"balance_after"}}))
 
 // ---- payments ----
 
 DAIRA_CABI_RECORD_READS(daira_payments, PaymentKind, "payments")
 DAIRA_CABI_RECORD_DELETE(daira_payments, PaymentKind, "payments")
 
-DAIRA_CABI_CALL(daira_payments_count, "payments.count") {
-  services::PaymentFilter filter;
-  filter.user_id = OptIdOf<daira::UserId>(r, "user_id");
-  filter.provider = OptEnum<model::PaymentProvider>(r, "provider", model::kPaymentProviderNames);
-  filter.status = OptEnum<model::PaymentStatus>(r, "status", model::kPaymentStatusNames);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.payments().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+DAIRA_CABI_SERVICE_CALL(daira_payments_count, "payments.count", &PaymentKind::Repo,
+                        &services::PaymentRepository::Count, Count{"count"},
+                        Struct<services::PaymentFilter>(
+                            Set{&services::PaymentFilter::user_id, OptIdAs<daira::UserId>{"user_id"}},
+                            Set{&services::PaymentFilter::provider,
+                                Enum<model::PaymentProvider>("provider", model::kPaymentProviderNames)},
+                            Set{&services::PaymentFilter::status,
+                                Enum<model::PaymentStatus>("status", model::kPaymentStatusNames)}))
 
 DAIRA_CABI_RECORD_CALL(daira_payments_find_by_external_id, "payments.find_by_external_id", PaymentKind) {
   const std::optional<model::PaymentProvider> provider =
@@ -204,36 +185,32 @@ DAIRA_CABI_RECORD_CALL(daira_payments_find_by_external_id, "payments.find_by_ext
   return RecordOf<PaymentKind>(payment, mask);
 }
 
-DAIRA_CABI_RECORD_CALL(daira_payments_list_by_user, "payments.list_by_user", PaymentKind) {
-  return daira::cabi::ListBy<PaymentKind, daira::UserId>(p, r, mask, ctx, "user_id", &services::PaymentRepository::ListByUser);
-}
+DAIRA_CABI_RECORD_METHOD(daira_payments_list_by_user, "payments.list_by_user", PaymentKind,
+                         &services::PaymentRepository::ListByUser, IdAs<daira::UserId>{"user_id"}, Page{})
 
-DAIRA_CABI_CALL(daira_payments_create, "payments.create") {
-  services::NewPayment payment;
-  payment.user_id = daira::UserId(r.Id("user_id"));
-  payment.provider = OptEnum<model::PaymentProvider>(r, "provider", model::kPaymentProviderNames).value_or(payment.provider);
-  payment.amount = r.Int("amount", 0);
-  payment.currency = r.String("currency", "USD");
-  payment.external_id = r.OptString("external_id");
-  payment.wallet_id = OptIdOf<daira::WalletId>(r, "wallet_id");
-  payment.transaction_id = OptIdOf<daira::TransactionId>(r, "transaction_id");
-  payment.status = OptEnum<model::PaymentStatus>(r, "status", model::kPaymentStatusNames).value_or(payment.status);
-  payment.metadata = r.OptObjectText("metadata").value_or("{}");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::Payment created, p.payments().Create(ctx, payment));
-  return RecordOf<PaymentKind>(created, PaymentKind::Columns().All());
-}
+using services::NewPayment;
+DAIRA_CABI_SERVICE_CALL(
+    daira_payments_create, "payments.create", &PaymentKind::Repo, &services::PaymentRepository::Create,
+    FullRecord<PaymentKind>,
+    Struct<NewPayment>(Set{&NewPayment::user_id, IdAs<daira::UserId>{"user_id"}},
+                       Set{&NewPayment::provider,
+                           EnumOr("provider", model::kPaymentProviderNames, model::PaymentProvider::kStripe)},
+                       Set{&NewPayment::amount, Int{"amount"}},
+                       Set{&NewPayment::currency, Str{"currency", "USD"}},
+                       Set{&NewPayment::external_id, OptStr{"external_id"}},
+                       Set{&NewPayment::wallet_id, OptIdAs<daira::WalletId>{"wallet_id"}},
+                       Set{&NewPayment::transaction_id, OptIdAs<daira::TransactionId>{"transaction_id"}},
+                       Set{&NewPayment::status,
+                           EnumOr("status", model::kPaymentStatusNames, model::PaymentStatus::kPending)},
+                       Set{&NewPayment::metadata, ObjectTextOr{"metadata"}}))
 
-DAIRA_CABI_CALL(daira_payments_update, "payments.update") {
-  const daira::PaymentId id(r.Id("id"));
-  services::PaymentPatch patch;
-  patch.status = OptEnum<model::PaymentStatus>(r, "status", model::kPaymentStatusNames);
-  patch.external_id = r.OptString("external_id");
-  patch.error = r.OptString("error");
-  patch.wallet_id = OptIdOf<daira::WalletId>(r, "wallet_id");
-  patch.transaction_id = OptIdOf<daira::TransactionId>(r, "transaction_id");
-  patch.metadata = r.OptObjectText("metadata");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.payments().Update(ctx, id, patch));
-  return daira::cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(
+    daira_payments_update, "payments.update", &PaymentKind::Repo, &services::PaymentRepository::Update,
+    Empty{}, IdAs<daira::PaymentId>{"id"},
+    Struct<PaymentPatch>(Set{&PaymentPatch::status,
+                             Enum<model::PaymentStatus>("status", model::kPaymentStatusNames)},
+                         Set{&PaymentPatch::external_id, OptStr{"external_id"}},
+                         Set{&PaymentPatch::error, OptStr{"error"}},
+                         Set{&PaymentPatch::wallet_id, OptIdAs<daira::WalletId>{"wallet_id"}},
+                         Set{&PaymentPatch::transaction_id, OptIdAs<daira::TransactionId>{"transaction_id"}},
+                         Set{&PaymentPatch::metadata, OptObjectText{"metadata"}}))

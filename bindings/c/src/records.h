@@ -11,9 +11,10 @@
 //     static void Write(MaskedWriter<Field>& w, const Model& m);   // one call per member
 //   };
 //   DAIRA_CABI_RECORD_READS(daira_wallets, WalletKind, "wallets")    // _get, _get_many, _exists
-//   DAIRA_CABI_RECORD_CALL(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind) {
-//     … return RecordOf<WalletKind>(wallet, mask);
-//   }
+//   DAIRA_CABI_RECORD_METHOD(daira_wallets_find_by_user, "wallets.find_by_user", WalletKind,
+//                            &services::WalletRepository::FindByUserId, IdAs<UserId>{"user_id"})
+//   DAIRA_CABI_RECORD_CALL(name, op, WalletKind) { … return RecordOf<WalletKind>(wallet, mask); }  // odd
+//   shapes
 //
 // Record calls take a field mask as `fields`, a NUL-terminated list of column names ("id,balance";
 // NULL or "" = every field) parsed by the kind's column table: an unknown name is InvalidArgument
@@ -32,6 +33,7 @@
 #include "daira/query/field_mask.h"
 #include "daira/query/keyset.h"
 #include "internal.h"
+#include "service_call.h"
 
 namespace daira::cabi {
 
@@ -241,18 +243,6 @@ daira_code GetManyCall(daira_platform_t* handle, std::string_view op, const char
                       });
 }
 
-// {<key>*, limit, cursor} → a page of `(repo.*list)(ctx, parent, page, mask)` — the lists keyed by one
-// id (a wallet's journal, an author's posts, a report's reviews, …).
-template <typename K, typename ParentId, typename List>
-absl::StatusOr<std::string> ListBy(Platform& p, Request& r, MaskOf<K> mask, const RequestContext& ctx,
-                                   std::string_view key, List list) {
-  const ParentId parent(r.Id(key));
-  const query::PageRequest page = PageOfRequest(r);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(auto result, (K::Repo(p).*list)(ctx, parent, page, mask));
-  return PageOf<K>(result, mask);
-}
-
 // {id*} → {"exists": bool}.
 template <typename K>
 absl::StatusOr<std::string> ExistsBody(Platform& p, Request& r, const RequestContext& ctx) {
@@ -280,7 +270,64 @@ absl::StatusOr<std::string> DeleteBody(Platform& p, Request& r, const RequestCon
   return EmptyJson();
 }
 
+// {<fields…>} → (K::Repo(p).*method)(ctx, values…, mask) → the record or page of records with the
+// mask's members: the finders and lists of a record kind as descriptions (service_call.h's readers).
+template <typename K, typename Method, typename... Readers>
+absl::StatusOr<std::string> InvokeRecord(Platform& p, Request& r, MaskOf<K> mask, const RequestContext& ctx,
+                                         Method method, const Readers&... readers) {
+  std::tuple<std::invoke_result_t<const Readers&, Request&>...> args{readers(r)...};
+  DAIRA_CABI_CHECK(r);
+  return std::apply(
+      [&](auto&... values) -> absl::StatusOr<std::string> {
+        auto result = (K::Repo(p).*method)(ctx, values..., mask);
+        if (!result.ok()) return result.status();
+        if constexpr (std::is_same_v<std::decay_t<decltype(*result)>, typename K::Model>) {
+          return RecordOf<K>(*result, mask);
+        } else {
+          return PageOf<K>(*result, mask);
+        }
+      },
+      args);
+}
+
 }  // namespace daira::cabi
+
+namespace daira::cabi::fields {
+
+// An enum field by its stored spelling (OptEnum): Enum<model::ReportStatus>("status", kReportStatusNames).
+template <typename E, size_t N>
+struct EnumReader {
+  std::string_view name;
+  const std::string_view (*names)[N];
+  std::optional<E> operator()(Request& r) const { return OptEnum<E>(r, name, *names); }
+};
+template <typename E, size_t N>
+EnumReader<E, N> Enum(std::string_view name, const std::string_view (&names)[N]) {
+  return {name, &names};
+}
+// …and `fallback` when absent.
+template <typename E, size_t N>
+struct EnumOrReader {
+  EnumReader<E, N> read;
+  E fallback;
+  E operator()(Request& r) const { return read(r).value_or(fallback); }
+};
+template <typename E, size_t N>
+EnumOrReader<E, N> EnumOr(std::string_view name, const std::string_view (&names)[N], E fallback) {
+  return {{name, &names}, fallback};
+}
+
+// Every field of a record, and a page of them (create calls and the services return whole records).
+template <typename K>
+std::string FullRecord(const typename K::Model& m) {
+  return RecordOf<K>(m, K::Columns().All());
+}
+template <typename K>
+std::string FullPage(const query::Page<typename K::Model>& page) {
+  return ::daira::cabi::PageOf<K>(page, K::Columns().All());
+}
+
+}  // namespace daira::cabi::fields
 
 // The exported signature of a record call.
 #define DAIRA_CABI_RECORD_FN(name)                                                                       \
@@ -309,6 +356,13 @@ absl::StatusOr<std::string> DeleteBody(Platform& p, Request& r, const RequestCon
                                         char** out_json, daira_error_t** err) {                              \
     return ::daira::cabi::ServiceCall(platform, name ".delete", request_json, request_len, out_json, err,    \
                                       ::daira::cabi::DeleteBody<K>);                                         \
+  }
+
+// A record call described by its repository method (K::Repo) and the readers of its arguments before
+// the mask (InvokeRecord): finders return the masked record, lists the masked page.
+#define DAIRA_CABI_RECORD_METHOD(name, op, K, method, ...)                       \
+  DAIRA_CABI_RECORD_CALL(name, op, K) {                                          \
+    return ::daira::cabi::InvokeRecord<K>(p, r, mask, ctx, method, __VA_ARGS__); \
   }
 
 // A record call with its own body, which sees `p` (Platform&), `r` (Request&), `mask` and `ctx`.

@@ -16,6 +16,7 @@
 // records) keep a DAIRA_CABI_CALL body.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,10 +83,34 @@ struct OptStr {
   std::string_view name;
   std::optional<std::string> operator()(Request& r) const { return r.OptString(name); }
 };
+struct OptInt {
+  std::string_view name;
+  std::optional<int64_t> operator()(Request& r) const { return r.OptInt(name); }
+};
+struct OptTime {
+  std::string_view name;
+  std::optional<std::chrono::system_clock::time_point> operator()(Request& r) const {
+    return r.OptTime(name);
+  }
+};
+// A JSON object as its compact text, absent as nullopt.
+struct OptObjectText {
+  std::string_view name;
+  std::optional<std::string> operator()(Request& r) const { return r.OptObjectText(name); }
+};
 struct BoolOr {
   std::string_view name;
   bool fallback = false;
   bool operator()(Request& r) const { return r.OptBool(name).value_or(fallback); }
+};
+// A list of strings, required.
+struct StrList {
+  std::string_view name;
+  std::vector<std::string> operator()(Request& r) const { return r.StringList(name); }
+};
+struct OptStrList {
+  std::string_view name;
+  std::optional<std::vector<std::string>> operator()(Request& r) const { return r.OptStringList(name); }
 };
 // A list of strings, empty when absent.
 struct StrListOrEmpty {
@@ -106,6 +131,16 @@ struct Page {
   query::PageRequest operator()(Request& r) const {
     query::PageRequest page;
     page.limit = IntLimit(r, "limit", fallback_limit);
+    page.cursor = r.String("cursor");
+    return page;
+  }
+};
+// "limit" and "cursor" as the feed and content calls have always read them: the limit as any integer,
+// the service's range check reporting it.
+struct PageOfAnyLimit {
+  query::PageRequest operator()(Request& r) const {
+    query::PageRequest page;
+    page.limit = r.Int("limit", query::kDefaultPageLimit);
     page.cursor = r.String("cursor");
     return page;
   }
@@ -168,7 +203,8 @@ struct PageOf {
 
 namespace daira::cabi {
 
-// Runs a described service call: the readers' values, read from `r` in order (a braced list is
+// Runs a described service call (the service is a Platform accessor, &Platform::social, or a function
+// of Platform&, a record kind's Repo): the readers' values, read from `r` in order (a braced list is
 // evaluated left to right, so the first error recorded is the first field's), then the request's
 // check, then `((p.*service)().*method)(ctx, values...)`, then `encode` of its result.
 template <typename Service, typename Method, typename Encode, typename... Readers>
@@ -178,7 +214,7 @@ absl::StatusOr<std::string> InvokeService(Platform& p, Request& r, const Request
   DAIRA_CABI_CHECK(r);
   return std::apply(
       [&](auto&... values) -> absl::StatusOr<std::string> {
-        auto result = ((p.*service)().*method)(ctx, values...);
+        auto result = (std::invoke(service, p).*method)(ctx, values...);
         if constexpr (std::is_same_v<decltype(result), absl::Status>) {
           DAIRA_RETURN_IF_ERROR(result);
           return encode();

@@ -8,6 +8,7 @@
 #include "records.h"
 
 namespace {
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers and encoders of the tables
 using daira::Platform;
 using daira::UserId;
 using daira::cabi::MaskedWriter;
@@ -109,34 +110,31 @@ DAIRA_CABI_RECORD_READS(daira_blocks, BlockKind, "blocks")
 DAIRA_CABI_RECORD_READS(daira_mutes, MuteKind, "mutes")
 DAIRA_CABI_RECORD_READS(daira_reactions, ReactionKind, "reactions")
 
-DAIRA_CABI_CALL(daira_follows_count, "follows.count") {
-  services::FollowFilter filter;
-  filter.follower_id = OptIdOf<UserId>(r, "follower_id");
-  filter.followee_id = OptIdOf<UserId>(r, "followee_id");
-  filter.status = OptSpelled<model::FollowStatus>(r, "status", "ACTIVE or PENDING");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.follows().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::FollowFilter;
+DAIRA_CABI_SERVICE_CALL(daira_follows_count, "follows.count", &FollowKind::Repo,
+                        &services::FollowRepository::Count, Count{"count"},
+                        Struct<FollowFilter>(Set{&FollowFilter::follower_id, OptIdAs<UserId>{"follower_id"}},
+                                             Set{&FollowFilter::followee_id, OptIdAs<UserId>{"followee_id"}},
+                                             Set{&FollowFilter::status, [](daira::cabi::Request& r) {
+                                                   return OptSpelled<model::FollowStatus>(
+                                                       r, "status", "ACTIVE or PENDING");
+                                                 }}))
 
-DAIRA_CABI_CALL(daira_blocks_count, "blocks.count") {
-  services::BlockFilter filter;
-  filter.blocker_id = OptIdOf<UserId>(r, "blocker_id");
-  filter.blocked_id = OptIdOf<UserId>(r, "blocked_id");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.blocks().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::BlockFilter;
+DAIRA_CABI_SERVICE_CALL(daira_blocks_count, "blocks.count", &BlockKind::Repo,
+                        &services::BlockRepository::Count, Count{"count"},
+                        Struct<BlockFilter>(Set{&BlockFilter::blocker_id, OptIdAs<UserId>{"blocker_id"}},
+                                            Set{&BlockFilter::blocked_id, OptIdAs<UserId>{"blocked_id"}}))
 
-DAIRA_CABI_CALL(daira_mutes_count, "mutes.count") {
-  services::MuteFilter filter;
-  filter.muter_id = OptIdOf<UserId>(r, "muter_id");
-  filter.muted_id = OptIdOf<UserId>(r, "muted_id");
-  filter.mute_type = OptSpelled<model::MuteKind>(r, "mute_type", "MUTE, HIDE_STORIES or HIDE_POSTS");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t n, p.mutes().Count(ctx, filter));
-  return daira::cabi::CountJson(n);
-}
+using services::MuteFilter;
+DAIRA_CABI_SERVICE_CALL(daira_mutes_count, "mutes.count", &MuteKind::Repo, &services::MuteRepository::Count,
+                        Count{"count"},
+                        Struct<MuteFilter>(Set{&MuteFilter::muter_id, OptIdAs<UserId>{"muter_id"}},
+                                           Set{&MuteFilter::muted_id, OptIdAs<UserId>{"muted_id"}},
+                                           Set{&MuteFilter::mute_type, [](daira::cabi::Request& r) {
+                                                 return OptSpelled<model::MuteKind>(
+                                                     r, "mute_type", "MUTE, HIDE_STORIES or HIDE_POSTS");
+                                               }}))
 
 DAIRA_CABI_CALL(daira_reactions_count, "reactions.count") {
   services::ReactionFilter filter;
@@ -148,29 +146,15 @@ DAIRA_CABI_CALL(daira_reactions_count, "reactions.count") {
   return daira::cabi::CountJson(n);
 }
 
-DAIRA_CABI_RECORD_CALL(daira_follows_find_by_pair, "follows.find_by_pair", FollowKind) {
-  const UserId follower(r.Id("follower_id"));
-  const UserId followee(r.Id("followee_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::FollowRecord m, p.follows().FindByPair(ctx, follower, followee, mask));
-  return daira::cabi::RecordOf<FollowKind>(m, mask);
-}
-
-DAIRA_CABI_RECORD_CALL(daira_blocks_find_by_pair, "blocks.find_by_pair", BlockKind) {
-  const UserId blocker(r.Id("blocker_id"));
-  const UserId blocked(r.Id("blocked_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::BlockRecord m, p.blocks().FindByPair(ctx, blocker, blocked, mask));
-  return daira::cabi::RecordOf<BlockKind>(m, mask);
-}
-
-DAIRA_CABI_RECORD_CALL(daira_mutes_find_by_pair, "mutes.find_by_pair", MuteKind) {
-  const UserId muter(r.Id("muter_id"));
-  const UserId muted(r.Id("muted_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(model::MuteRecord m, p.mutes().FindByPair(ctx, muter, muted, mask));
-  return daira::cabi::RecordOf<MuteKind>(m, mask);
-}
+DAIRA_CABI_RECORD_METHOD(daira_follows_find_by_pair, "follows.find_by_pair", FollowKind,
+                         &services::FollowRepository::FindByPair, IdAs<UserId>{"follower_id"},
+                         IdAs<UserId>{"followee_id"})
+DAIRA_CABI_RECORD_METHOD(daira_blocks_find_by_pair, "blocks.find_by_pair", BlockKind,
+                         &services::BlockRepository::FindByPair, IdAs<UserId>{"blocker_id"},
+                         IdAs<UserId>{"blocked_id"})
+DAIRA_CABI_RECORD_METHOD(daira_mutes_find_by_pair, "mutes.find_by_pair", MuteKind,
+                         &services::MuteRepository::FindByPair, IdAs<UserId>{"muter_id"},
+                         IdAs<UserId>{"muted_id"})
 
 DAIRA_CABI_RECORD_CALL(daira_reactions_find_by_user_and_target, "reactions.find_by_user_and_target", ReactionKind) {
   const UserId user(r.Id("user_id"));
@@ -180,24 +164,14 @@ DAIRA_CABI_RECORD_CALL(daira_reactions_find_by_user_and_target, "reactions.find_
   return daira::cabi::RecordOf<ReactionKind>(m, mask);
 }
 
-DAIRA_CABI_RECORD_CALL(daira_follows_list_by_followee, "follows.list_by_followee", FollowKind) {
-  return daira::cabi::ListBy<FollowKind, UserId>(p, r, mask, ctx, "followee_id",
-                                                 &services::FollowRepository::ListByFollowee);
-}
-
-DAIRA_CABI_RECORD_CALL(daira_follows_list_by_follower, "follows.list_by_follower", FollowKind) {
-  return daira::cabi::ListBy<FollowKind, UserId>(p, r, mask, ctx, "follower_id",
-                                                 &services::FollowRepository::ListByFollower);
-}
-
-DAIRA_CABI_RECORD_CALL(daira_blocks_list_by_blocker, "blocks.list_by_blocker", BlockKind) {
-  return daira::cabi::ListBy<BlockKind, UserId>(p, r, mask, ctx, "blocker_id",
-                                                &services::BlockRepository::ListByBlocker);
-}
-
-DAIRA_CABI_RECORD_CALL(daira_mutes_list_by_muter, "mutes.list_by_muter", MuteKind) {
-  return daira::cabi::ListBy<MuteKind, UserId>(p, r, mask, ctx, "muter_id", &services::MuteRepository::ListByMuter);
-}
+DAIRA_CABI_RECORD_METHOD(daira_follows_list_by_followee, "follows.list_by_followee", FollowKind,
+                         &services::FollowRepository::ListByFollowee, IdAs<UserId>{"followee_id"}, Page{})
+DAIRA_CABI_RECORD_METHOD(daira_follows_list_by_follower, "follows.list_by_follower", FollowKind,
+                         &services::FollowRepository::ListByFollower, IdAs<UserId>{"follower_id"}, Page{})
+DAIRA_CABI_RECORD_METHOD(daira_blocks_list_by_blocker, "blocks.list_by_blocker", BlockKind,
+                         &services::BlockRepository::ListByBlocker, IdAs<UserId>{"blocker_id"}, Page{})
+DAIRA_CABI_RECORD_METHOD(daira_mutes_list_by_muter, "mutes.list_by_muter", MuteKind,
+                         &services::MuteRepository::ListByMuter, IdAs<UserId>{"muter_id"}, Page{})
 
 DAIRA_CABI_RECORD_CALL(daira_reactions_list_by_target, "reactions.list_by_target", ReactionKind) {
   std::optional<model::ReactionTarget> target = OptTarget(r, /*required=*/true);

@@ -10,6 +10,7 @@
 #include "daira/services/wallets.h"
 #include "module.h"
 #include "page.h"
+#include "service_call.h"
 #include "transaction.h"
 
 namespace daira::python {
@@ -68,133 +69,67 @@ void RegisterMoney(py::module_& m) {
       "Wallets over the double-entry ledger. Movements come back as dicts (id, type, status,\n"
       "user_id, wallet_id, counterparty_wallet_id, amount, fee, currency, balance_after,\n"
       "refund_of, description, created_at).");
+  using services::Wallets;
+  constexpr auto kWallets = &Platform::wallet_service;
+  using Deposit = services::DepositRequest;
+  using Withdraw = services::WithdrawRequest;
+  using Tip = services::TipRequest;
+  using Earn = services::EarningRequest;
+  using Refund = services::RefundRequest;
+  DefRequest<kWallets, &Wallets::Deposit,
+             Fields<&Deposit::user_id, &Deposit::amount, &Deposit::currency, &Deposit::provider,
+                    &Deposit::idempotency_key>,
+             &MovementDict>(c, "deposit", py::arg("user_id"), py::kw_only(), py::arg("amount"),
+                            py::arg("currency") = "USD", py::arg("provider"), py::arg("idempotency_key"),
+                            TxArg(), "Starts a deposit → PENDING movement.");
+  DefCall<kWallets, &Wallets::ConfirmDeposit, &MovementDict>(
+      c, "confirm_deposit", py::arg("transaction_id"), py::kw_only(), TxArg(), "Credits a PENDING deposit.");
+  DefCall<kWallets, &Wallets::FailDeposit, &MovementDict>(c, "fail_deposit", py::arg("transaction_id"),
+                                                          py::kw_only(), TxArg());
+  DefRequest<kWallets, &Wallets::Withdraw,
+             Fields<&Withdraw::user_id, &Withdraw::amount, &Withdraw::currency, &Withdraw::provider,
+                    &Withdraw::idempotency_key>,
+             &MovementDict>(c, "withdraw", py::arg("user_id"), py::kw_only(), py::arg("amount"),
+                            py::arg("currency") = "USD", py::arg("provider"), py::arg("idempotency_key"),
+                            TxArg(), "Holds the amount at once → PENDING movement.");
+  DefCall<kWallets, &Wallets::CompleteWithdrawal, &MovementDict>(
+      c, "complete_withdrawal", py::arg("transaction_id"), py::kw_only(), TxArg());
+  DefCall<kWallets, &Wallets::FailWithdrawal, &MovementDict>(c, "fail_withdrawal", py::arg("transaction_id"),
+                                                             py::kw_only(), TxArg());
+  DefRequest<kWallets, &Wallets::Tip,
+             Fields<&Tip::sender_id, &Tip::receiver_id, &Tip::amount, &Tip::currency, &Tip::idempotency_key,
+                    &Tip::note>,
+             &MovementDict>(c, "tip", py::arg("sender_id"), py::arg("receiver_id"), py::kw_only(),
+                            py::arg("amount"), py::arg("currency") = "USD", py::arg("idempotency_key"),
+                            py::arg("note") = py::none(), TxArg(),
+                            "Moves money at once (minus the platform fee) → COMPLETED movement.");
+  DefRequest<
+      kWallets, &Wallets::Earn,
+      Fields<&Earn::user_id, &Earn::amount, &Earn::currency, &Earn::idempotency_key, &Earn::description>,
+      &MovementDict>(c, "earn", py::arg("user_id"), py::kw_only(), py::arg("amount"),
+                     py::arg("currency") = "USD", py::arg("idempotency_key"),
+                     py::arg("description") = py::none(), TxArg());
+  DefRequest<kWallets, &Wallets::Refund,
+             Fields<&Refund::transaction_id, &Refund::amount, &Refund::idempotency_key, &Refund::reason,
+                    &Refund::actor_id>,
+             &MovementDict>(
+      c, "refund", py::arg("transaction_id"), py::kw_only(), py::arg("amount"), py::arg("idempotency_key"),
+      py::arg("reason") = py::none(), py::arg("actor_id") = py::none(), TxArg(),
+      "Refunds part of a COMPLETED deposit, tip or earning (never more than remains); its audit row\n"
+      "names actor_id (an admin; None: the system).");
+  DefCall<kWallets, &Wallets::Balance>(c, "balance", py::arg("user_id"), py::kw_only(),
+                                       py::arg("currency") = "USD", TxArg());
   c.def(
-       "deposit",
-       [](MoneyApi& a, int64_t user, int64_t amount, const std::string& currency, const std::string& provider,
-          const std::string& key, TxState* tx) {
-         auto mv = CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.wallet_service().Deposit(ctx, {.user_id = user,
-                                                   .amount = amount,
-                                                   .currency = currency,
-                                                   .provider = provider,
-                                                   .idempotency_key = key});
-         });
-         return MovementDict(mv);
-       },
-       py::arg("user_id"), py::kw_only(), py::arg("amount"), py::arg("currency") = "USD", py::arg("provider"),
-       py::arg("idempotency_key"), py::arg("tx") = py::none(), "Starts a deposit → PENDING movement.")
-      .def(
-          "confirm_deposit",
-          [](MoneyApi& a, int64_t id, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().ConfirmDeposit(ctx, TransactionId{id});
-            }));
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("tx") = py::none(), "Credits a PENDING deposit.")
-      .def(
-          "fail_deposit",
-          [](MoneyApi& a, int64_t id, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().FailDeposit(ctx, TransactionId{id});
-            }));
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "withdraw",
-          [](MoneyApi& a, int64_t user, int64_t amount, const std::string& currency,
-             const std::string& provider, const std::string& key, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().Withdraw(ctx, {.user_id = user,
-                                                       .amount = amount,
-                                                       .currency = currency,
-                                                       .provider = provider,
-                                                       .idempotency_key = key});
-            }));
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("amount"), py::arg("currency") = "USD",
-          py::arg("provider"), py::arg("idempotency_key"), py::arg("tx") = py::none(),
-          "Holds the amount at once → PENDING movement.")
-      .def(
-          "complete_withdrawal",
-          [](MoneyApi& a, int64_t id, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().CompleteWithdrawal(ctx, TransactionId{id});
-            }));
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "fail_withdrawal",
-          [](MoneyApi& a, int64_t id, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().FailWithdrawal(ctx, TransactionId{id});
-            }));
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "tip",
-          [](MoneyApi& a, int64_t sender, int64_t receiver, int64_t amount, const std::string& currency,
-             const std::string& key, std::optional<std::string> note, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().Tip(ctx, {.sender_id = sender,
-                                                  .receiver_id = receiver,
-                                                  .amount = amount,
-                                                  .currency = currency,
-                                                  .idempotency_key = key,
-                                                  .note = note});
-            }));
-          },
-          py::arg("sender_id"), py::arg("receiver_id"), py::kw_only(), py::arg("amount"),
-          py::arg("currency") = "USD", py::arg("idempotency_key"), py::arg("note") = py::none(),
-          py::arg("tx") = py::none(), "Moves money at once (minus the platform fee) → COMPLETED movement.")
-      .def(
-          "earn",
-          [](MoneyApi& a, int64_t user, int64_t amount, const std::string& currency, const std::string& key,
-             std::optional<std::string> description, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().Earn(ctx, {.user_id = user,
-                                                   .amount = amount,
-                                                   .currency = currency,
-                                                   .idempotency_key = key,
-                                                   .description = description});
-            }));
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("amount"), py::arg("currency") = "USD",
-          py::arg("idempotency_key"), py::arg("description") = py::none(), py::arg("tx") = py::none())
-      .def(
-          "refund",
-          [](MoneyApi& a, int64_t id, int64_t amount, const std::string& key,
-             std::optional<std::string> reason, std::optional<int64_t> actor_id, TxState* tx) {
-            return MovementDict(CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().Refund(ctx, {.transaction_id = id,
-                                                     .amount = amount,
-                                                     .idempotency_key = key,
-                                                     .reason = reason,
-                                                     .actor_id = actor_id});
-            }));
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("amount"), py::arg("idempotency_key"),
-          py::arg("reason") = py::none(), py::arg("actor_id") = py::none(), py::arg("tx") = py::none(),
-          "Refunds part of a COMPLETED deposit, tip or earning (never more than remains); its audit row\n"
-          "names actor_id (an admin; None: the system).")
-      .def(
-          "balance",
-          [](MoneyApi& a, int64_t user, const std::string& currency, TxState* tx) {
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallet_service().Balance(ctx, UserId{user}, currency);
-            });
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("currency") = "USD", py::arg("tx") = py::none())
-      .def(
-          "statement",
-          [](MoneyApi& a, int64_t user, const std::string& currency, int limit, const std::string& cursor) {
-            auto fetch = [user, currency, limit](Platform& p, const std::string& c) {
-              return p.wallet_service().Statement(RequestContext(), UserId{user}, currency,
-                                                  {.limit = limit, .cursor = c});
-            };
-            return FetchPage(a.core, fetch, cursor);
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("currency") = "USD", py::arg("limit") = 20,
-          py::arg("cursor") = "", "The wallet's ledger lines, newest first → Page[StatementLine].");
+      "statement",
+      [](MoneyApi& a, int64_t user, const std::string& currency, int limit, const std::string& cursor) {
+        auto fetch = [user, currency, limit](Platform& p, const std::string& c) {
+          return p.wallet_service().Statement(RequestContext(), UserId{user}, currency,
+                                              {.limit = limit, .cursor = c});
+        };
+        return FetchPage(a.core, fetch, cursor);
+      },
+      py::arg("user_id"), py::kw_only(), py::arg("currency") = "USD", py::arg("limit") = 20,
+      py::arg("cursor") = "", "The wallet's ledger lines, newest first → Page[StatementLine].");
 }
 
 }  // namespace daira::python

@@ -13,6 +13,7 @@
 #include "daira/services/wallet_repository.h"
 #include "module.h"
 #include "repository.h"
+#include "service_call.h"
 
 namespace daira::python {
 namespace {
@@ -43,255 +44,116 @@ struct PaymentsTraits {
 };
 
 void BindWallets(py::module_& m) {
+  using Repo = services::WalletRepository;
+  using Patch = services::WalletPatch;
   py::class_<WalletsApi> c(m, "Wallets",
                            "Typed access to wallets. Balances and totals are never written here: they move only\n"
                            "with journal rows, in the wallet service's transactions (the money rule).");
   BindReads<WalletsTraits>(c);
-  c.def(
-       "find_by_user",
-       [](WalletsApi& a, int64_t user_id, py::object fields, TxState* tx) {
-         auto mask = ParseFields(services::WalletColumns(), fields);
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.wallets().FindByUserId(ctx, UserId{user_id}, mask);
-         });
-       },
-       py::arg("user_id"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
-       "The wallet of this user (one per user); NotFound otherwise.")
-      .def(
-          "count",
-          [](WalletsApi& a, std::optional<std::string> currency, TxState* tx) {
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallets().Count(ctx, currency.has_value() ? std::optional<std::string_view>(*currency)
-                                                                 : std::nullopt);
-            });
-          },
-          py::kw_only(), py::arg("currency") = py::none(), py::arg("tx") = py::none(),
-          "Number of wallets, or of wallets in `currency`.")
-      .def(
-          "create",
-          [](WalletsApi& a, int64_t user_id, std::string currency, TxState* tx) {
-            services::NewWallet w{.user_id = UserId{user_id}, .currency = std::move(currency)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallets().Create(ctx, w);
-            });
-          },
-          py::kw_only(), py::arg("user_id"), py::arg("currency") = "USD", py::arg("tx") = py::none(),
-          "A new wallet at zero → Wallet. AlreadyExists (field user_id) when the user has one;\n"
-          "FailedPrecondition when the user does not exist; InvalidArgument naming the field.")
-      .def(
-          "update",
-          [](WalletsApi& a, int64_t id, std::optional<std::string> currency, py::object last_payout_at,
-             TxState* tx) {
-            services::WalletPatch patch{.currency = std::move(currency), .last_payout_at = OptTimeArg(last_payout_at)};
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallets().Update(ctx, WalletId{id}, patch);
-            });
-          },
-          py::arg("wallet_id"), py::kw_only(), py::arg("currency") = py::none(), py::arg("last_payout_at") = py::none(),
-          py::arg("tx") = py::none(),
-          "Writes only the fields given (there are no money fields). InvalidArgument (field 'patch') when\n"
-          "none is; NotFound; FailedPrecondition (field 'balance') changing the currency of a non-empty wallet.")
-      .def(
-          "delete",
-          [](WalletsApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.wallets().Delete(ctx, WalletId{id});
-            });
-          },
-          py::arg("wallet_id"), py::kw_only(), py::arg("tx") = py::none(),
-          "Deletes an empty wallet. NotFound; FailedPrecondition while it holds money or is referenced.")
-      .def("__repr__", [](const WalletsApi&) { return std::string("<daira.Wallets>"); });
+  DefRepoCall<WalletsTraits, &Repo::FindByUserId>(
+      c, "find_by_user", py::arg("user_id"), py::kw_only(), py::arg("fields") = py::none(), TxArg(),
+      "The wallet of this user (one per user); NotFound otherwise.");
+  DefRepoCall<WalletsTraits, &Repo::Count>(c, "count", py::kw_only(), py::arg("currency") = py::none(),
+                                           TxArg(), "Number of wallets, or of wallets in `currency`.");
+  DefRepoRequest<WalletsTraits, &Repo::Create,
+                 Fields<&services::NewWallet::user_id, &services::NewWallet::currency>>(
+      c, "create", py::kw_only(), py::arg("user_id"), py::arg("currency") = "USD", TxArg(),
+      "A new wallet at zero → Wallet. AlreadyExists (field user_id) when the user has one;\n"
+      "FailedPrecondition when the user does not exist; InvalidArgument naming the field.");
+  DefRepoRequest<WalletsTraits, &Repo::Update, Fields<&Patch::currency, &Patch::last_payout_at>>(
+      c, "update", py::arg("wallet_id"), py::kw_only(), py::arg("currency") = py::none(),
+      py::arg("last_payout_at") = py::none(), TxArg(),
+      "Writes only the fields given (there are no money fields). InvalidArgument (field 'patch') when\n"
+      "none is; NotFound; FailedPrecondition (field 'balance') changing the currency of a non-empty wallet.");
+  DefRepoCall<WalletsTraits, &Repo::Delete>(
+      c, "delete", py::arg("wallet_id"), py::kw_only(), TxArg(),
+      "Deletes an empty wallet. NotFound; FailedPrecondition while it holds money or is referenced.");
+  c.def("__repr__", [](const WalletsApi&) { return std::string("<daira.Wallets>"); });
 }
 
 void BindJournal(py::module_& m) {
+  using Repo = services::TransactionRepository;
+  using F = services::TransactionFilter;
+  using Row = services::NewTransaction;
+  using Patch = services::TransactionPatch;
   py::class_<JournalApi> c(m, "TransactionJournal",
                            "The append-only money journal (p.transactions): only a PENDING row is settled\n"
                            "(status, completed_at, balance_after); a COMPLETED row is never deleted.");
   BindReads<JournalTraits>(c);
-  c.def(
-       "find_by_idempotency_key",
-       [](JournalApi& a, int64_t wallet_id, std::string key, py::object fields, TxState* tx) {
-         auto mask = ParseFields(services::TransactionColumns(), fields);
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.transactions().FindByIdempotencyKey(ctx, WalletId{wallet_id}, key, mask);
-         });
-       },
-       py::arg("wallet_id"), py::arg("idempotency_key"), py::kw_only(), py::arg("fields") = py::none(),
-       py::arg("tx") = py::none(), "The wallet's row with this idempotency key; NotFound otherwise.")
-      .def(
-          "count",
-          [](JournalApi& a, std::optional<int64_t> wallet_id, std::optional<std::string> type,
-             std::optional<std::string> status, TxState* tx) {
-            services::TransactionFilter f{
-                .wallet_id = OptId<WalletId>(wallet_id),
-                .type = OptEnumArg<model::TransactionType>("count transactions", "type", type),
-                .status = OptEnumArg<model::TransactionStatus>("count transactions", "status", status)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.transactions().Count(ctx, f);
-            });
-          },
-          py::kw_only(), py::arg("wallet_id") = py::none(), py::arg("type") = py::none(), py::arg("status") = py::none(),
-          py::arg("tx") = py::none(), "Number of rows matching every filter given.")
-      .def(
-          "list_by_wallet",
-          [](JournalApi& a, int64_t wallet_id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            auto mask = ParseFields(services::TransactionColumns(), fields);
-            return ListPage(a.core, tx, limit, cursor,
-                            [wallet_id, mask](Platform& p, const RequestContext& ctx, const query::PageRequest& r) {
-                              return p.transactions().ListByWallet(ctx, WalletId{wallet_id}, r, mask);
-                            });
-          },
-          py::arg("wallet_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the wallet's rows, newest first.")
-      .def(
-          "create",
-          [](JournalApi& a, int64_t wallet_id, std::string type, int64_t amount, std::string currency,
-             std::string status, std::optional<int64_t> counterparty, std::optional<int64_t> balance_after,
-             py::object metadata, std::optional<std::string> key, TxState* tx) {
-            services::NewTransaction row{
-                .wallet_id = WalletId{wallet_id},
-                .counterparty_wallet_id = OptId<WalletId>(counterparty),
-                .type = EnumArg<model::TransactionType>("create transaction", "type", type),
-                .status = EnumArg<model::TransactionStatus>("create transaction", "status", status),
-                .amount = amount,
-                .currency = std::move(currency),
-                .balance_after = balance_after,
-                .metadata = JsonArg(metadata),
-                .idempotency_key = std::move(key)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.transactions().Create(ctx, row);
-            });
-          },
-          py::kw_only(), py::arg("wallet_id"), py::arg("type"), py::arg("amount"), py::arg("currency") = "USD",
-          py::arg("status") = "PENDING", py::arg("counterparty_wallet_id") = py::none(),
-          py::arg("balance_after") = py::none(), py::arg("metadata") = "{}", py::arg("idempotency_key") = py::none(),
-          py::arg("tx") = py::none(),
-          "Appends a journal row → WalletTransaction (the wallet's balance is not touched). metadata: a\n"
-          "JSON object (str, or a dict serialized for you). AlreadyExists (field idempotency_key);\n"
-          "FailedPrecondition when a wallet does not exist; InvalidArgument naming the field.")
-      .def(
-          "update",
-          [](JournalApi& a, int64_t id, std::optional<std::string> status, py::object completed_at,
-             std::optional<int64_t> balance_after, TxState* tx) {
-            services::TransactionPatch patch{
-                .status = OptEnumArg<model::TransactionStatus>("update transaction", "status", status),
-                .completed_at = OptTimeArg(completed_at),
-                .balance_after = balance_after};
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.transactions().Update(ctx, TransactionId{id}, patch);
-            });
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("status") = py::none(), py::arg("completed_at") = py::none(),
-          py::arg("balance_after") = py::none(), py::arg("tx") = py::none(),
-          "Settles a PENDING row, writing only the fields given. FailedPrecondition (field 'status') once\n"
-          "it is COMPLETED or FAILED; NotFound; InvalidArgument (field 'patch') when no field is given.")
-      .def(
-          "delete",
-          [](JournalApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.transactions().Delete(ctx, TransactionId{id});
-            });
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("tx") = py::none(),
-          "Deletes a row that never completed. FailedPrecondition (field 'status') for a COMPLETED row.")
-      .def("__repr__", [](const JournalApi&) { return std::string("<daira.TransactionJournal>"); });
+  DefRepoCall<JournalTraits, &Repo::FindByIdempotencyKey>(
+      c, "find_by_idempotency_key", py::arg("wallet_id"), py::arg("idempotency_key"), py::kw_only(),
+      py::arg("fields") = py::none(), TxArg(),
+      "The wallet's row with this idempotency key; NotFound otherwise.");
+  DefRepoRequest<JournalTraits, &Repo::Count, Fields<&F::wallet_id, &F::type, &F::status>>(
+      c, Named{"count", "count transactions"}, py::kw_only(), py::arg("wallet_id") = py::none(),
+      py::arg("type") = py::none(), py::arg("status") = py::none(), TxArg(),
+      "Number of rows matching every filter given.");
+  DefList<JournalTraits, &Repo::ListByWallet>(c, "list_by_wallet", py::arg("wallet_id"), DAIRA_PY_LIST_ARGS,
+                                              "A Page of the wallet's rows, newest first.");
+  DefRepoRequest<
+      JournalTraits, &Repo::Create,
+      Fields<&Row::wallet_id, &Row::type, &Row::amount, &Row::currency, &Row::status,
+             &Row::counterparty_wallet_id, &Row::balance_after, Json(&Row::metadata), &Row::idempotency_key>>(
+      c, Named{"create", "create transaction"}, py::kw_only(), py::arg("wallet_id"), py::arg("type"),
+      py::arg("amount"), py::arg("currency") = "USD", py::arg("status") = "PENDING",
+      py::arg("counterparty_wallet_id") = py::none(), py::arg("balance_after") = py::none(),
+      py::arg("metadata") = "{}", py::arg("idempotency_key") = py::none(), TxArg(),
+      "Appends a journal row → WalletTransaction (the wallet's balance is not touched). metadata: a\n"
+      "JSON object (str, or a dict serialized for you). AlreadyExists (field idempotency_key);\n"
+      "FailedPrecondition when a wallet does not exist; InvalidArgument naming the field.");
+  DefRepoRequest<JournalTraits, &Repo::Update,
+                 Fields<&Patch::status, &Patch::completed_at, &Patch::balance_after>>(
+      c, Named{"update", "update transaction"}, py::arg("transaction_id"), py::kw_only(),
+      py::arg("status") = py::none(), py::arg("completed_at") = py::none(),
+      py::arg("balance_after") = py::none(), TxArg(),
+      "Settles a PENDING row, writing only the fields given. FailedPrecondition (field 'status') once\n"
+      "it is COMPLETED or FAILED; NotFound; InvalidArgument (field 'patch') when no field is given.");
+  DefRepoCall<JournalTraits, &Repo::Delete>(
+      c, "delete", py::arg("transaction_id"), py::kw_only(), TxArg(),
+      "Deletes a row that never completed. FailedPrecondition (field 'status') for a COMPLETED row.");
+  c.def("__repr__", [](const JournalApi&) { return std::string("<daira.TransactionJournal>"); });
 }
 
 void BindPaymentsRepo(py::module_& m) {
+  using Repo = services::PaymentRepository;
+  using F = services::PaymentFilter;
+  using Row = services::NewPayment;
+  using Patch = services::PaymentPatch;
   py::class_<PaymentsApi> c(m, "Payments", "Charges and payouts with an external provider.");
   BindReads<PaymentsTraits>(c);
-  c.def(
-       "find_by_external_id",
-       [](PaymentsApi& a, std::string provider, std::string external_id, py::object fields, TxState* tx) {
-         auto prov = EnumArg<model::PaymentProvider>("find payment", "provider", provider);
-         auto mask = ParseFields(services::PaymentColumns(), fields);
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.payments().FindByExternalId(ctx, prov, external_id, mask);
-         });
-       },
-       py::arg("provider"), py::arg("external_id"), py::kw_only(), py::arg("fields") = py::none(),
-       py::arg("tx") = py::none(), "The payment the provider knows by this reference; NotFound otherwise.")
-      .def(
-          "count",
-          [](PaymentsApi& a, std::optional<int64_t> user_id, std::optional<std::string> provider,
-             std::optional<std::string> status, TxState* tx) {
-            services::PaymentFilter f{
-                .user_id = OptId<UserId>(user_id),
-                .provider = OptEnumArg<model::PaymentProvider>("count payments", "provider", provider),
-                .status = OptEnumArg<model::PaymentStatus>("count payments", "status", status)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.payments().Count(ctx, f);
-            });
-          },
-          py::kw_only(), py::arg("user_id") = py::none(), py::arg("provider") = py::none(),
-          py::arg("status") = py::none(), py::arg("tx") = py::none(), "Number of payments matching every filter given.")
-      .def(
-          "list_by_user",
-          [](PaymentsApi& a, int64_t user_id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            auto mask = ParseFields(services::PaymentColumns(), fields);
-            return ListPage(a.core, tx, limit, cursor,
-                            [user_id, mask](Platform& p, const RequestContext& ctx, const query::PageRequest& r) {
-                              return p.payments().ListByUser(ctx, UserId{user_id}, r, mask);
-                            });
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the user's payments, newest first.")
-      .def(
-          "create",
-          [](PaymentsApi& a, int64_t user_id, int64_t amount, std::string provider, std::string currency,
-             std::optional<std::string> external_id, std::optional<int64_t> wallet_id,
-             std::optional<int64_t> transaction_id, std::string status, py::object metadata, TxState* tx) {
-            services::NewPayment pay{
-                .user_id = UserId{user_id},
-                .provider = EnumArg<model::PaymentProvider>("create payment", "provider", provider),
-                .amount = amount,
-                .currency = std::move(currency),
-                .external_id = std::move(external_id),
-                .wallet_id = OptId<WalletId>(wallet_id),
-                .transaction_id = OptId<TransactionId>(transaction_id),
-                .status = EnumArg<model::PaymentStatus>("create payment", "status", status),
-                .metadata = JsonArg(metadata)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.payments().Create(ctx, pay);
-            });
-          },
-          py::kw_only(), py::arg("user_id"), py::arg("amount"), py::arg("provider") = "STRIPE",
-          py::arg("currency") = "USD", py::arg("external_id") = py::none(), py::arg("wallet_id") = py::none(),
-          py::arg("transaction_id") = py::none(), py::arg("status") = "PENDING", py::arg("metadata") = "{}",
-          py::arg("tx") = py::none(),
-          "Records a payment → Payment (no money moves). AlreadyExists (field external_id);\n"
-          "FailedPrecondition when the user, wallet or transaction is missing; InvalidArgument naming the field.")
-      .def(
-          "update",
-          [](PaymentsApi& a, int64_t id, std::optional<std::string> status, std::optional<std::string> external_id,
-             std::optional<std::string> error, std::optional<int64_t> wallet_id,
-             std::optional<int64_t> transaction_id, py::object metadata, TxState* tx) {
-            services::PaymentPatch patch{
-                .status = OptEnumArg<model::PaymentStatus>("update payment", "status", status),
-                .external_id = std::move(external_id),
-                .error = std::move(error),
-                .wallet_id = OptId<WalletId>(wallet_id),
-                .transaction_id = OptId<TransactionId>(transaction_id),
-                .metadata = OptJsonArg(metadata)};
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.payments().Update(ctx, PaymentId{id}, patch);
-            });
-          },
-          py::arg("payment_id"), py::kw_only(), py::arg("status") = py::none(), py::arg("external_id") = py::none(),
-          py::arg("error") = py::none(), py::arg("wallet_id") = py::none(), py::arg("transaction_id") = py::none(),
-          py::arg("metadata") = py::none(), py::arg("tx") = py::none(),
-          "Writes only the fields given (error='' clears it). InvalidArgument (field 'patch') when none is;\n"
-          "NotFound; AlreadyExists (field external_id).")
-      .def(
-          "delete",
-          [](PaymentsApi& a, int64_t id, TxState* tx) {
-            CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.payments().Delete(ctx, PaymentId{id});
-            });
-          },
-          py::arg("payment_id"), py::kw_only(), py::arg("tx") = py::none(),
-          "Deletes a PENDING or FAILED payment; FailedPrecondition (field 'status') otherwise.")
-      .def("__repr__", [](const PaymentsApi&) { return std::string("<daira.Payments>"); });
+  DefRepoCall<PaymentsTraits, &Repo::FindByExternalId>(
+      c, Named{"find_by_external_id", "find payment"}, py::arg("provider"), py::arg("external_id"),
+      py::kw_only(), py::arg("fields") = py::none(), TxArg(),
+      "The payment the provider knows by this reference; NotFound otherwise.");
+  DefRepoRequest<PaymentsTraits, &Repo::Count, Fields<&F::user_id, &F::provider, &F::status>>(
+      c, Named{"count", "count payments"}, py::kw_only(), py::arg("user_id") = py::none(),
+      py::arg("provider") = py::none(), py::arg("status") = py::none(), TxArg(),
+      "Number of payments matching every filter given.");
+  DefList<PaymentsTraits, &Repo::ListByUser>(c, "list_by_user", py::arg("user_id"), DAIRA_PY_LIST_ARGS,
+                                             "A Page of the user's payments, newest first.");
+  DefRepoRequest<PaymentsTraits, &Repo::Create,
+                 Fields<&Row::user_id, &Row::amount, &Row::provider, &Row::currency, &Row::external_id,
+                        &Row::wallet_id, &Row::transaction_id, &Row::status, Json(&Row::metadata)>>(
+      c, Named{"create", "create payment"}, py::kw_only(), py::arg("user_id"), py::arg("amount"),
+      py::arg("provider") = "STRIPE", py::arg("currency") = "USD", py::arg("external_id") = py::none(),
+      py::arg("wallet_id") = py::none(), py::arg("transaction_id") = py::none(),
+      py::arg("status") = "PENDING", py::arg("metadata") = "{}", TxArg(),
+      "Records a payment → Payment (no money moves). AlreadyExists (field external_id);\n"
+      "FailedPrecondition when the user, wallet or transaction is missing; InvalidArgument naming the "
+      "field.");
+  DefRepoRequest<PaymentsTraits, &Repo::Update,
+                 Fields<&Patch::status, &Patch::external_id, &Patch::error, &Patch::wallet_id,
+                        &Patch::transaction_id, Json(&Patch::metadata)>>(
+      c, Named{"update", "update payment"}, py::arg("payment_id"), py::kw_only(),
+      py::arg("status") = py::none(), py::arg("external_id") = py::none(), py::arg("error") = py::none(),
+      py::arg("wallet_id") = py::none(), py::arg("transaction_id") = py::none(),
+      py::arg("metadata") = py::none(), TxArg(),
+      "Writes only the fields given (error='' clears it). InvalidArgument (field 'patch') when none is;\n"
+      "NotFound; AlreadyExists (field external_id).");
+  DefRepoCall<PaymentsTraits, &Repo::Delete>(
+      c, "delete", py::arg("payment_id"), py::kw_only(), TxArg(),
+      "Deletes a PENDING or FAILED payment; FailedPrecondition (field 'status') otherwise.");
+  c.def("__repr__", [](const PaymentsApi&) { return std::string("<daira.Payments>"); });
   AddPaymentFlow(c);  // start_deposit, handle_webhook, settle (payments_service.cc)
 }
 

@@ -16,6 +16,7 @@
 #include "daira/services/session_repository.h"
 #include "module.h"
 #include "repository.h"
+#include "service_call.h"
 
 namespace daira::python {
 namespace {
@@ -59,6 +60,15 @@ struct SessionsTraits {
   static services::SessionRepository& Repo(Platform& p) { return p.sessions(); }
   static const auto& Columns() { return services::SessionColumns(); }
   static auto& Items(services::SessionBatch& b) { return b.sessions; }
+  // `fields`: the token hashes are never read into Python.
+  static services::SessionFieldMask Mask(const py::object& fields) {
+    services::SessionFieldMask mask = ParseFields(Columns(), fields);
+    if (mask.Has(model::UserSessionField::kRefreshTokenHash) ||
+        mask.Has(model::UserSessionField::kAccessTokenHash)) {
+      Throw(InvalidField("field mask", "fields", "names a token hash, which is never returned to Python"));
+    }
+    return mask;
+  }
 };
 struct ProfilesTraits {
   using Api = UserProfilesApi;
@@ -69,124 +79,60 @@ struct ProfilesTraits {
   static auto& Items(services::ProfileBatch& b) { return b.profiles; }
 };
 
-// A page of `fetch(repo, ctx, id, request, mask)` for one user id — the shape of most lists here.
-template <typename Traits, typename Fetch>
-PyPage ListOf(typename Traits::Api& a, int64_t id, int limit, const std::string& cursor, const py::object& fields,
-              TxState* tx, Fetch fetch) {
-  auto mask = ParseFields(Traits::Columns(), fields);
-  return ListPage(a.core, tx, limit, cursor,
-                  [id, mask, fetch](Platform& p, const RequestContext& ctx, const query::PageRequest& r) {
-                    return fetch(Traits::Repo(p), ctx, id, r, mask);
-                  });
-}
-
-// Binds find_by_pair(a, b) and list_by_<side>(user_id) for follows, blocks and mutes.
+// Binds find_by_pair(a, b) for follows, blocks and mutes.
 template <typename Traits>
 void BindPairFinder(py::class_<typename Traits::Api>& c, const char* first, const char* second) {
-  using Api = typename Traits::Api;
-  c.def(
-      "find_by_pair",
-      [](Api& a, int64_t x, int64_t y, py::object fields, TxState* tx) {
-        auto mask = ParseFields(Traits::Columns(), fields);
-        return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-          return Traits::Repo(p).FindByPair(ctx, UserId{x}, UserId{y}, mask);
-        });
-      },
-      py::arg(first), py::arg(second), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
-      "The row for this pair of users; NotFound otherwise.");
+  DefRepoCall<Traits, &RepoOf<Traits>::FindByPair>(c, "find_by_pair", py::arg(first), py::arg(second),
+                                                   py::kw_only(), py::arg("fields") = py::none(), TxArg(),
+                                                   "The row for this pair of users; NotFound otherwise.");
 }
 
 constexpr const char* kListDoc = "A Page of the rows, newest first.";
 
 void BindFollows(py::module_& m) {
+  using Repo = services::FollowRepository;
+  using F = services::FollowFilter;
   py::class_<FollowsApi> c(m, "Follows", "Read-only follow edges → FollowRecord (write through p.social).");
   BindReads<FollowsTraits>(c);
   BindPairFinder<FollowsTraits>(c, "follower_id", "followee_id");
-  c.def(
-       "count",
-       [](FollowsApi& a, std::optional<int64_t> follower_id, std::optional<int64_t> followee_id,
-          std::optional<std::string> status, TxState* tx) {
-         services::FollowFilter f{.follower_id = OptId<UserId>(follower_id),
-                                  .followee_id = OptId<UserId>(followee_id),
-                                  .status = OptEnumArg<model::FollowStatus>("count follows", "status", status)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.follows().Count(ctx, f); });
-       },
-       py::kw_only(), py::arg("follower_id") = py::none(), py::arg("followee_id") = py::none(),
-       py::arg("status") = py::none(), py::arg("tx") = py::none(), "Number of edges matching every filter given.")
-      .def(
-          "list_by_followee",
-          [](FollowsApi& a, int64_t id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            return ListOf<FollowsTraits>(a, id, limit, cursor, fields, tx,
-                                         [](auto& repo, const RequestContext& ctx, int64_t u, const auto& r, auto mask) {
-                                           return repo.ListByFollowee(ctx, UserId{u}, r, mask);
-                                         });
-          },
-          py::arg("followee_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the user's follower edges.")
-      .def(
-          "list_by_follower",
-          [](FollowsApi& a, int64_t id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            return ListOf<FollowsTraits>(a, id, limit, cursor, fields, tx,
-                                         [](auto& repo, const RequestContext& ctx, int64_t u, const auto& r, auto mask) {
-                                           return repo.ListByFollower(ctx, UserId{u}, r, mask);
-                                         });
-          },
-          py::arg("follower_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the edges the user follows with.")
-      .def("__repr__", [](const FollowsApi&) { return std::string("<daira.Follows>"); });
+  DefRepoRequest<FollowsTraits, &Repo::Count, Fields<&F::follower_id, &F::followee_id, &F::status>>(
+      c, Named{"count", "count follows"}, py::kw_only(), py::arg("follower_id") = py::none(),
+      py::arg("followee_id") = py::none(), py::arg("status") = py::none(), TxArg(),
+      "Number of edges matching every filter given.");
+  DefList<FollowsTraits, &Repo::ListByFollowee>(c, "list_by_followee", py::arg("followee_id"),
+                                                DAIRA_PY_LIST_ARGS, "A Page of the user's follower edges.");
+  DefList<FollowsTraits, &Repo::ListByFollower>(c, "list_by_follower", py::arg("follower_id"),
+                                                DAIRA_PY_LIST_ARGS,
+                                                "A Page of the edges the user follows with.");
+  c.def("__repr__", [](const FollowsApi&) { return std::string("<daira.Follows>"); });
 }
 
 void BindBlocks(py::module_& m) {
+  using F = services::BlockFilter;
   py::class_<BlocksApi> c(m, "Blocks", "Read-only blocks → BlockRecord (write through p.social).");
   BindReads<BlocksTraits>(c);
   BindPairFinder<BlocksTraits>(c, "blocker_id", "blocked_id");
-  c.def(
-       "count",
-       [](BlocksApi& a, std::optional<int64_t> blocker_id, std::optional<int64_t> blocked_id, TxState* tx) {
-         services::BlockFilter f{.blocker_id = OptId<UserId>(blocker_id), .blocked_id = OptId<UserId>(blocked_id)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.blocks().Count(ctx, f); });
-       },
-       py::kw_only(), py::arg("blocker_id") = py::none(), py::arg("blocked_id") = py::none(), py::arg("tx") = py::none(),
-       "Number of blocks matching every filter given.")
-      .def(
-          "list_by_blocker",
-          [](BlocksApi& a, int64_t id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            return ListOf<BlocksTraits>(a, id, limit, cursor, fields, tx,
-                                        [](auto& repo, const RequestContext& ctx, int64_t u, const auto& r, auto mask) {
-                                          return repo.ListByBlocker(ctx, UserId{u}, r, mask);
-                                        });
-          },
-          py::arg("blocker_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), kListDoc)
-      .def("__repr__", [](const BlocksApi&) { return std::string("<daira.Blocks>"); });
+  DefRepoRequest<BlocksTraits, &services::BlockRepository::Count, Fields<&F::blocker_id, &F::blocked_id>>(
+      c, "count", py::kw_only(), py::arg("blocker_id") = py::none(), py::arg("blocked_id") = py::none(),
+      TxArg(), "Number of blocks matching every filter given.");
+  DefList<BlocksTraits, &services::BlockRepository::ListByBlocker>(
+      c, "list_by_blocker", py::arg("blocker_id"), DAIRA_PY_LIST_ARGS, kListDoc);
+  c.def("__repr__", [](const BlocksApi&) { return std::string("<daira.Blocks>"); });
 }
 
 void BindMutes(py::module_& m) {
+  using F = services::MuteFilter;
   py::class_<MutesApi> c(m, "Mutes", "Read-only mutes → MuteRecord (write through p.social).");
   BindReads<MutesTraits>(c);
   BindPairFinder<MutesTraits>(c, "muter_id", "muted_id");
-  c.def(
-       "count",
-       [](MutesApi& a, std::optional<int64_t> muter_id, std::optional<int64_t> muted_id,
-          std::optional<std::string> mute_type, TxState* tx) {
-         services::MuteFilter f{.muter_id = OptId<UserId>(muter_id),
-                                .muted_id = OptId<UserId>(muted_id),
-                                .mute_type = OptEnumArg<model::MuteKind>("count mutes", "mute_type", mute_type)};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.mutes().Count(ctx, f); });
-       },
-       py::kw_only(), py::arg("muter_id") = py::none(), py::arg("muted_id") = py::none(), py::arg("mute_type") = py::none(),
-       py::arg("tx") = py::none(), "Number of mutes matching every filter given.")
-      .def(
-          "list_by_muter",
-          [](MutesApi& a, int64_t id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            return ListOf<MutesTraits>(a, id, limit, cursor, fields, tx,
-                                       [](auto& repo, const RequestContext& ctx, int64_t u, const auto& r, auto mask) {
-                                         return repo.ListByMuter(ctx, UserId{u}, r, mask);
-                                       });
-          },
-          py::arg("muter_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), kListDoc)
-      .def("__repr__", [](const MutesApi&) { return std::string("<daira.Mutes>"); });
+  DefRepoRequest<MutesTraits, &services::MuteRepository::Count,
+                 Fields<&F::muter_id, &F::muted_id, &F::mute_type>>(
+      c, Named{"count", "count mutes"}, py::kw_only(), py::arg("muter_id") = py::none(),
+      py::arg("muted_id") = py::none(), py::arg("mute_type") = py::none(), TxArg(),
+      "Number of mutes matching every filter given.");
+  DefList<MutesTraits, &services::MuteRepository::ListByMuter>(c, "list_by_muter", py::arg("muter_id"),
+                                                               DAIRA_PY_LIST_ARGS, kListDoc);
+  c.def("__repr__", [](const MutesApi&) { return std::string("<daira.Mutes>"); });
 }
 
 model::ReactionTarget TargetArg(std::string_view op, const std::string& type, int64_t id) {
@@ -239,96 +185,36 @@ void BindReactions(py::module_& m) {
       .def("__repr__", [](const ReactionsApi&) { return std::string("<daira.Reactions>"); });
 }
 
-// sessions.* `fields`: the token hashes are never read into Python.
-services::SessionFieldMask SessionFields(const py::object& fields) {
-  services::SessionFieldMask mask = ParseFields(services::SessionColumns(), fields);
-  if (mask.Has(model::UserSessionField::kRefreshTokenHash) || mask.Has(model::UserSessionField::kAccessTokenHash)) {
-    Throw(InvalidField("field mask", "fields", "names a token hash, which is never returned to Python"));
-  }
-  return mask;
-}
-
 void BindSessions(py::module_& m) {
+  using Repo = services::SessionRepository;
   py::class_<SessionsApi> c(m, "Sessions",
                             "Read-only login sessions → SessionRecord (never the token hashes; p.accounts writes).");
-  // Not BindReads: every read goes through SessionFields.
-  c.def(
-       "get",
-       [](SessionsApi& a, int64_t id, py::object fields, TxState* tx) {
-         auto mask = SessionFields(fields);
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.sessions().Get(ctx, SessionId{id}, mask);
-         });
-       },
-       py::arg("session_id"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
-       "The session with this id (only `fields`; the others read None); NotFound otherwise.")
-      .def(
-          "get_many",
-          [](SessionsApi& a, const std::vector<int64_t>& ids, py::object fields, TxState* tx) {
-            auto mask = SessionFields(fields);
-            std::vector<SessionId> typed = IdsOf<SessionId>(ids);
-            auto batch = CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.sessions().GetMany(ctx, typed, mask);
-            });
-            return ToBatch(batch.sessions, batch.missing);
-          },
-          py::arg("ids"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
-          "The sessions with these ids in one statement → Batch.")
-      .def(
-          "exists",
-          [](SessionsApi& a, int64_t id, TxState* tx) {
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.sessions().Exists(ctx, SessionId{id});
-            });
-          },
-          py::arg("session_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "count",
-          [](SessionsApi& a, std::optional<int64_t> user_id, std::optional<int64_t> family_id, TxState* tx) {
-            services::SessionFilter f{.user_id = OptId<UserId>(user_id), .family_id = family_id};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.sessions().Count(ctx, f); });
-          },
-          py::kw_only(), py::arg("user_id") = py::none(), py::arg("family_id") = py::none(), py::arg("tx") = py::none(),
-          "Number of sessions matching every filter given.")
-      .def(
-          "list_by_user",
-          [](SessionsApi& a, int64_t id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            auto mask = SessionFields(fields);
-            return ListPage(a.core, tx, limit, cursor,
-                            [id, mask](Platform& p, const RequestContext& ctx, const query::PageRequest& r) {
-                              return p.sessions().ListByUser(ctx, UserId{id}, r, mask);
-                            });
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of the user's sessions.")
-      .def(
-          "list_by_family",
-          [](SessionsApi& a, int64_t family_id, int limit, std::string cursor, py::object fields, TxState* tx) {
-            auto mask = SessionFields(fields);
-            return ListPage(a.core, tx, limit, cursor,
-                            [family_id, mask](Platform& p, const RequestContext& ctx, const query::PageRequest& r) {
-                              return p.sessions().ListByFamily(ctx, family_id, r, mask);
-                            });
-          },
-          py::arg("family_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("fields") = py::none(), py::arg("tx") = py::none(), "A Page of one login's rotation family.")
-      .def("__repr__", [](const SessionsApi&) { return std::string("<daira.Sessions>"); });
+  BindReads<SessionsTraits>(
+      c, {.get = "The session with this id (only `fields`; the others read None); NotFound "
+                 "otherwise.",
+          .get_many = "The sessions with these ids in one statement → Batch.",
+          .exists = nullptr});
+  DefRepoRequest<SessionsTraits, &Repo::Count,
+                 Fields<&services::SessionFilter::user_id, &services::SessionFilter::family_id>>(
+      c, "count", py::kw_only(), py::arg("user_id") = py::none(), py::arg("family_id") = py::none(), TxArg(),
+      "Number of sessions matching every filter given.");
+  DefList<SessionsTraits, &Repo::ListByUser>(c, "list_by_user", py::arg("user_id"), DAIRA_PY_LIST_ARGS,
+                                             "A Page of the user's sessions.");
+  DefList<SessionsTraits, &Repo::ListByFamily>(c, "list_by_family", py::arg("family_id"), DAIRA_PY_LIST_ARGS,
+                                               "A Page of one login's rotation family.");
+  c.def("__repr__", [](const SessionsApi&) { return std::string("<daira.Sessions>"); });
 }
 
 void BindUserProfiles(py::module_& m) {
+  using F = services::ProfileFilter;
   py::class_<UserProfilesApi> c(m, "UserProfiles",
                                 "Read-only profile rows by user id → UserProfileRecord (p.profiles writes).");
   BindReads<ProfilesTraits>(c);
-  c.def(
-       "count",
-       [](UserProfilesApi& a, std::optional<int64_t> min_followers_count, std::optional<double> trust_score_below,
-          TxState* tx) {
-         services::ProfileFilter f{.min_followers_count = min_followers_count, .trust_score_below = trust_score_below};
-         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return p.user_profiles().Count(ctx, f); });
-       },
-       py::kw_only(), py::arg("min_followers_count") = py::none(), py::arg("trust_score_below") = py::none(),
-       py::arg("tx") = py::none(), "Number of profiles matching every filter given.")
-      .def("__repr__", [](const UserProfilesApi&) { return std::string("<daira.UserProfiles>"); });
+  DefRepoRequest<ProfilesTraits, &services::ProfileRepository::Count,
+                 Fields<&F::min_followers_count, &F::trust_score_below>>(
+      c, "count", py::kw_only(), py::arg("min_followers_count") = py::none(),
+      py::arg("trust_score_below") = py::none(), TxArg(), "Number of profiles matching every filter given.");
+  c.def("__repr__", [](const UserProfilesApi&) { return std::string("<daira.UserProfiles>"); });
 }
 
 }  // namespace

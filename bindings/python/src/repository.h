@@ -111,27 +111,48 @@ std::optional<std::string> OptJsonArg(const py::object& value);
 // An optional datetime argument (None → nullopt).
 std::optional<Clock::TimePoint> OptTimeArg(const py::object& value);
 
+// A repository's `fields` argument as its mask: the traits' own Mask when it has one (sessions refuse
+// the token hashes), else its column table's parse.
+template <typename Traits>
+auto MaskArg(const py::object& fields) {
+  if constexpr (requires { Traits::Mask(fields); }) {
+    return Traits::Mask(fields);
+  } else {
+    return ParseFields(Traits::Columns(), fields);
+  }
+}
+
+// The docstrings of BindReads' three calls.
+struct ReadDocs {
+  const char* get =
+      "The row with this id, reading only `fields` (a list or comma string of column names; None: all;\n"
+      "the others read None). NotFound (also a LookupError) when there is no such row.";
+  const char* get_many =
+      "The rows with these ids in one statement → Batch: .items in the order given (duplicates once)\n"
+      "and .missing, the ids with no row.";
+  const char* exists = "Whether a row with this id exists.";
+};
+
 // Binds get(id, *, fields=None, tx=None), get_many(ids, *, fields=None, tx=None) → Batch, and
 // exists(id, *, tx=None) on a repository class (see the example above).
 template <typename Traits>
-void BindReads(py::class_<typename Traits::Api>& c) {
+void BindReads(py::class_<typename Traits::Api>& c, const ReadDocs& docs = {}) {
   using Api = typename Traits::Api;
   using Id = typename Traits::Id;
   c.def(
       "get",
       [](Api& a, int64_t id, py::object fields, TxState* tx) {
-        auto mask = ParseFields(Traits::Columns(), fields);
+        auto mask = MaskArg<Traits>(fields);
         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
           return Traits::Repo(p).Get(ctx, Id{id}, mask);
         });
       },
       py::arg(Traits::kIdArg), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
-      "The row with this id, reading only `fields` (a list or comma string of column names; None: all;\n"
-      "the others read None). NotFound (also a LookupError) when there is no such row.");
+      docs.get);
   c.def(
       "get_many",
       [](Api& a, const std::vector<int64_t>& ids, py::object fields, TxState* tx) {
-        auto mask = ParseFields(Traits::Columns(), fields);
+        auto mask = MaskArg<Traits>(fields);
         std::vector<Id> typed = IdsOf<Id>(ids);
         auto batch = CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
           return Traits::Repo(p).GetMany(ctx, typed, mask);
@@ -139,14 +160,13 @@ void BindReads(py::class_<typename Traits::Api>& c) {
         return ToBatch(Traits::Items(batch), batch.missing);
       },
       py::arg("ids"), py::kw_only(), py::arg("fields") = py::none(), py::arg("tx") = py::none(),
-      "The rows with these ids in one statement → Batch: .items in the order given (duplicates once)\n"
-      "and .missing, the ids with no row.");
+      docs.get_many);
   c.def(
       "exists",
       [](Api& a, int64_t id, TxState* tx) {
         return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) { return Traits::Repo(p).Exists(ctx, Id{id}); });
       },
-      py::arg(Traits::kIdArg), py::kw_only(), py::arg("tx") = py::none(), "Whether a row with this id exists.");
+      py::arg(Traits::kIdArg), py::kw_only(), py::arg("tx") = py::none(), docs.exists);
 }
 
 // A list call: `fetch(Platform&, const RequestContext&, const query::PageRequest&)` → StatusOr<Page<T>>,

@@ -1,4 +1,6 @@
 // p.social: follows (with requests for private accounts), blocks, mutes and the graph's lists.
+#include "daira/services/social.h"
+
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -7,9 +9,9 @@
 
 #include "common.h"
 #include "daira/model/mute.h"
-#include "daira/services/social.h"
 #include "module.h"
 #include "page.h"
+#include "service_call.h"
 #include "transaction.h"
 
 namespace daira::python {
@@ -30,91 +32,44 @@ PyPage GraphPage(SocialApi& s, ListFn fn, int64_t user, int limit, const std::st
 
 void RegisterSocial(py::module_& m) {
   py::class_<SocialApi> c(m, "Social", "The social graph: follows, blocks, mutes and their lists.");
+  using services::Social;
+  constexpr auto kSocial = &Platform::social;
+  DefCall<kSocial, &Social::Follow>(
+      c, "follow", py::arg("follower_id"), py::arg("followee_id"), py::kw_only(), TxArg(),
+      "follower follows followee → Follow (ACTIVE, or PENDING when followee is private). AlreadyExists when\n"
+      "the edge exists; FailedPrecondition when either blocks the other; NotFound naming the missing id.");
+  DefCall<kSocial, &Social::AcceptFollow>(c, "accept_follow", py::arg("followee_id"), py::arg("follower_id"),
+                                          py::kw_only(), TxArg(),
+                                          "followee accepts follower's PENDING request.");
+  DefCall<kSocial, &Social::RejectFollow>(c, "reject_follow", py::arg("followee_id"), py::arg("follower_id"),
+                                          py::kw_only(), TxArg(),
+                                          "followee rejects (deletes) follower's PENDING request.");
+  DefCall<kSocial, &Social::Unfollow>(c, "unfollow", py::arg("follower_id"), py::arg("followee_id"),
+                                      py::kw_only(), TxArg());
+  DefCall<kSocial, &Social::Block>(c, "block", py::arg("blocker_id"), py::arg("blocked_id"), py::kw_only(),
+                                   py::arg("reason") = py::none(), TxArg(),
+                                   "Blocks (removing follows both ways) → Block.");
+  DefCall<kSocial, &Social::Unblock>(c, "unblock", py::arg("blocker_id"), py::arg("blocked_id"),
+                                     py::kw_only(), TxArg());
+  DefCall<kSocial, &Social::IsBlocked>(c, "is_blocked", py::arg("a"), py::arg("b"), py::kw_only(), TxArg(),
+                                       "Whether either user blocks the other.");
+  DefCall<kSocial, &Social::Unmute>(c, "unmute", py::arg("muter_id"), py::arg("muted_id"), py::kw_only(),
+                                    TxArg());
   c.def(
-       "follow",
-       [](SocialApi& s, int64_t follower, int64_t followee, TxState* tx) {
+       "mute",
+       [](SocialApi& s, int64_t muter, int64_t muted, const std::string& mute_type, py::object expires_at,
+          TxState* tx) {
+         model::MuteKind k = Unwrap(model::ParseMuteKind(mute_type));
+         std::optional<Clock::TimePoint> until;
+         if (!expires_at.is_none()) until = FromDatetime(expires_at);
          return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.social().Follow(ctx, UserId{follower}, UserId{followee});
+           return p.social().Mute(ctx, UserId{muter}, UserId{muted}, k, until);
          });
        },
-       py::arg("follower_id"), py::arg("followee_id"), py::kw_only(), py::arg("tx") = py::none(),
-       "follower follows followee → Follow (ACTIVE, or PENDING when followee is private). AlreadyExists when\n"
-       "the edge exists; FailedPrecondition when either blocks the other; NotFound naming the missing id.")
-      .def(
-          "accept_follow",
-          [](SocialApi& s, int64_t followee, int64_t follower, TxState* tx) {
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().AcceptFollow(ctx, UserId{followee}, UserId{follower});
-            });
-          },
-          py::arg("followee_id"), py::arg("follower_id"), py::kw_only(),
-          py::arg("tx") = py::none(), "followee accepts follower's PENDING request.")
-      .def(
-          "reject_follow",
-          [](SocialApi& s, int64_t followee, int64_t follower, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().RejectFollow(ctx, UserId{followee}, UserId{follower});
-            });
-          },
-          py::arg("followee_id"), py::arg("follower_id"), py::kw_only(),
-          py::arg("tx") = py::none(), "followee rejects (deletes) follower's PENDING request.")
-      .def(
-          "unfollow",
-          [](SocialApi& s, int64_t follower, int64_t followee, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().Unfollow(ctx, UserId{follower}, UserId{followee});
-            });
-          },
-          py::arg("follower_id"), py::arg("followee_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "block",
-          [](SocialApi& s, int64_t blocker, int64_t blocked, std::optional<std::string> reason, TxState* tx) {
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().Block(ctx, UserId{blocker}, UserId{blocked}, reason);
-            });
-          },
-          py::arg("blocker_id"), py::arg("blocked_id"), py::kw_only(), py::arg("reason") = py::none(),
-          py::arg("tx") = py::none(),
-          "Blocks (removing follows both ways) → Block.")
-      .def(
-          "unblock",
-          [](SocialApi& s, int64_t blocker, int64_t blocked, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().Unblock(ctx, UserId{blocker}, UserId{blocked});
-            });
-          },
-          py::arg("blocker_id"), py::arg("blocked_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "is_blocked",
-          [](SocialApi& s, int64_t a, int64_t b, TxState* tx) {
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().IsBlocked(ctx, UserId{a}, UserId{b});
-            });
-          },
-          py::arg("a"), py::arg("b"), py::kw_only(),
-          py::arg("tx") = py::none(), "Whether either user blocks the other.")
-      .def(
-          "mute",
-          [](SocialApi& s, int64_t muter, int64_t muted, const std::string& mute_type, py::object expires_at, TxState* tx) {
-            model::MuteKind k = Unwrap(model::ParseMuteKind(mute_type));
-            std::optional<Clock::TimePoint> until;
-            if (!expires_at.is_none()) until = FromDatetime(expires_at);
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().Mute(ctx, UserId{muter}, UserId{muted}, k, until);
-            });
-          },
-          py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("mute_type") = "MUTE",
-          py::arg("expires_at") = py::none(), py::arg("tx") = py::none(),
-          "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's mute_type; expires_at is a\n"
-          "datetime (naive = UTC) or None.")
-      .def(
-          "unmute",
-          [](SocialApi& s, int64_t muter, int64_t muted, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.social().Unmute(ctx, UserId{muter}, UserId{muted});
-            });
-          },
-          py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("tx") = py::none())
+       py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("mute_type") = "MUTE",
+       py::arg("expires_at") = py::none(), py::arg("tx") = py::none(),
+       "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's mute_type; expires_at is a\n"
+       "datetime (naive = UTC) or None.")
       .def(
           "followers",
           [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
@@ -151,7 +106,8 @@ void RegisterSocial(py::module_& m) {
             for (int64_t id : others) ids.emplace_back(id);
             return s.core->Call([&](Platform& p) { return p.social().FollowsEach(Ctx(), UserId{user}, ids); });
           },
-          py::arg("user_id"), py::arg("others"), "For each id in others, whether user follows it (one statement).")
+          py::arg("user_id"), py::arg("others"),
+          "For each id in others, whether user follows it (one statement).")
       .def(
           "hidden_authors_for",
           [](SocialApi& s, int64_t viewer) {
