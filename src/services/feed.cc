@@ -150,9 +150,9 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
           DAIRA_ASSIGN_OR_RETURN(listed, internal::ListedHomeRows(c, deps_, *lists, v, now, bound, fetch));
           if (!listed.has_value() && lists->truncated()) {
             // Hidden, filtered or out-of-reach ids ate into the first read: the whole lists (no
-            // rebuild here: this connection is held), then the database.
+            // rebuild and no statement here: this connection is held), then the database.
             DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, bound, internal::kWholeList,
-                                                                  /*may_rebuild=*/false));
+                                                                  /*may_rebuild=*/false, &*lists));
             if (lists.has_value()) {
               DAIRA_ASSIGN_OR_RETURN(listed,
                                      internal::ListedHomeRows(c, deps_, *lists, v, now, bound, fetch));

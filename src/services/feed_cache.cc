@@ -290,7 +290,7 @@ absl::StatusOr<std::optional<FeedList>> ReadList(cache::Cache& cache, const std:
 }  // namespace
 
 absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t bound,
-                                                       int64_t limit, bool may_rebuild) {
+                                                       int64_t limit, bool may_rebuild, const HomeLists* previous) {
   cache::Cache& cache = *deps.cache;
   const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
   HomeLists out;
@@ -327,12 +327,17 @@ absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, 
         }));
     return EncodeLargeAuthors(rs);
   };
-  DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(LargeAuthorsKey(viewer), load,
-                                                                cache::kPolicyTtl, [](std::string_view v) {
-                                                                  return DecodeLargeAuthors(v).has_value();
-                                                                }));
-  std::optional<std::vector<int64_t>> authors = DecodeLargeAuthors(encoded);
-  if (!authors.has_value()) return absl::InternalError("feed: large-account set does not decode");
+  std::optional<std::vector<int64_t>> authors;
+  if (previous != nullptr) {
+    authors = previous->large_authors;
+  } else {
+    DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(LargeAuthorsKey(viewer), load,
+                                                                  cache::kPolicyTtl, [](std::string_view v) {
+                                                                    return DecodeLargeAuthors(v).has_value();
+                                                                  }));
+    authors = DecodeLargeAuthors(encoded);
+    if (!authors.has_value()) return absl::InternalError("feed: large-account set does not decode");
+  }
   out.large.reserve(authors->size());
   for (const int64_t author : *authors) {
     const std::string author_key = AuthorPostsKey(author);
@@ -355,6 +360,7 @@ absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, 
     if (!list.has_value()) return std::optional<HomeLists>();
     out.large.push_back(*std::move(list));
   }
+  out.large_authors = *std::move(authors);
   return std::optional<HomeLists>(std::move(out));
 }
 

@@ -57,19 +57,22 @@ std::string LargeAuthorsKey(int64_t viewer);
 struct HomeLists {
   FeedList own;
   std::vector<FeedList> large;
+  std::vector<int64_t> large_authors;  // whose lists `large` are, in order
   bool truncated() const;
 };
 // Reads at most `limit` ids below `bound` from each list. A list that is absent is rebuilt from the
 // database (primary on Postgres) when `may_rebuild` and this is a first page (bound = INT64_MAX): the
 // newest rebuild_depth ids, whatever their status, visibility, blocks or mutes. nullopt when the cache
 // cannot serve the page now (unreachable, a write raced a rebuild, or a later page finds a list absent
-// or with nothing below `bound`): the caller reads the database.
+// or with nothing below `bound`): the caller reads the database. With `previous` (a deeper read of the
+// same page) its large accounts are reused, so no statement runs.
 // The ids a first read takes from each list for a page of `fetch` rows (a page and a half, rounded
 // up to a statement bucket), and a read of everything.
 int64_t FirstReadLimit(int64_t fetch);
 inline constexpr int64_t kWholeList = std::numeric_limits<int64_t>::max();
 absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t bound,
-                                                       int64_t limit, bool may_rebuild);
+                                                       int64_t limit, bool may_rebuild,
+                                                       const HomeLists* previous = nullptr);
 
 // The rows (PostColumns, newest first, at most `fetch`) of the home page below `bound` served from
 // `lists` (merged in memory), or nullopt when they cannot be certified from them (the caller reads

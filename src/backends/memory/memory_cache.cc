@@ -158,6 +158,19 @@ struct MemoryCache::Shard {
     index.emplace(std::string_view(it->key), it);
     return it;
   }
+  // The live list (or ordered set, when `set`) under `key`, created when absent (ListPush,
+  // OrderedSetAdd); FailedPrecondition naming the key when it holds anything else.
+  absl::StatusOr<Lru::iterator> Collection(std::string_view op, std::string_view key, int64_t now, bool set) {
+    Lru::iterator it = Find(key, now);
+    if (it != lru.end() && (set ? !it->is_set : !it->is_list)) {
+      return WrongType(op, key, set ? "ordered set" : "list");
+    }
+    if (it == lru.end()) {
+      it = Create(key);
+      (set ? it->is_set : it->is_list) = true;
+    }
+    return it;
+  }
   static int64_t ExpiryFor(int64_t now, std::chrono::milliseconds ttl) {
     return ttl.count() > 0 ? now + ttl.count() * 1000 : 0;
   }
@@ -319,12 +332,7 @@ absl::Status MemoryCache::ListPush(std::string_view key, std::span<const std::st
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);
   s.MaybeSweep(now, options_.sweep_interval.count() * 1000);
-  auto it = s.Find(key, now);
-  if (it != s.lru.end() && !it->is_list) return WrongType("list push", key, "list");
-  if (it == s.lru.end()) {
-    it = s.Create(key);
-    it->is_list = true;
-  }
+  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection("list push", key, now, /*set=*/false));
   for (const std::string& v : values) it->list.push_front(v);
   if (max_len > 0 && static_cast<int64_t>(it->list.size()) > max_len) it->list.resize(max_len);
   it->expires_us = Shard::ExpiryFor(now, resolved);
@@ -436,12 +444,7 @@ absl::Status MemoryCache::OrderedSetAdd(std::string_view key, std::span<const st
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);
   s.MaybeSweep(now, options_.sweep_interval.count() * 1000);
-  auto it = s.Find(key, now);
-  if (it != s.lru.end() && !it->is_set) return WrongType("ordered set add", key, "ordered set");
-  if (it == s.lru.end()) {
-    it = s.Create(key);
-    it->is_set = true;
-  }
+  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection("ordered set add", key, now, /*set=*/true));
   for (const std::string& m : members) SetInsert(it->set, m, max_len);
   it->expires_us = Shard::ExpiryFor(now, resolved);
   stats().Add(key, Counter::kSet);
