@@ -269,6 +269,13 @@ absl::StatusOr<std::optional<FeedList>> ReadList(cache::Cache& cache, const std:
                                                  int64_t limit, bool may_rebuild, const Rebuild& rebuild) {
   const bool first_page = bound == std::numeric_limits<int64_t>::max();
   absl::StatusOr<std::vector<std::string>> cached = cache.OrderedSetRangeBelow(key, IdMember(bound), limit);
+  if (absl::IsFailedPrecondition(cached.status())) {
+    // Another type under the key (a list left by a version before ordered sets): replaced.
+    Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' is not an ordered set; rebuilding it"));
+    const std::string keys[] = {key};
+    if (!cache.Delete(keys).ok()) return std::optional<FeedList>();
+    cached = std::vector<std::string>();
+  }
   if (!cached.ok()) return std::optional<FeedList>();  // the cache is down: the database answers
   if (!cached->empty()) {
     if (std::optional<FeedList> list = ParseFeedList(*cached, limit)) return list;

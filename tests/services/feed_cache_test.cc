@@ -401,6 +401,11 @@ TEST_P(FeedCacheTest, PushesArrivingOutOfIdOrderAreReadInIdOrder) {
     internal::FanOutAfterCommit(cached_deps_, ctx_, alice, id);
   }
   EXPECT_THAT(List(bob), ElementsAre("5003", "5002", "5001", "f0"));
+  // A list in the format before ordered sets (a plain list, newest first) is replaced on first read.
+  ASSERT_OK(cache_->Delete(absl::StrCat("feed:", bob)).status());
+  ASSERT_OK(cache_->ListPush(absl::StrCat("feed:", bob), std::vector<std::string>{"f0", "5001"}));
+  ExpectSameFeed(bob, 2, "an old-format list");
+  EXPECT_THAT(List(bob), ElementsAre("5003", "5002", "5001", "f0"));
   ExpectSameFeed(bob, 1, "after out-of-order pushes");
   ExpectSameFeed(bob, 2, "after out-of-order pushes");
   ASSERT_OK_AND_ASSIGN(auto page, cached_feed_->Home(ctx_, UserId{bob}, {.limit = 2}));
