@@ -126,19 +126,17 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   const int64_t v = viewer.value;
   const int64_t now = deps_.NowMicros();
 
-  // The cached list of candidate ids (docs/cache.md, "Feed cache"): outside a transaction (whose own
-  // view is the truth), for pages walking older. nullopt: the database path answers.
-  std::optional<internal::FeedList> list;
-  std::optional<std::vector<internal::FeedList>> large;  // the large accounts' lists, merged in memory
+  // The cached lists of candidate ids (docs/cache.md, "Feed cache"): outside a transaction (whose own
+  // view is the truth), for pages walking older. A first read takes a page and a half of ids below the
+  // bound from each list; only when that cannot certify the page are the lists read whole.
+  // nullopt: the database path answers.
+  std::optional<internal::HomeLists> lists;
   bool cache_consulted = false;
   if (!backward && internal::FeedCacheOn(deps_)) {
     absl::StatusOr<store::Connection*> bound_tx = store::BoundConnection(ctx, "home_feed");
     if (bound_tx.ok() && *bound_tx == nullptr) {
-      DAIRA_ASSIGN_OR_RETURN(list, internal::LoadFeedList(deps_, v));
-      if (list.has_value()) {
-        DAIRA_ASSIGN_OR_RETURN(large, internal::LoadLargeAuthorLists(deps_, v));
-        if (!large.has_value()) list.reset();
-      }
+      DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, bound, internal::FirstReadLimit(fetch),
+                                                            /*may_rebuild=*/true));
       cache_consulted = true;
     }
   }
@@ -148,9 +146,18 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
       *deps_.db, ctx, store::Access::kRead,
       [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
         std::optional<store::ResultSet> listed;
-        if (list.has_value()) {
-          DAIRA_ASSIGN_OR_RETURN(listed,
-                                 internal::ListedHomeRows(c, deps_, *list, *large, v, now, bound, fetch));
+        if (lists.has_value()) {
+          DAIRA_ASSIGN_OR_RETURN(listed, internal::ListedHomeRows(c, deps_, *lists, v, now, bound, fetch));
+          if (!listed.has_value() && lists->truncated()) {
+            // Hidden, filtered or out-of-reach ids ate into the first read: the whole lists (no
+            // rebuild and no statement here: this connection is held), then the database.
+            DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, bound, internal::kWholeList,
+                                                                  /*may_rebuild=*/false, &*lists));
+            if (lists.has_value()) {
+              DAIRA_ASSIGN_OR_RETURN(listed,
+                                     internal::ListedHomeRows(c, deps_, *lists, v, now, bound, fetch));
+            }
+          }
         }
         if (cache_consulted) internal::CountFeedPage(listed.has_value());
         if (!listed.has_value()) {

@@ -25,6 +25,23 @@ store::Access FillAccess(const ServiceDeps& deps) {
   return deps.db->backend() == store::Backend::kPostgres ? store::Access::kWrite : store::Access::kRead;
 }
 
+// The sentinel's first byte: sorts below every digit, so below every id member.
+constexpr char kFloorMark = '#';
+constexpr size_t kIdDigits = 19;  // INT64_MAX has 19 digits
+
+// A 19-digit member as an id; nullopt otherwise.
+std::optional<int64_t> ParseIdMember(std::string_view m) {
+  if (m.size() != kIdDigits) return std::nullopt;
+  uint64_t v = 0;  // 19 digits never overflow 64 unsigned bits: one range check at the end
+  for (const char ch : m) {
+    const unsigned digit = static_cast<unsigned char>(ch) - unsigned{'0'};
+    if (digit > 9) return std::nullopt;
+    v = v * 10 + digit;
+  }
+  if (v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
 std::optional<int64_t> ParseId(std::string_view text) {
   int64_t v = 0;
   const char* end = text.data() + text.size();
@@ -118,13 +135,12 @@ std::optional<FeedList> StoreList(cache::Cache& cache, const std::string& key, s
   FeedList list;
   list.ids = std::move(ids);
   list.floor = static_cast<int64_t>(list.ids.size()) < depth || list.ids.empty() ? 0 : list.ids.back();
-  // Pushed oldest first, so the newest ends up first and the sentinel last.
-  std::vector<std::string> values;
-  values.reserve(list.ids.size() + 1);
-  values.push_back(absl::StrCat("f", list.floor));
-  for (auto it = list.ids.rbegin(); it != list.ids.rend(); ++it) values.push_back(absl::StrCat(*it));
+  std::vector<std::string> members;
+  members.reserve(list.ids.size() + 1);
+  members.push_back(kFloorMark + IdMember(list.floor));
+  for (const int64_t id : list.ids) members.push_back(IdMember(id));
   const std::string keys[] = {key};
-  if (!cache.Delete(keys).ok() || !cache.ListPush(key, values).ok()) return std::nullopt;
+  if (!cache.Delete(keys).ok() || !cache.OrderedSetAdd(key, members).ok()) return std::nullopt;
   if (cache.Generation(key) != generation) {
     cache.Delete(keys).IgnoreError();
     return std::nullopt;
@@ -201,59 +217,110 @@ std::string LargeAuthorsKey(int64_t viewer) { return absl::StrCat("feed:large:",
 
 bool FeedCacheOn(const ServiceDeps& deps) { return deps.cache != nullptr && deps.feed_cache.enabled; }
 
-std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries) {
-  FeedList out;
-  bool sentinel = false;
-  out.ids.reserve(entries.size());
-  for (const std::string& e : entries) {
-    if (!e.empty() && e.front() == 'f') {
-      std::optional<int64_t> floor = ParseId(std::string_view(e).substr(1));
-      if (!floor) return std::nullopt;
-      out.floor = sentinel ? std::max(out.floor, *floor) : *floor;
-      sentinel = true;
-      continue;
-    }
-    std::optional<int64_t> id = ParseId(e);
-    if (!id) return std::nullopt;
-    out.ids.push_back(*id);
-  }
-  // Lists are newest first unless posts committed out of id order: sort only then.
-  if (!std::is_sorted(out.ids.begin(), out.ids.end(), std::greater<>())) {
-    std::sort(out.ids.begin(), out.ids.end(), std::greater<>());
-  }
-  out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
-  // Without its sentinel (trimmed off by the list cap) a list is whole down to its oldest id.
-  if (!sentinel) out.floor = out.ids.empty() ? 0 : out.ids.back();
+std::string IdMember(int64_t id) {
+  std::string out(kIdDigits, '0');
+  for (size_t i = kIdDigits; i > 0 && id > 0; id /= 10) out[--i] = static_cast<char>('0' + id % 10);
   return out;
 }
 
-absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, int64_t viewer) {
-  cache::Cache& cache = *deps.cache;
-  const std::string key = FeedKey(viewer);
-  absl::StatusOr<std::vector<std::string>> cached = cache.ListRange(key, 0, -1);
-  if (!cached.ok()) return std::optional<FeedList>();  // the cache is down: the database answers
-  if (!cached->empty()) {
-    if (std::optional<FeedList> list = ParseFeedList(*cached)) return list;
-    Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' does not parse; rebuilding it"));
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit) {
+  FeedList out;
+  bool sentinel = false;
+  out.ids.reserve(members.size());
+  for (const std::string& m : members) {
+    if (!m.empty() && m.front() == kFloorMark) {
+      std::optional<int64_t> floor = ParseIdMember(std::string_view(m).substr(1));
+      if (!floor) return std::nullopt;
+      out.floor = *floor;
+      sentinel = true;  // sorts below every id: the read reached the bottom of the set
+      continue;
+    }
+    std::optional<int64_t> id = ParseIdMember(m);
+    if (!id) return std::nullopt;
+    out.ids.push_back(*id);  // greatest first: the set keeps them in id order
   }
-
-  // Rebuild. A fan-out or invalidation of this key while we read bumps its generation: then the list
-  // we stored may lack that post, so it is dropped and this read goes to the database.
-  const uint64_t generation = cache.Generation(key);
-  const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
-  RequestContext fresh;
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
-                           return c.Execute(RebuildSql(deps.db->backend(), depth), {viewer, viewer});
-                         }));
-  DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> ids, RebuiltIds(rs, deps.db->backend(), depth));
-  return StoreList(cache, key, std::move(ids), depth, generation);
+  if (!sentinel) {
+    // Cut by the limit: certified down to the last id read. Exhausted without a sentinel (trimmed
+    // off by the cap): the set is whole down to its least id.
+    out.truncated = static_cast<int64_t>(members.size()) >= limit;
+    out.floor = out.ids.empty() ? 0 : out.ids.back();
+  }
+  return out;
 }
 
-absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const ServiceDeps& deps,
-                                                                          int64_t viewer) {
-  const int64_t threshold = deps.feed_cache.fanout_max_followers;
+int64_t FirstReadLimit(int64_t fetch) {
+  return static_cast<int64_t>(Slots(static_cast<size_t>(fetch) + static_cast<size_t>(fetch) / 2));
+}
+
+bool HomeLists::truncated() const {
+  if (own.truncated) return true;
+  for (const FeedList& l : large) {
+    if (l.truncated) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// One list below `bound`: at most `limit` ids from the cache; an absent list is rebuilt by `rebuild`
+// (which stores it and returns its ids, or nullopt) on a first page when `may_rebuild`.
+template <typename Rebuild>
+absl::StatusOr<std::optional<FeedList>> ReadList(cache::Cache& cache, const std::string& key, int64_t bound,
+                                                 int64_t limit, bool may_rebuild, const Rebuild& rebuild) {
+  const bool first_page = bound == std::numeric_limits<int64_t>::max();
+  absl::StatusOr<std::vector<std::string>> cached = cache.OrderedSetRangeBelow(key, IdMember(bound), limit);
+  if (absl::IsFailedPrecondition(cached.status())) {
+    // Another type under the key (a list left by a version before ordered sets): replaced.
+    Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' is not an ordered set; rebuilding it"));
+    const std::string keys[] = {key};
+    if (!cache.Delete(keys).ok()) return std::optional<FeedList>();
+    cached = std::vector<std::string>();
+  }
+  if (!cached.ok()) return std::optional<FeedList>();  // the cache is down: the database answers
+  if (!cached->empty()) {
+    if (std::optional<FeedList> list = ParseFeedList(*cached, limit)) return list;
+    Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' does not parse; rebuilding it"));
+  } else if (!first_page) {
+    // Absent, or a trimmed set with nothing below the bound (an existing set always returns its
+    // sentinel otherwise): nothing is certified here, the database answers this page.
+    return std::optional<FeedList>();
+  }
+  if (!may_rebuild) return std::optional<FeedList>();
+  DAIRA_ASSIGN_OR_RETURN(std::optional<FeedList> list, rebuild());
+  if (list.has_value() && !first_page) {  // a list that did not parse, rebuilt on a later page
+    list->ids.erase(list->ids.begin(),
+                    std::upper_bound(list->ids.begin(), list->ids.end(), bound, std::greater<>()));
+  }
+  return list;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t bound,
+                                                       int64_t limit, bool may_rebuild, const HomeLists* previous) {
   cache::Cache& cache = *deps.cache;
+  const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
+  HomeLists out;
+  // The reader's list. A rebuild racing a fan-out or invalidation of this key bumps its generation:
+  // then the list stored may lack that post, so it is dropped and this read goes to the database.
+  const std::string key = FeedKey(viewer);
+  auto rebuild_own = [&]() -> absl::StatusOr<std::optional<FeedList>> {
+    const uint64_t generation = cache.Generation(key);
+    RequestContext fresh;
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+          return c.Execute(RebuildSql(deps.db->backend(), depth), {viewer, viewer});
+        }));
+    DAIRA_ASSIGN_OR_RETURN(std::vector<int64_t> ids, RebuiltIds(rs, deps.db->backend(), depth));
+    return StoreList(cache, key, std::move(ids), depth, generation);
+  };
+  DAIRA_ASSIGN_OR_RETURN(std::optional<FeedList> own,
+                         ReadList(cache, key, bound, limit, may_rebuild, rebuild_own));
+  if (!own.has_value()) return std::optional<HomeLists>();
+  out.own = *std::move(own);
+
+  const int64_t threshold = deps.feed_cache.fanout_max_followers;
   // Which followees are large accounts: one statement, cached per viewer (`feed:large:{viewer}`, the feed
   // namespace's TTL) with single-flight, and dropped with the viewer's list whenever the viewer's
   // followees change or a followee crosses the threshold either way (social.cc, after commit).
@@ -267,50 +334,48 @@ absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const 
         }));
     return EncodeLargeAuthors(rs);
   };
-  DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(LargeAuthorsKey(viewer), load,
-                                                                cache::kPolicyTtl, [](std::string_view v) {
-                                                                  return DecodeLargeAuthors(v).has_value();
-                                                                }));
-  std::optional<std::vector<int64_t>> authors = DecodeLargeAuthors(encoded);
-  if (!authors.has_value()) return absl::InternalError("feed: large-account set does not decode");
-  std::vector<FeedList> lists;
-  if (authors->empty()) return std::optional<std::vector<FeedList>>(std::move(lists));
-  const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
-  lists.reserve(authors->size());
-  for (const int64_t author : *authors) {
-    const std::string key = AuthorPostsKey(author);
-    absl::StatusOr<std::vector<std::string>> cached = cache.ListRange(key, 0, -1);
-    if (!cached.ok()) return std::optional<std::vector<FeedList>>();  // the cache is down
-    if (!cached->empty()) {
-      if (std::optional<FeedList> list = ParseFeedList(*cached)) {
-        lists.push_back(*std::move(list));
-        continue;
-      }
-      Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' does not parse; rebuilding it"));
-    }
-    // Rebuilt like a reader's list (the generation detects a fan-out racing the rebuild).
-    const uint64_t generation = cache.Generation(key);
-    RequestContext fresh;
-    DAIRA_ASSIGN_OR_RETURN(
-        store::ResultSet rs,
-        store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
-          return c.Execute(AuthorRebuildSql(deps.db->backend(), depth), {author});
-        }));
-    std::vector<int64_t> ids;
-    ids.reserve(rs.size());
-    for (size_t r = 0; r < rs.size(); ++r) ids.push_back(rs.row(r).Int64(0));
-    std::optional<FeedList> list = StoreList(cache, key, std::move(ids), depth, generation);
-    if (!list.has_value()) return std::optional<std::vector<FeedList>>();
-    lists.push_back(*std::move(list));
+  std::optional<std::vector<int64_t>> authors;
+  if (previous != nullptr) {
+    authors = previous->large_authors;
+  } else {
+    DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(LargeAuthorsKey(viewer), load,
+                                                                  cache::kPolicyTtl, [](std::string_view v) {
+                                                                    return DecodeLargeAuthors(v).has_value();
+                                                                  }));
+    authors = DecodeLargeAuthors(encoded);
+    if (!authors.has_value()) return absl::InternalError("feed: large-account set does not decode");
   }
-  return std::optional<std::vector<FeedList>>(std::move(lists));
+  out.large.reserve(authors->size());
+  for (const int64_t author : *authors) {
+    const std::string author_key = AuthorPostsKey(author);
+    // Rebuilt like a reader's list (the generation detects a fan-out racing the rebuild).
+    auto rebuild_author = [&]() -> absl::StatusOr<std::optional<FeedList>> {
+      const uint64_t generation = cache.Generation(author_key);
+      RequestContext fresh;
+      DAIRA_ASSIGN_OR_RETURN(
+          store::ResultSet rs,
+          store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+            return c.Execute(AuthorRebuildSql(deps.db->backend(), depth), {author});
+          }));
+      std::vector<int64_t> ids;
+      ids.reserve(rs.size());
+      for (size_t r = 0; r < rs.size(); ++r) ids.push_back(rs.row(r).Int64(0));
+      return StoreList(cache, author_key, std::move(ids), depth, generation);
+    };
+    DAIRA_ASSIGN_OR_RETURN(std::optional<FeedList> list,
+                           ReadList(cache, author_key, bound, limit, may_rebuild, rebuild_author));
+    if (!list.has_value()) return std::optional<HomeLists>();
+    out.large.push_back(*std::move(list));
+  }
+  out.large_authors = *std::move(authors);
+  return std::optional<HomeLists>(std::move(out));
 }
 
 absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
-                                                               const FeedList& list,
-                                                               const std::vector<FeedList>& large,
-                                                               int64_t viewer, int64_t now, int64_t bound,
-                                                               int64_t fetch) {
+                                                               const HomeLists& lists, int64_t viewer,
+                                                               int64_t now, int64_t bound, int64_t fetch) {
+  const FeedList& list = lists.own;
+  const std::vector<FeedList>& large = lists.large;
   // The candidates below the page's bound, newest first: the reader's list merged in memory with the
   // large accounts' lists. Every post that may be on the home feed with an id at or above `floor` is
   // among them (each list vouches for its own floor).
@@ -336,6 +401,7 @@ absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   }
   const size_t available = ids.size();
+  if (available == 0 && floor != 0) return std::optional<store::ResultSet>();  // nothing certified here
   // Most candidates are visible: send a few more than a page first (one statement shape per bucket),
   // then four times that, then all of them.
   const size_t first_try =
@@ -383,7 +449,7 @@ void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64
     // The author's own posts list (read when the author is a large account) takes every post.
     keys.push_back(AuthorPostsKey(author_id));
     deps.cache->BumpGeneration(keys);
-    absl::StatusOr<int64_t> pushed = deps.cache->ListPushExisting(keys, absl::StrCat(post_id));
+    absl::StatusOr<int64_t> pushed = deps.cache->OrderedSetAddExisting(keys, IdMember(post_id));
     if (!pushed.ok()) Invalidate(deps.cache, std::move(keys));  // best effort: a missing list is rebuilt
   });
 }

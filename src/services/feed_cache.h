@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,11 +30,18 @@ std::string FeedKey(int64_t user_id);
 bool FeedCacheOn(const ServiceDeps& deps);
 
 struct FeedList {
-  std::vector<int64_t> ids;  // newest first, unique
-  int64_t floor = 0;         // posts with id >= floor are all listed (0: everything is)
+  std::vector<int64_t> ids;  // newest first, unique, below the page's bound
+  int64_t floor = 0;         // every post of the list's contract in [floor, bound) is in `ids`
+  bool truncated = false;    // the read stopped at its limit: a deeper read certifies further down
 };
-// Parses a list as the cache holds it; nullopt when an entry is not an id or a sentinel.
-std::optional<FeedList> ParseFeedList(const std::vector<std::string>& entries);
+// The cached form of a list: an ordered set (cache::Cache::OrderedSetAdd) of post ids as 19-digit
+// zero-padded decimals (byte order = id order) and one sentinel "#<floor, 19 digits>" that sorts
+// below every id. The set's newest max_list_length (1,000) members are kept: a set whose sentinel was
+// trimmed off is whole down to its least id.
+std::string IdMember(int64_t id);
+// Parses members read greatest first by a range that asked for `limit`; nullopt when one is neither an
+// id nor a sentinel.
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit);
 
 // "feed:author:<id>": the newest post ids of one author (the large accounts' side of the hybrid).
 std::string AuthorPostsKey(int64_t author_id);
@@ -42,28 +50,36 @@ std::string AuthorPostsKey(int64_t author_id);
 // viewer's list (InvalidateFeedsAfterCommit) and when a followee crosses the threshold.
 std::string LargeAuthorsKey(int64_t viewer);
 
-// The reader's list: from the cache, or rebuilt from the database (primary on Postgres) and stored.
-// nullopt when the cache cannot serve it now (unreachable, or a write raced the rebuild): the caller
-// reads the database.
-absl::StatusOr<std::optional<FeedList>> LoadFeedList(const ServiceDeps& deps, int64_t viewer);
-
-// The lists (AuthorPostsKey) of the viewer's large accounts: the viewer and the ACTIVE followees with
-// at least fanout_max_followers followers (blocks and mutes are applied by ListedHomeRows), the set
-// itself read through LargeAuthorsKey. Each is
-// read from the cache or rebuilt from posts_author_idx (primary on Postgres) with the same contract as
-// a reader's list: every post of that author at or above its floor, whatever its status or
-// visibility. nullopt when the cache cannot serve one now.
-absl::StatusOr<std::optional<std::vector<FeedList>>> LoadLargeAuthorLists(const ServiceDeps& deps,
-                                                                          int64_t viewer);
+// What a home page below `bound` is read from: the reader's list and the lists (AuthorPostsKey) of
+// the viewer's large accounts (the viewer and the ACTIVE followees with at least fanout_max_followers
+// followers; blocks and mutes are applied by ListedHomeRows), the set of large accounts itself read
+// through LargeAuthorsKey.
+struct HomeLists {
+  FeedList own;
+  std::vector<FeedList> large;
+  std::vector<int64_t> large_authors;  // whose lists `large` are, in order
+  bool truncated() const;
+};
+// Reads at most `limit` ids below `bound` from each list. A list that is absent is rebuilt from the
+// database (primary on Postgres) when `may_rebuild` and this is a first page (bound = INT64_MAX): the
+// newest rebuild_depth ids, whatever their status, visibility, blocks or mutes. nullopt when the cache
+// cannot serve the page now (unreachable, a write raced a rebuild, or a later page finds a list absent
+// or with nothing below `bound`): the caller reads the database. With `previous` (a deeper read of the
+// same page) its large accounts are reused, so no statement runs.
+// The ids a first read takes from each list for a page of `fetch` rows (a page and a half, rounded
+// up to a statement bucket), and a read of everything.
+int64_t FirstReadLimit(int64_t fetch);
+inline constexpr int64_t kWholeList = std::numeric_limits<int64_t>::max();
+absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t bound,
+                                                       int64_t limit, bool may_rebuild,
+                                                       const HomeLists* previous = nullptr);
 
 // The rows (PostColumns, newest first, at most `fetch`) of the home page below `bound` served from
-// `list` merged with `large` (the large accounts' lists), or nullopt when they cannot be certified
-// from them (the caller runs HomeFeedSql instead).
+// `lists` (merged in memory), or nullopt when they cannot be certified from them (the caller reads
+// deeper lists, then runs HomeFeedSql).
 absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
-                                                               const FeedList& list,
-                                                               const std::vector<FeedList>& large,
-                                                               int64_t viewer, int64_t now, int64_t bound,
-                                                               int64_t fetch);
+                                                               const HomeLists& lists, int64_t viewer,
+                                                               int64_t now, int64_t bound, int64_t fetch);
 
 // Home pages served from a list, and pages that fell back to the database (the list could not certify
 // them, or the cache could not serve a list), since the process started.

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "daira/core/status.h"
 #include "daira/store/connection.h"
+#include "services/feed_cache.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -148,6 +149,23 @@ absl::StatusOr<RecountReport> Recount(store::Database& db, const RequestContext&
       },
       txo));
   report.repaired = true;
+  return report;
+}
+
+absl::StatusOr<RecountReport> Recount(const ServiceDeps& deps, const RequestContext& ctx,
+                                      const RecountOptions& options) {
+  DAIRA_ASSIGN_OR_RETURN(RecountReport report, Recount(*deps.db, ctx, options));
+  if (!report.repaired || !internal::FeedCacheOn(deps)) return report;
+  // The repair committed: authors it moved across the fan-out threshold are handled as the live path
+  // handles a follow or unfollow that moves them (social.cc).
+  const int64_t threshold = deps.feed_cache.fanout_max_followers;
+  std::vector<int64_t> fell_below, rose_above;
+  for (const CounterDiscrepancy& d : report.discrepancies) {
+    if (d.table != "user_profiles" || d.column != "followers_count") continue;
+    if (d.stored >= threshold && d.actual < threshold) fell_below.push_back(d.id);
+    if (d.stored < threshold && d.actual >= threshold) rose_above.push_back(d.id);
+  }
+  internal::InvalidateFollowerFeedsAfterCommit(deps, ctx, std::move(fell_below), std::move(rose_above));
   return report;
 }
 

@@ -322,6 +322,71 @@ TEST_P(CacheTest, ListPushExistingReachesOnlyExistingListsInOneRoundTrip) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("feed:14")));
 }
 
+// Ordered sets (the feed cache's lists): members in byte order whatever order they arrive in, read
+// greatest first below a bound with a limit; the cap keeps the greatest.
+TEST_P(CacheTest, OrderedSetsKeepByteOrderAndReadBelowABoundWithALimit) {
+  auto cache = Open("list_max_feed=5");
+  ASSERT_NE(cache, nullptr);
+  // Out of order, with a duplicate: stored once, in order.
+  ASSERT_OK(cache->OrderedSetAdd("feed:s1", std::vector<std::string>{"03", "01", "04", "03"}));
+  ASSERT_OK(cache->OrderedSetAdd("feed:s1", std::vector<std::string>{"02", "#0"}));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 100),
+              IsOkAndHolds(ElementsAre("04", "03", "02", "01", "#0")));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 2), IsOkAndHolds(ElementsAre("04", "03")));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "03", 2), IsOkAndHolds(ElementsAre("02", "01")));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "025", 10), IsOkAndHolds(ElementsAre("02", "01", "#0")));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "#0", 10), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 0), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:absent", "", 10), IsOkAndHolds(ElementsAre()));
+  // The cap (list_max_feed) keeps the greatest five: the least ("#0") goes first.
+  ASSERT_OK(cache->OrderedSetAdd("feed:s1", std::vector<std::string>{"00"}));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 100),
+              IsOkAndHolds(ElementsAre("04", "03", "02", "01", "00")));
+  ASSERT_OK(cache->OrderedSetAdd("feed:s1", std::vector<std::string>{"05"}));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 100),
+              IsOkAndHolds(ElementsAre("05", "04", "03", "02", "01")));
+  ASSERT_OK_AND_ASSIGN(std::optional<milliseconds> ttl, cache->Ttl("feed:s1"));
+  ASSERT_TRUE(ttl.has_value());
+  EXPECT_GT(*ttl, minutes(50));  // the feed policy's 1 h, jittered
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", -1), StatusIs(absl::StatusCode::kInvalidArgument));
+  // Type clashes name the key; Delete removes a set; a set is not a value.
+  ASSERT_OK(cache->Set("custom:plain2", "x", minutes(1)));
+  EXPECT_THAT(cache->OrderedSetAdd("custom:plain2", std::vector<std::string>{"1"}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("custom:plain2")));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("custom:plain2", "", 1), Not(IsOk()));
+  EXPECT_THAT(cache->Get("feed:s1"), Not(IsOk()));
+  EXPECT_THAT(cache->Delete("feed:s1"), IsOkAndHolds(1));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 10), IsOkAndHolds(ElementsAre()));
+}
+
+TEST_P(CacheTest, OrderedSetAddExistingReachesOnlyExistingSetsInOneRoundTrip) {
+  auto cache = Open("list_max_feed=3");
+  ASSERT_NE(cache, nullptr);
+  ASSERT_OK(cache->OrderedSetAdd("feed:20", std::vector<std::string>{"5"}));
+  ASSERT_OK(cache->OrderedSetAdd("feed:22", std::vector<std::string>{"7", "6", "4"}));
+  ASSERT_OK_AND_ASSIGN(std::optional<milliseconds> ttl_before, cache->Ttl("feed:20"));
+  const std::vector<std::string> keys = {"feed:20", "feed:21", "feed:22"};
+  const int64_t before = cache->round_trips();
+  // An older member arriving late lands in order, not at the front.
+  EXPECT_THAT(cache->OrderedSetAddExisting(keys, "3"), IsOkAndHolds(2));
+  EXPECT_EQ(cache->round_trips() - before, redis() ? 1 : 0);
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:20", "", 10), IsOkAndHolds(ElementsAre("5", "3")));
+  // Capped at 3: the least goes, here the member just added.
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:22", "", 10), IsOkAndHolds(ElementsAre("7", "6", "4")));
+  EXPECT_THAT(cache->OrderedSetAddExisting(std::vector<std::string>{"feed:22"}, "8"), IsOkAndHolds(1));
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:22", "", 10), IsOkAndHolds(ElementsAre("8", "7", "6")));
+  // An absent set stays absent; TTLs are untouched.
+  EXPECT_THAT(cache->OrderedSetRangeBelow("feed:21", "", 10), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(cache->Ttl("feed:21"), IsOkAndHolds(std::nullopt));
+  ASSERT_OK_AND_ASSIGN(std::optional<milliseconds> ttl_after, cache->Ttl("feed:20"));
+  ASSERT_TRUE(ttl_before.has_value() && ttl_after.has_value());
+  EXPECT_LE(*ttl_after, *ttl_before);
+  // A list under one of the keys: FailedPrecondition.
+  ASSERT_OK(cache->ListPush("feed:23", std::vector<std::string>{"1"}));
+  EXPECT_THAT(cache->OrderedSetAddExisting(std::vector<std::string>{"feed:23"}, "1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST_P(CacheTest, EightThreadsAgree) {
   auto cache = Open();
   ASSERT_NE(cache, nullptr);

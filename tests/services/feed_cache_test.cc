@@ -24,6 +24,7 @@
 #include "daira/core/clock.h"
 #include "daira/services/content.h"
 #include "daira/services/feed.h"
+#include "daira/services/recount.h"
 #include "daira/services/social.h"
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
@@ -66,6 +67,7 @@ class FeedCacheTest : public ::testing::TestWithParam<std::tuple<std::string, st
                        .cache = cache_.get(),
                        .feed_cache = {.fanout_max_followers = 3, .rebuild_depth = 6}};
     ServiceDeps plain{.db = &db(), .clock = &clock_};
+    cached_deps_ = cached;
     content_ = std::make_unique<Content>(cached);
     social_ = std::make_unique<Social>(cached);
     cached_feed_ = std::make_unique<Feed>(cached);
@@ -115,21 +117,33 @@ class FeedCacheTest : public ::testing::TestWithParam<std::tuple<std::string, st
     EXPECT_TRUE(cached == plain) << when << ": viewer " << viewer << " limit " << limit
                                  << "\n  cached:   " << Show(cached) << "\n  database: " << Show(plain);
   }
-  std::vector<std::string> List(int64_t user) {
-    absl::StatusOr<std::vector<std::string>> l = cache_->ListRange(absl::StrCat("feed:", user), 0, -1);
+  // A cached list as ids (newest first) and "f<floor>" for its sentinel, as the set holds them.
+  std::vector<std::string> Members(const std::string& key) {
+    absl::StatusOr<std::vector<std::string>> l = cache_->OrderedSetRangeBelow(key, "", internal::kWholeList);
     EXPECT_OK(l.status());
-    return l.ok() ? *l : std::vector<std::string>{};
+    std::vector<std::string> out;
+    if (!l.ok()) return out;
+    for (const std::string& m : *l) {
+      const bool floor = !m.empty() && m.front() == '#';
+      const std::string digits = floor ? m.substr(1) : m;
+      out.push_back(absl::StrCat(floor ? "f" : "", std::stoll(digits)));
+    }
+    return out;
+  }
+  std::vector<std::string> List(int64_t user) { return Members(absl::StrCat("feed:", user)); }
+  // The reader's cached large-account set ("L<ids>"), nullopt when absent.
+  std::optional<std::string> LargeSet(int64_t reader) {
+    absl::StatusOr<std::optional<std::string>> v = cache_->Get(internal::LargeAuthorsKey(reader));
+    EXPECT_OK(v.status());
+    return v.ok() ? *v : std::optional<std::string>("(error)");
   }
   // A large account's own posts list.
-  std::vector<std::string> AuthorList(int64_t author) {
-    absl::StatusOr<std::vector<std::string>> l = cache_->ListRange(internal::AuthorPostsKey(author), 0, -1);
-    EXPECT_OK(l.status());
-    return l.ok() ? *l : std::vector<std::string>{};
-  }
+  std::vector<std::string> AuthorList(int64_t author) { return Members(internal::AuthorPostsKey(author)); }
 
   daira::testing::TestCacheOpener opener_;
   std::unique_ptr<TestDatabase> tdb_;
   std::unique_ptr<cache::Cache> cache_;
+  ServiceDeps cached_deps_;
   ManualClock clock_{std::chrono::system_clock::now()};
   std::unique_ptr<Content> content_;
   std::unique_ptr<Social> social_;
@@ -336,6 +350,103 @@ TEST_P(FeedCacheTest, PagesPastTheListComeFromTheDatabase) {
   EXPECT_EQ(List(bob).size(), 10u);
   ExpectSameFeed(bob, 2, "after trimming");
   ExpectSameFeed(bob, 7, "after trimming");
+}
+
+// A first read takes a page and a half of ids from each list (FirstReadLimit); when invisible posts
+// eat into it the lists are read whole before the database is asked.
+TEST_P(FeedCacheTest, AFirstReadIsBoundedAndReadsTheWholeListOnlyWhenItCannotCertifyThePage) {
+  const int64_t alice = AddUser(), bob = AddUser();
+  ASSERT_OK(social_->Follow(ctx_, UserId{bob}, UserId{alice}).status());
+  ExpectSameFeed(bob, 1, "empty list built");
+  ASSERT_EQ(internal::FirstReadLimit(2), 8);  // a page of 1 fetches 2 rows
+  std::vector<int64_t> visible;
+  for (int i = 0; i < 2; ++i) visible.push_back(Post(alice));
+  for (int i = 0; i < 8; ++i) Post(alice, "PRIVATE");  // bob sees none of them
+  ASSERT_EQ(List(bob).size(), 10u);                    // capped at 10: the sentinel went
+  // The newest 8 ids read first are all private: the whole list (10 ids) certifies the page.
+  const internal::FeedCacheCounts before = internal::FeedCacheCounters();
+  ASSERT_OK_AND_ASSIGN(auto page, cached_feed_->Home(ctx_, UserId{bob}, {.limit = 1}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].id.value, visible[1]);
+  EXPECT_TRUE(page.has_more);
+  EXPECT_EQ(internal::FeedCacheCounters().served_from_list, before.served_from_list + 1);
+  EXPECT_EQ(internal::FeedCacheCounters().fell_back, before.fell_back);
+  ExpectSameFeed(bob, 1, "private posts on top");
+  ExpectSameFeed(bob, 3, "private posts on top");
+  // Two public posts on top: the first read (8 ids) certifies a page of 1 (2 rows) on its own.
+  Post(alice);
+  const int64_t top = Post(alice);
+  RequestContext counted;
+  ASSERT_OK_AND_ASSIGN(page, cached_feed_->Home(counted, UserId{bob}, {.limit = 1}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].id.value, top);
+  EXPECT_EQ(counted.statements(), 2);  // the page and the authors' hydration
+  ExpectSameFeed(bob, 2, "a public post on top");
+}
+
+// Fan-out pushes run after commit, so they can arrive out of id order: the set keeps id order, so a
+// bounded read is still exact.
+TEST_P(FeedCacheTest, PushesArrivingOutOfIdOrderAreReadInIdOrder) {
+  const int64_t alice = AddUser(), bob = AddUser();
+  ASSERT_OK(social_->Follow(ctx_, UserId{bob}, UserId{alice}).status());
+  ExpectSameFeed(bob, 1, "empty list built");
+  auto insert = [&](int64_t id) {
+    ASSERT_OK(db().Execute(
+        ctx_, "INSERT INTO posts (id, author_id, content, created_at, updated_at) VALUES (?, ?, 'x', ?, ?)",
+        {id, alice, id, id}));
+  };
+  for (int64_t id : {int64_t{5003}, int64_t{5001}, int64_t{5002}}) insert(id);
+  // Committed in one order, pushed in another (the newest first, then older ones late).
+  for (int64_t id : {int64_t{5003}, int64_t{5001}, int64_t{5002}}) {
+    internal::FanOutAfterCommit(cached_deps_, ctx_, alice, id);
+  }
+  EXPECT_THAT(List(bob), ElementsAre("5003", "5002", "5001", "f0"));
+  // A list in the format before ordered sets (a plain list, newest first) is replaced on first read.
+  ASSERT_OK(cache_->Delete(absl::StrCat("feed:", bob)).status());
+  ASSERT_OK(cache_->ListPush(absl::StrCat("feed:", bob), std::vector<std::string>{"f0", "5001"}));
+  ExpectSameFeed(bob, 2, "an old-format list");
+  EXPECT_THAT(List(bob), ElementsAre("5003", "5002", "5001", "f0"));
+  ExpectSameFeed(bob, 1, "after out-of-order pushes");
+  ExpectSameFeed(bob, 2, "after out-of-order pushes");
+  ASSERT_OK_AND_ASSIGN(auto page, cached_feed_->Home(ctx_, UserId{bob}, {.limit = 2}));
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].id.value, 5003);
+  EXPECT_EQ(page.items[1].id.value, 5002);
+}
+
+// `daira recount --repair` moving an author across the threshold drops the readers' cached feeds as
+// the live path does: falling below drops their lists and large-account sets, rising to it their sets.
+TEST_P(FeedCacheTest, ARecountThatMovesAnAuthorAcrossTheThresholdDropsTheReadersCachedFeeds) {
+  const int64_t star = AddUser();
+  std::vector<int64_t> fans;
+  for (int i = 0; i < 2; ++i) {
+    fans.push_back(AddUser());
+    ASSERT_OK(social_->Follow(ctx_, UserId{fans.back()}, UserId{star}).status());
+  }
+  for (int64_t f : fans) ExpectSameFeed(f, 5, "lists built");
+  // A drifted counter makes the star look large: its next post is fanned out to no list.
+  ASSERT_OK(db().Execute(ctx_, "UPDATE user_profiles SET followers_count = 7 WHERE user_id = ?", {star}));
+  Post(star);
+  EXPECT_THAT(List(fans[0]), ElementsAre("f0"));
+  ASSERT_OK_AND_ASSIGN(services::RecountReport report, Recount(cached_deps_, ctx_, {.repair = true}));
+  EXPECT_TRUE(report.repaired);
+  EXPECT_THAT(List(fans[0]), ElementsAre());  // fell below: the lists went
+  EXPECT_EQ(LargeSet(fans[0]), std::nullopt);
+  for (int64_t f : fans) ExpectSameFeed(f, 5, "after the recount brought the star below");
+
+  // The other way: a third follower makes it large, but the counter drifted down, so the readers'
+  // large-account sets lack it; the repair drops them.
+  const int64_t third = AddUser();
+  ASSERT_OK(social_->Follow(ctx_, UserId{third}, UserId{star}).status());
+  ASSERT_OK(db().Execute(ctx_, "UPDATE user_profiles SET followers_count = 0 WHERE user_id = ?", {star}));
+  for (int64_t f : fans) ExpectSameFeed(f, 5, "sets built with the drifted counter");
+  EXPECT_EQ(LargeSet(fans[0]), std::optional<std::string>("L"));
+  ASSERT_OK_AND_ASSIGN(report, Recount(cached_deps_, ctx_, {.repair = true}));
+  EXPECT_TRUE(report.repaired);
+  EXPECT_EQ(LargeSet(fans[0]), std::nullopt);
+  EXPECT_EQ(LargeSet(fans[1]), std::nullopt);
+  Post(star);  // large now: merged at read time
+  for (int64_t f : fans) ExpectSameFeed(f, 5, "after the recount brought the star to the threshold");
 }
 
 TEST(FeedCacheOptionsTest, OutOfRangeFieldsAreNamed) {

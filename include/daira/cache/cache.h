@@ -103,6 +103,26 @@ class Cache {
   virtual absl::StatusOr<int64_t> ListPushExisting(std::span<const std::string> keys,
                                                    std::string_view value) = 0;
 
+  // Ordered sets: unique members kept in byte order — a Redis sorted set whose scores are all 0, read
+  // by lex range (ZREVRANGEBYLEX); in memory a sorted container. Fixed-width members sort as numbers
+  // exactly (ids zero-padded to 19 digits), which a score cannot do above 2^53 (a double). The feed
+  // cache keeps its lists this way so that a page reads only the ids it needs, in id order whatever
+  // order the writes arrived in (docs/cache.md, "Feed cache").
+  // OrderedSetAdd adds `members`, keeps the namespace's max_list_length greatest (0: no cap) and sets
+  // the TTL (kPolicyTtl: the policy's). Atomic; creates the set.
+  virtual absl::Status OrderedSetAdd(std::string_view key, std::span<const std::string> members,
+                                     std::chrono::milliseconds ttl = kPolicyTtl) = 0;
+  // Adds `member` to each set of `keys` that EXISTS (an absent key stays absent) and keeps its
+  // max_list_length greatest members; TTLs are left as they are. One round trip on Redis (one script).
+  // Returns how many sets exist (and hold `member` now).
+  virtual absl::StatusOr<int64_t> OrderedSetAddExisting(std::span<const std::string> keys,
+                                                        std::string_view member) = 0;
+  // Up to `limit` members (>= 0) that sort strictly below `below` (bytewise; an empty `below` is no
+  // bound), greatest first. Empty when the set is absent. One command on Redis.
+  virtual absl::StatusOr<std::vector<std::string>> OrderedSetRangeBelow(std::string_view key,
+                                                                        std::string_view below,
+                                                                        int64_t limit) = 0;
+
   // Network round trips made so far (each command, pipeline or script call is one); 0 for in-process
   // backends. Lets tests prove that a batch is one round trip, and `daira stats` show the traffic.
   virtual int64_t round_trips() const { return 0; }

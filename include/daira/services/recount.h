@@ -36,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "daira/core/request_context.h"
+#include "daira/services/service_deps.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0::services {
@@ -68,6 +69,15 @@ std::vector<std::pair<std::string, std::string>> RecountedCounters();
 // discrepancies listed are exactly those the transaction fixed, except wallets.balance (reported, never
 // fixed).
 absl::StatusOr<RecountReport> Recount(store::Database& db, const RequestContext& ctx,
+                                      const RecountOptions& options = {});
+
+// As above on deps.db; when deps has a feed cache (deps.cache and FeedCacheOptions::enabled) and the
+// repair committed, every author whose followers_count the repair moved across
+// deps.feed_cache.fanout_max_followers gets its readers' cached feeds dropped as a follow or unfollow
+// would (docs/cache.md, "Feed cache"): falling below drops the readers' lists and large-account sets,
+// rising to it drops their large-account sets. A failure to drop them is logged, not returned (they
+// expire with the feed TTL).
+absl::StatusOr<RecountReport> Recount(const ServiceDeps& deps, const RequestContext& ctx,
                                       const RecountOptions& options = {});
 
 }  // namespace daira::inline v0::services

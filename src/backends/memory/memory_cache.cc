@@ -76,8 +76,10 @@ struct MemoryCache::Shard {
   struct Node {
     std::string key;
     bool is_list = false;
+    bool is_set = false;  // an ordered set (`set`), never also a list
     std::string value;
     std::deque<std::string> list;  // front = newest
+    std::deque<std::string> set;   // ascending bytes, unique: new greatest members go to the back
     int64_t expires_us = 0;        // 0 = never
     int64_t bytes = 0;
   };
@@ -94,6 +96,7 @@ struct MemoryCache::Shard {
   static int64_t SizeOf(const Node& n) {
     int64_t b = kEntryOverhead + static_cast<int64_t>(n.key.size() + n.value.size());
     for (const std::string& e : n.list) b += kElementOverhead + static_cast<int64_t>(e.size());
+    for (const std::string& e : n.set) b += kElementOverhead + static_cast<int64_t>(e.size());
     return b;
   }
   static bool Expired(const Node& n, int64_t now) { return n.expires_us != 0 && n.expires_us <= now; }
@@ -155,6 +158,19 @@ struct MemoryCache::Shard {
     index.emplace(std::string_view(it->key), it);
     return it;
   }
+  // The live list (or ordered set, when `set`) under `key`, created when absent (ListPush,
+  // OrderedSetAdd); FailedPrecondition naming the key when it holds anything else.
+  absl::StatusOr<Lru::iterator> Collection(std::string_view op, std::string_view key, int64_t now, bool set) {
+    Lru::iterator it = Find(key, now);
+    if (it != lru.end() && (set ? !it->is_set : !it->is_list)) {
+      return WrongType(op, key, set ? "ordered set" : "list");
+    }
+    if (it == lru.end()) {
+      it = Create(key);
+      (set ? it->is_set : it->is_list) = true;
+    }
+    return it;
+  }
   static int64_t ExpiryFor(int64_t now, std::chrono::milliseconds ttl) {
     return ttl.count() > 0 ? now + ttl.count() * 1000 : 0;
   }
@@ -212,7 +228,7 @@ absl::StatusOr<std::optional<std::string>> MemoryCache::Get(std::string_view key
     stats().Add(key, Counter::kMiss);
     return std::optional<std::string>();
   }
-  if (it->is_list) return WrongType("get", key, "value");
+  if (it->is_list || it->is_set) return WrongType("get", key, "value");
   stats().Add(key, Counter::kHit);
   return std::optional<std::string>(it->value);
 }
@@ -249,7 +265,7 @@ absl::StatusOr<std::vector<std::optional<std::string>>> MemoryCache::MGet(std::s
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.Find(keys[i], now);
     // As Redis MGET: a key holding a list reads as a miss.
-    if (it == s.lru.end() || it->is_list) {
+    if (it == s.lru.end() || it->is_list || it->is_set) {
       stats().Add(keys[i], Counter::kMiss);
       continue;
     }
@@ -278,7 +294,9 @@ absl::StatusOr<int64_t> MemoryCache::Increment(std::string_view key, int64_t del
   auto it = s.Find(key, now);
   int64_t value = 0;
   if (it != s.lru.end()) {
-    if (it->is_list || !absl::SimpleAtoi(it->value, &value)) return WrongType("increment", key, "integer");
+    if (it->is_list || it->is_set || !absl::SimpleAtoi(it->value, &value)) {
+      return WrongType("increment", key, "integer");
+    }
     if ((delta > 0 && value > INT64_MAX - delta) || (delta < 0 && value < INT64_MIN - delta)) {
       return absl::FailedPreconditionError(
           absl::StrCat("memory cache: increment: key '", ToAbsl(key), "' would overflow"));
@@ -314,12 +332,7 @@ absl::Status MemoryCache::ListPush(std::string_view key, std::span<const std::st
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);
   s.MaybeSweep(now, options_.sweep_interval.count() * 1000);
-  auto it = s.Find(key, now);
-  if (it != s.lru.end() && !it->is_list) return WrongType("list push", key, "list");
-  if (it == s.lru.end()) {
-    it = s.Create(key);
-    it->is_list = true;
-  }
+  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection("list push", key, now, /*set=*/false));
   for (const std::string& v : values) it->list.push_front(v);
   if (max_len > 0 && static_cast<int64_t>(it->list.size()) > max_len) it->list.resize(max_len);
   it->expires_us = Shard::ExpiryFor(now, resolved);
@@ -404,6 +417,80 @@ absl::StatusOr<int64_t> MemoryCache::ListPushExisting(std::span<const std::strin
     ++pushed;
   }
   return pushed;
+}
+
+namespace {
+
+// Inserts `member` into the ascending, unique `set` (new greatest members, the common case, go to the
+// back at once) and drops the least members beyond `max_len` (0: no cap).
+void SetInsert(std::deque<std::string>& set, std::string_view member, int64_t max_len) {
+  if (set.empty() || set.back() < member) {
+    set.emplace_back(member);
+  } else {
+    auto at = std::lower_bound(set.begin(), set.end(), member);
+    if (*at != member) set.emplace(at, member);
+  }
+  while (max_len > 0 && static_cast<int64_t>(set.size()) > max_len) set.pop_front();
+}
+
+}  // namespace
+
+absl::Status MemoryCache::OrderedSetAdd(std::string_view key, std::span<const std::string> members,
+                                        std::chrono::milliseconds ttl) {
+  if (members.empty()) return absl::OkStatus();
+  const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
+  const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
+  Shard& s = ShardFor(key);
+  const int64_t now = NowMicros();
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.MaybeSweep(now, options_.sweep_interval.count() * 1000);
+  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection("ordered set add", key, now, /*set=*/true));
+  for (const std::string& m : members) SetInsert(it->set, m, max_len);
+  it->expires_us = Shard::ExpiryFor(now, resolved);
+  stats().Add(key, Counter::kSet);
+  s.Resize(it);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> MemoryCache::OrderedSetAddExisting(std::span<const std::string> keys,
+                                                           std::string_view member) {
+  int64_t added = 0;
+  const int64_t now = NowMicros();
+  for (const std::string& key : keys) {
+    const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.Find(key, now);
+    if (it == s.lru.end()) continue;
+    if (!it->is_set) return WrongType("ordered set add existing", key, "ordered set");
+    SetInsert(it->set, member, max_len);
+    stats().Add(key, Counter::kSet);
+    s.Resize(it);
+    ++added;
+  }
+  return added;
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryCache::OrderedSetRangeBelow(std::string_view key,
+                                                                           std::string_view below,
+                                                                           int64_t limit) {
+  if (limit < 0) return InvalidField("memory cache: ordered set range", "limit", "must not be negative");
+  Shard& s = ShardFor(key);
+  const int64_t now = NowMicros();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.Find(key, now);
+  std::vector<std::string> out;
+  if (it == s.lru.end()) {
+    stats().Add(key, Counter::kMiss);
+    return out;
+  }
+  if (!it->is_set) return WrongType("ordered set range", key, "ordered set");
+  stats().Add(key, Counter::kHit);
+  auto end = below.empty() ? it->set.end() : std::lower_bound(it->set.begin(), it->set.end(), below);
+  const int64_t n = std::min<int64_t>(limit, end - it->set.begin());
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out.push_back(*--end);
+  return out;
 }
 
 int64_t MemoryCache::bytes_used() const {

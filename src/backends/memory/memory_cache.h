@@ -70,6 +70,12 @@ class MemoryCache final : public cache::Cache {
   absl::StatusOr<std::vector<std::string>> ListRange(std::string_view key, int64_t start,
                                                      int64_t stop) override;
   absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;
+  absl::Status OrderedSetAdd(std::string_view key, std::span<const std::string> members,
+                             std::chrono::milliseconds ttl) override;
+  absl::StatusOr<int64_t> OrderedSetAddExisting(std::span<const std::string> keys,
+                                                std::string_view member) override;
+  absl::StatusOr<std::vector<std::string>> OrderedSetRangeBelow(std::string_view key, std::string_view below,
+                                                                int64_t limit) override;
 
   // Bytes accounted now (≤ max_bytes after every call) and entries held (expired ones not yet swept
   // included).

@@ -48,6 +48,46 @@ return 1
   return *s;
 }
 
+// ZADD the members with score 0 (in chunks), keep the cap's greatest (ZREMRANGEBYRANK drops the
+// least), then PEXPIRE (or PERSIST), atomically. KEYS[1] key; ARGV[1] cap (0 = none); ARGV[2] ttl in
+// ms (0 = none); ARGV[3..] members.
+const RedisScript& OrderedSetAddScript() {
+  static const RedisScript* s = new RedisScript(R"lua(
+for i = 3, #ARGV, 500 do
+  local args = {}
+  for j = i, math.min(i + 499, #ARGV) do
+    args[#args + 1] = 0
+    args[#args + 1] = ARGV[j]
+  end
+  redis.call('ZADD', KEYS[1], unpack(args))
+end
+local cap = tonumber(ARGV[1])
+if cap > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1) end
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+return 1
+)lua");
+  return *s;
+}
+
+// For each key that exists: ZADD the member (score 0) and keep the cap's greatest; TTLs untouched.
+// KEYS the sets; ARGV[1] cap (0 = none); ARGV[2] member. Returns how many existed.
+const RedisScript& OrderedSetAddExistingScript() {
+  static const RedisScript* s = new RedisScript(R"lua(
+local cap = tonumber(ARGV[1])
+local n = 0
+for _, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('ZADD', key, 0, ARGV[2])
+    if cap > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -cap - 1) end
+    n = n + 1
+  end
+end
+return n
+)lua");
+  return *s;
+}
+
 // The parameters this layer adds to the common Redis ones.
 const std::vector<std::string>& CacheParamNames() {
   static const std::vector<std::string>* names = [] {
@@ -519,6 +559,65 @@ absl::StatusOr<int64_t> RedisCache::ListPushExisting(std::span<const std::string
     }
   }
   return pushed;
+}
+
+absl::Status RedisCache::OrderedSetAdd(std::string_view key, std::span<const std::string> members,
+                                       std::chrono::milliseconds ttl) {
+  if (members.empty()) return absl::OkStatus();
+  const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
+  const int64_t cap = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
+  const std::string keys[] = {K(key)};
+  std::vector<std::string> args = {absl::StrCat(cap), absl::StrCat(resolved.count())};
+  args.insert(args.end(), members.begin(), members.end());
+  absl::StatusOr<RedisReply> reply = RunScript(key, OrderedSetAddScript(), keys, args);
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(), absl::StrCat("redis cache: ordered set add: key '",
+                                                            ToAbsl(key), "': ", reply.status().message()));
+  }
+  stats().Add(key, Counter::kSet);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RedisCache::OrderedSetAddExisting(std::span<const std::string> keys,
+                                                          std::string_view member) {
+  if (keys.empty()) return int64_t{0};
+  const int64_t cap = policy().For(cache::Policy::NamespaceOf(keys.front())).max_list_length;
+  std::vector<std::string> prefixed;
+  prefixed.reserve(keys.size());
+  for (const std::string& key : keys) prefixed.push_back(K(key));
+  const std::string args[] = {absl::StrCat(cap), std::string(member)};
+  // One script over every key: one round trip, and no key is created.
+  absl::StatusOr<RedisReply> reply = RunScript(keys.front(), OrderedSetAddExistingScript(), prefixed, args);
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(),
+                        absl::StrCat("redis cache: ordered set add existing: keys '", keys.front(),
+                                     "'...: ", reply.status().message()));
+  }
+  if (reply->type != RedisReply::Type::kInteger)
+    return Unexpected("ordered set add existing", keys.front(), *reply);
+  return static_cast<int64_t>(reply->integer);
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCache::OrderedSetRangeBelow(std::string_view key,
+                                                                          std::string_view below,
+                                                                          int64_t limit) {
+  if (limit < 0) return InvalidField("redis cache: ordered set range", "limit", "must not be negative");
+  std::vector<std::string> out;
+  if (limit == 0) return out;
+  const std::string k = K(key);
+  const std::string max = below.empty() ? std::string("+") : absl::StrCat("(", ToAbsl(below));
+  const std::string count = absl::StrCat(limit);
+  const std::string_view args[] = {"ZREVRANGEBYLEX", k, max, "-", "LIMIT", "0", count};
+  DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run(key, args));
+  if (reply.IsError()) {
+    return Failed(key, ErrorReplyStatus(absl::StrCat("ordered set range: key '", ToAbsl(key), "'"), reply));
+  }
+  if (reply.type != RedisReply::Type::kArray) return Unexpected("ordered set range", key, reply);
+  out.reserve(reply.elements.size());
+  for (RedisReply& e : reply.elements) out.push_back(std::move(e.str));
+  // As the memory backend counts an absent set: a miss (an existing set with nothing below `below` too).
+  stats().Add(key, out.empty() ? Counter::kMiss : Counter::kHit);
+  return out;
 }
 
 absl::StatusOr<int64_t> RedisCache::DeleteEverythingUnderPrefix() {

@@ -71,6 +71,12 @@ class RedisCache final : public cache::Cache {
   absl::StatusOr<int64_t> ListRemove(std::string_view key, std::string_view value) override;
   absl::StatusOr<int64_t> ListPushExisting(std::span<const std::string> keys,
                                            std::string_view value) override;
+  absl::Status OrderedSetAdd(std::string_view key, std::span<const std::string> members,
+                             std::chrono::milliseconds ttl = cache::kPolicyTtl) override;
+  absl::StatusOr<int64_t> OrderedSetAddExisting(std::span<const std::string> keys,
+                                                std::string_view member) override;
+  absl::StatusOr<std::vector<std::string>> OrderedSetRangeBelow(std::string_view key, std::string_view below,
+                                                                int64_t limit) override;
   int64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
   const resilience::CircuitBreaker* breaker() const override { return breaker_.get(); }
   std::optional<cache::NearCacheStats> near_stats() const override;
