@@ -399,9 +399,10 @@ absl::StatusOr<int64_t> MemoryCache::ListRemove(std::string_view key, std::strin
   return removed;
 }
 
-absl::StatusOr<int64_t> MemoryCache::ListPushExisting(std::span<const std::string> keys,
-                                                      std::string_view value) {
-  int64_t pushed = 0;
+template <typename Add>
+absl::StatusOr<int64_t> MemoryCache::AddToExisting(std::span<const std::string> keys, std::string_view op, bool set,
+                                                   Add add) {
+  int64_t reached = 0;
   const int64_t now = NowMicros();
   for (const std::string& key : keys) {
     const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
@@ -409,14 +410,21 @@ absl::StatusOr<int64_t> MemoryCache::ListPushExisting(std::span<const std::strin
     std::lock_guard<std::mutex> lock(s.mu);
     auto it = s.Find(key, now);
     if (it == s.lru.end()) continue;
-    if (!it->is_list) return WrongType("list push existing", key, "list");
-    it->list.emplace_front(value);
-    if (max_len > 0 && static_cast<int64_t>(it->list.size()) > max_len) it->list.resize(max_len);
+    if (set ? !it->is_set : !it->is_list) return WrongType(op, key, set ? "ordered set" : "list");
+    add(*it, max_len);
     stats().Add(key, Counter::kSet);
     s.Resize(it);
-    ++pushed;
+    ++reached;
   }
-  return pushed;
+  return reached;
+}
+
+absl::StatusOr<int64_t> MemoryCache::ListPushExisting(std::span<const std::string> keys,
+                                                      std::string_view value) {
+  return AddToExisting(keys, "list push existing", /*set=*/false, [&](auto& node, int64_t max_len) {
+    node.list.emplace_front(value);
+    if (max_len > 0 && static_cast<int64_t>(node.list.size()) > max_len) node.list.resize(max_len);
+  });
 }
 
 namespace {
@@ -454,21 +462,8 @@ absl::Status MemoryCache::OrderedSetAdd(std::string_view key, std::span<const st
 
 absl::StatusOr<int64_t> MemoryCache::OrderedSetAddExisting(std::span<const std::string> keys,
                                                            std::string_view member) {
-  int64_t added = 0;
-  const int64_t now = NowMicros();
-  for (const std::string& key : keys) {
-    const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
-    Shard& s = ShardFor(key);
-    std::lock_guard<std::mutex> lock(s.mu);
-    auto it = s.Find(key, now);
-    if (it == s.lru.end()) continue;
-    if (!it->is_set) return WrongType("ordered set add existing", key, "ordered set");
-    SetInsert(it->set, member, max_len);
-    stats().Add(key, Counter::kSet);
-    s.Resize(it);
-    ++added;
-  }
-  return added;
+  return AddToExisting(keys, "ordered set add existing", /*set=*/true,
+                       [&](auto& node, int64_t max_len) { SetInsert(node.set, member, max_len); });
 }
 
 absl::StatusOr<std::vector<std::string>> MemoryCache::OrderedSetRangeBelow(std::string_view key,

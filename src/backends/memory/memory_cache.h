@@ -88,6 +88,11 @@ class MemoryCache final : public cache::Cache {
   explicit MemoryCache(const MemoryCacheOptions& options);
   Shard& ShardFor(std::string_view key) const;
   int64_t NowMicros() const;
+  // ListPushExisting's and OrderedSetAddExisting's loop: `add(node, max_len)` on each key of `keys` that
+  // exists and holds a list (an ordered set when `set`); WrongType naming `op` for one that holds
+  // anything else. How many keys were reached.
+  template <typename Add>
+  absl::StatusOr<int64_t> AddToExisting(std::span<const std::string> keys, std::string_view op, bool set, Add add);
 
   MemoryCacheOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
