@@ -9,9 +9,18 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "cache_test_support.h"
+#include "daira/cache/cache.h"
+#include "daira/core/request_context.h"
+#include "daira/services/content.h"
+#include "daira/services/feed.h"
+#include "daira/services/social.h"
+#include "daira/store/database.h"
+#include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "status_matchers.h"
 #include "test_backends.h"
 #include "test_paths.h"  // generated: DAIRA_SOURCE_DIR, DAIRA_*_WORKER, DAIRA_CLI_BINARY
 
@@ -32,12 +41,14 @@ std::string Slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
-Result RunCli(const std::string& args) {
+// Runs the CLI on `database` (a SQLite file; by default a fresh one in a scratch directory).
+Result RunCli(const std::string& args, const std::string& database = "") {
   const auto dir = std::filesystem::temp_directory_path() / ("daira-cli-cache-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
+  const std::string db = database.empty() ? (dir / "a.db").string() : database;
   const std::string cmd = "cd '" + dir.string() + "' && env -u DAIRA_DATABASE -u DAIRA_CACHE '" +
-                          DAIRA_CLI_BINARY + "' --database 'sqlite:" + (dir / "a.db").string() + "' " + args +
-                          " >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
+                          DAIRA_CLI_BINARY + "' --database 'sqlite:" + db + "' " + args + " >'" +
+                          (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
   const int status = std::system(cmd.c_str());
   Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir / "out"), Slurp(dir / "err")};
   std::filesystem::remove_all(dir);
@@ -112,6 +123,73 @@ TEST(CliCacheTest, ABadOrUnreachableCacheIsOneLineNamingIt) {
   EXPECT_NE(down.exit_code, 0);
   EXPECT_THAT(down.err, HasSubstr("127.0.0.1:1"));
   EXPECT_THAT(down.err, Not(HasSubstr("hunter2")));
+}
+
+// `daira recount --repair --cache URL`: a repair that moves an author across the fan-out threshold drops
+// its readers' feed lists in the application's cache (a Redis shared with the app), as the live path does.
+TEST(CliCacheTest, RecountRepairDropsTheReadersFeedListsInTheApplicationsCache) {
+  if (daira::testing::RedisTestUrl().empty()) {
+    if (daira::testing::InCi()) FAIL() << "DAIRA_TEST_REDIS is not set (CI=true requires a Redis)";
+    GTEST_SKIP() << "DAIRA_TEST_REDIS is not set: recount --cache is NOT covered";
+  }
+  using namespace daira;  // NOLINT(build/namespaces): test body
+  daira::testing::TestCacheOpener prefixes;
+  const std::string url = prefixes.RedisUrl();
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("daira-cli-recount-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string file = (dir / "app.db").string();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<cache::Cache> cache, cache::OpenCache(url));
+  const std::string fan_feed = "feed:2";
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<store::Database> db, store::Database::Open("sqlite:" + file));
+    RequestContext ctx;
+    ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(*db));
+    ASSERT_OK(migrator->Migrate(ctx));
+    for (int64_t id : {1, 2, 3}) {
+      ASSERT_OK(db->Execute(ctx,
+                            "INSERT INTO users (id, username, created_at, updated_at) VALUES (?, ?, 0, 0)",
+                            {id, absl::StrCat("user", id)}));
+      ASSERT_OK(db->Execute(
+          ctx, "INSERT INTO user_profiles (user_id, created_at, updated_at) VALUES (?, 0, 0)", {id}));
+    }
+    const services::ServiceDeps deps{
+        .db = db.get(), .cache = cache.get(), .feed_cache = {.fanout_max_followers = 3}};
+    services::Social social(deps);
+    services::Content content(deps);
+    services::Feed feed(deps);
+    for (int64_t fan : {2, 3}) ASSERT_OK(social.Follow(ctx, UserId{fan}, UserId{1}).status());
+    ASSERT_OK(content.CreatePost(ctx, {.author_id = 1, .content = "hello", .visibility = "PUBLIC"}).status());
+    ASSERT_OK(feed.Home(ctx, UserId{2}, {.limit = 5}).status());  // builds fan 2's list
+    // A drifted counter makes user 1 look large (3 or more followers), so the repair moves it below.
+    ASSERT_OK(db->Execute(ctx, "UPDATE user_profiles SET followers_count = 7 WHERE user_id = 1", {}));
+  }
+  auto list = [&] {
+    absl::StatusOr<std::vector<std::string>> l = cache->OrderedSetRangeBelow(fan_feed, "", 1000);
+    EXPECT_OK(l.status());
+    return l.ok() ? l->size() : size_t{0};
+  };
+  ASSERT_GT(list(), 0u) << "the reader's feed list was not built";
+
+  Result check = RunCli("recount --cache '" + url + "' --fanout-max-followers 3", file);
+  EXPECT_EQ(check.exit_code, 1) << check.err;
+  EXPECT_THAT(check.err, HasSubstr("--repair"));
+  EXPECT_GT(list(), 0u) << "a check without --repair must not touch the cache";
+
+  Result repair = RunCli("recount --repair --cache '" + url + "' --fanout-max-followers 3", file);
+  ASSERT_EQ(repair.exit_code, 0) << repair.err;
+  EXPECT_THAT(repair.out, HasSubstr("user_profiles.followers_count  id 1  stored 7  actual 2"));
+  EXPECT_THAT(repair.out, HasSubstr("repaired"));
+  EXPECT_EQ(list(), 0u) << "the repair must drop the reader's feed list in the shared cache";
+
+  Result zero = RunCli("recount --fanout-max-followers 0", file);
+  EXPECT_NE(zero.exit_code, 0);
+  EXPECT_THAT(zero.err, HasSubstr("--fanout-max-followers must be > 0"));
+  Result bad = RunCli("recount --cache 'memory:?max_bytes=lots'", file);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("max_bytes"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
