@@ -358,8 +358,10 @@ absl::Status MemoryCache::ListTrim(std::string_view key, int64_t max_length) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> MemoryCache::ListRange(std::string_view key, int64_t start,
-                                                                int64_t stop) {
+template <typename Read>
+absl::StatusOr<std::vector<std::string>> MemoryCache::ReadCollection(std::string_view key,
+                                                                     std::string_view op, bool set,
+                                                                     Read read) {
   Shard& s = ShardFor(key);
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -369,16 +371,25 @@ absl::StatusOr<std::vector<std::string>> MemoryCache::ListRange(std::string_view
     stats().Add(key, Counter::kMiss);
     return out;
   }
-  if (!it->is_list) return WrongType("list range", key, "list");
+  if (set ? !it->is_set : !it->is_list) return WrongType(op, key, set ? "ordered set" : "list");
   stats().Add(key, Counter::kHit);
-  const int64_t n = static_cast<int64_t>(it->list.size());
-  if (start < 0) start += n;
-  if (stop < 0) stop += n;
-  start = std::max<int64_t>(start, 0);
-  stop = std::min<int64_t>(stop, n - 1);
-  if (stop >= start) out.reserve(static_cast<size_t>(stop - start + 1));
-  for (int64_t i = start; i <= stop; ++i) out.push_back(it->list[static_cast<size_t>(i)]);
+  read(*it, out);
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryCache::ListRange(std::string_view key, int64_t start,
+                                                                int64_t stop) {
+  return ReadCollection(key, "list range", /*set=*/false,
+                        [&](const auto& node, std::vector<std::string>& out) {
+                          const int64_t n = static_cast<int64_t>(node.list.size());
+                          if (start < 0) start += n;
+                          if (stop < 0) stop += n;
+                          start = std::max<int64_t>(start, 0);
+                          stop = std::min<int64_t>(stop, n - 1);
+                          if (stop >= start) out.reserve(static_cast<size_t>(stop - start + 1));
+                          for (int64_t i = start; i <= stop; ++i)
+                            out.push_back(node.list[static_cast<size_t>(i)]);
+                        });
 }
 
 absl::StatusOr<int64_t> MemoryCache::ListRemove(std::string_view key, std::string_view value) {
@@ -470,22 +481,13 @@ absl::StatusOr<std::vector<std::string>> MemoryCache::OrderedSetRangeBelow(std::
                                                                            std::string_view below,
                                                                            int64_t limit) {
   if (limit < 0) return InvalidField("memory cache: ordered set range", "limit", "must not be negative");
-  Shard& s = ShardFor(key);
-  const int64_t now = NowMicros();
-  std::lock_guard<std::mutex> lock(s.mu);
-  auto it = s.Find(key, now);
-  std::vector<std::string> out;
-  if (it == s.lru.end()) {
-    stats().Add(key, Counter::kMiss);
-    return out;
-  }
-  if (!it->is_set) return WrongType("ordered set range", key, "ordered set");
-  stats().Add(key, Counter::kHit);
-  auto end = below.empty() ? it->set.end() : std::lower_bound(it->set.begin(), it->set.end(), below);
-  const int64_t n = std::min<int64_t>(limit, end - it->set.begin());
-  out.reserve(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) out.push_back(*--end);
-  return out;
+  return ReadCollection(
+      key, "ordered set range", /*set=*/true, [&](const auto& node, std::vector<std::string>& out) {
+        auto end = below.empty() ? node.set.end() : std::lower_bound(node.set.begin(), node.set.end(), below);
+        const int64_t n = std::min<int64_t>(limit, end - node.set.begin());
+        out.reserve(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) out.push_back(*--end);
+      });
 }
 
 int64_t MemoryCache::bytes_used() const {

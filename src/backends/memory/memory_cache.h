@@ -94,6 +94,13 @@ class MemoryCache final : public cache::Cache {
   template <typename Add>
   absl::StatusOr<int64_t> AddToExisting(std::span<const std::string> keys, std::string_view op, bool set, Add add);
 
+  // The read prologue of ListRange / OrderedSetRangeBelow: under the key's shard lock, a miss counts
+  // and reads empty; a key holding anything but a list (an ordered set when `set`) is WrongType naming
+  // `op`; a hit counts and `read(node, out)` copies what is asked.
+  template <typename Read>
+  absl::StatusOr<std::vector<std::string>> ReadCollection(std::string_view key, std::string_view op, bool set,
+                                                          Read read);
+
   MemoryCacheOptions options_;
   std::vector<std::unique_ptr<Shard>> shards_;
 };
