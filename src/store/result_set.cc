@@ -9,6 +9,7 @@
 #include "daira/core/json.h"
 #include "daira/core/status.h"
 #include "daira/core/validation.h"
+#include "store/json_array.h"
 
 namespace daira::inline v0::store {
 
@@ -86,7 +87,9 @@ std::vector<int64_t> ToInt64Array(const Value& v) {
   if (v.type() == ValueType::kInt64Array) return v.int64_array();
   std::vector<int64_t> out;
   if (v.type() == ValueType::kText || v.type() == ValueType::kJson) {
-    auto parsed = ParseJson(v.type() == ValueType::kText ? v.text() : v.json());
+    const std::string_view text = v.type() == ValueType::kText ? v.text() : v.json();
+    if (auto simple = internal::ReadSimpleInt64Array(text)) return *std::move(simple);
+    auto parsed = ParseJson(text);
     if (parsed.ok()) {
       for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsInt());
     }
@@ -98,7 +101,9 @@ std::vector<std::string> ToTextArray(const Value& v) {
   if (v.type() == ValueType::kTextArray) return v.text_array();
   std::vector<std::string> out;
   if (v.type() == ValueType::kText || v.type() == ValueType::kJson) {
-    auto parsed = ParseJson(v.type() == ValueType::kText ? v.text() : v.json());
+    const std::string_view text = v.type() == ValueType::kText ? v.text() : v.json();
+    if (auto simple = internal::ReadSimpleTextArray(text)) return *std::move(simple);
+    auto parsed = ParseJson(text);
     if (parsed.ok()) {
       for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsString());
     }
