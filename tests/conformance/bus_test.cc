@@ -140,8 +140,10 @@ TEST_P(BusTest, AClaimedJobCarriesItsFieldsAndLease) {
   bus::EnqueueRequest r = Req(R"({"video_id":42})", 3);
   r.group_key = "tenant-1";
   r.correlation_id = "req-7";
+  r.idempotency_key = "claimed:1";
   const int64_t id = Enq(r);
   bus::Job job = MustNext("worker-a");
+  EXPECT_EQ(job.idempotency_key, "claimed:1");
   EXPECT_EQ(job.id, id);
   EXPECT_EQ(job.queue, kQ);
   EXPECT_EQ(job.name, "t");
@@ -155,6 +157,20 @@ TEST_P(BusTest, AClaimedJobCarriesItsFieldsAndLease) {
   EXPECT_EQ(job.lease_owner, "worker-a");
   EXPECT_NE(job.lease_token, 0);
   EXPECT_EQ(job.lease_expires_at, clock_.Now() + seconds(60));
+  // The claim's copy is the stored job (Redis builds it from a packed reply, not from a read-back).
+  ASSERT_OK_AND_ASSIGN(bus::Job stored, q().Get(ctx_, id));
+  EXPECT_EQ(job.payload, stored.payload);
+  EXPECT_EQ(job.idempotency_key, stored.idempotency_key);
+  EXPECT_EQ(job.run_at, stored.run_at);
+  EXPECT_EQ(job.created_at, stored.created_at);
+  EXPECT_EQ(job.updated_at, stored.updated_at);
+  EXPECT_EQ(job.started_at, stored.started_at);
+  EXPECT_EQ(job.lease_expires_at, stored.lease_expires_at);
+  EXPECT_EQ(job.lease_token, stored.lease_token);
+  EXPECT_EQ(job.lease_owner, stored.lease_owner);
+  EXPECT_EQ(job.attempt, stored.attempt);
+  EXPECT_EQ(job.state, stored.state);
+  EXPECT_EQ(job.cancel_requested, stored.cancel_requested);
   ASSERT_OK(q().Progress(ctx_, job, R"({"pct":50})"));
   ASSERT_OK(q().Complete(ctx_, job, R"({"ok":true})"));
   ASSERT_OK_AND_ASSIGN(bus::Job done, q().Get(ctx_, id));

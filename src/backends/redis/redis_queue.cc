@@ -1,8 +1,9 @@
 #include "backends/redis/redis_queue.h"
 
 #include <algorithm>
-#include <iterator>
 #include <array>
+#include <charconv>
+#include <iterator>
 #include <map>
 #include <random>
 #include <utility>
@@ -110,7 +111,9 @@ end
 -- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
 -- the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 -- gets a fresh id instead of being dropped.
-local function enqueue_job(now_s, a, i, idx)
+-- `ids` (optional): {n = last id used, last = last id reserved}, a block of ids reserved by one INCRBY
+-- for the batch; a job needing an id beyond it takes one by INCR.
+local function enqueue_job(now_s, a, i, idx, ids)
   local now = tonumber(now_s)
   local id, q, ikey, nonce = a[i], a[i + 1], a[i + 7], a[i + 11]
   if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
@@ -127,7 +130,14 @@ local function enqueue_job(now_s, a, i, idx)
       end
     end
   end
-  if id == '' then id = S(redis.call('INCR', B .. 'id')) end
+  if id == '' then
+    if ids and ids.n < ids.last then
+      ids.n = ids.n + 1
+      id = S(ids.n)
+    else
+      id = S(redis.call('INCR', B .. 'id'))
+    end
+  end
   -- Fields at their defaults ('' / '0': attempt, owner, lease_exp, token, progress, result, finished, and
   -- empty keys) are left out: every reader takes a missing field as its default, and a hash half the
   -- size is about half the server's work to write (a listpack is scanned and grown field by field).
@@ -175,8 +185,17 @@ constexpr std::string_view kEnqueue = R"lua(
 local out = {}
 local woke = {}
 local idx = new_index()
+local need = 0
 for i = 2, #ARGV, 12 do
-  local id, dup = enqueue_job(ARGV[1], ARGV, i, idx)
+  if ARGV[i] == '' then need = need + 1 end
+end
+local ids = nil
+if need > 0 then
+  local last = redis.call('INCRBY', B .. 'id', need)
+  ids = {n = last - need, last = last}
+end
+for i = 2, #ARGV, 12 do
+  local id, dup = enqueue_job(ARGV[1], ARGV, i, idx, ids)
   out[#out + 1] = id
   out[#out + 1] = dup
   if dup == 0 then woke[ARGV[i + 1]] = (woke[ARGV[i + 1]] or 0) + 1 end
@@ -242,6 +261,33 @@ return 1
 // window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
 // in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
+-- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it packed
+-- in one string — <length>:<bytes> per field, the fields of CF with the new attempt, the id first and
+-- the error history entries last — and its group; nil when the job's hash is gone. One HMGET, one
+-- HSET, one LRANGE per job, and one reply element (the client parses no per-field replies).
+local CF = {'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'ikey', 'group', 'corr',
+            'progress', 'result', 'created', 'finished', 'cancel'}
+local function claim_one(id, exp_s)
+  local h = redis.call('HMGET', JK(id), unpack(CF))
+  if not h[2] then return nil, '' end
+  local attempt = S((tonumber(h[5]) or 0) + 1)
+  h[5] = attempt
+  redis.call('HSET', JK(id), 'attempt', attempt, 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4],
+             'lease_exp', exp_s, 'updated', ARGV[1], 'started', ARGV[1])
+  local p = {#id, ':', id}
+  for k = 1, #CF do
+    local v = h[k] or ''
+    p[#p + 1] = #v
+    p[#p + 1] = ':'
+    p[#p + 1] = v
+  end
+  for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do
+    p[#p + 1] = #e
+    p[#p + 1] = ':'
+    p[#p + 1] = e
+  end
+  return table.concat(p), h[8] or ''
+end
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local max = tonumber(ARGV[10])
@@ -278,21 +324,12 @@ if ARGV[6] ~= '1' then
   local groups = {}
   for _, m in ipairs(top) do
     local id = ID(m)
-    redis.call('HINCRBY', JK(id), 'attempt', 1)
-    redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', exp_s,
-               'updated', ARGV[1], 'started', ARGV[1])
-    local job = load(id)
-    local h = job[1]
-    local group = ''
-    for k = 1, #h, 2 do
-      if h[k] == 'group' then
-        group = h[k + 1]
-        break
-      end
+    local job, group = claim_one(id, exp_s)
+    if job then
+      groups[group] = (groups[group] or 0) + 1
+      add_index(idx, QK(q, 'active'), exp_s, id)
+      out[#out + 1] = job
     end
-    groups[group] = (groups[group] or 0) + 1
-    add_index(idx, QK(q, 'active'), exp_s, id)
-    out[#out + 1] = job
   end
   flush_index(idx)
   for g, c in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), g, c) end
@@ -330,14 +367,13 @@ while #out < max do
     redis.call('INCR', rate_key)
     redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
   end
-  local group = redis.call('HGET', JK(id), 'group') or ''
-  if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
-  redis.call('HINCRBY', JK(id), 'attempt', 1)
-  redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
-             'updated', ARGV[1], 'started', ARGV[1])
-  redis.call('ZADD', QK(q, 'active'), S(exp), id)
-  redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
-  out[#out + 1] = load(id)
+  local job, group = claim_one(id, S(exp))
+  if job then
+    if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
+    redis.call('ZADD', QK(q, 'active'), S(exp), id)
+    redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
+    out[#out + 1] = job
+  end
 end
 return out
 )lua";
@@ -663,6 +699,16 @@ Clock::TimePoint TimeOf(const std::string& s) {
   return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
 }
 
+// One error history entry (attempt SEP at SEP worker SEP message) appended to the job's errors.
+void AppendError(bus::Job& j, std::string_view entry) {
+  std::vector<std::string> parts = absl::StrSplit(ToAbsl(entry), absl::MaxSplits(kSep, 3));
+  parts.resize(4);
+  j.errors.push_back({.attempt = static_cast<int>(ToInt(parts[0])),
+                      .at = TimeOf(parts[1]),
+                      .worker = std::move(parts[2]),
+                      .message = std::move(parts[3])});
+}
+
 // {HGETALL pairs, LRANGE errors} → Job.
 absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   if (r.type != RedisReply::Type::kArray || r.elements.size() != 2) return Unexpected(op, r);
@@ -697,14 +743,76 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
     else if (k == "started") j.started_at = TimeOf(v);
   }
   // clang-format on
-  for (const RedisReply& e : r.elements[1].elements) {
-    std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
-    parts.resize(4);
-    j.errors.push_back({.attempt = static_cast<int>(ToInt(parts[0])),
-                        .at = TimeOf(parts[1]),
-                        .worker = parts[2],
-                        .message = parts[3]});
+  for (const RedisReply& e : r.elements[1].elements) AppendError(j, e.str);
+  return j;
+}
+
+// What a claim sets on every job it returns (the claim script sends back only the stored fields).
+struct Claim {
+  std::string_view queue;
+  std::string_view worker;
+  int64_t token = 0;
+  Clock::TimePoint now;
+  Clock::TimePoint lease_expires_at;
+};
+
+// One job packed by the claim script (claim_one): <length>:<bytes> per field — id, name, payload,
+// priority, run_at, attempt, max_attempts, ikey, group, corr, progress, result, created, finished,
+// cancel — then one field per error history entry.
+absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
+  constexpr int kFields = 15;
+  auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
+  std::string_view f[kFields];
+  bus::Job j;
+  size_t pos = 0;
+  for (int n = 0; pos < packed.size(); ++n) {
+    const size_t colon = packed.find(':', pos);
+    size_t len = 0;
+    if (colon == std::string_view::npos ||
+        std::from_chars(packed.data() + pos, packed.data() + colon, len).ptr != packed.data() + colon ||
+        len > packed.size() - colon - 1) {
+      return bad();
+    }
+    const std::string_view v = packed.substr(colon + 1, len);
+    pos = colon + 1 + len;
+    if (n < kFields) {
+      f[n] = v;
+      continue;
+    }
+    AppendError(j, v);
   }
+  if (f[0].empty()) return bad();
+  auto num = [](std::string_view v) {
+    int64_t x = 0;
+    std::from_chars(v.data(), v.data() + v.size(), x);
+    return x;
+  };
+  auto time = [&num](std::string_view v) {
+    const int64_t us = num(v);
+    return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
+  };
+  j.id = num(f[0]);
+  j.queue = c.queue;
+  j.name = f[1];
+  j.payload = f[2];
+  j.priority = static_cast<int>(num(f[3]));
+  j.state = bus::JobState::kActive;
+  j.run_at = time(f[4]);
+  j.attempt = static_cast<int>(num(f[5]));
+  j.max_attempts = static_cast<int>(num(f[6]));
+  j.idempotency_key = f[7];
+  j.group_key = f[8];
+  j.correlation_id = f[9];
+  j.lease_owner = c.worker;
+  j.lease_expires_at = c.lease_expires_at;
+  j.lease_token = c.token;
+  j.progress = f[10];
+  j.result = f[11];
+  j.created_at = time(f[12]);
+  j.updated_at = c.now;
+  j.finished_at = time(f[13]);
+  j.cancel_requested = f[14] == "1";
+  j.started_at = c.now;
   return j;
 }
 
@@ -1174,18 +1282,25 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
                                                               const bus::QueueSettings& s,
                                                               std::string_view worker_id, int64_t token,
                                                               int max_jobs) {
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("next", &ctx, Script(kClaim),
-                                           {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
-                                            std::to_string(token), std::to_string(UsOf(s.timeout)),
-                                            s.round_robin_groups ? "1" : "0",
-                                            std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
-                                            std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
+  const int64_t now = Us(clock().Now());
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("next", &ctx, Script(kClaim),
+                             {std::to_string(now), s.name, std::string(worker_id), std::to_string(token),
+                              std::to_string(UsOf(s.timeout)), s.round_robin_groups ? "1" : "0",
+                              std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
+                              std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
   std::vector<bus::Job> out;
   if (r.IsNil()) return out;
   if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
   out.reserve(r.elements.size());
+  const Claim claim{.queue = s.name,
+                    .worker = worker_id,
+                    .token = token,
+                    .now = FromUnixMicros(now),
+                    .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
   for (const RedisReply& e : r.elements) {
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", e));
+    if (e.type != RedisReply::Type::kString) return Unexpected("next", e);
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e.str, claim));
     out.push_back(std::move(job));
   }
   return out;
