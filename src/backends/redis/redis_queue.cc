@@ -37,11 +37,26 @@ constexpr std::string_view kPrelude = R"lua(
 local B = KEYS[1]
 local SEP = '\31'
 local function S(n) return string.format('%d', n) end
-local function QK(q, s) return B .. 'q:' .. q .. ':' .. s end
+-- Key names are built once per script call and queue (building a Lua string costs the server about as
+-- much as a small command; a table lookup by an interned string does not).
+local QKC = {}
+local function QK(q, s)
+  local t = QKC[q]
+  if t == nil then
+    t = {}
+    QKC[q] = t
+  end
+  local k = t[s]
+  if k == nil then
+    k = B .. 'q:' .. q .. ':' .. s
+    t[s] = k
+  end
+  return k
+end
 local function JK(id) return B .. 'job:' .. id end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
 local function RM(run_at, id) return string.format('%017d:', run_at) .. string.rep('0', 20 - #id) .. id end
-local function ID(member) return (string.gsub(string.sub(member, 19), '^0+', '')) end
+local function ID(member) return (string.match(member, '^0*(.+)', 19)) end
 local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
 local function load(id)
   local h = redis.call('HGETALL', JK(id))
@@ -261,32 +276,29 @@ return 1
 // window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
 // in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
--- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it packed
--- in one string — <length>:<bytes> per field, the fields of CF with the new attempt, the id first and
--- the error history entries last — and its group; nil when the job's hash is gone. One HMGET, one
--- HSET, one LRANGE per job, and one reply element (the client parses no per-field replies).
+-- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it as the
+-- HMGET reply of the fields of CF (the new attempt in place) with the id appended, then the error
+-- history entries, and its group; nil when the job's hash is gone. One HMGET and one HSET per job; the
+-- history is read only when the job can have one (an earlier attempt, or a replay, which set 'finished').
+-- The client fills in what the claim set (state, lease, owner, token, started, updated). Building a
+-- packed string in Lua costs the server several times what returning the read table does.
 local CF = {'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'ikey', 'group', 'corr',
             'progress', 'result', 'created', 'finished', 'cancel'}
+local ATTEMPTS = {'1', '2', '3', '4', '5'}
 local function claim_one(id, exp_s)
-  local h = redis.call('HMGET', JK(id), unpack(CF))
+  local jk = JK(id)
+  local h = redis.call('HMGET', jk, unpack(CF))
   if not h[2] then return nil, '' end
-  local attempt = S((tonumber(h[5]) or 0) + 1)
+  local before = tonumber(h[5]) or 0
+  local attempt = ATTEMPTS[before + 1] or S(before + 1)
   h[5] = attempt
-  redis.call('HSET', JK(id), 'attempt', attempt, 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4],
+  redis.call('HSET', jk, 'attempt', attempt, 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4],
              'lease_exp', exp_s, 'updated', ARGV[1], 'started', ARGV[1])
-  local p = {#id, ':', id}
-  for k = 1, #CF do
-    local v = h[k] or ''
-    p[#p + 1] = #v
-    p[#p + 1] = ':'
-    p[#p + 1] = v
+  h[15] = id
+  if before > 0 or h[13] then
+    for _, e in ipairs(redis.call('LRANGE', jk .. ':err', 0, -1)) do h[#h + 1] = e end
   end
-  for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do
-    p[#p + 1] = #e
-    p[#p + 1] = ':'
-    p[#p + 1] = e
-  end
-  return table.concat(p), h[8] or ''
+  return h, h[8] or ''
 end
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
@@ -322,12 +334,13 @@ if ARGV[6] ~= '1' then
   local exp_s = S(exp)
   local idx = new_index()
   local groups = {}
+  local akey = QK(q, 'active')
   for _, m in ipairs(top) do
     local id = ID(m)
     local job, group = claim_one(id, exp_s)
     if job then
       groups[group] = (groups[group] or 0) + 1
-      add_index(idx, QK(q, 'active'), exp_s, id)
+      add_index(idx, akey, exp_s, id)
       out[#out + 1] = job
     end
   end
@@ -489,23 +502,44 @@ local function count(t, key, field)
   local f = slot(t, key)
   f[field] = (f[field] or 0) + 1
 end
-local function complete(id, token, text)
-  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'run_at', 'started')
-  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  local q = h[4]
-  local run_at, started = tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0
-  local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))
-  if started > 0 then
-    if run_at > 0 then count(metrics, mk, 'w' .. S(LBUCKET(math.max(0, started - run_at)))) end
-    count(metrics, mk, 'c' .. S(LBUCKET(math.max(0, now - started))))
-  else
-    count(metrics, mk, 'c0')
+-- Strings built once per batch, not per job (each Lua string built costs the server about as much as
+-- a small command): a queue's key names, and the metric field names by bucket.
+local qkeys = {}
+local function keys_of(q)
+  local k = qkeys[q]
+  if k == nil then
+    k = {active = QK(q, 'active'), done = QK(q, 'COMPLETED'), gactive = QK(q, 'gactive'),
+         metric = QK(q, 'm:' .. S(math.floor(now / 60000000)))}  -- one minute per batch: its `now`
+    qkeys[q] = k
   end
-  redis.call('HSET', JK(id), 'result', text, 'state', 'COMPLETED', 'finished', now_s, 'updated', now_s,
+  return k
+end
+local fnames = {w = {}, c = {}}
+local function fname(series, b)
+  local f = fnames[series][b]
+  if f == nil then
+    f = series .. S(b)
+    fnames[series][b] = f
+  end
+  return f
+end
+local function complete(id, token, text)
+  local jk = JK(id)
+  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp', 'queue', 'group', 'run_at', 'started')
+  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
+  local k = keys_of(h[4])
+  local run_at, started = tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0
+  if started > 0 then
+    if run_at > 0 then count(metrics, k.metric, fname('w', LBUCKET(math.max(0, started - run_at)))) end
+    count(metrics, k.metric, fname('c', LBUCKET(math.max(0, now - started))))
+  else
+    count(metrics, k.metric, fname('c', 0))
+  end
+  redis.call('HSET', jk, 'result', text, 'state', 'COMPLETED', 'finished', now_s, 'updated', now_s,
              'token', '0', 'lease_exp', '0')
-  rem_index(idx, QK(q, 'active'), id)
-  add_index(idx, QK(q, 'COMPLETED'), now_s, id)
-  count(gleft, QK(q, 'gactive'), h[5] or '')
+  rem_index(idx, k.active, id)
+  add_index(idx, k.done, now_s, id)
+  count(gleft, k.gactive, h[5] or '')
   return 1
 end
 local out = {}
@@ -756,32 +790,19 @@ struct Claim {
   Clock::TimePoint lease_expires_at;
 };
 
-// One job packed by the claim script (claim_one): <length>:<bytes> per field — id, name, payload,
-// priority, run_at, attempt, max_attempts, ikey, group, corr, progress, result, created, finished,
-// cancel — then one field per error history entry.
-absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
-  constexpr int kFields = 15;
-  auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
-  std::string_view f[kFields];
-  bus::Job j;
-  size_t pos = 0;
-  for (int n = 0; pos < packed.size(); ++n) {
-    const size_t colon = packed.find(':', pos);
-    size_t len = 0;
-    if (colon == std::string_view::npos ||
-        std::from_chars(packed.data() + pos, packed.data() + colon, len).ptr != packed.data() + colon ||
-        len > packed.size() - colon - 1) {
-      return bad();
-    }
-    const std::string_view v = packed.substr(colon + 1, len);
-    pos = colon + 1 + len;
-    if (n < kFields) {
-      f[n] = v;
-      continue;
-    }
-    AppendError(j, v);
+// One job as the claim script returns it (claim_one): name, payload, priority, run_at, attempt,
+// max_attempts, ikey, group, corr, progress, result, created, finished, cancel, id (nil: not set),
+// then one element per error history entry.
+absl::StatusOr<bus::Job> ParseClaimed(const RedisReply& r, const Claim& c) {
+  constexpr size_t kFields = 15;
+  if (r.type != RedisReply::Type::kArray || r.elements.size() < kFields) {
+    return absl::InternalError("bus: next: malformed job from the claim script");
   }
-  if (f[0].empty()) return bad();
+  std::string_view f[kFields];
+  for (size_t n = 0; n < kFields; ++n) f[n] = r.elements[n].str;  // nil: ""
+  bus::Job j;
+  for (size_t n = kFields; n < r.elements.size(); ++n) AppendError(j, r.elements[n].str);
+  if (f[14].empty()) return absl::InternalError("bus: next: malformed job from the claim script (no id)");
   auto num = [](std::string_view v) {
     int64_t x = 0;
     std::from_chars(v.data(), v.data() + v.size(), x);
@@ -791,27 +812,27 @@ absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
     const int64_t us = num(v);
     return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
   };
-  j.id = num(f[0]);
+  j.id = num(f[14]);
   j.queue = c.queue;
-  j.name = f[1];
-  j.payload = f[2];
-  j.priority = static_cast<int>(num(f[3]));
+  j.name = f[0];
+  j.payload = f[1];
+  j.priority = static_cast<int>(num(f[2]));
   j.state = bus::JobState::kActive;
-  j.run_at = time(f[4]);
-  j.attempt = static_cast<int>(num(f[5]));
-  j.max_attempts = static_cast<int>(num(f[6]));
-  j.idempotency_key = f[7];
-  j.group_key = f[8];
-  j.correlation_id = f[9];
+  j.run_at = time(f[3]);
+  j.attempt = static_cast<int>(num(f[4]));
+  j.max_attempts = static_cast<int>(num(f[5]));
+  j.idempotency_key = f[6];
+  j.group_key = f[7];
+  j.correlation_id = f[8];
   j.lease_owner = c.worker;
   j.lease_expires_at = c.lease_expires_at;
   j.lease_token = c.token;
-  j.progress = f[10];
-  j.result = f[11];
-  j.created_at = time(f[12]);
+  j.progress = f[9];
+  j.result = f[10];
+  j.created_at = time(f[11]);
   j.updated_at = c.now;
-  j.finished_at = time(f[13]);
-  j.cancel_requested = f[14] == "1";
+  j.finished_at = time(f[12]);
+  j.cancel_requested = f[13] == "1";
   j.started_at = c.now;
   return j;
 }
@@ -1299,8 +1320,7 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
                     .now = FromUnixMicros(now),
                     .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
   for (const RedisReply& e : r.elements) {
-    if (e.type != RedisReply::Type::kString) return Unexpected("next", e);
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e.str, claim));
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e, claim));
     out.push_back(std::move(job));
   }
   return out;
