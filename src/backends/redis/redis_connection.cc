@@ -83,16 +83,6 @@ void AppendResp(std::string& out, const Args& args) {
   }
 }
 
-template <typename Args>
-void ToArgv(const Args& args, std::vector<const char*>& argv, std::vector<size_t>& lens) {
-  argv.clear();
-  lens.clear();
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-}
-
 std::string CommandName(std::string_view first) { return std::string(first.substr(0, 32)); }
 
 }  // namespace
@@ -189,15 +179,12 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
   if (commands.empty()) return std::vector<RedisReply>{};
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
+  std::string resp;
   for (const auto& cmd : commands) {
     if (cmd.empty()) return absl::InvalidArgumentError("redis pipeline: a command has no arguments");
-    ToArgv(cmd, argv, lens);
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-      return IoError("pipeline");
-    }
+    AppendResp(resp, cmd);
   }
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError("pipeline");
   return Exchange(commands.size(), "pipeline");
 }
 
@@ -226,12 +213,9 @@ absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script, std:
 absl::Status RedisConnection::Send(std::span<const std::string_view> args) {
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  ToArgv(args, argv, lens);
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-    return IoError("send");
-  }
+  std::string resp;
+  AppendResp(resp, args);
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError("send");
   int done = 0;
   while (done == 0) {
     if (redisBufferWrite(ctx_, &done) != REDIS_OK) return IoError("send");

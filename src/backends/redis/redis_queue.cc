@@ -55,7 +55,26 @@ local function QK(q, s)
 end
 local function JK(id) return B .. 'job:' .. id end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
-local function RM(run_at, id) return string.format('%017d:', run_at) .. string.rep('0', 20 - #id) .. id end
+local PADS = {}  -- zero padding by length, built once per script call
+local function RM(run_at, id)
+  local n = 20 - #id
+  local pad = PADS[n]
+  if pad == nil then
+    pad = string.rep('0', n)
+    PADS[n] = pad
+  end
+  return string.format('%017d:%s%s', run_at, pad, id)
+end
+-- The ready score of a priority given as text: -priority.
+local NEG = {}
+local function NEGP(p)
+  local v = NEG[p]
+  if v == nil then
+    v = S(-tonumber(p))
+    NEG[p] = v
+  end
+  return v
+end
 local function ID(member) return (string.match(member, '^0*(.+)', 19)) end
 local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
 local function load(id)
@@ -165,7 +184,7 @@ local function enqueue_job(now_s, a, i, idx, ids)
   redis.call('HSET', JK(id), unpack(f))
   local run_at = tonumber(a[i + 5])
   if run_at <= now then
-    add_index(idx, QK(q, 'ready'), S(-tonumber(a[i + 4])), RM(run_at, id))
+    add_index(idx, QK(q, 'ready'), NEGP(a[i + 4]), RM(run_at, id))
   else
     add_index(idx, QK(q, 'delayed'), a[i + 5], id)
   end
