@@ -39,13 +39,18 @@ local SEP = '\31'
 local function S(n) return string.format('%d', n) end
 -- Key names are built once per script call and queue (building a Lua string costs the server about as
 -- much as a small command; a table lookup by an interned string does not).
+-- t[key], created empty when missing.
+local function slot(t, key)
+  local v = t[key]
+  if v == nil then
+    v = {}
+    t[key] = v
+  end
+  return v
+end
 local QKC = {}
 local function QK(q, s)
-  local t = QKC[q]
-  if t == nil then
-    t = {}
-    QKC[q] = t
-  end
+  local t = slot(QKC, q)
   local k = t[s]
   if k == nil then
     k = B .. 'q:' .. q .. ':' .. s
@@ -88,15 +93,6 @@ local function wake(q, n)
   for i = 1, math.min(n, 64) do ones[i] = '1' end
   redis.call('LPUSH', w, unpack(ones))
   redis.call('LTRIM', w, 0, 63)
-end
--- t[key], created empty when missing.
-local function slot(t, key)
-  local v = t[key]
-  if v == nil then
-    v = {}
-    t[key] = v
-  end
-  return v
 end
 -- Batched sorted-set writes: add_index / rem_index collect (score, member) / members per key in `idx`
 -- (nil: written at once); flush_index sends one ZADD / ZREM per key and 500 members.
