@@ -221,6 +221,29 @@ TEST_P(BusTest, DelayedJobsRunOnlyOnceDue) {
   EXPECT_EQ(MustNext().id, delayed);
 }
 
+// Fields of every length reach the worker intact (Redis sends a claimed job MessagePack-encoded: short,
+// 8-, 16- and 32-bit string lengths).
+TEST_P(BusTest, AClaimedJobKeepsLongFieldsIntact) {
+  bus::EnqueueRequest r = Req(R"({"blob":")" + std::string(70000, 'x') + R"("})");
+  r.name = std::string(150, 'n');
+  r.group_key = std::string(40, 'g');
+  r.correlation_id = std::string(200, 'c');
+  r.max_attempts = 3;
+  const int64_t id = Enq(r);
+  bus::Job job = MustNext("worker-a");
+  EXPECT_EQ(job.id, id);
+  EXPECT_THAT(job.payload, HasSubstr(std::string(70000, 'x')));
+  EXPECT_EQ(job.name, r.name);
+  EXPECT_EQ(job.group_key, r.group_key);
+  EXPECT_EQ(job.correlation_id, r.correlation_id);
+  ASSERT_OK(q().Fail(ctx_, job, std::string(3000, 'm')));
+  clock_.Advance(seconds(10));
+  bus::Job again = MustNext("worker-b");
+  ASSERT_EQ(again.errors.size(), 1u);
+  EXPECT_EQ(again.errors[0].message, std::string(3000, 'm'));
+  EXPECT_THAT(again.payload, HasSubstr(std::string(70000, 'x')));
+}
+
 TEST_P(BusTest, FailedAttemptsRetryOnTheBackoffScheduleThenDeadLetterWithHistoryThenReplay) {
   bus::EnqueueRequest r = Req();
   r.max_attempts = 3;

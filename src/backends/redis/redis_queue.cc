@@ -291,12 +291,13 @@ return 1
 // window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
 // in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
--- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it as the
--- HMGET reply of the fields of CF (the new attempt in place) with the id appended, then the error
--- history entries, and its group; nil when the job's hash is gone. One HMGET and one HSET per job; the
--- history is read only when the job can have one (an earlier attempt, or a replay, which set 'finished').
--- The client fills in what the claim set (state, lease, owner, token, started, updated). Building a
--- packed string in Lua costs the server several times what returning the read table does.
+-- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it as one
+-- MessagePack array — the HMGET reply of the fields of CF (the new attempt in place), the id, then the
+-- error history entries — and its group; nil when the job's hash is gone. One HMGET and one HSET per
+-- job; the history is read only when the job can have one (an earlier attempt, or a replay, which set
+-- 'finished'). The client fills in what the claim set (state, lease, owner, token, started, updated).
+-- cmsgpack packs in C: it costs the server what returning the table as a nested reply costs, and the
+-- client one reply element per job instead of fifteen (a string concatenated in Lua cost far more).
 local CF = {'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'ikey', 'group', 'corr',
             'progress', 'result', 'created', 'finished', 'cancel'}
 local ATTEMPTS = {'1', '2', '3', '4', '5'}
@@ -313,7 +314,7 @@ local function claim_one(id, exp_s)
   if before > 0 or h[13] then
     for _, e in ipairs(redis.call('LRANGE', jk .. ':err', 0, -1)) do h[#h + 1] = e end
   end
-  return h, h[8] or ''
+  return cmsgpack.pack(h), h[8] or ''
 end
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
@@ -805,18 +806,50 @@ struct Claim {
   Clock::TimePoint lease_expires_at;
 };
 
-// One job as the claim script returns it (claim_one): name, payload, priority, run_at, attempt,
-// max_attempts, ikey, group, corr, progress, result, created, finished, cancel, id (nil: not set),
-// then one element per error history entry.
-absl::StatusOr<bus::Job> ParseClaimed(const RedisReply& r, const Claim& c) {
+// One job as the claim script returns it (claim_one): a MessagePack array of strings (nil or false for
+// a field the hash lacks) — name, payload, priority, run_at, attempt, max_attempts, ikey, group, corr,
+// progress, result, created, finished, cancel, id — then one string per error history entry.
+absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
   constexpr size_t kFields = 15;
-  if (r.type != RedisReply::Type::kArray || r.elements.size() < kFields) {
-    return absl::InternalError("bus: next: malformed job from the claim script");
+  auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
+  size_t pos = 0;
+  auto take = [&](size_t n, uint32_t& out) {  // a big-endian unsigned of n bytes
+    if (packed.size() - pos < n) return false;
+    out = 0;
+    for (size_t k = 0; k < n; ++k) out = (out << 8) | static_cast<unsigned char>(packed[pos++]);
+    return true;
+  };
+  uint32_t count = 0;
+  if (packed.empty()) return bad();
+  const auto head = static_cast<unsigned char>(packed[pos++]);
+  if ((head & 0xf0) == 0x90) {
+    count = head & 0x0f;  // fixarray
+  } else if (!((head == 0xdc && take(2, count)) || (head == 0xdd && take(4, count)))) {
+    return bad();  // not an array16 / array32 either
   }
+  if (count < kFields) return bad();
   std::string_view f[kFields];
-  for (size_t n = 0; n < kFields; ++n) f[n] = r.elements[n].str;  // nil: ""
   bus::Job j;
-  for (size_t n = kFields; n < r.elements.size(); ++n) AppendError(j, r.elements[n].str);
+  for (uint32_t n = 0; n < count; ++n) {
+    if (pos >= packed.size()) return bad();
+    const auto b = static_cast<unsigned char>(packed[pos++]);
+    uint32_t len = 0;
+    if ((b & 0xe0) == 0xa0) {
+      len = b & 0x1f;
+    } else if (b == 0xc0 || b == 0xc2) {
+      len = 0;  // nil / false: a field the hash lacks
+    } else if (!((b == 0xd9 && take(1, len)) || (b == 0xda && take(2, len)) || (b == 0xdb && take(4, len)))) {
+      return bad();
+    }
+    if (packed.size() - pos < len) return bad();
+    const std::string_view v = packed.substr(pos, len);
+    pos += len;
+    if (n < kFields) {
+      f[n] = v;
+    } else {
+      AppendError(j, v);
+    }
+  }
   if (f[14].empty()) return absl::InternalError("bus: next: malformed job from the claim script (no id)");
   auto num = [](std::string_view v) {
     int64_t x = 0;
@@ -1335,7 +1368,8 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
                     .now = FromUnixMicros(now),
                     .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
   for (const RedisReply& e : r.elements) {
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e, claim));
+    if (e.type != RedisReply::Type::kString) return Unexpected("next", e);
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e.str, claim));
     out.push_back(std::move(job));
   }
   return out;
