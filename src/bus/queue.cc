@@ -141,8 +141,11 @@ absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestConte
   std::vector<NewJob> jobs;
   jobs.reserve(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
-    DAIRA_ASSIGN_OR_RETURN(NewJob job, Validate(ctx, requests[i], "requests[" + std::to_string(i) + "]."));
-    jobs.push_back(std::move(job));
+    // The field prefix is built only for the error (validation is deterministic: the second pass
+    // fails the same way, now naming requests[i]).
+    absl::StatusOr<NewJob> job = Validate(ctx, requests[i], "");
+    if (!job.ok()) return Validate(ctx, requests[i], "requests[" + std::to_string(i) + "].").status();
+    jobs.push_back(*std::move(job));
   }
   if (jobs.empty()) return std::vector<EnqueueResult>{};
   return DoEnqueue(ctx, jobs);

@@ -317,9 +317,114 @@ auto WithParsed(std::string_view text, Use use) -> decltype(use(simdjson::dom::e
 
 absl::StatusOr<JsonValue> ParseJson(std::string_view text) { return WithParsed(text, Convert); }
 
+namespace {
+
+// A scalar recogniser for the plainest JSON — what bus payloads and results nearly always are — that
+// needs none of simdjson's set-up (about a fifth of its instructions on a 25-byte object). It accepts a
+// strict subset of what simdjson accepts: printable ASCII strings without escapes, integers of at
+// most 18 digits (no fraction or exponent), true/false/null, objects and arrays nested at most
+// kPlainMaxDepth deep, JSON whitespace. Anything else — including every invalid text — returns false
+// and is left to simdjson, which gives the verdict and the error message.
+class PlainJson {
+ public:
+  static bool Accepts(std::string_view text) {
+    PlainJson p(text);
+    p.SkipSpace();
+    if (!p.Value(0)) return false;
+    p.SkipSpace();
+    return p.i_ == p.s_.size();
+  }
+
+ private:
+  static constexpr int kPlainMaxDepth = 32;
+  explicit PlainJson(std::string_view s) : s_(s) {}
+  bool At(char c) const { return i_ < s_.size() && s_[i_] == c; }
+  void SkipSpace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+  }
+  bool String() {  // at '"'
+    for (++i_; i_ < s_.size(); ++i_) {
+      const unsigned char c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c < 0x20 || c > 0x7e || c == '\\') return false;
+    }
+    return false;
+  }
+  bool Integer() {
+    if (At('-')) ++i_;
+    const size_t start = i_;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
+    const size_t digits = i_ - start;
+    if (digits == 0 || digits > 18 || (digits > 1 && s_[start] == '0')) return false;
+    return !(At('.') || At('e') || At('E'));
+  }
+  bool Literal(std::string_view word) {
+    if (s_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+  bool Value(int depth) {
+    if (i_ >= s_.size()) return false;
+    switch (s_[i_]) {
+      case '"':
+        return String();
+      case 't':
+        return Literal("true");
+      case 'f':
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      case '{':
+        return Container(depth, '}', true);
+      case '[':
+        return Container(depth, ']', false);
+      default:
+        return Integer();
+    }
+  }
+  bool Container(int depth, char close, bool object) {  // at '{' or '['
+    if (depth >= kPlainMaxDepth) return false;
+    ++i_;
+    SkipSpace();
+    if (At(close)) {
+      ++i_;
+      return true;
+    }
+    while (true) {
+      if (object) {
+        if (!At('"') || !String()) return false;
+        SkipSpace();
+        if (!At(':')) return false;
+        ++i_;
+        SkipSpace();
+      }
+      if (!Value(depth + 1)) return false;
+      SkipSpace();
+      if (At(close)) {
+        ++i_;
+        return true;
+      }
+      if (!At(',')) return false;
+      ++i_;
+      SkipSpace();
+    }
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+bool internal::PlainJsonAccepts(std::string_view text) { return PlainJson::Accepts(text); }
+
 // Convert fails only where the parse already did (each element is read as the type simdjson gave it),
-// so a successful parse is the whole check.
+// so a successful parse is the whole check. Short plain texts are recognised without simdjson first.
 absl::Status internal::ValidateJson(std::string_view text) {
+  if (text.size() <= kPlainJsonMaxSize && PlainJson::Accepts(text)) return absl::OkStatus();
   return WithParsed(text, [](simdjson::dom::element) { return absl::OkStatus(); });
 }
 

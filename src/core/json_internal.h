@@ -19,4 +19,11 @@ size_t ThreadJsonParserCapacity();
 // building the JsonValue tree (the bus checks every payload and result this way: a third of the cost).
 absl::Status ValidateJson(std::string_view text);
 
+// ValidateJson's fast path, exposed for its test: true only for texts of a plain subset of JSON
+// (printable-ASCII strings without escapes, integers up to 18 digits, true/false/null, nesting up to
+// 32) that simdjson accepts too; false for everything else, valid or not. ValidateJson tries it on
+// texts up to kPlainJsonMaxSize bytes (beyond, simdjson's vectorised scan is the faster one).
+inline constexpr size_t kPlainJsonMaxSize = 1024;
+bool PlainJsonAccepts(std::string_view text);
+
 }  // namespace daira::inline v0::internal

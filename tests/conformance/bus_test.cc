@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "backends/redis/redis_connection.h"
@@ -140,8 +141,10 @@ TEST_P(BusTest, AClaimedJobCarriesItsFieldsAndLease) {
   bus::EnqueueRequest r = Req(R"({"video_id":42})", 3);
   r.group_key = "tenant-1";
   r.correlation_id = "req-7";
+  r.idempotency_key = "claimed:1";
   const int64_t id = Enq(r);
   bus::Job job = MustNext("worker-a");
+  EXPECT_EQ(job.idempotency_key, "claimed:1");
   EXPECT_EQ(job.id, id);
   EXPECT_EQ(job.queue, kQ);
   EXPECT_EQ(job.name, "t");
@@ -155,6 +158,19 @@ TEST_P(BusTest, AClaimedJobCarriesItsFieldsAndLease) {
   EXPECT_EQ(job.lease_owner, "worker-a");
   EXPECT_NE(job.lease_token, 0);
   EXPECT_EQ(job.lease_expires_at, clock_.Now() + seconds(60));
+  // The claim's copy is the stored job (Redis builds it from a packed reply, not from a read-back).
+  ASSERT_OK_AND_ASSIGN(bus::Job stored, q().Get(ctx_, id));
+  auto text = [](const bus::Job& j) { return std::tie(j.payload, j.idempotency_key, j.lease_owner); };
+  auto times = [](const bus::Job& j) {
+    return std::vector<Clock::TimePoint>{j.run_at, j.created_at, j.updated_at, j.started_at,
+                                         j.lease_expires_at};
+  };
+  auto lease = [](const bus::Job& j) {
+    return std::tie(j.lease_token, j.attempt, j.state, j.cancel_requested);
+  };
+  EXPECT_EQ(text(job), text(stored));
+  EXPECT_TRUE(times(job) == times(stored));
+  EXPECT_TRUE(lease(job) == lease(stored));
   ASSERT_OK(q().Progress(ctx_, job, R"({"pct":50})"));
   ASSERT_OK(q().Complete(ctx_, job, R"({"ok":true})"));
   ASSERT_OK_AND_ASSIGN(bus::Job done, q().Get(ctx_, id));
@@ -203,6 +219,29 @@ TEST_P(BusTest, DelayedJobsRunOnlyOnceDue) {
   ExpectNone();
   clock_.Advance(seconds(1));
   EXPECT_EQ(MustNext().id, delayed);
+}
+
+// Fields of every length reach the worker intact (Redis sends a claimed job MessagePack-encoded: short,
+// 8-, 16- and 32-bit string lengths).
+TEST_P(BusTest, AClaimedJobKeepsLongFieldsIntact) {
+  bus::EnqueueRequest r = Req(R"({"blob":")" + std::string(70000, 'x') + R"("})");
+  r.name = std::string(150, 'n');
+  r.group_key = std::string(40, 'g');
+  r.correlation_id = std::string(200, 'c');
+  r.max_attempts = 3;
+  const int64_t id = Enq(r);
+  bus::Job job = MustNext("worker-a");
+  EXPECT_EQ(job.id, id);
+  EXPECT_THAT(job.payload, HasSubstr(std::string(70000, 'x')));
+  EXPECT_EQ(job.name, r.name);
+  EXPECT_EQ(job.group_key, r.group_key);
+  EXPECT_EQ(job.correlation_id, r.correlation_id);
+  ASSERT_OK(q().Fail(ctx_, job, std::string(3000, 'm')));
+  clock_.Advance(seconds(10));
+  bus::Job again = MustNext("worker-b");
+  ASSERT_EQ(again.errors.size(), 1u);
+  EXPECT_EQ(again.errors[0].message, std::string(3000, 'm'));
+  EXPECT_THAT(again.payload, HasSubstr(std::string(70000, 'x')));
 }
 
 TEST_P(BusTest, FailedAttemptsRetryOnTheBackoffScheduleThenDeadLetterWithHistoryThenReplay) {

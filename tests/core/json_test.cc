@@ -246,6 +246,44 @@ TEST(JsonTest, InvalidJsonIsInvalidArgument) {
   EXPECT_THAT(ParseJson(R"("\ud800")"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// ValidateJson's scalar fast path accepts only texts simdjson accepts too (a subset), and does
+// accept the plain payloads it exists for; everything else is decided by simdjson.
+TEST(JsonTest, PlainFastPathIsASubsetOfTheParser) {
+  for (const char* text : {R"({"user":42,"kind":"view"})", "{}", "[]", " [1, -2, true, false, null] ",
+                           R"({"a":{"b":[{"c":"d e"}]}})", "0", "-0", "\"x\"", "123456789012345678"}) {
+    EXPECT_TRUE(internal::PlainJsonAccepts(text)) << text;
+    EXPECT_TRUE(ParseJson(text).ok()) << text;
+    EXPECT_TRUE(internal::ValidateJson(text).ok()) << text;
+  }
+  // Valid JSON outside the subset is left to simdjson (and still valid through ValidateJson).
+  for (const char* text : {"1.5", "1e3", "1234567890123456789", R"("a\nb")", "\"\xc3\xa9\""}) {
+    EXPECT_FALSE(internal::PlainJsonAccepts(text)) << text;
+    EXPECT_TRUE(internal::ValidateJson(text).ok()) << text;
+  }
+  // Random texts over JSON's punctuation: whatever the fast path accepts, simdjson accepts.
+  const std::string alphabet = "{}[]\",: 0123456789-+.eEtruefalsn\\x\t";
+  uint64_t seed = 0x9e3779b97f4a7c15u;
+  auto next = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  int accepted = 0;
+  for (int n = 0; n < 200000; ++n) {
+    std::string text;
+    const int len = static_cast<int>(next() % 24);
+    for (int i = 0; i < len; ++i) text += alphabet[next() % alphabet.size()];
+    if (!internal::PlainJsonAccepts(text)) continue;
+    ++accepted;
+    EXPECT_TRUE(ParseJson(text).ok()) << text;
+  }
+  EXPECT_GT(accepted, 100);  // the random texts did reach the fast path
+  // Invalid texts are refused with simdjson's message, as before.
+  EXPECT_THAT(internal::ValidateJson("{\"a\":01}"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(internal::ValidateJson("[1,]"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(JsonTest, ParsesConcurrently) {
   // The per-thread parser must not leak state between threads or calls.
   std::vector<std::thread> threads;

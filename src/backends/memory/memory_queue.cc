@@ -23,12 +23,11 @@ void MemoryQueue::Notify() {
   cv_.notify_all();
 }
 
-void MemoryQueue::InsertLocked(std::unique_ptr<bus::Job> job, Clock::TimePoint now) {
+void MemoryQueue::InsertLocked(PerQueue& q, std::unique_ptr<bus::Job> job, Clock::TimePoint now) {
   const int64_t id = job->id;
   bus::Job& j = *job;
   auto [it, inserted] = jobs_.try_emplace(id, std::move(job));
   if (!inserted) return;
-  PerQueue& q = Q(j.queue);
   if (!j.idempotency_key.empty()) q.keys[j.idempotency_key] = id;
   IndexWaitingLocked(q, j, now);
 }
@@ -76,15 +75,22 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
     std::lock_guard<std::mutex> lock(mu_);
     std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
     bool inserted = false;
+    if (!deferred) jobs_.reserve(jobs_.size() + jobs.size());
+    PerQueue* last_q = nullptr;  // the previous job's queue state (a batch is nearly always one queue)
+    const std::string* last_name = nullptr;
     for (const NewJob& nj : jobs) {
       const bus::EnqueueRequest& r = *nj.request;
+      if (last_name == nullptr || *last_name != r.queue) {
+        last_q = &Q(r.queue);
+        last_name = &r.queue;
+      }
+      PerQueue& q = *last_q;
       if (!r.idempotency_key.empty()) {
         auto b = batch_keys.find({r.queue, r.idempotency_key});
         if (b != batch_keys.end()) {
           out.push_back({.id = b->second, .deduplicated = true});
           continue;
         }
-        PerQueue& q = Q(r.queue);
         auto k = q.keys.find(r.idempotency_key);
         if (k != q.keys.end()) {
           const bus::Job* j = FindLocked(k->second);
@@ -111,7 +117,7 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
       if (deferred) {
         fresh.push_back(std::move(job));
       } else {
-        InsertLocked(std::move(job), now);
+        InsertLocked(q, std::move(job), now);
         inserted = true;
       }
     }
@@ -122,7 +128,10 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
   store::AfterCommit(ctx, [this, held] {
     const Clock::TimePoint at = clock().Now();
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& j : *held) InsertLocked(std::move(j), at);
+    for (auto& j : *held) {
+      PerQueue& q = Q(j->queue);
+      InsertLocked(q, std::move(j), at);
+    }
     Notify();
   });
   return out;

@@ -10,11 +10,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
@@ -82,9 +82,10 @@ class MemoryQueue final : public bus::Queue {
   using ReadyKey = std::tuple<int, int64_t, int64_t>;  // -priority, run_at µs, id
   using TimeKey = std::pair<int64_t, int64_t>;         // time µs, id
   struct PerQueue {
-    std::set<ReadyKey> ready;     // due (promoted from delayed when their time came)
-    std::set<TimeKey> delayed;    // waiting, by run_at
-    std::set<TimeKey> active;     // by lease expiry
+    // B-trees (no node allocation per job; iterators are not kept across inserts or erases).
+    absl::btree_set<ReadyKey> ready;      // due (promoted from delayed when their time came)
+    absl::btree_set<TimeKey> delayed;     // waiting, by run_at
+    absl::btree_set<TimeKey> active;      // by lease expiry
     std::map<std::string, int64_t> keys;  // idempotency key -> newest job id
     std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
     int64_t serve_seq = 0;
@@ -104,8 +105,8 @@ class MemoryQueue final : public bus::Queue {
     auto it = jobs_.find(id);
     return it == jobs_.end() ? nullptr : it->second.get();
   }
-  // Stores a new WAITING job and indexes it (ready at once when due at `now`).
-  void InsertLocked(std::unique_ptr<bus::Job> job, Clock::TimePoint now);
+  // Stores a new WAITING job of `q` (its queue's state) and indexes it (ready at once when due at `now`).
+  void InsertLocked(PerQueue& q, std::unique_ptr<bus::Job> job, Clock::TimePoint now);
   // Indexes a WAITING job: in `ready` when due at `now`, else in `delayed` (promoted by ClaimLocked).
   void IndexWaitingLocked(PerQueue& q, const bus::Job& job, Clock::TimePoint now);
   void MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at, Clock::TimePoint now);

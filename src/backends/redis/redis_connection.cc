@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "absl/strings/match.h"
@@ -59,13 +60,26 @@ RedisReply Copy(const redisReply* r) {
   return out;
 }
 
+// The RESP form of one command (*<argc> then $<len> and the bytes per argument), built in one buffer:
+// hiredis's own formatter (sdscatfmt per argument) costs several times as many instructions on the
+// bus's long argument lists.
 template <typename Args>
-void ToArgv(const Args& args, std::vector<const char*>& argv, std::vector<size_t>& lens) {
-  argv.clear();
-  lens.clear();
+void AppendResp(std::string& out, const Args& args) {
+  size_t bytes = 16;
+  for (const auto& a : args) bytes += a.size() + 24;
+  out.reserve(out.size() + bytes);
+  char num[24];
+  auto put_count = [&](char tag, size_t n) {
+    out += tag;
+    const auto end = std::to_chars(num, num + sizeof(num), n).ptr;
+    out.append(num, end);
+    out += "\r\n";
+  };
+  put_count('*', args.size());
   for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+    put_count('$', a.size());
+    out.append(a.data(), a.size());
+    out += "\r\n";
   }
 }
 
@@ -146,13 +160,10 @@ absl::StatusOr<RedisReply> RedisConnection::Command(std::span<const std::string_
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
   if (args.empty()) return absl::InvalidArgumentError("redis command: no arguments");
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  ToArgv(args, argv, lens);
+  std::string resp;
+  AppendResp(resp, args);
   const std::string name = CommandName(args[0]);
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-    return IoError(name);
-  }
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError(name);
   DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, Exchange(1, name));
   if (replies[0].IsError()) return ErrorReplyStatus(name, replies[0]);
   return std::move(replies[0]);
@@ -168,15 +179,12 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
   if (commands.empty()) return std::vector<RedisReply>{};
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
+  std::string resp;
   for (const auto& cmd : commands) {
     if (cmd.empty()) return absl::InvalidArgumentError("redis pipeline: a command has no arguments");
-    ToArgv(cmd, argv, lens);
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-      return IoError("pipeline");
-    }
+    AppendResp(resp, cmd);
   }
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError("pipeline");
   return Exchange(commands.size(), "pipeline");
 }
 
@@ -205,12 +213,9 @@ absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script, std:
 absl::Status RedisConnection::Send(std::span<const std::string_view> args) {
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  ToArgv(args, argv, lens);
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-    return IoError("send");
-  }
+  std::string resp;
+  AppendResp(resp, args);
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError("send");
   int done = 0;
   while (done == 0) {
     if (redisBufferWrite(ctx_, &done) != REDIS_OK) return IoError("send");

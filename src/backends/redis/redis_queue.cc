@@ -1,8 +1,9 @@
 #include "backends/redis/redis_queue.h"
 
 #include <algorithm>
-#include <iterator>
 #include <array>
+#include <charconv>
+#include <iterator>
 #include <map>
 #include <random>
 #include <utility>
@@ -36,11 +37,50 @@ constexpr std::string_view kPrelude = R"lua(
 local B = KEYS[1]
 local SEP = '\31'
 local function S(n) return string.format('%d', n) end
-local function QK(q, s) return B .. 'q:' .. q .. ':' .. s end
+-- Key names are built once per script call and queue (building a Lua string costs the server about as
+-- much as a small command; a table lookup by an interned string does not).
+-- t[key], created empty when missing.
+local function slot(t, key)
+  local v = t[key]
+  if v == nil then
+    v = {}
+    t[key] = v
+  end
+  return v
+end
+local QKC = {}
+local function QK(q, s)
+  local t = slot(QKC, q)
+  local k = t[s]
+  if k == nil then
+    k = B .. 'q:' .. q .. ':' .. s
+    t[s] = k
+  end
+  return k
+end
 local function JK(id) return B .. 'job:' .. id end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
-local function RM(run_at, id) return string.format('%017d:', run_at) .. string.rep('0', 20 - #id) .. id end
-local function ID(member) return (string.gsub(string.sub(member, 19), '^0+', '')) end
+local PADS = {}  -- zero padding by length, built once per script call
+local function RM(run_at, id)
+  local n = 20 - #id
+  local pad = PADS[n]
+  if pad == nil then
+    pad = string.rep('0', n)
+    PADS[n] = pad
+  end
+  return string.format('%017d:%s%s', run_at, pad, id)
+end
+-- The ready score of a priority given as text: -priority.
+local NEG = {}
+local function NEGP(p)
+  local v = NEG[p]
+  if v == nil then
+    v = S(-tonumber(p))
+    NEG[p] = v
+  end
+  return v
+end
+local function ID(member) return (string.match(member, '^0*(.+)', 19)) end
 local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
 local function load(id)
   local h = redis.call('HGETALL', JK(id))
@@ -53,15 +93,6 @@ local function wake(q, n)
   for i = 1, math.min(n, 64) do ones[i] = '1' end
   redis.call('LPUSH', w, unpack(ones))
   redis.call('LTRIM', w, 0, 63)
-end
--- t[key], created empty when missing.
-local function slot(t, key)
-  local v = t[key]
-  if v == nil then
-    v = {}
-    t[key] = v
-  end
-  return v
 end
 -- Batched sorted-set writes: add_index / rem_index collect (score, member) / members per key in `idx`
 -- (nil: written at once); flush_index sends one ZADD / ZREM per key and 500 members.
@@ -110,7 +141,9 @@ end
 -- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
 -- the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 -- gets a fresh id instead of being dropped.
-local function enqueue_job(now_s, a, i, idx)
+-- `ids` (optional): {n = last id used, last = last id reserved}, a block of ids reserved by one INCRBY
+-- for the batch; a job needing an id beyond it takes one by INCR.
+local function enqueue_job(now_s, a, i, idx, ids)
   local now = tonumber(now_s)
   local id, q, ikey, nonce = a[i], a[i + 1], a[i + 7], a[i + 11]
   if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
@@ -127,7 +160,14 @@ local function enqueue_job(now_s, a, i, idx)
       end
     end
   end
-  if id == '' then id = S(redis.call('INCR', B .. 'id')) end
+  if id == '' then
+    if ids and ids.n < ids.last then
+      ids.n = ids.n + 1
+      id = S(ids.n)
+    else
+      id = S(redis.call('INCR', B .. 'id'))
+    end
+  end
   -- Fields at their defaults ('' / '0': attempt, owner, lease_exp, token, progress, result, finished, and
   -- empty keys) are left out: every reader takes a missing field as its default, and a hash half the
   -- size is about half the server's work to write (a listpack is scanned and grown field by field).
@@ -140,7 +180,7 @@ local function enqueue_job(now_s, a, i, idx)
   redis.call('HSET', JK(id), unpack(f))
   local run_at = tonumber(a[i + 5])
   if run_at <= now then
-    add_index(idx, QK(q, 'ready'), S(-tonumber(a[i + 4])), RM(run_at, id))
+    add_index(idx, QK(q, 'ready'), NEGP(a[i + 4]), RM(run_at, id))
   else
     add_index(idx, QK(q, 'delayed'), a[i + 5], id)
   end
@@ -175,8 +215,17 @@ constexpr std::string_view kEnqueue = R"lua(
 local out = {}
 local woke = {}
 local idx = new_index()
+local need = 0
 for i = 2, #ARGV, 12 do
-  local id, dup = enqueue_job(ARGV[1], ARGV, i, idx)
+  if ARGV[i] == '' then need = need + 1 end
+end
+local ids = nil
+if need > 0 then
+  local last = redis.call('INCRBY', B .. 'id', need)
+  ids = {n = last - need, last = last}
+end
+for i = 2, #ARGV, 12 do
+  local id, dup = enqueue_job(ARGV[1], ARGV, i, idx, ids)
   out[#out + 1] = id
   out[#out + 1] = dup
   if dup == 0 then woke[ARGV[i + 1]] = (woke[ARGV[i + 1]] or 0) + 1 end
@@ -242,6 +291,31 @@ return 1
 // window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
 // in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
+-- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it as one
+-- MessagePack array — the HMGET reply of the fields of CF (the new attempt in place), the id, then the
+-- error history entries — and its group; nil when the job's hash is gone. One HMGET and one HSET per
+-- job; the history is read only when the job can have one (an earlier attempt, or a replay, which set
+-- 'finished'). The client fills in what the claim set (state, lease, owner, token, started, updated).
+-- cmsgpack packs in C: it costs the server what returning the table as a nested reply costs, and the
+-- client one reply element per job instead of fifteen (a string concatenated in Lua cost far more).
+local CF = {'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'ikey', 'group', 'corr',
+            'progress', 'result', 'created', 'finished', 'cancel'}
+local ATTEMPTS = {'1', '2', '3', '4', '5'}
+local function claim_one(id, exp_s)
+  local jk = JK(id)
+  local h = redis.call('HMGET', jk, unpack(CF))
+  if not h[2] then return nil, '' end
+  local before = tonumber(h[5]) or 0
+  local attempt = ATTEMPTS[before + 1] or S(before + 1)
+  h[5] = attempt
+  redis.call('HSET', jk, 'attempt', attempt, 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4],
+             'lease_exp', exp_s, 'updated', ARGV[1], 'started', ARGV[1])
+  h[15] = id
+  if before > 0 or h[13] then
+    for _, e in ipairs(redis.call('LRANGE', jk .. ':err', 0, -1)) do h[#h + 1] = e end
+  end
+  return cmsgpack.pack(h), h[8] or ''
+end
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local max = tonumber(ARGV[10])
@@ -276,23 +350,15 @@ if ARGV[6] ~= '1' then
   local exp_s = S(exp)
   local idx = new_index()
   local groups = {}
+  local akey = QK(q, 'active')
   for _, m in ipairs(top) do
     local id = ID(m)
-    redis.call('HINCRBY', JK(id), 'attempt', 1)
-    redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', exp_s,
-               'updated', ARGV[1], 'started', ARGV[1])
-    local job = load(id)
-    local h = job[1]
-    local group = ''
-    for k = 1, #h, 2 do
-      if h[k] == 'group' then
-        group = h[k + 1]
-        break
-      end
+    local job, group = claim_one(id, exp_s)
+    if job then
+      groups[group] = (groups[group] or 0) + 1
+      add_index(idx, akey, exp_s, id)
+      out[#out + 1] = job
     end
-    groups[group] = (groups[group] or 0) + 1
-    add_index(idx, QK(q, 'active'), exp_s, id)
-    out[#out + 1] = job
   end
   flush_index(idx)
   for g, c in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), g, c) end
@@ -330,14 +396,13 @@ while #out < max do
     redis.call('INCR', rate_key)
     redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
   end
-  local group = redis.call('HGET', JK(id), 'group') or ''
-  if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
-  redis.call('HINCRBY', JK(id), 'attempt', 1)
-  redis.call('HSET', JK(id), 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4], 'lease_exp', S(exp),
-             'updated', ARGV[1], 'started', ARGV[1])
-  redis.call('ZADD', QK(q, 'active'), S(exp), id)
-  redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
-  out[#out + 1] = load(id)
+  local job, group = claim_one(id, S(exp))
+  if job then
+    if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
+    redis.call('ZADD', QK(q, 'active'), S(exp), id)
+    redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
+    out[#out + 1] = job
+  end
 end
 return out
 )lua";
@@ -453,23 +518,44 @@ local function count(t, key, field)
   local f = slot(t, key)
   f[field] = (f[field] or 0) + 1
 end
-local function complete(id, token, text)
-  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'run_at', 'started')
-  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  local q = h[4]
-  local run_at, started = tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0
-  local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))
-  if started > 0 then
-    if run_at > 0 then count(metrics, mk, 'w' .. S(LBUCKET(math.max(0, started - run_at)))) end
-    count(metrics, mk, 'c' .. S(LBUCKET(math.max(0, now - started))))
-  else
-    count(metrics, mk, 'c0')
+-- Strings built once per batch, not per job (each Lua string built costs the server about as much as
+-- a small command): a queue's key names, and the metric field names by bucket.
+local qkeys = {}
+local function keys_of(q)
+  local k = qkeys[q]
+  if k == nil then
+    k = {active = QK(q, 'active'), done = QK(q, 'COMPLETED'), gactive = QK(q, 'gactive'),
+         metric = QK(q, 'm:' .. S(math.floor(now / 60000000)))}  -- one minute per batch: its `now`
+    qkeys[q] = k
   end
-  redis.call('HSET', JK(id), 'result', text, 'state', 'COMPLETED', 'finished', now_s, 'updated', now_s,
+  return k
+end
+local fnames = {w = {}, c = {}}
+local function fname(series, b)
+  local f = fnames[series][b]
+  if f == nil then
+    f = series .. S(b)
+    fnames[series][b] = f
+  end
+  return f
+end
+local function complete(id, token, text)
+  local jk = JK(id)
+  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp', 'queue', 'group', 'run_at', 'started')
+  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
+  local k = keys_of(h[4])
+  local run_at, started = tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0
+  if started > 0 then
+    if run_at > 0 then count(metrics, k.metric, fname('w', LBUCKET(math.max(0, started - run_at)))) end
+    count(metrics, k.metric, fname('c', LBUCKET(math.max(0, now - started))))
+  else
+    count(metrics, k.metric, fname('c', 0))
+  end
+  redis.call('HSET', jk, 'result', text, 'state', 'COMPLETED', 'finished', now_s, 'updated', now_s,
              'token', '0', 'lease_exp', '0')
-  rem_index(idx, QK(q, 'active'), id)
-  add_index(idx, QK(q, 'COMPLETED'), now_s, id)
-  count(gleft, QK(q, 'gactive'), h[5] or '')
+  rem_index(idx, k.active, id)
+  add_index(idx, k.done, now_s, id)
+  count(gleft, k.gactive, h[5] or '')
   return 1
 end
 local out = {}
@@ -663,6 +749,16 @@ Clock::TimePoint TimeOf(const std::string& s) {
   return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
 }
 
+// One error history entry (attempt SEP at SEP worker SEP message) appended to the job's errors.
+void AppendError(bus::Job& j, std::string_view entry) {
+  std::vector<std::string> parts = absl::StrSplit(ToAbsl(entry), absl::MaxSplits(kSep, 3));
+  parts.resize(4);
+  j.errors.push_back({.attempt = static_cast<int>(ToInt(parts[0])),
+                      .at = TimeOf(parts[1]),
+                      .worker = std::move(parts[2]),
+                      .message = std::move(parts[3])});
+}
+
 // {HGETALL pairs, LRANGE errors} → Job.
 absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   if (r.type != RedisReply::Type::kArray || r.elements.size() != 2) return Unexpected(op, r);
@@ -697,14 +793,95 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
     else if (k == "started") j.started_at = TimeOf(v);
   }
   // clang-format on
-  for (const RedisReply& e : r.elements[1].elements) {
-    std::vector<std::string> parts = absl::StrSplit(e.str, absl::MaxSplits(kSep, 3));
-    parts.resize(4);
-    j.errors.push_back({.attempt = static_cast<int>(ToInt(parts[0])),
-                        .at = TimeOf(parts[1]),
-                        .worker = parts[2],
-                        .message = parts[3]});
+  for (const RedisReply& e : r.elements[1].elements) AppendError(j, e.str);
+  return j;
+}
+
+// What a claim sets on every job it returns (the claim script sends back only the stored fields).
+struct Claim {
+  std::string_view queue;
+  std::string_view worker;
+  int64_t token = 0;
+  Clock::TimePoint now;
+  Clock::TimePoint lease_expires_at;
+};
+
+// One job as the claim script returns it (claim_one): a MessagePack array of strings (nil or false for
+// a field the hash lacks) — name, payload, priority, run_at, attempt, max_attempts, ikey, group, corr,
+// progress, result, created, finished, cancel, id — then one string per error history entry.
+absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
+  constexpr size_t kFields = 15;
+  auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
+  size_t pos = 0;
+  auto take = [&](size_t n, uint32_t& out) {  // a big-endian unsigned of n bytes
+    if (packed.size() - pos < n) return false;
+    out = 0;
+    for (size_t k = 0; k < n; ++k) out = (out << 8) | static_cast<unsigned char>(packed[pos++]);
+    return true;
+  };
+  uint32_t count = 0;
+  if (packed.empty()) return bad();
+  const auto head = static_cast<unsigned char>(packed[pos++]);
+  if ((head & 0xf0) == 0x90) {
+    count = head & 0x0f;  // fixarray
+  } else if (!((head == 0xdc && take(2, count)) || (head == 0xdd && take(4, count)))) {
+    return bad();  // not an array16 / array32 either
   }
+  if (count < kFields) return bad();
+  std::string_view f[kFields];
+  bus::Job j;
+  for (uint32_t n = 0; n < count; ++n) {
+    if (pos >= packed.size()) return bad();
+    const auto b = static_cast<unsigned char>(packed[pos++]);
+    uint32_t len = 0;
+    if ((b & 0xe0) == 0xa0) {
+      len = b & 0x1f;
+    } else if (b == 0xc0 || b == 0xc2) {
+      len = 0;  // nil / false: a field the hash lacks
+    } else if (!((b == 0xd9 && take(1, len)) || (b == 0xda && take(2, len)) || (b == 0xdb && take(4, len)))) {
+      return bad();
+    }
+    if (packed.size() - pos < len) return bad();
+    const std::string_view v = packed.substr(pos, len);
+    pos += len;
+    if (n < kFields) {
+      f[n] = v;
+    } else {
+      AppendError(j, v);
+    }
+  }
+  if (f[14].empty()) return absl::InternalError("bus: next: malformed job from the claim script (no id)");
+  auto num = [](std::string_view v) {
+    int64_t x = 0;
+    std::from_chars(v.data(), v.data() + v.size(), x);
+    return x;
+  };
+  auto time = [&num](std::string_view v) {
+    const int64_t us = num(v);
+    return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
+  };
+  j.id = num(f[14]);
+  j.queue = c.queue;
+  j.name = f[0];
+  j.payload = f[1];
+  j.priority = static_cast<int>(num(f[2]));
+  j.state = bus::JobState::kActive;
+  j.run_at = time(f[3]);
+  j.attempt = static_cast<int>(num(f[4]));
+  j.max_attempts = static_cast<int>(num(f[5]));
+  j.idempotency_key = f[6];
+  j.group_key = f[7];
+  j.correlation_id = f[8];
+  j.lease_owner = c.worker;
+  j.lease_expires_at = c.lease_expires_at;
+  j.lease_token = c.token;
+  j.progress = f[9];
+  j.result = f[10];
+  j.created_at = time(f[11]);
+  j.updated_at = c.now;
+  j.finished_at = time(f[12]);
+  j.cancel_requested = f[13] == "1";
+  j.started_at = c.now;
   return j;
 }
 
@@ -1174,18 +1351,25 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
                                                               const bus::QueueSettings& s,
                                                               std::string_view worker_id, int64_t token,
                                                               int max_jobs) {
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("next", &ctx, Script(kClaim),
-                                           {std::to_string(Us(clock().Now())), s.name, std::string(worker_id),
-                                            std::to_string(token), std::to_string(UsOf(s.timeout)),
-                                            s.round_robin_groups ? "1" : "0",
-                                            std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
-                                            std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
+  const int64_t now = Us(clock().Now());
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
+                         Run("next", &ctx, Script(kClaim),
+                             {std::to_string(now), s.name, std::string(worker_id), std::to_string(token),
+                              std::to_string(UsOf(s.timeout)), s.round_robin_groups ? "1" : "0",
+                              std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
+                              std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
   std::vector<bus::Job> out;
   if (r.IsNil()) return out;
   if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
   out.reserve(r.elements.size());
+  const Claim claim{.queue = s.name,
+                    .worker = worker_id,
+                    .token = token,
+                    .now = FromUnixMicros(now),
+                    .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
   for (const RedisReply& e : r.elements) {
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseJob("next", e));
+    if (e.type != RedisReply::Type::kString) return Unexpected("next", e);
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e.str, claim));
     out.push_back(std::move(job));
   }
   return out;
