@@ -606,6 +606,15 @@ struct RedisHub::Core final : realtime::DeliveryPump {
 
 std::string_view RedisHubPublishScript() { return kPublishLua; }
 
+std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
+                                                   std::string_view cached_epoch, std::string_view candidate_epoch,
+                                                   std::string_view time, std::string_view payload,
+                                                   uint64_t history, int64_t ttl_ms, bool refresh) {
+  const std::string ch(channel), pre(prefix);
+  return {"2", pre + "rt:{" + ch + "}:m", pre + "rt:{" + ch + "}:h", pre + "rt:" + ch, std::string(payload),
+          std::to_string(history), std::string(candidate_epoch), std::to_string(ttl_ms), std::string(time)};
+}
+
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
                                                          const realtime::HubOptions& options) {
   if (options.history > 10000000) {

@@ -24,6 +24,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "backends/redis/redis_url.h"
@@ -36,6 +37,14 @@ namespace daira::inline v0::backends::redis {
 // candidate epoch, TTL in ms, time ("seconds:micros"). Exposed for realtime_bench's raw baseline that runs
 // the same script.
 std::string_view RedisHubPublishScript();
+// The EVALSHA arguments after the SHA (numkeys, keys, args) of one publish of `payload` on `channel`
+// under `prefix`, as the hub sends them: `cached_epoch` the channel's epoch as last seen ("" when not
+// known), `candidate_epoch` the epoch a new channel starts with, `time` "seconds:micros", `refresh`
+// whether the keys' TTL is set again. The script replies {epoch, sequence} (strings).
+std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
+                                                   std::string_view cached_epoch, std::string_view candidate_epoch,
+                                                   std::string_view time, std::string_view payload,
+                                                   uint64_t history, int64_t ttl_ms, bool refresh);
 
 class RedisHub final : public realtime::Hub {
  public:
