@@ -117,15 +117,17 @@ class RawClient {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
       const std::vector<std::string> args = daira::backends::redis::RedisHubPublishScriptArgs(
-          Prefix(), "raw-script", epoch_, "1", std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000),
-          payload, 1000, 86400000, false);  // the hub's defaults
+          Prefix(), "raw-script", epoch_, "1",
+          std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000), payload, 1000, 86400000,
+          false);  // the hub's defaults
       std::vector<const char*> argv = {"EVALSHA", sha_.c_str()};
       std::vector<size_t> lens = {7, sha_.size()};
       for (const auto& a : args) {
         argv.push_back(a.data());
         lens.push_back(a.size());
       }
-      r = static_cast<redisReply*>(redisCommandArgv(pub_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+      r = static_cast<redisReply*>(
+          redisCommandArgv(pub_, static_cast<int>(argv.size()), argv.data(), lens.data()));
       if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != nullptr)
         epoch_.assign(r->element[0]->str, r->element[0]->len);
     } else {
@@ -175,7 +177,8 @@ void DeletePrefixKeys() {
 
 // One daira publish → receive; µs, or -1 on error. Not inlined, so that callgrind can count it alone
 // (--toggle-collect='*DairaSample*').
-[[gnu::noinline]] double DairaSample(realtime::Hub& hub, realtime::Subscription& sub, const std::string& payload) {
+[[gnu::noinline]] double DairaSample(realtime::Hub& hub, realtime::Subscription& sub,
+                                     const std::string& payload) {
   const auto t0 = Clock::now();
   if (!hub.Publish("topic:bench", payload).ok()) return -1;
   if (!sub.Next(5000ms).ok()) return -1;
@@ -243,7 +246,8 @@ void BM_PublishReceive(benchmark::State& state, std::string backend) {
       if (state.counters["raw_" + k] > 0)
         state.counters[std::string(p) + "_ratio_vs_raw"] = state.counters[k] / state.counters["raw_" + k];
       if (state.counters["raw_script_" + k] > 0)
-        state.counters[std::string(p) + "_ratio_vs_raw_script"] = state.counters[k] / state.counters["raw_script_" + k];
+        state.counters[std::string(p) + "_ratio_vs_raw_script"] =
+            state.counters[k] / state.counters["raw_script_" + k];
     }
   }
 }

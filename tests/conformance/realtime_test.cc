@@ -528,8 +528,10 @@ TEST_P(RealtimeSharedTest, APublisherWithAnOutdatedEpochContinuesTheChannelsSequ
   ASSERT_OK(a->Publish("topic:stale", "2").status());
   const uint64_t e = p.epoch;
   const auto at = [&](uint64_t seq) { return Position{e, seq}; };
-  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", std::to_string(e + 2), "7", 1000), IsOkAndHolds(at(3)));
-  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", std::to_string(e - 1), "7", 1000), IsOkAndHolds(at(4)));
+  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", std::to_string(e + 2), "7", 1000),
+              IsOkAndHolds(at(3)));
+  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", std::to_string(e - 1), "7", 1000),
+              IsOkAndHolds(at(4)));
   EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", "", "7", 1000), IsOkAndHolds(at(5)));
   EXPECT_THAT(a->Publish("topic:stale", "6"), IsOkAndHolds(at(6)));
   auto live = Take(*sub, 6);

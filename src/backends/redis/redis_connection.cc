@@ -5,7 +5,9 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <iterator>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -59,13 +61,26 @@ RedisReply Copy(const redisReply* r) {
   return out;
 }
 
+// Appends one command in RESP ("*<n>\r\n" then "$<len>\r\n<arg>\r\n" per argument): the same bytes as
+// hiredis' redisAppendCommandArgv, whose formatter runs a printf-like sdscatfmt per argument — most of a
+// short command's client instructions (an EVALSHA publish: ~7.6k of ~24k).
 template <typename Args>
-void ToArgv(const Args& args, std::vector<const char*>& argv, std::vector<size_t>& lens) {
-  argv.clear();
-  lens.clear();
+void AppendResp(std::string& out, const Args& args) {
+  size_t n = 16;
+  for (const auto& a : args) n += a.size() + 24;
+  out.reserve(out.size() + n);
+  char digits[24];
+  const auto number = [&](char tag, size_t v) {
+    out.push_back(tag);
+    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), v);
+    out.append(digits, end);
+    out.append("\r\n", 2);
+  };
+  number('*', std::size(args));
   for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+    number('$', a.size());
+    out.append(a.data(), a.size());
+    out.append("\r\n", 2);
   }
 }
 
@@ -146,13 +161,10 @@ absl::StatusOr<RedisReply> RedisConnection::Command(std::span<const std::string_
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
   if (args.empty()) return absl::InvalidArgumentError("redis command: no arguments");
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  ToArgv(args, argv, lens);
+  std::string resp;
+  AppendResp(resp, args);
   const std::string name = CommandName(args[0]);
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-    return IoError(name);
-  }
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError(name);
   DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, Exchange(1, name));
   if (replies[0].IsError()) return ErrorReplyStatus(name, replies[0]);
   return std::move(replies[0]);
@@ -168,15 +180,12 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
   if (commands.empty()) return std::vector<RedisReply>{};
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
+  std::string resp;
   for (const auto& cmd : commands) {
     if (cmd.empty()) return absl::InvalidArgumentError("redis pipeline: a command has no arguments");
-    ToArgv(cmd, argv, lens);
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-      return IoError("pipeline");
-    }
+    AppendResp(resp, cmd);
   }
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError("pipeline");
   return Exchange(commands.size(), "pipeline");
 }
 
@@ -205,12 +214,9 @@ absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script, std:
 absl::Status RedisConnection::Send(std::span<const std::string_view> args) {
   if (broken_)
     return absl::UnavailableError(absl::StrCat("redis ", url_.Redacted(), ": connection is broken"));
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  ToArgv(args, argv, lens);
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
-    return IoError("send");
-  }
+  std::string resp;
+  AppendResp(resp, args);
+  if (redisAppendFormattedCommand(ctx_, resp.data(), resp.size()) != REDIS_OK) return IoError("send");
   int done = 0;
   while (done == 0) {
     if (redisBufferWrite(ctx_, &done) != REDIS_OK) return IoError("send");

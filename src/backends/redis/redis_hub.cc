@@ -172,7 +172,7 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   // reconnects by itself.
   std::shared_ptr<resilience::CircuitBreaker> breaker;
   RedisScript publish_script{kPublishLua};
-  const Clock* clock = nullptr;      // message times (options.clock or the system clock)
+  const Clock* clock = nullptr;  // message times (options.clock or the system clock)
   std::string pubsub_prefix;  // <prefix>rt:
   std::atomic<bool> closed{false};
   std::mt19937_64 random{std::random_device{}()};
@@ -286,11 +286,12 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   }
 
   // The script's reply {epoch, seq}; learns the channel's epoch.
-  absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel, const Plan& plan) {
+  absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel,
+                                             const Plan& plan) {
     if (r.IsError()) return ErrorReplyStatus("realtime: publish '" + std::string(channel) + "'", r);
     Position p;
-    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 || !ParseU64(r.elements[0].str, p.epoch) ||
-        !ParseU64(r.elements[1].str, p.sequence)) {
+    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 ||
+        !ParseU64(r.elements[0].str, p.epoch) || !ParseU64(r.elements[1].str, p.sequence)) {
       return absl::InternalError("realtime: publish '" + std::string(channel) + "': unexpected script reply");
     }
     Learn(channel, plan, r.elements[0].str);
@@ -672,23 +673,17 @@ struct RedisHub::Core final : realtime::DeliveryPump {
 std::string_view RedisHubPublishScript() { return kPublishLua; }
 
 std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
-                                                   std::string_view cached_epoch, std::string_view candidate_epoch,
-                                                   std::string_view time, std::string_view payload,
-                                                   uint64_t history, int64_t ttl_ms, bool refresh) {
+                                                   std::string_view cached_epoch,
+                                                   std::string_view candidate_epoch, std::string_view time,
+                                                   std::string_view payload, uint64_t history, int64_t ttl_ms,
+                                                   bool refresh) {
   std::string message;
   message.reserve(time.size() + 1 + payload.size());
   message.append(time).append(1, ':').append(payload);
-  return {"1",
-          StreamKeyFor(prefix, channel),
-          absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)),
-          std::string(cached_epoch),
-          std::string(candidate_epoch),
-          std::to_string(history),
+  return {"1", StreamKeyFor(prefix, channel), absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)),
+          std::string(cached_epoch), std::string(candidate_epoch), std::to_string(history),
           // Approximate trimming (whole stream nodes) once the history is at least a node.
-          history >= 100 ? "~" : "=",
-          std::move(message),
-          std::to_string(ttl_ms),
-          refresh ? "1" : "0"};
+          history >= 100 ? "~" : "=", std::move(message), std::to_string(ttl_ms), refresh ? "1" : "0"};
 }
 
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
@@ -840,7 +835,8 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
     // [id, [field, value, ...]]
     if (entry.elements.size() != 2) continue;
     Position at;
-    if (!ParseId(entry.elements[0].str, at) || at.epoch != epoch || at.sequence != expect) break;  // never a gap
+    if (!ParseId(entry.elements[0].str, at) || at.epoch != epoch || at.sequence != expect)
+      break;  // never a gap
     Message m{.channel = name, .epoch = epoch, .sequence = at.sequence};
     const auto& fields = entry.elements[1].elements;
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {

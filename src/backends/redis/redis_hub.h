@@ -41,9 +41,10 @@ std::string_view RedisHubPublishScript();
 // known), `candidate_epoch` the epoch a new channel starts with, `time` "seconds:micros", `refresh`
 // whether the keys' TTL is set again. The script replies {epoch, sequence} (strings).
 std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
-                                                   std::string_view cached_epoch, std::string_view candidate_epoch,
-                                                   std::string_view time, std::string_view payload,
-                                                   uint64_t history, int64_t ttl_ms, bool refresh);
+                                                   std::string_view cached_epoch,
+                                                   std::string_view candidate_epoch, std::string_view time,
+                                                   std::string_view payload, uint64_t history, int64_t ttl_ms,
+                                                   bool refresh);
 
 class RedisHub final : public realtime::Hub {
  public:
