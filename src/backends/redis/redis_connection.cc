@@ -66,22 +66,27 @@ RedisReply Copy(const redisReply* r) {
 // short command's client instructions (an EVALSHA publish: ~7.6k of ~24k).
 template <typename Args>
 void AppendResp(std::string& out, const Args& args) {
-  size_t n = 16;
-  for (const auto& a : args) n += a.size() + 24;
-  out.reserve(out.size() + n);
-  char digits[24];
-  const auto number = [&](char tag, size_t v) {
-    out.push_back(tag);
-    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), v);
-    out.append(digits, end);
-    out.append("\r\n", 2);
+  constexpr size_t kHeader = 1 + 20 + 2;  // tag, the longest size_t, CRLF
+  size_t n = kHeader;
+  for (const auto& a : args) n += kHeader + a.size() + 2;
+  const size_t start = out.size();
+  out.resize(start + n);
+  char* p = out.data() + start;
+  const auto header = [&p](char tag, size_t v) {
+    *p++ = tag;
+    p = std::to_chars(p, p + 20, v).ptr;
+    *p++ = '\r';
+    *p++ = '\n';
   };
-  number('*', std::size(args));
+  header('*', std::size(args));
   for (const auto& a : args) {
-    number('$', a.size());
-    out.append(a.data(), a.size());
-    out.append("\r\n", 2);
+    header('$', a.size());
+    if (a.size() > 0) std::memcpy(p, a.data(), a.size());
+    p += a.size();
+    *p++ = '\r';
+    *p++ = '\n';
   }
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 std::string CommandName(std::string_view first) { return std::string(first.substr(0, 32)); }

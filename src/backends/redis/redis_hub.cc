@@ -677,13 +677,23 @@ std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std:
                                                    std::string_view candidate_epoch, std::string_view time,
                                                    std::string_view payload, uint64_t history, int64_t ttl_ms,
                                                    bool refresh) {
-  std::string message;
+  // Built in place (an initializer list would copy every string once more).
+  std::vector<std::string> args;
+  args.reserve(10);
+  args.emplace_back("1");
+  args.push_back(StreamKeyFor(prefix, channel));
+  args.push_back(absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)));
+  args.emplace_back(cached_epoch);
+  args.emplace_back(candidate_epoch);
+  args.push_back(std::to_string(history));
+  // Approximate trimming (whole stream nodes) once the history is at least a node.
+  args.emplace_back(history >= 100 ? "~" : "=");
+  std::string& message = args.emplace_back();
   message.reserve(time.size() + 1 + payload.size());
   message.append(time).append(1, ':').append(payload);
-  return {"1", StreamKeyFor(prefix, channel), absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)),
-          std::string(cached_epoch), std::string(candidate_epoch), std::to_string(history),
-          // Approximate trimming (whole stream nodes) once the history is at least a node.
-          history >= 100 ? "~" : "=", std::move(message), std::to_string(ttl_ms), refresh ? "1" : "0"};
+  args.push_back(std::to_string(ttl_ms));
+  args.emplace_back(refresh ? "1" : "0");
+  return args;
 }
 
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
