@@ -68,60 +68,88 @@ double Percentile(std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-// Raw baseline: one hiredis connection publishes, another subscribed one reads; µs per message. With
-// `script`, each message is published the way daira's hub does it on the server — EVALSHA of the hub's
-// own publish script (sequence, history stream entry, PUBLISH) — so the difference to daira is what
-// daira adds on the client (argument building, the pool, handing the message to the consumer, decoding).
-std::vector<double> RawPublishReceive(const std::string& url, int64_t n, const std::string& payload,
-                                      bool script) {
-  std::string host;
-  int port = 0;
-  std::vector<double> out;
-  if (!HostPort(url, host, port)) return out;
-  redisContext* pub = redisConnect(host.c_str(), port);
-  redisContext* sub = redisConnect(host.c_str(), port);
-  if (pub == nullptr || sub == nullptr || pub->err || sub->err) return out;
-  const std::string channel = Prefix() + (script ? "raw-script" : "raw");
-  const char* sargv[] = {"SUBSCRIBE", channel.c_str()};
-  freeReplyObject(redisCommandArgv(sub, 2, sargv, nullptr));
-  std::string sha;
-  if (script) {
-    const std::string_view lua = daira::backends::redis::RedisHubPublishScript();
-    const char* largv[] = {"SCRIPT", "LOAD", lua.data()};
-    const size_t llens[] = {6, 4, lua.size()};
-    auto* r = static_cast<redisReply*>(redisCommandArgv(pub, 3, largv, llens));
-    if (r == nullptr || r->type != REDIS_REPLY_STRING) return out;
-    sha.assign(r->str, r->len);
+// Raw baseline: one hiredis connection publishes, another subscribed one reads. With `script`, each
+// message is published the way daira's hub does it on the server — EVALSHA of the hub's own publish
+// script (history stream entry, sequence, PUBLISH; RedisHubPublishScriptArgs) — so the difference to
+// daira is what daira adds on the client (argument building, the pool, handing the message to the
+// consumer, decoding).
+class RawClient {
+ public:
+  RawClient(const std::string& url, bool script) : script_(script) {
+    std::string host;
+    int port = 0;
+    if (!HostPort(url, host, port)) return;
+    pub_ = redisConnect(host.c_str(), port);
+    sub_ = redisConnect(host.c_str(), port);
+    if (pub_ == nullptr || sub_ == nullptr || pub_->err || sub_->err) return;
+    // The script publishes on the hub's pub/sub channel for topic "raw-script".
+    channel_ = Prefix() + (script ? "rt:raw-script" : "raw");
+    const timeval five_s{5, 0};
+    redisSetTimeout(sub_, five_s);
+    redisSetTimeout(pub_, five_s);
+    const char* sargv[] = {"SUBSCRIBE", channel_.c_str()};
+    auto* r = static_cast<redisReply*>(redisCommandArgv(sub_, 2, sargv, nullptr));
+    if (r == nullptr) return;
     freeReplyObject(r);
+    if (script) {
+      const std::string_view lua = daira::backends::redis::RedisHubPublishScript();
+      const char* largv[] = {"SCRIPT", "LOAD", lua.data()};
+      const size_t llens[] = {6, 4, lua.size()};
+      r = static_cast<redisReply*>(redisCommandArgv(pub_, 3, largv, llens));
+      if (r == nullptr || r->type != REDIS_REPLY_STRING) return;
+      sha_.assign(r->str, r->len);
+      freeReplyObject(r);
+    }
+    ok_ = true;
   }
-  const std::string meta = channel + ":meta", stream = channel + ":history";
-  for (int64_t i = 0; i < n; ++i) {
+  ~RawClient() {
+    if (pub_ != nullptr) redisFree(pub_);
+    if (sub_ != nullptr) redisFree(sub_);
+  }
+  bool ok() const { return ok_; }
+
+  // One message published and received; µs, or -1 on error.
+  double Sample(const std::string& payload) {
     const auto t0 = Clock::now();
-    if (script) {  // KEYS meta, stream; ARGV channel, payload, history, candidate epoch, ttl ms, time
+    redisReply* r = nullptr;
+    if (script_) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-      const std::string now = std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
-      const char* argv[] = {
-          "EVALSHA",      sha.c_str(), "2", meta.c_str(), stream.c_str(), channel.c_str(),
-          payload.data(), "1000",      "1", "86400000",   now.c_str()};  // the hub's defaults
-      const size_t lens[] = {7, sha.size(), 1, meta.size(), stream.size(), channel.size(), payload.size(),
-                             4, 1,          8, now.size()};
-      freeReplyObject(redisCommandArgv(pub, 11, argv, lens));
+      const std::vector<std::string> args = daira::backends::redis::RedisHubPublishScriptArgs(
+          Prefix(), "raw-script", epoch_, "1",
+          std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000), payload, 1000, 86400000,
+          false);  // the hub's defaults
+      std::vector<const char*> argv = {"EVALSHA", sha_.c_str()};
+      std::vector<size_t> lens = {7, sha_.size()};
+      for (const auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+      }
+      r = static_cast<redisReply*>(
+          redisCommandArgv(pub_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+      if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != nullptr)
+        epoch_.assign(r->element[0]->str, r->element[0]->len);
     } else {
-      const char* argv[] = {"PUBLISH", channel.c_str(), payload.data()};
-      const size_t lens[] = {7, channel.size(), payload.size()};
-      freeReplyObject(redisCommandArgv(pub, 3, argv, lens));
+      const char* argv[] = {"PUBLISH", channel_.c_str(), payload.data()};
+      const size_t lens[] = {7, channel_.size(), payload.size()};
+      r = static_cast<redisReply*>(redisCommandArgv(pub_, 3, argv, lens));
     }
+    if (r == nullptr) return -1;
+    freeReplyObject(r);
     void* reply = nullptr;
-    if (redisGetReply(sub, &reply) != REDIS_OK) break;
+    if (redisGetReply(sub_, &reply) != REDIS_OK) return -1;
     freeReplyObject(reply);
-    out.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
   }
-  redisFree(pub);
-  redisFree(sub);
-  return out;
-}
+
+ private:
+  bool script_;
+  bool ok_ = false;
+  redisContext* pub_ = nullptr;
+  redisContext* sub_ = nullptr;
+  std::string channel_, sha_, epoch_;
+};
 
 void DeletePrefixKeys() {
   const std::string url = RedisUrl();
@@ -147,6 +175,25 @@ void DeletePrefixKeys() {
   redisFree(c);
 }
 
+// One daira publish → receive; µs, or -1 on error. Not inlined, so that callgrind can count it alone
+// (--toggle-collect='*DairaSample*').
+[[gnu::noinline]] double DairaSample(realtime::Hub& hub, realtime::Subscription& sub,
+                                     const std::string& payload) {
+  const auto t0 = Clock::now();
+  if (!hub.Publish("topic:bench", payload).ok()) return -1;
+  if (!sub.Next(5000ms).ok()) return -1;
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+void SetPercentiles(benchmark::State& state, const std::string& name, std::vector<double>& us) {
+  state.counters[name + "p50_us"] = Percentile(us, 0.50);
+  state.counters[name + "p99_us"] = Percentile(us, 0.99);
+  state.counters[name + "p999_us"] = Percentile(us, 0.999);
+}
+
+// Over Redis the raw baselines run interleaved with daira's samples (daira, raw PUBLISH, raw script, in
+// an order rotating per iteration), so a load change on the machine hits all three alike.
+// DAIRA_BENCH_RAW=0 leaves the baselines out (instruction counts of daira alone).
 void BM_PublishReceive(benchmark::State& state, std::string backend) {
   if (backend == "redis" && RedisUrl().empty()) {
     state.SkipWithError("DAIRA_BENCH_REDIS / DAIRA_TEST_REDIS unset");
@@ -162,35 +209,46 @@ void BM_PublishReceive(benchmark::State& state, std::string backend) {
     state.SkipWithError(std::string(sub.status().message()).c_str());
     return;
   }
-  const std::string payload(64, 'x');
-  std::vector<double> us;
-  for (auto _ : state) {
-    const auto t0 = Clock::now();
-    if (!(*hub)->Publish("topic:bench", payload).ok()) {
-      state.SkipWithError("publish failed");
-      break;
+  const char* raw_env = std::getenv("DAIRA_BENCH_RAW");
+  const bool with_raw = backend == "redis" && (raw_env == nullptr || std::string(raw_env) != "0");
+  std::unique_ptr<RawClient> raw, raw_script;
+  if (with_raw) {
+    raw = std::make_unique<RawClient>(RedisUrl(), false);
+    raw_script = std::make_unique<RawClient>(RedisUrl(), true);
+    if (!raw->ok() || !raw_script->ok()) {
+      state.SkipWithError("raw baseline: cannot connect");
+      return;
     }
-    auto m = (*sub)->Next(5000ms);
-    if (!m.ok()) {
-      state.SkipWithError("no message");
-      break;
-    }
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
   }
-  state.counters["p50_us"] = Percentile(us, 0.50);
-  state.counters["p99_us"] = Percentile(us, 0.99);
-  if (backend == "redis") {
-    std::vector<double> raw = RawPublishReceive(RedisUrl(), static_cast<int64_t>(us.size()), payload, false);
-    const double raw_p99 = Percentile(raw, 0.99);
-    state.counters["raw_p50_us"] = Percentile(raw, 0.50);
-    state.counters["raw_p99_us"] = raw_p99;
-    if (raw_p99 > 0) state.counters["p99_ratio_vs_raw"] = state.counters["p99_us"] / raw_p99;
-    std::vector<double> raw_script =
-        RawPublishReceive(RedisUrl(), static_cast<int64_t>(us.size()), payload, true);
-    const double raw_script_p99 = Percentile(raw_script, 0.99);
-    state.counters["raw_script_p50_us"] = Percentile(raw_script, 0.50);
-    state.counters["raw_script_p99_us"] = raw_script_p99;
-    if (raw_script_p99 > 0) state.counters["p99_ratio_vs_raw_script"] = state.counters["p99_us"] / raw_script_p99;
+  const std::string payload(64, 'x');
+  std::vector<double> us, raw_us, raw_script_us;
+  int64_t i = 0;
+  for (auto _ : state) {
+    for (int k = 0; k < (with_raw ? 3 : 1); ++k) {
+      const int which = with_raw ? static_cast<int>((i + k) % 3) : 0;
+      const double t = which == 0   ? DairaSample(**hub, **sub, payload)
+                       : which == 1 ? raw->Sample(payload)
+                                    : raw_script->Sample(payload);
+      if (t < 0) {
+        state.SkipWithError(which == 0 ? "daira: publish or receive failed" : "raw baseline failed");
+        return;
+      }
+      (which == 0 ? us : which == 1 ? raw_us : raw_script_us).push_back(t);
+    }
+    ++i;
+  }
+  SetPercentiles(state, "", us);
+  if (with_raw) {
+    SetPercentiles(state, "raw_", raw_us);
+    SetPercentiles(state, "raw_script_", raw_script_us);
+    for (const char* p : {"p50", "p99", "p999"}) {
+      const std::string k = std::string(p) + "_us";
+      if (state.counters["raw_" + k] > 0)
+        state.counters[std::string(p) + "_ratio_vs_raw"] = state.counters[k] / state.counters["raw_" + k];
+      if (state.counters["raw_script_" + k] > 0)
+        state.counters[std::string(p) + "_ratio_vs_raw_script"] =
+            state.counters[k] / state.counters["raw_script_" + k];
+    }
   }
 }
 
@@ -265,12 +323,20 @@ void BM_PresenceGetMany(benchmark::State& state, std::string backend) {
   }
 }
 
-BENCHMARK_CAPTURE(BM_PublishReceive, memory, std::string("memory"))->UseRealTime();
-BENCHMARK_CAPTURE(BM_PublishReceive, redis, std::string("redis"))->UseRealTime();
-BENCHMARK_CAPTURE(BM_FanOut, memory, std::string("memory"))->Arg(1000)->UseRealTime();
-BENCHMARK_CAPTURE(BM_FanOut, redis, std::string("redis"))->Arg(1000)->UseRealTime();
-BENCHMARK_CAPTURE(BM_PresenceGetMany, memory, std::string("memory"))->Arg(1000)->UseRealTime();
-BENCHMARK_CAPTURE(BM_PresenceGetMany, redis, std::string("redis"))->Arg(1000)->UseRealTime();
+// DAIRA_BENCH_ITERATIONS=N fixes every case's iteration count (for instruction counts under callgrind,
+// where the time-based default would run a handful of iterations).
+void Fixed(benchmark::internal::Benchmark* b) {
+  const char* v = std::getenv("DAIRA_BENCH_ITERATIONS");
+  const int64_t n = v == nullptr ? 0 : std::strtoll(v, nullptr, 10);
+  if (n > 0) b->Iterations(n);
+}
+
+BENCHMARK_CAPTURE(BM_PublishReceive, memory, std::string("memory"))->Apply(Fixed)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PublishReceive, redis, std::string("redis"))->Apply(Fixed)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FanOut, memory, std::string("memory"))->Arg(1000)->Apply(Fixed)->UseRealTime();
+BENCHMARK_CAPTURE(BM_FanOut, redis, std::string("redis"))->Arg(1000)->Apply(Fixed)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PresenceGetMany, memory, std::string("memory"))->Arg(1000)->Apply(Fixed)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PresenceGetMany, redis, std::string("redis"))->Arg(1000)->Apply(Fixed)->UseRealTime();
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/redis/redis_connection.h"
+#include "backends/redis/redis_hub.h"
 #include "backends/redis/redis_url.h"
 #include "daira/realtime/channel.h"
 #include "daira/realtime/dispatcher.h"
@@ -488,6 +489,96 @@ TEST_P(RealtimeSharedTest, TwoHubsOnOneServerExchangeMessagesAndShareSequences) 
   // Either hub recovers what the other published.
   ASSERT_OK_AND_ASSIGN(auto missed, b->Recover("conversation:77", Position{}));
   EXPECT_THAT(Sequences(missed), ::testing::ElementsAre(1, 2));
+}
+
+MATCHER_P(IsOkAndHolds, expected, "is OK and holds the expected position") {
+  if (!arg.ok()) {
+    *result_listener << arg.status();
+    return false;
+  }
+  *result_listener << "epoch " << arg->epoch << " sequence " << arg->sequence;
+  return *arg == expected;
+}
+
+// The publish script as another hub would run it, with the epoch that hub believes the channel has
+// (`cached`, "" for none) and the epoch it would start a new channel with (`candidate`): {epoch, seq}.
+absl::StatusOr<Position> PublishAs(backends::redis::RedisConnection& conn, const std::string& prefix,
+                                   const std::string& channel, const std::string& cached,
+                                   const std::string& candidate, uint64_t history) {
+  std::vector<std::string> argv = {"EVAL", std::string(backends::redis::RedisHubPublishScript())};
+  for (auto& a : backends::redis::RedisHubPublishScriptArgs(prefix, channel, cached, candidate, "1:0", "raw",
+                                                            history, 86400000, false)) {
+    argv.push_back(std::move(a));
+  }
+  auto r = conn.Command(std::span<const std::string>(argv));
+  if (!r.ok()) return r.status();
+  if (r->elements.size() != 2) return absl::InternalError("unexpected reply");
+  return Position{std::stoull(r->elements[0].str), std::stoull(r->elements[1].str)};
+}
+
+// The hub remembers each channel's epoch so that a publish is one XADD; a hub whose remembered epoch is
+// outdated (the channel expired or was lost and restarted under another random epoch, larger or smaller)
+// still publishes under the channel's current epoch with the next sequence, and history stays gapless.
+TEST_P(RealtimeSharedTest, APublisherWithAnOutdatedEpochContinuesTheChannelsSequence) {
+  ASSERT_OK_AND_ASSIGN(auto a, Open());
+  ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(env_->HubUrl()));
+  ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(url));
+  ASSERT_OK_AND_ASSIGN(auto sub, a->Subscribe("topic:stale"));
+  ASSERT_OK_AND_ASSIGN(Position p, a->Publish("topic:stale", "1"));
+  ASSERT_OK(a->Publish("topic:stale", "2").status());
+  const uint64_t e = p.epoch;
+  const auto at = [&](uint64_t seq) { return Position{e, seq}; };
+  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", std::to_string(e + 2), "7", 1000),
+              IsOkAndHolds(at(3)));
+  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", std::to_string(e - 1), "7", 1000),
+              IsOkAndHolds(at(4)));
+  EXPECT_THAT(PublishAs(*conn, url.prefix, "topic:stale", "", "7", 1000), IsOkAndHolds(at(5)));
+  EXPECT_THAT(a->Publish("topic:stale", "6"), IsOkAndHolds(at(6)));
+  auto live = Take(*sub, 6);
+  EXPECT_THAT(Sequences(live), ::testing::ElementsAreArray(Range(1, 6)));
+  for (const auto& m : live) EXPECT_EQ(m.epoch, e);
+  ASSERT_OK_AND_ASSIGN(auto whole, a->Recover("topic:stale", Position{}));
+  EXPECT_THAT(Sequences(whole), ::testing::ElementsAreArray(Range(1, 6)));
+  EXPECT_EQ(whole[2].payload, "raw");
+  EXPECT_EQ(whole[5].payload, "6");
+  for (const auto& m : whole) EXPECT_EQ(m.epoch, e);
+
+  // history 0 keeps no entry to restore the channel's last id from: a larger outdated epoch then starts a
+  // new epoch (recovery from the old one is refused), never a wrong sequence.
+  ASSERT_OK_AND_ASSIGN(auto bare, Open({.history = 0}));
+  ASSERT_OK_AND_ASSIGN(Position b1, bare->Publish("topic:stale0", "1"));
+  ASSERT_OK_AND_ASSIGN(Position b2, bare->Publish("topic:stale0", "2"));
+  EXPECT_EQ(b2, (Position{b1.epoch, 2}));
+  ASSERT_OK_AND_ASSIGN(Position other,
+                       PublishAs(*conn, url.prefix, "topic:stale0", std::to_string(b1.epoch + 2), "7", 0));
+  EXPECT_EQ(other, (Position{7, 1}));
+  ASSERT_OK_AND_ASSIGN(Position b3, bare->Publish("topic:stale0", "3"));
+  EXPECT_NE(b3.epoch, b1.epoch);
+  EXPECT_THAT(bare->Recover("topic:stale0", b2), StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("epoch")));
+  ASSERT_OK_AND_ASSIGN(auto none, bare->Recover("topic:stale0", b3));
+  EXPECT_TRUE(none.empty());
+}
+
+// Each hub sets a channel's TTL on its first publish there (then every history_ttl/64), so a channel
+// whose TTL was lost gets one again from the next hub that publishes.
+TEST_P(RealtimeSharedTest, EveryHubsFirstPublishToAChannelSetsItsTtl) {
+  ASSERT_OK_AND_ASSIGN(auto a, Open({.history_ttl = std::chrono::hours(1)}));
+  ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(env_->HubUrl()));
+  ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(url));
+  const std::string key = url.prefix + "rt:{topic:ttl}:s";
+  ASSERT_OK(a->Publish("topic:ttl", "1").status());
+  ASSERT_OK_AND_ASSIGN(auto ttl, conn->Command({"PTTL", key}));
+  EXPECT_GT(ttl.integer, 0);
+  EXPECT_LE(ttl.integer, 3600000);
+  ASSERT_OK(conn->Command({"PERSIST", key}).status());
+  ASSERT_OK(a->Publish("topic:ttl", "2").status());  // within a's refresh interval: left alone
+  ASSERT_OK_AND_ASSIGN(ttl, conn->Command({"PTTL", key}));
+  EXPECT_EQ(ttl.integer, -1);
+  ASSERT_OK_AND_ASSIGN(auto b, Open({.history_ttl = std::chrono::hours(1)}));
+  ASSERT_OK_AND_ASSIGN(Position p, b->Publish("topic:ttl", "3"));
+  EXPECT_EQ(p.sequence, 3u);
+  ASSERT_OK_AND_ASSIGN(ttl, conn->Command({"PTTL", key}));
+  EXPECT_GT(ttl.integer, 0);
 }
 
 // Redis restarted mid-test (a private server: the shared one is never disturbed).

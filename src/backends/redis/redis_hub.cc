@@ -19,6 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_pool.h"
@@ -35,45 +38,72 @@ using realtime::SubscriptionSink;
 
 namespace {
 
-// KEYS: meta hash, history stream. ARGV: pub/sub channel, payload, history (0: none), candidate epoch,
-// ttl ms, time ("seconds:micros", the publisher's clock). Returns {epoch, seq}.
+// KEYS: the channel's stream. ARGV: pub/sub channel, the channel's epoch as last seen ("": not known),
+// candidate epoch (for a new channel), history, "~" or "=" (approximate or exact trimming), the message
+// ("seconds:micros:payload", the publisher's clock), ttl ms, "1" to set the TTL again. Returns {epoch, seq}.
 //
-// Kept cheap because it is on every message's path (docs/realtime.md, "Publish cost"): no TIME call
-// (the publisher sends its time), the TTLs refreshed only when they have run down by 1/64 (one PTTL
-// instead of two PEXPIREs per message; a key is still never older than `ttl` after its last publish
-// minus that slack), and approximate trimming (MAXLEN ~) once the history is at least a stream node
-// (100 entries), exact below so that a small history stays exact. The wire format is unchanged
-// ("epoch:seq:seconds:micros:payload"; stream fields p and t), so hubs of an older build on the same
-// Redis still read what this one writes.
+// One stream per channel is the whole state: entry ids are `<epoch>-<seq>`, so one XADD with the id
+// `<epoch>-*` appends the history entry AND takes the next sequence (Redis adds 1 to the last id's
+// sequence part), and the stream's last id survives trimming (history 0 keeps no entry but the id).
+// The fast path — the publisher knows the epoch — is two calls (XADD, PUBLISH) and no number
+// formatting; Lua and each redis.call are most of a publish's server time (docs/realtime.md, "Publish
+// cost"). The publisher's epoch can be outdated (the stream expired or was lost and restarted with a
+// new random epoch):
+//   - no stream (NOMKSTREAM: nil) → a new epoch starts at `<candidate>-1`;
+//   - the channel's epoch is larger → XADD refuses the smaller id → read the stream's last id;
+//   - the channel's epoch is smaller → XADD appended `<ours>-0` (a new id's sequence part starts at 0;
+//     a live epoch's never does: it starts at 1): take that entry back, put the last id back to the
+//     newest remaining entry (XSETID), and append again under the channel's epoch. When no entry is
+//     left to restore it from (history 0) the stream is dropped and a new epoch starts.
+// The TTL is set when the publisher asks (every history_ttl/64 per channel and hub, see RedisHub::Core::
+// Plan) and when a stream starts, so no PTTL runs per message.
 constexpr char kPublishLua[] = R"lua(
-local meta, stream = KEYS[1], KEYS[2]
-local history, ttl = tonumber(ARGV[3]), tonumber(ARGV[5])
-local epoch = redis.call('HGET', meta, 'epoch')
-local fresh = not epoch
-if fresh then
-  epoch = ARGV[4]
-  redis.call('DEL', stream)
-  redis.call('HSET', meta, 'epoch', epoch)
-end
-local seq = redis.call('HINCRBY', meta, 'seq', 1)
-if history > 0 then
-  if history >= 100 then
-    redis.call('XADD', stream, 'MAXLEN', '~', history, seq .. '-0', 'p', ARGV[2], 't', ARGV[6])
-  else
-    redis.call('XADD', stream, 'MAXLEN', history, seq .. '-0', 'p', ARGV[2], 't', ARGV[6])
+local key, cached, history, trim, msg = KEYS[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6]
+local epoch, id = cached, false
+local refresh = ARGV[8] == '1'
+if cached ~= '' then
+  id = redis.pcall('XADD', key, 'NOMKSTREAM', 'MAXLEN', trim, history, cached .. '-*', 'm', msg)
+  if type(id) == 'string' and string.sub(id, -2) == '-0' then
+    redis.call('XDEL', key, id)
+    local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
+    if #last > 0 then redis.call('XSETID', key, last[1][1]) else redis.call('DEL', key) end
+    id = false
   end
 end
-if fresh or redis.call('PTTL', meta) < ttl - math.floor(ttl / 64) then
-  redis.call('PEXPIRE', meta, ttl)
-  if history > 0 then redis.call('PEXPIRE', stream, ttl) end
+if type(id) ~= 'string' then
+  if redis.call('EXISTS', key) == 1 then
+    local info = redis.call('XINFO', 'STREAM', key)
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then epoch = string.match(info[i + 1], '^(%d+)-') end
+    end
+    id = redis.call('XADD', key, 'MAXLEN', trim, history, epoch .. '-*', 'm', msg)
+  else
+    epoch = ARGV[3]
+    id = redis.call('XADD', key, 'MAXLEN', trim, history, epoch .. '-1', 'm', msg)
+    refresh = true
+  end
 end
-redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. ARGV[6] .. ':' .. ARGV[2])
+if refresh then redis.call('PEXPIRE', key, ARGV[7]) end
+local seq = string.sub(id, #epoch + 2)
+redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. msg)
 return {epoch, seq}
 )lua";
+
+// The channel's history stream (ids `<epoch>-<seq>`, field m: "seconds:micros:payload").
+std::string StreamKeyFor(std::string_view prefix, std::string_view channel) {
+  return absl::StrCat(ToAbsl(prefix), "rt:{", ToAbsl(channel), "}:s");
+}
 
 bool ParseU64(std::string_view s, uint64_t& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && end == s.data() + s.size();
+}
+
+// "<epoch>-<seq>" (a stream id) → position.
+bool ParseId(std::string_view id, Position& out) {
+  const size_t dash = id.find('-');
+  return dash != std::string_view::npos && ParseU64(id.substr(0, dash), out.epoch) &&
+         ParseU64(id.substr(dash + 1), out.sequence);
 }
 
 // "seconds:micros" → time point.
@@ -142,8 +172,7 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   // reconnects by itself.
   std::shared_ptr<resilience::CircuitBreaker> breaker;
   RedisScript publish_script{kPublishLua};
-  const Clock* clock = nullptr;      // message times (options.clock or the system clock)
-  std::string history_arg, ttl_arg;  // options.history, options.history_ttl in ms, as script arguments
+  const Clock* clock = nullptr;  // message times (options.clock or the system clock)
   std::string pubsub_prefix;  // <prefix>rt:
   std::atomic<bool> closed{false};
   std::mt19937_64 random{std::random_device{}()};
@@ -165,11 +194,48 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   std::atomic<bool> membership_changed{true};
   std::thread thread;
 
-  std::string MetaKey(std::string_view channel) const {
-    return url.prefix + "rt:{" + std::string(channel) + "}:m";
+  std::string StreamKey(std::string_view channel) const { return StreamKeyFor(url.prefix, channel); }
+
+  // ---- what this hub knows of the channels it published to (guarded by known_mu) ----
+  // The epoch the channel had at this hub's last publish (the script's fast path needs it; an outdated
+  // one costs the script a slower path, never a wrong sequence), and when this hub last set its TTL.
+  // The TTL is set again once refresh_every (history_ttl/64) has passed since, so a channel's stream
+  // expires no earlier than history_ttl minus that after any hub's last publish, without a PTTL per
+  // message. Bounded: past kMaxKnown channels the table is cleared (each channel then pays one slower
+  // publish and one TTL refresh).
+  struct Known {
+    std::string epoch;
+    std::chrono::steady_clock::time_point refreshed{};
+    bool ever_refreshed = false;
+  };
+  static constexpr size_t kMaxKnown = 65536;
+  std::mutex known_mu;
+  absl::flat_hash_map<std::string, Known> known;
+  std::chrono::milliseconds refresh_every{0};
+
+  struct Plan {
+    std::string epoch;  // "" when not known
+    bool refresh = true;
+    std::chrono::steady_clock::time_point at;
+  };
+  Plan PlanPublish(std::string_view channel) {
+    Plan plan{.epoch = "", .refresh = true, .at = std::chrono::steady_clock::now()};
+    std::lock_guard lock(known_mu);
+    auto it = known.find(ToAbsl(channel));
+    if (it == known.end()) return plan;
+    plan.epoch = it->second.epoch;
+    plan.refresh = !it->second.ever_refreshed || plan.at - it->second.refreshed >= refresh_every;
+    return plan;
   }
-  std::string StreamKey(std::string_view channel) const {
-    return url.prefix + "rt:{" + std::string(channel) + "}:h";
+  void Learn(std::string_view channel, const Plan& plan, std::string_view epoch) {
+    std::lock_guard lock(known_mu);
+    if (known.size() >= kMaxKnown && !known.contains(ToAbsl(channel))) known.clear();
+    Known& k = known[ToAbsl(channel)];
+    if (k.epoch != epoch) k.epoch = std::string(epoch);
+    if (plan.refresh && (!k.ever_refreshed || plan.at > k.refreshed)) {
+      k.refreshed = plan.at;
+      k.ever_refreshed = true;
+    }
   }
 
   std::string NewEpoch() {
@@ -213,23 +279,23 @@ struct RedisHub::Core final : realtime::DeliveryPump {
     return std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
   }
 
-  std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload) {
-    return {pubsub_prefix + std::string(channel),
-            std::string(payload),
-            history_arg,
-            NewEpoch(),
-            ttl_arg,
-            NowArg()};
+  // The script's arguments (numkeys, key, ARGV) for one message.
+  std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload, const Plan& plan) {
+    return RedisHubPublishScriptArgs(url.prefix, channel, plan.epoch, NewEpoch(), NowArg(), payload,
+                                     options.history, options.history_ttl.count(), plan.refresh);
   }
 
-  static absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel) {
+  // The script's reply {epoch, seq}; learns the channel's epoch.
+  absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel,
+                                             const Plan& plan) {
     if (r.IsError()) return ErrorReplyStatus("realtime: publish '" + std::string(channel) + "'", r);
-    uint64_t epoch = 0;
-    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 || !ParseU64(r.elements[0].str, epoch) ||
-        r.elements[1].type != RedisReply::Type::kInteger) {
+    Position p;
+    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 ||
+        !ParseU64(r.elements[0].str, p.epoch) || !ParseU64(r.elements[1].str, p.sequence)) {
       return absl::InternalError("realtime: publish '" + std::string(channel) + "': unexpected script reply");
     }
-    return Position{epoch, static_cast<uint64_t>(r.elements[1].integer)};
+    Learn(channel, plan, r.elements[0].str);
+    return p;
   }
 
   // ---- the subscriber thread ----
@@ -606,6 +672,30 @@ struct RedisHub::Core final : realtime::DeliveryPump {
 
 std::string_view RedisHubPublishScript() { return kPublishLua; }
 
+std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
+                                                   std::string_view cached_epoch,
+                                                   std::string_view candidate_epoch, std::string_view time,
+                                                   std::string_view payload, uint64_t history, int64_t ttl_ms,
+                                                   bool refresh) {
+  // Built in place (an initializer list would copy every string once more).
+  std::vector<std::string> args;
+  args.reserve(10);
+  args.emplace_back("1");
+  args.push_back(StreamKeyFor(prefix, channel));
+  args.push_back(absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)));
+  args.emplace_back(cached_epoch);
+  args.emplace_back(candidate_epoch);
+  args.push_back(std::to_string(history));
+  // Approximate trimming (whole stream nodes) once the history is at least a node.
+  args.emplace_back(history >= 100 ? "~" : "=");
+  std::string& message = args.emplace_back();
+  message.reserve(time.size() + 1 + payload.size());
+  message.append(time).append(1, ':').append(payload);
+  args.push_back(std::to_string(ttl_ms));
+  args.emplace_back(refresh ? "1" : "0");
+  return args;
+}
+
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
                                                          const realtime::HubOptions& options) {
   if (options.history > 10000000) {
@@ -620,8 +710,7 @@ absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
   core->options = options;
   core->pubsub_prefix = url.prefix + "rt:";
   core->clock = options.clock != nullptr ? options.clock : Clock::System();
-  core->history_arg = std::to_string(options.history);
-  core->ttl_arg = std::to_string(options.history_ttl.count());
+  core->refresh_every = options.history_ttl / 64;
   resilience::CircuitBreakerOptions breaker{.name = "redis realtime", .clock = options.clock};
   for (const auto& [name, value] : url.params) {
     DAIRA_RETURN_IF_ERROR(ApplyBreakerParam("realtime: open", name, value, breaker).status());
@@ -648,11 +737,12 @@ absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string
   const std::string op = "realtime: publish '" + std::string(channel) + "'";
   return core_->Guarded(op, [&]() -> absl::StatusOr<Position> {
     DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-    const std::vector<std::string> keys = {core_->MetaKey(channel), core_->StreamKey(channel)};
-    const std::vector<std::string> args = core_->PublishArgs(channel, payload);
-    auto reply = lease->Eval(core_->publish_script, keys, args);
+    const Core::Plan plan = core_->PlanPublish(channel);
+    const std::vector<std::string> args = core_->PublishArgs(channel, payload, plan);
+    const std::span<const std::string> all(args);
+    auto reply = lease->Eval(core_->publish_script, all.subspan(1, 1), all.subspan(2));
     if (!reply.ok()) return Annotate(reply.status(), op);
-    return Core::ParsePublishReply(*reply, channel);
+    return core_->ParsePublishReply(*reply, channel, plan);
   });
 }
 
@@ -673,12 +763,12 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatchUnguarded(
   // The first through Eval (loads the script when the server lacks it), the rest pipelined by SHA.
   std::vector<Position> out;
   {
-    const std::vector<std::string> keys = {core_->MetaKey(messages[0].channel),
-                                           core_->StreamKey(messages[0].channel)};
-    auto reply = lease->Eval(core_->publish_script, keys,
-                             core_->PublishArgs(messages[0].channel, messages[0].payload));
+    const Core::Plan plan = core_->PlanPublish(messages[0].channel);
+    const std::vector<std::string> args = core_->PublishArgs(messages[0].channel, messages[0].payload, plan);
+    const std::span<const std::string> all(args);
+    auto reply = lease->Eval(core_->publish_script, all.subspan(1, 1), all.subspan(2));
     if (!reply.ok()) return Annotate(reply.status(), "realtime: publish batch");
-    DAIRA_ASSIGN_OR_RETURN(Position first, Core::ParsePublishReply(*reply, messages[0].channel));
+    DAIRA_ASSIGN_OR_RETURN(Position first, core_->ParsePublishReply(*reply, messages[0].channel, plan));
     out.push_back(first);
   }
   if (messages.size() == 1) return out;
@@ -688,17 +778,21 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatchUnguarded(
     sha = loaded.str;
   }
   std::vector<std::vector<std::string>> commands;
+  std::vector<Core::Plan> plans;
   commands.reserve(messages.size() - 1);
+  plans.reserve(messages.size() - 1);
   for (size_t i = 1; i < messages.size(); ++i) {
-    std::vector<std::string> cmd = {"EVALSHA", sha, "2", core_->MetaKey(messages[i].channel),
-                                    core_->StreamKey(messages[i].channel)};
-    for (auto& a : core_->PublishArgs(messages[i].channel, messages[i].payload)) cmd.push_back(std::move(a));
+    plans.push_back(core_->PlanPublish(messages[i].channel));
+    std::vector<std::string> cmd = {"EVALSHA", sha};
+    for (auto& a : core_->PublishArgs(messages[i].channel, messages[i].payload, plans.back()))
+      cmd.push_back(std::move(a));
     commands.push_back(std::move(cmd));
   }
   auto replies = lease->Pipeline(commands);
   if (!replies.ok()) return Annotate(replies.status(), "realtime: publish batch");
   for (size_t i = 0; i < replies->size(); ++i) {
-    DAIRA_ASSIGN_OR_RETURN(Position p, Core::ParsePublishReply((*replies)[i], messages[i + 1].channel));
+    DAIRA_ASSIGN_OR_RETURN(Position p,
+                           core_->ParsePublishReply((*replies)[i], messages[i + 1].channel, plans[i]));
     out.push_back(p);
   }
   return out;
@@ -708,23 +802,27 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
   DAIRA_RETURN_IF_ERROR(Annotate(realtime::ValidateChannel(channel), "realtime: recover"));
   if (core_->closed) return absl::FailedPreconditionError("realtime: recover: the hub is closed");
   const std::string name(channel);
+  // The stream's last id is the channel's position (XINFO STREAM; "no such key": no history), and the
+  // entries after `since` under its epoch, in one round trip.
+  const std::string key = core_->StreamKey(channel);
+  const std::string from =
+      since == Position{} ? "-" : std::to_string(since.epoch) + "-" + std::to_string(since.sequence + 1);
   auto replies =
       core_->Guarded("realtime: recover '" + name + "'", [&]() -> absl::StatusOr<std::vector<RedisReply>> {
         DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
-        return lease->Pipeline(
-            {{"HMGET", core_->MetaKey(channel), "epoch", "seq"},
-             {"XRANGE", core_->StreamKey(channel), std::to_string(since.sequence + 1) + "-0", "+"}});
+        return lease->Pipeline({{"XINFO", "STREAM", key}, {"XRANGE", key, from, "+"}});
       });
   if (!replies.ok()) return Annotate(replies.status(), "realtime: recover '" + name + "'");
-  const RedisReply& meta = (*replies)[0];
+  const RedisReply& info = (*replies)[0];
   const RedisReply& range = (*replies)[1];
-  if (meta.IsError()) return ErrorReplyStatus("realtime: recover '" + name + "'", meta);
+  const bool missing = info.IsError() && absl::StrContains(info.str, "no such key");
+  if (info.IsError() && !missing) return ErrorReplyStatus("realtime: recover '" + name + "'", info);
   if (range.IsError()) return ErrorReplyStatus("realtime: recover '" + name + "'", range);
-  uint64_t epoch = 0, seq = 0;
-  if (meta.elements.size() == 2 && !meta.elements[0].IsNil()) {
-    ParseU64(meta.elements[0].str, epoch);
-    ParseU64(meta.elements[1].str, seq);
+  Position last;
+  for (size_t i = 0; !missing && i + 1 < info.elements.size(); i += 2) {
+    if (info.elements[i].str == "last-generated-id") ParseId(info.elements[i + 1].str, last);
   }
+  const uint64_t epoch = last.epoch, seq = last.sequence;
   if (epoch == 0) {
     if (since == Position{}) return std::vector<Message>{};
     return absl::OutOfRangeError("realtime: recover: channel '" + name + "' epoch changed (asked for epoch " +
@@ -746,29 +844,31 @@ absl::StatusOr<std::vector<Message>> RedisHub::Recover(std::string_view channel,
   for (const RedisReply& entry : range.elements) {
     // [id, [field, value, ...]]
     if (entry.elements.size() != 2) continue;
-    uint64_t s = 0;
-    const std::string& id = entry.elements[0].str;
-    ParseU64(std::string_view(id).substr(0, id.find('-')), s);
-    if (s != expect) break;  // a hole (cannot happen with one writer script, but never return a gap)
-    Message m{.channel = name, .epoch = epoch, .sequence = s};
+    Position at;
+    if (!ParseId(entry.elements[0].str, at) || at.epoch != epoch || at.sequence != expect)
+      break;  // never a gap
+    Message m{.channel = name, .epoch = epoch, .sequence = at.sequence};
     const auto& fields = entry.elements[1].elements;
     for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-      if (fields[i].str == "p") {
-        m.payload = fields[i + 1].str;
-      } else if (fields[i].str == "t") {
-        const std::string& t = fields[i + 1].str;
-        const size_t colon = t.find(':');
-        m.time = ParseTime(std::string_view(t).substr(0, colon),
-                           colon == std::string::npos ? "" : std::string_view(t).substr(colon + 1));
-      }
+      if (fields[i].str != "m") continue;
+      // "seconds:micros:payload"
+      std::string_view data = fields[i + 1].str;
+      const size_t c1 = data.find(':');
+      const size_t c2 = c1 == std::string_view::npos ? c1 : data.find(':', c1 + 1);
+      if (c2 == std::string_view::npos) break;
+      m.time = ParseTime(data.substr(0, c1), data.substr(c1 + 1, c2 - c1 - 1));
+      m.payload = std::string(data.substr(c2 + 1));
     }
     out.push_back(std::move(m));
     ++expect;
   }
   if (since.sequence < seq && (out.empty() || out.front().sequence != since.sequence + 1)) {
-    const std::string oldest = range.elements.empty()               ? std::to_string(seq + 1)
-                               : range.elements[0].elements.empty() ? "?"
-                                                                    : range.elements[0].elements[0].str;
+    Position first;
+    const std::string oldest =
+        range.elements.empty() ? std::to_string(seq + 1)
+        : !range.elements[0].elements.empty() && ParseId(range.elements[0].elements[0].str, first)
+            ? std::to_string(first.sequence)
+            : "?";
     return absl::OutOfRangeError("realtime: recover: channel '" + name +
                                  "' history trimmed (asked from sequence " +
                                  std::to_string(since.sequence + 1) + ", oldest kept " + oldest + ")");

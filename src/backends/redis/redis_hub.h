@@ -1,29 +1,31 @@
 // RedisHub: realtime::Hub over Redis (`redis://…`), so that several app instances act as one.
 //
-//   Publish     one Lua script per message (EVALSHA): the channel's epoch (created on first use), its
-//               sequence (HINCRBY), the message appended to the channel's history stream (XADD with
-//               MAXLEN `history`, approximate from 100 on), both keys' TTL refreshed (`history_ttl`)
-//               when it has run down by 1/64, and PUBLISH of the message with its epoch, sequence and
-//               the publisher's time. PublishBatch pipelines the scripts.
+//   Publish     one Lua script per message (EVALSHA): one XADD to the channel's stream with the id
+//               `<epoch>-*` — the history entry and the next sequence at once (MAXLEN `history`,
+//               approximate from 100 on) — and PUBLISH of the message with its epoch, sequence and the
+//               publisher's time. The hub remembers each channel's epoch (the script checks it and
+//               takes a slower path when it is outdated) and sets the stream's TTL (`history_ttl`)
+//               every history_ttl/64 per channel. PublishBatch pipelines the scripts.
 //   Subscribe   one dedicated subscriber connection per hub, read by its own thread or, leader/follower,
 //               by a consumer waiting in Subscription::Next (hiredis 0.14 is RESP2: a subscribed
 //               connection can do nothing else). Local subscriptions share Redis
 //               subscriptions; Subscribe returns once Redis acknowledged. After a lost connection the
 //               thread reconnects with backoff and resubscribes everything by itself; what was
 //               published meanwhile is not delivered live (at-most-once) but can be recovered.
-//   Recover     HMGET of the channel's epoch/sequence and XRANGE of its stream, in one round trip.
+//   Recover     XINFO STREAM (the last id: epoch and sequence) and XRANGE of the stream, in one round trip.
 //   Breaker     a resilience::CircuitBreaker (breaker_* URL parameters, as the Redis cache's) around
 //               publish and recover, shared with presence and typing: while open they fail at once with
 //               Unavailable without touching Redis; after the cool-down one call probes.
 //
-// Keys (all under the URL's ?prefix=): `<prefix>rt:{<channel>}:m` (hash: epoch, seq) and
-// `<prefix>rt:{<channel>}:h` (stream); the pub/sub channel is `<prefix>rt:<channel>`.
+// Keys (all under the URL's ?prefix=): `<prefix>rt:{<channel>}:s` (stream, ids `<epoch>-<seq>`, field m:
+// "seconds:micros:payload"); the pub/sub channel is `<prefix>rt:<channel>`.
 //
 // Thread-safety: as realtime::Hub.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "backends/redis/redis_url.h"
@@ -31,11 +33,18 @@
 
 namespace daira::inline v0::backends::redis {
 
-// The Lua script behind every publish (sequence, history entry and PUBLISH in one EVALSHA). KEYS: the
-// channel's meta hash and history stream; ARGV: pub/sub channel, payload, history length (0: none),
-// candidate epoch, TTL in ms, time ("seconds:micros"). Exposed for realtime_bench's raw baseline that runs
-// the same script.
+// The Lua script behind every publish (history entry, sequence and PUBLISH in one EVALSHA). Exposed for
+// realtime_bench's raw baseline that runs the same script.
 std::string_view RedisHubPublishScript();
+// The EVALSHA arguments after the SHA (numkeys, keys, args) of one publish of `payload` on `channel`
+// under `prefix`, as the hub sends them: `cached_epoch` the channel's epoch as last seen ("" when not
+// known), `candidate_epoch` the epoch a new channel starts with, `time` "seconds:micros", `refresh`
+// whether the keys' TTL is set again. The script replies {epoch, sequence} (strings).
+std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
+                                                   std::string_view cached_epoch,
+                                                   std::string_view candidate_epoch, std::string_view time,
+                                                   std::string_view payload, uint64_t history, int64_t ttl_ms,
+                                                   bool refresh);
 
 class RedisHub final : public realtime::Hub {
  public:
