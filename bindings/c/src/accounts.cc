@@ -1,69 +1,20 @@
-// accounts: register, login, refresh, logout, logout everywhere, check token, change password.
+// accounts: register, login, refresh, logout, logout everywhere, check token, change password — each
+// call described by its service method and its fields (service_call.h).
 #include "internal.h"
-
-using daira::JsonWriter;
-using daira::cabi::RecordJson;
+#include "service_call.h"
 
 namespace {
 using daira::UserId;
 namespace services = daira::services;
-}  // namespace
+using namespace daira::cabi::fields;  // NOLINT(build/namespaces): the readers and encoders of the tables
 
-DAIRA_CABI_CALL(daira_accounts_register, "accounts.register") {
-  services::RegisterRequest req;
-  req.email = r.OptString("email");
-  req.phone = r.OptString("phone");
-  req.username = r.String("username");
-  req.password = r.String("password");
-  req.display_name = r.OptString("display_name");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(daira::model::User user, p.accounts().Register(ctx, req));
-  return RecordJson(daira::cabi::WriteUser, user);
-}
+const Record<daira::model::User> kUserJson{daira::cabi::WriteUser};
+const Record<services::Session> kSessionJson{daira::cabi::WriteSession};
+constexpr auto kAccounts = &daira::Platform::accounts;
 
-DAIRA_CABI_CALL(daira_accounts_login, "accounts.login") {
-  services::LoginRequest req;
-  req.identifier = r.String("identifier");
-  req.password = r.String("password");
-  services::DeviceInfo device;
-  device.device_type = r.String("device_type");
-  device.device_name = r.String("device_name");
-  device.ip_address = r.String("ip_address");
-  device.user_agent = r.String("user_agent");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Session session, p.accounts().Login(ctx, req, device));
-  return RecordJson(daira::cabi::WriteSession, session);
-}
-
-DAIRA_CABI_CALL(daira_accounts_refresh, "accounts.refresh") {
-  services::RefreshRequest req;
-  req.refresh_token = r.String("refresh_token");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Session session, p.accounts().Refresh(ctx, req));
-  return RecordJson(daira::cabi::WriteSession, session);
-}
-
-DAIRA_CABI_CALL(daira_accounts_logout, "accounts.logout") {
-  const std::string token = r.String("token");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.accounts().Logout(ctx, token));
-  return daira::cabi::EmptyJson();
-}
-
-DAIRA_CABI_CALL(daira_accounts_logout_everywhere, "accounts.logout_everywhere") {
-  const UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t revoked, p.accounts().LogoutEverywhere(ctx, user));
-  JsonWriter w;
-  w.BeginObject().Key("revoked").Int(revoked).EndObject();
-  return w.Take();
-}
-
-DAIRA_CABI_CALL(daira_accounts_check_token, "accounts.check_token") {
-  const std::string token = r.String("access_token");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(services::Authenticated who, p.accounts().CheckAccessToken(ctx, token));
-  JsonWriter w;
+// {"user": …, "session": …}.
+std::string AuthenticatedJson(const services::Authenticated& who) {
+  daira::JsonWriter w;
   w.BeginObject().Key("user");
   daira::cabi::WriteUser(w, who.user);
   w.Key("session");
@@ -72,12 +23,36 @@ DAIRA_CABI_CALL(daira_accounts_check_token, "accounts.check_token") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_accounts_change_password, "accounts.change_password") {
-  services::ChangePasswordRequest req;
-  req.user_id = r.Id("user_id");
-  req.current_password = r.String("current_password");
-  req.new_password = r.String("new_password");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.accounts().ChangePassword(ctx, req));
-  return daira::cabi::EmptyJson();
-}
+}  // namespace
+
+DAIRA_CABI_SERVICE_CALL(
+    daira_accounts_register, "accounts.register", kAccounts, &services::Accounts::Register, kUserJson,
+    Struct<services::RegisterRequest>(Set{&services::RegisterRequest::email, OptStr{"email"}},
+                                      Set{&services::RegisterRequest::phone, OptStr{"phone"}},
+                                      Set{&services::RegisterRequest::username, Str{"username"}},
+                                      Set{&services::RegisterRequest::password, Str{"password"}},
+                                      Set{&services::RegisterRequest::display_name, OptStr{"display_name"}}))
+DAIRA_CABI_SERVICE_CALL(
+    daira_accounts_login, "accounts.login", kAccounts, &services::Accounts::Login, kSessionJson,
+    Struct<services::LoginRequest>(Set{&services::LoginRequest::identifier, Str{"identifier"}},
+                                   Set{&services::LoginRequest::password, Str{"password"}}),
+    Struct<services::DeviceInfo>(Set{&services::DeviceInfo::device_type, Str{"device_type"}},
+                                 Set{&services::DeviceInfo::device_name, Str{"device_name"}},
+                                 Set{&services::DeviceInfo::ip_address, Str{"ip_address"}},
+                                 Set{&services::DeviceInfo::user_agent, Str{"user_agent"}}))
+DAIRA_CABI_SERVICE_CALL(daira_accounts_refresh, "accounts.refresh", kAccounts, &services::Accounts::Refresh,
+                        kSessionJson,
+                        Struct<services::RefreshRequest>(Set{&services::RefreshRequest::refresh_token,
+                                                             Str{"refresh_token"}}))
+DAIRA_CABI_SERVICE_CALL(daira_accounts_logout, "accounts.logout", kAccounts, &services::Accounts::Logout,
+                        Empty{}, Str{"token"})
+DAIRA_CABI_SERVICE_CALL(daira_accounts_logout_everywhere, "accounts.logout_everywhere", kAccounts,
+                        &services::Accounts::LogoutEverywhere, Count{"revoked"}, IdAs<UserId>{"user_id"})
+DAIRA_CABI_SERVICE_CALL(daira_accounts_check_token, "accounts.check_token", kAccounts,
+                        &services::Accounts::CheckAccessToken, AuthenticatedJson, Str{"access_token"})
+DAIRA_CABI_SERVICE_CALL(daira_accounts_change_password, "accounts.change_password", kAccounts,
+                        &services::Accounts::ChangePassword, Empty{},
+                        Struct<services::ChangePasswordRequest>(
+                            Set{&services::ChangePasswordRequest::user_id, Id{"user_id"}},
+                            Set{&services::ChangePasswordRequest::current_password, Str{"current_password"}},
+                            Set{&services::ChangePasswordRequest::new_password, Str{"new_password"}}))

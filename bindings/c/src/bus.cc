@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "daira/bus/queue.h"
 #include "internal.h"
+#include "service_call.h"
 
 using daira::JsonWriter;
 
@@ -114,11 +115,12 @@ bool ReadLease(Request& r, int64_t& id, int64_t& token) {
   return id > 0 && token > 0;
 }
 
-std::string RequiredQueue(Request& r) {
-  std::string queue = r.String("queue");
-  if (queue.empty()) r.Fail("queue", "is required");
-  return queue;
-}
+std::string RequiredQueue(Request& r) { return daira::cabi::fields::NonEmptyStr{"queue"}(r); }
+
+namespace f = daira::cabi::fields;
+constexpr auto kBus = &daira::Platform::bus;
+const f::Record<bus::Job> kJobJson{WriteJob};
+bus::JobState Dead() { return bus::JobState::kDead; }
 
 }  // namespace
 
@@ -310,14 +312,7 @@ DAIRA_CABI_CALL(daira_bus_progress, "bus.progress") {
   return daira::cabi::EmptyJson();
 }
 
-DAIRA_CABI_CALL(daira_bus_get, "bus.get") {
-  const int64_t id = r.Id("id");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(bus::Job job, p.bus().Get(ctx, id));
-  JsonWriter w;
-  WriteJob(w, job);
-  return w.Take();
-}
+DAIRA_CABI_SERVICE_CALL(daira_bus_get, "bus.get", kBus, &bus::Queue::Get, kJobJson, f::Id{"id"})
 
 DAIRA_CABI_CALL(daira_bus_counts, "bus.counts") {
   const std::string queue = RequiredQueue(r);
@@ -343,41 +338,15 @@ DAIRA_CABI_CALL(daira_bus_counts, "bus.counts") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_bus_pause, "bus.pause") {
-  const std::string queue = RequiredQueue(r);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.bus().Pause(ctx, queue));
-  return daira::cabi::EmptyJson();
-}
-
-DAIRA_CABI_CALL(daira_bus_resume, "bus.resume") {
-  const std::string queue = RequiredQueue(r);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.bus().Resume(ctx, queue));
-  return daira::cabi::EmptyJson();
-}
-
-DAIRA_CABI_CALL(daira_bus_dead_letters, "bus.dead_letters") {
-  const std::string queue = RequiredQueue(r);
-  const int limit = daira::cabi::IntLimit(r, "limit", 100);
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Job> jobs, p.bus().List(ctx, queue, bus::JobState::kDead, limit));
-  JsonWriter w;
-  w.BeginObject().Key("items").BeginArray();
-  for (const bus::Job& job : jobs) WriteJob(w, job);
-  w.EndArray().EndObject();
-  return w.Take();
-}
-
-DAIRA_CABI_CALL(daira_bus_replay, "bus.replay") {
-  const std::string queue = RequiredQueue(r);
-  const std::vector<int64_t> ids = r.IdList("ids");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(int64_t replayed, p.bus().Replay(ctx, queue, ids));
-  JsonWriter w;
-  w.BeginObject().Key("replayed").Int(replayed).EndObject();
-  return w.Take();
-}
+DAIRA_CABI_SERVICE_CALL(daira_bus_pause, "bus.pause", kBus, &bus::Queue::Pause, f::Empty{},
+                        f::NonEmptyStr{"queue"})
+DAIRA_CABI_SERVICE_CALL(daira_bus_resume, "bus.resume", kBus, &bus::Queue::Resume, f::Empty{},
+                        f::NonEmptyStr{"queue"})
+DAIRA_CABI_SERVICE_CALL(daira_bus_dead_letters, "bus.dead_letters", kBus, &bus::Queue::List,
+                        f::Items<bus::Job>{WriteJob}, f::NonEmptyStr{"queue"}, f::Fixed<&Dead>{},
+                        f::Limit{"limit", 100})
+DAIRA_CABI_SERVICE_CALL(daira_bus_replay, "bus.replay", kBus, &bus::Queue::Replay, f::Count{"replayed"},
+                        f::NonEmptyStr{"queue"}, f::IdList{"ids"})
 
 namespace {
 
@@ -415,33 +384,13 @@ DAIRA_CABI_CALL(daira_bus_repeatable_add, "bus.repeatable_add") {
   return w.Take();
 }
 
-DAIRA_CABI_CALL(daira_bus_repeatable_list, "bus.repeatable_list") {
-  const std::string queue = r.String("queue");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Repeatable> defs, p.bus().ListRepeatables(ctx, queue));
-  JsonWriter w;
-  w.BeginObject().Key("items").BeginArray();
-  for (const bus::Repeatable& d : defs) WriteRepeatable(w, d);
-  w.EndArray().EndObject();
-  return w.Take();
-}
-
-DAIRA_CABI_CALL(daira_bus_repeatable_remove, "bus.repeatable_remove") {
-  const std::string queue = RequiredQueue(r);
-  const std::string key = r.String("key");
-  if (key.empty()) r.Fail("key", "is required");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.bus().RemoveRepeatable(ctx, queue, key));
-  return daira::cabi::EmptyJson();
-}
-
-DAIRA_CABI_CALL(daira_bus_cancel, "bus.cancel") {
-  const int64_t id = r.Id("id");
-  if (id <= 0) r.Fail("id", "is required");
-  DAIRA_CABI_CHECK(r);
-  DAIRA_RETURN_IF_ERROR(p.bus().Cancel(ctx, id));
-  return daira::cabi::EmptyJson();
-}
+DAIRA_CABI_SERVICE_CALL(daira_bus_repeatable_list, "bus.repeatable_list", kBus, &bus::Queue::ListRepeatables,
+                        f::Items<bus::Repeatable>{WriteRepeatable}, f::Str{"queue"})
+DAIRA_CABI_SERVICE_CALL(daira_bus_repeatable_remove, "bus.repeatable_remove", kBus,
+                        &bus::Queue::RemoveRepeatable, f::Empty{}, f::NonEmptyStr{"queue"},
+                        f::NonEmptyStr{"key"})
+DAIRA_CABI_SERVICE_CALL(daira_bus_cancel, "bus.cancel", kBus, &bus::Queue::Cancel, f::Empty{},
+                        f::RequiredId{"id"})
 
 DAIRA_CABI_CALL(daira_bus_cancel_requested, "bus.cancel_requested") {
   int64_t id = 0, token = 0;

@@ -11,6 +11,7 @@
 #include "daira/realtime/presence.h"
 #include "daira/realtime/typing.h"
 #include "internal.h"
+#include "service_call.h"
 
 // The subscription handle: the live subscription; destroying it unsubscribes.
 struct daira_subscription {
@@ -67,9 +68,7 @@ std::optional<realtime::Position> PositionOf(Request& r, std::string_view field)
 }
 
 std::string RequiredString(Request& r, std::string_view field) {
-  std::string s = r.String(field);
-  if (s.empty() && !r.Has(field)) r.Fail(field, "is required");
-  return s;
+  return daira::cabi::fields::RequiredStr{field}(r);
 }
 
 std::string PositionJson(const std::string& channel, realtime::Position p) {
@@ -79,6 +78,56 @@ std::string PositionJson(const std::string& channel, realtime::Position p) {
   w.Key("sequence");
   WriteU64(w, p.sequence);
   w.EndObject();
+  return w.Take();
+}
+
+namespace f = daira::cabi::fields;
+constexpr auto kPresence = &daira::Platform::presence;
+constexpr auto kTyping = &daira::Platform::typing;
+
+// "since": a Position (PositionOf), the start of the channel's history when absent.
+struct Since {
+  realtime::Position operator()(Request& r) const {
+    return PositionOf(r, "since").value_or(realtime::Position{});
+  }
+};
+
+// "status": "online" (the default) or "away".
+struct StatusField {
+  realtime::PresenceStatus operator()(Request& r) const {
+    const std::string status = r.String("status", "online");
+    if (status == "away") return realtime::PresenceStatus::kAway;
+    if (status != "online") r.Fail("status", "must be \"online\" or \"away\" (got \"" + status + "\")");
+    return realtime::PresenceStatus::kOnline;
+  }
+};
+
+// "user_ids", required (an array of user ids).
+struct UserIds {
+  std::vector<daira::UserId> operator()(Request& r) const {
+    std::vector<daira::UserId> users = f::IdListAs<daira::UserId>{"user_ids"}(r);
+    if (!r.Has("user_ids")) r.Fail("user_ids", "is required (an array of user ids)");
+    return users;
+  }
+};
+
+void WriteUserPresence(JsonWriter& w, const realtime::UserPresence& u) {
+  w.BeginObject().Key("user_id");
+  daira::cabi::WriteId(w, u.user.value);
+  w.Key("status").String(realtime::PresenceStatusName(u.status)).Key("devices").Int(u.devices);
+  w.Key("last_seen");
+  if (u.last_seen) {
+    daira::cabi::WriteTime(w, *u.last_seen);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+}
+
+// {"published": bool}.
+std::string PublishedJson(bool published) {
+  JsonWriter w;
+  w.BeginObject().Key("published").Bool(published).EndObject();
   return w.Take();
 }
 
@@ -95,92 +144,21 @@ DAIRA_CABI_CALL(daira_realtime_publish, "realtime.publish") {
   return PositionJson(channel, pos);
 }
 
-DAIRA_CABI_CALL(daira_realtime_recover, "realtime.recover") {
-  const std::string channel = RequiredString(r, "channel");
-  const realtime::Position since = PositionOf(r, "since").value_or(realtime::Position{});
-  DAIRA_CABI_CHECK(r);
-  (void)ctx;
-  DAIRA_ASSIGN_OR_RETURN(std::vector<realtime::Message> messages, p.realtime().Recover(channel, since));
-  JsonWriter w;
-  w.BeginObject().Key("messages").BeginArray();
-  for (const realtime::Message& m : messages) WriteMessage(w, m);
-  w.EndArray().EndObject();
-  return w.Take();
-}
-
-DAIRA_CABI_CALL(daira_presence_heartbeat, "presence.heartbeat") {
-  const daira::UserId user(r.Id("user_id"));
-  const std::string device = r.String("device");
-  const std::string status = r.String("status", "online");
-  realtime::PresenceStatus s = realtime::PresenceStatus::kOnline;
-  if (status == "away") {
-    s = realtime::PresenceStatus::kAway;
-  } else if (status != "online") {
-    r.Fail("status", "must be \"online\" or \"away\" (got \"" + status + "\")");
-  }
-  DAIRA_CABI_CHECK(r);
-  (void)ctx;
-  DAIRA_RETURN_IF_ERROR(p.presence().Heartbeat(user, device, s));
-  return daira::cabi::EmptyJson();
-}
-
-DAIRA_CABI_CALL(daira_presence_disconnect, "presence.disconnect") {
-  const daira::UserId user(r.Id("user_id"));
-  const std::string device = r.String("device");
-  DAIRA_CABI_CHECK(r);
-  (void)ctx;
-  DAIRA_RETURN_IF_ERROR(p.presence().Disconnect(user, device));
-  return daira::cabi::EmptyJson();
-}
-
-DAIRA_CABI_CALL(daira_presence_get_many, "presence.get_many") {
-  const std::vector<int64_t> ids = r.IdList("user_ids");
-  if (!r.Has("user_ids")) r.Fail("user_ids", "is required (an array of user ids)");
-  DAIRA_CABI_CHECK(r);
-  (void)ctx;
-  std::vector<daira::UserId> users;
-  users.reserve(ids.size());
-  for (int64_t id : ids) users.emplace_back(id);
-  DAIRA_ASSIGN_OR_RETURN(std::vector<realtime::UserPresence> rows, p.presence().GetMany(users));
-  JsonWriter w;
-  w.BeginObject().Key("users").BeginArray();
-  for (const realtime::UserPresence& u : rows) {
-    w.BeginObject().Key("user_id");
-    daira::cabi::WriteId(w, u.user.value);
-    w.Key("status").String(realtime::PresenceStatusName(u.status)).Key("devices").Int(u.devices);
-    w.Key("last_seen");
-    if (u.last_seen) {
-      daira::cabi::WriteTime(w, *u.last_seen);
-    } else {
-      w.Null();
-    }
-    w.EndObject();
-  }
-  w.EndArray().EndObject();
-  return w.Take();
-}
-
-DAIRA_CABI_CALL(daira_typing_start, "typing.start") {
-  const daira::ConversationId conversation(r.Id("conversation_id"));
-  const daira::UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  (void)ctx;
-  DAIRA_ASSIGN_OR_RETURN(bool published, p.typing().Start(conversation, user));
-  JsonWriter w;
-  w.BeginObject().Key("published").Bool(published).EndObject();
-  return w.Take();
-}
-
-DAIRA_CABI_CALL(daira_typing_stop, "typing.stop") {
-  const daira::ConversationId conversation(r.Id("conversation_id"));
-  const daira::UserId user(r.Id("user_id"));
-  DAIRA_CABI_CHECK(r);
-  (void)ctx;
-  DAIRA_ASSIGN_OR_RETURN(bool published, p.typing().Stop(conversation, user));
-  JsonWriter w;
-  w.BeginObject().Key("published").Bool(published).EndObject();
-  return w.Take();
-}
+DAIRA_CABI_SERVICE_CALL(daira_realtime_recover, "realtime.recover", &daira::Platform::realtime,
+                        &realtime::Hub::Recover, f::Items<realtime::Message>{WriteMessage, "messages"},
+                        f::RequiredStr{"channel"}, Since{})
+DAIRA_CABI_SERVICE_CALL(daira_presence_heartbeat, "presence.heartbeat", kPresence,
+                        &realtime::Presence::Heartbeat, f::Empty{}, f::IdAs<daira::UserId>{"user_id"},
+                        f::Str{"device"}, StatusField{})
+DAIRA_CABI_SERVICE_CALL(daira_presence_disconnect, "presence.disconnect", kPresence,
+                        &realtime::Presence::Disconnect, f::Empty{}, f::IdAs<daira::UserId>{"user_id"},
+                        f::Str{"device"})
+DAIRA_CABI_SERVICE_CALL(daira_presence_get_many, "presence.get_many", kPresence, &realtime::Presence::GetMany,
+                        f::Items<realtime::UserPresence>{WriteUserPresence, "users"}, UserIds{})
+DAIRA_CABI_SERVICE_CALL(daira_typing_start, "typing.start", kTyping, &realtime::Typing::Start, PublishedJson,
+                        f::IdAs<daira::ConversationId>{"conversation_id"}, f::IdAs<daira::UserId>{"user_id"})
+DAIRA_CABI_SERVICE_CALL(daira_typing_stop, "typing.stop", kTyping, &realtime::Typing::Stop, PublishedJson,
+                        f::IdAs<daira::ConversationId>{"conversation_id"}, f::IdAs<daira::UserId>{"user_id"})
 
 extern "C" {
 

@@ -60,6 +60,16 @@ struct IdList {
   std::string_view name;
   std::vector<int64_t> operator()(Request& r) const { return r.IdList(name); }
 };
+// A list of ids as their strong type.
+template <typename T>
+struct IdListAs {
+  std::string_view name;
+  std::vector<T> operator()(Request& r) const {
+    std::vector<T> ids;
+    for (int64_t id : r.IdList(name)) ids.emplace_back(id);
+    return ids;
+  }
+};
 struct Int {
   std::string_view name;
   int64_t fallback = 0;
@@ -79,6 +89,30 @@ struct RequiredStr {
     return value;
   }
 };
+// A string that must not be empty ("<field> is required" otherwise).
+struct NonEmptyStr {
+  std::string_view name;
+  std::string operator()(Request& r) const {
+    std::string value = r.String(name);
+    if (value.empty()) r.Fail(name, "is required");
+    return value;
+  }
+};
+// An id that must be given (> 0; "<field> is required" otherwise).
+struct RequiredId {
+  std::string_view name;
+  int64_t operator()(Request& r) const {
+    const int64_t id = r.Id(name);
+    if (id <= 0) r.Fail(name, "is required");
+    return id;
+  }
+};
+// An int limit (reported as given when outside int's range), `fallback` when absent.
+struct Limit {
+  std::string_view name;
+  int fallback;
+  int operator()(Request& r) const { return IntLimit(r, name, fallback); }
+};
 struct OptStr {
   std::string_view name;
   std::optional<std::string> operator()(Request& r) const { return r.OptString(name); }
@@ -97,6 +131,10 @@ struct OptTime {
 struct OptObjectText {
   std::string_view name;
   std::optional<std::string> operator()(Request& r) const { return r.OptObjectText(name); }
+};
+struct OptBoolean {
+  std::string_view name;
+  std::optional<bool> operator()(Request& r) const { return r.OptBool(name); }
 };
 struct BoolOr {
   std::string_view name;
@@ -146,6 +184,12 @@ struct PageOfAnyLimit {
   }
 };
 
+// A parameter the request does not carry (a field mask the call always reads in full): `make()`.
+template <auto Make>
+struct Fixed {
+  auto operator()(Request&) const { return Make(); }
+};
+
 // ---- a request struct, member by member ----
 
 // Reads `read` into `member` of the request struct.
@@ -192,6 +236,19 @@ struct Record {
   void (*write)(JsonWriter&, const T&);
   std::string operator()(const T& value) const { return RecordJson(write, value); }
 };
+// {"<key>": [records]} by their writer.
+template <typename T>
+struct Items {
+  void (*write)(JsonWriter&, const T&);
+  std::string_view key = "items";
+  std::string operator()(const std::vector<T>& items) const {
+    JsonWriter w;
+    w.BeginObject().Key(key).BeginArray();
+    for (const T& item : items) write(w, item);
+    w.EndArray().EndObject();
+    return w.Take();
+  }
+};
 // A page of records by their writer.
 template <typename T>
 struct PageOf {
@@ -206,7 +263,8 @@ namespace daira::cabi {
 // Runs a described service call (the service is a Platform accessor, &Platform::social, or a function
 // of Platform&, a record kind's Repo): the readers' values, read from `r` in order (a braced list is
 // evaluated left to right, so the first error recorded is the first field's), then the request's
-// check, then `((p.*service)().*method)(ctx, values...)`, then `encode` of its result.
+// check, then `((p.*service)().*method)(ctx, values...)` (without ctx for a method that takes none),
+// then `encode` of its result.
 template <typename Service, typename Method, typename Encode, typename... Readers>
 absl::StatusOr<std::string> InvokeService(Platform& p, Request& r, const RequestContext& ctx, Service service,
                                           Method method, const Encode& encode, const Readers&... readers) {
@@ -214,7 +272,15 @@ absl::StatusOr<std::string> InvokeService(Platform& p, Request& r, const Request
   DAIRA_CABI_CHECK(r);
   return std::apply(
       [&](auto&... values) -> absl::StatusOr<std::string> {
-        auto result = (std::invoke(service, p).*method)(ctx, values...);
+        auto result = [&] {
+          // A method without a RequestContext (the real-time hub, presence, typing) is called without one.
+          if constexpr (std::is_invocable_v<Method, decltype(std::invoke(service, p)), const RequestContext&,
+                                            decltype(values)...>) {
+            return (std::invoke(service, p).*method)(ctx, values...);
+          } else {
+            return (std::invoke(service, p).*method)(values...);
+          }
+        }();
         if constexpr (std::is_same_v<decltype(result), absl::Status>) {
           DAIRA_RETURN_IF_ERROR(result);
           return encode();

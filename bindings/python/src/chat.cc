@@ -11,18 +11,13 @@
 #include "common.h"
 #include "daira/services/notifications.h"
 #include "module.h"
-#include "page.h"
-#include "transaction.h"
+#include "service_call.h"
 
 namespace daira::python {
 namespace {
 
-services::ChatRole ParseRole(const std::string& role) {
-  if (role == "MEMBER") return services::ChatRole::kMember;
-  if (role == "ADMIN") return services::ChatRole::kAdmin;
-  if (role == "OWNER") return services::ChatRole::kOwner;
-  Throw(InvalidField("add_member", "role", "must be MEMBER or ADMIN (got \"" + role + "\")"));
-}
+// The argument conversions of p.chat beyond ArgOf's: add_member's role (exact names, its own error).
+struct ChatArgs {};
 
 std::string MessageRepr(const services::ChatMessage& m) {
   return "ChatMessage(id=" + std::to_string(m.id.value) + ", sender_id=" + std::to_string(m.sender_id.value) +
@@ -30,6 +25,17 @@ std::string MessageRepr(const services::ChatMessage& m) {
 }
 
 }  // namespace
+
+template <>
+struct ArgOf<ChatArgs, services::ChatRole> {
+  using Py = std::string;
+  static services::ChatRole From(const std::string& role, const Where&) {
+    if (role == "MEMBER") return services::ChatRole::kMember;
+    if (role == "ADMIN") return services::ChatRole::kAdmin;
+    if (role == "OWNER") return services::ChatRole::kOwner;
+    Throw(InvalidField("add_member", "role", "must be MEMBER or ADMIN (got \"" + role + "\")"));
+  }
+};
 
 void RegisterChat(py::module_& m) {
   py::class_<services::Conversation>(m, "Conversation", "A DIRECT or GROUP conversation.")
@@ -117,139 +123,51 @@ void RegisterChat(py::module_& m) {
 
   py::class_<ChatApi> chat(
       m, "Chat", "Conversations and messages; events on user:{id} and conversation:{id} after commit.");
+  using services::Chat;
+  constexpr auto kChat = &Platform::chat;
+  using Create = services::CreateConversationRequest;
+  DefRequest<kChat, &Chat::CreateConversation,
+             Fields<&Create::creator_id, &Create::member_ids, &Create::kind, &Create::title>>(
+      chat, "create_conversation", py::arg("creator_id"), py::arg("member_ids"), py::kw_only(),
+      py::arg("kind") = "DIRECT", py::arg("title") = py::none(), TxArg(),
+      "→ Conversation. DIRECT: one per pair (asking again returns it). PermissionDenied across a block.");
+  DefCall<kChat, &Chat::Get>(chat, NoTx{"get"}, py::arg("viewer_id"), py::arg("conversation_id"),
+                             "→ Conversation, for a current member (else NotFound).");
+  DefCall<kChat, &Chat::Members>(chat, NoTx{"members"}, py::arg("viewer_id"), py::arg("conversation_id"),
+                                 "→ list[ChatMember] (current members).");
+  DefCall<kChat, &Chat::AddMember, nullptr, ChatArgs>(
+      chat, "add_member", py::arg("actor_id"), py::arg("conversation_id"), py::arg("user_id"), py::kw_only(),
+      py::arg("role") = "MEMBER", TxArg(), "GROUP only; OWNER/ADMIN add (ADMIN: OWNER only).");
+  DefCall<kChat, &Chat::RemoveMember>(chat, "remove_member", py::arg("actor_id"), py::arg("conversation_id"),
+                                      py::arg("user_id"), py::kw_only(), TxArg());
+  DefCall<kChat, &Chat::Leave>(chat, "leave", py::arg("user_id"), py::arg("conversation_id"), py::kw_only(),
+                               TxArg(), "History up to now stays readable; nothing after it.");
+  using Send = services::SendMessageRequest;
+  DefRequest<
+      kChat, &Chat::Send,
+      Fields<&Send::conversation_id, &Send::sender_id, &Send::body, &Send::attachments, &Send::reply_to_id>>(
+      chat, "send", py::arg("conversation_id"), py::arg("sender_id"), py::arg("body") = "", py::kw_only(),
+      py::arg("attachments") = std::vector<std::string>{}, py::arg("reply_to_id") = py::none(), TxArg(),
+      "→ ChatMessage, published after commit. PermissionDenied across a block (DIRECT); "
+      "FailedPrecondition\n"
+      "after leaving.");
+  DefCall<kChat, &Chat::Edit>(chat, "edit", py::arg("editor_id"), py::arg("message_id"), py::arg("body"),
+                              py::kw_only(), TxArg(), "Edits one's own message → ChatMessage.");
+  DefCall<kChat, &Chat::Delete>(chat, "delete", py::arg("user_id"), py::arg("message_id"), py::kw_only(),
+                                TxArg(), "Deletes one's own message (it reads as deleted). Idempotent.");
+  DefPage<kChat, &Chat::History, int>(chat, NoTx{"history"}, py::arg("viewer_id"), py::arg("conversation_id"),
+                                      py::kw_only(), py::arg("limit") = 50, py::arg("cursor") = "",
+                                      "Messages newest first → Page[ChatMessage].");
+  DefCall<kChat, &Chat::Around>(chat, NoTx{"around"}, py::arg("viewer_id"), py::arg("conversation_id"),
+                                py::arg("message_id"), py::kw_only(), py::arg("before") = 10,
+                                py::arg("after") = 10, "The message with its neighbours, oldest first.");
+  DefCall<kChat, &Chat::MarkRead>(chat, "mark_read", py::arg("user_id"), py::arg("conversation_id"),
+                                  py::arg("message_id"), py::kw_only(), TxArg(),
+                                  "Read receipt up to message_id (never moves back).");
+  DefCall<kChat, &Chat::UnreadCount>(chat, NoTx{"unread_count"}, py::arg("user_id"),
+                                     py::arg("conversation_id"),
+                                     "Messages from others after the read receipt.");
   chat.def(
-          "create_conversation",
-          [](ChatApi& s, int64_t creator, std::vector<int64_t> members, const std::string& kind,
-             std::optional<std::string> title, TxState* tx) {
-            services::CreateConversationRequest r{.creator_id = creator,
-                                                  .member_ids = std::move(members),
-                                                  .kind = kind,
-                                                  .title = std::move(title)};
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().CreateConversation(ctx, r);
-            });
-          },
-          py::arg("creator_id"), py::arg("member_ids"), py::kw_only(), py::arg("kind") = "DIRECT",
-          py::arg("title") = py::none(), py::arg("tx") = py::none(),
-          "→ Conversation. DIRECT: one per pair (asking again returns it). PermissionDenied across a block.")
-      .def(
-          "get",
-          [](ChatApi& s, int64_t viewer, int64_t id) {
-            return s.core->Call(
-                [&](Platform& p) { return p.chat().Get(Ctx(), UserId{viewer}, ConversationId{id}); });
-          },
-          py::arg("viewer_id"), py::arg("conversation_id"),
-          "→ Conversation, for a current member (else NotFound).")
-      .def(
-          "members",
-          [](ChatApi& s, int64_t viewer, int64_t id) {
-            return s.core->Call(
-                [&](Platform& p) { return p.chat().Members(Ctx(), UserId{viewer}, ConversationId{id}); });
-          },
-          py::arg("viewer_id"), py::arg("conversation_id"), "→ list[ChatMember] (current members).")
-      .def(
-          "add_member",
-          [](ChatApi& s, int64_t actor, int64_t id, int64_t user, const std::string& role, TxState* tx) {
-            const services::ChatRole r = ParseRole(role);
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().AddMember(ctx, UserId{actor}, ConversationId{id}, UserId{user}, r);
-            });
-          },
-          py::arg("actor_id"), py::arg("conversation_id"), py::arg("user_id"), py::kw_only(),
-          py::arg("role") = "MEMBER", py::arg("tx") = py::none(),
-          "GROUP only; OWNER/ADMIN add (ADMIN: OWNER only).")
-      .def(
-          "remove_member",
-          [](ChatApi& s, int64_t actor, int64_t id, int64_t user, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().RemoveMember(ctx, UserId{actor}, ConversationId{id}, UserId{user});
-            });
-          },
-          py::arg("actor_id"), py::arg("conversation_id"), py::arg("user_id"), py::kw_only(),
-          py::arg("tx") = py::none())
-      .def(
-          "leave",
-          [](ChatApi& s, int64_t user, int64_t id, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().Leave(ctx, UserId{user}, ConversationId{id});
-            });
-          },
-          py::arg("user_id"), py::arg("conversation_id"), py::kw_only(), py::arg("tx") = py::none(),
-          "History up to now stays readable; nothing after it.")
-      .def(
-          "send",
-          [](ChatApi& s, int64_t id, int64_t sender, std::string body, std::vector<std::string> attachments,
-             std::optional<int64_t> reply_to, TxState* tx) {
-            services::SendMessageRequest r{.conversation_id = id,
-                                           .sender_id = sender,
-                                           .body = std::move(body),
-                                           .attachments = std::move(attachments),
-                                           .reply_to_id = reply_to};
-            return CallIn(s.core, tx,
-                          [&](Platform& p, const RequestContext& ctx) { return p.chat().Send(ctx, r); });
-          },
-          py::arg("conversation_id"), py::arg("sender_id"), py::arg("body") = "", py::kw_only(),
-          py::arg("attachments") = std::vector<std::string>{}, py::arg("reply_to_id") = py::none(),
-          py::arg("tx") = py::none(),
-          "→ ChatMessage, published after commit. PermissionDenied across a block (DIRECT); "
-          "FailedPrecondition\n"
-          "after leaving.")
-      .def(
-          "edit",
-          [](ChatApi& s, int64_t editor, int64_t id, const std::string& body, TxState* tx) {
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().Edit(ctx, UserId{editor}, MessageId{id}, body);
-            });
-          },
-          py::arg("editor_id"), py::arg("message_id"), py::arg("body"), py::kw_only(),
-          py::arg("tx") = py::none(), "Edits one's own message → ChatMessage.")
-      .def(
-          "delete",
-          [](ChatApi& s, int64_t user, int64_t id, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().Delete(ctx, UserId{user}, MessageId{id});
-            });
-          },
-          py::arg("user_id"), py::arg("message_id"), py::kw_only(), py::arg("tx") = py::none(),
-          "Deletes one's own message (it reads as deleted). Idempotent.")
-      .def(
-          "history",
-          [](ChatApi& s, int64_t viewer, int64_t id, int limit, const std::string& cursor) {
-            auto fetch = [viewer, id, limit](Platform& p, const std::string& c) {
-              return p.chat().History(Ctx(), UserId{viewer}, ConversationId{id},
-                                      {.limit = limit, .cursor = c});
-            };
-            return FetchPage(s.core, fetch, cursor);
-          },
-          py::arg("viewer_id"), py::arg("conversation_id"), py::kw_only(), py::arg("limit") = 50,
-          py::arg("cursor") = "", "Messages newest first → Page[ChatMessage].")
-      .def(
-          "around",
-          [](ChatApi& s, int64_t viewer, int64_t id, int64_t message, int before, int after) {
-            return s.core->Call([&](Platform& p) {
-              return p.chat().Around(Ctx(), UserId{viewer}, ConversationId{id}, MessageId{message}, before,
-                                     after);
-            });
-          },
-          py::arg("viewer_id"), py::arg("conversation_id"), py::arg("message_id"), py::kw_only(),
-          py::arg("before") = 10, py::arg("after") = 10, "The message with its neighbours, oldest first.")
-      .def(
-          "mark_read",
-          [](ChatApi& s, int64_t user, int64_t id, int64_t message, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.chat().MarkRead(ctx, UserId{user}, ConversationId{id}, MessageId{message});
-            });
-          },
-          py::arg("user_id"), py::arg("conversation_id"), py::arg("message_id"), py::kw_only(),
-          py::arg("tx") = py::none(), "Read receipt up to message_id (never moves back).")
-      .def(
-          "unread_count",
-          [](ChatApi& s, int64_t user, int64_t id) {
-            return s.core->Call(
-                [&](Platform& p) { return p.chat().UnreadCount(Ctx(), UserId{user}, ConversationId{id}); });
-          },
-          py::arg("user_id"), py::arg("conversation_id"), "Messages from others after the read receipt.")
-      .def(
           "user_channel", [](ChatApi&, int64_t user) { return services::Chat::UserChannel(UserId{user}); },
           py::arg("user_id"), "\"user:{id}\": a user's chat events and notifications.")
       .def(
@@ -259,61 +177,27 @@ void RegisterChat(py::module_& m) {
       .def("__repr__", [](const ChatApi&) { return std::string("<daira.Chat>"); });
 
   py::class_<NotificationsApi> n(m, "Notifications", "Per-user notifications, grouped; pushed on user:{id}.");
+  using services::Notifications;
+  constexpr auto kNotifications = &Platform::notifications;
+  using Notify = services::NotifyRequest;
+  DefRequest<kNotifications, &Notifications::Notify,
+             Fields<&Notify::user_id, &Notify::kind, &Notify::actor_id, &Notify::target_type,
+                    &Notify::target_id, &Notify::payload>>(
+      n, "notify", py::arg("user_id"), py::arg("kind"), py::kw_only(), py::arg("actor_id") = py::none(),
+      py::arg("target_type") = py::none(), py::arg("target_id") = py::none(), py::arg("payload") = "{}",
+      TxArg(), "→ Notification (a new row, or the group it folded into).");
+  DefPage<kNotifications, &Notifications::List, int>(
+      n, NoTx{"list"}, py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+      py::arg("unread_only") = false, "Newest activity first → Page[Notification].");
+  DefCall<kNotifications, &Notifications::UnreadCount>(n, NoTx{"unread_count"}, py::arg("user_id"));
+  DefCall<kNotifications, &Notifications::MarkRead>(n, "mark_read", py::arg("user_id"),
+                                                    py::arg("notification_id"), py::kw_only(), TxArg());
+  DefCall<kNotifications, &Notifications::MarkAllRead>(n, "mark_all_read", py::arg("user_id"), py::kw_only(),
+                                                       TxArg(), "→ how many changed.");
   n.def(
-       "notify",
-       [](NotificationsApi& s, int64_t user, const std::string& kind, std::optional<int64_t> actor,
-          std::optional<std::string> target_type, std::optional<int64_t> target_id,
-          const std::string& payload, TxState* tx) {
-         services::NotifyRequest r{.user_id = user,
-                                   .kind = kind,
-                                   .actor_id = actor,
-                                   .target_type = std::move(target_type),
-                                   .target_id = target_id,
-                                   .payload = payload};
-         return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.notifications().Notify(ctx, r);
-         });
-       },
-       py::arg("user_id"), py::arg("kind"), py::kw_only(), py::arg("actor_id") = py::none(),
-       py::arg("target_type") = py::none(), py::arg("target_id") = py::none(), py::arg("payload") = "{}",
-       py::arg("tx") = py::none(), "→ Notification (a new row, or the group it folded into).")
-      .def(
-          "list",
-          [](NotificationsApi& s, int64_t user, int limit, const std::string& cursor, bool unread_only) {
-            auto fetch = [user, limit, unread_only](Platform& p, const std::string& c) {
-              return p.notifications().List(Ctx(), UserId{user}, {.limit = limit, .cursor = c}, unread_only);
-            };
-            return FetchPage(s.core, fetch, cursor);
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          py::arg("unread_only") = false, "Newest activity first → Page[Notification].")
-      .def(
-          "unread_count",
-          [](NotificationsApi& s, int64_t user) {
-            return s.core->Call(
-                [&](Platform& p) { return p.notifications().UnreadCount(Ctx(), UserId{user}); });
-          },
-          py::arg("user_id"))
-      .def(
-          "mark_read",
-          [](NotificationsApi& s, int64_t user, int64_t id, TxState* tx) {
-            CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.notifications().MarkRead(ctx, UserId{user}, NotificationId{id});
-            });
-          },
-          py::arg("user_id"), py::arg("notification_id"), py::kw_only(), py::arg("tx") = py::none())
-      .def(
-          "mark_all_read",
-          [](NotificationsApi& s, int64_t user, TxState* tx) {
-            return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.notifications().MarkAllRead(ctx, UserId{user});
-            });
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("tx") = py::none(), "→ how many changed.")
-      .def(
-          "channel",
-          [](NotificationsApi&, int64_t user) { return services::Notifications::Channel(UserId{user}); },
-          py::arg("user_id"), "\"user:{id}\".")
+       "channel",
+       [](NotificationsApi&, int64_t user) { return services::Notifications::Channel(UserId{user}); },
+       py::arg("user_id"), "\"user:{id}\".")
       .def("__repr__", [](const NotificationsApi&) { return std::string("<daira.Notifications>"); });
 }
 

@@ -13,44 +13,25 @@
 #include "daira/services/trending.h"
 #include "module.h"
 #include "page.h"
+#include "service_call.h"
 
 namespace daira::python {
 
 void RegisterDiscovery(py::module_& m) {
-  py::class_<FeedApi>(m, "Feed", "Feeds of posts, newest first, as a viewer may see them.")
-      .def(
-          "home",
-          [](FeedApi& f, int64_t viewer, int64_t limit, const std::string& cursor) {
-            auto fetch = [viewer, limit](Platform& p, const std::string& c) {
-              return p.feed().Home(Ctx(), UserId{viewer}, services::PageRequest{.limit = limit, .cursor = c});
-            };
-            return FetchPage(f.core, fetch, cursor);
-          },
-          py::arg("viewer_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "Posts by the accounts the viewer follows and by the viewer, minus blocked/muted authors →\n"
-          "Page[Post] (post.author filled).")
-      .def(
-          "timeline",
-          [](FeedApi& f, int64_t viewer, int64_t author, int64_t limit, const std::string& cursor) {
-            auto fetch = [viewer, author, limit](Platform& p, const std::string& c) {
-              return p.feed().Timeline(Ctx(), UserId{viewer}, UserId{author},
-                                       services::PageRequest{.limit = limit, .cursor = c});
-            };
-            return FetchPage(f.core, fetch, cursor);
-          },
-          py::arg("viewer_id"), py::arg("author_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "One author's posts as the viewer may see them → Page[Post].")
-      .def(
-          "hashtag",
-          [](FeedApi& f, int64_t viewer, std::string tag, int64_t limit, const std::string& cursor) {
-            auto fetch = [viewer, tag, limit](Platform& p, const std::string& c) {
-              return p.feed().HashtagFeed(Ctx(), UserId{viewer}, tag, services::PageRequest{.limit = limit, .cursor = c});
-            };
-            return FetchPage(f.core, fetch, cursor);
-          },
-          py::arg("viewer_id"), py::arg("tag"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "Posts carrying the hashtag ('#Cairo' or 'cairo') → Page[Post].")
-      .def("__repr__", [](const FeedApi&) { return std::string("<daira.Feed>"); });
+  py::class_<FeedApi> feed(m, "Feed", "Feeds of posts, newest first, as a viewer may see them.");
+  using services::Feed;
+  constexpr auto kFeed = &Platform::feed;
+  DefPage<kFeed, &Feed::Home>(
+      feed, NoTx{"home"}, py::arg("viewer_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+      "Posts by the accounts the viewer follows and by the viewer, minus blocked/muted authors →\n"
+      "Page[Post] (post.author filled).");
+  DefPage<kFeed, &Feed::Timeline>(feed, NoTx{"timeline"}, py::arg("viewer_id"), py::arg("author_id"),
+                                  py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+                                  "One author's posts as the viewer may see them → Page[Post].");
+  DefPage<kFeed, &Feed::HashtagFeed>(feed, NoTx{"hashtag"}, py::arg("viewer_id"), py::arg("tag"),
+                                     py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+                                     "Posts carrying the hashtag ('#Cairo' or 'cairo') → Page[Post].");
+  feed.def("__repr__", [](const FeedApi&) { return std::string("<daira.Feed>"); });
 
   py::class_<SearchApi>(m, "Search", "Search.")
       .def(

@@ -24,6 +24,7 @@
 #include "daira/services/trending.h"
 #include "daira/services/user_repository.h"
 #include "module.h"
+#include "repository.h"
 
 namespace daira::python {
 namespace {
@@ -54,13 +55,6 @@ std::optional<std::string> OptStr(std::string_view s) {
 template <typename E>
 std::optional<std::string> OptEnum(const std::optional<E>& e) {
   return e.has_value() ? std::optional<std::string>(std::string(model::ToString(*e))) : std::nullopt;
-}
-template <typename Id>
-std::vector<int64_t> Ids(const std::vector<Id>& ids) {
-  std::vector<int64_t> out;
-  out.reserve(ids.size());
-  for (const Id& id : ids) out.push_back(id.value);
-  return out;
 }
 
 void BindUsers(py::module_& m) {
@@ -145,9 +139,9 @@ void BindUsers(py::module_& m) {
   py::class_<services::UserBatch>(m, "UserBatch", "users.get_many(): the users found (in order) and the ids missing.")
       .def_readonly("users", &services::UserBatch::users)
       .def_readonly("items", &services::UserBatch::users, "The same list as .users (as every Batch has .items).")
-      .def_property_readonly("missing", [](const services::UserBatch& b) { return Ids(b.missing); })
+      .def_property_readonly("missing", [](const services::UserBatch& b) { return IdValues(b.missing); })
       .def("__repr__", [](const services::UserBatch& b) {
-        return ReprBuilder("UserBatch").Add("users", b.users).Add("missing", Ids(b.missing)).Done();
+        return ReprBuilder("UserBatch").Add("users", b.users).Add("missing", IdValues(b.missing)).Done();
       });
 
   py::class_<model::UserProfile>(m, "UserProfile", "A user's profile with its counters.")
@@ -296,7 +290,7 @@ void BindContent(py::module_& m) {
       .def_readonly("content", &model::Post::content)
       .def_readonly("media_urls", &model::Post::media_urls)
       .def_readonly("hashtags", &model::Post::hashtags)
-      .def_property_readonly("mentions", [](const model::Post& p) { return Ids(p.mentions); })
+      .def_property_readonly("mentions", [](const model::Post& p) { return IdValues(p.mentions); })
       .def_readonly("likes_count", &model::Post::likes_count)
       .def_readonly("comments_count", &model::Post::comments_count)
       .def_property_readonly("status", [](const model::Post& p) { return std::string(model::ToString(p.status)); })
@@ -359,7 +353,7 @@ void BindContent(py::module_& m) {
                              })
       .def_property_readonly("author_id", [](const model::Comment& c) { return c.author_id.value; })
       .def_readonly("content", &model::Comment::content)
-      .def_property_readonly("mentions", [](const model::Comment& c) { return Ids(c.mentions); })
+      .def_property_readonly("mentions", [](const model::Comment& c) { return IdValues(c.mentions); })
       .def_readonly("likes_count", &model::Comment::likes_count)
       .def_readonly("replies_count", &model::Comment::replies_count)
       .def_property_readonly("status", [](const model::Comment& c) { return std::string(model::ToString(c.status)); })

@@ -10,9 +10,7 @@
 #include "daira/services/audit_log.h"
 #include "daira/services/moderation.h"
 #include "module.h"
-#include "page.h"
-#include "repository.h"
-#include "transaction.h"
+#include "service_call.h"
 
 namespace daira::python {
 
@@ -47,84 +45,48 @@ void RegisterModerationService(py::module_& m) {
                             ": " + v.problem + ")";
       });
 
-  py::class_<ModerationServiceApi>(m, "Moderation", "Reports, the review queue and decisions that take effect.")
-      .def(
-          "report",
-          [](ModerationServiceApi& a, int64_t reporter_id, std::string content_type, int64_t content_id,
-             std::string reason, std::optional<std::string> description, std::string severity, py::object evidence,
-             TxState* tx) {
-            services::ReportRequest r{.reporter_id = reporter_id,
-                                      .content_type = std::move(content_type),
-                                      .content_id = content_id,
-                                      .reason = std::move(reason),
-                                      .description = std::move(description),
-                                      .severity = std::move(severity),
-                                      .evidence = JsonArg(evidence)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.moderation().Report(ctx, r);
-            });
-          },
-          py::kw_only(), py::arg("reporter_id"), py::arg("content_type"), py::arg("content_id"), py::arg("reason"),
-          py::arg("description") = py::none(), py::arg("severity") = "LOW", py::arg("evidence") = "{}",
-          py::arg("tx") = py::none(),
-          "Files a PENDING report → Report (reason SPAM | HARASSMENT | HATE_SPEECH | VIOLENCE | OTHER). NotFound\n"
-          "(content_id, reporter_id); AlreadyExists (content_id) for a second report of the same target. May\n"
-          "hide the target (the auto-hide threshold), in the same transaction.")
-      .def(
-          "queue",
-          [](ModerationServiceApi& a, int limit, const std::string& cursor) {
-            auto fetch = [limit](Platform& p, const std::string& c) {
-              return p.moderation().Queue(Ctx(), {.limit = limit, .cursor = c});
-            };
-            return FetchPage(a.core, fetch, cursor);
-          },
-          py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "A Page of the open reports, most severe first, then oldest.")
-      .def(
-          "decide",
-          [](ModerationServiceApi& a, int64_t report_id, int64_t reviewer_id, std::string decision,
-             std::optional<std::string> reason, std::optional<std::string> action_taken, TxState* tx) {
-            services::ReviewReportRequest r{.report_id = report_id,
-                                            .reviewer_id = reviewer_id,
-                                            .decision = std::move(decision),
-                                            .action_taken = std::move(action_taken),
-                                            .reason = std::move(reason)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.moderation().Decide(ctx, r);
-            });
-          },
-          py::arg("report_id"), py::kw_only(), py::arg("reviewer_id"), py::arg("decision"),
-          py::arg("reason") = py::none(), py::arg("action_taken") = py::none(), py::arg("tx") = py::none(),
-          "Decides the report (APPROVED | REJECTED | WARN | SUSPEND | BAN) → ModerationDecision; the effect,\n"
-          "review, resolved report and audit entry in one transaction. PermissionDenied when the report is\n"
-          "about the reviewer; FailedPrecondition when already decided.");
+  py::class_<ModerationServiceApi> mod(m, "Moderation",
+                                       "Reports, the review queue and decisions that take effect.");
+  using services::Moderation;
+  constexpr auto kModeration = &Platform::moderation;
+  using Report = services::ReportRequest;
+  DefRequest<kModeration, &Moderation::Report,
+             Fields<&Report::reporter_id, &Report::content_type, &Report::content_id, &Report::reason,
+                    &Report::description, &Report::severity, Json(&Report::evidence)>>(
+      mod, "report", py::kw_only(), py::arg("reporter_id"), py::arg("content_type"), py::arg("content_id"),
+      py::arg("reason"), py::arg("description") = py::none(), py::arg("severity") = "LOW",
+      py::arg("evidence") = "{}", TxArg(),
+      "Files a PENDING report → Report (reason SPAM | HARASSMENT | HATE_SPEECH | VIOLENCE | OTHER). "
+      "NotFound\n"
+      "(content_id, reporter_id); AlreadyExists (content_id) for a second report of the same target. May\n"
+      "hide the target (the auto-hide threshold), in the same transaction.");
+  DefPage<kModeration, &Moderation::Queue, int>(
+      mod, NoTx{"queue"}, py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+      "A Page of the open reports, most severe first, then oldest.");
+  using Review = services::ReviewReportRequest;
+  DefRequest<kModeration, &Moderation::Decide,
+             Fields<&Review::report_id, &Review::reviewer_id, &Review::decision, &Review::reason,
+                    &Review::action_taken>>(
+      mod, "decide", py::arg("report_id"), py::kw_only(), py::arg("reviewer_id"), py::arg("decision"),
+      py::arg("reason") = py::none(), py::arg("action_taken") = py::none(), TxArg(),
+      "Decides the report (APPROVED | REJECTED | WARN | SUSPEND | BAN) → ModerationDecision; the effect,\n"
+      "review, resolved report and audit entry in one transaction. PermissionDenied when the report is\n"
+      "about the reviewer; FailedPrecondition when already decided.");
 
-  py::class_<AuditApi>(m, "AuditLog", "The tamper-evident audit log: append, verify the hash chain.")
-      .def(
-          "append",
-          [](AuditApi& a, std::string action, std::string resource_type, std::optional<int64_t> actor_id,
-             std::optional<int64_t> resource_id, py::object changes, std::optional<std::string> reason,
-             TxState* tx) {
-            services::NewAuditLog e{.actor_id = actor_id ? std::optional<UserId>(UserId{*actor_id}) : std::nullopt,
-                                    .action = std::move(action),
-                                    .resource_type = std::move(resource_type),
-                                    .resource_id = resource_id,
-                                    .changes = JsonArg(changes),
-                                    .reason = std::move(reason)};
-            return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-              return p.audit().Append(ctx, e);
-            });
-          },
-          py::kw_only(), py::arg("action"), py::arg("resource_type"), py::arg("actor_id") = py::none(),
-          py::arg("resource_id") = py::none(), py::arg("changes") = "{}", py::arg("reason") = py::none(),
-          py::arg("tx") = py::none(), "Appends an entry at the end of the hash chain → AuditLogEntry.")
-      .def(
-          "verify",
-          [](AuditApi& a, int batch) {
-            return a.core->Call([&](Platform& p) { return p.audit().Verify(Ctx(), batch); });
-          },
-          py::kw_only(), py::arg("batch") = 1000,
-          "Recomputes the hash chain → AuditVerification (falsy at the first row that does not match).");
+  py::class_<AuditApi> audit(m, "AuditLog", "The tamper-evident audit log: append, verify the hash chain.");
+  using services::AuditLog;
+  constexpr auto kAudit = &Platform::audit;
+  using Entry = services::NewAuditLog;
+  DefRequest<kAudit, &AuditLog::Append,
+             Fields<&Entry::action, &Entry::resource_type, &Entry::actor_id, &Entry::resource_id,
+                    Json(&Entry::changes), &Entry::reason>>(
+      audit, "append", py::kw_only(), py::arg("action"), py::arg("resource_type"),
+      py::arg("actor_id") = py::none(), py::arg("resource_id") = py::none(), py::arg("changes") = "{}",
+      py::arg("reason") = py::none(), TxArg(),
+      "Appends an entry at the end of the hash chain → AuditLogEntry.");
+  DefCall<kAudit, &AuditLog::Verify>(
+      audit, NoTx{"verify"}, py::kw_only(), py::arg("batch") = 1000,
+      "Recomputes the hash chain → AuditVerification (falsy at the first row that does not match).");
 }
 
 }  // namespace daira::python

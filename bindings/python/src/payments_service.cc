@@ -21,6 +21,7 @@
 #include "daira/core/status.h"
 #include "daira/services/payments.h"
 #include "module.h"
+#include "service_call.h"
 
 namespace daira::python {
 namespace {
@@ -159,37 +160,25 @@ void AddPaymentFlow(py::class_<PaymentsApi>& c) {
           "'failed' after success changes nothing ('ignored'). Unauthenticated (field 'signature') for a\n"
           "bad or stale signature, nothing written; NotFound (field 'external_id') for an unknown payment;\n"
           "InvalidArgument (field 'provider') for an unknown provider name, FailedPrecondition for one\n"
-          "not configured.")
-      .def(
-          "refund",
-          [](PaymentsApi& a, int64_t transaction_id, int64_t amount, const std::string& key,
-             std::optional<std::string> reason, std::optional<int64_t> actor_id) {
-            services::RefundRequest req{.transaction_id = transaction_id,
-                                        .amount = amount,
-                                        .idempotency_key = key,
-                                        .reason = std::move(reason),
-                                        .actor_id = actor_id};
-            return RefundDict(
-                a.core->Call([&](Platform& p) { return p.payment_service().Refund(RequestContext(), req); }));
-          },
-          py::arg("transaction_id"), py::kw_only(), py::arg("amount"), py::arg("idempotency_key"),
-          py::arg("reason") = py::none(), py::arg("actor_id") = py::none(),
-          "Refunds amount of a COMPLETED deposit made through a provider → {'movement': dict (REFUND,\n"
-          "PENDING: the amount is held), 'provider', 'external_id', 'refund_id', 'error': None}. The\n"
-          "provider's signed refund webhook (settle(external_id, refund_id=...)) completes it (the money\n"
-          "leaves, once) or fails it (the hold is released, 'error' says why). Never more than remains,\n"
-          "never twice; the same idempotency_key returns the first result. FailedPrecondition naming\n"
-          "'transaction_id', 'amount' or 'idempotency_key'; an audit row 'payment.refund' (actor_id).")
-      .def(
-          "get_refund",
-          [](PaymentsApi& a, int64_t transaction_id) {
-            return RefundDict(a.core->Call([&](Platform& p) {
-              return p.payment_service().GetRefund(RequestContext(), TransactionId{transaction_id});
-            }));
-          },
-          py::arg("transaction_id"),
-          "The provider refund whose movement is transaction_id, as it stands now (the refund() dict,\n"
-          "'error' set once it FAILED). NotFound (field 'transaction_id') for anything else.")
+          "not configured.");
+  using services::RefundRequest;
+  DefRequest<&Platform::payment_service, &services::Payments::Refund,
+             Fields<&RefundRequest::transaction_id, &RefundRequest::amount, &RefundRequest::idempotency_key,
+                    &RefundRequest::reason, &RefundRequest::actor_id>,
+             &RefundDict>(
+      c, NoTx{"refund"}, py::arg("transaction_id"), py::kw_only(), py::arg("amount"),
+      py::arg("idempotency_key"), py::arg("reason") = py::none(), py::arg("actor_id") = py::none(),
+      "Refunds amount of a COMPLETED deposit made through a provider → {'movement': dict (REFUND,\n"
+      "PENDING: the amount is held), 'provider', 'external_id', 'refund_id', 'error': None}. The\n"
+      "provider's signed refund webhook (settle(external_id, refund_id=...)) completes it (the money\n"
+      "leaves, once) or fails it (the hold is released, 'error' says why). Never more than remains,\n"
+      "never twice; the same idempotency_key returns the first result. FailedPrecondition naming\n"
+      "'transaction_id', 'amount' or 'idempotency_key'; an audit row 'payment.refund' (actor_id).");
+  DefCall<&Platform::payment_service, &services::Payments::GetRefund, &RefundDict>(
+      c, NoTx{"get_refund"}, py::arg("transaction_id"),
+      "The provider refund whose movement is transaction_id, as it stands now (the refund() dict,\n"
+      "'error' set once it FAILED). NotFound (field 'transaction_id') for anything else.");
+  c
       .def(
           "settle",
           [](PaymentsApi& a, const std::string& external_id, bool succeeded, const std::string& provider,

@@ -28,6 +28,7 @@
 #include "daira/realtime/subscription.h"
 #include "daira/realtime/typing.h"
 #include "module.h"
+#include "service_call.h"
 
 namespace daira::python {
 
@@ -113,13 +114,31 @@ py::object PresenceDict(const realtime::UserPresence& p) {
   return d;
 }
 
-realtime::PresenceStatus ParseStatus(const std::string& s) {
-  if (s == "online") return realtime::PresenceStatus::kOnline;
-  if (s == "away") return realtime::PresenceStatus::kAway;
-  Throw(InvalidField("presence.heartbeat", "status", "must be \"online\" or \"away\" (got \"" + s + "\")"));
+py::list PresenceList(const std::vector<realtime::UserPresence>& ps) {
+  py::list out;
+  for (const auto& p : ps) out.append(PresenceDict(p));
+  return out;
 }
 
+// The argument conversions of the real-time calls beyond ArgOf's: a presence status, a position.
+struct RealtimeArgs {};
+
 }  // namespace
+
+template <>
+struct ArgOf<RealtimeArgs, realtime::PresenceStatus> {
+  using Py = std::string;
+  static realtime::PresenceStatus From(const std::string& s, const Where&) {
+    if (s == "online") return realtime::PresenceStatus::kOnline;
+    if (s == "away") return realtime::PresenceStatus::kAway;
+    Throw(InvalidField("presence.heartbeat", "status", "must be \"online\" or \"away\" (got \"" + s + "\")"));
+  }
+};
+template <>
+struct ArgOf<RealtimeArgs, realtime::Position> {
+  using Py = std::pair<uint64_t, uint64_t>;
+  static realtime::Position From(const Py& p, const Where&) { return ToPosition(p); }
+};
 
 void RegisterRealtime(py::module_& m) {
   py::class_<realtime::Message>(m, "Message", "One real-time message (payload as bytes).")
@@ -186,7 +205,8 @@ void RegisterRealtime(py::module_& m) {
           },
           py::arg("exc_type"), py::arg("exc"), py::arg("tb"));
 
-  py::class_<RealtimeApi>(m, "Realtime", "Pub/sub with recovery (realtime= URL: memory: or redis://).")
+  py::class_<RealtimeApi> rt(m, "Realtime", "Pub/sub with recovery (realtime= URL: memory: or redis://).");
+  rt
       .def_property_readonly("backend",
                              [](RealtimeApi& a) {
                                return a.core->Call([](Platform& p) {
@@ -220,75 +240,33 @@ void RegisterRealtime(py::module_& m) {
           py::arg("resume_from") = py::none(),
           "Subscribes to a channel, or a pattern when `target` contains '*'; live once it returns.\n"
           "drop_oldest=False disconnects a slow consumer (ResourceExhausted) instead of dropping.\n"
-          "resume_from=(epoch, sequence): first every message after it (OutOfRange when impossible).")
-      .def(
-          "recover",
-          [](RealtimeApi& a, const std::string& channel, std::pair<uint64_t, uint64_t> since) {
-            return a.core->Call(
-                [&](Platform& p) { return p.realtime().Recover(channel, ToPosition(since)); });
-          },
-          py::arg("channel"), py::arg("since") = std::make_pair(uint64_t{0}, uint64_t{0}),
-          "The messages on `channel` after `since` (oldest first); OutOfRange when the history no longer\n"
-          "holds them (reload from the database instead).");
+          "resume_from=(epoch, sequence): first every message after it (OutOfRange when impossible).");
+  DefCall<&Platform::realtime, &realtime::Hub::Recover, nullptr, RealtimeArgs>(
+      rt, NoTx{"recover"}, py::arg("channel"), py::arg("since") = std::make_pair(uint64_t{0}, uint64_t{0}),
+      "The messages on `channel` after `since` (oldest first); OutOfRange when the history no longer\n"
+      "holds them (reload from the database instead).");
 
-  py::class_<PresenceApi>(m, "Presence", "Who is online (per device heartbeats with a TTL).")
-      .def(
-          "heartbeat",
-          [](PresenceApi& a, int64_t user, const std::string& device, const std::string& status) {
-            realtime::PresenceStatus st = ParseStatus(status);
-            a.core->Call([&](Platform& p) { return p.presence().Heartbeat(UserId{user}, device, st); });
-          },
-          py::arg("user_id"), py::arg("device"), py::kw_only(), py::arg("status") = "online")
-      .def(
-          "disconnect",
-          [](PresenceApi& a, int64_t user, const std::string& device) {
-            a.core->Call([&](Platform& p) { return p.presence().Disconnect(UserId{user}, device); });
-          },
-          py::arg("user_id"), py::arg("device"))
-      .def(
-          "get",
-          [](PresenceApi& a, int64_t user) {
-            return PresenceDict(a.core->Call([&](Platform& p) { return p.presence().Get(UserId{user}); }));
-          },
-          py::arg("user_id"), "{'user_id', 'status' (offline|away|online), 'devices', 'last_seen'}.")
-      .def(
-          "get_many",
-          [](PresenceApi& a, const std::vector<int64_t>& users) {
-            std::vector<UserId> ids;
-            for (int64_t u : users) ids.push_back(UserId{u});
-            std::vector<realtime::UserPresence> ps =
-                a.core->Call([&](Platform& p) { return p.presence().GetMany(std::span<const UserId>(ids)); });
-            py::list out;
-            for (const auto& p : ps) out.append(PresenceDict(p));
-            return out;
-          },
-          py::arg("user_ids"));
+  py::class_<PresenceApi> presence(m, "Presence", "Who is online (per device heartbeats with a TTL).");
+  using realtime::Presence;
+  constexpr auto kPresence = &Platform::presence;
+  DefCall<kPresence, &Presence::Heartbeat, nullptr, RealtimeArgs>(
+      presence, NoTx{"heartbeat"}, py::arg("user_id"), py::arg("device"), py::kw_only(),
+      py::arg("status") = "online");
+  DefCall<kPresence, &Presence::Disconnect>(presence, NoTx{"disconnect"}, py::arg("user_id"),
+                                            py::arg("device"));
+  DefCall<kPresence, &Presence::Get, &PresenceDict>(
+      presence, NoTx{"get"}, py::arg("user_id"),
+      "{'user_id', 'status' (offline|away|online), 'devices', 'last_seen'}.");
+  DefCall<kPresence, &Presence::GetMany, &PresenceList>(presence, NoTx{"get_many"}, py::arg("user_ids"));
 
-  py::class_<TypingApi>(m, "Typing", "Typing indicators per conversation.")
-      .def(
-          "start",
-          [](TypingApi& a, int64_t conversation, int64_t user) {
-            return a.core->Call(
-                [&](Platform& p) { return p.typing().Start(ConversationId{conversation}, UserId{user}); });
-          },
-          py::arg("conversation_id"), py::arg("user_id"), "→ True when an event was published.")
-      .def(
-          "stop",
-          [](TypingApi& a, int64_t conversation, int64_t user) {
-            return a.core->Call(
-                [&](Platform& p) { return p.typing().Stop(ConversationId{conversation}, UserId{user}); });
-          },
-          py::arg("conversation_id"), py::arg("user_id"))
-      .def(
-          "typists",
-          [](TypingApi& a, int64_t conversation) {
-            std::vector<UserId> ids =
-                a.core->Call([&](Platform& p) { return p.typing().Typists(ConversationId{conversation}); });
-            std::vector<int64_t> out;
-            for (UserId u : ids) out.push_back(u.value);
-            return out;
-          },
-          py::arg("conversation_id"), "The users typing in the conversation now.");
+  py::class_<TypingApi> typing(m, "Typing", "Typing indicators per conversation.");
+  using realtime::Typing;
+  constexpr auto kTyping = &Platform::typing;
+  DefCall<kTyping, &Typing::Start>(typing, NoTx{"start"}, py::arg("conversation_id"), py::arg("user_id"),
+                                   "→ True when an event was published.");
+  DefCall<kTyping, &Typing::Stop>(typing, NoTx{"stop"}, py::arg("conversation_id"), py::arg("user_id"));
+  DefCall<kTyping, &Typing::Typists, &IdValues<UserId>>(typing, NoTx{"typists"}, py::arg("conversation_id"),
+                                                        "The users typing in the conversation now.");
 }
 
 }  // namespace daira::python

@@ -12,6 +12,8 @@
 // RecordClass binds each field once: the property, its place in the repr and in FIELDS come from one line.
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,17 +22,17 @@
 #include <vector>
 
 #include "common.h"
+#include "daira/model/account_records.h"
 #include "daira/model/audit_log.h"
 #include "daira/model/content_records.h"
 #include "daira/model/content_report.h"
 #include "daira/model/moderation_review.h"
 #include "daira/model/payment.h"
 #include "daira/model/post_record.h"
-#include "daira/model/wallet.h"
-#include "daira/model/wallet_transaction.h"
-#include "daira/model/account_records.h"
 #include "daira/model/reaction_record.h"
 #include "daira/model/social_records.h"
+#include "daira/model/wallet.h"
+#include "daira/model/wallet_transaction.h"
 #include "module.h"
 #include "repository.h"
 
@@ -370,6 +372,10 @@ void BindSocialRecords(py::module_& m) {
 std::string JsonArg(const py::object& value) {
   if (py::isinstance<py::str>(value)) return value.cast<std::string>();
   return py::module_::import("json").attr("dumps")(value).cast<std::string>();
+}
+std::string UpperName(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
 }
 std::optional<std::string> OptJsonArg(const py::object& value) {
   if (value.is_none()) return std::nullopt;

@@ -76,6 +76,15 @@ std::vector<Id> IdsOf(const std::vector<int64_t>& ids) {
   return out;
 }
 
+// The ids of a result as ints (hidden_authors_for, typists).
+template <typename Id>
+std::vector<int64_t> IdValues(const std::vector<Id>& ids) {
+  std::vector<int64_t> out;
+  out.reserve(ids.size());
+  for (const Id& id : ids) out.push_back(id.value);
+  return out;
+}
+
 template <typename Id>
 std::optional<Id> OptId(const std::optional<int64_t>& id) {
   return id.has_value() ? std::optional<Id>(Id{*id}) : std::nullopt;
@@ -108,6 +117,8 @@ std::optional<E> OptEnumArg(std::string_view op, std::string_view field, const s
 // anything else is serialized with json.dumps.
 std::string JsonArg(const py::object& value);
 std::optional<std::string> OptJsonArg(const py::object& value);
+// A name argument upper-cased as given ("public" → "PUBLIC"); daira validates it.
+std::string UpperName(std::string s);
 // An optional datetime argument (None → nullopt).
 std::optional<Clock::TimePoint> OptTimeArg(const py::object& value);
 
@@ -172,7 +183,7 @@ void BindReads(py::class_<typename Traits::Api>& c, const ReadDocs& docs = {}) {
 // A list call: `fetch(Platform&, const RequestContext&, const query::PageRequest&)` → StatusOr<Page<T>>,
 // as a Page that fetches its successors the same way (inside `tx` when given).
 template <typename Fetch>
-PyPage ListPage(const CorePtr& core, TxState* tx, int limit, const std::string& cursor, Fetch fetch) {
+PyPage ListPage(const CorePtr& core, TxState* tx, int64_t limit, const std::string& cursor, Fetch fetch) {
   std::shared_ptr<TxState> keep = tx == nullptr ? nullptr : tx->shared_from_this();
   auto paged = [fetch, limit](Platform& p, const RequestContext& ctx, const std::string& c) {
     query::PageRequest req{.limit = limit, .cursor = c};

@@ -27,6 +27,7 @@
 #include <array>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -48,19 +49,35 @@ struct Named {
   const char* name;
   const char* op;
 };
+// A call that takes no tx= and always runs in a fresh context (the service calls that never join a
+// transaction: login, profiles, …): DefCall(c, NoTx{"login"}, …).
+struct NoTx {
+  const char* name;
+};
 
 // The members of a request struct, in the order of their Python arguments.
 template <auto... Members>
 struct Fields {};
 
+// A member whose argument crosses through Conv (Conv::Py from Python, Conv::From(Py, Where) → T)
+// instead of ArgOf<T>: Json(&S::metadata), Upper(&S::visibility).
+template <typename Conv, typename S, typename T>
+struct ConvMember {
+  T S::*member;
+};
+template <typename T>
+struct JsonArgOf;
+template <typename T>
+struct UpperArgOf;
 // A member holding a JSON object's text (metadata, evidence): its argument is a str (passed as given)
 // or any object json.dumps serializes; None leaves an optional member unset.
 template <typename S, typename T>
-struct JsonMember {
-  T S::*member;
-};
+constexpr ConvMember<JsonArgOf<T>, S, T> Json(T S::*member) {
+  return {member};
+}
+// A member holding an upper-case name (visibility, status): the argument is upper-cased as given.
 template <typename S, typename T>
-constexpr JsonMember<S, T> Json(T S::*member) {
+constexpr ConvMember<UpperArgOf<T>, S, T> Upper(T S::*member) {
   return {member};
 }
 
@@ -125,6 +142,25 @@ struct ArgOf<Kind, std::optional<std::string_view>> {
   static std::optional<std::string> From(Py v, const Where&) { return v; }
 };
 
+template <typename Kind, typename Tag>
+struct ArgOf<Kind, std::span<const StrongId<Tag>>> {
+  using Py = std::vector<int64_t>;
+  static std::vector<StrongId<Tag>> From(const Py& v, const Where&) { return IdsOf<StrongId<Tag>>(v); }
+};
+
+template <typename T>
+struct UpperArgOf {
+  using Py = T;
+  static T From(T v, const Where&) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return UpperName(std::move(v));
+    } else {
+      if (v.has_value()) v = UpperName(std::move(*v));
+      return v;
+    }
+  }
+};
+
 template <typename T>
 struct JsonArgOf {
   using Py = py::object;
@@ -153,6 +189,11 @@ template <typename S, typename R, typename... A>
 struct MethodParams<R (S::*)(const RequestContext&, A...) const> {
   using type = TypeList<std::remove_cvref_t<A>...>;
 };
+// A method without a RequestContext (presence, typing, the hub): all its parameters.
+template <typename S, typename R, typename... A>
+struct MethodParams<R (S::*)(A...)> {
+  using type = TypeList<std::remove_cvref_t<A>...>;
+};
 
 // A listed member of a request struct: its pointer, its struct and how its argument crosses.
 template <auto M>
@@ -164,11 +205,11 @@ struct MemberInfo<M> {
   using Arg = ArgOf<Kind, T>;
   static constexpr T S::*kPtr = M;
 };
-template <typename S, typename T, JsonMember<S, T> M>
+template <typename Conv, typename S, typename T, ConvMember<Conv, S, T> M>
 struct MemberInfo<M> {
   using Struct = S;
   template <typename Kind>
-  using Arg = JsonArgOf<T>;
+  using Arg = Conv;
   static constexpr T S::*kPtr = M.member;
 };
 
@@ -193,15 +234,34 @@ std::array<const char*, N> ArgNames(const Extra&... extra) {
 
 inline const char* NameOf(const char* name) { return name; }
 inline const char* NameOf(const Named& n) { return n.name; }
+inline const char* NameOf(const NoTx& n) { return n.name; }
 inline const char* OpOf(const char* name) { return name; }
 inline const char* OpOf(const Named& n) { return n.op; }
+inline const char* OpOf(const NoTx& n) { return n.name; }
+
+// Binds fn(Api&, Py..., TxState*) as `name`, or fn(Api&, Py...) with no tx when Name is NoTx.
+template <typename Api, typename Name, typename Fn, typename... Py, typename... Extra>
+void DefFn(py::class_<Api>& c, const Name& name, Fn fn, TypeList<Py...>, Extra&&... extra) {
+  if constexpr (std::is_same_v<Name, NoTx>) {
+    c.def(
+        NameOf(name), [fn](Api& a, Py... args) { return fn(a, std::move(args)..., nullptr); },
+        std::forward<Extra>(extra)...);
+  } else {
+    c.def(NameOf(name), fn, std::forward<Extra>(extra)...);
+  }
+}
 
 // (accessor(p).*method)(ctx, args...) inside `tx` (CallIn), its result through Out when given.
 template <auto Service, auto Method, auto Out, typename Api, typename... A>
 auto Run(Api& a, TxState* tx, A&&... args) {
   auto result = [&] {
     return CallIn(a.core, tx, [&](Platform& p, const RequestContext& ctx) {
-      return (std::invoke(Service, p).*Method)(ctx, args...);
+      if constexpr (std::is_invocable_v<decltype(Method), decltype(std::invoke(Service, p)),
+                                        const RequestContext&, A&...>) {
+        return (std::invoke(Service, p).*Method)(ctx, args...);
+      } else {
+        return (std::invoke(Service, p).*Method)(args...);  // a method without a RequestContext
+      }
     });
   };
   using R = decltype(result());
@@ -222,16 +282,17 @@ struct CallBinding<Service, Method, Out, Kind, Api, TypeList<P...>> {
   static void Def(py::class_<Api>& c, const Name& name, Extra&&... extra) {
     const auto names = ArgNames<sizeof...(P)>(extra...);
     const char* op = OpOf(name);
-    c.def(
-        NameOf(name),
+    DefFn(
+        c, name,
         [names, op](Api& a, typename ArgOf<Kind, P>::Py... args, TxState* tx) {
           return Apply(a, tx, names, op, std::index_sequence_for<P...>{}, std::move(args)...);
         },
-        std::forward<Extra>(extra)...);
+        TypeList<typename ArgOf<Kind, P>::Py...>{}, std::forward<Extra>(extra)...);
   }
   template <size_t... I>
-  static auto Apply(Api& a, TxState* tx, const std::array<const char*, sizeof...(P)>& names, const char* op,
-                    std::index_sequence<I...>, typename ArgOf<Kind, P>::Py... args) {
+  static auto Apply(Api& a, TxState* tx, [[maybe_unused]] const std::array<const char*, sizeof...(P)>& names,
+                    [[maybe_unused]] const char* op, std::index_sequence<I...>,
+                    typename ArgOf<Kind, P>::Py... args) {
     // A braced list converts left to right: the first bad argument is the one reported.
     std::tuple<decltype(ArgOf<Kind, P>::From(std::move(args), Where{}))...> values{
         ArgOf<Kind, P>::From(std::move(args), Where{op, names[I]})...};
@@ -239,74 +300,103 @@ struct CallBinding<Service, Method, Out, Kind, Api, TypeList<P...>> {
   }
 };
 
-// The method's parameters are P... (one Python argument each), then the request struct (one Python
-// argument per listed member).
+// The method's parameters are P... (one Python argument each), then the request structs R... (one
+// Python argument per listed member, each member setting its own struct: Login's LoginRequest and
+// DeviceInfo).
 template <auto Service, auto Method, auto Out, typename Kind, typename Api, typename Leading,
-          typename Members>
+          typename Requests, typename Members>
 struct RequestBinding;
-template <auto Service, auto Method, auto Out, typename Kind, typename Api, typename... P, auto... M>
-struct RequestBinding<Service, Method, Out, Kind, Api, TypeList<P...>, Fields<M...>> {
-  using Req = typename MemberInfo<First<M...>::value>::Struct;
+template <auto Service, auto Method, auto Out, typename Kind, typename Api, typename... P, typename... R,
+          auto... M>
+struct RequestBinding<Service, Method, Out, Kind, Api, TypeList<P...>, TypeList<R...>, Fields<M...>> {
   static constexpr size_t kArgs = sizeof...(P) + sizeof...(M);
   template <typename Name, typename... Extra>
   static void Def(py::class_<Api>& c, const Name& name, Extra&&... extra) {
     const auto names = ArgNames<kArgs>(extra...);
     const char* op = OpOf(name);
-    c.def(
-        NameOf(name),
+    DefFn(
+        c, name,
         [names, op](Api& a, typename ArgOf<Kind, P>::Py... keys,
                     typename MemberInfo<M>::template Arg<Kind>::Py... args, TxState* tx) {
           return Apply(a, tx, names, op, std::index_sequence_for<P...>{},
                        std::index_sequence_for<decltype(M)...>{}, std::move(keys)..., std::move(args)...);
         },
+        TypeList<typename ArgOf<Kind, P>::Py..., typename MemberInfo<M>::template Arg<Kind>::Py...>{},
         std::forward<Extra>(extra)...);
   }
   template <size_t... I, size_t... J>
-  static auto Apply(Api& a, TxState* tx, const std::array<const char*, kArgs>& names, const char* op,
-                    std::index_sequence<I...>, std::index_sequence<J...>, typename ArgOf<Kind, P>::Py... keys,
+  static auto Apply(Api& a, TxState* tx, [[maybe_unused]] const std::array<const char*, kArgs>& names,
+                    [[maybe_unused]] const char* op, std::index_sequence<I...>, std::index_sequence<J...>,
+                    typename ArgOf<Kind, P>::Py... keys,
                     typename MemberInfo<M>::template Arg<Kind>::Py... args) {
     std::tuple<decltype(ArgOf<Kind, P>::From(std::move(keys), Where{}))...> lead{
         ArgOf<Kind, P>::From(std::move(keys), Where{op, names[I]})...};
-    Req req{};
-    ((req.*MemberInfo<M>::kPtr =
+    std::tuple<R...> reqs{};
+    ((std::get<typename MemberInfo<M>::Struct>(reqs).*MemberInfo<M>::kPtr =
           MemberInfo<M>::template Arg<Kind>::From(std::move(args), Where{op, names[sizeof...(P) + J]})),
      ...);
-    return std::apply([&](auto&... k) { return Run<Service, Method, Out>(a, tx, k..., req); }, lead);
+    return std::apply(
+        [&](auto&... k) {
+          return std::apply([&](auto&... r) { return Run<Service, Method, Out>(a, tx, k..., r...); }, reqs);
+        },
+        lead);
   }
 };
 
-// A list: the method's parameters are Keys..., const PageRequest&, FieldMask.
-template <typename Kind, auto Method, typename Api, typename Keys>
-struct ListBinding;
-template <typename Kind, auto Method, typename Api, typename... K>
-struct ListBinding<Kind, Method, Api, TypeList<K...>> {
-  using Mask = decltype(Kind::Columns().All());
+// How many of a method's trailing parameters are request structs some listed member belongs to.
+template <typename T, auto... M>
+constexpr bool kIsRequest = (std::is_same_v<T, typename MemberInfo<M>::Struct> || ...);
+template <typename Params, typename Members>
+struct RequestCount;
+template <typename... A, auto... M>
+struct RequestCount<TypeList<A...>, Fields<M...>> {
+  static constexpr size_t value = (0 + ... + (kIsRequest<A, M...> ? size_t{1} : size_t{0}));
+};
+
+// A paged call: the method's parameters are B..., const PageRequest&, A...; Python passes B…, limit,
+// cursor, A…, tx (no tx for NoTx) and gets a Page that fetches its successors the same way (inside
+// the same tx). Limit is the Python type of `limit` (int or int64_t, as the call always had).
+template <auto Service, auto Method, typename Kind, typename Limit, typename Api, typename Before,
+          typename After>
+struct PageBinding;
+template <auto Service, auto Method, typename Kind, typename Limit, typename Api, typename... B,
+          typename... A>
+struct PageBinding<Service, Method, Kind, Limit, Api, TypeList<B...>, TypeList<A...>> {
+  static constexpr size_t kArgs = sizeof...(B) + 2 + sizeof...(A);
   template <typename Name, typename... Extra>
   static void Def(py::class_<Api>& c, const Name& name, Extra&&... extra) {
-    const auto names = ArgNames<sizeof...(K)>(extra...);
+    const auto names = ArgNames<kArgs>(extra...);
     const char* op = OpOf(name);
-    c.def(
-        NameOf(name),
-        [names, op](Api& a, typename ArgOf<Kind, K>::Py... args, int limit, std::string cursor,
-                    py::object fields, TxState* tx) {
-          return Apply(a, tx, names, op, std::index_sequence_for<K...>{}, limit, cursor, fields,
-                       std::move(args)...);
+    DefFn(
+        c, name,
+        [names, op](Api& a, typename ArgOf<Kind, B>::Py... before, Limit limit, std::string cursor,
+                    typename ArgOf<Kind, A>::Py... after, TxState* tx) {
+          return Apply(a, tx, names, op, std::index_sequence_for<B...>{}, std::index_sequence_for<A...>{},
+                       limit, cursor, std::move(before)..., std::move(after)...);
         },
+        TypeList<typename ArgOf<Kind, B>::Py..., Limit, std::string, typename ArgOf<Kind, A>::Py...>{},
         std::forward<Extra>(extra)...);
   }
-  template <size_t... I>
-  static PyPage Apply(Api& a, TxState* tx, const std::array<const char*, sizeof...(K)>& names, const char* op,
-                      std::index_sequence<I...>, int limit, const std::string& cursor,
-                      const py::object& fields, typename ArgOf<Kind, K>::Py... args) {
-    std::tuple<decltype(ArgOf<Kind, K>::From(std::move(args), Where{}))...> keys{
-        ArgOf<Kind, K>::From(std::move(args), Where{op, names[I]})...};
-    Mask mask = ArgOf<Kind, Mask>::From(fields, Where{op, "fields"});
-    return ListPage(
-        a.core, tx, limit, cursor,
-        [keys = std::move(keys), mask](Platform& p, const RequestContext& ctx, const query::PageRequest& r) {
-          return std::apply([&](const auto&... k) { return (Kind::Repo(p).*Method)(ctx, k..., r, mask); },
-                            keys);
-        });
+  template <size_t... I, size_t... J>
+  static PyPage Apply(Api& a, TxState* tx, [[maybe_unused]] const std::array<const char*, kArgs>& names,
+                      [[maybe_unused]] const char* op, std::index_sequence<I...>, std::index_sequence<J...>,
+                      Limit limit, const std::string& cursor, typename ArgOf<Kind, B>::Py... before,
+                      typename ArgOf<Kind, A>::Py... after) {
+    std::tuple<decltype(ArgOf<Kind, B>::From(std::move(before), Where{}))...> lead{
+        ArgOf<Kind, B>::From(std::move(before), Where{op, names[I]})...};
+    std::tuple<decltype(ArgOf<Kind, A>::From(std::move(after), Where{}))...> tail{
+        ArgOf<Kind, A>::From(std::move(after), Where{op, names[sizeof...(B) + 2 + J]})...};
+    auto fetch = [lead = std::move(lead), tail = std::move(tail)](Platform& p, const RequestContext& ctx,
+                                                                  const query::PageRequest& r) {
+      return std::apply(
+          [&](const auto&... b) {
+            return std::apply(
+                [&](const auto&... t) { return (std::invoke(Service, p).*Method)(ctx, b..., r, t...); },
+                tail);
+          },
+          lead);
+    };
+    return ListPage(a.core, tx, limit, cursor, std::move(fetch));
   }
 };
 
@@ -320,6 +410,28 @@ struct Take<0, L, TypeList<Done...>> {
 template <size_t N, typename H, typename... T, typename... Done>
 requires(N > 0) struct Take<N, TypeList<H, T...>, TypeList<Done...>> {
   using type = typename Take<N - 1, TypeList<T...>, TypeList<Done..., H>>::type;
+};
+// The types of a list after its first N.
+template <size_t N, typename L>
+struct Drop;
+template <typename... T>
+struct Drop<0, TypeList<T...>> {
+  using type = TypeList<T...>;
+};
+template <size_t N, typename H, typename... T>
+requires(N > 0) struct Drop<N, TypeList<H, T...>> {
+  using type = typename Drop<N - 1, TypeList<T...>>::type;
+};
+// The index of T in a list.
+template <typename T, typename L>
+struct IndexOf;
+template <typename T, typename... R>
+struct IndexOf<T, TypeList<T, R...>> {
+  static constexpr size_t value = 0;
+};
+template <typename T, typename H, typename... R>
+struct IndexOf<T, TypeList<H, R...>> {
+  static constexpr size_t value = 1 + IndexOf<T, TypeList<R...>>::value;
 };
 template <typename L>
 struct Size;
@@ -349,15 +461,32 @@ void DefCall(py::class_<Api>& c, const Name& name, Extra&&... extra) {
                                                                            std::forward<Extra>(extra)...);
 }
 
-// Binds `name` as a call of (accessor(p).*Method)(ctx, args…, request): one Python argument per
-// parameter before the request struct, then one per listed member of the struct (the others keep their
-// defaults; Json(&S::metadata) for a JSON member), then tx.
+// Binds `name` as a call of (accessor(p).*Method)(ctx, args…, requests…): one Python argument per
+// parameter before the request structs, then one per listed member of the structs (the others keep
+// their defaults; Json(&S::metadata) for a JSON member, Upper(&S::visibility) for an upper-cased name),
+// then tx (none when `name` is NoTx{…}).
 template <auto Service, auto Method, typename Members, auto Out = nullptr, typename Kind = void, typename Api,
           typename Name, typename... Extra>
 void DefRequest(py::class_<Api>& c, const Name& name, Extra&&... extra) {
   using Params = typename call_internal::MethodParams<decltype(Method)>::type;
-  using Leading = typename call_internal::Take<call_internal::Size<Params>::value - 1, Params>::type;
-  call_internal::RequestBinding<Service, Method, Out, Kind, Api, Leading, Members>::Def(
+  constexpr size_t kLeading =
+      call_internal::Size<Params>::value - call_internal::RequestCount<Params, Members>::value;
+  using Leading = typename call_internal::Take<kLeading, Params>::type;
+  using Requests = typename call_internal::Drop<kLeading, Params>::type;
+  call_internal::RequestBinding<Service, Method, Out, Kind, Api, Leading, Requests, Members>::Def(
+      c, name, std::forward<Extra>(extra)...);
+}
+
+// Binds a paged call (accessor(p).*Method)(ctx, before…, page, after…): (before…, *, limit, cursor,
+// after…, tx) → a Page that fetches its successors the same way (see PageBinding).
+template <auto Service, auto Method, typename Limit = int64_t, typename Kind = void, typename Api,
+          typename Name, typename... Extra>
+void DefPage(py::class_<Api>& c, const Name& name, Extra&&... extra) {
+  using Params = typename call_internal::MethodParams<decltype(Method)>::type;
+  constexpr size_t kPage = call_internal::IndexOf<query::PageRequest, Params>::value;
+  using Before = typename call_internal::Take<kPage, Params>::type;
+  using After = typename call_internal::Drop<kPage + 1, Params>::type;
+  call_internal::PageBinding<Service, Method, Kind, Limit, Api, Before, After>::Def(
       c, name, std::forward<Extra>(extra)...);
 }
 
@@ -365,10 +494,7 @@ void DefRequest(py::class_<Api>& c, const Name& name, Extra&&... extra) {
 // keys…, page, mask) that fetches its successors the same way.
 template <typename Kind, auto Method, typename Name, typename... Extra>
 void DefList(py::class_<typename Kind::Api>& c, const Name& name, Extra&&... extra) {
-  using Params = typename call_internal::MethodParams<decltype(Method)>::type;
-  using Keys = typename call_internal::Take<call_internal::Size<Params>::value - 2, Params>::type;
-  call_internal::ListBinding<Kind, Method, typename Kind::Api, Keys>::Def(c, name,
-                                                                          std::forward<Extra>(extra)...);
+  DefPage<&Kind::Repo, Method, int, Kind>(c, name, std::forward<Extra>(extra)...);
 }
 
 // A repository call (finders, counts): DefCall with the traits' accessor and masks.

@@ -10,25 +10,22 @@
 #include "common.h"
 #include "daira/model/mute.h"
 #include "module.h"
-#include "page.h"
 #include "service_call.h"
-#include "transaction.h"
 
 namespace daira::python {
 namespace {
 
-using ListFn = absl::StatusOr<query::Page<services::FollowEntry>> (services::Social::*)(
-    const RequestContext&, UserId, const query::PageRequest&);
-
-PyPage GraphPage(SocialApi& s, ListFn fn, int64_t user, int limit, const std::string& cursor) {
-  auto fetch = [fn, user, limit](Platform& p, const std::string& c) {
-    query::PageRequest req{.limit = limit, .cursor = c};
-    return (p.social().*fn)(Ctx(), UserId{user}, req);
-  };
-  return FetchPage(s.core, fetch, cursor);
-}
+// The argument conversions of p.social beyond ArgOf's: mute_type by model::ParseMuteKind (exact names,
+// its own error).
+struct SocialArgs {};
 
 }  // namespace
+
+template <>
+struct ArgOf<SocialArgs, model::MuteKind> {
+  using Py = std::string;
+  static model::MuteKind From(const std::string& s, const Where&) { return Unwrap(model::ParseMuteKind(s)); }
+};
 
 void RegisterSocial(py::module_& m) {
   py::class_<SocialApi> c(m, "Social", "The social graph: follows, blocks, mutes and their lists.");
@@ -55,71 +52,29 @@ void RegisterSocial(py::module_& m) {
                                        "Whether either user blocks the other.");
   DefCall<kSocial, &Social::Unmute>(c, "unmute", py::arg("muter_id"), py::arg("muted_id"), py::kw_only(),
                                     TxArg());
-  c.def(
-       "mute",
-       [](SocialApi& s, int64_t muter, int64_t muted, const std::string& mute_type, py::object expires_at,
-          TxState* tx) {
-         model::MuteKind k = Unwrap(model::ParseMuteKind(mute_type));
-         std::optional<Clock::TimePoint> until;
-         if (!expires_at.is_none()) until = FromDatetime(expires_at);
-         return CallIn(s.core, tx, [&](Platform& p, const RequestContext& ctx) {
-           return p.social().Mute(ctx, UserId{muter}, UserId{muted}, k, until);
-         });
-       },
-       py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("mute_type") = "MUTE",
-       py::arg("expires_at") = py::none(), py::arg("tx") = py::none(),
-       "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's mute_type; expires_at is a\n"
-       "datetime (naive = UTC) or None.")
-      .def(
-          "followers",
-          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
-            return GraphPage(s, &services::Social::Followers, user, limit, cursor);
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "ACTIVE followers, newest first → Page[FollowEntry].")
-      .def(
-          "following",
-          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
-            return GraphPage(s, &services::Social::Following, user, limit, cursor);
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "Users this user follows (ACTIVE), newest first → Page[FollowEntry].")
-      .def(
-          "pending_requests",
-          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
-            return GraphPage(s, &services::Social::PendingRequests, user, limit, cursor);
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "PENDING requests to follow this user → Page[FollowEntry].")
-      .def(
-          "mutual_follows",
-          [](SocialApi& s, int64_t user, int limit, const std::string& cursor) {
-            return GraphPage(s, &services::Social::MutualFollows, user, limit, cursor);
-          },
-          py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
-          "Users followed by and following this user → Page[FollowEntry].")
-      .def(
-          "follows_each",
-          [](SocialApi& s, int64_t user, const std::vector<int64_t>& others) {
-            std::vector<UserId> ids;
-            ids.reserve(others.size());
-            for (int64_t id : others) ids.emplace_back(id);
-            return s.core->Call([&](Platform& p) { return p.social().FollowsEach(Ctx(), UserId{user}, ids); });
-          },
-          py::arg("user_id"), py::arg("others"),
-          "For each id in others, whether user follows it (one statement).")
-      .def(
-          "hidden_authors_for",
-          [](SocialApi& s, int64_t viewer) {
-            std::vector<UserId> ids =
-                s.core->Call([&](Platform& p) { return p.social().HiddenAuthorsFor(Ctx(), UserId{viewer}); });
-            std::vector<int64_t> out;
-            out.reserve(ids.size());
-            for (UserId id : ids) out.push_back(id.value);
-            return out;
-          },
-          py::arg("viewer_id"), "Authors viewer must not see in feeds (blocks both ways, MUTE/HIDE_POSTS).")
-      .def("__repr__", [](const SocialApi&) { return std::string("<daira.Social>"); });
+  DefCall<kSocial, &Social::Mute, nullptr, SocialArgs>(
+      c, "mute", py::arg("muter_id"), py::arg("muted_id"), py::kw_only(), py::arg("mute_type") = "MUTE",
+      py::arg("expires_at") = py::none(), TxArg(),
+      "Mutes (MUTE | HIDE_STORIES | HIDE_POSTS), replacing an existing mute's mute_type; expires_at is a\n"
+      "datetime (naive = UTC) or None.");
+  DefPage<kSocial, &Social::Followers, int>(c, NoTx{"followers"}, py::arg("user_id"), py::kw_only(),
+                                            py::arg("limit") = 20, py::arg("cursor") = "",
+                                            "ACTIVE followers, newest first → Page[FollowEntry].");
+  DefPage<kSocial, &Social::Following, int>(
+      c, NoTx{"following"}, py::arg("user_id"), py::kw_only(), py::arg("limit") = 20, py::arg("cursor") = "",
+      "Users this user follows (ACTIVE), newest first → Page[FollowEntry].");
+  DefPage<kSocial, &Social::PendingRequests, int>(
+      c, NoTx{"pending_requests"}, py::arg("user_id"), py::kw_only(), py::arg("limit") = 20,
+      py::arg("cursor") = "", "PENDING requests to follow this user → Page[FollowEntry].");
+  DefPage<kSocial, &Social::MutualFollows, int>(
+      c, NoTx{"mutual_follows"}, py::arg("user_id"), py::kw_only(), py::arg("limit") = 20,
+      py::arg("cursor") = "", "Users followed by and following this user → Page[FollowEntry].");
+  DefCall<kSocial, &Social::FollowsEach>(c, NoTx{"follows_each"}, py::arg("user_id"), py::arg("others"),
+                                         "For each id in others, whether user follows it (one statement).");
+  DefCall<kSocial, &Social::HiddenAuthorsFor, &IdValues<UserId>>(
+      c, NoTx{"hidden_authors_for"}, py::arg("viewer_id"),
+      "Authors viewer must not see in feeds (blocks both ways, MUTE/HIDE_POSTS).");
+  c.def("__repr__", [](const SocialApi&) { return std::string("<daira.Social>"); });
 }
 
 }  // namespace daira::python
