@@ -179,7 +179,8 @@ using Cell = ResultSource::Cell;
 // The source holding `rs`'s cells when `col` is one of its columns; null otherwise (the Value path then
 // handles both materialized results and out-of-range columns).
 const ResultSource* CellSource(const ResultSet& rs, int col) {
-  return col >= 0 && col < rs.column_count() ? rs.source() : nullptr;
+  const ResultSource* s = rs.source();  // null first: a Values result pays one test
+  return s != nullptr && col >= 0 && col < rs.column_count() ? s : nullptr;
 }
 
 }  // namespace
@@ -235,71 +236,90 @@ int NamedColumn(const ResultSet& rs, std::string_view name) {
 }
 }  // namespace
 
+namespace {
+
+// The in-place reads of a source cell, out of line so that the accessors' Values path (SQLite) stays
+// as small as it was before sources existed.
+[[gnu::noinline]] int64_t SourceInt64(const ResultSource& s, size_t row, int col) {
+  const Cell c = s.CellAt(row, col);
+  switch (c.kind) {
+    case Cell::Kind::kNull: return 0;
+    case Cell::Kind::kInt64: return c.int64;
+    case Cell::Kind::kText: {
+      int64_t out = 0;
+      return absl::SimpleAtoi(ToAbsl(c.text), &out) ? out : 0;
+    }
+    case Cell::Kind::kOther: break;
+  }
+  return ToInt64(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] double SourceDouble(const ResultSource& s, size_t row, int col) {
+  const Cell c = s.CellAt(row, col);
+  switch (c.kind) {
+    case Cell::Kind::kNull: return 0;
+    case Cell::Kind::kInt64: return static_cast<double>(c.int64);
+    case Cell::Kind::kText: {
+      double out = 0;
+      return absl::SimpleAtod(ToAbsl(c.text), &out) ? out : 0;
+    }
+    case Cell::Kind::kOther: break;
+  }
+  return ToDouble(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] std::string SourceText(const ResultSource& s, size_t row, int col) {
+  const Cell c = s.CellAt(row, col);
+  switch (c.kind) {
+    case Cell::Kind::kNull: return std::string();
+    case Cell::Kind::kInt64: return absl::StrCat(c.int64);
+    case Cell::Kind::kText: return std::string(c.text);
+    case Cell::Kind::kOther: break;
+  }
+  return ToText(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] std::vector<int64_t> SourceInt64Array(const ResultSource& s, size_t row, int col) {
+  std::vector<int64_t> out;
+  if (s.Int64ArrayAt(row, col, &out)) return out;
+  return ToInt64Array(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] std::vector<std::string> SourceTextArray(const ResultSource& s, size_t row, int col) {
+  std::vector<std::string> out;
+  if (s.TextArrayAt(row, col, &out)) return out;
+  return ToTextArray(s.ValueAt(row, col));
+}
+
+}  // namespace
+
 bool Row::IsNull(int col) const {
   if (const ResultSource* s = CellSource(*rs_, col)) return s->IsNullAt(index_, col);
   return (*this)[col].is_null();
 }
 
 int64_t Row::Int64(int col) const {
-  if (const ResultSource* s = CellSource(*rs_, col)) {
-    const Cell c = s->CellAt(index_, col);
-    switch (c.kind) {
-      case Cell::Kind::kNull: return 0;
-      case Cell::Kind::kInt64: return c.int64;
-      case Cell::Kind::kText: {
-        int64_t out = 0;
-        return absl::SimpleAtoi(ToAbsl(c.text), &out) ? out : 0;
-      }
-      case Cell::Kind::kOther: return ToInt64(s->ValueAt(index_, col));
-    }
-  }
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceInt64(*s, index_, col);
   return ToInt64((*this)[col]);
 }
 
 double Row::Double(int col) const {
-  if (const ResultSource* s = CellSource(*rs_, col)) {
-    const Cell c = s->CellAt(index_, col);
-    switch (c.kind) {
-      case Cell::Kind::kNull: return 0;
-      case Cell::Kind::kInt64: return static_cast<double>(c.int64);
-      case Cell::Kind::kText: {
-        double out = 0;
-        return absl::SimpleAtod(ToAbsl(c.text), &out) ? out : 0;
-      }
-      case Cell::Kind::kOther: return ToDouble(s->ValueAt(index_, col));
-    }
-  }
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceDouble(*s, index_, col);
   return ToDouble((*this)[col]);
 }
 
 std::string Row::Text(int col) const {
-  if (const ResultSource* s = CellSource(*rs_, col)) {
-    const Cell c = s->CellAt(index_, col);
-    switch (c.kind) {
-      case Cell::Kind::kNull: return std::string();
-      case Cell::Kind::kInt64: return absl::StrCat(c.int64);
-      case Cell::Kind::kText: return std::string(c.text);
-      case Cell::Kind::kOther: return ToText(s->ValueAt(index_, col));
-    }
-  }
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceText(*s, index_, col);
   return ToText((*this)[col]);
 }
 
 std::vector<int64_t> Row::Int64Array(int col) const {
-  if (const ResultSource* s = CellSource(*rs_, col)) {
-    std::vector<int64_t> out;
-    if (s->Int64ArrayAt(index_, col, &out)) return out;
-    return ToInt64Array(s->ValueAt(index_, col));
-  }
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceInt64Array(*s, index_, col);
   return ToInt64Array((*this)[col]);
 }
 
 std::vector<std::string> Row::TextArray(int col) const {
-  if (const ResultSource* s = CellSource(*rs_, col)) {
-    std::vector<std::string> out;
-    if (s->TextArrayAt(index_, col, &out)) return out;
-    return ToTextArray(s->ValueAt(index_, col));
-  }
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceTextArray(*s, index_, col);
   return ToTextArray((*this)[col]);
 }
 
