@@ -208,8 +208,17 @@ std::shared_ptr<const StatementPlan> CachedPlan(const KeysetQuery& query, bool a
 
 }  // namespace
 
-absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, const Cursor* after, int fetch,
-                                                     bool row_values) {
+namespace {
+
+// A keyset statement whose text stays in the cached plan (FetchRowPage runs it without copying it).
+struct PlannedStatement {
+  std::shared_ptr<const StatementPlan> plan;
+  std::vector<store::Value> params;
+  bool reversed = false;
+};
+
+absl::StatusOr<PlannedStatement> PlanStatement(const KeysetQuery& query, const Cursor* after, int fetch,
+                                               bool row_values) {
   DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
   if (after != nullptr && after->keys.size() != query.keys.size()) {
     return InvalidField("keyset query", "cursor",
@@ -217,13 +226,11 @@ absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, c
                                      query.keys.size(), ")"));
   }
   const bool backward = after != nullptr && after->direction == Direction::kBackward;
-  const std::shared_ptr<const StatementPlan> plan =
-      CachedPlan(query, after != nullptr, backward, fetch, row_values);
-  KeysetStatement st;
+  PlannedStatement st;
+  st.plan = CachedPlan(query, after != nullptr, backward, fetch, row_values);
   st.reversed = backward;
-  st.sql = plan->sql;
-  st.params.reserve(plan->params.size());
-  for (const ParamRef& p : plan->params) {
+  st.params.reserve(st.plan->params.size());
+  for (const ParamRef& p : st.plan->params) {
     switch (p.from) {
       case ParamFrom::kQuery:
         st.params.push_back(query.params[p.index]);
@@ -237,6 +244,14 @@ absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, c
     }
   }
   return st;
+}
+
+}  // namespace
+
+absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, const Cursor* after, int fetch,
+                                                     bool row_values) {
+  DAIRA_ASSIGN_OR_RETURN(PlannedStatement planned, PlanStatement(query, after, fetch, row_values));
+  return KeysetStatement{.sql = planned.plan->sql, .params = std::move(planned.params), .reversed = planned.reversed};
 }
 
 absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
@@ -254,10 +269,10 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
   if (!request.cursor.empty()) {
     DAIRA_ASSIGN_OR_RETURN(cursor, codec.Decode(request.cursor, query.scope, types));
   }
-  DAIRA_ASSIGN_OR_RETURN(KeysetStatement st, BuildKeysetStatement(query, cursor ? &*cursor : nullptr,
-                                                                  request.limit + 1, options.row_values));
+  DAIRA_ASSIGN_OR_RETURN(PlannedStatement st, PlanStatement(query, cursor ? &*cursor : nullptr, request.limit + 1,
+                                                            options.row_values));
   RowPage page;
-  DAIRA_ASSIGN_OR_RETURN(page.rows, conn.Execute(st.sql, st.params));
+  DAIRA_ASSIGN_OR_RETURN(page.rows, conn.Execute(st.plan->sql, st.params));
 
   std::vector<int> key_cols;
   for (const SortKey& k : query.keys) {

@@ -118,9 +118,10 @@ std::string_view ForUpdate(const store::Connection& conn);
 // are appended to `params` in order. Shared by the feeds and post search.
 std::string ViewerFilter(UserId viewer, int64_t now, std::vector<store::Value>& params);
 
-// The home feed's statement fetching `fetch` rows (exposed for EXPLAIN in tests). Parameters, in
-// order: viewer x4, now (micros, for mute expiry), viewer, viewer, the cursor id bound.
-std::string HomeFeedSql(store::Backend backend, bool backward, int64_t fetch);
+// The home feed's statement fetching `fetch` rows (exposed for EXPLAIN in tests), built once per shape
+// and valid for the process. Parameters, in order: viewer x4, now (micros, for mute expiry), viewer,
+// viewer, the cursor id bound.
+const std::string& HomeFeedSql(store::Backend backend, bool backward, int64_t fetch);
 // Its pieces, shared with the cached home feed (feed_cache.cc): the CTE `a (author_id)` of the
 // viewer's visible followees plus the viewer (parameters: viewer x4, now, viewer), and the walk of at
 // most `fetch` posts per author of `authors` (a FROM item with an author_id column; parameters: viewer,

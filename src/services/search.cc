@@ -6,12 +6,15 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "daira/core/status.h"
 #include "daira/core/utf8.h"
 #include "daira/store/column_indexes.h"
@@ -107,24 +110,34 @@ std::string Scope(std::string_view kind, std::string_view q) {
   return absl::StrCat("search:", ToAbsl(kind), ":", ToAbsl(q.substr(0, 100)), ":", absl::Hex(h));
 }
 
-// The prefix-range predicate on `column` for strings starting with `prefix`, its values appended to
-// `params`. SQLite: BINARY collation, [prefix, prefix || 0xFF) (0xFF never occurs in UTF-8), served
-// by the column's ordinary index. PostgreSQL: the same range in the "C" collation (an index declared
-// COLLATE "C" serves it, also under a generic plan, unlike `LIKE $1`); the upper bound is the next
-// code point string, since Postgres rejects invalid UTF-8.
-std::string PrefixRange(store::Backend backend, std::string_view column, const std::string& prefix,
-                        std::vector<store::Value>& params) {
+// The prefix-range predicate on `column` for strings starting with a prefix. SQLite: BINARY collation,
+// [prefix, prefix || 0xFF) (0xFF never occurs in UTF-8), served by the column's ordinary index.
+// PostgreSQL: the same range in the "C" collation (an index declared COLLATE "C" serves it, also under
+// a generic plan, unlike `LIKE $1`); the upper bound is the next code point string, since Postgres
+// rejects invalid UTF-8 — `has_upper` is false when there is none (PrefixRangeParams says).
+std::string PrefixRangeSql(store::Backend backend, std::string_view column, bool has_upper) {
+  if (backend != store::Backend::kPostgres) return absl::StrCat(ToAbsl(column), " >= ? AND ", ToAbsl(column), " < ?");
+  std::string sql = absl::StrCat(ToAbsl(column), " COLLATE \"C\" >= ?");
+  if (has_upper) absl::StrAppend(&sql, " AND ", ToAbsl(column), " COLLATE \"C\" < ?");
+  return sql;
+}
+
+// PrefixRangeSql's values for `prefix`, appended to `params`; whether the range has an upper bound.
+bool PrefixRangeParams(store::Backend backend, const std::string& prefix, std::vector<store::Value>& params) {
   if (backend != store::Backend::kPostgres) {
     params.insert(params.end(), {prefix, prefix + "\xFF"});
-    return absl::StrCat(ToAbsl(column), " >= ? AND ", ToAbsl(column), " < ?");
+    return true;
   }
   params.emplace_back(prefix);
-  std::string sql = absl::StrCat(ToAbsl(column), " COLLATE \"C\" >= ?");
-  if (std::optional<std::string> upper = internal::PrefixUpperBound(prefix)) {
-    absl::StrAppend(&sql, " AND ", ToAbsl(column), " COLLATE \"C\" < ?");
-    params.emplace_back(*std::move(upper));
-  }
-  return sql;
+  std::optional<std::string> upper = internal::PrefixUpperBound(prefix);
+  if (upper.has_value()) params.emplace_back(*std::move(upper));
+  return upper.has_value();
+}
+
+// Both: the predicate, its values appended to `params`.
+std::string PrefixRange(store::Backend backend, std::string_view column, const std::string& prefix,
+                        std::vector<store::Value>& params) {
+  return PrefixRangeSql(backend, column, PrefixRangeParams(backend, prefix, params));
 }
 
 // Columns of the post's author, read in the same statement as the post (aliases au / ap).
@@ -236,46 +249,42 @@ std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
   return std::nullopt;
 }
 
-query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q) {
-  const std::vector<std::string> words = Words(q);
+namespace {
+
+// The user search's select text for one shape: a query or none, its number of words, and (Postgres)
+// whether its prefix range has an upper bound. Its parameters are UserSearchParams'.
+std::string UserSearchSelect(store::Backend backend, bool has_q, size_t words, bool has_upper) {
   const bool postgres = backend == store::Backend::kPostgres;
 
   // Every candidate is ranked from index columns alone — (bucket, tier, id) — and only the page's
   // rows are joined to users and profiles (KeysetQuery::hydrate). Arms are a UNION ALL of disjoint
   // sets, each served by an index (an OR across them would defeat the indexes).
   std::vector<std::string> arms;
-  std::vector<store::Value> params;
   std::string prefix_arm;
-  std::vector<store::Value> prefix_params;
-  if (!q.empty()) {
+  if (has_q) {
     // Buckets 0 and 1 from the username alone: users_active_username_idx (partial, ACTIVE) covers
     // username and id, so no users row is read. SQLite has no statistics to prefer it over
     // users_status_idx (every ACTIVE user): it is told with INDEXED BY.
-    prefix_params = {q, q};
     prefix_arm = absl::StrCat(
         "SELECT CAST(CASE WHEN username = ? THEN 0 ELSE 1 END AS BIGINT) AS bucket, "
         "CAST(CASE WHEN username = ? THEN 0 ELSE length(username) END AS BIGINT) AS tier, id FROM users",
         postgres ? "" : " INDEXED BY users_active_username_idx", " WHERE status = 'ACTIVE' AND ",
-        PrefixRange(backend, "username", q, prefix_params));
+        PrefixRangeSql(backend, "username", has_upper));
     arms.push_back(prefix_arm);
-    params = prefix_params;
   }
-  if (!words.empty()) {
+  if (words > 0) {
     // Bucket 2: full-text hits whose username does not start with q (those are in bucket 1 or not
     // ACTIVE). tier = the number of words that match only as a prefix: one whole-word index lookup
     // per word, evaluated once as a set.
     std::vector<std::string> whole;
-    for (const std::string& w : words) {
+    for (size_t w = 0; w < words; ++w) {
       if (postgres) {
         whole.push_back(
             "CASE WHEN f.id IN (SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?) "
             "UNION ALL SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
             "to_tsquery('simple', ?)) THEN 1 ELSE 0 END");
-        const std::string tw = TsWord(w, /*prefix=*/false);
-        params.insert(params.end(), {tw, tw});
       } else {
         whole.push_back("CASE WHEN f.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH ?) THEN 1 ELSE 0 END");
-        params.emplace_back(Fts5Word(w, /*prefix=*/false));
       }
     }
     // Bucket 2 sorts after buckets 0 and 1: when the prefix arm alone has a page's worth of rows after
@@ -285,11 +294,9 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
     // a One-Time Filter before the scans; SQLite evaluates it per row, so there the gate is a
     // one-row table joined first (CROSS JOIN fixes the loop order) and the match never starts.
     std::string gate = "1 = 1";
-    std::vector<store::Value> gate_params;
-    if (!q.empty()) {
+    if (has_q) {
       gate = absl::StrCat("({forward} = 0 OR (SELECT count(*) FROM (SELECT 1 FROM (", prefix_arm,
                           ") g WHERE {after} LIMIT {fetch}) n) < {fetch})");
-      gate_params = prefix_params;
     }
     std::string from;
     if (postgres) {
@@ -298,20 +305,15 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
           "(SELECT id FROM users WHERE to_tsvector('simple', username) @@ to_tsquery('simple', ?) UNION "
           "SELECT user_id FROM user_profiles WHERE to_tsvector('simple', coalesce(display_name, '')) @@ "
           "to_tsquery('simple', ?)) f WHERE " + gate + " AND ";
-      const std::string tsq = TsQuery(words);
-      params.insert(params.end(), {tsq, tsq});
-      params.insert(params.end(), gate_params.begin(), gate_params.end());
     } else {
       from = "(SELECT " + gate + " AS open LIMIT 1) gate CROSS JOIN (SELECT rowid AS id FROM users_fts WHERE "
              "users_fts MATCH ?) f WHERE gate.open AND ";
-      params.insert(params.end(), gate_params.begin(), gate_params.end());
-      params.emplace_back(Fts5Query(words));
     }
-    std::string arm = absl::StrCat("SELECT CAST(2 AS BIGINT) AS bucket, CAST(", words.size(), " - (",
+    std::string arm = absl::StrCat("SELECT CAST(2 AS BIGINT) AS bucket, CAST(", words, " - (",
                                    absl::StrJoin(whole, " + "), ") AS BIGINT) AS tier, f.id FROM ", from);
-    if (!q.empty()) {
-      absl::StrAppend(&arm, "f.id NOT IN (SELECT id FROM users WHERE ", PrefixRange(backend, "username", q, params),
-                      ") AND ");
+    if (has_q) {
+      absl::StrAppend(&arm, "f.id NOT IN (SELECT id FROM users WHERE ",
+                      PrefixRangeSql(backend, "username", has_upper), ") AND ");
     }
     // The ACTIVE check probes users_status_idx (status, id), not the wide users row.
     absl::StrAppend(&arm, "EXISTS (SELECT 1 FROM users a", postgres ? "" : " INDEXED BY users_status_idx",
@@ -321,9 +323,69 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
   if (arms.empty()) {
     arms.push_back("SELECT CAST(0 AS BIGINT) AS bucket, CAST(0 AS BIGINT) AS tier, id FROM users WHERE 1 = 0");
   }
+  return absl::StrCat("SELECT bucket, tier, id FROM (", absl::StrJoin(arms, " UNION ALL "), ") c");
+}
+
+// UserSearchSelect's values for `q`, in the order of its `?`s (and {after}, which FetchPage splices).
+// Sets *has_upper (the shape's last component).
+std::vector<store::Value> UserSearchParams(store::Backend backend, const std::string& q,
+                                           const std::vector<std::string>& words, bool* has_upper) {
+  const bool postgres = backend == store::Backend::kPostgres;
+  std::vector<store::Value> params;
+  std::vector<store::Value> range;          // the prefix range's values (used twice)
+  std::vector<store::Value> prefix_params;  // the prefix arm's: q twice, then the range
+  *has_upper = false;
+  if (!q.empty()) {
+    *has_upper = PrefixRangeParams(backend, q, range);
+    prefix_params = {q, q};
+    prefix_params.insert(prefix_params.end(), range.begin(), range.end());
+    params = prefix_params;
+  }
+  if (words.empty()) return params;
+  for (const std::string& w : words) {  // the whole-word tests
+    if (postgres) {
+      const std::string tw = TsWord(w, /*prefix=*/false);
+      params.insert(params.end(), {tw, tw});
+    } else {
+      params.emplace_back(Fts5Word(w, /*prefix=*/false));
+    }
+  }
+  if (postgres) {  // the full-text sets, then the gate (its copy of the prefix arm)
+    const std::string tsq = TsQuery(words);
+    params.insert(params.end(), {tsq, tsq});
+    params.insert(params.end(), prefix_params.begin(), prefix_params.end());
+  } else {  // the gate, then the match
+    params.insert(params.end(), prefix_params.begin(), prefix_params.end());
+    params.emplace_back(Fts5Query(words));
+  }
+  params.insert(params.end(), range.begin(), range.end());  // NOT IN the prefix range (none without q)
+  return params;
+}
+
+}  // namespace
+
+query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q) {
+  const std::vector<std::string> words = Words(q);
+  bool has_upper = false;
+  std::vector<store::Value> params = UserSearchParams(backend, q, words, &has_upper);
+  // The select text depends on the shape only: built once per shape (at most 2 x 2 x 9 x 2 texts) and
+  // kept for the process; building the 2 kB text cost ~20k instructions per search.
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* selects = new absl::flat_hash_map<std::tuple<int, bool, size_t, bool>, std::string>();
+  const auto shape = std::make_tuple(static_cast<int>(backend), !q.empty(), words.size(), has_upper);
+  std::string select;
+  {
+    absl::ReaderMutexLock lock(&mu);
+    if (auto it = selects->find(shape); it != selects->end()) select = it->second;
+  }
+  if (select.empty()) {
+    select = UserSearchSelect(backend, !q.empty(), words.size(), has_upper);
+    absl::MutexLock lock(&mu);
+    selects->try_emplace(shape, select);
+  }
   return query::KeysetQuery{
       .scope = Scope("users", q),
-      .select = absl::StrCat("SELECT bucket, tier, id FROM (", absl::StrJoin(arms, " UNION ALL "), ") c"),
+      .select = std::move(select),
       .params = std::move(params),
       .keys = {{"bucket"}, {"tier"}, {"id"}},
       .order = query::SortOrder::kAscending,

@@ -10,6 +10,7 @@
 #include "daira/core/status.h"
 #include "daira/core/validation.h"
 #include "store/json_array.h"
+#include "store/result_source.h"
 
 namespace daira::inline v0::store {
 
@@ -19,6 +20,30 @@ const Value& NullValue() {
   return kNull;
 }
 }  // namespace
+
+const std::vector<Value>& ResultSource::Values(size_t rows, int cols) const {
+  std::call_once(once_, [&] {
+    values_.reserve(rows * static_cast<size_t>(cols));
+    for (size_t r = 0; r < rows; ++r) {
+      for (int c = 0; c < cols; ++c) values_.push_back(ValueAt(r, c));
+    }
+  });
+  return values_;
+}
+
+ResultSet::ResultSet(std::shared_ptr<const std::vector<std::string>> columns,
+                     std::shared_ptr<const ResultSource> source, size_t rows)
+    : columns_(std::move(columns)), source_(std::move(source)), source_rows_(rows) {}
+
+const Value& ResultSet::SourceAt(size_t row, int col) const {
+  return source_->Values(source_rows_, column_count())[row * columns_->size() + col];
+}
+
+void ResultSet::Detach() {
+  values_ = source_->Values(source_rows_, column_count());
+  source_.reset();
+  source_rows_ = 0;
+}
 
 std::optional<int> ResultSet::ColumnIndex(std::string_view name) const {
   const std::vector<std::string>& cols = *columns_;
@@ -117,13 +142,8 @@ std::string ValueForMessage(const Value& v) {
   return std::string(ValueTypeName(v.type()));
 }
 
-}  // namespace
-
-absl::StatusOr<int64_t> Row::CheckedInt64(int col) const {
-  if (col < 0 || col >= rs_->column_count()) {
-    return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
-  }
-  const Value& v = rs_->at(index_, col);
+// Checked conversions of a Value, naming `column` in the error.
+absl::StatusOr<int64_t> CheckedInt64Of(const Value& v, std::string_view column) {
   switch (v.type()) {
     case ValueType::kNull: return 0;
     case ValueType::kInt64: return v.int64();
@@ -137,15 +157,11 @@ absl::StatusOr<int64_t> Row::CheckedInt64(int col) const {
     }
     default: break;
   }
-  return absl::DataLossError(absl::StrCat("column ", rs_->columns()[col], " does not hold an integer (got ",
-                                          ValueForMessage(v), ")"));
+  return absl::DataLossError(
+      absl::StrCat("column ", ToAbsl(column), " does not hold an integer (got ", ValueForMessage(v), ")"));
 }
 
-absl::StatusOr<double> Row::CheckedDouble(int col) const {
-  if (col < 0 || col >= rs_->column_count()) {
-    return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
-  }
-  const Value& v = rs_->at(index_, col);
+absl::StatusOr<double> CheckedDoubleOf(const Value& v, std::string_view column) {
   switch (v.type()) {
     case ValueType::kNull: return 0.0;
     case ValueType::kInt64: return static_cast<double>(v.int64());
@@ -159,8 +175,45 @@ absl::StatusOr<double> Row::CheckedDouble(int col) const {
     }
     default: break;
   }
-  return absl::DataLossError(absl::StrCat("column ", rs_->columns()[col], " does not hold a finite number (got ",
-                                          ValueForMessage(v), ")"));
+  return absl::DataLossError(
+      absl::StrCat("column ", ToAbsl(column), " does not hold a finite number (got ", ValueForMessage(v), ")"));
+}
+
+using Cell = ResultSource::Cell;
+
+// The source holding `rs`'s cells when `col` is one of its columns; null otherwise (the Value path then
+// handles both materialized results and out-of-range columns).
+const ResultSource* CellSource(const ResultSet& rs, int col) {
+  const ResultSource* s = rs.source();  // null first: a Values result pays one test
+  return s != nullptr && col >= 0 && col < rs.column_count() ? s : nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> Row::CheckedInt64(int col) const {
+  if (col < 0 || col >= rs_->column_count()) {
+    return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
+  }
+  if (const ResultSource* s = rs_->source(); s != nullptr) {
+    const Cell c = s->CellAt(index_, col);
+    if (c.kind == Cell::Kind::kInt64) return c.int64;
+    if (c.kind == Cell::Kind::kNull) return 0;
+    return CheckedInt64Of(s->ValueAt(index_, col), rs_->columns()[col]);
+  }
+  return CheckedInt64Of(rs_->at(index_, col), rs_->columns()[col]);
+}
+
+absl::StatusOr<double> Row::CheckedDouble(int col) const {
+  if (col < 0 || col >= rs_->column_count()) {
+    return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
+  }
+  if (const ResultSource* s = rs_->source(); s != nullptr) {
+    const Cell c = s->CellAt(index_, col);
+    if (c.kind == Cell::Kind::kInt64) return static_cast<double>(c.int64);
+    if (c.kind == Cell::Kind::kNull) return 0.0;
+    return CheckedDoubleOf(s->ValueAt(index_, col), rs_->columns()[col]);
+  }
+  return CheckedDoubleOf(rs_->at(index_, col), rs_->columns()[col]);
 }
 
 absl::StatusOr<int64_t> Row::CheckedInt64(std::string_view name) const {
@@ -179,19 +232,113 @@ absl::StatusOr<double> Row::CheckedDouble(std::string_view name) const {
   return CheckedDouble(*col);
 }
 
-int64_t Row::Int64(int col) const { return ToInt64((*this)[col]); }
-int64_t Row::Int64(std::string_view name) const { return ToInt64(Get(name)); }
-double Row::Double(int col) const { return ToDouble((*this)[col]); }
-double Row::Double(std::string_view name) const { return ToDouble(Get(name)); }
-std::string Row::Text(int col) const { return ToText((*this)[col]); }
-std::string Row::Text(std::string_view name) const { return ToText(Get(name)); }
-std::string Row::Blob(int col) const { return ToText((*this)[col]); }
-std::string Row::Blob(std::string_view name) const { return ToText(Get(name)); }
-std::vector<int64_t> Row::Int64Array(int col) const { return ToInt64Array((*this)[col]); }
-std::vector<int64_t> Row::Int64Array(std::string_view name) const { return ToInt64Array(Get(name)); }
-std::vector<std::string> Row::TextArray(int col) const { return ToTextArray((*this)[col]); }
-std::vector<std::string> Row::TextArray(std::string_view name) const { return ToTextArray(Get(name)); }
-std::string Row::Json(int col) const { return ToText((*this)[col]); }
-std::string Row::Json(std::string_view name) const { return ToText(Get(name)); }
+namespace {
+// The index of `name` in `rs`, or -1 (a programming error: the Value path asserts and reads NULL).
+int NamedColumn(const ResultSet& rs, std::string_view name) {
+  std::optional<int> col = rs.ColumnIndex(name);
+  assert(col.has_value() && "no such column");
+  return col.value_or(-1);
+}
+}  // namespace
+
+namespace {
+
+// The in-place reads of a source cell, out of line so that the accessors' Values path (SQLite) stays
+// as small as it was before sources existed.
+[[gnu::noinline]] int64_t SourceInt64(const ResultSource& s, size_t row, int col) {
+  const Cell c = s.CellAt(row, col);
+  switch (c.kind) {
+    case Cell::Kind::kNull: return 0;
+    case Cell::Kind::kInt64: return c.int64;
+    case Cell::Kind::kText: {
+      int64_t out = 0;
+      return absl::SimpleAtoi(ToAbsl(c.text), &out) ? out : 0;
+    }
+    case Cell::Kind::kOther: break;
+  }
+  return ToInt64(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] double SourceDouble(const ResultSource& s, size_t row, int col) {
+  const Cell c = s.CellAt(row, col);
+  switch (c.kind) {
+    case Cell::Kind::kNull: return 0;
+    case Cell::Kind::kInt64: return static_cast<double>(c.int64);
+    case Cell::Kind::kText: {
+      double out = 0;
+      return absl::SimpleAtod(ToAbsl(c.text), &out) ? out : 0;
+    }
+    case Cell::Kind::kOther: break;
+  }
+  return ToDouble(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] std::string SourceText(const ResultSource& s, size_t row, int col) {
+  const Cell c = s.CellAt(row, col);
+  switch (c.kind) {
+    case Cell::Kind::kNull: return std::string();
+    case Cell::Kind::kInt64: return absl::StrCat(c.int64);
+    case Cell::Kind::kText: return std::string(c.text);
+    case Cell::Kind::kOther: break;
+  }
+  return ToText(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] std::vector<int64_t> SourceInt64Array(const ResultSource& s, size_t row, int col) {
+  std::vector<int64_t> out;
+  if (s.Int64ArrayAt(row, col, &out)) return out;
+  return ToInt64Array(s.ValueAt(row, col));
+}
+
+[[gnu::noinline]] std::vector<std::string> SourceTextArray(const ResultSource& s, size_t row, int col) {
+  std::vector<std::string> out;
+  if (s.TextArrayAt(row, col, &out)) return out;
+  return ToTextArray(s.ValueAt(row, col));
+}
+
+}  // namespace
+
+bool Row::IsNull(int col) const {
+  if (const ResultSource* s = CellSource(*rs_, col)) return s->IsNullAt(index_, col);
+  return (*this)[col].is_null();
+}
+
+int64_t Row::Int64(int col) const {
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceInt64(*s, index_, col);
+  return ToInt64((*this)[col]);
+}
+
+double Row::Double(int col) const {
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceDouble(*s, index_, col);
+  return ToDouble((*this)[col]);
+}
+
+std::string Row::Text(int col) const {
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceText(*s, index_, col);
+  return ToText((*this)[col]);
+}
+
+std::vector<int64_t> Row::Int64Array(int col) const {
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceInt64Array(*s, index_, col);
+  return ToInt64Array((*this)[col]);
+}
+
+std::vector<std::string> Row::TextArray(int col) const {
+  if (const ResultSource* s = CellSource(*rs_, col)) return SourceTextArray(*s, index_, col);
+  return ToTextArray((*this)[col]);
+}
+
+// Blobs and JSON read as their text (ToText), as Text does.
+std::string Row::Blob(int col) const { return Text(col); }
+std::string Row::Json(int col) const { return Text(col); }
+
+bool Row::IsNull(std::string_view name) const { return IsNull(NamedColumn(*rs_, name)); }
+int64_t Row::Int64(std::string_view name) const { return Int64(NamedColumn(*rs_, name)); }
+double Row::Double(std::string_view name) const { return Double(NamedColumn(*rs_, name)); }
+std::string Row::Text(std::string_view name) const { return Text(NamedColumn(*rs_, name)); }
+std::string Row::Blob(std::string_view name) const { return Blob(NamedColumn(*rs_, name)); }
+std::vector<int64_t> Row::Int64Array(std::string_view name) const { return Int64Array(NamedColumn(*rs_, name)); }
+std::vector<std::string> Row::TextArray(std::string_view name) const { return TextArray(NamedColumn(*rs_, name)); }
+std::string Row::Json(std::string_view name) const { return Json(NamedColumn(*rs_, name)); }
 
 }  // namespace daira::inline v0::store

@@ -1,5 +1,7 @@
 #include "daira/query/cursor.h"
 
+#include <sodium.h>
+
 #include <random>
 #include <string>
 #include <vector>
@@ -69,6 +71,26 @@ TEST(CursorCodecTest, TokensAreStableAcrossReleases) {
   ASSERT_OK_AND_ASSIGN(Cursor back,
                        codec.Decode(kIssued, "followers:42", {KeyType::kInt64, KeyType::kInt64}));
   EXPECT_EQ(back, Sample());
+}
+
+// Encode's table base64 writes exactly libsodium's URL-safe, unpadded text for every length remainder.
+TEST(CursorCodecTest, TokensAreLibsodiumsBase64) {
+  ASSERT_OK_AND_ASSIGN(CursorCodec codec, CursorCodec::Create(kKey));
+  for (size_t len = 0; len < 9; ++len) {
+    const Cursor c{.scope = std::string(len, 's'), .direction = Direction::kForward,
+                   .keys = {int64_t{static_cast<int64_t>(len) * 977 - 3}, std::string(len * 7, '\xfb')}};
+    const std::string token = codec.Encode(c);
+    std::string raw(token.size(), '\0');
+    size_t raw_len = 0;
+    ASSERT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), token.data(), token.size(),
+                                nullptr, &raw_len, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+              0);
+    std::string again(sodium_base64_encoded_len(raw_len, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+    sodium_bin2base64(again.data(), again.size(), reinterpret_cast<const unsigned char*>(raw.data()), raw_len,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    again.resize(std::char_traits<char>::length(again.c_str()));
+    EXPECT_EQ(token, again) << "scope length " << len;
+  }
 }
 
 TEST(CursorCodecTest, SameKeyDecodesAcrossInstancesOtherKeyDoesNot) {

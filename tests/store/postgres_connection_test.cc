@@ -172,6 +172,86 @@ TEST_P(PostgresConnectionTest, EveryTypeRoundTripsThroughColumns) {
   EXPECT_EQ(rs.front().Int64(0), 1);
 }
 
+// Results keep their cells in the PGresult (store::ResultSource) and the typed accessors read them in
+// place: every accessor must give exactly what it gives on the Values of the same cells.
+TEST_P(PostgresConnectionTest, InPlaceReadsMatchTheValues) {
+  ASSERT_OK(c().ExecuteScript(
+      "CREATE TYPE mood AS ENUM ('HAPPY', 'SAD');"
+      "CREATE TABLE w (id BIGINT PRIMARY KEY, i8 BIGINT, i4 INTEGER, i2 SMALLINT, f8 DOUBLE PRECISION,"
+      " num NUMERIC, b BOOLEAN, t TEXT, vc VARCHAR(50), e mood, by BYTEA, ia BIGINT[], ia4 INTEGER[],"
+      " ta TEXT[], vca VARCHAR[], jb JSONB, js JSON)"));
+  const std::string insert = "INSERT INTO w VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  ASSERT_OK(c().Execute(insert, {1, INT64_MIN, 2147483647, -32768, 0.1, 12.25, true, "tëxt 'q' ?", "-17", "HAPPY",
+                                 Value::Blob(std::string("\0\x01\xff", 3)), std::vector<int64_t>{INT64_MAX, -1, 0},
+                                 std::vector<int64_t>{1, 2},
+                                 std::vector<std::string>{"a", "b,c", "NULL", "", " sp ", "q\"uo\\te", "{x}"},
+                                 std::vector<std::string>{"x"}, Value::Json(R"({"k": [1, "two"]})"),
+                                 Value::Json(R"(["j", 2])")})
+                .status());
+  ASSERT_OK(c().Execute(insert, {2, 0, -5, 7, -2.5e300, -0.5, false, "12abc", "9223372036854775807", "SAD",
+                                 Value::Blob(""), std::vector<int64_t>{}, std::vector<int64_t>{-3},
+                                 std::vector<std::string>{}, std::vector<std::string>{"y z", "w"},
+                                 Value::Json("[]"), Value::Json(R"([1,2])")})
+                .status());
+  ASSERT_OK(c().Execute("INSERT INTO w (id) VALUES (?)", {3}).status());
+  ASSERT_OK(c().ExecuteScript("UPDATE w SET ia = '{1,NULL,3}', ta = '{NULL,\"NULL\",b}' WHERE id = 3"));
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, c().Execute("SELECT *, t AS t2, i8::text AS i8_text FROM w ORDER BY id"));
+  ASSERT_EQ(rs.size(), 3u);
+  ASSERT_NE(rs.source(), nullptr);  // the in-place path is the one under test
+
+  // The same cells as Values (what every result held before the in-place path).
+  ResultSet values(rs.shared_columns());
+  for (size_t r = 0; r < rs.size(); ++r) {
+    for (int col = 0; col < rs.column_count(); ++col) values.AppendValue(rs.at(r, col));
+  }
+  ASSERT_EQ(values.source(), nullptr);
+  auto same_status = [](const auto& a, const auto& b) {
+    if (a.ok() != b.ok()) return false;
+    return a.ok() ? *a == *b || (*a != *a && *b != *b) : a.status() == b.status();
+  };
+  for (size_t r = 0; r < rs.size(); ++r) {
+    const store::Row in_place = rs.row(r);
+    const store::Row copy = values.row(r);
+    for (int col = 0; col < rs.column_count(); ++col) {
+      SCOPED_TRACE(absl::StrCat("row ", r, " column ", rs.columns()[col]));
+      EXPECT_EQ(in_place.IsNull(col), copy.IsNull(col));
+      EXPECT_EQ(in_place.Int64(col), copy.Int64(col));
+      const double d1 = in_place.Double(col), d2 = copy.Double(col);
+      EXPECT_TRUE(d1 == d2 || (d1 != d1 && d2 != d2)) << d1 << " vs " << d2;
+      EXPECT_EQ(in_place.Text(col), copy.Text(col));
+      EXPECT_EQ(in_place.Blob(col), copy.Blob(col));
+      EXPECT_EQ(in_place.Json(col), copy.Json(col));
+      EXPECT_EQ(in_place.Int64Array(col), copy.Int64Array(col));
+      EXPECT_EQ(in_place.TextArray(col), copy.TextArray(col));
+      EXPECT_TRUE(same_status(in_place.CheckedInt64(col), copy.CheckedInt64(col)));
+      EXPECT_TRUE(same_status(in_place.CheckedDouble(col), copy.CheckedDouble(col)));
+      const std::string& name = rs.columns()[col];
+      EXPECT_EQ(in_place.Text(name), copy.Text(name));
+      EXPECT_EQ(in_place.IsNull(name), copy.IsNull(name));
+    }
+  }
+  // Spot checks of what the in-place reads decode.
+  EXPECT_EQ(rs.row(0).TextArray("ta"), (std::vector<std::string>{"a", "b,c", "NULL", "", " sp ", "q\"uo\\te", "{x}"}));
+  EXPECT_EQ(rs.row(2).Int64Array("ia"), (std::vector<int64_t>{1, 0, 3}));
+  EXPECT_EQ(rs.row(2).TextArray("ta"), (std::vector<std::string>{"", "NULL", "b"}));
+  EXPECT_EQ(rs.row(0).Int64("b"), 1);
+  EXPECT_EQ(rs.row(0).Text("e"), "HAPPY");
+  EXPECT_EQ(rs.row(0).Int64("vc"), -17);
+  EXPECT_EQ(rs.row(1).CheckedInt64("t").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(*rs.row(1).CheckedInt64("vc"), INT64_MAX);
+  EXPECT_EQ(rs.row(0).Text("i8_text"), absl::StrCat(INT64_MIN));
+  // A copy shares the cells; appending to a result turns it into Values first.
+  ResultSet copy = rs;
+  EXPECT_EQ(copy.source(), rs.source());
+  EXPECT_EQ(copy.row(1).Text("t"), "12abc");
+  copy.Reserve(4);
+  EXPECT_EQ(copy.source(), nullptr);
+  EXPECT_EQ(copy.size(), 3u);
+  EXPECT_EQ(copy.row(1).Text("t"), "12abc");
+  EXPECT_EQ(copy.at(0, 0), Value(int64_t{1}));
+  EXPECT_EQ(rs.row(1).Text("t"), "12abc");  // the original is untouched
+}
+
 TEST_P(PostgresConnectionTest, UntypedParametersKeepTheirValueType) {
   ASSERT_OK_AND_ASSIGN(ResultSet rs, c().Execute("SELECT ? AS a, ? AS b, ? AS c, ? AS d, ? AS e, ? - 1 AS f",
                                                  {int64_t{5000000000}, 2.5, "s", Value::Blob("\x01"),

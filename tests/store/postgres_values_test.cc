@@ -1,5 +1,7 @@
 // The PostgreSQL backend's text encodings and SQLSTATE mapping (no server needed).
+#include <charconv>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,126 @@ TEST(PostgresValuesTest, ParseArrayLiteralHandlesQuotesEscapesAndNull) {
   EXPECT_FALSE(PgParseArrayLiteral(R"({"unterminated})", &out));
   EXPECT_FALSE(PgParseArrayLiteral("not an array", &out));
   EXPECT_FALSE(PgParseArrayLiteral("{a}trailing", &out));
+}
+
+// The char-by-char parser the bulk one replaced, kept as the reference: both must agree on every
+// input, malformed ones included.
+bool ReferenceParse(std::string_view text, std::vector<std::optional<std::string>>* out) {
+  out->clear();
+  size_t i = 0;
+  if (!text.empty() && text[0] == '[') {
+    size_t eq = text.find('=');
+    if (eq == std::string_view::npos) return false;
+    i = eq + 1;
+  }
+  if (i >= text.size() || text[i] != '{') return false;
+  int depth = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    char c = text[i];
+    if (c == '{') {
+      ++depth;
+      ++i;
+      continue;
+    }
+    if (c == '}') {
+      --depth;
+      ++i;
+      if (depth == 0) return i == n;
+      continue;
+    }
+    if (c == ',' || c == ' ') {
+      ++i;
+      continue;
+    }
+    if (depth == 0) return false;
+    if (c == '"') {
+      std::string s;
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        char d = text[i++];
+        if (d == '\\') {
+          if (i >= n) return false;
+          s.push_back(text[i++]);
+        } else if (d == '"') {
+          closed = true;
+          break;
+        } else {
+          s.push_back(d);
+        }
+      }
+      if (!closed) return false;
+      out->push_back(std::move(s));
+      continue;
+    }
+    std::string s;
+    while (i < n && text[i] != ',' && text[i] != '}') {
+      if (text[i] == '\\' && i + 1 < n) ++i;
+      s.push_back(text[i++]);
+    }
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    if (s == "NULL") {
+      out->push_back(std::nullopt);
+    } else {
+      out->push_back(std::move(s));
+    }
+  }
+  return false;
+}
+
+TEST(PostgresValuesTest, BulkParsersAgreeWithTheReference) {
+  const std::vector<std::string> inputs = {
+      "{}", "{a}", R"({a,"b c","x\"y","back\\slash",NULL,"NULL",""})", "[0:1]={7,8}", "{{1,2},{3,4}}",
+      "{a,b", R"({"unterminated})", "not an array", "{a}trailing", "{1,-2,NULL,9223372036854775807,x7,7x}",
+      R"({ab\,c,d\}e,f\\g,h\})", "{trailing   ,  lead}", R"({"esc\"aped" ,plain})", R"({"a\)", R"({a\)",
+      R"({"x"y,z})", "{NULL ,NULL}", R"({"\\\\","\"\""})", "[1:2]", "", "{", "}", "{,}", "{ }", "{{}}",
+      R"({"ünï","tab	x",ü})", R"({"a"})", "{\"\"}", R"({\N,ULL})", "{a b c,d}", "{12 ,34}"};
+  for (const std::string& in : inputs) {
+    SCOPED_TRACE(in);
+    std::vector<std::optional<std::string>> want, got;
+    const bool ok = ReferenceParse(in, &want);
+    ASSERT_EQ(PgParseArrayLiteral(in, &got), ok);
+    if (!ok) continue;
+    EXPECT_EQ(got, want);
+    std::vector<std::string> texts;
+    ASSERT_TRUE(PgParseTextArray(in, &texts));
+    std::vector<int64_t> ints;
+    ASSERT_TRUE(PgParseInt64Array(in, &ints));
+    ASSERT_EQ(texts.size(), want.size());
+    ASSERT_EQ(ints.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      EXPECT_EQ(texts[i], want[i].value_or(""));
+      int64_t v = 0;
+      if (want[i].has_value()) std::from_chars(want[i]->data(), want[i]->data() + want[i]->size(), v);
+      EXPECT_EQ(ints[i], v);
+    }
+  }
+  std::vector<int64_t> ints;
+  EXPECT_FALSE(PgParseInt64Array("{1,2", &ints));
+  std::vector<std::string> texts;
+  EXPECT_FALSE(PgParseTextArray(R"({"open)", &texts));
+}
+
+// PgParseInt64 is std::from_chars's int64 (the fast paths change nothing), overflow and junk included.
+TEST(PostgresValuesTest, ParseInt64IsFromChars) {
+  std::vector<std::string> inputs = {"0", "-0", "7", "-7", "12abc", "+5", "-", "", "abc", "1.5", " 1",
+                                     "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+                                     "-9223372036854775809", "18446744073709551615", "18446744073709551616",
+                                     "99999999999999999999", "00000000000000000000123", "-00000000000000000000123",
+                                     "1234567812345678", "12345678x", "123456789012345678", "1700000000123456",
+                                     "0000000000000000000", "9999999999999999999", "-9999999999999999999"};
+  std::mt19937_64 rng(42);
+  for (int i = 0; i < 2000; ++i) {
+    const int64_t v = static_cast<int64_t>(rng()) >> (rng() % 64);
+    inputs.push_back(std::to_string(v));
+    inputs.push_back(std::to_string(v) + "," + std::to_string(i));
+  }
+  for (const std::string& in : inputs) {
+    int64_t want = 0;
+    std::from_chars(in.data(), in.data() + in.size(), want);
+    EXPECT_EQ(PgParseInt64(in.data(), in.data() + in.size()), want) << in;
+  }
 }
 
 TEST(PostgresValuesTest, RoundTripThroughLiteral) {

@@ -1,10 +1,15 @@
-// Materialized statement results: column names plus rows of Values, read by index or by name.
+// Statement results: column names plus rows of Values, read by index or by name.
 //
 //   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, conn.Execute("SELECT id, username FROM users WHERE id = ?", {id}));
 //   for (const store::Row& row : rs) {
 //     int64_t id = row.Int64(0);
 //     std::string name = row.Text("username");
 //   }
+//
+// A backend may keep the cells in its driver's own result (Postgres keeps the PGresult) instead of
+// building a Value per cell: the typed Row accessors (Int64, Text, IsNull, TextArray, Checked*, ...)
+// then decode straight from the driver's bytes, with the same results; `at()` / `operator[]` (which
+// return a Value reference) build the Value table once, on first use.
 //
 // Thread-safety: a ResultSet is a value; concurrent const use is safe.
 #pragma once
@@ -22,6 +27,7 @@
 namespace daira::inline v0::store {
 
 class ResultSet;
+class ResultSource;  // a backend's own result (src/store/result_source.h)
 
 // A view of one row; valid while its ResultSet lives and is not modified.
 //
@@ -41,8 +47,8 @@ class Row {
   Row(const ResultSet* rs, size_t index) : rs_(rs), index_(index) {}
   const Value& operator[](int col) const;
   const Value& Get(std::string_view name) const;
-  bool IsNull(int col) const { return (*this)[col].is_null(); }
-  bool IsNull(std::string_view name) const { return Get(name).is_null(); }
+  bool IsNull(int col) const;
+  bool IsNull(std::string_view name) const;
   int64_t Int64(int col) const;
   int64_t Int64(std::string_view name) const;
   double Double(int col) const;
@@ -79,6 +85,9 @@ class ResultSet {
   // Shares a statement's column names (backends cache them per prepared statement, so building a
   // result allocates no names).
   explicit ResultSet(std::shared_ptr<const std::vector<std::string>> columns) : columns_(std::move(columns)) {}
+  // For backends: `rows` rows whose cells stay in `source` (shared by copies) and are decoded when read.
+  ResultSet(std::shared_ptr<const std::vector<std::string>> columns, std::shared_ptr<const ResultSource> source,
+            size_t rows);
 
   const std::vector<std::string>& columns() const { return *columns_; }
   // The shared column-name vector itself: one object per result shape (a prepared statement's), which
@@ -88,19 +97,32 @@ class ResultSet {
   // Index of the column called `name` (exact match), or nullopt.
   std::optional<int> ColumnIndex(std::string_view name) const;
 
-  size_t size() const { return columns_->empty() ? 0 : values_.size() / columns_->size(); }
+  size_t size() const {
+    if (columns_->empty()) return 0;
+    return source_ != nullptr ? source_rows_ : values_.size() / columns_->size();
+  }
   bool empty() const { return size() == 0; }
   Row row(size_t i) const { return Row(this, i); }
   Row front() const { return row(0); }
-  const Value& at(size_t row, int col) const { return values_[row * columns_->size() + col]; }
+  const Value& at(size_t row, int col) const {
+    return source_ == nullptr ? values_[row * columns_->size() + col] : SourceAt(row, col);
+  }
+  // The backend's result holding the cells, or null when they are Values (see the top of this file).
+  const ResultSource* source() const { return source_.get(); }
 
   // Rows changed by INSERT/UPDATE/DELETE (backend-reported); 0 for queries.
   int64_t rows_affected() const { return rows_affected_; }
   void set_rows_affected(int64_t n) { rows_affected_ = n; }
 
   // For backends building a result: append one row's values (exactly column_count() of them).
-  void AppendValue(Value v) { values_.push_back(std::move(v)); }
-  void Reserve(size_t rows) { values_.reserve(rows * columns_->size()); }
+  void AppendValue(Value v) {
+    if (source_ != nullptr) Detach();
+    values_.push_back(std::move(v));
+  }
+  void Reserve(size_t rows) {
+    if (source_ != nullptr) Detach();
+    values_.reserve(rows * columns_->size());
+  }
 
   class Iterator {
    public:
@@ -121,8 +143,14 @@ class ResultSet {
         std::make_shared<const std::vector<std::string>>());
     return *kEmpty;
   }
+  const Value& SourceAt(size_t row, int col) const;
+  // Copies the source's cells into values_ and drops the source (before a backend appends).
+  void Detach();
+
   std::shared_ptr<const std::vector<std::string>> columns_;  // never null
-  std::vector<Value> values_;                               // row-major
+  std::vector<Value> values_;                               // row-major (when source_ is null)
+  std::shared_ptr<const ResultSource> source_;              // the cells, when a backend keeps them
+  size_t source_rows_ = 0;
   int64_t rows_affected_ = 0;
 };
 

@@ -22,6 +22,7 @@
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
 #include "daira/store/dialect.h"
+#include "store/result_source.h"
 
 namespace daira::inline v0::backends {
 
@@ -73,23 +74,38 @@ struct ResultDeleter {
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
-int64_t ParseInt64(const char* s, int len) {
-  int64_t v = 0;
-  std::from_chars(s, s + len, v);
-  return v;
-}
+int64_t ParseInt64(const char* s, int len) { return PgParseInt64(s, s + len); }
 
-Value DecodeValue(Oid type, const char* s, int len) {
+PgKind KindOf(Oid type) {
   switch (type) {
-    case kBoolOid: return Value(int64_t{s[0] == 't' ? 1 : 0});
+    case kBoolOid: return PgKind::kBool;
     case kInt8Oid:
     case kInt2Oid:
     case kInt4Oid:
-    case kOidOid: return Value(ParseInt64(s, len));
+    case kOidOid: return PgKind::kInt;
     case kFloat4Oid:
     case kFloat8Oid:
-    case kNumericOid: return Value(std::strtod(s, nullptr));
-    case kByteaOid: {
+    case kNumericOid: return PgKind::kDouble;
+    case kByteaOid: return PgKind::kBytea;
+    case kInt2ArrayOid:
+    case kInt4ArrayOid:
+    case kInt8ArrayOid: return PgKind::kIntArray;
+    case kTextArrayOid:
+    case kVarcharArrayOid:
+    case kBpcharArrayOid:
+    case kNameArrayOid: return PgKind::kTextArray;
+    case kJsonOid:
+    case kJsonbOid: return PgKind::kJson;
+    default: return PgKind::kText;
+  }
+}
+
+Value DecodeValue(PgKind kind, const char* s, int len) {
+  switch (kind) {
+    case PgKind::kBool: return Value(int64_t{s[0] == 't' ? 1 : 0});
+    case PgKind::kInt: return Value(ParseInt64(s, len));
+    case PgKind::kDouble: return Value(std::strtod(s, nullptr));
+    case PgKind::kBytea: {
       std::string bytes;
       if (!PgDecodeHexBytea(std::string_view(s, len), &bytes)) {  // bytea_output=escape
         size_t n = 0;
@@ -101,34 +117,78 @@ Value DecodeValue(Oid type, const char* s, int len) {
       }
       return Value::Blob(std::move(bytes));
     }
-    case kInt2ArrayOid:
-    case kInt4ArrayOid:
-    case kInt8ArrayOid: {
-      std::vector<std::optional<std::string>> items;
-      if (!PgParseArrayLiteral(std::string_view(s, len), &items)) return Value(std::string(s, len));
+    case PgKind::kIntArray: {
       std::vector<int64_t> out;
-      out.reserve(items.size());
-      for (const auto& item : items) {
-        out.push_back(item ? ParseInt64(item->data(), static_cast<int>(item->size())) : 0);
-      }
+      if (!PgParseInt64Array(std::string_view(s, len), &out)) return Value(std::string(s, len));
       return Value(std::move(out));
     }
-    case kTextArrayOid:
-    case kVarcharArrayOid:
-    case kBpcharArrayOid:
-    case kNameArrayOid: {
-      std::vector<std::optional<std::string>> items;
-      if (!PgParseArrayLiteral(std::string_view(s, len), &items)) return Value(std::string(s, len));
+    case PgKind::kTextArray: {
       std::vector<std::string> out;
-      out.reserve(items.size());
-      for (auto& item : items) out.push_back(item ? std::move(*item) : std::string());
+      if (!PgParseTextArray(std::string_view(s, len), &out)) return Value(std::string(s, len));
       return Value(std::move(out));
     }
-    case kJsonOid:
-    case kJsonbOid: return Value::Json(std::string(s, len));
-    default: return Value(std::string(s, len));
+    case PgKind::kJson: return Value::Json(std::string(s, len));
+    case PgKind::kText: break;
   }
+  return Value(std::string(s, len));
 }
+
+// A result's cells read in place from the PGresult (store::ResultSource): integers and text need no
+// Value, arrays parse straight into the caller's vector; everything else decodes as DecodeValue.
+class PgResultSource final : public store::ResultSource {
+ public:
+  PgResultSource(ResultPtr result, std::shared_ptr<const std::vector<PgKind>> kinds)
+      : result_(std::move(result)), kinds_(std::move(kinds)) {}
+
+  bool IsNullAt(size_t row, int col) const override {
+    return PQgetisnull(result_.get(), static_cast<int>(row), col) != 0;
+  }
+
+  // libpq's accessors check their arguments on every call (~30 instructions each): a cell that is not
+  // empty text is not NULL, so PQgetisnull is asked only for empty ones, and an integer's length is
+  // that of its NUL-terminated text (text values cannot hold NUL).
+  Cell CellAt(size_t row, int col) const override {
+    const int r = static_cast<int>(row);
+    const char* s = PQgetvalue(result_.get(), r, col);
+    if (*s == '\0' && PQgetisnull(result_.get(), r, col) != 0) return Cell::Null();
+    switch ((*kinds_)[col]) {
+      case PgKind::kBool: return Cell::Int64(s[0] == 't' ? 1 : 0);
+      case PgKind::kInt: return Cell::Int64(PgParseInt64(s, s + std::strlen(s)));
+      case PgKind::kText:
+        return Cell::Text(*s == '\0' ? std::string_view()
+                                      : std::string_view(s, static_cast<size_t>(PQgetlength(result_.get(), r, col))));
+      default: return Cell::Other();
+    }
+  }
+
+  Value ValueAt(size_t row, int col) const override {
+    const int r = static_cast<int>(row);
+    if (PQgetisnull(result_.get(), r, col) != 0) return Value();
+    return DecodeValue((*kinds_)[col], PQgetvalue(result_.get(), r, col), PQgetlength(result_.get(), r, col));
+  }
+
+  // An array's text is never empty ("{}" at least): an empty cell is NULL (ValueAt's NULL then).
+  bool Int64ArrayAt(size_t row, int col, std::vector<int64_t>* out) const override {
+    if ((*kinds_)[col] != PgKind::kIntArray) return false;
+    const std::string_view text = Text(static_cast<int>(row), col);
+    return !text.empty() && PgParseInt64Array(text, out);
+  }
+
+  bool TextArrayAt(size_t row, int col, std::vector<std::string>* out) const override {
+    if ((*kinds_)[col] != PgKind::kTextArray) return false;
+    const std::string_view text = Text(static_cast<int>(row), col);
+    return !text.empty() && PgParseTextArray(text, out);
+  }
+
+ private:
+  std::string_view Text(int r, int col) const {
+    const char* s = PQgetvalue(result_.get(), r, col);
+    return std::string_view(s, std::strlen(s));  // text output holds no NUL
+  }
+
+  ResultPtr result_;
+  std::shared_ptr<const std::vector<PgKind>> kinds_;
+};
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr SteadyClock::time_point kNoBound = SteadyClock::time_point::max();
@@ -566,50 +626,63 @@ absl::Status PostgresConnection::ErrorFrom(const pg_result* result, std::string_
   return PgError(sqlstate, message, sql, code);
 }
 
-absl::StatusOr<ResultSet> PostgresConnection::ToResultSet(const pg_result* result, std::string_view sql,
+absl::StatusOr<ResultSet> PostgresConnection::ToResultSet(pg_result* owned, std::string_view sql,
                                                           PostgresStatement::Variant* variant) {
-  switch (PQresultStatus(result)) {
+  ResultPtr result(owned);
+  switch (PQresultStatus(result.get())) {
     case PGRES_TUPLES_OK:
     case PGRES_COMMAND_OK:
     case PGRES_EMPTY_QUERY: break;
-    default: return ErrorFrom(result, sql);
+    default: return ErrorFrom(result.get(), sql);
   }
-  const int ncols = PQnfields(result);
-  const int nrows = PQntuples(result);
-  std::vector<Oid> types(ncols);
-  for (int c = 0; c < ncols; ++c) types[c] = PQftype(result, c);
+  const int ncols = PQnfields(result.get());
+  const int nrows = PQntuples(result.get());
   std::shared_ptr<const std::vector<std::string>> columns;
+  std::shared_ptr<const std::vector<PgKind>> kinds;
   if (variant != nullptr && variant->columns != nullptr && static_cast<int>(variant->columns->size()) == ncols) {
     columns = variant->columns;
+    kinds = variant->column_kinds;
     for (int c = 0; c < ncols && columns != nullptr; ++c) {
-      if ((*columns)[c] != PQfname(result, c)) columns = nullptr;
+      if ((*columns)[c] != PQfname(result.get(), c) || variant->column_types[c] != PQftype(result.get(), c)) {
+        columns = nullptr;
+      }
     }
   }
   if (columns == nullptr) {
     std::vector<std::string> names;
+    std::vector<Oid> types;
+    std::vector<PgKind> column_kinds;
     names.reserve(ncols);
-    for (int c = 0; c < ncols; ++c) names.emplace_back(PQfname(result, c));
-    columns = std::make_shared<const std::vector<std::string>>(std::move(names));
-    if (variant != nullptr) variant->columns = columns;
-  }
-  ResultSet rs(std::move(columns));
-  rs.Reserve(nrows);
-  for (int r = 0; r < nrows; ++r) {
+    types.reserve(ncols);
+    column_kinds.reserve(ncols);
     for (int c = 0; c < ncols; ++c) {
-      rs.AppendValue(PQgetisnull(result, r, c)
-                         ? Value(nullptr)
-                         : DecodeValue(types[c], PQgetvalue(result, r, c), PQgetlength(result, r, c)));
+      names.emplace_back(PQfname(result.get(), c));
+      types.push_back(PQftype(result.get(), c));
+      column_kinds.push_back(KindOf(types.back()));
+    }
+    columns = std::make_shared<const std::vector<std::string>>(std::move(names));
+    kinds = std::make_shared<const std::vector<PgKind>>(std::move(column_kinds));
+    if (variant != nullptr) {
+      variant->columns = columns;
+      variant->column_types = std::move(types);
+      variant->column_kinds = kinds;
     }
   }
   // Rows changed by INSERT/UPDATE/DELETE/MERGE (RETURNING included); queries report 0 (PQcmdTuples
   // would give SELECT's row count).
-  pg_result* mutable_result = const_cast<pg_result*>(result);
-  const std::string_view tag = PQcmdStatus(mutable_result);
+  int64_t affected = 0;
+  const std::string_view tag = PQcmdStatus(result.get());
   if (tag.starts_with("INSERT") || tag.starts_with("UPDATE") || tag.starts_with("DELETE") ||
       tag.starts_with("MERGE")) {
-    const char* affected = PQcmdTuples(mutable_result);
-    if (affected != nullptr && *affected != '\0') rs.set_rows_affected(std::strtoll(affected, nullptr, 10));
+    const char* text = PQcmdTuples(result.get());
+    if (text != nullptr && *text != '\0') affected = std::strtoll(text, nullptr, 10);
   }
+  // The cells stay in the PGresult and are decoded when read (no Value per cell, no second copy).
+  ResultSet rs = nrows == 0 ? ResultSet(std::move(columns))
+                            : ResultSet(std::move(columns),
+                                        std::make_shared<const PgResultSource>(std::move(result), std::move(kinds)),
+                                        static_cast<size_t>(nrows));
+  rs.set_rows_affected(affected);
   return rs;
 }
 
@@ -646,7 +719,7 @@ absl::StatusOr<ResultSet> PostgresConnection::ExecuteStatement(PostgresStatement
   DAIRA_ASSIGN_OR_RETURN(PGresult * raw, CollectResults("execute", st->sql_));
   ResultPtr result(raw);
   if (result == nullptr) return ErrorFrom(nullptr, st->sql_);
-  absl::StatusOr<ResultSet> rs = ToResultSet(result.get(), st->sql_, v);
+  absl::StatusOr<ResultSet> rs = ToResultSet(result.release(), st->sql_, v);
   const std::string state = rs.ok() ? std::string() : store::StatusSqlState(rs.status());
   if (state == "26000" && (broken_ || InTransaction())) {
     // The server forgot the statement (DISCARD ALL, a pooler): prepare it again next time; the
@@ -815,7 +888,7 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
       }
       continue;
     }
-    absl::StatusOr<ResultSet> rs = ToResultSet(r.get(), sql, c.variant);
+    absl::StatusOr<ResultSet> rs = ToResultSet(r.release(), sql, c.variant);
     if (rs.ok()) {
       results[c.index] = *std::move(rs);
     } else if (first_error.ok()) {

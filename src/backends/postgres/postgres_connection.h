@@ -59,6 +59,9 @@ namespace daira::inline v0::backends {
 
 class PostgresConnection;
 
+// How a column's text output decodes, by its type OID (postgres_connection.cc: KindOf).
+enum class PgKind : uint8_t { kBool, kInt, kDouble, kBytea, kIntArray, kTextArray, kJson, kText };
+
 class PostgresStatement final : public store::Statement {
  public:
   PostgresStatement(PostgresConnection* conn, std::string sql, std::string pg_sql, int param_count)
@@ -77,8 +80,11 @@ class PostgresStatement final : public store::Statement {
     bool inferred = false;                    // retried with server-inferred types
     std::string name;                         // server-side statement name
     bool prepared = false;            // the server holds it
-    // Column names of its last result, shared by every ResultSet it produces.
+    // Column names of its last result, shared by every ResultSet it produces, their type OIDs and how
+    // each decodes (shared by the results' PgResultSources).
     std::shared_ptr<const std::vector<std::string>> columns;
+    std::vector<unsigned int> column_types;
+    std::shared_ptr<const std::vector<PgKind>> column_kinds;
   };
   PostgresConnection* conn_;
   std::string sql_;     // as given, `?` placeholders
@@ -184,8 +190,9 @@ class PostgresConnection final : public store::Connection,
   void EvictOverCap();
   // Converts a failed result (or a failed send when `result` is null) into a Status; marks broken.
   absl::Status ErrorFrom(const pg_result* result, std::string_view sql);
-  // `variant` (may be null) caches the column names.
-  absl::StatusOr<store::ResultSet> ToResultSet(const pg_result* result, std::string_view sql,
+  // Takes ownership of `result`: a result with rows keeps it as the ResultSet's cells (read in place,
+  // see store/result_source.h). `variant` (may be null) caches the column names and types.
+  absl::StatusOr<store::ResultSet> ToResultSet(pg_result* result, std::string_view sql,
                                                PostgresStatement::Variant* variant = nullptr);
 
   pg_conn* conn_;

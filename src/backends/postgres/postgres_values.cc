@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace daira::inline v0::backends {
 
@@ -39,11 +40,16 @@ std::string PgTextArrayLiteral(const std::vector<std::string>& values) {
   return out;
 }
 
-bool PgParseArrayLiteral(std::string_view text, std::vector<std::optional<std::string>>* out) {
-  out->clear();
+namespace {
+
+// Walks a one-dimensional array literal (PgParseArrayLiteral's grammar), calling
+// `emit(std::string_view element, bool is_null)` per element: spans of `text` where an element has no
+// escapes, `scratch` where it has. False on malformed input (elements emitted so far stay emitted).
+template <typename Emit>
+bool ScanArrayLiteral(std::string_view text, std::string& scratch, Emit&& emit) {
   size_t i = 0;
   if (!text.empty() && text[0] == '[') {  // explicit bounds: "[0:2]={...}"
-    size_t eq = text.find('=');
+    const size_t eq = text.find('=');
     if (eq == std::string_view::npos) return false;
     i = eq + 1;
   }
@@ -51,7 +57,7 @@ bool PgParseArrayLiteral(std::string_view text, std::vector<std::optional<std::s
   int depth = 0;
   const size_t n = text.size();
   while (i < n) {
-    char c = text[i];
+    const char c = text[i];
     if (c == '{') {
       ++depth;
       ++i;
@@ -69,39 +75,106 @@ bool PgParseArrayLiteral(std::string_view text, std::vector<std::optional<std::s
     }
     if (depth == 0) return false;
     if (c == '"') {
-      std::string s;
       ++i;
-      bool closed = false;
-      while (i < n) {
-        char d = text[i++];
-        if (d == '\\') {
-          if (i >= n) return false;
-          s.push_back(text[i++]);
-        } else if (d == '"') {
-          closed = true;
-          break;
-        } else {
-          s.push_back(d);
-        }
+      // The closing quote unless a backslash comes first (memchr: string_view::find_first_of tests
+      // every character against the set one by one).
+      auto next_stop = [&](size_t from) -> size_t {
+        const void* q = std::memchr(text.data() + from, '"', n - from);
+        const size_t quote = q == nullptr ? n : static_cast<const char*>(q) - text.data();
+        const void* b = std::memchr(text.data() + from, '\\', quote - from);
+        return b == nullptr ? quote : static_cast<const char*>(b) - text.data();
+      };
+      size_t stop = next_stop(i);
+      if (stop == n) return false;
+      if (text[stop] == '"') {  // no escapes: the span itself
+        emit(text.substr(i, stop - i), false);
+        i = stop + 1;
+        continue;
       }
-      if (!closed) return false;
-      out->push_back(std::move(s));
+      scratch.clear();
+      while (true) {  // at a backslash or the closing quote
+        scratch.append(text.substr(i, stop - i));
+        if (text[stop] == '"') break;
+        if (stop + 1 >= n) return false;
+        scratch.push_back(text[stop + 1]);
+        i = stop + 2;
+        stop = i < n ? next_stop(i) : n;
+        if (stop == n) return false;
+      }
+      emit(std::string_view(scratch), false);
+      i = stop + 1;
       continue;
     }
-    // Unquoted element: up to ',' or '}' (backslash escapes allowed).
-    std::string s;
-    while (i < n && text[i] != ',' && text[i] != '}') {
-      if (text[i] == '\\' && i + 1 < n) ++i;
-      s.push_back(text[i++]);
-    }
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    if (s == "NULL") {
-      out->push_back(std::nullopt);
+    // Unquoted element: up to ',' or '}' (backslash escapes allowed), trailing spaces dropped.
+    size_t stop = i;
+    while (stop < n && text[stop] != ',' && text[stop] != '}' && text[stop] != '\\') ++stop;
+    std::string_view element;
+    if (stop == n || text[stop] != '\\') {
+      element = text.substr(i, stop - i);
+      i = stop;
     } else {
-      out->push_back(std::move(s));
+      scratch.assign(text.substr(i, stop - i));
+      i = stop;
+      while (i < n && text[i] != ',' && text[i] != '}') {
+        if (text[i] == '\\' && i + 1 < n) ++i;
+        scratch.push_back(text[i++]);
+      }
+      element = scratch;
     }
+    while (!element.empty() && element.back() == ' ') element.remove_suffix(1);
+    emit(element, element == "NULL");
   }
   return false;  // unbalanced braces
+}
+
+}  // namespace
+
+bool PgParseArrayLiteral(std::string_view text, std::vector<std::optional<std::string>>* out) {
+  out->clear();
+  std::string scratch;
+  return ScanArrayLiteral(text, scratch, [&](std::string_view e, bool is_null) {
+    if (is_null) {
+      out->emplace_back(std::nullopt);
+    } else {
+      out->emplace_back(std::in_place, e);
+    }
+  });
+}
+
+namespace {
+// Room for the elements of `text`: one more than its commas (exact for a flat array of plain elements).
+size_t ElementsHint(std::string_view text) {
+  size_t commas = 0;
+  for (const char* p = text.data(), *end = p + text.size();
+       (p = static_cast<const char*>(std::memchr(p, ',', end - p))) != nullptr; ++p) {
+    ++commas;
+  }
+  return commas + 1;
+}
+}  // namespace
+
+bool PgParseTextArray(std::string_view text, std::vector<std::string>* out) {
+  out->clear();
+  if (text == "{}") return true;  // the common empty array: no allocation
+  out->reserve(ElementsHint(text));
+  std::string scratch;
+  return ScanArrayLiteral(text, scratch, [&](std::string_view e, bool is_null) {
+    if (is_null) {
+      out->emplace_back();
+    } else {
+      out->emplace_back(e);
+    }
+  });
+}
+
+bool PgParseInt64Array(std::string_view text, std::vector<int64_t>* out) {
+  out->clear();
+  if (text == "{}") return true;
+  out->reserve(ElementsHint(text));
+  std::string scratch;
+  return ScanArrayLiteral(text, scratch, [&](std::string_view e, bool is_null) {
+    out->push_back(is_null ? 0 : PgParseInt64(e.data(), e.data() + e.size()));
+  });
 }
 
 namespace {
