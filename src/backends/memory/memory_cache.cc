@@ -323,22 +323,30 @@ absl::StatusOr<std::optional<std::chrono::milliseconds>> MemoryCache::Ttl(std::s
       std::chrono::milliseconds((it->expires_us - now + 999) / 1000));
 }
 
-absl::Status MemoryCache::ListPush(std::string_view key, std::span<const std::string> values,
-                                   std::chrono::milliseconds ttl) {
-  if (values.empty()) return absl::OkStatus();
+template <typename Add>
+absl::Status MemoryCache::WriteCollection(std::string_view key, std::chrono::milliseconds ttl,
+                                          std::string_view op, bool set, Add add) {
   const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
   const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
   Shard& s = ShardFor(key);
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(s.mu);
   s.MaybeSweep(now, options_.sweep_interval.count() * 1000);
-  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection("list push", key, now, /*set=*/false));
-  for (const std::string& v : values) it->list.push_front(v);
-  if (max_len > 0 && static_cast<int64_t>(it->list.size()) > max_len) it->list.resize(max_len);
+  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection(op, key, now, set));
+  add(*it, max_len);
   it->expires_us = Shard::ExpiryFor(now, resolved);
   stats().Add(key, Counter::kSet);
   s.Resize(it);
   return absl::OkStatus();
+}
+
+absl::Status MemoryCache::ListPush(std::string_view key, std::span<const std::string> values,
+                                   std::chrono::milliseconds ttl) {
+  if (values.empty()) return absl::OkStatus();
+  return WriteCollection(key, ttl, "list push", /*set=*/false, [&](auto& node, int64_t max_len) {
+    for (const std::string& v : values) node.list.push_front(v);
+    if (max_len > 0 && static_cast<int64_t>(node.list.size()) > max_len) node.list.resize(max_len);
+  });
 }
 
 absl::Status MemoryCache::ListTrim(std::string_view key, int64_t max_length) {
@@ -457,18 +465,9 @@ void SetInsert(std::deque<std::string>& set, std::string_view member, int64_t ma
 absl::Status MemoryCache::OrderedSetAdd(std::string_view key, std::span<const std::string> members,
                                         std::chrono::milliseconds ttl) {
   if (members.empty()) return absl::OkStatus();
-  const std::chrono::milliseconds resolved = ResolveTtl(key, ttl);
-  const int64_t max_len = policy().For(cache::Policy::NamespaceOf(key)).max_list_length;
-  Shard& s = ShardFor(key);
-  const int64_t now = NowMicros();
-  std::lock_guard<std::mutex> lock(s.mu);
-  s.MaybeSweep(now, options_.sweep_interval.count() * 1000);
-  DAIRA_ASSIGN_OR_RETURN(auto it, s.Collection("ordered set add", key, now, /*set=*/true));
-  for (const std::string& m : members) SetInsert(it->set, m, max_len);
-  it->expires_us = Shard::ExpiryFor(now, resolved);
-  stats().Add(key, Counter::kSet);
-  s.Resize(it);
-  return absl::OkStatus();
+  return WriteCollection(key, ttl, "ordered set add", /*set=*/true, [&](auto& node, int64_t max_len) {
+    for (const std::string& m : members) SetInsert(node.set, m, max_len);
+  });
 }
 
 absl::StatusOr<int64_t> MemoryCache::OrderedSetAddExisting(std::span<const std::string> keys,

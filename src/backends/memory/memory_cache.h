@@ -94,6 +94,12 @@ class MemoryCache final : public cache::Cache {
   template <typename Add>
   absl::StatusOr<int64_t> AddToExisting(std::span<const std::string> keys, std::string_view op, bool set, Add add);
 
+  // The write path of ListPush / OrderedSetAdd: under the key's shard lock (after a due sweep), the
+  // list (an ordered set when `set`) at `key`, created when absent (WrongType naming `op` for another
+  // type); `add(node, max_len)` adds to it; then the TTL, the set count and the shard's bytes.
+  template <typename Add>
+  absl::Status WriteCollection(std::string_view key, std::chrono::milliseconds ttl, std::string_view op,
+                               bool set, Add add);
   // The read prologue of ListRange / OrderedSetRangeBelow: under the key's shard lock, a miss counts
   // and reads empty; a key holding anything but a list (an ordered set when `set`) is WrongType naming
   // `op`; a hit counts and `read(node, out)` copies what is asked.
