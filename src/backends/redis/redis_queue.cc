@@ -525,8 +525,9 @@ const std::string& TransitionScript() {
   return *body;
 }
 
-// ARGV: now, then per job (8 fields): id, token, outcome, text, when, worker, queue, group. Returns one
-// answer per job (the batched completion: every job fenced on its own, all in one script).
+// ARGV: now, then per job (8 fields): id, token, outcome, text, when, worker, queue, group — for a
+// 'complete' (which has no `when` or `worker`) those two carry its metric fields (wait, run; complete()).
+// Returns one answer per job (the batched completion: every job fenced on its own, all in one script).
 // A completion is fenced and written at once (one HMGET of 5 fields, one HSET of 2 or 3), while its index
 // moves (active → COMPLETED), its group's active count and its metric samples are gathered and written
 // once per batch: O(batch) work, about two commands per job. Other outcomes go through transition().
@@ -562,19 +563,26 @@ local function fname(series, b)
   end
   return f
 end
-local function complete(id, token, text, q, group)
+-- wf, cf: the metric fields of this attempt (due → start, start → finish at the batch's `now`) as the
+-- client computed them from its copy of the job (the fence proves it is this claim's: its run_at and
+-- started are the stored ones); with a queue '' (a job named by id and token alone) they come from the hash.
+local function complete(id, token, text, q, group, wf, cf)
   local jk = JK(id)
-  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp', 'run_at', 'started')
+  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp')
   if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  q, group = queue_of(id, q, group)
-  local k = keys_of(q)
-  local run_at, started = tonumber(h[4] or '0') or 0, tonumber(h[5] or '0') or 0
-  if started > 0 then
-    if run_at > 0 then count(metrics, k.metric, fname('w', LBUCKET(math.max(0, started - run_at)))) end
-    count(metrics, k.metric, fname('c', LBUCKET(math.max(0, now - started))))
-  else
-    count(metrics, k.metric, fname('c', 0))
+  if q == '' then
+    q, group = queue_of(id, q, group)
+    local t = redis.call('HMGET', jk, 'run_at', 'started')
+    local run_at, started = tonumber(t[1] or '0') or 0, tonumber(t[2] or '0') or 0
+    wf, cf = '', fname('c', 0)
+    if started > 0 then
+      if run_at > 0 then wf = fname('w', LBUCKET(math.max(0, started - run_at))) end
+      cf = fname('c', LBUCKET(math.max(0, now - started)))
+    end
   end
+  local k = keys_of(q)
+  if wf ~= '' then count(metrics, k.metric, wf) end
+  count(metrics, k.metric, cf)
   -- The finish time is also the update time (a reader takes the latest of the stored times).
   if text == '' then
     redis.call('HSET', jk, 'state', 'COMPLETED', 'finished', now_s)
@@ -589,7 +597,7 @@ end
 local out = {}
 for i = 2, #ARGV, 8 do
   if ARGV[i + 2] == 'complete' then
-    out[#out + 1] = complete(ARGV[i], ARGV[i + 1], ARGV[i + 3], ARGV[i + 6], ARGV[i + 7])
+    out[#out + 1] = complete(ARGV[i], ARGV[i + 1], ARGV[i + 3], ARGV[i + 6], ARGV[i + 7], ARGV[i + 4], ARGV[i + 5])
   else
     out[#out + 1] = transition(now_s, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
                                ARGV[i + 6], ARGV[i + 7])
@@ -1595,14 +1603,31 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
   args.reserve(1 + 8 * jobs.size());
   args.push_back(std::to_string(Us(transitions.front().now)));
   bool wakes = false;
+  const int64_t now = Us(transitions.front().now);
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Transition& t = transitions[i];
-    args.push_back(std::to_string(jobs[i]->id));
-    args.push_back(std::to_string(jobs[i]->lease_token));
+    const bus::Job& job = *jobs[i];
+    args.push_back(std::to_string(job.id));
+    args.push_back(std::to_string(job.lease_token));
     args.push_back(std::string(OutcomeName(static_cast<int>(t.outcome))));
     args.push_back(t.text);
-    args.push_back(std::to_string(Us(t.when)));
-    args.push_back(t.worker);
+    if (t.outcome == Outcome::kComplete) {
+      // The attempt's metric fields, as the script's metric() would compute them from the stored
+      // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets).
+      const int64_t started = job.started_at == Clock::TimePoint{} ? 0 : Us(job.started_at);
+      const int64_t run_at = job.run_at == Clock::TimePoint{} ? 0 : Us(job.run_at);
+      std::string wait, run = "c0";
+      if (started > 0) {
+        if (run_at > 0)
+          wait = "w" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, started - run_at)));
+        run = "c" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, now - started)));
+      }
+      args.push_back(std::move(wait));
+      args.push_back(std::move(run));
+    } else {
+      args.push_back(std::to_string(Us(t.when)));
+      args.push_back(t.worker);
+    }
     args.push_back(jobs[i]->queue);
     args.push_back(jobs[i]->group_key);
     wakes = wakes || t.outcome != Outcome::kComplete;
