@@ -1416,6 +1416,7 @@ TEST_F(BusRedisRestartTest, JobsOfTheOldLayoutRefuseTheOpenUntilTheyAreGone) {
   const std::string old_dead = "bus-restart:{bus}:q:" + std::string(kQ) + ":DEAD";
   ASSERT_OK(conn->Command({"ZADD", old_ready, "0", "00000000000000001:00000000000000000001"}).status());
   ASSERT_OK(conn->Command({"ZADD", old_dead, "5", "2"}).status());
+  ASSERT_OK(conn->Command({"SET", "bus-restart:{bus}:id", "41"}).status());
   EXPECT_THAT(
       Open(Clock::System()).status(),
       StatusIs(absl::StatusCode::kFailedPrecondition,
@@ -1423,9 +1424,10 @@ TEST_F(BusRedisRestartTest, JobsOfTheOldLayoutRefuseTheOpenUntilTheyAreGone) {
   ASSERT_OK(conn->Command({"DEL", old_ready}).status());
   EXPECT_THAT(Open(Clock::System()).status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_OK(conn->Command({"DEL", old_dead}).status());
-  // Gone: the bus opens, and its own keys are under {bus2}.
+  // Gone: the bus opens, its own keys are under {bus2}, and its ids go on from layout 1's counter.
   ASSERT_OK_AND_ASSIGN(auto q, Open(Clock::System()));
   ASSERT_OK_AND_ASSIGN(bus::EnqueueResult job, q->Enqueue(ctx_, Req(R"({"k":"v2"})")));
+  EXPECT_EQ(job.id, 42);  // ids keep increasing across the change
   ASSERT_OK_AND_ASSIGN(auto exists,
                        conn->Command({"EXISTS", "bus-restart:{bus2}:job:" + std::to_string(job.id)}));
   EXPECT_EQ(exists.integer, 1);

@@ -1118,6 +1118,13 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
           "(or delete the keys matching '" +
           legacy + "*'), then start this one (docs/bus.md \"Layout change\")");
     }
+    // Ids keep increasing across the change: layout 2's counter starts where layout 1's stopped.
+    DAIRA_ASSIGN_OR_RETURN(RedisReply last, conn->Command({"GET", legacy + "id"}));
+    if (last.type == RedisReply::Type::kString) {
+      DAIRA_ASSIGN_OR_RETURN(RedisReply set,
+                             conn->Command({"SET", url.prefix + "{bus2}:id", last.str, "NX"}));
+      if (set.IsError()) return ErrorReplyStatus("bus: open", set);
+    }
   }
   RedisUrl blocking_url = url;
   blocking_url.pool_size = std::max(url.pool_size, 64);
