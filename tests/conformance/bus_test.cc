@@ -40,10 +40,11 @@ namespace {
 using ::daira::testing::IsOk;
 using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 constexpr char kQ[] = "feed.fanout";  // max_attempts 5, exponential from 1 s, lease 60 s
 
@@ -1403,6 +1404,33 @@ TEST_F(BusRedisRestartTest, AServerThatMayEvictKeysIsRefusedUnlessAllowed) {
   EXPECT_OK(Open(Clock::System(), "&allow_eviction=1").status());
   EXPECT_THAT(Open(Clock::System(), "&allow_eviction=yes").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("allow_eviction")));
+}
+
+// Job layout 2 keeps its keys under "<prefix>{bus2}:"; queue keys left under layout 1's "<prefix>{bus}:"
+// (waiting, active or dead jobs, repeatables) refuse the open, naming them, until they are gone
+// (docs/bus.md "Layout change").
+TEST_F(BusRedisRestartTest, JobsOfTheOldLayoutRefuseTheOpenUntilTheyAreGone) {
+  ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(redis_->url()));
+  ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(url));
+  const std::string old_ready = "bus-restart:{bus}:q:" + std::string(kQ) + ":ready";
+  const std::string old_dead = "bus-restart:{bus}:q:" + std::string(kQ) + ":DEAD";
+  ASSERT_OK(conn->Command({"ZADD", old_ready, "0", "00000000000000001:00000000000000000001"}).status());
+  ASSERT_OK(conn->Command({"ZADD", old_dead, "5", "2"}).status());
+  ASSERT_OK(conn->Command({"SET", "bus-restart:{bus}:id", "41"}).status());
+  EXPECT_THAT(
+      Open(Clock::System()).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("bus-restart:{bus}:"), HasSubstr("layout 1"), HasSubstr("2 queue keys"))));
+  ASSERT_OK(conn->Command({"DEL", old_ready}).status());
+  EXPECT_THAT(Open(Clock::System()).status(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK(conn->Command({"DEL", old_dead}).status());
+  // Gone: the bus opens, its own keys are under {bus2}, and its ids go on from layout 1's counter.
+  ASSERT_OK_AND_ASSIGN(auto q, Open(Clock::System()));
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult job, q->Enqueue(ctx_, Req(R"({"k":"v2"})")));
+  EXPECT_EQ(job.id, 42);  // ids keep increasing across the change
+  ASSERT_OK_AND_ASSIGN(auto exists,
+                       conn->Command({"EXISTS", "bus-restart:{bus2}:job:" + std::to_string(job.id)}));
+  EXPECT_EQ(exists.integer, 1);
 }
 
 // ---- Repeatable jobs (docs/bus.md "Repeatable jobs") ----

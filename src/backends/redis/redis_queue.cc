@@ -59,6 +59,12 @@ local function QK(q, s)
   return k
 end
 local function JK(id) return B .. 'job:' .. id end
+-- A member longer than zset-max-listpack-value (64) kept at score +inf in q:<queue>:active: it keeps the
+-- set a skiplist. A listpack sorted set is scanned and every score parsed on each insert, so a claim
+-- batch into an active set of a few dozen jobs cost ~15k server instructions per job; a skiplist insert
+-- ~2k. Every reader of the set stops below +inf.
+local KEEP = '~ not a job: keeps this sorted set a skiplist (a member longer than 64 bytes) ~'
+local function keep_skiplist(key) redis.call('ZADD', key, '+inf', KEEP) end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
 local PADS = {}  -- zero padding by length, built once per script call
 local function RM(run_at, id)
@@ -85,7 +91,18 @@ local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
 local function load(id)
   local h = redis.call('HGETALL', JK(id))
   if #h == 0 then return false end
-  return {h, redis.call('LRANGE', JK(id) .. ':err', 0, -1)}
+  return {h, redis.call('LRANGE', JK(id) .. ':err', 0, -1), id}
+end
+-- The job's immutable record (field 'd', packed by the client at enqueue): queue, name, payload,
+-- priority, max_attempts, idempotency key, group, correlation id, created µs. Unpacked only on rare
+-- paths (cancel, stalled-job recovery); hot paths pass it through or get the queue and group from the
+-- client.
+local function record(d) return cmsgpack.unpack(d) end  -- one packed array: one table
+-- The queue and group of a job whose caller named it by id and token alone (queue ''): from its hash.
+local function queue_of(id, q, group)
+  if q ~= '' then return q, group end
+  local h = redis.call('HMGET', JK(id), 'd', 'group')
+  return record(h[1])[1], h[2] or ''
 end
 local function wake(q, n)
   local w = B .. 'wake:' .. q
@@ -119,8 +136,7 @@ local function flush_index(idx)
   end
 end
 local function make_waiting(id, q, run_at, now)
-  redis.call('HSET', JK(id), 'state', 'WAITING', 'run_at', S(run_at), 'owner', '', 'token', '0',
-             'lease_exp', '0', 'updated', S(now))
+  redis.call('HSET', JK(id), 'state', 'WAITING', 'run_at', S(run_at), 'owner', '', 'updated', S(now))
   redis.call('ZADD', QK(q, 'delayed'), S(run_at), id)
 end
 local function leave_active(id, q, group)
@@ -130,12 +146,14 @@ end
 local function add_error(id, attempt, now, worker, message)
   redis.call('RPUSH', JK(id) .. ':err', attempt .. SEP .. S(now) .. SEP .. worker .. SEP .. message)
 end
+-- Token and lease expiry are left as they were: they mean nothing outside ACTIVE (every fence checks the
+-- state first, and a reader reports them as 0), and not rewriting them is half the hash write.
 local function finish(id, q, state, now)
-  redis.call('HSET', JK(id), 'state', state, 'finished', S(now), 'updated', S(now), 'token', '0', 'lease_exp', '0')
+  redis.call('HSET', JK(id), 'state', state, 'finished', S(now), 'updated', S(now))
   redis.call('ZADD', QK(q, state), S(now), id)
 end
--- One job of an enqueue batch: a[i..i+11] = id ("" = assign), queue, name, payload, priority, run_at,
--- max_attempts, idempotency key, group, correlation id, dedup window µs, nonce. Returns id, 1|0 (dedup).
+-- One job of an enqueue batch: a[i..i+8] = id ("" = assign), queue, record (the packed immutable part,
+-- `record`), priority, run_at, idempotency key, group, dedup window µs, nonce. Returns id, 1|0 (dedup).
 -- A job due at once is indexed straight into q:<queue>:ready (where a claim would promote it from
 -- delayed); `idx` (optional) batches the index writes (flush_index).
 -- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
@@ -145,7 +163,7 @@ end
 -- for the batch; a job needing an id beyond it takes one by INCR.
 local function enqueue_job(now_s, a, i, idx, ids)
   local now = tonumber(now_s)
-  local id, q, ikey, nonce = a[i], a[i + 1], a[i + 7], a[i + 11]
+  local id, q, ikey, nonce = a[i], a[i + 1], a[i + 5], a[i + 8]
   if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
     if nonce ~= '' and redis.call('HGET', JK(id), 'nonce') == nonce then return id, 1 end
     id = ''
@@ -155,7 +173,7 @@ local function enqueue_job(now_s, a, i, idx, ids)
     if v then
       local sep = string.find(v, ':', 1, true)
       local did = string.sub(v, 1, sep - 1)
-      if tonumber(string.sub(v, sep + 1)) > now - tonumber(a[i + 10]) and redis.call('EXISTS', JK(did)) == 1 then
+      if tonumber(string.sub(v, sep + 1)) > now - tonumber(a[i + 7]) and redis.call('EXISTS', JK(did)) == 1 then
         return did, 1
       end
     end
@@ -168,21 +186,22 @@ local function enqueue_job(now_s, a, i, idx, ids)
       id = S(redis.call('INCR', B .. 'id'))
     end
   end
-  -- Fields at their defaults ('' / '0': attempt, owner, lease_exp, token, progress, result, finished, and
-  -- empty keys) are left out: every reader takes a missing field as its default, and a hash half the
-  -- size is about half the server's work to write (a listpack is scanned and grown field by field).
-  local f = {'id', id, 'queue', q, 'name', a[i + 2], 'payload', a[i + 3], 'priority', a[i + 4], 'state', 'WAITING',
-             'run_at', a[i + 5], 'max_attempts', a[i + 6], 'created', now_s, 'updated', now_s}
+  -- The immutable part is one field written once ('d'); of the rest only what a script reads is a field
+  -- of its own, and fields at their defaults are left out (state WAITING, attempt 0, priority 0, no
+  -- lease, progress, result, finish, empty keys): every reader takes a missing field as its default. A
+  -- listpack hash is scanned field by field on every read and write, so its length is the server's
+  -- work per command.
+  local f = {'d', a[i + 2], 'run_at', a[i + 4]}
+  if a[i + 3] ~= '0' then f[#f + 1] = 'priority' f[#f + 1] = a[i + 3] end
   if ikey ~= '' then f[#f + 1] = 'ikey' f[#f + 1] = ikey end
-  if a[i + 8] ~= '' then f[#f + 1] = 'group' f[#f + 1] = a[i + 8] end
-  if a[i + 9] ~= '' then f[#f + 1] = 'corr' f[#f + 1] = a[i + 9] end
+  if a[i + 6] ~= '' then f[#f + 1] = 'group' f[#f + 1] = a[i + 6] end
   if nonce ~= '' then f[#f + 1] = 'nonce' f[#f + 1] = nonce end
   redis.call('HSET', JK(id), unpack(f))
-  local run_at = tonumber(a[i + 5])
+  local run_at = tonumber(a[i + 4])
   if run_at <= now then
-    add_index(idx, QK(q, 'ready'), NEGP(a[i + 4]), RM(run_at, id))
+    add_index(idx, QK(q, 'ready'), NEGP(a[i + 3]), RM(run_at, id))
   else
-    add_index(idx, QK(q, 'delayed'), a[i + 5], id)
+    add_index(idx, QK(q, 'delayed'), a[i + 4], id)
   end
   if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. now_s) end
   return id, 0
@@ -206,8 +225,8 @@ const RedisScript& Script(std::string_view body) {
   return *s;
 }
 
-// ARGV: now, then per job (12 fields): id ("" = assign), queue, name, payload, priority, run_at,
-// max_attempts, idempotency key, group, correlation id, dedup window µs, nonce. Returns {id, deduplicated}...
+// ARGV: now, then per job (9 fields, AppendJobArgs): id ("" = assign), queue, record, priority, run_at,
+// idempotency key, group, dedup window µs, nonce. Returns {id, deduplicated}...
 // A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
 // the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 // gets a fresh id instead of being dropped.
@@ -216,7 +235,7 @@ local out = {}
 local woke = {}
 local idx = new_index()
 local need = 0
-for i = 2, #ARGV, 12 do
+for i = 2, #ARGV, 9 do
   if ARGV[i] == '' then need = need + 1 end
 end
 local ids = nil
@@ -224,7 +243,7 @@ if need > 0 then
   local last = redis.call('INCRBY', B .. 'id', need)
   ids = {n = last - need, last = last}
 end
-for i = 2, #ARGV, 12 do
+for i = 2, #ARGV, 9 do
   local id, dup = enqueue_job(ARGV[1], ARGV, i, idx, ids)
   out[#out + 1] = id
   out[#out + 1] = dup
@@ -275,7 +294,7 @@ return redis.call('DEL', RK(ARGV[1], ARGV[2]))
 )lua";
 
 // ARGV: queue, key, expected next µs, new next µs, occurrence µs, now µs, then one enqueue_job record
-// (12 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
+// (9 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
 constexpr std::string_view kFireRepeat = R"lua(
 local q, key = ARGV[1], ARGV[2]
 local k = RK(q, key)
@@ -292,29 +311,29 @@ return 1
 // in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 -- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it as one
--- MessagePack array — the HMGET reply of the fields of CF (the new attempt in place), the id, then the
--- error history entries — and its group; nil when the job's hash is gone. One HMGET and one HSET per
--- job; the history is read only when the job can have one (an earlier attempt, or a replay, which set
--- 'finished'). The client fills in what the claim set (state, lease, owner, token, started, updated).
--- cmsgpack packs in C: it costs the server what returning the table as a nested reply costs, and the
--- client one reply element per job instead of fifteen (a string concatenated in Lua cost far more).
-local CF = {'name', 'payload', 'priority', 'run_at', 'attempt', 'max_attempts', 'ikey', 'group', 'corr',
-            'progress', 'result', 'created', 'finished', 'cancel'}
+-- MessagePack array — the HMGET reply of the fields of CF (the new attempt in place; the record 'd' as
+-- the client packed it), the id, then the error history entries — and its group; nil when the job's
+-- hash is gone. One HMGET and one HSET per job; the history is read only when the job can have one (an
+-- earlier attempt, or a replay, which set 'finished'). The client fills in what the claim set (state,
+-- lease, owner, token, started and updated). cmsgpack packs in C: it
+-- costs the server what returning the table as a nested reply costs, and the client one reply element
+-- per job instead of nine (a string concatenated in Lua cost far more).
+local CF = {'d', 'run_at', 'attempt', 'group', 'progress', 'result', 'finished', 'cancel'}
 local ATTEMPTS = {'1', '2', '3', '4', '5'}
 local function claim_one(id, exp_s)
   local jk = JK(id)
   local h = redis.call('HMGET', jk, unpack(CF))
-  if not h[2] then return nil, '' end
-  local before = tonumber(h[5]) or 0
+  if not h[1] then return nil, '' end
+  local before = tonumber(h[3]) or 0
   local attempt = ATTEMPTS[before + 1] or S(before + 1)
-  h[5] = attempt
+  h[3] = attempt
   redis.call('HSET', jk, 'attempt', attempt, 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4],
-             'lease_exp', exp_s, 'updated', ARGV[1], 'started', ARGV[1])
-  h[15] = id
-  if before > 0 or h[13] then
+             'lease_exp', exp_s, 'started', ARGV[1])
+  h[9] = id
+  if before > 0 or h[7] then
     for _, e in ipairs(redis.call('LRANGE', jk .. ':err', 0, -1)) do h[#h + 1] = e end
   end
-  return cmsgpack.pack(h), h[8] or ''
+  return cmsgpack.pack(h), h[4] or ''
 end
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
@@ -330,7 +349,7 @@ end
 local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(due) do
   local h = redis.call('HMGET', JK(id), 'priority', 'run_at')
-  redis.call('ZADD', QK(q, 'ready'), S(-tonumber(h[1])), RM(tonumber(h[2]), id))
+  redis.call('ZADD', QK(q, 'ready'), NEGP(h[1] or '0'), RM(tonumber(h[2]), id))
   redis.call('ZREM', QK(q, 'delayed'), id)
 end
 local exp = now + tonumber(ARGV[5])
@@ -351,6 +370,7 @@ if ARGV[6] ~= '1' then
   local idx = new_index()
   local groups = {}
   local akey = QK(q, 'active')
+  keep_skiplist(akey)
   for _, m in ipairs(top) do
     local id = ID(m)
     local job, group = claim_one(id, exp_s)
@@ -399,6 +419,7 @@ while #out < max do
   local job, group = claim_one(id, S(exp))
   if job then
     if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
+    keep_skiplist(QK(q, 'active'))
     redis.call('ZADD', QK(q, 'active'), S(exp), id)
     redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
     out[#out + 1] = job
@@ -407,21 +428,22 @@ end
 return out
 )lua";
 
-// transition(now, id, token, outcome, text, when, worker): the fenced move of one claimed job. Returns
-// 1, or 0 when the lease was lost, or 2 (extend, check) when applied and the job's cancel was requested
-// (the 'cancel' field the heartbeat reads).
+// transition(now, id, token, outcome, text, when, worker, queue, group): the fenced move of one claimed
+// job. Returns 1, or 0 when the lease was lost, or 2 (extend, check) when applied and the job's cancel was
+// requested (the 'cancel' field the heartbeat reads). The queue and group are the client's copy of the
+// job's (immutable, and the fence proves the client holds this job's claim); a queue '' (a job named by
+// id and token alone, as the C ABI's batch completion does) reads both from the hash.
 constexpr std::string_view kTransitionFn = R"lua(
-local function transition(now_s, id, token, o, text, when, worker)
+local function transition(now_s, id, token, o, text, when, worker, q, group)
   local now = tonumber(now_s)
-  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'queue', 'group', 'attempt', 'cancel',
-                       'run_at', 'started')
+  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'attempt', 'cancel', 'run_at', 'started')
   if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  local q = h[4]
-  local cancel = h[7] == '1'
+  q, group = queue_of(id, q, group)
+  local cancel = h[5] == '1'
   if o == 'complete' or o == 'retry' or o == 'dead' then
     local series = 'f'
     if o == 'complete' then series = 'c' end
-    metric(q, now, tonumber(h[8] or '0') or 0, tonumber(h[9] or '0') or 0, series)
+    metric(q, now, tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0, series)
   end
   if o == 'check' then
     if cancel then return 2 end
@@ -438,25 +460,25 @@ local function transition(now_s, id, token, o, text, when, worker)
     if cancel then return 2 end
     return 1
   end
-  leave_active(id, q, h[5] or '')
+  leave_active(id, q, group)
   if cancel and o ~= 'complete' then
     -- The worker stopped after a cancel request: CANCELLED, not retried.
-    if o ~= 'release' then add_error(id, h[6], now, worker, text) end
+    if o ~= 'release' then add_error(id, h[4], now, worker, text) end
     finish(id, q, 'CANCELLED', now)
     return 1
   end
   if o == 'complete' then
-    redis.call('HSET', JK(id), 'result', text)
+    if text ~= '' then redis.call('HSET', JK(id), 'result', text) end
     finish(id, q, 'COMPLETED', now)
   elseif o == 'retry' then
-    add_error(id, h[6], now, worker, text)
+    add_error(id, h[4], now, worker, text)
     make_waiting(id, q, tonumber(when), now)
     wake(q, 1)
   elseif o == 'dead' then
-    add_error(id, h[6], now, worker, text)
+    add_error(id, h[4], now, worker, text)
     finish(id, q, 'DEAD', now)
   elseif o == 'release' then
-    redis.call('HSET', JK(id), 'attempt', S(math.max(0, tonumber(h[6]) - 1)))
+    redis.call('HSET', JK(id), 'attempt', S(math.max(0, tonumber(h[4]) - 1)))
     make_waiting(id, q, now, now)
     wake(q, 1)
   end
@@ -496,17 +518,19 @@ end
 }
 
 const std::string& TransitionScript() {
-  static const std::string* body =
-      new std::string(MetricsFn() + std::string(kTransitionFn) +
-                      "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n");
+  static const std::string* body = new std::string(
+      MetricsFn() + std::string(kTransitionFn) +
+      "return transition(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], "
+      "ARGV[9])\n");
   return *body;
 }
 
-// ARGV: now, then per job (6 fields): id, token, outcome, text, when, worker. Returns one answer per job
-// (the batched completion: every job fenced on its own, all in one script).
-// A completion is fenced and written at once (one HMGET, one HSET), while its index moves (active →
-// COMPLETED), its group's active count and its metric samples are gathered and written once per batch:
-// O(batch) work, about two commands per job. Other outcomes go through transition().
+// ARGV: now, then per job (8 fields): id, token, outcome, text, when, worker, queue, group — for a
+// 'complete' (which has no `when` or `worker`) those two carry its metric fields (wait, run; complete()).
+// Returns one answer per job (the batched completion: every job fenced on its own, all in one script).
+// A completion is fenced and written at once (one HMGET of 5 fields, one HSET of 2 or 3), while its index
+// moves (active → COMPLETED), its group's active count and its metric samples are gathered and written
+// once per batch: O(batch) work, about two commands per job. Other outcomes go through transition().
 const std::string& TransitionManyScript() {
   static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
 local now_s = ARGV[1]
@@ -539,31 +563,44 @@ local function fname(series, b)
   end
   return f
 end
-local function complete(id, token, text)
+-- wf, cf: the metric fields of this attempt (due → start, start → finish at the batch's `now`) as the
+-- client computed them from its copy of the job (the fence proves it is this claim's: its run_at and
+-- started are the stored ones); with a queue '' (a job named by id and token alone) they come from the hash.
+local function complete(id, token, text, q, group, wf, cf)
   local jk = JK(id)
-  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp', 'queue', 'group', 'run_at', 'started')
+  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp')
   if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  local k = keys_of(h[4])
-  local run_at, started = tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0
-  if started > 0 then
-    if run_at > 0 then count(metrics, k.metric, fname('w', LBUCKET(math.max(0, started - run_at)))) end
-    count(metrics, k.metric, fname('c', LBUCKET(math.max(0, now - started))))
-  else
-    count(metrics, k.metric, fname('c', 0))
+  if q == '' then
+    q, group = queue_of(id, q, group)
+    local t = redis.call('HMGET', jk, 'run_at', 'started')
+    local run_at, started = tonumber(t[1] or '0') or 0, tonumber(t[2] or '0') or 0
+    wf, cf = '', fname('c', 0)
+    if started > 0 then
+      if run_at > 0 then wf = fname('w', LBUCKET(math.max(0, started - run_at))) end
+      cf = fname('c', LBUCKET(math.max(0, now - started)))
+    end
   end
-  redis.call('HSET', jk, 'result', text, 'state', 'COMPLETED', 'finished', now_s, 'updated', now_s,
-             'token', '0', 'lease_exp', '0')
+  local k = keys_of(q)
+  if wf ~= '' then count(metrics, k.metric, wf) end
+  count(metrics, k.metric, cf)
+  -- The finish time is also the update time (a reader takes the latest of the stored times).
+  if text == '' then
+    redis.call('HSET', jk, 'state', 'COMPLETED', 'finished', now_s)
+  else
+    redis.call('HSET', jk, 'state', 'COMPLETED', 'finished', now_s, 'result', text)
+  end
   rem_index(idx, k.active, id)
   add_index(idx, k.done, now_s, id)
-  count(gleft, k.gactive, h[5] or '')
+  count(gleft, k.gactive, group)
   return 1
 end
 local out = {}
-for i = 2, #ARGV, 6 do
+for i = 2, #ARGV, 8 do
   if ARGV[i + 2] == 'complete' then
-    out[#out + 1] = complete(ARGV[i], ARGV[i + 1], ARGV[i + 3])
+    out[#out + 1] = complete(ARGV[i], ARGV[i + 1], ARGV[i + 3], ARGV[i + 6], ARGV[i + 7], ARGV[i + 4], ARGV[i + 5])
   else
-    out[#out + 1] = transition(now_s, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5])
+    out[#out + 1] = transition(now_s, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
+                               ARGV[i + 6], ARGV[i + 7])
   end
 end
 flush_index(idx)
@@ -588,12 +625,12 @@ local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local ids = redis.call('ZRANGEBYSCORE', QK(q, 'active'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', JK(id), 'attempt', 'max_attempts', 'owner', 'group', 'cancel')
+  local h = redis.call('HMGET', JK(id), 'attempt', 'd', 'owner', 'group', 'cancel')
   leave_active(id, q, h[4] or '')
   add_error(id, h[1], now, h[3] or '', 'lease expired')
   if h[5] == '1' then
     finish(id, q, 'CANCELLED', now)  -- its cancel was requested: not rerun
-  elseif tonumber(h[1]) >= tonumber(h[2]) then
+  elseif not h[2] or tonumber(h[1]) >= tonumber(record(h[2])[5]) then
     finish(id, q, 'DEAD', now)
   else
     make_waiting(id, q, now, now)
@@ -607,16 +644,18 @@ return #ids
 constexpr std::string_view kCancel = R"lua(
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
-local h = redis.call('HMGET', JK(id), 'state', 'queue', 'run_at')
+local h = redis.call('HMGET', JK(id), 'd', 'state', 'run_at')
 if not h[1] then return 'missing' end
-if h[1] == 'ACTIVE' then
+local state = h[2] or 'WAITING'
+if state == 'ACTIVE' then
   redis.call('HSET', JK(id), 'cancel', '1', 'updated', ARGV[1])  -- the cooperative signal
   return 'ok'
 end
-if h[1] ~= 'WAITING' then return h[1] end
-redis.call('ZREM', QK(h[2], 'delayed'), id)
-redis.call('ZREM', QK(h[2], 'ready'), RM(tonumber(h[3]), id))
-finish(id, h[2], 'CANCELLED', now)
+if state ~= 'WAITING' then return state end
+local q = record(h[1])[1]
+redis.call('ZREM', QK(q, 'delayed'), id)
+redis.call('ZREM', QK(q, 'ready'), RM(tonumber(h[3]), id))
+finish(id, q, 'CANCELLED', now)
 return 'ok'
 )lua";
 
@@ -629,7 +668,7 @@ constexpr std::string_view kCounts = R"lua(
 local q = ARGV[2]
 local due = redis.call('ZCOUNT', QK(q, 'delayed'), '-inf', ARGV[1])
 local all = redis.call('ZCARD', QK(q, 'delayed'))
-return {redis.call('ZCARD', QK(q, 'ready')) + due, all - due, redis.call('ZCARD', QK(q, 'active')),
+return {redis.call('ZCARD', QK(q, 'ready')) + due, all - due, redis.call('ZCOUNT', QK(q, 'active'), '-inf', '(+inf'),
         redis.call('ZCARD', QK(q, 'COMPLETED')), redis.call('ZCARD', QK(q, 'DEAD')),
         redis.call('ZCARD', QK(q, 'CANCELLED')), redis.call('EXISTS', QK(q, 'paused'))}
 )lua";
@@ -666,7 +705,7 @@ if state == 'WAITING' then
   for _, id in ipairs(redis.call('ZRANGE', QK(q, 'delayed'), 0, -1)) do ids[#ids + 1] = id end
 else
   local key = state == 'ACTIVE' and QK(q, 'active') or QK(q, state)
-  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do ids[#ids + 1] = id end
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', '(+inf')) do ids[#ids + 1] = id end
 end
 table.sort(ids, IDLESS)
 local out = {}
@@ -697,22 +736,28 @@ return n
 )lua";
 
 // ARGV: now, queue, retain completed µs, retain dead µs. Returns how many jobs were deleted.
+// Pruned in bulk: per job one HGET (its idempotency key), then one DEL and one ZREM per 500 jobs.
 constexpr std::string_view kClean = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local n = 0
 local function sweep(state, retain)
   local ids = redis.call('ZRANGEBYSCORE', QK(q, state), '-inf', S(now - retain), 'LIMIT', 0, 5000)
+  local keys = {}
   for _, id in ipairs(ids) do
     local ikey = redis.call('HGET', JK(id), 'ikey')
     if ikey and ikey ~= '' then
       local v = redis.call('HGET', QK(q, 'keys'), ikey)
       if v and string.sub(v, 1, #id + 1) == id .. ':' then redis.call('HDEL', QK(q, 'keys'), ikey) end
     end
-    redis.call('DEL', JK(id), JK(id) .. ':err')
-    redis.call('ZREM', QK(q, state), id)
-    n = n + 1
+    keys[#keys + 1] = JK(id)
+    keys[#keys + 1] = JK(id) .. ':err'
   end
+  for j = 1, #ids, 500 do
+    redis.call('DEL', unpack(keys, 2 * j - 1, 2 * math.min(j + 499, #ids)))
+    redis.call('ZREM', QK(q, state), unpack(ids, j, math.min(j + 499, #ids)))
+  end
+  n = n + #ids
 end
 sweep('COMPLETED', tonumber(ARGV[3]))
 sweep('CANCELLED', tonumber(ARGV[3]))
@@ -759,34 +804,161 @@ void AppendError(bus::Job& j, std::string_view entry) {
                       .message = std::move(parts[3])});
 }
 
-// {HGETALL pairs, LRANGE errors} → Job.
+// MessagePack, the subset the job records use: an array of strings (nil / false: empty). The record
+// is packed here at enqueue and read back from the claim script's cmsgpack reply and from HGETALL.
+void PackArrayHeader(std::string& out, uint32_t n) {
+  if (n < 16) {
+    out.push_back(static_cast<char>(0x90 | n));
+  } else {
+    out.push_back(static_cast<char>(0xdc));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xff));
+  }
+}
+void PackStr(std::string& out, std::string_view v) {
+  const size_t n = v.size();
+  if (n < 32) {
+    out.push_back(static_cast<char>(0xa0 | n));
+  } else if (n < 256) {
+    out.push_back(static_cast<char>(0xd9));
+    out.push_back(static_cast<char>(n));
+  } else if (n < 65536) {
+    out.push_back(static_cast<char>(0xda));
+    out.push_back(static_cast<char>(n >> 8));
+    out.push_back(static_cast<char>(n & 0xff));
+  } else {
+    out.push_back(static_cast<char>(0xdb));
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  }
+  out.append(v);
+}
+
+class PackReader {
+ public:
+  explicit PackReader(std::string_view in) : in_(in) {}
+  // An array header (fixarray, array16, array32).
+  bool Array(uint32_t& count) {
+    if (pos_ >= in_.size()) return false;
+    const auto head = static_cast<unsigned char>(in_[pos_++]);
+    if ((head & 0xf0) == 0x90) {
+      count = head & 0x0f;
+      return true;
+    }
+    return (head == 0xdc && Take(2, count)) || (head == 0xdd && Take(4, count));
+  }
+  // A string (fixstr, str8/16/32); nil or false read as empty (a field the hash lacks).
+  bool Str(std::string_view& v) {
+    if (pos_ >= in_.size()) return false;
+    const auto b = static_cast<unsigned char>(in_[pos_++]);
+    uint32_t len = 0;
+    if ((b & 0xe0) == 0xa0) {
+      len = b & 0x1f;
+    } else if (b == 0xc0 || b == 0xc2) {
+      len = 0;
+    } else if (!((b == 0xd9 && Take(1, len)) || (b == 0xda && Take(2, len)) || (b == 0xdb && Take(4, len)))) {
+      return false;
+    }
+    if (in_.size() - pos_ < len) return false;
+    v = in_.substr(pos_, len);
+    pos_ += len;
+    return true;
+  }
+
+ private:
+  bool Take(size_t n, uint32_t& out) {  // a big-endian unsigned of n bytes
+    if (in_.size() - pos_ < n) return false;
+    out = 0;
+    for (size_t k = 0; k < n; ++k) out = (out << 8) | static_cast<unsigned char>(in_[pos_++]);
+    return true;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+int64_t Num(std::string_view v) {
+  int64_t x = 0;
+  std::from_chars(v.data(), v.data() + v.size(), x);
+  return x;
+}
+Clock::TimePoint TimeOfView(std::string_view v) {
+  const int64_t us = Num(v);
+  return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
+}
+
+// The job record (hash field 'd'), written once at enqueue: its immutable fields in this order.
+constexpr uint32_t kRecordFields = 9;
+std::string PackRecord(const bus::EnqueueRequest& r, int max_attempts, std::string_view correlation_id,
+                       int64_t created) {
+  std::string out;
+  out.reserve(24 + r.queue.size() + r.name.size() + r.payload.size() + r.idempotency_key.size() +
+              r.group_key.size() + correlation_id.size());
+  PackArrayHeader(out, kRecordFields);
+  PackStr(out, r.queue);
+  PackStr(out, r.name);
+  PackStr(out, r.payload);
+  PackStr(out, std::to_string(r.priority));
+  PackStr(out, std::to_string(max_attempts));
+  PackStr(out, r.idempotency_key);
+  PackStr(out, r.group_key);
+  PackStr(out, correlation_id);
+  PackStr(out, std::to_string(created));
+  return out;
+}
+bool ParseRecord(std::string_view d, bus::Job& j) {
+  PackReader in(d);
+  uint32_t n = 0;
+  std::string_view f[kRecordFields];
+  if (!in.Array(n) || n < kRecordFields) return false;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string_view v;
+    if (!in.Str(v)) return false;
+    if (i < kRecordFields) f[i] = v;
+  }
+  j.queue = f[0];
+  j.name = f[1];
+  j.payload = f[2];
+  j.priority = static_cast<int>(Num(f[3]));
+  j.max_attempts = static_cast<int>(Num(f[4]));
+  j.idempotency_key = f[5];
+  j.group_key = f[6];
+  j.correlation_id = f[7];
+  j.created_at = TimeOfView(f[8]);
+  return true;
+}
+
+// What a job's times and lease read as once its hash fields are in: the last update is the latest of
+// the stored times (a claim and a completion do not rewrite 'updated'), and the lease exists only while
+// ACTIVE (leaving ACTIVE does not clear the stored token and expiry).
+void SettleJob(bus::Job& j) {
+  j.updated_at = std::max({j.updated_at, j.created_at, j.started_at, j.finished_at});
+  if (j.state != bus::JobState::kActive) {
+    j.lease_token = 0;
+    j.lease_expires_at = Clock::TimePoint{};
+  }
+}
+
+// {HGETALL pairs, LRANGE errors, id} → Job.
 absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
-  if (r.type != RedisReply::Type::kArray || r.elements.size() != 2) return Unexpected(op, r);
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != 3) return Unexpected(op, r);
   // Field by field straight into the job (a missing field keeps its default; unknown ones are ignored).
   bus::Job j;
+  j.id = ToInt(r.elements[2].str);
   const auto& h = r.elements[0].elements;
   // clang-format off
   for (size_t i = 0; i + 1 < h.size(); i += 2) {
     const std::string& k = h[i].str;
     const std::string& v = h[i + 1].str;
-    if (k == "id") j.id = ToInt(v);
-    else if (k == "queue") j.queue = v;
-    else if (k == "name") j.name = v;
-    else if (k == "payload") j.payload = v;
-    else if (k == "priority") j.priority = static_cast<int>(ToInt(v));
+    if (k == "d") {
+      if (!ParseRecord(v, j)) return absl::InternalError("bus: " + std::string(op) + ": malformed job record");
+    }
     else if (k == "state") j.state = StateOf(v);
     else if (k == "run_at") j.run_at = TimeOf(v);
     else if (k == "attempt") j.attempt = static_cast<int>(ToInt(v));
-    else if (k == "max_attempts") j.max_attempts = static_cast<int>(ToInt(v));
-    else if (k == "ikey") j.idempotency_key = v;
-    else if (k == "group") j.group_key = v;
-    else if (k == "corr") j.correlation_id = v;
     else if (k == "owner") j.lease_owner = v;
     else if (k == "lease_exp") j.lease_expires_at = TimeOf(v);
     else if (k == "token") j.lease_token = ToInt(v);
     else if (k == "progress") j.progress = v;
     else if (k == "result") j.result = v;
-    else if (k == "created") j.created_at = TimeOf(v);
     else if (k == "updated") j.updated_at = TimeOf(v);
     else if (k == "finished") j.finished_at = TimeOf(v);
     else if (k == "cancel") j.cancel_requested = v == "1";
@@ -794,12 +966,12 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   }
   // clang-format on
   for (const RedisReply& e : r.elements[1].elements) AppendError(j, e.str);
+  SettleJob(j);
   return j;
 }
 
 // What a claim sets on every job it returns (the claim script sends back only the stored fields).
 struct Claim {
-  std::string_view queue;
   std::string_view worker;
   int64_t token = 0;
   Clock::TimePoint now;
@@ -807,80 +979,39 @@ struct Claim {
 };
 
 // One job as the claim script returns it (claim_one): a MessagePack array of strings (nil or false for
-// a field the hash lacks) — name, payload, priority, run_at, attempt, max_attempts, ikey, group, corr,
-// progress, result, created, finished, cancel, id — then one string per error history entry.
+// a field the hash lacks) — record, run_at, attempt, group, progress, result, finished, cancel, id —
+// then one string per error history entry.
 absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
-  constexpr size_t kFields = 15;
+  constexpr uint32_t kFields = 9;
   auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
-  size_t pos = 0;
-  auto take = [&](size_t n, uint32_t& out) {  // a big-endian unsigned of n bytes
-    if (packed.size() - pos < n) return false;
-    out = 0;
-    for (size_t k = 0; k < n; ++k) out = (out << 8) | static_cast<unsigned char>(packed[pos++]);
-    return true;
-  };
+  PackReader in(packed);
   uint32_t count = 0;
-  if (packed.empty()) return bad();
-  const auto head = static_cast<unsigned char>(packed[pos++]);
-  if ((head & 0xf0) == 0x90) {
-    count = head & 0x0f;  // fixarray
-  } else if (!((head == 0xdc && take(2, count)) || (head == 0xdd && take(4, count)))) {
-    return bad();  // not an array16 / array32 either
-  }
-  if (count < kFields) return bad();
+  if (!in.Array(count) || count < kFields) return bad();
   std::string_view f[kFields];
   bus::Job j;
   for (uint32_t n = 0; n < count; ++n) {
-    if (pos >= packed.size()) return bad();
-    const auto b = static_cast<unsigned char>(packed[pos++]);
-    uint32_t len = 0;
-    if ((b & 0xe0) == 0xa0) {
-      len = b & 0x1f;
-    } else if (b == 0xc0 || b == 0xc2) {
-      len = 0;  // nil / false: a field the hash lacks
-    } else if (!((b == 0xd9 && take(1, len)) || (b == 0xda && take(2, len)) || (b == 0xdb && take(4, len)))) {
-      return bad();
-    }
-    if (packed.size() - pos < len) return bad();
-    const std::string_view v = packed.substr(pos, len);
-    pos += len;
+    std::string_view v;
+    if (!in.Str(v)) return bad();
     if (n < kFields) {
       f[n] = v;
     } else {
       AppendError(j, v);
     }
   }
-  if (f[14].empty()) return absl::InternalError("bus: next: malformed job from the claim script (no id)");
-  auto num = [](std::string_view v) {
-    int64_t x = 0;
-    std::from_chars(v.data(), v.data() + v.size(), x);
-    return x;
-  };
-  auto time = [&num](std::string_view v) {
-    const int64_t us = num(v);
-    return us == 0 ? Clock::TimePoint{} : FromUnixMicros(us);
-  };
-  j.id = num(f[14]);
-  j.queue = c.queue;
-  j.name = f[0];
-  j.payload = f[1];
-  j.priority = static_cast<int>(num(f[2]));
+  if (f[8].empty()) return absl::InternalError("bus: next: malformed job from the claim script (no id)");
+  if (!ParseRecord(f[0], j)) return bad();
+  j.id = Num(f[8]);
   j.state = bus::JobState::kActive;
-  j.run_at = time(f[3]);
-  j.attempt = static_cast<int>(num(f[4]));
-  j.max_attempts = static_cast<int>(num(f[5]));
-  j.idempotency_key = f[6];
-  j.group_key = f[7];
-  j.correlation_id = f[8];
+  j.run_at = TimeOfView(f[1]);
+  j.attempt = static_cast<int>(Num(f[2]));
   j.lease_owner = c.worker;
   j.lease_expires_at = c.lease_expires_at;
   j.lease_token = c.token;
-  j.progress = f[9];
-  j.result = f[10];
-  j.created_at = time(f[11]);
+  j.progress = f[4];
+  j.result = f[5];
   j.updated_at = c.now;
-  j.finished_at = time(f[12]);
-  j.cancel_requested = f[13] == "1";
+  j.finished_at = TimeOfView(f[6]);
+  j.cancel_requested = f[7] == "1";
   j.started_at = c.now;
   return j;
 }
@@ -965,6 +1096,34 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
           "bus: open: " + url.Redacted() + " has maxmemory-policy '" + policy +
           "', which may evict job keys: set maxmemory-policy noeviction on the server, or add "
           "?allow_eviction=1 to the bus URL to accept losing jobs under memory pressure");
+    }
+    // Layout 1 (keys under "<prefix>{bus}:", one hash field per job field) is not
+    // read by this version, which keeps its keys under "<prefix>{bus2}:": refuse to start over waiting,
+    // active or dead jobs or repeatables of layout 1 rather than leave them unseen (docs/bus.md "Layout
+    // change").
+    std::vector<std::string> old = {"EXISTS"};
+    const std::string legacy = url.prefix + "{bus}:";
+    for (const auto& q : options.queues) {
+      for (const char* part : {":ready", ":delayed", ":active", ":DEAD"})
+        old.push_back(legacy + "q:" + q.name + part);
+      old.push_back(legacy + "rep:" + q.name);
+    }
+    DAIRA_ASSIGN_OR_RETURN(RedisReply left, conn->Command(old));
+    if (left.IsError()) return ErrorReplyStatus("bus: open", left);
+    if (left.integer > 0) {
+      return absl::FailedPreconditionError(
+          "bus: open: " + url.Redacted() + " holds waiting, active or dead jobs or repeatables under '" +
+          legacy + "', in job layout 1 (" + std::to_string(left.integer) +
+          " queue keys), which this version does not read: finish them with the previous version "
+          "(or delete the keys matching '" +
+          legacy + "*'), then start this one (docs/bus.md \"Layout change\")");
+    }
+    // Ids keep increasing across the change: layout 2's counter starts where layout 1's stopped.
+    DAIRA_ASSIGN_OR_RETURN(RedisReply last, conn->Command({"GET", legacy + "id"}));
+    if (last.type == RedisReply::Type::kString) {
+      DAIRA_ASSIGN_OR_RETURN(RedisReply set,
+                             conn->Command({"SET", url.prefix + "{bus2}:id", last.str, "NX"}));
+      if (set.IsError()) return ErrorReplyStatus("bus: open", set);
     }
   }
   RedisUrl blocking_url = url;
@@ -1114,7 +1273,7 @@ RedisQueue::RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool,
     : bus::Queue(std::move(options)),
       pool_(std::move(pool)),
       blocking_(std::move(blocking)),
-      base_(pool_->url().prefix + "{bus}:") {}
+      base_(pool_->url().prefix + "{bus2}:") {}
 
 absl::StatusOr<RedisPool::Lease> RedisQueue::Admit(std::string_view op, const RequestContext* ctx) {
   if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) {
@@ -1138,19 +1297,16 @@ absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestCon
   return r;
 }
 
-void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, std::string id,
+void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                                std::string nonce) const {
   const bus::EnqueueRequest& r = *nj.request;
   args.push_back(std::move(id));
   args.push_back(r.queue);
-  args.push_back(r.name);
-  args.push_back(r.payload);
+  args.push_back(PackRecord(r, nj.max_attempts, nj.correlation_id, now));
   args.push_back(std::to_string(r.priority));
   args.push_back(std::to_string(Us(nj.run_at)));
-  args.push_back(std::to_string(nj.max_attempts));
   args.push_back(r.idempotency_key);
   args.push_back(r.group_key);
-  args.push_back(nj.correlation_id);
   args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
   args.push_back(std::move(nonce));
 }
@@ -1159,10 +1315,11 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
     const RequestContext* ctx, const std::vector<NewJob>& jobs, const std::vector<int64_t>& ids,
     const std::vector<std::string>& nonces) {
   std::vector<std::string> args;
-  args.reserve(1 + jobs.size() * 12);
-  args.push_back(std::to_string(Us(clock().Now())));
+  args.reserve(1 + jobs.size() * 9);
+  const int64_t now = Us(clock().Now());
+  args.push_back(std::to_string(now));
   for (size_t i = 0; i < jobs.size(); ++i) {
-    AppendJobArgs(args, jobs[i], ids.empty() ? "" : std::to_string(ids[i]),
+    AppendJobArgs(args, jobs[i], now, ids.empty() ? "" : std::to_string(ids[i]),
                   nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
@@ -1362,8 +1519,7 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
   if (r.IsNil()) return out;
   if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
   out.reserve(r.elements.size());
-  const Claim claim{.queue = s.name,
-                    .worker = worker_id,
+  const Claim claim{.worker = worker_id,
                     .token = token,
                     .now = FromUnixMicros(now),
                     .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
@@ -1417,7 +1573,9 @@ absl::StatusOr<std::optional<Clock::TimePoint>> RedisQueue::DoNextDue(const Requ
   DAIRA_ASSIGN_OR_RETURN(RedisPool::Lease conn, Admit("next due", &ctx));
   absl::StatusOr<std::vector<RedisReply>> piped =
       conn->Pipeline({{"ZRANGE", base_ + "q:" + s.name + ":delayed", "0", "0", "WITHSCORES"},
-                      {"ZRANGE", base_ + "q:" + s.name + ":active", "0", "0", "WITHSCORES"}});
+                      // below +inf: the skiplist keeper is not a job
+                      {"ZRANGEBYSCORE", base_ + "q:" + s.name + ":active", "-inf", "(+inf", "WITHSCORES",
+                       "LIMIT", "0", "1"}});
   breaker_->Record(piped.status());
   DAIRA_ASSIGN_OR_RETURN(std::vector<RedisReply> replies, std::move(piped));
   std::optional<int64_t> best;
@@ -1437,7 +1595,7 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
       RedisReply r, Run(OutcomeName(static_cast<int>(t.outcome)), &ctx, Script(TransitionScript()),
                         {std::to_string(Us(t.now)), std::to_string(job.id), std::to_string(job.lease_token),
                          std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
-                         std::to_string(Us(t.when)), t.worker}));
+                         std::to_string(Us(t.when)), t.worker, job.queue, job.group_key}));
   if (r.type != RedisReply::Type::kInteger) return Unexpected("transition", r);
   if (r.integer == 0) return LeaseLost(t.outcome, job.id);
   if (t.outcome != Outcome::kProgress && t.outcome != Outcome::kExtend && t.outcome != Outcome::kCheck) WakeAll();
@@ -1449,17 +1607,36 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
     const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
     const std::vector<Transition>& transitions) {
   std::vector<std::string> args;
-  args.reserve(1 + 6 * jobs.size());
+  args.reserve(1 + 8 * jobs.size());
   args.push_back(std::to_string(Us(transitions.front().now)));
   bool wakes = false;
+  const int64_t now = Us(transitions.front().now);
   for (size_t i = 0; i < jobs.size(); ++i) {
     const Transition& t = transitions[i];
-    args.push_back(std::to_string(jobs[i]->id));
-    args.push_back(std::to_string(jobs[i]->lease_token));
+    const bus::Job& job = *jobs[i];
+    args.push_back(std::to_string(job.id));
+    args.push_back(std::to_string(job.lease_token));
     args.push_back(std::string(OutcomeName(static_cast<int>(t.outcome))));
     args.push_back(t.text);
-    args.push_back(std::to_string(Us(t.when)));
-    args.push_back(t.worker);
+    if (t.outcome == Outcome::kComplete) {
+      // The attempt's metric fields, as the script's metric() would compute them from the stored
+      // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets).
+      const int64_t started = job.started_at == Clock::TimePoint{} ? 0 : Us(job.started_at);
+      const int64_t run_at = job.run_at == Clock::TimePoint{} ? 0 : Us(job.run_at);
+      std::string wait, run = "c0";
+      if (started > 0) {
+        if (run_at > 0)
+          wait = "w" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, started - run_at)));
+        run = "c" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, now - started)));
+      }
+      args.push_back(std::move(wait));
+      args.push_back(std::move(run));
+    } else {
+      args.push_back(std::to_string(Us(t.when)));
+      args.push_back(t.worker);
+    }
+    args.push_back(jobs[i]->queue);
+    args.push_back(jobs[i]->group_key);
     wakes = wakes || t.outcome != Outcome::kComplete;
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("finish many", &ctx, Script(TransitionManyScript()), args));
@@ -1615,13 +1792,14 @@ absl::StatusOr<bool> RedisQueue::DoFireRepeatable(const RequestContext& ctx, con
                                                   std::string_view key, Clock::TimePoint expected,
                                                   Clock::TimePoint occurrence, Clock::TimePoint next,
                                                   const NewJob& job) {
+  const int64_t now = Us(clock().Now());
   std::vector<std::string> args = {s.name,
                                    std::string(key),
                                    std::to_string(Us(expected)),
                                    std::to_string(Us(next)),
                                    std::to_string(Us(occurrence)),
-                                   std::to_string(Us(clock().Now()))};
-  AppendJobArgs(args, job, "", "");
+                                   std::to_string(now)};
+  AppendJobArgs(args, job, now, "", "");
   DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("run repeatables", &ctx, Script(kFireRepeat), args));
   if (r.type != RedisReply::Type::kInteger) return Unexpected("run repeatables", r);
   if (r.integer == 1) WakeAll();

@@ -4,12 +4,15 @@
 //
 //   DAIRA_ASSIGN_OR_RETURN(auto q, RedisQueue::Open("redis://127.0.0.1:6379/0?prefix=app1:", options));
 //
-// Keys (all under `<prefix>{bus}:`, one hash tag, so one cluster slot):
+// Keys (all under `<prefix>{bus2}:`, one hash tag, so one cluster slot; job layout 2 — Open refuses
+// waiting, active or dead jobs or repeatables left under layout 1's `<prefix>{bus}:`):
 //   id                          INCR counter of job ids
-//   job:<id>                    hash: the job's fields;  job:<id>:err  list: its error history
+//   job:<id>                    hash: 'd' the immutable record (MessagePack, packed by the client),
+//                               run_at, and the state fields once they leave their default;
+//                               job:<id>:err  list: its error history
 //   q:<queue>:delayed           zset id by run_at µs (every waiting job until it is due)
 //   q:<queue>:ready             zset "<run_at>:<id>" by -priority (due jobs: priority, then FIFO)
-//   q:<queue>:active            zset id by lease expiry µs
+//   q:<queue>:active            zset id by lease expiry µs (+ a keeper member at +inf: a skiplist)
 //   q:<queue>:COMPLETED|DEAD|CANCELLED  zset id by finished µs (List, Counts, Clean)
 //   q:<queue>:keys              hash idempotency key -> "<id>:<created µs>"
 //   q:<queue>:paused            "1" while paused
@@ -63,7 +66,7 @@ class RedisQueue final : public bus::Queue {
     return {.durable = true, .transactional_enqueue = true, .cross_process = true};
   }
   const resilience::CircuitBreaker* breaker() const override { return breaker_.get(); }
-  // The key prefix every key of this queue starts with ("<prefix>{bus}:").
+  // The key prefix every key of this queue starts with ("<prefix>{bus2}:").
   const std::string& base() const { return base_; }
   // Test hook: runs after a relay batch reached Redis and before its rows are deleted; an error aborts
   // the relay there (the rows stay, as if the relaying process had died at that point).
@@ -123,8 +126,9 @@ class RedisQueue final : public bus::Queue {
   // Runs `script` with KEYS = {base_} on a pooled connection, through the breaker.
   absl::StatusOr<RedisReply> Run(std::string_view op, const RequestContext* ctx, const RedisScript& script,
                                  const std::vector<std::string>& args);
-  // One enqueue_job record (12 arguments) of the Lua scripts.
-  void AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, std::string id, std::string nonce) const;
+  // One enqueue_job record (9 arguments) of the Lua scripts; `now` (µs) is the job's creation time.
+  void AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
+                     std::string nonce) const;
   absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
                                                              const std::vector<NewJob>& jobs,
                                                              const std::vector<int64_t>& ids,
