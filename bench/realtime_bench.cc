@@ -92,7 +92,7 @@ class RawClient {
     if (r == nullptr) return;
     freeReplyObject(r);
     if (script) {
-      const std::string_view lua = daira::backends::redis::RedisHubPublishScript();
+      const std::string lua = daira::backends::redis::RedisHubPublishScript(1000, 86400000);  // the defaults
       const char* largv[] = {"SCRIPT", "LOAD", lua.data()};
       const size_t llens[] = {6, 4, lua.size()};
       r = static_cast<redisReply*>(redisCommandArgv(pub_, 3, largv, llens));
@@ -117,9 +117,8 @@ class RawClient {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
       const std::vector<std::string> args = daira::backends::redis::RedisHubPublishScriptArgs(
-          Prefix(), "raw-script", epoch_, "1",
-          std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000), payload, 1000, 86400000,
-          false);  // the hub's defaults
+          Prefix(), "raw-script", epoch_id_, "1",
+          std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000), payload, false);
       std::vector<const char*> argv = {"EVALSHA", sha_.c_str()};
       std::vector<size_t> lens = {7, sha_.size()};
       for (const auto& a : args) {
@@ -128,8 +127,10 @@ class RawClient {
       }
       r = static_cast<redisReply*>(
           redisCommandArgv(pub_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-      if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != nullptr)
-        epoch_.assign(r->element[0]->str, r->element[0]->len);
+      if (r != nullptr && r->type == REDIS_REPLY_STRING) {  // "<epoch>-<seq>"
+        epoch_id_.assign(r->str, r->len);
+        epoch_id_.replace(epoch_id_.find('-') + 1, std::string::npos, "*");
+      }
     } else {
       const char* argv[] = {"PUBLISH", channel_.c_str(), payload.data()};
       const size_t lens[] = {7, channel_.size(), payload.size()};
@@ -148,7 +149,7 @@ class RawClient {
   bool ok_ = false;
   redisContext* pub_ = nullptr;
   redisContext* sub_ = nullptr;
-  std::string channel_, sha_, epoch_;
+  std::string channel_, sha_, epoch_id_;
 };
 
 void DeletePrefixKeys() {

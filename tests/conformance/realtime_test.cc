@@ -501,19 +501,21 @@ MATCHER_P(IsOkAndHolds, expected, "is OK and holds the expected position") {
 }
 
 // The publish script as another hub would run it, with the epoch that hub believes the channel has
-// (`cached`, "" for none) and the epoch it would start a new channel with (`candidate`): {epoch, seq}.
+// (`cached`, "" for none) and the epoch it would start a new channel with (`candidate`): the script
+// replies "<epoch>-<seq>".
 absl::StatusOr<Position> PublishAs(backends::redis::RedisConnection& conn, const std::string& prefix,
                                    const std::string& channel, const std::string& cached,
                                    const std::string& candidate, uint64_t history) {
-  std::vector<std::string> argv = {"EVAL", std::string(backends::redis::RedisHubPublishScript())};
-  for (auto& a : backends::redis::RedisHubPublishScriptArgs(prefix, channel, cached, candidate, "1:0", "raw",
-                                                            history, 86400000, false)) {
+  std::vector<std::string> argv = {"EVAL", backends::redis::RedisHubPublishScript(history, 86400000)};
+  for (auto& a : backends::redis::RedisHubPublishScriptArgs(prefix, channel, cached.empty() ? "" : cached + "-*",
+                                                            candidate, "1:0", "raw", false)) {
     argv.push_back(std::move(a));
   }
   auto r = conn.Command(std::span<const std::string>(argv));
   if (!r.ok()) return r.status();
-  if (r->elements.size() != 2) return absl::InternalError("unexpected reply");
-  return Position{std::stoull(r->elements[0].str), std::stoull(r->elements[1].str)};
+  const size_t dash = r->str.find('-');
+  if (dash == std::string::npos) return absl::InternalError("unexpected reply: " + r->str);
+  return Position{std::stoull(r->str.substr(0, dash)), std::stoull(r->str.substr(dash + 1))};
 }
 
 // The hub remembers each channel's epoch so that a publish is one XADD; a hub whose remembered epoch is
