@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -97,6 +98,37 @@ return id
 // The channel's history stream (ids `<epoch>-<seq>`, field m: "seconds:micros:payload").
 std::string StreamKeyFor(std::string_view prefix, std::string_view channel) {
   return absl::StrCat(ToAbsl(prefix), "rt:{", ToAbsl(channel), "}:s");
+}
+
+// The publish script's key and arguments for one message: the stream key, the pub/sub channel and the
+// message ("<time>:<payload>") share one buffer (one allocation per publish); `epoch_id` and
+// `candidate` are the caller's and must outlive the views.
+struct PublishCall {
+  std::string buf;
+  std::string_view key;
+  std::array<std::string_view, 5> args;  // ARGV[1..4], and ARGV[5] when the TTL is to be set again
+  size_t nargs = 4;
+
+  PublishCall(std::string_view prefix, std::string_view channel, std::string_view epoch_id,
+              std::string_view candidate, std::string_view time, std::string_view payload, bool refresh) {
+    constexpr std::string_view kRt = "rt:", kOpen = "rt:{", kClose = "}:s";
+    buf.reserve(2 * prefix.size() + 2 * channel.size() + time.size() + payload.size() + 16);
+    buf.append(prefix).append(kOpen).append(channel).append(kClose);
+    const size_t channel_at = buf.size();
+    buf.append(prefix).append(kRt).append(channel);
+    const size_t message_at = buf.size();
+    buf.append(time).append(1, ':').append(payload);
+    const std::string_view all(buf);
+    key = all.substr(0, channel_at);
+    args = {all.substr(channel_at, message_at - channel_at), epoch_id, candidate, all.substr(message_at), "1"};
+    nargs = refresh ? 5 : 4;
+  }
+  std::span<const std::string_view> argv() const { return {args.data(), nargs}; }
+};
+
+// Decimal digits of `v` into `out` (20 at most); the view into `out`.
+std::string_view Digits(uint64_t v, std::array<char, 24>& out) {
+  return {out.data(), static_cast<size_t>(std::to_chars(out.data(), out.data() + out.size(), v).ptr - out.data())};
 }
 
 bool ParseU64(std::string_view s, uint64_t& out) {
@@ -257,10 +289,10 @@ struct RedisHub::Core final : realtime::DeliveryPump {
     }
   }
 
-  std::string NewEpoch() {
+  uint64_t NewEpoch() {
     std::lock_guard lock(random_mu);
     // At most 2^53 so Lua (doubles) never rounds it; never 0.
-    return std::to_string((random() >> 11) | 1);
+    return (random() >> 11) | 1;
   }
 
   // Subscriptions changed: the current reader applies it (its poll returns), or the hub's thread
@@ -285,23 +317,41 @@ struct RedisHub::Core final : realtime::DeliveryPump {
 
   // `call` (a lease and its commands) through the breaker (answers such as OutOfRange do not count as
   // failures).
-  template <typename F>
-  auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
-    return redis::Guarded(*breaker, op, std::forward<F>(call));
+  template <typename Op, typename F>
+  auto Guarded(Op&& op, F&& call) -> decltype(call()) {
+    return redis::Guarded(*breaker, std::forward<Op>(op), std::forward<F>(call));
   }
 
   // The message's time is the publisher's clock ("seconds:micros"): asking Redis (TIME) cost a call
   // inside the script on every message.
-  std::string NowArg() const {
+  std::string_view NowArg(std::array<char, 48>& out) const {
     const auto us =
         std::chrono::duration_cast<std::chrono::microseconds>(clock->Now().time_since_epoch()).count();
-    return std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
+    char* p = std::to_chars(out.data(), out.data() + 24, us / 1000000).ptr;
+    *p++ = ':';
+    p = std::to_chars(p, out.data() + out.size(), us % 1000000).ptr;
+    return {out.data(), static_cast<size_t>(p - out.data())};
   }
 
-  // The script's arguments (numkeys, key, ARGV) for one message.
+  // The script's key and arguments for one message (`scratch` holds the candidate epoch and the time).
+  struct Scratch {
+    std::array<char, 24> candidate;
+    std::array<char, 48> time;
+  };
+  PublishCall MakeCall(std::string_view channel, std::string_view payload, const Plan& plan, Scratch& scratch) {
+    return PublishCall(url.prefix, channel, plan.epoch_id, Digits(NewEpoch(), scratch.candidate),
+                       NowArg(scratch.time), payload, plan.refresh);
+  }
+  // The same as EVALSHA arguments after the SHA (numkeys, key, ARGV), for a pipeline.
   std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload, const Plan& plan) {
-    return RedisHubPublishScriptArgs(url.prefix, channel, plan.epoch_id, NewEpoch(), NowArg(), payload,
-                                     plan.refresh);
+    Scratch scratch;
+    const PublishCall call = MakeCall(channel, payload, plan, scratch);
+    std::vector<std::string> out;
+    out.reserve(2 + call.nargs);
+    out.emplace_back("1");
+    out.emplace_back(call.key);
+    for (std::string_view a : call.argv()) out.emplace_back(a);
+    return out;
   }
 
   // The script's reply "<epoch>-<seq>"; learns the channel's epoch.
@@ -699,18 +749,12 @@ std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std:
                                                    std::string_view cached_epoch_id,
                                                    std::string_view candidate_epoch, std::string_view time,
                                                    std::string_view payload, bool refresh) {
-  // Built in place (an initializer list would copy every string once more).
+  const PublishCall call(prefix, channel, cached_epoch_id, candidate_epoch, time, payload, refresh);
   std::vector<std::string> args;
-  args.reserve(7);
+  args.reserve(2 + call.nargs);
   args.emplace_back("1");
-  args.push_back(StreamKeyFor(prefix, channel));
-  args.push_back(absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)));
-  args.emplace_back(cached_epoch_id);
-  args.emplace_back(candidate_epoch);
-  std::string& message = args.emplace_back();
-  message.reserve(time.size() + 1 + payload.size());
-  message.append(time).append(1, ':').append(payload);
-  if (refresh) args.emplace_back("1");
+  args.emplace_back(call.key);
+  for (std::string_view a : call.argv()) args.emplace_back(a);
   return args;
 }
 
@@ -754,14 +798,15 @@ RedisHub::~RedisHub() { Close().IgnoreError(); }
 absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string_view payload) {
   DAIRA_RETURN_IF_ERROR(core_->CheckPayload("realtime: publish", channel, payload));
   if (core_->closed) return absl::FailedPreconditionError("realtime: publish: the hub is closed");
-  const std::string op = "realtime: publish '" + std::string(channel) + "'";
+  // The operation's name is built only for an error.
+  const auto op = [channel] { return "realtime: publish '" + std::string(channel) + "'"; };
   return core_->Guarded(op, [&]() -> absl::StatusOr<Position> {
     DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
     const Core::Plan plan = core_->PlanPublish(channel);
-    const std::vector<std::string> args = core_->PublishArgs(channel, payload, plan);
-    const std::span<const std::string> all(args);
-    auto reply = lease->Eval(*core_->publish_script, all.subspan(1, 1), all.subspan(2));
-    if (!reply.ok()) return Annotate(reply.status(), op);
+    Core::Scratch scratch;
+    const PublishCall call = core_->MakeCall(channel, payload, plan, scratch);
+    auto reply = lease->Eval(*core_->publish_script, std::span<const std::string_view>(&call.key, 1), call.argv());
+    if (!reply.ok()) return Annotate(reply.status(), op());
     return core_->ParsePublishReply(*reply, channel, plan);
   });
 }
