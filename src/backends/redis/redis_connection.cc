@@ -200,9 +200,9 @@ absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script, std:
   return EvalSpans(script, keys, args);
 }
 
-absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script,
-                                                 std::span<const std::string_view> keys,
-                                                 std::span<const std::string_view> args) {
+absl::StatusOr<RedisReply> RedisConnection::EvalViews(const RedisScript& script,
+                                                      std::span<const std::string_view> keys,
+                                                      std::span<const std::string_view> args) {
   return EvalSpans(script, keys, args);
 }
 

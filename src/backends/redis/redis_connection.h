@@ -57,8 +57,8 @@ class RedisConnection {
   absl::StatusOr<RedisReply> Eval(const RedisScript& script, std::span<const std::string> keys,
                                   std::span<const std::string> args);
   // The same over views (a caller that keeps its arguments in one buffer).
-  absl::StatusOr<RedisReply> Eval(const RedisScript& script, std::span<const std::string_view> keys,
-                                  std::span<const std::string_view> args);
+  absl::StatusOr<RedisReply> EvalViews(const RedisScript& script, std::span<const std::string_view> keys,
+                                       std::span<const std::string_view> args);
 
   // ---- Low level, for a dedicated subscriber connection ----
   // Writes one command without waiting for its reply.

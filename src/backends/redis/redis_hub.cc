@@ -120,15 +120,20 @@ struct PublishCall {
     buf.append(time).append(1, ':').append(payload);
     const std::string_view all(buf);
     key = all.substr(0, channel_at);
-    args = {all.substr(channel_at, message_at - channel_at), epoch_id, candidate, all.substr(message_at), "1"};
+    args = {all.substr(channel_at, message_at - channel_at), epoch_id, candidate, all.substr(message_at),
+            "1"};
     nargs = refresh ? 5 : 4;
   }
+  // The views point into buf: neither copied nor moved (returned only as a prvalue).
+  PublishCall(const PublishCall&) = delete;
+  PublishCall& operator=(const PublishCall&) = delete;
   std::span<const std::string_view> argv() const { return {args.data(), nargs}; }
 };
 
 // Decimal digits of `v` into `out` (20 at most); the view into `out`.
 std::string_view Digits(uint64_t v, std::array<char, 24>& out) {
-  return {out.data(), static_cast<size_t>(std::to_chars(out.data(), out.data() + out.size(), v).ptr - out.data())};
+  return {out.data(),
+          static_cast<size_t>(std::to_chars(out.data(), out.data() + out.size(), v).ptr - out.data())};
 }
 
 bool ParseU64(std::string_view s, uint64_t& out) {
@@ -338,7 +343,8 @@ struct RedisHub::Core final : realtime::DeliveryPump {
     std::array<char, 24> candidate;
     std::array<char, 48> time;
   };
-  PublishCall MakeCall(std::string_view channel, std::string_view payload, const Plan& plan, Scratch& scratch) {
+  PublishCall MakeCall(std::string_view channel, std::string_view payload, const Plan& plan,
+                       Scratch& scratch) {
     return PublishCall(url.prefix, channel, plan.epoch_id, Digits(NewEpoch(), scratch.candidate),
                        NowArg(scratch.time), payload, plan.refresh);
   }
@@ -805,7 +811,8 @@ absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string
     const Core::Plan plan = core_->PlanPublish(channel);
     Core::Scratch scratch;
     const PublishCall call = core_->MakeCall(channel, payload, plan, scratch);
-    auto reply = lease->Eval(*core_->publish_script, std::span<const std::string_view>(&call.key, 1), call.argv());
+    auto reply = lease->EvalViews(*core_->publish_script, std::span<const std::string_view>(&call.key, 1),
+                                  call.argv());
     if (!reply.ok()) return Annotate(reply.status(), op());
     return core_->ParsePublishReply(*reply, channel, plan);
   });
@@ -839,7 +846,8 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatchUnguarded(
   if (messages.size() == 1) return out;
   std::string sha = core_->publish_script->sha();  // learned by the Eval above
   if (sha.empty()) {
-    DAIRA_ASSIGN_OR_RETURN(RedisReply loaded, lease->Command({"SCRIPT", "LOAD", core_->publish_script->source()}));
+    DAIRA_ASSIGN_OR_RETURN(RedisReply loaded,
+                           lease->Command({"SCRIPT", "LOAD", core_->publish_script->source()}));
     sha = loaded.str;
   }
   std::vector<std::vector<std::string>> commands;
