@@ -128,6 +128,15 @@ struct PublishCall {
   PublishCall(const PublishCall&) = delete;
   PublishCall& operator=(const PublishCall&) = delete;
   std::span<const std::string_view> argv() const { return {args.data(), nargs}; }
+  // As EVALSHA arguments after the SHA (numkeys, key, ARGV), for a pipeline.
+  std::vector<std::string> EvalArgs() const {
+    std::vector<std::string> out;
+    out.reserve(2 + nargs);
+    out.emplace_back("1");
+    out.emplace_back(key);
+    for (std::string_view a : argv()) out.emplace_back(a);
+    return out;
+  }
 };
 
 // Decimal digits of `v` into `out` (20 at most); the view into `out`.
@@ -351,13 +360,7 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   // The same as EVALSHA arguments after the SHA (numkeys, key, ARGV), for a pipeline.
   std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload, const Plan& plan) {
     Scratch scratch;
-    const PublishCall call = MakeCall(channel, payload, plan, scratch);
-    std::vector<std::string> out;
-    out.reserve(2 + call.nargs);
-    out.emplace_back("1");
-    out.emplace_back(call.key);
-    for (std::string_view a : call.argv()) out.emplace_back(a);
-    return out;
+    return MakeCall(channel, payload, plan, scratch).EvalArgs();
   }
 
   // The script's reply "<epoch>-<seq>"; learns the channel's epoch.
@@ -755,13 +758,7 @@ std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std:
                                                    std::string_view cached_epoch_id,
                                                    std::string_view candidate_epoch, std::string_view time,
                                                    std::string_view payload, bool refresh) {
-  const PublishCall call(prefix, channel, cached_epoch_id, candidate_epoch, time, payload, refresh);
-  std::vector<std::string> args;
-  args.reserve(2 + call.nargs);
-  args.emplace_back("1");
-  args.emplace_back(call.key);
-  for (std::string_view a : call.argv()) args.emplace_back(a);
-  return args;
+  return PublishCall(prefix, channel, cached_epoch_id, candidate_epoch, time, payload, refresh).EvalArgs();
 }
 
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
