@@ -7,7 +7,8 @@
 // raw_p50_us / raw_p99_us and p99_ratio_vs_raw (the raw hiredis PUBLISH baseline, the same number of
 // messages, right after daira's loop), raw_script_p50_us / raw_script_p99_us and p99_ratio_vs_raw_script
 // (the same raw loop publishing through the hub's own Lua script: the server-side work daira does for
-// recovery, without daira's client), deliveries_per_s for fan-out.
+// recovery, without daira's client), deliveries_per_s for fan-out. DAIRA_BENCH_RAW_VARIANTS=1 adds
+// raw_function_* (the script as a Redis 7 Function) and raw_stream_* (XADD + XREAD BLOCK, no Lua).
 //
 //   ./build/release/bench/realtime_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -73,36 +75,56 @@ double Percentile(std::vector<double>& v, double p) {
 // script (history stream entry, sequence, PUBLISH; RedisHubPublishScriptArgs) — so the difference to
 // daira is what daira adds on the client (argument building, the pool, handing the message to the
 // consumer, decoding).
+//
+// With DAIRA_BENCH_RAW_VARIANTS=1 two more (issue 13's go/no-go, docs/realtime.md "Publish cost"):
+// kFunction runs the same script as a Redis 7 Function (FUNCTION LOAD + FCALL; the library is deleted
+// afterwards), kStream delivers through the stream itself — a plain XADD `<epoch>-*` (no Lua, no
+// PUBLISH) and a subscriber blocked in XREAD BLOCK 0, re-issued after each reply.
 class RawClient {
  public:
-  RawClient(const std::string& url, bool script) : script_(script) {
+  enum class Mode { kPublish, kScript, kFunction, kStream };
+  static constexpr char kFunctionLibrary[] = "daira_bench_rt";
+
+  RawClient(const std::string& url, Mode mode) : mode_(mode) {
+    const bool script = mode == Mode::kScript || mode == Mode::kFunction;
     std::string host;
     int port = 0;
     if (!HostPort(url, host, port)) return;
     pub_ = redisConnect(host.c_str(), port);
     sub_ = redisConnect(host.c_str(), port);
     if (pub_ == nullptr || sub_ == nullptr || pub_->err || sub_->err) return;
-    // The script publishes on the hub's pub/sub channel for topic "raw-script".
-    channel_ = Prefix() + (script ? "rt:raw-script" : "raw");
+    // The script publishes on the hub's pub/sub channel for topic "raw-script" ("raw-function").
+    topic_ = mode == Mode::kFunction ? "raw-function" : "raw-script";
+    channel_ = Prefix() + (script ? "rt:" + topic_ : "raw");
     const timeval five_s{5, 0};
     redisSetTimeout(sub_, five_s);
     redisSetTimeout(pub_, five_s);
-    const char* sargv[] = {"SUBSCRIBE", channel_.c_str()};
-    auto* r = static_cast<redisReply*>(redisCommandArgv(sub_, 2, sargv, nullptr));
-    if (r == nullptr) return;
-    freeReplyObject(r);
-    if (script) {
-      const std::string_view lua = daira::backends::redis::RedisHubPublishScript();
-      const char* largv[] = {"SCRIPT", "LOAD", lua.data()};
-      const size_t llens[] = {6, 4, lua.size()};
-      r = static_cast<redisReply*>(redisCommandArgv(pub_, 3, largv, llens));
+    if (mode == Mode::kStream) {
+      stream_ = Prefix() + "rt:{raw-stream}:s";
+      if (!Ok(Command(pub_, {"XADD", stream_, "MAXLEN", "~", "1000", "1-1", "m", "start"}))) return;
+      last_id_ = "1-1";
+      ok_ = SendXread();
+      return;
+    }
+    if (!Ok(Command(sub_, {"SUBSCRIBE", channel_}))) return;
+    const std::string lua = daira::backends::redis::RedisHubPublishScript(1000, 86400000);  // the defaults
+    if (mode == Mode::kScript) {
+      redisReply* r = Command(pub_, {"SCRIPT", "LOAD", lua});
       if (r == nullptr || r->type != REDIS_REPLY_STRING) return;
       sha_.assign(r->str, r->len);
       freeReplyObject(r);
+    } else if (mode == Mode::kFunction) {
+      sha_ = std::string(kFunctionLibrary) + "_publish";
+      if (!Ok(Command(pub_, {"FUNCTION", "LOAD", "REPLACE",
+                             "#!lua name=" + std::string(kFunctionLibrary) + "\nredis.register_function('" +
+                                 sha_ + "', function(KEYS, ARGV)\n" + lua + "\nend)\n"})))
+        return;
     }
     ok_ = true;
   }
   ~RawClient() {
+    if (mode_ == Mode::kFunction && pub_ != nullptr)
+      Ok(Command(pub_, {"FUNCTION", "DELETE", kFunctionLibrary}));
     if (pub_ != nullptr) redisFree(pub_);
     if (sub_ != nullptr) redisFree(sub_);
   }
@@ -112,24 +134,47 @@ class RawClient {
   double Sample(const std::string& payload) {
     const auto t0 = Clock::now();
     redisReply* r = nullptr;
-    if (script_) {
+    if (mode_ == Mode::kStream) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+      const std::string m = std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000) + ":" + payload;
+      if (!Ok(Command(pub_, {"XADD", stream_, "NOMKSTREAM", "MAXLEN", "~", "1000", "1-*", "m", m})))
+        return -1;
+      void* reply = nullptr;
+      if (redisGetReply(sub_, &reply) != REDIS_OK) return -1;
+      // [[key, [[id, [field, value]], ...]]]: the last id read, and the next XREAD from it.
+      auto* x = static_cast<redisReply*>(reply);
+      if (x->type == REDIS_REPLY_ARRAY && x->elements == 1 && x->element[0]->elements == 2) {
+        const redisReply* entries = x->element[0]->element[1];
+        const redisReply* id =
+            entries->elements > 0 ? entries->element[entries->elements - 1]->element[0] : nullptr;
+        if (id != nullptr) last_id_.assign(id->str, id->len);
+      }
+      freeReplyObject(reply);
+      if (!SendXread()) return -1;
+      return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+    }
+    if (mode_ == Mode::kScript || mode_ == Mode::kFunction) {
       const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
       const std::vector<std::string> args = daira::backends::redis::RedisHubPublishScriptArgs(
-          Prefix(), "raw-script", epoch_, "1",
-          std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000), payload, 1000, 86400000,
-          false);  // the hub's defaults
-      std::vector<const char*> argv = {"EVALSHA", sha_.c_str()};
-      std::vector<size_t> lens = {7, sha_.size()};
+          Prefix(), topic_, epoch_id_, "1", std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000),
+          payload, false);
+      const char* verb = mode_ == Mode::kScript ? "EVALSHA" : "FCALL";
+      std::vector<const char*> argv = {verb, sha_.c_str()};
+      std::vector<size_t> lens = {std::strlen(verb), sha_.size()};
       for (const auto& a : args) {
         argv.push_back(a.data());
         lens.push_back(a.size());
       }
       r = static_cast<redisReply*>(
           redisCommandArgv(pub_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-      if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->str != nullptr)
-        epoch_.assign(r->element[0]->str, r->element[0]->len);
+      if (r != nullptr && r->type == REDIS_REPLY_STRING) {  // "<epoch>-<seq>"
+        epoch_id_.assign(r->str, r->len);
+        epoch_id_.replace(epoch_id_.find('-') + 1, std::string::npos, "*");
+      }
     } else {
       const char* argv[] = {"PUBLISH", channel_.c_str(), payload.data()};
       const size_t lens[] = {7, channel_.size(), payload.size()};
@@ -144,11 +189,39 @@ class RawClient {
   }
 
  private:
-  bool script_;
+  static redisReply* Command(redisContext* c, const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    return static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  }
+  // Frees `r`; whether it was a reply other than an error.
+  static bool Ok(redisReply* r) {
+    const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+    if (r != nullptr) freeReplyObject(r);
+    return ok;
+  }
+  // The subscriber's next XREAD BLOCK 0, sent without waiting for its reply.
+  bool SendXread() {
+    const char* argv[] = {"XREAD", "BLOCK", "0", "STREAMS", stream_.c_str(), last_id_.c_str()};
+    const size_t lens[] = {5, 5, 1, 7, stream_.size(), last_id_.size()};
+    if (redisAppendCommandArgv(sub_, 6, argv, lens) != REDIS_OK) return false;
+    int done = 0;
+    while (!done) {
+      if (redisBufferWrite(sub_, &done) != REDIS_OK) return false;
+    }
+    return true;
+  }
+
+  Mode mode_;
   bool ok_ = false;
   redisContext* pub_ = nullptr;
   redisContext* sub_ = nullptr;
-  std::string channel_, sha_, epoch_;
+  std::string topic_, channel_, sha_, epoch_id_, stream_, last_id_;
 };
 
 void DeletePrefixKeys() {
@@ -191,9 +264,10 @@ void SetPercentiles(benchmark::State& state, const std::string& name, std::vecto
   state.counters[name + "p999_us"] = Percentile(us, 0.999);
 }
 
-// Over Redis the raw baselines run interleaved with daira's samples (daira, raw PUBLISH, raw script, in
-// an order rotating per iteration), so a load change on the machine hits all three alike.
-// DAIRA_BENCH_RAW=0 leaves the baselines out (instruction counts of daira alone).
+// Over Redis the raw baselines run interleaved with daira's samples (daira, raw PUBLISH, raw script — and
+// with DAIRA_BENCH_RAW_VARIANTS=1 raw function and raw stream — in an order rotating per iteration), so a
+// load change on the machine hits all alike. DAIRA_BENCH_RAW=0 leaves the baselines out (instruction
+// counts of daira alone).
 void BM_PublishReceive(benchmark::State& state, std::string backend) {
   if (backend == "redis" && RedisUrl().empty()) {
     state.SkipWithError("DAIRA_BENCH_REDIS / DAIRA_TEST_REDIS unset");
@@ -210,44 +284,52 @@ void BM_PublishReceive(benchmark::State& state, std::string backend) {
     return;
   }
   const char* raw_env = std::getenv("DAIRA_BENCH_RAW");
+  const char* variants_env = std::getenv("DAIRA_BENCH_RAW_VARIANTS");
   const bool with_raw = backend == "redis" && (raw_env == nullptr || std::string(raw_env) != "0");
-  std::unique_ptr<RawClient> raw, raw_script;
+  const bool with_variants = with_raw && variants_env != nullptr && std::string(variants_env) == "1";
+  // The raw baselines, by counter prefix.
+  std::vector<std::pair<std::string, std::unique_ptr<RawClient>>> raws;
   if (with_raw) {
-    raw = std::make_unique<RawClient>(RedisUrl(), false);
-    raw_script = std::make_unique<RawClient>(RedisUrl(), true);
-    if (!raw->ok() || !raw_script->ok()) {
-      state.SkipWithError("raw baseline: cannot connect");
-      return;
+    raws.emplace_back("raw_", std::make_unique<RawClient>(RedisUrl(), RawClient::Mode::kPublish));
+    raws.emplace_back("raw_script_", std::make_unique<RawClient>(RedisUrl(), RawClient::Mode::kScript));
+    if (with_variants) {
+      raws.emplace_back("raw_function_", std::make_unique<RawClient>(RedisUrl(), RawClient::Mode::kFunction));
+      raws.emplace_back("raw_stream_", std::make_unique<RawClient>(RedisUrl(), RawClient::Mode::kStream));
+    }
+    for (const auto& [name, raw] : raws) {
+      if (!raw->ok()) {
+        state.SkipWithError(("raw baseline " + name + ": cannot connect or set up").c_str());
+        return;
+      }
     }
   }
   const std::string payload(64, 'x');
-  std::vector<double> us, raw_us, raw_script_us;
+  const size_t n = 1 + raws.size();
+  std::vector<std::vector<double>> us(n);  // daira, then each raw baseline
   int64_t i = 0;
   for (auto _ : state) {
-    for (int k = 0; k < (with_raw ? 3 : 1); ++k) {
-      const int which = with_raw ? static_cast<int>((i + k) % 3) : 0;
-      const double t = which == 0   ? DairaSample(**hub, **sub, payload)
-                       : which == 1 ? raw->Sample(payload)
-                                    : raw_script->Sample(payload);
+    for (size_t k = 0; k < n; ++k) {
+      const size_t which = (static_cast<size_t>(i) + k) % n;
+      const double t =
+          which == 0 ? DairaSample(**hub, **sub, payload) : raws[which - 1].second->Sample(payload);
       if (t < 0) {
         state.SkipWithError(which == 0 ? "daira: publish or receive failed" : "raw baseline failed");
         return;
       }
-      (which == 0 ? us : which == 1 ? raw_us : raw_script_us).push_back(t);
+      us[which].push_back(t);
     }
     ++i;
   }
-  SetPercentiles(state, "", us);
-  if (with_raw) {
-    SetPercentiles(state, "raw_", raw_us);
-    SetPercentiles(state, "raw_script_", raw_script_us);
+  SetPercentiles(state, "", us[0]);
+  for (size_t r = 0; r < raws.size(); ++r) {
+    const std::string& name = raws[r].first;
+    SetPercentiles(state, name, us[r + 1]);
+    const std::string ratio =
+        name == "raw_" ? "_ratio_vs_raw" : "_ratio_vs_" + name.substr(0, name.size() - 1);
     for (const char* p : {"p50", "p99", "p999"}) {
       const std::string k = std::string(p) + "_us";
-      if (state.counters["raw_" + k] > 0)
-        state.counters[std::string(p) + "_ratio_vs_raw"] = state.counters[k] / state.counters["raw_" + k];
-      if (state.counters["raw_script_" + k] > 0)
-        state.counters[std::string(p) + "_ratio_vs_raw_script"] =
-            state.counters[k] / state.counters["raw_script_" + k];
+      if (state.counters[name + k] > 0)
+        state.counters[std::string(p) + ratio] = state.counters[k] / state.counters[name + k];
     }
   }
 }

@@ -501,19 +501,21 @@ MATCHER_P(IsOkAndHolds, expected, "is OK and holds the expected position") {
 }
 
 // The publish script as another hub would run it, with the epoch that hub believes the channel has
-// (`cached`, "" for none) and the epoch it would start a new channel with (`candidate`): {epoch, seq}.
+// (`cached`, "" for none) and the epoch it would start a new channel with (`candidate`): the script
+// replies "<epoch>-<seq>".
 absl::StatusOr<Position> PublishAs(backends::redis::RedisConnection& conn, const std::string& prefix,
                                    const std::string& channel, const std::string& cached,
                                    const std::string& candidate, uint64_t history) {
-  std::vector<std::string> argv = {"EVAL", std::string(backends::redis::RedisHubPublishScript())};
-  for (auto& a : backends::redis::RedisHubPublishScriptArgs(prefix, channel, cached, candidate, "1:0", "raw",
-                                                            history, 86400000, false)) {
+  std::vector<std::string> argv = {"EVAL", backends::redis::RedisHubPublishScript(history, 86400000)};
+  for (auto& a : backends::redis::RedisHubPublishScriptArgs(
+           prefix, channel, cached.empty() ? "" : cached + "-*", candidate, "1:0", "raw", false)) {
     argv.push_back(std::move(a));
   }
   auto r = conn.Command(std::span<const std::string>(argv));
   if (!r.ok()) return r.status();
-  if (r->elements.size() != 2) return absl::InternalError("unexpected reply");
-  return Position{std::stoull(r->elements[0].str), std::stoull(r->elements[1].str)};
+  const size_t dash = r->str.find('-');
+  if (dash == std::string::npos) return absl::InternalError("unexpected reply: " + r->str);
+  return Position{std::stoull(r->str.substr(0, dash)), std::stoull(r->str.substr(dash + 1))};
 }
 
 // The hub remembers each channel's epoch so that a publish is one XADD; a hub whose remembered epoch is
@@ -579,6 +581,36 @@ TEST_P(RealtimeSharedTest, EveryHubsFirstPublishToAChannelSetsItsTtl) {
   EXPECT_EQ(p.sequence, 3u);
   ASSERT_OK_AND_ASSIGN(ttl, conn->Command({"PTTL", key}));
   EXPECT_GT(ttl.integer, 0);
+}
+
+// The publish script sends "<epoch>-<seq>:seconds:micros:payload" (the id as XADD returned it); an older
+// build's hub sends "<epoch>:<seq>:seconds:micros:payload". A subscriber reads both, exactly and in order,
+// on a channel and through a pattern; a message in neither form is not delivered.
+TEST_P(RealtimeSharedTest, SubscribersReadThisBuildsAndTheOlderMessageForm) {
+  ASSERT_OK_AND_ASSIGN(auto hub, Open());
+  ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(env_->HubUrl()));
+  ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(url));
+  ASSERT_OK_AND_ASSIGN(auto sub, hub->Subscribe("topic:forms"));
+  ASSERT_OK_AND_ASSIGN(auto pattern, hub->Subscribe("topic:for*"));
+  const std::string channel = url.prefix + "rt:topic:forms";
+  ASSERT_OK(conn->Command({"PUBLISH", channel, "12-3:1700000000:5:new:form"}).status());
+  ASSERT_OK(conn->Command({"PUBLISH", channel, "12:4:1700000001:6:old:form"}).status());
+  ASSERT_OK(conn->Command({"PUBLISH", channel, "12-x:1:2:bad"}).status());
+  ASSERT_OK_AND_ASSIGN(Position p, hub->Publish("topic:forms", "hub"));
+  for (auto* s : {sub.get(), pattern.get()}) {
+    auto got = Take(*s, 3);
+    ASSERT_EQ(got.size(), 3u);
+    EXPECT_EQ(got[0].channel, "topic:forms");
+    EXPECT_EQ(got[0].position(), (Position{12, 3}));
+    EXPECT_EQ(got[0].payload, "new:form");
+    EXPECT_EQ(got[0].time, Clock::TimePoint{std::chrono::seconds(1700000000) + std::chrono::microseconds(5)});
+    EXPECT_EQ(got[1].position(), (Position{12, 4}));
+    EXPECT_EQ(got[1].payload, "old:form");
+    EXPECT_EQ(got[1].time, Clock::TimePoint{std::chrono::seconds(1700000001) + std::chrono::microseconds(6)});
+    EXPECT_EQ(got[2].position(), p);
+    EXPECT_EQ(got[2].payload, "hub");
+    EXPECT_EQ(s->dropped(), 0u);
+  }
 }
 
 // Redis restarted mid-test (a private server: the shared one is never disturbed).

@@ -25,9 +25,17 @@ absl::StatusOr<bool> ApplyBreakerParam(std::string_view op, std::string_view nam
 
 // `call` (returning a Status or StatusOr) through `breaker`: rejected at once, annotated with `op`, while
 // it is open; its result recorded otherwise (CircuitBreaker::Call's rule, for calls that return a value).
-template <typename F>
-auto Guarded(resilience::CircuitBreaker& breaker, std::string_view op, F&& call) -> decltype(call()) {
-  if (absl::Status allowed = breaker.Allow(); !allowed.ok()) return Annotate(allowed, op);
+// `op` is a string, or a function returning one (built only when the breaker rejects: a hot path's
+// name need not be formatted per call).
+template <typename Op, typename F>
+auto Guarded(resilience::CircuitBreaker& breaker, Op&& op, F&& call) -> decltype(call()) {
+  if (absl::Status allowed = breaker.Allow(); !allowed.ok()) {
+    if constexpr (std::is_invocable_v<Op>) {
+      return Annotate(allowed, op());
+    } else {
+      return Annotate(allowed, std::string_view(op));
+    }
+  }
   auto result = call();
   if constexpr (std::is_same_v<decltype(result), absl::Status>) {
     breaker.Record(result);

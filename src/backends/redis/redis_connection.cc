@@ -197,6 +197,18 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
 
 absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script, std::span<const std::string> keys,
                                                  std::span<const std::string> args) {
+  return EvalSpans(script, keys, args);
+}
+
+absl::StatusOr<RedisReply> RedisConnection::EvalViews(const RedisScript& script,
+                                                      std::span<const std::string_view> keys,
+                                                      std::span<const std::string_view> args) {
+  return EvalSpans(script, keys, args);
+}
+
+template <typename T>
+absl::StatusOr<RedisReply> RedisConnection::EvalSpans(const RedisScript& script, std::span<const T> keys,
+                                                      std::span<const T> args) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string sha = script.sha();
     if (sha.empty()) {
@@ -204,9 +216,10 @@ absl::StatusOr<RedisReply> RedisConnection::Eval(const RedisScript& script, std:
       sha = loaded.str;
       script.set_sha(sha);
     }
-    std::vector<std::string_view> argv = {"EVALSHA", sha};
+    std::vector<std::string_view> argv;
+    argv.reserve(3 + keys.size() + args.size());
     const std::string nkeys = std::to_string(keys.size());
-    argv.push_back(nkeys);
+    argv.insert(argv.end(), {"EVALSHA", sha, nkeys});
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());
     absl::StatusOr<RedisReply> reply = Command(std::span<const std::string_view>(argv));

@@ -56,6 +56,9 @@ class RedisConnection {
   // raised by the script is ErrorReplyStatus("EVALSHA").
   absl::StatusOr<RedisReply> Eval(const RedisScript& script, std::span<const std::string> keys,
                                   std::span<const std::string> args);
+  // The same over views (a caller that keeps its arguments in one buffer).
+  absl::StatusOr<RedisReply> EvalViews(const RedisScript& script, std::span<const std::string_view> keys,
+                                       std::span<const std::string_view> args);
 
   // ---- Low level, for a dedicated subscriber connection ----
   // Writes one command without waiting for its reply.
@@ -76,6 +79,10 @@ class RedisConnection {
 
  private:
   explicit RedisConnection(RedisUrl url) : url_(std::move(url)) {}
+  // Eval over std::string or std::string_view arguments.
+  template <typename T>
+  absl::StatusOr<RedisReply> EvalSpans(const RedisScript& script, std::span<const T> keys,
+                                       std::span<const T> args);
   // Writes the buffered commands and reads `n` replies.
   absl::StatusOr<std::vector<RedisReply>> Exchange(size_t n, std::string_view what);
   absl::Status IoError(std::string_view what);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -22,6 +23,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "backends/redis/redis_breaker_params.h"
 #include "backends/redis/redis_connection.h"
 #include "backends/redis/redis_pool.h"
@@ -38,17 +40,21 @@ using realtime::SubscriptionSink;
 
 namespace {
 
-// KEYS: the channel's stream. ARGV: pub/sub channel, the channel's epoch as last seen ("": not known),
-// candidate epoch (for a new channel), history, "~" or "=" (approximate or exact trimming), the message
-// ("seconds:micros:payload", the publisher's clock), ttl ms, "1" to set the TTL again. Returns {epoch, seq}.
+// KEYS: the channel's stream. ARGV: the pub/sub channel, `<epoch>-*` with the channel's epoch as last
+// seen ("": not known), a candidate epoch (for a new channel), the message ("seconds:micros:payload", the
+// publisher's clock) and, only when the TTL is to be set again, a fifth argument. The history length, the
+// trimming ("~" approximate or "=" exact) and the TTL are constants of the hub's options, written into
+// the script's text (@HISTORY@, @TRIM@, @TTL@; RedisHubPublishScript): each argument costs the server a
+// Lua string and a table slot per call. Returns the entry id `<epoch>-<seq>`, and publishes
+// `<epoch>-<seq>:<message>` — the id as XADD returned it, so Lua builds no string but one concatenation.
 //
 // One stream per channel is the whole state: entry ids are `<epoch>-<seq>`, so one XADD with the id
 // `<epoch>-*` appends the history entry AND takes the next sequence (Redis adds 1 to the last id's
 // sequence part), and the stream's last id survives trimming (history 0 keeps no entry but the id).
 // The fast path — the publisher knows the epoch — is two calls (XADD, PUBLISH) and no number
-// formatting; Lua and each redis.call are most of a publish's server time (docs/realtime.md, "Publish
-// cost"). The publisher's epoch can be outdated (the stream expired or was lost and restarted with a
-// new random epoch):
+// formatting; Lua, its arguments and each redis.call are most of a publish's server time
+// (docs/realtime.md, "Publish cost"). The publisher's epoch can be outdated (the stream expired or was
+// lost and restarted with a new random epoch):
 //   - no stream (NOMKSTREAM: nil) → a new epoch starts at `<candidate>-1`;
 //   - the channel's epoch is larger → XADD refuses the smaller id → read the stream's last id;
 //   - the channel's epoch is smaller → XADD appended `<ours>-0` (a new id's sequence part starts at 0;
@@ -58,40 +64,85 @@ namespace {
 // The TTL is set when the publisher asks (every history_ttl/64 per channel and hub, see RedisHub::Core::
 // Plan) and when a stream starts, so no PTTL runs per message.
 constexpr char kPublishLua[] = R"lua(
-local key, cached, history, trim, msg = KEYS[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6]
-local epoch, id = cached, false
-local refresh = ARGV[8] == '1'
-if cached ~= '' then
-  id = redis.pcall('XADD', key, 'NOMKSTREAM', 'MAXLEN', trim, history, cached .. '-*', 'm', msg)
-  if type(id) == 'string' and string.sub(id, -2) == '-0' then
+local key, msg = KEYS[1], ARGV[4]
+local id
+if ARGV[2] ~= '' then
+  id = redis.pcall('XADD', key, 'NOMKSTREAM', 'MAXLEN', '@TRIM@', '@HISTORY@', ARGV[2], 'm', msg)
+  if type(id) ~= 'string' then
+    id = nil
+  elseif string.byte(id, -1) == 48 and string.byte(id, -2) == 45 then
     redis.call('XDEL', key, id)
     local last = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
     if #last > 0 then redis.call('XSETID', key, last[1][1]) else redis.call('DEL', key) end
-    id = false
+    id = nil
   end
 end
-if type(id) ~= 'string' then
+local refresh = ARGV[5]
+if not id then
   if redis.call('EXISTS', key) == 1 then
-    local info = redis.call('XINFO', 'STREAM', key)
+    local info, epoch = redis.call('XINFO', 'STREAM', key), nil
     for i = 1, #info, 2 do
       if info[i] == 'last-generated-id' then epoch = string.match(info[i + 1], '^(%d+)-') end
     end
-    id = redis.call('XADD', key, 'MAXLEN', trim, history, epoch .. '-*', 'm', msg)
+    id = redis.call('XADD', key, 'MAXLEN', '@TRIM@', '@HISTORY@', epoch .. '-*', 'm', msg)
   else
-    epoch = ARGV[3]
-    id = redis.call('XADD', key, 'MAXLEN', trim, history, epoch .. '-1', 'm', msg)
+    id = redis.call('XADD', key, 'MAXLEN', '@TRIM@', '@HISTORY@', ARGV[3] .. '-1', 'm', msg)
     refresh = true
   end
 end
-if refresh then redis.call('PEXPIRE', key, ARGV[7]) end
-local seq = string.sub(id, #epoch + 2)
-redis.call('PUBLISH', ARGV[1], epoch .. ':' .. seq .. ':' .. msg)
-return {epoch, seq}
+if refresh then redis.call('PEXPIRE', key, '@TTL@') end
+redis.call('PUBLISH', ARGV[1], id .. ':' .. msg)
+return id
 )lua";
 
 // The channel's history stream (ids `<epoch>-<seq>`, field m: "seconds:micros:payload").
 std::string StreamKeyFor(std::string_view prefix, std::string_view channel) {
   return absl::StrCat(ToAbsl(prefix), "rt:{", ToAbsl(channel), "}:s");
+}
+
+// The publish script's key and arguments for one message: the stream key, the pub/sub channel and the
+// message ("<time>:<payload>") share one buffer (one allocation per publish); `epoch_id` and
+// `candidate` are the caller's and must outlive the views.
+struct PublishCall {
+  std::string buf;
+  std::string_view key;
+  std::array<std::string_view, 5> args;  // ARGV[1..4], and ARGV[5] when the TTL is to be set again
+  size_t nargs = 4;
+
+  PublishCall(std::string_view prefix, std::string_view channel, std::string_view epoch_id,
+              std::string_view candidate, std::string_view time, std::string_view payload, bool refresh) {
+    constexpr std::string_view kRt = "rt:", kOpen = "rt:{", kClose = "}:s";
+    buf.reserve(2 * prefix.size() + 2 * channel.size() + time.size() + payload.size() + 16);
+    buf.append(prefix).append(kOpen).append(channel).append(kClose);
+    const size_t channel_at = buf.size();
+    buf.append(prefix).append(kRt).append(channel);
+    const size_t message_at = buf.size();
+    buf.append(time).append(1, ':').append(payload);
+    const std::string_view all(buf);
+    key = all.substr(0, channel_at);
+    args = {all.substr(channel_at, message_at - channel_at), epoch_id, candidate, all.substr(message_at),
+            "1"};
+    nargs = refresh ? 5 : 4;
+  }
+  // The views point into buf: neither copied nor moved (returned only as a prvalue).
+  PublishCall(const PublishCall&) = delete;
+  PublishCall& operator=(const PublishCall&) = delete;
+  std::span<const std::string_view> argv() const { return {args.data(), nargs}; }
+  // As EVALSHA arguments after the SHA (numkeys, key, ARGV), for a pipeline.
+  std::vector<std::string> EvalArgs() const {
+    std::vector<std::string> out;
+    out.reserve(2 + nargs);
+    out.emplace_back("1");
+    out.emplace_back(key);
+    for (std::string_view a : argv()) out.emplace_back(a);
+    return out;
+  }
+};
+
+// Decimal digits of `v` into `out` (20 at most); the view into `out`.
+std::string_view Digits(uint64_t v, std::array<char, 24>& out) {
+  return {out.data(),
+          static_cast<size_t>(std::to_chars(out.data(), out.data() + out.size(), v).ptr - out.data())};
 }
 
 bool ParseU64(std::string_view s, uint64_t& out) {
@@ -114,13 +165,24 @@ Clock::TimePoint ParseTime(std::string_view sec, std::string_view usec) {
   return Clock::TimePoint{std::chrono::seconds(s) + std::chrono::microseconds(us)};
 }
 
-// Splits "a:b:c:d:rest" into 4 fields and the rest (which may contain ':').
+// Splits "a:b:c:d:rest" into 4 fields and the rest (which may contain ':'); "a-b:c:d:rest" (the id as
+// the publish script sends it) the same way.
 bool SplitHeader(std::string_view data, std::string_view (&fields)[4], std::string_view& rest) {
-  for (auto& f : fields) {
+  size_t i = 0;
+  for (; i < 4; ++i) {
     const size_t colon = data.find(':');
     if (colon == std::string_view::npos) return false;
-    f = data.substr(0, colon);
+    fields[i] = data.substr(0, colon);
     data.remove_prefix(colon + 1);
+    if (i == 0) {
+      // "<epoch>-<seq>" (this build's script) or "<epoch>" (an older build's: "<epoch>:<seq>:…").
+      const size_t dash = fields[0].find('-');
+      if (dash != std::string_view::npos) {
+        fields[1] = fields[0].substr(dash + 1);
+        fields[0] = fields[0].substr(0, dash);
+        ++i;
+      }
+    }
   }
   rest = data;
   return true;
@@ -171,7 +233,7 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   // fail at once with Unavailable and Redis is not touched. Not around the subscriber connection, which
   // reconnects by itself.
   std::shared_ptr<resilience::CircuitBreaker> breaker;
-  RedisScript publish_script{kPublishLua};
+  std::unique_ptr<RedisScript> publish_script;  // RedisHubPublishScript of the options
   const Clock* clock = nullptr;  // message times (options.clock or the system clock)
   std::string pubsub_prefix;  // <prefix>rt:
   std::atomic<bool> closed{false};
@@ -204,7 +266,7 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   // message. Bounded: past kMaxKnown channels the table is cleared (each channel then pays one slower
   // publish and one TTL refresh).
   struct Known {
-    std::string epoch;
+    std::string epoch_id;  // "<epoch>-*", as the script's argument
     std::chrono::steady_clock::time_point refreshed{};
     bool ever_refreshed = false;
   };
@@ -214,34 +276,37 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   std::chrono::milliseconds refresh_every{0};
 
   struct Plan {
-    std::string epoch;  // "" when not known
+    std::string epoch_id;  // "<epoch>-*", "" when not known
     bool refresh = true;
     std::chrono::steady_clock::time_point at;
   };
   Plan PlanPublish(std::string_view channel) {
-    Plan plan{.epoch = "", .refresh = true, .at = std::chrono::steady_clock::now()};
+    Plan plan{.epoch_id = "", .refresh = true, .at = std::chrono::steady_clock::now()};
     std::lock_guard lock(known_mu);
     auto it = known.find(ToAbsl(channel));
     if (it == known.end()) return plan;
-    plan.epoch = it->second.epoch;
+    plan.epoch_id = it->second.epoch_id;
     plan.refresh = !it->second.ever_refreshed || plan.at - it->second.refreshed >= refresh_every;
     return plan;
   }
-  void Learn(std::string_view channel, const Plan& plan, std::string_view epoch) {
+  // `id` is the script's reply "<epoch>-<seq>".
+  void Learn(std::string_view channel, const Plan& plan, std::string_view id) {
+    const std::string_view epoch_dash = id.substr(0, id.find('-') + 1);
     std::lock_guard lock(known_mu);
     if (known.size() >= kMaxKnown && !known.contains(ToAbsl(channel))) known.clear();
     Known& k = known[ToAbsl(channel)];
-    if (k.epoch != epoch) k.epoch = std::string(epoch);
+    if (std::string_view(k.epoch_id).substr(0, k.epoch_id.size() - 1) != epoch_dash)
+      k.epoch_id = absl::StrCat(ToAbsl(epoch_dash), "*");
     if (plan.refresh && (!k.ever_refreshed || plan.at > k.refreshed)) {
       k.refreshed = plan.at;
       k.ever_refreshed = true;
     }
   }
 
-  std::string NewEpoch() {
+  uint64_t NewEpoch() {
     std::lock_guard lock(random_mu);
     // At most 2^53 so Lua (doubles) never rounds it; never 0.
-    return std::to_string((random() >> 11) | 1);
+    return (random() >> 11) | 1;
   }
 
   // Subscriptions changed: the current reader applies it (its poll returns), or the hub's thread
@@ -266,35 +331,47 @@ struct RedisHub::Core final : realtime::DeliveryPump {
 
   // `call` (a lease and its commands) through the breaker (answers such as OutOfRange do not count as
   // failures).
-  template <typename F>
-  auto Guarded(std::string_view op, F&& call) -> decltype(call()) {
-    return redis::Guarded(*breaker, op, std::forward<F>(call));
+  template <typename Op, typename F>
+  auto Guarded(Op&& op, F&& call) -> decltype(call()) {
+    return redis::Guarded(*breaker, std::forward<Op>(op), std::forward<F>(call));
   }
 
   // The message's time is the publisher's clock ("seconds:micros"): asking Redis (TIME) cost a call
   // inside the script on every message.
-  std::string NowArg() const {
+  std::string_view NowArg(std::array<char, 48>& out) const {
     const auto us =
         std::chrono::duration_cast<std::chrono::microseconds>(clock->Now().time_since_epoch()).count();
-    return std::to_string(us / 1000000) + ":" + std::to_string(us % 1000000);
+    char* p = std::to_chars(out.data(), out.data() + 24, us / 1000000).ptr;
+    *p++ = ':';
+    p = std::to_chars(p, out.data() + out.size(), us % 1000000).ptr;
+    return {out.data(), static_cast<size_t>(p - out.data())};
   }
 
-  // The script's arguments (numkeys, key, ARGV) for one message.
+  // The script's key and arguments for one message (`scratch` holds the candidate epoch and the time).
+  struct Scratch {
+    std::array<char, 24> candidate;
+    std::array<char, 48> time;
+  };
+  PublishCall MakeCall(std::string_view channel, std::string_view payload, const Plan& plan,
+                       Scratch& scratch) {
+    return PublishCall(url.prefix, channel, plan.epoch_id, Digits(NewEpoch(), scratch.candidate),
+                       NowArg(scratch.time), payload, plan.refresh);
+  }
+  // The same as EVALSHA arguments after the SHA (numkeys, key, ARGV), for a pipeline.
   std::vector<std::string> PublishArgs(std::string_view channel, std::string_view payload, const Plan& plan) {
-    return RedisHubPublishScriptArgs(url.prefix, channel, plan.epoch, NewEpoch(), NowArg(), payload,
-                                     options.history, options.history_ttl.count(), plan.refresh);
+    Scratch scratch;
+    return MakeCall(channel, payload, plan, scratch).EvalArgs();
   }
 
-  // The script's reply {epoch, seq}; learns the channel's epoch.
+  // The script's reply "<epoch>-<seq>"; learns the channel's epoch.
   absl::StatusOr<Position> ParsePublishReply(const RedisReply& r, std::string_view channel,
                                              const Plan& plan) {
     if (r.IsError()) return ErrorReplyStatus("realtime: publish '" + std::string(channel) + "'", r);
     Position p;
-    if (r.type != RedisReply::Type::kArray || r.elements.size() != 2 ||
-        !ParseU64(r.elements[0].str, p.epoch) || !ParseU64(r.elements[1].str, p.sequence)) {
+    if (r.type != RedisReply::Type::kString || !ParseId(r.str, p)) {
       return absl::InternalError("realtime: publish '" + std::string(channel) + "': unexpected script reply");
     }
-    Learn(channel, plan, r.elements[0].str);
+    Learn(channel, plan, r.str);
     return p;
   }
 
@@ -670,30 +747,18 @@ struct RedisHub::Core final : realtime::DeliveryPump {
   }
 };
 
-std::string_view RedisHubPublishScript() { return kPublishLua; }
+std::string RedisHubPublishScript(uint64_t history, int64_t ttl_ms) {
+  // Approximate trimming (whole stream nodes) once the history is at least a node.
+  return absl::StrReplaceAll(kPublishLua, {{"@TRIM@", history >= 100 ? "~" : "="},
+                                           {"@HISTORY@", std::to_string(history)},
+                                           {"@TTL@", std::to_string(ttl_ms)}});
+}
 
 std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
-                                                   std::string_view cached_epoch,
+                                                   std::string_view cached_epoch_id,
                                                    std::string_view candidate_epoch, std::string_view time,
-                                                   std::string_view payload, uint64_t history, int64_t ttl_ms,
-                                                   bool refresh) {
-  // Built in place (an initializer list would copy every string once more).
-  std::vector<std::string> args;
-  args.reserve(10);
-  args.emplace_back("1");
-  args.push_back(StreamKeyFor(prefix, channel));
-  args.push_back(absl::StrCat(ToAbsl(prefix), "rt:", ToAbsl(channel)));
-  args.emplace_back(cached_epoch);
-  args.emplace_back(candidate_epoch);
-  args.push_back(std::to_string(history));
-  // Approximate trimming (whole stream nodes) once the history is at least a node.
-  args.emplace_back(history >= 100 ? "~" : "=");
-  std::string& message = args.emplace_back();
-  message.reserve(time.size() + 1 + payload.size());
-  message.append(time).append(1, ':').append(payload);
-  args.push_back(std::to_string(ttl_ms));
-  args.emplace_back(refresh ? "1" : "0");
-  return args;
+                                                   std::string_view payload, bool refresh) {
+  return PublishCall(prefix, channel, cached_epoch_id, candidate_epoch, time, payload, refresh).EvalArgs();
 }
 
 absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
@@ -711,6 +776,8 @@ absl::StatusOr<std::unique_ptr<RedisHub>> RedisHub::Open(const RedisUrl& url,
   core->pubsub_prefix = url.prefix + "rt:";
   core->clock = options.clock != nullptr ? options.clock : Clock::System();
   core->refresh_every = options.history_ttl / 64;
+  core->publish_script =
+      std::make_unique<RedisScript>(RedisHubPublishScript(options.history, options.history_ttl.count()));
   resilience::CircuitBreakerOptions breaker{.name = "redis realtime", .clock = options.clock};
   for (const auto& [name, value] : url.params) {
     DAIRA_RETURN_IF_ERROR(ApplyBreakerParam("realtime: open", name, value, breaker).status());
@@ -734,14 +801,16 @@ RedisHub::~RedisHub() { Close().IgnoreError(); }
 absl::StatusOr<Position> RedisHub::Publish(std::string_view channel, std::string_view payload) {
   DAIRA_RETURN_IF_ERROR(core_->CheckPayload("realtime: publish", channel, payload));
   if (core_->closed) return absl::FailedPreconditionError("realtime: publish: the hub is closed");
-  const std::string op = "realtime: publish '" + std::string(channel) + "'";
+  // The operation's name is built only for an error.
+  const auto op = [channel] { return "realtime: publish '" + std::string(channel) + "'"; };
   return core_->Guarded(op, [&]() -> absl::StatusOr<Position> {
     DAIRA_ASSIGN_OR_RETURN(auto lease, core_->pool->Acquire());
     const Core::Plan plan = core_->PlanPublish(channel);
-    const std::vector<std::string> args = core_->PublishArgs(channel, payload, plan);
-    const std::span<const std::string> all(args);
-    auto reply = lease->Eval(core_->publish_script, all.subspan(1, 1), all.subspan(2));
-    if (!reply.ok()) return Annotate(reply.status(), op);
+    Core::Scratch scratch;
+    const PublishCall call = core_->MakeCall(channel, payload, plan, scratch);
+    auto reply = lease->EvalViews(*core_->publish_script, std::span<const std::string_view>(&call.key, 1),
+                                  call.argv());
+    if (!reply.ok()) return Annotate(reply.status(), op());
     return core_->ParsePublishReply(*reply, channel, plan);
   });
 }
@@ -766,15 +835,16 @@ absl::StatusOr<std::vector<Position>> RedisHub::PublishBatchUnguarded(
     const Core::Plan plan = core_->PlanPublish(messages[0].channel);
     const std::vector<std::string> args = core_->PublishArgs(messages[0].channel, messages[0].payload, plan);
     const std::span<const std::string> all(args);
-    auto reply = lease->Eval(core_->publish_script, all.subspan(1, 1), all.subspan(2));
+    auto reply = lease->Eval(*core_->publish_script, all.subspan(1, 1), all.subspan(2));
     if (!reply.ok()) return Annotate(reply.status(), "realtime: publish batch");
     DAIRA_ASSIGN_OR_RETURN(Position first, core_->ParsePublishReply(*reply, messages[0].channel, plan));
     out.push_back(first);
   }
   if (messages.size() == 1) return out;
-  std::string sha = core_->publish_script.sha();  // learned by the Eval above
+  std::string sha = core_->publish_script->sha();  // learned by the Eval above
   if (sha.empty()) {
-    DAIRA_ASSIGN_OR_RETURN(RedisReply loaded, lease->Command({"SCRIPT", "LOAD", kPublishLua}));
+    DAIRA_ASSIGN_OR_RETURN(RedisReply loaded,
+                           lease->Command({"SCRIPT", "LOAD", core_->publish_script->source()}));
     sha = loaded.str;
   }
   std::vector<std::vector<std::string>> commands;

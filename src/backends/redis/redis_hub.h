@@ -2,8 +2,8 @@
 //
 //   Publish     one Lua script per message (EVALSHA): one XADD to the channel's stream with the id
 //               `<epoch>-*` — the history entry and the next sequence at once (MAXLEN `history`,
-//               approximate from 100 on) — and PUBLISH of the message with its epoch, sequence and the
-//               publisher's time. The hub remembers each channel's epoch (the script checks it and
+//               approximate from 100 on) — and PUBLISH of the message with its id `<epoch>-<seq>` and
+//               the publisher's time. The hub remembers each channel's epoch (the script checks it and
 //               takes a slower path when it is outdated) and sets the stream's TTL (`history_ttl`)
 //               every history_ttl/64 per channel. PublishBatch pipelines the scripts.
 //   Subscribe   one dedicated subscriber connection per hub, read by its own thread or, leader/follower,
@@ -18,7 +18,8 @@
 //               Unavailable without touching Redis; after the cool-down one call probes.
 //
 // Keys (all under the URL's ?prefix=): `<prefix>rt:{<channel>}:s` (stream, ids `<epoch>-<seq>`, field m:
-// "seconds:micros:payload"); the pub/sub channel is `<prefix>rt:<channel>`.
+// "seconds:micros:payload"); the pub/sub channel is `<prefix>rt:<channel>`, its messages
+// "<epoch>-<seq>:seconds:micros:payload" (an older build's "<epoch>:<seq>:…" is read too).
 //
 // Thread-safety: as realtime::Hub.
 #pragma once
@@ -33,18 +34,19 @@
 
 namespace daira::inline v0::backends::redis {
 
-// The Lua script behind every publish (history entry, sequence and PUBLISH in one EVALSHA). Exposed for
-// realtime_bench's raw baseline that runs the same script.
-std::string_view RedisHubPublishScript();
+// The Lua script behind every publish (history entry, sequence and PUBLISH in one EVALSHA) of a hub
+// keeping `history` messages per channel for `ttl_ms` (constants of the script's text). Exposed for
+// realtime_bench's raw baseline that runs the same script, and for tests.
+std::string RedisHubPublishScript(uint64_t history, int64_t ttl_ms);
 // The EVALSHA arguments after the SHA (numkeys, keys, args) of one publish of `payload` on `channel`
-// under `prefix`, as the hub sends them: `cached_epoch` the channel's epoch as last seen ("" when not
-// known), `candidate_epoch` the epoch a new channel starts with, `time` "seconds:micros", `refresh`
-// whether the keys' TTL is set again. The script replies {epoch, sequence} (strings).
+// under `prefix`, as the hub sends them: `cached_epoch_id` "<epoch>-*" with the channel's epoch as last
+// seen ("" when not known), `candidate_epoch` the epoch a new channel starts with, `time`
+// "seconds:micros", `refresh` whether the stream's TTL is set again. The script replies the entry id
+// "<epoch>-<sequence>".
 std::vector<std::string> RedisHubPublishScriptArgs(std::string_view prefix, std::string_view channel,
-                                                   std::string_view cached_epoch,
+                                                   std::string_view cached_epoch_id,
                                                    std::string_view candidate_epoch, std::string_view time,
-                                                   std::string_view payload, uint64_t history, int64_t ttl_ms,
-                                                   bool refresh);
+                                                   std::string_view payload, bool refresh);
 
 class RedisHub final : public realtime::Hub {
  public:
