@@ -1,11 +1,13 @@
 #include "daira/query/keyset.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -189,20 +191,77 @@ std::string ShapeKey(const KeysetQuery& query, bool anchored, bool backward, int
 // builds its select text from values (then every call is a new shape and the cache starts over).
 constexpr size_t kMaxCachedPlans = 1024;
 
+// A recently used plan with the shape it was built for, compared field by field: the direct-mapped
+// table in front of the plans map finds a shape's plan without building and hashing its key (the
+// user search's 2.3 kB key cost ~4k instructions per call to build and hash; a hit here costs its
+// lengths' hash and one comparison of the texts).
+struct RecentPlan {
+  std::string select, where, hydrate;
+  std::vector<std::pair<std::string, std::string>> keys;  // column, result_column
+  SortOrder order;
+  size_t params;
+  int fetch;
+  bool anchored, backward, row_values;
+  std::shared_ptr<const StatementPlan> plan;
+
+  bool Matches(const KeysetQuery& q, bool a, bool b, int f, bool rv) const {
+    if (a != anchored || b != backward || rv != row_values || f != fetch || q.order != order ||
+        q.params.size() != params || q.keys.size() != keys.size() || q.select != select || q.where != where ||
+        q.hydrate != hydrate) {
+      return false;
+    }
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (q.keys[i].column != keys[i].first || q.keys[i].result_column != keys[i].second) return false;
+    }
+    return true;
+  }
+};
+constexpr size_t kRecentPlans = 256;
+
+// The recent-plan slot of a shape: its lengths and flags only (no text is read), so different shapes
+// may share a slot; Matches decides.
+size_t RecentSlot(const KeysetQuery& q, bool anchored, bool backward, int fetch, bool row_values) {
+  return absl::HashOf(q.select.size(), q.where.size(), q.hydrate.size(), q.keys.size(), q.params.size(),
+                      static_cast<int>(q.order), anchored, backward, fetch, row_values) %
+         kRecentPlans;
+}
+
 std::shared_ptr<const StatementPlan> CachedPlan(const KeysetQuery& query, bool anchored, bool backward,
                                                 int fetch, bool row_values) {
   static absl::Mutex mu(absl::kConstInit);
   static auto* plans = new absl::flat_hash_map<std::string, std::shared_ptr<const StatementPlan>>();
+  static auto* recent = new std::array<std::shared_ptr<const RecentPlan>, kRecentPlans>();
+  const size_t slot = RecentSlot(query, anchored, backward, fetch, row_values);
+  {
+    absl::ReaderMutexLock lock(&mu);
+    const std::shared_ptr<const RecentPlan>& r = (*recent)[slot];
+    if (r != nullptr && r->Matches(query, anchored, backward, fetch, row_values)) return r->plan;
+  }
   std::string key = ShapeKey(query, anchored, backward, fetch, row_values);
+  std::shared_ptr<const StatementPlan> plan;
   {
     absl::ReaderMutexLock lock(&mu);
     auto it = plans->find(key);
-    if (it != plans->end()) return it->second;
+    if (it != plans->end()) plan = it->second;
   }
-  auto plan = std::make_shared<const StatementPlan>(BuildPlan(query, anchored, backward, fetch, row_values));
+  if (plan == nullptr)
+    plan = std::make_shared<const StatementPlan>(BuildPlan(query, anchored, backward, fetch, row_values));
+  auto entry = std::make_shared<RecentPlan>();
+  entry->select = query.select;
+  entry->where = query.where;
+  entry->hydrate = query.hydrate;
+  for (const SortKey& k : query.keys) entry->keys.emplace_back(k.column, k.result_column);
+  entry->order = query.order;
+  entry->params = query.params.size();
+  entry->fetch = fetch;
+  entry->anchored = anchored;
+  entry->backward = backward;
+  entry->row_values = row_values;
+  entry->plan = plan;
   absl::MutexLock lock(&mu);
   if (plans->size() >= kMaxCachedPlans) plans->clear();
-  plans->emplace(std::move(key), plan);
+  plans->try_emplace(std::move(key), plan);
+  (*recent)[slot] = std::move(entry);
   return plan;
 }
 

@@ -108,32 +108,39 @@ std::string ToText(const Value& v) {
   }
 }
 
-std::vector<int64_t> ToInt64Array(const Value& v) {
-  if (v.type() == ValueType::kInt64Array) return v.int64_array();
+// An array stored as JSON array text (SQLite's arrays, JSON columns); empty when `text` is no array.
+std::vector<int64_t> Int64ArrayFromText(std::string_view text) {
+  if (auto simple = internal::ReadSimpleInt64Array(text)) return *std::move(simple);
   std::vector<int64_t> out;
-  if (v.type() == ValueType::kText || v.type() == ValueType::kJson) {
-    const std::string_view text = v.type() == ValueType::kText ? v.text() : v.json();
-    if (auto simple = internal::ReadSimpleInt64Array(text)) return *std::move(simple);
-    auto parsed = ParseJson(text);
-    if (parsed.ok()) {
-      for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsInt());
-    }
+  auto parsed = ParseJson(text);
+  if (parsed.ok()) {
+    for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsInt());
   }
   return out;
 }
 
-std::vector<std::string> ToTextArray(const Value& v) {
-  if (v.type() == ValueType::kTextArray) return v.text_array();
+std::vector<std::string> TextArrayFromText(std::string_view text) {
+  if (auto simple = internal::ReadSimpleTextArray(text)) return *std::move(simple);
   std::vector<std::string> out;
-  if (v.type() == ValueType::kText || v.type() == ValueType::kJson) {
-    const std::string_view text = v.type() == ValueType::kText ? v.text() : v.json();
-    if (auto simple = internal::ReadSimpleTextArray(text)) return *std::move(simple);
-    auto parsed = ParseJson(text);
-    if (parsed.ok()) {
-      for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsString());
-    }
+  auto parsed = ParseJson(text);
+  if (parsed.ok()) {
+    for (const JsonValue& e : parsed->AsArray()) out.push_back(e.AsString());
   }
   return out;
+}
+
+std::vector<int64_t> ToInt64Array(const Value& v) {
+  if (v.type() == ValueType::kInt64Array) return v.int64_array();
+  if (v.type() == ValueType::kText) return Int64ArrayFromText(v.text());
+  if (v.type() == ValueType::kJson) return Int64ArrayFromText(v.json());
+  return {};
+}
+
+std::vector<std::string> ToTextArray(const Value& v) {
+  if (v.type() == ValueType::kTextArray) return v.text_array();
+  if (v.type() == ValueType::kText) return TextArrayFromText(v.text());
+  if (v.type() == ValueType::kJson) return TextArrayFromText(v.json());
+  return {};
 }
 
 std::string ValueForMessage(const Value& v) {
@@ -284,15 +291,22 @@ namespace {
   return ToText(s.ValueAt(row, col));
 }
 
+// Arrays: the source's own decoder, else JSON array text read in place (SQLite's arrays), else the Value.
 [[gnu::noinline]] std::vector<int64_t> SourceInt64Array(const ResultSource& s, size_t row, int col) {
   std::vector<int64_t> out;
   if (s.Int64ArrayAt(row, col, &out)) return out;
+  const Cell c = s.CellAt(row, col);
+  if (c.kind == Cell::Kind::kText) return Int64ArrayFromText(c.text);
+  if (c.kind == Cell::Kind::kNull) return out;
   return ToInt64Array(s.ValueAt(row, col));
 }
 
 [[gnu::noinline]] std::vector<std::string> SourceTextArray(const ResultSource& s, size_t row, int col) {
   std::vector<std::string> out;
   if (s.TextArrayAt(row, col, &out)) return out;
+  const Cell c = s.CellAt(row, col);
+  if (c.kind == Cell::Kind::kText) return TextArrayFromText(c.text);
+  if (c.kind == Cell::Kind::kNull) return out;
   return ToTextArray(s.ValueAt(row, col));
 }
 

@@ -61,16 +61,34 @@ TEST(CursorCodecTest, RoundTripIntsAndStrings) {
 }
 
 // The token format and its tag are stable: a cursor a client holds across an upgrade still decodes.
-// The tag is HMAC-SHA512-256 (crypto_auth) of the body under kKey; this token's tag was checked
-// independently with Python's hmac/hashlib.
+// Version 2's tag is keyed BLAKE2b (16 bytes) of the body under kKey; version 1's (the tokens issued
+// before) is HMAC-SHA512-256 (crypto_auth). Both tokens' tags were checked independently with
+// Python's hashlib/hmac.
 TEST(CursorCodecTest, TokensAreStableAcrossReleases) {
-  const std::string kIssued =
+  const std::string kIssued = "AgAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1eKIU2h-a3b_h-gMPUq_9VM";
+  const std::string kIssuedV1 =
       "AQAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1Vp8Uo50z-wXp3l-fZ39uu4NmdtVeN8ZfYhvyhpTk5Rj";
   ASSERT_OK_AND_ASSIGN(CursorCodec codec, CursorCodec::Create(kKey));
   EXPECT_EQ(codec.Encode(Sample()), kIssued);
-  ASSERT_OK_AND_ASSIGN(Cursor back,
-                       codec.Decode(kIssued, "followers:42", {KeyType::kInt64, KeyType::kInt64}));
-  EXPECT_EQ(back, Sample());
+  for (const std::string& token : {kIssued, kIssuedV1}) {
+    SCOPED_TRACE(token);
+    ASSERT_OK_AND_ASSIGN(Cursor back,
+                         codec.Decode(token, "followers:42", {KeyType::kInt64, KeyType::kInt64}));
+    EXPECT_EQ(back, Sample());
+  }
+  // A version 1 token under another key, altered, or relabelled as version 2 does not verify.
+  ASSERT_OK_AND_ASSIGN(CursorCodec other, CursorCodec::Create(kOtherKey));
+  ExpectCursorError(other.Decode(kIssuedV1, "followers:42", {KeyType::kInt64, KeyType::kInt64}), "signature");
+  std::string altered = kIssuedV1;
+  altered[30] = altered[30] == 'A' ? 'B' : 'A';
+  ExpectCursorError(codec.Decode(altered, "followers:42", {KeyType::kInt64, KeyType::kInt64}), "signature");
+  ExpectCursorError(
+      codec.Decode("Ag" + kIssuedV1.substr(2), "followers:42", {KeyType::kInt64, KeyType::kInt64}),
+      "signature");
+  // An unknown version is named, never read.
+  ExpectCursorError(
+      codec.Decode("Aw" + kIssued.substr(2), "followers:42", {KeyType::kInt64, KeyType::kInt64}),
+      "unsupported version (got 3, want 2)");
 }
 
 // Encode's table base64 writes exactly libsodium's URL-safe, unpadded text for every length remainder.

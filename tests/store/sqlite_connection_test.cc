@@ -76,6 +76,107 @@ TEST_F(SqliteConnectionTest, BackgroundCheckpointsKeepTheWalBounded) {
   EXPECT_EQ(rows.front().Int64(0), 8000);
 }
 
+// Results keep their cells in one flat copy per result (the SQLite ResultSource) and the typed
+// accessors read them in place: every accessor must give exactly what it gives on the Values of the
+// same cells, for every storage class, NULL, empty and large text, blobs with NUL bytes, JSON arrays.
+TEST_F(SqliteConnectionTest, InPlaceReadsMatchTheValues) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Connection> c, Open());
+  ASSERT_THAT(
+      c->ExecuteScript("CREATE TABLE w (id INTEGER PRIMARY KEY, i INTEGER, f REAL, t TEXT, b BLOB, a TEXT)"),
+      IsOk());
+  const std::string large(100000, 'z');
+  const std::string insert = "INSERT INTO w VALUES (?, ?, ?, ?, ?, ?)";
+  ASSERT_THAT(
+      c->Execute(insert, {1, INT64_MIN, 0.1, "tëxt", Value::Blob(std::string("\0\x01\xff", 3)), "[1,2,3]"})
+          .status(),
+      IsOk());
+  ASSERT_THAT(c->Execute(insert, {2, INT64_MAX, -2.5e300, "12", Value::Blob(""), R"(["a","b\"c","\u00e9"])"})
+                  .status(),
+              IsOk());
+  ASSERT_THAT(c->Execute(insert, {3, 0, 7.0, "", Value::Blob("x"), "not an array"}).status(), IsOk());
+  ASSERT_THAT(c->Execute(insert, {4, 5, 1e400 - 1e400, large, Value::Blob(large), R"([9223372036854775807])"})
+                  .status(),
+              IsOk());
+  ASSERT_THAT(c->Execute("INSERT INTO w (id) VALUES (?)", {5}).status(), IsOk());
+  ASSERT_OK_AND_ASSIGN(ResultSet rs,
+                       c->Execute("SELECT *, i AS i2, CAST(i AS TEXT) AS i_text, 12.5 AS lit, 'x' || t AS xt "
+                                  "FROM w ORDER BY id"));
+  ASSERT_EQ(rs.size(), 5u);
+  ASSERT_NE(rs.source(), nullptr);  // the in-place path is the one under test
+
+  // The same cells as Values (what every SQLite result held before the in-place path).
+  ResultSet values(rs.shared_columns());
+  for (size_t r = 0; r < rs.size(); ++r) {
+    for (int col = 0; col < rs.column_count(); ++col) values.AppendValue(rs.at(r, col));
+  }
+  ASSERT_EQ(values.source(), nullptr);
+  auto same_status = [](const auto& a, const auto& b) {
+    if (a.ok() != b.ok()) return false;
+    return a.ok() ? *a == *b || (*a != *a && *b != *b) : a.status() == b.status();
+  };
+  for (size_t r = 0; r < rs.size(); ++r) {
+    const Row in_place = rs.row(r);
+    const Row copy = values.row(r);
+    for (int col = 0; col < rs.column_count(); ++col) {
+      SCOPED_TRACE(absl::StrCat("row ", r, " column ", rs.columns()[col]));
+      EXPECT_EQ(in_place.IsNull(col), copy.IsNull(col));
+      EXPECT_EQ(in_place.Int64(col), copy.Int64(col));
+      const double d1 = in_place.Double(col), d2 = copy.Double(col);
+      EXPECT_TRUE(d1 == d2 || (d1 != d1 && d2 != d2)) << d1 << " vs " << d2;
+      EXPECT_EQ(in_place.Text(col), copy.Text(col));
+      EXPECT_EQ(in_place.Blob(col), copy.Blob(col));
+      EXPECT_EQ(in_place.Json(col), copy.Json(col));
+      EXPECT_EQ(in_place.Int64Array(col), copy.Int64Array(col));
+      EXPECT_EQ(in_place.TextArray(col), copy.TextArray(col));
+      EXPECT_TRUE(same_status(in_place.CheckedInt64(col), copy.CheckedInt64(col)));
+      EXPECT_TRUE(same_status(in_place.CheckedDouble(col), copy.CheckedDouble(col)));
+      const std::string& name = rs.columns()[col];
+      EXPECT_EQ(in_place.Text(name), copy.Text(name));
+      EXPECT_EQ(in_place.IsNull(name), copy.IsNull(name));
+    }
+  }
+  // Spot checks of what the in-place reads decode, and of the Values (storage classes kept).
+  EXPECT_EQ(rs.at(0, 1), Value(INT64_MIN));
+  EXPECT_EQ(rs.at(0, 2), Value(0.1));
+  EXPECT_EQ(rs.at(0, 3), Value("tëxt"));
+  EXPECT_EQ(rs.at(0, 4), Value::Blob(std::string("\0\x01\xff", 3)));
+  EXPECT_EQ(rs.at(1, 4), Value::Blob(""));
+  EXPECT_TRUE(rs.at(4, 3).is_null());
+  EXPECT_EQ(rs.row(0).Blob("b"), std::string("\0\x01\xff", 3));
+  EXPECT_EQ(rs.row(3).Text("t"), large);
+  EXPECT_EQ(rs.row(3).Blob("b"), large);
+  EXPECT_EQ(rs.row(0).Int64Array("a"), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(rs.row(1).TextArray("a"), (std::vector<std::string>{"a", "b\"c", "é"}));
+  EXPECT_EQ(rs.row(3).Int64Array("a"), (std::vector<int64_t>{INT64_MAX}));
+  EXPECT_TRUE(rs.row(2).Int64Array("a").empty());
+  EXPECT_TRUE(rs.row(4).TextArray("a").empty());
+  EXPECT_EQ(rs.row(1).Int64("t"), 12);
+  EXPECT_EQ(rs.row(0).CheckedInt64("t").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(rs.row(0).Text("i_text"), absl::StrCat(INT64_MIN));
+  EXPECT_EQ(rs.row(0).Double("lit"), 12.5);
+  EXPECT_EQ(rs.row(2).Text("xt"), "x");
+  // A copy shares the cells; appending to a result turns it into Values first; the statement's next
+  // execution (its cells reused by SQLite) leaves earlier results untouched.
+  ResultSet copy = rs;
+  EXPECT_EQ(copy.source(), rs.source());
+  ASSERT_OK_AND_ASSIGN(ResultSet again,
+                       c->Execute("SELECT *, i AS i2, CAST(i AS TEXT) AS i_text, 12.5 AS lit, "
+                                  "'x' || t AS xt FROM w WHERE id = ?",
+                                  {2}));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again.front().Text("t"), "12");
+  EXPECT_EQ(rs.row(0).Text("t"), "tëxt");
+  copy.Reserve(6);
+  EXPECT_EQ(copy.source(), nullptr);
+  EXPECT_EQ(copy.size(), 5u);
+  EXPECT_EQ(copy.row(3).Text("t"), large);
+  EXPECT_EQ(rs.row(3).Text("t"), large);  // the original is untouched
+  // Statements without rows build no source.
+  ASSERT_OK_AND_ASSIGN(ResultSet none, c->Execute("SELECT * FROM w WHERE id = ?", {99}));
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.source(), nullptr);
+}
+
 TEST_F(SqliteConnectionTest, WriterConfiguresWalForeignKeysBusyTimeoutAndSynchronous) {
   DatabaseOptions options;
   options.busy_timeout = std::chrono::milliseconds(1234);

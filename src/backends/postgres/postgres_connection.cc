@@ -411,10 +411,16 @@ std::string PostgresConnection::ConnectionOption(std::string_view keyword) const
 }
 
 absl::StatusOr<store::Statement*> PostgresConnection::Prepare(std::string_view sql) {
+  RecentText& recent = recent_[(reinterpret_cast<uintptr_t>(sql.data()) >> 4) % recent_.size()];
+  if (recent.data == sql.data() && recent.statement != nullptr && recent.statement->sql_ == sql) {
+    lru_.splice(lru_.begin(), lru_, recent.statement->lru_);
+    return recent.statement;
+  }
   auto it = cache_.find(ToAbsl(sql));
   if (it != cache_.end()) {
     PostgresStatement* st = it->second.get();
     lru_.splice(lru_.begin(), lru_, st->lru_);
+    recent = {sql.data(), st};
     return st;
   }
   static const store::Dialect kDialect(store::Backend::kPostgres);
@@ -424,6 +430,7 @@ absl::StatusOr<store::Statement*> PostgresConnection::Prepare(std::string_view s
   lru_.push_front(raw);
   raw->lru_ = lru_.begin();
   cache_.emplace(std::string(sql), std::move(st));
+  recent = {sql.data(), raw};
   EvictOverCap();
   return raw;
 }
@@ -432,6 +439,9 @@ void PostgresConnection::EvictOverCap() {
   while (static_cast<int>(cache_.size()) > settings_.statement_cache_size && lru_.size() > 1) {
     PostgresStatement* victim = lru_.back();
     lru_.pop_back();
+    for (RecentText& r : recent_) {
+      if (r.statement == victim) r = {};
+    }
     for (PostgresStatement::Variant& v : victim->variants_) {
       if (v.prepared) pending_deallocate_.push_back(v.name);
       v.prepared = false;

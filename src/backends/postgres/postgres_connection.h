@@ -36,6 +36,7 @@
 // Thread-safety: one thread at a time (the pool guarantees it).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -204,6 +205,16 @@ class PostgresConnection final : public store::Connection,
   bool interrupted_ok_ = false;                         // last Interrupt drained only successes
   absl::flat_hash_map<std::string, std::unique_ptr<PostgresStatement>> cache_;
   std::list<PostgresStatement*> lru_;                   // front = most recently used
+  // In front of cache_, for callers passing the same text object call after call (a cached keyset
+  // plan's, a static string): the statement last prepared from the text at that address, found
+  // without hashing the text (the 2 kB user search's hash cost ~2k instructions per call). The text
+  // is still compared in full, so a reused address never yields another text's statement; a slot is
+  // cleared when its statement leaves the cache.
+  struct RecentText {
+    const char* data = nullptr;
+    PostgresStatement* statement = nullptr;
+  };
+  std::array<RecentText, 8> recent_{};
   std::vector<std::unique_ptr<store::Statement>> evicted_;
   std::vector<std::string> pending_deallocate_;         // server-side names to DEALLOCATE
   int64_t next_statement_id_ = 0;

@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
+#include <cstring>
 #include <thread>
 #include <utility>
 
@@ -13,6 +15,7 @@
 #include "backends/sqlite/sqlite_status.h"
 #include "daira/core/logging.h"
 #include "daira/core/status.h"
+#include "store/result_source.h"
 
 namespace daira::inline v0::backends::sqlite {
 
@@ -79,6 +82,108 @@ class ResetGuard {
  private:
   sqlite3_stmt* stmt_;
 };
+
+// One cell of a SqliteResultSource: an integer or a double in `word`, text and blobs as `size` bytes at
+// offset `word` of the source's arena.
+struct SqliteCell {
+  int64_t word;
+  uint32_t size;  // text / blob bytes (SQLite's limit on a value is below 2^31)
+  uint8_t type;   // SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL
+};
+
+// A SQLite result read in place (store::ResultSource). SQLite hands out a row's cells only until the
+// next step, so the step loop copies each row once into flat storage: one 16-byte cell per column and
+// the text and blob bytes in one arena per result. No cell becomes a Value (a string allocated per text
+// cell, freed with the result) unless someone asks for the Value (ResultSet::at); the typed Row
+// accessors read the cells as they are.
+class SqliteResultSource final : public store::ResultSource {
+ public:
+  SqliteResultSource(std::vector<SqliteCell> cells, std::string arena, int columns)
+      : cells_(std::move(cells)), arena_(std::move(arena)), columns_(static_cast<size_t>(columns)) {}
+
+  bool IsNullAt(size_t row, int col) const override { return At(row, col).type == SQLITE_NULL; }
+
+  Cell CellAt(size_t row, int col) const override {
+    const SqliteCell& c = At(row, col);
+    switch (c.type) {
+      case SQLITE_INTEGER:
+        return Cell::Int64(c.word);
+      case SQLITE_TEXT:
+        return Cell::Text(Bytes(c));
+      case SQLITE_NULL:
+        return Cell::Null();
+      default:
+        return Cell::Other();
+    }
+  }
+
+  // What a result held before cells stayed in place: integers, doubles, text, blobs as SQLite typed them.
+  store::Value ValueAt(size_t row, int col) const override {
+    const SqliteCell& c = At(row, col);
+    switch (c.type) {
+      case SQLITE_INTEGER:
+        return store::Value(c.word);
+      case SQLITE_FLOAT:
+        return store::Value(std::bit_cast<double>(c.word));
+      case SQLITE_TEXT:
+        return store::Value(std::string(Bytes(c)));
+      case SQLITE_BLOB:
+        return store::Value::Blob(std::string(Bytes(c)));
+      default:
+        return store::Value();
+    }
+  }
+
+ private:
+  const SqliteCell& At(size_t row, int col) const {
+    return cells_[row * columns_ + static_cast<size_t>(col)];
+  }
+  std::string_view Bytes(const SqliteCell& c) const {
+    return std::string_view(arena_.data() + c.word, c.size);
+  }
+
+  std::vector<SqliteCell> cells_;  // row-major
+  std::string arena_;
+  size_t columns_;
+};
+
+// Appends the current row of `stmt` (`columns` cells) to `cells` and `arena`. The row's values come
+// from sqlite3_column_value: one checked call per cell where sqlite3_column_type/_text/_bytes are three
+// (each takes the connection's mutex and checks for an allocation failure). The returned value is
+// "unprotected", which matters only for a connection shared by threads at once; a daira connection is
+// used by one thread at a time.
+void AppendRow(sqlite3_stmt* stmt, int columns, std::vector<SqliteCell>* cells, std::string* arena) {
+  for (int c = 0; c < columns; ++c) {
+    sqlite3_value* v = sqlite3_column_value(stmt, c);
+    SqliteCell& cell = cells->emplace_back();
+    cell.type = static_cast<uint8_t>(sqlite3_value_type(v));
+    cell.size = 0;
+    switch (cell.type) {
+      case SQLITE_INTEGER:
+        cell.word = sqlite3_value_int64(v);
+        break;
+      case SQLITE_FLOAT:
+        cell.word = std::bit_cast<int64_t>(sqlite3_value_double(v));
+        break;
+      case SQLITE_TEXT:
+      case SQLITE_BLOB: {
+        const void* p = cell.type == SQLITE_TEXT ? static_cast<const void*>(sqlite3_value_text(v))
+                                                 : sqlite3_value_blob(v);
+        const int n = sqlite3_value_bytes(v);
+        cell.word = static_cast<int64_t>(arena->size());
+        if (p != nullptr && n > 0) {
+          cell.size = static_cast<uint32_t>(n);
+          arena->append(static_cast<const char*>(p), static_cast<size_t>(n));
+        }
+        break;
+      }
+      default:
+        cell.type = SQLITE_NULL;
+        cell.word = 0;
+        break;
+    }
+  }
+}
 
 bool OnlyWhitespace(std::string_view s) {
   for (char c : s) {
@@ -198,46 +303,33 @@ absl::StatusOr<store::ResultSet> SqliteStatement::Execute(store::Params params) 
   // Columns are read after the first step: a schema change re-prepares the statement there, and
   // `SELECT *` may then have other columns than at Prepare.
   const int columns = sqlite3_column_count(stmt_);
-  store::ResultSet rs(ColumnNames(columns));
   // SQLite cannot tell how many rows will come; a prepared statement usually returns about as many
-  // as last time, so reserve that and skip the vector's regrowth (and the moves of every Value).
-  if (rc == SQLITE_ROW) rs.Reserve(last_rows_);
-
+  // (and as many bytes of text) as last time, so reserve that and skip the regrowth.
+  std::vector<SqliteCell> cells;
+  std::string arena;
+  if (rc == SQLITE_ROW && columns > 0) {
+    cells.reserve(std::max<size_t>(last_rows_, 1) * static_cast<size_t>(columns));
+    arena.reserve(last_arena_bytes_);
+  }
+  size_t rows = 0;
   for (; rc != SQLITE_DONE; rc = sqlite3_step(stmt_)) {
     if (rc != SQLITE_ROW) {
       if (conn_->TimedOut()) return conn_->DeadlineError(sql_);
       return conn_->Fail("sqlite execute", sql_);
     }
-    for (int c = 0; c < columns; ++c) {
-      switch (sqlite3_column_type(stmt_, c)) {
-        case SQLITE_INTEGER:
-          rs.AppendValue(store::Value(static_cast<int64_t>(sqlite3_column_int64(stmt_, c))));
-          break;
-        case SQLITE_FLOAT:
-          rs.AppendValue(store::Value(sqlite3_column_double(stmt_, c)));
-          break;
-        case SQLITE_TEXT: {
-          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, c));
-          const int n = sqlite3_column_bytes(stmt_, c);
-          rs.AppendValue(store::Value(std::string(p != nullptr ? p : "", p != nullptr ? n : 0)));
-          break;
-        }
-        case SQLITE_BLOB: {
-          const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, c));
-          const int n = sqlite3_column_bytes(stmt_, c);
-          rs.AppendValue(store::Value::Blob(p != nullptr ? std::string(p, n) : std::string()));
-          break;
-        }
-        default:
-          rs.AppendValue(store::Value());
-          break;
-      }
-    }
+    AppendRow(stmt_, columns, &cells, &arena);
+    ++rows;
   }
+  last_rows_ = rows;
+  last_arena_bytes_ = arena.size();
+  store::ResultSet rs = rows == 0 ? store::ResultSet(ColumnNames(columns))
+                                  : store::ResultSet(ColumnNames(columns),
+                                                     std::make_shared<const SqliteResultSource>(
+                                                         std::move(cells), std::move(arena), columns),
+                                                     rows);
   // sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, so it is only this statement's
   // when the statement changed something.
   if (sqlite3_total_changes64(db) != total_before) rs.set_rows_affected(sqlite3_changes64(db));
-  last_rows_ = rs.size();
   return rs;
 }
 #pragma GCC diagnostic pop

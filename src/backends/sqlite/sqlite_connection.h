@@ -58,6 +58,7 @@ class SqliteStatement final : public store::Statement {
   int parameter_count_;
   std::shared_ptr<const std::vector<std::string>> columns_;  // cached result column names
   size_t last_rows_ = 0;  // rows of the previous execution: the next result reserves that many
+  size_t last_arena_bytes_ = 0;  // text and blob bytes of the previous execution's result
   int reprepared_ = 0;                                       // SQLITE_STMTSTATUS_REPREPARE when cached
   std::list<SqliteStatement*>::iterator lru_;                // position in the connection's LRU
 };
