@@ -21,7 +21,7 @@ static_assert(CursorCodec::kKeyBytes >= crypto_generichash_blake2b_KEYBYTES_MIN 
 // Version 2 (Encode): a 16-byte keyed BLAKE2b tag. Version 1 (decoded only, tokens issued before):
 // a 32-byte crypto_auth tag, HMAC-SHA512-256 (libsodium's default).
 constexpr uint8_t kHmacVersion = 1;
-constexpr uint8_t kTokenVersion = 2;
+constexpr uint8_t kTokenVersion = CursorCodec::kVersion;  // 2
 constexpr size_t kTagBytes = 16;
 constexpr size_t kHmacTagBytes = crypto_auth_BYTES;  // 32
 static_assert(crypto_auth_BYTES == crypto_auth_hmacsha512256_BYTES &&

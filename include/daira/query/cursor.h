@@ -14,8 +14,9 @@
 //
 // Token layout (before base64url): version byte, direction byte, scope (varint length + bytes),
 // key count, then per key a type byte and an 8-byte big-endian int64 or a varint-length string,
-// followed by a 32-byte crypto_auth (HMAC-SHA512-256) tag over everything before it. Cursors are
-// authenticated, not encrypted: a client can read the sort keys but cannot forge or alter them.
+// followed by a 16-byte keyed BLAKE2b tag (libsodium's crypto_generichash) over everything before it.
+// Cursors are authenticated, not encrypted: a client can read the sort keys but cannot forge or alter
+// them. Tokens of version 1 (a 32-byte HMAC-SHA512-256 tag, issued before 2026-12) still decode.
 //
 // Keys: a codec signs with one key and accepts tokens signed with that key or with any of its
 // "also accept" keys (the previous keys during a rotation's grace period). A daira::Platform owns one
@@ -66,7 +67,7 @@ struct Cursor {
 class CursorCodec {
  public:
   static constexpr size_t kKeyBytes = 32;          // MAC key size
-  static constexpr uint8_t kVersion = 1;           // token format version
+  static constexpr uint8_t kVersion = 2;           // token format version Encode writes (Decode: 1 or 2)
   static constexpr size_t kMaxKeys = 8;            // sort-key components per cursor
   static constexpr size_t kMaxScopeBytes = 256;
   static constexpr size_t kMaxStringKeyBytes = 1024;
