@@ -153,8 +153,9 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   if (!backward && internal::FeedCacheOn(deps_)) {
     absl::StatusOr<store::Connection*> bound_tx = store::BoundConnection(ctx, "home_feed");
     if (bound_tx.ok() && *bound_tx == nullptr) {
-      DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, now, bound, internal::FirstReadLimit(fetch),
-                                                            /*may_rebuild=*/true));
+      DAIRA_ASSIGN_OR_RETURN(lists,
+                             internal::LoadHomeLists(deps_, v, now, bound, internal::FirstReadLimit(fetch),
+                                                     /*may_rebuild=*/true));
       cache_consulted = true;
     }
   }

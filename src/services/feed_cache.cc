@@ -110,12 +110,12 @@ std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch, b
   // pick posts_status_idx (every ACTIVE post below the bound) to deliver the order; its cost grows with
   // the posts below the bound.
   const char* posts = backend == store::Backend::kSqlite ? "posts p NOT INDEXED" : "posts p";
-  return absl::StrCat(test_authors ? HomeAuthorsCte() : "", "SELECT ", PostColumns("p"), " FROM ", posts,
-                      " WHERE p.id IN (", in, ") AND p.id < ?",
-                      test_authors ? " AND p.author_id IN (SELECT author_id FROM a)" : "",
-                      " AND p.status = 'ACTIVE' AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) ORDER BY p.id "
-                      "DESC LIMIT ",
-                      fetch);
+  return absl::StrCat(
+      test_authors ? HomeAuthorsCte() : "", "SELECT ", PostColumns("p"), " FROM ", posts, " WHERE p.id IN (",
+      in, ") AND p.id < ?", test_authors ? " AND p.author_id IN (SELECT author_id FROM a)" : "",
+      " AND p.status = 'ACTIVE' AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) ORDER BY p.id "
+      "DESC LIMIT ",
+      fetch);
 }
 
 // The newest `depth` post ids of one author (any status or visibility), from posts_author_idx alone
@@ -131,7 +131,8 @@ std::string AuthorRebuildSql(store::Backend backend, int64_t depth) {
 // viewer, viewer, viewer, viewer, now, viewer, viewer, threshold, viewer, now.
 constexpr std::string_view kHomeAuthorsSql =
     "SELECT f.followee_id, CASE WHEN COALESCE(big.followers_count, 0) >= ? THEN 1 ELSE 0 END FROM follows f "
-    "LEFT JOIN user_profiles big ON big.user_id = f.followee_id WHERE f.follower_id = ? AND f.status = 'ACTIVE'"
+    "LEFT JOIN user_profiles big ON big.user_id = f.followee_id WHERE f.follower_id = ? AND f.status = "
+    "'ACTIVE'"
     " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
     " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
     " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
@@ -269,7 +270,8 @@ std::string IdMember(int64_t id) {
   return out;
 }
 
-std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit, int64_t down_to) {
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit,
+                                      int64_t down_to) {
   FeedList out;
   bool sentinel = false;
   out.ids.reserve(members.size());
@@ -288,7 +290,8 @@ std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, i
   if (!sentinel) {
     // Cut by the limit, or ended at the first id below `down_to`: certified down to the last id read.
     // Exhausted without a sentinel (trimmed off by the cap): the set is whole down to its least id.
-    out.truncated = static_cast<int64_t>(members.size()) >= limit || (!out.ids.empty() && out.ids.back() < down_to);
+    out.truncated =
+        static_cast<int64_t>(members.size()) >= limit || (!out.ids.empty() && out.ids.back() < down_to);
     out.floor = out.ids.empty() ? 0 : out.ids.back();
   }
   return out;
@@ -395,13 +398,13 @@ absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, 
     };
     // `usable` keeps what it decoded: the bytes it accepts are the bytes returned.
     std::optional<HomeAuthors> decoded;
-    DAIRA_ASSIGN_OR_RETURN(std::string encoded,
-                           cache.ReadThrough(HomeAuthorsKey(viewer), load, cache::kPolicyTtl,
-                                             [&](std::string_view v) {
-                                               decoded = DecodeHomeAuthors(v);
-                                               if (!fresh_at_now(decoded)) decoded.reset();
-                                               return decoded.has_value();
-                                             }));
+    DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(HomeAuthorsKey(viewer), load,
+                                                                  cache::kPolicyTtl, [&](std::string_view v) {
+                                                                    decoded = DecodeHomeAuthors(v);
+                                                                    if (!fresh_at_now(decoded))
+                                                                      decoded.reset();
+                                                                    return decoded.has_value();
+                                                                  }));
     if (!decoded.has_value()) decoded = DecodeHomeAuthors(encoded);
     if (!fresh_at_now(decoded)) {  // another caller's load, judged at its own clock: load for this one
       DAIRA_ASSIGN_OR_RETURN(encoded, load());

@@ -469,7 +469,8 @@ TEST_P(FeedCacheTest, MutesAndBlocksDropTheCachedAuthorsAndATimedMuteEndsOnTime)
   ASSERT_OK(social_->Mute(ctx_, UserId{viewer}, UserId{alice}, model::MuteKind::kMute, until).status());
   EXPECT_EQ(Authors(viewer), std::nullopt);
   ExpectSameFeed(viewer, 5, "alice muted");
-  EXPECT_EQ(Authors(viewer), std::optional<std::string>(absl::StrCat("A", ToUnixMicros(until), "|", bob, ",", viewer)));
+  EXPECT_EQ(Authors(viewer),
+            std::optional<std::string>(absl::StrCat("A", ToUnixMicros(until), "|", bob, ",", viewer)));
   // The list still holds alice's posts: the first statement's rows show her, the page is read again by
   // the statement that tests authors.
   RequestContext muted;
@@ -486,7 +487,8 @@ TEST_P(FeedCacheTest, MutesAndBlocksDropTheCachedAuthorsAndATimedMuteEndsOnTime)
   EXPECT_EQ(page.items[2].id.value, a1);
 
   // An unexpiring mute and its unmute; a block by the followee and its unblock.
-  ASSERT_OK(social_->Mute(ctx_, UserId{viewer}, UserId{bob}, model::MuteKind::kHidePosts, std::nullopt).status());
+  ASSERT_OK(
+      social_->Mute(ctx_, UserId{viewer}, UserId{bob}, model::MuteKind::kHidePosts, std::nullopt).status());
   EXPECT_EQ(Authors(viewer), std::nullopt);
   ExpectSameFeed(viewer, 5, "bob muted");
   ASSERT_OK(social_->Unmute(ctx_, UserId{viewer}, UserId{bob}));
@@ -510,7 +512,8 @@ TEST_P(FeedCacheTest, LargeAccountsNearThePageBoundaryGiveTheDatabasesPages) {
   for (int64_t star : {star1, star2}) {
     for (int64_t f : others) ASSERT_OK(social_->Follow(ctx_, UserId{f}, UserId{star}).status());
   }
-  for (int64_t a : {star1, star2, small}) ASSERT_OK(social_->Follow(ctx_, UserId{viewer}, UserId{a}).status());
+  for (int64_t a : {star1, star2, small})
+    ASSERT_OK(social_->Follow(ctx_, UserId{viewer}, UserId{a}).status());
   // Bursts of each author, so that page boundaries fall inside one large account's run and between.
   std::mt19937_64 rng(7);
   for (int i = 0; i < 60; ++i) {
@@ -521,10 +524,11 @@ TEST_P(FeedCacheTest, LargeAccountsNearThePageBoundaryGiveTheDatabasesPages) {
   }
   for (int64_t limit = 1; limit <= 12; ++limit) ExpectSameFeed(viewer, limit, absl::StrCat("limit ", limit));
   // Hidden posts at the top of one large account's list eat into its first read.
-  ASSERT_OK(db().Execute(ctx_,
-                         "UPDATE posts SET status = 'HIDDEN' WHERE id IN (SELECT id FROM posts WHERE author_id = ? "
-                         "ORDER BY id DESC LIMIT 20)",
-                         {star1}));
+  ASSERT_OK(
+      db().Execute(ctx_,
+                   "UPDATE posts SET status = 'HIDDEN' WHERE id IN (SELECT id FROM posts WHERE author_id = ? "
+                   "ORDER BY id DESC LIMIT 20)",
+                   {star1}));
   for (int64_t limit : {1, 3, 5, 8}) ExpectSameFeed(viewer, limit, absl::StrCat("hidden, limit ", limit));
 }
 

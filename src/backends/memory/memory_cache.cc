@@ -494,7 +494,8 @@ absl::StatusOr<std::vector<std::string>> MemoryCache::OrderedSetRangeDownTo(std:
         out.reserve(static_cast<size_t>(down_to.empty() ? n : std::min<int64_t>(n, 64)));
         for (int64_t i = 0; i < n; ++i) {
           out.push_back(*--end);
-          if (!down_to.empty() && std::string_view(out.back()) < down_to) break;  // the member under the range
+          if (!down_to.empty() && std::string_view(out.back()) < down_to)
+            break;  // the member under the range
         }
       });
 }
