@@ -153,8 +153,9 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
   if (!backward && internal::FeedCacheOn(deps_)) {
     absl::StatusOr<store::Connection*> bound_tx = store::BoundConnection(ctx, "home_feed");
     if (bound_tx.ok() && *bound_tx == nullptr) {
-      DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, bound, internal::FirstReadLimit(fetch),
-                                                            /*may_rebuild=*/true));
+      DAIRA_ASSIGN_OR_RETURN(lists,
+                             internal::LoadHomeLists(deps_, v, now, bound, internal::FirstReadLimit(fetch),
+                                                     /*may_rebuild=*/true));
       cache_consulted = true;
     }
   }
@@ -169,7 +170,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
           if (!listed.has_value() && lists->truncated()) {
             // Hidden, filtered or out-of-reach ids ate into the first read: the whole lists (no
             // rebuild and no statement here: this connection is held), then the database.
-            DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, bound, internal::kWholeList,
+            DAIRA_ASSIGN_OR_RETURN(lists, internal::LoadHomeLists(deps_, v, now, bound, internal::kWholeList,
                                                                   /*may_rebuild=*/false, &*lists));
             if (lists.has_value()) {
               DAIRA_ASSIGN_OR_RETURN(listed,

@@ -97,8 +97,12 @@ absl::StatusOr<std::vector<int64_t>> RebuiltIds(const store::ResultSet& rs, stor
 }
 
 // The candidate ids (padded to `slots` with 0, which is no post's id) that are visible on the viewer's
-// home feed now, newest first. Parameters: HomeAuthorsCte's, the ids, bound, viewer.
-std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch) {
+// home feed now, newest first. With `test_authors`, the statement itself keeps only the posts of
+// HomeAuthorsCte's authors (parameters: HomeAuthorsCte's, the ids, bound, viewer); without, the caller
+// tests each row's author against the cached set (parameters: the ids, bound, viewer) — building the
+// followee set cost SQLite more than half of the statement (≈ 200k of 376k instructions in
+// sqlite3_step at 20 followees: the followee rows, three probes each and an ephemeral index).
+std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch, bool test_authors) {
   std::string in;
   in.reserve(slots * 2);
   for (size_t i = 0; i < slots; ++i) absl::StrAppend(&in, i == 0 ? "?" : ",?");
@@ -106,10 +110,12 @@ std::string ListedPageSql(store::Backend backend, size_t slots, int64_t fetch) {
   // pick posts_status_idx (every ACTIVE post below the bound) to deliver the order; its cost grows with
   // the posts below the bound.
   const char* posts = backend == store::Backend::kSqlite ? "posts p NOT INDEXED" : "posts p";
-  return absl::StrCat(HomeAuthorsCte(), "SELECT ", PostColumns("p"), " FROM ", posts, " WHERE p.id IN (", in,
-                      ") AND p.id < ? AND p.author_id IN (SELECT author_id FROM a) AND p.status = 'ACTIVE'"
-                      " AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) ORDER BY p.id DESC LIMIT ",
-                      fetch);
+  return absl::StrCat(
+      test_authors ? HomeAuthorsCte() : "", "SELECT ", PostColumns("p"), " FROM ", posts, " WHERE p.id IN (",
+      in, ") AND p.id < ?", test_authors ? " AND p.author_id IN (SELECT author_id FROM a)" : "",
+      " AND p.status = 'ACTIVE' AND (p.visibility <> 'PRIVATE' OR p.author_id = ?) ORDER BY p.id "
+      "DESC LIMIT ",
+      fetch);
 }
 
 // The newest `depth` post ids of one author (any status or visibility), from posts_author_idx alone
@@ -120,12 +126,21 @@ std::string AuthorRebuildSql(store::Backend backend, int64_t depth) {
                       " WHERE x.author_id = ? ORDER BY x.author_id ASC, x.id DESC LIMIT ", depth);
 }
 
-// The viewer and the viewer's ACTIVE followees that have at least `?` followers (the large accounts,
-// never fanned out). Parameters: threshold, viewer, viewer, threshold.
-constexpr std::string_view kLargeAuthorsSql =
-    "SELECT f.followee_id FROM follows f JOIN user_profiles big ON big.user_id = f.followee_id AND "
-    "big.followers_count >= ? WHERE f.follower_id = ? AND f.status = 'ACTIVE' "
-    "UNION ALL SELECT big.user_id FROM user_profiles big WHERE big.user_id = ? AND big.followers_count >= ?";
+// HomeAuthorsCte's authors as (id, 1 when it has at least `threshold` followers else 0), then one row
+// (earliest expiry of the viewer's unexpired MUTE/HIDE_POSTS mutes or 0, 2). Parameters: threshold,
+// viewer, viewer, viewer, viewer, now, viewer, viewer, threshold, viewer, now.
+constexpr std::string_view kHomeAuthorsSql =
+    "SELECT f.followee_id, CASE WHEN COALESCE(big.followers_count, 0) >= ? THEN 1 ELSE 0 END FROM follows f "
+    "LEFT JOIN user_profiles big ON big.user_id = f.followee_id WHERE f.follower_id = ? AND f.status = "
+    "'ACTIVE'"
+    " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = ? AND b.blocked_id = f.followee_id)"
+    " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = f.followee_id AND b.blocked_id = ?)"
+    " AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = f.followee_id"
+    " AND m.mute_type IN ('MUTE', 'HIDE_POSTS') AND (m.expires_at IS NULL OR m.expires_at > ?))"
+    " UNION ALL SELECT CAST(? AS BIGINT), CASE WHEN COALESCE((SELECT p.followers_count FROM user_profiles p"
+    " WHERE p.user_id = ?), 0) >= ? THEN 1 ELSE 0 END"
+    " UNION ALL SELECT COALESCE((SELECT min(m.expires_at) FROM mutes m WHERE m.muter_id = ?"
+    " AND m.mute_type IN ('MUTE', 'HIDE_POSTS') AND m.expires_at > ?), 0), 2";
 
 // Stores `ids` (newest first) as the list `key` with its floor sentinel: floor 0 when fewer than
 // `depth` ids exist (the list holds everything). nullopt when the cache refused it, or a fan-out or
@@ -176,23 +191,28 @@ absl::StatusOr<std::vector<int64_t>> Readers(store::Connection& c, int64_t autho
   return ids;
 }
 
-// The cached large-account set: "L" then the ids, comma-separated ("L" alone: none).
-std::string EncodeLargeAuthors(const store::ResultSet& rs) {
-  std::string out = "L";
-  for (size_t i = 0; i < rs.size(); ++i) absl::StrAppend(&out, i == 0 ? "" : ",", rs.row(i).Int64(0));
-  return out;
-}
-std::optional<std::vector<int64_t>> DecodeLargeAuthors(std::string_view v) {
-  if (v.empty() || v.front() != 'L') return std::nullopt;
-  std::vector<int64_t> ids;
-  v.remove_prefix(1);
-  if (v.empty()) return ids;
-  for (absl::string_view part : absl::StrSplit(ToAbsl(v), ',')) {
-    std::optional<int64_t> id = ParseId(ToStd(part));
-    if (!id) return std::nullopt;
-    ids.push_back(*id);
+// kHomeAuthorsSql's rows as DecodeHomeAuthors reads them.
+std::string EncodeHomeAuthors(const store::ResultSet& rs) {
+  std::vector<std::pair<int64_t, bool>> authors;
+  int64_t valid_until = 0;
+  authors.reserve(rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) {
+    const int64_t kind = rs.row(i).Int64(1);
+    if (kind == 2) {
+      valid_until = rs.row(i).Int64(0);
+    } else {
+      authors.emplace_back(rs.row(i).Int64(0), kind == 1);
+    }
   }
-  return ids;
+  std::sort(authors.begin(), authors.end());
+  authors.erase(std::unique(authors.begin(), authors.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first; }),
+                authors.end());
+  std::string out = absl::StrCat("A", valid_until, "|");
+  for (size_t i = 0; i < authors.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "" : ",", authors[i].first, authors[i].second ? "*" : "");
+  }
+  return out;
 }
 
 std::atomic<int64_t> served_from_list{0};
@@ -213,7 +233,34 @@ std::string FeedKey(int64_t user_id) { return absl::StrCat("feed:", user_id); }
 
 std::string AuthorPostsKey(int64_t author_id) { return absl::StrCat("feed:author:", author_id); }
 
-std::string LargeAuthorsKey(int64_t viewer) { return absl::StrCat("feed:large:", viewer); }
+std::string HomeAuthorsKey(int64_t viewer) { return absl::StrCat("feed:authors:", viewer); }
+
+bool HomeAuthors::Shows(int64_t author) const {
+  return std::binary_search(visible.begin(), visible.end(), author);
+}
+
+std::optional<HomeAuthors> DecodeHomeAuthors(std::string_view v) {
+  if (v.empty() || v.front() != 'A') return std::nullopt;
+  const size_t bar = v.find('|');
+  if (bar == std::string_view::npos) return std::nullopt;
+  HomeAuthors out;
+  std::optional<int64_t> until = ParseId(v.substr(1, bar - 1));
+  if (!until) return std::nullopt;
+  out.valid_until = *until;
+  v.remove_prefix(bar + 1);
+  while (!v.empty()) {
+    const size_t comma = v.find(',');
+    std::string_view part = v.substr(0, comma);
+    v.remove_prefix(comma == std::string_view::npos ? v.size() : comma + 1);
+    const bool large = !part.empty() && part.back() == '*';
+    if (large) part.remove_suffix(1);
+    std::optional<int64_t> id = ParseId(part);
+    if (!id || (!out.visible.empty() && *id <= out.visible.back())) return std::nullopt;
+    out.visible.push_back(*id);
+    if (large) out.large.push_back(*id);
+  }
+  return out;
+}
 
 bool FeedCacheOn(const ServiceDeps& deps) { return deps.cache != nullptr && deps.feed_cache.enabled; }
 
@@ -223,7 +270,8 @@ std::string IdMember(int64_t id) {
   return out;
 }
 
-std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit) {
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit,
+                                      int64_t down_to) {
   FeedList out;
   bool sentinel = false;
   out.ids.reserve(members.size());
@@ -240,9 +288,10 @@ std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, i
     out.ids.push_back(*id);  // greatest first: the set keeps them in id order
   }
   if (!sentinel) {
-    // Cut by the limit: certified down to the last id read. Exhausted without a sentinel (trimmed
-    // off by the cap): the set is whole down to its least id.
-    out.truncated = static_cast<int64_t>(members.size()) >= limit;
+    // Cut by the limit, or ended at the first id below `down_to`: certified down to the last id read.
+    // Exhausted without a sentinel (trimmed off by the cap): the set is whole down to its least id.
+    out.truncated =
+        static_cast<int64_t>(members.size()) >= limit || (!out.ids.empty() && out.ids.back() < down_to);
     out.floor = out.ids.empty() ? 0 : out.ids.back();
   }
   return out;
@@ -262,13 +311,17 @@ bool HomeLists::truncated() const {
 
 namespace {
 
-// One list below `bound`: at most `limit` ids from the cache; an absent list is rebuilt by `rebuild`
-// (which stores it and returns its ids, or nullopt) on a first page when `may_rebuild`.
+// One list below `bound`: at most `limit` ids from the cache, ending at the first one below `down_to`
+// (0: no such end); an absent list is rebuilt by `rebuild` (which stores it and returns its ids, or
+// nullopt) on a first page when `may_rebuild`.
 template <typename Rebuild>
 absl::StatusOr<std::optional<FeedList>> ReadList(cache::Cache& cache, const std::string& key, int64_t bound,
-                                                 int64_t limit, bool may_rebuild, const Rebuild& rebuild) {
+                                                 int64_t limit, int64_t down_to, bool may_rebuild,
+                                                 const Rebuild& rebuild) {
   const bool first_page = bound == std::numeric_limits<int64_t>::max();
-  absl::StatusOr<std::vector<std::string>> cached = cache.OrderedSetRangeBelow(key, IdMember(bound), limit);
+  absl::StatusOr<std::vector<std::string>> cached =
+      down_to > 0 ? cache.OrderedSetRangeDownTo(key, IdMember(bound), IdMember(down_to), limit)
+                  : cache.OrderedSetRangeBelow(key, IdMember(bound), limit);
   if (absl::IsFailedPrecondition(cached.status())) {
     // Another type under the key (a list left by a version before ordered sets): replaced.
     Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' is not an ordered set; rebuilding it"));
@@ -278,7 +331,7 @@ absl::StatusOr<std::optional<FeedList>> ReadList(cache::Cache& cache, const std:
   }
   if (!cached.ok()) return std::optional<FeedList>();  // the cache is down: the database answers
   if (!cached->empty()) {
-    if (std::optional<FeedList> list = ParseFeedList(*cached, limit)) return list;
+    if (std::optional<FeedList> list = ParseFeedList(*cached, limit, down_to)) return list;
     Log(LogLevel::kWarning, "feed", absl::StrCat("feed list '", key, "' does not parse; rebuilding it"));
   } else if (!first_page) {
     // Absent, or a trimmed set with nothing below the bound (an existing set always returns its
@@ -296,8 +349,9 @@ absl::StatusOr<std::optional<FeedList>> ReadList(cache::Cache& cache, const std:
 
 }  // namespace
 
-absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t bound,
-                                                       int64_t limit, bool may_rebuild, const HomeLists* previous) {
+absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t now,
+                                                       int64_t bound, int64_t limit, bool may_rebuild,
+                                                       const HomeLists* previous) {
   cache::Cache& cache = *deps.cache;
   const int64_t depth = std::clamp<int64_t>(deps.feed_cache.rebuild_depth, 1, 1000);
   HomeLists out;
@@ -316,37 +370,61 @@ absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, 
     return StoreList(cache, key, std::move(ids), depth, generation);
   };
   DAIRA_ASSIGN_OR_RETURN(std::optional<FeedList> own,
-                         ReadList(cache, key, bound, limit, may_rebuild, rebuild_own));
+                         ReadList(cache, key, bound, limit, /*down_to=*/0, may_rebuild, rebuild_own));
   if (!own.has_value()) return std::optional<HomeLists>();
   out.own = *std::move(own);
 
-  const int64_t threshold = deps.feed_cache.fanout_max_followers;
-  // Which followees are large accounts: one statement, cached per viewer (`feed:large:{viewer}`, the feed
-  // namespace's TTL) with single-flight, and dropped with the viewer's list whenever the viewer's
-  // followees change or a followee crosses the threshold either way (social.cc, after commit).
-  // Filled like a list: from the primary on Postgres (a lagging replica's answer would stay cached).
-  auto load = [&]() -> absl::StatusOr<std::string> {
-    RequestContext fresh;
-    DAIRA_ASSIGN_OR_RETURN(
-        store::ResultSet rs,
-        store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
-          return c.Execute(kLargeAuthorsSql, {threshold, viewer, viewer, threshold});
-        }));
-    return EncodeLargeAuthors(rs);
-  };
-  std::optional<std::vector<int64_t>> authors;
+  // Whom the page shows and which of them are large accounts: one statement, cached per viewer
+  // (`feed:authors:{viewer}`, the feed namespace's TTL) with single-flight, dropped with the viewer's
+  // list whenever the viewer's followees change, when a followee crosses the threshold either way
+  // (social.cc, after commit) and on the viewer's mutes and blocks; unusable once a timed mute in it
+  // expires. Filled like a list: from the primary on Postgres (a lagging replica's answer would stay).
   if (previous != nullptr) {
-    authors = previous->large_authors;
+    out.authors = previous->authors;
   } else {
-    DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(LargeAuthorsKey(viewer), load,
-                                                                  cache::kPolicyTtl, [](std::string_view v) {
-                                                                    return DecodeLargeAuthors(v).has_value();
+    const int64_t threshold = deps.feed_cache.fanout_max_followers;
+    auto load = [&]() -> absl::StatusOr<std::string> {
+      RequestContext fresh;
+      DAIRA_ASSIGN_OR_RETURN(
+          store::ResultSet rs,
+          store::WithConnection(*deps.db, fresh, FillAccess(deps), [&](store::Connection& c) {
+            return c.Execute(kHomeAuthorsSql, {threshold, viewer, viewer, viewer, viewer, now, viewer, viewer,
+                                               threshold, viewer, now});
+          }));
+      return EncodeHomeAuthors(rs);
+    };
+    auto fresh_at_now = [now](const std::optional<HomeAuthors>& a) {
+      return a.has_value() && (a->valid_until == 0 || now < a->valid_until);
+    };
+    // `usable` keeps what it decoded: the bytes it accepts are the bytes returned.
+    std::optional<HomeAuthors> decoded;
+    DAIRA_ASSIGN_OR_RETURN(std::string encoded, cache.ReadThrough(HomeAuthorsKey(viewer), load,
+                                                                  cache::kPolicyTtl, [&](std::string_view v) {
+                                                                    decoded = DecodeHomeAuthors(v);
+                                                                    if (!fresh_at_now(decoded))
+                                                                      decoded.reset();
+                                                                    return decoded.has_value();
                                                                   }));
-    authors = DecodeLargeAuthors(encoded);
-    if (!authors.has_value()) return absl::InternalError("feed: large-account set does not decode");
+    if (!decoded.has_value()) decoded = DecodeHomeAuthors(encoded);
+    if (!fresh_at_now(decoded)) {  // another caller's load, judged at its own clock: load for this one
+      DAIRA_ASSIGN_OR_RETURN(encoded, load());
+      decoded = DecodeHomeAuthors(encoded);
+    }
+    if (!decoded.has_value()) return absl::InternalError("feed: the cached authors do not decode");
+    out.authors = *std::move(decoded);
   }
-  out.large.reserve(authors->size());
-  for (const int64_t author : *authors) {
+
+  // The large accounts' lists. On a first read each is read only down to the first id below what can
+  // still matter: the highest floor so far (nothing under it is certified) or the limit-th newest
+  // candidate of the lists read so far (an id under it is not among the candidates a page tries
+  // first). Every list still vouches for exactly what it returned, so the page is certified as before;
+  // only the candidates of a deeper try are fewer (a page that needs them reads the lists whole).
+  const bool bounded = previous == nullptr && limit != kWholeList;
+  int64_t floor = out.own.floor;
+  std::vector<int64_t> top, merged;  // the `limit` newest candidates so far, newest first
+  if (bounded) top.assign(out.own.ids.begin(), out.own.ids.end());
+  out.large.reserve(out.authors.large.size());
+  for (const int64_t author : out.authors.large) {
     const std::string author_key = AuthorPostsKey(author);
     // Rebuilt like a reader's list (the generation detects a fan-out racing the rebuild).
     auto rebuild_author = [&]() -> absl::StatusOr<std::optional<FeedList>> {
@@ -362,12 +440,24 @@ absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, 
       for (size_t r = 0; r < rs.size(); ++r) ids.push_back(rs.row(r).Int64(0));
       return StoreList(cache, author_key, std::move(ids), depth, generation);
     };
+    const int64_t down_to =
+        !bounded ? 0 : std::max(floor, static_cast<int64_t>(top.size()) >= limit ? top.back() : int64_t{0});
     DAIRA_ASSIGN_OR_RETURN(std::optional<FeedList> list,
-                           ReadList(cache, author_key, bound, limit, may_rebuild, rebuild_author));
+                           ReadList(cache, author_key, bound, limit, down_to, may_rebuild, rebuild_author));
     if (!list.has_value()) return std::optional<HomeLists>();
+    if (bounded) {
+      floor = std::max(floor, list->floor);
+      merged.resize(top.size() + list->ids.size());
+      merged.erase(std::merge(top.begin(), top.end(), list->ids.begin(), list->ids.end(), merged.begin(),
+                              std::greater<>()),
+                   merged.end());
+      merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+      merged.erase(std::lower_bound(merged.begin(), merged.end(), floor, std::greater<>()), merged.end());
+      if (static_cast<int64_t>(merged.size()) > limit) merged.resize(static_cast<size_t>(limit));
+      top.swap(merged);
+    }
     out.large.push_back(*std::move(list));
   }
-  out.large_authors = *std::move(authors);
   return std::optional<HomeLists>(std::move(out));
 }
 
@@ -406,22 +496,37 @@ absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection
   // then four times that, then all of them.
   const size_t first_try =
       std::min(available, Slots(static_cast<size_t>(fetch) + static_cast<size_t>(fetch) / 2));
-  const size_t second_try = std::min(available, first_try * 4);
-  for (size_t n : {first_try, second_try, available}) {
+  const size_t tries[] = {first_try, std::min(available, first_try * 4), available};
+  // The rows' authors are tested here against the cached set (lists.authors); a row by an author the
+  // page does not show (a blocked, muted or unfollowed author's post in a list) sends this page to the
+  // statement that tests authors itself.
+  bool test_authors = false;
+  for (size_t t = 0; t < std::size(tries);) {
+    const size_t n = tries[t];
     // Every candidate post in [covered_low, bound) is among the n ids sent. So the first `fetch` rows
     // are the home feed's when they stay at or above it.
     const int64_t covered_low = n == available ? floor : std::max(floor, ids[n - 1]);
     const size_t slots = Slots(n);
-    std::vector<store::Value> params = {viewer, viewer, viewer, viewer, now, viewer};
-    params.reserve(params.size() + slots + 2);
+    std::vector<store::Value> params;
+    params.reserve(slots + 8);
+    if (test_authors) params.insert(params.end(), {viewer, viewer, viewer, viewer, now, viewer});
     for (size_t i = 0; i < slots; ++i) params.emplace_back(i < n ? ids[i] : int64_t{0});
     params.insert(params.end(), {bound, viewer});
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                           c.Execute(ListedPageSql(deps.db->backend(), slots, fetch), params));
+                           c.Execute(ListedPageSql(deps.db->backend(), slots, fetch, test_authors), params));
     const size_t got = rs.size();
+    if (!test_authors) {
+      bool shown = true;
+      for (size_t i = 0; i < got && shown; ++i) shown = lists.authors.Shows(rs.row(i).Int64(1));  // author_id
+      if (!shown) {
+        test_authors = true;
+        continue;  // this try again
+      }
+    }
     if (got == static_cast<size_t>(fetch) && rs.row(got - 1).Int64("id") >= covered_low) return rs;
     if (got < static_cast<size_t>(fetch) && covered_low == 0) return rs;
     if (n == available) break;
+    ++t;
   }
   return std::optional<store::ResultSet>();
 }
@@ -454,6 +559,16 @@ void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64
   });
 }
 
+void InvalidateHomeAuthorsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                      std::vector<int64_t> viewers) {
+  if (!FeedCacheOn(deps) || viewers.empty()) return;
+  std::vector<std::string> keys;
+  keys.reserve(viewers.size());
+  for (int64_t v : viewers) keys.push_back(HomeAuthorsKey(v));
+  cache::Cache* cache = deps.cache;
+  store::AfterCommit(ctx, [cache, keys = std::move(keys)]() mutable { Invalidate(cache, std::move(keys)); });
+}
+
 void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
                                 std::vector<int64_t> readers) {
   if (!FeedCacheOn(deps) || readers.empty()) return;
@@ -461,7 +576,7 @@ void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& c
   keys.reserve(readers.size() * 2);
   for (int64_t r : readers) {
     keys.push_back(FeedKey(r));
-    keys.push_back(LargeAuthorsKey(r));
+    keys.push_back(HomeAuthorsKey(r));
   }
   cache::Cache* cache = deps.cache;
   store::AfterCommit(ctx, [cache, keys = std::move(keys)]() mutable { Invalidate(cache, std::move(keys)); });
@@ -482,9 +597,9 @@ void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestCo
                                      Readers(c, author, std::numeric_limits<int64_t>::max()));
               for (int64_t r : readers) {
                 // Fell below: posts written above the threshold are in no list. Rose above: the
-                // readers' large-account sets lack the author (its new posts are not fanned out).
+                // readers' cached authors do not mark it large (its new posts are not fanned out).
                 if (below) all.push_back(FeedKey(r));
-                all.push_back(LargeAuthorsKey(r));
+                all.push_back(HomeAuthorsKey(r));
               }
             }
           }

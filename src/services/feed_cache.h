@@ -39,25 +39,37 @@ struct FeedList {
 // below every id. The set's newest max_list_length (1,000) members are kept: a set whose sentinel was
 // trimmed off is whole down to its least id.
 std::string IdMember(int64_t id);
-// Parses members read greatest first by a range that asked for `limit`; nullopt when one is neither an
-// id nor a sentinel.
-std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit);
+// Parses members read greatest first by a range that asked for `limit` and ended at the first member
+// below `down_to` (0: no such end; Cache::OrderedSetRangeDownTo); nullopt when one is neither an id nor
+// a sentinel.
+std::optional<FeedList> ParseFeedList(const std::vector<std::string>& members, int64_t limit,
+                                      int64_t down_to = 0);
 
 // "feed:author:<id>": the newest post ids of one author (the large accounts' side of the hybrid).
 std::string AuthorPostsKey(int64_t author_id);
-// "feed:large:<viewer>": the viewer's large accounts (itself and ACTIVE followees at or above
-// fanout_max_followers), cached so that a warm read runs no statement to find them. Dropped with the
-// viewer's list (InvalidateFeedsAfterCommit) and when a followee crosses the threshold.
-std::string LargeAuthorsKey(int64_t viewer);
+// "feed:authors:<viewer>": the authors the viewer's home feed shows (the viewer and its ACTIVE
+// followees, less those blocked either way or under an unexpired MUTE/HIDE_POSTS mute — HomeAuthorsCte's
+// set), each marked when it is a large account (at or above fanout_max_followers), cached so that a warm
+// read runs no statement to find them and the page's statement needs no author test. Dropped with the
+// viewer's list (InvalidateFeedsAfterCommit), when a followee crosses the threshold, on the viewer's
+// mute, unmute, block or unblock (InvalidateHomeAuthorsAfterCommit), and unusable once the earliest
+// expiry of the viewer's timed mutes has passed.
+std::string HomeAuthorsKey(int64_t viewer);
+struct HomeAuthors {
+  std::vector<int64_t> visible;  // ascending
+  std::vector<int64_t> large;    // the large accounts among them, ascending
+  int64_t valid_until = 0;       // unix µs after which the set is stale (a mute expires); 0: none
+  bool Shows(int64_t author) const;
+};
+// "A<valid_until>|<id>[*],..." ('*': large); nullopt when it does not decode.
+std::optional<HomeAuthors> DecodeHomeAuthors(std::string_view v);
 
 // What a home page below `bound` is read from: the reader's list and the lists (AuthorPostsKey) of
-// the viewer's large accounts (the viewer and the ACTIVE followees with at least fanout_max_followers
-// followers; blocks and mutes are applied by ListedHomeRows), the set of large accounts itself read
-// through LargeAuthorsKey.
+// the viewer's visible large accounts, the authors (visible, large) read through HomeAuthorsKey.
 struct HomeLists {
   FeedList own;
   std::vector<FeedList> large;
-  std::vector<int64_t> large_authors;  // whose lists `large` are, in order
+  HomeAuthors authors;  // `large` holds the lists of authors.large, in order
   bool truncated() const;
 };
 // Reads at most `limit` ids below `bound` from each list. A list that is absent is rebuilt from the
@@ -70,13 +82,18 @@ struct HomeLists {
 // up to a statement bucket), and a read of everything.
 int64_t FirstReadLimit(int64_t fetch);
 inline constexpr int64_t kWholeList = std::numeric_limits<int64_t>::max();
-absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t bound,
-                                                       int64_t limit, bool may_rebuild,
+// `now` (unix µs) decides which mutes are in force. A first read (previous == nullptr) reads each
+// large account's list only down to the first id that can no longer reach the `limit` newest
+// candidates of the lists read before it (Cache::OrderedSetRangeDownTo).
+absl::StatusOr<std::optional<HomeLists>> LoadHomeLists(const ServiceDeps& deps, int64_t viewer, int64_t now,
+                                                       int64_t bound, int64_t limit, bool may_rebuild,
                                                        const HomeLists* previous = nullptr);
 
 // The rows (PostColumns, newest first, at most `fetch`) of the home page below `bound` served from
 // `lists` (merged in memory), or nullopt when they cannot be certified from them (the caller reads
-// deeper lists, then runs HomeFeedSql).
+// deeper lists, then runs HomeFeedSql). The statement tests each post's status and visibility; the
+// rows' authors are tested against lists.authors, and a row by an author not shown there sends the
+// page to the statement form that tests authors itself (HomeAuthorsCte).
 absl::StatusOr<std::optional<store::ResultSet>> ListedHomeRows(store::Connection& c, const ServiceDeps& deps,
                                                                const HomeLists& lists, int64_t viewer,
                                                                int64_t now, int64_t bound, int64_t fetch);
@@ -96,13 +113,17 @@ void CountFeedPage(bool served_from_list);
 // fanout_max_followers followers. Only lists that exist take it. A no-op without the feed cache.
 void FanOutAfterCommit(const ServiceDeps& deps, const RequestContext& ctx, int64_t author_id,
                        int64_t post_id);
+// Drops these viewers' cached authors (HomeAuthorsKey) after commit: a mute, unmute, block or unblock
+// changed whom their home feed shows.
+void InvalidateHomeAuthorsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
+                                      std::vector<int64_t> viewers);
 // Drops these readers' lists after commit (their followees changed: a new followee's older posts are
 // in no list).
 void InvalidateFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
                                 std::vector<int64_t> readers);
 // After commit, for every ACTIVE follower of these authors and the authors themselves: authors that
 // fell below fanout_max_followers drop the readers' lists (posts they wrote above it are in no list)
-// and large-account sets; authors that rose to it drop the readers' large-account sets (LargeAuthorsKey:
+// and cached authors; authors that rose to it drop the readers' cached authors (HomeAuthorsKey:
 // from now on their posts are merged at read time, not fanned out).
 void InvalidateFollowerFeedsAfterCommit(const ServiceDeps& deps, const RequestContext& ctx,
                                         std::vector<int64_t> fell_below, std::vector<int64_t> rose_above);

@@ -266,6 +266,9 @@ absl::StatusOr<model::Block> Social::Block(const RequestContext& ctx, UserId blo
       if (r.Text(2) == "ACTIVE") AddEdge(deltas, r.Int64(0), r.Int64(1), -1);
     }
     DAIRA_RETURN_IF_ERROR(ApplyDeltas(c, deltas, now, deps_, ctx));
+    // Whom each side's home feed shows changed (the follows above cover most of it; a pair without
+    // an ACTIVE edge changes nothing, but the cached authors are cheap to refill).
+    internal::InvalidateHomeAuthorsAfterCommit(deps_, ctx, {blocker.value, blocked.value});
     out = model::Block{
         .id = id, .blocker_id = blocker, .blocked_id = blocked, .reason = reason, .created_at = FromUnixMicros(now)};
     return absl::OkStatus();
@@ -279,6 +282,7 @@ absl::Status Social::Unblock(const RequestContext& ctx, UserId blocker, UserId b
       ResultSet rs, deps_.db->Execute(ctx, "DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ? RETURNING id",
                                       {blocker.value, blocked.value}));
   if (rs.empty()) return NotFoundField("unblock", "blocked_id", blocked.value);
+  internal::InvalidateHomeAuthorsAfterCommit(deps_, ctx, {blocker.value, blocked.value});
   return absl::OkStatus();
 }
 
@@ -324,6 +328,8 @@ absl::StatusOr<model::Mute> Social::Mute(const RequestContext& ctx, UserId muter
                       .mute_type = mute_type,
                       .created_at = FromUnixMicros(rs.front().Int64(1)),
                       .expires_at = expires_at};
+    // The muter's home feed shows the muted author no more (its cached authors: feed_cache.h).
+    internal::InvalidateHomeAuthorsAfterCommit(deps_, ctx, {muter.value});
     return absl::OkStatus();
   }));
   return out;
@@ -335,6 +341,7 @@ absl::Status Social::Unmute(const RequestContext& ctx, UserId muter, UserId mute
       ResultSet rs, deps_.db->Execute(ctx, "DELETE FROM mutes WHERE muter_id = ? AND muted_id = ? RETURNING id",
                                       {muter.value, muted.value}));
   if (rs.empty()) return NotFoundField("unmute", "muted_id", muted.value);
+  internal::InvalidateHomeAuthorsAfterCommit(deps_, ctx, {muter.value});
   return absl::OkStatus();
 }
 

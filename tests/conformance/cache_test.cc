@@ -359,6 +359,40 @@ TEST_P(CacheTest, OrderedSetsKeepByteOrderAndReadBelowABoundWithALimit) {
   EXPECT_THAT(cache->OrderedSetRangeBelow("feed:s1", "", 10), IsOkAndHolds(ElementsAre()));
 }
 
+// A range read that also ends at the first member under a bound (that member included): the feed
+// cache reads a large account's list only down to what can still reach a page.
+TEST_P(CacheTest, OrderedSetRangeDownToEndsAtTheFirstMemberUnderItsBound) {
+  auto cache = Open();
+  ASSERT_NE(cache, nullptr);
+  ASSERT_OK(cache->OrderedSetAdd("feed:d1", std::vector<std::string>{"01", "03", "05", "07", "09", "#0"}));
+  const int64_t trips = cache->round_trips();
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "", "05", 10),
+              IsOkAndHolds(ElementsAre("09", "07", "05", "03")));
+  if (cache->Name() == "redis") EXPECT_EQ(cache->round_trips() - trips, 1);
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "", "06", 10),
+              IsOkAndHolds(ElementsAre("09", "07", "05")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "09", "04", 10),
+              IsOkAndHolds(ElementsAre("07", "05", "03")));
+  // The limit comes first; the member under the bound counts towards it.
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "", "02", 2), IsOkAndHolds(ElementsAre("09", "07")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "08", "06", 2), IsOkAndHolds(ElementsAre("07", "05")));
+  // Nothing at or above the bound: only the first member under it; below the least id, the sentinel.
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "03", "02", 10), IsOkAndHolds(ElementsAre("01")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "01", "00", 10), IsOkAndHolds(ElementsAre("#0")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "04", "08", 10), IsOkAndHolds(ElementsAre("03")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "", "99", 10), IsOkAndHolds(ElementsAre("09")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "#0", "05", 10), IsOkAndHolds(ElementsAre()));
+  // No bound: OrderedSetRangeBelow.
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "04", "", 10),
+              IsOkAndHolds(ElementsAre("03", "01", "#0")));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "", "05", 0), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:absent", "", "05", 10), IsOkAndHolds(ElementsAre()));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("feed:d1", "", "05", -1),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK(cache->Set("custom:plain3", "x", minutes(1)));
+  EXPECT_THAT(cache->OrderedSetRangeDownTo("custom:plain3", "", "1", 1), Not(IsOk()));
+}
+
 TEST_P(CacheTest, OrderedSetAddExistingReachesOnlyExistingSetsInOneRoundTrip) {
   auto cache = Open("list_max_feed=3");
   ASSERT_NE(cache, nullptr);

@@ -131,9 +131,9 @@ class FeedCacheTest : public ::testing::TestWithParam<std::tuple<std::string, st
     return out;
   }
   std::vector<std::string> List(int64_t user) { return Members(absl::StrCat("feed:", user)); }
-  // The reader's cached large-account set ("L<ids>"), nullopt when absent.
-  std::optional<std::string> LargeSet(int64_t reader) {
-    absl::StatusOr<std::optional<std::string>> v = cache_->Get(internal::LargeAuthorsKey(reader));
+  // The reader's cached authors ("A<valid until>|<id>[*],..."), nullopt when absent.
+  std::optional<std::string> Authors(int64_t reader) {
+    absl::StatusOr<std::optional<std::string>> v = cache_->Get(internal::HomeAuthorsKey(reader));
     EXPECT_OK(v.status());
     return v.ok() ? *v : std::optional<std::string>("(error)");
   }
@@ -311,9 +311,10 @@ TEST_P(FeedCacheTest, RisingToTheThresholdDropsTheReadersCachedLargeAccountSets)
   }
   const int64_t small_post = Post(star);
   for (int64_t f : fans) ExpectSameFeed(f, 5, "lists and large-account sets built");
-  const std::string large_key = internal::LargeAuthorsKey(fans[0]);
+  const std::string large_key = internal::HomeAuthorsKey(fans[0]);
   ASSERT_OK_AND_ASSIGN(std::optional<std::string> cached_set, cache_->Get(large_key));
-  EXPECT_EQ(cached_set, std::optional<std::string>("L"));  // star has 2 followers: not large yet
+  // star has 2 followers: not large yet.
+  EXPECT_EQ(cached_set, std::optional<std::string>(absl::StrCat("A0|", star, ",", fans[0])));
   // A warm page reads no statement to find the large accounts: the page's and the authors' hydration only.
   RequestContext counted;
   ASSERT_OK_AND_ASSIGN(auto warm, cached_feed_->Home(counted, UserId{fans[0]}, {.limit = 5}));
@@ -332,7 +333,7 @@ TEST_P(FeedCacheTest, RisingToTheThresholdDropsTheReadersCachedLargeAccountSets)
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.items[0].id.value, big_post);
   ASSERT_OK_AND_ASSIGN(cached_set, cache_->Get(large_key));
-  EXPECT_EQ(cached_set, std::optional<std::string>(absl::StrCat("L", star)));
+  EXPECT_EQ(cached_set, std::optional<std::string>(absl::StrCat("A0|", star, "*,", fans[0])));
   // The reader's own follows change: the set goes with the list.
   ASSERT_OK(social_->Unfollow(ctx_, UserId{fans[0]}, UserId{star}));
   ASSERT_OK_AND_ASSIGN(cached_set, cache_->Get(large_key));
@@ -431,7 +432,7 @@ TEST_P(FeedCacheTest, ARecountThatMovesAnAuthorAcrossTheThresholdDropsTheReaders
   ASSERT_OK_AND_ASSIGN(services::RecountReport report, Recount(cached_deps_, ctx_, {.repair = true}));
   EXPECT_TRUE(report.repaired);
   EXPECT_THAT(List(fans[0]), ElementsAre());  // fell below: the lists went
-  EXPECT_EQ(LargeSet(fans[0]), std::nullopt);
+  EXPECT_EQ(Authors(fans[0]), std::nullopt);
   for (int64_t f : fans) ExpectSameFeed(f, 5, "after the recount brought the star below");
 
   // The other way: a third follower makes it large, but the counter drifted down, so the readers'
@@ -440,13 +441,95 @@ TEST_P(FeedCacheTest, ARecountThatMovesAnAuthorAcrossTheThresholdDropsTheReaders
   ASSERT_OK(social_->Follow(ctx_, UserId{third}, UserId{star}).status());
   ASSERT_OK(db().Execute(ctx_, "UPDATE user_profiles SET followers_count = 0 WHERE user_id = ?", {star}));
   for (int64_t f : fans) ExpectSameFeed(f, 5, "sets built with the drifted counter");
-  EXPECT_EQ(LargeSet(fans[0]), std::optional<std::string>("L"));
+  EXPECT_EQ(Authors(fans[0]), std::optional<std::string>(absl::StrCat("A0|", star, ",", fans[0])));
   ASSERT_OK_AND_ASSIGN(report, Recount(cached_deps_, ctx_, {.repair = true}));
   EXPECT_TRUE(report.repaired);
-  EXPECT_EQ(LargeSet(fans[0]), std::nullopt);
-  EXPECT_EQ(LargeSet(fans[1]), std::nullopt);
+  EXPECT_EQ(Authors(fans[0]), std::nullopt);
+  EXPECT_EQ(Authors(fans[1]), std::nullopt);
   Post(star);  // large now: merged at read time
   for (int64_t f : fans) ExpectSameFeed(f, 5, "after the recount brought the star to the threshold");
+}
+
+// The page's statement does not test authors: the cached authors do. A mute or block drops the viewer's
+// cached authors after commit, a timed mute ends on time (the set is unusable past its expiry), and a
+// listed post by an author no longer shown sends the page to the statement that tests authors itself.
+TEST_P(FeedCacheTest, MutesAndBlocksDropTheCachedAuthorsAndATimedMuteEndsOnTime) {
+  const int64_t alice = AddUser(), bob = AddUser(), viewer = AddUser();
+  for (int64_t a : {alice, bob}) ASSERT_OK(social_->Follow(ctx_, UserId{viewer}, UserId{a}).status());
+  const int64_t a1 = Post(alice), b1 = Post(bob), a2 = Post(alice);
+  ExpectSameFeed(viewer, 5, "lists built");
+  EXPECT_EQ(Authors(viewer), std::optional<std::string>(absl::StrCat("A0|", alice, ",", bob, ",", viewer)));
+  RequestContext warm;
+  ASSERT_OK_AND_ASSIGN(auto page, cached_feed_->Home(warm, UserId{viewer}, {.limit = 5}));
+  EXPECT_EQ(page.items.size(), 3u);
+  EXPECT_EQ(warm.statements(), 2);  // the page and the authors' hydration
+
+  // A mute for ten minutes: dropped after commit, refilled with its expiry.
+  const auto until = clock_.Now() + std::chrono::minutes(10);
+  ASSERT_OK(social_->Mute(ctx_, UserId{viewer}, UserId{alice}, model::MuteKind::kMute, until).status());
+  EXPECT_EQ(Authors(viewer), std::nullopt);
+  ExpectSameFeed(viewer, 5, "alice muted");
+  EXPECT_EQ(Authors(viewer),
+            std::optional<std::string>(absl::StrCat("A", ToUnixMicros(until), "|", bob, ",", viewer)));
+  // The list still holds alice's posts: the first statement's rows show her, the page is read again by
+  // the statement that tests authors.
+  RequestContext muted;
+  ASSERT_OK_AND_ASSIGN(page, cached_feed_->Home(muted, UserId{viewer}, {.limit = 5}));
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].id.value, b1);
+  EXPECT_EQ(muted.statements(), 3);
+  // Past the expiry the cached set is not used: alice is back at once.
+  clock_.Advance(std::chrono::minutes(10));
+  ExpectSameFeed(viewer, 5, "the mute expired");
+  ASSERT_OK_AND_ASSIGN(page, cached_feed_->Home(ctx_, UserId{viewer}, {.limit = 5}));
+  ASSERT_EQ(page.items.size(), 3u);
+  EXPECT_EQ(page.items[0].id.value, a2);
+  EXPECT_EQ(page.items[2].id.value, a1);
+
+  // An unexpiring mute and its unmute; a block by the followee and its unblock.
+  ASSERT_OK(
+      social_->Mute(ctx_, UserId{viewer}, UserId{bob}, model::MuteKind::kHidePosts, std::nullopt).status());
+  EXPECT_EQ(Authors(viewer), std::nullopt);
+  ExpectSameFeed(viewer, 5, "bob muted");
+  ASSERT_OK(social_->Unmute(ctx_, UserId{viewer}, UserId{bob}));
+  EXPECT_EQ(Authors(viewer), std::nullopt);
+  ExpectSameFeed(viewer, 5, "bob unmuted");
+  ASSERT_OK(social_->Block(ctx_, UserId{alice}, UserId{viewer}).status());
+  EXPECT_EQ(Authors(viewer), std::nullopt);
+  ExpectSameFeed(viewer, 5, "alice blocked the viewer");
+  ASSERT_OK(social_->Unblock(ctx_, UserId{alice}, UserId{viewer}));
+  EXPECT_EQ(Authors(viewer), std::nullopt);
+  ExpectSameFeed(viewer, 5, "alice unblocked the viewer");
+}
+
+// Large accounts' lists are read only down to what can still reach the page's first candidates;
+// pages whose boundary falls among several large accounts' and small authors' posts stay the
+// database's at every page size.
+TEST_P(FeedCacheTest, LargeAccountsNearThePageBoundaryGiveTheDatabasesPages) {
+  const int64_t star1 = AddUser(), star2 = AddUser(), small = AddUser(), viewer = AddUser();
+  std::vector<int64_t> others;
+  for (int i = 0; i < 3; ++i) others.push_back(AddUser());
+  for (int64_t star : {star1, star2}) {
+    for (int64_t f : others) ASSERT_OK(social_->Follow(ctx_, UserId{f}, UserId{star}).status());
+  }
+  for (int64_t a : {star1, star2, small})
+    ASSERT_OK(social_->Follow(ctx_, UserId{viewer}, UserId{a}).status());
+  // Bursts of each author, so that page boundaries fall inside one large account's run and between.
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 60; ++i) {
+    const int64_t author = std::vector<int64_t>{star1, star1, star1, star2, small, viewer}[rng() % 6];
+    for (int k = 0, n = 1 + static_cast<int>(rng() % 4); k < n; ++k) {
+      Post(author, rng() % 7 == 0 ? "PRIVATE" : "PUBLIC");
+    }
+  }
+  for (int64_t limit = 1; limit <= 12; ++limit) ExpectSameFeed(viewer, limit, absl::StrCat("limit ", limit));
+  // Hidden posts at the top of one large account's list eat into its first read.
+  ASSERT_OK(
+      db().Execute(ctx_,
+                   "UPDATE posts SET status = 'HIDDEN' WHERE id IN (SELECT id FROM posts WHERE author_id = ? "
+                   "ORDER BY id DESC LIMIT 20)",
+                   {star1}));
+  for (int64_t limit : {1, 3, 5, 8}) ExpectSameFeed(viewer, limit, absl::StrCat("hidden, limit ", limit));
 }
 
 TEST(FeedCacheOptionsTest, OutOfRangeFieldsAreNamed) {

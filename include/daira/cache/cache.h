@@ -122,6 +122,15 @@ class Cache {
   virtual absl::StatusOr<std::vector<std::string>> OrderedSetRangeBelow(std::string_view key,
                                                                         std::string_view below,
                                                                         int64_t limit) = 0;
+  // As OrderedSetRangeBelow, and the walk down also ends at the first member that sorts strictly
+  // below `down_to` — that member included, so the caller learns what lies under the range (an empty
+  // `down_to`: no such end). Up to `limit` members (>= 0), greatest first. Lets a reader that already
+  // holds enough members above some bound fetch from another set only what can still matter (the feed
+  // cache's merge of large accounts' lists). Atomic; one round trip on Redis (one script).
+  virtual absl::StatusOr<std::vector<std::string>> OrderedSetRangeDownTo(std::string_view key,
+                                                                         std::string_view below,
+                                                                         std::string_view down_to,
+                                                                         int64_t limit) = 0;
 
   // Network round trips made so far (each command, pipeline or script call is one); 0 for in-process
   // backends. Lets tests prove that a batch is one round trip, and `daira stats` show the traffic.

@@ -479,13 +479,24 @@ absl::StatusOr<int64_t> MemoryCache::OrderedSetAddExisting(std::span<const std::
 absl::StatusOr<std::vector<std::string>> MemoryCache::OrderedSetRangeBelow(std::string_view key,
                                                                            std::string_view below,
                                                                            int64_t limit) {
+  return OrderedSetRangeDownTo(key, below, /*down_to=*/"", limit);
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryCache::OrderedSetRangeDownTo(std::string_view key,
+                                                                            std::string_view below,
+                                                                            std::string_view down_to,
+                                                                            int64_t limit) {
   if (limit < 0) return InvalidField("memory cache: ordered set range", "limit", "must not be negative");
   return ReadCollection(
       key, "ordered set range", /*set=*/true, [&](const auto& node, std::vector<std::string>& out) {
         auto end = below.empty() ? node.set.end() : std::lower_bound(node.set.begin(), node.set.end(), below);
         const int64_t n = std::min<int64_t>(limit, end - node.set.begin());
-        out.reserve(static_cast<size_t>(n));
-        for (int64_t i = 0; i < n; ++i) out.push_back(*--end);
+        out.reserve(static_cast<size_t>(down_to.empty() ? n : std::min<int64_t>(n, 64)));
+        for (int64_t i = 0; i < n; ++i) {
+          out.push_back(*--end);
+          if (!down_to.empty() && std::string_view(out.back()) < down_to)
+            break;  // the member under the range
+        }
       });
 }
 

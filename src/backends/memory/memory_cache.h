@@ -76,6 +76,9 @@ class MemoryCache final : public cache::Cache {
                                                 std::string_view member) override;
   absl::StatusOr<std::vector<std::string>> OrderedSetRangeBelow(std::string_view key, std::string_view below,
                                                                 int64_t limit) override;
+  absl::StatusOr<std::vector<std::string>> OrderedSetRangeDownTo(std::string_view key, std::string_view below,
+                                                                 std::string_view down_to,
+                                                                 int64_t limit) override;
 
   // Bytes accounted now (≤ max_bytes after every call) and entries held (expired ones not yet swept
   // included).

@@ -88,6 +88,26 @@ return n
   return *s;
 }
 
+// Up to ARGV[3] members below ARGV[1] ('': no bound), greatest first, down to ARGV[2] (inclusive);
+// when fewer than ARGV[3], also the greatest member below both ARGV[2] and ARGV[1]. KEYS[1] the set.
+// (Lua compares strings bytewise here: Redis runs scripts in the C locale.)
+const RedisScript& OrderedSetRangeDownToScript() {
+  static const RedisScript* s = new RedisScript(R"lua(
+local limit = tonumber(ARGV[3])
+local max = '+'
+if ARGV[1] ~= '' then max = '(' .. ARGV[1] end
+local out = redis.call('ZREVRANGEBYLEX', KEYS[1], max, '[' .. ARGV[2], 'LIMIT', 0, limit)
+if #out < limit then
+  local under = '(' .. ARGV[2]
+  if ARGV[1] ~= '' and ARGV[1] < ARGV[2] then under = max end
+  local next = redis.call('ZREVRANGEBYLEX', KEYS[1], under, '-', 'LIMIT', 0, 1)
+  if #next == 1 then out[#out + 1] = next[1] end
+end
+return out
+)lua");
+  return *s;
+}
+
 // The parameters this layer adds to the common Redis ones.
 const std::vector<std::string>& CacheParamNames() {
   static const std::vector<std::string>* names = [] {
@@ -616,6 +636,28 @@ absl::StatusOr<std::vector<std::string>> RedisCache::OrderedSetRangeBelow(std::s
   out.reserve(reply.elements.size());
   for (RedisReply& e : reply.elements) out.push_back(std::move(e.str));
   // As the memory backend counts an absent set: a miss (an existing set with nothing below `below` too).
+  stats().Add(key, out.empty() ? Counter::kMiss : Counter::kHit);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> RedisCache::OrderedSetRangeDownTo(std::string_view key,
+                                                                           std::string_view below,
+                                                                           std::string_view down_to,
+                                                                           int64_t limit) {
+  if (down_to.empty()) return OrderedSetRangeBelow(key, below, limit);
+  if (limit < 0) return InvalidField("redis cache: ordered set range", "limit", "must not be negative");
+  std::vector<std::string> out;
+  if (limit == 0) return out;
+  const std::string keys[] = {K(key)};
+  const std::string args[] = {std::string(below), std::string(down_to), absl::StrCat(limit)};
+  absl::StatusOr<RedisReply> reply = RunScript(key, OrderedSetRangeDownToScript(), keys, args);
+  if (!reply.ok()) {
+    return absl::Status(reply.status().code(), absl::StrCat("redis cache: ordered set range: key '",
+                                                            ToAbsl(key), "': ", reply.status().message()));
+  }
+  if (reply->type != RedisReply::Type::kArray) return Unexpected("ordered set range", key, *reply);
+  out.reserve(reply->elements.size());
+  for (RedisReply& e : reply->elements) out.push_back(std::move(e.str));
   stats().Add(key, out.empty() ? Counter::kMiss : Counter::kHit);
   return out;
 }

@@ -77,6 +77,9 @@ class RedisCache final : public cache::Cache {
                                                 std::string_view member) override;
   absl::StatusOr<std::vector<std::string>> OrderedSetRangeBelow(std::string_view key, std::string_view below,
                                                                 int64_t limit) override;
+  absl::StatusOr<std::vector<std::string>> OrderedSetRangeDownTo(std::string_view key, std::string_view below,
+                                                                 std::string_view down_to,
+                                                                 int64_t limit) override;
   int64_t round_trips() const override { return round_trips_.load(std::memory_order_relaxed); }
   const resilience::CircuitBreaker* breaker() const override { return breaker_.get(); }
   std::optional<cache::NearCacheStats> near_stats() const override;
