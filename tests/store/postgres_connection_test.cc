@@ -2,6 +2,8 @@
 // DAIRA_TEST_PG_REPLICA). Connections come straight from the driver, so pipeline round trips and
 // server-side prepares can be counted. Without DAIRA_TEST_PG (and CI unset) no case is registered and a
 // banner says PostgreSQL is not covered; with CI=true a missing server fails every case.
+#include "backends/postgres/postgres_connection.h"
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "backends/postgres/postgres_connection.h"
 #include "backends/postgres/postgres_driver.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
@@ -20,6 +21,7 @@
 #include "daira/store/database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "in_place_reads.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -197,39 +199,7 @@ TEST_P(PostgresConnectionTest, InPlaceReadsMatchTheValues) {
   ASSERT_OK(c().ExecuteScript("UPDATE w SET ia = '{1,NULL,3}', ta = '{NULL,\"NULL\",b}' WHERE id = 3"));
   ASSERT_OK_AND_ASSIGN(ResultSet rs, c().Execute("SELECT *, t AS t2, i8::text AS i8_text FROM w ORDER BY id"));
   ASSERT_EQ(rs.size(), 3u);
-  ASSERT_NE(rs.source(), nullptr);  // the in-place path is the one under test
-
-  // The same cells as Values (what every result held before the in-place path).
-  ResultSet values(rs.shared_columns());
-  for (size_t r = 0; r < rs.size(); ++r) {
-    for (int col = 0; col < rs.column_count(); ++col) values.AppendValue(rs.at(r, col));
-  }
-  ASSERT_EQ(values.source(), nullptr);
-  auto same_status = [](const auto& a, const auto& b) {
-    if (a.ok() != b.ok()) return false;
-    return a.ok() ? *a == *b || (*a != *a && *b != *b) : a.status() == b.status();
-  };
-  for (size_t r = 0; r < rs.size(); ++r) {
-    const store::Row in_place = rs.row(r);
-    const store::Row copy = values.row(r);
-    for (int col = 0; col < rs.column_count(); ++col) {
-      SCOPED_TRACE(absl::StrCat("row ", r, " column ", rs.columns()[col]));
-      EXPECT_EQ(in_place.IsNull(col), copy.IsNull(col));
-      EXPECT_EQ(in_place.Int64(col), copy.Int64(col));
-      const double d1 = in_place.Double(col), d2 = copy.Double(col);
-      EXPECT_TRUE(d1 == d2 || (d1 != d1 && d2 != d2)) << d1 << " vs " << d2;
-      EXPECT_EQ(in_place.Text(col), copy.Text(col));
-      EXPECT_EQ(in_place.Blob(col), copy.Blob(col));
-      EXPECT_EQ(in_place.Json(col), copy.Json(col));
-      EXPECT_EQ(in_place.Int64Array(col), copy.Int64Array(col));
-      EXPECT_EQ(in_place.TextArray(col), copy.TextArray(col));
-      EXPECT_TRUE(same_status(in_place.CheckedInt64(col), copy.CheckedInt64(col)));
-      EXPECT_TRUE(same_status(in_place.CheckedDouble(col), copy.CheckedDouble(col)));
-      const std::string& name = rs.columns()[col];
-      EXPECT_EQ(in_place.Text(name), copy.Text(name));
-      EXPECT_EQ(in_place.IsNull(name), copy.IsNull(name));
-    }
-  }
+  ASSERT_NO_FATAL_FAILURE(daira::testing::ExpectInPlaceReadsMatchTheValues(rs));
   // Spot checks of what the in-place reads decode.
   EXPECT_EQ(rs.row(0).TextArray("ta"), (std::vector<std::string>{"a", "b,c", "NULL", "", " sp ", "q\"uo\\te", "{x}"}));
   EXPECT_EQ(rs.row(2).Int64Array("ia"), (std::vector<int64_t>{1, 0, 3}));
