@@ -35,6 +35,12 @@ constexpr size_t kRowsPerInsert = 500;
 // Postgres's one-statement enqueue (DoEnqueue): up to this many rows in one INSERT (its bind limit is
 // 65,535 parameters: 12 per row).
 constexpr size_t kPgRowsPerStatement = 5000;
+// Postgres: a claim's transaction commits without waiting for its WAL flush. set_config(…, true) is
+// local to the claim statement's own transaction (claims never run in a caller's: ClaimWaiting refuses
+// a bound context), evaluated once as a one-time filter. A claim lost to a server crash leaves its job
+// WAITING: it runs again (at-least-once) and the lost lease's completion is refused (fencing).
+// Enqueues and completions still wait for the flush.
+constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off', true)) = 'off' AND ";
 
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
 
@@ -379,8 +385,10 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
                                                       std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
   const std::string set =
-      "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
-      "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE status = 'WAITING' AND id = (";
+      std::string(
+          "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+          "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE ") +
+      (pg_ ? kPgAsyncCommit : "") + "status = 'WAITING' AND id = (";
   const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
   std::string sql;
   std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now)};
@@ -453,8 +461,10 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   const std::string sql =
       std::string(
           "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
-          "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE status = 'WAITING' AND ") +
-      (pg_ ? "id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED))" : "id IN (" + pick + ")") +
+          "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE ") +
+      (pg_ ? std::string(kPgAsyncCommit) + "status = 'WAITING' AND id = ANY(ARRAY(" + pick +
+                 " FOR UPDATE SKIP LOCKED))"
+           : "status = 'WAITING' AND id IN (" + pick + ")") +
       " RETURNING " + kCols;
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx, sql,
