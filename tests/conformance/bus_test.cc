@@ -628,6 +628,77 @@ TEST_P(BusTest, CleanDeletesFinishedJobsPastRetention) {
   EXPECT_OK(q().Get(ctx_, b).status());
 }
 
+// Migration 025 (SQL buses): counts, listings and retention read each state through its own partial
+// index (no index holds every state any more), and SQLite's status CHECK is an OR chain: one job in
+// every state is counted, listed and cleaned as before, and an unknown status is still refused.
+TEST_P(BusTest, EveryStateIsCountedListedAndCleaned) {
+  auto ids_of = [&](bus::JobState state) {
+    std::vector<int64_t> ids;
+    auto listed = q().List(ctx_, kQ, state);
+    EXPECT_OK(listed.status());
+    if (listed.ok()) {
+      for (const bus::Job& j : *listed) ids.push_back(j.id);
+    }
+    return ids;
+  };
+  const int64_t completed = Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  bus::EnqueueRequest once = Req();
+  once.max_attempts = 1;
+  const int64_t dead = Enq(once);
+  ASSERT_OK(q().Fail(ctx_, MustNext(), "boom"));
+  const int64_t cancelled = Enq(Req());
+  ASSERT_OK(q().Cancel(ctx_, cancelled));
+  const int64_t active = Enq(Req());
+  EXPECT_EQ(MustNext().id, active);
+  const int64_t waiting = Enq(Req());
+  bus::EnqueueRequest later = Req();
+  later.delay = std::chrono::hours(1);
+  const int64_t delayed = Enq(later);
+
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.waiting, 1);
+  EXPECT_EQ(c.delayed, 1);
+  EXPECT_EQ(c.active, 1);
+  EXPECT_EQ(c.completed, 1);
+  EXPECT_EQ(c.dead, 1);
+  EXPECT_EQ(c.cancelled, 1);
+  EXPECT_FALSE(c.paused);
+  EXPECT_THAT(ids_of(bus::JobState::kWaiting), ::testing::ElementsAre(waiting, delayed));
+  EXPECT_THAT(ids_of(bus::JobState::kActive), ::testing::ElementsAre(active));
+  EXPECT_THAT(ids_of(bus::JobState::kCompleted), ::testing::ElementsAre(completed));
+  EXPECT_THAT(ids_of(bus::JobState::kDead), ::testing::ElementsAre(dead));
+  EXPECT_THAT(ids_of(bus::JobState::kCancelled), ::testing::ElementsAre(cancelled));
+  ASSERT_OK(q().Pause(ctx_, kQ));
+  ASSERT_OK_AND_ASSIGN(c, q().Counts(ctx_, kQ));
+  EXPECT_TRUE(c.paused);
+  ASSERT_OK(q().Resume(ctx_, kQ));
+
+  // Past retain_completed (24 h), not retain_dead (7 days): the completed and cancelled jobs go.
+  clock_.Advance(std::chrono::hours(25));
+  ASSERT_OK_AND_ASSIGN(int64_t n, q().Clean(ctx_, kQ));
+  EXPECT_EQ(n, 2);
+  EXPECT_THAT(q().Get(ctx_, completed).status(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(q().Get(ctx_, cancelled).status(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_OK(q().Get(ctx_, dead).status());
+  clock_.Advance(std::chrono::hours(24 * 7));
+  ASSERT_OK_AND_ASSIGN(n, q().Clean(ctx_, kQ));
+  EXPECT_EQ(n, 1);
+  EXPECT_THAT(q().Get(ctx_, dead).status(), StatusIs(absl::StatusCode::kNotFound));
+
+  if (GetParam() == "sqlite" || GetParam() == "postgres") {
+    auto bogus = db().Execute(ctx_, "UPDATE jobs SET status = 'BOGUS' WHERE id = ?", {waiting});
+    EXPECT_THAT(bogus.status().message(), ::testing::AnyOf(HasSubstr("CHECK"), HasSubstr("check")));
+    if (GetParam() == "sqlite") {
+      ASSERT_OK_AND_ASSIGN(store::ResultSet rs,
+                           db().Execute(ctx_,
+                                        "SELECT count(*) FROM sqlite_schema WHERE name = 'jobs' AND sql "
+                                        "LIKE '% IN (''%'"));
+      EXPECT_EQ(rs.front().Int64(0), 0);
+    }
+  }
+}
+
 TEST_P(BusTest, EnqueueJoinsTheRequestTransaction) {
   ASSERT_TRUE(q().traits().transactional_enqueue);
   int64_t rolled_back = 0;
