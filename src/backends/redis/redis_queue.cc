@@ -83,16 +83,19 @@ end
 local KEEP = '~ not a job: keeps this sorted set a skiplist (a member longer than 64 bytes) ~'
 local function keep_skiplist(key) redis.call('ZADD', key, '+inf', KEEP) end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
-local PADS = {}  -- zero padding by length, built once per script call
-local function RM(run_at, id)
+-- The ready member of a job: "<run_at, 17 digits>:<id, zero-padded to 20 digits>" (FIFO by due time,
+-- then id, as text). PAD(id): the padding of an id, built once per length and script call.
+local PADS = {}
+local function PAD(id)
   local n = 20 - #id
   local pad = PADS[n]
   if pad == nil then
     pad = string.rep('0', n)
     PADS[n] = pad
   end
-  return string.format('%017d:%s%s', run_at, pad, id)
+  return pad
 end
+local function RM(run_at, id) return string.format('%017d:%s%s', run_at, PAD(id), id) end
 -- The ready score of a priority given as text: -priority.
 local NEG = {}
 local function NEGP(p)
@@ -211,33 +214,39 @@ local function push2(t, a, b)
   t[#t + 1] = a
   t[#t + 1] = b
 end
--- One job of an enqueue batch: a[i..i+8] = id ("" = assign), queue, record (the packed immutable part,
--- `record`), priority, run_at, idempotency key, group, dedup window µs, nonce. Returns id, 1|0 (dedup).
--- A job due at once is indexed straight into q:<queue>:ready (where a claim would promote it from
--- delayed); its writes go to the batch `w` (flush_batch).
+-- One job of an enqueue batch (`now`: the call's time, a number and `now_s` as sent): a[i..i+5] =
+-- queue, record (the packed immutable part, `record`), priority, when, group, rare. `when` is the ready
+-- member's prefix "<run_at, 17 digits>:" (18 bytes) for a job due at `now`, indexed straight into
+-- q:<queue>:ready, else its run_at µs, its score in q:<queue>:delayed (a claim promotes it). `rare` is
+-- '' or "id SEP dedup window µs SEP nonce SEP idempotency key" (id '' = assign). Returns id, 1|0
+-- (dedup); its writes go to the batch `w` (flush_batch).
 -- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
 -- the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 -- gets a fresh id instead of being dropped.
 -- `ids` (optional): {n = last id used, last = last id reserved}, a block of ids reserved by one INCRBY
 -- for the batch; a job needing an id beyond it takes one by INCR.
-local function enqueue_job(now_s, a, i, w, ids)
-  local now = tonumber(now_s)
-  local id, q, ikey, nonce = a[i], a[i + 1], a[i + 5], a[i + 8]
-  if id ~= '' then
-    local old = redis.call('HGET', HD, id)
-    if old then
-      if nonce ~= '' and record(old)[11] == nonce then return id, 1 end
-      id = ''
+local function enqueue_job(now, now_s, a, i, w, ids)
+  local q, when, group, rare = a[i], a[i + 3], a[i + 4], a[i + 5]
+  local id, ikey = '', ''
+  if rare ~= '' then
+    local window, nonce
+    id, window, nonce, ikey = string.match(rare, '^([^\31]*)\31([^\31]*)\31([^\31]*)\31(.*)$')
+    if id ~= '' then
+      local old = redis.call('HGET', HD, id)
+      if old then
+        if nonce ~= '' and record(old)[11] == nonce then return id, 1 end
+        id = ''
+      end
     end
-  end
-  if ikey ~= '' then
-    local v = redis.call('HGET', QK(q, 'keys'), ikey)
-    if v then
-      local sep = string.find(v, ':', 1, true)
-      local did = string.sub(v, 1, sep - 1)
-      if tonumber(string.sub(v, sep + 1)) > now - tonumber(a[i + 7]) and
-          (w.new[did] or redis.call('HEXISTS', HD, did) == 1) then
-        return did, 1
+    if ikey ~= '' then
+      local v = redis.call('HGET', QK(q, 'keys'), ikey)
+      if v then
+        local sep = string.find(v, ':', 1, true)
+        local did = string.sub(v, 1, sep - 1)
+        if tonumber(string.sub(v, sep + 1)) > now - tonumber(window) and
+            (w.new[did] or redis.call('HEXISTS', HD, did) == 1) then
+          return did, 1
+        end
       end
     end
   end
@@ -249,14 +258,14 @@ local function enqueue_job(now_s, a, i, w, ids)
       id = S(redis.call('INCR', B .. 'id'))
     end
   end
-  push2(w.d, id, a[i + 2])
-  if a[i + 3] ~= '0' then push2(w.p, id, a[i + 3]) end
-  if a[i + 6] ~= '' then push2(w.g, id, a[i + 6]) end
-  local run_at = tonumber(a[i + 4])
-  if run_at <= now then
-    add_index(w.idx, QK(q, 'ready'), NEGP(a[i + 3]), RM(run_at, id))
+  local p = a[i + 2]
+  push2(w.d, id, a[i + 1])
+  if p ~= '0' then push2(w.p, id, p) end
+  if group ~= '' then push2(w.g, id, group) end
+  if #when == 18 then
+    add_index(w.idx, QK(q, 'ready'), NEGP(p), when .. PAD(id) .. id)
   else
-    add_index(w.idx, QK(q, 'delayed'), a[i + 4], id)
+    add_index(w.idx, QK(q, 'delayed'), when, id)
   end
   if ikey ~= '' then
     push2(w.k, id, ikey)
@@ -284,31 +293,36 @@ const RedisScript& Script(std::string_view body) {
   return *s;
 }
 
-// ARGV: now, then per job (9 fields, AppendJobArgs): id ("" = assign), queue, record, priority, run_at,
-// idempotency key, group, dedup window µs, nonce. Returns {id, deduplicated}...
+// ARGV: now, how many jobs have no id given, then per job (6 fields, AppendJobArgs): queue, record,
+// priority, when, group, rare (enqueue_job). Returns {id, deduplicated}... — or {first id} when every
+// job got a new id from the block reserved for the call, in order (a plain bulk enqueue).
 // One HSET per hash and 500 jobs (records, and groups, priorities and keys where there are any), one
 // ZADD per index and 500 jobs.
 constexpr std::string_view kEnqueue = R"lua(
 local out = {}
 local woke = {}
 local w = new_batch()
-local need = 0
-for i = 2, #ARGV, 9 do
-  if ARGV[i] == '' then need = need + 1 end
-end
+local now = tonumber(ARGV[1])
+local need = tonumber(ARGV[2])
 local ids = nil
 if need > 0 then
   local last = redis.call('INCRBY', B .. 'id', need)
   ids = {n = last - need, last = last}
 end
-for i = 2, #ARGV, 9 do
-  local id, dup = enqueue_job(ARGV[1], ARGV, i, w, ids)
+local plain = need * 6 == #ARGV - 2
+for i = 3, #ARGV, 6 do
+  local id, dup = enqueue_job(now, ARGV[1], ARGV, i, w, ids)
   out[#out + 1] = id
   out[#out + 1] = dup
-  if dup == 0 then woke[ARGV[i + 1]] = (woke[ARGV[i + 1]] or 0) + 1 end
+  if dup == 0 then
+    woke[ARGV[i]] = (woke[ARGV[i]] or 0) + 1
+  else
+    plain = false
+  end
 end
 flush_batch(w)
 for q, n in pairs(woke) do wake(q, n) end
+if plain and need > 0 then return {ids.last - need + 1} end
 return out
 )lua";
 
@@ -352,7 +366,7 @@ return redis.call('DEL', RK(ARGV[1], ARGV[2]))
 )lua";
 
 // ARGV: queue, key, expected next µs, new next µs, occurrence µs, now µs, then one enqueue_job record
-// (9 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
+// (6 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
 constexpr std::string_view kFireRepeat = R"lua(
 local q, key = ARGV[1], ARGV[2]
 local k = RK(q, key)
@@ -360,7 +374,7 @@ if redis.call('HGET', k, 'next') ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'next', ARGV[4], 'last', ARGV[5], 'updated', ARGV[6])
 redis.call('ZADD', B .. 'rep:' .. q, ARGV[4], key)
 local w = new_batch()
-local id, dup = enqueue_job(ARGV[6], ARGV, 7, w)
+local id, dup = enqueue_job(tonumber(ARGV[6]), ARGV[6], ARGV, 7, w)
 flush_batch(w)
 if dup == 0 then wake(q, 1) end
 return 1
@@ -1384,33 +1398,59 @@ absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestCon
 void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                                std::string nonce) const {
   const bus::EnqueueRequest& r = *nj.request;
-  args.push_back(std::move(id));
+  const int64_t run_at = Us(nj.run_at);
   args.push_back(r.queue);
-  args.push_back(PackRecord(r, nj.max_attempts, nj.correlation_id, now, Us(nj.run_at), nonce));
+  args.push_back(PackRecord(r, nj.max_attempts, nj.correlation_id, now, run_at, nonce));
   args.push_back(std::to_string(r.priority));
-  args.push_back(std::to_string(Us(nj.run_at)));
-  args.push_back(r.idempotency_key);
+  if (run_at <= now) {  // due: the ready member's prefix (enqueue_job)
+    char when[32];
+    std::snprintf(when, sizeof(when), "%017lld:", static_cast<long long>(run_at));
+    args.push_back(when);
+  } else {
+    args.push_back(std::to_string(run_at));
+  }
   args.push_back(r.group_key);
-  args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
-  args.push_back(std::move(nonce));
+  if (id.empty() && nonce.empty() && r.idempotency_key.empty()) {
+    args.emplace_back();
+  } else {
+    std::string rare = std::move(id);
+    rare += kSep;
+    rare += std::to_string(UsOf(Settings(r.queue)->dedup_window));
+    rare += kSep;
+    rare += nonce;
+    rare += kSep;
+    rare += r.idempotency_key;
+    args.push_back(std::move(rare));
+  }
 }
 
 absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
     const RequestContext* ctx, const std::vector<NewJob>& jobs, const std::vector<int64_t>& ids,
     const std::vector<std::string>& nonces) {
   std::vector<std::string> args;
-  args.reserve(1 + jobs.size() * 9);
+  args.reserve(2 + jobs.size() * 6);
   const int64_t now = Us(clock().Now());
   args.push_back(std::to_string(now));
+  args.push_back(std::to_string(ids.empty() ? jobs.size() : 0));  // jobs without a given id
   for (size_t i = 0; i < jobs.size(); ++i) {
     AppendJobArgs(args, jobs[i], now, ids.empty() ? "" : std::to_string(ids[i]),
                   nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
-  if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
+  std::vector<bus::EnqueueResult> out;
+  if (ids.empty() && reply.type == RedisReply::Type::kArray && reply.elements.size() == 1 &&
+      reply.elements[0].type == RedisReply::Type::kInteger) {
+    // A plain bulk enqueue: consecutive new ids from the first.
+    out.reserve(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i) out.push_back({.id = reply.elements[0].integer + static_cast<int64_t>(i)});
+  } else if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
     return Unexpected("enqueue", reply);
   }
-  std::vector<bus::EnqueueResult> out;
+  if (!out.empty()) {
+    wakes_.fetch_add(1);
+    cv_.notify_all();
+    return out;
+  }
   for (size_t i = 0; i < jobs.size(); ++i) {
     const RedisReply& id = reply.elements[2 * i];
     out.push_back(

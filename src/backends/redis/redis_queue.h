@@ -126,7 +126,7 @@ class RedisQueue final : public bus::Queue {
   // Runs `script` with KEYS = {base_} on a pooled connection, through the breaker.
   absl::StatusOr<RedisReply> Run(std::string_view op, const RequestContext* ctx, const RedisScript& script,
                                  const std::vector<std::string>& args);
-  // One enqueue_job record (9 arguments) of the Lua scripts; `now` (µs) is the job's creation time.
+  // One enqueue_job record (6 arguments) of the Lua scripts; `now` (µs) is the job's creation time.
   void AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                      std::string nonce) const;
   absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
