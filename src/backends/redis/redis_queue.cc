@@ -5,6 +5,7 @@
 #include <charconv>
 #include <iterator>
 #include <map>
+#include <tuple>
 #include <random>
 #include <utility>
 #include <vector>
@@ -41,6 +42,7 @@ constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP work
 //   c  id -> its latest claim: token SEP attempt SEP started µs SEP owner (absent: never claimed)
 //   g  id -> group, p  id -> priority, k  id -> idempotency key (each only when not empty / not 0)
 //   r  id -> result (only when not empty)
+//   t  id -> the lease token, only while ACTIVE (the fence: a move applies only when it matches)
 // A job's state is where its id is: in q:<queue>:active (ACTIVE, the score its lease expiry), in
 // q:<queue>:COMPLETED / DEAD / CANCELLED (the score its finish time), else WAITING (in ready or delayed).
 // job:<id> holds what the rarer moves set: run_at (once it moved from the record's), updated,
@@ -48,7 +50,7 @@ constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP work
 constexpr std::string_view kPrelude = R"lua(
 local B = KEYS[1]
 local SEP = '\31'
-local HD, HC, HG, HP, HK, HR = B .. 'd', B .. 'c', B .. 'g', B .. 'p', B .. 'k', B .. 'r'
+local HD, HC, HG, HP, HK, HR, HT = B .. 'd', B .. 'c', B .. 'g', B .. 'p', B .. 'k', B .. 'r', B .. 't'
 local function S(n) return string.format('%d', n) end
 -- Key names are built once per script call and queue (building a Lua string costs the server about as
 -- much as a small command; a table lookup by an interned string does not).
@@ -82,6 +84,10 @@ end
 -- ~2k. Every reader of the set stops below +inf.
 local KEEP = '~ not a job: keeps this sorted set a skiplist (a member longer than 64 bytes) ~'
 local function keep_skiplist(key) redis.call('ZADD', key, '+inf', KEEP) end
+-- The same for hash t (the lease tokens, a few dozen fields while jobs run): a field longer than
+-- hash-max-listpack-value keeps it a hashtable, so a claim's and a completion's writes hash instead of
+-- scanning it. No job has the id '~'.
+local function keep_hashtable(key) redis.call('HSET', key, '~', KEEP) end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
 -- The ready member of a job: "<run_at, 17 digits>:<id, zero-padded to 20 digits>" (FIFO by due time,
 -- then id, as text). PAD(id): the padding of an id, built once per length and script call.
@@ -191,6 +197,7 @@ local function make_waiting(id, q, run_at, now, attempt, started)
 end
 local function leave_active(id, q, group)
   redis.call('ZREM', QK(q, 'active'), id)
+  redis.call('HDEL', HT, id)
   if redis.call('HINCRBY', QK(q, 'gactive'), group, -1) <= 0 then redis.call('HDEL', QK(q, 'gactive'), group) end
 end
 local function add_error(id, attempt, now, worker, message)
@@ -423,12 +430,13 @@ local function claim(members)
   local d = redis.call('HMGET', HD, unpack(ids))
   local c = redis.call('HMGET', HC, unpack(ids))
   local g = redis.call('HMGET', HG, unpack(ids))
-  local cw, aw, groups = {}, {}, {}
+  local cw, tw, aw, groups = {}, {}, {}, {}
   for j, id in ipairs(ids) do
     if d[j] then
       local grp = g[j] or ''
       groups[grp] = (groups[grp] or 0) + 1
       push2(aw, exp_s, id)
+      push2(tw, id, ARGV[4])
       out[#out + 1] = members[j]
       out[#out + 1] = d[j]
       if c[j] then
@@ -447,6 +455,8 @@ local function claim(members)
   end
   if #cw > 0 then
     chunked('HSET', HC, cw, 1000)
+    keep_hashtable(HT)
+    chunked('HSET', HT, tw, 1000)
     keep_skiplist(akey)
     chunked('ZADD', akey, aw, 1000)
     for grp, n in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), grp, n) end
@@ -504,7 +514,7 @@ return out
 )lua";
 
 // transition(now, id, token, outcome, text, when, worker, queue, group): the fenced move of one claimed
-// job — its latest claim's token is `token`, and it is in q:<queue>:active with an unexpired lease.
+// job — its lease token (hash t) is `token`, and its lease in q:<queue>:active has not expired.
 // Returns 1, or 0 when the lease was lost, or 2 (extend, check) when applied and the job's cancel was
 // requested (the 'cancel' field the heartbeat reads). The queue and group are the client's copy of the
 // job's (immutable, and the fence proves the client holds this job's claim); a queue '' (a job named by
@@ -512,8 +522,8 @@ return out
 constexpr std::string_view kTransitionFn = R"lua(
 local function transition(now_s, id, token, o, text, when, worker, q, group)
   local now = tonumber(now_s)
-  local ctoken, attempt, started = claim_of(id)
-  if ctoken ~= token then return 0 end
+  if redis.call('HGET', HT, id) ~= token then return 0 end
+  local _, attempt, started = claim_of(id)
   local rec
   q, group, rec = queue_of(id, q, group)
   local exp = redis.call('ZSCORE', QK(q, 'active'), id)
@@ -602,94 +612,77 @@ const std::string& TransitionScript() {
   return *body;
 }
 
-// ARGV: now, then per job (8 fields): id, token, outcome, text, when, worker, queue, group — for a
-// 'complete' (which has no `when` or `worker`) those two carry its metric fields (wait, run).
-// Returns one answer per job (the batched completion: every job fenced on its own, all in one script).
-// The completions of jobs the client names with their queue are fenced and written per queue for the
-// whole batch — one HMGET of their claims, one ZMSCORE of their leases, one ZREM from active, one ZADD
-// into COMPLETED, one HSET of the non-empty results, one HINCRBY per group and metric field —, with no
-// command per job; other outcomes (and a job named twice, or named by id and token alone) go through
-// transition(), in order, after them.
+// ARGV: now, m, then m metric field pairs (wait field or '', run field) numbered 1..m, then records:
+//   'C', queue, group, token, n, then n × (id, result, metric pair number) — completions of distinct
+//        jobs of one queue, group and claim token (the client's copies: the fence proves them);
+//   'T', id, token, outcome, text, when, worker, queue, group — any other move, through transition().
+// Returns one answer per job in the order of the records (the batched completion: every job fenced on
+// its own, all in one script). A 'C' record is fenced and written for the whole run — one HMGET of the
+// lease tokens (hash t); one probe for any lapsed lease in the queue's active set (ZRANGEBYSCORE ...
+// LIMIT 0 1), and only when there is one a ZMSCORE of the run's leases; one ZREM from active, one HDEL
+// of the tokens, one ZADD into COMPLETED, one HSET of the non-empty results, one HINCRBY for the group
+// and per metric field — with no command per job. The client sends a job named twice in the batch, or
+// named by id and token alone, as 'T' records in request order.
 const std::string& TransitionManyScript() {
   static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
 local now_s = ARGV[1]
 local now = tonumber(now_s)
+local m = tonumber(ARGV[2])
+local WF, CF = {}, {}
+for k = 1, m do
+  WF[S(k)] = ARGV[1 + 2 * k]
+  CF[S(k)] = ARGV[2 + 2 * k]
+end
 local out = {}
--- Completions by queue, unless the job also has another outcome in this batch (then all its outcomes
--- run in order through transition()).
-local other = {}
-for i = 2, #ARGV, 8 do
-  if ARGV[i + 2] ~= 'complete' or ARGV[i + 6] == '' then other[ARGV[i]] = true end
-end
-local byq = {}
-local single = {}
-for i = 2, #ARGV, 8 do
-  local id = ARGV[i]
-  if other[id] then
-    single[#single + 1] = i
-  else
-    local b = byq[ARGV[i + 6]]
-    if b == nil then
-      b = {ids = {}, at = {}}
-      byq[ARGV[i + 6]] = b
-    end
-    b.ids[#b.ids + 1] = id
-    b.at[#b.at + 1] = i
-  end
-end
-local seen = {}
-local prefix = {}  -- token .. SEP, once per token
 local results = {}
-for q, b in pairs(byq) do
-  local akey = QK(q, 'active')
-  local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))  -- one minute per batch: its `now`
-  local rem, done, groups, metrics = {}, {}, {}, {}
-  for j = 1, #b.ids, 1000 do
-    local last = math.min(j + 999, #b.ids)
-    local c = redis.call('HMGET', HC, unpack(b.ids, j, last))
-    local e = redis.call('ZMSCORE', akey, unpack(b.ids, j, last))
-    for k = j, last do
-      local i, id = b.at[k], b.ids[k]
-      local token = ARGV[i + 1]
-      local p = prefix[token]
-      if p == nil then
-        p = token .. SEP
-        prefix[token] = p
-      end
-      local cl, ex = c[k - j + 1], e[k - j + 1]
-      if seen[id] or not cl or not ex or string.find(cl, p, 1, true) ~= 1 or tonumber(ex) <= now then
-        out[(i - 2) / 8 + 1] = 0
-      else
-        seen[id] = true
-        out[(i - 2) / 8 + 1] = 1
-        rem[#rem + 1] = id
-        push2(done, now_s, id)
-        if ARGV[i + 3] ~= '' then push2(results, id, ARGV[i + 3]) end
-        local grp = ARGV[i + 7]
-        groups[grp] = (groups[grp] or 0) + 1
-        local wf, cf = ARGV[i + 4], ARGV[i + 5]
-        if wf ~= '' then metrics[wf] = (metrics[wf] or 0) + 1 end
-        metrics[cf] = (metrics[cf] or 0) + 1
+local i = 3 + 2 * m
+while i <= #ARGV do
+  if ARGV[i] == 'C' then
+    local q, grp, token, n = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
+    i = i + 5
+    local akey = QK(q, 'active')
+    local lapsed = #redis.call('ZRANGEBYSCORE', akey, '-inf', now_s, 'LIMIT', 0, 1) > 0
+    local rem, done, metrics = {}, {}, {}
+    for j = 0, n - 1, 1000 do
+      local ids = {}
+      for k = j, math.min(j + 999, n - 1) do ids[#ids + 1] = ARGV[i + 3 * k] end
+      local t = redis.call('HMGET', HT, unpack(ids))
+      local e = lapsed and redis.call('ZMSCORE', akey, unpack(ids))
+      for k, id in ipairs(ids) do
+        if t[k] == token and (not e or (e[k] and tonumber(e[k]) > now)) then
+          out[#out + 1] = 1
+          local a = i + 3 * (j + k - 1)
+          rem[#rem + 1] = id
+          push2(done, now_s, id)
+          if ARGV[a + 1] ~= '' then push2(results, id, ARGV[a + 1]) end
+          local x = ARGV[a + 2]
+          local wf, cf = WF[x], CF[x]
+          if wf ~= '' then metrics[wf] = (metrics[wf] or 0) + 1 end
+          metrics[cf] = (metrics[cf] or 0) + 1
+        else
+          out[#out + 1] = 0
+        end
       end
     end
-  end
-  if #rem > 0 then
-    chunked('ZREM', akey, rem, 500)
-    chunked('ZADD', QK(q, 'COMPLETED'), done, 1000)
-    local gkey = QK(q, 'gactive')
-    for grp, n in pairs(groups) do
-      if redis.call('HINCRBY', gkey, grp, -n) <= 0 then redis.call('HDEL', gkey, grp) end
-    end
-    for field, n in pairs(metrics) do redis.call('HINCRBY', mk, field, n) end
-    redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
+    i = i + 3 * n
+    if #rem > 0 then
+      chunked('ZREM', akey, rem, 500)
+      chunked('HDEL', HT, rem, 500)
+      chunked('ZADD', QK(q, 'COMPLETED'), done, 1000)
+      local gkey = QK(q, 'gactive')
+      if redis.call('HINCRBY', gkey, grp, -#rem) <= 0 then redis.call('HDEL', gkey, grp) end
+      local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))  -- one minute per batch: its `now`
+      for field, c in pairs(metrics) do redis.call('HINCRBY', mk, field, c) end
+      redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
                                                    R"lua()
+    end
+  else
+    out[#out + 1] = transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
+                               ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+    i = i + 9
   end
 end
 chunked('HSET', HR, results, 1000)
-for _, i in ipairs(single) do
-  out[(i - 2) / 8 + 1] = transition(now_s, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4],
-                                    ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
-end
 return out
 )lua");
   return *body;
@@ -837,7 +830,7 @@ local function sweep(state, retain)
     end
     redis.call('DEL', unpack(keys))
     redis.call('ZREM', QK(q, state), unpack(chunk))
-    for _, h in ipairs({HD, HC, HG, HP, HK, HR}) do redis.call('HDEL', h, unpack(chunk)) end
+    for _, h in ipairs({HD, HC, HG, HP, HK, HR, HT}) do redis.call('HDEL', h, unpack(chunk)) end
   end
   n = n + #ids
 end
@@ -1730,47 +1723,82 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
 absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
     const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
     const std::vector<Transition>& transitions) {
-  std::vector<std::string> args;
-  args.reserve(1 + 8 * jobs.size());
-  args.push_back(std::to_string(Us(transitions.front().now)));
-  bool wakes = false;
+  // TransitionManyScript's records: completions of distinct jobs with a known queue in runs by (queue,
+  // group, token) — 3 arguments per job —, everything else as a 'T' record in request order (its ids are
+  // then none of the runs', so the order between runs and 'T' records does not matter).
   const int64_t now = Us(transitions.front().now);
+  std::map<int64_t, int> named;
+  for (const bus::Job* job : jobs) ++named[job->id];
+  // The metric fields of a completion, as the script's metric() would compute them from the stored
+  // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets); numbered.
+  std::map<std::pair<int, int>, std::string> pairs;  // (wait bucket or -1, run bucket or -1) -> number
+  std::vector<std::string> pair_args;
+  auto pair_of = [&](const bus::Job& job) -> const std::string& {
+    const int64_t started = job.started_at == Clock::TimePoint{} ? 0 : Us(job.started_at);
+    const int64_t run_at = job.run_at == Clock::TimePoint{} ? 0 : Us(job.run_at);
+    int wait = -1, run = 0;
+    if (started > 0) {
+      if (run_at > 0) wait = backends::LatencyBucket(std::max<int64_t>(0, started - run_at));
+      run = backends::LatencyBucket(std::max<int64_t>(0, now - started));
+    }
+    auto [it, added] = pairs.try_emplace({wait, run}, std::to_string(pairs.size() + 1));
+    if (added) {
+      pair_args.push_back(wait < 0 ? std::string() : "w" + std::to_string(wait));
+      pair_args.push_back("c" + std::to_string(run));
+    }
+    return it->second;
+  };
+  // (queue, group, token) -> positions in `jobs`
+  std::map<std::tuple<std::string_view, std::string_view, int64_t>, std::vector<size_t>> runs;
+  std::vector<size_t> singles;
+  bool wakes = false;
   for (size_t i = 0; i < jobs.size(); ++i) {
+    const bus::Job& job = *jobs[i];
+    if (transitions[i].outcome == Outcome::kComplete && !job.queue.empty() && named[job.id] == 1) {
+      runs[{job.queue, job.group_key, job.lease_token}].push_back(i);
+    } else {
+      singles.push_back(i);
+      wakes = wakes || transitions[i].outcome != Outcome::kComplete;
+    }
+  }
+  std::vector<std::string> body;
+  body.reserve(5 * runs.size() + 3 * jobs.size() + 9 * singles.size());
+  std::vector<size_t> order;  // the job of each answer
+  order.reserve(jobs.size());
+  for (const auto& [key, run] : runs) {
+    body.push_back("C");
+    body.emplace_back(std::get<0>(key));
+    body.emplace_back(std::get<1>(key));
+    body.push_back(std::to_string(std::get<2>(key)));
+    body.push_back(std::to_string(run.size()));
+    for (size_t i : run) {
+      body.push_back(std::to_string(jobs[i]->id));
+      body.push_back(transitions[i].text);
+      body.push_back(pair_of(*jobs[i]));
+      order.push_back(i);
+    }
+  }
+  for (size_t i : singles) {
     const Transition& t = transitions[i];
     const bus::Job& job = *jobs[i];
-    args.push_back(std::to_string(job.id));
-    args.push_back(std::to_string(job.lease_token));
-    args.push_back(std::string(OutcomeName(static_cast<int>(t.outcome))));
-    args.push_back(t.text);
-    if (t.outcome == Outcome::kComplete) {
-      // The attempt's metric fields, as the script's metric() would compute them from the stored
-      // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets).
-      const int64_t started = job.started_at == Clock::TimePoint{} ? 0 : Us(job.started_at);
-      const int64_t run_at = job.run_at == Clock::TimePoint{} ? 0 : Us(job.run_at);
-      std::string wait, run = "c0";
-      if (started > 0) {
-        if (run_at > 0)
-          wait = "w" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, started - run_at)));
-        run = "c" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, now - started)));
-      }
-      args.push_back(std::move(wait));
-      args.push_back(std::move(run));
-    } else {
-      args.push_back(std::to_string(Us(t.when)));
-      args.push_back(t.worker);
-    }
-    args.push_back(jobs[i]->queue);
-    args.push_back(jobs[i]->group_key);
-    wakes = wakes || t.outcome != Outcome::kComplete;
+    body.insert(body.end(), {"T", std::to_string(job.id), std::to_string(job.lease_token),
+                             std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
+                             std::to_string(Us(t.when)), t.worker, job.queue, job.group_key});
+    order.push_back(i);
   }
+  std::vector<std::string> args;
+  args.reserve(2 + pair_args.size() + body.size());
+  args.push_back(std::to_string(now));
+  args.push_back(std::to_string(pairs.size()));
+  for (std::string& a : pair_args) args.push_back(std::move(a));
+  for (std::string& a : body) args.push_back(std::move(a));
   DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("finish many", &ctx, Script(TransitionManyScript()), args));
   if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size())
     return Unexpected("finish many", r);
-  std::vector<absl::Status> out;
-  out.reserve(jobs.size());
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    out.push_back(r.elements[i].integer == 0 ? LeaseLost(transitions[i].outcome, jobs[i]->id)
-                                             : absl::OkStatus());
+  std::vector<absl::Status> out(jobs.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const size_t i = order[k];
+    if (r.elements[k].integer == 0) out[i] = LeaseLost(transitions[i].outcome, jobs[i]->id);
   }
   if (wakes) WakeAll();
   return out;
