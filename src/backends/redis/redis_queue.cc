@@ -5,8 +5,8 @@
 #include <charconv>
 #include <iterator>
 #include <map>
-#include <tuple>
 #include <random>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -1046,7 +1046,8 @@ absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
   if (r.type != RedisReply::Type::kArray || r.elements.size() != 8) return Unexpected(op, r);
   const auto& e = r.elements;
   bus::Job j;
-  if (!ParseRecord(e[0].str, j)) return absl::InternalError("bus: " + std::string(op) + ": malformed job record");
+  if (!ParseRecord(e[0].str, j))
+    return absl::InternalError("bus: " + std::string(op) + ": malformed job record");
   ApplyClaimRecord(e[1].str, j);
   const auto& h = e[2].elements;
   // clang-format off
@@ -1220,8 +1221,8 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
     }
     // Ids keep increasing across the change: layout 3's counter starts where the earlier ones stopped.
     if (last_id > 0) {
-      DAIRA_ASSIGN_OR_RETURN(RedisReply set, conn->Command({"SET", url.prefix + "{bus3}:id",
-                                                            std::to_string(last_id), "NX"}));
+      DAIRA_ASSIGN_OR_RETURN(RedisReply set,
+                             conn->Command({"SET", url.prefix + "{bus3}:id", std::to_string(last_id), "NX"}));
       if (set.IsError()) return ErrorReplyStatus("bus: open", set);
     }
   }
@@ -1443,7 +1444,8 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
       reply.elements[0].type == RedisReply::Type::kInteger) {
     // A plain bulk enqueue: consecutive new ids from the first.
     out.reserve(jobs.size());
-    for (size_t i = 0; i < jobs.size(); ++i) out.push_back({.id = reply.elements[0].integer + static_cast<int64_t>(i)});
+    for (size_t i = 0; i < jobs.size(); ++i)
+      out.push_back({.id = reply.elements[0].integer + static_cast<int64_t>(i)});
   } else if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
     return Unexpected("enqueue", reply);
   }
@@ -1650,7 +1652,8 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
                     .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
   if (r.elements.size() % 3 != 0) return Unexpected("next", r);
   for (size_t i = 0; i < r.elements.size(); i += 3) {
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(r.elements[i], r.elements[i + 1], r.elements[i + 2], claim));
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job,
+                           ParseClaimed(r.elements[i], r.elements[i + 1], r.elements[i + 2], claim));
     out.push_back(std::move(job));
   }
   return out;
