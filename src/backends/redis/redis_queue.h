@@ -134,6 +134,10 @@ class RedisQueue final : public bus::Queue {
   // One enqueue_job record (6 arguments) of the Lua scripts; `now` (µs) is the job's creation time.
   void AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                      std::string nonce) const;
+  // DoTransitionMany under the operation name `op` (also a single Complete's, as a batch of one).
+  absl::StatusOr<std::vector<absl::Status>> FinishMany(std::string_view op, const RequestContext& ctx,
+                                                       const std::vector<const bus::Job*>& jobs,
+                                                       const std::vector<Transition>& transitions);
   absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
                                                              const std::vector<NewJob>& jobs,
                                                              const std::vector<int64_t>& ids,
