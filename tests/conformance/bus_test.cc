@@ -1477,8 +1477,9 @@ TEST_F(BusRedisRestartTest, AServerThatMayEvictKeysIsRefusedUnlessAllowed) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("allow_eviction")));
 }
 
-// Job layout 2 keeps its keys under "<prefix>{bus2}:"; queue keys left under layout 1's "<prefix>{bus}:"
-// (waiting, active or dead jobs, repeatables) refuse the open, naming them, until they are gone
+// Job layout 3 keeps its keys under "<prefix>{bus3}:"; queue keys left under layout 1's "<prefix>{bus}:"
+// or layout 2's "<prefix>{bus2}:" (waiting, active or dead jobs, repeatables) refuse the open, naming
+// them, until they are gone
 // (docs/bus.md "Layout change").
 TEST_F(BusRedisRestartTest, JobsOfTheOldLayoutRefuseTheOpenUntilTheyAreGone) {
   ASSERT_OK_AND_ASSIGN(auto url, backends::redis::RedisUrl::Parse(redis_->url()));
@@ -1495,12 +1496,22 @@ TEST_F(BusRedisRestartTest, JobsOfTheOldLayoutRefuseTheOpenUntilTheyAreGone) {
   ASSERT_OK(conn->Command({"DEL", old_ready}).status());
   EXPECT_THAT(Open(Clock::System()).status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_OK(conn->Command({"DEL", old_dead}).status());
-  // Gone: the bus opens, its own keys are under {bus2}, and its ids go on from layout 1's counter.
+  // Layout 2's keys ("<prefix>{bus2}:") refuse it alike, and its id counter (ahead of layout 1's) is the
+  // one layout 3 goes on from.
+  const std::string l2_active = "bus-restart:{bus2}:q:" + std::string(kQ) + ":active";
+  ASSERT_OK(conn->Command({"ZADD", l2_active, "5", "7"}).status());
+  ASSERT_OK(conn->Command({"SET", "bus-restart:{bus2}:id", "57"}).status());
+  EXPECT_THAT(
+      Open(Clock::System()).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("bus-restart:{bus2}:"), HasSubstr("layout 2"), HasSubstr("1 queue keys"))));
+  ASSERT_OK(conn->Command({"DEL", l2_active}).status());
+  // Gone: the bus opens, its own keys are under {bus3}, and its ids go on from the older counters.
   ASSERT_OK_AND_ASSIGN(auto q, Open(Clock::System()));
   ASSERT_OK_AND_ASSIGN(bus::EnqueueResult job, q->Enqueue(ctx_, Req(R"({"k":"v2"})")));
-  EXPECT_EQ(job.id, 42);  // ids keep increasing across the change
+  EXPECT_EQ(job.id, 58);  // ids keep increasing across the changes
   ASSERT_OK_AND_ASSIGN(auto exists,
-                       conn->Command({"EXISTS", "bus-restart:{bus2}:job:" + std::to_string(job.id)}));
+                       conn->Command({"HEXISTS", "bus-restart:{bus3}:d", std::to_string(job.id)}));
   EXPECT_EQ(exists.integer, 1);
 }
 

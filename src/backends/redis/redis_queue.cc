@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -33,9 +34,23 @@ constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP work
 
 // Shared by every script: key names, number formatting (a Lua number handed to redis.call would be
 // printed with 14 digits), loading a job, wake tokens, and the state moves used by several scripts.
+//
+// Job layout 3 (docs/bus.md "Job layout 3"): what a job's hot path writes and reads lives in hashes
+// keyed by job id, one per kind of value, so enqueue, claim and completion read and write a whole batch
+// with one variadic command per hash instead of one command per job:
+//   d  id -> the immutable record (MessagePack, packed by the client at enqueue)
+//   c  id -> its latest claim: token SEP attempt SEP started µs SEP owner (absent: never claimed)
+//   g  id -> group, p  id -> priority, k  id -> idempotency key (each only when not empty / not 0)
+//   r  id -> result (only when not empty)
+//   t  id -> the lease token, only while ACTIVE (the fence: a move applies only when it matches)
+// A job's state is where its id is: in q:<queue>:active (ACTIVE, the score its lease expiry), in
+// q:<queue>:COMPLETED / DEAD / CANCELLED (the score its finish time), else WAITING (in ready or delayed).
+// job:<id> holds what the rarer moves set: run_at (once it moved from the record's), updated,
+// progress, cancel; job:<id>:err the error history.
 constexpr std::string_view kPrelude = R"lua(
 local B = KEYS[1]
 local SEP = '\31'
+local HD, HC, HG, HP, HK, HR, HT = B .. 'd', B .. 'c', B .. 'g', B .. 'p', B .. 'k', B .. 'r', B .. 't'
 local function S(n) return string.format('%d', n) end
 -- Key names are built once per script call and queue (building a Lua string costs the server about as
 -- much as a small command; a table lookup by an interned string does not).
@@ -59,23 +74,35 @@ local function QK(q, s)
   return k
 end
 local function JK(id) return B .. 'job:' .. id end
+-- One command per `step` arguments of `t` (variadic writes of a batch: ZADD, ZREM, HSET, HDEL, ...).
+local function chunked(cmd, key, t, step)
+  for j = 1, #t, step do redis.call(cmd, key, unpack(t, j, math.min(j + step - 1, #t))) end
+end
 -- A member longer than zset-max-listpack-value (64) kept at score +inf in q:<queue>:active: it keeps the
 -- set a skiplist. A listpack sorted set is scanned and every score parsed on each insert, so a claim
 -- batch into an active set of a few dozen jobs cost ~15k server instructions per job; a skiplist insert
 -- ~2k. Every reader of the set stops below +inf.
-local KEEP = '~ not a job: keeps this sorted set a skiplist (a member longer than 64 bytes) ~'
+local KEEP = '~ not a job: keeps this key a skiplist or a hashtable (a member longer than 64 bytes) ~'
 local function keep_skiplist(key) redis.call('ZADD', key, '+inf', KEEP) end
+-- The same for the per-id hashes whose values are short (c, t, g, p, k, r): a field longer than
+-- hash-max-listpack-value keeps each a hashtable, so a batch's reads and writes hash instead of scanning
+-- a listpack of up to hash-max-listpack-entries (512) fields per id (a claim of 5,000 jobs into a fresh
+-- c cost ~3k server instructions per job more). No job has the id '~'.
+local function keep_hashtable(key) redis.call('HSET', key, '~', KEEP) end
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
-local PADS = {}  -- zero padding by length, built once per script call
-local function RM(run_at, id)
+-- The ready member of a job: "<run_at, 17 digits>:<id, zero-padded to 20 digits>" (FIFO by due time,
+-- then id, as text). PAD(id): the padding of an id, built once per length and script call.
+local PADS = {}
+local function PAD(id)
   local n = 20 - #id
   local pad = PADS[n]
   if pad == nil then
     pad = string.rep('0', n)
     PADS[n] = pad
   end
-  return string.format('%017d:%s%s', run_at, pad, id)
+  return pad
 end
+local function RM(run_at, id) return string.format('%017d:%s%s', run_at, PAD(id), id) end
 -- The ready score of a priority given as text: -priority.
 local NEG = {}
 local function NEGP(p)
@@ -88,21 +115,52 @@ local function NEGP(p)
 end
 local function ID(member) return (string.match(member, '^0*(.+)', 19)) end
 local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
-local function load(id)
-  local h = redis.call('HGETALL', JK(id))
-  if #h == 0 then return false end
-  return {h, redis.call('LRANGE', JK(id) .. ':err', 0, -1), id}
-end
--- The job's immutable record (field 'd', packed by the client at enqueue): queue, name, payload,
--- priority, max_attempts, idempotency key, group, correlation id, created µs. Unpacked only on rare
--- paths (cancel, stalled-job recovery); hot paths pass it through or get the queue and group from the
--- client.
+-- The job's immutable record (hash d, packed by the client at enqueue): 1 queue, 2 name, 3 payload,
+-- 4 priority, 5 max_attempts, 6 idempotency key, 7 group, 8 correlation id, 9 created µs, 10 run_at µs
+-- at enqueue, 11 nonce. Unpacked only on rare paths (cancel, recovery, a failure's metrics); hot paths
+-- pass it through or get the queue and group from the client.
 local function record(d) return cmsgpack.unpack(d) end  -- one packed array: one table
--- The queue and group of a job whose caller named it by id and token alone (queue ''): from its hash.
+-- The latest claim (hash c): token, attempt (a number), started, owner; never claimed: '', 0, '', ''.
+local function claim_of(id)
+  local c = redis.call('HGET', HC, id)
+  if not c then return '', 0, '', '' end
+  local token, attempt, started, owner = string.match(c, '^([^\31]*)\31([^\31]*)\31([^\31]*)\31(.*)$')
+  return token, tonumber(attempt), started, owner
+end
+local function set_claim(id, token, attempt, started, owner)
+  redis.call('HSET', HC, id, token .. SEP .. S(attempt) .. SEP .. started .. SEP .. owner)
+end
+-- Its due time: job:<id>'s run_at once a move set it, else the record's (`rec` unpacked, or nil).
+local function run_at_of(id, rec)
+  local r = redis.call('HGET', JK(id), 'run_at')
+  if r then return tonumber(r) end
+  rec = rec or record(redis.call('HGET', HD, id))
+  return tonumber(rec[10])
+end
+-- Its state and that set's score (lease expiry, finish time; WAITING: false).
+local TERMINAL = {'COMPLETED', 'DEAD', 'CANCELLED'}
+local function state_of(id, q)
+  local s = redis.call('ZSCORE', QK(q, 'active'), id)
+  if s then return 'ACTIVE', s end
+  for _, st in ipairs(TERMINAL) do
+    s = redis.call('ZSCORE', QK(q, st), id)
+    if s then return st, s end
+  end
+  return 'WAITING', false
+end
+-- {record, claim, job:<id> pairs, result, history, id, state, score} (ParseJob), or false.
+local function load(id)
+  local d = redis.call('HGET', HD, id)
+  if not d then return false end
+  local state, score = state_of(id, record(d)[1])
+  return {d, redis.call('HGET', HC, id) or '', redis.call('HGETALL', JK(id)), redis.call('HGET', HR, id) or '',
+          redis.call('LRANGE', JK(id) .. ':err', 0, -1), id, state, score or '0'}
+end
+-- The queue and group of a job whose caller named it by id and token alone (queue ''), and its record.
 local function queue_of(id, q, group)
-  if q ~= '' then return q, group end
-  local h = redis.call('HMGET', JK(id), 'd', 'group')
-  return record(h[1])[1], h[2] or ''
+  if q ~= '' then return q, group, nil end
+  local rec = record(redis.call('HGET', HD, id))
+  return rec[1], redis.call('HGET', HG, id) or '', rec
 end
 local function wake(q, n)
   local w = B .. 'wake:' .. q
@@ -128,53 +186,78 @@ local function rem_index(idx, key, member)
 end
 local function new_index() return {add = {}, rem = {}} end
 local function flush_index(idx)
-  for key, t in pairs(idx.rem) do
-    for j = 1, #t, 500 do redis.call('ZREM', key, unpack(t, j, math.min(j + 499, #t))) end
-  end
-  for key, t in pairs(idx.add) do
-    for j = 1, #t, 1000 do redis.call('ZADD', key, unpack(t, j, math.min(j + 999, #t))) end
-  end
+  for key, t in pairs(idx.rem) do chunked('ZREM', key, t, 500) end
+  for key, t in pairs(idx.add) do chunked('ZADD', key, t, 1000) end
+  idx.add, idx.rem = {}, {}
 end
-local function make_waiting(id, q, run_at, now)
-  redis.call('HSET', JK(id), 'state', 'WAITING', 'run_at', S(run_at), 'owner', '', 'updated', S(now))
+-- WAITING again: due at run_at, the claim's token and owner cleared (attempt as given).
+local function make_waiting(id, q, run_at, now, attempt, started)
+  redis.call('HSET', JK(id), 'run_at', S(run_at), 'updated', S(now))
+  set_claim(id, '', attempt, started, '')
   redis.call('ZADD', QK(q, 'delayed'), S(run_at), id)
 end
 local function leave_active(id, q, group)
   redis.call('ZREM', QK(q, 'active'), id)
+  redis.call('HDEL', HT, id)
   if redis.call('HINCRBY', QK(q, 'gactive'), group, -1) <= 0 then redis.call('HDEL', QK(q, 'gactive'), group) end
 end
 local function add_error(id, attempt, now, worker, message)
-  redis.call('RPUSH', JK(id) .. ':err', attempt .. SEP .. S(now) .. SEP .. worker .. SEP .. message)
+  redis.call('RPUSH', JK(id) .. ':err', S(attempt) .. SEP .. S(now) .. SEP .. worker .. SEP .. message)
 end
--- Token and lease expiry are left as they were: they mean nothing outside ACTIVE (every fence checks the
--- state first, and a reader reports them as 0), and not rewriting them is half the hash write.
+-- The finish time is the score in the state's set (and the last update: a reader takes the latest).
 local function finish(id, q, state, now)
-  redis.call('HSET', JK(id), 'state', state, 'finished', S(now), 'updated', S(now))
   redis.call('ZADD', QK(q, state), S(now), id)
 end
--- One job of an enqueue batch: a[i..i+8] = id ("" = assign), queue, record (the packed immutable part,
--- `record`), priority, run_at, idempotency key, group, dedup window µs, nonce. Returns id, 1|0 (dedup).
--- A job due at once is indexed straight into q:<queue>:ready (where a claim would promote it from
--- delayed); `idx` (optional) batches the index writes (flush_index).
+-- An enqueue batch's writes: the per-id hashes' pairs and the index moves, flushed once (flush_batch).
+-- `new`: records written by this batch, by id, for a job deduplicated against one (idempotency key).
+local function new_batch() return {idx = new_index(), d = {}, g = {}, p = {}, k = {}, new = {}} end
+local function flush_batch(w)
+  chunked('HSET', HD, w.d, 1000)
+  for key, t in pairs({[HG] = w.g, [HP] = w.p, [HK] = w.k}) do
+    if #t > 0 then
+      keep_hashtable(key)
+      chunked('HSET', key, t, 1000)
+    end
+  end
+  flush_index(w.idx)
+end
+local function push2(t, a, b)
+  t[#t + 1] = a
+  t[#t + 1] = b
+end
+-- One job of an enqueue batch (`now`: the call's time, a number and `now_s` as sent): a[i..i+5] =
+-- queue, record (the packed immutable part, `record`), priority, when, group, rare. `when` is the ready
+-- member's prefix "<run_at, 17 digits>:" (18 bytes) for a job due at `now`, indexed straight into
+-- q:<queue>:ready, else its run_at µs, its score in q:<queue>:delayed (a claim promotes it). `rare` is
+-- '' or "id SEP dedup window µs SEP nonce SEP idempotency key" (id '' = assign). Returns id, 1|0
+-- (dedup); its writes go to the batch `w` (flush_batch).
 -- A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
 -- the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
 -- gets a fresh id instead of being dropped.
 -- `ids` (optional): {n = last id used, last = last id reserved}, a block of ids reserved by one INCRBY
 -- for the batch; a job needing an id beyond it takes one by INCR.
-local function enqueue_job(now_s, a, i, idx, ids)
-  local now = tonumber(now_s)
-  local id, q, ikey, nonce = a[i], a[i + 1], a[i + 5], a[i + 8]
-  if id ~= '' and redis.call('EXISTS', JK(id)) == 1 then
-    if nonce ~= '' and redis.call('HGET', JK(id), 'nonce') == nonce then return id, 1 end
-    id = ''
-  end
-  if ikey ~= '' then
-    local v = redis.call('HGET', QK(q, 'keys'), ikey)
-    if v then
-      local sep = string.find(v, ':', 1, true)
-      local did = string.sub(v, 1, sep - 1)
-      if tonumber(string.sub(v, sep + 1)) > now - tonumber(a[i + 7]) and redis.call('EXISTS', JK(did)) == 1 then
-        return did, 1
+local function enqueue_job(now, now_s, a, i, w, ids)
+  local q, when, group, rare = a[i], a[i + 3], a[i + 4], a[i + 5]
+  local id, ikey = '', ''
+  if rare ~= '' then
+    local window, nonce
+    id, window, nonce, ikey = string.match(rare, '^([^\31]*)\31([^\31]*)\31([^\31]*)\31(.*)$')
+    if id ~= '' then
+      local old = redis.call('HGET', HD, id)
+      if old then
+        if nonce ~= '' and record(old)[11] == nonce then return id, 1 end
+        id = ''
+      end
+    end
+    if ikey ~= '' then
+      local v = redis.call('HGET', QK(q, 'keys'), ikey)
+      if v then
+        local sep = string.find(v, ':', 1, true)
+        local did = string.sub(v, 1, sep - 1)
+        if tonumber(string.sub(v, sep + 1)) > now - tonumber(window) and
+            (w.new[did] or redis.call('HEXISTS', HD, did) == 1) then
+          return did, 1
+        end
       end
     end
   end
@@ -186,24 +269,20 @@ local function enqueue_job(now_s, a, i, idx, ids)
       id = S(redis.call('INCR', B .. 'id'))
     end
   end
-  -- The immutable part is one field written once ('d'); of the rest only what a script reads is a field
-  -- of its own, and fields at their defaults are left out (state WAITING, attempt 0, priority 0, no
-  -- lease, progress, result, finish, empty keys): every reader takes a missing field as its default. A
-  -- listpack hash is scanned field by field on every read and write, so its length is the server's
-  -- work per command.
-  local f = {'d', a[i + 2], 'run_at', a[i + 4]}
-  if a[i + 3] ~= '0' then f[#f + 1] = 'priority' f[#f + 1] = a[i + 3] end
-  if ikey ~= '' then f[#f + 1] = 'ikey' f[#f + 1] = ikey end
-  if a[i + 6] ~= '' then f[#f + 1] = 'group' f[#f + 1] = a[i + 6] end
-  if nonce ~= '' then f[#f + 1] = 'nonce' f[#f + 1] = nonce end
-  redis.call('HSET', JK(id), unpack(f))
-  local run_at = tonumber(a[i + 4])
-  if run_at <= now then
-    add_index(idx, QK(q, 'ready'), NEGP(a[i + 3]), RM(run_at, id))
+  local p = a[i + 2]
+  push2(w.d, id, a[i + 1])
+  if p ~= '0' then push2(w.p, id, p) end
+  if group ~= '' then push2(w.g, id, group) end
+  if #when == 18 then
+    add_index(w.idx, QK(q, 'ready'), NEGP(p), when .. PAD(id) .. id)
   else
-    add_index(idx, QK(q, 'delayed'), a[i + 4], id)
+    add_index(w.idx, QK(q, 'delayed'), when, id)
   end
-  if ikey ~= '' then redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. now_s) end
+  if ikey ~= '' then
+    push2(w.k, id, ikey)
+    w.new[id] = true
+    redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. now_s)
+  end
   return id, 0
 end
 local function RK(q, key) return B .. 'rep:' .. q .. ':' .. key end
@@ -225,32 +304,36 @@ const RedisScript& Script(std::string_view body) {
   return *s;
 }
 
-// ARGV: now, then per job (9 fields, AppendJobArgs): id ("" = assign), queue, record, priority, run_at,
-// idempotency key, group, dedup window µs, nonce. Returns {id, deduplicated}...
-// A given id that exists with the same nonce is a re-sent outbox row (deduplicated); with another nonce
-// the id is taken (an id collision, or ids reserved before an empty restart reset the counter): the job
-// gets a fresh id instead of being dropped.
+// ARGV: now, how many jobs have no id given, then per job (6 fields, AppendJobArgs): queue, record,
+// priority, when, group, rare (enqueue_job). Returns {id, deduplicated}... — or {first id} when every
+// job got a new id from the block reserved for the call, in order (a plain bulk enqueue).
+// One HSET per hash and 500 jobs (records, and groups, priorities and keys where there are any), one
+// ZADD per index and 500 jobs.
 constexpr std::string_view kEnqueue = R"lua(
 local out = {}
 local woke = {}
-local idx = new_index()
-local need = 0
-for i = 2, #ARGV, 9 do
-  if ARGV[i] == '' then need = need + 1 end
-end
+local w = new_batch()
+local now = tonumber(ARGV[1])
+local need = tonumber(ARGV[2])
 local ids = nil
 if need > 0 then
   local last = redis.call('INCRBY', B .. 'id', need)
   ids = {n = last - need, last = last}
 end
-for i = 2, #ARGV, 9 do
-  local id, dup = enqueue_job(ARGV[1], ARGV, i, idx, ids)
+local plain = need * 6 == #ARGV - 2
+for i = 3, #ARGV, 6 do
+  local id, dup = enqueue_job(now, ARGV[1], ARGV, i, w, ids)
   out[#out + 1] = id
   out[#out + 1] = dup
-  if dup == 0 then woke[ARGV[i + 1]] = (woke[ARGV[i + 1]] or 0) + 1 end
+  if dup == 0 then
+    woke[ARGV[i]] = (woke[ARGV[i]] or 0) + 1
+  else
+    plain = false
+  end
 end
-flush_index(idx)
+flush_batch(w)
 for q, n in pairs(woke) do wake(q, n) end
+if plain and need > 0 then return {ids.last - need + 1} end
 return out
 )lua";
 
@@ -294,47 +377,27 @@ return redis.call('DEL', RK(ARGV[1], ARGV[2]))
 )lua";
 
 // ARGV: queue, key, expected next µs, new next µs, occurrence µs, now µs, then one enqueue_job record
-// (9 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
+// (6 fields). The claim of the occurrence and its job in one script: 1 when this call enqueued it.
 constexpr std::string_view kFireRepeat = R"lua(
 local q, key = ARGV[1], ARGV[2]
 local k = RK(q, key)
 if redis.call('HGET', k, 'next') ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'next', ARGV[4], 'last', ARGV[5], 'updated', ARGV[6])
 redis.call('ZADD', B .. 'rep:' .. q, ARGV[4], key)
-local id, dup = enqueue_job(ARGV[6], ARGV, 7)
+local w = new_batch()
+local id, dup = enqueue_job(tonumber(ARGV[6]), ARGV[6], ARGV, 7, w)
+flush_batch(w)
 if dup == 0 then wake(q, 1) end
 return 1
 )lua";
 
 // ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate
 // window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
-// in claim order (empty: none). The rate limit counts claims in q:<queue>:rate:<window index>.
+// in claim order (empty: none), three elements per job (ParseClaimed): its ready member
+// ("<run_at>:<padded id>", from which the client reads both), its record as stored, and nil for a job
+// never claimed before — else {attempt, progress, result, cancel, history entries...}. The rate limit
+// counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
--- claim_one(id, exp_s): makes the job ACTIVE for this claim (attempt + 1, lease) and returns it as one
--- MessagePack array — the HMGET reply of the fields of CF (the new attempt in place; the record 'd' as
--- the client packed it), the id, then the error history entries — and its group; nil when the job's
--- hash is gone. One HMGET and one HSET per job; the history is read only when the job can have one (an
--- earlier attempt, or a replay, which set 'finished'). The client fills in what the claim set (state,
--- lease, owner, token, started and updated). cmsgpack packs in C: it
--- costs the server what returning the table as a nested reply costs, and the client one reply element
--- per job instead of nine (a string concatenated in Lua cost far more).
-local CF = {'d', 'run_at', 'attempt', 'group', 'progress', 'result', 'finished', 'cancel'}
-local ATTEMPTS = {'1', '2', '3', '4', '5'}
-local function claim_one(id, exp_s)
-  local jk = JK(id)
-  local h = redis.call('HMGET', jk, unpack(CF))
-  if not h[1] then return nil, '' end
-  local before = tonumber(h[3]) or 0
-  local attempt = ATTEMPTS[before + 1] or S(before + 1)
-  h[3] = attempt
-  redis.call('HSET', jk, 'attempt', attempt, 'state', 'ACTIVE', 'owner', ARGV[3], 'token', ARGV[4],
-             'lease_exp', exp_s, 'started', ARGV[1])
-  h[9] = id
-  if before > 0 or h[7] then
-    for _, e in ipairs(redis.call('LRANGE', jk .. ':err', 0, -1)) do h[#h + 1] = e end
-  end
-  return cmsgpack.pack(h), h[4] or ''
-end
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local max = tonumber(ARGV[10])
@@ -346,116 +409,146 @@ if rate_limit > 0 then
   local win = tonumber(ARGV[9])
   rate_key = QK(q, 'rate:' .. S(math.floor(now / win)))
 end
-local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
-for _, id in ipairs(due) do
-  local h = redis.call('HMGET', JK(id), 'priority', 'run_at')
-  redis.call('ZADD', QK(q, 'ready'), NEGP(h[1] or '0'), RM(tonumber(h[2]), id))
-  redis.call('ZREM', QK(q, 'delayed'), id)
+-- Promote the due delayed jobs: one ZRANGEBYSCORE, one HMGET of their priorities, one ZADD, one ZREM.
+local due = redis.call('ZRANGEBYSCORE', QK(q, 'delayed'), '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, 1000)
+if #due > 0 then
+  local ids = {}
+  for j = 1, #due, 2 do ids[#ids + 1] = due[j] end
+  local prio = redis.call('HMGET', HP, unpack(ids))
+  local add = {}
+  for j, id in ipairs(ids) do push2(add, NEGP(prio[j] or '0'), RM(tonumber(due[2 * j]), id)) end
+  chunked('ZADD', QK(q, 'ready'), add, 1000)
+  chunked('ZREM', QK(q, 'delayed'), ids, 500)
 end
-local exp = now + tonumber(ARGV[5])
+local exp_s = S(now + tonumber(ARGV[5]))
+local akey = QK(q, 'active')
+-- The claim record of a first attempt, built once per call.
+local first = ARGV[4] .. SEP .. '1' .. SEP .. ARGV[1] .. SEP .. ARGV[3]
+-- Claims `members` (taken out of ready by the caller): one HMGET of the records, claims and groups, one
+-- HSET of the claims, one ZADD into active and one HINCRBY per group for the whole list. A job claimed
+-- before also gets its earlier attempts' leftovers read (job:<id>, its result, its history). Returns
+-- the groups' counts.
+local function claim(members)
+  local ids = {}
+  for j, m in ipairs(members) do ids[j] = ID(m) end
+  local d = redis.call('HMGET', HD, unpack(ids))
+  local c = redis.call('HMGET', HC, unpack(ids))
+  local g = redis.call('HMGET', HG, unpack(ids))
+  local cw, tw, aw, groups = {}, {}, {}, {}
+  for j, id in ipairs(ids) do
+    if d[j] then
+      local grp = g[j] or ''
+      groups[grp] = (groups[grp] or 0) + 1
+      push2(aw, exp_s, id)
+      push2(tw, id, ARGV[4])
+      out[#out + 1] = members[j]
+      out[#out + 1] = d[j]
+      if c[j] then
+        local before = string.match(c[j], '^[^\31]*\31([^\31]*)\31')
+        local attempt = S(tonumber(before) + 1)
+        push2(cw, id, ARGV[4] .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. ARGV[3])
+        local h = redis.call('HMGET', JK(id), 'progress', 'cancel')
+        local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or ''}
+        for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do x[#x + 1] = e end
+        out[#out + 1] = x
+      else
+        push2(cw, id, first)
+        out[#out + 1] = false
+      end
+    end
+  end
+  if #cw > 0 then
+    keep_hashtable(HC)
+    chunked('HSET', HC, cw, 1000)
+    keep_hashtable(HT)
+    chunked('HSET', HT, tw, 1000)
+    keep_skiplist(akey)
+    chunked('ZADD', akey, aw, 1000)
+    for grp, n in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), grp, n) end
+  end
+  return groups
+end
 if ARGV[6] ~= '1' then
-  -- No groups to take turns: the first `max` ready members are the claim order. O(batch): one ZRANGE,
-  -- one ZREM, one ZADD for the batch; per job the attempt, the lease, and the job read back.
+  -- No groups to take turns: the first `max` ready members are the claim order.
   local n = max
   if rate_key then n = math.min(n, rate_limit - tonumber(redis.call('GET', rate_key) or '0')) end
   if n <= 0 then return out end
   local top = redis.call('ZRANGE', QK(q, 'ready'), 0, n - 1)
   if #top == 0 then return out end
-  redis.call('ZREM', QK(q, 'ready'), unpack(top))
+  chunked('ZREM', QK(q, 'ready'), top, 500)
   if rate_key then
     redis.call('INCRBY', rate_key, #top)
     redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
   end
-  local exp_s = S(exp)
-  local idx = new_index()
-  local groups = {}
-  local akey = QK(q, 'active')
-  keep_skiplist(akey)
-  for _, m in ipairs(top) do
-    local id = ID(m)
-    local job, group = claim_one(id, exp_s)
-    if job then
-      groups[group] = (groups[group] or 0) + 1
-      add_index(idx, akey, exp_s, id)
-      out[#out + 1] = job
-    end
-  end
-  flush_index(idx)
-  for g, c in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), g, c) end
+  claim(top)
   return out
 end
-while #out < max do
+local limit = tonumber(ARGV[7])
+while #out < 3 * max do
   if rate_key and tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then break end
   local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
   if #top == 0 then break end
-  local pick = top[1]
-  if ARGV[6] == '1' then
-    local limit = tonumber(ARGV[7])
-    local members = redis.call('ZRANGEBYSCORE', QK(q, 'ready'), top[2], top[2])
-    local seen = {}
-    local best = nil
-    pick = nil
-    for _, m in ipairs(members) do
-      local g = redis.call('HGET', JK(ID(m)), 'group') or ''
-      if not seen[g] then
-        seen[g] = true
-        if limit <= 0 or tonumber(redis.call('HGET', QK(q, 'gactive'), g) or '0') < limit then
-          local seq = tonumber(redis.call('HGET', QK(q, 'served'), g) or '0')
-          if pick == nil or seq < best then
-            pick = m
-            best = seq
-          end
+  local members = redis.call('ZRANGEBYSCORE', QK(q, 'ready'), top[2], top[2])
+  local seen = {}
+  local best = nil
+  local pick = nil
+  for _, m in ipairs(members) do
+    local g = redis.call('HGET', HG, ID(m)) or ''
+    if not seen[g] then
+      seen[g] = true
+      if limit <= 0 or tonumber(redis.call('HGET', QK(q, 'gactive'), g) or '0') < limit then
+        local seq = tonumber(redis.call('HGET', QK(q, 'served'), g) or '0')
+        if pick == nil or seq < best then
+          pick = m
+          best = seq
         end
       end
     end
-    if pick == nil then break end
   end
-  local id = ID(pick)
+  if pick == nil then break end
   redis.call('ZREM', QK(q, 'ready'), pick)
   if rate_key then
     redis.call('INCR', rate_key)
     redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
   end
-  local job, group = claim_one(id, S(exp))
-  if job then
-    if ARGV[6] == '1' then redis.call('HSET', QK(q, 'served'), group, S(redis.call('INCR', QK(q, 'seq')))) end
-    keep_skiplist(QK(q, 'active'))
-    redis.call('ZADD', QK(q, 'active'), S(exp), id)
-    redis.call('HINCRBY', QK(q, 'gactive'), group, 1)
-    out[#out + 1] = job
+  for grp in pairs(claim({pick})) do
+    redis.call('HSET', QK(q, 'served'), grp, S(redis.call('INCR', QK(q, 'seq'))))
   end
 end
 return out
 )lua";
 
 // transition(now, id, token, outcome, text, when, worker, queue, group): the fenced move of one claimed
-// job. Returns 1, or 0 when the lease was lost, or 2 (extend, check) when applied and the job's cancel was
+// job — its lease token (hash t) is `token`, and its lease in q:<queue>:active has not expired.
+// Returns 1, or 0 when the lease was lost, or 2 (extend, check) when applied and the job's cancel was
 // requested (the 'cancel' field the heartbeat reads). The queue and group are the client's copy of the
 // job's (immutable, and the fence proves the client holds this job's claim); a queue '' (a job named by
-// id and token alone, as the C ABI's batch completion does) reads both from the hash.
+// id and token alone, as the C ABI's batch completion does) reads both from the hashes.
 constexpr std::string_view kTransitionFn = R"lua(
 local function transition(now_s, id, token, o, text, when, worker, q, group)
   local now = tonumber(now_s)
-  local h = redis.call('HMGET', JK(id), 'state', 'token', 'lease_exp', 'attempt', 'cancel', 'run_at', 'started')
-  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  q, group = queue_of(id, q, group)
-  local cancel = h[5] == '1'
+  if redis.call('HGET', HT, id) ~= token then return 0 end
+  local _, attempt, started = claim_of(id)
+  local rec
+  q, group, rec = queue_of(id, q, group)
+  local exp = redis.call('ZSCORE', QK(q, 'active'), id)
+  if not exp or tonumber(exp) <= now then return 0 end
+  local cancel = redis.call('HGET', JK(id), 'cancel') == '1'
   if o == 'complete' or o == 'retry' or o == 'dead' then
     local series = 'f'
     if o == 'complete' then series = 'c' end
-    metric(q, now, tonumber(h[6] or '0') or 0, tonumber(h[7] or '0') or 0, series)
+    metric(q, now, run_at_of(id, rec), tonumber(started) or 0, series)
   end
   if o == 'check' then
     if cancel then return 2 end
     return 1
   end
-  redis.call('HSET', JK(id), 'updated', now_s)
   if o == 'progress' then
-    redis.call('HSET', JK(id), 'progress', text)
+    redis.call('HSET', JK(id), 'progress', text, 'updated', now_s)
     return 1
   end
   if o == 'extend' then
-    redis.call('HSET', JK(id), 'lease_exp', when)
+    redis.call('HSET', JK(id), 'updated', now_s)
     redis.call('ZADD', QK(q, 'active'), when, id)
     if cancel then return 2 end
     return 1
@@ -463,23 +556,22 @@ local function transition(now_s, id, token, o, text, when, worker, q, group)
   leave_active(id, q, group)
   if cancel and o ~= 'complete' then
     -- The worker stopped after a cancel request: CANCELLED, not retried.
-    if o ~= 'release' then add_error(id, h[4], now, worker, text) end
+    if o ~= 'release' then add_error(id, attempt, now, worker, text) end
     finish(id, q, 'CANCELLED', now)
     return 1
   end
   if o == 'complete' then
-    if text ~= '' then redis.call('HSET', JK(id), 'result', text) end
+    if text ~= '' then redis.call('HSET', HR, id, text) end
     finish(id, q, 'COMPLETED', now)
   elseif o == 'retry' then
-    add_error(id, h[4], now, worker, text)
-    make_waiting(id, q, tonumber(when), now)
+    add_error(id, attempt, now, worker, text)
+    make_waiting(id, q, tonumber(when), now, attempt, started)
     wake(q, 1)
   elseif o == 'dead' then
-    add_error(id, h[4], now, worker, text)
+    add_error(id, attempt, now, worker, text)
     finish(id, q, 'DEAD', now)
   elseif o == 'release' then
-    redis.call('HSET', JK(id), 'attempt', S(math.max(0, tonumber(h[4]) - 1)))
-    make_waiting(id, q, now, now)
+    make_waiting(id, q, now, now, math.max(0, attempt - 1), started)
     wake(q, 1)
   end
   return 1
@@ -525,94 +617,79 @@ const std::string& TransitionScript() {
   return *body;
 }
 
-// ARGV: now, then per job (8 fields): id, token, outcome, text, when, worker, queue, group — for a
-// 'complete' (which has no `when` or `worker`) those two carry its metric fields (wait, run; complete()).
-// Returns one answer per job (the batched completion: every job fenced on its own, all in one script).
-// A completion is fenced and written at once (one HMGET of 5 fields, one HSET of 2 or 3), while its index
-// moves (active → COMPLETED), its group's active count and its metric samples are gathered and written
-// once per batch: O(batch) work, about two commands per job. Other outcomes go through transition().
+// ARGV: now, m, then m metric field pairs (wait field or '', run field) numbered 1..m, then records:
+//   'C', queue, group, token, n, then n × (id, result, metric pair number) — completions of distinct
+//        jobs of one queue, group and claim token (the client's copies: the fence proves them);
+//   'T', id, token, outcome, text, when, worker, queue, group — any other move, through transition().
+// Returns one answer per job in the order of the records (the batched completion: every job fenced on
+// its own, all in one script). A 'C' record is fenced and written for the whole run — one HMGET of the
+// lease tokens (hash t); one probe for any lapsed lease in the queue's active set (ZRANGEBYSCORE ...
+// LIMIT 0 1), and only when there is one a ZMSCORE of the run's leases; one ZREM from active, one HDEL
+// of the tokens, one ZADD into COMPLETED, one HSET of the non-empty results, one HINCRBY for the group
+// and per metric field — with no command per job. The client sends a job named twice in the batch, or
+// named by id and token alone, as 'T' records in request order.
 const std::string& TransitionManyScript() {
   static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
 local now_s = ARGV[1]
 local now = tonumber(now_s)
-local idx = new_index()
-local gleft = {}    -- q:<queue>:gactive key -> group -> completions
-local metrics = {}  -- metric hash key -> field -> count
-local function count(t, key, field)
-  local f = slot(t, key)
-  f[field] = (f[field] or 0) + 1
-end
--- Strings built once per batch, not per job (each Lua string built costs the server about as much as
--- a small command): a queue's key names, and the metric field names by bucket.
-local qkeys = {}
-local function keys_of(q)
-  local k = qkeys[q]
-  if k == nil then
-    k = {active = QK(q, 'active'), done = QK(q, 'COMPLETED'), gactive = QK(q, 'gactive'),
-         metric = QK(q, 'm:' .. S(math.floor(now / 60000000)))}  -- one minute per batch: its `now`
-    qkeys[q] = k
-  end
-  return k
-end
-local fnames = {w = {}, c = {}}
-local function fname(series, b)
-  local f = fnames[series][b]
-  if f == nil then
-    f = series .. S(b)
-    fnames[series][b] = f
-  end
-  return f
-end
--- wf, cf: the metric fields of this attempt (due → start, start → finish at the batch's `now`) as the
--- client computed them from its copy of the job (the fence proves it is this claim's: its run_at and
--- started are the stored ones); with a queue '' (a job named by id and token alone) they come from the hash.
-local function complete(id, token, text, q, group, wf, cf)
-  local jk = JK(id)
-  local h = redis.call('HMGET', jk, 'state', 'token', 'lease_exp')
-  if h[1] ~= 'ACTIVE' or h[2] ~= token or tonumber(h[3]) <= now then return 0 end
-  if q == '' then
-    q, group = queue_of(id, q, group)
-    local t = redis.call('HMGET', jk, 'run_at', 'started')
-    local run_at, started = tonumber(t[1] or '0') or 0, tonumber(t[2] or '0') or 0
-    wf, cf = '', fname('c', 0)
-    if started > 0 then
-      if run_at > 0 then wf = fname('w', LBUCKET(math.max(0, started - run_at))) end
-      cf = fname('c', LBUCKET(math.max(0, now - started)))
-    end
-  end
-  local k = keys_of(q)
-  if wf ~= '' then count(metrics, k.metric, wf) end
-  count(metrics, k.metric, cf)
-  -- The finish time is also the update time (a reader takes the latest of the stored times).
-  if text == '' then
-    redis.call('HSET', jk, 'state', 'COMPLETED', 'finished', now_s)
-  else
-    redis.call('HSET', jk, 'state', 'COMPLETED', 'finished', now_s, 'result', text)
-  end
-  rem_index(idx, k.active, id)
-  add_index(idx, k.done, now_s, id)
-  count(gleft, k.gactive, group)
-  return 1
+local m = tonumber(ARGV[2])
+local WF, CF = {}, {}
+for k = 1, m do
+  WF[S(k)] = ARGV[1 + 2 * k]
+  CF[S(k)] = ARGV[2 + 2 * k]
 end
 local out = {}
-for i = 2, #ARGV, 8 do
-  if ARGV[i + 2] == 'complete' then
-    out[#out + 1] = complete(ARGV[i], ARGV[i + 1], ARGV[i + 3], ARGV[i + 6], ARGV[i + 7], ARGV[i + 4], ARGV[i + 5])
-  else
-    out[#out + 1] = transition(now_s, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
-                               ARGV[i + 6], ARGV[i + 7])
-  end
-end
-flush_index(idx)
-for key, groups in pairs(gleft) do
-  for g, n in pairs(groups) do
-    if redis.call('HINCRBY', key, g, -n) <= 0 then redis.call('HDEL', key, g) end
-  end
-end
-for mk, fields in pairs(metrics) do
-  for field, n in pairs(fields) do redis.call('HINCRBY', mk, field, n) end
-  redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
+local results = {}
+local i = 3 + 2 * m
+while i <= #ARGV do
+  if ARGV[i] == 'C' then
+    local q, grp, token, n = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
+    i = i + 5
+    local akey = QK(q, 'active')
+    local lapsed = #redis.call('ZRANGEBYSCORE', akey, '-inf', now_s, 'LIMIT', 0, 1) > 0
+    local rem, done, metrics = {}, {}, {}
+    for j = 0, n - 1, 1000 do
+      local ids = {}
+      for k = j, math.min(j + 999, n - 1) do ids[#ids + 1] = ARGV[i + 3 * k] end
+      local t = redis.call('HMGET', HT, unpack(ids))
+      local e = lapsed and redis.call('ZMSCORE', akey, unpack(ids))
+      for k, id in ipairs(ids) do
+        if t[k] == token and (not e or (e[k] and tonumber(e[k]) > now)) then
+          out[#out + 1] = 1
+          local a = i + 3 * (j + k - 1)
+          rem[#rem + 1] = id
+          push2(done, now_s, id)
+          if ARGV[a + 1] ~= '' then push2(results, id, ARGV[a + 1]) end
+          local x = ARGV[a + 2]
+          local wf, cf = WF[x], CF[x]
+          if wf ~= '' then metrics[wf] = (metrics[wf] or 0) + 1 end
+          metrics[cf] = (metrics[cf] or 0) + 1
+        else
+          out[#out + 1] = 0
+        end
+      end
+    end
+    i = i + 3 * n
+    if #rem > 0 then
+      chunked('ZREM', akey, rem, 500)
+      chunked('HDEL', HT, rem, 500)
+      chunked('ZADD', QK(q, 'COMPLETED'), done, 1000)
+      local gkey = QK(q, 'gactive')
+      if redis.call('HINCRBY', gkey, grp, -#rem) <= 0 then redis.call('HDEL', gkey, grp) end
+      local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))  -- one minute per batch: its `now`
+      for field, c in pairs(metrics) do redis.call('HINCRBY', mk, field, c) end
+      redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
                                                    R"lua()
+    end
+  else
+    out[#out + 1] = transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
+                               ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+    i = i + 9
+  end
+end
+if #results > 0 then
+  keep_hashtable(HR)
+  chunked('HSET', HR, results, 1000)
 end
 return out
 )lua");
@@ -625,15 +702,16 @@ local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local ids = redis.call('ZRANGEBYSCORE', QK(q, 'active'), '-inf', ARGV[1], 'LIMIT', 0, 1000)
 for _, id in ipairs(ids) do
-  local h = redis.call('HMGET', JK(id), 'attempt', 'd', 'owner', 'group', 'cancel')
-  leave_active(id, q, h[4] or '')
-  add_error(id, h[1], now, h[3] or '', 'lease expired')
-  if h[5] == '1' then
+  local _, attempt, started, owner = claim_of(id)
+  local d = redis.call('HGET', HD, id)
+  leave_active(id, q, redis.call('HGET', HG, id) or '')
+  add_error(id, attempt, now, owner, 'lease expired')
+  if redis.call('HGET', JK(id), 'cancel') == '1' then
     finish(id, q, 'CANCELLED', now)  -- its cancel was requested: not rerun
-  elseif not h[2] or tonumber(h[1]) >= tonumber(record(h[2])[5]) then
+  elseif not d or attempt >= tonumber(record(d)[5]) then
     finish(id, q, 'DEAD', now)
   else
-    make_waiting(id, q, now, now)
+    make_waiting(id, q, now, now, attempt, started)
   end
 end
 if #ids > 0 then wake(q, #ids) end
@@ -644,17 +722,18 @@ return #ids
 constexpr std::string_view kCancel = R"lua(
 local now = tonumber(ARGV[1])
 local id = ARGV[2]
-local h = redis.call('HMGET', JK(id), 'd', 'state', 'run_at')
-if not h[1] then return 'missing' end
-local state = h[2] or 'WAITING'
+local d = redis.call('HGET', HD, id)
+if not d then return 'missing' end
+local rec = record(d)
+local q = rec[1]
+local state = state_of(id, q)
 if state == 'ACTIVE' then
   redis.call('HSET', JK(id), 'cancel', '1', 'updated', ARGV[1])  -- the cooperative signal
   return 'ok'
 end
 if state ~= 'WAITING' then return state end
-local q = record(h[1])[1]
 redis.call('ZREM', QK(q, 'delayed'), id)
-redis.call('ZREM', QK(q, 'ready'), RM(tonumber(h[3]), id))
+redis.call('ZREM', QK(q, 'ready'), RM(run_at_of(id, rec), id))
 finish(id, q, 'CANCELLED', now)
 return 'ok'
 )lua";
@@ -726,8 +805,8 @@ end
 local n = 0
 for _, id in ipairs(ids) do
   if redis.call('ZREM', QK(q, 'DEAD'), id) == 1 then
-    redis.call('HSET', JK(id), 'attempt', '0', 'finished', '0')
-    make_waiting(id, q, now, now)
+    local _, _, started = claim_of(id)
+    make_waiting(id, q, now, now, 0, started)
     n = n + 1
   end
 end
@@ -736,26 +815,30 @@ return n
 )lua";
 
 // ARGV: now, queue, retain completed µs, retain dead µs. Returns how many jobs were deleted.
-// Pruned in bulk: per job one HGET (its idempotency key), then one DEL and one ZREM per 500 jobs.
+// Pruned in bulk, per 500 jobs: one HMGET of their idempotency keys, one DEL of their keys, one ZREM,
+// one HDEL per per-id hash.
 constexpr std::string_view kClean = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local n = 0
 local function sweep(state, retain)
   local ids = redis.call('ZRANGEBYSCORE', QK(q, state), '-inf', S(now - retain), 'LIMIT', 0, 5000)
-  local keys = {}
-  for _, id in ipairs(ids) do
-    local ikey = redis.call('HGET', JK(id), 'ikey')
-    if ikey and ikey ~= '' then
-      local v = redis.call('HGET', QK(q, 'keys'), ikey)
-      if v and string.sub(v, 1, #id + 1) == id .. ':' then redis.call('HDEL', QK(q, 'keys'), ikey) end
-    end
-    keys[#keys + 1] = JK(id)
-    keys[#keys + 1] = JK(id) .. ':err'
-  end
   for j = 1, #ids, 500 do
-    redis.call('DEL', unpack(keys, 2 * j - 1, 2 * math.min(j + 499, #ids)))
-    redis.call('ZREM', QK(q, state), unpack(ids, j, math.min(j + 499, #ids)))
+    local chunk = {unpack(ids, j, math.min(j + 499, #ids))}
+    local ikeys = redis.call('HMGET', HK, unpack(chunk))
+    local keys = {}
+    for m, id in ipairs(chunk) do
+      local ikey = ikeys[m]
+      if ikey then
+        local v = redis.call('HGET', QK(q, 'keys'), ikey)
+        if v and string.sub(v, 1, #id + 1) == id .. ':' then redis.call('HDEL', QK(q, 'keys'), ikey) end
+      end
+      keys[#keys + 1] = JK(id)
+      keys[#keys + 1] = JK(id) .. ':err'
+    end
+    redis.call('DEL', unpack(keys))
+    redis.call('ZREM', QK(q, state), unpack(chunk))
+    for _, h in ipairs({HD, HC, HG, HP, HK, HR, HT}) do redis.call('HDEL', h, unpack(chunk)) end
   end
   n = n + #ids
 end
@@ -886,12 +969,12 @@ Clock::TimePoint TimeOfView(std::string_view v) {
 }
 
 // The job record (hash field 'd'), written once at enqueue: its immutable fields in this order.
-constexpr uint32_t kRecordFields = 9;
+constexpr uint32_t kRecordFields = 11;
 std::string PackRecord(const bus::EnqueueRequest& r, int max_attempts, std::string_view correlation_id,
-                       int64_t created) {
+                       int64_t created, int64_t run_at, std::string_view nonce) {
   std::string out;
-  out.reserve(24 + r.queue.size() + r.name.size() + r.payload.size() + r.idempotency_key.size() +
-              r.group_key.size() + correlation_id.size());
+  out.reserve(64 + r.queue.size() + r.name.size() + r.payload.size() + r.idempotency_key.size() +
+              r.group_key.size() + correlation_id.size() + nonce.size());
   PackArrayHeader(out, kRecordFields);
   PackStr(out, r.queue);
   PackStr(out, r.name);
@@ -902,6 +985,8 @@ std::string PackRecord(const bus::EnqueueRequest& r, int max_attempts, std::stri
   PackStr(out, r.group_key);
   PackStr(out, correlation_id);
   PackStr(out, std::to_string(created));
+  PackStr(out, std::to_string(run_at));
+  PackStr(out, nonce);
   return out;
 }
 bool ParseRecord(std::string_view d, bus::Job& j) {
@@ -923,6 +1008,7 @@ bool ParseRecord(std::string_view d, bus::Job& j) {
   j.group_key = f[6];
   j.correlation_id = f[7];
   j.created_at = TimeOfView(f[8]);
+  j.run_at = TimeOfView(f[9]);  // at enqueue; a later move's run_at (job:<id>) overrides it
   return true;
 }
 
@@ -937,35 +1023,53 @@ void SettleJob(bus::Job& j) {
   }
 }
 
-// {HGETALL pairs, LRANGE errors, id} → Job.
+// A claim record (hash c): token SEP attempt SEP started µs SEP owner.
+void ApplyClaimRecord(std::string_view c, bus::Job& j) {
+  if (c.empty()) return;
+  std::string_view f[4];
+  for (int k = 0; k < 3; ++k) {
+    const size_t sep = c.find(kSep);
+    if (sep == std::string_view::npos) return;
+    f[k] = c.substr(0, sep);
+    c.remove_prefix(sep + 1);
+  }
+  f[3] = c;
+  j.lease_token = Num(f[0]);
+  j.attempt = static_cast<int>(Num(f[1]));
+  j.started_at = TimeOfView(f[2]);
+  j.lease_owner = f[3];
+}
+
+// load(): {record, claim record, job:<id> pairs, result, history, id, state, score (lease expiry when
+// ACTIVE, finish time when finished)} → Job.
 absl::StatusOr<bus::Job> ParseJob(std::string_view op, const RedisReply& r) {
-  if (r.type != RedisReply::Type::kArray || r.elements.size() != 3) return Unexpected(op, r);
-  // Field by field straight into the job (a missing field keeps its default; unknown ones are ignored).
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != 8) return Unexpected(op, r);
+  const auto& e = r.elements;
   bus::Job j;
-  j.id = ToInt(r.elements[2].str);
-  const auto& h = r.elements[0].elements;
+  if (!ParseRecord(e[0].str, j))
+    return absl::InternalError("bus: " + std::string(op) + ": malformed job record");
+  ApplyClaimRecord(e[1].str, j);
+  const auto& h = e[2].elements;
   // clang-format off
   for (size_t i = 0; i + 1 < h.size(); i += 2) {
     const std::string& k = h[i].str;
     const std::string& v = h[i + 1].str;
-    if (k == "d") {
-      if (!ParseRecord(v, j)) return absl::InternalError("bus: " + std::string(op) + ": malformed job record");
-    }
-    else if (k == "state") j.state = StateOf(v);
-    else if (k == "run_at") j.run_at = TimeOf(v);
-    else if (k == "attempt") j.attempt = static_cast<int>(ToInt(v));
-    else if (k == "owner") j.lease_owner = v;
-    else if (k == "lease_exp") j.lease_expires_at = TimeOf(v);
-    else if (k == "token") j.lease_token = ToInt(v);
-    else if (k == "progress") j.progress = v;
-    else if (k == "result") j.result = v;
+    if (k == "run_at") j.run_at = TimeOf(v);
     else if (k == "updated") j.updated_at = TimeOf(v);
-    else if (k == "finished") j.finished_at = TimeOf(v);
+    else if (k == "progress") j.progress = v;
     else if (k == "cancel") j.cancel_requested = v == "1";
-    else if (k == "started") j.started_at = TimeOf(v);
   }
   // clang-format on
-  for (const RedisReply& e : r.elements[1].elements) AppendError(j, e.str);
+  j.result = e[3].str;
+  for (const RedisReply& x : e[4].elements) AppendError(j, x.str);
+  j.id = ToInt(e[5].str);
+  j.state = StateOf(e[6].str);
+  const auto score = static_cast<int64_t>(std::strtod(e[7].str.c_str(), nullptr));
+  if (j.state == bus::JobState::kActive) {
+    j.lease_expires_at = FromUnixMicros(score);
+  } else if (j.state != bus::JobState::kWaiting) {
+    j.finished_at = FromUnixMicros(score);
+  }
   SettleJob(j);
   return j;
 }
@@ -978,40 +1082,32 @@ struct Claim {
   Clock::TimePoint lease_expires_at;
 };
 
-// One job as the claim script returns it (claim_one): a MessagePack array of strings (nil or false for
-// a field the hash lacks) — record, run_at, attempt, group, progress, result, finished, cancel, id —
-// then one string per error history entry.
-absl::StatusOr<bus::Job> ParseClaimed(std::string_view packed, const Claim& c) {
-  constexpr uint32_t kFields = 9;
+// One job as the claim script returns it: its ready member "<run_at, 17 digits>:<id, 20 digits>", its
+// record, and nil (a first attempt) or {attempt, progress, result, cancel, history entries...}.
+absl::StatusOr<bus::Job> ParseClaimed(const RedisReply& member, const RedisReply& d, const RedisReply& extra,
+                                      const Claim& c) {
   auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
-  PackReader in(packed);
-  uint32_t count = 0;
-  if (!in.Array(count) || count < kFields) return bad();
-  std::string_view f[kFields];
+  const std::string& m = member.str;
+  if (member.type != RedisReply::Type::kString || m.size() != 38 || m[17] != ':') return bad();
   bus::Job j;
-  for (uint32_t n = 0; n < count; ++n) {
-    std::string_view v;
-    if (!in.Str(v)) return bad();
-    if (n < kFields) {
-      f[n] = v;
-    } else {
-      AppendError(j, v);
-    }
-  }
-  if (f[8].empty()) return absl::InternalError("bus: next: malformed job from the claim script (no id)");
-  if (!ParseRecord(f[0], j)) return bad();
-  j.id = Num(f[8]);
+  if (d.type != RedisReply::Type::kString || !ParseRecord(d.str, j)) return bad();
+  j.id = Num(std::string_view(m).substr(18));
+  j.run_at = TimeOfView(std::string_view(m).substr(0, 17));
   j.state = bus::JobState::kActive;
-  j.run_at = TimeOfView(f[1]);
-  j.attempt = static_cast<int>(Num(f[2]));
+  j.attempt = 1;
+  if (extra.type == RedisReply::Type::kArray) {
+    const auto& x = extra.elements;
+    if (x.size() < 4) return bad();
+    j.attempt = static_cast<int>(ToInt(x[0].str));
+    j.progress = x[1].str;
+    j.result = x[2].str;
+    j.cancel_requested = x[3].str == "1";
+    for (size_t k = 4; k < x.size(); ++k) AppendError(j, x[k].str);
+  }
   j.lease_owner = c.worker;
   j.lease_expires_at = c.lease_expires_at;
   j.lease_token = c.token;
-  j.progress = f[4];
-  j.result = f[5];
   j.updated_at = c.now;
-  j.finished_at = TimeOfView(f[6]);
-  j.cancel_requested = f[7] == "1";
   j.started_at = c.now;
   return j;
 }
@@ -1097,32 +1193,36 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> RedisQueue::Open(std::string_view te
           "', which may evict job keys: set maxmemory-policy noeviction on the server, or add "
           "?allow_eviction=1 to the bus URL to accept losing jobs under memory pressure");
     }
-    // Layout 1 (keys under "<prefix>{bus}:", one hash field per job field) is not
-    // read by this version, which keeps its keys under "<prefix>{bus2}:": refuse to start over waiting,
-    // active or dead jobs or repeatables of layout 1 rather than leave them unseen (docs/bus.md "Layout
-    // change").
-    std::vector<std::string> old = {"EXISTS"};
-    const std::string legacy = url.prefix + "{bus}:";
-    for (const auto& q : options.queues) {
-      for (const char* part : {":ready", ":delayed", ":active", ":DEAD"})
-        old.push_back(legacy + "q:" + q.name + part);
-      old.push_back(legacy + "rep:" + q.name);
+    // Layouts 1 (keys under "<prefix>{bus}:", one hash field per job field) and 2 ("<prefix>{bus2}:",
+    // one hash per job) are not read by this version, which keeps its keys under "<prefix>{bus3}:":
+    // refuse to start over waiting, active or dead jobs or repeatables of an earlier layout rather than
+    // leave them unseen (docs/bus.md "Layout change").
+    int64_t last_id = 0;
+    for (const auto& [layout, tag] : {std::pair<int, const char*>{1, "{bus}:"}, {2, "{bus2}:"}}) {
+      std::vector<std::string> old = {"EXISTS"};
+      const std::string legacy = url.prefix + tag;
+      for (const auto& q : options.queues) {
+        for (const char* part : {":ready", ":delayed", ":active", ":DEAD"})
+          old.push_back(legacy + "q:" + q.name + part);
+        old.push_back(legacy + "rep:" + q.name);
+      }
+      DAIRA_ASSIGN_OR_RETURN(RedisReply left, conn->Command(old));
+      if (left.IsError()) return ErrorReplyStatus("bus: open", left);
+      if (left.integer > 0) {
+        return absl::FailedPreconditionError(
+            "bus: open: " + url.Redacted() + " holds waiting, active or dead jobs or repeatables under '" +
+            legacy + "', in job layout " + std::to_string(layout) + " (" + std::to_string(left.integer) +
+            " queue keys), which this version does not read: finish them with the previous version "
+            "(or delete the keys matching '" +
+            legacy + "*'), then start this one (docs/bus.md \"Layout change\")");
+      }
+      DAIRA_ASSIGN_OR_RETURN(RedisReply last, conn->Command({"GET", legacy + "id"}));
+      if (last.type == RedisReply::Type::kString) last_id = std::max(last_id, ToInt(last.str));
     }
-    DAIRA_ASSIGN_OR_RETURN(RedisReply left, conn->Command(old));
-    if (left.IsError()) return ErrorReplyStatus("bus: open", left);
-    if (left.integer > 0) {
-      return absl::FailedPreconditionError(
-          "bus: open: " + url.Redacted() + " holds waiting, active or dead jobs or repeatables under '" +
-          legacy + "', in job layout 1 (" + std::to_string(left.integer) +
-          " queue keys), which this version does not read: finish them with the previous version "
-          "(or delete the keys matching '" +
-          legacy + "*'), then start this one (docs/bus.md \"Layout change\")");
-    }
-    // Ids keep increasing across the change: layout 2's counter starts where layout 1's stopped.
-    DAIRA_ASSIGN_OR_RETURN(RedisReply last, conn->Command({"GET", legacy + "id"}));
-    if (last.type == RedisReply::Type::kString) {
+    // Ids keep increasing across the change: layout 3's counter starts where the earlier ones stopped.
+    if (last_id > 0) {
       DAIRA_ASSIGN_OR_RETURN(RedisReply set,
-                             conn->Command({"SET", url.prefix + "{bus2}:id", last.str, "NX"}));
+                             conn->Command({"SET", url.prefix + "{bus3}:id", std::to_string(last_id), "NX"}));
       if (set.IsError()) return ErrorReplyStatus("bus: open", set);
     }
   }
@@ -1273,7 +1373,7 @@ RedisQueue::RedisQueue(bus::BusOptions options, std::unique_ptr<RedisPool> pool,
     : bus::Queue(std::move(options)),
       pool_(std::move(pool)),
       blocking_(std::move(blocking)),
-      base_(pool_->url().prefix + "{bus2}:") {}
+      base_(pool_->url().prefix + "{bus3}:") {}
 
 absl::StatusOr<RedisPool::Lease> RedisQueue::Admit(std::string_view op, const RequestContext* ctx) {
   if (absl::Status allowed = breaker_->Allow(); !allowed.ok()) {
@@ -1300,33 +1400,60 @@ absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestCon
 void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                                std::string nonce) const {
   const bus::EnqueueRequest& r = *nj.request;
-  args.push_back(std::move(id));
+  const int64_t run_at = Us(nj.run_at);
   args.push_back(r.queue);
-  args.push_back(PackRecord(r, nj.max_attempts, nj.correlation_id, now));
+  args.push_back(PackRecord(r, nj.max_attempts, nj.correlation_id, now, run_at, nonce));
   args.push_back(std::to_string(r.priority));
-  args.push_back(std::to_string(Us(nj.run_at)));
-  args.push_back(r.idempotency_key);
+  if (run_at <= now) {  // due: the ready member's prefix (enqueue_job)
+    char when[32];
+    std::snprintf(when, sizeof(when), "%017lld:", static_cast<long long>(run_at));
+    args.push_back(when);
+  } else {
+    args.push_back(std::to_string(run_at));
+  }
   args.push_back(r.group_key);
-  args.push_back(std::to_string(UsOf(Settings(r.queue)->dedup_window)));
-  args.push_back(std::move(nonce));
+  if (id.empty() && nonce.empty() && r.idempotency_key.empty()) {
+    args.emplace_back();
+  } else {
+    std::string rare = std::move(id);
+    rare += kSep;
+    rare += std::to_string(UsOf(Settings(r.queue)->dedup_window));
+    rare += kSep;
+    rare += nonce;
+    rare += kSep;
+    rare += r.idempotency_key;
+    args.push_back(std::move(rare));
+  }
 }
 
 absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
     const RequestContext* ctx, const std::vector<NewJob>& jobs, const std::vector<int64_t>& ids,
     const std::vector<std::string>& nonces) {
   std::vector<std::string> args;
-  args.reserve(1 + jobs.size() * 9);
+  args.reserve(2 + jobs.size() * 6);
   const int64_t now = Us(clock().Now());
   args.push_back(std::to_string(now));
+  args.push_back(std::to_string(ids.empty() ? jobs.size() : 0));  // jobs without a given id
   for (size_t i = 0; i < jobs.size(); ++i) {
     AppendJobArgs(args, jobs[i], now, ids.empty() ? "" : std::to_string(ids[i]),
                   nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
   }
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
-  if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
+  std::vector<bus::EnqueueResult> out;
+  if (ids.empty() && reply.type == RedisReply::Type::kArray && reply.elements.size() == 1 &&
+      reply.elements[0].type == RedisReply::Type::kInteger) {
+    // A plain bulk enqueue: consecutive new ids from the first.
+    out.reserve(jobs.size());
+    for (size_t i = 0; i < jobs.size(); ++i)
+      out.push_back({.id = reply.elements[0].integer + static_cast<int64_t>(i)});
+  } else if (reply.type != RedisReply::Type::kArray || reply.elements.size() != jobs.size() * 2) {
     return Unexpected("enqueue", reply);
   }
-  std::vector<bus::EnqueueResult> out;
+  if (!out.empty()) {
+    wakes_.fetch_add(1);
+    cv_.notify_all();
+    return out;
+  }
   for (size_t i = 0; i < jobs.size(); ++i) {
     const RedisReply& id = reply.elements[2 * i];
     out.push_back(
@@ -1518,14 +1645,15 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
   std::vector<bus::Job> out;
   if (r.IsNil()) return out;
   if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
-  out.reserve(r.elements.size());
+  out.reserve(r.elements.size() / 3);
   const Claim claim{.worker = worker_id,
                     .token = token,
                     .now = FromUnixMicros(now),
                     .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
-  for (const RedisReply& e : r.elements) {
-    if (e.type != RedisReply::Type::kString) return Unexpected("next", e);
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job, ParseClaimed(e.str, claim));
+  if (r.elements.size() % 3 != 0) return Unexpected("next", r);
+  for (size_t i = 0; i < r.elements.size(); i += 3) {
+    DAIRA_ASSIGN_OR_RETURN(bus::Job job,
+                           ParseClaimed(r.elements[i], r.elements[i + 1], r.elements[i + 2], claim));
     out.push_back(std::move(job));
   }
   return out;
@@ -1591,6 +1719,13 @@ absl::StatusOr<std::optional<Clock::TimePoint>> RedisQueue::DoNextDue(const Requ
 }
 
 absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job& job, const Transition& t) {
+  if (t.outcome == Outcome::kComplete && !job.queue.empty()) {
+    // A completion of a job whose queue the client knows: a run of one through the batched completion
+    // (no record unpacked in Lua for its metrics, which the client computes).
+    DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> each, FinishMany("complete", ctx, {&job}, {t}));
+    WakeAll();
+    return each.front();
+  }
   DAIRA_ASSIGN_OR_RETURN(
       RedisReply r, Run(OutcomeName(static_cast<int>(t.outcome)), &ctx, Script(TransitionScript()),
                         {std::to_string(Us(t.now)), std::to_string(job.id), std::to_string(job.lease_token),
@@ -1606,47 +1741,88 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
 absl::StatusOr<std::vector<absl::Status>> RedisQueue::DoTransitionMany(
     const RequestContext& ctx, const std::vector<const bus::Job*>& jobs,
     const std::vector<Transition>& transitions) {
-  std::vector<std::string> args;
-  args.reserve(1 + 8 * jobs.size());
-  args.push_back(std::to_string(Us(transitions.front().now)));
-  bool wakes = false;
+  return FinishMany("finish many", ctx, jobs, transitions);
+}
+
+absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_view op,
+                                                                 const RequestContext& ctx,
+                                                                 const std::vector<const bus::Job*>& jobs,
+                                                                 const std::vector<Transition>& transitions) {
+  // TransitionManyScript's records: completions of distinct jobs with a known queue in runs by (queue,
+  // group, token) — 3 arguments per job —, everything else as a 'T' record in request order (its ids are
+  // then none of the runs', so the order between runs and 'T' records does not matter).
   const int64_t now = Us(transitions.front().now);
+  std::map<int64_t, int> named;
+  for (const bus::Job* job : jobs) ++named[job->id];
+  // The metric fields of a completion, as the script's metric() would compute them from the stored
+  // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets); numbered.
+  std::map<std::pair<int, int>, std::string> pairs;  // (wait bucket or -1, run bucket or -1) -> number
+  std::vector<std::string> pair_args;
+  auto pair_of = [&](const bus::Job& job) -> const std::string& {
+    const int64_t started = job.started_at == Clock::TimePoint{} ? 0 : Us(job.started_at);
+    const int64_t run_at = job.run_at == Clock::TimePoint{} ? 0 : Us(job.run_at);
+    int wait = -1, run = 0;
+    if (started > 0) {
+      if (run_at > 0) wait = backends::LatencyBucket(std::max<int64_t>(0, started - run_at));
+      run = backends::LatencyBucket(std::max<int64_t>(0, now - started));
+    }
+    auto [it, added] = pairs.try_emplace({wait, run}, std::to_string(pairs.size() + 1));
+    if (added) {
+      pair_args.push_back(wait < 0 ? std::string() : "w" + std::to_string(wait));
+      pair_args.push_back("c" + std::to_string(run));
+    }
+    return it->second;
+  };
+  // (queue, group, token) -> positions in `jobs`
+  std::map<std::tuple<std::string_view, std::string_view, int64_t>, std::vector<size_t>> runs;
+  std::vector<size_t> singles;
+  bool wakes = false;
   for (size_t i = 0; i < jobs.size(); ++i) {
+    const bus::Job& job = *jobs[i];
+    if (transitions[i].outcome == Outcome::kComplete && !job.queue.empty() && named[job.id] == 1) {
+      runs[{job.queue, job.group_key, job.lease_token}].push_back(i);
+    } else {
+      singles.push_back(i);
+      wakes = wakes || transitions[i].outcome != Outcome::kComplete;
+    }
+  }
+  std::vector<std::string> body;
+  body.reserve(5 * runs.size() + 3 * jobs.size() + 9 * singles.size());
+  std::vector<size_t> order;  // the job of each answer
+  order.reserve(jobs.size());
+  for (const auto& [key, run] : runs) {
+    body.push_back("C");
+    body.emplace_back(std::get<0>(key));
+    body.emplace_back(std::get<1>(key));
+    body.push_back(std::to_string(std::get<2>(key)));
+    body.push_back(std::to_string(run.size()));
+    for (size_t i : run) {
+      body.push_back(std::to_string(jobs[i]->id));
+      body.push_back(transitions[i].text);
+      body.push_back(pair_of(*jobs[i]));
+      order.push_back(i);
+    }
+  }
+  for (size_t i : singles) {
     const Transition& t = transitions[i];
     const bus::Job& job = *jobs[i];
-    args.push_back(std::to_string(job.id));
-    args.push_back(std::to_string(job.lease_token));
-    args.push_back(std::string(OutcomeName(static_cast<int>(t.outcome))));
-    args.push_back(t.text);
-    if (t.outcome == Outcome::kComplete) {
-      // The attempt's metric fields, as the script's metric() would compute them from the stored
-      // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets).
-      const int64_t started = job.started_at == Clock::TimePoint{} ? 0 : Us(job.started_at);
-      const int64_t run_at = job.run_at == Clock::TimePoint{} ? 0 : Us(job.run_at);
-      std::string wait, run = "c0";
-      if (started > 0) {
-        if (run_at > 0)
-          wait = "w" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, started - run_at)));
-        run = "c" + std::to_string(backends::LatencyBucket(std::max<int64_t>(0, now - started)));
-      }
-      args.push_back(std::move(wait));
-      args.push_back(std::move(run));
-    } else {
-      args.push_back(std::to_string(Us(t.when)));
-      args.push_back(t.worker);
-    }
-    args.push_back(jobs[i]->queue);
-    args.push_back(jobs[i]->group_key);
-    wakes = wakes || t.outcome != Outcome::kComplete;
+    body.insert(body.end(), {"T", std::to_string(job.id), std::to_string(job.lease_token),
+                             std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
+                             std::to_string(Us(t.when)), t.worker, job.queue, job.group_key});
+    order.push_back(i);
   }
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run("finish many", &ctx, Script(TransitionManyScript()), args));
-  if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size())
-    return Unexpected("finish many", r);
-  std::vector<absl::Status> out;
-  out.reserve(jobs.size());
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    out.push_back(r.elements[i].integer == 0 ? LeaseLost(transitions[i].outcome, jobs[i]->id)
-                                             : absl::OkStatus());
+  std::vector<std::string> args;
+  args.reserve(2 + pair_args.size() + body.size());
+  args.push_back(std::to_string(now));
+  args.push_back(std::to_string(pairs.size()));
+  for (std::string& a : pair_args) args.push_back(std::move(a));
+  for (std::string& a : body) args.push_back(std::move(a));
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run(op, &ctx, Script(TransitionManyScript()), args));
+  if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size()) return Unexpected(op, r);
+  std::vector<absl::Status> out(jobs.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const size_t i = order[k];
+    if (r.elements[k].integer == 0) out[i] = LeaseLost(transitions[i].outcome, jobs[i]->id);
   }
   if (wakes) WakeAll();
   return out;

@@ -4,12 +4,16 @@
 //
 //   DAIRA_ASSIGN_OR_RETURN(auto q, RedisQueue::Open("redis://127.0.0.1:6379/0?prefix=app1:", options));
 //
-// Keys (all under `<prefix>{bus2}:`, one hash tag, so one cluster slot; job layout 2 — Open refuses
-// waiting, active or dead jobs or repeatables left under layout 1's `<prefix>{bus}:`):
+// Keys (all under `<prefix>{bus3}:`, one hash tag, so one cluster slot; job layout 3 — Open refuses
+// waiting, active or dead jobs or repeatables left under layout 1's `<prefix>{bus}:` or layout 2's
+// `<prefix>{bus2}:`):
 //   id                          INCR counter of job ids
-//   job:<id>                    hash: 'd' the immutable record (MessagePack, packed by the client),
-//                               run_at, and the state fields once they leave their default;
-//                               job:<id>:err  list: its error history
+//   d, c, t, g, p, k, r         hashes by job id: the immutable record (MessagePack, packed by the
+//                               client), the latest claim, the lease token while ACTIVE, group,
+//                               priority, idempotency key, result (the last four only when set) —
+//                               a batch reads or writes each with one variadic command
+//   job:<id>                    hash: what the rarer moves set (run_at once moved, updated, progress,
+//                               cancel); job:<id>:err  list: its error history
 //   q:<queue>:delayed           zset id by run_at µs (every waiting job until it is due)
 //   q:<queue>:ready             zset "<run_at>:<id>" by -priority (due jobs: priority, then FIFO)
 //   q:<queue>:active            zset id by lease expiry µs (+ a keeper member at +inf: a skiplist)
@@ -18,6 +22,7 @@
 //   q:<queue>:paused            "1" while paused
 //   q:<queue>:served / :seq / :gactive  round-robin groups: last served sequence, active per group
 //   wake:<queue>                list of wake tokens a blocked worker BLPOPs
+// A job's state is the set its id is in (active, a finished state's, else WAITING).
 // Times are the queue's clock (BusOptions::clock) in µs since the epoch, sent by the client.
 //
 // Outbox (when opened with a SQL database): Enqueue inside a bound transaction inserts `outbox` rows
@@ -66,7 +71,7 @@ class RedisQueue final : public bus::Queue {
     return {.durable = true, .transactional_enqueue = true, .cross_process = true};
   }
   const resilience::CircuitBreaker* breaker() const override { return breaker_.get(); }
-  // The key prefix every key of this queue starts with ("<prefix>{bus2}:").
+  // The key prefix every key of this queue starts with ("<prefix>{bus3}:").
   const std::string& base() const { return base_; }
   // Test hook: runs after a relay batch reached Redis and before its rows are deleted; an error aborts
   // the relay there (the rows stay, as if the relaying process had died at that point).
@@ -126,9 +131,13 @@ class RedisQueue final : public bus::Queue {
   // Runs `script` with KEYS = {base_} on a pooled connection, through the breaker.
   absl::StatusOr<RedisReply> Run(std::string_view op, const RequestContext* ctx, const RedisScript& script,
                                  const std::vector<std::string>& args);
-  // One enqueue_job record (9 arguments) of the Lua scripts; `now` (µs) is the job's creation time.
+  // One enqueue_job record (6 arguments) of the Lua scripts; `now` (µs) is the job's creation time.
   void AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                      std::string nonce) const;
+  // DoTransitionMany under the operation name `op` (also a single Complete's, as a batch of one).
+  absl::StatusOr<std::vector<absl::Status>> FinishMany(std::string_view op, const RequestContext& ctx,
+                                                       const std::vector<const bus::Job*>& jobs,
+                                                       const std::vector<Transition>& transitions);
   absl::StatusOr<std::vector<bus::EnqueueResult>> EnqueueNow(const RequestContext* ctx,
                                                              const std::vector<NewJob>& jobs,
                                                              const std::vector<int64_t>& ids,
