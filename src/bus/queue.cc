@@ -325,7 +325,8 @@ absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext
       // The field name is built only for the error (the check is deterministic).
       if (!CheckJsonText(kOp, "result", o.text).ok()) return CheckJsonText(kOp, field("result"), o.text);
       // No `worker`: backends record it for failed attempts only.
-      transitions.push_back({.outcome = Outcome::kComplete, .now = now, .text = o.text});
+      transitions.push_back(
+          {.outcome = Outcome::kComplete, .now = now, .text = o.text, .when = {}, .worker = {}});
     } else {
       DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, o.job->queue));
       transitions.push_back(FailureTransition(*s, *o.job, o.text, now));
