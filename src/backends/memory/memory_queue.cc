@@ -1,6 +1,7 @@
 #include "backends/memory/memory_queue.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "daira/core/status.h"
 #include "daira/store/open_transaction.h"
@@ -11,11 +12,23 @@ namespace {
 
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
 
-// LatencyBucket with its first bucket (under 100 µs: where an in-process queue's waits and short
-// handlers fall) decided without the search over the bounds.
-int Bucket(int64_t micros) {
-  static const int64_t kFirstBound = backends::LatencyBucketLow(1);
-  return micros < kFirstBound ? 0 : backends::LatencyBucket(micros);
+// The latency buckets' bounds (bucket b holds [bound[b], bound[b + 1])), the last one open.
+struct BucketBounds {
+  std::array<int64_t, backends::kLatencyBuckets + 1> low{};
+  BucketBounds() {
+    for (int b = 0; b < backends::kLatencyBuckets; ++b) low[b] = backends::LatencyBucketLow(b);
+    low[backends::kLatencyBuckets] = INT64_MAX;
+  }
+};
+
+// LatencyBucket(micros), answered without the search when `micros` falls in `hint`'s bucket (the
+// jobs of a batch wait and run alike); `hint` is updated to the answer.
+int Bucket(int64_t micros, int& hint) {
+  static const BucketBounds kBounds;
+  if (micros < 0) micros = 0;
+  if (kBounds.low[hint] <= micros && micros < kBounds.low[hint + 1]) return hint;
+  hint = backends::LatencyBucket(micros);
+  return hint;
 }
 
 }  // namespace
@@ -218,6 +231,12 @@ void MemoryQueue::PushLeaseLocked(PerQueue& q, const Slot& j) {
 void MemoryQueue::DropLeaseLocked(PerQueue& q, const Slot& j) {
   if (!q.lease_late.empty()) q.lease_late.erase({Us(j.lease_expires_at), j.id, j.lease_token});
   --q.active;
+  // Jobs mostly finish in the order they were claimed: the FIFO's front is then this job's entry,
+  // dropped here with the stale ones behind it (compaction is for the other orders).
+  if (!q.lease_fifo.empty() && q.lease_fifo.front().id == j.id && q.lease_fifo.front().token == j.lease_token) {
+    q.lease_fifo.pop_front();
+    while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) q.lease_fifo.pop_front();
+  }
   if (q.group_limited) {
     auto g = q.group_active.find(j.group_key);
     if (g != q.group_active.end() && --g->second <= 0) q.group_active.erase(g);
@@ -587,8 +606,8 @@ void MemoryQueue::RecordFinishLocked(PerQueue& q, const Slot& j, Clock::TimePoin
     ++series[0];
     return;
   }
-  ++it->second.wait[Bucket(Us(j.started_at) - Us(j.run_at))];
-  ++series[Bucket(Us(now) - Us(j.started_at))];
+  ++it->second.wait[Bucket(Us(j.started_at) - Us(j.run_at), q.wait_bucket)];
+  ++series[Bucket(Us(now) - Us(j.started_at), q.run_bucket)];
 }
 
 absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContext&,

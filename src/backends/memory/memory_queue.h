@@ -144,6 +144,7 @@ class MemoryQueue final : public bus::Queue {
       std::array<int64_t, backends::kLatencyBuckets> wait{}, completed{}, failed{};
     };
     std::map<int64_t, MinuteMetrics> metrics;
+    int wait_bucket = 0, run_bucket = 0;  // the last latency buckets recorded (Bucket's hints)
   };
 
   // All under mu_.
