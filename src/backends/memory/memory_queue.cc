@@ -563,7 +563,7 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
   switch (t.outcome) {
     case Outcome::kComplete:
       j.state = bus::JobState::kCompleted;
-      j.result = t.text;
+      if (!t.text.empty() || !j.result.empty()) j.result = t.text;
       j.finished_at = t.now;
       j.lease_token = 0;
       j.lease_expires_at = {};
@@ -669,24 +669,16 @@ absl::StatusOr<bus::QueueCounts> MemoryQueue::DoCounts(const RequestContext&, co
   bus::QueueCounts c;
   c.queue = s.name;
   c.paused = queues_[index].paused;
+  // The counts by JobState, kWaiting aside (split by run_at).
+  static_assert(static_cast<int>(bus::JobState::kActive) == 1 &&
+                static_cast<int>(bus::JobState::kCancelled) == 4);
+  int64_t* const by_state[] = {nullptr, &c.active, &c.completed, &c.dead, &c.cancelled};
   ForEachJobLocked([&](const Slot& j) {
     if (j.queue != index) return;
-    switch (j.state) {
-      case bus::JobState::kWaiting:
-        (Us(j.run_at) <= now ? c.waiting : c.delayed)++;
-        break;
-      case bus::JobState::kActive:
-        c.active++;
-        break;
-      case bus::JobState::kCompleted:
-        c.completed++;
-        break;
-      case bus::JobState::kDead:
-        c.dead++;
-        break;
-      case bus::JobState::kCancelled:
-        c.cancelled++;
-        break;
+    if (j.state == bus::JobState::kWaiting) {
+      ++(Us(j.run_at) <= now ? c.waiting : c.delayed);
+    } else {
+      ++*by_state[static_cast<int>(j.state)];
     }
   });
   return c;
