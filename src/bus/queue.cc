@@ -176,7 +176,7 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
                                                std::string_view worker_id, std::chrono::milliseconds timeout) {
   DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs, ClaimWaiting("bus: next", ctx, queue, worker_id, 0, timeout));
   if (jobs.empty()) return std::optional<Job>();
-  return std::optional<Job>(std::move(jobs.front()));
+  return absl::StatusOr<std::optional<Job>>(absl::in_place, std::move(jobs.front()));
 }
 
 absl::StatusOr<std::vector<Job>> Queue::NextBatch(const RequestContext& ctx, std::string_view queue,
@@ -211,8 +211,15 @@ absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const 
       DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
     if (state_->RepeatDue(s->name, clock_->Now())) DAIRA_RETURN_IF_ERROR(RunRepeatables(ctx, s->name).status());
     if (max_jobs == 0) {  // Next: the single-claim path
-      DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
-      if (job.has_value()) return std::vector<Job>{std::move(*job)};
+      // (Moving a Job moves its nine strings: the single claim moves it once, into the vector; an
+      // initializer list would copy it.)
+      absl::StatusOr<std::optional<Job>> job = DoClaim(ctx, *s, worker_id, state_->NextToken());
+      if (!job.ok()) return job.status();
+      if (job->has_value()) {
+        std::vector<Job> one;
+        one.push_back(std::move(**job));
+        return one;
+      }
     } else {
       DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs,
                              DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));

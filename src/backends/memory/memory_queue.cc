@@ -309,13 +309,14 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
       Slot& j = deferred ? fresh.emplace_back() : NewSlotLocked(id);
       j.id = id;
       j.queue = index;
-      j.name = r.name;
+      // The slot is fresh: empty texts (usually the keys) are not assigned.
+      if (!r.name.empty()) j.name = r.name;
       j.payload = r.payload;
       j.priority = r.priority;
       j.run_at = nj.run_at;
       j.max_attempts = nj.max_attempts;
-      j.idempotency_key = r.idempotency_key;
-      j.group_key = r.group_key;
+      if (!r.idempotency_key.empty()) j.idempotency_key = r.idempotency_key;
+      if (!r.group_key.empty()) j.group_key = r.group_key;
       j.correlation_id = Shared(nj.correlation_id, last_correlation_);
       j.created_at = j.updated_at = now;
       if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = id;
@@ -348,10 +349,10 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
 absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContext&, const bus::QueueSettings& s,
                                                             std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
-  std::optional<bus::Job> out;
+  absl::StatusOr<std::optional<bus::Job>> out(absl::in_place);  // filled in place (no move of the job)
   std::lock_guard<std::mutex> lock(mu_);
   const Slot* j = ClaimLocked(Q(s), s, Shared(worker_id, last_owner_), token, now);
-  if (j != nullptr) FillJob(*j, out.emplace());
+  if (j != nullptr) FillJob(*j, out->emplace());
   return out;
 }
 
@@ -476,8 +477,8 @@ void MemoryQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::stea
 }
 
 uint64_t MemoryQueue::WakeCounter() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return wakes_;
+  // No lock: a wake-up after this read changes the counter under mu_, where WaitForWork compares it.
+  return wakes_.load();
 }
 
 void MemoryQueue::WakeAll() {

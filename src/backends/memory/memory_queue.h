@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -189,7 +190,8 @@ class MemoryQueue final : public bus::Queue {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t wakes_ = 0;   // guarded by mu_
+  // Changed under mu_ (a waiter's predicate reads it there); read without it by WakeCounter.
+  std::atomic<uint64_t> wakes_{0};
   int waiters_ = 0;      // guarded by mu_: threads in WaitForWork (notified only when there are some)
   int64_t next_id_ = 1;  // guarded by mu_
   // Job slots by chunk number ((id - 1) / kChunkSlots); a chunk is freed once every id in it was
