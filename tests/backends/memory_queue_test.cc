@@ -45,6 +45,24 @@ class MemoryQueueModelTest : public ::testing::Test {
     r.queue = kQueue;
     return r;
   }
+  // Claims `batch` jobs at a time (the clock moved by `step` before each claim) and completes them with
+  // FinishMany until none is due; returns how many (-1 after a failure, which is reported).
+  int CompleteAll(const std::string& worker, int batch, std::chrono::microseconds step) {
+    int done = 0;
+    while (true) {
+      clock_.Advance(step);
+      auto jobs = queue_->NextBatch(ctx_, kQueue, worker, batch, std::chrono::milliseconds(0));
+      if (!jobs.ok()) ADD_FAILURE() << jobs.status();
+      if (!jobs.ok() || jobs->empty()) return jobs.ok() ? done : -1;
+      std::vector<bus::Queue::JobOutcome> outcomes;
+      for (const bus::Job& j : *jobs) outcomes.push_back({.job = &j});
+      auto finished = queue_->FinishMany(ctx_, outcomes);
+      if (!finished.ok()) ADD_FAILURE() << finished.status();
+      if (!finished.ok()) return -1;
+      for (const absl::Status& st : *finished) EXPECT_OK(st);
+      done += static_cast<int>(jobs->size());
+    }
+  }
   int64_t NowUs() const { return ToUnixMicros(clock_.Now()); }
 
   ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
@@ -285,16 +303,7 @@ TEST_F(MemoryQueueModelTest, ALongJobsLeaseLapsesAfterThousandsFinishedBehindIt)
   ASSERT_TRUE(long_job->has_value());
   std::vector<bus::EnqueueRequest> batch(3000, Request());
   ASSERT_OK(queue_->EnqueueMany(ctx_, batch).status());
-  int done = 0;
-  while (true) {
-    clock_.Advance(std::chrono::microseconds(5));
-    auto jobs = queue_->NextBatch(ctx_, kQueue, "fast", 50, std::chrono::milliseconds(0));
-    ASSERT_OK(jobs.status());
-    if (jobs->empty()) break;
-    for (const bus::Job& j : *jobs) ASSERT_OK(queue_->Complete(ctx_, j));
-    done += static_cast<int>(jobs->size());
-  }
-  EXPECT_EQ(done, 3000);
+  EXPECT_EQ(CompleteAll("fast", 50, std::chrono::microseconds(5)), 3000);
   clock_.Advance(std::chrono::seconds(61));
   auto recovered = queue_->RecoverStalled(ctx_, kQueue);
   ASSERT_OK(recovered.status());
@@ -317,18 +326,7 @@ TEST_F(MemoryQueueModelTest, CleanRemovesFinishedJobsAcrossChunks) {
   std::vector<bus::EnqueueRequest> batch(700, request);
   auto ids = queue_->EnqueueMany(ctx_, batch);
   ASSERT_OK(ids.status());
-  int done = 0;
-  while (true) {
-    auto jobs = queue_->NextBatch(ctx_, kQueue, "w", 64, std::chrono::milliseconds(0));
-    ASSERT_OK(jobs.status());
-    if (jobs->empty()) break;
-    std::vector<bus::Queue::JobOutcome> outcomes;
-    for (const bus::Job& j : *jobs) outcomes.push_back({.job = &j});
-    auto finished = queue_->FinishMany(ctx_, outcomes);
-    ASSERT_OK(finished.status());
-    done += static_cast<int>(jobs->size());
-  }
-  EXPECT_EQ(done, 700);
+  EXPECT_EQ(CompleteAll("w", 64, std::chrono::microseconds(0)), 700);
   clock_.Advance(std::chrono::minutes(2));
   auto cleaned = queue_->Clean(ctx_, kQueue);
   ASSERT_OK(cleaned.status());
