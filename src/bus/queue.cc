@@ -102,14 +102,12 @@ absl::StatusOr<const QueueSettings*> Queue::Resolve(std::string_view op, std::st
   return s;
 }
 
-absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const EnqueueRequest& r,
-                                              std::string_view prefix) const {
+namespace {
+
+// The checks of one request besides its queue: what Validate and EnqueueMany share.
+absl::Status CheckRequest(const EnqueueRequest& r, std::string_view prefix) {
   constexpr std::string_view kOp = "bus: enqueue";
   const std::string p(prefix);
-  const QueueSettings* s = Settings(r.queue);
-  if (s == nullptr) {
-    return InvalidField(kOp, p + "queue", "is not a configured queue (got '" + r.queue + "')");
-  }
   if (absl::Status json = daira::internal::ValidateJson(r.payload); !json.ok()) {
     return InvalidField(kOp, p + "payload", "is not JSON (" + std::string(json.message()) + ")");
   }
@@ -123,6 +121,19 @@ absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const E
   if (r.name.size() > 200) return InvalidField(kOp, p + "name", "is longer than 200 bytes");
   if (r.idempotency_key.size() > 500) return InvalidField(kOp, p + "idempotency_key", "is longer than 500 bytes");
   if (r.group_key.size() > 200) return InvalidField(kOp, p + "group_key", "is longer than 200 bytes");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const EnqueueRequest& r,
+                                              std::string_view prefix) const {
+  const QueueSettings* s = Settings(r.queue);
+  if (s == nullptr) {
+    return InvalidField("bus: enqueue", std::string(prefix) + "queue",
+                        "is not a configured queue (got '" + r.queue + "')");
+  }
+  DAIRA_RETURN_IF_ERROR(CheckRequest(r, prefix));
   NewJob job{.request = &r,
              .max_attempts = r.max_attempts > 0 ? r.max_attempts : s->max_attempts,
              .correlation_id = r.correlation_id.empty() ? ctx.correlation_id() : r.correlation_id,
@@ -140,12 +151,22 @@ absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestConte
                                                               const std::vector<EnqueueRequest>& requests) {
   std::vector<NewJob> jobs;
   jobs.reserve(requests.size());
+  // Validate's work, once per batch where it can be: one clock reading (the batch is enqueued at one
+  // time), one settings lookup per run of requests naming the same queue.
+  const Clock::TimePoint now = clock_->Now();
+  const QueueSettings* s = nullptr;
   for (size_t i = 0; i < requests.size(); ++i) {
-    // The field prefix is built only for the error (validation is deterministic: the second pass
-    // fails the same way, now naming requests[i]).
-    absl::StatusOr<NewJob> job = Validate(ctx, requests[i], "");
-    if (!job.ok()) return Validate(ctx, requests[i], "requests[" + std::to_string(i) + "].").status();
-    jobs.push_back(*std::move(job));
+    const EnqueueRequest& r = requests[i];
+    if (s == nullptr || s->name != r.queue) s = Settings(r.queue);
+    if (s == nullptr || !CheckRequest(r, "").ok()) {
+      // The field prefix is built only for the error (validation is deterministic: the second pass
+      // fails the same way, now naming requests[i]).
+      return Validate(ctx, r, "requests[" + std::to_string(i) + "].").status();
+    }
+    jobs.push_back({.request = &r,
+                    .max_attempts = r.max_attempts > 0 ? r.max_attempts : s->max_attempts,
+                    .correlation_id = r.correlation_id.empty() ? ctx.correlation_id() : r.correlation_id,
+                    .run_at = now + r.delay});
   }
   if (jobs.empty()) return std::vector<EnqueueResult>{};
   return DoEnqueue(ctx, jobs);
@@ -155,7 +176,7 @@ absl::StatusOr<std::optional<Job>> Queue::Next(const RequestContext& ctx, std::s
                                                std::string_view worker_id, std::chrono::milliseconds timeout) {
   DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs, ClaimWaiting("bus: next", ctx, queue, worker_id, 0, timeout));
   if (jobs.empty()) return std::optional<Job>();
-  return std::optional<Job>(std::move(jobs.front()));
+  return absl::StatusOr<std::optional<Job>>(absl::in_place, std::move(jobs.front()));
 }
 
 absl::StatusOr<std::vector<Job>> Queue::NextBatch(const RequestContext& ctx, std::string_view queue,
@@ -190,8 +211,15 @@ absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const 
       DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
     if (state_->RepeatDue(s->name, clock_->Now())) DAIRA_RETURN_IF_ERROR(RunRepeatables(ctx, s->name).status());
     if (max_jobs == 0) {  // Next: the single-claim path
-      DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, *s, worker_id, state_->NextToken()));
-      if (job.has_value()) return std::vector<Job>{std::move(*job)};
+      // (Moving a Job moves its nine strings: the single claim moves it once, into the vector; an
+      // initializer list would copy it.)
+      absl::StatusOr<std::optional<Job>> job = DoClaim(ctx, *s, worker_id, state_->NextToken());
+      if (!job.ok()) return job.status();
+      if (job->has_value()) {
+        std::vector<Job> one;
+        one.push_back(std::move(**job));
+        return one;
+      }
     } else {
       DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs,
                              DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));
@@ -301,9 +329,11 @@ absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext
                           "was not claimed by Next (no lease; got job " + std::to_string(o.job->id) + ")");
     }
     if (!o.failed) {
-      DAIRA_RETURN_IF_ERROR(CheckJsonText(kOp, field("result"), o.text));
+      // The field name is built only for the error (the check is deterministic).
+      if (!CheckJsonText(kOp, "result", o.text).ok()) return CheckJsonText(kOp, field("result"), o.text);
+      // No `worker`: backends record it for failed attempts only.
       transitions.push_back(
-          {.outcome = Outcome::kComplete, .now = now, .text = o.text, .worker = o.job->lease_owner});
+          {.outcome = Outcome::kComplete, .now = now, .text = o.text, .when = {}, .worker = {}});
     } else {
       DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, o.job->queue));
       transitions.push_back(FailureTransition(*s, *o.job, o.text, now));

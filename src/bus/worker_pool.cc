@@ -183,13 +183,14 @@ struct WorkerPool::Impl {
         ++in_flight_count;
       }
       RequestContext ctx({.correlation_id = job.correlation_id, .caller = caller});
-      absl::StatusOr<std::string> result = absl::InternalError("handler threw");
+      absl::StatusOr<std::string> result;  // (no error status built per job: only a throw makes one)
       const auto started = std::chrono::steady_clock::now();
       try {
         result = e.handler(ctx, job);
       } catch (const std::exception& ex) {
         result = absl::InternalError(std::string("handler threw: ") + ex.what());
       } catch (...) {
+        result = absl::InternalError("handler threw");
       }
       const double took =
           std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();

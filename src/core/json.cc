@@ -325,6 +325,15 @@ namespace {
 // most 18 digits (no fraction or exponent), true/false/null, objects and arrays nested at most
 // kPlainMaxDepth deep, JSON whitespace. Anything else — including every invalid text — returns false
 // and is left to simdjson, which gives the verdict and the error message.
+// The bytes PlainJson's strings hold as they are: printable ASCII but '"' and '\\'.
+struct PlainBytes {
+  bool ok[256] = {};
+  constexpr PlainBytes() {
+    for (int c = 0x20; c <= 0x7e; ++c) ok[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainBytes kPlain{};
+
 class PlainJson {
  public:
   static bool Accepts(std::string_view text) {
@@ -332,43 +341,39 @@ class PlainJson {
     p.SkipSpace();
     if (!p.Value(0)) return false;
     p.SkipSpace();
-    return p.i_ == p.s_.size();
+    return p.p_ == p.end_;
   }
 
  private:
   static constexpr int kPlainMaxDepth = 32;
-  explicit PlainJson(std::string_view s) : s_(s) {}
-  bool At(char c) const { return i_ < s_.size() && s_[i_] == c; }
+  explicit PlainJson(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+  bool At(char c) const { return p_ < end_ && *p_ == c; }
   void SkipSpace() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;
   }
   bool String() {  // at '"'
-    for (++i_; i_ < s_.size(); ++i_) {
-      const unsigned char c = static_cast<unsigned char>(s_[i_]);
-      if (c == '"') {
-        ++i_;
-        return true;
-      }
-      if (c < 0x20 || c > 0x7e || c == '\\') return false;
-    }
-    return false;
+    ++p_;
+    while (p_ < end_ && kPlain.ok[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ == end_ || *p_ != '"') return false;  // the end, an escape or a byte outside the subset
+    ++p_;
+    return true;
   }
   bool Integer() {
-    if (At('-')) ++i_;
-    const size_t start = i_;
-    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') ++i_;
-    const size_t digits = i_ - start;
-    if (digits == 0 || digits > 18 || (digits > 1 && s_[start] == '0')) return false;
+    if (At('-')) ++p_;
+    const char* start = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    const ptrdiff_t digits = p_ - start;
+    if (digits == 0 || digits > 18 || (digits > 1 && *start == '0')) return false;
     return !(At('.') || At('e') || At('E'));
   }
   bool Literal(std::string_view word) {
-    if (s_.substr(i_, word.size()) != word) return false;
-    i_ += word.size();
+    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
     return true;
   }
   bool Value(int depth) {
-    if (i_ >= s_.size()) return false;
-    switch (s_[i_]) {
+    if (p_ >= end_) return false;
+    switch (*p_) {
       case '"':
         return String();
       case 't':
@@ -387,10 +392,10 @@ class PlainJson {
   }
   bool Container(int depth, char close, bool object) {  // at '{' or '['
     if (depth >= kPlainMaxDepth) return false;
-    ++i_;
+    ++p_;
     SkipSpace();
     if (At(close)) {
-      ++i_;
+      ++p_;
       return true;
     }
     while (true) {
@@ -398,23 +403,23 @@ class PlainJson {
         if (!At('"') || !String()) return false;
         SkipSpace();
         if (!At(':')) return false;
-        ++i_;
+        ++p_;
         SkipSpace();
       }
       if (!Value(depth + 1)) return false;
       SkipSpace();
       if (At(close)) {
-        ++i_;
+        ++p_;
         return true;
       }
       if (!At(',')) return false;
-      ++i_;
+      ++p_;
       SkipSpace();
     }
   }
 
-  std::string_view s_;
-  size_t i_ = 0;
+  const char* p_;
+  const char* end_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "backends/memory/memory_queue.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "daira/core/status.h"
 #include "daira/store/open_transaction.h"
@@ -11,6 +12,25 @@ namespace {
 
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
 
+// The latency buckets' bounds (bucket b holds [bound[b], bound[b + 1])), the last one open.
+struct BucketBounds {
+  std::array<int64_t, backends::kLatencyBuckets + 1> low{};
+  BucketBounds() {
+    for (int b = 0; b < backends::kLatencyBuckets; ++b) low[b] = backends::LatencyBucketLow(b);
+    low[backends::kLatencyBuckets] = INT64_MAX;
+  }
+};
+
+// LatencyBucket(micros), answered without the search when `micros` falls in `hint`'s bucket (the
+// jobs of a batch wait and run alike); `hint` is updated to the answer.
+int Bucket(int64_t micros, int& hint) {
+  static const BucketBounds kBounds;
+  if (micros < 0) micros = 0;
+  if (kBounds.low[hint] <= micros && micros < kBounds.low[hint + 1]) return hint;
+  hint = backends::LatencyBucket(micros);
+  return hint;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<bus::Queue>> MemoryQueue::Open(bus::BusOptions options) {
@@ -18,48 +38,230 @@ absl::StatusOr<std::unique_ptr<bus::Queue>> MemoryQueue::Open(bus::BusOptions op
   return std::unique_ptr<bus::Queue>(new MemoryQueue(std::move(options)));
 }
 
+MemoryQueue::MemoryQueue(bus::BusOptions options)
+    : bus::Queue(std::move(options)), queues_(this->options().queues.size()) {
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    const bus::QueueSettings& s = this->options().queues[i];
+    queues_[i].group_limited = s.round_robin_groups && s.group_concurrency > 0;
+  }
+}
+
 void MemoryQueue::Notify() {
   ++wakes_;
-  cv_.notify_all();
+  if (waiters_ > 0) cv_.notify_all();
 }
 
-void MemoryQueue::InsertLocked(PerQueue& q, std::unique_ptr<bus::Job> job, Clock::TimePoint now) {
-  const int64_t id = job->id;
-  bus::Job& j = *job;
-  auto [it, inserted] = jobs_.try_emplace(id, std::move(job));
-  if (!inserted) return;
-  if (!j.idempotency_key.empty()) q.keys[j.idempotency_key] = id;
-  IndexWaitingLocked(q, j, now);
+uint32_t MemoryQueue::QueueIndex(const bus::QueueSettings& s) const {
+  const std::vector<bus::QueueSettings>& all = options().queues;
+  std::less<const bus::QueueSettings*> before;
+  if (!before(&s, all.data()) && before(&s, all.data() + all.size())) {
+    return static_cast<uint32_t>(&s - all.data());
+  }
+  // A copy of a configured queue's settings: found by name (the queue exists: Queue validated it).
+  return static_cast<uint32_t>(bus::FindQueue(all, s.name) - all.data());
 }
 
-void MemoryQueue::IndexWaitingLocked(PerQueue& q, const bus::Job& job, Clock::TimePoint now) {
-  // A job due already goes straight to `ready` (where ClaimLocked would promote it from `delayed`
-  // anyway, under the same key): one index insert instead of two plus an erase.
-  const int64_t at = Us(job.run_at);
+std::shared_ptr<const std::string> MemoryQueue::Shared(std::string_view text,
+                                                       std::shared_ptr<const std::string>& cache) {
+  if (text.empty()) return nullptr;
+  if (cache == nullptr || *cache != text) cache = std::make_shared<const std::string>(text);
+  return cache;
+}
+
+MemoryQueue::Slot* MemoryQueue::FindLocked(int64_t id) {
+  if (id <= 0) return nullptr;
+  const int64_t no = (id - 1) / kChunkSlots;
+  if (no != last_chunk_no_) {
+    auto it = chunks_.find(no);
+    if (it == chunks_.end()) return nullptr;
+    last_chunk_no_ = no;
+    last_chunk_ = it->second.get();
+  }
+  Slot& s = last_chunk_->slots[(id - 1) % kChunkSlots];
+  return s.id == id ? &s : nullptr;
+}
+
+MemoryQueue::Slot& MemoryQueue::NewSlotLocked(int64_t id) {
+  const int64_t no = (id - 1) / kChunkSlots;
+  if (no != last_chunk_no_) {
+    std::unique_ptr<Chunk>& c = chunks_[no];
+    // Default-initialized (no zeroing pass over ~90 KB): every Slot member has its initializer.
+    if (c == nullptr) c = std::unique_ptr<Chunk>(new Chunk);
+    last_chunk_no_ = no;
+    last_chunk_ = c.get();
+  }
+  ++last_chunk_->stored;
+  Slot& s = last_chunk_->slots[(id - 1) % kChunkSlots];
+  s.id = id;
+  return s;
+}
+
+void MemoryQueue::RemoveLocked(Slot& j) {
+  PerQueue& q = Q(j);
+  if (!j.idempotency_key.empty()) {
+    auto k = q.keys.find(j.idempotency_key);
+    if (k != q.keys.end() && k->second == j.id) q.keys.erase(k);
+  }
+  const int64_t no = (j.id - 1) / kChunkSlots;
+  j = Slot{};
+  auto it = chunks_.find(no);
+  if (--it->second->stored == 0 && (no + 1) * kChunkSlots < next_id_) {
+    if (last_chunk_no_ == no) {
+      last_chunk_no_ = -1;
+      last_chunk_ = nullptr;
+    }
+    chunks_.erase(it);
+  }
+}
+
+template <typename Fn>
+void MemoryQueue::ForEachJobLocked(Fn fn) {
+  for (auto& [no, chunk] : chunks_) {
+    for (Slot& s : chunk->slots) {
+      if (s.id != 0) fn(s);
+    }
+  }
+}
+
+void MemoryQueue::FillJob(const Slot& s, bus::Job& j) const {
+  // `j` is fresh: texts left empty in the slot (most of them, most of the time) are not assigned.
+  auto copy = [](const std::string& from, std::string& to) {
+    if (!from.empty()) to = from;
+  };
+  j.id = s.id;
+  j.queue = QueueName(s);
+  copy(s.name, j.name);
+  copy(s.payload, j.payload);
+  j.priority = s.priority;
+  j.state = s.state;
+  j.run_at = s.run_at;
+  j.attempt = s.attempt;
+  j.max_attempts = s.max_attempts;
+  copy(s.idempotency_key, j.idempotency_key);
+  copy(s.group_key, j.group_key);
+  if (s.correlation_id != nullptr) j.correlation_id = *s.correlation_id;
+  if (s.lease_owner != nullptr) j.lease_owner = *s.lease_owner;
+  j.lease_expires_at = s.lease_expires_at;
+  j.lease_token = s.lease_token;
+  copy(s.progress, j.progress);
+  copy(s.result, j.result);
+  if (!s.errors.empty()) j.errors = s.errors;
+  j.cancel_requested = s.cancel_requested;
+  j.created_at = s.created_at;
+  j.updated_at = s.updated_at;
+  j.finished_at = s.finished_at;
+  j.started_at = s.started_at;
+}
+
+void MemoryQueue::IndexWaitingLocked(PerQueue& q, Slot& j, Clock::TimePoint now) {
+  // A job due already goes straight to its lane (where a claim would promote it from `delayed` anyway,
+  // under the same key).
+  ++j.generation;
+  const int64_t at = Us(j.run_at);
   if (at <= Us(now)) {
-    q.ready.emplace(-job.priority, at, job.id);
+    PushReadyLocked(q, j, at);
   } else {
-    q.delayed.emplace(at, job.id);
+    q.delayed.emplace(at, j.id);
   }
 }
 
-void MemoryQueue::MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at, Clock::TimePoint now) {
-  job.state = bus::JobState::kWaiting;
-  job.run_at = run_at;
-  job.lease_owner.clear();
-  job.lease_token = 0;
-  job.lease_expires_at = {};
-  IndexWaitingLocked(Q(job.queue), job, now);
+void MemoryQueue::PushReadyLocked(PerQueue& q, const Slot& j, int64_t at) {
+  Lane& lane = q.lanes[-j.priority];
+  // Jobs nearly always arrive in key order (enqueued now, retried later): appended to the FIFO.
+  if (lane.fifo.empty() || Key{lane.fifo.back().at, lane.fifo.back().id} < Key{at, j.id}) {
+    lane.fifo.push_back({at, j.id, j.generation});
+  } else {
+    lane.late.emplace(at, j.id);
+  }
+  ++q.ready;
 }
 
-void MemoryQueue::RemoveFromIndexesLocked(const bus::Job& job) {
-  PerQueue& q = Q(job.queue);
-  if (job.state == bus::JobState::kWaiting) {
-    q.delayed.erase({Us(job.run_at), job.id});
-    q.ready.erase({-job.priority, Us(job.run_at), job.id});
-  } else if (job.state == bus::JobState::kActive) {
-    q.active.erase({Us(job.lease_expires_at), job.id});
+bool MemoryQueue::ReadyLive(const ReadyEntry& e) {
+  const Slot* s = FindLocked(e.id);
+  return s != nullptr && s->state == bus::JobState::kWaiting && s->generation == e.generation;
+}
+
+void MemoryQueue::UnindexWaitingLocked(PerQueue& q, const Slot& j) {
+  const int64_t at = Us(j.run_at);
+  if (q.delayed.erase({at, j.id}) > 0) return;
+  --q.ready;
+  auto lane = q.lanes.find(-j.priority);
+  if (lane != q.lanes.end()) lane->second.late.erase({at, j.id});  // a FIFO entry goes stale with the state
+}
+
+MemoryQueue::Lane* MemoryQueue::TopLaneLocked(PerQueue& q) {
+  while (!q.lanes.empty()) {
+    Lane& lane = q.lanes.begin()->second;
+    while (!lane.fifo.empty() && !ReadyLive(lane.fifo.front())) lane.fifo.pop_front();
+    if (!lane.fifo.empty() || !lane.late.empty()) return &lane;
+    q.lanes.erase(q.lanes.begin());
   }
+  return nullptr;
+}
+
+void MemoryQueue::MakeWaitingLocked(Slot& j, Clock::TimePoint run_at, Clock::TimePoint now) {
+  j.state = bus::JobState::kWaiting;
+  j.run_at = run_at;
+  j.lease_owner.reset();
+  j.lease_token = 0;
+  j.lease_expires_at = {};
+  IndexWaitingLocked(Q(j), j, now);
+}
+
+void MemoryQueue::PushLeaseLocked(PerQueue& q, const Slot& j) {
+  const int64_t at = Us(j.lease_expires_at);
+  if (q.lease_fifo.empty() || q.lease_fifo.back().at <= at) {
+    q.lease_fifo.push_back({at, j.id, j.lease_token});
+  } else {
+    q.lease_late.emplace(at, j.id, j.lease_token);
+  }
+  ++q.active;
+  if (q.group_limited) ++q.group_active[j.group_key];
+  // Finished jobs leave stale entries behind a long-running one: compacted once they outnumber the
+  // live leases (amortized O(1) per claim).
+  if (q.lease_fifo.size() > static_cast<size_t>(2 * q.active + 1024)) {
+    std::deque<LeaseEntry> live;
+    for (const LeaseEntry& e : q.lease_fifo) {
+      if (LeaseLive(e)) live.push_back(e);
+    }
+    q.lease_fifo.swap(live);
+  }
+}
+
+void MemoryQueue::DropLeaseLocked(PerQueue& q, const Slot& j) {
+  if (!q.lease_late.empty()) q.lease_late.erase({Us(j.lease_expires_at), j.id, j.lease_token});
+  --q.active;
+  // Jobs mostly finish in the order they were claimed: the FIFO's front is then this job's entry,
+  // dropped here with the stale ones behind it (compaction is for the other orders).
+  if (!q.lease_fifo.empty() && q.lease_fifo.front().id == j.id && q.lease_fifo.front().token == j.lease_token) {
+    q.lease_fifo.pop_front();
+    while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) q.lease_fifo.pop_front();
+  }
+  if (q.group_limited) {
+    auto g = q.group_active.find(j.group_key);
+    if (g != q.group_active.end() && --g->second <= 0) q.group_active.erase(g);
+  }
+}
+
+bool MemoryQueue::LeaseLive(const LeaseEntry& e) {
+  const Slot* s = FindLocked(e.id);
+  return s != nullptr && s->state == bus::JobState::kActive && s->lease_token == e.token &&
+         Us(s->lease_expires_at) == e.at;
+}
+
+bool MemoryQueue::EarliestLeaseLocked(PerQueue& q, Key* out) {
+  while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) q.lease_fifo.pop_front();
+  bool found = false;
+  if (!q.lease_fifo.empty()) {
+    *out = {q.lease_fifo.front().at, q.lease_fifo.front().id};
+    found = true;
+  }
+  if (!q.lease_late.empty()) {
+    const auto& [at, id, token] = *q.lease_late.begin();
+    if (!found || Key{at, id} < *out) *out = {at, id};
+    found = true;
+  }
+  return found;
 }
 
 absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const RequestContext& ctx,
@@ -70,67 +272,74 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
   const bool deferred = ctx.open_transaction() != nullptr;
   std::vector<bus::EnqueueResult> out;
   out.reserve(jobs.size());
-  std::vector<std::unique_ptr<bus::Job>> fresh;
+  std::vector<Slot> fresh;
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::map<std::pair<std::string, std::string>, int64_t> batch_keys;
     bool inserted = false;
-    if (!deferred) jobs_.reserve(jobs_.size() + jobs.size());
-    PerQueue* last_q = nullptr;  // the previous job's queue state (a batch is nearly always one queue)
+    // The previous job's queue (a batch is nearly always one queue): looked up once per run of them.
     const std::string* last_name = nullptr;
+    const bus::QueueSettings* s = nullptr;
+    PerQueue* q = nullptr;
+    uint32_t index = 0;
     for (const NewJob& nj : jobs) {
       const bus::EnqueueRequest& r = *nj.request;
       if (last_name == nullptr || *last_name != r.queue) {
-        last_q = &Q(r.queue);
+        s = Settings(r.queue);
+        index = QueueIndex(*s);
+        q = &queues_[index];
         last_name = &r.queue;
       }
-      PerQueue& q = *last_q;
       if (!r.idempotency_key.empty()) {
         auto b = batch_keys.find({r.queue, r.idempotency_key});
         if (b != batch_keys.end()) {
           out.push_back({.id = b->second, .deduplicated = true});
           continue;
         }
-        auto k = q.keys.find(r.idempotency_key);
-        if (k != q.keys.end()) {
-          const bus::Job* j = FindLocked(k->second);
-          if (j != nullptr && j->created_at > now - Settings(r.queue)->dedup_window) {
+        auto k = q->keys.find(r.idempotency_key);
+        if (k != q->keys.end()) {
+          const Slot* j = FindLocked(k->second);
+          if (j != nullptr && j->created_at > now - s->dedup_window) {
             out.push_back({.id = j->id, .deduplicated = true});
             continue;
           }
         }
       }
-      auto job = std::make_unique<bus::Job>();
-      job->id = next_id_++;
-      job->queue = r.queue;
-      job->name = r.name;
-      job->payload = r.payload;
-      job->priority = r.priority;
-      job->run_at = nj.run_at;
-      job->max_attempts = nj.max_attempts;
-      job->idempotency_key = r.idempotency_key;
-      job->group_key = r.group_key;
-      job->correlation_id = nj.correlation_id;
-      job->created_at = job->updated_at = now;
-      if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = job->id;
-      out.push_back({.id = job->id, .deduplicated = false});
-      if (deferred) {
-        fresh.push_back(std::move(job));
-      } else {
-        InsertLocked(q, std::move(job), now);
+      const int64_t id = next_id_++;
+      Slot& j = deferred ? fresh.emplace_back() : NewSlotLocked(id);
+      j.id = id;
+      j.queue = index;
+      // The slot is fresh: empty texts (usually the keys) are not assigned.
+      if (!r.name.empty()) j.name = r.name;
+      j.payload = r.payload;
+      j.priority = r.priority;
+      j.run_at = nj.run_at;
+      j.max_attempts = nj.max_attempts;
+      if (!r.idempotency_key.empty()) j.idempotency_key = r.idempotency_key;
+      if (!r.group_key.empty()) j.group_key = r.group_key;
+      j.correlation_id = Shared(nj.correlation_id, last_correlation_);
+      j.created_at = j.updated_at = now;
+      if (!r.idempotency_key.empty()) batch_keys[{r.queue, r.idempotency_key}] = id;
+      out.push_back({.id = id, .deduplicated = false});
+      if (!deferred) {
+        if (!j.idempotency_key.empty()) q->keys[j.idempotency_key] = id;
+        IndexWaitingLocked(*q, j, now);
         inserted = true;
       }
     }
     if (inserted) Notify();
   }
   if (fresh.empty()) return out;
-  auto held = std::make_shared<std::vector<std::unique_ptr<bus::Job>>>(std::move(fresh));
+  auto held = std::make_shared<std::vector<Slot>>(std::move(fresh));
   store::AfterCommit(ctx, [this, held] {
     const Clock::TimePoint at = clock().Now();
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto& j : *held) {
-      PerQueue& q = Q(j->queue);
-      InsertLocked(q, std::move(j), at);
+    for (Slot& job : *held) {
+      Slot& j = NewSlotLocked(job.id);
+      j = std::move(job);
+      PerQueue& q = Q(j);
+      if (!j.idempotency_key.empty()) q.keys[j.idempotency_key] = j.id;
+      IndexWaitingLocked(q, j, at);
     }
     Notify();
   });
@@ -140,10 +349,11 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> MemoryQueue::DoEnqueue(const Req
 absl::StatusOr<std::optional<bus::Job>> MemoryQueue::DoClaim(const RequestContext&, const bus::QueueSettings& s,
                                                             std::string_view worker_id, int64_t token) {
   const Clock::TimePoint now = clock().Now();
+  absl::StatusOr<std::optional<bus::Job>> out(absl::in_place);  // filled in place (no move of the job)
   std::lock_guard<std::mutex> lock(mu_);
-  const bus::Job* j = ClaimLocked(Q(s.name), s, worker_id, token, now);
-  if (j == nullptr) return std::optional<bus::Job>();
-  return std::optional<bus::Job>(*j);
+  const Slot* j = ClaimLocked(Q(s), s, Shared(worker_id, last_owner_), token, now);
+  if (j != nullptr) FillJob(*j, out->emplace());
+  return out;
 }
 
 absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestContext&,
@@ -153,93 +363,137 @@ absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoClaimMany(const RequestCont
   const Clock::TimePoint now = clock().Now();
   std::vector<bus::Job> out;
   std::lock_guard<std::mutex> lock(mu_);
-  PerQueue& q = Q(s.name);
-  out.reserve(std::min<size_t>(max_jobs, q.ready.size() + q.delayed.size()));
+  PerQueue& q = Q(s);
+  const std::shared_ptr<const std::string> owner = Shared(worker_id, last_owner_);
+  out.reserve(std::min<size_t>(max_jobs, q.ready + q.delayed.size()));
   while (static_cast<int>(out.size()) < max_jobs) {
-    const bus::Job* j = ClaimLocked(q, s, worker_id, token, now);
+    const Slot* j = ClaimLocked(q, s, owner, token, now);
     if (j == nullptr) break;
-    out.push_back(*j);
+    FillJob(*j, out.emplace_back());
   }
   return out;
 }
 
-bus::Job* MemoryQueue::ClaimLocked(PerQueue& q, const bus::QueueSettings& s, std::string_view worker_id,
-                                   int64_t token, Clock::TimePoint now) {
+MemoryQueue::Slot* MemoryQueue::ClaimLocked(PerQueue& q, const bus::QueueSettings& s,
+                                            const std::shared_ptr<const std::string>& owner, int64_t token,
+                                            Clock::TimePoint now) {
   if (q.paused) return nullptr;
-  while (!q.delayed.empty() && q.delayed.begin()->first <= Us(now)) {
+  const int64_t now_us = Us(now);
+  while (!q.delayed.empty() && q.delayed.begin()->first <= now_us) {
     const auto [at, id] = *q.delayed.begin();
     q.delayed.erase(q.delayed.begin());
-    q.ready.emplace(-FindLocked(id)->priority, at, id);
+    PushReadyLocked(q, *FindLocked(id), at);
   }
-  if (q.ready.empty()) return nullptr;
+  if (q.ready == 0) return nullptr;
   if (s.rate_limit > 0) {
-    const int64_t window = Us(now) / (s.rate_window.count() * 1000);
+    const int64_t window = now_us / (s.rate_window.count() * 1000);
     if (q.rate_window != window) {
       q.rate_window = window;
       q.rate_started = 0;
     }
     if (q.rate_started >= s.rate_limit) return nullptr;
   }
-  auto pick = q.ready.begin();
-  if (s.round_robin_groups) {
-    // Among the top priority's due jobs: the group served longest ago, skipping groups at their limit.
-    std::map<std::string, int> active;
-    if (s.group_concurrency > 0) {
-      for (const auto& [at, aid] : q.active) ++active[FindLocked(aid)->group_key];
+  Lane* lane = TopLaneLocked(q);
+  if (lane == nullptr) return nullptr;
+  int64_t id = 0;
+  if (!s.round_robin_groups) {
+    const ReadyEntry* front = lane->fifo.empty() ? nullptr : &lane->fifo.front();
+    if (front != nullptr && (lane->late.empty() || Key{front->at, front->id} < *lane->late.begin())) {
+      id = front->id;
+      lane->fifo.pop_front();
+    } else {
+      id = lane->late.begin()->second;
+      lane->late.erase(lane->late.begin());
     }
-    pick = q.ready.end();
+  } else {
+    // Among the top priority's due jobs (in claim order): the group served longest ago, skipping groups
+    // at their limit; the first of the never-served ends the walk.
+    size_t f = 0;
+    auto l = lane->late.begin();
+    bool found = false, pick_fifo = false;
+    size_t pick_f = 0;
+    auto pick_l = lane->late.end();
     int64_t best_seq = 0;
-    for (auto it = q.ready.begin(); it != q.ready.end(); ++it) {
-      if (pick != q.ready.end() && std::get<0>(*it) != std::get<0>(*pick)) break;
-      const std::string& group = FindLocked(std::get<2>(*it))->group_key;
-      if (s.group_concurrency > 0 && active[group] >= s.group_concurrency) continue;
-      auto served = q.served.find(group);
-      const int64_t seq = served == q.served.end() ? 0 : served->second;
-      if (pick == q.ready.end() || seq < best_seq) {
-        pick = it;
-        best_seq = seq;
+    const std::string* best_group = nullptr;
+    while (true) {
+      while (f < lane->fifo.size() && !ReadyLive(lane->fifo[f])) ++f;
+      const bool have_f = f < lane->fifo.size(), have_l = l != lane->late.end();
+      if (!have_f && !have_l) break;
+      const bool take_f = have_f && (!have_l || Key{lane->fifo[f].at, lane->fifo[f].id} < *l);
+      const std::string& group = FindLocked(take_f ? lane->fifo[f].id : l->second)->group_key;
+      bool eligible = true;
+      if (q.group_limited) {
+        auto a = q.group_active.find(group);
+        eligible = a == q.group_active.end() || a->second < s.group_concurrency;
+      }
+      if (eligible) {
+        auto served = q.served.find(group);
+        const int64_t seq = served == q.served.end() ? 0 : served->second;
+        if (!found || seq < best_seq) {
+          found = true;
+          best_seq = seq;
+          best_group = &group;
+          pick_fifo = take_f;
+          pick_f = f;
+          pick_l = l;
+        }
+        if (seq == 0) break;
+      }
+      if (take_f) {
+        ++f;
+      } else {
+        ++l;
       }
     }
-    if (pick == q.ready.end()) return nullptr;
-    q.served[FindLocked(std::get<2>(*pick))->group_key] = ++q.serve_seq;
+    if (!found) return nullptr;
+    q.served[*best_group] = ++q.serve_seq;
+    if (pick_fifo) {
+      id = lane->fifo[pick_f].id;
+      if (pick_f == 0) lane->fifo.pop_front();  // else it goes stale as the job turns ACTIVE
+    } else {
+      id = pick_l->second;
+      lane->late.erase(pick_l);
+    }
   }
-  const int64_t id = std::get<2>(*pick);
-  q.ready.erase(pick);
+  --q.ready;
   if (s.rate_limit > 0) ++q.rate_started;
-  bus::Job& j = *FindLocked(id);
+  Slot& j = *FindLocked(id);
   j.state = bus::JobState::kActive;
   j.attempt += 1;
-  j.lease_owner.assign(worker_id.data(), worker_id.size());
+  j.lease_owner = owner;
   j.lease_token = token;
   j.lease_expires_at = now + s.timeout;
   j.updated_at = now;
   j.started_at = now;
-  q.active.emplace(Us(j.lease_expires_at), id);
+  PushLeaseLocked(q, j);
   return &j;
 }
 
 void MemoryQueue::WaitForWork(std::string_view, uint64_t seen, std::chrono::steady_clock::time_point until) {
   std::unique_lock<std::mutex> lock(mu_);
+  ++waiters_;
   cv_.wait_until(lock, until, [&] { return wakes_ != seen || closed(); });
+  --waiters_;
 }
 
 uint64_t MemoryQueue::WakeCounter() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return wakes_;
+  // No lock: a wake-up after this read changes the counter under mu_, where WaitForWork compares it.
+  return wakes_.load();
 }
 
 void MemoryQueue::WakeAll() {
   std::lock_guard<std::mutex> lock(mu_);
-  Notify();
+  ++wakes_;
+  cv_.notify_all();  // unconditionally: Close() and interrupts must reach a waiter about to wait
 }
 
 absl::StatusOr<std::optional<Clock::TimePoint>> MemoryQueue::DoNextDue(const RequestContext&,
                                                                        const bus::QueueSettings& s) {
   std::lock_guard<std::mutex> lock(mu_);
-  PerQueue& q = Q(s.name);
+  PerQueue& q = Q(s);
   std::optional<int64_t> best;
   if (!q.delayed.empty()) best = q.delayed.begin()->first;
-  if (!q.active.empty()) best = std::min(best.value_or(INT64_MAX), q.active.begin()->first);
+  if (Key lease; EarliestLeaseLocked(q, &lease)) best = std::min(best.value_or(INT64_MAX), lease.first);
   if (!best.has_value()) return std::optional<Clock::TimePoint>();
   return std::optional<Clock::TimePoint>(FromUnixMicros(*best));
 }
@@ -265,29 +519,33 @@ absl::StatusOr<std::vector<absl::Status>> MemoryQueue::DoTransitionMany(
 }
 
 absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transition& t, bool& changed) {
-  bus::Job* found = FindLocked(claimed.id);
+  Slot* found = FindLocked(claimed.id);
   if (found == nullptr) return LeaseLost(t.outcome, claimed.id);
-  bus::Job& j = *found;
+  Slot& j = *found;
   if (j.state != bus::JobState::kActive || j.lease_token != claimed.lease_token || j.lease_expires_at <= t.now) {
     return LeaseLost(t.outcome, claimed.id);
   }
-  PerQueue& q = Q(j.queue);
+  PerQueue& q = Q(j);
   j.updated_at = t.now;
   switch (t.outcome) {
     case Outcome::kProgress:
       j.progress = t.text;
       return absl::OkStatus();
     case Outcome::kExtend:
-      q.active.erase({Us(j.lease_expires_at), j.id});
-      j.lease_expires_at = t.when;
-      q.active.emplace(Us(j.lease_expires_at), j.id);
+      if (Us(t.when) != Us(j.lease_expires_at)) {
+        DropLeaseLocked(q, j);
+        j.lease_expires_at = t.when;
+        PushLeaseLocked(q, j);
+      } else {
+        j.lease_expires_at = t.when;  // the same µs: its index entry still matches
+      }
       return j.cancel_requested ? CancelRequestedError(j.id) : absl::OkStatus();
     case Outcome::kCheck:
       return j.cancel_requested ? CancelRequestedError(j.id) : absl::OkStatus();
     default:
       break;
   }
-  q.active.erase({Us(j.lease_expires_at), j.id});
+  DropLeaseLocked(q, j);
   if (t.outcome == Outcome::kComplete || t.outcome == Outcome::kRetry || t.outcome == Outcome::kDead) {
     RecordFinishLocked(q, j, t.now, t.outcome != Outcome::kComplete);
   }
@@ -300,13 +558,13 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
     j.finished_at = t.now;
     j.lease_token = 0;
     j.lease_expires_at = {};
-    if (FinishFreesSlotLocked(q, j.queue)) changed = true;
+    if (q.group_limited) changed = true;
     return absl::OkStatus();
   }
   switch (t.outcome) {
     case Outcome::kComplete:
       j.state = bus::JobState::kCompleted;
-      j.result = t.text;
+      if (!t.text.empty() || !j.result.empty()) j.result = t.text;
       j.finished_at = t.now;
       j.lease_token = 0;
       j.lease_expires_at = {};
@@ -331,19 +589,11 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
   }
   // A retried or released job waits again (a waiter may claim it, or must recompute when it is due);
   // a completed or dead one frees a place only under a per-group limit.
-  if (j.state == bus::JobState::kWaiting || FinishFreesSlotLocked(q, j.queue)) changed = true;
+  if (j.state == bus::JobState::kWaiting || q.group_limited) changed = true;
   return absl::OkStatus();
 }
 
-bool MemoryQueue::FinishFreesSlotLocked(PerQueue& q, const std::string& name) {
-  if (q.group_limited < 0) {
-    const bus::QueueSettings* s = Settings(name);
-    q.group_limited = s != nullptr && s->round_robin_groups && s->group_concurrency > 0 ? 1 : 0;
-  }
-  return q.group_limited == 1;
-}
-
-void MemoryQueue::RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed) {
+void MemoryQueue::RecordFinishLocked(PerQueue& q, const Slot& j, Clock::TimePoint now, bool failed) {
   const int64_t minute = backends::MetricsMinute(now);
   // Nearly always the newest minute: checked before the lookup.
   auto it = !q.metrics.empty() && q.metrics.rbegin()->first == minute ? std::prev(q.metrics.end())
@@ -357,8 +607,8 @@ void MemoryQueue::RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::Time
     ++series[0];
     return;
   }
-  ++it->second.wait[backends::LatencyBucket(Us(j.started_at) - Us(j.run_at))];
-  ++series[backends::LatencyBucket(Us(now) - Us(j.started_at))];
+  ++it->second.wait[Bucket(Us(j.started_at) - Us(j.run_at), q.wait_bucket)];
+  ++series[Bucket(Us(now) - Us(j.started_at), q.run_bucket)];
 }
 
 absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContext&,
@@ -366,7 +616,7 @@ absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContex
                                                              int64_t first_minute, int64_t last_minute) {
   bus::MetricHistograms h = backends::EmptyHistograms();
   std::lock_guard<std::mutex> lock(mu_);
-  PerQueue& q = Q(s.name);
+  PerQueue& q = Q(s);
   for (auto it = q.metrics.lower_bound(first_minute); it != q.metrics.end() && it->first <= last_minute;
        ++it) {
     for (int b = 0; b < backends::kLatencyBuckets; ++b) {
@@ -380,16 +630,18 @@ absl::StatusOr<bus::MetricHistograms> MemoryQueue::DoMetrics(const RequestContex
 
 absl::StatusOr<bus::Job> MemoryQueue::DoGet(const RequestContext&, int64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
-  const bus::Job* j = FindLocked(id);
+  const Slot* j = FindLocked(id);
   if (j == nullptr) return absl::NotFoundError("bus: get: job " + std::to_string(id) + " not found");
-  return *j;
+  bus::Job out;
+  FillJob(*j, out);
+  return out;
 }
 
 absl::Status MemoryQueue::DoCancel(const RequestContext&, int64_t id, Clock::TimePoint now) {
   std::lock_guard<std::mutex> lock(mu_);
-  bus::Job* found = FindLocked(id);
+  Slot* found = FindLocked(id);
   if (found == nullptr) return absl::NotFoundError("bus: cancel: job " + std::to_string(id) + " not found");
-  bus::Job& j = *found;
+  Slot& j = *found;
   if (j.state == bus::JobState::kActive) {
     j.cancel_requested = true;  // the cooperative signal: its worker stops and fails or releases it
     j.updated_at = now;
@@ -399,7 +651,7 @@ absl::Status MemoryQueue::DoCancel(const RequestContext&, int64_t id, Clock::Tim
     return absl::FailedPreconditionError("bus: cancel: job " + std::to_string(id) + " is " +
                                          std::string(bus::JobStateName(j.state)) + ", not WAITING or ACTIVE");
   }
-  RemoveFromIndexesLocked(j);
+  UnindexWaitingLocked(Q(j), j);
   j.state = bus::JobState::kCancelled;
   j.finished_at = j.updated_at = now;
   return absl::OkStatus();
@@ -407,44 +659,46 @@ absl::Status MemoryQueue::DoCancel(const RequestContext&, int64_t id, Clock::Tim
 
 absl::Status MemoryQueue::DoSetPaused(const RequestContext&, const bus::QueueSettings& s, bool paused) {
   std::lock_guard<std::mutex> lock(mu_);
-  Q(s.name).paused = paused;
+  Q(s).paused = paused;
   return absl::OkStatus();
 }
 
 absl::StatusOr<bus::QueueCounts> MemoryQueue::DoCounts(const RequestContext&, const bus::QueueSettings& s) {
   const int64_t now = Us(clock().Now());
   std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t index = QueueIndex(s);
   bus::QueueCounts c;
   c.queue = s.name;
-  c.paused = Q(s.name).paused;
-  for (const auto& [id, job] : jobs_) {
-    const bus::Job& j = *job;
-    if (j.queue != s.name) continue;
-    switch (j.state) {
-      case bus::JobState::kWaiting: (Us(j.run_at) <= now ? c.waiting : c.delayed)++; break;
-      case bus::JobState::kActive: c.active++; break;
-      case bus::JobState::kCompleted: c.completed++; break;
-      case bus::JobState::kDead: c.dead++; break;
-      case bus::JobState::kCancelled: c.cancelled++; break;
+  c.paused = queues_[index].paused;
+  // The counts by JobState, kWaiting aside (split by run_at).
+  static_assert(static_cast<int>(bus::JobState::kActive) == 1 &&
+                static_cast<int>(bus::JobState::kCancelled) == 4);
+  int64_t* const by_state[] = {nullptr, &c.active, &c.completed, &c.dead, &c.cancelled};
+  ForEachJobLocked([&](const Slot& j) {
+    if (j.queue != index) return;
+    if (j.state == bus::JobState::kWaiting) {
+      ++(Us(j.run_at) <= now ? c.waiting : c.delayed);
+    } else {
+      ++*by_state[static_cast<int>(j.state)];
     }
-  }
+  });
   return c;
 }
 
 absl::StatusOr<std::vector<bus::Job>> MemoryQueue::DoList(const RequestContext&, const bus::QueueSettings& s,
                                                          bus::JobState state, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
-  // Oldest (lowest id) first: the map is unordered, so the matches are sorted.
-  std::vector<const bus::Job*> matches;
-  for (const auto& [id, j] : jobs_) {
-    if (j->queue == s.name && j->state == state) matches.push_back(j.get());
-  }
+  const uint32_t index = QueueIndex(s);
+  // Oldest (lowest id) first: the chunks are unordered, so the matches are sorted.
+  std::vector<const Slot*> matches;
+  ForEachJobLocked([&](const Slot& j) {
+    if (j.queue == index && j.state == state) matches.push_back(&j);
+  });
   const size_t n = std::min(matches.size(), static_cast<size_t>(limit));
   std::partial_sort(matches.begin(), matches.begin() + n, matches.end(),
-                    [](const bus::Job* a, const bus::Job* b) { return a->id < b->id; });
-  std::vector<bus::Job> out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.push_back(*matches[i]);
+                    [](const Slot* a, const Slot* b) { return a->id < b->id; });
+  std::vector<bus::Job> out(n);
+  for (size_t i = 0; i < n; ++i) FillJob(*matches[i], out[i]);
   return out;
 }
 
@@ -452,9 +706,10 @@ absl::StatusOr<int64_t> MemoryQueue::DoReplay(const RequestContext&, const bus::
                                              const std::vector<int64_t>& ids) {
   const Clock::TimePoint now = clock().Now();
   std::lock_guard<std::mutex> lock(mu_);
+  const uint32_t index = QueueIndex(s);
   int64_t n = 0;
-  auto replay = [&](bus::Job& j) {
-    if (j.queue != s.name || j.state != bus::JobState::kDead) return;
+  auto replay = [&](Slot& j) {
+    if (j.queue != index || j.state != bus::JobState::kDead) return;
     j.attempt = 0;
     j.finished_at = {};
     j.updated_at = now;
@@ -462,10 +717,10 @@ absl::StatusOr<int64_t> MemoryQueue::DoReplay(const RequestContext&, const bus::
     ++n;
   };
   if (ids.empty()) {
-    for (auto& [id, j] : jobs_) replay(*j);
+    ForEachJobLocked(replay);
   } else {
     for (int64_t id : ids) {
-      if (bus::Job* j = FindLocked(id)) replay(*j);
+      if (Slot* j = FindLocked(id)) replay(*j);
     }
   }
   if (n > 0) Notify();
@@ -475,13 +730,16 @@ absl::StatusOr<int64_t> MemoryQueue::DoReplay(const RequestContext&, const bus::
 absl::StatusOr<int64_t> MemoryQueue::DoRecoverStalled(const RequestContext&, const bus::QueueSettings& s) {
   const Clock::TimePoint now = clock().Now();
   std::lock_guard<std::mutex> lock(mu_);
-  PerQueue& q = Q(s.name);
+  PerQueue& q = Q(s);
   int64_t n = 0;
-  while (!q.active.empty() && q.active.begin()->first <= Us(now)) {
-    const int64_t id = q.active.begin()->second;
-    q.active.erase(q.active.begin());
-    bus::Job& j = *FindLocked(id);
-    j.errors.push_back({.attempt = j.attempt, .at = now, .worker = j.lease_owner, .message = "lease expired"});
+  Key lease;
+  while (EarliestLeaseLocked(q, &lease) && lease.first <= Us(now)) {
+    Slot& j = *FindLocked(lease.second);
+    DropLeaseLocked(q, j);
+    j.errors.push_back({.attempt = j.attempt,
+                        .at = now,
+                        .worker = j.lease_owner != nullptr ? *j.lease_owner : std::string(),
+                        .message = "lease expired"});
     j.updated_at = now;
     if (j.cancel_requested || j.attempt >= j.max_attempts) {
       j.state = j.cancel_requested ? bus::JobState::kCancelled : bus::JobState::kDead;
@@ -499,22 +757,17 @@ absl::StatusOr<int64_t> MemoryQueue::DoRecoverStalled(const RequestContext&, con
 absl::StatusOr<int64_t> MemoryQueue::DoClean(const RequestContext&, const bus::QueueSettings& s) {
   const Clock::TimePoint now = clock().Now();
   std::lock_guard<std::mutex> lock(mu_);
-  int64_t n = 0;
-  for (auto it = jobs_.begin(); it != jobs_.end();) {
-    const bus::Job& j = *it->second;
+  const uint32_t index = QueueIndex(s);
+  std::vector<Slot*> gone;  // removed after the walk (a removal may free a chunk)
+  ForEachJobLocked([&](Slot& j) {
     const bool done = j.state == bus::JobState::kCompleted || j.state == bus::JobState::kCancelled;
-    if (j.queue == s.name && ((done && j.finished_at <= now - s.retain_completed) ||
-                              (j.state == bus::JobState::kDead && j.finished_at <= now - s.retain_dead))) {
-      PerQueue& q = Q(j.queue);
-      auto k = q.keys.find(j.idempotency_key);
-      if (k != q.keys.end() && k->second == j.id) q.keys.erase(k);
-      jobs_.erase(it++);  // erasing leaves the other iterators valid
-      ++n;
-    } else {
-      ++it;
+    if (j.queue == index && ((done && j.finished_at <= now - s.retain_completed) ||
+                             (j.state == bus::JobState::kDead && j.finished_at <= now - s.retain_dead))) {
+      gone.push_back(&j);
     }
-  }
-  return n;
+  });
+  for (Slot* j : gone) RemoveLocked(*j);
+  return static_cast<int64_t>(gone.size());
 }
 
 absl::StatusOr<bus::Repeatable> MemoryQueue::DoAddRepeatable(const RequestContext&, const bus::Repeatable& def,

@@ -2,17 +2,25 @@
 // transaction is deferred to after its commit (store::AfterCommit), so a rolled-back transaction never
 // leaves a job; the job is lost if the process dies before it runs.
 //
+// Storage (docs/bus.md "The memory backend"): jobs live in slots of fixed-size chunks addressed by id
+// (no allocation per job or per state move), due jobs in one FIFO lane per priority, leases in a FIFO
+// by expiry. A lane or the lease FIFO takes an out-of-order key (a delayed job promoted behind newer
+// ones, an extended lease) into a small B-tree beside it; entries a job left are skipped when reached.
+//
 // Thread-safety: every method is safe from any thread (one mutex; Next waits on a condition variable).
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
@@ -71,27 +79,65 @@ class MemoryQueue final : public bus::Queue {
                                         Clock::TimePoint next, const NewJob& job) override;
 
  private:
-  explicit MemoryQueue(bus::BusOptions options) : bus::Queue(std::move(options)) {}
-  struct PerQueue;
-  // DoClaim / DoTransition with mu_ held (the batch forms take it once). ClaimLocked returns the stored
-  // job it claimed (the caller copies it out), or null when none is due. TransitionLocked sets
-  // `changed` when the job left ACTIVE (waiters must be notified: Notify once per call or batch).
-  bus::Job* ClaimLocked(PerQueue& q, const bus::QueueSettings& s, std::string_view worker_id, int64_t token,
-                        Clock::TimePoint now);
-  absl::Status TransitionLocked(const bus::Job& claimed, const Transition& t, bool& changed);
-  using ReadyKey = std::tuple<int, int64_t, int64_t>;  // -priority, run_at µs, id
-  using TimeKey = std::pair<int64_t, int64_t>;         // time µs, id
+  explicit MemoryQueue(bus::BusOptions options);
+
+  // One stored job: bus::Job's fields, with the queue as an index into options().queues and the texts
+  // many jobs share (the correlation id of a batch, the worker id of a claim) held once.
+  struct Slot {
+    int64_t id = 0;  // 0: no job here (not stored yet, or cleaned)
+    uint32_t queue = 0;
+    // Bumped each time the job is indexed as waiting: a ready-lane entry of an older generation is stale.
+    uint32_t generation = 0;
+    bus::JobState state = bus::JobState::kWaiting;
+    bool cancel_requested = false;
+    int priority = 0;
+    int attempt = 0;
+    int max_attempts = 0;
+    int64_t lease_token = 0;
+    Clock::TimePoint run_at{}, lease_expires_at{}, created_at{}, updated_at{}, finished_at{}, started_at{};
+    std::string name, payload, idempotency_key, group_key, progress, result;
+    std::shared_ptr<const std::string> correlation_id;  // null: ""
+    std::shared_ptr<const std::string> lease_owner;     // null: ""
+    std::vector<bus::JobError> errors;
+  };
+  static constexpr int64_t kChunkSlots = 256;
+  struct Chunk {
+    std::array<Slot, kChunkSlots> slots;
+    int stored = 0;  // slots holding a job
+  };
+  // A due job in a priority lane, ordered by (run_at µs, id).
+  struct ReadyEntry {
+    int64_t at;
+    int64_t id;
+    uint32_t generation;
+  };
+  using Key = std::pair<int64_t, int64_t>;  // (time µs, id)
+  struct Lane {
+    std::deque<ReadyEntry> fifo;  // ascending keys; may hold stale entries (skipped)
+    absl::btree_set<Key> late;    // keys that arrived out of order; always live
+  };
+  // An active job's lease, ordered by expiry.
+  struct LeaseEntry {
+    int64_t at;
+    int64_t id;
+    int64_t token;
+  };
+  using LateLease = std::tuple<int64_t, int64_t, int64_t>;  // (expiry µs, id, token)
   struct PerQueue {
-    // B-trees (no node allocation per job; iterators are not kept across inserts or erases).
-    absl::btree_set<ReadyKey> ready;      // due (promoted from delayed when their time came)
-    absl::btree_set<TimeKey> delayed;     // waiting, by run_at
-    absl::btree_set<TimeKey> active;      // by lease expiry
-    std::map<std::string, int64_t> keys;  // idempotency key -> newest job id
+    std::map<int, Lane> lanes;          // by -priority; a lane without live entries is erased when met
+    int64_t ready = 0;                  // live entries in the lanes
+    absl::btree_set<Key> delayed;       // waiting, not yet due, by run_at
+    std::deque<LeaseEntry> lease_fifo;  // ascending expiry; may hold stale entries (skipped, compacted)
+    absl::btree_set<LateLease> lease_late;
+    int64_t active = 0;  // jobs in ACTIVE
+    // round_robin_groups with a group_concurrency limit: ACTIVE jobs per group (only then kept), and
+    // finishing a job may free a place a waiter can claim.
+    bool group_limited = false;
+    absl::flat_hash_map<std::string, int> group_active;
+    std::map<std::string, int64_t> keys;    // idempotency key -> newest job id
     std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
     int64_t serve_seq = 0;
     bool paused = false;
-    // Set on first use: whether a finished job frees a place a waiter may claim (a per-group limit).
-    int group_limited = -1;
     int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
     int rate_started = 0;
     // Run-time metrics by minute (backends/bus_metrics.h), the last kMetricsKeepMinutes kept.
@@ -99,33 +145,62 @@ class MemoryQueue final : public bus::Queue {
       std::array<int64_t, backends::kLatencyBuckets> wait{}, completed{}, failed{};
     };
     std::map<int64_t, MinuteMetrics> metrics;
+    int wait_bucket = 0, run_bucket = 0;  // the last latency buckets recorded (Bucket's hints)
   };
+
   // All under mu_.
-  bus::Job* FindLocked(int64_t id) {
-    auto it = jobs_.find(id);
-    return it == jobs_.end() ? nullptr : it->second.get();
-  }
-  // Stores a new WAITING job of `q` (its queue's state) and indexes it (ready at once when due at `now`).
-  void InsertLocked(PerQueue& q, std::unique_ptr<bus::Job> job, Clock::TimePoint now);
-  // Indexes a WAITING job: in `ready` when due at `now`, else in `delayed` (promoted by ClaimLocked).
-  void IndexWaitingLocked(PerQueue& q, const bus::Job& job, Clock::TimePoint now);
-  void MakeWaitingLocked(bus::Job& job, Clock::TimePoint run_at, Clock::TimePoint now);
-  void RemoveFromIndexesLocked(const bus::Job& job);
+  Slot* FindLocked(int64_t id);
+  // The empty slot of a new id, counted as stored (its chunk made when missing); the caller fills it.
+  Slot& NewSlotLocked(int64_t id);
+  // Removes a finished job (Clean), freeing its chunk once that holds no job and every id in it was given.
+  void RemoveLocked(Slot& slot);
+  PerQueue& Q(const bus::QueueSettings& s) { return queues_[QueueIndex(s)]; }
+  PerQueue& Q(const Slot& j) { return queues_[j.queue]; }
+  uint32_t QueueIndex(const bus::QueueSettings& s) const;
+  const std::string& QueueName(const Slot& j) const { return options().queues[j.queue].name; }
+  void FillJob(const Slot& s, bus::Job& out) const;
+  // Indexes a WAITING job: in its lane when due at `now`, else in `delayed` (promoted by claims).
+  void IndexWaitingLocked(PerQueue& q, Slot& j, Clock::TimePoint now);
+  void PushReadyLocked(PerQueue& q, const Slot& j, int64_t at);
+  void MakeWaitingLocked(Slot& j, Clock::TimePoint run_at, Clock::TimePoint now);
+  // Takes a job out of its waiting index (Cancel): `delayed` or its lane (a FIFO entry goes stale).
+  void UnindexWaitingLocked(PerQueue& q, const Slot& j);
+  bool ReadyLive(const ReadyEntry& e);
+  // The highest-priority lane with a live entry (its FIFO front live), or null; erases drained lanes.
+  Lane* TopLaneLocked(PerQueue& q);
+  void PushLeaseLocked(PerQueue& q, const Slot& j);
+  // Takes the lease of `j` (leaving ACTIVE) out of the index (a FIFO entry goes stale).
+  void DropLeaseLocked(PerQueue& q, const Slot& j);
+  bool LeaseLive(const LeaseEntry& e);
+  // The earliest live lease (expiry µs, id), popping stale FIFO fronts; false when none.
+  bool EarliestLeaseLocked(PerQueue& q, Key* out);
+  // ClaimLocked returns the slot it claimed (the caller copies it out), or null when none is due.
+  Slot* ClaimLocked(PerQueue& q, const bus::QueueSettings& s, const std::shared_ptr<const std::string>& owner,
+                    int64_t token, Clock::TimePoint now);
+  // TransitionLocked sets `changed` when waiters must be notified (Notify once per call or batch).
+  absl::Status TransitionLocked(const bus::Job& claimed, const Transition& t, bool& changed);
   // Records the attempt of `j` (still ACTIVE, its run_at that of the attempt) ending at `now`.
-  void RecordFinishLocked(PerQueue& q, const bus::Job& j, Clock::TimePoint now, bool failed);
-  PerQueue& Q(const std::string& name) { return queues_[name]; }
-  // Whether finishing one of `q`'s jobs can make another claimable (round_robin_groups with a
-  // group_concurrency limit): only then do completions wake waiters.
-  bool FinishFreesSlotLocked(PerQueue& q, const std::string& name);
+  void RecordFinishLocked(PerQueue& q, const Slot& j, Clock::TimePoint now, bool failed);
+  // A shared copy of `text` (null for ""), reusing `cache` when it holds the same text.
+  static std::shared_ptr<const std::string> Shared(std::string_view text,
+                                                   std::shared_ptr<const std::string>& cache);
+  template <typename Fn>
+  void ForEachJobLocked(Fn fn);
   void Notify();
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t wakes_ = 0;      // guarded by mu_
-  int64_t next_id_ = 1;     // guarded by mu_
-  // Every job by id (O(1) lookups however many finished jobs retention keeps; pointers are stable).
-  absl::flat_hash_map<int64_t, std::unique_ptr<bus::Job>> jobs_;
-  std::map<std::string, PerQueue, std::less<>> queues_;
+  // Changed under mu_ (a waiter's predicate reads it there); read without it by WakeCounter.
+  std::atomic<uint64_t> wakes_{0};
+  int waiters_ = 0;      // guarded by mu_: threads in WaitForWork (notified only when there are some)
+  int64_t next_id_ = 1;  // guarded by mu_
+  // Job slots by chunk number ((id - 1) / kChunkSlots); a chunk is freed once every id in it was
+  // assigned and its jobs were cleaned (a deferred enqueue that commits later makes it again).
+  absl::flat_hash_map<int64_t, std::unique_ptr<Chunk>> chunks_;
+  int64_t last_chunk_no_ = -1;  // a one-entry cache over chunks_ (consecutive ids share a chunk)
+  Chunk* last_chunk_ = nullptr;
+  std::shared_ptr<const std::string> last_correlation_, last_owner_;  // Shared's caches
+  std::vector<PerQueue> queues_;                                      // by index in options().queues
   // Repeatable definitions by (queue, key), with their schedule text.
   std::map<std::pair<std::string, std::string>, std::pair<bus::Repeatable, std::string>> repeatables_;
 };
