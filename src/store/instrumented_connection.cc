@@ -142,7 +142,8 @@ absl::StatusOr<Statement*> InstrumentedConnection::Prepare(const SqlText& sql) {
   return Wrap(sql.view(), inner_->Prepare(sql));
 }
 
-absl::StatusOr<Statement*> InstrumentedConnection::Wrap(std::string_view sql, absl::StatusOr<Statement*> st) {
+absl::StatusOr<Statement*> InstrumentedConnection::Wrap(std::string_view sql,
+                                                        const absl::StatusOr<Statement*>& st) {
   if (!st.ok()) {
     // A statement that fails to prepare failed as a statement: count it like one.
     Record(sql, 1, false, std::chrono::steady_clock::duration::zero(), st.status());

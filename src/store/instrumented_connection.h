@@ -82,7 +82,7 @@ class InstrumentedConnection final : public Connection {
  private:
   class WrappedStatement;
   // The wrapper of the backend's `st` (made on its first use); a failed prepare counted as a statement.
-  absl::StatusOr<Statement*> Wrap(std::string_view sql, absl::StatusOr<Statement*> st);
+  absl::StatusOr<Statement*> Wrap(std::string_view sql, const absl::StatusOr<Statement*>& st);
 
   std::unique_ptr<Connection> inner_;
   ConnectionControl* control_;  // inner_'s, or null
