@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -77,7 +77,9 @@ struct ParamRef {
   uint32_t index;
 };
 struct StatementPlan {
-  std::string sql;
+  StatementPlan(std::string text, std::vector<ParamRef> refs)
+      : sql(std::move(text)), params(std::move(refs)) {}
+  store::SqlText sql;  // found by identity in the connection's statement cache
   std::vector<ParamRef> params;
 };
 
@@ -150,7 +152,8 @@ void FillMarks(std::string& select, std::vector<ParamRef>& params, const Bound* 
   params = std::move(spliced);
 }
 
-StatementPlan BuildPlan(const KeysetQuery& query, bool anchored, bool backward, int fetch, bool row_values) {
+std::unique_ptr<const StatementPlan> BuildPlan(const KeysetQuery& query, bool anchored, bool backward,
+                                               int fetch, bool row_values) {
   // The list's own order is DESC or ASC; a backward page scans the opposite way from the anchor.
   const bool scan_desc = (query.order == SortOrder::kDescending) != backward;
   const char* cmp = scan_desc ? " < " : " > ";
@@ -158,135 +161,144 @@ StatementPlan BuildPlan(const KeysetQuery& query, bool anchored, bool backward, 
 
   std::optional<Bound> bound;
   if (anchored) bound = BoundAfter(query, cmp, row_values);
-  StatementPlan plan;
-  for (uint32_t i = 0; i < query.params.size(); ++i) plan.params.push_back({ParamFrom::kQuery, i});
-  plan.sql = query.select;
-  FillMarks(plan.sql, plan.params, bound ? &*bound : nullptr, fetch, !backward);
+  std::string sql = query.select;
+  std::vector<ParamRef> params;
+  for (uint32_t i = 0; i < query.params.size(); ++i) params.push_back({ParamFrom::kQuery, i});
+  FillMarks(sql, params, bound ? &*bound : nullptr, fetch, !backward);
   std::vector<std::string> conds;
   if (!query.where.empty()) conds.push_back(absl::StrCat("(", query.where, ")"));
   if (bound) {
     conds.push_back(bound->sql);
-    plan.params.insert(plan.params.end(), bound->params.begin(), bound->params.end());
+    params.insert(params.end(), bound->params.begin(), bound->params.end());
   }
   std::vector<std::string> order_by;
   for (const SortKey& k : query.keys) order_by.push_back(absl::StrCat(k.column, dir));
-  if (!conds.empty()) absl::StrAppend(&plan.sql, " WHERE ", absl::StrJoin(conds, " AND "));
-  absl::StrAppend(&plan.sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
-  plan.params.push_back({ParamFrom::kFetch, 0});
-  if (!query.hydrate.empty()) plan.sql = Hydrated(query, plan.sql, dir);
-  return plan;
-}
-
-// Everything BuildPlan reads, as one string (the cache key).
-std::string ShapeKey(const KeysetQuery& query, bool anchored, bool backward, int fetch, bool row_values) {
-  std::string key =
-      absl::StrCat(query.select, "\x1f", query.where, "\x1f", query.hydrate, "\x1f",
-                   query.order == SortOrder::kDescending ? "d" : "a", anchored ? "1" : "0",
-                   backward ? "1" : "0", row_values ? "1" : "0", "\x1f", fetch, "\x1f", query.params.size());
-  for (const SortKey& k : query.keys) absl::StrAppend(&key, "\x1f", k.column, "\x1e", k.result_column);
-  return key;
-}
-
-// Plans by shape. An application has a few dozen shapes; the cap only guards against a caller that
-// builds its select text from values (then every call is a new shape and the cache starts over).
-constexpr size_t kMaxCachedPlans = 1024;
-
-// A recently used plan with the shape it was built for, compared field by field: the direct-mapped
-// table in front of the plans map finds a shape's plan without building and hashing its key (the
-// user search's 2.3 kB key cost ~4k instructions per call to build and hash; a hit here costs its
-// lengths' hash and one comparison of the texts).
-struct RecentPlan {
-  std::string select, where, hydrate;
-  std::vector<std::pair<std::string, std::string>> keys;  // column, result_column
-  SortOrder order;
-  size_t params;
-  int fetch;
-  bool anchored, backward, row_values;
-  std::shared_ptr<const StatementPlan> plan;
-
-  bool Matches(const KeysetQuery& q, bool a, bool b, int f, bool rv) const {
-    if (a != anchored || b != backward || rv != row_values || f != fetch || q.order != order ||
-        q.params.size() != params || q.keys.size() != keys.size() || q.select != select || q.where != where ||
-        q.hydrate != hydrate) {
-      return false;
-    }
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (q.keys[i].column != keys[i].first || q.keys[i].result_column != keys[i].second) return false;
-    }
-    return true;
-  }
-};
-constexpr size_t kRecentPlans = 256;
-
-// The recent-plan slot of a shape: its lengths and flags only (no text is read), so different shapes
-// may share a slot; Matches decides.
-size_t RecentSlot(const KeysetQuery& q, bool anchored, bool backward, int fetch, bool row_values) {
-  return absl::HashOf(q.select.size(), q.where.size(), q.hydrate.size(), q.keys.size(), q.params.size(),
-                      static_cast<int>(q.order), anchored, backward, fetch, row_values) %
-         kRecentPlans;
-}
-
-std::shared_ptr<const StatementPlan> CachedPlan(const KeysetQuery& query, bool anchored, bool backward,
-                                                int fetch, bool row_values) {
-  static absl::Mutex mu(absl::kConstInit);
-  static auto* plans = new absl::flat_hash_map<std::string, std::shared_ptr<const StatementPlan>>();
-  static auto* recent = new std::array<std::shared_ptr<const RecentPlan>, kRecentPlans>();
-  const size_t slot = RecentSlot(query, anchored, backward, fetch, row_values);
-  {
-    absl::ReaderMutexLock lock(&mu);
-    const std::shared_ptr<const RecentPlan>& r = (*recent)[slot];
-    if (r != nullptr && r->Matches(query, anchored, backward, fetch, row_values)) return r->plan;
-  }
-  std::string key = ShapeKey(query, anchored, backward, fetch, row_values);
-  std::shared_ptr<const StatementPlan> plan;
-  {
-    absl::ReaderMutexLock lock(&mu);
-    auto it = plans->find(key);
-    if (it != plans->end()) plan = it->second;
-  }
-  if (plan == nullptr)
-    plan = std::make_shared<const StatementPlan>(BuildPlan(query, anchored, backward, fetch, row_values));
-  auto entry = std::make_shared<RecentPlan>();
-  entry->select = query.select;
-  entry->where = query.where;
-  entry->hydrate = query.hydrate;
-  for (const SortKey& k : query.keys) entry->keys.emplace_back(k.column, k.result_column);
-  entry->order = query.order;
-  entry->params = query.params.size();
-  entry->fetch = fetch;
-  entry->anchored = anchored;
-  entry->backward = backward;
-  entry->row_values = row_values;
-  entry->plan = plan;
-  absl::MutexLock lock(&mu);
-  if (plans->size() >= kMaxCachedPlans) plans->clear();
-  plans->try_emplace(std::move(key), plan);
-  (*recent)[slot] = std::move(entry);
-  return plan;
+  if (!conds.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(conds, " AND "));
+  absl::StrAppend(&sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
+  params.push_back({ParamFrom::kFetch, 0});
+  if (!query.hydrate.empty()) sql = Hydrated(query, sql, dir);
+  return std::make_unique<const StatementPlan>(std::move(sql), std::move(params));
 }
 
 }  // namespace
 
+// A shape's plans, built on first use per kind of page: anchored or not, backward or not, row values
+// or not, and the rows fetched when the select has a {fetch} mark (else the LIMIT is a parameter and
+// one plan serves every limit). Keyed by those packed into one integer.
+struct KeysetShape::Plans {
+  bool uses_fetch = false;  // the select has a {fetch} mark
+  absl::Mutex mu;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<const StatementPlan>> by_kind ABSL_GUARDED_BY(mu);
+};
+
+KeysetShape::KeysetShape(KeysetQuery query, size_t param_count)
+    : query_(std::move(query)), param_count_(param_count), plans_(std::make_unique<Plans>()) {
+  plans_->uses_fetch = query_.select.find(kFetchMark) != std::string::npos;
+}
+
+KeysetShape::~KeysetShape() = default;
+
+absl::StatusOr<std::shared_ptr<const KeysetShape>> KeysetShape::Create(const KeysetQuery& query) {
+  DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
+  KeysetQuery shape{.scope = "",
+                    .select = query.select,
+                    .where = query.where,
+                    .params = {},
+                    .keys = query.keys,
+                    .order = query.order,
+                    .hydrate = query.hydrate};
+  return std::shared_ptr<const KeysetShape>(new KeysetShape(std::move(shape), query.params.size()));
+}
+
 namespace {
 
-// A keyset statement whose text stays in the cached plan (FetchRowPage runs it without copying it).
+// The plan of `shape` for one kind of page, built on its first use.
+const StatementPlan& PlanOf(const KeysetShape& shape, bool anchored, bool backward, int fetch,
+                            bool row_values) {
+  KeysetShape::Plans& plans = shape.plans();
+  const uint64_t kind = (static_cast<uint64_t>(plans.uses_fetch ? fetch : 0) << 3) | (anchored ? 4u : 0u) |
+                        (backward ? 2u : 0u) | (row_values ? 1u : 0u);
+  {
+    absl::ReaderMutexLock lock(&plans.mu);
+    auto it = plans.by_kind.find(kind);
+    if (it != plans.by_kind.end()) return *it->second;
+  }
+  KeysetQuery q = shape.query();
+  q.params.resize(shape.param_count());  // BuildPlan reads their number only
+  std::unique_ptr<const StatementPlan> plan = BuildPlan(q, anchored, backward, fetch, row_values);
+  absl::MutexLock lock(&plans.mu);
+  return *plans.by_kind.try_emplace(kind, std::move(plan)).first->second;
+}
+
+// Everything a shape is, as one string: the key of the shapes of ad-hoc queries.
+std::string ShapeKey(const KeysetQuery& query) {
+  std::string key =
+      absl::StrCat(query.select, "\x1f", query.where, "\x1f", query.hydrate, "\x1f",
+                   query.order == SortOrder::kDescending ? "d" : "a", "\x1f", query.params.size());
+  for (const SortKey& k : query.keys) {
+    absl::StrAppend(&key, "\x1f", k.column, "\x1e", k.result_column, "\x1e", static_cast<int>(k.type));
+  }
+  return key;
+}
+
+// Shapes of queries that come without one, by their text. An application has a few dozen; the cap
+// only guards against a caller that builds its select text from values (then every call is a new
+// shape and the cache starts over).
+constexpr size_t kMaxAdHocShapes = 1024;
+
+// The shape `query` is paged with: its own (whose text fields must be empty and whose number of
+// params must match), else the cached shape of its text (made and validated on first use).
+absl::StatusOr<std::shared_ptr<const KeysetShape>> ShapeFor(const KeysetQuery& query) {
+  if (query.shape != nullptr) {
+    if (!query.select.empty() || !query.where.empty() || !query.hydrate.empty() || !query.keys.empty()) {
+      return InvalidField(
+          "keyset query", "shape",
+          "is set, so select, where, keys and hydrate must be left empty (they are the shape's)");
+    }
+    if (query.params.size() != query.shape->param_count()) {
+      return InvalidField("keyset query", "params",
+                          absl::StrCat("must hold as many values as the shape was made with (got ",
+                                       query.params.size(), ", want ", query.shape->param_count(), ")"));
+    }
+    return query.shape;
+  }
+  DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* shapes = new absl::flat_hash_map<std::string, std::shared_ptr<const KeysetShape>>();
+  std::string key = ShapeKey(query);
+  {
+    absl::ReaderMutexLock lock(&mu);
+    auto it = shapes->find(key);
+    if (it != shapes->end()) return it->second;
+  }
+  DAIRA_ASSIGN_OR_RETURN(std::shared_ptr<const KeysetShape> shape, KeysetShape::Create(query));
+  absl::MutexLock lock(&mu);
+  if (shapes->size() >= kMaxAdHocShapes) shapes->clear();
+  return shapes->try_emplace(std::move(key), std::move(shape)).first->second;
+}
+
+// A keyset statement: its plan (whose text, an SqlText, is run without being copied or hashed) and
+// its values.
 struct PlannedStatement {
-  std::shared_ptr<const StatementPlan> plan;
+  std::shared_ptr<const KeysetShape> shape;  // keeps `plan` alive
+  const StatementPlan* plan = nullptr;
   std::vector<store::Value> params;
   bool reversed = false;
 };
 
-absl::StatusOr<PlannedStatement> PlanStatement(const KeysetQuery& query, const Cursor* after, int fetch,
+absl::StatusOr<PlannedStatement> PlanStatement(std::shared_ptr<const KeysetShape> shape,
+                                               const KeysetQuery& query, const Cursor* after, int fetch,
                                                bool row_values) {
-  DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
-  if (after != nullptr && after->keys.size() != query.keys.size()) {
-    return InvalidField("keyset query", "cursor",
-                        absl::StrCat("has the wrong number of keys (got ", after->keys.size(), ", want ",
-                                     query.keys.size(), ")"));
+  const std::vector<SortKey>& keys = shape->query().keys;
+  if (after != nullptr && after->keys.size() != keys.size()) {
+    return InvalidField(
+        "keyset query", "cursor",
+        absl::StrCat("has the wrong number of keys (got ", after->keys.size(), ", want ", keys.size(), ")"));
   }
   const bool backward = after != nullptr && after->direction == Direction::kBackward;
   PlannedStatement st;
-  st.plan = CachedPlan(query, after != nullptr, backward, fetch, row_values);
+  st.plan = &PlanOf(*shape, after != nullptr, backward, fetch, row_values);
+  st.shape = std::move(shape);
   st.reversed = backward;
   st.params.reserve(st.plan->params.size());
   for (const ParamRef& p : st.plan->params) {
@@ -309,8 +321,11 @@ absl::StatusOr<PlannedStatement> PlanStatement(const KeysetQuery& query, const C
 
 absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, const Cursor* after, int fetch,
                                                      bool row_values) {
-  DAIRA_ASSIGN_OR_RETURN(PlannedStatement planned, PlanStatement(query, after, fetch, row_values));
-  return KeysetStatement{.sql = planned.plan->sql, .params = std::move(planned.params), .reversed = planned.reversed};
+  DAIRA_ASSIGN_OR_RETURN(std::shared_ptr<const KeysetShape> shape, ShapeFor(query));
+  DAIRA_ASSIGN_OR_RETURN(PlannedStatement planned,
+                         PlanStatement(std::move(shape), query, after, fetch, row_values));
+  return KeysetStatement{
+      .sql = planned.plan->sql.str(), .params = std::move(planned.params), .reversed = planned.reversed};
 }
 
 absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
@@ -319,22 +334,28 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
     return InvalidField("page", "limit",
                         absl::StrCat("must be between 1 and ", options.max_limit, " (got ", request.limit, ")"));
   }
-  DAIRA_RETURN_IF_ERROR(ValidateQuery(query));
-  const CursorCodec codec = options.codec != nullptr ? *options.codec : CursorCodec::Default();
-  std::vector<KeyType> types;
-  for (const SortKey& k : query.keys) types.push_back(k.type);
+  DAIRA_ASSIGN_OR_RETURN(std::shared_ptr<const KeysetShape> shape, ShapeFor(query));
+  const std::vector<SortKey>& keys = shape->query().keys;
+  std::optional<CursorCodec> default_codec;
+  if (options.codec == nullptr) default_codec = CursorCodec::Default();
+  const CursorCodec& codec = options.codec != nullptr ? *options.codec : *default_codec;
+  std::array<KeyType, CursorCodec::kMaxKeys> key_types;  // ValidateQuery: 1..kMaxKeys keys
+  for (size_t j = 0; j < keys.size(); ++j) key_types[j] = keys[j].type;
+  const std::span<const KeyType> types(key_types.data(), keys.size());
 
   std::optional<Cursor> cursor;
   if (!request.cursor.empty()) {
     DAIRA_ASSIGN_OR_RETURN(cursor, codec.Decode(request.cursor, query.scope, types));
   }
-  DAIRA_ASSIGN_OR_RETURN(PlannedStatement st, PlanStatement(query, cursor ? &*cursor : nullptr, request.limit + 1,
-                                                            options.row_values));
+  DAIRA_ASSIGN_OR_RETURN(PlannedStatement st,
+                         PlanStatement(std::move(shape), query, cursor ? &*cursor : nullptr,
+                                       request.limit + 1, options.row_values));
   RowPage page;
   DAIRA_ASSIGN_OR_RETURN(page.rows, conn.Execute(st.plan->sql, st.params));
 
-  std::vector<int> key_cols;
-  for (const SortKey& k : query.keys) {
+  std::array<int, CursorCodec::kMaxKeys> key_cols{};
+  size_t resolved = 0;
+  for (const SortKey& k : keys) {
     std::optional<int> idx = page.rows.ColumnIndex(ResultColumn(k));
     if (!idx.has_value()) {
       if (page.rows.empty() && page.rows.columns().empty()) break;  // backends may omit names of empty results
@@ -342,7 +363,7 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
                           absl::StrCat("names a column the select list does not return (got \"",
                                        ToAbsl(ResultColumn(k)), "\")"));
     }
-    key_cols.push_back(*idx);
+    key_cols[resolved++] = *idx;
   }
 
   const size_t fetched = page.rows.size();
@@ -354,9 +375,9 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
 
   auto cursor_at = [&](size_t row, Direction d) {
     Cursor c{.scope = query.scope, .direction = d, .keys = {}};
-    for (size_t j = 0; j < query.keys.size(); ++j) {
+    for (size_t j = 0; j < keys.size(); ++j) {
       const store::Row r = page.rows.row(row);
-      if (query.keys[j].type == KeyType::kInt64) {
+      if (keys[j].type == KeyType::kInt64) {
         c.keys.emplace_back(r.Int64(key_cols[j]));
       } else {
         c.keys.emplace_back(r.Text(key_cols[j]));

@@ -331,34 +331,52 @@ std::string UserSearchSelect(store::Backend backend, bool has_q, size_t words, b
 std::vector<store::Value> UserSearchParams(store::Backend backend, const std::string& q,
                                            const std::vector<std::string>& words, bool* has_upper) {
   const bool postgres = backend == store::Backend::kPostgres;
-  std::vector<store::Value> params;
-  std::vector<store::Value> range;          // the prefix range's values (used twice)
-  std::vector<store::Value> prefix_params;  // the prefix arm's: q twice, then the range
+  // The prefix range's upper bound (PrefixRangeParams), built once and appended where it is used.
+  std::string upper;
   *has_upper = false;
   if (!q.empty()) {
-    *has_upper = PrefixRangeParams(backend, q, range);
-    prefix_params = {q, q};
-    prefix_params.insert(prefix_params.end(), range.begin(), range.end());
-    params = prefix_params;
+    if (!postgres) {
+      upper = q + "\xFF";
+      *has_upper = true;
+    } else if (std::optional<std::string> u = internal::PrefixUpperBound(q); u.has_value()) {
+      upper = *std::move(u);
+      *has_upper = true;
+    }
   }
+  std::vector<store::Value> params;
+  params.reserve(8 + 2 * words.size() + 4);
+  auto range = [&] {  // the prefix range's values (none without q)
+    if (q.empty()) return;
+    params.emplace_back(q);
+    if (*has_upper) params.emplace_back(upper);
+  };
+  auto prefix_arm = [&] {  // q twice, then the range
+    if (q.empty()) return;
+    params.emplace_back(q);
+    params.emplace_back(q);
+    range();
+  };
+  prefix_arm();
   if (words.empty()) return params;
   for (const std::string& w : words) {  // the whole-word tests
     if (postgres) {
-      const std::string tw = TsWord(w, /*prefix=*/false);
-      params.insert(params.end(), {tw, tw});
+      std::string tw = TsWord(w, /*prefix=*/false);
+      params.emplace_back(tw);
+      params.emplace_back(std::move(tw));
     } else {
       params.emplace_back(Fts5Word(w, /*prefix=*/false));
     }
   }
   if (postgres) {  // the full-text sets, then the gate (its copy of the prefix arm)
-    const std::string tsq = TsQuery(words);
-    params.insert(params.end(), {tsq, tsq});
-    params.insert(params.end(), prefix_params.begin(), prefix_params.end());
+    std::string tsq = TsQuery(words);
+    params.emplace_back(tsq);
+    params.emplace_back(std::move(tsq));
+    prefix_arm();
   } else {  // the gate, then the match
-    params.insert(params.end(), prefix_params.begin(), prefix_params.end());
+    prefix_arm();
     params.emplace_back(Fts5Query(words));
   }
-  params.insert(params.end(), range.begin(), range.end());  // NOT IN the prefix range (none without q)
+  range();  // NOT IN the prefix range
   return params;
 }
 
@@ -368,29 +386,35 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
   const std::vector<std::string> words = Words(q);
   bool has_upper = false;
   std::vector<store::Value> params = UserSearchParams(backend, q, words, &has_upper);
-  // The select text depends on the shape only: built once per shape (at most 2 x 2 x 9 x 2 texts) and
-  // kept for the process; building the 2 kB text cost ~20k instructions per search.
+  // The query's shape (select, keys, hydrate) depends on the backend, whether there is a query, its
+  // number of words and whether its prefix range has an upper bound only: made once per shape (at most
+  // 2 x 2 x 9 x 2) and kept for the process, so a search copies no SQL text and plans nothing.
   static absl::Mutex mu(absl::kConstInit);
-  static auto* selects = new absl::flat_hash_map<std::tuple<int, bool, size_t, bool>, std::string>();
-  const auto shape = std::make_tuple(static_cast<int>(backend), !q.empty(), words.size(), has_upper);
-  std::string select;
+  static auto* shapes = new absl::flat_hash_map<std::tuple<int, bool, size_t, bool>,
+                                                std::shared_ptr<const query::KeysetShape>>();
+  const auto key = std::make_tuple(static_cast<int>(backend), !q.empty(), words.size(), has_upper);
+  std::shared_ptr<const query::KeysetShape> shape;
   {
     absl::ReaderMutexLock lock(&mu);
-    if (auto it = selects->find(shape); it != selects->end()) select = it->second;
+    if (auto it = shapes->find(key); it != shapes->end()) shape = it->second;
   }
-  if (select.empty()) {
-    select = UserSearchSelect(backend, !q.empty(), words.size(), has_upper);
+  if (shape == nullptr) {
+    query::KeysetQuery full{
+        .scope = Scope("users", q),
+        .select = UserSearchSelect(backend, !q.empty(), words.size(), has_upper),
+        .params = params,
+        .keys = {{"bucket"}, {"tier"}, {"id"}},
+        .order = query::SortOrder::kAscending,
+        .hydrate =
+            "SELECT k.bucket, k.tier, k.id, u.username, p.display_name, u.avatar_url, u.is_verified "
+            "FROM {page} k JOIN users u ON u.id = k.id LEFT JOIN user_profiles p ON p.user_id = k.id"};
+    absl::StatusOr<std::shared_ptr<const query::KeysetShape>> made = query::KeysetShape::Create(full);
+    if (!made.ok()) return full;  // fixed text, so a bug: FetchPage reports the same error
     absl::MutexLock lock(&mu);
-    selects->try_emplace(shape, select);
+    shape = shapes->try_emplace(key, *std::move(made)).first->second;
   }
   return query::KeysetQuery{
-      .scope = Scope("users", q),
-      .select = std::move(select),
-      .params = std::move(params),
-      .keys = {{"bucket"}, {"tier"}, {"id"}},
-      .order = query::SortOrder::kAscending,
-      .hydrate = "SELECT k.bucket, k.tier, k.id, u.username, p.display_name, u.avatar_url, u.is_verified "
-                 "FROM {page} k JOIN users u ON u.id = k.id LEFT JOIN user_profiles p ON p.user_id = k.id"};
+      .scope = Scope("users", q), .select = {}, .params = std::move(params), .keys = {}, .shape = std::move(shape)};
 }
 
 namespace {

@@ -45,4 +45,10 @@ absl::StatusOr<ResultSet> Connection::Execute(std::string_view sql, Params param
   return (*st)->Execute(params);
 }
 
+absl::StatusOr<ResultSet> Connection::Execute(const SqlText& sql, Params params) {
+  absl::StatusOr<Statement*> st = Prepare(sql);
+  if (!st.ok()) return st.status();
+  return (*st)->Execute(params);
+}
+
 }  // namespace daira::inline v0::store

@@ -135,7 +135,15 @@ void InstrumentedConnection::Record(std::string_view sql, int64_t count, bool ma
 }
 
 absl::StatusOr<Statement*> InstrumentedConnection::Prepare(std::string_view sql) {
-  absl::StatusOr<Statement*> st = inner_->Prepare(sql);
+  return Wrap(sql, inner_->Prepare(sql));
+}
+
+absl::StatusOr<Statement*> InstrumentedConnection::Prepare(const SqlText& sql) {
+  return Wrap(sql.view(), inner_->Prepare(sql));
+}
+
+absl::StatusOr<Statement*> InstrumentedConnection::Wrap(std::string_view sql,
+                                                        const absl::StatusOr<Statement*>& st) {
   if (!st.ok()) {
     // A statement that fails to prepare failed as a statement: count it like one.
     Record(sql, 1, false, std::chrono::steady_clock::duration::zero(), st.status());

@@ -60,6 +60,7 @@ class InstrumentedConnection final : public Connection {
   // Connection.
   Backend backend() const override { return inner_->backend(); }
   absl::StatusOr<Statement*> Prepare(std::string_view sql) override;
+  absl::StatusOr<Statement*> Prepare(const SqlText& sql) override;
   absl::StatusOr<std::vector<ResultSet>> ExecuteBatch(std::span<const BatchStatement> batch) override;
   absl::Status ExecuteScript(std::string_view sql) override;
   absl::Status Begin(IsolationLevel isolation, bool immediate) override;
@@ -80,6 +81,8 @@ class InstrumentedConnection final : public Connection {
 
  private:
   class WrappedStatement;
+  // The wrapper of the backend's `st` (made on its first use); a failed prepare counted as a statement.
+  absl::StatusOr<Statement*> Wrap(std::string_view sql, const absl::StatusOr<Statement*>& st);
 
   std::unique_ptr<Connection> inner_;
   ConnectionControl* control_;  // inner_'s, or null

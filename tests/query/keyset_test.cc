@@ -194,6 +194,55 @@ TEST_P(KeysetTest, AscendingOrderStringKeysAndFilter) {
   EXPECT_EQ(seen, expected);
 }
 
+// A query paged through a KeysetShape made once walks exactly the list its text walks, one statement
+// per page, both directions; a shape with text beside it, a wrong number of params or a malformed
+// shape is refused naming the field.
+TEST_P(KeysetTest, ShapeMadeOnceWalksTheSameListAsItsText) {
+  ASSERT_OK(CreateItems(db(), ctx_, 1000));
+  KeysetQuery text = ByKDesc();
+  text.where = "grp = ?";
+  text.params = {int64_t{1}};
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const KeysetShape> shape, KeysetShape::Create(text));
+  EXPECT_EQ(shape->param_count(), 1u);
+  EXPECT_EQ(shape->query().select, text.select);
+  const KeysetQuery shaped{.scope = text.scope, .select = {}, .params = {int64_t{1}}, .keys = {}, .shape = shape};
+  for (bool row_values : {true, false}) {
+    const KeysetOptions opts{.row_values = row_values};
+    std::string prev_text, prev_shaped;
+    const int64_t before = ctx_.statements();
+    const std::vector<int64_t> by_shape = WalkForward(shaped, 41, opts, &prev_shaped);
+    const int64_t shaped_statements = ctx_.statements() - before;
+    const std::vector<int64_t> by_text = WalkForward(text, 41, opts, &prev_text);
+    EXPECT_EQ(by_shape, by_text);
+    EXPECT_EQ(by_shape.size(), 500u);
+    EXPECT_EQ(shaped_statements, ctx_.statements() - before - shaped_statements);
+    EXPECT_EQ(prev_shaped, prev_text);  // the same cursors (same scope and keys)
+    ASSERT_OK_AND_ASSIGN(auto back,
+                         FetchPage(db(), ctx_, shaped, {.limit = 41, .cursor = prev_shaped}, IdOf, opts));
+    ASSERT_OK_AND_ASSIGN(auto back_text,
+                         FetchPage(db(), ctx_, text, {.limit = 41, .cursor = prev_text}, IdOf, opts));
+    EXPECT_EQ(back.items, back_text.items);
+    EXPECT_EQ(back.items.size(), 41u);
+  }
+  ASSERT_OK_AND_ASSIGN(KeysetStatement st, BuildKeysetStatement(shaped, nullptr, 11));
+  EXPECT_EQ(st.sql, "SELECT id, k, name FROM items WHERE (grp = ?) ORDER BY k DESC, id DESC LIMIT ?");
+  EXPECT_THAT(st.params, ElementsAre(store::Value(int64_t{1}), store::Value(int64_t{11})));
+
+  KeysetQuery both = shaped;
+  both.select = "SELECT id FROM items";
+  auto bad = FetchPage(db(), ctx_, both, {.limit = 5}, IdOf);
+  EXPECT_THAT(bad, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shape")));
+  EXPECT_EQ(StatusField(bad.status()), "shape");
+  KeysetQuery count = shaped;
+  count.params = {};
+  auto wrong = FetchPage(db(), ctx_, count, {.limit = 5}, IdOf);
+  EXPECT_THAT(wrong, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params")));
+  EXPECT_EQ(StatusField(wrong.status()), "params");
+  KeysetQuery no_keys = text;
+  no_keys.keys.clear();
+  EXPECT_THAT(KeysetShape::Create(no_keys), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("keys")));
+}
+
 TEST_P(KeysetTest, OnePagePerStatement) {
   ASSERT_OK(CreateItems(db(), ctx_, 300));
   StatementBudget budget(ctx_);

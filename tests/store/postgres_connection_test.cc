@@ -129,6 +129,58 @@ TEST_P(PostgresConnectionTest, StatementCacheReusesOneServerSidePrepare) {
   EXPECT_EQ(rs.front().Int64("n"), 11);
 }
 
+// A store::SqlText is found by its id; equal texts (two SqlTexts, or the plain text) share one
+// statement and one server-side prepare; an evicted one is prepared again on its next use; another
+// connection (e.g. after a reconnect) prepares it for itself.
+TEST_P(PostgresConnectionTest, StatementCacheFindsSqlTextsByIdentity) {
+  const Value kOne[] = {Value(1)};
+  ASSERT_OK(
+      c().ExecuteScript("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT); INSERT INTO t VALUES (1, 'a')"));
+  const store::SqlText a("SELECT name FROM t WHERE id = ?");
+  const store::SqlText same(std::string(a.view()));
+  EXPECT_NE(a.id(), same.id());
+  const int64_t prepares = pg().statements_prepared();
+  ASSERT_OK_AND_ASSIGN(Statement * first, c().Prepare(a));
+  ASSERT_OK_AND_ASSIGN(Statement * again, c().Prepare(a));
+  ASSERT_OK_AND_ASSIGN(Statement * by_twin, c().Prepare(same));
+  ASSERT_OK_AND_ASSIGN(Statement * by_text, c().Prepare(a.view()));
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(first, by_twin);
+  EXPECT_EQ(first, by_text);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(ResultSet rs, c().Execute(i % 2 == 0 ? a : same, kOne));
+    EXPECT_EQ(rs.front().Text(0), "a");
+  }
+  EXPECT_EQ(pg().statements_prepared() - prepares, 1);
+  EXPECT_EQ(pg().cached_statements(), 1);  // scripts are not prepared: only this one
+
+  // A cache of two: a and then two others evict a; its next use prepares it again.
+  Url url = *ParseUrl(url_);
+  store::DatabaseOptions options;
+  options.connect_timeout = std::chrono::seconds(5);
+  options.statement_cache_size = 2;
+  ASSERT_OK_AND_ASSIGN(auto small, MakePostgresDriver()->Connect(url, options, /*read_only=*/false));
+  auto& s = static_cast<PostgresConnection&>(*small);
+  const store::SqlText b("SELECT name FROM t WHERE id = ? + 0"), d("SELECT name FROM t WHERE id = ? + 1 - 1");
+  for (const store::SqlText* text : {&a, &b, &d}) ASSERT_OK(s.Execute(*text, kOne).status());
+  EXPECT_EQ(s.cached_statements(), 2);
+  EXPECT_EQ(s.statements_prepared(), 3);
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, s.Execute(a, kOne));  // evicted: prepared again
+  EXPECT_EQ(rs.front().Text(0), "a");
+  EXPECT_EQ(s.statements_prepared(), 4);
+  ASSERT_OK(s.Execute(a, kOne).status());
+  EXPECT_EQ(s.statements_prepared(), 4);
+  EXPECT_EQ(s.cached_statements(), 2);
+  s.TakeEvicted();
+
+  // A new connection (what a reconnect gives) prepares the same SqlText for itself, once.
+  ASSERT_OK_AND_ASSIGN(auto other, ConnectTo(url_));
+  auto& o = static_cast<PostgresConnection&>(*other);
+  ASSERT_OK(o.Execute(a, kOne).status());
+  ASSERT_OK(o.Execute(a, kOne).status());
+  EXPECT_EQ(o.statements_prepared(), 1);
+}
+
 TEST_P(PostgresConnectionTest, EveryTypeRoundTripsThroughColumns) {
   ASSERT_OK(c().ExecuteScript(
       "CREATE TABLE v (id BIGINT PRIMARY KEY, i8 BIGINT, i4 INTEGER, i2 SMALLINT, f8 DOUBLE PRECISION,"

@@ -278,6 +278,38 @@ TEST_F(SqliteConnectionTest, StatementCacheReturnsTheSameStatementForTheSameSql)
   EXPECT_EQ(rs.size(), 3u);
 }
 
+// A SqlText is found by its id and shares its statement with equal texts; past statement_cache_size
+// the least recently used is evicted (finalized) and compiled again on its next use; a failed prepare
+// caches nothing.
+TEST_F(SqliteConnectionTest, StatementCacheFindsSqlTextsByIdentity) {
+  const Value kOne[] = {Value(1)};
+  DatabaseOptions options;
+  options.statement_cache_size = 2;
+  ASSERT_OK_AND_ASSIGN(auto conn, Open(false, options));
+  auto& sqlite = static_cast<backends::sqlite::SqliteConnection&>(*conn);
+  ASSERT_OK(conn->ExecuteScript("CREATE TABLE t (a BIGINT, b TEXT); INSERT INTO t VALUES (1, 'x');"));
+  const SqlText a("SELECT b FROM t WHERE a = ?");
+  const SqlText twin(std::string(a.view()));
+  ASSERT_OK_AND_ASSIGN(Statement * first, conn->Prepare(a));
+  ASSERT_OK_AND_ASSIGN(Statement * by_twin, conn->Prepare(twin));
+  ASSERT_OK_AND_ASSIGN(Statement * by_text, conn->Prepare("SELECT b FROM t WHERE a = ?"));
+  EXPECT_EQ(first, by_twin);
+  EXPECT_EQ(first, by_text);
+  ASSERT_OK_AND_ASSIGN(Statement * again, conn->Prepare(a));
+  EXPECT_EQ(first, again);
+  const SqlText b("SELECT b FROM t WHERE a = ? + 0"), c("SELECT b FROM t WHERE a = ? + 1 - 1");
+  ASSERT_OK(conn->Execute(b, kOne).status());
+  ASSERT_OK(conn->Execute(c, kOne).status());  // evicts a
+  EXPECT_EQ(sqlite.cached_statements(), 2u);
+  ASSERT_OK_AND_ASSIGN(ResultSet rs, conn->Execute(a, kOne));  // compiled again
+  EXPECT_EQ(rs.front().Text(0), "x");
+  EXPECT_EQ(sqlite.cached_statements(), 2u);
+  const SqlText bad("SELECT nope FROM t");
+  EXPECT_THAT(conn->Prepare(bad), StatusIs(absl::StatusCode::kInternal, HasSubstr("nope")));
+  EXPECT_EQ(sqlite.cached_statements(), 2u);
+  sqlite.TakeEvicted();
+}
+
 TEST_F(SqliteConnectionTest, CachedSelectStarFollowsSchemaChanges) {
   ASSERT_OK_AND_ASSIGN(auto conn, Open());
   ASSERT_OK(conn->ExecuteScript("CREATE TABLE t (a BIGINT); INSERT INTO t VALUES (1);"));

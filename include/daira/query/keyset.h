@@ -25,11 +25,19 @@
 // must be unique (usually the primary key), and for an efficient scan an index should cover
 // (where-columns, keys...). All keys share one direction.
 //
-// Thread-safety: the functions are reentrant; KeysetQuery/PageRequest are plain values.
+// A caller paging the same list shape call after call (a service) makes its shape once with
+// KeysetShape::Create and passes it in KeysetQuery::shape: the statements are then planned once per
+// shape and found without reading the select text, and their prepared statements by identity
+// (store::SqlText). Without a shape, FetchPage finds the plan by the query's text (a hash of the
+// whole select per call), which suits ad-hoc queries.
+//
+// Thread-safety: the functions are reentrant; KeysetQuery/PageRequest are plain values; a KeysetShape
+// is immutable to its users and safe to share between threads.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,6 +64,8 @@ struct SortKey {
   std::string result_column{};        // its name in the result set; "" = `column` after the last '.'
 };
 
+class KeysetShape;
+
 // The list being paged. Plain data; build one per request (scope usually includes the owner's id).
 struct KeysetQuery {
   std::string scope;                  // cursor scope tag: a cursor from another list is rejected
@@ -77,6 +87,38 @@ struct KeysetQuery {
   // the page's order again. It must contain `{page}` exactly once and no `?`, and must return every
   // key's result column.
   std::string hydrate{};
+  // Optional: this list's shape made once (KeysetShape::Create), for a caller running it call after
+  // call. When set, select, where, keys, order and hydrate come from the shape and must be left
+  // empty / default here; scope and params (as many as the shape was made with) still come from here.
+  std::shared_ptr<const KeysetShape> shape{};
+};
+
+// What a KeysetQuery is apart from its values (select, where, keys, order, hydrate and the number of
+// params), with the statements it runs planned once per kind of page (first / forward / backward, row
+// values or not, rows fetched) and kept as store::SqlText, so that a connection finds their prepared
+// statements by identity.
+class KeysetShape {
+ public:
+  // The shape of `query` (its scope, param values and shape field are not part of it).
+  // InvalidArgument, naming the field, for a malformed query (empty select, 0 or too many keys, a key
+  // without a column, a bad hydrate).
+  static absl::StatusOr<std::shared_ptr<const KeysetShape>> Create(const KeysetQuery& query);
+  ~KeysetShape();
+  KeysetShape(const KeysetShape&) = delete;
+  KeysetShape& operator=(const KeysetShape&) = delete;
+
+  // The query the shape was made from (scope and params cleared but for the params' count).
+  const KeysetQuery& query() const { return query_; }
+  size_t param_count() const { return param_count_; }
+
+  struct Plans;  // the planned statements (private to keyset.cc)
+  Plans& plans() const { return *plans_; }
+
+ private:
+  KeysetShape(KeysetQuery query, size_t param_count);
+  KeysetQuery query_;
+  size_t param_count_;
+  std::unique_ptr<Plans> plans_;
 };
 
 struct KeysetOptions {
@@ -130,8 +172,9 @@ absl::StatusOr<Page<MappedType<F>>> FetchPage(store::Connection& conn, const Key
   Page<MappedType<F>> page;
   page.items.reserve(raw.order.size());
   for (size_t i : raw.order) {
-    DAIRA_ASSIGN_OR_RETURN(auto item, ApplyMapper(map, raw.rows.row(i)));
-    page.items.push_back(std::move(item));
+    absl::StatusOr<MappedType<F>> item = ApplyMapper(map, raw.rows.row(i));
+    if (!item.ok()) return item.status();
+    page.items.push_back(*std::move(item));
   }
   page.next_cursor = std::move(raw.next_cursor);
   page.prev_cursor = std::move(raw.prev_cursor);

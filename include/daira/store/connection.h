@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "daira/store/dialect.h"
 #include "daira/store/result_set.h"
+#include "daira/store/sql_text.h"
 #include "daira/store/value.h"
 
 namespace daira::inline v0::store {
@@ -83,8 +84,16 @@ class Connection {
 
   // Prepares `sql` (`?` placeholders) or returns the cached statement for the same text.
   virtual absl::StatusOr<Statement*> Prepare(std::string_view sql) = 0;
+  // The same for a text with a stable identity (sql_text.h): the cached statement is found by its id,
+  // without hashing the text. Same statement, same errors as Prepare(sql.view()), which is what a
+  // backend without an id-keyed cache does.
+  virtual absl::StatusOr<Statement*> Prepare(const SqlText& sql) { return Prepare(sql.view()); }
   // Prepare + Execute.
   absl::StatusOr<ResultSet> Execute(std::string_view sql, Params params = {});
+  absl::StatusOr<ResultSet> Execute(const SqlText& sql, Params params = {});
+  absl::StatusOr<ResultSet> Execute(const SqlText& sql, std::initializer_list<Value> params) {
+    return Execute(sql, Params(params.begin(), params.size()));
+  }
   absl::StatusOr<ResultSet> Execute(std::string_view sql, std::initializer_list<Value> params) {
     return Execute(sql, Params(params.begin(), params.size()));
   }

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "backends/postgres/postgres_status.h"
 #include "backends/postgres/postgres_values.h"
@@ -292,13 +293,16 @@ void PgNoticeReceiver(void* arg, const PGresult* result) {
 }
 
 // Parameter arrays for one execution. Pointers refer into `storage` (sized once, never reallocated)
-// or into the caller's Values, which outlive the call.
+// or into the caller's Values, which outlive the call. Inline up to 16 parameters: a statement's
+// execution allocates none of its arrays.
 struct PostgresConnection::Bound {
-  std::vector<Oid> types;
-  std::vector<std::string> storage;
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  std::vector<int> formats;
+  template <typename T>
+  using Array = absl::InlinedVector<T, 16>;
+  Array<Oid> types;
+  Array<std::string> storage;
+  Array<const char*> values;
+  Array<int> lengths;
+  Array<int> formats;
 
   // InvalidArgument for text containing NUL, which PostgreSQL text cannot hold (refused, never truncated).
   absl::Status Bind(store::Params params) {
@@ -358,8 +362,7 @@ absl::StatusOr<ResultSet> PostgresStatement::Execute(store::Params params) {
 }
 
 PostgresConnection::PostgresConnection(pg_conn* conn, PostgresSettings settings)
-    : conn_(conn), settings_(settings) {
-  settings_.statement_cache_size = std::max(1, settings_.statement_cache_size);
+    : conn_(conn), settings_(settings), cache_(settings.statement_cache_size) {
   PQsetNoticeReceiver(conn_, &PgNoticeReceiver, this);
   // Non-blocking sends: a server that stops reading cannot hold a caller past its deadline.
   PQsetnonblocking(conn_, 1);
@@ -411,47 +414,32 @@ std::string PostgresConnection::ConnectionOption(std::string_view keyword) const
 }
 
 absl::StatusOr<store::Statement*> PostgresConnection::Prepare(std::string_view sql) {
-  RecentText& recent = recent_[(reinterpret_cast<uintptr_t>(sql.data()) >> 4) % recent_.size()];
-  if (recent.data == sql.data() && recent.statement != nullptr && recent.statement->sql_ == sql) {
-    lru_.splice(lru_.begin(), lru_, recent.statement->lru_);
-    return recent.statement;
-  }
-  auto it = cache_.find(ToAbsl(sql));
-  if (it != cache_.end()) {
-    PostgresStatement* st = it->second.get();
-    lru_.splice(lru_.begin(), lru_, st->lru_);
-    recent = {sql.data(), st};
-    return st;
-  }
-  static const store::Dialect kDialect(store::Backend::kPostgres);
-  auto st = std::make_unique<PostgresStatement>(this, std::string(sql), kDialect.RewritePlaceholders(sql),
-                                                store::Dialect::CountPlaceholders(sql));
-  PostgresStatement* raw = st.get();
-  lru_.push_front(raw);
-  raw->lru_ = lru_.begin();
-  cache_.emplace(std::string(sql), std::move(st));
-  recent = {sql.data(), raw};
-  EvictOverCap();
-  return raw;
+  if (PostgresStatement* st = cache_.Find(sql)) return st;
+  return Add(sql, 0);
 }
 
-void PostgresConnection::EvictOverCap() {
-  while (static_cast<int>(cache_.size()) > settings_.statement_cache_size && lru_.size() > 1) {
-    PostgresStatement* victim = lru_.back();
-    lru_.pop_back();
-    for (RecentText& r : recent_) {
-      if (r.statement == victim) r = {};
-    }
+absl::StatusOr<store::Statement*> PostgresConnection::Prepare(const store::SqlText& sql) {
+  if (PostgresStatement* st = cache_.Find(sql)) return st;
+  return Add(sql.view(), sql.id());
+}
+
+PostgresStatement* PostgresConnection::Add(std::string_view sql, uint64_t id) {
+  static const store::Dialect kDialect(store::Backend::kPostgres);
+  PostgresStatement* st = cache_.Insert(
+      std::make_unique<PostgresStatement>(this, std::string(sql), kDialect.RewritePlaceholders(sql),
+                                          store::Dialect::CountPlaceholders(sql)),
+      id);
+  cache_.EvictOverCapacity([this](std::unique_ptr<PostgresStatement> victim) {
     for (PostgresStatement::Variant& v : victim->variants_) {
       if (v.prepared) pending_deallocate_.push_back(v.name);
       v.prepared = false;
       v.name = absl::StrCat("d", next_statement_id_++);
       v.columns.reset();
     }
-    auto node = cache_.extract(ToAbsl(victim->sql_));
-    evicted_.push_back(std::move(node.mapped()));
-  }
+    evicted_.push_back(std::move(victim));
+  });
   FlushDeallocations();
+  return st;
 }
 
 void PostgresConnection::FlushDeallocations() {
@@ -481,8 +469,8 @@ std::vector<std::unique_ptr<store::Statement>> PostgresConnection::TakeEvicted()
   return std::move(evicted_);
 }
 
-PostgresStatement::Variant* PostgresConnection::VariantFor(PostgresStatement* st, const std::vector<Oid>& types,
-                                                          store::Params params) {
+PostgresStatement::Variant* PostgresConnection::VariantFor(PostgresStatement* st, std::span<const Oid> types,
+                                                           store::Params params) {
   // Prefer a prepared variant; a NULL parameter fits any type.
   PostgresStatement::Variant* unprepared = nullptr;
   for (PostgresStatement::Variant& v : st->variants_) {
@@ -496,8 +484,8 @@ PostgresStatement::Variant* PostgresConnection::VariantFor(PostgresStatement* st
   }
   if (unprepared != nullptr) return unprepared;
   PostgresStatement::Variant& v = st->variants_.emplace_back();
-  v.types = types;
-  v.prepare_types = types;
+  v.types.assign(types.begin(), types.end());
+  v.prepare_types = v.types;
   v.name = absl::StrCat("d", next_statement_id_++);
   return &v;
 }

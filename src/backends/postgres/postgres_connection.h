@@ -5,8 +5,9 @@
 // text arrays as text[]; text, JSON and NULL leave the type to the server (so a text value can fill a
 // varchar/jsonb/enum column). If the server rejects the explicit types (e.g. an int bound to a BOOLEAN
 // column: SQLSTATE 42804/42883/42725) and no transaction is open, the statement is prepared again with
-// every number/array type left to the server; inside a transaction the error is returned. A cached SQL text may hold several server-side statements ("d<N>"),
-// one per distinct parameter-type signature it was executed with (NULL matches any).
+// every number/array type left to the server; inside a transaction the error is returned. A cached SQL text
+// may hold several server-side statements ("d<N>"), one per distinct parameter-type signature it was executed
+// with (NULL matches any).
 //
 // The first execution of a statement sends Parse + Bind/Execute in one pipeline (one round trip);
 // later ones reuse the prepared statement. SQL errors therefore surface at Execute, not Prepare.
@@ -26,9 +27,10 @@
 // unreachable) leaves the connection broken (the pool discards it). A COMMIT whose answer is lost
 // returns Unavailable with the store::kCommitUnknownPayloadUrl payload.
 //
-// Statement cache: at most statement_cache_size SQL texts (LRU); an evicted one's server-side
-// statements are DEALLOCATEd when the session is idle (outside a transaction), and the object itself is
-// freed when the lease ends (TakeEvicted), so a pointer the caller still holds stays valid.
+// Statement cache: at most statement_cache_size SQL texts (LRU, store/statement_cache.h), found by
+// text or, for a store::SqlText, by its id; an evicted one's server-side statements are DEALLOCATEd
+// when the session is idle (outside a transaction), and the object itself is freed when the lease
+// ends (TakeEvicted), so a pointer the caller still holds stays valid.
 //
 // Notices (RAISE NOTICE, warnings, FATAL messages of a dying session) go to daira's logger with their
 // level, component "postgres", never to stderr.
@@ -52,6 +54,7 @@
 #include "daira/core/request_context.h"
 #include "daira/store/connection.h"
 #include "store/driver.h"
+#include "store/statement_cache.h"
 
 struct pg_conn;  // libpq's PGconn, kept out of this header
 struct pg_result;
@@ -92,7 +95,6 @@ class PostgresStatement final : public store::Statement {
   std::string pg_sql_;  // $1..$n
   int param_count_;
   std::deque<Variant> variants_;  // deque: pointers stay valid as variants are added
-  std::list<PostgresStatement*>::iterator lru_;  // position in the connection's LRU (while cached)
 };
 
 struct PostgresSettings {
@@ -119,6 +121,7 @@ class PostgresConnection final : public store::Connection,
 
   store::Backend backend() const override { return store::Backend::kPostgres; }
   absl::StatusOr<store::Statement*> Prepare(std::string_view sql) override;
+  absl::StatusOr<store::Statement*> Prepare(const store::SqlText& sql) override;
   absl::StatusOr<std::vector<store::ResultSet>> ExecuteBatch(std::span<const store::BatchStatement> batch) override;
   absl::Status ExecuteScript(std::string_view sql) override;
   absl::Status Begin(store::IsolationLevel isolation, bool immediate) override;
@@ -163,7 +166,7 @@ class PostgresConnection final : public store::Connection,
   // Marks the server-side statements of `st` as gone without telling the server (it forgot them: 26000).
   void Forget(PostgresStatement* st);
   // Finds or adds the variant of `st` for `types`/`params`.
-  PostgresStatement::Variant* VariantFor(PostgresStatement* st, const std::vector<unsigned int>& types,
+  PostgresStatement::Variant* VariantFor(PostgresStatement* st, std::span<const unsigned int> types,
                                          store::Params params);
   absl::Status ExecSimple(std::string_view sql, pg_result** out = nullptr, bool request_deadline = true);
 
@@ -187,8 +190,8 @@ class PostgresConnection final : public store::Connection,
   absl::Status DeadlineError(std::string_view op, std::string_view sql) const;
   // Sends DEALLOCATE for statements evicted from the cache, when no transaction is open.
   void FlushDeallocations();
-  // Moves the least recently used statements past the cap out of the cache.
-  void EvictOverCap();
+  // Adds a statement for `sql` to the cache (remembered for `id`, 0: none), evicting past the cap.
+  PostgresStatement* Add(std::string_view sql, uint64_t id);
   // Converts a failed result (or a failed send when `result` is null) into a Status; marks broken.
   absl::Status ErrorFrom(const pg_result* result, std::string_view sql);
   // Takes ownership of `result`: a result with rows keeps it as the ResultSet's cells (read in place,
@@ -203,18 +206,7 @@ class PostgresConnection final : public store::Connection,
   std::chrono::steady_clock::time_point bound_{};       // the current operation's time bound
   bool bound_by_request_ = false;                       // the bound is the request's deadline
   bool interrupted_ok_ = false;                         // last Interrupt drained only successes
-  absl::flat_hash_map<std::string, std::unique_ptr<PostgresStatement>> cache_;
-  std::list<PostgresStatement*> lru_;                   // front = most recently used
-  // In front of cache_, for callers passing the same text object call after call (a cached keyset
-  // plan's, a static string): the statement last prepared from the text at that address, found
-  // without hashing the text (the 2 kB user search's hash cost ~2k instructions per call). The text
-  // is still compared in full, so a reused address never yields another text's statement; a slot is
-  // cleared when its statement leaves the cache.
-  struct RecentText {
-    const char* data = nullptr;
-    PostgresStatement* statement = nullptr;
-  };
-  std::array<RecentText, 8> recent_{};
+  store::internal::StatementCache<PostgresStatement> cache_;
   std::vector<std::unique_ptr<store::Statement>> evicted_;
   std::vector<std::string> pending_deallocate_;         // server-side names to DEALLOCATE
   int64_t next_statement_id_ = 0;

@@ -404,8 +404,11 @@ void WalCheckpointer::Loop() {
 }
 
 SqliteConnection::SqliteConnection(sqlite3* db, std::string label, bool read_only, SqliteSettings settings)
-    : db_(db), label_(std::move(label)), read_only_(read_only), settings_(settings) {
-  settings_.statement_cache_size = std::max(1, settings_.statement_cache_size);
+    : db_(db),
+      label_(std::move(label)),
+      read_only_(read_only),
+      settings_(settings),
+      cache_(settings.statement_cache_size) {
   sqlite3_progress_handler(db_, kProgressInstructions, &SqliteConnection::OnProgress, this);
   sqlite3_busy_handler(db_, &SqliteConnection::OnBusy, this);
   const char* file = sqlite3_db_filename(db_, "main");
@@ -492,7 +495,7 @@ absl::Status SqliteConnection::DeadlineError(std::string_view sql) const {
 std::vector<std::unique_ptr<store::Statement>> SqliteConnection::TakeEvicted() { return std::move(evicted_); }
 
 SqliteConnection::~SqliteConnection() {
-  cache_.clear();  // finalize every statement before closing the handle
+  cache_.Clear();  // finalize every statement before closing the handle
   evicted_.clear();
   // The checkpointer's connection first: the writer, closing last, checkpoints the WAL and removes it.
   checkpointer_.reset();
@@ -506,13 +509,16 @@ absl::Status SqliteConnection::Fail(std::string_view op, std::string_view sql, i
 }
 
 absl::StatusOr<store::Statement*> SqliteConnection::Prepare(std::string_view sql) {
-  auto it = cache_.find(ToAbsl(sql));
-  if (it != cache_.end()) {
-    SqliteStatement* st = it->second.get();
-    if (st->lru_ != lru_.begin()) lru_.splice(lru_.begin(), lru_, st->lru_);
-    return st;
-  }
+  if (SqliteStatement* st = cache_.Find(sql)) return st;
+  return Compile(sql, 0);
+}
 
+absl::StatusOr<store::Statement*> SqliteConnection::Prepare(const store::SqlText& sql) {
+  if (SqliteStatement* st = cache_.Find(sql)) return st;
+  return Compile(sql.view(), sql.id());
+}
+
+absl::StatusOr<store::Statement*> SqliteConnection::Compile(std::string_view sql, uint64_t id) {
   if (sql.size() > static_cast<size_t>(INT32_MAX)) {
     return absl::InvalidArgumentError(absl::StrCat("sqlite prepare: sql too long (got ", sql.size(), " bytes)"));
   }
@@ -541,19 +547,12 @@ absl::StatusOr<store::Statement*> SqliteConnection::Prepare(std::string_view sql
           ToAbsl(sql.substr(0, 200)), "\")"));
     }
   }
-  auto owned = std::make_unique<SqliteStatement>(this, stmt, std::string(sql));
-  SqliteStatement* raw = owned.get();
-  lru_.push_front(raw);
-  raw->lru_ = lru_.begin();
-  cache_.emplace(std::string(sql), std::move(owned));
-  while (static_cast<int>(cache_.size()) > settings_.statement_cache_size && lru_.size() > 1) {
-    SqliteStatement* victim = lru_.back();
-    lru_.pop_back();
+  SqliteStatement* raw = cache_.Insert(std::make_unique<SqliteStatement>(this, stmt, std::string(sql)), id);
+  cache_.EvictOverCapacity([this](std::unique_ptr<SqliteStatement> victim) {
     sqlite3_finalize(victim->stmt_);
     victim->stmt_ = nullptr;
-    auto node = cache_.extract(ToAbsl(victim->sql_));
-    evicted_.push_back(std::move(node.mapped()));
-  }
+    evicted_.push_back(std::move(victim));
+  });
   return raw;
 }
 

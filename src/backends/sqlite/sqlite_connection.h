@@ -4,7 +4,8 @@
 // Bounded in time: waiting for the write lock (busy_timeout) ends at the bound too, and a progress
 // handler stops a statement at the bound request's deadline or after
 // statement_timeout, whichever is first (SQLITE_INTERRUPT → DeadlineExceeded naming the statement).
-// Statement cache: at most statement_cache_size SQL texts (LRU); an evicted statement is finalized at
+// Statement cache: at most statement_cache_size SQL texts (LRU, store/statement_cache.h), found by text
+// or, for a store::SqlText, by its id; an evicted statement is finalized at
 // once, and its object freed when the lease ends (TakeEvicted) — executed again meanwhile, it prepares
 // itself again.
 //
@@ -27,6 +28,7 @@
 #include "daira/core/request_context.h"
 #include "daira/store/connection.h"
 #include "store/driver.h"
+#include "store/statement_cache.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -59,8 +61,7 @@ class SqliteStatement final : public store::Statement {
   std::shared_ptr<const std::vector<std::string>> columns_;  // cached result column names
   size_t last_rows_ = 0;  // rows of the previous execution: the next result reserves that many
   size_t last_arena_bytes_ = 0;  // text and blob bytes of the previous execution's result
-  int reprepared_ = 0;                                       // SQLITE_STMTSTATUS_REPREPARE when cached
-  std::list<SqliteStatement*>::iterator lru_;                // position in the connection's LRU
+  int reprepared_ = 0;           // SQLITE_STMTSTATUS_REPREPARE when cached
 };
 
 struct SqliteSettings {
@@ -103,6 +104,7 @@ class SqliteConnection final : public store::Connection, public store::internal:
 
   store::Backend backend() const override { return store::Backend::kSqlite; }
   absl::StatusOr<store::Statement*> Prepare(std::string_view sql) override;
+  absl::StatusOr<store::Statement*> Prepare(const store::SqlText& sql) override;
   absl::StatusOr<std::vector<store::ResultSet>> ExecuteBatch(std::span<const store::BatchStatement> batch) override;
   absl::Status ExecuteScript(std::string_view sql) override;
   absl::Status Begin(store::IsolationLevel isolation, bool immediate) override;
@@ -135,6 +137,8 @@ class SqliteConnection final : public store::Connection, public store::internal:
   absl::Status DeadlineError(std::string_view sql) const;
 
  private:
+  // Compiles `sql` and caches it (remembered for `id`, 0: none), evicting past the cap.
+  absl::StatusOr<store::Statement*> Compile(std::string_view sql, uint64_t id);
   absl::Status RunSimple(std::string_view sql, std::string_view op);
   static int OnProgress(void* self);
   // WAL hook (replaces SQLite's auto-checkpoint): past kCheckpointPages WAL pages the checkpoint is
@@ -156,8 +160,7 @@ class SqliteConnection final : public store::Connection, public store::internal:
   bool timed_out_ = false;
   bool cleanup_ = false;  // running ROLLBACK: not bounded by the request's deadline
   std::unique_ptr<WalCheckpointer> checkpointer_;  // writers on a file only
-  absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
-  std::list<SqliteStatement*> lru_;  // front = most recently used
+  store::internal::StatementCache<SqliteStatement> cache_;
   std::vector<std::unique_ptr<store::Statement>> evicted_;
 };
 
