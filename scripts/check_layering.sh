@@ -11,8 +11,9 @@
 #   core 0 · model, store, backends 1 · cache, bus, realtime, ratelimit, resilience, blob 2 · query 3 ·
 #   services 4 · platform 5 · cli, bindings 6
 # Between the two rank-1 neighbours: backends may include public daira/store/* headers and the private
-# driver contract (store/driver.h, and store/result_source.h for results read in place from the
-# driver's buffer); src/store may include backends/registry.h only. Backends implement the pluggable
+# driver contract (store/driver.h, store/result_source.h for results read in place from the
+# driver's buffer, and store/statement_cache.h, the prepared-statement cache both drivers share);
+# src/store may include backends/registry.h only. Backends implement the pluggable
 # interfaces, so they may also include the public headers of the rank-2 layers (daira/cache/*, …).
 # Driver headers: sqlite3.h only in src/backends/sqlite/, libpq-fe.h only in src/backends/postgres/,
 # hiredis only in src/backends/redis/, curl only in src/backends/s3/, simdjson.h only in src/core/json.cc; bench/baselines/ and
@@ -135,8 +136,9 @@ layering_violations() {
     rank_of "$fl"; fr="$RANK"; rank_of "$tl"; tr="$RANK"
     [[ -z "$fr" || -z "$tr" ]] && continue
     if [[ "$fl" == backends && "$tl" == store ]]; then
-      [[ "$tkind" == pub || "$target" == store/driver.h || "$target" == store/result_source.h ]] \
-        || echo "$where: backends may include only daira/store/*, store/driver.h and store/result_source.h from the store layer"
+      [[ "$tkind" == pub || "$target" == store/driver.h || "$target" == store/result_source.h ||
+        "$target" == store/statement_cache.h ]] \
+        || echo "$where: backends may include only daira/store/*, store/driver.h, store/result_source.h and store/statement_cache.h from the store layer"
       continue
     fi
     if [[ "$fl" == store && "$tl" == backends ]]; then

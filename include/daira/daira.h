@@ -46,6 +46,7 @@
 #include "daira/store/result_set.h"
 #include "daira/store/schema_info.h"
 #include "daira/store/seed.h"
+#include "daira/store/sql_text.h"
 #include "daira/store/transaction.h"
 #include "daira/store/value.h"
 
