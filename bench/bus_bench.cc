@@ -11,6 +11,7 @@
 //   BM_EndToEndWorkers/<bus>/4  as BM_EndToEnd with 4 worker threads claiming at once (one claim + one
 //                             complete per job: the one-at-a-time comparison)
 //   BM_EndToEndBatch/<bus>    one thread: NextBatch of 64, then one FinishMany per batch
+//   BM_EndToEndFused/<bus>    one thread: FinishManyAndNextBatch (a batch's acks with the next claim of 64)
 //   BM_EndToEndPool/<bus>/threads:N/batched:1  a WorkerPool of N threads with its defaults (prefetch 16,
 //                             acks batched every 2 ms across threads); batched:0 = prefetch 1, ack_flush 0
 //   BM_RawRedisLpushBrpop     plain hiredis: one LPUSH of 1,000 payloads, then one BRPOP per job
@@ -230,6 +231,43 @@ void BM_EndToEndBatch(benchmark::State& state, Backend* b) {
       if (!finished.ok()) state.SkipWithError("finish failed");
       done += static_cast<int>(jobs->size());
     }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
+// The fused batch path: one thread, FinishManyAndNextBatch — the previous batch's acks and the next claim
+// of 64 in one call (SQL buses: one transaction and one commit; Postgres: one round trip).
+void BM_EndToEndFused(benchmark::State& state, Backend* b) {
+  Reset(*b);
+  RequestContext ctx;
+  const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
+  bus::Worker worker(*b->queue, kQueue, "bench-fused");
+  std::vector<bus::Job> jobs;
+  std::vector<bus::Queue::JobOutcome> outcomes;
+  for (auto _ : state) {
+    auto res = b->queue->EnqueueMany(ctx, batch);
+    if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
+    int claimed = 0;
+    auto first = worker.NextBatch(ctx, 64, std::chrono::milliseconds(0));
+    if (!first.ok() || first->empty()) {
+      state.SkipWithError("no job");
+      break;
+    }
+    jobs = *std::move(first);
+    while (!jobs.empty()) {
+      claimed += static_cast<int>(jobs.size());
+      outcomes.clear();
+      for (const bus::Job& j : jobs) outcomes.push_back({.job = &j});
+      // The last round claims nothing and only finishes (all 1,000 were claimed).
+      auto next = worker.FinishManyAndNextBatch(ctx, outcomes, 64, std::chrono::milliseconds(0));
+      if (!next.ok() || !next->claim_status.ok()) {
+        state.SkipWithError("finish and claim failed");
+        break;
+      }
+      jobs = std::move(next->claimed);
+    }
+    if (claimed != kBatch) state.SkipWithError("not every job was claimed");
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetLabel(std::string("durable at return: ") + b->durable);
@@ -614,6 +652,8 @@ int main(int argc, char** argv) {
         ->Arg(4)
         ->UseRealTime();
     Fixed(benchmark::RegisterBenchmark(("BM_EndToEndBatch/" + b->name).c_str(), BM_EndToEndBatch, b.get()))
+        ->UseRealTime();
+    Fixed(benchmark::RegisterBenchmark(("BM_EndToEndFused/" + b->name).c_str(), BM_EndToEndFused, b.get()))
         ->UseRealTime();
     Fixed(benchmark::RegisterBenchmark(("BM_EndToEndPool/" + b->name).c_str(), BM_EndToEndPool, b.get()))
         ->Args({1, 1})

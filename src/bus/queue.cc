@@ -189,11 +189,10 @@ absl::StatusOr<std::vector<Job>> Queue::NextBatch(const RequestContext& ctx, std
   return ClaimWaiting("bus: next batch", ctx, queue, worker_id, max_jobs, timeout);
 }
 
-absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const RequestContext& ctx,
-                                                     std::string_view queue, std::string_view worker_id,
-                                                     int max_jobs, std::chrono::milliseconds timeout) {
+absl::Status Queue::CheckClaim(std::string_view op, const RequestContext& ctx, std::string_view queue,
+                               std::chrono::milliseconds timeout, const QueueSettings** s) const {
   const std::string kOp(op);
-  DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, queue));
+  DAIRA_ASSIGN_OR_RETURN(*s, Resolve(kOp, queue));
   if (closed()) return absl::FailedPreconditionError(kOp + ": the queue is closed");
   if (timeout.count() < 0) return InvalidField(kOp, "timeout", "must not be negative");
   if (ctx.open_transaction() != nullptr) {
@@ -202,33 +201,57 @@ absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const 
     return absl::FailedPreconditionError(kOp +
                                          ": called with a context bound to a transaction (claim outside it)");
   }
+  return absl::OkStatus();
+}
+
+absl::Status Queue::Housekeep(const RequestContext& ctx, const QueueSettings& s) {
+  // Stalled-job recovery: at most once per second (queue clock) per queue and Queue object.
+  if (state_->RecoveryDue(s.name, clock_->Now())) DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, s).status());
+  if (state_->RepeatDue(s.name, clock_->Now())) DAIRA_RETURN_IF_ERROR(RunRepeatables(ctx, s.name).status());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Job>> Queue::ClaimWaiting(std::string_view op, const RequestContext& ctx,
+                                                     std::string_view queue, std::string_view worker_id,
+                                                     int max_jobs, std::chrono::milliseconds timeout,
+                                                     std::optional<uint64_t> claimed_at) {
+  const std::string kOp(op);
+  const QueueSettings* s = nullptr;
+  DAIRA_RETURN_IF_ERROR(CheckClaim(op, ctx, queue, timeout, &s));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const uint64_t interrupts = state_->interrupts.load();
   while (true) {
-    const uint64_t seen = WakeCounter();
-    // Stalled-job recovery: at most once per second (queue clock) per queue and Queue object.
-    if (state_->RecoveryDue(s->name, clock_->Now()))
-      DAIRA_RETURN_IF_ERROR(DoRecoverStalled(ctx, *s).status());
-    if (state_->RepeatDue(s->name, clock_->Now())) DAIRA_RETURN_IF_ERROR(RunRepeatables(ctx, s->name).status());
-    if (max_jobs == 0) {  // Next: the single-claim path
-      // (Moving a Job moves its nine strings: the single claim moves it once, into the vector; an
-      // initializer list would copy it.)
-      absl::StatusOr<std::optional<Job>> job = DoClaim(ctx, *s, worker_id, state_->NextToken());
-      if (!job.ok()) return job.status();
-      if (job->has_value()) {
-        std::vector<Job> one;
-        one.push_back(std::move(**job));
-        return one;
-      }
+    uint64_t seen = 0;
+    if (claimed_at.has_value()) {
+      // The caller's own claim (at wake count *claimed_at) found nothing: straight to the wait.
+      seen = *claimed_at;
+      claimed_at.reset();
     } else {
-      DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs,
-                             DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));
-      if (!jobs.empty()) return jobs;
+      seen = WakeCounter();
+      DAIRA_RETURN_IF_ERROR(Housekeep(ctx, *s));
+      if (max_jobs == 0) {  // Next: the single-claim path
+        // (Moving a Job moves its nine strings: the single claim moves it once, into the vector; an
+        // initializer list would copy it.)
+        absl::StatusOr<std::optional<Job>> job = DoClaim(ctx, *s, worker_id, state_->NextToken());
+        if (!job.ok()) return job.status();
+        if (job->has_value()) {
+          std::vector<Job> one;
+          one.push_back(std::move(**job));
+          return one;
+        }
+      } else {
+        DAIRA_ASSIGN_OR_RETURN(std::vector<Job> jobs,
+                               DoClaimMany(ctx, *s, worker_id, state_->NextToken(), max_jobs));
+        if (!jobs.empty()) return jobs;
+      }
     }
     const auto steady_now = std::chrono::steady_clock::now();
     if (closed() || steady_now >= deadline || state_->interrupts.load() != interrupts)
       return std::vector<Job>();
     DAIRA_RETURN_IF_ERROR(ctx.CheckDeadline(kOp));
+    // Woken since the claim looked (an enqueue in this process, a NOTIFY): look again at once, without
+    // first asking for the next due time (a round trip on the wake → claim path).
+    if (WakeCounter() != seen) continue;
     auto until = std::min(deadline, steady_now + options_.idle_recheck);
     DAIRA_ASSIGN_OR_RETURN(std::optional<Clock::TimePoint> due, DoNextDue(ctx, *s));
     if (s->rate_limit > 0 && due.has_value() && *due <= clock_->Now()) {
@@ -265,6 +288,12 @@ absl::StatusOr<std::vector<absl::Status>> Queue::DoTransitionMany(
   out.reserve(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) out.push_back(DoTransition(ctx, *jobs[i], transitions[i]));
   return out;
+}
+
+absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> Queue::DoTransitionManyAndClaimMany(
+    const RequestContext&, const std::vector<const Job*>&, const std::vector<Transition>&, const QueueSettings&,
+    std::string_view, int64_t, int) {
+  return std::optional<FinishedAndClaimed>();
 }
 
 absl::Status Queue::Fenced(std::string_view op, const RequestContext& ctx, const Job& job, Outcome outcome,
@@ -310,11 +339,8 @@ absl::Status Queue::Fail(const RequestContext& ctx, const Job& job, std::string_
   return DoTransition(ctx, job, FailureTransition(*s, job, message, clock_->Now()));
 }
 
-absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext& ctx,
-                                                            const std::vector<JobOutcome>& outcomes) {
-  constexpr std::string_view kOp = "bus: finish many";
-  std::vector<const Job*> jobs;
-  std::vector<Transition> transitions;
+absl::Status Queue::OutcomeTransitions(std::string_view op, const std::vector<JobOutcome>& outcomes,
+                                       std::vector<const Job*>& jobs, std::vector<Transition>& transitions) {
   jobs.reserve(outcomes.size());
   transitions.reserve(outcomes.size());
   const Clock::TimePoint now = clock_->Now();
@@ -323,25 +349,75 @@ absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext
     auto field = [i](std::string_view name) {
       return "outcomes[" + std::to_string(i) + "]." + std::string(name);
     };
-    if (o.job == nullptr) return InvalidField(kOp, field("job"), "is null");
+    if (o.job == nullptr) return InvalidField(op, field("job"), "is null");
     if (o.job->lease_token == 0 || o.job->id == 0) {
-      return InvalidField(kOp, field("job"),
+      return InvalidField(op, field("job"),
                           "was not claimed by Next (no lease; got job " + std::to_string(o.job->id) + ")");
     }
     if (!o.failed) {
       // The field name is built only for the error (the check is deterministic).
-      if (!CheckJsonText(kOp, "result", o.text).ok()) return CheckJsonText(kOp, field("result"), o.text);
+      if (!CheckJsonText(op, "result", o.text).ok()) return CheckJsonText(op, field("result"), o.text);
       // No `worker`: backends record it for failed attempts only.
       transitions.push_back(
           {.outcome = Outcome::kComplete, .now = now, .text = o.text, .when = {}, .worker = {}});
     } else {
-      DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(kOp, o.job->queue));
+      DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(op, o.job->queue));
       transitions.push_back(FailureTransition(*s, *o.job, o.text, now));
     }
     jobs.push_back(o.job);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext& ctx,
+                                                            const std::vector<JobOutcome>& outcomes) {
+  std::vector<const Job*> jobs;
+  std::vector<Transition> transitions;
+  DAIRA_RETURN_IF_ERROR(OutcomeTransitions("bus: finish many", outcomes, jobs, transitions));
   if (jobs.empty()) return std::vector<absl::Status>{};
   return DoTransitionMany(ctx, jobs, transitions);
+}
+
+absl::StatusOr<Queue::FinishedAndClaimed> Queue::FinishManyAndNextBatch(const RequestContext& ctx,
+                                                                        const std::vector<JobOutcome>& outcomes,
+                                                                        std::string_view queue,
+                                                                        std::string_view worker_id, int max_jobs,
+                                                                        std::chrono::milliseconds timeout) {
+  constexpr std::string_view kOp = "bus: finish many and next batch";
+  if (max_jobs < 1 || max_jobs > 1000) {
+    return InvalidField(kOp, "max_jobs", "must be in [1, 1000] (got " + std::to_string(max_jobs) + ")");
+  }
+  const QueueSettings* s = nullptr;
+  DAIRA_RETURN_IF_ERROR(CheckClaim(kOp, ctx, queue, timeout, &s));
+  std::vector<const Job*> jobs;
+  std::vector<Transition> transitions;
+  DAIRA_RETURN_IF_ERROR(OutcomeTransitions(kOp, outcomes, jobs, transitions));
+  FinishedAndClaimed out;
+  std::optional<uint64_t> claimed_at;  // the fused claim found nothing at this wake count
+  if (!jobs.empty()) {
+    // What ClaimWaiting does before its first claim, then the finish and that claim as one unit.
+    const uint64_t seen = WakeCounter();
+    DAIRA_RETURN_IF_ERROR(Housekeep(ctx, *s));
+    absl::StatusOr<std::optional<FinishedAndClaimed>> fused =
+        DoTransitionManyAndClaimMany(ctx, jobs, transitions, *s, worker_id, state_->NextToken(), max_jobs);
+    if (fused.ok() && fused->has_value()) {
+      out = std::move(**fused);
+      if (!out.claimed.empty() || timeout.count() == 0) return out;
+      claimed_at = seen;
+    } else {
+      // Not fused, or the fused unit failed (nothing applied): the finish alone, then the claim.
+      DAIRA_ASSIGN_OR_RETURN(out.finished, DoTransitionMany(ctx, jobs, transitions));
+    }
+  }
+  absl::StatusOr<std::vector<Job>> claimed =
+      ClaimWaiting(kOp, ctx, queue, worker_id, max_jobs, timeout, claimed_at);
+  if (claimed.ok()) {
+    out.claimed = *std::move(claimed);
+  } else {
+    if (jobs.empty()) return claimed.status();  // nothing was finished
+    out.claim_status = claimed.status();
+  }
+  return out;
 }
 
 absl::Status Queue::Progress(const RequestContext& ctx, const Job& job, std::string_view progress_json) {

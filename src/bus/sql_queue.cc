@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 #include <set>
@@ -32,8 +33,8 @@ constexpr char kCols[] =
     "updated_at, finished_at, cancel_requested, started_at";
 constexpr size_t kInsertColumns = 12;
 constexpr size_t kRowsPerInsert = 500;
-// Postgres's one-statement enqueue (DoEnqueue): up to this many rows in one INSERT (its bind limit is
-// 65,535 parameters: 12 per row).
+// Postgres's one-statement enqueue (DoEnqueue): up to this many rows in one INSERT (a larger batch goes
+// through the transaction path, 500 rows per INSERT).
 constexpr size_t kPgRowsPerStatement = 5000;
 // Postgres: a claim's transaction commits without waiting for its WAL flush. set_config(…, true) is
 // local to the claim statement's own transaction (claims never run in a caller's: ClaimWaiting refuses
@@ -41,6 +42,10 @@ constexpr size_t kPgRowsPerStatement = 5000;
 // WAITING: it runs again (at-least-once) and the lost lease's completion is refused (fencing).
 // Enqueues and completions still wait for the flush.
 constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off', true)) = 'off' AND ";
+// The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
+constexpr char kClaimPick[] =
+    "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
+    "bus_queues b WHERE b.queue = ? AND b.paused = 1) ORDER BY priority DESC, run_at, id LIMIT ?";
 
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
 
@@ -104,35 +109,68 @@ enum Col : int {
   kUpdatedAt,
   kFinishedAt,
   kCancelRequested,
-  kStartedAt
+  kStartedAt,
+  kColCount
 };
 
-// A row selected or returned with kCols (in that order).
-Job ToJob(const store::Row& r) {
+// The lean claim's RETURNING: only what the claim did not set itself. The queue, the state (ACTIVE),
+// the lease (owner, token, expiry), updated_at and started_at (the claim's now) and finished_at (NULL
+// for a waiting row) are the claimer's own values: ToJob fills them from the Claim (8 of 23 columns
+// not carried through SQLite's RETURNING table / the Postgres reply, nor copied into a store::Row).
+constexpr char kClaimCols[] =
+    "id, name, payload, priority, run_at, attempts, max_attempts, idempotency_key, group_key, correlation_id, "
+    "progress, result, errors, created_at, cancel_requested";
+// kClaimCols' position of each kCols column (-1: not returned, the Claim has it).
+constexpr int kClaimPos[kColCount] = {0, -1, 1, 2, -1, 3, 4, 5, 6, 7, 8, 9, -1, -1, -1, 10, 11, 12, 13, -1, -1, 14, -1};
+
+// What a claim statement set on every row it returned.
+struct Claim {
+  const std::string& queue;
+  std::string_view worker_id;
+  int64_t token;
+  Clock::TimePoint now;
+  Clock::TimePoint lease_expires_at;
+};
+
+// The one function that fills a bus::Job from a row: selected or returned with kCols (claim == null),
+// or by a claim with kClaimCols (the claim's own values from `claim`).
+Job ToJob(const store::Row& r, const Claim* claim = nullptr) {
+  auto at = [claim](Col c) { return claim == nullptr ? static_cast<int>(c) : kClaimPos[c]; };
   Job j;
-  j.id = r.Int64(kId);
+  j.id = r.Int64(at(kId));
+  j.name = r.Text(at(kName));
+  j.payload = r.Json(at(kPayload));
+  j.priority = static_cast<int>(r.Int64(at(kPriority)));
+  j.run_at = FromUnixMicros(r.Int64(at(kRunAt)));
+  j.attempt = static_cast<int>(r.Int64(at(kAttempts)));
+  j.max_attempts = static_cast<int>(r.Int64(at(kMaxAttempts)));
+  j.idempotency_key = r.Text(at(kIdempotencyKey));
+  j.group_key = r.Text(at(kGroupKey));
+  j.correlation_id = r.Text(at(kCorrelationId));
+  if (!r.IsNull(at(kProgress))) j.progress = r.Json(at(kProgress));
+  if (!r.IsNull(at(kResult))) j.result = r.Json(at(kResult));
+  // Most jobs have never failed: the engine's own empty list ("[]") needs no parse.
+  if (std::string errors = r.Json(at(kErrors)); errors != "[]") j.errors = ParseErrors(errors);
+  j.created_at = FromUnixMicros(r.Int64(at(kCreatedAt)));
+  j.cancel_requested = r.Int64(at(kCancelRequested)) == 1;
+  if (claim != nullptr) {
+    j.queue = claim->queue;
+    j.state = JobState::kActive;
+    j.lease_owner = std::string(claim->worker_id);
+    j.lease_token = claim->token;
+    j.lease_expires_at = claim->lease_expires_at;
+    j.updated_at = claim->now;
+    j.started_at = claim->now;
+    j.finished_at = FromUnixMicros(0);
+    return j;
+  }
   j.queue = r.Text(kQueue);
-  j.name = r.Text(kName);
-  j.payload = r.Json(kPayload);
   j.state = StateFromName(r.Text(kStatus));
-  j.priority = static_cast<int>(r.Int64(kPriority));
-  j.run_at = FromUnixMicros(r.Int64(kRunAt));
-  j.attempt = static_cast<int>(r.Int64(kAttempts));
-  j.max_attempts = static_cast<int>(r.Int64(kMaxAttempts));
-  j.idempotency_key = r.Text(kIdempotencyKey);
-  j.group_key = r.Text(kGroupKey);
-  j.correlation_id = r.Text(kCorrelationId);
   j.lease_owner = r.Text(kLeaseOwner);
   j.lease_token = r.Int64(kLeaseToken);
   j.lease_expires_at = FromUnixMicros(r.Int64(kLeaseExpiresAt));
-  if (!r.IsNull(kProgress)) j.progress = r.Json(kProgress);
-  if (!r.IsNull(kResult)) j.result = r.Json(kResult);
-  // Most jobs have never failed: the engine's own empty list ("[]") needs no parse.
-  if (std::string errors = r.Json(kErrors); errors != "[]") j.errors = ParseErrors(errors);
-  j.created_at = FromUnixMicros(r.Int64(kCreatedAt));
   j.updated_at = FromUnixMicros(r.Int64(kUpdatedAt));
   j.finished_at = FromUnixMicros(r.Int64(kFinishedAt));
-  j.cancel_requested = r.Int64(kCancelRequested) == 1;
   if (!r.IsNull(kStartedAt)) j.started_at = FromUnixMicros(r.Int64(kStartedAt));
   return j;
 }
@@ -276,17 +314,39 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
     // statement (one round trip where BEGIN, INSERT, pg_notify, COMMIT were four: the enqueue half of
     // the idle enqueue → start latency). The NOTIFY is a one-time filter evaluated once, delivered at
     // the statement's commit like the transaction's was; the jobs exist iff the statement committed.
-    std::vector<Value> params;
-    params.reserve(jobs.size() * kInsertColumns + 2);
-    for (const NewJob& nj : jobs)
-      AppendInsertRow(params, *nj.request, nj.max_attempts, nj.correlation_id, nj.run_at, now);
-    params.emplace_back(std::string(kChannel));
-    params.emplace_back(*queues.begin());
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                           db_.Execute(ctx,
-                                       "WITH ins AS (" + InsertSql(jobs.size(), false) +
-                                           ") SELECT id FROM ins WHERE (SELECT pg_notify(?, ?)) IS NOT NULL",
-                                       params));
+    // The rows travel as 7 arrays (unnest … WITH ORDINALITY, inserted in request order, so the
+    // identity ids ascend in that order): one statement text for every batch size, prepared once and
+    // planned like a one-row insert, where a VALUES list was a statement per size with 12 parameters
+    // per row (12,000 for 1,000 jobs) bound and planned on every call.
+    static const std::string* const kSql = new std::string(
+        "WITH ins AS (INSERT INTO jobs (queue, name, payload, status, priority, run_at, max_attempts, group_key, "
+        "correlation_id, errors, created_at, updated_at) SELECT ?, v.name, v.payload::jsonb, 'WAITING', "
+        "v.priority, v.run_at, v.max_attempts, NULLIF(v.group_key, ''), NULLIF(v.correlation_id, ''), "
+        "'[]'::jsonb, ?::bigint, ?::bigint FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], "
+        "?::bigint[], ?::text[], ?::text[]) WITH ORDINALITY AS v(name, payload, priority, run_at, "
+        "max_attempts, group_key, correlation_id, n) ORDER BY v.n RETURNING id) "
+        "SELECT id FROM ins WHERE (SELECT pg_notify(?, ?)) IS NOT NULL ORDER BY id");
+    std::vector<std::string> names, payloads, groups, correlations;
+    std::vector<int64_t> priorities, run_ats, max_attempts;
+    for (auto* v : {&names, &payloads, &groups, &correlations}) v->reserve(jobs.size());
+    for (auto* v : {&priorities, &run_ats, &max_attempts}) v->reserve(jobs.size());
+    for (const NewJob& nj : jobs) {
+      const EnqueueRequest& r = *nj.request;
+      names.push_back(r.name);
+      payloads.push_back(r.payload);
+      priorities.push_back(r.priority);
+      run_ats.push_back(Us(nj.run_at));
+      max_attempts.push_back(nj.max_attempts);
+      groups.push_back(r.group_key);
+      correlations.push_back(nj.correlation_id);
+    }
+    DAIRA_ASSIGN_OR_RETURN(
+        store::ResultSet rs,
+        db_.Execute(ctx, *kSql,
+                    {Value(*queues.begin()), Value(now), Value(now), Value(std::move(names)),
+                     Value(std::move(payloads)), Value(std::move(priorities)), Value(std::move(run_ats)),
+                     Value(std::move(max_attempts)), Value(std::move(groups)), Value(std::move(correlations)),
+                     Value(std::string(kChannel)), Value(*queues.begin())}));
     out.reserve(rs.size());
     for (const store::Row& row : rs) out.push_back({.id = row.Int64(0), .deduplicated = false});
     if (out.size() != jobs.size())
@@ -395,7 +455,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
   if (!s.round_robin_groups) {
     sql = set + "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND " +
           not_paused + " ORDER BY priority DESC, run_at, id LIMIT 1" +
-          (pg_ ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kCols;
+          (pg_ ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kClaimCols;
     params.insert(params.end(), {s.name, Us(now), s.name});
   } else {
     // Round-robin: the group served longest ago first (bus_groups.served_seq), within the top priority;
@@ -409,13 +469,18 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
           " AND (? = 0 OR (SELECT COUNT(*) FROM jobs a WHERE a.queue = j.queue AND a.status = 'ACTIVE' AND "
           "COALESCE(a.group_key, '') = COALESCE(j.group_key, '')) < ?) "
           "ORDER BY j.priority DESC, COALESCE(g.served_seq, 0), j.run_at, j.id LIMIT 1" +
-          (pg_ ? " FOR UPDATE OF j SKIP LOCKED" : "") + ") RETURNING " + kCols;
+          (pg_ ? " FOR UPDATE OF j SKIP LOCKED" : "") + ") RETURNING " + kClaimCols;
     params.insert(params.end(),
                   {s.name, Us(now), s.name, int64_t{s.group_concurrency}, int64_t{s.group_concurrency}});
   }
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, sql, params));
   if (rs.empty()) return std::optional<Job>();
-  Job job = ToJob(rs.front());
+  const Claim claim{.queue = s.name,
+                    .worker_id = worker_id,
+                    .token = token,
+                    .now = FromUnixMicros(Us(now)),
+                    .lease_expires_at = FromUnixMicros(Us(now + s.timeout))};
+  Job job = ToJob(rs.front(), &claim);
   if (s.round_robin_groups) {
     DAIRA_RETURN_IF_ERROR(
         db_.Execute(
@@ -449,29 +514,47 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
     }));
     return out;
   }
+  const Clock::TimePoint now = clock().Now();
+  store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, claim.sql, claim.params));
+  return ClaimedJobs(rs, s, worker_id, token, now);
+}
+
+store::BatchStatement SqlQueue::ClaimManyStatement(const QueueSettings& s, std::string_view worker_id,
+                                                   int64_t token, int max_jobs, Clock::TimePoint now) const {
   // One statement: the first `max_jobs` due jobs in claim order (SKIP LOCKED on Postgres: rows another
   // claimer holds are passed over, never waited for). On Postgres the pick is an ARRAY(...) so it runs
   // exactly once: as `id IN (subquery)` the planner may re-run a SKIP LOCKED subquery per outer row and
   // claim more than LIMIT rows.
-  const Clock::TimePoint now = clock().Now();
-  const std::string pick =
-      "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 "
-      "FROM "
-      "bus_queues b WHERE b.queue = ? AND b.paused = 1) ORDER BY priority DESC, run_at, id LIMIT ?";
-  const std::string sql =
-      std::string(
-          "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
-          "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE ") +
-      (pg_ ? std::string(kPgAsyncCommit) + "status = 'WAITING' AND id = ANY(ARRAY(" + pick +
-                 " FOR UPDATE SKIP LOCKED))"
-           : "status = 'WAITING' AND id IN (" + pick + ")") +
-      " RETURNING " + kCols;
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         db_.Execute(ctx, sql,
-                                     {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now),
-                                      s.name, Us(now), s.name, int64_t{max_jobs}}));
+  static const std::string* const kSql[2] = {
+      [] {
+        return new std::string(
+            "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+            "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE status = 'WAITING' AND id IN (" +
+            std::string(kClaimPick) + ") RETURNING " + kClaimCols);
+      }(),
+      [] {
+        return new std::string(
+            "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+            "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE " +
+            std::string(kPgAsyncCommit) + "status = 'WAITING' AND id = ANY(ARRAY(" + kClaimPick +
+            " FOR UPDATE SKIP LOCKED)) RETURNING " + kClaimCols);
+      }()};
+  return {.sql = *kSql[pg_ ? 1 : 0],
+          .params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now), s.name, Us(now),
+                     s.name, int64_t{max_jobs}}};
+}
+
+std::vector<Job> SqlQueue::ClaimedJobs(const store::ResultSet& rs, const QueueSettings& s,
+                                       std::string_view worker_id, int64_t token, Clock::TimePoint now) {
+  const Claim claim{.queue = s.name,
+                    .worker_id = worker_id,
+                    .token = token,
+                    .now = FromUnixMicros(Us(now)),
+                    .lease_expires_at = FromUnixMicros(Us(now + s.timeout))};
+  std::vector<Job> out;
   out.reserve(rs.size());
-  for (const store::Row& row : rs) out.push_back(ToJob(row));
+  for (const store::Row& row : rs) out.push_back(ToJob(row, &claim));
   // RETURNING has no order: put the batch back in claim order.
   std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
@@ -657,15 +740,19 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
   return absl::OkStatus();
 }
 
-absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
-                                      const std::vector<Transition>& transitions,
-                                      const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
+store::BatchStatement SqlQueue::CompleteManyPgStatement(const std::vector<const Job*>& jobs,
+                                                       const std::vector<Transition>& transitions,
+                                                       const std::vector<size_t>& indexes,
+                                                       std::vector<absl::Status>& out, bool async_commit) {
   // Every completion of the batch, its fencing (id and token, ACTIVE, lease not expired) and its metric
   // samples (bucketed in SQL by width_bucket over the same bounds as backends::LatencyBucket) in ONE
   // statement: one round trip, autocommit when no transaction is bound (the CTEs apply all or nothing).
-  static const std::string* const kSql = [] {
+  // `async_commit` (never inside a caller's transaction): its commit does not wait for the WAL flush
+  // (set_config(…, true): local to the statement's own transaction) — an acknowledgement lost to a
+  // server crash leaves the job ACTIVE, so it runs again once its lease expires (at-least-once).
+  static const std::array<std::string, 2>* const kSql = [] {
     const std::string bounds = "'" + backends::LatencyBoundsLua() + "'::bigint[]";
-    return new std::string(
+    const std::string body =
         "WITH v AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS v(id, token, result)), "
         "done AS (UPDATE jobs j SET status = 'COMPLETED', result = NULLIF(v.result, '')::jsonb, "
         "finished_at = ?, lease_token = NULL, lease_expires_at = NULL, updated_at = ? FROM v "
@@ -679,7 +766,9 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
         "m AS (INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) SELECT queue, ?::bigint, "
         "?::bigint, series, bucket, COUNT(*) FROM samples GROUP BY queue, series, bucket ON CONFLICT (queue, "
         "minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n) "
-        "SELECT id FROM done");
+        "SELECT id FROM done";
+    return new std::array<std::string, 2>{
+        body, body + " WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'"};
   }();
   std::vector<int64_t> ids, tokens;
   std::vector<std::string> results;
@@ -698,10 +787,13 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
   }
   const Clock::TimePoint now_tp = transitions[indexes.front()].now;
   const int64_t now = Us(now_tp);
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         db_.Execute(ctx, *kSql,
-                                     {std::move(ids), std::move(tokens), std::move(results), now, now, now,
-                                      now, backends::MetricsMinute(now_tp), MetricsWriter()}));
+  return {.sql = (*kSql)[async_commit ? 1 : 0],
+          .params = {std::move(ids), std::move(tokens), std::move(results), now, now, now, now,
+                     backends::MetricsMinute(now_tp), MetricsWriter()}};
+}
+
+void SqlQueue::ApplyCompleted(const store::ResultSet& rs, const std::vector<const Job*>& jobs,
+                              const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
   std::set<int64_t> done;
   for (const store::Row& row : rs) done.insert(row.Int64(0));
   for (size_t i : indexes) {
@@ -709,6 +801,15 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
       out[i] = done.count(jobs[i]->id) > 0 ? absl::OkStatus() : LeaseLost(Outcome::kComplete, jobs[i]->id);
     }
   }
+}
+
+absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
+                                      const std::vector<Transition>& transitions,
+                                      const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
+  store::BatchStatement st =
+      CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/ctx.open_transaction() == nullptr);
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
+  ApplyCompleted(rs, jobs, indexes, out);
   return absl::OkStatus();
 }
 
@@ -780,6 +881,47 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
   }));
   if (!transitions.empty()) MaybePruneMetrics(ctx, transitions.front().now);
   return out;
+}
+
+absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> SqlQueue::DoTransitionManyAndClaimMany(
+    const RequestContext& ctx, const std::vector<const Job*>& jobs, const std::vector<Transition>& transitions,
+    const QueueSettings& s, std::string_view worker_id, int64_t token, int max_jobs) {
+  // The rate limit and groups decide claim by claim (DoClaimMany): not fused.
+  if (s.rate_limit > 0 || s.round_robin_groups) return std::optional<FinishedAndClaimed>();
+  FinishedAndClaimed out;
+  const Clock::TimePoint now = clock().Now();
+  const bool all_complete = std::all_of(transitions.begin(), transitions.end(),
+                                        [](const Transition& t) { return t.outcome == Outcome::kComplete; });
+  if (pg_ && all_complete) {
+    // One round trip: the completions (CompleteManyPg's statement) and the claim in one pipeline — one
+    // Sync, so one implicit transaction and one commit, which does not wait for the WAL flush (the
+    // claim's and the completion's set_config). A server crash may lose both: the jobs stay ACTIVE and
+    // run again after their lease (at-least-once), the lost claim's jobs stay WAITING.
+    std::vector<size_t> indexes(jobs.size());
+    for (size_t i = 0; i < indexes.size(); ++i) indexes[i] = i;
+    out.finished.assign(jobs.size(), absl::OkStatus());
+    const std::array<store::BatchStatement, 2> batch = {
+        CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true),
+        ClaimManyStatement(s, worker_id, token, max_jobs, now)};
+    DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                           store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
+                             return c.ExecuteBatch(batch);
+                           }));
+    if (rs.size() != 2) return absl::InternalError("bus: finish and claim: the pipeline returned too few results");
+    ApplyCompleted(rs[0], jobs, indexes, out.finished);
+    out.claimed = ClaimedJobs(rs[1], s, worker_id, token, now);
+  } else {
+    // One transaction: on SQLite one commit where the finish and the claim took two.
+    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+      DAIRA_ASSIGN_OR_RETURN(out.finished, DoTransitionMany(ctx, jobs, transitions));
+      const store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
+      DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(claim.sql, claim.params));
+      out.claimed = ClaimedJobs(rs, s, worker_id, token, now);
+      return absl::OkStatus();
+    }));
+  }
+  MaybePruneMetrics(ctx, now);
+  return std::optional<FinishedAndClaimed>(std::move(out));
 }
 
 absl::StatusOr<MetricHistograms> SqlQueue::DoMetrics(const RequestContext& ctx, const QueueSettings& s,

@@ -21,6 +21,7 @@
 
 #include "backends/bus_metrics.h"
 #include "daira/bus/queue.h"
+#include "daira/store/connection.h"
 #include "daira/store/database.h"
 
 namespace daira::inline v0::bus::internal {
@@ -34,7 +35,7 @@ class SqlQueue final : public Queue {
 
   std::string_view Name() const override { return pg_ ? "postgres" : "sqlite"; }
   QueueTraits traits() const override {
-    return {.durable = true, .transactional_enqueue = true, .cross_process = true};
+    return {.durable = true, .transactional_enqueue = true, .cross_process = true, .fused_finish_and_claim = true};
   }
 
  protected:
@@ -55,6 +56,9 @@ class SqlQueue final : public Queue {
   absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
       const RequestContext& ctx, const std::vector<const Job*>& jobs,
       const std::vector<Transition>& transitions) override;
+  absl::StatusOr<std::optional<FinishedAndClaimed>> DoTransitionManyAndClaimMany(
+      const RequestContext& ctx, const std::vector<const Job*>& jobs, const std::vector<Transition>& transitions,
+      const QueueSettings& queue, std::string_view worker_id, int64_t token, int max_jobs) override;
   absl::StatusOr<Job> DoGet(const RequestContext& ctx, int64_t id) override;
   absl::Status DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) override;
   absl::Status DoSetPaused(const RequestContext& ctx, const QueueSettings& queue, bool paused) override;
@@ -96,6 +100,20 @@ class SqlQueue final : public Queue {
   absl::Status CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
                               const std::vector<Transition>& transitions, const std::vector<size_t>& indexes,
                               std::vector<absl::Status>& out);
+  // CompleteManyPg's statement (a job named twice gets its LeaseLost in `out` here) and the reading of
+  // its result (the ids it completed) into `out`.
+  static store::BatchStatement CompleteManyPgStatement(const std::vector<const Job*>& jobs,
+                                                       const std::vector<Transition>& transitions,
+                                                       const std::vector<size_t>& indexes,
+                                                       std::vector<absl::Status>& out, bool async_commit);
+  static void ApplyCompleted(const store::ResultSet& rs, const std::vector<const Job*>& jobs,
+                             const std::vector<size_t>& indexes, std::vector<absl::Status>& out);
+  // The batch claim without rate limit and groups: one UPDATE … RETURNING the lean columns, and its
+  // rows turned into jobs in claim order.
+  store::BatchStatement ClaimManyStatement(const QueueSettings& s, std::string_view worker_id, int64_t token,
+                                           int max_jobs, Clock::TimePoint now) const;
+  static std::vector<Job> ClaimedJobs(const store::ResultSet& rs, const QueueSettings& s,
+                                      std::string_view worker_id, int64_t token, Clock::TimePoint now);
   // Adds `delta` to bus_metrics (one upsert per 100 rows) on `c`, inside the finishing transaction.
   absl::Status RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta);
   // Deletes bus_metrics minutes older than kMetricsKeepMinutes (once per minute, never inside a bound

@@ -1081,6 +1081,79 @@ TEST_P(BusTest, BatchedCompletionIsAllOrNothing) {
   EXPECT_EQ(after.completed, 3);
 }
 
+TEST_P(BusTest, FinishAndClaimFinishesFencedPerJobThenClaimsTheNextInOrder) {
+  const int64_t a = Enq(Req(R"({"n":1})", 0));
+  const int64_t b = Enq(Req(R"({"n":2})", 0));
+  const int64_t c = Enq(Req(R"({"n":3})", 0));
+  const int64_t d = Enq(Req(R"({"n":4})", 0));
+  const int64_t e = Enq(Req(R"({"n":5})", 7));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, q().NextBatch(ctx_, kQ, "fuser", 3, milliseconds(0)));
+  ASSERT_THAT(Ids(first), ElementsAre(e, a, b));
+  bus::Job stale = first[2];  // b with a token it never had: fenced off, left for recovery
+  stale.lease_token += 1;
+  // Bad arguments change nothing (checked before the finish).
+  EXPECT_THAT(q().FinishManyAndNextBatch(ctx_, {{.job = &first[0]}}, kQ, "fuser", 0, milliseconds(0)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_jobs")));
+  EXPECT_THAT(q().FinishManyAndNextBatch(ctx_, {{.job = &first[0], .text = "not json"}}, kQ, "fuser", 2,
+                                         milliseconds(0))
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("outcomes[0].result")));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts untouched, q().Counts(ctx_, kQ));
+  EXPECT_EQ(untouched.active, 3);
+  EXPECT_EQ(untouched.completed, 0);
+  ASSERT_OK_AND_ASSIGN(bus::Queue::FinishedAndClaimed got,
+                       q().FinishManyAndNextBatch(ctx_,
+                                                  {{.job = &first[0], .text = R"({"r":"e"})"},
+                                                   {.job = &first[1], .failed = true, .text = "a broke"},
+                                                   {.job = &stale}},
+                                                  kQ, "fuser", 5, milliseconds(0)));
+  ASSERT_EQ(got.finished.size(), 3u);
+  EXPECT_OK(got.finished[0]);
+  EXPECT_OK(got.finished[1]);
+  EXPECT_THAT(got.finished[2], StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  EXPECT_OK(got.claim_status);
+  // The claim: what was due in claim order (a is in its retry backoff), each with its own lease.
+  EXPECT_THAT(Ids(got.claimed), ElementsAre(c, d));
+  for (const bus::Job& j : got.claimed) {
+    EXPECT_EQ(j.queue, kQ);
+    EXPECT_EQ(j.state, bus::JobState::kActive);
+    EXPECT_EQ(j.attempt, 1);
+    EXPECT_EQ(j.lease_owner, "fuser");
+    EXPECT_NE(j.lease_token, 0);
+    EXPECT_EQ(j.lease_expires_at, clock_.Now() + seconds(60));
+    EXPECT_EQ(j.started_at, clock_.Now());
+  }
+  ASSERT_OK_AND_ASSIGN(bus::Job je, q().Get(ctx_, e));
+  EXPECT_EQ(je.state, bus::JobState::kCompleted);
+  EXPECT_THAT(je.result, HasSubstr("e"));
+  ASSERT_OK_AND_ASSIGN(bus::Job ja, q().Get(ctx_, a));
+  EXPECT_EQ(ja.state, bus::JobState::kWaiting);
+  ASSERT_EQ(ja.errors.size(), 1u);
+  EXPECT_EQ(ja.errors[0].message, "a broke");
+  ASSERT_OK_AND_ASSIGN(bus::Job jb, q().Get(ctx_, b));
+  EXPECT_EQ(jb.state, bus::JobState::kActive);  // the real lease still holds it
+  // The claimed jobs are fenced as any: their completion applies once, with nothing left to claim.
+  ASSERT_OK_AND_ASSIGN(bus::Queue::FinishedAndClaimed last,
+                       q().FinishManyAndNextBatch(ctx_, {{.job = &got.claimed[0]}, {.job = &got.claimed[1]}},
+                                                  kQ, "fuser", 5, milliseconds(0)));
+  EXPECT_THAT(last.finished, ElementsAre(absl::OkStatus(), absl::OkStatus()));
+  EXPECT_TRUE(last.claimed.empty());
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q().Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 3);
+  EXPECT_EQ(counts.active, 1);   // b
+  EXPECT_EQ(counts.delayed, 1);  // a, in its backoff
+  // A claim never runs inside the caller's transaction: refused before anything is finished.
+  if (q().Name() == "sqlite" || q().Name() == "postgres") {
+    absl::Status s = db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
+      return q().FinishManyAndNextBatch(ctx_, {{.job = &first[2]}}, kQ, "fuser", 5, milliseconds(0)).status();
+    });
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("transaction")));
+    ASSERT_OK_AND_ASSIGN(bus::Job jb2, q().Get(ctx_, b));
+    EXPECT_EQ(jb2.state, bus::JobState::kActive);
+  }
+  EXPECT_EQ(q().traits().fused_finish_and_claim, q().Name() == "sqlite" || q().Name() == "postgres");
+}
+
 TEST_P(BusTest, WorkerPoolReleasesPrefetchedJobsAtShutdown) {
   // Four jobs wait before the pool starts: its one thread prefetches all four in one batch.
   std::vector<bus::EnqueueRequest> batch(4, Req());

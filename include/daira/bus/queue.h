@@ -106,6 +106,9 @@ struct QueueTraits {
   bool transactional_enqueue = false; // in the caller's SQL transaction: exists iff it commits (memory:
                                       // enqueued after the commit, never after a rollback, but not durable)
   bool cross_process = false;         // several processes may produce and consume the same queues
+  // FinishManyAndNextBatch finishes and claims in one unit (SQL: one transaction and one commit; on
+  // Postgres one round trip): a WorkerPool then acknowledges with its next claim instead of apart.
+  bool fused_finish_and_claim = false;
 };
 
 class Queue {
@@ -172,6 +175,24 @@ class Queue {
   };
   absl::StatusOr<std::vector<absl::Status>> FinishMany(const RequestContext& ctx,
                                                        const std::vector<JobOutcome>& outcomes);
+  // FinishMany(outcomes), then NextBatch(queue, worker_id, max_jobs, timeout): a worker's "done with
+  // these, give me the next ones". Where the backend fuses them (QueueTraits::fused_finish_and_claim:
+  // SQL buses when no rate limit and no round-robin groups apply — then one transaction, one commit,
+  // and on Postgres one round trip) the finish and the first claim commit together; otherwise, or when
+  // the fused unit fails, they run one after the other. The finish is never held back by the wait: when
+  // the first claim finds nothing, the finish is already committed and the call waits like NextBatch.
+  // The outer status is an error only when nothing was finished (FinishMany's errors, and NextBatch's
+  // argument errors — queue, max_jobs, timeout, a closed queue, a bound context — checked first); a
+  // claim that failed after the finish was applied is `claim_status` (then `claimed` is empty).
+  struct FinishedAndClaimed {
+    std::vector<absl::Status> finished;  // FinishMany's per-job statuses, in outcome order
+    std::vector<Job> claimed;            // NextBatch's jobs
+    absl::Status claim_status;           // the claim's error, when it failed after the finish
+  };
+  absl::StatusOr<FinishedAndClaimed> FinishManyAndNextBatch(const RequestContext& ctx,
+                                                           const std::vector<JobOutcome>& outcomes,
+                                                           std::string_view queue, std::string_view worker_id,
+                                                           int max_jobs, std::chrono::milliseconds timeout);
   // Finishes a claimed job with `result_json` (JSON text; "" stores nothing). FailedPrecondition
   // "lease lost" when the lease expired or the job was taken over (fencing): nothing changes then.
   absl::Status Complete(const RequestContext& ctx, const Job& job, std::string_view result_json = "");
@@ -319,6 +340,12 @@ class Queue {
   virtual absl::StatusOr<std::vector<absl::Status>> DoTransitionMany(
       const RequestContext& ctx, const std::vector<const Job*>& jobs,
       const std::vector<Transition>& transitions);
+  // DoTransitionMany(jobs, transitions) and DoClaimMany(queue, worker_id, token, max_jobs) as one unit
+  // (SQL: one transaction). nullopt: the backend does not fuse them for these arguments (the default),
+  // and Queue runs them one after the other. An error: nothing finished, nothing claimed.
+  virtual absl::StatusOr<std::optional<FinishedAndClaimed>> DoTransitionManyAndClaimMany(
+      const RequestContext& ctx, const std::vector<const Job*>& jobs, const std::vector<Transition>& transitions,
+      const QueueSettings& queue, std::string_view worker_id, int64_t token, int max_jobs);
   // FailedPrecondition "bus: <op>: job N lease lost (...)": what DoTransition returns when fenced off.
   static absl::Status LeaseLost(Outcome outcome, int64_t job_id);
   // absl::CancelledError "cancel requested": what kExtend / kCheck return on a cancel-requested job.
@@ -360,11 +387,23 @@ class Queue {
  private:
   absl::StatusOr<const QueueSettings*> Resolve(std::string_view op, std::string_view queue) const;
   // Next (max_jobs 0: DoClaim) and NextBatch (DoClaimMany): recovery, repeatables, claim, wait, again.
+  // `claimed_at`: the caller's own claim just found nothing at that WakeCounter(), so the first round
+  // starts with the wait.
   absl::StatusOr<std::vector<Job>> ClaimWaiting(std::string_view op, const RequestContext& ctx,
                                                 std::string_view queue, std::string_view worker_id,
-                                                int max_jobs, std::chrono::milliseconds timeout);
+                                                int max_jobs, std::chrono::milliseconds timeout,
+                                                std::optional<uint64_t> claimed_at = std::nullopt);
   absl::StatusOr<NewJob> Validate(const RequestContext& ctx, const EnqueueRequest& request,
                                   std::string_view field_prefix) const;
+  // ClaimWaiting's checks of its arguments (queue resolved into `*s`).
+  absl::Status CheckClaim(std::string_view op, const RequestContext& ctx, std::string_view queue,
+                          std::chrono::milliseconds timeout, const QueueSettings** s) const;
+  // Stalled-job recovery and the repeatables tick of `s`, when due (before a claim).
+  absl::Status Housekeep(const RequestContext& ctx, const QueueSettings& s);
+  // FinishMany's validation: the fenced transitions of `outcomes` (InvalidArgument naming
+  // `outcomes[i].<field>`).
+  absl::Status OutcomeTransitions(std::string_view op, const std::vector<JobOutcome>& outcomes,
+                                  std::vector<const Job*>& jobs, std::vector<Transition>& transitions);
   // A failed attempt of `job` at `now` (Fail and FinishMany): kRetry after RetryDelay while attempts
   // remain, kDead after the last; the message is kept up to 4,000 bytes.
   Transition FailureTransition(const QueueSettings& s, const Job& job, std::string_view message,
@@ -395,6 +434,11 @@ class Worker {
   absl::StatusOr<std::vector<absl::Status>> FinishMany(const RequestContext& ctx,
                                                        const std::vector<Queue::JobOutcome>& outcomes) {
     return queue_->FinishMany(ctx, outcomes);
+  }
+  absl::StatusOr<Queue::FinishedAndClaimed> FinishManyAndNextBatch(const RequestContext& ctx,
+                                                                  const std::vector<Queue::JobOutcome>& outcomes,
+                                                                  int max_jobs, std::chrono::milliseconds timeout) {
+    return queue_->FinishManyAndNextBatch(ctx, outcomes, queue_name_, worker_id_, max_jobs, timeout);
   }
   absl::Status Complete(const RequestContext& ctx, const Job& job, std::string_view result_json = "") {
     return queue_->Complete(ctx, job, result_json);
