@@ -32,7 +32,7 @@ using std::chrono::milliseconds;
 
 constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP worker SEP message
 
-// Shared by every script: key names, number formatting (a Lua number handed to redis.call would be
+// The prelude, core part — shared by every script: key names, number formatting (a Lua number handed to redis.call would be
 // printed with 14 digits), loading a job, wake tokens, and the state moves used by several scripts.
 //
 // Job layout 3 (docs/bus.md "Job layout 3"): what a job's hot path writes and reads lives in hashes
@@ -47,7 +47,7 @@ constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP work
 // q:<queue>:COMPLETED / DEAD / CANCELLED (the score its finish time), else WAITING (in ready or delayed).
 // job:<id> holds what the rarer moves set: run_at (once it moved from the record's), updated,
 // progress, cancel; job:<id>:err the error history.
-constexpr std::string_view kPrelude = R"lua(
+constexpr std::string_view kPreludeCore = R"lua(
 local B = KEYS[1]
 local SEP = '\31'
 local HD, HC, HG, HP, HK, HR, HT = B .. 'd', B .. 'c', B .. 'g', B .. 'p', B .. 'k', B .. 'r', B .. 't'
@@ -115,6 +115,17 @@ local function NEGP(p)
 end
 local function ID(member) return (string.match(member, '^0*(.+)', 19)) end
 local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
+local function push2(t, a, b)
+  t[#t + 1] = a
+  t[#t + 1] = b
+end
+)lua";
+
+// The rest of the prelude: the job's fields, state moves, enqueue. Every script but the claim carries
+// it (kPreludeCore first); the claim needs only the core — each `local function` here is a closure the
+// server builds on every call of a script that carries it (~1 k instructions each; the whole prelude
+// ~40 k per call).
+constexpr std::string_view kPreludeJobs = R"lua(
 -- The job's immutable record (hash d, packed by the client at enqueue): 1 queue, 2 name, 3 payload,
 -- 4 priority, 5 max_attempts, 6 idempotency key, 7 group, 8 correlation id, 9 created µs, 10 run_at µs
 -- at enqueue, 11 nonce. Unpacked only on rare paths (cancel, recovery, a failure's metrics); hot paths
@@ -221,10 +232,6 @@ local function flush_batch(w)
   end
   flush_index(w.idx)
 end
-local function push2(t, a, b)
-  t[#t + 1] = a
-  t[#t + 1] = b
-end
 -- One job of an enqueue batch (`now`: the call's time, a number and `now_s` as sent): a[i..i+5] =
 -- queue, record (the packed immutable part, `record`), priority, when, group, rare. `when` is the ready
 -- member's prefix "<run_at, 17 digits>:" (18 bytes) for a job due at `now`, indexed straight into
@@ -300,9 +307,12 @@ const RedisScript& Script(std::string_view body) {
       new std::map<const char*, std::unique_ptr<RedisScript>>();
   std::lock_guard<std::mutex> lock(mu);
   auto& s = (*scripts)[body.data()];
-  if (!s) s = std::make_unique<RedisScript>(std::string(kPrelude) + std::string(body));
+  if (!s) s = std::make_unique<RedisScript>(std::string(kPreludeCore) + std::string(kPreludeJobs) + std::string(body));
   return *s;
 }
+
+// The claim script: the core prelude only (it uses no helper of kPreludeJobs).
+const RedisScript& ClaimScript();
 
 // ARGV: now, how many jobs have no id given, then per job (6 fields, AppendJobArgs): queue, record,
 // priority, when, group, rare (enqueue_job). Returns {id, deduplicated}... — or {first id} when every
@@ -530,6 +540,11 @@ while #out < 3 * max do
 end
 return out
 )lua";
+
+const RedisScript& ClaimScript() {
+  static const RedisScript* script = new RedisScript(std::string(kPreludeCore) + std::string(kClaim));
+  return *script;
+}
 
 // transition(now, id, token, outcome, text, when, worker, queue, group): the fenced move of one claimed
 // job — its lease token (hash t) is `token`, and its lease in q:<queue>:active has not expired.
@@ -1722,7 +1737,7 @@ void RedisQueue::ClaimTogether(const RequestContext& ctx, const bus::QueueSettin
     args.push_back(std::to_string(ask->token));
     args.push_back(std::to_string(ask->max));
   }
-  absl::StatusOr<RedisReply> r = Run("next", &ctx, Script(kClaim), args);
+  absl::StatusOr<RedisReply> r = Run("next", &ctx, ClaimScript(), args);
   auto fail = [&](const absl::Status& status) {
     for (ClaimAsk* ask : asks) ask->jobs = status;
   };
