@@ -30,7 +30,8 @@
 // they are relayed at once, and a relay thread (every relay_interval_ms) moves what is left. Without a
 // database, such an enqueue is written to Redis after the commit (AfterCommit), not atomically with it.
 //
-// Thread-safe: a pool of connections for commands, a second one for blocking waits.
+// Thread-safe: a pool of connections for commands, a second one for blocking waits. Claims of one queue
+// that threads ask for while one is in flight go out together in the next script call (DoClaimMany).
 #pragma once
 
 #include <atomic>
