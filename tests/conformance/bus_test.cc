@@ -838,6 +838,60 @@ TEST_P(BusTest, ConcurrentWorkersNeverClaimTheSameJob) {
   EXPECT_EQ(unique.size(), 300u);
 }
 
+// Batch claims asked for at once by many threads of one Queue (the Redis bus sends such asks in one
+// script call): each job goes to one caller, with that caller's lease owner and its claim's token, in
+// priority order within each batch, and every caller's completions are accepted.
+TEST_P(BusTest, ConcurrentBatchClaimsGiveEachJobToOneCallerWithItsOwnLease) {
+  std::vector<bus::EnqueueRequest> batch(400, Req());
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].priority = static_cast<int>(i % 3);
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  std::mutex mu;
+  std::vector<int64_t> seen;
+  std::set<int64_t> tokens;
+  std::atomic<int> completed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      const std::string owner = "t" + std::to_string(t);
+      while (true) {
+        auto jobs = q().NextBatch(ctx, kQ, owner, 1 + t % 5, milliseconds(0));
+        ASSERT_OK(jobs.status());
+        if (jobs->empty()) return;
+        ASSERT_LE(jobs->size(), static_cast<size_t>(1 + t % 5));
+        std::vector<bus::Queue::JobOutcome> outcomes;
+        for (size_t k = 0; k < jobs->size(); ++k) {
+          const bus::Job& j = (*jobs)[k];
+          EXPECT_EQ(j.lease_owner, owner);
+          EXPECT_EQ(j.lease_token, jobs->front().lease_token);
+          EXPECT_EQ(j.state, bus::JobState::kActive);
+          if (k > 0) EXPECT_LE(j.priority, (*jobs)[k - 1].priority);
+          outcomes.push_back({.job = &j});
+        }
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          for (const bus::Job& j : *jobs) seen.push_back(j.id);
+          EXPECT_TRUE(tokens.insert(jobs->front().lease_token).second);  // one token per claim
+        }
+        auto done = q().FinishMany(ctx, outcomes);
+        ASSERT_OK(done.status());
+        for (const absl::Status& s : *done) {
+          EXPECT_OK(s);
+          if (s.ok()) ++completed;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> unique(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), 400u);
+  EXPECT_EQ(unique.size(), 400u);
+  EXPECT_EQ(completed.load(), 400);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q().Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 400);
+  EXPECT_EQ(counts.active, 0);
+}
+
 TEST_P(BusTest, WorkerPoolRunsHandlersAndShutsDownGracefully) {
   bus::WorkerPool pool(q(), {.worker_id_prefix = "pool", .wait = seconds(30)});
   std::mutex mu;

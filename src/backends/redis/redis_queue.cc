@@ -32,7 +32,7 @@ using std::chrono::milliseconds;
 
 constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP worker SEP message
 
-// Shared by every script: key names, number formatting (a Lua number handed to redis.call would be
+// The prelude, core part — shared by every script: key names, number formatting (a Lua number handed to redis.call would be
 // printed with 14 digits), loading a job, wake tokens, and the state moves used by several scripts.
 //
 // Job layout 3 (docs/bus.md "Job layout 3"): what a job's hot path writes and reads lives in hashes
@@ -47,7 +47,7 @@ constexpr char kSep = '\x1f';  // error history entries: attempt SEP at SEP work
 // q:<queue>:COMPLETED / DEAD / CANCELLED (the score its finish time), else WAITING (in ready or delayed).
 // job:<id> holds what the rarer moves set: run_at (once it moved from the record's), updated,
 // progress, cancel; job:<id>:err the error history.
-constexpr std::string_view kPrelude = R"lua(
+constexpr std::string_view kPreludeCore = R"lua(
 local B = KEYS[1]
 local SEP = '\31'
 local HD, HC, HG, HP, HK, HR, HT = B .. 'd', B .. 'c', B .. 'g', B .. 'p', B .. 'k', B .. 'r', B .. 't'
@@ -83,12 +83,12 @@ end
 -- batch into an active set of a few dozen jobs cost ~15k server instructions per job; a skiplist insert
 -- ~2k. Every reader of the set stops below +inf.
 local KEEP = '~ not a job: keeps this key a skiplist or a hashtable (a member longer than 64 bytes) ~'
-local function keep_skiplist(key) redis.call('ZADD', key, '+inf', KEEP) end
--- The same for the per-id hashes whose values are short (c, t, g, p, k, r): a field longer than
--- hash-max-listpack-value keeps each a hashtable, so a batch's reads and writes hash instead of scanning
--- a listpack of up to hash-max-listpack-entries (512) fields per id (a claim of 5,000 jobs into a fresh
--- c cost ~3k server instructions per job more). No job has the id '~'.
-local function keep_hashtable(key) redis.call('HSET', key, '~', KEEP) end
+-- The same for the per-id hashes whose values are short (c, t, g, p, k, r): a field '~' with this value
+-- (longer than hash-max-listpack-value) keeps each a hashtable, so a batch's reads and writes hash
+-- instead of scanning a listpack of up to hash-max-listpack-entries (512) fields per id (a claim of 5,000
+-- jobs into a fresh c cost ~3k server instructions per job more). No job has the id '~'. The keeper is
+-- the first pair of each batched write (ZADD ... '+inf' KEEP ..., HSET ... '~' KEEP ...), not a command
+-- of its own: first, so a new key is created as a skiplist / hashtable before the batch goes in.
 -- Ids stay strings in Lua (outbox job ids are 64-bit, beyond a Lua number's 53 bits).
 -- The ready member of a job: "<run_at, 17 digits>:<id, zero-padded to 20 digits>" (FIFO by due time,
 -- then id, as text). PAD(id): the padding of an id, built once per length and script call.
@@ -115,6 +115,17 @@ local function NEGP(p)
 end
 local function ID(member) return (string.match(member, '^0*(.+)', 19)) end
 local function IDLESS(a, b) if #a ~= #b then return #a < #b end return a < b end
+local function push2(t, a, b)
+  t[#t + 1] = a
+  t[#t + 1] = b
+end
+)lua";
+
+// The rest of the prelude: the job's fields, state moves, enqueue. Every script but the claim carries
+// it (kPreludeCore first); the claim needs only the core — each `local function` here is a closure the
+// server builds on every call of a script that carries it (~1 k instructions each; the whole prelude
+// ~40 k per call).
+constexpr std::string_view kPreludeJobs = R"lua(
 -- The job's immutable record (hash d, packed by the client at enqueue): 1 queue, 2 name, 3 payload,
 -- 4 priority, 5 max_attempts, 6 idempotency key, 7 group, 8 correlation id, 9 created µs, 10 run_at µs
 -- at enqueue, 11 nonce. Unpacked only on rare paths (cancel, recovery, a failure's metrics); hot paths
@@ -210,20 +221,16 @@ local function finish(id, q, state, now)
 end
 -- An enqueue batch's writes: the per-id hashes' pairs and the index moves, flushed once (flush_batch).
 -- `new`: records written by this batch, by id, for a job deduplicated against one (idempotency key).
-local function new_batch() return {idx = new_index(), d = {}, g = {}, p = {}, k = {}, new = {}} end
+-- g, p and k start with the keeper pair (written only when a job adds to them).
+local function new_batch()
+  return {idx = new_index(), d = {}, g = {'~', KEEP}, p = {'~', KEEP}, k = {'~', KEEP}, new = {}}
+end
 local function flush_batch(w)
   chunked('HSET', HD, w.d, 1000)
   for key, t in pairs({[HG] = w.g, [HP] = w.p, [HK] = w.k}) do
-    if #t > 0 then
-      keep_hashtable(key)
-      chunked('HSET', key, t, 1000)
-    end
+    if #t > 2 then chunked('HSET', key, t, 1000) end
   end
   flush_index(w.idx)
-end
-local function push2(t, a, b)
-  t[#t + 1] = a
-  t[#t + 1] = b
 end
 -- One job of an enqueue batch (`now`: the call's time, a number and `now_s` as sent): a[i..i+5] =
 -- queue, record (the packed immutable part, `record`), priority, when, group, rare. `when` is the ready
@@ -300,9 +307,12 @@ const RedisScript& Script(std::string_view body) {
       new std::map<const char*, std::unique_ptr<RedisScript>>();
   std::lock_guard<std::mutex> lock(mu);
   auto& s = (*scripts)[body.data()];
-  if (!s) s = std::make_unique<RedisScript>(std::string(kPrelude) + std::string(body));
+  if (!s) s = std::make_unique<RedisScript>(std::string(kPreludeCore) + std::string(kPreludeJobs) + std::string(body));
   return *s;
 }
+
+// The claim script: the core prelude only (it uses no helper of kPreludeJobs).
+const RedisScript& ClaimScript();
 
 // ARGV: now, how many jobs have no id given, then per job (6 fields, AppendJobArgs): queue, record,
 // priority, when, group, rare (enqueue_job). Returns {id, deduplicated}... — or {first id} when every
@@ -391,22 +401,33 @@ if dup == 0 then wake(q, 1) end
 return 1
 )lua";
 
-// ARGV: now, queue, worker, token, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate
-// window µs, max jobs. Claims up to max jobs, each as one claim would (the batch consume); returns them
-// in claim order (empty: none), three elements per job (ParseClaimed): its ready member
-// ("<run_at>:<padded id>", from which the client reads both), its record as stored, and nil for a job
-// never claimed before — else {attempt, progress, result, cancel, history entries...}. The rate limit
-// counts claims in q:<queue>:rate:<window index>.
+// ARGV: now, queue, lease µs, round robin (0/1), group limit, rate limit (0 = none), rate window µs, then
+// one (worker, token, max jobs) triple per requester — several when the client coalesced the claims of
+// threads that asked at once (RedisQueue::ClaimTogether; only without round-robin groups). Claims up to
+// the sum of the max jobs, each as one claim would (the batch consume), and deals them out in claim
+// order: the first requester's max jobs to it, then the next's, so the client splits the answer by the
+// same counts. Returns the jobs in claim order (empty: none), three elements per job (ParseClaimed): its
+// ready member ("<run_at>:<padded id>", from which the client reads both), its record as stored, and nil
+// for a job never claimed before — else {attempt, progress, result, cancel, history entries...}. The
+// rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
-local max = tonumber(ARGV[10])
 local out = {}
 if redis.call('EXISTS', QK(q, 'paused')) == 1 then return out end
-local rate_limit = tonumber(ARGV[8])
+-- The requesters: worker, token, max jobs, and the claim record of a first attempt (built once per call).
+local RW, RT, RN, RF = {}, {}, {}, {}
+local max = 0
+for i = 8, #ARGV, 3 do
+  local r = #RW + 1
+  RW[r], RT[r], RN[r] = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  RF[r] = ARGV[i + 1] .. SEP .. '1' .. SEP .. ARGV[1] .. SEP .. ARGV[i]
+  max = max + RN[r]
+end
+local rate_limit = tonumber(ARGV[6])
 local rate_key = nil
 if rate_limit > 0 then
-  local win = tonumber(ARGV[9])
+  local win = tonumber(ARGV[7])
   rate_key = QK(q, 'rate:' .. S(math.floor(now / win)))
 end
 -- Promote the due delayed jobs: one ZRANGEBYSCORE, one HMGET of their priorities, one ZADD, one ZREM.
@@ -420,56 +441,58 @@ if #due > 0 then
   chunked('ZADD', QK(q, 'ready'), add, 1000)
   chunked('ZREM', QK(q, 'delayed'), ids, 500)
 end
-local exp_s = S(now + tonumber(ARGV[5]))
+local exp_s = S(now + tonumber(ARGV[3]))
 local akey = QK(q, 'active')
--- The claim record of a first attempt, built once per call.
-local first = ARGV[4] .. SEP .. '1' .. SEP .. ARGV[1] .. SEP .. ARGV[3]
+local r, dealt = 1, 0  -- the requester being served and how many jobs it got
 -- Claims `members` (taken out of ready by the caller): one HMGET of the records, claims and groups, one
--- HSET of the claims, one ZADD into active and one HINCRBY per group for the whole list. A job claimed
--- before also gets its earlier attempts' leftovers read (job:<id>, its result, its history). Returns
--- the groups' counts.
+-- HSET of the claims and one of the tokens, one ZADD into active (each with its keeper first: no
+-- command of its own) and one HINCRBY per group for the whole list. A job claimed before also gets its
+-- earlier attempts' leftovers read (job:<id>, its result, its history). Returns the groups' counts.
 local function claim(members)
   local ids = {}
   for j, m in ipairs(members) do ids[j] = ID(m) end
   local d = redis.call('HMGET', HD, unpack(ids))
   local c = redis.call('HMGET', HC, unpack(ids))
   local g = redis.call('HMGET', HG, unpack(ids))
-  local cw, tw, aw, groups = {}, {}, {}, {}
+  local cw, tw, aw, groups = {'~', KEEP}, {'~', KEEP}, {'+inf', KEEP}, {}
   for j, id in ipairs(ids) do
     if d[j] then
+      if dealt == RN[r] and RN[r + 1] then
+        r, dealt = r + 1, 0
+      end
+      dealt = dealt + 1
       local grp = g[j] or ''
       groups[grp] = (groups[grp] or 0) + 1
       push2(aw, exp_s, id)
-      push2(tw, id, ARGV[4])
+      push2(tw, id, RT[r])
       out[#out + 1] = members[j]
       out[#out + 1] = d[j]
       if c[j] then
         local before = string.match(c[j], '^[^\31]*\31([^\31]*)\31')
         local attempt = S(tonumber(before) + 1)
-        push2(cw, id, ARGV[4] .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. ARGV[3])
+        push2(cw, id, RT[r] .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. RW[r])
         local h = redis.call('HMGET', JK(id), 'progress', 'cancel')
         local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or ''}
         for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do x[#x + 1] = e end
         out[#out + 1] = x
       else
-        push2(cw, id, first)
+        push2(cw, id, RF[r])
         out[#out + 1] = false
       end
     end
   end
-  if #cw > 0 then
-    keep_hashtable(HC)
+  if #cw > 2 then
     chunked('HSET', HC, cw, 1000)
-    keep_hashtable(HT)
     chunked('HSET', HT, tw, 1000)
-    keep_skiplist(akey)
     chunked('ZADD', akey, aw, 1000)
     for grp, n in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), grp, n) end
   end
   return groups
 end
-if ARGV[6] ~= '1' then
-  -- No groups to take turns: the first `max` ready members are the claim order.
+if ARGV[4] ~= '1' then
+  -- No groups to take turns: the first `max` ready members are the claim order. (ZRANGE + ZREM, not
+  -- ZPOPMIN: ZPOPMIN's reply formats each member's score as a double, which cost ~4k server
+  -- instructions per job more than the ZREM's arguments.)
   local n = max
   if rate_key then n = math.min(n, rate_limit - tonumber(redis.call('GET', rate_key) or '0')) end
   if n <= 0 then return out end
@@ -478,12 +501,12 @@ if ARGV[6] ~= '1' then
   chunked('ZREM', QK(q, 'ready'), top, 500)
   if rate_key then
     redis.call('INCRBY', rate_key, #top)
-    redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
+    redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[7]) / 500) + 1000))  -- two windows: only garbage
   end
   claim(top)
   return out
 end
-local limit = tonumber(ARGV[7])
+local limit = tonumber(ARGV[5])
 while #out < 3 * max do
   if rate_key and tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then break end
   local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
@@ -509,7 +532,7 @@ while #out < 3 * max do
   redis.call('ZREM', QK(q, 'ready'), pick)
   if rate_key then
     redis.call('INCR', rate_key)
-    redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[9]) / 500) + 1000))  -- two windows: only garbage
+    redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[7]) / 500) + 1000))  -- two windows: only garbage
   end
   for grp in pairs(claim({pick})) do
     redis.call('HSET', QK(q, 'served'), grp, S(redis.call('INCR', QK(q, 'seq'))))
@@ -517,6 +540,11 @@ while #out < 3 * max do
 end
 return out
 )lua";
+
+const RedisScript& ClaimScript() {
+  static const RedisScript* script = new RedisScript(std::string(kPreludeCore) + std::string(kClaim));
+  return *script;
+}
 
 // transition(now, id, token, outcome, text, when, worker, queue, group): the fenced move of one claimed
 // job — its lease token (hash t) is `token`, and its lease in q:<queue>:active has not expired.
@@ -594,16 +622,25 @@ local function LBUCKET(us)
   end
   return lo
 end
+-- A minute's hash expires MTTL seconds after a write created one of its fields (the write that created
+-- the key did), not after every write: one EXPIRE per new field instead of one per call. MTTL is the
+-- retention plus the minute itself, so the hash outlives its last write by the retention, as when every
+-- write set it.
+local MTTL = ')lua" + std::to_string(backends::kMetricsKeepMinutes * 60 + 60) +
+                      R"lua('
 local function metric(q, now, run_at, started, series)
   local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))
+  local fresh = false
   if started > 0 then
-    if run_at > 0 then redis.call('HINCRBY', mk, 'w' .. S(LBUCKET(math.max(0, started - run_at))), 1) end
-    redis.call('HINCRBY', mk, series .. S(LBUCKET(math.max(0, now - started))), 1)
+    if run_at > 0 then
+      fresh = redis.call('HINCRBY', mk, 'w' .. S(LBUCKET(math.max(0, started - run_at))), 1) == 1
+    end
+    fresh = redis.call('HINCRBY', mk, series .. S(LBUCKET(math.max(0, now - started))), 1) == 1 or fresh
   else
-    redis.call('HINCRBY', mk, series .. '0', 1)  -- claimed before starts were recorded: run time unknown
+    -- claimed before starts were recorded: run time unknown
+    fresh = redis.call('HINCRBY', mk, series .. '0', 1) == 1
   end
-  redis.call('EXPIRE', mk, )lua" +
-                      std::to_string(backends::kMetricsKeepMinutes * 60) + R"lua()
+  if fresh then redis.call('EXPIRE', mk, MTTL) end
 end
 )lua");
   return *body;
@@ -639,20 +676,34 @@ for k = 1, m do
   CF[S(k)] = ARGV[2 + 2 * k]
 end
 local out = {}
-local results = {}
+local results = {'~', KEEP}  -- the keeper first (keeps r a hashtable)
+-- Per queue, what its runs of completions write, sent once per queue after the records: one probe for
+-- a lapsed lease in its active set, the ids out of active and t, (finish time, id) into COMPLETED, the
+-- count per group and per metric field.
+local QW = {}
+local function qw(q)
+  local w = QW[q]
+  if w == nil then
+    local akey = QK(q, 'active')
+    w = {akey = akey, lapsed = #redis.call('ZRANGEBYSCORE', akey, '-inf', now_s, 'LIMIT', 0, 1) > 0,
+         rem = {}, done = {}, groups = {}, metrics = {}}
+    QW[q] = w
+  end
+  return w
+end
 local i = 3 + 2 * m
 while i <= #ARGV do
   if ARGV[i] == 'C' then
     local q, grp, token, n = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
     i = i + 5
-    local akey = QK(q, 'active')
-    local lapsed = #redis.call('ZRANGEBYSCORE', akey, '-inf', now_s, 'LIMIT', 0, 1) > 0
-    local rem, done, metrics = {}, {}, {}
+    local w = qw(q)
+    local akey, rem, done, metrics = w.akey, w.rem, w.done, w.metrics
+    local before = #rem
     for j = 0, n - 1, 1000 do
       local ids = {}
       for k = j, math.min(j + 999, n - 1) do ids[#ids + 1] = ARGV[i + 3 * k] end
       local t = redis.call('HMGET', HT, unpack(ids))
-      local e = lapsed and redis.call('ZMSCORE', akey, unpack(ids))
+      local e = w.lapsed and redis.call('ZMSCORE', akey, unpack(ids))
       for k, id in ipairs(ids) do
         if t[k] == token and (not e or (e[k] and tonumber(e[k]) > now)) then
           out[#out + 1] = 1
@@ -670,27 +721,32 @@ while i <= #ARGV do
       end
     end
     i = i + 3 * n
-    if #rem > 0 then
-      chunked('ZREM', akey, rem, 500)
-      chunked('HDEL', HT, rem, 500)
-      chunked('ZADD', QK(q, 'COMPLETED'), done, 1000)
-      local gkey = QK(q, 'gactive')
-      if redis.call('HINCRBY', gkey, grp, -#rem) <= 0 then redis.call('HDEL', gkey, grp) end
-      local mk = QK(q, 'm:' .. S(math.floor(now / 60000000)))  -- one minute per batch: its `now`
-      for field, c in pairs(metrics) do redis.call('HINCRBY', mk, field, c) end
-      redis.call('EXPIRE', mk, )lua" + std::to_string(backends::kMetricsKeepMinutes * 60) +
-                                                   R"lua()
-    end
+    if #rem > before then w.groups[grp] = (w.groups[grp] or 0) + #rem - before end
   else
     out[#out + 1] = transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
                                ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
     i = i + 9
   end
 end
-if #results > 0 then
-  keep_hashtable(HR)
-  chunked('HSET', HR, results, 1000)
+local minute = S(math.floor(now / 60000000))  -- one minute per batch: its `now`
+for q, w in pairs(QW) do
+  if #w.rem > 0 then
+    chunked('ZREM', w.akey, w.rem, 500)
+    chunked('HDEL', HT, w.rem, 500)
+    chunked('ZADD', QK(q, 'COMPLETED'), w.done, 1000)
+    local gkey = QK(q, 'gactive')
+    for grp, c in pairs(w.groups) do
+      if redis.call('HINCRBY', gkey, grp, -c) <= 0 then redis.call('HDEL', gkey, grp) end
+    end
+    local mk = QK(q, 'm:' .. minute)
+    local fresh = false
+    for field, c in pairs(w.metrics) do
+      if redis.call('HINCRBY', mk, field, c) == c then fresh = true end
+    end
+    if fresh then redis.call('EXPIRE', mk, MTTL) end
+  end
 end
+if #results > 2 then chunked('HSET', HR, results, 1000) end
 return out
 )lua");
   return *body;
@@ -1635,28 +1691,77 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
                                                               const bus::QueueSettings& s,
                                                               std::string_view worker_id, int64_t token,
                                                               int max_jobs) {
-  const int64_t now = Us(clock().Now());
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r,
-                         Run("next", &ctx, Script(kClaim),
-                             {std::to_string(now), s.name, std::string(worker_id), std::to_string(token),
-                              std::to_string(UsOf(s.timeout)), s.round_robin_groups ? "1" : "0",
-                              std::to_string(s.group_concurrency), std::to_string(s.rate_limit),
-                              std::to_string(UsOf(s.rate_window)), std::to_string(max_jobs)}));
-  std::vector<bus::Job> out;
-  if (r.IsNil()) return out;
-  if (r.type != RedisReply::Type::kArray) return Unexpected("next", r);
-  out.reserve(r.elements.size() / 3);
-  const Claim claim{.worker = worker_id,
-                    .token = token,
-                    .now = FromUnixMicros(now),
-                    .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
-  if (r.elements.size() % 3 != 0) return Unexpected("next", r);
-  for (size_t i = 0; i < r.elements.size(); i += 3) {
-    DAIRA_ASSIGN_OR_RETURN(bus::Job job,
-                           ParseClaimed(r.elements[i], r.elements[i + 1], r.elements[i + 2], claim));
-    out.push_back(std::move(job));
+  ClaimAsk me{.worker = worker_id, .token = token, .max = max_jobs};
+  if (s.round_robin_groups) {  // the groups' turns are taken job by job: one requester per call
+    std::vector<ClaimAsk*> one{&me};
+    ClaimTogether(ctx, s, one);
+    return std::move(me.jobs);
   }
-  return out;
+  // Threads that claim from one queue at once share one script call: the first becomes the leader and
+  // sends its own ask with every ask waiting when it starts; the others wait for an answer, or for the
+  // call in flight to end and lead the next one (as a group commit does).
+  std::unique_lock<std::mutex> lock(claim_mu_);
+  ClaimLane& lane = claim_lanes_[s.name];
+  lane.waiting.push_back(&me);
+  while (!me.done) {
+    if (lane.leading) {
+      claim_cv_.wait(lock);
+      continue;
+    }
+    lane.leading = true;
+    std::vector<ClaimAsk*> asks;
+    asks.swap(lane.waiting);
+    lock.unlock();
+    ClaimTogether(ctx, s, asks);
+    lock.lock();
+    for (ClaimAsk* ask : asks) ask->done = true;
+    lane.leading = false;
+    claim_cv_.notify_all();
+  }
+  return std::move(me.jobs);
+}
+
+void RedisQueue::ClaimTogether(const RequestContext& ctx, const bus::QueueSettings& s,
+                               const std::vector<ClaimAsk*>& asks) {
+  const int64_t now = Us(clock().Now());
+  std::vector<std::string> args{std::to_string(now),
+                                s.name,
+                                std::to_string(UsOf(s.timeout)),
+                                s.round_robin_groups ? "1" : "0",
+                                std::to_string(s.group_concurrency),
+                                std::to_string(s.rate_limit),
+                                std::to_string(UsOf(s.rate_window))};
+  args.reserve(args.size() + 3 * asks.size());
+  for (const ClaimAsk* ask : asks) {
+    args.emplace_back(ask->worker);
+    args.push_back(std::to_string(ask->token));
+    args.push_back(std::to_string(ask->max));
+  }
+  absl::StatusOr<RedisReply> r = Run("next", &ctx, ClaimScript(), args);
+  auto fail = [&](const absl::Status& status) {
+    for (ClaimAsk* ask : asks) ask->jobs = status;
+  };
+  if (!r.ok()) return fail(r.status());
+  for (ClaimAsk* ask : asks) ask->jobs = std::vector<bus::Job>();
+  if (r->IsNil()) return;
+  if (r->type != RedisReply::Type::kArray || r->elements.size() % 3 != 0) return fail(Unexpected("next", *r));
+  // The script dealt the jobs out in the asks' order, each ask's max jobs before the next's.
+  const auto& e = r->elements;
+  size_t i = 0;
+  for (ClaimAsk* ask : asks) {
+    const size_t n = std::min(static_cast<size_t>(ask->max), (e.size() - i) / 3);
+    std::vector<bus::Job>& out = *ask->jobs;
+    out.reserve(n);
+    const Claim claim{.worker = ask->worker,
+                      .token = ask->token,
+                      .now = FromUnixMicros(now),
+                      .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
+    for (const size_t end = i + 3 * n; i < end; i += 3) {
+      absl::StatusOr<bus::Job> job = ParseClaimed(e[i], e[i + 1], e[i + 2], claim);
+      if (!job.ok()) return fail(job.status());
+      out.push_back(*std::move(job));
+    }
+  }
 }
 
 void RedisQueue::WaitForWork(std::string_view queue, uint64_t seen,
@@ -1752,8 +1857,15 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_vie
   // group, token) — 3 arguments per job —, everything else as a 'T' record in request order (its ids are
   // then none of the runs', so the order between runs and 'T' records does not matter).
   const int64_t now = Us(transitions.front().now);
-  std::map<int64_t, int> named;
-  for (const bus::Job* job : jobs) ++named[job->id];
+  // The ids named more than once in the batch (sorted: no node allocated per job).
+  std::vector<int64_t> sorted;
+  sorted.reserve(jobs.size());
+  for (const bus::Job* job : jobs) sorted.push_back(job->id);
+  std::sort(sorted.begin(), sorted.end());
+  auto named_once = [&](int64_t id) {
+    auto [lo, hi] = std::equal_range(sorted.begin(), sorted.end(), id);
+    return hi - lo == 1;
+  };
   // The metric fields of a completion, as the script's metric() would compute them from the stored
   // run_at and started, which this claimed copy carries (backends/bus_metrics.h buckets); numbered.
   std::map<std::pair<int, int>, std::string> pairs;  // (wait bucket or -1, run bucket or -1) -> number
@@ -1779,7 +1891,7 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_vie
   bool wakes = false;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const bus::Job& job = *jobs[i];
-    if (transitions[i].outcome == Outcome::kComplete && !job.queue.empty() && named[job.id] == 1) {
+    if (transitions[i].outcome == Outcome::kComplete && !job.queue.empty() && named_once(job.id)) {
       runs[{job.queue, job.group_key, job.lease_token}].push_back(i);
     } else {
       singles.push_back(i);

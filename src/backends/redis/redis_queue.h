@@ -30,16 +30,19 @@
 // they are relayed at once, and a relay thread (every relay_interval_ms) moves what is left. Without a
 // database, such an enqueue is written to Redis after the commit (AfterCommit), not atomically with it.
 //
-// Thread-safe: a pool of connections for commands, a second one for blocking waits.
+// Thread-safe: a pool of connections for commands, a second one for blocking waits. Claims of one queue
+// that threads ask for while one is in flight go out together in the next script call (DoClaimMany).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "backends/redis/redis_pool.h"
 #include "backends/redis/redis_url.h"
@@ -150,12 +153,32 @@ class RedisQueue final : public bus::Queue {
   void RelayLoop();
   void StopRelay();
 
+  // One claim a thread asks for (DoClaimMany): its lease owner, token and max jobs, and its answer.
+  struct ClaimAsk {
+    std::string_view worker;
+    int64_t token = 0;
+    int max = 0;
+    absl::StatusOr<std::vector<bus::Job>> jobs{std::vector<bus::Job>()};
+    bool done = false;  // guarded by claim_mu_ once queued
+  };
+  // The asks of one queue: those waiting for the next call, and whether a call is in flight.
+  struct ClaimLane {
+    std::vector<ClaimAsk*> waiting;
+    bool leading = false;
+  };
+  // One claim script call for every ask in `asks` (one queue): sets each ask's jobs (or the error).
+  void ClaimTogether(const RequestContext& ctx, const bus::QueueSettings& s, const std::vector<ClaimAsk*>& asks);
+
   std::unique_ptr<RedisPool> pool_;
   // Guards every command call (not the blocking BLPOP waits, which skip Redis while it is open).
   std::unique_ptr<resilience::CircuitBreaker> breaker_;
   std::unique_ptr<RedisPool> blocking_;  // BLPOP on wake lists (kept apart so waiters never starve commands)
   std::string base_;
   std::atomic<uint64_t> wakes_{0};
+  // Claims coalesced per queue (DoClaimMany).
+  std::mutex claim_mu_;
+  std::condition_variable claim_cv_;
+  std::map<std::string, ClaimLane, std::less<>> claim_lanes_;  // guarded by claim_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   // Outbox (db_ non-null).
