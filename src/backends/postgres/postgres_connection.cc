@@ -146,6 +146,9 @@ class PgResultSource final : public store::ResultSource {
     const PGresult* res = result_.get();
     const std::vector<PgKind>& kinds_of = *kinds_;
     const int cols = static_cast<int>(kinds_of.size());
+    // A large result (trending ranks 1,000 rows of 19 columns on a few of them) is read lazily: the
+    // location pass would touch every cell, read or not.
+    if (static_cast<size_t>(rows) * static_cast<size_t>(cols) > kMaxFlatCells) return;
     cells_.resize(static_cast<size_t>(rows) * static_cast<size_t>(cols));
     FlatCell* cell = cells_.data();
     for (int r = 0; r < rows; ++r) {
@@ -154,11 +157,24 @@ class PgResultSource final : public store::ResultSource {
     SetFlatCells(cells_.data(), static_cast<size_t>(cols));
   }
 
-  bool IsNullAt(size_t row, int col) const override { return At(row, col).kind == Cell::Kind::kNull; }
-  Cell CellAt(size_t row, int col) const override { return Read(row, col); }
+  bool IsNullAt(size_t row, int col) const override {
+    if (cells_.empty()) return PQgetisnull(result_.get(), static_cast<int>(row), col) != 0;
+    return At(row, col).kind == Cell::Kind::kNull;
+  }
+  Cell CellAt(size_t row, int col) const override {
+    if (!cells_.empty()) return Read(row, col);
+    const FlatCell f = Lazy(row, col);
+    switch (f.kind) {
+      case Cell::Kind::kNull: return Cell::Null();
+      case Cell::Kind::kInt64: return Cell::Int64(f.int64);
+      case Cell::Kind::kText: return Cell::Text(std::string_view(f.text, f.size));
+      case Cell::Kind::kOther: break;
+    }
+    return Cell::Other();
+  }
 
   Value ValueAt(size_t row, int col) const override {
-    const FlatCell& f = At(row, col);
+    const FlatCell f = cells_.empty() ? Lazy(row, col) : At(row, col);
     switch (f.kind) {
       case Cell::Kind::kNull: return Value();
       case Cell::Kind::kInt64: return Value(f.int64);
@@ -170,13 +186,13 @@ class PgResultSource final : public store::ResultSource {
 
   // An array's text is never empty ("{}" at least); a NULL cell is no array (ValueAt's NULL then).
   bool Int64ArrayAt(size_t row, int col, std::vector<int64_t>* out) const override {
-    const FlatCell& f = At(row, col);
+    const FlatCell f = cells_.empty() ? Lazy(row, col) : At(row, col);
     if ((*kinds_)[col] != PgKind::kIntArray || f.kind != Cell::Kind::kOther) return false;
     return PgParseInt64Array(std::string_view(f.text, f.size), out);
   }
 
   bool TextArrayAt(size_t row, int col, std::vector<std::string>* out) const override {
-    const FlatCell& f = At(row, col);
+    const FlatCell f = cells_.empty() ? Lazy(row, col) : At(row, col);
     if ((*kinds_)[col] != PgKind::kTextArray || f.kind != Cell::Kind::kOther) return false;
     return PgParseTextArray(std::string_view(f.text, f.size), out);
   }
@@ -213,6 +229,15 @@ class PgResultSource final : public store::ResultSource {
     }
     cell->text = s;
     cell->size = static_cast<uint32_t>(std::strlen(s));
+  }
+
+  // Results above this many cells are not located up front (cells_ stays empty): each read locates its cell.
+  static constexpr size_t kMaxFlatCells = 4096;
+
+  FlatCell Lazy(size_t row, int col) const {
+    FlatCell f;
+    Locate(result_.get(), static_cast<int>(row), col, (*kinds_)[col], &f);
+    return f;
   }
 
   const FlatCell& At(size_t row, int col) const { return cells_[row * kinds_->size() + static_cast<size_t>(col)]; }
