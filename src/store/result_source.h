@@ -61,7 +61,9 @@ class ResultSource {
   // (SetFlatCells), else through CellAt().
   Cell Read(size_t row, int col) const {
     if (flat_ == nullptr) return CellAt(row, col);
-    const FlatCell& f = flat_[row * flat_columns_ + static_cast<size_t>(col)];
+    return ToCell(flat_[row * flat_columns_ + static_cast<size_t>(col)]);
+  }
+  static Cell ToCell(const FlatCell& f) {
     switch (f.kind) {
       case Cell::Kind::kNull: return Cell::Null();
       case Cell::Kind::kInt64: return Cell::Int64(f.int64);

@@ -162,15 +162,7 @@ class PgResultSource final : public store::ResultSource {
     return At(row, col).kind == Cell::Kind::kNull;
   }
   Cell CellAt(size_t row, int col) const override {
-    if (!cells_.empty()) return Read(row, col);
-    const FlatCell f = Lazy(row, col);
-    switch (f.kind) {
-      case Cell::Kind::kNull: return Cell::Null();
-      case Cell::Kind::kInt64: return Cell::Int64(f.int64);
-      case Cell::Kind::kText: return Cell::Text(std::string_view(f.text, f.size));
-      case Cell::Kind::kOther: break;
-    }
-    return Cell::Other();
+    return cells_.empty() ? ToCell(Lazy(row, col)) : Read(row, col);
   }
 
   Value ValueAt(size_t row, int col) const override {
