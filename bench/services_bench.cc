@@ -736,12 +736,14 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("load_average_at_start", LoadAverage());
 
   std::vector<std::unique_ptr<Fixture>> fixtures;
-  auto sqlite = MakeSqliteFixture(scale);
-  if (sqlite == nullptr) {
-    std::fprintf(stderr, "services_bench: could not build the SQLite fixture\n");
-    return 1;
+  if (std::getenv("DAIRA_BENCH_NO_SQLITE") == nullptr) {
+    auto sqlite = MakeSqliteFixture(scale);
+    if (sqlite == nullptr) {
+      std::fprintf(stderr, "services_bench: could not build the SQLite fixture\n");
+      return 1;
+    }
+    fixtures.push_back(std::move(sqlite));
   }
-  fixtures.push_back(std::move(sqlite));
   const std::string pg_url = PgUrlFromEnv();
   if (!pg_url.empty()) {
     auto pg = MakePostgresFixture(pg_url, scale);

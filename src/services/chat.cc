@@ -12,6 +12,7 @@
 #include "daira/core/validation.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "query/keyset_shapes.h"
 #include "services/chat_internal.h"
 #include "services/request_rules.h"
 
@@ -587,15 +588,20 @@ absl::StatusOr<query::Page<ChatMessage>> Chat::History(const RequestContext& ctx
                                  DAIRA_ASSIGN_OR_RETURN(Membership m, LoadMembership(c, id, viewer));
                                  if (!m.found) return NoConversation("history", id);
                                  query::KeysetQuery q{.scope = absl::StrCat("chat:", id.value),
-                                                      .select = std::string(kMessageColumns),
-                                                      .where = "conversation_id = ?",
+                                                      .select = {},
                                                       .params = {id.value},
-                                                      .keys = {{.column = "id"}},
-                                                      .order = query::SortOrder::kDescending};
-                                 if (m.left) {
-                                   q.where += " AND id <= ?";
-                                   q.params.push_back(m.visible_until);
-                                 }
+                                                      .keys = {}};
+                                 // A member who left sees the messages up to their leaving only.
+                                 if (m.left) q.params.push_back(m.visible_until);
+                                 static auto* shapes = new query::KeysetShapes();
+                                 DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(m.left ? 1 : 0, q.params.size(), [&] {
+                                   return query::KeysetQuery{
+                                       .scope = {},
+                                       .select = std::string(kMessageColumns),
+                                       .where = m.left ? "conversation_id = ? AND id <= ?" : "conversation_id = ?",
+                                       .keys = {{.column = "id"}},
+                                       .order = query::SortOrder::kDescending};
+                                 }));
                                  const query::CursorCodec codec = deps_.cursor_codec();
                                  return query::FetchPage(c, q, page, MessageFromRow, {.codec = &codec});
                                });

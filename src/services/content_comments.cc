@@ -7,6 +7,7 @@
 #include "daira/core/clock.h"
 #include "daira/core/status.h"
 #include "daira/services/content.h"
+#include "query/keyset_shapes.h"
 #include "services/content_internal.h"
 #include "services/text_entities.h"
 
@@ -95,16 +96,26 @@ absl::StatusOr<query::Page<model::Comment>> Content::ListThread(const RequestCon
   query::KeysetQuery q{
       .scope = absl::StrCat("thread:", ToAbsl(model::ToString(target.type)), ":", target.id, ":",
                             parent.has_value() ? absl::StrCat(parent->value) : std::string("root")),
-      .select = absl::StrCat("SELECT ", kCommentColumns, " FROM comments"),
-      .keys = {{"id"}},
-      .order = query::SortOrder::kAscending};
+      .select = {},
+      .keys = {}};
   if (parent.has_value()) {
-    q.where = absl::StrCat("parent_id = ? AND ", ToAbsl(t.column), " = ? AND status = 'ACTIVE'");
     q.params = {parent->value, target.id};
   } else {
-    q.where = absl::StrCat(ToAbsl(t.column), " = ? AND parent_id IS NULL AND status = 'ACTIVE'");
     q.params = {target.id};
   }
+  // One shape per target column and with or without a parent.
+  static auto* shapes = new query::KeysetShapes();
+  const uint64_t variant = static_cast<uint64_t>(target.type) * 2 + (parent.has_value() ? 1 : 0);
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(variant, q.params.size(), [&] {
+    return query::KeysetQuery{
+        .scope = {},
+        .select = absl::StrCat("SELECT ", kCommentColumns, " FROM comments"),
+        .where = parent.has_value()
+                     ? absl::StrCat("parent_id = ? AND ", ToAbsl(t.column), " = ? AND status = 'ACTIVE'")
+                     : absl::StrCat(ToAbsl(t.column), " = ? AND parent_id IS NULL AND status = 'ACTIVE'"),
+        .keys = {{"id"}},
+        .order = query::SortOrder::kAscending};
+  }));
   DAIRA_ASSIGN_OR_RETURN(query::Page<model::Comment> out,
                          query::FetchPage(*deps_.db, ctx, q,
                                           query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},

@@ -16,6 +16,7 @@
 #include "daira/core/status.h"
 #include "daira/query/cursor.h"
 #include "daira/store/open_transaction.h"
+#include "query/keyset_shapes.h"
 #include "services/content_internal.h"
 #include "services/feed_cache.h"
 #include "services/text_entities.h"
@@ -49,6 +50,9 @@ std::string HashtagScope(const std::string& tag) {
   for (unsigned char ch : tag) h = (h ^ ch) * 1099511628211ULL;
   return absl::StrCat("hashtag:", tag.substr(0, 100), ":", absl::Hex(h));
 }
+
+// The key of a list variant made of two yes/no facts (query::KeysetShapes).
+uint64_t ShapeVariant(bool a, bool b) { return (a ? 1u : 0u) | (b ? 2u : 0u); }
 
 }  // namespace
 
@@ -219,13 +223,19 @@ absl::StatusOr<query::Page<model::Post>> Feed::Timeline(const RequestContext& ct
   DAIRA_RETURN_IF_ERROR(page.Validate());
   // SQLite has no statistics: name the index that makes this an (author_id, id DESC) range walk.
   const bool sqlite = deps_.db->backend() == store::Backend::kSqlite;
-  query::KeysetQuery q{.scope = absl::StrCat("timeline:", author.value),
-                       .select = absl::StrCat("SELECT ", PostColumns("p"), " FROM posts p",
-                                              sqlite ? " INDEXED BY posts_author_idx" : ""),
-                       .keys = {{"p.id"}},
-                       .order = query::SortOrder::kDescending};
-  q.params = {author.value};
-  q.where = "p.author_id = ? AND p.status = 'ACTIVE' AND " + ViewerFilter(viewer, deps_.NowMicros(), q.params);
+  query::KeysetQuery q{
+      .scope = absl::StrCat("timeline:", author.value), .select = {}, .params = {author.value}, .keys = {}};
+  const std::string filter = ViewerFilter(viewer, deps_.NowMicros(), q.params);
+  // The list's shape depends on the backend and on whether a viewer is filtered for only.
+  static auto* shapes = new query::KeysetShapes();
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(ShapeVariant(sqlite, viewer.valid()), q.params.size(), [&] {
+    return query::KeysetQuery{.scope = {},
+                              .select = absl::StrCat("SELECT ", PostColumns("p"), " FROM posts p",
+                                                     sqlite ? " INDEXED BY posts_author_idx" : ""),
+                              .where = "p.author_id = ? AND p.status = 'ACTIVE' AND " + filter,
+                              .keys = {{"p.id"}},
+                              .order = query::SortOrder::kDescending};
+  }));
   return FetchHydrated(*deps_.db, ctx, q, page, deps_.cursors);
 }
 
@@ -238,16 +248,19 @@ absl::StatusOr<query::Page<model::Post>> Feed::HashtagFeed(const RequestContext&
   }
   DAIRA_RETURN_IF_ERROR(page.Validate());
   const bool sqlite = deps_.db->backend() == store::Backend::kSqlite;
-  query::KeysetQuery q{.scope = HashtagScope(folded),
-                       .select = absl::StrCat("SELECT ", PostColumns("p"),
-                                              " FROM post_hashtags ph",
-                                              sqlite ? " INDEXED BY post_hashtags_hashtag_idx" : "",
-                                              " JOIN posts p ON p.id = ph.post_id"),
-                       .keys = {{.column = "ph.post_id", .type = query::KeyType::kInt64, .result_column = "id"}},
-                       .order = query::SortOrder::kDescending};
-  q.params = {folded};
-  q.where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " +
-            ViewerFilter(viewer, deps_.NowMicros(), q.params);
+  query::KeysetQuery q{.scope = HashtagScope(folded), .select = {}, .params = {folded}, .keys = {}};
+  const std::string filter = ViewerFilter(viewer, deps_.NowMicros(), q.params);
+  static auto* shapes = new query::KeysetShapes();
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(ShapeVariant(sqlite, viewer.valid()), q.params.size(), [&] {
+    return query::KeysetQuery{
+        .scope = {},
+        .select = absl::StrCat("SELECT ", PostColumns("p"), " FROM post_hashtags ph",
+                               sqlite ? " INDEXED BY post_hashtags_hashtag_idx" : "",
+                               " JOIN posts p ON p.id = ph.post_id"),
+        .where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " + filter,
+        .keys = {{.column = "ph.post_id", .type = query::KeyType::kInt64, .result_column = "id"}},
+        .order = query::SortOrder::kDescending};
+  }));
   return FetchHydrated(*deps_.db, ctx, q, page, deps_.cursors);
 }
 

@@ -14,6 +14,7 @@
 #include "daira/services/audit_log.h"
 #include "daira/services/moderation_review_repository.h"
 #include "daira/services/report_repository.h"
+#include "query/keyset_shapes.h"
 #include "services/profile_cache.h"
 
 namespace daira::inline v0::services {
@@ -168,13 +169,16 @@ absl::StatusOr<model::ContentReport> Moderation::Report(const RequestContext& ct
 absl::StatusOr<query::Page<model::ContentReport>> Moderation::Queue(const RequestContext& ctx,
                                                                     const query::PageRequest& page) const {
   DAIRA_RETURN_IF_ERROR(options_status_);
-  query::KeysetQuery q{.scope = "moderation:queue",
-                       .select = absl::StrCat("SELECT id, ", ToAbsl(SeverityRankSql()),
-                                              " AS severity_rank FROM content_reports"),
-                       .where = "status IN ('PENDING', 'REVIEWING')",
-                       .keys = {{.column = std::string(SeverityRankSql()), .result_column = "severity_rank"},
-                                {.column = "id"}},
-                       .order = query::SortOrder::kAscending};
+  query::KeysetQuery q{.scope = "moderation:queue", .select = {}, .keys = {}};
+  static auto* shapes = new query::KeysetShapes();
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(0, 0, [] {
+    return query::KeysetQuery{
+        .scope = {},
+        .select = absl::StrCat("SELECT id, ", ToAbsl(SeverityRankSql()), " AS severity_rank FROM content_reports"),
+        .where = "status IN ('PENDING', 'REVIEWING')",
+        .keys = {{.column = std::string(SeverityRankSql()), .result_column = "severity_rank"}, {.column = "id"}},
+        .order = query::SortOrder::kAscending};
+  }));
   const query::CursorCodec codec = deps_.cursor_codec();
   return store::WithConnection(
       *deps_.db, ctx, store::Access::kRead,

@@ -12,6 +12,7 @@
 #include "daira/core/validation.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "query/keyset_shapes.h"
 #include "services/chat_internal.h"
 
 namespace daira::inline v0::services {
@@ -240,11 +241,17 @@ absl::StatusOr<query::Page<Notification>> Notifications::List(const RequestConte
   }
   DAIRA_RETURN_IF_ERROR(page.Validate());
   query::KeysetQuery q{.scope = absl::StrCat("notifications:", user.value, unread_only ? ":unread" : ""),
-                       .select = kColumns,
-                       .where = unread_only ? "user_id = ? AND read_at IS NULL" : "user_id = ?",
+                       .select = {},
                        .params = {user.value},
-                       .keys = {{.column = "updated_at"}, {.column = "id"}},
-                       .order = query::SortOrder::kDescending};
+                       .keys = {}};
+  static auto* shapes = new query::KeysetShapes();
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(unread_only ? 1 : 0, q.params.size(), [&] {
+    return query::KeysetQuery{.scope = {},
+                              .select = kColumns,
+                              .where = unread_only ? "user_id = ? AND read_at IS NULL" : "user_id = ?",
+                              .keys = {{.column = "updated_at"}, {.column = "id"}},
+                              .order = query::SortOrder::kDescending};
+  }));
   const query::CursorCodec codec = deps_.cursor_codec();
   return query::FetchPage(*deps_.db, ctx, q, page, FromRow, {.codec = &codec});
 }

@@ -19,6 +19,7 @@
 #include "daira/core/utf8.h"
 #include "daira/store/column_indexes.h"
 #include "daira/store/dialect.h"
+#include "query/keyset_shapes.h"
 #include "services/content_internal.h"
 #include "services/search_internal.h"
 #include "services/text_entities.h"
@@ -134,12 +135,6 @@ bool PrefixRangeParams(store::Backend backend, const std::string& prefix, std::v
   return upper.has_value();
 }
 
-// Both: the predicate, its values appended to `params`.
-std::string PrefixRange(store::Backend backend, std::string_view column, const std::string& prefix,
-                        std::vector<store::Value>& params) {
-  return PrefixRangeSql(backend, column, PrefixRangeParams(backend, prefix, params));
-}
-
 // Columns of the post's author, read in the same statement as the post (aliases au / ap).
 constexpr char kAuthorColumns[] =
     "au.username AS author_username, au.avatar_url AS author_avatar_url, au.is_verified AS author_is_verified, "
@@ -157,7 +152,7 @@ class UserHitReader {
     h.rank_tier = r.Int64(cols_[1]);
     h.id = r.Int64(cols_[2]);
     h.username = r.Text(cols_[3]);
-    if (!r.IsNull(cols_[4])) h.display_name = r.Text(cols_[4]);
+    h.display_name = r.Text(cols_[4]);  // NULL reads as ""
     if (!r.IsNull(cols_[5])) h.avatar_url = r.Text(cols_[5]);
     h.is_verified = r.Int64(cols_[6]) != 0;
     return h;
@@ -439,8 +434,8 @@ struct TextTable {
 // rowids newest first and stops at the LIMIT. relevance: one whole-word test per word on the
 // candidates; Postgres computes the row's tsvector once (the OFFSET 0 keeps the LATERAL subquery from
 // being inlined into every test).
-query::KeysetQuery TextSearchQuery(store::Backend backend, const TextTable& t, const std::vector<std::string>& words,
-                                   UserId viewer, int64_t now, int64_t candidates) {
+query::KeysetQuery TextSearchFull(store::Backend backend, const TextTable& t, const std::vector<std::string>& words,
+                                  UserId viewer, int64_t now, int64_t candidates) {
   const bool postgres = backend == store::Backend::kPostgres;
   std::vector<store::Value> params;
   std::string with;
@@ -482,6 +477,40 @@ query::KeysetQuery TextSearchQuery(store::Backend backend, const TextTable& t, c
                             .order = query::SortOrder::kDescending};
 }
 
+// TextSearchFull's parameter values alone, in the order of its `?`s.
+std::vector<store::Value> TextSearchParams(store::Backend backend, const std::vector<std::string>& words,
+                                           UserId viewer, int64_t now) {
+  const bool postgres = backend == store::Backend::kPostgres;
+  std::vector<store::Value> params;
+  params.reserve(words.size() + 8);
+  if (postgres) params.emplace_back(TsQuery(words));  // the candidates' CTE
+  for (const std::string& w : words) {                // the whole-word tests
+    params.emplace_back(postgres ? TsWord(w, /*prefix=*/false) : Fts5Word(w, /*prefix=*/false));
+  }
+  if (!postgres) params.emplace_back(Fts5Query(words));  // the candidates' MATCH
+  ViewerFilter(viewer, now, params);
+  return params;
+}
+
+// TextSearchFull through the table's shapes (one per backend, number of words, viewer or none and
+// candidate window): the select text is built on a variant's first call only.
+query::KeysetQuery TextSearchQuery(query::KeysetShapes& shapes, store::Backend backend, const TextTable& t,
+                                   const std::vector<std::string>& words, UserId viewer, int64_t now,
+                                   int64_t candidates) {
+  query::KeysetQuery q{.scope = Scope(t.scope, absl::StrJoin(words, " ")),
+                       .select = {},
+                       .params = TextSearchParams(backend, words, viewer, now),
+                       .keys = {}};
+  const uint64_t variant = (static_cast<uint64_t>(candidates) << 8) | (words.size() << 2) |
+                           (viewer.valid() ? 2u : 0u) | (backend == store::Backend::kPostgres ? 1u : 0u);
+  absl::StatusOr<std::shared_ptr<const query::KeysetShape>> shape = shapes.Get(
+      variant, q.params.size(), [&] { return TextSearchFull(backend, t, words, viewer, now, candidates); });
+  // A malformed shape is a bug in the fixed text: FetchPage reports the full query's error.
+  if (!shape.ok()) return TextSearchFull(backend, t, words, viewer, now, candidates);
+  q.shape = *std::move(shape);
+  return q;
+}
+
 }  // namespace
 
 query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
@@ -495,7 +524,8 @@ query::KeysetQuery PostSearchQuery(store::Backend backend, std::string_view quer
                                                  .row_visible = "p.status = 'ACTIVE'",
                                                  .columns = absl::StrCat(PostColumns("p"), ", ", kAuthorColumns),
                                                  .joins = kAuthorJoins};
-  return TextSearchQuery(backend, *kPosts, Words(query), viewer, now, candidates);
+  static auto* shapes = new query::KeysetShapes();
+  return TextSearchQuery(*shapes, backend, *kPosts, Words(query), viewer, now, candidates);
 }
 
 query::KeysetQuery VideoSearchQuery(store::Backend backend, std::string_view query, UserId viewer, int64_t now,
@@ -511,41 +541,58 @@ query::KeysetQuery VideoSearchQuery(store::Backend backend, std::string_view que
                                                   .row_visible = "p.status = 'PUBLISHED' AND p.hidden_at IS NULL",
                                                   .columns = VideoColumns("p"),
                                                   .joins = ""};
-  return TextSearchQuery(backend, *kVideos, Words(query), viewer, now, candidates);
+  static auto* shapes = new query::KeysetShapes();
+  return TextSearchQuery(*shapes, backend, *kVideos, Words(query), viewer, now, candidates);
 }
 
 query::KeysetQuery PostHashtagQuery(store::Backend backend, const std::string& tag, UserId viewer, int64_t now) {
   // As Feed::HashtagFeed (a walk of post_hashtags_hashtag_idx (hashtag_id, post_id DESC)), with the
   // author joined so that a page is one statement.
   const bool sqlite = backend == store::Backend::kSqlite;
-  query::KeysetQuery q{
-      .scope = Scope("posts", "#" + tag),
-      .select = absl::StrCat("SELECT ", PostColumns("p"), ", ", kAuthorColumns,
-                             ", CAST(0 AS BIGINT) AS relevance FROM post_hashtags ph",
-                             sqlite ? " INDEXED BY post_hashtags_hashtag_idx" : "", " JOIN posts p ON p.id = ph.post_id",
-                             kAuthorJoins),
-      .keys = {{.column = "ph.post_id", .type = query::KeyType::kInt64, .result_column = "id"}},
-      .order = query::SortOrder::kDescending};
-  q.params = {tag};
-  q.where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " +
-            ViewerFilter(viewer, now, q.params);
+  query::KeysetQuery q{.scope = Scope("posts", "#" + tag), .select = {}, .params = {tag}, .keys = {}};
+  const std::string filter = ViewerFilter(viewer, now, q.params);
+  auto full = [&] {
+    return query::KeysetQuery{
+        .scope = q.scope,
+        .select = absl::StrCat("SELECT ", PostColumns("p"), ", ", kAuthorColumns,
+                               ", CAST(0 AS BIGINT) AS relevance FROM post_hashtags ph",
+                               sqlite ? " INDEXED BY post_hashtags_hashtag_idx" : "",
+                               " JOIN posts p ON p.id = ph.post_id", kAuthorJoins),
+        .where = "ph.hashtag_id = (SELECT id FROM hashtags WHERE tag = ?) AND p.status = 'ACTIVE' AND " + filter,
+        .params = q.params,
+        .keys = {{.column = "ph.post_id", .type = query::KeyType::kInt64, .result_column = "id"}},
+        .order = query::SortOrder::kDescending};
+  };
+  static auto* shapes = new query::KeysetShapes();
+  absl::StatusOr<std::shared_ptr<const query::KeysetShape>> shape =
+      shapes->Get((sqlite ? 1u : 0u) | (viewer.valid() ? 2u : 0u), q.params.size(), full);
+  if (!shape.ok()) return full();  // a bug in the fixed text: FetchPage reports it
+  q.shape = *std::move(shape);
   return q;
 }
 
 query::KeysetQuery HashtagSearchQuery(store::Backend backend, const std::string& prefix) {
   // Postgres: hashtags_tag_prefix_idx (tag COLLATE "C"); SQLite: hashtags_tag_uidx.
-  std::vector<store::Value> params = {prefix};
-  const std::string range = PrefixRange(backend, "tag", prefix, params);
-  return query::KeysetQuery{
-      .scope = Scope("tags", prefix),
-      .select = absl::StrCat(
-          "SELECT * FROM (SELECT CAST(CASE WHEN tag = ? THEN 1 ELSE 0 END AS BIGINT) AS exact, "
-          "CAST(posts_count + videos_count AS BIGINT) AS uses, id, tag, posts_count, videos_count FROM hashtags "
-          "WHERE ",
-          range, " AND posts_count + videos_count > 0) s"),
-      .params = std::move(params),
-      .keys = {{"exact"}, {"uses"}, {"id"}},
-      .order = query::SortOrder::kDescending};
+  query::KeysetQuery q{.scope = Scope("tags", prefix), .select = {}, .params = {prefix}, .keys = {}};
+  const bool has_upper = PrefixRangeParams(backend, prefix, q.params);
+  auto full = [&] {
+    return query::KeysetQuery{
+        .scope = q.scope,
+        .select = absl::StrCat(
+            "SELECT * FROM (SELECT CAST(CASE WHEN tag = ? THEN 1 ELSE 0 END AS BIGINT) AS exact, "
+            "CAST(posts_count + videos_count AS BIGINT) AS uses, id, tag, posts_count, videos_count FROM hashtags "
+            "WHERE ",
+            PrefixRangeSql(backend, "tag", has_upper), " AND posts_count + videos_count > 0) s"),
+        .params = q.params,
+        .keys = {{"exact"}, {"uses"}, {"id"}},
+        .order = query::SortOrder::kDescending};
+  };
+  static auto* shapes = new query::KeysetShapes();
+  const uint64_t variant = (backend == store::Backend::kPostgres ? 1u : 0u) | (has_upper ? 2u : 0u);
+  absl::StatusOr<std::shared_ptr<const query::KeysetShape>> shape = shapes->Get(variant, q.params.size(), full);
+  if (!shape.ok()) return full();  // a bug in the fixed text: FetchPage reports it
+  q.shape = *std::move(shape);
+  return q;
 }
 
 }  // namespace internal

@@ -13,6 +13,7 @@
 #include "daira/services/social_requests.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "query/keyset_shapes.h"
 #include "services/feed_cache.h"
 #include "services/profile_cache.h"
 
@@ -138,16 +139,47 @@ std::string ListSelect(std::string_view other) {
       ToAbsl(other), " LEFT JOIN user_profiles p ON p.user_id = u.id");
 }
 
-absl::StatusOr<query::Page<FollowEntry>> FetchList(store::Database& db, const RequestContext& ctx,
-                                                   std::string scope, std::string select, std::string where,
-                                                   std::vector<Value> params, const query::PageRequest& page,
+// The follow lists, each paged newest edge first.
+enum class FollowList { kFollowers, kFollowing, kPending, kMutual };
+
+// A list's shape: the edges it holds (its one parameter is the user whose list it is) and the end shown.
+query::KeysetQuery FollowListShape(FollowList list) {
+  std::string where;
+  std::string_view shown;
+  switch (list) {
+    case FollowList::kFollowers:
+      where = "f.followee_id = ? AND f.status = 'ACTIVE'";
+      shown = "follower_id";
+      break;
+    case FollowList::kFollowing:
+      where = "f.follower_id = ? AND f.status = 'ACTIVE'";
+      shown = "followee_id";
+      break;
+    case FollowList::kPending:
+      where = "f.followee_id = ? AND f.status = 'PENDING'";
+      shown = "follower_id";
+      break;
+    case FollowList::kMutual:
+      where =
+          "f.follower_id = ? AND f.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM follows b "
+          "WHERE b.follower_id = f.followee_id AND b.followee_id = f.follower_id AND b.status = 'ACTIVE')";
+      shown = "followee_id";
+      break;
+  }
+  return query::KeysetQuery{.scope = {},
+                            .select = ListSelect(shown),
+                            .where = std::move(where),
+                            .keys = {{.column = "f.id", .type = query::KeyType::kInt64, .result_column = "edge_id"}},
+                            .order = query::SortOrder::kDescending};
+}
+
+absl::StatusOr<query::Page<FollowEntry>> FetchList(store::Database& db, const RequestContext& ctx, FollowList list,
+                                                   std::string scope, UserId user, const query::PageRequest& page,
                                                    const query::CursorCodec* codec) {
-  query::KeysetQuery q{.scope = std::move(scope),
-                       .select = std::move(select),
-                       .where = std::move(where),
-                       .params = std::move(params),
-                       .keys = {{.column = "f.id", .type = query::KeyType::kInt64, .result_column = "edge_id"}},
-                       .order = query::SortOrder::kDescending};
+  query::KeysetQuery q{.scope = std::move(scope), .select = {}, .params = {user.value}, .keys = {}};
+  static auto* shapes = new query::KeysetShapes();
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(static_cast<uint64_t>(list), q.params.size(),
+                                              [&] { return FollowListShape(list); }));
   return query::FetchPage(db, ctx, q, page, EntryFromRow, {.codec = codec});
 }
 
@@ -347,28 +379,26 @@ absl::Status Social::Unmute(const RequestContext& ctx, UserId muter, UserId mute
 
 absl::StatusOr<query::Page<FollowEntry>> Social::Followers(const RequestContext& ctx, UserId user,
                                                            const query::PageRequest& page) {
-  return FetchList(*deps_.db, ctx, absl::StrCat("followers:", user.value), ListSelect("follower_id"),
-                   "f.followee_id = ? AND f.status = 'ACTIVE'", {user.value}, page, deps_.cursors);
+  return FetchList(*deps_.db, ctx, FollowList::kFollowers, absl::StrCat("followers:", user.value), user, page,
+                   deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::Following(const RequestContext& ctx, UserId user,
                                                            const query::PageRequest& page) {
-  return FetchList(*deps_.db, ctx, absl::StrCat("following:", user.value), ListSelect("followee_id"),
-                   "f.follower_id = ? AND f.status = 'ACTIVE'", {user.value}, page, deps_.cursors);
+  return FetchList(*deps_.db, ctx, FollowList::kFollowing, absl::StrCat("following:", user.value), user, page,
+                   deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::PendingRequests(const RequestContext& ctx, UserId user,
                                                                  const query::PageRequest& page) {
-  return FetchList(*deps_.db, ctx, absl::StrCat("follow-requests:", user.value), ListSelect("follower_id"),
-                   "f.followee_id = ? AND f.status = 'PENDING'", {user.value}, page, deps_.cursors);
+  return FetchList(*deps_.db, ctx, FollowList::kPending, absl::StrCat("follow-requests:", user.value), user, page,
+                   deps_.cursors);
 }
 
 absl::StatusOr<query::Page<FollowEntry>> Social::MutualFollows(const RequestContext& ctx, UserId user,
                                                                const query::PageRequest& page) {
-  return FetchList(*deps_.db, ctx, absl::StrCat("mutual:", user.value), ListSelect("followee_id"),
-                   "f.follower_id = ? AND f.status = 'ACTIVE' AND EXISTS (SELECT 1 FROM follows b "
-                   "WHERE b.follower_id = f.followee_id AND b.followee_id = f.follower_id AND b.status = 'ACTIVE')",
-                   {user.value}, page, deps_.cursors);
+  return FetchList(*deps_.db, ctx, FollowList::kMutual, absl::StrCat("mutual:", user.value), user, page,
+                   deps_.cursors);
 }
 
 absl::StatusOr<std::vector<bool>> Social::FollowsEach(const RequestContext& ctx, UserId user,

@@ -17,6 +17,7 @@
 #include "daira/services/audit_log.h"
 #include "daira/store/connection.h"
 #include "daira/store/value.h"
+#include "query/keyset_shapes.h"
 #include "services/wallet_internal.h"
 #include "store/group_commit.h"
 
@@ -1073,15 +1074,19 @@ absl::StatusOr<query::Page<StatementLine>> Wallets::Statement(const RequestConte
   DAIRA_RETURN_IF_ERROR(v.ToStatus("statement"));
   DAIRA_RETURN_IF_ERROR(page.Validate());
   query::KeysetQuery q{
-      .scope = "wallet-statement",
-      .select =
-          "SELECT l.id AS line_id, l.transaction_id, l.amount, l.currency, l.created_at, t.type, t.status, "
-          "t.description FROM ledger_lines l JOIN transactions t ON t.id = l.transaction_id "
-          "JOIN wallets w ON w.id = l.wallet_id",
-      .where = "w.user_id = ? AND w.currency = ?",
-      .params = {Value(user.value), Value(currency)},
-      .keys = {{.column = "l.id", .type = query::KeyType::kInt64, .result_column = "line_id"}},
-      .order = query::SortOrder::kDescending};
+      .scope = "wallet-statement", .select = {}, .params = {Value(user.value), Value(currency)}, .keys = {}};
+  static auto* shapes = new query::KeysetShapes();
+  DAIRA_ASSIGN_OR_RETURN(q.shape, shapes->Get(0, q.params.size(), [] {
+    return query::KeysetQuery{
+        .scope = {},
+        .select =
+            "SELECT l.id AS line_id, l.transaction_id, l.amount, l.currency, l.created_at, t.type, t.status, "
+            "t.description FROM ledger_lines l JOIN transactions t ON t.id = l.transaction_id "
+            "JOIN wallets w ON w.id = l.wallet_id",
+        .where = "w.user_id = ? AND w.currency = ?",
+        .keys = {{.column = "l.id", .type = query::KeyType::kInt64, .result_column = "line_id"}},
+        .order = query::SortOrder::kDescending};
+  }));
   auto map = [](const store::Row& r) -> absl::StatusOr<StatementLine> {
     StatementLine l;
     l.line_id = r.Int64("line_id");

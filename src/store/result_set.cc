@@ -202,7 +202,7 @@ absl::StatusOr<int64_t> Row::CheckedInt64(int col) const {
     return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
   }
   if (const ResultSource* s = rs_->source(); s != nullptr) {
-    const Cell c = s->CellAt(index_, col);
+    const Cell c = s->Read(index_, col);
     if (c.kind == Cell::Kind::kInt64) return c.int64;
     if (c.kind == Cell::Kind::kNull) return 0;
     return CheckedInt64Of(s->ValueAt(index_, col), rs_->columns()[col]);
@@ -215,7 +215,7 @@ absl::StatusOr<double> Row::CheckedDouble(int col) const {
     return absl::InternalError(absl::StrCat("row: no column ", col, " in this result"));
   }
   if (const ResultSource* s = rs_->source(); s != nullptr) {
-    const Cell c = s->CellAt(index_, col);
+    const Cell c = s->Read(index_, col);
     if (c.kind == Cell::Kind::kInt64) return static_cast<double>(c.int64);
     if (c.kind == Cell::Kind::kNull) return 0.0;
     return CheckedDoubleOf(s->ValueAt(index_, col), rs_->columns()[col]);
@@ -253,7 +253,7 @@ namespace {
 // The in-place reads of a source cell, out of line so that the accessors' Values path (SQLite) stays
 // as small as it was before sources existed.
 [[gnu::noinline]] int64_t SourceInt64(const ResultSource& s, size_t row, int col) {
-  const Cell c = s.CellAt(row, col);
+  const Cell c = s.Read(row, col);
   switch (c.kind) {
     case Cell::Kind::kNull: return 0;
     case Cell::Kind::kInt64: return c.int64;
@@ -267,7 +267,7 @@ namespace {
 }
 
 [[gnu::noinline]] double SourceDouble(const ResultSource& s, size_t row, int col) {
-  const Cell c = s.CellAt(row, col);
+  const Cell c = s.Read(row, col);
   switch (c.kind) {
     case Cell::Kind::kNull: return 0;
     case Cell::Kind::kInt64: return static_cast<double>(c.int64);
@@ -281,7 +281,7 @@ namespace {
 }
 
 [[gnu::noinline]] std::string SourceText(const ResultSource& s, size_t row, int col) {
-  const Cell c = s.CellAt(row, col);
+  const Cell c = s.Read(row, col);
   switch (c.kind) {
     case Cell::Kind::kNull: return std::string();
     case Cell::Kind::kInt64: return absl::StrCat(c.int64);
@@ -295,7 +295,7 @@ namespace {
 [[gnu::noinline]] std::vector<int64_t> SourceInt64Array(const ResultSource& s, size_t row, int col) {
   std::vector<int64_t> out;
   if (s.Int64ArrayAt(row, col, &out)) return out;
-  const Cell c = s.CellAt(row, col);
+  const Cell c = s.Read(row, col);
   if (c.kind == Cell::Kind::kText) return Int64ArrayFromText(c.text);
   if (c.kind == Cell::Kind::kNull) return out;
   return ToInt64Array(s.ValueAt(row, col));
@@ -304,7 +304,7 @@ namespace {
 [[gnu::noinline]] std::vector<std::string> SourceTextArray(const ResultSource& s, size_t row, int col) {
   std::vector<std::string> out;
   if (s.TextArrayAt(row, col, &out)) return out;
-  const Cell c = s.CellAt(row, col);
+  const Cell c = s.Read(row, col);
   if (c.kind == Cell::Kind::kText) return TextArrayFromText(c.text);
   if (c.kind == Cell::Kind::kNull) return out;
   return ToTextArray(s.ValueAt(row, col));
@@ -313,7 +313,7 @@ namespace {
 }  // namespace
 
 bool Row::IsNull(int col) const {
-  if (const ResultSource* s = CellSource(*rs_, col)) return s->IsNullAt(index_, col);
+  if (const ResultSource* s = CellSource(*rs_, col)) return s->IsNull(index_, col);
   return (*this)[col].is_null();
 }
 

@@ -43,7 +43,39 @@ class ResultSource {
     static Cell Other() { return Cell{Kind::kOther, 0, {}}; }
   };
 
+  // A cell decoded once, when the backend built the result (16 bytes): kNull; kInt64 (`int64`); kText
+  // (`size` bytes at `text`); kOther (read ValueAt() or the array decoders; `text` / `size` may hold the
+  // driver's text form for the backend's own use).
+  struct FlatCell {
+    union {
+      int64_t int64;
+      const char* text;
+    };
+    uint32_t size;
+    Cell::Kind kind;
+  };
+
   virtual ~ResultSource() = default;
+
+  // The cell at (row, col), read from the flat table without a virtual call when the backend built one
+  // (SetFlatCells), else through CellAt().
+  Cell Read(size_t row, int col) const {
+    if (flat_ == nullptr) return CellAt(row, col);
+    return ToCell(flat_[row * flat_columns_ + static_cast<size_t>(col)]);
+  }
+  static Cell ToCell(const FlatCell& f) {
+    switch (f.kind) {
+      case Cell::Kind::kNull: return Cell::Null();
+      case Cell::Kind::kInt64: return Cell::Int64(f.int64);
+      case Cell::Kind::kText: return Cell::Text(std::string_view(f.text, f.size));
+      case Cell::Kind::kOther: break;
+    }
+    return Cell::Other();
+  }
+  bool IsNull(size_t row, int col) const {
+    if (flat_ == nullptr) return IsNullAt(row, col);
+    return flat_[row * flat_columns_ + static_cast<size_t>(col)].kind == Cell::Kind::kNull;
+  }
 
   // Preconditions for every accessor: row < the ResultSet's size(), 0 <= col < its column_count().
   virtual bool IsNullAt(size_t row, int col) const = 0;
@@ -58,7 +90,18 @@ class ResultSource {
   // Every cell's ValueAt(), row-major, built on first use (for ResultSet::at / Row::operator[]).
   const std::vector<Value>& Values(size_t rows, int cols) const;
 
+ protected:
+  // For a backend that decodes every cell up front: `cells` (row-major, `columns` per row, owned by the
+  // derived source and unchanged for its lifetime) answer Read() and IsNull(), and must agree with CellAt()
+  // and IsNullAt().
+  void SetFlatCells(const FlatCell* cells, size_t columns) {
+    flat_ = cells;
+    flat_columns_ = columns;
+  }
+
  private:
+  const FlatCell* flat_ = nullptr;
+  size_t flat_columns_ = 0;
   mutable std::once_flag once_;
   mutable std::vector<Value> values_;
 };
