@@ -125,7 +125,7 @@ void MemoryQueue::ForEachJobLocked(Fn fn) {
 
 void MemoryQueue::FillJob(const Slot& s, bus::Job& j) const {
   // `j` is fresh: texts left empty in the slot (most of them, most of the time) are not assigned.
-  auto copy = [](const std::string& from, std::string& to) {
+  auto copy = [](const std::string& from, SharedText& to) {
     if (!from.empty()) to = from;
   };
   j.id = s.id;
