@@ -1,10 +1,10 @@
 #include "daira/core/shared_text.h"
 
 #include <cstring>
-#include <iterator>
-#include <memory>
 #include <new>
 #include <ostream>
+
+#include "absl/container/inlined_vector.h"
 
 namespace daira::inline v0 {
 
@@ -21,45 +21,32 @@ void SharedText::Pack(std::initializer_list<Part> parts) {
     bytes += p.text.size() + 1;
     ++refs;
   }
-  if (refs == 0) {
-    for (const Part& p : parts) *p.to = SharedText();
-    return;
+  Block* block = nullptr;
+  char* at = nullptr;
+  if (refs > 0) {
+    block = new (::operator new(sizeof(Block) + bytes)) Block{};
+    block->refs.store(refs, std::memory_order_relaxed);
+    at = reinterpret_cast<char*>(block + 1);
   }
-  // The bytes are copied before any target changes (a part may read from one of the targets).
-  void* raw = ::operator new(sizeof(Block) + bytes);
-  Block* block = new (raw) Block{};
-  block->refs.store(refs, std::memory_order_relaxed);
-  char* at = reinterpret_cast<char*>(block + 1);
-  const char* starts[16];
-  const char** start = starts;
-  std::unique_ptr<const char*[]> many;
-  if (parts.size() > std::size(starts)) {
-    many = std::make_unique<const char*[]>(parts.size());
-    start = many.get();
-  }
-  size_t i = 0;
-  for (const Part& p : parts) {
-    start[i++] = at;
-    if (p.text.empty()) continue;
-    std::memcpy(at, p.text.data(), p.text.size());
-    at[p.text.size()] = '\0';
-    at += p.text.size() + 1;
-  }
-  i = 0;
+  // The targets' old blocks are released after every part was copied: a part may read from one of them.
+  absl::InlinedVector<Block*, 8> old;
   for (const Part& p : parts) {
     SharedText& t = *p.to;
-    const char* data = start[i++];
-    if (t.block_ != nullptr) Release(t.block_);
+    if (t.block_ != nullptr) old.push_back(t.block_);
     if (p.text.empty()) {
       t.data_ = "";
       t.size_ = 0;
       t.block_ = nullptr;
-    } else {
-      t.data_ = data;
-      t.size_ = p.text.size();
-      t.block_ = block;
+      continue;
     }
+    std::memcpy(at, p.text.data(), p.text.size());
+    at[p.text.size()] = '\0';
+    t.data_ = at;
+    t.size_ = p.text.size();
+    t.block_ = block;
+    at += p.text.size() + 1;
   }
+  for (Block* b : old) Release(b);
 }
 
 void SharedText::Release(Block* block) noexcept {
