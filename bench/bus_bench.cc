@@ -344,7 +344,7 @@ void BM_Latency(benchmark::State& state, Backend* b) {
       kQueue,
       [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
         const int64_t now = SteadyClock::now().time_since_epoch().count();
-        const size_t colon = job.payload.find(':');
+        const size_t colon = job.payload.view().find(':');
         const int64_t t0 = std::strtoll(job.payload.c_str() + colon + 1, nullptr, 10);
         {
           std::lock_guard lock(mu);

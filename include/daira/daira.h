@@ -24,6 +24,7 @@
 #include "daira/core/json.h"
 #include "daira/core/logging.h"
 #include "daira/core/request_context.h"
+#include "daira/core/shared_text.h"
 #include "daira/core/status.h"
 #include "daira/core/url.h"
 #include "daira/core/utf8.h"

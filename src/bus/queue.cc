@@ -124,6 +124,18 @@ absl::Status CheckRequest(const EnqueueRequest& r, std::string_view prefix) {
   return absl::OkStatus();
 }
 
+// The correlation id a request without its own takes from `ctx`: the calling thread keeps the last
+// one as a SharedText, so the jobs of one context share it instead of each copying it.
+SharedText ContextCorrelation(const RequestContext& ctx) {
+  thread_local SharedText last;
+  if (last != ctx.correlation_id()) last = SharedText(ctx.correlation_id());
+  return last;
+}
+
+SharedText Correlation(const SharedText& from_ctx, const EnqueueRequest& r) {
+  return r.correlation_id.empty() ? from_ctx : SharedText(r.correlation_id);
+}
+
 }  // namespace
 
 absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const EnqueueRequest& r,
@@ -136,7 +148,7 @@ absl::StatusOr<Queue::NewJob> Queue::Validate(const RequestContext& ctx, const E
   DAIRA_RETURN_IF_ERROR(CheckRequest(r, prefix));
   NewJob job{.request = &r,
              .max_attempts = r.max_attempts > 0 ? r.max_attempts : s->max_attempts,
-             .correlation_id = r.correlation_id.empty() ? ctx.correlation_id() : r.correlation_id,
+             .correlation_id = Correlation(ContextCorrelation(ctx), r),
              .run_at = clock_->Now() + r.delay};
   return job;
 }
@@ -155,6 +167,7 @@ absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestConte
   // time), one settings lookup per run of requests naming the same queue.
   const Clock::TimePoint now = clock_->Now();
   const QueueSettings* s = nullptr;
+  const SharedText from_ctx = ContextCorrelation(ctx);
   for (size_t i = 0; i < requests.size(); ++i) {
     const EnqueueRequest& r = requests[i];
     if (s == nullptr || s->name != r.queue) s = Settings(r.queue);
@@ -165,7 +178,7 @@ absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestConte
     }
     jobs.push_back({.request = &r,
                     .max_attempts = r.max_attempts > 0 ? r.max_attempts : s->max_attempts,
-                    .correlation_id = r.correlation_id.empty() ? ctx.correlation_id() : r.correlation_id,
+                    .correlation_id = Correlation(from_ctx, r),
                     .run_at = now + r.delay});
   }
   if (jobs.empty()) return std::vector<EnqueueResult>{};
@@ -302,7 +315,11 @@ absl::Status Queue::Fenced(std::string_view op, const RequestContext& ctx, const
     return absl::FailedPreconditionError("bus: " + std::string(op) + ": job " + std::to_string(job.id) +
                                          " was not claimed by Next (no lease)");
   }
-  Queue::Transition t{.outcome = outcome, .now = clock_->Now(), .text = std::move(text), .worker = job.lease_owner};
+  // (The worker is recorded for failed attempts only: a completion does not copy it.)
+  Queue::Transition t{.outcome = outcome,
+                      .now = clock_->Now(),
+                      .text = std::move(text),
+                      .worker = outcome == Outcome::kComplete ? std::string() : std::string(job.lease_owner)};
   return DoTransition(ctx, job, t);
 }
 
@@ -325,7 +342,7 @@ Queue::Transition Queue::FailureTransition(const QueueSettings& s, const Job& jo
   Transition t{.outcome = Outcome::kDead,
                .now = now,
                .text = std::string(message.substr(0, 4000)),
-               .worker = job.lease_owner};
+               .worker = std::string(job.lease_owner)};
   if (job.attempt < job.max_attempts) {
     t.outcome = Outcome::kRetry;
     t.when = now + RetryDelay(s, job.attempt, state_->Random01());
@@ -429,7 +446,8 @@ absl::StatusOr<Clock::TimePoint> Queue::ExtendLease(const RequestContext& ctx, c
                                                     std::chrono::milliseconds extension) {
   if (extension.count() <= 0) return InvalidField("bus: extend lease", "extension", "must be positive");
   if (job.lease_token == 0) return Fenced("extend lease", ctx, job, Outcome::kExtend, "");
-  Queue::Transition t{.outcome = Outcome::kExtend, .now = clock_->Now(), .text = "", .worker = job.lease_owner};
+  Queue::Transition t{
+      .outcome = Outcome::kExtend, .now = clock_->Now(), .text = "", .worker = std::string(job.lease_owner)};
   t.when = t.now + extension;
   DAIRA_RETURN_IF_ERROR(DoTransition(ctx, job, t));
   return t.when;

@@ -49,7 +49,7 @@ constexpr char kClaimPick[] =
 
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
 
-Value OrNull(const std::string& s) { return s.empty() ? Value() : Value(s); }
+Value OrNull(std::string_view s) { return s.empty() ? Value() : Value(s); }
 
 JobState StateFromName(const std::string& s) {
   if (s == "ACTIVE") return JobState::kActive;
@@ -176,7 +176,7 @@ Job ToJob(const store::Row& r, const Claim* claim = nullptr) {
 }
 
 void AppendInsertRow(std::vector<Value>& params, const EnqueueRequest& r, int max_attempts,
-                     const std::string& correlation_id, Clock::TimePoint run_at, int64_t now) {
+                     std::string_view correlation_id, Clock::TimePoint run_at, int64_t now) {
   params.insert(params.end(), {Value(r.queue), Value(r.name), Value::Json(r.payload), Value(int64_t{r.priority}),
                                Value(Us(run_at)), Value(int64_t{max_attempts}), OrNull(r.idempotency_key),
                                OrNull(r.group_key), OrNull(correlation_id), Value::Json("[]"), Value(now),
@@ -489,7 +489,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
                "served_seq), 0) + 1 FROM bus_groups WHERE queue = ?)) ON CONFLICT (queue, group_key) DO "
                "UPDATE "
                "SET served_seq = excluded.served_seq",
-               {s.name, job.group_key, s.name})
+               {s.name, Value(job.group_key), s.name})
             .status());
   }
   return std::optional<Job>(std::move(job));
@@ -733,7 +733,7 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
   if (t.outcome == Outcome::kRetry || t.outcome == Outcome::kRelease) {
     if (pg_) {
       DAIRA_RETURN_IF_ERROR(
-          db_.Execute(ctx, "SELECT pg_notify(?, ?)", {std::string(kChannel), job.queue}).status());
+          db_.Execute(ctx, "SELECT pg_notify(?, ?)", {std::string(kChannel), Value(job.queue)}).status());
     }
     store::AfterCommit(ctx, [this] { WakeAll(); });
   }

@@ -50,13 +50,14 @@ struct WorkerPool::Impl {
   bool ack_now = false;       // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
   std::thread acker;
 
-  void Counted(const absl::Status& done, bool failed_attempt, const Job& job, const std::string& worker_id) {
+  void Counted(const absl::Status& done, bool failed_attempt, const Job& job, std::string_view worker_id) {
     if (done.ok()) {
       (failed_attempt ? failed : processed).fetch_add(1);
     } else {
-      RequestContext ctx({.correlation_id = job.correlation_id, .caller = "worker:" + job.queue});
+      RequestContext ctx({.correlation_id = job.correlation_id.str(), .caller = "worker:" + job.queue.str()});
       Log(LogLevel::kWarning, ctx, "bus",
-          "worker " + worker_id + ": job " + std::to_string(job.id) + ": " + std::string(done.message()));
+          "worker " + std::string(worker_id) + ": job " + std::to_string(job.id) + ": " +
+              std::string(done.message()));
     }
   }
 
@@ -85,7 +86,8 @@ struct WorkerPool::Impl {
       return;
     }
     for (const Pending& p : batch) {
-      RequestContext jctx({.correlation_id = p.job.correlation_id, .caller = "worker:" + p.job.queue});
+      RequestContext jctx(
+          {.correlation_id = p.job.correlation_id.str(), .caller = "worker:" + p.job.queue.str()});
       Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed,
               p.job, p.job.lease_owner);
     }
@@ -218,7 +220,7 @@ struct WorkerPool::Impl {
         in_flight[slot] = &job;
         ++in_flight_count;
       }
-      RequestContext ctx({.correlation_id = job.correlation_id, .caller = caller});
+      RequestContext ctx({.correlation_id = job.correlation_id.str(), .caller = caller});
       absl::StatusOr<std::string> result;  // (no error status built per job: only a throw makes one)
       const auto started = std::chrono::steady_clock::now();
       try {

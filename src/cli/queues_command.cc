@@ -98,8 +98,8 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
     fmt::print("{} dead job(s) in {}\n", dead->size(), args.queue);
     for (const auto& j : *dead) {
       const std::string last = j.errors.empty() ? "" : j.errors.back().message;
-      fmt::print("  {}  {}  attempts {}  died {}  last error: {}\n", j.id, j.name.empty() ? "-" : j.name,
-                 j.attempt, Iso(j.finished_at), last);
+      fmt::print("  {}  {}  attempts {}  died {}  last error: {}\n", j.id,
+                 j.name.empty() ? std::string_view("-") : j.name.view(), j.attempt, Iso(j.finished_at), last);
     }
     return kExitOk;
   }
@@ -116,7 +116,7 @@ int Run(const GlobalOptions& globals, const QueuesArgs& args) {
       auto active = q.List(ctx, s.name, bus::JobState::kActive, 10000);
       if (!active.ok()) return FailStatus("queues --stuck", active.status());
       for (const auto& j : *active) {
-        fmt::print("{}  {}  owner {}  lease until {}{}  attempt {}/{}\n", s.name, j.id, j.lease_owner,
+        fmt::print("{}  {}  owner {}  lease until {}{}  attempt {}/{}\n", s.name, j.id, j.lease_owner.view(),
                    Iso(j.lease_expires_at), j.lease_expires_at <= now ? " (EXPIRED)" : "", j.attempt,
                    j.max_attempts);
         ++total;

@@ -70,10 +70,10 @@ absl::StatusOr<std::string> RunCommand(const std::string& command, const bus::Jo
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
   env.push_back(fmt::format("DAIRA_JOB_ID={}", job.id));
-  env.push_back("DAIRA_JOB_QUEUE=" + job.queue);
-  env.push_back("DAIRA_JOB_NAME=" + job.name);
+  env.push_back("DAIRA_JOB_QUEUE=" + job.queue.str());
+  env.push_back("DAIRA_JOB_NAME=" + job.name.str());
   env.push_back(fmt::format("DAIRA_JOB_ATTEMPT={}", job.attempt));
-  env.push_back("DAIRA_CORRELATION_ID=" + job.correlation_id);
+  env.push_back("DAIRA_CORRELATION_ID=" + job.correlation_id.str());
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -5,6 +5,7 @@
 // job slots. The behaviour every backend shares is the conformance suite's (tests/conformance/bus_test.cc).
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <tuple>
@@ -346,6 +347,39 @@ TEST_F(MemoryQueueModelTest, CleanRemovesFinishedJobsAcrossChunks) {
   EXPECT_EQ((*job)->id, next->id);
   EXPECT_EQ((*job)->payload, R"({"after":"clean"})");
   EXPECT_EQ((*job)->queue, kQueue);
+}
+
+// A stored job's texts are made once, at enqueue, in one block: a claim and every Get hand out
+// references to those bytes (no copy), and a claimed job keeps them after Clean removed the job.
+TEST_F(MemoryQueueModelTest, ClaimsHandOutTheStoredTextsByReference) {
+  bus::EnqueueRequest r = Request();
+  r.name = "event.with.a.long.name";
+  r.payload = R"({"user":42,"kind":"view","padding":"0123456789"})";
+  r.group_key = "tenant-with-a-long-name";
+  r.correlation_id = "corr-0123456789abcdef";
+  ASSERT_OK_AND_ASSIGN(bus::EnqueueResult e, queue_->Enqueue(ctx_, r));
+  ASSERT_OK_AND_ASSIGN(bus::Job before, queue_->Get(ctx_, e.id));
+  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> claimed,
+                       queue_->Next(ctx_, kQueue, "worker-with-a-long-id", std::chrono::milliseconds(0)));
+  ASSERT_TRUE(claimed.has_value());
+  EXPECT_EQ(claimed->queue, kQueue);
+  EXPECT_EQ(claimed->name, r.name);
+  EXPECT_EQ(claimed->payload, r.payload);
+  EXPECT_EQ(claimed->group_key, r.group_key);
+  EXPECT_EQ(claimed->correlation_id, r.correlation_id);
+  EXPECT_EQ(claimed->lease_owner, "worker-with-a-long-id");
+  for (auto field : {&bus::Job::queue, &bus::Job::name, &bus::Job::payload, &bus::Job::group_key,
+                     &bus::Job::correlation_id}) {
+    EXPECT_EQ(((*claimed).*field).data(), (before.*field).data());
+  }
+  ASSERT_OK_AND_ASSIGN(bus::Job after, queue_->Get(ctx_, e.id));
+  EXPECT_EQ(after.lease_owner.data(), claimed->lease_owner.data());
+  ASSERT_OK(queue_->Complete(ctx_, *claimed));
+  clock_.Advance(std::chrono::minutes(2));  // past retain_completed
+  ASSERT_OK_AND_ASSIGN(int64_t cleaned, queue_->Clean(ctx_, kQueue));
+  EXPECT_EQ(cleaned, 1);
+  EXPECT_EQ(claimed->payload, r.payload);  // the claimed copy still holds its texts
+  EXPECT_EQ(before.correlation_id, r.correlation_id);
 }
 
 }  // namespace

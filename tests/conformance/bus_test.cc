@@ -381,7 +381,7 @@ TEST_P(BusTest, GroupsAreServedRoundRobinWithAPerGroupLimit) {
     auto job = grouped->Next(ctx_, kQ, "w", milliseconds(0));
     ASSERT_OK(job.status());
     ASSERT_TRUE(job->has_value());
-    order.push_back((*job)->group_key);
+    order.push_back((*job)->group_key.str());
     claimed.push_back(**job);
   }
   EXPECT_THAT(order, ElementsAre("busy", "quiet-1", "quiet-2", "busy", "busy"));
@@ -1025,7 +1025,7 @@ TEST_P(BusTest, BatchClaimServesGroupsRoundRobinWithinTheirConcurrencyLimit) {
   enq(*grouped, "quiet-2");
   ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> batch, grouped->NextBatch(ctx_, kQ, "w", 5, milliseconds(0)));
   std::vector<std::string> order;
-  for (const bus::Job& j : batch) order.push_back(j.group_key);
+  for (const bus::Job& j : batch) order.push_back(j.group_key.str());
   EXPECT_THAT(order, ElementsAre("busy", "quiet-1", "quiet-2", "busy", "busy"));
   std::vector<bus::Queue::JobOutcome> done;
   for (const bus::Job& j : batch) done.push_back({.job = &j});
@@ -1262,7 +1262,7 @@ TEST_P(BusTest, WorkerPoolWithPrefetchAndBatchedAcksRunsEveryJobOnce) {
       kQ,
       [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
         std::lock_guard<std::mutex> lock(mu);
-        seen.insert(job.payload);
+        seen.insert(job.payload.str());
         if (job.payload.find("fail") != std::string::npos) return absl::InternalError("handler failed");
         return std::string(R"({"done":true})");
       },
@@ -1775,7 +1775,7 @@ TEST_P(BusTest, TwoSchedulersEnqueueOneJobPerOccurrence) {
   ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
   EXPECT_EQ(c.waiting, kOccurrences + 1);
   std::set<std::string> keys;
-  for (int i = 0; i < kOccurrences + 1; ++i) keys.insert(MustNext().idempotency_key);
+  for (int i = 0; i < kOccurrences + 1; ++i) keys.insert(MustNext().idempotency_key.str());
   EXPECT_EQ(keys.size(), static_cast<size_t>(kOccurrences + 1));  // one job per occurrence
 }
 
@@ -1802,7 +1802,7 @@ TEST_P(BusTest, AfterDowntimeOnlyTheLatestMissedOccurrenceIsEnqueued) {
   clock_.Advance(std::chrono::hours(3) + seconds(95));  // no scheduler ran for three hours
   ASSERT_OK_AND_ASSIGN(int64_t n, q().RunRepeatables(ctx_, kQ));
   EXPECT_EQ(n, 2);  // one per definition, not one per missed occurrence
-  std::set<std::string> keys = {MustNext().idempotency_key, MustNext().idempotency_key};
+  std::set<std::string> keys = {MustNext().idempotency_key.str(), MustNext().idempotency_key.str()};
   ExpectNone();
   // t0 = 22:13:20 UTC; now = 01:14:55 → the latest "every 10 s" is 01:14:50, the latest "*/5" 01:10.
   const Clock::TimePoint now = clock_.Now();

@@ -56,7 +56,7 @@ void OptTime(JsonWriter& w, std::string_view key, daira::Clock::TimePoint t) {
 }
 
 // JSON text as a compact value (Postgres' jsonb spaces it out), or null when empty.
-void RawOrNull(JsonWriter& w, std::string_view key, const std::string& json) {
+void RawOrNull(JsonWriter& w, std::string_view key, std::string_view json) {
   w.Key(key);
   if (json.empty()) {
     w.Null();

@@ -37,9 +37,9 @@ constexpr std::chrono::milliseconds kWaitSlice{200};
 std::string ToJson(const py::handle& v) {
   return py::cast<std::string>(py::module_::import("json").attr("dumps")(v));
 }
-py::object FromJson(const std::string& s) {
+py::object FromJson(std::string_view s) {
   if (s.empty()) return py::none();
-  return py::module_::import("json").attr("loads")(s);
+  return py::module_::import("json").attr("loads")(py::str(s.data(), s.size()));
 }
 
 std::chrono::milliseconds Seconds(const char* op, const char* field, double s) {
@@ -208,8 +208,8 @@ void RegisterBus(py::module_& m) {
                     "complete(result) or fail(message). Once the lease expired or another worker took the\n"
                     "job over, these raise daira.FailedPrecondition ('lease lost') and change nothing.")
       .def_property_readonly("id", [](const PyJob& j) { return j.job.id; })
-      .def_property_readonly("queue", [](const PyJob& j) { return j.job.queue; })
-      .def_property_readonly("name", [](const PyJob& j) { return j.job.name; })
+      .def_property_readonly("queue", [](const PyJob& j) { return j.job.queue.str(); })
+      .def_property_readonly("name", [](const PyJob& j) { return j.job.name.str(); })
       .def_property_readonly(
           "payload", [](const PyJob& j) { return FromJson(j.job.payload); },
           "The payload, decoded from JSON.")
@@ -219,10 +219,10 @@ void RegisterBus(py::module_& m) {
           "'waiting', 'active', 'completed', 'dead' or 'cancelled'.")
       .def_property_readonly("attempt", [](const PyJob& j) { return j.job.attempt; })
       .def_property_readonly("max_attempts", [](const PyJob& j) { return j.job.max_attempts; })
-      .def_property_readonly("key", [](const PyJob& j) { return j.job.idempotency_key; })
-      .def_property_readonly("group", [](const PyJob& j) { return j.job.group_key; })
-      .def_property_readonly("correlation_id", [](const PyJob& j) { return j.job.correlation_id; })
-      .def_property_readonly("worker", [](const PyJob& j) { return j.job.lease_owner; })
+      .def_property_readonly("key", [](const PyJob& j) { return j.job.idempotency_key.str(); })
+      .def_property_readonly("group", [](const PyJob& j) { return j.job.group_key.str(); })
+      .def_property_readonly("correlation_id", [](const PyJob& j) { return j.job.correlation_id.str(); })
+      .def_property_readonly("worker", [](const PyJob& j) { return j.job.lease_owner.str(); })
       .def_property_readonly("run_at", [](const PyJob& j) { return ToDatetime(j.job.run_at); })
       .def_property_readonly(
           "progress_value", [](const PyJob& j) { return FromJson(j.job.progress); },
@@ -275,8 +275,9 @@ void RegisterBus(py::module_& m) {
           [](PyJob& j) { j.core->Call([&](Platform& p) { return p.bus().Release(Ctx(), j.job); }); },
           "Gives the job back unrun, without spending an attempt.")
       .def("__repr__", [](const PyJob& j) {
-        return "Job(id=" + std::to_string(j.job.id) + ", queue=" + Repr(py::str(j.job.queue)) +
-               ", name=" + Repr(py::str(j.job.name)) + ", state=" + Repr(py::str(StateName(j.job.state))) +
+        return "Job(id=" + std::to_string(j.job.id) + ", queue=" + Repr(py::str(j.job.queue.str())) +
+               ", name=" + Repr(py::str(j.job.name.str())) +
+               ", state=" + Repr(py::str(StateName(j.job.state))) +
                ", attempt=" + std::to_string(j.job.attempt) + ")";
       });
 

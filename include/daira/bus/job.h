@@ -8,7 +8,9 @@
 //   DAIRA_ASSIGN_OR_RETURN(std::optional<bus::Job> job, worker.Next(ctx, std::chrono::seconds(1)));
 //   if (job) { job->payload; job->attempt; job->errors; /* ... */ }
 //
-// Thread-safety: plain values; copy freely.
+// Thread-safety: plain values; copy freely. A Job's texts are SharedText (daira/core/shared_text.h):
+// immutable and reference-counted, so copying a claimed job copies no bytes; they read like
+// std::string_view (size(), data(), ==, implicit conversion) and std::string(job.payload) copies one.
 #pragma once
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "daira/core/clock.h"
+#include "daira/core/shared_text.h"
 
 namespace daira::inline v0::bus {
 
@@ -67,22 +70,22 @@ struct EnqueueResult {
 // they are refused.
 struct Job {
   int64_t id = 0;
-  std::string queue;
-  std::string name;
-  std::string payload;  // JSON text, as the backend stores it (Postgres jsonb normalizes spacing)
+  SharedText queue;
+  SharedText name;
+  SharedText payload;  // JSON text, as the backend stores it (Postgres jsonb normalizes spacing)
   int priority = 0;
   JobState state = JobState::kWaiting;
   Clock::TimePoint run_at{};       // due time of the next attempt
   int attempt = 0;                 // attempts started so far (this claim's number while active)
   int max_attempts = 0;
-  std::string idempotency_key;
-  std::string group_key;
-  std::string correlation_id;
-  std::string lease_owner;                 // worker id holding the lease ("" unless active)
+  SharedText idempotency_key;
+  SharedText group_key;
+  SharedText correlation_id;
+  SharedText lease_owner;                  // worker id holding the lease ("" unless active)
   Clock::TimePoint lease_expires_at{};     // meaningful while active
   int64_t lease_token = 0;                 // fencing token of the current claim (0 unless active)
-  std::string progress;                    // JSON text set by Progress(), "" if never set
-  std::string result;                      // JSON text given to Complete(), "" otherwise
+  SharedText progress;                     // JSON text set by Progress(), "" if never set
+  SharedText result;                       // JSON text given to Complete(), "" otherwise
   std::vector<JobError> errors;            // one entry per failed attempt, oldest first
   // Cancel() was called while the job ran: a cooperative signal (Queue::CancelRequested, ExtendLease).
   // The attempt then ends CANCELLED (not retried) on Fail, Release or an expired lease.

@@ -294,7 +294,9 @@ class Queue {
   struct NewJob {
     const EnqueueRequest* request;
     int max_attempts;
-    std::string correlation_id;
+    // The request's, else the context's (shared by the requests of one thread and context: no copy
+    // per request).
+    SharedText correlation_id;
     Clock::TimePoint run_at;
   };
   // Backends implement these; arguments are validated and the queue exists.

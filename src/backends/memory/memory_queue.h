@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -81,8 +82,9 @@ class MemoryQueue final : public bus::Queue {
  private:
   explicit MemoryQueue(bus::BusOptions options);
 
-  // One stored job: bus::Job's fields, with the queue as an index into options().queues and the texts
-  // many jobs share (the correlation id of a batch, the worker id of a claim) held once.
+  // One stored job: bus::Job's fields, with the queue as an index into options().queues. Its immutable
+  // texts are one block made at enqueue (SharedText::Pack: one allocation per job) and the worker id is
+  // one text per worker: a claim hands them out by reference, copying no bytes.
   struct Slot {
     int64_t id = 0;  // 0: no job here (not stored yet, or cleaned)
     uint32_t queue = 0;
@@ -95,15 +97,39 @@ class MemoryQueue final : public bus::Queue {
     int max_attempts = 0;
     int64_t lease_token = 0;
     Clock::TimePoint run_at{}, lease_expires_at{}, created_at{}, updated_at{}, finished_at{}, started_at{};
-    std::string name, payload, idempotency_key, group_key, progress, result;
-    std::shared_ptr<const std::string> correlation_id;  // null: ""
-    std::shared_ptr<const std::string> lease_owner;     // null: ""
+    SharedText queue_name, name, payload, idempotency_key, group_key, correlation_id;  // one block
+    SharedText lease_owner;                                                            // "" unless active
+    SharedText progress, result;
     std::vector<bus::JobError> errors;
   };
   static constexpr int64_t kChunkSlots = 256;
-  struct Chunk {
-    std::array<Slot, kChunkSlots> slots;
+  // A chunk's slots are constructed when first used, not all at once (256 slots of ~340 bytes each).
+  class Chunk {
+   public:
+    Chunk() = default;
+    Chunk(const Chunk&) = delete;
+    Chunk& operator=(const Chunk&) = delete;
+    ~Chunk() {
+      for (int k = 0; k < kChunkSlots; ++k) {
+        if (Made(k)) At(k).~Slot();
+      }
+    }
+    // Slot k, or null when it was never used.
+    Slot* Find(int k) { return Made(k) ? &At(k) : nullptr; }
+    Slot& Make(int k) {
+      if (!Made(k)) {
+        new (raw_ + k * sizeof(Slot)) Slot;  // every member has its initializer
+        made_[k >> 6] |= uint64_t{1} << (k & 63);
+      }
+      return At(k);
+    }
     int stored = 0;  // slots holding a job
+
+   private:
+    bool Made(int k) const { return (made_[k >> 6] >> (k & 63)) & 1; }
+    Slot& At(int k) { return *std::launder(reinterpret_cast<Slot*>(raw_ + k * sizeof(Slot))); }
+    std::array<uint64_t, kChunkSlots / 64> made_{};
+    alignas(Slot) unsigned char raw_[kChunkSlots * sizeof(Slot)];
   };
   // A due job in a priority lane, ordered by (run_at µs, id).
   struct ReadyEntry {
@@ -134,8 +160,8 @@ class MemoryQueue final : public bus::Queue {
     // finishing a job may free a place a waiter can claim.
     bool group_limited = false;
     absl::flat_hash_map<std::string, int> group_active;
-    std::map<std::string, int64_t> keys;    // idempotency key -> newest job id
-    std::map<std::string, int64_t> served;  // group -> when last served (round_robin_groups)
+    std::map<std::string, int64_t, std::less<>> keys;    // idempotency key -> newest job id
+    std::map<std::string, int64_t, std::less<>> served;  // group -> when last served (round_robin_groups)
     int64_t serve_seq = 0;
     bool paused = false;
     int64_t rate_window = -1;  // rate limit: the current window's index and how many jobs it started
@@ -175,15 +201,14 @@ class MemoryQueue final : public bus::Queue {
   // The earliest live lease (expiry µs, id), popping stale FIFO fronts; false when none.
   bool EarliestLeaseLocked(PerQueue& q, Key* out);
   // ClaimLocked returns the slot it claimed (the caller copies it out), or null when none is due.
-  Slot* ClaimLocked(PerQueue& q, const bus::QueueSettings& s, const std::shared_ptr<const std::string>& owner,
-                    int64_t token, Clock::TimePoint now);
+  Slot* ClaimLocked(PerQueue& q, const bus::QueueSettings& s, const SharedText& owner, int64_t token,
+                    Clock::TimePoint now);
   // TransitionLocked sets `changed` when waiters must be notified (Notify once per call or batch).
   absl::Status TransitionLocked(const bus::Job& claimed, const Transition& t, bool& changed);
   // Records the attempt of `j` (still ACTIVE, its run_at that of the attempt) ending at `now`.
   void RecordFinishLocked(PerQueue& q, const Slot& j, Clock::TimePoint now, bool failed);
-  // A shared copy of `text` (null for ""), reusing `cache` when it holds the same text.
-  static std::shared_ptr<const std::string> Shared(std::string_view text,
-                                                   std::shared_ptr<const std::string>& cache);
+  // The worker id's text: the last claim's when it is the same worker (one text per worker run).
+  const SharedText& OwnerLocked(std::string_view worker_id);
   template <typename Fn>
   void ForEachJobLocked(Fn fn);
   void Notify();
@@ -199,7 +224,7 @@ class MemoryQueue final : public bus::Queue {
   absl::flat_hash_map<int64_t, std::unique_ptr<Chunk>> chunks_;
   int64_t last_chunk_no_ = -1;  // a one-entry cache over chunks_ (consecutive ids share a chunk)
   Chunk* last_chunk_ = nullptr;
-  std::shared_ptr<const std::string> last_correlation_, last_owner_;  // Shared's caches
+  SharedText last_owner_;                                             // OwnerLocked's
   std::vector<PerQueue> queues_;                                      // by index in options().queues
   // Repeatable definitions by (queue, key), with their schedule text.
   std::map<std::pair<std::string, std::string>, std::pair<bus::Repeatable, std::string>> repeatables_;

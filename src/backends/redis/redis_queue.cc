@@ -1835,7 +1835,7 @@ absl::Status RedisQueue::DoTransition(const RequestContext& ctx, const bus::Job&
       RedisReply r, Run(OutcomeName(static_cast<int>(t.outcome)), &ctx, Script(TransitionScript()),
                         {std::to_string(Us(t.now)), std::to_string(job.id), std::to_string(job.lease_token),
                          std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
-                         std::to_string(Us(t.when)), t.worker, job.queue, job.group_key}));
+                         std::to_string(Us(t.when)), t.worker, job.queue.str(), job.group_key.str()}));
   if (r.type != RedisReply::Type::kInteger) return Unexpected("transition", r);
   if (r.integer == 0) return LeaseLost(t.outcome, job.id);
   if (t.outcome != Outcome::kProgress && t.outcome != Outcome::kExtend && t.outcome != Outcome::kCheck) WakeAll();
@@ -1920,7 +1920,7 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_vie
     const bus::Job& job = *jobs[i];
     body.insert(body.end(), {"T", std::to_string(job.id), std::to_string(job.lease_token),
                              std::string(OutcomeName(static_cast<int>(t.outcome))), t.text,
-                             std::to_string(Us(t.when)), t.worker, job.queue, job.group_key});
+                             std::to_string(Us(t.when)), t.worker, job.queue.str(), job.group_key.str()});
     order.push_back(i);
   }
   std::vector<std::string> args;
