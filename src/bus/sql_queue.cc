@@ -338,7 +338,7 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
       run_ats.push_back(Us(nj.run_at));
       max_attempts.push_back(nj.max_attempts);
       groups.push_back(r.group_key);
-      correlations.push_back(nj.correlation_id);
+      correlations.push_back(nj.correlation_id.str());
     }
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet rs,
