@@ -65,21 +65,11 @@ struct WorkerPool::Impl {
   // batch as a whole is refused (a result that is not JSON, a store error), each job is acked alone so
   // one bad ack cannot hold back the others.
   void Flush(std::vector<Pending>& batch) {
-    if (batch.empty()) return;  // (a claiming thread took them: TakeAcks)
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
-    std::vector<Queue::JobOutcome> outcomes = Outcomes(batch);
-    Settle(batch, queue->FinishMany(ctx, outcomes));
-  }
-
-  static std::vector<Queue::JobOutcome> Outcomes(const std::vector<Pending>& batch) {
     std::vector<Queue::JobOutcome> outcomes;
     outcomes.reserve(batch.size());
     for (const Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = p.text});
-    return outcomes;
-  }
-
-  // Counts a stored batch (`done`: FinishMany's result), or acks each job alone when it was refused.
-  void Settle(const std::vector<Pending>& batch, const absl::StatusOr<std::vector<absl::Status>>& done) {
+    absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
     if (done.ok()) {
       for (size_t i = 0; i < batch.size(); ++i)
         Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].job.lease_owner);
@@ -91,15 +81,6 @@ struct WorkerPool::Impl {
       Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed,
               p.job, p.job.lease_owner);
     }
-  }
-
-  // The acks waiting for the acker, taken by a thread that claims next (fused_finish_and_claim): they
-  // commit with its claim.
-  std::vector<Pending> TakeAcks() {
-    std::vector<Pending> taken;
-    std::lock_guard<std::mutex> lock(ack_mu);
-    taken.swap(acks);
-    return taken;
   }
 
   void AckLoop() {
@@ -150,8 +131,6 @@ struct WorkerPool::Impl {
     std::vector<Job> prefetched;
     size_t next_job = 0;
     double handler_us = 0;       // moving average of this thread's handler time
-    // Acks go with this thread's next claim (one commit) where the backend fuses them.
-    const bool fuse = options.ack_flush.count() > 0 && options.prefetch > 1 && queue->traits().fused_finish_and_claim;
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
     };
@@ -179,24 +158,9 @@ struct WorkerPool::Impl {
             const double fit = static_cast<double>(lease.count()) / 2.0 / handler_us;
             want = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(options.prefetch)));
           }
-          std::vector<Pending> finished = fuse ? TakeAcks() : std::vector<Pending>();
-          if (!finished.empty()) {
-            // The acks (this thread's and any other's not stored yet) commit with this claim.
-            auto next = worker.FinishManyAndNextBatch(admin, Outcomes(finished), want, options.wait);
-            if (next.ok()) {
-              Settle(finished, next->finished);
-              claimed = next->claim_status;
-              prefetched = std::move(next->claimed);
-            } else {
-              Settle(finished, next.status());  // nothing stored: each alone, then the claim
-              finished.clear();
-            }
-          }
-          if (finished.empty()) {
-            auto next = worker.NextBatch(admin, want, options.wait);
-            claimed = next.status();
-            if (next.ok()) prefetched = *std::move(next);
-          }
+          auto next = worker.NextBatch(admin, want, options.wait);
+          claimed = next.status();
+          if (next.ok()) prefetched = *std::move(next);
         }
         if (!claimed.ok()) {
           if (queue->closed()) break;
@@ -245,7 +209,7 @@ struct WorkerPool::Impl {
       if (options.ack_flush.count() > 0) {
         const bool failed_attempt = !result.ok();
         Ack(std::move(job), failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result));
-        if (next_job == prefetched.size() && !fuse) Nudge();
+        if (next_job == prefetched.size()) Nudge();
         continue;
       }
       absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)

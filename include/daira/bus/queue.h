@@ -107,7 +107,8 @@ struct QueueTraits {
                                       // enqueued after the commit, never after a rollback, but not durable)
   bool cross_process = false;         // several processes may produce and consume the same queues
   // FinishManyAndNextBatch finishes and claims in one unit (SQL: one transaction and one commit; on
-  // Postgres one round trip): a WorkerPool then acknowledges with its next claim instead of apart.
+  // Postgres one round trip), for a worker that acks a batch and claims the next (WorkerPool keeps its
+  // separate acker: docs/bus.md, Workers).
   bool fused_finish_and_claim = false;
 };
 
