@@ -1055,14 +1055,15 @@ bool ParseRecord(std::string_view d, bus::Job& j) {
     if (!in.Str(v)) return false;
     if (i < kRecordFields) f[i] = v;
   }
-  j.queue = f[0];
-  j.name = f[1];
-  j.payload = f[2];
+  // The record's texts live and die together: one allocation for all of them.
+  SharedText::Pack({{f[0], &j.queue},
+                    {f[1], &j.name},
+                    {f[2], &j.payload},
+                    {f[5], &j.idempotency_key},
+                    {f[6], &j.group_key},
+                    {f[7], &j.correlation_id}});
   j.priority = static_cast<int>(Num(f[3]));
   j.max_attempts = static_cast<int>(Num(f[4]));
-  j.idempotency_key = f[5];
-  j.group_key = f[6];
-  j.correlation_id = f[7];
   j.created_at = TimeOfView(f[8]);
   j.run_at = TimeOfView(f[9]);  // at enqueue; a later move's run_at (job:<id>) overrides it
   return true;
