@@ -28,11 +28,11 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-constexpr char kQ[] = "feed.fanout";
+constexpr char kOutboxQ[] = "feed.fanout";
 
-bus::EnqueueRequest Req(std::string payload) {
+bus::EnqueueRequest OutboxReq(std::string payload) {
   bus::EnqueueRequest r;
-  r.queue = kQ;
+  r.queue = kOutboxQ;
   r.name = "outbox";
   r.payload = std::move(payload);
   return r;
@@ -65,7 +65,7 @@ class BusOutboxTest : public ::testing::TestWithParam<std::string> {
   int64_t EnqueueCommitted(const std::string& payload) {
     int64_t id = 0;
     EXPECT_OK(db().RunInTransaction(ctx_, [&](store::Connection&) -> absl::Status {
-      DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, Req(payload)));
+      DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, OutboxReq(payload)));
       id = r.id;
       return absl::OkStatus();
     }));
@@ -77,7 +77,7 @@ class BusOutboxTest : public ::testing::TestWithParam<std::string> {
     return rs.ok() ? rs->front().Int64(0) : -1;
   }
   int64_t Waiting() {
-    auto c = q().Counts(ctx_, kQ);
+    auto c = q().Counts(ctx_, kOutboxQ);
     EXPECT_OK(c.status());
     return c.ok() ? c->waiting : -1;
   }
@@ -95,7 +95,7 @@ TEST_P(BusOutboxTest, ACommittedEnqueueIsRelayedAndARolledBackOneNeverIs) {
   absl::Status s = db().RunInTransaction(
       ctx_,
       [&](store::Connection&) -> absl::Status {
-        DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, Req(R"({"tx":"rollback"})")));
+        DAIRA_ASSIGN_OR_RETURN(bus::EnqueueResult r, q().Enqueue(ctx_, OutboxReq(R"({"tx":"rollback"})")));
         rolled_back = r.id;
         return absl::AbortedError("the caller gives up");
       },
@@ -109,7 +109,7 @@ TEST_P(BusOutboxTest, ACommittedEnqueueIsRelayedAndARolledBackOneNeverIs) {
   // Committed: relayed right after the commit, under the id Enqueue returned; the row is gone.
   const int64_t id = EnqueueCommitted(R"({"tx":"commit"})");
   EXPECT_EQ(OutboxRows(), 0);
-  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> job, q().Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> job, q().Next(ctx_, kOutboxQ, "w", milliseconds(0)));
   ASSERT_TRUE(job.has_value());
   EXPECT_EQ(job->id, id);
   EXPECT_THAT(job->payload, HasSubstr("commit"));
@@ -133,11 +133,11 @@ TEST_P(BusOutboxTest, ARelayThatDiesBetweenRedisAndTheRowDeliversTheJobOnce) {
   EXPECT_EQ(relayed, 1);
   EXPECT_EQ(OutboxRows(), 0);
   EXPECT_EQ(Waiting(), 1);
-  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> job, q().Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> job, q().Next(ctx_, kOutboxQ, "w", milliseconds(0)));
   ASSERT_TRUE(job.has_value());
   EXPECT_EQ(job->id, id);
   EXPECT_EQ(job->attempt, 1);
-  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> none, q().Next(ctx_, kQ, "w", milliseconds(0)));
+  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> none, q().Next(ctx_, kOutboxQ, "w", milliseconds(0)));
   EXPECT_FALSE(none.has_value());
 }
 

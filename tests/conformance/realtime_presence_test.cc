@@ -19,7 +19,7 @@ using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-constexpr auto kWait = 10000ms;
+constexpr auto kPresenceWait = 10000ms;
 
 // A StatusOr that is OK and holds `value`.
 MATCHER_P(Holds, value, "is OK and holds " + ::testing::PrintToString(value)) {
@@ -32,7 +32,7 @@ MATCHER_P(Holds, value, "is OK and holds " + ::testing::PrintToString(value)) {
 }
 
 std::string NextPayload(Subscription& sub) {
-  auto m = sub.Next(kWait);
+  auto m = sub.Next(kPresenceWait);
   EXPECT_TRUE(m.ok()) << m.status();
   return m.ok() ? m->payload : "";
 }

@@ -36,7 +36,7 @@ using ::testing::HasSubstr;
 
 const Clock::TimePoint kStart{std::chrono::seconds(1750000000)};
 
-PlatformOptions TestOptions(const Clock* clock = nullptr) {
+PlatformOptions InstanceOptions(const Clock* clock = nullptr) {
   return PlatformOptions{.accounts = services::AccountsOptions::ForTesting(), .clock = clock};
 }
 
@@ -72,7 +72,7 @@ TEST_P(InstancesTest, EachPlatformLeasesItsOwnNodeIdAndCloseReleasesIt) {
   std::vector<std::unique_ptr<Platform>> platforms;
   std::set<int> nodes;
   for (int i = 0; i < 6; ++i) {
-    ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(MakeConfig(), TestOptions()));
+    ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(MakeConfig(), InstanceOptions()));
     ASSERT_NE(p->deps().ids, nullptr);
     const int node = p->deps().ids->node_id();
     nodes.insert(node);
@@ -102,21 +102,21 @@ TEST_P(InstancesTest, EachPlatformLeasesItsOwnNodeIdAndCloseReleasesIt) {
 TEST_P(InstancesTest, ConfiguredNodeIdIsRegisteredAndAConflictRefusesToOpen) {
   Config config = MakeConfig();
   config.node_id = 3;
-  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, InstanceOptions()));
   EXPECT_EQ(a->deps().ids->node_id(), 3);
   auto holders = Holders();
   ASSERT_EQ(holders.size(), 1u);
   EXPECT_EQ(holders[0].node_id, 3);
   EXPECT_EQ(holders[0].source, "CONFIGURED");
-  EXPECT_THAT(Platform::Open(config, TestOptions()).status(),
+  EXPECT_THAT(Platform::Open(config, InstanceOptions()).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("node_id 3 is in use")));
   ASSERT_OK(a->Close());
-  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, TestOptions()));  // free again
+  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, InstanceOptions()));  // free again
   EXPECT_EQ(b->deps().ids->node_id(), 3);
 }
 
 TEST_P(InstancesTest, NoFreeNodeIdRefusesToOpenWithResourceExhausted) {
-  ASSERT_OK_AND_ASSIGN(auto first, Platform::Open(MakeConfig(), TestOptions()));  // migrates
+  ASSERT_OK_AND_ASSIGN(auto first, Platform::Open(MakeConfig(), InstanceOptions()));  // migrates
   const int mine = first->deps().ids->node_id();
   std::vector<store::NodeLease> others;
   for (int id = 0; id < store::NodeLease::kNodeCount; ++id) {
@@ -124,11 +124,12 @@ TEST_P(InstancesTest, NoFreeNodeIdRefusesToOpenWithResourceExhausted) {
     ASSERT_OK_AND_ASSIGN(store::NodeLease l, store::NodeLease::Claim(tdb_->db(), ctx_, id, {.host = "elsewhere"}));
     others.push_back(l);
   }
-  EXPECT_THAT(Platform::Open(MakeConfig(), TestOptions()).status(),
-              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("every node id is held by a live instance")));
+  EXPECT_THAT(
+      Platform::Open(MakeConfig(), InstanceOptions()).status(),
+      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("every node id is held by a live instance")));
   const int freed = others[10].node_id();
   ASSERT_OK(others[10].Release(tdb_->db(), ctx_));
-  ASSERT_OK_AND_ASSIGN(auto second, Platform::Open(MakeConfig(), TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto second, Platform::Open(MakeConfig(), InstanceOptions()));
   EXPECT_EQ(second->deps().ids->node_id(), freed);
 }
 
@@ -139,7 +140,7 @@ TEST_P(InstancesTest, ALostLeaseStopsIdsUnderItsNodeAndIsReplaced) {
   Config config = MakeConfig();
   config.node_lease_ttl = std::chrono::hours(2);  // the background heartbeat (1 h) never fires here
   config.node_heartbeat = std::chrono::hours(1);
-  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions(&clock)));
+  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, InstanceOptions(&clock)));
   IdGenerator& ids = *a->deps().ids;
   const int node = ids.node_id();
   ASSERT_OK_AND_ASSIGN(model::User author, a->accounts().Register(ctx_, {.email = "p@example.com", .username = "paused",
@@ -149,7 +150,7 @@ TEST_P(InstancesTest, ALostLeaseStopsIdsUnderItsNodeAndIsReplaced) {
   clock.Advance(std::chrono::hours(2) + std::chrono::seconds(1));  // "paused": no heartbeat
   Config thief = config;
   thief.node_id = node;
-  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(thief, TestOptions(&clock)));
+  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(thief, InstanceOptions(&clock)));
   EXPECT_EQ(b->deps().ids->node_id(), node);
   // A's ids under `node` stopped when its validity ended (before the lease could expire).
   EXPECT_THAT(ids.TryNext(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("was not renewed in time")));
@@ -188,12 +189,12 @@ TEST_P(InstancesTest, ANodeIdHandedOverInTheSameMillisecondNeverRepeatsAnId) {
   config.node_id = 5;
   std::vector<int64_t> first;
   {
-    ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions(&clock)));
+    ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, InstanceOptions(&clock)));
     for (int i = 0; i < 50; ++i) first.push_back(a->deps().ids->Next());
     ASSERT_OK(a->Close());
     EXPECT_FALSE(a->deps().ids->TryNext().ok());  // a closed platform issues no more ids
   }
-  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, TestOptions(&clock)));  // same manual millisecond
+  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, InstanceOptions(&clock)));  // same manual millisecond
   ASSERT_OK_AND_ASSIGN(int64_t next, b->deps().ids->TryNext());
   EXPECT_EQ(DecodeId(next).node, 5);
   EXPECT_GT(next, first.back());
@@ -216,7 +217,7 @@ TEST_P(InstancesTest, CursorsFromOneInstanceWorkOnAnotherAndSurviveRotationWithi
   config.node_lease_ttl = std::chrono::hours(48);
   config.node_heartbeat = std::chrono::hours(24);
   config.cursor_key_grace = std::chrono::hours(1);
-  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions(&clock)));
+  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, InstanceOptions(&clock)));
   ASSERT_OK_AND_ASSIGN(model::User author, a->accounts().Register(ctx_, {.email = "au@example.com", .username = "author",
                                                                          .password = "correct horse battery"}));
   std::vector<PostId> posts;
@@ -229,7 +230,7 @@ TEST_P(InstancesTest, CursorsFromOneInstanceWorkOnAnotherAndSurviveRotationWithi
   ASSERT_OK_AND_ASSIGN(auto page1, a->feed().Timeline(ctx_, author.id, author.id, {.limit = 2}));
   ASSERT_FALSE(page1.next_cursor.empty());
   // Another instance (its own codec, keyed from the same database) continues the list.
-  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, TestOptions(&clock)));
+  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, InstanceOptions(&clock)));
   ASSERT_OK_AND_ASSIGN(auto page2, b->feed().Timeline(ctx_, author.id, author.id, {.limit = 2, .cursor = page1.next_cursor}));
   ASSERT_EQ(page2.items.size(), 2u);
   EXPECT_EQ(page2.items[0].id, posts[2]);
@@ -266,26 +267,26 @@ TEST_P(InstancesTest, AConfiguredCursorKeyOverridesTheDatabase) {
   Config two;
   two.database = other_db->url();
   two.cursor_key = absl::AsciiStrToUpper(HexOf(key));  // hex digits in either case
-  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(one, TestOptions()));
-  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(two, TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(one, InstanceOptions()));
+  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(two, InstanceOptions()));
   const query::Cursor c{.scope = "followers:42", .keys = {int64_t{7}}};
   const std::string token = a->deps().cursors->Encode(c);
   EXPECT_OK(b->deps().cursors->Decode(token, "followers:42", {query::KeyType::kInt64}).status());
   ASSERT_OK_AND_ASSIGN(query::CursorCodec direct, query::CursorCodec::Create(key));
   EXPECT_OK(direct.Decode(token, "followers:42", {query::KeyType::kInt64}).status());
   // A platform keyed from the database does not accept it.
-  ASSERT_OK_AND_ASSIGN(auto c2, Platform::Open(MakeConfig(), TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto c2, Platform::Open(MakeConfig(), InstanceOptions()));
   EXPECT_THAT(c2->deps().cursors->Decode(token, "followers:42", {query::KeyType::kInt64}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   Config bad = MakeConfig();
   bad.cursor_key = "abc";
-  EXPECT_THAT(Platform::Open(bad, TestOptions()).status(),
+  EXPECT_THAT(Platform::Open(bad, InstanceOptions()).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cursor_key must be 64 hex digits")));
 }
 
 // A fork()ed child of a process holding a Platform never issues ids under the parent's node id.
 TEST_P(InstancesTest, AForkedChildRefusesTheParentsNodeId) {
-  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(MakeConfig(), TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(MakeConfig(), InstanceOptions()));
   const int node = p->deps().ids->node_id();
   pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -357,7 +358,7 @@ class InstanceProcessesTest : public InstancesTest {};
 // 16 processes open a Platform each on one database and create users and posts at the same time:
 // no duplicate id, no AlreadyExists (before node leases two of them would share a node id by chance).
 TEST_P(InstanceProcessesTest, SixteenProcessesWritingConcurrentlyNeverCollide) {
-  ASSERT_OK_AND_ASSIGN(auto parent, Platform::Open(MakeConfig(), TestOptions()));  // migrates
+  ASSERT_OK_AND_ASSIGN(auto parent, Platform::Open(MakeConfig(), InstanceOptions()));  // migrates
   const std::string url = WithParam(tdb_->url(), "pool_min=1&pool_max=3");
   constexpr int kProcesses = 16, kUsers = 2, kPosts = 25;
   std::vector<Spawned> workers;
@@ -399,7 +400,7 @@ TEST_P(InstanceProcessesTest, SixteenProcessesWritingConcurrentlyNeverCollide) {
 // Page 1 of a list from one process, page 2 from another (each a fresh process with its own codec):
 // the cursor key comes from the database, not from the process.
 TEST_P(InstanceProcessesTest, PageOneFromOneProcessPageTwoFromAnother) {
-  ASSERT_OK_AND_ASSIGN(auto parent, Platform::Open(MakeConfig(), TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto parent, Platform::Open(MakeConfig(), InstanceOptions()));
   ASSERT_OK_AND_ASSIGN(model::User author, parent->accounts().Register(
                                                ctx_, {.email = "pager@example.com", .username = "pager",
                                                       .password = "correct horse battery"}));

@@ -8,6 +8,7 @@
 #include "daira/platform/platform.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform_test_options.h"
 #include "status_matchers.h"
 #include "test_blobs.h"
 
@@ -18,8 +19,6 @@ using ::daira::testing::IsOk;
 using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-PlatformOptions TestOptions() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
 
 class PlatformBlobsTest : public ::testing::TestWithParam<std::string> {};
 

@@ -7,6 +7,7 @@
 #include "daira/platform/platform.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform_test_options.h"
 #include "private_redis.h"
 #include "status_matchers.h"
 #include "test_backends.h"
@@ -18,8 +19,6 @@ using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
 using ::testing::HasSubstr;
 
-PlatformOptions Options() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
-
 class PlatformBusTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { ASSERT_OK_AND_ASSIGN(tdb_, TestDatabase::Create(GetParam())); }
@@ -27,7 +26,7 @@ class PlatformBusTest : public ::testing::TestWithParam<std::string> {
     std::vector<std::string> entries = {"database=" + tdb_->url()};
     if (!bus.empty()) entries.push_back("bus=" + bus);
     DAIRA_ASSIGN_OR_RETURN(Config config, Config::FromUrls(entries));
-    return Platform::Open(config, Options());
+    return Platform::Open(config, TestOptions());
   }
   std::unique_ptr<TestDatabase> tdb_;
   RequestContext ctx_;

@@ -22,6 +22,7 @@
 #include "daira/platform/platform.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform_test_options.h"
 #include "private_redis.h"
 #include "status_matchers.h"
 #include "test_backends.h"
@@ -34,8 +35,6 @@ using ::daira::testing::TestDatabase;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-PlatformOptions TestOptions() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
 
 std::vector<std::tuple<std::string, std::string>> Combos() {
   std::vector<std::tuple<std::string, std::string>> out;

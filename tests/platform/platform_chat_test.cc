@@ -12,7 +12,9 @@
 #include "daira/platform/platform.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform_test_options.h"
 #include "private_redis.h"
+#include "redis_test_keys.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -22,8 +24,6 @@ namespace {
 using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
-
-PlatformOptions Options() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
 
 UserId AddUser(Platform& p, const std::string& name) {
   const int64_t id = IdGenerator::Default()->Next();
@@ -39,22 +39,8 @@ std::string Type(const realtime::Message& m) {
   return v.ok() && v->Get("type") != nullptr ? v->Get("type")->AsString() : "";
 }
 
-// Deletes every key under `prefix` on `server` (SCAN + DEL; never FLUSHDB on the shared server).
-void DeleteKeys(const std::string& server, const std::string& prefix) {
-  auto url = backends::redis::RedisUrl::Parse(server);
-  ASSERT_OK(url.status());
-  ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(*url));
-  std::string cursor = "0";
-  do {
-    ASSERT_OK_AND_ASSIGN(auto r, conn->Command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"}));
-    ASSERT_EQ(r.elements.size(), 2u);
-    cursor = r.elements[0].str;
-    for (const auto& key : r.elements[1].elements) ASSERT_OK(conn->Command({"DEL", key.str}).status());
-  } while (cursor != "0");
-}
-
 TEST(PlatformChatTest, ChatAndNotificationsDeliverThroughThePlatformHub) {
-  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open("sqlite::memory:", Options()));
+  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open("sqlite::memory:", TestOptions()));
   const UserId alice = AddUser(*p, "alice"), bob = AddUser(*p, "bob");
   RequestContext ctx;
   ASSERT_OK_AND_ASSIGN(auto inbox, p->realtime().Subscribe(services::Chat::UserChannel(bob)));
@@ -81,7 +67,7 @@ TEST(PlatformChatTest, NotifyParametersOfTheRealtimeUrl) {
       Config config,
       Config::FromUrls({"database=sqlite::memory:",
                         "realtime=memory:?history=10&notify_group_window_ms=0&notify_latest_actors=2"}));
-  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(config, Options()));
+  ASSERT_OK_AND_ASSIGN(auto p, Platform::Open(config, TestOptions()));
   const UserId a = AddUser(*p, "a"), b = AddUser(*p, "b"), c = AddUser(*p, "c");
   RequestContext ctx;
   services::NotifyRequest like{
@@ -93,11 +79,11 @@ TEST(PlatformChatTest, NotifyParametersOfTheRealtimeUrl) {
 
   ASSERT_OK_AND_ASSIGN(
       config, Config::FromUrls({"database=sqlite::memory:", "realtime=memory:?notify_latest_actors=0"}));
-  EXPECT_THAT(Platform::Open(config, Options()).status(),
+  EXPECT_THAT(Platform::Open(config, TestOptions()).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("latest_actors")));
   ASSERT_OK_AND_ASSIGN(
       config, Config::FromUrls({"database=sqlite::memory:", "realtime=memory:?notify_group_window_ms=soon"}));
-  EXPECT_THAT(Platform::Open(config, Options()).status(),
+  EXPECT_THAT(Platform::Open(config, TestOptions()).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("notify_group_window_ms")));
 }
 
@@ -114,8 +100,8 @@ TEST_P(PlatformChatRedisTest, AMessageSentOnOneInstanceReachesASubscriberOfTheOt
   const std::string url = redis + (redis.find('?') == std::string::npos ? "?" : "&") + "prefix=" + prefix;
   ASSERT_OK_AND_ASSIGN(Config config, Config::FromUrls({"database=" + tdb->url(), "realtime=" + url}));
   {
-    ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, Options()));
-    ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, Options()));
+    ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions()));
+    ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, TestOptions()));
     const UserId alice = AddUser(*a, "alice"), bob = AddUser(*a, "bob");
     RequestContext ctx;
     ASSERT_OK_AND_ASSIGN(

@@ -7,7 +7,9 @@
 #include "daira/platform/platform.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform_test_options.h"
 #include "private_redis.h"
+#include "redis_test_keys.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -18,24 +20,8 @@ using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
-PlatformOptions Options() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
-
-// Deletes every key under `prefix` on `server` (SCAN + DEL; never FLUSHDB on the shared server).
-void DeleteKeys(const std::string& server, const std::string& prefix) {
-  auto url = backends::redis::RedisUrl::Parse(server);
-  ASSERT_OK(url.status());
-  ASSERT_OK_AND_ASSIGN(auto conn, backends::redis::RedisConnection::Connect(*url));
-  std::string cursor = "0";
-  do {
-    ASSERT_OK_AND_ASSIGN(auto r, conn->Command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"}));
-    ASSERT_EQ(r.elements.size(), 2u);
-    cursor = r.elements[0].str;
-    for (const auto& key : r.elements[1].elements) ASSERT_OK(conn->Command({"DEL", key.str}).status());
-  } while (cursor != "0");
-}
-
 TEST(PlatformRealtimeTest, TheEmbeddedDefaultIsTheInProcessHub) {
-  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open("sqlite::memory:", Options()));
+  ASSERT_OK_AND_ASSIGN(auto platform, Platform::Open("sqlite::memory:", TestOptions()));
   EXPECT_EQ(platform->realtime().Name(), "memory");
   ASSERT_OK_AND_ASSIGN(auto sub, platform->realtime().Subscribe("user:1"));
   ASSERT_OK(platform->presence().Heartbeat(UserId(1), "phone"));
@@ -56,8 +42,8 @@ TEST(PlatformRealtimeTest, TwoInstancesOnOneRedisExchangeMessagesAndPresence) {
   const std::string prefix = testing::UniqueRedisPrefix();
   const std::string url = redis + (redis.find('?') == std::string::npos ? "?" : "&") + "prefix=" + prefix;
   ASSERT_OK_AND_ASSIGN(Config config, Config::FromUrls({"database=sqlite::memory:", "realtime=" + url}));
-  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, Options()));
-  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, Options()));
+  ASSERT_OK_AND_ASSIGN(auto a, Platform::Open(config, TestOptions()));
+  ASSERT_OK_AND_ASSIGN(auto b, Platform::Open(config, TestOptions()));
   EXPECT_EQ(a->realtime().Name(), "redis");
   ASSERT_OK_AND_ASSIGN(auto on_b, b->realtime().Subscribe("user:*"));
   ASSERT_OK(a->realtime().Publish("user:9", "hello from a").status());
@@ -79,10 +65,10 @@ TEST(PlatformRealtimeTest, AnUnreachableRealtimeRedisFailsOpenNamingTheConcern) 
   ASSERT_OK_AND_ASSIGN(Config config,
                        Config::FromUrls({"database=sqlite::memory:",
                                          "realtime=redis://127.0.0.1:1/0?connect_timeout_ms=200"}));
-  EXPECT_THAT(Platform::Open(config, Options()).status(),
+  EXPECT_THAT(Platform::Open(config, TestOptions()).status(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("realtime")));
   ASSERT_OK_AND_ASSIGN(config, Config::FromUrls({"database=sqlite::memory:", "realtime=memory:?history=x"}));
-  EXPECT_THAT(Platform::Open(config, Options()).status(),
+  EXPECT_THAT(Platform::Open(config, TestOptions()).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("history")));
 }
 

@@ -8,6 +8,7 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "platform_test_options.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -17,8 +18,6 @@ namespace {
 using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
 using ::testing::HasSubstr;
-
-PlatformOptions TestOptions() { return PlatformOptions{.accounts = services::AccountsOptions::ForTesting()}; }
 
 class PlatformTest : public ::testing::TestWithParam<std::string> {
  protected:

@@ -34,7 +34,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kPassword[] = "correct horse battery";
+constexpr char kRepoPassword[] = "correct horse battery";
 
 class AccountRepositoriesTest : public MigratedServicesTest {
  protected:
@@ -49,13 +49,13 @@ class AccountRepositoriesTest : public MigratedServicesTest {
   UserId Register(const std::string& name, std::optional<std::string> display_name = std::nullopt) {
     auto u = accounts_->Register(
         ctx_,
-        {.email = name + "@x.io", .username = name, .password = kPassword, .display_name = display_name});
+        {.email = name + "@x.io", .username = name, .password = kRepoPassword, .display_name = display_name});
     EXPECT_TRUE(u.ok()) << u.status();
     return u.ok() ? u->id : UserId{};
   }
   Session Login(const std::string& name, DeviceInfo device = {}) {
     clock_.Advance(std::chrono::seconds(1));
-    auto s = accounts_->Login(ctx_, {.identifier = name, .password = kPassword}, device);
+    auto s = accounts_->Login(ctx_, {.identifier = name, .password = kRepoPassword}, device);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? *s : Session{};
   }

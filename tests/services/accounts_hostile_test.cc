@@ -26,7 +26,7 @@ using ::daira::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kPassword[] = "correct horse battery";
+constexpr char kAlicePassword[] = "correct horse battery";
 
 // The shared migrated fixture (migrated_test_base.h: database, ctx_, manual clock_, deps_) plus alice.
 class AccountsHostileTest : public MigratedServicesTest {
@@ -35,8 +35,10 @@ class AccountsHostileTest : public MigratedServicesTest {
     MigratedServicesTest::SetUp();
     if (HasFatalFailure()) return;
     accounts_ = std::make_unique<Accounts>(deps_, AccountsOptions::ForTesting());
-    ASSERT_OK(accounts_->Register(ctx_, {.email = "alice@example.com", .username = "alice", .password = kPassword})
-                  .status());
+    ASSERT_OK(
+        accounts_
+            ->Register(ctx_, {.email = "alice@example.com", .username = "alice", .password = kAlicePassword})
+            .status());
   }
 
   int64_t Scalar(const std::string& sql, std::vector<store::Value> params = {}) {
@@ -47,7 +49,7 @@ class AccountsHostileTest : public MigratedServicesTest {
   }
   int64_t Sessions() { return Scalar("SELECT count(*) FROM user_sessions"); }
   Session Login() {
-    auto s = accounts_->Login(ctx_, {.identifier = "alice", .password = kPassword});
+    auto s = accounts_->Login(ctx_, {.identifier = "alice", .password = kAlicePassword});
     EXPECT_OK(s);
     return s.ok() ? *s : Session{};
   }
@@ -77,7 +79,7 @@ TEST_P(AccountsHostileTest, DeviceFieldsAreValidatedBeforeAnythingElse) {
   };
   for (const Case& c : cases) {
     // Even with a wrong password the answer is InvalidArgument: validation runs before the check.
-    for (const char* password : {kPassword, "wrong password"}) {
+    for (const char* password : {kAlicePassword, "wrong password"}) {
       auto s = accounts_->Login(ctx_, {.identifier = "alice", .password = password}, c.device);
       EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field))) << c.field;
       EXPECT_EQ(StatusField(s.status()), c.field);
@@ -88,13 +90,16 @@ TEST_P(AccountsHostileTest, DeviceFieldsAreValidatedBeforeAnythingElse) {
   }
   EXPECT_EQ(Sessions(), 0);
   // Good values are stored and read back.
-  ASSERT_OK_AND_ASSIGN(Session s, accounts_->Login(ctx_, {.identifier = "alice", .password = kPassword},
-                                                   {.device_type = "ios", .device_name = "Zoë's iPhone",
-                                                    .ip_address = "2001:db8::1", .user_agent = "daira/1.0"}));
+  ASSERT_OK_AND_ASSIGN(Session s, accounts_->Login(ctx_, {.identifier = "alice", .password = kAlicePassword},
+                                                   {.device_type = "ios",
+                                                    .device_name = "Zoë's iPhone",
+                                                    .ip_address = "2001:db8::1",
+                                                    .user_agent = "daira/1.0"}));
   ASSERT_OK_AND_ASSIGN(Authenticated who, accounts_->CheckAccessToken(ctx_, s.access_token));
   EXPECT_EQ(who.session.device_name, "Zoë's iPhone");
   EXPECT_EQ(who.session.ip_address, "2001:db8::1");
-  EXPECT_OK(accounts_->Login(ctx_, {.identifier = "alice", .password = kPassword}, {.ip_address = "203.0.113.7"}));
+  EXPECT_OK(accounts_->Login(ctx_, {.identifier = "alice", .password = kAlicePassword},
+                             {.ip_address = "203.0.113.7"}));
 }
 
 TEST_P(AccountsHostileTest, InvalidUtf8IdentifierIsInvalidArgumentNamingTheField) {
@@ -106,7 +111,7 @@ TEST_P(AccountsHostileTest, InvalidUtf8IdentifierIsInvalidArgumentNamingTheField
   EXPECT_THAT(by_email, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("email")));
   auto by_phone = accounts_->users().FindByPhone(ctx_, std::string("+1\0", 3));
   EXPECT_THAT(by_phone, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("phone")));
-  auto login = accounts_->Login(ctx_, {.identifier = "ali\xff", .password = kPassword});
+  auto login = accounts_->Login(ctx_, {.identifier = "ali\xff", .password = kAlicePassword});
   EXPECT_THAT(login, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("identifier")));
 }
 
@@ -119,7 +124,7 @@ TEST_P(AccountsHostileTest, TokenTtlsAreBounded) {
       const char* field = which == 0 ? "access_token_ttl_s" : "refresh_token_ttl_s";
       EXPECT_THAT(o.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(field))) << ttl;
       Accounts bad(deps_, o);
-      auto s = bad.Login(ctx_, {.identifier = "alice", .password = kPassword});
+      auto s = bad.Login(ctx_, {.identifier = "alice", .password = kAlicePassword});
       EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(field)));
       EXPECT_EQ(StatusField(s.status()), field);
     }
@@ -128,7 +133,7 @@ TEST_P(AccountsHostileTest, TokenTtlsAreBounded) {
   AccountsOptions ten_years = AccountsOptions::ForTesting();
   ten_years.refresh_token_ttl = std::chrono::seconds(int64_t{10} * 365 * 24 * 3600);
   Accounts ok(deps_, ten_years);
-  ASSERT_OK_AND_ASSIGN(Session s, ok.Login(ctx_, {.identifier = "alice", .password = kPassword}));
+  ASSERT_OK_AND_ASSIGN(Session s, ok.Login(ctx_, {.identifier = "alice", .password = kAlicePassword}));
   EXPECT_GT(s.refresh_expires_at, clock_.Now());
 }
 
@@ -216,7 +221,7 @@ TEST_P(AccountsHostileTest, OlderArgonSettingsAreRehashedOnSuccessfulLoginOnly) 
               StatusIs(absl::StatusCode::kUnauthenticated, "login: invalid credentials"));
   ASSERT_OK_AND_ASSIGN(auto unchanged, tdb_->db().Execute(ctx_, "SELECT password_hash FROM users", {}));
   EXPECT_EQ(unchanged.front().Text(0), before.front().Text(0));
-  ASSERT_OK(stronger.Login(ctx_, {.identifier = "alice", .password = kPassword}).status());
+  ASSERT_OK(stronger.Login(ctx_, {.identifier = "alice", .password = kAlicePassword}).status());
   ASSERT_OK_AND_ASSIGN(auto after, tdb_->db().Execute(ctx_, "SELECT password_hash FROM users", {}));
   EXPECT_THAT(after.front().Text(0), HasSubstr("m=16,"));  // 16 KiB
 }

@@ -14,6 +14,7 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "migrated_test_base.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -34,12 +35,6 @@ using model::ReportSeverity;
 using model::ReportStatus;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
 
 std::string JsonField(const std::string& text, std::string_view key) {
   auto v = ParseJson(text);

@@ -26,7 +26,6 @@ using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
 using model::Payment;
 using model::PaymentField;
-using model::PaymentProvider;
 using model::PaymentStatus;
 using model::Transaction;
 using model::TransactionField;
@@ -521,36 +520,38 @@ TEST_P(PaymentsRepositoryTest, TransactionGetManyCountAndHistoryPages) {
 TEST_P(PaymentsRepositoryTest, PaymentCreateFindAndUniqueExternalId) {
   Wallet w = MakeWallets(1)[0];
   ASSERT_OK_AND_ASSIGN(Payment p, payments_->Create(ctx_, {.user_id = *w.user_id,
-                                                           .provider = PaymentProvider::kFawry,
+                                                           .provider = model::PaymentProvider::kFawry,
                                                            .amount = 2500,
                                                            .currency = "EGP",
                                                            .external_id = "FWR-0001",
                                                            .wallet_id = w.id}));
   EXPECT_EQ(p.status, PaymentStatus::kPending);
-  EXPECT_EQ(p.provider, PaymentProvider::kFawry);
+  EXPECT_EQ(p.provider, model::PaymentProvider::kFawry);
   EXPECT_FALSE(p.transaction_id.has_value());
   EXPECT_FALSE(p.error.has_value());
   EXPECT_EQ(JsonField(*p.metadata, "x"), "");
 
-  ASSERT_OK_AND_ASSIGN(Payment found, payments_->FindByExternalId(ctx_, PaymentProvider::kFawry, "FWR-0001",
-                                                                  PaymentFieldMask{PaymentField::kAmount}));
+  ASSERT_OK_AND_ASSIGN(Payment found,
+                       payments_->FindByExternalId(ctx_, model::PaymentProvider::kFawry, "FWR-0001",
+                                                   PaymentFieldMask{PaymentField::kAmount}));
   EXPECT_EQ(found.id, p.id);
   EXPECT_EQ(found.amount, 2500);
   EXPECT_FALSE(found.currency.has_value());
   EXPECT_FALSE(found.provider.has_value());
   EXPECT_THAT(
-      payments_->FindByExternalId(ctx_, PaymentProvider::kStripe, "FWR-0001"),
+      payments_->FindByExternalId(ctx_, model::PaymentProvider::kStripe, "FWR-0001"),
       StatusIs(absl::StatusCode::kNotFound, "payments: no STRIPE payment with external_id \"FWR-0001\""));
 
-  auto dup = payments_->Create(
-      ctx_,
-      {.user_id = *w.user_id, .provider = PaymentProvider::kFawry, .amount = 1, .external_id = "FWR-0001"});
+  auto dup = payments_->Create(ctx_, {.user_id = *w.user_id,
+                                      .provider = model::PaymentProvider::kFawry,
+                                      .amount = 1,
+                                      .external_id = "FWR-0001"});
   EXPECT_THAT(dup, StatusIs(absl::StatusCode::kAlreadyExists,
                             "create payment: external_id is already recorded for this provider"));
   EXPECT_EQ(StatusField(dup.status()), "external_id");
   ASSERT_OK(payments_
                 ->Create(ctx_, {.user_id = *w.user_id,
-                                .provider = PaymentProvider::kPaypal,
+                                .provider = model::PaymentProvider::kPaypal,
                                 .amount = 1,
                                 .external_id = "FWR-0001"})
                 .status());
@@ -558,7 +559,7 @@ TEST_P(PaymentsRepositoryTest, PaymentCreateFindAndUniqueExternalId) {
   ASSERT_OK(payments_->Create(ctx_, {.user_id = *w.user_id, .amount = 1}).status());
   ASSERT_OK(payments_->Create(ctx_, {.user_id = *w.user_id, .amount = 2}).status());
   EXPECT_EQ(Must(payments_->Count(ctx_)), 4);
-  EXPECT_EQ(Must(payments_->Count(ctx_, {.provider = PaymentProvider::kStripe})), 2);
+  EXPECT_EQ(Must(payments_->Count(ctx_, {.provider = model::PaymentProvider::kStripe})), 2);
   EXPECT_EQ(Must(payments_->Count(ctx_, {.user_id = *w.user_id, .status = PaymentStatus::kPending})), 4);
   EXPECT_EQ(Must(payments_->Count(ctx_, {.user_id = UserId{1}})), 0);
 }
@@ -575,7 +576,7 @@ TEST_P(PaymentsRepositoryTest, PaymentBadInputNamesTheFieldAndWritesNothing) {
       {with([](NewPayment& r) { r.user_id = UserId{0}; }), "user_id"},
       {with([](NewPayment& r) { r.amount = 0; }), "amount"},
       {with([](NewPayment& r) { r.currency = "€UR"; }), "currency"},
-      {with([](NewPayment& r) { r.provider = static_cast<PaymentProvider>(9); }), "provider"},
+      {with([](NewPayment& r) { r.provider = static_cast<model::PaymentProvider>(9); }), "provider"},
       {with([](NewPayment& r) { r.status = static_cast<PaymentStatus>(9); }), "status"},
       {with([](NewPayment& r) { r.external_id = ""; }), "external_id"},
       {with([](NewPayment& r) { r.external_id = "has space"; }), "external_id"},
@@ -681,8 +682,8 @@ TEST(PaymentsModelTest, EnumsRoundTripAndUnknownSpellingsNameTheField) {
   for (auto s : {TransactionStatus::kPending, TransactionStatus::kCompleted, TransactionStatus::kFailed}) {
     EXPECT_EQ(Must(model::ParseTransactionStatus(model::ToString(s))), s);
   }
-  for (auto p : {PaymentProvider::kStripe, PaymentProvider::kPaypal, PaymentProvider::kFawry,
-                 PaymentProvider::kInstapay}) {
+  for (auto p : {model::PaymentProvider::kStripe, model::PaymentProvider::kPaypal,
+                 model::PaymentProvider::kFawry, model::PaymentProvider::kInstapay}) {
     EXPECT_EQ(Must(model::ParsePaymentProvider(model::ToString(p))), p);
   }
   for (auto s : {PaymentStatus::kPending, PaymentStatus::kProcessing, PaymentStatus::kCompleted,

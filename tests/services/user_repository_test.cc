@@ -13,6 +13,7 @@
 #include "daira/store/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "migrated_test_base.h"
 #include "status_matchers.h"
 #include "test_backends.h"
 
@@ -24,12 +25,6 @@ using model::UserField;
 using ::daira::testing::StatusIs;
 using ::daira::testing::TestDatabase;
 using ::testing::HasSubstr;
-
-template <typename T>
-T Must(absl::StatusOr<T> s) {
-  EXPECT_TRUE(s.ok()) << s.status();
-  return s.ok() ? *std::move(s) : T{};
-}
 
 class UserRepositoryTest : public ::testing::TestWithParam<std::string> {
  protected:
