@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -131,6 +132,7 @@ struct WorkerPool::Impl {
     std::vector<Job> prefetched;
     size_t next_job = 0;
     double handler_us = 0;       // moving average of this thread's handler time
+    std::optional<RequestContext> job_ctx;  // the last job's (see below)
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
     };
@@ -184,7 +186,12 @@ struct WorkerPool::Impl {
         in_flight[slot] = &job;
         ++in_flight_count;
       }
-      RequestContext ctx({.correlation_id = job.correlation_id.str(), .caller = caller});
+      // The handler's context carries the job's correlation id; consecutive jobs with the same one (the
+      // jobs one request enqueued) run with the same context instead of one built per job.
+      if (!job_ctx.has_value() || job_ctx->correlation_id() != job.correlation_id.view()) {
+        job_ctx.emplace(RequestContextOptions{.correlation_id = job.correlation_id.str(), .caller = caller});
+      }
+      const RequestContext& ctx = *job_ctx;
       absl::StatusOr<std::string> result;  // (no error status built per job: only a throw makes one)
       const auto started = std::chrono::steady_clock::now();
       try {
