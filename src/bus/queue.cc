@@ -92,7 +92,19 @@ Queue::Queue(BusOptions options)
 
 Queue::~Queue() = default;
 
-const QueueSettings* Queue::Settings(std::string_view queue) const { return FindQueue(options_.queues, queue); }
+const QueueSettings* Queue::Settings(std::string_view queue) const {
+  // The calling thread's last answer, checked by name (a producer or worker asks for one queue again
+  // and again; the list is fixed once the Queue is made).
+  thread_local struct {
+    const Queue* owner = nullptr;
+    size_t index = 0;
+  } last;
+  const std::vector<QueueSettings>& all = options_.queues;
+  if (last.owner == this && last.index < all.size() && all[last.index].name == queue) return &all[last.index];
+  const QueueSettings* s = FindQueue(all, queue);
+  if (s != nullptr) last = {this, static_cast<size_t>(s - all.data())};
+  return s;
+}
 
 absl::StatusOr<const QueueSettings*> Queue::Resolve(std::string_view op, std::string_view queue) const {
   const QueueSettings* s = Settings(queue);
