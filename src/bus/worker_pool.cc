@@ -86,6 +86,9 @@ struct WorkerPool::Impl {
 
   void AckLoop() {
     std::unique_lock<std::mutex> lock(ack_mu);
+    // The two buffers that take turns (acks fill one while the other is flushed), sized for a full batch.
+    acks.reserve(static_cast<size_t>(options.ack_batch));
+    batch.reserve(static_cast<size_t>(options.ack_batch));
     while (true) {
       ack_cv.wait(lock, [&] { return ack_stop || !acks.empty(); });
       if (acks.empty()) break;  // stopping, nothing left
@@ -107,7 +110,7 @@ struct WorkerPool::Impl {
 
   void Ack(Job&& job, bool failed_attempt, std::string text) {
     std::lock_guard<std::mutex> lock(ack_mu);
-    acks.push_back({std::move(job), failed_attempt, std::move(text)});
+    acks.emplace_back(std::move(job), failed_attempt, std::move(text));  // the job moved once, in place
     if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
   }
 
