@@ -376,6 +376,40 @@ TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfClaimOrderLeaveOnlyTheActiveOnes
   EXPECT_EQ(counts->completed, 300);
 }
 
+// Bursts larger than the lanes' and lease FIFO's kept capacity (4,096 entries: a drained larger buffer
+// is given back) pass through twice, claimed in id order each time.
+TEST_F(MemoryQueueModelTest, BurstsBeyondTheKeptCapacityPassThroughInOrder) {
+  for (int round = 0; round < 2; ++round) {
+    std::vector<bus::EnqueueRequest> batch(5000, Request());
+    auto ids = queue_->EnqueueMany(ctx_, batch);
+    ASSERT_OK(ids.status());
+    // All 5,000 claimed (in the lease FIFO at once), then finished in one batch.
+    std::vector<bus::Job> claimed;
+    int64_t last = 0;
+    while (true) {
+      auto jobs = queue_->NextBatch(ctx_, kQueue, "w", 1000, std::chrono::milliseconds(0));
+      ASSERT_OK(jobs.status());
+      if (jobs->empty()) break;
+      for (bus::Job& j : *jobs) {
+        EXPECT_GT(j.id, last);
+        last = j.id;
+        claimed.push_back(std::move(j));
+      }
+    }
+    ASSERT_EQ(claimed.size(), 5000u);
+    EXPECT_EQ(last, ids->back().id);
+    std::vector<bus::Queue::JobOutcome> outcomes;
+    for (const bus::Job& j : claimed) outcomes.push_back({.job = &j});
+    auto finished = queue_->FinishMany(ctx_, outcomes);
+    ASSERT_OK(finished.status());
+    for (const absl::Status& st : *finished) EXPECT_OK(st);
+  }
+  auto counts = queue_->Counts(ctx_, kQueue);
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->completed, 10000);
+  EXPECT_EQ(counts->active, 0);
+}
+
 // Clean removes finished jobs across several storage chunks (256 jobs each): they are gone for Get,
 // the counts are empty, and new jobs keep increasing ids.
 TEST_F(MemoryQueueModelTest, CleanRemovesFinishedJobsAcrossChunks) {
