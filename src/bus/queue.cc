@@ -92,7 +92,19 @@ Queue::Queue(BusOptions options)
 
 Queue::~Queue() = default;
 
-const QueueSettings* Queue::Settings(std::string_view queue) const { return FindQueue(options_.queues, queue); }
+const QueueSettings* Queue::Settings(std::string_view queue) const {
+  // The calling thread's last answer, checked by name (a producer or worker asks for one queue again
+  // and again; the list is fixed once the Queue is made).
+  thread_local struct {
+    const Queue* owner = nullptr;
+    size_t index = 0;
+  } last;
+  const std::vector<QueueSettings>& all = options_.queues;
+  if (last.owner == this && last.index < all.size() && all[last.index].name == queue) return &all[last.index];
+  const QueueSettings* s = FindQueue(all, queue);
+  if (s != nullptr) last = {this, static_cast<size_t>(s - all.data())};
+  return s;
+}
 
 absl::StatusOr<const QueueSettings*> Queue::Resolve(std::string_view op, std::string_view queue) const {
   const QueueSettings* s = Settings(queue);
@@ -104,8 +116,23 @@ absl::StatusOr<const QueueSettings*> Queue::Resolve(std::string_view op, std::st
 
 namespace {
 
+// Whether `text` is JSON, building nothing (no status, no message): the plain recogniser, and the
+// parser only for what it leaves.
+bool IsJson(std::string_view text) {
+  return (text.size() <= daira::internal::kPlainJsonMaxSize && daira::internal::PlainJsonAccepts(text)) ||
+         daira::internal::ValidateJson(text).ok();
+}
+
+// CheckRequest's verdict without building an error (the fast path of every enqueue; a request it
+// refuses goes through CheckRequest, which names the field).
+bool RequestOk(const EnqueueRequest& r) {
+  return r.delay.count() >= 0 && r.max_attempts >= 0 && r.max_attempts <= 1000 && r.name.size() <= 200 &&
+         r.idempotency_key.size() <= 500 && r.group_key.size() <= 200 && IsJson(r.payload);
+}
+
 // The checks of one request besides its queue: what Validate and EnqueueMany share.
 absl::Status CheckRequest(const EnqueueRequest& r, std::string_view prefix) {
+  if (RequestOk(r)) return absl::OkStatus();
   constexpr std::string_view kOp = "bus: enqueue";
   const std::string p(prefix);
   if (absl::Status json = daira::internal::ValidateJson(r.payload); !json.ok()) {
@@ -171,9 +198,9 @@ absl::StatusOr<std::vector<EnqueueResult>> Queue::EnqueueMany(const RequestConte
   for (size_t i = 0; i < requests.size(); ++i) {
     const EnqueueRequest& r = requests[i];
     if (s == nullptr || s->name != r.queue) s = Settings(r.queue);
-    if (s == nullptr || !CheckRequest(r, "").ok()) {
-      // The field prefix is built only for the error (validation is deterministic: the second pass
-      // fails the same way, now naming requests[i]).
+    if (s == nullptr || !RequestOk(r)) {
+      // The field prefix is built only for the error (validation is deterministic: Validate fails the
+      // same way, naming requests[i]).
       return Validate(ctx, r, "requests[" + std::to_string(i) + "].").status();
     }
     jobs.push_back({.request = &r,
@@ -373,7 +400,7 @@ absl::Status Queue::OutcomeTransitions(std::string_view op, const std::vector<Jo
     }
     if (!o.failed) {
       // The field name is built only for the error (the check is deterministic).
-      if (!CheckJsonText(op, "result", o.text).ok()) return CheckJsonText(op, field("result"), o.text);
+      if (!o.text.empty() && !IsJson(o.text)) return CheckJsonText(op, field("result"), o.text);
       // No `worker`: backends record it for failed attempts only.
       transitions.push_back(
           {.outcome = Outcome::kComplete, .now = now, .text = o.text, .when = {}, .worker = {}});
@@ -386,10 +413,50 @@ absl::Status Queue::OutcomeTransitions(std::string_view op, const std::vector<Jo
   return absl::OkStatus();
 }
 
+namespace {
+// A calling thread's vector for the batch calls, kept between calls (no allocation per batch): emptied
+// when the call ends, given back when a batch made it large. A nested use on the same thread gets a
+// vector of its own.
+template <typename T>
+class Scratch {
+ public:
+  Scratch() {
+    Kept& k = Mine();
+    if (!k.busy) {
+      k.busy = true;
+      v_ = &k.v;
+    }
+  }
+  ~Scratch() {
+    if (v_ != &Mine().v) return;
+    v_->clear();
+    if (v_->capacity() > 4096) std::vector<T>().swap(*v_);
+    Mine().busy = false;
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::vector<T>& get() { return *v_; }
+
+ private:
+  struct Kept {
+    std::vector<T> v;
+    bool busy = false;
+  };
+  static Kept& Mine() {
+    thread_local Kept k;
+    return k;
+  }
+  std::vector<T> own_;
+  std::vector<T>* v_ = &own_;
+};
+}  // namespace
+
 absl::StatusOr<std::vector<absl::Status>> Queue::FinishMany(const RequestContext& ctx,
                                                             const std::vector<JobOutcome>& outcomes) {
-  std::vector<const Job*> jobs;
-  std::vector<Transition> transitions;
+  Scratch<const Job*> jobs_scratch;
+  Scratch<Transition> transitions_scratch;
+  std::vector<const Job*>& jobs = jobs_scratch.get();
+  std::vector<Transition>& transitions = transitions_scratch.get();
   DAIRA_RETURN_IF_ERROR(OutcomeTransitions("bus: finish many", outcomes, jobs, transitions));
   if (jobs.empty()) return std::vector<absl::Status>{};
   return DoTransitionMany(ctx, jobs, transitions);

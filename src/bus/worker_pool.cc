@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -85,6 +86,9 @@ struct WorkerPool::Impl {
 
   void AckLoop() {
     std::unique_lock<std::mutex> lock(ack_mu);
+    // The two buffers that take turns (acks fill one while the other is flushed), sized for a full batch.
+    acks.reserve(static_cast<size_t>(options.ack_batch));
+    batch.reserve(static_cast<size_t>(options.ack_batch));
     while (true) {
       ack_cv.wait(lock, [&] { return ack_stop || !acks.empty(); });
       if (acks.empty()) break;  // stopping, nothing left
@@ -106,7 +110,7 @@ struct WorkerPool::Impl {
 
   void Ack(Job&& job, bool failed_attempt, std::string text) {
     std::lock_guard<std::mutex> lock(ack_mu);
-    acks.push_back({std::move(job), failed_attempt, std::move(text)});
+    acks.emplace_back(std::move(job), failed_attempt, std::move(text));  // the job moved once, in place
     if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
   }
 
@@ -131,6 +135,7 @@ struct WorkerPool::Impl {
     std::vector<Job> prefetched;
     size_t next_job = 0;
     double handler_us = 0;       // moving average of this thread's handler time
+    std::optional<RequestContext> job_ctx;  // the last job's (see below)
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
     };
@@ -184,7 +189,12 @@ struct WorkerPool::Impl {
         in_flight[slot] = &job;
         ++in_flight_count;
       }
-      RequestContext ctx({.correlation_id = job.correlation_id.str(), .caller = caller});
+      // The handler's context carries the job's correlation id; consecutive jobs with the same one (the
+      // jobs one request enqueued) run with the same context instead of one built per job.
+      if (!job_ctx.has_value() || job_ctx->correlation_id() != job.correlation_id.view()) {
+        job_ctx.emplace(RequestContextOptions{.correlation_id = job.correlation_id.str(), .caller = caller});
+      }
+      const RequestContext& ctx = *job_ctx;
       absl::StatusOr<std::string> result;  // (no error status built per job: only a throw makes one)
       const auto started = std::chrono::steady_clock::now();
       try {

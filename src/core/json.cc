@@ -4,6 +4,8 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
@@ -334,92 +336,119 @@ struct PlainBytes {
 };
 constexpr PlainBytes kPlain{};
 
+// JSON whitespace.
+struct SpaceBytes {
+  bool ok[256] = {};
+  constexpr SpaceBytes() { ok[' '] = ok['\n'] = ok['\t'] = ok['\r'] = true; }
+};
+constexpr SpaceBytes kSpace{};
+
+// One pass over the text without recursion or building anything: a loop over three steps (a value is
+// expected; an object key is expected; a value just ended), the open containers kept as a bit stack.
 class PlainJson {
  public:
   static bool Accepts(std::string_view text) {
-    PlainJson p(text);
-    p.SkipSpace();
-    if (!p.Value(0)) return false;
-    p.SkipSpace();
-    return p.p_ == p.end_;
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    uint32_t objects = 0;  // bit d: the container at depth d is an object
+    int depth = 0;         // containers open
+    auto skip = [&p, end] {
+      while (p < end && kSpace.ok[static_cast<unsigned char>(*p)]) ++p;
+    };
+    enum class Step { kValue, kKey, kAfterValue } step = Step::kValue;
+    while (true) {
+      switch (step) {
+        case Step::kValue:
+          skip();
+          if (p == end) return false;
+          switch (*p) {
+            case '"':
+              if (!String(p, end)) return false;
+              break;
+            case 't':
+              if (!Literal(p, end, "true")) return false;
+              break;
+            case 'f':
+              if (!Literal(p, end, "false")) return false;
+              break;
+            case 'n':
+              if (!Literal(p, end, "null")) return false;
+              break;
+            case '{':
+            case '[': {
+              if (depth >= kPlainMaxDepth) return false;
+              const bool object = *p == '{';
+              objects = (objects & ~(uint32_t{1} << depth)) | (uint32_t{object} << depth);
+              ++depth;
+              ++p;
+              skip();
+              if (p < end && *p == (object ? '}' : ']')) {  // empty
+                ++p;
+                --depth;
+                break;
+              }
+              step = object ? Step::kKey : Step::kValue;
+              continue;
+            }
+            default:
+              if (!Integer(p, end)) return false;
+              break;
+          }
+          step = Step::kAfterValue;
+          continue;
+        case Step::kKey:  // at a non-space byte
+          if (p == end || *p != '"' || !String(p, end)) return false;
+          skip();
+          if (p == end || *p != ':') return false;
+          ++p;
+          step = Step::kValue;
+          continue;
+        case Step::kAfterValue: {
+          skip();
+          if (depth == 0) return p == end;
+          if (p == end) return false;
+          const bool object = (objects >> (depth - 1)) & 1;
+          if (*p == ',') {
+            ++p;
+            if (object) {
+              skip();
+              step = Step::kKey;
+            } else {
+              step = Step::kValue;
+            }
+            continue;
+          }
+          if (*p != (object ? '}' : ']')) return false;
+          ++p;
+          --depth;
+          continue;
+        }
+      }
+    }
   }
 
  private:
-  static constexpr int kPlainMaxDepth = 32;
-  explicit PlainJson(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
-  bool At(char c) const { return p_ < end_ && *p_ == c; }
-  void SkipSpace() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;
-  }
-  bool String() {  // at '"'
-    ++p_;
-    while (p_ < end_ && kPlain.ok[static_cast<unsigned char>(*p_)]) ++p_;
-    if (p_ == end_ || *p_ != '"') return false;  // the end, an escape or a byte outside the subset
-    ++p_;
+  static constexpr int kPlainMaxDepth = 32;  // containers open at once (fits the bit stack)
+  static bool String(const char*& p, const char* end) {  // at '"'
+    ++p;
+    while (p < end && kPlain.ok[static_cast<unsigned char>(*p)]) ++p;
+    if (p == end || *p != '"') return false;  // the end, an escape or a byte outside the subset
+    ++p;
     return true;
   }
-  bool Integer() {
-    if (At('-')) ++p_;
-    const char* start = p_;
-    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
-    const ptrdiff_t digits = p_ - start;
+  static bool Integer(const char*& p, const char* end) {
+    if (*p == '-') ++p;
+    const char* start = p;
+    while (p < end && *p >= '0' && *p <= '9') ++p;
+    const ptrdiff_t digits = p - start;
     if (digits == 0 || digits > 18 || (digits > 1 && *start == '0')) return false;
-    return !(At('.') || At('e') || At('E'));
+    return !(p < end && (*p == '.' || *p == 'e' || *p == 'E'));
   }
-  bool Literal(std::string_view word) {
-    if (static_cast<size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
-    p_ += word.size();
+  static bool Literal(const char*& p, const char* end, std::string_view word) {
+    if (static_cast<size_t>(end - p) < word.size() || std::memcmp(p, word.data(), word.size()) != 0) return false;
+    p += word.size();
     return true;
   }
-  bool Value(int depth) {
-    if (p_ >= end_) return false;
-    switch (*p_) {
-      case '"':
-        return String();
-      case 't':
-        return Literal("true");
-      case 'f':
-        return Literal("false");
-      case 'n':
-        return Literal("null");
-      case '{':
-        return Container(depth, '}', true);
-      case '[':
-        return Container(depth, ']', false);
-      default:
-        return Integer();
-    }
-  }
-  bool Container(int depth, char close, bool object) {  // at '{' or '['
-    if (depth >= kPlainMaxDepth) return false;
-    ++p_;
-    SkipSpace();
-    if (At(close)) {
-      ++p_;
-      return true;
-    }
-    while (true) {
-      if (object) {
-        if (!At('"') || !String()) return false;
-        SkipSpace();
-        if (!At(':')) return false;
-        ++p_;
-        SkipSpace();
-      }
-      if (!Value(depth + 1)) return false;
-      SkipSpace();
-      if (At(close)) {
-        ++p_;
-        return true;
-      }
-      if (!At(',')) return false;
-      ++p_;
-      SkipSpace();
-    }
-  }
-
-  const char* p_;
-  const char* end_;
 };
 
 }  // namespace

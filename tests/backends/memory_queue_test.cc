@@ -318,6 +318,98 @@ TEST_F(MemoryQueueModelTest, ALongJobsLeaseLapsesAfterThousandsFinishedBehindIt)
   EXPECT_EQ(counts->active, 0);
 }
 
+// Jobs finished in an order other than their claims' (each one's lease entry goes stale where it is)
+// while the lease FIFO wraps around and grows: exactly the jobs still active lapse, each once, and the
+// finished ones' late completions are refused.
+TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfClaimOrderLeaveOnlyTheActiveOnesToLapse) {
+  std::vector<bus::EnqueueRequest> batch(300, Request());
+  ASSERT_OK(queue_->EnqueueMany(ctx_, batch).status());
+  std::mt19937 rng(12);
+  std::vector<bus::Job> active;
+  // Claim 10 and finish 5 of them in claim order (the FIFO's front moves), then claim the rest in
+  // batches of 7 (the FIFO grows while its front is not at the buffer's start).
+  auto claim = [&](int n) {
+    clock_.Advance(std::chrono::microseconds(3));
+    auto jobs = queue_->NextBatch(ctx_, kQueue, "w", n, std::chrono::milliseconds(0));
+    ASSERT_OK(jobs.status());
+    for (bus::Job& j : *jobs) active.push_back(std::move(j));
+  };
+  claim(10);
+  for (int i = 0; i < 5; ++i) ASSERT_OK(queue_->Complete(ctx_, active[i]));
+  active.erase(active.begin(), active.begin() + 5);
+  while (active.size() < 295) claim(7);
+  ASSERT_EQ(active.size(), 295u);
+  // Finish all but 9, in a random order, a few at a time.
+  std::vector<bus::Job> finished = active;
+  std::shuffle(finished.begin(), finished.end(), rng);
+  std::vector<bus::Job> keep(finished.end() - 9, finished.end());
+  finished.resize(finished.size() - 9);
+  for (size_t i = 0; i < finished.size(); i += 11) {
+    std::vector<bus::Queue::JobOutcome> outcomes;
+    for (size_t k = i; k < std::min(finished.size(), i + 11); ++k) outcomes.push_back({.job = &finished[k]});
+    auto done = queue_->FinishMany(ctx_, outcomes);
+    ASSERT_OK(done.status());
+    for (const absl::Status& st : *done) EXPECT_OK(st);
+  }
+  auto counts = queue_->Counts(ctx_, kQueue);
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->active, 9);
+  clock_.Advance(std::chrono::seconds(61));
+  auto recovered = queue_->RecoverStalled(ctx_, kQueue);
+  ASSERT_OK(recovered.status());
+  EXPECT_EQ(*recovered, 9);
+  for (const bus::Job& j : keep) {
+    auto now = queue_->Get(ctx_, j.id);
+    ASSERT_OK(now.status());
+    EXPECT_EQ(now->state, bus::JobState::kWaiting) << j.id;
+    EXPECT_EQ(now->errors.size(), 1u) << j.id;
+  }
+  recovered = queue_->RecoverStalled(ctx_, kQueue);
+  ASSERT_OK(recovered.status());
+  EXPECT_EQ(*recovered, 0);
+  EXPECT_THAT(queue_->Complete(ctx_, finished.front()), StatusIs(absl::StatusCode::kFailedPrecondition));
+  // The lapsed jobs run again, then nothing is left active.
+  EXPECT_EQ(CompleteAll("again", 4, std::chrono::microseconds(1)), 9);
+  counts = queue_->Counts(ctx_, kQueue);
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->active, 0);
+  EXPECT_EQ(counts->completed, 300);
+}
+
+// Bursts larger than the lanes' and lease FIFO's kept capacity (4,096 entries: a drained larger buffer
+// is given back) pass through twice, claimed in id order each time.
+TEST_F(MemoryQueueModelTest, BurstsBeyondTheKeptCapacityPassThroughInOrder) {
+  for (int round = 0; round < 2; ++round) {
+    std::vector<bus::EnqueueRequest> batch(5000, Request());
+    auto ids = queue_->EnqueueMany(ctx_, batch);
+    ASSERT_OK(ids.status());
+    // All 5,000 claimed (in the lease FIFO at once), then finished in one batch.
+    std::vector<bus::Job> claimed;
+    int64_t last = 0;
+    while (true) {
+      auto jobs = queue_->NextBatch(ctx_, kQueue, "w", 1000, std::chrono::milliseconds(0));
+      ASSERT_OK(jobs.status());
+      if (jobs->empty()) break;
+      for (bus::Job& j : *jobs) {
+        EXPECT_GT(j.id, last);
+        last = j.id;
+        claimed.push_back(std::move(j));
+      }
+    }
+    ASSERT_EQ(claimed.size(), 5000u);
+    EXPECT_EQ(last, ids->back().id);
+    std::vector<bus::Queue::JobOutcome> outcomes;
+    for (const bus::Job& j : claimed) outcomes.push_back({.job = &j});
+    auto finished = queue_->FinishMany(ctx_, outcomes);
+    ASSERT_OK(finished.status());
+    for (const absl::Status& st : *finished) EXPECT_OK(st);
+  }
+  auto counts = queue_->Counts(ctx_, kQueue);
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->completed, 10000);
+  EXPECT_EQ(counts->active, 0);
+}
+
 // Clean removes finished jobs across several storage chunks (256 jobs each): they are gone for Get,
 // the counts are empty, and new jobs keep increasing ids.
 TEST_F(MemoryQueueModelTest, CleanRemovesFinishedJobsAcrossChunks) {

@@ -11,12 +11,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "backends/redis/redis_connection.h"
@@ -201,8 +203,24 @@ TEST_P(BusTest, BadInputIsInvalidArgumentNamingTheFieldAndEnqueuesNothing) {
   // A bad request anywhere in a batch fails the whole batch, naming it.
   auto batch = q().EnqueueMany(ctx_, {Req(), Req(), Req("nope")});
   EXPECT_EQ(StatusField(batch.status()), "requests[2].payload");
+  // Every check names its field, alone and in a batch (where the fast path refuses without a message).
+  bus::EnqueueRequest too_many = Req(), long_name = Req(), long_key = Req(), long_group = Req();
+  too_many.max_attempts = 1001;
+  long_name.name = std::string(201, 'n');
+  long_key.idempotency_key = std::string(501, 'k');
+  long_group.group_key = std::string(201, 'g');
+  const std::vector<std::pair<bus::EnqueueRequest, std::string>> bad = {
+      {too_many, "max_attempts"}, {long_name, "name"}, {long_key, "idempotency_key"}, {long_group, "group_key"},
+      {negative, "delay"},        {Req("[1,]"), "payload"}, {Req(""), "payload"}};
+  for (const auto& [request, field] : bad) {
+    EXPECT_THAT(q().Enqueue(ctx_, request).status(), StatusIs(absl::StatusCode::kInvalidArgument)) << field;
+    EXPECT_EQ(StatusField(q().Enqueue(ctx_, request).status()), field);
+    EXPECT_EQ(StatusField(q().EnqueueMany(ctx_, {Req(), request}).status()), "requests[1]." + field);
+  }
   ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
   EXPECT_EQ(c.waiting + c.delayed, 0);
+  // JSON outside the plain subset the fast path recognises is accepted (decided by the full parser).
+  EXPECT_OK(q().EnqueueMany(ctx_, {Req(R"({"f":1.5,"s":"a\nb","u":"\u00e9","big":12345678901234567890})")}).status());
   EXPECT_THAT(q().Next(ctx_, "nope", "w", milliseconds(0)).status(), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -1247,6 +1265,41 @@ TEST_P(BusTest, WorkerPoolReleasesPrefetchedJobsAtShutdown) {
     ASSERT_OK_AND_ASSIGN(bus::Job j, q().Get(ctx_, r.id));
     EXPECT_EQ(j.state, bus::JobState::kWaiting) << r.id;
     EXPECT_EQ(j.attempt, 0) << r.id;
+  }
+}
+
+// The pool's threads reuse a handler context while consecutive jobs carry one correlation id: each
+// handler still sees its own job's id, however the ids alternate within a prefetched batch.
+TEST_P(BusTest, WorkerPoolGivesEachHandlerItsJobsCorrelationId) {
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "corr", .wait = seconds(30), .prefetch = 16});
+  std::mutex mu;
+  std::map<std::string, std::string> seen;  // job name -> the handler context's correlation id
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext& ctx, const bus::Job& job) -> absl::StatusOr<std::string> {
+        std::lock_guard<std::mutex> lock(mu);
+        EXPECT_EQ(ctx.correlation_id(), job.correlation_id) << job.name;
+        EXPECT_EQ(ctx.caller(), "worker:" + std::string(kQ));
+        seen[job.name.str()] = ctx.correlation_id();
+        return std::string();
+      },
+      1));
+  std::vector<bus::EnqueueRequest> batch;
+  const std::vector<std::string> ids = {"corr-a", "corr-a", "corr-b", "corr-a", "", "", "corr-c", "corr-b"};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    bus::EnqueueRequest r = Req();
+    r.name = "job-" + std::to_string(i);
+    r.correlation_id = ids[i];  // "": the enqueuing context's
+    batch.push_back(r);
+  }
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  ASSERT_OK(pool.Start());
+  while (pool.processed() < static_cast<int64_t>(ids.size())) std::this_thread::yield();
+  pool.Shutdown(seconds(5));
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(seen.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(seen["job-" + std::to_string(i)], ids[i].empty() ? ctx_.correlation_id() : ids[i]) << i;
   }
 }
 

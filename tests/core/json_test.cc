@@ -284,6 +284,29 @@ TEST(JsonTest, PlainFastPathIsASubsetOfTheParser) {
   EXPECT_THAT(internal::ValidateJson("[1,]"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// The fast path's containers: objects and arrays mixed and nested up to 32 deep (deeper is left to
+// simdjson), each closed by its own bracket; separators and whitespace where JSON allows them only.
+TEST(JsonTest, PlainFastPathNestsAndSeparatesLikeJson) {
+  std::string deep;
+  for (int i = 0; i < 32; ++i) deep += i % 2 == 0 ? "[" : "{\"k\":";
+  deep += "1";
+  for (int i = 31; i >= 0; --i) deep += i % 2 == 0 ? "]" : "}";
+  EXPECT_TRUE(internal::PlainJsonAccepts(deep));
+  const std::string deeper = "[" + deep + "]";
+  EXPECT_FALSE(internal::PlainJsonAccepts(deeper));
+  EXPECT_TRUE(internal::ValidateJson(deeper).ok());
+  for (const char* text : {R"({"a":[1,{"b":[]}],"c":{}})", " { \"k\" :\t\"v\" ,\r\n\"n\":null} ", "[[],[[]],{}]",
+                           R"([true,false,null,-12,0,"~ !"])"}) {
+    EXPECT_TRUE(internal::PlainJsonAccepts(text)) << text;
+    EXPECT_TRUE(ParseJson(text).ok()) << text;
+  }
+  for (const char* text : {R"({"a":1,})", R"({"a" 1})", "[1 2]", R"({"a":[1}])", "[1]]", "{}}", "[", "]", ",1",
+                           R"({"a":})", R"({1:2})", R"(["a\tb"])", "[-]", "[01]", "[1.0]", "[1e2]", "[tru]",
+                           "[nulll]", "\"\n\"", "1 2", ""}) {
+    EXPECT_FALSE(internal::PlainJsonAccepts(text)) << text;
+  }
+}
+
 TEST(JsonTest, ParsesConcurrently) {
   // The per-thread parser must not leak state between threads or calls.
   std::vector<std::thread> threads;

@@ -165,7 +165,11 @@ void MemoryQueue::IndexWaitingLocked(PerQueue& q, Slot& j, Clock::TimePoint now)
 }
 
 void MemoryQueue::PushReadyLocked(PerQueue& q, const Slot& j, int64_t at) {
-  Lane& lane = q.lanes[-j.priority];
+  if (q.last_lane == nullptr || q.last_lane_key != -j.priority) {
+    q.last_lane_key = -j.priority;
+    q.last_lane = &q.lanes[-j.priority];
+  }
+  Lane& lane = *q.last_lane;
   // Jobs nearly always arrive in key order (enqueued now, retried later): appended to the FIFO.
   if (lane.fifo.empty() || Key{lane.fifo.back().at, lane.fifo.back().id} < Key{at, j.id}) {
     lane.fifo.push_back({at, j.id, j.generation});
@@ -175,9 +179,9 @@ void MemoryQueue::PushReadyLocked(PerQueue& q, const Slot& j, int64_t at) {
   ++q.ready;
 }
 
-bool MemoryQueue::ReadyLive(const ReadyEntry& e) {
-  const Slot* s = FindLocked(e.id);
-  return s != nullptr && s->state == bus::JobState::kWaiting && s->generation == e.generation;
+MemoryQueue::Slot* MemoryQueue::ReadySlot(const ReadyEntry& e) {
+  Slot* s = FindLocked(e.id);
+  return s != nullptr && s->state == bus::JobState::kWaiting && s->generation == e.generation ? s : nullptr;
 }
 
 void MemoryQueue::UnindexWaitingLocked(PerQueue& q, const Slot& j) {
@@ -188,11 +192,13 @@ void MemoryQueue::UnindexWaitingLocked(PerQueue& q, const Slot& j) {
   if (lane != q.lanes.end()) lane->second.late.erase({at, j.id});  // a FIFO entry goes stale with the state
 }
 
-MemoryQueue::Lane* MemoryQueue::TopLaneLocked(PerQueue& q) {
+MemoryQueue::Lane* MemoryQueue::TopLaneLocked(PerQueue& q, Slot** front) {
   while (!q.lanes.empty()) {
     Lane& lane = q.lanes.begin()->second;
-    while (!lane.fifo.empty() && !ReadyLive(lane.fifo.front())) lane.fifo.pop_front();
+    *front = nullptr;
+    while (!lane.fifo.empty() && (*front = ReadySlot(lane.fifo.front())) == nullptr) lane.fifo.pop_front();
     if (!lane.fifo.empty() || !lane.late.empty()) return &lane;
+    if (q.last_lane == &lane) q.last_lane = nullptr;
     q.lanes.erase(q.lanes.begin());
   }
   return nullptr;
@@ -219,22 +225,25 @@ void MemoryQueue::PushLeaseLocked(PerQueue& q, const Slot& j) {
   // Finished jobs leave stale entries behind a long-running one: compacted once they outnumber the
   // live leases (amortized O(1) per claim).
   if (q.lease_fifo.size() > static_cast<size_t>(2 * q.active + 1024)) {
-    std::deque<LeaseEntry> live;
-    for (const LeaseEntry& e : q.lease_fifo) {
-      if (LeaseLive(e)) live.push_back(e);
-    }
-    q.lease_fifo.swap(live);
+    q.lease_fifo.Filter([this](const LeaseEntry& e) { return LeaseLive(e); });
+    q.lease_stale = 0;
   }
 }
 
 void MemoryQueue::DropLeaseLocked(PerQueue& q, const Slot& j) {
-  if (!q.lease_late.empty()) q.lease_late.erase({Us(j.lease_expires_at), j.id, j.lease_token});
+  // An active job's one live entry is in `lease_late` or in the FIFO.
+  const bool late = !q.lease_late.empty() && q.lease_late.erase({Us(j.lease_expires_at), j.id, j.lease_token}) > 0;
   --q.active;
   // Jobs mostly finish in the order they were claimed: the FIFO's front is then this job's entry,
-  // dropped here with the stale ones behind it (compaction is for the other orders).
-  if (!q.lease_fifo.empty() && q.lease_fifo.front().id == j.id && q.lease_fifo.front().token == j.lease_token) {
-    q.lease_fifo.pop_front();
-    while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) q.lease_fifo.pop_front();
+  // dropped here with the stale ones behind it, if any (compaction is for the other orders); else the
+  // job's entry goes stale where it is.
+  if (!late) {
+    if (!q.lease_fifo.empty() && q.lease_fifo.front().id == j.id && q.lease_fifo.front().token == j.lease_token) {
+      q.lease_fifo.pop_front();
+      if (q.lease_stale > 0) PopStaleLeasesLocked(q);
+    } else {
+      ++q.lease_stale;
+    }
   }
   if (q.group_limited) {
     auto g = q.group_active.find(absl::string_view(j.group_key.data(), j.group_key.size()));
@@ -248,8 +257,15 @@ bool MemoryQueue::LeaseLive(const LeaseEntry& e) {
          Us(s->lease_expires_at) == e.at;
 }
 
+void MemoryQueue::PopStaleLeasesLocked(PerQueue& q) {
+  while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) {
+    q.lease_fifo.pop_front();
+    if (q.lease_stale > 0) --q.lease_stale;
+  }
+}
+
 bool MemoryQueue::EarliestLeaseLocked(PerQueue& q, Key* out) {
-  while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) q.lease_fifo.pop_front();
+  PopStaleLeasesLocked(q);
   bool found = false;
   if (!q.lease_fifo.empty()) {
     *out = {q.lease_fifo.front().at, q.lease_fifo.front().id};
@@ -392,13 +408,16 @@ MemoryQueue::Slot* MemoryQueue::ClaimLocked(PerQueue& q, const bus::QueueSetting
     }
     if (q.rate_started >= s.rate_limit) return nullptr;
   }
-  Lane* lane = TopLaneLocked(q);
+  Slot* front_slot = nullptr;
+  Lane* lane = TopLaneLocked(q, &front_slot);
   if (lane == nullptr) return nullptr;
   int64_t id = 0;
+  Slot* picked = nullptr;  // the slot of `id`, when already found
   if (!s.round_robin_groups) {
     const ReadyEntry* front = lane->fifo.empty() ? nullptr : &lane->fifo.front();
     if (front != nullptr && (lane->late.empty() || Key{front->at, front->id} < *lane->late.begin())) {
       id = front->id;
+      picked = front_slot;
       lane->fifo.pop_front();
     } else {
       id = lane->late.begin()->second;
@@ -415,7 +434,7 @@ MemoryQueue::Slot* MemoryQueue::ClaimLocked(PerQueue& q, const bus::QueueSetting
     int64_t best_seq = 0;
     std::string_view best_group;
     while (true) {
-      while (f < lane->fifo.size() && !ReadyLive(lane->fifo[f])) ++f;
+      while (f < lane->fifo.size() && ReadySlot(lane->fifo[f]) == nullptr) ++f;
       const bool have_f = f < lane->fifo.size(), have_l = l != lane->late.end();
       if (!have_f && !have_l) break;
       const bool take_f = have_f && (!have_l || Key{lane->fifo[f].at, lane->fifo[f].id} < *l);
@@ -458,7 +477,7 @@ MemoryQueue::Slot* MemoryQueue::ClaimLocked(PerQueue& q, const bus::QueueSetting
   }
   --q.ready;
   if (s.rate_limit > 0) ++q.rate_started;
-  Slot& j = *FindLocked(id);
+  Slot& j = picked != nullptr ? *picked : *FindLocked(id);
   j.state = bus::JobState::kActive;
   j.attempt += 1;
   j.lease_owner = owner;
@@ -596,19 +615,23 @@ absl::Status MemoryQueue::TransitionLocked(const bus::Job& claimed, const Transi
 
 void MemoryQueue::RecordFinishLocked(PerQueue& q, const Slot& j, Clock::TimePoint now, bool failed) {
   const int64_t minute = backends::MetricsMinute(now);
-  // Nearly always the newest minute: checked before the lookup.
-  auto it = !q.metrics.empty() && q.metrics.rbegin()->first == minute ? std::prev(q.metrics.end())
-                                                                      : q.metrics.find(minute);
-  if (it == q.metrics.end()) {
-    it = q.metrics.emplace(minute, PerQueue::MinuteMetrics{}).first;
-    q.metrics.erase(q.metrics.begin(), q.metrics.lower_bound(minute - backends::kMetricsKeepMinutes));
+  // Nearly always the last finish's minute (no lookup), else found or made.
+  if (minute != q.metrics_minute) {
+    auto it = q.metrics.find(minute);
+    if (it == q.metrics.end()) {
+      it = q.metrics.emplace(minute, PerQueue::MinuteMetrics{}).first;
+      q.metrics.erase(q.metrics.begin(), q.metrics.lower_bound(minute - backends::kMetricsKeepMinutes));
+    }
+    q.metrics_minute = minute;
+    q.metrics_at = &it->second;
   }
-  auto& series = failed ? it->second.failed : it->second.completed;
+  PerQueue::MinuteMetrics& m = *q.metrics_at;
+  auto& series = failed ? m.failed : m.completed;
   if (j.started_at == Clock::TimePoint{}) {
     ++series[0];
     return;
   }
-  ++it->second.wait[Bucket(Us(j.started_at) - Us(j.run_at), q.wait_bucket)];
+  ++m.wait[Bucket(Us(j.started_at) - Us(j.run_at), q.wait_bucket)];
   ++series[Bucket(Us(now) - Us(j.started_at), q.run_bucket)];
 }
 

@@ -13,7 +13,6 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +25,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "backends/bus_metrics.h"
+#include "backends/memory/ring.h"
 #include "daira/bus/queue.h"
 
 namespace daira::inline v0::backends {
@@ -139,7 +139,7 @@ class MemoryQueue final : public bus::Queue {
   };
   using Key = std::pair<int64_t, int64_t>;  // (time µs, id)
   struct Lane {
-    std::deque<ReadyEntry> fifo;  // ascending keys; may hold stale entries (skipped)
+    Ring<ReadyEntry> fifo;      // ascending keys; may hold stale entries (skipped)
     absl::btree_set<Key> late;    // keys that arrived out of order; always live
   };
   // An active job's lease, ordered by expiry.
@@ -151,10 +151,16 @@ class MemoryQueue final : public bus::Queue {
   using LateLease = std::tuple<int64_t, int64_t, int64_t>;  // (expiry µs, id, token)
   struct PerQueue {
     std::map<int, Lane> lanes;          // by -priority; a lane without live entries is erased when met
+    // The lane the last job was indexed in (a batch is nearly always one priority); null after an erase.
+    int last_lane_key = 0;
+    Lane* last_lane = nullptr;
     int64_t ready = 0;                  // live entries in the lanes
     absl::btree_set<Key> delayed;       // waiting, not yet due, by run_at
-    std::deque<LeaseEntry> lease_fifo;  // ascending expiry; may hold stale entries (skipped, compacted)
+    Ring<LeaseEntry> lease_fifo;  // ascending expiry; may hold stale entries (skipped, compacted)
     absl::btree_set<LateLease> lease_late;
+    // FIFO entries that went stale (their job finished out of claim order): while 0, finishing the
+    // front job pops it without looking at the next job's slot.
+    int64_t lease_stale = 0;
     int64_t active = 0;  // jobs in ACTIVE
     // round_robin_groups with a group_concurrency limit: ACTIVE jobs per group (only then kept), and
     // finishing a job may free a place a waiter can claim.
@@ -171,6 +177,9 @@ class MemoryQueue final : public bus::Queue {
       std::array<int64_t, backends::kLatencyBuckets> wait{}, completed{}, failed{};
     };
     std::map<int64_t, MinuteMetrics> metrics;
+    // The minute of the last finish recorded and its entry (a batch's finishes share them).
+    int64_t metrics_minute = INT64_MIN;
+    MinuteMetrics* metrics_at = nullptr;
     int wait_bucket = 0, run_bucket = 0;  // the last latency buckets recorded (Bucket's hints)
   };
 
@@ -191,13 +200,17 @@ class MemoryQueue final : public bus::Queue {
   void MakeWaitingLocked(Slot& j, Clock::TimePoint run_at, Clock::TimePoint now);
   // Takes a job out of its waiting index (Cancel): `delayed` or its lane (a FIFO entry goes stale).
   void UnindexWaitingLocked(PerQueue& q, const Slot& j);
-  bool ReadyLive(const ReadyEntry& e);
+  // The slot of a live lane entry, else null (the entry is stale).
+  Slot* ReadySlot(const ReadyEntry& e);
   // The highest-priority lane with a live entry (its FIFO front live), or null; erases drained lanes.
-  Lane* TopLaneLocked(PerQueue& q);
+  // `*front` is the FIFO front's slot (null when the FIFO is empty).
+  Lane* TopLaneLocked(PerQueue& q, Slot** front);
   void PushLeaseLocked(PerQueue& q, const Slot& j);
   // Takes the lease of `j` (leaving ACTIVE) out of the index (a FIFO entry goes stale).
   void DropLeaseLocked(PerQueue& q, const Slot& j);
   bool LeaseLive(const LeaseEntry& e);
+  // Pops the stale entries at the lease FIFO's front.
+  void PopStaleLeasesLocked(PerQueue& q);
   // The earliest live lease (expiry µs, id), popping stale FIFO fronts; false when none.
   bool EarliestLeaseLocked(PerQueue& q, Key* out);
   // ClaimLocked returns the slot it claimed (the caller copies it out), or null when none is due.
