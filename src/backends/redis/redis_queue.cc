@@ -1854,7 +1854,7 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
   lane.waiting.push_back(&me);
   while (!me.done) {
     if (lane.leading) {
-      claim_cv_.wait(lock);
+      me.cv.wait(lock);
       continue;
     }
     lane.leading = true;
@@ -1863,9 +1863,15 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
     lock.unlock();
     ClaimTogether(ctx, s, asks);
     lock.lock();
-    for (ClaimAsk* ask : asks) ask->done = true;
     lane.leading = false;
-    claim_cv_.notify_all();
+    // Wake the asks just answered and the first of those that came during the call, which leads the
+    // next one (a thread arriving first leads instead; the woken one then waits for its answer). The
+    // notifications are sent under the lock: an answered thread cannot return and end its ask before.
+    for (ClaimAsk* ask : asks) {
+      ask->done = true;
+      if (ask != &me) ask->cv.notify_one();
+    }
+    if (!lane.waiting.empty()) lane.waiting.front()->cv.notify_one();
   }
   return std::move(me.jobs);
 }
