@@ -578,9 +578,9 @@ TEST_P(BusTest, BulkEnqueueMixingKeysPrioritiesGroupsAndDelaysKeepsEachJobsField
   bus::EnqueueRequest later = with(R"({"n":"e"})", 0, "", "");
   later.delay = seconds(10);
   const std::vector<bus::EnqueueRequest> batch = {
-      with(R"({"n":"a"})", 0, "", ""),     with(R"({"n":"b"})", 0, "", ""),
-      with(R"({"n":"k"})", 0, "", "mix:1"), with(R"({"n":"c"})", 5, "", ""),
-      with(R"({"n":"d"})", 0, "g1", ""),   later,
+      with(R"({"n":"a"})", 0, "", ""),       with(R"({"n":"b"})", 0, "", ""),
+      with(R"({"n":"k"})", 0, "", "mix:1"),  with(R"({"n":"c"})", 5, "", ""),
+      with(R"({"n":"d"})", 0, "g1", ""),     later,
       with(R"({"n":"k2"})", 0, "", "mix:1"), with(R"({"n":"f"})", 0, "", "")};
   ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> ids, q().EnqueueMany(ctx_, batch));
   ASSERT_EQ(ids.size(), batch.size());
