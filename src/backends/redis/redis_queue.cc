@@ -342,6 +342,7 @@ const RedisScript& ClaimScript();
 // for the call, in order (a plain bulk enqueue). One HSET per hash and 500 jobs (records, and groups,
 // priorities and keys where there are any), one ZADD per index and 500 jobs.
 constexpr std::string_view kEnqueue = R"lua(
+local DIGIT = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'}
 local out = {}
 local woke = {}
 local w = new_batch()
@@ -370,9 +371,15 @@ while i <= #ARGV do
     local score = ready and NEGP(p) or when
     if ids == nil or ids.n + n > ids.last then return redis.error_reply('ERR a run beyond the reserved ids') end
     local d, nd, nt, last = w.d, w.d[0], t[0], ids.n
+    local head = nil  -- the id's digits but the last, formatted once per ten consecutive ids
     for k = i, i + n - 1 do
       last = last + 1
-      local id = S(last)
+      local unit = last % 10
+      if unit == 0 or head == nil then
+        local tens = (last - unit) / 10
+        head = tens == 0 and '' or S(tens)
+      end
+      local id = head .. DIGIT[unit + 1]  -- a concatenation costs ~0.7 k instructions, string.format ~2.4 k
       d[nd + 1], d[nd + 2] = id, ARGV[k]
       nd = nd + 2
       if p ~= '0' then add_pair(w.p, id, p) end
