@@ -584,6 +584,45 @@ TEST_P(BusTest, BulkEnqueueKeepsOrderAndIds) {
   EXPECT_EQ(c.active, 5);
 }
 
+// One batch mixing what a backend may send apart (the Redis bus sends consecutive plain jobs as one run
+// and keyed jobs one by one): every job keeps its own fields, ids and dedup answers are in request order.
+TEST_P(BusTest, BulkEnqueueMixingKeysPrioritiesGroupsAndDelaysKeepsEachJobsFields) {
+  auto with = [](std::string payload, int priority, std::string group, std::string key) {
+    bus::EnqueueRequest r = Req(std::move(payload), priority);
+    r.group_key = std::move(group);
+    r.idempotency_key = std::move(key);
+    return r;
+  };
+  bus::EnqueueRequest later = with(R"({"n":"e"})", 0, "", "");
+  later.delay = seconds(10);
+  const std::vector<bus::EnqueueRequest> batch = {
+      with(R"({"n":"a"})", 0, "", ""),       with(R"({"n":"b"})", 0, "", ""),
+      with(R"({"n":"k"})", 0, "", "mix:1"),  with(R"({"n":"c"})", 5, "", ""),
+      with(R"({"n":"d"})", 0, "g1", ""),     later,
+      with(R"({"n":"k2"})", 0, "", "mix:1"), with(R"({"n":"f"})", 0, "", "")};
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> ids, q().EnqueueMany(ctx_, batch));
+  ASSERT_EQ(ids.size(), batch.size());
+  EXPECT_TRUE(ids[6].deduplicated);
+  EXPECT_EQ(ids[6].id, ids[2].id);
+  for (size_t i : {0, 1, 2, 3, 4, 5, 7}) {
+    EXPECT_FALSE(ids[i].deduplicated) << i;
+    ASSERT_OK_AND_ASSIGN(bus::Job stored, q().Get(ctx_, ids[i].id));
+    EXPECT_THAT(stored.payload, HasSubstr(batch[i].payload.substr(5, 3))) << i;  // "a" of {"n":"a"}
+    EXPECT_EQ(stored.priority, batch[i].priority) << i;
+    EXPECT_EQ(stored.group_key, batch[i].group_key) << i;
+    EXPECT_EQ(stored.idempotency_key, batch[i].idempotency_key) << i;
+  }
+  // Priority first, then FIFO; the delayed job only once due.
+  std::vector<int64_t> order;
+  for (int i = 0; i < 6; ++i) order.push_back(MustNext().id);
+  EXPECT_THAT(order, ElementsAre(ids[3].id, ids[0].id, ids[1].id, ids[2].id, ids[4].id, ids[7].id));
+  ExpectNone();
+  clock_.Advance(seconds(11));
+  bus::Job e = MustNext();
+  EXPECT_EQ(e.id, ids[5].id);
+  EXPECT_THAT(e.payload, HasSubstr("\"e\""));
+}
+
 TEST_P(BusTest, StalledJobRunsAgainAndTheOldWorkersLateCallsAreRefused) {
   const int64_t id = Enq(Req());
   bus::Job stale = MustNext("slow");

@@ -182,18 +182,30 @@ local function wake(q, n)
 end
 -- Batched sorted-set writes: add_index / rem_index collect (score, member) / members per key in `idx`
 -- (nil: written at once); flush_index sends one ZADD / ZREM per key and 500 members.
+-- Each list keeps its length in t[0] (outside the array part that unpack and `#` read): `#t` is a search.
 local function add_index(idx, key, score, member)
   if idx == nil then
     redis.call('ZADD', key, score, member)
     return
   end
-  local t = slot(idx.add, key)
-  t[#t + 1] = score
-  t[#t + 1] = member
+  local t = idx.add[key]
+  if t == nil then
+    t = {[0] = 0}
+    idx.add[key] = t
+  end
+  local n = t[0]
+  t[n + 1], t[n + 2] = score, member
+  t[0] = n + 2
 end
 local function rem_index(idx, key, member)
-  local t = slot(idx.rem, key)
-  t[#t + 1] = member
+  local t = idx.rem[key]
+  if t == nil then
+    t = {[0] = 0}
+    idx.rem[key] = t
+  end
+  local n = t[0] + 1
+  t[n] = member
+  t[0] = n
 end
 local function new_index() return {add = {}, rem = {}} end
 local function flush_index(idx)
@@ -219,11 +231,18 @@ end
 local function finish(id, q, state, now)
   redis.call('ZADD', QK(q, state), S(now), id)
 end
+-- Appends a pair to a list that keeps its length in t[0].
+local function add_pair(t, a, b)
+  local n = t[0]
+  t[n + 1], t[n + 2] = a, b
+  t[0] = n + 2
+end
 -- An enqueue batch's writes: the per-id hashes' pairs and the index moves, flushed once (flush_batch).
 -- `new`: records written by this batch, by id, for a job deduplicated against one (idempotency key).
 -- g, p and k start with the keeper pair (written only when a job adds to them).
 local function new_batch()
-  return {idx = new_index(), d = {}, g = {'~', KEEP}, p = {'~', KEEP}, k = {'~', KEEP}, new = {}}
+  return {idx = new_index(), d = {[0] = 0}, g = {[0] = 2, '~', KEEP}, p = {[0] = 2, '~', KEEP},
+          k = {[0] = 2, '~', KEEP}, new = {}}
 end
 local function flush_batch(w)
   chunked('HSET', HD, w.d, 1000)
@@ -277,16 +296,16 @@ local function enqueue_job(now, now_s, a, i, w, ids)
     end
   end
   local p = a[i + 2]
-  push2(w.d, id, a[i + 1])
-  if p ~= '0' then push2(w.p, id, p) end
-  if group ~= '' then push2(w.g, id, group) end
+  add_pair(w.d, id, a[i + 1])
+  if p ~= '0' then add_pair(w.p, id, p) end
+  if group ~= '' then add_pair(w.g, id, group) end
   if #when == 18 then
     add_index(w.idx, QK(q, 'ready'), NEGP(p), when .. PAD(id) .. id)
   else
     add_index(w.idx, QK(q, 'delayed'), when, id)
   end
   if ikey ~= '' then
-    push2(w.k, id, ikey)
+    add_pair(w.k, id, ikey)
     w.new[id] = true
     redis.call('HSET', QK(q, 'keys'), ikey, id .. ':' .. now_s)
   end
@@ -314,12 +333,16 @@ const RedisScript& Script(std::string_view body) {
 // The claim script: the core prelude only (it uses no helper of kPreludeJobs).
 const RedisScript& ClaimScript();
 
-// ARGV: now, how many jobs have no id given, then per job (6 fields, AppendJobArgs): queue, record,
-// priority, when, group, rare (enqueue_job). Returns {id, deduplicated}... — or {first id} when every
-// job got a new id from the block reserved for the call, in order (a plain bulk enqueue).
-// One HSET per hash and 500 jobs (records, and groups, priorities and keys where there are any), one
-// ZADD per index and 500 jobs.
+// ARGV: now, how many jobs have no id given, then entries in request order, each either
+//   a job: 6 fields (AppendJobArgs): queue, record, priority, when, group, rare (enqueue_job), or
+//   a run: '' (no queue is named so), queue, priority, when, group, n, then the n records of consecutive
+//          jobs that share those four fields and have nothing rare (no id given, no idempotency key);
+//          each gets the next id of the reserved block — one argument per job instead of six.
+// Returns {id, deduplicated}... — or {first id} when every job got a new id from the block reserved
+// for the call, in order (a plain bulk enqueue). One HSET per hash and 500 jobs (records, and groups,
+// priorities and keys where there are any), one ZADD per index and 500 jobs.
 constexpr std::string_view kEnqueue = R"lua(
+local DIGIT = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9'}
 local out = {}
 local woke = {}
 local w = new_batch()
@@ -330,20 +353,66 @@ if need > 0 then
   local last = redis.call('INCRBY', B .. 'id', need)
   ids = {n = last - need, last = last}
 end
-local plain = need * 6 == #ARGV - 2
-for i = 3, #ARGV, 6 do
-  local id, dup = enqueue_job(now, ARGV[1], ARGV, i, w, ids)
-  out[#out + 1] = id
-  out[#out + 1] = dup
-  if dup == 0 then
-    woke[ARGV[i]] = (woke[ARGV[i]] or 0) + 1
+local plain = true
+local no, jobs = 0, 0
+local i = 3
+while i <= #ARGV do
+  if ARGV[i] == '' then
+    -- A run: what enqueue_job does for a job with nothing rare, its shared values read once.
+    local q, p, when, group, n = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+    i = i + 6
+    local ready = #when == 18
+    local key = QK(q, ready and 'ready' or 'delayed')
+    local t = w.idx.add[key]
+    if t == nil then
+      t = {[0] = 0}
+      w.idx.add[key] = t
+    end
+    local score = ready and NEGP(p) or when
+    if ids == nil or ids.n + n > ids.last then return redis.error_reply('ERR a run beyond the reserved ids') end
+    local d, nd, nt, last = w.d, w.d[0], t[0], ids.n
+    local head = nil  -- the id's digits but the last, formatted once per ten consecutive ids
+    for k = i, i + n - 1 do
+      last = last + 1
+      local unit = last % 10
+      if unit == 0 or head == nil then
+        local tens = (last - unit) / 10
+        head = tens == 0 and '' or S(tens)
+      end
+      local id = head .. DIGIT[unit + 1]  -- a concatenation costs ~0.7 k instructions, string.format ~2.4 k
+      d[nd + 1], d[nd + 2] = id, ARGV[k]
+      nd = nd + 2
+      if p ~= '0' then add_pair(w.p, id, p) end
+      if group ~= '' then add_pair(w.g, id, group) end
+      if ready then
+        t[nt + 1], t[nt + 2] = score, when .. PAD(id) .. id
+      else
+        t[nt + 1], t[nt + 2] = score, id
+      end
+      nt = nt + 2
+      out[no + 1], out[no + 2] = id, 0
+      no = no + 2
+    end
+    ids.n, d[0], t[0] = last, nd, nt
+    woke[q] = (woke[q] or 0) + n
+    jobs = jobs + n
+    i = i + n
   else
-    plain = false
+    local id, dup = enqueue_job(now, ARGV[1], ARGV, i, w, ids)
+    out[no + 1], out[no + 2] = id, dup
+    no = no + 2
+    jobs = jobs + 1
+    if dup == 0 then
+      woke[ARGV[i]] = (woke[ARGV[i]] or 0) + 1
+    else
+      plain = false
+    end
+    i = i + 6
   end
 end
 flush_batch(w)
 for q, n in pairs(woke) do wake(q, n) end
-if plain and need > 0 then return {ids.last - need + 1} end
+if plain and need > 0 and jobs == need then return {ids.last - need + 1} end
 return out
 )lua";
 
@@ -449,43 +518,49 @@ local r, dealt = 1, 0  -- the requester being served and how many jobs it got
 -- command of its own) and one HINCRBY per group for the whole list. A job claimed before also gets its
 -- earlier attempts' leftovers read (job:<id>, its result, its history). Returns the groups' counts.
 local function claim(members)
+  local n = #members
   local ids = {}
-  for j, m in ipairs(members) do ids[j] = ID(m) end
+  for j = 1, n do ids[j] = ID(members[j]) end
   local d = redis.call('HMGET', HD, unpack(ids))
   local c = redis.call('HMGET', HC, unpack(ids))
   local g = redis.call('HMGET', HG, unpack(ids))
+  -- Filled through explicit counters (`#t` is a search): nw pairs in cw, tw and aw, no entries in out.
   local cw, tw, aw, groups = {'~', KEEP}, {'~', KEEP}, {'+inf', KEEP}, {}
-  for j, id in ipairs(ids) do
+  local nw, no = 2, #out
+  local claimed, token, first = RN[r], RT[r], RF[r]
+  for j = 1, n do
     if d[j] then
-      if dealt == RN[r] and RN[r + 1] then
+      if dealt == claimed and RN[r + 1] then
         r, dealt = r + 1, 0
+        claimed, token, first = RN[r], RT[r], RF[r]
       end
       dealt = dealt + 1
+      local id = ids[j]
       local grp = g[j] or ''
       groups[grp] = (groups[grp] or 0) + 1
-      push2(aw, exp_s, id)
-      push2(tw, id, RT[r])
-      out[#out + 1] = members[j]
-      out[#out + 1] = d[j]
+      aw[nw + 1], aw[nw + 2] = exp_s, id
+      tw[nw + 1], tw[nw + 2] = id, token
+      out[no + 1], out[no + 2] = members[j], d[j]
       if c[j] then
         local before = string.match(c[j], '^[^\31]*\31([^\31]*)\31')
         local attempt = S(tonumber(before) + 1)
-        push2(cw, id, RT[r] .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. RW[r])
+        cw[nw + 1], cw[nw + 2] = id, token .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. RW[r]
         local h = redis.call('HMGET', JK(id), 'progress', 'cancel')
         local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or ''}
         for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do x[#x + 1] = e end
-        out[#out + 1] = x
+        out[no + 3] = x
       else
-        push2(cw, id, RF[r])
-        out[#out + 1] = false
+        cw[nw + 1], cw[nw + 2] = id, first
+        out[no + 3] = false
       end
+      nw, no = nw + 2, no + 3
     end
   end
-  if #cw > 2 then
+  if nw > 2 then
     chunked('HSET', HC, cw, 1000)
     chunked('HSET', HT, tw, 1000)
     chunked('ZADD', akey, aw, 1000)
-    for grp, n in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), grp, n) end
+    for grp, k in pairs(groups) do redis.call('HINCRBY', QK(q, 'gactive'), grp, k) end
   end
   return groups
 end
@@ -657,6 +732,8 @@ const std::string& TransitionScript() {
 // ARGV: now, m, then m metric field pairs (wait field or '', run field) numbered 1..m, then records:
 //   'C', queue, group, token, n, then n × (id, result, metric pair number) — completions of distinct
 //        jobs of one queue, group and claim token (the client's copies: the fence proves them);
+//   'c', queue, group, token, metric pair number, n, then n ids — the same for completions whose result
+//        is empty and whose metric pair is the same (one argument per job instead of three);
 //   'T', id, token, outcome, text, when, worker, queue, group — any other move, through transition().
 // Returns one answer per job in the order of the records (the batched completion: every job fenced on
 // its own, all in one script). A 'C' record is fenced and written for the whole run — one HMGET of the
@@ -665,8 +742,15 @@ const std::string& TransitionScript() {
 // of the tokens, one ZADD into COMPLETED, one HSET of the non-empty results, one HINCRBY for the group
 // and per metric field — with no command per job. The client sends a job named twice in the batch, or
 // named by id and token alone, as 'T' records in request order.
-const std::string& TransitionManyScript() {
-  static const std::string* body = new std::string(MetricsFn() + std::string(kTransitionFn) + R"lua(
+const RedisScript& TransitionManyScript() {
+  // The core prelude, then the batch. transition() and the helpers it needs (kPreludeJobs, the metric
+  // functions) are defined inside load_transition(), run only for a batch that holds a 'T' record: each
+  // `local function` is a closure the server builds whenever the code defining it runs (~1 k
+  // instructions each), and a batch of completions calls none of them.
+  static const RedisScript* script = new RedisScript(
+      std::string(kPreludeCore) + "local MTTL = '" + std::to_string(backends::kMetricsKeepMinutes * 60 + 60) +
+      "'\nlocal function load_transition()\n" + std::string(kPreludeJobs) + MetricsFn() +
+      std::string(kTransitionFn) + "return transition\nend\n" + R"lua(
 local now_s = ARGV[1]
 local now = tonumber(now_s)
 local m = tonumber(ARGV[2])
@@ -675,62 +759,97 @@ for k = 1, m do
   WF[S(k)] = ARGV[1 + 2 * k]
   CF[S(k)] = ARGV[2 + 2 * k]
 end
-local out = {}
-local results = {'~', KEEP}  -- the keeper first (keeps r a hashtable)
+local transition = nil
+local out, no = {}, 0
+local results, nr = {'~', KEEP}, 2  -- the keeper first (keeps r a hashtable)
 -- Per queue, what its runs of completions write, sent once per queue after the records: one probe for
 -- a lapsed lease in its active set, the ids out of active and t, (finish time, id) into COMPLETED, the
--- count per group and per metric field.
+-- count per group and per metric field. Tables are filled through explicit counters (`#t` is a search).
 local QW = {}
 local function qw(q)
   local w = QW[q]
   if w == nil then
     local akey = QK(q, 'active')
     w = {akey = akey, lapsed = #redis.call('ZRANGEBYSCORE', akey, '-inf', now_s, 'LIMIT', 0, 1) > 0,
-         rem = {}, done = {}, groups = {}, metrics = {}}
+         rem = {}, nrem = 0, done = {}, groups = {}, metrics = {}}
     QW[q] = w
   end
   return w
 end
-local i = 3 + 2 * m
-while i <= #ARGV do
-  if ARGV[i] == 'C' then
-    local q, grp, token, n = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
-    i = i + 5
-    local w = qw(q)
-    local akey, rem, done, metrics = w.akey, w.rem, w.done, w.metrics
-    local before = #rem
-    for j = 0, n - 1, 1000 do
-      local ids = {}
-      for k = j, math.min(j + 999, n - 1) do ids[#ids + 1] = ARGV[i + 3 * k] end
-      local t = redis.call('HMGET', HT, unpack(ids))
-      local e = w.lapsed and redis.call('ZMSCORE', akey, unpack(ids))
-      for k, id in ipairs(ids) do
-        if t[k] == token and (not e or (e[k] and tonumber(e[k]) > now)) then
-          out[#out + 1] = 1
-          local a = i + 3 * (j + k - 1)
-          rem[#rem + 1] = id
-          push2(done, now_s, id)
-          if ARGV[a + 1] ~= '' then push2(results, id, ARGV[a + 1]) end
-          local x = ARGV[a + 2]
-          local wf, cf = WF[x], CF[x]
+-- Completes a run of n jobs of queue q, group grp and claim token `token` whose ids are ARGV[a],
+-- ARGV[a + step], ...: with step 3 each id is followed by its result and its metric pair's number ('C'),
+-- with step 1 every job has an empty result and the metric pair x ('c').
+local function complete(q, grp, token, a, step, n, x)
+  local w = qw(q)
+  local akey, rem, done, metrics, lapsed = w.akey, w.rem, w.done, w.metrics, w.lapsed
+  local before, nrem = w.nrem, w.nrem
+  for j = 0, n - 1, 1000 do
+    local ids, nids = {}, 0
+    for b = a + step * j, a + step * math.min(j + 999, n - 1), step do
+      nids = nids + 1
+      ids[nids] = ARGV[b]
+    end
+    local t = redis.call('HMGET', HT, unpack(ids))
+    local e = lapsed and redis.call('ZMSCORE', akey, unpack(ids))
+    local b = a + step * j
+    for k = 1, nids do
+      no = no + 1
+      if t[k] == token and (not e or (e[k] and tonumber(e[k]) > now)) then
+        local id = ids[k]
+        out[no] = 1
+        nrem = nrem + 1
+        rem[nrem] = id
+        done[2 * nrem - 1], done[2 * nrem] = now_s, id
+        if step == 3 then
+          local res = ARGV[b + 1]
+          if res ~= '' then
+            results[nr + 1], results[nr + 2] = id, res
+            nr = nr + 2
+          end
+          local y = ARGV[b + 2]
+          local wf, cf = WF[y], CF[y]
           if wf ~= '' then metrics[wf] = (metrics[wf] or 0) + 1 end
           metrics[cf] = (metrics[cf] or 0) + 1
-        else
-          out[#out + 1] = 0
         end
+      else
+        out[no] = 0
       end
+      b = b + step
     end
-    i = i + 3 * n
-    if #rem > before then w.groups[grp] = (w.groups[grp] or 0) + #rem - before end
+  end
+  w.nrem = nrem
+  local ok = nrem - before
+  if ok > 0 then
+    w.groups[grp] = (w.groups[grp] or 0) + ok
+    if step == 1 then
+      local wf, cf = WF[x], CF[x]
+      if wf ~= '' then metrics[wf] = (metrics[wf] or 0) + ok end
+      metrics[cf] = (metrics[cf] or 0) + ok
+    end
+  end
+end
+local i = 3 + 2 * m
+while i <= #ARGV do
+  local kind = ARGV[i]
+  if kind == 'C' then
+    local n = tonumber(ARGV[i + 4])
+    complete(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], i + 5, 3, n, nil)
+    i = i + 5 + 3 * n
+  elseif kind == 'c' then
+    local n = tonumber(ARGV[i + 5])
+    complete(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], i + 6, 1, n, ARGV[i + 4])
+    i = i + 6 + n
   else
-    out[#out + 1] = transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
-                               ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+    if transition == nil then transition = load_transition() end
+    no = no + 1
+    out[no] = transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
+                         ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
     i = i + 9
   end
 end
 local minute = S(math.floor(now / 60000000))  -- one minute per batch: its `now`
 for q, w in pairs(QW) do
-  if #w.rem > 0 then
+  if w.nrem > 0 then
     chunked('ZREM', w.akey, w.rem, 500)
     chunked('HDEL', HT, w.rem, 500)
     chunked('ZADD', QK(q, 'COMPLETED'), w.done, 1000)
@@ -746,10 +865,10 @@ for q, w in pairs(QW) do
     if fresh then redis.call('EXPIRE', mk, MTTL) end
   end
 end
-if #results > 2 then chunked('HSET', HR, results, 1000) end
+if nr > 2 then chunked('HSET', HR, results, 1000) end
 return out
 )lua");
-  return *body;
+  return *script;
 }
 
 // ARGV: now, queue. Returns how many expired leases were recovered.
@@ -1454,6 +1573,17 @@ absl::StatusOr<RedisReply> RedisQueue::Run(std::string_view op, const RequestCon
   return r;
 }
 
+namespace {
+// A job's `when` argument (enqueue_job): the ready member's prefix "<run_at, 17 digits>:" for a job due
+// at `now`, else its run_at µs.
+std::string WhenArg(int64_t run_at, int64_t now) {
+  if (run_at > now) return std::to_string(run_at);
+  char when[32];
+  std::snprintf(when, sizeof(when), "%017lld:", static_cast<long long>(run_at));
+  return when;
+}
+}  // namespace
+
 void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj, int64_t now, std::string id,
                                std::string nonce) const {
   const bus::EnqueueRequest& r = *nj.request;
@@ -1461,13 +1591,7 @@ void RedisQueue::AppendJobArgs(std::vector<std::string>& args, const NewJob& nj,
   args.push_back(r.queue);
   args.push_back(PackRecord(r, nj.max_attempts, nj.correlation_id, now, run_at, nonce));
   args.push_back(std::to_string(r.priority));
-  if (run_at <= now) {  // due: the ready member's prefix (enqueue_job)
-    char when[32];
-    std::snprintf(when, sizeof(when), "%017lld:", static_cast<long long>(run_at));
-    args.push_back(when);
-  } else {
-    args.push_back(std::to_string(run_at));
-  }
+  args.push_back(WhenArg(run_at, now));
   args.push_back(r.group_key);
   if (id.empty() && nonce.empty() && r.idempotency_key.empty()) {
     args.emplace_back();
@@ -1491,10 +1615,41 @@ absl::StatusOr<std::vector<bus::EnqueueResult>> RedisQueue::EnqueueNow(
   const int64_t now = Us(clock().Now());
   args.push_back(std::to_string(now));
   args.push_back(std::to_string(ids.empty() ? jobs.size() : 0));  // jobs without a given id
+  // Consecutive jobs with nothing rare (no given id, no idempotency key) and the same queue, priority,
+  // when and group go as one run (kEnqueue): its shared fields once, then one record per job.
+  size_t run_count = 0;  // args index of the open run's count (0: no run open)
+  std::string run_when;
+  const bus::EnqueueRequest* run_first = nullptr;
+  int64_t in_run = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
-    AppendJobArgs(args, jobs[i], now, ids.empty() ? "" : std::to_string(ids[i]),
-                  nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
+    const bus::EnqueueRequest& r = *jobs[i].request;
+    if (!ids.empty() || !r.idempotency_key.empty()) {
+      if (run_count != 0) args[run_count] = std::to_string(in_run);
+      run_count = 0;
+      AppendJobArgs(args, jobs[i], now, ids.empty() ? "" : std::to_string(ids[i]),
+                    nonces.empty() ? (ids.empty() ? "" : Nonce()) : nonces[i]);
+      continue;
+    }
+    const int64_t run_at = Us(jobs[i].run_at);
+    std::string when = WhenArg(run_at, now);
+    if (run_count == 0 || r.queue != run_first->queue || r.priority != run_first->priority ||
+        r.group_key != run_first->group_key || when != run_when) {
+      if (run_count != 0) args[run_count] = std::to_string(in_run);
+      args.emplace_back();
+      args.push_back(r.queue);
+      args.push_back(std::to_string(r.priority));
+      args.push_back(when);
+      args.push_back(r.group_key);
+      args.emplace_back();
+      run_count = args.size() - 1;
+      run_first = &r;
+      run_when = std::move(when);
+      in_run = 0;
+    }
+    args.push_back(PackRecord(r, jobs[i].max_attempts, jobs[i].correlation_id, now, run_at, ""));
+    ++in_run;
   }
+  if (run_count != 0) args[run_count] = std::to_string(in_run);
   DAIRA_ASSIGN_OR_RETURN(RedisReply reply, Run("enqueue", ctx, Script(kEnqueue), args));
   std::vector<bus::EnqueueResult> out;
   if (ids.empty() && reply.type == RedisReply::Type::kArray && reply.elements.size() == 1 &&
@@ -1706,7 +1861,7 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
   lane.waiting.push_back(&me);
   while (!me.done) {
     if (lane.leading) {
-      claim_cv_.wait(lock);
+      me.cv.wait(lock);
       continue;
     }
     lane.leading = true;
@@ -1715,9 +1870,15 @@ absl::StatusOr<std::vector<bus::Job>> RedisQueue::DoClaimMany(const RequestConte
     lock.unlock();
     ClaimTogether(ctx, s, asks);
     lock.lock();
-    for (ClaimAsk* ask : asks) ask->done = true;
     lane.leading = false;
-    claim_cv_.notify_all();
+    // Wake the asks just answered and the first of those that came during the call, which leads the
+    // next one (a thread arriving first leads instead; the woken one then waits for its answer). The
+    // notifications are sent under the lock: an answered thread cannot return and end its ask before.
+    for (ClaimAsk* ask : asks) {
+      ask->done = true;
+      if (ask != &me) ask->cv.notify_one();
+    }
+    if (!lane.waiting.empty()) lane.waiting.front()->cv.notify_one();
   }
   return std::move(me.jobs);
 }
@@ -1904,12 +2065,42 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_vie
   std::vector<size_t> order;  // the job of each answer
   order.reserve(jobs.size());
   for (const auto& [key, run] : runs) {
-    body.push_back("C");
-    body.emplace_back(std::get<0>(key));
-    body.emplace_back(std::get<1>(key));
-    body.push_back(std::to_string(std::get<2>(key)));
-    body.push_back(std::to_string(run.size()));
+    // Jobs with an empty result go as 'c' records, one per metric pair (the id alone per job); the
+    // others as one 'C' record (id, result, pair per job).
+    std::vector<size_t> with_result;
+    std::vector<std::pair<const std::string*, std::vector<size_t>>> by_pair;
     for (size_t i : run) {
+      if (!transitions[i].text.empty()) {
+        with_result.push_back(i);
+        continue;
+      }
+      const std::string* pair = &pair_of(*jobs[i]);
+      auto it = std::find_if(by_pair.begin(), by_pair.end(), [&](const auto& p) { return p.first == pair; });
+      if (it == by_pair.end()) {
+        by_pair.push_back({pair, {i}});
+      } else {
+        it->second.push_back(i);
+      }
+    }
+    auto head = [&](const char* kind) {
+      body.push_back(kind);
+      body.emplace_back(std::get<0>(key));
+      body.emplace_back(std::get<1>(key));
+      body.push_back(std::to_string(std::get<2>(key)));
+    };
+    for (const auto& [pair, members] : by_pair) {
+      head("c");
+      body.push_back(*pair);
+      body.push_back(std::to_string(members.size()));
+      for (size_t i : members) {
+        body.push_back(std::to_string(jobs[i]->id));
+        order.push_back(i);
+      }
+    }
+    if (with_result.empty()) continue;
+    head("C");
+    body.push_back(std::to_string(with_result.size()));
+    for (size_t i : with_result) {
       body.push_back(std::to_string(jobs[i]->id));
       body.push_back(transitions[i].text);
       body.push_back(pair_of(*jobs[i]));
@@ -1930,7 +2121,7 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_vie
   args.push_back(std::to_string(pairs.size()));
   for (std::string& a : pair_args) args.push_back(std::move(a));
   for (std::string& a : body) args.push_back(std::move(a));
-  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run(op, &ctx, Script(TransitionManyScript()), args));
+  DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run(op, &ctx, TransitionManyScript(), args));
   if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size()) return Unexpected(op, r);
   std::vector<absl::Status> out(jobs.size());
   for (size_t k = 0; k < order.size(); ++k) {

@@ -160,6 +160,9 @@ class RedisQueue final : public bus::Queue {
     int max = 0;
     absl::StatusOr<std::vector<bus::Job>> jobs{std::vector<bus::Job>()};
     bool done = false;  // guarded by claim_mu_ once queued
+    // Signalled (under claim_mu_) when the ask is answered, or when it should lead the next call: each
+    // waiter is woken for its own reason only, not by every call's end.
+    std::condition_variable cv;
   };
   // The asks of one queue: those waiting for the next call, and whether a call is in flight.
   struct ClaimLane {
@@ -177,7 +180,6 @@ class RedisQueue final : public bus::Queue {
   std::atomic<uint64_t> wakes_{0};
   // Claims coalesced per queue (DoClaimMany).
   std::mutex claim_mu_;
-  std::condition_variable claim_cv_;
   std::map<std::string, ClaimLane, std::less<>> claim_lanes_;  // guarded by claim_mu_
   std::mutex mu_;
   std::condition_variable cv_;
