@@ -904,7 +904,31 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
           params.push_back(job.id);
           params.push_back(job.lease_token);
         }
-        sql += ") RETURNING id, queue, run_at, started_at";
+        sql += ")";
+        // SQLite runs RETURNING as a trigger program per row (~4.5 k instructions per job). When every
+        // job is a claim's copy (its queue known), the metrics can come from the copies — the fence
+        // proves each copy is this claim's — so the UPDATE runs without it; if it did not finish all n
+        // (a lease lost) it is undone to its savepoint and run again with RETURNING to learn which.
+        const bool from_copies = std::all_of(indexes.begin() + static_cast<std::ptrdiff_t>(start),
+                                             indexes.begin() + static_cast<std::ptrdiff_t>(start + n),
+                                             [&](size_t i) { return !jobs[i]->queue.empty(); });
+        if (from_copies) {
+          DAIRA_RETURN_IF_ERROR(c.Execute("SAVEPOINT daira_bus_complete", {}).status());
+          DAIRA_ASSIGN_OR_RETURN(store::ResultSet plain, c.Execute(sql, params));
+          if (plain.rows_affected() == static_cast<int64_t>(n)) {
+            DAIRA_RETURN_IF_ERROR(c.Execute("RELEASE daira_bus_complete", {}).status());
+            for (size_t k = 0; k < n; ++k) {
+              const size_t i = indexes[start + k];
+              delta.Add(jobs[i]->queue.str(), jobs[i]->run_at, jobs[i]->started_at,
+                        transitions[indexes[start]].now, /*failed=*/false);
+              out[i] = absl::OkStatus();
+            }
+            continue;
+          }
+          DAIRA_RETURN_IF_ERROR(c.Execute("ROLLBACK TO daira_bus_complete", {}).status());
+          DAIRA_RETURN_IF_ERROR(c.Execute("RELEASE daira_bus_complete", {}).status());
+        }
+        sql += " RETURNING id, queue, run_at, started_at";
         DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
         std::set<int64_t> done;
         for (const store::Row& row : rs) {
