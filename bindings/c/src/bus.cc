@@ -117,6 +117,15 @@ bool ReadLease(Request& r, int64_t& id, int64_t& token) {
 
 std::string RequiredQueue(Request& r) { return daira::cabi::fields::NonEmptyStr{"queue"}(r); }
 
+// An item's own error "<op>: <field> <problem>" as the same problem about "<list>[i].<field>".
+absl::Status ItemError(const Request& r, const char* list, size_t i, const absl::Status& valid) {
+  const std::string field = daira::StatusField(valid);
+  std::string problem(valid.message().data(), valid.message().size());
+  const std::string prefix = std::string(r.op()) + ": " + field + " ";
+  if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
+  return daira::InvalidField(r.op(), absl::StrCat(list, "[", i, "].", field), problem);
+}
+
 // {queue*, worker*, max_jobs (1..1000, default 10), timeout_ms (0..kMaxTimeoutMs)}: a batch claim's
 // arguments (daira_bus_next_batch, daira_bus_finish_many_and_next_batch). Bad fields are recorded in `r`.
 struct BatchClaim {
@@ -177,14 +186,7 @@ absl::Status ParseOutcomes(daira::Platform& p, Request& r, const daira::RequestC
     out.ids[i] = id;
     const bool failed = item.OptBool("failed").value_or(false);
     std::string text = failed ? item.String("message") : item.OptObjectText("result").value_or("");
-    absl::Status valid = item.Finish();
-    if (!valid.ok()) {
-      const std::string field = daira::StatusField(valid);
-      std::string problem(valid.message().data(), valid.message().size());
-      const std::string prefix = std::string(r.op()) + ": " + field + " ";
-      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
-      return daira::InvalidField(r.op(), absl::StrCat("outcomes[", i, "].", field), problem);
-    }
+    if (absl::Status valid = item.Finish(); !valid.ok()) return ItemError(r, "outcomes", i, valid);
     if (failed) {
       // A failure records the attempt in the job's error history: the job as the queue has it.
       absl::StatusOr<bus::Job> leased = LeasedJob(p, ctx, id, token);
@@ -244,15 +246,7 @@ DAIRA_CABI_CALL(daira_bus_enqueue_many, "bus.enqueue_many") {
   for (size_t i = 0; i < texts->size(); ++i) {
     DAIRA_ASSIGN_OR_RETURN(Request item, Request::Parse(r.op(), (*texts)[i]));
     requests.push_back(EnqueueOf(item));
-    absl::Status valid = item.Finish();
-    if (!valid.ok()) {
-      // "<op>: <field> <problem>" → the same problem about "jobs[i].<field>".
-      const std::string field = daira::StatusField(valid);
-      std::string problem(valid.message().data(), valid.message().size());
-      const std::string prefix = std::string(r.op()) + ": " + field + " ";
-      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
-      return daira::InvalidField(r.op(), absl::StrCat("jobs[", i, "].", field), problem);
-    }
+    if (absl::Status valid = item.Finish(); !valid.ok()) return ItemError(r, "jobs", i, valid);
   }
   absl::StatusOr<std::vector<bus::EnqueueResult>> enqueued = p.bus().EnqueueMany(ctx, requests);
   if (!enqueued.ok()) {
