@@ -108,10 +108,14 @@ class SqlQueue final : public Queue {
                                                        std::vector<absl::Status>& out, bool async_commit);
   static void ApplyCompleted(const store::ResultSet& rs, const std::vector<const Job*>& jobs,
                              const std::vector<size_t>& indexes, std::vector<absl::Status>& out);
-  // The batch claim without rate limit and groups: one UPDATE … RETURNING the lean columns, and its
-  // rows turned into jobs in claim order.
+  // The batch claim without rate limit and groups: one UPDATE (Postgres: RETURNING the lean columns;
+  // SQLite: read back by ClaimManyOn), and its rows turned into jobs in claim order.
   store::BatchStatement ClaimManyStatement(const QueueSettings& s, std::string_view worker_id, int64_t token,
                                            int max_jobs, Clock::TimePoint now) const;
+  // Runs a ClaimManyStatement on `c` → the claimed rows (kClaimCols). Postgres: its RETURNING; SQLite:
+  // the UPDATE, then a read-back of this claim's rows (call inside a transaction).
+  absl::StatusOr<store::ResultSet> ClaimManyOn(store::Connection& c, const store::BatchStatement& claim,
+                                               const QueueSettings& s, int64_t token, Clock::TimePoint now) const;
   static std::vector<Job> ClaimedJobs(const store::ResultSet& rs, const QueueSettings& s,
                                       std::string_view worker_id, int64_t token, Clock::TimePoint now);
   // Adds `delta` to bus_metrics (one upsert per 100 rows) on `c`, inside the finishing transaction.

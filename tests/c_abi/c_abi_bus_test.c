@@ -353,6 +353,71 @@ static void test_batch(daira_platform_t* p) {
                "outcomes[0].lease_token");
 }
 
+/* The fused call: two jobs claimed, then one daira_bus_finish_many_and_next_batch completing the first
+ * (the second's entry carries a stale token: refused alone) and claiming the one job enqueued since,
+ * with its own lease. Then a bad field of the claim part finishes nothing. */
+static void test_finish_and_next_batch(daira_platform_t* p) {
+  char ids[2][32], tokens[2][32], next_id[32], request[1024];
+  char* out;
+  daira_free(RUN(daira_bus_enqueue_many, p,
+                 "{\"jobs\":[{\"queue\":\"webhooks.deliver\",\"payload\":{\"n\":1}},"
+                 "{\"queue\":\"webhooks.deliver\",\"payload\":{\"n\":2}}]}"));
+  out = RUN(daira_bus_next_batch, p, "{\"queue\":\"webhooks.deliver\",\"worker\":\"wf\",\"max_jobs\":2}");
+  CHECK(count_of(out, "\"state\":\"ACTIVE\"") == 2);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(nth_string(out, "id", i, ids[i], sizeof ids[i]));
+    CHECK(nth_string(out, "lease_token", i, tokens[i], sizeof tokens[i]));
+  }
+  daira_free(out);
+  daira_free(RUN(daira_bus_enqueue, p, "{\"queue\":\"webhooks.deliver\",\"payload\":{\"n\":3}}"));
+  /* A bad max_jobs: INVALID_ARGUMENT, and the first job is still ACTIVE (nothing finished). */
+  snprintf(request, sizeof request,
+           "{\"outcomes\":[{\"id\":\"%s\",\"lease_token\":\"%s\"}],\"queue\":\"webhooks.deliver\","
+           "\"worker\":\"wf\",\"max_jobs\":0}",
+           ids[0], tokens[0]);
+  EXPECT_ERROR(daira_bus_finish_many_and_next_batch, p, request, DAIRA_INVALID_ARGUMENT, "max_jobs");
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", ids[0]);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"ACTIVE\"");
+  daira_free(out);
+  snprintf(request, sizeof request,
+           "{\"outcomes\":[{\"id\":\"%s\",\"lease_token\":\"%s\",\"result\":{\"ok\":1}},"
+           "{\"id\":\"%s\",\"lease_token\":\"1\"}],"
+           "\"queue\":\"webhooks.deliver\",\"worker\":\"wf\",\"max_jobs\":5}",
+           ids[0], tokens[0], ids[1]);
+  out = RUN(daira_bus_finish_many_and_next_batch, p, request);
+  CHECK(count_of(out, "\"ok\":true") == 1);
+  EXPECT_CONTAINS(out, "\"ok\":false,\"code\":9");
+  CHECK(count_of(out, "\"state\":\"ACTIVE\"") == 1);
+  EXPECT_CONTAINS(out, "\"payload\":{\"n\":3}");
+  EXPECT_CONTAINS(out, "\"claim_error\":null");
+  CHECK(nth_string(out, "id", 2, next_id, sizeof next_id)); /* results[0], results[1], then the job */
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", ids[0]);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"COMPLETED\"");
+  daira_free(out);
+  /* The second and the third with their real tokens, nothing left to claim. */
+  out = RUN(daira_bus_next_batch, p, "{\"queue\":\"webhooks.deliver\",\"worker\":\"wf\",\"max_jobs\":5}");
+  EXPECT_CONTAINS(out, "\"jobs\":[]");
+  daira_free(out);
+  snprintf(request, sizeof request, "{\"id\":\"%s\"}", next_id);
+  out = RUN(daira_bus_get, p, request);
+  EXPECT_CONTAINS(out, "\"state\":\"ACTIVE\"");
+  EXPECT_CONTAINS(out, "\"lease_owner\":\"wf\"");
+  daira_free(out);
+  snprintf(request, sizeof request,
+           "{\"outcomes\":[{\"id\":\"%s\",\"lease_token\":\"%s\"}],\"queue\":\"webhooks.deliver\","
+           "\"worker\":\"wf\"}",
+           ids[1], tokens[1]);
+  out = RUN(daira_bus_finish_many_and_next_batch, p, request);
+  EXPECT_CONTAINS(out, "\"ok\":true");
+  EXPECT_CONTAINS(out, "\"jobs\":[]");
+  daira_free(out);
+  EXPECT_ERROR(daira_bus_finish_many_and_next_batch, p, "{\"queue\":\"webhooks.deliver\",\"worker\":\"wf\"}",
+               DAIRA_INVALID_ARGUMENT, "outcomes");
+}
+
 int main(int argc, char** argv) {
   daira_platform_t* p = NULL;
   daira_error_t* err = NULL;
@@ -376,6 +441,7 @@ int main(int argc, char** argv) {
   test_repeatables(p);
   test_cancel(p);
   test_batch(p);
+  test_finish_and_next_batch(p);
   CHECK_CODE(daira_platform_close(&p, &err), DAIRA_OK, err);
   daira_error_free(&err);
   printf("c_abi_bus_test: %d checks, %d failed\n", checks, failures);

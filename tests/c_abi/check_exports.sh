@@ -18,7 +18,7 @@ for required in daira_version daira_free daira_error_free daira_platform_open da
     daira_follows_get daira_sessions_get daira_user_profiles_get daira_search_videos \
     daira_transaction_begin daira_transaction_commit daira_transaction_rollback \
     daira_bus_enqueue daira_bus_next daira_bus_complete daira_bus_fail daira_bus_replay daira_bus_repeatable_add \
-    daira_bus_next_batch daira_bus_finish_many \
+    daira_bus_next_batch daira_bus_finish_many daira_bus_finish_many_and_next_batch \
     daira_realtime_subscribe daira_subscription_next daira_subscription_fd daira_subscription_close \
     daira_realtime_publish daira_presence_get_many daira_typing_start \
     daira_cache_get daira_cache_set daira_cache_delete daira_cache_mget daira_rate_limit_check \

@@ -2063,6 +2063,42 @@ TEST_P(BusTest, MetricsCountAttemptsAndPlaceLatenciesInTheirBucketsOverAMovingWi
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
 }
 
+// Completions with one result share one statement on SQLite, whose metrics come from the claimed copies
+// when every job finished; a lost lease among them is refused alone and counted nowhere.
+TEST_P(BusTest, ABatchOfCompletionsWithALostLeaseCountsOnlyTheJobsItFinished) {
+  for (int i = 0; i < 3; ++i) Enq(Req());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> jobs, q().NextBatch(ctx_, kQ, "w", 3, milliseconds(0)));
+  ASSERT_EQ(jobs.size(), 3u);
+  clock_.Advance(milliseconds(3));
+  // The second is finished on its own first: the batch's copy of it no longer holds the lease.
+  ASSERT_OK(q().Complete(ctx_, jobs[1]));
+  std::vector<bus::Queue::JobOutcome> all;
+  for (const bus::Job& j : jobs) all.push_back({.job = &j});
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> results, q().FinishMany(ctx_, all));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_OK(results[0]);
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("lease lost")));
+  EXPECT_OK(results[2]);
+  ASSERT_OK_AND_ASSIGN(bus::QueueMetrics m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed, 3);  // two by the batch, one by the single Complete
+  EXPECT_EQ(m.run.samples, 3);
+  ExpectBucketOf(m.run.p50, milliseconds(3), "run");
+  // Every job of a batch that keeps its leases is finished and counted once.
+  for (int i = 0; i < 2; ++i) Enq(Req());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> more, q().NextBatch(ctx_, kQ, "w", 2, milliseconds(0)));
+  ASSERT_EQ(more.size(), 2u);
+  all.clear();
+  for (const bus::Job& j : more) all.push_back({.job = &j});
+  ASSERT_OK_AND_ASSIGN(results, q().FinishMany(ctx_, all));
+  EXPECT_OK(results[0]);
+  EXPECT_OK(results[1]);
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, q().Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 5);
+  EXPECT_EQ(counts.active, 0);
+  ASSERT_OK_AND_ASSIGN(m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed, 5);
+}
+
 TEST_P(BusTest, AFinishRolledBackWithTheCallersTransactionCountsNoMetrics) {
   Enq(Req());
   bus::Job job = MustNext();

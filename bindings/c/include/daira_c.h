@@ -718,6 +718,14 @@ DAIRA_C_CALL(daira_bus_next_batch);
  * ok=false, code 9 (FAILED_PRECONDITION), and the others still finish (code is a daira_code). A bad
  * field is INVALID_ARGUMENT naming "outcomes[i].<field>" and finishes nothing. */
 DAIRA_C_CALL(daira_bus_finish_many);
+/* A worker's "done with these, give me the next ones" in one call: {outcomes* (as daira_bus_finish_many),
+ * queue*, worker*, max_jobs (1..1000, default 10), timeout_ms (as daira_bus_next)} → {results: [as
+ * daira_bus_finish_many], jobs: [Job,…] (as daira_bus_next_batch), claim_error: null | {code, message}}.
+ * On sqlite:/postgres: (no rate limit, no round-robin groups) the finish and the first claim are one
+ * transaction and one commit (on postgres one round trip); otherwise they run one after the other. The
+ * finish is never held back by the wait. An error return means nothing was finished (a bad field of
+ * either part); a claim that failed after the finish committed is claim_error (jobs then []). */
+DAIRA_C_CALL(daira_bus_finish_many_and_next_batch);
 /* {id*, lease_token*, result (object)} → {}. FAILED_PRECONDITION when the lease was lost (expired and
  * claimed again, or the job cancelled): the outcome is not recorded. */
 DAIRA_C_CALL(daira_bus_complete);

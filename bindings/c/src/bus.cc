@@ -117,6 +117,110 @@ bool ReadLease(Request& r, int64_t& id, int64_t& token) {
 
 std::string RequiredQueue(Request& r) { return daira::cabi::fields::NonEmptyStr{"queue"}(r); }
 
+// An item's own error "<op>: <field> <problem>" as the same problem about "<list>[i].<field>".
+absl::Status ItemError(const Request& r, const char* list, size_t i, const absl::Status& valid) {
+  const std::string field = daira::StatusField(valid);
+  std::string problem(valid.message().data(), valid.message().size());
+  const std::string prefix = std::string(r.op()) + ": " + field + " ";
+  if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
+  return daira::InvalidField(r.op(), absl::StrCat(list, "[", i, "].", field), problem);
+}
+
+// {queue*, worker*, max_jobs (1..1000, default 10), timeout_ms (0..kMaxTimeoutMs)}: a batch claim's
+// arguments (daira_bus_next_batch, daira_bus_finish_many_and_next_batch). Bad fields are recorded in `r`.
+struct BatchClaim {
+  std::string queue;
+  std::string worker;
+  int max_jobs = 0;
+  std::chrono::milliseconds timeout{0};
+};
+
+BatchClaim ReadBatchClaim(Request& r) {
+  BatchClaim c;
+  c.queue = RequiredQueue(r);
+  c.worker = r.String("worker");
+  const int64_t max_jobs = r.Int("max_jobs", 10);
+  const int64_t timeout = r.Int("timeout_ms", 0);
+  if (timeout < 0 || timeout > kMaxTimeoutMs) {
+    r.Fail("timeout_ms", absl::StrCat("must be between 0 and ", kMaxTimeoutMs, " (got ", timeout, ")"));
+  }
+  if (max_jobs < 1 || max_jobs > 1000)
+    r.Fail("max_jobs", absl::StrCat("must be in [1, 1000] (got ", max_jobs, ")"));
+  if (c.worker.empty()) r.Fail("worker", "is required (a stable id of this worker)");
+  c.max_jobs = static_cast<int>(std::clamp<int64_t>(max_jobs, 1, 1000));
+  c.timeout = std::chrono::milliseconds(std::clamp<int64_t>(timeout, 0, kMaxTimeoutMs));
+  return c;
+}
+
+void WriteJobs(JsonWriter& w, const std::vector<bus::Job>& jobs) {
+  w.Key("jobs").BeginArray();
+  for (const bus::Job& job : jobs) WriteJob(w, job);
+  w.EndArray();
+}
+
+// {outcomes*: [{id*, lease_token*, result} | {id*, lease_token*, failed: true, message},…]} as the
+// queue's JobOutcomes (daira_bus_finish_many, daira_bus_finish_many_and_next_batch). A bad field is
+// INVALID_ARGUMENT naming "outcomes[i].<field>"; an entry whose job cannot be read (a failure of a job
+// not found) gets its own status in `early` and is not in `outcomes`.
+struct ParsedOutcomes {
+  std::vector<bus::Job> jobs;  // what each outcome points at (one per entry)
+  std::vector<int64_t> ids;
+  std::vector<absl::Status> early;
+  std::vector<bus::Queue::JobOutcome> outcomes;
+  std::vector<size_t> batch_index;  // the entry of each outcome
+};
+
+absl::Status ParseOutcomes(daira::Platform& p, Request& r, const daira::RequestContext& ctx,
+                           ParsedOutcomes& out) {
+  std::optional<std::vector<std::string>> texts = r.OptObjectListTexts("outcomes");
+  if (r.Finish().ok() && !texts) r.Fail("outcomes", "is required (an array of {id, lease_token, ...})");
+  DAIRA_CABI_CHECK(r);
+  const size_t n = texts->size();
+  out.jobs.assign(n, bus::Job());
+  out.ids.assign(n, 0);
+  out.early.assign(n, absl::OkStatus());
+  for (size_t i = 0; i < n; ++i) {
+    DAIRA_ASSIGN_OR_RETURN(Request item, Request::Parse(r.op(), (*texts)[i]));
+    int64_t id = 0, token = 0;
+    ReadLease(item, id, token);
+    out.ids[i] = id;
+    const bool failed = item.OptBool("failed").value_or(false);
+    std::string text = failed ? item.String("message") : item.OptObjectText("result").value_or("");
+    if (absl::Status valid = item.Finish(); !valid.ok()) return ItemError(r, "outcomes", i, valid);
+    if (failed) {
+      // A failure records the attempt in the job's error history: the job as the queue has it.
+      absl::StatusOr<bus::Job> leased = LeasedJob(p, ctx, id, token);
+      if (!leased.ok()) {
+        out.early[i] = leased.status();
+        continue;
+      }
+      out.jobs[i] = *std::move(leased);
+    } else {
+      // A completion is fenced by id and token alone (an unknown id is "lease lost").
+      out.jobs[i].id = id;
+      out.jobs[i].lease_token = token;
+    }
+    out.outcomes.push_back({.job = &out.jobs[i], .failed = failed, .text = std::move(text)});
+    out.batch_index.push_back(i);
+  }
+  return absl::OkStatus();
+}
+
+// "results": [{id, ok, code, message},…] in entry order: the batch's statuses put back in place.
+void WriteOutcomeResults(JsonWriter& w, ParsedOutcomes& parsed, std::vector<absl::Status> done) {
+  std::vector<absl::Status> results = std::move(parsed.early);
+  for (size_t k = 0; k < done.size(); ++k) results[parsed.batch_index[k]] = std::move(done[k]);
+  w.Key("results").BeginArray();
+  for (size_t i = 0; i < results.size(); ++i) {
+    w.BeginObject().Key("id").String(std::to_string(parsed.ids[i]));
+    w.Key("ok").Bool(results[i].ok());
+    w.Key("code").Int(static_cast<int64_t>(results[i].code()));
+    w.Key("message").String(std::string(results[i].message()));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 namespace f = daira::cabi::fields;
 constexpr auto kBus = &daira::Platform::bus;
 const f::Record<bus::Job> kJobJson{WriteJob};
@@ -142,15 +246,7 @@ DAIRA_CABI_CALL(daira_bus_enqueue_many, "bus.enqueue_many") {
   for (size_t i = 0; i < texts->size(); ++i) {
     DAIRA_ASSIGN_OR_RETURN(Request item, Request::Parse(r.op(), (*texts)[i]));
     requests.push_back(EnqueueOf(item));
-    absl::Status valid = item.Finish();
-    if (!valid.ok()) {
-      // "<op>: <field> <problem>" → the same problem about "jobs[i].<field>".
-      const std::string field = daira::StatusField(valid);
-      std::string problem(valid.message().data(), valid.message().size());
-      const std::string prefix = std::string(r.op()) + ": " + field + " ";
-      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
-      return daira::InvalidField(r.op(), absl::StrCat("jobs[", i, "].", field), problem);
-    }
+    if (absl::Status valid = item.Finish(); !valid.ok()) return ItemError(r, "jobs", i, valid);
   }
   absl::StatusOr<std::vector<bus::EnqueueResult>> enqueued = p.bus().EnqueueMany(ctx, requests);
   if (!enqueued.ok()) {
@@ -197,83 +293,49 @@ DAIRA_CABI_CALL(daira_bus_next, "bus.next") {
 }
 
 DAIRA_CABI_CALL(daira_bus_next_batch, "bus.next_batch") {
-  const std::string queue = RequiredQueue(r);
-  const std::string worker = r.String("worker");
-  const int64_t max_jobs = r.Int("max_jobs", 10);
-  const int64_t timeout = r.Int("timeout_ms", 0);
-  if (timeout < 0 || timeout > kMaxTimeoutMs) {
-    r.Fail("timeout_ms", absl::StrCat("must be between 0 and ", kMaxTimeoutMs, " (got ", timeout, ")"));
-  }
-  if (max_jobs < 1 || max_jobs > 1000)
-    r.Fail("max_jobs", absl::StrCat("must be in [1, 1000] (got ", max_jobs, ")"));
-  if (worker.empty()) r.Fail("worker", "is required (a stable id of this worker)");
+  const BatchClaim c = ReadBatchClaim(r);
   DAIRA_CABI_CHECK(r);
-  DAIRA_ASSIGN_OR_RETURN(
-      std::vector<bus::Job> jobs,
-      p.bus().NextBatch(ctx, queue, worker, static_cast<int>(max_jobs), std::chrono::milliseconds(timeout)));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<bus::Job> jobs, p.bus().NextBatch(ctx, c.queue, c.worker, c.max_jobs, c.timeout));
   JsonWriter w;
-  w.BeginObject().Key("jobs").BeginArray();
-  for (const bus::Job& job : jobs) WriteJob(w, job);
-  w.EndArray().EndObject();
+  w.BeginObject();
+  WriteJobs(w, jobs);
+  w.EndObject();
   return w.Take();
 }
 
 DAIRA_CABI_CALL(daira_bus_finish_many, "bus.finish_many") {
-  std::optional<std::vector<std::string>> texts = r.OptObjectListTexts("outcomes");
-  if (r.Finish().ok() && !texts) r.Fail("outcomes", "is required (an array of {id, lease_token, ...})");
-  DAIRA_CABI_CHECK(r);
-  const size_t n = texts->size();
-  std::vector<bus::Job> jobs(n);
-  std::vector<int64_t> ids(n);
-  std::vector<absl::Status> early(n);  // an entry's own error found before the batch (a failed job not found)
-  std::vector<bus::Queue::JobOutcome> outcomes;
-  std::vector<size_t> batch_index;
-  for (size_t i = 0; i < n; ++i) {
-    DAIRA_ASSIGN_OR_RETURN(Request item, Request::Parse(r.op(), (*texts)[i]));
-    int64_t id = 0, token = 0;
-    ReadLease(item, id, token);
-    ids[i] = id;
-    const bool failed = item.OptBool("failed").value_or(false);
-    std::string text = failed ? item.String("message") : item.OptObjectText("result").value_or("");
-    absl::Status valid = item.Finish();
-    if (!valid.ok()) {
-      const std::string field = daira::StatusField(valid);
-      std::string problem(valid.message().data(), valid.message().size());
-      const std::string prefix = std::string(r.op()) + ": " + field + " ";
-      if (problem.rfind(prefix, 0) == 0) problem.erase(0, prefix.size());
-      return daira::InvalidField(r.op(), absl::StrCat("outcomes[", i, "].", field), problem);
-    }
-    if (failed) {
-      // A failure records the attempt in the job's error history: the job as the queue has it.
-      absl::StatusOr<bus::Job> leased = LeasedJob(p, ctx, id, token);
-      if (!leased.ok()) {
-        early[i] = leased.status();
-        continue;
-      }
-      jobs[i] = *std::move(leased);
-    } else {
-      // A completion is fenced by id and token alone (an unknown id is "lease lost").
-      jobs[i].id = id;
-      jobs[i].lease_token = token;
-    }
-    outcomes.push_back({.job = &jobs[i], .failed = failed, .text = std::move(text)});
-    batch_index.push_back(i);
-  }
-  std::vector<absl::Status> results = std::move(early);
-  if (!outcomes.empty()) {
-    DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> done, p.bus().FinishMany(ctx, outcomes));
-    for (size_t k = 0; k < done.size(); ++k) results[batch_index[k]] = std::move(done[k]);
+  ParsedOutcomes parsed;
+  DAIRA_RETURN_IF_ERROR(ParseOutcomes(p, r, ctx, parsed));
+  std::vector<absl::Status> done;
+  if (!parsed.outcomes.empty()) {
+    DAIRA_ASSIGN_OR_RETURN(done, p.bus().FinishMany(ctx, parsed.outcomes));
   }
   JsonWriter w;
-  w.BeginObject().Key("results").BeginArray();
-  for (size_t i = 0; i < n; ++i) {
-    w.BeginObject().Key("id").String(std::to_string(ids[i]));
-    w.Key("ok").Bool(results[i].ok());
-    w.Key("code").Int(static_cast<int64_t>(results[i].code()));
-    w.Key("message").String(std::string(results[i].message()));
-    w.EndObject();
+  w.BeginObject();
+  WriteOutcomeResults(w, parsed, std::move(done));
+  w.EndObject();
+  return w.Take();
+}
+
+DAIRA_CABI_CALL(daira_bus_finish_many_and_next_batch, "bus.finish_many_and_next_batch") {
+  const BatchClaim c = ReadBatchClaim(r);
+  ParsedOutcomes parsed;
+  DAIRA_RETURN_IF_ERROR(ParseOutcomes(p, r, ctx, parsed));
+  DAIRA_ASSIGN_OR_RETURN(
+      bus::Queue::FinishedAndClaimed fc,
+      p.bus().FinishManyAndNextBatch(ctx, parsed.outcomes, c.queue, c.worker, c.max_jobs, c.timeout));
+  JsonWriter w;
+  w.BeginObject();
+  WriteOutcomeResults(w, parsed, std::move(fc.finished));
+  WriteJobs(w, fc.claimed);
+  w.Key("claim_error");
+  if (fc.claim_status.ok()) {
+    w.Null();
+  } else {
+    w.BeginObject().Key("code").Int(static_cast<int64_t>(fc.claim_status.code()));
+    w.Key("message").String(std::string(fc.claim_status.message())).EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndObject();
   return w.Take();
 }
 

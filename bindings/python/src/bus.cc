@@ -137,6 +137,46 @@ std::vector<PyJob> NextJobs(const CorePtr& core, const std::string& queue, const
   }
 }
 
+// finish_many's outcomes ({'job': Job, 'result': value} or {'job': Job, 'error': message}) as the
+// queue's JobOutcomes; `held` keeps the jobs they point at. `op` names the call in errors.
+struct HeldOutcomes {
+  std::vector<PyJob> held;
+  std::vector<bus::Queue::JobOutcome> outcomes;
+};
+
+void ParseOutcomes(const char* op, const py::list& items, HeldOutcomes& out) {
+  out.held.reserve(items.size());
+  std::vector<std::pair<bool, std::string>> parsed;
+  for (size_t i = 0; i < items.size(); ++i) {
+    py::dict d = py::cast<py::dict>(items[i]);
+    const std::string field = "outcomes[" + std::to_string(i) + "]";
+    if (!d.contains("job")) Throw(InvalidField(op, field + ".job", "is required"));
+    out.held.push_back(py::cast<PyJob>(d["job"]));
+    if (d.contains("error")) {
+      parsed.emplace_back(true, py::cast<std::string>(d["error"]));
+    } else {
+      py::object result =
+          d.contains("result") ? py::reinterpret_borrow<py::object>(d["result"]) : py::object(py::none());
+      parsed.emplace_back(false, result.is_none() ? "" : ToJson(result));
+    }
+  }
+  out.outcomes.reserve(out.held.size());
+  for (size_t i = 0; i < out.held.size(); ++i) {
+    out.outcomes.push_back({.job = &out.held[i].job, .failed = parsed[i].first, .text = std::move(parsed[i].second)});
+  }
+}
+
+// One bool per outcome: false when that job's lease was lost; any other error is raised.
+std::vector<bool> FinishedFlags(std::vector<absl::Status>& done) {
+  std::vector<bool> out;
+  out.reserve(done.size());
+  for (absl::Status& st : done) {
+    if (!st.ok() && !absl::IsFailedPrecondition(st)) Throw(std::move(st));
+    out.push_back(st.ok());
+  }
+  return out;
+}
+
 struct JobIterator {
   CorePtr core;
   std::string queue;
@@ -362,42 +402,49 @@ void RegisterBus(py::module_& m) {
       .def(
           "finish_many",
           [](BusApi& a, const py::list& items) {
-            std::vector<PyJob> held;
-            held.reserve(items.size());
-            std::vector<bus::Queue::JobOutcome> outcomes;
-            outcomes.reserve(items.size());
-            std::vector<std::pair<bool, std::string>> parsed;
-            for (size_t i = 0; i < items.size(); ++i) {
-              py::dict d = py::cast<py::dict>(items[i]);
-              const std::string field = "outcomes[" + std::to_string(i) + "]";
-              if (!d.contains("job")) Throw(InvalidField("bus.finish_many", field + ".job", "is required"));
-              held.push_back(py::cast<PyJob>(d["job"]));
-              if (d.contains("error")) {
-                parsed.emplace_back(true, py::cast<std::string>(d["error"]));
-              } else {
-                py::object result = d.contains("result") ? py::reinterpret_borrow<py::object>(d["result"])
-                                                         : py::object(py::none());
-                parsed.emplace_back(false, result.is_none() ? "" : ToJson(result));
-              }
-            }
-            for (size_t i = 0; i < held.size(); ++i) {
-              outcomes.push_back({.job = &held[i].job, .failed = parsed[i].first, .text = parsed[i].second});
-            }
+            HeldOutcomes h;
+            ParseOutcomes("bus.finish_many", items, h);
             std::vector<absl::Status> done =
-                a.core->Call([&](Platform& p) { return p.bus().FinishMany(Ctx(), outcomes); });
-            std::vector<bool> out;
-            out.reserve(done.size());
-            for (absl::Status& st : done) {
-              if (!st.ok() && !absl::IsFailedPrecondition(st)) Throw(std::move(st));
-              out.push_back(st.ok());
-            }
-            return out;
+                a.core->Call([&](Platform& p) { return p.bus().FinishMany(Ctx(), h.outcomes); });
+            return FinishedFlags(done);
           },
           py::arg("outcomes"),
           "Batched completion: finishes many claimed jobs in one transaction / script. Each outcome is a\n"
           "dict {'job': Job, 'result': value} (complete) or {'job': Job, 'error': message} (fail this\n"
           "attempt) → one bool per outcome, False when that job's lease was lost (fencing is per job: the\n"
           "others still finish). A result that is not JSON-serializable finishes nothing.")
+      .def(
+          "finish_many_and_next_batch",
+          [](BusApi& a, const py::list& items, const std::string& queue, int max_jobs, const std::string& worker,
+             std::optional<double> timeout) {
+            constexpr const char* kOp = "bus.finish_many_and_next_batch";
+            HeldOutcomes h;
+            ParseOutcomes(kOp, items, h);
+            // The fused call waits one slice at most (signals are checked between slices); a longer wait
+            // goes on as next_batch with what is left.
+            const auto start = std::chrono::steady_clock::now();
+            const std::chrono::milliseconds slice =
+                timeout.has_value() ? std::min(kWaitSlice, Seconds(kOp, "timeout", *timeout)) : kWaitSlice;
+            bus::Queue::FinishedAndClaimed fc = a.core->Call([&](Platform& p) {
+              return p.bus().FinishManyAndNextBatch(Ctx(), h.outcomes, queue, worker, max_jobs, slice);
+            });
+            std::vector<bool> finished = FinishedFlags(fc.finished);
+            if (!fc.claim_status.ok()) Throw(std::move(fc.claim_status));  // the finish was applied
+            std::vector<PyJob> jobs = Wrap(a.core, std::move(fc.claimed));
+            const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (jobs.empty() && (!timeout.has_value() || spent < *timeout)) {
+              jobs = NextJobs(a.core, queue, worker, max_jobs,
+                              timeout.has_value() ? std::optional<double>(*timeout - spent) : std::nullopt);
+            }
+            return py::make_tuple(finished, jobs);
+          },
+          py::arg("outcomes"), py::arg("queue"), py::kw_only(), py::arg("max_jobs") = 10, py::arg("worker") = "",
+          py::arg("timeout") = 0.0,
+          "finish_many(outcomes), then next_batch(queue, ...) in one call → (one bool per outcome, list of\n"
+          "Jobs). On sqlite:/postgres: buses (no rate limit, no round-robin groups) the finish and the first\n"
+          "claim are one transaction and one commit (postgres: one round trip). The finish is never held\n"
+          "back by the wait. A bad argument (max_jobs, queue, an outcome) finishes nothing; a claim error\n"
+          "after the finish committed is raised (the outcomes stay applied).")
       .def(
           "jobs",
           [](BusApi& a, const std::string& queue, const std::string& worker, std::optional<double> timeout) {

@@ -195,6 +195,36 @@ def test_next_batch_claims_in_order_and_finish_many_fences_each_job(platform):
         platform.bus.next_batch(QUEUE, max_jobs=0)
 
 
+def test_finish_many_and_next_batch_acks_then_claims_in_one_call(platform):
+    first = platform.bus.enqueue(QUEUE, "deliver", {"n": 1})
+    second = platform.bus.enqueue(QUEUE, "deliver", {"n": 2})
+    batch = platform.bus.next_batch(QUEUE, max_jobs=2, worker="wf", timeout=5)
+    assert [j.id for j in batch] == [first, second]
+    later = platform.bus.enqueue(QUEUE, "deliver", {"n": 3})
+    # A bad argument finishes nothing.
+    with pytest.raises(daira.InvalidArgument, match="max_jobs"):
+        platform.bus.finish_many_and_next_batch([{"job": batch[0]}], QUEUE, max_jobs=0, worker="wf")
+    assert platform.bus.get(first).state == "active"
+    # `second` was finished on its own first: refused alone, the other outcome applied.
+    batch[1].complete()
+    done, jobs = platform.bus.finish_many_and_next_batch(
+        [{"job": batch[0], "result": {"ok": True}}, {"job": batch[1], "result": {"again": True}}],
+        QUEUE,
+        max_jobs=5,
+        worker="wf",
+        timeout=5,
+    )
+    assert done == [True, False]
+    assert platform.bus.get(first).result == {"ok": True}
+    assert platform.bus.get(second).result is None
+    assert [j.id for j in jobs] == [later]
+    assert jobs[0].state == "active" and jobs[0].worker == "wf"
+    done, jobs = platform.bus.finish_many_and_next_batch([{"job": jobs[0], "error": "boom"}], QUEUE, worker="wf")
+    assert done == [True] and platform.bus.get(later).errors[-1]["message"] == "boom"
+    # The failed job waits out its backoff (webhooks.deliver: 10 s, exponential): nothing due to claim.
+    assert jobs == [] and platform.bus.get(later).state == "waiting"
+
+
 def test_metrics_count_finished_attempts_with_their_latencies(platform):
     platform.bus.enqueue(QUEUE, "ok")
     platform.bus.enqueue(QUEUE, "bad")

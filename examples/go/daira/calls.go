@@ -119,6 +119,7 @@ var serviceCalls = map[string]C.daira_call_fn{
 	"bus_next":                       C.daira_call_fn(C.daira_bus_next),
 	"bus_next_batch":                 C.daira_call_fn(C.daira_bus_next_batch),
 	"bus_finish_many":                C.daira_call_fn(C.daira_bus_finish_many),
+	"bus_finish_many_and_next_batch": C.daira_call_fn(C.daira_bus_finish_many_and_next_batch),
 	"bus_complete":                   C.daira_call_fn(C.daira_bus_complete),
 	"bus_fail":                       C.daira_call_fn(C.daira_bus_fail),
 	"bus_progress":                   C.daira_call_fn(C.daira_bus_progress),
@@ -837,6 +838,11 @@ func (c *calls) BusNextBatch(request any) ([]byte, error) {
 // BusFinishMany calls daira_bus_finish_many with request encoded as JSON and returns the record's JSON.
 func (c *calls) BusFinishMany(request any) ([]byte, error) {
 	return c.invoke("bus_finish_many", C.daira_call_fn(C.daira_bus_finish_many), request)
+}
+
+// BusFinishManyAndNextBatch calls daira_bus_finish_many_and_next_batch with request encoded as JSON and returns the record's JSON.
+func (c *calls) BusFinishManyAndNextBatch(request any) ([]byte, error) {
+	return c.invoke("bus_finish_many_and_next_batch", C.daira_call_fn(C.daira_bus_finish_many_and_next_batch), request)
 }
 
 // BusComplete calls daira_bus_complete with request encoded as JSON and returns the record's JSON.
