@@ -57,7 +57,7 @@ std::optional<std::string> OptEnum(const std::optional<E>& e) {
   return e.has_value() ? std::optional<std::string>(std::string(model::ToString(*e))) : std::nullopt;
 }
 
-void BindUsers(py::module_& m) {
+void BindUserModel(py::module_& m) {
   py::class_<model::User>(m, "User", "A user account (never its password hash).")
       .def_property_readonly("id", [](const model::User& u) { return u.id.value; })
       .def_property_readonly("username", [](const model::User& u) { return u.username; })
@@ -446,7 +446,7 @@ void BindContent(py::module_& m) {
 }  // namespace
 
 void RegisterModels(py::module_& m) {
-  BindUsers(m);
+  BindUserModel(m);
   BindSocial(m);
   BindContent(m);
 }

@@ -34,7 +34,7 @@ namespace daira::python {
 
 namespace {
 
-constexpr std::chrono::milliseconds kWaitSlice{200};
+constexpr std::chrono::milliseconds kRealtimeWaitSlice{200};
 
 std::string Payload(const py::handle& v) {
   if (py::isinstance<py::bytes>(v) || py::isinstance<py::str>(v)) return py::cast<std::string>(v);
@@ -82,7 +82,7 @@ class PySubscription {
     std::optional<Steady::time_point> until;
     if (timeout.has_value()) until = Steady::now() + Millis("subscription.next", "timeout", *timeout);
     for (;;) {
-      std::chrono::milliseconds slice = kWaitSlice;
+      std::chrono::milliseconds slice = kRealtimeWaitSlice;
       if (until.has_value()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Steady::now());
         slice = std::min(slice, std::max(left, std::chrono::milliseconds(0)));
