@@ -79,6 +79,10 @@ struct UserShape {
 };
 
 const UserShape& ShapeOf(UserFieldMask mask) {
+  // Most lookups ask for every field: that shape is found without the lock and the map.
+  static const UserShape& kAll = *new UserShape(
+      AllUserFields(), absl::StrCat("SELECT ", UserColumns().SelectList(AllUserFields()), " FROM users"));
+  if (mask == AllUserFields()) return kAll;
   static absl::Mutex mu(absl::kConstInit);
   static auto* shapes = new absl::flat_hash_map<uint64_t, std::unique_ptr<const UserShape>>();
   {
