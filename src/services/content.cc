@@ -13,6 +13,7 @@
 #include "daira/core/status.h"
 #include "daira/query/batch_loader.h"
 #include "daira/ratelimit/enforce.h"
+#include "daira/store/column_indexes.h"
 #include "services/content_internal.h"
 #include "services/feed_cache.h"
 #include "services/profile_cache.h"
@@ -182,12 +183,16 @@ absl::StatusOr<model::Comment> CommentFromRow(const store::Row& row) { return Co
 
 absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,
                                                               std::span<const int64_t> author_ids) {
-  auto to_author = [](const store::Row& r) {
-    return model::AuthorSummary{.id = UserId(r.Int64("id")),
-                                .username = r.Text("username"),
-                                .display_name = r.Text("display_name"),
-                                .avatar_url = r.Text("avatar_url"),
-                                .is_verified = r.Int64("is_verified") != 0};
+  // Columns by index, resolved once per result (by name, 20 authors compared ~60 names).
+  static constexpr std::string_view kNames[] = {"id", "username", "display_name", "avatar_url", "is_verified"};
+  store::ColumnIndexes cols(kNames);
+  auto to_author = [&cols](const store::Row& r) -> absl::StatusOr<model::AuthorSummary> {
+    DAIRA_RETURN_IF_ERROR(cols.Bind(r));
+    return model::AuthorSummary{.id = UserId(r.Int64(cols[0])),
+                                .username = r.Text(cols[1]),
+                                .display_name = r.Text(cols[2]),
+                                .avatar_url = r.Text(cols[3]),
+                                .is_verified = r.Int64(cols[4]) != 0};
   };
   DAIRA_ASSIGN_OR_RETURN(auto loaded,
                          query::LoadMany(conn,

@@ -16,6 +16,7 @@
 #include "daira/core/status.h"
 #include "daira/query/cursor.h"
 #include "daira/store/open_transaction.h"
+#include "daira/store/sql_text.h"
 #include "query/keyset_shapes.h"
 #include "services/content_internal.h"
 #include "services/feed_cache.h"
@@ -105,23 +106,31 @@ std::string HomeAuthorWalk(store::Backend backend, std::string_view authors, boo
                       per_author, ")");
 }
 
-const std::string& HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
+namespace {
+// HomeFeedSql's text as an SqlText: a connection finds its statement by id, not by hashing 2 kB of text
+// per page (~2k instructions).
+const store::SqlText& HomeFeedStatement(store::Backend backend, bool backward, int64_t fetch) {
   // Built once per (backend, direction, fetch): at most 2 x 2 x 101 texts (fetch is a validated page
   // limit + 1), kept for the process. Building the 2 kB text cost ~19k instructions per home page.
   static absl::Mutex mu(absl::kConstInit);
-  static auto* texts = new absl::flat_hash_map<std::tuple<int, bool, int64_t>, std::unique_ptr<const std::string>>();
+  static auto* texts = new absl::flat_hash_map<std::tuple<int, bool, int64_t>, std::unique_ptr<const store::SqlText>>();
   const auto key = std::make_tuple(static_cast<int>(backend), backward, fetch);
   {
     absl::ReaderMutexLock lock(&mu);
     auto it = texts->find(key);
     if (it != texts->end()) return *it->second;
   }
-  auto text = std::make_unique<const std::string>(absl::StrCat(HomeAuthorsCte(),
-                                                               HomeAuthorWalk(backend, "a", backward, fetch),
-                                                               " ORDER BY p.id ", backward ? "ASC" : "DESC",
-                                                               " LIMIT ", fetch));
+  auto text = std::make_unique<const store::SqlText>(absl::StrCat(HomeAuthorsCte(),
+                                                                  HomeAuthorWalk(backend, "a", backward, fetch),
+                                                                  " ORDER BY p.id ", backward ? "ASC" : "DESC",
+                                                                  " LIMIT ", fetch));
   absl::MutexLock lock(&mu);
   return *texts->try_emplace(key, std::move(text)).first->second;
+}
+}  // namespace
+
+const std::string& HomeFeedSql(store::Backend backend, bool backward, int64_t fetch) {
+  return HomeFeedStatement(backend, backward, fetch).str();
 }
 
 }  // namespace internal
@@ -184,7 +193,7 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
         }
         if (cache_consulted) internal::CountFeedPage(listed.has_value());
         if (!listed.has_value()) {
-          const std::string& sql = internal::HomeFeedSql(deps_.db->backend(), backward, fetch);
+          const store::SqlText& sql = internal::HomeFeedStatement(deps_.db->backend(), backward, fetch);
           DAIRA_ASSIGN_OR_RETURN(listed, c.Execute(sql, {v, v, v, v, now, v, v, bound}));
         }
         const store::ResultSet& rs = *listed;

@@ -145,17 +145,17 @@ constexpr char kAuthorJoins[] =
 // A user hit, with the column indexes resolved once per page (store::ColumnIndexes).
 class UserHitReader {
  public:
+  // The hit is built in place (each text read straight into its member, no assignment of a temporary
+  // string: a short string's move copies its bytes, three of them per hit).
   absl::StatusOr<UserHit> operator()(const store::Row& r) {
     DAIRA_RETURN_IF_ERROR(cols_.Bind(r));
-    UserHit h;
-    h.rank_bucket = static_cast<int>(r.Int64(cols_[0]));
-    h.rank_tier = r.Int64(cols_[1]);
-    h.id = r.Int64(cols_[2]);
-    h.username = r.Text(cols_[3]);
-    h.display_name = r.Text(cols_[4]);  // NULL reads as ""
-    if (!r.IsNull(cols_[5])) h.avatar_url = r.Text(cols_[5]);
-    h.is_verified = r.Int64(cols_[6]) != 0;
-    return h;
+    return UserHit{.id = r.Int64(cols_[2]),
+                   .username = r.Text(cols_[3]),
+                   .display_name = r.Text(cols_[4]),  // NULL reads as ""
+                   .avatar_url = r.IsNull(cols_[5]) ? std::nullopt : std::optional<std::string>(r.Text(cols_[5])),
+                   .is_verified = r.Int64(cols_[6]) != 0,
+                   .rank_bucket = static_cast<int>(r.Int64(cols_[0])),
+                   .rank_tier = r.Int64(cols_[1])};
   }
 
  private:

@@ -1,9 +1,12 @@
 #include "daira/services/user_repository.h"
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -15,6 +18,7 @@
 #include "daira/core/utf8.h"
 #include "daira/core/validation.h"
 #include "daira/query/batch_loader.h"
+#include "daira/store/sql_text.h"
 #include "services/profile_cache.h"
 #include "services/user_repository_internal.h"
 
@@ -49,22 +53,50 @@ namespace {
 
 std::string NotFoundMessage(UserId id) { return absl::StrCat("users: user ", id.value, " not found"); }
 
-// "SELECT <the mask's columns> FROM users", built once per mask (an application asks for a handful of
+// What every lookup of one mask shares, built once per mask (an application asks for a handful of
 // masks; building the list cost ~5k instructions per lookup, a sixth of a Postgres user lookup's client
-// work). The strings live as long as the process.
-const std::string& UserSelect(UserFieldMask mask) {
+// work): "SELECT <the mask's columns> FROM users", the by-id statement as an SqlText (found by its id
+// on a connection, not by hashing the text), and where each field sits in that select list (so a
+// reader of its results needs no column names). The shapes live as long as the process.
+struct UserShape {
+  UserShape(UserFieldMask mask, std::string text)
+      : select(std::move(text)), by_id(absl::StrCat(select, " WHERE id = ?")) {
+    const UserFieldMask m = mask | UserColumns().PrimaryKey();
+    const std::vector<std::string> selected = UserColumns().Columns(m);
+    for (size_t f = 0; f < index.size(); ++f) {
+      const auto field = static_cast<UserField>(f);
+      if (!m.Has(field)) continue;
+      auto at = std::find(selected.begin(), selected.end(), UserColumns().Name(field));
+      if (at == selected.end()) return;  // no positions: readers resolve by name
+      index[f] = static_cast<int>(at - selected.begin());
+    }
+    columns = static_cast<int>(selected.size());
+  }
+  std::string select;
+  store::SqlText by_id;
+  std::array<int, 64> index{};  // by field: its column in `select`'s results
+  int columns = -1;             // how many `select` selects; -1: no positions known
+};
+
+const UserShape& ShapeOf(UserFieldMask mask) {
+  // Most lookups ask for every field: that shape is found without the lock and the map.
+  static const UserShape& kAll = *new UserShape(
+      AllUserFields(), absl::StrCat("SELECT ", UserColumns().SelectList(AllUserFields()), " FROM users"));
+  if (mask == AllUserFields()) return kAll;
   static absl::Mutex mu(absl::kConstInit);
-  static auto* selects = new absl::flat_hash_map<uint64_t, std::unique_ptr<const std::string>>();
+  static auto* shapes = new absl::flat_hash_map<uint64_t, std::unique_ptr<const UserShape>>();
   {
     absl::ReaderMutexLock lock(&mu);
-    auto it = selects->find(mask.bits());
-    if (it != selects->end()) return *it->second;
+    auto it = shapes->find(mask.bits());
+    if (it != shapes->end()) return *it->second;
   }
-  auto text = std::make_unique<const std::string>(
-      absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users"));
+  auto shape = std::make_unique<const UserShape>(
+      mask, absl::StrCat("SELECT ", UserColumns().SelectList(mask), " FROM users"));
   absl::MutexLock lock(&mu);
-  return *selects->try_emplace(mask.bits(), std::move(text)).first->second;
+  return *shapes->try_emplace(mask.bits(), std::move(shape)).first->second;
 }
+
+const std::string& UserSelect(UserFieldMask mask) { return ShapeOf(mask).select; }
 
 }  // namespace
 
@@ -98,9 +130,16 @@ namespace {
 class UserReader {
  public:
   explicit UserReader(UserFieldMask mask) : mask_(mask | UserColumns().PrimaryKey()) {}
+  // For results of `shape`'s statements (its select list, in its order): the indexes are the shape's,
+  // trusted while a result has as many columns as the select list (any other result is resolved by name).
+  UserReader(UserFieldMask mask, const UserShape& shape)
+      : mask_(mask | UserColumns().PrimaryKey()), index_(shape.index), positional_columns_(shape.columns) {}
 
   absl::StatusOr<User> operator()(const store::Row& row) {
-    if (row.result().shared_columns() != bound_) DAIRA_RETURN_IF_ERROR(Resolve(row.result()));
+    if (row.result().shared_columns() != bound_ &&
+        (positional_columns_ < 0 || row.result().column_count() != positional_columns_)) {
+      DAIRA_RETURN_IF_ERROR(Resolve(row.result()));
+    }
     User u;
     u.id = UserId{row.Int64(At(UserField::kId))};
     if (mask_.Has(UserField::kUsername)) u.username = row.Text(At(UserField::kUsername));
@@ -142,6 +181,7 @@ class UserReader {
       index_[f] = *at;
     }
     bound_ = rs.shared_columns();
+    positional_columns_ = -1;
     return absl::OkStatus();
   }
   int At(UserField f) const { return index_[static_cast<size_t>(f)]; }
@@ -157,6 +197,7 @@ class UserReader {
   UserFieldMask mask_;
   std::array<int, 64> index_{};  // FieldMask holds fields 0..63
   std::shared_ptr<const std::vector<std::string>> bound_;
+  int positional_columns_ = -1;  // >= 0: index_ holds the shape's positions for results this wide
 };
 
 }  // namespace
@@ -164,11 +205,11 @@ class UserReader {
 absl::StatusOr<User> UserFromRow(const store::Row& row, UserFieldMask mask) { return UserReader(mask)(row); }
 
 absl::StatusOr<User> UserRepository::Get(const RequestContext& ctx, UserId id, UserFieldMask mask) const {
-  const std::string sql = absl::StrCat(UserSelect(mask), " WHERE id = ?");
+  const UserShape& shape = ShapeOf(mask);
   return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<User> {
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, {id.value}));
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(shape.by_id, {id.value}));
     if (rs.empty()) return absl::NotFoundError(NotFoundMessage(id));
-    return UserReader(mask)(rs.front());
+    return UserReader(mask, shape)(rs.front());
   });
 }
 
@@ -179,8 +220,9 @@ absl::StatusOr<UserBatch> UserRepository::GetMany(const RequestContext& ctx, std
   std::vector<int64_t> raw;
   raw.reserve(ids.size());
   for (UserId id : ids) raw.push_back(id.value);
-  const std::string prefix = absl::StrCat(UserSelect(mask), " WHERE");
-  UserReader map(mask);
+  const UserShape& shape = ShapeOf(mask);
+  const std::string prefix = absl::StrCat(shape.select, " WHERE");
+  UserReader map(mask, shape);
   return store::WithConnection(*deps_.db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<UserBatch> {
     DAIRA_ASSIGN_OR_RETURN(auto loaded, query::LoadMany(c, prefix, raw, map));
     out.users = std::move(loaded.items);

@@ -58,7 +58,7 @@ absl::Status Pool::Fill(int count) {
   }
 }
 
-void Pool::CollectIdleLocked(std::deque<Conn>* out) {
+void Pool::CollectIdleLocked(std::vector<Conn>* out) {
   if (idle_.empty() || open_ <= config_.min) return;
   const auto now = config_.clock->SteadyNow();
   while (!idle_.empty() && open_ > config_.min && now - idle_.front()->last_used() > config_.options.idle_timeout) {
@@ -93,7 +93,9 @@ absl::StatusOr<ConnectionLease> Pool::Acquire(const RequestContext& ctx, Access 
     deadline_limits = true;
   }
   bool waited = false;
-  std::deque<Conn> to_close;  // declared before the lock: closed after it is released
+  // Declared before the lock: closed after it is released. A vector, not a deque: an empty deque
+  // allocates (its map and first node), two allocations per lease for nothing on the usual path.
+  std::vector<Conn> to_close;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     if (closed_) {
@@ -184,7 +186,7 @@ void Pool::Release(Connection* conn) {
   }
   c->Detach();
   const bool expired_or_broken = c->IsBroken() || c->InTransaction() || Expired(*c);
-  std::deque<Conn> to_close;
+  std::vector<Conn> to_close;
   std::unique_lock<std::mutex> lock(mu_);
   const bool discard = expired_or_broken || closed_;
   --in_use_;

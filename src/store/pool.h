@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "daira/core/clock.h"
 #include "daira/core/request_context.h"
@@ -73,7 +74,7 @@ class Pool final : public ConnectionLease::Owner {
   // True when `conn` has outlived max_lifetime.
   bool Expired(const InstrumentedConnection& conn) const;
   // Moves idle connections past idle_timeout (above min) into `out` to be closed outside the lock.
-  void CollectIdleLocked(std::deque<Conn>* out);
+  void CollectIdleLocked(std::vector<Conn>* out);
   ConnectionLease Lend(Conn conn, const RequestContext& ctx, Access access,
                        std::chrono::steady_clock::time_point start);
 

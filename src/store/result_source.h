@@ -72,6 +72,10 @@ class ResultSource {
     }
     return Cell::Other();
   }
+  // The flat cell at (row, col) when the backend built a flat table, else null (read through Read()).
+  const FlatCell* Flat(size_t row, int col) const {
+    return flat_ == nullptr ? nullptr : &flat_[row * flat_columns_ + static_cast<size_t>(col)];
+  }
   bool IsNull(size_t row, int col) const {
     if (flat_ == nullptr) return IsNullAt(row, col);
     return flat_[row * flat_columns_ + static_cast<size_t>(col)].kind == Cell::Kind::kNull;

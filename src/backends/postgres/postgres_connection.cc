@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -149,24 +150,25 @@ class PgResultSource final : public store::ResultSource {
     // A large result (trending ranks 1,000 rows of 19 columns on a few of them) is read lazily: the
     // location pass would touch every cell, read or not.
     if (static_cast<size_t>(rows) * static_cast<size_t>(cols) > kMaxFlatCells) return;
-    cells_.resize(static_cast<size_t>(rows) * static_cast<size_t>(cols));
-    FlatCell* cell = cells_.data();
+    // Not value-initialized: Locate writes every cell (zeroing them first cost ~5 instructions a cell).
+    cells_.reset(new FlatCell[static_cast<size_t>(rows) * static_cast<size_t>(cols)]);
+    FlatCell* cell = cells_.get();
     for (int r = 0; r < rows; ++r) {
       for (int c = 0; c < cols; ++c, ++cell) Locate(res, r, c, kinds_of[c], cell);
     }
-    SetFlatCells(cells_.data(), static_cast<size_t>(cols));
+    SetFlatCells(cells_.get(), static_cast<size_t>(cols));
   }
 
   bool IsNullAt(size_t row, int col) const override {
-    if (cells_.empty()) return PQgetisnull(result_.get(), static_cast<int>(row), col) != 0;
+    if (cells_ == nullptr) return PQgetisnull(result_.get(), static_cast<int>(row), col) != 0;
     return At(row, col).kind == Cell::Kind::kNull;
   }
   Cell CellAt(size_t row, int col) const override {
-    return cells_.empty() ? ToCell(Lazy(row, col)) : Read(row, col);
+    return cells_ == nullptr ? ToCell(Lazy(row, col)) : Read(row, col);
   }
 
   Value ValueAt(size_t row, int col) const override {
-    const FlatCell f = cells_.empty() ? Lazy(row, col) : At(row, col);
+    const FlatCell f = cells_ == nullptr ? Lazy(row, col) : At(row, col);
     switch (f.kind) {
       case Cell::Kind::kNull: return Value();
       case Cell::Kind::kInt64: return Value(f.int64);
@@ -178,13 +180,13 @@ class PgResultSource final : public store::ResultSource {
 
   // An array's text is never empty ("{}" at least); a NULL cell is no array (ValueAt's NULL then).
   bool Int64ArrayAt(size_t row, int col, std::vector<int64_t>* out) const override {
-    const FlatCell f = cells_.empty() ? Lazy(row, col) : At(row, col);
+    const FlatCell f = cells_ == nullptr ? Lazy(row, col) : At(row, col);
     if ((*kinds_)[col] != PgKind::kIntArray || f.kind != Cell::Kind::kOther) return false;
     return PgParseInt64Array(std::string_view(f.text, f.size), out);
   }
 
   bool TextArrayAt(size_t row, int col, std::vector<std::string>* out) const override {
-    const FlatCell f = cells_.empty() ? Lazy(row, col) : At(row, col);
+    const FlatCell f = cells_ == nullptr ? Lazy(row, col) : At(row, col);
     if ((*kinds_)[col] != PgKind::kTextArray || f.kind != Cell::Kind::kOther) return false;
     return PgParseTextArray(std::string_view(f.text, f.size), out);
   }
@@ -223,7 +225,7 @@ class PgResultSource final : public store::ResultSource {
     cell->size = static_cast<uint32_t>(std::strlen(s));
   }
 
-  // Results above this many cells are not located up front (cells_ stays empty): each read locates its cell.
+  // Results above this many cells are not located up front (cells_ stays null): each read locates its cell.
   static constexpr size_t kMaxFlatCells = 4096;
 
   FlatCell Lazy(size_t row, int col) const {
@@ -236,7 +238,7 @@ class PgResultSource final : public store::ResultSource {
 
   ResultPtr result_;
   std::shared_ptr<const std::vector<PgKind>> kinds_;
-  std::vector<FlatCell> cells_;  // row-major; text points into result_
+  std::unique_ptr<FlatCell[]> cells_;  // row-major (null: read lazily); text points into result_
 };
 
 using SteadyClock = std::chrono::steady_clock;
@@ -340,42 +342,47 @@ void PgNoticeReceiver(void* arg, const PGresult* result) {
   }
 }
 
-// Parameter arrays for one execution. Pointers refer into `storage` (sized once, never reallocated)
-// or into the caller's Values, which outlive the call. Inline up to 16 parameters: a statement's
-// execution allocates none of its arrays.
+// Parameter arrays for one execution. Pointers refer into `numbers` / `storage` (sized once, never
+// reallocated) or into the caller's Values, which outlive the call. Inline up to 16 parameters: a
+// statement's execution allocates none of its arrays. Integers (most parameters) are written into
+// fixed inline buffers; doubles and arrays, rarer, into strings. Lengths and formats are filled only
+// when a blob is bound (libpq reads them for binary parameters only; null means every one is text).
 struct PostgresConnection::Bound {
   template <typename T>
   using Array = absl::InlinedVector<T, 16>;
   Array<Oid> types;
-  Array<std::string> storage;
   Array<const char*> values;
-  Array<int> lengths;
+  Array<std::array<char, 24>> numbers;  // int64 texts, NUL-terminated
+  std::vector<std::string> storage;     // double and array texts; reserved before the first one
+  Array<int> lengths;                   // empty unless a blob is bound
   Array<int> formats;
+
+  const int* length_data() const { return lengths.empty() ? nullptr : lengths.data(); }
+  const int* format_data() const { return formats.empty() ? nullptr : formats.data(); }
 
   // InvalidArgument for text containing NUL, which PostgreSQL text cannot hold (refused, never truncated).
   absl::Status Bind(store::Params params) {
     const size_t n = params.size();
     types.resize(n);
-    storage.resize(n);
     values.resize(n);
-    lengths.assign(n, 0);
-    formats.assign(n, 0);
+    numbers.resize(n);
+    auto text = [&](std::string t) {
+      if (storage.capacity() < n) storage.reserve(n);  // never reallocated after: pointers stay valid
+      storage.push_back(std::move(t));
+      return storage.back().c_str();
+    };
     for (size_t i = 0; i < n; ++i) {
       const Value& v = params[i];
       types[i] = ParamOid(v);
       switch (v.type()) {
         case ValueType::kNull: values[i] = nullptr; break;
         case ValueType::kInt64: {
-          char buf[24];
-          auto r = std::to_chars(buf, buf + sizeof(buf), v.int64());
-          storage[i].assign(buf, r.ptr);
-          values[i] = storage[i].c_str();
+          char* buf = numbers[i].data();
+          *std::to_chars(buf, buf + numbers[i].size() - 1, v.int64()).ptr = '\0';
+          values[i] = buf;
           break;
         }
-        case ValueType::kDouble:
-          storage[i] = PgDoubleText(v.dbl());
-          values[i] = storage[i].c_str();
-          break;
+        case ValueType::kDouble: values[i] = text(PgDoubleText(v.dbl())); break;
         case ValueType::kText:
         case ValueType::kJson: {
           const std::string& t = v.type() == ValueType::kText ? v.text() : v.json();
@@ -387,18 +394,16 @@ struct PostgresConnection::Bound {
           break;
         }
         case ValueType::kBlob:
+          if (lengths.empty()) {
+            lengths.assign(n, 0);
+            formats.assign(n, 0);
+          }
           values[i] = v.blob().data();
           lengths[i] = static_cast<int>(v.blob().size());
           formats[i] = 1;  // binary: no escaping, any byte value
           break;
-        case ValueType::kInt64Array:
-          storage[i] = PgInt64ArrayLiteral(v.int64_array());
-          values[i] = storage[i].c_str();
-          break;
-        case ValueType::kTextArray:
-          storage[i] = PgTextArrayLiteral(v.text_array());
-          values[i] = storage[i].c_str();
-          break;
+        case ValueType::kInt64Array: values[i] = text(PgInt64ArrayLiteral(v.int64_array())); break;
+        case ValueType::kTextArray: values[i] = text(PgTextArrayLiteral(v.text_array())); break;
       }
     }
     return absl::OkStatus();
@@ -685,32 +690,27 @@ absl::StatusOr<ResultSet> PostgresConnection::ToResultSet(pg_result* owned, std:
   const int nrows = PQntuples(result.get());
   std::shared_ptr<const std::vector<std::string>> columns;
   std::shared_ptr<const std::vector<PgKind>> kinds;
+  // A prepared statement's result columns cannot change behind it: the server refuses to run it
+  // with another row type ("cached plan must not change result type", 0A000, which Forget/Invalidate
+  // answer by dropping the cached columns). So the names and types cached from its first result are
+  // reused without comparing them again (that compare cost ~100 instructions per column per call).
   if (variant != nullptr && variant->columns != nullptr && static_cast<int>(variant->columns->size()) == ncols) {
     columns = variant->columns;
     kinds = variant->column_kinds;
-    for (int c = 0; c < ncols && columns != nullptr; ++c) {
-      if ((*columns)[c] != PQfname(result.get(), c) || variant->column_types[c] != PQftype(result.get(), c)) {
-        columns = nullptr;
-      }
-    }
   }
   if (columns == nullptr) {
     std::vector<std::string> names;
-    std::vector<Oid> types;
     std::vector<PgKind> column_kinds;
     names.reserve(ncols);
-    types.reserve(ncols);
     column_kinds.reserve(ncols);
     for (int c = 0; c < ncols; ++c) {
       names.emplace_back(PQfname(result.get(), c));
-      types.push_back(PQftype(result.get(), c));
-      column_kinds.push_back(KindOf(types.back()));
+      column_kinds.push_back(KindOf(PQftype(result.get(), c)));
     }
     columns = std::make_shared<const std::vector<std::string>>(std::move(names));
     kinds = std::make_shared<const std::vector<PgKind>>(std::move(column_kinds));
     if (variant != nullptr) {
       variant->columns = columns;
-      variant->column_types = std::move(types);
       variant->column_kinds = kinds;
     }
   }
@@ -757,7 +757,7 @@ absl::StatusOr<ResultSet> PostgresConnection::ExecuteStatement(PostgresStatement
   ++round_trips_;
   ++statements_executed_;
   if (PQsendQueryPrepared(conn_, v->name.c_str(), static_cast<int>(params.size()), bound.values.data(),
-                          bound.lengths.data(), bound.formats.data(), /*resultFormat=*/0) != 1) {
+                          bound.length_data(), bound.format_data(), /*resultFormat=*/0) != 1) {
     broken_ = true;
     return ErrorFrom(nullptr, st->sql_);
   }
@@ -865,8 +865,8 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
       parsing.insert(v);
       commands.push_back({true, i, v});
     }
-    if (PQsendQueryPrepared(conn_, v->name.c_str(), nparams, bound[i].values.data(), bound[i].lengths.data(),
-                            bound[i].formats.data(), /*resultFormat=*/0) != 1) {
+    if (PQsendQueryPrepared(conn_, v->name.c_str(), nparams, bound[i].values.data(), bound[i].length_data(),
+                            bound[i].format_data(), /*resultFormat=*/0) != 1) {
       send_error = ErrorFrom(nullptr, st->sql_);
       break;
     }

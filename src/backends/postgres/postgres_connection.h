@@ -84,10 +84,10 @@ class PostgresStatement final : public store::Statement {
     bool inferred = false;                    // retried with server-inferred types
     std::string name;                         // server-side statement name
     bool prepared = false;            // the server holds it
-    // Column names of its last result, shared by every ResultSet it produces, their type OIDs and how
-    // each decodes (shared by the results' PgResultSources).
+    // Column names of its first result, shared by every ResultSet it produces, and how each column
+    // decodes (shared by the results' PgResultSources). Fixed while the server holds the statement
+    // (a changed row type is refused with 0A000); reset when it is forgotten or invalidated.
     std::shared_ptr<const std::vector<std::string>> columns;
-    std::vector<unsigned int> column_types;
     std::shared_ptr<const std::vector<PgKind>> column_kinds;
   };
   PostgresConnection* conn_;

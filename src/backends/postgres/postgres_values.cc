@@ -8,16 +8,18 @@
 namespace daira::inline v0::backends {
 
 std::string PgInt64ArrayLiteral(const std::vector<int64_t>& values) {
-  std::string out;
-  out.reserve(2 + values.size() * 8);
-  out.push_back('{');
-  char buf[24];
+  // Written in place into room for the longest elements (20 characters and a comma each), then cut:
+  // no append (its capacity check and copy) per element.
+  std::string out(2 + values.size() * 21, '\0');
+  char* p = out.data();
+  char* const end = p + out.size();
+  *p++ = '{';
   for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    auto r = std::to_chars(buf, buf + sizeof(buf), values[i]);
-    out.append(buf, r.ptr);
+    if (i > 0) *p++ = ',';
+    p = std::to_chars(p, end, values[i]).ptr;
   }
-  out.push_back('}');
+  *p++ = '}';
+  out.resize(static_cast<size_t>(p - out.data()));
   return out;
 }
 
