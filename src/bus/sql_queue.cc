@@ -43,6 +43,14 @@ constexpr size_t kPgRowsPerStatement = 5000;
 // WAITING: it runs again (at-least-once) and the lost lease's completion is refused (fencing).
 // Enqueues and completions still wait for the flush.
 constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off', true)) = 'off' AND ";
+// kPkOnly — why the Postgres batch claim and batch completion test `status || '' = '…'`: the rows they
+// move are named by id, so the primary key finds them; a plain `status = 'ACTIVE'` (or 'WAITING') lets the
+// planner pick a partial index instead (jobs_active_idx / jobs_ready_idx, whose predicate it implies)
+// whenever its statistics say that state holds ~1 row — a new or never-analyzed jobs table, or one that
+// filled since autovacuum's last ANALYZE — and scan all of it, dead entries of every claimed and finished
+// job included, per statement: a completion of 64 jobs took up to 7 s in bus_bench's pool (auto_explain,
+// 2026-12-07: "Index Scan using jobs_active_idx … Index Cond: (lease_expires_at > $6)" as the outer loop).
+// The expression is opaque to partial-index matching, so only jobs_pkey (id = v.id / id = ANY) remains.
 // The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
 constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
@@ -580,8 +588,8 @@ store::BatchStatement SqlQueue::ClaimManyStatement(const QueueSettings& s, std::
         return new std::string(
             "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
             "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE " +
-            std::string(kPgAsyncCommit) + "status = 'WAITING' AND id = ANY(ARRAY(" + kClaimPick +
-            " FOR UPDATE SKIP LOCKED)) RETURNING " + kClaimCols);
+            std::string(kPgAsyncCommit) + "status || '' = 'WAITING' AND id = ANY(ARRAY(" + kClaimPick +
+            " FOR UPDATE SKIP LOCKED)) RETURNING " + kClaimCols);  // `|| ''`: see kPkOnly
       }()};
   return {.sql = *kSql[pg_ ? 1 : 0],
           .params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now), s.name, Us(now),
@@ -799,7 +807,8 @@ store::BatchStatement SqlQueue::CompleteManyPgStatement(const std::vector<const 
         "WITH v AS (SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS v(id, token, result)), "
         "done AS (UPDATE jobs j SET status = 'COMPLETED', result = NULLIF(v.result, '')::jsonb, "
         "finished_at = ?, lease_token = NULL, lease_expires_at = NULL, updated_at = ? FROM v "
-        "WHERE j.id = v.id AND j.lease_token = v.token AND j.status = 'ACTIVE' AND j.lease_expires_at > ? "
+        "WHERE j.id = v.id AND j.lease_token = v.token AND j.status || '' = 'ACTIVE' "  // (kPkOnly)
+        "AND j.lease_expires_at > ? "
         "RETURNING j.id, j.queue, j.run_at, j.started_at), "
         "samples AS (SELECT queue, 'c' AS series, CASE WHEN started_at IS NULL THEN 0 "
         "ELSE width_bucket(?::bigint - started_at, " +
