@@ -83,10 +83,14 @@ class WalCheckpointer {
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
   // Asks for a checkpoint; returns at once (requests made while one runs are folded into the next).
   void Request();
+  // A PASSIVE checkpoint of `db` (the writer's own connection) now, after any background checkpoint
+  // that is running has finished: the two never overlap, so this one is not turned away as BUSY by it.
+  void CheckpointInline(sqlite3* db, const char* name);
 
  private:
   void Loop();
   const std::string path_;
+  std::mutex run_mu_;  // held while a checkpoint runs (background or inline)
   std::mutex mu_;
   std::condition_variable cv_;
   bool pending_ = false;  // guarded by mu_
