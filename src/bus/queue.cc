@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "backends/bus_metrics.h"
 #include "core/json_internal.h"
 #include "daira/bus/repeatable_schedule.h"
@@ -123,11 +124,18 @@ bool IsJson(std::string_view text) {
          daira::internal::ValidateJson(text).ok();
 }
 
+// A request's limits, shared by RequestOk (the fast verdict) and CheckRequest (the error naming the field).
+constexpr int kMaxRequestAttempts = 1000;
+constexpr size_t kMaxNameBytes = 200;
+constexpr size_t kMaxIdempotencyKeyBytes = 500;
+constexpr size_t kMaxGroupKeyBytes = 200;
+
 // CheckRequest's verdict without building an error (the fast path of every enqueue; a request it
 // refuses goes through CheckRequest, which names the field).
 bool RequestOk(const EnqueueRequest& r) {
-  return r.delay.count() >= 0 && r.max_attempts >= 0 && r.max_attempts <= 1000 && r.name.size() <= 200 &&
-         r.idempotency_key.size() <= 500 && r.group_key.size() <= 200 && IsJson(r.payload);
+  return r.delay.count() >= 0 && r.max_attempts >= 0 && r.max_attempts <= kMaxRequestAttempts &&
+         r.name.size() <= kMaxNameBytes && r.idempotency_key.size() <= kMaxIdempotencyKeyBytes &&
+         r.group_key.size() <= kMaxGroupKeyBytes && IsJson(r.payload);
 }
 
 // The checks of one request besides its queue: what Validate and EnqueueMany share.
@@ -141,13 +149,19 @@ absl::Status CheckRequest(const EnqueueRequest& r, std::string_view prefix) {
   if (r.delay.count() < 0) {
     return InvalidField(kOp, p + "delay", "must not be negative (got " + std::to_string(r.delay.count()) + " ms)");
   }
-  if (r.max_attempts < 0 || r.max_attempts > 1000) {
+  if (r.max_attempts < 0 || r.max_attempts > kMaxRequestAttempts) {
     return InvalidField(kOp, p + "max_attempts",
-                        "must be 0 (the queue's) or in [1, 1000] (got " + std::to_string(r.max_attempts) + ")");
+                        absl::StrCat("must be 0 (the queue's) or in [1, ", kMaxRequestAttempts, "] (got ",
+                                     r.max_attempts, ")"));
   }
-  if (r.name.size() > 200) return InvalidField(kOp, p + "name", "is longer than 200 bytes");
-  if (r.idempotency_key.size() > 500) return InvalidField(kOp, p + "idempotency_key", "is longer than 500 bytes");
-  if (r.group_key.size() > 200) return InvalidField(kOp, p + "group_key", "is longer than 200 bytes");
+  auto too_long = [&](std::string_view field, size_t size, size_t max) {
+    return size > max
+               ? InvalidField(kOp, p + std::string(field), absl::StrCat("is longer than ", max, " bytes"))
+               : absl::OkStatus();
+  };
+  DAIRA_RETURN_IF_ERROR(too_long("name", r.name.size(), kMaxNameBytes));
+  DAIRA_RETURN_IF_ERROR(too_long("idempotency_key", r.idempotency_key.size(), kMaxIdempotencyKeyBytes));
+  DAIRA_RETURN_IF_ERROR(too_long("group_key", r.group_key.size(), kMaxGroupKeyBytes));
   return absl::OkStatus();
 }
 
