@@ -5,7 +5,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <thread>
 #include <vector>
 
@@ -17,10 +16,25 @@ namespace daira::inline v0::bus {
 struct WorkerPool::Impl {
   Queue* queue;
   WorkerPoolOptions options;
+  // The claims of one handled queue's threads, shared (see Take): one NextBatch for all of them, handed
+  // out in chunks from here, on a bus whose claims serialize anyway (memory: one lock; SQLite: one writer).
+  struct Feed {
+    std::mutex mu;
+    std::condition_variable cv;
+    // The last claim (null once handed out); (*claim)[next...] are not handed out yet. Threads run their
+    // chunk of it in place, so a claim lives until its last chunk's thread is done with it.
+    std::shared_ptr<std::vector<Job>> claim;
+    size_t next = 0;
+    size_t chunk = 1;       // what a thread takes at once from this claim
+    bool claiming = false;  // a thread is in NextBatch for all
+    int waiting = 0;        // threads waiting for the claim
+    Clock::TimePoint next_clean{};
+  };
   struct Entry {
     std::string queue;
     Handler handler;
     int concurrency;
+    std::unique_ptr<Feed> feed;  // null: each thread claims its own batch
   };
   std::vector<Entry> entries;
   std::vector<std::thread> threads;
@@ -32,11 +46,17 @@ struct WorkerPool::Impl {
   std::mutex mu;
   std::condition_variable cv;
   int running_threads = 0;              // guarded by mu
-  // The job each thread's handler is running (null: none), indexed by the thread's slot; the job lives
-  // in that thread's Run until it clears its slot under mu, so Shutdown may release it meanwhile.
-  std::vector<const Job*> in_flight;  // guarded by mu
-  int in_flight_count = 0;            // non-null slots; guarded by mu
-  std::set<int64_t> given_back;       // released at shutdown; guarded by mu
+  // The job each thread's handler is running, one slot per thread; the job lives in that thread's Run
+  // until it clears its slot under the slot's mutex, so Shutdown may release it meanwhile. A mutex per
+  // slot (its own cache line): a thread publishes each job without contending with the others.
+  struct alignas(64) Slot {
+    std::mutex mu;
+    const Job* job = nullptr;  // null: none
+    bool given_back = false;   // released by Shutdown while its handler ran
+  };
+  std::unique_ptr<Slot[]> slots;
+  size_t slot_count = 0;
+  std::atomic<int> in_flight_count{0};  // non-null slots (Shutdown waits on cv, under mu, for 0)
 
   // Batched acks (options.ack_flush > 0): finished jobs wait here for the acker thread.
   struct Pending {
@@ -65,22 +85,23 @@ struct WorkerPool::Impl {
   // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs). When the
   // batch as a whole is refused (a result that is not JSON, a store error), each job is acked alone so
   // one bad ack cannot hold back the others.
+  std::vector<Queue::JobOutcome> outcomes;  // the acker's, reused from flush to flush
+
   void Flush(std::vector<Pending>& batch) {
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
-    std::vector<Queue::JobOutcome> outcomes;
-    outcomes.reserve(batch.size());
-    for (const Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = p.text});
+    outcomes.clear();
+    for (Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = std::move(p.text)});
     absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
     if (done.ok()) {
       for (size_t i = 0; i < batch.size(); ++i)
         Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].job.lease_owner);
       return;
     }
-    for (const Pending& p : batch) {
-      RequestContext jctx(
-          {.correlation_id = p.job.correlation_id.str(), .caller = "worker:" + p.job.queue.str()});
-      Counted(p.failed ? queue->Fail(jctx, p.job, p.text) : queue->Complete(jctx, p.job, p.text), p.failed,
-              p.job, p.job.lease_owner);
+    for (const Queue::JobOutcome& o : outcomes) {  // (the texts were moved here)
+      const Job& job = *o.job;
+      RequestContext jctx({.correlation_id = job.correlation_id.str(), .caller = "worker:" + job.queue.str()});
+      Counted(o.failed ? queue->Fail(jctx, job, o.text) : queue->Complete(jctx, job, o.text), o.failed, job,
+              job.lease_owner);
     }
   }
 
@@ -108,9 +129,14 @@ struct WorkerPool::Impl {
   }
   std::vector<Pending> batch;  // the acker's own
 
-  void Ack(Job&& job, bool failed_attempt, std::string text) {
+  // The job and its result (or error) moved once, in place.
+  void Ack(Job&& job, absl::StatusOr<std::string>&& result) {
     std::lock_guard<std::mutex> lock(ack_mu);
-    acks.emplace_back(std::move(job), failed_attempt, std::move(text));  // the job moved once, in place
+    if (result.ok()) {
+      acks.emplace_back(std::move(job), false, *std::move(result));
+    } else {
+      acks.emplace_back(std::move(job), true, result.status().ToString());
+    }
     if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
   }
 
@@ -123,6 +149,84 @@ struct WorkerPool::Impl {
     ack_cv.notify_all();
   }
 
+  void Clean(const Entry& e, const RequestContext& admin, const std::string& worker_id) {
+    auto cleaned = queue->Clean(admin, e.queue);
+    if (!cleaned.ok()) {
+      Log(LogLevel::kWarning, admin, "bus",
+          "worker " + worker_id + ": clean: " + std::string(cleaned.status().message()));
+    }
+  }
+
+  // This thread's chunk of the feed's claim: (*mine)[begin, end). Under f.mu.
+  static void TakeChunk(Feed& f, std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
+    mine = f.claim;
+    begin = f.next;
+    end = std::min(f.next + f.chunk, f.claim->size());
+    f.next = end;
+    if (f.next == f.claim->size()) f.claim.reset();
+  }
+
+  // Shared claims: a thread out of jobs takes a chunk of the pool's last claim; when none is left, one
+  // thread claims for all (`want` jobs per thread, so up to want × concurrency in one NextBatch: one
+  // commit on SQLite where each thread's own claim made one each) while the others wait for its result,
+  // then takes its chunk and wakes as many waiting threads as chunks are left, plus one to claim next.
+  // The claimer also runs the queue's retention when due (one thread per queue, as before). `begin ==
+  // end` after a claim that found nothing within `wait`, or when stopping.
+  absl::Status Take(const Entry& e, Worker& worker, const RequestContext& admin, const std::string& worker_id,
+                    int want, std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
+    Feed& f = *e.feed;
+    std::unique_lock<std::mutex> lock(f.mu);
+    while (true) {
+      if (stopping.load()) return absl::OkStatus();
+      if (f.claim != nullptr) {
+        TakeChunk(f, mine, begin, end);
+        return absl::OkStatus();
+      }
+      if (!f.claiming) break;
+      ++f.waiting;
+      f.cv.wait(lock, [&] { return stopping.load() || f.claim != nullptr || !f.claiming; });
+      --f.waiting;
+    }
+    f.claiming = true;
+    const Clock* clock = queue->options().clock != nullptr ? queue->options().clock : Clock::System();
+    bool clean = false;
+    if (options.clean_interval.count() > 0 && clock->Now() >= f.next_clean) {
+      f.next_clean = clock->Now() + options.clean_interval;
+      clean = true;
+    }
+    lock.unlock();
+    if (clean) Clean(e, admin, worker_id);
+    Nudge();  // the acks of the last claim's jobs go now, not after this claim's wait
+    const int total = static_cast<int>(std::min<int64_t>(1000, int64_t{want} * e.concurrency));
+    absl::StatusOr<std::vector<Job>> got = worker.NextBatch(admin, total, options.wait);
+    lock.lock();
+    f.claiming = false;
+    if (!got.ok()) {
+      lock.unlock();
+      f.cv.notify_all();  // the others try (and see a closed queue) themselves
+      return got.status();
+    }
+    if (got->empty()) return absl::OkStatus();  // this thread claims again (the others still wait)
+    const size_t n = got->size();
+    f.claim = std::make_shared<std::vector<Job>>(*std::move(got));
+    f.next = 0;
+    f.chunk = (n + static_cast<size_t>(e.concurrency) - 1) / static_cast<size_t>(e.concurrency);
+    TakeChunk(f, mine, begin, end);
+    const size_t chunks_left = (n - end + f.chunk - 1) / f.chunk;
+    const size_t wake = std::min(static_cast<size_t>(f.waiting), chunks_left + 1);
+    lock.unlock();
+    for (size_t i = 0; i < wake; ++i) f.cv.notify_one();
+    return absl::OkStatus();
+  }
+
+  void WakeFeeds() {
+    for (Entry& e : entries) {
+      if (e.feed == nullptr) continue;
+      { std::lock_guard<std::mutex> lock(e.feed->mu); }
+      e.feed->cv.notify_all();
+    }
+  }
+
   void Run(const Entry& e, const std::string& worker_id, bool cleaner, size_t slot) {
     Worker worker(*queue, e.queue, worker_id);
     const std::string caller = "worker:" + e.queue;
@@ -131,31 +235,33 @@ struct WorkerPool::Impl {
     const std::chrono::microseconds lease =
         std::chrono::duration_cast<std::chrono::microseconds>(queue->Settings(e.queue)->timeout);
     Clock::TimePoint next_clean{};
-    // Claimed, not started yet: prefetched[next...] (a batch is used in place, never moved job by job).
-    std::vector<Job> prefetched;
-    size_t next_job = 0;
+    // Claimed, not started yet: (*batch)[next_job, end_job) — this thread's own claim (`own`), or its
+    // chunk of a shared claim (`shared` holds it). Jobs run in place, never moved job by job.
+    std::vector<Job> own;
+    std::shared_ptr<std::vector<Job>> shared;
+    std::vector<Job>* batch = &own;
+    size_t next_job = 0, end_job = 0;
     double handler_us = 0;       // moving average of this thread's handler time
     std::optional<RequestContext> job_ctx;  // the last job's (see below)
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
     };
     while (!stopping.load()) {
-      if (cleaner && options.clean_interval.count() > 0 && clock->Now() >= next_clean) {
+      if (cleaner && e.feed == nullptr && options.clean_interval.count() > 0 && clock->Now() >= next_clean) {
         next_clean = clock->Now() + options.clean_interval;
-        auto cleaned = queue->Clean(admin, e.queue);
-        if (!cleaned.ok()) {
-          Log(LogLevel::kWarning, admin, "bus",
-              "worker " + worker_id + ": clean: " + std::string(cleaned.status().message()));
-        }
+        Clean(e, admin, worker_id);
       }
-      if (next_job == prefetched.size()) {
-        prefetched.clear();
-        next_job = 0;
+      if (next_job == end_job) {
+        own.clear();
+        shared.reset();
+        batch = &own;
+        next_job = end_job = 0;
         absl::Status claimed;
         if (options.prefetch <= 1) {
           auto next = worker.Next(admin, options.wait);
           claimed = next.status();
-          if (next.ok() && next->has_value()) prefetched.push_back(std::move(**next));
+          if (next.ok() && next->has_value()) own.push_back(std::move(**next));
+          end_job = own.size();
         } else {
           // No more than this thread can start within half a lease at its measured pace.
           int want = options.prefetch;
@@ -163,9 +269,15 @@ struct WorkerPool::Impl {
             const double fit = static_cast<double>(lease.count()) / 2.0 / handler_us;
             want = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(options.prefetch)));
           }
-          auto next = worker.NextBatch(admin, want, options.wait);
-          claimed = next.status();
-          if (next.ok()) prefetched = *std::move(next);
+          if (e.feed != nullptr) {
+            claimed = Take(e, worker, admin, worker_id, want, shared, next_job, end_job);
+            if (shared != nullptr) batch = shared.get();
+          } else {
+            auto next = worker.NextBatch(admin, want, options.wait);
+            claimed = next.status();
+            if (next.ok()) own = *std::move(next);
+            end_job = own.size();
+          }
         }
         if (!claimed.ok()) {
           if (queue->closed()) break;
@@ -175,19 +287,20 @@ struct WorkerPool::Impl {
           cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load(); });
           continue;
         }
-        if (prefetched.empty()) continue;
+        if (next_job == end_job) continue;
       }
-      if (stopping.load()) break;  // claimed while shutting down: given back unrun below
-      Job& job = prefetched[next_job++];
+    if (stopping.load()) break;  // claimed while shutting down: given back unrun below
+      Job& job = (*batch)[next_job++];
       if (job.lease_expires_at - clock->Now() < lease / 2) {
         // Its turn came too late: too little lease left to run it safely. Another worker takes it.
         release(job);
         continue;
       }
+      Slot& mine = slots[slot];
       {
-        std::lock_guard<std::mutex> lock(mu);
-        in_flight[slot] = &job;
-        ++in_flight_count;
+        std::lock_guard<std::mutex> lock(mine.mu);
+        mine.job = &job;
+        in_flight_count.fetch_add(1);
       }
       // The handler's context carries the job's correlation id; consecutive jobs with the same one (the
       // jobs one request enqueued) run with the same context instead of one built per job.
@@ -209,24 +322,41 @@ struct WorkerPool::Impl {
       handler_us = handler_us == 0 ? took : 0.8 * handler_us + 0.2 * took;
       bool was_released = false;
       {
+        std::lock_guard<std::mutex> lock(mine.mu);
+        mine.job = nullptr;
+        was_released = mine.given_back;
+        mine.given_back = false;
+        in_flight_count.fetch_sub(1);
+      }
+      if (stopping.load()) {
         std::lock_guard<std::mutex> lock(mu);
-        in_flight[slot] = nullptr;
-        --in_flight_count;
-        was_released = !given_back.empty() && given_back.erase(job.id) > 0;
-        if (stopping.load()) cv.notify_all();  // Shutdown waits for in_flight_count to drop
+        cv.notify_all();  // Shutdown waits for in_flight_count to drop
       }
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
       if (options.ack_flush.count() > 0) {
-        const bool failed_attempt = !result.ok();
-        Ack(std::move(job), failed_attempt, failed_attempt ? result.status().ToString() : *std::move(result));
-        if (next_job == prefetched.size()) Nudge();
+        Ack(std::move(job), std::move(result));
+        // (Shared claims: the claimer nudges before its next claim instead, so the acks of a whole claim
+        // tend to go in one FinishMany.)
+        if (next_job == end_job && e.feed == nullptr) Nudge();
         continue;
       }
       absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)
                                       : worker.Fail(ctx, job, result.status().ToString());
       Counted(done, !result.ok(), job, worker_id);
     }
-    for (; next_job < prefetched.size(); ++next_job) release(prefetched[next_job]);  // never started
+    for (; next_job < end_job; ++next_job) release((*batch)[next_job]);  // never started
+    if (e.feed != nullptr) {
+      // The shared claim's jobs no thread took (the last thread to leave finds what a claim returned
+      // after the others left).
+      std::shared_ptr<std::vector<Job>> left;
+      size_t from = 0;
+      {
+        std::lock_guard<std::mutex> lock(e.feed->mu);
+        left = std::move(e.feed->claim);
+        from = e.feed->next;
+      }
+      for (size_t i = from; left != nullptr && i < left->size(); ++i) release((*left)[i]);
+    }
     std::lock_guard<std::mutex> lock(mu);
     --running_threads;
     cv.notify_all();
@@ -254,7 +384,8 @@ absl::Status WorkerPool::Handle(std::string_view queue, Handler handler, int con
                                            "' already has a handler");
     }
   }
-  impl_->entries.push_back({std::string(queue), std::move(handler), concurrency > 0 ? concurrency : s->concurrency});
+  impl_->entries.push_back(
+      {std::string(queue), std::move(handler), concurrency > 0 ? concurrency : s->concurrency, nullptr});
   return absl::OkStatus();
 }
 
@@ -276,8 +407,15 @@ absl::Status WorkerPool::Start() {
   {
     size_t threads = 0;
     for (const auto& e : impl_->entries) threads += static_cast<size_t>(e.concurrency);
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->in_flight.assign(threads, nullptr);
+    impl_->slots = std::make_unique<Impl::Slot[]>(threads);
+    impl_->slot_count = threads;
+  }
+  // Shared claims where a bus's claims serialize anyway (memory: one lock; SQLite: one writer), so one
+  // claimer costs no parallelism and saves the commits of the others' (docs/bus.md, Workers). Postgres
+  // claims run in parallel over several connections and the Redis bus shares its claims itself.
+  const std::string_view bus = impl_->queue->Name();
+  if (o.prefetch > 1 && (bus == "sqlite" || bus == "memory")) {
+    for (auto& e : impl_->entries) e.feed = std::make_unique<Impl::Feed>();
   }
   if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });
   const std::string prefix =
@@ -308,21 +446,25 @@ void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
            impl_->running_threads > impl_->in_flight_count) {
       lock.unlock();
       impl_->queue->InterruptWaiters();
+      impl_->WakeFeeds();
       lock.lock();
       impl_->cv.wait_for(lock, std::chrono::milliseconds(20));
     }
-    impl_->cv.wait_until(lock, until, [&] { return impl_->in_flight_count == 0; });
+    impl_->cv.wait_until(lock, until, [&] { return impl_->in_flight_count.load() == 0; });
     // Still running at the deadline: give the jobs back so another worker may take them now.
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:shutdown"});
-    for (const Job* job : impl_->in_flight) {
-      if (job != nullptr && impl_->queue->Release(ctx, *job).ok()) {
-        impl_->given_back.insert(job->id);
+    for (size_t i = 0; i < impl_->slot_count; ++i) {
+      Impl::Slot& slot = impl_->slots[i];
+      std::lock_guard<std::mutex> slot_lock(slot.mu);
+      if (slot.job != nullptr && impl_->queue->Release(ctx, *slot.job).ok()) {
+        slot.given_back = true;
         impl_->released.fetch_add(1);
       }
     }
   }
   while (true) {
     impl_->queue->InterruptWaiters();
+    impl_->WakeFeeds();
     std::unique_lock<std::mutex> lock(impl_->mu);
     if (impl_->cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return impl_->running_threads == 0; })) break;
   }
