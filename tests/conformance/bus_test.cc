@@ -1381,6 +1381,52 @@ TEST_P(BusTest, WorkerPoolWithPrefetchAndBatchedAcksRunsEveryJobOnce) {
   EXPECT_THAT(bad.Start(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("prefetch")));
 }
 
+// The pool leases at most prefetch x concurrency jobs at a time and spreads them over its threads: on
+// memory and SQLite one claim shared by the threads (each runs its chunk), elsewhere one claim per
+// thread — either way both threads run at once here, and 8 of the 20 jobs are active, not more.
+TEST_P(BusTest, WorkerPoolLeasesAtMostPrefetchTimesConcurrencyAndSpreadsItOverItsThreads) {
+  std::vector<bus::EnqueueRequest> batch;
+  for (int i = 0; i < 20; ++i) batch.push_back(Req("{\"n\":" + std::to_string(i) + "}"));
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "spread", .wait = seconds(30), .prefetch = 4});
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0;
+  bool unblock = false;
+  std::multiset<std::string> seen;
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        std::unique_lock<std::mutex> lock(mu);
+        seen.insert(job.payload.str());
+        ++running;
+        cv.notify_all();
+        cv.wait(lock, [&] { return unblock; });
+        --running;
+        return std::string();
+      },
+      2));
+  ASSERT_OK(pool.Start());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return running == 2; });  // both threads have a job: the claim was spread
+  }
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts during, q().Counts(ctx_, kQ));
+  EXPECT_EQ(during.active, 8) << "prefetch 4 x 2 threads";
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    unblock = true;
+    cv.notify_all();
+  }
+  while (pool.processed() < 20) std::this_thread::yield();
+  pool.Shutdown(seconds(5));
+  EXPECT_EQ(pool.processed(), 20);
+  EXPECT_EQ(pool.released(), 0);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(seen.size(), 20u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 20u) << "a job ran twice";
+}
+
 // ---- Worker processes (fork+exec tests/conformance/bus_worker.cc) ----
 
 struct Child {
