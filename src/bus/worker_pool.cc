@@ -242,6 +242,8 @@ struct WorkerPool::Impl {
     std::vector<Job>* batch = &own;
     size_t next_job = 0, end_job = 0;
     double handler_us = 0;       // moving average of this thread's handler time
+    bool published = false;      // (*batch)[next_job] is in this thread's slot already
+    std::chrono::steady_clock::time_point last_end{};  // when the last handler returned
     std::optional<RequestContext> job_ctx;  // the last job's (see below)
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
@@ -289,15 +291,15 @@ struct WorkerPool::Impl {
         }
         if (next_job == end_job) continue;
       }
-    if (stopping.load()) break;  // claimed while shutting down: given back unrun below
+      if (stopping.load()) break;  // claimed while shutting down: given back unrun below
       Job& job = (*batch)[next_job++];
-      if (job.lease_expires_at - clock->Now() < lease / 2) {
-        // Its turn came too late: too little lease left to run it safely. Another worker takes it.
-        release(job);
-        continue;
-      }
       Slot& mine = slots[slot];
-      {
+      if (!published) {
+        if (job.lease_expires_at - clock->Now() < lease / 2) {
+          // Its turn came too late: too little lease left to run it safely. Another worker takes it.
+          release(job);
+          continue;
+        }
         std::lock_guard<std::mutex> lock(mine.mu);
         mine.job = &job;
         in_flight_count.fetch_add(1);
@@ -309,7 +311,8 @@ struct WorkerPool::Impl {
       }
       const RequestContext& ctx = *job_ctx;
       absl::StatusOr<std::string> result;  // (no error status built per job: only a throw makes one)
-      const auto started = std::chrono::steady_clock::now();
+      // (A job published with the previous one's end is timed from that end: one clock reading per job.)
+      const auto started = published ? last_end : std::chrono::steady_clock::now();
       try {
         result = e.handler(ctx, job);
       } catch (const std::exception& ex) {
@@ -317,17 +320,25 @@ struct WorkerPool::Impl {
       } catch (...) {
         result = absl::InternalError("handler threw");
       }
-      const double took =
-          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+      last_end = std::chrono::steady_clock::now();
+      const double took = std::chrono::duration<double, std::micro>(last_end - started).count();
       handler_us = handler_us == 0 ? took : 0.8 * handler_us + 0.2 * took;
+      // The slot goes from this job to the next prefetched one in one step when that one may start (not
+      // stopping, lease long enough): one lock per job, not two.
+      const Job* next = nullptr;
+      if (next_job < end_job && !stopping.load()) {
+        const Job& n = (*batch)[next_job];
+        if (n.lease_expires_at - clock->Now() >= lease / 2) next = &n;
+      }
       bool was_released = false;
       {
         std::lock_guard<std::mutex> lock(mine.mu);
-        mine.job = nullptr;
+        mine.job = next;
         was_released = mine.given_back;
         mine.given_back = false;
-        in_flight_count.fetch_sub(1);
+        if (next == nullptr) in_flight_count.fetch_sub(1);
       }
+      published = next != nullptr;
       if (stopping.load()) {
         std::lock_guard<std::mutex> lock(mu);
         cv.notify_all();  // Shutdown waits for in_flight_count to drop
@@ -343,6 +354,23 @@ struct WorkerPool::Impl {
       absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)
                                       : worker.Fail(ctx, job, result.status().ToString());
       Counted(done, !result.ok(), job, worker_id);
+    }
+    if (published) {
+      // Stopped with the next job in the slot (not started): clear it; Shutdown may have released it.
+      Slot& mine = slots[slot];
+      bool given_back = false;
+      {
+        std::lock_guard<std::mutex> lock(mine.mu);
+        mine.job = nullptr;
+        given_back = mine.given_back;
+        mine.given_back = false;
+        in_flight_count.fetch_sub(1);
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        cv.notify_all();
+      }
+      if (given_back) ++next_job;
     }
     for (; next_job < end_job; ++next_job) release((*batch)[next_job]);  // never started
     if (e.feed != nullptr) {
