@@ -82,11 +82,11 @@ struct WorkerPool::Impl {
     }
   }
 
+  std::vector<Queue::JobOutcome> outcomes;  // the acker's, reused from flush to flush
+
   // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs). When the
   // batch as a whole is refused (a result that is not JSON, a store error), each job is acked alone so
   // one bad ack cannot hold back the others.
-  std::vector<Queue::JobOutcome> outcomes;  // the acker's, reused from flush to flush
-
   void Flush(std::vector<Pending>& batch) {
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
     outcomes.clear();
