@@ -43,14 +43,24 @@ constexpr size_t kPgRowsPerStatement = 5000;
 // WAITING: it runs again (at-least-once) and the lost lease's completion is refused (fencing).
 // Enqueues and completions still wait for the flush.
 constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off', true)) = 'off' AND ";
-// kPkOnly — why the Postgres batch claim and batch completion test `status || '' = '…'`: the rows they
-// move are named by id, so the primary key finds them; a plain `status = 'ACTIVE'` (or 'WAITING') lets the
+// kPkOnly — why every statement that names its rows by id tests `status || '' = '…'` (the batch claim
+// and batch completion since session 15; the single claim, the fenced single-job transitions —
+// complete, fail, retry, release, progress, heartbeat, cancel check —, cancel, stalled-job recovery's
+// fenced UPDATE and a replay by ids since session 16): the rows they move are named by id, so the
+// primary key finds them; a plain `status = 'ACTIVE'` (or 'WAITING') lets the
 // planner pick a partial index instead (jobs_active_idx / jobs_ready_idx, whose predicate it implies)
 // whenever its statistics say that state holds ~1 row — a new or never-analyzed jobs table, or one that
 // filled since autovacuum's last ANALYZE — and scan all of it, dead entries of every claimed and finished
 // job included, per statement: a completion of 64 jobs took up to 7 s in bus_bench's pool (auto_explain,
 // 2026-12-07: "Index Scan using jobs_active_idx … Index Cond: (lease_expires_at > $6)" as the outer loop).
 // The expression is opaque to partial-index matching, so only jobs_pkey (id = v.id / id = ANY) remains.
+// The single-id statements had the same flaw in plain EXPLAIN (session 16, statistics taken when every row
+// was COMPLETED): `Index Scan using jobs_ready_idx … Index Cond: (id = $2)` (id is that index's 4th
+// column: a scan of all of it) for the single claim and a cancel, `jobs_active_idx … Index Cond:
+// (lease_expires_at > …)` or no Index Cond at all for a transition, a running job's cancel and
+// recovery. Statements that read a state's range (the pick, counts, listings, recovery's SELECT,
+// retention, NextDue) keep the plain test: that partial index is the plan they want. On SQLite (rowid
+// lookup whatever the statistics) the expression changes nothing.
 // The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
 constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
@@ -475,7 +485,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
       std::string(
           "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
           "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE ") +
-      (pg_ ? kPgAsyncCommit : "") + "status = 'WAITING' AND id = (";
+      (pg_ ? kPgAsyncCommit : "") + "status || '' = 'WAITING' AND id = (";  // `|| ''`: kPkOnly
   const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
   std::string sql;
   std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now)};
@@ -763,7 +773,8 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
       store::ResultSet rs,
       db_.Execute(ctx,
                   "UPDATE jobs SET " + set +
-                      ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'ACTIVE' "
+                      // `|| ''`: kPkOnly
+                      ", updated_at = ? WHERE id = ? AND lease_token = ? AND status || '' = 'ACTIVE' "
                       "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, "
                       "started_at",
                   params));
@@ -1027,14 +1038,14 @@ absl::Status SqlQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::Ti
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx,
                                      "UPDATE jobs SET status = 'CANCELLED', finished_at = ?, updated_at = ? "
-                                     "WHERE id = ? AND status = 'WAITING'",
+                                     "WHERE id = ? AND status || '' = 'WAITING'",  // (kPkOnly)
                                      {Us(now), Us(now), id}));
   if (rs.rows_affected() > 0) return absl::OkStatus();
   // Running: the cooperative signal (its worker reads it with its heartbeat).
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet active,
                          db_.Execute(ctx,
                                      "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND "
-                                     "status = 'ACTIVE'",
+                                     "status || '' = 'ACTIVE'",  // (kPkOnly)
                                      {Us(now), id}));
   if (active.rows_affected() > 0) return absl::OkStatus();
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet st, db_.Execute(ctx, "SELECT status FROM jobs WHERE id = ?", {id}));
@@ -1116,10 +1127,12 @@ absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const Queu
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     std::string sql =
         "UPDATE jobs SET status = 'WAITING', attempts = 0, run_at = ?, finished_at = NULL, lease_owner = NULL, "
-        "updated_at = ? WHERE queue = ? AND status = 'DEAD'";
+        "updated_at = ? WHERE queue = ? AND status";
     std::vector<Value> params = {now, now, s.name};
-    if (!ids.empty()) {
-      sql += " AND " + c.dialect().InArray("id");
+    if (ids.empty()) {
+      sql += " = 'DEAD'";  // every dead job of the queue: a range of jobs_finished_idx
+    } else {
+      sql += " || '' = 'DEAD' AND " + c.dialect().InArray("id");  // these ids: by primary key (kPkOnly)
       params.emplace_back(ids);
     }
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
@@ -1151,7 +1164,7 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
         db_.Execute(ctx,
                     "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
                     "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
-                    "WHERE id = ? AND status = 'ACTIVE' AND lease_token = ?",
+                    "WHERE id = ? AND status || '' = 'ACTIVE' AND lease_token = ?",  // (kPkOnly)
                     {std::string(cancelled ? "CANCELLED" : dead ? "DEAD" : "WAITING"), Value::Json(SerializeErrors(errors)), Us(now),
                      dead ? Value(Us(now)) : Value(), Us(now), row.Int64("id"), row.Int64("lease_token")}));
     n += up.rows_affected();
