@@ -61,6 +61,18 @@ constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off
 // recovery. Statements that read a state's range (the pick, counts, listings, recovery's SELECT,
 // retention, NextDue) keep the plain test: that partial index is the plan they want. On SQLite (rowid
 // lookup whatever the statistics) the expression changes nothing.
+// kNoSeqScan — sent ahead of the Postgres batch claim and the batch completion outside a caller's
+// transaction, in the same pipeline (one Sync: one implicit transaction, so `set_config(…, true)` ends
+// at its commit and changes nothing for any other statement). The driver prepares every statement, and
+// after five executions PostgreSQL plans it once, generically, for good (until an ANALYZE or DDL
+// invalidates it). Planned while the jobs table was still a few pages (a new deployment, bus_bench's
+// fresh schema), that generic plan is `Seq Scan on jobs … Filter: (id = ANY ($3))` for the claim's
+// UPDATE and a `Hash Join` over `Seq Scan on jobs j` for the completion (auto_explain, session 16) —
+// the cheapest plan for 3 pages, kept while the table grows to 100,000 rows: every claim and
+// completion then reads the whole table. With seq scans off while it is planned, the plan is built on
+// jobs_pkey, which costs a few pages however large the table is. (kPkOnly already takes the partial
+// indexes out of the choice, so the primary key is the only plan left.)
+constexpr char kNoSeqScan[] = "SELECT set_config('enable_seqscan', 'off', true)";
 // The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
 constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
@@ -554,8 +566,14 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   const Clock::TimePoint now = clock().Now();
   store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
   if (pg_) {
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, claim.sql, claim.params));
-    return ClaimedJobs(rs, s, worker_id, token, now);
+    // Never inside a caller's transaction (CheckClaim): kNoSeqScan and the claim in one pipeline.
+    const std::array<store::BatchStatement, 2> batch = {store::BatchStatement{.sql = kNoSeqScan, .params = {}}, claim};
+    DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                           store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
+                             return c.ExecuteBatch(batch);
+                           }));
+    if (rs.size() != 2) return absl::InternalError("bus: next batch: the pipeline returned too few results");
+    return ClaimedJobs(rs[1], s, worker_id, token, now);
   }
   // SQLite: the claim and its read-back in one transaction (one commit, as the autocommit claim had).
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -869,10 +887,22 @@ void SqlQueue::ApplyCompleted(const store::ResultSet& rs, const std::vector<cons
 absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
                                       const std::vector<Transition>& transitions,
                                       const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
-  store::BatchStatement st =
-      CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/ctx.open_transaction() == nullptr);
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
-  ApplyCompleted(rs, jobs, indexes, out);
+  const bool own_transaction = ctx.open_transaction() == nullptr;
+  store::BatchStatement st = CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/own_transaction);
+  if (!own_transaction) {
+    // In the caller's transaction a local setting would last until its end: the plain statement.
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
+    ApplyCompleted(rs, jobs, indexes, out);
+    return absl::OkStatus();
+  }
+  // kNoSeqScan and the completion in one pipeline (one implicit transaction).
+  const std::array<store::BatchStatement, 2> batch = {store::BatchStatement{.sql = kNoSeqScan, .params = {}}, std::move(st)};
+  DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                         store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
+                           return c.ExecuteBatch(batch);
+                         }));
+  if (rs.size() != 2) return absl::InternalError("bus: finish many: the pipeline returned too few results");
+  ApplyCompleted(rs[1], jobs, indexes, out);
   return absl::OkStatus();
 }
 
@@ -987,16 +1017,17 @@ absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> SqlQueue::DoTransitionM
     std::vector<size_t> indexes(jobs.size());
     for (size_t i = 0; i < indexes.size(); ++i) indexes[i] = i;
     out.finished.assign(jobs.size(), absl::OkStatus());
-    const std::array<store::BatchStatement, 2> batch = {
+    const std::array<store::BatchStatement, 3> batch = {
+        store::BatchStatement{.sql = kNoSeqScan, .params = {}},
         CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true),
         ClaimManyStatement(s, worker_id, token, max_jobs, now)};
     DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
                            store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
                              return c.ExecuteBatch(batch);
                            }));
-    if (rs.size() != 2) return absl::InternalError("bus: finish and claim: the pipeline returned too few results");
-    ApplyCompleted(rs[0], jobs, indexes, out.finished);
-    out.claimed = ClaimedJobs(rs[1], s, worker_id, token, now);
+    if (rs.size() != 3) return absl::InternalError("bus: finish and claim: the pipeline returned too few results");
+    ApplyCompleted(rs[1], jobs, indexes, out.finished);
+    out.claimed = ClaimedJobs(rs[2], s, worker_id, token, now);
   } else {
     // One transaction: on SQLite one commit where the finish and the claim took two.
     DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
