@@ -565,7 +565,8 @@ bool SetUpPostgres(const std::string& admin_url) {
 // DAIRA_BENCH_KEEP_SCHEMA=1 leaves the schema after the run, so pg_stat_user_tables can be read for its
 // `jobs` table once the bench's connections have closed (their statistics are flushed at exit).
 void TearDownPostgres(const std::string& admin_url) {
-  if (const char* keep = std::getenv("DAIRA_BENCH_KEEP_SCHEMA"); keep != nullptr && std::string(keep) == "1") return;
+  if (const char* keep = std::getenv("DAIRA_BENCH_KEEP_SCHEMA"); keep != nullptr && std::string(keep) == "1")
+    return;
   PGconn* conn = PQconnectdb(admin_url.c_str());
   if (PQstatus(conn) == CONNECTION_OK) PgOk(PQexec(conn, "DROP SCHEMA IF EXISTS daira_bus_bench CASCADE"));
   PQfinish(conn);

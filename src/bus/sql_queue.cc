@@ -73,6 +73,24 @@ constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off
 // jobs_pkey, which costs a few pages however large the table is. (kPkOnly already takes the partial
 // indexes out of the choice, so the primary key is the only plan left.)
 constexpr char kNoSeqScan[] = "SELECT set_config('enable_seqscan', 'off', true)";
+
+// Runs `statements` in one pipeline behind kNoSeqScan on a write connection — one round trip, one
+// implicit transaction, so call it outside a caller's transaction only — and returns their results in
+// order (kNoSeqScan's left out). `op` names the call in an error.
+absl::StatusOr<std::vector<store::ResultSet>> PipelineWithoutSeqScan(
+    store::Database& db, const RequestContext& ctx, std::vector<store::BatchStatement> statements,
+    std::string_view op) {
+  statements.insert(statements.begin(), store::BatchStatement{.sql = kNoSeqScan, .params = {}});
+  DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                         store::WithConnection(db, ctx, store::Access::kWrite, [&](store::Connection& c) {
+                           return c.ExecuteBatch(statements);
+                         }));
+  if (rs.size() != statements.size()) {
+    return absl::InternalError(std::string(op) + ": the pipeline returned too few results");
+  }
+  rs.erase(rs.begin());
+  return rs;
+}
 // The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
 constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
@@ -566,14 +584,12 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   const Clock::TimePoint now = clock().Now();
   store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
   if (pg_) {
-    // Never inside a caller's transaction (CheckClaim): kNoSeqScan and the claim in one pipeline.
-    const std::array<store::BatchStatement, 2> batch = {store::BatchStatement{.sql = kNoSeqScan, .params = {}}, claim};
+    // Never inside a caller's transaction (CheckClaim).
+    std::vector<store::BatchStatement> batch;
+    batch.push_back(std::move(claim));
     DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                           store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
-                             return c.ExecuteBatch(batch);
-                           }));
-    if (rs.size() != 2) return absl::InternalError("bus: next batch: the pipeline returned too few results");
-    return ClaimedJobs(rs[1], s, worker_id, token, now);
+                           PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: next batch"));
+    return ClaimedJobs(rs[0], s, worker_id, token, now);
   }
   // SQLite: the claim and its read-back in one transaction (one commit, as the autocommit claim had).
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -888,21 +904,19 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
                                       const std::vector<Transition>& transitions,
                                       const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
   const bool own_transaction = ctx.open_transaction() == nullptr;
-  store::BatchStatement st = CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/own_transaction);
+  store::BatchStatement st =
+      CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/own_transaction);
   if (!own_transaction) {
     // In the caller's transaction a local setting would last until its end: the plain statement.
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
     ApplyCompleted(rs, jobs, indexes, out);
     return absl::OkStatus();
   }
-  // kNoSeqScan and the completion in one pipeline (one implicit transaction).
-  const std::array<store::BatchStatement, 2> batch = {store::BatchStatement{.sql = kNoSeqScan, .params = {}}, std::move(st)};
+  std::vector<store::BatchStatement> batch;
+  batch.push_back(std::move(st));
   DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                         store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
-                           return c.ExecuteBatch(batch);
-                         }));
-  if (rs.size() != 2) return absl::InternalError("bus: finish many: the pipeline returned too few results");
-  ApplyCompleted(rs[1], jobs, indexes, out);
+                         PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish many"));
+  ApplyCompleted(rs[0], jobs, indexes, out);
   return absl::OkStatus();
 }
 
@@ -1010,24 +1024,20 @@ absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> SqlQueue::DoTransitionM
   const bool all_complete = std::all_of(transitions.begin(), transitions.end(),
                                         [](const Transition& t) { return t.outcome == Outcome::kComplete; });
   if (pg_ && all_complete) {
-    // One round trip: the completions (CompleteManyPg's statement) and the claim in one pipeline — one
-    // Sync, so one implicit transaction and one commit, which does not wait for the WAL flush (the
-    // claim's and the completion's set_config). A server crash may lose both: the jobs stay ACTIVE and
-    // run again after their lease (at-least-once), the lost claim's jobs stay WAITING.
+    // One round trip: the completions (CompleteManyPg's statement) and the claim in one pipeline behind
+    // kNoSeqScan — one Sync, so one implicit transaction and one commit, which does not wait for the WAL
+    // flush (the claim's and the completion's set_config). A server crash may lose both: the jobs stay
+    // ACTIVE and run again after their lease (at-least-once), the lost claim's jobs stay WAITING.
     std::vector<size_t> indexes(jobs.size());
     for (size_t i = 0; i < indexes.size(); ++i) indexes[i] = i;
     out.finished.assign(jobs.size(), absl::OkStatus());
-    const std::array<store::BatchStatement, 3> batch = {
-        store::BatchStatement{.sql = kNoSeqScan, .params = {}},
-        CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true),
-        ClaimManyStatement(s, worker_id, token, max_jobs, now)};
+    std::vector<store::BatchStatement> batch;
+    batch.push_back(CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true));
+    batch.push_back(ClaimManyStatement(s, worker_id, token, max_jobs, now));
     DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                           store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
-                             return c.ExecuteBatch(batch);
-                           }));
-    if (rs.size() != 3) return absl::InternalError("bus: finish and claim: the pipeline returned too few results");
-    ApplyCompleted(rs[1], jobs, indexes, out.finished);
-    out.claimed = ClaimedJobs(rs[2], s, worker_id, token, now);
+                           PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish and claim"));
+    ApplyCompleted(rs[0], jobs, indexes, out.finished);
+    out.claimed = ClaimedJobs(rs[1], s, worker_id, token, now);
   } else {
     // One transaction: on SQLite one commit where the finish and the claim took two.
     DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -1157,8 +1167,8 @@ absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const Queu
   int64_t n = 0;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     std::string sql =
-        "UPDATE jobs SET status = 'WAITING', attempts = 0, run_at = ?, finished_at = NULL, lease_owner = NULL, "
-        "updated_at = ? WHERE queue = ? AND status";
+        "UPDATE jobs SET status = 'WAITING', attempts = 0, run_at = ?, finished_at = NULL, "
+        "lease_owner = NULL, updated_at = ? WHERE queue = ? AND status";
     std::vector<Value> params = {now, now, s.name};
     if (ids.empty()) {
       sql += " = 'DEAD'";  // every dead job of the queue: a range of jobs_finished_idx
@@ -1192,12 +1202,16 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
     // Fenced by the token read above: a concurrent recoverer (or a late Complete) wins, never both.
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet up,
-        db_.Execute(ctx,
-                    "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
-                    "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
-                    "WHERE id = ? AND status || '' = 'ACTIVE' AND lease_token = ?",  // (kPkOnly)
-                    {std::string(cancelled ? "CANCELLED" : dead ? "DEAD" : "WAITING"), Value::Json(SerializeErrors(errors)), Us(now),
-                     dead ? Value(Us(now)) : Value(), Us(now), row.Int64("id"), row.Int64("lease_token")}));
+        db_.Execute(
+            ctx,
+            "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
+            "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
+            "WHERE id = ? AND status || '' = 'ACTIVE' AND lease_token = ?",  // (kPkOnly)
+            {std::string(cancelled ? "CANCELLED"
+                         : dead    ? "DEAD"
+                                   : "WAITING"),
+             Value::Json(SerializeErrors(errors)), Us(now), dead ? Value(Us(now)) : Value(), Us(now),
+             row.Int64("id"), row.Int64("lease_token")}));
     n += up.rows_affected();
   }
   return n;
