@@ -24,7 +24,7 @@
 // DAIRA_TEST_REDIS holds a URL (keys under the prefix daira-bus-bench:<pid>:, deleted afterwards).
 // Labels say whether a job is durable when Enqueue returns (memory: no; sqlite: WAL, synchronous=normal:
 // survives a process crash, not a power cut; postgres: yes). Postgres cases run when DAIRA_BENCH_PG or
-// DAIRA_TEST_PG holds a URL (schema daira_bus_bench, dropped afterwards).
+// DAIRA_TEST_PG holds a URL (schema daira_bus_bench, dropped afterwards unless DAIRA_BENCH_KEEP_SCHEMA=1).
 //
 //   ./build/release/bench/bus_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
@@ -562,7 +562,11 @@ bool SetUpPostgres(const std::string& admin_url) {
   return ok;
 }
 
+// DAIRA_BENCH_KEEP_SCHEMA=1 leaves the schema after the run, so pg_stat_user_tables can be read for its
+// `jobs` table once the bench's connections have closed (their statistics are flushed at exit).
 void TearDownPostgres(const std::string& admin_url) {
+  if (const char* keep = std::getenv("DAIRA_BENCH_KEEP_SCHEMA"); keep != nullptr && std::string(keep) == "1")
+    return;
   PGconn* conn = PQconnectdb(admin_url.c_str());
   if (PQstatus(conn) == CONNECTION_OK) PgOk(PQexec(conn, "DROP SCHEMA IF EXISTS daira_bus_bench CASCADE"));
   PQfinish(conn);

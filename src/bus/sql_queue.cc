@@ -43,14 +43,54 @@ constexpr size_t kPgRowsPerStatement = 5000;
 // WAITING: it runs again (at-least-once) and the lost lease's completion is refused (fencing).
 // Enqueues and completions still wait for the flush.
 constexpr char kPgAsyncCommit[] = "(SELECT set_config('synchronous_commit', 'off', true)) = 'off' AND ";
-// kPkOnly — why the Postgres batch claim and batch completion test `status || '' = '…'`: the rows they
-// move are named by id, so the primary key finds them; a plain `status = 'ACTIVE'` (or 'WAITING') lets the
+// kPkOnly — why every statement that names its rows by id tests `status || '' = '…'` (the batch claim
+// and batch completion since session 15; the single claim, the fenced single-job transitions —
+// complete, fail, retry, release, progress, heartbeat, cancel check —, cancel, stalled-job recovery's
+// fenced UPDATE and a replay by ids since session 16): the rows they move are named by id, so the
+// primary key finds them; a plain `status = 'ACTIVE'` (or 'WAITING') lets the
 // planner pick a partial index instead (jobs_active_idx / jobs_ready_idx, whose predicate it implies)
 // whenever its statistics say that state holds ~1 row — a new or never-analyzed jobs table, or one that
 // filled since autovacuum's last ANALYZE — and scan all of it, dead entries of every claimed and finished
 // job included, per statement: a completion of 64 jobs took up to 7 s in bus_bench's pool (auto_explain,
 // 2026-12-07: "Index Scan using jobs_active_idx … Index Cond: (lease_expires_at > $6)" as the outer loop).
 // The expression is opaque to partial-index matching, so only jobs_pkey (id = v.id / id = ANY) remains.
+// The single-id statements had the same flaw in plain EXPLAIN (session 16, statistics taken when every row
+// was COMPLETED): `Index Scan using jobs_ready_idx … Index Cond: (id = $2)` (id is that index's 4th
+// column: a scan of all of it) for the single claim and a cancel, `jobs_active_idx … Index Cond:
+// (lease_expires_at > …)` or no Index Cond at all for a transition, a running job's cancel and
+// recovery. Statements that read a state's range (the pick, counts, listings, recovery's SELECT,
+// retention, NextDue) keep the plain test: that partial index is the plan they want. On SQLite (rowid
+// lookup whatever the statistics) the expression changes nothing.
+// kNoSeqScan — sent ahead of the Postgres batch claim and the batch completion outside a caller's
+// transaction, in the same pipeline (one Sync: one implicit transaction, so `set_config(…, true)` ends
+// at its commit and changes nothing for any other statement). The driver prepares every statement, and
+// after five executions PostgreSQL plans it once, generically, for good (until an ANALYZE or DDL
+// invalidates it). Planned while the jobs table was still a few pages (a new deployment, bus_bench's
+// fresh schema), that generic plan is `Seq Scan on jobs … Filter: (id = ANY ($3))` for the claim's
+// UPDATE and a `Hash Join` over `Seq Scan on jobs j` for the completion (auto_explain, session 16) —
+// the cheapest plan for 3 pages, kept while the table grows to 100,000 rows: every claim and
+// completion then reads the whole table. With seq scans off while it is planned, the plan is built on
+// jobs_pkey, which costs a few pages however large the table is. (kPkOnly already takes the partial
+// indexes out of the choice, so the primary key is the only plan left.)
+constexpr char kNoSeqScan[] = "SELECT set_config('enable_seqscan', 'off', true)";
+
+// Runs `statements` in one pipeline behind kNoSeqScan on a write connection — one round trip, one
+// implicit transaction, so call it outside a caller's transaction only — and returns their results in
+// order (kNoSeqScan's left out). `op` names the call in an error.
+absl::StatusOr<std::vector<store::ResultSet>> PipelineWithoutSeqScan(
+    store::Database& db, const RequestContext& ctx, std::vector<store::BatchStatement> statements,
+    std::string_view op) {
+  statements.insert(statements.begin(), store::BatchStatement{.sql = kNoSeqScan, .params = {}});
+  DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                         store::WithConnection(db, ctx, store::Access::kWrite, [&](store::Connection& c) {
+                           return c.ExecuteBatch(statements);
+                         }));
+  if (rs.size() != statements.size()) {
+    return absl::InternalError(std::string(op) + ": the pipeline returned too few results");
+  }
+  rs.erase(rs.begin());
+  return rs;
+}
 // The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
 constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
@@ -475,7 +515,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
       std::string(
           "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
           "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE ") +
-      (pg_ ? kPgAsyncCommit : "") + "status = 'WAITING' AND id = (";
+      (pg_ ? kPgAsyncCommit : "") + "status || '' = 'WAITING' AND id = (";  // `|| ''`: kPkOnly
   const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
   std::string sql;
   std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now)};
@@ -544,8 +584,12 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   const Clock::TimePoint now = clock().Now();
   store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
   if (pg_) {
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, claim.sql, claim.params));
-    return ClaimedJobs(rs, s, worker_id, token, now);
+    // Never inside a caller's transaction (CheckClaim).
+    std::vector<store::BatchStatement> batch;
+    batch.push_back(std::move(claim));
+    DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                           PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: next batch"));
+    return ClaimedJobs(rs[0], s, worker_id, token, now);
   }
   // SQLite: the claim and its read-back in one transaction (one commit, as the autocommit claim had).
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -763,7 +807,8 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
       store::ResultSet rs,
       db_.Execute(ctx,
                   "UPDATE jobs SET " + set +
-                      ", updated_at = ? WHERE id = ? AND lease_token = ? AND status = 'ACTIVE' "
+                      // `|| ''`: kPkOnly
+                      ", updated_at = ? WHERE id = ? AND lease_token = ? AND status || '' = 'ACTIVE' "
                       "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, "
                       "started_at",
                   params));
@@ -858,10 +903,20 @@ void SqlQueue::ApplyCompleted(const store::ResultSet& rs, const std::vector<cons
 absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
                                       const std::vector<Transition>& transitions,
                                       const std::vector<size_t>& indexes, std::vector<absl::Status>& out) {
+  const bool own_transaction = ctx.open_transaction() == nullptr;
   store::BatchStatement st =
-      CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/ctx.open_transaction() == nullptr);
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
-  ApplyCompleted(rs, jobs, indexes, out);
+      CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/own_transaction);
+  if (!own_transaction) {
+    // In the caller's transaction a local setting would last until its end: the plain statement.
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
+    ApplyCompleted(rs, jobs, indexes, out);
+    return absl::OkStatus();
+  }
+  std::vector<store::BatchStatement> batch;
+  batch.push_back(std::move(st));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                         PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish many"));
+  ApplyCompleted(rs[0], jobs, indexes, out);
   return absl::OkStatus();
 }
 
@@ -969,21 +1024,18 @@ absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> SqlQueue::DoTransitionM
   const bool all_complete = std::all_of(transitions.begin(), transitions.end(),
                                         [](const Transition& t) { return t.outcome == Outcome::kComplete; });
   if (pg_ && all_complete) {
-    // One round trip: the completions (CompleteManyPg's statement) and the claim in one pipeline — one
-    // Sync, so one implicit transaction and one commit, which does not wait for the WAL flush (the
-    // claim's and the completion's set_config). A server crash may lose both: the jobs stay ACTIVE and
-    // run again after their lease (at-least-once), the lost claim's jobs stay WAITING.
+    // One round trip: the completions (CompleteManyPg's statement) and the claim in one pipeline behind
+    // kNoSeqScan — one Sync, so one implicit transaction and one commit, which does not wait for the WAL
+    // flush (the claim's and the completion's set_config). A server crash may lose both: the jobs stay
+    // ACTIVE and run again after their lease (at-least-once), the lost claim's jobs stay WAITING.
     std::vector<size_t> indexes(jobs.size());
     for (size_t i = 0; i < indexes.size(); ++i) indexes[i] = i;
     out.finished.assign(jobs.size(), absl::OkStatus());
-    const std::array<store::BatchStatement, 2> batch = {
-        CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true),
-        ClaimManyStatement(s, worker_id, token, max_jobs, now)};
+    std::vector<store::BatchStatement> batch;
+    batch.push_back(CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true));
+    batch.push_back(ClaimManyStatement(s, worker_id, token, max_jobs, now));
     DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                           store::WithConnection(db_, ctx, store::Access::kWrite, [&](store::Connection& c) {
-                             return c.ExecuteBatch(batch);
-                           }));
-    if (rs.size() != 2) return absl::InternalError("bus: finish and claim: the pipeline returned too few results");
+                           PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish and claim"));
     ApplyCompleted(rs[0], jobs, indexes, out.finished);
     out.claimed = ClaimedJobs(rs[1], s, worker_id, token, now);
   } else {
@@ -1027,14 +1079,14 @@ absl::Status SqlQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::Ti
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx,
                                      "UPDATE jobs SET status = 'CANCELLED', finished_at = ?, updated_at = ? "
-                                     "WHERE id = ? AND status = 'WAITING'",
+                                     "WHERE id = ? AND status || '' = 'WAITING'",  // (kPkOnly)
                                      {Us(now), Us(now), id}));
   if (rs.rows_affected() > 0) return absl::OkStatus();
   // Running: the cooperative signal (its worker reads it with its heartbeat).
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet active,
                          db_.Execute(ctx,
                                      "UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND "
-                                     "status = 'ACTIVE'",
+                                     "status || '' = 'ACTIVE'",  // (kPkOnly)
                                      {Us(now), id}));
   if (active.rows_affected() > 0) return absl::OkStatus();
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet st, db_.Execute(ctx, "SELECT status FROM jobs WHERE id = ?", {id}));
@@ -1115,11 +1167,13 @@ absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const Queu
   int64_t n = 0;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     std::string sql =
-        "UPDATE jobs SET status = 'WAITING', attempts = 0, run_at = ?, finished_at = NULL, lease_owner = NULL, "
-        "updated_at = ? WHERE queue = ? AND status = 'DEAD'";
+        "UPDATE jobs SET status = 'WAITING', attempts = 0, run_at = ?, finished_at = NULL, "
+        "lease_owner = NULL, updated_at = ? WHERE queue = ? AND status";
     std::vector<Value> params = {now, now, s.name};
-    if (!ids.empty()) {
-      sql += " AND " + c.dialect().InArray("id");
+    if (ids.empty()) {
+      sql += " = 'DEAD'";  // every dead job of the queue: a range of jobs_finished_idx
+    } else {
+      sql += " || '' = 'DEAD' AND " + c.dialect().InArray("id");  // these ids: by primary key (kPkOnly)
       params.emplace_back(ids);
     }
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
@@ -1148,12 +1202,16 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
     // Fenced by the token read above: a concurrent recoverer (or a late Complete) wins, never both.
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet up,
-        db_.Execute(ctx,
-                    "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
-                    "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
-                    "WHERE id = ? AND status = 'ACTIVE' AND lease_token = ?",
-                    {std::string(cancelled ? "CANCELLED" : dead ? "DEAD" : "WAITING"), Value::Json(SerializeErrors(errors)), Us(now),
-                     dead ? Value(Us(now)) : Value(), Us(now), row.Int64("id"), row.Int64("lease_token")}));
+        db_.Execute(
+            ctx,
+            "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
+            "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
+            "WHERE id = ? AND status || '' = 'ACTIVE' AND lease_token = ?",  // (kPkOnly)
+            {std::string(cancelled ? "CANCELLED"
+                         : dead    ? "DEAD"
+                                   : "WAITING"),
+             Value::Json(SerializeErrors(errors)), Us(now), dead ? Value(Us(now)) : Value(), Us(now),
+             row.Int64("id"), row.Int64("lease_token")}));
     n += up.rows_affected();
   }
   return n;

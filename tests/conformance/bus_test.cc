@@ -1149,6 +1149,65 @@ TEST_P(BusTest, FencingInsideABatchRefusesOnlyTheJobWhoseLeaseWasLost) {
   EXPECT_EQ(again.attempt, 2);
 }
 
+// The Postgres batch claim, batch completion and fused finish + claim are planned with sequential
+// scans off (kNoSeqScan, src/bus/sql_queue.cc), set with `set_config(…, true)` inside their own implicit
+// transaction: the session's setting is "on" again for the next statement on that connection, and a
+// completion inside a caller's transaction leaves the caller's setting alone. Each call's result is
+// checked on every backend.
+TEST_P(BusTest, BatchCallsLeaveTheSessionsPlannerSettingsAsTheyWere) {
+  // Postgres: one connection, so the statement after a call runs where the call's statements ran.
+  std::unique_ptr<store::Database> one;
+  if (GetParam() == "postgres") {
+    ASSERT_OK_AND_ASSIGN(one, store::Database::Open(testing::WithParams(tdb_->url(), "pool_max=1")));
+  }
+  store::Database& database = one != nullptr ? *one : db();
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<bus::Queue> queue, Open(&clock_, "", &database));
+  auto seq_scan_setting = [&](store::Connection* c) -> std::string {
+    if (GetParam() != "postgres") return "on";  // a Postgres planner setting
+    absl::StatusOr<store::ResultSet> rs =
+        c != nullptr ? c->Execute("SELECT current_setting('enable_seqscan')")
+                     : database.Execute(ctx_, "SELECT current_setting('enable_seqscan')");
+    EXPECT_OK(rs.status());
+    return rs.ok() && !rs->empty() ? rs->front().Text(0) : "";
+  };
+  ASSERT_OK(queue->EnqueueMany(ctx_, std::vector<bus::EnqueueRequest>(10, Req())).status());
+
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, queue->NextBatch(ctx_, kQ, "w", 4, milliseconds(0)));
+  ASSERT_EQ(first.size(), 4u);
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+  std::vector<bus::Queue::JobOutcome> outcomes;
+  for (const bus::Job& j : first) outcomes.push_back({.job = &j});
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> finished, queue->FinishMany(ctx_, outcomes));
+  EXPECT_THAT(finished, ::testing::Each(::daira::testing::IsOk()));
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> second, queue->NextBatch(ctx_, kQ, "w", 3, milliseconds(0)));
+  ASSERT_EQ(second.size(), 3u);
+  outcomes.clear();
+  for (const bus::Job& j : second) outcomes.push_back({.job = &j});
+  ASSERT_OK_AND_ASSIGN(bus::Queue::FinishedAndClaimed fused,
+                       queue->FinishManyAndNextBatch(ctx_, outcomes, kQ, "w", 3, milliseconds(0)));
+  EXPECT_THAT(fused.finished, ::testing::Each(::daira::testing::IsOk()));
+  ASSERT_OK(fused.claim_status);
+  ASSERT_EQ(fused.claimed.size(), 3u);
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+
+  // Inside the caller's transaction, whose own setting is "on" before and after the completion.
+  outcomes.clear();
+  for (const bus::Job& j : fused.claimed) outcomes.push_back({.job = &j});
+  ASSERT_OK(database.RunInTransaction(ctx_, [&](store::Connection& c) -> absl::Status {
+    EXPECT_EQ(seq_scan_setting(&c), "on");
+    DAIRA_ASSIGN_OR_RETURN(std::vector<absl::Status> r, queue->FinishMany(ctx_, outcomes));
+    for (const absl::Status& st : r) DAIRA_RETURN_IF_ERROR(st);
+    EXPECT_EQ(seq_scan_setting(&c), "on");
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, queue->Counts(ctx_, kQ));
+  EXPECT_EQ(counts.completed, 10);
+  EXPECT_EQ(counts.active, 0);
+  EXPECT_EQ(counts.waiting, 0);
+}
+
 TEST_P(BusTest, BatchedCompletionIsAllOrNothing) {
   for (int i = 0; i < 3; ++i) Enq(Req());
   ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> jobs, q().NextBatch(ctx_, kQ, "w", 3, milliseconds(0)));
