@@ -3,17 +3,23 @@
 #include "daira/services/content.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "daira/core/clock.h"
 #include "daira/core/status.h"
 #include "daira/query/batch_loader.h"
 #include "daira/ratelimit/enforce.h"
 #include "daira/store/column_indexes.h"
+#include "daira/store/sql_text.h"
 #include "services/content_internal.h"
 #include "services/feed_cache.h"
 #include "services/profile_cache.h"
@@ -56,27 +62,32 @@ std::vector<UserId> UserIds(const std::vector<int64_t>& raw) {
 
 namespace {
 
-// Index-based readers shared by the three content readers.
-absl::StatusOr<Clock::TimePoint> TimeAt(const store::Row& row, int col) {
-  DAIRA_ASSIGN_OR_RETURN(int64_t micros, row.CheckedInt64(col));
+// Index-based readers shared by the three content readers, over a row's cells (store::internal::RowCells:
+// in place for the readers given a result and a row index, through the Row otherwise).
+using store::internal::RowCells;
+absl::StatusOr<Clock::TimePoint> TimeAt(const RowCells& cells, int col) {
+  DAIRA_ASSIGN_OR_RETURN(int64_t micros, cells.CheckedInt64(col));
   return FromUnixMicros(micros);
 }
-absl::StatusOr<std::optional<Clock::TimePoint>> OptionalTimeAt(const store::Row& row, int col) {
-  if (row.IsNull(col)) return std::optional<Clock::TimePoint>();
-  DAIRA_ASSIGN_OR_RETURN(Clock::TimePoint t, TimeAt(row, col));
+absl::StatusOr<std::optional<Clock::TimePoint>> OptionalTimeAt(const RowCells& cells, int col) {
+  if (cells.IsNull(col)) return std::optional<Clock::TimePoint>();
+  DAIRA_ASSIGN_OR_RETURN(Clock::TimePoint t, TimeAt(cells, col));
   return std::optional<Clock::TimePoint>(t);
 }
 std::optional<std::string> OptionalTextAt(const store::Row& row, int col) {
   if (row.IsNull(col)) return std::nullopt;
   return row.Text(col);
 }
-// The model enum spelled in `col`; DataLoss naming `table`.`column` and the row's id otherwise.
+// The model enum spelled in `col` (compared in place, no copy of the text); DataLoss naming
+// `table`.`column` and the row's id otherwise.
 template <typename E>
-absl::Status EnumAt(const store::Row& row, int col, std::string_view table, int64_t id, E* out) {
-  const std::string text = row.Text(col);
+absl::Status EnumAt(const RowCells& cells, int col, std::string_view table, int64_t id, E* out) {
+  std::string scratch;
+  const std::string_view text = cells.TextView(col, &scratch);
   if (model::Parse(text, out)) return absl::OkStatus();
-  return absl::DataLossError(absl::StrCat(ToAbsl(table), ".", row.result().columns()[col], ": unknown value \"",
-                                          text.substr(0, 64), "\" (", ToAbsl(table), " id ", id, ")"));
+  return absl::DataLossError(absl::StrCat(ToAbsl(table), ".", cells.row().result().columns()[col],
+                                          ": unknown value \"", ToAbsl(text.substr(0, 64)), "\" (", ToAbsl(table),
+                                          " id ", id, ")"));
 }
 
 constexpr std::string_view kPostNames[] = {"id",          "author_id",      "content",    "media_urls", "hashtags",
@@ -95,24 +106,34 @@ constexpr std::string_view kCommentNames[] = {"id",         "post_id",    "video
 PostReader::PostReader() : cols_(kPostNames) {}
 
 absl::StatusOr<model::Post> PostReader::operator()(const store::Row& row) {
-  DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
   model::Post p;
-  DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(cols_[0]));
+  DAIRA_RETURN_IF_ERROR(Read(RowCells(row), p));
+  return p;
+}
+
+absl::Status PostReader::operator()(const store::ResultSet& rs, size_t row, model::Post& out) {
+  return Read(RowCells(rs, row), out);
+}
+
+absl::Status PostReader::Read(const RowCells& cells, model::Post& p) {
+  const store::Row& row = cells.row();
+  DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
+  DAIRA_ASSIGN_OR_RETURN(int64_t id, cells.CheckedInt64(cols_[0]));
   p.id = PostId(id);
-  DAIRA_ASSIGN_OR_RETURN(int64_t author, row.CheckedInt64(cols_[1]));
+  DAIRA_ASSIGN_OR_RETURN(int64_t author, cells.CheckedInt64(cols_[1]));
   p.author_id = UserId(author);
-  p.content = row.Text(cols_[2]);
+  cells.TextInto(cols_[2], &p.content);
   p.media_urls = row.TextArray(cols_[3]);
   p.hashtags = row.TextArray(cols_[4]);
   p.mentions = UserIds(row.Int64Array(cols_[5]));
-  DAIRA_ASSIGN_OR_RETURN(p.likes_count, row.CheckedInt64(cols_[6]));
-  DAIRA_ASSIGN_OR_RETURN(p.comments_count, row.CheckedInt64(cols_[7]));
-  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[8], "posts", id, &p.status));
-  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[9], "posts", id, &p.visibility));
-  DAIRA_ASSIGN_OR_RETURN(p.created_at, TimeAt(row, cols_[10]));
-  DAIRA_ASSIGN_OR_RETURN(p.updated_at, TimeAt(row, cols_[11]));
-  DAIRA_ASSIGN_OR_RETURN(p.deleted_at, OptionalTimeAt(row, cols_[12]));
-  return p;
+  DAIRA_ASSIGN_OR_RETURN(p.likes_count, cells.CheckedInt64(cols_[6]));
+  DAIRA_ASSIGN_OR_RETURN(p.comments_count, cells.CheckedInt64(cols_[7]));
+  DAIRA_RETURN_IF_ERROR(EnumAt(cells, cols_[8], "posts", id, &p.status));
+  DAIRA_RETURN_IF_ERROR(EnumAt(cells, cols_[9], "posts", id, &p.visibility));
+  DAIRA_ASSIGN_OR_RETURN(p.created_at, TimeAt(cells, cols_[10]));
+  DAIRA_ASSIGN_OR_RETURN(p.updated_at, TimeAt(cells, cols_[11]));
+  DAIRA_ASSIGN_OR_RETURN(p.deleted_at, OptionalTimeAt(cells, cols_[12]));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<model::Post> PostFromRow(const store::Row& row) { return PostReader()(row); }
@@ -121,6 +142,7 @@ VideoReader::VideoReader() : cols_(kVideoNames) {}
 
 absl::StatusOr<model::Video> VideoReader::operator()(const store::Row& row) {
   DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
+  const RowCells cells(row);
   model::Video v;
   DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(cols_[0]));
   v.id = VideoId(id);
@@ -136,13 +158,13 @@ absl::StatusOr<model::Video> VideoReader::operator()(const store::Row& row) {
   DAIRA_ASSIGN_OR_RETURN(v.views_count, row.CheckedInt64(cols_[9]));
   DAIRA_ASSIGN_OR_RETURN(v.likes_count, row.CheckedInt64(cols_[10]));
   DAIRA_ASSIGN_OR_RETURN(v.comments_count, row.CheckedInt64(cols_[11]));
-  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[12], "videos", id, &v.status));
-  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[13], "videos", id, &v.visibility));
+  DAIRA_RETURN_IF_ERROR(EnumAt(cells, cols_[12], "videos", id, &v.status));
+  DAIRA_RETURN_IF_ERROR(EnumAt(cells, cols_[13], "videos", id, &v.visibility));
   v.error = OptionalTextAt(row, cols_[14]);
-  DAIRA_ASSIGN_OR_RETURN(v.created_at, TimeAt(row, cols_[15]));
-  DAIRA_ASSIGN_OR_RETURN(v.updated_at, TimeAt(row, cols_[16]));
-  DAIRA_ASSIGN_OR_RETURN(v.published_at, OptionalTimeAt(row, cols_[17]));
-  DAIRA_ASSIGN_OR_RETURN(v.hidden_at, OptionalTimeAt(row, cols_[18]));
+  DAIRA_ASSIGN_OR_RETURN(v.created_at, TimeAt(cells, cols_[15]));
+  DAIRA_ASSIGN_OR_RETURN(v.updated_at, TimeAt(cells, cols_[16]));
+  DAIRA_ASSIGN_OR_RETURN(v.published_at, OptionalTimeAt(cells, cols_[17]));
+  DAIRA_ASSIGN_OR_RETURN(v.hidden_at, OptionalTimeAt(cells, cols_[18]));
   return v;
 }
 
@@ -152,6 +174,7 @@ CommentReader::CommentReader() : cols_(kCommentNames) {}
 
 absl::StatusOr<model::Comment> CommentReader::operator()(const store::Row& row) {
   DAIRA_RETURN_IF_ERROR(cols_.Bind(row));
+  const RowCells cells(row);
   model::Comment c;
   DAIRA_ASSIGN_OR_RETURN(int64_t id, row.CheckedInt64(cols_[0]));
   c.id = CommentId(id);
@@ -172,34 +195,78 @@ absl::StatusOr<model::Comment> CommentReader::operator()(const store::Row& row) 
   c.mentions = UserIds(row.Int64Array(cols_[6]));
   DAIRA_ASSIGN_OR_RETURN(c.likes_count, row.CheckedInt64(cols_[7]));
   DAIRA_ASSIGN_OR_RETURN(c.replies_count, row.CheckedInt64(cols_[8]));
-  DAIRA_RETURN_IF_ERROR(EnumAt(row, cols_[9], "comments", id, &c.status));
-  DAIRA_ASSIGN_OR_RETURN(c.created_at, TimeAt(row, cols_[10]));
-  DAIRA_ASSIGN_OR_RETURN(c.updated_at, TimeAt(row, cols_[11]));
-  DAIRA_ASSIGN_OR_RETURN(c.deleted_at, OptionalTimeAt(row, cols_[12]));
+  DAIRA_RETURN_IF_ERROR(EnumAt(cells, cols_[9], "comments", id, &c.status));
+  DAIRA_ASSIGN_OR_RETURN(c.created_at, TimeAt(cells, cols_[10]));
+  DAIRA_ASSIGN_OR_RETURN(c.updated_at, TimeAt(cells, cols_[11]));
+  DAIRA_ASSIGN_OR_RETURN(c.deleted_at, OptionalTimeAt(cells, cols_[12]));
   return c;
 }
 
 absl::StatusOr<model::Comment> CommentFromRow(const store::Row& row) { return CommentReader()(row); }
 
-absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,
-                                                              std::span<const int64_t> author_ids) {
-  // Columns by index, resolved once per result (by name, 20 authors compared ~60 names).
+namespace {
+
+// The authors' statement per backend (its InArray differs), made once: found by identity in the
+// connection's statement cache (store::SqlText), not built and hashed per call.
+const store::SqlText& AuthorsStatement(const store::Connection& conn) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* texts = new absl::flat_hash_map<int, std::unique_ptr<const store::SqlText>>();
+  const int key = static_cast<int>(conn.dialect().backend());
+  {
+    absl::ReaderMutexLock lock(&mu);
+    if (auto it = texts->find(key); it != texts->end()) return *it->second;
+  }
+  auto text = std::make_unique<const store::SqlText>(absl::StrCat(
+      "SELECT u.id, u.username, u.avatar_url, u.is_verified, pr.display_name "
+      "FROM users u LEFT JOIN user_profiles pr ON pr.user_id = u.id WHERE ",
+      conn.dialect().InArray("u.id")));
+  absl::MutexLock lock(&mu);
+  return *texts->try_emplace(key, std::move(text)).first->second;
+}
+
+// Most ids bound in one authors statement (query::LoadManyOptions' default).
+constexpr size_t kMaxAuthorIds = 10000;
+
+}  // namespace
+
+absl::Status FillAuthors(store::Connection& conn, std::span<const int64_t> author_ids,
+                         std::span<std::optional<model::AuthorSummary>* const> authors) {
+  // The distinct ids, in first-use order (a page holds at most a few dozen authors).
+  std::vector<int64_t> distinct;
+  distinct.reserve(author_ids.size());
+  for (int64_t id : author_ids) {
+    if (std::find(distinct.begin(), distinct.end(), id) == distinct.end()) distinct.push_back(id);
+  }
   static constexpr std::string_view kNames[] = {"id", "username", "display_name", "avatar_url", "is_verified"};
   store::ColumnIndexes cols(kNames);
-  auto to_author = [&cols](const store::Row& r) -> absl::StatusOr<model::AuthorSummary> {
-    DAIRA_RETURN_IF_ERROR(cols.Bind(r));
-    return model::AuthorSummary{.id = UserId(r.Int64(cols[0])),
-                                .username = r.Text(cols[1]),
-                                .display_name = r.Text(cols[2]),
-                                .avatar_url = r.Text(cols[3]),
-                                .is_verified = r.Int64(cols[4]) != 0};
-  };
-  DAIRA_ASSIGN_OR_RETURN(auto loaded,
-                         query::LoadMany(conn,
-                                         "SELECT u.id, u.username, u.avatar_url, u.is_verified, pr.display_name "
-                                         "FROM users u LEFT JOIN user_profiles pr ON pr.user_id = u.id WHERE",
-                                         author_ids, to_author, {.id_column = "u.id"}));
-  return std::move(loaded.items);
+  std::vector<bool> filled(author_ids.size(), false);
+  for (size_t begin = 0; begin < distinct.size(); begin += kMaxAuthorIds) {
+    const size_t end = std::min(distinct.size(), begin + kMaxAuthorIds);
+    const store::Value ids(std::vector<int64_t>(distinct.begin() + begin, distinct.begin() + end));
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, conn.Execute(AuthorsStatement(conn), store::Params(&ids, 1)));
+    for (size_t r = 0; r < rs.size(); ++r) {
+      DAIRA_RETURN_IF_ERROR(cols.Bind(rs.row(r)));
+      const RowCells cells(rs, r);
+      const int64_t id = cells.Int64(cols[0]);
+      const model::AuthorSummary* first = nullptr;  // this author's summary, once filled from the row
+      for (size_t i = 0; i < author_ids.size(); ++i) {
+        if (author_ids[i] != id || filled[i]) continue;  // first row wins (joins may repeat an id)
+        filled[i] = true;
+        if (first != nullptr) {
+          *authors[i] = *first;
+          continue;
+        }
+        model::AuthorSummary& a = authors[i]->emplace();
+        a.id = UserId(id);
+        cells.TextInto(cols[1], &a.username);
+        cells.TextInto(cols[2], &a.display_name);
+        cells.TextInto(cols[3], &a.avatar_url);
+        a.is_verified = cells.Int64(cols[4]) != 0;
+        first = &a;
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<UserId>> ResolveMentions(store::Connection& conn, const std::vector<std::string>& names) {

@@ -2,7 +2,9 @@
 // mappers, author hydration, and small SQL helpers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +19,7 @@
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
 #include "daira/store/result_set.h"
+#include "store/row_cells.h"
 
 namespace daira::inline v0::services::internal {
 
@@ -34,8 +37,13 @@ class PostReader {
  public:
   PostReader();
   absl::StatusOr<model::Post> operator()(const store::Row& row);
+  // Row `row` of `rs` read into `out` in place (a post constructed in its page: no StatusOr<Post> and
+  // no move), its cells read straight from the result (store::internal::RowCells). `out` should be
+  // default-constructed; the same checks and errors as the Row overload.
+  absl::Status operator()(const store::ResultSet& rs, size_t row, model::Post& out);
 
  private:
+  absl::Status Read(const store::internal::RowCells& cells, model::Post& out);
   store::ColumnIndexes cols_;
 };
 // One row (a reader used once).
@@ -69,9 +77,12 @@ class CommentReader {
 };
 absl::StatusOr<model::Comment> CommentFromRow(const store::Row& row);
 
-// Loads the public face of `author_ids` (deduplicated) in ONE statement on `conn`.
-absl::StatusOr<std::vector<model::AuthorSummary>> LoadAuthors(store::Connection& conn,
-                                                              std::span<const int64_t> author_ids);
+// Sets *authors[i] to the public face of user author_ids[i] (the two spans are parallel), from ONE
+// statement on `conn` over the distinct ids (none when they are empty): its rows are read straight into
+// the summaries, the first item of each author filled from the row and the others copied from it. An
+// author whose user row is gone leaves its *authors[i] as it was.
+absl::Status FillAuthors(store::Connection& conn, std::span<const int64_t> author_ids,
+                         std::span<std::optional<model::AuthorSummary>* const> authors);
 
 // Fills `item.author` for every item (Post or Comment) from one batched statement on `conn` (none when
 // `items` is empty). Items whose author row is gone keep author empty.
@@ -79,19 +90,14 @@ template <typename T>
 absl::Status HydrateAuthors(store::Connection& conn, std::vector<T>& items) {
   if (items.empty()) return absl::OkStatus();
   std::vector<int64_t> ids;
+  std::vector<std::optional<model::AuthorSummary>*> slots;
   ids.reserve(items.size());
-  for (const T& item : items) ids.push_back(item.author_id.value);
-  absl::StatusOr<std::vector<model::AuthorSummary>> authors = LoadAuthors(conn, ids);
-  if (!authors.ok()) return authors.status();
+  slots.reserve(items.size());
   for (T& item : items) {
-    for (const model::AuthorSummary& a : *authors) {
-      if (a.id == item.author_id) {
-        item.author = a;
-        break;
-      }
-    }
+    ids.push_back(item.author_id.value);
+    slots.push_back(&item.author);
   }
-  return absl::OkStatus();
+  return FillAuthors(conn, ids, slots);
 }
 
 // The same on a read connection of `db`.

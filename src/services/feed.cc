@@ -18,6 +18,7 @@
 #include "daira/store/open_transaction.h"
 #include "daira/store/sql_text.h"
 #include "query/keyset_shapes.h"
+#include "query/page_into.h"
 #include "services/content_internal.h"
 #include "services/feed_cache.h"
 #include "services/text_entities.h"
@@ -35,9 +36,9 @@ absl::StatusOr<query::Page<model::Post>> FetchHydrated(store::Database& db, cons
       db, ctx, store::Access::kRead, [&](store::Connection& c) -> absl::StatusOr<query::Page<model::Post>> {
         DAIRA_ASSIGN_OR_RETURN(
             query::Page<model::Post> out,
-            query::FetchPage(c, q,
-                             query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
-                             internal::PostReader(), {.codec = codec}));
+            query::internal::FetchPageInto<model::Post>(
+                c, q, query::PageRequest{.limit = static_cast<int>(page.limit), .cursor = page.cursor},
+                internal::PostReader(), {.codec = codec}));
         DAIRA_RETURN_IF_ERROR(internal::HydrateAuthors(c, out.items));
         return out;
       });
@@ -202,11 +203,8 @@ absl::StatusOr<query::Page<model::Post>> Feed::Home(const RequestContext& ctx, U
         const size_t n = std::min<size_t>(rs.size(), static_cast<size_t>(page.limit));
         out.has_more = rs.size() > n;
         out.items.reserve(n);
-        internal::PostReader read_post;
-        for (size_t i = 0; i < n; ++i) {
-          DAIRA_ASSIGN_OR_RETURN(model::Post post, read_post(rs.row(i)));
-          out.items.push_back(std::move(post));
-        }
+        internal::PostReader read_post;  // each post built in place in the page
+        for (size_t i = 0; i < n; ++i) DAIRA_RETURN_IF_ERROR(read_post(rs, i, out.items.emplace_back()));
         if (backward) std::reverse(out.items.begin(), out.items.end());
         auto cursor_at = [&](const model::Post& p, query::Direction d) {
           return codec.Encode(query::Cursor{.scope = scope, .direction = d, .keys = {p.id.value}});

@@ -3,6 +3,7 @@
 // computed in SQL from the row and the query.
 #include "daira/services/search.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,9 +21,11 @@
 #include "daira/store/column_indexes.h"
 #include "daira/store/dialect.h"
 #include "query/keyset_shapes.h"
+#include "query/page_into.h"
 #include "services/content_internal.h"
 #include "services/search_internal.h"
 #include "services/text_entities.h"
+#include "store/row_cells.h"
 
 namespace daira::inline v0::services {
 namespace {
@@ -65,23 +68,33 @@ std::string Fts5Query(const std::vector<std::string>& words) {
   return absl::StrJoin(parts, " ");
 }
 
-// tsquery: a word as a quoted lexeme (single quotes doubled, backslashes escaped), with :* when `prefix`.
-std::string TsWord(const std::string& w, bool prefix) {
-  std::string quoted = "'";
+// tsquery: a word as a quoted lexeme (single quotes doubled, backslashes escaped), with :* when
+// `prefix`, appended to `out`.
+void AppendTsWord(std::string& out, const std::string& w, bool prefix) {
+  out.push_back('\'');
   for (char c : w) {
-    if (c == '\'' || c == '\\') quoted.push_back(c == '\'' ? '\'' : '\\');
-    quoted.push_back(c);
+    if (c == '\'' || c == '\\') out.push_back(c == '\'' ? '\'' : '\\');
+    out.push_back(c);
   }
-  quoted.push_back('\'');
-  if (prefix) quoted += ":*";
+  out.push_back('\'');
+  if (prefix) out += ":*";
+}
+
+std::string TsWord(const std::string& w, bool prefix) {
+  std::string quoted;
+  quoted.reserve(w.size() + 4);
+  AppendTsWord(quoted, w, prefix);
   return quoted;
 }
 
 // tsquery: every word as a prefix lexeme, ANDed.
 std::string TsQuery(const std::vector<std::string>& words) {
-  std::vector<std::string> parts;
-  for (const std::string& w : words) parts.push_back(TsWord(w, /*prefix=*/true));
-  return absl::StrJoin(parts, " & ");
+  std::string out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i > 0) out += " & ";
+    AppendTsWord(out, words[i], /*prefix=*/true);
+  }
+  return out;
 }
 
 void AppendUtf8(std::string& out, char32_t c) {
@@ -142,20 +155,23 @@ constexpr char kAuthorColumns[] =
 constexpr char kAuthorJoins[] =
     " LEFT JOIN users au ON au.id = p.author_id LEFT JOIN user_profiles ap ON ap.user_id = p.author_id";
 
-// A user hit, with the column indexes resolved once per page (store::ColumnIndexes).
+// A user hit, filled in place in the page (query::internal::FetchPageInto) with the column indexes
+// resolved once per page (store::ColumnIndexes): each text is written straight into its member from the
+// result's cell (store::internal::RowCells), with no temporary string, no StatusOr<UserHit> and no move
+// of the hit into the page.
 class UserHitReader {
  public:
-  // The hit is built in place (each text read straight into its member, no assignment of a temporary
-  // string: a short string's move copies its bytes, three of them per hit).
-  absl::StatusOr<UserHit> operator()(const store::Row& r) {
-    DAIRA_RETURN_IF_ERROR(cols_.Bind(r));
-    return UserHit{.id = r.Int64(cols_[2]),
-                   .username = r.Text(cols_[3]),
-                   .display_name = r.Text(cols_[4]),  // NULL reads as ""
-                   .avatar_url = r.IsNull(cols_[5]) ? std::nullopt : std::optional<std::string>(r.Text(cols_[5])),
-                   .is_verified = r.Int64(cols_[6]) != 0,
-                   .rank_bucket = static_cast<int>(r.Int64(cols_[0])),
-                   .rank_tier = r.Int64(cols_[1])};
+  absl::Status operator()(const store::ResultSet& rs, size_t row, UserHit& h) {
+    DAIRA_RETURN_IF_ERROR(cols_.Bind(rs.row(row)));
+    const store::internal::RowCells cells(rs, row);
+    h.id = cells.Int64(cols_[2]);
+    cells.TextInto(cols_[3], &h.username);
+    cells.TextInto(cols_[4], &h.display_name);  // NULL reads as ""
+    if (!cells.IsNull(cols_[5])) cells.TextInto(cols_[5], &h.avatar_url.emplace());
+    h.is_verified = cells.Int64(cols_[6]) != 0;
+    h.rank_bucket = static_cast<int>(cells.Int64(cols_[0]));
+    h.rank_tier = cells.Int64(cols_[1]);
+    return absl::OkStatus();
   }
 
  private:
@@ -228,6 +244,14 @@ std::string HashtagPrefix(std::string_view q) {
 namespace internal {
 
 std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
+  // An ASCII prefix whose last character is below DEL (nearly every query): the same answer as the
+  // code point walk below, without decoding into a vector — the last byte plus one.
+  if (!prefix.empty() && static_cast<unsigned char>(prefix.back()) < 0x7F &&
+      std::all_of(prefix.begin(), prefix.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    std::string out(prefix);
+    ++out.back();
+    return out;
+  }
   std::vector<char32_t> cps;
   for (size_t pos = 0; pos < prefix.size();) cps.push_back(Utf8Decode(prefix, &pos));
   while (!cps.empty()) {
@@ -605,7 +629,8 @@ absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, co
   // Usernames are stored lower-cased (ASCII); non-ASCII bytes are left as they are.
   absl::AsciiStrToLower(&q);
   const query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
-  return query::FetchPage(*deps_.db, ctx, kq, KeysetPage(request), UserHitReader(), {.codec = deps_.cursors});
+  return query::internal::FetchPageInto<UserHit>(*deps_.db, ctx, kq, KeysetPage(request), UserHitReader(),
+                                                 {.codec = deps_.cursors});
 }
 
 absl::StatusOr<query::Page<PostHit>> Search::Posts(const RequestContext& ctx, UserId viewer,

@@ -1,6 +1,7 @@
 // Shared check for the drivers' in-place results (store::ResultSource): every typed Row accessor of an
 // in-place ResultSet must read what the same cells read as Values (what every result held before the
-// in-place path). Used by the SQLite and Postgres connection tests.
+// in-place path), and daira's internal cell reader (store::internal::RowCells) must read what Row reads,
+// on the in-place result and on the Values copy. Used by the SQLite and Postgres connection tests.
 #pragma once
 
 #include <string>
@@ -8,8 +9,32 @@
 #include "absl/strings/str_cat.h"
 #include "daira/store/result_set.h"
 #include "gtest/gtest.h"
+#include "store/row_cells.h"
 
 namespace daira::testing {
+
+// store::internal::RowCells over row `r` of `rs` reads what `rs.row(r)`'s accessors read, for every
+// column and one past the last (which RowCells hands to Row).
+inline void ExpectRowCellsReadWhatRowReads(const store::ResultSet& rs, size_t r) {
+  const store::Row row = rs.row(r);
+  const store::internal::RowCells cells(rs, r);
+  for (int col = 0; col < rs.column_count(); ++col) {
+    SCOPED_TRACE(absl::StrCat("RowCells: row ", r, " column ", rs.columns()[col]));
+    EXPECT_EQ(cells.IsNull(col), row.IsNull(col));
+    EXPECT_EQ(cells.Int64(col), row.Int64(col));
+    const absl::StatusOr<int64_t> a = cells.CheckedInt64(col), b = row.CheckedInt64(col);
+    EXPECT_EQ(a.ok(), b.ok());
+    if (a.ok() && b.ok()) EXPECT_EQ(*a, *b);
+    if (!a.ok() && !b.ok()) EXPECT_EQ(a.status(), b.status());
+    std::string scratch;
+    EXPECT_EQ(std::string(cells.TextView(col, &scratch)), row.Text(col));
+    std::string into = "previous contents";
+    cells.TextInto(col, &into);
+    EXPECT_EQ(into, row.Text(col));
+  }
+  const absl::StatusOr<int64_t> past = cells.CheckedInt64(rs.column_count());
+  EXPECT_EQ(past.status(), row.CheckedInt64(rs.column_count()).status());
+}
 
 // Copies `rs`'s cells into a Value-backed ResultSet and compares every accessor, by index and by name.
 inline void ExpectInPlaceReadsMatchTheValues(const store::ResultSet& rs) {
@@ -24,6 +49,8 @@ inline void ExpectInPlaceReadsMatchTheValues(const store::ResultSet& rs) {
     return a.ok() ? *a == *b || (*a != *a && *b != *b) : a.status() == b.status();
   };
   for (size_t r = 0; r < rs.size(); ++r) {
+    ASSERT_NO_FATAL_FAILURE(ExpectRowCellsReadWhatRowReads(rs, r));
+    ASSERT_NO_FATAL_FAILURE(ExpectRowCellsReadWhatRowReads(values, r));
     const store::Row in_place = rs.row(r);
     const store::Row copy = values.row(r);
     for (int col = 0; col < rs.column_count(); ++col) {
