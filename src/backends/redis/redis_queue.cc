@@ -372,6 +372,7 @@ while i <= #ARGV do
     if ids == nil or ids.n + n > ids.last then return redis.error_reply('ERR a run beyond the reserved ids') end
     local d, nd, nt, last = w.d, w.d[0], t[0], ids.n
     local head = nil  -- the id's digits but the last, formatted once per ten consecutive ids
+    local pre, plen = nil, -1  -- the ready member's prefix "<run_at>:<padding>", built once per id length
     for k = i, i + n - 1 do
       last = last + 1
       local unit = last % 10
@@ -385,7 +386,8 @@ while i <= #ARGV do
       if p ~= '0' then add_pair(w.p, id, p) end
       if group ~= '' then add_pair(w.g, id, group) end
       if ready then
-        t[nt + 1], t[nt + 2] = score, when .. PAD(id) .. id
+        if #id ~= plen then pre, plen = when .. PAD(id), #id end
+        t[nt + 1], t[nt + 2] = score, pre .. id
       else
         t[nt + 1], t[nt + 2] = score, id
       end
@@ -1208,13 +1210,17 @@ std::string PackRecord(const bus::EnqueueRequest& r, int max_attempts, std::stri
   PackStr(out, r.queue);
   PackStr(out, r.name);
   PackStr(out, r.payload);
-  PackStr(out, std::to_string(r.priority));
-  PackStr(out, std::to_string(max_attempts));
+  // The numbers formatted on the stack: a µs time has 16 digits, past std::string's inline buffer, and
+  // std::to_string allocated twice per job for them (client allocations, session 16).
+  char buf[24];
+  auto number = [&](int64_t v) { return std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr - buf); };
+  PackStr(out, number(r.priority));
+  PackStr(out, number(max_attempts));
   PackStr(out, r.idempotency_key);
   PackStr(out, r.group_key);
   PackStr(out, correlation_id);
-  PackStr(out, std::to_string(created));
-  PackStr(out, std::to_string(run_at));
+  PackStr(out, number(created));
+  PackStr(out, number(run_at));
   PackStr(out, nonce);
   return out;
 }
