@@ -497,9 +497,9 @@ return 1
 // when some job was claimed before — {k, {attempt, progress, result, cancel, run_at, history
 // entries...}, ...}, k the job's position (1-based) in the claim order. A first attempt's run_at is its
 // record's (only a retry, release, recovery or replay moves it, and those jobs were claimed before).
-// Session 16: this Redis hashes every byte of each string made in Lua (~5 instructions a byte) and
-// converts each reply element (~0.45 k): the ids as one string instead of a 38-byte member each, and
-// no nil per first attempt. The rate limit counts claims in q:<queue>:rate:<window index>.
+// Session 16: this Redis hashes every byte of each string made in Lua (13 instructions a byte with the
+// copy) and converts each reply element (~0.45 k): the ids as one string instead of a 38-byte member
+// each, and no nil per first attempt. The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
@@ -583,7 +583,8 @@ local function claim(members)
         local attempt = S(tonumber(before) + 1)
         cw[nw + 1], cw[nw + 2] = id, token .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. RW[r]
         local h = redis.call('HMGET', JK(id), 'progress', 'cancel')
-        local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or '', string.sub(members[j], 1, 17)}
+        local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or '',
+                   string.sub(members[j], 1, 17)}
         for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do x[#x + 1] = e end
         extras[nx + 1], extras[nx + 2] = nj + nw / 2, x
         nx = nx + 2
@@ -788,12 +789,13 @@ const std::string& TransitionScript() {
 //   'T', id, token, outcome, text, when, worker, queue, group — any other move, through transition().
 // Returns the positions (1-based, in the order of the records' jobs) of the jobs not moved — a lost
 // lease or an unknown job (the batched completion: every job fenced on its own, all in one script); an
-// empty array when every job moved (session 16: no answer per job). A 'C' record is fenced and written for the whole run — one HMGET of the
-// lease tokens (hash t); one probe for any lapsed lease in the queue's active set (ZRANGEBYSCORE ...
-// LIMIT 0 1), and only when there is one a ZMSCORE of the run's leases; one ZREM from active, one HDEL
-// of the tokens, one ZADD into COMPLETED, one HSET of the non-empty results, one HINCRBY for the group
-// and per metric field — with no command per job. The client sends a job named twice in the batch, or
-// named by id and token alone, as 'T' records in request order.
+// empty array when every job moved (session 16: no answer per job). A 'C' record is fenced and written
+// for the whole run — one HMGET of the lease tokens (hash t); one probe for any lapsed lease in the
+// queue's active set (ZRANGEBYSCORE ... LIMIT 0 1), and only when there is one a ZMSCORE of the run's
+// leases; one ZREM from active, one HDEL of the tokens, one ZADD into COMPLETED, one HSET of the
+// non-empty results, one HINCRBY for the group and per metric field — with no command per job. The
+// client sends a job named twice in the batch, or named by id and token alone, as 'T' records in
+// request order.
 const RedisScript& TransitionManyScript() {
   // The core prelude, then the batch. transition() and the helpers it needs (kPreludeJobs, the metric
   // functions) are defined inside load_transition(), run only for a batch that holds a 'T' record: each
@@ -1213,7 +1215,9 @@ std::string PackRecord(const bus::EnqueueRequest& r, int max_attempts, std::stri
   // The numbers formatted on the stack: a µs time has 16 digits, past std::string's inline buffer, and
   // std::to_string allocated twice per job for them (client allocations, session 16).
   char buf[24];
-  auto number = [&](int64_t v) { return std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr - buf); };
+  auto number = [&](int64_t v) {
+    return std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr - buf);
+  };
   PackStr(out, number(r.priority));
   PackStr(out, number(max_attempts));
   PackStr(out, r.idempotency_key);
@@ -1976,7 +1980,8 @@ void RedisQueue::ClaimTogether(const RequestContext& ctx, const bus::QueueSettin
   std::string_view ids = e[0].str;
   const auto& records = e[1].elements;
   const size_t total = records.size();
-  if (static_cast<size_t>(std::count(ids.begin(), ids.end(), ',')) + 1 != total) return fail(Unexpected("next", *r));
+  if (static_cast<size_t>(std::count(ids.begin(), ids.end(), ',')) + 1 != total)
+    return fail(Unexpected("next", *r));
   const RedisReply* extras = e.size() == 3 ? &e[2] : nullptr;
   if (extras != nullptr && (extras->type != RedisReply::Type::kArray || extras->elements.size() % 2 != 0))
     return fail(Unexpected("next", *r));
