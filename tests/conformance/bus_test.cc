@@ -1052,6 +1052,38 @@ TEST_P(BusTest, BatchClaimKeepsPriorityThenFifoOrderAndGivesEachJobItsLease) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
 }
 
+TEST_P(BusTest, ABatchClaimMixingARetriedJobWithFreshOnesGivesEachItsStoredFields) {
+  // A retried job between two first attempts in one claim: each claimed copy is the stored job (the
+  // Redis claim sends a claimed-before job's attempt, run_at and history apart from the others').
+  bus::EnqueueRequest r = Req(R"({"n":1})");
+  r.max_attempts = 3;
+  const int64_t retried = Enq(r);
+  bus::Job first = MustNext("w-a");
+  ASSERT_OK(q().Fail(ctx_, first, "boom"));  // due again 1 s later
+  const int64_t before = Enq(Req(R"({"n":2})"));  // due now: ahead of the retried job
+  clock_.Advance(seconds(1));
+  const int64_t after = Enq(Req(R"({"n":3})"));  // due with it, a higher id: behind it
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> batch, q().NextBatch(ctx_, kQ, "batcher", 5, milliseconds(0)));
+  EXPECT_THAT(Ids(batch), ElementsAre(before, retried, after));
+  for (const bus::Job& job : batch) {
+    ASSERT_OK_AND_ASSIGN(bus::Job stored, q().Get(ctx_, job.id));
+    EXPECT_EQ(job.payload, stored.payload) << job.id;
+    EXPECT_EQ(job.run_at, stored.run_at) << job.id;
+    EXPECT_EQ(job.started_at, stored.started_at) << job.id;
+    EXPECT_EQ(job.attempt, stored.attempt) << job.id;
+    EXPECT_EQ(job.lease_token, stored.lease_token) << job.id;
+    EXPECT_EQ(job.errors.size(), stored.errors.size()) << job.id;
+  }
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0].attempt, 1);
+  EXPECT_EQ(batch[1].attempt, 2);
+  EXPECT_EQ(batch[1].run_at, clock_.Now());
+  ASSERT_EQ(batch[1].errors.size(), 1u);
+  EXPECT_EQ(batch[1].errors[0].message, "boom");
+  EXPECT_EQ(batch[2].attempt, 1);
+  EXPECT_TRUE(batch[2].errors.empty());
+}
+
 TEST_P(BusTest, ABatchLargerThanWhatIsReadyTakesOnlyTheDueJobsAndNothingWhilePaused) {
   const int64_t a = Enq(Req());
   const int64_t b = Enq(Req());

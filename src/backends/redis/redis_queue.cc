@@ -372,6 +372,7 @@ while i <= #ARGV do
     if ids == nil or ids.n + n > ids.last then return redis.error_reply('ERR a run beyond the reserved ids') end
     local d, nd, nt, last = w.d, w.d[0], t[0], ids.n
     local head = nil  -- the id's digits but the last, formatted once per ten consecutive ids
+    local pre, plen = nil, -1  -- the ready member's prefix "<run_at>:<padding>", built once per id length
     for k = i, i + n - 1 do
       last = last + 1
       local unit = last % 10
@@ -385,14 +386,17 @@ while i <= #ARGV do
       if p ~= '0' then add_pair(w.p, id, p) end
       if group ~= '' then add_pair(w.g, id, group) end
       if ready then
-        t[nt + 1], t[nt + 2] = score, when .. PAD(id) .. id
+        if #id ~= plen then pre, plen = when .. PAD(id), #id end
+        t[nt + 1], t[nt + 2] = score, pre .. id
       else
         t[nt + 1], t[nt + 2] = score, id
       end
       nt = nt + 2
-      out[no + 1], out[no + 2] = id, 0
-      no = no + 2
     end
+    -- The run's answers, one entry for the whole run (its first id and count): expanded only when the
+    -- call does not answer with its first id alone.
+    out[no + 1] = {last - n + 1, n}
+    no = no + 1
     ids.n, d[0], t[0] = last, nd, nt
     woke[q] = (woke[q] or 0) + n
     jobs = jobs + n
@@ -413,7 +417,20 @@ end
 flush_batch(w)
 for q, n in pairs(woke) do wake(q, n) end
 if plain and need > 0 and jobs == need then return {ids.last - need + 1} end
-return out
+local full, nf = {}, 0
+for k = 1, no do
+  local v = out[k]
+  if type(v) == 'table' then
+    for x = v[1], v[1] + v[2] - 1 do
+      full[nf + 1], full[nf + 2] = S(x), 0
+      nf = nf + 2
+    end
+  else
+    nf = nf + 1
+    full[nf] = v
+  end
+end
+return full
 )lua";
 
 // Repeatables: hash rep:<queue>:<key> (name, payload, schedule, priority, max_attempts, next, last,
@@ -475,15 +492,29 @@ return 1
 // threads that asked at once (RedisQueue::ClaimTogether; only without round-robin groups). Claims up to
 // the sum of the max jobs, each as one claim would (the batch consume), and deals them out in claim
 // order: the first requester's max jobs to it, then the next's, so the client splits the answer by the
-// same counts. Returns the jobs in claim order (empty: none), three elements per job (ParseClaimed): its
-// ready member ("<run_at>:<padded id>", from which the client reads both), its record as stored, and nil
-// for a job never claimed before — else {attempt, progress, result, cancel, history entries...}. The
-// rate limit counts claims in q:<queue>:rate:<window index>.
+// same counts. Returns {} when nothing was claimed, else (ParseClaimed) the jobs in claim order as
+// their ids joined by ',' (one string), their records as stored (the HMGET reply itself), then — only
+// when some job was claimed before — {k, {attempt, progress, result, cancel, run_at, history
+// entries...}, ...}, k the job's position (1-based) in the claim order. A first attempt's run_at is its
+// record's (only a retry, release, recovery or replay moves it, and those jobs were claimed before).
+// Session 16: this Redis hashes every byte of each string made in Lua (13 instructions a byte with the
+// copy) and converts each reply element (~0.45 k): the ids as one string instead of a 38-byte member
+// each, and no nil per first attempt. The rate limit counts claims in q:<queue>:rate:<window index>.
 constexpr std::string_view kClaim = R"lua(
 local now = tonumber(ARGV[1])
 local q = ARGV[2]
 local out = {}
 if redis.call('EXISTS', QK(q, 'paused')) == 1 then return out end
+-- M, D: the claimed jobs' ids and records (nj each); extras: nx entries (position, leftovers) for jobs
+-- claimed before.
+local M, D, nj = {}, {}, 0
+local extras, nx = {}, 0
+local function reply()
+  if nj == 0 then return out end
+  out[1], out[2] = table.concat(M, ',', 1, nj), D
+  if nx > 0 then out[3] = extras end
+  return out
+end
 -- The requesters: worker, token, max jobs, and the claim record of a first attempt (built once per call).
 local RW, RT, RN, RF = {}, {}, {}, {}
 local max = 0
@@ -516,7 +547,8 @@ local r, dealt = 1, 0  -- the requester being served and how many jobs it got
 -- Claims `members` (taken out of ready by the caller): one HMGET of the records, claims and groups, one
 -- HSET of the claims and one of the tokens, one ZADD into active (each with its keeper first: no
 -- command of its own) and one HINCRBY per group for the whole list. A job claimed before also gets its
--- earlier attempts' leftovers read (job:<id>, its result, its history). Returns the groups' counts.
+-- earlier attempts' leftovers read (job:<id>, its result, its history). Returns the groups' counts
+-- (jobs without a group counted in a local, not a table entry per job).
 local function claim(members)
   local n = #members
   local ids = {}
@@ -524,38 +556,57 @@ local function claim(members)
   local d = redis.call('HMGET', HD, unpack(ids))
   local c = redis.call('HMGET', HC, unpack(ids))
   local g = redis.call('HMGET', HG, unpack(ids))
-  -- Filled through explicit counters (`#t` is a search): nw pairs in cw, tw and aw, no entries in out.
+  -- Filled through explicit counters (`#t` is a search): nw pairs in cw, tw and aw.
   local cw, tw, aw, groups = {'~', KEEP}, {'~', KEEP}, {'+inf', KEEP}, {}
-  local nw, no = 2, #out
+  local nw, plain, gap = 2, 0, false
   local claimed, token, first = RN[r], RT[r], RF[r]
   for j = 1, n do
-    if d[j] then
+    if not d[j] then
+      gap = true
+    else
       if dealt == claimed and RN[r + 1] then
         r, dealt = r + 1, 0
         claimed, token, first = RN[r], RT[r], RF[r]
       end
       dealt = dealt + 1
       local id = ids[j]
-      local grp = g[j] or ''
-      groups[grp] = (groups[grp] or 0) + 1
+      local grp = g[j]
+      if grp then
+        groups[grp] = (groups[grp] or 0) + 1
+      else
+        plain = plain + 1
+      end
       aw[nw + 1], aw[nw + 2] = exp_s, id
       tw[nw + 1], tw[nw + 2] = id, token
-      out[no + 1], out[no + 2] = members[j], d[j]
       if c[j] then
         local before = string.match(c[j], '^[^\31]*\31([^\31]*)\31')
         local attempt = S(tonumber(before) + 1)
         cw[nw + 1], cw[nw + 2] = id, token .. SEP .. attempt .. SEP .. ARGV[1] .. SEP .. RW[r]
         local h = redis.call('HMGET', JK(id), 'progress', 'cancel')
-        local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or ''}
+        local x = {attempt, h[1] or '', redis.call('HGET', HR, id) or '', h[2] or '',
+                   string.sub(members[j], 1, 17)}
         for _, e in ipairs(redis.call('LRANGE', JK(id) .. ':err', 0, -1)) do x[#x + 1] = e end
-        out[no + 3] = x
+        extras[nx + 1], extras[nx + 2] = nj + nw / 2, x
+        nx = nx + 2
       else
         cw[nw + 1], cw[nw + 2] = id, first
-        out[no + 3] = false
       end
-      nw, no = nw + 2, no + 3
+      nw = nw + 2
     end
   end
+  -- The reply's lists: the reply tables themselves for a whole claim (no table built per job), else
+  -- the claimed jobs appended (round-robin turns, a member without a record).
+  if nj == 0 and not gap then
+    M, D, nj = ids, d, n
+  else
+    for j = 1, n do
+      if d[j] then
+        nj = nj + 1
+        M[nj], D[nj] = ids[j], d[j]
+      end
+    end
+  end
+  if plain > 0 then groups[''] = (groups[''] or 0) + plain end
   if nw > 2 then
     chunked('HSET', HC, cw, 1000)
     chunked('HSET', HT, tw, 1000)
@@ -565,24 +616,25 @@ local function claim(members)
   return groups
 end
 if ARGV[4] ~= '1' then
-  -- No groups to take turns: the first `max` ready members are the claim order. (ZRANGE + ZREM, not
-  -- ZPOPMIN: ZPOPMIN's reply formats each member's score as a double, which cost ~4k server
-  -- instructions per job more than the ZREM's arguments.)
+  -- No groups to take turns: the first `max` ready members are the claim order. (ZRANGE +
+  -- ZREMRANGEBYRANK, not ZPOPMIN: ZPOPMIN's reply formats each member's score as a double, which cost
+  -- ~4k server instructions per job more; and not ZREM of the members: the rank range removes the same
+  -- members — the script runs alone — with no argument per job.)
   local n = max
   if rate_key then n = math.min(n, rate_limit - tonumber(redis.call('GET', rate_key) or '0')) end
   if n <= 0 then return out end
   local top = redis.call('ZRANGE', QK(q, 'ready'), 0, n - 1)
   if #top == 0 then return out end
-  chunked('ZREM', QK(q, 'ready'), top, 500)
+  redis.call('ZREMRANGEBYRANK', QK(q, 'ready'), 0, S(#top - 1))
   if rate_key then
     redis.call('INCRBY', rate_key, #top)
     redis.call('PEXPIRE', rate_key, S(math.floor(tonumber(ARGV[7]) / 500) + 1000))  -- two windows: only garbage
   end
   claim(top)
-  return out
+  return reply()
 end
 local limit = tonumber(ARGV[5])
-while #out < 3 * max do
+while nj < max do
   if rate_key and tonumber(redis.call('GET', rate_key) or '0') >= rate_limit then break end
   local top = redis.call('ZRANGE', QK(q, 'ready'), 0, 0, 'WITHSCORES')
   if #top == 0 then break end
@@ -613,7 +665,7 @@ while #out < 3 * max do
     redis.call('HSET', QK(q, 'served'), grp, S(redis.call('INCR', QK(q, 'seq'))))
   end
 end
-return out
+return reply()
 )lua";
 
 const RedisScript& ClaimScript() {
@@ -735,13 +787,15 @@ const std::string& TransitionScript() {
 //   'c', queue, group, token, metric pair number, n, then n ids — the same for completions whose result
 //        is empty and whose metric pair is the same (one argument per job instead of three);
 //   'T', id, token, outcome, text, when, worker, queue, group — any other move, through transition().
-// Returns one answer per job in the order of the records (the batched completion: every job fenced on
-// its own, all in one script). A 'C' record is fenced and written for the whole run — one HMGET of the
-// lease tokens (hash t); one probe for any lapsed lease in the queue's active set (ZRANGEBYSCORE ...
-// LIMIT 0 1), and only when there is one a ZMSCORE of the run's leases; one ZREM from active, one HDEL
-// of the tokens, one ZADD into COMPLETED, one HSET of the non-empty results, one HINCRBY for the group
-// and per metric field — with no command per job. The client sends a job named twice in the batch, or
-// named by id and token alone, as 'T' records in request order.
+// Returns the positions (1-based, in the order of the records' jobs) of the jobs not moved — a lost
+// lease or an unknown job (the batched completion: every job fenced on its own, all in one script); an
+// empty array when every job moved (session 16: no answer per job). A 'C' record is fenced and written
+// for the whole run — one HMGET of the lease tokens (hash t); one probe for any lapsed lease in the
+// queue's active set (ZRANGEBYSCORE ... LIMIT 0 1), and only when there is one a ZMSCORE of the run's
+// leases; one ZREM from active, one HDEL of the tokens, one ZADD into COMPLETED, one HSET of the
+// non-empty results, one HINCRBY for the group and per metric field — with no command per job. The
+// client sends a job named twice in the batch, or named by id and token alone, as 'T' records in
+// request order.
 const RedisScript& TransitionManyScript() {
   // The core prelude, then the batch. transition() and the helpers it needs (kPreludeJobs, the metric
   // functions) are defined inside load_transition(), run only for a batch that holds a 'T' record: each
@@ -760,7 +814,8 @@ for k = 1, m do
   CF[S(k)] = ARGV[2 + 2 * k]
 end
 local transition = nil
-local out, no = {}, 0
+local no = 0  -- the jobs answered so far
+local out, nf = {}, 0  -- the positions of the jobs not moved
 local results, nr = {'~', KEEP}, 2  -- the keeper first (keeps r a hashtable)
 -- Per queue, what its runs of completions write, sent once per queue after the records: one probe for
 -- a lapsed lease in its active set, the ids out of active and t, (finish time, id) into COMPLETED, the
@@ -796,7 +851,6 @@ local function complete(q, grp, token, a, step, n, x)
       no = no + 1
       if t[k] == token and (not e or (e[k] and tonumber(e[k]) > now)) then
         local id = ids[k]
-        out[no] = 1
         nrem = nrem + 1
         rem[nrem] = id
         done[2 * nrem - 1], done[2 * nrem] = now_s, id
@@ -812,7 +866,8 @@ local function complete(q, grp, token, a, step, n, x)
           metrics[cf] = (metrics[cf] or 0) + 1
         end
       else
-        out[no] = 0
+        nf = nf + 1
+        out[nf] = no
       end
       b = b + step
     end
@@ -842,8 +897,11 @@ while i <= #ARGV do
   else
     if transition == nil then transition = load_transition() end
     no = no + 1
-    out[no] = transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
-                         ARGV[i + 6], ARGV[i + 7], ARGV[i + 8])
+    if transition(now_s, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6],
+                  ARGV[i + 7], ARGV[i + 8]) == 0 then
+      nf = nf + 1
+      out[nf] = no
+    end
     i = i + 9
   end
 end
@@ -1154,13 +1212,19 @@ std::string PackRecord(const bus::EnqueueRequest& r, int max_attempts, std::stri
   PackStr(out, r.queue);
   PackStr(out, r.name);
   PackStr(out, r.payload);
-  PackStr(out, std::to_string(r.priority));
-  PackStr(out, std::to_string(max_attempts));
+  // The numbers formatted on the stack: a µs time has 16 digits, past std::string's inline buffer, and
+  // std::to_string allocated twice per job for them (client allocations, session 16).
+  char buf[24];
+  auto number = [&](int64_t v) {
+    return std::string_view(buf, std::to_chars(buf, buf + sizeof(buf), v).ptr - buf);
+  };
+  PackStr(out, number(r.priority));
+  PackStr(out, number(max_attempts));
   PackStr(out, r.idempotency_key);
   PackStr(out, r.group_key);
   PackStr(out, correlation_id);
-  PackStr(out, std::to_string(created));
-  PackStr(out, std::to_string(run_at));
+  PackStr(out, number(created));
+  PackStr(out, number(run_at));
   PackStr(out, nonce);
   return out;
 }
@@ -1258,27 +1322,26 @@ struct Claim {
   Clock::TimePoint lease_expires_at;
 };
 
-// One job as the claim script returns it: its ready member "<run_at, 17 digits>:<id, 20 digits>", its
-// record, and nil (a first attempt) or {attempt, progress, result, cancel, history entries...}.
-absl::StatusOr<bus::Job> ParseClaimed(const RedisReply& member, const RedisReply& d, const RedisReply& extra,
+// One job as the claim script returns it: its id, its record (its run_at a first attempt's), and (null
+// for a first attempt) {attempt, progress, result, cancel, run_at (17 digits), history entries...}.
+absl::StatusOr<bus::Job> ParseClaimed(std::string_view id, const RedisReply& d, const RedisReply* extra,
                                       const Claim& c) {
   auto bad = [] { return absl::InternalError("bus: next: malformed job from the claim script"); };
-  const std::string& m = member.str;
-  if (member.type != RedisReply::Type::kString || m.size() != 38 || m[17] != ':') return bad();
   bus::Job j;
-  if (d.type != RedisReply::Type::kString || !ParseRecord(d.str, j)) return bad();
-  j.id = Num(std::string_view(m).substr(18));
-  j.run_at = TimeOfView(std::string_view(m).substr(0, 17));
+  if (id.empty() || d.type != RedisReply::Type::kString || !ParseRecord(d.str, j)) return bad();
+  j.id = Num(id);
   j.state = bus::JobState::kActive;
   j.attempt = 1;
-  if (extra.type == RedisReply::Type::kArray) {
-    const auto& x = extra.elements;
-    if (x.size() < 4) return bad();
+  if (extra != nullptr) {
+    if (extra->type != RedisReply::Type::kArray) return bad();
+    const auto& x = extra->elements;
+    if (x.size() < 5) return bad();
     j.attempt = static_cast<int>(ToInt(x[0].str));
     j.progress = x[1].str;
     j.result = x[2].str;
     j.cancel_requested = x[3].str == "1";
-    for (size_t k = 4; k < x.size(); ++k) AppendError(j, x[k].str);
+    j.run_at = TimeOfView(x[4].str);
+    for (size_t k = 5; k < x.size(); ++k) AppendError(j, x[k].str);
   }
   j.lease_owner = c.worker;
   j.lease_expires_at = c.lease_expires_at;
@@ -1906,20 +1969,43 @@ void RedisQueue::ClaimTogether(const RequestContext& ctx, const bus::QueueSettin
   if (!r.ok()) return fail(r.status());
   for (ClaimAsk* ask : asks) ask->jobs = std::vector<bus::Job>();
   if (r->IsNil()) return;
-  if (r->type != RedisReply::Type::kArray || r->elements.size() % 3 != 0) return fail(Unexpected("next", *r));
-  // The script dealt the jobs out in the asks' order, each ask's max jobs before the next's.
+  if (r->type != RedisReply::Type::kArray) return fail(Unexpected("next", *r));
+  // Nothing, or the ids joined by ',', the records, and — only when some job was claimed before — the
+  // list of (position, leftovers) pairs, positions 1-based and increasing.
   const auto& e = r->elements;
-  size_t i = 0;
+  if (e.empty()) return;
+  if (e.size() < 2 || e.size() > 3 || e[0].type != RedisReply::Type::kString ||
+      e[1].type != RedisReply::Type::kArray)
+    return fail(Unexpected("next", *r));
+  std::string_view ids = e[0].str;
+  const auto& records = e[1].elements;
+  const size_t total = records.size();
+  if (static_cast<size_t>(std::count(ids.begin(), ids.end(), ',')) + 1 != total)
+    return fail(Unexpected("next", *r));
+  const RedisReply* extras = e.size() == 3 ? &e[2] : nullptr;
+  if (extras != nullptr && (extras->type != RedisReply::Type::kArray || extras->elements.size() % 2 != 0))
+    return fail(Unexpected("next", *r));
+  size_t next_extra = 0;  // index into extras->elements of the next (position, leftovers) pair
+  // The script dealt the jobs out in the asks' order, each ask's max jobs before the next's.
+  size_t k = 0;
   for (ClaimAsk* ask : asks) {
-    const size_t n = std::min(static_cast<size_t>(ask->max), (e.size() - i) / 3);
+    const size_t n = std::min(static_cast<size_t>(ask->max), total - k);
     std::vector<bus::Job>& out = *ask->jobs;
     out.reserve(n);
     const Claim claim{.worker = ask->worker,
                       .token = ask->token,
                       .now = FromUnixMicros(now),
                       .lease_expires_at = FromUnixMicros(now + UsOf(s.timeout))};
-    for (const size_t end = i + 3 * n; i < end; i += 3) {
-      absl::StatusOr<bus::Job> job = ParseClaimed(e[i], e[i + 1], e[i + 2], claim);
+    for (const size_t end = k + n; k < end; ++k) {
+      const RedisReply* extra = nullptr;
+      if (extras != nullptr && next_extra < extras->elements.size() &&
+          extras->elements[next_extra].integer == static_cast<long long>(k + 1)) {
+        extra = &extras->elements[next_extra + 1];
+        next_extra += 2;
+      }
+      const size_t comma = std::min(ids.find(','), ids.size());
+      absl::StatusOr<bus::Job> job = ParseClaimed(ids.substr(0, comma), records[k], extra, claim);
+      ids.remove_prefix(std::min(comma + 1, ids.size()));
       if (!job.ok()) return fail(job.status());
       out.push_back(*std::move(job));
     }
@@ -2122,11 +2208,15 @@ absl::StatusOr<std::vector<absl::Status>> RedisQueue::FinishMany(std::string_vie
   for (std::string& a : pair_args) args.push_back(std::move(a));
   for (std::string& a : body) args.push_back(std::move(a));
   DAIRA_ASSIGN_OR_RETURN(RedisReply r, Run(op, &ctx, TransitionManyScript(), args));
-  if (r.type != RedisReply::Type::kArray || r.elements.size() != jobs.size()) return Unexpected(op, r);
+  // The positions (1-based, in `order`) of the jobs not moved; every other job moved.
+  if (r.type != RedisReply::Type::kArray || r.elements.size() > jobs.size()) return Unexpected(op, r);
   std::vector<absl::Status> out(jobs.size());
-  for (size_t k = 0; k < order.size(); ++k) {
-    const size_t i = order[k];
-    if (r.elements[k].integer == 0) out[i] = LeaseLost(transitions[i].outcome, jobs[i]->id);
+  for (const RedisReply& lost : r.elements) {
+    if (lost.type != RedisReply::Type::kInteger || lost.integer < 1 ||
+        lost.integer > static_cast<long long>(order.size()))
+      return Unexpected(op, lost);
+    const size_t i = order[static_cast<size_t>(lost.integer - 1)];
+    out[i] = LeaseLost(transitions[i].outcome, jobs[i]->id);
   }
   if (wakes) WakeAll();
   return out;
