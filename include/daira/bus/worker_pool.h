@@ -10,7 +10,7 @@
 //   ...
 //   pool.Shutdown(std::chrono::seconds(10));                      // graceful
 //
-// Each thread prefetches a small batch of jobs (WorkerPoolOptions::prefetch) and the pool acks finished
+// Threads prefetch small batches of jobs (WorkerPoolOptions::prefetch) and the pool acks finished
 // jobs in batches (ack_flush / ack_batch); docs/bus.md "Worker pool" says what a crash costs then.
 // Handlers run on the pool's threads with a context carrying the job's correlation id (caller
 // "worker:<queue>"). Host languages should prefer the pull API (Worker) over handlers on these threads.
@@ -40,7 +40,9 @@ struct WorkerPoolOptions {
   // at Start. 0: never (call Clean yourself). Default 1 min.
   std::chrono::milliseconds clean_interval{60000};
   // Prefetch: each thread claims up to this many jobs at once (Queue::NextBatch) and runs them one
-  // after another; 1 = one Queue::Next per job. Bounded further by the lease: a thread claims no more
+  // after another; 1 = one Queue::Next per job. On memory and SQLite the threads of one queue share
+  // their claims instead: one NextBatch of prefetch x concurrency, handed out in chunks (docs/bus.md
+  // "Workers": shared claims). Bounded further by the lease: a thread claims no more
   // than it can start within half the queue's timeout at its measured handler time, and a prefetched
   // job with less than half its lease left when its turn comes is released unrun (another worker
   // takes it). Jobs prefetched but not started are released at Shutdown. A crash of the process
