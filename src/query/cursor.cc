@@ -249,7 +249,9 @@ std::string Base64UrlNoPadding(std::string_view in) {
 std::string CursorCodec::Encode(const Cursor& cursor) const {
   assert(cursor.scope.size() <= kMaxScopeBytes);
   assert(!cursor.keys.empty() && cursor.keys.size() <= kMaxKeys);
-  std::string raw;
+  // The unencoded token, in a buffer kept per thread (its capacity reused: no allocation per cursor).
+  thread_local std::string raw;
+  raw.clear();
   raw.reserve(64 + cursor.scope.size());
   raw.push_back(static_cast<char>(kTokenVersion));
   raw.push_back(static_cast<char>(cursor.direction));

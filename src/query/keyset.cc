@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "query/page_into.h"
 
 namespace daira::inline v0::query {
 namespace {
@@ -77,10 +78,17 @@ struct ParamRef {
   uint32_t index;
 };
 struct StatementPlan {
-  StatementPlan(std::string text, std::vector<ParamRef> refs)
-      : sql(std::move(text)), params(std::move(refs)) {}
+  StatementPlan(std::string text, std::vector<ParamRef> refs) : sql(std::move(text)), params(std::move(refs)) {
+    // Whether the parameters are the query's values in their order, then the fetch count (a first
+    // page whose select has no {after} mark), so a query given up hands over its vector whole.
+    query_then_fetch = !params.empty() && params.back().from == ParamFrom::kFetch;
+    for (size_t i = 0; i + 1 < params.size(); ++i) {
+      if (params[i].from != ParamFrom::kQuery || params[i].index != i) query_then_fetch = false;
+    }
+  }
   store::SqlText sql;  // found by identity in the connection's statement cache
   std::vector<ParamRef> params;
+  bool query_then_fetch = false;
 };
 
 // The keyset bound "rows after the anchor" over the keys: its SQL and the cursor keys it binds.
@@ -286,9 +294,11 @@ struct PlannedStatement {
   bool reversed = false;
 };
 
+// `take`: the query's own values, moved into the statement's instead of copied (each is bound once:
+// BuildPlan refers to every query value exactly once), or null to copy them.
 absl::StatusOr<PlannedStatement> PlanStatement(std::shared_ptr<const KeysetShape> shape,
                                                const KeysetQuery& query, const Cursor* after, int fetch,
-                                               bool row_values) {
+                                               bool row_values, std::vector<store::Value>* take = nullptr) {
   const std::vector<SortKey>& keys = shape->query().keys;
   if (after != nullptr && after->keys.size() != keys.size()) {
     return InvalidField(
@@ -300,11 +310,20 @@ absl::StatusOr<PlannedStatement> PlanStatement(std::shared_ptr<const KeysetShape
   st.plan = &PlanOf(*shape, after != nullptr, backward, fetch, row_values);
   st.shape = std::move(shape);
   st.reversed = backward;
+  if (take != nullptr && st.plan->query_then_fetch) {
+    st.params = std::move(*take);
+    st.params.emplace_back(static_cast<int64_t>(fetch));
+    return st;
+  }
   st.params.reserve(st.plan->params.size());
   for (const ParamRef& p : st.plan->params) {
     switch (p.from) {
       case ParamFrom::kQuery:
-        st.params.push_back(query.params[p.index]);
+        if (take != nullptr) {
+          st.params.push_back(std::move((*take)[p.index]));
+        } else {
+          st.params.push_back(query.params[p.index]);
+        }
         break;
       case ParamFrom::kCursor:
         st.params.push_back(ToValue(after->keys[p.index]));
@@ -328,8 +347,13 @@ absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, c
       .sql = planned.plan->sql.str(), .params = std::move(planned.params), .reversed = planned.reversed};
 }
 
-absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
-                                     const KeysetOptions& options) {
+namespace {
+
+// FetchRowPage. `given`: null, or `query` itself when the caller gives it up — its values are moved
+// into the statement's and its scope into the page's last cursor.
+absl::StatusOr<RowPage> FetchRowPageImpl(store::Connection& conn, const KeysetQuery& query,
+                                         const PageRequest& request, const KeysetOptions& options,
+                                         KeysetQuery* given) {
   if (request.limit < 1 || request.limit > options.max_limit) {
     return InvalidField("page", "limit",
                         absl::StrCat("must be between 1 and ", options.max_limit, " (got ", request.limit, ")"));
@@ -349,7 +373,8 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
   }
   DAIRA_ASSIGN_OR_RETURN(PlannedStatement st,
                          PlanStatement(std::move(shape), query, cursor ? &*cursor : nullptr,
-                                       request.limit + 1, options.row_values));
+                                       request.limit + 1, options.row_values,
+                                       given != nullptr ? &given->params : nullptr));
   RowPage page;
   DAIRA_ASSIGN_OR_RETURN(page.rows, conn.Execute(st.plan->sql, st.params));
 
@@ -373,10 +398,17 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
   for (size_t i = 0; i < n; ++i) page.order[i] = st.reversed ? n - 1 - i : i;
   if (n == 0) return page;
 
-  auto cursor_at = [&](size_t row, Direction d) {
-    Cursor c{.scope = query.scope, .direction = d, .keys = {}};
+  // The page's last cursor takes the scope of a query given up; any other copies it.
+  auto cursor_at = [&](size_t row, Direction d, bool last_cursor) {
+    Cursor c{.scope = {}, .direction = d, .keys = {}};
+    if (given != nullptr && last_cursor) {
+      c.scope = std::move(given->scope);
+    } else {
+      c.scope = query.scope;
+    }
+    c.keys.reserve(keys.size());
+    const store::Row r = page.rows.row(row);
     for (size_t j = 0; j < keys.size(); ++j) {
-      const store::Row r = page.rows.row(row);
       if (keys[j].type == KeyType::kInt64) {
         c.keys.emplace_back(r.Int64(key_cols[j]));
       } else {
@@ -390,13 +422,29 @@ absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery&
   const bool backward = cursor.has_value() && cursor->direction == Direction::kBackward;
   if (backward) {
     // Rows exist after this page (at least the anchor); more before it only if we over-fetched.
-    page.next_cursor = cursor_at(last, Direction::kForward);
-    if (page.has_more) page.prev_cursor = cursor_at(first, Direction::kBackward);
+    page.next_cursor = cursor_at(last, Direction::kForward, /*last_cursor=*/!page.has_more);
+    if (page.has_more) page.prev_cursor = cursor_at(first, Direction::kBackward, /*last_cursor=*/true);
   } else {
-    if (page.has_more) page.next_cursor = cursor_at(last, Direction::kForward);
-    if (cursor.has_value()) page.prev_cursor = cursor_at(first, Direction::kBackward);
+    if (page.has_more) page.next_cursor = cursor_at(last, Direction::kForward, /*last_cursor=*/!cursor.has_value());
+    if (cursor.has_value()) page.prev_cursor = cursor_at(first, Direction::kBackward, /*last_cursor=*/true);
   }
   return page;
 }
+
+}  // namespace
+
+absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
+                                     const KeysetOptions& options) {
+  return FetchRowPageImpl(conn, query, request, options, /*given=*/nullptr);
+}
+
+namespace internal {
+
+absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, KeysetQuery&& query, const PageRequest& request,
+                                     const KeysetOptions& options) {
+  return FetchRowPageImpl(conn, query, request, options, /*given=*/&query);
+}
+
+}  // namespace internal
 
 }  // namespace daira::inline v0::query

@@ -7,10 +7,14 @@
 //   auto fill = [&](const store::ResultSet& rs, size_t row, Hit& out) -> absl::Status { ... };
 //   DAIRA_ASSIGN_OR_RETURN(query::Page<Hit> page, query::internal::FetchPageInto<Hit>(conn, q, request, fill));
 //
+// A query passed as an rvalue gives up its values: they are moved into the statement's parameters
+// instead of copied (internal::FetchRowPage(conn, KeysetQuery&&)).
+//
 // Internal (src/query): FetchPage is a public template; this one changes no public header.
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -20,12 +24,19 @@
 
 namespace daira::inline v0::query::internal {
 
-// FetchRowPage, then `fill(const store::ResultSet&, size_t row, T&) -> absl::Status` on a T
-// constructed in place per row of the page, in the list's order; the first error is returned.
-template <typename T, typename Fill>
-absl::StatusOr<Page<T>> FetchPageInto(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
+// query::FetchRowPage, moving `query.params` into the statement's values instead of copying them and
+// its scope into the page's last cursor (`query` is left with moved-from values and scope).
+absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, KeysetQuery&& query, const PageRequest& request,
+                                     const KeysetOptions& options = {});
+
+// FetchRowPage (the one above for an rvalue `query`), then
+// `fill(const store::ResultSet&, size_t row, T&) -> absl::Status` on a T constructed in place per row
+// of the page, in the list's order; the first error is returned.
+template <typename T, typename Query, typename Fill>
+  requires std::is_same_v<std::remove_cvref_t<Query>, KeysetQuery>
+absl::StatusOr<Page<T>> FetchPageInto(store::Connection& conn, Query&& query, const PageRequest& request,
                                       Fill&& fill, const KeysetOptions& options = {}) {
-  DAIRA_ASSIGN_OR_RETURN(RowPage raw, FetchRowPage(conn, query, request, options));
+  DAIRA_ASSIGN_OR_RETURN(RowPage raw, FetchRowPage(conn, std::forward<Query>(query), request, options));
   Page<T> page;
   page.items.reserve(raw.order.size());
   for (size_t i : raw.order) DAIRA_RETURN_IF_ERROR(fill(raw.rows, i, page.items.emplace_back()));
@@ -36,11 +47,12 @@ absl::StatusOr<Page<T>> FetchPageInto(store::Connection& conn, const KeysetQuery
 }
 
 // The same on a read connection for `ctx` (its open transaction when it has one).
-template <typename T, typename Fill>
-absl::StatusOr<Page<T>> FetchPageInto(store::Database& db, const RequestContext& ctx, const KeysetQuery& query,
+template <typename T, typename Query, typename Fill>
+  requires std::is_same_v<std::remove_cvref_t<Query>, KeysetQuery>
+absl::StatusOr<Page<T>> FetchPageInto(store::Database& db, const RequestContext& ctx, Query&& query,
                                       const PageRequest& request, Fill&& fill, const KeysetOptions& options = {}) {
   return store::WithConnection(db, ctx, store::Access::kRead, [&](store::Connection& c) {
-    return FetchPageInto<T>(c, query, request, fill, options);
+    return FetchPageInto<T>(c, std::forward<Query>(query), request, fill, options);  // runs once
   });
 }
 

@@ -118,7 +118,13 @@ void AppendUtf8(std::string& out, char32_t c) {
 // Cursor scopes hold at most CursorCodec::kMaxScopeBytes (256): a query of up to 100 characters can
 // take 400 bytes, so a long one is represented by a prefix and its FNV-1a hash.
 std::string Scope(std::string_view kind, std::string_view q) {
-  if (q.size() <= 200) return absl::StrCat("search:", ToAbsl(kind), ":", ToAbsl(q));
+  if (q.size() <= 200) {
+    std::string scope;
+    scope.reserve(8 + kind.size() + q.size());
+    scope.append("search:").append(kind).push_back(':');
+    scope.append(q);
+    return scope;
+  }
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char ch : q) h = (h ^ ch) * 1099511628211ULL;
   return absl::StrCat("search:", ToAbsl(kind), ":", ToAbsl(q.substr(0, 100)), ":", absl::Hex(h));
@@ -156,7 +162,9 @@ constexpr char kAuthorJoins[] =
     " LEFT JOIN users au ON au.id = p.author_id LEFT JOIN user_profiles ap ON ap.user_id = p.author_id";
 
 // A user hit, filled in place in the page (query::internal::FetchPageInto) with the column indexes
-// resolved once per page (store::ColumnIndexes): each text is written straight into its member from the
+// resolved once per statement (store::ColumnIndexes, kept per thread from one call to the next: it
+// re-resolves when the result's shape is not the one it holds, e.g. after the statement was evicted
+// and prepared again): each text is written straight into its member from the
 // result's cell (store::internal::RowCells), with no temporary string, no StatusOr<UserHit> and no move
 // of the hit into the page.
 class UserHitReader {
@@ -177,7 +185,11 @@ class UserHitReader {
  private:
   static constexpr std::string_view kNames[] = {"bucket",       "tier",       "id",         "username",
                                                 "display_name", "avatar_url", "is_verified"};
-  store::ColumnIndexes cols_{kNames};
+  static store::ColumnIndexes& ThreadColumns() {
+    thread_local store::ColumnIndexes cols{kNames};
+    return cols;
+  }
+  store::ColumnIndexes& cols_ = ThreadColumns();
 };
 
 // A post hit: the post through a PostReader (indexes resolved once per page), then its author columns.
@@ -363,7 +375,7 @@ std::vector<store::Value> UserSearchParams(store::Backend backend, const std::st
     }
   }
   std::vector<store::Value> params;
-  params.reserve(8 + 2 * words.size() + 4);
+  params.reserve(8 + 2 * words.size() + 4 + 1);  // + 1: the keyset statement appends its LIMIT
   auto range = [&] {  // the prefix range's values (none without q)
     if (q.empty()) return;
     params.emplace_back(q);
@@ -628,8 +640,8 @@ absl::StatusOr<query::Page<UserHit>> Search::Users(const RequestContext& ctx, co
   if (!q.empty() && q.front() == '@') q.erase(0, 1);
   // Usernames are stored lower-cased (ASCII); non-ASCII bytes are left as they are.
   absl::AsciiStrToLower(&q);
-  const query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
-  return query::internal::FetchPageInto<UserHit>(*deps_.db, ctx, kq, KeysetPage(request), UserHitReader(),
+  query::KeysetQuery kq = internal::UserSearchQuery(deps_.db->backend(), q);
+  return query::internal::FetchPageInto<UserHit>(*deps_.db, ctx, std::move(kq), KeysetPage(request), UserHitReader(),
                                                  {.codec = deps_.cursors});
 }
 
