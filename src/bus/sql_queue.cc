@@ -91,6 +91,15 @@ absl::StatusOr<std::vector<store::ResultSet>> PipelineWithoutSeqScan(
   rs.erase(rs.begin());
   return rs;
 }
+// One statement behind kNoSeqScan (PipelineWithoutSeqScan): its result.
+absl::StatusOr<store::ResultSet> ExecuteWithoutSeqScan(store::Database& db, const RequestContext& ctx,
+                                                       store::BatchStatement statement, std::string_view op) {
+  std::vector<store::BatchStatement> batch;
+  batch.push_back(std::move(statement));
+  DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
+                         PipelineWithoutSeqScan(db, ctx, std::move(batch), op));
+  return std::move(rs[0]);
+}
 // The batch claim's pick: the first N due jobs of a queue that is not paused, in claim order.
 constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
@@ -540,7 +549,16 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
     params.insert(params.end(),
                   {s.name, Us(now), s.name, int64_t{s.group_concurrency}, int64_t{s.group_concurrency}});
   }
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, sql, params));
+  store::ResultSet rs;
+  if (pg_) {
+    // kNoSeqScan in the same pipeline (no extra round trip). A claim never runs in a caller's
+    // transaction (CheckClaim); in the bus's own (rate limit, a grouped batch) the setting lasts to
+    // that transaction's end, whose other statements name their rows by key.
+    DAIRA_ASSIGN_OR_RETURN(
+        rs, ExecuteWithoutSeqScan(db_, ctx, {.sql = sql, .params = std::move(params)}, "bus: next"));
+  } else {
+    DAIRA_ASSIGN_OR_RETURN(rs, db_.Execute(ctx, sql, params));
+  }
   if (rs.empty()) return std::optional<Job>();
   const Claim claim{.queue = s.name,
                     .worker_id = worker_id,
@@ -585,11 +603,9 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
   store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
   if (pg_) {
     // Never inside a caller's transaction (CheckClaim).
-    std::vector<store::BatchStatement> batch;
-    batch.push_back(std::move(claim));
-    DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                           PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: next batch"));
-    return ClaimedJobs(rs[0], s, worker_id, token, now);
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                           ExecuteWithoutSeqScan(db_, ctx, std::move(claim), "bus: next batch"));
+    return ClaimedJobs(rs, s, worker_id, token, now);
   }
   // SQLite: the claim and its read-back in one transaction (one commit, as the autocommit claim had).
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -677,12 +693,18 @@ void SqlQueue::WakeAll() {
 
 absl::StatusOr<std::optional<Clock::TimePoint>> SqlQueue::DoNextDue(const RequestContext& ctx,
                                                                     const QueueSettings& s) {
-  DAIRA_ASSIGN_OR_RETURN(
-      store::ResultSet rs,
-      db_.Read(ctx,
-               "SELECT (SELECT MIN(run_at) FROM jobs WHERE queue = ? AND status = 'WAITING') AS due, "
-               "(SELECT MIN(lease_expires_at) FROM jobs WHERE queue = ? AND status = 'ACTIVE') AS lease",
-               {s.name, s.name}));
+  // The earliest run-at of a waiting job: priority leads jobs_ready_idx, so `MIN(run_at)` over the
+  // queue's range would read every waiting entry. Instead a skip scan over its distinct priorities (a
+  // recursive walk, one index descent each) and the first run-at within each: two descents per
+  // priority in use, however many jobs wait ("Per-job cost, session 16" (5) in docs/bus.md).
+  static constexpr char kSql[] =
+      "WITH RECURSIVE p(pr) AS (SELECT (SELECT priority FROM jobs WHERE queue = ? AND status = 'WAITING' "
+      "ORDER BY priority DESC LIMIT 1) UNION ALL SELECT (SELECT priority FROM jobs WHERE queue = ? AND "
+      "status = 'WAITING' AND priority < p.pr ORDER BY priority DESC LIMIT 1) FROM p WHERE p.pr IS NOT NULL) "
+      "SELECT (SELECT MIN((SELECT run_at FROM jobs WHERE queue = ? AND status = 'WAITING' AND priority = "
+      "p.pr ORDER BY run_at LIMIT 1)) FROM p WHERE p.pr IS NOT NULL) AS due, "
+      "(SELECT MIN(lease_expires_at) FROM jobs WHERE queue = ? AND status = 'ACTIVE') AS lease";
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Read(ctx, kSql, {s.name, s.name, s.name, s.name}));
   std::optional<Clock::TimePoint> out;
   for (const char* col : {"due", "lease"}) {
     if (rs.empty() || rs.front().IsNull(col)) continue;
@@ -744,11 +766,14 @@ void SqlQueue::MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now
 }
 
 absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) {
-  if (!Finishes(t.outcome)) return TransitionIn(ctx, job, t, nullptr);
+  // Outside a caller's transaction the fenced UPDATE is planned with seq scans off (kNoSeqScan; in the
+  // bus's own transaction below the setting lasts to its commit, past the metrics upsert by key).
+  const bool no_seq_scan = pg_ && ctx.open_transaction() == nullptr;
+  if (!Finishes(t.outcome)) return TransitionIn(ctx, job, t, nullptr, no_seq_scan);
   // A finished attempt and its metric samples in one transaction.
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     backends::MetricsDelta delta;
-    DAIRA_RETURN_IF_ERROR(TransitionIn(ctx, job, t, &delta));
+    DAIRA_RETURN_IF_ERROR(TransitionIn(ctx, job, t, &delta, no_seq_scan));
     return RecordMetrics(c, delta);
   }));
   MaybePruneMetrics(ctx, t.now);
@@ -756,7 +781,7 @@ absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, c
 }
 
 absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
-                                    backends::MetricsDelta* delta) {
+                                    backends::MetricsDelta* delta, bool no_seq_scan) {
   const int64_t now = Us(t.now);
   std::string set;
   std::vector<Value> params;
@@ -803,15 +828,18 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
   }
   params.insert(params.end(), {now, job.id, job.lease_token, now});
   // RETURNING the signal: the heartbeat (kExtend) and kCheck read it with the fenced update.
-  DAIRA_ASSIGN_OR_RETURN(
-      store::ResultSet rs,
-      db_.Execute(ctx,
-                  "UPDATE jobs SET " + set +
-                      // `|| ''`: kPkOnly
-                      ", updated_at = ? WHERE id = ? AND lease_token = ? AND status || '' = 'ACTIVE' "
-                      "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, "
-                      "started_at",
-                  params));
+  std::string sql = "UPDATE jobs SET " + set +
+                    // `|| ''`: kPkOnly
+                    ", updated_at = ? WHERE id = ? AND lease_token = ? AND status || '' = 'ACTIVE' "
+                    "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, started_at";
+  store::ResultSet rs;
+  if (no_seq_scan) {
+    DAIRA_ASSIGN_OR_RETURN(
+        rs, ExecuteWithoutSeqScan(db_, ctx, {.sql = std::move(sql), .params = std::move(params)},
+                                  "bus: transition"));
+  } else {
+    DAIRA_ASSIGN_OR_RETURN(rs, db_.Execute(ctx, sql, params));
+  }
   if (rs.empty()) return LeaseLost(t.outcome, job.id);
   const bool cancel_requested = rs.front().Int64(0) == 1;
   if (delta != nullptr && Finishes(t.outcome)) {
@@ -912,11 +940,9 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
     ApplyCompleted(rs, jobs, indexes, out);
     return absl::OkStatus();
   }
-  std::vector<store::BatchStatement> batch;
-  batch.push_back(std::move(st));
-  DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                         PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish many"));
-  ApplyCompleted(rs[0], jobs, indexes, out);
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         ExecuteWithoutSeqScan(db_, ctx, std::move(st), "bus: finish many"));
+  ApplyCompleted(rs, jobs, indexes, out);
   return absl::OkStatus();
 }
 

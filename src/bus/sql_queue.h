@@ -92,9 +92,10 @@ class SqlQueue final : public Queue {
   absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue);
   static bool Finishes(Outcome o);  // kComplete, kRetry, kDead: an attempt ends (and is measured)
   // DoTransition's fenced UPDATE (in the bound transaction, if any); a finished attempt (kComplete,
-  // kRetry, kDead) adds its metric samples to `delta` when it is not null.
+  // kRetry, kDead) adds its metric samples to `delta` when it is not null. `no_seq_scan` (Postgres, never
+  // inside a caller's transaction): the UPDATE goes behind kNoSeqScan in one pipeline.
   absl::Status TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
-                            backends::MetricsDelta* delta);
+                            backends::MetricsDelta* delta, bool no_seq_scan = false);
   // Postgres: completes the jobs at `indexes` (all kComplete) and records their metric samples in one
   // statement (in the bound transaction, if any); sets out[i] to OK or LeaseLost. An error: nothing done.
   absl::Status CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,

@@ -1234,10 +1234,35 @@ TEST_P(BusTest, BatchCallsLeaveTheSessionsPlannerSettingsAsTheyWere) {
     EXPECT_EQ(seq_scan_setting(&c), "on");
     return absl::OkStatus();
   }));
+
+  // The single-job statements (session 16: planned with seq scans off the same way): Next's claim, a
+  // heartbeat, Progress, Complete, Fail (a retry); and a Complete inside the caller's transaction.
+  ASSERT_OK(queue->EnqueueMany(ctx_, std::vector<bus::EnqueueRequest>(3, Req())).status());
+  std::vector<bus::Job> singles;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> job, queue->Next(ctx_, kQ, "w", milliseconds(0)));
+    ASSERT_TRUE(job.has_value());
+    EXPECT_EQ(seq_scan_setting(nullptr), "on");
+    singles.push_back(std::move(*job));
+  }
+  ASSERT_OK(queue->ExtendLease(ctx_, singles[0], seconds(60)).status());
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+  ASSERT_OK(queue->Progress(ctx_, singles[0], "50"));
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+  ASSERT_OK(queue->Complete(ctx_, singles[0]));
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+  ASSERT_OK(queue->Fail(ctx_, singles[1], "boom"));
+  EXPECT_EQ(seq_scan_setting(nullptr), "on");
+  ASSERT_OK(database.RunInTransaction(ctx_, [&](store::Connection& c) -> absl::Status {
+    EXPECT_EQ(seq_scan_setting(&c), "on");
+    DAIRA_RETURN_IF_ERROR(queue->Complete(ctx_, singles[2]));
+    EXPECT_EQ(seq_scan_setting(&c), "on");
+    return absl::OkStatus();
+  }));
   ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, queue->Counts(ctx_, kQ));
-  EXPECT_EQ(counts.completed, 10);
+  EXPECT_EQ(counts.completed, 12);
   EXPECT_EQ(counts.active, 0);
-  EXPECT_EQ(counts.waiting, 0);
+  EXPECT_EQ(counts.waiting + counts.delayed, 1);  // the failed job, in its retry backoff
 }
 
 TEST_P(BusTest, BatchedCompletionIsAllOrNothing) {
