@@ -922,7 +922,9 @@ TEST_P(BusTest, ConcurrentBatchClaimsGiveEachJobToOneCallerWithItsOwnLease) {
           EXPECT_EQ(j.lease_owner, owner);
           EXPECT_EQ(j.lease_token, jobs->front().lease_token);
           EXPECT_EQ(j.state, bus::JobState::kActive);
-          if (k > 0) EXPECT_LE(j.priority, (*jobs)[k - 1].priority);
+          if (k > 0) {
+            EXPECT_LE(j.priority, (*jobs)[k - 1].priority);
+          }
           outcomes.push_back({.job = &j});
         }
         {

@@ -162,7 +162,7 @@ class RedisQueue final : public bus::Queue {
     bool done = false;  // guarded by claim_mu_ once queued
     // Signalled (under claim_mu_) when the ask is answered, or when it should lead the next call: each
     // waiter is woken for its own reason only, not by every call's end.
-    std::condition_variable cv;
+    std::condition_variable cv{};
   };
   // The asks of one queue: those waiting for the next call, and whether a call is in flight.
   struct ClaimLane {
