@@ -91,9 +91,12 @@ absl::StatusOr<std::vector<store::ResultSet>> PipelineWithoutSeqScan(
   rs.erase(rs.begin());
   return rs;
 }
-// One statement behind kNoSeqScan (PipelineWithoutSeqScan): its result.
+// One statement, behind kNoSeqScan (PipelineWithoutSeqScan) when `without_seq_scan`, else plain: its
+// result. The one place that chooses between the two.
 absl::StatusOr<store::ResultSet> ExecuteWithoutSeqScan(store::Database& db, const RequestContext& ctx,
-                                                       store::BatchStatement statement, std::string_view op) {
+                                                       store::BatchStatement statement, std::string_view op,
+                                                       bool without_seq_scan = true) {
+  if (!without_seq_scan) return db.Execute(ctx, statement.sql, statement.params);
   std::vector<store::BatchStatement> batch;
   batch.push_back(std::move(statement));
   DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
@@ -549,16 +552,12 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
     params.insert(params.end(),
                   {s.name, Us(now), s.name, int64_t{s.group_concurrency}, int64_t{s.group_concurrency}});
   }
-  store::ResultSet rs;
-  if (pg_) {
-    // kNoSeqScan in the same pipeline (no extra round trip). A claim never runs in a caller's
-    // transaction (CheckClaim); in the bus's own (rate limit, a grouped batch) the setting lasts to
-    // that transaction's end, whose other statements name their rows by key.
-    DAIRA_ASSIGN_OR_RETURN(
-        rs, ExecuteWithoutSeqScan(db_, ctx, {.sql = sql, .params = std::move(params)}, "bus: next"));
-  } else {
-    DAIRA_ASSIGN_OR_RETURN(rs, db_.Execute(ctx, sql, params));
-  }
+  // Postgres: kNoSeqScan in the same pipeline (no extra round trip). A claim never runs in a caller's
+  // transaction (CheckClaim); in the bus's own (rate limit, a grouped batch) the setting lasts to that
+  // transaction's end, whose other statements name their rows by key.
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         ExecuteWithoutSeqScan(db_, ctx, {.sql = std::move(sql), .params = std::move(params)},
+                                               "bus: next", /*without_seq_scan=*/pg_));
   if (rs.empty()) return std::optional<Job>();
   const Claim claim{.queue = s.name,
                     .worker_id = worker_id,
@@ -832,14 +831,9 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
                     // `|| ''`: kPkOnly
                     ", updated_at = ? WHERE id = ? AND lease_token = ? AND status || '' = 'ACTIVE' "
                     "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, started_at";
-  store::ResultSet rs;
-  if (no_seq_scan) {
-    DAIRA_ASSIGN_OR_RETURN(
-        rs, ExecuteWithoutSeqScan(db_, ctx, {.sql = std::move(sql), .params = std::move(params)},
-                                  "bus: transition"));
-  } else {
-    DAIRA_ASSIGN_OR_RETURN(rs, db_.Execute(ctx, sql, params));
-  }
+  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                         ExecuteWithoutSeqScan(db_, ctx, {.sql = std::move(sql), .params = std::move(params)},
+                                               "bus: transition", no_seq_scan));
   if (rs.empty()) return LeaseLost(t.outcome, job.id);
   const bool cancel_requested = rs.front().Int64(0) == 1;
   if (delta != nullptr && Finishes(t.outcome)) {
@@ -934,14 +928,9 @@ absl::Status SqlQueue::CompleteManyPg(const RequestContext& ctx, const std::vect
   const bool own_transaction = ctx.open_transaction() == nullptr;
   store::BatchStatement st =
       CompleteManyPgStatement(jobs, transitions, indexes, out, /*async_commit=*/own_transaction);
-  if (!own_transaction) {
-    // In the caller's transaction a local setting would last until its end: the plain statement.
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Execute(ctx, st.sql, st.params));
-    ApplyCompleted(rs, jobs, indexes, out);
-    return absl::OkStatus();
-  }
+  // In the caller's transaction a local setting would last until its end: the plain statement there.
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         ExecuteWithoutSeqScan(db_, ctx, std::move(st), "bus: finish many"));
+                         ExecuteWithoutSeqScan(db_, ctx, std::move(st), "bus: finish many", own_transaction));
   ApplyCompleted(rs, jobs, indexes, out);
   return absl::OkStatus();
 }

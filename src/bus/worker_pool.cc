@@ -227,6 +227,25 @@ struct WorkerPool::Impl {
     }
   }
 
+  // Moves a thread's slot (holding the job it ran or published) to `next` (null: none) and returns
+  // whether Shutdown released the job it held meanwhile. When stopping, wakes Shutdown, which waits for
+  // in_flight_count to drop.
+  bool MoveSlot(Slot& slot, const Job* next) {
+    bool given_back = false;
+    {
+      std::lock_guard<std::mutex> lock(slot.mu);
+      slot.job = next;
+      given_back = slot.given_back;
+      slot.given_back = false;
+      if (next == nullptr) in_flight_count.fetch_sub(1);
+    }
+    if (stopping.load()) {
+      std::lock_guard<std::mutex> lock(mu);
+      cv.notify_all();
+    }
+    return given_back;
+  }
+
   void Run(const Entry& e, const std::string& worker_id, bool cleaner, size_t slot) {
     Worker worker(*queue, e.queue, worker_id);
     const std::string caller = "worker:" + e.queue;
@@ -330,19 +349,8 @@ struct WorkerPool::Impl {
         const Job& n = (*batch)[next_job];
         if (n.lease_expires_at - clock->Now() >= lease / 2) next = &n;
       }
-      bool was_released = false;
-      {
-        std::lock_guard<std::mutex> lock(mine.mu);
-        mine.job = next;
-        was_released = mine.given_back;
-        mine.given_back = false;
-        if (next == nullptr) in_flight_count.fetch_sub(1);
-      }
+      const bool was_released = MoveSlot(mine, next);
       published = next != nullptr;
-      if (stopping.load()) {
-        std::lock_guard<std::mutex> lock(mu);
-        cv.notify_all();  // Shutdown waits for in_flight_count to drop
-      }
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
       if (options.ack_flush.count() > 0) {
         Ack(std::move(job), std::move(result));
@@ -357,20 +365,7 @@ struct WorkerPool::Impl {
     }
     if (published) {
       // Stopped with the next job in the slot (not started): clear it; Shutdown may have released it.
-      Slot& mine = slots[slot];
-      bool given_back = false;
-      {
-        std::lock_guard<std::mutex> lock(mine.mu);
-        mine.job = nullptr;
-        given_back = mine.given_back;
-        mine.given_back = false;
-        in_flight_count.fetch_sub(1);
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        cv.notify_all();
-      }
-      if (given_back) ++next_job;
+      if (MoveSlot(slots[slot], nullptr)) ++next_job;
     }
     for (; next_job < end_job; ++next_job) release((*batch)[next_job]);  // never started
     if (e.feed != nullptr) {
