@@ -416,8 +416,10 @@ absl::Status Queue::OutcomeTransitions(std::string_view op, const std::vector<Jo
       // The field name is built only for the error (the check is deterministic).
       if (!o.text.empty() && !IsJson(o.text)) return CheckJsonText(op, field("result"), o.text);
       // No `worker`: backends record it for failed attempts only.
-      transitions.push_back(
-          {.outcome = Outcome::kComplete, .now = now, .text = o.text, .when = {}, .worker = {}});
+      Transition& t = transitions.emplace_back();
+      t.outcome = Outcome::kComplete;
+      t.now = now;
+      if (!o.text.empty()) t.text = o.text;  // (most completions carry no result: no string copied)
     } else {
       DAIRA_ASSIGN_OR_RETURN(const QueueSettings* s, Resolve(op, o.job->queue));
       transitions.push_back(FailureTransition(*s, *o.job, o.text, now));

@@ -46,58 +46,72 @@ struct WorkerPool::Impl {
   std::mutex mu;
   std::condition_variable cv;
   int running_threads = 0;              // guarded by mu
-  // The job each thread's handler is running, one slot per thread; the job lives in that thread's Run
-  // until it clears its slot under the slot's mutex, so Shutdown may release it meanwhile. A mutex per
-  // slot (its own cache line): a thread publishes each job without contending with the others.
+  // The job each thread's handler is running, one slot per thread (its own cache line); the job lives in
+  // that thread's claim until the thread moves its slot on, so Shutdown may release it meanwhile. Lock-free
+  // (session 17): a thread moves its slot from one job to the next with one compare-and-swap; Shutdown
+  // marks a slot Busy while it releases the slot's job (the thread's next move waits for it) and leaves
+  // GivenBack when the release succeeded.
   struct alignas(64) Slot {
-    std::mutex mu;
-    const Job* job = nullptr;  // null: none
-    bool given_back = false;   // released by Shutdown while its handler ran
+    std::atomic<const Job*> job{nullptr};  // null: none
+    char busy_mark = 0, given_back_mark = 0;  // their addresses are the two marks (never a job's)
+    const Job* Busy() const { return reinterpret_cast<const Job*>(&busy_mark); }
+    const Job* GivenBack() const { return reinterpret_cast<const Job*>(&given_back_mark); }
   };
   std::unique_ptr<Slot[]> slots;
   size_t slot_count = 0;
   std::atomic<int> in_flight_count{0};  // non-null slots (Shutdown waits on cv, under mu, for 0)
 
-  // Batched acks (options.ack_flush > 0): finished jobs wait here for the acker thread.
-  struct Pending {
-    Job job;
-    bool failed;
-    std::string text;  // (the worker is job.lease_owner)
-  };
+  // Batched acks (options.ack_flush > 0). A thread keeps its finished jobs' outcomes in its own buffer
+  // and hands them over in one step (session 17): when it has run its batch (or chunk), when its oldest
+  // waited `ack_flush`, and when it stops. The outcomes point into the claims the jobs were run in, so no
+  // job is moved or copied: the acker holds those claims until it has stored the acks.
+  using ClaimPtr = std::shared_ptr<std::vector<Job>>;
   std::mutex ack_mu;
   std::condition_variable ack_cv;
-  std::vector<Pending> acks;  // guarded by ack_mu
-  bool ack_stop = false;      // guarded by ack_mu
-  bool ack_now = false;       // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
+  std::vector<Queue::JobOutcome> acks;  // guarded by ack_mu
+  std::vector<ClaimPtr> ack_claims;     // the claims `acks` point into; guarded by ack_mu
+  bool ack_stop = false;                // guarded by ack_mu
+  bool ack_now = false;  // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
   std::thread acker;
+  // The acker's own: the batch being stored and its claims (they take turns with acks / ack_claims, so
+  // both keep their capacity).
+  std::vector<Queue::JobOutcome> batch;
+  std::vector<ClaimPtr> batch_claims;
 
   void Counted(const absl::Status& done, bool failed_attempt, const Job& job, std::string_view worker_id) {
     if (done.ok()) {
       (failed_attempt ? failed : processed).fetch_add(1);
     } else {
-      RequestContext ctx({.correlation_id = job.correlation_id.str(), .caller = "worker:" + job.queue.str()});
-      Log(LogLevel::kWarning, ctx, "bus",
-          "worker " + std::string(worker_id) + ": job " + std::to_string(job.id) + ": " +
-              std::string(done.message()));
+      LogAckError(done, job, worker_id);
     }
   }
+  static void LogAckError(const absl::Status& done, const Job& job, std::string_view worker_id) {
+    RequestContext ctx({.correlation_id = job.correlation_id.str(), .caller = "worker:" + job.queue.str()});
+    Log(LogLevel::kWarning, ctx, "bus",
+        "worker " + std::string(worker_id) + ": job " + std::to_string(job.id) + ": " + std::string(done.message()));
+  }
 
-  std::vector<Queue::JobOutcome> outcomes;  // the acker's, reused from flush to flush
-
-  // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs). When the
-  // batch as a whole is refused (a result that is not JSON, a store error), each job is acked alone so
-  // one bad ack cannot hold back the others.
-  void Flush(std::vector<Pending>& batch) {
+  // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs), counted
+  // once per batch. When the batch as a whole is refused (a result that is not JSON, a store error), each
+  // job is acked alone so one bad ack cannot hold back the others.
+  void Flush(const std::vector<Queue::JobOutcome>& outcomes) {
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
-    outcomes.clear();
-    for (Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = std::move(p.text)});
     absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
     if (done.ok()) {
-      for (size_t i = 0; i < batch.size(); ++i)
-        Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].job.lease_owner);
+      int64_t completed = 0, failed_attempts = 0;
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        const Queue::JobOutcome& o = outcomes[i];
+        if ((*done)[i].ok()) {
+          ++(o.failed ? failed_attempts : completed);
+        } else {
+          LogAckError((*done)[i], *o.job, o.job->lease_owner);
+        }
+      }
+      if (completed > 0) processed.fetch_add(completed);
+      if (failed_attempts > 0) failed.fetch_add(failed_attempts);
       return;
     }
-    for (const Queue::JobOutcome& o : outcomes) {  // (the texts were moved here)
+    for (const Queue::JobOutcome& o : outcomes) {
       const Job& job = *o.job;
       RequestContext jctx({.correlation_id = job.correlation_id.str(), .caller = "worker:" + job.queue.str()});
       Counted(o.failed ? queue->Fail(jctx, job, o.text) : queue->Complete(jctx, job, o.text), o.failed, job,
@@ -121,23 +135,41 @@ struct WorkerPool::Impl {
       }
       ack_now = false;
       batch.swap(acks);
+      batch_claims.swap(ack_claims);
       lock.unlock();
       Flush(batch);
-      batch.clear();  // keeps its capacity: the next swap hands it back to `acks`
+      batch.clear();         // keeps its capacity: the next swap hands it back to `acks`
+      batch_claims.clear();  // a claim whose jobs were all acked is freed here
       lock.lock();
     }
   }
-  std::vector<Pending> batch;  // the acker's own
 
-  // The job and its result (or error) moved once, in place.
-  void Ack(Job&& job, absl::StatusOr<std::string>&& result) {
-    std::lock_guard<std::mutex> lock(ack_mu);
-    if (result.ok()) {
-      acks.emplace_back(std::move(job), false, *std::move(result));
-    } else {
-      acks.emplace_back(std::move(job), true, result.status().ToString());
+  // A thread's finished jobs (pointing into `claim`), handed to the acker in one step; `now`: the acker
+  // flushes without waiting for more (the thread ran out of prefetched jobs).
+  void HandOver(std::vector<Queue::JobOutcome>& done, const ClaimPtr& claim, bool now) {
+    if (done.empty()) {
+      if (now) Nudge();
+      return;
     }
-    if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
+    bool wake = false;
+    {
+      std::lock_guard<std::mutex> lock(ack_mu);
+      wake = acks.empty();
+      for (Queue::JobOutcome& o : done) {
+        Queue::JobOutcome& a = acks.emplace_back();
+        a.job = o.job;
+        a.failed = o.failed;
+        if (!o.text.empty()) a.text = std::move(o.text);  // (most completions carry none)
+      }
+      ack_claims.push_back(claim);
+      if (static_cast<int>(acks.size()) >= options.ack_batch) wake = true;
+      if (now) {
+        ack_now = true;
+        wake = true;
+      }
+    }
+    done.clear();
+    if (wake) ack_cv.notify_all();
   }
 
   // A thread finished its prefetched batch: its acks need not wait for more (the acker gathers what the
@@ -147,6 +179,17 @@ struct WorkerPool::Impl {
     if (acks.empty()) return;
     ack_now = true;
     ack_cv.notify_all();
+  }
+
+  // The handler's verdict on `job`; a throw is an error (no status is built for a job that returns).
+  static absl::StatusOr<std::string> Call(const Handler& handler, const RequestContext& ctx, const Job& job) {
+    try {
+      return handler(ctx, job);
+    } catch (const std::exception& ex) {
+      return absl::InternalError(std::string("handler threw: ") + ex.what());
+    } catch (...) {
+      return absl::InternalError("handler threw");
+    }
   }
 
   void Clean(const Entry& e, const RequestContext& admin, const std::string& worker_id) {
@@ -227,23 +270,39 @@ struct WorkerPool::Impl {
     }
   }
 
-  // Moves a thread's slot (holding the job it ran or published) to `next` (null: none) and returns
-  // whether Shutdown released the job it held meanwhile. When stopping, wakes Shutdown, which waits for
-  // in_flight_count to drop.
-  bool MoveSlot(Slot& slot, const Job* next) {
+  // Moves a thread's slot from `current` (the job it ran or published; null: none) to `next` (null: none)
+  // and returns whether Shutdown released `current` meanwhile. One compare-and-swap unless Shutdown is at
+  // the slot. When stopping, wakes Shutdown, which waits for in_flight_count to drop.
+  bool MoveSlot(Slot& slot, const Job* current, const Job* next) {
+    if (current == nullptr && next != nullptr) in_flight_count.fetch_add(1);  // (counted before it shows)
     bool given_back = false;
-    {
-      std::lock_guard<std::mutex> lock(slot.mu);
-      slot.job = next;
-      given_back = slot.given_back;
-      slot.given_back = false;
-      if (next == nullptr) in_flight_count.fetch_sub(1);
+    const Job* seen = current;
+    while (!slot.job.compare_exchange_weak(seen, next, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      while (seen == slot.Busy()) {  // Shutdown is releasing `current`: wait for its verdict
+        slot.job.wait(seen, std::memory_order_acquire);
+        seen = slot.job.load(std::memory_order_acquire);
+      }
+      if (seen == slot.GivenBack()) given_back = true;
+      // (Otherwise `seen` is `current` again: Shutdown's release failed, or the swap failed spuriously.)
     }
+    if (current != nullptr && next == nullptr) in_flight_count.fetch_sub(1);
     if (stopping.load()) {
       std::lock_guard<std::mutex> lock(mu);
       cv.notify_all();
     }
     return given_back;
+  }
+
+  // Shutdown's side: releases the job in `slot`, if any (its thread, moving on, learns it was given back).
+  void ReleaseSlot(Slot& slot, const RequestContext& ctx) {
+    const Job* job = slot.job.load(std::memory_order_acquire);
+    if (job == nullptr || job == slot.Busy() || job == slot.GivenBack()) return;
+    // Busy: the thread cannot move its slot (nor free the job's claim) until this is done.
+    if (!slot.job.compare_exchange_strong(job, slot.Busy(), std::memory_order_acq_rel)) return;  // moved on
+    const bool given_back = queue->Release(ctx, *job).ok();
+    if (given_back) released.fetch_add(1);
+    slot.job.store(given_back ? slot.GivenBack() : job, std::memory_order_release);
+    slot.job.notify_all();
   }
 
   void Run(const Entry& e, const std::string& worker_id, bool cleaner, size_t slot) {
@@ -253,16 +312,26 @@ struct WorkerPool::Impl {
     const Clock* clock = queue->options().clock != nullptr ? queue->options().clock : Clock::System();
     const std::chrono::microseconds lease =
         std::chrono::duration_cast<std::chrono::microseconds>(queue->Settings(e.queue)->timeout);
+    const int64_t ack_flush_us = std::chrono::duration_cast<std::chrono::microseconds>(options.ack_flush).count();
+    // Elapsed time (handler timing, how long acks wait here) in µs: on the system clock the reading the
+    // lease check takes anyway (one clock reading per job); another clock (a test's) is not real time.
+    const bool system_clock = clock == Clock::System();
+    auto elapsed_us = [&](Clock::TimePoint now) {
+      return system_clock ? ToUnixMicros(now)
+                          : std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count();
+    };
     Clock::TimePoint next_clean{};
-    // Claimed, not started yet: (*batch)[next_job, end_job) — this thread's own claim (`own`), or its
-    // chunk of a shared claim (`shared` holds it). Jobs run in place, never moved job by job.
-    std::vector<Job> own;
-    std::shared_ptr<std::vector<Job>> shared;
-    std::vector<Job>* batch = &own;
+    // Claimed, not started yet: (*claim)[next_job, end_job) — this thread's own claim, or its chunk of a
+    // shared claim. Jobs run in place, never moved job by job; their acks point there too.
+    ClaimPtr claim;
     size_t next_job = 0, end_job = 0;
-    double handler_us = 0;       // moving average of this thread's handler time
-    bool published = false;      // (*batch)[next_job] is in this thread's slot already
-    std::chrono::steady_clock::time_point last_end{};  // when the last handler returned
+    std::vector<Queue::JobOutcome> done;  // finished here, not handed to the acker yet (see HandOver)
+    int64_t done_since_us = 0;            // when the oldest of them finished
+    double handler_us = 0;                // moving average of this thread's handler time
+    const Job* published = nullptr;       // (*claim)[next_job], in this thread's slot already
+    int64_t last_end_us = 0;              // when the last handler returned
     std::optional<RequestContext> job_ctx;  // the last job's (see below)
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
@@ -273,16 +342,20 @@ struct WorkerPool::Impl {
         Clean(e, admin, worker_id);
       }
       if (next_job == end_job) {
-        own.clear();
-        shared.reset();
-        batch = &own;
+        // The batch's acks in one step. (Shared claims: the claimer nudges before its next claim instead,
+        // so the acks of a whole claim tend to go in one FinishMany.)
+        HandOver(done, claim, /*now=*/e.feed == nullptr);
+        claim.reset();
         next_job = end_job = 0;
         absl::Status claimed;
         if (options.prefetch <= 1) {
           auto next = worker.Next(admin, options.wait);
           claimed = next.status();
-          if (next.ok() && next->has_value()) own.push_back(std::move(**next));
-          end_job = own.size();
+          if (next.ok() && next->has_value()) {
+            claim = std::make_shared<std::vector<Job>>();
+            claim->push_back(std::move(**next));
+            end_job = 1;
+          }
         } else {
           // No more than this thread can start within half a lease at its measured pace.
           int want = options.prefetch;
@@ -291,13 +364,14 @@ struct WorkerPool::Impl {
             want = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(options.prefetch)));
           }
           if (e.feed != nullptr) {
-            claimed = Take(e, worker, admin, worker_id, want, shared, next_job, end_job);
-            if (shared != nullptr) batch = shared.get();
+            claimed = Take(e, worker, admin, worker_id, want, claim, next_job, end_job);
           } else {
             auto next = worker.NextBatch(admin, want, options.wait);
             claimed = next.status();
-            if (next.ok()) own = *std::move(next);
-            end_job = own.size();
+            if (next.ok() && !next->empty()) {
+              end_job = next->size();
+              claim = std::make_shared<std::vector<Job>>(*std::move(next));
+            }
           }
         }
         if (!claimed.ok()) {
@@ -311,17 +385,17 @@ struct WorkerPool::Impl {
         if (next_job == end_job) continue;
       }
       if (stopping.load()) break;  // claimed while shutting down: given back unrun below
-      Job& job = (*batch)[next_job++];
+      const Job& job = (*claim)[next_job++];
       Slot& mine = slots[slot];
-      if (!published) {
-        if (job.lease_expires_at - clock->Now() < lease / 2) {
+      if (published == nullptr) {
+        const Clock::TimePoint now = clock->Now();
+        if (job.lease_expires_at - now < lease / 2) {
           // Its turn came too late: too little lease left to run it safely. Another worker takes it.
           release(job);
           continue;
         }
-        std::lock_guard<std::mutex> lock(mine.mu);
-        mine.job = &job;
-        in_flight_count.fetch_add(1);
+        last_end_us = elapsed_us(now);  // the handler is timed from here
+        MoveSlot(mine, nullptr, &job);  // (nothing in the slot for Shutdown to release)
       }
       // The handler's context carries the job's correlation id; consecutive jobs with the same one (the
       // jobs one request enqueued) run with the same context instead of one built per job.
@@ -329,49 +403,52 @@ struct WorkerPool::Impl {
         job_ctx.emplace(RequestContextOptions{.correlation_id = job.correlation_id.str(), .caller = caller});
       }
       const RequestContext& ctx = *job_ctx;
-      absl::StatusOr<std::string> result;  // (no error status built per job: only a throw makes one)
-      // (A job published with the previous one's end is timed from that end: one clock reading per job.)
-      const auto started = published ? last_end : std::chrono::steady_clock::now();
-      try {
-        result = e.handler(ctx, job);
-      } catch (const std::exception& ex) {
-        result = absl::InternalError(std::string("handler threw: ") + ex.what());
-      } catch (...) {
-        result = absl::InternalError("handler threw");
-      }
-      last_end = std::chrono::steady_clock::now();
-      const double took = std::chrono::duration<double, std::micro>(last_end - started).count();
+      absl::StatusOr<std::string> result = Call(e.handler, ctx, job);
+      // One clock reading per job: it times this handler (from the previous one's end, or from the
+      // publication above) and checks the next job's lease.
+      const Clock::TimePoint now = clock->Now();
+      const int64_t end_us = elapsed_us(now);
+      const double took = static_cast<double>(std::max<int64_t>(0, end_us - last_end_us));
+      last_end_us = end_us;
       handler_us = handler_us == 0 ? took : 0.8 * handler_us + 0.2 * took;
       // The slot goes from this job to the next prefetched one in one step when that one may start (not
-      // stopping, lease long enough): one lock per job, not two.
+      // stopping, lease long enough).
       const Job* next = nullptr;
       if (next_job < end_job && !stopping.load()) {
-        const Job& n = (*batch)[next_job];
-        if (n.lease_expires_at - clock->Now() >= lease / 2) next = &n;
+        const Job& n = (*claim)[next_job];
+        if (n.lease_expires_at - now >= lease / 2) next = &n;
       }
-      const bool was_released = MoveSlot(mine, next);
-      published = next != nullptr;
+      const bool was_released = MoveSlot(mine, &job, next);
+      published = next;
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
       if (options.ack_flush.count() > 0) {
-        Ack(std::move(job), std::move(result));
-        // (Shared claims: the claimer nudges before its next claim instead, so the acks of a whole claim
-        // tend to go in one FinishMany.)
-        if (next_job == end_job && e.feed == nullptr) Nudge();
+        if (done.empty()) done_since_us = end_us;
+        Queue::JobOutcome& o = done.emplace_back();
+        o.job = &job;
+        o.failed = !result.ok();
+        if (o.failed) {
+          o.text = result.status().ToString();
+        } else if (!result->empty()) {
+          o.text = *std::move(result);  // (the result text only when the handler set one)
+        }
+        // A slow batch does not hold its first acks back longer than ack_flush.
+        if (end_us - done_since_us >= ack_flush_us) HandOver(done, claim, /*now=*/false);
         continue;
       }
-      absl::Status done = result.ok() ? worker.Complete(ctx, job, *result)
-                                      : worker.Fail(ctx, job, result.status().ToString());
-      Counted(done, !result.ok(), job, worker_id);
+      absl::Status acked = result.ok() ? worker.Complete(ctx, job, *result)
+                                       : worker.Fail(ctx, job, result.status().ToString());
+      Counted(acked, !result.ok(), job, worker_id);
     }
-    if (published) {
+    if (published != nullptr) {
       // Stopped with the next job in the slot (not started): clear it; Shutdown may have released it.
-      if (MoveSlot(slots[slot], nullptr)) ++next_job;
+      if (MoveSlot(slots[slot], published, nullptr)) ++next_job;
     }
-    for (; next_job < end_job; ++next_job) release((*batch)[next_job]);  // never started
+    HandOver(done, claim, /*now=*/true);
+    for (; next_job < end_job; ++next_job) release((*claim)[next_job]);  // never started
     if (e.feed != nullptr) {
       // The shared claim's jobs no thread took (the last thread to leave finds what a claim returned
       // after the others left).
-      std::shared_ptr<std::vector<Job>> left;
+      ClaimPtr left;
       size_t from = 0;
       {
         std::lock_guard<std::mutex> lock(e.feed->mu);
@@ -476,14 +553,7 @@ void WorkerPool::Shutdown(std::chrono::milliseconds deadline) {
     impl_->cv.wait_until(lock, until, [&] { return impl_->in_flight_count.load() == 0; });
     // Still running at the deadline: give the jobs back so another worker may take them now.
     RequestContext ctx({.correlation_id = "", .caller = "worker-pool:shutdown"});
-    for (size_t i = 0; i < impl_->slot_count; ++i) {
-      Impl::Slot& slot = impl_->slots[i];
-      std::lock_guard<std::mutex> slot_lock(slot.mu);
-      if (slot.job != nullptr && impl_->queue->Release(ctx, *slot.job).ok()) {
-        slot.given_back = true;
-        impl_->released.fetch_add(1);
-      }
-    }
+    for (size_t i = 0; i < impl_->slot_count; ++i) impl_->ReleaseSlot(impl_->slots[i], ctx);
   }
   while (true) {
     impl_->queue->InterruptWaiters();

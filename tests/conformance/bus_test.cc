@@ -2227,6 +2227,44 @@ TEST_P(BusTest, MetricsCountAttemptsAndPlaceLatenciesInTheirBucketsOverAMovingWi
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
 }
 
+// The pool hands its acks over in batches (session 17): the bus's metrics still count every attempt once,
+// its due → start from the claim and its start → finish up to its ack. One thread claims all 41 jobs at
+// once (so each waited exactly 3 ms); each handler moves the manual clock 5 ms, so the k-th job ran at
+// least 5k ms and none longer than the clock moved in all (205 ms).
+TEST_P(BusTest, WorkerPoolKeepsTheQueueMetricsOfEveryAttempt) {
+  ASSERT_OK_AND_ASSIGN(queue_, Open(&clock_, "?feed.fanout.retain_completed_ms=0"));
+  std::vector<bus::EnqueueRequest> batch;
+  for (int i = 0; i < 40; ++i) batch.push_back(Req("{\"n\":" + std::to_string(i) + "}"));
+  batch.push_back(Req(R"({"fail":1})"));
+  ASSERT_OK(q().EnqueueMany(ctx_, batch).status());
+  clock_.Advance(milliseconds(3));
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "metrics", .wait = seconds(30), .prefetch = 41});
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        clock_.Advance(milliseconds(5));
+        if (job.payload.find("fail") != std::string::npos) return absl::InternalError("handler failed");
+        return std::string();
+      },
+      1));
+  ASSERT_OK(pool.Start());
+  while (pool.processed() < 40 || pool.failed() < 1) std::this_thread::yield();
+  pool.Shutdown(seconds(5));
+  EXPECT_EQ(pool.processed(), 40);
+  EXPECT_EQ(pool.failed(), 1);
+  ASSERT_OK_AND_ASSIGN(bus::QueueMetrics m, q().Metrics(ctx_, kQ));
+  EXPECT_EQ(m.completed, 40);
+  EXPECT_EQ(m.failed, 1);
+  EXPECT_EQ(m.wait.samples, 41);
+  EXPECT_EQ(m.run.samples, 41);
+  ExpectBucketOf(m.wait.p50, milliseconds(3), "wait p50");
+  ExpectBucketOf(m.wait.p99, milliseconds(3), "wait p99");
+  EXPECT_GE(m.run.p50, milliseconds(5 * 20)) << "the 21st shortest run is at least 21 handlers long";
+  EXPECT_GE(m.run.p99, milliseconds(5 * 40));
+  EXPECT_LE(m.run.p99.count(), static_cast<int64_t>(205'000 * 1.4143) + 1) << "no run outlasts the clock";
+  EXPECT_DOUBLE_EQ(m.throughput, 41.0 / static_cast<double>(m.span.count()));
+}
+
 // Completions with one result share one statement on SQLite, whose metrics come from the claimed copies
 // when every job finished; a lost lease among them is refused alone and counted nowhere.
 TEST_P(BusTest, ABatchOfCompletionsWithALostLeaseCountsOnlyTheJobsItFinished) {
