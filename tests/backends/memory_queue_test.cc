@@ -376,6 +376,51 @@ TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfClaimOrderLeaveOnlyTheActiveOnes
   EXPECT_EQ(counts->completed, 300);
 }
 
+// A job finished out of claim order marks its lease entry stale where it is, found by the position it
+// was given at its claim (session 17). Here after the FIFO was compacted (a long job at its front,
+// thousands finished behind it), which moves the live entries: the marks still land on the finished
+// jobs' entries only, and exactly the still active jobs lapse, each once.
+TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfOrderAfterACompactionLeaveOnlyTheActiveOnesToLapse) {
+  ASSERT_OK(queue_->Enqueue(ctx_, Request()).status());
+  auto long_job = queue_->Next(ctx_, kQueue, "slow", std::chrono::milliseconds(0));
+  ASSERT_OK(long_job.status());
+  ASSERT_TRUE(long_job->has_value());
+  std::vector<bus::EnqueueRequest> batch(3000, Request());
+  ASSERT_OK(queue_->EnqueueMany(ctx_, batch).status());
+  // Claim 40 (their entries behind the long job's), then finish 3,000 others behind them: the FIFO
+  // outgrows 2 x active + 1,024 and is compacted while those 40 are live.
+  clock_.Advance(std::chrono::microseconds(3));
+  auto held = queue_->NextBatch(ctx_, kQueue, "held", 40, std::chrono::milliseconds(0));
+  ASSERT_OK(held.status());
+  ASSERT_EQ(held->size(), 40u);
+  ASSERT_OK(queue_->EnqueueMany(ctx_, std::vector<bus::EnqueueRequest>(40, Request())).status());
+  EXPECT_EQ(CompleteAll("fast", 50, std::chrono::microseconds(5)), 3000);
+  // Finish 36 of the 40 in a random order: 4 and the long job stay active.
+  std::vector<bus::Job> finished = *held;
+  std::shuffle(finished.begin(), finished.end(), std::mt19937(17));
+  std::vector<bus::Job> keep(finished.end() - 4, finished.end());
+  finished.resize(36);
+  for (const bus::Job& j : finished) ASSERT_OK(queue_->Complete(ctx_, j));
+  auto counts = queue_->Counts(ctx_, kQueue);
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->active, 5);
+  clock_.Advance(std::chrono::seconds(61));
+  auto recovered = queue_->RecoverStalled(ctx_, kQueue);
+  ASSERT_OK(recovered.status());
+  EXPECT_EQ(*recovered, 5);
+  for (const bus::Job& j : keep) {
+    auto now = queue_->Get(ctx_, j.id);
+    ASSERT_OK(now.status());
+    EXPECT_EQ(now->state, bus::JobState::kWaiting) << j.id;
+  }
+  EXPECT_THAT(queue_->Complete(ctx_, finished.front()), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(CompleteAll("again", 4, std::chrono::microseconds(1)), 5);
+  counts = queue_->Counts(ctx_, kQueue);
+  ASSERT_OK(counts.status());
+  EXPECT_EQ(counts->active, 0);
+  EXPECT_EQ(counts->completed, 3041);
+}
+
 // Bursts larger than the lanes' and lease FIFO's kept capacity (4,096 entries: a drained larger buffer
 // is given back) pass through twice, claimed in id order each time.
 TEST_F(MemoryQueueModelTest, BurstsBeyondTheKeptCapacityPassThroughInOrder) {

@@ -213,9 +213,10 @@ void MemoryQueue::MakeWaitingLocked(Slot& j, Clock::TimePoint run_at, Clock::Tim
   IndexWaitingLocked(Q(j), j, now);
 }
 
-void MemoryQueue::PushLeaseLocked(PerQueue& q, const Slot& j) {
+void MemoryQueue::PushLeaseLocked(PerQueue& q, Slot& j) {
   const int64_t at = Us(j.lease_expires_at);
   if (q.lease_fifo.empty() || q.lease_fifo.back().at <= at) {
+    j.lease_seq = q.lease_front + q.lease_fifo.size();
     q.lease_fifo.push_back({at, j.id, j.lease_token});
   } else {
     q.lease_late.emplace(at, j.id, j.lease_token);
@@ -227,6 +228,7 @@ void MemoryQueue::PushLeaseLocked(PerQueue& q, const Slot& j) {
   if (q.lease_fifo.size() > static_cast<size_t>(2 * q.active + 1024)) {
     q.lease_fifo.Filter([this](const LeaseEntry& e) { return LeaseLive(e); });
     q.lease_stale = 0;
+    for (size_t i = 0; i < q.lease_fifo.size(); ++i) FindLocked(q.lease_fifo[i].id)->lease_seq = q.lease_front + i;
   }
 }
 
@@ -240,8 +242,14 @@ void MemoryQueue::DropLeaseLocked(PerQueue& q, const Slot& j) {
   if (!late) {
     if (!q.lease_fifo.empty() && q.lease_fifo.front().id == j.id && q.lease_fifo.front().token == j.lease_token) {
       q.lease_fifo.pop_front();
-      if (q.lease_stale > 0) PopStaleLeasesLocked(q);
+      ++q.lease_front;
+      if (q.lease_stale > 0) PopMarkedLeasesLocked(q);
     } else {
+      // Out of claim order: mark the entry stale where it is (found by its sequence number).
+      const uint64_t i = j.lease_seq - q.lease_front;
+      if (i < q.lease_fifo.size() && q.lease_fifo[i].id == j.id && q.lease_fifo[i].token == j.lease_token) {
+        q.lease_fifo[i].token = 0;
+      }
       ++q.lease_stale;
     }
   }
@@ -258,8 +266,17 @@ bool MemoryQueue::LeaseLive(const LeaseEntry& e) {
 }
 
 void MemoryQueue::PopStaleLeasesLocked(PerQueue& q) {
-  while (!q.lease_fifo.empty() && !LeaseLive(q.lease_fifo.front())) {
+  while (!q.lease_fifo.empty() && (q.lease_fifo.front().token == 0 || !LeaseLive(q.lease_fifo.front()))) {
     q.lease_fifo.pop_front();
+    ++q.lease_front;
+    if (q.lease_stale > 0) --q.lease_stale;
+  }
+}
+
+void MemoryQueue::PopMarkedLeasesLocked(PerQueue& q) {
+  while (!q.lease_fifo.empty() && q.lease_fifo.front().token == 0) {
+    q.lease_fifo.pop_front();
+    ++q.lease_front;
     if (q.lease_stale > 0) --q.lease_stale;
   }
 }

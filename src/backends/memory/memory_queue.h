@@ -96,6 +96,9 @@ class MemoryQueue final : public bus::Queue {
     int attempt = 0;
     int max_attempts = 0;
     int64_t lease_token = 0;
+    // Where its lease entry went in its queue's lease FIFO (PerQueue::lease_front + index): a job finished
+    // out of claim order marks its entry there (session 17), so no one reads its slot to learn it is stale.
+    uint64_t lease_seq = 0;
     Clock::TimePoint run_at{}, lease_expires_at{}, created_at{}, updated_at{}, finished_at{}, started_at{};
     SharedText queue_name, name, payload, idempotency_key, group_key, correlation_id;  // one block
     SharedText lease_owner;                                                            // "" unless active
@@ -159,8 +162,10 @@ class MemoryQueue final : public bus::Queue {
     Ring<LeaseEntry> lease_fifo;  // ascending expiry; may hold stale entries (skipped, compacted)
     absl::btree_set<LateLease> lease_late;
     // FIFO entries that went stale (their job finished out of claim order): while 0, finishing the
-    // front job pops it without looking at the next job's slot.
+    // front job pops it without looking at the next job's slot. Such an entry is marked where it is
+    // (token 0), so popping it reads no slot either.
     int64_t lease_stale = 0;
+    uint64_t lease_front = 0;  // the sequence number of lease_fifo's front entry (Slot::lease_seq)
     int64_t active = 0;  // jobs in ACTIVE
     // round_robin_groups with a group_concurrency limit: ACTIVE jobs per group (only then kept), and
     // finishing a job may free a place a waiter can claim.
@@ -205,12 +210,13 @@ class MemoryQueue final : public bus::Queue {
   // The highest-priority lane with a live entry (its FIFO front live), or null; erases drained lanes.
   // `*front` is the FIFO front's slot (null when the FIFO is empty).
   Lane* TopLaneLocked(PerQueue& q, Slot** front);
-  void PushLeaseLocked(PerQueue& q, const Slot& j);
+  void PushLeaseLocked(PerQueue& q, Slot& j);
   // Takes the lease of `j` (leaving ACTIVE) out of the index (a FIFO entry goes stale).
   void DropLeaseLocked(PerQueue& q, const Slot& j);
   bool LeaseLive(const LeaseEntry& e);
   // Pops the stale entries at the lease FIFO's front.
   void PopStaleLeasesLocked(PerQueue& q);
+  void PopMarkedLeasesLocked(PerQueue& q);  // the front entries marked stale (token 0), reading no slot
   // The earliest live lease (expiry µs, id), popping stale FIFO fronts; false when none.
   bool EarliestLeaseLocked(PerQueue& q, Key* out);
   // ClaimLocked returns the slot it claimed (the caller copies it out), or null when none is due.
