@@ -62,21 +62,26 @@ struct WorkerPool::Impl {
   std::atomic<int> in_flight_count{0};  // non-null slots (Shutdown waits on cv, under mu, for 0)
 
   // Batched acks (options.ack_flush > 0). A thread keeps its finished jobs' outcomes in its own buffer
-  // and hands them over in one step (session 17): when it has run its batch (or chunk), when its oldest
-  // waited `ack_flush`, and when it stops. The outcomes point into the claims the jobs were run in, so no
-  // job is moved or copied: the acker holds those claims until it has stored the acks.
+  // and hands the buffer over whole (session 17: one swap under the lock, no job moved or copied per ack):
+  // when it has run its batch (or chunk), when its oldest waited `ack_flush`, and when it stops. The
+  // outcomes point into the claims the jobs were run in: the acker holds those claims until it has
+  // stored the acks.
   using ClaimPtr = std::shared_ptr<std::vector<Job>>;
+  struct AckRun {
+    std::vector<Queue::JobOutcome> outcomes;  // in the order the thread ran them (its claim's order)
+    ClaimPtr claim;                           // what they point into
+  };
   std::mutex ack_mu;
   std::condition_variable ack_cv;
-  std::vector<Queue::JobOutcome> acks;  // guarded by ack_mu
-  std::vector<ClaimPtr> ack_claims;     // the claims `acks` point into; guarded by ack_mu
-  bool ack_stop = false;                // guarded by ack_mu
+  std::vector<AckRun> runs;                           // handed over, not stored yet; guarded by ack_mu
+  size_t ack_count = 0;                               // their outcomes; guarded by ack_mu
+  std::vector<std::vector<Queue::JobOutcome>> spare;  // emptied buffers, for the threads; guarded by ack_mu
+  bool ack_stop = false;                              // guarded by ack_mu
   bool ack_now = false;  // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
   std::thread acker;
-  // The acker's own: the batch being stored and its claims (they take turns with acks / ack_claims, so
-  // both keep their capacity).
-  std::vector<Queue::JobOutcome> batch;
-  std::vector<ClaimPtr> batch_claims;
+  // The acker's own (`storing` takes turns with `runs`, so both keep their capacity).
+  std::vector<AckRun> storing;
+  std::vector<Queue::JobOutcome> merged;  // several runs' outcomes, for one FinishMany
 
   void Counted(const absl::Status& done, bool failed_attempt, const Job& job, std::string_view worker_id) {
     if (done.ok()) {
@@ -121,31 +126,50 @@ struct WorkerPool::Impl {
 
   void AckLoop() {
     std::unique_lock<std::mutex> lock(ack_mu);
-    // The two buffers that take turns (acks fill one while the other is flushed), sized for a full batch.
-    acks.reserve(static_cast<size_t>(options.ack_batch));
-    batch.reserve(static_cast<size_t>(options.ack_batch));
     while (true) {
-      ack_cv.wait(lock, [&] { return ack_stop || !acks.empty(); });
-      if (acks.empty()) break;  // stopping, nothing left
+      ack_cv.wait(lock, [&] { return ack_stop || ack_count > 0; });
+      if (ack_count == 0) break;  // stopping, nothing left
       // Gather for up to ack_flush (or until ack_batch wait): one store round trip for all of them.
       if (!ack_stop) {
         ack_cv.wait_for(lock, options.ack_flush, [&] {
-          return ack_stop || ack_now || static_cast<int>(acks.size()) >= options.ack_batch;
+          return ack_stop || ack_now || ack_count >= static_cast<size_t>(options.ack_batch);
         });
       }
       ack_now = false;
-      batch.swap(acks);
-      batch_claims.swap(ack_claims);
+      ack_count = 0;
+      storing.swap(runs);
       lock.unlock();
-      Flush(batch);
-      batch.clear();         // keeps its capacity: the next swap hands it back to `acks`
-      batch_claims.clear();  // a claim whose jobs were all acked is freed here
+      Store(storing);
       lock.lock();
+      for (AckRun& r : storing) {
+        r.outcomes.clear();  // keeps its capacity for the next thread that hands a buffer over
+        spare.push_back(std::move(r.outcomes));
+      }
+      storing.clear();  // (a claim whose jobs were all acked is freed here)
     }
   }
 
-  // A thread's finished jobs (pointing into `claim`), handed to the acker in one step; `now`: the acker
-  // flushes without waiting for more (the thread ran out of prefetched jobs).
+  // Stores the runs handed over in one FinishMany: one run as it is, several merged.
+  void Store(std::vector<AckRun>& batch) {
+    if (batch.size() == 1) {
+      Flush(batch.front().outcomes);
+      return;
+    }
+    merged.clear();
+    for (AckRun& r : batch) {
+      for (Queue::JobOutcome& o : r.outcomes) {
+        Queue::JobOutcome& m = merged.emplace_back();
+        m.job = o.job;
+        m.failed = o.failed;
+        if (!o.text.empty()) m.text = std::move(o.text);  // (most completions carry none)
+      }
+    }
+    Flush(merged);
+  }
+
+  // A thread's finished jobs (pointing into `claim`), handed to the acker in one step: its buffer, swapped
+  // for an emptied one. `now`: the acker flushes without waiting for more (the thread ran out of
+  // prefetched jobs).
   void HandOver(std::vector<Queue::JobOutcome>& done, const ClaimPtr& claim, bool now) {
     if (done.empty()) {
       if (now) Nudge();
@@ -154,21 +178,20 @@ struct WorkerPool::Impl {
     bool wake = false;
     {
       std::lock_guard<std::mutex> lock(ack_mu);
-      wake = acks.empty();
-      for (Queue::JobOutcome& o : done) {
-        Queue::JobOutcome& a = acks.emplace_back();
-        a.job = o.job;
-        a.failed = o.failed;
-        if (!o.text.empty()) a.text = std::move(o.text);  // (most completions carry none)
+      wake = ack_count == 0;
+      ack_count += done.size();
+      runs.push_back({.outcomes = std::move(done), .claim = claim});
+      done = std::vector<Queue::JobOutcome>();
+      if (!spare.empty()) {
+        done.swap(spare.back());
+        spare.pop_back();
       }
-      ack_claims.push_back(claim);
-      if (static_cast<int>(acks.size()) >= options.ack_batch) wake = true;
+      if (ack_count >= static_cast<size_t>(options.ack_batch)) wake = true;
       if (now) {
         ack_now = true;
         wake = true;
       }
     }
-    done.clear();
     if (wake) ack_cv.notify_all();
   }
 
@@ -176,7 +199,7 @@ struct WorkerPool::Impl {
   // other threads finished meanwhile and stores them together).
   void Nudge() {
     std::lock_guard<std::mutex> lock(ack_mu);
-    if (acks.empty()) return;
+    if (ack_count == 0) return;
     ack_now = true;
     ack_cv.notify_all();
   }
