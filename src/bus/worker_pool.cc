@@ -51,37 +51,50 @@ struct WorkerPool::Impl {
   // (session 17): a thread moves its slot from one job to the next with one compare-and-swap; Shutdown
   // marks a slot Busy while it releases the slot's job (the thread's next move waits for it) and leaves
   // GivenBack when the release succeeded.
+  using ClaimPtr = std::shared_ptr<std::vector<Job>>;
   struct alignas(64) Slot {
     std::atomic<const Job*> job{nullptr};  // null: none
     char busy_mark = 0, given_back_mark = 0;  // their addresses are the two marks (never a job's)
     const Job* Busy() const { return reinterpret_cast<const Job*>(&busy_mark); }
     const Job* GivenBack() const { return reinterpret_cast<const Job*>(&given_back_mark); }
+    // The thread's finished jobs not taken by the acker yet (batched acks), and the claims they point
+    // into. Its own mutex: only the acker, when it takes them, ever contends for it.
+    // acks[0, acked) wait; the elements past them are kept constructed for reuse (no per-job construction).
+    std::mutex ack_mu;
+    std::vector<Queue::JobOutcome> acks;
+    size_t acked = 0;
+    std::vector<ClaimPtr> claims;
   };
+  // Sets the reused element `to` to `from`, moving its text (no string built for an empty one).
+  static void MoveOutcome(Queue::JobOutcome& to, Queue::JobOutcome& from) {
+    to.job = from.job;
+    to.failed = from.failed;
+    if (!from.text.empty()) {
+      to.text = std::move(from.text);
+      from.text.clear();
+    } else if (!to.text.empty()) {
+      to.text.clear();
+    }
+  }
   std::unique_ptr<Slot[]> slots;
   size_t slot_count = 0;
   std::atomic<int> in_flight_count{0};  // non-null slots (Shutdown waits on cv, under mu, for 0)
 
-  // Batched acks (options.ack_flush > 0). A thread keeps its finished jobs' outcomes in its own buffer
-  // and hands the buffer over whole (session 17: one swap under the lock, no job moved or copied per ack):
-  // when it has run its batch (or chunk), when its oldest waited `ack_flush`, and when it stops. The
-  // outcomes point into the claims the jobs were run in: the acker holds those claims until it has
-  // stored the acks.
-  using ClaimPtr = std::shared_ptr<std::vector<Job>>;
-  struct AckRun {
-    std::vector<Queue::JobOutcome> outcomes;  // in the order the thread ran them (its claim's order)
-    ClaimPtr claim;                           // what they point into
-  };
+  // Batched acks (options.ack_flush > 0). A thread puts its finished jobs' outcomes in its slot's buffer
+  // (session 17: under the slot's own mutex, uncontended but for the acker; no job moved or copied), and
+  // the acker takes every slot's buffer when it stores: at least every `ack_flush` after one waits, at once
+  // when a thread ran out of prefetched jobs or `ack_batch` wait. The outcomes point into the claims the
+  // jobs were run in: the acker holds those claims until it has stored the acks.
   std::mutex ack_mu;
   std::condition_variable ack_cv;
-  std::vector<AckRun> runs;                           // handed over, not stored yet; guarded by ack_mu
-  size_t ack_count = 0;                               // their outcomes; guarded by ack_mu
-  std::vector<std::vector<Queue::JobOutcome>> spare;  // emptied buffers, for the threads; guarded by ack_mu
-  bool ack_stop = false;                              // guarded by ack_mu
-  bool ack_now = false;  // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
+  bool ack_pending = false;  // a slot's buffer went from empty to not; guarded by ack_mu
+  bool ack_stop = false;     // guarded by ack_mu
+  bool ack_now = false;      // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
+  std::atomic<size_t> ack_count{0};  // outcomes in the slots' buffers (about: reset when taken)
   std::thread acker;
-  // The acker's own (`storing` takes turns with `runs`, so both keep their capacity).
-  std::vector<AckRun> storing;
-  std::vector<Queue::JobOutcome> merged;  // several runs' outcomes, for one FinishMany
+  // The acker's own, kept from flush to flush: every slot's outcomes for one FinishMany, and their claims.
+  std::vector<Queue::JobOutcome> merged;
+  std::vector<ClaimPtr> holds;
 
   void Counted(const absl::Status& done, bool failed_attempt, const Job& job, std::string_view worker_id) {
     if (done.ok()) {
@@ -127,79 +140,71 @@ struct WorkerPool::Impl {
   void AckLoop() {
     std::unique_lock<std::mutex> lock(ack_mu);
     while (true) {
-      ack_cv.wait(lock, [&] { return ack_stop || ack_count > 0; });
-      if (ack_count == 0) break;  // stopping, nothing left
+      ack_cv.wait(lock, [&] { return ack_stop || ack_pending; });
+      if (!ack_pending) break;  // stopping, nothing left
       // Gather for up to ack_flush (or until ack_batch wait): one store round trip for all of them.
       if (!ack_stop) {
         ack_cv.wait_for(lock, options.ack_flush, [&] {
-          return ack_stop || ack_now || ack_count >= static_cast<size_t>(options.ack_batch);
+          return ack_stop || ack_now || ack_count.load(std::memory_order_relaxed) >= static_cast<size_t>(options.ack_batch);
         });
       }
       ack_now = false;
-      ack_count = 0;
-      storing.swap(runs);
+      ack_pending = false;  // (a thread that adds to a buffer taken below sets it again)
       lock.unlock();
-      Store(storing);
+      ack_count.store(0, std::memory_order_relaxed);
+      size_t n = 0;  // merged[0, n): every slot's outcomes (the elements are reused from flush to flush)
+      for (size_t i = 0; i < slot_count; ++i) {
+        Slot& slot = slots[i];
+        std::lock_guard<std::mutex> slot_lock(slot.ack_mu);
+        if (merged.size() < n + slot.acked) merged.resize(n + slot.acked);
+        for (size_t k = 0; k < slot.acked; ++k) {
+          MoveOutcome(merged[n++], slot.acks[k]);
+        }
+        slot.acked = 0;
+        for (ClaimPtr& c : slot.claims) holds.push_back(std::move(c));
+        slot.claims.clear();
+      }
+      if (merged.size() > n) merged.resize(n);  // (FinishMany takes the whole vector)
+      if (n > 0) Flush(merged);
+      holds.clear();  // (a claim whose jobs were all acked is freed here)
       lock.lock();
-      for (AckRun& r : storing) {
-        r.outcomes.clear();  // keeps its capacity for the next thread that hands a buffer over
-        spare.push_back(std::move(r.outcomes));
-      }
-      storing.clear();  // (a claim whose jobs were all acked is freed here)
     }
   }
 
-  // Stores the runs handed over in one FinishMany: one run as it is, several merged.
-  void Store(std::vector<AckRun>& batch) {
-    if (batch.size() == 1) {
-      Flush(batch.front().outcomes);
-      return;
-    }
-    merged.clear();
-    for (AckRun& r : batch) {
-      for (Queue::JobOutcome& o : r.outcomes) {
-        Queue::JobOutcome& m = merged.emplace_back();
-        m.job = o.job;
-        m.failed = o.failed;
-        if (!o.text.empty()) m.text = std::move(o.text);  // (most completions carry none)
-      }
-    }
-    Flush(merged);
-  }
-
-  // A thread's finished jobs (pointing into `claim`), handed to the acker in one step: its buffer, swapped
-  // for an emptied one. `now`: the acker flushes without waiting for more (the thread ran out of
-  // prefetched jobs).
-  void HandOver(std::vector<Queue::JobOutcome>& done, const ClaimPtr& claim, bool now) {
-    if (done.empty()) {
-      if (now) Nudge();
-      return;
-    }
-    bool wake = false;
+  // A thread's finished job: its outcome goes to the thread's slot buffer (the acker takes it from there).
+  void Ack(Slot& slot, const Job& job, absl::StatusOr<std::string>&& result, const ClaimPtr& claim) {
+    bool first = false;
     {
-      std::lock_guard<std::mutex> lock(ack_mu);
-      wake = ack_count == 0;
-      ack_count += done.size();
-      runs.push_back({.outcomes = std::move(done), .claim = claim});
-      done = std::vector<Queue::JobOutcome>();
-      if (!spare.empty()) {
-        done.swap(spare.back());
-        spare.pop_back();
+      std::lock_guard<std::mutex> lock(slot.ack_mu);
+      first = slot.acked == 0;
+      if (slot.acked == slot.acks.size()) slot.acks.emplace_back();
+      Queue::JobOutcome& o = slot.acks[slot.acked++];
+      o.job = &job;
+      o.failed = !result.ok();
+      if (o.failed) {
+        o.text = result.status().ToString();
+      } else if (!result->empty()) {
+        o.text = *std::move(result);  // (the result text only when the handler set one)
+      } else if (!o.text.empty()) {
+        o.text.clear();
       }
-      if (ack_count >= static_cast<size_t>(options.ack_batch)) wake = true;
-      if (now) {
-        ack_now = true;
-        wake = true;
-      }
+      if (slot.claims.empty() || slot.claims.back() != claim) slot.claims.push_back(claim);
     }
-    if (wake) ack_cv.notify_all();
+    const bool full = ack_count.fetch_add(1, std::memory_order_relaxed) + 1 == static_cast<size_t>(options.ack_batch);
+    if (first || full) {
+      {
+        std::lock_guard<std::mutex> lock(ack_mu);
+        ack_pending = true;
+      }
+      ack_cv.notify_all();
+    }
   }
 
   // A thread finished its prefetched batch: its acks need not wait for more (the acker gathers what the
   // other threads finished meanwhile and stores them together).
   void Nudge() {
     std::lock_guard<std::mutex> lock(ack_mu);
-    if (ack_count == 0) return;
+    if (!ack_pending) return;
     ack_now = true;
     ack_cv.notify_all();
   }
@@ -335,8 +340,7 @@ struct WorkerPool::Impl {
     const Clock* clock = queue->options().clock != nullptr ? queue->options().clock : Clock::System();
     const std::chrono::microseconds lease =
         std::chrono::duration_cast<std::chrono::microseconds>(queue->Settings(e.queue)->timeout);
-    const int64_t ack_flush_us = std::chrono::duration_cast<std::chrono::microseconds>(options.ack_flush).count();
-    // Elapsed time (handler timing, how long acks wait here) in µs: on the system clock the reading the
+    // Elapsed time (handler timing) in µs: on the system clock the reading the
     // lease check takes anyway (one clock reading per job); another clock (a test's) is not real time.
     const bool system_clock = clock == Clock::System();
     auto elapsed_us = [&](Clock::TimePoint now) {
@@ -350,8 +354,6 @@ struct WorkerPool::Impl {
     // shared claim. Jobs run in place, never moved job by job; their acks point there too.
     ClaimPtr claim;
     size_t next_job = 0, end_job = 0;
-    std::vector<Queue::JobOutcome> done;  // finished here, not handed to the acker yet (see HandOver)
-    int64_t done_since_us = 0;            // when the oldest of them finished
     double handler_us = 0;                // moving average of this thread's handler time
     const Job* published = nullptr;       // (*claim)[next_job], in this thread's slot already
     int64_t last_end_us = 0;              // when the last handler returned
@@ -365,17 +367,18 @@ struct WorkerPool::Impl {
         Clean(e, admin, worker_id);
       }
       if (next_job == end_job) {
-        // The batch's acks in one step. (Shared claims: the claimer nudges before its next claim instead,
-        // so the acks of a whole claim tend to go in one FinishMany.)
-        HandOver(done, claim, /*now=*/e.feed == nullptr);
-        claim.reset();
+        // The batch's acks go now. (Shared claims: the claimer nudges before its next claim instead, so the
+        // acks of a whole claim tend to go in one FinishMany.)
+        if (e.feed == nullptr && options.ack_flush.count() > 0) Nudge();
+        if (options.prefetch > 1 || claim.use_count() != 1) claim.reset();  // (one claimed job's is reused)
         next_job = end_job = 0;
         absl::Status claimed;
         if (options.prefetch <= 1) {
           auto next = worker.Next(admin, options.wait);
           claimed = next.status();
           if (next.ok() && next->has_value()) {
-            claim = std::make_shared<std::vector<Job>>();
+            if (claim == nullptr) claim = std::make_shared<std::vector<Job>>();
+            claim->clear();
             claim->push_back(std::move(**next));
             end_job = 1;
           }
@@ -445,17 +448,7 @@ struct WorkerPool::Impl {
       published = next;
       if (was_released) continue;  // given back at shutdown: its completion would be refused anyway
       if (options.ack_flush.count() > 0) {
-        if (done.empty()) done_since_us = end_us;
-        Queue::JobOutcome& o = done.emplace_back();
-        o.job = &job;
-        o.failed = !result.ok();
-        if (o.failed) {
-          o.text = result.status().ToString();
-        } else if (!result->empty()) {
-          o.text = *std::move(result);  // (the result text only when the handler set one)
-        }
-        // A slow batch does not hold its first acks back longer than ack_flush.
-        if (end_us - done_since_us >= ack_flush_us) HandOver(done, claim, /*now=*/false);
+        Ack(mine, job, std::move(result), claim);
         continue;
       }
       absl::Status acked = result.ok() ? worker.Complete(ctx, job, *result)
@@ -466,7 +459,7 @@ struct WorkerPool::Impl {
       // Stopped with the next job in the slot (not started): clear it; Shutdown may have released it.
       if (MoveSlot(slots[slot], published, nullptr)) ++next_job;
     }
-    HandOver(done, claim, /*now=*/true);
+    if (options.ack_flush.count() > 0) Nudge();
     for (; next_job < end_job; ++next_job) release((*claim)[next_job]);  // never started
     if (e.feed != nullptr) {
       // The shared claim's jobs no thread took (the last thread to leave finds what a claim returned

@@ -1499,6 +1499,47 @@ TEST_P(BusTest, WorkerPoolWithPrefetchAndBatchedAcksRunsEveryJobOnce) {
   EXPECT_THAT(bad.Start(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("prefetch")));
 }
 
+// A finished job's ack does not wait for the thread's next handler (session 17: the acker takes it from the
+// thread's buffer): one thread prefetched both jobs, and the first is stored while the second still runs.
+TEST_P(BusTest, WorkerPoolStoresAFinishedJobsAckWhileItsNextHandlerRuns) {
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> ids,
+                       q().EnqueueMany(ctx_, {Req(R"({"n":1})"), Req(R"({"block":1})")}));
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "ackwait", .wait = seconds(30), .prefetch = 4});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool blocked = false, unblock = false;
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        if (job.payload.find("block") == std::string::npos) return std::string(R"({"first":true})");
+        std::unique_lock<std::mutex> lock(mu);
+        blocked = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return unblock; });
+        return std::string();
+      },
+      1));
+  ASSERT_OK(pool.Start());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return blocked; });
+  }
+  const auto give_up = std::chrono::steady_clock::now() + seconds(60);
+  while (pool.processed() < 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  EXPECT_EQ(pool.processed(), 1) << "the first job's ack waited for the second's handler";
+  ASSERT_OK_AND_ASSIGN(bus::Job first, q().Get(ctx_, ids[0].id));
+  EXPECT_EQ(first.state, bus::JobState::kCompleted);
+  EXPECT_THAT(first.result.str(), HasSubstr("first"));  // (Postgres normalizes the JSON's spacing)
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    unblock = true;
+    cv.notify_all();
+  }
+  while (pool.processed() < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  pool.Shutdown(seconds(5));
+  EXPECT_EQ(pool.processed(), 2);
+}
+
 // The pool leases at most prefetch x concurrency jobs at a time and spreads them over its threads: on
 // memory and SQLite one claim shared by the threads (each runs its chunk), elsewhere one claim per
 // thread — either way both threads run at once here, and 8 of the 20 jobs are active, not more.
