@@ -65,6 +65,32 @@ class MemoryQueueModelTest : public ::testing::Test {
     }
   }
   int64_t NowUs() const { return ToUnixMicros(clock_.Now()); }
+  // One job claimed (by "slow", kept active), then `n` more enqueued behind it.
+  bus::Job ClaimOneThenEnqueue(int n) {
+    EXPECT_OK(queue_->Enqueue(ctx_, Request()).status());
+    auto claimed = queue_->Next(ctx_, kQueue, "slow", std::chrono::milliseconds(0));
+    EXPECT_OK(claimed.status());
+    EXPECT_TRUE(claimed.ok() && claimed->has_value());
+    EXPECT_OK(queue_->EnqueueMany(ctx_, std::vector<bus::EnqueueRequest>(n, Request())).status());
+    return claimed.ok() && claimed->has_value() ? **claimed : bus::Job{};
+  }
+  // `active` jobs are active, and once their leases lapsed exactly they are recovered: each of `keep`
+  // waits again with the lapse in its error history.
+  void ExpectExactlyTheseLapse(int64_t active, const std::vector<bus::Job>& keep) {
+    auto counts = queue_->Counts(ctx_, kQueue);
+    ASSERT_OK(counts.status());
+    EXPECT_EQ(counts->active, active);
+    clock_.Advance(std::chrono::seconds(61));
+    auto recovered = queue_->RecoverStalled(ctx_, kQueue);
+    ASSERT_OK(recovered.status());
+    EXPECT_EQ(*recovered, active);
+    for (const bus::Job& j : keep) {
+      auto now = queue_->Get(ctx_, j.id);
+      ASSERT_OK(now.status());
+      EXPECT_EQ(now->state, bus::JobState::kWaiting) << j.id;
+      EXPECT_EQ(now->errors.size(), 1u) << j.id;
+    }
+  }
 
   ManualClock clock_{Clock::TimePoint{std::chrono::seconds(1700000000)}};
   std::unique_ptr<bus::Queue> queue_;
@@ -298,18 +324,13 @@ TEST_F(MemoryQueueModelTest, LeasesExpireInExpiryOrderWithExtensions) {
 // One long-running job while thousands of others are claimed and completed behind it: the finished
 // jobs' lease entries are compacted away, and the long job's lease still lapses (once) at its time.
 TEST_F(MemoryQueueModelTest, ALongJobsLeaseLapsesAfterThousandsFinishedBehindIt) {
-  ASSERT_OK(queue_->Enqueue(ctx_, Request()).status());
-  auto long_job = queue_->Next(ctx_, kQueue, "slow", std::chrono::milliseconds(0));
-  ASSERT_OK(long_job.status());
-  ASSERT_TRUE(long_job->has_value());
-  std::vector<bus::EnqueueRequest> batch(3000, Request());
-  ASSERT_OK(queue_->EnqueueMany(ctx_, batch).status());
+  const bus::Job long_job = ClaimOneThenEnqueue(3000);
   EXPECT_EQ(CompleteAll("fast", 50, std::chrono::microseconds(5)), 3000);
   clock_.Advance(std::chrono::seconds(61));
   auto recovered = queue_->RecoverStalled(ctx_, kQueue);
   ASSERT_OK(recovered.status());
   EXPECT_EQ(*recovered, 1);
-  auto j = queue_->Get(ctx_, (*long_job)->id);
+  auto j = queue_->Get(ctx_, long_job.id);
   ASSERT_OK(j.status());
   EXPECT_EQ(j->state, bus::JobState::kWaiting);
   auto counts = queue_->Counts(ctx_, kQueue);
@@ -351,26 +372,14 @@ TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfClaimOrderLeaveOnlyTheActiveOnes
     ASSERT_OK(done.status());
     for (const absl::Status& st : *done) EXPECT_OK(st);
   }
-  auto counts = queue_->Counts(ctx_, kQueue);
-  ASSERT_OK(counts.status());
-  EXPECT_EQ(counts->active, 9);
-  clock_.Advance(std::chrono::seconds(61));
+  ExpectExactlyTheseLapse(9, keep);
   auto recovered = queue_->RecoverStalled(ctx_, kQueue);
-  ASSERT_OK(recovered.status());
-  EXPECT_EQ(*recovered, 9);
-  for (const bus::Job& j : keep) {
-    auto now = queue_->Get(ctx_, j.id);
-    ASSERT_OK(now.status());
-    EXPECT_EQ(now->state, bus::JobState::kWaiting) << j.id;
-    EXPECT_EQ(now->errors.size(), 1u) << j.id;
-  }
-  recovered = queue_->RecoverStalled(ctx_, kQueue);
   ASSERT_OK(recovered.status());
   EXPECT_EQ(*recovered, 0);
   EXPECT_THAT(queue_->Complete(ctx_, finished.front()), StatusIs(absl::StatusCode::kFailedPrecondition));
   // The lapsed jobs run again, then nothing is left active.
   EXPECT_EQ(CompleteAll("again", 4, std::chrono::microseconds(1)), 9);
-  counts = queue_->Counts(ctx_, kQueue);
+  auto counts = queue_->Counts(ctx_, kQueue);
   ASSERT_OK(counts.status());
   EXPECT_EQ(counts->active, 0);
   EXPECT_EQ(counts->completed, 300);
@@ -381,12 +390,7 @@ TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfClaimOrderLeaveOnlyTheActiveOnes
 // thousands finished behind it), which moves the live entries: the marks still land on the finished
 // jobs' entries only, and exactly the still active jobs lapse, each once.
 TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfOrderAfterACompactionLeaveOnlyTheActiveOnesToLapse) {
-  ASSERT_OK(queue_->Enqueue(ctx_, Request()).status());
-  auto long_job = queue_->Next(ctx_, kQueue, "slow", std::chrono::milliseconds(0));
-  ASSERT_OK(long_job.status());
-  ASSERT_TRUE(long_job->has_value());
-  std::vector<bus::EnqueueRequest> batch(3000, Request());
-  ASSERT_OK(queue_->EnqueueMany(ctx_, batch).status());
+  const bus::Job long_job = ClaimOneThenEnqueue(3000);
   // Claim 40 (their entries behind the long job's), then finish 3,000 others behind them: the FIFO
   // outgrows 2 x active + 1,024 and is compacted while those 40 are live.
   clock_.Advance(std::chrono::microseconds(3));
@@ -401,21 +405,11 @@ TEST_F(MemoryQueueModelTest, LeasesFinishedOutOfOrderAfterACompactionLeaveOnlyTh
   std::vector<bus::Job> keep(finished.end() - 4, finished.end());
   finished.resize(36);
   for (const bus::Job& j : finished) ASSERT_OK(queue_->Complete(ctx_, j));
-  auto counts = queue_->Counts(ctx_, kQueue);
-  ASSERT_OK(counts.status());
-  EXPECT_EQ(counts->active, 5);
-  clock_.Advance(std::chrono::seconds(61));
-  auto recovered = queue_->RecoverStalled(ctx_, kQueue);
-  ASSERT_OK(recovered.status());
-  EXPECT_EQ(*recovered, 5);
-  for (const bus::Job& j : keep) {
-    auto now = queue_->Get(ctx_, j.id);
-    ASSERT_OK(now.status());
-    EXPECT_EQ(now->state, bus::JobState::kWaiting) << j.id;
-  }
+  keep.push_back(long_job);
+  ExpectExactlyTheseLapse(5, keep);
   EXPECT_THAT(queue_->Complete(ctx_, finished.front()), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(CompleteAll("again", 4, std::chrono::microseconds(1)), 5);
-  counts = queue_->Counts(ctx_, kQueue);
+  auto counts = queue_->Counts(ctx_, kQueue);
   ASSERT_OK(counts.status());
   EXPECT_EQ(counts->active, 0);
   EXPECT_EQ(counts->completed, 3041);

@@ -1383,38 +1383,49 @@ TEST_P(BusTest, FinishAndClaimFinishesFencedPerJobThenClaimsTheNextInOrder) {
   EXPECT_EQ(q().traits().fused_finish_and_claim, q().Name() == "sqlite" || q().Name() == "postgres");
 }
 
+// A handler held at a gate: Pass() (on the pool's thread) says it got there and waits until Open();
+// AwaitPassing() waits until a handler got there.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool reached = false, open = false;
+  void Pass() {
+    std::unique_lock<std::mutex> lock(mu);
+    reached = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return open; });
+  }
+  void AwaitPassing() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return reached; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+};
+
 TEST_P(BusTest, WorkerPoolReleasesPrefetchedJobsAtShutdown) {
   // Four jobs wait before the pool starts: its one thread prefetches all four in one batch.
   std::vector<bus::EnqueueRequest> batch(4, Req());
   ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> ids, q().EnqueueMany(ctx_, batch));
   bus::WorkerPool pool(q(), {.worker_id_prefix = "prefetch", .wait = seconds(30), .prefetch = 8});
-  std::mutex mu;
-  std::condition_variable cv;
-  bool started = false, unblock = false;
+  Gate gate;
   ASSERT_OK(pool.Handle(
       kQ,
       [&](const RequestContext&, const bus::Job&) -> absl::StatusOr<std::string> {
-        std::unique_lock<std::mutex> lock(mu);
-        started = true;
-        cv.notify_all();
-        cv.wait(lock, [&] { return unblock; });
+        gate.Pass();
         return std::string();
       },
       1));
   ASSERT_OK(pool.Start());
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return started; });
-  }
+  gate.AwaitPassing();
   ASSERT_OK_AND_ASSIGN(bus::QueueCounts during, q().Counts(ctx_, kQ));
   EXPECT_EQ(during.active, 4) << "the thread did not prefetch the batch";
   std::thread stopper([&] { pool.Shutdown(milliseconds(0)); });
   while (pool.released() < 1) std::this_thread::yield();  // the running one, at the deadline
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    unblock = true;
-    cv.notify_all();
-  }
+  gate.Open();
   stopper.join();
   EXPECT_EQ(pool.released(), 4);
   EXPECT_EQ(pool.processed(), 0);
@@ -1505,36 +1516,24 @@ TEST_P(BusTest, WorkerPoolStoresAFinishedJobsAckWhileItsNextHandlerRuns) {
   ASSERT_OK_AND_ASSIGN(std::vector<bus::EnqueueResult> ids,
                        q().EnqueueMany(ctx_, {Req(R"({"n":1})"), Req(R"({"block":1})")}));
   bus::WorkerPool pool(q(), {.worker_id_prefix = "ackwait", .wait = seconds(30), .prefetch = 4});
-  std::mutex mu;
-  std::condition_variable cv;
-  bool blocked = false, unblock = false;
+  Gate gate;
   ASSERT_OK(pool.Handle(
       kQ,
       [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
         if (job.payload.find("block") == std::string::npos) return std::string(R"({"first":true})");
-        std::unique_lock<std::mutex> lock(mu);
-        blocked = true;
-        cv.notify_all();
-        cv.wait(lock, [&] { return unblock; });
+        gate.Pass();
         return std::string();
       },
       1));
   ASSERT_OK(pool.Start());
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return blocked; });
-  }
+  gate.AwaitPassing();
   const auto give_up = std::chrono::steady_clock::now() + seconds(60);
   while (pool.processed() < 1 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
   EXPECT_EQ(pool.processed(), 1) << "the first job's ack waited for the second's handler";
   ASSERT_OK_AND_ASSIGN(bus::Job first, q().Get(ctx_, ids[0].id));
   EXPECT_EQ(first.state, bus::JobState::kCompleted);
   EXPECT_THAT(first.result.str(), HasSubstr("first"));  // (Postgres normalizes the JSON's spacing)
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    unblock = true;
-    cv.notify_all();
-  }
+  gate.Open();
   while (pool.processed() < 2 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
   pool.Shutdown(seconds(5));
   EXPECT_EQ(pool.processed(), 2);
