@@ -527,10 +527,11 @@ absl::Status WorkerPool::Start() {
     impl_->slot_count = threads;
   }
   // Shared claims where a bus's claims serialize anyway (memory: one lock; SQLite: one writer), so one
-  // claimer costs no parallelism and saves the commits of the others' (docs/bus.md, Workers). Postgres
-  // claims run in parallel over several connections and the Redis bus shares its claims itself.
+  // claimer costs no parallelism and saves the commits of the others', and on Redis (session 17), where
+  // one claim of prefetch x concurrency is one round trip where each thread's claim was one (docs/bus.md,
+  // Workers). Postgres claims run in parallel over several connections.
   const std::string_view bus = impl_->queue->Name();
-  if (o.prefetch > 1 && (bus == "sqlite" || bus == "memory")) {
+  if (o.prefetch > 1 && (bus == "sqlite" || bus == "memory" || bus == "redis")) {
     for (auto& e : impl_->entries) e.feed = std::make_unique<Impl::Feed>();
   }
   if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });

@@ -40,8 +40,8 @@ struct WorkerPoolOptions {
   // at Start. 0: never (call Clean yourself). Default 1 min.
   std::chrono::milliseconds clean_interval{60000};
   // Prefetch: each thread claims up to this many jobs at once (Queue::NextBatch) and runs them one
-  // after another; 1 = one Queue::Next per job. On memory and SQLite the threads of one queue share
-  // their claims instead: one NextBatch of prefetch x concurrency, handed out in chunks (docs/bus.md
+  // after another; 1 = one Queue::Next per job. On memory, SQLite and Redis the threads of one queue
+  // share their claims instead: one NextBatch of prefetch x concurrency, handed out in chunks (docs/bus.md
   // "Workers": shared claims). Bounded further by the lease: a thread claims no more
   // than it can start within half the queue's timeout at its measured handler time, and a prefetched
   // job with less than half its lease left when its turn comes is released unrun (another worker
