@@ -3,12 +3,12 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <mutex>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "daira/core/status.h"
 
 namespace daira::inline v0::query {
@@ -169,18 +169,13 @@ absl::StatusOr<std::shared_ptr<const KeySet>> MakeKeySet(std::string_view signin
 
 }  // namespace
 
+// The current key set, read without a lock on every Encode / Decode (an atomic shared_ptr: Rekey
+// swaps it, readers holding the old set keep it alive).
 struct CursorCodec::Keyring {
   explicit Keyring(std::shared_ptr<const KeySet> k) : keys(std::move(k)) {}
-  std::shared_ptr<const KeySet> Get() const {
-    absl::ReaderMutexLock lock(&mu);
-    return keys;
-  }
-  void Set(std::shared_ptr<const KeySet> k) {
-    absl::MutexLock lock(&mu);
-    keys = std::move(k);
-  }
-  mutable absl::Mutex mu;
-  std::shared_ptr<const KeySet> keys;  // guarded by mu; never null
+  std::shared_ptr<const KeySet> Get() const { return keys.load(std::memory_order_acquire); }
+  void Set(std::shared_ptr<const KeySet> k) { keys.store(std::move(k), std::memory_order_release); }
+  std::atomic<std::shared_ptr<const KeySet>> keys;  // never null
 };
 
 absl::StatusOr<CursorCodec> CursorCodec::Create(std::string_view key) { return Create(key, {}); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -89,6 +90,7 @@ struct StatementPlan {
   store::SqlText sql;  // found by identity in the connection's statement cache
   std::vector<ParamRef> params;
   bool query_then_fetch = false;
+  uint64_t kind = 0;  // the kind of page it serves (PlanOf's key)
 };
 
 // The keyset bound "rows after the anchor" over the keys: its SQL and the cursor keys it binds.
@@ -160,7 +162,7 @@ void FillMarks(std::string& select, std::vector<ParamRef>& params, const Bound* 
   params = std::move(spliced);
 }
 
-std::unique_ptr<const StatementPlan> BuildPlan(const KeysetQuery& query, bool anchored, bool backward,
+std::unique_ptr<StatementPlan> BuildPlan(const KeysetQuery& query, bool anchored, bool backward,
                                                int fetch, bool row_values) {
   // The list's own order is DESC or ASC; a backward page scans the opposite way from the anchor.
   const bool scan_desc = (query.order == SortOrder::kDescending) != backward;
@@ -185,7 +187,7 @@ std::unique_ptr<const StatementPlan> BuildPlan(const KeysetQuery& query, bool an
   absl::StrAppend(&sql, " ORDER BY ", absl::StrJoin(order_by, ", "), " LIMIT ?");
   params.push_back({ParamFrom::kFetch, 0});
   if (!query.hydrate.empty()) sql = Hydrated(query, sql, dir);
-  return std::make_unique<const StatementPlan>(std::move(sql), std::move(params));
+  return std::make_unique<StatementPlan>(std::move(sql), std::move(params));
 }
 
 }  // namespace
@@ -196,7 +198,11 @@ std::unique_ptr<const StatementPlan> BuildPlan(const KeysetQuery& query, bool an
 struct KeysetShape::Plans {
   bool uses_fetch = false;  // the select has a {fetch} mark
   absl::Mutex mu;
-  absl::flat_hash_map<uint64_t, std::unique_ptr<const StatementPlan>> by_kind ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<uint64_t, std::unique_ptr<StatementPlan>> by_kind ABSL_GUARDED_BY(mu);
+  // The plan last found per anchored / backward / row-values combination, read without the lock (a
+  // list's pages nearly always ask for the same kinds). Plans live as long as the shape: by_kind never
+  // drops one.
+  std::array<std::atomic<const StatementPlan*>, 8> recent{};
 };
 
 KeysetShape::KeysetShape(KeysetQuery query, size_t param_count)
@@ -224,18 +230,26 @@ namespace {
 const StatementPlan& PlanOf(const KeysetShape& shape, bool anchored, bool backward, int fetch,
                             bool row_values) {
   KeysetShape::Plans& plans = shape.plans();
-  const uint64_t kind = (static_cast<uint64_t>(plans.uses_fetch ? fetch : 0) << 3) | (anchored ? 4u : 0u) |
-                        (backward ? 2u : 0u) | (row_values ? 1u : 0u);
+  const uint64_t flags = (anchored ? 4u : 0u) | (backward ? 2u : 0u) | (row_values ? 1u : 0u);
+  const uint64_t kind = (static_cast<uint64_t>(plans.uses_fetch ? fetch : 0) << 3) | flags;
+  std::atomic<const StatementPlan*>& recent = plans.recent[flags];
+  if (const StatementPlan* p = recent.load(std::memory_order_acquire); p != nullptr && p->kind == kind) return *p;
+  const StatementPlan* found = nullptr;
   {
     absl::ReaderMutexLock lock(&plans.mu);
     auto it = plans.by_kind.find(kind);
-    if (it != plans.by_kind.end()) return *it->second;
+    if (it != plans.by_kind.end()) found = it->second.get();
   }
-  KeysetQuery q = shape.query();
-  q.params.resize(shape.param_count());  // BuildPlan reads their number only
-  std::unique_ptr<const StatementPlan> plan = BuildPlan(q, anchored, backward, fetch, row_values);
-  absl::MutexLock lock(&plans.mu);
-  return *plans.by_kind.try_emplace(kind, std::move(plan)).first->second;
+  if (found == nullptr) {
+    KeysetQuery q = shape.query();
+    q.params.resize(shape.param_count());  // BuildPlan reads their number only
+    std::unique_ptr<StatementPlan> plan = BuildPlan(q, anchored, backward, fetch, row_values);
+    plan->kind = kind;
+    absl::MutexLock lock(&plans.mu);
+    found = plans.by_kind.try_emplace(kind, std::move(plan)).first->second.get();
+  }
+  recent.store(found, std::memory_order_release);
+  return *found;
 }
 
 // Everything a shape is, as one string: the key of the shapes of ad-hoc queries.
@@ -349,11 +363,11 @@ absl::StatusOr<KeysetStatement> BuildKeysetStatement(const KeysetQuery& query, c
 
 namespace {
 
-// FetchRowPage. `given`: null, or `query` itself when the caller gives it up — its values are moved
-// into the statement's and its scope into the page's last cursor.
-absl::StatusOr<RowPage> FetchRowPageImpl(store::Connection& conn, const KeysetQuery& query,
-                                         const PageRequest& request, const KeysetOptions& options,
-                                         KeysetQuery* given) {
+// FetchRowPage without the page's `order` (internal::OrderedRows). `given`: null, or `query` itself
+// when the caller gives it up — its values are moved into the statement's.
+absl::StatusOr<internal::OrderedRows> FetchRowPageImpl(store::Connection& conn, const KeysetQuery& query,
+                                                       const PageRequest& request, const KeysetOptions& options,
+                                                       KeysetQuery* given) {
   if (request.limit < 1 || request.limit > options.max_limit) {
     return InvalidField("page", "limit",
                         absl::StrCat("must be between 1 and ", options.max_limit, " (got ", request.limit, ")"));
@@ -375,7 +389,8 @@ absl::StatusOr<RowPage> FetchRowPageImpl(store::Connection& conn, const KeysetQu
                          PlanStatement(std::move(shape), query, cursor ? &*cursor : nullptr,
                                        request.limit + 1, options.row_values,
                                        given != nullptr ? &given->params : nullptr));
-  RowPage page;
+  internal::OrderedRows out;
+  RowPage& page = out.page;
   DAIRA_ASSIGN_OR_RETURN(page.rows, conn.Execute(st.plan->sql, st.params));
 
   std::array<int, CursorCodec::kMaxKeys> key_cols{};
@@ -394,19 +409,17 @@ absl::StatusOr<RowPage> FetchRowPageImpl(store::Connection& conn, const KeysetQu
   const size_t fetched = page.rows.size();
   const size_t n = std::min<size_t>(fetched, static_cast<size_t>(request.limit));
   page.has_more = fetched > n;
-  page.order.resize(n);
-  for (size_t i = 0; i < n; ++i) page.order[i] = st.reversed ? n - 1 - i : i;
-  if (n == 0) return page;
+  out.count = n;
+  out.reversed = st.reversed;
+  if (n == 0) return out;
 
-  // The page's last cursor takes the scope of a query given up; any other copies it.
-  auto cursor_at = [&](size_t row, Direction d, bool last_cursor) {
-    Cursor c{.scope = {}, .direction = d, .keys = {}};
-    if (given != nullptr && last_cursor) {
-      c.scope = std::move(given->scope);
-    } else {
-      c.scope = query.scope;
-    }
-    c.keys.reserve(keys.size());
+  // A cursor's fields are written into one per-thread Cursor (its scope's and keys' capacity reused:
+  // no allocation per cursor; Encode does not call back here).
+  auto cursor_at = [&](size_t row, Direction d) {
+    thread_local Cursor c;
+    c.scope.assign(query.scope);
+    c.direction = d;
+    c.keys.clear();
     const store::Row r = page.rows.row(row);
     for (size_t j = 0; j < keys.size(); ++j) {
       if (keys[j].type == KeyType::kInt64) {
@@ -417,31 +430,40 @@ absl::StatusOr<RowPage> FetchRowPageImpl(store::Connection& conn, const KeysetQu
     }
     return codec.Encode(c);
   };
-  const size_t first = page.order.front();
-  const size_t last = page.order.back();
+  const size_t first = st.reversed ? n - 1 : 0;  // rows in the list's order: reversed on a backward page
+  const size_t last = st.reversed ? 0 : n - 1;
   const bool backward = cursor.has_value() && cursor->direction == Direction::kBackward;
   if (backward) {
     // Rows exist after this page (at least the anchor); more before it only if we over-fetched.
-    page.next_cursor = cursor_at(last, Direction::kForward, /*last_cursor=*/!page.has_more);
-    if (page.has_more) page.prev_cursor = cursor_at(first, Direction::kBackward, /*last_cursor=*/true);
+    page.next_cursor = cursor_at(last, Direction::kForward);
+    if (page.has_more) page.prev_cursor = cursor_at(first, Direction::kBackward);
   } else {
-    if (page.has_more) page.next_cursor = cursor_at(last, Direction::kForward, /*last_cursor=*/!cursor.has_value());
-    if (cursor.has_value()) page.prev_cursor = cursor_at(first, Direction::kBackward, /*last_cursor=*/true);
+    if (page.has_more) page.next_cursor = cursor_at(last, Direction::kForward);
+    if (cursor.has_value()) page.prev_cursor = cursor_at(first, Direction::kBackward);
   }
-  return page;
+  return out;
 }
 
 }  // namespace
 
 absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
                                      const KeysetOptions& options) {
-  return FetchRowPageImpl(conn, query, request, options, /*given=*/nullptr);
+  DAIRA_ASSIGN_OR_RETURN(internal::OrderedRows rows, FetchRowPageImpl(conn, query, request, options, /*given=*/nullptr));
+  RowPage page = std::move(rows.page);
+  page.order.resize(rows.count);
+  for (size_t i = 0; i < rows.count; ++i) page.order[i] = rows.Index(i);
+  return page;
 }
 
 namespace internal {
 
-absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, KeysetQuery&& query, const PageRequest& request,
-                                     const KeysetOptions& options) {
+absl::StatusOr<OrderedRows> FetchRows(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
+                                      const KeysetOptions& options) {
+  return FetchRowPageImpl(conn, query, request, options, /*given=*/nullptr);
+}
+
+absl::StatusOr<OrderedRows> FetchRows(store::Connection& conn, KeysetQuery&& query, const PageRequest& request,
+                                      const KeysetOptions& options) {
   return FetchRowPageImpl(conn, query, request, options, /*given=*/&query);
 }
 

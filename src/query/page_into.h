@@ -8,7 +8,7 @@
 //   DAIRA_ASSIGN_OR_RETURN(query::Page<Hit> page, query::internal::FetchPageInto<Hit>(conn, q, request, fill));
 //
 // A query passed as an rvalue gives up its values: they are moved into the statement's parameters
-// instead of copied (internal::FetchRowPage(conn, KeysetQuery&&)).
+// instead of copied (internal::FetchRows(conn, KeysetQuery&&)).
 //
 // Internal (src/query): FetchPage is a public template; this one changes no public header.
 #pragma once
@@ -24,25 +24,36 @@
 
 namespace daira::inline v0::query::internal {
 
-// query::FetchRowPage, moving `query.params` into the statement's values instead of copying them and
-// its scope into the page's last cursor (`query` is left with moved-from values and scope).
-absl::StatusOr<RowPage> FetchRowPage(store::Connection& conn, KeysetQuery&& query, const PageRequest& request,
-                                     const KeysetOptions& options = {});
+// query::FetchRowPage's page without its `order` (left empty): its `count` rows in the list's order are
+// rows.row(Index(0)), ..., rows.row(Index(count - 1)) — the result's first `count` rows, reversed on a
+// backward page. No vector of row indexes per page.
+struct OrderedRows {
+  RowPage page;
+  size_t count = 0;
+  bool reversed = false;
+  size_t Index(size_t i) const { return reversed ? count - 1 - i : i; }
+};
 
-// FetchRowPage (the one above for an rvalue `query`), then
-// `fill(const store::ResultSet&, size_t row, T&) -> absl::Status` on a T constructed in place per row
-// of the page, in the list's order; the first error is returned.
+// query::FetchRowPage as OrderedRows. The one for an rvalue `query` moves its values into the
+// statement's parameters instead of copying them (`query` is left with moved-from values).
+absl::StatusOr<OrderedRows> FetchRows(store::Connection& conn, const KeysetQuery& query, const PageRequest& request,
+                                      const KeysetOptions& options = {});
+absl::StatusOr<OrderedRows> FetchRows(store::Connection& conn, KeysetQuery&& query, const PageRequest& request,
+                                      const KeysetOptions& options = {});
+
+// FetchRows, then `fill(const store::ResultSet&, size_t row, T&) -> absl::Status` on a T constructed
+// in place per row of the page, in the list's order; the first error is returned.
 template <typename T, typename Query, typename Fill>
   requires std::is_same_v<std::remove_cvref_t<Query>, KeysetQuery>
 absl::StatusOr<Page<T>> FetchPageInto(store::Connection& conn, Query&& query, const PageRequest& request,
                                       Fill&& fill, const KeysetOptions& options = {}) {
-  DAIRA_ASSIGN_OR_RETURN(RowPage raw, FetchRowPage(conn, std::forward<Query>(query), request, options));
+  DAIRA_ASSIGN_OR_RETURN(OrderedRows raw, FetchRows(conn, std::forward<Query>(query), request, options));
   Page<T> page;
-  page.items.reserve(raw.order.size());
-  for (size_t i : raw.order) DAIRA_RETURN_IF_ERROR(fill(raw.rows, i, page.items.emplace_back()));
-  page.next_cursor = std::move(raw.next_cursor);
-  page.prev_cursor = std::move(raw.prev_cursor);
-  page.has_more = raw.has_more;
+  page.items.reserve(raw.count);
+  for (size_t i = 0; i < raw.count; ++i) DAIRA_RETURN_IF_ERROR(fill(raw.page.rows, raw.Index(i), page.items.emplace_back()));
+  page.next_cursor = std::move(raw.page.next_cursor);
+  page.prev_cursor = std::move(raw.page.prev_cursor);
+  page.has_more = raw.page.has_more;
   return page;
 }
 

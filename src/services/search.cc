@@ -4,14 +4,15 @@
 #include "daira/services/search.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <tuple>
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -30,11 +31,14 @@
 namespace daira::inline v0::services {
 namespace {
 
+// At most 8 words, held inline (no allocation for the list; a word past 15 bytes allocates its string).
+using WordList = absl::InlinedVector<std::string, 8>;
+
 // Words of `q` for full-text matching: maximal runs of ASCII letters/digits or non-ASCII bytes
 // (UTF-8 sequences), ASCII lower-cased. Everything else (quotes, '*', '-', operators' punctuation)
 // separates words, so it can never act as FTS5 / tsquery syntax.
-std::vector<std::string> Words(std::string_view q) {
-  std::vector<std::string> out;
+WordList Words(std::string_view q) {
+  WordList out;
   std::string cur;
   for (unsigned char c : q) {
     if (c >= 0x80 || absl::ascii_isalnum(c)) {
@@ -62,7 +66,7 @@ std::string Fts5Word(const std::string& w, bool prefix) {
 }
 
 // FTS5: every word as a prefix string, implicitly ANDed.
-std::string Fts5Query(const std::vector<std::string>& words) {
+std::string Fts5Query(const WordList& words) {
   std::vector<std::string> parts;
   for (const std::string& w : words) parts.push_back(Fts5Word(w, /*prefix=*/true));
   return absl::StrJoin(parts, " ");
@@ -88,7 +92,7 @@ std::string TsWord(const std::string& w, bool prefix) {
 }
 
 // tsquery: every word as a prefix lexeme, ANDed.
-std::string TsQuery(const std::vector<std::string>& words) {
+std::string TsQuery(const WordList& words) {
   std::string out;
   for (size_t i = 0; i < words.size(); ++i) {
     if (i > 0) out += " & ";
@@ -360,7 +364,7 @@ std::string UserSearchSelect(store::Backend backend, bool has_q, size_t words, b
 // UserSearchSelect's values for `q`, in the order of its `?`s (and {after}, which FetchPage splices).
 // Sets *has_upper (the shape's last component).
 std::vector<store::Value> UserSearchParams(store::Backend backend, const std::string& q,
-                                           const std::vector<std::string>& words, bool* has_upper) {
+                                           const WordList& words, bool* has_upper) {
   const bool postgres = backend == store::Backend::kPostgres;
   // The prefix range's upper bound (PrefixRangeParams), built once and appended where it is used.
   std::string upper;
@@ -414,22 +418,22 @@ std::vector<store::Value> UserSearchParams(store::Backend backend, const std::st
 }  // namespace
 
 query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q) {
-  const std::vector<std::string> words = Words(q);
+  const WordList words = Words(q);
   bool has_upper = false;
   std::vector<store::Value> params = UserSearchParams(backend, q, words, &has_upper);
   // The query's shape (select, keys, hydrate) depends on the backend, whether there is a query, its
   // number of words and whether its prefix range has an upper bound only: made once per shape (at most
-  // 2 x 2 x 9 x 2) and kept for the process, so a search copies no SQL text and plans nothing.
+  // 2 x 2 x 9 x 2) and kept for the process, so a search copies no SQL text and plans nothing. Each is
+  // published in its own slot, read without a lock; the mutex only orders the making.
+  static constexpr size_t kMaxWords = 8;  // Words keeps at most 8
   static absl::Mutex mu(absl::kConstInit);
-  static auto* shapes = new absl::flat_hash_map<std::tuple<int, bool, size_t, bool>,
-                                                std::shared_ptr<const query::KeysetShape>>();
-  const auto key = std::make_tuple(static_cast<int>(backend), !q.empty(), words.size(), has_upper);
-  std::shared_ptr<const query::KeysetShape> shape;
-  {
-    absl::ReaderMutexLock lock(&mu);
-    if (auto it = shapes->find(key); it != shapes->end()) shape = it->second;
-  }
-  if (shape == nullptr) {
+  static std::array<std::atomic<const std::shared_ptr<const query::KeysetShape>*>, 2 * 2 * (kMaxWords + 1) * 2> slots{};
+  const size_t slot_index =
+      ((static_cast<size_t>(backend == store::Backend::kPostgres) * 2 + (q.empty() ? 0 : 1)) * (kMaxWords + 1) +
+       std::min(words.size(), kMaxWords)) * 2 + (has_upper ? 1 : 0);
+  std::atomic<const std::shared_ptr<const query::KeysetShape>*>& slot = slots[slot_index];
+  const std::shared_ptr<const query::KeysetShape>* published = slot.load(std::memory_order_acquire);
+  if (published == nullptr) {
     query::KeysetQuery full{
         .scope = Scope("users", q),
         .select = UserSearchSelect(backend, !q.empty(), words.size(), has_upper),
@@ -442,8 +446,13 @@ query::KeysetQuery UserSearchQuery(store::Backend backend, const std::string& q)
     absl::StatusOr<std::shared_ptr<const query::KeysetShape>> made = query::KeysetShape::Create(full);
     if (!made.ok()) return full;  // fixed text, so a bug: FetchPage reports the same error
     absl::MutexLock lock(&mu);
-    shape = shapes->try_emplace(key, *std::move(made)).first->second;
+    published = slot.load(std::memory_order_relaxed);
+    if (published == nullptr) {
+      published = new std::shared_ptr<const query::KeysetShape>(*std::move(made));  // kept for the process
+      slot.store(published, std::memory_order_release);
+    }
   }
+  std::shared_ptr<const query::KeysetShape> shape = *published;
   return query::KeysetQuery{
       .scope = Scope("users", q), .select = {}, .params = std::move(params), .keys = {}, .shape = std::move(shape)};
 }
@@ -470,7 +479,7 @@ struct TextTable {
 // rowids newest first and stops at the LIMIT. relevance: one whole-word test per word on the
 // candidates; Postgres computes the row's tsvector once (the OFFSET 0 keeps the LATERAL subquery from
 // being inlined into every test).
-query::KeysetQuery TextSearchFull(store::Backend backend, const TextTable& t, const std::vector<std::string>& words,
+query::KeysetQuery TextSearchFull(store::Backend backend, const TextTable& t, const WordList& words,
                                   UserId viewer, int64_t now, int64_t candidates) {
   const bool postgres = backend == store::Backend::kPostgres;
   std::vector<store::Value> params;
@@ -514,7 +523,7 @@ query::KeysetQuery TextSearchFull(store::Backend backend, const TextTable& t, co
 }
 
 // TextSearchFull's parameter values alone, in the order of its `?`s.
-std::vector<store::Value> TextSearchParams(store::Backend backend, const std::vector<std::string>& words,
+std::vector<store::Value> TextSearchParams(store::Backend backend, const WordList& words,
                                            UserId viewer, int64_t now) {
   const bool postgres = backend == store::Backend::kPostgres;
   std::vector<store::Value> params;
@@ -531,7 +540,7 @@ std::vector<store::Value> TextSearchParams(store::Backend backend, const std::ve
 // TextSearchFull through the table's shapes (one per backend, number of words, viewer or none and
 // candidate window): the select text is built on a variant's first call only.
 query::KeysetQuery TextSearchQuery(query::KeysetShapes& shapes, store::Backend backend, const TextTable& t,
-                                   const std::vector<std::string>& words, UserId viewer, int64_t now,
+                                   const WordList& words, UserId viewer, int64_t now,
                                    int64_t candidates) {
   query::KeysetQuery q{.scope = Scope(t.scope, absl::StrJoin(words, " ")),
                        .select = {},

@@ -113,6 +113,64 @@ TEST_P(ConnectionConformanceTest, IntegersAndDoublesRoundTripExactly) {
   EXPECT_EQ(rs.front().Int64(0), 1);
 }
 
+TEST_P(ConnectionConformanceTest, RepeatedExecutionsReadTheSameCells) {
+  // Postgres asks for binary results once a prepared statement's columns are all integers, booleans
+  // or text (from its second execution on): every execution must read what the first one read.
+  ASSERT_OK_AND_ASSIGN(ConnectionLease c, db().Acquire(ctx_));
+  ASSERT_OK(c->ExecuteScript("CREATE TABLE widths (id BIGINT PRIMARY KEY, s SMALLINT, i INTEGER, b BIGINT, "
+                             "f BOOLEAN, t TEXT, v VARCHAR(20))"));
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  ASSERT_OK(c->Execute("INSERT INTO widths (id, s, i, b, t, v) VALUES (?, ?, ?, ?, ?, ?)",
+                       {1, -32768, int64_t{-2147483648LL}, kMin, "", "x"})
+                .status());
+  ASSERT_OK(c->Execute("INSERT INTO widths (id, s, i, b, t, v) VALUES (?, ?, ?, ?, ?, ?)",
+                       {2, 32767, int64_t{2147483647}, kMax, "h\xC3\xA9llo", ""})
+                .status());
+  ASSERT_OK(c->Execute("INSERT INTO widths (id, s, i, b, t, v) VALUES (?, ?, ?, ?, ?, ?)",
+                       {3, -1, -1, -1, nullptr, nullptr})
+                .status());
+  ASSERT_OK(c->Execute("INSERT INTO widths (id, s, i, b, t, v) VALUES (?, ?, ?, ?, ?, ?)",
+                       {4, nullptr, nullptr, nullptr, "a", "bc"})
+                .status());
+  ASSERT_OK(c->ExecuteScript("UPDATE widths SET f = TRUE WHERE id IN (1, 4); UPDATE widths SET f = FALSE WHERE id = 2"));
+
+  ASSERT_OK_AND_ASSIGN(Statement * st, c->Prepare("SELECT id, s, i, b, f, t, v FROM widths WHERE id >= ? ORDER BY id"));
+  for (int run = 0; run < 3; ++run) {
+    SCOPED_TRACE(absl::StrCat("execution ", run + 1));
+    ASSERT_OK_AND_ASSIGN(ResultSet rs, st->Execute({1}));
+    ASSERT_EQ(rs.size(), 4u);
+    const Row r1 = rs.row(0), r2 = rs.row(1), r3 = rs.row(2), r4 = rs.row(3);
+    EXPECT_EQ(r1.Int64("s"), -32768);
+    EXPECT_EQ(r1.Int64("i"), -2147483648LL);
+    EXPECT_EQ(r1.Int64("b"), kMin);
+    EXPECT_EQ(r1.Int64("f"), 1);
+    EXPECT_EQ(r1[5].type(), ValueType::kText) << r1[5].DebugString();  // t: empty, not NULL
+    EXPECT_EQ(r1.Text("t"), "");
+    EXPECT_EQ(r1.Text("v"), "x");
+    EXPECT_EQ(r2.Int64("s"), 32767);
+    EXPECT_EQ(r2.Int64("i"), 2147483647);
+    EXPECT_EQ(r2.Int64("b"), kMax);
+    EXPECT_EQ(r2.Int64("f"), 0);
+    EXPECT_EQ(r2.Text("t"), "h\xC3\xA9llo");
+    EXPECT_FALSE(r2.IsNull("v"));
+    EXPECT_EQ(r2.Text("v"), "");
+    EXPECT_EQ(r3.Int64("s"), -1);
+    EXPECT_EQ(r3.Int64("i"), -1);
+    EXPECT_EQ(r3.Int64("b"), -1);
+    EXPECT_TRUE(r3.IsNull("f"));
+    EXPECT_TRUE(r3.IsNull("t"));
+    EXPECT_TRUE(r3.IsNull("v"));
+    for (int col : {1, 2, 3}) {  // s, i, b
+      EXPECT_TRUE(r4.IsNull(col)) << col;
+      EXPECT_EQ(r4[col].type(), ValueType::kNull) << col;
+      EXPECT_EQ(r3[col].type(), ValueType::kInt64) << col;
+    }
+    EXPECT_EQ(r4.Int64("id"), 4);
+    EXPECT_EQ(r4.Text("v"), "bc");
+  }
+}
+
 TEST_P(ConnectionConformanceTest, TextRoundTripsUnicodeAndSqlMetacharacters) {
   ASSERT_OK_AND_ASSIGN(ConnectionLease c, db().Acquire(ctx_));
   ASSERT_OK(c->ExecuteScript("CREATE TABLE texts (id BIGINT PRIMARY KEY, t TEXT)"));

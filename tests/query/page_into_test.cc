@@ -1,5 +1,5 @@
-// query::internal::FetchPageInto and internal::FetchRowPage(conn, KeysetQuery&&): a query given up
-// (its values moved into the statement's, its scope into the page's last cursor) reads the same
+// query::internal::FetchPageInto and internal::FetchRows(conn, KeysetQuery&&): a query given up
+// (its values moved into the statement's) reads the same
 // pages, in the same order, with the same cursors as one lent, forward and backward, on a first page
 // (the values handed over whole) and an anchored one (moved one by one among the cursor's).
 #include "query/page_into.h"
@@ -109,22 +109,25 @@ TEST_P(PageIntoTest, GivenUpQueryReadsTheSamePagesAndCursorsAsALentOne) {
   for (int i = 12; i <= 200; ++i) expected += (i % 7 != 3) ? 1 : 0;
   EXPECT_EQ(forward.size(), expected);
 
-  // Backward from the last page: both cursors set (the scope copied for one, taken by the other).
+  // Backward from the last page: both cursors set; the rows (reversed: a backward page scans the
+  // other way) in the same order as FetchRowPage's `order`.
   ASSERT_OK_AND_ASSIGN(store::ConnectionLease lease, db.Acquire(ctx_, store::Access::kRead));
   ASSERT_OK_AND_ASSIGN(RowPage back_lent, FetchRowPage(*lease, lent, {.limit = 17, .cursor = last_prev}));
-  ASSERT_OK_AND_ASSIGN(RowPage back_given, internal::FetchRowPage(*lease, NotNamedQuery(shape_),
-                                                                  {.limit = 17, .cursor = last_prev}));
-  ASSERT_EQ(back_given.order.size(), 17u);
-  ASSERT_EQ(back_given.order.size(), back_lent.order.size());
+  ASSERT_OK_AND_ASSIGN(internal::OrderedRows back_given,
+                       internal::FetchRows(*lease, NotNamedQuery(shape_), {.limit = 17, .cursor = last_prev}));
+  EXPECT_TRUE(back_given.reversed);
+  EXPECT_TRUE(back_given.page.order.empty());
+  ASSERT_EQ(back_given.count, 17u);
+  ASSERT_EQ(back_given.count, back_lent.order.size());
   for (size_t i = 0; i < back_lent.order.size(); ++i) {
-    EXPECT_EQ(back_given.rows.row(back_given.order[i]).Int64("id"),
+    EXPECT_EQ(back_given.page.rows.row(back_given.Index(i)).Int64("id"),
               back_lent.rows.row(back_lent.order[i]).Int64("id"));
   }
-  EXPECT_TRUE(back_given.has_more);
-  EXPECT_FALSE(back_given.next_cursor.empty());
-  EXPECT_FALSE(back_given.prev_cursor.empty());
-  EXPECT_EQ(back_given.next_cursor, back_lent.next_cursor);
-  EXPECT_EQ(back_given.prev_cursor, back_lent.prev_cursor);
+  EXPECT_TRUE(back_given.page.has_more);
+  EXPECT_FALSE(back_given.page.next_cursor.empty());
+  EXPECT_FALSE(back_given.page.prev_cursor.empty());
+  EXPECT_EQ(back_given.page.next_cursor, back_lent.next_cursor);
+  EXPECT_EQ(back_given.page.prev_cursor, back_lent.prev_cursor);
 }
 
 DAIRA_INSTANTIATE_SQL_BACKENDS(PageIntoTest);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <condition_variable>
@@ -41,6 +42,7 @@ constexpr Oid kNameOid = 19;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
 constexpr Oid kOidOid = 26;
 constexpr Oid kJsonOid = 114;
 constexpr Oid kFloat4Oid = 700;
@@ -51,6 +53,8 @@ constexpr Oid kInt4ArrayOid = 1007;
 constexpr Oid kTextArrayOid = 1009;
 constexpr Oid kBpcharArrayOid = 1014;
 constexpr Oid kVarcharArrayOid = 1015;
+constexpr Oid kBpcharOid = 1042;
+constexpr Oid kVarcharOid = 1043;
 constexpr Oid kInt8ArrayOid = 1016;
 constexpr Oid kNumericOid = 1700;
 constexpr Oid kJsonbOid = 3802;
@@ -102,6 +106,51 @@ PgKind KindOf(Oid type) {
   }
 }
 
+// Whether a column of `type` reads the same from a binary result as from a text one: big-endian
+// integers of 2, 4 or 8 bytes (PgKind::kInt; not oid, which is unsigned), one byte for bool, and the
+// text types, whose binary form is their text. Any other type keeps the statement's results in text.
+bool BinaryReadable(Oid type) {
+  switch (type) {
+    case kBoolOid:
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+    case kTextOid:
+    case kVarcharOid:
+    case kBpcharOid:
+    case kNameOid: return true;
+    default: return false;
+  }
+}
+
+// An unsigned integer of type U from its big-endian bytes at `s`.
+template <typename U>
+U FromBigEndian(const char* s) {
+  U u;
+  std::memcpy(&u, s, sizeof u);
+  if constexpr (std::endian::native == std::endian::little) {
+    if constexpr (sizeof u == 8) {
+      u = __builtin_bswap64(u);
+    } else if constexpr (sizeof u == 4) {
+      u = __builtin_bswap32(u);
+    } else {
+      u = __builtin_bswap16(u);
+    }
+  }
+  return u;
+}
+
+// A binary integer cell of `len` bytes (2, 4 or 8; big-endian, two's complement): one load and a
+// byte swap.
+int64_t BinaryInt64(const char* s, int len) {
+  switch (len) {
+    case 8: return static_cast<int64_t>(FromBigEndian<uint64_t>(s));
+    case 4: return static_cast<int32_t>(FromBigEndian<uint32_t>(s));
+    case 2: return static_cast<int16_t>(FromBigEndian<uint16_t>(s));
+    default: return 0;  // not an integer type's width (BinaryReadable admits none other)
+  }
+}
+
 Value DecodeValue(PgKind kind, const char* s, int len) {
   switch (kind) {
     case PgKind::kBool: return Value(int64_t{s[0] == 't' ? 1 : 0});
@@ -137,7 +186,8 @@ Value DecodeValue(PgKind kind, const char* s, int len) {
 
 // A result's cells read in place from the PGresult (store::ResultSource). Every cell is located once,
 // when the result is built: one pass of PQgetvalue over the rows (the cost the raw client pays per cell
-// read), integers parsed there, text cells kept as pointers into the PGresult. The Row accessors then
+// read), integers parsed there (or, in a binary result, read from their 2-8 bytes: no strlen, no
+// parsing), text cells kept as pointers into the PGresult. The Row accessors then
 // read a 16-byte cell with no virtual call and no libpq call (store::ResultSource::Read); arrays parse
 // straight from the cell's text into the caller's vector; everything else decodes as DecodeValue.
 class PgResultSource final : public store::ResultSource {
@@ -147,14 +197,22 @@ class PgResultSource final : public store::ResultSource {
     const PGresult* res = result_.get();
     const std::vector<PgKind>& kinds_of = *kinds_;
     const int cols = static_cast<int>(kinds_of.size());
+    // libpq asks for one format for every column (PostgresStatement::Variant::binary_results).
+    binary_ = cols > 0 && PQfformat(res, 0) == 1;
     // A large result (trending ranks 1,000 rows of 19 columns on a few of them) is read lazily: the
     // location pass would touch every cell, read or not.
     if (static_cast<size_t>(rows) * static_cast<size_t>(cols) > kMaxFlatCells) return;
     // Not value-initialized: Locate writes every cell (zeroing them first cost ~5 instructions a cell).
     cells_.reset(new FlatCell[static_cast<size_t>(rows) * static_cast<size_t>(cols)]);
     FlatCell* cell = cells_.get();
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c, ++cell) Locate(res, r, c, kinds_of[c], cell);
+    if (binary_) {
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < cols; ++c, ++cell) LocateBinary(res, r, c, kinds_of[c], cell);
+      }
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < cols; ++c, ++cell) Locate(res, r, c, kinds_of[c], cell);
+      }
     }
     SetFlatCells(cells_.get(), static_cast<size_t>(cols));
   }
@@ -225,12 +283,44 @@ class PgResultSource final : public store::ResultSource {
     cell->size = static_cast<uint32_t>(std::strlen(s));
   }
 
+  // The same for a binary result, whose columns are all BinaryReadable: an integer or bool cell is
+  // NULL exactly when it is empty (their binary forms have 1-8 bytes), so PQgetlength answers both
+  // its NULLness and its width; a text cell is its text (libpq NUL-terminates every value).
+  static void LocateBinary(const PGresult* res, int r, int c, PgKind kind, FlatCell* cell) {
+    const char* s = PQgetvalue(res, r, c);
+    if (kind == PgKind::kInt || kind == PgKind::kBool) {
+      const int len = PQgetlength(res, r, c);
+      if (len == 0) {
+        cell->int64 = 0;
+        cell->kind = Cell::Kind::kNull;
+      } else {
+        cell->int64 = kind == PgKind::kBool ? (s[0] != 0 ? 1 : 0) : BinaryInt64(s, len);
+        cell->kind = Cell::Kind::kInt64;
+      }
+      cell->size = 0;
+      return;
+    }
+    if (*s == '\0' && PQgetisnull(res, r, c) != 0) {
+      cell->int64 = 0;
+      cell->size = 0;
+      cell->kind = Cell::Kind::kNull;
+      return;
+    }
+    cell->kind = kind == PgKind::kText ? Cell::Kind::kText : Cell::Kind::kOther;
+    cell->text = s;
+    cell->size = static_cast<uint32_t>(std::strlen(s));
+  }
+
   // Results above this many cells are not located up front (cells_ stays null): each read locates its cell.
   static constexpr size_t kMaxFlatCells = 4096;
 
   FlatCell Lazy(size_t row, int col) const {
     FlatCell f;
-    Locate(result_.get(), static_cast<int>(row), col, (*kinds_)[col], &f);
+    if (binary_) {
+      LocateBinary(result_.get(), static_cast<int>(row), col, (*kinds_)[col], &f);
+    } else {
+      Locate(result_.get(), static_cast<int>(row), col, (*kinds_)[col], &f);
+    }
     return f;
   }
 
@@ -239,6 +329,7 @@ class PgResultSource final : public store::ResultSource {
   ResultPtr result_;
   std::shared_ptr<const std::vector<PgKind>> kinds_;
   std::unique_ptr<FlatCell[]> cells_;  // row-major (null: read lazily); text points into result_
+  bool binary_ = false;                // the result's cells are in binary format
 };
 
 using SteadyClock = std::chrono::steady_clock;
@@ -703,15 +794,19 @@ absl::StatusOr<ResultSet> PostgresConnection::ToResultSet(pg_result* owned, std:
     std::vector<PgKind> column_kinds;
     names.reserve(ncols);
     column_kinds.reserve(ncols);
+    bool binary_readable = ncols > 0;
     for (int c = 0; c < ncols; ++c) {
       names.emplace_back(PQfname(result.get(), c));
-      column_kinds.push_back(KindOf(PQftype(result.get(), c)));
+      const Oid type = PQftype(result.get(), c);
+      column_kinds.push_back(KindOf(type));
+      binary_readable = binary_readable && BinaryReadable(type);
     }
     columns = std::make_shared<const std::vector<std::string>>(std::move(names));
     kinds = std::make_shared<const std::vector<PgKind>>(std::move(column_kinds));
     if (variant != nullptr) {
       variant->columns = columns;
       variant->column_kinds = kinds;
+      variant->binary_results = binary_readable;
     }
   }
   // Rows changed by INSERT/UPDATE/DELETE/MERGE (RETURNING included); queries report 0 (PQcmdTuples
@@ -757,7 +852,7 @@ absl::StatusOr<ResultSet> PostgresConnection::ExecuteStatement(PostgresStatement
   ++round_trips_;
   ++statements_executed_;
   if (PQsendQueryPrepared(conn_, v->name.c_str(), static_cast<int>(params.size()), bound.values.data(),
-                          bound.length_data(), bound.format_data(), /*resultFormat=*/0) != 1) {
+                          bound.length_data(), bound.format_data(), v->binary_results ? 1 : 0) != 1) {
     broken_ = true;
     return ErrorFrom(nullptr, st->sql_);
   }
@@ -799,6 +894,7 @@ void PostgresConnection::Forget(PostgresStatement* st) {
     v.prepared = false;
     v.name = absl::StrCat("d", next_statement_id_++);
     v.columns.reset();
+    v.binary_results = false;
   }
 }
 
@@ -866,7 +962,7 @@ absl::StatusOr<std::vector<ResultSet>> PostgresConnection::RunPipeline(std::span
       commands.push_back({true, i, v});
     }
     if (PQsendQueryPrepared(conn_, v->name.c_str(), nparams, bound[i].values.data(), bound[i].length_data(),
-                            bound[i].format_data(), /*resultFormat=*/0) != 1) {
+                            bound[i].format_data(), v->binary_results ? 1 : 0) != 1) {
       send_error = ErrorFrom(nullptr, st->sql_);
       break;
     }

@@ -89,6 +89,10 @@ class PostgresStatement final : public store::Statement {
     // (a changed row type is refused with 0A000); reset when it is forgotten or invalidated.
     std::shared_ptr<const std::vector<std::string>> columns;
     std::shared_ptr<const std::vector<PgKind>> column_kinds;
+    // Every column of its first result is an integer (int2/int4/int8), bool or text type (text,
+    // varchar, bpchar, name), so later executions ask for binary results (PgResultSource reads a
+    // binary integer without strlen or parsing). Reset with `columns`.
+    bool binary_results = false;
   };
   PostgresConnection* conn_;
   std::string sql_;     // as given, `?` placeholders
