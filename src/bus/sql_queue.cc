@@ -369,6 +369,7 @@ void SqlQueue::OnClose() {
 
 void SqlQueue::Listen() {
   std::unique_ptr<store::Connection> conn;
+  bool listened = false;
   while (!stop_.load()) {
     if (conn == nullptr) {
       auto opened = [&]() -> absl::StatusOr<std::unique_ptr<store::Connection>> {
@@ -381,7 +382,11 @@ void SqlQueue::Listen() {
       }();
       if (opened.ok() && dynamic_cast<store::internal::NotificationSource*>(opened->get()) != nullptr) {
         conn = *std::move(opened);
-        cursors_.ResetAll();  // notifications may have been missed while not listening
+        // Notifications may have been missed while not listening: after a lost connection the pick
+        // cursors start again at the head. (Before the first LISTEN only another process's entries can
+        // have been missed, as they are between two notifications: within the per-second reset.)
+        if (listened) cursors_.ResetAll();
+        listened = true;
         WakeAll();
       } else {
         if (!opened.ok()) {
