@@ -384,7 +384,7 @@ void SqlQueue::Listen() {
         conn = *std::move(opened);
         // Notifications may have been missed while not listening: after a lost connection the pick
         // cursors start again at the head. (Before the first LISTEN only another process's entries can
-        // have been missed, as they are between two notifications: within the per-second reset.)
+        // have been missed: like its rolled-back claims, they are seen within the per-second reset.)
         if (listened) cursors_.ResetAll();
         listened = true;
         WakeAll();
