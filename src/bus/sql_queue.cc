@@ -108,7 +108,37 @@ constexpr char kClaimPick[] =
     "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND NOT EXISTS (SELECT 1 FROM "
     "bus_queues b WHERE b.queue = ? AND b.paused = 1) ORDER BY priority DESC, run_at, id LIMIT ?";
 
+// Postgres: the pick after a cursor position (PickCursors, src/bus/pick_cursor.h) — the higher
+// priorities from their head, the cursor's priority after its (run_at, id), the lower priorities from
+// their head: three ordered ranges of jobs_ready_idx, read in turn (an Append runs its branches in
+// order and the LIMIT stops it once it has enough, so a branch starts only when those before it ran
+// dry, and locks nothing before). FOR UPDATE is not allowed on a UNION's own branches: sub-selects.
+// Parameters: CursorPickParams.
+constexpr char kPgCursorPick[] =
+    "SELECT id FROM (SELECT id FROM (SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND priority > ? "
+    "AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED) hi UNION ALL SELECT id "
+    "FROM (SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND priority = ? AND (run_at, id) > (?, ?) "
+    "AND run_at <= ? ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED) at UNION ALL SELECT id FROM (SELECT id "
+    "FROM jobs WHERE queue = ? AND status = 'WAITING' AND priority < ? AND run_at <= ? ORDER BY priority DESC, "
+    "run_at, id LIMIT ? FOR UPDATE SKIP LOCKED) lo) u WHERE NOT EXISTS (SELECT 1 FROM bus_queues b WHERE "
+    "b.queue = ? AND b.paused = 1) LIMIT ?";
+
+void CursorPickParams(std::vector<Value>& params, const std::string& queue, int64_t now, const PickPosition& c,
+                      int64_t limit) {
+  params.insert(params.end(), {Value(queue), Value(c.priority), Value(now), Value(limit), Value(queue),
+                               Value(c.priority), Value(c.run_at), Value(c.id), Value(now), Value(limit),
+                               Value(queue), Value(c.priority), Value(now), Value(limit), Value(queue),
+                               Value(limit)});
+}
+
 int64_t Us(Clock::TimePoint t) { return ToUnixMicros(t); }
+
+PickPosition PositionOf(const Job& j) { return {.priority = j.priority, .run_at = ToUnixMicros(j.run_at), .id = j.id}; }
+
+uint64_t RandomOrigin() {
+  std::random_device rd;
+  return ((uint64_t{rd()} << 32) | rd()) | 1;  // never 0 (an unknown origin)
+}
 
 Value OrNull(std::string_view s) { return s.empty() ? Value() : Value(s); }
 
@@ -303,7 +333,8 @@ SqlQueue::SqlQueue(store::Database& db, std::string database_url, BusOptions opt
     : Queue(std::move(options)),
       db_(db),
       pg_(db.backend() == store::Backend::kPostgres),
-      database_url_(std::move(database_url)) {}
+      database_url_(std::move(database_url)),
+      origin_(RandomOrigin()) {}
 
 absl::StatusOr<std::unique_ptr<Queue>> SqlQueue::Open(store::Database& db, std::string database_url,
                                                       BusOptions options) {
@@ -338,6 +369,7 @@ void SqlQueue::OnClose() {
 
 void SqlQueue::Listen() {
   std::unique_ptr<store::Connection> conn;
+  bool listened = false;
   while (!stop_.load()) {
     if (conn == nullptr) {
       auto opened = [&]() -> absl::StatusOr<std::unique_ptr<store::Connection>> {
@@ -350,7 +382,12 @@ void SqlQueue::Listen() {
       }();
       if (opened.ok() && dynamic_cast<store::internal::NotificationSource*>(opened->get()) != nullptr) {
         conn = *std::move(opened);
-        WakeAll();  // notifications may have been missed while not listening
+        // Notifications may have been missed while not listening: after a lost connection the pick
+        // cursors start again at the head. (Before the first LISTEN only another process's entries can
+        // have been missed: like its rolled-back claims, they are seen within the per-second reset.)
+        if (listened) cursors_.ResetAll();
+        listened = true;
+        WakeAll();
       } else {
         if (!opened.ok()) {
           Log(LogLevel::kWarning, "bus",
@@ -367,14 +404,57 @@ void SqlQueue::Listen() {
       conn.reset();
       continue;
     }
+    for (const std::string& payload : *got) {
+      const EntryNotice n = ParseEntryNotice(payload);
+      if (!n.positioned) {
+        cursors_.Reset(n.queue);
+      } else if (n.origin != origin_) {  // this object's own jobs were noted when it sent them
+        cursors_.Entered(n.queue, n.min_priority, n.max_priority, n.run_at);
+      }
+    }
     if (!got->empty()) WakeAll();
   }
 }
 
-absl::Status SqlQueue::Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue) {
-  if (pg_) DAIRA_RETURN_IF_ERROR(c.Execute("SELECT pg_notify(?, ?)", {std::string(kChannel), std::string(queue)}).status());
-  store::AfterCommit(ctx, [this] { WakeAll(); });
+absl::Status SqlQueue::Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue,
+                                std::optional<Landing> landing) {
+  if (pg_) DAIRA_RETURN_IF_ERROR(c.Execute("SELECT pg_notify(?, ?)", {std::string(kChannel), Notice(queue, landing)}).status());
+  store::AfterCommit(ctx, [this, q = std::string(queue), landing] {
+    NoteEntered(q, landing);
+    WakeAll();
+  });
   return absl::OkStatus();
+}
+
+std::string SqlQueue::Notice(std::string_view queue, const std::optional<Landing>& landing) const {
+  if (!landing.has_value()) return std::string(queue);
+  return FormatEntryNotice(queue, origin_, landing->min_priority, landing->max_priority, landing->run_at);
+}
+
+void SqlQueue::NoteEntered(std::string_view queue, const std::optional<Landing>& landing) {
+  if (!pg_) return;
+  if (landing.has_value()) {
+    cursors_.Entered(queue, landing->min_priority, landing->max_priority, landing->run_at);
+  } else {
+    cursors_.Reset(queue);
+  }
+}
+
+std::optional<PickCursors::Start> SqlQueue::PickStart(const QueueSettings& s) {
+  if (!pg_ || s.round_robin_groups || s.rate_limit > 0) return std::nullopt;
+  return cursors_.Begin(s.name);
+}
+
+void SqlQueue::PickEnd(const QueueSettings& s, const std::optional<PickCursors::Start>& start, bool ok, size_t got,
+                       size_t wanted, const Job* last) {
+  if (!start.has_value()) return;
+  if (!ok || got < wanted || last == nullptr) {
+    // A failed claim's rows are back (a concurrent pick may have passed them); a short pick may have
+    // stopped short because the cursor passed what re-entered behind it: the next pick starts at the head.
+    cursors_.Reset(s.name);
+    return;
+  }
+  cursors_.Advance(s.name, *start, PositionOf(*last));
 }
 
 absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestContext& ctx,
@@ -386,6 +466,23 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
     any_key = any_key || !nj.request->idempotency_key.empty();
     queues.insert(nj.request->queue);
   }
+  // Where each queue's new jobs land in claim order (the pick cursor's reset rule).
+  auto landing = [&](const std::string& queue) {
+    std::optional<Landing> l;
+    for (const NewJob& nj : jobs) {
+      if (nj.request->queue != queue) continue;
+      const int64_t p = nj.request->priority;
+      const int64_t r = Us(nj.run_at);
+      if (!l.has_value()) {
+        l = Landing{.min_priority = p, .max_priority = p, .run_at = r};
+        continue;
+      }
+      l->min_priority = std::min(l->min_priority, p);
+      l->max_priority = std::max(l->max_priority, p);
+      l->run_at = std::min(l->run_at, r);
+    }
+    return l;
+  };
   std::vector<EnqueueResult> out;
   if (pg_ && !any_key && queues.size() == 1 && jobs.size() <= kPgRowsPerStatement &&
       ctx.open_transaction() == nullptr) {
@@ -405,6 +502,7 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
         "?::bigint[], ?::text[], ?::text[]) WITH ORDINALITY AS v(name, payload, priority, run_at, "
         "max_attempts, group_key, correlation_id, n) ORDER BY v.n RETURNING id) "
         "SELECT id FROM ins WHERE (SELECT pg_notify(?, ?)) IS NOT NULL ORDER BY id");
+    const std::optional<Landing> entered = landing(*queues.begin());
     std::vector<std::string> names, payloads, groups, correlations;
     std::vector<int64_t> priorities, run_ats, max_attempts;
     for (auto* v : {&names, &payloads, &groups, &correlations}) v->reserve(jobs.size());
@@ -425,11 +523,12 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
                     {Value(*queues.begin()), Value(now), Value(now), Value(std::move(names)),
                      Value(std::move(payloads)), Value(std::move(priorities)), Value(std::move(run_ats)),
                      Value(std::move(max_attempts)), Value(std::move(groups)), Value(std::move(correlations)),
-                     Value(std::string(kChannel)), Value(*queues.begin())}));
+                     Value(std::string(kChannel)), Value(Notice(*queues.begin(), entered))}));
     out.reserve(rs.size());
     for (const store::Row& row : rs) out.push_back({.id = row.Int64(0), .deduplicated = false});
     if (out.size() != jobs.size())
       return absl::InternalError("bus: enqueue: the insert returned too few ids");
+    NoteEntered(*queues.begin(), entered);
     WakeAll();
     return out;
   }
@@ -483,7 +582,7 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
         out.push_back({.id = winner.front().Int64(0), .deduplicated = true});
       }
     }
-    for (const std::string& q : queues) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, q));
+    for (const std::string& q : queues) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, q, landing(q)));
     return absl::OkStatus();
   }));
   return out;
@@ -531,7 +630,11 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
   const std::string not_paused = "NOT EXISTS (SELECT 1 FROM bus_queues b WHERE b.queue = ? AND b.paused = 1)";
   std::string sql;
   std::vector<Value> params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now)};
-  if (!s.round_robin_groups) {
+  const std::optional<PickCursors::Start> start = PickStart(s);
+  if (start.has_value() && start->from.has_value()) {
+    sql = set + kPgCursorPick + ") RETURNING " + kClaimCols;
+    CursorPickParams(params, s.name, Us(now), *start->from, 1);
+  } else if (!s.round_robin_groups) {
     sql = set + "SELECT id FROM jobs WHERE queue = ? AND status = 'WAITING' AND run_at <= ? AND " +
           not_paused + " ORDER BY priority DESC, run_at, id LIMIT 1" +
           (pg_ ? " FOR UPDATE SKIP LOCKED" : "") + ") RETURNING " + kClaimCols;
@@ -555,16 +658,21 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
   // Postgres: kNoSeqScan in the same pipeline (no extra round trip). A claim never runs in a caller's
   // transaction (CheckClaim); in the bus's own (rate limit, a grouped batch) the setting lasts to that
   // transaction's end, whose other statements name their rows by key.
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         ExecuteWithoutSeqScan(db_, ctx, {.sql = std::move(sql), .params = std::move(params)},
-                                               "bus: next", /*without_seq_scan=*/pg_));
-  if (rs.empty()) return std::optional<Job>();
+  absl::StatusOr<store::ResultSet> picked = ExecuteWithoutSeqScan(
+      db_, ctx, {.sql = std::move(sql), .params = std::move(params)}, "bus: next", /*without_seq_scan=*/pg_);
+  if (!picked.ok() || picked->empty()) {
+    PickEnd(s, start, picked.ok(), 0, 1, nullptr);
+    if (!picked.ok()) return picked.status();
+    return std::optional<Job>();
+  }
+  const store::ResultSet& rs = *picked;
   const Claim claim{.queue = s.name,
                     .worker_id = worker_id,
                     .token = token,
                     .now = FromUnixMicros(Us(now)),
                     .lease_expires_at = FromUnixMicros(Us(now + s.timeout))};
   Job job = ToJob(rs, 0, &claim);
+  PickEnd(s, start, true, 1, 1, &job);
   if (s.round_robin_groups) {
     DAIRA_RETURN_IF_ERROR(
         db_.Execute(
@@ -599,12 +707,16 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
     return out;
   }
   const Clock::TimePoint now = clock().Now();
-  store::BatchStatement claim = ClaimManyStatement(s, worker_id, token, max_jobs, now);
+  const std::optional<PickCursors::Start> start = PickStart(s);
+  store::BatchStatement claim =
+      ClaimManyStatement(s, worker_id, token, max_jobs, now, start.has_value() ? start->from : std::nullopt);
   if (pg_) {
     // Never inside a caller's transaction (CheckClaim).
-    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                           ExecuteWithoutSeqScan(db_, ctx, std::move(claim), "bus: next batch"));
-    return ClaimedJobs(rs, s, worker_id, token, now);
+    absl::StatusOr<store::ResultSet> rs = ExecuteWithoutSeqScan(db_, ctx, std::move(claim), "bus: next batch");
+    if (rs.ok()) out = ClaimedJobs(*rs, s, worker_id, token, now);
+    PickEnd(s, start, rs.ok(), out.size(), static_cast<size_t>(max_jobs), out.empty() ? nullptr : &out.back());
+    if (!rs.ok()) return rs.status();
+    return out;
   }
   // SQLite: the claim and its read-back in one transaction (one commit, as the autocommit claim had).
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -631,7 +743,8 @@ absl::StatusOr<store::ResultSet> SqlQueue::ClaimManyOn(store::Connection& c, con
 }
 
 store::BatchStatement SqlQueue::ClaimManyStatement(const QueueSettings& s, std::string_view worker_id,
-                                                   int64_t token, int max_jobs, Clock::TimePoint now) const {
+                                                   int64_t token, int max_jobs, Clock::TimePoint now,
+                                                   const std::optional<PickPosition>& from) const {
   // One statement: the first `max_jobs` due jobs in claim order (SKIP LOCKED on Postgres: rows another
   // claimer holds are passed over, never waited for). On Postgres the pick is an ARRAY(...) so it runs
   // exactly once: as `id IN (subquery)` the planner may re-run a SKIP LOCKED subquery per outer row and
@@ -650,6 +763,17 @@ store::BatchStatement SqlQueue::ClaimManyStatement(const QueueSettings& s, std::
             std::string(kPgAsyncCommit) + "status || '' = 'WAITING' AND id = ANY(ARRAY(" + kClaimPick +
             " FOR UPDATE SKIP LOCKED)) RETURNING " + kClaimCols);  // `|| ''`: see kPkOnly
       }()};
+  if (pg_ && from.has_value()) {
+    static const std::string* const kFromCursor = new std::string(
+        "UPDATE jobs SET status = 'ACTIVE', attempts = attempts + 1, lease_owner = ?, lease_token = ?, "
+        "lease_expires_at = ?, updated_at = ?, started_at = ? WHERE " +
+        std::string(kPgAsyncCommit) + "status || '' = 'WAITING' AND id = ANY(ARRAY(" + kPgCursorPick +
+        ")) RETURNING " + kClaimCols);  // `|| ''`: see kPkOnly
+    store::BatchStatement st{.sql = *kFromCursor,
+                             .params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now)}};
+    CursorPickParams(st.params, s.name, Us(now), *from, max_jobs);
+    return st;
+  }
   return {.sql = *kSql[pg_ ? 1 : 0],
           .params = {std::string(worker_id), token, Us(now + s.timeout), Us(now), Us(now), s.name, Us(now),
                      s.name, int64_t{max_jobs}}};
@@ -849,11 +973,19 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
     return CancelRequestedError(job.id);
   }
   if (t.outcome == Outcome::kRetry || t.outcome == Outcome::kRelease) {
+    // Back in the ready set at its priority, due at the retry's time (a release: now).
+    const std::string queue = rs.front().Text("queue");
+    const Landing landing{.min_priority = job.priority,
+                          .max_priority = job.priority,
+                          .run_at = t.outcome == Outcome::kRetry ? Us(t.when) : now};
     if (pg_) {
       DAIRA_RETURN_IF_ERROR(
-          db_.Execute(ctx, "SELECT pg_notify(?, ?)", {std::string(kChannel), Value(job.queue)}).status());
+          db_.Execute(ctx, "SELECT pg_notify(?, ?)", {std::string(kChannel), Notice(queue, landing)}).status());
     }
-    store::AfterCommit(ctx, [this] { WakeAll(); });
+    store::AfterCommit(ctx, [this, queue, landing] {
+      NoteEntered(queue, landing);
+      WakeAll();
+    });
   }
   return absl::OkStatus();
 }
@@ -1048,11 +1180,18 @@ absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> SqlQueue::DoTransitionM
     out.finished.assign(jobs.size(), absl::OkStatus());
     std::vector<store::BatchStatement> batch;
     batch.push_back(CompleteManyPgStatement(jobs, transitions, indexes, out.finished, /*async_commit=*/true));
-    batch.push_back(ClaimManyStatement(s, worker_id, token, max_jobs, now));
-    DAIRA_ASSIGN_OR_RETURN(std::vector<store::ResultSet> rs,
-                           PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish and claim"));
-    ApplyCompleted(rs[0], jobs, indexes, out.finished);
-    out.claimed = ClaimedJobs(rs[1], s, worker_id, token, now);
+    const std::optional<PickCursors::Start> start = PickStart(s);
+    batch.push_back(
+        ClaimManyStatement(s, worker_id, token, max_jobs, now, start.has_value() ? start->from : std::nullopt));
+    absl::StatusOr<std::vector<store::ResultSet>> rs =
+        PipelineWithoutSeqScan(db_, ctx, std::move(batch), "bus: finish and claim");
+    if (rs.ok()) {
+      ApplyCompleted((*rs)[0], jobs, indexes, out.finished);
+      out.claimed = ClaimedJobs((*rs)[1], s, worker_id, token, now);
+    }
+    PickEnd(s, start, rs.ok(), out.claimed.size(), static_cast<size_t>(max_jobs),
+            out.claimed.empty() ? nullptr : &out.claimed.back());
+    if (!rs.ok()) return rs.status();
   } else {
     // One transaction: on SQLite one commit where the finish and the claim took two.
     DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -1117,7 +1256,7 @@ absl::Status SqlQueue::DoSetPaused(const RequestContext& ctx, const QueueSetting
                                     "updated_at = excluded.updated_at",
                                     {s.name, int64_t{paused ? 1 : 0}, Us(clock().Now())})
                               .status());
-    if (!paused) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name));
+    if (!paused) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name, std::nullopt));
     return absl::OkStatus();
   });
 }
@@ -1193,13 +1332,22 @@ absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const Queu
     }
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
     n = rs.rows_affected();
-    if (n > 0) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name));
+    if (n > 0) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name, std::nullopt));
     return absl::OkStatus();
   }));
   return n;
 }
 
 absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, const QueueSettings& s) {
+  // Recovered jobs are WAITING again wherever their run-at puts them, and another process's recovery
+  // or rolled-back claim is not announced: the pick cursor starts again at the head after every run
+  // (at most once per second per queue from the claim path's housekeeping), once its UPDATEs committed.
+  absl::StatusOr<int64_t> n = RecoverStalledOnce(ctx, s);
+  NoteEntered(s.name, std::nullopt);
+  return n;
+}
+
+absl::StatusOr<int64_t> SqlQueue::RecoverStalledOnce(const RequestContext& ctx, const QueueSettings& s) {
   const Clock::TimePoint now = clock().Now();
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx,

@@ -16,10 +16,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "backends/bus_metrics.h"
+#include "bus/pick_cursor.h"
 #include "daira/bus/queue.h"
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
@@ -87,9 +89,24 @@ class SqlQueue final : public Queue {
   // The claim statement(s) without the rate limit (DoClaim wraps them when the queue has one).
   absl::StatusOr<std::optional<Job>> ClaimOne(const RequestContext& ctx, const QueueSettings& queue,
                                               std::string_view worker_id, int64_t token);
-  // Wakes this process's waiters after the bound transaction commits (at once without one) and, on
-  // Postgres, sends NOTIFY in it.
-  absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue);
+  // Where jobs entered a queue's ready set (PickCursors::Entered); none: unknown (a cursor reset).
+  struct Landing {
+    int64_t min_priority = 0;
+    int64_t max_priority = 0;
+    int64_t run_at = 0;
+  };
+  // Wakes this process's waiters after the bound transaction commits (at once without one), telling
+  // the pick cursor where the jobs landed first, and, on Postgres, sends NOTIFY in it (with `landing`).
+  absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue,
+                        std::optional<Landing> landing);
+  std::string Notice(std::string_view queue, const std::optional<Landing>& landing) const;
+  void NoteEntered(std::string_view queue, const std::optional<Landing>& landing);
+  // Postgres, a claim without groups or rate limit: where its pick starts (none: the head pick, the
+  // cursor not used) — and, when it ended, what the cursor learns from it: a failure or a short pick
+  // resets it, else it moves to `last`.
+  std::optional<PickCursors::Start> PickStart(const QueueSettings& s);
+  void PickEnd(const QueueSettings& s, const std::optional<PickCursors::Start>& start, bool ok, size_t got,
+               size_t wanted, const Job* last);
   static bool Finishes(Outcome o);  // kComplete, kRetry, kDead: an attempt ends (and is measured)
   // DoTransition's fenced UPDATE (in the bound transaction, if any); a finished attempt (kComplete,
   // kRetry, kDead) adds its metric samples to `delta` when it is not null. `no_seq_scan` (Postgres, never
@@ -111,8 +128,10 @@ class SqlQueue final : public Queue {
                              const std::vector<size_t>& indexes, std::vector<absl::Status>& out);
   // The batch claim without rate limit and groups: one UPDATE (Postgres: RETURNING the lean columns;
   // SQLite: read back by ClaimManyOn), and its rows turned into jobs in claim order.
+  // `from` (Postgres): the pick starts after this cursor position.
   store::BatchStatement ClaimManyStatement(const QueueSettings& s, std::string_view worker_id, int64_t token,
-                                           int max_jobs, Clock::TimePoint now) const;
+                                           int max_jobs, Clock::TimePoint now,
+                                           const std::optional<PickPosition>& from = std::nullopt) const;
   // Runs a ClaimManyStatement on `c` → the claimed rows (kClaimCols). Postgres: its RETURNING; SQLite:
   // the UPDATE, then a read-back of this claim's rows (call inside a transaction).
   absl::StatusOr<store::ResultSet> ClaimManyOn(store::Connection& c, const store::BatchStatement& claim,
@@ -124,6 +143,7 @@ class SqlQueue final : public Queue {
   // Deletes bus_metrics minutes older than kMetricsKeepMinutes (once per minute, never inside a bound
   // transaction); a failure is logged, not returned.
   void MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now);
+  absl::StatusOr<int64_t> RecoverStalledOnce(const RequestContext& ctx, const QueueSettings& s);
 
   store::Database& db_;
   const bool pg_;
@@ -136,6 +156,8 @@ class SqlQueue final : public Queue {
   std::thread listener_;
   std::mutex close_mu_;  // serializes OnClose (Close and the destructor)
   std::atomic<int64_t> metrics_pruned_{0};  // the minute of the last MaybePruneMetrics
+  PickCursors cursors_;     // Postgres: where this process's next pick of each queue starts
+  const uint64_t origin_;   // names this object's NOTIFYs (its listener skips its own)
 };
 
 }  // namespace daira::inline v0::bus::internal

@@ -1054,6 +1054,74 @@ TEST_P(BusTest, BatchClaimKeepsPriorityThenFifoOrderAndGivesEachJobItsLease) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("queue")));
 }
 
+// The claim order under the Postgres pick cursor ("Per-job cost, session 17" in docs/bus.md): a pick
+// after the first starts past the last job this queue object claimed, so each case below puts a job
+// where a pick that skips what was claimed could miss it. Every backend keeps the same order.
+TEST_P(BusTest, AHigherPriorityJobArrivingOrComingDueMidDrainIsClaimedNext) {
+  std::vector<int64_t> low;
+  for (int i = 0; i < 4; ++i) {
+    low.push_back(Enq(Req(R"({"n":"low"})", 0)));
+    clock_.Advance(milliseconds(1));  // distinct run-ats: the cursor sits after a run-at of its own
+  }
+  bus::EnqueueRequest later = Req(R"({"n":"high later"})", 5);
+  later.delay = seconds(10);
+  const int64_t high_later = Enq(later);
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, q().NextBatch(ctx_, kQ, "w", 2, milliseconds(0)));
+  EXPECT_THAT(Ids(first), ElementsAre(low[0], low[1]));
+  const int64_t high_now = Enq(Req(R"({"n":"high now"})", 5));  // arrives mid-drain
+  EXPECT_EQ(MustNext().id, high_now);
+  EXPECT_EQ(MustNext().id, low[2]);
+  clock_.Advance(seconds(10));  // the delayed high-priority job comes due, with no event to announce it
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> rest, q().NextBatch(ctx_, kQ, "w", 2, milliseconds(0)));
+  EXPECT_THAT(Ids(rest), ElementsAre(high_later, low[3]));
+  ExpectNone();
+}
+
+TEST_P(BusTest, AJobEnqueuedWithAnEarlierRunAtThanTheLastClaimedIsClaimedBeforeLaterOnes) {
+  // Another instance's clock, or this one stepped back: the new job is due before the ones claimed.
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 4; ++i) {
+    clock_.Advance(seconds(1));
+    ids.push_back(Enq(Req(R"({"n":"first"})")));
+  }
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, q().NextBatch(ctx_, kQ, "w", 2, milliseconds(0)));
+  EXPECT_THAT(Ids(first), ElementsAre(ids[0], ids[1]));
+  clock_.Advance(-seconds(3));  // before every job above
+  const int64_t early = Enq(Req(R"({"n":"early"})"));
+  clock_.Advance(seconds(3));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> rest, q().NextBatch(ctx_, kQ, "w", 3, milliseconds(0)));
+  EXPECT_THAT(Ids(rest), ElementsAre(early, ids[2], ids[3]));
+}
+
+TEST_P(BusTest, ReleasedRetriedAndRecoveredJobsReenterTheOrderWhereTheyBelong) {
+  // a and b (priority 5) are claimed first; each comes back while the queue still holds c and d
+  // (priority 0) and must run before them: a released at once, b retried after its backoff (1 s), then
+  // both stalled and recovered. The clock is frozen: every job has the same run-at, so a released
+  // job's place (a's id before b's) is behind the last job claimed.
+  const int64_t a = Enq(Req(R"({"n":"a"})", 5));
+  const int64_t b = Enq(Req(R"({"n":"b"})", 5));
+  const int64_t c = Enq(Req(R"({"n":"c"})", 0));
+  const int64_t d = Enq(Req(R"({"n":"d"})", 0));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, q().NextBatch(ctx_, kQ, "w", 2, milliseconds(0)));
+  ASSERT_THAT(Ids(first), ElementsAre(a, b));
+  ASSERT_OK(q().Release(ctx_, first[0]));
+  bus::Job again = MustNext();
+  EXPECT_EQ(again.id, a);
+  ASSERT_OK(q().Fail(ctx_, first[1], "boom"));  // retried in 1 s
+  EXPECT_EQ(MustNext().id, c);
+  clock_.Advance(seconds(1));
+  bus::Job retried = MustNext();
+  EXPECT_EQ(retried.id, b);
+  // Every lease lapses; recovery puts a, b and c back (run-at now): a and b ahead of d by priority, c
+  // after d by run-at.
+  clock_.Advance(seconds(61));
+  ASSERT_OK_AND_ASSIGN(int64_t recovered, q().RecoverStalled(ctx_, kQ));
+  EXPECT_EQ(recovered, 3);  // a, b and c
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> rest, q().NextBatch(ctx_, kQ, "w", 4, milliseconds(0)));
+  EXPECT_THAT(Ids(rest), ElementsAre(a, b, d, c));
+  ExpectNone();
+}
+
 TEST_P(BusTest, ABatchClaimMixingARetriedJobWithFreshOnesGivesEachItsStoredFields) {
   // A retried job between two first attempts in one claim: each claimed copy is the stored job (the
   // Redis claim sends a claimed-before job's attempt, run_at and history apart from the others').
