@@ -55,7 +55,9 @@ TEST(JsonArrayTest, GivesUpOnEverythingElse) {
 TEST(JsonArrayTest, AgreesWithTheJsonParser) {
   const std::vector<std::string> ints = {"[]", "[1,2,3]", " [ 4 , -5 ] ", "[0]", "[-0]", "[1.5]", "[1,]", "x"};
   for (const std::string& t : ints) {
-    if (auto fast = ReadSimpleInt64Array(t)) EXPECT_EQ(*fast, ParsedInts(t)) << t;
+    if (auto fast = ReadSimpleInt64Array(t)) {
+      EXPECT_EQ(*fast, ParsedInts(t)) << t;
+    }
     ResultSet rs({"a"});
     rs.AppendValue(t);
     EXPECT_EQ(rs.front().Int64Array(0), ParsedInts(t)) << t;
@@ -63,7 +65,9 @@ TEST(JsonArrayTest, AgreesWithTheJsonParser) {
   const std::vector<std::string> texts = {"[]", R"(["a","b"])", R"([ "x" ])", R"(["a\"q"])", R"(["zoë"])",
                                           R"(["\u00e9"])", R"(["a",])", R"([1])", "nope"};
   for (const std::string& t : texts) {
-    if (auto fast = ReadSimpleTextArray(t)) EXPECT_EQ(*fast, ParsedTexts(t)) << t;
+    if (auto fast = ReadSimpleTextArray(t)) {
+      EXPECT_EQ(*fast, ParsedTexts(t)) << t;
+    }
     ResultSet rs({"a"});
     rs.AppendValue(t);
     EXPECT_EQ(rs.front().TextArray(0), ParsedTexts(t)) << t;

@@ -24,8 +24,12 @@ inline void ExpectRowCellsReadWhatRowReads(const store::ResultSet& rs, size_t r)
     EXPECT_EQ(cells.Int64(col), row.Int64(col));
     const absl::StatusOr<int64_t> a = cells.CheckedInt64(col), b = row.CheckedInt64(col);
     EXPECT_EQ(a.ok(), b.ok());
-    if (a.ok() && b.ok()) EXPECT_EQ(*a, *b);
-    if (!a.ok() && !b.ok()) EXPECT_EQ(a.status(), b.status());
+    if (a.ok() && b.ok()) {
+      EXPECT_EQ(*a, *b);
+    }
+    if (!a.ok() && !b.ok()) {
+      EXPECT_EQ(a.status(), b.status());
+    }
     std::string scratch;
     EXPECT_EQ(std::string(cells.TextView(col, &scratch)), row.Text(col));
     std::string into = "previous contents";

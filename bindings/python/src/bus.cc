@@ -25,14 +25,12 @@
 #include "daira/bus/queue.h"
 #include "daira/core/status.h"
 #include "module.h"
+#include "sliced_wait.h"
 #include "transaction.h"
 
 namespace daira::python {
 
 namespace {
-
-// One slice of a blocking wait for a job (bounds how long close() waits for an idle worker).
-constexpr std::chrono::milliseconds kWaitSlice{200};
 
 std::string ToJson(const py::handle& v) {
   return py::cast<std::string>(py::module_::import("json").attr("dumps")(v));
@@ -40,13 +38,6 @@ std::string ToJson(const py::handle& v) {
 py::object FromJson(std::string_view s) {
   if (s.empty()) return py::none();
   return py::module_::import("json").attr("loads")(py::str(s.data(), s.size()));
-}
-
-std::chrono::milliseconds Seconds(const char* op, const char* field, double s) {
-  if (!std::isfinite(s) || s < 0) {
-    Throw(InvalidField(op, field, "must be a finite number of seconds >= 0 (got " + std::to_string(s) + ")"));
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(s * 1000.0)));
 }
 
 // A repeatable definition as a dict (every in seconds or None; cron or None).
@@ -80,7 +71,7 @@ bus::EnqueueRequest MakeRequest(const std::string& queue, const std::string& nam
   r.name = name;
   r.payload = payload.is_none() ? "{}" : ToJson(payload);
   r.priority = priority;
-  r.delay = Seconds("bus.enqueue", "delay", delay);
+  r.delay = SecondsArg("bus.enqueue", "delay", delay);
   r.max_attempts = max_attempts;
   r.idempotency_key = key;
   r.group_key = group;
@@ -90,20 +81,13 @@ bus::EnqueueRequest MakeRequest(const std::string& queue, const std::string& nam
 // Waits up to `timeout` (nullopt: forever) for the next job of `queue`, in slices; nullopt on timeout.
 std::optional<PyJob> NextJob(const CorePtr& core, const std::string& queue, const std::string& worker,
                              std::optional<double> timeout) {
-  using Steady = std::chrono::steady_clock;
-  std::optional<Steady::time_point> until;
-  if (timeout.has_value()) until = Steady::now() + Seconds("bus.jobs", "timeout", *timeout);
+  SlicedWait wait("bus.jobs", timeout);
   for (;;) {
-    std::chrono::milliseconds slice = kWaitSlice;
-    if (until.has_value()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Steady::now());
-      if (left.count() < 0) left = std::chrono::milliseconds(0);
-      slice = std::min(slice, left);
-    }
+    const std::chrono::milliseconds slice = wait.Slice();
     std::optional<bus::Job> job =
         core->Call([&](Platform& p) { return p.bus().Next(Ctx(), queue, worker, slice); });
     if (job.has_value()) return PyJob{core, *std::move(job)};
-    if (until.has_value() && Steady::now() >= *until) return std::nullopt;
+    if (wait.Expired()) return std::nullopt;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   }
 }
@@ -111,23 +95,16 @@ std::optional<PyJob> NextJob(const CorePtr& core, const std::string& queue, cons
 // NextJob for a batch: up to `max_jobs` claimed at once (bus::Queue::NextBatch); [] on timeout.
 std::vector<PyJob> NextJobs(const CorePtr& core, const std::string& queue, const std::string& worker,
                             int max_jobs, std::optional<double> timeout) {
-  using Steady = std::chrono::steady_clock;
   if (max_jobs < 1 || max_jobs > 1000) {
     Throw(InvalidField("bus.next_batch", "max_jobs",
                        "must be in [1, 1000] (got " + std::to_string(max_jobs) + ")"));
   }
-  std::optional<Steady::time_point> until;
-  if (timeout.has_value()) until = Steady::now() + Seconds("bus.next_batch", "timeout", *timeout);
+  SlicedWait wait("bus.next_batch", timeout);
   for (;;) {
-    std::chrono::milliseconds slice = kWaitSlice;
-    if (until.has_value()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Steady::now());
-      if (left.count() < 0) left = std::chrono::milliseconds(0);
-      slice = std::min(slice, left);
-    }
+    const std::chrono::milliseconds slice = wait.Slice();
     std::vector<bus::Job> jobs =
         core->Call([&](Platform& p) { return p.bus().NextBatch(Ctx(), queue, worker, max_jobs, slice); });
-    if (!jobs.empty() || (until.has_value() && Steady::now() >= *until)) {
+    if (!jobs.empty() || wait.Expired()) {
       std::vector<PyJob> out;
       out.reserve(jobs.size());
       for (bus::Job& j : jobs) out.push_back(PyJob{core, std::move(j)});
@@ -424,7 +401,7 @@ void RegisterBus(py::module_& m) {
             // goes on as next_batch with what is left.
             const auto start = std::chrono::steady_clock::now();
             const std::chrono::milliseconds slice =
-                timeout.has_value() ? std::min(kWaitSlice, Seconds(kOp, "timeout", *timeout)) : kWaitSlice;
+                timeout.has_value() ? std::min(kWaitSlice, SecondsArg(kOp, "timeout", *timeout)) : kWaitSlice;
             bus::Queue::FinishedAndClaimed fc = a.core->Call([&](Platform& p) {
               return p.bus().FinishManyAndNextBatch(Ctx(), h.outcomes, queue, worker, max_jobs, slice);
             });
@@ -550,7 +527,7 @@ void RegisterBus(py::module_& m) {
             r.key = key;
             r.name = name;
             r.payload = payload.is_none() ? "{}" : ToJson(payload);
-            if (every.has_value()) r.every = Seconds("bus.add_repeatable", "every", *every);
+            if (every.has_value()) r.every = SecondsArg("bus.add_repeatable", "every", *every);
             r.cron = cron;
             r.priority = priority;
             r.max_attempts = max_attempts;

@@ -29,23 +29,16 @@
 #include "daira/realtime/typing.h"
 #include "module.h"
 #include "service_call.h"
+#include "sliced_wait.h"
 
 namespace daira::python {
 
 namespace {
 
-constexpr std::chrono::milliseconds kRealtimeWaitSlice{200};
 
 std::string Payload(const py::handle& v) {
   if (py::isinstance<py::bytes>(v) || py::isinstance<py::str>(v)) return py::cast<std::string>(v);
   return py::cast<std::string>(py::module_::import("json").attr("dumps")(v));
-}
-
-std::chrono::milliseconds Millis(const char* op, const char* field, double s) {
-  if (!std::isfinite(s) || s < 0) {
-    Throw(InvalidField(op, field, "must be a finite number of seconds >= 0 (got " + std::to_string(s) + ")"));
-  }
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(s * 1000.0)));
 }
 
 realtime::Position ToPosition(const std::pair<uint64_t, uint64_t>& p) { return {p.first, p.second}; }
@@ -78,15 +71,9 @@ class PySubscription {
   // the subscription's status once it is closed and drained.
   std::optional<realtime::Message> next(std::optional<double> timeout) {
     std::shared_ptr<realtime::Subscription> sub = get();
-    using Steady = std::chrono::steady_clock;
-    std::optional<Steady::time_point> until;
-    if (timeout.has_value()) until = Steady::now() + Millis("subscription.next", "timeout", *timeout);
+    SlicedWait wait("subscription.next", timeout);
     for (;;) {
-      std::chrono::milliseconds slice = kRealtimeWaitSlice;
-      if (until.has_value()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Steady::now());
-        slice = std::min(slice, std::max(left, std::chrono::milliseconds(0)));
-      }
+      const std::chrono::milliseconds slice = wait.Slice();
       absl::StatusOr<realtime::Message> m;
       {
         py::gil_scoped_release release;
@@ -94,7 +81,7 @@ class PySubscription {
       }
       if (m.ok()) return *std::move(m);
       if (!absl::IsDeadlineExceeded(m.status())) Throw(m.status());
-      if (until.has_value() && Steady::now() >= *until) return std::nullopt;
+      if (wait.Expired()) return std::nullopt;
       if (closed()) Throw(absl::FailedPreconditionError("subscription is closed"));
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     }
