@@ -25,6 +25,8 @@
 // Labels say whether a job is durable when Enqueue returns (memory: no; sqlite: WAL, synchronous=normal:
 // survives a process crash, not a power cut; postgres: yes). Postgres cases run when DAIRA_BENCH_PG or
 // DAIRA_TEST_PG holds a URL (schema daira_bus_bench, dropped afterwards unless DAIRA_BENCH_KEEP_SCHEMA=1).
+// Each case starts from the same state whatever ran before it (Reset): on memory and SQLite a new queue
+// and a new database file, on Postgres and Redis an emptied queue (docs/performance.md, "Bench method").
 //
 //   ./build/release/bench/bus_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
@@ -63,10 +65,13 @@ constexpr char kQueue[] = "analytics.ingest";
 struct Backend {
   std::string name;
   std::string db_url;
+  std::string bus_url;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<bus::Queue> queue;
   const char* durable;
 };
+
+bool Connect(Backend& b);
 
 std::string g_sqlite_file;
 std::string g_pg_url;  // scoped to the bench schema
@@ -132,8 +137,24 @@ void Clean(Backend& b) {
   if (b.name == "redis") DropRedisPrefix();
 }
 
-// Every case starts from an empty queue (what the previous one left is consumed first, untimed).
+// Every case starts from the same clean state, whatever ran before it (untimed). Memory and SQLite: a
+// new queue — on SQLite a new database file, so no case inherits the WAL, the freed pages or the
+// checkpointer's backlog of the cases before it, and on memory the jobs the earlier cases completed
+// (kept until retention: millions, ~1 GB of heap) are freed. Postgres and Redis (shared servers): an
+// empty queue, what the previous case left consumed first.
 void Reset(Backend& b) {
+  if (b.name == "memory" || b.name == "sqlite") {
+    b.queue.reset();
+    b.db.reset();
+    if (b.name == "sqlite") {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(g_sqlite_file + suffix);
+    }
+    if (!Connect(b)) {
+      std::fprintf(stderr, "bus_bench: %s: cannot reopen\n", b.name.c_str());
+      std::abort();
+    }
+    return;
+  }
   Drain(b);
   Clean(b);
 }
@@ -572,29 +593,36 @@ void TearDownPostgres(const std::string& admin_url) {
   PQfinish(conn);
 }
 
+// Opens b's database (migrated) and queue.
+bool Connect(Backend& b) {
+  if (!b.db_url.empty()) {
+    auto db = store::Database::Open(b.db_url);
+    if (!db.ok()) {
+      std::fprintf(stderr, "bus_bench: %s: %s\n", b.name.c_str(), std::string(db.status().message()).c_str());
+      return false;
+    }
+    b.db = *std::move(db);
+    RequestContext ctx;
+    auto migrator = store::Migrator::Create(*b.db);
+    if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return false;
+  }
+  auto q = bus::OpenQueue(b.bus_url.empty() ? b.name + ":" : b.bus_url, b.db.get(), b.db_url);
+  if (!q.ok()) {
+    std::fprintf(stderr, "bus_bench: %s: %s\n", b.name.c_str(), std::string(q.status().message()).c_str());
+    return false;
+  }
+  b.queue = *std::move(q);
+  return true;
+}
+
 std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url, const char* durable,
                               std::string bus_url = "") {
   auto b = std::make_unique<Backend>();
   b->name = name;
   b->db_url = db_url;
+  b->bus_url = std::move(bus_url);
   b->durable = durable;
-  if (!db_url.empty()) {
-    auto db = store::Database::Open(db_url);
-    if (!db.ok()) {
-      std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(db.status().message()).c_str());
-      return nullptr;
-    }
-    b->db = *std::move(db);
-    RequestContext ctx;
-    auto migrator = store::Migrator::Create(*b->db);
-    if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return nullptr;
-  }
-  auto q = bus::OpenQueue(bus_url.empty() ? name + ":" : bus_url, b->db.get(), db_url);
-  if (!q.ok()) {
-    std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(q.status().message()).c_str());
-    return nullptr;
-  }
-  b->queue = *std::move(q);
+  if (!Connect(*b)) return nullptr;
   return b;
 }
 
