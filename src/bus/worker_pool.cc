@@ -27,9 +27,6 @@ struct WorkerPool::Impl {
     size_t next = 0;
     size_t chunk = 1;       // what a thread takes at once from this claim
     bool claiming = false;  // a thread is in NextBatch for all
-    // SQLite (fused_finish_and_claim): the claimer takes the waiting acks into its claim's transaction
-    // (FinishManyAndNextBatch: one commit for both) instead of leaving them to the acker's own commit.
-    bool fuse_acks = false;
     int waiting = 0;        // threads waiting for the claim
     Clock::TimePoint next_clean{};
   };
@@ -72,9 +69,6 @@ struct WorkerPool::Impl {
   std::vector<Pending> acks;  // guarded by ack_mu
   bool ack_stop = false;      // guarded by ack_mu
   bool ack_now = false;       // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
-  // When `acks` last went from empty to not: the acker stores them by then + ack_flush (a claimer may
-  // take them before: then the timer starts over with the next ack). Guarded by ack_mu.
-  std::chrono::steady_clock::time_point acks_since{};
   std::thread acker;
 
   void Counted(const absl::Status& done, bool failed_attempt, const Job& job, std::string_view worker_id) {
@@ -90,36 +84,25 @@ struct WorkerPool::Impl {
 
   std::vector<Queue::JobOutcome> outcomes;  // the acker's, reused from flush to flush
 
-  // A batch of acks as FinishMany's outcomes (the texts moved there).
-  static void ToOutcomes(std::vector<Pending>& batch, std::vector<Queue::JobOutcome>& out) {
-    out.clear();
-    for (Pending& p : batch) out.push_back({.job = &p.job, .failed = p.failed, .text = std::move(p.text)});
-  }
-
-  // Counts a batch of acks once stored (`done`: one status per job). When the batch as a whole was
-  // refused (`done` null: a result that is not JSON, a store error), each job is acked alone so one bad
-  // ack cannot hold back the others.
-  void Settle(const std::vector<Pending>& batch, const std::vector<Queue::JobOutcome>& out,
-              const std::vector<absl::Status>* done) {
-    if (done != nullptr) {
+  // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs). When the
+  // batch as a whole is refused (a result that is not JSON, a store error), each job is acked alone so
+  // one bad ack cannot hold back the others.
+  void Flush(std::vector<Pending>& batch) {
+    RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
+    outcomes.clear();
+    for (Pending& p : batch) outcomes.push_back({.job = &p.job, .failed = p.failed, .text = std::move(p.text)});
+    absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
+    if (done.ok()) {
       for (size_t i = 0; i < batch.size(); ++i)
         Counted((*done)[i], batch[i].failed, batch[i].job, batch[i].job.lease_owner);
       return;
     }
-    for (const Queue::JobOutcome& o : out) {  // (the texts were moved here)
+    for (const Queue::JobOutcome& o : outcomes) {  // (the texts were moved here)
       const Job& job = *o.job;
       RequestContext jctx({.correlation_id = job.correlation_id.str(), .caller = "worker:" + job.queue.str()});
       Counted(o.failed ? queue->Fail(jctx, job, o.text) : queue->Complete(jctx, job, o.text), o.failed, job,
               job.lease_owner);
     }
-  }
-
-  // Stores one batch of acks: one FinishMany (one transaction / script for every thread's jobs).
-  void Flush(std::vector<Pending>& batch) {
-    RequestContext ctx({.correlation_id = "", .caller = "worker-pool:ack"});
-    ToOutcomes(batch, outcomes);
-    absl::StatusOr<std::vector<absl::Status>> done = queue->FinishMany(ctx, outcomes);
-    Settle(batch, outcomes, done.ok() ? &*done : nullptr);
   }
 
   void AckLoop() {
@@ -130,18 +113,11 @@ struct WorkerPool::Impl {
     while (true) {
       ack_cv.wait(lock, [&] { return ack_stop || !acks.empty(); });
       if (acks.empty()) break;  // stopping, nothing left
-      // Gather until the oldest is ack_flush old (or ack_batch wait): one store round trip for all of
-      // them. A claimer that took them meanwhile (fuse_acks) restarts the timer: the acks waiting then
-      // came after it, and are stored by their own oldest + ack_flush.
-      while (!ack_stop) {
-        const bool early = ack_cv.wait_until(lock, acks_since + options.ack_flush, [&] {
+      // Gather for up to ack_flush (or until ack_batch wait): one store round trip for all of them.
+      if (!ack_stop) {
+        ack_cv.wait_for(lock, options.ack_flush, [&] {
           return ack_stop || ack_now || static_cast<int>(acks.size()) >= options.ack_batch;
         });
-        if (early || acks.empty() || std::chrono::steady_clock::now() >= acks_since + options.ack_flush) break;
-      }
-      if (acks.empty()) {  // a claimer took them
-        ack_now = false;
-        continue;
       }
       ack_now = false;
       batch.swap(acks);
@@ -161,7 +137,6 @@ struct WorkerPool::Impl {
     } else {
       acks.emplace_back(std::move(job), true, result.status().ToString());
     }
-    if (acks.size() == 1) acks_since = std::chrono::steady_clock::now();
     if (acks.size() == 1 || static_cast<int>(acks.size()) >= options.ack_batch) ack_cv.notify_all();
   }
 
@@ -182,34 +157,6 @@ struct WorkerPool::Impl {
     }
   }
 
-  // A claimer's buffers for the acks it takes (reused from claim to claim).
-  struct Fused {
-    std::vector<Pending> acks;
-    std::vector<Queue::JobOutcome> outcomes;
-  };
-
-  // The shared claim with the waiting acks in the same transaction (fuse_acks): one commit where the
-  // acker's FinishMany and the claim made two. Never waits while it holds acks: the fused call claims
-  // without waiting, and only when it found nothing (its acks stored and counted by then) does the claimer
-  // wait in NextBatch as without acks. An ack batch refused as a whole is acked job by job, as Flush does.
-  absl::StatusOr<std::vector<Job>> ClaimWithAcks(Worker& worker, const RequestContext& admin, int total,
-                                                 Fused& fused) {
-    {
-      std::lock_guard<std::mutex> lock(ack_mu);
-      fused.acks.swap(acks);
-      ack_now = false;
-    }
-    if (fused.acks.empty()) return worker.NextBatch(admin, total, options.wait);
-    ToOutcomes(fused.acks, fused.outcomes);
-    absl::StatusOr<Queue::FinishedAndClaimed> r =
-        worker.FinishManyAndNextBatch(admin, fused.outcomes, total, std::chrono::milliseconds(0));
-    Settle(fused.acks, fused.outcomes, r.ok() ? &r->finished : nullptr);
-    fused.acks.clear();
-    if (r.ok() && !r->claim_status.ok()) return r->claim_status;
-    if (r.ok() && !r->claimed.empty()) return std::move(r->claimed);
-    return worker.NextBatch(admin, total, options.wait);
-  }
-
   // This thread's chunk of the feed's claim: (*mine)[begin, end). Under f.mu.
   static void TakeChunk(Feed& f, std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
     mine = f.claim;
@@ -226,8 +173,7 @@ struct WorkerPool::Impl {
   // The claimer also runs the queue's retention when due (one thread per queue, as before). `begin ==
   // end` after a claim that found nothing within `wait`, or when stopping.
   absl::Status Take(const Entry& e, Worker& worker, const RequestContext& admin, const std::string& worker_id,
-                    int want, Fused& fused, std::shared_ptr<std::vector<Job>>& mine, size_t& begin,
-                    size_t& end) {
+                    int want, std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
     Feed& f = *e.feed;
     std::unique_lock<std::mutex> lock(f.mu);
     while (true) {
@@ -250,10 +196,9 @@ struct WorkerPool::Impl {
     }
     lock.unlock();
     if (clean) Clean(e, admin, worker_id);
+    Nudge();  // the acks of the last claim's jobs go now, not after this claim's wait
     const int total = static_cast<int>(std::min<int64_t>(1000, int64_t{want} * e.concurrency));
-    if (!f.fuse_acks) Nudge();  // the acks of the last claim's jobs go now, not after this claim's wait
-    absl::StatusOr<std::vector<Job>> got = f.fuse_acks ? ClaimWithAcks(worker, admin, total, fused)
-                                                       : worker.NextBatch(admin, total, options.wait);
+    absl::StatusOr<std::vector<Job>> got = worker.NextBatch(admin, total, options.wait);
     lock.lock();
     f.claiming = false;
     if (!got.ok()) {
@@ -319,7 +264,6 @@ struct WorkerPool::Impl {
     bool published = false;      // (*batch)[next_job] is in this thread's slot already
     std::chrono::steady_clock::time_point last_end{};  // when the last handler returned
     std::optional<RequestContext> job_ctx;  // the last job's (see below)
-    Fused fused;                            // (shared claims with fuse_acks)
     auto release = [&](const Job& job) {
       if (worker.Release(admin, job).ok()) released.fetch_add(1);
     };
@@ -347,7 +291,7 @@ struct WorkerPool::Impl {
             want = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(options.prefetch)));
           }
           if (e.feed != nullptr) {
-            claimed = Take(e, worker, admin, worker_id, want, fused, shared, next_job, end_job);
+            claimed = Take(e, worker, admin, worker_id, want, shared, next_job, end_job);
             if (shared != nullptr) batch = shared.get();
           } else {
             auto next = worker.NextBatch(admin, want, options.wait);
@@ -494,11 +438,7 @@ absl::Status WorkerPool::Start() {
   // claims run in parallel over several connections and the Redis bus shares its claims itself.
   const std::string_view bus = impl_->queue->Name();
   if (o.prefetch > 1 && (bus == "sqlite" || bus == "memory")) {
-    const bool fuse = o.ack_flush.count() > 0 && impl_->queue->traits().fused_finish_and_claim;
-    for (auto& e : impl_->entries) {
-      e.feed = std::make_unique<Impl::Feed>();
-      e.feed->fuse_acks = fuse;
-    }
+    for (auto& e : impl_->entries) e.feed = std::make_unique<Impl::Feed>();
   }
   if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });
   const std::string prefix =
