@@ -614,9 +614,20 @@ benchmark::internal::Benchmark* Fixed(benchmark::internal::Benchmark* b) {
 // Drops the bench's schemas: daira_bus_bench (the first Open's and the raw baseline's) and every case's
 // daira_bus_bench_c<N> (those of an earlier run kept with DAIRA_BENCH_KEEP_SCHEMA=1 too).
 bool DropBenchSchemas() {
-  return PgAdmin({"DO $$ DECLARE s text; BEGIN FOR s IN SELECT nspname FROM pg_namespace WHERE nspname = "
-                  "'daira_bus_bench' OR nspname LIKE 'daira\\_bus\\_bench\\_c%' LOOP EXECUTE "
-                  "format('DROP SCHEMA %I CASCADE', s); END LOOP; END $$"});
+  PGconn* conn = PQconnectdb(g_pg_admin.c_str());
+  PGresult* r = PQstatus(conn) == CONNECTION_OK
+                    ? PQexec(conn,
+                             "SELECT nspname FROM pg_namespace WHERE nspname = 'daira_bus_bench' OR nspname "
+                             "LIKE 'daira\\_bus\\_bench\\_c%'")
+                    : nullptr;
+  const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  std::vector<std::string> drops;
+  for (int i = 0; ok && i < PQntuples(r); ++i)
+    drops.push_back(std::string("DROP SCHEMA ") + PQgetvalue(r, i, 0) + " CASCADE");
+  PQclear(r);
+  PQfinish(conn);
+  // One transaction per schema: a kept run's dozen schemas in one would overflow the server's lock table.
+  return ok && PgAdmin(drops);
 }
 
 bool SetUpPostgres() {
