@@ -142,7 +142,8 @@ bool PgOk(PGresult* r);
 // Runs each statement on a connection of the admin URL (not scoped to a bench schema).
 bool PgAdmin(const std::vector<std::string>& statements) {
   PGconn* conn = PQconnectdb(g_pg_admin.c_str());
-  bool ok = PQstatus(conn) == CONNECTION_OK;
+  // Without the NOTICE per object a DROP SCHEMA ... CASCADE lists on stderr.
+  bool ok = PQstatus(conn) == CONNECTION_OK && PgOk(PQexec(conn, "SET client_min_messages = warning"));
   for (const std::string& sql : statements) ok = ok && PgOk(PQexec(conn, sql.c_str()));
   PQfinish(conn);
   return ok;
