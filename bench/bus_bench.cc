@@ -24,7 +24,10 @@
 // DAIRA_TEST_REDIS holds a URL (keys under the prefix daira-bus-bench:<pid>:, deleted afterwards).
 // Labels say whether a job is durable when Enqueue returns (memory: no; sqlite: WAL, synchronous=normal:
 // survives a process crash, not a power cut; postgres: yes). Postgres cases run when DAIRA_BENCH_PG or
-// DAIRA_TEST_PG holds a URL (schema daira_bus_bench, dropped afterwards unless DAIRA_BENCH_KEEP_SCHEMA=1).
+// DAIRA_TEST_PG holds a URL (schemas daira_bus_bench*, dropped afterwards unless DAIRA_BENCH_KEEP_SCHEMA=1).
+// Each case starts from the same state whatever ran before it (Reset): a new queue on new storage — a new
+// SQLite database file, a new Postgres schema (daira_bus_bench_c<N>), a new Redis key prefix (<prefix>c<N>:)
+// — nothing drained (docs/performance.md, "Bench method").
 //
 //   ./build/release/bench/bus_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
@@ -63,17 +66,24 @@ constexpr char kQueue[] = "analytics.ingest";
 struct Backend {
   std::string name;
   std::string db_url;
+  std::string bus_url;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<bus::Queue> queue;
   const char* durable;
+  std::string scope;  // Postgres: the current case's schema; Redis: its key prefix ("" = the first Open's)
 };
 
+bool Connect(Backend& b);
+
 std::string g_sqlite_file;
-std::string g_pg_url;  // scoped to the bench schema
+std::string g_pg_admin;  // the URL given (no search_path)
+std::string g_pg_url;    // scoped to the bench schema (the raw baseline's)
 std::vector<std::unique_ptr<Backend>> g_backends;
 std::string g_redis_host;  // the Redis cases' server ("" = not run)
 int g_redis_port = 0;
-std::string g_redis_prefix;
+std::string g_redis_prefix;  // every bench key starts with it (case prefixes extend it)
+std::string g_redis_url;     // the bus URL given, without prefix
+int g_case = 0;              // cases started: numbers each Postgres case's schema and Redis case's prefix
 
 bus::EnqueueRequest Req() {
   bus::EnqueueRequest r;
@@ -81,15 +91,6 @@ bus::EnqueueRequest Req() {
   r.name = "event";
   r.payload = R"({"user":42,"kind":"view"})";
   return r;
-}
-
-void Drain(Backend& b) {
-  RequestContext ctx;
-  while (true) {
-    auto job = b.queue->Next(ctx, kQueue, "bench", std::chrono::milliseconds(0));
-    if (!job.ok() || !job->has_value()) return;
-    (void)b.queue->Complete(ctx, **job);
-  }
 }
 
 redisContext* RedisConnect() {
@@ -101,11 +102,11 @@ redisContext* RedisConnect() {
   return c;
 }
 
-// Deletes every key under the bench prefix (SCAN + DEL, never FLUSHDB).
-void DropRedisPrefix() {
+// Deletes every key under prefix (SCAN + DEL, never FLUSHDB).
+void DropRedisPrefix(const std::string& prefix) {
   redisContext* c = RedisConnect();
   if (c == nullptr) return;
-  const std::string pattern = g_redis_prefix + "*";
+  const std::string pattern = prefix + "*";
   std::string cursor = "0";
   do {
     const char* argv[] = {"SCAN", cursor.c_str(), "MATCH", pattern.c_str(), "COUNT", "1000"};
@@ -127,15 +128,70 @@ void DropRedisPrefix() {
   redisFree(c);
 }
 
-void Clean(Backend& b) {
-  if (b.db != nullptr) (void)b.db->Execute(RequestContext(), "DELETE FROM jobs");
-  if (b.name == "redis") DropRedisPrefix();
+bool KeepSchema() {
+  const char* keep = std::getenv("DAIRA_BENCH_KEEP_SCHEMA");
+  return keep != nullptr && std::string(keep) == "1";
 }
 
-// Every case starts from an empty queue (what the previous one left is consumed first, untimed).
+std::string WithParam(const std::string& url, const std::string& param) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+}
+
+bool PgOk(PGresult* r);
+
+// Runs each statement on a connection of the admin URL (not scoped to a bench schema).
+bool PgAdmin(const std::vector<std::string>& statements) {
+  PGconn* conn = PQconnectdb(g_pg_admin.c_str());
+  // Without the NOTICE per object a DROP SCHEMA ... CASCADE lists on stderr.
+  bool ok = PQstatus(conn) == CONNECTION_OK && PgOk(PQexec(conn, "SET client_min_messages = warning"));
+  for (const std::string& sql : statements) ok = ok && PgOk(PQexec(conn, sql.c_str()));
+  PQfinish(conn);
+  return ok;
+}
+
+// Points b at a new, empty scope for the next case: Postgres a new schema (daira_bus_bench_c<N>, migrated
+// by Connect; the previous case's dropped unless DAIRA_BENCH_KEEP_SCHEMA=1, so each case's statistics can
+// be read afterwards), Redis a new key prefix (<bench prefix>c<N>:; the previous case's keys deleted).
+void NewScope(Backend& b) {
+  const std::string previous = b.scope;
+  const std::string n = std::to_string(++g_case);
+  if (b.name == "postgres") {
+    b.scope = "daira_bus_bench_c" + n;
+    std::vector<std::string> sql;
+    if (!previous.empty() && !KeepSchema()) sql.push_back("DROP SCHEMA IF EXISTS " + previous + " CASCADE");
+    sql.push_back("CREATE SCHEMA " + b.scope);
+    if (!PgAdmin(sql)) std::fprintf(stderr, "bus_bench: postgres: cannot create %s\n", b.scope.c_str());
+    b.db_url = WithParam(g_pg_admin, "options=-csearch_path%3D" + b.scope);
+  } else {
+    if (!previous.empty()) DropRedisPrefix(previous);
+    b.scope = g_redis_prefix + "c" + n + ":";
+    b.bus_url = WithParam(g_redis_url, "prefix=" + b.scope);
+  }
+}
+
+// Every case starts from the same clean state, whatever ran before it (untimed): a new queue over new
+// storage, nothing drained. Memory: the jobs the earlier cases completed (kept until retention: millions,
+// ~1 GB of heap) are freed. SQLite: a new database file, so no case inherits the WAL, the freed pages or
+// the checkpointer's backlog of the cases before it. Postgres: a new schema, migrated — new tables and
+// indexes without the dead tuples and index entries of the ~10^5 jobs of the cases before, and no
+// statistics (every case plans on the same empty ones, autovacuum's counters at zero). Redis: a new key
+// prefix (the previous case's keys deleted by SCAN + DEL). Only the bench's own schemas and prefix.
 void Reset(Backend& b) {
-  Drain(b);
-  Clean(b);
+  b.queue.reset();
+  b.db.reset();
+  if (b.name == "sqlite") {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(g_sqlite_file + suffix);
+  }
+  if (b.name == "postgres" || b.name == "redis") NewScope(b);
+  if (!Connect(b)) {
+    std::fprintf(stderr, "bus_bench: %s: cannot reopen\n", b.name.c_str());
+    std::abort();
+  }
+  // DAIRA_BENCH_MARK=1: a line on stderr where the case's own work begins (after this untimed reset), so a
+  // trace (strace -e trace=write,...) can be split into what each case did and what its reset did; on
+  // Postgres and Redis it names the case's schema / key prefix.
+  if (const char* mark = std::getenv("DAIRA_BENCH_MARK"); mark != nullptr && *mark == '1')
+    std::fprintf(stderr, "bus_bench: case starts %s\n", b.scope.c_str());
 }
 
 void BM_Enqueue(benchmark::State& state, Backend* b) {
@@ -279,6 +335,14 @@ void BM_EndToEndFused(benchmark::State& state, Backend* b) {
 // jobs and waits until the pool has acked them (stored: committed on SQL buses).
 constexpr int kPoolRounds = 10;
 
+// How long an iteration waits for the pool's 10,000 jobs: 30 s, or DAIRA_BENCH_POOL_GIVE_UP_S (under
+// callgrind an iteration on SQLite takes longer than 30 s).
+std::chrono::seconds PoolGiveUp() {
+  const char* v = std::getenv("DAIRA_BENCH_POOL_GIVE_UP_S");
+  const int64_t s = v == nullptr ? 0 : std::strtoll(v, nullptr, 10);
+  return std::chrono::seconds(s > 0 ? s : 30);
+}
+
 void BM_EndToEndPool(benchmark::State& state, Backend* b) {
   Reset(*b);
   const int threads = static_cast<int>(state.range(0));
@@ -308,12 +372,12 @@ void BM_EndToEndPool(benchmark::State& state, Backend* b) {
       if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
     }
     expected += kPoolRounds * kBatch;
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const auto give_up = std::chrono::steady_clock::now() + PoolGiveUp();
     while (pool.processed() < expected && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     if (pool.processed() < expected) {
-      state.SkipWithError("the pool did not finish 10,000 jobs within 30 s");
+      state.SkipWithError("the pool did not finish 10,000 jobs in time (DAIRA_BENCH_POOL_GIVE_UP_S)");
       break;
     }
   }
@@ -548,28 +612,58 @@ benchmark::internal::Benchmark* Fixed(benchmark::internal::Benchmark* b) {
   return n > 0 ? b->Iterations(n) : b;
 }
 
-std::string WithParam(const std::string& url, const std::string& param) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + param;
+// Drops the bench's schemas: daira_bus_bench (the first Open's and the raw baseline's) and every case's
+// daira_bus_bench_c<N> (those of an earlier run kept with DAIRA_BENCH_KEEP_SCHEMA=1 too).
+bool DropBenchSchemas() {
+  PGconn* conn = PQconnectdb(g_pg_admin.c_str());
+  PGresult* r = PQstatus(conn) == CONNECTION_OK
+                    ? PQexec(conn,
+                             "SELECT nspname FROM pg_namespace WHERE nspname = 'daira_bus_bench' OR nspname "
+                             "LIKE 'daira\\_bus\\_bench\\_c%'")
+                    : nullptr;
+  const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  std::vector<std::string> drops;
+  for (int i = 0; ok && i < PQntuples(r); ++i)
+    drops.push_back(std::string("DROP SCHEMA ") + PQgetvalue(r, i, 0) + " CASCADE");
+  PQclear(r);
+  PQfinish(conn);
+  // One transaction per schema: a kept run's dozen schemas in one would overflow the server's lock table.
+  return ok && PgAdmin(drops);
 }
 
-bool SetUpPostgres(const std::string& admin_url) {
-  PGconn* conn = PQconnectdb(admin_url.c_str());
-  const bool ok = PQstatus(conn) == CONNECTION_OK &&
-                  PgOk(PQexec(conn, "DROP SCHEMA IF EXISTS daira_bus_bench CASCADE")) &&
-                  PgOk(PQexec(conn, "CREATE SCHEMA daira_bus_bench"));
-  PQfinish(conn);
-  if (ok) g_pg_url = WithParam(admin_url, "options=-csearch_path%3Ddaira_bus_bench");
+bool SetUpPostgres() {
+  const bool ok = DropBenchSchemas() && PgAdmin({"CREATE SCHEMA daira_bus_bench"});
+  if (ok) g_pg_url = WithParam(g_pg_admin, "options=-csearch_path%3Ddaira_bus_bench");
   return ok;
 }
 
-// DAIRA_BENCH_KEEP_SCHEMA=1 leaves the schema after the run, so pg_stat_user_tables can be read for its
-// `jobs` table once the bench's connections have closed (their statistics are flushed at exit).
-void TearDownPostgres(const std::string& admin_url) {
-  if (const char* keep = std::getenv("DAIRA_BENCH_KEEP_SCHEMA"); keep != nullptr && std::string(keep) == "1")
-    return;
-  PGconn* conn = PQconnectdb(admin_url.c_str());
-  if (PQstatus(conn) == CONNECTION_OK) PgOk(PQexec(conn, "DROP SCHEMA IF EXISTS daira_bus_bench CASCADE"));
-  PQfinish(conn);
+// DAIRA_BENCH_KEEP_SCHEMA=1 leaves the schemas after the run (each case's own), so pg_stat_user_tables can
+// be read for each case's `jobs` table once the bench's connections have closed (their statistics are
+// flushed at exit).
+void TearDownPostgres() {
+  if (!KeepSchema()) DropBenchSchemas();
+}
+
+// Opens b's database (migrated) and queue.
+bool Connect(Backend& b) {
+  if (!b.db_url.empty()) {
+    auto db = store::Database::Open(b.db_url);
+    if (!db.ok()) {
+      std::fprintf(stderr, "bus_bench: %s: %s\n", b.name.c_str(), std::string(db.status().message()).c_str());
+      return false;
+    }
+    b.db = *std::move(db);
+    RequestContext ctx;
+    auto migrator = store::Migrator::Create(*b.db);
+    if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return false;
+  }
+  auto q = bus::OpenQueue(b.bus_url.empty() ? b.name + ":" : b.bus_url, b.db.get(), b.db_url);
+  if (!q.ok()) {
+    std::fprintf(stderr, "bus_bench: %s: %s\n", b.name.c_str(), std::string(q.status().message()).c_str());
+    return false;
+  }
+  b.queue = *std::move(q);
+  return true;
 }
 
 std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url, const char* durable,
@@ -577,24 +671,9 @@ std::unique_ptr<Backend> Open(const std::string& name, const std::string& db_url
   auto b = std::make_unique<Backend>();
   b->name = name;
   b->db_url = db_url;
+  b->bus_url = std::move(bus_url);
   b->durable = durable;
-  if (!db_url.empty()) {
-    auto db = store::Database::Open(db_url);
-    if (!db.ok()) {
-      std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(db.status().message()).c_str());
-      return nullptr;
-    }
-    b->db = *std::move(db);
-    RequestContext ctx;
-    auto migrator = store::Migrator::Create(*b->db);
-    if (!migrator.ok() || !(*migrator)->Migrate(ctx).ok()) return nullptr;
-  }
-  auto q = bus::OpenQueue(bus_url.empty() ? name + ":" : bus_url, b->db.get(), db_url);
-  if (!q.ok()) {
-    std::fprintf(stderr, "bus_bench: %s: %s\n", name.c_str(), std::string(q.status().message()).c_str());
-    return nullptr;
-  }
-  b->queue = *std::move(q);
+  if (!Connect(*b)) return nullptr;
   return b;
 }
 
@@ -605,10 +684,9 @@ int main(int argc, char** argv) {
   g_sqlite_file =
       (std::filesystem::temp_directory_path() / ("daira-bus-bench-" + std::to_string(getpid()) + ".db"))
           .string();
-  std::string pg_admin;
   for (const char* name : {"DAIRA_BENCH_PG", "DAIRA_TEST_PG"}) {
     if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
-      pg_admin = v;
+      g_pg_admin = v;
       break;
     }
   }
@@ -616,12 +694,12 @@ int main(int argc, char** argv) {
   if (auto s = Open("sqlite", "sqlite:" + g_sqlite_file, "process crash (WAL, synchronous=normal)")) {
     g_backends.push_back(std::move(s));
   }
-  if (!pg_admin.empty() && SetUpPostgres(pg_admin)) {
+  if (!g_pg_admin.empty() && SetUpPostgres()) {
     if (auto p = Open("postgres", g_pg_url, "yes")) g_backends.push_back(std::move(p));
   } else {
     std::fprintf(stderr, "bus_bench: DAIRA_BENCH_PG / DAIRA_TEST_PG not set: Postgres cases NOT run\n");
   }
-  std::string redis_url;
+  std::string& redis_url = g_redis_url;
   for (const char* name : {"DAIRA_BENCH_REDIS", "DAIRA_TEST_REDIS"}) {
     if (const char* v = std::getenv(name); v != nullptr && *v != '\0') {
       redis_url = v;
@@ -678,8 +756,8 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   g_backends.clear();
-  if (!g_redis_host.empty()) DropRedisPrefix();
-  if (!pg_admin.empty()) TearDownPostgres(pg_admin);
+  if (!g_redis_host.empty()) DropRedisPrefix(g_redis_prefix);
+  if (!g_pg_admin.empty()) TearDownPostgres();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(g_sqlite_file + suffix);
   return 0;
 }
