@@ -18,11 +18,18 @@ static_assert(crypto_auth_KEYBYTES == CursorCodec::kKeyBytes, "cursor keys are c
 static_assert(CursorCodec::kKeyBytes >= crypto_generichash_blake2b_KEYBYTES_MIN &&
                   CursorCodec::kKeyBytes <= crypto_generichash_blake2b_KEYBYTES_MAX,
               "cursor keys are BLAKE2b keys");
-// Version 2 (Encode): a 16-byte keyed BLAKE2b tag. Version 1 (decoded only, tokens issued before):
-// a 32-byte crypto_auth tag, HMAC-SHA512-256 (libsodium's default).
+// Version 3 (Encode): a 16-byte SipHash-2-4 tag (crypto_shorthash_siphashx24, a PRF under a 128-bit
+// key) under the 16-byte BLAKE2b-128 of kSipLabel keyed with the 32-byte cursor key. Decoded only
+// (tokens issued before, possibly still in clients' hands): version 2, a 16-byte keyed BLAKE2b tag;
+// version 1, a 32-byte crypto_auth tag, HMAC-SHA512-256 (libsodium's default).
+// (CursorCodec::kVersion in the public header still says 2: changing it recompiles the whole tree.)
 constexpr uint8_t kHmacVersion = 1;
-constexpr uint8_t kTokenVersion = CursorCodec::kVersion;  // 2
+constexpr uint8_t kBlake2Version = 2;
+constexpr uint8_t kTokenVersion = 3;
 constexpr size_t kTagBytes = 16;
+static_assert(crypto_shorthash_siphashx24_BYTES == kTagBytes && crypto_generichash_blake2b_BYTES_MIN <= 16,
+              "version 3 tags are 16-byte SipHash-2-4 outputs under a 16-byte derived key");
+constexpr std::string_view kSipLabel = "daira cursor v3 siphashx24 key";
 constexpr size_t kHmacTagBytes = crypto_auth_BYTES;  // 32
 static_assert(crypto_auth_BYTES == crypto_auth_hmacsha512256_BYTES &&
                   crypto_auth_BYTES == crypto_verify_32_BYTES,
@@ -92,27 +99,42 @@ class Reader {
 absl::string_view KeyTypeName(KeyType t) { return t == KeyType::kInt64 ? "int64" : "string"; }
 
 // One consistent set of keys: keys[0] signs, every element verifies. Each key's MAC states after the
-// key schedule are kept with it, so a tag costs the message's blocks only. BLAKE2b (version 2): the
-// key block compressed once here, one compression per cursor (~10k instructions for a page's two
-// HMAC-SHA512-256 tags, ~2k for two of these). HMAC (version 1): the hashed ipad/opad blocks.
+// key schedule are kept with it, so a tag costs the message's blocks only. SipHash (version 3): the
+// derived 128-bit key, a few hundred instructions per cursor. BLAKE2b (version 2): the key block
+// compressed once here, one compression per cursor (~750 instructions). HMAC (version 1): the hashed
+// ipad/opad blocks (~5k per tag).
 struct KeySet {
+  struct SipKey {
+    unsigned char k[crypto_shorthash_siphashx24_KEYBYTES];
+  };
   std::vector<std::string> keys;
-  std::vector<crypto_generichash_blake2b_state> keyed;      // keyed[i] is keys[i]'s
+  std::vector<SipKey> sip_keyed;                            // sip_keyed[i] is keys[i]'s
+  std::vector<crypto_generichash_blake2b_state> keyed;      // likewise, for version 2 tokens
   std::vector<crypto_auth_hmacsha512256_state> hmac_keyed;  // likewise, for version 1 tokens
 
   void Add(std::string key) {
     const auto* k = reinterpret_cast<const unsigned char*>(key.data());
+    SipKey sip;
+    crypto_generichash_blake2b(sip.k, sizeof sip.k, reinterpret_cast<const unsigned char*>(kSipLabel.data()),
+                               kSipLabel.size(), k, key.size());
     crypto_generichash_blake2b_state st;
     crypto_generichash_blake2b_init(&st, k, key.size(), kTagBytes);
     crypto_auth_hmacsha512256_state hmac;
     crypto_auth_hmacsha512256_init(&hmac, k, key.size());
     keys.push_back(std::move(key));
+    sip_keyed.push_back(sip);
     keyed.push_back(st);
     hmac_keyed.push_back(hmac);
+    sodium_memzero(&sip, sizeof sip);
     sodium_memzero(&st, sizeof st);
     sodium_memzero(&hmac, sizeof hmac);
   }
 };
+
+// The version 3 tag of `in` for the key `keyed`.
+void SipTag(const KeySet::SipKey& keyed, const unsigned char* in, size_t len, unsigned char* tag) {
+  crypto_shorthash_siphashx24(tag, in, len, keyed.k);
+}
 
 // The version 2 tag of `in` for the key whose state is `keyed`.
 void Tag(const crypto_generichash_blake2b_state& keyed, const unsigned char* in, size_t len,
@@ -138,12 +160,15 @@ bool Verifies(const KeySet& keys, uint8_t version, std::string_view raw, size_t 
   const size_t body_len = raw.size() - tag_len;
   unsigned char expected[kHmacTagBytes];
   for (size_t i = 0; i < keys.keys.size(); ++i) {  // the signing key first: one MAC
-    if (version == kHmacVersion) {
-      HmacTag(keys.hmac_keyed[i], body, body_len, expected);
-      if (crypto_verify_32(expected, body + body_len) == 0) return true;
-    } else {
+    if (version == kTokenVersion) {
+      SipTag(keys.sip_keyed[i], body, body_len, expected);
+      if (crypto_verify_16(expected, body + body_len) == 0) return true;
+    } else if (version == kBlake2Version) {
       Tag(keys.keyed[i], body, body_len, expected);
       if (crypto_verify_16(expected, body + body_len) == 0) return true;
+    } else {
+      HmacTag(keys.hmac_keyed[i], body, body_len, expected);
+      if (crypto_verify_32(expected, body + body_len) == 0) return true;
     }
   }
   return false;
@@ -269,7 +294,7 @@ std::string CursorCodec::Encode(const Cursor& cursor) const {
     }
   }
   unsigned char tag[kTagBytes];
-  Tag(ring_->Get()->keyed.front(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), tag);
+  SipTag(ring_->Get()->sip_keyed.front(), reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), tag);
   raw.append(reinterpret_cast<const char*>(tag), kTagBytes);
 
   return Base64UrlNoPadding(raw);
@@ -295,7 +320,7 @@ absl::StatusOr<Cursor> CursorCodec::Decode(std::string_view token, std::string_v
   // version and the MAC first: nothing else is trusted before the MAC verifies.
   if (raw.size() < 2 + kTagBytes) return Bad(absl::StrCat("is truncated (got ", Excerpt(token), ")"));
   const uint8_t version = static_cast<uint8_t>(raw[0]);
-  if (version != kTokenVersion && version != kHmacVersion) {
+  if (version != kTokenVersion && version != kBlake2Version && version != kHmacVersion) {
     return Bad(absl::StrCat("has unsupported version (got ", version, ", want ", kTokenVersion, ")"));
   }
   const size_t tag_len = version == kHmacVersion ? kHmacTagBytes : kTagBytes;

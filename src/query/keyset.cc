@@ -374,9 +374,10 @@ absl::StatusOr<internal::OrderedRows> FetchRowPageImpl(store::Connection& conn, 
   }
   DAIRA_ASSIGN_OR_RETURN(std::shared_ptr<const KeysetShape> shape, ShapeFor(query));
   const std::vector<SortKey>& keys = shape->query().keys;
-  std::optional<CursorCodec> default_codec;
-  if (options.codec == nullptr) default_codec = CursorCodec::Default();
-  const CursorCodec& codec = options.codec != nullptr ? *options.codec : *default_codec;
+  // Copies of CursorCodec::Default() share its key ring (each sees every SetDefaultKey): one kept for
+  // the process, not a shared_ptr copy per page.
+  static const CursorCodec* const process_default = new CursorCodec(CursorCodec::Default());
+  const CursorCodec& codec = options.codec != nullptr ? *options.codec : *process_default;
   std::array<KeyType, CursorCodec::kMaxKeys> key_types;  // ValidateQuery: 1..kMaxKeys keys
   for (size_t j = 0; j < keys.size(); ++j) key_types[j] = keys[j].type;
   const std::span<const KeyType> types(key_types.data(), keys.size());

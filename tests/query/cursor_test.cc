@@ -61,34 +61,56 @@ TEST(CursorCodecTest, RoundTripIntsAndStrings) {
 }
 
 // The token format and its tag are stable: a cursor a client holds across an upgrade still decodes.
-// Version 2's tag is keyed BLAKE2b (16 bytes) of the body under kKey; version 1's (the tokens issued
-// before) is HMAC-SHA512-256 (crypto_auth). Both tokens' tags were checked independently with
-// Python's hashlib/hmac.
+// Version 3's tag (what Encode writes) is SipHash-2-4 with a 128-bit output
+// (crypto_shorthash_siphashx24) of the body, under the 16-byte BLAKE2b of "daira cursor v3 siphashx24
+// key" keyed with the 32-byte cursor key. kIssuedV3 and kIssuedV3Other (under kOtherKey) were computed
+// independently by a small C program against libsodium that lays the body out by hand (version 3,
+// direction 0, varint 12, the scope, count 2, type 1 and the big-endian int64 twice) and calls
+// crypto_generichash / crypto_shorthash_siphashx24 / sodium_bin2base64 itself. Version 2's tag (tokens
+// issued before) is keyed BLAKE2b (16 bytes) of the body under kKey; version 1's is HMAC-SHA512-256
+// (crypto_auth). Both tokens' tags were checked independently with Python's hashlib/hmac.
 TEST(CursorCodecTest, TokensAreStableAcrossReleases) {
-  const std::string kIssued = "AgAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1eKIU2h-a3b_h-gMPUq_9VM";
+  const std::string kIssuedV3 = "AwAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1V4hGIpDYKnw3s4tj8KpMwk";
+  const std::string kIssuedV3Other = "AwAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1QhstRvuiBdlXRgIUbpzA-M";
+  const std::string kIssuedV2 = "AgAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1eKIU2h-a3b_h-gMPUq_9VM";
   const std::string kIssuedV1 =
       "AQAMZm9sbG93ZXJzOjQyAgEABgokGCAiQAEAAAAAAAAD1Vp8Uo50z-wXp3l-fZ39uu4NmdtVeN8ZfYhvyhpTk5Rj";
+  const std::vector<KeyType> types = {KeyType::kInt64, KeyType::kInt64};
   ASSERT_OK_AND_ASSIGN(CursorCodec codec, CursorCodec::Create(kKey));
-  EXPECT_EQ(codec.Encode(Sample()), kIssued);
-  for (const std::string& token : {kIssued, kIssuedV1}) {
+  ASSERT_OK_AND_ASSIGN(CursorCodec other, CursorCodec::Create(kOtherKey));
+  EXPECT_EQ(codec.Encode(Sample()), kIssuedV3);
+  EXPECT_EQ(other.Encode(Sample()), kIssuedV3Other);
+  for (const std::string& token : {kIssuedV3, kIssuedV2, kIssuedV1}) {
     SCOPED_TRACE(token);
-    ASSERT_OK_AND_ASSIGN(Cursor back,
-                         codec.Decode(token, "followers:42", {KeyType::kInt64, KeyType::kInt64}));
+    ASSERT_OK_AND_ASSIGN(Cursor back, codec.Decode(token, "followers:42", types));
     EXPECT_EQ(back, Sample());
   }
-  // A version 1 token under another key, altered, or relabelled as version 2 does not verify.
-  ASSERT_OK_AND_ASSIGN(CursorCodec other, CursorCodec::Create(kOtherKey));
-  ExpectCursorError(other.Decode(kIssuedV1, "followers:42", {KeyType::kInt64, KeyType::kInt64}), "signature");
-  std::string altered = kIssuedV1;
-  altered[30] = altered[30] == 'A' ? 'B' : 'A';
-  ExpectCursorError(codec.Decode(altered, "followers:42", {KeyType::kInt64, KeyType::kInt64}), "signature");
-  ExpectCursorError(
-      codec.Decode("Ag" + kIssuedV1.substr(2), "followers:42", {KeyType::kInt64, KeyType::kInt64}),
-      "signature");
+  ASSERT_OK_AND_ASSIGN(Cursor back, other.Decode(kIssuedV3Other, "followers:42", types));
+  EXPECT_EQ(back, Sample());
+  // A token of any version under another key, altered (body or tag), or relabelled as another version
+  // does not verify.
+  for (const std::string& token : {kIssuedV3, kIssuedV2, kIssuedV1}) {
+    SCOPED_TRACE(token);
+    ExpectCursorError(other.Decode(token, "followers:42", types), "signature");
+    for (size_t at : {size_t{4}, size_t{30}, token.size() - 3}) {
+      std::string altered = token;
+      altered[at] = altered[at] == 'A' ? 'B' : 'A';
+      ExpectCursorError(codec.Decode(altered, "followers:42", types), "signature");
+    }
+  }
+  ExpectCursorError(codec.Decode(kIssuedV3Other, "followers:42", types), "signature");
+  for (const std::string label : {"AQ", "Ag", "Aw"}) {
+    for (const std::string& token : {kIssuedV3, kIssuedV2, kIssuedV1}) {
+      if (token.starts_with(label)) continue;
+      SCOPED_TRACE(label + " over " + token);
+      ExpectCursorError(codec.Decode(label + token.substr(2), "followers:42", types), "signature");
+    }
+  }
   // An unknown version is named, never read.
-  ExpectCursorError(
-      codec.Decode("Aw" + kIssued.substr(2), "followers:42", {KeyType::kInt64, KeyType::kInt64}),
-      "unsupported version (got 3, want 2)");
+  ExpectCursorError(codec.Decode("BA" + kIssuedV3.substr(2), "followers:42", types),
+                    "unsupported version (got 4, want 3)");
+  ExpectCursorError(codec.Decode("AA" + kIssuedV3.substr(2), "followers:42", types),
+                    "unsupported version (got 0, want 3)");
 }
 
 // Encode's table base64 writes exactly libsodium's URL-safe, unpadded text for every length remainder.
