@@ -22,10 +22,9 @@ static_assert(CursorCodec::kKeyBytes >= crypto_generichash_blake2b_KEYBYTES_MIN 
 // key) under the 16-byte BLAKE2b-128 of kSipLabel keyed with the 32-byte cursor key. Decoded only
 // (tokens issued before, possibly still in clients' hands): version 2, a 16-byte keyed BLAKE2b tag;
 // version 1, a 32-byte crypto_auth tag, HMAC-SHA512-256 (libsodium's default).
-// (CursorCodec::kVersion in the public header still says 2: changing it recompiles the whole tree.)
 constexpr uint8_t kHmacVersion = 1;
 constexpr uint8_t kBlake2Version = 2;
-constexpr uint8_t kTokenVersion = 3;
+constexpr uint8_t kTokenVersion = CursorCodec::kVersion;  // 3
 constexpr size_t kTagBytes = 16;
 static_assert(crypto_shorthash_siphashx24_BYTES == kTagBytes && crypto_generichash_blake2b_BYTES_MIN <= 16,
               "version 3 tags are 16-byte SipHash-2-4 outputs under a 16-byte derived key");

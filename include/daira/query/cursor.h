@@ -67,7 +67,7 @@ struct Cursor {
 class CursorCodec {
  public:
   static constexpr size_t kKeyBytes = 32;          // MAC key size
-  static constexpr uint8_t kVersion = 2;           // token format version Encode writes (Decode: 1 or 2)
+  static constexpr uint8_t kVersion = 3;           // token format version Encode writes (Decode: 1, 2 or 3)
   static constexpr size_t kMaxKeys = 8;            // sort-key components per cursor
   static constexpr size_t kMaxScopeBytes = 256;
   static constexpr size_t kMaxStringKeyBytes = 1024;
