@@ -28,6 +28,9 @@ namespace {
 using store::Value;
 
 constexpr std::string_view kChannel = "daira_bus";
+// pg_advisory_xact_lock's first key for the claims of a queue with a per-group limit (LockGroupClaims):
+// "DB" "GR" as two ASCII pairs, unlikely to meet an application's own advisory keys.
+constexpr int32_t kGroupClaimLockClass = 0x44424752;
 constexpr char kCols[] =
     "id, queue, name, payload, status, priority, run_at, attempts, max_attempts, idempotency_key, group_key, "
     "correlation_id, lease_owner, lease_token, lease_expires_at, progress, result, errors, created_at, "
@@ -590,7 +593,18 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
 
 absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, const QueueSettings& s,
                                                      std::string_view worker_id, int64_t token) {
-  if (s.rate_limit <= 0) return ClaimOne(ctx, s, worker_id, token);
+  // Inside a grouped batch's transaction (DoClaimMany) the group lock is already held.
+  const bool lock_groups = SerializesGroupClaims(s) && ctx.open_transaction() == nullptr;
+  if (s.rate_limit <= 0 && !lock_groups) return ClaimOne(ctx, s, worker_id, token);
+  if (s.rate_limit <= 0) {
+    std::optional<Job> out;
+    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+      DAIRA_RETURN_IF_ERROR(LockGroupClaims(c, s));
+      DAIRA_ASSIGN_OR_RETURN(out, ClaimOne(ctx, s, worker_id, token));
+      return absl::OkStatus();
+    }));
+    return out;
+  }
   // Rate limit: reserve a start in the queue's current window (bus_queues.rate_window/rate_started, one
   // conditional upsert: the row lock serializes concurrent claimers of this queue), then claim; no job →
   // give the reservation back. One transaction, so a crash in between reserves nothing.
@@ -598,6 +612,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, 
   std::optional<Job> out;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.reset();
+    if (lock_groups) DAIRA_RETURN_IF_ERROR(LockGroupClaims(c, s));
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet reserved,
         c.Execute("INSERT INTO bus_queues (queue, paused, updated_at, rate_window, rate_started) VALUES (?, 0, ?, ?, 1) "
@@ -617,6 +632,17 @@ absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, 
     return absl::OkStatus();
   }));
   return out;
+}
+
+bool SqlQueue::SerializesGroupClaims(const QueueSettings& s) const {
+  return pg_ && s.round_robin_groups && s.group_concurrency > 0;
+}
+
+absl::Status SqlQueue::LockGroupClaims(store::Connection& c, const QueueSettings& s) {
+  // Two keys: daira's bus-group class, and the queue name's hash (another queue sharing the hash only
+  // waits a little longer). Released at the transaction's end, commit or rollback.
+  return c.Execute("SELECT pg_advisory_xact_lock(?::integer, hashtext(?))", {int64_t{kGroupClaimLockClass}, s.name})
+      .status();
 }
 
 absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx, const QueueSettings& s,
@@ -695,8 +721,9 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
     // Groups (served order, per-group limit) and the rate limit's reservation are decided claim by claim:
     // the single-claim statements in one transaction (one commit for the batch, and the order and
     // limits exactly as single claims would make them).
-    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection&) -> absl::Status {
+    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
       out.clear();
+      if (SerializesGroupClaims(s)) DAIRA_RETURN_IF_ERROR(LockGroupClaims(c, s));
       while (static_cast<int>(out.size()) < max_jobs) {
         DAIRA_ASSIGN_OR_RETURN(std::optional<Job> job, DoClaim(ctx, s, worker_id, token));
         if (!job.has_value()) break;

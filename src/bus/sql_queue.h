@@ -89,6 +89,12 @@ class SqlQueue final : public Queue {
   // The claim statement(s) without the rate limit (DoClaim wraps them when the queue has one).
   absl::StatusOr<std::optional<Job>> ClaimOne(const RequestContext& ctx, const QueueSettings& queue,
                                               std::string_view worker_id, int64_t token);
+  // Postgres, a queue with round-robin groups and a per-group limit: its claims run one at a time, so
+  // each one's count of a group's active jobs includes what the claim before it took (group_concurrency
+  // exact under concurrent claimers, in this process or another). A transaction-scoped advisory lock on
+  // the queue's name, taken first in the claim's own transaction.
+  bool SerializesGroupClaims(const QueueSettings& queue) const;
+  absl::Status LockGroupClaims(store::Connection& c, const QueueSettings& queue);
   // Where jobs entered a queue's ready set (PickCursors::Entered); none: unknown (a cursor reset).
   struct Landing {
     int64_t min_priority = 0;

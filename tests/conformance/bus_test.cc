@@ -426,6 +426,44 @@ TEST_P(BusTest, GroupsAreServedRoundRobinWithAPerGroupLimit) {
   EXPECT_TRUE(first->id == other || second->id == other);
 }
 
+// The per-group limit holds when several claimers race for one group's jobs (on Postgres each claim
+// counts the group's active jobs in its own snapshot: the claims of such a queue are serialized).
+TEST_P(BusTest, ConcurrentClaimersNeverTakeMoreThanTheGroupLimit) {
+  ASSERT_OK_AND_ASSIGN(auto limited,
+                       Open(&clock_, "?feed.fanout.round_robin_groups=true&feed.fanout.group_concurrency=2"));
+  std::vector<bus::EnqueueRequest> batch(12, Req());
+  for (bus::EnqueueRequest& r : batch) r.group_key = "busy";
+  ASSERT_OK(limited->EnqueueMany(ctx_, batch).status());
+  constexpr int kThreads = 6;
+  std::atomic<int> ready{0};
+  std::atomic<int> claimed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      ready.fetch_add(1);
+      while (ready.load() < kThreads) std::this_thread::yield();  // start together
+      const std::string worker = "w" + std::to_string(t);
+      for (int k = 0; k < 2; ++k) {  // half the threads claim one at a time, half in batches
+        if (t % 2 == 0) {
+          auto job = limited->Next(ctx, kQ, worker, milliseconds(0));
+          ASSERT_OK(job.status());
+          if (job->has_value()) claimed.fetch_add(1);
+        } else {
+          auto jobs = limited->NextBatch(ctx, kQ, worker, 3, milliseconds(0));
+          ASSERT_OK(jobs.status());
+          claimed.fetch_add(static_cast<int>(jobs->size()));
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(claimed.load(), 2) << "claims racing past group_concurrency = 2";
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, limited->Counts(ctx_, kQ));
+  EXPECT_EQ(c.active, 2);
+  EXPECT_EQ(c.waiting, 10);
+}
+
 TEST_P(BusTest, PauseStopsClaimsUntilResume) {
   const int64_t id = Enq(Req());
   ASSERT_OK(q().Pause(ctx_, kQ));
