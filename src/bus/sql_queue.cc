@@ -596,23 +596,19 @@ absl::StatusOr<std::optional<Job>> SqlQueue::DoClaim(const RequestContext& ctx, 
   // Inside a grouped batch's transaction (DoClaimMany) the group lock is already held.
   const bool lock_groups = SerializesGroupClaims(s) && ctx.open_transaction() == nullptr;
   if (s.rate_limit <= 0 && !lock_groups) return ClaimOne(ctx, s, worker_id, token);
-  if (s.rate_limit <= 0) {
-    std::optional<Job> out;
-    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
-      DAIRA_RETURN_IF_ERROR(LockGroupClaims(c, s));
-      DAIRA_ASSIGN_OR_RETURN(out, ClaimOne(ctx, s, worker_id, token));
-      return absl::OkStatus();
-    }));
-    return out;
-  }
-  // Rate limit: reserve a start in the queue's current window (bus_queues.rate_window/rate_started, one
-  // conditional upsert: the row lock serializes concurrent claimers of this queue), then claim; no job →
-  // give the reservation back. One transaction, so a crash in between reserves nothing.
-  const int64_t window = Us(clock().Now()) / (s.rate_window.count() * 1000);
+  // One transaction: the group lock (when taken here) and, with a rate limit, a start reserved in the
+  // queue's current window (bus_queues.rate_window/rate_started, one conditional upsert: the row lock
+  // serializes concurrent claimers of this queue), then the claim; no job → the reservation given back.
+  // A crash in between reserves nothing.
+  const int64_t window = s.rate_limit > 0 ? Us(clock().Now()) / (s.rate_window.count() * 1000) : 0;
   std::optional<Job> out;
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.reset();
     if (lock_groups) DAIRA_RETURN_IF_ERROR(LockGroupClaims(c, s));
+    if (s.rate_limit <= 0) {
+      DAIRA_ASSIGN_OR_RETURN(out, ClaimOne(ctx, s, worker_id, token));
+      return absl::OkStatus();
+    }
     DAIRA_ASSIGN_OR_RETURN(
         store::ResultSet reserved,
         c.Execute("INSERT INTO bus_queues (queue, paused, updated_at, rate_window, rate_started) VALUES (?, 0, ?, ?, 1) "
