@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -448,15 +449,21 @@ std::optional<PickCursors::Start> SqlQueue::PickStart(const QueueSettings& s) {
   return cursors_.Begin(s.name);
 }
 
-void SqlQueue::PickEnd(const QueueSettings& s, const std::optional<PickCursors::Start>& start, bool ok, size_t got,
-                       size_t wanted, const Job* last) {
+void SqlQueue::PickEnd(const QueueSettings& s, const std::optional<PickCursors::Start>& start, bool ok,
+                       const Job* last) {
   if (!start.has_value()) return;
-  if (!ok || got < wanted || last == nullptr) {
-    // A failed claim's rows are back (a concurrent pick may have passed them); a short pick may have
-    // stopped short because the cursor passed what re-entered behind it: the next pick starts at the head.
+  if (!ok) {
+    // A failed claim's rows are back (a concurrent pick may have passed them): the next pick starts at
+    // the head.
     cursors_.Reset(s.name);
     return;
   }
+  // A short or empty pick leaves the cursor where its last job is (session 18: resetting it there made
+  // most picks under a long transaction walk the dead head again). What re-enters behind the cursor
+  // announced resets it exactly (Entered); what re-enters unannounced is found by the per-second reset
+  // (recovery), or at once when a claimer that found nothing asks for the next due time and a job is
+  // due (DoNextDue resets the cursor then: no claimer keeps skipping a due job).
+  if (last == nullptr) return;
   cursors_.Advance(s.name, *start, PositionOf(*last));
 }
 
@@ -683,7 +690,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
   absl::StatusOr<store::ResultSet> picked = ExecuteWithoutSeqScan(
       db_, ctx, {.sql = std::move(sql), .params = std::move(params)}, "bus: next", /*without_seq_scan=*/pg_);
   if (!picked.ok() || picked->empty()) {
-    PickEnd(s, start, picked.ok(), 0, 1, nullptr);
+    PickEnd(s, start, picked.ok(), nullptr);
     if (!picked.ok()) return picked.status();
     return std::optional<Job>();
   }
@@ -694,7 +701,7 @@ absl::StatusOr<std::optional<Job>> SqlQueue::ClaimOne(const RequestContext& ctx,
                     .now = FromUnixMicros(Us(now)),
                     .lease_expires_at = FromUnixMicros(Us(now + s.timeout))};
   Job job = ToJob(rs, 0, &claim);
-  PickEnd(s, start, true, 1, 1, &job);
+  PickEnd(s, start, true, &job);
   if (s.round_robin_groups) {
     DAIRA_RETURN_IF_ERROR(
         db_.Execute(
@@ -737,7 +744,7 @@ absl::StatusOr<std::vector<Job>> SqlQueue::DoClaimMany(const RequestContext& ctx
     // Never inside a caller's transaction (CheckClaim).
     absl::StatusOr<store::ResultSet> rs = ExecuteWithoutSeqScan(db_, ctx, std::move(claim), "bus: next batch");
     if (rs.ok()) out = ClaimedJobs(*rs, s, worker_id, token, now);
-    PickEnd(s, start, rs.ok(), out.size(), static_cast<size_t>(max_jobs), out.empty() ? nullptr : &out.back());
+    PickEnd(s, start, rs.ok(), out.empty() ? nullptr : &out.back());
     if (!rs.ok()) return rs.status();
     return out;
   }
@@ -851,6 +858,11 @@ absl::StatusOr<std::optional<Clock::TimePoint>> SqlQueue::DoNextDue(const Reques
       "p.pr ORDER BY run_at LIMIT 1)) FROM p WHERE p.pr IS NOT NULL) AS due, "
       "(SELECT MIN(lease_expires_at) FROM jobs WHERE queue = ? AND status = 'ACTIVE') AS lease";
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, db_.Read(ctx, kSql, {s.name, s.name, s.name, s.name}));
+  // Asked after a claim found nothing: a job already due may lie behind the pick cursor (re-entered
+  // unannounced), so the next pick starts at the head (PickEnd).
+  if (pg_ && !rs.empty() && !rs.front().IsNull("due") && rs.front().Int64("due") <= Us(clock().Now())) {
+    cursors_.Reset(s.name);
+  }
   std::optional<Clock::TimePoint> out;
   for (const char* col : {"due", "lease"}) {
     if (rs.empty() || rs.front().IsNull(col)) continue;
@@ -1212,8 +1224,7 @@ absl::StatusOr<std::optional<Queue::FinishedAndClaimed>> SqlQueue::DoTransitionM
       ApplyCompleted((*rs)[0], jobs, indexes, out.finished);
       out.claimed = ClaimedJobs((*rs)[1], s, worker_id, token, now);
     }
-    PickEnd(s, start, rs.ok(), out.claimed.size(), static_cast<size_t>(max_jobs),
-            out.claimed.empty() ? nullptr : &out.claimed.back());
+    PickEnd(s, start, rs.ok(), out.claimed.empty() ? nullptr : &out.claimed.back());
     if (!rs.ok()) return rs.status();
   } else {
     // One transaction: on SQLite one commit where the finish and the claim took two.
@@ -1372,12 +1383,16 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
 
 absl::StatusOr<int64_t> SqlQueue::RecoverStalledOnce(const RequestContext& ctx, const QueueSettings& s) {
   const Clock::TimePoint now = clock().Now();
+  // The lease range after where the last complete scan ended (RecoveryFloors: the entries of jobs that
+  // finished before it are not walked again), or from the head.
+  const std::optional<int64_t> floor = recovery_floors_.Begin(s.name, Us(now));
+  constexpr size_t kLimit = 100;
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          db_.Execute(ctx,
                                      "SELECT id, attempts, max_attempts, lease_owner, lease_token, errors, cancel_requested FROM jobs "
-                                     "WHERE queue = ? AND status = 'ACTIVE' AND lease_expires_at <= ? "
+                                     "WHERE queue = ? AND status = 'ACTIVE' AND lease_expires_at > ? AND lease_expires_at <= ? "
                                      "ORDER BY lease_expires_at LIMIT 100",
-                                     {s.name, Us(now)}));
+                                     {s.name, floor.value_or(std::numeric_limits<int64_t>::min()), Us(now)}));
   int64_t n = 0;
   for (const store::Row& row : rs) {
     const int attempt = static_cast<int>(row.Int64("attempts"));
@@ -1400,6 +1415,7 @@ absl::StatusOr<int64_t> SqlQueue::RecoverStalledOnce(const RequestContext& ctx, 
              row.Int64("id"), row.Int64("lease_token")}));
     n += up.rows_affected();
   }
+  if (rs.size() < kLimit) recovery_floors_.Complete(s.name, Us(now), !floor.has_value());
   return n;
 }
 

@@ -22,6 +22,7 @@
 
 #include "backends/bus_metrics.h"
 #include "bus/pick_cursor.h"
+#include "bus/recovery_floor.h"
 #include "daira/bus/queue.h"
 #include "daira/store/connection.h"
 #include "daira/store/database.h"
@@ -108,11 +109,12 @@ class SqlQueue final : public Queue {
   std::string Notice(std::string_view queue, const std::optional<Landing>& landing) const;
   void NoteEntered(std::string_view queue, const std::optional<Landing>& landing);
   // Postgres, a claim without groups or rate limit: where its pick starts (none: the head pick, the
-  // cursor not used) — and, when it ended, what the cursor learns from it: a failure or a short pick
-  // resets it, else it moves to `last`.
+  // cursor not used) — and, when it ended, what the cursor learns from it: a failure resets it, a pick
+  // that claimed something moves it to `last` (its last job in claim order), an empty one (`last`
+  // null) leaves it.
   std::optional<PickCursors::Start> PickStart(const QueueSettings& s);
-  void PickEnd(const QueueSettings& s, const std::optional<PickCursors::Start>& start, bool ok, size_t got,
-               size_t wanted, const Job* last);
+  void PickEnd(const QueueSettings& s, const std::optional<PickCursors::Start>& start, bool ok,
+               const Job* last);
   static bool Finishes(Outcome o);  // kComplete, kRetry, kDead: an attempt ends (and is measured)
   // DoTransition's fenced UPDATE (in the bound transaction, if any); a finished attempt (kComplete,
   // kRetry, kDead) adds its metric samples to `delta` when it is not null. `no_seq_scan` (Postgres, never
@@ -162,8 +164,9 @@ class SqlQueue final : public Queue {
   std::thread listener_;
   std::mutex close_mu_;  // serializes OnClose (Close and the destructor)
   std::atomic<int64_t> metrics_pruned_{0};  // the minute of the last MaybePruneMetrics
-  PickCursors cursors_;     // Postgres: where this process's next pick of each queue starts
-  const uint64_t origin_;   // names this object's NOTIFYs (its listener skips its own)
+  PickCursors cursors_;             // Postgres: where this process's next pick of each queue starts
+  RecoveryFloors recovery_floors_;  // where the next stalled-job recovery scan of each queue starts
+  const uint64_t origin_;           // names this object's NOTIFYs (its listener skips its own)
 };
 
 }  // namespace daira::inline v0::bus::internal

@@ -702,6 +702,60 @@ TEST_P(BusTest, AStalledJobOnItsLastAttemptGoesToTheDeadLetters) {
   EXPECT_EQ(dead.errors[0].message, "lease expired");
 }
 
+TEST_P(BusTest, RecoveryRunsFindEachJobAsItsLeaseLapses) {
+  // Per-second recovery runs while leases lapse one after another: each job is recovered by the first
+  // run after its lease ended, never later (on the SQL buses a run reads only the leases after where
+  // the last complete run ended, less a second: src/bus/recovery_floor.h).
+  const int64_t a = Enq(Req());
+  const int64_t b = Enq(Req());
+  EXPECT_EQ(MustNext("wa").id, a);  // lease ends at +60 s
+  clock_.Advance(milliseconds(30250));
+  EXPECT_EQ(MustNext("wb").id, b);  // lease ends at +90.25 s
+  clock_.Advance(milliseconds(500));
+  std::vector<std::pair<int, int64_t>> found;  // (run, jobs recovered)
+  for (int run = 1; run <= 70; ++run) {
+    clock_.Advance(seconds(1));
+    ASSERT_OK_AND_ASSIGN(int64_t n, q().RecoverStalled(ctx_, kQ));
+    if (n > 0) found.emplace_back(run, n);
+  }
+  // +30.75 s + run: a's lease has ended from run 30 (60.75 s), b's from run 60 (90.75 s).
+  EXPECT_THAT(found, ElementsAre(std::pair<int, int64_t>(30, 1), std::pair<int, int64_t>(60, 1)));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> again, q().NextBatch(ctx_, kQ, "w", 5, milliseconds(0)));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].id, a);
+  EXPECT_EQ(again[1].id, b);
+}
+
+TEST_P(BusTest, AJobWhoseLeaseLiesBehindEarlierRecoveryRunsIsStillRecovered) {
+  // A lease set by a clock that lags (another process's, or this one stepped back) can end before
+  // where the last recovery run ended, which the next run starts after (SQL buses, less a second).
+  // It is still recovered: every 60th run reads from the head, so within a minute of per-second runs.
+  const Clock::TimePoint t = clock_.Now();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(int64_t none, q().RecoverStalled(ctx_, kQ));
+    EXPECT_EQ(none, 0);
+    clock_.Advance(seconds(1));
+  }
+  ExpectNone();  // a claim's own recovery run: the next is due a second later, not when the clock goes back
+  clock_.Set(t - std::chrono::hours(1));  // the claimer's clock an hour behind: its lease ends 59 min before t
+  const int64_t id = Enq(Req());
+  bus::Job stale = MustNext("lagging");
+  EXPECT_EQ(stale.id, id);
+  clock_.Set(t + seconds(5));
+  int runs = 0;
+  int64_t recovered = 0;
+  while (recovered == 0 && runs < 61) {
+    ++runs;
+    clock_.Advance(seconds(1));
+    ASSERT_OK_AND_ASSIGN(recovered, q().RecoverStalled(ctx_, kQ));
+  }
+  EXPECT_EQ(recovered, 1) << "not recovered within " << runs << " runs";
+  bus::Job again = MustNext("w2");
+  EXPECT_EQ(again.id, id);
+  EXPECT_EQ(again.attempt, 2);
+  EXPECT_THAT(q().Complete(ctx_, stale), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST_P(BusTest, ReleaseGivesTheJobBackWithoutSpendingAnAttempt) {
   const int64_t id = Enq(Req());
   bus::Job job = MustNext();
@@ -1157,6 +1211,29 @@ TEST_P(BusTest, ReleasedRetriedAndRecoveredJobsReenterTheOrderWhereTheyBelong) {
   EXPECT_EQ(recovered, 3);  // a, b and c
   ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> rest, q().NextBatch(ctx_, kQ, "w", 4, milliseconds(0)));
   EXPECT_THAT(Ids(rest), ElementsAre(a, b, d, c));
+  ExpectNone();
+}
+
+TEST_P(BusTest, AfterAShortBatchWhatComesBackBehindItsLastJobIsClaimedFirst) {
+  // A batch that takes fewer jobs than it asked for (the queue ran short) still ends where it ended:
+  // a job released, or enqueued, behind its last job afterwards (frozen clock: the same run-at, a
+  // lower id) is claimed before the jobs after it.
+  const int64_t a = Enq(Req(R"({"n":"a"})"));
+  const int64_t b = Enq(Req(R"({"n":"b"})"));
+  const int64_t c = Enq(Req(R"({"n":"c"})"));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> first, q().NextBatch(ctx_, kQ, "w", 5, milliseconds(0)));
+  ASSERT_THAT(Ids(first), ElementsAre(a, b, c));
+  const int64_t d = Enq(Req(R"({"n":"d"})"));
+  ASSERT_OK(q().Release(ctx_, first[1]));  // b: back at its place, before d
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> second, q().NextBatch(ctx_, kQ, "w", 5, milliseconds(0)));
+  EXPECT_THAT(Ids(second), ElementsAre(b, d));
+  // Then a single claim (e); a released behind it is claimed before f, enqueued after.
+  const int64_t e = Enq(Req(R"({"n":"e"})"));
+  EXPECT_EQ(MustNext().id, e);
+  ASSERT_OK(q().Release(ctx_, first[0]));
+  const int64_t f = Enq(Req(R"({"n":"f"})"));
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> third, q().NextBatch(ctx_, kQ, "w", 5, milliseconds(0)));
+  EXPECT_THAT(Ids(third), ElementsAre(a, f));
   ExpectNone();
 }
 
