@@ -18,14 +18,42 @@ PickCursors::Start PickCursors::Begin(std::string_view queue) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = queues_.find(queue);
   if (it == queues_.end()) it = queues_.emplace(std::string(queue), State{}).first;
-  return {.from = it->second.at, .epoch = it->second.epoch};
+  State& st = it->second;
+  if (st.probe) {
+    st.probe = false;
+    return {.from = std::nullopt, .epoch = st.epoch};
+  }
+  return {.from = st.at, .epoch = st.epoch};
+}
+
+void PickCursors::Probe(std::string_view queue) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = queues_.find(queue);
+  if (it == queues_.end() || !it->second.at.has_value()) return;  // the next pick starts at the head anyway
+  it->second.probe = true;
+}
+
+void PickCursors::Note(State& st, Change c) {
+  c.epoch = ++st.epoch;
+  st.changes.push_back(c);
+  if (st.changes.size() > kKeptChanges) st.changes.pop_front();
 }
 
 void PickCursors::Advance(std::string_view queue, const Start& start, const PickPosition& last) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = queues_.find(queue);
-  if (it == queues_.end() || it->second.epoch != start.epoch) return;  // something entered meanwhile
+  if (it == queues_.end()) return;
   State& st = it->second;
+  if (st.epoch != start.epoch) {
+    // Changes since the pick began: it may not have seen them. It moves the cursor only if every one
+    // was an entry that cannot be at or before its last job (Entered's rule), all of them still kept.
+    if (st.changes.empty() || st.changes.front().epoch > start.epoch + 1) return;
+    for (const Change& c : st.changes) {
+      if (c.epoch <= start.epoch) continue;
+      if (c.reset) return;
+      if (c.min_priority <= last.priority && last.priority <= c.max_priority && c.run_at <= last.run_at) return;
+    }
+  }
   // Concurrent picks from the same epoch: each walked from a position the cursor had, so the furthest
   // of their ends is covered.
   if (!st.at.has_value() || After(last, *st.at)) st.at = last;
@@ -36,14 +64,14 @@ void PickCursors::Reset(std::string_view queue) {
   auto it = queues_.find(queue);
   if (it == queues_.end()) return;  // never picked: nothing to forget, no pick in flight
   it->second.at.reset();
-  ++it->second.epoch;
+  Note(it->second, {.reset = true});
 }
 
 void PickCursors::ResetAll() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [name, st] : queues_) {
     st.at.reset();
-    ++st.epoch;
+    Note(st, {.reset = true});
   }
 }
 
@@ -52,7 +80,8 @@ void PickCursors::Entered(std::string_view queue, int64_t min_priority, int64_t 
   auto it = queues_.find(queue);
   if (it == queues_.end()) return;
   State& st = it->second;
-  ++st.epoch;  // a pick in flight may not have seen these jobs: it must not move the cursor past them
+  // A pick in flight may not have seen these jobs: it must not move the cursor past them (Advance).
+  Note(st, {.min_priority = min_priority, .max_priority = max_priority, .run_at = run_at});
   // Behind the cursor only at its own priority (higher ones are read from their head, lower ones
   // after it), and only with a run-at at or before its run-at (ids are not known here: equal counts).
   if (st.at.has_value() && min_priority <= st.at->priority && st.at->priority <= max_priority &&

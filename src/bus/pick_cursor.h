@@ -19,12 +19,17 @@
 // is later, or equal and conservatively treated as behind).
 //
 // Every Reset and Entered also starts a new epoch: a claim whose pick began before it (and so may not
-// have seen what entered) does not move the cursor when it ends.
+// have seen what entered) moves the cursor when it ends only if it ended before every entry since
+// (the same rule as Entered's, with its last job for the cursor) and no reset came between. (Until
+// session 18 any entry kept it: under a long transaction a pick from the head takes up to a second,
+// the bench's producer enqueues every 60 ms, so such a pick almost never moved the cursor and the
+// next pick walked the dead head again.)
 //
 // Thread-safety: all members may be called concurrently.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -55,15 +60,32 @@ class PickCursors {
   void Advance(std::string_view queue, const Start& start, const PickPosition& last);
   void Reset(std::string_view queue);
   void ResetAll();
+  // The periodic look for what may have re-entered behind the cursor unannounced (another process's
+  // rolled-back claim or recovery): the next pick alone starts at the head, the cursor stays for the
+  // others. (A Reset sends every pick to the head until one ends: under a long transaction each of
+  // the pool's threads then walked the dead head once per second.)
+  void Probe(std::string_view queue);
   // Jobs entered the queue's ready set at priorities [min_priority, max_priority], the earliest due
   // at `run_at`: a reset when that can be at or before the cursor.
   void Entered(std::string_view queue, int64_t min_priority, int64_t max_priority, int64_t run_at);
 
  private:
+  // What started an epoch: a reset, or jobs entering at [min_priority, max_priority] from run_at.
+  struct Change {
+    uint64_t epoch = 0;  // the epoch it started
+    bool reset = false;
+    int64_t min_priority = 0;
+    int64_t max_priority = 0;
+    int64_t run_at = 0;
+  };
+  static constexpr size_t kKeptChanges = 64;  // a pick older than these moves nothing
   struct State {
     std::optional<PickPosition> at;
     uint64_t epoch = 0;
+    std::deque<Change> changes;  // the last kKeptChanges, oldest first
+    bool probe = false;          // the next Begin starts at the head (Probe)
   };
+  static void Note(State& st, Change c);
   std::mutex mu_;
   std::map<std::string, State, std::less<>> queues_;  // guarded by mu_
 };

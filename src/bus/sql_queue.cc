@@ -1376,8 +1376,15 @@ absl::StatusOr<int64_t> SqlQueue::DoRecoverStalled(const RequestContext& ctx, co
   // Recovered jobs are WAITING again wherever their run-at puts them, and another process's recovery
   // or rolled-back claim is not announced: the pick cursor starts again at the head after every run
   // (at most once per second per queue from the claim path's housekeeping), once its UPDATEs committed.
+  // Jobs recovered here: a reset. Otherwise only the next pick starts at the head (PickCursors::Probe):
+  // the once-per-second look for another process's unannounced re-entries, one head pick instead of
+  // one per claiming thread.
   absl::StatusOr<int64_t> n = RecoverStalledOnce(ctx, s);
-  NoteEntered(s.name, std::nullopt);
+  if (!n.ok() || *n > 0) {
+    NoteEntered(s.name, std::nullopt);
+  } else if (pg_) {
+    cursors_.Probe(s.name);
+  }
   return n;
 }
 

@@ -44,6 +44,23 @@ TEST(BusPickCursorTest, APickThatBeganBeforeAnEntryOrAResetDoesNotMoveIt) {
   c.Entered(kQ, 0, 0, 150);  // after the cursor: kept, but the pick in flight may not have seen it
   c.Advance(kQ, in_flight, At(0, 300, 20));
   ExpectAt(c, At(0, 100, 9));
+  // A pick in flight that ended before everything that entered since it began moves it (the entered
+  // jobs lie after its last one); one that ended at or past any of them does not.
+  const PickCursors::Start short_of = c.Begin(kQ);
+  c.Entered(kQ, 0, 0, 150);
+  c.Entered(kQ, -5, 5, 140);
+  c.Entered(kQ, 3, 9, 0);  // higher priorities only: read from their head anyway
+  c.Advance(kQ, short_of, At(0, 120, 12));
+  ExpectAt(c, At(0, 120, 12));
+  const PickCursors::Start past = c.Begin(kQ);
+  c.Entered(kQ, 0, 0, 150);
+  c.Advance(kQ, past, At(0, 150, 13));  // the same run-at: the ids are not known, so it may be past one
+  ExpectAt(c, At(0, 120, 12));
+  // A pick older than the changes kept moves nothing.
+  const PickCursors::Start old = c.Begin(kQ);
+  for (int i = 0; i < 70; ++i) c.Entered(kQ, 0, 0, 1000);
+  c.Advance(kQ, old, At(0, 130, 14));
+  ExpectAt(c, At(0, 120, 12));
   const PickCursors::Start failed = c.Begin(kQ);
   const PickCursors::Start ok = c.Begin(kQ);
   c.Advance(kQ, ok, At(0, 300, 20));  // it passed the rows the failing pick held
@@ -69,6 +86,21 @@ TEST(BusPickCursorTest, OnlyAnEntryThatCanBeAtOrBeforeItAtItsPriorityResetsIt) {
   c.Advance(kQ, c.Begin(kQ), At(0, 100, 9));
   c.ResetAll();
   EXPECT_FALSE(c.Begin(kQ).from.has_value());
+}
+
+TEST(BusPickCursorTest, AProbeSendsOnlyTheNextPickToTheHead) {
+  PickCursors c;
+  c.Probe(kQ);  // never picked: nothing to do
+  EXPECT_FALSE(c.Begin(kQ).from.has_value());
+  c.Advance(kQ, c.Begin(kQ), At(0, 100, 9));
+  c.Probe(kQ);
+  const PickCursors::Start head = c.Begin(kQ);
+  EXPECT_FALSE(head.from.has_value());
+  ExpectAt(c, At(0, 100, 9));  // the others keep the cursor
+  c.Advance(kQ, head, At(0, 50, 3));  // it found something behind the cursor: the cursor never moves back
+  ExpectAt(c, At(0, 100, 9));
+  c.Advance(kQ, head, At(0, 110, 11));
+  ExpectAt(c, At(0, 110, 11));
 }
 
 TEST(BusPickCursorTest, TheNoticeCarriesWhereJobsLandedAndAnythingElseIsAReset) {
