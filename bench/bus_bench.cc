@@ -14,6 +14,8 @@
 //   BM_EndToEndFused/<bus>    one thread: FinishManyAndNextBatch (a batch's acks with the next claim of 64)
 //   BM_EndToEndPool/<bus>/threads:N/batched:1  a WorkerPool of N threads with its defaults (prefetch 16,
 //                             acks batched every 2 ms across threads); batched:0 = prefetch 1, ack_flush 0
+//                             (this and BM_EndToEndBatch count hand-offs per 1,000 jobs: vcsw_per_1k,
+//                             ivcsw_per_1k, and on SQL buses commits_per_1k, writer_waits_per_1k: HandOffs)
 //   BM_RawRedisLpushBrpop     plain hiredis: one LPUSH of 1,000 payloads, then one BRPOP per job
 //   BM_Latency/<bus>/0        enqueue → handler start at an idle queue: a WorkerPool (1 thread, blocking
 //                             waits) runs; one job is enqueued, the next once the previous started.
