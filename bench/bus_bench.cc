@@ -14,6 +14,8 @@
 //   BM_EndToEndFused/<bus>    one thread: FinishManyAndNextBatch (a batch's acks with the next claim of 64)
 //   BM_EndToEndPool/<bus>/threads:N/batched:1  a WorkerPool of N threads with its defaults (prefetch 16,
 //                             acks batched every 2 ms across threads); batched:0 = prefetch 1, ack_flush 0
+//                             (this and BM_EndToEndBatch count hand-offs per 1,000 jobs: vcsw_per_1k,
+//                             ivcsw_per_1k, and on SQL buses commits_per_1k, writer_waits_per_1k: HandOffs)
 //   BM_RawRedisLpushBrpop     plain hiredis: one LPUSH of 1,000 payloads, then one BRPOP per job
 //   BM_Latency/<bus>/0        enqueue → handler start at an idle queue: a WorkerPool (1 thread, blocking
 //                             waits) runs; one job is enqueued, the next once the previous started.
@@ -34,6 +36,7 @@
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -84,6 +87,57 @@ int g_redis_port = 0;
 std::string g_redis_prefix;  // every bench key starts with it (case prefixes extend it)
 std::string g_redis_url;     // the bus URL given, without prefix
 int g_case = 0;              // cases started: numbers each Postgres case's schema and Redis case's prefix
+
+// Hand-offs per 1,000 jobs (load-independent counts, session 18): the process's voluntary context
+// switches (a thread slept: a condition variable, a futex, a busy handler's sleep) and involuntary ones
+// (preempted), from getrusage(RUSAGE_SELF) over every thread; on SQL buses the writer's leases
+// (transactions: one commit each) and the leases that had to wait for the writer (another thread of the
+// process held it). Counters vcsw_per_1k, ivcsw_per_1k, commits_per_1k, writer_waits_per_1k. The pool
+// case's own polling for the pool's progress (a sleep per look) is left out: Poll wraps it.
+class HandOffs {
+ public:
+  explicit HandOffs(const Backend& b) : b_(b) { Read(start_); }
+  // Runs `wait` (on this thread) and leaves its context switches out of the counts.
+  template <typename Wait>
+  void Poll(Wait&& wait) {
+    rusage before{}, after{};
+    getrusage(RUSAGE_THREAD, &before);
+    wait();
+    getrusage(RUSAGE_THREAD, &after);
+    start_.vcsw += after.ru_nvcsw - before.ru_nvcsw;
+    start_.ivcsw += after.ru_nivcsw - before.ru_nivcsw;
+  }
+  void Report(benchmark::State& state, int64_t jobs) const {
+    Counts end;
+    Read(end);
+    const double k = jobs > 0 ? 1000.0 / static_cast<double>(jobs) : 0;
+    state.counters["vcsw_per_1k"] = static_cast<double>(end.vcsw - start_.vcsw) * k;
+    state.counters["ivcsw_per_1k"] = static_cast<double>(end.ivcsw - start_.ivcsw) * k;
+    if (b_.db != nullptr) {
+      state.counters["commits_per_1k"] = static_cast<double>(end.leases - start_.leases) * k;
+      state.counters["writer_waits_per_1k"] = static_cast<double>(end.waits - start_.waits) * k;
+    }
+  }
+
+ private:
+  struct Counts {
+    int64_t vcsw = 0, ivcsw = 0, leases = 0, waits = 0;
+  };
+  void Read(Counts& c) const {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    c.vcsw = u.ru_nvcsw;
+    c.ivcsw = u.ru_nivcsw;
+    if (b_.db == nullptr) return;
+    const std::vector<store::PoolStats> stats = b_.db->Stats();
+    if (!stats.empty()) {  // the first pool: the Postgres primary / the SQLite writer
+      c.leases = stats.front().acquires;
+      c.waits = stats.front().waits;
+    }
+  }
+  const Backend& b_;
+  Counts start_;
+};
 
 bus::EnqueueRequest Req() {
   bus::EnqueueRequest r;
@@ -271,6 +325,7 @@ void BM_EndToEndBatch(benchmark::State& state, Backend* b) {
   RequestContext ctx;
   const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
   bus::Worker worker(*b->queue, kQueue, "bench-batch");
+  const HandOffs hand_offs(*b);
   for (auto _ : state) {
     auto res = b->queue->EnqueueMany(ctx, batch);
     if (!res.ok()) state.SkipWithError(std::string(res.status().message()).c_str());
@@ -288,6 +343,7 @@ void BM_EndToEndBatch(benchmark::State& state, Backend* b) {
       done += static_cast<int>(jobs->size());
     }
   }
+  hand_offs.Report(state, state.iterations() * kBatch);
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetLabel(std::string("durable at return: ") + b->durable);
 }
@@ -366,6 +422,7 @@ void BM_EndToEndPool(benchmark::State& state, Backend* b) {
   RequestContext ctx;
   const std::vector<bus::EnqueueRequest> batch(kBatch, Req());
   int64_t expected = 0;
+  HandOffs hand_offs(*b);
   for (auto _ : state) {
     for (int i = 0; i < kPoolRounds; ++i) {
       auto res = b->queue->EnqueueMany(ctx, batch);
@@ -373,14 +430,17 @@ void BM_EndToEndPool(benchmark::State& state, Backend* b) {
     }
     expected += kPoolRounds * kBatch;
     const auto give_up = std::chrono::steady_clock::now() + PoolGiveUp();
-    while (pool.processed() < expected && std::chrono::steady_clock::now() < give_up) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
+    hand_offs.Poll([&] {
+      while (pool.processed() < expected && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    });
     if (pool.processed() < expected) {
       state.SkipWithError("the pool did not finish 10,000 jobs in time (DAIRA_BENCH_POOL_GIVE_UP_S)");
       break;
     }
   }
+  hand_offs.Report(state, state.iterations() * kPoolRounds * kBatch);
   pool.Shutdown(std::chrono::milliseconds(1000));
   state.SetItemsProcessed(state.iterations() * kPoolRounds * kBatch);
   state.SetLabel(std::string(batched ? "prefetch 16, acks batched; " : "one claim + one ack per job; ") +

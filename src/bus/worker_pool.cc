@@ -1,6 +1,7 @@
 #include "daira/bus/worker_pool.h"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -28,6 +29,7 @@ struct WorkerPool::Impl {
     size_t chunk = 1;       // what a thread takes at once from this claim
     bool claiming = false;  // a thread is in NextBatch for all
     int waiting = 0;        // threads waiting for the claim
+    double handler_us = 0;  // the last measured handler time a thread brought (0: none yet)
     Clock::TimePoint next_clean{};
   };
   struct Entry {
@@ -82,16 +84,22 @@ struct WorkerPool::Impl {
 
   // Batched acks (options.ack_flush > 0). A thread puts its finished jobs' outcomes in its slot's buffer
   // (session 17: under the slot's own mutex, uncontended but for the acker; no job moved or copied), and
-  // the acker takes every slot's buffer when it stores: at least every `ack_flush` after one waits, at once
-  // when a thread ran out of prefetched jobs or `ack_batch` wait. The outcomes point into the claims the
-  // jobs were run in: the acker holds those claims until it has stored the acks.
+  // the acker takes every slot's buffer when it stores: once the oldest waiting ack has waited
+  // `ack_flush`, at once when a thread ran out of prefetched jobs (Nudge) or `ack_batch` wait. The
+  // outcomes point into the claims the jobs were run in: the acker holds those claims until it has stored
+  // the acks.
   std::mutex ack_mu;
   std::condition_variable ack_cv;
   bool ack_pending = false;  // a slot's buffer went from empty to not; guarded by ack_mu
+  std::chrono::steady_clock::time_point ack_since{};  // when ack_pending was set; guarded by ack_mu
+  bool acker_idle = false;   // the acker waits for ack_pending (untimed): notify it; guarded by ack_mu
   bool ack_stop = false;     // guarded by ack_mu
   bool ack_now = false;      // a thread ran out of prefetched jobs: flush without waiting; guarded by ack_mu
   std::atomic<size_t> ack_count{0};  // outcomes in the slots' buffers (about: reset when taken)
   std::thread acker;
+  // Memory and SQLite shared claims (set by Start): the claimer nudges the acker only when its claim
+  // finds the queue drained (Take).
+  bool nudge_when_drained = false;
   // The acker's own, kept from flush to flush: every slot's outcomes for one FinishMany, and their claims.
   std::vector<Queue::JobOutcome> merged;
   std::vector<ClaimPtr> holds;
@@ -137,39 +145,49 @@ struct WorkerPool::Impl {
     }
   }
 
-  void AckLoop() {
+  // The acker's store: every slot's waiting outcomes in one FinishMany.
+  void Drain() {
+    ack_count.store(0, std::memory_order_relaxed);
+    size_t n = 0;  // merged[0, n): every slot's outcomes (the elements are reused from flush to flush)
+    for (size_t i = 0; i < slot_count; ++i) {
+      Slot& slot = slots[i];
+      std::lock_guard<std::mutex> slot_lock(slot.ack_mu);
+      if (merged.size() < n + slot.acked) merged.resize(n + slot.acked);
+      for (size_t k = 0; k < slot.acked; ++k) {
+        MoveOutcome(merged[n++], slot.acks[k]);
+      }
+      slot.acked = 0;
+      for (ClaimPtr& c : slot.claims) holds.push_back(std::move(c));
+      slot.claims.clear();
+    }
+    if (merged.size() > n) merged.resize(n);  // (FinishMany takes the whole vector)
+    if (n > 0) Flush(merged);
+    holds.clear();  // (a claim whose jobs were all acked is freed here)
+  }
+
+  [[gnu::noinline]] void AckLoop() {  // (a symbol of its own: profiles toggle on it)
     std::unique_lock<std::mutex> lock(ack_mu);
     while (true) {
+      acker_idle = !ack_pending;
       ack_cv.wait(lock, [&] { return ack_stop || ack_pending; });
+      acker_idle = false;
       if (!ack_pending) break;  // stopping, nothing left
-      // Gather for up to ack_flush (or until ack_batch wait): one store round trip for all of them.
-      if (!ack_stop) {
-        ack_cv.wait_for(lock, options.ack_flush, [&] {
-          return ack_stop || ack_now || ack_count.load(std::memory_order_relaxed) >= static_cast<size_t>(options.ack_batch);
-        });
+      // Gather until the oldest waiting ack has waited ack_flush (or ack_batch wait, or a thread nudged):
+      // one store round trip for all of them.
+      while (!ack_stop && !ack_now && ack_pending &&
+             ack_count.load(std::memory_order_relaxed) < static_cast<size_t>(options.ack_batch)) {
+        const auto due = ack_since + options.ack_flush;
+        if (std::chrono::steady_clock::now() >= due) break;
+        ack_cv.wait_until(lock, due);
       }
       ack_now = false;
       ack_pending = false;  // (a thread that adds to a buffer taken below sets it again)
       lock.unlock();
-      ack_count.store(0, std::memory_order_relaxed);
-      size_t n = 0;  // merged[0, n): every slot's outcomes (the elements are reused from flush to flush)
-      for (size_t i = 0; i < slot_count; ++i) {
-        Slot& slot = slots[i];
-        std::lock_guard<std::mutex> slot_lock(slot.ack_mu);
-        if (merged.size() < n + slot.acked) merged.resize(n + slot.acked);
-        for (size_t k = 0; k < slot.acked; ++k) {
-          MoveOutcome(merged[n++], slot.acks[k]);
-        }
-        slot.acked = 0;
-        for (ClaimPtr& c : slot.claims) holds.push_back(std::move(c));
-        slot.claims.clear();
-      }
-      if (merged.size() > n) merged.resize(n);  // (FinishMany takes the whole vector)
-      if (n > 0) Flush(merged);
-      holds.clear();  // (a claim whose jobs were all acked is freed here)
+      Drain();
       lock.lock();
     }
   }
+
 
   // A thread's finished job: its outcome goes to the thread's slot buffer (the acker takes it from there).
   void Ack(Slot& slot, const Job& job, absl::StatusOr<std::string>&& result, const ClaimPtr& claim) {
@@ -192,11 +210,18 @@ struct WorkerPool::Impl {
     }
     const bool full = ack_count.fetch_add(1, std::memory_order_relaxed) + 1 == static_cast<size_t>(options.ack_batch);
     if (first || full) {
+      bool wake = full;
       {
         std::lock_guard<std::mutex> lock(ack_mu);
-        ack_pending = true;
+        if (!ack_pending) {
+          ack_pending = true;
+          ack_since = std::chrono::steady_clock::now();
+          // (An acker in its timed wait looks again by itself: waking it per thread's first ack was a
+          // futex wake it slept through.)
+          wake = wake || acker_idle;
+        }
       }
-      ack_cv.notify_all();
+      if (wake) ack_cv.notify_all();
     }
   }
 
@@ -237,16 +262,34 @@ struct WorkerPool::Impl {
     if (f.next == f.claim->size()) f.claim.reset();
   }
 
+  // How many threads share a claim of `n` jobs (session 18): as many as its measured work fills with at
+  // least kSpreadUs each (and at most half a lease: a chunk must start within it), so jobs that take
+  // microseconds run on the claimer alone instead of waking threads that would find a few microseconds of
+  // work and sleep again; before any handler time is known, all of them.
+  static constexpr double kSpreadUs = 200;
+  static size_t SpreadOver(size_t n, double handler_us, std::chrono::microseconds lease, int concurrency) {
+    const size_t all = static_cast<size_t>(concurrency);
+    if (handler_us <= 0) return all;
+    const double per_thread = std::min(kSpreadUs, static_cast<double>(lease.count()) / 2.0);
+    const double threads = std::ceil(static_cast<double>(n) * handler_us / std::max(per_thread, 1.0));
+    return std::clamp<size_t>(static_cast<size_t>(threads), 1, all);
+  }
+
   // Shared claims: a thread out of jobs takes a chunk of the pool's last claim; when none is left, one
   // thread claims for all (`want` jobs per thread, so up to want × concurrency in one NextBatch: one
   // commit on SQLite where each thread's own claim made one each) while the others wait for its result,
-  // then takes its chunk and wakes as many waiting threads as chunks are left, plus one to claim next.
-  // The claimer also runs the queue's retention when due (one thread per queue, as before). `begin ==
-  // end` after a claim that found nothing within `wait`, or when stopping.
+  // then takes its chunk — the claim divided over as many threads as its measured work fills
+  // (SpreadOver) — and wakes as many waiting threads as chunks are left, plus one to claim next (so
+  // another claim is always under way while handlers run: one slow handler never stops the queue). The
+  // claimer also runs the queue's retention when due (one thread per queue, as before), and on memory
+  // and SQLite stores the waiting acks first. `begin == end` after a claim that found nothing within
+  // `wait`, or when stopping. `handler_us`: the caller's measured handler time (0: none yet).
   absl::Status Take(const Entry& e, Worker& worker, const RequestContext& admin, const std::string& worker_id,
-                    int want, std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
+                    int want, double handler_us, std::chrono::microseconds lease,
+                    std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
     Feed& f = *e.feed;
     std::unique_lock<std::mutex> lock(f.mu);
+    if (handler_us > 0) f.handler_us = handler_us;
     while (true) {
       if (stopping.load()) return absl::OkStatus();
       if (f.claim != nullptr) {
@@ -267,9 +310,22 @@ struct WorkerPool::Impl {
     }
     lock.unlock();
     if (clean) Clean(e, admin, worker_id);
-    Nudge();  // the acks of the last claim's jobs go now, not after this claim's wait
     const int total = static_cast<int>(std::min<int64_t>(1000, int64_t{want} * e.concurrency));
-    absl::StatusOr<std::vector<Job>> got = worker.NextBatch(admin, total, options.wait);
+    absl::StatusOr<std::vector<Job>> got;
+    if (nudge_when_drained) {
+      // Memory and SQLite (session 18): the acker keeps gathering while jobs keep coming (it stores what
+      // waited ack_flush, or ack_batch at once), instead of being nudged per claim to race this claim for
+      // the same lock / writer — one store per claim and a wait for the writer each time. Nudged only
+      // when the queue is drained: the acks do not wait for the next job.
+      got = worker.NextBatch(admin, total, std::chrono::milliseconds(0));
+      if (got.ok() && got->empty()) {
+        Nudge();
+        got = worker.NextBatch(admin, total, options.wait);
+      }
+    } else {
+      Nudge();  // the acks of the last claim's jobs go now, not after this claim's wait
+      got = worker.NextBatch(admin, total, options.wait);
+    }
     lock.lock();
     f.claiming = false;
     if (!got.ok()) {
@@ -281,7 +337,8 @@ struct WorkerPool::Impl {
     const size_t n = got->size();
     f.claim = std::make_shared<std::vector<Job>>(*std::move(got));
     f.next = 0;
-    f.chunk = (n + static_cast<size_t>(e.concurrency) - 1) / static_cast<size_t>(e.concurrency);
+    const size_t threads = SpreadOver(n, f.handler_us, lease, e.concurrency);
+    f.chunk = (n + threads - 1) / threads;
     TakeChunk(f, mine, begin, end);
     const size_t chunks_left = (n - end + f.chunk - 1) / f.chunk;
     const size_t wake = std::min(static_cast<size_t>(f.waiting), chunks_left + 1);
@@ -390,7 +447,7 @@ struct WorkerPool::Impl {
             want = static_cast<int>(std::clamp(fit, 1.0, static_cast<double>(options.prefetch)));
           }
           if (e.feed != nullptr) {
-            claimed = Take(e, worker, admin, worker_id, want, claim, next_job, end_job);
+            claimed = Take(e, worker, admin, worker_id, want, handler_us, lease, claim, next_job, end_job);
           } else {
             auto next = worker.NextBatch(admin, want, options.wait);
             claimed = next.status();
@@ -533,6 +590,9 @@ absl::Status WorkerPool::Start() {
   const std::string_view bus = impl_->queue->Name();
   if (o.prefetch > 1 && (bus == "sqlite" || bus == "memory" || bus == "redis")) {
     for (auto& e : impl_->entries) e.feed = std::make_unique<Impl::Feed>();
+    // Where acks and claims take the same lock (memory) or writer (SQLite), the claimer does not nudge the
+    // acker per claim (Take). Redis: the acker's script and the claim run at once over two connections.
+    impl_->nudge_when_drained = bus != "redis";
   }
   if (o.ack_flush.count() > 0) impl_->acker = std::thread([this] { impl_->AckLoop(); });
   const std::string prefix =

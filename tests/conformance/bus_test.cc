@@ -1768,6 +1768,52 @@ TEST_P(BusTest, WorkerPoolLeasesAtMostPrefetchTimesConcurrencyAndSpreadsItOverIt
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 20u) << "a job ran twice";
 }
 
+// Session 18: a pool whose handlers took microseconds runs a claim on fewer threads (docs/bus.md,
+// Workers: shared claims) — but another thread is still claiming while one runs: after 200 quick jobs,
+// a handler that does not return until a job enqueued after it started has run does not stop the queue.
+TEST_P(BusTest, WorkerPoolRunsANewJobWhileAQuickQueuesHandlerTurnsSlow) {
+  bus::WorkerPool pool(q(), {.worker_id_prefix = "turn", .wait = seconds(30), .prefetch = 4});
+  std::mutex mu;
+  std::condition_variable cv;
+  bool slow_started = false, after_ran = false;
+  ASSERT_OK(pool.Handle(
+      kQ,
+      [&](const RequestContext&, const bus::Job& job) -> absl::StatusOr<std::string> {
+        std::unique_lock<std::mutex> lock(mu);
+        if (job.payload.find("slow") != std::string::npos) {
+          slow_started = true;
+          cv.notify_all();
+          cv.wait_for(lock, seconds(60), [&] { return after_ran; });
+        } else if (job.payload.find("after") != std::string::npos) {
+          after_ran = true;
+          cv.notify_all();
+        }
+        return std::string();
+      },
+      2));
+  ASSERT_OK(pool.Start());
+  std::vector<bus::EnqueueRequest> quick(200, Req(R"({"quick":1})"));
+  ASSERT_OK(q().EnqueueMany(ctx_, quick).status());
+  const auto give_up = std::chrono::steady_clock::now() + seconds(60);
+  while (pool.processed() < 200 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  ASSERT_EQ(pool.processed(), 200);
+  ASSERT_OK(q().Enqueue(ctx_, Req(R"({"slow":1})")).status());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, seconds(60), [&] { return slow_started; }));
+  }
+  ASSERT_OK(q().Enqueue(ctx_, Req(R"({"after":1})")).status());
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, seconds(60), [&] { return after_ran; }))
+        << "the job enqueued after the slow one waited for its handler";
+  }
+  while (pool.processed() < 202 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
+  pool.Shutdown(seconds(5));
+  EXPECT_EQ(pool.processed(), 202);
+  EXPECT_EQ(pool.released(), 0);
+}
+
 // ---- Worker processes (fork+exec tests/conformance/bus_worker.cc) ----
 
 struct Child {
