@@ -264,6 +264,39 @@ void BM_Enqueue(benchmark::State& state, Backend* b) {
   state.SetLabel(std::string("durable at return: ") + b->durable);
 }
 
+// Concurrent single enqueues (session 18): state.range(0) threads, each making kPerThread Enqueue calls
+// one at a time (an iteration: all of them); state.range(1) = 1: each Enqueue inside its own bound
+// transaction (RunInTransaction, the application's shape; SQL backends only). On Postgres with fsync on,
+// enqueueing commits that carried a NOTIFY committed one at a time (its database-wide commit lock is held
+// through the WAL flush); without it they group-commit.
+void BM_EnqueueConcurrent(benchmark::State& state, Backend* b) {
+  constexpr int kPerThread = 50;
+  Reset(*b);
+  const int threads = static_cast<int>(state.range(0));
+  const bool in_tx = state.range(1) == 1;
+  const bus::EnqueueRequest r = Req();
+  std::atomic<int> errors{0};
+  for (auto _ : state) {
+    std::vector<std::thread> producers;
+    for (int t = 0; t < threads; ++t) {
+      producers.emplace_back([&] {
+        RequestContext ctx;
+        for (int i = 0; i < kPerThread; ++i) {
+          absl::Status st = in_tx ? b->db->RunInTransaction(ctx, [&](store::Connection&) {
+            return b->queue->Enqueue(ctx, r).status();
+          })
+                                  : b->queue->Enqueue(ctx, r).status();
+          if (!st.ok()) errors.fetch_add(1);
+        }
+      });
+    }
+    for (auto& p : producers) p.join();
+  }
+  if (errors.load() > 0) state.SkipWithError("an enqueue failed");
+  state.SetItemsProcessed(state.iterations() * threads * kPerThread);
+  state.SetLabel(std::string("durable at return: ") + b->durable);
+}
+
 void BM_EnqueueBulk(benchmark::State& state, Backend* b) {
   Reset(*b);
   RequestContext ctx;
@@ -806,6 +839,11 @@ int main(int argc, char** argv) {
         ->UseRealTime();
     Fixed(benchmark::RegisterBenchmark(("BM_EnqueueBulk/" + b->name).c_str(), BM_EnqueueBulk, b.get()))
         ->UseRealTime();
+    auto* concurrent = Fixed(
+        benchmark::RegisterBenchmark(("BM_EnqueueConcurrent/" + b->name).c_str(), BM_EnqueueConcurrent, b.get()));
+    concurrent->Args({8, 0});
+    if (b->db != nullptr) concurrent->Args({8, 1});
+    concurrent->ArgNames({"threads", "tx"})->UseRealTime();
     Fixed(benchmark::RegisterBenchmark(("BM_EndToEnd/" + b->name).c_str(), BM_EndToEnd, b.get()))
         ->UseRealTime();
     Fixed(

@@ -399,11 +399,19 @@ void SqlQueue::Listen() {
         }
         pollfd p{wake_pipe_[0], POLLIN, 0};
         poll(&p, 1, 1000);
+        DrainWakePipe();  // pending notices wait for the connection (and must not spin this loop)
         continue;
       }
     }
+    // The entry notices this process's commits left for the other processes (PostNotice), sent from
+    // here, outside those transactions. A failed send keeps them for the next connection.
+    if (!SendNotices(*conn)) {
+      conn.reset();
+      continue;
+    }
     auto* source = dynamic_cast<store::internal::NotificationSource*>(conn.get());
     auto got = source->WaitForNotifications(std::chrono::milliseconds(5000), wake_pipe_[0]);
+    DrainWakePipe();
     if (!got.ok()) {
       conn.reset();
       continue;
@@ -418,16 +426,71 @@ void SqlQueue::Listen() {
     }
     if (!got->empty()) WakeAll();
   }
+  // Closing: what commits announced before Close still goes out (one last try).
+  if (conn != nullptr) SendNotices(*conn);
 }
 
-absl::Status SqlQueue::Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue,
-                                std::optional<Landing> landing) {
-  if (pg_) DAIRA_RETURN_IF_ERROR(c.Execute("SELECT pg_notify(?, ?)", {std::string(kChannel), Notice(queue, landing)}).status());
-  store::AfterCommit(ctx, [this, q = std::string(queue), landing] {
-    NoteEntered(q, landing);
-    WakeAll();
-  });
-  return absl::OkStatus();
+void SqlQueue::PostNotice(std::string_view queue, const std::optional<Landing>& landing) {
+  if (!pg_) return;
+  {
+    std::lock_guard<std::mutex> lock(notice_mu_);
+    auto [it, added] = notices_.try_emplace(std::string(queue), landing);
+    if (!added) {
+      // Coalesced: where the jobs of both landed (an unpositioned notice — a reset — absorbs any).
+      std::optional<Landing>& into = it->second;
+      if (!into.has_value() || !landing.has_value()) {
+        into.reset();
+      } else {
+        into->min_priority = std::min(into->min_priority, landing->min_priority);
+        into->max_priority = std::max(into->max_priority, landing->max_priority);
+        into->run_at = std::min(into->run_at, landing->run_at);
+      }
+    }
+  }
+  if (wake_pipe_[1] >= 0) {
+    const char c = 1;
+    [[maybe_unused]] ssize_t n = write(wake_pipe_[1], &c, 1);  // full pipe: the listener is already due
+  }
+}
+
+bool SqlQueue::SendNotices(store::Connection& conn) {
+  std::map<std::string, std::optional<Landing>> pending;
+  {
+    std::lock_guard<std::mutex> lock(notice_mu_);
+    pending.swap(notices_);
+  }
+  if (pending.empty()) return true;
+  std::vector<std::string> payloads;
+  payloads.reserve(pending.size());
+  for (const auto& [queue, landing] : pending) payloads.push_back(Notice(queue, landing));
+  // One autocommit statement that writes nothing: no WAL flush under PostgreSQL's commit-time NOTIFY
+  // lock, so the enqueueing commits it announces group-commit freely.
+  absl::Status st = conn.Execute("SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p",
+                                 {Value(std::string(kChannel)), Value(std::move(payloads))})
+                        .status();
+  if (st.ok()) return true;
+  Log(LogLevel::kWarning, "bus", "listener: cannot send entry notices (kept for the next connection): " +
+                                     std::string(st.message()));
+  for (const auto& [queue, landing] : pending) PostNotice(queue, landing);
+  return false;
+}
+
+void SqlQueue::DrainWakePipe() {
+  char buf[64];
+  while (read(wake_pipe_[0], buf, sizeof(buf)) > 0) {
+  }
+}
+
+void SqlQueue::Announce(const RequestContext& ctx, std::string_view queue, std::optional<Landing> landing) {
+  // Nothing in the transaction itself (session 18): a NOTIFY there would take PostgreSQL's
+  // database-wide commit lock through the commit's WAL flush and serialize every enqueueing commit.
+  store::AfterCommit(ctx, [this, q = std::string(queue), landing] { Entered(q, landing); });
+}
+
+void SqlQueue::Entered(std::string_view queue, const std::optional<Landing>& landing) {
+  NoteEntered(queue, landing);
+  WakeAll();
+  PostNotice(queue, landing);
 }
 
 std::string SqlQueue::Notice(std::string_view queue, const std::optional<Landing>& landing) const {
@@ -496,10 +559,11 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
   std::vector<EnqueueResult> out;
   if (pg_ && !any_key && queues.size() == 1 && jobs.size() <= kPgRowsPerStatement &&
       ctx.open_transaction() == nullptr) {
-    // Postgres, no bound transaction, no keys: the INSERT and the NOTIFY in ONE autocommit
-    // statement (one round trip where BEGIN, INSERT, pg_notify, COMMIT were four: the enqueue half of
-    // the idle enqueue → start latency). The NOTIFY is a one-time filter evaluated once, delivered at
-    // the statement's commit like the transaction's was; the jobs exist iff the statement committed.
+    // Postgres, no bound transaction, no keys: the INSERT in ONE autocommit statement (one round trip
+    // where BEGIN, INSERT, COMMIT were three: the enqueue half of the idle enqueue → start latency); the
+    // jobs exist iff the statement committed. The entry notice for other processes is not in it
+    // (session 18): it goes after the commit, from the listener thread (Entered → PostNotice), since a
+    // NOTIFY in the statement made PostgreSQL commit every enqueue one at a time (docs/bus.md).
     // The rows travel as 7 arrays (unnest … WITH ORDINALITY, inserted in request order, so the
     // identity ids ascend in that order): one statement text for every batch size, prepared once and
     // planned like a one-row insert, where a VALUES list was a statement per size with 12 parameters
@@ -511,7 +575,7 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
         "'[]'::jsonb, ?::bigint, ?::bigint FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], "
         "?::bigint[], ?::text[], ?::text[]) WITH ORDINALITY AS v(name, payload, priority, run_at, "
         "max_attempts, group_key, correlation_id, n) ORDER BY v.n RETURNING id) "
-        "SELECT id FROM ins WHERE (SELECT pg_notify(?, ?)) IS NOT NULL ORDER BY id");
+        "SELECT id FROM ins ORDER BY id");
     const std::optional<Landing> entered = landing(*queues.begin());
     std::vector<std::string> names, payloads, groups, correlations;
     std::vector<int64_t> priorities, run_ats, max_attempts;
@@ -532,14 +596,12 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
         db_.Execute(ctx, *kSql,
                     {Value(*queues.begin()), Value(now), Value(now), Value(std::move(names)),
                      Value(std::move(payloads)), Value(std::move(priorities)), Value(std::move(run_ats)),
-                     Value(std::move(max_attempts)), Value(std::move(groups)), Value(std::move(correlations)),
-                     Value(std::string(kChannel)), Value(Notice(*queues.begin(), entered))}));
+                     Value(std::move(max_attempts)), Value(std::move(groups)), Value(std::move(correlations))}));
     out.reserve(rs.size());
     for (const store::Row& row : rs) out.push_back({.id = row.Int64(0), .deduplicated = false});
     if (out.size() != jobs.size())
       return absl::InternalError("bus: enqueue: the insert returned too few ids");
-    NoteEntered(*queues.begin(), entered);
-    WakeAll();
+    Entered(*queues.begin(), entered);
     return out;
   }
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
@@ -592,7 +654,7 @@ absl::StatusOr<std::vector<EnqueueResult>> SqlQueue::DoEnqueue(const RequestCont
         out.push_back({.id = winner.front().Int64(0), .deduplicated = true});
       }
     }
-    for (const std::string& q : queues) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, q, landing(q)));
+    for (const std::string& q : queues) Announce(ctx, q, landing(q));
     return absl::OkStatus();
   }));
   return out;
@@ -1013,14 +1075,7 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
     const Landing landing{.min_priority = job.priority,
                           .max_priority = job.priority,
                           .run_at = t.outcome == Outcome::kRetry ? Us(t.when) : now};
-    if (pg_) {
-      DAIRA_RETURN_IF_ERROR(
-          db_.Execute(ctx, "SELECT pg_notify(?, ?)", {std::string(kChannel), Notice(queue, landing)}).status());
-    }
-    store::AfterCommit(ctx, [this, queue, landing] {
-      NoteEntered(queue, landing);
-      WakeAll();
-    });
+    Announce(ctx, queue, landing);  // after the commit (at once without a bound transaction)
   }
   return absl::OkStatus();
 }
@@ -1295,7 +1350,7 @@ absl::Status SqlQueue::DoSetPaused(const RequestContext& ctx, const QueueSetting
                                     "updated_at = excluded.updated_at",
                                     {s.name, int64_t{paused ? 1 : 0}, Us(clock().Now())})
                               .status());
-    if (!paused) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name, std::nullopt));
+    if (!paused) Announce(ctx, s.name, std::nullopt);
     return absl::OkStatus();
   });
 }
@@ -1371,7 +1426,7 @@ absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const Queu
     }
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
     n = rs.rows_affected();
-    if (n > 0) DAIRA_RETURN_IF_ERROR(Announce(ctx, c, s.name, std::nullopt));
+    if (n > 0) Announce(ctx, s.name, std::nullopt);
     return absl::OkStatus();
   }));
   return n;

@@ -4,9 +4,12 @@
 //
 // Claims: one UPDATE … WHERE id = (SELECT … ORDER BY priority DESC, run_at, id LIMIT 1) RETURNING;
 // Postgres adds FOR UPDATE SKIP LOCKED to the inner select so concurrent workers never wait on each
-// other. Wake-ups: enqueue (and replay/resume) notify waiting Next calls of this process after the
-// commit; on Postgres it also sends NOTIFY daira_bus inside the transaction (delivered at commit) and a
-// listener thread on a dedicated LISTEN connection wakes this process's waiters. SQLite has no
+// other. Wake-ups: enqueue (and replay/resume, retry/release) notify waiting Next calls of this process
+// after the commit; on Postgres a listener thread on a dedicated LISTEN connection wakes this process's
+// waiters on NOTIFY daira_bus, and sends this process's own entry notices after their commits (coalesced
+// per queue, one notify-only statement: no NOTIFY inside the enqueueing transaction, whose commit would
+// then take PostgreSQL's database-wide notify lock through its WAL flush). A process that dies between
+// a commit and its notice: other processes see those jobs within BusOptions::idle_recheck. SQLite has no
 // cross-process signal: another process's jobs are seen within BusOptions::idle_recheck.
 //
 // Thread-safety: as bus::Queue.
@@ -14,6 +17,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,10 +106,19 @@ class SqlQueue final : public Queue {
     int64_t max_priority = 0;
     int64_t run_at = 0;
   };
-  // Wakes this process's waiters after the bound transaction commits (at once without one), telling
-  // the pick cursor where the jobs landed first, and, on Postgres, sends NOTIFY in it (with `landing`).
-  absl::Status Announce(const RequestContext& ctx, store::Connection& c, std::string_view queue,
-                        std::optional<Landing> landing);
+  // After the bound transaction commits (at once without one): Entered.
+  void Announce(const RequestContext& ctx, std::string_view queue, std::optional<Landing> landing);
+  // Jobs entered `queue` (committed): tells the pick cursor where they landed, wakes this process's
+  // waiters and, on Postgres, posts the entry notice for the other processes (PostNotice).
+  void Entered(std::string_view queue, const std::optional<Landing>& landing);
+  // Postgres: queues `queue`'s entry notice for the listener thread (merged with one pending for the
+  // same queue: the lowest and highest priority, the earliest run-at; a reset absorbs any) and wakes it.
+  // At most one pending notice per queue.
+  void PostNotice(std::string_view queue, const std::optional<Landing>& landing);
+  // The listener thread: sends the pending notices on `conn` in one statement; false (they stay
+  // pending) when it failed.
+  bool SendNotices(store::Connection& conn);
+  void DrainWakePipe();
   std::string Notice(std::string_view queue, const std::optional<Landing>& landing) const;
   void NoteEntered(std::string_view queue, const std::optional<Landing>& landing);
   // Postgres, a claim without groups or rate limit: where its pick starts (none: the head pick, the
@@ -167,6 +180,8 @@ class SqlQueue final : public Queue {
   PickCursors cursors_;             // Postgres: where this process's next pick of each queue starts
   RecoveryFloors recovery_floors_;  // where the next stalled-job recovery scan of each queue starts
   const uint64_t origin_;           // names this object's NOTIFYs (its listener skips its own)
+  std::mutex notice_mu_;
+  std::map<std::string, std::optional<Landing>> notices_;  // guarded by notice_mu_: PostNotice
 };
 
 }  // namespace daira::inline v0::bus::internal

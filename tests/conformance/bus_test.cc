@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -958,6 +959,156 @@ TEST_P(BusWakeTest, AnotherInstanceIsWokenAcrossConnections) {
   waiter.join();
   ASSERT_TRUE(got.has_value()) << "NOTIFY did not wake the other instance";
   EXPECT_EQ(got->id, id);
+}
+
+// Session 18: how another instance of the bus on the same store (as another process: its own pool,
+// listener and origin; memory: the same object, it is in-process only) learns of jobs that entered.
+// Postgres sends each entry notice after the commit, from the listener thread, coalesced per queue
+// (never inside the enqueueing transaction); Redis has wake lists; SQLite has no signal (another
+// process looks again every idle_recheck: 20 ms here). With a signal, the other instance waits with an
+// hour between looks, so only the notice can end its wait before the Next timeout.
+class BusNoticeTest : public BusTest {
+ protected:
+  // `recheck_ms` > 0: the other instance's idle_recheck on every backend.
+  bus::Queue& Other(int recheck_ms = 0) {
+    if (!q().traits().cross_process) return q();
+    if (other_ == nullptr) {
+      auto db2 = store::Database::Open(tdb_->url());
+      EXPECT_OK(db2.status());
+      if (db2.ok()) other_db_ = *std::move(db2);
+      if (recheck_ms <= 0) recheck_ms = GetParam() == "sqlite" ? 20 : 3600000;
+      auto o = Open(&clock_, "?idle_recheck_ms=" + std::to_string(recheck_ms), other_db_.get());
+      EXPECT_OK(o.status());
+      if (o.ok()) other_ = *std::move(o);
+    }
+    return other_ != nullptr ? *other_ : q();
+  }
+  // The job the other instance's Next (blocked for up to 2 minutes) claims while `cause` runs.
+  std::optional<bus::Job> ClaimedByOtherDuring(const std::function<void()>& cause) {
+    bus::Queue& other = Other();
+    std::optional<bus::Job> got;
+    std::thread waiter([&] {
+      auto job = other.Next(RequestContext(), kQ, "other", seconds(120));
+      ASSERT_OK(job.status());
+      got = *job;
+    });
+    cause();
+    waiter.join();
+    return got;
+  }
+  absl::Status EnqueueInTransaction(bool commit, const std::string& payload) {
+    return db().RunInTransaction(
+        ctx_,
+        [&](store::Connection&) -> absl::Status {
+          DAIRA_RETURN_IF_ERROR(q().Enqueue(ctx_, Req(payload)).status());
+          return commit ? absl::OkStatus() : absl::AbortedError("rolled back by the caller");
+        },
+        {.max_attempts = 1});
+  }
+
+  std::unique_ptr<store::Database> other_db_;  // declared first: destroyed after the queue on it
+  std::unique_ptr<bus::Queue> other_;
+};
+
+TEST_P(BusNoticeTest, AnotherInstanceIsWokenByAnEnqueueATransactionalEnqueueAndARelease) {
+  int64_t id = 0;
+  std::optional<bus::Job> got = ClaimedByOtherDuring([&] { id = Enq(Req(R"({"n":1})")); });
+  ASSERT_TRUE(got.has_value()) << "the autocommit enqueue did not wake the other instance";
+  EXPECT_EQ(got->id, id);
+  ASSERT_OK(Other().Complete(ctx_, *got));
+
+  got = ClaimedByOtherDuring([&] { ASSERT_OK(EnqueueInTransaction(true, R"({"tx":true})")); });
+  ASSERT_TRUE(got.has_value()) << "the transactional enqueue's commit did not wake the other instance";
+  EXPECT_THAT(got->payload, HasSubstr("\"tx\""));
+  ASSERT_OK(Other().Complete(ctx_, *got));
+
+  // A job claimed here and released: back in the ready set, announced like an enqueue.
+  const int64_t released = Enq(Req(R"({"n":3})"));
+  const bus::Job mine = MustNext();
+  ASSERT_EQ(mine.id, released);
+  got = ClaimedByOtherDuring([&] { ASSERT_OK(q().Release(ctx_, mine)); });
+  ASSERT_TRUE(got.has_value()) << "the release did not wake the other instance";
+  EXPECT_EQ(got->id, released);
+  ASSERT_OK(Other().Complete(ctx_, *got));
+}
+
+TEST_P(BusNoticeTest, ARolledBackTransactionalEnqueueWakesNobodyAndLeavesNoJob) {
+  bus::Queue& other = Other();
+  std::optional<bus::Job> none;
+  std::thread idle([&] {
+    auto job = other.Next(RequestContext(), kQ, "other", milliseconds(300));
+    ASSERT_OK(job.status());
+    none = *job;
+  });
+  EXPECT_THAT(EnqueueInTransaction(false, R"({"tx":false})"), StatusIs(absl::StatusCode::kAborted));
+  idle.join();
+  EXPECT_FALSE(none.has_value());
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, other.Counts(ctx_, kQ));
+  EXPECT_EQ(counts.waiting + counts.active, 0);
+}
+
+TEST_P(BusNoticeTest, ABurstOfEnqueuesFromManyThreadsIsCoalescedButNoneIsLost) {
+  // 4 producers, 50 single enqueues each at priorities 0..2 (their notices merge per queue: the lowest
+  // and highest priority, the earliest run-at), while the other instance claims: it must get all 200,
+  // each Next ended by a notice (or finding work), never by the 2-minute timeout.
+  constexpr int kProducers = 4, kEach = 50;
+  bus::Queue& other = Other();
+  std::mutex mu;
+  std::set<int64_t> enqueued;
+  std::vector<std::thread> producers;
+  for (int t = 0; t < kProducers; ++t) {
+    producers.emplace_back([&, t] {
+      RequestContext ctx;
+      for (int i = 0; i < kEach; ++i) {
+        auto res = q().Enqueue(ctx, Req("{}", (t + i) % 3));
+        ASSERT_OK(res.status());
+        std::lock_guard<std::mutex> lock(mu);
+        enqueued.insert(res->id);
+      }
+    });
+  }
+  std::set<int64_t> claimed;
+  for (int i = 0; i < kProducers * kEach; ++i) {
+    auto job = other.Next(ctx_, kQ, "other", seconds(120));
+    ASSERT_OK(job.status());
+    ASSERT_TRUE(job->has_value()) << "no job after " << claimed.size() << " claims: a notice was lost";
+    claimed.insert((*job)->id);
+    ASSERT_OK(other.Complete(ctx_, **job));
+  }
+  for (auto& p : producers) p.join();
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(kProducers * kEach));
+  EXPECT_EQ(claimed, enqueued);
+}
+
+TEST_P(BusNoticeTest, AJobCommittedWithoutItsNoticeIsClaimedByAnotherInstanceAtItsNextLook) {
+  // A producer that dies between its commit and its entry notice (Postgres sends the notice after the
+  // commit) leaves a committed job nobody was told of. The bound: an idle claimer looks again every
+  // idle_recheck (20 ms here), and that look (NextDue) resets its pick cursor when a job is due, so
+  // even a job landing behind the cursor is claimed. On the SQL buses the job is written directly
+  // (what the dead producer left); memory and Redis enqueue atomically with their wake-up.
+  bus::Queue& other = Other(/*recheck_ms=*/20);
+  const int64_t first = Enq(Req(R"({"n":1})"));
+  ASSERT_OK_AND_ASSIGN(std::optional<bus::Job> job, other.Next(ctx_, kQ, "other", seconds(120)));
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->id, first);
+  ASSERT_OK(other.Complete(ctx_, *job));  // the other's pick cursor now sits at this job
+  int64_t silent = 0;
+  if (GetParam() == "sqlite" || GetParam() == "postgres") {
+    // Same priority, due a second earlier: behind the other instance's cursor.
+    const int64_t run_at = ToUnixMicros(clock_.Now()) - 1'000'000;
+    ASSERT_OK_AND_ASSIGN(store::ResultSet rs,
+                         db().Execute(ctx_,
+                                      "INSERT INTO jobs (queue, run_at, max_attempts, created_at, updated_at) "
+                                      "VALUES (?, ?, 5, ?, ?) RETURNING id",
+                                      {std::string(kQ), run_at, run_at, run_at}));
+    ASSERT_EQ(rs.size(), 1u);
+    silent = rs.front().Int64(0);
+  } else {
+    silent = Enq(Req(R"({"n":2})"));
+  }
+  ASSERT_OK_AND_ASSIGN(job, other.Next(ctx_, kQ, "other", seconds(120)));
+  ASSERT_TRUE(job.has_value()) << "the unannounced job was not claimed before the Next timeout";
+  EXPECT_EQ(job->id, silent);
 }
 
 TEST_P(BusTest, ConcurrentWorkersNeverClaimTheSameJob) {
@@ -2600,6 +2751,7 @@ TEST_P(BusTest, AFinishRolledBackWithTheCallersTransactionCountsNoMetrics) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
+INSTANTIATE_TEST_SUITE_P(Bus, BusNoticeTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
 std::vector<std::string> BackendsWhere(bool (*keep)(const std::string&)) {
   std::vector<std::string> out;
   for (const std::string& b : BusBackends()) {
