@@ -416,15 +416,20 @@ void SqlQueue::Listen() {
       conn.reset();
       continue;
     }
+    // This object's own positioned notices come back too: their jobs were noted and this process's
+    // waiters woken at the commit (Entered), so they wake nobody again (a needless claim round trip).
+    bool others = false;
     for (const std::string& payload : *got) {
       const EntryNotice n = ParseEntryNotice(payload);
       if (!n.positioned) {
         cursors_.Reset(n.queue);
-      } else if (n.origin != origin_) {  // this object's own jobs were noted when it sent them
+        others = true;
+      } else if (n.origin != origin_) {
         cursors_.Entered(n.queue, n.min_priority, n.max_priority, n.run_at);
+        others = true;
       }
     }
-    if (!got->empty()) WakeAll();
+    if (others) WakeAll();
   }
   // Closing: what commits announced before Close still goes out (one last try).
   if (conn != nullptr) SendNotices(*conn);

@@ -983,12 +983,13 @@ class BusNoticeTest : public BusTest {
     }
     return other_ != nullptr ? *other_ : q();
   }
-  // The job the other instance's Next (blocked for up to 2 minutes) claims while `cause` runs.
-  std::optional<bus::Job> ClaimedByOtherDuring(const std::function<void()>& cause) {
+  // The job the other instance's Next (blocked for up to `timeout`) claims while `cause` runs.
+  std::optional<bus::Job> ClaimedByOtherDuring(const std::function<void()>& cause,
+                                               milliseconds timeout = seconds(120)) {
     bus::Queue& other = Other();
     std::optional<bus::Job> got;
     std::thread waiter([&] {
-      auto job = other.Next(RequestContext(), kQ, "other", seconds(120));
+      auto job = other.Next(RequestContext(), kQ, "other", timeout);
       ASSERT_OK(job.status());
       got = *job;
     });
@@ -1033,17 +1034,13 @@ TEST_P(BusNoticeTest, AnotherInstanceIsWokenByAnEnqueueATransactionalEnqueueAndA
 }
 
 TEST_P(BusNoticeTest, ARolledBackTransactionalEnqueueWakesNobodyAndLeavesNoJob) {
-  bus::Queue& other = Other();
-  std::optional<bus::Job> none;
-  std::thread idle([&] {
-    auto job = other.Next(RequestContext(), kQ, "other", milliseconds(300));
-    ASSERT_OK(job.status());
-    none = *job;
-  });
-  EXPECT_THAT(EnqueueInTransaction(false, R"({"tx":false})"), StatusIs(absl::StatusCode::kAborted));
-  idle.join();
+  const std::optional<bus::Job> none = ClaimedByOtherDuring(
+      [&] {
+        EXPECT_THAT(EnqueueInTransaction(false, R"({"tx":false})"), StatusIs(absl::StatusCode::kAborted));
+      },
+      milliseconds(300));
   EXPECT_FALSE(none.has_value());
-  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, other.Counts(ctx_, kQ));
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts counts, Other().Counts(ctx_, kQ));
   EXPECT_EQ(counts.waiting + counts.active, 0);
 }
 
