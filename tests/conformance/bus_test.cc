@@ -110,6 +110,15 @@ class BusTest : public ::testing::TestWithParam<std::string> {
     }
     return **job;
   }
+  // Completes `job` inside a caller's transaction that then fails (SQL buses: the completion rolls back).
+  absl::Status CompleteAndRollBack(const bus::Job& job) {
+    return db().RunInTransaction(ctx_,
+                                 [&](store::Connection&) -> absl::Status {
+                                   DAIRA_RETURN_IF_ERROR(q().Complete(ctx_, job));
+                                   return absl::AbortedError("the caller's work failed");
+                                 },
+                                 {.max_attempts = 1});
+  }
   void ExpectNone() {
     auto job = Next();
     ASSERT_OK(job.status());
@@ -2531,13 +2540,7 @@ TEST_P(BusTest, AFinishRolledBackWithTheCallersTransactionCountsNoMetrics) {
   const bool sql = q().Name() == "sqlite" || q().Name() == "postgres";
   if (sql) {
     // The samples are written in the finishing transaction: a rollback takes them back with the job.
-    absl::Status rolled = db().RunInTransaction(ctx_,
-                                                [&](store::Connection&) -> absl::Status {
-                                                  DAIRA_RETURN_IF_ERROR(q().Complete(ctx_, job));
-                                                  return absl::AbortedError("the caller's work failed");
-                                                },
-                                                {.max_attempts = 1});
-    EXPECT_THAT(rolled, StatusIs(absl::StatusCode::kAborted));
+    EXPECT_THAT(CompleteAndRollBack(job), StatusIs(absl::StatusCode::kAborted));
     ASSERT_OK_AND_ASSIGN(bus::QueueMetrics none, q().Metrics(ctx_, kQ));
     EXPECT_EQ(none.completed, 0);
     EXPECT_EQ(none.run.samples, 0);
@@ -2646,13 +2649,7 @@ TEST_P(FinishedCountsTest, AFinishRolledBackByTheCallersTransactionIsNotCounted)
   Enq(Req());
   bus::Job job = MustNext();
   if (q().Name() == "sqlite" || q().Name() == "postgres") {
-    absl::Status rolled = db().RunInTransaction(ctx_,
-                                                [&](store::Connection&) -> absl::Status {
-                                                  DAIRA_RETURN_IF_ERROR(q().Complete(ctx_, job));
-                                                  return absl::AbortedError("the caller's work failed");
-                                                },
-                                                {.max_attempts = 1});
-    EXPECT_THAT(rolled, StatusIs(absl::StatusCode::kAborted));
+    EXPECT_THAT(CompleteAndRollBack(job), StatusIs(absl::StatusCode::kAborted));
     ExpectFinished(0, 0, 0, "a completion rolled back");
     ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
     EXPECT_EQ(c.active, 1);
