@@ -1457,14 +1457,15 @@ absl::StatusOr<int64_t> SqlQueue::RecoverStalledOnce(const RequestContext& ctx, 
       continue;
     }
     // Into a finished state: with its count, in one transaction.
+    int64_t moved = 0;
     DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
       DAIRA_ASSIGN_OR_RETURN(store::ResultSet up, c.Execute(sql, params));
+      moved = up.rows_affected();
       FinishedDelta finished;
-      finished.Add(s.name, status, up.rows_affected());
-      DAIRA_RETURN_IF_ERROR(finished.Record(c, MetricsWriter()));
-      n += up.rows_affected();
-      return absl::OkStatus();
+      finished.Add(s.name, status, moved);
+      return finished.Record(c, MetricsWriter());
     }));
+    n += moved;
   }
   if (rs.size() < kLimit) recovery_floors_.Complete(s.name, Us(now), !floor.has_value());
   return n;
