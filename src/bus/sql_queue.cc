@@ -955,13 +955,21 @@ int64_t MetricsWriter() {
 }
 }  // namespace
 
-absl::Status SqlQueue::RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta) {
+absl::Status SqlQueue::RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta,
+                                     const FinishedDelta* finished) {
   constexpr size_t kRowsPerUpsert = 100;
   const auto& counts = delta.counts();
   auto it = counts.begin();
+  // Postgres: the finished-state counts ride on the first metrics upsert as a CTE (no round trip more).
+  bool counted = finished == nullptr || finished->empty();
   while (it != counts.end()) {
-    std::string sql = "INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) VALUES ";
     std::vector<Value> params;
+    std::string sql;
+    if (pg_ && !counted) {
+      sql = "WITH " + finished->Cte(MetricsWriter(), params) + " ";
+      counted = true;
+    }
+    sql += "INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) VALUES ";
     size_t rows = 0;
     for (; it != counts.end() && rows < kRowsPerUpsert; ++it, ++rows) {
       const auto& [queue, minute, series, bucket] = it->first;
@@ -973,7 +981,7 @@ absl::Status SqlQueue::RecordMetrics(store::Connection& c, const backends::Metri
         " ON CONFLICT (queue, minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n";
     DAIRA_RETURN_IF_ERROR(c.Execute(sql, params).status());
   }
-  return absl::OkStatus();
+  return counted ? absl::OkStatus() : finished->Record(c, MetricsWriter());
 }
 
 void SqlQueue::MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now) {
@@ -988,25 +996,33 @@ void SqlQueue::MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now
           .status();
   if (!st.ok())
     Log(LogLevel::kWarning, "bus", "metrics: cannot delete old minutes: " + std::string(st.message()));
+  st = CompactFinishedCounts(db_, ctx, pg_);
+  if (!st.ok())
+    Log(LogLevel::kWarning, "bus", "counts: cannot compact the writers' rows: " + std::string(st.message()));
 }
 
 absl::Status SqlQueue::DoTransition(const RequestContext& ctx, const Job& job, const Transition& t) {
   // Outside a caller's transaction the fenced UPDATE is planned with seq scans off (kNoSeqScan; in the
   // bus's own transaction below the setting lasts to its commit, past the metrics upsert by key).
   const bool no_seq_scan = pg_ && ctx.open_transaction() == nullptr;
-  if (!Finishes(t.outcome)) return TransitionIn(ctx, job, t, nullptr, no_seq_scan);
-  // A finished attempt and its metric samples in one transaction.
+  // A release may end CANCELLED (its cancel was requested): counted in its transaction too.
+  if (!Finishes(t.outcome) && t.outcome != Outcome::kRelease) {
+    return TransitionIn(ctx, job, t, nullptr, nullptr, no_seq_scan);
+  }
+  // A finished attempt, its metric samples and its finished-state count in one transaction.
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     backends::MetricsDelta delta;
-    DAIRA_RETURN_IF_ERROR(TransitionIn(ctx, job, t, &delta, no_seq_scan));
-    return RecordMetrics(c, delta);
+    FinishedDelta finished;
+    DAIRA_RETURN_IF_ERROR(TransitionIn(ctx, job, t, &delta, &finished, no_seq_scan));
+    return RecordMetrics(c, delta, &finished);
   }));
   MaybePruneMetrics(ctx, t.now);
   return absl::OkStatus();
 }
 
 absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
-                                    backends::MetricsDelta* delta, bool no_seq_scan) {
+                                    backends::MetricsDelta* delta, FinishedDelta* finished,
+                                    bool no_seq_scan) {
   const int64_t now = Us(t.now);
   std::string set;
   std::vector<Value> params;
@@ -1056,11 +1072,12 @@ absl::Status SqlQueue::TransitionIn(const RequestContext& ctx, const Job& job, c
   std::string sql = "UPDATE jobs SET " + set +
                     // `|| ''`: kPkOnly
                     ", updated_at = ? WHERE id = ? AND lease_token = ? AND status || '' = 'ACTIVE' "
-                    "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, started_at";
+                    "AND lease_expires_at > ? RETURNING cancel_requested, queue, run_at, started_at, status";
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
                          ExecuteWithoutSeqScan(db_, ctx, {.sql = std::move(sql), .params = std::move(params)},
                                                "bus: transition", no_seq_scan));
   if (rs.empty()) return LeaseLost(t.outcome, job.id);
+  if (finished != nullptr) finished->Add(rs.front().Text("queue"), rs.front().Text("status"), 1);
   const bool cancel_requested = rs.front().Int64(0) == 1;
   if (delta != nullptr && Finishes(t.outcome)) {
     // run_at as it was during the attempt: a retry just moved it (the caller's copy has the claim's).
@@ -1111,7 +1128,11 @@ store::BatchStatement SqlQueue::CompleteManyPgStatement(const std::vector<const 
         ") FROM done WHERE started_at IS NOT NULL AND run_at <> 0), "
         "m AS (INSERT INTO bus_metrics (queue, minute, writer, series, bucket, n) SELECT queue, ?::bigint, "
         "?::bigint, series, bucket, COUNT(*) FROM samples GROUP BY queue, series, bucket ON CONFLICT (queue, "
-        "minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n) "
+        "minute, writer, series, bucket) DO UPDATE SET n = bus_metrics.n + excluded.n), "
+        // The finished-state count: one row per queue of the batch, under the same writer.
+        "f AS (INSERT INTO bus_finished_counts (queue, state, writer, n) SELECT queue, 'COMPLETED', ?::bigint, "
+        "COUNT(*) FROM done GROUP BY queue ON CONFLICT (queue, state, writer) DO UPDATE SET "
+        "n = bus_finished_counts.n + excluded.n) "
         "SELECT id FROM done";
     return new std::array<std::string, 2>{
         body, body + " WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'"};
@@ -1135,7 +1156,7 @@ store::BatchStatement SqlQueue::CompleteManyPgStatement(const std::vector<const 
   const int64_t now = Us(now_tp);
   return {.sql = (*kSql)[async_commit ? 1 : 0],
           .params = {std::move(ids), std::move(tokens), std::move(results), now, now, now, now,
-                     backends::MetricsMinute(now_tp), MetricsWriter()}};
+                     backends::MetricsMinute(now_tp), MetricsWriter(), MetricsWriter()}};
 }
 
 void SqlQueue::ApplyCompleted(const store::ResultSet& rs, const std::vector<const Job*>& jobs,
@@ -1179,6 +1200,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
   DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
     out.assign(jobs.size(), absl::OkStatus());
     backends::MetricsDelta delta;  // one metrics upsert for the whole batch
+    FinishedDelta finished;        // and one finished-count upsert (CompleteManyPg counts its own)
     // Failures (their error histories differ job by job): one fenced UPDATE each. Completions: on
     // Postgres one statement for all of them (CompleteManyPg); on SQLite one fenced UPDATE per
     // kCompleteChunk jobs with the same result.
@@ -1188,7 +1210,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
         if (!pg_) by_result[transitions[i].text].push_back(i);
         continue;
       }
-      absl::Status st = TransitionIn(ctx, *jobs[i], transitions[i], &delta);
+      absl::Status st = TransitionIn(ctx, *jobs[i], transitions[i], &delta, &finished);
       if (!st.ok() && !absl::IsFailedPrecondition(st)) return st;  // a store error: roll the batch back
       out[i] = std::move(st);
     }
@@ -1232,6 +1254,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
               const size_t i = indexes[start + k];
               delta.Add(jobs[i]->queue.str(), jobs[i]->run_at, jobs[i]->started_at,
                         transitions[indexes[start]].now, /*failed=*/false);
+              finished.Add(jobs[i]->queue.str(), "COMPLETED", 1);
               out[i] = absl::OkStatus();
             }
             continue;
@@ -1244,6 +1267,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
         std::set<int64_t> done;
         for (const store::Row& row : rs) {
           done.insert(row.Int64(0));
+          finished.Add(row.Text("queue"), "COMPLETED", 1);
           delta.Add(row.Text("queue"), FromUnixMicros(row.Int64("run_at")),
                     row.IsNull("started_at") ? Clock::TimePoint{} : FromUnixMicros(row.Int64("started_at")),
                     transitions[indexes[start]].now, /*failed=*/false);
@@ -1255,7 +1279,7 @@ absl::StatusOr<std::vector<absl::Status>> SqlQueue::DoTransitionMany(
         }
       }
     }
-    return RecordMetrics(c, delta);
+    return RecordMetrics(c, delta, &finished);
   }));
   if (!transitions.empty()) MaybePruneMetrics(ctx, transitions.front().now);
   return out;
@@ -1329,12 +1353,19 @@ absl::StatusOr<Job> SqlQueue::DoGet(const RequestContext& ctx, int64_t id) {
 }
 
 absl::Status SqlQueue::DoCancel(const RequestContext& ctx, int64_t id, Clock::TimePoint now) {
-  DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
-                         db_.Execute(ctx,
-                                     "UPDATE jobs SET status = 'CANCELLED', finished_at = ?, updated_at = ? "
-                                     "WHERE id = ? AND status || '' = 'WAITING'",  // (kPkOnly)
+  bool cancelled = false;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs,
+                           c.Execute("UPDATE jobs SET status = 'CANCELLED', finished_at = ?, updated_at = ? "
+                                     "WHERE id = ? AND status || '' = 'WAITING' RETURNING queue",  // (kPkOnly)
                                      {Us(now), Us(now), id}));
-  if (rs.rows_affected() > 0) return absl::OkStatus();
+    cancelled = !rs.empty();
+    if (!cancelled) return absl::OkStatus();
+    FinishedDelta finished;
+    finished.Add(rs.front().Text(0), "CANCELLED", 1);
+    return finished.Record(c, MetricsWriter());
+  }));
+  if (cancelled) return absl::OkStatus();
   // Running: the cooperative signal (its worker reads it with its heartbeat).
   DAIRA_ASSIGN_OR_RETURN(store::ResultSet active,
                          db_.Execute(ctx,
@@ -1361,23 +1392,23 @@ absl::Status SqlQueue::DoSetPaused(const RequestContext& ctx, const QueueSetting
 }
 
 absl::StatusOr<QueueCounts> SqlQueue::DoCounts(const RequestContext& ctx, const QueueSettings& s) {
-  // One arm per state, each through its state's partial index (migration 025: no index holds every
-  // state), plus the paused flag: one statement.
+  // One arm per unfinished state, each through its state's partial index (migration 025: no index holds
+  // every state), the finished states' counts (a few rows per queue) and the paused flag: one statement.
   static const std::string* const kSql = [] {
     std::string sql =
         "SELECT 'WAITING' AS status, CASE WHEN run_at <= ? THEN 1 ELSE 0 END AS due, COUNT(*) AS n FROM jobs "
         "WHERE queue = ? AND status = 'WAITING' GROUP BY 2 "
         "UNION ALL SELECT 'ACTIVE', 1, COUNT(*) FROM jobs WHERE queue = ? AND status = 'ACTIVE'";
-    for (const char* state : {"COMPLETED", "DEAD", "CANCELLED"}) {
-      sql += std::string(" UNION ALL SELECT '") + state +
-             "', 1, COUNT(*) FROM jobs WHERE queue = ? AND status = '" + state + "'";
-    }
+    // The finished states: their writers' rows in bus_finished_counts (migration 026), not the jobs.
+    sql +=
+        " UNION ALL SELECT state, 1, CAST(SUM(n) AS BIGINT) FROM bus_finished_counts WHERE queue = ? "
+        "GROUP BY state";
     return new std::string(
         sql + " UNION ALL SELECT 'PAUSED', 1, COUNT(*) FROM bus_queues WHERE queue = ? AND paused = 1");
   }();
   DAIRA_ASSIGN_OR_RETURN(
       store::ResultSet rs,
-      db_.Read(ctx, *kSql, {Us(clock().Now()), s.name, s.name, s.name, s.name, s.name, s.name}));
+      db_.Read(ctx, *kSql, {Us(clock().Now()), s.name, s.name, s.name, s.name}));
   QueueCounts c;
   c.queue = s.name;
   for (const store::Row& row : rs) {
@@ -1431,7 +1462,11 @@ absl::StatusOr<int64_t> SqlQueue::DoReplay(const RequestContext& ctx, const Queu
     }
     DAIRA_ASSIGN_OR_RETURN(store::ResultSet rs, c.Execute(sql, params));
     n = rs.rows_affected();
-    if (n > 0) Announce(ctx, s.name, std::nullopt);
+    if (n == 0) return absl::OkStatus();
+    FinishedDelta finished;
+    finished.Add(s.name, "DEAD", -n);
+    DAIRA_RETURN_IF_ERROR(finished.Record(c, MetricsWriter()));
+    Announce(ctx, s.name, std::nullopt);
     return absl::OkStatus();
   }));
   return n;
@@ -1472,20 +1507,31 @@ absl::StatusOr<int64_t> SqlQueue::RecoverStalledOnce(const RequestContext& ctx, 
     errors.push_back({.attempt = attempt, .at = now, .worker = row.Text("lease_owner"), .message = "lease expired"});
     const bool cancelled = row.Int64("cancel_requested") == 1;  // not rerun: its cancel was requested
     const bool dead = cancelled || attempt >= row.Int64("max_attempts");
+    const std::string status = cancelled ? "CANCELLED" : dead ? "DEAD" : "WAITING";
     // Fenced by the token read above: a concurrent recoverer (or a late Complete) wins, never both.
-    DAIRA_ASSIGN_OR_RETURN(
-        store::ResultSet up,
-        db_.Execute(
-            ctx,
-            "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
-            "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
-            "WHERE id = ? AND status || '' = 'ACTIVE' AND lease_token = ?",  // (kPkOnly)
-            {std::string(cancelled ? "CANCELLED"
-                         : dead    ? "DEAD"
-                                   : "WAITING"),
-             Value::Json(SerializeErrors(errors)), Us(now), dead ? Value(Us(now)) : Value(), Us(now),
-             row.Int64("id"), row.Int64("lease_token")}));
-    n += up.rows_affected();
+    const std::string sql =
+        "UPDATE jobs SET status = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, "
+        "lease_token = NULL, lease_expires_at = NULL, updated_at = ? "
+        "WHERE id = ? AND status || '' = 'ACTIVE' AND lease_token = ?";  // (kPkOnly)
+    const std::vector<Value> params = {status,  Value::Json(SerializeErrors(errors)),
+                                       Us(now), dead ? Value(Us(now)) : Value(),
+                                       Us(now), row.Int64("id"),
+                                       row.Int64("lease_token")};
+    if (!dead) {
+      DAIRA_ASSIGN_OR_RETURN(store::ResultSet up, db_.Execute(ctx, sql, params));
+      n += up.rows_affected();
+      continue;
+    }
+    // Into a finished state: with its count, in one transaction.
+    int64_t moved = 0;
+    DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+      DAIRA_ASSIGN_OR_RETURN(store::ResultSet up, c.Execute(sql, params));
+      moved = up.rows_affected();
+      FinishedDelta finished;
+      finished.Add(s.name, status, moved);
+      return finished.Record(c, MetricsWriter());
+    }));
+    n += moved;
   }
   if (rs.size() < kLimit) recovery_floors_.Complete(s.name, Us(now), !floor.has_value());
   return n;
@@ -1493,19 +1539,26 @@ absl::StatusOr<int64_t> SqlQueue::RecoverStalledOnce(const RequestContext& ctx, 
 
 absl::StatusOr<int64_t> SqlQueue::DoClean(const RequestContext& ctx, const QueueSettings& s) {
   const Clock::TimePoint now = clock().Now();
-  DAIRA_ASSIGN_OR_RETURN(
-      store::ResultSet rs,
-      db_.Execute(
-          ctx,
-          // One arm per finished state, each a range of jobs_finished_idx.
-          "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND status = 'COMPLETED' AND "
-          "finished_at <= ? UNION ALL SELECT id FROM jobs WHERE queue = ? AND status = 'CANCELLED' AND "
-          "finished_at <= ? UNION ALL SELECT id FROM jobs WHERE queue = ? AND status = 'DEAD' AND "
-          "finished_at <= ?)",
-          {s.name, Us(now - s.retain_completed), s.name, Us(now - s.retain_completed), s.name,
-           Us(now - s.retain_dead)}));
+  int64_t n = 0;
+  DAIRA_RETURN_IF_ERROR(db_.RunInTransaction(ctx, [&](store::Connection& c) -> absl::Status {
+    n = 0;
+    FinishedDelta finished;
+    // One DELETE per finished state, each a range of jobs_finished_idx (the state a literal), and the
+    // counts they lower in the same transaction.
+    for (const auto& [state, retain] : {std::pair<const char*, std::chrono::milliseconds>{"COMPLETED", s.retain_completed},
+                                        {"CANCELLED", s.retain_completed},
+                                        {"DEAD", s.retain_dead}}) {
+      DAIRA_ASSIGN_OR_RETURN(
+          store::ResultSet rs,
+          c.Execute(std::string("DELETE FROM jobs WHERE queue = ? AND status = '") + state + "' AND finished_at <= ?",
+                    {s.name, Us(now - retain)}));
+      finished.Add(s.name, state, -rs.rows_affected());
+      n += rs.rows_affected();
+    }
+    return finished.Record(c, MetricsWriter());
+  }));
   MaybePruneMetrics(ctx, now);
-  return rs.rows_affected();
+  return n;
 }
 
 absl::StatusOr<Repeatable> SqlQueue::DoAddRepeatable(const RequestContext& ctx, const Repeatable& d,

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "backends/bus_metrics.h"
+#include "bus/finished_counts.h"
 #include "bus/pick_cursor.h"
 #include "bus/recovery_floor.h"
 #include "daira/bus/queue.h"
@@ -130,10 +131,12 @@ class SqlQueue final : public Queue {
                const Job* last);
   static bool Finishes(Outcome o);  // kComplete, kRetry, kDead: an attempt ends (and is measured)
   // DoTransition's fenced UPDATE (in the bound transaction, if any); a finished attempt (kComplete,
-  // kRetry, kDead) adds its metric samples to `delta` when it is not null. `no_seq_scan` (Postgres, never
+  // kRetry, kDead) adds its metric samples to `delta` when it is not null, and a job it leaves in a
+  // finished state (also a release whose cancel was requested) adds itself to `finished` if not null. `no_seq_scan` (Postgres, never
   // inside a caller's transaction): the UPDATE goes behind kNoSeqScan in one pipeline.
   absl::Status TransitionIn(const RequestContext& ctx, const Job& job, const Transition& t,
-                            backends::MetricsDelta* delta, bool no_seq_scan = false);
+                            backends::MetricsDelta* delta, FinishedDelta* finished,
+                            bool no_seq_scan = false);
   // Postgres: completes the jobs at `indexes` (all kComplete) and records their metric samples in one
   // statement (in the bound transaction, if any); sets out[i] to OK or LeaseLost. An error: nothing done.
   absl::Status CompleteManyPg(const RequestContext& ctx, const std::vector<const Job*>& jobs,
@@ -159,8 +162,10 @@ class SqlQueue final : public Queue {
                                                const QueueSettings& s, int64_t token, Clock::TimePoint now) const;
   static std::vector<Job> ClaimedJobs(const store::ResultSet& rs, const QueueSettings& s,
                                       std::string_view worker_id, int64_t token, Clock::TimePoint now);
-  // Adds `delta` to bus_metrics (one upsert per 100 rows) on `c`, inside the finishing transaction.
-  absl::Status RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta);
+  // Adds `delta` to bus_metrics (one upsert per 100 rows) and `finished` (if not null) to
+  // bus_finished_counts on `c`, inside the finishing transaction, under this thread's writer.
+  absl::Status RecordMetrics(store::Connection& c, const backends::MetricsDelta& delta,
+                             const FinishedDelta* finished = nullptr);
   // Deletes bus_metrics minutes older than kMetricsKeepMinutes (once per minute, never inside a bound
   // transaction); a failure is logged, not returned.
   void MaybePruneMetrics(const RequestContext& ctx, Clock::TimePoint now);

@@ -111,6 +111,15 @@ class BusTest : public ::testing::TestWithParam<std::string> {
     }
     return **job;
   }
+  // Completes `job` inside a caller's transaction that then fails (SQL buses: the completion rolls back).
+  absl::Status CompleteAndRollBack(const bus::Job& job) {
+    return db().RunInTransaction(ctx_,
+                                 [&](store::Connection&) -> absl::Status {
+                                   DAIRA_RETURN_IF_ERROR(q().Complete(ctx_, job));
+                                   return absl::AbortedError("the caller's work failed");
+                                 },
+                                 {.max_attempts = 1});
+  }
   void ExpectNone() {
     auto job = Next();
     ASSERT_OK(job.status());
@@ -2730,13 +2739,7 @@ TEST_P(BusTest, AFinishRolledBackWithTheCallersTransactionCountsNoMetrics) {
   const bool sql = q().Name() == "sqlite" || q().Name() == "postgres";
   if (sql) {
     // The samples are written in the finishing transaction: a rollback takes them back with the job.
-    absl::Status rolled = db().RunInTransaction(ctx_,
-                                                [&](store::Connection&) -> absl::Status {
-                                                  DAIRA_RETURN_IF_ERROR(q().Complete(ctx_, job));
-                                                  return absl::AbortedError("the caller's work failed");
-                                                },
-                                                {.max_attempts = 1});
-    EXPECT_THAT(rolled, StatusIs(absl::StatusCode::kAborted));
+    EXPECT_THAT(CompleteAndRollBack(job), StatusIs(absl::StatusCode::kAborted));
     ASSERT_OK_AND_ASSIGN(bus::QueueMetrics none, q().Metrics(ctx_, kQ));
     EXPECT_EQ(none.completed, 0);
     EXPECT_EQ(none.run.samples, 0);
@@ -2752,8 +2755,217 @@ TEST_P(BusTest, AFinishRolledBackWithTheCallersTransactionCountsNoMetrics) {
   ExpectBucketOf(m.run.p50, milliseconds(3), "run");
 }
 
+// Migration 026 (SQL buses): the finished states' counts are kept by the transactions that move jobs
+// into and out of them (bus_finished_counts, one row per writer), not counted over the retained jobs.
+// After every transition they equal the jobs listed in that state (memory and Redis count their own way).
+class FinishedCountsTest : public BusTest {
+ protected:
+  void ExpectFinished(int64_t completed, int64_t dead, int64_t cancelled, const std::string& after) {
+    SCOPED_TRACE("after " + after);
+    ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+    EXPECT_EQ(c.completed, completed);
+    EXPECT_EQ(c.dead, dead);
+    EXPECT_EQ(c.cancelled, cancelled);
+    for (const auto& [state, n] : {std::pair<bus::JobState, int64_t>{bus::JobState::kCompleted, completed},
+                                   {bus::JobState::kDead, dead},
+                                   {bus::JobState::kCancelled, cancelled}}) {
+      ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> listed, q().List(ctx_, kQ, state, 10000));
+      EXPECT_EQ(static_cast<int64_t>(listed.size()), n) << bus::JobStateName(state);
+    }
+  }
+  bus::EnqueueRequest Once() {
+    bus::EnqueueRequest r = Req();
+    r.max_attempts = 1;
+    return r;
+  }
+};
+
+TEST_P(FinishedCountsTest, ExactAfterEveryTransition) {
+  Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  ExpectFinished(1, 0, 0, "complete");
+  const int64_t dead = Enq(Once());
+  ASSERT_OK(q().Fail(ctx_, MustNext(), "boom"));
+  ExpectFinished(1, 1, 0, "fail on the last attempt (DEAD)");
+  Enq(Req());
+  ASSERT_OK(q().Fail(ctx_, MustNext(), "again"));
+  ExpectFinished(1, 1, 0, "fail with attempts left (WAITING)");
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  ExpectFinished(2, 1, 0, "the retry completed");
+  const int64_t waiting = Enq(Req());
+  ASSERT_OK(q().Cancel(ctx_, waiting));
+  ExpectFinished(2, 1, 1, "cancel of a waiting job");
+  const int64_t running = Enq(Req());
+  bus::Job job = MustNext();
+  ASSERT_EQ(job.id, running);
+  ASSERT_OK(q().Cancel(ctx_, running));
+  ExpectFinished(2, 1, 1, "cancel requested of an active job");
+  ASSERT_OK(q().Release(ctx_, job));
+  ExpectFinished(2, 1, 2, "its release (CANCELLED)");
+  const int64_t stalled = Enq(Once());
+  EXPECT_EQ(MustNext().id, stalled);
+  clock_.Advance(seconds(61));
+  ASSERT_OK_AND_ASSIGN(int64_t recovered, q().RecoverStalled(ctx_, kQ));
+  EXPECT_EQ(recovered, 1);
+  ExpectFinished(2, 2, 2, "recovery of a stalled job on its last attempt (DEAD)");
+  ASSERT_OK_AND_ASSIGN(int64_t replayed, q().Replay(ctx_, kQ, {dead}));
+  EXPECT_EQ(replayed, 1);
+  ExpectFinished(2, 1, 2, "replay of one dead job");
+  ASSERT_OK_AND_ASSIGN(replayed, q().Replay(ctx_, kQ));
+  EXPECT_EQ(replayed, 1);
+  ExpectFinished(2, 0, 2, "replay of every dead job");
+  // A batch with a failure and completions (one transaction), and the fused finish-and-claim.
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> two, q().NextBatch(ctx_, kQ, "w", 2, milliseconds(0)));
+  ASSERT_EQ(two.size(), 2u);
+  Enq(Once());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> third, q().NextBatch(ctx_, kQ, "w", 1, milliseconds(0)));
+  ASSERT_EQ(third.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(std::vector<absl::Status> results,
+                       q().FinishMany(ctx_, {{.job = &two[0]}, {.job = &third[0], .failed = true, .text = "x"}}));
+  EXPECT_THAT(results, ElementsAre(IsOk(), IsOk()));
+  ExpectFinished(3, 1, 2, "FinishMany: one completion, one failure to DEAD");
+  Enq(Req());
+  ASSERT_OK_AND_ASSIGN(bus::Queue::FinishedAndClaimed fc,
+                       q().FinishManyAndNextBatch(ctx_, {{.job = &two[1]}}, kQ, "w", 5, milliseconds(0)));
+  EXPECT_THAT(fc.finished, ElementsAre(IsOk()));
+  ASSERT_EQ(fc.claimed.size(), 1u);
+  ExpectFinished(4, 1, 2, "FinishManyAndNextBatch");
+  ASSERT_OK(q().Complete(ctx_, fc.claimed[0]));
+  ExpectFinished(5, 1, 2, "complete");
+  // Past retain_completed (24 h), not retain_dead (7 days): the completed and cancelled jobs go.
+  clock_.Advance(std::chrono::hours(25));
+  ASSERT_OK_AND_ASSIGN(int64_t cleaned, q().Clean(ctx_, kQ));
+  EXPECT_EQ(cleaned, 7);
+  ExpectFinished(0, 1, 0, "clean past retain_completed");
+  clock_.Advance(std::chrono::hours(24 * 7));
+  ASSERT_OK_AND_ASSIGN(cleaned, q().Clean(ctx_, kQ));
+  EXPECT_EQ(cleaned, 1);
+  ExpectFinished(0, 0, 0, "clean past retain_dead");
+}
+
+TEST_P(FinishedCountsTest, AFinishRolledBackByTheCallersTransactionIsNotCounted) {
+  Enq(Req());
+  bus::Job job = MustNext();
+  if (q().Name() == "sqlite" || q().Name() == "postgres") {
+    EXPECT_THAT(CompleteAndRollBack(job), StatusIs(absl::StatusCode::kAborted));
+    ExpectFinished(0, 0, 0, "a completion rolled back");
+    ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+    EXPECT_EQ(c.active, 1);
+    ASSERT_OK(db().RunInTransaction(
+        ctx_, [&](store::Connection&) -> absl::Status { return q().Complete(ctx_, job); }));
+  } else {
+    // memory: and redis:// finish outside SQL transactions (one lock / one Lua script): declared here.
+    RecordProperty("counts_in_sql_transaction", "not applicable on " + std::string(q().Name()));
+    ASSERT_OK(q().Complete(ctx_, job));
+  }
+  ExpectFinished(1, 0, 0, "a completion committed");
+}
+
+TEST_P(FinishedCountsTest, ConcurrentCompletionsAreEachCountedOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10;
+  for (int i = 0; i < kThreads * kPerThread; ++i) Enq(Req());
+  ASSERT_OK_AND_ASSIGN(std::vector<bus::Job> jobs,
+                       q().NextBatch(ctx_, kQ, "w", kThreads * kPerThread, milliseconds(0)));
+  ASSERT_EQ(jobs.size(), static_cast<size_t>(kThreads * kPerThread));
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      RequestContext ctx;
+      // Half one by one, half in one FinishMany.
+      std::vector<bus::Queue::JobOutcome> batch;
+      for (int k = 0; k < kPerThread; ++k) {
+        const bus::Job& job = jobs[static_cast<size_t>(t * kPerThread + k)];
+        if (k % 2 == 0) {
+          if (!q().Complete(ctx, job).ok()) ++failures;
+        } else {
+          batch.push_back({.job = &job});
+        }
+      }
+      auto results = q().FinishMany(ctx, batch);
+      if (!results.ok()) {
+        ++failures;
+        return;
+      }
+      for (const absl::Status& st : *results) {
+        if (!st.ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  ExpectFinished(kThreads * kPerThread, 0, 0, "concurrent completions");
+  // A finish in a later minute: on the SQL buses the writers' rows are folded into writer 0 after it.
+  const bool sql = q().Name() == "sqlite" || q().Name() == "postgres";
+  auto writer_rows = [&]() -> int64_t {
+    auto rows = db().Execute(ctx_, "SELECT COUNT(*) FROM bus_finished_counts WHERE writer <> 0");
+    EXPECT_OK(rows.status());
+    return rows.ok() ? rows->front().Int64(0) : -1;
+  };
+  if (sql) EXPECT_GE(writer_rows(), kThreads);  // one per thread at least
+  clock_.Advance(std::chrono::minutes(2));
+  Enq(Req());
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  ExpectFinished(kThreads * kPerThread + 1, 0, 0, "the compaction");
+  if (sql) {
+    EXPECT_EQ(writer_rows(), 0);
+  } else {
+    RecordProperty("writer_rows", "not applicable on " + std::string(q().Name()));
+  }
+}
+
+// The upgrade from 025 with jobs in every state: migration 026 seeds the counts from the jobs present,
+// so Counts reports after it what 025's COUNT(*) over the jobs reported before it, and keeps counting.
+class FinishedCountsMigrationTest : public FinishedCountsTest {};
+
+TEST_P(FinishedCountsMigrationTest, UpgradeFrom025KeepsTheCountsOfTheJobsPresent) {
+  for (int i = 0; i < 3; ++i) {
+    Enq(Req());
+    ASSERT_OK(q().Complete(ctx_, MustNext()));
+  }
+  for (int i = 0; i < 2; ++i) {
+    Enq(Once());
+    ASSERT_OK(q().Fail(ctx_, MustNext(), "boom"));
+  }
+  ASSERT_OK(q().Cancel(ctx_, Enq(Req())));
+  Enq(Req());
+  MustNext();  // one active
+  Enq(Req());  // one waiting
+  // The database as 025 left it: no bus_finished_counts, 026 not applied.
+  ASSERT_OK(db().Execute(ctx_, "DROP TABLE bus_finished_counts").status());
+  ASSERT_OK_AND_ASSIGN(store::ResultSet gone,
+                       db().Execute(ctx_, "DELETE FROM schema_migrations WHERE name LIKE '026%'"));
+  ASSERT_EQ(gone.rows_affected(), 1);
+  // What 025's Counts read: COUNT(*) over the jobs of each finished state.
+  ASSERT_OK_AND_ASSIGN(store::ResultSet before,
+                       db().Execute(ctx_,
+                                    "SELECT status, COUNT(*) AS n FROM jobs WHERE queue = ? AND status IN "
+                                    "('COMPLETED', 'DEAD', 'CANCELLED') GROUP BY status ORDER BY status",
+                                    {std::string(kQ)}));
+  std::map<std::string, int64_t> by_state;
+  for (const store::Row& row : before) by_state[row.Text("status")] = row.Int64("n");
+  EXPECT_EQ(by_state, (std::map<std::string, int64_t>{{"CANCELLED", 1}, {"COMPLETED", 3}, {"DEAD", 2}}));
+
+  ASSERT_OK_AND_ASSIGN(auto migrator, store::Migrator::Create(db()));
+  ASSERT_OK(migrator->Migrate(ctx_));
+  ExpectFinished(by_state["COMPLETED"], by_state["DEAD"], by_state["CANCELLED"], "the upgrade");
+  ASSERT_OK_AND_ASSIGN(bus::QueueCounts c, q().Counts(ctx_, kQ));
+  EXPECT_EQ(c.active, 1);
+  EXPECT_EQ(c.waiting, 1);
+  // The seed (writer 0) and the writers' deltas after it add up.
+  ASSERT_OK(q().Complete(ctx_, MustNext()));
+  ASSERT_OK_AND_ASSIGN(int64_t replayed, q().Replay(ctx_, kQ));
+  EXPECT_EQ(replayed, 2);
+  ExpectFinished(4, 0, 1, "a completion and a replay after the upgrade");
+}
+
 INSTANTIATE_TEST_SUITE_P(Bus, BusTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
 INSTANTIATE_TEST_SUITE_P(Bus, BusNoticeTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
+INSTANTIATE_TEST_SUITE_P(Bus, FinishedCountsTest, ::testing::ValuesIn(BusBackends()), testing::BackendName());
+INSTANTIATE_TEST_SUITE_P(Bus, FinishedCountsMigrationTest, ::testing::ValuesIn(testing::SqlBackends()),
+                         testing::BackendName());
 std::vector<std::string> BackendsWhere(bool (*keep)(const std::string&)) {
   std::vector<std::string> out;
   for (const std::string& b : BusBackends()) {
