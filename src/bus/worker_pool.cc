@@ -281,9 +281,10 @@ struct WorkerPool::Impl {
   // then takes its chunk — the claim divided over as many threads as its measured work fills
   // (SpreadOver) — and wakes as many waiting threads as chunks are left, plus one to claim next (so
   // another claim is always under way while handlers run: one slow handler never stops the queue). The
-  // claimer also runs the queue's retention when due (one thread per queue, as before), and on memory
-  // and SQLite stores the waiting acks first. `begin == end` after a claim that found nothing within
-  // `wait`, or when stopping. `handler_us`: the caller's measured handler time (0: none yet).
+  // claimer also runs the queue's retention when due (one thread per queue, as before); on memory and
+  // SQLite it nudges the acker only when its claim finds the queue drained. `begin == end` after a
+  // claim that found nothing within `wait`, or when stopping. `handler_us`: the caller's measured
+  // handler time (0: none yet).
   absl::Status Take(const Entry& e, Worker& worker, const RequestContext& admin, const std::string& worker_id,
                     int want, double handler_us, std::chrono::microseconds lease,
                     std::shared_ptr<std::vector<Job>>& mine, size_t& begin, size_t& end) {
